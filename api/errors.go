@@ -1,0 +1,78 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/outcall/outcall/tenants"
+)
+
+func init() {
+	// huma puts an error's text in the problem's details; for a server-side
+	// failure that text is internal and stays in the log.
+	base := huma.NewError
+	huma.NewError = func(status int, msg string, errs ...error) huma.StatusError {
+		if status >= 500 {
+			return base(status, http.StatusText(status))
+		}
+		return base(status, msg, redact(errs)...)
+	}
+}
+
+// redact drops echoed values that may hold secrets: whole request bodies
+// and anything at a password, token or secret field.
+func redact(errs []error) []error {
+	for _, err := range errs {
+		d, ok := err.(*huma.ErrorDetail)
+		if !ok {
+			continue
+		}
+		loc := strings.ToLower(d.Location)
+		if _, whole := d.Value.(map[string]any); whole || strings.Contains(loc, "password") || strings.Contains(loc, "token") || strings.Contains(loc, "secret") {
+			d.Value = nil
+		}
+	}
+	return errs
+}
+
+var codeStatus = map[string]int{
+	tenants.EInvalid:      http.StatusUnprocessableEntity,
+	tenants.ENotFound:     http.StatusNotFound,
+	tenants.EConflict:     http.StatusConflict,
+	tenants.EUnauthorized: http.StatusUnauthorized,
+	tenants.EForbidden:    http.StatusForbidden,
+	tenants.EUnavailable:  http.StatusServiceUnavailable,
+}
+
+// problem turns a domain error into the problem+json huma writes. Errors
+// that are not *tenants.Error are logged and become a bare 500.
+func (s *Server) problem(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	var se huma.StatusError
+	if errors.As(err, &se) {
+		return se
+	}
+	var e *tenants.Error
+	if errors.As(err, &e) {
+		status := codeStatus[e.Code]
+		if status == 0 {
+			status = http.StatusBadRequest
+		}
+		if e.Field != "" {
+			return huma.NewError(status, e.Message, &huma.ErrorDetail{Message: e.Message, Location: e.Field})
+		}
+		return huma.NewError(status, e.Message)
+	}
+	if errors.Is(err, context.Canceled) {
+		return huma.NewError(499, "request cancelled")
+	}
+	s.log.ErrorContext(ctx, "request failed", slog.Any("error", err))
+	return huma.NewError(http.StatusInternalServerError, "internal error")
+}

@@ -1,0 +1,119 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/google/uuid"
+
+	"github.com/outcall/outcall/tenants"
+)
+
+// KeyBody describes an API key without its secret.
+type KeyBody struct {
+	ID         uuid.UUID  `json:"id"`
+	Name       string     `json:"name" example:"CRM sync"`
+	Prefix     string     `json:"prefix" example:"oc_1a2b3c4d" doc:"The visible start of the key."`
+	Role       string     `json:"role" enum:"owner,admin,operator,viewer"`
+	CreatedBy  *uuid.UUID `json:"created_by,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+}
+
+// NewKeyBody is a key just created, with its secret.
+type NewKeyBody struct {
+	KeyBody
+	Secret string `json:"secret" example:"oc_1a2b3c4d_k2m4…" doc:"The key. It is shown only now; outcall keeps only its hash."`
+}
+
+func keyBody(k *tenants.APIKey) KeyBody {
+	return KeyBody{ID: k.ID, Name: k.Name, Prefix: k.Prefix, Role: string(k.Role), CreatedBy: k.CreatedBy,
+		CreatedAt: k.CreatedAt, LastUsedAt: k.LastUsedAt, RevokedAt: k.RevokedAt}
+}
+
+func newKeyBody(k *tenants.NewAPIKey) NewKeyBody {
+	return NewKeyBody{KeyBody: keyBody(&k.APIKey), Secret: k.Secret}
+}
+
+type keyPath struct {
+	KeyID uuid.UUID `path:"key_id" doc:"The API key's id."`
+}
+
+type listKeysOutput struct {
+	Body struct {
+		Items      []KeyBody `json:"items"`
+		NextCursor string    `json:"next_cursor" doc:"Pass as cursor for the next page; empty on the last page."`
+	}
+}
+
+type createKeyInput struct {
+	Body struct {
+		Name string `json:"name" minLength:"1" maxLength:"100" example:"CRM sync"`
+		Role string `json:"role,omitempty" enum:"owner,admin,operator,viewer" default:"operator" doc:"What the key may do; no stronger than your own role."`
+	}
+}
+
+type newKeyOutput struct {
+	Body NewKeyBody
+}
+
+type keyOutput struct {
+	Body KeyBody
+}
+
+func (s *Server) registerKeys() {
+	errs := []int{http.StatusUnauthorized, http.StatusForbidden}
+	huma.Register(s.api, huma.Operation{
+		OperationID: "list-api-keys", Method: http.MethodGet, Path: "/v1/api-keys",
+		Summary: "List API keys", Tags: []string{"API keys"}, Security: authenticated,
+		Description: "The tenant's keys, revoked ones included, oldest first. Needs the admin role.",
+		Errors:      append(errs, http.StatusUnprocessableEntity),
+	}, func(ctx context.Context, in *PageInput) (*listKeysOutput, error) {
+		after, err := in.after()
+		if err != nil {
+			return nil, err
+		}
+		keys, err := s.tenants.ListAPIKeys(ctx, principal(ctx), in.limit(), after)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		out := &listKeysOutput{}
+		out.Body.Items = make([]KeyBody, 0, len(keys))
+		for i := range keys {
+			out.Body.Items = append(out.Body.Items, keyBody(&keys[i]))
+		}
+		if len(keys) > 0 {
+			out.Body.NextCursor = nextCursor(len(keys), in.limit(), keys[len(keys)-1].ID)
+		}
+		return out, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "create-api-key", Method: http.MethodPost, Path: "/v1/api-keys", DefaultStatus: http.StatusCreated,
+		Summary: "Create an API key", Tags: []string{"API keys"}, Security: authenticated,
+		Description: "Makes a key and shows its secret once. Needs the admin role; the key's role cannot exceed yours.",
+		Errors:      append(errs, http.StatusUnprocessableEntity),
+	}, func(ctx context.Context, in *createKeyInput) (*newKeyOutput, error) {
+		k, err := s.tenants.CreateAPIKey(ctx, principal(ctx), in.Body.Name, tenants.Role(in.Body.Role))
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &newKeyOutput{Body: newKeyBody(k)}, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "revoke-api-key", Method: http.MethodDelete, Path: "/v1/api-keys/{key_id}",
+		Summary: "Revoke an API key", Tags: []string{"API keys"}, Security: authenticated,
+		Description: "The key stops working at once. Revoking a revoked key changes nothing. Needs the admin role.",
+		Errors:      append(errs, http.StatusNotFound),
+	}, func(ctx context.Context, in *keyPath) (*keyOutput, error) {
+		k, err := s.tenants.RevokeAPIKey(ctx, principal(ctx), in.KeyID)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &keyOutput{Body: keyBody(k)}, nil
+	})
+}

@@ -1,0 +1,47 @@
+package api
+
+import (
+	"encoding/base64"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/google/uuid"
+)
+
+// PageInput is the query every list takes: a page size and the cursor
+// returned with the previous page. Lists are ordered by creation time, then
+// id, so pages stay stable while rows are added.
+type PageInput struct {
+	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"How many items to return."`
+	Cursor string `query:"cursor" maxLength:"100" doc:"The next_cursor of the previous page; empty for the first page."`
+}
+
+// after decodes the cursor into the id of the last item already returned.
+func (p PageInput) after() (*uuid.UUID, error) {
+	if p.Cursor == "" {
+		return nil, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(p.Cursor)
+	if err == nil {
+		if id, err := uuid.FromBytes(b); err == nil {
+			return &id, nil
+		}
+	}
+	return nil, huma.NewError(http.StatusUnprocessableEntity, "the cursor is not one this API returned",
+		&huma.ErrorDetail{Location: "query.cursor", Message: "unknown cursor", Value: p.Cursor})
+}
+
+func (p PageInput) limit() int {
+	if p.Limit <= 0 {
+		return 50
+	}
+	return p.Limit
+}
+
+// nextCursor returns the cursor after lastID when the page was full.
+func nextCursor(n, limit int, lastID uuid.UUID) string {
+	if n < limit {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString(lastID[:])
+}

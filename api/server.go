@@ -1,0 +1,175 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/outcall/outcall/tenants"
+)
+
+// Config is what the API needs.
+type Config struct {
+	Tenants *tenants.Service
+	Logger  *slog.Logger
+	// Version is reported in the OpenAPI document.
+	Version string
+	// InsecureCookies drops the Secure flag from cookies, for plain-HTTP
+	// deployments other than localhost (browsers treat localhost as secure).
+	InsecureCookies bool
+}
+
+// Server is the HTTP interface.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	tenants *tenants.Service
+	mux     *http.ServeMux
+	api     huma.API
+	metrics *metrics
+	handler http.Handler
+}
+
+// New builds the API and registers every operation.
+func New(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Version == "" {
+		cfg.Version = "1.0.0"
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, tenants: cfg.Tenants, mux: http.NewServeMux()}
+
+	hc := huma.DefaultConfig("outcall API", cfg.Version)
+	hc.Info.Description = "Run AI outbound calling campaigns: contacts, dialog scripts, campaigns, calls, usage. " +
+		"Authenticate with `Authorization: Bearer <API key>` (create keys in the portal or with POST /v1/api-keys), " +
+		"or with the portal's session cookie plus an `X-CSRF-Token` header on writes."
+	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		schemeKey:     {Type: "http", Scheme: "bearer", Description: "An API key, `oc_…`, shown once when created."},
+		schemeSession: {Type: "apiKey", In: "cookie", Name: sessionCookie, Description: "The portal's session cookie, set by POST /v1/login. Writes also need the X-CSRF-Token header."},
+	}
+	hc.Tags = []*huma.Tag{
+		{Name: "Tenants", Description: "Sign up, log in, and who you are."},
+		{Name: "API keys", Description: "Credentials for integrations."},
+		{Name: "Users", Description: "The people of a tenant and their roles."},
+		{Name: "System", Description: "Health and readiness."},
+	}
+	s.api = humago.New(s.mux, hc)
+	s.metrics = newMetrics()
+	s.api.UseMiddleware(s.observe, s.authenticate)
+
+	s.registerSystem()
+	s.registerTenants()
+	s.registerKeys()
+	s.registerUsers()
+
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
+	s.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/docs", http.StatusFound)
+	})
+	s.handler = s.recoverer(s.mux)
+	return s
+}
+
+// Handler serves the whole API.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// OpenAPI returns the document describing every operation.
+func (s *Server) OpenAPI() *huma.OpenAPI { return s.api.OpenAPI() }
+
+// recoverer turns a panic in a handler into a logged 500.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil && v != http.ErrAbortHandler {
+				s.log.ErrorContext(r.Context(), "handler panicked", slog.Any("panic", v), slog.String("path", r.URL.Path))
+				w.Header().Set("Content-Type", "application/problem+json")
+				w.WriteHeader(http.StatusInternalServerError)
+				w.Write([]byte(`{"title":"Internal Server Error","status":500,"detail":"internal error"}`))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+type metrics struct {
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{registry: prometheus.NewRegistry()}
+	m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "outcall_http_requests_total", Help: "API requests by operation and status.",
+	}, []string{"operation", "status"})
+	m.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "outcall_http_request_duration_seconds", Help: "API request latency by operation.",
+		Buckets: prometheus.DefBuckets,
+	}, []string{"operation"})
+	m.registry.MustRegister(m.requests, m.duration)
+	return m
+}
+
+// Registry is where other parts of the service register their metrics.
+func (s *Server) Registry() *prometheus.Registry { return s.metrics.registry }
+
+// observe logs and measures every operation. It logs the operation, status
+// and time, never bodies, keys or phone numbers.
+func (s *Server) observe(ctx huma.Context, next func(huma.Context)) {
+	start := time.Now()
+	next(ctx)
+	op := ctx.Operation().OperationID
+	status := ctx.Status()
+	elapsed := time.Since(start)
+	s.metrics.requests.WithLabelValues(op, strconv.Itoa(status)).Inc()
+	s.metrics.duration.WithLabelValues(op).Observe(elapsed.Seconds())
+	attrs := []any{slog.String("op", op), slog.Int("status", status), slog.Duration("elapsed", elapsed)}
+	if p, ok := tenants.PrincipalFrom(ctx.Context()); ok {
+		attrs = append(attrs, slog.String("tenant", p.TenantID.String()))
+	}
+	level := slog.LevelInfo
+	if op == "healthz" || op == "readyz" {
+		level = slog.LevelDebug
+	}
+	s.log.Log(ctx.Context(), level, "request", attrs...)
+}
+
+func (s *Server) registerSystem() {
+	huma.Register(s.api, huma.Operation{
+		OperationID: "healthz", Method: http.MethodGet, Path: "/healthz",
+		Summary: "Liveness", Description: "Answers 200 while the process serves.", Tags: []string{"System"},
+	}, func(ctx context.Context, _ *struct{}) (*statusOutput, error) {
+		return &statusOutput{Body: statusBody{Status: "ok"}}, nil
+	})
+	huma.Register(s.api, huma.Operation{
+		OperationID: "readyz", Method: http.MethodGet, Path: "/readyz",
+		Summary: "Readiness", Description: "Answers 200 when the database answers, 503 otherwise.", Tags: []string{"System"},
+		Errors: []int{http.StatusServiceUnavailable},
+	}, func(ctx context.Context, _ *struct{}) (*statusOutput, error) {
+		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		if err := s.tenants.DB().Ping(pctx); err != nil {
+			s.log.WarnContext(ctx, "database not ready", slog.Any("error", err))
+			return nil, huma.NewError(http.StatusServiceUnavailable, "the database does not answer")
+		}
+		return &statusOutput{Body: statusBody{Status: "ready"}}, nil
+	})
+}
+
+type statusBody struct {
+	Status string `json:"status" example:"ok"`
+}
+
+type statusOutput struct {
+	Body statusBody
+}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// settings are the options shared by the service commands. Each comes from
+// a flag, else from its OUTCALL_* environment variable, else a default.
+type settings struct {
+	DatabaseURL     string
+	Addr            string
+	LogLevel        string
+	LogFormat       string
+	API             bool
+	Workers         bool
+	MaxWorkers      int
+	InsecureCookies bool
+	DataDir         string
+	PGPort          int
+}
+
+// envName is the environment variable of a flag: --database-url → OUTCALL_DATABASE_URL.
+func envName(flag string) string {
+	return "OUTCALL_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+func envDefault[T any](flag string, def T, parse func(string) (T, error)) T {
+	if v, ok := os.LookupEnv(envName(flag)); ok && v != "" {
+		if parsed, err := parse(v); err == nil {
+			return parsed
+		}
+		fmt.Fprintf(os.Stderr, "outcall: ignoring %s=%q: not a valid value\n", envName(flag), v)
+	}
+	return def
+}
+
+func str(s string) (string, error) { return s, nil }
+
+func stringFlag(fs *pflag.FlagSet, p *string, name, def, usage string) {
+	fs.StringVar(p, name, envDefault(name, def, str), usage+" ["+envName(name)+"]")
+}
+
+func boolFlag(fs *pflag.FlagSet, p *bool, name string, def bool, usage string) {
+	fs.BoolVar(p, name, envDefault(name, def, strconv.ParseBool), usage+" ["+envName(name)+"]")
+}
+
+func intFlag(fs *pflag.FlagSet, p *int, name string, def int, usage string) {
+	fs.IntVar(p, name, envDefault(name, def, strconv.Atoi), usage+" ["+envName(name)+"]")
+}
+
+func addDatabaseFlag(cmd *cobra.Command, s *settings) {
+	stringFlag(cmd.Flags(), &s.DatabaseURL, "database-url", "", "PostgreSQL URL (a role that owns outcall's tables; the service switches to the outcall_app role itself)")
+}
+
+func addServiceFlags(cmd *cobra.Command, s *settings) {
+	fs := cmd.Flags()
+	addDatabaseFlag(cmd, s)
+	stringFlag(fs, &s.Addr, "addr", ":8080", "address the API listens on")
+	stringFlag(fs, &s.LogLevel, "log-level", "info", "debug, info, warn or error")
+	stringFlag(fs, &s.LogFormat, "log-format", "text", "text or json")
+	intFlag(fs, &s.MaxWorkers, "max-workers", 100, "jobs this process runs at once")
+	boolFlag(fs, &s.InsecureCookies, "insecure-cookies", false, "send session cookies without the Secure flag (plain HTTP beyond localhost)")
+}
+
+func newLogger(s *settings) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(s.LogLevel)); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if s.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}

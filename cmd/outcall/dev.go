@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/outcall/outcall/migrations"
+	"github.com/outcall/outcall/migrations/localpg"
+	"github.com/outcall/outcall/tenants"
+)
+
+// The demo tenant `outcall dev` seeds on first start.
+const (
+	demoTenant   = "演示商城 Demo Shop"
+	demoEmail    = "demo@outcall.local"
+	demoPassword = "outcall-demo"
+)
+
+func init() {
+	var s settings
+	cmd := &cobra.Command{
+		Use:   "dev",
+		Short: "Run everything on this machine: a local PostgreSQL under .data/, migrations, a demo tenant, the API and the workers",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDev(cmd.Context(), &s)
+		},
+	}
+	addServiceFlags(cmd, &s)
+	stringFlag(cmd.Flags(), &s.DataDir, "data-dir", ".data", "folder for the local PostgreSQL cluster and other local state")
+	intFlag(cmd.Flags(), &s.PGPort, "pg-port", 54329, "port of the local PostgreSQL cluster on 127.0.0.1")
+	rootCmd.AddCommand(cmd)
+}
+
+func runDev(ctx context.Context, s *settings) error {
+	s.API, s.Workers = true, true
+	if s.DatabaseURL == "" {
+		cluster, err := localpg.New(filepath.Join(s.DataDir, "pg"), s.PGPort)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "starting local PostgreSQL in %s (port %d)\n", cluster.Dir, cluster.Port)
+		if err := cluster.Start(ctx); err != nil {
+			return err
+		}
+		defer func() {
+			stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			fmt.Fprintln(os.Stderr, "stopping local PostgreSQL")
+			if err := cluster.Stop(stopCtx); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+			}
+		}()
+		if err := cluster.CreateDatabase(ctx, "outcall"); err != nil {
+			return err
+		}
+		s.DatabaseURL = cluster.URL("outcall")
+	}
+	if err := migrations.Up(ctx, s.DatabaseURL); err != nil {
+		return err
+	}
+	key, err := seedDemo(ctx, s)
+	if err != nil {
+		return err
+	}
+	return runService(ctx, s, func(addr string) {
+		host := addr
+		if strings.HasPrefix(host, "[::]") || strings.HasPrefix(host, "0.0.0.0") || strings.HasPrefix(host, ":") {
+			host = "localhost" + host[strings.LastIndex(host, ":"):]
+		}
+		fmt.Printf("\noutcall is running at http://%s\n", host)
+		fmt.Printf("  API docs:   http://%s/docs   (OpenAPI: /openapi.json)\n", host)
+		fmt.Printf("  demo login: %s / %s  (POST /v1/login)\n", demoEmail, demoPassword)
+		if key != "" {
+			fmt.Printf("  demo key:   %s  (Authorization: Bearer …)\n", key)
+		}
+		fmt.Printf("  stop with Ctrl-C\n\n")
+	})
+}
+
+// seedDemo creates the demo tenant once and keeps its first API key in the
+// data folder (mode 0600), so every start can print it.
+func seedDemo(ctx context.Context, s *settings) (string, error) {
+	keyFile := filepath.Join(s.DataDir, "demo-api-key")
+	db, err := tenants.Open(ctx, s.DatabaseURL)
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	su, err := tenants.NewService(db).Signup(ctx, tenants.SignupRequest{TenantName: demoTenant, Email: demoEmail, Password: demoPassword, Name: "Demo"})
+	if tenants.ErrorCode(err) == tenants.EConflict {
+		b, _ := os.ReadFile(keyFile)
+		return strings.TrimSpace(string(b)), nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("seed the demo tenant: %w", err)
+	}
+	if err := os.MkdirAll(s.DataDir, 0o755); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(keyFile, []byte(su.Key.Secret+"\n"), 0o600); err != nil {
+		return "", err
+	}
+	return su.Key.Secret, nil
+}

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/outcall/outcall/api"
+	"github.com/outcall/outcall/jobs"
+	"github.com/outcall/outcall/tenants"
+)
+
+func init() {
+	var s settings
+	serve := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the API and run the job workers (either alone with --api=false or --workers=false)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if s.DatabaseURL == "" {
+				return errors.New("no database: set --database-url or OUTCALL_DATABASE_URL, or run `outcall dev` for a local one")
+			}
+			return runService(cmd.Context(), &s, nil)
+		},
+	}
+	addServiceFlags(serve, &s)
+	boolFlag(serve.Flags(), &s.API, "api", true, "serve the API")
+	boolFlag(serve.Flags(), &s.Workers, "workers", true, "run job workers")
+	rootCmd.AddCommand(serve)
+
+	var w settings
+	worker := &cobra.Command{
+		Use:   "worker",
+		Short: "Run job workers only (scale out by running many against one database)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if w.DatabaseURL == "" {
+				return errors.New("no database: set --database-url or OUTCALL_DATABASE_URL")
+			}
+			w.API, w.Workers = false, true
+			return runService(cmd.Context(), &w, nil)
+		},
+	}
+	addServiceFlags(worker, &w)
+	rootCmd.AddCommand(worker)
+}
+
+// runService runs the API and/or the workers until ctx ends. ready, when
+// given, is called once the API listens.
+func runService(ctx context.Context, s *settings, ready func(addr string)) error {
+	log := newLogger(s)
+	slog.SetDefault(log)
+	db, err := tenants.Open(ctx, s.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	svc := tenants.NewService(db)
+
+	jc, err := jobs.New(jobs.Config{Tenants: svc, Logger: log, Work: s.Workers, MaxWorkers: s.MaxWorkers})
+	if err != nil {
+		return fmt.Errorf("job queue: %w", err)
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	if s.Workers {
+		if err := jc.Start(ctx); err != nil {
+			return fmt.Errorf("start workers: %w", err)
+		}
+		log.Info("workers started", slog.Int("max_workers", s.MaxWorkers))
+		g.Go(func() error {
+			<-ctx.Done()
+			stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			return jc.Stop(stopCtx)
+		})
+	}
+	if s.API {
+		srv := api.New(api.Config{Tenants: svc, Logger: log, InsecureCookies: s.InsecureCookies})
+		hs := &http.Server{Addr: s.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		ln, err := net.Listen("tcp", s.Addr)
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w", s.Addr, err)
+		}
+		log.Info("API listening", slog.String("addr", ln.Addr().String()))
+		if ready != nil {
+			ready(ln.Addr().String())
+		}
+		g.Go(func() error {
+			if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		})
+		g.Go(func() error {
+			<-ctx.Done()
+			shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			return hs.Shutdown(shutCtx)
+		})
+	}
+	if !s.API && !s.Workers {
+		return errors.New("nothing to run: both --api and --workers are off")
+	}
+	return g.Wait()
+}

@@ -1,0 +1,95 @@
+package jobs
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/outcall/outcall/tenants"
+)
+
+// Config is what the workers need.
+type Config struct {
+	Tenants *tenants.Service
+	Logger  *slog.Logger
+	// Work runs workers in this process; without it the client only inserts.
+	Work bool
+	// MaxWorkers caps the jobs this process runs at once.
+	MaxWorkers int
+}
+
+// Client is River's client over outcall's pool.
+type Client = river.Client[pgx.Tx]
+
+// New returns a River client with every outcall worker registered.
+func New(cfg Config) (*Client, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxWorkers <= 0 {
+		cfg.MaxWorkers = 100
+	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &PurgeSessionsWorker{Tenants: cfg.Tenants, Logger: cfg.Logger})
+
+	// River reports its routine at info level every few seconds; outcall's
+	// log keeps River's warnings and errors.
+	riverLog := slog.New(levelAtLeast{cfg.Logger.Handler(), slog.LevelWarn}).With("component", "jobs")
+	rc := &river.Config{Logger: riverLog, Workers: workers}
+	if cfg.Work {
+		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}
+		rc.PeriodicJobs = []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+				return PurgeSessionsArgs{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
+		}
+	}
+	return river.NewClient(riverpgxv5.New(cfg.Tenants.DB().Pool()), rc)
+}
+
+// PurgeSessionsArgs asks to delete every tenant's expired portal sessions.
+type PurgeSessionsArgs struct{}
+
+// Kind names the job in River's table.
+func (PurgeSessionsArgs) Kind() string { return "purge_sessions" }
+
+// PurgeSessionsWorker deletes expired sessions.
+type PurgeSessionsWorker struct {
+	river.WorkerDefaults[PurgeSessionsArgs]
+	Tenants *tenants.Service
+	Logger  *slog.Logger
+}
+
+// Work deletes the expired sessions.
+func (w *PurgeSessionsWorker) Work(ctx context.Context, job *river.Job[PurgeSessionsArgs]) error {
+	n, err := w.Tenants.PurgeExpiredSessions(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		w.Logger.InfoContext(ctx, "expired sessions purged", slog.Int64("count", n))
+	}
+	return nil
+}
+
+// levelAtLeast passes records at or above min to the wrapped handler.
+type levelAtLeast struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h levelAtLeast) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h levelAtLeast) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return levelAtLeast{h.Handler.WithAttrs(attrs), h.min}
+}
+
+func (h levelAtLeast) WithGroup(name string) slog.Handler {
+	return levelAtLeast{h.Handler.WithGroup(name), h.min}
+}

@@ -1,0 +1,86 @@
+package tenants
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// AppRole is the database role every pooled connection runs as. It matches
+// migrations.AppRole; it is repeated here so this package need not import
+// the migrations.
+const AppRole = "outcall_app"
+
+// DB is outcall's connection pool, running as AppRole.
+type DB struct {
+	pool *pgxpool.Pool
+}
+
+// Open connects to the database at url. Whatever role url names, every
+// connection switches to AppRole first, so even a superuser URL cannot
+// bypass row-level security through this pool.
+func Open(ctx context.Context, url string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("database URL: %w", err)
+	}
+	cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+		if conn.Config().User == AppRole {
+			return nil
+		}
+		_, err := conn.Exec(ctx, "SET ROLE "+AppRole)
+		return err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return &DB{pool: pool}, nil
+}
+
+// Pool returns the underlying pool, for River and for queries that are not
+// a tenant's (health checks).
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// Close closes every connection.
+func (db *DB) Close() { db.pool.Close() }
+
+// Ping checks that the database answers, for readiness probes.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.pool.QueryRow(ctx, "SELECT 1").Scan(&one)
+}
+
+// InTenant runs fn in a transaction that sees only tenantID's rows. It
+// commits when fn returns nil and rolls back otherwise, so a failed request
+// leaves nothing half-written.
+func (db *DB) InTenant(ctx context.Context, tenantID uuid.UUID, fn func(tx pgx.Tx) error) error {
+	if tenantID == uuid.Nil {
+		return errors.New("tenant-scoped transaction without a tenant")
+	}
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := SetTenant(ctx, tx, tenantID); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
+// SetTenant scopes an open transaction to tenantID. Use it where a
+// transaction begins elsewhere (a River worker's job transaction, say).
+func SetTenant(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID) error {
+	_, err := tx.Exec(ctx, `SELECT set_config('app.tenant_id', $1, true)`, tenantID.String())
+	return err
+}
+
+// isUniqueViolation reports whether err is PostgreSQL's unique_violation on
+// the named constraint (any constraint when name is "").
+func isUniqueViolation(err error, name string) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505" && (name == "" || pgErr.ConstraintName == name)
+}

@@ -1,0 +1,45 @@
+package tenants
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+)
+
+// Principal is who is acting: a user through a portal session, or an API key.
+type Principal struct {
+	TenantID uuid.UUID
+	Role     Role
+	// UserID is set for a session (and for keys, the user who made the key
+	// is not the actor: UserID stays nil).
+	UserID *uuid.UUID
+	// KeyID is set when an API key acts.
+	KeyID *uuid.UUID
+	// SessionID and CSRFToken are set for a portal session.
+	SessionID *uuid.UUID
+	CSRFToken string
+}
+
+// Require fails with EForbidden unless the principal's role is at least min.
+func (p Principal) Require(min Role) error {
+	if p.TenantID == uuid.Nil {
+		return Errorf(EUnauthorized, "authentication required")
+	}
+	if !p.Role.AtLeast(min) {
+		return Errorf(EForbidden, "this needs the %s role or stronger; yours is %s", min, p.Role)
+	}
+	return nil
+}
+
+type principalKey struct{}
+
+// WithPrincipal returns a context carrying p.
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the principal in ctx, if any.
+func PrincipalFrom(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	return p, ok
+}
