@@ -54,8 +54,8 @@ type addUserOutput struct {
 }
 
 type changeRoleInput struct {
-	userPath
-	Body struct {
+	UserID uuid.UUID `path:"user_id" doc:"The user's id."`
+	Body   struct {
 		Role string `json:"role" enum:"owner,admin,operator,viewer"`
 	}
 }

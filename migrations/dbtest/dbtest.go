@@ -51,21 +51,31 @@ var (
 // application role by itself.
 func New(t testing.TB) string {
 	t.Helper()
+	url, drop, err := Create(context.Background())
+	if err != nil {
+		t.Fatalf("test database: %v", err)
+	}
+	t.Cleanup(drop)
+	return url
+}
+
+// Create makes a migrated database outside a test (for benchmarks) and
+// returns its superuser URL and a function that drops it.
+func Create(ctx context.Context) (string, func(), error) {
 	setupOnce.Do(func() { setupErr = setup() })
 	if setupErr != nil {
-		t.Fatalf("test database: %v", setupErr)
+		return "", nil, setupErr
 	}
-	ctx := context.Background()
 	name := "test_" + randomHex(8)
 	conn, err := pgx.Connect(ctx, serverURL)
 	if err != nil {
-		t.Fatalf("connect to test server: %v", err)
+		return "", nil, fmt.Errorf("connect to test server: %w", err)
 	}
 	defer conn.Close(ctx)
 	for attempt := 0; ; attempt++ {
 		_, err = conn.Exec(ctx, fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, template))
 		var pgErr *pgconn.PgError
-		if err != nil && errors.As(err, &pgErr) && pgErr.Code == "55006" && attempt < 50 {
+		if err != nil && errors.As(err, &pgErr) && pgErr.Code == "55006" && attempt < 100 {
 			// The template is briefly in use by another package's copy.
 			time.Sleep(50 * time.Millisecond)
 			continue
@@ -73,17 +83,17 @@ func New(t testing.TB) string {
 		break
 	}
 	if err != nil {
-		t.Fatalf("create test database: %v", err)
+		return "", nil, fmt.Errorf("create test database: %w", err)
 	}
-	t.Cleanup(func() {
+	drop := func() {
 		conn, err := pgx.Connect(context.Background(), serverURL)
 		if err != nil {
 			return
 		}
 		defer conn.Close(context.Background())
 		conn.Exec(context.Background(), fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, name))
-	})
-	return withDatabase(serverURL, name)
+	}
+	return withDatabase(serverURL, name), drop, nil
 }
 
 func setup() error {
