@@ -3,7 +3,7 @@ GO      ?= go
 BENCH   ?=
 PKGS    ?= ./...
 
-.PHONY: run build test bench lint
+.PHONY: run build test bench lint openapi
 
 ## run: everything on this machine (local PostgreSQL under .data/, demo tenant, API, workers)
 run:
@@ -26,3 +26,7 @@ lint:
 	$(GO) vet $(PKGS)
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*'))"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
+
+## openapi: write api/openapi.yaml from the code (a test fails when it drifts)
+openapi:
+	$(GO) run ./cmd/outcall openapi -o api/openapi.yaml

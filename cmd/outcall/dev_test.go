@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/outcall/outcall/migrations/localpg"
+)
+
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// TestDevStartsEverythingOnAFreshFolderAndStopsItsDatabase is what a
+// newcomer's `make run` does: a local cluster is created, migrated and
+// seeded, the API answers, and the cluster stops on exit; the second start
+// reuses the cluster and the demo tenant.
+func TestDevStartsEverythingOnAFreshFolderAndStopsItsDatabase(t *testing.T) {
+	if _, err := localpg.FindBinDir(); err != nil {
+		t.Skip("PostgreSQL server binaries are not installed:", err)
+	}
+	dir, err := os.MkdirTemp("", "outcall-dev-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o755) // the PostgreSQL user must reach it when tests run as root
+	defer os.RemoveAll(dir)
+	pgPort, apiPort := freePort(t), freePort(t)
+
+	for round := 1; round <= 2; round++ {
+		s := &settings{DataDir: filepath.Join(dir, ".data"), PGPort: pgPort, Addr: fmt.Sprintf("127.0.0.1:%d", apiPort), LogLevel: "error", MaxWorkers: 5}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- runDev(ctx, s) }()
+
+		base := fmt.Sprintf("http://127.0.0.1:%d", apiPort)
+		deadline := time.Now().Add(90 * time.Second)
+		for {
+			res, err := http.Get(base + "/readyz")
+			if err == nil && res.StatusCode == 200 {
+				res.Body.Close()
+				break
+			}
+			if time.Now().After(deadline) {
+				cancel()
+				t.Fatalf("round %d: /readyz did not answer 200 within 90s (%v)", round, err)
+			}
+			select {
+			case err := <-done:
+				cancel()
+				t.Fatalf("round %d: dev stopped early: %v", round, err)
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+		key, err := os.ReadFile(filepath.Join(s.DataDir, "demo-api-key"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest("GET", base+"/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(key)))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var me struct {
+			Tenant struct{ Name string } `json:"tenant"`
+		}
+		json.NewDecoder(res.Body).Decode(&me)
+		res.Body.Close()
+		if res.StatusCode != 200 || me.Tenant.Name != demoTenant {
+			t.Fatalf("round %d: demo key on /v1/me: %d, tenant %q", round, res.StatusCode, me.Tenant.Name)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("round %d: dev ended with %v", round, err)
+		}
+		if c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", pgPort), time.Second); err == nil {
+			c.Close()
+			t.Fatalf("round %d: the local PostgreSQL still listens after dev stopped", round)
+		}
+	}
+}

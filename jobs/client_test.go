@@ -1,0 +1,77 @@
+package jobs_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/outcall/outcall/jobs"
+	"github.com/outcall/outcall/migrations/dbtest"
+	"github.com/outcall/outcall/tenants"
+)
+
+func TestExpiredSessionsArePurgedByTheirJob(t *testing.T) {
+	ctx := context.Background()
+	db, err := tenants.Open(ctx, dbtest.New(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	svc := tenants.NewService(db)
+	su, err := svc.Signup(ctx, tenants.SignupRequest{TenantName: "T", Email: "t@example.com", Password: "password-123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, err := svc.Login(ctx, "t@example.com", "password-123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	expired, err := svc.Login(ctx, "t@example.com", "password-123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.InTenant(ctx, su.Tenant.ID, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE sessions SET expires_at = now() - interval '1 hour' WHERE id = $1`, expired.ID)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	client, err := jobs.New(jobs.Config{Tenants: svc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Work: true, MaxWorkers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, cancel := client.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed)
+	defer cancel()
+	if err := client.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer client.Stop(ctx)
+	select {
+	case ev := <-events:
+		if ev.Kind != river.EventKindJobCompleted || ev.Job.Kind != (jobs.PurgeSessionsArgs{}).Kind() {
+			t.Fatalf("first job event: %s %s", ev.Kind, ev.Job.Kind)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the purge job did not run within 30s")
+	}
+	if _, err := svc.AuthenticateSession(ctx, expired.Token); err == nil {
+		t.Fatal("the expired session still authenticates")
+	}
+	if _, err := svc.AuthenticateSession(ctx, live.Token); err != nil {
+		t.Fatalf("the live session was purged: %v", err)
+	}
+	var left int
+	db.InTenant(ctx, su.Tenant.ID, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT count(*) FROM sessions`).Scan(&left)
+	})
+	if left != 1 {
+		t.Fatalf("%d sessions left, want the live one", left)
+	}
+}
