@@ -25,7 +25,14 @@ type harness struct {
 	svc *tenants.Service
 }
 
+// generous keeps rate limits out of the way of tests about other things.
+var generous = api.RateLimits{PerKey: 1e4, KeyBurst: 1e4, PerTenant: 1e4, TenantBurst: 1e4, PerAddress: 1e4, AddressBurst: 1e4}
+
 func newHarness(t *testing.T) *harness {
+	return newHarnessWith(t, generous)
+}
+
+func newHarnessWith(t *testing.T, limits api.RateLimits) *harness {
 	t.Helper()
 	db, err := tenants.Open(context.Background(), dbtest.New(t))
 	if err != nil {
@@ -33,7 +40,7 @@ func newHarness(t *testing.T) *harness {
 	}
 	t.Cleanup(db.Close)
 	svc := tenants.NewService(db)
-	a := api.New(api.Config{Tenants: svc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	a := api.New(api.Config{Tenants: svc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), RateLimits: limits})
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
 	return &harness{t: t, srv: srv, api: a, svc: svc}

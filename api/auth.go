@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -18,9 +19,30 @@ const (
 	csrfHeader    = "X-CSRF-Token"
 )
 
-// authenticated is the security requirement of every operation that needs
-// a credential: an API key, or a portal session.
-var authenticated = []map[string][]string{{schemeKey: {}}, {schemeSession: {}}}
+// authenticated is the security requirement of an operation that needs a
+// credential (an API key or a portal session) and no particular scope.
+var authenticated = requires("")
+
+// requires is the security requirement of an operation that an API key may
+// call only with scope (see tenants.Scopes); portal sessions are bounded by
+// the user's role.
+func requires(scope string) []map[string][]string {
+	keyScopes := []string{}
+	if scope != "" {
+		keyScopes = []string{scope}
+	}
+	return []map[string][]string{{schemeKey: keyScopes}, {schemeSession: {}}}
+}
+
+// requiredScope returns the scope an operation's security requirement names.
+func requiredScope(op *huma.Operation) string {
+	for _, req := range op.Security {
+		if scopes := req[schemeKey]; len(scopes) > 0 {
+			return scopes[0]
+		}
+	}
+	return ""
+}
 
 // authenticate enforces what an operation's security requirement documents.
 // A bearer key wins over a cookie. A cookie-authenticated write must echo
@@ -58,6 +80,10 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 			huma.WriteErr(s.api, ctx, http.StatusInternalServerError, "internal error")
 			s.log.ErrorContext(ctx.Context(), "authentication failed", "error", err)
 		}
+		return
+	}
+	if scope := requiredScope(ctx.Operation()); !p.HasScope(scope) {
+		huma.WriteErr(s.api, ctx, http.StatusForbidden, fmt.Sprintf("this API key lacks the scope %q this operation needs", scope))
 		return
 	}
 	next(huma.WithContext(ctx, tenants.WithPrincipal(ctx.Context(), p)))

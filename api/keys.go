@@ -17,6 +17,7 @@ type KeyBody struct {
 	Name       string     `json:"name" example:"CRM sync"`
 	Prefix     string     `json:"prefix" example:"oc_1a2b3c4d" doc:"The visible start of the key."`
 	Role       string     `json:"role" enum:"owner,admin,operator,viewer"`
+	Scopes     []string   `json:"scopes" example:"[\"contacts:write\",\"campaigns:control\"]" doc:"What the key may do; [\"*\"] for everything its role allows."`
 	CreatedBy  *uuid.UUID `json:"created_by,omitempty"`
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
@@ -30,7 +31,7 @@ type NewKeyBody struct {
 }
 
 func keyBody(k *tenants.APIKey) KeyBody {
-	return KeyBody{ID: k.ID, Name: k.Name, Prefix: k.Prefix, Role: string(k.Role), CreatedBy: k.CreatedBy,
+	return KeyBody{ID: k.ID, Name: k.Name, Prefix: k.Prefix, Role: string(k.Role), Scopes: k.Scopes, CreatedBy: k.CreatedBy,
 		CreatedAt: k.CreatedAt, LastUsedAt: k.LastUsedAt, RevokedAt: k.RevokedAt}
 }
 
@@ -51,8 +52,9 @@ type listKeysOutput struct {
 
 type createKeyInput struct {
 	Body struct {
-		Name string `json:"name" minLength:"1" maxLength:"100" example:"CRM sync"`
-		Role string `json:"role,omitempty" enum:"owner,admin,operator,viewer" default:"operator" doc:"What the key may do; no stronger than your own role."`
+		Name   string   `json:"name" minLength:"1" maxLength:"100" example:"CRM sync"`
+		Role   string   `json:"role,omitempty" enum:"owner,admin,operator,viewer" default:"operator" doc:"What the key may do; no stronger than your own role."`
+		Scopes []string `json:"scopes,omitempty" maxItems:"20" example:"[\"contacts:write\",\"campaigns:control\"]" doc:"Limit the key to these scopes: account:read, account:manage, contacts:read, contacts:write, scripts:read, scripts:write, campaigns:read, campaigns:control, calls:read, webhooks:manage, billing:read, billing:manage, settings:manage. Empty: every scope."`
 	}
 }
 
@@ -68,7 +70,7 @@ func (s *Server) registerKeys() {
 	errs := []int{http.StatusUnauthorized, http.StatusForbidden}
 	huma.Register(s.api, huma.Operation{
 		OperationID: "list-api-keys", Method: http.MethodGet, Path: "/v1/api-keys",
-		Summary: "List API keys", Tags: []string{"API keys"}, Security: authenticated,
+		Summary: "List API keys", Tags: []string{"API keys"}, Security: requires("account:manage"),
 		Description: "The tenant's keys, revoked ones included, oldest first. Needs the admin role.",
 		Errors:      append(errs, http.StatusUnprocessableEntity),
 	}, func(ctx context.Context, in *PageInput) (*listKeysOutput, error) {
@@ -93,11 +95,11 @@ func (s *Server) registerKeys() {
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "create-api-key", Method: http.MethodPost, Path: "/v1/api-keys", DefaultStatus: http.StatusCreated,
-		Summary: "Create an API key", Tags: []string{"API keys"}, Security: authenticated,
+		Summary: "Create an API key", Tags: []string{"API keys"}, Security: requires("account:manage"),
 		Description: "Makes a key and shows its secret once. Needs the admin role; the key's role cannot exceed yours.",
 		Errors:      append(errs, http.StatusUnprocessableEntity),
 	}, func(ctx context.Context, in *createKeyInput) (*newKeyOutput, error) {
-		k, err := s.tenants.CreateAPIKey(ctx, principal(ctx), in.Body.Name, tenants.Role(in.Body.Role))
+		k, err := s.tenants.CreateAPIKey(ctx, principal(ctx), in.Body.Name, tenants.Role(in.Body.Role), in.Body.Scopes)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -106,7 +108,7 @@ func (s *Server) registerKeys() {
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "revoke-api-key", Method: http.MethodDelete, Path: "/v1/api-keys/{key_id}",
-		Summary: "Revoke an API key", Tags: []string{"API keys"}, Security: authenticated,
+		Summary: "Revoke an API key", Tags: []string{"API keys"}, Security: requires("account:manage"),
 		Description: "The key stops working at once. Revoking a revoked key changes nothing. Needs the admin role.",
 		Errors:      append(errs, http.StatusNotFound),
 	}, func(ctx context.Context, in *keyPath) (*keyOutput, error) {

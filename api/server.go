@@ -25,17 +25,20 @@ type Config struct {
 	// InsecureCookies drops the Secure flag from cookies, for plain-HTTP
 	// deployments other than localhost (browsers treat localhost as secure).
 	InsecureCookies bool
+	// RateLimits bound request rates; zero means DefaultRateLimits.
+	RateLimits RateLimits
 }
 
 // Server is the HTTP interface.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	tenants *tenants.Service
-	mux     *http.ServeMux
-	api     huma.API
-	metrics *metrics
-	handler http.Handler
+	cfg      Config
+	log      *slog.Logger
+	tenants  *tenants.Service
+	mux      *http.ServeMux
+	api      huma.API
+	metrics  *metrics
+	limiters limiters
+	handler  http.Handler
 }
 
 // New builds the API and registers every operation.
@@ -45,6 +48,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.Version == "" {
 		cfg.Version = "1.0.0"
+	}
+	if cfg.RateLimits == (RateLimits{}) {
+		cfg.RateLimits = DefaultRateLimits
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, tenants: cfg.Tenants, mux: http.NewServeMux()}
 
@@ -62,9 +68,10 @@ func New(cfg Config) *Server {
 		{Name: "Users", Description: "The people of a tenant and their roles."},
 		{Name: "System", Description: "Health and readiness."},
 	}
+	hc.OnAddOperation = append(hc.OnAddOperation, func(_ *huma.OpenAPI, op *huma.Operation) { idempotent(op) })
 	s.api = humago.New(s.mux, hc)
 	s.metrics = newMetrics()
-	s.api.UseMiddleware(s.observe, s.authenticate)
+	s.api.UseMiddleware(s.observe, s.authenticate, s.rateLimit, s.idempotency)
 
 	s.registerSystem()
 	s.registerTenants()

@@ -64,7 +64,7 @@ func (s *Server) registerUsers() {
 	errs := []int{http.StatusUnauthorized, http.StatusForbidden}
 	huma.Register(s.api, huma.Operation{
 		OperationID: "list-users", Method: http.MethodGet, Path: "/v1/users",
-		Summary: "List users", Tags: []string{"Users"}, Security: authenticated,
+		Summary: "List users", Tags: []string{"Users"}, Security: requires("account:read"),
 		Description: "The tenant's people, oldest first.",
 		Errors:      append(errs, http.StatusUnprocessableEntity),
 	}, func(ctx context.Context, in *PageInput) (*listUsersOutput, error) {
@@ -89,7 +89,7 @@ func (s *Server) registerUsers() {
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "add-user", Method: http.MethodPost, Path: "/v1/users", DefaultStatus: http.StatusCreated,
-		Summary: "Add or invite a user", Tags: []string{"Users"}, Security: authenticated,
+		Summary: "Add or invite a user", Tags: []string{"Users"}, Security: requires("account:manage"),
 		Description: "Adds a person with a role. With a password they can log in at once; without, the answer carries an invitation token. Needs the admin role; only owners add owners.",
 		Errors:      append(errs, http.StatusConflict, http.StatusUnprocessableEntity),
 	}, func(ctx context.Context, in *addUserInput) (*addUserOutput, error) {
@@ -106,7 +106,7 @@ func (s *Server) registerUsers() {
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "get-user", Method: http.MethodGet, Path: "/v1/users/{user_id}",
-		Summary: "Get a user", Tags: []string{"Users"}, Security: authenticated,
+		Summary: "Get a user", Tags: []string{"Users"}, Security: requires("account:read"),
 		Errors: append(errs, http.StatusNotFound),
 	}, func(ctx context.Context, in *userPath) (*userOutput, error) {
 		u, err := s.tenants.GetUser(ctx, principal(ctx), in.UserID)
@@ -118,7 +118,7 @@ func (s *Server) registerUsers() {
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "change-user-role", Method: http.MethodPatch, Path: "/v1/users/{user_id}",
-		Summary: "Change a user's role", Tags: []string{"Users"}, Security: authenticated,
+		Summary: "Change a user's role", Tags: []string{"Users"}, Security: requires("account:manage"),
 		Description: "Needs the admin role; only owners make or unmake owners, and a tenant keeps at least one owner.",
 		Errors:      append(errs, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity),
 	}, func(ctx context.Context, in *changeRoleInput) (*userOutput, error) {
@@ -131,7 +131,7 @@ func (s *Server) registerUsers() {
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "remove-user", Method: http.MethodDelete, Path: "/v1/users/{user_id}", DefaultStatus: http.StatusNoContent,
-		Summary: "Remove a user", Tags: []string{"Users"}, Security: authenticated,
+		Summary: "Remove a user", Tags: []string{"Users"}, Security: requires("account:manage"),
 		Description: "Deletes the user and ends their sessions. Needs the admin role; only owners remove owners, and a tenant keeps at least one owner.",
 		Errors:      append(errs, http.StatusNotFound, http.StatusConflict),
 	}, func(ctx context.Context, in *userPath) (*struct{}, error) {

@@ -34,7 +34,7 @@ func New(cfg Config) (*Client, error) {
 		cfg.MaxWorkers = 100
 	}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &PurgeSessionsWorker{Tenants: cfg.Tenants, Logger: cfg.Logger})
+	river.AddWorker(workers, &PurgeExpiredWorker{Tenants: cfg.Tenants, Logger: cfg.Logger})
 
 	// River reports its routine at info level every few seconds; outcall's
 	// log keeps River's warnings and errors.
@@ -44,34 +44,35 @@ func New(cfg Config) (*Client, error) {
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}
 		rc.PeriodicJobs = []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
-				return PurgeSessionsArgs{}, nil
+				return PurgeExpiredArgs{}, nil
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
 		}
 	}
 	return river.NewClient(riverpgxv5.New(cfg.Tenants.DB().Pool()), rc)
 }
 
-// PurgeSessionsArgs asks to delete every tenant's expired portal sessions.
-type PurgeSessionsArgs struct{}
+// PurgeExpiredArgs asks to delete every tenant's expired portal sessions
+// and idempotent answers older than 24 hours.
+type PurgeExpiredArgs struct{}
 
 // Kind names the job in River's table.
-func (PurgeSessionsArgs) Kind() string { return "purge_sessions" }
+func (PurgeExpiredArgs) Kind() string { return "purge_expired" }
 
-// PurgeSessionsWorker deletes expired sessions.
-type PurgeSessionsWorker struct {
-	river.WorkerDefaults[PurgeSessionsArgs]
+// PurgeExpiredWorker deletes what has expired.
+type PurgeExpiredWorker struct {
+	river.WorkerDefaults[PurgeExpiredArgs]
 	Tenants *tenants.Service
 	Logger  *slog.Logger
 }
 
-// Work deletes the expired sessions.
-func (w *PurgeSessionsWorker) Work(ctx context.Context, job *river.Job[PurgeSessionsArgs]) error {
-	n, err := w.Tenants.PurgeExpiredSessions(ctx)
+// Work deletes the expired rows.
+func (w *PurgeExpiredWorker) Work(ctx context.Context, job *river.Job[PurgeExpiredArgs]) error {
+	sessions, keys, err := w.Tenants.PurgeExpired(ctx)
 	if err != nil {
 		return err
 	}
-	if n > 0 {
-		w.Logger.InfoContext(ctx, "expired sessions purged", slog.Int64("count", n))
+	if sessions+keys > 0 {
+		w.Logger.InfoContext(ctx, "expired rows purged", slog.Int64("sessions", sessions), slog.Int64("idempotency_keys", keys))
 	}
 	return nil
 }

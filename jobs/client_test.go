@@ -55,7 +55,7 @@ func TestExpiredSessionsArePurgedByTheirJob(t *testing.T) {
 	defer client.Stop(ctx)
 	select {
 	case ev := <-events:
-		if ev.Kind != river.EventKindJobCompleted || ev.Job.Kind != (jobs.PurgeSessionsArgs{}).Kind() {
+		if ev.Kind != river.EventKindJobCompleted || ev.Job.Kind != (jobs.PurgeExpiredArgs{}).Kind() {
 			t.Fatalf("first job event: %s %s", ev.Kind, ev.Job.Kind)
 		}
 	case <-time.After(30 * time.Second):

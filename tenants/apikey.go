@@ -3,6 +3,8 @@ package tenants
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,6 +19,7 @@ type APIKey struct {
 	Name       string
 	Prefix     string
 	Role       Role
+	Scopes     []string
 	CreatedBy  *uuid.UUID
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
@@ -33,23 +36,23 @@ type NewAPIKey struct {
 // "oc_1a2b3c4d" finds the row, the whole key is checked against its hash.
 const keyPrefixLen = len("oc_") + 8
 
-const apiKeyColumns = `id, name, prefix, role, created_by, created_at, last_used_at, revoked_at`
+const apiKeyColumns = `id, name, prefix, role, scopes, created_by, created_at, last_used_at, revoked_at`
 
 func scanAPIKey(row pgx.Row) (*APIKey, error) {
 	k := &APIKey{}
-	err := row.Scan(&k.ID, &k.Name, &k.Prefix, &k.Role, &k.CreatedBy, &k.CreatedAt, &k.LastUsedAt, &k.RevokedAt)
+	err := row.Scan(&k.ID, &k.Name, &k.Prefix, &k.Role, &k.Scopes, &k.CreatedBy, &k.CreatedAt, &k.LastUsedAt, &k.RevokedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, Errorf(ENotFound, "API key not found")
 	}
 	return k, err
 }
 
-func createAPIKey(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, createdBy *uuid.UUID, name string, role Role) (*NewAPIKey, error) {
+func createAPIKey(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, createdBy *uuid.UUID, name string, role Role, scopes []string) (*NewAPIKey, error) {
 	prefix := "oc_" + randomToken(5)[:8]
 	secret := prefix + "_" + randomToken(20)
-	k, err := scanAPIKey(tx.QueryRow(ctx, `INSERT INTO api_keys (id, tenant_id, name, prefix, secret_hash, role, created_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+apiKeyColumns,
-		uuid.New(), tenantID, name, prefix, sha(secret), role, createdBy))
+	k, err := scanAPIKey(tx.QueryRow(ctx, `INSERT INTO api_keys (id, tenant_id, name, prefix, secret_hash, role, created_by, scopes)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+apiKeyColumns,
+		uuid.New(), tenantID, name, prefix, sha(secret), role, createdBy, scopes))
 	if err != nil {
 		return nil, err
 	}
@@ -57,8 +60,9 @@ func createAPIKey(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, createdBy 
 }
 
 // CreateAPIKey makes a key for the principal's tenant with a role no
-// stronger than the principal's own.
-func (s *Service) CreateAPIKey(ctx context.Context, p Principal, name string, role Role) (*NewAPIKey, error) {
+// stronger than the principal's own, limited to scopes (all when empty; a
+// key cannot get scopes its creator lacks).
+func (s *Service) CreateAPIKey(ctx context.Context, p Principal, name string, role Role, scopes []string) (*NewAPIKey, error) {
 	if err := p.Require(RoleAdmin); err != nil {
 		return nil, err
 	}
@@ -75,9 +79,23 @@ func (s *Service) CreateAPIKey(ctx context.Context, p Principal, name string, ro
 	if !p.Role.AtLeast(role) {
 		return nil, &Error{Code: EForbidden, Field: "body.role", Message: "a key cannot be stronger than the role that creates it"}
 	}
+	scopes, err := normaliseScopes(scopes)
+	if err != nil {
+		return nil, err
+	}
+	if p.Scopes != nil {
+		if len(scopes) == 1 && scopes[0] == AllScopes && !p.HasScope(AllScopes) {
+			scopes = slices.Clone(p.Scopes)
+		}
+		for _, sc := range scopes {
+			if !p.HasScope(sc) {
+				return nil, &Error{Code: EForbidden, Field: "body.scopes", Message: fmt.Sprintf("a key cannot get the scope %q its creator lacks", sc)}
+			}
+		}
+	}
 	var key *NewAPIKey
-	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
-		key, err = createAPIKey(ctx, tx, p.TenantID, p.UserID, name, role)
+	err = s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
+		key, err = createAPIKey(ctx, tx, p.TenantID, p.UserID, name, role, scopes)
 		return err
 	})
 	return key, err
@@ -136,9 +154,10 @@ func (s *Service) AuthenticateKey(ctx context.Context, secret string) (Principal
 		hash            []byte
 		role            Role
 		revoked         bool
+		scopes          []string
 	)
-	err := s.db.Pool().QueryRow(ctx, `SELECT key_id, tenant_id, secret_hash, role, revoked FROM auth_api_key_by_prefix($1)`, secret[:keyPrefixLen]).
-		Scan(&keyID, &tenantID, &hash, &role, &revoked)
+	err := s.db.Pool().QueryRow(ctx, `SELECT key_id, tenant_id, secret_hash, role, revoked, scopes FROM auth_api_key_by_prefix($1)`, secret[:keyPrefixLen]).
+		Scan(&keyID, &tenantID, &hash, &role, &revoked, &scopes)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Principal{}, errBadCredential
 	}
@@ -149,7 +168,7 @@ func (s *Service) AuthenticateKey(ctx context.Context, secret string) (Principal
 		return Principal{}, errBadCredential
 	}
 	s.touchKey(ctx, tenantID, keyID)
-	return Principal{TenantID: tenantID, Role: role, KeyID: &keyID}, nil
+	return Principal{TenantID: tenantID, Role: role, KeyID: &keyID, Scopes: scopes}, nil
 }
 
 // touchKey records when a key was last used, at most once a minute per key

@@ -15,6 +15,8 @@ type Principal struct {
 	UserID *uuid.UUID
 	// KeyID is set when an API key acts.
 	KeyID *uuid.UUID
+	// Scopes bound what an API key may do (see Scopes); nil for sessions.
+	Scopes []string
 	// SessionID and CSRFToken are set for a portal session.
 	SessionID *uuid.UUID
 	CSRFToken string

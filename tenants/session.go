@@ -100,10 +100,9 @@ func (s *Service) Logout(ctx context.Context, p Principal) error {
 	})
 }
 
-// PurgeExpiredSessions deletes every tenant's expired sessions and says how
-// many there were.
-func (s *Service) PurgeExpiredSessions(ctx context.Context) (int64, error) {
-	var n int64
-	err := s.db.Pool().QueryRow(ctx, `SELECT purge_expired_sessions()`).Scan(&n)
-	return n, err
+// PurgeExpired deletes every tenant's expired sessions and remembered
+// idempotent answers older than 24 hours, and says how many of each.
+func (s *Service) PurgeExpired(ctx context.Context) (sessions, idempotencyKeys int64, err error) {
+	err = s.db.Pool().QueryRow(ctx, `SELECT purge_expired_sessions(), purge_idempotency_keys()`).Scan(&sessions, &idempotencyKeys)
+	return sessions, idempotencyKeys, err
 }

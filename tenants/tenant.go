@@ -110,7 +110,7 @@ func (s *Service) Signup(ctx context.Context, req SignupRequest) (*Signup, error
 		if err != nil {
 			return err
 		}
-		key, err := createAPIKey(ctx, tx, out.Tenant.ID, &out.Owner.ID, "default", RoleAdmin)
+		key, err := createAPIKey(ctx, tx, out.Tenant.ID, &out.Owner.ID, "default", RoleAdmin, []string{AllScopes})
 		if err != nil {
 			return err
 		}

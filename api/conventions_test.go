@@ -1,0 +1,101 @@
+package api_test
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/outcall/outcall/api"
+)
+
+func TestAKeyMayOnlyDoWhatItsScopesAllow(t *testing.T) {
+	h := newHarness(t)
+	a := h.signup("A", "a@example.com")
+	limited := h.do(nil, "POST", "/v1/api-keys", map[string]any{"name": "reader", "role": "admin", "scopes": []string{"account:read"}}, bearer(a.Key)...)
+	if limited.Status != 201 {
+		t.Fatalf("create a scoped key: %d %s", limited.Status, limited.Raw)
+	}
+	key := limited.str("secret")
+	if r := h.do(nil, "GET", "/v1/users", nil, bearer(key)...); r.Status != 200 {
+		t.Fatalf("listing users with account:read: %d", r.Status)
+	}
+	r := h.do(nil, "POST", "/v1/users", map[string]any{"email": "x@example.com", "role": "viewer"}, bearer(key)...)
+	if r.Status != 403 || !strings.Contains(r.Raw, "account:manage") {
+		t.Fatalf("adding a user without account:manage: %d %s", r.Status, r.Raw)
+	}
+	if r := h.do(nil, "GET", "/v1/me", nil, bearer(key)...); r.Status != 200 {
+		t.Fatalf("me needs no scope: %d", r.Status)
+	}
+	if r := h.do(nil, "POST", "/v1/api-keys", map[string]any{"name": "x", "scopes": []string{"no:such"}}, bearer(a.Key)...); r.Status != 422 || !strings.Contains(r.Raw, "body.scopes[0]") {
+		t.Fatalf("an unknown scope: %d %s", r.Status, r.Raw)
+	}
+	// The OpenAPI document says which scope each operation needs.
+	doc := h.do(nil, "GET", "/openapi.json", nil)
+	if !strings.Contains(doc.Raw, `"apiKey":["account:manage"]`) {
+		t.Fatalf("the document does not declare scopes in security requirements")
+	}
+}
+
+func TestIdempotencyKeyReplaysTheFirstAnswer(t *testing.T) {
+	h := newHarness(t)
+	a := h.signup("A", "a@example.com")
+	body := map[string]any{"name": "CRM", "role": "viewer"}
+	hdr := append(bearer(a.Key), "Idempotency-Key", "create-crm-key-1")
+	first := h.do(nil, "POST", "/v1/api-keys", body, hdr...)
+	second := h.do(nil, "POST", "/v1/api-keys", body, hdr...)
+	if first.Status != 201 || second.Status != 201 {
+		t.Fatalf("statuses %d, %d: %s", first.Status, second.Status, second.Raw)
+	}
+	if first.str("id") != second.str("id") || first.Raw != second.Raw {
+		t.Fatalf("the retry made something new: %s vs %s", first.str("id"), second.str("id"))
+	}
+	if second.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("the replay is not marked")
+	}
+	list := h.do(nil, "GET", "/v1/api-keys", nil, bearer(a.Key)...)
+	if n := strings.Count(list.Raw, `"name":"CRM"`); n != 1 {
+		t.Fatalf("%d CRM keys exist, want 1", n)
+	}
+	other := h.do(nil, "POST", "/v1/api-keys", map[string]any{"name": "Other"}, hdr...)
+	if other.Status != 409 {
+		t.Fatalf("the same key with another body: %d, want 409", other.Status)
+	}
+	// Keys are per tenant: B may use the same key for its own request.
+	b := h.signup("B", "b@example.com")
+	if r := h.do(nil, "POST", "/v1/api-keys", body, append(bearer(b.Key), "Idempotency-Key", "create-crm-key-1")...); r.Status != 201 || r.str("id") == first.str("id") {
+		t.Fatalf("tenant B with the same key: %d %s", r.Status, r.Raw)
+	}
+	// A failed request is remembered as failed, with its problem.
+	bad := append(bearer(a.Key), "Idempotency-Key", "bad-1")
+	r1 := h.do(nil, "POST", "/v1/users", map[string]any{"email": "a@example.com", "role": "viewer"}, bad...)
+	r2 := h.do(nil, "POST", "/v1/users", map[string]any{"email": "a@example.com", "role": "viewer"}, bad...)
+	if r1.Status != 409 || r2.Status != 409 || r1.Raw != r2.Raw {
+		t.Fatalf("a remembered failure: %d %d", r1.Status, r2.Status)
+	}
+}
+
+func TestRateLimitsAnswer429WithRetryAfter(t *testing.T) {
+	h := newHarnessWith(t, api.RateLimits{PerKey: 0.5, KeyBurst: 3, PerTenant: 100, TenantBurst: 100, PerAddress: 100, AddressBurst: 100})
+	a := h.signup("A", "a@example.com")
+	second := h.do(nil, "POST", "/v1/api-keys", map[string]any{"name": "second"}, bearer(a.Key)...).str("secret")
+	var last response
+	for i := 0; i < 2; i++ {
+		last = h.do(nil, "GET", "/v1/me", nil, bearer(a.Key)...)
+		if last.Status != 200 {
+			t.Fatalf("request %d within the burst: %d", i+2, last.Status)
+		}
+	}
+	if last.Header.Get("RateLimit-Limit") != "3" || last.Header.Get("RateLimit-Remaining") != "0" {
+		t.Fatalf("headers: limit %q remaining %q", last.Header.Get("RateLimit-Limit"), last.Header.Get("RateLimit-Remaining"))
+	}
+	r := h.do(nil, "GET", "/v1/me", nil, bearer(a.Key)...)
+	if r.Status != 429 || !strings.Contains(r.Header.Get("Content-Type"), "problem+json") {
+		t.Fatalf("request over the burst: %d, want 429 problem+json", r.Status)
+	}
+	if s, err := strconv.Atoi(r.Header.Get("Retry-After")); err != nil || s < 1 {
+		t.Fatalf("Retry-After %q", r.Header.Get("Retry-After"))
+	}
+	if r := h.do(nil, "GET", "/v1/me", nil, bearer(second)...); r.Status != 200 {
+		t.Fatalf("another key of the same tenant shares the first key's bucket: %d", r.Status)
+	}
+}
