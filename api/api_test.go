@@ -15,6 +15,7 @@ import (
 	"github.com/outcall/outcall/api"
 	"github.com/outcall/outcall/migrations/dbtest"
 	"github.com/outcall/outcall/tenants"
+	"github.com/outcall/outcall/webhooks"
 )
 
 // harness is a running API on its own database.
@@ -23,6 +24,7 @@ type harness struct {
 	srv *httptest.Server
 	api *api.Server
 	svc *tenants.Service
+	url string // superuser URL of the harness's database
 }
 
 // generous keeps rate limits out of the way of tests about other things.
@@ -34,16 +36,18 @@ func newHarness(t *testing.T) *harness {
 
 func newHarnessWith(t *testing.T, limits api.RateLimits) *harness {
 	t.Helper()
-	db, err := tenants.Open(context.Background(), dbtest.New(t))
+	url := dbtest.New(t)
+	db, err := tenants.Open(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(db.Close)
 	svc := tenants.NewService(db)
-	a := api.New(api.Config{Tenants: svc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), RateLimits: limits})
+	a := api.New(api.Config{Tenants: svc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), RateLimits: limits,
+		Webhooks: &webhooks.Service{DB: db, AllowPrivate: true}})
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
-	return &harness{t: t, srv: srv, api: a, svc: svc}
+	return &harness{t: t, srv: srv, api: a, svc: svc, url: url}
 }
 
 // response is a decoded answer.

@@ -1,11 +1,14 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // TestTenantBCannotReachTenantA walks every registered operation with
@@ -24,16 +27,26 @@ func TestTenantBCannotReachTenantA(t *testing.T) {
 	if aKey.Status != 201 || aUser.Status != 201 {
 		t.Fatalf("fixtures: %s %s", aKey.Raw, aUser.Raw)
 	}
+	aEndpoint := h.do(nil, "POST", "/v1/webhooks/endpoints", map[string]any{"url": "http://127.0.0.1:9/a-hook"}, bearer(a.Key)...)
+	if aEndpoint.Status != 201 {
+		t.Fatalf("fixture endpoint: %s", aEndpoint.Raw)
+	}
+	aDelivery := h.seedDelivery(a.ID, aEndpoint.str("id"))
 	fixtures := map[string]string{
-		"key_id":  aKey.str("id"),
-		"user_id": aUser.str("user", "id"),
+		"key_id":      aKey.str("id"),
+		"user_id":     aUser.str("user", "id"),
+		"endpoint_id": aEndpoint.str("id"),
+		"delivery_id": aDelivery,
 	}
 	// Request bodies that pass validation, so the handler itself must refuse.
 	bodies := map[string]any{
-		"change-user-role": map[string]any{"role": "viewer"},
+		"change-user-role":        map[string]any{"role": "viewer"},
+		"update-webhook-endpoint": map[string]any{"url": "http://127.0.0.1:9/b-hijack"},
+		"rotate-webhook-secret":   map[string]any{"overlap_seconds": 60},
 	}
 	// What must never appear in an answer to B.
-	secretsOfA := []string{a.ID, a.OwnerID, a.Key, a.Email, aKey.str("id"), aKey.str("secret"), aKey.str("prefix"), fixtures["user_id"], "agent@a.example"}
+	secretsOfA := []string{a.ID, a.OwnerID, a.Key, a.Email, aKey.str("id"), aKey.str("secret"), aKey.str("prefix"), fixtures["user_id"], "agent@a.example",
+		aEndpoint.str("id"), aEndpoint.str("secret"), "a-hook", aDelivery}
 
 	// B acts as its owner through a fresh portal session per operation (the
 	// walk includes logout), so a refusal is isolation, not a weak role.
@@ -104,6 +117,8 @@ func TestTenantBCannotReachTenantA(t *testing.T) {
 			})
 		}
 	}
+	// Tenant B's own notices and event types are B's; nothing of A leaked
+	// through them (checked above). The walk covered:
 	if walked < 8 {
 		t.Fatalf("walked only %d authenticated operations", walked)
 	}
@@ -115,4 +130,27 @@ func TestTenantBCannotReachTenantA(t *testing.T) {
 	if r := h.do(nil, "GET", "/v1/users/"+fixtures["user_id"], nil, bearer(a.Key)...); r.Status != 200 || r.str("role") != "operator" {
 		t.Fatalf("A's user changed after B's attempts: %d %s", r.Status, r.Raw)
 	}
+	if r := h.do(nil, "GET", "/v1/webhooks/endpoints/"+fixtures["endpoint_id"], nil, bearer(a.Key)...); r.Status != 200 || !strings.Contains(r.str("url"), "a-hook") || r.Body["previous_secret_expires_at"] != nil {
+		t.Fatalf("A's endpoint changed after B's attempts: %d %s", r.Status, r.Raw)
+	}
+}
+
+// seedDelivery writes a delivery log row for a tenant's endpoint directly,
+// as the delivery worker would.
+func (h *harness) seedDelivery(tenantID, endpointID string) string {
+	h.t.Helper()
+	conn, err := pgx.Connect(context.Background(), h.url)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var id string
+	err = conn.QueryRow(context.Background(), `WITH ev AS (
+			INSERT INTO webhook_events (id, tenant_id, type, data) VALUES (gen_random_uuid(), $1, 'webhook.test', '{}') RETURNING id)
+		INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, event_id, attempt, status_code, latency_ms)
+		SELECT gen_random_uuid(), $1, $2, ev.id, 1, 500, 3 FROM ev RETURNING id`, tenantID, endpointID).Scan(&id)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return id
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/outcall/outcall/tenants"
+	"github.com/outcall/outcall/webhooks"
 )
 
 // Config is what the API needs.
@@ -27,6 +29,9 @@ type Config struct {
 	InsecureCookies bool
 	// RateLimits bound request rates; zero means DefaultRateLimits.
 	RateLimits RateLimits
+	// Webhooks manages webhook endpoints; nil builds one that refuses
+	// internal addresses.
+	Webhooks *webhooks.Service
 }
 
 // Server is the HTTP interface.
@@ -66,6 +71,7 @@ func New(cfg Config) *Server {
 		{Name: "Tenants", Description: "Sign up, log in, and who you are."},
 		{Name: "API keys", Description: "Credentials for integrations."},
 		{Name: "Users", Description: "The people of a tenant and their roles."},
+		{Name: "Webhooks", Description: "Signed event deliveries to your systems."},
 		{Name: "System", Description: "Health and readiness."},
 	}
 	hc.OnAddOperation = append(hc.OnAddOperation, func(_ *huma.OpenAPI, op *huma.Operation) { idempotent(op) })
@@ -77,6 +83,7 @@ func New(cfg Config) *Server {
 	s.registerTenants()
 	s.registerKeys()
 	s.registerUsers()
+	s.registerWebhooks()
 
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
 	s.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
@@ -180,3 +187,14 @@ type statusBody struct {
 type statusOutput struct {
 	Body statusBody
 }
+
+// tenantsDB returns the database, or nil when the API runs without one (to
+// generate the OpenAPI document).
+func (s *Server) tenantsDB() *tenants.DB {
+	if s.tenants == nil {
+		return nil
+	}
+	return s.tenants.DB()
+}
+
+func reflectType[T any]() reflect.Type { return reflect.TypeFor[T]() }

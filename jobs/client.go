@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/outcall/outcall/tenants"
+	"github.com/outcall/outcall/webhooks"
 )
 
 // Config is what the workers need.
@@ -20,6 +21,8 @@ type Config struct {
 	Work bool
 	// MaxWorkers caps the jobs this process runs at once.
 	MaxWorkers int
+	// Webhooks configures webhook delivery; its DB is filled in.
+	Webhooks webhooks.DeliverWorker
 }
 
 // Client is River's client over outcall's pool.
@@ -35,13 +38,22 @@ func New(cfg Config) (*Client, error) {
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &PurgeExpiredWorker{Tenants: cfg.Tenants, Logger: cfg.Logger})
+	deliver := cfg.Webhooks
+	deliver.DB, deliver.Logger = cfg.Tenants.DB(), cfg.Logger
+	if deliver.Client == nil {
+		deliver.Client = webhooks.NewHTTPClient(false)
+	}
+	river.AddWorker(workers, &deliver)
 
 	// River reports its routine at info level every few seconds; outcall's
 	// log keeps River's warnings and errors.
 	riverLog := slog.New(levelAtLeast{cfg.Logger.Handler(), slog.LevelWarn}).With("component", "jobs")
 	rc := &river.Config{Logger: riverLog, Workers: workers}
 	if cfg.Work {
-		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}
+		rc.Queues = map[string]river.QueueConfig{
+			river.QueueDefault: {MaxWorkers: cfg.MaxWorkers},
+			webhooks.Queue:     {MaxWorkers: max(cfg.MaxWorkers/4, 5)},
+		}
 		rc.PeriodicJobs = []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 				return PurgeExpiredArgs{}, nil

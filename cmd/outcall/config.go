@@ -24,6 +24,8 @@ type settings struct {
 	InsecureCookies bool
 	DataDir         string
 	PGPort          int
+	// WebhooksAllowPrivate lets webhook endpoints point at internal addresses.
+	WebhooksAllowPrivate bool
 }
 
 // envName is the environment variable of a flag: --database-url → OUTCALL_DATABASE_URL.
@@ -67,6 +69,7 @@ func addServiceFlags(cmd *cobra.Command, s *settings) {
 	stringFlag(fs, &s.LogFormat, "log-format", "text", "text or json")
 	intFlag(fs, &s.MaxWorkers, "max-workers", 100, "jobs this process runs at once")
 	boolFlag(fs, &s.InsecureCookies, "insecure-cookies", false, "send session cookies without the Secure flag (plain HTTP beyond localhost)")
+	boolFlag(fs, &s.WebhooksAllowPrivate, "webhooks-allow-private", cmd.Name() == "dev", "let webhook endpoints use loopback and private addresses (development only; on by default for dev)")
 }
 
 func newLogger(s *settings) *slog.Logger {

@@ -15,6 +15,7 @@ import (
 	"github.com/outcall/outcall/api"
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/tenants"
+	"github.com/outcall/outcall/webhooks"
 )
 
 func init() {
@@ -62,7 +63,8 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 	defer db.Close()
 	svc := tenants.NewService(db)
 
-	jc, err := jobs.New(jobs.Config{Tenants: svc, Logger: log, Work: s.Workers, MaxWorkers: s.MaxWorkers})
+	jc, err := jobs.New(jobs.Config{Tenants: svc, Logger: log, Work: s.Workers, MaxWorkers: s.MaxWorkers,
+		Webhooks: webhooks.DeliverWorker{Client: webhooks.NewHTTPClient(s.WebhooksAllowPrivate)}})
 	if err != nil {
 		return fmt.Errorf("job queue: %w", err)
 	}
@@ -80,7 +82,8 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 		})
 	}
 	if s.API {
-		srv := api.New(api.Config{Tenants: svc, Logger: log, InsecureCookies: s.InsecureCookies})
+		srv := api.New(api.Config{Tenants: svc, Logger: log, InsecureCookies: s.InsecureCookies,
+			Webhooks: &webhooks.Service{DB: db, AllowPrivate: s.WebhooksAllowPrivate}})
 		hs := &http.Server{Addr: s.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		ln, err := net.Listen("tcp", s.Addr)
 		if err != nil {

@@ -1,0 +1,358 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/google/uuid"
+
+	"github.com/outcall/outcall/webhooks"
+)
+
+// EndpointBody describes a webhook endpoint.
+type EndpointBody struct {
+	ID                      uuid.UUID  `json:"id"`
+	URL                     string     `json:"url" example:"https://crm.example.com/outcall/events"`
+	Description             string     `json:"description" example:"CRM sync"`
+	EventTypes              []string   `json:"event_types" example:"[\"call.completed\"]" doc:"The event types delivered; empty means all."`
+	Enabled                 bool       `json:"enabled"`
+	ConsecutiveFailures     int        `json:"consecutive_failures"`
+	DisabledReason          *string    `json:"disabled_reason,omitempty" doc:"Why outcall disabled the endpoint, when it did."`
+	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at,omitempty" doc:"Until then deliveries are also signed with the previous secret."`
+	CreatedAt               time.Time  `json:"created_at"`
+}
+
+func endpointBody(e *webhooks.Endpoint) EndpointBody {
+	types := e.EventTypes
+	if types == nil {
+		types = []string{}
+	}
+	return EndpointBody{ID: e.ID, URL: e.URL, Description: e.Description, EventTypes: types, Enabled: e.Enabled,
+		ConsecutiveFailures: e.ConsecutiveFailures, DisabledReason: e.DisabledReason, PreviousSecretExpiresAt: e.PreviousSecretExpiresAt, CreatedAt: e.CreatedAt}
+}
+
+type endpointPath struct {
+	EndpointID uuid.UUID `path:"endpoint_id" doc:"The webhook endpoint's id."`
+}
+
+type endpointInput struct {
+	Body struct {
+		URL         string   `json:"url" format:"uri" maxLength:"2000" example:"https://crm.example.com/outcall/events"`
+		Description string   `json:"description,omitempty" maxLength:"500" example:"CRM sync"`
+		EventTypes  []string `json:"event_types,omitempty" maxItems:"20" example:"[\"call.completed\",\"contact.do_not_call\"]" doc:"Event types to deliver; leave out for all."`
+		Enabled     *bool    `json:"enabled,omitempty" doc:"Default true."`
+	}
+}
+
+type endpointPatchInput struct {
+	EndpointID uuid.UUID `path:"endpoint_id" doc:"The webhook endpoint's id."`
+	Body       struct {
+		URL         *string  `json:"url,omitempty" format:"uri" maxLength:"2000"`
+		Description *string  `json:"description,omitempty" maxLength:"500"`
+		EventTypes  []string `json:"event_types,omitempty" maxItems:"20"`
+		Enabled     *bool    `json:"enabled,omitempty" doc:"Enabling clears the failure count."`
+	}
+}
+
+type endpointWithSecret struct {
+	Body struct {
+		EndpointBody
+		Secret string `json:"secret" example:"whsec_3f…" doc:"The signing secret. Shown only now; rotate it to get a new one."`
+	}
+}
+
+type endpointOutput struct {
+	Body EndpointBody
+}
+
+type listEndpointsOutput struct {
+	Body struct {
+		Items      []EndpointBody `json:"items"`
+		NextCursor string         `json:"next_cursor"`
+	}
+}
+
+type rotateInput struct {
+	EndpointID uuid.UUID `path:"endpoint_id" doc:"The webhook endpoint's id."`
+	Body       struct {
+		OverlapSeconds int `json:"overlap_seconds,omitempty" minimum:"0" maximum:"604800" default:"86400" doc:"How long the old secret keeps signing too."`
+	}
+}
+
+// DeliveryBody is one delivery attempt.
+type DeliveryBody struct {
+	ID              uuid.UUID `json:"id"`
+	EventID         uuid.UUID `json:"event_id" doc:"Receivers de-duplicate by this id."`
+	EventType       string    `json:"event_type" example:"call.completed"`
+	Attempt         int       `json:"attempt"`
+	StatusCode      *int      `json:"status_code,omitempty" doc:"The receiver's HTTP status, when it answered."`
+	Error           *string   `json:"error,omitempty"`
+	LatencyMS       int       `json:"latency_ms"`
+	ResponseExcerpt string    `json:"response_excerpt" doc:"The first KiB of the receiver's answer."`
+	CreatedAt       time.Time `json:"created_at"`
+}
+
+type deliveriesInput struct {
+	EndpointID uuid.UUID `path:"endpoint_id" doc:"The webhook endpoint's id."`
+	PageInput
+}
+
+type deliveriesOutput struct {
+	Body struct {
+		Items      []DeliveryBody `json:"items"`
+		NextCursor string         `json:"next_cursor"`
+	}
+}
+
+type deliveryPath struct {
+	DeliveryID uuid.UUID `path:"delivery_id" doc:"A delivery attempt's id."`
+}
+
+type acceptedOutput struct {
+	Body struct {
+		Status  string     `json:"status" example:"queued"`
+		EventID *uuid.UUID `json:"event_id,omitempty"`
+	}
+}
+
+type eventTypesOutput struct {
+	Body struct {
+		Items []struct {
+			Type        string `json:"type"`
+			Description string `json:"description"`
+		} `json:"items"`
+	}
+}
+
+type noticesOutput struct {
+	Body struct {
+		Items []NoticeBody `json:"items"`
+	}
+}
+
+// NoticeBody is a message to the tenant.
+type NoticeBody struct {
+	ID        uuid.UUID `json:"id"`
+	Kind      string    `json:"kind" example:"webhook endpoint disabled"`
+	Message   string    `json:"message"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func (s *Server) registerWebhooks() {
+	if s.cfg.Webhooks == nil {
+		s.cfg.Webhooks = &webhooks.Service{DB: s.tenantsDB()}
+	}
+	w := s.cfg.Webhooks
+	tags := []string{"Webhooks"}
+	errs := []int{http.StatusUnauthorized, http.StatusForbidden}
+	scope := requires("webhooks:manage")
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "list-webhook-event-types", Method: http.MethodGet, Path: "/v1/webhooks/event-types",
+		Summary: "List webhook event types", Tags: tags, Security: authenticated, Errors: errs,
+	}, func(ctx context.Context, _ *struct{}) (*eventTypesOutput, error) {
+		out := &eventTypesOutput{}
+		for t, d := range webhooks.EventTypes {
+			out.Body.Items = append(out.Body.Items, struct {
+				Type        string `json:"type"`
+				Description string `json:"description"`
+			}{t, d})
+		}
+		sort.Slice(out.Body.Items, func(i, j int) bool { return out.Body.Items[i].Type < out.Body.Items[j].Type })
+		return out, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "create-webhook-endpoint", Method: http.MethodPost, Path: "/v1/webhooks/endpoints", DefaultStatus: http.StatusCreated,
+		Summary: "Register a webhook endpoint", Tags: tags, Security: scope,
+		Description: "Registers a URL to receive events and returns its signing secret, shown once. URLs that resolve to loopback, private, link-local or metadata addresses are refused.",
+		Errors:      append(errs, http.StatusUnprocessableEntity),
+	}, func(ctx context.Context, in *endpointInput) (*endpointWithSecret, error) {
+		e, secret, err := w.Create(ctx, principal(ctx), webhooks.EndpointInput{URL: &in.Body.URL, Description: &in.Body.Description, EventTypes: in.Body.EventTypes, Enabled: in.Body.Enabled})
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		out := &endpointWithSecret{}
+		out.Body.EndpointBody = endpointBody(e)
+		out.Body.Secret = secret
+		return out, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "list-webhook-endpoints", Method: http.MethodGet, Path: "/v1/webhooks/endpoints",
+		Summary: "List webhook endpoints", Tags: tags, Security: scope, Errors: append(errs, http.StatusUnprocessableEntity),
+	}, func(ctx context.Context, in *PageInput) (*listEndpointsOutput, error) {
+		after, err := in.after()
+		if err != nil {
+			return nil, err
+		}
+		list, err := w.List(ctx, principal(ctx), in.limit(), after)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		out := &listEndpointsOutput{}
+		out.Body.Items = make([]EndpointBody, 0, len(list))
+		for i := range list {
+			out.Body.Items = append(out.Body.Items, endpointBody(&list[i]))
+		}
+		if len(list) > 0 {
+			out.Body.NextCursor = nextCursor(len(list), in.limit(), list[len(list)-1].ID)
+		}
+		return out, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "get-webhook-endpoint", Method: http.MethodGet, Path: "/v1/webhooks/endpoints/{endpoint_id}",
+		Summary: "Get a webhook endpoint", Tags: tags, Security: scope, Errors: append(errs, http.StatusNotFound),
+	}, func(ctx context.Context, in *endpointPath) (*endpointOutput, error) {
+		e, err := w.Get(ctx, principal(ctx), in.EndpointID)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &endpointOutput{Body: endpointBody(e)}, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "update-webhook-endpoint", Method: http.MethodPatch, Path: "/v1/webhooks/endpoints/{endpoint_id}",
+		Summary: "Change a webhook endpoint", Tags: tags, Security: scope,
+		Description: "Changes the URL, description, event types or enabled flag. Enabling a disabled endpoint clears its failure count.",
+		Errors:      append(errs, http.StatusNotFound, http.StatusUnprocessableEntity),
+	}, func(ctx context.Context, in *endpointPatchInput) (*endpointOutput, error) {
+		e, err := w.Update(ctx, principal(ctx), in.EndpointID, webhooks.EndpointInput{URL: in.Body.URL, Description: in.Body.Description, EventTypes: in.Body.EventTypes, Enabled: in.Body.Enabled})
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &endpointOutput{Body: endpointBody(e)}, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "delete-webhook-endpoint", Method: http.MethodDelete, Path: "/v1/webhooks/endpoints/{endpoint_id}", DefaultStatus: http.StatusNoContent,
+		Summary: "Delete a webhook endpoint", Tags: tags, Security: scope, Errors: append(errs, http.StatusNotFound),
+	}, func(ctx context.Context, in *endpointPath) (*struct{}, error) {
+		return nil, s.problem(ctx, w.Delete(ctx, principal(ctx), in.EndpointID))
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "rotate-webhook-secret", Method: http.MethodPost, Path: "/v1/webhooks/endpoints/{endpoint_id}/rotate-secret",
+		Summary: "Rotate a webhook endpoint's secret", Tags: tags, Security: scope,
+		Description: "Returns a new secret. For the overlap (default 24 h) deliveries carry two v1 signatures, one per secret, so the receiver can switch without missing any.",
+		Errors:      append(errs, http.StatusNotFound, http.StatusUnprocessableEntity),
+	}, func(ctx context.Context, in *rotateInput) (*endpointWithSecret, error) {
+		overlap := 24 * time.Hour
+		if in.Body.OverlapSeconds > 0 {
+			overlap = time.Duration(in.Body.OverlapSeconds) * time.Second
+		}
+		e, secret, err := w.RotateSecret(ctx, principal(ctx), in.EndpointID, overlap)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		out := &endpointWithSecret{}
+		out.Body.EndpointBody = endpointBody(e)
+		out.Body.Secret = secret
+		return out, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "test-webhook-endpoint", Method: http.MethodPost, Path: "/v1/webhooks/endpoints/{endpoint_id}/test", DefaultStatus: http.StatusAccepted,
+		Summary: "Send a test event", Tags: tags, Security: scope,
+		Description: "Queues a `webhook.test` event to this endpoint only; its delivery shows in the delivery log.",
+		Errors:      append(errs, http.StatusNotFound, http.StatusConflict),
+	}, func(ctx context.Context, in *endpointPath) (*acceptedOutput, error) {
+		id, err := w.Ping(ctx, principal(ctx), in.EndpointID)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		out := &acceptedOutput{}
+		out.Body.Status, out.Body.EventID = "queued", &id
+		return out, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "list-webhook-deliveries", Method: http.MethodGet, Path: "/v1/webhooks/endpoints/{endpoint_id}/deliveries",
+		Summary: "List an endpoint's delivery log", Tags: tags, Security: scope,
+		Description: "Every attempt, newest first: the receiver's status, latency and the start of its answer.",
+		Errors:      append(errs, http.StatusNotFound, http.StatusUnprocessableEntity),
+	}, func(ctx context.Context, in *deliveriesInput) (*deliveriesOutput, error) {
+		before, err := in.after()
+		if err != nil {
+			return nil, err
+		}
+		list, err := w.Deliveries(ctx, principal(ctx), in.EndpointID, in.limit(), before)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		out := &deliveriesOutput{}
+		out.Body.Items = make([]DeliveryBody, 0, len(list))
+		for _, d := range list {
+			out.Body.Items = append(out.Body.Items, DeliveryBody{ID: d.ID, EventID: d.EventID, EventType: d.EventType, Attempt: d.Attempt,
+				StatusCode: d.StatusCode, Error: d.Error, LatencyMS: d.LatencyMS, ResponseExcerpt: d.ResponseExcerpt, CreatedAt: d.CreatedAt})
+		}
+		if len(list) > 0 {
+			out.Body.NextCursor = nextCursor(len(list), in.limit(), list[len(list)-1].ID)
+		}
+		return out, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "redeliver-webhook", Method: http.MethodPost, Path: "/v1/webhooks/deliveries/{delivery_id}/redeliver", DefaultStatus: http.StatusAccepted,
+		Summary: "Deliver an event again", Tags: tags, Security: scope,
+		Description: "Queues the delivery's event to its endpoint once more (with a fresh retry budget).",
+		Errors:      append(errs, http.StatusNotFound, http.StatusConflict),
+	}, func(ctx context.Context, in *deliveryPath) (*acceptedOutput, error) {
+		if err := w.Redeliver(ctx, principal(ctx), in.DeliveryID); err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		out := &acceptedOutput{}
+		out.Body.Status = "queued"
+		return out, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "list-notices", Method: http.MethodGet, Path: "/v1/notices",
+		Summary: "List notices", Tags: []string{"Tenants"}, Security: authenticated,
+		Description: "Messages that need the tenant's attention (an endpoint disabled, a payment failed), newest first.",
+		Errors:      errs,
+	}, func(ctx context.Context, _ *struct{}) (*noticesOutput, error) {
+		list, err := w.Notices(ctx, principal(ctx), 100)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		out := &noticesOutput{}
+		out.Body.Items = make([]NoticeBody, 0, len(list))
+		for _, n := range list {
+			out.Body.Items = append(out.Body.Items, NoticeBody(n))
+		}
+		return out, nil
+	})
+
+	s.describeWebhookEvents()
+}
+
+// describeWebhookEvents documents every event in the OpenAPI document's
+// webhooks section: what a receiver gets, how it is signed.
+func (s *Server) describeWebhookEvents() {
+	doc := s.api.OpenAPI()
+	schema := huma.SchemaFromType(doc.Components.Schemas, reflectType[webhooks.Event]())
+	if doc.Webhooks == nil {
+		doc.Webhooks = map[string]*huma.PathItem{}
+	}
+	for typ, desc := range webhooks.EventTypes {
+		doc.Webhooks[typ] = &huma.PathItem{Post: &huma.Operation{
+			OperationID: "webhook-" + typ,
+			Summary:     typ,
+			Description: desc + " Signed in the `Outcall-Signature` header: `t=<unix>,v1=<hex HMAC-SHA256(secret, t + \".\" + body)>`; " +
+				"reject signatures older than 5 minutes and de-duplicate by `id`.",
+			Tags: []string{"Webhooks"},
+			Parameters: []*huma.Param{
+				{Name: webhooks.SignatureHeader, In: "header", Required: true, Schema: &huma.Schema{Type: "string"}},
+				{Name: "Outcall-Event-Id", In: "header", Schema: &huma.Schema{Type: "string", Format: "uuid"}},
+				{Name: "Outcall-Event-Type", In: "header", Schema: &huma.Schema{Type: "string"}},
+			},
+			RequestBody: &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{"application/json": {Schema: schema}}},
+			Responses:   map[string]*huma.Response{"2XX": {Description: "Any 2xx acknowledges the delivery; anything else is retried with backoff for up to 3 days."}},
+		}}
+	}
+}

@@ -1,0 +1,146 @@
+package webhooks
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+)
+
+// Event types. Every event carries id, type, created_at, tenant_id and data.
+const (
+	CallAnswered         = "call.answered"
+	CallCompleted        = "call.completed"
+	CallTransferred      = "call.transferred"
+	CallReviewRequired   = "call.review_required"
+	CampaignStarted      = "campaign.started"
+	CampaignCompleted    = "campaign.completed"
+	ImportCompleted      = "import.completed"
+	ContactDoNotCall     = "contact.do_not_call"
+	UsageThreshold       = "usage.threshold_reached"
+	BillingPaymentFailed = "billing.payment_failed"
+	// Test is the ping sent by POST /v1/webhooks/endpoints/{id}/test.
+	Test = "webhook.test"
+)
+
+// EventTypes lists the types an endpoint may subscribe to, with what each
+// means to a receiver.
+var EventTypes = map[string]string{
+	CallAnswered:         "A callee answered; the dialog has started.",
+	CallCompleted:        "A call ended; data holds its outcome, duration, billable seconds, final state and tags.",
+	CallTransferred:      "A call was handed to a human agent.",
+	CallReviewRequired:   "A call heard or said a sensitive word and waits for human review.",
+	CampaignStarted:      "A campaign began dialling.",
+	CampaignCompleted:    "A campaign has no contact left to dial.",
+	ImportCompleted:      "A contact import finished; data holds the counts and the error report's link.",
+	ContactDoNotCall:     "A number was put on the do-not-call list (by a callee's request or by the tenant).",
+	UsageThreshold:       "Usage reached a share of the tenant's budget (e.g. 80 % or 100 %).",
+	BillingPaymentFailed: "A payment failed; dialling stops after the grace period.",
+	Test:                 "A test ping, sent on request.",
+}
+
+// Event is what a receiver gets, as the JSON body of the POST.
+type Event struct {
+	ID        uuid.UUID       `json:"id"`
+	Type      string          `json:"type"`
+	CreatedAt time.Time       `json:"created_at"`
+	TenantID  uuid.UUID       `json:"tenant_id"`
+	Data      json.RawMessage `json:"data"`
+}
+
+// DefaultMaxAttempts spreads retries over about three days (see NextRetry).
+const DefaultMaxAttempts = 16
+
+var (
+	inserterOnce sync.Once
+	inserter     *river.Client[pgx.Tx]
+	inserterErr  error
+)
+
+// insertClient is an insert-only River client: it needs no pool, because it
+// inserts with the caller's transaction.
+func insertClient() (*river.Client[pgx.Tx], error) {
+	inserterOnce.Do(func() {
+		inserter, inserterErr = river.NewClient(riverpgxv5.New(nil), &river.Config{})
+	})
+	return inserter, inserterErr
+}
+
+// Emit records an event of typ for tenantID in tx and queues its delivery to
+// every enabled endpoint subscribed to typ. tx must be a tenant transaction
+// of tenantID (tenants.DB.InTenant): the event exists if and only if the
+// change it describes commits.
+func Emit(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, typ string, data any) (uuid.UUID, error) {
+	if _, ok := EventTypes[typ]; !ok {
+		return uuid.Nil, fmt.Errorf("webhooks: unknown event type %q", typ)
+	}
+	return emit(ctx, tx, tenantID, typ, data, nil)
+}
+
+func emit(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, typ string, data any, onlyEndpoint *uuid.UUID) (uuid.UUID, error) {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("webhooks: encode %s data: %w", typ, err)
+	}
+	id := uuid.New()
+	if _, err := tx.Exec(ctx, `INSERT INTO webhook_events (id, tenant_id, type, data) VALUES ($1, $2, $3, $4)`, id, tenantID, typ, raw); err != nil {
+		return uuid.Nil, err
+	}
+	rows, err := tx.Query(ctx, `SELECT id, event_types FROM webhook_endpoints WHERE tenant_id = $1 AND enabled AND ($2::uuid IS NULL OR id = $2)`, tenantID, onlyEndpoint)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	var jobs []river.InsertManyParams
+	for rows.Next() {
+		var endpoint uuid.UUID
+		var types []string
+		if err := rows.Scan(&endpoint, &types); err != nil {
+			rows.Close()
+			return uuid.Nil, err
+		}
+		if onlyEndpoint != nil || len(types) == 0 || slices.Contains(types, typ) {
+			jobs = append(jobs, river.InsertManyParams{Args: DeliverArgs{TenantID: tenantID, EndpointID: endpoint, EventID: id}})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return uuid.Nil, err
+	}
+	if len(jobs) == 0 {
+		return id, nil
+	}
+	rc, err := insertClient()
+	if err != nil {
+		return uuid.Nil, err
+	}
+	if _, err := rc.InsertManyTx(ctx, tx, jobs); err != nil {
+		return uuid.Nil, fmt.Errorf("webhooks: queue deliveries: %w", err)
+	}
+	return id, nil
+}
+
+// DeliverArgs is one event's delivery to one endpoint.
+type DeliverArgs struct {
+	TenantID   uuid.UUID `json:"tenant_id"`
+	EndpointID uuid.UUID `json:"endpoint_id"`
+	EventID    uuid.UUID `json:"event_id"`
+}
+
+// Kind names the job in River's table.
+func (DeliverArgs) Kind() string { return "webhook_deliver" }
+
+// Queue is the River queue deliveries run in, apart from dialling, so slow
+// receivers never hold up calls.
+const Queue = "webhooks"
+
+// InsertOpts puts deliveries in their queue with their retry budget.
+func (DeliverArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: Queue, MaxAttempts: DefaultMaxAttempts}
+}
