@@ -27,6 +27,7 @@ lint:
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*'))"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
 
-## openapi: write api/openapi.yaml from the code (a test fails when it drifts)
+## openapi: write api/openapi.yaml and the typed Go client from the code (tests fail when they drift)
 openapi:
 	$(GO) run ./cmd/outcall openapi -o api/openapi.yaml
+	cd api/client && $(GO) generate ./...
