@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/outcall/outcall/tenants"
+	"github.com/outcall/outcall/web"
 	"github.com/outcall/outcall/webhooks"
 )
 
@@ -86,9 +87,8 @@ func New(cfg Config) *Server {
 	s.registerWebhooks()
 
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
-	s.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/docs", http.StatusFound)
-	})
+	// The portal: everything the API does not claim.
+	s.mux.Handle("GET /", web.Handler())
 	s.handler = s.recoverer(s.mux)
 	return s
 }
