@@ -83,13 +83,7 @@ func (s *Server) registerKeys() {
 			return nil, s.problem(ctx, err)
 		}
 		out := &listKeysOutput{}
-		out.Body.Items = make([]KeyBody, 0, len(keys))
-		for i := range keys {
-			out.Body.Items = append(out.Body.Items, keyBody(&keys[i]))
-		}
-		if len(keys) > 0 {
-			out.Body.NextCursor = nextCursor(len(keys), in.limit(), keys[len(keys)-1].ID)
-		}
+		out.Body.Items, out.Body.NextCursor = page(keys, in.limit(), func(k *tenants.APIKey) uuid.UUID { return k.ID }, keyBody)
 		return out, nil
 	})
 

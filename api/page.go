@@ -45,3 +45,16 @@ func nextCursor(n, limit int, lastID uuid.UUID) string {
 	}
 	return base64.RawURLEncoding.EncodeToString(lastID[:])
 }
+
+// page turns one page of items into response bodies and the cursor of the
+// next page (empty when this page was the last).
+func page[T, B any](items []T, limit int, id func(*T) uuid.UUID, body func(*T) B) ([]B, string) {
+	out := make([]B, 0, len(items))
+	for i := range items {
+		out = append(out, body(&items[i]))
+	}
+	if len(items) == 0 {
+		return out, ""
+	}
+	return out, nextCursor(len(items), limit, id(&items[len(items)-1]))
+}

@@ -77,13 +77,7 @@ func (s *Server) registerUsers() {
 			return nil, s.problem(ctx, err)
 		}
 		out := &listUsersOutput{}
-		out.Body.Items = make([]UserBody, 0, len(users))
-		for i := range users {
-			out.Body.Items = append(out.Body.Items, userBody(&users[i]))
-		}
-		if len(users) > 0 {
-			out.Body.NextCursor = nextCursor(len(users), in.limit(), users[len(users)-1].ID)
-		}
+		out.Body.Items, out.Body.NextCursor = page(users, in.limit(), func(u *tenants.User) uuid.UUID { return u.ID }, userBody)
 		return out, nil
 	})
 

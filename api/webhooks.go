@@ -194,13 +194,7 @@ func (s *Server) registerWebhooks() {
 			return nil, s.problem(ctx, err)
 		}
 		out := &listEndpointsOutput{}
-		out.Body.Items = make([]EndpointBody, 0, len(list))
-		for i := range list {
-			out.Body.Items = append(out.Body.Items, endpointBody(&list[i]))
-		}
-		if len(list) > 0 {
-			out.Body.NextCursor = nextCursor(len(list), in.limit(), list[len(list)-1].ID)
-		}
+		out.Body.Items, out.Body.NextCursor = page(list, in.limit(), func(e *webhooks.Endpoint) uuid.UUID { return e.ID }, endpointBody)
 		return out, nil
 	})
 
@@ -285,14 +279,10 @@ func (s *Server) registerWebhooks() {
 			return nil, s.problem(ctx, err)
 		}
 		out := &deliveriesOutput{}
-		out.Body.Items = make([]DeliveryBody, 0, len(list))
-		for _, d := range list {
-			out.Body.Items = append(out.Body.Items, DeliveryBody{ID: d.ID, EventID: d.EventID, EventType: d.EventType, Attempt: d.Attempt,
-				StatusCode: d.StatusCode, Error: d.Error, LatencyMS: d.LatencyMS, ResponseExcerpt: d.ResponseExcerpt, CreatedAt: d.CreatedAt})
-		}
-		if len(list) > 0 {
-			out.Body.NextCursor = nextCursor(len(list), in.limit(), list[len(list)-1].ID)
-		}
+		out.Body.Items, out.Body.NextCursor = page(list, in.limit(), func(d *webhooks.Delivery) uuid.UUID { return d.ID }, func(d *webhooks.Delivery) DeliveryBody {
+			return DeliveryBody{ID: d.ID, EventID: d.EventID, EventType: d.EventType, Attempt: d.Attempt,
+				StatusCode: d.StatusCode, Error: d.Error, LatencyMS: d.LatencyMS, ResponseExcerpt: d.ResponseExcerpt, CreatedAt: d.CreatedAt}
+		})
 		return out, nil
 	})
 
