@@ -39,7 +39,9 @@ func init() {
 		if err != nil {
 			return err
 		}
-		srv := httptest.NewServer(api.New(api.Config{Tenants: svc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}).Handler())
+		// Rate limits off: this measures the request path, not the limiter.
+		unlimited := api.RateLimits{PerKey: 1e9, KeyBurst: 1e9, PerTenant: 1e9, TenantBurst: 1e9, PerAddress: 1e9, AddressBurst: 1e9}
+		srv := httptest.NewServer(api.New(api.Config{Tenants: svc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), RateLimits: unlimited}).Handler())
 		defer srv.Close()
 		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 
