@@ -1,0 +1,598 @@
+package scripting
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/grafana/sobek"
+)
+
+// Contact is the callee as the script sees it: the contact's fields and
+// attributes, flattened into one JSON-like map (strings, numbers, booleans,
+// nested maps and lists). Scripts receive a deep-frozen copy as c.contact.
+type Contact map[string]any
+
+// DefaultSensitiveWords are flagged for review unless the tenant's
+// compliance settings say otherwise.
+var DefaultSensitiveWords = []string{"转账", "密码", "验证码"}
+
+// SessionOptions are the per-call settings of a session.
+type SessionOptions struct {
+	// Segment is the contact's segment, shown to the script as c.segment.
+	Segment string `json:"segment,omitempty"`
+	// SensitiveWords flag the call for review when heard or said. Nil means
+	// DefaultSensitiveWords; an empty, non-nil list turns the check off.
+	SensitiveWords []string `json:"sensitiveWords"`
+	// NoBusyCallback turns off the built-in end on `busy` (outcome
+	// busy_callback with a callback).
+	NoBusyCallback bool `json:"noBusyCallback,omitempty"`
+	// NoStopDNC turns off the built-in end on `stop` (outcome do_not_call).
+	NoStopDNC bool `json:"noStopDNC,omitempty"`
+	// NoAngryTransfer turns off the transfer after two angry turns in a row.
+	NoAngryTransfer bool `json:"noAngryTransfer,omitempty"`
+	// BusyCallbackIn is the callback delay after `busy`; default "2h".
+	BusyCallbackIn string `json:"busyCallbackIn,omitempty"`
+	// Now is the clock for relative dates and for Date in scripts; default
+	// time.Now. Not carried across the script-host boundary.
+	Now func() time.Time `json:"-"`
+}
+
+// Turn is the record of one turn: what was heard and understood, where
+// the dialog went and what the engine says next. Turn 0 is the greeting.
+type Turn struct {
+	Turn       int        `json:"turn"`
+	State      string     `json:"state"`
+	Say        string     `json:"say"`
+	Emotion    string     `json:"emotion,omitempty"`
+	Heard      string     `json:"heard"`
+	Intent     string     `json:"intent,omitempty"`
+	Confidence float64    `json:"confidence"`
+	RunnerUp   string     `json:"runnerUp,omitempty"`
+	Slots      Slots      `json:"slots,omitempty"`
+	Sentiment  *Sentiment `json:"sentiment,omitempty"`
+	// Via says why the dialog went where it did: "start", "on.affirm",
+	// "default", "fallback", "builtin.busy", "builtin.stop",
+	// "builtin.angry", "builtin.human" or "error".
+	Via    string       `json:"via"`
+	Review []ReviewFlag `json:"review,omitempty"`
+	Log    []string     `json:"log,omitempty"`
+	Error  *ScriptError `json:"error,omitempty"`
+	// Done is set on the turn that ends the call; Session.Result then
+	// holds the outcome.
+	Done bool `json:"done,omitempty"`
+}
+
+// ReviewFlag records a sensitive word heard from the callee or said by the
+// script; a flagged call goes to a person for review.
+type ReviewFlag struct {
+	Word  string `json:"word"`
+	Turn  int    `json:"turn"`
+	Where string `json:"where"` // "heard" or "said"
+}
+
+// Result is how a call ended.
+type Result struct {
+	Outcome string `json:"outcome"`
+	// State is the state the call ended in.
+	State string   `json:"state"`
+	Turns int      `json:"turns"`
+	Tags  []string `json:"tags,omitempty"`
+	// CallbackIn is the delay before calling back ("2h"); CallbackAt is
+	// the time the callee named, when they named one.
+	CallbackIn string `json:"callbackIn,omitempty"`
+	CallbackAt string `json:"callbackAt,omitempty"`
+	// Transfer is the agent (queue, number) to hand the call to.
+	Transfer string `json:"transfer,omitempty"`
+	// DoNotCall means the number must go on the tenant's do-not-call list.
+	DoNotCall bool            `json:"doNotCall,omitempty"`
+	Review    []ReviewFlag    `json:"review,omitempty"`
+	Vars      json.RawMessage `json:"vars,omitempty"`
+	Error     *ScriptError    `json:"error,omitempty"`
+}
+
+// ErrSessionDone is returned by Turn after the call has ended.
+var ErrSessionDone = errors.New("the dialog has already ended")
+
+// Session is one call's dialog. It holds only data between turns (the
+// state, c.vars as JSON, counters), so an idle session costs a few hundred
+// bytes; each turn runs in a fresh runtime. A Session is not safe for
+// concurrent use: a call has one turn at a time.
+type Session struct {
+	script   *Script
+	opts     SessionOptions
+	contact  string // JSON
+	contactM map[string]any
+	vars     string // JSON
+	state    string
+	retries  int
+	turn     int
+	angry    int
+	started  bool
+	result   *Result
+	review   []ReviewFlag
+	tags     []string
+
+	// per turn
+	sb   *sandbox
+	vals *sobek.Object // the default export in this turn's runtime
+	jsc  *sobek.Object // this turn's context object
+}
+
+// NewSession starts a call's dialog for a contact. Call Start for the
+// greeting, then Turn with each thing the callee says.
+func (s *Script) NewSession(contact Contact, opts SessionOptions) (*Session, error) {
+	if s.dialog == nil {
+		return nil, errors.New("not a dialog script")
+	}
+	if contact == nil {
+		contact = Contact{}
+	}
+	b, err := json.Marshal(contact)
+	if err != nil {
+		return nil, fmt.Errorf("contact is not JSON: %w", err)
+	}
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	if opts.SensitiveWords == nil {
+		opts.SensitiveWords = DefaultSensitiveWords
+	}
+	if opts.BusyCallbackIn == "" {
+		opts.BusyCallbackIn = "2h"
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Session{script: s, opts: opts, contact: string(b), contactM: m, vars: "{}"}, nil
+}
+
+// Script returns the script the session runs.
+func (s *Session) Script() *Script { return s.script }
+
+// Done reports whether the call has ended.
+func (s *Session) Done() bool { return s.result != nil }
+
+// Result returns the outcome once the call has ended, else nil.
+func (s *Session) Result() *Result { return s.result }
+
+// State returns the current state's name.
+func (s *Session) State() string { return s.state }
+
+// Vars returns c.vars as JSON.
+func (s *Session) Vars() string { return s.vars }
+
+// Start enters the start state and returns turn 0: what to say first.
+func (s *Session) Start() (*Turn, error) {
+	if s.started {
+		return nil, errors.New("the dialog has already started")
+	}
+	s.started = true
+	t := &Turn{Via: "start"}
+	s.run(t, func() error { return s.enter(s.script.dialog.Start, t) })
+	return t, nil
+}
+
+// Turn takes what the callee said, understands it, moves the dialog and
+// returns the record of the turn. Script errors do not come back as an
+// error: they end the call on the script's fallback outcome and are in
+// Turn.Error and Result.Error.
+func (s *Session) Turn(text string) (*Turn, error) {
+	if !s.started {
+		return nil, errors.New("call Start before Turn")
+	}
+	if s.result != nil {
+		return nil, ErrSessionDone
+	}
+	d := s.script.dialog
+	s.turn++
+	text = truncate(text, s.script.limits.MaxInput*3)
+	if r := []rune(text); len(r) > s.script.limits.MaxInput {
+		text = string(r[:s.script.limits.MaxInput])
+	}
+	u := s.script.nlu.Understand(d.Lang, text, s.opts.Now())
+	t := &Turn{Turn: s.turn, Heard: text, Intent: u.Intent, Confidence: u.Confidence, RunnerUp: u.RunnerUp, Slots: u.Slots, Sentiment: &u.Sentiment}
+	s.flag(text, "heard", t)
+	if u.Sentiment.Label == "angry" {
+		s.angry++
+	} else {
+		s.angry = 0
+	}
+	cur := d.States[s.state]
+	s.run(t, func() error {
+		switch {
+		case u.Intent == "stop" && !s.opts.NoStopDNC:
+			t.Via, t.State, t.Say = "builtin.stop", s.state, phrase(d.Lang, "stop")
+			s.finish(&Result{Outcome: "do_not_call", DoNotCall: true})
+			return nil
+		case u.Intent == "busy" && !s.opts.NoBusyCallback && cur.On["busy"] == nil:
+			t.Via, t.State, t.Say = "builtin.busy", s.state, phrase(d.Lang, "busy")
+			r := &Result{Outcome: "busy_callback", CallbackIn: s.opts.BusyCallbackIn}
+			if at, ok := u.Slots["datetime"].(string); ok {
+				r.CallbackAt = at
+			}
+			s.finish(r)
+			return nil
+		case s.angry >= 2 && !s.opts.NoAngryTransfer && d.TransferState != "":
+			t.Via = "builtin.angry"
+			return s.enter(d.TransferState, t)
+		case u.Intent == "human" && cur.On["human"] == nil && d.TransferState != "":
+			t.Via = "builtin.human"
+			return s.enter(d.TransferState, t)
+		}
+		tgt, path := cur.On[u.Intent], "on."+u.Intent
+		if tgt == nil && u.Intent != "no_match" {
+			tgt, path = cur.Default, "default"
+			if _, inOn := cur.On["default"]; !inOn && cur.Default != nil {
+				path = "default"
+			}
+		}
+		next := ""
+		if tgt != nil {
+			t.Via = path
+			if tgt.Func {
+				v, err := s.call(s.stateFn(cur.Name, tgt, path), t, u)
+				if err != nil {
+					return err
+				}
+				if isSet(v) {
+					next = v.String()
+					if d.States[next] == nil {
+						return &ScriptError{Kind: "contract", Message: fmt.Sprintf("state %s: %s returned unknown state %q", cur.Name, path, next), Line: s.line(tgt.At), Column: s.col(tgt.At)}
+					}
+				}
+			} else {
+				next = tgt.State
+			}
+		}
+		if next == "" {
+			return s.fallback(t, u)
+		}
+		return s.enter(next, t)
+	}, u)
+	return t, nil
+}
+
+// run executes one turn's work with the turn's budget and turns a script
+// error into the end of the call.
+func (s *Session) run(t *Turn, work func() error, u ...Understanding) {
+	defer func() {
+		if s.sb != nil {
+			s.sb.disarm()
+			if s.result == nil && s.jsc != nil {
+				if err := s.saveVars(); err != nil {
+					s.fail(t, err)
+				}
+			}
+			t.Log = s.sb.log
+		}
+		s.sb, s.vals, s.jsc = nil, nil, nil
+		t.Done = s.result != nil
+		if s.result != nil {
+			s.result.Turns = s.turn
+			s.result.Vars = json.RawMessage(s.vars)
+		}
+	}()
+	if err := work(); err != nil {
+		s.fail(t, err)
+	}
+}
+
+func (s *Session) fail(t *Turn, err error) {
+	e := scriptError(err, s.script.src)
+	t.Error = e
+	t.Via = "error"
+	t.State = s.state
+	t.Say = phrase(s.script.dialog.Lang, "failure")
+	s.result = nil
+	s.finish(&Result{Outcome: s.script.dialog.Fallback.End, Error: e})
+}
+
+func (s *Session) finish(r *Result) {
+	r.State = s.state
+	r.Tags = s.tags
+	r.Review = s.review
+	s.result = r
+}
+
+func (s *Session) fallback(t *Turn, u Understanding) error {
+	d := s.script.dialog
+	t.Via, t.State = "fallback", s.state
+	s.retries++
+	if s.retries > d.Fallback.Retries {
+		t.Say = phrase(d.Lang, "giveup")
+		s.finish(&Result{Outcome: d.Fallback.End})
+		return nil
+	}
+	if d.Fallback.SayFunc {
+		v, err := s.call(func() (sobek.Value, error) {
+			return s.get("fallback", "say")
+		}, t, u)
+		if err != nil {
+			return err
+		}
+		t.Say = valueString(v)
+	} else {
+		t.Say = s.render(d.Fallback.Say, t, u)
+	}
+	s.flag(t.Say, "said", t)
+	return nil
+}
+
+// enter moves the dialog into a state and says its text.
+func (s *Session) enter(name string, t *Turn) error {
+	d := s.script.dialog
+	st := d.States[name]
+	s.state, s.retries = name, 0
+	t.State, t.Emotion = name, st.Emotion
+	for _, tag := range st.Tags {
+		if !contains(s.tags, tag) {
+			s.tags = append(s.tags, tag)
+		}
+	}
+	if st.SayFunc {
+		v, err := s.call(func() (sobek.Value, error) { return s.get("states", name, "say") }, t, Understanding{})
+		if err != nil {
+			return err
+		}
+		t.Say = valueString(v)
+	} else {
+		t.Say = s.render(st.Say, t, Understanding{})
+	}
+	s.flag(t.Say, "said", t)
+	switch {
+	case st.End != "":
+		r := &Result{Outcome: st.End, CallbackIn: st.CallbackIn, Transfer: st.Transfer}
+		if st.CallbackIn != "" {
+			if at, ok := t.Slots["datetime"].(string); ok {
+				r.CallbackAt = at
+			}
+		}
+		s.finish(r)
+	case st.Transfer != "":
+		s.finish(&Result{Outcome: "transferred", Transfer: st.Transfer})
+	}
+	return nil
+}
+
+func (s *Session) flag(text, where string, t *Turn) {
+	if text == "" {
+		return
+	}
+	low := strings.ToLower(text)
+	for _, w := range s.opts.SensitiveWords {
+		if w != "" && strings.Contains(low, strings.ToLower(w)) {
+			f := ReviewFlag{Word: w, Turn: s.turn, Where: where}
+			t.Review = append(t.Review, f)
+			s.review = append(s.review, f)
+		}
+	}
+}
+
+// sandboxForTurn creates this turn's runtime on first use: a fresh
+// sandbox, the script's program, the context object.
+func (s *Session) sandboxForTurn() error {
+	if s.sb != nil {
+		return nil
+	}
+	sb, err := newSandbox(s.script.limits, s.opts.Now)
+	if err != nil {
+		return err
+	}
+	s.sb = sb
+	sb.arm()
+	exp, err := s.script.exports(sb)
+	if err != nil {
+		return err
+	}
+	def, ok := exp.Get("default").(*sobek.Object)
+	if !ok {
+		return &ScriptError{Kind: "contract", Message: "the default export is gone"}
+	}
+	s.vals = def
+	return nil
+}
+
+func (s *Session) get(path ...string) (sobek.Value, error) {
+	if err := s.sandboxForTurn(); err != nil {
+		return nil, err
+	}
+	var v sobek.Value = s.vals
+	for _, p := range path {
+		o, ok := v.(*sobek.Object)
+		if !ok {
+			return nil, &ScriptError{Kind: "contract", Message: "the script changed its dialog while running: " + strings.Join(path, ".") + " is gone"}
+		}
+		v = o.Get(p)
+	}
+	return v, nil
+}
+
+func (s *Session) stateFn(state string, t *target, path string) func() (sobek.Value, error) {
+	parts := append([]string{"states", state}, strings.Split(path, ".")...)
+	if path == "default" {
+		if t == s.script.dialog.States[state].Default {
+			// `default` may sit on the state or inside `on`.
+			return func() (sobek.Value, error) {
+				v, err := s.get("states", state, "default")
+				if err == nil && !isSet(v) {
+					return s.get("states", state, "on", "default")
+				}
+				return v, err
+			}
+		}
+	}
+	return func() (sobek.Value, error) { return s.get(parts...) }
+}
+
+// call runs one tenant function with the context c.
+func (s *Session) call(getFn func() (sobek.Value, error), t *Turn, u Understanding) (sobek.Value, error) {
+	fv, err := getFn()
+	if err != nil {
+		return nil, err
+	}
+	fn, ok := sobek.AssertFunction(fv)
+	if !ok {
+		return fv, nil
+	}
+	c, err := s.context(t, u)
+	if err != nil {
+		return nil, err
+	}
+	return fn(sobek.Undefined(), c)
+}
+
+func (s *Session) context(t *Turn, u Understanding) (*sobek.Object, error) {
+	sb := s.sb
+	vm := sb.vm
+	if s.jsc == nil {
+		c := vm.NewObject()
+		contact, err := sb.parse(sobek.Undefined(), vm.ToValue(s.contact))
+		if err != nil {
+			return nil, err
+		}
+		if _, err := sb.freeze(sobek.Undefined(), contact); err != nil {
+			return nil, err
+		}
+		vars, err := sb.parse(sobek.Undefined(), vm.ToValue(s.vars))
+		if err != nil {
+			return nil, err
+		}
+		_ = c.Set("contact", contact)
+		_ = c.Set("vars", vars)
+		_ = c.Set("segment", s.opts.Segment)
+		s.jsc = c
+	}
+	c := s.jsc
+	_ = c.Set("turn", s.turn)
+	_ = c.Set("text", t.Heard)
+	_ = c.Set("intent", t.Intent)
+	_ = c.Set("confidence", t.Confidence)
+	slots := vm.NewObject()
+	for k, v := range t.Slots {
+		if m, ok := v.(map[string]any); ok {
+			o := vm.NewObject()
+			for mk, mv := range m {
+				_ = o.Set(mk, mv)
+			}
+			_ = slots.Set(k, o)
+			continue
+		}
+		_ = slots.Set(k, v)
+	}
+	_ = c.Set("slots", slots)
+	sent := vm.NewObject()
+	if t.Sentiment != nil {
+		_ = sent.Set("score", t.Sentiment.Score)
+		_ = sent.Set("label", t.Sentiment.Label)
+	} else {
+		_ = sent.Set("score", 0)
+		_ = sent.Set("label", "neutral")
+	}
+	_ = c.Set("sentiment", sent)
+	return c, nil
+}
+
+func (s *Session) saveVars() error {
+	v := s.jsc.Get("vars")
+	j, err := s.sb.json(v)
+	if err != nil {
+		return &ScriptError{Kind: "contract", Message: "c.vars must stay JSON: " + err.Error()}
+	}
+	if j == "" || j == "null" {
+		j = "{}"
+	}
+	if len(j) > s.script.limits.MaxVars {
+		return &ScriptError{Kind: "contract", Message: fmt.Sprintf("c.vars is %d bytes as JSON; the limit is %d", len(j), s.script.limits.MaxVars)}
+	}
+	s.vars = j
+	return nil
+}
+
+// render fills ${c.path} placeholders from the context, in Go.
+func (s *Session) render(text string, t *Turn, u Understanding) string {
+	if !strings.Contains(text, "${") {
+		return text
+	}
+	var vars map[string]any
+	return templatePart.ReplaceAllStringFunc(text, func(m string) string {
+		path := strings.TrimSpace(m[2 : len(m)-1])
+		path = strings.TrimPrefix(path, "c.")
+		parts := strings.FieldsFunc(path, func(r rune) bool { return r == '.' || r == '[' || r == ']' })
+		if len(parts) == 0 {
+			return ""
+		}
+		var v any
+		switch parts[0] {
+		case "contact":
+			v = s.contactM
+		case "vars":
+			if vars == nil {
+				_ = json.Unmarshal([]byte(s.vars), &vars)
+			}
+			v = vars
+		case "text":
+			v = t.Heard
+		case "intent":
+			v = t.Intent
+		case "confidence":
+			v = t.Confidence
+		case "turn":
+			v = s.turn
+		case "segment":
+			v = s.opts.Segment
+		case "slots":
+			v = map[string]any(t.Slots)
+		case "sentiment":
+			if t.Sentiment != nil {
+				v = map[string]any{"score": t.Sentiment.Score, "label": t.Sentiment.Label}
+			}
+		}
+		for _, p := range parts[1:] {
+			switch x := v.(type) {
+			case map[string]any:
+				v = x[p]
+			case []any:
+				i, err := strconv.Atoi(p)
+				if err != nil || i < 0 || i >= len(x) {
+					v = nil
+				} else {
+					v = x[i]
+				}
+			default:
+				v = nil
+			}
+		}
+		return plain(v)
+	})
+}
+
+func plain(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case int:
+		return strconv.Itoa(x)
+	case bool:
+		return strconv.FormatBool(x)
+	default:
+		b, _ := json.Marshal(x)
+		return string(b)
+	}
+}
+
+func valueString(v sobek.Value) string {
+	if !isSet(v) {
+		return ""
+	}
+	return v.String()
+}
+
+func (s *Session) line(off int) int { l, _ := s.script.src.pos(off); return l }
+func (s *Session) col(off int) int  { _, c := s.script.src.pos(off); return c }
