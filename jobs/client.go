@@ -3,12 +3,14 @@ package jobs
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/tenants"
 	"github.com/outcall/outcall/webhooks"
 )
@@ -21,6 +23,12 @@ type Config struct {
 	Work bool
 	// MaxWorkers caps the jobs this process runs at once.
 	MaxWorkers int
+	// Campaigns runs campaigns; nil makes one on Tenants' database.
+	Campaigns *campaigns.Service
+	// Dialer places campaign calls; without one, dial jobs wait.
+	Dialer campaigns.Dialer
+	// DialWorkers caps the calls this process carries at once (default 500).
+	DialWorkers int
 	// Webhooks configures webhook delivery; its DB is filled in.
 	Webhooks webhooks.DeliverWorker
 }
@@ -38,6 +46,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &PurgeExpiredWorker{Tenants: cfg.Tenants, Logger: cfg.Logger})
+	campaignQueues, campaignPeriodic := addCampaignWork(workers, &cfg)
 	deliver := cfg.Webhooks
 	deliver.DB, deliver.Logger = cfg.Tenants.DB(), cfg.Logger
 	if deliver.Client == nil {
@@ -59,8 +68,14 @@ func New(cfg Config) (*Client, error) {
 				return PurgeExpiredArgs{}, nil
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
 		}
+		maps.Copy(rc.Queues, campaignQueues)
+		rc.PeriodicJobs = append(rc.PeriodicJobs, campaignPeriodic...)
 	}
-	return river.NewClient(riverpgxv5.New(cfg.Tenants.DB().Pool()), rc)
+	client, err := river.NewClient(riverpgxv5.New(cfg.Tenants.DB().Pool()), rc)
+	if err == nil {
+		cfg.Campaigns.SetJobs(client)
+	}
+	return client, err
 }
 
 // PurgeExpiredArgs asks to delete every tenant's expired portal sessions

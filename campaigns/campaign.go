@@ -1,0 +1,448 @@
+package campaigns
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/outcall/outcall/tenants"
+)
+
+// Status is where a campaign is in its life:
+//
+//	draft → scheduled → running ⇄ paused → completed
+//	                                     ↘ cancelled (from any but completed)
+type Status string
+
+const (
+	StatusDraft     Status = "draft"
+	StatusScheduled Status = "scheduled"
+	StatusRunning   Status = "running"
+	StatusPaused    Status = "paused"
+	StatusCompleted Status = "completed"
+	StatusCancelled Status = "cancelled"
+)
+
+// Outcome is how a dialled attempt ended.
+type Outcome string
+
+const (
+	OutcomeAnswered Outcome = "answered"
+	OutcomeBusy     Outcome = "busy"
+	OutcomeNoAnswer Outcome = "no_answer"
+	OutcomeFailed   Outcome = "failed"
+	// OutcomeInterrupted is an attempt whose worker stopped mid-call; it is
+	// closed without a second dial and retried like failed.
+	OutcomeInterrupted Outcome = "interrupted"
+	// The telephony layer also reports these.
+	OutcomeInvalidNumber Outcome = "invalid_number"
+	OutcomeRejected      Outcome = "rejected"
+	OutcomeVoicemail     Outcome = "voicemail"
+	OutcomeTransferred   Outcome = "transferred"
+)
+
+// RetryRule says how often and how many times to retry an outcome.
+type RetryRule struct {
+	After Duration `json:"after"`
+	Times int      `json:"times"`
+}
+
+// RetryPolicy maps busy, no_answer, failed (and voicemail) to their retry rule.
+type RetryPolicy map[Outcome]RetryRule
+
+// DefaultRetryPolicy: busy 10 min × 3, no_answer 2 h × 2, failed 5 min × 1.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{
+		OutcomeBusy:     {After: Duration(10 * time.Minute), Times: 3},
+		OutcomeNoAnswer: {After: Duration(2 * time.Hour), Times: 2},
+		OutcomeFailed:   {After: Duration(5 * time.Minute), Times: 1},
+	}
+}
+
+// ABArm is one script version of an A/B split and its share.
+type ABArm struct {
+	Version string `json:"version"`
+	Weight  int    `json:"weight"`
+}
+
+// Campaign is a run of calls to the contacts of some lists.
+type Campaign struct {
+	ID              uuid.UUID
+	Name            string
+	Status          Status
+	ListIDs         []uuid.UUID
+	ScriptVersion   string
+	SegmentVersions map[string]string
+	ABSplit         []ABArm
+	Compliance      Compliance // the campaign's override; zero fields follow the tenant
+	RetryPolicy     RetryPolicy
+	StartsAt        *time.Time
+	EndsAt          *time.Time
+	CreatedAt       time.Time
+	StartedAt       *time.Time
+	FinishedAt      *time.Time
+}
+
+// CampaignInput is what a caller gives to create or change a draft.
+type CampaignInput struct {
+	Name            string
+	ListIDs         []uuid.UUID
+	ScriptVersion   string
+	SegmentVersions map[string]string
+	ABSplit         []ABArm
+	Compliance      Compliance
+	RetryPolicy     RetryPolicy
+	StartsAt        *time.Time
+	EndsAt          *time.Time
+}
+
+func (in *CampaignInput) validate(base Compliance) error {
+	in.Name = strings.TrimSpace(in.Name)
+	if in.Name == "" || len(in.Name) > 200 {
+		return FieldError("body.name", "give the campaign a name of 1 to 200 characters")
+	}
+	if _, err := base.Tighten(in.Compliance, "body.compliance"); err != nil {
+		return err
+	}
+	for o, r := range in.RetryPolicy {
+		switch o {
+		case OutcomeBusy, OutcomeNoAnswer, OutcomeFailed, OutcomeVoicemail:
+		default:
+			return FieldError("body.retry_policy", "%q cannot be retried (use busy, no_answer, failed, voicemail)", o)
+		}
+		if r.Times < 0 || r.Times > 10 || r.After < Duration(time.Minute) && r.Times > 0 {
+			return FieldError("body.retry_policy."+string(o), "retry 0 to 10 times, at least a minute apart")
+		}
+	}
+	total := 0
+	for i, a := range in.ABSplit {
+		if a.Version == "" || a.Weight <= 0 {
+			return FieldError(fmt.Sprintf("body.ab_split[%d]", i), "each arm needs a script version and a positive weight")
+		}
+		total += a.Weight
+	}
+	if in.StartsAt != nil && in.EndsAt != nil && !in.EndsAt.After(*in.StartsAt) {
+		return FieldError("body.ends_at", "must be after starts_at")
+	}
+	return nil
+}
+
+const campaignColumns = `id, name, status, list_ids, script_version, segment_versions, ab_split, compliance, retry_policy,
+	starts_at, ends_at, created_at, started_at, finished_at`
+
+func scanCampaign(row pgx.Row) (*Campaign, error) {
+	var c Campaign
+	var comp, retry []byte
+	err := row.Scan(&c.ID, &c.Name, &c.Status, &c.ListIDs, &c.ScriptVersion, &c.SegmentVersions, &c.ABSplit, &comp, &retry,
+		&c.StartsAt, &c.EndsAt, &c.CreatedAt, &c.StartedAt, &c.FinishedAt)
+	if err != nil {
+		return nil, err
+	}
+	json.Unmarshal(comp, &c.Compliance)
+	c.RetryPolicy = DefaultRetryPolicy()
+	json.Unmarshal(retry, &c.RetryPolicy)
+	return &c, nil
+}
+
+// CreateCampaign makes a draft.
+func (s *Service) CreateCampaign(ctx context.Context, p tenants.Principal, in CampaignInput) (*Campaign, error) {
+	if err := p.Require(tenants.RoleOperator); err != nil {
+		return nil, err
+	}
+	var c *Campaign
+	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		base, err := tenantCompliance(ctx, tx, p)
+		if err != nil {
+			return err
+		}
+		if err := in.validate(base); err != nil {
+			return err
+		}
+		if err := checkLists(ctx, tx, p.TenantID, in.ListIDs); err != nil {
+			return err
+		}
+		comp, _ := json.Marshal(in.Compliance)
+		retry := DefaultRetryPolicy()
+		for o, r := range in.RetryPolicy {
+			retry[o] = r
+		}
+		rj, _ := json.Marshal(retry)
+		c, err = scanCampaign(tx.QueryRow(ctx, `INSERT INTO campaigns (id, tenant_id, name, status, list_ids, script_version, segment_versions,
+				ab_split, compliance, retry_policy, starts_at, ends_at)
+			VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, $10, $11) RETURNING `+campaignColumns,
+			uuid.Must(uuid.NewV7()), p.TenantID, in.Name, orNoIDs(in.ListIDs), in.ScriptVersion, orNoMap(in.SegmentVersions), orNoArms(in.ABSplit),
+			comp, rj, in.StartsAt, in.EndsAt))
+		return err
+	})
+	return c, err
+}
+
+func orNoIDs(v []uuid.UUID) []uuid.UUID {
+	if v == nil {
+		return []uuid.UUID{}
+	}
+	return v
+}
+
+func orNoMap(v map[string]string) map[string]string {
+	if v == nil {
+		return map[string]string{}
+	}
+	return v
+}
+
+func orNoArms(v []ABArm) []ABArm {
+	if v == nil {
+		return []ABArm{}
+	}
+	return v
+}
+
+func checkLists(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, ids []uuid.UUID) error {
+	for i, id := range ids {
+		var ok bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM contact_lists WHERE tenant_id = $1 AND id = $2)`, tenantID, id).Scan(&ok); err != nil {
+			return err
+		}
+		if !ok {
+			return FieldError(fmt.Sprintf("body.list_ids[%d]", i), "no such list")
+		}
+	}
+	return nil
+}
+
+// GetCampaign returns one campaign.
+func (s *Service) GetCampaign(ctx context.Context, p tenants.Principal, id uuid.UUID) (*Campaign, error) {
+	if err := p.Require(tenants.RoleViewer); err != nil {
+		return nil, err
+	}
+	var c *Campaign
+	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
+		c, err = getCampaign(ctx, tx, p.TenantID, id, false)
+		return err
+	})
+	return c, err
+}
+
+func getCampaign(ctx context.Context, tx pgx.Tx, tenantID, id uuid.UUID, lock bool) (*Campaign, error) {
+	q := `SELECT ` + campaignColumns + ` FROM campaigns WHERE tenant_id = $1 AND id = $2`
+	if lock {
+		q += ` FOR UPDATE`
+	}
+	c, err := scanCampaign(tx.QueryRow(ctx, q, tenantID, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, notFound("campaign")
+	}
+	return c, err
+}
+
+// ListCampaigns returns the tenant's campaigns, oldest first.
+func (s *Service) ListCampaigns(ctx context.Context, p tenants.Principal, limit int, after *uuid.UUID) ([]Campaign, error) {
+	if err := p.Require(tenants.RoleViewer); err != nil {
+		return nil, err
+	}
+	var out []Campaign
+	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT `+campaignColumns+` FROM campaigns WHERE tenant_id = $1 AND `+
+			fmt.Sprintf(pageAfter, "campaigns")+` ORDER BY created_at, id LIMIT $3`, p.TenantID, after, limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			c, err := scanCampaign(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, *c)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// StartCampaign takes a draft's contacts from its lists and sets it going:
+// running now, or scheduled when it starts later. A campaign without
+// contacts or without a script version is refused and stays a draft.
+func (s *Service) StartCampaign(ctx context.Context, p tenants.Principal, id uuid.UUID) (*Campaign, error) {
+	if err := p.Require(tenants.RoleOperator); err != nil {
+		return nil, err
+	}
+	var c *Campaign
+	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
+		c, err = getCampaign(ctx, tx, p.TenantID, id, true)
+		if err != nil {
+			return err
+		}
+		if c.Status != StatusDraft {
+			return conflict("the campaign is %s; only a draft can be started (resume a paused one)", c.Status)
+		}
+		if c.ScriptVersion == "" && len(c.ABSplit) == 0 {
+			return FieldError("body.script_version", "the campaign has no script version: set a published script version first")
+		}
+		tag, err := tx.Exec(ctx, `INSERT INTO campaign_contacts (tenant_id, campaign_id, contact_id, phone, time_zone, next_at)
+			SELECT $1, $2, c.id, c.phone, c.time_zone, now() FROM contacts c
+			WHERE c.tenant_id = $1 AND c.id IN (SELECT contact_id FROM list_contacts WHERE tenant_id = $1 AND list_id = ANY($3))`,
+			p.TenantID, c.ID, c.ListIDs)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return FieldError("body.list_ids", "the campaign has no contacts: add lists with contacts before starting it")
+		}
+		next := StatusRunning
+		if c.StartsAt != nil && c.StartsAt.After(s.now()) {
+			next = StatusScheduled
+		}
+		if err := setStatus(ctx, tx, c, next); err != nil {
+			return err
+		}
+		return s.insertPacer(ctx, tx, p.TenantID, c.ID)
+	})
+	return c, err
+}
+
+func setStatus(ctx context.Context, tx pgx.Tx, c *Campaign, st Status) error {
+	err := tx.QueryRow(ctx, `UPDATE campaigns SET status = $2,
+			started_at = CASE WHEN $2 = 'running' THEN coalesce(started_at, now()) ELSE started_at END,
+			finished_at = CASE WHEN $2 IN ('completed', 'cancelled') THEN now() ELSE finished_at END
+		WHERE id = $1 RETURNING started_at, finished_at`, c.ID, st).Scan(&c.StartedAt, &c.FinishedAt)
+	c.Status = st
+	return err
+}
+
+// PauseCampaign stops new dials; calls in progress finish. Dial jobs
+// already queued see the pause when they run and put their contact back.
+func (s *Service) PauseCampaign(ctx context.Context, p tenants.Principal, id uuid.UUID) (*Campaign, error) {
+	return s.transition(ctx, p, id, StatusPaused, StatusRunning, StatusScheduled)
+}
+
+// ResumeCampaign sets a paused campaign running again.
+func (s *Service) ResumeCampaign(ctx context.Context, p tenants.Principal, id uuid.UUID) (*Campaign, error) {
+	return s.transition(ctx, p, id, StatusRunning, StatusPaused)
+}
+
+// CancelCampaign ends a campaign for good; nothing more is dialled.
+func (s *Service) CancelCampaign(ctx context.Context, p tenants.Principal, id uuid.UUID) (*Campaign, error) {
+	return s.transition(ctx, p, id, StatusCancelled, StatusDraft, StatusScheduled, StatusRunning, StatusPaused)
+}
+
+func (s *Service) transition(ctx context.Context, p tenants.Principal, id uuid.UUID, to Status, from ...Status) (*Campaign, error) {
+	if err := p.Require(tenants.RoleOperator); err != nil {
+		return nil, err
+	}
+	var c *Campaign
+	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
+		c, err = getCampaign(ctx, tx, p.TenantID, id, true)
+		if err != nil {
+			return err
+		}
+		if c.Status == to {
+			return nil
+		}
+		ok := false
+		for _, f := range from {
+			ok = ok || c.Status == f
+		}
+		if !ok {
+			return conflict("the campaign is %s and cannot become %s", c.Status, to)
+		}
+		if err := setStatus(ctx, tx, c, to); err != nil {
+			return err
+		}
+		if to == StatusRunning {
+			return s.insertPacer(ctx, tx, p.TenantID, c.ID)
+		}
+		return nil
+	})
+	return c, err
+}
+
+// Counts are a campaign's live figures.
+type Counts struct {
+	Contacts int
+	// ByState counts contacts: pending, queued, dialling, in_call, done, dropped.
+	ByState map[string]int
+	// Outcomes counts attempts by how they ended.
+	Outcomes map[string]int
+	// Refused counts refused attempts by reason.
+	Refused map[string]int
+}
+
+// CampaignCounts returns the live counts of a campaign.
+func (s *Service) CampaignCounts(ctx context.Context, p tenants.Principal, id uuid.UUID) (*Counts, error) {
+	if err := p.Require(tenants.RoleViewer); err != nil {
+		return nil, err
+	}
+	out := &Counts{ByState: map[string]int{}, Outcomes: map[string]int{}, Refused: map[string]int{}}
+	for _, st := range []string{"pending", "queued", "dialling", "in_call", "done", "dropped"} {
+		out.ByState[st] = 0
+	}
+	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		if _, err := getCampaign(ctx, tx, p.TenantID, id, false); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT state, count(*) FROM campaign_contacts WHERE tenant_id = $1 AND campaign_id = $2 GROUP BY 1`, p.TenantID, id)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var k string
+			var n int
+			rows.Scan(&k, &n)
+			out.ByState[k] = n
+			out.Contacts += n
+		}
+		rows.Close()
+		rows, err = tx.Query(ctx, `SELECT state, coalesce(outcome, ''), coalesce(reason, ''), count(*) FROM calls
+			WHERE tenant_id = $1 AND campaign_id = $2 AND state IN ('refused', 'ended') GROUP BY 1, 2, 3`, p.TenantID, id)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var st, outcome, reason string
+			var n int
+			rows.Scan(&st, &outcome, &reason, &n)
+			if st == "refused" {
+				out.Refused[reason] += n
+			} else {
+				out.Outcomes[outcome] += n
+			}
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// scriptVersionFor picks the script version a contact's call runs: the
+// segment's, else an A/B arm chosen by a stable hash of the contact, else
+// the campaign's.
+func scriptVersionFor(c *Campaign, contactID uuid.UUID, segment string) string {
+	if v := c.SegmentVersions[segment]; segment != "" && v != "" {
+		return v
+	}
+	total := 0
+	for _, a := range c.ABSplit {
+		total += a.Weight
+	}
+	if total > 0 {
+		h := fnv.New32a()
+		h.Write(contactID[:])
+		pick := int(h.Sum32() % uint32(total))
+		for _, a := range c.ABSplit {
+			if pick < a.Weight {
+				return a.Version
+			}
+			pick -= a.Weight
+		}
+	}
+	return c.ScriptVersion
+}

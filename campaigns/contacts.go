@@ -1,0 +1,355 @@
+package campaigns
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/outcall/outcall/tenants"
+)
+
+// List is a named set of contacts a campaign can dial.
+type List struct {
+	ID          uuid.UUID
+	Name        string
+	Description string
+	Contacts    int
+	CreatedAt   time.Time
+}
+
+// Contact is one phone number of a tenant with what is known about it.
+type Contact struct {
+	ID         uuid.UUID
+	Phone      string // E.164
+	Name       string
+	Attributes map[string]any
+	TimeZone   string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// ContactInput is what a caller gives to add or update a contact.
+type ContactInput struct {
+	Phone      string
+	Name       string
+	Attributes map[string]any
+	// TimeZone is an IANA zone; empty picks the number's, else the tenant's.
+	TimeZone string
+	// ListIDs are lists to add the contact to.
+	ListIDs []uuid.UUID
+	// Consent, when given, records consent evidence for the number.
+	Consent *ConsentInput
+}
+
+// ConsentInput is evidence that a number's owner agreed to be called.
+type ConsentInput struct {
+	Source  string
+	Scope   string
+	GivenAt time.Time
+}
+
+// Consent is recorded consent evidence.
+type Consent struct {
+	ID          uuid.UUID
+	Phone       string
+	Source      string
+	Scope       string
+	GivenAt     time.Time
+	RecordedAt  time.Time
+	WithdrawnAt *time.Time
+}
+
+// CreateList makes an empty list.
+func (s *Service) CreateList(ctx context.Context, p tenants.Principal, name, description string) (*List, error) {
+	if err := p.Require(tenants.RoleOperator); err != nil {
+		return nil, err
+	}
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 200 {
+		return nil, FieldError("body.name", "give the list a name of 1 to 200 characters")
+	}
+	l := &List{ID: uuid.Must(uuid.NewV7()), Name: name, Description: description}
+	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `INSERT INTO contact_lists (id, tenant_id, name, description) VALUES ($1, $2, $3, $4) RETURNING created_at`,
+			l.ID, p.TenantID, l.Name, l.Description).Scan(&l.CreatedAt)
+	})
+	return l, err
+}
+
+const listColumns = `id, name, description, (SELECT count(*) FROM list_contacts lc WHERE lc.list_id = contact_lists.id), created_at`
+
+func scanList(row pgx.Row) (*List, error) {
+	var l List
+	err := row.Scan(&l.ID, &l.Name, &l.Description, &l.Contacts, &l.CreatedAt)
+	return &l, err
+}
+
+// GetList returns one list with its size.
+func (s *Service) GetList(ctx context.Context, p tenants.Principal, id uuid.UUID) (*List, error) {
+	if err := p.Require(tenants.RoleViewer); err != nil {
+		return nil, err
+	}
+	var l *List
+	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
+		l, err = scanList(tx.QueryRow(ctx, `SELECT `+listColumns+` FROM contact_lists WHERE tenant_id = $1 AND id = $2`, p.TenantID, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return notFound("list")
+		}
+		return err
+	})
+	return l, err
+}
+
+// ListLists returns the tenant's lists, oldest first.
+func (s *Service) ListLists(ctx context.Context, p tenants.Principal, limit int, after *uuid.UUID) ([]List, error) {
+	if err := p.Require(tenants.RoleViewer); err != nil {
+		return nil, err
+	}
+	var out []List
+	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT `+listColumns+` FROM contact_lists WHERE tenant_id = $1 AND `+
+			fmt.Sprintf(pageAfter, "contact_lists")+` ORDER BY created_at, id LIMIT $3`, p.TenantID, after, limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			l, err := scanList(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, *l)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// DeleteList deletes a list; its contacts stay.
+func (s *Service) DeleteList(ctx context.Context, p tenants.Principal, id uuid.UUID) error {
+	if err := p.Require(tenants.RoleOperator); err != nil {
+		return err
+	}
+	return s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM contact_lists WHERE tenant_id = $1 AND id = $2`, p.TenantID, id)
+		if err == nil && tag.RowsAffected() == 0 {
+			return notFound("list")
+		}
+		return err
+	})
+}
+
+func validateZone(field, tz string) error {
+	if tz == "" {
+		return nil
+	}
+	if _, err := time.LoadLocation(tz); err != nil || tz == "Local" {
+		return FieldError(field, "%q is not an IANA time zone such as Asia/Shanghai", tz)
+	}
+	return nil
+}
+
+// UpsertContact adds a contact, or merges into the tenant's contact with the
+// same number: attributes are merged (given keys win), a given name or time
+// zone replaces the old one.
+func (s *Service) UpsertContact(ctx context.Context, p tenants.Principal, in ContactInput) (*Contact, error) {
+	if err := p.Require(tenants.RoleOperator); err != nil {
+		return nil, err
+	}
+	if err := validateZone("body.time_zone", in.TimeZone); err != nil {
+		return nil, err
+	}
+	if in.Consent != nil {
+		if strings.TrimSpace(in.Consent.Source) == "" {
+			return nil, FieldError("body.consent.source", "say where the consent came from (a form, a recording, a contract …)")
+		}
+	}
+	var c *Contact
+	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		t, err := loadTenant(ctx, tx, p.TenantID)
+		if err != nil {
+			return err
+		}
+		phone, err := NormalisePhone(in.Phone, t.Region)
+		if err != nil {
+			return FieldError("body.phone", "%s", err.Error())
+		}
+		attrs, _ := json.Marshal(orEmpty(in.Attributes))
+		tz := ContactTimeZone(in.TimeZone, phone, t.TimeZone)
+		c = &Contact{}
+		err = tx.QueryRow(ctx, `INSERT INTO contacts (id, tenant_id, phone, name, attributes, time_zone)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (tenant_id, phone) DO UPDATE SET
+				name = CASE WHEN EXCLUDED.name <> '' THEN EXCLUDED.name ELSE contacts.name END,
+				attributes = contacts.attributes || EXCLUDED.attributes,
+				time_zone = CASE WHEN $7 THEN EXCLUDED.time_zone ELSE contacts.time_zone END,
+				updated_at = now()
+			RETURNING `+contactColumns, uuid.Must(uuid.NewV7()), p.TenantID, phone, strings.TrimSpace(in.Name), attrs, tz, in.TimeZone != "").
+			Scan(c.scanDest()...)
+		if err != nil {
+			return err
+		}
+		for i, l := range in.ListIDs {
+			tag, err := tx.Exec(ctx, `INSERT INTO list_contacts (tenant_id, list_id, contact_id)
+				SELECT $1, id, $3 FROM contact_lists WHERE tenant_id = $1 AND id = $2 ON CONFLICT DO NOTHING`, p.TenantID, l, c.ID)
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() == 0 {
+				var exists bool
+				tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM contact_lists WHERE tenant_id = $1 AND id = $2)`, p.TenantID, l).Scan(&exists)
+				if !exists {
+					return FieldError(fmt.Sprintf("body.list_ids[%d]", i), "no such list")
+				}
+			}
+		}
+		if in.Consent != nil {
+			_, err := recordConsent(ctx, tx, p.TenantID, phone, *in.Consent, s.now())
+			return err
+		}
+		return nil
+	})
+	return c, err
+}
+
+func orEmpty(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+const contactColumns = `id, phone, name, attributes, time_zone, created_at, updated_at`
+
+func (c *Contact) scanDest() []any {
+	return []any{&c.ID, &c.Phone, &c.Name, &c.Attributes, &c.TimeZone, &c.CreatedAt, &c.UpdatedAt}
+}
+
+// GetContact returns one contact.
+func (s *Service) GetContact(ctx context.Context, p tenants.Principal, id uuid.UUID) (*Contact, error) {
+	if err := p.Require(tenants.RoleViewer); err != nil {
+		return nil, err
+	}
+	c := &Contact{}
+	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `SELECT `+contactColumns+` FROM contacts WHERE tenant_id = $1 AND id = $2`, p.TenantID, id).Scan(c.scanDest()...)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return notFound("contact")
+		}
+		return err
+	})
+	return c, err
+}
+
+// DeleteContact deletes a contact (its call records go with it; DNC
+// entries and consent evidence stay, for the audit trail).
+func (s *Service) DeleteContact(ctx context.Context, p tenants.Principal, id uuid.UUID) error {
+	if err := p.Require(tenants.RoleOperator); err != nil {
+		return err
+	}
+	return s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM contacts WHERE tenant_id = $1 AND id = $2`, p.TenantID, id)
+		if err == nil && tag.RowsAffected() == 0 {
+			return notFound("contact")
+		}
+		return err
+	})
+}
+
+// ListContacts returns the tenant's contacts, or one list's when listID is
+// set, oldest first.
+func (s *Service) ListContacts(ctx context.Context, p tenants.Principal, listID *uuid.UUID, limit int, after *uuid.UUID) ([]Contact, error) {
+	if err := p.Require(tenants.RoleViewer); err != nil {
+		return nil, err
+	}
+	var out []Contact
+	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		if listID != nil {
+			var exists bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM contact_lists WHERE tenant_id = $1 AND id = $2)`, p.TenantID, *listID).Scan(&exists); err != nil {
+				return err
+			}
+			if !exists {
+				return notFound("list")
+			}
+		}
+		rows, err := tx.Query(ctx, `SELECT `+contactColumns+` FROM contacts WHERE tenant_id = $1 AND `+fmt.Sprintf(pageAfter, "contacts")+`
+			AND ($4::uuid IS NULL OR id IN (SELECT contact_id FROM list_contacts WHERE list_id = $4))
+			ORDER BY created_at, id LIMIT $3`, p.TenantID, after, limit, listID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c Contact
+			if err := rows.Scan(c.scanDest()...); err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+func recordConsent(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, phone string, in ConsentInput, now time.Time) (*Consent, error) {
+	if in.GivenAt.IsZero() {
+		in.GivenAt = now
+	}
+	c := &Consent{ID: uuid.Must(uuid.NewV7()), Phone: phone, Source: in.Source, Scope: in.Scope, GivenAt: in.GivenAt}
+	err := tx.QueryRow(ctx, `INSERT INTO consents (id, tenant_id, phone, source, scope, given_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING recorded_at`,
+		c.ID, tenantID, phone, in.Source, in.Scope, in.GivenAt).Scan(&c.RecordedAt)
+	return c, err
+}
+
+// RecordConsent stores consent evidence for a number.
+func (s *Service) RecordConsent(ctx context.Context, p tenants.Principal, phone string, in ConsentInput) (*Consent, error) {
+	if err := p.Require(tenants.RoleOperator); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(in.Source) == "" {
+		return nil, FieldError("body.source", "say where the consent came from (a form, a recording, a contract …)")
+	}
+	var c *Consent
+	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		t, err := loadTenant(ctx, tx, p.TenantID)
+		if err != nil {
+			return err
+		}
+		e164, err := NormalisePhone(phone, t.Region)
+		if err != nil {
+			return FieldError("body.phone", "%s", err.Error())
+		}
+		c, err = recordConsent(ctx, tx, p.TenantID, e164, in, s.now())
+		return err
+	})
+	return c, err
+}
+
+// WithdrawConsent marks every consent of a number withdrawn.
+func (s *Service) WithdrawConsent(ctx context.Context, p tenants.Principal, phone string) (int64, error) {
+	if err := p.Require(tenants.RoleOperator); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		t, err := loadTenant(ctx, tx, p.TenantID)
+		if err != nil {
+			return err
+		}
+		e164, err := NormalisePhone(phone, t.Region)
+		if err != nil {
+			return FieldError("path.phone", "%s", err.Error())
+		}
+		tag, err := tx.Exec(ctx, `UPDATE consents SET withdrawn_at = now() WHERE tenant_id = $1 AND phone = $2 AND withdrawn_at IS NULL`, p.TenantID, e164)
+		n = tag.RowsAffected()
+		return err
+	})
+	return n, err
+}

@@ -1,0 +1,476 @@
+package campaigns
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/outcall/outcall/tenants"
+)
+
+// ErrNoFreeLine means every line the tenant may use is busy; nothing was
+// recorded and the dial should be tried again shortly.
+var ErrNoFreeLine = errors.New("no free line")
+
+// Dial is the outcome of BeginDial: a refusal (recorded), nothing to do, or
+// a call to place with Request.
+type Dial struct {
+	// Place is set when the call must be placed now; the line is held and the
+	// attempt recorded, and CloseCall must follow.
+	Place   bool
+	Request DialRequest
+	// Refusal is set when the dial was refused and recorded.
+	Refusal *Refusal
+}
+
+// Call is one attempt of a campaign to reach a contact: a refusal, or a
+// dialled call with its outcome.
+type Call struct {
+	ID              uuid.UUID
+	TenantID        uuid.UUID
+	CampaignID      uuid.UUID
+	ContactID       uuid.UUID
+	Attempt         int
+	Phone           string
+	State           string // refused, dialling, in_call, ended
+	Outcome         Outcome
+	Reason          string
+	NextAt          *time.Time
+	CreatedAt       time.Time
+	AnsweredAt      *time.Time
+	EndedAt         *time.Time
+	RingMS          *int
+	BillableSeconds int
+	ScriptVersion   string
+	Segment         string
+	FinalState      string
+	Tags            []string
+	RecordingRef    string
+	Turns           []Turn
+}
+
+// Turn is one exchange of a dialog: what the script said, what the callee
+// answered and how it was understood.
+type Turn struct {
+	Seq       int
+	State     string
+	Said      string
+	Heard     string
+	Intent    string
+	Sentiment *float32
+	StartedAt time.Time
+	EndedAt   time.Time
+}
+
+// BeginDial runs the compliance check for one dial job and records its
+// result, in one transaction: the number's row in dial_numbers is locked
+// first, so two workers racing to dial one number (from any campaigns)
+// take turns and cannot both pass the daily cap. An allowed dial leases a
+// line, counts the dial for the callee's day and records the attempt as
+// dialling; a refused one is recorded with its reason and the contact is
+// rescheduled for the next allowed moment, or dropped.
+func (s *Service) BeginDial(ctx context.Context, a DialArgs) (*Dial, error) {
+	now := s.now()
+	callID := uuid.Must(uuid.NewV7())
+	var d *Dial
+	err := s.db.InTenant(ctx, a.TenantID, func(tx pgx.Tx) error {
+		d = nil
+		b := &pgx.Batch{}
+		var (
+			ccState, phone, zone, segment, status, plan, contactName, scriptVersion string
+			attempt                                                                 int
+			override, settings                                                      []byte
+			startsAt, endsAt                                                        *time.Time
+			suspended, dnc, consent                                                 bool
+			segVersions                                                             map[string]string
+			abSplit                                                                 []ABArm
+			attrs                                                                   map[string]any
+			lastDial, countDay                                                      *time.Time
+			dayCount                                                                int
+			slot                                                                    *int
+		)
+		found := true
+		b.Queue(`SELECT cc.state, cc.attempt, cc.phone, cc.time_zone, cc.segment,
+				cp.status, cp.compliance, cp.starts_at, cp.ends_at, cp.script_version, cp.segment_versions, cp.ab_split,
+				t.suspended_at IS NOT NULL, t.plan, coalesce(cs.settings, '{}'),
+				EXISTS (SELECT 1 FROM dnc_numbers d WHERE d.tenant_id = $1 AND d.phone = cc.phone),
+				EXISTS (SELECT 1 FROM consents k WHERE k.tenant_id = $1 AND k.phone = cc.phone AND k.withdrawn_at IS NULL),
+				ct.name, ct.attributes
+			FROM campaign_contacts cc
+			JOIN campaigns cp ON cp.id = cc.campaign_id
+			JOIN tenants t ON t.id = cc.tenant_id
+			JOIN contacts ct ON ct.id = cc.contact_id
+			LEFT JOIN compliance_settings cs ON cs.tenant_id = cc.tenant_id
+			WHERE cc.tenant_id = $1 AND cc.campaign_id = $2 AND cc.contact_id = $3
+			FOR UPDATE OF cc`, a.TenantID, a.CampaignID, a.ContactID).QueryRow(func(row pgx.Row) error {
+			err := row.Scan(&ccState, &attempt, &phone, &zone, &segment, &status, &override, &startsAt, &endsAt, &scriptVersion,
+				&segVersions, &abSplit, &suspended, &plan, &settings, &dnc, &consent, &contactName, &attrs)
+			if errors.Is(err, pgx.ErrNoRows) {
+				found = false
+				return nil
+			}
+			return err
+		})
+		// Lock the number: racing dials of it wait here until this commits.
+		b.Queue(`INSERT INTO dial_numbers (tenant_id, phone)
+			SELECT $1, phone FROM campaign_contacts WHERE campaign_id = $2 AND contact_id = $3
+			ON CONFLICT (tenant_id, phone) DO UPDATE SET phone = EXCLUDED.phone
+			RETURNING last_dial_at, day, day_count`, a.TenantID, a.CampaignID, a.ContactID).QueryRow(func(row pgx.Row) error {
+			err := row.Scan(&lastDial, &countDay, &dayCount)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil
+			}
+			return err
+		})
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return err
+		}
+		if !found {
+			return nil // the contact or campaign is gone
+		}
+		if attempt >= a.Attempt {
+			// This attempt was recorded by an earlier run of the job: if that
+			// run died mid-call, close the attempt rather than dial again.
+			return s.closeInterrupted(ctx, tx, a, now)
+		}
+		if ccState != "queued" || attempt+1 != a.Attempt {
+			return nil // superseded
+		}
+		if Status(status) != StatusRunning {
+			// Paused or ended: give the contact back; no attempt is used.
+			_, err := tx.Exec(ctx, `UPDATE campaign_contacts SET state = 'pending' WHERE campaign_id = $1 AND contact_id = $2`, a.CampaignID, a.ContactID)
+			return err
+		}
+
+		base, err := ParseTenantCompliance(settings)
+		if err != nil {
+			base = DefaultCompliance()
+		}
+		var ov Compliance
+		json.Unmarshal(override, &ov)
+		eff, err := base.Tighten(ov, "compliance")
+		if err != nil {
+			eff = base
+		}
+		loc, err := time.LoadLocation(zone)
+		if err != nil {
+			loc = time.UTC
+		}
+		f := DialFacts{Now: now, Location: loc, DNC: dnc, Consent: consent, Suspended: suspended, DayCount: dayCount}
+		if lastDial != nil {
+			f.LastDialAt = *lastDial
+		}
+		if countDay != nil {
+			f.CountDay = *countDay
+		}
+		if startsAt != nil {
+			f.StartsAt = *startsAt
+		}
+		if endsAt != nil {
+			f.EndsAt = *endsAt
+		}
+		if r := CheckDial(eff, f); r != nil {
+			d = &Dial{Refusal: r}
+			return recordRefusal(ctx, tx, a, callID, phone, r)
+		}
+
+		lines := eff.MaxConcurrentLines
+		if s.PlanLines != nil {
+			if n := s.PlanLines(plan); n > 0 {
+				lines = min(lines, n)
+			}
+		}
+		err = tx.QueryRow(ctx, `UPDATE lines SET call_id = $3, leased_at = now()
+			WHERE tenant_id = $1 AND slot = (SELECT slot FROM lines WHERE tenant_id = $1 AND call_id IS NULL AND slot < $2
+				ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED)
+			RETURNING slot`, a.TenantID, lines, callID).Scan(&slot)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNoFreeLine
+		}
+		if err != nil {
+			return err
+		}
+		c := &Campaign{ScriptVersion: scriptVersion, SegmentVersions: segVersions, ABSplit: abSplit}
+		version := scriptVersionFor(c, a.ContactID, segment)
+		today := now.In(loc)
+		today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
+		b = &pgx.Batch{}
+		b.Queue(`INSERT INTO calls (id, tenant_id, campaign_id, contact_id, attempt, phone, state, script_version, segment, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, 'dialling', $7, $8, $9)`,
+			callID, a.TenantID, a.CampaignID, a.ContactID, a.Attempt, phone, version, segment, now)
+		b.Queue(`UPDATE campaign_contacts SET state = 'dialling', attempt = $3 WHERE campaign_id = $1 AND contact_id = $2`,
+			a.CampaignID, a.ContactID, a.Attempt)
+		b.Queue(`UPDATE dial_numbers SET last_dial_at = $3, day = $4,
+				day_count = CASE WHEN day = $4 THEN day_count + 1 ELSE 1 END
+			WHERE tenant_id = $1 AND phone = $2`, a.TenantID, phone, now, today)
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return err
+		}
+		d = &Dial{Place: true, Request: DialRequest{
+			CallID: callID, TenantID: a.TenantID, CampaignID: a.CampaignID, ContactID: a.ContactID, Attempt: a.Attempt,
+			Phone: phone, TimeZone: zone, ContactName: contactName, Attributes: attrs, ScriptVersion: version,
+			Segment: segment, SensitiveWords: eff.SensitiveWords,
+		}}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if d == nil {
+		d = &Dial{}
+	}
+	return d, nil
+}
+
+func recordRefusal(ctx context.Context, tx pgx.Tx, a DialArgs, callID uuid.UUID, phone string, r *Refusal) error {
+	state := "dropped"
+	var next *time.Time
+	if !r.RetryAt.IsZero() {
+		state = "pending"
+		next = &r.RetryAt
+	}
+	b := &pgx.Batch{}
+	b.Queue(`INSERT INTO calls (id, tenant_id, campaign_id, contact_id, attempt, phone, state, reason, next_at)
+		VALUES ($1, $2, $3, $4, $5, $6, 'refused', $7, $8)`, callID, a.TenantID, a.CampaignID, a.ContactID, a.Attempt, phone, r.Reason, next)
+	b.Queue(`UPDATE campaign_contacts SET state = $3, attempt = $4, next_at = coalesce($5, next_at), last_reason = $6
+		WHERE campaign_id = $1 AND contact_id = $2`, a.CampaignID, a.ContactID, state, a.Attempt, next, r.Reason)
+	return tx.SendBatch(ctx, b).Close()
+}
+
+// closeInterrupted ends an attempt that an earlier run of its dial job left
+// dialling or in call (the worker died): no second dial, the line is freed,
+// and the contact is retried like a failed call.
+func (s *Service) closeInterrupted(ctx context.Context, tx pgx.Tx, a DialArgs, now time.Time) error {
+	var callID uuid.UUID
+	err := tx.QueryRow(ctx, `SELECT id FROM calls WHERE campaign_id = $1 AND contact_id = $2 AND attempt = $3 AND state IN ('dialling', 'in_call')`,
+		a.CampaignID, a.ContactID, a.Attempt).Scan(&callID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	_, err = s.closeCallTx(ctx, tx, a.TenantID, callID, Result{Outcome: OutcomeInterrupted, EndedAt: now}, now)
+	return err
+}
+
+// MarkAnswered records that the callee picked up (for live counts).
+func (s *Service) MarkAnswered(ctx context.Context, tenantID, callID uuid.UUID, at time.Time) error {
+	return s.db.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		b.Queue(`UPDATE calls SET state = 'in_call', answered_at = $2 WHERE id = $1 AND state = 'dialling'`, callID, at)
+		b.Queue(`UPDATE campaign_contacts SET state = 'in_call' WHERE (campaign_id, contact_id) = (SELECT campaign_id, contact_id FROM calls WHERE id = $1)
+			AND state = 'dialling'`, callID)
+		return tx.SendBatch(ctx, b).Close()
+	})
+}
+
+// CloseCall ends a placed call in one transaction: the call record with its
+// outcome, timings, billable seconds and turns; the line freed; the
+// contact's follow-up (retry per the campaign's policy, a callback, the
+// do-not-call list when the callee asked to stop, or done); and every
+// OnClose hook (billing's usage row, webhook events). Closing a closed call
+// changes nothing and returns it.
+func (s *Service) CloseCall(ctx context.Context, tenantID, callID uuid.UUID, res Result) (*Call, error) {
+	var c *Call
+	err := s.db.InTenant(ctx, tenantID, func(tx pgx.Tx) (err error) {
+		c, err = s.closeCallTx(ctx, tx, tenantID, callID, res, s.now())
+		return err
+	})
+	return c, err
+}
+
+func (s *Service) closeCallTx(ctx context.Context, tx pgx.Tx, tenantID, callID uuid.UUID, res Result, now time.Time) (*Call, error) {
+	if res.EndedAt.IsZero() {
+		res.EndedAt = now
+	}
+	if res.Outcome == "" {
+		res.Outcome = OutcomeFailed
+	}
+	billable := 0
+	var answered *time.Time
+	if !res.AnsweredAt.IsZero() {
+		answered = &res.AnsweredAt
+		billable = int(math.Ceil(res.EndedAt.Sub(res.AnsweredAt).Seconds()))
+	}
+	var ring *int
+	if res.RingTime > 0 {
+		ms := int(res.RingTime / time.Millisecond)
+		ring = &ms
+	}
+	c := &Call{}
+	closed := true
+	var triesRaw, policyRaw []byte
+	b := &pgx.Batch{}
+	b.Queue(`UPDATE calls SET state = 'ended', outcome = $2, answered_at = coalesce($3, answered_at), ended_at = $4, ring_ms = $5,
+			billable_seconds = $6, final_state = $7, tags = $8, recording_ref = $9, reason = nullif($10, '')
+		WHERE id = $1 AND state IN ('dialling', 'in_call')
+		RETURNING `+callColumns, callID, res.Outcome, answered, res.EndedAt, ring, billable, res.FinalState, orNoTags(res.Tags), res.RecordingRef, res.Reason).
+		QueryRow(func(row pgx.Row) error {
+			err := row.Scan(c.scanDest()...)
+			if errors.Is(err, pgx.ErrNoRows) {
+				closed = false
+				return nil
+			}
+			return err
+		})
+	b.Queue(`UPDATE lines SET call_id = NULL, leased_at = NULL WHERE tenant_id = $1 AND call_id = $2`, tenantID, callID)
+	b.Queue(`SELECT cc.tries, cp.retry_policy FROM campaign_contacts cc JOIN campaigns cp ON cp.id = cc.campaign_id
+		WHERE (cc.campaign_id, cc.contact_id) = (SELECT campaign_id, contact_id FROM calls WHERE id = $1) FOR UPDATE OF cc`, callID).
+		QueryRow(func(row pgx.Row) error {
+			err := row.Scan(&triesRaw, &policyRaw)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil
+			}
+			return err
+		})
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, err
+	}
+	if !closed {
+		err := tx.QueryRow(ctx, `SELECT `+callColumns+` FROM calls WHERE tenant_id = $1 AND id = $2`, tenantID, callID).Scan(c.scanDest()...)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, notFound("call")
+		}
+		return c, err
+	}
+
+	tries := map[Outcome]int{}
+	json.Unmarshal(triesRaw, &tries)
+	policy := DefaultRetryPolicy()
+	json.Unmarshal(policyRaw, &policy)
+	state, next := "done", (*time.Time)(nil)
+	switch {
+	case res.OptOut:
+		if _, err := addDNC(ctx, tx, tenantID, c.Phone, DNCSourceCalleeStop, "the callee asked not to be called"); err != nil {
+			return nil, err
+		}
+	case res.Outcome == OutcomeAnswered && res.CallbackIn > 0:
+		at := now.Add(res.CallbackIn)
+		state, next = "pending", &at
+	default:
+		o := res.Outcome
+		if o == OutcomeInterrupted {
+			o = OutcomeFailed
+		}
+		if rule, ok := policy[o]; ok && tries[o] < rule.Times {
+			tries[o]++
+			at := now.Add(time.Duration(rule.After))
+			state, next = "pending", &at
+		}
+	}
+	tj, _ := json.Marshal(tries)
+	b = &pgx.Batch{}
+	b.Queue(`UPDATE campaign_contacts SET state = $3, next_at = coalesce($4, next_at), tries = $5, last_outcome = $6
+		WHERE campaign_id = $1 AND contact_id = $2`, c.CampaignID, c.ContactID, state, next, tj, res.Outcome)
+	if next != nil {
+		b.Queue(`UPDATE calls SET next_at = $2 WHERE id = $1`, callID, next)
+		c.NextAt = next
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, err
+	}
+	if len(res.Turns) > 0 {
+		rows := make([][]any, len(res.Turns))
+		for i, t := range res.Turns {
+			seq := t.Seq
+			if seq == 0 {
+				seq = i + 1
+			}
+			rows[i] = []any{tenantID, callID, seq, t.State, t.Said, t.Heard, t.Intent, t.Sentiment, t.StartedAt, t.EndedAt}
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"call_turns"},
+			[]string{"tenant_id", "call_id", "seq", "state", "said", "heard", "intent", "sentiment", "started_at", "ended_at"},
+			pgx.CopyFromRows(rows)); err != nil {
+			return nil, err
+		}
+		c.Turns = res.Turns
+	}
+	for _, hook := range s.OnClose {
+		if err := hook(ctx, tx, c); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func orNoTags(t []string) []string {
+	if t == nil {
+		return []string{}
+	}
+	return t
+}
+
+const callColumns = `id, tenant_id, campaign_id, contact_id, attempt, phone, state, coalesce(outcome, ''), coalesce(reason, ''), next_at,
+	created_at, answered_at, ended_at, ring_ms, billable_seconds, script_version, segment, final_state, tags, recording_ref`
+
+func (c *Call) scanDest() []any {
+	return []any{&c.ID, &c.TenantID, &c.CampaignID, &c.ContactID, &c.Attempt, &c.Phone, &c.State, &c.Outcome, &c.Reason, &c.NextAt,
+		&c.CreatedAt, &c.AnsweredAt, &c.EndedAt, &c.RingMS, &c.BillableSeconds, &c.ScriptVersion, &c.Segment, &c.FinalState, &c.Tags, &c.RecordingRef}
+}
+
+// GetCall returns one call record with its turns.
+func (s *Service) GetCall(ctx context.Context, p tenants.Principal, id uuid.UUID) (*Call, error) {
+	if err := p.Require(tenants.RoleViewer); err != nil {
+		return nil, err
+	}
+	c := &Call{}
+	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `SELECT `+callColumns+` FROM calls WHERE tenant_id = $1 AND id = $2`, p.TenantID, id).Scan(c.scanDest()...)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return notFound("call")
+		}
+		if err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT seq, state, said, heard, intent, sentiment, started_at, ended_at FROM call_turns
+			WHERE tenant_id = $1 AND call_id = $2 ORDER BY seq`, p.TenantID, id)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var t Turn
+			if err := rows.Scan(&t.Seq, &t.State, &t.Said, &t.Heard, &t.Intent, &t.Sentiment, &t.StartedAt, &t.EndedAt); err != nil {
+				return err
+			}
+			c.Turns = append(c.Turns, t)
+		}
+		return rows.Err()
+	})
+	return c, err
+}
+
+// ListCalls returns a campaign's call records (without turns), oldest first.
+func (s *Service) ListCalls(ctx context.Context, p tenants.Principal, campaignID uuid.UUID, limit int, after *uuid.UUID) ([]Call, error) {
+	if err := p.Require(tenants.RoleViewer); err != nil {
+		return nil, err
+	}
+	var out []Call
+	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		if _, err := getCampaign(ctx, tx, p.TenantID, campaignID, false); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT `+callColumns+` FROM calls WHERE tenant_id = $1
+			AND ($2::uuid IS NULL OR (created_at, id) > (SELECT created_at, id FROM calls WHERE tenant_id = $1 AND id = $2))
+			AND campaign_id = $4 ORDER BY created_at, id LIMIT $3`, p.TenantID, after, limit, campaignID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c Call
+			if err := rows.Scan(c.scanDest()...); err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		return rows.Err()
+	})
+	return out, err
+}

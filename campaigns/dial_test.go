@@ -1,0 +1,156 @@
+package campaigns_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/outcall/outcall/campaigns"
+)
+
+func TestANumberAddedToTheDNCListMidCampaignIsNeverDialled(t *testing.T) {
+	w := newWorld(t)
+	c, _ := w.campaignOf(w.p, "13812341234", "13812345678")
+	dials := w.queue(w.p, c)
+	if len(dials) != 2 {
+		t.Fatalf("queued %d dials, want 2", len(dials))
+	}
+	if _, err := w.svc.AddDNC(w.ctx, w.p, []string{"138 1234 5678"}, "complaint"); err != nil {
+		t.Fatal(err)
+	}
+	placed, refused := 0, map[string]int{}
+	for _, a := range dials {
+		d, err := w.svc.BeginDial(w.ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Place {
+			placed++
+			if d.Request.Phone != "+8613812341234" {
+				t.Fatalf("dialled %s", campaigns.MaskPhone(d.Request.Phone))
+			}
+			w.svc.CloseCall(w.ctx, w.p.TenantID, d.Request.CallID, campaigns.Result{Outcome: campaigns.OutcomeAnswered})
+		}
+		if d.Refusal != nil {
+			refused[d.Refusal.Reason]++
+			if !d.Refusal.RetryAt.IsZero() {
+				t.Fatalf("a DNC refusal must drop the contact, got a retry at %v", d.Refusal.RetryAt)
+			}
+		}
+	}
+	if placed != 1 || refused["dnc"] != 1 {
+		t.Fatalf("placed %d, refused %v; want 1 placed and 1 refused for dnc", placed, refused)
+	}
+	counts, err := w.svc.CampaignCounts(w.ctx, w.p, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts.ByState["dropped"] != 1 || counts.ByState["done"] != 1 || counts.Refused["dnc"] != 1 || counts.Outcomes["answered"] != 1 {
+		t.Fatalf("counts %+v", counts)
+	}
+	trail, err := w.svc.Audit(w.ctx, w.p, "+8613812345678")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := []string{}
+	for _, e := range trail.Events {
+		kinds = append(kinds, e.Kind)
+	}
+	if len(kinds) != 2 || kinds[0] != "dnc_added" || kinds[1] != "refusal" {
+		t.Fatalf("audit trail kinds %v, want [dnc_added refusal]", kinds)
+	}
+}
+
+func TestTwoWorkersRacingOnOneNumberCannotBothPassTheDailyCap(t *testing.T) {
+	w := newWorld(t)
+	// No retry interval, so only the daily cap stands between the two.
+	settings := campaigns.DefaultCompliance()
+	settings.MinRetryInterval = 0
+	if _, err := w.svc.SetCompliance(w.ctx, w.p, settings); err != nil {
+		t.Fatal(err)
+	}
+	// Two campaigns dial the same number, which has had two calls today.
+	c1, _ := w.campaignOf(w.p, "13812341234")
+	c2, _ := w.campaignOf(w.p, "13812341234")
+	d1, d2 := w.queue(w.p, c1), w.queue(w.p, c2)
+	err := w.db.InTenant(w.ctx, w.p.TenantID, func(tx pgx.Tx) error {
+		_, err := tx.Exec(w.ctx, `INSERT INTO dial_numbers (tenant_id, phone, last_dial_at, day, day_count) VALUES ($1, '+8613812341234', $2, '2026-11-24', 2)`,
+			w.p.TenantID, tuesdayNoon.Add(-2*time.Hour))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := 0; round < 5; round++ {
+		var wg sync.WaitGroup
+		results := make([]*campaigns.Dial, 2)
+		for i, a := range []campaigns.DialArgs{d1[0], d2[0]} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				d, err := w.svc.BeginDial(w.ctx, a)
+				if err != nil {
+					t.Error(err)
+				}
+				results[i] = d
+			}()
+		}
+		wg.Wait()
+		placed, capped := 0, 0
+		for _, d := range results {
+			if d != nil && d.Place {
+				placed++
+			}
+			if d != nil && d.Refusal != nil && d.Refusal.Reason == campaigns.ReasonDailyCap {
+				capped++
+			}
+		}
+		if placed != 1 || capped != 1 {
+			t.Fatalf("round %d: placed %d, refused for the cap %d; want exactly one of each", round, placed, capped)
+		}
+		// Reset for the next round: both contacts queued again, two calls today.
+		w.db.InTenant(w.ctx, w.p.TenantID, func(tx pgx.Tx) error {
+			tx.Exec(w.ctx, `DELETE FROM calls`)
+			tx.Exec(w.ctx, `UPDATE lines SET call_id = NULL`)
+			tx.Exec(w.ctx, `UPDATE campaign_contacts SET state = 'queued', attempt = 0`)
+			_, err := tx.Exec(w.ctx, `UPDATE dial_numbers SET day_count = 2, last_dial_at = $1`, tuesdayNoon.Add(-2*time.Hour))
+			return err
+		})
+	}
+}
+
+func TestTheThirdCallOfTheDayGoesThroughAndTheFourthWaitsForTomorrow(t *testing.T) {
+	w := newWorld(t)
+	c, _ := w.campaignOf(w.p, "13812341234")
+	var results []string
+	for i := 0; i < 4; i++ {
+		dials := w.queue(w.p, c)
+		if len(dials) != 1 {
+			t.Fatalf("call %d: queued %d dials", i+1, len(dials))
+		}
+		d, err := w.svc.BeginDial(w.ctx, dials[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Place {
+			results = append(results, "placed")
+			// Busy, retried at once for this test; the clock moves past the retry interval.
+			w.svc.CloseCall(w.ctx, w.p.TenantID, d.Request.CallID, campaigns.Result{Outcome: campaigns.OutcomeBusy})
+		} else {
+			results = append(results, d.Refusal.Reason)
+			if want := time.Date(2026, 11, 25, 9, 0, 0, 0, tuesdayNoon.Location()); !d.Refusal.RetryAt.Equal(want) {
+				t.Fatalf("the fourth call is rescheduled for %v, want %v", d.Refusal.RetryAt, want)
+			}
+		}
+		w.setNow(w.now.Load().Add(31 * time.Minute))
+		w.db.InTenant(w.ctx, w.p.TenantID, func(tx pgx.Tx) error {
+			_, err := tx.Exec(w.ctx, `UPDATE campaign_contacts SET next_at = now()`)
+			return err
+		})
+	}
+	if got := results; len(got) != 4 || got[2] != "placed" || got[3] != campaigns.ReasonDailyCap {
+		t.Fatalf("results %v, want placed ×3 then daily_cap", got)
+	}
+}

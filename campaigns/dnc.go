@@ -1,0 +1,140 @@
+package campaigns
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/outcall/outcall/tenants"
+)
+
+// DNC sources: who put a number on the do-not-call list.
+const (
+	DNCSourceAPI        = "api"
+	DNCSourceImport     = "import"
+	DNCSourceCalleeStop = "callee_stop"
+)
+
+// DNCEntry is a number on the tenant's do-not-call list.
+type DNCEntry struct {
+	Phone   string
+	Source  string
+	Reason  string
+	AddedAt time.Time
+}
+
+// addDNC puts phone on the list inside tx and records the change; adding a
+// listed number changes nothing. It reports whether the number was new.
+func addDNC(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, phone, source, reason string) (bool, error) {
+	tag, err := tx.Exec(ctx, `INSERT INTO dnc_numbers (tenant_id, phone, source, reason) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+		tenantID, phone, source, reason)
+	if err != nil || tag.RowsAffected() == 0 {
+		return false, err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO dnc_events (tenant_id, phone, action, source, reason) VALUES ($1, $2, 'added', $3, $4)`,
+		tenantID, phone, source, reason)
+	return true, err
+}
+
+// AddDNC puts numbers on the do-not-call list. No campaign dials them
+// again from the moment this commits. It returns how many were new.
+func (s *Service) AddDNC(ctx context.Context, p tenants.Principal, phones []string, reason string) (int, error) {
+	if err := p.Require(tenants.RoleOperator); err != nil {
+		return 0, err
+	}
+	if len(phones) == 0 || len(phones) > 10000 {
+		return 0, FieldError("body.phones", "give 1 to 10000 numbers (import a file for more)")
+	}
+	added := 0
+	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		t, err := loadTenant(ctx, tx, p.TenantID)
+		if err != nil {
+			return err
+		}
+		for i, raw := range phones {
+			e164, err := NormalisePhone(raw, t.Region)
+			if err != nil {
+				return FieldError("body.phones["+itoa(i)+"]", "%s", err.Error())
+			}
+			isNew, err := addDNC(ctx, tx, p.TenantID, e164, DNCSourceAPI, reason)
+			if err != nil {
+				return err
+			}
+			if isNew {
+				added++
+			}
+		}
+		return nil
+	})
+	return added, err
+}
+
+// RemoveDNC takes a number off the do-not-call list.
+func (s *Service) RemoveDNC(ctx context.Context, p tenants.Principal, phone, reason string) error {
+	if err := p.Require(tenants.RoleAdmin); err != nil {
+		return err
+	}
+	return s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		t, err := loadTenant(ctx, tx, p.TenantID)
+		if err != nil {
+			return err
+		}
+		e164, err := NormalisePhone(phone, t.Region)
+		if err != nil {
+			return FieldError("path.phone", "%s", err.Error())
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM dnc_numbers WHERE tenant_id = $1 AND phone = $2`, p.TenantID, e164)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return notFound("number on the do-not-call list")
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO dnc_events (tenant_id, phone, action, source, reason) VALUES ($1, $2, 'removed', $3, $4)`,
+			p.TenantID, e164, DNCSourceAPI, reason)
+		return err
+	})
+}
+
+// ListDNC returns listed numbers, oldest first; after is the last phone of
+// the previous page.
+func (s *Service) ListDNC(ctx context.Context, p tenants.Principal, limit int, after string) ([]DNCEntry, error) {
+	if err := p.Require(tenants.RoleViewer); err != nil {
+		return nil, err
+	}
+	var out []DNCEntry
+	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT phone, source, reason, added_at FROM dnc_numbers
+			WHERE tenant_id = $1 AND ($2 = '' OR (added_at, phone) > (SELECT added_at, phone FROM dnc_numbers WHERE tenant_id = $1 AND phone = $2))
+			ORDER BY added_at, phone LIMIT $3`, p.TenantID, after, limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var e DNCEntry
+			if err := rows.Scan(&e.Phone, &e.Source, &e.Reason, &e.AddedAt); err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+func itoa(i int) string {
+	b := [20]byte{}
+	n := len(b)
+	if i == 0 {
+		return "0"
+	}
+	for i > 0 {
+		n--
+		b[n] = byte('0' + i%10)
+		i /= 10
+	}
+	return string(b[n:])
+}

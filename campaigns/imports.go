@@ -1,0 +1,510 @@
+package campaigns
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"github.com/outcall/outcall/tenants"
+)
+
+// DefaultMaxImportBytes caps an uploaded contact file (256 MiB holds some
+// five million rows of phone, name and a few attributes).
+const DefaultMaxImportBytes = 256 << 20
+
+// Import is a CSV upload becoming contacts of a list.
+type Import struct {
+	ID           uuid.UUID
+	ListID       uuid.UUID
+	Status       string // queued, running, done, failed
+	Encoding     string
+	Mapping      ImportMapping
+	SizeBytes    int64
+	RowsTotal    int
+	RowsDone     int
+	RowsImported int // new contacts
+	RowsMerged   int // rows merged into existing contacts or into an earlier row
+	RowsFailed   int
+	Failure      string
+	CreatedAt    time.Time
+	FinishedAt   *time.Time
+}
+
+// ImportMapping says which CSV column (by its header) holds what; every
+// other column becomes an attribute named by its header.
+type ImportMapping struct {
+	Phone    string `json:"phone"`
+	Name     string `json:"name"`
+	TimeZone string `json:"time_zone"`
+}
+
+// ImportOptions are what a caller may say about an upload.
+type ImportOptions struct {
+	// Encoding is auto (default), utf-8, gbk or gb18030.
+	Encoding string
+	// Mapping overrides the columns found from the header.
+	Mapping ImportMapping
+}
+
+var (
+	phoneHeaders = []string{"phone", "mobile", "phone_number", "tel", "telephone", "number", "手机", "手机号", "手机号码", "电话", "电话号码", "号码", "联系电话"}
+	nameHeaders  = []string{"name", "full_name", "姓名", "名字", "客户姓名", "联系人"}
+	zoneHeaders  = []string{"time_zone", "timezone", "tz", "时区"}
+)
+
+// decodeCSV returns data as UTF-8 text and the encoding it was read in.
+func decodeCSV(data []byte, enc string) ([]byte, string, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, "", FieldError("body", "the file is empty: upload a CSV file with a header row and one contact per row")
+	}
+	if bytes.IndexByte(data, 0) >= 0 {
+		return nil, "", FieldError("body", "this is not a CSV text file (it holds binary data): export the sheet as CSV (UTF-8 or GBK)")
+	}
+	enc = strings.ToLower(strings.TrimSpace(enc))
+	switch enc {
+	case "", "auto":
+		if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) || utf8.Valid(data) {
+			enc = "utf-8"
+		} else {
+			enc = "gb18030"
+		}
+	case "utf-8", "utf8":
+		enc = "utf-8"
+	case "gbk", "gb2312", "gb18030":
+	default:
+		return nil, "", FieldError("query.encoding", "unknown encoding %q: use auto, utf-8, gbk or gb18030", enc)
+	}
+	if enc == "utf-8" {
+		data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+		if !utf8.Valid(data) {
+			return nil, "", FieldError("body", "the file is not valid UTF-8: save it as UTF-8, or upload it with encoding=gbk")
+		}
+		return data, enc, nil
+	}
+	out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
+	if err != nil || bytes.ContainsRune(out, utf8.RuneError) {
+		return nil, "", FieldError("body", "the file is neither UTF-8 nor GBK/GB18030 text: export the sheet as CSV in one of those")
+	}
+	return bytes.TrimPrefix(out, []byte("\xef\xbb\xbf")), enc, nil
+}
+
+func newCSVReader(r io.Reader) *csv.Reader {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true
+	cr.ReuseRecord = true
+	return cr
+}
+
+// readHeader reads the header row and resolves the mapping against it.
+func readHeader(text []byte, m ImportMapping) ([]string, ImportMapping, error) {
+	cr := newCSVReader(bytes.NewReader(text))
+	rec, err := cr.Read()
+	if err != nil {
+		return nil, m, FieldError("body", "the first line is not a CSV header row: %v", err)
+	}
+	header := make([]string, len(rec))
+	for i, h := range rec {
+		header[i] = strings.TrimSpace(h)
+	}
+	find := func(given string, field string, names []string) (string, error) {
+		if given != "" {
+			for _, h := range header {
+				if strings.EqualFold(h, given) {
+					return h, nil
+				}
+			}
+			return "", FieldError(field, "the file has no column %q (its columns: %s)", given, strings.Join(header, ", "))
+		}
+		for _, h := range header {
+			for _, n := range names {
+				if strings.EqualFold(h, n) {
+					return h, nil
+				}
+			}
+		}
+		return "", nil
+	}
+	if m.Phone, err = find(m.Phone, "query.phone_column", phoneHeaders); err != nil {
+		return nil, m, err
+	}
+	if m.Phone == "" {
+		return nil, m, FieldError("body", "the header has no phone column (its columns: %s): name one phone or 手机号, or pass phone_column",
+			strings.Join(header, ", "))
+	}
+	if m.Name, err = find(m.Name, "query.name_column", nameHeaders); err != nil {
+		return nil, m, err
+	}
+	if m.TimeZone, err = find(m.TimeZone, "query.time_zone_column", zoneHeaders); err != nil {
+		return nil, m, err
+	}
+	return header, m, nil
+}
+
+// CreateImport checks an uploaded file and queues its import into a list.
+// A file that cannot be imported at all (empty, not CSV, an unknown
+// encoding, no phone column, too large) is refused here and nothing is
+// stored; rows with problems are reported by the import itself.
+func (s *Service) CreateImport(ctx context.Context, p tenants.Principal, listID uuid.UUID, data []byte, opts ImportOptions) (*Import, error) {
+	if err := p.Require(tenants.RoleOperator); err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > s.MaxImportBytes {
+		return nil, FieldError("body", "the file is %d MB; the most is %d MB: split it", len(data)>>20, s.MaxImportBytes>>20)
+	}
+	text, enc, err := decodeCSV(data, opts.Encoding)
+	if err != nil {
+		return nil, err
+	}
+	_, mapping, err := readHeader(text, opts.Mapping)
+	if err != nil {
+		return nil, err
+	}
+	im := &Import{ID: uuid.Must(uuid.NewV7()), ListID: listID, Status: "queued", Encoding: enc, Mapping: mapping, SizeBytes: int64(len(data))}
+	err = s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		var ok bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM contact_lists WHERE tenant_id = $1 AND id = $2)`, p.TenantID, listID).Scan(&ok); err != nil {
+			return err
+		}
+		if !ok {
+			return notFound("list")
+		}
+		mj, _ := json.Marshal(mapping)
+		if err := tx.QueryRow(ctx, `INSERT INTO imports (id, tenant_id, list_id, status, encoding, mapping, data, size_bytes)
+			VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7) RETURNING created_at`,
+			im.ID, p.TenantID, listID, enc, mj, data, im.SizeBytes).Scan(&im.CreatedAt); err != nil {
+			return err
+		}
+		if s.jobs == nil {
+			return nil
+		}
+		_, err := s.jobs.InsertTx(ctx, tx, ImportArgs{TenantID: p.TenantID, ImportID: im.ID}, nil)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return im, nil
+}
+
+const importColumns = `id, list_id, status, encoding, mapping, size_bytes, rows_total, rows_done, rows_imported, rows_merged, rows_failed,
+	failure, created_at, finished_at`
+
+func scanImport(row pgx.Row) (*Import, error) {
+	var im Import
+	err := row.Scan(&im.ID, &im.ListID, &im.Status, &im.Encoding, &im.Mapping, &im.SizeBytes, &im.RowsTotal, &im.RowsDone,
+		&im.RowsImported, &im.RowsMerged, &im.RowsFailed, &im.Failure, &im.CreatedAt, &im.FinishedAt)
+	return &im, err
+}
+
+// GetImport returns an import and its progress.
+func (s *Service) GetImport(ctx context.Context, p tenants.Principal, id uuid.UUID) (*Import, error) {
+	if err := p.Require(tenants.RoleViewer); err != nil {
+		return nil, err
+	}
+	var im *Import
+	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
+		im, err = scanImport(tx.QueryRow(ctx, `SELECT `+importColumns+` FROM imports WHERE tenant_id = $1 AND id = $2`, p.TenantID, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return notFound("import")
+		}
+		return err
+	})
+	return im, err
+}
+
+// ImportErrors returns an import's per-row error report as CSV
+// (row,column,reason; row 1 is the header).
+func (s *Service) ImportErrors(ctx context.Context, p tenants.Principal, id uuid.UUID) (string, error) {
+	if err := p.Require(tenants.RoleViewer); err != nil {
+		return "", err
+	}
+	var report string
+	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `SELECT errors FROM imports WHERE tenant_id = $1 AND id = $2`, p.TenantID, id).Scan(&report)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return notFound("import")
+		}
+		return err
+	})
+	if report == "" {
+		report = "row,column,reason\n"
+	}
+	return report, err
+}
+
+// importRow is one good row, ready for COPY.
+type importRow struct {
+	line  int
+	phone string
+	name  string
+	zone  string
+	attrs map[string]string
+	err   *rowError
+}
+
+type rowError struct {
+	line   int
+	column string
+	reason string
+}
+
+// RunImport imports a queued file: rows are read, numbers normalised and
+// checked in parallel, duplicates merged, and the good rows copied into a
+// staging table and merged into contacts and the list in one transaction,
+// so a failed import leaves no contact behind. Progress is committed on
+// the side as it goes.
+func (s *Service) RunImport(ctx context.Context, tenantID, importID uuid.UUID) error {
+	var (
+		listID  uuid.UUID
+		enc     string
+		mapping ImportMapping
+		data    []byte
+		t       tenantInfo
+	)
+	err := s.db.InTenant(ctx, tenantID, func(tx pgx.Tx) (err error) {
+		err = tx.QueryRow(ctx, `UPDATE imports SET status = 'running' WHERE tenant_id = $1 AND id = $2 AND status IN ('queued', 'running')
+			RETURNING list_id, encoding, mapping, data`, tenantID, importID).
+			Scan(&listID, &enc, &mapping, &data)
+		if err != nil {
+			return err
+		}
+		t, err = loadTenant(ctx, tx, tenantID)
+		return err
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil // gone, or already finished
+	}
+	if err != nil {
+		return err
+	}
+	fail := func(reason error) error {
+		s.db.InTenant(context.WithoutCancel(ctx), tenantID, func(tx pgx.Tx) error {
+			_, err := tx.Exec(ctx, `UPDATE imports SET status = 'failed', failure = $3, finished_at = now(), data = NULL WHERE tenant_id = $1 AND id = $2`,
+				tenantID, importID, reason.Error())
+			return err
+		})
+		return nil
+	}
+	text, _, err := decodeCSV(data, enc)
+	if err != nil {
+		return fail(err)
+	}
+	header, mapping, err := readHeader(text, mapping)
+	if err != nil {
+		return fail(err)
+	}
+	rows, errs, err := s.parseRows(ctx, tenantID, importID, text, header, mapping, t)
+	if err != nil {
+		return err
+	}
+	total := len(rows)
+	// Merge duplicates: later rows' values win, attributes are combined.
+	byPhone := make(map[string]int, len(rows))
+	good := rows[:0]
+	merged := 0
+	for _, r := range rows {
+		if r.err != nil {
+			errs = append(errs, *r.err)
+			continue
+		}
+		if i, ok := byPhone[r.phone]; ok {
+			g := &good[i]
+			if r.name != "" {
+				g.name = r.name
+			}
+			if r.zone != "" {
+				g.zone = r.zone
+			}
+			for k, v := range r.attrs {
+				g.attrs[k] = v
+			}
+			merged++
+			continue
+		}
+		byPhone[r.phone] = len(good)
+		good = append(good, r)
+	}
+	slices.SortFunc(errs, func(a, b rowError) int { return a.line - b.line })
+	var report strings.Builder
+	report.WriteString("row,column,reason\n")
+	w := csv.NewWriter(&report)
+	for _, e := range errs {
+		w.Write([]string{fmt.Sprint(e.line), e.column, e.reason})
+	}
+	w.Flush()
+
+	return s.db.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_staging (phone text, name text, time_zone text, attributes jsonb) ON COMMIT DROP`); err != nil {
+			return err
+		}
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"import_staging"}, []string{"phone", "name", "time_zone", "attributes"},
+			pgx.CopyFromSlice(len(good), func(i int) ([]any, error) {
+				r := good[i]
+				zone := r.zone
+				if zone == "" {
+					zone = ContactTimeZone("", r.phone, t.TimeZone)
+				}
+				attrs, _ := json.Marshal(r.attrs)
+				return []any{r.phone, r.name, zone, attrs}, nil
+			}))
+		if err != nil {
+			return err
+		}
+		var inserted, updated int
+		err = tx.QueryRow(ctx, `WITH up AS (
+				INSERT INTO contacts (id, tenant_id, phone, name, attributes, time_zone)
+				SELECT gen_random_uuid(), $1, phone, name, attributes, time_zone FROM import_staging
+				ON CONFLICT (tenant_id, phone) DO UPDATE SET
+					name = CASE WHEN EXCLUDED.name <> '' THEN EXCLUDED.name ELSE contacts.name END,
+					attributes = contacts.attributes || EXCLUDED.attributes,
+					updated_at = now()
+				RETURNING id, xmax = 0 AS inserted),
+			member AS (INSERT INTO list_contacts (tenant_id, list_id, contact_id) SELECT $1, $2, id FROM up ON CONFLICT DO NOTHING)
+			SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up`, tenantID, listID).Scan(&inserted, &updated)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE imports SET status = 'done', rows_total = $3, rows_done = $3, rows_imported = $4, rows_merged = $5,
+				rows_failed = $6, errors = $7, finished_at = now(), data = NULL
+			WHERE tenant_id = $1 AND id = $2`, tenantID, importID, total, inserted, updated+merged, len(errs), report.String())
+		return err
+	})
+}
+
+// parseRows reads every data row; numbers are normalised by a worker per
+// CPU. Rows keep their file order.
+func (s *Service) parseRows(ctx context.Context, tenantID, importID uuid.UUID, text []byte, header []string, m ImportMapping, t tenantInfo) ([]importRow, []rowError, error) {
+	cr := newCSVReader(bytes.NewReader(text))
+	cr.Read() // the header
+	col := map[string]int{}
+	for i, h := range header {
+		col[h] = i
+	}
+	phoneCol, nameCol, zoneCol := col[m.Phone], -1, -1
+	if m.Name != "" {
+		nameCol = col[m.Name]
+	}
+	if m.TimeZone != "" {
+		zoneCol = col[m.TimeZone]
+	}
+	const chunk = 20000
+	var (
+		chunks   [][]importRow
+		cur      = make([]importRow, 0, chunk)
+		seen     int
+		errs     []rowError
+		wg       sync.WaitGroup
+		sem      = make(chan struct{}, runtime.GOMAXPROCS(0))
+		lastSeen = time.Now()
+	)
+	work := func(part []importRow) {
+		defer wg.Done()
+		defer func() { <-sem }()
+		zones := map[string]bool{}
+		for i := range part {
+			r := &part[i]
+			if r.err != nil {
+				continue
+			}
+			e164, err := NormalisePhone(r.phone, t.Region)
+			if err != nil {
+				r.err = &rowError{r.line, m.Phone, err.Error()}
+				continue
+			}
+			r.phone = e164
+			if r.zone != "" {
+				ok, seen := zones[r.zone]
+				if !seen {
+					_, lerr := time.LoadLocation(r.zone)
+					ok = lerr == nil
+					zones[r.zone] = ok
+				}
+				if !ok {
+					r.err = &rowError{r.line, m.TimeZone, fmt.Sprintf("%q is not an IANA time zone such as Asia/Shanghai", r.zone)}
+				}
+			}
+		}
+	}
+	for line := 2; ; line++ {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				errs = append(errs, rowError{line, "", "not a valid CSV row: " + pe.Err.Error()})
+				continue
+			}
+			return nil, nil, err
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // a blank line
+		}
+		r := importRow{line: line}
+		if len(rec) != len(header) {
+			r.err = &rowError{line, "", fmt.Sprintf("has %d fields; the header has %d", len(rec), len(header))}
+		} else {
+			r.phone = rec[phoneCol]
+			if nameCol >= 0 {
+				r.name = strings.TrimSpace(rec[nameCol])
+			}
+			if zoneCol >= 0 {
+				r.zone = strings.TrimSpace(rec[zoneCol])
+			}
+			r.attrs = make(map[string]string, len(rec))
+			for i, v := range rec {
+				if i == phoneCol || i == nameCol || i == zoneCol || header[i] == "" {
+					continue
+				}
+				if v = strings.TrimSpace(v); v != "" {
+					r.attrs[header[i]] = v
+				}
+			}
+		}
+		cur = append(cur, r)
+		seen++
+		if len(cur) == chunk {
+			wg.Add(1)
+			sem <- struct{}{}
+			go work(cur)
+			chunks, cur = append(chunks, cur), make([]importRow, 0, chunk)
+			if time.Since(lastSeen) > time.Second {
+				lastSeen = time.Now()
+				s.importProgress(ctx, tenantID, importID, seen)
+			}
+		}
+	}
+	wg.Add(1)
+	sem <- struct{}{}
+	go work(cur)
+	chunks = append(chunks, cur)
+	wg.Wait()
+	rows := make([]importRow, 0, seen)
+	for _, c := range chunks {
+		rows = append(rows, c...)
+	}
+	return rows, errs, nil
+}
+
+func (s *Service) importProgress(ctx context.Context, tenantID, importID uuid.UUID, done int) {
+	s.db.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE imports SET rows_done = $3 WHERE tenant_id = $1 AND id = $2`, tenantID, importID, done)
+		return err
+	})
+}

@@ -1,0 +1,168 @@
+package campaigns
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+)
+
+// PaceRound is what one pacing round did.
+type PaceRound struct {
+	// Status is the campaign's status after the round.
+	Status Status
+	// Queued is how many dial jobs the round inserted.
+	Queued int
+	// CallsPerSecond is the pace in force.
+	CallsPerSecond float64
+	// NextDue is when the earliest waiting contact may be dialled (zero: none waits).
+	NextDue time.Time
+}
+
+// Finished reports whether the campaign needs no pacer any more.
+func (r PaceRound) Finished() bool {
+	return r.Status != StatusRunning && r.Status != StatusPaused && r.Status != StatusScheduled
+}
+
+// Pace runs one pacing round of a campaign in one transaction: a scheduled
+// campaign whose start has come starts running; a running one gets dial jobs
+// for due contacts, at most budget and never more than its tenant's free
+// lines (lines minus calls in progress minus dials already queued); a
+// running campaign with no contact left to dial is completed.
+func (s *Service) Pace(ctx context.Context, tenantID, campaignID uuid.UUID, budget int) (PaceRound, error) {
+	var r PaceRound
+	err := s.db.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		r = PaceRound{}
+		var (
+			override, settings []byte
+			startsAt           *time.Time
+			plan               string
+		)
+		err := tx.QueryRow(ctx, `SELECT cp.status, cp.compliance, cp.starts_at, coalesce(cs.settings, '{}'), t.plan
+			FROM campaigns cp JOIN tenants t ON t.id = cp.tenant_id
+			LEFT JOIN compliance_settings cs ON cs.tenant_id = cp.tenant_id
+			WHERE cp.tenant_id = $1 AND cp.id = $2`, tenantID, campaignID).Scan(&r.Status, &override, &startsAt, &settings, &plan)
+		if err == pgx.ErrNoRows {
+			r.Status = StatusCancelled
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if r.Status == StatusScheduled && (startsAt == nil || !startsAt.After(s.now())) {
+			if err := setStatus(ctx, tx, &Campaign{ID: campaignID}, StatusRunning); err != nil {
+				return err
+			}
+			r.Status = StatusRunning
+		}
+		if r.Status != StatusRunning {
+			return nil
+		}
+		base, err := ParseTenantCompliance(settings)
+		if err != nil {
+			base = DefaultCompliance()
+		}
+		var ov Compliance
+		json.Unmarshal(override, &ov)
+		eff, err := base.Tighten(ov, "compliance")
+		if err != nil {
+			eff = base
+		}
+		r.CallsPerSecond = eff.CallsPerSecond
+		lines := eff.MaxConcurrentLines
+		if s.PlanLines != nil {
+			if n := s.PlanLines(plan); n > 0 {
+				lines = min(lines, n)
+			}
+		}
+		var free, queued, have int
+		err = tx.QueryRow(ctx, `SELECT
+				(SELECT count(*) FROM lines WHERE tenant_id = $1 AND slot < $3 AND call_id IS NULL),
+				(SELECT count(*) FROM lines WHERE tenant_id = $1 AND slot < $3),
+				(SELECT count(*) FROM campaign_contacts WHERE tenant_id = $1 AND campaign_id = $2 AND state = 'queued')`,
+			tenantID, campaignID, lines).Scan(&free, &have, &queued)
+		if err != nil {
+			return err
+		}
+		if have < lines {
+			if _, err := tx.Exec(ctx, `INSERT INTO lines (tenant_id, slot) SELECT $1, g FROM generate_series(0, $2 - 1) g ON CONFLICT DO NOTHING`,
+				tenantID, lines); err != nil {
+				return err
+			}
+			free += lines - have
+		}
+		n := min(budget, free-queued)
+		if n > 0 {
+			rows, err := tx.Query(ctx, `UPDATE campaign_contacts cc SET state = 'queued'
+				FROM (SELECT contact_id FROM campaign_contacts WHERE campaign_id = $1 AND state = 'pending' AND next_at <= now()
+					ORDER BY next_at LIMIT $2 FOR UPDATE SKIP LOCKED) due
+				WHERE cc.campaign_id = $1 AND cc.contact_id = due.contact_id
+				RETURNING cc.contact_id, cc.attempt`, campaignID, n)
+			if err != nil {
+				return err
+			}
+			var params []river.InsertManyParams
+			for rows.Next() {
+				var a DialArgs
+				if err := rows.Scan(&a.ContactID, &a.Attempt); err != nil {
+					rows.Close()
+					return err
+				}
+				a.TenantID, a.CampaignID, a.Attempt = tenantID, campaignID, a.Attempt+1
+				params = append(params, river.InsertManyParams{Args: a})
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if len(params) > 0 {
+				if _, err := s.jobs.InsertManyFastTx(ctx, tx, params); err != nil {
+					return err
+				}
+			}
+			r.Queued = len(params)
+		}
+		if r.Queued > 0 {
+			return nil
+		}
+		var active bool
+		var due *time.Time
+		err = tx.QueryRow(ctx, `SELECT
+				EXISTS (SELECT 1 FROM campaign_contacts WHERE campaign_id = $1 AND state IN ('pending', 'queued', 'dialling', 'in_call')),
+				(SELECT min(next_at) FROM campaign_contacts WHERE campaign_id = $1 AND state = 'pending')`, campaignID).Scan(&active, &due)
+		if err != nil {
+			return err
+		}
+		if due != nil {
+			r.NextDue = *due
+		}
+		if !active {
+			r.Status = StatusCompleted
+			return setStatus(ctx, tx, &Campaign{ID: campaignID}, StatusCompleted)
+		}
+		return nil
+	})
+	return r, err
+}
+
+// ActiveCampaigns lists every tenant's scheduled, running and paused
+// campaigns, so a periodic job can make sure each has its pacer.
+func (s *Service) ActiveCampaigns(ctx context.Context) ([]PaceArgs, error) {
+	rows, err := s.db.Pool().Query(ctx, `SELECT tenant_id, campaign_id FROM active_campaigns()`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []PaceArgs
+	for rows.Next() {
+		var a PaceArgs
+		if err := rows.Scan(&a.TenantID, &a.CampaignID); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,81 @@
+package campaigns
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/outcall/outcall/tenants"
+)
+
+// JobInserter inserts River jobs inside a caller's transaction; a
+// *river.Client[pgx.Tx] is one.
+type JobInserter interface {
+	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	InsertManyFastTx(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams) (int, error)
+}
+
+// CloseHook runs inside the transaction that closes a call (see
+// Service.CloseCall): billing adds its usage row here, webhooks their
+// events, so they exist if and only if the call record does.
+type CloseHook func(ctx context.Context, tx pgx.Tx, call *Call) error
+
+// Service holds the contact, compliance and campaign operations.
+type Service struct {
+	db   *tenants.DB
+	jobs JobInserter
+	// OnClose runs in every call-closing transaction, in order.
+	OnClose []CloseHook
+	// PlanLines caps a tenant's concurrent lines by its plan; nil or 0 means
+	// the compliance settings alone decide.
+	PlanLines func(plan string) int
+	// Now is the clock; tests set it.
+	Now func() time.Time
+	// PaceInterval is the time between two pacing rounds of a campaign.
+	PaceInterval time.Duration
+	// MaxImportBytes caps an uploaded CSV file.
+	MaxImportBytes int64
+}
+
+// NewService returns the operations on db. Jobs are inserted with an
+// insert-only River client unless SetJobs gives another.
+func NewService(db *tenants.DB) *Service {
+	s := &Service{db: db, Now: time.Now, PaceInterval: 100 * time.Millisecond, MaxImportBytes: DefaultMaxImportBytes}
+	if db != nil {
+		if c, err := river.NewClient(riverpgxv5.New(db.Pool()), &river.Config{}); err == nil {
+			s.jobs = c
+		}
+	}
+	return s
+}
+
+// SetJobs makes the service insert its jobs through j.
+func (s *Service) SetJobs(j JobInserter) { s.jobs = j }
+
+// DB returns the database the service uses.
+func (s *Service) DB() *tenants.DB { return s.db }
+
+func (s *Service) now() time.Time { return s.Now() }
+
+// tenantInfo is what campaigns need to know of a tenant.
+type tenantInfo struct {
+	Region    string
+	TimeZone  string
+	Plan      string
+	Suspended bool
+}
+
+func loadTenant(ctx context.Context, tx pgx.Tx, id uuid.UUID) (tenantInfo, error) {
+	var t tenantInfo
+	err := tx.QueryRow(ctx, `SELECT default_region, time_zone, plan, suspended_at IS NOT NULL FROM tenants WHERE id = $1`, id).
+		Scan(&t.Region, &t.TimeZone, &t.Plan, &t.Suspended)
+	return t, err
+}
+
+// pageAfter is the keyset condition every list uses.
+const pageAfter = `($2::uuid IS NULL OR (created_at, id) > (SELECT created_at, id FROM %s WHERE tenant_id = $1 AND id = $2))`

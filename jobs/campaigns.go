@@ -1,0 +1,34 @@
+package jobs
+
+import (
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/outcall/outcall/campaigns"
+)
+
+// addCampaignWork registers the campaign workers and returns the queues and
+// periodic jobs they need.
+func addCampaignWork(workers *river.Workers, cfg *Config) (map[string]river.QueueConfig, []*river.PeriodicJob) {
+	if cfg.Campaigns == nil {
+		cfg.Campaigns = campaigns.NewService(cfg.Tenants.DB())
+	}
+	if cfg.DialWorkers <= 0 {
+		cfg.DialWorkers = 500
+	}
+	river.AddWorker(workers, &PaceWorker{Campaigns: cfg.Campaigns, Logger: cfg.Logger})
+	river.AddWorker(workers, &DialWorker{Campaigns: cfg.Campaigns, Dialer: cfg.Dialer, Logger: cfg.Logger})
+	river.AddWorker(workers, &ImportWorker{Campaigns: cfg.Campaigns})
+	river.AddWorker(workers, &EnsurePacersWorker{Campaigns: cfg.Campaigns})
+	queues := map[string]river.QueueConfig{
+		PaceQueue: {MaxWorkers: 200},
+		DialQueue: {MaxWorkers: cfg.DialWorkers},
+	}
+	periodic := []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(30*time.Second), func() (river.JobArgs, *river.InsertOpts) {
+			return EnsurePacersArgs{}, nil
+		}, &river.PeriodicJobOpts{RunOnStart: true}),
+	}
+	return queues, periodic
+}
