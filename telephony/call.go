@@ -1,0 +1,463 @@
+package telephony
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+)
+
+// sipCall is an answered call on a SIPDialer.
+type sipCall struct {
+	d        *SIPDialer
+	req      DialRequest
+	media    *MediaSession
+	sess     *sipgo.DialogClientSession
+	res      *CallResult
+	answered time.Time
+
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+
+	simText chan string
+	notify  chan int
+
+	mu          sync.Mutex
+	turns       []Turn
+	pending     []MediaEvent // heard while a prompt played
+	hangupBy    string
+	endReason   string
+	transferred string
+	byeOnce     sync.Once
+}
+
+// end marks the call over (first caller wins) and wakes everything
+// waiting on it.
+func (c *sipCall) end(by, reason string) {
+	c.mu.Lock()
+	if c.hangupBy == "" {
+		c.hangupBy, c.endReason = by, reason
+	}
+	c.mu.Unlock()
+	c.cancel(ErrCallEnded)
+}
+
+// bye hangs up our side unless the callee already did.
+func (c *sipCall) bye() {
+	c.byeOnce.Do(func() {
+		if c.sess.LoadState() == sip.DialogStateEnded {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := c.sess.Bye(ctx); err != nil {
+			c.d.log.Debug("BYE not confirmed", "call_id", c.res.CallID, "err", err)
+		}
+	})
+}
+
+func (c *sipCall) run(parent context.Context, h CallHandler) (Outcome, string) {
+	stopParent := context.AfterFunc(parent, func() { c.end("us", "dial context cancelled") })
+	defer stopParent()
+	stopDialer := context.AfterFunc(c.d.ctx, func() { c.end("us", "dialer closing") })
+	defer stopDialer()
+	maxTimer := time.AfterFunc(c.req.MaxDuration, func() { c.end("us", "maximum call duration reached") })
+	defer maxTimer.Stop()
+	go func() {
+		select {
+		case <-c.media.Dead():
+			c.end("us", c.media.DeadReason())
+		case <-c.ctx.Done():
+		}
+	}()
+
+	if c.req.DetectMachine {
+		r := DetectMachine(c.ctx, c.media, c.d.cfg.AMD)
+		c.res.AMD = &r
+		// The greeting was the detector's; the dialog starts after it.
+		c.takeSimulationText(0)
+		if r.Verdict == AMDMachine && c.ctx.Err() == nil {
+			if c.req.VoicemailMessage != "" {
+				c.waitGreetingEnd(15 * time.Second)
+				c.Say(c.ctx, c.req.VoicemailMessage, EmotionNeutral)
+			}
+			c.end("us", "answering machine: "+r.Reason)
+			c.bye()
+			return OutcomeVoicemail, c.reason()
+		}
+	}
+	if c.ctx.Err() == nil && h != nil {
+		err := func() (err error) {
+			defer func() {
+				if p := recover(); p != nil {
+					err = fmt.Errorf("call handler panicked: %v", p)
+				}
+			}()
+			return h.HandleCall(c.ctx, c)
+		}()
+		c.res.HandlerErr = err
+		if err != nil && !errors.Is(err, ErrCallEnded) && !errors.Is(err, context.Canceled) {
+			c.end("us", "handler error: "+err.Error())
+		}
+	}
+	c.end("us", "conversation finished")
+	c.bye()
+	c.res.HangupBy = c.hangupByValue()
+	c.mu.Lock()
+	target := c.transferred
+	c.mu.Unlock()
+	if target != "" {
+		c.res.TransferTarget = target
+		return OutcomeTransferred, c.reason()
+	}
+	return OutcomeAnswered, c.reason()
+}
+
+func (c *sipCall) reason() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.endReason
+}
+
+func (c *sipCall) hangupByValue() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.hangupBy
+}
+
+// waitGreetingEnd waits for the machine's greeting to finish (its speech
+// ends and a beep or silence follows).
+func (c *sipCall) waitGreetingEnd(limit time.Duration) {
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	for {
+		if !c.media.Speaking() {
+			// Half a second of quiet after the greeting: the beep has gone.
+			time.Sleep(500 * time.Millisecond)
+			if !c.media.Speaking() {
+				return
+			}
+		}
+		select {
+		case <-c.ctx.Done():
+			return
+		case <-t.C:
+			return
+		case <-c.media.Events():
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func (c *sipCall) ID() string { return c.res.CallID }
+
+func (c *sipCall) since() time.Duration { return time.Since(c.answered) }
+
+func (c *sipCall) addTurn(t Turn) {
+	c.mu.Lock()
+	c.turns = append(c.turns, t)
+	c.mu.Unlock()
+}
+
+func (c *sipCall) Turns() []Turn {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Turn(nil), c.turns...)
+}
+
+// joined returns a context done when either ctx or the call is.
+func (c *sipCall) joined(ctx context.Context) (context.Context, context.CancelFunc) {
+	jctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(c.ctx, cancel)
+	return jctx, func() { stop(); cancel() }
+}
+
+func (c *sipCall) Say(ctx context.Context, text string, emotion Emotion) (SayResult, error) {
+	if c.ctx.Err() != nil {
+		return SayResult{}, ErrCallEnded
+	}
+	if c.d.cfg.TTS == nil {
+		return SayResult{}, errors.New("no TTS provider configured")
+	}
+	pcm, err := c.d.cfg.TTS.Synthesize(ctx, text, c.req.Voice, emotion)
+	if err != nil {
+		return SayResult{}, err
+	}
+	turnAt := c.since()
+	jctx, done := c.joined(ctx)
+	defer done()
+
+	watchDone := make(chan struct{})
+	watcherExit := make(chan struct{})
+	go func() {
+		defer close(watcherExit)
+		for {
+			select {
+			case <-watchDone:
+				return
+			case ev := <-c.media.Events():
+				c.mu.Lock()
+				c.pending = append(c.pending, ev)
+				c.mu.Unlock()
+				if ev.Kind == EventSpeechStart {
+					c.media.StartCapture()
+				}
+				if !c.req.NoBargeIn && (ev.Kind == EventSpeechStart || ev.Kind == EventDTMF) {
+					c.media.StopPlayback()
+				}
+			}
+		}
+	}()
+	pr, err := c.media.Play(jctx, pcm)
+	close(watchDone)
+	<-watcherExit
+	c.addTurn(Turn{Speaker: "robot", Text: text, Emotion: string(emotion), At: turnAt, BargeIn: pr.Interrupted && err == nil})
+	if c.ctx.Err() != nil {
+		return SayResult{Played: pr.Played}, ErrCallEnded
+	}
+	if err != nil {
+		return SayResult{Played: pr.Played}, err
+	}
+	return SayResult{Played: pr.Played, BargeIn: pr.Interrupted}, nil
+}
+
+func (c *sipCall) nextEvent(ctx context.Context, timer <-chan time.Time) (MediaEvent, bool, error) {
+	c.mu.Lock()
+	if len(c.pending) > 0 {
+		ev := c.pending[0]
+		c.pending = c.pending[1:]
+		c.mu.Unlock()
+		return ev, true, nil
+	}
+	c.mu.Unlock()
+	select {
+	case ev := <-c.media.Events():
+		return ev, true, nil
+	case <-timer:
+		return MediaEvent{}, false, nil
+	case <-ctx.Done():
+		if c.ctx.Err() != nil {
+			return MediaEvent{}, false, ErrCallEnded
+		}
+		return MediaEvent{}, false, ctx.Err()
+	}
+}
+
+const (
+	interDigitTimeout = 1500 * time.Millisecond
+	maxUtterance      = 20 * time.Second
+)
+
+func (c *sipCall) Listen(ctx context.Context, expect ...string) (Utterance, error) {
+	if c.ctx.Err() != nil {
+		return Utterance{}, ErrCallEnded
+	}
+	jctx, done := c.joined(ctx)
+	defer done()
+	c.mu.Lock()
+	speaking := false
+	for _, ev := range c.pending {
+		if ev.Kind == EventSpeechStart {
+			speaking = true
+		}
+	}
+	c.mu.Unlock()
+	if !speaking {
+		c.media.StartCapture()
+	}
+	var (
+		started bool
+		u       Utterance
+	)
+	timer := time.NewTimer(c.req.ListenTimeout)
+	defer timer.Stop()
+	for {
+		ev, ok, err := c.nextEvent(jctx, timer.C)
+		if err != nil {
+			return Utterance{}, err
+		}
+		if !ok { // timer
+			switch {
+			case u.DTMF != "":
+				return c.finishDTMF(u), nil
+			case started:
+				// Talking past the longest utterance: take what we have.
+				return c.finishSpeech(jctx, u, expect)
+			default:
+				u.NoInput = true
+				c.media.TakeCapture()
+				return u, nil
+			}
+		}
+		switch ev.Kind {
+		case EventSpeechStart:
+			if !started && u.DTMF == "" {
+				started = true
+				u.SilenceBefore = ev.Silence
+				timer.Reset(maxUtterance)
+			}
+		case EventSpeechEnd:
+			if started {
+				u.Talk = ev.Talk
+				return c.finishSpeech(jctx, u, expect)
+			}
+		case EventDTMF:
+			if ev.Digit == '#' && u.DTMF != "" {
+				return c.finishDTMF(u), nil
+			}
+			u.DTMF += string(ev.Digit)
+			started = false
+			timer.Reset(interDigitTimeout)
+		}
+	}
+}
+
+func (c *sipCall) finishDTMF(u Utterance) Utterance {
+	c.media.TakeCapture()
+	c.addTurn(Turn{Speaker: "callee", DTMF: u.DTMF, At: c.since()})
+	return u
+}
+
+func (c *sipCall) takeSimulationText(wait time.Duration) string {
+	var parts []string
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	for {
+		select {
+		case t := <-c.simText:
+			parts = append(parts, t)
+			continue
+		default:
+		}
+		if len(parts) > 0 {
+			return strings.Join(parts, " ")
+		}
+		select {
+		case t := <-c.simText:
+			parts = append(parts, t)
+		case <-deadline.C:
+			return ""
+		}
+	}
+}
+
+func (c *sipCall) finishSpeech(ctx context.Context, u Utterance, expect []string) (Utterance, error) {
+	audio := c.media.TakeCapture()
+	asr := c.d.cfg.ASR
+	_, simulation := asr.(SimulationRecognizer)
+	req := RecognizeRequest{Audio: audio, Phrases: expect, Language: c.req.Language}
+	if simulation {
+		req.SimulationText = c.takeSimulationText(300 * time.Millisecond)
+	}
+	if asr != nil {
+		tr, err := asr.Recognize(ctx, req)
+		if err != nil {
+			return u, fmt.Errorf("speech recognition: %w", err)
+		}
+		u.Text, u.Confidence, u.Simulated = tr.Text, tr.Confidence, simulation
+	}
+	c.addTurn(Turn{Speaker: "callee", Text: u.Text, At: c.since()})
+	return u, nil
+}
+
+func (c *sipCall) SendDTMF(ctx context.Context, digits string) error {
+	if c.ctx.Err() != nil {
+		return ErrCallEnded
+	}
+	if err := c.media.SendDTMF(digits); err != nil {
+		return err
+	}
+	c.addTurn(Turn{Speaker: "robot", DTMF: digits, At: c.since()})
+	jctx, done := c.joined(ctx)
+	defer done()
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for c.media.DTMFPending() {
+		select {
+		case <-jctx.Done():
+			if c.ctx.Err() != nil {
+				return ErrCallEnded
+			}
+			return jctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+func (c *sipCall) Hangup(ctx context.Context) error {
+	c.end("us", "hung up by the dialog")
+	c.bye()
+	return nil
+}
+
+func (c *sipCall) Transfer(ctx context.Context, target string) error {
+	if c.ctx.Err() != nil {
+		return ErrCallEnded
+	}
+	referTo := target
+	if !strings.HasPrefix(target, "sip:") && !strings.HasPrefix(target, "sips:") {
+		referTo = "sip:" + target + "@" + c.req.Trunk.Host
+	}
+	recipient := c.sess.InviteRequest.Recipient
+	if ct := c.sess.InviteResponse.Contact(); ct != nil {
+		recipient = ct.Address
+	}
+	refer := sip.NewRequest(sip.REFER, *recipient.Clone())
+	refer.AppendHeader(sip.NewHeader("Refer-To", "<"+referTo+">"))
+	refer.AppendHeader(sip.NewHeader("Referred-By", "<"+c.d.contact.Address.String()+">"))
+	jctx, done := c.joined(ctx)
+	defer done()
+	rctx, cancel := context.WithTimeout(jctx, 10*time.Second)
+	defer cancel()
+	res, err := c.sess.Do(rctx, refer)
+	if err != nil {
+		return fmt.Errorf("%w: REFER got no answer: %v", ErrTransferRefused, err)
+	}
+	if res.StatusCode != 202 && res.StatusCode != 200 {
+		return fmt.Errorf("%w: REFER answered %d %s", ErrTransferRefused, res.StatusCode, res.Reason)
+	}
+	wait := time.NewTimer(30 * time.Second)
+	defer wait.Stop()
+	for {
+		select {
+		case code := <-c.notify:
+			if code < 200 {
+				continue
+			}
+			if code >= 300 {
+				return fmt.Errorf("%w: transfer target answered %d", ErrTransferRefused, code)
+			}
+			c.mu.Lock()
+			c.transferred = target
+			c.mu.Unlock()
+			c.addTurn(Turn{Speaker: "robot", Text: "[transferred to " + MaskNumber(target) + "]", At: c.since()})
+			c.end("us", "transferred to "+MaskNumber(target))
+			c.bye()
+			return nil
+		case <-wait.C:
+			return fmt.Errorf("%w: no NOTIFY with the transfer's result within 30s", ErrTransferRefused)
+		case <-jctx.Done():
+			if c.ctx.Err() != nil {
+				// The peer may BYE right after a successful transfer.
+				select {
+				case code := <-c.notify:
+					if code >= 200 && code < 300 {
+						c.mu.Lock()
+						c.transferred = target
+						c.mu.Unlock()
+						return nil
+					}
+				default:
+				}
+				return ErrCallEnded
+			}
+			return jctx.Err()
+		}
+	}
+}

@@ -1,0 +1,211 @@
+package calleesim
+
+import (
+	"context"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+	"github.com/outcall/outcall/telephony"
+)
+
+// conversation plays one persona on an answered call.
+type conversation struct {
+	s      *Simulator
+	p      Persona
+	dlg    *sipgo.DialogServerSession
+	media  *telephony.MediaSession
+	callID string
+	ctx    context.Context
+
+	robotTalking bool
+	robotStarts  int
+	mark         int
+	heard        time.Duration
+}
+
+// run returns who hung up: "caller" or "callee".
+func (c *conversation) run() string {
+	ctx, cancel := context.WithCancel(c.dlg.Context())
+	defer cancel()
+	stop := context.AfterFunc(c.s.ctx, cancel)
+	defer stop()
+	c.ctx = ctx
+	defer func() {
+		heard := c.heard
+		c.s.update(c.callID, func(r *CallRecord) { r.Heard = heard })
+	}()
+
+	if c.p.Greeting != "" && !c.say(c.p.Greeting) {
+		return "caller"
+	}
+	switch c.p.Kind {
+	case KindVoicemail:
+		c.media.Play(ctx, telephony.Tone(1000, telephony.SampleRate/2, 8000))
+		return c.hold()
+	case KindScreener:
+		return c.hold()
+	}
+	for _, line := range c.p.Lines {
+		if line.BargeInMS > 0 {
+			if !c.waitRobotStart(10 * time.Second) {
+				return "caller"
+			}
+			if !c.sleep(time.Duration(line.BargeInMS) * time.Millisecond) {
+				return "caller"
+			}
+		} else if !c.waitRobotDone(15 * time.Second) {
+			return "caller"
+		}
+		if !c.sleep(time.Duration(line.PauseMS) * time.Millisecond) {
+			return "caller"
+		}
+		switch {
+		case line.Hangup:
+			return "callee"
+		case line.DTMF != "":
+			if c.media.SendDTMF(line.DTMF) == nil {
+				for c.media.DTMFPending() {
+					if !c.sleep(20 * time.Millisecond) {
+						return "caller"
+					}
+				}
+			}
+			c.markSpoke()
+		case line.Say != "":
+			if !c.say(line.Say) {
+				return "caller"
+			}
+		}
+	}
+	return c.hold()
+}
+
+// hold waits for the caller to hang up, then gives up.
+func (c *conversation) hold() string {
+	deadline := time.NewTimer(c.p.hold())
+	defer deadline.Stop()
+	for {
+		select {
+		case <-c.ctx.Done():
+			return "caller"
+		case <-deadline.C:
+			return "callee"
+		case ev := <-c.media.Events():
+			c.observe(ev)
+		}
+	}
+}
+
+func (c *conversation) observe(ev telephony.MediaEvent) {
+	switch ev.Kind {
+	case telephony.EventSpeechStart:
+		c.robotTalking = true
+		c.robotStarts++
+	case telephony.EventSpeechEnd:
+		c.robotTalking = false
+		c.heard += ev.Talk
+	case telephony.EventDTMF:
+		c.s.update(c.callID, func(r *CallRecord) { r.DTMF += string(ev.Digit) })
+	}
+}
+
+// markSpoke notes the robot's prompt count when we finish speaking; the
+// prompt in progress then still counts as one we answer to.
+func (c *conversation) markSpoke() {
+	c.mark = c.robotStarts
+	if c.robotTalking {
+		c.mark--
+	}
+}
+
+func (c *conversation) waitRobotStart(limit time.Duration) bool {
+	if c.robotTalking && c.robotStarts > c.mark {
+		return true
+	}
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.ctx.Done():
+			return false
+		case <-t.C:
+			return true
+		case ev := <-c.media.Events():
+			c.observe(ev)
+			if ev.Kind == telephony.EventSpeechStart {
+				return true
+			}
+		}
+	}
+}
+
+// waitRobotDone waits for a robot prompt begun after our last line (or
+// still going when we finished) to end.
+func (c *conversation) waitRobotDone(limit time.Duration) bool {
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	for !(c.robotStarts > c.mark && !c.robotTalking) {
+		select {
+		case <-c.ctx.Done():
+			return false
+		case <-t.C:
+			return true
+		case ev := <-c.media.Events():
+			c.observe(ev)
+		}
+	}
+	return true
+}
+
+func (c *conversation) sleep(d time.Duration) bool {
+	if d <= 0 {
+		return c.ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.ctx.Done():
+			return false
+		case <-t.C:
+			return true
+		case ev := <-c.media.Events():
+			c.observe(ev)
+		}
+	}
+}
+
+// say sends the line's text over the simulation channel and its audio
+// over RTP, watching the robot meanwhile.
+func (c *conversation) say(text string) bool {
+	go c.sendSimulationText(text)
+	pcm, err := c.s.tts.Synthesize(c.ctx, text, c.p.Voice, telephony.EmotionNeutral)
+	if err != nil {
+		c.s.log.Warn("callee-sim: speech synthesis failed", "err", err)
+		pcm = telephony.Tone(300, telephony.SampleRate, 8000)
+	}
+	done := make(chan struct{})
+	go func() {
+		c.media.Play(c.ctx, pcm)
+		close(done)
+	}()
+	for {
+		select {
+		case <-done:
+			c.markSpoke()
+			return c.ctx.Err() == nil
+		case ev := <-c.media.Events():
+			c.observe(ev)
+		}
+	}
+}
+
+func (c *conversation) sendSimulationText(text string) {
+	req := sip.NewRequest(sip.INFO, c.dlg.InviteRequest.Contact().Address)
+	req.AppendHeader(sip.NewHeader("Content-Type", telephony.SimulationContentType))
+	req.SetBody([]byte(text))
+	ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
+	defer cancel()
+	c.dlg.Do(ctx, req)
+}

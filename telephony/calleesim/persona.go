@@ -1,0 +1,154 @@
+package calleesim
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+)
+
+// Kind is what picks up the phone, and what answering-machine detection
+// should conclude about it.
+type Kind string
+
+const (
+	KindHuman     Kind = "human"     // a person: short greeting, then talks
+	KindVoicemail Kind = "voicemail" // a mailbox: long greeting, beep, records
+	KindScreener  Kind = "screener"  // a call-screening assistant: long question
+)
+
+// IsMachine reports whether detection should say machine.
+func (k Kind) IsMachine() bool { return k == KindVoicemail || k == KindScreener }
+
+// Persona describes one kind of callee. Durations are in milliseconds.
+type Persona struct {
+	Name string `json:"name"`
+	// Numbers this persona answers; a call to another number picks a
+	// persona at random by Weight.
+	Numbers []string `json:"numbers,omitempty"`
+	Weight  float64  `json:"weight,omitempty"`
+	Kind    Kind     `json:"kind,omitempty"`
+
+	// AnswerProbability (default 1). A call not answered ends as one of
+	// Unanswered's outcomes, picked by weight: busy, no_answer, reject,
+	// invalid (default no_answer: rings until CANCEL).
+	AnswerProbability *float64           `json:"answer_probability,omitempty"`
+	Unanswered        map[string]float64 `json:"unanswered,omitempty"`
+	RingMS            int                `json:"ring_ms,omitempty"`
+	// EarlyMedia sends 183 with SDP and a ringback tone before answering.
+	EarlyMedia bool `json:"early_media,omitempty"`
+
+	// Voice for espeak-ng ("en", "cmn").
+	Voice string `json:"voice,omitempty"`
+	// Greeting is said right after answering ("喂?", a mailbox greeting).
+	Greeting string `json:"greeting,omitempty"`
+	// Lines are said turn by turn, each after the robot's prompt ends.
+	Lines []Line `json:"lines,omitempty"`
+	// HoldMS: after the last line wait this long for the robot's BYE
+	// before hanging up (default 20000).
+	HoldMS int `json:"hold_ms,omitempty"`
+
+	// Codecs the callee accepts (default PCMU, PCMA); names we do not
+	// know (G729) make an answer with no common codec.
+	Codecs []string `json:"codecs,omitempty"`
+	// NoRTP answers and then never sends media.
+	NoRTP bool `json:"no_rtp,omitempty"`
+	// GarbageRTP sends random bytes instead of RTP.
+	GarbageRTP bool `json:"garbage_rtp,omitempty"`
+	// RefuseTransfer answers REFER with 603.
+	RefuseTransfer bool `json:"refuse_transfer,omitempty"`
+}
+
+// Line is one turn of the callee.
+type Line struct {
+	Say  string `json:"say,omitempty"`
+	DTMF string `json:"dtmf,omitempty"`
+	// PauseMS of thinking before answering.
+	PauseMS int `json:"pause_ms,omitempty"`
+	// BargeInMS: speak this long after the robot starts instead of waiting
+	// for it to finish.
+	BargeInMS int `json:"barge_in_ms,omitempty"`
+	// Hangup ends the call at this turn (after the pause).
+	Hangup bool `json:"hangup,omitempty"`
+}
+
+func (p Persona) answerProbability() float64 {
+	if p.AnswerProbability == nil {
+		return 1
+	}
+	return *p.AnswerProbability
+}
+
+func (p Persona) ring() time.Duration { return time.Duration(p.RingMS) * time.Millisecond }
+
+func (p Persona) hold() time.Duration {
+	if p.HoldMS <= 0 {
+		return 20 * time.Second
+	}
+	return time.Duration(p.HoldMS) * time.Millisecond
+}
+
+// PersonaFile is the JSON document `outcall callee-sim --personas` reads.
+type PersonaFile struct {
+	Personas []Persona `json:"personas"`
+}
+
+// LoadPersonas reads a persona file (JSON).
+func LoadPersonas(path string) ([]Persona, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePersonas(data)
+}
+
+// ParsePersonas reads persona JSON.
+func ParsePersonas(data []byte) ([]Persona, error) {
+	var f PersonaFile
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("persona file: %w", err)
+	}
+	if len(f.Personas) == 0 {
+		return nil, errors.New("persona file has no personas")
+	}
+	for i, p := range f.Personas {
+		if p.Name == "" {
+			return nil, fmt.Errorf("persona %d has no name", i+1)
+		}
+		for k := range p.Unanswered {
+			switch k {
+			case "busy", "no_answer", "reject", "invalid":
+			default:
+				return nil, fmt.Errorf("persona %s: unanswered outcome %q: want busy, no_answer, reject or invalid", p.Name, k)
+			}
+		}
+	}
+	return f.Personas, nil
+}
+
+func prob(f float64) *float64 { return &f }
+
+// DefaultPersonas is a small crowd for the demo: people answering in
+// Mandarin and English, some busy or not answering, voicemail boxes of
+// several lengths and a call-screening assistant.
+func DefaultPersonas() []Persona {
+	return []Persona{
+		{Name: "wang-agrees", Kind: KindHuman, Weight: 4, Voice: "cmn", RingMS: 1500, Greeting: "喂?",
+			Lines: []Line{{Say: "是的", PauseMS: 300}, {Say: "好的,谢谢", PauseMS: 400}}},
+		{Name: "li-later", Kind: KindHuman, Weight: 2, Voice: "cmn", RingMS: 2500, Greeting: "喂,你好",
+			Lines: []Line{{Say: "我正在开会,晚点再说", BargeInMS: 800}}},
+		{Name: "amy-presses-keys", Kind: KindHuman, Weight: 1, Voice: "en", RingMS: 1000, Greeting: "hello?",
+			Lines: []Line{{DTMF: "1", PauseMS: 200}, {Say: "yes please", PauseMS: 300}}},
+		{Name: "bob-hangs-up", Kind: KindHuman, Weight: 1, Voice: "en", RingMS: 2000, Greeting: "hello",
+			Lines: []Line{{Hangup: true, PauseMS: 500}}},
+		{Name: "busy-line", Weight: 1, AnswerProbability: prob(0), Unanswered: map[string]float64{"busy": 1}},
+		{Name: "never-answers", Weight: 1, AnswerProbability: prob(0), Unanswered: map[string]float64{"no_answer": 1}},
+		{Name: "mailbox-short", Kind: KindVoicemail, Weight: 1, Voice: "en", RingMS: 3000,
+			Greeting: "Hi, this is Tom. Leave a message after the tone."},
+		{Name: "mailbox-long", Kind: KindVoicemail, Weight: 1, Voice: "cmn", RingMS: 4000,
+			Greeting: "您好,您拨打的用户暂时无法接听,请在提示音后留言,留言完毕请挂机。"},
+		{Name: "screening-assistant", Kind: KindScreener, Weight: 1, Voice: "en", RingMS: 2000,
+			Greeting: "Hi, the person you are calling is using a screening service. Please say your name and why you are calling."},
+	}
+}

@@ -1,0 +1,597 @@
+package telephony
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+)
+
+// Dialer places one outbound call and, when it is answered, hands it to
+// the handler. The campaigns' dial job calls it once per attempt.
+//
+// Dial returns an error only when no call could be attempted (an invalid
+// request, a closed dialer); every attempted call ends with a CallResult
+// whose Outcome, SIPCode and Reason say how it went.
+type Dialer interface {
+	Dial(ctx context.Context, req DialRequest, h CallHandler) (CallResult, error)
+}
+
+// CallHandler talks to the callee once the call is answered (and, when
+// detection ran, judged a person). When it returns the call is hung up if
+// it is still up. The scripting engine's dialog session runs here.
+type CallHandler interface {
+	HandleCall(ctx context.Context, call Call) error
+}
+
+// CallHandlerFunc adapts a function to CallHandler.
+type CallHandlerFunc func(ctx context.Context, call Call) error
+
+// HandleCall calls f.
+func (f CallHandlerFunc) HandleCall(ctx context.Context, call Call) error { return f(ctx, call) }
+
+// Call is an answered call as a handler sees it. Its methods return
+// ErrCallEnded once the callee hung up or the media died.
+type Call interface {
+	// ID is the SIP Call-ID.
+	ID() string
+	// Say speaks text in the call's voice with an emotion. The callee
+	// speaking (or pressing a key) interrupts it when barge-in is on.
+	Say(ctx context.Context, text string, emotion Emotion) (SayResult, error)
+	// Listen waits for the callee's next utterance or DTMF and returns
+	// what was heard. expect lists phrases the script is waiting for (a
+	// grammar for offline recognisers, hints for the others).
+	Listen(ctx context.Context, expect ...string) (Utterance, error)
+	// SendDTMF sends digits to the callee (RFC 4733).
+	SendDTMF(ctx context.Context, digits string) error
+	// Transfer hands the callee to target (a number or SIP URI) by REFER
+	// and ends our leg; the call's outcome becomes transferred.
+	Transfer(ctx context.Context, target string) error
+	// Hangup ends the call (BYE).
+	Hangup(ctx context.Context) error
+	// Turns returns the transcript so far.
+	Turns() []Turn
+}
+
+// SayResult says how a prompt went out.
+type SayResult struct {
+	Played  time.Duration
+	BargeIn bool // the callee interrupted it
+}
+
+// Utterance is what the callee said (or keyed) in one turn.
+type Utterance struct {
+	Text       string
+	DTMF       string
+	Confidence float64
+	// NoInput is set when the callee said nothing before the timeout.
+	NoInput bool
+	// Talk is the utterance's length; SilenceBefore the pause before it.
+	Talk          time.Duration
+	SilenceBefore time.Duration
+	// Simulated is set when the text came from the simulation channel.
+	Simulated bool
+}
+
+// ErrCallEnded is returned by Call methods after the call is over.
+var ErrCallEnded = errors.New("call ended")
+
+// ErrTransferRefused is returned by Transfer when the peer refuses REFER
+// or the transfer target does not answer.
+var ErrTransferRefused = errors.New("transfer refused")
+
+// DialRequest is one call attempt.
+type DialRequest struct {
+	Trunk Trunk
+	// To is the callee's number (E.164 or as the trunk wants it).
+	To string
+	// CallerID overrides the pick from the trunk's pool.
+	CallerID string
+	// RingTimeout: CANCEL and outcome no_answer after this long (0: 30 s).
+	RingTimeout time.Duration
+	// Voice for prompts ("en", "zh"/"cmn"; "" chooses by text).
+	Voice string
+	// Language for the recogniser ("en", "zh"; "" lets it decide).
+	Language string
+	// DetectMachine runs answering-machine detection from the answer.
+	DetectMachine bool
+	// VoicemailMessage, when set and a machine answered, is spoken after
+	// the greeting ends (message drop).
+	VoicemailMessage string
+	// NoBargeIn keeps prompts playing while the callee talks.
+	NoBargeIn bool
+	// ListenTimeout is the no-input timeout of Listen (0: 6 s).
+	ListenTimeout time.Duration
+	// MaxDuration caps the answered call (0: 30 minutes).
+	MaxDuration time.Duration
+	// RecordingKey stores the recording under this key in the dialer's
+	// RecordingStore ("" with a store: "<Call-ID>.wav").
+	RecordingKey string
+	// NoRecording turns recording off for this call.
+	NoRecording bool
+	// Headers are extra SIP headers on the INVITE (e.g. X-Campaign).
+	Headers map[string]string
+}
+
+func (r DialRequest) validate() error {
+	if err := r.Trunk.Validate(); err != nil {
+		return err
+	}
+	if !validNumber(r.To) {
+		return fmt.Errorf("callee number %q is not a phone number", MaskNumber(r.To))
+	}
+	if r.CallerID != "" && !validNumber(r.CallerID) {
+		return fmt.Errorf("caller ID %q is not a phone number", MaskNumber(r.CallerID))
+	}
+	return nil
+}
+
+// DialerConfig configures a SIPDialer. The zero value works on loopback
+// with no speech (Say fails) and no recordings.
+type DialerConfig struct {
+	// ListenIP is the local address for SIP and RTP (default 127.0.0.1).
+	ListenIP string
+	// ListenPort is the local SIP UDP port (0: any free port).
+	ListenPort int
+	// TLSConfig for trunks with transport tls.
+	TLSConfig *tls.Config
+	// Clock paces RTP; nil starts one owned by the dialer.
+	Clock *MediaClock
+	// TTS speaks prompts (wrap it in CachedTTS).
+	TTS TTS
+	// ASR transcribes utterances (nil: DTMF only).
+	ASR Recognizer
+	// Recordings stores two-channel call recordings (nil: none).
+	Recordings RecordingStore
+	// RTPTimeout hangs up when the peer sends no media this long (0: 10 s).
+	RTPTimeout time.Duration
+	// VAD tunes end-of-speech detection (zero: DefaultVADConfig).
+	VAD VADConfig
+	// AMD tunes machine detection (zero: DefaultAMDConfig).
+	AMD AMDConfig
+	// UserAgent header (default "outcall").
+	UserAgent string
+	Logger    *slog.Logger
+}
+
+// SIPDialer is the Dialer on sipgo: one SIP user agent with a UDP socket
+// for in-dialog requests, shared by all calls.
+type SIPDialer struct {
+	cfg       DialerConfig
+	ua        *sipgo.UserAgent
+	srv       *sipgo.Server
+	udpClient *sipgo.Client
+	strClient *sipgo.Client
+	udpConn   net.PacketConn
+	contact   sip.ContactHeader
+	localIP   net.IP
+	clock     *MediaClock
+	ownClock  bool
+	log       *slog.Logger
+
+	calls  sync.Map // Call-ID -> *sipCall
+	active atomic.Int64
+	closed atomic.Bool
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// NewSIPDialer starts the user agent.
+func NewSIPDialer(cfg DialerConfig) (*SIPDialer, error) {
+	if cfg.ListenIP == "" {
+		cfg.ListenIP = "127.0.0.1"
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "outcall"
+	}
+	if cfg.AMD == (AMDConfig{}) {
+		cfg.AMD = DefaultAMDConfig()
+	}
+	if cfg.VAD == (VADConfig{}) {
+		cfg.VAD = DefaultVADConfig()
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ip := net.ParseIP(cfg.ListenIP)
+	if ip == nil {
+		return nil, fmt.Errorf("listen IP %q is not an IP address", cfg.ListenIP)
+	}
+	uaOpts := []sipgo.UserAgentOption{sipgo.WithUserAgent(cfg.UserAgent), sipgo.WithUserAgentHostname(cfg.ListenIP)}
+	if cfg.TLSConfig != nil {
+		uaOpts = append(uaOpts, sipgo.WithUserAgenTLSConfig(cfg.TLSConfig))
+	}
+	ua, err := sipgo.NewUA(uaOpts...)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := net.ListenPacket("udp", net.JoinHostPort(cfg.ListenIP, strconv.Itoa(cfg.ListenPort)))
+	if err != nil {
+		ua.Close()
+		return nil, fmt.Errorf("listen for SIP: %w", err)
+	}
+	laddr := conn.LocalAddr().(*net.UDPAddr)
+	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(log))
+	if err != nil {
+		ua.Close()
+		conn.Close()
+		return nil, err
+	}
+	udpClient, err := sipgo.NewClient(ua, sipgo.WithClientHostname(cfg.ListenIP), sipgo.WithClientConnectionAddr(laddr.String()), sipgo.WithClientLogger(log))
+	if err != nil {
+		ua.Close()
+		conn.Close()
+		return nil, err
+	}
+	strClient, err := sipgo.NewClient(ua, sipgo.WithClientHostname(cfg.ListenIP), sipgo.WithClientLogger(log))
+	if err != nil {
+		ua.Close()
+		conn.Close()
+		return nil, err
+	}
+	d := &SIPDialer{
+		cfg: cfg, ua: ua, srv: srv, udpClient: udpClient, strClient: strClient, udpConn: conn,
+		contact: sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "outcall", Host: cfg.ListenIP, Port: laddr.Port}},
+		localIP: ip, clock: cfg.Clock, log: log,
+	}
+	if d.clock == nil {
+		d.clock = NewMediaClock(0)
+		d.ownClock = true
+	}
+	d.ctx, d.cancel = context.WithCancel(context.Background())
+	srv.OnBye(d.onBye)
+	srv.OnInfo(d.onInfo)
+	srv.OnNotify(d.onNotify)
+	srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
+		tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
+	})
+	srv.OnInvite(func(req *sip.Request, tx sip.ServerTransaction) {
+		tx.Respond(sip.NewResponseFromRequest(req, 603, "Outbound Only", nil))
+	})
+	srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) {})
+	go srv.ServeUDP(conn)
+	return d, nil
+}
+
+// Addr is the dialer's SIP address (host:port, UDP).
+func (d *SIPDialer) Addr() string { return d.udpConn.LocalAddr().String() }
+
+// Clock is the media clock pacing this dialer's RTP.
+func (d *SIPDialer) Clock() *MediaClock { return d.clock }
+
+// ActiveCalls is the number of calls in progress.
+func (d *SIPDialer) ActiveCalls() int { return int(d.active.Load()) }
+
+// Close hangs up every call and stops the user agent.
+func (d *SIPDialer) Close() error {
+	if !d.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	d.cancel()
+	for i := 0; i < 100 && d.active.Load() > 0; i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+	d.srv.Close()
+	d.ua.Close()
+	d.udpConn.Close()
+	if d.ownClock {
+		d.clock.Close()
+	}
+	return nil
+}
+
+func (d *SIPDialer) lookup(req *sip.Request) *sipCall {
+	cid := req.CallID()
+	if cid == nil {
+		return nil
+	}
+	if v, ok := d.calls.Load(cid.Value()); ok {
+		return v.(*sipCall)
+	}
+	return nil
+}
+
+func (d *SIPDialer) onBye(req *sip.Request, tx sip.ServerTransaction) {
+	c := d.lookup(req)
+	if c == nil || c.sess == nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+		return
+	}
+	if err := c.sess.ReadBye(req, tx); err != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 400, "Bad Request", nil))
+		return
+	}
+	c.end("callee", "callee hung up")
+}
+
+// SimulationContentType marks SIP INFO bodies of the simulation channel:
+// the callee simulator's text of what it is saying.
+const SimulationContentType = "application/x-outcall-simulation"
+
+func (d *SIPDialer) onInfo(req *sip.Request, tx sip.ServerTransaction) {
+	c := d.lookup(req)
+	if c == nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+		return
+	}
+	tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
+	if ct := req.ContentType(); ct != nil && strings.HasPrefix(ct.Value(), SimulationContentType) {
+		select {
+		case c.simText <- string(req.Body()):
+		default:
+		}
+	}
+}
+
+func (d *SIPDialer) onNotify(req *sip.Request, tx sip.ServerTransaction) {
+	c := d.lookup(req)
+	if c == nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+		return
+	}
+	tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
+	// Body is a sipfrag: "SIP/2.0 200 OK".
+	fields := strings.Fields(string(req.Body()))
+	if len(fields) >= 2 {
+		if code, err := strconv.Atoi(fields[1]); err == nil {
+			select {
+			case c.notify <- code:
+			default:
+			}
+		}
+	}
+}
+
+func newCallID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+var errRingTimeout = errors.New("ring timeout")
+
+// Dial places the call; see Dialer.
+func (d *SIPDialer) Dial(ctx context.Context, req DialRequest, h CallHandler) (CallResult, error) {
+	res := CallResult{Started: time.Now(), TrunkID: req.Trunk.ID}
+	if d.closed.Load() {
+		return res, errors.New("dialer is closed")
+	}
+	if err := req.validate(); err != nil {
+		return res, err
+	}
+	if req.RingTimeout <= 0 {
+		req.RingTimeout = 30 * time.Second
+	}
+	if req.MaxDuration <= 0 {
+		req.MaxDuration = 30 * time.Minute
+	}
+	if req.ListenTimeout <= 0 {
+		req.ListenTimeout = 6 * time.Second
+	}
+	d.active.Add(1)
+	defer d.active.Add(-1)
+
+	res.CallID = newCallID()
+	res.CallerID = req.Trunk.PickCallerID(req.CallerID)
+	finish := func(o Outcome, reason string) (CallResult, error) {
+		res.Outcome, res.Reason = o, reason
+		res.Ended = time.Now()
+		if !res.Answered.IsZero() {
+			res.Talk = res.Ended.Sub(res.Answered)
+		}
+		d.log.Info("call ended", "call_id", res.CallID, "to", MaskNumber(req.To), "outcome", o, "sip_code", res.SIPCode, "reason", reason)
+		return res, nil
+	}
+
+	record := d.cfg.Recordings != nil && !req.NoRecording
+	media, err := NewMediaSession(d.clock, MediaConfig{LocalIP: d.localIP, RTPTimeout: d.cfg.RTPTimeout, VAD: d.cfg.VAD, Record: record, MaxRecord: req.MaxDuration})
+	if err != nil {
+		return finish(OutcomeFailed, "no RTP port: "+err.Error())
+	}
+	defer media.Close()
+	offer, err := BuildSDP(MediaOffer{Addr: media.LocalAddr(), Codecs: []Codec{PCMU, PCMA}, DTMFPT: DTMFPayloadType})
+	if err != nil {
+		return finish(OutcomeFailed, "build SDP: "+err.Error())
+	}
+
+	tr := req.Trunk.transport()
+	recipient := sip.Uri{Scheme: "sip", User: req.To, Host: req.Trunk.Host, Port: req.Trunk.port()}
+	if tr != "udp" {
+		recipient.UriParams = sip.NewParams()
+		recipient.UriParams.Add("transport", tr)
+	}
+	invite := sip.NewRequest(sip.INVITE, recipient)
+	invite.SetTransport(strings.ToUpper(tr))
+	from := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: res.CallerID, Host: req.Trunk.fromDomain()}, Params: sip.NewParams()}
+	from.Params.Add("tag", sip.GenerateTagN(16))
+	to := &sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: req.To, Host: req.Trunk.Host}, Params: sip.NewParams()}
+	callID := sip.CallIDHeader(res.CallID)
+	contact := d.contact
+	client := d.udpClient
+	if tr != "udp" {
+		client = d.strClient
+		contact.Address.UriParams = sip.NewParams()
+		contact.Address.UriParams.Add("transport", tr)
+	}
+	invite.AppendHeader(from)
+	invite.AppendHeader(to)
+	invite.AppendHeader(&callID)
+	invite.AppendHeader(&contact)
+	invite.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	invite.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, REFER"))
+	for k, v := range req.Headers {
+		invite.AppendHeader(sip.NewHeader(k, v))
+	}
+	invite.SetBody(offer)
+
+	call := &sipCall{d: d, req: req, media: media, res: &res, simText: make(chan string, 16), notify: make(chan int, 8)}
+	call.ctx, call.cancel = context.WithCancelCause(context.Background())
+	defer call.cancel(nil)
+	d.calls.Store(res.CallID, call)
+	defer d.calls.Delete(res.CallID)
+
+	dua := &sipgo.DialogUA{Client: client, ContactHDR: contact}
+	inviteCtx, inviteCancel := context.WithTimeout(ctx, req.RingTimeout+40*time.Second)
+	defer inviteCancel()
+	sess, err := dua.WriteInvite(inviteCtx, invite)
+	if err != nil {
+		return finish(OutcomeFailed, "send INVITE to trunk "+req.Trunk.HostPort()+": "+err.Error())
+	}
+	defer sess.Close()
+	call.sess = sess
+
+	var gotProvisional atomic.Bool
+	ringCtx, ringCancel := context.WithCancelCause(ctx)
+	defer ringCancel(nil)
+	stopDial := context.AfterFunc(d.ctx, func() { ringCancel(errors.New("dialer closing")) })
+	defer stopDial()
+	ringTimer := time.AfterFunc(req.RingTimeout, func() {
+		if gotProvisional.Load() {
+			ringCancel(errRingTimeout)
+		} else {
+			// CANCEL is only allowed after a provisional response; with none
+			// there is nothing to cancel, just stop waiting.
+			ringCancel(sipgo.WaitAnswerForceCancelErr)
+		}
+	})
+	defer ringTimer.Stop()
+
+	err = sess.WaitAnswer(ringCtx, sipgo.AnswerOptions{
+		Username: req.Trunk.Username,
+		Password: req.Trunk.Password,
+		OnResponse: func(r *sip.Response) error {
+			if r.IsProvisional() {
+				gotProvisional.Store(true)
+				if r.StatusCode != 100 && len(r.Body()) > 0 {
+					if o, err := ParseSDP(r.Body()); err == nil {
+						media.SetRemote(o.Addr)
+						res.EarlyMedia = true
+					}
+				}
+			}
+			return nil
+		},
+	})
+	ringTimer.Stop()
+	res.RingTime = time.Since(res.Started)
+	if err != nil {
+		var dr *sipgo.ErrDialogResponse
+		if errors.As(err, &dr) {
+			res.SIPCode, res.SIPReason = dr.Res.StatusCode, dr.Res.Reason
+			return finish(OutcomeForStatus(dr.Res.StatusCode), statusReason(dr.Res.StatusCode, dr.Res.Reason))
+		}
+		if r := sess.InviteResponse; r != nil && !r.IsProvisional() && !r.IsSuccess() {
+			res.SIPCode, res.SIPReason = r.StatusCode, r.Reason
+		}
+		cause := context.Cause(ringCtx)
+		switch {
+		case errors.Is(cause, errRingTimeout):
+			return finish(OutcomeNoAnswer, fmt.Sprintf("ring timeout after %s, CANCEL sent", req.RingTimeout))
+		case errors.Is(cause, sipgo.WaitAnswerForceCancelErr):
+			return finish(OutcomeFailed, fmt.Sprintf("no response from trunk %s within %s", req.Trunk.HostPort(), req.RingTimeout))
+		case ctx.Err() != nil:
+			return finish(OutcomeFailed, "dial cancelled: "+context.Cause(ctx).Error())
+		case cause != nil:
+			return finish(OutcomeFailed, "dial cancelled: "+cause.Error())
+		}
+		if errors.Is(err, sip.ErrTransactionTimeout) {
+			return finish(OutcomeFailed, "no response from trunk "+req.Trunk.HostPort()+" (SIP timeout)")
+		}
+		return finish(OutcomeFailed, "INVITE failed: "+err.Error())
+	}
+	res.SIPCode, res.SIPReason = sess.InviteResponse.StatusCode, sess.InviteResponse.Reason
+
+	// Answered: check the SDP before confirming with ACK.
+	answer, perr := ParseSDP(sess.InviteResponse.Body())
+	var codec Codec
+	if perr == nil {
+		codec, perr = Negotiate([]Codec{PCMU, PCMA}, answer)
+	}
+	if err := sess.Ack(ctx); err != nil {
+		return finish(OutcomeFailed, "send ACK: "+err.Error())
+	}
+	if perr != nil {
+		call.bye()
+		return finish(OutcomeFailed, "answer SDP unusable, hung up: "+perr.Error())
+	}
+	res.Codec = codec.Name
+	media.SetCodec(codec, answer.DTMFPT)
+	media.SetRemote(answer.Addr)
+	res.Answered = time.Now()
+	media.resetInbound()
+	media.Start()
+	call.answered = res.Answered
+	d.log.Info("call answered", "call_id", res.CallID, "to", MaskNumber(req.To), "codec", codec.Name)
+
+	outcome, reason := call.run(ctx, h)
+	if record {
+		if wavBytes, _, err := media.Recording(); err == nil && len(wavBytes) > 0 {
+			key := req.RecordingKey
+			if key == "" {
+				key = res.CallID + ".wav"
+			}
+			if err := d.cfg.Recordings.Put(context.WithoutCancel(ctx), key, strings.NewReader(string(wavBytes))); err == nil {
+				res.RecordingKey = key
+			} else {
+				d.log.Warn("recording not stored", "call_id", res.CallID, "err", err)
+			}
+		}
+	}
+	res.Turns = call.Turns()
+	res.Media = media.Stats()
+	return finish(outcome, reason)
+}
+
+// TrunkHealth is the answer to an OPTIONS ping.
+type TrunkHealth struct {
+	Up      bool
+	SIPCode int
+	Reason  string
+	RTT     time.Duration
+}
+
+// Ping sends OPTIONS to the trunk: any response (even 4xx) means the
+// trunk is reachable; a timeout means it is down.
+func (d *SIPDialer) Ping(ctx context.Context, t Trunk) (TrunkHealth, error) {
+	if err := t.Validate(); err != nil {
+		return TrunkHealth{}, err
+	}
+	tr := t.transport()
+	uri := sip.Uri{Scheme: "sip", Host: t.Host, Port: t.port()}
+	req := sip.NewRequest(sip.OPTIONS, uri)
+	req.SetTransport(strings.ToUpper(tr))
+	from := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: "outcall", Host: t.fromDomain()}, Params: sip.NewParams()}
+	from.Params.Add("tag", sip.GenerateTagN(16))
+	req.AppendHeader(from)
+	client := d.udpClient
+	if tr != "udp" {
+		client = d.strClient
+	}
+	start := time.Now()
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+	}
+	r, err := client.Do(ctx, req)
+	h := TrunkHealth{RTT: time.Since(start)}
+	if err != nil {
+		h.Reason = "no answer to OPTIONS: " + err.Error()
+		return h, nil
+	}
+	h.Up, h.SIPCode, h.Reason = true, r.StatusCode, r.Reason
+	return h, nil
+}

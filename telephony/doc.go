@@ -1,0 +1,36 @@
+// Package telephony places and carries outbound phone calls: a SIP user agent
+// client built on sipgo, RTP media with G.711 and RFC 4733 DTMF, prompts from
+// text-to-speech, listening with an energy VAD and a speech recogniser,
+// answering-machine detection, two-channel recordings, and transfer to a
+// human by SIP REFER.
+//
+// The campaigns side needs three things: a [Trunk] (where and how to send
+// calls), a [Dialer] (usually a [*SIPDialer]) and a [CallHandler] that talks to
+// the callee once the call is answered:
+//
+//	d, err := telephony.NewSIPDialer(telephony.DialerConfig{TTS: tts, ASR: asr})
+//	if err != nil { ... }
+//	defer d.Close()
+//	res, err := d.Dial(ctx, telephony.DialRequest{
+//		Trunk:       trunk,
+//		To:          "+8613800138000",
+//		RingTimeout: 30 * time.Second,
+//	}, telephony.CallHandlerFunc(func(ctx context.Context, c telephony.Call) error {
+//		if _, err := c.Say(ctx, "您好", telephony.EmotionHappy); err != nil {
+//			return err
+//		}
+//		u, err := c.Listen(ctx)
+//		...
+//	}))
+//	// res.Outcome is one of answered, busy, no_answer, invalid_number,
+//	// rejected, failed, voicemail, transferred, with res.SIPCode and res.Reason.
+//
+// Media runs on a shared [MediaClock]: one goroutine per CPU sends a 20 ms
+// frame for every live call on each tick, which keeps the send interval
+// steady with a thousand calls on two cores and lets the clock measure the
+// send-interval jitter it promises.
+//
+// The callee simulator (package telephony/calleesim) is a SIP user agent
+// server that answers like a crowd of people; tests, the demo and the
+// benchmarks dial it on loopback.
+package telephony

@@ -1,0 +1,545 @@
+package telephony
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtp"
+)
+
+// MediaEventKind says what happened on the inbound stream.
+type MediaEventKind int
+
+const (
+	EventSpeechStart MediaEventKind = iota + 1 // the callee started talking
+	EventSpeechEnd                             // the callee stopped (VAD end of speech)
+	EventDTMF                                  // a DTMF digit arrived (RFC 4733)
+)
+
+// MediaEvent is one inbound happening, stamped on the media timeline.
+type MediaEvent struct {
+	Kind    MediaEventKind
+	Digit   byte
+	Talk    time.Duration // for SpeechEnd: length of the utterance
+	Silence time.Duration // for SpeechStart: quiet before it
+	At      time.Time
+}
+
+// MediaConfig configures a session.
+type MediaConfig struct {
+	// LocalIP to bind the RTP socket to.
+	LocalIP net.IP
+	// RTPTimeout ends the session when no valid RTP arrives for this long
+	// (0: 10 s). The clock starts when media starts.
+	RTPTimeout time.Duration
+	// VAD tunes end-of-speech detection.
+	VAD VADConfig
+	// Record keeps a two-channel recording (robot left, callee right).
+	Record bool
+	// MaxRecord caps the recording length (0: 30 minutes).
+	MaxRecord time.Duration
+}
+
+// MediaSession is the RTP leg of one call: one UDP socket, a sender paced
+// by a MediaClock, a receiver goroutine that decodes G.711, detects speech
+// and DTMF, and an optional recorder.
+type MediaSession struct {
+	clock *MediaClock
+	shard *clockShard
+	conn  *net.UDPConn
+	cfg   MediaConfig
+
+	remote  atomic.Pointer[net.UDPAddr]
+	codec   atomic.Pointer[Codec]
+	dtmfPT  atomic.Uint32
+	started atomic.Bool
+
+	// Outbound, guarded by outMu.
+	outMu    sync.Mutex
+	seq      uint16
+	ts       uint32
+	ssrc     uint32
+	play     *playback
+	dtmf     dtmfSender
+	lastSend time.Time
+	pktBuf   []byte
+	payload  []byte
+	frame    []int16
+
+	// Inbound, guarded by inMu.
+	inMu     sync.Mutex
+	vad      *VAD
+	dtmfRx   dtmfReceiver
+	recvQ    []int16
+	capture  []int16
+	capOn    bool
+	firstRTP time.Time
+
+	events     chan MediaEvent
+	lastRecv   atomic.Int64 // unix nanos of the last valid RTP packet
+	startedAt  atomic.Int64
+	packetsIn  atomic.Int64
+	packetsOut atomic.Int64
+	badIn      atomic.Int64
+
+	rec      *stereoRecorder
+	dead     chan struct{}
+	deadOnce sync.Once
+	deadWhy  atomic.Value // string
+	closed   atomic.Bool
+	wg       sync.WaitGroup
+}
+
+// ErrMediaClosed is returned by operations on a closed session.
+var ErrMediaClosed = errors.New("media session closed")
+
+// NewMediaSession opens an RTP socket on an ephemeral port. Nothing is
+// sent until Start.
+func NewMediaSession(clock *MediaClock, cfg MediaConfig) (*MediaSession, error) {
+	if cfg.LocalIP == nil {
+		cfg.LocalIP = net.IPv4(127, 0, 0, 1)
+	}
+	if cfg.RTPTimeout == 0 {
+		cfg.RTPTimeout = 10 * time.Second
+	}
+	if cfg.VAD == (VADConfig{}) {
+		cfg.VAD = DefaultVADConfig()
+	}
+	if cfg.MaxRecord == 0 {
+		cfg.MaxRecord = 30 * time.Minute
+	}
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: cfg.LocalIP})
+	if err != nil {
+		return nil, err
+	}
+	s := &MediaSession{
+		clock:   clock,
+		conn:    conn,
+		cfg:     cfg,
+		ssrc:    rand.Uint32(),
+		seq:     uint16(rand.Uint32()),
+		ts:      rand.Uint32(),
+		vad:     NewVAD(cfg.VAD),
+		events:  make(chan MediaEvent, 256),
+		dead:    make(chan struct{}),
+		pktBuf:  make([]byte, 1500),
+		payload: make([]byte, 0, frameSamples),
+		frame:   make([]int16, frameSamples),
+	}
+	pcmu := PCMU
+	s.codec.Store(&pcmu)
+	s.dtmfPT.Store(uint32(DTMFPayloadType))
+	if cfg.Record {
+		s.rec = newStereoRecorder(cfg.MaxRecord)
+	}
+	s.wg.Add(1)
+	go s.receive()
+	return s, nil
+}
+
+// LocalAddr is the RTP address to put in SDP.
+func (s *MediaSession) LocalAddr() *net.UDPAddr { return s.conn.LocalAddr().(*net.UDPAddr) }
+
+// SetRemote sets where RTP goes (from the peer's SDP).
+func (s *MediaSession) SetRemote(addr *net.UDPAddr) { s.remote.Store(addr) }
+
+// SetCodec sets the negotiated codec and telephone-event payload type
+// (0 to send no DTMF events).
+func (s *MediaSession) SetCodec(c Codec, dtmfPT uint8) {
+	s.codec.Store(&c)
+	s.dtmfPT.Store(uint32(dtmfPT))
+}
+
+// Codec returns the codec in use.
+func (s *MediaSession) Codec() Codec { return *s.codec.Load() }
+
+// Start attaches the session to the clock: from now on a frame (prompt
+// audio or silence) goes out every 20 ms and the RTP timeout runs.
+func (s *MediaSession) Start() {
+	if s.closed.Load() || !s.started.CompareAndSwap(false, true) {
+		return
+	}
+	now := time.Now().UnixNano()
+	s.startedAt.Store(now)
+	s.lastRecv.Store(now)
+	s.clock.add(s)
+}
+
+// Events delivers speech and DTMF events of the callee.
+func (s *MediaSession) Events() <-chan MediaEvent { return s.events }
+
+// Dead is closed when the session ends (Close, or RTP timeout).
+func (s *MediaSession) Dead() <-chan struct{} { return s.dead }
+
+// DeadReason says why the session ended.
+func (s *MediaSession) DeadReason() string {
+	if v, ok := s.deadWhy.Load().(string); ok {
+		return v
+	}
+	return ""
+}
+
+func (s *MediaSession) die(why string) {
+	s.deadOnce.Do(func() {
+		s.deadWhy.Store(why)
+		close(s.dead)
+	})
+}
+
+// Stats of the stream.
+type MediaStats struct {
+	PacketsIn, PacketsOut, BadPacketsIn int64
+}
+
+// Stats returns packet counters.
+func (s *MediaSession) Stats() MediaStats {
+	return MediaStats{PacketsIn: s.packetsIn.Load(), PacketsOut: s.packetsOut.Load(), BadPacketsIn: s.badIn.Load()}
+}
+
+// Close stops sending and receiving. It is safe to call more than once.
+func (s *MediaSession) Close() {
+	if !s.closed.CompareAndSwap(false, true) {
+		return
+	}
+	if s.started.Load() {
+		s.clock.remove(s)
+	}
+	s.die("closed")
+	s.conn.Close()
+	s.wg.Wait()
+	s.outMu.Lock()
+	if s.play != nil {
+		s.play.finish(false)
+		s.play = nil
+	}
+	s.outMu.Unlock()
+}
+
+// playback is one prompt in flight.
+type playback struct {
+	pcm         []int16
+	pos         int
+	done        chan struct{}
+	interrupted bool
+	once        sync.Once
+}
+
+func (p *playback) finish(interrupted bool) {
+	p.once.Do(func() {
+		p.interrupted = interrupted
+		close(p.done)
+	})
+}
+
+// PlayResult tells how much of a prompt went out.
+type PlayResult struct {
+	Played      time.Duration
+	Interrupted bool // stopped early (barge-in or StopPlayback)
+}
+
+// Play sends 8 kHz audio and waits until it has all gone out, it is
+// stopped, or ctx ends (which stops it). A new Play replaces one in flight.
+func (s *MediaSession) Play(ctx context.Context, pcm []int16) (PlayResult, error) {
+	if s.closed.Load() {
+		return PlayResult{}, ErrMediaClosed
+	}
+	p := &playback{pcm: pcm, done: make(chan struct{})}
+	s.outMu.Lock()
+	if s.play != nil {
+		s.play.finish(true)
+	}
+	s.play = p
+	s.outMu.Unlock()
+	select {
+	case <-p.done:
+	case <-ctx.Done():
+		s.stop(p)
+		return s.result(p), ctx.Err()
+	case <-s.dead:
+		s.stop(p)
+		return s.result(p), ErrMediaClosed
+	}
+	return s.result(p), nil
+}
+
+func (s *MediaSession) result(p *playback) PlayResult {
+	s.outMu.Lock()
+	defer s.outMu.Unlock()
+	return PlayResult{Played: time.Duration(p.pos) * time.Second / SampleRate, Interrupted: p.interrupted}
+}
+
+func (s *MediaSession) stop(p *playback) {
+	s.outMu.Lock()
+	if s.play == p {
+		s.play = nil
+	}
+	s.outMu.Unlock()
+	p.finish(true)
+}
+
+// StopPlayback ends the prompt in flight (barge-in).
+func (s *MediaSession) StopPlayback() {
+	s.outMu.Lock()
+	p := s.play
+	s.play = nil
+	s.outMu.Unlock()
+	if p != nil {
+		p.finish(true)
+	}
+}
+
+// Playing reports whether a prompt is going out.
+func (s *MediaSession) Playing() bool {
+	s.outMu.Lock()
+	defer s.outMu.Unlock()
+	return s.play != nil
+}
+
+// SendDTMF queues digits as RFC 4733 events; they go out in place of
+// audio, 100 ms each with 60 ms between.
+func (s *MediaSession) SendDTMF(digits string) error {
+	if !ValidDTMF(digits) {
+		return errors.New("DTMF digits must be 0-9, *, #, A-D")
+	}
+	if s.dtmfPT.Load() == 0 {
+		return errors.New("peer did not accept telephone-event: DTMF cannot be sent")
+	}
+	s.outMu.Lock()
+	s.dtmf.queue = append(s.dtmf.queue, digits...)
+	s.outMu.Unlock()
+	return nil
+}
+
+// DTMFPending reports whether queued digits are still going out.
+func (s *MediaSession) DTMFPending() bool {
+	s.outMu.Lock()
+	defer s.outMu.Unlock()
+	return s.dtmf.active()
+}
+
+// StartCapture begins collecting the callee's audio (for a recogniser);
+// TakeCapture returns it.
+func (s *MediaSession) StartCapture() {
+	s.inMu.Lock()
+	s.capture = s.capture[:0]
+	s.capOn = true
+	s.inMu.Unlock()
+}
+
+// TakeCapture returns the audio collected since StartCapture and stops.
+func (s *MediaSession) TakeCapture() []int16 {
+	s.inMu.Lock()
+	defer s.inMu.Unlock()
+	out := append([]int16(nil), s.capture...)
+	s.capture = s.capture[:0]
+	s.capOn = false
+	return out
+}
+
+// tick runs on the clock every 20 ms: one packet out, recording, timeout.
+func (s *MediaSession) tick(jh *jitterHistogram) {
+	if s.closed.Load() {
+		return
+	}
+	now := time.Now()
+	if last := s.lastRecv.Load(); now.UnixNano()-last > int64(s.cfg.RTPTimeout) {
+		s.die("rtp timeout: no media from the peer for " + s.cfg.RTPTimeout.String())
+	}
+	remote := s.remote.Load()
+	codec := s.codec.Load()
+
+	s.outMu.Lock()
+	frame := s.frame
+	clear(frame)
+	ev, evTS, marker, isDTMF := s.dtmf.next(s.ts)
+	if !isDTMF && s.play != nil {
+		p := s.play
+		n := copy(frame, p.pcm[p.pos:])
+		p.pos += n
+		if p.pos >= len(p.pcm) {
+			s.play = nil
+			p.finish(false)
+		}
+	}
+	pkt := rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: s.seq, Timestamp: s.ts, SSRC: s.ssrc}}
+	if isDTMF {
+		pkt.PayloadType = uint8(s.dtmfPT.Load())
+		pkt.Timestamp = evTS
+		pkt.Marker = marker
+		pkt.Payload = ev.Marshal()
+	} else {
+		pkt.PayloadType = codec.PayloadType
+		s.payload = codec.Encode(s.payload[:0], frame)
+		pkt.Payload = s.payload
+	}
+	s.seq++
+	s.ts += frameSamples
+	var n int
+	var err error
+	if remote != nil {
+		n, err = pkt.MarshalTo(s.pktBuf)
+	}
+	if !s.lastSend.IsZero() {
+		jh.observe(now.Sub(s.lastSend) - FrameDuration)
+	}
+	s.lastSend = now
+	if remote != nil && err == nil {
+		if _, werr := s.conn.WriteToUDP(s.pktBuf[:n], remote); werr == nil {
+			s.packetsOut.Add(1)
+		}
+	}
+	s.outMu.Unlock()
+
+	if s.rec != nil {
+		s.inMu.Lock()
+		k := min(frameSamples, len(s.recvQ))
+		right := s.recvQ[:k]
+		s.rec.frame(frame, right)
+		s.recvQ = s.recvQ[:copy(s.recvQ, s.recvQ[k:])]
+		s.inMu.Unlock()
+	}
+}
+
+func (s *MediaSession) receive() {
+	defer s.wg.Done()
+	buf := make([]byte, 1500)
+	var pkt rtp.Packet
+	pcm := make([]int16, 0, 480)
+	for {
+		n, from, err := s.conn.ReadFromUDP(buf)
+		if err != nil {
+			if s.closed.Load() {
+				return
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return
+		}
+		if err := pkt.Unmarshal(buf[:n]); err != nil || pkt.Version != 2 {
+			s.badIn.Add(1)
+			continue
+		}
+		pt := pkt.PayloadType
+		var codec Codec
+		switch pt {
+		case PCMU.PayloadType:
+			codec = PCMU
+		case PCMA.PayloadType:
+			codec = PCMA
+		default:
+			if uint32(pt) == s.dtmfPT.Load() && pt != 0 {
+				s.lastRecv.Store(time.Now().UnixNano())
+				s.packetsIn.Add(1)
+				s.onDTMF(pkt.Timestamp, pkt.Payload)
+				continue
+			}
+			s.badIn.Add(1)
+			continue
+		}
+		if len(pkt.Payload) == 0 || len(pkt.Payload) > 480 {
+			s.badIn.Add(1)
+			continue
+		}
+		if s.remote.Load() == nil {
+			// Symmetric RTP: answer where the peer sends from when its SDP
+			// has not given an address yet.
+			s.remote.CompareAndSwap(nil, from)
+		}
+		s.lastRecv.Store(time.Now().UnixNano())
+		s.packetsIn.Add(1)
+		pcm = codec.Decode(pcm[:0], pkt.Payload)
+		s.onAudio(pcm)
+	}
+}
+
+func (s *MediaSession) emit(ev MediaEvent) {
+	select {
+	case s.events <- ev:
+	default:
+		// A consumer that stopped reading must not stall the receiver.
+	}
+}
+
+func (s *MediaSession) onDTMF(ts uint32, payload []byte) {
+	ev, err := ParseDTMFEvent(payload)
+	if err != nil {
+		s.badIn.Add(1)
+		return
+	}
+	s.inMu.Lock()
+	digit, ok := s.dtmfRx.packet(ts, ev)
+	s.inMu.Unlock()
+	if ok {
+		s.emit(MediaEvent{Kind: EventDTMF, Digit: digit, At: time.Now()})
+	}
+}
+
+func (s *MediaSession) onAudio(pcm []int16) {
+	s.inMu.Lock()
+	if s.rec != nil {
+		if len(s.recvQ) < SampleRate/2 {
+			s.recvQ = append(s.recvQ, pcm...)
+		}
+	}
+	if s.capOn && len(s.capture) < 60*SampleRate {
+		s.capture = append(s.capture, pcm...)
+	}
+	var evs [3]MediaEvent
+	k := 0
+	for off := 0; off+frameSamples <= len(pcm); off += frameSamples {
+		switch s.vad.Process(pcm[off : off+frameSamples]) {
+		case VADSpeechStart:
+			evs[k%3] = MediaEvent{Kind: EventSpeechStart, Silence: s.vad.LastSilence(), At: time.Now()}
+			k++
+		case VADSpeechEnd:
+			evs[k%3] = MediaEvent{Kind: EventSpeechEnd, Talk: s.vad.LastTalk(), At: time.Now()}
+			k++
+		}
+	}
+	s.inMu.Unlock()
+	for i := 0; i < k && i < 3; i++ {
+		s.emit(evs[i])
+	}
+}
+
+// Speaking reports whether the callee is talking right now.
+func (s *MediaSession) Speaking() bool {
+	s.inMu.Lock()
+	defer s.inMu.Unlock()
+	return s.vad.Speaking()
+}
+
+// Recording returns the two-channel WAV recorded so far (nil when not
+// recording).
+func (s *MediaSession) Recording() ([]byte, time.Duration, error) {
+	if s.rec == nil {
+		return nil, 0, nil
+	}
+	b, err := s.rec.wav()
+	return b, s.rec.duration(), err
+}
+
+// resetInbound forgets what arrived before the answer (early media,
+// ringback): pending events, queued audio and the VAD state, so detection
+// and recording are timed from the answer.
+func (s *MediaSession) resetInbound() {
+	s.inMu.Lock()
+	s.recvQ = s.recvQ[:0]
+	s.capture = s.capture[:0]
+	s.vad = NewVAD(s.cfg.VAD)
+	s.inMu.Unlock()
+	for {
+		select {
+		case <-s.events:
+		default:
+			return
+		}
+	}
+}

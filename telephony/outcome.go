@@ -1,0 +1,102 @@
+package telephony
+
+import (
+	"fmt"
+	"time"
+)
+
+// Outcome is how a call attempt ended, as campaigns count it.
+type Outcome string
+
+const (
+	OutcomeAnswered      Outcome = "answered"       // a person answered; the handler ran
+	OutcomeBusy          Outcome = "busy"           // 486/600
+	OutcomeNoAnswer      Outcome = "no_answer"      // rang out (CANCEL sent) or 480/408
+	OutcomeInvalidNumber Outcome = "invalid_number" // 404/410/484/485/604
+	OutcomeRejected      Outcome = "rejected"       // the callee declined: 403/603
+	OutcomeFailed        Outcome = "failed"         // trunk, network, codec or protocol trouble
+	OutcomeVoicemail     Outcome = "voicemail"      // answering machine detected
+	OutcomeTransferred   Outcome = "transferred"    // handed to a human by REFER
+)
+
+// Retryable reports whether the campaign's retry policy may dial again.
+func (o Outcome) Retryable() bool {
+	switch o {
+	case OutcomeBusy, OutcomeNoAnswer, OutcomeFailed, OutcomeVoicemail:
+		return true
+	}
+	return false
+}
+
+// CallResult is everything the campaign stores about one attempt.
+type CallResult struct {
+	Outcome Outcome
+	// SIPCode and SIPReason of the final INVITE response (0 when none came).
+	SIPCode   int
+	SIPReason string
+	// Reason explains the outcome for people ("ring timeout after 30s,
+	// CANCEL sent", "trunk rejected credentials (401)").
+	Reason string
+	// HangupBy is "callee", "us" or "" when the call was not answered.
+	HangupBy string
+	CallID   string
+	CallerID string
+	TrunkID  string
+	Codec    string
+	Started  time.Time
+	// Answered is zero when the call was not answered.
+	Answered time.Time
+	Ended    time.Time
+	// RingTime is INVITE to final response; Talk is answer to hang-up.
+	RingTime time.Duration
+	Talk     time.Duration
+	// EarlyMedia is true when the network sent audio before the answer.
+	EarlyMedia bool
+	// AMD is the answering-machine verdict when detection ran.
+	AMD *AMDResult
+	// RecordingKey names the recording in the RecordingStore ("" if none).
+	RecordingKey string
+	// TransferTarget is set for transferred calls.
+	TransferTarget string
+	// Turns is the transcript of the conversation.
+	Turns []Turn
+	Media MediaStats
+	// HandlerErr is what the CallHandler returned, if anything.
+	HandlerErr error `json:"-"`
+}
+
+// Turn is one step of the conversation.
+type Turn struct {
+	Speaker string // "robot" or "callee"
+	Text    string
+	Emotion string        `json:",omitempty"`
+	DTMF    string        `json:",omitempty"`
+	At      time.Duration // since answer
+	// BargeIn marks a robot prompt the callee interrupted.
+	BargeIn bool `json:",omitempty"`
+}
+
+// OutcomeForStatus maps a final non-2xx INVITE response to an outcome.
+func OutcomeForStatus(code int) Outcome {
+	switch code {
+	case 486, 600:
+		return OutcomeBusy
+	case 408, 480, 487:
+		return OutcomeNoAnswer
+	case 404, 410, 484, 485, 604:
+		return OutcomeInvalidNumber
+	case 403, 603:
+		return OutcomeRejected
+	}
+	return OutcomeFailed
+}
+
+func statusReason(code int, reason string) string {
+	switch code {
+	case 401, 407:
+		return fmt.Sprintf("trunk rejected credentials (%d %s): check the trunk username and password", code, reason)
+	case 488, 606:
+		return fmt.Sprintf("callee accepts none of PCMU, PCMA (%d %s)", code, reason)
+	}
+	return fmt.Sprintf("%d %s", code, reason)
+}

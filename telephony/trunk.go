@@ -1,0 +1,117 @@
+package telephony
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"strconv"
+	"strings"
+)
+
+// Trunk is where a tenant's calls go: a SIP carrier or PBX. The campaigns
+// side loads it from the database (the password decrypted just for the
+// call) and passes it by value in every DialRequest.
+type Trunk struct {
+	// ID names the trunk in logs and results (the database id).
+	ID string
+	// Host and Port of the carrier's SIP server (Port 0: 5060, 5061 for TLS).
+	Host string
+	Port int
+	// Transport is "udp", "tcp" or "tls" (empty: udp).
+	Transport string
+	// Username and Password answer digest challenges (401/407); empty
+	// Password means no authentication.
+	Username string
+	Password string
+	// FromDomain is the host part of From (empty: Host).
+	FromDomain string
+	// CallerIDs is the pool of numbers shown to callees (number masking);
+	// a call uses DialRequest.CallerID, else one picked from the pool.
+	CallerIDs []string
+}
+
+// Validate checks the trunk can be dialled.
+func (t Trunk) Validate() error {
+	if strings.TrimSpace(t.Host) == "" {
+		return errors.New("trunk host is empty")
+	}
+	if t.Port < 0 || t.Port > 65535 {
+		return fmt.Errorf("trunk port %d is out of range", t.Port)
+	}
+	switch t.transport() {
+	case "udp", "tcp", "tls":
+	default:
+		return fmt.Errorf("trunk transport %q: want udp, tcp or tls", t.Transport)
+	}
+	for _, id := range t.CallerIDs {
+		if !validNumber(id) {
+			return fmt.Errorf("caller ID %q is not a phone number", MaskNumber(id))
+		}
+	}
+	return nil
+}
+
+func (t Trunk) transport() string {
+	if t.Transport == "" {
+		return "udp"
+	}
+	return strings.ToLower(t.Transport)
+}
+
+func (t Trunk) port() int {
+	if t.Port != 0 {
+		return t.Port
+	}
+	if t.transport() == "tls" {
+		return 5061
+	}
+	return 5060
+}
+
+// HostPort is the trunk's address as host:port.
+func (t Trunk) HostPort() string { return net.JoinHostPort(t.Host, strconv.Itoa(t.port())) }
+
+func (t Trunk) fromDomain() string {
+	if t.FromDomain != "" {
+		return t.FromDomain
+	}
+	return t.Host
+}
+
+// PickCallerID returns the requested caller ID or one from the pool.
+func (t Trunk) PickCallerID(requested string) string {
+	if requested != "" {
+		return requested
+	}
+	if len(t.CallerIDs) == 0 {
+		return "anonymous"
+	}
+	return t.CallerIDs[rand.IntN(len(t.CallerIDs))]
+}
+
+func validNumber(s string) bool {
+	s = strings.TrimPrefix(s, "+")
+	if len(s) < 2 || len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if (r < '0' || r > '9') && r != '*' && r != '#' {
+			return false
+		}
+	}
+	return true
+}
+
+// MaskNumber hides the middle of a phone number for logs and errors:
+// "+8613800138000" becomes "+861*******000".
+func MaskNumber(n string) string {
+	if len(n) <= 4 {
+		return strings.Repeat("*", len(n))
+	}
+	keepHead := 4
+	if len(n) < 9 {
+		keepHead = 1
+	}
+	return n[:keepHead] + strings.Repeat("*", len(n)-keepHead-3) + n[len(n)-3:]
+}

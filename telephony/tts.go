@@ -1,0 +1,288 @@
+package telephony
+
+import (
+	"bytes"
+	"container/list"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Emotion is the tone a script asks a prompt to be spoken in.
+type Emotion string
+
+const (
+	EmotionNeutral    Emotion = "neutral"
+	EmotionHappy      Emotion = "happy"
+	EmotionUrgent     Emotion = "urgent"
+	EmotionApologetic Emotion = "apologetic"
+)
+
+// Prosody is pitch and speed relative to the voice's normal.
+type Prosody struct{ Pitch, Speed float64 }
+
+// EmotionProsody maps an emotion to pitch and speed factors: neutral
+// 1.0/1.0, happy 1.2/1.1, urgent 1.5/1.3, apologetic 0.8/0.9. Unknown
+// emotions speak neutrally.
+func EmotionProsody(e Emotion) Prosody {
+	switch e {
+	case EmotionHappy:
+		return Prosody{1.2, 1.1}
+	case EmotionUrgent:
+		return Prosody{1.5, 1.3}
+	case EmotionApologetic:
+		return Prosody{0.8, 0.9}
+	}
+	return Prosody{1, 1}
+}
+
+// TTS turns text into 8 kHz 16-bit mono audio ready for G.711.
+type TTS interface {
+	Synthesize(ctx context.Context, text, voice string, emotion Emotion) ([]int16, error)
+}
+
+// EspeakTTS runs Debian's espeak-ng. Voices: "en" (English), "cmn" or
+// "zh" (Mandarin); empty picks Mandarin when the text has Han characters.
+type EspeakTTS struct {
+	// Binary is the program (empty: "espeak-ng").
+	Binary string
+}
+
+// EspeakVoice returns the espeak-ng voice for a voice name and text.
+func EspeakVoice(voice, text string) string {
+	switch strings.ToLower(voice) {
+	case "zh", "cmn", "zh-cn", "mandarin":
+		return "cmn"
+	case "":
+		for _, r := range text {
+			if r >= 0x4E00 && r <= 0x9FFF {
+				return "cmn"
+			}
+		}
+		return "en-us"
+	case "en":
+		return "en-us"
+	}
+	return voice
+}
+
+// Synthesize speaks text at the emotion's pitch (espeak -p, 50 normal)
+// and speed (-s, 165 words a minute normal).
+func (e EspeakTTS) Synthesize(ctx context.Context, text, voice string, emotion Emotion) ([]int16, error) {
+	if strings.TrimSpace(text) == "" {
+		return nil, nil
+	}
+	bin := e.Binary
+	if bin == "" {
+		bin = "espeak-ng"
+	}
+	p := EmotionProsody(emotion)
+	pitch := min(99, int(50*p.Pitch))
+	speed := int(165 * p.Speed)
+	cmd := exec.CommandContext(ctx, bin, "-v", EspeakVoice(voice, text), "-p", strconv.Itoa(pitch), "-s", strconv.Itoa(speed), "--stdout", "--", text)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("espeak-ng: %w: %s (install Debian's espeak-ng)", err, strings.TrimSpace(stderr.String()))
+	}
+	// espeak-ng streams a WAV header with unknown sizes; patch them so the
+	// decoder reads every sample.
+	fixStreamedWAV(out)
+	return WAVTo8kMono(out)
+}
+
+func fixStreamedWAV(b []byte) {
+	if len(b) < 44 || string(b[0:4]) != "RIFF" {
+		return
+	}
+	put := func(off int, v uint32) {
+		b[off], b[off+1], b[off+2], b[off+3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
+	}
+	put(4, uint32(len(b)-8))
+	// Find the data chunk.
+	for off := 12; off+8 <= len(b); {
+		id := string(b[off : off+4])
+		size := uint32(b[off+4]) | uint32(b[off+5])<<8 | uint32(b[off+6])<<16 | uint32(b[off+7])<<24
+		if id == "data" {
+			put(off+4, uint32(len(b)-off-8))
+			return
+		}
+		off += 8 + int(size)
+	}
+}
+
+// HTTPTTS calls a speech service with the common POST /v1/audio/speech
+// shape ({"model","input","voice","speed","response_format":"wav"}).
+type HTTPTTS struct {
+	// BaseURL such as "https://api.example.com" (the path is appended).
+	BaseURL string
+	APIKey  string
+	Model   string
+	Client  *http.Client
+}
+
+// Synthesize fetches WAV audio and converts it to 8 kHz.
+func (h HTTPTTS) Synthesize(ctx context.Context, text, voice string, emotion Emotion) ([]int16, error) {
+	body, _ := json.Marshal(map[string]any{
+		"model": h.Model, "input": text, "voice": voice,
+		"speed": EmotionProsody(emotion).Speed, "response_format": "wav",
+	})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(h.BaseURL, "/")+"/v1/audio/speech", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if h.APIKey != "" {
+		req.Header.Set("Authorization", "Bearer "+h.APIKey)
+	}
+	client := h.Client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("tts service: %w", err)
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(res.Body, 64<<20))
+	if err != nil {
+		return nil, fmt.Errorf("tts service: %w", err)
+	}
+	if res.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("tts service: %s: %s", res.Status, strings.TrimSpace(string(data[:min(len(data), 200)])))
+	}
+	return WAVTo8kMono(data)
+}
+
+// CachedTTS keeps synthesised prompts by text, voice and emotion (scripts
+// say the same sentences to thousands of callees). Concurrent requests for
+// the same prompt synthesise it once.
+type CachedTTS struct {
+	TTS TTS
+	// MaxEntries bounds the cache (0: 1024); the least recently used goes.
+	MaxEntries int
+
+	mu      sync.Mutex
+	entries map[string]*list.Element
+	order   list.List
+	flight  map[string]*ttsFlight
+	hits    int64
+	misses  int64
+}
+
+type ttsEntry struct {
+	key string
+	pcm []int16
+}
+
+type ttsFlight struct {
+	done chan struct{}
+	pcm  []int16
+	err  error
+}
+
+// NewCachedTTS wraps a provider with a cache.
+func NewCachedTTS(t TTS, maxEntries int) *CachedTTS {
+	return &CachedTTS{TTS: t, MaxEntries: maxEntries}
+}
+
+// Synthesize returns the cached audio or makes it. The returned slice is
+// shared: do not modify it.
+func (c *CachedTTS) Synthesize(ctx context.Context, text, voice string, emotion Emotion) ([]int16, error) {
+	key := voice + "\x00" + string(emotion) + "\x00" + text
+	c.mu.Lock()
+	if c.entries == nil {
+		c.entries = map[string]*list.Element{}
+		c.flight = map[string]*ttsFlight{}
+	}
+	if el, ok := c.entries[key]; ok {
+		c.order.MoveToFront(el)
+		c.hits++
+		pcm := el.Value.(*ttsEntry).pcm
+		c.mu.Unlock()
+		return pcm, nil
+	}
+	if f, ok := c.flight[key]; ok {
+		c.mu.Unlock()
+		select {
+		case <-f.done:
+			return f.pcm, f.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	f := &ttsFlight{done: make(chan struct{})}
+	c.flight[key] = f
+	c.misses++
+	c.mu.Unlock()
+
+	f.pcm, f.err = c.TTS.Synthesize(context.WithoutCancel(ctx), text, voice, emotion)
+	c.mu.Lock()
+	delete(c.flight, key)
+	if f.err == nil {
+		c.entries[key] = c.order.PushFront(&ttsEntry{key: key, pcm: f.pcm})
+		limit := c.MaxEntries
+		if limit <= 0 {
+			limit = 1024
+		}
+		for c.order.Len() > limit {
+			old := c.order.Back()
+			c.order.Remove(old)
+			delete(c.entries, old.Value.(*ttsEntry).key)
+		}
+	}
+	c.mu.Unlock()
+	close(f.done)
+	return f.pcm, f.err
+}
+
+// Stats returns cache hits and misses.
+func (c *CachedTTS) Stats() (hits, misses int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.hits, c.misses
+}
+
+// ToneTTS is a stand-in synthesiser for load tests that must not spend CPU
+// on speech: it returns a 400 Hz tone as long as the text would take to
+// say. Its name says what it is; it is never a default.
+type ToneTTS struct{}
+
+// Synthesize returns about 60 ms of tone per character (at least 300 ms).
+func (ToneTTS) Synthesize(ctx context.Context, text, voice string, emotion Emotion) ([]int16, error) {
+	if text == "" {
+		return nil, errors.New("tone tts: empty text")
+	}
+	n := max(len([]rune(text))*480, 2400)
+	return Tone(400, n, 8000), nil
+}
+
+// Tone returns n samples of a sine wave at freq Hz with the given peak.
+func Tone(freq float64, n int, peak float64) []int16 {
+	out := make([]int16, n)
+	// Integer phase stepping keeps this cheap and exact enough.
+	for i := range out {
+		out[i] = int16(peak * sinApprox(2*3.141592653589793*freq*float64(i)/SampleRate))
+	}
+	return out
+}
+
+func sinApprox(x float64) float64 {
+	// Reduce to [-pi, pi] and use a 7th-order Taylor series; accurate to
+	// well under a G.711 step.
+	const twoPi = 2 * 3.141592653589793
+	x -= twoPi * float64(int(x/twoPi))
+	if x > 3.141592653589793 {
+		x -= twoPi
+	}
+	x2 := x * x
+	return x * (1 - x2/6*(1-x2/20*(1-x2/42)))
+}
