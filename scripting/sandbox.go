@@ -156,13 +156,13 @@ func prelude() *sobek.Program {
 // Go values. A sandbox serves one turn and is then dropped, so nothing a
 // script does to built-in prototypes outlives the turn.
 type sandbox struct {
-	vm     *sobek.Runtime
+	vm *sobek.Runtime
 	// parse, stringify and freeze are the original JSON.parse,
 	// JSON.stringify and a deep Object.freeze, taken before tenant code runs.
 	parse, stringify, freeze sobek.Callable
-	limits Limits
-	log    []string
-	timer  *time.Timer
+	limits                   Limits
+	log                      []string
+	timer                    *time.Timer
 }
 
 func newSandbox(limits Limits, now func() time.Time) (*sandbox, error) {
@@ -218,14 +218,22 @@ func newSandbox(limits Limits, now func() time.Time) (*sandbox, error) {
 
 // arm starts the turn's CPU budget; disarm stops it.
 func (sb *sandbox) arm() {
-	vm := sb.vm
-	sb.timer = time.AfterFunc(sb.limits.Budget, func() { vm.Interrupt(ErrBudget) })
+	if sb.timer == nil {
+		vm := sb.vm
+		sb.timer = time.AfterFunc(sb.limits.Budget, func() { vm.Interrupt(ErrBudget) })
+		return
+	}
+	sb.timer.Reset(sb.limits.Budget)
 }
 
-func (sb *sandbox) disarm() {
+// disarm stops the budget timer. It reports false when the timer already
+// fired, in which case an interrupt may be pending and the runtime must
+// not be reused.
+func (sb *sandbox) disarm() bool {
 	if sb.timer != nil {
-		sb.timer.Stop()
+		return sb.timer.Stop()
 	}
+	return true
 }
 
 // json serialises a value with the original JSON.stringify.

@@ -79,7 +79,6 @@ func (s *source) pos(off int) (line, col int) {
 	return i + 1, utf8.RuneCountInString(s.code[s.lineStarts[i]:off]) + 1
 }
 
-
 // byteCol converts a line and byte column (as sobek reports them) into a
 // character column.
 func (s *source) byteCol(line, col int) int {

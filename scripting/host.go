@@ -1,0 +1,259 @@
+package scripting
+
+import (
+	"bufio"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+)
+
+// The script host protocol: each message is a 4-byte big-endian length and
+// a JSON object. The parent sends hostRequests; the host answers each with
+// a hostResponse carrying the same id, in any order.
+
+const maxFrame = 16 << 20
+
+type hostRequest struct {
+	ID      uint64          `json:"id"`
+	Op      string          `json:"op"` // compile | open | start | turn | close | segment
+	Session uint64          `json:"session,omitempty"`
+	Name    string          `json:"name,omitempty"`
+	Source  string          `json:"source,omitempty"`
+	Lang    string          `json:"lang,omitempty"`
+	Limits  *Limits         `json:"limits,omitempty"`
+	Contact json.RawMessage `json:"contact,omitempty"`
+	Options *SessionOptions `json:"options,omitempty"`
+	Text    string          `json:"text,omitempty"`
+	// Contacts is the batch for a segment request.
+	Contacts []Contact `json:"contacts,omitempty"`
+}
+
+type hostResponse struct {
+	ID          uint64          `json:"id"`
+	Error       string          `json:"error,omitempty"`
+	Diagnostics []Diagnostic    `json:"diagnostics,omitempty"`
+	Graph       *Graph          `json:"graph,omitempty"`
+	Fallback    string          `json:"fallback,omitempty"`
+	Lang        string          `json:"lang,omitempty"`
+	Turn        *Turn           `json:"turn,omitempty"`
+	Result      *Result         `json:"result,omitempty"`
+	Segments    []SegmentResult `json:"segments,omitempty"`
+}
+
+func writeFrame(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	var hdr [4]byte
+	binary.BigEndian.PutUint32(hdr[:], uint32(len(b)))
+	if _, err := w.Write(hdr[:]); err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
+}
+
+func readFrame(r io.Reader, v any) error {
+	var hdr [4]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		return err
+	}
+	n := binary.BigEndian.Uint32(hdr[:])
+	if n > maxFrame {
+		return fmt.Errorf("frame of %d bytes exceeds the %d byte limit", n, maxFrame)
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
+}
+
+// HostOptions configure a script host process.
+type HostOptions struct {
+	// MemoryLimit is how much memory, in bytes, tenant code may make the
+	// host use on top of what the Go runtime reserved at start. The host
+	// applies it to itself as RLIMIT_AS; a script that allocates past it
+	// kills only this host. 0 means no OS limit.
+	MemoryLimit int64
+}
+
+// MemoryLimitEnv is the environment variable a supervisor uses to hand the
+// memory limit (bytes) to a script host it starts.
+const MemoryLimitEnv = "OUTCALL_SCRIPT_HOST_MEMORY"
+
+// HostOptionsFromEnv reads HostOptions from the environment.
+func HostOptionsFromEnv() HostOptions {
+	n, _ := strconv.ParseInt(os.Getenv(MemoryLimitEnv), 10, 64)
+	return HostOptions{MemoryLimit: n}
+}
+
+// ServeHost runs a script host: it reads requests from r and writes
+// responses to w until r ends. It is what `outcall script-host` runs in a
+// child process. Sessions run concurrently; each session's turns run in
+// order.
+func ServeHost(r io.Reader, w io.Writer, opts HostOptions) error {
+	if opts.MemoryLimit > 0 {
+		if err := limitMemory(opts.MemoryLimit); err != nil {
+			return err
+		}
+	}
+	h := &hostServer{sessions: map[uint64]*hostSession{}, w: bufio.NewWriterSize(w, 64<<10)}
+	br := bufio.NewReaderSize(r, 64<<10)
+	for {
+		var req hostRequest
+		if err := readFrame(br, &req); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+		h.dispatch(&req)
+	}
+}
+
+// limitMemory caps the address space at what the process has reserved now
+// plus limit. The Go runtime reserves address space it never touches, so
+// a bare RLIMIT_AS of a few hundred megabytes would stop it at start.
+func limitMemory(limit int64) error {
+	base := int64(0)
+	if b, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmSize:" {
+				kb, _ := strconv.ParseInt(f[1], 10, 64)
+				base = kb << 10
+			}
+		}
+	}
+	lim := uint64(base + limit + 256<<20) // headroom for threads and arenas
+	return syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: lim, Max: lim})
+}
+
+type hostServer struct {
+	mu       sync.Mutex
+	sessions map[uint64]*hostSession
+	wmu      sync.Mutex
+	w        *bufio.Writer
+	inflight sync.WaitGroup
+}
+
+type hostSession struct {
+	mu sync.Mutex
+	s  *Session
+}
+
+func (h *hostServer) reply(resp *hostResponse) {
+	h.wmu.Lock()
+	defer h.wmu.Unlock()
+	if err := writeFrame(h.w, resp); err == nil {
+		_ = h.w.Flush()
+	}
+}
+
+func (h *hostServer) dispatch(req *hostRequest) {
+	switch req.Op {
+	case "open", "compile", "close":
+		// Cheap and ordered: handled on the reading goroutine, so a turn
+		// sent right after open finds its session.
+		h.reply(h.handle(req))
+	default:
+		go func() { h.reply(h.handle(req)) }()
+	}
+}
+
+func (h *hostServer) handle(req *hostRequest) (resp *hostResponse) {
+	resp = &hostResponse{ID: req.ID}
+	defer func() {
+		if r := recover(); r != nil {
+			resp = &hostResponse{ID: req.ID, Error: fmt.Sprintf("script host: %v", r)}
+		}
+	}()
+	opts := []Option{}
+	if req.Lang != "" {
+		opts = append(opts, WithLang(req.Lang))
+	}
+	if req.Limits != nil {
+		opts = append(opts, WithLimits(*req.Limits))
+	}
+	switch req.Op {
+	case "compile":
+		s, ds := Compile(req.Name, req.Source, opts...)
+		resp.Diagnostics = ds
+		if s != nil {
+			g := s.Graph()
+			resp.Graph = &g
+		}
+	case "open":
+		s, ds := Compile(req.Name, req.Source, opts...)
+		if s == nil {
+			resp.Diagnostics = ds
+			resp.Error = "the script does not compile"
+			return
+		}
+		var contact Contact
+		if len(req.Contact) > 0 {
+			if err := json.Unmarshal(req.Contact, &contact); err != nil {
+				resp.Error = "contact: " + err.Error()
+				return
+			}
+		}
+		var so SessionOptions
+		if req.Options != nil {
+			so = *req.Options
+		}
+		sess, err := s.NewSession(contact, so)
+		if err != nil {
+			resp.Error = err.Error()
+			return
+		}
+		h.mu.Lock()
+		h.sessions[req.Session] = &hostSession{s: sess}
+		h.mu.Unlock()
+		resp.Fallback, resp.Lang = s.dialog.Fallback.End, s.dialog.Lang
+	case "start", "turn":
+		h.mu.Lock()
+		hs := h.sessions[req.Session]
+		h.mu.Unlock()
+		if hs == nil {
+			resp.Error = "unknown session"
+			return
+		}
+		hs.mu.Lock()
+		defer hs.mu.Unlock()
+		var t *Turn
+		var err error
+		if req.Op == "start" {
+			t, err = hs.s.Start()
+		} else {
+			t, err = hs.s.Turn(req.Text)
+		}
+		if err != nil {
+			resp.Error = err.Error()
+			return
+		}
+		resp.Turn, resp.Result = t, hs.s.Result()
+	case "close":
+		h.mu.Lock()
+		delete(h.sessions, req.Session)
+		h.mu.Unlock()
+	case "segment":
+		sg, ds := CompileSegmenter(req.Name, req.Source, opts...)
+		if sg == nil {
+			resp.Diagnostics = ds
+			resp.Error = "the segmentation script does not compile"
+			return
+		}
+		resp.Segments = sg.SegmentAll(req.Contacts)
+	default:
+		resp.Error = "unknown op " + strconv.Quote(req.Op)
+	}
+	return resp
+}

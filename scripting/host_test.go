@@ -1,0 +1,159 @@
+package scripting
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestHostRunsTheSameConversationAsInProcess(t *testing.T) {
+	src, err := os.ReadFile("examples/order_confirmation.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	contact := Contact{"name": "王先生", "item": "蓝牙耳机", "amount": 199, "vip": false, "city": "杭州"}
+	says := []string{"多少钱", "是的"}
+
+	s, ds := Compile("order_confirmation.js", string(src))
+	if s == nil {
+		t.Fatal(ds)
+	}
+	local, _ := s.NewSession(contact, SessionOptions{})
+	var want []string
+	t0, _ := local.Start()
+	want = append(want, t0.Say)
+	for _, say := range says {
+		tr, _ := local.Turn(say)
+		want = append(want, tr.State+"|"+tr.Say)
+	}
+	want[0] = "greeting|" + want[0]
+
+	p := testPool(t, HostConfig{Hosts: 1})
+	ctx := context.Background()
+	remote, ds, err := p.Open(ctx, "order_confirmation.js", string(src), contact, SessionOptions{})
+	if err != nil {
+		t.Fatal(err, ds)
+	}
+	defer remote.Close()
+	var got []string
+	r0, err := remote.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, r0.State+"|"+r0.Say)
+	for _, say := range says {
+		tr, err := remote.Turn(ctx, say)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, tr.State+"|"+tr.Say)
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("remote turns\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if remote.Result() == nil || remote.Result().Outcome != "confirmed" {
+		t.Errorf("remote outcome %+v, want confirmed", remote.Result())
+	}
+}
+
+const memoryBomb = `export default {
+  start: "a",
+  fallback: { end: "script_failed" },
+  states: {
+    a: { say: "hi", on: { affirm: "boom" } },
+    boom: { say: c => { const keep = []; for (;;) keep.push("x".repeat(1 << 20) + keep.length); }, end: "never" },
+  },
+};`
+
+const healthy = `export default {
+  fallback: { end: "healthy_fallback" },
+  start: "a",
+  states: {
+    a: { say: c => "hello " + c.contact.name, on: { affirm: "a", deny: "b" } },
+    b: { say: "bye", end: "done" },
+  },
+};`
+
+func TestAHostThatRunsOutOfMemoryEndsOnlyItsOwnCalls(t *testing.T) {
+	// The budget is long enough that only the OS memory limit can stop
+	// the allocation loop.
+	p := testPool(t, HostConfig{Hosts: 1, MemoryLimit: 128 << 20, Limits: Limits{Budget: 20 * time.Second}, Timeout: 30 * time.Second})
+	ctx := context.Background()
+
+	bystander, _, err := p.Open(ctx, "healthy.js", healthy, Contact{"name": "A"}, SessionOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bystander.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	bomb, _, err := p.Open(ctx, "bomb.js", memoryBomb, nil, SessionOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bomb.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	turn, err := bomb.Turn(ctx, "是的")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if turn.Error == nil || turn.Error.Kind != "host" || !strings.Contains(turn.Error.Message, "out of memory") {
+		t.Fatalf("the bomb's turn should end with a host out-of-memory error, got %+v", turn.Error)
+	}
+	if !turn.Done || bomb.Result().Outcome != "script_failed" {
+		t.Errorf("the bomb's call should end on its fallback, got %+v", bomb.Result())
+	}
+
+	// The call that shared the host ends too, on its own fallback.
+	turn, err = bystander.Turn(ctx, "是的")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if turn.Error == nil || bystander.Result().Outcome != "healthy_fallback" {
+		t.Errorf("the bystander should end on its fallback, got %+v / %+v", turn.Error, bystander.Result())
+	}
+
+	// The pool replaced the host: new calls work.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s, _, err := p.Open(ctx, "healthy.js", healthy, Contact{"name": "B"}, SessionOptions{})
+		if err == nil {
+			t0, err := s.Start(ctx)
+			if err == nil && t0.Error == nil {
+				if t0.Say != "hello B" {
+					t.Errorf("new call said %q", t0.Say)
+				}
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the pool did not replace the dead host: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func TestHostChecksAndSegmentsWithoutRunningTenantCodeInProcess(t *testing.T) {
+	p := testPool(t, HostConfig{Hosts: 1})
+	ctx := context.Background()
+	g, ds, err := p.Check(ctx, "healthy.js", healthy)
+	if err != nil || g == nil || g.Start != "a" {
+		t.Fatalf("check: %v %v %+v", err, ds, g)
+	}
+	_, ds, _ = p.Check(ctx, "bad.js", `export default { start: "nowhere", states: { a: { end: "x" } } };`)
+	if !HasErrors(ds) || !strings.Contains(ds[0].Message, "unknown state") {
+		t.Errorf("check of a bad script: %v", ds)
+	}
+	res, _, err := p.Segment(ctx, "seg.js", `export function segment(c) { return c.vip ? "vip" : null; }`, []Contact{{"vip": true}, {"vip": false}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(res)
+	if string(b) != `[{"segment":"vip"},{}]` {
+		t.Errorf("segments %s", b)
+	}
+}

@@ -1,0 +1,431 @@
+package scripting
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// HostPool supervises script-host processes and runs sessions in them, so
+// tenant code never runs in the service's own process. Each host runs with
+// an OS memory limit; a host that dies (a script allocated past the limit,
+// say) ends only the calls it was running, each with a clear error and its
+// script's fallback outcome, and is replaced. Safe for concurrent use.
+type HostPool struct {
+	cfg    HostConfig
+	mu     sync.Mutex
+	hosts  []*host
+	next   atomic.Uint64
+	ids    atomic.Uint64
+	closed bool
+}
+
+// HostConfig configures a HostPool.
+type HostConfig struct {
+	// Command starts one host; it must end up calling ServeHost on its
+	// stdin and stdout. Default: this executable with "script-host".
+	Command []string
+	// Env is added to the host's environment.
+	Env []string
+	// Hosts is how many host processes to run. Default 2.
+	Hosts int
+	// MemoryLimit is each host's memory limit in bytes. Default 512 MiB.
+	MemoryLimit int64
+	// Lang is the tenant default language for scripts that declare none.
+	Lang string
+	// Limits are the sandbox limits for every turn.
+	Limits Limits
+	// Timeout is how long a request may take before the host is judged
+	// stuck and killed. Default 5 s (a turn's budget is 50 ms).
+	Timeout time.Duration
+	// Logf receives host starts, deaths and restarts. Default: discard.
+	Logf func(format string, args ...any)
+}
+
+// ErrPoolClosed is returned after Close.
+var ErrPoolClosed = errors.New("script host pool is closed")
+
+// NewHostPool starts the hosts.
+func NewHostPool(cfg HostConfig) (*HostPool, error) {
+	if len(cfg.Command) == 0 {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Command = []string{exe, "script-host"}
+	}
+	if cfg.Hosts <= 0 {
+		cfg.Hosts = 2
+	}
+	if cfg.MemoryLimit <= 0 {
+		cfg.MemoryLimit = 512 << 20
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 5 * time.Second
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = func(string, ...any) {}
+	}
+	p := &HostPool{cfg: cfg}
+	for i := 0; i < cfg.Hosts; i++ {
+		h, err := p.startHost(i)
+		if err != nil {
+			p.Close()
+			return nil, err
+		}
+		p.hosts = append(p.hosts, h)
+	}
+	return p, nil
+}
+
+// Close stops every host; their sessions end.
+func (p *HostPool) Close() {
+	p.mu.Lock()
+	p.closed = true
+	hosts := p.hosts
+	p.mu.Unlock()
+	for _, h := range hosts {
+		h.stop()
+	}
+}
+
+type host struct {
+	pool    *HostPool
+	slot    int
+	cmd     *exec.Cmd
+	stdin   io.WriteCloser
+	wmu     sync.Mutex
+	w       *bufio.Writer
+	mu      sync.Mutex
+	pending map[uint64]chan *hostResponse
+	dead    chan struct{}
+	err     error
+	stderr  tail
+	started time.Time
+}
+
+// tail keeps the first and the last few KB a host wrote to stderr, for
+// the error message: a Go crash says what happened in its first line.
+type tail struct {
+	mu   sync.Mutex
+	head []byte
+	buf  []byte
+}
+
+func (t *tail) Write(b []byte) (int, error) {
+	t.mu.Lock()
+	if n := 4<<10 - len(t.head); n > 0 {
+		t.head = append(t.head, b[:min(n, len(b))]...)
+	}
+	t.buf = append(t.buf, b...)
+	if len(t.buf) > 8<<10 {
+		t.buf = t.buf[len(t.buf)-4<<10:]
+	}
+	t.mu.Unlock()
+	return len(b), nil
+}
+
+// reason picks the line of a Go crash that says what happened.
+func (t *tail) reason() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, l := range strings.Split(string(t.head)+"\n"+string(t.buf), "\n") {
+		if strings.HasPrefix(l, "fatal error:") || strings.HasPrefix(l, "panic:") || strings.HasPrefix(l, "runtime: out of memory") {
+			return strings.TrimSpace(l)
+		}
+	}
+	return ""
+}
+
+func (p *HostPool) startHost(slot int) (*host, error) {
+	cmd := exec.Command(p.cfg.Command[0], p.cfg.Command[1:]...)
+	cmd.Env = append(append(os.Environ(), p.cfg.Env...), fmt.Sprintf("%s=%d", MemoryLimitEnv, p.cfg.MemoryLimit))
+	h := &host{pool: p, slot: slot, cmd: cmd, pending: map[uint64]chan *hostResponse{}, dead: make(chan struct{}), started: time.Now()}
+	cmd.Stderr = &h.stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting script host %q: %w", p.cfg.Command[0], err)
+	}
+	h.stdin, h.w = stdin, bufio.NewWriterSize(stdin, 64<<10)
+	p.cfg.Logf("script host %d started (pid %d)", slot, cmd.Process.Pid)
+	go h.read(bufio.NewReaderSize(stdout, 64<<10))
+	return h, nil
+}
+
+func (h *host) read(r io.Reader) {
+	var readErr error
+	for {
+		resp := new(hostResponse)
+		if err := readFrame(r, resp); err != nil {
+			readErr = err
+			break
+		}
+		h.mu.Lock()
+		ch := h.pending[resp.ID]
+		delete(h.pending, resp.ID)
+		h.mu.Unlock()
+		if ch != nil {
+			ch <- resp
+		}
+	}
+	_ = h.cmd.Process.Kill()
+	waitErr := h.cmd.Wait()
+	msg := "script host stopped"
+	if waitErr != nil {
+		msg += ": " + waitErr.Error()
+	} else if readErr != nil && !errors.Is(readErr, io.EOF) {
+		msg += ": " + readErr.Error()
+	}
+	if why := h.stderr.reason(); why != "" {
+		msg += " (" + why + ")"
+	}
+	h.mu.Lock()
+	h.err = errors.New(msg)
+	h.pending = nil
+	h.mu.Unlock()
+	close(h.dead)
+	h.pool.replace(h)
+}
+
+// replace starts a new host in a dead host's slot, backing off when hosts
+// die right after starting.
+func (p *HostPool) replace(dead *host) {
+	p.mu.Lock()
+	closed := p.closed
+	p.mu.Unlock()
+	if closed {
+		return
+	}
+	p.cfg.Logf("script host %d died: %v", dead.slot, dead.err)
+	if since := time.Since(dead.started); since < time.Second {
+		time.Sleep(time.Second - since)
+	}
+	for delay := 100 * time.Millisecond; ; delay = min(delay*2, 5*time.Second) {
+		h, err := p.startHost(dead.slot)
+		if err == nil {
+			p.mu.Lock()
+			if p.closed {
+				p.mu.Unlock()
+				h.stop()
+				return
+			}
+			p.hosts[dead.slot] = h
+			p.mu.Unlock()
+			return
+		}
+		p.cfg.Logf("script host %d: %v; retrying in %v", dead.slot, err, delay)
+		time.Sleep(delay)
+	}
+}
+
+func (h *host) stop() {
+	_ = h.stdin.Close()
+	select {
+	case <-h.dead:
+	case <-time.After(2 * time.Second):
+		_ = h.cmd.Process.Kill()
+		<-h.dead
+	}
+}
+
+// hostDied is the error of a request whose host went away.
+type hostDied struct{ err error }
+
+func (e hostDied) Error() string { return e.err.Error() }
+
+func (h *host) call(ctx context.Context, req *hostRequest) (*hostResponse, error) {
+	req.ID = h.pool.ids.Add(1)
+	ch := make(chan *hostResponse, 1)
+	h.mu.Lock()
+	if h.pending == nil {
+		err := h.err
+		h.mu.Unlock()
+		return nil, hostDied{err}
+	}
+	h.pending[req.ID] = ch
+	h.mu.Unlock()
+	h.wmu.Lock()
+	err := writeFrame(h.w, req)
+	if err == nil {
+		err = h.w.Flush()
+	}
+	h.wmu.Unlock()
+	if err != nil {
+		<-h.dead
+		return nil, hostDied{h.err}
+	}
+	timer := time.NewTimer(h.pool.cfg.Timeout)
+	defer timer.Stop()
+	select {
+	case resp := <-ch:
+		return resp, nil
+	case <-h.dead:
+		return nil, hostDied{h.err}
+	case <-timer.C:
+		h.pool.cfg.Logf("script host %d did not answer %s within %v; killing it", h.slot, req.Op, h.pool.cfg.Timeout)
+		_ = h.cmd.Process.Kill()
+		<-h.dead
+		return nil, hostDied{h.err}
+	case <-ctx.Done():
+		h.mu.Lock()
+		if h.pending != nil {
+			delete(h.pending, req.ID)
+		}
+		h.mu.Unlock()
+		return nil, ctx.Err()
+	}
+}
+
+func (p *HostPool) pick(key uint64) (*host, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil, ErrPoolClosed
+	}
+	return p.hosts[key%uint64(len(p.hosts))], nil
+}
+
+// Check compiles a script in a host and returns its graph and findings,
+// so saving a script never runs tenant code in the caller's process.
+func (p *HostPool) Check(ctx context.Context, name, source string) (*Graph, []Diagnostic, error) {
+	h, err := p.pick(p.next.Add(1))
+	if err != nil {
+		return nil, nil, err
+	}
+	resp, err := h.call(ctx, &hostRequest{Op: "compile", Name: name, Source: source, Lang: p.cfg.Lang, Limits: p.limits()})
+	if err != nil {
+		return nil, nil, err
+	}
+	if resp.Error != "" {
+		return nil, resp.Diagnostics, errors.New(resp.Error)
+	}
+	return resp.Graph, resp.Diagnostics, nil
+}
+
+// Segment segments a batch of contacts in a host.
+func (p *HostPool) Segment(ctx context.Context, name, source string, contacts []Contact) ([]SegmentResult, []Diagnostic, error) {
+	h, err := p.pick(p.next.Add(1))
+	if err != nil {
+		return nil, nil, err
+	}
+	resp, err := h.call(ctx, &hostRequest{Op: "segment", Name: name, Source: source, Lang: p.cfg.Lang, Limits: p.limits(), Contacts: contacts})
+	if err != nil {
+		return nil, nil, err
+	}
+	if resp.Error != "" {
+		return nil, resp.Diagnostics, errors.New(resp.Error)
+	}
+	return resp.Segments, resp.Diagnostics, nil
+}
+
+func (p *HostPool) limits() *Limits {
+	if p.cfg.Limits == (Limits{}) {
+		return nil
+	}
+	return &p.cfg.Limits
+}
+
+// RemoteSession is a Session running in a script host. Its methods mirror
+// Session's, with a context.
+type RemoteSession struct {
+	host     *host
+	id       uint64
+	fallback string
+	lang     string
+	turn     int
+	started  bool
+	result   *Result
+}
+
+// Open compiles the script in a host (cached there by version) and opens
+// a session for the contact. Diagnostics are returned when the script
+// does not compile.
+func (p *HostPool) Open(ctx context.Context, name, source string, contact Contact, opts SessionOptions) (*RemoteSession, []Diagnostic, error) {
+	id := p.ids.Add(1)
+	h, err := p.pick(p.next.Add(1))
+	if err != nil {
+		return nil, nil, err
+	}
+	cj, err := json.Marshal(contact)
+	if err != nil {
+		return nil, nil, err
+	}
+	resp, err := h.call(ctx, &hostRequest{Op: "open", Session: id, Name: name, Source: source, Lang: p.cfg.Lang, Limits: p.limits(), Contact: cj, Options: &opts})
+	if err != nil {
+		return nil, nil, err
+	}
+	if resp.Error != "" {
+		return nil, resp.Diagnostics, errors.New(resp.Error)
+	}
+	return &RemoteSession{host: h, id: id, fallback: resp.Fallback, lang: resp.Lang}, nil, nil
+}
+
+// Start returns turn 0, the greeting.
+func (r *RemoteSession) Start(ctx context.Context) (*Turn, error) {
+	if r.started {
+		return nil, errors.New("the dialog has already started")
+	}
+	r.started = true
+	return r.do(ctx, &hostRequest{Op: "start", Session: r.id})
+}
+
+// Turn sends what the callee said and returns the turn's record. When the
+// host dies the turn ends the call with the script's fallback outcome and
+// an error of kind "host".
+func (r *RemoteSession) Turn(ctx context.Context, text string) (*Turn, error) {
+	if !r.started {
+		return nil, errors.New("call Start before Turn")
+	}
+	if r.result != nil {
+		return nil, ErrSessionDone
+	}
+	r.turn++
+	return r.do(ctx, &hostRequest{Op: "turn", Session: r.id, Text: text})
+}
+
+func (r *RemoteSession) do(ctx context.Context, req *hostRequest) (*Turn, error) {
+	resp, err := r.host.call(ctx, req)
+	var died hostDied
+	if errors.As(err, &died) {
+		e := &ScriptError{Kind: "host", Message: died.Error() + "; the call ends on the script's fallback"}
+		r.result = &Result{Outcome: r.fallback, Turns: r.turn, Error: e}
+		return &Turn{Turn: r.turn, Heard: req.Text, Via: "error", Say: phrase(r.lang, "failure"), Error: e, Done: true}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if resp.Error != "" {
+		return nil, errors.New(resp.Error)
+	}
+	r.result = resp.Result
+	return resp.Turn, nil
+}
+
+// Result returns the outcome once the call has ended, else nil.
+func (r *RemoteSession) Result() *Result { return r.result }
+
+// Done reports whether the call has ended.
+func (r *RemoteSession) Done() bool { return r.result != nil }
+
+// Close frees the session in its host.
+func (r *RemoteSession) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_, _ = r.host.call(ctx, &hostRequest{Op: "close", Session: r.id})
+}
