@@ -8,7 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/outcall/outcall/billing"
 )
 
 // TestTenantBCannotReachTenantA walks every registered operation with
@@ -32,6 +35,7 @@ func TestTenantBCannotReachTenantA(t *testing.T) {
 		t.Fatalf("fixture endpoint: %s", aEndpoint.Raw)
 	}
 	aDelivery := h.seedDelivery(a.ID, aEndpoint.str("id"))
+	aCampaignUsage := h.seedUsage(a.ID)
 	fixtures := map[string]string{
 		"key_id":      aKey.str("id"),
 		"user_id":     aUser.str("user", "id"),
@@ -46,7 +50,7 @@ func TestTenantBCannotReachTenantA(t *testing.T) {
 	}
 	// What must never appear in an answer to B.
 	secretsOfA := []string{a.ID, a.OwnerID, a.Key, a.Email, aKey.str("id"), aKey.str("secret"), aKey.str("prefix"), fixtures["user_id"], "agent@a.example",
-		aEndpoint.str("id"), aEndpoint.str("secret"), "a-hook", aDelivery}
+		aEndpoint.str("id"), aEndpoint.str("secret"), "a-hook", aDelivery, aCampaignUsage}
 
 	// B acts as its owner through a fresh portal session per operation (the
 	// walk includes logout), so a refusal is isolation, not a weak role.
@@ -153,4 +157,18 @@ func (h *harness) seedDelivery(tenantID, endpointID string) string {
 		h.t.Fatal(err)
 	}
 	return id
+}
+
+// seedUsage records a billed call of a campaign of the tenant, as closing a
+// call does, and returns the campaign's id.
+func (h *harness) seedUsage(tenantID string) string {
+	h.t.Helper()
+	id, campaign := uuid.MustParse(tenantID), uuid.New()
+	err := h.svc.DB().InTenant(context.Background(), id, func(tx pgx.Tx) error {
+		return billing.RecordCall(context.Background(), tx, id, billing.CallUsage{CallID: uuid.New(), CampaignID: &campaign, ConnectedSeconds: 42})
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return campaign.String()
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/outcall/outcall/billing"
 	"github.com/outcall/outcall/tenants"
 	"github.com/outcall/outcall/web"
 	"github.com/outcall/outcall/webhooks"
@@ -33,6 +34,9 @@ type Config struct {
 	// Webhooks manages webhook endpoints; nil builds one that refuses
 	// internal addresses.
 	Webhooks *webhooks.Service
+	// Billing meters usage and talks to Stripe; nil builds one without
+	// Stripe (usage shown, billing off).
+	Billing *billing.Service
 }
 
 // Server is the HTTP interface.
@@ -73,6 +77,7 @@ func New(cfg Config) *Server {
 		{Name: "API keys", Description: "Credentials for integrations."},
 		{Name: "Users", Description: "The people of a tenant and their roles."},
 		{Name: "Webhooks", Description: "Signed event deliveries to your systems."},
+		{Name: "Billing", Description: "Plans, limits, usage, budgets and subscriptions."},
 		{Name: "System", Description: "Health and readiness."},
 	}
 	hc.OnAddOperation = append(hc.OnAddOperation, func(_ *huma.OpenAPI, op *huma.Operation) { idempotent(op) })
@@ -85,6 +90,7 @@ func New(cfg Config) *Server {
 	s.registerKeys()
 	s.registerUsers()
 	s.registerWebhooks()
+	s.registerBilling()
 
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
 	// The portal: everything the API does not claim.

@@ -42,6 +42,51 @@ func (e AddUserInputBodyRole) Valid() bool {
 	}
 }
 
+// Defines values for BillingBodyDialRefusal.
+const (
+	HardBudgetReached BillingBodyDialRefusal = "hard_budget_reached"
+	PaymentOverdue    BillingBodyDialRefusal = "payment_overdue"
+	Suspended         BillingBodyDialRefusal = "suspended"
+	TrialUsedUp       BillingBodyDialRefusal = "trial_used_up"
+)
+
+// Valid indicates whether the value is a known member of the BillingBodyDialRefusal enum.
+func (e BillingBodyDialRefusal) Valid() bool {
+	switch e {
+	case HardBudgetReached:
+		return true
+	case PaymentOverdue:
+		return true
+	case Suspended:
+		return true
+	case TrialUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BillingNoticeBodyKind.
+const (
+	PaymentFailed BillingNoticeBodyKind = "payment_failed"
+	Usage100      BillingNoticeBodyKind = "usage_100"
+	Usage80       BillingNoticeBodyKind = "usage_80"
+)
+
+// Valid indicates whether the value is a known member of the BillingNoticeBodyKind enum.
+func (e BillingNoticeBodyKind) Valid() bool {
+	switch e {
+	case PaymentFailed:
+		return true
+	case Usage100:
+		return true
+	case Usage80:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ChangeRoleInputBodyRole.
 const (
 	ChangeRoleInputBodyRoleAdmin    ChangeRoleInputBodyRole = "admin"
@@ -60,6 +105,24 @@ func (e ChangeRoleInputBodyRole) Valid() bool {
 	case ChangeRoleInputBodyRoleOwner:
 		return true
 	case ChangeRoleInputBodyRoleViewer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CheckoutInputBodyPlan.
+const (
+	CheckoutInputBodyPlanPayg CheckoutInputBodyPlan = "payg"
+	CheckoutInputBodyPlanPro  CheckoutInputBodyPlan = "pro"
+)
+
+// Valid indicates whether the value is a known member of the CheckoutInputBodyPlan enum.
+func (e CheckoutInputBodyPlan) Valid() bool {
+	switch e {
+	case CheckoutInputBodyPlanPayg:
+		return true
+	case CheckoutInputBodyPlanPro:
 		return true
 	default:
 		return false
@@ -180,6 +243,51 @@ func (e NewKeyBodyRole) Valid() bool {
 	}
 }
 
+// Defines values for PlanBodyName.
+const (
+	PlanBodyNamePayg  PlanBodyName = "payg"
+	PlanBodyNamePro   PlanBodyName = "pro"
+	PlanBodyNameTrial PlanBodyName = "trial"
+)
+
+// Valid indicates whether the value is a known member of the PlanBodyName enum.
+func (e PlanBodyName) Valid() bool {
+	switch e {
+	case PlanBodyNamePayg:
+		return true
+	case PlanBodyNamePro:
+		return true
+	case PlanBodyNameTrial:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for StripeWebhookOutputBodyOutcome.
+const (
+	Applied StripeWebhookOutputBodyOutcome = "applied"
+	Ignored StripeWebhookOutputBodyOutcome = "ignored"
+	Replay  StripeWebhookOutputBodyOutcome = "replay"
+	Stale   StripeWebhookOutputBodyOutcome = "stale"
+)
+
+// Valid indicates whether the value is a known member of the StripeWebhookOutputBodyOutcome enum.
+func (e StripeWebhookOutputBodyOutcome) Valid() bool {
+	switch e {
+	case Applied:
+		return true
+	case Ignored:
+		return true
+	case Replay:
+		return true
+	case Stale:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for UserBodyRole.
 const (
 	UserBodyRoleAdmin    UserBodyRole = "admin"
@@ -263,6 +371,94 @@ type AddUserOutputBody struct {
 	User        UserBody `json:"user"`
 }
 
+// BillingBody defines model for BillingBody.
+type BillingBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/BillingBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// BudgetCents Monthly budget: 80 % and 100 % of it raise usage.threshold_reached.
+	BudgetCents *int64 `json:"budget_cents"`
+
+	// CanDial Whether new dials are allowed now; calls in progress always finish.
+	CanDial bool `json:"can_dial"`
+
+	// DialRefusal Why new dials are refused.
+	DialRefusal        *BillingBodyDialRefusal `json:"dial_refusal,omitempty"`
+	DialRefusalMessage *string                 `json:"dial_refusal_message,omitempty"`
+
+	// DiallingStopsAt End of the grace period after a failed payment.
+	DiallingStopsAt *time.Time `json:"dialling_stops_at,omitempty"`
+
+	// Enabled Whether this outcall charges through Stripe. When false, usage is still recorded and shown, and checkout and the portal answer 409.
+	Enabled bool `json:"enabled"`
+
+	// HardBudgetCents Monthly usage at which new dials stop.
+	HardBudgetCents *int64 `json:"hard_budget_cents"`
+
+	// Notices The newest notices, newest first.
+	Notices         *[]BillingNoticeBody `json:"notices"`
+	PaymentFailedAt *time.Time           `json:"payment_failed_at,omitempty"`
+	Plan            PlanBody             `json:"plan"`
+
+	// Plans Every plan, cheapest first.
+	Plans *[]PlanBody `json:"plans"`
+
+	// Subscribed Whether the tenant has a Stripe customer.
+	Subscribed bool `json:"subscribed"`
+
+	// SubscriptionStatus Example: active
+	SubscriptionStatus *string `json:"subscription_status,omitempty"`
+}
+
+// BillingBodyDialRefusal Why new dials are refused.
+type BillingBodyDialRefusal string
+
+// BillingNoticeBody defines model for BillingNoticeBody.
+type BillingNoticeBody struct {
+	CreatedAt   time.Time             `json:"created_at"`
+	Id          string                `json:"id"`
+	Kind        BillingNoticeBodyKind `json:"kind"`
+	Message     string                `json:"message"`
+	PeriodStart openapi_types.Date    `json:"period_start"`
+}
+
+// BillingNoticeBodyKind defines model for BillingNoticeBody.Kind.
+type BillingNoticeBodyKind string
+
+// BudgetInputBody defines model for BudgetInputBody.
+type BudgetInputBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/BudgetInputBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// BudgetCents Monthly budget for threshold notices; null for none.
+	BudgetCents *int64 `json:"budget_cents,omitempty"`
+
+	// HardBudgetCents Monthly usage at which new dials stop; null for none.
+	HardBudgetCents *int64 `json:"hard_budget_cents,omitempty"`
+}
+
+// CampaignUsageBody defines model for CampaignUsageBody.
+type CampaignUsageBody struct {
+	// AmountCents Estimated charge at list prices.
+	AmountCents int64 `json:"amount_cents"`
+
+	// Attempts Dial attempts charged.
+	Attempts int64 `json:"attempts"`
+
+	// Calls Connected calls.
+	Calls int64 `json:"calls"`
+
+	// CampaignId null for calls outside campaigns.
+	CampaignId string `json:"campaign_id"`
+
+	// Minutes Billable minutes: every started minute of a connected call.
+	Minutes int64 `json:"minutes"`
+}
+
 // ChangeRoleInputBody defines model for ChangeRoleInputBody.
 type ChangeRoleInputBody struct {
 	// Schema A URL to the JSON Schema for this object.
@@ -274,6 +470,24 @@ type ChangeRoleInputBody struct {
 
 // ChangeRoleInputBodyRole defines model for ChangeRoleInputBody.Role.
 type ChangeRoleInputBodyRole string
+
+// CheckoutInputBody defines model for CheckoutInputBody.
+type CheckoutInputBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/CheckoutInputBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// CancelUrl Example: https://app.example.com/billing
+	CancelUrl string                `json:"cancel_url"`
+	Plan      CheckoutInputBodyPlan `json:"plan"`
+
+	// SuccessUrl Example: https://app.example.com/billing?ok=1
+	SuccessUrl string `json:"success_url"`
+}
+
+// CheckoutInputBodyPlan defines model for CheckoutInputBody.Plan.
+type CheckoutInputBodyPlan string
 
 // CreateKeyInputBody defines model for CreateKeyInputBody.
 type CreateKeyInputBody struct {
@@ -296,6 +510,22 @@ type CreateKeyInputBody struct {
 
 // CreateKeyInputBodyRole What the key may do; no stronger than your own role.
 type CreateKeyInputBodyRole string
+
+// DayUsageBody defines model for DayUsageBody.
+type DayUsageBody struct {
+	// AmountCents Estimated charge at list prices.
+	AmountCents int64 `json:"amount_cents"`
+
+	// Attempts Dial attempts charged.
+	Attempts int64 `json:"attempts"`
+
+	// Calls Connected calls.
+	Calls int64              `json:"calls"`
+	Day   openapi_types.Date `json:"day"`
+
+	// Minutes Billable minutes: every started minute of a connected call.
+	Minutes int64 `json:"minutes"`
+}
 
 // DeliveriesOutputBody defines model for DeliveriesOutputBody.
 type DeliveriesOutputBody struct {
@@ -658,6 +888,62 @@ type NoticesOutputBody struct {
 	Items  *[]NoticeBody `json:"items"`
 }
 
+// PlanBody defines model for PlanBody.
+type PlanBody struct {
+	// ConcurrentLines Calls in progress at once.
+	ConcurrentLines int64 `json:"concurrent_lines"`
+
+	// Currency Example: usd
+	Currency string `json:"currency"`
+
+	// DailyCalls Dials started per day, in the tenant's time zone.
+	DailyCalls int64 `json:"daily_calls"`
+
+	// IncludedMinutes Connected minutes the plan allows in all (the trial's); 0 means no such limit.
+	IncludedMinutes int64 `json:"included_minutes"`
+
+	// MonthlyCents Committed monthly fee.
+	MonthlyCents int64        `json:"monthly_cents"`
+	Name         PlanBodyName `json:"name"`
+
+	// PerAttemptCents Price of a dial attempt.
+	PerAttemptCents int64 `json:"per_attempt_cents"`
+
+	// PerMinuteCents Price of a started minute of a connected call.
+	PerMinuteCents int64 `json:"per_minute_cents"`
+
+	// ScriptCpuPerTurnMs How long a dialog script may run per turn.
+	ScriptCpuPerTurnMs int64 `json:"script_cpu_per_turn_ms"`
+
+	// Title Example: Pay as you go
+	Title string `json:"title"`
+}
+
+// PlanBodyName defines model for PlanBody.Name.
+type PlanBodyName string
+
+// PortalInputBody defines model for PortalInputBody.
+type PortalInputBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/PortalInputBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// ReturnUrl Example: https://app.example.com/billing
+	ReturnUrl string `json:"return_url"`
+}
+
+// RedirectOutputBody defines model for RedirectOutputBody.
+type RedirectOutputBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/RedirectOutputBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// Url Send the person here (a Stripe-hosted page).
+	Url string `json:"url"`
+}
+
 // RotateInputBody defines model for RotateInputBody.
 type RotateInputBody struct {
 	// Schema A URL to the JSON Schema for this object.
@@ -719,6 +1005,19 @@ type StatusBody struct {
 	Status string `json:"status"`
 }
 
+// StripeWebhookOutputBody defines model for StripeWebhookOutputBody.
+type StripeWebhookOutputBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/StripeWebhookOutputBody.json
+	Schema   *string                        `json:"$schema,omitempty"`
+	Outcome  StripeWebhookOutputBodyOutcome `json:"outcome"`
+	Received bool                           `json:"received"`
+}
+
+// StripeWebhookOutputBodyOutcome defines model for StripeWebhookOutputBody.Outcome.
+type StripeWebhookOutputBodyOutcome string
+
 // TenantBody defines model for TenantBody.
 type TenantBody struct {
 	CreatedAt time.Time `json:"created_at"`
@@ -741,6 +1040,46 @@ type TenantBody struct {
 
 	// TimeZone Example: Asia/Shanghai
 	TimeZone string `json:"time_zone"`
+}
+
+// UsageBody defines model for UsageBody.
+type UsageBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/UsageBody.json
+	Schema     *string              `json:"$schema,omitempty"`
+	ByCampaign *[]CampaignUsageBody `json:"by_campaign"`
+	ByDay      *[]DayUsageBody      `json:"by_day"`
+	Currency   string               `json:"currency"`
+
+	// EstimatedCents Usage plus the plan's monthly fee.
+	EstimatedCents int64 `json:"estimated_cents"`
+
+	// PeriodEnd First day of the next month.
+	PeriodEnd openapi_types.Date `json:"period_end"`
+
+	// PeriodStart First day of the month (UTC).
+	PeriodStart openapi_types.Date `json:"period_start"`
+	Plan        string             `json:"plan"`
+
+	// StripeRows Ledger rows by Stripe state: pending, reported, not_billed, failed.
+	StripeRows map[string]int64 `json:"stripe_rows"`
+	Totals     UsageTotalsBody  `json:"totals"`
+}
+
+// UsageTotalsBody defines model for UsageTotalsBody.
+type UsageTotalsBody struct {
+	// AmountCents Estimated charge at list prices.
+	AmountCents int64 `json:"amount_cents"`
+
+	// Attempts Dial attempts charged.
+	Attempts int64 `json:"attempts"`
+
+	// Calls Connected calls.
+	Calls int64 `json:"calls"`
+
+	// Minutes Billable minutes: every started minute of a connected call.
+	Minutes int64 `json:"minutes"`
 }
 
 // UserBody defines model for UserBody.
@@ -782,10 +1121,37 @@ type CreateApiKeyParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// CreateCheckoutSessionParams defines parameters for CreateCheckoutSession.
+type CreateCheckoutSessionParams struct {
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// CreatePortalSessionParams defines parameters for CreatePortalSession.
+type CreatePortalSessionParams struct {
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// GetUsageParams defines parameters for GetUsage.
+type GetUsageParams struct {
+	// Month The month (UTC); empty for the current one.
+	Month *string `form:"month,omitempty" json:"month,omitempty"`
+}
+
 // LogoutParams defines parameters for Logout.
 type LogoutParams struct {
 	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// StripeWebhookJSONBody defines parameters for StripeWebhook.
+type StripeWebhookJSONBody = openapi_types.File
+
+// StripeWebhookParams defines parameters for StripeWebhook.
+type StripeWebhookParams struct {
+	// StripeSignature Stripe's signature of the body.
+	StripeSignature string `json:"Stripe-Signature"`
 }
 
 // ListUsersParams defines parameters for ListUsers.
@@ -1024,6 +1390,15 @@ type WebhookWebhookTestParams struct {
 // CreateApiKeyJSONRequestBody defines body for CreateApiKey for application/json ContentType.
 type CreateApiKeyJSONRequestBody = CreateKeyInputBody
 
+// SetBudgetJSONRequestBody defines body for SetBudget for application/json ContentType.
+type SetBudgetJSONRequestBody = BudgetInputBody
+
+// CreateCheckoutSessionJSONRequestBody defines body for CreateCheckoutSession for application/json ContentType.
+type CreateCheckoutSessionJSONRequestBody = CheckoutInputBody
+
+// CreatePortalSessionJSONRequestBody defines body for CreatePortalSession for application/json ContentType.
+type CreatePortalSessionJSONRequestBody = PortalInputBody
+
 // AcceptInvitationJSONRequestBody defines body for AcceptInvitation for application/json ContentType.
 type AcceptInvitationJSONRequestBody = AcceptInputBody
 
@@ -1032,6 +1407,9 @@ type LoginJSONRequestBody = LoginInputBody
 
 // SignupJSONRequestBody defines body for Signup for application/json ContentType.
 type SignupJSONRequestBody = SignupInputBody
+
+// StripeWebhookJSONRequestBody defines body for StripeWebhook for application/json ContentType.
+type StripeWebhookJSONRequestBody = StripeWebhookJSONBody
 
 // AddUserJSONRequestBody defines body for AddUser for application/json ContentType.
 type AddUserJSONRequestBody = AddUserInputBody
@@ -1201,6 +1579,74 @@ type ClientInterface interface {
 	// Corresponds with DELETE /v1/api-keys/{key_id} (the `RevokeApiKey` operationId).
 	RevokeApiKey(ctx context.Context, keyId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetBilling Plan, limits and billing state
+	//
+	// The tenant's plan and its limits, whether new dials are allowed (and why not), budgets, payment state and recent notices.
+	//
+	// Corresponds with GET /v1/billing (the `GetBilling` operationId).
+	GetBilling(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetBudgetWithBody Set budgets
+	//
+	// Sets the monthly budget (80 % and 100 % of it raise usage.threshold_reached, once a month each) and the hard budget (new dials stop when this month's usage reaches it; calls in progress finish). Needs the owner role.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/billing/budget (the `SetBudget` operationId).
+	SetBudgetWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetBudget Set budgets
+	//
+	// Sets the monthly budget (80 % and 100 % of it raise usage.threshold_reached, once a month each) and the hard budget (new dials stop when this month's usage reaches it; calls in progress finish). Needs the owner role.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/billing/budget (the `SetBudget` operationId).
+	SetBudget(ctx context.Context, body SetBudgetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCheckoutSessionWithBody Subscribe to a plan
+	//
+	// Opens a Stripe Checkout page that subscribes the tenant to a plan. A tenant with a subscription changes plan in the billing portal instead (409). Answers 409 when billing is off. Needs the owner role.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/billing/checkout (the `CreateCheckoutSession` operationId).
+	CreateCheckoutSessionWithBody(ctx context.Context, params *CreateCheckoutSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCheckoutSession Subscribe to a plan
+	//
+	// Opens a Stripe Checkout page that subscribes the tenant to a plan. A tenant with a subscription changes plan in the billing portal instead (409). Answers 409 when billing is off. Needs the owner role.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/billing/checkout (the `CreateCheckoutSession` operationId).
+	CreateCheckoutSession(ctx context.Context, params *CreateCheckoutSessionParams, body CreateCheckoutSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreatePortalSessionWithBody Open the billing portal
+	//
+	// Opens Stripe's Customer Portal, where the owner changes plan or payment method and sees invoices. Answers 409 before the first subscription or when billing is off. Needs the owner role.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/billing/portal (the `CreatePortalSession` operationId).
+	CreatePortalSessionWithBody(ctx context.Context, params *CreatePortalSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreatePortalSession Open the billing portal
+	//
+	// Opens Stripe's Customer Portal, where the owner changes plan or payment method and sees invoices. Answers 409 before the first subscription or when billing is off. Needs the owner role.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/billing/portal (the `CreatePortalSession` operationId).
+	CreatePortalSession(ctx context.Context, params *CreatePortalSessionParams, body CreatePortalSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetUsage Usage of a month
+	//
+	// Connected calls, billable minutes (every started minute), attempts and the estimated charge of a calendar month (UTC), in all, per campaign and per day. Recorded whether or not billing through Stripe is on.
+	//
+	// Corresponds with GET /v1/billing/usage (the `GetUsage` operationId).
+	GetUsage(ctx context.Context, params *GetUsageParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// AcceptInvitationWithBody Accept an invitation
 	//
 	// Sets the password of an invited user, who can then log in.
@@ -1275,6 +1721,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/signup (the `Signup` operationId).
 	Signup(ctx context.Context, body SignupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StripeWebhookWithBody Stripe webhook
+	//
+	// Where Stripe sends invoice.paid, invoice.payment_failed and customer.subscription.* events. The Stripe-Signature header must verify with the configured webhook secret (400 otherwise). Events apply once each; replays and out-of-order deliveries change nothing.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/stripe/webhook (the `StripeWebhook` operationId).
+	StripeWebhookWithBody(ctx context.Context, params *StripeWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StripeWebhook Stripe webhook
+	//
+	// Where Stripe sends invoice.paid, invoice.payment_failed and customer.subscription.* events. The Stripe-Signature header must verify with the configured webhook secret (400 otherwise). Events apply once each; replays and out-of-order deliveries change nothing.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/stripe/webhook (the `StripeWebhook` operationId).
+	StripeWebhook(ctx context.Context, params *StripeWebhookParams, body StripeWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListUsers List users
 	//
@@ -1533,6 +1997,154 @@ func (c *Client) RevokeApiKey(ctx context.Context, keyId string, reqEditors ...R
 	return c.Client.Do(req)
 }
 
+// GetBilling Plan, limits and billing state
+//
+// The tenant's plan and its limits, whether new dials are allowed (and why not), budgets, payment state and recent notices.
+//
+// Corresponds with GET /v1/billing (the `GetBilling` operationId).
+func (c *Client) GetBilling(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetBillingRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetBudgetWithBody Set budgets
+//
+// Sets the monthly budget (80 % and 100 % of it raise usage.threshold_reached, once a month each) and the hard budget (new dials stop when this month's usage reaches it; calls in progress finish). Needs the owner role.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/billing/budget (the `SetBudget` operationId).
+func (c *Client) SetBudgetWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetBudgetRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetBudget Set budgets
+//
+// Sets the monthly budget (80 % and 100 % of it raise usage.threshold_reached, once a month each) and the hard budget (new dials stop when this month's usage reaches it; calls in progress finish). Needs the owner role.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/billing/budget (the `SetBudget` operationId).
+func (c *Client) SetBudget(ctx context.Context, body SetBudgetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetBudgetRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCheckoutSessionWithBody Subscribe to a plan
+//
+// Opens a Stripe Checkout page that subscribes the tenant to a plan. A tenant with a subscription changes plan in the billing portal instead (409). Answers 409 when billing is off. Needs the owner role.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/billing/checkout (the `CreateCheckoutSession` operationId).
+func (c *Client) CreateCheckoutSessionWithBody(ctx context.Context, params *CreateCheckoutSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCheckoutSessionRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCheckoutSession Subscribe to a plan
+//
+// Opens a Stripe Checkout page that subscribes the tenant to a plan. A tenant with a subscription changes plan in the billing portal instead (409). Answers 409 when billing is off. Needs the owner role.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/billing/checkout (the `CreateCheckoutSession` operationId).
+func (c *Client) CreateCheckoutSession(ctx context.Context, params *CreateCheckoutSessionParams, body CreateCheckoutSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCheckoutSessionRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreatePortalSessionWithBody Open the billing portal
+//
+// Opens Stripe's Customer Portal, where the owner changes plan or payment method and sees invoices. Answers 409 before the first subscription or when billing is off. Needs the owner role.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/billing/portal (the `CreatePortalSession` operationId).
+func (c *Client) CreatePortalSessionWithBody(ctx context.Context, params *CreatePortalSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreatePortalSessionRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreatePortalSession Open the billing portal
+//
+// Opens Stripe's Customer Portal, where the owner changes plan or payment method and sees invoices. Answers 409 before the first subscription or when billing is off. Needs the owner role.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/billing/portal (the `CreatePortalSession` operationId).
+func (c *Client) CreatePortalSession(ctx context.Context, params *CreatePortalSessionParams, body CreatePortalSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreatePortalSessionRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetUsage Usage of a month
+//
+// Connected calls, billable minutes (every started minute), attempts and the estimated charge of a calendar month (UTC), in all, per campaign and per day. Recorded whether or not billing through Stripe is on.
+//
+// Corresponds with GET /v1/billing/usage (the `GetUsage` operationId).
+func (c *Client) GetUsage(ctx context.Context, params *GetUsageParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetUsageRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // AcceptInvitationWithBody Accept an invitation
 //
 // Sets the password of an invited user, who can then log in.
@@ -1688,6 +2300,44 @@ func (c *Client) SignupWithBody(ctx context.Context, contentType string, body io
 // Corresponds with POST /v1/signup (the `Signup` operationId).
 func (c *Client) Signup(ctx context.Context, body SignupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSignupRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StripeWebhookWithBody Stripe webhook
+//
+// Where Stripe sends invoice.paid, invoice.payment_failed and customer.subscription.* events. The Stripe-Signature header must verify with the configured webhook secret (400 otherwise). Events apply once each; replays and out-of-order deliveries change nothing.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/stripe/webhook (the `StripeWebhook` operationId).
+func (c *Client) StripeWebhookWithBody(ctx context.Context, params *StripeWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStripeWebhookRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StripeWebhook Stripe webhook
+//
+// Where Stripe sends invoice.paid, invoice.payment_failed and customer.subscription.* events. The Stripe-Signature header must verify with the configured webhook secret (400 otherwise). Events apply once each; replays and out-of-order deliveries change nothing.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/stripe/webhook (the `StripeWebhook` operationId).
+func (c *Client) StripeWebhook(ctx context.Context, params *StripeWebhookParams, body StripeWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStripeWebhookRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2257,6 +2907,237 @@ func NewRevokeApiKeyRequest(server string, keyId string) (*http.Request, error) 
 	return req, nil
 }
 
+// NewGetBillingRequest constructs an http.Request for the GetBilling method
+func NewGetBillingRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/billing")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSetBudgetRequest calls the generic SetBudget builder with application/json body
+func NewSetBudgetRequest(server string, body SetBudgetJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetBudgetRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSetBudgetRequestWithBody constructs an http.Request for the SetBudget method, with any body, and a specified content type
+func NewSetBudgetRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/billing/budget")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCreateCheckoutSessionRequest calls the generic CreateCheckoutSession builder with application/json body
+func NewCreateCheckoutSessionRequest(server string, params *CreateCheckoutSessionParams, body CreateCheckoutSessionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateCheckoutSessionRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateCheckoutSessionRequestWithBody constructs an http.Request for the CreateCheckoutSession method, with any body, and a specified content type
+func NewCreateCheckoutSessionRequestWithBody(server string, params *CreateCheckoutSessionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/billing/checkout")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCreatePortalSessionRequest calls the generic CreatePortalSession builder with application/json body
+func NewCreatePortalSessionRequest(server string, params *CreatePortalSessionParams, body CreatePortalSessionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreatePortalSessionRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreatePortalSessionRequestWithBody constructs an http.Request for the CreatePortalSession method, with any body, and a specified content type
+func NewCreatePortalSessionRequestWithBody(server string, params *CreatePortalSessionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/billing/portal")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetUsageRequest constructs an http.Request for the GetUsage method
+func NewGetUsageRequest(server string, params *GetUsageParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/billing/usage")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Month != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "month", *params.Month, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewAcceptInvitationRequest calls the generic AcceptInvitation builder with application/json body
 func NewAcceptInvitationRequest(server string, body AcceptInvitationJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -2469,6 +3350,59 @@ func NewSignupRequestWithBody(server string, contentType string, body io.Reader)
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewStripeWebhookRequest calls the generic StripeWebhook builder with application/json body
+func NewStripeWebhookRequest(server string, params *StripeWebhookParams, body StripeWebhookJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewStripeWebhookRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewStripeWebhookRequestWithBody constructs an http.Request for the StripeWebhook method, with any body, and a specified content type
+func NewStripeWebhookRequestWithBody(server string, params *StripeWebhookParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/stripe/webhook")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Stripe-Signature", params.StripeSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("Stripe-Signature", headerParam0)
+
+	}
 
 	return req, nil
 }
@@ -3303,6 +4237,78 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /v1/api-keys/{key_id} (the `RevokeApiKey` operationId).
 	RevokeApiKeyWithResponse(ctx context.Context, keyId string, reqEditors ...RequestEditorFn) (*RevokeApiKeyResponse, error)
 
+	// GetBillingWithResponse Plan, limits and billing state
+	//
+	// The tenant's plan and its limits, whether new dials are allowed (and why not), budgets, payment state and recent notices.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/billing (the `GetBilling` operationId).
+	GetBillingWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetBillingResponse, error)
+
+	// SetBudgetWithBodyWithResponse Set budgets
+	//
+	// Sets the monthly budget (80 % and 100 % of it raise usage.threshold_reached, once a month each) and the hard budget (new dials stop when this month's usage reaches it; calls in progress finish). Needs the owner role.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/billing/budget (the `SetBudget` operationId).
+	SetBudgetWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetBudgetResponse, error)
+
+	// SetBudgetWithResponse Set budgets
+	//
+	// Sets the monthly budget (80 % and 100 % of it raise usage.threshold_reached, once a month each) and the hard budget (new dials stop when this month's usage reaches it; calls in progress finish). Needs the owner role.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/billing/budget (the `SetBudget` operationId).
+	SetBudgetWithResponse(ctx context.Context, body SetBudgetJSONRequestBody, reqEditors ...RequestEditorFn) (*SetBudgetResponse, error)
+
+	// CreateCheckoutSessionWithBodyWithResponse Subscribe to a plan
+	//
+	// Opens a Stripe Checkout page that subscribes the tenant to a plan. A tenant with a subscription changes plan in the billing portal instead (409). Answers 409 when billing is off. Needs the owner role.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/billing/checkout (the `CreateCheckoutSession` operationId).
+	CreateCheckoutSessionWithBodyWithResponse(ctx context.Context, params *CreateCheckoutSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCheckoutSessionResponse, error)
+
+	// CreateCheckoutSessionWithResponse Subscribe to a plan
+	//
+	// Opens a Stripe Checkout page that subscribes the tenant to a plan. A tenant with a subscription changes plan in the billing portal instead (409). Answers 409 when billing is off. Needs the owner role.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/billing/checkout (the `CreateCheckoutSession` operationId).
+	CreateCheckoutSessionWithResponse(ctx context.Context, params *CreateCheckoutSessionParams, body CreateCheckoutSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCheckoutSessionResponse, error)
+
+	// CreatePortalSessionWithBodyWithResponse Open the billing portal
+	//
+	// Opens Stripe's Customer Portal, where the owner changes plan or payment method and sees invoices. Answers 409 before the first subscription or when billing is off. Needs the owner role.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/billing/portal (the `CreatePortalSession` operationId).
+	CreatePortalSessionWithBodyWithResponse(ctx context.Context, params *CreatePortalSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePortalSessionResponse, error)
+
+	// CreatePortalSessionWithResponse Open the billing portal
+	//
+	// Opens Stripe's Customer Portal, where the owner changes plan or payment method and sees invoices. Answers 409 before the first subscription or when billing is off. Needs the owner role.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/billing/portal (the `CreatePortalSession` operationId).
+	CreatePortalSessionWithResponse(ctx context.Context, params *CreatePortalSessionParams, body CreatePortalSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePortalSessionResponse, error)
+
+	// GetUsageWithResponse Usage of a month
+	//
+	// Connected calls, billable minutes (every started minute), attempts and the estimated charge of a calendar month (UTC), in all, per campaign and per day. Recorded whether or not billing through Stripe is on.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/billing/usage (the `GetUsage` operationId).
+	GetUsageWithResponse(ctx context.Context, params *GetUsageParams, reqEditors ...RequestEditorFn) (*GetUsageResponse, error)
+
 	// AcceptInvitationWithBodyWithResponse Accept an invitation
 	//
 	// Sets the password of an invited user, who can then log in.
@@ -3383,6 +4389,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/signup (the `Signup` operationId).
 	SignupWithResponse(ctx context.Context, body SignupJSONRequestBody, reqEditors ...RequestEditorFn) (*SignupResponse, error)
+
+	// StripeWebhookWithBodyWithResponse Stripe webhook
+	//
+	// Where Stripe sends invoice.paid, invoice.payment_failed and customer.subscription.* events. The Stripe-Signature header must verify with the configured webhook secret (400 otherwise). Events apply once each; replays and out-of-order deliveries change nothing.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/stripe/webhook (the `StripeWebhook` operationId).
+	StripeWebhookWithBodyWithResponse(ctx context.Context, params *StripeWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StripeWebhookResponse, error)
+
+	// StripeWebhookWithResponse Stripe webhook
+	//
+	// Where Stripe sends invoice.paid, invoice.payment_failed and customer.subscription.* events. The Stripe-Signature header must verify with the configured webhook secret (400 otherwise). Events apply once each; replays and out-of-order deliveries change nothing.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/stripe/webhook (the `StripeWebhook` operationId).
+	StripeWebhookWithResponse(ctx context.Context, params *StripeWebhookParams, body StripeWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*StripeWebhookResponse, error)
 
 	// ListUsersWithResponse List users
 	//
@@ -3879,6 +4903,372 @@ func (r RevokeApiKeyResponse) ContentType() string {
 	return ""
 }
 
+type GetBillingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BillingBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetBillingResponse) GetJSON200() *BillingBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetBillingResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetBillingResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetBillingResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetBillingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetBillingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetBillingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetBillingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SetBudgetResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BillingBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetBudgetResponse) GetJSON200() *BillingBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SetBudgetResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SetBudgetResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r SetBudgetResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r SetBudgetResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SetBudgetResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetBudgetResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetBudgetResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetBudgetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateCheckoutSessionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RedirectOutputBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateCheckoutSessionResponse) GetJSON200() *RedirectOutputBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateCheckoutSessionResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateCheckoutSessionResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateCheckoutSessionResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateCheckoutSessionResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateCheckoutSessionResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateCheckoutSessionResponse) GetApplicationproblemJSON503() *ErrorModel {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateCheckoutSessionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateCheckoutSessionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateCheckoutSessionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateCheckoutSessionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreatePortalSessionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RedirectOutputBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreatePortalSessionResponse) GetJSON200() *RedirectOutputBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreatePortalSessionResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreatePortalSessionResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreatePortalSessionResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreatePortalSessionResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreatePortalSessionResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreatePortalSessionResponse) GetApplicationproblemJSON503() *ErrorModel {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreatePortalSessionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreatePortalSessionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreatePortalSessionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreatePortalSessionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetUsageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UsageBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetUsageResponse) GetJSON200() *UsageBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetUsageResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetUsageResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetUsageResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetUsageResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetUsageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetUsageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetUsageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetUsageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type AcceptInvitationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4259,6 +5649,75 @@ func (r SignupResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r SignupResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type StripeWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *StripeWebhookOutputBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r StripeWebhookResponse) GetJSON200() *StripeWebhookOutputBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r StripeWebhookResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r StripeWebhookResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r StripeWebhookResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r StripeWebhookResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r StripeWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StripeWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StripeWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StripeWebhookResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -5488,6 +6947,126 @@ func (c *ClientWithResponses) RevokeApiKeyWithResponse(ctx context.Context, keyI
 	return ParseRevokeApiKeyResponse(rsp)
 }
 
+// GetBillingWithResponse Plan, limits and billing state
+//
+// The tenant's plan and its limits, whether new dials are allowed (and why not), budgets, payment state and recent notices.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/billing (the `GetBilling` operationId).
+func (c *ClientWithResponses) GetBillingWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetBillingResponse, error) {
+	rsp, err := c.GetBilling(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetBillingResponse(rsp)
+}
+
+// SetBudgetWithBodyWithResponse Set budgets
+//
+// Sets the monthly budget (80 % and 100 % of it raise usage.threshold_reached, once a month each) and the hard budget (new dials stop when this month's usage reaches it; calls in progress finish). Needs the owner role.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/billing/budget (the `SetBudget` operationId).
+func (c *ClientWithResponses) SetBudgetWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetBudgetResponse, error) {
+	rsp, err := c.SetBudgetWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetBudgetResponse(rsp)
+}
+
+// SetBudgetWithResponse Set budgets
+//
+// Sets the monthly budget (80 % and 100 % of it raise usage.threshold_reached, once a month each) and the hard budget (new dials stop when this month's usage reaches it; calls in progress finish). Needs the owner role.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/billing/budget (the `SetBudget` operationId).
+func (c *ClientWithResponses) SetBudgetWithResponse(ctx context.Context, body SetBudgetJSONRequestBody, reqEditors ...RequestEditorFn) (*SetBudgetResponse, error) {
+	rsp, err := c.SetBudget(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetBudgetResponse(rsp)
+}
+
+// CreateCheckoutSessionWithBodyWithResponse Subscribe to a plan
+//
+// Opens a Stripe Checkout page that subscribes the tenant to a plan. A tenant with a subscription changes plan in the billing portal instead (409). Answers 409 when billing is off. Needs the owner role.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/billing/checkout (the `CreateCheckoutSession` operationId).
+func (c *ClientWithResponses) CreateCheckoutSessionWithBodyWithResponse(ctx context.Context, params *CreateCheckoutSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCheckoutSessionResponse, error) {
+	rsp, err := c.CreateCheckoutSessionWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCheckoutSessionResponse(rsp)
+}
+
+// CreateCheckoutSessionWithResponse Subscribe to a plan
+//
+// Opens a Stripe Checkout page that subscribes the tenant to a plan. A tenant with a subscription changes plan in the billing portal instead (409). Answers 409 when billing is off. Needs the owner role.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/billing/checkout (the `CreateCheckoutSession` operationId).
+func (c *ClientWithResponses) CreateCheckoutSessionWithResponse(ctx context.Context, params *CreateCheckoutSessionParams, body CreateCheckoutSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCheckoutSessionResponse, error) {
+	rsp, err := c.CreateCheckoutSession(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCheckoutSessionResponse(rsp)
+}
+
+// CreatePortalSessionWithBodyWithResponse Open the billing portal
+//
+// Opens Stripe's Customer Portal, where the owner changes plan or payment method and sees invoices. Answers 409 before the first subscription or when billing is off. Needs the owner role.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/billing/portal (the `CreatePortalSession` operationId).
+func (c *ClientWithResponses) CreatePortalSessionWithBodyWithResponse(ctx context.Context, params *CreatePortalSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePortalSessionResponse, error) {
+	rsp, err := c.CreatePortalSessionWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreatePortalSessionResponse(rsp)
+}
+
+// CreatePortalSessionWithResponse Open the billing portal
+//
+// Opens Stripe's Customer Portal, where the owner changes plan or payment method and sees invoices. Answers 409 before the first subscription or when billing is off. Needs the owner role.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/billing/portal (the `CreatePortalSession` operationId).
+func (c *ClientWithResponses) CreatePortalSessionWithResponse(ctx context.Context, params *CreatePortalSessionParams, body CreatePortalSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePortalSessionResponse, error) {
+	rsp, err := c.CreatePortalSession(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreatePortalSessionResponse(rsp)
+}
+
+// GetUsageWithResponse Usage of a month
+//
+// Connected calls, billable minutes (every started minute), attempts and the estimated charge of a calendar month (UTC), in all, per campaign and per day. Recorded whether or not billing through Stripe is on.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/billing/usage (the `GetUsage` operationId).
+func (c *ClientWithResponses) GetUsageWithResponse(ctx context.Context, params *GetUsageParams, reqEditors ...RequestEditorFn) (*GetUsageResponse, error) {
+	rsp, err := c.GetUsage(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetUsageResponse(rsp)
+}
+
 // AcceptInvitationWithBodyWithResponse Accept an invitation
 //
 // Sets the password of an invited user, who can then log in.
@@ -5621,6 +7200,36 @@ func (c *ClientWithResponses) SignupWithResponse(ctx context.Context, body Signu
 		return nil, err
 	}
 	return ParseSignupResponse(rsp)
+}
+
+// StripeWebhookWithBodyWithResponse Stripe webhook
+//
+// Where Stripe sends invoice.paid, invoice.payment_failed and customer.subscription.* events. The Stripe-Signature header must verify with the configured webhook secret (400 otherwise). Events apply once each; replays and out-of-order deliveries change nothing.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/stripe/webhook (the `StripeWebhook` operationId).
+func (c *ClientWithResponses) StripeWebhookWithBodyWithResponse(ctx context.Context, params *StripeWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StripeWebhookResponse, error) {
+	rsp, err := c.StripeWebhookWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStripeWebhookResponse(rsp)
+}
+
+// StripeWebhookWithResponse Stripe webhook
+//
+// Where Stripe sends invoice.paid, invoice.payment_failed and customer.subscription.* events. The Stripe-Signature header must verify with the configured webhook secret (400 otherwise). Events apply once each; replays and out-of-order deliveries change nothing.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/stripe/webhook (the `StripeWebhook` operationId).
+func (c *ClientWithResponses) StripeWebhookWithResponse(ctx context.Context, params *StripeWebhookParams, body StripeWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*StripeWebhookResponse, error) {
+	rsp, err := c.StripeWebhook(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStripeWebhookResponse(rsp)
 }
 
 // ListUsersWithResponse List users
@@ -6162,6 +7771,297 @@ func ParseRevokeApiKeyResponse(rsp *http.Response) (*RevokeApiKeyResponse, error
 	return response, nil
 }
 
+// ParseGetBillingResponse parses an HTTP response from a GetBillingWithResponse call
+func ParseGetBillingResponse(rsp *http.Response) (*GetBillingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetBillingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BillingBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSetBudgetResponse parses an HTTP response from a SetBudgetWithResponse call
+func ParseSetBudgetResponse(rsp *http.Response) (*SetBudgetResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetBudgetResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BillingBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateCheckoutSessionResponse parses an HTTP response from a CreateCheckoutSessionWithResponse call
+func ParseCreateCheckoutSessionResponse(rsp *http.Response) (*CreateCheckoutSessionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateCheckoutSessionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RedirectOutputBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreatePortalSessionResponse parses an HTTP response from a CreatePortalSessionWithResponse call
+func ParseCreatePortalSessionResponse(rsp *http.Response) (*CreatePortalSessionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreatePortalSessionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RedirectOutputBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetUsageResponse parses an HTTP response from a GetUsageWithResponse call
+func ParseGetUsageResponse(rsp *http.Response) (*GetUsageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetUsageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UsageBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseAcceptInvitationResponse parses an HTTP response from a AcceptInvitationWithResponse call
 func ParseAcceptInvitationResponse(rsp *http.Response) (*AcceptInvitationResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -6446,6 +8346,60 @@ func ParseSignupResponse(rsp *http.Response) (*SignupResponse, error) {
 			return nil, err
 		}
 		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseStripeWebhookResponse parses an HTTP response from a StripeWebhookWithResponse call
+func ParseStripeWebhookResponse(rsp *http.Response) (*StripeWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StripeWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest StripeWebhookOutputBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest ErrorModel

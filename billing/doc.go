@@ -1,0 +1,40 @@
+// Package billing meters what tenants use and bills it through Stripe.
+//
+// Three things matter to the rest of outcall:
+//
+// Plans are data (Plans, PlanFor): each names its concurrent-line cap, daily
+// call cap, script CPU budget per turn, prices and the Stripe meters that
+// bill it. Limits are enforced where the work happens, so the pacer, the
+// dialler and the script runner ask, inside their own tenant transaction:
+//
+//	lim, err := billing.Limits(ctx, tx, tenantID)   // lines, daily cap, CPU budget
+//	err = billing.CanDial(ctx, tx, tenantID)        // suspended, unpaid, over budget?
+//	err = billing.ReserveDial(ctx, tx, tenantID)    // CanDial + counts the dial against the daily cap
+//
+// A refusal is a *tenants.Error (code forbidden) wrapped in *Refusal, whose
+// Reason says why in one word (RefusalReason). Calls in progress are never
+// cut: the checks gate new dials only.
+//
+// The usage ledger (table usage_ledger) is the source of truth. The
+// transaction that closes a call records its usage:
+//
+//	err = billing.RecordCall(ctx, tx, tenantID, billing.CallUsage{
+//		CallID: call.ID, CampaignID: &campaign.ID,
+//		ConnectedSeconds: 75, EndedAt: time.Now(),
+//	})
+//
+// Every started minute is billed (75 s → 2 minutes); recording the same
+// call again changes nothing. Crossing 80 % or 100 % of the tenant's budget
+// raises usage.threshold_reached once per month.
+//
+// Stripe is optional. A Service built with a Stripe key (New) creates one
+// customer per tenant, opens Checkout and Customer Portal sessions, applies
+// Stripe's webhooks (HandleWebhook: invoice.paid, invoice.payment_failed,
+// customer.subscription.*) idempotently by event id, and reports the ledger
+// to Billing Meters (ReportUsage, run every minute by a River job). Each
+// meter event carries its ledger row's id as identifier and a row is marked
+// reported only after Stripe accepted it, so a crash between sending and
+// marking resends the same identifier, which Stripe de-duplicates. Without
+// a key, usage is still recorded and shown, and the Stripe features answer
+// that billing is off.
+package billing
