@@ -40,6 +40,8 @@ type Classifier struct {
 	index    map[string][]posting
 	idf      map[string]float64
 	intents  []string
+	// unknownIDF weighs features no example has.
+	unknownIDF float64
 }
 
 type example struct {
@@ -126,6 +128,7 @@ func NewClassifier(extra map[string][]string) *Classifier {
 		}
 	}
 	n := float64(len(c.examples))
+	c.unknownIDF = math.Log(1+n) + 0.1
 	for f, d := range df {
 		c.idf[f] = math.Log(1+n/float64(d)) + 0.1
 	}
@@ -183,7 +186,7 @@ func (c *Classifier) Understand(lang, text string, now time.Time) Understanding 
 		if ranked[i].v != ranked[j].v {
 			return ranked[i].v > ranked[j].v
 		}
-		return c.rank(ranked[i].k) < c.rank(ranked[j].k)
+		return tieRank(ranked[i].k) < tieRank(ranked[j].k)
 	})
 	if len(ranked) == 0 {
 		return u
@@ -210,7 +213,9 @@ func (c *Classifier) Understand(lang, text string, now time.Time) Understanding 
 		}
 	}
 	// "明天下午三点" names a time and little else: the callee wants a call later.
-	if _, timed := u.Slots["datetime"]; timed && topScore < 0.6 && !u.Negated {
+	_, dated := u.Slots["date"]
+	_, timed := u.Slots["time"]
+	if (dated || timed) && topScore < 0.6 && !u.Negated {
 		if top != "later" {
 			run, runScore = top, topScore
 		}
@@ -228,13 +233,17 @@ func (c *Classifier) Understand(lang, text string, now time.Time) Understanding 
 
 var notBusy = regexp.MustCompile(`不忙|没忙|不在忙|没在忙|不在开会|没在开会|not busy|i'm free|有空`)
 
-func (c *Classifier) rank(intent string) int {
-	for i, in := range c.intents {
+// tiePriority breaks ties in favour of the intent that matters most to
+// the callee: a request to stop outranks everything.
+var tiePriority = []string{"stop", "human", "busy", "wrong_number", "complaint", "later", "deny", "affirm"}
+
+func tieRank(intent string) int {
+	for i, in := range tiePriority {
 		if in == intent {
 			return i
 		}
 	}
-	return len(c.intents)
+	return len(tiePriority) + int(intent[0])
 }
 
 // scores returns each intent's best score: the stronger of a phrase found
@@ -273,7 +282,12 @@ func (c *Classifier) scores(norm string) map[string]float64 {
 	q := features(norm)
 	var qnorm float64
 	for f, tf := range q {
-		w := tf * c.idf[f]
+		idf, known := c.idf[f]
+		if !known {
+			// Words no example has make the utterance less like all of them.
+			idf = c.unknownIDF
+		}
+		w := tf * idf
 		q[f] = w
 		qnorm += w * w
 	}

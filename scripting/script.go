@@ -67,11 +67,14 @@ type fallback struct {
 }
 
 type state struct {
-	Name       string
-	At         int // byte offset of the state's key
-	Say        string
-	SayFunc    bool
-	SayAt      int
+	Name    string
+	At      int // byte offset of the state's key
+	Say     string
+	SayFunc bool
+	SayAt   int
+	// SayTexts are the string literals inside a say function, checked
+	// for sensitive words when publishing.
+	SayTexts   []string
 	Emotion    string
 	End        string
 	Tags       []string
@@ -283,6 +286,7 @@ func (s *Script) load(defaultLang string) (*dialog, []Diagnostic) {
 			st.SayAt = posOr(key + ".say")
 			if _, isFn := sobek.AssertFunction(v); isFn {
 				st.SayFunc = true
+				st.SayTexts = pos.mentions[key+".say"]
 			} else if _, isObj := v.(*sobek.Object); isObj {
 				bad(st.SayAt, name, "state %s: say must be a string or a function of the context", name)
 			} else {

@@ -11,8 +11,8 @@ import (
 )
 
 // Slots are the values found in an utterance. Keys: "date" (YYYY-MM-DD),
-// "time" (HH:MM, 24-hour), "datetime" (RFC 3339, when a date or a time was
-// heard), "number" (the first plain number) and "amount" ({value, currency}).
+// "time" (HH:MM, 24-hour), "datetime" (RFC 3339, when a time was heard; on
+// the named date, or the next such time from now), "number" (the first plain number) and "amount" ({value, currency}).
 type Slots map[string]any
 
 func normalizeKeepPunct(s string) string { return width.Fold.String(strings.ToLower(s)) }
@@ -224,7 +224,7 @@ func ParseSlots(text string, now time.Time) Slots {
 	if haveTime {
 		out["time"] = fmt.Sprintf("%02d:%02d", hour, minute)
 	}
-	if haveDate || haveTime {
+	if haveTime {
 		if !haveDate {
 			date = day0
 			if time.Date(day0.Year(), day0.Month(), day0.Day(), hour, minute, 0, 0, now.Location()).Before(now) {

@@ -136,7 +136,7 @@ func (s *source) parse() []Diagnostic {
 		default:
 			ds = append(ds, Diagnostic{Severity: "error", Line: 1, Column: 1, Message: "syntax error: " + err.Error()})
 		}
-		return ds
+		return dedupe(ds)
 	}
 	s.ast = prog
 	var ds []Diagnostic
@@ -260,4 +260,16 @@ func (s *source) compile() (*sobek.Program, []Diagnostic) {
 		return nil, []Diagnostic{{Severity: "error", Line: 1, Column: 1, Message: err.Error()}}
 	}
 	return prg, nil
+}
+
+func dedupe(ds []Diagnostic) []Diagnostic {
+	out := ds[:0]
+	seen := map[Diagnostic]bool{}
+	for _, d := range ds {
+		if !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	return out
 }

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/outcall/outcall/scripting"
+	"github.com/spf13/cobra"
+)
+
+// scriptExitError ends a command with an exit status after it printed its
+// own findings.
+type scriptExitError struct {
+	code int
+	msg  string
+}
+
+func (e scriptExitError) Error() string { return e.msg }
+func (e scriptExitError) ExitCode() int { return e.code }
+
+func init() {
+	script := &cobra.Command{
+		Use:   "script",
+		Short: "Check dialog scripts and try conversations with them",
+	}
+
+	var sensitive []string
+	var allowSensitive bool
+	check := &cobra.Command{
+		Use:   "check FILE",
+		Short: "Validate a dialog script and print its graph as JSON, or FILE:LINE:COL: message lines and exit 1",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			file := args[0]
+			src, err := os.ReadFile(file)
+			if err != nil {
+				return err
+			}
+			s, ds := scripting.Compile(file, string(src))
+			if s != nil {
+				ds = append(ds, s.SensitiveSays(sensitive, allowSensitive)...)
+			}
+			out := cmd.OutOrStdout()
+			if scripting.HasErrors(ds) {
+				printDiagnostics(out, file, ds)
+				return scriptExitError{code: 1}
+			}
+			printDiagnostics(cmd.ErrOrStderr(), file, ds)
+			enc := json.NewEncoder(out)
+			enc.SetIndent("", "  ")
+			enc.SetEscapeHTML(false)
+			return enc.Encode(s.Graph())
+		},
+	}
+	check.Flags().StringSliceVar(&sensitive, "sensitive", scripting.DefaultSensitiveWords, "sensitive words no fixed say text may contain")
+	check.Flags().BoolVar(&allowSensitive, "allow-sensitive", false, "report sensitive words as warnings instead of errors")
+
+	var contactJSON, segment, lang string
+	var says []string
+	var noBuiltins bool
+	test := &cobra.Command{
+		Use:   "test FILE --say TEXT [--say TEXT...]",
+		Short: "Run a conversation: one JSON line per turn, then a line with the outcome",
+		Example: `  outcall script test order.js --contact '{"name":"王先生"}' --say "是的" --say "明天吧"`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			file := args[0]
+			src, err := os.ReadFile(file)
+			if err != nil {
+				return err
+			}
+			var opts []scripting.Option
+			if lang != "" {
+				opts = append(opts, scripting.WithLang(lang))
+			}
+			s, ds := scripting.Compile(file, string(src), opts...)
+			if s == nil {
+				printDiagnostics(cmd.ErrOrStderr(), file, ds)
+				return scriptExitError{code: 1}
+			}
+			contact := scripting.Contact{}
+			if contactJSON != "" {
+				if err := json.Unmarshal([]byte(contactJSON), &contact); err != nil {
+					return fmt.Errorf("--contact must be a JSON object: %w", err)
+				}
+			}
+			sess, err := s.NewSession(contact, scripting.SessionOptions{Segment: segment, NoBusyCallback: noBuiltins, NoStopDNC: noBuiltins, NoAngryTransfer: noBuiltins})
+			if err != nil {
+				return err
+			}
+			enc := json.NewEncoder(cmd.OutOrStdout())
+			enc.SetEscapeHTML(false)
+			turn, err := sess.Start()
+			if err != nil {
+				return err
+			}
+			if err := enc.Encode(turn); err != nil {
+				return err
+			}
+			for _, say := range says {
+				if sess.Done() {
+					break
+				}
+				turn, err := sess.Turn(say)
+				if err != nil {
+					return err
+				}
+				if err := enc.Encode(turn); err != nil {
+					return err
+				}
+			}
+			if r := sess.Result(); r != nil {
+				return enc.Encode(r)
+			}
+			return enc.Encode(map[string]any{"outcome": nil, "state": sess.State(), "done": false, "vars": json.RawMessage(sess.Vars())})
+		},
+	}
+	test.Flags().StringVar(&contactJSON, "contact", "", "the contact as a JSON object")
+	test.Flags().StringArrayVar(&says, "say", nil, "what the callee says, one turn per flag")
+	test.Flags().StringVar(&segment, "segment", "", "the contact's segment (c.segment)")
+	test.Flags().StringVar(&lang, "lang", "", "language when the script declares none: zh-CN or en")
+	test.Flags().BoolVar(&noBuiltins, "no-builtins", false, "turn off the built-in busy, stop and angry behaviours")
+
+	script.AddCommand(check, test)
+	rootCmd.AddCommand(script)
+}
+
+func printDiagnostics(w io.Writer, file string, ds []scripting.Diagnostic) {
+	for _, d := range ds {
+		msg := d.Message
+		if d.Severity == "warning" {
+			msg = "warning: " + msg
+		}
+		fmt.Fprintf(w, "%s:%d:%d: %s\n", file, d.Line, d.Column, strings.TrimSpace(msg))
+	}
+}

@@ -1,0 +1,170 @@
+package scripting
+
+import (
+	"testing"
+	"time"
+)
+
+func TestBuiltinIntentsAreUnderstoodInChineseAndEnglish(t *testing.T) {
+	cases := []struct {
+		lang, text, intent string
+	}{
+		{"zh", "是的", "affirm"},
+		{"zh", "好的没问题", "affirm"},
+		{"zh", "可以,发货吧", "affirm"},
+		{"en", "yes, that's right", "affirm"},
+		{"en", "sure", "affirm"},
+		{"zh", "不是", "deny"},
+		{"zh", "不需要", "deny"},
+		{"zh", "不用了谢谢", "deny"},
+		{"en", "no thanks", "deny"},
+		{"en", "not interested", "deny"},
+		{"zh", "晚点再说吧", "later"},
+		{"zh", "明天吧", "later"},
+		{"zh", "明天下午三点再打给我", "later"},
+		{"en", "call me later", "later"},
+		{"en", "tomorrow at 3pm", "later"},
+		{"zh", "我正在开会", "busy"},
+		{"zh", "现在不方便接听", "busy"},
+		{"zh", "在开车呢", "busy"},
+		{"en", "I'm driving", "busy"},
+		{"en", "sorry, I'm in a meeting", "busy"},
+		{"zh", "转人工", "human"},
+		{"zh", "我要人工客服", "human"},
+		{"en", "let me talk to a person", "human"},
+		{"en", "can I speak to a real person", "human"},
+		{"zh", "别再打了", "stop"},
+		{"zh", "不要再打电话了", "stop"},
+		{"en", "stop calling me", "stop"},
+		{"en", "please don't call me again", "stop"},
+		{"zh", "你打错了", "wrong_number"},
+		{"zh", "没这个人", "wrong_number"},
+		{"en", "wrong number", "wrong_number"},
+		{"en", "you've got the wrong person", "wrong_number"},
+		{"zh", "我要投诉你们", "complaint"},
+		{"zh", "你们服务太差了", "complaint"},
+		{"en", "I want to complain", "complaint"},
+		{"en", "terrible service, I want a refund", "complaint"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.lang+" "+tc.text+" is "+tc.intent, func(t *testing.T) {
+			u := Classify(tc.lang, tc.text, nil)
+			if u.Intent != tc.intent {
+				t.Errorf("%q → %s (%.2f, runner-up %s %.2f), want %s", tc.text, u.Intent, u.Confidence, u.RunnerUp, u.RunnerUpConfidence, tc.intent)
+			}
+			if u.Confidence < NoMatchThreshold || u.Confidence > 1 {
+				t.Errorf("confidence %.3f out of range", u.Confidence)
+			}
+		})
+	}
+}
+
+func TestNegationIsNeverAffirm(t *testing.T) {
+	for _, text := range []string{"不是", "不需要", "不是的", "不要", "不行", "不可以", "没兴趣", "not interested", "no", "I don't want it", "that's not right", "好的,不过我不需要"} {
+		t.Run(text+" is not affirm", func(t *testing.T) {
+			u := Classify("zh", text, nil)
+			if u.Intent == "affirm" {
+				t.Errorf("%q was understood as affirm", text)
+			}
+		})
+	}
+	for _, text := range []string{"没问题", "没错", "不错,可以"} {
+		t.Run(text+" stays affirm", func(t *testing.T) {
+			if u := Classify("zh", text, nil); u.Intent != "affirm" {
+				t.Errorf("%q → %s, want affirm", text, u.Intent)
+			}
+		})
+	}
+}
+
+func TestGibberishIsNoMatchWithARunnerUp(t *testing.T) {
+	for _, text := range []string{"", "嗯哼哈嘿", "the weather on mars", "量子力学"} {
+		u := Classify("zh", text, nil)
+		if u.Intent != "no_match" {
+			t.Errorf("%q → %s (%.2f), want no_match", text, u.Intent, u.Confidence)
+		}
+	}
+}
+
+func TestTenantIntentsAreLearnedFromExamples(t *testing.T) {
+	extra := map[string][]string{"price": {"多少钱", "价格", "how much"}, "address": {"收货地址", "送到哪里"}}
+	cases := []struct{ text, intent string }{
+		{"这个多少钱啊", "price"},
+		{"价格是多少", "price"},
+		{"how much is it", "price"},
+		{"你们送到哪里", "address"},
+		{"是的", "affirm"},
+	}
+	for _, tc := range cases {
+		if u := Classify("zh", tc.text, extra); u.Intent != tc.intent {
+			t.Errorf("%q → %s, want %s", tc.text, u.Intent, tc.intent)
+		}
+	}
+}
+
+func TestSlotsFindDatesTimesNumbersAndAmounts(t *testing.T) {
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) // a Monday
+	cases := []struct {
+		text string
+		want map[string]any
+	}{
+		{"明天下午三点", map[string]any{"date": "2026-11-24", "time": "15:00", "datetime": "2026-11-24T15:00:00Z"}},
+		{"后天上午十点半", map[string]any{"date": "2026-11-25", "time": "10:30"}},
+		{"下周三", map[string]any{"date": "2026-12-02"}},
+		{"12月5号", map[string]any{"date": "2026-12-05"}},
+		{"晚上8点", map[string]any{"time": "20:00", "datetime": "2026-11-23T20:00:00Z"}},
+		{"tomorrow at 3pm", map[string]any{"date": "2026-11-24", "time": "15:00"}},
+		{"on friday", map[string]any{"date": "2026-11-27"}},
+		{"next friday", map[string]any{"date": "2026-12-04"}},
+		{"at 9:45", map[string]any{"time": "09:45"}},
+		{"我要买3件", map[string]any{"number": 3.0}},
+		{"一共两千五百元", map[string]any{"amount": map[string]any{"value": 2500.0, "currency": "CNY"}}},
+		{"I can pay $120.50", map[string]any{"amount": map[string]any{"value": 120.5, "currency": "USD"}}},
+		{"5万块", map[string]any{"amount": map[string]any{"value": 50000.0, "currency": "CNY"}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.text, func(t *testing.T) {
+			got := ParseSlots(tc.text, now)
+			for k, v := range tc.want {
+				if m, ok := v.(map[string]any); ok {
+					g, _ := got[k].(map[string]any)
+					if g == nil || g["value"] != m["value"] || g["currency"] != m["currency"] {
+						t.Errorf("%s = %v, want %v (all: %v)", k, got[k], v, got)
+					}
+					continue
+				}
+				if got[k] != v {
+					t.Errorf("%s = %v, want %v (all: %v)", k, got[k], v, got)
+				}
+			}
+		})
+	}
+}
+
+func TestSentimentScoresAndLabelsBothLanguages(t *testing.T) {
+	cases := []struct{ text, label string }{
+		{"太好了,非常感谢", "positive"},
+		{"great, thanks a lot", "positive"},
+		{"好的", "positive"},
+		{"我知道了", "neutral"},
+		{"ok", "neutral"},
+		{"有点失望", "negative"},
+		{"不满意", "negative"},
+		{"that's disappointing", "negative"},
+		{"not good", "negative"},
+		{"滚!别再骚扰我了", "angry"},
+		{"你们这帮骗子", "angry"},
+		{"stop harassing me you idiots!", "angry"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.text+" sounds "+tc.label, func(t *testing.T) {
+			s := AnalyzeSentiment(tc.text)
+			if s.Label != tc.label {
+				t.Errorf("%q → %s (%.2f), want %s", tc.text, s.Label, s.Score, tc.label)
+			}
+			if s.Score < -1 || s.Score > 1 {
+				t.Errorf("score %.3f outside [-1, 1]", s.Score)
+			}
+		})
+	}
+}
