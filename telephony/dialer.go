@@ -262,7 +262,10 @@ func NewSIPDialer(cfg DialerConfig) (*SIPDialer, error) {
 		tx.Respond(sip.NewResponseFromRequest(req, 603, "Outbound Only", nil))
 	})
 	srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) {})
-	go srv.ServeUDP(conn)
+	if err := serveUDP(ua, srv, conn); err != nil {
+		d.Close()
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -594,4 +597,25 @@ func (d *SIPDialer) Ping(ctx context.Context, t Trunk) (TrunkHealth, error) {
 	}
 	h.Up, h.SIPCode, h.Reason = true, r.StatusCode, r.Reason
 	return h, nil
+}
+
+// serveUDP starts serving SIP on conn and returns once the transport layer
+// knows the socket, so requests sent right away leave from it (otherwise
+// the client would try to bind the same port again).
+func serveUDP(ua *sipgo.UserAgent, srv *sipgo.Server, conn net.PacketConn) error {
+	go srv.ServeUDP(conn)
+	addr := conn.LocalAddr().String()
+	for i := 0; i < 500; i++ {
+		if c, _ := ua.TransportLayer().GetConnection("udp", addr); c != nil {
+			return nil
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return fmt.Errorf("SIP listener on %s did not start", addr)
+}
+
+// ServeUDPReady is serveUDP for other packages of the module (the callee
+// simulator).
+func ServeUDPReady(ua *sipgo.UserAgent, srv *sipgo.Server, conn net.PacketConn) error {
+	return serveUDP(ua, srv, conn)
 }

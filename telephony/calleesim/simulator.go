@@ -161,7 +161,10 @@ func Start(ctx context.Context, cfg Config) (*Simulator, error) {
 	srv.OnInfo(func(req *sip.Request, tx sip.ServerTransaction) {
 		tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
 	})
-	go srv.ServeUDP(conn)
+	if err := telephony.ServeUDPReady(ua, srv, conn); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 

@@ -1,0 +1,404 @@
+package telephony_test
+
+import (
+	"context"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/outcall/outcall/telephony"
+	"github.com/outcall/outcall/telephony/calleesim"
+)
+
+func prob(f float64) *float64 { return &f }
+
+// testPersonas answer by number so each test picks its callee.
+var testPersonas = []calleesim.Persona{
+	{Name: "busy", Numbers: []string{"1001"}, AnswerProbability: prob(0), Unanswered: map[string]float64{"busy": 1}},
+	{Name: "rings-forever", Numbers: []string{"1002"}, AnswerProbability: prob(0), Unanswered: map[string]float64{"no_answer": 1}},
+	{Name: "unknown-number", Numbers: []string{"1003"}, AnswerProbability: prob(0), Unanswered: map[string]float64{"invalid": 1}},
+	{Name: "declines", Numbers: []string{"1004"}, AnswerProbability: prob(0), Unanswered: map[string]float64{"reject": 1}},
+	{Name: "g729-only", Numbers: []string{"1005"}, RingMS: 50, Codecs: []string{"G729"}},
+	{Name: "silent-line", Numbers: []string{"1006"}, RingMS: 50, NoRTP: true, HoldMS: 5000},
+	{Name: "garbage-line", Numbers: []string{"1007"}, RingMS: 50, GarbageRTP: true, HoldMS: 5000},
+	{Name: "talker", Numbers: []string{"2001"}, Kind: calleesim.KindHuman, Voice: "en", RingMS: 300, EarlyMedia: true, Greeting: "hello?",
+		Lines: []calleesim.Line{{Say: "yes please", PauseMS: 200}, {DTMF: "7", PauseMS: 100}}},
+	{Name: "hangs-up", Numbers: []string{"2002"}, Kind: calleesim.KindHuman, Voice: "en", RingMS: 100, Greeting: "hello",
+		Lines: []calleesim.Line{{Hangup: true, PauseMS: 100}}},
+	{Name: "interrupts", Numbers: []string{"2003"}, Kind: calleesim.KindHuman, Voice: "en", RingMS: 100,
+		Lines: []calleesim.Line{{Say: "stop calling me", BargeInMS: 700}}},
+	{Name: "transfer-me", Numbers: []string{"2004"}, Kind: calleesim.KindHuman, Voice: "en", RingMS: 100,
+		Lines: []calleesim.Line{{Say: "an agent please", PauseMS: 100}}},
+	{Name: "mailbox", Numbers: []string{"3001"}, Kind: calleesim.KindVoicemail, Voice: "en", RingMS: 100,
+		Greeting: "Hi, you have reached the office of Tom Baker. Please leave a message after the tone."},
+}
+
+func needEspeak(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("espeak-ng"); err != nil {
+		t.Skip("espeak-ng is not installed (apt-get install espeak-ng)")
+	}
+}
+
+var (
+	sharedTTS    = telephony.NewCachedTTS(telephony.EspeakTTS{}, 0)
+	simOnce      sync.Once
+	sharedSim    *calleesim.Simulator
+	sharedSimErr error
+)
+
+func startSim(t *testing.T) *calleesim.Simulator {
+	t.Helper()
+	needEspeak(t)
+	simOnce.Do(func() {
+		sharedSim, sharedSimErr = calleesim.Start(context.Background(), calleesim.Config{Personas: testPersonas, TTS: sharedTTS, KeepAudio: true})
+	})
+	if sharedSimErr != nil {
+		t.Fatal(sharedSimErr)
+	}
+	return sharedSim
+}
+
+func newDialer(t *testing.T, cfg telephony.DialerConfig) *telephony.SIPDialer {
+	t.Helper()
+	if cfg.TTS == nil {
+		cfg.TTS = sharedTTS
+	}
+	d, err := telephony.NewSIPDialer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+func TestDialMapsFinalResponsesToOutcomes(t *testing.T) {
+	sim := startSim(t)
+	d := newDialer(t, telephony.DialerConfig{RTPTimeout: 1500 * time.Millisecond})
+	cases := []struct {
+		name   string
+		to     string
+		want   telephony.Outcome
+		code   int
+		reason string
+		simSaw string
+	}{
+		{"busy callee gives busy", "1001", telephony.OutcomeBusy, 486, "486", "busy"},
+		{"unknown number gives invalid_number", "1003", telephony.OutcomeInvalidNumber, 404, "404", "invalid"},
+		{"declined call gives rejected", "1004", telephony.OutcomeRejected, 603, "603", "reject"},
+		{"answer with only G.729 fails with no common codec and hangs up", "1005", telephony.OutcomeFailed, 200, "no common codec", "answered"},
+		{"callee that never sends RTP is hung up on RTP timeout", "1006", telephony.OutcomeAnswered, 200, "rtp timeout", "answered"},
+		{"callee that sends garbage is hung up on RTP timeout", "1007", telephony.OutcomeAnswered, 200, "rtp timeout", "answered"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			res, err := d.Dial(ctx, telephony.DialRequest{Trunk: sim.Trunk(), To: tc.to, RingTimeout: 5 * time.Second},
+				telephony.CallHandlerFunc(func(ctx context.Context, c telephony.Call) error {
+					<-ctx.Done() // wait for the peer or the timeout to end the call
+					return nil
+				}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Outcome != tc.want || res.SIPCode != tc.code || !strings.Contains(res.Reason, tc.reason) {
+				t.Fatalf("outcome %s %d %q, want %s %d containing %q", res.Outcome, res.SIPCode, res.Reason, tc.want, tc.code, tc.reason)
+			}
+			rec, err := sim.WaitRecord(ctx, res.CallID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rec.Result != tc.simSaw {
+				t.Fatalf("callee-sim saw %q, want %q", rec.Result, tc.simSaw)
+			}
+			if tc.code == 200 && rec.HangupBy != "caller" {
+				t.Fatalf("callee-sim says %q hung up, want the caller (our BYE)", rec.HangupBy)
+			}
+			if tc.to == "1007" && res.Media.BadPacketsIn == 0 {
+				t.Fatal("garbage packets were not counted as bad")
+			}
+		})
+	}
+}
+
+func TestRingTimeoutSendsCancelAndGivesNoAnswer(t *testing.T) {
+	sim := startSim(t)
+	d := newDialer(t, telephony.DialerConfig{})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	start := time.Now()
+	res, err := d.Dial(ctx, telephony.DialRequest{Trunk: sim.Trunk(), To: "1002", RingTimeout: time.Second}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != telephony.OutcomeNoAnswer || !strings.Contains(res.Reason, "CANCEL sent") {
+		t.Fatalf("outcome %s %q", res.Outcome, res.Reason)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("ring timeout of 1s took %v", took)
+	}
+	rec, err := sim.WaitRecord(ctx, res.CallID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rec.Cancelled {
+		t.Fatalf("callee-sim did not receive CANCEL: %+v", rec)
+	}
+	if res.SIPCode != 487 {
+		t.Errorf("final response %d, want 487 Request Terminated after CANCEL", res.SIPCode)
+	}
+}
+
+func TestWrongTrunkPasswordFailsWithAuthReason(t *testing.T) {
+	needEspeak(t)
+	sim, err := calleesim.Start(context.Background(), calleesim.Config{Personas: testPersonas, TTS: sharedTTS, Username: "acme", Password: "right"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	d := newDialer(t, telephony.DialerConfig{})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	trunk := sim.Trunk()
+	trunk.Password = "wrong"
+	res, err := d.Dial(ctx, telephony.DialRequest{Trunk: trunk, To: "1001", RingTimeout: 3 * time.Second}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != telephony.OutcomeFailed || res.SIPCode != 401 || !strings.Contains(res.Reason, "credentials") {
+		t.Fatalf("wrong password: %s %d %q", res.Outcome, res.SIPCode, res.Reason)
+	}
+	// The right password passes the challenge and reaches the callee.
+	res, err = d.Dial(ctx, telephony.DialRequest{Trunk: sim.Trunk(), To: "1001", RingTimeout: 3 * time.Second}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != telephony.OutcomeBusy {
+		t.Fatalf("right password: %s %d %q, want busy from the callee", res.Outcome, res.SIPCode, res.Reason)
+	}
+}
+
+func TestConversationWithAudioBothWaysDTMFAndRecording(t *testing.T) {
+	sim := startSim(t)
+	store := telephony.LocalRecordingStore{Dir: t.TempDir()}
+	d := newDialer(t, telephony.DialerConfig{ASR: telephony.SimulationRecognizer{}, Recordings: store})
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	var heard []telephony.Utterance
+	res, err := d.Dial(ctx, telephony.DialRequest{Trunk: sim.Trunk(), To: "2001", RingTimeout: 5 * time.Second, DetectMachine: true},
+		telephony.CallHandlerFunc(func(ctx context.Context, c telephony.Call) error {
+			if _, err := c.Say(ctx, "Hello, this is your delivery service. Shall we come tomorrow?", telephony.EmotionHappy); err != nil {
+				return err
+			}
+			u, err := c.Listen(ctx, "yes please", "no")
+			if err != nil {
+				return err
+			}
+			heard = append(heard, u)
+			if _, err := c.Say(ctx, "Press seven to confirm.", telephony.EmotionNeutral); err != nil {
+				return err
+			}
+			u, err = c.Listen(ctx)
+			if err != nil {
+				return err
+			}
+			heard = append(heard, u)
+			if err := c.SendDTMF(ctx, "123"); err != nil {
+				return err
+			}
+			_, err = c.Say(ctx, "Thank you, goodbye.", telephony.EmotionNeutral)
+			return err
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != telephony.OutcomeAnswered || res.HandlerErr != nil {
+		t.Fatalf("outcome %s %q handler %v", res.Outcome, res.Reason, res.HandlerErr)
+	}
+	if res.AMD == nil || res.AMD.Verdict != telephony.AMDHuman {
+		t.Fatalf("AMD %+v, want human", res.AMD)
+	}
+	if !res.EarlyMedia {
+		t.Error("183 with SDP was not noted as early media")
+	}
+	if len(heard) != 2 || heard[0].Text != "yes please" || !heard[0].Simulated || heard[0].Talk == 0 || heard[1].DTMF != "7" {
+		t.Fatalf("heard %+v", heard)
+	}
+	rec, err := sim.WaitRecord(ctx, res.CallID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.DTMF != "123" {
+		t.Errorf("callee got DTMF %q, want 123", rec.DTMF)
+	}
+	if rec.Heard < 2*time.Second {
+		t.Errorf("callee heard only %v of our prompts", rec.Heard)
+	}
+	if res.RecordingKey == "" {
+		t.Fatal("no recording stored")
+	}
+	f, err := store.Open(ctx, res.RecordingKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	data := make([]byte, 0, 1<<20)
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := f.Read(buf)
+		data = append(data, buf[:n]...)
+		if err != nil {
+			break
+		}
+	}
+	w, err := telephony.DecodeWAV(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Channels != 2 {
+		t.Fatalf("recording has %d channels", w.Channels)
+	}
+	robot, callee := activeSeconds(w.Channel(0)), activeSeconds(w.Channel(1))
+	if robot < 2 || callee < 0.5 {
+		t.Fatalf("recording: robot (left) speaks %.1fs, callee (right) %.1fs; both should be there", robot, callee)
+	}
+}
+
+// activeSeconds counts 20 ms frames louder than -40 dBFS.
+func activeSeconds(pcm []int16) float64 {
+	n := 0
+	for off := 0; off+160 <= len(pcm); off += 160 {
+		if telephony.FrameLevelDB(pcm[off:off+160]) > -40 {
+			n++
+		}
+	}
+	return float64(n) * 0.02
+}
+
+func TestCalleeHangupEndsCallAsHungUpByCallee(t *testing.T) {
+	sim := startSim(t)
+	d := newDialer(t, telephony.DialerConfig{ASR: telephony.SimulationRecognizer{}})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var listenErr error
+	res, err := d.Dial(ctx, telephony.DialRequest{Trunk: sim.Trunk(), To: "2002", RingTimeout: 5 * time.Second, DetectMachine: true},
+		telephony.CallHandlerFunc(func(ctx context.Context, c telephony.Call) error {
+			sr, serr := c.Say(ctx, "Hello there, we have an offer for you.", telephony.EmotionHappy)
+			t.Logf("say %+v %v", sr, serr)
+			var lu telephony.Utterance
+			lu, listenErr = c.Listen(ctx)
+			t.Logf("listen %+v", lu)
+			return nil
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != telephony.OutcomeAnswered || res.HangupBy != "callee" {
+		t.Fatalf("outcome %s hangup by %q (%s)", res.Outcome, res.HangupBy, res.Reason)
+	}
+	if listenErr != telephony.ErrCallEnded {
+		t.Fatalf("Listen after the callee's BYE: %v, want ErrCallEnded", listenErr)
+	}
+}
+
+func TestCalleeSpeechBargesIntoPrompt(t *testing.T) {
+	sim := startSim(t)
+	d := newDialer(t, telephony.DialerConfig{ASR: telephony.SimulationRecognizer{}})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var say telephony.SayResult
+	var u telephony.Utterance
+	res, err := d.Dial(ctx, telephony.DialRequest{Trunk: sim.Trunk(), To: "2003", RingTimeout: 5 * time.Second},
+		telephony.CallHandlerFunc(func(ctx context.Context, c telephony.Call) error {
+			var err error
+			say, err = c.Say(ctx, "Good afternoon, I am calling about a wonderful limited time offer on our premium broadband plans for your household.", telephony.EmotionHappy)
+			if err != nil {
+				return err
+			}
+			u, err = c.Listen(ctx)
+			return err
+		}))
+	if err != nil || res.HandlerErr != nil {
+		t.Fatal(err, res.HandlerErr)
+	}
+	if !say.BargeIn || say.Played > 3*time.Second {
+		t.Fatalf("prompt not interrupted: %+v", say)
+	}
+	if u.Text != "stop calling me" {
+		t.Fatalf("utterance after barge-in %+v", u)
+	}
+}
+
+func TestTransferByReferGivesTransferred(t *testing.T) {
+	sim := startSim(t)
+	d := newDialer(t, telephony.DialerConfig{ASR: telephony.SimulationRecognizer{}})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := d.Dial(ctx, telephony.DialRequest{Trunk: sim.Trunk(), To: "2004", RingTimeout: 5 * time.Second},
+		telephony.CallHandlerFunc(func(ctx context.Context, c telephony.Call) error {
+			if _, err := c.Say(ctx, "How can I help?", telephony.EmotionNeutral); err != nil {
+				return err
+			}
+			if _, err := c.Listen(ctx); err != nil {
+				return err
+			}
+			return c.Transfer(ctx, "+8610800800")
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != telephony.OutcomeTransferred || res.TransferTarget != "+8610800800" || res.HandlerErr != nil {
+		t.Fatalf("outcome %s target %q handler %v reason %q", res.Outcome, res.TransferTarget, res.HandlerErr, res.Reason)
+	}
+	rec, err := sim.WaitRecord(ctx, res.CallID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(rec.ReferTo, "sip:+8610800800@") {
+		t.Fatalf("callee got REFER to %q", rec.ReferTo)
+	}
+}
+
+func TestVoicemailIsDetectedAndMessageDropped(t *testing.T) {
+	sim := startSim(t)
+	d := newDialer(t, telephony.DialerConfig{})
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	handlerRan := false
+	res, err := d.Dial(ctx, telephony.DialRequest{Trunk: sim.Trunk(), To: "3001", RingTimeout: 5 * time.Second, DetectMachine: true,
+		VoicemailMessage: "Please call us back about your order."},
+		telephony.CallHandlerFunc(func(ctx context.Context, c telephony.Call) error { handlerRan = true; return nil }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != telephony.OutcomeVoicemail || res.AMD == nil || res.AMD.Verdict != telephony.AMDMachine {
+		t.Fatalf("outcome %s AMD %+v", res.Outcome, res.AMD)
+	}
+	if handlerRan {
+		t.Fatal("the dialog ran on a voicemail box")
+	}
+	if len(res.Turns) == 0 || res.Turns[0].Text != "Please call us back about your order." {
+		t.Fatalf("message not dropped: turns %+v", res.Turns)
+	}
+}
+
+func TestOptionsPingReportsTrunkHealth(t *testing.T) {
+	sim := startSim(t)
+	d := newDialer(t, telephony.DialerConfig{})
+	h, err := d.Ping(context.Background(), sim.Trunk())
+	if err != nil || !h.Up || h.SIPCode != 200 {
+		t.Fatalf("ping callee-sim: %+v %v", h, err)
+	}
+	dead := telephony.Trunk{Host: "127.0.0.1", Port: 9}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	h, err = d.Ping(ctx, dead)
+	if err != nil || h.Up {
+		t.Fatalf("ping of a closed port: %+v %v", h, err)
+	}
+}
