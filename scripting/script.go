@@ -440,7 +440,7 @@ func (s *Script) validate(warningsOnly bool) []Diagnostic {
 func suggest(name string, names []string) string {
 	best, bestD := "", 3
 	for _, n := range names {
-		if dd := editDistance(name, n); dd < bestD {
+		if dd := editDistance(name, n); dd < bestD && dd < len([]rune(name)) {
 			best, bestD = n, dd
 		}
 	}

@@ -1,0 +1,106 @@
+package scripting
+
+import (
+	"testing"
+)
+
+const behaviourScript = `export default {
+  start: "pitch",
+  fallback: { say: "您能再说一遍吗?", retries: 2, end: "no_understanding" },
+  states: {
+    pitch: { say: "您好,想跟您介绍一下我们的新品。", on: { affirm: "pitch", deny: "bye" } },
+    bye: { say: "再见", end: "declined" },
+    agent: { say: "正在为您转接人工。", transfer: "queue-1" },
+  },
+};`
+
+func TestBuiltInBehaviours(t *testing.T) {
+	cases := []struct {
+		name     string
+		opts     SessionOptions
+		says     []string
+		outcome  string
+		via      string
+		dnc      bool
+		transfer string
+	}{
+		{"busy ends politely with a callback", SessionOptions{}, []string{"我在开会"}, "busy_callback", "builtin.busy", false, ""},
+		{"stop ends with do-not-call", SessionOptions{}, []string{"别再打了"}, "do_not_call", "builtin.stop", true, ""},
+		{"stop in English ends with do-not-call", SessionOptions{}, []string{"stop calling me"}, "do_not_call", "builtin.stop", true, ""},
+		{"two angry turns in a row transfer to a person", SessionOptions{}, []string{"滚,烦死了", "你们这帮骗子"}, "transferred", "builtin.angry", false, "queue-1"},
+		{"asking for a person transfers", SessionOptions{}, []string{"转人工"}, "transferred", "builtin.human", false, "queue-1"},
+		{"busy can be turned off", SessionOptions{NoBusyCallback: true}, []string{"我在开会", "听不懂", "什么意思"}, "no_understanding", "fallback", false, ""},
+		{"stop can be turned off", SessionOptions{NoStopDNC: true}, []string{"别再打了", "听不懂", "什么意思"}, "no_understanding", "fallback", false, ""},
+		{"the angry transfer can be turned off", SessionOptions{NoAngryTransfer: true}, []string{"滚,烦死了", "你们这帮骗子", "不需要"}, "declined", "on.deny", false, ""},
+		{"fallback retries and then ends", SessionOptions{}, []string{"嗯哼哈嘿", "量子力学", "今天天气"}, "no_understanding", "fallback", false, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s, ds := Compile("b.js", behaviourScript)
+			if s == nil {
+				t.Fatal(ds)
+			}
+			sess, _ := s.NewSession(nil, tc.opts)
+			sess.Start()
+			var last *Turn
+			for _, say := range tc.says {
+				turn, err := sess.Turn(say)
+				if err != nil {
+					t.Fatalf("turn %q: %v", say, err)
+				}
+				last = turn
+			}
+			r := sess.Result()
+			if r == nil {
+				t.Fatalf("the call did not end; last turn %+v", last)
+			}
+			if r.Outcome != tc.outcome || last.Via != tc.via || r.DoNotCall != tc.dnc || r.Transfer != tc.transfer {
+				t.Errorf("outcome %s via %s dnc %v transfer %q; want %s via %s dnc %v transfer %q", r.Outcome, last.Via, r.DoNotCall, r.Transfer, tc.outcome, tc.via, tc.dnc, tc.transfer)
+			}
+			if tc.outcome == "busy_callback" && r.CallbackIn != "2h" {
+				t.Errorf("busy should schedule a callback, got %q", r.CallbackIn)
+			}
+		})
+	}
+}
+
+func TestSensitiveWordsHeardOrSaidFlagTheCall(t *testing.T) {
+	src := `export default { start: "a", states: {
+  a: { say: "您好", on: { affirm: "b", deny: "b" } },
+  b: { say: "请勿向任何人透露密码", end: "x" },
+} };`
+	s, _ := Compile("s.js", src)
+	sess, _ := s.NewSession(nil, SessionOptions{})
+	sess.Start()
+	turn, _ := sess.Turn("是的,要我把验证码告诉你吗")
+	r := sess.Result()
+	if len(turn.Review) != 2 || len(r.Review) != 2 {
+		t.Fatalf("want two flags, got %+v", turn.Review)
+	}
+	if r.Review[0] != (ReviewFlag{Word: "验证码", Turn: 1, Where: "heard"}) || r.Review[1] != (ReviewFlag{Word: "密码", Turn: 1, Where: "said"}) {
+		t.Errorf("flags %+v", r.Review)
+	}
+	custom, _ := s.NewSession(nil, SessionOptions{SensitiveWords: []string{}})
+	custom.Start()
+	if turn, _ := custom.Turn("验证码"); len(turn.Review) != 0 {
+		t.Error("an empty word list should turn the check off")
+	}
+}
+
+func TestTheContextCarriesEverythingTheContractLists(t *testing.T) {
+	src := `export default { start: "a", states: {
+  a: { say: "hi", on: { later: c => { c.vars.seen = [c.text, c.intent, c.confidence > 0.5, c.slots.time, c.sentiment.label, c.turn, c.segment, c.contact.name]; return "b"; } } },
+  b: { say: c => JSON.stringify(c.vars.seen), end: "x" },
+} };`
+	s, ds := Compile("ctx.js", src)
+	if s == nil {
+		t.Fatal(ds)
+	}
+	sess, _ := s.NewSession(Contact{"name": "李女士"}, SessionOptions{Segment: "vip"})
+	sess.Start()
+	turn, _ := sess.Turn("明天下午三点再打吧")
+	want := `["明天下午三点再打吧","later",true,"15:00","neutral",1,"vip","李女士"]`
+	if turn.Say != want {
+		t.Errorf("context %s, want %s", turn.Say, want)
+	}
+}
