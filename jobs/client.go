@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/outcall/outcall/billing"
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/tenants"
 	"github.com/outcall/outcall/webhooks"
@@ -31,6 +32,9 @@ type Config struct {
 	DialWorkers int
 	// Webhooks configures webhook delivery; its DB is filled in.
 	Webhooks webhooks.DeliverWorker
+	// Billing, when set, records every closed call's usage, caps lines by
+	// plan, and (with Stripe on) reports usage every minute.
+	Billing *billing.Service
 }
 
 // Client is River's client over outcall's pool.
@@ -47,6 +51,7 @@ func New(cfg Config) (*Client, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &PurgeExpiredWorker{Tenants: cfg.Tenants, Logger: cfg.Logger})
 	campaignQueues, campaignPeriodic := addCampaignWork(workers, &cfg)
+	billingPeriodic := addBillingWork(workers, &cfg)
 	deliver := cfg.Webhooks
 	deliver.DB, deliver.Logger = cfg.Tenants.DB(), cfg.Logger
 	if deliver.Client == nil {
@@ -70,6 +75,7 @@ func New(cfg Config) (*Client, error) {
 		}
 		maps.Copy(rc.Queues, campaignQueues)
 		rc.PeriodicJobs = append(rc.PeriodicJobs, campaignPeriodic...)
+		rc.PeriodicJobs = append(rc.PeriodicJobs, billingPeriodic...)
 	}
 	client, err := river.NewClient(riverpgxv5.New(cfg.Tenants.DB().Pool()), rc)
 	if err == nil {

@@ -27,6 +27,8 @@ type settings struct {
 	PGPort          int
 	// WebhooksAllowPrivate lets webhook endpoints point at internal addresses.
 	WebhooksAllowPrivate bool
+	// Billing holds the Stripe options (billing_flags.go).
+	Billing billingSettings
 }
 
 // envName is the environment variable of a flag: --database-url → OUTCALL_DATABASE_URL.
@@ -71,6 +73,7 @@ func addServiceFlags(cmd *cobra.Command, s *settings) {
 	intFlag(fs, &s.MaxWorkers, "max-workers", 100, "jobs this process runs at once")
 	boolFlag(fs, &s.InsecureCookies, "insecure-cookies", false, "send session cookies without the Secure flag (plain HTTP beyond localhost)")
 	boolFlag(fs, &s.WebhooksAllowPrivate, "webhooks-allow-private", cmd.Name() == "dev", "let webhook endpoints use loopback and private addresses (development only; on by default for dev)")
+	addBillingFlags(cmd, &s.Billing)
 }
 
 func newLogger(s *settings) *slog.Logger {

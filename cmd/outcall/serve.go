@@ -62,9 +62,10 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 	}
 	defer db.Close()
 	svc := tenants.NewService(db)
+	bill := s.Billing.service(db, log)
 
 	jc, err := jobs.New(jobs.Config{Tenants: svc, Logger: log, Work: s.Workers, MaxWorkers: s.MaxWorkers,
-		Webhooks: webhooks.DeliverWorker{Client: webhooks.NewHTTPClient(s.WebhooksAllowPrivate)}})
+		Webhooks: webhooks.DeliverWorker{Client: webhooks.NewHTTPClient(s.WebhooksAllowPrivate)}, Billing: bill})
 	if err != nil {
 		return fmt.Errorf("job queue: %w", err)
 	}
@@ -83,7 +84,7 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 	}
 	if s.API {
 		srv := api.New(api.Config{Tenants: svc, Logger: log, InsecureCookies: s.InsecureCookies,
-			Webhooks: &webhooks.Service{DB: db, AllowPrivate: s.WebhooksAllowPrivate}})
+			Webhooks: &webhooks.Service{DB: db, AllowPrivate: s.WebhooksAllowPrivate}, Billing: bill})
 		hs := &http.Server{Addr: s.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		ln, err := net.Listen("tcp", s.Addr)
 		if err != nil {

@@ -1,0 +1,88 @@
+package jobs
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/outcall/outcall/billing"
+	"github.com/outcall/outcall/campaigns"
+)
+
+// addBillingWork registers the usage reporter and, when cfg.Billing is set,
+// ties billing to the campaigns: every call-closing transaction records the
+// call's usage, and the plan caps the tenant's lines. It returns the
+// periodic jobs to run (the reporter, when Stripe is on).
+func addBillingWork(workers *river.Workers, cfg *Config) []*river.PeriodicJob {
+	river.AddWorker(workers, &ReportUsageWorker{Billing: cfg.Billing, Logger: cfg.Logger})
+	if cfg.Billing == nil {
+		return nil
+	}
+	if cfg.Campaigns != nil {
+		cfg.Campaigns.OnClose = append(cfg.Campaigns.OnClose, RecordCallUsage)
+		cfg.Campaigns.PlanLines = func(plan string) int { return billing.PlanFor(plan).ConcurrentLines }
+	}
+	if !cfg.Billing.Enabled() {
+		return nil
+	}
+	return []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(time.Minute), func() (river.JobArgs, *river.InsertOpts) {
+			return ReportUsageArgs{}, nil
+		}, &river.PeriodicJobOpts{RunOnStart: true}),
+	}
+}
+
+// RecordCallUsage is the campaigns close hook that writes a closed call's
+// usage to the billing ledger, in the transaction that closes the call.
+func RecordCallUsage(ctx context.Context, tx pgx.Tx, c *campaigns.Call) error {
+	u := billing.CallUsage{CallID: c.ID, ConnectedSeconds: c.BillableSeconds, EndedAt: time.Now()}
+	if c.CampaignID != uuid.Nil {
+		id := c.CampaignID
+		u.CampaignID = &id
+	}
+	if c.EndedAt != nil {
+		u.EndedAt = *c.EndedAt
+	}
+	return billing.RecordCall(ctx, tx, c.TenantID, u)
+}
+
+// ReportUsageArgs asks to send every tenant's pending usage to Stripe.
+type ReportUsageArgs struct{}
+
+// Kind names the job in River's table.
+func (ReportUsageArgs) Kind() string { return "billing_report_usage" }
+
+// ReportUsageWorker sends pending ledger rows to Stripe Billing Meters.
+type ReportUsageWorker struct {
+	river.WorkerDefaults[ReportUsageArgs]
+	Billing *billing.Service
+	Logger  *slog.Logger
+}
+
+// Timeout lets a run that catches up after an outage take its time; rows
+// are marked one by one, so a cut-off run loses nothing.
+func (w *ReportUsageWorker) Timeout(*river.Job[ReportUsageArgs]) time.Duration {
+	return 10 * time.Minute
+}
+
+// Work reports what is due.
+func (w *ReportUsageWorker) Work(ctx context.Context, job *river.Job[ReportUsageArgs]) error {
+	if w.Billing == nil {
+		return nil
+	}
+	res, err := w.Billing.ReportUsage(ctx)
+	if res.Reported > 0 || res.Failed > 0 {
+		w.Logger.InfoContext(ctx, "usage reported to Stripe", slog.Int("reported", res.Reported), slog.Int("failed", res.Failed))
+	}
+	if err != nil && res.Reported > 0 {
+		// Some tenants' usage went through; the failed rows retry on
+		// their own schedule, so this run counts as done.
+		w.Logger.WarnContext(ctx, "some usage not reported; it will be retried", slog.Any("error", err))
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,84 @@
+package jobs_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/outcall/outcall/billing"
+	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/jobs"
+	"github.com/outcall/outcall/migrations/dbtest"
+	"github.com/outcall/outcall/tenants"
+)
+
+func TestEveryClosedCampaignCallLandsInTheUsageLedgerAndThePlanCapsTheLines(t *testing.T) {
+	ctx := context.Background()
+	db, err := tenants.Open(ctx, dbtest.New(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	ts := tenants.NewService(db)
+	su, err := ts.Signup(ctx, tenants.SignupRequest{TenantName: "Shop", Email: "ops@shop.example", Password: "a long password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The tenant is on the trial: two lines, however many its rules allow.
+	talk := []time.Duration{75 * time.Second, 30 * time.Second, 181 * time.Second, 0, 0, 5 * time.Second}
+	dialer := &campaigns.TestDialer{Ring: 20 * time.Millisecond, Talk: 20 * time.Millisecond, Decide: func(req campaigns.DialRequest) campaigns.Result {
+		d := talk[int(req.ContactID[15])%len(talk)]
+		if d == 0 {
+			return campaigns.Result{Outcome: campaigns.OutcomeNoAnswer}
+		}
+		return campaigns.Result{Outcome: campaigns.OutcomeAnswered, AnsweredAt: time.Now().Add(-d)}
+	}}
+	r := &campaignRig{t: t, ctx: ctx, db: db, svc: campaigns.NewService(db), dialer: dialer,
+		p: tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}}
+	settings := campaigns.DefaultCompliance()
+	settings.QuietHours = []string{}
+	settings.MaxConcurrentLines, settings.CallsPerSecond = 10, 1000
+	if _, err := r.svc.SetCompliance(ctx, r.p, settings); err != nil {
+		t.Fatal(err)
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	r.client, err = jobs.New(jobs.Config{Tenants: ts, Logger: quiet, Work: true, Campaigns: r.svc, Dialer: dialer, DialWorkers: 10,
+		Billing: billing.New(billing.Config{DB: db, Logger: quiet})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.client.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		r.client.Stop(ctx)
+	})
+	c := r.campaignOf(12, noRetries)
+	r.waitFor("the campaign to complete", time.Minute, func() bool { return r.status(c.ID) == campaigns.StatusCompleted })
+
+	if peak := dialer.PeakLines(r.p.TenantID); peak > 2 {
+		t.Fatalf("%d calls at once on the trial's 2 lines", peak)
+	}
+	var answered, rows, minutes, billed int
+	err = db.InTenant(ctx, r.p.TenantID, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `SELECT count(*), COALESCE(sum(ceil(billable_seconds / 60.0)), 0) FROM calls WHERE campaign_id = $1 AND billable_seconds > 0`, c.ID).
+			Scan(&answered, &billed); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT count(*), COALESCE(sum(quantity), 0) FROM usage_ledger WHERE campaign_id = $1 AND kind = 'call_minutes'`, c.ID).
+			Scan(&rows, &minutes)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if answered == 0 || rows != answered || minutes != billed {
+		t.Fatalf("%d answered calls (%d started minutes), %d ledger rows (%d minutes)", answered, billed, rows, minutes)
+	}
+	t.Logf("%d answered calls, %d billable minutes in the ledger", answered, minutes)
+}
