@@ -10,6 +10,7 @@ import (
 )
 
 func TestAnOwnerOpensCheckoutAndThePortal(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	svc := e.service(stripeMock(t))
 	ten := e.tenant("Shop", billing.Trial)
@@ -45,6 +46,7 @@ func TestAnOwnerOpensCheckoutAndThePortal(t *testing.T) {
 }
 
 func TestCheckoutRefusesWhatItCannotSell(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	svc := e.service(stripeMock(t))
 	ten := e.tenant("Shop", billing.Trial)
@@ -67,6 +69,7 @@ func TestCheckoutRefusesWhatItCannotSell(t *testing.T) {
 }
 
 func TestWithoutAStripeKeyCheckoutAndPortalSayBillingIsOff(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	svc := e.service("")
 	ten := e.tenant("Shop", billing.Trial)

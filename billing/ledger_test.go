@@ -13,6 +13,7 @@ import (
 )
 
 func TestEveryStartedMinuteIsBilled(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ connected, billable int }{{0, 0}, {1, 60}, {59, 60}, {60, 60}, {61, 120}, {75, 120}, {3600, 3600}} {
 		if got := billing.BillableSeconds(c.connected); got != c.billable {
 			t.Errorf("BillableSeconds(%d) = %d, want %d", c.connected, got, c.billable)
@@ -21,6 +22,7 @@ func TestEveryStartedMinuteIsBilled(t *testing.T) {
 }
 
 func TestRecordingACallTwiceRecordsItOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ten := e.tenant("Shop", billing.PayG)
 	call := uuid.New()
@@ -41,6 +43,7 @@ func TestRecordingACallTwiceRecordsItOnce(t *testing.T) {
 }
 
 func TestUsageRolledBackWithTheCallIsNotRecorded(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ten := e.tenant("Shop", billing.PayG)
 	err := e.db.InTenant(context.Background(), ten, func(tx pgx.Tx) error {
@@ -58,6 +61,7 @@ func TestUsageRolledBackWithTheCallIsNotRecorded(t *testing.T) {
 }
 
 func TestTrialUsageIsRecordedButNeverSentToStripe(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ten := e.tenant("Trial Co", billing.Trial)
 	e.record(ten, nil, 61)
@@ -68,6 +72,7 @@ func TestTrialUsageIsRecordedButNeverSentToStripe(t *testing.T) {
 }
 
 func TestUsageIsTotalledPerPeriodCampaignAndDay(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ten := e.tenant("Shop", billing.PayG)
 	other := e.tenant("Other", billing.PayG)
@@ -100,6 +105,7 @@ func TestUsageIsTotalledPerPeriodCampaignAndDay(t *testing.T) {
 }
 
 func TestCrossingEightyAndOneHundredPercentOfTheBudgetNotifiesOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ten := e.tenant("Shop", billing.PayG)
 	svc := e.service("")
@@ -129,6 +135,7 @@ func TestCrossingEightyAndOneHundredPercentOfTheBudgetNotifiesOnce(t *testing.T)
 }
 
 func TestASuspendedTenantCannotDialButAnActiveOneCan(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ten := e.tenant("Shop", billing.PayG)
 	if err := e.canDial(ten); err != nil {
@@ -147,6 +154,7 @@ func TestASuspendedTenantCannotDialButAnActiveOneCan(t *testing.T) {
 }
 
 func TestTheTrialStopsWhenItsMinutesAreUsed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ten := e.tenant("Trial Co", billing.Trial)
 	e.record(ten, nil, 59*60)
@@ -165,6 +173,7 @@ func TestTheTrialStopsWhenItsMinutesAreUsed(t *testing.T) {
 }
 
 func TestTheHardBudgetStopsNewDials(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ten := e.tenant("Shop", billing.Pro)
 	hard := int64(40) // 10 pro minutes
@@ -184,6 +193,7 @@ func TestTheHardBudgetStopsNewDials(t *testing.T) {
 }
 
 func TestOnlyOwnersSetBudgets(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ten := e.tenant("Shop", billing.PayG)
 	b := int64(100)
@@ -194,6 +204,7 @@ func TestOnlyOwnersSetBudgets(t *testing.T) {
 }
 
 func TestTheDailyCapRefusesTheDialAfterTheLast(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ten := e.tenant("Trial Co", billing.Trial)
 	limit := billing.PlanFor(billing.Trial).DailyCalls
@@ -215,6 +226,7 @@ func TestTheDailyCapRefusesTheDialAfterTheLast(t *testing.T) {
 }
 
 func TestAPlanChangeTakesEffectOnTheNextCheck(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ten := e.tenant("Shop", billing.Trial)
 	lines := func() int {

@@ -26,6 +26,7 @@ func sampleCampaign(e *env) (tenant uuid.UUID, rows int) {
 }
 
 func TestEveryLedgerRowReachesStripeExactlyOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	rec := newRecorder()
 	svc := e.service(rec.proxy(t, stripeMock(t)))
@@ -70,6 +71,7 @@ func TestEveryLedgerRowReachesStripeExactlyOnce(t *testing.T) {
 }
 
 func TestACrashBetweenSendAndMarkDoesNotBillTwice(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	rec := newRecorder()
 	svc := e.service(rec.proxy(t, stripeMock(t)))
@@ -134,6 +136,7 @@ func TestACrashBetweenSendAndMarkDoesNotBillTwice(t *testing.T) {
 }
 
 func TestAFailedSendIsRetriedLater(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	rec := newRecorder()
 	svc := e.service(rec.proxy(t, stripeMock(t)))
@@ -167,6 +170,7 @@ func TestAFailedSendIsRetriedLater(t *testing.T) {
 }
 
 func TestWithoutAStripeKeyUsageIsKeptAndNothingIsSent(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	svc := e.service("")
 	sampleCampaign(e)

@@ -53,6 +53,7 @@ func (e *env) plan(tenantID uuid.UUID) string {
 }
 
 func TestAWebhookWithAForgedSignatureIsRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	svc := e.service("")
 	ten := e.tenant("Shop", billing.Trial)
@@ -78,6 +79,7 @@ func TestAWebhookWithAForgedSignatureIsRefused(t *testing.T) {
 }
 
 func TestASubscriptionChangeSetsThePlanAndItsLimitsForTheNextCheck(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	svc := e.service("")
 	ten := e.tenant("Shop", billing.Trial)
@@ -133,6 +135,7 @@ func TestASubscriptionChangeSetsThePlanAndItsLimitsForTheNextCheck(t *testing.T)
 }
 
 func TestAFailedPaymentStopsDiallingAfterTheGracePeriodAndAPaidInvoiceResumesIt(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	svc := e.service("")
 	ten := e.tenant("Shop", billing.PayG)
@@ -179,6 +182,7 @@ func TestAFailedPaymentStopsDiallingAfterTheGracePeriodAndAPaidInvoiceResumesIt(
 }
 
 func TestEventsForUnknownCustomersAndTypesAreAcknowledgedAndIgnored(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	svc := e.service("")
 	for i, typ := range []string{"invoice.paid", "charge.succeeded"} {
@@ -191,6 +195,7 @@ func TestEventsForUnknownCustomersAndTypesAreAcknowledgedAndIgnored(t *testing.T
 }
 
 func TestWithoutAWebhookSecretWebhooksAnswerThatBillingIsOff(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	svc := billing.New(billing.Config{DB: e.db, Logger: quiet})
 	_, err := svc.HandleWebhook(context.Background(), []byte(`{}`), "t=1,v1=00")
