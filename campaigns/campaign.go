@@ -288,9 +288,9 @@ func (s *Service) StartCampaign(ctx context.Context, p tenants.Principal, id uui
 			return FieldError("body.script_version", "the campaign has no script version: set a published script version first")
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO campaign_contacts (tenant_id, campaign_id, contact_id, phone, time_zone, next_at)
-			SELECT $1, $2, c.id, c.phone, c.time_zone, now() FROM contacts c
+			SELECT $1, $2, c.id, c.phone, c.time_zone, $4 FROM contacts c
 			WHERE c.tenant_id = $1 AND c.id IN (SELECT contact_id FROM list_contacts WHERE tenant_id = $1 AND list_id = ANY($3))`,
-			p.TenantID, c.ID, c.ListIDs)
+			p.TenantID, c.ID, c.ListIDs, s.now())
 		if err != nil {
 			return err
 		}

@@ -78,9 +78,9 @@ func (s *Service) BeginDial(ctx context.Context, a DialArgs) (*Dial, error) {
 	now := s.now()
 	callID := uuid.Must(uuid.NewV7())
 	var d *Dial
-	err := s.db.InTenant(ctx, a.TenantID, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.db.Pool(), func(tx pgx.Tx) error {
 		d = nil
-		b := &pgx.Batch{}
+		b := tenantBatch(a.TenantID)
 		var (
 			ccState, phone, zone, segment, status, plan, contactName, scriptVersion string
 			attempt                                                                 int
@@ -185,21 +185,23 @@ func (s *Service) BeginDial(ctx context.Context, a DialArgs) (*Dial, error) {
 				lines = min(lines, n)
 			}
 		}
-		err = tx.QueryRow(ctx, `UPDATE lines SET call_id = $3, leased_at = now()
-			WHERE tenant_id = $1 AND slot = (SELECT slot FROM lines WHERE tenant_id = $1 AND call_id IS NULL AND slot < $2
-				ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED)
-			RETURNING slot`, a.TenantID, lines, callID).Scan(&slot)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return ErrNoFreeLine
-		}
-		if err != nil {
-			return err
-		}
 		c := &Campaign{ScriptVersion: scriptVersion, SegmentVersions: segVersions, ABSplit: abSplit}
 		version := scriptVersionFor(c, a.ContactID, segment)
 		today := now.In(loc)
 		today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
+		// The line lease goes first; without a free line the whole
+		// transaction rolls back and nothing is recorded.
 		b = &pgx.Batch{}
+		b.Queue(`UPDATE lines SET call_id = $3, leased_at = now()
+			WHERE tenant_id = $1 AND slot = (SELECT slot FROM lines WHERE tenant_id = $1 AND call_id IS NULL AND slot < $2
+				ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED)
+			RETURNING slot`, a.TenantID, lines, callID).QueryRow(func(row pgx.Row) error {
+			err := row.Scan(&slot)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return ErrNoFreeLine
+			}
+			return err
+		})
 		b.Queue(`INSERT INTO calls (id, tenant_id, campaign_id, contact_id, attempt, phone, state, script_version, segment, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, 'dialling', $7, $8, $9)`,
 			callID, a.TenantID, a.CampaignID, a.ContactID, a.Attempt, phone, version, segment, now)
@@ -255,7 +257,7 @@ func (s *Service) closeInterrupted(ctx context.Context, tx pgx.Tx, a DialArgs, n
 	if err != nil {
 		return err
 	}
-	_, err = s.closeCallTx(ctx, tx, a.TenantID, callID, Result{Outcome: OutcomeInterrupted, EndedAt: now}, now)
+	_, err = s.closeCallTx(ctx, tx, a.TenantID, callID, Result{Outcome: OutcomeInterrupted, EndedAt: now}, now, &pgx.Batch{})
 	return err
 }
 
@@ -278,14 +280,16 @@ func (s *Service) MarkAnswered(ctx context.Context, tenantID, callID uuid.UUID, 
 // changes nothing and returns it.
 func (s *Service) CloseCall(ctx context.Context, tenantID, callID uuid.UUID, res Result) (*Call, error) {
 	var c *Call
-	err := s.db.InTenant(ctx, tenantID, func(tx pgx.Tx) (err error) {
-		c, err = s.closeCallTx(ctx, tx, tenantID, callID, res, s.now())
+	err := pgx.BeginFunc(ctx, s.db.Pool(), func(tx pgx.Tx) (err error) {
+		c, err = s.closeCallTx(ctx, tx, tenantID, callID, res, s.now(), tenantBatch(tenantID))
 		return err
 	})
 	return c, err
 }
 
-func (s *Service) closeCallTx(ctx context.Context, tx pgx.Tx, tenantID, callID uuid.UUID, res Result, now time.Time) (*Call, error) {
+// closeCallTx closes a call inside tx; b may hold statements to send first
+// (the tenant setting, when tx is not scoped yet).
+func (s *Service) closeCallTx(ctx context.Context, tx pgx.Tx, tenantID, callID uuid.UUID, res Result, now time.Time, b *pgx.Batch) (*Call, error) {
 	if res.EndedAt.IsZero() {
 		res.EndedAt = now
 	}
@@ -306,7 +310,6 @@ func (s *Service) closeCallTx(ctx context.Context, tx pgx.Tx, tenantID, callID u
 	c := &Call{}
 	closed := true
 	var triesRaw, policyRaw []byte
-	b := &pgx.Batch{}
 	b.Queue(`UPDATE calls SET state = 'ended', outcome = $2, answered_at = coalesce($3, answered_at), ended_at = $4, ring_ms = $5,
 			billable_seconds = $6, final_state = $7, tags = $8, recording_ref = $9, reason = nullif($10, '')
 		WHERE id = $1 AND state IN ('dialling', 'in_call')

@@ -146,7 +146,7 @@ func TestTheThirdCallOfTheDayGoesThroughAndTheFourthWaitsForTomorrow(t *testing.
 		}
 		w.setNow(w.now.Load().Add(31 * time.Minute))
 		w.db.InTenant(w.ctx, w.p.TenantID, func(tx pgx.Tx) error {
-			_, err := tx.Exec(w.ctx, `UPDATE campaign_contacts SET next_at = now()`)
+			_, err := tx.Exec(w.ctx, `UPDATE campaign_contacts SET next_at = $1`, *w.now.Load())
 			return err
 		})
 	}

@@ -97,10 +97,10 @@ func (s *Service) Pace(ctx context.Context, tenantID, campaignID uuid.UUID, budg
 		n := min(budget, free-queued)
 		if n > 0 {
 			rows, err := tx.Query(ctx, `UPDATE campaign_contacts cc SET state = 'queued'
-				FROM (SELECT contact_id FROM campaign_contacts WHERE campaign_id = $1 AND state = 'pending' AND next_at <= now()
+				FROM (SELECT contact_id FROM campaign_contacts WHERE campaign_id = $1 AND state = 'pending' AND next_at <= $3
 					ORDER BY next_at LIMIT $2 FOR UPDATE SKIP LOCKED) due
 				WHERE cc.campaign_id = $1 AND cc.contact_id = due.contact_id
-				RETURNING cc.contact_id, cc.attempt`, campaignID, n)
+				RETURNING cc.contact_id, cc.attempt`, campaignID, n, s.now())
 			if err != nil {
 				return err
 			}

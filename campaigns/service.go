@@ -77,5 +77,14 @@ func loadTenant(ctx context.Context, tx pgx.Tx, id uuid.UUID) (tenantInfo, error
 	return t, err
 }
 
+// tenantBatch starts a batch with the statement that scopes its
+// transaction to tenantID, saving the round trip tenants.DB.InTenant spends
+// on it; hot paths (the dial check, closing a call) use it.
+func tenantBatch(tenantID uuid.UUID) *pgx.Batch {
+	b := &pgx.Batch{}
+	b.Queue(`SELECT set_config('app.tenant_id', $1, true)`, tenantID.String())
+	return b
+}
+
 // pageAfter is the keyset condition every list uses.
 const pageAfter = `($2::uuid IS NULL OR (created_at, id) > (SELECT created_at, id FROM %s WHERE tenant_id = $1 AND id = $2))`

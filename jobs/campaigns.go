@@ -23,7 +23,10 @@ func addCampaignWork(workers *river.Workers, cfg *Config) (map[string]river.Queu
 	river.AddWorker(workers, &EnsurePacersWorker{Campaigns: cfg.Campaigns})
 	queues := map[string]river.QueueConfig{
 		PaceQueue: {MaxWorkers: 200},
-		DialQueue: {MaxWorkers: cfg.DialWorkers},
+		// Dials are picked up within tens of milliseconds of being queued:
+		// the pacer fills free lines, and a line idle for River's default
+		// one-second poll is a line wasted.
+		DialQueue: {MaxWorkers: cfg.DialWorkers, FetchCooldown: 10 * time.Millisecond, FetchPollInterval: 50 * time.Millisecond},
 	}
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(30*time.Second), func() (river.JobArgs, *river.InsertOpts) {

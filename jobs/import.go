@@ -16,7 +16,9 @@ type ImportWorker struct {
 }
 
 // Timeout allows for files of millions of rows.
-func (w *ImportWorker) Timeout(*river.Job[campaigns.ImportArgs]) time.Duration { return 30 * time.Minute }
+func (w *ImportWorker) Timeout(*river.Job[campaigns.ImportArgs]) time.Duration {
+	return 30 * time.Minute
+}
 
 // Work runs the import.
 func (w *ImportWorker) Work(ctx context.Context, job *river.Job[campaigns.ImportArgs]) error {

@@ -28,7 +28,9 @@ type PaceWorker struct {
 }
 
 // Timeout leaves room for a whole slice.
-func (w *PaceWorker) Timeout(*river.Job[campaigns.PaceArgs]) time.Duration { return w.slice() + time.Minute }
+func (w *PaceWorker) Timeout(*river.Job[campaigns.PaceArgs]) time.Duration {
+	return w.slice() + time.Minute
+}
 
 func (w *PaceWorker) slice() time.Duration {
 	if w.Slice <= 0 {

@@ -1,0 +1,188 @@
+package jobs_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/jobs"
+	"github.com/outcall/outcall/migrations/dbtest"
+	"github.com/outcall/outcall/tenants"
+)
+
+// campaignRig is a database, a tenant whose rules allow calls at any hour,
+// and running workers with a TestDialer.
+type campaignRig struct {
+	t      *testing.T
+	ctx    context.Context
+	db     *tenants.DB
+	svc    *campaigns.Service
+	p      tenants.Principal
+	dialer *campaigns.TestDialer
+	client *jobs.Client
+}
+
+func newCampaignRig(t *testing.T, lines int, cps float64, dialer *campaigns.TestDialer) *campaignRig {
+	t.Helper()
+	ctx := context.Background()
+	db, err := tenants.Open(ctx, dbtest.New(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	ts := tenants.NewService(db)
+	su, err := ts.Signup(ctx, tenants.SignupRequest{TenantName: "Shop", Email: "ops@shop.example", Password: "a long password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &campaignRig{t: t, ctx: ctx, db: db, svc: campaigns.NewService(db), dialer: dialer,
+		p: tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}}
+	settings := campaigns.DefaultCompliance()
+	settings.QuietHours = []string{}
+	settings.MaxConcurrentLines, settings.CallsPerSecond = lines, cps
+	if _, err := r.svc.SetCompliance(ctx, r.p, settings); err != nil {
+		t.Fatal(err)
+	}
+	r.client, err = jobs.New(jobs.Config{Tenants: ts, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Work: true,
+		Campaigns: r.svc, Dialer: dialer, DialWorkers: lines})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.client.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		r.client.Stop(ctx)
+	})
+	return r
+}
+
+// campaignOf imports n contacts through a CSV file and starts a campaign
+// dialling them.
+func (r *campaignRig) campaignOf(n int, retry campaigns.RetryPolicy) *campaigns.Campaign {
+	r.t.Helper()
+	list, err := r.svc.CreateList(r.ctx, r.p, "customers", "")
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	var csv strings.Builder
+	csv.WriteString("手机号,姓名,tier\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&csv, "1381%07d,客户%d,gold\n", i, i)
+	}
+	im, err := r.svc.CreateImport(r.ctx, r.p, list.ID, []byte(csv.String()), campaigns.ImportOptions{})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.waitFor("the import job", time.Minute, func() bool {
+		got, err := r.svc.GetImport(r.ctx, r.p, im.ID)
+		if err != nil || got.Status == "failed" {
+			r.t.Fatalf("import: %v %+v", err, got)
+		}
+		return got.Status == "done"
+	})
+	c, err := r.svc.CreateCampaign(r.ctx, r.p, campaigns.CampaignInput{Name: "reminders", ListIDs: []uuid.UUID{list.ID}, ScriptVersion: "v1", RetryPolicy: retry})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	if c, err = r.svc.StartCampaign(r.ctx, r.p, c.ID); err != nil {
+		r.t.Fatal(err)
+	}
+	return c
+}
+
+func (r *campaignRig) waitFor(what string, limit time.Duration, ok func() bool) {
+	r.t.Helper()
+	deadline := time.Now().Add(limit)
+	for !ok() {
+		if time.Now().After(deadline) {
+			r.t.Fatalf("waited %s for %s", limit, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (r *campaignRig) status(id uuid.UUID) campaigns.Status {
+	c, err := r.svc.GetCampaign(r.ctx, r.p, id)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return c.Status
+}
+
+var noRetries = campaigns.RetryPolicy{campaigns.OutcomeBusy: {}, campaigns.OutcomeNoAnswer: {}, campaigns.OutcomeFailed: {}}
+
+func TestACampaignOfTenThousandContactsRunsToCompletionWithEveryContactAccountedFor(t *testing.T) {
+	const n, lines = 10000, 200
+	outcomes := []campaigns.Outcome{campaigns.OutcomeAnswered, campaigns.OutcomeAnswered, campaigns.OutcomeBusy, campaigns.OutcomeNoAnswer, campaigns.OutcomeFailed}
+	dialer := &campaigns.TestDialer{Decide: func(req campaigns.DialRequest) campaigns.Result {
+		return campaigns.Result{Outcome: outcomes[int(req.ContactID[15])%len(outcomes)]}
+	}}
+	r := newCampaignRig(t, lines, 10000, dialer)
+	c := r.campaignOf(n, noRetries)
+	start := time.Now()
+	r.waitFor("the campaign to complete", 2*time.Minute, func() bool { return r.status(c.ID) == campaigns.StatusCompleted })
+	t.Logf("%d contacts dialled in %v (%.0f dials/s)", n, time.Since(start), float64(n)/time.Since(start).Seconds())
+
+	counts, err := r.svc.CampaignCounts(r.ctx, r.p, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts.Contacts != n || counts.ByState["done"] != n {
+		t.Fatalf("contacts %d, by state %v; want all %d done", counts.Contacts, counts.ByState, n)
+	}
+	total := 0
+	for _, k := range counts.Outcomes {
+		total += k
+	}
+	if total != n || len(counts.Refused) != 0 || dialer.Calls() != n {
+		t.Fatalf("%d call records (%v), refusals %v, %d calls placed; want exactly one call per contact", total, counts.Outcomes, counts.Refused, dialer.Calls())
+	}
+	if peak := dialer.PeakLines(r.p.TenantID); peak > lines {
+		t.Fatalf("%d calls at once; the tenant has %d lines", peak, lines)
+	}
+	var held int
+	r.db.InTenant(r.ctx, r.p.TenantID, func(tx pgx.Tx) error {
+		return tx.QueryRow(r.ctx, `SELECT count(*) FROM lines WHERE call_id IS NOT NULL`).Scan(&held)
+	})
+	if held != 0 {
+		t.Fatalf("%d lines still held after the campaign", held)
+	}
+}
+
+func TestPausingStopsNewDialsWithinASecondAndResumingFinishesTheCampaign(t *testing.T) {
+	dialer := &campaigns.TestDialer{Ring: 20 * time.Millisecond, Talk: 30 * time.Millisecond}
+	r := newCampaignRig(t, 10, 100, dialer)
+	c := r.campaignOf(300, noRetries)
+	r.waitFor("the first calls", 20*time.Second, func() bool { return dialer.Calls() >= 20 })
+	if _, err := r.svc.PauseCampaign(r.ctx, r.p, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	atOneSecond := dialer.Calls()
+	time.Sleep(1500 * time.Millisecond)
+	if later := dialer.Calls(); later != atOneSecond {
+		t.Fatalf("%d calls placed between 1 s and 2.5 s after the pause", later-atOneSecond)
+	}
+	counts, _ := r.svc.CampaignCounts(r.ctx, r.p, c.ID)
+	if counts.ByState["dialling"]+counts.ByState["in_call"] != 0 || counts.ByState["pending"] == 0 {
+		t.Fatalf("a second after the pause: %v", counts.ByState)
+	}
+	if _, err := r.svc.ResumeCampaign(r.ctx, r.p, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor("the campaign to complete", time.Minute, func() bool { return r.status(c.ID) == campaigns.StatusCompleted })
+	if dialer.Calls() != 300 {
+		t.Fatalf("%d calls for 300 contacts", dialer.Calls())
+	}
+}
