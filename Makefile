@@ -3,19 +3,27 @@ GO      ?= go
 BENCH   ?=
 PKGS    ?= ./...
 
-.PHONY: run build test bench lint openapi
+.PHONY: run build test bench lint openapi web
 
 ## run: everything on this machine (local PostgreSQL under .data/, demo tenant, API, workers)
-run:
+run: web
 	$(GO) run ./cmd/outcall dev
 
 ## build: the outcall binary in bin/
-build:
+build: web
 	$(GO) build -o bin/outcall ./cmd/outcall
 
-## test: vet, formatting, and every test against a real PostgreSQL
-test: lint
+## test: vet, formatting, and every test against a real PostgreSQL; the portal's unit tests and its end-to-end test in Chromium
+test: lint web
 	$(GO) test -p 2 -timeout 25m $(PKGS)
+	cd web && npm test && npm run e2e
+
+## web: the portal, built into web/dist for the binary to embed (npm ci when the lockfile changes)
+web: web/node_modules/.package-lock.json
+	cd web && npm run build
+
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
 
 ## bench: performance figures as "bench: NAME VALUE UNIT" lines; BENCH=GROUP runs one group
 bench:

@@ -1,0 +1,322 @@
+// End-to-end test of the portal in headless Chromium (Debian's chromium,
+// driven by playwright-core; no browser download). It builds and starts the
+// real outcall binary on a fresh local PostgreSQL, then does what a new
+// tenant does: sign up, log out and in, create an API key, invite a member,
+// register a webhook endpoint and watch a signed test delivery arrive, and
+// switch to English and back. Screenshots of the main screens go to
+// artifacts/screenshots/ at the repository root.
+//
+// Environment: OUTCALL_CHROMIUM (default /usr/bin/chromium), OUTCALL_E2E_HEADFUL=1
+// to watch, OUTCALL_E2E_KEEP=1 to keep the temporary folder.
+import { spawn, execFileSync } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, "../..");
+const shots = join(repo, "artifacts", "screenshots");
+const started = Date.now();
+
+function log(...args) {
+  console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1)}s]`, ...args);
+}
+
+function check(cond, what) {
+  if (!cond) throw new Error(`check failed: ${what}`);
+  log("ok:", what);
+}
+
+async function freePort() {
+  return new Promise((res, rej) => {
+    const s = net.createServer();
+    s.on("error", rej);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+async function waitFor(fn, what, timeoutMs = 20000, everyMs = 250) {
+  const until = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < until) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
+}
+
+// A webhook receiver: records what it gets, answers 200.
+function startReceiver() {
+  const got = [];
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      got.push({ headers: req.headers, body, path: req.url });
+      res.writeHead(200, { "Content-Type": "text/plain" });
+      res.end("ok from the e2e receiver");
+    });
+  });
+  return new Promise((res) => server.listen(0, "127.0.0.1", () => res({ server, got, port: server.address().port })));
+}
+
+function verifySignature(header, body, secret) {
+  const parts = Object.fromEntries([]);
+  let t = "";
+  const v1 = [];
+  for (const kv of header.split(",")) {
+    const [k, v] = kv.split("=");
+    if (k === "t") t = v;
+    if (k === "v1") v1.push(v);
+  }
+  void parts;
+  const want = createHmac("sha256", secret).update(`${t}.${body}`).digest("hex");
+  return v1.includes(want);
+}
+
+async function main() {
+  const work = mkdtempSync(join(tmpdir(), "outcall-e2e-"));
+  chmodSync(work, 0o755); // the local PostgreSQL runs as the postgres user
+  mkdirSync(shots, { recursive: true });
+  const bin = join(work, "outcall");
+  log("building the binary");
+  execFileSync("go", ["build", "-o", bin, "./cmd/outcall"], { cwd: repo, stdio: "inherit" });
+
+  const [pgPort, apiPort] = [await freePort(), await freePort()];
+  const base = `http://127.0.0.1:${apiPort}`;
+  const server = spawn(bin, ["dev", "--data-dir", join(work, "data"), "--pg-port", String(pgPort), "--addr", `127.0.0.1:${apiPort}`, "--log-level", "warn"], {
+    cwd: repo,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let serverOutput = "";
+  server.stdout.on("data", (d) => (serverOutput += d));
+  server.stderr.on("data", (d) => (serverOutput += d));
+  const exited = new Promise((res) => server.on("exit", res));
+
+  const receiver = await startReceiver();
+  let browser;
+  let failed = false;
+  try {
+    await waitFor(async () => (await fetch(`${base}/readyz`)).ok, "the server to be ready", 120000, 500);
+    log("server ready at", base);
+    const index = await fetch(`${base}/`, { headers: { Accept: "text/html" } });
+    check(index.ok && (await index.text()).includes('<div id="root">'), "the binary serves the built portal at /");
+
+    const profile = join(work, "chromium-profile");
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: process.env.OUTCALL_CHROMIUM || "/usr/bin/chromium",
+      headless: !process.env.OUTCALL_E2E_HEADFUL,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      viewport: { width: 1366, height: 860 },
+      locale: "zh-CN",
+    });
+    const page = browser.pages()[0] ?? (await browser.newPage());
+    page.setDefaultTimeout(15000);
+    page.on("pageerror", (e) => log("page error:", e.message));
+    page.on("response", (r) => {
+      if (r.url().includes("/v1/") && r.status() >= 400) log("API answered", r.status(), r.request().method(), new URL(r.url()).pathname);
+    });
+    // antd animates dialogs in and out; act on them once they stand still.
+    const settled = () =>
+      page.waitForFunction(() => !document.querySelector(".ant-zoom-enter, .ant-zoom-appear, .ant-zoom-leave, .ant-fade-enter, .ant-fade-leave"));
+    const open = async (testId) => {
+      await page.getByTestId(testId).click();
+      await page.locator(".ant-modal").last().waitFor();
+      await settled();
+    };
+    const shot = async (name) => {
+      await page.waitForTimeout(300); // let antd's animations settle
+      await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+      log("screenshot", `${name}.png`);
+    };
+
+    // A visitor lands on the login page, in Chinese.
+    await page.goto(base + "/");
+    await page.waitForURL(/\/login/);
+    await page.getByRole("heading", { name: "登录" }).waitFor();
+    await shot("01-login-zh");
+
+    // Sign up; a short password is refused next to the password field.
+    await page.getByTestId("to-signup").click();
+    const email = `ops-${Date.now()}@shop.example`;
+    const password = "a long enough password";
+    await page.getByTestId("signup-tenant").fill("某某商城");
+    await page.getByTestId("signup-name").fill("王经理");
+    await page.getByTestId("signup-email").fill(email);
+    await page.getByTestId("signup-password").fill("short");
+    await page.getByTestId("signup-submit").click();
+    const pwItem = page.locator(".ant-form-item").filter({ has: page.getByTestId("signup-password") });
+    await pwItem.locator(".ant-form-item-explain-error").filter({ hasText: "至少 10 个字符" }).waitFor();
+    check(true, "the API's error on body.password shows under the password field");
+    await shot("02-signup-error-zh");
+    await page.getByTestId("signup-password").fill(password);
+    await page.getByTestId("signup-submit").click();
+
+    // The dashboard shows the first API key once.
+    const firstKey = await page.getByTestId("first-key").inputValue();
+    check(firstKey.startsWith("oc_"), "the first API key is shown once after sign-up");
+    await page.getByTestId("secret-done").click();
+    await settled();
+    await page.getByTestId("get-started").waitFor();
+    check((await page.getByTestId("tenant-name").textContent()) === "某某商城", "the shell shows the tenant");
+    await shot("03-dashboard-zh");
+
+    // Log out and back in.
+    await page.getByTestId("user-menu").hover();
+    await page.getByTestId("logout").click();
+    await page.waitForURL(/\/login/);
+    await page.getByTestId("login-email").fill(email);
+    await page.getByTestId("login-password").fill("wrong password!");
+    await page.getByTestId("login-submit").click();
+    await page.getByTestId("form-error").filter({ hasText: "邮箱或密码不正确" }).waitFor();
+    check(true, "a wrong password is refused with a translated message");
+    await page.getByTestId("login-password").fill(password);
+    await page.getByTestId("login-submit").click();
+    await page.getByTestId("get-started").waitFor();
+    check(true, "log out and log in again");
+
+    // API keys: create one limited to two scopes; its secret works once copied.
+    await page.getByTestId("nav-api-keys").click();
+    await open("create-key");
+    await page.getByTestId("key-name").fill("CRM 同步");
+    await page.getByTestId("key-scopes-some").click();
+    await page.getByTestId("scope-account:read").click();
+    await page.getByTestId("scope-calls:read").click();
+    await page.getByTestId("create-key-submit").click();
+    const secret = await page.getByTestId("new-key-secret").inputValue();
+    check(secret.startsWith("oc_"), "the new key's secret is shown once");
+    await shot("04-api-key-created-zh");
+    const meRes = await fetch(`${base}/v1/me`, { headers: { Authorization: `Bearer ${secret}` } });
+    check(meRes.ok && (await meRes.json()).tenant.name === "某某商城", "the shown secret authenticates against the API");
+    const usersRes = await fetch(`${base}/v1/webhooks/endpoints`, { headers: { Authorization: `Bearer ${secret}` } });
+    check(usersRes.status === 403, "the key is bounded by its scopes (no webhooks:manage → 403)");
+    await page.getByTestId("secret-done").click();
+    await settled();
+    const keyRow = page.locator("tr").filter({ hasText: "CRM 同步" });
+    await keyRow.waitFor();
+    check((await keyRow.textContent()).includes(secret.split("_").slice(0, 2).join("_")), "the list shows the key's prefix");
+    check((await keyRow.textContent()).includes("calls:read"), "the list shows the key's scopes");
+    await page.reload();
+    await keyRow.waitFor();
+    check(!(await keyRow.textContent()).includes("从未使用"), "the list shows when the key was last used");
+    await shot("05-api-keys-zh");
+
+    // Team members: invite an operator; the token is shown once.
+    await page.getByTestId("nav-members").click();
+    await open("add-member");
+    await page.getByTestId("member-email").fill("agent@shop.example");
+    await page.getByTestId("member-name").fill("李娜");
+    await page.getByTestId("add-member-submit").click();
+    const token = await page.getByTestId("invite-token").inputValue();
+    check(token.length > 10, "the invitation token is shown once");
+    await shot("06-member-invited-zh");
+    await page.getByTestId("secret-done").click();
+    await settled();
+    const memberRow = page.locator("tr").filter({ hasText: "agent@shop.example" });
+    await memberRow.filter({ hasText: "待接受邀请" }).waitFor();
+    check(true, "the invited member is listed as invited");
+    // The same email again: the API's conflict shows next to the email field.
+    await open("add-member");
+    await page.getByTestId("member-email").fill("agent@shop.example");
+    await page.getByTestId("add-member-submit").click();
+    const emailItem = page.locator(".ant-form-item").filter({ has: page.getByTestId("member-email") });
+    await emailItem.locator(".ant-form-item-explain-error").filter({ hasText: "该邮箱已被注册" }).waitFor();
+    check(true, "a duplicate email shows next to the email field");
+    await page.keyboard.press("Escape");
+    await shot("07-members-zh");
+
+    // Webhooks: register the local receiver, send a test, see it delivered.
+    await page.getByTestId("nav-webhooks").click();
+    await open("add-endpoint");
+    await page.getByTestId("endpoint-url").fill(`http://127.0.0.1:${receiver.port}/outcall/events`);
+    await page.getByTestId("endpoint-description").fill("CRM 事件");
+    await page.getByTestId("endpoint-submit").click();
+    const whsec = await page.getByTestId("endpoint-secret").inputValue();
+    check(whsec.length > 10, "the endpoint's signing secret is shown once");
+    await page.getByTestId("secret-done").click();
+    await settled();
+    await page.getByTestId("endpoint-link").click();
+    await page.getByTestId("send-test").click();
+    await waitFor(async () => {
+      await page.getByTestId("refresh-deliveries").click();
+      return (await page.getByTestId("delivery-status").filter({ hasText: "200" }).count()) > 0;
+    }, "the test delivery to show with status 200", 30000, 1000);
+    check(true, "the delivery log shows the test delivery with status 200");
+    const delivered = receiver.got.find((r) => r.headers["outcall-signature"]);
+    check(delivered && verifySignature(delivered.headers["outcall-signature"], delivered.body, whsec), "the receiver got the event signed with the shown secret");
+    await page.locator(".ant-table-row-expand-icon").first().click();
+    await page.getByText("ok from the e2e receiver").first().waitFor();
+    check(true, "the delivery log shows the receiver's answer");
+    await shot("08-webhook-deliveries-zh");
+    await open("rotate-secret");
+    await page.getByTestId("rotate-submit").click();
+    const rotated = await page.getByTestId("rotated-secret").inputValue();
+    check(rotated && rotated !== whsec, "rotating shows a new secret once");
+    await page.getByTestId("secret-done").click();
+    await settled();
+    await page.getByTestId("redeliver").first().click();
+    await waitFor(async () => receiver.got.length >= 2, "the redelivery to reach the receiver", 30000, 500);
+    const redelivered = receiver.got[receiver.got.length - 1];
+    check(verifySignature(redelivered.headers["outcall-signature"], redelivered.body, rotated) && verifySignature(redelivered.headers["outcall-signature"], redelivered.body, whsec),
+      "a redelivery during the overlap is signed with both secrets");
+
+    // English is one click away, and back.
+    await page.getByTestId("lang-switch").click();
+    await page.getByRole("heading", { name: "Webhook endpoint" }).waitFor();
+    check((await page.getByTestId("nav-api-keys").textContent()).includes("API keys"), "the menu is in English");
+    await shot("09-webhook-deliveries-en");
+    await page.getByTestId("nav-api-keys").click();
+    await page.getByRole("heading", { name: "API keys" }).waitFor();
+    await shot("10-api-keys-en");
+    await page.getByTestId("nav-dashboard").click();
+    await page.getByText("Get started").waitFor();
+    await shot("11-dashboard-en");
+    await page.getByTestId("nav-contacts").click();
+    await page.getByTestId("soon-description").waitFor();
+    await shot("12-contacts-soon-en");
+    await page.reload();
+    await page.getByRole("heading", { name: "Contacts" }).waitFor();
+    check(true, "the language choice survives a reload");
+    await page.getByTestId("lang-switch").click();
+    await page.getByRole("heading", { name: "联系人" }).waitFor();
+    check((await page.getByTestId("nav-webhooks").textContent()).includes("Webhook"), "back in Chinese");
+    await page.getByTestId("nav-notices").click();
+    await page.getByText("没有需要处理的通知").waitFor();
+    await shot("13-notices-zh");
+    log(`passed in ${((Date.now() - started) / 1000).toFixed(1)}s; screenshots in ${shots}`);
+  } catch (e) {
+    failed = true;
+    console.error("E2E FAILED:", e);
+    try {
+      const p = browser?.pages()[0];
+      if (p) await p.screenshot({ path: join(shots, "failure.png"), fullPage: true });
+    } catch {
+      // nothing more to show
+    }
+    console.error("--- server output ---\n" + serverOutput.slice(-4000));
+  } finally {
+    await browser?.close().catch(() => {});
+    receiver.server.close();
+    server.kill("SIGINT");
+    const timer = setTimeout(() => server.kill("SIGKILL"), 30000);
+    await exited;
+    clearTimeout(timer);
+    if (!process.env.OUTCALL_E2E_KEEP) rmSync(work, { recursive: true, force: true });
+  }
+  process.exit(failed ? 1 : 0);
+}
+
+main();

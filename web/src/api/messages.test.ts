@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import i18n from "../i18n";
+import { translateMessage } from "./messages";
+
+describe("translateMessage", () => {
+  it("says known API messages in Chinese by default", async () => {
+    await i18n.changeLanguage("zh-CN");
+    const t = i18n.t.bind(i18n);
+    expect(translateMessage("expected length >= 10", t)).toBe("至少 10 个字符");
+    expect(translateMessage("invalid credentials", t)).toBe("邮箱或密码不正确");
+    expect(translateMessage("this needs the admin role or stronger; yours is viewer", t)).toBe("需要管理员或更高角色,您的角色是只读");
+    expect(translateMessage('"x" is not an email address', t)).toBe("请输入有效的邮箱地址");
+  });
+
+  it("says them in English when English is chosen", async () => {
+    await i18n.changeLanguage("en");
+    const t = i18n.t.bind(i18n);
+    expect(translateMessage("the password must be at least 10 characters long", t)).toBe("At least 10 characters");
+    expect(translateMessage("127.0.0.1 resolves to 127.0.0.1: the address is loopback, private, link-local or otherwise internal", t)).toBe(
+      "Internal, loopback and reserved addresses are not allowed",
+    );
+    await i18n.changeLanguage("zh-CN");
+  });
+
+  it("passes unknown messages through as the API wrote them", () => {
+    expect(translateMessage("something new went wrong", i18n.t.bind(i18n))).toBe("something new went wrong");
+  });
+});

@@ -1,0 +1,34 @@
+// The API writes its messages in English. The ones a person meets in a form
+// are recognised here and said in the portal's language; any other message
+// is shown as the API wrote it.
+import type { TFunction } from "i18next";
+
+type Rule = [RegExp, (m: RegExpExecArray, t: TFunction) => string];
+
+const rules: Rule[] = [
+  [/^expected length >= (\d+)$/, (m, t) => t("errors.minLength", { n: Number(m[1]) })],
+  [/^the password must be at least (\d+) characters long$/, (m, t) => t("errors.minLength", { n: Number(m[1]) })],
+  [/^expected length <= (\d+)$/, (m, t) => t("errors.maxLength", { n: Number(m[1]) })],
+  [/^expected required property (\S+) to be present$/, (_m, t) => t("errors.required")],
+  [/^expected string to be RFC 5322 email|is not an email address$/, (_m, t) => t("errors.email")],
+  [/^expected string to be RFC 3986 uri|is not an http\(s\) URL$/, (_m, t) => t("errors.url")],
+  [/loopback, private, link-local or otherwise internal$/, (_m, t) => t("errors.internalAddress")],
+  [/^cannot resolve /, (_m, t) => t("errors.unresolvable")],
+  [/^a user with this email address exists already$/, (_m, t) => t("errors.emailTaken")],
+  [/^invalid credentials$/, (_m, t) => t("errors.invalidCredentials")],
+  [/^this invitation does not exist or has expired$/, (_m, t) => t("errors.invitationExpired")],
+  [/^this needs the (\w+) role or stronger; yours is (\w+)$/, (m, t) =>
+    t("errors.needRole", { role: t(`roles.${m[1]}`), yours: t(`roles.${m[2]}`) })],
+  [/^only an owner can /, (_m, t) => t("errors.ownerOnly")],
+  [/^a tenant needs at least one owner/, (_m, t) => t("errors.lastOwner")],
+  [/^a key cannot be stronger than the role that creates it$/, (_m, t) => t("errors.keyTooStrong")],
+];
+
+/** Says an API message in the portal's language when it is a known one. */
+export function translateMessage(message: string, t: TFunction): string {
+  for (const [re, say] of rules) {
+    const m = re.exec(message);
+    if (m) return say(m, t);
+  }
+  return message;
+}

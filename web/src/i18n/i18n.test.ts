@@ -1,0 +1,67 @@
+// Every string goes through the translation files: both languages have the
+// same keys, none empty, and every key the code asks for exists.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { scopes, roles } from "../api/client";
+import { sections } from "../components/Shell";
+import en from "./en.json";
+import zhCN from "./zh-CN.json";
+
+type Tree = { [k: string]: string | Tree };
+
+function flatten(tree: Tree, prefix = ""): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [k, v] of Object.entries(tree)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (typeof v === "string") out.set(key, v);
+    else for (const [kk, vv] of flatten(v, key)) out.set(kk, vv);
+  }
+  return out;
+}
+
+const zh = flatten(zhCN as Tree);
+const english = flatten(en as Tree);
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) return sources(p);
+    return /\.tsx?$/.test(name) && !/\.test\.tsx?$/.test(name) && !name.endsWith(".d.ts") ? [p] : [];
+  });
+}
+
+describe("translations", () => {
+  it("have the same keys in Chinese and English", () => {
+    expect([...english.keys()].sort()).toEqual([...zh.keys()].sort());
+  });
+
+  it("have no empty strings", () => {
+    for (const [k, v] of [...zh, ...english]) expect(v.trim(), k).not.toBe("");
+  });
+
+  it("use the same placeholders in both languages", () => {
+    const vars = (s: string) => [...s.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]).sort();
+    for (const [k, v] of zh) expect(vars(english.get(k) ?? ""), k).toEqual(vars(v));
+  });
+
+  it("hold every key the code asks for", () => {
+    const dir = join(__dirname, "..");
+    const missing: string[] = [];
+    for (const file of sources(dir)) {
+      const text = readFileSync(file, "utf8");
+      for (const m of text.matchAll(/\bt\(\s*"([^"]+)"/g)) if (!zh.has(m[1])) missing.push(`${file}: ${m[1]}`);
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it("name every menu entry, role and scope", () => {
+    const keys = [
+      ...sections.map((s) => `nav.${s.key}`),
+      ...sections.filter((s) => s.soon).map((s) => `soon.${s.key}`),
+      ...roles.map((r) => `roles.${r}`),
+      ...scopes.map((s) => `scopes.${s.replace(":", "_")}`),
+    ];
+    expect(keys.filter((k) => !zh.has(k))).toEqual([]);
+  });
+});

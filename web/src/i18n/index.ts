@@ -1,0 +1,42 @@
+// Every string the portal shows comes from these translation files.
+// Chinese (zh-CN) is the default; the choice is kept in localStorage.
+import i18n from "i18next";
+import { initReactI18next } from "react-i18next";
+import zhCN from "./zh-CN.json";
+import en from "./en.json";
+
+export const languages = ["zh-CN", "en"] as const;
+export type Language = (typeof languages)[number];
+
+const storageKey = "outcall.lang";
+
+export function savedLanguage(): Language {
+  try {
+    const v = localStorage.getItem(storageKey);
+    if (v === "en" || v === "zh-CN") return v;
+  } catch {
+    // storage may be off; the default stands
+  }
+  return "zh-CN";
+}
+
+export function setLanguage(lang: Language) {
+  try {
+    localStorage.setItem(storageKey, lang);
+  } catch {
+    // the choice then lasts until the page reloads
+  }
+  document.documentElement.lang = lang;
+  return i18n.changeLanguage(lang);
+}
+
+void i18n.use(initReactI18next).init({
+  resources: { "zh-CN": { translation: zhCN }, en: { translation: en } },
+  lng: savedLanguage(),
+  fallbackLng: false,
+  interpolation: { escapeValue: false },
+  returnNull: false,
+});
+if (typeof document !== "undefined") document.documentElement.lang = i18n.language;
+
+export default i18n;

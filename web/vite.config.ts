@@ -1,0 +1,31 @@
+import { writeFileSync } from "node:fs";
+import { defineConfig } from "vitest/config";
+import react from "@vitejs/plugin-react";
+
+// The build lands in dist/, which the Go package web embeds. dist/.gitkeep
+// stays so that `go build` works before the first front-end build.
+export default defineConfig({
+  plugins: [
+    react(),
+    {
+      name: "keep-gitkeep",
+      closeBundle() {
+        writeFileSync("dist/.gitkeep", "");
+      },
+    },
+  ],
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 2000,
+  },
+  server: {
+    // `npm run dev` next to `make run`: the API answers on :8080.
+    proxy: { "/v1": "http://localhost:8080" },
+  },
+  test: {
+    environment: "node", // component tests ask for jsdom in their first line
+    include: ["src/**/*.test.{ts,tsx}"],
+    setupFiles: ["src/test-setup.ts"],
+  },
+});
