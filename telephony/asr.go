@@ -122,18 +122,17 @@ func (h HTTPRecognizer) Recognize(ctx context.Context, req RecognizeRequest) (Tr
 }
 
 // PocketsphinxRecognizer runs Debian's pocketsphinx_continuous offline in
-// keyword-spotting mode, with the script's English phrases as keyphrases.
-// Free-form recognition on phone audio is poor; spotting the phrases a
-// script expects works well. Words missing from the dictionary are dropped.
+// JSGF grammar mode, the grammar being the script's English phrases.
+// Free-form recognition on phone audio is poor, and keyword spotting
+// (-kws) missed espeak's "yes please" at every threshold tried; a grammar
+// of the phrases a script expects recognises them well. Phrases with words
+// missing from the dictionary are dropped.
 type PocketsphinxRecognizer struct {
 	// Binary (empty: "pocketsphinx_continuous").
 	Binary string
 	// ModelDir holds en-us/ and cmudict-en-us.dict (empty: Debian's path).
 	ModelDir string
-	// Threshold for keyphrase detection (empty: "1e-20").
-	Threshold string
-
-	dict map[string]bool
+	dict     map[string]bool
 }
 
 var nonWord = regexp.MustCompile(`[^a-z' ]+`)
@@ -187,8 +186,8 @@ func (p *PocketsphinxRecognizer) KeyPhrases(phrases []string) ([]string, error) 
 	return out, nil
 }
 
-// Recognize spots the request's phrases in the audio and returns those it
-// heard, in order, joined by spaces.
+// Recognize matches the audio against a grammar of the request's phrases
+// and returns the phrase heard ("" when none).
 func (p *PocketsphinxRecognizer) Recognize(ctx context.Context, req RecognizeRequest) (Transcript, error) {
 	keys, err := p.KeyPhrases(req.Phrases)
 	if err != nil {
@@ -202,17 +201,14 @@ func (p *PocketsphinxRecognizer) Recognize(ctx context.Context, req RecognizeReq
 		return Transcript{}, err
 	}
 	defer os.RemoveAll(dir)
-	th := p.Threshold
-	if th == "" {
-		th = "1e-20"
-	}
-	var kws strings.Builder
-	for _, k := range keys {
-		fmt.Fprintf(&kws, "%s /%s/\n", k, th)
-	}
-	kwsPath := filepath.Join(dir, "keys.txt")
-	os.WriteFile(kwsPath, []byte(kws.String()), 0o600)
-	pcm16k := Resample(req.Audio, SampleRate, 16000)
+	grammar := "#JSGF V1.0;\ngrammar script;\npublic <phrase> = " + strings.Join(keys, " | ") + ";\n"
+	grammarPath := filepath.Join(dir, "script.jsgf")
+	os.WriteFile(grammarPath, []byte(grammar), 0o600)
+	// Half a second of quiet on each side helps the decoder find the
+	// utterance's edges.
+	pad := make([]int16, SampleRate/2)
+	audio := append(append(append([]int16(nil), pad...), req.Audio...), pad...)
+	pcm16k := Resample(audio, SampleRate, 16000)
 	samples := make([]int, len(pcm16k))
 	for i, s := range pcm16k {
 		samples[i] = int(s)
@@ -230,7 +226,7 @@ func (p *PocketsphinxRecognizer) Recognize(ctx context.Context, req RecognizeReq
 	cmd := exec.CommandContext(ctx, bin,
 		"-hmm", filepath.Join(p.modelDir(), "en-us"),
 		"-dict", filepath.Join(p.modelDir(), "cmudict-en-us.dict"),
-		"-kws", kwsPath, "-infile", wavPath, "-logfn", "/dev/null")
+		"-jsgf", grammarPath, "-infile", wavPath, "-logfn", "/dev/null")
 	out, err := cmd.Output()
 	if err != nil {
 		return Transcript{}, fmt.Errorf("pocketsphinx: %w (install pocketsphinx and pocketsphinx-en-us)", err)

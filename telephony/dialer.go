@@ -210,7 +210,12 @@ func NewSIPDialer(cfg DialerConfig) (*SIPDialer, error) {
 	if ip == nil {
 		return nil, fmt.Errorf("listen IP %q is not an IP address", cfg.ListenIP)
 	}
-	uaOpts := []sipgo.UserAgentOption{sipgo.WithUserAgent(cfg.UserAgent), sipgo.WithUserAgentHostname(cfg.ListenIP)}
+	uaOpts := []sipgo.UserAgentOption{sipgo.WithUserAgent(cfg.UserAgent), sipgo.WithUserAgentHostname(cfg.ListenIP),
+		sipgo.WithUserAgentTransactionLayerOptions(
+			sip.WithTransactionLayerLogger(log),
+			// 2xx retransmissions after the dialog ended are expected
+			// under load; they need no log line each.
+			sip.WithTransactionLayerUnhandledResponseHandler(func(*sip.Response) {}))}
 	if cfg.TLSConfig != nil {
 		uaOpts = append(uaOpts, sipgo.WithUserAgenTLSConfig(cfg.TLSConfig))
 	}

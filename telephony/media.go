@@ -52,6 +52,7 @@ type MediaSession struct {
 	clock *MediaClock
 	shard *clockShard
 	conn  *net.UDPConn
+	out   *udpSender
 	cfg   MediaConfig
 
 	remote  atomic.Pointer[net.UDPAddr]
@@ -86,6 +87,7 @@ type MediaSession struct {
 	packetsIn  atomic.Int64
 	packetsOut atomic.Int64
 	badIn      atomic.Int64
+	sendErrs   atomic.Int64
 
 	rec      *stereoRecorder
 	dead     chan struct{}
@@ -117,9 +119,15 @@ func NewMediaSession(clock *MediaClock, cfg MediaConfig) (*MediaSession, error) 
 	if err != nil {
 		return nil, err
 	}
+	out, err := newUDPSender(conn)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
 	s := &MediaSession{
 		clock:   clock,
 		conn:    conn,
+		out:     out,
 		cfg:     cfg,
 		ssrc:    rand.Uint32(),
 		seq:     uint16(rand.Uint32()),
@@ -194,11 +202,14 @@ func (s *MediaSession) die(why string) {
 // Stats of the stream.
 type MediaStats struct {
 	PacketsIn, PacketsOut, BadPacketsIn int64
+	// SendErrors counts packets the kernel refused (full buffer, ICMP
+	// port unreachable from a vanished peer).
+	SendErrors int64
 }
 
 // Stats returns packet counters.
 func (s *MediaSession) Stats() MediaStats {
-	return MediaStats{PacketsIn: s.packetsIn.Load(), PacketsOut: s.packetsOut.Load(), BadPacketsIn: s.badIn.Load()}
+	return MediaStats{PacketsIn: s.packetsIn.Load(), PacketsOut: s.packetsOut.Load(), BadPacketsIn: s.badIn.Load(), SendErrors: s.sendErrs.Load()}
 }
 
 // Close stops sending and receiving. It is safe to call more than once.
@@ -389,8 +400,10 @@ func (s *MediaSession) tick(jh *jitterHistogram) {
 	}
 	s.lastSend = now
 	if remote != nil && err == nil {
-		if _, werr := s.conn.WriteToUDP(s.pktBuf[:n], remote); werr == nil {
+		if werr := s.out.send(s.pktBuf[:n], remote); werr == nil {
 			s.packetsOut.Add(1)
+		} else {
+			s.sendErrs.Add(1)
 		}
 	}
 	s.outMu.Unlock()

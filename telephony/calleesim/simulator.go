@@ -118,7 +118,9 @@ func Start(ctx context.Context, cfg Config) (*Simulator, error) {
 	}
 	laddr := conn.LocalAddr().(*net.UDPAddr)
 	host := laddr.IP.String()
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent("outcall-callee-sim"), sipgo.WithUserAgentHostname(host))
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent("outcall-callee-sim"), sipgo.WithUserAgentHostname(host),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(log),
+			sip.WithTransactionLayerUnhandledResponseHandler(func(*sip.Response) {})))
 	if err != nil {
 		conn.Close()
 		return nil, err
@@ -470,6 +472,12 @@ func (s *Simulator) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	media.StopPlayback()
 	if err := dlg.RespondSDP(answer); err != nil {
+		if dlg.LoadState() == sip.DialogStateEnded {
+			// The caller's BYE overtook its ACK: answered, then hung up.
+			s.update(callID, func(r *CallRecord) { r.Result = "answered" })
+			s.closeCall(callID, dlg, media, "caller")
+			return
+		}
 		finish("no_ack")
 		return
 	}
