@@ -133,7 +133,7 @@ func limitMemory(limit int64) error {
 			}
 		}
 	}
-	lim := uint64(base + limit + 256<<20) // headroom for threads and arenas
+	lim := uint64(base + limit + limit/4 + 64<<20) // headroom for threads and arenas
 	return syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: lim, Max: lim})
 }
 

@@ -80,7 +80,7 @@ const healthy = `export default {
 func TestAHostThatRunsOutOfMemoryEndsOnlyItsOwnCalls(t *testing.T) {
 	// The budget is long enough that only the OS memory limit can stop
 	// the allocation loop.
-	p := testPool(t, HostConfig{Hosts: 1, MemoryLimit: 128 << 20, Limits: Limits{Budget: 20 * time.Second}, Timeout: 30 * time.Second})
+	p := testPool(t, HostConfig{Hosts: 1, MemoryLimit: 64 << 20, Limits: Limits{Budget: 20 * time.Second}, Timeout: 30 * time.Second})
 	ctx := context.Background()
 
 	bystander, _, err := p.Open(ctx, "healthy.js", healthy, Contact{"name": "A"}, SessionOptions{})

@@ -45,10 +45,12 @@ type Classifier struct {
 }
 
 type example struct {
-	intent string
-	text   string // normalised
-	runes  int
-	latin  bool
+	intent  string
+	text    string // normalised
+	compact string // without spaces, for Chinese containment
+	padded  string // " text ", for English whole-word containment
+	runes   int
+	latin   bool
 }
 
 type posting struct {
@@ -105,7 +107,8 @@ func NewClassifier(extra map[string][]string) *Classifier {
 			if n == "" {
 				continue
 			}
-			c.examples = append(c.examples, example{intent: intent, text: n, runes: utf8.RuneCountInString(strings.ReplaceAll(n, " ", "")), latin: isLatin(n)})
+			compact := strings.ReplaceAll(n, " ", "")
+			c.examples = append(c.examples, example{intent: intent, text: n, compact: compact, padded: " " + n + " ", runes: utf8.RuneCountInString(compact), latin: isLatin(n)})
 		}
 	}
 	for _, in := range BuiltinIntents {
@@ -257,16 +260,26 @@ func (c *Classifier) scores(norm string) map[string]float64 {
 	}
 	total := utf8.RuneCountInString(compact)
 	padded := " " + norm + " "
-	for _, e := range c.examples {
+	hasLatin, hasHan := false, false
+	for _, r := range compact {
+		if r <= unicode.MaxLatin1 {
+			hasLatin = true
+		} else {
+			hasHan = true
+		}
+	}
+	for i := range c.examples {
+		e := &c.examples[i]
 		var hit bool
 		switch {
 		case e.latin:
-			hit = strings.Contains(padded, " "+e.text+" ")
+			hit = hasLatin && strings.Contains(padded, e.padded)
+		case !hasHan:
 		case e.runes == 1:
 			// A one-character example ("是", "好", "忙") counts only on its own.
-			hit = bare == e.text || strings.Trim(compact, e.text) == "" || strings.TrimRight(compact, "啊吧呀呢嘛哦啦哈的了") == e.text
+			hit = bare == e.text || strings.Trim(compact, e.text) == ""
 		default:
-			hit = strings.Contains(compact, strings.ReplaceAll(e.text, " ", ""))
+			hit = strings.Contains(compact, e.compact)
 		}
 		if !hit {
 			continue
@@ -293,13 +306,16 @@ func (c *Classifier) scores(norm string) map[string]float64 {
 	}
 	if qnorm > 0 {
 		qnorm = math.Sqrt(qnorm)
-		dots := make(map[int]float64, 32)
+		dots := make([]float64, len(c.examples))
 		for f, w := range q {
 			for _, p := range c.index[f] {
 				dots[p.ex] += w * p.w
 			}
 		}
 		for ex, d := range dots {
+			if d == 0 {
+				continue
+			}
 			s := 0.9 * d / qnorm
 			in := c.examples[ex].intent
 			if s > scores[in] {

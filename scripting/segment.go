@@ -19,7 +19,8 @@ import (
 // A Segmenter keeps a small pool of runtimes with the script loaded, so a
 // contact costs one function call. A runtime is shared only by contacts of
 // the same script (one tenant's rules), and one that hit an error is
-// thrown away. Safe for concurrent use.
+// thrown away. Each call receives its own copy of the contact. Safe for
+// concurrent use.
 type Segmenter struct {
 	script *Script
 	pool   sync.Pool
@@ -136,7 +137,8 @@ func (rt *segRuntime) segment(contact Contact) (seg string, clean bool, err erro
 	return "", true, &ScriptError{Kind: "contract", Message: fmt.Sprintf("segment returned %s; return a segment name or null", v.String())}
 }
 
-// toObject copies a JSON-like Go value into a frozen JavaScript object.
+// toObject copies a JSON-like Go map into a fresh JavaScript object. Each
+// call gets its own copy, so a rule that changes it changes nothing else.
 func (sb *sandbox) toObject(m map[string]any, depth int) (*sobek.Object, error) {
 	vm := sb.vm
 	o := vm.NewObject()
@@ -148,9 +150,6 @@ func (sb *sandbox) toObject(m map[string]any, depth int) (*sobek.Object, error) 
 		if err := o.Set(k, jv); err != nil {
 			return nil, err
 		}
-	}
-	if _, err := sb.freeze(sobek.Undefined(), o); err != nil {
-		return nil, err
 	}
 	return o, nil
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Sentiment is how the callee sounded: Score in [-1, 1] and a Label,
@@ -20,6 +21,16 @@ type lexEntry struct {
 }
 
 var zhLexicon, enLexicon = buildLexicons()
+
+// zhByRune indexes the Chinese lexicon by first character, longest first.
+var zhByRune = func() map[rune][]lexEntry {
+	m := map[rune][]lexEntry{}
+	for _, e := range zhLexicon {
+		r, _ := utf8.DecodeRuneInString(e.word)
+		m[r] = append(m[r], e)
+	}
+	return m
+}()
 
 func buildLexicons() ([]lexEntry, map[string]lexEntry) {
 	var zh []lexEntry
@@ -55,16 +66,16 @@ func AnalyzeSentiment(text string) Sentiment {
 	var sum float64
 	angry := false
 	// Chinese: greedy longest match over the text.
-	rs := []rune(norm)
-	for i := 0; i < len(rs); {
+	for i := 0; i < len(norm); {
 		matched := false
-		rest := string(rs[i:])
-		for _, e := range zhLexicon {
+		r, size := utf8.DecodeRuneInString(norm[i:])
+		rest := norm[i:]
+		for _, e := range zhByRune[r] {
 			if !strings.HasPrefix(rest, e.word) {
 				continue
 			}
 			w := e.weight
-			before := string(rs[max(0, i-2):i])
+			before := norm[max(0, i-6):i]
 			if e.weight > 0 && (strings.HasSuffix(before, "不") || strings.HasSuffix(before, "没")) {
 				w = -w * 0.8
 			}
@@ -76,12 +87,12 @@ func AnalyzeSentiment(text string) Sentiment {
 			}
 			sum += w
 			angry = angry || e.angry
-			i += len([]rune(e.word))
+			i += len(e.word)
 			matched = true
 			break
 		}
 		if !matched {
-			i++
+			i += size
 		}
 	}
 	// English: words with the two before them for negation and intensity.

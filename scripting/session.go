@@ -97,9 +97,10 @@ type Result struct {
 // ErrSessionDone is returned by Turn after the call has ended.
 var ErrSessionDone = errors.New("the dialog has already ended")
 
-// Session is one call's dialog. It holds only data between turns (the
-// state, c.vars as JSON, counters), so an idle session costs a few hundred
-// bytes; each turn runs in a fresh runtime. A Session is not safe for
+// Session is one call's dialog. Each call gets its own fresh runtime (on
+// the first turn that runs tenant code), so nothing a script does to
+// built-ins reaches another call; it lives until the call ends. c.vars is
+// checked and recorded as JSON after every turn. A Session is not safe for
 // concurrent use: a call has one turn at a time.
 type Session struct {
 	script   *Script
@@ -116,10 +117,13 @@ type Session struct {
 	review   []ReviewFlag
 	tags     []string
 
-	// per turn
-	sb   *sandbox
-	vals *sobek.Object // the default export in this turn's runtime
-	jsc  *sobek.Object // this turn's context object
+	// The call's runtime, created on the first turn that runs tenant
+	// code and kept until the call ends (or a turn fails).
+	sb    *sandbox
+	vals  *sobek.Object // the default export
+	jsc   *sobek.Object // the context object c
+	armed bool          // the budget timer runs for this turn
+	drop  bool          // the runtime must not be used again
 }
 
 // NewSession starts a call's dialog for a contact. Call Start for the
@@ -251,24 +255,33 @@ func (s *Session) Turn(text string) (*Turn, error) {
 			return s.fallback(t, u)
 		}
 		return s.enter(next, t)
-	}, u)
+	})
 	return t, nil
 }
 
 // run executes one turn's work with the turn's budget and turns a script
 // error into the end of the call.
-func (s *Session) run(t *Turn, work func() error, u ...Understanding) {
+func (s *Session) run(t *Turn, work func() error) {
 	defer func() {
 		if s.sb != nil {
-			s.sb.disarm()
-			if s.result == nil && s.jsc != nil {
-				if err := s.saveVars(); err != nil {
-					s.fail(t, err)
+			if s.armed {
+				s.armed = false
+				if !s.sb.disarm() {
+					// The budget fired as the turn ended: an interrupt may be
+					// pending, so this runtime is not used again.
+					s.drop = true
+				}
+				if s.result == nil && s.jsc != nil {
+					if err := s.saveVars(); err != nil {
+						s.fail(t, err)
+					}
 				}
 			}
-			t.Log = s.sb.log
+			t.Log, s.sb.log = s.sb.log, nil
 		}
-		s.sb, s.vals, s.jsc = nil, nil, nil
+		if s.drop || s.result != nil {
+			s.sb, s.vals, s.jsc, s.drop = nil, nil, nil, false
+		}
 		t.Done = s.result != nil
 		if s.result != nil {
 			s.result.Turns = s.turn
@@ -276,6 +289,7 @@ func (s *Session) run(t *Turn, work func() error, u ...Understanding) {
 		}
 	}()
 	if err := work(); err != nil {
+		s.drop = true
 		s.fail(t, err)
 	}
 }
@@ -371,27 +385,31 @@ func (s *Session) flag(text, where string, t *Turn) {
 	}
 }
 
-// sandboxForTurn creates this turn's runtime on first use: a fresh
-// sandbox, the script's program, the context object.
+// sandboxForTurn makes sure the call has its runtime (a fresh sandbox
+// running the script's program) and that this turn's budget runs.
 func (s *Session) sandboxForTurn() error {
-	if s.sb != nil {
-		return nil
+	if s.sb == nil {
+		sb, err := newSandbox(s.script.limits, s.opts.Now)
+		if err != nil {
+			return err
+		}
+		s.sb = sb
+		sb.arm()
+		s.armed = true
+		exp, err := s.script.exports(sb)
+		if err != nil {
+			return err
+		}
+		def, ok := exp.Get("default").(*sobek.Object)
+		if !ok {
+			return &ScriptError{Kind: "contract", Message: "the default export is gone"}
+		}
+		s.vals = def
 	}
-	sb, err := newSandbox(s.script.limits, s.opts.Now)
-	if err != nil {
-		return err
+	if !s.armed {
+		s.sb.arm()
+		s.armed = true
 	}
-	s.sb = sb
-	sb.arm()
-	exp, err := s.script.exports(sb)
-	if err != nil {
-		return err
-	}
-	def, ok := exp.Get("default").(*sobek.Object)
-	if !ok {
-		return &ScriptError{Kind: "contract", Message: "the default export is gone"}
-	}
-	s.vals = def
 	return nil
 }
 

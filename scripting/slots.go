@@ -107,7 +107,10 @@ func ParseSlots(text string, now time.Time) Slots {
 	day0 := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
 	consumed := s
 
-	if m := zhRelDay.FindString(s); m != "" {
+	latin := strings.ContainsFunc(s, func(r rune) bool { return r >= 'a' && r <= 'z' })
+	digits := strings.ContainsAny(s, "0123456789")
+	cn := strings.ContainsAny(s, "零〇一二两三四五六七八九十百千万")
+	if m := find(strings.ContainsAny(s, "今明后晚"), zhRelDay, s); m != "" {
 		haveDate = true
 		switch m {
 		case "今天", "今晚":
@@ -122,7 +125,7 @@ func ParseSlots(text string, now time.Time) Slots {
 		if m == "今晚" || m == "明晚" {
 			hour = 19
 		}
-	} else if m := enRelDay.FindString(s); m != "" {
+	} else if m := find(latin && (strings.Contains(s, "to")), enRelDay, s); m != "" {
 		haveDate = true
 		switch m {
 		case "today", "tonight":
@@ -132,7 +135,7 @@ func ParseSlots(text string, now time.Time) Slots {
 		case "day after tomorrow":
 			date = day0.AddDate(0, 0, 2)
 		}
-	} else if m := zhWeekday.FindStringSubmatch(s); m != nil {
+	} else if m := findSub(strings.ContainsAny(s, "周期拜"), zhWeekday, s); m != nil {
 		wd := strings.Index("日一二三四五六", m[3]) / 3
 		if m[3] == "天" {
 			wd = 0
@@ -140,14 +143,14 @@ func ParseSlots(text string, now time.Time) Slots {
 			wd = int(m[3][0]-'0') % 7
 		}
 		date, haveDate = nextWeekday(day0, time.Weekday(wd), strings.HasPrefix(m[1], "下")), true
-	} else if m := enWeekday.FindStringSubmatch(s); m != nil {
+	} else if m := findSub(latin && strings.Contains(s, "day"), enWeekday, s); m != nil {
 		names := []string{"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"}
 		for i, n := range names {
 			if n == m[2] {
 				date, haveDate = nextWeekday(day0, time.Weekday(i), m[1] == "next "), true
 			}
 		}
-	} else if m := zhMonthDy.FindStringSubmatch(s); m != nil {
+	} else if m := findSub(strings.Contains(s, "月"), zhMonthDy, s); m != nil {
 		mo, _ := parseCN(m[1])
 		d, _ := parseCN(m[2])
 		date, haveDate = time.Date(now.Year(), time.Month(int(mo)), int(d), 0, 0, 0, 0, now.Location()), true
@@ -155,7 +158,7 @@ func ParseSlots(text string, now time.Time) Slots {
 			date = date.AddDate(1, 0, 0)
 		}
 		consumed = strings.Replace(consumed, m[0], " ", 1)
-	} else if m := zhDay.FindStringSubmatch(s); m != nil {
+	} else if m := findSub(strings.ContainsAny(s, "日号"), zhDay, s); m != nil {
 		d, _ := parseCN(m[1])
 		date, haveDate = time.Date(now.Year(), now.Month(), int(d), 0, 0, 0, 0, now.Location()), true
 		if date.Before(day0) {
@@ -164,7 +167,7 @@ func ParseSlots(text string, now time.Time) Slots {
 		consumed = strings.Replace(consumed, m[0], " ", 1)
 	}
 
-	if m := zhTime.FindStringSubmatch(s); m != nil {
+	if m := findSub((digits || cn) && strings.ContainsAny(s, "点點::"), zhTime, s); m != nil {
 		h, ok := parseCN(m[2])
 		if ok && h <= 24 {
 			hour, haveTime = int(h), true
@@ -187,7 +190,7 @@ func ParseSlots(text string, now time.Time) Slots {
 			}
 			consumed = strings.Replace(consumed, m[0], " ", 1)
 		}
-	} else if m := enTime.FindStringSubmatch(s); m != nil {
+	} else if m := findSub(digits || strings.Contains(s, "noon") || strings.Contains(s, "midnight"), enTime, s); m != nil {
 		haveTime = true
 		switch {
 		case m[6] == "noon":
@@ -210,9 +213,9 @@ func ParseSlots(text string, now time.Time) Slots {
 			}
 		}
 		consumed = strings.Replace(consumed, m[0], " ", 1)
-	} else if m := zhPart.FindString(s); m != "" && hour == 0 {
+	} else if m := find(strings.ContainsAny(s, "早上中下晚傍"), zhPart, s); m != "" && hour == 0 {
 		hour, haveTime = map[string]int{"早上": 9, "上午": 10, "中午": 12, "下午": 15, "晚上": 19, "傍晚": 18}[m], true
-	} else if m := enPart.FindString(s); m != "" {
+	} else if m := find(latin, enPart, s); m != "" {
 		hour, haveTime = map[string]int{"morning": 10, "afternoon": 15, "evening": 19, "tonight": 20}[m], true
 	} else if hour != 0 {
 		haveTime = true
@@ -234,7 +237,7 @@ func ParseSlots(text string, now time.Time) Slots {
 		out["datetime"] = time.Date(date.Year(), date.Month(), date.Day(), hour, minute, 0, 0, now.Location()).Format(time.RFC3339)
 	}
 
-	if m := zhAmount.FindStringSubmatch(consumed); m != nil {
+	if m := findSub((digits || cn) && strings.ContainsAny(s, "元块万千币"), zhAmount, consumed); m != nil {
 		v, _ := parseCN(m[1])
 		switch {
 		case strings.HasPrefix(m[2], "万"):
@@ -244,7 +247,7 @@ func ParseSlots(text string, now time.Time) Slots {
 		}
 		out["amount"] = map[string]any{"value": v, "currency": "CNY"}
 		consumed = strings.Replace(consumed, m[0], " ", 1)
-	} else if m := enAmount.FindStringSubmatch(consumed); m != nil {
+	} else if m := findSub(digits, enAmount, consumed); m != nil {
 		raw, unit := m[2], m[1]
 		if raw == "" {
 			raw, unit = m[3], m[4]
@@ -254,10 +257,10 @@ func ParseSlots(text string, now time.Time) Slots {
 		out["amount"] = map[string]any{"value": v, "currency": cur}
 		consumed = strings.Replace(consumed, m[0], " ", 1)
 	}
-	if m := anyNumber.FindString(consumed); m != "" {
+	if m := find(digits, anyNumber, consumed); m != "" {
 		v, _ := strconv.ParseFloat(m, 64)
 		out["number"] = v
-	} else if m := cnNumber.FindString(consumed); m != "" && m != "一" {
+	} else if m := find(cn, cnNumber, consumed); m != "" && m != "一" {
 		if v, ok := parseCN(m); ok {
 			out["number"] = v
 		}
@@ -279,4 +282,19 @@ func nextWeekday(day0 time.Time, wd time.Weekday, nextWeek bool) time.Time {
 		d = 7 - mon + (int(wd)+6)%7
 	}
 	return day0.AddDate(0, 0, d)
+}
+
+// find and findSub run a pattern only when a cheap check says it may match.
+func find(maybe bool, re *regexp.Regexp, s string) string {
+	if !maybe {
+		return ""
+	}
+	return re.FindString(s)
+}
+
+func findSub(maybe bool, re *regexp.Regexp, s string) []string {
+	if !maybe {
+		return nil
+	}
+	return re.FindStringSubmatch(s)
 }
