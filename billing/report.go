@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -25,6 +26,8 @@ const (
 	// reportBatch bounds the rows one run reports per tenant, so one busy
 	// tenant does not starve the others.
 	reportBatch = 1000
+	// reportConcurrency is how many tenants report at once.
+	reportConcurrency = 8
 )
 
 // ReportResult counts what one reporting run did.
@@ -62,25 +65,46 @@ func (s *Service) ReportUsage(ctx context.Context) (ReportResult, error) {
 	if err != nil {
 		return res, err
 	}
-	var firstErr error
+	// Tenants report side by side, each in order; one slow tenant does
+	// not hold up the others.
+	var (
+		mu       sync.Mutex
+		wg       sync.WaitGroup
+		firstErr error
+		dbErr    error
+		slots    = make(chan struct{}, reportConcurrency)
+	)
 	for _, tenantID := range tenantIDs {
-		for range reportBatch {
-			done, sendErr, err := s.reportOne(ctx, tenantID)
-			if err != nil {
-				return res, err
-			}
-			if done {
-				break
-			}
-			if sendErr != nil {
-				res.Failed++
-				if firstErr == nil {
-					firstErr = sendErr
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			for range reportBatch {
+				done, sendErr, err := s.reportOne(ctx, tenantID)
+				mu.Lock()
+				switch {
+				case err != nil:
+					if dbErr == nil {
+						dbErr = err
+					}
+				case sendErr != nil:
+					res.Failed++
+					if firstErr == nil {
+						firstErr = sendErr
+					}
+				case !done:
+					res.Reported++
 				}
-				break // Stripe is unhappy with this tenant now; try the next one
+				mu.Unlock()
+				if err != nil || sendErr != nil || done {
+					return // a failure waits for its backoff; the next tenant goes on
+				}
 			}
-			res.Reported++
-		}
+		}()
+	}
+	wg.Wait()
+	if dbErr != nil {
+		return res, dbErr
 	}
 	return res, firstErr
 }

@@ -184,3 +184,38 @@ func TestWithoutAStripeKeyUsageIsKeptAndNothingIsSent(t *testing.T) {
 		t.Fatal("no pending usage kept for when billing is switched on")
 	}
 }
+
+func TestManyTenantsReportSideBySideEachToItsOwnCustomer(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rec := newRecorder()
+	svc := e.service(rec.proxy(t, stripeMock(t)))
+	customerOf := map[string]string{} // ledger row id → the tenant's customer
+	for i := range 12 {
+		ten := e.tenant(fmt.Sprint("Tenant ", i), billing.Pro)
+		cus := fmt.Sprint("cus_t", i)
+		e.customer(ten, cus)
+		for range 3 {
+			call := e.record(ten, nil, 61)
+			var id string
+			if err := e.admin.QueryRow(context.Background(), `SELECT id::text FROM usage_ledger WHERE call_id = $1`, call).Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			customerOf[id] = cus
+		}
+	}
+	res, err := svc.ReportUsage(context.Background())
+	if err != nil || res.Reported != len(customerOf) {
+		t.Fatalf("%+v %v; want %d reported", res, err, len(customerOf))
+	}
+	sent, _ := rec.counts()
+	if len(sent) != len(customerOf) {
+		t.Fatalf("%d identifiers sent, want %d", len(sent), len(customerOf))
+	}
+	for _, f := range rec.events {
+		id := f.Get("identifier")
+		if sent[id] != 1 || f.Get("payload[stripe_customer_id]") != customerOf[id] || f.Get("payload[value]") != "2" {
+			t.Fatalf("event %v: sent %d times; want once, to %s, value 2", f, sent[id], customerOf[id])
+		}
+	}
+}
