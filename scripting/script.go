@@ -527,6 +527,16 @@ func (s *source) positions() positions {
 	if !ok {
 		return p
 	}
+	// Top-level function declarations, by name, with their source range.
+	helpers := map[string][2]int{}
+	for _, st := range s.ast.Body {
+		if fd, ok := st.(*ast.FunctionDeclaration); ok && fd.Function != nil && fd.Function.Name != nil {
+			from, to := int(fd.Function.Idx0())-1, int(fd.Function.Idx1())-1
+			if from >= 0 && to <= len(s.code) && from < to {
+				helpers[string(fd.Function.Name.Name)] = [2]int{from, to}
+			}
+		}
+	}
 	var walk func(prefix string, o *ast.ObjectLiteral, depth int)
 	walk = func(prefix string, o *ast.ObjectLiteral, depth int) {
 		for _, prop := range o.Value {
@@ -570,7 +580,14 @@ func (s *source) positions() positions {
 			case *ast.ArrowFunctionLiteral, *ast.FunctionLiteral:
 				from, to := int(val.Idx0())-1, int(val.Idx1())-1
 				if from >= 0 && to <= len(s.code) && from < to {
-					for _, m := range quoted.FindAllStringSubmatch(s.code[from:to], -1) {
+					body := s.code[from:to]
+					// A helper function the target calls counts too.
+					for name, rng := range helpers {
+						if strings.Contains(body, name+"(") {
+							body += "\n" + s.code[rng[0]:rng[1]]
+						}
+					}
+					for _, m := range quoted.FindAllStringSubmatch(body, -1) {
 						p.mentions[full] = append(p.mentions[full], m[1]+m[2]+m[3])
 					}
 				}

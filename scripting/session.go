@@ -227,11 +227,10 @@ func (s *Session) Turn(text string) (*Turn, error) {
 			return s.enter(d.TransferState, t)
 		}
 		tgt, path := cur.On[u.Intent], "on."+u.Intent
-		if tgt == nil && u.Intent != "no_match" {
+		if tgt == nil {
+			// default catches every other intent, and no_match too, so a
+			// state can take free text (a comment, a name).
 			tgt, path = cur.Default, "default"
-			if _, inOn := cur.On["default"]; !inOn && cur.Default != nil {
-				path = "default"
-			}
 		}
 		next := ""
 		if tgt != nil {
@@ -271,7 +270,7 @@ func (s *Session) run(t *Turn, work func() error) {
 					// pending, so this runtime is not used again.
 					s.drop = true
 				}
-				if s.result == nil && s.jsc != nil {
+				if (s.result == nil || s.result.Error == nil) && s.jsc != nil {
 					if err := s.saveVars(); err != nil {
 						s.fail(t, err)
 					}

@@ -111,6 +111,7 @@ func ParseSlots(text string, now time.Time) Slots {
 	digits := strings.ContainsAny(s, "0123456789")
 	cn := strings.ContainsAny(s, "零〇一二两三四五六七八九十百千万")
 	if m := find(strings.ContainsAny(s, "今明后晚"), zhRelDay, s); m != "" {
+		consumed = strings.Replace(consumed, m, " ", 1)
 		haveDate = true
 		switch m {
 		case "今天", "今晚":
@@ -143,6 +144,7 @@ func ParseSlots(text string, now time.Time) Slots {
 			wd = int(m[3][0]-'0') % 7
 		}
 		date, haveDate = nextWeekday(day0, time.Weekday(wd), strings.HasPrefix(m[1], "下")), true
+		consumed = strings.Replace(consumed, m[0], " ", 1)
 	} else if m := findSub(latin && strings.Contains(s, "day"), enWeekday, s); m != nil {
 		names := []string{"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"}
 		for i, n := range names {
