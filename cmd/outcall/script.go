@@ -62,10 +62,10 @@ func init() {
 	var says []string
 	var noBuiltins bool
 	test := &cobra.Command{
-		Use:   "test FILE --say TEXT [--say TEXT...]",
-		Short: "Run a conversation: one JSON line per turn, then a line with the outcome",
+		Use:     "test FILE --say TEXT [--say TEXT...]",
+		Short:   "Run a conversation: one JSON line per turn, then a line with the outcome",
 		Example: `  outcall script test order.js --contact '{"name":"王先生"}' --say "是的" --say "明天吧"`,
-		Args: cobra.ExactArgs(1),
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			file := args[0]
 			src, err := os.ReadFile(file)
