@@ -7,11 +7,13 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/outcall/outcall/billing"
+	"github.com/outcall/outcall/campaigns"
 )
 
 // TestTenantBCannotReachTenantA walks every registered operation with
@@ -36,21 +38,30 @@ func TestTenantBCannotReachTenantA(t *testing.T) {
 	}
 	aDelivery := h.seedDelivery(a.ID, aEndpoint.str("id"))
 	aCampaignUsage := h.seedUsage(a.ID)
+	aCampaigns := h.seedCampaign(a)
 	fixtures := map[string]string{
 		"key_id":      aKey.str("id"),
 		"user_id":     aUser.str("user", "id"),
 		"endpoint_id": aEndpoint.str("id"),
 		"delivery_id": aDelivery,
+		"list_id":     aCampaigns.ListID,
+		"contact_id":  aCampaigns.ContactID,
+		"import_id":   aCampaigns.ImportID,
+		"phone":       aCampaigns.Phone,
+		"campaign_id": aCampaigns.CampaignID,
+		"call_id":     aCampaigns.CallID,
 	}
 	// Request bodies that pass validation, so the handler itself must refuse.
 	bodies := map[string]any{
 		"change-user-role":        map[string]any{"role": "viewer"},
 		"update-webhook-endpoint": map[string]any{"url": "http://127.0.0.1:9/b-hijack"},
 		"rotate-webhook-secret":   map[string]any{"overlap_seconds": 60},
+		"create-import":           "phone,name\n13900001111,B's row\n",
 	}
 	// What must never appear in an answer to B.
 	secretsOfA := []string{a.ID, a.OwnerID, a.Key, a.Email, aKey.str("id"), aKey.str("secret"), aKey.str("prefix"), fixtures["user_id"], "agent@a.example",
-		aEndpoint.str("id"), aEndpoint.str("secret"), "a-hook", aDelivery, aCampaignUsage}
+		aEndpoint.str("id"), aEndpoint.str("secret"), "a-hook", aDelivery, aCampaignUsage,
+		aCampaigns.ListID, aCampaigns.ContactID, aCampaigns.ImportID, aCampaigns.CampaignID, aCampaigns.CallID, "8613812341234", "A's customer"}
 
 	// B acts as its owner through a fresh portal session per operation (the
 	// walk includes logout), so a refusal is isolation, not a weak role.
@@ -171,4 +182,49 @@ func (h *harness) seedUsage(tenantID string) string {
 		h.t.Fatal(err)
 	}
 	return campaign.String()
+}
+
+// campaignFixtures are tenant A's contacts-and-campaigns resources.
+type campaignFixtures struct {
+	ListID, ContactID, ImportID, Phone, CampaignID, CallID string
+}
+
+// seedCampaign gives tenant a a list, a contact with consent, a number on
+// the do-not-call list, an import, a started campaign and one call record.
+func (h *harness) seedCampaign(a tenant) campaignFixtures {
+	h.t.Helper()
+	var f campaignFixtures
+	list := h.do(nil, "POST", "/v1/lists", map[string]any{"name": "A's customers"}, bearer(a.Key)...)
+	f.ListID = list.str("id")
+	contact := h.do(nil, "POST", "/v1/contacts", map[string]any{"phone": "13812341234", "name": "A's customer", "list_ids": []string{f.ListID},
+		"consent": map[string]any{"source": "signup form"}}, bearer(a.Key)...)
+	f.ContactID, f.Phone = contact.str("id"), "+8613812341234"
+	im := h.do(nil, "POST", "/v1/lists/"+f.ListID+"/imports", "手机号,姓名\n13812345678,A's other customer\n", bearer(a.Key)...)
+	f.ImportID = im.str("id")
+	dnc := h.do(nil, "POST", "/v1/dnc", map[string]any{"phones": []string{"13812349999"}}, bearer(a.Key)...)
+	camp := h.do(nil, "POST", "/v1/campaigns", map[string]any{"name": "A's campaign", "list_ids": []string{f.ListID}, "script_version": "v1"}, bearer(a.Key)...)
+	f.CampaignID = camp.str("id")
+	start := h.do(nil, "POST", "/v1/campaigns/"+f.CampaignID+"/start", nil, bearer(a.Key)...)
+	if list.Status != 201 || contact.Status != 200 || im.Status != 202 || dnc.Status != 200 || camp.Status != 201 || start.Status != 200 {
+		h.t.Fatalf("campaign fixtures: %s %s %s %s %s %s", list.Raw, contact.Raw, im.Raw, dnc.Raw, camp.Raw, start.Raw)
+	}
+	// One dialled call, at an hour every rule allows.
+	svc := campaigns.NewService(h.svc.DB())
+	noon := time.Now().In(time.FixedZone("CST", 8*3600)).AddDate(0, 0, 1)
+	noon = time.Date(noon.Year(), noon.Month(), noon.Day(), 12, 0, 0, 0, noon.Location())
+	svc.Now = func() time.Time { return noon }
+	tenantID, campaignID, contactID := uuid.MustParse(a.ID), uuid.MustParse(f.CampaignID), uuid.MustParse(f.ContactID)
+	if _, err := svc.Pace(context.Background(), tenantID, campaignID, 10); err != nil {
+		h.t.Fatal(err)
+	}
+	d, err := svc.BeginDial(context.Background(), campaigns.DialArgs{TenantID: tenantID, CampaignID: campaignID, ContactID: contactID, Attempt: 1})
+	if err != nil || !d.Place {
+		h.t.Fatalf("fixture call: %v %+v", err, d)
+	}
+	if _, err := svc.CloseCall(context.Background(), tenantID, d.Request.CallID, campaigns.Result{Outcome: campaigns.OutcomeAnswered,
+		AnsweredAt: noon, EndedAt: noon.Add(20 * time.Second), Turns: []campaigns.Turn{{Said: "您好", Heard: "是的", StartedAt: noon, EndedAt: noon}}}); err != nil {
+		h.t.Fatal(err)
+	}
+	f.CallID = d.Request.CallID.String()
+	return f
 }

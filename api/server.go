@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/outcall/outcall/billing"
+	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/tenants"
 	"github.com/outcall/outcall/web"
 	"github.com/outcall/outcall/webhooks"
@@ -37,6 +38,9 @@ type Config struct {
 	// Billing meters usage and talks to Stripe; nil builds one without
 	// Stripe (usage shown, billing off).
 	Billing *billing.Service
+	// Campaigns holds contacts, compliance and campaigns; nil builds one on
+	// Tenants' database.
+	Campaigns *campaigns.Service
 }
 
 // Server is the HTTP interface.
@@ -49,6 +53,8 @@ type Server struct {
 	metrics  *metrics
 	limiters limiters
 	handler  http.Handler
+
+	campaigns *campaigns.Service
 }
 
 // New builds the API and registers every operation.
@@ -62,7 +68,10 @@ func New(cfg Config) *Server {
 	if cfg.RateLimits == (RateLimits{}) {
 		cfg.RateLimits = DefaultRateLimits
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, tenants: cfg.Tenants, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, log: cfg.Logger, tenants: cfg.Tenants, mux: http.NewServeMux(), campaigns: cfg.Campaigns}
+	if s.campaigns == nil && cfg.Tenants != nil {
+		s.campaigns = campaigns.NewService(cfg.Tenants.DB())
+	}
 
 	hc := huma.DefaultConfig("outcall API", cfg.Version)
 	hc.Info.Description = "Run AI outbound calling campaigns: contacts, dialog scripts, campaigns, calls, usage. " +
@@ -78,6 +87,10 @@ func New(cfg Config) *Server {
 		{Name: "Users", Description: "The people of a tenant and their roles."},
 		{Name: "Webhooks", Description: "Signed event deliveries to your systems."},
 		{Name: "Billing", Description: "Plans, limits, usage, budgets and subscriptions."},
+		{Name: "Contacts", Description: "Contact lists, contacts and CSV imports."},
+		{Name: "Do-not-call", Description: "The do-not-call list, consent evidence and each number's audit trail."},
+		{Name: "Campaigns", Description: "Compliance settings, campaigns and their control."},
+		{Name: "Calls", Description: "Call records and their dialog turns."},
 		{Name: "System", Description: "Health and readiness."},
 	}
 	hc.OnAddOperation = append(hc.OnAddOperation, func(_ *huma.OpenAPI, op *huma.Operation) { idempotent(op) })
@@ -91,6 +104,8 @@ func New(cfg Config) *Server {
 	s.registerUsers()
 	s.registerWebhooks()
 	s.registerBilling()
+	s.registerContacts()
+	s.registerCampaigns()
 
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
 	// The portal: everything the API does not claim.

@@ -379,17 +379,18 @@ func (s *Service) closeCallTx(ctx context.Context, tx pgx.Tx, tenantID, callID u
 		return nil, err
 	}
 	if len(res.Turns) > 0 {
-		rows := make([][]any, len(res.Turns))
+		// One batch of inserts: COPY does not work on tables with row-level security.
+		b := &pgx.Batch{}
 		for i, t := range res.Turns {
 			seq := t.Seq
 			if seq == 0 {
 				seq = i + 1
 			}
-			rows[i] = []any{tenantID, callID, seq, t.State, t.Said, t.Heard, t.Intent, t.Sentiment, t.StartedAt, t.EndedAt}
+			b.Queue(`INSERT INTO call_turns (tenant_id, call_id, seq, state, said, heard, intent, sentiment, started_at, ended_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+				tenantID, callID, seq, t.State, t.Said, t.Heard, t.Intent, t.Sentiment, t.StartedAt, t.EndedAt)
 		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"call_turns"},
-			[]string{"tenant_id", "call_id", "seq", "state", "said", "heard", "intent", "sentiment", "started_at", "ended_at"},
-			pgx.CopyFromRows(rows)); err != nil {
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return nil, err
 		}
 		c.Turns = res.Turns
