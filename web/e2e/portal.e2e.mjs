@@ -126,16 +126,26 @@ async function main() {
     const page = browser.pages()[0] ?? (await browser.newPage());
     page.setDefaultTimeout(15000);
     page.on("pageerror", (e) => log("page error:", e.message));
+    const warnings = new Set();
+    page.on("console", (m) => {
+      if ((m.type() === "warning" || m.type() === "error") && !m.text().startsWith("Failed to load resource")) warnings.add(m.text().slice(0, 300));
+    });
     page.on("response", (r) => {
       if (r.url().includes("/v1/") && r.status() >= 400) log("API answered", r.status(), r.request().method(), new URL(r.url()).pathname);
     });
     // antd animates dialogs in and out; act on them once they stand still.
     const settled = () =>
-      page.waitForFunction(() => !document.querySelector(".ant-zoom-enter, .ant-zoom-appear, .ant-zoom-leave, .ant-fade-enter, .ant-fade-leave"));
+      page.waitForFunction(() => !document.querySelector("[class*='-enter'], [class*='-appear'], [class*='-leave']"));
     const open = async (testId) => {
       await page.getByTestId(testId).click();
       await page.locator(".ant-modal").last().waitFor();
       await settled();
+    };
+    const logout = async () => {
+      await page.getByTestId("user-menu").click();
+      await page.getByTestId("logout").waitFor();
+      await settled();
+      await page.getByTestId("logout").click();
     };
     const shot = async (name) => {
       await page.waitForTimeout(300); // let antd's animations settle
@@ -175,8 +185,7 @@ async function main() {
     await shot("03-dashboard-zh");
 
     // Log out and back in.
-    await page.getByTestId("user-menu").hover();
-    await page.getByTestId("logout").click();
+    await logout();
     await page.waitForURL(/\/login/);
     await page.getByTestId("login-email").fill(email);
     await page.getByTestId("login-password").fill("wrong password!");
@@ -222,6 +231,8 @@ async function main() {
     await page.getByTestId("add-member-submit").click();
     const token = await page.getByTestId("invite-token").inputValue();
     check(token.length > 10, "the invitation token is shown once");
+    const inviteLink = await page.getByTestId("invite-link").inputValue();
+    check(inviteLink.includes(encodeURIComponent(token)), "the invitation link carries the token");
     await shot("06-member-invited-zh");
     await page.getByTestId("secret-done").click();
     await settled();
@@ -296,6 +307,24 @@ async function main() {
     await page.getByTestId("nav-notices").click();
     await page.getByText("没有需要处理的通知").waitFor();
     await shot("13-notices-zh");
+
+    // The invited member accepts, logs in as an operator, and may not
+    // manage API keys: the API's refusal is said in Chinese.
+    await logout();
+    await page.waitForURL(/\/login/);
+    await page.goto(inviteLink);
+    await page.getByTestId("accept-password").fill("the agent's password");
+    await page.getByTestId("accept-submit").click();
+    await page.waitForURL(/\/login\?email=/);
+    check((await page.getByTestId("login-email").inputValue()) === "agent@shop.example", "accepting the invitation leads to the login with the email filled in");
+    await page.getByTestId("login-password").fill("the agent's password");
+    await page.getByTestId("login-submit").click();
+    await page.getByTestId("get-started").waitFor();
+    await page.getByTestId("nav-api-keys").click();
+    await page.getByText("需要管理员或更高角色,您的角色是运营").waitFor();
+    check(await page.getByTestId("create-key").isDisabled(), "an operator sees why API keys are out of reach, and cannot create one");
+    await shot("14-api-keys-operator-zh");
+    if (warnings.size) log("browser console warnings:\n  " + [...warnings].join("\n  "));
     log(`passed in ${((Date.now() - started) / 1000).toFixed(1)}s; screenshots in ${shots}`);
   } catch (e) {
     failed = true;

@@ -127,6 +127,7 @@ export default function Shell() {
             </Link>
             <LanguageSwitch />
             <Dropdown
+              trigger={["click"]}
               menu={{
                 items: userMenu,
                 onClick: async ({ key }) => {

@@ -165,9 +165,9 @@ export function AcceptInvitationPage() {
           <Input />
         </Form.Item>
         <Form.Item name="password" label={t("auth.newPassword")} extra={t("auth.passwordHint")} rules={[{ required: true, message: t("errors.required") }]}>
-          <Input.Password autoComplete="new-password" />
+          <Input.Password autoComplete="new-password" data-testid="accept-password" />
         </Form.Item>
-        <Button type="primary" htmlType="submit" block loading={busy}>
+        <Button type="primary" htmlType="submit" block loading={busy} data-testid="accept-submit">
           {t("auth.acceptButton")}
         </Button>
       </Form>
