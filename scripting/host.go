@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // The script host protocol: each message is a 4-byte big-endian length and
@@ -45,6 +47,9 @@ type hostResponse struct {
 	Turn        *Turn           `json:"turn,omitempty"`
 	Result      *Result         `json:"result,omitempty"`
 	Segments    []SegmentResult `json:"segments,omitempty"`
+	// Nanos is how long the host spent on the request, so the cost of the
+	// boundary itself can be told apart.
+	Nanos int64 `json:"nanos,omitempty"`
 }
 
 func writeFrame(w io.Writer, v any) error {
@@ -106,18 +111,9 @@ func ServeHost(r io.Reader, w io.Writer, opts HostOptions) error {
 			return err
 		}
 	}
-	h := &hostServer{sessions: map[uint64]*hostSession{}, w: bufio.NewWriterSize(w, 64<<10)}
-	br := bufio.NewReaderSize(r, 64<<10)
-	for {
-		var req hostRequest
-		if err := readFrame(br, &req); err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			return err
-		}
-		h.dispatch(&req)
-	}
+	h := &hostServer{sessions: map[uint64]*hostSession{}, w: bufio.NewWriterSize(w, 64<<10), r: bufio.NewReaderSize(r, 64<<10), done: make(chan error, 1)}
+	go h.serve()
+	return <-h.done
 }
 
 // limitMemory caps the address space at what the process has reserved now
@@ -134,15 +130,20 @@ func limitMemory(limit int64) error {
 		}
 	}
 	lim := uint64(base + limit + limit/4 + 64<<20) // headroom for threads and arenas
+	// Live sessions are most of the heap and change slowly: collect less
+	// often, but always before the hard limit.
+	debug.SetGCPercent(400)
+	debug.SetMemoryLimit(limit)
 	return syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: lim, Max: lim})
 }
 
 type hostServer struct {
 	mu       sync.Mutex
 	sessions map[uint64]*hostSession
+	r        *bufio.Reader // read by one goroutine at a time
 	wmu      sync.Mutex
 	w        *bufio.Writer
-	inflight sync.WaitGroup
+	done     chan error
 }
 
 type hostSession struct {
@@ -158,23 +159,39 @@ func (h *hostServer) reply(resp *hostResponse) {
 	}
 }
 
-func (h *hostServer) dispatch(req *hostRequest) {
-	switch req.Op {
-	case "open", "compile", "close":
-		// Cheap and ordered: handled on the reading goroutine, so a turn
-		// sent right after open finds its session.
-		h.reply(h.handle(req))
-	default:
-		go func() { h.reply(h.handle(req)) }()
+// serve reads requests. Cheap ones (open, compile, close) are handled in
+// order right here; for a turn, the goroutine hands reading over to a new
+// goroutine and runs the turn itself, so the answer never waits for a
+// hand-off between goroutines (leader/follower).
+func (h *hostServer) serve() {
+	for {
+		req := new(hostRequest)
+		if err := readFrame(h.r, req); err != nil {
+			if errors.Is(err, io.EOF) {
+				err = nil
+			}
+			h.done <- err
+			return
+		}
+		switch req.Op {
+		case "open", "compile", "close":
+			h.reply(h.handle(req))
+		default:
+			go h.serve()
+			h.reply(h.handle(req))
+			return
+		}
 	}
 }
 
 func (h *hostServer) handle(req *hostRequest) (resp *hostResponse) {
 	resp = &hostResponse{ID: req.ID}
+	start := time.Now()
 	defer func() {
 		if r := recover(); r != nil {
 			resp = &hostResponse{ID: req.ID, Error: fmt.Sprintf("script host: %v", r)}
 		}
+		resp.Nanos = time.Since(start).Nanoseconds()
 	}()
 	opts := []Option{}
 	if req.Lang != "" {

@@ -344,13 +344,14 @@ func (p *HostPool) limits() *Limits {
 // RemoteSession is a Session running in a script host. Its methods mirror
 // Session's, with a context.
 type RemoteSession struct {
-	host     *host
-	id       uint64
-	fallback string
-	lang     string
-	turn     int
-	started  bool
-	result   *Result
+	host      *host
+	id        uint64
+	fallback  string
+	lang      string
+	turn      int
+	started   bool
+	result    *Result
+	hostNanos int64
 }
 
 // Open compiles the script in a host (cached there by version) and opens
@@ -414,8 +415,13 @@ func (r *RemoteSession) do(ctx context.Context, req *hostRequest) (*Turn, error)
 		return nil, errors.New(resp.Error)
 	}
 	r.result = resp.Result
+	r.hostNanos = resp.Nanos
 	return resp.Turn, nil
 }
+
+// HostTime is how long the host spent on the last Start or Turn; the rest
+// of the call's time is the process boundary.
+func (r *RemoteSession) HostTime() time.Duration { return time.Duration(r.hostNanos) }
 
 // Result returns the outcome once the call has ended, else nil.
 func (r *RemoteSession) Result() *Result { return r.result }
