@@ -16,6 +16,9 @@ import (
 // nested maps and lists). Scripts receive a deep-frozen copy as c.contact.
 type Contact map[string]any
 
+// MaxContactBytes caps the contact a script sees, as JSON.
+const MaxContactBytes = 64 << 10
+
 // DefaultSensitiveWords are flagged for review unless the tenant's
 // compliance settings say otherwise.
 var DefaultSensitiveWords = []string{"转账", "密码", "验证码"}
@@ -138,6 +141,9 @@ func (s *Script) NewSession(contact Contact, opts SessionOptions) (*Session, err
 	b, err := json.Marshal(contact)
 	if err != nil {
 		return nil, fmt.Errorf("contact is not JSON: %w", err)
+	}
+	if len(b) > MaxContactBytes {
+		return nil, fmt.Errorf("contact is %d bytes as JSON; the limit is %d", len(b), MaxContactBytes)
 	}
 	var m map[string]any
 	_ = json.Unmarshal(b, &m)

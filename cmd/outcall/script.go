@@ -87,35 +87,21 @@ func init() {
 					return fmt.Errorf("--contact must be a JSON object: %w", err)
 				}
 			}
-			sess, err := s.NewSession(contact, scripting.SessionOptions{Segment: segment, NoBusyCallback: noBuiltins, NoStopDNC: noBuiltins, NoAngryTransfer: noBuiltins})
+			tr, err := s.Simulate(contact, says, scripting.SessionOptions{Segment: segment, NoBusyCallback: noBuiltins, NoStopDNC: noBuiltins, NoAngryTransfer: noBuiltins})
 			if err != nil {
 				return err
 			}
 			enc := json.NewEncoder(cmd.OutOrStdout())
 			enc.SetEscapeHTML(false)
-			turn, err := sess.Start()
-			if err != nil {
-				return err
-			}
-			if err := enc.Encode(turn); err != nil {
-				return err
-			}
-			for _, say := range says {
-				if sess.Done() {
-					break
-				}
-				turn, err := sess.Turn(say)
-				if err != nil {
-					return err
-				}
+			for _, turn := range tr.Turns {
 				if err := enc.Encode(turn); err != nil {
 					return err
 				}
 			}
-			if r := sess.Result(); r != nil {
-				return enc.Encode(r)
+			if tr.Result != nil {
+				return enc.Encode(tr.Result)
 			}
-			return enc.Encode(map[string]any{"outcome": nil, "state": sess.State(), "done": false, "vars": json.RawMessage(sess.Vars())})
+			return enc.Encode(map[string]any{"outcome": nil, "state": tr.State, "vars": json.RawMessage(tr.Vars)})
 		},
 	}
 	test.Flags().StringVar(&contactJSON, "contact", "", "the contact as a JSON object")

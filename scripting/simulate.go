@@ -1,0 +1,81 @@
+package scripting
+
+import (
+	"context"
+	"errors"
+)
+
+// Transcript is a simulated conversation: every turn, greeting first, and
+// the outcome when the call ended (nil when it would go on). It is what
+// `outcall script test` prints and what the simulate API returns.
+type Transcript struct {
+	Turns  []*Turn `json:"turns"`
+	Result *Result `json:"result"`
+	// State and Vars are where the call stands when it has not ended.
+	State string `json:"state,omitempty"`
+	Vars  string `json:"vars,omitempty"`
+}
+
+// Simulate runs a conversation in process: the greeting, then one turn per
+// utterance until the call ends or the utterances run out. Use it for
+// trusted tools; a service simulating tenant scripts should call
+// HostPool.Simulate.
+func (s *Script) Simulate(contact Contact, utterances []string, opts SessionOptions) (*Transcript, error) {
+	sess, err := s.NewSession(contact, opts)
+	if err != nil {
+		return nil, err
+	}
+	tr := &Transcript{}
+	t, err := sess.Start()
+	if err != nil {
+		return nil, err
+	}
+	tr.Turns = append(tr.Turns, t)
+	for _, u := range utterances {
+		if sess.Done() {
+			break
+		}
+		t, err := sess.Turn(u)
+		if err != nil {
+			return nil, err
+		}
+		tr.Turns = append(tr.Turns, t)
+	}
+	tr.Result = sess.Result()
+	if tr.Result == nil {
+		tr.State, tr.Vars = sess.State(), sess.Vars()
+	}
+	return tr, nil
+}
+
+// Simulate runs a conversation in a script host, the way the service
+// simulates a tenant's script. Diagnostics come back when the script does
+// not compile.
+func (p *HostPool) Simulate(ctx context.Context, name, source string, contact Contact, utterances []string, opts SessionOptions) (*Transcript, []Diagnostic, error) {
+	rs, ds, err := p.Open(ctx, name, source, contact, opts)
+	if err != nil {
+		return nil, ds, err
+	}
+	defer rs.Close()
+	tr := &Transcript{}
+	t, err := rs.Start(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	tr.Turns = append(tr.Turns, t)
+	for _, u := range utterances {
+		if rs.Done() {
+			break
+		}
+		t, err := rs.Turn(ctx, u)
+		if errors.Is(err, ErrSessionDone) {
+			break
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		tr.Turns = append(tr.Turns, t)
+	}
+	tr.Result = rs.Result()
+	return tr, nil, nil
+}
