@@ -78,6 +78,9 @@ const healthy = `export default {
 };`
 
 func TestAHostThatRunsOutOfMemoryEndsOnlyItsOwnCalls(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector's address space reservations collide with RLIMIT_AS")
+	}
 	// The budget is long enough that only the OS memory limit can stop
 	// the allocation loop.
 	p := testPool(t, HostConfig{Hosts: 1, MemoryLimit: 64 << 20, Limits: Limits{Budget: 20 * time.Second}, Timeout: 30 * time.Second})
