@@ -67,7 +67,10 @@ var ErrBudget = errors.New("script used more than its CPU budget")
 // a budget overrun, a stack overflow or a broken contract. Line and Column
 // point into the script when they are known.
 type ScriptError struct {
-	Kind    string `json:"kind"` // exception | budget | stack | contract
+	// Kind is exception, budget, stack, contract (the script broke the
+	// dialog contract, e.g. returned an unknown state or oversized vars),
+	// host (the script host died) or internal.
+	Kind    string `json:"kind"`
 	Message string `json:"message"`
 	Line    int    `json:"line,omitempty"`
 	Column  int    `json:"column,omitempty"`

@@ -293,10 +293,21 @@ func (s *Session) run(t *Turn, work func() error) {
 			s.result.Vars = json.RawMessage(s.vars)
 		}
 	}()
-	if err := work(); err != nil {
+	if err := protect(work); err != nil {
 		s.drop = true
 		s.fail(t, err)
 	}
+}
+
+// protect runs f and turns a panic (a bug in the engine, not in the
+// script) into an error that ends only this call.
+func protect(f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &ScriptError{Kind: "internal", Message: fmt.Sprintf("the dialog engine failed: %v", r)}
+		}
+	}()
+	return f()
 }
 
 func (s *Session) fail(t *Turn, err error) {
