@@ -284,20 +284,47 @@ async function main() {
     check(verifySignature(redelivered.headers["outcall-signature"], redelivered.body, rotated) && verifySignature(redelivered.headers["outcall-signature"], redelivered.body, whsec),
       "a redelivery during the overlap is signed with both secrets");
 
+    // Compliance: a bad duration is refused at its field; good settings save.
+    await page.getByTestId("nav-compliance").click();
+    await page.getByTestId("max-daily-calls").waitFor();
+    await page.waitForFunction(() => !document.querySelector(".ant-card-loading"));
+    await page.getByTestId("quiet-start").fill("21:00");
+    await page.getByTestId("quiet-end").fill("09:00");
+    await page.getByTestId("max-daily-calls").fill("2");
+    await page.getByTestId("min-retry").fill("soon");
+    await page.getByTestId("compliance-save").click();
+    const retryItem = page.locator(".ant-form-item").filter({ has: page.getByTestId("min-retry") });
+    await retryItem.locator(".ant-form-item-explain-error").filter({ hasText: "请填写时长" }).waitFor();
+    check(true, "an invalid retry interval is refused next to its field");
+    await page.getByTestId("min-retry").fill("30m");
+    await page.getByTestId("compliance-save").click();
+    await page.getByText("合规设置已保存").waitFor();
+    const compliance = await (await fetch(`${base}/v1/compliance`, { headers: { Authorization: `Bearer ${firstKey}` } })).json();
+    check(compliance.max_daily_calls === 2 && compliance.quiet_hours?.join("-") === "21:00-09:00" && compliance.min_retry_interval === "30m0s",
+      "the compliance settings saved in the portal are what the API returns");
+    await shot("09-compliance-zh");
+
+    // Billing: the plan and this period's usage.
+    await page.getByTestId("nav-billing").click();
+    await page.getByTestId("plan-title").waitFor();
+    const billing = await (await fetch(`${base}/v1/billing`, { headers: { Authorization: `Bearer ${firstKey}` } })).json();
+    check((await page.getByTestId("plan-title").textContent()) === billing.plan.title, "the billing screen shows the tenant's plan");
+    await shot("10-billing-zh");
+
     // English is one click away, and back.
     await page.getByTestId("lang-switch").click();
-    await page.getByRole("heading", { name: "Webhook endpoint" }).waitFor();
+    await page.getByRole("heading", { name: "Billing & usage" }).waitFor();
     check((await page.getByTestId("nav-api-keys").textContent()).includes("API keys"), "the menu is in English");
-    await shot("09-webhook-deliveries-en");
+    await shot("11-billing-en");
     await page.getByTestId("nav-api-keys").click();
     await page.getByRole("heading", { name: "API keys" }).waitFor();
-    await shot("10-api-keys-en");
+    await shot("12-api-keys-en");
     await page.getByTestId("nav-dashboard").click();
     await page.getByText("Get started").waitFor();
-    await shot("11-dashboard-en");
+    await shot("13-dashboard-en");
     await page.getByTestId("nav-contacts").click();
     await page.getByTestId("soon-description").waitFor();
-    await shot("12-contacts-soon-en");
+    await shot("14-contacts-soon-en");
     await page.reload();
     await page.getByRole("heading", { name: "Contacts" }).waitFor();
     check(true, "the language choice survives a reload");
@@ -306,7 +333,7 @@ async function main() {
     check((await page.getByTestId("nav-webhooks").textContent()).includes("Webhook"), "back in Chinese");
     await page.getByTestId("nav-notices").click();
     await page.getByText("没有需要处理的通知").waitFor();
-    await shot("13-notices-zh");
+    await shot("15-notices-zh");
 
     // The invited member accepts, logs in as an operator, and may not
     // manage API keys: the API's refusal is said in Chinese.
@@ -323,7 +350,7 @@ async function main() {
     await page.getByTestId("nav-api-keys").click();
     await page.getByText("需要管理员或更高角色,您的角色是运营").waitFor();
     check(await page.getByTestId("create-key").isDisabled(), "an operator sees why API keys are out of reach, and cannot create one");
-    await shot("14-api-keys-operator-zh");
+    await shot("16-api-keys-operator-zh");
     if (warnings.size) log("browser console warnings:\n  " + [...warnings].join("\n  "));
     log(`passed in ${((Date.now() - started) / 1000).toFixed(1)}s; screenshots in ${shots}`);
   } catch (e) {

@@ -9,7 +9,9 @@ import type { ReactNode } from "react";
 import Shell, { pathOf, sections } from "./components/Shell";
 import ApiKeysPage from "./pages/ApiKeys";
 import { AcceptInvitationPage, LoginPage, SignupPage } from "./pages/Auth";
+import BillingPage from "./pages/Billing";
 import ComingSoonPage from "./pages/ComingSoon";
+import CompliancePage from "./pages/Compliance";
 import DashboardPage from "./pages/Dashboard";
 import MembersPage from "./pages/Members";
 import NoticesPage from "./pages/Notices";
@@ -53,6 +55,8 @@ export function PortalRoutes() {
         <Route path="webhooks" element={<WebhooksPage />} />
         <Route path="webhooks/:id" element={<WebhookDetailPage />} />
         <Route path="notices" element={<NoticesPage />} />
+        <Route path="billing" element={<BillingPage />} />
+        <Route path="compliance" element={<CompliancePage />} />
         {sections
           .filter((s) => s.soon)
           .map((s) => (

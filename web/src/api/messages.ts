@@ -14,6 +14,7 @@ const rules: Rule[] = [
   [/^expected string to be RFC 3986 uri|is not an http\(s\) URL$/, (_m, t) => t("errors.url")],
   [/loopback, private, link-local or otherwise internal$/, (_m, t) => t("errors.internalAddress")],
   [/^cannot resolve /, (_m, t) => t("errors.unresolvable")],
+  [/^not a duration$|is a duration such as/, (_m, t) => t("errors.duration")],
   [/^a user with this email address exists already$/, (_m, t) => t("errors.emailTaken")],
   [/^invalid credentials$/, (_m, t) => t("errors.invalidCredentials")],
   [/^this invitation does not exist or has expired$/, (_m, t) => t("errors.invitationExpired")],

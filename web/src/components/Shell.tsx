@@ -41,8 +41,8 @@ export const sections: { key: string; icon: ReactNode; group: "work" | "setup"; 
   { key: "api-keys", icon: <KeyOutlined />, group: "setup" },
   { key: "webhooks", icon: <ApiOutlined />, group: "setup" },
   { key: "trunks", icon: <PhoneOutlined />, group: "setup", soon: true },
-  { key: "compliance", icon: <SafetyOutlined />, group: "setup", soon: true },
-  { key: "billing", icon: <WalletOutlined />, group: "setup", soon: true },
+  { key: "compliance", icon: <SafetyOutlined />, group: "setup" },
+  { key: "billing", icon: <WalletOutlined />, group: "setup" },
   { key: "notices", icon: <NotificationOutlined />, group: "setup" },
 ];
 
@@ -105,7 +105,7 @@ export default function Shell() {
 
   return (
     <Layout style={{ minHeight: "100vh" }}>
-      <Sider width={220} theme="light" breakpoint="lg" collapsedWidth={0} style={{ borderInlineEnd: "1px solid #f0f0f0" }}>
+      <Sider width={240} theme="light" breakpoint="lg" collapsedWidth={0} style={{ borderInlineEnd: "1px solid #f0f0f0" }}>
         <div style={{ padding: "18px 24px", fontWeight: 600, fontSize: 18 }}>
           <Link to="/" style={{ color: "inherit" }}>
             <img src="/favicon.svg" alt="" width={24} style={{ verticalAlign: -5, marginInlineEnd: 8 }} />

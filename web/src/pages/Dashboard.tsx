@@ -1,6 +1,6 @@
 // The dashboard. Until campaigns run there are no numbers to chart, so a new
 // tenant sees what to do first, in order.
-import { ApiOutlined, CodeOutlined, ContactsOutlined, KeyOutlined, RocketOutlined, TeamOutlined } from "@ant-design/icons";
+import { ApiOutlined, CodeOutlined, ContactsOutlined, KeyOutlined, RocketOutlined, SafetyOutlined, TeamOutlined } from "@ant-design/icons";
 import { Button, Card, Col, Empty, List, Row, Statistic, Tag, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -10,6 +10,7 @@ import { useSession } from "../session/Session";
 
 const steps = [
   { key: "team", icon: <TeamOutlined />, to: "/members", ready: true },
+  { key: "compliance", icon: <SafetyOutlined />, to: "/compliance", ready: true },
   { key: "contacts", icon: <ContactsOutlined />, to: "/contacts", ready: false },
   { key: "script", icon: <CodeOutlined />, to: "/scripts", ready: false },
   { key: "campaign", icon: <RocketOutlined />, to: "/campaigns", ready: false },
