@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -288,6 +289,7 @@ func concurrentTurns(ctx context.Context, pool *scripting.HostPool, contact scri
 		return 0, 0, 0, fmt.Errorf("no turns measured")
 	}
 	st := stats(lat)
-	fmt.Fprintf(os.Stderr, "bench group scripting: %d turns in %v across %d concurrent calls\n", len(lat), d, sessions)
+	load, _ := os.ReadFile("/proc/loadavg")
+	fmt.Fprintf(os.Stderr, "bench group scripting: %d turns in %v across %d concurrent calls (load average %s)\n", len(lat), d, sessions, strings.Join(strings.Fields(string(load))[:min(3, len(strings.Fields(string(load))))], " "))
 	return st.p50, st.p99, float64(len(lat)) / d.Seconds(), nil
 }
