@@ -87,6 +87,7 @@ func (c *MediaClock) remove(s *MediaSession) {
 func (c *MediaClock) run(sh *clockShard, next time.Time) {
 	defer c.wg.Done()
 	var batch []*MediaSession
+	buf := make([]byte, 2048)
 	timer := time.NewTimer(time.Until(next))
 	defer timer.Stop()
 	for {
@@ -99,7 +100,7 @@ func (c *MediaClock) run(sh *clockShard, next time.Time) {
 		batch = append(batch[:0], sh.sessions...)
 		sh.mu.Unlock()
 		for _, s := range batch {
-			s.tick(&c.jitter)
+			s.tick(&c.jitter, buf)
 		}
 		clear(batch)
 		next = next.Add(FrameDuration)

@@ -7,6 +7,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/pion/rtp"
@@ -71,6 +72,8 @@ type MediaSession struct {
 	pktBuf   []byte
 	payload  []byte
 	frame    []int16
+	rxPkt    rtp.Packet
+	rxPCM    []int16
 
 	// Inbound, guarded by inMu.
 	inMu     sync.Mutex
@@ -94,7 +97,8 @@ type MediaSession struct {
 	deadOnce sync.Once
 	deadWhy  atomic.Value // string
 	closed   atomic.Bool
-	wg       sync.WaitGroup
+	tickMu   sync.Mutex
+	ticks    uint64
 }
 
 // ErrMediaClosed is returned by operations on a closed session.
@@ -145,8 +149,9 @@ func NewMediaSession(clock *MediaClock, cfg MediaConfig) (*MediaSession, error) 
 	if cfg.Record {
 		s.rec = newStereoRecorder(cfg.MaxRecord)
 	}
-	s.wg.Add(1)
-	go s.receive()
+	// The clock reads the socket on every tick from now on (early media
+	// arrives before the answer); it sends only once Start is called.
+	clock.add(s)
 	return s, nil
 }
 
@@ -175,7 +180,6 @@ func (s *MediaSession) Start() {
 	now := time.Now().UnixNano()
 	s.startedAt.Store(now)
 	s.lastRecv.Store(now)
-	s.clock.add(s)
 }
 
 // Events delivers speech and DTMF events of the callee.
@@ -217,12 +221,11 @@ func (s *MediaSession) Close() {
 	if !s.closed.CompareAndSwap(false, true) {
 		return
 	}
-	if s.started.Load() {
-		s.clock.remove(s)
-	}
+	s.clock.remove(s)
 	s.die("closed")
+	s.tickMu.Lock() // wait for a tick in progress
 	s.conn.Close()
-	s.wg.Wait()
+	s.tickMu.Unlock()
 	s.outMu.Lock()
 	if s.play != nil {
 		s.play.finish(false)
@@ -352,9 +355,19 @@ func (s *MediaSession) TakeCapture() []int16 {
 	return out
 }
 
-// tick runs on the clock every 20 ms: one packet out, recording, timeout.
-func (s *MediaSession) tick(jh *jitterHistogram) {
+// tick runs on the clock every 20 ms: read what arrived, then (once
+// started) one packet out, recording and the RTP timeout. Reading here
+// with non-blocking calls instead of a goroutine per socket saves a
+// goroutine wake-up per packet: at a thousand calls that is most of the
+// CPU the media needs.
+func (s *MediaSession) tick(jh *jitterHistogram, buf []byte) {
+	s.tickMu.Lock()
+	defer s.tickMu.Unlock()
 	if s.closed.Load() {
+		return
+	}
+	s.drain(buf)
+	if !s.started.Load() {
 		return
 	}
 	now := time.Now()
@@ -418,58 +431,64 @@ func (s *MediaSession) tick(jh *jitterHistogram) {
 	}
 }
 
-func (s *MediaSession) receive() {
-	defer s.wg.Done()
-	buf := make([]byte, 1500)
-	var pkt rtp.Packet
-	pcm := make([]int16, 0, 480)
-	for {
-		n, from, err := s.conn.ReadFromUDP(buf)
-		if err != nil {
-			if s.closed.Load() {
-				return
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
-			}
+// drain reads what arrived since the last tick. Packets come at the
+// clock's own pace, so one read per tick normally suffices (a second read
+// would mostly find nothing, and system calls are the media's main cost);
+// every tenth tick it empties the queue, which absorbs bursts and clock
+// skew between the peers.
+func (s *MediaSession) drain(buf []byte) {
+	s.ticks++
+	limit := 1
+	if s.ticks%10 == 0 {
+		limit = 16
+	}
+	for i := 0; i < limit; i++ {
+		n, from := s.out.recv(buf, s.remote.Load() == nil)
+		if n <= 0 {
 			return
 		}
-		if err := pkt.Unmarshal(buf[:n]); err != nil || pkt.Version != 2 {
-			s.badIn.Add(1)
-			continue
-		}
-		pt := pkt.PayloadType
-		var codec Codec
-		switch pt {
-		case PCMU.PayloadType:
-			codec = PCMU
-		case PCMA.PayloadType:
-			codec = PCMA
-		default:
-			if uint32(pt) == s.dtmfPT.Load() && pt != 0 {
-				s.lastRecv.Store(time.Now().UnixNano())
-				s.packetsIn.Add(1)
-				s.onDTMF(pkt.Timestamp, pkt.Payload)
-				continue
-			}
-			s.badIn.Add(1)
-			continue
-		}
-		if len(pkt.Payload) == 0 || len(pkt.Payload) > 480 {
-			s.badIn.Add(1)
-			continue
-		}
-		if s.remote.Load() == nil {
-			// Symmetric RTP: answer where the peer sends from when its SDP
-			// has not given an address yet.
-			s.remote.CompareAndSwap(nil, from)
-		}
-		s.lastRecv.Store(time.Now().UnixNano())
-		s.packetsIn.Add(1)
-		pcm = codec.Decode(pcm[:0], pkt.Payload)
-		s.onAudio(pcm)
+		s.handlePacket(buf[:n], from)
 	}
+}
+
+func (s *MediaSession) handlePacket(data []byte, from syscall.Sockaddr) {
+	pkt := &s.rxPkt
+	if err := pkt.Unmarshal(data); err != nil || pkt.Version != 2 {
+		s.badIn.Add(1)
+		return
+	}
+	pt := pkt.PayloadType
+	var codec Codec
+	switch pt {
+	case PCMU.PayloadType:
+		codec = PCMU
+	case PCMA.PayloadType:
+		codec = PCMA
+	default:
+		if uint32(pt) == s.dtmfPT.Load() && pt != 0 {
+			s.lastRecv.Store(time.Now().UnixNano())
+			s.packetsIn.Add(1)
+			s.onDTMF(pkt.Timestamp, pkt.Payload)
+			return
+		}
+		s.badIn.Add(1)
+		return
+	}
+	if len(pkt.Payload) == 0 || len(pkt.Payload) > 480 {
+		s.badIn.Add(1)
+		return
+	}
+	if s.remote.Load() == nil {
+		// Symmetric RTP: answer where the peer sends from when its SDP
+		// has not given an address yet.
+		if a := udpAddrOf(from); a != nil {
+			s.remote.CompareAndSwap(nil, a)
+		}
+	}
+	s.lastRecv.Store(time.Now().UnixNano())
+	s.packetsIn.Add(1)
+	s.rxPCM = codec.Decode(s.rxPCM[:0], pkt.Payload)
+	s.onAudio(s.rxPCM)
 }
 
 func (s *MediaSession) emit(ev MediaEvent) {

@@ -5,11 +5,13 @@ import (
 	"syscall"
 )
 
-// udpSender writes RTP without ever blocking the media clock: a packet the
-// kernel cannot take right away (a full send buffer) is dropped and
-// counted, as a late packet would be useless anyway.
+// udpSender reads and writes an RTP socket with plain non-blocking system
+// calls from the media clock's goroutine. Writes never block the clock: a
+// packet the kernel cannot take right away (a full send buffer) is dropped
+// and counted, as a late packet would be useless anyway. The descriptor is
+// only used under the session's tick lock, which Close also takes.
 type udpSender struct {
-	raw    syscall.RawConn
+	fd     int
 	remote *net.UDPAddr
 	sa     syscall.Sockaddr
 }
@@ -19,7 +21,11 @@ func newUDPSender(conn *net.UDPConn) (*udpSender, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &udpSender{raw: raw}, nil
+	u := &udpSender{fd: -1}
+	if err := raw.Control(func(fd uintptr) { u.fd = int(fd) }); err != nil {
+		return nil, err
+	}
+	return u, nil
 }
 
 func (u *udpSender) send(b []byte, to *net.UDPAddr) error {
@@ -35,13 +41,33 @@ func (u *udpSender) send(b []byte, to *net.UDPAddr) error {
 			u.sa = sa
 		}
 	}
-	var serr error
-	err := u.raw.Write(func(fd uintptr) bool {
-		serr = syscall.Sendto(int(fd), b, syscall.MSG_DONTWAIT, u.sa)
-		return true
-	})
-	if err != nil {
-		return err
+	return syscall.Sendto(u.fd, b, syscall.MSG_DONTWAIT, u.sa)
+}
+
+// recv reads one waiting datagram without blocking; n is 0 when none.
+// The sender's address is only asked for when wantFrom is set (it costs
+// an allocation per packet).
+func (u *udpSender) recv(buf []byte, wantFrom bool) (n int, from syscall.Sockaddr) {
+	var err error
+	if wantFrom {
+		n, from, err = syscall.Recvfrom(u.fd, buf, syscall.MSG_DONTWAIT)
+	} else {
+		n, err = syscall.Read(u.fd, buf)
 	}
-	return serr
+	if err != nil {
+		// EAGAIN (nothing waiting), or ECONNREFUSED from an earlier ICMP
+		// port unreachable: nothing read this time.
+		return 0, nil
+	}
+	return n, from
+}
+
+func udpAddrOf(sa syscall.Sockaddr) *net.UDPAddr {
+	switch a := sa.(type) {
+	case *syscall.SockaddrInet4:
+		return &net.UDPAddr{IP: net.IP(append([]byte(nil), a.Addr[:]...)), Port: a.Port}
+	case *syscall.SockaddrInet6:
+		return &net.UDPAddr{IP: net.IP(append([]byte(nil), a.Addr[:]...)), Port: a.Port}
+	}
+	return nil
 }

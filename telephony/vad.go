@@ -134,12 +134,13 @@ func (v *VAD) LastTalk() time.Duration { return v.lastTalk }
 // LastSilence is the quiet before the last utterance began.
 func (v *VAD) LastSilence() time.Duration { return v.lastSil }
 
-// CurrentTalk is how long the utterance in progress has lasted.
+// CurrentTalk is how long the utterance in progress has lasted, up to its
+// last loud frame (a pause that may yet end it does not count).
 func (v *VAD) CurrentTalk() time.Duration {
 	if !v.speaking {
 		return 0
 	}
-	return time.Duration(v.talkFrames) * FrameDuration
+	return time.Duration(v.talkFrames-v.run) * FrameDuration
 }
 
 // Silence is how long it has been quiet (0 while speaking).
