@@ -624,10 +624,13 @@ type GraphOutcome struct {
 
 // GraphState is one state of the dialog.
 type GraphState struct {
-	Name       string   `json:"name"`
-	Line       int      `json:"line"`
-	Say        string   `json:"say,omitempty"` // fixed text; "" when say is a function
-	SayFunc    bool     `json:"sayFunction,omitempty"`
+	Name    string `json:"name"`
+	Line    int    `json:"line"`
+	Say     string `json:"say,omitempty"` // fixed text; "" when say is a function
+	SayFunc bool   `json:"sayFunction,omitempty"`
+	// SayTexts are the string literals inside a say function, so the
+	// publishing check can look for sensitive words in them too.
+	SayTexts   []string `json:"sayTexts,omitempty"`
 	Emotion    string   `json:"emotion,omitempty"`
 	End        string   `json:"end,omitempty"`
 	Transfer   string   `json:"transfer,omitempty"`
@@ -658,7 +661,7 @@ func (s *Script) Graph() Graph {
 	for _, n := range d.Order {
 		st := d.States[n]
 		line, _ := s.src.pos(st.At)
-		g.States = append(g.States, GraphState{Name: n, Line: line, Say: st.Say, SayFunc: st.SayFunc, Emotion: st.Emotion, End: st.End, Transfer: st.Transfer, Tags: st.Tags, CallbackIn: st.CallbackIn})
+		g.States = append(g.States, GraphState{Name: n, Line: line, Say: st.Say, SayFunc: st.SayFunc, SayTexts: st.SayTexts, Emotion: st.Emotion, End: st.End, Transfer: st.Transfer, Tags: st.Tags, CallbackIn: st.CallbackIn})
 		g.Edges = append(g.Edges, s.edgesFrom(n)...)
 	}
 	return g
