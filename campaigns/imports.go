@@ -355,12 +355,8 @@ func (s *Service) RunImport(ctx context.Context, tenantID, importID uuid.UUID) e
 		_, err := tx.CopyFrom(ctx, pgx.Identifier{"import_staging"}, []string{"phone", "name", "time_zone", "attributes"},
 			pgx.CopyFromSlice(len(good), func(i int) ([]any, error) {
 				r := good[i]
-				zone := r.zone
-				if zone == "" {
-					zone = ContactTimeZone("", r.phone, t.TimeZone)
-				}
 				attrs, _ := json.Marshal(r.attrs)
-				return []any{r.phone, r.name, zone, attrs}, nil
+				return []any{r.phone, r.name, r.zone, attrs}, nil
 			}))
 		if err != nil {
 			return err
@@ -403,6 +399,7 @@ func (s *Service) parseRows(ctx context.Context, tenantID, importID uuid.UUID, t
 		zoneCol = col[m.TimeZone]
 	}
 	const chunk = 20000
+	normaliser := newPhoneCache(t.Region, t.TimeZone)
 	var (
 		chunks   [][]importRow
 		cur      = make([]importRow, 0, chunk)
@@ -421,12 +418,16 @@ func (s *Service) parseRows(ctx context.Context, tenantID, importID uuid.UUID, t
 			if r.err != nil {
 				continue
 			}
-			e164, err := NormalisePhone(r.phone, t.Region)
+			e164, err := normaliser.normalise(r.phone)
 			if err != nil {
 				r.err = &rowError{r.line, m.Phone, err.Error()}
 				continue
 			}
 			r.phone = e164
+			if r.zone == "" {
+				r.zone = normaliser.zone(e164)
+				continue
+			}
 			if r.zone != "" {
 				ok, seen := zones[r.zone]
 				if !seen {

@@ -3,6 +3,7 @@ package campaigns
 import (
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -74,4 +75,74 @@ func MaskPhone(s string) string {
 		return strings.Repeat("*", len(d))
 	}
 	return d[:3] + "****" + d[len(d)-4:]
+}
+
+// phoneCache normalises many numbers of one region quickly: a plain
+// national mobile number ("13812341234") is checked once per seven-digit
+// prefix with the phone-number library (its validity rules reach no deeper)
+// and other forms go through NormalisePhone each time; time zones are
+// looked up once per eight-digit E.164 prefix.
+type phoneCache struct {
+	region, fallbackZone string
+	mu                   sync.RWMutex
+	valid                map[string]bool
+	zones                map[string]string
+}
+
+func newPhoneCache(region, fallbackZone string) *phoneCache {
+	if region == "" {
+		region = "CN"
+	}
+	return &phoneCache{region: strings.ToUpper(region), fallbackZone: fallbackZone, valid: map[string]bool{}, zones: map[string]string{}}
+}
+
+func plainCNMobile(raw string) bool {
+	if len(raw) != 11 || raw[0] != '1' {
+		return false
+	}
+	for i := 1; i < len(raw); i++ {
+		if raw[i] < '0' || raw[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *phoneCache) normalise(raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	if c.region != "CN" || !plainCNMobile(raw) {
+		return NormalisePhone(raw, c.region)
+	}
+	prefix := raw[:7]
+	c.mu.RLock()
+	ok, seen := c.valid[prefix]
+	c.mu.RUnlock()
+	if !seen {
+		_, err := NormalisePhone(raw, c.region)
+		ok = err == nil
+		c.mu.Lock()
+		c.valid[prefix] = ok
+		c.mu.Unlock()
+	}
+	if !ok {
+		return NormalisePhone(raw, c.region) // for its message
+	}
+	return "+86" + raw, nil
+}
+
+func (c *phoneCache) zone(e164 string) string {
+	key := e164
+	if len(key) > 9 {
+		key = key[:9]
+	}
+	c.mu.RLock()
+	z, seen := c.zones[key]
+	c.mu.RUnlock()
+	if !seen {
+		z = ContactTimeZone("", e164, c.fallbackZone)
+		c.mu.Lock()
+		c.zones[key] = z
+		c.mu.Unlock()
+	}
+	return z
 }

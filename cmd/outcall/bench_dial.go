@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/spf13/cobra"
+
+	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/jobs"
+	"github.com/outcall/outcall/migrations/dbtest"
+	"github.com/outcall/outcall/tenants"
+)
+
+// The "dial" group measures dial scheduling end to end — pacer, compliance
+// check with the attempt recorded, a dial job through an instant test
+// dialer, the call closed — in dials per second, and beside it pgbench's
+// TPS on the same PostgreSQL: the ratio says how close dialling comes to
+// what the database can commit.
+func init() {
+	benchGroups["dial"] = func(cmd *cobra.Command, report func(string, float64, string)) error {
+		ctx := cmd.Context()
+		const contacts, lines, limit = 20000, 400, 90 * time.Second
+		url, drop, err := dbtest.Create(ctx)
+		if err != nil {
+			return err
+		}
+		defer drop()
+		db, err := tenants.Open(ctx, url)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		ts := tenants.NewService(db)
+		svc := campaigns.NewService(db)
+		su, err := ts.Signup(ctx, tenants.SignupRequest{TenantName: "Bench", Email: "bench@example.com", Password: "bench-password"})
+		if err != nil {
+			return err
+		}
+		p := tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}
+		rules := campaigns.DefaultCompliance()
+		rules.QuietHours, rules.MinRetryInterval = []string{}, 0
+		rules.MaxConcurrentLines, rules.CallsPerSecond = lines, 10000
+		if _, err := svc.SetCompliance(ctx, p, rules); err != nil {
+			return err
+		}
+		list, err := benchContacts(ctx, svc, p, contacts)
+		if err != nil {
+			return err
+		}
+		dialer := &campaigns.TestDialer{}
+		jc, err := jobs.New(jobs.Config{Tenants: ts, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Work: true,
+			Campaigns: svc, Dialer: dialer, DialWorkers: lines})
+		if err != nil {
+			return err
+		}
+		if err := jc.Start(ctx); err != nil {
+			return err
+		}
+		defer jc.Stop(context.WithoutCancel(ctx))
+		c, err := svc.CreateCampaign(ctx, p, campaigns.CampaignInput{Name: "bench", ListIDs: []uuid.UUID{list}, ScriptVersion: "v1",
+			RetryPolicy: campaigns.RetryPolicy{campaigns.OutcomeBusy: {}, campaigns.OutcomeNoAnswer: {}, campaigns.OutcomeFailed: {}}})
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		if _, err := svc.StartCampaign(ctx, p, c.ID); err != nil {
+			return err
+		}
+		for time.Since(start) < limit {
+			got, err := svc.GetCampaign(ctx, p, c.ID)
+			if err != nil {
+				return err
+			}
+			if got.Status == campaigns.StatusCompleted {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		elapsed := time.Since(start)
+		counts, err := svc.CampaignCounts(ctx, p, c.ID)
+		if err != nil {
+			return err
+		}
+		report("dial_throughput", float64(counts.ByState["done"])/elapsed.Seconds(), "dials/s")
+		jc.Stop(context.WithoutCancel(ctx))
+
+		tps, err := pgbenchTPS(ctx, url)
+		if err != nil {
+			return err
+		}
+		report("pgbench_tps", tps, "tps")
+		return nil
+	}
+}
+
+// benchContacts imports n contacts into a new list through the CSV import.
+func benchContacts(ctx context.Context, svc *campaigns.Service, p tenants.Principal, n int) (uuid.UUID, error) {
+	list, err := svc.CreateList(ctx, p, "bench", "")
+	if err != nil {
+		return uuid.Nil, err
+	}
+	var b strings.Builder
+	b.WriteString("phone,name,tier\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "1381%07d,客户%d,gold\n", i, i)
+	}
+	im, err := svc.CreateImport(ctx, p, list.ID, []byte(b.String()), campaigns.ImportOptions{})
+	if err != nil {
+		return uuid.Nil, err
+	}
+	return list.ID, svc.RunImport(ctx, p.TenantID, im.ID)
+}
+
+var tpsLine = regexp.MustCompile(`tps = ([0-9.]+)`)
+
+// pgbenchTPS runs pgbench's standard TPC-B-like load for ten seconds on the
+// server behind url (in a database of its own) and returns its TPS.
+func pgbenchTPS(ctx context.Context, url string) (float64, error) {
+	bin := "pgbench"
+	if path, err := exec.LookPath(bin); err == nil {
+		bin = path
+	} else if matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/pgbench"); len(matches) > 0 {
+		bin = matches[len(matches)-1]
+	} else {
+		return 0, fmt.Errorf("pgbench not found: install PostgreSQL's client tools")
+	}
+	bctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if out, err := exec.CommandContext(bctx, bin, "-i", "-q", "-s", "10", url).CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("pgbench -i: %v: %s", err, out)
+	}
+	out, err := exec.CommandContext(bctx, bin, "-n", "-c", "16", "-j", "4", "-T", "10", url).CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("pgbench: %v: %s", err, out)
+	}
+	m := tpsLine.FindSubmatch(out)
+	if m == nil {
+		return 0, fmt.Errorf("pgbench printed no tps: %s", out)
+	}
+	return strconv.ParseFloat(string(m[1]), 64)
+}
