@@ -14,6 +14,7 @@ import (
 
 	"github.com/outcall/outcall/api"
 	"github.com/outcall/outcall/migrations/dbtest"
+	"github.com/outcall/outcall/scripting"
 	"github.com/outcall/outcall/tenants"
 	"github.com/outcall/outcall/webhooks"
 )
@@ -44,7 +45,8 @@ func newHarnessWith(t *testing.T, limits api.RateLimits) *harness {
 	t.Cleanup(db.Close)
 	svc := tenants.NewService(db)
 	a := api.New(api.Config{Tenants: svc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), RateLimits: limits,
-		Webhooks: &webhooks.Service{DB: db, AllowPrivate: true}})
+		Webhooks: &webhooks.Service{DB: db, AllowPrivate: true},
+		Scripts:  &scripting.Store{DB: db, Runner: testHosts(t)}})
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
 	return &harness{t: t, srv: srv, api: a, svc: svc, url: url}

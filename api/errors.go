@@ -9,6 +9,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/outcall/outcall/scripting"
 	"github.com/outcall/outcall/tenants"
 )
 
@@ -58,6 +59,14 @@ func (s *Server) problem(ctx context.Context, err error) error {
 	var se huma.StatusError
 	if errors.As(err, &se) {
 		return se
+	}
+	var de *scripting.DiagnosticsError
+	if errors.As(err, &de) {
+		details := make([]error, 0, len(de.Diagnostics))
+		for _, d := range de.Diagnostics {
+			details = append(details, &huma.ErrorDetail{Message: d.String(), Location: "body.source", Value: d})
+		}
+		return huma.NewError(http.StatusUnprocessableEntity, de.Message, details...)
 	}
 	var e *tenants.Error
 	if errors.As(err, &e) {

@@ -39,7 +39,13 @@ func TestTenantBCannotReachTenantA(t *testing.T) {
 	aDelivery := h.seedDelivery(a.ID, aEndpoint.str("id"))
 	aCampaignUsage := h.seedUsage(a.ID)
 	aCampaigns := h.seedCampaign(a)
+	aScript := h.do(nil, "POST", "/v1/scripts", map[string]any{"name": "A's script", "source": orderScript}, bearer(a.Key)...)
+	if aScript.Status != 201 {
+		t.Fatalf("fixture script: %s", aScript.Raw)
+	}
 	fixtures := map[string]string{
+		"script_id":   aScript.str("id"),
+		"version":     "1",
 		"key_id":      aKey.str("id"),
 		"user_id":     aUser.str("user", "id"),
 		"endpoint_id": aEndpoint.str("id"),
@@ -56,6 +62,9 @@ func TestTenantBCannotReachTenantA(t *testing.T) {
 		"change-user-role":        map[string]any{"role": "viewer"},
 		"update-webhook-endpoint": map[string]any{"url": "http://127.0.0.1:9/b-hijack"},
 		"rotate-webhook-secret":   map[string]any{"overlap_seconds": 60},
+		"create-script-version":   map[string]any{"source": orderScript},
+		"publish-script-version":  map[string]any{"allow_sensitive": true},
+		"simulate-script-version": map[string]any{"utterances": []string{"是的"}},
 		"create-import":           "phone,name\n13900001111,B's row\n",
 	}
 	// What must never appear in an answer to B.

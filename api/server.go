@@ -16,6 +16,7 @@ import (
 
 	"github.com/outcall/outcall/billing"
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/scripting"
 	"github.com/outcall/outcall/tenants"
 	"github.com/outcall/outcall/web"
 	"github.com/outcall/outcall/webhooks"
@@ -41,6 +42,9 @@ type Config struct {
 	// Campaigns holds contacts, compliance and campaigns; nil builds one on
 	// Tenants' database.
 	Campaigns *campaigns.Service
+	// Scripts stores scripts and checks and simulates them in script hosts;
+	// nil stores them but cannot check or simulate.
+	Scripts *scripting.Store
 }
 
 // Server is the HTTP interface.
@@ -91,6 +95,7 @@ func New(cfg Config) *Server {
 		{Name: "Do-not-call", Description: "The do-not-call list, consent evidence and each number's audit trail."},
 		{Name: "Campaigns", Description: "Compliance settings, campaigns and their control."},
 		{Name: "Calls", Description: "Call records and their dialog turns."},
+		{Name: "Scripts", Description: "Dialog scripts and segmentation rules in JavaScript: versions, checks, publishing and a simulator."},
 		{Name: "System", Description: "Health and readiness."},
 	}
 	hc.OnAddOperation = append(hc.OnAddOperation, func(_ *huma.OpenAPI, op *huma.Operation) { idempotent(op) })
@@ -106,6 +111,7 @@ func New(cfg Config) *Server {
 	s.registerBilling()
 	s.registerContacts()
 	s.registerCampaigns()
+	s.registerScripts()
 
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
 	// The portal: everything the API does not claim.

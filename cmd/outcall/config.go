@@ -27,6 +27,9 @@ type settings struct {
 	PGPort          int
 	// WebhooksAllowPrivate lets webhook endpoints point at internal addresses.
 	WebhooksAllowPrivate bool
+	// scriptHost overrides how script hosts start (tests run their own
+	// binary as the host); nil means this executable's `script-host`.
+	scriptHost, scriptHostEnv []string
 	// Billing holds the Stripe options (billing_flags.go).
 	Billing billingSettings
 }

@@ -41,7 +41,8 @@ func TestDevStartsEverythingOnAFreshFolderAndStopsItsDatabase(t *testing.T) {
 	pgPort, apiPort := freePort(t), freePort(t)
 
 	for round := 1; round <= 2; round++ {
-		s := &settings{DataDir: filepath.Join(dir, ".data"), PGPort: pgPort, Addr: fmt.Sprintf("127.0.0.1:%d", apiPort), LogLevel: "error", MaxWorkers: 5}
+		s := &settings{DataDir: filepath.Join(dir, ".data"), PGPort: pgPort, Addr: fmt.Sprintf("127.0.0.1:%d", apiPort), LogLevel: "error", MaxWorkers: 5,
+			scriptHost: []string{os.Args[0]}, scriptHostEnv: []string{"OUTCALL_TEST_SCRIPT_HOST=1"}}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- runDev(ctx, s) }()

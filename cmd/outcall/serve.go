@@ -14,6 +14,7 @@ import (
 
 	"github.com/outcall/outcall/api"
 	"github.com/outcall/outcall/jobs"
+	"github.com/outcall/outcall/scripting"
 	"github.com/outcall/outcall/tenants"
 	"github.com/outcall/outcall/webhooks"
 )
@@ -83,8 +84,17 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 		})
 	}
 	if s.API {
+		// Tenant code (checks, simulations) runs in script-host processes
+		// with a memory limit, never in this one.
+		hosts, err := scripting.NewHostPool(scripting.HostConfig{Command: s.scriptHost, Env: s.scriptHostEnv,
+			Logf: func(format string, args ...any) { log.Warn(fmt.Sprintf(format, args...), "component", "script-host") }})
+		if err != nil {
+			return fmt.Errorf("start script hosts: %w", err)
+		}
+		defer hosts.Close()
 		srv := api.New(api.Config{Tenants: svc, Logger: log, InsecureCookies: s.InsecureCookies,
-			Webhooks: &webhooks.Service{DB: db, AllowPrivate: s.WebhooksAllowPrivate}, Billing: bill})
+			Webhooks: &webhooks.Service{DB: db, AllowPrivate: s.WebhooksAllowPrivate}, Billing: bill,
+			Scripts: &scripting.Store{DB: db, Runner: hosts}})
 		hs := &http.Server{Addr: s.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		ln, err := net.Listen("tcp", s.Addr)
 		if err != nil {
