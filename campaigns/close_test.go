@@ -1,0 +1,104 @@
+package campaigns_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/outcall/outcall/campaigns"
+)
+
+func TestAWorkerThatDiesMidCallDoesNotCauseASecondDial(t *testing.T) {
+	w := newWorld(t)
+	c, _ := w.campaignOf(w.p, "13812341234")
+	a := w.queue(w.p, c)[0]
+	first, err := w.svc.BeginDial(w.ctx, a)
+	if err != nil || !first.Place {
+		t.Fatalf("first run: %+v %v", first, err)
+	}
+	// The worker dies here; River runs the job again with the same arguments.
+	again, err := w.svc.BeginDial(w.ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Place {
+		t.Fatal("the same attempt was dialled twice")
+	}
+	call, err := w.svc.GetCall(w.ctx, w.p, first.Request.CallID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if call.State != "ended" || call.Outcome != campaigns.OutcomeInterrupted || call.NextAt == nil {
+		t.Fatalf("the interrupted attempt: %+v", call)
+	}
+	var held int
+	w.db.InTenant(w.ctx, w.p.TenantID, func(tx pgx.Tx) error {
+		return tx.QueryRow(w.ctx, `SELECT count(*) FROM lines WHERE call_id IS NOT NULL`).Scan(&held)
+	})
+	if held != 0 {
+		t.Fatalf("%d lines still held", held)
+	}
+	// A late close from the dead worker's dialer changes nothing.
+	late, err := w.svc.CloseCall(w.ctx, w.p.TenantID, first.Request.CallID, campaigns.Result{Outcome: campaigns.OutcomeAnswered})
+	if err != nil || late.Outcome != campaigns.OutcomeInterrupted {
+		t.Fatalf("late close: %+v %v", late, err)
+	}
+}
+
+func TestClosingACallSchedulesItsFollowUp(t *testing.T) {
+	cases := []struct {
+		name   string
+		result campaigns.Result
+		state  string
+		after  time.Duration // from the clock, when the contact is due again
+		dnc    bool
+	}{
+		{"busy is retried after ten minutes", campaigns.Result{Outcome: campaigns.OutcomeBusy}, "pending", 10 * time.Minute, false},
+		{"no answer is retried after two hours", campaigns.Result{Outcome: campaigns.OutcomeNoAnswer}, "pending", 2 * time.Hour, false},
+		{"failed is retried after five minutes", campaigns.Result{Outcome: campaigns.OutcomeFailed}, "pending", 5 * time.Minute, false},
+		{"an answered call is done", campaigns.Result{Outcome: campaigns.OutcomeAnswered}, "done", 0, false},
+		{"a script's callbackIn calls again", campaigns.Result{Outcome: campaigns.OutcomeAnswered, CallbackIn: 2 * time.Hour}, "pending", 2 * time.Hour, false},
+		{"a callee who says stop goes on the do-not-call list", campaigns.Result{Outcome: campaigns.OutcomeAnswered, OptOut: true}, "done", 0, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t)
+			c, contacts := w.campaignOf(w.p, "13812341234")
+			d, err := w.svc.BeginDial(w.ctx, w.queue(w.p, c)[0])
+			if err != nil || !d.Place {
+				t.Fatalf("%+v %v", d, err)
+			}
+			var billed *campaigns.Call
+			w.svc.OnClose = append(w.svc.OnClose, func(_ context.Context, _ pgx.Tx, call *campaigns.Call) error { billed = call; return nil })
+			tc.result.AnsweredAt = tuesdayNoon
+			tc.result.EndedAt = tuesdayNoon.Add(61 * time.Second)
+			if tc.result.Outcome != campaigns.OutcomeAnswered {
+				tc.result.AnsweredAt = time.Time{}
+			}
+			call, err := w.svc.CloseCall(w.ctx, w.p.TenantID, d.Request.CallID, tc.result)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if billed == nil || billed.ID != call.ID {
+				t.Fatal("the close hook did not see the call")
+			}
+			if tc.result.Outcome == campaigns.OutcomeAnswered && call.BillableSeconds != 61 {
+				t.Fatalf("billable seconds %d, want 61", call.BillableSeconds)
+			}
+			var state string
+			var next time.Time
+			w.db.InTenant(w.ctx, w.p.TenantID, func(tx pgx.Tx) error {
+				return tx.QueryRow(w.ctx, `SELECT state, next_at FROM campaign_contacts WHERE contact_id = $1`, contacts[0].ID).Scan(&state, &next)
+			})
+			if state != tc.state || (tc.after > 0 && !next.Equal(tuesdayNoon.Add(tc.after))) {
+				t.Fatalf("contact %s due %v; want %s due %v", state, next, tc.state, tuesdayNoon.Add(tc.after))
+			}
+			dnc, _ := w.svc.ListDNC(w.ctx, w.p, 10, "")
+			if (len(dnc) == 1) != tc.dnc || (tc.dnc && dnc[0].Source != campaigns.DNCSourceCalleeStop) {
+				t.Fatalf("do-not-call list %+v", dnc)
+			}
+		})
+	}
+}
