@@ -22,12 +22,17 @@ const (
 // clock measures every session's send interval into a histogram, so the
 // jitter it achieves can be read back (SendJitter).
 type MediaClock struct {
-	shards  []*clockShard
-	next    atomic.Uint32
-	jitter  jitterHistogram
-	stop    chan struct{}
-	stopped sync.Once
-	wg      sync.WaitGroup
+	shards    []*clockShard
+	next      atomic.Uint32
+	jitter    jitterHistogram
+	late      jitterHistogram // how late each shard woke
+	work      jitterHistogram // how long each shard's pass took
+	stop      chan struct{}
+	stopped   sync.Once
+	nice      int
+	dedicated bool
+	raised    atomic.Int32
+	wg        sync.WaitGroup
 }
 
 type clockShard struct {
@@ -37,10 +42,39 @@ type clockShard struct {
 
 // NewMediaClock starts a clock with one shard per CPU when shards is 0.
 func NewMediaClock(shards int) *MediaClock {
+	return NewMediaClockWith(ClockOptions{Shards: shards})
+}
+
+// ClockOptions tune a MediaClock.
+type ClockOptions struct {
+	// Shards is the number of pacing goroutines (0: one per CPU).
+	Shards int
+	// Nice, when negative, runs each shard on its own OS thread with this
+	// scheduling priority (-20 to -1), as media servers do for their RTP
+	// threads: on a busy machine the pacing then wins the CPU over batch
+	// work. It needs CAP_SYS_NICE (root); without it the clock runs at
+	// normal priority and PriorityRaised reports false.
+	Nice int
+	// DedicatedThreads (with Nice) makes each shard sleep in the kernel
+	// holding its Go scheduler slot, so it runs the instant its deadline
+	// comes instead of queueing behind other goroutines; the clock raises
+	// GOMAXPROCS by the number of shards to make up for it. For a process
+	// whose main work is media (a dialer worker, the benchmark).
+	DedicatedThreads bool
+}
+
+// NewMediaClockWith starts a clock with options.
+func NewMediaClockWith(o ClockOptions) *MediaClock {
+	shards := o.Shards
 	if shards <= 0 {
 		shards = runtime.GOMAXPROCS(0)
 	}
-	c := &MediaClock{stop: make(chan struct{})}
+	c := &MediaClock{stop: make(chan struct{}), nice: o.Nice, dedicated: o.DedicatedThreads}
+	if o.DedicatedThreads && o.Nice < 0 {
+		// Each shard keeps a scheduler slot while it sleeps in the kernel;
+		// give the rest of the program its slots back.
+		runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + shards)
+	}
 	start := time.Now()
 	for i := 0; i < shards; i++ {
 		sh := &clockShard{}
@@ -84,18 +118,43 @@ func (c *MediaClock) remove(s *MediaSession) {
 	sh.mu.Unlock()
 }
 
+// PriorityRaised reports whether every shard thread got the requested
+// priority.
+func (c *MediaClock) PriorityRaised() bool {
+	return c.nice < 0 && int(c.raised.Load()) == len(c.shards)
+}
+
 func (c *MediaClock) run(sh *clockShard, next time.Time) {
 	defer c.wg.Done()
+	kernelSleep := false
+	if c.nice < 0 {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if setThreadNice(c.nice) == nil {
+			c.raised.Add(1)
+			kernelSleep = c.dedicated
+		}
+	}
 	var batch []*MediaSession
 	buf := make([]byte, 2048)
 	timer := time.NewTimer(time.Until(next))
 	defer timer.Stop()
 	for {
-		select {
-		case <-c.stop:
-			return
-		case <-timer.C:
+		if kernelSleep && sleepUntilKernel(next) {
+			select {
+			case <-c.stop:
+				return
+			default:
+			}
+		} else {
+			select {
+			case <-c.stop:
+				return
+			case <-timer.C:
+			}
 		}
+		woke := time.Now()
+		c.late.observe(woke.Sub(next))
 		sh.mu.Lock()
 		batch = append(batch[:0], sh.sessions...)
 		sh.mu.Unlock()
@@ -103,13 +162,16 @@ func (c *MediaClock) run(sh *clockShard, next time.Time) {
 			s.tick(&c.jitter, buf)
 		}
 		clear(batch)
+		c.work.observe(time.Since(woke))
 		next = next.Add(FrameDuration)
 		if late := time.Since(next); late > 5*FrameDuration {
 			// Far behind (the machine stalled): skip ahead rather than
 			// burst a backlog of packets.
 			next = next.Add(late.Truncate(FrameDuration))
 		}
-		timer.Reset(time.Until(next))
+		if !kernelSleep {
+			timer.Reset(time.Until(next))
+		}
 	}
 }
 
@@ -125,8 +187,17 @@ type JitterStats struct {
 // consecutive packets of the same session, over all sessions so far.
 func (c *MediaClock) SendJitter() JitterStats { return c.jitter.stats() }
 
-// ResetJitter clears the histogram (for example after a warm-up).
-func (c *MediaClock) ResetJitter() { c.jitter.reset() }
+// ResetJitter clears the histograms (for example after a warm-up).
+func (c *MediaClock) ResetJitter() {
+	c.jitter.reset()
+	c.late.reset()
+	c.work.reset()
+}
+
+// TickStats tells where send jitter comes from: how late the shards woke
+// up (the operating system and Go scheduler) and how long a pass over
+// their sessions took (our own work).
+func (c *MediaClock) TickStats() (wakeLate, pass JitterStats) { return c.late.stats(), c.work.stats() }
 
 // jitterHistogram counts deviations in 50 µs buckets up to 100 ms.
 type jitterHistogram struct {

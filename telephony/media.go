@@ -340,7 +340,7 @@ func (s *MediaSession) DTMFPending() bool {
 // TakeCapture returns it.
 func (s *MediaSession) StartCapture() {
 	s.inMu.Lock()
-	s.capture = s.capture[:0]
+	s.capture = nil
 	s.capOn = true
 	s.inMu.Unlock()
 }
@@ -348,10 +348,10 @@ func (s *MediaSession) StartCapture() {
 // TakeCapture returns the audio collected since StartCapture and stops.
 func (s *MediaSession) TakeCapture() []int16 {
 	s.inMu.Lock()
-	defer s.inMu.Unlock()
-	out := append([]int16(nil), s.capture...)
-	s.capture = s.capture[:0]
+	out := s.capture
+	s.capture = nil
 	s.capOn = false
+	s.inMu.Unlock()
 	return out
 }
 
@@ -370,13 +370,11 @@ func (s *MediaSession) tick(jh *jitterHistogram, buf []byte) {
 	if !s.started.Load() {
 		return
 	}
-	now := time.Now()
-	if last := s.lastRecv.Load(); now.UnixNano()-last > int64(s.cfg.RTPTimeout) {
-		s.die("rtp timeout: no media from the peer for " + s.cfg.RTPTimeout.String())
-	}
 	remote := s.remote.Load()
 	codec := s.codec.Load()
 
+	// Hold the playback lock only to pick this frame: Play and friends on
+	// other threads must never keep the clock waiting.
 	s.outMu.Lock()
 	frame := s.frame
 	clear(frame)
@@ -390,6 +388,8 @@ func (s *MediaSession) tick(jh *jitterHistogram, buf []byte) {
 			p.finish(false)
 		}
 	}
+	s.outMu.Unlock()
+
 	pkt := rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: s.seq, Timestamp: s.ts, SSRC: s.ssrc}}
 	if isDTMF {
 		pkt.PayloadType = uint8(s.dtmfPT.Load())
@@ -408,6 +408,10 @@ func (s *MediaSession) tick(jh *jitterHistogram, buf []byte) {
 	if remote != nil {
 		n, err = pkt.MarshalTo(s.pktBuf)
 	}
+	now := time.Now()
+	if last := s.lastRecv.Load(); now.UnixNano()-last > int64(s.cfg.RTPTimeout) {
+		s.die("rtp timeout: no media from the peer for " + s.cfg.RTPTimeout.String())
+	}
 	if !s.lastSend.IsZero() {
 		jh.observe(now.Sub(s.lastSend) - FrameDuration)
 	}
@@ -419,7 +423,6 @@ func (s *MediaSession) tick(jh *jitterHistogram, buf []byte) {
 			s.sendErrs.Add(1)
 		}
 	}
-	s.outMu.Unlock()
 
 	if s.rec != nil {
 		s.inMu.Lock()
@@ -564,7 +567,7 @@ func (s *MediaSession) Recording() ([]byte, time.Duration, error) {
 func (s *MediaSession) resetInbound() {
 	s.inMu.Lock()
 	s.recvQ = s.recvQ[:0]
-	s.capture = s.capture[:0]
+	s.capture = nil
 	s.vad = NewVAD(s.cfg.VAD)
 	s.inMu.Unlock()
 	for {

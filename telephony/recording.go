@@ -167,9 +167,12 @@ func (r *stereoRecorder) duration() time.Duration {
 
 // wav encodes what was recorded as 8 kHz 16-bit stereo WAV.
 func (r *stereoRecorder) wav() ([]byte, error) {
+	// Samples are only ever appended, so a snapshot of the slice stays
+	// valid while the clock keeps recording; encode outside the lock.
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	return EncodeWAV(r.samples, 2)
+	snap := r.samples[:len(r.samples):len(r.samples)]
+	r.mu.Unlock()
+	return EncodeWAV(snap, 2)
 }
 
 // EncodeWAV encodes interleaved 16-bit samples at 8 kHz as a WAV file.

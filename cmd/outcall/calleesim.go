@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/telephony/calleesim"
 	"github.com/spf13/cobra"
 )
@@ -14,6 +15,7 @@ func init() {
 		listen, personas, username, password string
 		seed                                 uint64
 		verbose                              bool
+		mediaNice                            int
 	)
 	cmd := &cobra.Command{
 		Use:   "callee-sim",
@@ -36,6 +38,11 @@ trunk it prints.`,
 				}
 				cfg.Personas = ps
 			}
+			if mediaNice < 0 {
+				clock := telephony.NewMediaClockWith(telephony.ClockOptions{Nice: mediaNice, DedicatedThreads: true})
+				defer clock.Close()
+				cfg.Clock = clock
+			}
 			if verbose {
 				cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 			}
@@ -57,5 +64,6 @@ trunk it prints.`,
 	cmd.Flags().StringVar(&password, "password", "", "password for --username")
 	cmd.Flags().Uint64Var(&seed, "seed", 0, "seed for persona choices (0: random)")
 	cmd.Flags().BoolVar(&verbose, "verbose", false, "log SIP activity")
+	cmd.Flags().IntVar(&mediaNice, "media-nice", 0, "run the RTP pacing threads at this nice value (-20 to -1, needs root), as for a load test")
 	rootCmd.AddCommand(cmd)
 }

@@ -1,0 +1,3 @@
+package telephony
+
+const clockNanosleepNR = 230

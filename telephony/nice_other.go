@@ -1,0 +1,12 @@
+//go:build !linux
+
+package telephony
+
+import (
+	"errors"
+	"time"
+)
+
+func setThreadNice(nice int) error { return errors.New("thread priority is only supported on Linux") }
+
+func sleepUntilKernel(deadline time.Time) bool { return false }
