@@ -208,6 +208,29 @@ type dncAddOutput struct {
 	}
 }
 
+const maxDNCFile = 64 << 20
+
+type dncImportInput struct {
+	Encoding    string `query:"encoding" enum:"auto,utf-8,gbk,gb18030" default:"auto" doc:"The file's encoding."`
+	PhoneColumn string `query:"phone_column" maxLength:"200" doc:"The header of the phone column; default: phone, mobile, 手机号, 电话, …"`
+	RawBody     []byte `contentType:"text/csv"`
+}
+
+type rowErrorBody struct {
+	Row    int    `json:"row" doc:"The file's line number; the header is 1."`
+	Column string `json:"column"`
+	Reason string `json:"reason"`
+}
+
+type dncImportOutput struct {
+	Body struct {
+		Added   int            `json:"added" doc:"Numbers new to the list."`
+		Already int            `json:"already" doc:"Numbers the list had."`
+		Failed  int            `json:"failed" doc:"Rows without a valid number."`
+		Errors  []rowErrorBody `json:"errors" doc:"The first 100 failed rows."`
+	}
+}
+
 type dncRemoveInput struct {
 	Phone  string `path:"phone" maxLength:"40" doc:"A phone number, E.164 or national."`
 	Reason string `query:"reason" maxLength:"500" doc:"Why it is removed, for the audit trail."`
@@ -428,6 +451,29 @@ func (s *Server) registerContacts() {
 		}
 		out := &dncAddOutput{}
 		out.Body.Added = n
+		return out, nil
+	})
+	huma.Register(s.api, huma.Operation{
+		OperationID: "import-dnc", Method: http.MethodPost, Path: "/v1/dnc/import",
+		Summary: "Add the numbers of a CSV file to the do-not-call list", Tags: dnc, Security: requires("contacts:write"),
+		Description: "Send the file as the body (text/csv, UTF-8 or GBK), a header row first naming the phone column " +
+			"(phone, 手机号, … or phone_column) and optionally a reason column. All numbers are added in one transaction; rows " +
+			"without a valid number are skipped and reported (the first 100). Needs the operator role.",
+		Errors:       append(errs, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity),
+		MaxBodyBytes: maxDNCFile,
+		Middlewares:  huma.Middlewares{s.checkUploadSize(maxDNCFile)},
+	}, func(ctx context.Context, in *dncImportInput) (*dncImportOutput, error) {
+		res, err := s.campaigns.ImportDNC(ctx, principal(ctx), in.RawBody, campaigns.ImportOptions{Encoding: in.Encoding,
+			Mapping: campaigns.ImportMapping{Phone: in.PhoneColumn}})
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		out := &dncImportOutput{}
+		out.Body.Added, out.Body.Already, out.Body.Failed = res.Added, res.Already, res.Failed
+		out.Body.Errors = make([]rowErrorBody, 0, len(res.Errors))
+		for _, e := range res.Errors {
+			out.Body.Errors = append(out.Body.Errors, rowErrorBody{Row: e.Row, Column: e.Column, Reason: e.Reason})
+		}
 		return out, nil
 	})
 	huma.Register(s.api, huma.Operation{

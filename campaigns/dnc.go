@@ -1,7 +1,10 @@
 package campaigns
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -137,4 +140,116 @@ func itoa(i int) string {
 		i /= 10
 	}
 	return string(b[n:])
+}
+
+// DNCImport is what importing a file of numbers into the do-not-call list
+// did.
+type DNCImport struct {
+	Added   int // numbers new to the list
+	Already int // numbers the list had
+	Failed  int // rows without a valid number
+	// Errors lists the first rows that failed (row 1 is the header).
+	Errors []RowError
+}
+
+// RowError is one row of a file that could not be used.
+type RowError struct {
+	Row    int
+	Column string
+	Reason string
+}
+
+// MaxDNCImportErrors caps the row errors an import of DNC numbers returns.
+const MaxDNCImportErrors = 100
+
+// ImportDNC adds every number of a CSV file (UTF-8 or GBK, a header row
+// naming the phone column, an optional reason column) to the do-not-call
+// list in one transaction. Rows without a valid number are reported and
+// skipped; a file that cannot be read at all is refused and nothing changes.
+func (s *Service) ImportDNC(ctx context.Context, p tenants.Principal, data []byte, opts ImportOptions) (*DNCImport, error) {
+	if err := p.Require(tenants.RoleOperator); err != nil {
+		return nil, err
+	}
+	text, _, err := decodeCSV(data, opts.Encoding)
+	if err != nil {
+		return nil, err
+	}
+	header, mapping, err := readHeader(text, opts.Mapping)
+	if err != nil {
+		return nil, err
+	}
+	phoneCol, reasonCol := -1, -1
+	for i, h := range header {
+		switch {
+		case h == mapping.Phone:
+			phoneCol = i
+		case strings.EqualFold(h, "reason") || h == "原因":
+			reasonCol = i
+		}
+	}
+	out := &DNCImport{Errors: []RowError{}}
+	total := 0
+	err = s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		t, err := loadTenant(ctx, tx, p.TenantID)
+		if err != nil {
+			return err
+		}
+		norm := newPhoneCache(t.Region, t.TimeZone)
+		cr := newCSVReader(bytes.NewReader(text))
+		cr.Read()
+		seen := map[string]bool{}
+		var rows [][]any
+		for line := 2; ; line++ {
+			rec, err := cr.Read()
+			if err == io.EOF {
+				break
+			}
+			fail := func(col, reason string) {
+				out.Failed++
+				if len(out.Errors) < MaxDNCImportErrors {
+					out.Errors = append(out.Errors, RowError{Row: line, Column: col, Reason: reason})
+				}
+			}
+			if err != nil {
+				fail("", "not a valid CSV row")
+				continue
+			}
+			if phoneCol >= len(rec) {
+				fail(mapping.Phone, "the row has no phone field")
+				continue
+			}
+			e164, err := norm.normalise(rec[phoneCol])
+			if err != nil {
+				fail(mapping.Phone, err.Error())
+				continue
+			}
+			if seen[e164] {
+				continue
+			}
+			seen[e164] = true
+			reason := ""
+			if reasonCol >= 0 && reasonCol < len(rec) {
+				reason = strings.TrimSpace(rec[reasonCol])
+			}
+			rows = append(rows, []any{e164, reason})
+		}
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE dnc_staging (phone text, reason text) ON COMMIT DROP`); err != nil {
+			return err
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"dnc_staging"}, []string{"phone", "reason"}, pgx.CopyFromRows(rows)); err != nil {
+			return err
+		}
+		total = len(rows)
+		return tx.QueryRow(ctx, `WITH added AS (
+				INSERT INTO dnc_numbers (tenant_id, phone, source, reason)
+				SELECT $1, phone, 'import', reason FROM dnc_staging ON CONFLICT DO NOTHING
+				RETURNING phone, reason),
+			logged AS (INSERT INTO dnc_events (tenant_id, phone, action, source, reason) SELECT $1, phone, 'added', 'import', reason FROM added)
+			SELECT count(*) FROM added`, p.TenantID).Scan(&out.Added)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out.Already = total - out.Added
+	return out, nil
 }
