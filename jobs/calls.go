@@ -1,0 +1,151 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/scripting"
+	"github.com/outcall/outcall/telephony"
+)
+
+// CallDialer is the campaigns.Dialer that places real calls: a SIP call
+// through the trunk, and when someone answers, the campaign's published
+// dialog script running turn by turn in a script host — speak, listen,
+// understand, decide — until the script ends the call or hands it to a
+// person.
+type CallDialer struct {
+	SIP     telephony.Dialer
+	Scripts *scripting.Store
+	Hosts   *scripting.HostPool
+	// Trunk carries every tenant's calls until tenants bring their own.
+	Trunk telephony.Trunk
+	// RingTimeout is how long a call may ring (0: the dialer's default).
+	RingTimeout time.Duration
+	// DetectMachine turns answering-machine detection on.
+	DetectMachine bool
+	Logger        *slog.Logger
+}
+
+// Dial places req's call and runs its script when it is answered.
+func (d *CallDialer) Dial(ctx context.Context, req campaigns.DialRequest) (campaigns.Result, error) {
+	versionID, err := uuid.Parse(req.ScriptVersion)
+	if err != nil {
+		return campaigns.Result{Outcome: campaigns.OutcomeFailed, Reason: "the campaign's script version is not a saved version id"}, nil
+	}
+	version, err := d.Scripts.PublishedSource(ctx, req.TenantID, versionID)
+	if err != nil {
+		return campaigns.Result{Outcome: campaigns.OutcomeFailed, Reason: "the campaign's script version is not published"}, nil
+	}
+	contact := scripting.Contact{"name": req.ContactName, "phone": telephony.MaskNumber(req.Phone)}
+	for k, v := range req.Attributes {
+		contact[k] = v
+	}
+	lang := ""
+	if version.Graph != nil {
+		lang = version.Graph.Lang
+	}
+
+	var (
+		script  *scripting.Result
+		turns   []campaigns.Turn
+		started = time.Now()
+	)
+	handler := telephony.CallHandlerFunc(func(ctx context.Context, call telephony.Call) error {
+		if req.Answered != nil {
+			req.Answered(time.Now())
+		}
+		sess, ds, err := d.Hosts.Open(ctx, "script.js", version.Source, contact, scripting.SessionOptions{Segment: req.Segment, SensitiveWords: req.SensitiveWords})
+		if err != nil {
+			if scripting.HasErrors(ds) {
+				return fmt.Errorf("open the script: %s", ds[0])
+			}
+			return fmt.Errorf("open the script: %w", err)
+		}
+		defer sess.Close()
+		turn, err := sess.Start(ctx)
+		for err == nil {
+			turnStart := time.Now()
+			if turn.Say != "" {
+				if _, err = call.Say(ctx, turn.Say, telephony.Emotion(turn.Emotion)); err != nil {
+					break
+				}
+			}
+			rec := campaigns.Turn{Seq: len(turns) + 1, State: turn.State, Said: turn.Say, Heard: turn.Heard, Intent: turn.Intent, StartedAt: turnStart, EndedAt: time.Now()}
+			if turn.Sentiment != nil {
+				score := float32(turn.Sentiment.Score)
+				rec.Sentiment = &score
+			}
+			turns = append(turns, rec)
+			if turn.Done || sess.Done() {
+				break
+			}
+			var heard telephony.Utterance
+			if heard, err = call.Listen(ctx); err != nil {
+				break
+			}
+			text := heard.Text
+			if text == "" {
+				text = heard.DTMF
+			}
+			turn, err = sess.Turn(ctx, text)
+		}
+		script = sess.Result()
+		if script != nil && script.Transfer != "" && err == nil {
+			return call.Transfer(ctx, script.Transfer)
+		}
+		if errors.Is(err, telephony.ErrCallEnded) {
+			return nil // the callee hung up: the call record says where
+		}
+		if err != nil {
+			return err
+		}
+		return call.Hangup(ctx)
+	})
+
+	res, err := d.SIP.Dial(ctx, telephony.DialRequest{
+		Trunk: d.Trunk, To: req.Phone, RingTimeout: d.RingTimeout, Language: lang, DetectMachine: d.DetectMachine,
+		RecordingKey: fmt.Sprintf("%s/%s.wav", req.TenantID, req.CallID),
+		Headers:      map[string]string{"X-Outcall-Call": req.CallID.String()},
+	}, handler)
+	if err != nil {
+		return campaigns.Result{Outcome: campaigns.OutcomeFailed, Reason: err.Error(), EndedAt: time.Now()}, nil
+	}
+	out := campaigns.Result{
+		Outcome:      campaigns.Outcome(res.Outcome),
+		Reason:       res.Reason,
+		RingTime:     res.RingTime,
+		AnsweredAt:   res.Answered,
+		EndedAt:      res.Ended,
+		Turns:        turns,
+		RecordingRef: res.RecordingKey,
+	}
+	if out.EndedAt.IsZero() {
+		out.EndedAt = started.Add(time.Since(started))
+	}
+	if res.HandlerErr != nil && d.Logger != nil {
+		d.Logger.WarnContext(ctx, "the call's dialog failed", slog.String("call", req.CallID.String()), slog.Any("error", res.HandlerErr))
+	}
+	if script != nil {
+		out.FinalState = script.State
+		out.Tags = append(out.Tags, script.Tags...)
+		if script.Outcome != "" {
+			out.Tags = append(out.Tags, "outcome:"+script.Outcome)
+		}
+		out.OptOut = script.DoNotCall
+		if script.CallbackIn != "" {
+			if d, err := scripting.ParseCallbackIn(script.CallbackIn); err == nil {
+				out.CallbackIn = d
+			}
+		}
+		if len(script.Review) > 0 {
+			out.Tags = append(out.Tags, "review_required")
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,203 @@
+package jobs_test
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/jobs"
+	"github.com/outcall/outcall/migrations/dbtest"
+	"github.com/outcall/outcall/scripting"
+	"github.com/outcall/outcall/telephony"
+	"github.com/outcall/outcall/telephony/calleesim"
+	"github.com/outcall/outcall/tenants"
+)
+
+const confirmScript = `export default {
+  start: "greeting",
+  lang: "zh-CN",
+  states: {
+    greeting: {
+      say: "您好${contact.name},想跟您确认订单。",
+      on: { affirm: "confirm", deny: "bye" },
+    },
+    confirm: { say: "好的,已确认。", end: "confirmed", tags: ["converted"] },
+    bye: { say: "好的,再见。", end: "declined" },
+  },
+};
+`
+
+func prob(p float64) *float64 { return &p }
+
+// TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript runs the whole life
+// of a call: a campaign on River, a real SIP call with audio to the callee
+// simulator, the tenant's published script in a script host, and the call
+// record with its turns, final state, tags and recording.
+func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
+	if _, err := exec.LookPath("espeak-ng"); err != nil {
+		t.Skip("espeak-ng is not installed (apt-get install espeak-ng): prompts cannot be spoken")
+	}
+	ctx := context.Background()
+	db, err := tenants.Open(ctx, dbtest.New(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	ts := tenants.NewService(db)
+	su, err := ts.Signup(ctx, tenants.SignupRequest{TenantName: "Shop", Email: "ops@shop.example", Password: "a long password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}
+	svc := campaigns.NewService(db)
+	settings := campaigns.DefaultCompliance()
+	settings.QuietHours = []string{}
+	if _, err := svc.SetCompliance(ctx, p, settings); err != nil {
+		t.Fatal(err)
+	}
+
+	hosts, err := scripting.NewHostPool(scripting.HostConfig{Command: []string{os.Args[0]}, Env: []string{"OUTCALL_TEST_SCRIPT_HOST=1"}, Hosts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(hosts.Close)
+	store := &scripting.Store{DB: db, Runner: hosts}
+	script, err := store.CreateScript(ctx, p, "订单确认", scripting.KindDialog, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	version, err := store.CreateVersion(ctx, p, script.ID, confirmScript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := store.Publish(ctx, p, script.ID, version.Number, nil, false); err != nil {
+		t.Fatal(err)
+	}
+
+	tts := telephony.NewCachedTTS(telephony.EspeakTTS{}, 100)
+	sim, err := calleesim.Start(ctx, calleesim.Config{TTS: tts, Personas: []calleesim.Persona{
+		{Name: "agrees", Numbers: []string{"+8613800000001"}, Voice: "cmn", Greeting: "喂?", Lines: []calleesim.Line{{Say: "是的"}}, HoldMS: 3000},
+		{Name: "busy", Numbers: []string{"+8613800000002"}, AnswerProbability: prob(0), Unanswered: map[string]float64{"busy": 1}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	recordings := t.TempDir()
+	sip, err := telephony.NewSIPDialer(telephony.DialerConfig{TTS: tts, ASR: telephony.SimulationRecognizer{}, Recordings: telephony.LocalRecordingStore{Dir: recordings}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sip.Close() })
+
+	quiet := slog.New(slog.DiscardHandler)
+	client, err := jobs.New(jobs.Config{Tenants: ts, Logger: quiet, Work: true, Campaigns: svc, DialWorkers: 4,
+		Dialer: &jobs.CallDialer{SIP: sip, Scripts: store, Hosts: hosts, Trunk: sim.Trunk(), RingTimeout: 5 * time.Second, Logger: quiet}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		client.Stop(ctx)
+	})
+
+	list, err := svc.CreateList(ctx, p, "customers", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := svc.CreateImport(ctx, p, list.ID, []byte("phone,name\n13800000001,王先生\n13800000002,李女士\n"), campaigns.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the import is done", time.Minute, func() bool {
+		got, err := svc.GetImport(ctx, p, im.ID)
+		return err == nil && got.Status == "done"
+	})
+	c, err := svc.CreateCampaign(ctx, p, campaigns.CampaignInput{Name: "确认", ListIDs: []uuid.UUID{list.ID}, ScriptVersion: version.ID.String(),
+		RetryPolicy: campaigns.RetryPolicy{campaigns.OutcomeBusy: {}, campaigns.OutcomeNoAnswer: {}, campaigns.OutcomeFailed: {}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.StartCampaign(ctx, p, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the campaign completes", 90*time.Second, func() bool {
+		got, err := svc.GetCampaign(ctx, p, c.ID)
+		return err == nil && got.Status == campaigns.StatusCompleted
+	})
+
+	type row struct {
+		phone, outcome, finalState, recording string
+		tags                                  []string
+		billable, turns                       int
+	}
+	var rows []row
+	err = db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		rs, err := tx.Query(ctx, `SELECT phone, outcome, final_state, recording_ref, tags, billable_seconds,
+				(SELECT count(*) FROM call_turns t WHERE t.call_id = c.id)
+			FROM calls c WHERE tenant_id = $1 AND campaign_id = $2 ORDER BY phone`, p.TenantID, c.ID)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		for rs.Next() {
+			var r row
+			if err := rs.Scan(&r.phone, &r.outcome, &r.finalState, &r.recording, &r.tags, &r.billable, &r.turns); err != nil {
+				return err
+			}
+			rows = append(rows, r)
+		}
+		return rs.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if jobErrs, err := db.Pool().Query(ctx, `SELECT kind, errors::text FROM river_job WHERE errors IS NOT NULL`); err == nil {
+		for jobErrs.Next() {
+			var kind, errs string
+			jobErrs.Scan(&kind, &errs)
+			t.Logf("job %s failed: %s", kind, errs)
+		}
+		jobErrs.Close()
+	}
+	if len(rows) != 2 {
+		t.Fatalf("%d call records, want 2: %+v", len(rows), rows)
+	}
+	agreed, busy := rows[0], rows[1]
+	if agreed.outcome != "answered" || agreed.finalState != "confirm" || !slices.Contains(agreed.tags, "converted") || agreed.turns < 2 || agreed.billable < 1 {
+		t.Fatalf("the answered call: %+v", agreed)
+	}
+	if agreed.recording == "" {
+		t.Fatalf("the answered call has no recording")
+	}
+	if _, err := os.Stat(recordings + "/" + strings.TrimPrefix(agreed.recording, "/")); err != nil {
+		t.Fatalf("recording %s: %v", agreed.recording, err)
+	}
+	if busy.outcome != "busy" || busy.turns != 0 {
+		t.Fatalf("the busy call: %+v", busy)
+	}
+}
+
+func waitUntil(t *testing.T, what string, limit time.Duration, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %s until %s", limit, what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
