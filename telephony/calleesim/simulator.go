@@ -501,6 +501,11 @@ func (s *Simulator) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 func (s *Simulator) closeCall(callID string, dlg *sipgo.DialogServerSession, media *telephony.MediaSession, by string) {
+	if s.ctx.Err() != nil && dlg.LoadState() != sip.DialogStateEnded {
+		// The simulator is stopping: hang up rather than leave the caller
+		// with a dead line.
+		by = "callee"
+	}
 	if by == "callee" && dlg.LoadState() != sip.DialogStateEnded {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		dlg.Bye(ctx)
