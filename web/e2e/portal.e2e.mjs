@@ -135,7 +135,11 @@ async function main() {
     });
     // antd animates dialogs in and out; act on them once they stand still.
     const settled = () =>
-      page.waitForFunction(() => !document.querySelector("[class*='-enter'], [class*='-appear'], [class*='-leave']"));
+      page.waitForFunction(() =>
+        [...document.querySelectorAll("[class*='-enter'], [class*='-appear'], [class*='-leave']")].every(
+          (el) => el.getClientRects().length === 0 || ![...el.classList].some((c) => /^ant-[a-z-]+-(enter|appear|leave)(-active|-prepare|-start)?$/.test(c)),
+        ),
+      );
     const open = async (testId) => {
       await page.getByTestId(testId).click();
       await page.locator(".ant-modal").last().waitFor();
@@ -304,36 +308,71 @@ async function main() {
       "the compliance settings saved in the portal are what the API returns");
     await shot("09-compliance-zh");
 
+    // Contacts: a list, a CSV import with one bad row, the error report,
+    // the list's contacts, and a do-not-call entry.
+    await page.getByTestId("nav-contacts").click();
+    await open("create-list");
+    await page.getByTestId("list-name").fill("十一月回访");
+    await page.getByTestId("create-list-submit").click();
+    await page.getByTestId("import-start").waitFor();
+    await settled();
+    const csv = "手机号,姓名,城市\n13812341234,张三,上海\n139 1234 5678,李四,北京\n12ab,王五,广州\n";
+    await page.locator("input[type=file]").setInputFiles({ name: "contacts.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+    await page.getByTestId("import-start").click();
+    await page.getByTestId("import-errors-link").waitFor({ timeout: 30000 });
+    const progressText = await page.getByTestId("import-progress").textContent();
+    check(progressText.includes("100%") || progressText.includes("3 / 3"), "the import's progress reaches the end");
+    await shot("10-contacts-import-zh");
+    const errorsHref = await page.getByTestId("import-errors-link").getAttribute("href");
+    const report = await (await fetch(base + errorsHref, { headers: { Authorization: `Bearer ${firstKey}` } })).text();
+    check(/^4,/m.test(report) && report.split("\n").filter((l) => /^\d/.test(l)).length === 1, "the error report lists the one bad row (line 4)");
+    await page.getByTestId("import-close").click();
+    await settled();
+    await page.locator("tr").filter({ hasText: "十一月回访" }).getByTestId("list-count").filter({ hasText: "2" }).waitFor();
+    check(true, "the list holds the two good contacts");
+    await page.getByTestId("list-十一月回访").click();
+    await page.getByTestId("list-contacts").getByText("13912345678").waitFor();
+    check((await page.getByTestId("list-contacts").textContent()).includes("城市"), "a list's contacts show with their attributes");
+    await shot("11-list-contacts-zh");
+    await page.keyboard.press("Escape");
+    await settled();
+    await page.getByTestId("tab-dnc").click();
+    await page.getByTestId("dnc-phones").fill("13912345678");
+    await page.getByTestId("dnc-add").click();
+    await page.getByTestId("dnc-table").getByText("13912345678").waitFor();
+    check(true, "a number added to the do-not-call list shows in it");
+    await shot("12-dnc-zh");
+
     // Billing: the plan and this period's usage.
     await page.getByTestId("nav-billing").click();
     await page.getByTestId("plan-title").waitFor();
     const billing = await (await fetch(`${base}/v1/billing`, { headers: { Authorization: `Bearer ${firstKey}` } })).json();
     check((await page.getByTestId("plan-title").textContent()) === billing.plan.title, "the billing screen shows the tenant's plan");
-    await shot("10-billing-zh");
+    await shot("13-billing-zh");
 
     // English is one click away, and back.
     await page.getByTestId("lang-switch").click();
     await page.getByRole("heading", { name: "Billing & usage" }).waitFor();
     check((await page.getByTestId("nav-api-keys").textContent()).includes("API keys"), "the menu is in English");
-    await shot("11-billing-en");
+    await shot("14-billing-en");
     await page.getByTestId("nav-api-keys").click();
     await page.getByRole("heading", { name: "API keys" }).waitFor();
-    await shot("12-api-keys-en");
+    await shot("15-api-keys-en");
     await page.getByTestId("nav-dashboard").click();
     await page.getByText("Get started").waitFor();
-    await shot("13-dashboard-en");
-    await page.getByTestId("nav-contacts").click();
+    await shot("16-dashboard-en");
+    await page.getByTestId("nav-segments").click();
     await page.getByTestId("soon-description").waitFor();
-    await shot("14-contacts-soon-en");
+    await shot("17-segments-soon-en");
     await page.reload();
-    await page.getByRole("heading", { name: "Contacts" }).waitFor();
+    await page.getByRole("heading", { name: "Segments" }).waitFor();
     check(true, "the language choice survives a reload");
     await page.getByTestId("lang-switch").click();
-    await page.getByRole("heading", { name: "联系人" }).waitFor();
+    await page.getByRole("heading", { name: "客户分群" }).waitFor();
     check((await page.getByTestId("nav-webhooks").textContent()).includes("Webhook"), "back in Chinese");
     await page.getByTestId("nav-notices").click();
     await page.getByText("没有需要处理的通知").waitFor();
-    await shot("15-notices-zh");
+    await shot("18-notices-zh");
 
     // The invited member accepts, logs in as an operator, and may not
     // manage API keys: the API's refusal is said in Chinese.
@@ -350,7 +389,7 @@ async function main() {
     await page.getByTestId("nav-api-keys").click();
     await page.getByText("需要管理员或更高角色,您的角色是运营").waitFor();
     check(await page.getByTestId("create-key").isDisabled(), "an operator sees why API keys are out of reach, and cannot create one");
-    await shot("16-api-keys-operator-zh");
+    await shot("19-api-keys-operator-zh");
     if (warnings.size) log("browser console warnings:\n  " + [...warnings].join("\n  "));
     log(`passed in ${((Date.now() - started) / 1000).toFixed(1)}s; screenshots in ${shots}`);
   } catch (e) {

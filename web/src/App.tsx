@@ -12,6 +12,7 @@ import { AcceptInvitationPage, LoginPage, SignupPage } from "./pages/Auth";
 import BillingPage from "./pages/Billing";
 import ComingSoonPage from "./pages/ComingSoon";
 import CompliancePage from "./pages/Compliance";
+import ContactsPage from "./pages/Contacts";
 import DashboardPage from "./pages/Dashboard";
 import MembersPage from "./pages/Members";
 import NoticesPage from "./pages/Notices";
@@ -57,6 +58,7 @@ export function PortalRoutes() {
         <Route path="notices" element={<NoticesPage />} />
         <Route path="billing" element={<BillingPage />} />
         <Route path="compliance" element={<CompliancePage />} />
+        <Route path="contacts" element={<ContactsPage />} />
         {sections
           .filter((s) => s.soon)
           .map((s) => (

@@ -32,7 +32,7 @@ const { Header, Sider, Content } = Layout;
 /** Every screen of the portal, in menu order; `soon` ones are not built yet. */
 export const sections: { key: string; icon: ReactNode; group: "work" | "setup"; soon?: boolean }[] = [
   { key: "dashboard", icon: <DashboardOutlined />, group: "work" },
-  { key: "contacts", icon: <ContactsOutlined />, group: "work", soon: true },
+  { key: "contacts", icon: <ContactsOutlined />, group: "work" },
   { key: "segments", icon: <BranchesOutlined />, group: "work", soon: true },
   { key: "scripts", icon: <CodeOutlined />, group: "work", soon: true },
   { key: "campaigns", icon: <RocketOutlined />, group: "work", soon: true },
@@ -105,7 +105,7 @@ export default function Shell() {
 
   return (
     <Layout style={{ minHeight: "100vh" }}>
-      <Sider width={240} theme="light" breakpoint="lg" collapsedWidth={0} style={{ borderInlineEnd: "1px solid #f0f0f0" }}>
+      <Sider width={240} theme="light" style={{ borderInlineEnd: "1px solid #f0f0f0" }}>
         <div style={{ padding: "18px 24px", fontWeight: 600, fontSize: 18 }}>
           <Link to="/" style={{ color: "inherit" }}>
             <img src="/favicon.svg" alt="" width={24} style={{ verticalAlign: -5, marginInlineEnd: 8 }} />

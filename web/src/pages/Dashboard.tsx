@@ -11,7 +11,7 @@ import { useSession } from "../session/Session";
 const steps = [
   { key: "team", icon: <TeamOutlined />, to: "/members", ready: true },
   { key: "compliance", icon: <SafetyOutlined />, to: "/compliance", ready: true },
-  { key: "contacts", icon: <ContactsOutlined />, to: "/contacts", ready: false },
+  { key: "contacts", icon: <ContactsOutlined />, to: "/contacts", ready: true },
   { key: "script", icon: <CodeOutlined />, to: "/scripts", ready: false },
   { key: "campaign", icon: <RocketOutlined />, to: "/campaigns", ready: false },
   { key: "integrate", icon: <KeyOutlined />, to: "/api-keys", ready: true },
