@@ -402,3 +402,34 @@ func TestOptionsPingReportsTrunkHealth(t *testing.T) {
 		t.Fatalf("ping of a closed port: %+v %v", h, err)
 	}
 }
+
+func TestDialOverTCPCarriesTheWholeDialog(t *testing.T) {
+	needEspeak(t)
+	sim, err := calleesim.Start(context.Background(), calleesim.Config{Personas: testPersonas, TTS: sharedTTS, TCP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	d := newDialer(t, telephony.DialerConfig{ASR: telephony.SimulationRecognizer{}})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	trunk := sim.Trunk()
+	trunk.Transport = "tcp"
+	// The callee hangs up after our prompt: its BYE must come back over TCP.
+	res, err := d.Dial(ctx, telephony.DialRequest{Trunk: trunk, To: "2002", RingTimeout: 5 * time.Second, DetectMachine: true},
+		telephony.CallHandlerFunc(func(ctx context.Context, c telephony.Call) error {
+			c.Say(ctx, "Hello over TCP.", telephony.EmotionNeutral)
+			c.Listen(ctx)
+			return nil
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != telephony.OutcomeAnswered || res.HangupBy != "callee" {
+		t.Fatalf("over TCP: %s by %q (%s)", res.Outcome, res.HangupBy, res.Reason)
+	}
+	res, err = d.Dial(ctx, telephony.DialRequest{Trunk: trunk, To: "1001", RingTimeout: 5 * time.Second}, nil)
+	if err != nil || res.Outcome != telephony.OutcomeBusy {
+		t.Fatalf("busy over TCP: %s %v", res.Outcome, err)
+	}
+}

@@ -175,6 +175,7 @@ type SIPDialer struct {
 	udpClient *sipgo.Client
 	strClient *sipgo.Client
 	udpConn   net.PacketConn
+	tcpLn     net.Listener
 	contact   sip.ContactHeader
 	localIP   net.IP
 	clock     *MediaClock
@@ -271,6 +272,14 @@ func NewSIPDialer(cfg DialerConfig) (*SIPDialer, error) {
 		d.Close()
 		return nil, err
 	}
+	// TCP on the same port, so in-dialog requests of TCP trunks (BYE,
+	// NOTIFY) reach the Contact we advertise.
+	if tl, err := net.Listen("tcp", laddr.String()); err == nil {
+		d.tcpLn = tl
+		go srv.ServeTCP(tl)
+	} else {
+		log.Warn("no TCP listener for SIP; TCP trunks cannot send in-dialog requests", "addr", laddr.String(), "err", err)
+	}
 	return d, nil
 }
 
@@ -295,6 +304,9 @@ func (d *SIPDialer) Close() error {
 	d.srv.Close()
 	d.ua.Close()
 	d.udpConn.Close()
+	if d.tcpLn != nil {
+		d.tcpLn.Close()
+	}
 	if d.ownClock {
 		d.clock.Close()
 	}

@@ -45,6 +45,9 @@ type Config struct {
 	// KeepAudio keeps each call's two-channel recording in its CallRecord
 	// (left: the simulator, right: what it heard).
 	KeepAudio bool
+	// TCP also answers over TCP on the same port (dial with a trunk whose
+	// Transport is "tcp").
+	TCP bool
 	// Seed makes persona choices repeatable (0: random).
 	Seed   uint64
 	Logger *slog.Logger
@@ -81,6 +84,7 @@ type Simulator struct {
 	client  *sipgo.Client
 	dialogs *sipgo.DialogServerCache
 	conn    net.PacketConn
+	tcpLn   net.Listener
 	clock   *telephony.MediaClock
 	owns    bool
 	tts     telephony.TTS
@@ -167,6 +171,15 @@ func Start(ctx context.Context, cfg Config) (*Simulator, error) {
 		s.Close()
 		return nil, err
 	}
+	if cfg.TCP {
+		tl, err := net.Listen("tcp", laddr.String())
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("callee-sim listen tcp: %w", err)
+		}
+		s.tcpLn = tl
+		go srv.ServeTCP(tl)
+	}
 	return s, nil
 }
 
@@ -195,6 +208,9 @@ func (s *Simulator) Close() error {
 	s.srv.Close()
 	s.ua.Close()
 	s.conn.Close()
+	if s.tcpLn != nil {
+		s.tcpLn.Close()
+	}
 	if s.owns {
 		s.clock.Close()
 	}
