@@ -92,13 +92,15 @@ type MediaSession struct {
 	badIn      atomic.Int64
 	sendErrs   atomic.Int64
 
-	rec      *stereoRecorder
-	dead     chan struct{}
-	deadOnce sync.Once
-	deadWhy  atomic.Value // string
-	closed   atomic.Bool
-	tickMu   sync.Mutex
-	ticks    uint64
+	rec       *stereoRecorder
+	dead      chan struct{}
+	deadOnce  sync.Once
+	deadWhy   atomic.Value // string
+	closed    atomic.Bool
+	tickMu    sync.Mutex
+	ticks     uint64
+	inBacklog []int16
+	lockMiss  atomic.Int64
 }
 
 // ErrMediaClosed is returned by operations on a closed session.
@@ -375,20 +377,31 @@ func (s *MediaSession) tick(jh *jitterHistogram, buf []byte) {
 
 	// Hold the playback lock only to pick this frame: Play and friends on
 	// other threads must never keep the clock waiting.
-	s.outMu.Lock()
+	// The clock never waits for a lock another thread holds (that thread
+	// may be descheduled on a busy machine while holding it): when the
+	// playback state is busy this tick sends a silent frame and counts it.
 	frame := s.frame
 	clear(frame)
-	ev, evTS, marker, isDTMF := s.dtmf.next(s.ts)
-	if !isDTMF && s.play != nil {
-		p := s.play
-		n := copy(frame, p.pcm[p.pos:])
-		p.pos += n
-		if p.pos >= len(p.pcm) {
-			s.play = nil
-			p.finish(false)
+	var (
+		ev             DTMFEvent
+		evTS           uint32
+		marker, isDTMF bool
+	)
+	if s.outMu.TryLock() {
+		ev, evTS, marker, isDTMF = s.dtmf.next(s.ts)
+		if !isDTMF && s.play != nil {
+			p := s.play
+			n := copy(frame, p.pcm[p.pos:])
+			p.pos += n
+			if p.pos >= len(p.pcm) {
+				s.play = nil
+				p.finish(false)
+			}
 		}
+		s.outMu.Unlock()
+	} else {
+		s.lockMiss.Add(1)
 	}
-	s.outMu.Unlock()
 
 	pkt := rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: s.seq, Timestamp: s.ts, SSRC: s.ssrc}}
 	if isDTMF {
@@ -425,12 +438,15 @@ func (s *MediaSession) tick(jh *jitterHistogram, buf []byte) {
 	}
 
 	if s.rec != nil {
-		s.inMu.Lock()
-		k := min(frameSamples, len(s.recvQ))
-		right := s.recvQ[:k]
-		s.rec.frame(frame, right)
-		s.recvQ = s.recvQ[:copy(s.recvQ, s.recvQ[k:])]
-		s.inMu.Unlock()
+		if s.inMu.TryLock() {
+			k := min(frameSamples, len(s.recvQ))
+			right := s.recvQ[:k]
+			s.rec.frame(frame, right)
+			s.recvQ = s.recvQ[:copy(s.recvQ, s.recvQ[k:])]
+			s.inMu.Unlock()
+		} else {
+			s.rec.frame(frame, nil)
+		}
 	}
 }
 
@@ -508,16 +524,27 @@ func (s *MediaSession) onDTMF(ts uint32, payload []byte) {
 		s.badIn.Add(1)
 		return
 	}
-	s.inMu.Lock()
-	digit, ok := s.dtmfRx.packet(ts, ev)
-	s.inMu.Unlock()
+	digit, ok := s.dtmfRx.packet(ts, ev) // the receiver state is the clock's own
 	if ok {
 		s.emit(MediaEvent{Kind: EventDTMF, Digit: digit, At: time.Now()})
 	}
 }
 
 func (s *MediaSession) onAudio(pcm []int16) {
-	s.inMu.Lock()
+	if !s.inMu.TryLock() {
+		// Busy elsewhere: keep the audio for the next packet rather than
+		// make the clock wait (up to a second).
+		if len(s.inBacklog) < SampleRate {
+			s.inBacklog = append(s.inBacklog, pcm...)
+		}
+		s.lockMiss.Add(1)
+		return
+	}
+	if len(s.inBacklog) > 0 {
+		s.inBacklog = append(s.inBacklog, pcm...)
+		pcm = s.inBacklog
+		defer func() { s.inBacklog = s.inBacklog[:0] }()
+	}
 	if s.rec != nil {
 		if len(s.recvQ) < SampleRate/2 {
 			s.recvQ = append(s.recvQ, pcm...)
