@@ -287,6 +287,23 @@ func (s *Service) StartCampaign(ctx context.Context, p tenants.Principal, id uui
 		if c.ScriptVersion == "" && len(c.ABSplit) == 0 {
 			return FieldError("body.script_version", "the campaign has no script version: set a published script version first")
 		}
+		if s.ScriptPublished != nil {
+			versions := []string{c.ScriptVersion}
+			for _, a := range c.ABSplit {
+				versions = append(versions, a.Version)
+			}
+			for _, v := range c.SegmentVersions {
+				versions = append(versions, v)
+			}
+			for _, v := range versions {
+				if v == "" {
+					continue
+				}
+				if err := s.ScriptPublished(ctx, p.TenantID, v); err != nil {
+					return err
+				}
+			}
+		}
 		tag, err := tx.Exec(ctx, `INSERT INTO campaign_contacts (tenant_id, campaign_id, contact_id, phone, time_zone, next_at)
 			SELECT $1, $2, c.id, c.phone, c.time_zone, $4 FROM contacts c
 			WHERE c.tenant_id = $1 AND c.id IN (SELECT contact_id FROM list_contacts WHERE tenant_id = $1 AND list_id = ANY($3))`,

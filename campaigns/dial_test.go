@@ -1,13 +1,16 @@
 package campaigns_test
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/tenants"
 )
 
 func TestANumberAddedToTheDNCListMidCampaignIsNeverDialled(t *testing.T) {
@@ -177,5 +180,28 @@ func TestDeletingAListOrAContactRemovesItsMemberships(t *testing.T) {
 	})
 	if left != 0 {
 		t.Fatalf("%d memberships left after deleting the list", left)
+	}
+}
+
+func TestACampaignWhoseScriptIsNotPublishedStaysADraft(t *testing.T) {
+	w := newWorld(t)
+	w.svc.ScriptPublished = func(_ context.Context, _ uuid.UUID, version string) error {
+		if version == "v1" {
+			return campaigns.FieldError("body.script_version", "script version %s is not published: publish it first", version)
+		}
+		return nil
+	}
+	list := must[*campaigns.List](t)(w.svc.CreateList(w.ctx, w.p, "list", ""))
+	must[*campaigns.Contact](t)(w.svc.UpsertContact(w.ctx, w.p, campaigns.ContactInput{Phone: "13812341234", ListIDs: []uuid.UUID{list.ID}}))
+	c := must[*campaigns.Campaign](t)(w.svc.CreateCampaign(w.ctx, w.p, campaigns.CampaignInput{Name: "c", ListIDs: []uuid.UUID{list.ID}, ScriptVersion: "v1"}))
+	if _, err := w.svc.StartCampaign(w.ctx, w.p, c.ID); err == nil || tenants.ErrorCode(err) != tenants.EInvalid {
+		t.Fatalf("start with an unpublished script: %v", err)
+	}
+	if got := must[*campaigns.Campaign](t)(w.svc.GetCampaign(w.ctx, w.p, c.ID)); got.Status != campaigns.StatusDraft {
+		t.Fatalf("status %s", got.Status)
+	}
+	counts := must[*campaigns.Counts](t)(w.svc.CampaignCounts(w.ctx, w.p, c.ID))
+	if counts.Contacts != 0 {
+		t.Fatalf("a refused start left %d campaign contacts", counts.Contacts)
 	}
 }

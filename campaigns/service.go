@@ -40,6 +40,10 @@ type Service struct {
 	PaceInterval time.Duration
 	// MaxImportBytes caps an uploaded CSV file.
 	MaxImportBytes int64
+	// ScriptPublished, when set, is asked at start whether each script
+	// version a campaign names is published; an error is shown to the caller
+	// (a *tenants.Error says what to fix) and the campaign stays a draft.
+	ScriptPublished func(ctx context.Context, tenantID uuid.UUID, version string) error
 }
 
 // NewService returns the operations on db. Jobs are inserted with an
