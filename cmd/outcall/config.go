@@ -32,6 +32,8 @@ type settings struct {
 	scriptHost, scriptHostEnv []string
 	// Billing holds the Stripe options (billing_flags.go).
 	Billing billingSettings
+	// Telephony says where calls go (telephony_flags.go).
+	Telephony telephonySettings
 }
 
 // envName is the environment variable of a flag: --database-url → OUTCALL_DATABASE_URL.
@@ -77,6 +79,7 @@ func addServiceFlags(cmd *cobra.Command, s *settings) {
 	boolFlag(fs, &s.InsecureCookies, "insecure-cookies", false, "send session cookies without the Secure flag (plain HTTP beyond localhost)")
 	boolFlag(fs, &s.WebhooksAllowPrivate, "webhooks-allow-private", cmd.Name() == "dev", "let webhook endpoints use loopback and private addresses (development only; on by default for dev)")
 	addBillingFlags(cmd, &s.Billing)
+	addTelephonyFlags(cmd, &s.Telephony)
 }
 
 func newLogger(s *settings) *slog.Logger {

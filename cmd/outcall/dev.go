@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,8 +11,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/google/uuid"
+
+	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/migrations"
 	"github.com/outcall/outcall/migrations/localpg"
+	"github.com/outcall/outcall/scripting"
+	"github.com/outcall/outcall/scripting/examples"
 	"github.com/outcall/outcall/tenants"
 )
 
@@ -39,6 +45,9 @@ func init() {
 
 func runDev(ctx context.Context, s *settings) error {
 	s.API, s.Workers = true, true
+	if s.Telephony.Recordings == filepath.Join(".data", "recordings") {
+		s.Telephony.Recordings = filepath.Join(s.DataDir, "recordings")
+	}
 	if s.DatabaseURL == "" {
 		cluster, err := localpg.New(filepath.Join(s.DataDir, "pg"), s.PGPort)
 		if err != nil {
@@ -66,6 +75,9 @@ func runDev(ctx context.Context, s *settings) error {
 	}
 	key, err := seedDemo(ctx, s)
 	if err != nil {
+		return err
+	}
+	if err := seedDemoCampaign(ctx, s); err != nil {
 		return err
 	}
 	return runService(ctx, s, func(addr string) {
@@ -107,4 +119,77 @@ func seedDemo(ctx context.Context, s *settings) (string, error) {
 		return "", err
 	}
 	return su.Key.Secret, nil
+}
+
+// seedDemoCampaign gives the demo tenant, once, the example scripts (the
+// order confirmation published), a list of 30 contacts and a draft campaign
+// dialling them with it: start it in the portal or with
+// POST /v1/campaigns/{id}/start and watch callee-sim answer.
+func seedDemoCampaign(ctx context.Context, s *settings) error {
+	db, err := tenants.Open(ctx, s.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	svc := tenants.NewService(db)
+	sess, err := svc.Login(ctx, demoEmail, demoPassword)
+	if err != nil {
+		return nil // the demo owner changed its password: leave it alone
+	}
+	p, err := svc.AuthenticateSession(ctx, sess.Token)
+	if err != nil {
+		return err
+	}
+	defer svc.Logout(ctx, p)
+	hosts, err := scripting.NewHostPool(scripting.HostConfig{Command: s.scriptHost, Env: s.scriptHostEnv, Hosts: 1})
+	if err != nil {
+		return err
+	}
+	defer hosts.Close()
+	store := &scripting.Store{DB: db, Runner: hosts}
+	if existing, err := store.ListScripts(ctx, p, "", 1, nil); err != nil || len(existing) > 0 {
+		return err
+	}
+	files, _ := fs.Glob(examples.FS, "*.js")
+	var published *scripting.StoredVersion
+	for _, name := range files {
+		src, _ := fs.ReadFile(examples.FS, name)
+		sc, err := store.CreateScript(ctx, p, strings.TrimSuffix(name, ".js"), scripting.KindDialog, "example")
+		if err != nil {
+			return err
+		}
+		v, err := store.CreateVersion(ctx, p, sc.ID, string(src))
+		if err != nil {
+			return fmt.Errorf("seed example %s: %w", name, err)
+		}
+		if name == "order_confirmation.js" {
+			if published, _, err = store.Publish(ctx, p, sc.ID, v.Number, nil, true); err != nil {
+				return err
+			}
+		}
+	}
+	cs := campaigns.NewService(db)
+	comp := campaigns.DefaultCompliance()
+	comp.QuietHours = []string{} // the demo carrier answers at any hour
+	if _, err := cs.SetCompliance(ctx, p, comp); err != nil {
+		return err
+	}
+	list, err := cs.CreateList(ctx, p, "演示客户 demo contacts", "")
+	if err != nil {
+		return err
+	}
+	var csv strings.Builder
+	csv.WriteString("phone,name,item,amount,vip\n")
+	names := []string{"王先生", "李女士", "张先生", "刘女士", "陈先生", "杨女士"}
+	for i := 0; i < 30; i++ {
+		fmt.Fprintf(&csv, "1390000%04d,%s,蓝牙耳机,%d,%t\n", i, names[i%len(names)], 99+i*10, i%3 == 0)
+	}
+	if _, err := cs.CreateImport(ctx, p, list.ID, []byte(csv.String()), campaigns.ImportOptions{}); err != nil {
+		return err
+	}
+	if published == nil {
+		return nil
+	}
+	_, err = cs.CreateCampaign(ctx, p, campaigns.CampaignInput{Name: "演示:订单确认 demo", ListIDs: []uuid.UUID{list.ID}, ScriptVersion: published.ID.String()})
+	return err
 }

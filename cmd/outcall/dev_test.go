@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -42,7 +43,9 @@ func TestDevStartsEverythingOnAFreshFolderAndStopsItsDatabase(t *testing.T) {
 
 	for round := 1; round <= 2; round++ {
 		s := &settings{DataDir: filepath.Join(dir, ".data"), PGPort: pgPort, Addr: fmt.Sprintf("127.0.0.1:%d", apiPort), LogLevel: "error", MaxWorkers: 5,
-			scriptHost: []string{os.Args[0]}, scriptHostEnv: []string{"OUTCALL_TEST_SCRIPT_HOST=1"}}
+			scriptHost: []string{os.Args[0]}, scriptHostEnv: []string{"OUTCALL_TEST_SCRIPT_HOST=1"},
+			// What dev's flag defaults give: the callee simulator as carrier.
+			Telephony: telephonySettings{CalleeSim: true, ASR: "simulation", SIPAddr: "127.0.0.1", Recordings: filepath.Join(dir, "recordings")}}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- runDev(ctx, s) }()
@@ -84,6 +87,9 @@ func TestDevStartsEverythingOnAFreshFolderAndStopsItsDatabase(t *testing.T) {
 		if res.StatusCode != 200 || me.Tenant.Name != demoTenant {
 			t.Fatalf("round %d: demo key on /v1/me: %d, tenant %q", round, res.StatusCode, me.Tenant.Name)
 		}
+		if round == 1 {
+			runDemoCampaign(t, base, strings.TrimSpace(string(key)))
+		}
 		cancel()
 		if err := <-done; err != nil {
 			t.Fatalf("round %d: dev ended with %v", round, err)
@@ -92,5 +98,76 @@ func TestDevStartsEverythingOnAFreshFolderAndStopsItsDatabase(t *testing.T) {
 			c.Close()
 			t.Fatalf("round %d: the local PostgreSQL still listens after dev stopped", round)
 		}
+	}
+}
+
+// runDemoCampaign starts the seeded demo campaign and waits for calls to the
+// in-process callee simulator to end with outcomes.
+func runDemoCampaign(t *testing.T, base, key string) {
+	t.Helper()
+	if _, err := exec.LookPath("espeak-ng"); err != nil {
+		t.Log("espeak-ng is not installed: the demo campaign cannot speak, so it is not run here")
+		return
+	}
+	call := func(method, path string, out any) int {
+		req, _ := http.NewRequest(method, base+path, nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		if out != nil {
+			json.NewDecoder(res.Body).Decode(out)
+		}
+		return res.StatusCode
+	}
+	var list struct {
+		Items []struct {
+			ID     string `json:"id"`
+			Status string `json:"status"`
+		} `json:"items"`
+	}
+	if st := call("GET", "/v1/campaigns", &list); st != 200 || len(list.Items) != 1 {
+		t.Fatalf("the demo campaign: %d %+v", st, list)
+	}
+	id := list.Items[0].ID
+	// The demo contacts are imported by a job that runs once the workers
+	// start; until then the campaign has no one to call.
+	for start := time.Now(); ; {
+		var problem map[string]any
+		st := call("POST", "/v1/campaigns/"+id+"/start", &problem)
+		if st == 200 {
+			break
+		}
+		if time.Since(start) > 30*time.Second {
+			t.Fatalf("start the demo campaign: %d %v", st, problem)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var calls struct {
+			Items []struct {
+				Outcome string `json:"outcome"`
+				State   string `json:"state"`
+			} `json:"items"`
+		}
+		call("GET", "/v1/campaigns/"+id+"/calls", &calls)
+		ended := 0
+		for _, c := range calls.Items {
+			if c.State == "ended" && c.Outcome != "" {
+				ended++
+			}
+		}
+		if ended >= 3 {
+			t.Logf("demo campaign: %d calls ended", ended)
+			call("POST", "/v1/campaigns/"+id+"/pause", nil)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the demo campaign ended %d calls in 60s: %+v", ended, calls.Items)
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
 }

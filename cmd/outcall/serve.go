@@ -65,8 +65,29 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 	svc := tenants.NewService(db)
 	bill := s.Billing.service(db, log)
 
-	jc, err := jobs.New(jobs.Config{Tenants: svc, Logger: log, Work: s.Workers, MaxWorkers: s.MaxWorkers,
-		Webhooks: webhooks.DeliverWorker{Client: webhooks.NewHTTPClient(s.WebhooksAllowPrivate)}, Billing: bill})
+	// Tenant code (checks, simulations, calls) runs in script-host
+	// processes with a memory limit, never in this one.
+	hosts, err := scripting.NewHostPool(scripting.HostConfig{Command: s.scriptHost, Env: s.scriptHostEnv,
+		Logf: func(format string, args ...any) { log.Warn(fmt.Sprintf(format, args...), "component", "script-host") }})
+	if err != nil {
+		return fmt.Errorf("start script hosts: %w", err)
+	}
+	defer hosts.Close()
+	scripts := &scripting.Store{DB: db, Runner: hosts}
+
+	jcfg := jobs.Config{Tenants: svc, Logger: log, Work: s.Workers, MaxWorkers: s.MaxWorkers,
+		Webhooks: webhooks.DeliverWorker{Client: webhooks.NewHTTPClient(s.WebhooksAllowPrivate)}, Billing: bill}
+	if s.Workers {
+		d, stop, err := s.Telephony.dialer(ctx, log, scripts, hosts)
+		defer stop()
+		if err != nil {
+			return err
+		}
+		if d != nil {
+			jcfg.Dialer = d
+		}
+	}
+	jc, err := jobs.New(jcfg)
 	if err != nil {
 		return fmt.Errorf("job queue: %w", err)
 	}
@@ -84,17 +105,9 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 		})
 	}
 	if s.API {
-		// Tenant code (checks, simulations) runs in script-host processes
-		// with a memory limit, never in this one.
-		hosts, err := scripting.NewHostPool(scripting.HostConfig{Command: s.scriptHost, Env: s.scriptHostEnv,
-			Logf: func(format string, args ...any) { log.Warn(fmt.Sprintf(format, args...), "component", "script-host") }})
-		if err != nil {
-			return fmt.Errorf("start script hosts: %w", err)
-		}
-		defer hosts.Close()
 		srv := api.New(api.Config{Tenants: svc, Logger: log, InsecureCookies: s.InsecureCookies,
 			Webhooks: &webhooks.Service{DB: db, AllowPrivate: s.WebhooksAllowPrivate}, Billing: bill,
-			Scripts: &scripting.Store{DB: db, Runner: hosts}})
+			Scripts: scripts})
 		hs := &http.Server{Addr: s.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		ln, err := net.Listen("tcp", s.Addr)
 		if err != nil {

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/outcall/outcall/jobs"
+	"github.com/outcall/outcall/scripting"
+	"github.com/outcall/outcall/telephony"
+	"github.com/outcall/outcall/telephony/calleesim"
+)
+
+// telephonySettings say where calls go and how speech is handled.
+type telephonySettings struct {
+	// Trunk is the SIP carrier as a URL: udp://user:pass@host:port?caller_ids=…&from_domain=….
+	Trunk string
+	// CalleeSim runs the callee simulator in this process as the carrier
+	// (the demo default of `outcall dev`).
+	CalleeSim bool
+	// SIPAddr is the local address for SIP and RTP.
+	SIPAddr string
+	// ASR is simulation, pocketsphinx or an http(s) URL of a
+	// /v1/audio/transcriptions service.
+	ASR string
+	// Recordings is the folder call recordings are kept in.
+	Recordings string
+}
+
+func addTelephonyFlags(cmd *cobra.Command, t *telephonySettings) {
+	fs := cmd.Flags()
+	dev := cmd.Name() == "dev"
+	stringFlag(fs, &t.Trunk, "sip-trunk", "", "SIP trunk for campaign calls, as udp|tcp|tls://[user:password@]host[:port][?caller_ids=+86…,+86…&from_domain=…]")
+	boolFlag(fs, &t.CalleeSim, "callee-sim", dev, "run the callee simulator in this process and send calls to it (simulation; on by default for dev)")
+	stringFlag(fs, &t.SIPAddr, "sip-addr", "127.0.0.1", "local IP address for SIP and RTP")
+	asr := "pocketsphinx"
+	if dev {
+		asr = "simulation"
+	}
+	stringFlag(fs, &t.ASR, "asr", asr, "speech recognition: simulation (callee-sim's text channel), pocketsphinx (offline, English), or an http(s) URL of a /v1/audio/transcriptions service")
+	stringFlag(fs, &t.Recordings, "recordings-dir", filepath.Join(".data", "recordings"), "folder for call recordings")
+}
+
+// parseTrunk reads a trunk URL.
+func parseTrunk(raw string) (telephony.Trunk, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return telephony.Trunk{}, fmt.Errorf("--sip-trunk %q: want udp|tcp|tls://[user:password@]host[:port]", raw)
+	}
+	t := telephony.Trunk{ID: "default", Host: u.Hostname(), Transport: u.Scheme, FromDomain: u.Query().Get("from_domain")}
+	if p := u.Port(); p != "" {
+		if t.Port, err = strconv.Atoi(p); err != nil {
+			return t, fmt.Errorf("--sip-trunk: bad port %q", p)
+		}
+	}
+	if u.User != nil {
+		t.Username = u.User.Username()
+		t.Password, _ = u.User.Password()
+	}
+	if ids := u.Query().Get("caller_ids"); ids != "" {
+		t.CallerIDs = strings.Split(ids, ",")
+	}
+	return t, t.Validate()
+}
+
+// dialer builds the campaigns' dialer, or nil (dial jobs then wait) when no
+// carrier is configured. The returned stop function releases what it
+// started.
+func (t *telephonySettings) dialer(ctx context.Context, log *slog.Logger, scripts *scripting.Store, hosts *scripting.HostPool) (*jobs.CallDialer, func(), error) {
+	var trunk telephony.Trunk
+	var stops []func()
+	stop := func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
+		}
+	}
+	tts := telephony.NewCachedTTS(telephony.EspeakTTS{}, 2000)
+	switch {
+	case t.Trunk != "":
+		var err error
+		if trunk, err = parseTrunk(t.Trunk); err != nil {
+			return nil, stop, err
+		}
+	case t.CalleeSim:
+		sim, err := calleesim.Start(ctx, calleesim.Config{Personas: calleesim.DefaultPersonas(), TTS: tts, Logger: log.With("component", "callee-sim")})
+		if err != nil {
+			return nil, stop, fmt.Errorf("start the callee simulator: %w", err)
+		}
+		stops = append(stops, func() { sim.Close() })
+		trunk = sim.Trunk()
+		log.Info("callee simulator answering campaign calls (simulation)", slog.String("addr", sim.Addr()))
+	default:
+		log.Warn("no SIP trunk: campaign calls wait until one is set with --sip-trunk or --callee-sim")
+		return nil, stop, nil
+	}
+	var asr telephony.Recognizer
+	switch {
+	case t.ASR == "simulation":
+		asr = telephony.SimulationRecognizer{}
+	case t.ASR == "pocketsphinx":
+		asr = &telephony.PocketsphinxRecognizer{}
+	case strings.HasPrefix(t.ASR, "http://") || strings.HasPrefix(t.ASR, "https://"):
+		asr = &telephony.HTTPRecognizer{BaseURL: t.ASR, APIKey: os.Getenv("OUTCALL_ASR_API_KEY")}
+	default:
+		return nil, stop, fmt.Errorf("--asr %q: want simulation, pocketsphinx or an http(s) URL", t.ASR)
+	}
+	if err := os.MkdirAll(t.Recordings, 0o750); err != nil {
+		return nil, stop, err
+	}
+	sip, err := telephony.NewSIPDialer(telephony.DialerConfig{ListenIP: t.SIPAddr, TTS: tts, ASR: asr,
+		Recordings: telephony.LocalRecordingStore{Dir: t.Recordings}, Logger: log.With("component", "sip")})
+	if err != nil {
+		return nil, stop, fmt.Errorf("start the SIP user agent: %w", err)
+	}
+	stops = append(stops, func() { sip.Close() })
+	return &jobs.CallDialer{SIP: sip, Scripts: scripts, Hosts: hosts, Trunk: trunk, DetectMachine: true, Logger: log}, stop, nil
+}
