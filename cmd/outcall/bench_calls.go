@@ -146,7 +146,8 @@ func benchCalls(cmd *cobra.Command, report func(name string, value float64, unit
 	}()
 	trunk := telephony.Trunk{ID: "callee-sim", Host: "127.0.0.1", Port: port, CallerIDs: []string{"+10000000001"}}
 
-	clock := telephony.NewMediaClockWith(telephony.ClockOptions{Nice: nice, DedicatedThreads: os.Getenv("BENCH_CALLS_DEDICATED") != "0"})
+	shards, _ := strconv.Atoi(os.Getenv("BENCH_CALLS_SHARDS"))
+	clock := telephony.NewMediaClockWith(telephony.ClockOptions{Shards: shards, Nice: nice, DedicatedThreads: os.Getenv("BENCH_CALLS_DEDICATED") != "0"})
 	defer clock.Close()
 	tts := telephony.NewCachedTTS(telephony.EspeakTTS{}, 64)
 	d, err := telephony.NewSIPDialer(telephony.DialerConfig{Clock: clock, TTS: tts, ASR: telephony.SimulationRecognizer{}, RTPTimeout: 10 * time.Second})

@@ -68,3 +68,17 @@ func TestSimulatorStartsAnswersAndStopsCleanly(t *testing.T) {
 		t.Fatalf("after Close: %s by %q (%s), want answered and hung up by the callee", res.Outcome, res.HangupBy, res.Reason)
 	}
 }
+
+func TestSamplePersonaFileLoads(t *testing.T) {
+	ps, err := calleesim.LoadPersonas("testdata/personas.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[calleesim.Kind]int{}
+	for _, p := range ps {
+		kinds[p.Kind]++
+	}
+	if kinds[calleesim.KindHuman] == 0 || kinds[calleesim.KindVoicemail] == 0 || kinds[calleesim.KindScreener] == 0 {
+		t.Fatalf("sample file lacks a kind: %v", kinds)
+	}
+}
