@@ -17,6 +17,7 @@ import (
 	"github.com/outcall/outcall/billing"
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/scripting"
+	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/tenants"
 	"github.com/outcall/outcall/web"
 	"github.com/outcall/outcall/webhooks"
@@ -45,6 +46,8 @@ type Config struct {
 	// Scripts stores scripts and checks and simulates them in script hosts;
 	// nil stores them but cannot check or simulate.
 	Scripts *scripting.Store
+	// Recordings holds call recordings; nil: none are served.
+	Recordings telephony.RecordingStore
 }
 
 // Server is the HTTP interface.
@@ -112,6 +115,7 @@ func New(cfg Config) *Server {
 	s.registerContacts()
 	s.registerCampaigns()
 	s.registerScripts()
+	s.registerRecordings()
 
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
 	// The portal: everything the API does not claim.

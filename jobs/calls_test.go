@@ -2,17 +2,20 @@ package jobs_test
 
 import (
 	"context"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/outcall/outcall/api"
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/migrations/dbtest"
@@ -140,13 +143,13 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 	})
 
 	type row struct {
-		phone, outcome, finalState, recording string
+		id, phone, outcome, finalState, recording string
 		tags                                  []string
 		billable, turns                       int
 	}
 	var rows []row
 	err = db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
-		rs, err := tx.Query(ctx, `SELECT phone, outcome, final_state, recording_ref, tags, billable_seconds,
+		rs, err := tx.Query(ctx, `SELECT id::text, phone, outcome, final_state, recording_ref, tags, billable_seconds,
 				(SELECT count(*) FROM call_turns t WHERE t.call_id = c.id)
 			FROM calls c WHERE tenant_id = $1 AND campaign_id = $2 ORDER BY phone`, p.TenantID, c.ID)
 		if err != nil {
@@ -155,7 +158,7 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 		defer rs.Close()
 		for rs.Next() {
 			var r row
-			if err := rs.Scan(&r.phone, &r.outcome, &r.finalState, &r.recording, &r.tags, &r.billable, &r.turns); err != nil {
+			if err := rs.Scan(&r.id, &r.phone, &r.outcome, &r.finalState, &r.recording, &r.tags, &r.billable, &r.turns); err != nil {
 				return err
 			}
 			rows = append(rows, r)
@@ -183,11 +186,66 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 	if agreed.recording == "" {
 		t.Fatalf("the answered call has no recording")
 	}
-	if _, err := os.Stat(recordings + "/" + strings.TrimPrefix(agreed.recording, "/")); err != nil {
+	if _, err := os.Stat(recordings + "/" + agreed.recording); err != nil {
 		t.Fatalf("recording %s: %v", agreed.recording, err)
 	}
 	if busy.outcome != "busy" || busy.turns != 0 {
 		t.Fatalf("the busy call: %+v", busy)
+	}
+
+	// The call.completed events were written with the calls.
+	var events int
+	db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT count(*) FROM webhook_events WHERE type = 'call.completed'`).Scan(&events)
+	})
+	if events != 2 {
+		t.Fatalf("%d call.completed events, want 2", events)
+	}
+
+	// The recording is served only to its tenant, through the API.
+	recStore := telephony.LocalRecordingStore{Dir: recordings}
+	srv := httptest.NewServer(api.New(api.Config{Tenants: ts, Logger: quiet, Campaigns: svc, Recordings: recStore}).Handler())
+	defer srv.Close()
+	other, err := ts.Signup(ctx, tenants.SignupRequest{TenantName: "Other", Email: "ops@other.example", Password: "a long password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(key string) (int, []byte) {
+		req, _ := http.NewRequest("GET", srv.URL+"/v1/calls/"+agreed.id+"/recording", nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, b
+	}
+	if st, b := get(su.Key.Secret); st != 200 || len(b) < 1000 || string(b[:4]) != "RIFF" {
+		t.Fatalf("the tenant's recording: %d, %d bytes", st, len(b))
+	}
+	if st, _ := get(other.Key.Secret); st != 404 {
+		t.Fatalf("another tenant fetching the recording: %d, want 404", st)
+	}
+
+	// Past the tenant's retention, the retention job deletes it.
+	settings.RecordingRetentionDays = 1
+	if _, err := svc.SetCompliance(ctx, p, settings); err != nil {
+		t.Fatal(err)
+	}
+	db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE calls SET ended_at = ended_at - interval '2 days', answered_at = answered_at - interval '2 days' WHERE id = $1`, agreed.id)
+		return err
+	})
+	purge := &jobs.PurgeRecordingsWorker{DB: db, Recordings: recStore, Logger: quiet}
+	if err := purge.Work(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(recordings + "/" + agreed.recording); !os.IsNotExist(err) {
+		t.Fatalf("the recording past retention still exists (%v)", err)
+	}
+	if st, _ := get(su.Key.Secret); st != 404 {
+		t.Fatalf("a deleted recording: %d, want 404", st)
 	}
 }
 

@@ -14,6 +14,7 @@ func addCampaignWork(workers *river.Workers, cfg *Config) (map[string]river.Queu
 	if cfg.Campaigns == nil {
 		cfg.Campaigns = campaigns.NewService(cfg.Tenants.DB())
 	}
+	cfg.Campaigns.OnClose = append(cfg.Campaigns.OnClose, EmitCallEvents)
 	if cfg.DialWorkers <= 0 {
 		cfg.DialWorkers = 500
 	}

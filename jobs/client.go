@@ -12,6 +12,7 @@ import (
 
 	"github.com/outcall/outcall/billing"
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/tenants"
 	"github.com/outcall/outcall/webhooks"
 )
@@ -35,6 +36,9 @@ type Config struct {
 	// Billing, when set, records every closed call's usage, caps lines by
 	// plan, and (with Stripe on) reports usage every minute.
 	Billing *billing.Service
+	// Recordings, when set, has recordings past each tenant's retention
+	// deleted every hour.
+	Recordings telephony.RecordingStore
 }
 
 // Client is River's client over outcall's pool.
@@ -58,6 +62,9 @@ func New(cfg Config) (*Client, error) {
 		deliver.Client = webhooks.NewHTTPClient(false)
 	}
 	river.AddWorker(workers, &deliver)
+	if cfg.Recordings != nil {
+		river.AddWorker(workers, &PurgeRecordingsWorker{DB: cfg.Tenants.DB(), Recordings: cfg.Recordings, Logger: cfg.Logger})
+	}
 
 	// River reports its routine at info level every few seconds; outcall's
 	// log keeps River's warnings and errors.
@@ -72,6 +79,11 @@ func New(cfg Config) (*Client, error) {
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 				return PurgeExpiredArgs{}, nil
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
+		}
+		if cfg.Recordings != nil {
+			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+				return PurgeRecordingsArgs{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true}))
 		}
 		maps.Copy(rc.Queues, campaignQueues)
 		rc.PeriodicJobs = append(rc.PeriodicJobs, campaignPeriodic...)

@@ -501,24 +501,48 @@ func (e AuditNumberParamsFormat) Valid() bool {
 	}
 }
 
+// Defines values for ImportDncParamsEncoding.
+const (
+	ImportDncParamsEncodingAuto    ImportDncParamsEncoding = "auto"
+	ImportDncParamsEncodingGb18030 ImportDncParamsEncoding = "gb18030"
+	ImportDncParamsEncodingGbk     ImportDncParamsEncoding = "gbk"
+	ImportDncParamsEncodingUtf8    ImportDncParamsEncoding = "utf-8"
+)
+
+// Valid indicates whether the value is a known member of the ImportDncParamsEncoding enum.
+func (e ImportDncParamsEncoding) Valid() bool {
+	switch e {
+	case ImportDncParamsEncodingAuto:
+		return true
+	case ImportDncParamsEncodingGb18030:
+		return true
+	case ImportDncParamsEncodingGbk:
+		return true
+	case ImportDncParamsEncodingUtf8:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CreateImportParamsEncoding.
 const (
-	Auto    CreateImportParamsEncoding = "auto"
-	Gb18030 CreateImportParamsEncoding = "gb18030"
-	Gbk     CreateImportParamsEncoding = "gbk"
-	Utf8    CreateImportParamsEncoding = "utf-8"
+	CreateImportParamsEncodingAuto    CreateImportParamsEncoding = "auto"
+	CreateImportParamsEncodingGb18030 CreateImportParamsEncoding = "gb18030"
+	CreateImportParamsEncodingGbk     CreateImportParamsEncoding = "gbk"
+	CreateImportParamsEncodingUtf8    CreateImportParamsEncoding = "utf-8"
 )
 
 // Valid indicates whether the value is a known member of the CreateImportParamsEncoding enum.
 func (e CreateImportParamsEncoding) Valid() bool {
 	switch e {
-	case Auto:
+	case CreateImportParamsEncodingAuto:
 		return true
-	case Gb18030:
+	case CreateImportParamsEncodingGb18030:
 		return true
-	case Gbk:
+	case CreateImportParamsEncodingGbk:
 		return true
-	case Utf8:
+	case CreateImportParamsEncodingUtf8:
 		return true
 	default:
 		return false
@@ -1212,6 +1236,26 @@ type DncEntryBody struct {
 // DncEntryBodySource defines model for DncEntryBody.Source.
 type DncEntryBodySource string
 
+// DncImportOutputBody defines model for DncImportOutputBody.
+type DncImportOutputBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/DncImportOutputBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// Added Numbers new to the list.
+	Added int64 `json:"added"`
+
+	// Already Numbers the list had.
+	Already int64 `json:"already"`
+
+	// Errors The first 100 failed rows.
+	Errors *[]RowErrorBody `json:"errors"`
+
+	// Failed Rows without a valid number.
+	Failed int64 `json:"failed"`
+}
+
 // DncListOutputBody defines model for DncListOutputBody.
 type DncListOutputBody struct {
 	// Schema A URL to the JSON Schema for this object.
@@ -1782,6 +1826,15 @@ type RotateInputBody struct {
 	OverlapSeconds *int64 `json:"overlap_seconds,omitempty"`
 }
 
+// RowErrorBody defines model for RowErrorBody.
+type RowErrorBody struct {
+	Column string `json:"column"`
+	Reason string `json:"reason"`
+
+	// Row The file's line number; the header is 1.
+	Row int64 `json:"row"`
+}
+
 // ScriptBody defines model for ScriptBody.
 type ScriptBody struct {
 	CreatedAt   time.Time      `json:"created_at"`
@@ -2219,6 +2272,21 @@ type AddDncParams struct {
 	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
+
+// ImportDncParams defines parameters for ImportDnc.
+type ImportDncParams struct {
+	// Encoding The file's encoding.
+	Encoding *ImportDncParamsEncoding `form:"encoding,omitempty" json:"encoding,omitempty"`
+
+	// PhoneColumn The header of the phone column; default: phone, mobile, 手机号, 电话, …
+	PhoneColumn *string `form:"phone_column,omitempty" json:"phone_column,omitempty"`
+
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// ImportDncParamsEncoding defines parameters for ImportDnc.
+type ImportDncParamsEncoding string
 
 // RemoveDncParams defines parameters for RemoveDnc.
 type RemoveDncParams struct {
@@ -2869,6 +2937,13 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/calls/{call_id} (the `GetCall` operationId).
 	GetCall(ctx context.Context, callId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetCallRecording Download a call's recording
+	//
+	// The two-channel WAV recording of the call (left: the robot, right: the callee). Only the call's tenant can fetch it; recordings past the tenant's retention are deleted and answer 404.
+	//
+	// Corresponds with GET /v1/calls/{call_id}/recording (the `GetCallRecording` operationId).
+	GetCallRecording(ctx context.Context, callId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListCampaigns List campaigns
 	//
 	// Corresponds with GET /v1/campaigns (the `ListCampaigns` operationId).
@@ -3044,6 +3119,15 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/dnc (the `AddDnc` operationId).
 	AddDnc(ctx context.Context, params *AddDncParams, body AddDncJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ImportDncWithBody Add the numbers of a CSV file to the do-not-call list
+	//
+	// Send the file as the body (text/csv, UTF-8 or GBK), a header row first naming the phone column (phone, 手机号, … or phone_column) and optionally a reason column. All numbers are added in one transaction; rows without a valid number are skipped and reported (the first 100). Needs the operator role.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/dnc/import (the `ImportDnc` operationId).
+	ImportDncWithBody(ctx context.Context, params *ImportDncParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RemoveDnc Remove a number from the do-not-call list
 	//
@@ -3755,6 +3839,23 @@ func (c *Client) GetCall(ctx context.Context, callId string, reqEditors ...Reque
 	return c.Client.Do(req)
 }
 
+// GetCallRecording Download a call's recording
+//
+// The two-channel WAV recording of the call (left: the robot, right: the callee). Only the call's tenant can fetch it; recordings past the tenant's retention are deleted and answer 404.
+//
+// Corresponds with GET /v1/calls/{call_id}/recording (the `GetCallRecording` operationId).
+func (c *Client) GetCallRecording(ctx context.Context, callId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCallRecordingRequest(c.Server, callId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListCampaigns List campaigns
 //
 // Corresponds with GET /v1/campaigns (the `ListCampaigns` operationId).
@@ -4161,6 +4262,25 @@ func (c *Client) AddDncWithBody(ctx context.Context, params *AddDncParams, conte
 // Corresponds with POST /v1/dnc (the `AddDnc` operationId).
 func (c *Client) AddDnc(ctx context.Context, params *AddDncParams, body AddDncJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAddDncRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ImportDncWithBody Add the numbers of a CSV file to the do-not-call list
+//
+// Send the file as the body (text/csv, UTF-8 or GBK), a header row first naming the phone column (phone, 手机号, … or phone_column) and optionally a reason column. All numbers are added in one transaction; rows without a valid number are skipped and reported (the first 100). Needs the operator role.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/dnc/import (the `ImportDnc` operationId).
+func (c *Client) ImportDncWithBody(ctx context.Context, params *ImportDncParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewImportDncRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5679,6 +5799,40 @@ func NewGetCallRequest(server string, callId string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewGetCallRecordingRequest constructs an http.Request for the GetCallRecording method
+func NewGetCallRecordingRequest(server string, callId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "call_id", callId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/calls/%s/recording", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListCampaignsRequest constructs an http.Request for the ListCampaigns method
 func NewListCampaignsRequest(server string, params *ListCampaignsParams) (*http.Request, error) {
 	var err error
@@ -6576,6 +6730,89 @@ func NewAddDncRequestWithBody(server string, params *AddDncParams, contentType s
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewImportDncRequestWithBody constructs an http.Request for the ImportDnc method, with any body, and a specified content type
+func NewImportDncRequestWithBody(server string, params *ImportDncParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/dnc/import")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Encoding != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "encoding", *params.Encoding, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PhoneColumn != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "phone_column", *params.PhoneColumn, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
@@ -8792,6 +9029,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/calls/{call_id} (the `GetCall` operationId).
 	GetCallWithResponse(ctx context.Context, callId string, reqEditors ...RequestEditorFn) (*GetCallResponse, error)
 
+	// GetCallRecordingWithResponse Download a call's recording
+	//
+	// The two-channel WAV recording of the call (left: the robot, right: the callee). Only the call's tenant can fetch it; recordings past the tenant's retention are deleted and answer 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/calls/{call_id}/recording (the `GetCallRecording` operationId).
+	GetCallRecordingWithResponse(ctx context.Context, callId string, reqEditors ...RequestEditorFn) (*GetCallRecordingResponse, error)
+
 	// ListCampaignsWithResponse List campaigns
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -8995,6 +9241,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/dnc (the `AddDnc` operationId).
 	AddDncWithResponse(ctx context.Context, params *AddDncParams, body AddDncJSONRequestBody, reqEditors ...RequestEditorFn) (*AddDncResponse, error)
+
+	// ImportDncWithBodyWithResponse Add the numbers of a CSV file to the do-not-call list
+	//
+	// Send the file as the body (text/csv, UTF-8 or GBK), a header row first naming the phone column (phone, 手机号, … or phone_column) and optionally a reason column. All numbers are added in one transaction; rows without a valid number are skipped and reported (the first 100). Needs the operator role.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/dnc/import (the `ImportDnc` operationId).
+	ImportDncWithBodyWithResponse(ctx context.Context, params *ImportDncParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ImportDncResponse, error)
 
 	// RemoveDncWithResponse Remove a number from the do-not-call list
 	//
@@ -10312,6 +10567,75 @@ func (r GetCallResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetCallResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetCallRecordingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetCallRecordingResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetCallRecordingResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetCallRecordingResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetCallRecordingResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetCallRecordingResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCallRecordingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCallRecordingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCallRecordingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCallRecordingResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -11735,6 +12059,89 @@ func (r AddDncResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AddDncResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ImportDncResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DncImportOutputBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ImportDncResponse) GetJSON200() *DncImportOutputBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ImportDncResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ImportDncResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ImportDncResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ImportDncResponse) GetApplicationproblemJSON413() *ErrorModel {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ImportDncResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ImportDncResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ImportDncResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ImportDncResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ImportDncResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ImportDncResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -14950,6 +15357,21 @@ func (c *ClientWithResponses) GetCallWithResponse(ctx context.Context, callId st
 	return ParseGetCallResponse(rsp)
 }
 
+// GetCallRecordingWithResponse Download a call's recording
+//
+// The two-channel WAV recording of the call (left: the robot, right: the callee). Only the call's tenant can fetch it; recordings past the tenant's retention are deleted and answer 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/calls/{call_id}/recording (the `GetCallRecording` operationId).
+func (c *ClientWithResponses) GetCallRecordingWithResponse(ctx context.Context, callId string, reqEditors ...RequestEditorFn) (*GetCallRecordingResponse, error) {
+	rsp, err := c.GetCallRecording(ctx, callId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCallRecordingResponse(rsp)
+}
+
 // ListCampaignsWithResponse List campaigns
 //
 // Returns a wrapper object for the known response body format(s).
@@ -15296,6 +15718,21 @@ func (c *ClientWithResponses) AddDncWithResponse(ctx context.Context, params *Ad
 		return nil, err
 	}
 	return ParseAddDncResponse(rsp)
+}
+
+// ImportDncWithBodyWithResponse Add the numbers of a CSV file to the do-not-call list
+//
+// Send the file as the body (text/csv, UTF-8 or GBK), a header row first naming the phone column (phone, 手机号, … or phone_column) and optionally a reason column. All numbers are added in one transaction; rows without a valid number are skipped and reported (the first 100). Needs the operator role.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/dnc/import (the `ImportDnc` operationId).
+func (c *ClientWithResponses) ImportDncWithBodyWithResponse(ctx context.Context, params *ImportDncParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ImportDncResponse, error) {
+	rsp, err := c.ImportDncWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseImportDncResponse(rsp)
 }
 
 // RemoveDncWithResponse Remove a number from the do-not-call list
@@ -16781,6 +17218,60 @@ func ParseGetCallResponse(rsp *http.Response) (*GetCallResponse, error) {
 	return response, nil
 }
 
+// ParseGetCallRecordingResponse parses an HTTP response from a GetCallRecordingWithResponse call
+func ParseGetCallRecordingResponse(rsp *http.Response) (*GetCallRecordingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCallRecordingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListCampaignsResponse parses an HTTP response from a ListCampaignsWithResponse call
 func ParseListCampaignsResponse(rsp *http.Response) (*ListCampaignsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -17902,6 +18393,74 @@ func ParseAddDncResponse(rsp *http.Response) (*AddDncResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseImportDncResponse parses an HTTP response from a ImportDncWithResponse call
+func ParseImportDncResponse(rsp *http.Response) (*ImportDncResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ImportDncResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DncImportOutputBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ErrorModel

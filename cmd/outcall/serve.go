@@ -9,12 +9,15 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/outcall/outcall/api"
+	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/scripting"
+	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/tenants"
 	"github.com/outcall/outcall/webhooks"
 )
@@ -75,7 +78,22 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 	defer hosts.Close()
 	scripts := &scripting.Store{DB: db, Runner: hosts}
 
-	jcfg := jobs.Config{Tenants: svc, Logger: log, Work: s.Workers, MaxWorkers: s.MaxWorkers,
+	// One campaigns service for the API and the workers: a campaign starts
+	// only with a published script version of its own tenant.
+	camp := campaigns.NewService(db)
+	camp.ScriptPublished = func(ctx context.Context, tenantID uuid.UUID, version string) error {
+		id, err := uuid.Parse(version)
+		if err == nil {
+			_, err = scripts.PublishedSource(ctx, tenantID, id)
+		}
+		if err != nil {
+			return tenants.FieldError("body.script_version", "script version %q is not a published version of this tenant's scripts", version)
+		}
+		return nil
+	}
+	recordings := telephony.LocalRecordingStore{Dir: s.Telephony.Recordings}
+
+	jcfg := jobs.Config{Tenants: svc, Logger: log, Work: s.Workers, MaxWorkers: s.MaxWorkers, Campaigns: camp, Recordings: recordings,
 		Webhooks: webhooks.DeliverWorker{Client: webhooks.NewHTTPClient(s.WebhooksAllowPrivate)}, Billing: bill}
 	if s.Workers {
 		d, stop, err := s.Telephony.dialer(ctx, log, scripts, hosts)
@@ -107,7 +125,7 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 	if s.API {
 		srv := api.New(api.Config{Tenants: svc, Logger: log, InsecureCookies: s.InsecureCookies,
 			Webhooks: &webhooks.Service{DB: db, AllowPrivate: s.WebhooksAllowPrivate}, Billing: bill,
-			Scripts: scripts})
+			Scripts: scripts, Campaigns: camp, Recordings: recordings})
 		hs := &http.Server{Addr: s.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		ln, err := net.Listen("tcp", s.Addr)
 		if err != nil {

@@ -1,0 +1,51 @@
+package api
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/google/uuid"
+
+	"github.com/outcall/outcall/tenants"
+)
+
+type recordingInput struct {
+	CallID uuid.UUID `path:"call_id" doc:"The call's id."`
+}
+
+func (s *Server) registerRecordings() {
+	huma.Register(s.api, huma.Operation{
+		OperationID: "get-call-recording", Method: http.MethodGet, Path: "/v1/calls/{call_id}/recording",
+		Summary: "Download a call's recording", Tags: []string{"Calls"}, Security: requires("calls:read"),
+		Description: "The two-channel WAV recording of the call (left: the robot, right: the callee). Only the call's tenant can fetch it; recordings past the tenant's retention are deleted and answer 404.",
+		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound},
+		Responses: map[string]*huma.Response{"200": {Description: "The recording", Content: map[string]*huma.MediaType{
+			"audio/wav": {Schema: &huma.Schema{Type: "string", Format: "binary"}}}}},
+	}, func(ctx context.Context, in *recordingInput) (*huma.StreamResponse, error) {
+		p := principal(ctx)
+		call, err := s.campaigns.GetCall(ctx, p, in.CallID)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		if call.RecordingRef == "" || s.cfg.Recordings == nil {
+			return nil, s.problem(ctx, tenants.Errorf(tenants.ENotFound, "this call has no recording (not answered, recording off, or past retention)"))
+		}
+		rc, err := s.cfg.Recordings.Open(ctx, call.RecordingRef)
+		if err != nil {
+			return nil, s.problem(ctx, tenants.Errorf(tenants.ENotFound, "the recording is no longer stored"))
+		}
+		return &huma.StreamResponse{Body: func(hctx huma.Context) {
+			defer rc.Close()
+			hctx.SetHeader("Content-Type", "audio/wav")
+			hctx.SetHeader("Content-Disposition", `inline; filename="`+call.ID.String()+`.wav"`)
+			hctx.SetHeader("Cache-Control", "private, max-age=3600")
+			if st, ok := rc.(interface{ Size() int64 }); ok {
+				hctx.SetHeader("Content-Length", strconv.FormatInt(st.Size(), 10))
+			}
+			io.Copy(hctx.BodyWriter(), rc)
+		}}, nil
+	})
+}
