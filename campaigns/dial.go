@@ -178,6 +178,16 @@ func (s *Service) BeginDial(ctx context.Context, a DialArgs) (*Dial, error) {
 			d = &Dial{Refusal: r}
 			return recordRefusal(ctx, tx, a, callID, phone, r)
 		}
+		if s.DialGate != nil {
+			r, err := s.DialGate(ctx, tx, a.TenantID, now)
+			if err != nil {
+				return err
+			}
+			if r != nil {
+				d = &Dial{Refusal: r}
+				return recordRefusal(ctx, tx, a, callID, phone, r)
+			}
+		}
 
 		lines := eff.MaxConcurrentLines
 		if s.PlanLines != nil {

@@ -44,6 +44,11 @@ type Service struct {
 	// version a campaign names is published; an error is shown to the caller
 	// (a *tenants.Error says what to fix) and the campaign stays a draft.
 	ScriptPublished func(ctx context.Context, tenantID uuid.UUID, version string) error
+	// DialGate, when set, is asked inside the transaction that records an
+	// attempt, after the compliance rules pass: a Refusal is stored like
+	// theirs (the plan's daily cap, a suspended or over-budget account), and
+	// the gate's own writes commit or roll back with the attempt.
+	DialGate func(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, now time.Time) (*Refusal, error)
 }
 
 // NewService returns the operations on db. Jobs are inserted with an

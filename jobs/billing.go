@@ -25,6 +25,7 @@ func addBillingWork(workers *river.Workers, cfg *Config) []*river.PeriodicJob {
 	if cfg.Campaigns != nil {
 		cfg.Campaigns.OnClose = append(cfg.Campaigns.OnClose, RecordCallUsage)
 		cfg.Campaigns.PlanLines = func(plan string) int { return billing.PlanFor(plan).ConcurrentLines }
+		cfg.Campaigns.DialGate = BillingDialGate
 	}
 	if !cfg.Billing.Enabled() {
 		return nil
@@ -85,4 +86,17 @@ func (w *ReportUsageWorker) Work(ctx context.Context, job *river.Job[ReportUsage
 		return nil
 	}
 	return err
+}
+
+// BillingDialGate refuses a dial the account may not make — suspended,
+// payment overdue, trial minutes used up, hard budget reached, or the plan's
+// daily cap — and counts it against the plan's daily cap otherwise. A
+// refusal is retried in an hour, or at the tenant's next day for the cap.
+func BillingDialGate(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, now time.Time) (*campaigns.Refusal, error) {
+	err := billing.ReserveDial(ctx, tx, tenantID)
+	reason := billing.RefusalReason(err)
+	if reason == "" {
+		return nil, err
+	}
+	return &campaigns.Refusal{Reason: reason, RetryAt: now.Add(time.Hour)}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/outcall/outcall/billing"
@@ -81,4 +82,60 @@ func TestEveryClosedCampaignCallLandsInTheUsageLedgerAndThePlanCapsTheLines(t *t
 		t.Fatalf("%d answered calls (%d started minutes), %d ledger rows (%d minutes)", answered, billed, rows, minutes)
 	}
 	t.Logf("%d answered calls, %d billable minutes in the ledger", answered, minutes)
+}
+
+func TestATrialWithItsMinutesUsedUpHasItsDialsRefusedAndRecorded(t *testing.T) {
+	ctx := context.Background()
+	dialer := &campaigns.TestDialer{Decide: func(req campaigns.DialRequest) campaigns.Result {
+		return campaigns.Result{Outcome: campaigns.OutcomeAnswered, AnsweredAt: time.Now().Add(-time.Minute)}
+	}}
+	db, err := tenants.Open(ctx, dbtest.New(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	ts := tenants.NewService(db)
+	su, err := ts.Signup(ctx, tenants.SignupRequest{TenantName: "Shop", Email: "ops@shop.example", Password: "a long password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &campaignRig{t: t, ctx: ctx, db: db, svc: campaigns.NewService(db), dialer: dialer,
+		p: tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}}
+	settings := campaigns.DefaultCompliance()
+	settings.QuietHours = []string{}
+	if _, err := r.svc.SetCompliance(ctx, r.p, settings); err != nil {
+		t.Fatal(err)
+	}
+	// The trial's 60 minutes are gone before the campaign starts.
+	err = db.InTenant(ctx, su.Tenant.ID, func(tx pgx.Tx) error {
+		return billing.RecordCall(ctx, tx, su.Tenant.ID, billing.CallUsage{CallID: uuid.New(), ConnectedSeconds: 61 * 60, EndedAt: time.Now()})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	r.client, err = jobs.New(jobs.Config{Tenants: ts, Logger: quiet, Work: true, Campaigns: r.svc, Dialer: dialer, DialWorkers: 4,
+		Billing: billing.New(billing.Config{DB: db, Logger: quiet})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.client.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		r.client.Stop(ctx)
+	})
+	c := r.campaignOf(3, noRetries)
+	var refused int
+	r.waitFor("every dial to be refused", 30*time.Second, func() bool {
+		db.InTenant(ctx, su.Tenant.ID, func(tx pgx.Tx) error {
+			return tx.QueryRow(ctx, `SELECT count(*) FROM calls WHERE campaign_id = $1 AND state = 'refused' AND reason = 'trial_used_up'`, c.ID).Scan(&refused)
+		})
+		return refused == 3
+	})
+	if n := dialer.Calls(); n != 0 {
+		t.Fatalf("%d calls placed after the trial ran out", n)
+	}
 }

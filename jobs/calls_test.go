@@ -144,8 +144,8 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 
 	type row struct {
 		id, phone, outcome, finalState, recording string
-		tags                                  []string
-		billable, turns                       int
+		tags                                      []string
+		billable, turns                           int
 	}
 	var rows []row
 	err = db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
