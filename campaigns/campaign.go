@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/outcall/outcall/tenants"
+	"github.com/outcall/outcall/webhooks"
 )
 
 // Status is where a campaign is in its life:
@@ -326,12 +327,29 @@ func (s *Service) StartCampaign(ctx context.Context, p tenants.Principal, id uui
 	return c, err
 }
 
+// setStatus moves a campaign to st and raises campaign.started (the first
+// time it runs) and campaign.completed webhook events in the same
+// transaction.
 func setStatus(ctx context.Context, tx pgx.Tx, c *Campaign, st Status) error {
-	err := tx.QueryRow(ctx, `UPDATE campaigns SET status = $2,
+	var tenantID uuid.UUID
+	var firstStart bool
+	err := tx.QueryRow(ctx, `WITH old AS (SELECT started_at FROM campaigns WHERE id = $1)
+		UPDATE campaigns SET status = $2,
 			started_at = CASE WHEN $2 = 'running' THEN coalesce(started_at, now()) ELSE started_at END,
 			finished_at = CASE WHEN $2 IN ('completed', 'cancelled') THEN now() ELSE finished_at END
-		WHERE id = $1 RETURNING started_at, finished_at`, c.ID, st).Scan(&c.StartedAt, &c.FinishedAt)
+		WHERE id = $1 RETURNING tenant_id, started_at, finished_at, (SELECT started_at IS NULL FROM old)`, c.ID, st).
+		Scan(&tenantID, &c.StartedAt, &c.FinishedAt, &firstStart)
 	c.Status = st
+	if err != nil {
+		return err
+	}
+	data := map[string]any{"campaign_id": c.ID, "status": st, "started_at": c.StartedAt, "finished_at": c.FinishedAt}
+	switch {
+	case st == StatusRunning && firstStart:
+		_, err = webhooks.Emit(ctx, tx, tenantID, webhooks.CampaignStarted, data)
+	case st == StatusCompleted:
+		_, err = webhooks.Emit(ctx, tx, tenantID, webhooks.CampaignCompleted, data)
+	}
 	return err
 }
 

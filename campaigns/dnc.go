@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/outcall/outcall/tenants"
+	"github.com/outcall/outcall/webhooks"
 )
 
 // DNC sources: who put a number on the do-not-call list.
@@ -38,6 +39,10 @@ func addDNC(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, phone, source, r
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO dnc_events (tenant_id, phone, action, source, reason) VALUES ($1, $2, 'added', $3, $4)`,
 		tenantID, phone, source, reason)
+	if err != nil {
+		return false, err
+	}
+	_, err = webhooks.Emit(ctx, tx, tenantID, webhooks.ContactDoNotCall, map[string]any{"phone": phone, "source": source, "reason": reason})
 	return true, err
 }
 

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/outcall/outcall/tenants"
+	"github.com/outcall/outcall/webhooks"
 )
 
 // DefaultMaxImportBytes caps an uploaded contact file (256 MiB holds some
@@ -379,6 +380,11 @@ func (s *Service) RunImport(ctx context.Context, tenantID, importID uuid.UUID) e
 		_, err = tx.Exec(ctx, `UPDATE imports SET status = 'done', rows_total = $3, rows_done = $3, rows_imported = $4, rows_merged = $5,
 				rows_failed = $6, errors = $7, finished_at = now(), data = NULL
 			WHERE tenant_id = $1 AND id = $2`, tenantID, importID, total, inserted, updated+merged, len(errs), report.String())
+		if err != nil {
+			return err
+		}
+		_, err = webhooks.Emit(ctx, tx, tenantID, webhooks.ImportCompleted, map[string]any{"import_id": importID, "list_id": listID,
+			"rows": total, "imported": inserted, "merged": updated + merged, "failed": len(errs)})
 		return err
 	})
 }

@@ -193,13 +193,27 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 		t.Fatalf("the busy call: %+v", busy)
 	}
 
-	// The call.completed events were written with the calls.
-	var events int
+	// The webhook events were written with the changes they describe.
+	events := map[string]int{}
 	db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT count(*) FROM webhook_events WHERE type = 'call.completed'`).Scan(&events)
+		rs, err := tx.Query(ctx, `SELECT type, count(*) FROM webhook_events GROUP BY type`)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		for rs.Next() {
+			var typ string
+			var n int
+			rs.Scan(&typ, &n)
+			events[typ] = n
+		}
+		return nil
 	})
-	if events != 2 {
-		t.Fatalf("%d call.completed events, want 2", events)
+	want := map[string]int{"import.completed": 1, "campaign.started": 1, "call.completed": 2, "campaign.completed": 1}
+	for typ, n := range want {
+		if events[typ] != n {
+			t.Fatalf("webhook events %v, want %v", events, want)
+		}
 	}
 
 	// The recording is served only to its tenant, through the API.
