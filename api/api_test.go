@@ -15,6 +15,7 @@ import (
 	"github.com/outcall/outcall/api"
 	"github.com/outcall/outcall/migrations/dbtest"
 	"github.com/outcall/outcall/scripting"
+	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/tenants"
 	"github.com/outcall/outcall/webhooks"
 )
@@ -46,7 +47,8 @@ func newHarnessWith(t *testing.T, limits api.RateLimits) *harness {
 	svc := tenants.NewService(db)
 	a := api.New(api.Config{Tenants: svc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), RateLimits: limits,
 		Webhooks: &webhooks.Service{DB: db, AllowPrivate: true},
-		Scripts:  &scripting.Store{DB: db, Runner: testHosts(t)}})
+		Scripts:  &scripting.Store{DB: db, Runner: testHosts(t)},
+		Trunks:   mustTrunkStore(t, db)})
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
 	return &harness{t: t, srv: srv, api: a, svc: svc, url: url}
@@ -384,4 +386,12 @@ func TestProbesAndDocs(t *testing.T) {
 	if m := h.do(nil, "GET", "/metrics", nil); !strings.Contains(m.Raw, "outcall_http_requests_total") {
 		t.Fatalf("metrics lack outcall_http_requests_total")
 	}
+}
+
+func mustTrunkStore(t *testing.T, db *tenants.DB) *telephony.TrunkStore {
+	st, err := telephony.NewTrunkStore(db, "the api tests' secret key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
 }

@@ -43,7 +43,12 @@ func TestTenantBCannotReachTenantA(t *testing.T) {
 	if aScript.Status != 201 {
 		t.Fatalf("fixture script: %s", aScript.Raw)
 	}
+	aTrunk := h.do(nil, "POST", "/v1/trunks", map[string]any{"name": "A's carrier", "host": "sip.a.example", "password": "a-trunk-password"}, bearer(a.Key)...)
+	if aTrunk.Status != 201 {
+		t.Fatalf("fixture trunk: %s", aTrunk.Raw)
+	}
 	fixtures := map[string]string{
+		"trunk_id":    aTrunk.str("id"),
 		"script_id":   aScript.str("id"),
 		"version":     "1",
 		"key_id":      aKey.str("id"),
@@ -63,6 +68,7 @@ func TestTenantBCannotReachTenantA(t *testing.T) {
 		"update-webhook-endpoint": map[string]any{"url": "http://127.0.0.1:9/b-hijack"},
 		"rotate-webhook-secret":   map[string]any{"overlap_seconds": 60},
 		"create-script-version":   map[string]any{"source": orderScript},
+		"update-trunk":            map[string]any{"host": "sip.b-hijack.example"},
 		"publish-script-version":  map[string]any{"allow_sensitive": true},
 		"simulate-script-version": map[string]any{"utterances": []string{"是的"}},
 		"create-import":           "phone,name\n13900001111,B's row\n",

@@ -48,6 +48,12 @@ type Config struct {
 	Scripts *scripting.Store
 	// Recordings holds call recordings; nil: none are served.
 	Recordings telephony.RecordingStore
+	// Trunks holds tenants' SIP trunks; nil turns the trunk operations off
+	// (no secret key to encrypt their passwords).
+	Trunks *telephony.TrunkStore
+	// TrunkPinger checks a trunk on request (the SIP dialer, in processes
+	// that place calls).
+	TrunkPinger telephony.Pinger
 }
 
 // Server is the HTTP interface.
@@ -99,6 +105,7 @@ func New(cfg Config) *Server {
 		{Name: "Campaigns", Description: "Compliance settings, campaigns and their control."},
 		{Name: "Calls", Description: "Call records and their dialog turns."},
 		{Name: "Scripts", Description: "Dialog scripts and segmentation rules in JavaScript: versions, checks, publishing and a simulator."},
+		{Name: "Trunks", Description: "SIP trunks and caller-ID pools."},
 		{Name: "System", Description: "Health and readiness."},
 	}
 	hc.OnAddOperation = append(hc.OnAddOperation, func(_ *huma.OpenAPI, op *huma.Operation) { idempotent(op) })
@@ -116,6 +123,7 @@ func New(cfg Config) *Server {
 	s.registerCampaigns()
 	s.registerScripts()
 	s.registerRecordings()
+	s.registerTrunks()
 
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
 	// The portal: everything the API does not claim.

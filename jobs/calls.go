@@ -23,7 +23,10 @@ type CallDialer struct {
 	SIP     telephony.Dialer
 	Scripts *scripting.Store
 	Hosts   *scripting.HostPool
-	// Trunk carries every tenant's calls until tenants bring their own.
+	// Trunks holds tenants' own trunks; a tenant without one uses Trunk.
+	Trunks *telephony.TrunkStore
+	// Trunk carries the calls of tenants without a trunk of their own
+	// (the callee simulator in development); zero means none.
 	Trunk telephony.Trunk
 	// RingTimeout is how long a call may ring (0: the dialer's default).
 	RingTimeout time.Duration
@@ -45,6 +48,19 @@ func (d *CallDialer) Dial(ctx context.Context, req campaigns.DialRequest) (campa
 	contact := scripting.Contact{"name": req.ContactName, "phone": telephony.MaskNumber(req.Phone)}
 	for k, v := range req.Attributes {
 		contact[k] = v
+	}
+	trunk := d.Trunk
+	if d.Trunks != nil {
+		own, ok, err := d.Trunks.ForTenant(ctx, req.TenantID)
+		if err != nil {
+			return campaigns.Result{Outcome: campaigns.OutcomeFailed, Reason: "the tenant's trunk: " + err.Error()}, nil
+		}
+		if ok {
+			trunk = own
+		}
+	}
+	if trunk.Host == "" {
+		return campaigns.Result{Outcome: campaigns.OutcomeFailed, Reason: "no SIP trunk: add one under trunks (POST /v1/trunks)"}, nil
 	}
 	lang := ""
 	if version.Graph != nil {
@@ -109,7 +125,7 @@ func (d *CallDialer) Dial(ctx context.Context, req campaigns.DialRequest) (campa
 	})
 
 	res, err := d.SIP.Dial(ctx, telephony.DialRequest{
-		Trunk: d.Trunk, To: req.Phone, RingTimeout: d.RingTimeout, Language: lang, DetectMachine: d.DetectMachine,
+		Trunk: trunk, To: req.Phone, RingTimeout: d.RingTimeout, Language: lang, DetectMachine: d.DetectMachine,
 		RecordingKey: fmt.Sprintf("%s/%s.wav", req.TenantID, req.CallID),
 		Headers:      map[string]string{"X-Outcall-Call": req.CallID.String()},
 	}, handler)

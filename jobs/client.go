@@ -62,6 +62,13 @@ func New(cfg Config) (*Client, error) {
 		deliver.Client = webhooks.NewHTTPClient(false)
 	}
 	river.AddWorker(workers, &deliver)
+	var trunkCheck *CheckTrunksWorker
+	if cd, ok := cfg.Dialer.(*CallDialer); ok && cd.Trunks != nil {
+		if pinger, ok := cd.SIP.(telephony.Pinger); ok {
+			trunkCheck = &CheckTrunksWorker{Trunks: cd.Trunks, Pinger: pinger}
+			river.AddWorker(workers, trunkCheck)
+		}
+	}
 	if cfg.Recordings != nil {
 		river.AddWorker(workers, &PurgeRecordingsWorker{DB: cfg.Tenants.DB(), Recordings: cfg.Recordings, Logger: cfg.Logger})
 	}
@@ -79,6 +86,11 @@ func New(cfg Config) (*Client, error) {
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 				return PurgeExpiredArgs{}, nil
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
+		}
+		if trunkCheck != nil {
+			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute), func() (river.JobArgs, *river.InsertOpts) {
+				return CheckTrunksArgs{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true}))
 		}
 		if cfg.Recordings != nil {
 			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {

@@ -34,6 +34,9 @@ type settings struct {
 	Billing billingSettings
 	// Telephony says where calls go (telephony_flags.go).
 	Telephony telephonySettings
+	// SecretKey encrypts stored credentials (trunk passwords). Read from the
+	// flag or OUTCALL_SECRET_KEY at start, never shown as a default.
+	SecretKey string
 }
 
 // envName is the environment variable of a flag: --database-url → OUTCALL_DATABASE_URL.
@@ -80,6 +83,7 @@ func addServiceFlags(cmd *cobra.Command, s *settings) {
 	boolFlag(fs, &s.WebhooksAllowPrivate, "webhooks-allow-private", cmd.Name() == "dev", "let webhook endpoints use loopback and private addresses (development only; on by default for dev)")
 	addBillingFlags(cmd, &s.Billing)
 	addTelephonyFlags(cmd, &s.Telephony)
+	fs.StringVar(&s.SecretKey, "secret-key", "", "key that encrypts stored trunk passwords, 16+ characters; dev makes one in its data folder ["+envName("secret-key")+"]")
 }
 
 func newLogger(s *settings) *slog.Logger {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"os"
@@ -72,6 +74,13 @@ func runDev(ctx context.Context, s *settings) error {
 	}
 	if err := migrations.Up(ctx, s.DatabaseURL); err != nil {
 		return err
+	}
+	if s.SecretKey == "" && os.Getenv(envName("secret-key")) == "" {
+		key, err := devSecretKey(s.DataDir)
+		if err != nil {
+			return err
+		}
+		s.SecretKey = key
 	}
 	key, err := seedDemo(ctx, s)
 	if err != nil {
@@ -192,4 +201,22 @@ func seedDemoCampaign(ctx context.Context, s *settings) error {
 	}
 	_, err = cs.CreateCampaign(ctx, p, campaigns.CampaignInput{Name: "演示:订单确认 demo", ListIDs: []uuid.UUID{list.ID}, ScriptVersion: published.ID.String()})
 	return err
+}
+
+// devSecretKey returns the development secret key kept in the data folder,
+// making it on first use.
+func devSecretKey(dataDir string) (string, error) {
+	path := filepath.Join(dataDir, "secret-key")
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 16 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	buf := make([]byte, 32)
+	if _, err := rand.Read(buf); err != nil {
+		return "", err
+	}
+	key := hex.EncodeToString(buf)
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return "", err
+	}
+	return key, os.WriteFile(path, []byte(key+"\n"), 0o600)
 }

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/google/uuid"
@@ -92,17 +94,27 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 		return nil
 	}
 	recordings := telephony.LocalRecordingStore{Dir: s.Telephony.Recordings}
+	var trunks *telephony.TrunkStore
+	if key := cmp.Or(s.SecretKey, os.Getenv(envName("secret-key"))); key != "" {
+		if trunks, err = telephony.NewTrunkStore(db, key); err != nil {
+			return err
+		}
+	} else {
+		log.Warn("no secret key: tenants cannot add SIP trunks until OUTCALL_SECRET_KEY is set")
+	}
+	var pinger telephony.Pinger
 
 	jcfg := jobs.Config{Tenants: svc, Logger: log, Work: s.Workers, MaxWorkers: s.MaxWorkers, Campaigns: camp, Recordings: recordings,
 		Webhooks: webhooks.DeliverWorker{Client: webhooks.NewHTTPClient(s.WebhooksAllowPrivate)}, Billing: bill}
 	if s.Workers {
-		d, stop, err := s.Telephony.dialer(ctx, log, scripts, hosts)
+		d, stop, err := s.Telephony.dialer(ctx, log, scripts, hosts, trunks)
 		defer stop()
 		if err != nil {
 			return err
 		}
 		if d != nil {
 			jcfg.Dialer = d
+			pinger, _ = d.SIP.(telephony.Pinger)
 		}
 	}
 	jc, err := jobs.New(jcfg)
@@ -125,7 +137,7 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 	if s.API {
 		srv := api.New(api.Config{Tenants: svc, Logger: log, InsecureCookies: s.InsecureCookies,
 			Webhooks: &webhooks.Service{DB: db, AllowPrivate: s.WebhooksAllowPrivate}, Billing: bill,
-			Scripts: scripts, Campaigns: camp, Recordings: recordings})
+			Scripts: scripts, Campaigns: camp, Recordings: recordings, Trunks: trunks, TrunkPinger: pinger})
 		hs := &http.Server{Addr: s.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		ln, err := net.Listen("tcp", s.Addr)
 		if err != nil {

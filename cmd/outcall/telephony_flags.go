@@ -73,7 +73,7 @@ func parseTrunk(raw string) (telephony.Trunk, error) {
 // dialer builds the campaigns' dialer, or nil (dial jobs then wait) when no
 // carrier is configured. The returned stop function releases what it
 // started.
-func (t *telephonySettings) dialer(ctx context.Context, log *slog.Logger, scripts *scripting.Store, hosts *scripting.HostPool) (*jobs.CallDialer, func(), error) {
+func (t *telephonySettings) dialer(ctx context.Context, log *slog.Logger, scripts *scripting.Store, hosts *scripting.HostPool, trunks *telephony.TrunkStore) (*jobs.CallDialer, func(), error) {
 	var trunk telephony.Trunk
 	var stops []func()
 	stop := func() {
@@ -96,8 +96,8 @@ func (t *telephonySettings) dialer(ctx context.Context, log *slog.Logger, script
 		stops = append(stops, func() { sim.Close() })
 		trunk = sim.Trunk()
 		log.Info("callee simulator answering campaign calls (simulation)", slog.String("addr", sim.Addr()))
-	default:
-		log.Warn("no SIP trunk: campaign calls wait until one is set with --sip-trunk or --callee-sim")
+	case trunks == nil:
+		log.Warn("no SIP trunk: campaign calls wait until one is set with --sip-trunk or --callee-sim, or tenants add their own (which needs OUTCALL_SECRET_KEY)")
 		return nil, stop, nil
 	}
 	var asr telephony.Recognizer
@@ -120,5 +120,5 @@ func (t *telephonySettings) dialer(ctx context.Context, log *slog.Logger, script
 		return nil, stop, fmt.Errorf("start the SIP user agent: %w", err)
 	}
 	stops = append(stops, func() { sip.Close() })
-	return &jobs.CallDialer{SIP: sip, Scripts: scripts, Hosts: hosts, Trunk: trunk, DetectMachine: true, Logger: log}, stop, nil
+	return &jobs.CallDialer{SIP: sip, Scripts: scripts, Hosts: hosts, Trunk: trunk, Trunks: trunks, DetectMachine: true, Logger: log}, stop, nil
 }

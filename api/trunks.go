@@ -1,0 +1,202 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/google/uuid"
+
+	"github.com/outcall/outcall/telephony"
+	"github.com/outcall/outcall/tenants"
+)
+
+// TrunkBody describes a SIP trunk; its password is never shown.
+type TrunkBody struct {
+	ID          uuid.UUID  `json:"id"`
+	Name        string     `json:"name" example:"电信中继"`
+	Host        string     `json:"host" example:"sip.carrier.example"`
+	Port        int        `json:"port" example:"5060" doc:"0: 5060 (5061 for TLS)."`
+	Transport   string     `json:"transport" enum:"udp,tcp,tls"`
+	Username    string     `json:"username"`
+	HasPassword bool       `json:"has_password" doc:"The password is stored encrypted and never shown."`
+	FromDomain  string     `json:"from_domain"`
+	CallerIDs   []string   `json:"caller_ids" example:"[\"+862150001234\"]" doc:"The numbers shown to callees (number masking)."`
+	Enabled     bool       `json:"enabled"`
+	LastCheckAt *time.Time `json:"last_check_at,omitempty"`
+	LastCheckUp *bool      `json:"last_check_up,omitempty" doc:"Whether the trunk answered the last SIP OPTIONS ping."`
+	LastCheck   string     `json:"last_check_detail"`
+	CreatedAt   time.Time  `json:"created_at"`
+}
+
+func trunkBody(t *telephony.StoredTrunk) TrunkBody {
+	ids := t.CallerIDs
+	if ids == nil {
+		ids = []string{}
+	}
+	return TrunkBody{ID: t.ID, Name: t.Name, Host: t.Host, Port: t.Port, Transport: t.Transport, Username: t.Username, HasPassword: t.HasPassword,
+		FromDomain: t.FromDomain, CallerIDs: ids, Enabled: t.Enabled, LastCheckAt: t.LastCheckAt, LastCheckUp: t.LastCheckUp, LastCheck: t.LastCheck, CreatedAt: t.CreatedAt}
+}
+
+type trunkFields struct {
+	Name       *string  `json:"name,omitempty" minLength:"1" maxLength:"100"`
+	Host       *string  `json:"host,omitempty" minLength:"1" maxLength:"253"`
+	Port       *int     `json:"port,omitempty" minimum:"0" maximum:"65535"`
+	Transport  *string  `json:"transport,omitempty" enum:"udp,tcp,tls"`
+	Username   *string  `json:"username,omitempty" maxLength:"200"`
+	Password   *string  `json:"password,omitempty" maxLength:"200" doc:"Digest password; stored encrypted."`
+	FromDomain *string  `json:"from_domain,omitempty" maxLength:"253"`
+	CallerIDs  []string `json:"caller_ids,omitempty" maxItems:"500"`
+	Enabled    *bool    `json:"enabled,omitempty"`
+}
+
+func (f trunkFields) input() telephony.TrunkInput {
+	return telephony.TrunkInput{Name: f.Name, Host: f.Host, Port: f.Port, Transport: f.Transport, Username: f.Username,
+		Password: f.Password, FromDomain: f.FromDomain, CallerIDs: f.CallerIDs, Enabled: f.Enabled}
+}
+
+type trunkPath struct {
+	TrunkID uuid.UUID `path:"trunk_id" doc:"The trunk's id."`
+}
+
+type trunkOutput struct {
+	Body TrunkBody
+}
+
+type trunksOutput struct {
+	Body struct {
+		Items []TrunkBody `json:"items"`
+	}
+}
+
+type trunkCheckOutput struct {
+	Body struct {
+		Up      bool   `json:"up"`
+		SIPCode int    `json:"sip_code,omitempty"`
+		Detail  string `json:"detail"`
+		RTTMS   int64  `json:"rtt_ms"`
+	}
+}
+
+func (s *Server) registerTrunks() {
+	tags := []string{"Trunks"}
+	errs := []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusServiceUnavailable}
+	read, write := requires("settings:manage"), requires("settings:manage")
+	store := func() (*telephony.TrunkStore, error) {
+		if s.cfg.Trunks == nil {
+			return nil, tenants.Errorf(tenants.EUnavailable, "trunks are off: the service has no secret key to encrypt their passwords (set OUTCALL_SECRET_KEY)")
+		}
+		return s.cfg.Trunks, nil
+	}
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "list-trunks", Method: http.MethodGet, Path: "/v1/trunks",
+		Summary: "List SIP trunks", Tags: tags, Security: read, Errors: errs,
+	}, func(ctx context.Context, _ *struct{}) (*trunksOutput, error) {
+		st, err := store()
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		list, err := st.List(ctx, principal(ctx))
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		out := &trunksOutput{}
+		out.Body.Items = make([]TrunkBody, 0, len(list))
+		for i := range list {
+			out.Body.Items = append(out.Body.Items, trunkBody(&list[i]))
+		}
+		return out, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "create-trunk", Method: http.MethodPost, Path: "/v1/trunks", DefaultStatus: http.StatusCreated,
+		Summary: "Add a SIP trunk", Tags: tags, Security: write,
+		Description: "The tenant's calls go through its oldest enabled trunk. The password is stored encrypted and never returned. Needs the admin role.",
+		Errors:      append(errs, http.StatusUnprocessableEntity),
+	}, func(ctx context.Context, in *struct{ Body trunkFields }) (*trunkOutput, error) {
+		st, err := store()
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		t, err := st.Create(ctx, principal(ctx), in.Body.input())
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &trunkOutput{Body: trunkBody(t)}, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "get-trunk", Method: http.MethodGet, Path: "/v1/trunks/{trunk_id}",
+		Summary: "Get a SIP trunk", Tags: tags, Security: read, Errors: append(errs, http.StatusNotFound),
+	}, func(ctx context.Context, in *trunkPath) (*trunkOutput, error) {
+		st, err := store()
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		t, err := st.Get(ctx, principal(ctx), in.TrunkID)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &trunkOutput{Body: trunkBody(t)}, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "update-trunk", Method: http.MethodPatch, Path: "/v1/trunks/{trunk_id}",
+		Summary: "Change a SIP trunk", Tags: tags, Security: write, Errors: append(errs, http.StatusNotFound, http.StatusUnprocessableEntity),
+	}, func(ctx context.Context, in *struct {
+		TrunkID uuid.UUID `path:"trunk_id" doc:"The trunk's id."`
+		Body    trunkFields
+	}) (*trunkOutput, error) {
+		st, err := store()
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		t, err := st.Update(ctx, principal(ctx), in.TrunkID, in.Body.input())
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &trunkOutput{Body: trunkBody(t)}, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "delete-trunk", Method: http.MethodDelete, Path: "/v1/trunks/{trunk_id}", DefaultStatus: http.StatusNoContent,
+		Summary: "Delete a SIP trunk", Tags: tags, Security: write, Errors: append(errs, http.StatusNotFound),
+	}, func(ctx context.Context, in *trunkPath) (*struct{}, error) {
+		st, err := store()
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return nil, s.problem(ctx, st.Delete(ctx, principal(ctx), in.TrunkID))
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "check-trunk", Method: http.MethodPost, Path: "/v1/trunks/{trunk_id}/check",
+		Summary: "Ping a SIP trunk", Tags: tags, Security: write,
+		Description: "Sends SIP OPTIONS to the trunk now and records the answer (workers also check every enabled trunk every 5 minutes).",
+		Errors:      append(errs, http.StatusNotFound),
+	}, func(ctx context.Context, in *trunkPath) (*trunkCheckOutput, error) {
+		st, err := store()
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		p := principal(ctx)
+		if err := p.Require(tenants.RoleAdmin); err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		if _, err := st.Get(ctx, p, in.TrunkID); err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		if s.cfg.TrunkPinger == nil {
+			return nil, s.problem(ctx, tenants.Errorf(tenants.EUnavailable, "this process places no calls; the workers check trunks every 5 minutes"))
+		}
+		h, err := st.Check(ctx, p.TenantID, in.TrunkID, s.cfg.TrunkPinger)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		out := &trunkCheckOutput{}
+		out.Body.Up, out.Body.SIPCode, out.Body.Detail, out.Body.RTTMS = h.Up, h.SIPCode, h.Reason, h.RTT.Milliseconds()
+		return out, nil
+	})
+}

@@ -1,0 +1,323 @@
+package telephony
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/outcall/outcall/tenants"
+)
+
+// TrunkStore keeps tenants' trunks in PostgreSQL, their passwords
+// encrypted with AES-GCM under a key derived from the service's secret.
+type TrunkStore struct {
+	DB   *tenants.DB
+	aead cipher.AEAD
+}
+
+// NewTrunkStore returns a store whose passwords are sealed with secret
+// (OUTCALL_SECRET_KEY). Changing the secret makes stored passwords
+// unreadable: trunks then need their password set again.
+func NewTrunkStore(db *tenants.DB, secret string) (*TrunkStore, error) {
+	if len(secret) < 16 {
+		return nil, errors.New("the secret key must be at least 16 characters (set OUTCALL_SECRET_KEY)")
+	}
+	key := sha256.Sum256([]byte("outcall trunk credentials\x00" + secret))
+	block, err := aes.NewCipher(key[:])
+	if err != nil {
+		return nil, err
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	return &TrunkStore{DB: db, aead: aead}, nil
+}
+
+func (s *TrunkStore) seal(plain string, tenantID uuid.UUID) []byte {
+	if plain == "" {
+		return nil
+	}
+	nonce := make([]byte, s.aead.NonceSize())
+	rand.Read(nonce)
+	// The tenant id is authenticated data: a sealed password copied to
+	// another tenant's row does not open.
+	return s.aead.Seal(nonce, nonce, []byte(plain), tenantID[:])
+}
+
+func (s *TrunkStore) open(sealed []byte, tenantID uuid.UUID) (string, error) {
+	if len(sealed) == 0 {
+		return "", nil
+	}
+	n := s.aead.NonceSize()
+	if len(sealed) < n {
+		return "", errors.New("sealed password too short")
+	}
+	plain, err := s.aead.Open(nil, sealed[:n], sealed[n:], tenantID[:])
+	if err != nil {
+		return "", errors.New("the trunk password cannot be decrypted with this secret key: set it again")
+	}
+	return string(plain), nil
+}
+
+// StoredTrunk is a tenant's trunk as people see it: never the password.
+type StoredTrunk struct {
+	ID          uuid.UUID
+	Name        string
+	Host        string
+	Port        int
+	Transport   string
+	Username    string
+	HasPassword bool
+	FromDomain  string
+	CallerIDs   []string
+	Enabled     bool
+	LastCheckAt *time.Time
+	LastCheckUp *bool
+	LastCheck   string
+	CreatedAt   time.Time
+}
+
+// TrunkInput is what a tenant sets; nil fields stay as they are.
+type TrunkInput struct {
+	Name, Host, Transport, Username, Password, FromDomain *string
+	Port                                                  *int
+	CallerIDs                                             []string
+	Enabled                                               *bool
+}
+
+const trunkColumns = `id, name, host, port, transport, username, password_enc IS NOT NULL, from_domain, caller_ids, enabled,
+	last_check_at, last_check_up, last_check_detail, created_at`
+
+func scanTrunk(row pgx.Row) (*StoredTrunk, error) {
+	t := &StoredTrunk{}
+	err := row.Scan(&t.ID, &t.Name, &t.Host, &t.Port, &t.Transport, &t.Username, &t.HasPassword, &t.FromDomain, &t.CallerIDs, &t.Enabled,
+		&t.LastCheckAt, &t.LastCheckUp, &t.LastCheck, &t.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, tenants.Errorf(tenants.ENotFound, "trunk not found")
+	}
+	return t, err
+}
+
+func validateTrunkInput(in TrunkInput, creating bool) error {
+	if creating && (in.Name == nil || strings.TrimSpace(*in.Name) == "") {
+		return tenants.FieldError("body.name", "the trunk needs a name")
+	}
+	if creating && (in.Host == nil || *in.Host == "") {
+		return tenants.FieldError("body.host", "the trunk needs a host")
+	}
+	t := Trunk{Host: "x", Transport: "udp"}
+	if in.Host != nil {
+		t.Host = *in.Host
+	}
+	if in.Transport != nil {
+		t.Transport = *in.Transport
+	}
+	if in.Port != nil {
+		t.Port = *in.Port
+	}
+	t.CallerIDs = in.CallerIDs
+	if err := t.Validate(); err != nil {
+		return tenants.FieldError("body", "%v", err)
+	}
+	return nil
+}
+
+// Create adds a trunk.
+func (s *TrunkStore) Create(ctx context.Context, p tenants.Principal, in TrunkInput) (*StoredTrunk, error) {
+	if err := p.Require(tenants.RoleAdmin); err != nil {
+		return nil, err
+	}
+	if err := validateTrunkInput(in, true); err != nil {
+		return nil, err
+	}
+	val := func(p *string, def string) string {
+		if p == nil {
+			return def
+		}
+		return *p
+	}
+	port := 0
+	if in.Port != nil {
+		port = *in.Port
+	}
+	enabled := in.Enabled == nil || *in.Enabled
+	ids := in.CallerIDs
+	if ids == nil {
+		ids = []string{}
+	}
+	var t *StoredTrunk
+	err := s.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
+		t, err = scanTrunk(tx.QueryRow(ctx, `INSERT INTO trunks (id, tenant_id, name, host, port, transport, username, password_enc, from_domain, caller_ids, enabled)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING `+trunkColumns,
+			uuid.New(), p.TenantID, strings.TrimSpace(*in.Name), *in.Host, port, val(in.Transport, "udp"), val(in.Username, ""),
+			s.seal(val(in.Password, ""), p.TenantID), val(in.FromDomain, ""), ids, enabled))
+		return err
+	})
+	return t, err
+}
+
+// List returns the tenant's trunks, oldest first.
+func (s *TrunkStore) List(ctx context.Context, p tenants.Principal) ([]StoredTrunk, error) {
+	if err := p.Require(tenants.RoleViewer); err != nil {
+		return nil, err
+	}
+	var out []StoredTrunk
+	err := s.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT `+trunkColumns+` FROM trunks WHERE tenant_id = $1 ORDER BY created_at, id LIMIT 200`, p.TenantID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			t, err := scanTrunk(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, *t)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// Get returns one trunk.
+func (s *TrunkStore) Get(ctx context.Context, p tenants.Principal, id uuid.UUID) (*StoredTrunk, error) {
+	if err := p.Require(tenants.RoleViewer); err != nil {
+		return nil, err
+	}
+	var t *StoredTrunk
+	err := s.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
+		t, err = scanTrunk(tx.QueryRow(ctx, `SELECT `+trunkColumns+` FROM trunks WHERE tenant_id = $1 AND id = $2`, p.TenantID, id))
+		return err
+	})
+	return t, err
+}
+
+// Update changes the given fields; a given password replaces the stored
+// one (an empty one removes it).
+func (s *TrunkStore) Update(ctx context.Context, p tenants.Principal, id uuid.UUID, in TrunkInput) (*StoredTrunk, error) {
+	if err := p.Require(tenants.RoleAdmin); err != nil {
+		return nil, err
+	}
+	if err := validateTrunkInput(in, false); err != nil {
+		return nil, err
+	}
+	var t *StoredTrunk
+	err := s.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
+		var sealed []byte
+		if in.Password != nil {
+			sealed = s.seal(*in.Password, p.TenantID)
+		}
+		t, err = scanTrunk(tx.QueryRow(ctx, `UPDATE trunks SET name = coalesce($3, name), host = coalesce($4, host), port = coalesce($5, port),
+				transport = coalesce($6, transport), username = coalesce($7, username),
+				password_enc = CASE WHEN $8 THEN $9 ELSE password_enc END,
+				from_domain = coalesce($10, from_domain), caller_ids = coalesce($11, caller_ids), enabled = coalesce($12, enabled)
+			WHERE tenant_id = $1 AND id = $2 RETURNING `+trunkColumns,
+			p.TenantID, id, in.Name, in.Host, in.Port, in.Transport, in.Username, in.Password != nil, sealed, in.FromDomain, in.CallerIDs, in.Enabled))
+		return err
+	})
+	return t, err
+}
+
+// Delete removes a trunk.
+func (s *TrunkStore) Delete(ctx context.Context, p tenants.Principal, id uuid.UUID) error {
+	if err := p.Require(tenants.RoleAdmin); err != nil {
+		return err
+	}
+	return s.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM trunks WHERE tenant_id = $1 AND id = $2`, p.TenantID, id)
+		if err == nil && tag.RowsAffected() == 0 {
+			return tenants.Errorf(tenants.ENotFound, "trunk not found")
+		}
+		return err
+	})
+}
+
+// ForTenant returns the trunk a tenant's calls use — its oldest enabled
+// trunk — with the password decrypted for the call, or ok=false when the
+// tenant has none.
+func (s *TrunkStore) ForTenant(ctx context.Context, tenantID uuid.UUID) (Trunk, bool, error) {
+	return s.load(ctx, tenantID, nil)
+}
+
+func (s *TrunkStore) load(ctx context.Context, tenantID uuid.UUID, id *uuid.UUID) (Trunk, bool, error) {
+	var t Trunk
+	var sealed []byte
+	var trunkID uuid.UUID
+	err := s.DB.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT id, host, port, transport, username, password_enc, from_domain, caller_ids FROM trunks
+			WHERE tenant_id = $1 AND enabled AND ($2::uuid IS NULL OR id = $2) ORDER BY created_at, id LIMIT 1`, tenantID, id).
+			Scan(&trunkID, &t.Host, &t.Port, &t.Transport, &t.Username, &sealed, &t.FromDomain, &t.CallerIDs)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return t, false, nil
+	}
+	if err != nil {
+		return t, false, err
+	}
+	t.ID = trunkID.String()
+	if t.Password, err = s.open(sealed, tenantID); err != nil {
+		return t, false, err
+	}
+	return t, true, nil
+}
+
+// Pinger checks that a trunk answers (the SIP dialer's OPTIONS ping).
+type Pinger interface {
+	Ping(ctx context.Context, t Trunk) (TrunkHealth, error)
+}
+
+// CheckAll pings every tenant's enabled trunks and records the answers.
+func (s *TrunkStore) CheckAll(ctx context.Context, pinger Pinger) (int, error) {
+	rows, err := s.DB.Pool().Query(ctx, `SELECT tenant_id, trunk_id FROM enabled_trunks()`)
+	if err != nil {
+		return 0, err
+	}
+	type ref struct{ tenant, trunk uuid.UUID }
+	refs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ref, error) {
+		var x ref
+		return x, r.Scan(&x.tenant, &x.trunk)
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, r := range refs {
+		if _, err := s.Check(ctx, r.tenant, r.trunk, pinger); err != nil {
+			return 0, err
+		}
+	}
+	return len(refs), nil
+}
+
+// Check pings one trunk and records the answer.
+func (s *TrunkStore) Check(ctx context.Context, tenantID, trunkID uuid.UUID, pinger Pinger) (TrunkHealth, error) {
+	t, ok, err := s.load(ctx, tenantID, &trunkID)
+	if err != nil || !ok {
+		return TrunkHealth{}, err
+	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	h, perr := pinger.Ping(pctx, t)
+	cancel()
+	detail := h.Reason
+	if perr != nil {
+		detail = perr.Error()
+	} else if h.Up {
+		detail = fmt.Sprintf("answered %d in %s", h.SIPCode, h.RTT.Round(time.Millisecond))
+	}
+	err = s.DB.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE trunks SET last_check_at = now(), last_check_up = $3, last_check_detail = $4 WHERE tenant_id = $1 AND id = $2`,
+			tenantID, trunkID, h.Up && perr == nil, detail)
+		return err
+	})
+	return h, err
+}
