@@ -99,3 +99,36 @@ func TestRateLimitsAnswer429WithRetryAfter(t *testing.T) {
 		t.Fatalf("another key of the same tenant shares the first key's bucket: %d", r.Status)
 	}
 }
+
+func TestListsFilter(t *testing.T) {
+	h := newHarness(t)
+	a := h.signup("A", "a@example.com")
+	old := h.do(nil, "POST", "/v1/api-keys", map[string]any{"name": "old"}, bearer(a.Key)...)
+	h.do(nil, "DELETE", "/v1/api-keys/"+old.str("id"), nil, bearer(a.Key)...)
+	h.do(nil, "POST", "/v1/users", map[string]any{"email": "v@example.com", "role": "viewer", "password": "viewer-password"}, bearer(a.Key)...)
+	count := func(path string) int {
+		r := h.do(nil, "GET", path, nil, bearer(a.Key)...)
+		if r.Status != 200 {
+			t.Fatalf("%s: %d %s", path, r.Status, r.Raw)
+		}
+		return len(r.Body["items"].([]any))
+	}
+	cases := map[string]int{
+		"/v1/api-keys":                        2,
+		"/v1/api-keys?revoked=true":           1,
+		"/v1/api-keys?revoked=false":          1,
+		"/v1/users":                           2,
+		"/v1/users?role=viewer":               1,
+		"/v1/users?role=admin":                0,
+		"/v1/webhooks/endpoints":              0,
+		"/v1/webhooks/endpoints?enabled=true": 0,
+	}
+	for path, want := range cases {
+		if got := count(path); got != want {
+			t.Errorf("%s: %d items, want %d", path, got, want)
+		}
+	}
+	if r := h.do(nil, "GET", "/v1/users?role=king", nil, bearer(a.Key)...); r.Status != 422 || !strings.Contains(r.Raw, "query.role") {
+		t.Fatalf("an unknown role filter: %d %s", r.Status, r.Raw)
+	}
+}

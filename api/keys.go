@@ -73,12 +73,15 @@ func (s *Server) registerKeys() {
 		Summary: "List API keys", Tags: []string{"API keys"}, Security: requires("account:manage"),
 		Description: "The tenant's keys, revoked ones included, oldest first. Needs the admin role.",
 		Errors:      append(errs, http.StatusUnprocessableEntity),
-	}, func(ctx context.Context, in *PageInput) (*listKeysOutput, error) {
+	}, func(ctx context.Context, in *struct {
+		PageInput
+		Revoked BoolFilter `query:"revoked" enum:"true,false," doc:"Only revoked (true) or only active (false) keys."`
+	}) (*listKeysOutput, error) {
 		after, err := in.after()
 		if err != nil {
 			return nil, err
 		}
-		keys, err := s.tenants.ListAPIKeys(ctx, principal(ctx), in.limit(), after)
+		keys, err := s.tenants.ListAPIKeys(ctx, principal(ctx), in.limit(), after, in.Revoked.value())
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}

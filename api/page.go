@@ -58,3 +58,18 @@ func page[T, B any](items []T, limit int, id func(*T) uuid.UUID, body func(*T) B
 	}
 	return out, nextCursor(len(items), limit, id(&items[len(items)-1]))
 }
+
+// BoolFilter is an optional true/false query filter: absent means both.
+type BoolFilter string
+
+func (b BoolFilter) value() *bool {
+	switch b {
+	case "true":
+		v := true
+		return &v
+	case "false":
+		v := false
+		return &v
+	}
+	return nil
+}

@@ -67,12 +67,15 @@ func (s *Server) registerUsers() {
 		Summary: "List users", Tags: []string{"Users"}, Security: requires("account:read"),
 		Description: "The tenant's people, oldest first.",
 		Errors:      append(errs, http.StatusUnprocessableEntity),
-	}, func(ctx context.Context, in *PageInput) (*listUsersOutput, error) {
+	}, func(ctx context.Context, in *struct {
+		PageInput
+		Role string `query:"role" enum:"owner,admin,operator,viewer," doc:"Only users with this role."`
+	}) (*listUsersOutput, error) {
 		after, err := in.after()
 		if err != nil {
 			return nil, err
 		}
-		users, err := s.tenants.ListUsers(ctx, principal(ctx), tenants.ListUsersRequest{Limit: in.limit(), After: after})
+		users, err := s.tenants.ListUsers(ctx, principal(ctx), tenants.ListUsersRequest{Limit: in.limit(), After: after, Role: tenants.Role(in.Role)})
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}

@@ -184,12 +184,15 @@ func (s *Server) registerWebhooks() {
 	huma.Register(s.api, huma.Operation{
 		OperationID: "list-webhook-endpoints", Method: http.MethodGet, Path: "/v1/webhooks/endpoints",
 		Summary: "List webhook endpoints", Tags: tags, Security: scope, Errors: append(errs, http.StatusUnprocessableEntity),
-	}, func(ctx context.Context, in *PageInput) (*listEndpointsOutput, error) {
+	}, func(ctx context.Context, in *struct {
+		PageInput
+		Enabled BoolFilter `query:"enabled" enum:"true,false," doc:"Only enabled (true) or only disabled (false) endpoints."`
+	}) (*listEndpointsOutput, error) {
 		after, err := in.after()
 		if err != nil {
 			return nil, err
 		}
-		list, err := w.List(ctx, principal(ctx), in.limit(), after)
+		list, err := w.List(ctx, principal(ctx), in.limit(), after, in.Enabled.value())
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}

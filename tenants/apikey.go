@@ -101,8 +101,9 @@ func (s *Service) CreateAPIKey(ctx context.Context, p Principal, name string, ro
 	return key, err
 }
 
-// ListAPIKeys returns the tenant's keys, revoked ones included, oldest first.
-func (s *Service) ListAPIKeys(ctx context.Context, p Principal, limit int, after *uuid.UUID) ([]APIKey, error) {
+// ListAPIKeys returns the tenant's keys, oldest first: all of them, or
+// when revoked is set only the revoked (true) or active (false) ones.
+func (s *Service) ListAPIKeys(ctx context.Context, p Principal, limit int, after *uuid.UUID, revoked *bool) ([]APIKey, error) {
 	if err := p.Require(RoleAdmin); err != nil {
 		return nil, err
 	}
@@ -110,7 +111,8 @@ func (s *Service) ListAPIKeys(ctx context.Context, p Principal, limit int, after
 	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+apiKeyColumns+` FROM api_keys
 			WHERE tenant_id = $1 AND ($2::uuid IS NULL OR (created_at, id) > (SELECT created_at, id FROM api_keys WHERE tenant_id = $1 AND id = $2))
-			ORDER BY created_at, id LIMIT $3`, p.TenantID, after, limit)
+			  AND ($4::boolean IS NULL OR (revoked_at IS NOT NULL) = $4)
+			ORDER BY created_at, id LIMIT $3`, p.TenantID, after, limit, revoked)
 		if err != nil {
 			return err
 		}

@@ -135,6 +135,8 @@ type ListUsersRequest struct {
 	Limit int
 	// After is the id of the last user of the previous page.
 	After *uuid.UUID
+	// Role, when set, lists only users with that role.
+	Role Role
 }
 
 // ListUsers returns up to Limit users after the given one.
@@ -146,7 +148,8 @@ func (s *Service) ListUsers(ctx context.Context, p Principal, req ListUsersReque
 	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+userColumns+` FROM users
 			WHERE tenant_id = $1 AND ($2::uuid IS NULL OR (created_at, id) > (SELECT created_at, id FROM users WHERE tenant_id = $1 AND id = $2))
-			ORDER BY created_at, id LIMIT $3`, p.TenantID, req.After, req.Limit)
+			  AND ($4 = '' OR role = $4)
+			ORDER BY created_at, id LIMIT $3`, p.TenantID, req.After, req.Limit, string(req.Role))
 		if err != nil {
 			return err
 		}

@@ -148,7 +148,7 @@ func TestAnEventIsDeliveredSignedToSubscribedEndpoints(t *testing.T) {
 	}
 	var log []webhooks.Delivery
 	waitFor(t, "the delivery is logged", func() bool {
-		eps, _ := w.svc.List(context.Background(), w.p, 10, nil)
+		eps, _ := w.svc.List(context.Background(), w.p, 10, nil, nil)
 		log, _ = w.svc.Deliveries(context.Background(), w.p, eps[0].ID, 10, nil)
 		return len(log) == 1
 	})

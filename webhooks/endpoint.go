@@ -110,8 +110,9 @@ func (s *Service) Create(ctx context.Context, p tenants.Principal, in EndpointIn
 	return e, secret, nil
 }
 
-// List returns the tenant's endpoints, oldest first.
-func (s *Service) List(ctx context.Context, p tenants.Principal, limit int, after *uuid.UUID) ([]Endpoint, error) {
+// List returns the tenant's endpoints, oldest first; enabled, when set,
+// keeps only the enabled (true) or disabled (false) ones.
+func (s *Service) List(ctx context.Context, p tenants.Principal, limit int, after *uuid.UUID, enabled *bool) ([]Endpoint, error) {
 	if err := p.Require(tenants.RoleViewer); err != nil {
 		return nil, err
 	}
@@ -119,7 +120,8 @@ func (s *Service) List(ctx context.Context, p tenants.Principal, limit int, afte
 	err := s.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoints
 			WHERE tenant_id = $1 AND ($2::uuid IS NULL OR (created_at, id) > (SELECT created_at, id FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2))
-			ORDER BY created_at, id LIMIT $3`, p.TenantID, after, limit)
+			  AND ($4::boolean IS NULL OR enabled = $4)
+			ORDER BY created_at, id LIMIT $3`, p.TenantID, after, limit, enabled)
 		if err != nil {
 			return err
 		}

@@ -525,6 +525,27 @@ func (e UserBodyRole) Valid() bool {
 	}
 }
 
+// Defines values for ListApiKeysParamsRevoked.
+const (
+	ListApiKeysParamsRevokedEmpty ListApiKeysParamsRevoked = ""
+	ListApiKeysParamsRevokedFalse ListApiKeysParamsRevoked = "false"
+	ListApiKeysParamsRevokedTrue  ListApiKeysParamsRevoked = "true"
+)
+
+// Valid indicates whether the value is a known member of the ListApiKeysParamsRevoked enum.
+func (e ListApiKeysParamsRevoked) Valid() bool {
+	switch e {
+	case ListApiKeysParamsRevokedEmpty:
+		return true
+	case ListApiKeysParamsRevokedFalse:
+		return true
+	case ListApiKeysParamsRevokedTrue:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AuditNumberParamsFormat.
 const (
 	Csv  AuditNumberParamsFormat = "csv"
@@ -606,6 +627,54 @@ func (e ListScriptsParamsKind) Valid() bool {
 	case ListScriptsParamsKindEmpty:
 		return true
 	case ListScriptsParamsKindSegment:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListUsersParamsRole.
+const (
+	ListUsersParamsRoleAdmin    ListUsersParamsRole = "admin"
+	ListUsersParamsRoleEmpty    ListUsersParamsRole = ""
+	ListUsersParamsRoleOperator ListUsersParamsRole = "operator"
+	ListUsersParamsRoleOwner    ListUsersParamsRole = "owner"
+	ListUsersParamsRoleViewer   ListUsersParamsRole = "viewer"
+)
+
+// Valid indicates whether the value is a known member of the ListUsersParamsRole enum.
+func (e ListUsersParamsRole) Valid() bool {
+	switch e {
+	case ListUsersParamsRoleAdmin:
+		return true
+	case ListUsersParamsRoleEmpty:
+		return true
+	case ListUsersParamsRoleOperator:
+		return true
+	case ListUsersParamsRoleOwner:
+		return true
+	case ListUsersParamsRoleViewer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListWebhookEndpointsParamsEnabled.
+const (
+	ListWebhookEndpointsParamsEnabledEmpty ListWebhookEndpointsParamsEnabled = ""
+	ListWebhookEndpointsParamsEnabledFalse ListWebhookEndpointsParamsEnabled = "false"
+	ListWebhookEndpointsParamsEnabledTrue  ListWebhookEndpointsParamsEnabled = "true"
+)
+
+// Valid indicates whether the value is a known member of the ListWebhookEndpointsParamsEnabled enum.
+func (e ListWebhookEndpointsParamsEnabled) Valid() bool {
+	switch e {
+	case ListWebhookEndpointsParamsEnabledEmpty:
+		return true
+	case ListWebhookEndpointsParamsEnabledFalse:
+		return true
+	case ListWebhookEndpointsParamsEnabledTrue:
 		return true
 	default:
 		return false
@@ -2281,7 +2350,13 @@ type ListApiKeysParams struct {
 
 	// Cursor The next_cursor of the previous page; empty for the first page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Revoked Only revoked (true) or only active (false) keys.
+	Revoked *ListApiKeysParamsRevoked `form:"revoked,omitempty" json:"revoked,omitempty"`
 }
+
+// ListApiKeysParamsRevoked defines parameters for ListApiKeys.
+type ListApiKeysParamsRevoked string
 
 // CreateApiKeyParams defines parameters for CreateApiKey.
 type CreateApiKeyParams struct {
@@ -2544,7 +2619,13 @@ type ListUsersParams struct {
 
 	// Cursor The next_cursor of the previous page; empty for the first page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Role Only users with this role.
+	Role *ListUsersParamsRole `form:"role,omitempty" json:"role,omitempty"`
 }
+
+// ListUsersParamsRole defines parameters for ListUsers.
+type ListUsersParamsRole string
 
 // AddUserParams defines parameters for AddUser.
 type AddUserParams struct {
@@ -2565,7 +2646,13 @@ type ListWebhookEndpointsParams struct {
 
 	// Cursor The next_cursor of the previous page; empty for the first page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Enabled Only enabled (true) or only disabled (false) endpoints.
+	Enabled *ListWebhookEndpointsParamsEnabled `form:"enabled,omitempty" json:"enabled,omitempty"`
 }
+
+// ListWebhookEndpointsParamsEnabled defines parameters for ListWebhookEndpoints.
+type ListWebhookEndpointsParamsEnabled string
 
 // CreateWebhookEndpointParams defines parameters for CreateWebhookEndpoint.
 type CreateWebhookEndpointParams struct {
@@ -5702,6 +5789,18 @@ func NewListApiKeysRequest(server string, params *ListApiKeysParams) (*http.Requ
 
 		}
 
+		if params.Revoked != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "revoked", *params.Revoked, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -8741,6 +8840,18 @@ func NewListUsersRequest(server string, params *ListUsersParams) (*http.Request,
 
 		}
 
+		if params.Role != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "role", *params.Role, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -9017,6 +9128,18 @@ func NewListWebhookEndpointsRequest(server string, params *ListWebhookEndpointsP
 		if params.Cursor != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Enabled != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "enabled", *params.Enabled, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
