@@ -18,9 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"regexp"
-	"strconv"
-	"testing/fstest"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -57,7 +54,7 @@ func Up(ctx context.Context, url string) error {
 	if err != nil {
 		return fmt.Errorf("prepare migrations: %w", err)
 	}
-	if err := m.LoadMigrations(withReservedGaps(files)); err != nil {
+	if err := m.LoadMigrations(files); err != nil {
 		return fmt.Errorf("load migrations: %w", err)
 	}
 	if err := m.Migrate(ctx); err != nil {
@@ -122,41 +119,4 @@ func grantAppRole(ctx context.Context, conn *pgx.Conn) error {
 		}
 	}
 	return nil
-}
-
-var migrationName = regexp.MustCompile(`^(\d+)_.+\.sql$`)
-
-// withReservedGaps returns fsys plus an empty migration for every unused
-// number below the highest one. Areas of the product own ranges of numbers
-// (010–019 for campaigns, say) and fill them at their own pace; tern wants
-// an unbroken sequence. tern records only the highest version applied, so a
-// number filled in later is not applied to a database already past it:
-// recreate development databases when that happens (test databases are
-// rebuilt whenever a migration file changes).
-func withReservedGaps(fsys fs.FS) fs.FS {
-	out := fstest.MapFS{}
-	used := map[int]bool{}
-	highest := 0
-	entries, _ := fs.ReadDir(fsys, ".")
-	for _, e := range entries {
-		if e.IsDir() {
-			continue
-		}
-		b, err := fs.ReadFile(fsys, e.Name())
-		if err != nil {
-			continue
-		}
-		out[e.Name()] = &fstest.MapFile{Data: b, Mode: 0o444}
-		if m := migrationName.FindStringSubmatch(e.Name()); m != nil {
-			n, _ := strconv.Atoi(m[1])
-			used[n] = true
-			highest = max(highest, n)
-		}
-	}
-	for n := 1; n < highest; n++ {
-		if !used[n] {
-			out[fmt.Sprintf("%03d_reserved.sql", n)] = &fstest.MapFile{Data: []byte("-- reserved: no changes\nSELECT 1;\n"), Mode: 0o444}
-		}
-	}
-	return out
 }
