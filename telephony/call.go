@@ -33,7 +33,10 @@ type sipCall struct {
 	hangupBy    string
 	endReason   string
 	transferred string
-	byeOnce     sync.Once
+	// bridgeCallID is the agent leg's Call-ID when a refused REFER was
+	// replaced by a bridge.
+	bridgeCallID string
+	byeOnce      sync.Once
 }
 
 // end marks the call over (first caller wins) and wakes everything
@@ -113,6 +116,9 @@ func (c *sipCall) run(parent context.Context, h CallHandler) (Outcome, string) {
 	c.mu.Unlock()
 	if target != "" {
 		c.res.TransferTarget = target
+		c.mu.Lock()
+		c.res.BridgeCallID = c.bridgeCallID
+		c.mu.Unlock()
 		return OutcomeTransferred, c.reason()
 	}
 	return OutcomeAnswered, c.reason()
@@ -396,7 +402,72 @@ func (c *sipCall) Hangup(ctx context.Context) error {
 	return nil
 }
 
+// Transfer asks the callee's side to transfer the call by REFER. When the
+// peer refuses (many trunks do not implement REFER) and target is a
+// number, it bridges instead: it calls target through the same trunk and
+// relays audio both ways until either side hangs up.
 func (c *sipCall) Transfer(ctx context.Context, target string) error {
+	err := c.refer(ctx, target)
+	if err == nil || !errors.Is(err, ErrTransferRefused) || c.d.cfg.NoBridge || !validNumber(target) || c.ctx.Err() != nil {
+		return err
+	}
+	c.addTurn(Turn{Speaker: "robot", Text: "[REFER refused (" + err.Error() + "); bridging to " + MaskNumber(target) + "]", At: c.since()})
+	return c.bridge(ctx, target)
+}
+
+// bridge calls target and relays audio between it and this call. It
+// returns when the bridged conversation is over, after ending this call;
+// ErrTransferRefused (wrapped) when target does not answer.
+func (c *sipCall) bridge(ctx context.Context, target string) error {
+	jctx, done := c.joined(ctx)
+	defer done()
+	req := DialRequest{
+		Trunk:       c.req.Trunk,
+		To:          target,
+		RingTimeout: 30 * time.Second,
+		MaxDuration: c.req.MaxDuration,
+		NoRecording: true, // this call's recording already holds both sides
+		Headers:     map[string]string{"X-Outcall-Bridged-Call": c.res.CallID},
+	}
+	res, err := c.d.Dial(jctx, req, CallHandlerFunc(func(bctx context.Context, b Call) error {
+		agent := b.(*sipCall)
+		c.media.StopPlayback()
+		c.media.RelayTo(agent.media)
+		agent.media.RelayTo(c.media)
+		defer func() {
+			c.media.RelayTo(nil)
+			agent.media.RelayTo(nil)
+		}()
+		c.mu.Lock()
+		c.transferred = target
+		c.bridgeCallID = agent.res.CallID
+		c.mu.Unlock()
+		c.addTurn(Turn{Speaker: "robot", Text: "[bridged to " + MaskNumber(target) + "]", At: c.since()})
+		select {
+		case <-bctx.Done():
+		case <-c.ctx.Done():
+		}
+		return nil
+	}))
+	if err != nil {
+		return fmt.Errorf("%w: bridge to %s: %v", ErrTransferRefused, MaskNumber(target), err)
+	}
+	c.mu.Lock()
+	bridged := c.bridgeCallID != ""
+	c.mu.Unlock()
+	if !bridged {
+		return fmt.Errorf("%w: bridge to %s: %s (%s)", ErrTransferRefused, MaskNumber(target), res.Outcome, res.Reason)
+	}
+	by := "us"
+	if res.HangupBy == "callee" {
+		by = "agent"
+	}
+	c.end("us", "bridged call to "+MaskNumber(target)+" ended by "+by)
+	c.bye()
+	return nil
+}
+
+func (c *sipCall) refer(ctx context.Context, target string) error {
 	if c.ctx.Err() != nil {
 		return ErrCallEnded
 	}

@@ -31,6 +31,10 @@ var testPersonas = []calleesim.Persona{
 		Lines: []calleesim.Line{{Say: "stop calling me", BargeInMS: 700}}},
 	{Name: "transfer-me", Numbers: []string{"2004"}, Kind: calleesim.KindHuman, Voice: "en", RingMS: 100,
 		Lines: []calleesim.Line{{Say: "an agent please", PauseMS: 100}}},
+	{Name: "no-refer", Numbers: []string{"2005"}, Kind: calleesim.KindHuman, Voice: "en", RingMS: 100, RefuseTransfer: true,
+		Lines: []calleesim.Line{{Say: "an agent please", PauseMS: 100}, {Say: "I have a question about my bill", PauseMS: 200}}},
+	{Name: "agent", Numbers: []string{"+8610800801"}, Kind: calleesim.KindHuman, Voice: "en", RingMS: 200,
+		Greeting: "Hello, this is Anna from customer care.", Lines: []calleesim.Line{{Say: "Sure, I can help with that.", PauseMS: 200}}, HoldMS: 1500},
 	{Name: "mailbox", Numbers: []string{"3001"}, Kind: calleesim.KindVoicemail, Voice: "en", RingMS: 100,
 		Greeting: "Hi, you have reached the office of Tom Baker. Please leave a message after the tone."},
 }
@@ -361,6 +365,62 @@ func TestTransferByReferGivesTransferred(t *testing.T) {
 	}
 	if !strings.HasPrefix(rec.ReferTo, "sip:+8610800800@") {
 		t.Fatalf("callee got REFER to %q", rec.ReferTo)
+	}
+}
+
+func TestRefusedReferIsReplacedByABridgeThatCarriesBothVoices(t *testing.T) {
+	sim := startSim(t)
+	d := newDialer(t, telephony.DialerConfig{ASR: telephony.SimulationRecognizer{}})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	res, err := d.Dial(ctx, telephony.DialRequest{Trunk: sim.Trunk(), To: "2005", RingTimeout: 5 * time.Second},
+		telephony.CallHandlerFunc(func(ctx context.Context, c telephony.Call) error {
+			if _, err := c.Say(ctx, "How can I help?", telephony.EmotionNeutral); err != nil {
+				return err
+			}
+			if _, err := c.Listen(ctx); err != nil {
+				return err
+			}
+			return c.Transfer(ctx, "+8610800801")
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != telephony.OutcomeTransferred || res.TransferTarget != "+8610800801" || res.HandlerErr != nil || res.BridgeCallID == "" {
+		t.Fatalf("outcome %s target %q bridge %q handler %v reason %q", res.Outcome, res.TransferTarget, res.BridgeCallID, res.HandlerErr, res.Reason)
+	}
+	if !strings.Contains(res.Reason, "bridged call") || !strings.Contains(res.Reason, "ended by agent") {
+		t.Fatalf("reason %q, want the bridge ended by the agent", res.Reason)
+	}
+	callee, err := sim.WaitRecord(ctx, res.CallID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(callee.ReferTo, "sip:+8610800801@") || !callee.ReferRefused {
+		t.Fatalf("callee got REFER to %q (refused %v) before the bridge", callee.ReferTo, callee.ReferRefused)
+	}
+	agent, err := sim.WaitRecord(ctx, res.BridgeCallID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if agent.Persona != "agent" || agent.Result != "answered" || agent.HangupBy != "callee" {
+		t.Fatalf("agent leg %+v", agent)
+	}
+	// The callee speaks its second line only after hearing the agent's
+	// greeting through the bridge, and the agent hears only what the
+	// bridge relays from the callee: speech heard by the agent proves
+	// audio went both ways.
+	if agent.Heard < 500*time.Millisecond {
+		t.Fatalf("the agent heard %v of the callee through the bridge", agent.Heard)
+	}
+	var sawBridge bool
+	for _, turn := range res.Turns {
+		if strings.HasPrefix(turn.Text, "[bridged to ") {
+			sawBridge = true
+		}
+	}
+	if !sawBridge {
+		t.Fatalf("transcript has no bridge turn: %+v", res.Turns)
 	}
 }
 

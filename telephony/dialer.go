@@ -57,7 +57,9 @@ type Call interface {
 	// SendDTMF sends digits to the callee (RFC 4733).
 	SendDTMF(ctx context.Context, digits string) error
 	// Transfer hands the callee to target (a number or SIP URI) by REFER
-	// and ends our leg; the call's outcome becomes transferred.
+	// and ends our leg; the call's outcome becomes transferred. When the
+	// peer refuses REFER and target is a number, the dialer calls target
+	// and bridges the two calls until either hangs up.
 	Transfer(ctx context.Context, target string) error
 	// Hangup ends the call (BYE).
 	Hangup(ctx context.Context) error
@@ -147,6 +149,9 @@ type DialerConfig struct {
 	ListenPort int
 	// TLSConfig for trunks with transport tls.
 	TLSConfig *tls.Config
+	// NoBridge makes Transfer fail when the peer refuses REFER instead of
+	// calling the target and bridging the two calls.
+	NoBridge bool
 	// Clock paces RTP; nil starts one owned by the dialer.
 	Clock *MediaClock
 	// TTS speaks prompts (wrap it in CachedTTS).

@@ -101,6 +101,12 @@ type MediaSession struct {
 	ticks     uint64
 	inBacklog []int16
 	lockMiss  atomic.Int64
+
+	// relay, when set, receives what this session hears (a bridge to
+	// another call); feed is what a bridged peer sent us to play.
+	relay  atomic.Pointer[MediaSession]
+	feedMu sync.Mutex
+	feed   []int16
 }
 
 // ErrMediaClosed is returned by operations on a closed session.
@@ -397,6 +403,8 @@ func (s *MediaSession) tick(jh *jitterHistogram, buf []byte) {
 				s.play = nil
 				p.finish(false)
 			}
+		} else if !isDTMF {
+			s.takeFeed(frame)
 		}
 		s.outMu.Unlock()
 	} else {
@@ -531,6 +539,9 @@ func (s *MediaSession) onDTMF(ts uint32, payload []byte) {
 }
 
 func (s *MediaSession) onAudio(pcm []int16) {
+	if peer := s.relay.Load(); peer != nil {
+		peer.feedAudio(pcm)
+	}
 	if !s.inMu.TryLock() {
 		// Busy elsewhere: keep the audio for the next packet rather than
 		// make the clock wait (up to a second).
@@ -604,4 +615,46 @@ func (s *MediaSession) resetInbound() {
 			return
 		}
 	}
+}
+
+// maxFeed bounds the audio a bridge keeps queued: beyond it the oldest
+// goes, so clock drift between the two legs never builds up delay.
+const maxFeed = SampleRate / 5
+
+// RelayTo bridges what this session hears into peer's outbound audio
+// (nil stops it). Bridge both directions for a conversation; a prompt or
+// DTMF on peer takes precedence over the relayed audio.
+func (s *MediaSession) RelayTo(peer *MediaSession) {
+	s.relay.Store(peer)
+	if peer == nil {
+		return
+	}
+	peer.feedMu.Lock()
+	peer.feed = peer.feed[:0]
+	peer.feedMu.Unlock()
+}
+
+func (s *MediaSession) feedAudio(pcm []int16) {
+	if s.closed.Load() {
+		return
+	}
+	s.feedMu.Lock()
+	s.feed = append(s.feed, pcm...)
+	if over := len(s.feed) - maxFeed; over > 0 {
+		s.feed = s.feed[:copy(s.feed, s.feed[over:])]
+	}
+	s.feedMu.Unlock()
+}
+
+// takeFeed fills frame from relayed audio, if any is queued and the
+// queue is free this instant (the clock never waits).
+func (s *MediaSession) takeFeed(frame []int16) {
+	if !s.feedMu.TryLock() {
+		return
+	}
+	if len(s.feed) > 0 {
+		n := copy(frame, s.feed)
+		s.feed = s.feed[:copy(s.feed, s.feed[n:])]
+	}
+	s.feedMu.Unlock()
 }

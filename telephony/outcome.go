@@ -16,7 +16,7 @@ const (
 	OutcomeRejected      Outcome = "rejected"       // the callee declined: 403/603
 	OutcomeFailed        Outcome = "failed"         // trunk, network, codec or protocol trouble
 	OutcomeVoicemail     Outcome = "voicemail"      // answering machine detected
-	OutcomeTransferred   Outcome = "transferred"    // handed to a human by REFER
+	OutcomeTransferred   Outcome = "transferred"    // handed to a human by REFER, or bridged to one
 )
 
 // Retryable reports whether the campaign's retry policy may dial again.
@@ -58,6 +58,9 @@ type CallResult struct {
 	RecordingKey string
 	// TransferTarget is set for transferred calls.
 	TransferTarget string
+	// BridgeCallID is the Call-ID of the call to the transfer target when
+	// the peer refused REFER and the dialer bridged the two calls itself.
+	BridgeCallID string
 	// Turns is the transcript of the conversation.
 	Turns []Turn
 	Media MediaStats

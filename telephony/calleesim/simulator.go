@@ -67,6 +67,8 @@ type CallRecord struct {
 	DTMF string
 	// ReferTo is the transfer target asked for by REFER.
 	ReferTo string
+	// ReferRefused is set when the persona declined the REFER (603).
+	ReferRefused bool
 	// HangupBy is "caller" or "callee".
 	HangupBy string
 	// Audio is the recording when Config.KeepAudio is set.
@@ -557,15 +559,15 @@ func (s *Simulator) onRefer(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	callID := req.CallID().Value()
 	p := s.pick(dlg.InviteRequest.To().Address.User)
-	if p.RefuseTransfer {
-		tx.Respond(sip.NewResponseFromRequest(req, 603, "Decline", nil))
-		return
-	}
 	target := ""
 	if h := req.GetHeader("Refer-To"); h != nil {
 		target = strings.Trim(h.Value(), "<>")
 	}
-	s.update(callID, func(r *CallRecord) { r.ReferTo = target })
+	s.update(callID, func(r *CallRecord) { r.ReferTo, r.ReferRefused = target, p.RefuseTransfer })
+	if p.RefuseTransfer {
+		tx.Respond(sip.NewResponseFromRequest(req, 603, "Decline", nil))
+		return
+	}
 	tx.Respond(sip.NewResponseFromRequest(req, 202, "Accepted", nil))
 	go func() {
 		// Report the transfer's progress as an implicit subscription:
