@@ -14,20 +14,22 @@ import (
 
 // TrunkBody describes a SIP trunk; its password is never shown.
 type TrunkBody struct {
-	ID          uuid.UUID  `json:"id"`
-	Name        string     `json:"name" example:"电信中继"`
-	Host        string     `json:"host" example:"sip.carrier.example"`
-	Port        int        `json:"port" example:"5060" doc:"0: 5060 (5061 for TLS)."`
-	Transport   string     `json:"transport" enum:"udp,tcp,tls"`
-	Username    string     `json:"username"`
-	HasPassword bool       `json:"has_password" doc:"The password is stored encrypted and never shown."`
-	FromDomain  string     `json:"from_domain"`
-	CallerIDs   []string   `json:"caller_ids" example:"[\"+862150001234\"]" doc:"The numbers shown to callees (number masking)."`
-	Enabled     bool       `json:"enabled"`
-	LastCheckAt *time.Time `json:"last_check_at,omitempty"`
-	LastCheckUp *bool      `json:"last_check_up,omitempty" doc:"Whether the trunk answered the last SIP OPTIONS ping."`
-	LastCheck   string     `json:"last_check_detail"`
-	CreatedAt   time.Time  `json:"created_at"`
+	ID          uuid.UUID `json:"id"`
+	Name        string    `json:"name" example:"电信中继"`
+	Host        string    `json:"host" example:"sip.carrier.example"`
+	Port        int       `json:"port" example:"5060" doc:"0: 5060 (5061 for TLS)."`
+	Transport   string    `json:"transport" enum:"udp,tcp,tls"`
+	Username    string    `json:"username"`
+	HasPassword bool      `json:"has_password" doc:"The password is stored encrypted and never shown."`
+	FromDomain  string    `json:"from_domain"`
+	CallerIDs   []string  `json:"caller_ids" example:"[\"+862150001234\"]" doc:"The numbers shown to callees (number masking)."`
+	// TransferTargets: see trunkFields.
+	TransferTargets map[string]string `json:"transfer_targets" doc:"Where a script's transfer goes: a script saying transfer: \"agent\" calls the number or SIP URI named agent here."`
+	Enabled         bool              `json:"enabled"`
+	LastCheckAt     *time.Time        `json:"last_check_at,omitempty"`
+	LastCheckUp     *bool             `json:"last_check_up,omitempty" doc:"Whether the trunk answered the last SIP OPTIONS ping."`
+	LastCheck       string            `json:"last_check_detail"`
+	CreatedAt       time.Time         `json:"created_at"`
 }
 
 func trunkBody(t *telephony.StoredTrunk) TrunkBody {
@@ -35,8 +37,12 @@ func trunkBody(t *telephony.StoredTrunk) TrunkBody {
 	if ids == nil {
 		ids = []string{}
 	}
+	targets := t.TransferTargets
+	if targets == nil {
+		targets = map[string]string{}
+	}
 	return TrunkBody{ID: t.ID, Name: t.Name, Host: t.Host, Port: t.Port, Transport: t.Transport, Username: t.Username, HasPassword: t.HasPassword,
-		FromDomain: t.FromDomain, CallerIDs: ids, Enabled: t.Enabled, LastCheckAt: t.LastCheckAt, LastCheckUp: t.LastCheckUp, LastCheck: t.LastCheck, CreatedAt: t.CreatedAt}
+		FromDomain: t.FromDomain, CallerIDs: ids, TransferTargets: targets, Enabled: t.Enabled, LastCheckAt: t.LastCheckAt, LastCheckUp: t.LastCheckUp, LastCheck: t.LastCheck, CreatedAt: t.CreatedAt}
 }
 
 type trunkFields struct {
@@ -48,12 +54,14 @@ type trunkFields struct {
 	Password   *string  `json:"password,omitempty" maxLength:"200" doc:"Digest password; stored encrypted."`
 	FromDomain *string  `json:"from_domain,omitempty" maxLength:"253"`
 	CallerIDs  []string `json:"caller_ids,omitempty" maxItems:"500"`
-	Enabled    *bool    `json:"enabled,omitempty"`
+	// TransferTargets replaces the whole map when given.
+	TransferTargets map[string]string `json:"transfer_targets,omitempty" example:"{\"agent\":\"+862150009999\"}" doc:"Names a script transfers to (transfer: \"agent\"), each a phone number or sip: URI. Replaces the map when given. When the carrier refuses REFER, outcall calls the target itself and bridges the two calls."`
+	Enabled         *bool             `json:"enabled,omitempty"`
 }
 
 func (f trunkFields) input() telephony.TrunkInput {
 	return telephony.TrunkInput{Name: f.Name, Host: f.Host, Port: f.Port, Transport: f.Transport, Username: f.Username,
-		Password: f.Password, FromDomain: f.FromDomain, CallerIDs: f.CallerIDs, Enabled: f.Enabled}
+		Password: f.Password, FromDomain: f.FromDomain, CallerIDs: f.CallerIDs, TransferTargets: f.TransferTargets, Enabled: f.Enabled}
 }
 
 type trunkPath struct {

@@ -27,4 +27,17 @@ func TestATrunkIsAddedWithItsPasswordNeverShown(t *testing.T) {
 	if r := h.do(nil, "POST", "/v1/trunks/"+list.Body["items"].([]any)[0].(map[string]any)["id"].(string)+"/check", nil, bearer(a.Key)...); r.Status != 503 {
 		t.Fatalf("check without a SIP user agent: %d %s", r.Status, r.Raw)
 	}
+
+	// Transfer targets name where a script's transfer goes.
+	id := list.Body["items"].([]any)[0].(map[string]any)["id"].(string)
+	if r := h.do(nil, "PATCH", "/v1/trunks/"+id, map[string]any{"transfer_targets": map[string]string{"agent": "+862150009999", "billing": "sip:billing@pbx.example"}}, bearer(a.Key)...); r.Status != 200 ||
+		r.Body["transfer_targets"].(map[string]any)["agent"] != "+862150009999" || r.Body["transfer_targets"].(map[string]any)["billing"] != "sip:billing@pbx.example" {
+		t.Fatalf("set transfer targets: %d %s", r.Status, r.Raw)
+	}
+	if r := h.do(nil, "PATCH", "/v1/trunks/"+id, map[string]any{"transfer_targets": map[string]string{"agent": "the front desk"}}, bearer(a.Key)...); r.Status != 422 || !strings.Contains(r.Raw, "transfer target") {
+		t.Fatalf("a transfer target that is no number: %d %s", r.Status, r.Raw)
+	}
+	if r := h.do(nil, "GET", "/v1/trunks/"+id, nil, bearer(a.Key)...); r.Body["transfer_targets"].(map[string]any)["agent"] != "+862150009999" {
+		t.Fatalf("the refused change was kept: %s", r.Raw)
+	}
 }

@@ -113,7 +113,7 @@ func (d *CallDialer) Dial(ctx context.Context, req campaigns.DialRequest) (campa
 		}
 		script = sess.Result()
 		if script != nil && script.Transfer != "" && err == nil {
-			return call.Transfer(ctx, script.Transfer)
+			return call.Transfer(ctx, trunk.TransferTarget(script.Transfer))
 		}
 		if errors.Is(err, telephony.ErrCallEnded) {
 			return nil // the callee hung up: the call record says where

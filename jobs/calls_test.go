@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,9 +32,10 @@ const confirmScript = `export default {
   states: {
     greeting: {
       say: "您好${contact.name},想跟您确认订单。",
-      on: { affirm: "confirm", deny: "bye" },
+      on: { affirm: "confirm", deny: "bye", human: "agent" },
     },
     confirm: { say: "好的,已确认。", end: "confirmed", tags: ["converted"] },
+    agent: { say: "正在为您转接人工客服。", transfer: "agent" },
     bye: { say: "好的,再见。", end: "declined" },
   },
 };
@@ -90,6 +92,7 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 	sim, err := calleesim.Start(ctx, calleesim.Config{TTS: tts, Personas: []calleesim.Persona{
 		{Name: "agrees", Numbers: []string{"+8613800000001"}, Voice: "cmn", Greeting: "喂?", Lines: []calleesim.Line{{Say: "是的"}}, HoldMS: 3000},
 		{Name: "busy", Numbers: []string{"+8613800000002"}, AnswerProbability: prob(0), Unanswered: map[string]float64{"busy": 1}},
+		{Name: "wants-a-person", Numbers: []string{"+8613800000003"}, Voice: "cmn", Greeting: "喂?", Lines: []calleesim.Line{{Say: "转人工"}}, HoldMS: 5000},
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -103,8 +106,11 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 	t.Cleanup(func() { sip.Close() })
 
 	quiet := slog.New(slog.DiscardHandler)
+	// The script transfers to "agent"; the trunk says which number that is.
+	trunk := sim.Trunk()
+	trunk.TransferTargets = map[string]string{"agent": "+862150009999"}
 	client, err := jobs.New(jobs.Config{Tenants: ts, Logger: quiet, Work: true, Campaigns: svc, DialWorkers: 4,
-		Dialer: &jobs.CallDialer{SIP: sip, Scripts: store, Hosts: hosts, Trunk: sim.Trunk(), RingTimeout: 5 * time.Second, Logger: quiet}})
+		Dialer: &jobs.CallDialer{SIP: sip, Scripts: store, Hosts: hosts, Trunk: trunk, RingTimeout: 5 * time.Second, Logger: quiet}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +127,7 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	im, err := svc.CreateImport(ctx, p, list.ID, []byte("phone,name\n13800000001,王先生\n13800000002,李女士\n"), campaigns.ImportOptions{})
+	im, err := svc.CreateImport(ctx, p, list.ID, []byte("phone,name\n13800000001,王先生\n13800000002,李女士\n13800000003,赵先生\n"), campaigns.ImportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,10 +182,22 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 		}
 		jobErrs.Close()
 	}
-	if len(rows) != 2 {
-		t.Fatalf("%d call records, want 2: %+v", len(rows), rows)
+	if len(rows) != 3 {
+		t.Fatalf("%d call records, want 3: %+v", len(rows), rows)
 	}
-	agreed, busy := rows[0], rows[1]
+	agreed, busy, transferred := rows[0], rows[1], rows[2]
+	if transferred.outcome != "transferred" || transferred.finalState != "agent" {
+		t.Fatalf("the call that asked for a person: %+v", transferred)
+	}
+	var referTo string
+	for _, r := range sim.Records() {
+		if r.ReferTo != "" {
+			referTo = r.ReferTo
+		}
+	}
+	if !strings.HasPrefix(referTo, "sip:+862150009999@") {
+		t.Fatalf("REFER to %q, want the trunk's agent number", referTo)
+	}
 	if agreed.outcome != "answered" || agreed.finalState != "confirm" || !slices.Contains(agreed.tags, "converted") || agreed.turns < 2 || agreed.billable < 1 {
 		t.Fatalf("the answered call: %+v", agreed)
 	}
@@ -209,7 +227,7 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 		}
 		return nil
 	})
-	want := map[string]int{"import.completed": 1, "campaign.started": 1, "call.completed": 2, "campaign.completed": 1}
+	want := map[string]int{"import.completed": 1, "campaign.started": 1, "call.completed": 3, "call.transferred": 1, "campaign.completed": 1}
 	for typ, n := range want {
 		if events[typ] != n {
 			t.Fatalf("webhook events %v, want %v", events, want)

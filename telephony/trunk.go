@@ -29,6 +29,19 @@ type Trunk struct {
 	// CallerIDs is the pool of numbers shown to callees (number masking);
 	// a call uses DialRequest.CallerID, else one picked from the pool.
 	CallerIDs []string
+	// TransferTargets maps the names scripts transfer to ("agent") to a
+	// number or SIP URI on this trunk.
+	TransferTargets map[string]string
+}
+
+// TransferTarget resolves a script's transfer target: a name the trunk
+// maps, else the target as given (a number, a SIP URI, or an extension
+// the carrier knows).
+func (t Trunk) TransferTarget(name string) string {
+	if v, ok := t.TransferTargets[name]; ok && v != "" {
+		return v
+	}
+	return name
 }
 
 // Validate checks the trunk can be dialled.
@@ -47,6 +60,14 @@ func (t Trunk) Validate() error {
 	for _, id := range t.CallerIDs {
 		if !validNumber(id) {
 			return fmt.Errorf("caller ID %q is not a phone number", MaskNumber(id))
+		}
+	}
+	for name, target := range t.TransferTargets {
+		if name == "" || len(name) > 64 {
+			return fmt.Errorf("transfer target name %q must be 1 to 64 characters", name)
+		}
+		if !validNumber(target) && !strings.HasPrefix(target, "sip:") && !strings.HasPrefix(target, "sips:") {
+			return fmt.Errorf("transfer target %q: %q is neither a phone number nor a sip: URI", name, MaskNumber(target))
 		}
 	}
 	return nil

@@ -80,11 +80,13 @@ type StoredTrunk struct {
 	HasPassword bool
 	FromDomain  string
 	CallerIDs   []string
-	Enabled     bool
-	LastCheckAt *time.Time
-	LastCheckUp *bool
-	LastCheck   string
-	CreatedAt   time.Time
+	// TransferTargets maps script transfer names to numbers or SIP URIs.
+	TransferTargets map[string]string
+	Enabled         bool
+	LastCheckAt     *time.Time
+	LastCheckUp     *bool
+	LastCheck       string
+	CreatedAt       time.Time
 }
 
 // TrunkInput is what a tenant sets; nil fields stay as they are.
@@ -92,15 +94,16 @@ type TrunkInput struct {
 	Name, Host, Transport, Username, Password, FromDomain *string
 	Port                                                  *int
 	CallerIDs                                             []string
+	TransferTargets                                       map[string]string
 	Enabled                                               *bool
 }
 
-const trunkColumns = `id, name, host, port, transport, username, password_enc IS NOT NULL, from_domain, caller_ids, enabled,
+const trunkColumns = `id, name, host, port, transport, username, password_enc IS NOT NULL, from_domain, caller_ids, transfer_targets, enabled,
 	last_check_at, last_check_up, last_check_detail, created_at`
 
 func scanTrunk(row pgx.Row) (*StoredTrunk, error) {
 	t := &StoredTrunk{}
-	err := row.Scan(&t.ID, &t.Name, &t.Host, &t.Port, &t.Transport, &t.Username, &t.HasPassword, &t.FromDomain, &t.CallerIDs, &t.Enabled,
+	err := row.Scan(&t.ID, &t.Name, &t.Host, &t.Port, &t.Transport, &t.Username, &t.HasPassword, &t.FromDomain, &t.CallerIDs, &t.TransferTargets, &t.Enabled,
 		&t.LastCheckAt, &t.LastCheckUp, &t.LastCheck, &t.CreatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, tenants.Errorf(tenants.ENotFound, "trunk not found")
@@ -126,6 +129,7 @@ func validateTrunkInput(in TrunkInput, creating bool) error {
 		t.Port = *in.Port
 	}
 	t.CallerIDs = in.CallerIDs
+	t.TransferTargets = in.TransferTargets
 	if err := t.Validate(); err != nil {
 		return tenants.FieldError("body", "%v", err)
 	}
@@ -155,12 +159,16 @@ func (s *TrunkStore) Create(ctx context.Context, p tenants.Principal, in TrunkIn
 	if ids == nil {
 		ids = []string{}
 	}
+	targets := in.TransferTargets
+	if targets == nil {
+		targets = map[string]string{}
+	}
 	var t *StoredTrunk
 	err := s.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
-		t, err = scanTrunk(tx.QueryRow(ctx, `INSERT INTO trunks (id, tenant_id, name, host, port, transport, username, password_enc, from_domain, caller_ids, enabled)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING `+trunkColumns,
+		t, err = scanTrunk(tx.QueryRow(ctx, `INSERT INTO trunks (id, tenant_id, name, host, port, transport, username, password_enc, from_domain, caller_ids, transfer_targets, enabled)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING `+trunkColumns,
 			uuid.New(), p.TenantID, strings.TrimSpace(*in.Name), *in.Host, port, val(in.Transport, "udp"), val(in.Username, ""),
-			s.seal(val(in.Password, ""), p.TenantID), val(in.FromDomain, ""), ids, enabled))
+			s.seal(val(in.Password, ""), p.TenantID), val(in.FromDomain, ""), ids, targets, enabled))
 		return err
 	})
 	return t, err
@@ -221,9 +229,11 @@ func (s *TrunkStore) Update(ctx context.Context, p tenants.Principal, id uuid.UU
 		t, err = scanTrunk(tx.QueryRow(ctx, `UPDATE trunks SET name = coalesce($3, name), host = coalesce($4, host), port = coalesce($5, port),
 				transport = coalesce($6, transport), username = coalesce($7, username),
 				password_enc = CASE WHEN $8 THEN $9 ELSE password_enc END,
-				from_domain = coalesce($10, from_domain), caller_ids = coalesce($11, caller_ids), enabled = coalesce($12, enabled)
+				from_domain = coalesce($10, from_domain), caller_ids = coalesce($11, caller_ids), enabled = coalesce($12, enabled),
+				transfer_targets = coalesce($13, transfer_targets)
 			WHERE tenant_id = $1 AND id = $2 RETURNING `+trunkColumns,
-			p.TenantID, id, in.Name, in.Host, in.Port, in.Transport, in.Username, in.Password != nil, sealed, in.FromDomain, in.CallerIDs, in.Enabled))
+			p.TenantID, id, in.Name, in.Host, in.Port, in.Transport, in.Username, in.Password != nil, sealed, in.FromDomain, in.CallerIDs, in.Enabled,
+			in.TransferTargets))
 		return err
 	})
 	return t, err
@@ -255,9 +265,9 @@ func (s *TrunkStore) load(ctx context.Context, tenantID uuid.UUID, id *uuid.UUID
 	var sealed []byte
 	var trunkID uuid.UUID
 	err := s.DB.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT id, host, port, transport, username, password_enc, from_domain, caller_ids FROM trunks
+		return tx.QueryRow(ctx, `SELECT id, host, port, transport, username, password_enc, from_domain, caller_ids, transfer_targets FROM trunks
 			WHERE tenant_id = $1 AND enabled AND ($2::uuid IS NULL OR id = $2) ORDER BY created_at, id LIMIT 1`, tenantID, id).
-			Scan(&trunkID, &t.Host, &t.Port, &t.Transport, &t.Username, &sealed, &t.FromDomain, &t.CallerIDs)
+			Scan(&trunkID, &t.Host, &t.Port, &t.Transport, &t.Username, &sealed, &t.FromDomain, &t.CallerIDs, &t.TransferTargets)
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return t, false, nil

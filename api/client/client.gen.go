@@ -2156,9 +2156,12 @@ type TrunkBody struct {
 	// Port 0: 5060 (5061 for TLS).
 	//
 	// Example: 5060
-	Port      int64              `json:"port"`
-	Transport TrunkBodyTransport `json:"transport"`
-	Username  string             `json:"username"`
+	Port int64 `json:"port"`
+
+	// TransferTargets Where a script's transfer goes: a script saying transfer: "agent" calls the number or SIP URI named agent here.
+	TransferTargets map[string]string  `json:"transfer_targets"`
+	Transport       TrunkBodyTransport `json:"transport"`
+	Username        string             `json:"username"`
 }
 
 // TrunkBodyTransport defines model for TrunkBody.Transport.
@@ -2189,10 +2192,15 @@ type TrunkFields struct {
 	Name       *string   `json:"name,omitempty"`
 
 	// Password Digest password; stored encrypted.
-	Password  *string               `json:"password,omitempty"`
-	Port      *int64                `json:"port,omitempty"`
-	Transport *TrunkFieldsTransport `json:"transport,omitempty"`
-	Username  *string               `json:"username,omitempty"`
+	Password *string `json:"password,omitempty"`
+	Port     *int64  `json:"port,omitempty"`
+
+	// TransferTargets Names a script transfers to (transfer: "agent"), each a phone number or sip: URI. Replaces the map when given. When the carrier refuses REFER, outcall calls the target itself and bridges the two calls.
+	//
+	// Example: {"agent":"+862150009999"}
+	TransferTargets *map[string]string    `json:"transfer_targets,omitempty"`
+	Transport       *TrunkFieldsTransport `json:"transport,omitempty"`
+	Username        *string               `json:"username,omitempty"`
 }
 
 // TrunkFieldsTransport defines model for TrunkFields.Transport.
