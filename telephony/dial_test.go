@@ -2,6 +2,14 @@ package telephony_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"math/big"
+	"net"
 	"os/exec"
 	"strings"
 	"sync"
@@ -491,5 +499,76 @@ func TestDialOverTCPCarriesTheWholeDialog(t *testing.T) {
 	res, err = d.Dial(ctx, telephony.DialRequest{Trunk: trunk, To: "1001", RingTimeout: 5 * time.Second}, nil)
 	if err != nil || res.Outcome != telephony.OutcomeBusy {
 		t.Fatalf("busy over TCP: %s %v", res.Outcome, err)
+	}
+}
+
+// selfSigned makes a certificate for 127.0.0.1 and a pool that trusts it.
+func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "callee-sim"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IsCA: true, BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert}, pool
+}
+
+func TestDialOverTLSCarriesTheWholeDialogAndRefusesAnUntrustedCertificate(t *testing.T) {
+	needEspeak(t)
+	cert, pool := selfSigned(t)
+	sim, err := calleesim.Start(context.Background(), calleesim.Config{Personas: testPersonas, TTS: sharedTTS,
+		TLS: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	trunk := sim.TLSTrunk()
+	if trunk.Transport != "tls" {
+		t.Fatalf("trunk %+v", trunk)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	d := newDialer(t, telephony.DialerConfig{ASR: telephony.SimulationRecognizer{}, TLSConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}})
+	// The callee hangs up after our prompt: its BYE must come back over TLS.
+	// Detection takes the callee's greeting, as in the TCP test.
+	res, err := d.Dial(ctx, telephony.DialRequest{Trunk: trunk, To: "2002", RingTimeout: 5 * time.Second, DetectMachine: true},
+		telephony.CallHandlerFunc(func(ctx context.Context, c telephony.Call) error {
+			c.Say(ctx, "Hello over TLS.", telephony.EmotionNeutral)
+			c.Listen(ctx)
+			return nil
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != telephony.OutcomeAnswered || res.HangupBy != "callee" {
+		t.Fatalf("over TLS: %s by %q (%s)", res.Outcome, res.HangupBy, res.Reason)
+	}
+	res, err = d.Dial(ctx, telephony.DialRequest{Trunk: trunk, To: "1001", RingTimeout: 5 * time.Second}, nil)
+	if err != nil || res.Outcome != telephony.OutcomeBusy {
+		t.Fatalf("busy over TLS: %s %v", res.Outcome, err)
+	}
+
+	// A dialer that does not trust the carrier's certificate places no call.
+	strict := newDialer(t, telephony.DialerConfig{ASR: telephony.SimulationRecognizer{}, TLSConfig: &tls.Config{RootCAs: x509.NewCertPool(), MinVersion: tls.VersionTLS12}})
+	res, err = strict.Dial(ctx, telephony.DialRequest{Trunk: trunk, To: "2002", RingTimeout: 5 * time.Second}, nil)
+	if err != nil || res.Outcome != telephony.OutcomeFailed || !strings.Contains(res.Reason, "certificate") {
+		t.Fatalf("untrusted certificate: outcome %s (%s) %v, want failed saying why", res.Outcome, res.Reason, err)
 	}
 }

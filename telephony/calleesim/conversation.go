@@ -202,7 +202,7 @@ func (c *conversation) say(text string) bool {
 }
 
 func (c *conversation) sendSimulationText(text string) {
-	req := sip.NewRequest(sip.INFO, c.dlg.InviteRequest.Contact().Address)
+	req := inDialogRequest(c.dlg, sip.INFO)
 	req.AppendHeader(sip.NewHeader("Content-Type", telephony.SimulationContentType))
 	req.SetBody([]byte(text))
 	ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)

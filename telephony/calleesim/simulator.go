@@ -14,6 +14,7 @@ package calleesim
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -48,6 +49,9 @@ type Config struct {
 	// TCP also answers over TCP on the same port (dial with a trunk whose
 	// Transport is "tcp").
 	TCP bool
+	// TLS, when set, also answers SIP over TLS on its own port (TLSAddr)
+	// with this configuration (its certificate).
+	TLS *tls.Config
 	// Seed makes persona choices repeatable (0: random).
 	Seed   uint64
 	Logger *slog.Logger
@@ -85,12 +89,16 @@ type Simulator struct {
 	srv     *sipgo.Server
 	client  *sipgo.Client
 	dialogs *sipgo.DialogServerCache
-	conn    net.PacketConn
-	tcpLn   net.Listener
-	clock   *telephony.MediaClock
-	owns    bool
-	tts     telephony.TTS
-	log     *slog.Logger
+	// tlsDialogs holds the dialogs that came over TLS: their Contact
+	// names the TLS port, so in-dialog requests come back over TLS.
+	tlsDialogs *sipgo.DialogServerCache
+	conn       net.PacketConn
+	tcpLn      net.Listener
+	tlsLn      net.Listener
+	clock      *telephony.MediaClock
+	owns       bool
+	tts        telephony.TTS
+	log        *slog.Logger
 
 	rngMu sync.Mutex
 	rng   *rand.Rand
@@ -156,9 +164,9 @@ func Start(ctx context.Context, cfg Config) (*Simulator, error) {
 	}
 	s.ctx, s.cancel = context.WithCancel(ctx)
 	srv.OnInvite(s.onInvite)
-	srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) { s.dialogs.ReadAck(req, tx) })
+	srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) { s.dialogsFor(req).ReadAck(req, tx) })
 	srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
-		if err := s.dialogs.ReadBye(req, tx); err != nil {
+		if err := s.dialogsFor(req).ReadBye(req, tx); err != nil {
 			tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
 		}
 	})
@@ -182,7 +190,48 @@ func Start(ctx context.Context, cfg Config) (*Simulator, error) {
 		s.tcpLn = tl
 		go srv.ServeTCP(tl)
 	}
+	if cfg.TLS != nil {
+		tl, err := tls.Listen("tcp", net.JoinHostPort(laddr.IP.String(), "0"), cfg.TLS)
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("callee-sim listen tls: %w", err)
+		}
+		s.tlsLn = tl
+		s.tlsDialogs = sipgo.NewDialogServerCache(client, sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "callee", Host: host,
+			Port: tl.Addr().(*net.TCPAddr).Port, UriParams: sip.HeaderParams{{K: "transport", V: "tls"}}}})
+		go srv.ServeTLS(tl)
+	}
 	return s, nil
+}
+
+func (s *Simulator) dialogsFor(req *sip.Request) *sipgo.DialogServerCache {
+	if s.tlsDialogs != nil && strings.EqualFold(req.Transport(), "tls") {
+		return s.tlsDialogs
+	}
+	return s.dialogs
+}
+
+// inDialogRequest addresses a request to the caller's Contact. Over TLS
+// it goes back on the connection the INVITE came in on (connection reuse,
+// RFC 5923): callers over TLS seldom accept connections of their own.
+func inDialogRequest(dlg *sipgo.DialogServerSession, method sip.RequestMethod) *sip.Request {
+	inv := dlg.InviteRequest
+	req := sip.NewRequest(method, inv.Contact().Address)
+	req.SetTransport(inv.Transport())
+	if strings.EqualFold(inv.Transport(), "tls") {
+		req.SetDestination(inv.Source())
+	}
+	return req
+}
+
+// TLSTrunk returns a trunk that reaches the simulator over TLS (Config.TLS
+// must be set).
+func (s *Simulator) TLSTrunk() telephony.Trunk {
+	t := s.Trunk()
+	if s.tlsLn != nil {
+		t.Transport, t.Port = "tls", s.tlsLn.Addr().(*net.TCPAddr).Port
+	}
+	return t
 }
 
 // Addr is the simulator's SIP address, host:port over UDP.
@@ -210,6 +259,9 @@ func (s *Simulator) Close() error {
 	s.srv.Close()
 	s.ua.Close()
 	s.conn.Close()
+	if s.tlsLn != nil {
+		s.tlsLn.Close()
+	}
 	if s.tcpLn != nil {
 		s.tcpLn.Close()
 	}
@@ -379,7 +431,7 @@ func (s *Simulator) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	s.update(callID, func(r *CallRecord) { r.Persona, r.Kind = p.Name, p.Kind })
 
-	dlg, err := s.dialogs.ReadInvite(req, tx)
+	dlg, err := s.dialogsFor(req).ReadInvite(req, tx)
 	if err != nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 400, "Bad Request", nil))
 		finish("bad_request")
@@ -526,7 +578,7 @@ func (s *Simulator) closeCall(callID string, dlg *sipgo.DialogServerSession, med
 	}
 	if by == "callee" && dlg.LoadState() != sip.DialogStateEnded {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		dlg.Bye(ctx)
+		dlg.WriteBye(ctx, inDialogRequest(dlg, sip.BYE))
 		cancel()
 	}
 	var audio []byte
@@ -552,7 +604,7 @@ func (s *Simulator) waitEnd(dlg *sipgo.DialogServerSession, d time.Duration) boo
 }
 
 func (s *Simulator) onRefer(req *sip.Request, tx sip.ServerTransaction) {
-	dlg, err := s.dialogs.MatchDialogRequest(req)
+	dlg, err := s.dialogsFor(req).MatchDialogRequest(req)
 	if err != nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
 		return
@@ -573,7 +625,7 @@ func (s *Simulator) onRefer(req *sip.Request, tx sip.ServerTransaction) {
 		// Report the transfer's progress as an implicit subscription:
 		// trying, then the agent answered.
 		for _, frag := range []string{"SIP/2.0 100 Trying", "SIP/2.0 200 OK"} {
-			n := sip.NewRequest(sip.NOTIFY, dlg.InviteRequest.Contact().Address)
+			n := inDialogRequest(dlg, sip.NOTIFY)
 			n.AppendHeader(sip.NewHeader("Event", "refer"))
 			state := "active;expires=60"
 			if strings.Contains(frag, "200") {
