@@ -124,6 +124,7 @@ func New(cfg Config) *Server {
 	s.registerScripts()
 	s.registerRecordings()
 	s.registerTrunks()
+	s.registerSpeech()
 
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
 	// The portal: everything the API does not claim.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/google/uuid"
@@ -33,6 +34,19 @@ type CallDialer struct {
 	// DetectMachine turns answering-machine detection on.
 	DetectMachine bool
 	Logger        *slog.Logger
+
+	// Speech holds tenants' choices of speech providers; a tenant on
+	// "default" (or with no store) uses the SIP dialer's own.
+	Speech *telephony.SpeechStore
+	// SpeechClient calls tenants' HTTP speech services (guarded against
+	// internal addresses in production); nil: http.DefaultClient.
+	SpeechClient *http.Client
+	// Espeak and Pocketsphinx are shared by the tenants that choose them
+	// (nil: made on first use).
+	Espeak       telephony.TTS
+	Pocketsphinx telephony.Recognizer
+
+	speech tenantSpeech
 }
 
 // Dial places req's call and runs its script when it is answered.
@@ -61,6 +75,10 @@ func (d *CallDialer) Dial(ctx context.Context, req campaigns.DialRequest) (campa
 	}
 	if trunk.Host == "" {
 		return campaigns.Result{Outcome: campaigns.OutcomeFailed, Reason: "no SIP trunk: add one under trunks (POST /v1/trunks)"}, nil
+	}
+	tts, asr, err := d.speechFor(ctx, req.TenantID)
+	if err != nil {
+		return campaigns.Result{Outcome: campaigns.OutcomeFailed, Reason: "the tenant's speech settings: " + err.Error()}, nil
 	}
 	lang := ""
 	if version.Graph != nil {
@@ -128,6 +146,7 @@ func (d *CallDialer) Dial(ctx context.Context, req campaigns.DialRequest) (campa
 		Trunk: trunk, To: req.Phone, RingTimeout: d.RingTimeout, Language: lang, DetectMachine: d.DetectMachine,
 		RecordingKey: fmt.Sprintf("%s/%s.wav", req.TenantID, req.CallID),
 		Headers:      map[string]string{"X-Outcall-Call": req.CallID.String()},
+		TTS:          tts, ASR: asr,
 	}, handler)
 	if err != nil {
 		return campaigns.Result{Outcome: campaigns.OutcomeFailed, Reason: err.Error(), EndedAt: time.Now()}, nil

@@ -51,6 +51,15 @@ func (SimulationRecognizer) Recognize(ctx context.Context, req RecognizeRequest)
 	return Transcript{Text: req.SimulationText, Confidence: 1}, nil
 }
 
+// DTMFOnly hears keys only: speech is transcribed as nothing, so the
+// script sees no input unless the callee presses a key.
+type DTMFOnly struct{}
+
+// Recognize returns an empty transcript.
+func (DTMFOnly) Recognize(ctx context.Context, req RecognizeRequest) (Transcript, error) {
+	return Transcript{}, nil
+}
+
 // HTTPRecognizer posts the utterance as a WAV file to a service with the
 // common POST /v1/audio/transcriptions multipart shape (fields file, model,
 // language, prompt; JSON answer {"text": ...}).

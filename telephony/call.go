@@ -187,10 +187,14 @@ func (c *sipCall) Say(ctx context.Context, text string, emotion Emotion) (SayRes
 	if c.ctx.Err() != nil {
 		return SayResult{}, ErrCallEnded
 	}
-	if c.d.cfg.TTS == nil {
+	tts := c.req.TTS
+	if tts == nil {
+		tts = c.d.cfg.TTS
+	}
+	if tts == nil {
 		return SayResult{}, errors.New("no TTS provider configured")
 	}
-	pcm, err := c.d.cfg.TTS.Synthesize(ctx, text, c.req.Voice, emotion)
+	pcm, err := tts.Synthesize(ctx, text, c.req.Voice, emotion)
 	if err != nil {
 		return SayResult{}, err
 	}
@@ -354,7 +358,10 @@ func (c *sipCall) takeSimulationText(wait time.Duration) string {
 
 func (c *sipCall) finishSpeech(ctx context.Context, u Utterance, expect []string) (Utterance, error) {
 	audio := c.media.TakeCapture()
-	asr := c.d.cfg.ASR
+	asr := c.req.ASR
+	if asr == nil {
+		asr = c.d.cfg.ASR
+	}
 	_, simulation := asr.(SimulationRecognizer)
 	req := RecognizeRequest{Audio: audio, Phrases: expect, Language: c.req.Language}
 	if simulation {

@@ -125,6 +125,10 @@ type DialRequest struct {
 	NoRecording bool
 	// Headers are extra SIP headers on the INVITE (e.g. X-Campaign).
 	Headers map[string]string
+	// TTS and ASR, when set, replace the dialer's speech providers for
+	// this call (the tenant's own choice).
+	TTS TTS
+	ASR Recognizer
 }
 
 func (r DialRequest) validate() error {

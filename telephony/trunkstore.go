@@ -64,7 +64,7 @@ func (s *TrunkStore) open(sealed []byte, tenantID uuid.UUID) (string, error) {
 	}
 	plain, err := s.aead.Open(nil, sealed[:n], sealed[n:], tenantID[:])
 	if err != nil {
-		return "", errors.New("the trunk password cannot be decrypted with this secret key: set it again")
+		return "", errors.New("a stored password or API key cannot be decrypted with this secret key: set it again")
 	}
 	return string(plain), nil
 }

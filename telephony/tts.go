@@ -126,11 +126,17 @@ type HTTPTTS struct {
 	BaseURL string
 	APIKey  string
 	Model   string
-	Client  *http.Client
+	// Voice, when set, is the service's voice for every prompt instead of
+	// the call's language voice.
+	Voice  string
+	Client *http.Client
 }
 
 // Synthesize fetches WAV audio and converts it to 8 kHz.
 func (h HTTPTTS) Synthesize(ctx context.Context, text, voice string, emotion Emotion) ([]int16, error) {
+	if h.Voice != "" {
+		voice = h.Voice
+	}
 	body, _ := json.Marshal(map[string]any{
 		"model": h.Model, "input": text, "voice": voice,
 		"speed": EmotionProsody(emotion).Speed, "response_format": "wav",

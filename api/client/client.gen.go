@@ -435,6 +435,96 @@ func (e ScriptOutputBodyKind) Valid() bool {
 	}
 }
 
+// Defines values for SpeechBodyAsr.
+const (
+	SpeechBodyAsrDefault      SpeechBodyAsr = "default"
+	SpeechBodyAsrDtmf         SpeechBodyAsr = "dtmf"
+	SpeechBodyAsrHttp         SpeechBodyAsr = "http"
+	SpeechBodyAsrPocketsphinx SpeechBodyAsr = "pocketsphinx"
+)
+
+// Valid indicates whether the value is a known member of the SpeechBodyAsr enum.
+func (e SpeechBodyAsr) Valid() bool {
+	switch e {
+	case SpeechBodyAsrDefault:
+		return true
+	case SpeechBodyAsrDtmf:
+		return true
+	case SpeechBodyAsrHttp:
+		return true
+	case SpeechBodyAsrPocketsphinx:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SpeechBodyTts.
+const (
+	SpeechBodyTtsDefault SpeechBodyTts = "default"
+	SpeechBodyTtsEspeak  SpeechBodyTts = "espeak"
+	SpeechBodyTtsHttp    SpeechBodyTts = "http"
+)
+
+// Valid indicates whether the value is a known member of the SpeechBodyTts enum.
+func (e SpeechBodyTts) Valid() bool {
+	switch e {
+	case SpeechBodyTtsDefault:
+		return true
+	case SpeechBodyTtsEspeak:
+		return true
+	case SpeechBodyTtsHttp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SpeechFieldsAsr.
+const (
+	SpeechFieldsAsrDefault      SpeechFieldsAsr = "default"
+	SpeechFieldsAsrDtmf         SpeechFieldsAsr = "dtmf"
+	SpeechFieldsAsrHttp         SpeechFieldsAsr = "http"
+	SpeechFieldsAsrPocketsphinx SpeechFieldsAsr = "pocketsphinx"
+)
+
+// Valid indicates whether the value is a known member of the SpeechFieldsAsr enum.
+func (e SpeechFieldsAsr) Valid() bool {
+	switch e {
+	case SpeechFieldsAsrDefault:
+		return true
+	case SpeechFieldsAsrDtmf:
+		return true
+	case SpeechFieldsAsrHttp:
+		return true
+	case SpeechFieldsAsrPocketsphinx:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SpeechFieldsTts.
+const (
+	SpeechFieldsTtsDefault SpeechFieldsTts = "default"
+	SpeechFieldsTtsEspeak  SpeechFieldsTts = "espeak"
+	SpeechFieldsTtsHttp    SpeechFieldsTts = "http"
+)
+
+// Valid indicates whether the value is a known member of the SpeechFieldsTts enum.
+func (e SpeechFieldsTts) Valid() bool {
+	switch e {
+	case SpeechFieldsTtsDefault:
+		return true
+	case SpeechFieldsTtsEspeak:
+		return true
+	case SpeechFieldsTtsHttp:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for StripeWebhookOutputBodyOutcome.
 const (
 	Applied StripeWebhookOutputBodyOutcome = "applied"
@@ -2063,6 +2153,77 @@ type SimulateInputBody struct {
 	Utterances *[]string `json:"utterances"`
 }
 
+// SpeechBody defines model for SpeechBody.
+type SpeechBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/SpeechBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// Asr Who hears the callee: default (the service's choice), dtmf (keys only), pocketsphinx (offline, English grammar from the script's phrases) or http (a service with the POST /v1/audio/transcriptions shape).
+	Asr       SpeechBodyAsr `json:"asr"`
+	AsrHasKey bool          `json:"asr_has_key"`
+
+	// AsrModel Example: whisper-1
+	AsrModel string `json:"asr_model"`
+
+	// AsrUrl Example: https://speech.example.com
+	AsrUrl string `json:"asr_url"`
+
+	// Tts Who speaks the prompts: default (the service's choice), espeak (espeak-ng, offline) or http (a service with the POST /v1/audio/speech shape).
+	Tts SpeechBodyTts `json:"tts"`
+
+	// TtsHasKey Whether an API key for the synthesis service is stored (encrypted; never shown).
+	TtsHasKey bool   `json:"tts_has_key"`
+	TtsModel  string `json:"tts_model"`
+
+	// TtsUrl Base URL of the speech synthesis service (tts http).
+	//
+	// Example: https://speech.example.com
+	TtsUrl string `json:"tts_url"`
+
+	// TtsVoice The service's voice name; empty picks by language.
+	TtsVoice  string     `json:"tts_voice"`
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+}
+
+// SpeechBodyAsr Who hears the callee: default (the service's choice), dtmf (keys only), pocketsphinx (offline, English grammar from the script's phrases) or http (a service with the POST /v1/audio/transcriptions shape).
+type SpeechBodyAsr string
+
+// SpeechBodyTts Who speaks the prompts: default (the service's choice), espeak (espeak-ng, offline) or http (a service with the POST /v1/audio/speech shape).
+type SpeechBodyTts string
+
+// SpeechFields defines model for SpeechFields.
+type SpeechFields struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/SpeechFields.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// Asr Omitted: default.
+	Asr *SpeechFieldsAsr `json:"asr,omitempty"`
+
+	// AsrApiKey Stored encrypted; omitted keeps the stored key, empty removes it.
+	AsrApiKey *string `json:"asr_api_key,omitempty"`
+	AsrModel  *string `json:"asr_model,omitempty"`
+	AsrUrl    *string `json:"asr_url,omitempty"`
+
+	// Tts Omitted: default.
+	Tts *SpeechFieldsTts `json:"tts,omitempty"`
+
+	// TtsApiKey Stored encrypted; omitted keeps the stored key, empty removes it.
+	TtsApiKey *string `json:"tts_api_key,omitempty"`
+	TtsModel  *string `json:"tts_model,omitempty"`
+	TtsUrl    *string `json:"tts_url,omitempty"`
+	TtsVoice  *string `json:"tts_voice,omitempty"`
+}
+
+// SpeechFieldsAsr Omitted: default.
+type SpeechFieldsAsr string
+
+// SpeechFieldsTts Omitted: default.
+type SpeechFieldsTts string
+
 // StatusBody defines model for StatusBody.
 type StatusBody struct {
 	// Schema A URL to the JSON Schema for this object.
@@ -2919,6 +3080,9 @@ type SimulateScriptVersionJSONRequestBody = SimulateInputBody
 // SignupJSONRequestBody defines body for Signup for application/json ContentType.
 type SignupJSONRequestBody = SignupInputBody
 
+// SetSpeechJSONRequestBody defines body for SetSpeech for application/json ContentType.
+type SetSpeechJSONRequestBody = SpeechFields
+
 // StripeWebhookJSONRequestBody defines body for StripeWebhook for application/json ContentType.
 type StripeWebhookJSONRequestBody = StripeWebhookJSONBody
 
@@ -3622,6 +3786,31 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/signup (the `Signup` operationId).
 	Signup(ctx context.Context, body SignupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSpeech Get the speech providers
+	//
+	// Which speech synthesis speaks the tenant's prompts and which recogniser hears its callees.
+	//
+	// Corresponds with GET /v1/speech (the `GetSpeech` operationId).
+	GetSpeech(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetSpeechWithBody Choose the speech providers
+	//
+	// Replaces the tenant's speech settings; the next calls use them. API keys are stored encrypted and never returned. Needs the admin role.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/speech (the `SetSpeech` operationId).
+	SetSpeechWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetSpeech Choose the speech providers
+	//
+	// Replaces the tenant's speech settings; the next calls use them. API keys are stored encrypted and never returned. Needs the admin role.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/speech (the `SetSpeech` operationId).
+	SetSpeech(ctx context.Context, body SetSpeechJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// StripeWebhookWithBody Stripe webhook
 	//
@@ -5159,6 +5348,61 @@ func (c *Client) SignupWithBody(ctx context.Context, contentType string, body io
 // Corresponds with POST /v1/signup (the `Signup` operationId).
 func (c *Client) Signup(ctx context.Context, body SignupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSignupRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSpeech Get the speech providers
+//
+// Which speech synthesis speaks the tenant's prompts and which recogniser hears its callees.
+//
+// Corresponds with GET /v1/speech (the `GetSpeech` operationId).
+func (c *Client) GetSpeech(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSpeechRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetSpeechWithBody Choose the speech providers
+//
+// Replaces the tenant's speech settings; the next calls use them. API keys are stored encrypted and never returned. Needs the admin role.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/speech (the `SetSpeech` operationId).
+func (c *Client) SetSpeechWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetSpeechRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetSpeech Choose the speech providers
+//
+// Replaces the tenant's speech settings; the next calls use them. API keys are stored encrypted and never returned. Needs the admin role.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/speech (the `SetSpeech` operationId).
+func (c *Client) SetSpeech(ctx context.Context, body SetSpeechJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetSpeechRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8497,6 +8741,73 @@ func NewSignupRequestWithBody(server string, contentType string, body io.Reader)
 	return req, nil
 }
 
+// NewGetSpeechRequest constructs an http.Request for the GetSpeech method
+func NewGetSpeechRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/speech")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSetSpeechRequest calls the generic SetSpeech builder with application/json body
+func NewSetSpeechRequest(server string, body SetSpeechJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetSpeechRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSetSpeechRequestWithBody constructs an http.Request for the SetSpeech method, with any body, and a specified content type
+func NewSetSpeechRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/speech")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewStripeWebhookRequest calls the generic StripeWebhook builder with application/json body
 func NewStripeWebhookRequest(server string, params *StripeWebhookParams, body StripeWebhookJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -10242,6 +10553,33 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/signup (the `Signup` operationId).
 	SignupWithResponse(ctx context.Context, body SignupJSONRequestBody, reqEditors ...RequestEditorFn) (*SignupResponse, error)
+
+	// GetSpeechWithResponse Get the speech providers
+	//
+	// Which speech synthesis speaks the tenant's prompts and which recogniser hears its callees.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/speech (the `GetSpeech` operationId).
+	GetSpeechWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetSpeechResponse, error)
+
+	// SetSpeechWithBodyWithResponse Choose the speech providers
+	//
+	// Replaces the tenant's speech settings; the next calls use them. API keys are stored encrypted and never returned. Needs the admin role.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/speech (the `SetSpeech` operationId).
+	SetSpeechWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetSpeechResponse, error)
+
+	// SetSpeechWithResponse Choose the speech providers
+	//
+	// Replaces the tenant's speech settings; the next calls use them. API keys are stored encrypted and never returned. Needs the admin role.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/speech (the `SetSpeech` operationId).
+	SetSpeechWithResponse(ctx context.Context, body SetSpeechJSONRequestBody, reqEditors ...RequestEditorFn) (*SetSpeechResponse, error)
 
 	// StripeWebhookWithBodyWithResponse Stripe webhook
 	//
@@ -14688,6 +15026,151 @@ func (r SignupResponse) ContentType() string {
 	return ""
 }
 
+type GetSpeechResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SpeechBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSpeechResponse) GetJSON200() *SpeechBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetSpeechResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetSpeechResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetSpeechResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetSpeechResponse) GetApplicationproblemJSON503() *ErrorModel {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSpeechResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSpeechResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSpeechResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSpeechResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SetSpeechResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SpeechBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetSpeechResponse) GetJSON200() *SpeechBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SetSpeechResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SetSpeechResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r SetSpeechResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r SetSpeechResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r SetSpeechResponse) GetApplicationproblemJSON503() *ErrorModel {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r SetSpeechResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetSpeechResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetSpeechResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetSpeechResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type StripeWebhookResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -17469,6 +17952,51 @@ func (c *ClientWithResponses) SignupWithResponse(ctx context.Context, body Signu
 		return nil, err
 	}
 	return ParseSignupResponse(rsp)
+}
+
+// GetSpeechWithResponse Get the speech providers
+//
+// Which speech synthesis speaks the tenant's prompts and which recogniser hears its callees.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/speech (the `GetSpeech` operationId).
+func (c *ClientWithResponses) GetSpeechWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetSpeechResponse, error) {
+	rsp, err := c.GetSpeech(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSpeechResponse(rsp)
+}
+
+// SetSpeechWithBodyWithResponse Choose the speech providers
+//
+// Replaces the tenant's speech settings; the next calls use them. API keys are stored encrypted and never returned. Needs the admin role.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/speech (the `SetSpeech` operationId).
+func (c *ClientWithResponses) SetSpeechWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetSpeechResponse, error) {
+	rsp, err := c.SetSpeechWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetSpeechResponse(rsp)
+}
+
+// SetSpeechWithResponse Choose the speech providers
+//
+// Replaces the tenant's speech settings; the next calls use them. API keys are stored encrypted and never returned. Needs the admin role.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/speech (the `SetSpeech` operationId).
+func (c *ClientWithResponses) SetSpeechWithResponse(ctx context.Context, body SetSpeechJSONRequestBody, reqEditors ...RequestEditorFn) (*SetSpeechResponse, error) {
+	rsp, err := c.SetSpeech(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetSpeechResponse(rsp)
 }
 
 // StripeWebhookWithBodyWithResponse Stripe webhook
@@ -21282,6 +21810,121 @@ func ParseSignupResponse(rsp *http.Response) (*SignupResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetSpeechResponse parses an HTTP response from a GetSpeechWithResponse call
+func ParseGetSpeechResponse(rsp *http.Response) (*GetSpeechResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSpeechResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SpeechBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSetSpeechResponse parses an HTTP response from a SetSpeechWithResponse call
+func ParseSetSpeechResponse(rsp *http.Response) (*SetSpeechResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetSpeechResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SpeechBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 

@@ -107,7 +107,7 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 	jcfg := jobs.Config{Tenants: svc, Logger: log, Work: s.Workers, MaxWorkers: s.MaxWorkers, Campaigns: camp, Recordings: recordings,
 		Webhooks: webhooks.DeliverWorker{Client: webhooks.NewHTTPClient(s.WebhooksAllowPrivate)}, Billing: bill}
 	if s.Workers {
-		d, stop, err := s.Telephony.dialer(ctx, log, scripts, hosts, trunks)
+		d, stop, err := s.Telephony.dialer(ctx, log, scripts, hosts, trunks, s.WebhooksAllowPrivate)
 		defer stop()
 		if err != nil {
 			return err

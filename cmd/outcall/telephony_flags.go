@@ -16,6 +16,7 @@ import (
 	"github.com/outcall/outcall/scripting"
 	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/telephony/calleesim"
+	"github.com/outcall/outcall/webhooks"
 )
 
 // telephonySettings say where calls go and how speech is handled.
@@ -73,7 +74,7 @@ func parseTrunk(raw string) (telephony.Trunk, error) {
 // dialer builds the campaigns' dialer, or nil (dial jobs then wait) when no
 // carrier is configured. The returned stop function releases what it
 // started.
-func (t *telephonySettings) dialer(ctx context.Context, log *slog.Logger, scripts *scripting.Store, hosts *scripting.HostPool, trunks *telephony.TrunkStore) (*jobs.CallDialer, func(), error) {
+func (t *telephonySettings) dialer(ctx context.Context, log *slog.Logger, scripts *scripting.Store, hosts *scripting.HostPool, trunks *telephony.TrunkStore, allowPrivate bool) (*jobs.CallDialer, func(), error) {
 	var trunk telephony.Trunk
 	var stops []func()
 	stop := func() {
@@ -120,5 +121,14 @@ func (t *telephonySettings) dialer(ctx context.Context, log *slog.Logger, script
 		return nil, stop, fmt.Errorf("start the SIP user agent: %w", err)
 	}
 	stops = append(stops, func() { sip.Close() })
-	return &jobs.CallDialer{SIP: sip, Scripts: scripts, Hosts: hosts, Trunk: trunk, Trunks: trunks, DetectMachine: true, Logger: log}, stop, nil
+	d := &jobs.CallDialer{SIP: sip, Scripts: scripts, Hosts: hosts, Trunk: trunk, Trunks: trunks, DetectMachine: true, Logger: log, Espeak: tts}
+	if trunks != nil {
+		// Tenants' own speech services are reached like their webhook
+		// endpoints: never internal addresses, unless allowed.
+		d.Speech, d.SpeechClient = &telephony.SpeechStore{Trunks: trunks}, webhooks.NewHTTPClient(allowPrivate)
+	}
+	if p, ok := asr.(*telephony.PocketsphinxRecognizer); ok {
+		d.Pocketsphinx = p
+	}
+	return d, stop, nil
 }

@@ -1,0 +1,94 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/outcall/outcall/telephony"
+	"github.com/outcall/outcall/tenants"
+)
+
+// SpeechBody is a tenant's choice of speech providers; API keys are never
+// shown.
+type SpeechBody struct {
+	TTS       string    `json:"tts" enum:"default,espeak,http" doc:"Who speaks the prompts: default (the service's choice), espeak (espeak-ng, offline) or http (a service with the POST /v1/audio/speech shape)."`
+	TTSURL    string    `json:"tts_url" example:"https://speech.example.com" doc:"Base URL of the speech synthesis service (tts http)."`
+	TTSModel  string    `json:"tts_model"`
+	TTSVoice  string    `json:"tts_voice" doc:"The service's voice name; empty picks by language."`
+	TTSHasKey bool      `json:"tts_has_key" doc:"Whether an API key for the synthesis service is stored (encrypted; never shown)."`
+	ASR       string    `json:"asr" enum:"default,dtmf,pocketsphinx,http" doc:"Who hears the callee: default (the service's choice), dtmf (keys only), pocketsphinx (offline, English grammar from the script's phrases) or http (a service with the POST /v1/audio/transcriptions shape)."`
+	ASRURL    string    `json:"asr_url" example:"https://speech.example.com"`
+	ASRModel  string    `json:"asr_model" example:"whisper-1"`
+	ASRHasKey bool      `json:"asr_has_key"`
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
+}
+
+func speechBody(s *telephony.SpeechSettings) SpeechBody {
+	return SpeechBody{TTS: s.TTS, TTSURL: s.TTSURL, TTSModel: s.TTSModel, TTSVoice: s.TTSVoice, TTSHasKey: s.TTSHasKey,
+		ASR: s.ASR, ASRURL: s.ASRURL, ASRModel: s.ASRModel, ASRHasKey: s.ASRHasKey, UpdatedAt: s.UpdatedAt}
+}
+
+type speechFields struct {
+	TTS      string  `json:"tts,omitempty" enum:"default,espeak,http" doc:"Omitted: default."`
+	TTSURL   string  `json:"tts_url,omitempty" maxLength:"500"`
+	TTSModel string  `json:"tts_model,omitempty" maxLength:"100"`
+	TTSVoice string  `json:"tts_voice,omitempty" maxLength:"100"`
+	TTSKey   *string `json:"tts_api_key,omitempty" maxLength:"500" doc:"Stored encrypted; omitted keeps the stored key, empty removes it."`
+	ASR      string  `json:"asr,omitempty" enum:"default,dtmf,pocketsphinx,http" doc:"Omitted: default."`
+	ASRURL   string  `json:"asr_url,omitempty" maxLength:"500"`
+	ASRModel string  `json:"asr_model,omitempty" maxLength:"100"`
+	ASRKey   *string `json:"asr_api_key,omitempty" maxLength:"500" doc:"Stored encrypted; omitted keeps the stored key, empty removes it."`
+}
+
+type speechOutput struct {
+	Body SpeechBody
+}
+
+func (s *Server) registerSpeech() {
+	tags := []string{"Speech"}
+	errs := []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusServiceUnavailable}
+	store := func() (*telephony.SpeechStore, error) {
+		if s.cfg.Trunks == nil {
+			return nil, tenants.Errorf(tenants.EUnavailable, "speech settings are off: the service has no secret key to encrypt API keys (set OUTCALL_SECRET_KEY)")
+		}
+		return &telephony.SpeechStore{Trunks: s.cfg.Trunks}, nil
+	}
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "get-speech", Method: http.MethodGet, Path: "/v1/speech",
+		Summary: "Get the speech providers", Tags: tags, Security: requires("settings:manage"), Errors: errs,
+		Description: "Which speech synthesis speaks the tenant's prompts and which recogniser hears its callees.",
+	}, func(ctx context.Context, _ *struct{}) (*speechOutput, error) {
+		st, err := store()
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		got, err := st.Get(ctx, principal(ctx))
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &speechOutput{Body: speechBody(got)}, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "set-speech", Method: http.MethodPut, Path: "/v1/speech",
+		Summary: "Choose the speech providers", Tags: tags, Security: requires("settings:manage"),
+		Description: "Replaces the tenant's speech settings; the next calls use them. API keys are stored encrypted and never returned. Needs the admin role.",
+		Errors:      append(errs, http.StatusUnprocessableEntity),
+	}, func(ctx context.Context, in *struct{ Body speechFields }) (*speechOutput, error) {
+		st, err := store()
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		b := in.Body
+		got, err := st.Set(ctx, principal(ctx), telephony.SpeechInput{TTS: b.TTS, TTSURL: b.TTSURL, TTSModel: b.TTSModel, TTSVoice: b.TTSVoice, TTSKey: b.TTSKey,
+			ASR: b.ASR, ASRURL: b.ASRURL, ASRModel: b.ASRModel, ASRKey: b.ASRKey})
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &speechOutput{Body: speechBody(got)}, nil
+	})
+}

@@ -1,0 +1,49 @@
+package api_test
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestSpeechProvidersAreChosenPerTenantWithKeysNeverShown(t *testing.T) {
+	h := newHarness(t)
+	a := h.signup("A", "a@example.com")
+	b := h.signup("B", "b@example.com")
+
+	if r := h.do(nil, "GET", "/v1/speech", nil, bearer(a.Key)...); r.Status != 200 || r.Body["tts"] != "default" || r.Body["asr"] != "default" {
+		t.Fatalf("a new tenant's speech settings: %d %s", r.Status, r.Raw)
+	}
+	r := h.do(nil, "PUT", "/v1/speech", map[string]any{"tts": "http", "tts_url": "https://tts.example.com", "tts_voice": "alloy", "tts_api_key": "sk-tts-secret",
+		"asr": "http", "asr_url": "https://asr.example.com", "asr_model": "whisper-1", "asr_api_key": "sk-asr-secret"}, bearer(a.Key)...)
+	if r.Status != 200 || r.Body["tts"] != "http" || r.Body["tts_has_key"] != true || r.Body["asr_has_key"] != true || r.Body["asr_model"] != "whisper-1" ||
+		strings.Contains(r.Raw, "sk-tts-secret") || strings.Contains(r.Raw, "sk-asr-secret") {
+		t.Fatalf("set: %d %s", r.Status, r.Raw)
+	}
+	// Omitting a key keeps it; an empty one removes it.
+	r = h.do(nil, "PUT", "/v1/speech", map[string]any{"tts": "http", "tts_url": "https://tts.example.com", "asr": "pocketsphinx", "asr_api_key": ""}, bearer(a.Key)...)
+	if r.Status != 200 || r.Body["tts_has_key"] != true || r.Body["asr_has_key"] != false || r.Body["asr"] != "pocketsphinx" {
+		t.Fatalf("keep and remove keys: %d %s", r.Status, r.Raw)
+	}
+	// Another tenant keeps its own (default) settings.
+	if r := h.do(nil, "GET", "/v1/speech", nil, bearer(b.Key)...); r.Body["tts"] != "default" {
+		t.Fatalf("tenant B sees %s", r.Raw)
+	}
+
+	for _, bad := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"tts": "http"}, "body.tts_url"},
+		{map[string]any{"asr": "http", "asr_url": "ftp://asr.example.com"}, "body.asr_url"},
+		{map[string]any{"asr": "http", "asr_url": "https://user:pw@asr.example.com"}, "body.asr_url"},
+		{map[string]any{"tts": "festival"}, "body.tts"},
+	} {
+		r := h.do(nil, "PUT", "/v1/speech", bad.body, bearer(a.Key)...)
+		if r.Status != 422 || !strings.Contains(r.Raw, bad.field) {
+			t.Fatalf("%v: %d %s, want 422 naming %s", bad.body, r.Status, r.Raw, bad.field)
+		}
+	}
+	if r := h.do(nil, "GET", "/v1/speech", nil, bearer(a.Key)...); r.Body["asr"] != "pocketsphinx" {
+		t.Fatalf("a refused change was kept: %s", r.Raw)
+	}
+}

@@ -1,0 +1,177 @@
+package telephony
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/outcall/outcall/tenants"
+)
+
+// Speech provider choices a tenant can make. "default" is whatever the
+// service was started with (OUTCALL_ASR, espeak-ng for prompts).
+const (
+	SpeechDefault      = "default"
+	SpeechEspeak       = "espeak"
+	SpeechHTTP         = "http"
+	SpeechDTMF         = "dtmf"
+	SpeechPocketsphinx = "pocketsphinx"
+)
+
+// SpeechSettings is a tenant's choice of speech providers, as people see
+// it: API keys are never shown, only whether one is stored.
+type SpeechSettings struct {
+	TTS       string // default | espeak | http
+	TTSURL    string
+	TTSModel  string
+	TTSVoice  string
+	TTSHasKey bool
+	ASR       string // default | dtmf | pocketsphinx | http
+	ASRURL    string
+	ASRModel  string
+	ASRHasKey bool
+	UpdatedAt time.Time
+}
+
+// SpeechInput replaces a tenant's speech settings. A nil key keeps the
+// stored one; an empty key removes it.
+type SpeechInput struct {
+	TTS, TTSURL, TTSModel, TTSVoice string
+	TTSKey                          *string
+	ASR, ASRURL, ASRModel           string
+	ASRKey                          *string
+}
+
+// SpeechProviders is what a call needs: the settings with their keys
+// opened, for building the providers.
+type SpeechProviders struct {
+	SpeechSettings
+	TTSKey, ASRKey string
+}
+
+// SpeechStore keeps tenants' speech settings, keys sealed like trunk
+// passwords.
+type SpeechStore struct {
+	Trunks *TrunkStore
+}
+
+func validateSpeech(in SpeechInput) error {
+	switch in.TTS {
+	case SpeechDefault, SpeechEspeak:
+	case SpeechHTTP:
+		if err := checkServiceURL(in.TTSURL); err != nil {
+			return tenants.FieldError("body.tts_url", "the speech synthesis service: %v", err)
+		}
+	default:
+		return tenants.FieldError("body.tts", "tts %q: want default, espeak or http", in.TTS)
+	}
+	switch in.ASR {
+	case SpeechDefault, SpeechDTMF, SpeechPocketsphinx:
+	case SpeechHTTP:
+		if err := checkServiceURL(in.ASRURL); err != nil {
+			return tenants.FieldError("body.asr_url", "the speech recognition service: %v", err)
+		}
+	default:
+		return tenants.FieldError("body.asr", "asr %q: want default, dtmf, pocketsphinx or http", in.ASR)
+	}
+	return nil
+}
+
+func checkServiceURL(raw string) error {
+	if raw == "" {
+		return errors.New("needs a URL (the base of /v1/audio/…)")
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return errors.New("must be an http(s) URL such as https://speech.example.com")
+	}
+	if u.User != nil {
+		return errors.New("must not carry credentials; set the API key instead")
+	}
+	return nil
+}
+
+// Get returns the tenant's settings (defaults when it never set any).
+func (s *SpeechStore) Get(ctx context.Context, p tenants.Principal) (*SpeechSettings, error) {
+	if err := p.Require(tenants.RoleViewer); err != nil {
+		return nil, err
+	}
+	sp, err := s.load(ctx, p.TenantID, false)
+	if err != nil {
+		return nil, err
+	}
+	return &sp.SpeechSettings, nil
+}
+
+// Set replaces the tenant's settings. Needs the admin role.
+func (s *SpeechStore) Set(ctx context.Context, p tenants.Principal, in SpeechInput) (*SpeechSettings, error) {
+	if err := p.Require(tenants.RoleAdmin); err != nil {
+		return nil, err
+	}
+	if in.TTS == "" {
+		in.TTS = SpeechDefault
+	}
+	if in.ASR == "" {
+		in.ASR = SpeechDefault
+	}
+	if err := validateSpeech(in); err != nil {
+		return nil, err
+	}
+	seal := func(k *string) []byte {
+		if k == nil {
+			return nil
+		}
+		return s.Trunks.seal(*k, p.TenantID)
+	}
+	err := s.Trunks.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO speech_settings (tenant_id, tts, tts_url, tts_model, tts_voice, tts_key_enc, asr, asr_url, asr_model, asr_key_enc)
+			VALUES ($1, $2, $3, $4, $5, $7, $8, $9, $10, $12)
+			ON CONFLICT (tenant_id) DO UPDATE SET tts = $2, tts_url = $3, tts_model = $4, tts_voice = $5,
+				tts_key_enc = CASE WHEN $6 THEN $7 ELSE speech_settings.tts_key_enc END,
+				asr = $8, asr_url = $9, asr_model = $10,
+				asr_key_enc = CASE WHEN $11 THEN $12 ELSE speech_settings.asr_key_enc END,
+				updated_at = now()`,
+			p.TenantID, in.TTS, in.TTSURL, in.TTSModel, in.TTSVoice, in.TTSKey != nil, seal(in.TTSKey),
+			in.ASR, in.ASRURL, in.ASRModel, in.ASRKey != nil, seal(in.ASRKey))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, p)
+}
+
+// ForCall returns the tenant's settings with the keys opened.
+func (s *SpeechStore) ForCall(ctx context.Context, tenantID uuid.UUID) (SpeechProviders, error) {
+	return s.load(ctx, tenantID, true)
+}
+
+func (s *SpeechStore) load(ctx context.Context, tenantID uuid.UUID, open bool) (SpeechProviders, error) {
+	sp := SpeechProviders{SpeechSettings: SpeechSettings{TTS: SpeechDefault, ASR: SpeechDefault}}
+	var ttsKey, asrKey []byte
+	err := s.Trunks.DB.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT tts, tts_url, tts_model, tts_voice, tts_key_enc, asr, asr_url, asr_model, asr_key_enc, updated_at
+			FROM speech_settings WHERE tenant_id = $1`, tenantID).
+			Scan(&sp.TTS, &sp.TTSURL, &sp.TTSModel, &sp.TTSVoice, &ttsKey, &sp.ASR, &sp.ASRURL, &sp.ASRModel, &asrKey, &sp.UpdatedAt)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return sp, nil
+	}
+	if err != nil {
+		return sp, err
+	}
+	sp.TTSHasKey, sp.ASRHasKey = len(ttsKey) > 0, len(asrKey) > 0
+	if open {
+		if sp.TTSKey, err = s.Trunks.open(ttsKey, tenantID); err != nil {
+			return sp, err
+		}
+		if sp.ASRKey, err = s.Trunks.open(asrKey, tenantID); err != nil {
+			return sp, err
+		}
+	}
+	return sp, nil
+}
