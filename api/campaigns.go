@@ -210,6 +210,37 @@ type callsOutput struct {
 
 type callOutput struct{ Body CallBody }
 
+// searchCallsInput is the query of the tenant-wide call search.
+type searchCallsInput struct {
+	PageInput
+	CampaignID string    `query:"campaign_id" format:"uuid" doc:"Only this campaign's calls." example:"0190f3c2-7a51-7d2e-9b1a-5f0e3c2d1a00"`
+	Outcome    string    `query:"outcome" enum:"answered,busy,no_answer,failed,interrupted,invalid_number,rejected,voicemail,transferred" doc:"Only calls that ended so." example:"answered"`
+	State      string    `query:"state" enum:"refused,dialling,in_call,ended" doc:"Only attempts in this state." example:"ended"`
+	Phone      string    `query:"phone" maxLength:"20" doc:"A full number in E.164 (+8613812341234), matched exactly, or its last 3 to 15 digits (1234), matched at the end." example:"1234"`
+	Tag        string    `query:"tag" maxLength:"100" doc:"Only calls with this tag." example:"review_required"`
+	From       time.Time `query:"from" doc:"Only attempts made at or after this time (RFC 3339)." example:"2026-11-01T00:00:00+08:00"`
+	To         time.Time `query:"to" doc:"Only attempts made before this time (RFC 3339)." example:"2026-12-01T00:00:00+08:00"`
+}
+
+func (in *searchCallsInput) filter() (campaigns.CallFilter, error) {
+	f := campaigns.CallFilter{Outcome: campaigns.Outcome(in.Outcome), State: in.State, Phone: in.Phone, Tag: in.Tag}
+	if in.CampaignID != "" {
+		id, err := uuid.Parse(in.CampaignID)
+		if err != nil {
+			return f, huma.NewError(http.StatusUnprocessableEntity, "campaign_id is a campaign's id",
+				&huma.ErrorDetail{Location: "query.campaign_id", Message: "not a uuid", Value: in.CampaignID})
+		}
+		f.CampaignID = &id
+	}
+	if !in.From.IsZero() {
+		f.From = &in.From
+	}
+	if !in.To.IsZero() {
+		f.To = &in.To
+	}
+	return f, nil
+}
+
 func (s *Server) registerCampaigns() {
 	errs := []int{http.StatusUnauthorized, http.StatusForbidden}
 	tags := []string{"Campaigns"}
@@ -377,6 +408,30 @@ func (s *Server) registerCampaigns() {
 		if len(cs) > 0 {
 			out.Body.NextCursor = nextCursor(len(cs), in.limit(), cs[len(cs)-1].ID)
 		}
+		return out, nil
+	})
+	huma.Register(s.api, huma.Operation{
+		OperationID: "search-calls", Method: http.MethodGet, Path: "/v1/calls",
+		Summary: "Search the tenant's call records", Tags: []string{"Calls"}, Security: requires("calls:read"),
+		Description: "Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: " +
+			"`?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. " +
+			"Numbers are shown in full, as by get-call; the portal masks them for viewers.",
+		Errors: append(errs, http.StatusUnprocessableEntity),
+	}, func(ctx context.Context, in *searchCallsInput) (*callsOutput, error) {
+		after, err := in.after()
+		if err != nil {
+			return nil, err
+		}
+		f, err := in.filter()
+		if err != nil {
+			return nil, err
+		}
+		cs, err := s.campaigns.SearchCalls(ctx, principal(ctx), f, in.limit(), after)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		out := &callsOutput{}
+		out.Body.Items, out.Body.NextCursor = page(cs, in.limit(), func(c *campaigns.Call) uuid.UUID { return c.ID }, callBody)
 		return out, nil
 	})
 	huma.Register(s.api, huma.Operation{

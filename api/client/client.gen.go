@@ -89,22 +89,22 @@ func (e BillingNoticeBodyKind) Valid() bool {
 
 // Defines values for CallBodyState.
 const (
-	Dialling CallBodyState = "dialling"
-	Ended    CallBodyState = "ended"
-	InCall   CallBodyState = "in_call"
-	Refused  CallBodyState = "refused"
+	CallBodyStateDialling CallBodyState = "dialling"
+	CallBodyStateEnded    CallBodyState = "ended"
+	CallBodyStateInCall   CallBodyState = "in_call"
+	CallBodyStateRefused  CallBodyState = "refused"
 )
 
 // Valid indicates whether the value is a known member of the CallBodyState enum.
 func (e CallBodyState) Valid() bool {
 	switch e {
-	case Dialling:
+	case CallBodyStateDialling:
 		return true
-	case Ended:
+	case CallBodyStateEnded:
 		return true
-	case InCall:
+	case CallBodyStateInCall:
 		return true
-	case Refused:
+	case CallBodyStateRefused:
 		return true
 	default:
 		return false
@@ -558,6 +558,69 @@ func (e AuditNumberParamsFormat) Valid() bool {
 	case Csv:
 		return true
 	case Json:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SearchCallsParamsOutcome.
+const (
+	SearchCallsParamsOutcomeAnswered      SearchCallsParamsOutcome = "answered"
+	SearchCallsParamsOutcomeBusy          SearchCallsParamsOutcome = "busy"
+	SearchCallsParamsOutcomeFailed        SearchCallsParamsOutcome = "failed"
+	SearchCallsParamsOutcomeInterrupted   SearchCallsParamsOutcome = "interrupted"
+	SearchCallsParamsOutcomeInvalidNumber SearchCallsParamsOutcome = "invalid_number"
+	SearchCallsParamsOutcomeNoAnswer      SearchCallsParamsOutcome = "no_answer"
+	SearchCallsParamsOutcomeRejected      SearchCallsParamsOutcome = "rejected"
+	SearchCallsParamsOutcomeTransferred   SearchCallsParamsOutcome = "transferred"
+	SearchCallsParamsOutcomeVoicemail     SearchCallsParamsOutcome = "voicemail"
+)
+
+// Valid indicates whether the value is a known member of the SearchCallsParamsOutcome enum.
+func (e SearchCallsParamsOutcome) Valid() bool {
+	switch e {
+	case SearchCallsParamsOutcomeAnswered:
+		return true
+	case SearchCallsParamsOutcomeBusy:
+		return true
+	case SearchCallsParamsOutcomeFailed:
+		return true
+	case SearchCallsParamsOutcomeInterrupted:
+		return true
+	case SearchCallsParamsOutcomeInvalidNumber:
+		return true
+	case SearchCallsParamsOutcomeNoAnswer:
+		return true
+	case SearchCallsParamsOutcomeRejected:
+		return true
+	case SearchCallsParamsOutcomeTransferred:
+		return true
+	case SearchCallsParamsOutcomeVoicemail:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SearchCallsParamsState.
+const (
+	SearchCallsParamsStateDialling SearchCallsParamsState = "dialling"
+	SearchCallsParamsStateEnded    SearchCallsParamsState = "ended"
+	SearchCallsParamsStateInCall   SearchCallsParamsState = "in_call"
+	SearchCallsParamsStateRefused  SearchCallsParamsState = "refused"
+)
+
+// Valid indicates whether the value is a known member of the SearchCallsParamsState enum.
+func (e SearchCallsParamsState) Valid() bool {
+	switch e {
+	case SearchCallsParamsStateDialling:
+		return true
+	case SearchCallsParamsStateEnded:
+		return true
+	case SearchCallsParamsStateInCall:
+		return true
+	case SearchCallsParamsStateRefused:
 		return true
 	default:
 		return false
@@ -2390,6 +2453,42 @@ type GetUsageParams struct {
 	Month *string `form:"month,omitempty" json:"month,omitempty"`
 }
 
+// SearchCallsParams defines parameters for SearchCalls.
+type SearchCallsParams struct {
+	// Limit How many items to return.
+	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next_cursor of the previous page; empty for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// CampaignId Only this campaign's calls.
+	CampaignId *openapi_types.UUID `form:"campaign_id,omitempty" json:"campaign_id,omitempty"`
+
+	// Outcome Only calls that ended so.
+	Outcome *SearchCallsParamsOutcome `form:"outcome,omitempty" json:"outcome,omitempty"`
+
+	// State Only attempts in this state.
+	State *SearchCallsParamsState `form:"state,omitempty" json:"state,omitempty"`
+
+	// Phone A full number in E.164 (+8613812341234), matched exactly, or its last 3 to 15 digits (1234), matched at the end.
+	Phone *string `form:"phone,omitempty" json:"phone,omitempty"`
+
+	// Tag Only calls with this tag.
+	Tag *string `form:"tag,omitempty" json:"tag,omitempty"`
+
+	// From Only attempts made at or after this time (RFC 3339).
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only attempts made before this time (RFC 3339).
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// SearchCallsParamsOutcome defines parameters for SearchCalls.
+type SearchCallsParamsOutcome string
+
+// SearchCallsParamsState defines parameters for SearchCalls.
+type SearchCallsParamsState string
+
 // ListCampaignsParams defines parameters for ListCampaigns.
 type ListCampaignsParams struct {
 	// Limit How many items to return.
@@ -3162,6 +3261,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/billing/usage (the `GetUsage` operationId).
 	GetUsage(ctx context.Context, params *GetUsageParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SearchCalls Search the tenant's call records
+	//
+	// Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: `?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. Numbers are shown in full, as by get-call; the portal masks them for viewers.
+	//
+	// Corresponds with GET /v1/calls (the `SearchCalls` operationId).
+	SearchCalls(ctx context.Context, params *SearchCallsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCall Get a call record with its turns
 	//
@@ -4099,6 +4205,23 @@ func (c *Client) CreatePortalSession(ctx context.Context, params *CreatePortalSe
 // Corresponds with GET /v1/billing/usage (the `GetUsage` operationId).
 func (c *Client) GetUsage(ctx context.Context, params *GetUsageParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetUsageRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SearchCalls Search the tenant's call records
+//
+// Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: `?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. Numbers are shown in full, as by get-call; the portal masks them for viewers.
+//
+// Corresponds with GET /v1/calls (the `SearchCalls` operationId).
+func (c *Client) SearchCalls(ctx context.Context, params *SearchCallsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSearchCallsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -6173,6 +6296,156 @@ func NewGetUsageRequest(server string, params *GetUsageParams) (*http.Request, e
 		if params.Month != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "month", *params.Month, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSearchCallsRequest constructs an http.Request for the SearchCalls method
+func NewSearchCallsRequest(server string, params *SearchCallsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/calls")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CampaignId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "campaign_id", *params.CampaignId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Outcome != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "outcome", *params.Outcome, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.State != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "state", *params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Phone != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "phone", *params.Phone, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Tag != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "tag", *params.Tag, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -9723,6 +9996,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/billing/usage (the `GetUsage` operationId).
 	GetUsageWithResponse(ctx context.Context, params *GetUsageParams, reqEditors ...RequestEditorFn) (*GetUsageResponse, error)
 
+	// SearchCallsWithResponse Search the tenant's call records
+	//
+	// Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: `?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. Numbers are shown in full, as by get-call; the portal masks them for viewers.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/calls (the `SearchCalls` operationId).
+	SearchCallsWithResponse(ctx context.Context, params *SearchCallsParams, reqEditors ...RequestEditorFn) (*SearchCallsResponse, error)
+
 	// GetCallWithResponse Get a call record with its turns
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -11254,6 +11536,75 @@ func (r GetUsageResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetUsageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SearchCallsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CallsOutputBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SearchCallsResponse) GetJSON200() *CallsOutputBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SearchCallsResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SearchCallsResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r SearchCallsResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r SearchCallsResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SearchCallsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SearchCallsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SearchCallsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SearchCallsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -16591,6 +16942,21 @@ func (c *ClientWithResponses) GetUsageWithResponse(ctx context.Context, params *
 	return ParseGetUsageResponse(rsp)
 }
 
+// SearchCallsWithResponse Search the tenant's call records
+//
+// Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: `?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. Numbers are shown in full, as by get-call; the portal masks them for viewers.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/calls (the `SearchCalls` operationId).
+func (c *ClientWithResponses) SearchCallsWithResponse(ctx context.Context, params *SearchCallsParams, reqEditors ...RequestEditorFn) (*SearchCallsResponse, error) {
+	rsp, err := c.SearchCalls(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSearchCallsResponse(rsp)
+}
+
 // GetCallWithResponse Get a call record with its turns
 //
 // Returns a wrapper object for the known response body format(s).
@@ -18476,6 +18842,60 @@ func ParseGetUsageResponse(rsp *http.Response) (*GetUsageResponse, error) {
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest UsageBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSearchCallsResponse parses an HTTP response from a SearchCallsWithResponse call
+func ParseSearchCallsResponse(rsp *http.Response) (*SearchCallsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SearchCallsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CallsOutputBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
