@@ -191,3 +191,80 @@ func TestTheCallSearchFiltersTheTenantsCallsNewestFirst(t *testing.T) {
 		t.Fatalf("a key without calls:read: %d %s", r.Status, r.Raw)
 	}
 }
+
+func TestACallThatHitASensitiveWordWaitsForReviewAndIsReviewedOnce(t *testing.T) {
+	h := newHarness(t)
+	a := h.signup("Shop", "ops@shop.example")
+	seeded := h.seedCalls(a, tomorrowNoon(), []string{"13800000001", "13800000002"}, func(phone string, at time.Time) campaigns.Result {
+		r := campaigns.Result{Outcome: campaigns.OutcomeAnswered, AnsweredAt: at, EndedAt: at.Add(time.Minute)}
+		if phone == "+8613800000001" {
+			// The tag follows from the hits, whoever closes the call.
+			r.SensitiveHits = []campaigns.SensitiveHit{{Word: "验证码", Turn: 2, Where: "heard"}, {Word: "转账", Turn: 3, Where: "said"}}
+		}
+		return r
+	})
+	flagged, clean := seeded.ByPhone["+8613800000001"], seeded.ByPhone["+8613800000002"]
+
+	call := h.do(nil, "GET", "/v1/calls/"+flagged, nil, bearer(a.Key)...)
+	hits, _ := call.Body["sensitive_hits"].([]any)
+	if call.Status != 200 || len(hits) != 2 || hits[0].(map[string]any)["word"] != "验证码" || hits[1].(map[string]any)["where"] != "said" ||
+		call.str("review", "status") != "pending" || !strings.Contains(call.Raw, `"tags":["review_required"]`) {
+		t.Fatalf("the flagged call: %s", call.Raw)
+	}
+	if r := h.do(nil, "GET", "/v1/calls/"+clean, nil, bearer(a.Key)...); r.Body["review"] != nil || !strings.Contains(r.Raw, `"sensitive_hits":[]`) {
+		t.Fatalf("a clean call: %s", r.Raw)
+	}
+	queue := func(status string) []string {
+		t.Helper()
+		r := h.do(nil, "GET", "/v1/calls?review="+status, nil, bearer(a.Key)...)
+		if r.Status != 200 {
+			t.Fatalf("queue %s: %d %s", status, r.Status, r.Raw)
+		}
+		return ids(r)
+	}
+	if q := queue("pending"); len(q) != 1 || q[0] != flagged {
+		t.Fatalf("the review queue: %v, want [%s]", q, flagged)
+	}
+
+	review := map[string]any{"status": "flagged", "note": "客户被要求提供验证码"}
+	viewer := h.do(nil, "POST", "/v1/api-keys", map[string]any{"name": "wallboard", "role": "viewer"}, bearer(a.Key)...).str("secret")
+	if r := h.do(nil, "POST", "/v1/calls/"+flagged+"/review", review, bearer(viewer)...); r.Status != 403 || !strings.Contains(r.Raw, "operator") {
+		t.Fatalf("a viewer reviewing: %d %s", r.Status, r.Raw)
+	}
+	reader := h.do(nil, "POST", "/v1/api-keys", map[string]any{"name": "reader", "role": "operator", "scopes": []string{"calls:read"}}, bearer(a.Key)...).str("secret")
+	if r := h.do(nil, "POST", "/v1/calls/"+flagged+"/review", review, bearer(reader)...); r.Status != 403 || !strings.Contains(r.Raw, "calls:review") {
+		t.Fatalf("a key without calls:review: %d %s", r.Status, r.Raw)
+	}
+	b := h.signup("Other", "ops@other.example")
+	if r := h.do(nil, "POST", "/v1/calls/"+flagged+"/review", review, bearer(b.Key)...); r.Status != 404 {
+		t.Fatalf("tenant B reviewing A's call: %d %s", r.Status, r.Raw)
+	}
+	if r := h.do(nil, "GET", "/v1/calls?review=pending", nil, bearer(b.Key)...); len(ids(r)) != 0 {
+		t.Fatalf("tenant B's queue shows A's call: %s", r.Raw)
+	}
+	if r := h.do(nil, "POST", "/v1/calls/"+flagged+"/review", map[string]any{"status": "pending"}, bearer(a.Key)...); r.Status != 422 || !strings.Contains(r.Raw, "body.status") {
+		t.Fatalf("reviewing back to pending: %d %s", r.Status, r.Raw)
+	}
+	if r := h.do(nil, "POST", "/v1/calls/"+clean+"/review", review, bearer(a.Key)...); r.Status != 409 {
+		t.Fatalf("reviewing a clean call: %d %s", r.Status, r.Raw)
+	}
+	if q := queue("pending"); len(q) != 1 {
+		t.Fatalf("refused reviews changed the queue: %v", q)
+	}
+
+	reviewer := h.do(nil, "POST", "/v1/api-keys", map[string]any{"name": "compliance desk", "role": "operator", "scopes": []string{"calls:review"}}, bearer(a.Key)...)
+	r := h.do(nil, "POST", "/v1/calls/"+flagged+"/review", review, bearer(reviewer.str("secret"))...)
+	if r.Status != 200 || r.str("review", "status") != "flagged" || r.str("review", "note") != "客户被要求提供验证码" ||
+		r.str("review", "reviewer_key_id") != reviewer.str("id") || r.str("review", "reviewed_at") == "" {
+		t.Fatalf("the review: %d %s", r.Status, r.Raw)
+	}
+	if q := queue("pending"); len(q) != 0 {
+		t.Fatalf("the reviewed call is still queued: %v", q)
+	}
+	if q := queue("flagged"); len(q) != 1 || q[0] != flagged {
+		t.Fatalf("flagged calls: %v", q)
+	}
+	if got := h.do(nil, "GET", "/v1/calls/"+flagged, nil, bearer(a.Key)...); got.str("review", "status") != "flagged" {
+		t.Fatalf("the call after its review: %s", got.Raw)
+	}
+}

@@ -142,6 +142,26 @@ type CallBody struct {
 	Tags            []string   `json:"tags"`
 	RecordingRef    string     `json:"recording_ref,omitempty"`
 	Turns           []TurnBody `json:"turns,omitempty"`
+	// SensitiveHits and Review are set on calls that heard or said a
+	// sensitive word.
+	SensitiveHits []SensitiveHitBody `json:"sensitive_hits" doc:"The sensitive words the call heard or said, by turn."`
+	Review        *ReviewBody        `json:"review,omitempty" doc:"Where the review of a call tagged review_required stands."`
+}
+
+// SensitiveHitBody is one sensitive word in a turn of a call.
+type SensitiveHitBody struct {
+	Word  string `json:"word" example:"验证码"`
+	Turn  int    `json:"turn" example:"2" doc:"The turn of the dialog (0 is the greeting)."`
+	Where string `json:"where" enum:"heard,said" doc:"Heard from the callee, or said by the script."`
+}
+
+// ReviewBody is a person's verdict on a flagged call.
+type ReviewBody struct {
+	Status         string     `json:"status" enum:"pending,approved,flagged" doc:"pending until a reviewer approves (nothing wrong) or flags (a problem to act on) the call."`
+	ReviewerUserID *uuid.UUID `json:"reviewer_user_id,omitempty" doc:"The user who reviewed it in the portal."`
+	ReviewerKeyID  *uuid.UUID `json:"reviewer_key_id,omitempty" doc:"The API key that reviewed it."`
+	Note           string     `json:"note,omitempty"`
+	ReviewedAt     *time.Time `json:"reviewed_at,omitempty"`
 }
 
 func callBody(c *campaigns.Call) CallBody {
@@ -151,6 +171,13 @@ func callBody(c *campaigns.Call) CallBody {
 		Tags: c.Tags, RecordingRef: c.RecordingRef}
 	if b.Tags == nil {
 		b.Tags = []string{}
+	}
+	b.SensitiveHits = make([]SensitiveHitBody, 0, len(c.SensitiveHits))
+	for _, h := range c.SensitiveHits {
+		b.SensitiveHits = append(b.SensitiveHits, SensitiveHitBody{Word: h.Word, Turn: h.Turn, Where: h.Where})
+	}
+	if r := c.Review; r != nil {
+		b.Review = &ReviewBody{Status: r.Status, ReviewerUserID: r.UserID, ReviewerKeyID: r.KeyID, Note: r.Note, ReviewedAt: r.ReviewedAt}
 	}
 	for _, t := range c.Turns {
 		b.Turns = append(b.Turns, TurnBody{Seq: t.Seq, State: t.State, Said: t.Said, Heard: t.Heard, Intent: t.Intent, Sentiment: t.Sentiment,
@@ -210,6 +237,14 @@ type callsOutput struct {
 
 type callOutput struct{ Body CallBody }
 
+type reviewCallInput struct {
+	CallID uuid.UUID `path:"call_id" doc:"The call's id."`
+	Body   struct {
+		Status string `json:"status" enum:"approved,flagged" doc:"approved: nothing wrong; flagged: a problem to act on." example:"flagged"`
+		Note   string `json:"note,omitempty" maxLength:"2000" doc:"What the reviewer found." example:"客户被要求提供验证码,已转合规处理"`
+	}
+}
+
 // searchCallsInput is the query of the tenant-wide call search.
 type searchCallsInput struct {
 	PageInput
@@ -218,12 +253,13 @@ type searchCallsInput struct {
 	State      string    `query:"state" enum:"refused,dialling,in_call,ended" doc:"Only attempts in this state." example:"ended"`
 	Phone      string    `query:"phone" maxLength:"20" doc:"A full number in E.164 (+8613812341234), matched exactly, or its last 3 to 15 digits (1234), matched at the end." example:"1234"`
 	Tag        string    `query:"tag" maxLength:"100" doc:"Only calls with this tag." example:"review_required"`
+	Review     string    `query:"review" enum:"pending,approved,flagged" doc:"Only calls whose review stands so: pending is the review queue." example:"pending"`
 	From       time.Time `query:"from" doc:"Only attempts made at or after this time (RFC 3339)." example:"2026-11-01T00:00:00+08:00"`
 	To         time.Time `query:"to" doc:"Only attempts made before this time (RFC 3339)." example:"2026-12-01T00:00:00+08:00"`
 }
 
 func (in *searchCallsInput) filter() (campaigns.CallFilter, error) {
-	f := campaigns.CallFilter{Outcome: campaigns.Outcome(in.Outcome), State: in.State, Phone: in.Phone, Tag: in.Tag}
+	f := campaigns.CallFilter{Outcome: campaigns.Outcome(in.Outcome), State: in.State, Phone: in.Phone, Tag: in.Tag, Review: in.Review}
 	if in.CampaignID != "" {
 		id, err := uuid.Parse(in.CampaignID)
 		if err != nil {
@@ -433,6 +469,20 @@ func (s *Server) registerCampaigns() {
 		out := &callsOutput{}
 		out.Body.Items, out.Body.NextCursor = page(cs, in.limit(), func(c *campaigns.Call) uuid.UUID { return c.ID }, callBody)
 		return out, nil
+	})
+	huma.Register(s.api, huma.Operation{
+		OperationID: "review-call", Method: http.MethodPost, Path: "/v1/calls/{call_id}/review",
+		Summary: "Review a call that hit a sensitive word", Tags: []string{"Calls"}, Security: requires("calls:review"),
+		Description: "Approves or flags a call tagged review_required (its sensitive_hits say which words, in which turns), with a note; " +
+			"the reviewer and the time are recorded, and a later review replaces an earlier one. " +
+			"`GET /v1/calls?review=pending` is the queue. A call without sensitive words is a 409. Needs the operator role.",
+		Errors: append(errs, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity),
+	}, func(ctx context.Context, in *reviewCallInput) (*callOutput, error) {
+		c, err := s.campaigns.ReviewCall(ctx, principal(ctx), in.CallID, in.Body.Status, in.Body.Note)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &callOutput{Body: callBody(c)}, nil
 	})
 	huma.Register(s.api, huma.Operation{
 		OperationID: "get-call", Method: http.MethodGet, Path: "/v1/calls/{call_id}",

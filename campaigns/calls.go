@@ -2,6 +2,7 @@ package campaigns
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -24,6 +25,8 @@ type CallFilter struct {
 	Phone string
 	// Tag must be one of the call's tags (e.g. review_required).
 	Tag string
+	// Review is a review status: pending gives the review queue.
+	Review string
 	// From and To bound the time the attempt was made: From ≤ created_at < To.
 	From, To *time.Time
 }
@@ -95,6 +98,9 @@ func (s *Service) SearchCalls(ctx context.Context, p tenants.Principal, f CallFi
 	if f.Tag != "" {
 		add(`$%d = ANY(tags)`, f.Tag)
 	}
+	if f.Review != "" {
+		add(`review_status = $%d`, f.Review)
+	}
 	if f.From != nil {
 		add(`created_at >= $%d`, *f.From)
 	}
@@ -114,9 +120,47 @@ func (s *Service) SearchCalls(ctx context.Context, p tenants.Principal, f CallFi
 			if err := rows.Scan(c.scanDest()...); err != nil {
 				return err
 			}
-			out = append(out, c)
+			out = append(out, *c.settle())
 		}
 		return rows.Err()
 	})
 	return out, err
+}
+
+// ReviewCall records a reviewer's verdict on a call tagged
+// review_required: approved (nothing wrong) or flagged (a problem to act
+// on), with a note. A later review replaces an earlier one. Viewers cannot
+// review; a call that was not tagged for review is a conflict.
+func (s *Service) ReviewCall(ctx context.Context, p tenants.Principal, id uuid.UUID, status, note string) (*Call, error) {
+	if err := p.Require(tenants.RoleOperator); err != nil {
+		return nil, err
+	}
+	if status != ReviewApproved && status != ReviewFlagged {
+		return nil, FieldError("body.status", "a review is approved or flagged, not %q", status)
+	}
+	note = strings.TrimSpace(note)
+	if len([]rune(note)) > 2000 {
+		return nil, FieldError("body.note", "keep the note under 2000 characters")
+	}
+	c := &Call{}
+	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `UPDATE calls SET review_status = $3, reviewer_user_id = $4, reviewer_key_id = $5, review_note = $6, reviewed_at = $7
+			WHERE tenant_id = $1 AND id = $2 AND review_status IS NOT NULL RETURNING `+callColumns,
+			p.TenantID, id, status, p.UserID, p.KeyID, note, s.now()).Scan(c.scanDest()...)
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		var exists bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM calls WHERE tenant_id = $1 AND id = $2)`, p.TenantID, id).Scan(&exists); err != nil {
+			return err
+		}
+		if !exists {
+			return notFound("call")
+		}
+		return conflict("this call heard and said no sensitive word and is not waiting for review")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c.settle(), nil
 }

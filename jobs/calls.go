@@ -159,8 +159,11 @@ func (d *CallDialer) Dial(ctx context.Context, req campaigns.DialRequest) (campa
 				out.CallbackIn = d
 			}
 		}
+		for _, f := range script.Review {
+			out.SensitiveHits = append(out.SensitiveHits, campaigns.SensitiveHit{Word: f.Word, Turn: f.Turn, Where: f.Where})
+		}
 		if len(script.Review) > 0 {
-			out.Tags = append(out.Tags, "review_required")
+			out.Tags = append(out.Tags, campaigns.TagReviewRequired)
 		}
 	}
 	return out, nil

@@ -399,6 +399,45 @@ func (e PlanBodyName) Valid() bool {
 	}
 }
 
+// Defines values for ReviewBodyStatus.
+const (
+	ReviewBodyStatusApproved ReviewBodyStatus = "approved"
+	ReviewBodyStatusFlagged  ReviewBodyStatus = "flagged"
+	ReviewBodyStatusPending  ReviewBodyStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the ReviewBodyStatus enum.
+func (e ReviewBodyStatus) Valid() bool {
+	switch e {
+	case ReviewBodyStatusApproved:
+		return true
+	case ReviewBodyStatusFlagged:
+		return true
+	case ReviewBodyStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReviewCallInputBodyStatus.
+const (
+	ReviewCallInputBodyStatusApproved ReviewCallInputBodyStatus = "approved"
+	ReviewCallInputBodyStatusFlagged  ReviewCallInputBodyStatus = "flagged"
+)
+
+// Valid indicates whether the value is a known member of the ReviewCallInputBodyStatus enum.
+func (e ReviewCallInputBodyStatus) Valid() bool {
+	switch e {
+	case ReviewCallInputBodyStatusApproved:
+		return true
+	case ReviewCallInputBodyStatusFlagged:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ScriptBodyKind.
 const (
 	ScriptBodyKindDialog  ScriptBodyKind = "dialog"
@@ -429,6 +468,24 @@ func (e ScriptOutputBodyKind) Valid() bool {
 	case ScriptOutputBodyKindDialog:
 		return true
 	case ScriptOutputBodyKindSegment:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SensitiveHitBodyWhere.
+const (
+	Heard SensitiveHitBodyWhere = "heard"
+	Said  SensitiveHitBodyWhere = "said"
+)
+
+// Valid indicates whether the value is a known member of the SensitiveHitBodyWhere enum.
+func (e SensitiveHitBodyWhere) Valid() bool {
+	switch e {
+	case Heard:
+		return true
+	case Said:
 		return true
 	default:
 		return false
@@ -621,6 +678,27 @@ func (e SearchCallsParamsState) Valid() bool {
 	case SearchCallsParamsStateInCall:
 		return true
 	case SearchCallsParamsStateRefused:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SearchCallsParamsReview.
+const (
+	SearchCallsParamsReviewApproved SearchCallsParamsReview = "approved"
+	SearchCallsParamsReviewFlagged  SearchCallsParamsReview = "flagged"
+	SearchCallsParamsReviewPending  SearchCallsParamsReview = "pending"
+)
+
+// Valid indicates whether the value is a known member of the SearchCallsParamsReview enum.
+func (e SearchCallsParamsReview) Valid() bool {
+	switch e {
+	case SearchCallsParamsReviewApproved:
+		return true
+	case SearchCallsParamsReviewFlagged:
+		return true
+	case SearchCallsParamsReviewPending:
 		return true
 	default:
 		return false
@@ -901,14 +979,18 @@ type CallBody struct {
 	Phone   string     `json:"phone"`
 
 	// Reason Why it was refused, or how it ended.
-	Reason        *string       `json:"reason,omitempty"`
-	RecordingRef  *string       `json:"recording_ref,omitempty"`
-	RingMs        *int64        `json:"ring_ms,omitempty"`
-	ScriptVersion string        `json:"script_version"`
-	Segment       string        `json:"segment"`
-	State         CallBodyState `json:"state"`
-	Tags          *[]string     `json:"tags"`
-	Turns         *[]TurnBody   `json:"turns,omitempty"`
+	Reason        *string     `json:"reason,omitempty"`
+	RecordingRef  *string     `json:"recording_ref,omitempty"`
+	Review        *ReviewBody `json:"review,omitempty"`
+	RingMs        *int64      `json:"ring_ms,omitempty"`
+	ScriptVersion string      `json:"script_version"`
+	Segment       string      `json:"segment"`
+
+	// SensitiveHits The sensitive words the call heard or said, by turn.
+	SensitiveHits *[]SensitiveHitBody `json:"sensitive_hits"`
+	State         CallBodyState       `json:"state"`
+	Tags          *[]string           `json:"tags"`
+	Turns         *[]TurnBody         `json:"turns,omitempty"`
 }
 
 // CallBodyState defines model for CallBody.State.
@@ -1276,7 +1358,7 @@ type CreateKeyInputBody struct {
 	// Role What the key may do; no stronger than your own role.
 	Role *CreateKeyInputBodyRole `json:"role,omitempty"`
 
-	// Scopes Limit the key to these scopes: account:read, account:manage, contacts:read, contacts:write, scripts:read, scripts:write, campaigns:read, campaigns:control, calls:read, webhooks:manage, billing:read, billing:manage, settings:manage. Empty: every scope.
+	// Scopes Limit the key to these scopes: account:read, account:manage, contacts:read, contacts:write, scripts:read, scripts:write, campaigns:read, campaigns:control, calls:read, calls:review, webhooks:manage, billing:read, billing:manage, settings:manage. Empty: every scope.
 	//
 	// Example: ["contacts:write","campaigns:control"]
 	Scopes *[]string `json:"scopes,omitempty"`
@@ -1982,6 +2064,47 @@ type RetryBody struct {
 	Times int64 `json:"times"`
 }
 
+// ReviewBody defines model for ReviewBody.
+type ReviewBody struct {
+	Note       *string    `json:"note,omitempty"`
+	ReviewedAt *time.Time `json:"reviewed_at,omitempty"`
+
+	// ReviewerKeyId The API key that reviewed it.
+	ReviewerKeyId *string `json:"reviewer_key_id,omitempty"`
+
+	// ReviewerUserId The user who reviewed it in the portal.
+	ReviewerUserId *string `json:"reviewer_user_id,omitempty"`
+
+	// Status pending until a reviewer approves (nothing wrong) or flags (a problem to act on) the call.
+	Status ReviewBodyStatus `json:"status"`
+}
+
+// ReviewBodyStatus pending until a reviewer approves (nothing wrong) or flags (a problem to act on) the call.
+type ReviewBodyStatus string
+
+// ReviewCallInputBody defines model for ReviewCallInputBody.
+type ReviewCallInputBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/ReviewCallInputBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// Note What the reviewer found.
+	//
+	// Example: 客户被要求提供验证码,已转合规处理
+	Note *string `json:"note,omitempty"`
+
+	// Status approved: nothing wrong; flagged: a problem to act on.
+	//
+	// Example: flagged
+	Status ReviewCallInputBodyStatus `json:"status"`
+}
+
+// ReviewCallInputBodyStatus approved: nothing wrong; flagged: a problem to act on.
+//
+// Example: flagged
+type ReviewCallInputBodyStatus string
+
 // ReviewFlag defines model for ReviewFlag.
 type ReviewFlag struct {
 	Turn  int64  `json:"turn"`
@@ -2061,6 +2184,23 @@ type ScriptOutputBody struct {
 
 // ScriptOutputBodyKind defines model for ScriptOutputBody.Kind.
 type ScriptOutputBodyKind string
+
+// SensitiveHitBody defines model for SensitiveHitBody.
+type SensitiveHitBody struct {
+	// Turn The turn of the dialog (0 is the greeting).
+	//
+	// Example: 2
+	Turn int64 `json:"turn"`
+
+	// Where Heard from the callee, or said by the script.
+	Where SensitiveHitBodyWhere `json:"where"`
+
+	// Word Example: 验证码
+	Word string `json:"word"`
+}
+
+// SensitiveHitBodyWhere Heard from the callee, or said by the script.
+type SensitiveHitBodyWhere string
 
 // Sentiment defines model for Sentiment.
 type Sentiment struct {
@@ -2476,6 +2616,9 @@ type SearchCallsParams struct {
 	// Tag Only calls with this tag.
 	Tag *string `form:"tag,omitempty" json:"tag,omitempty"`
 
+	// Review Only calls whose review stands so: pending is the review queue.
+	Review *SearchCallsParamsReview `form:"review,omitempty" json:"review,omitempty"`
+
 	// From Only attempts made at or after this time (RFC 3339).
 	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
 
@@ -2488,6 +2631,15 @@ type SearchCallsParamsOutcome string
 
 // SearchCallsParamsState defines parameters for SearchCalls.
 type SearchCallsParamsState string
+
+// SearchCallsParamsReview defines parameters for SearchCalls.
+type SearchCallsParamsReview string
+
+// ReviewCallParams defines parameters for ReviewCall.
+type ReviewCallParams struct {
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
 
 // ListCampaignsParams defines parameters for ListCampaigns.
 type ListCampaignsParams struct {
@@ -2968,6 +3120,9 @@ type CreateCheckoutSessionJSONRequestBody = CheckoutInputBody
 // CreatePortalSessionJSONRequestBody defines body for CreatePortalSession for application/json ContentType.
 type CreatePortalSessionJSONRequestBody = PortalInputBody
 
+// ReviewCallJSONRequestBody defines body for ReviewCall for application/json ContentType.
+type ReviewCallJSONRequestBody = ReviewCallInputBody
+
 // CreateCampaignJSONRequestBody defines body for CreateCampaign for application/json ContentType.
 type CreateCampaignJSONRequestBody = CreateCampaignInputBody
 
@@ -3280,6 +3435,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/calls/{call_id}/recording (the `GetCallRecording` operationId).
 	GetCallRecording(ctx context.Context, callId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReviewCallWithBody Review a call that hit a sensitive word
+	//
+	// Approves or flags a call tagged review_required (its sensitive_hits say which words, in which turns), with a note; the reviewer and the time are recorded, and a later review replaces an earlier one. `GET /v1/calls?review=pending` is the queue. A call without sensitive words is a 409. Needs the operator role.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/calls/{call_id}/review (the `ReviewCall` operationId).
+	ReviewCallWithBody(ctx context.Context, callId string, params *ReviewCallParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReviewCall Review a call that hit a sensitive word
+	//
+	// Approves or flags a call tagged review_required (its sensitive_hits say which words, in which turns), with a note; the reviewer and the time are recorded, and a later review replaces an earlier one. `GET /v1/calls?review=pending` is the queue. A call without sensitive words is a 409. Needs the operator role.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/calls/{call_id}/review (the `ReviewCall` operationId).
+	ReviewCall(ctx context.Context, callId string, params *ReviewCallParams, body ReviewCallJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListCampaigns List campaigns
 	//
@@ -4254,6 +4427,44 @@ func (c *Client) GetCall(ctx context.Context, callId string, reqEditors ...Reque
 // Corresponds with GET /v1/calls/{call_id}/recording (the `GetCallRecording` operationId).
 func (c *Client) GetCallRecording(ctx context.Context, callId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetCallRecordingRequest(c.Server, callId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReviewCallWithBody Review a call that hit a sensitive word
+//
+// Approves or flags a call tagged review_required (its sensitive_hits say which words, in which turns), with a note; the reviewer and the time are recorded, and a later review replaces an earlier one. `GET /v1/calls?review=pending` is the queue. A call without sensitive words is a 409. Needs the operator role.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/calls/{call_id}/review (the `ReviewCall` operationId).
+func (c *Client) ReviewCallWithBody(ctx context.Context, callId string, params *ReviewCallParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReviewCallRequestWithBody(c.Server, callId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReviewCall Review a call that hit a sensitive word
+//
+// Approves or flags a call tagged review_required (its sensitive_hits say which words, in which turns), with a note; the reviewer and the time are recorded, and a later review replaces an earlier one. `GET /v1/calls?review=pending` is the queue. A call without sensitive words is a 409. Needs the operator role.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/calls/{call_id}/review (the `ReviewCall` operationId).
+func (c *Client) ReviewCall(ctx context.Context, callId string, params *ReviewCallParams, body ReviewCallJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReviewCallRequest(c.Server, callId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6431,6 +6642,18 @@ func NewSearchCallsRequest(server string, params *SearchCallsParams) (*http.Requ
 
 		}
 
+		if params.Review != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "review", *params.Review, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.From != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
@@ -6532,6 +6755,68 @@ func NewGetCallRecordingRequest(server string, callId string) (*http.Request, er
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewReviewCallRequest calls the generic ReviewCall builder with application/json body
+func NewReviewCallRequest(server string, callId string, params *ReviewCallParams, body ReviewCallJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReviewCallRequestWithBody(server, callId, params, "application/json", bodyReader)
+}
+
+// NewReviewCallRequestWithBody constructs an http.Request for the ReviewCall method, with any body, and a specified content type
+func NewReviewCallRequestWithBody(server string, callId string, params *ReviewCallParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "call_id", callId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/calls/%s/review", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -10021,6 +10306,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/calls/{call_id}/recording (the `GetCallRecording` operationId).
 	GetCallRecordingWithResponse(ctx context.Context, callId string, reqEditors ...RequestEditorFn) (*GetCallRecordingResponse, error)
 
+	// ReviewCallWithBodyWithResponse Review a call that hit a sensitive word
+	//
+	// Approves or flags a call tagged review_required (its sensitive_hits say which words, in which turns), with a note; the reviewer and the time are recorded, and a later review replaces an earlier one. `GET /v1/calls?review=pending` is the queue. A call without sensitive words is a 409. Needs the operator role.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/calls/{call_id}/review (the `ReviewCall` operationId).
+	ReviewCallWithBodyWithResponse(ctx context.Context, callId string, params *ReviewCallParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReviewCallResponse, error)
+
+	// ReviewCallWithResponse Review a call that hit a sensitive word
+	//
+	// Approves or flags a call tagged review_required (its sensitive_hits say which words, in which turns), with a note; the reviewer and the time are recorded, and a later review replaces an earlier one. `GET /v1/calls?review=pending` is the queue. A call without sensitive words is a 409. Needs the operator role.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/calls/{call_id}/review (the `ReviewCall` operationId).
+	ReviewCallWithResponse(ctx context.Context, callId string, params *ReviewCallParams, body ReviewCallJSONRequestBody, reqEditors ...RequestEditorFn) (*ReviewCallResponse, error)
+
 	// ListCampaignsWithResponse List campaigns
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -11750,6 +12053,89 @@ func (r GetCallRecordingResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetCallRecordingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ReviewCallResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CallBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReviewCallResponse) GetJSON200() *CallBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReviewCallResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReviewCallResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReviewCallResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReviewCallResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ReviewCallResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReviewCallResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ReviewCallResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReviewCallResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReviewCallResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReviewCallResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -16985,6 +17371,36 @@ func (c *ClientWithResponses) GetCallRecordingWithResponse(ctx context.Context, 
 	return ParseGetCallRecordingResponse(rsp)
 }
 
+// ReviewCallWithBodyWithResponse Review a call that hit a sensitive word
+//
+// Approves or flags a call tagged review_required (its sensitive_hits say which words, in which turns), with a note; the reviewer and the time are recorded, and a later review replaces an earlier one. `GET /v1/calls?review=pending` is the queue. A call without sensitive words is a 409. Needs the operator role.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/calls/{call_id}/review (the `ReviewCall` operationId).
+func (c *ClientWithResponses) ReviewCallWithBodyWithResponse(ctx context.Context, callId string, params *ReviewCallParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReviewCallResponse, error) {
+	rsp, err := c.ReviewCallWithBody(ctx, callId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReviewCallResponse(rsp)
+}
+
+// ReviewCallWithResponse Review a call that hit a sensitive word
+//
+// Approves or flags a call tagged review_required (its sensitive_hits say which words, in which turns), with a note; the reviewer and the time are recorded, and a later review replaces an earlier one. `GET /v1/calls?review=pending` is the queue. A call without sensitive words is a 409. Needs the operator role.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/calls/{call_id}/review (the `ReviewCall` operationId).
+func (c *ClientWithResponses) ReviewCallWithResponse(ctx context.Context, callId string, params *ReviewCallParams, body ReviewCallJSONRequestBody, reqEditors ...RequestEditorFn) (*ReviewCallResponse, error) {
+	rsp, err := c.ReviewCall(ctx, callId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReviewCallResponse(rsp)
+}
+
 // ListCampaignsWithResponse List campaigns
 //
 // Returns a wrapper object for the known response body format(s).
@@ -19029,6 +19445,74 @@ func ParseGetCallRecordingResponse(rsp *http.Response) (*GetCallRecordingRespons
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseReviewCallResponse parses an HTTP response from a ReviewCallWithResponse call
+func ParseReviewCallResponse(rsp *http.Response) (*ReviewCallResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReviewCallResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CallBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ErrorModel
