@@ -82,6 +82,26 @@ type CampaignBody struct {
 	CreatedAt       time.Time            `json:"created_at"`
 	StartedAt       *time.Time           `json:"started_at,omitempty"`
 	FinishedAt      *time.Time           `json:"finished_at,omitempty"`
+	Segmentation    *SegmentationBody    `json:"segmentation,omitempty" doc:"The segmentation rules that sort the contacts into segments at start."`
+	SegmentErrors   int                  `json:"segment_errors" doc:"Contacts whose segmentation rule failed at start; they are not dialled (counted as not_dialled.segment_error)."`
+	// SegmentErrorSample shows the first failures.
+	SegmentErrorSample []SegmentErrorBody `json:"segment_error_sample" doc:"The first (up to 20) contacts whose rule failed, with the error and where in the rules."`
+}
+
+// SegmentationBody names a campaign's segmentation rules and the segments
+// it dials.
+type SegmentationBody struct {
+	ScriptID uuid.UUID `json:"script_id" doc:"A script of kind segment." example:"0190f3c2-7a51-7d2e-9b1a-5f0e3c2d1a00"`
+	Version  int       `json:"version" minimum:"1" doc:"A published version number of that script." example:"3"`
+	Filter   []string  `json:"filter,omitempty" maxItems:"50" doc:"Dial only contacts in these segments; the others are enrolled as dropped with reason segment_filtered. Empty: every segment." example:"[\"vip\",\"loyal\"]"`
+}
+
+// SegmentErrorBody is one contact whose segmentation rule failed.
+type SegmentErrorBody struct {
+	ContactID uuid.UUID `json:"contact_id"`
+	Message   string    `json:"message" example:"3:18: TypeError: Cannot read property 'length' of undefined"`
+	Line      int       `json:"line,omitempty" example:"3"`
+	Column    int       `json:"column,omitempty" example:"18"`
 }
 
 func campaignBody(c *campaigns.Campaign) CampaignBody {
@@ -97,6 +117,14 @@ func campaignBody(c *campaigns.Campaign) CampaignBody {
 	if b.SegmentVersions == nil {
 		b.SegmentVersions = map[string]string{}
 	}
+	if sg := c.Segmentation; sg != nil {
+		b.Segmentation = &SegmentationBody{ScriptID: sg.ScriptID, Version: sg.Version, Filter: sg.Filter}
+	}
+	b.SegmentErrors = c.SegmentErrors
+	b.SegmentErrorSample = make([]SegmentErrorBody, 0, len(c.SegmentErrorSample))
+	for _, e := range c.SegmentErrorSample {
+		b.SegmentErrorSample = append(b.SegmentErrorSample, SegmentErrorBody{ContactID: e.ContactID, Message: e.Message, Line: e.Line, Column: e.Column})
+	}
 	return b
 }
 
@@ -106,6 +134,9 @@ type CountsBody struct {
 	ByState  map[string]int `json:"by_state" doc:"Contacts: pending, queued, dialling, in_call, done, dropped."`
 	Outcomes map[string]int `json:"outcomes" doc:"Dialled attempts by outcome."`
 	Refused  map[string]int `json:"refused" doc:"Refused attempts by reason: dnc, daily_cap, quiet_hours, holiday, …"`
+	Segments map[string]int `json:"segments" doc:"Contacts by the segment the campaign's segmentation rules put them in (\"\" for none); empty without rules."`
+	// NotDialled counts contacts left out at start.
+	NotDialled map[string]int `json:"not_dialled" doc:"Contacts enrolled as dropped before any dial, by reason: segment_filtered (outside the segment filter), segment_error (the rule failed)."`
 }
 
 // TurnBody is one exchange of a dialog.
@@ -218,6 +249,7 @@ type createCampaignInput struct {
 		RetryPolicy     map[string]RetryBody `json:"retry_policy,omitempty" doc:"Default: busy 10m × 3, no_answer 2h × 2, failed 5m × 1."`
 		StartsAt        *time.Time           `json:"starts_at,omitempty" doc:"Started before this, the campaign waits as scheduled."`
 		EndsAt          *time.Time           `json:"ends_at,omitempty" doc:"No dials from this moment on."`
+		Segmentation    *SegmentationBody    `json:"segmentation,omitempty" doc:"Sort the contacts into segments at start with these segmentation rules (segment_versions then picks each segment's script), and dial only the filter's segments."`
 	}
 }
 
@@ -315,6 +347,9 @@ func (s *Server) registerCampaigns() {
 	}, func(ctx context.Context, in *createCampaignInput) (*campaignOutput, error) {
 		ci := campaigns.CampaignInput{Name: in.Body.Name, ListIDs: in.Body.ListIDs, ScriptVersion: in.Body.ScriptVersion,
 			SegmentVersions: in.Body.SegmentVersions, StartsAt: in.Body.StartsAt, EndsAt: in.Body.EndsAt, RetryPolicy: campaigns.RetryPolicy{}}
+		if sg := in.Body.Segmentation; sg != nil {
+			ci.Segmentation = &campaigns.Segmentation{ScriptID: sg.ScriptID, Version: sg.Version, Filter: sg.Filter}
+		}
 		for _, a := range in.Body.ABSplit {
 			ci.ABSplit = append(ci.ABSplit, campaigns.ABArm{Version: a.Version, Weight: a.Weight})
 		}
@@ -378,7 +413,9 @@ func (s *Server) registerCampaigns() {
 		fn                func(context.Context, campaignPath) (*campaigns.Campaign, error)
 	}{
 		{"start-campaign", "Start a campaign", "Takes the contacts of its lists and starts dialling (or waits as scheduled until starts_at). " +
-			"A campaign without contacts or without a script version is refused with 422 and stays a draft.",
+			"A campaign without contacts or without a script version is refused with 422 and stays a draft. " +
+			"With segmentation rules, every contact is put in its segment first (in the sandbox); contacts outside the segment filter, " +
+			"or whose rule failed, are enrolled as dropped (see counts.not_dialled and segment_error_sample); a start that would dial nobody is refused.",
 			func(ctx context.Context, in campaignPath) (*campaigns.Campaign, error) {
 				return s.campaigns.StartCampaign(ctx, principal(ctx), in.CampaignID)
 			}},
@@ -420,7 +457,8 @@ func (s *Server) registerCampaigns() {
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		return &countsOutput{Body: CountsBody{Contacts: c.Contacts, ByState: c.ByState, Outcomes: c.Outcomes, Refused: c.Refused}}, nil
+		return &countsOutput{Body: CountsBody{Contacts: c.Contacts, ByState: c.ByState, Outcomes: c.Outcomes, Refused: c.Refused,
+			Segments: c.Segments, NotDialled: c.NotDialled}}, nil
 	})
 	huma.Register(s.api, huma.Operation{
 		OperationID: "list-campaign-calls", Method: http.MethodGet, Path: "/v1/campaigns/{campaign_id}/calls",

@@ -45,10 +45,7 @@ func (d *CallDialer) Dial(ctx context.Context, req campaigns.DialRequest) (campa
 	if err != nil {
 		return campaigns.Result{Outcome: campaigns.OutcomeFailed, Reason: "the campaign's script version is not published"}, nil
 	}
-	contact := scripting.Contact{"name": req.ContactName, "phone": telephony.MaskNumber(req.Phone)}
-	for k, v := range req.Attributes {
-		contact[k] = v
-	}
+	contact := scripting.CallContact(req.ContactName, telephony.MaskNumber(req.Phone), req.Attributes)
 	trunk := d.Trunk
 	if d.Trunks != nil {
 		own, ok, err := d.Trunks.ForTenant(ctx, req.TenantID)

@@ -185,9 +185,10 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 		t.Fatalf("the answered call: %+v", agreed)
 	}
 	// The callee read out a verification code: the call waits for review,
-	// and says which word it heard in which turn.
+	// and says which word it heard in which turn (the first or, when the
+	// callee's "喂?" was heard as a turn of its own, the second).
 	if agreed.review != "pending" || !slices.Contains(agreed.tags, "review_required") || len(agreed.hits) != 1 ||
-		agreed.hits[0] != (campaigns.SensitiveHit{Word: "验证码", Turn: 1, Where: "heard"}) {
+		agreed.hits[0].Word != "验证码" || agreed.hits[0].Where != "heard" || agreed.hits[0].Turn < 1 || agreed.hits[0].Turn > 2 {
 		t.Fatalf("the answered call's review: %q %v %+v", agreed.review, agreed.tags, agreed.hits)
 	}
 	if busy.review != "" || len(busy.hits) != 0 {

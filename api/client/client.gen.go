@@ -1029,8 +1029,15 @@ type CampaignBody struct {
 	// ScriptVersion The published script version every call runs, unless a segment or A/B arm says otherwise.
 	ScriptVersion string `json:"script_version"`
 
+	// SegmentErrorSample The first (up to 20) contacts whose rule failed, with the error and where in the rules.
+	SegmentErrorSample *[]SegmentErrorBody `json:"segment_error_sample"`
+
+	// SegmentErrors Contacts whose segmentation rule failed at start; they are not dialled (counted as not_dialled.segment_error).
+	SegmentErrors int64 `json:"segment_errors"`
+
 	// SegmentVersions Segment name → script version.
 	SegmentVersions map[string]string  `json:"segment_versions"`
+	Segmentation    *SegmentationBody  `json:"segmentation,omitempty"`
 	StartedAt       *time.Time         `json:"started_at,omitempty"`
 	StartsAt        *time.Time         `json:"starts_at,omitempty"`
 	Status          CampaignBodyStatus `json:"status"`
@@ -1300,11 +1307,17 @@ type CountsBody struct {
 	ByState  map[string]int64 `json:"by_state"`
 	Contacts int64            `json:"contacts"`
 
+	// NotDialled Contacts enrolled as dropped before any dial, by reason: segment_filtered (outside the segment filter), segment_error (the rule failed).
+	NotDialled map[string]int64 `json:"not_dialled"`
+
 	// Outcomes Dialled attempts by outcome.
 	Outcomes map[string]int64 `json:"outcomes"`
 
 	// Refused Refused attempts by reason: dnc, daily_cap, quiet_hours, holiday, …
 	Refused map[string]int64 `json:"refused"`
+
+	// Segments Contacts by the segment the campaign's segmentation rules put them in ("" for none); empty without rules.
+	Segments map[string]int64 `json:"segments"`
 }
 
 // CreateScriptVersionRequest defines model for Create-script-versionRequest.
@@ -1340,6 +1353,7 @@ type CreateCampaignInputBody struct {
 	// ScriptVersion A published dialog script version.
 	ScriptVersion   *string            `json:"script_version,omitempty"`
 	SegmentVersions *map[string]string `json:"segment_versions,omitempty"`
+	Segmentation    *SegmentationBody  `json:"segmentation,omitempty"`
 
 	// StartsAt Started before this, the campaign waits as scheduled.
 	StartsAt *time.Time `json:"starts_at,omitempty"`
@@ -2184,6 +2198,37 @@ type ScriptOutputBody struct {
 
 // ScriptOutputBodyKind defines model for ScriptOutputBody.Kind.
 type ScriptOutputBodyKind string
+
+// SegmentErrorBody defines model for SegmentErrorBody.
+type SegmentErrorBody struct {
+	// Column Example: 18
+	Column    *int64 `json:"column,omitempty"`
+	ContactId string `json:"contact_id"`
+
+	// Line Example: 3
+	Line *int64 `json:"line,omitempty"`
+
+	// Message Example: 3:18: TypeError: Cannot read property 'length' of undefined
+	Message string `json:"message"`
+}
+
+// SegmentationBody defines model for SegmentationBody.
+type SegmentationBody struct {
+	// Filter Dial only contacts in these segments; the others are enrolled as dropped with reason segment_filtered. Empty: every segment.
+	//
+	// Example: ["vip","loyal"]
+	Filter *[]string `json:"filter,omitempty"`
+
+	// ScriptId A script of kind segment.
+	//
+	// Example: 0190f3c2-7a51-7d2e-9b1a-5f0e3c2d1a00
+	ScriptId string `json:"script_id"`
+
+	// Version A published version number of that script.
+	//
+	// Example: 3
+	Version int64 `json:"version"`
+}
 
 // SensitiveHitBody defines model for SensitiveHitBody.
 type SensitiveHitBody struct {
@@ -3519,7 +3564,7 @@ type ClientInterface interface {
 
 	// StartCampaign Start a campaign
 	//
-	// Takes the contacts of its lists and starts dialling (or waits as scheduled until starts_at). A campaign without contacts or without a script version is refused with 422 and stays a draft. Needs the operator role.
+	// Takes the contacts of its lists and starts dialling (or waits as scheduled until starts_at). A campaign without contacts or without a script version is refused with 422 and stays a draft. With segmentation rules, every contact is put in its segment first (in the sandbox); contacts outside the segment filter, or whose rule failed, are enrolled as dropped (see counts.not_dialled and segment_error_sample); a start that would dial nobody is refused. Needs the operator role.
 	//
 	// Corresponds with POST /v1/campaigns/{campaign_id}/start (the `StartCampaign` operationId).
 	StartCampaign(ctx context.Context, campaignId string, params *StartCampaignParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4630,7 +4675,7 @@ func (c *Client) ResumeCampaign(ctx context.Context, campaignId string, params *
 
 // StartCampaign Start a campaign
 //
-// Takes the contacts of its lists and starts dialling (or waits as scheduled until starts_at). A campaign without contacts or without a script version is refused with 422 and stays a draft. Needs the operator role.
+// Takes the contacts of its lists and starts dialling (or waits as scheduled until starts_at). A campaign without contacts or without a script version is refused with 422 and stays a draft. With segmentation rules, every contact is put in its segment first (in the sandbox); contacts outside the segment filter, or whose rule failed, are enrolled as dropped (see counts.not_dialled and segment_error_sample); a start that would dial nobody is refused. Needs the operator role.
 //
 // Corresponds with POST /v1/campaigns/{campaign_id}/start (the `StartCampaign` operationId).
 func (c *Client) StartCampaign(ctx context.Context, campaignId string, params *StartCampaignParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -10403,7 +10448,7 @@ type ClientWithResponsesInterface interface {
 
 	// StartCampaignWithResponse Start a campaign
 	//
-	// Takes the contacts of its lists and starts dialling (or waits as scheduled until starts_at). A campaign without contacts or without a script version is refused with 422 and stays a draft. Needs the operator role.
+	// Takes the contacts of its lists and starts dialling (or waits as scheduled until starts_at). A campaign without contacts or without a script version is refused with 422 and stays a draft. With segmentation rules, every contact is put in its segment first (in the sandbox); contacts outside the segment filter, or whose rule failed, are enrolled as dropped (see counts.not_dialled and segment_error_sample); a start that would dial nobody is refused. Needs the operator role.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17534,7 +17579,7 @@ func (c *ClientWithResponses) ResumeCampaignWithResponse(ctx context.Context, ca
 
 // StartCampaignWithResponse Start a campaign
 //
-// Takes the contacts of its lists and starts dialling (or waits as scheduled until starts_at). A campaign without contacts or without a script version is refused with 422 and stays a draft. Needs the operator role.
+// Takes the contacts of its lists and starts dialling (or waits as scheduled until starts_at). A campaign without contacts or without a script version is refused with 422 and stays a draft. With segmentation rules, every contact is put in its segment first (in the sandbox); contacts outside the segment filter, or whose rule failed, are enrolled as dropped (see counts.not_dialled and segment_error_sample); a start that would dial nobody is refused. Needs the operator role.
 //
 // Returns a wrapper object for the known response body format(s).
 //
