@@ -73,6 +73,7 @@ func TestTenantBCannotReachTenantA(t *testing.T) {
 		"simulate-script-version": map[string]any{"utterances": []string{"是的"}},
 		"create-import":           "phone,name\n13900001111,B's row\n",
 		"review-call":             map[string]any{"status": "approved", "note": "B's verdict"},
+		"preview-segments":        map[string]any{"script_id": aScript.str("id"), "version": 1, "list_id": aCampaigns.ListID},
 	}
 	// What must never appear in an answer to B.
 	secretsOfA := []string{a.ID, a.OwnerID, a.Key, a.Email, aKey.str("id"), aKey.str("secret"), aKey.str("prefix"), fixtures["user_id"], "agent@a.example",

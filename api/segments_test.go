@@ -180,3 +180,71 @@ func TestCampaignsNamingBadSegmentationRulesAreRefusedAndStayDrafts(t *testing.T
 		})
 	}
 }
+
+func TestThePreviewCountsASampleOfAListPerSegmentWithTheFailuresAndTheirLines(t *testing.T) {
+	h := newHarness(t)
+	a := h.signup("Shop", "ops@shop.example")
+	f := h.segmentFixture(a)
+	preview := func(who tenant, body map[string]any) response {
+		return h.do(nil, "POST", "/v1/segments/preview", body, bearer(who.Key)...)
+	}
+	wantSegments := `"segments":[{"segment":"shanghai","contacts":2},{"segment":"","contacts":1},{"segment":"vip","contacts":1}]`
+	for name, body := range map[string]map[string]any{
+		"the source being edited": {"source": cityRules, "list_id": f.listID},
+		"a saved version":         {"script_id": f.scriptID, "version": f.unpublishedNumber, "list_id": f.listID},
+	} {
+		r := preview(a, body)
+		if r.Status != 200 || r.Body["list_contacts"] != 5.0 || r.Body["sampled"] != 5.0 || r.Body["failed"] != 1.0 || !strings.Contains(r.Raw, wantSegments) {
+			t.Fatalf("%s: %d %s", name, r.Status, r.Raw)
+		}
+		errs := r.Body["errors"].([]any)
+		if e := errs[0].(map[string]any); len(errs) != 1 || e["line"] != 4.0 || e["contact_id"] != f.contactsByPhone["+8613800000005"] {
+			t.Fatalf("%s: errors %v", name, errs)
+		}
+	}
+	// A smaller sample is the same each time.
+	first := preview(a, map[string]any{"source": cityRules, "list_id": f.listID, "sample_size": 2})
+	again := preview(a, map[string]any{"source": cityRules, "list_id": f.listID, "sample_size": 2})
+	if first.Body["sampled"] != 2.0 || first.Raw != again.Raw {
+		t.Fatalf("a sample of 2: %s, then %s", first.Raw, again.Raw)
+	}
+	// The rules see the number masked, as a call's script does.
+	masked := preview(a, map[string]any{"source": `export function segment(c) { return c.phone.indexOf("*") > 0 ? "masked" : "clear"; }`, "list_id": f.listID})
+	if !strings.Contains(masked.Raw, `"segments":[{"segment":"masked","contacts":5}]`) {
+		t.Fatalf("the number the rules see: %s", masked.Raw)
+	}
+
+	bad := []struct {
+		name   string
+		body   map[string]any
+		status int
+		says   string
+	}{
+		{"rules that do not compile", map[string]any{"source": "export function segment(c) {\n  return c.vip ? 'vip' : ;\n}\n", "list_id": f.listID}, 422, `"line":2`},
+		{"rules without segment()", map[string]any{"source": "export const x = 1;\n", "list_id": f.listID}, 422, "segment(contact)"},
+		{"both source and a script", map[string]any{"source": cityRules, "script_id": f.scriptID, "version": 1, "list_id": f.listID}, 422, "body.source"},
+		{"neither", map[string]any{"list_id": f.listID}, 422, "body.source"},
+		{"a script without its version", map[string]any{"script_id": f.scriptID, "list_id": f.listID}, 422, "body.version"},
+		{"a dialog script", map[string]any{"script_id": f.dialogScriptID, "version": 1, "list_id": f.listID}, 422, "not segmentation rules"},
+		{"a sample too large", map[string]any{"source": cityRules, "list_id": f.listID, "sample_size": 2001}, 422, "body.sample_size"},
+		{"no such list", map[string]any{"source": cityRules, "list_id": uuid.NewString()}, 422, "body.list_id"},
+	}
+	for _, tc := range bad {
+		t.Run(tc.name, func(t *testing.T) {
+			r := preview(a, tc.body)
+			if r.Status != tc.status || !strings.Contains(r.Raw, tc.says) || !strings.Contains(r.Header.Get("Content-Type"), "problem+json") {
+				t.Fatalf("%d %s; want %d saying %q", r.Status, r.Raw, tc.status, tc.says)
+			}
+		})
+	}
+
+	// Tenant B can use neither A's list nor A's rules.
+	b := h.signup("Other", "ops@other.example")
+	bList := h.do(nil, "POST", "/v1/lists", map[string]any{"name": "B's"}, bearer(b.Key)...).str("id")
+	if r := preview(b, map[string]any{"source": cityRules, "list_id": f.listID}); r.Status != 422 || strings.Contains(r.Raw, "shanghai") {
+		t.Fatalf("B previewing A's list: %d %s", r.Status, r.Raw)
+	}
+	if r := preview(b, map[string]any{"script_id": f.scriptID, "version": 1, "list_id": bList}); r.Status != 422 || strings.Contains(r.Raw, "startsWith") {
+		t.Fatalf("B previewing A's rules: %d %s", r.Status, r.Raw)
+	}
+}

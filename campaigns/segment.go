@@ -10,6 +10,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/outcall/outcall/tenants"
 )
 
 // Segmentation names the tenant's segmentation rules a campaign sorts its
@@ -172,4 +174,40 @@ func (s *Service) enrolSegmented(ctx context.Context, tx pgx.Tx, tenantID uuid.U
 	}
 	c.SegmentErrors, c.SegmentErrorSample = failed, sample
 	return dialled, nil
+}
+
+// SampleListContacts returns up to n contacts of a list for a preview of
+// segmentation rules, and how many contacts the list has. The sample is
+// spread over the whole list by a hash of the contact ids, and stays the
+// same from one preview to the next while the list does.
+func (s *Service) SampleListContacts(ctx context.Context, p tenants.Principal, listID uuid.UUID, n int) ([]SegmentContact, int, error) {
+	if err := p.Require(tenants.RoleViewer); err != nil {
+		return nil, 0, err
+	}
+	var out []SegmentContact
+	var total int
+	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		var exists bool
+		err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM contact_lists WHERE tenant_id = $1 AND id = $2),
+				(SELECT count(*) FROM list_contacts WHERE tenant_id = $1 AND list_id = $2)`, p.TenantID, listID).Scan(&exists, &total)
+		if err != nil {
+			return err
+		}
+		if !exists {
+			return FieldError("body.list_id", "no such list")
+		}
+		rows, err := tx.Query(ctx, `SELECT c.id, c.name, c.phone, c.attributes FROM contacts c
+			JOIN list_contacts l ON l.tenant_id = c.tenant_id AND l.contact_id = c.id
+			WHERE c.tenant_id = $1 AND l.list_id = $2
+			ORDER BY hashtext(c.id::text), c.id LIMIT $3`, p.TenantID, listID, n)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (SegmentContact, error) {
+			var sc SegmentContact
+			return sc, r.Scan(&sc.ID, &sc.Name, &sc.Phone, &sc.Attributes)
+		})
+		return err
+	})
+	return out, total, err
 }

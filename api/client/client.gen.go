@@ -2032,6 +2032,68 @@ type PortalInputBody struct {
 	ReturnUrl string `json:"return_url"`
 }
 
+// PreviewSegmentsInputBody defines model for PreviewSegmentsInputBody.
+type PreviewSegmentsInputBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/PreviewSegmentsInputBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// ListId The contact list to sample.
+	//
+	// Example: 0190f3c2-7a51-7d2e-9b1a-5f0e3c2d1a01
+	ListId string `json:"list_id"`
+
+	// SampleSize How many of the list's contacts to segment (the same ones each time, spread over the list).
+	//
+	// Example: 200
+	SampleSize *int64 `json:"sample_size,omitempty"`
+
+	// ScriptId A saved segmentation script, published or not.
+	//
+	// Example: 0190f3c2-7a51-7d2e-9b1a-5f0e3c2d1a00
+	ScriptId *string `json:"script_id,omitempty"`
+
+	// Source Segmentation rules to try (export function segment(contact)); or name a saved version with script_id and version.
+	//
+	// Example: export function segment(c) { return c.vip ? "vip" : null; }
+	Source *string `json:"source,omitempty"`
+
+	// Version The version number of script_id.
+	//
+	// Example: 2
+	Version *int64 `json:"version,omitempty"`
+}
+
+// PreviewSegmentsOutputBody defines model for PreviewSegmentsOutputBody.
+type PreviewSegmentsOutputBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/PreviewSegmentsOutputBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// Errors The first (up to 20) failures, with where in the rules.
+	Errors *[]SegmentErrorBody `json:"errors"`
+
+	// Failed Sampled contacts whose rule failed; a campaign would not dial them.
+	//
+	// Example: 1
+	Failed int64 `json:"failed"`
+
+	// ListContacts How many contacts the list has.
+	//
+	// Example: 12840
+	ListContacts int64 `json:"list_contacts"`
+
+	// Sampled How many were segmented.
+	//
+	// Example: 200
+	Sampled int64 `json:"sampled"`
+
+	// Segments Sampled contacts per segment, largest first.
+	Segments *[]SegmentCountBody `json:"segments"`
+}
+
 // PublishInputBody defines model for PublishInputBody.
 type PublishInputBody struct {
 	// Schema A URL to the JSON Schema for this object.
@@ -2198,6 +2260,17 @@ type ScriptOutputBody struct {
 
 // ScriptOutputBodyKind defines model for ScriptOutputBody.Kind.
 type ScriptOutputBodyKind string
+
+// SegmentCountBody defines model for SegmentCountBody.
+type SegmentCountBody struct {
+	// Contacts Example: 37
+	Contacts int64 `json:"contacts"`
+
+	// Segment The segment name; empty for contacts the rules put in no segment.
+	//
+	// Example: vip
+	Segment string `json:"segment"`
+}
 
 // SegmentErrorBody defines model for SegmentErrorBody.
 type SegmentErrorBody struct {
@@ -2887,6 +2960,12 @@ type SimulateScriptVersionParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// PreviewSegmentsParams defines parameters for PreviewSegments.
+type PreviewSegmentsParams struct {
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // StripeWebhookJSONBody defines parameters for StripeWebhook.
 type StripeWebhookJSONBody = openapi_types.File
 
@@ -3206,6 +3285,9 @@ type PublishScriptVersionJSONRequestBody = PublishInputBody
 
 // SimulateScriptVersionJSONRequestBody defines body for SimulateScriptVersion for application/json ContentType.
 type SimulateScriptVersionJSONRequestBody = SimulateInputBody
+
+// PreviewSegmentsJSONRequestBody defines body for PreviewSegments for application/json ContentType.
+type PreviewSegmentsJSONRequestBody = PreviewSegmentsInputBody
 
 // SignupJSONRequestBody defines body for Signup for application/json ContentType.
 type SignupJSONRequestBody = SignupInputBody
@@ -3920,6 +4002,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/scripts/{script_id}/versions/{version}/simulate (the `SimulateScriptVersion` operationId).
 	SimulateScriptVersion(ctx context.Context, scriptId string, version int64, params *SimulateScriptVersionParams, body SimulateScriptVersionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PreviewSegmentsWithBody Preview segmentation rules on a list
+	//
+	// Runs segmentation rules (a source being edited, or a saved version) in the sandbox over a sample of a list's contacts and counts them per segment, with the contacts whose rule failed and the line and column where. Rules that do not compile are a 422 listing every finding with its line.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/segments/preview (the `PreviewSegments` operationId).
+	PreviewSegmentsWithBody(ctx context.Context, params *PreviewSegmentsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PreviewSegments Preview segmentation rules on a list
+	//
+	// Runs segmentation rules (a source being edited, or a saved version) in the sandbox over a sample of a list's contacts and counts them per segment, with the contacts whose rule failed and the line and column where. Rules that do not compile are a 422 listing every finding with its line.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/segments/preview (the `PreviewSegments` operationId).
+	PreviewSegments(ctx context.Context, params *PreviewSegmentsParams, body PreviewSegmentsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SignupWithBody Sign up a tenant
 	//
@@ -5492,6 +5592,44 @@ func (c *Client) SimulateScriptVersionWithBody(ctx context.Context, scriptId str
 // Corresponds with POST /v1/scripts/{script_id}/versions/{version}/simulate (the `SimulateScriptVersion` operationId).
 func (c *Client) SimulateScriptVersion(ctx context.Context, scriptId string, version int64, params *SimulateScriptVersionParams, body SimulateScriptVersionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSimulateScriptVersionRequest(c.Server, scriptId, version, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PreviewSegmentsWithBody Preview segmentation rules on a list
+//
+// Runs segmentation rules (a source being edited, or a saved version) in the sandbox over a sample of a list's contacts and counts them per segment, with the contacts whose rule failed and the line and column where. Rules that do not compile are a 422 listing every finding with its line.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/segments/preview (the `PreviewSegments` operationId).
+func (c *Client) PreviewSegmentsWithBody(ctx context.Context, params *PreviewSegmentsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPreviewSegmentsRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PreviewSegments Preview segmentation rules on a list
+//
+// Runs segmentation rules (a source being edited, or a saved version) in the sandbox over a sample of a list's contacts and counts them per segment, with the contacts whose rule failed and the line and column where. Rules that do not compile are a 422 listing every finding with its line.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/segments/preview (the `PreviewSegments` operationId).
+func (c *Client) PreviewSegments(ctx context.Context, params *PreviewSegmentsParams, body PreviewSegmentsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPreviewSegmentsRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9052,6 +9190,61 @@ func NewSimulateScriptVersionRequestWithBody(server string, scriptId string, ver
 	return req, nil
 }
 
+// NewPreviewSegmentsRequest calls the generic PreviewSegments builder with application/json body
+func NewPreviewSegmentsRequest(server string, params *PreviewSegmentsParams, body PreviewSegmentsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPreviewSegmentsRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewPreviewSegmentsRequestWithBody constructs an http.Request for the PreviewSegments method, with any body, and a specified content type
+func NewPreviewSegmentsRequestWithBody(server string, params *PreviewSegmentsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/segments/preview")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewSignupRequest calls the generic Signup builder with application/json body
 func NewSignupRequest(server string, body SignupJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -10846,6 +11039,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/scripts/{script_id}/versions/{version}/simulate (the `SimulateScriptVersion` operationId).
 	SimulateScriptVersionWithResponse(ctx context.Context, scriptId string, version int64, params *SimulateScriptVersionParams, body SimulateScriptVersionJSONRequestBody, reqEditors ...RequestEditorFn) (*SimulateScriptVersionResponse, error)
+
+	// PreviewSegmentsWithBodyWithResponse Preview segmentation rules on a list
+	//
+	// Runs segmentation rules (a source being edited, or a saved version) in the sandbox over a sample of a list's contacts and counts them per segment, with the contacts whose rule failed and the line and column where. Rules that do not compile are a 422 listing every finding with its line.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/segments/preview (the `PreviewSegments` operationId).
+	PreviewSegmentsWithBodyWithResponse(ctx context.Context, params *PreviewSegmentsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PreviewSegmentsResponse, error)
+
+	// PreviewSegmentsWithResponse Preview segmentation rules on a list
+	//
+	// Runs segmentation rules (a source being edited, or a saved version) in the sandbox over a sample of a list's contacts and counts them per segment, with the contacts whose rule failed and the line and column where. Rules that do not compile are a 422 listing every finding with its line.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/segments/preview (the `PreviewSegments` operationId).
+	PreviewSegmentsWithResponse(ctx context.Context, params *PreviewSegmentsParams, body PreviewSegmentsJSONRequestBody, reqEditors ...RequestEditorFn) (*PreviewSegmentsResponse, error)
 
 	// SignupWithBodyWithResponse Sign up a tenant
 	//
@@ -15400,6 +15611,89 @@ func (r SimulateScriptVersionResponse) ContentType() string {
 	return ""
 }
 
+type PreviewSegmentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PreviewSegmentsOutputBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PreviewSegmentsResponse) GetJSON200() *PreviewSegmentsOutputBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PreviewSegmentsResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PreviewSegmentsResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PreviewSegmentsResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PreviewSegmentsResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PreviewSegmentsResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PreviewSegmentsResponse) GetApplicationproblemJSON503() *ErrorModel {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PreviewSegmentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PreviewSegmentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PreviewSegmentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PreviewSegmentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type SignupResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -18258,6 +18552,36 @@ func (c *ClientWithResponses) SimulateScriptVersionWithResponse(ctx context.Cont
 		return nil, err
 	}
 	return ParseSimulateScriptVersionResponse(rsp)
+}
+
+// PreviewSegmentsWithBodyWithResponse Preview segmentation rules on a list
+//
+// Runs segmentation rules (a source being edited, or a saved version) in the sandbox over a sample of a list's contacts and counts them per segment, with the contacts whose rule failed and the line and column where. Rules that do not compile are a 422 listing every finding with its line.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/segments/preview (the `PreviewSegments` operationId).
+func (c *ClientWithResponses) PreviewSegmentsWithBodyWithResponse(ctx context.Context, params *PreviewSegmentsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PreviewSegmentsResponse, error) {
+	rsp, err := c.PreviewSegmentsWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePreviewSegmentsResponse(rsp)
+}
+
+// PreviewSegmentsWithResponse Preview segmentation rules on a list
+//
+// Runs segmentation rules (a source being edited, or a saved version) in the sandbox over a sample of a list's contacts and counts them per segment, with the contacts whose rule failed and the line and column where. Rules that do not compile are a 422 listing every finding with its line.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/segments/preview (the `PreviewSegments` operationId).
+func (c *ClientWithResponses) PreviewSegmentsWithResponse(ctx context.Context, params *PreviewSegmentsParams, body PreviewSegmentsJSONRequestBody, reqEditors ...RequestEditorFn) (*PreviewSegmentsResponse, error) {
+	rsp, err := c.PreviewSegments(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePreviewSegmentsResponse(rsp)
 }
 
 // SignupWithBodyWithResponse Sign up a tenant
@@ -22176,6 +22500,74 @@ func ParseSimulateScriptVersionResponse(rsp *http.Response) (*SimulateScriptVers
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePreviewSegmentsResponse parses an HTTP response from a PreviewSegmentsWithResponse call
+func ParsePreviewSegmentsResponse(rsp *http.Response) (*PreviewSegmentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PreviewSegmentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PreviewSegmentsOutputBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
