@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/outcall/outcall/api"
+	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/migrations/dbtest"
 	"github.com/outcall/outcall/scripting"
 	"github.com/outcall/outcall/telephony"
@@ -45,10 +47,14 @@ func newHarnessWith(t *testing.T, limits api.RateLimits) *harness {
 	}
 	t.Cleanup(db.Close)
 	svc := tenants.NewService(db)
+	scripts := &scripting.Store{DB: db, Runner: testHosts(t)}
+	camp := campaigns.NewService(db)
+	camp.Segment = jobs.SegmentWith(scripts)
 	a := api.New(api.Config{Tenants: svc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), RateLimits: limits,
-		Webhooks: &webhooks.Service{DB: db, AllowPrivate: true},
-		Scripts:  &scripting.Store{DB: db, Runner: testHosts(t)},
-		Trunks:   mustTrunkStore(t, db)})
+		Webhooks:  &webhooks.Service{DB: db, AllowPrivate: true},
+		Scripts:   scripts,
+		Campaigns: camp,
+		Trunks:    mustTrunkStore(t, db)})
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
 	return &harness{t: t, srv: srv, api: a, svc: svc, url: url}

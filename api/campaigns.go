@@ -82,6 +82,26 @@ type CampaignBody struct {
 	CreatedAt       time.Time            `json:"created_at"`
 	StartedAt       *time.Time           `json:"started_at,omitempty"`
 	FinishedAt      *time.Time           `json:"finished_at,omitempty"`
+	Segmentation    *SegmentationBody    `json:"segmentation,omitempty" doc:"The segmentation rules that sort the contacts into segments at start."`
+	SegmentErrors   int                  `json:"segment_errors" doc:"Contacts whose segmentation rule failed at start; they are not dialled (counted as not_dialled.segment_error)."`
+	// SegmentErrorSample shows the first failures.
+	SegmentErrorSample []SegmentErrorBody `json:"segment_error_sample" doc:"The first (up to 20) contacts whose rule failed, with the error and where in the rules."`
+}
+
+// SegmentationBody names a campaign's segmentation rules and the segments
+// it dials.
+type SegmentationBody struct {
+	ScriptID uuid.UUID `json:"script_id" doc:"A script of kind segment." example:"0190f3c2-7a51-7d2e-9b1a-5f0e3c2d1a00"`
+	Version  int       `json:"version" minimum:"1" doc:"A published version number of that script." example:"3"`
+	Filter   []string  `json:"filter,omitempty" maxItems:"50" doc:"Dial only contacts in these segments; the others are enrolled as dropped with reason segment_filtered. Empty: every segment." example:"[\"vip\",\"loyal\"]"`
+}
+
+// SegmentErrorBody is one contact whose segmentation rule failed.
+type SegmentErrorBody struct {
+	ContactID uuid.UUID `json:"contact_id"`
+	Message   string    `json:"message" example:"3:18: TypeError: Cannot read property 'length' of undefined"`
+	Line      int       `json:"line,omitempty" example:"3"`
+	Column    int       `json:"column,omitempty" example:"18"`
 }
 
 func campaignBody(c *campaigns.Campaign) CampaignBody {
@@ -97,6 +117,14 @@ func campaignBody(c *campaigns.Campaign) CampaignBody {
 	if b.SegmentVersions == nil {
 		b.SegmentVersions = map[string]string{}
 	}
+	if sg := c.Segmentation; sg != nil {
+		b.Segmentation = &SegmentationBody{ScriptID: sg.ScriptID, Version: sg.Version, Filter: sg.Filter}
+	}
+	b.SegmentErrors = c.SegmentErrors
+	b.SegmentErrorSample = make([]SegmentErrorBody, 0, len(c.SegmentErrorSample))
+	for _, e := range c.SegmentErrorSample {
+		b.SegmentErrorSample = append(b.SegmentErrorSample, SegmentErrorBody{ContactID: e.ContactID, Message: e.Message, Line: e.Line, Column: e.Column})
+	}
 	return b
 }
 
@@ -106,6 +134,9 @@ type CountsBody struct {
 	ByState  map[string]int `json:"by_state" doc:"Contacts: pending, queued, dialling, in_call, done, dropped."`
 	Outcomes map[string]int `json:"outcomes" doc:"Dialled attempts by outcome."`
 	Refused  map[string]int `json:"refused" doc:"Refused attempts by reason: dnc, daily_cap, quiet_hours, holiday, …"`
+	Segments map[string]int `json:"segments" doc:"Contacts by the segment the campaign's segmentation rules put them in (\"\" for none); empty without rules."`
+	// NotDialled counts contacts left out at start.
+	NotDialled map[string]int `json:"not_dialled" doc:"Contacts enrolled as dropped before any dial, by reason: segment_filtered (outside the segment filter), segment_error (the rule failed)."`
 }
 
 // TurnBody is one exchange of a dialog.
@@ -142,6 +173,26 @@ type CallBody struct {
 	Tags            []string   `json:"tags"`
 	RecordingRef    string     `json:"recording_ref,omitempty"`
 	Turns           []TurnBody `json:"turns,omitempty"`
+	// SensitiveHits and Review are set on calls that heard or said a
+	// sensitive word.
+	SensitiveHits []SensitiveHitBody `json:"sensitive_hits" doc:"The sensitive words the call heard or said, by turn."`
+	Review        *ReviewBody        `json:"review,omitempty" doc:"Where the review of a call tagged review_required stands."`
+}
+
+// SensitiveHitBody is one sensitive word in a turn of a call.
+type SensitiveHitBody struct {
+	Word  string `json:"word" example:"验证码"`
+	Turn  int    `json:"turn" example:"2" doc:"The turn of the dialog (0 is the greeting)."`
+	Where string `json:"where" enum:"heard,said" doc:"Heard from the callee, or said by the script."`
+}
+
+// ReviewBody is a person's verdict on a flagged call.
+type ReviewBody struct {
+	Status         string     `json:"status" enum:"pending,approved,flagged" doc:"pending until a reviewer approves (nothing wrong) or flags (a problem to act on) the call."`
+	ReviewerUserID *uuid.UUID `json:"reviewer_user_id,omitempty" doc:"The user who reviewed it in the portal."`
+	ReviewerKeyID  *uuid.UUID `json:"reviewer_key_id,omitempty" doc:"The API key that reviewed it."`
+	Note           string     `json:"note,omitempty"`
+	ReviewedAt     *time.Time `json:"reviewed_at,omitempty"`
 }
 
 func callBody(c *campaigns.Call) CallBody {
@@ -151,6 +202,13 @@ func callBody(c *campaigns.Call) CallBody {
 		Tags: c.Tags, RecordingRef: c.RecordingRef}
 	if b.Tags == nil {
 		b.Tags = []string{}
+	}
+	b.SensitiveHits = make([]SensitiveHitBody, 0, len(c.SensitiveHits))
+	for _, h := range c.SensitiveHits {
+		b.SensitiveHits = append(b.SensitiveHits, SensitiveHitBody{Word: h.Word, Turn: h.Turn, Where: h.Where})
+	}
+	if r := c.Review; r != nil {
+		b.Review = &ReviewBody{Status: r.Status, ReviewerUserID: r.UserID, ReviewerKeyID: r.KeyID, Note: r.Note, ReviewedAt: r.ReviewedAt}
 	}
 	for _, t := range c.Turns {
 		b.Turns = append(b.Turns, TurnBody{Seq: t.Seq, State: t.State, Said: t.Said, Heard: t.Heard, Intent: t.Intent, Sentiment: t.Sentiment,
@@ -191,6 +249,7 @@ type createCampaignInput struct {
 		RetryPolicy     map[string]RetryBody `json:"retry_policy,omitempty" doc:"Default: busy 10m × 3, no_answer 2h × 2, failed 5m × 1."`
 		StartsAt        *time.Time           `json:"starts_at,omitempty" doc:"Started before this, the campaign waits as scheduled."`
 		EndsAt          *time.Time           `json:"ends_at,omitempty" doc:"No dials from this moment on."`
+		Segmentation    *SegmentationBody    `json:"segmentation,omitempty" doc:"Sort the contacts into segments at start with these segmentation rules (segment_versions then picks each segment's script), and dial only the filter's segments."`
 	}
 }
 
@@ -209,6 +268,46 @@ type callsOutput struct {
 }
 
 type callOutput struct{ Body CallBody }
+
+type reviewCallInput struct {
+	CallID uuid.UUID `path:"call_id" doc:"The call's id."`
+	Body   struct {
+		Status string `json:"status" enum:"approved,flagged" doc:"approved: nothing wrong; flagged: a problem to act on." example:"flagged"`
+		Note   string `json:"note,omitempty" maxLength:"2000" doc:"What the reviewer found." example:"客户被要求提供验证码,已转合规处理"`
+	}
+}
+
+// searchCallsInput is the query of the tenant-wide call search.
+type searchCallsInput struct {
+	PageInput
+	CampaignID string    `query:"campaign_id" format:"uuid" doc:"Only this campaign's calls." example:"0190f3c2-7a51-7d2e-9b1a-5f0e3c2d1a00"`
+	Outcome    string    `query:"outcome" enum:"answered,busy,no_answer,failed,interrupted,invalid_number,rejected,voicemail,transferred" doc:"Only calls that ended so." example:"answered"`
+	State      string    `query:"state" enum:"refused,dialling,in_call,ended" doc:"Only attempts in this state." example:"ended"`
+	Phone      string    `query:"phone" maxLength:"20" doc:"A full number in E.164 (+8613812341234), matched exactly, or its last 3 to 15 digits (1234), matched at the end." example:"1234"`
+	Tag        string    `query:"tag" maxLength:"100" doc:"Only calls with this tag." example:"review_required"`
+	Review     string    `query:"review" enum:"pending,approved,flagged" doc:"Only calls whose review stands so: pending is the review queue." example:"pending"`
+	From       time.Time `query:"from" doc:"Only attempts made at or after this time (RFC 3339)." example:"2026-11-01T00:00:00+08:00"`
+	To         time.Time `query:"to" doc:"Only attempts made before this time (RFC 3339)." example:"2026-12-01T00:00:00+08:00"`
+}
+
+func (in *searchCallsInput) filter() (campaigns.CallFilter, error) {
+	f := campaigns.CallFilter{Outcome: campaigns.Outcome(in.Outcome), State: in.State, Phone: in.Phone, Tag: in.Tag, Review: in.Review}
+	if in.CampaignID != "" {
+		id, err := uuid.Parse(in.CampaignID)
+		if err != nil {
+			return f, huma.NewError(http.StatusUnprocessableEntity, "campaign_id is a campaign's id",
+				&huma.ErrorDetail{Location: "query.campaign_id", Message: "not a uuid", Value: in.CampaignID})
+		}
+		f.CampaignID = &id
+	}
+	if !in.From.IsZero() {
+		f.From = &in.From
+	}
+	if !in.To.IsZero() {
+		f.To = &in.To
+	}
+	return f, nil
+}
 
 func (s *Server) registerCampaigns() {
 	errs := []int{http.StatusUnauthorized, http.StatusForbidden}
@@ -248,6 +347,9 @@ func (s *Server) registerCampaigns() {
 	}, func(ctx context.Context, in *createCampaignInput) (*campaignOutput, error) {
 		ci := campaigns.CampaignInput{Name: in.Body.Name, ListIDs: in.Body.ListIDs, ScriptVersion: in.Body.ScriptVersion,
 			SegmentVersions: in.Body.SegmentVersions, StartsAt: in.Body.StartsAt, EndsAt: in.Body.EndsAt, RetryPolicy: campaigns.RetryPolicy{}}
+		if sg := in.Body.Segmentation; sg != nil {
+			ci.Segmentation = &campaigns.Segmentation{ScriptID: sg.ScriptID, Version: sg.Version, Filter: sg.Filter}
+		}
 		for _, a := range in.Body.ABSplit {
 			ci.ABSplit = append(ci.ABSplit, campaigns.ABArm{Version: a.Version, Weight: a.Weight})
 		}
@@ -311,7 +413,9 @@ func (s *Server) registerCampaigns() {
 		fn                func(context.Context, campaignPath) (*campaigns.Campaign, error)
 	}{
 		{"start-campaign", "Start a campaign", "Takes the contacts of its lists and starts dialling (or waits as scheduled until starts_at). " +
-			"A campaign without contacts or without a script version is refused with 422 and stays a draft.",
+			"A campaign without contacts or without a script version is refused with 422 and stays a draft. " +
+			"With segmentation rules, every contact is put in its segment first (in the sandbox); contacts outside the segment filter, " +
+			"or whose rule failed, are enrolled as dropped (see counts.not_dialled and segment_error_sample); a start that would dial nobody is refused.",
 			func(ctx context.Context, in campaignPath) (*campaigns.Campaign, error) {
 				return s.campaigns.StartCampaign(ctx, principal(ctx), in.CampaignID)
 			}},
@@ -353,7 +457,8 @@ func (s *Server) registerCampaigns() {
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		return &countsOutput{Body: CountsBody{Contacts: c.Contacts, ByState: c.ByState, Outcomes: c.Outcomes, Refused: c.Refused}}, nil
+		return &countsOutput{Body: CountsBody{Contacts: c.Contacts, ByState: c.ByState, Outcomes: c.Outcomes, Refused: c.Refused,
+			Segments: c.Segments, NotDialled: c.NotDialled}}, nil
 	})
 	huma.Register(s.api, huma.Operation{
 		OperationID: "list-campaign-calls", Method: http.MethodGet, Path: "/v1/campaigns/{campaign_id}/calls",
@@ -378,6 +483,44 @@ func (s *Server) registerCampaigns() {
 			out.Body.NextCursor = nextCursor(len(cs), in.limit(), cs[len(cs)-1].ID)
 		}
 		return out, nil
+	})
+	huma.Register(s.api, huma.Operation{
+		OperationID: "search-calls", Method: http.MethodGet, Path: "/v1/calls",
+		Summary: "Search the tenant's call records", Tags: []string{"Calls"}, Security: requires("calls:read"),
+		Description: "Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: " +
+			"`?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. " +
+			"Numbers are shown in full, as by get-call; the portal masks them for viewers.",
+		Errors: append(errs, http.StatusUnprocessableEntity),
+	}, func(ctx context.Context, in *searchCallsInput) (*callsOutput, error) {
+		after, err := in.after()
+		if err != nil {
+			return nil, err
+		}
+		f, err := in.filter()
+		if err != nil {
+			return nil, err
+		}
+		cs, err := s.campaigns.SearchCalls(ctx, principal(ctx), f, in.limit(), after)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		out := &callsOutput{}
+		out.Body.Items, out.Body.NextCursor = page(cs, in.limit(), func(c *campaigns.Call) uuid.UUID { return c.ID }, callBody)
+		return out, nil
+	})
+	huma.Register(s.api, huma.Operation{
+		OperationID: "review-call", Method: http.MethodPost, Path: "/v1/calls/{call_id}/review",
+		Summary: "Review a call that hit a sensitive word", Tags: []string{"Calls"}, Security: requires("calls:review"),
+		Description: "Approves or flags a call tagged review_required (its sensitive_hits say which words, in which turns), with a note; " +
+			"the reviewer and the time are recorded, and a later review replaces an earlier one. " +
+			"`GET /v1/calls?review=pending` is the queue. A call without sensitive words is a 409. Needs the operator role.",
+		Errors: append(errs, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity),
+	}, func(ctx context.Context, in *reviewCallInput) (*callOutput, error) {
+		c, err := s.campaigns.ReviewCall(ctx, principal(ctx), in.CallID, in.Body.Status, in.Body.Note)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &callOutput{Body: callBody(c)}, nil
 	})
 	huma.Register(s.api, huma.Operation{
 		OperationID: "get-call", Method: http.MethodGet, Path: "/v1/calls/{call_id}",

@@ -72,6 +72,8 @@ func TestTenantBCannotReachTenantA(t *testing.T) {
 		"publish-script-version":  map[string]any{"allow_sensitive": true},
 		"simulate-script-version": map[string]any{"utterances": []string{"是的"}},
 		"create-import":           "phone,name\n13900001111,B's row\n",
+		"review-call":             map[string]any{"status": "approved", "note": "B's verdict"},
+		"preview-segments":        map[string]any{"script_id": aScript.str("id"), "version": 1, "list_id": aCampaigns.ListID},
 	}
 	// What must never appear in an answer to B.
 	secretsOfA := []string{a.ID, a.OwnerID, a.Key, a.Email, aKey.str("id"), aKey.str("secret"), aKey.str("prefix"), fixtures["user_id"], "agent@a.example",
@@ -160,6 +162,9 @@ func TestTenantBCannotReachTenantA(t *testing.T) {
 	if r := h.do(nil, "GET", "/v1/users/"+fixtures["user_id"], nil, bearer(a.Key)...); r.Status != 200 || r.str("role") != "operator" {
 		t.Fatalf("A's user changed after B's attempts: %d %s", r.Status, r.Raw)
 	}
+	if r := h.do(nil, "GET", "/v1/calls/"+fixtures["call_id"], nil, bearer(a.Key)...); r.Status != 200 || r.str("review", "status") != "pending" {
+		t.Fatalf("A's call waiting for review changed after B's attempts: %d %s", r.Status, r.Raw)
+	}
 	if r := h.do(nil, "GET", "/v1/webhooks/endpoints/"+fixtures["endpoint_id"], nil, bearer(a.Key)...); r.Status != 200 || !strings.Contains(r.str("url"), "a-hook") || r.Body["previous_secret_expires_at"] != nil {
 		t.Fatalf("A's endpoint changed after B's attempts: %d %s", r.Status, r.Raw)
 	}
@@ -237,7 +242,8 @@ func (h *harness) seedCampaign(a tenant) campaignFixtures {
 		h.t.Fatalf("fixture call: %v %+v", err, d)
 	}
 	if _, err := svc.CloseCall(context.Background(), tenantID, d.Request.CallID, campaigns.Result{Outcome: campaigns.OutcomeAnswered,
-		AnsweredAt: noon, EndedAt: noon.Add(20 * time.Second), Turns: []campaigns.Turn{{Said: "您好", Heard: "是的", StartedAt: noon, EndedAt: noon}}}); err != nil {
+		AnsweredAt: noon, EndedAt: noon.Add(20 * time.Second), Turns: []campaigns.Turn{{Said: "您好", Heard: "是的", StartedAt: noon, EndedAt: noon}},
+		SensitiveHits: []campaigns.SensitiveHit{{Word: "验证码", Turn: 1, Where: "heard"}}}); err != nil {
 		h.t.Fatal(err)
 	}
 	f.CallID = d.Request.CallID.String()

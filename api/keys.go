@@ -54,7 +54,7 @@ type createKeyInput struct {
 	Body struct {
 		Name   string   `json:"name" minLength:"1" maxLength:"100" example:"CRM sync"`
 		Role   string   `json:"role,omitempty" enum:"owner,admin,operator,viewer" default:"operator" doc:"What the key may do; no stronger than your own role."`
-		Scopes []string `json:"scopes,omitempty" maxItems:"20" example:"[\"contacts:write\",\"campaigns:control\"]" doc:"Limit the key to these scopes: account:read, account:manage, contacts:read, contacts:write, scripts:read, scripts:write, campaigns:read, campaigns:control, calls:read, webhooks:manage, billing:read, billing:manage, settings:manage. Empty: every scope."`
+		Scopes []string `json:"scopes,omitempty" maxItems:"20" example:"[\"contacts:write\",\"campaigns:control\"]" doc:"Limit the key to these scopes: account:read, account:manage, contacts:read, contacts:write, scripts:read, scripts:write, campaigns:read, campaigns:control, calls:read, calls:review, webhooks:manage, billing:read, billing:manage, settings:manage. Empty: every scope."`
 	}
 }
 

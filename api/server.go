@@ -122,6 +122,7 @@ func New(cfg Config) *Server {
 	s.registerContacts()
 	s.registerCampaigns()
 	s.registerScripts()
+	s.registerSegments()
 	s.registerRecordings()
 	s.registerTrunks()
 	s.registerSpeech()

@@ -89,6 +89,12 @@ type Campaign struct {
 	CreatedAt       time.Time
 	StartedAt       *time.Time
 	FinishedAt      *time.Time
+	// Segmentation, when set, sorts the contacts into segments at start.
+	Segmentation *Segmentation
+	// SegmentErrors counts contacts whose segmentation rule failed at
+	// start (they are not dialled); SegmentErrorSample shows the first few.
+	SegmentErrors      int
+	SegmentErrorSample []SegmentError
 }
 
 // CampaignInput is what a caller gives to create or change a draft.
@@ -102,6 +108,7 @@ type CampaignInput struct {
 	RetryPolicy     RetryPolicy
 	StartsAt        *time.Time
 	EndsAt          *time.Time
+	Segmentation    *Segmentation
 }
 
 func (in *CampaignInput) validate(base Compliance) error {
@@ -132,19 +139,27 @@ func (in *CampaignInput) validate(base Compliance) error {
 	if in.StartsAt != nil && in.EndsAt != nil && !in.EndsAt.After(*in.StartsAt) {
 		return FieldError("body.ends_at", "must be after starts_at")
 	}
-	return nil
+	return in.Segmentation.validate()
 }
 
 const campaignColumns = `id, name, status, list_ids, script_version, segment_versions, ab_split, compliance, retry_policy,
-	starts_at, ends_at, created_at, started_at, finished_at`
+	starts_at, ends_at, created_at, started_at, finished_at,
+	segment_script_id, segment_script_version, segment_filter, segment_errors, segment_error_sample`
 
 func scanCampaign(row pgx.Row) (*Campaign, error) {
 	var c Campaign
 	var comp, retry []byte
+	var segScript *uuid.UUID
+	var segVersion *int
+	var segFilter []string
 	err := row.Scan(&c.ID, &c.Name, &c.Status, &c.ListIDs, &c.ScriptVersion, &c.SegmentVersions, &c.ABSplit, &comp, &retry,
-		&c.StartsAt, &c.EndsAt, &c.CreatedAt, &c.StartedAt, &c.FinishedAt)
+		&c.StartsAt, &c.EndsAt, &c.CreatedAt, &c.StartedAt, &c.FinishedAt,
+		&segScript, &segVersion, &segFilter, &c.SegmentErrors, &c.SegmentErrorSample)
 	if err != nil {
 		return nil, err
+	}
+	if segScript != nil && segVersion != nil {
+		c.Segmentation = &Segmentation{ScriptID: *segScript, Version: *segVersion, Filter: segFilter}
 	}
 	json.Unmarshal(comp, &c.Compliance)
 	c.RetryPolicy = DefaultRetryPolicy()
@@ -175,11 +190,20 @@ func (s *Service) CreateCampaign(ctx context.Context, p tenants.Principal, in Ca
 			retry[o] = r
 		}
 		rj, _ := json.Marshal(retry)
+		var segScript *uuid.UUID
+		var segVersion *int
+		segFilter := []string{}
+		if sg := in.Segmentation; sg != nil {
+			segScript, segVersion = &sg.ScriptID, &sg.Version
+			if sg.Filter != nil {
+				segFilter = sg.Filter
+			}
+		}
 		c, err = scanCampaign(tx.QueryRow(ctx, `INSERT INTO campaigns (id, tenant_id, name, status, list_ids, script_version, segment_versions,
-				ab_split, compliance, retry_policy, starts_at, ends_at)
-			VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, $10, $11) RETURNING `+campaignColumns,
+				ab_split, compliance, retry_policy, starts_at, ends_at, segment_script_id, segment_script_version, segment_filter)
+			VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING `+campaignColumns,
 			uuid.Must(uuid.NewV7()), p.TenantID, in.Name, orNoIDs(in.ListIDs), in.ScriptVersion, orNoMap(in.SegmentVersions), orNoArms(in.ABSplit),
-			comp, rj, in.StartsAt, in.EndsAt))
+			comp, rj, in.StartsAt, in.EndsAt, segScript, segVersion, segFilter))
 		return err
 	})
 	return c, err
@@ -305,14 +329,24 @@ func (s *Service) StartCampaign(ctx context.Context, p tenants.Principal, id uui
 				}
 			}
 		}
-		tag, err := tx.Exec(ctx, `INSERT INTO campaign_contacts (tenant_id, campaign_id, contact_id, phone, time_zone, next_at)
-			SELECT $1, $2, c.id, c.phone, c.time_zone, $4 FROM contacts c
-			WHERE c.tenant_id = $1 AND c.id IN (SELECT contact_id FROM list_contacts WHERE tenant_id = $1 AND list_id = ANY($3))`,
-			p.TenantID, c.ID, c.ListIDs, s.now())
-		if err != nil {
-			return err
+		var enrolled int64
+		if c.Segmentation != nil {
+			n, err := s.enrolSegmented(ctx, tx, p.TenantID, c, s.now())
+			if err != nil {
+				return err
+			}
+			enrolled = int64(n)
+		} else {
+			tag, err := tx.Exec(ctx, `INSERT INTO campaign_contacts (tenant_id, campaign_id, contact_id, phone, time_zone, next_at)
+				SELECT $1, $2, c.id, c.phone, c.time_zone, $4 FROM contacts c
+				WHERE c.tenant_id = $1 AND c.id IN (SELECT contact_id FROM list_contacts WHERE tenant_id = $1 AND list_id = ANY($3))`,
+				p.TenantID, c.ID, c.ListIDs, s.now())
+			if err != nil {
+				return err
+			}
+			enrolled = tag.RowsAffected()
 		}
-		if tag.RowsAffected() == 0 {
+		if enrolled == 0 {
 			return FieldError("body.list_ids", "the campaign has no contacts: add lists with contacts before starting it")
 		}
 		next := StatusRunning
@@ -409,6 +443,12 @@ type Counts struct {
 	Outcomes map[string]int
 	// Refused counts refused attempts by reason.
 	Refused map[string]int
+	// Segments counts contacts by the segment their campaign's rules put
+	// them in ("" for none); empty without segmentation rules.
+	Segments map[string]int
+	// NotDialled counts contacts enrolled as dropped before any dial, by
+	// reason: segment_filtered, segment_error.
+	NotDialled map[string]int
 }
 
 // CampaignCounts returns the live counts of a campaign.
@@ -416,24 +456,33 @@ func (s *Service) CampaignCounts(ctx context.Context, p tenants.Principal, id uu
 	if err := p.Require(tenants.RoleViewer); err != nil {
 		return nil, err
 	}
-	out := &Counts{ByState: map[string]int{}, Outcomes: map[string]int{}, Refused: map[string]int{}}
+	out := &Counts{ByState: map[string]int{}, Outcomes: map[string]int{}, Refused: map[string]int{}, Segments: map[string]int{}, NotDialled: map[string]int{}}
 	for _, st := range []string{"pending", "queued", "dialling", "in_call", "done", "dropped"} {
 		out.ByState[st] = 0
 	}
 	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
-		if _, err := getCampaign(ctx, tx, p.TenantID, id, false); err != nil {
+		c, err := getCampaign(ctx, tx, p.TenantID, id, false)
+		if err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT state, count(*) FROM campaign_contacts WHERE tenant_id = $1 AND campaign_id = $2 GROUP BY 1`, p.TenantID, id)
+		rows, err := tx.Query(ctx, `SELECT state, segment, coalesce(last_reason, ''), attempt = 0, count(*) FROM campaign_contacts
+			WHERE tenant_id = $1 AND campaign_id = $2 GROUP BY 1, 2, 3, 4`, p.TenantID, id)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
-			var k string
+			var st, segment, reason string
+			var undialled bool
 			var n int
-			rows.Scan(&k, &n)
-			out.ByState[k] = n
+			rows.Scan(&st, &segment, &reason, &undialled, &n)
+			out.ByState[st] += n
 			out.Contacts += n
+			if c.Segmentation != nil {
+				out.Segments[segment] += n
+			}
+			if st == "dropped" && undialled && (reason == ReasonSegmentFiltered || reason == ReasonSegmentError) {
+				out.NotDialled[reason] += n
+			}
 		}
 		rows.Close()
 		rows, err = tx.Query(ctx, `SELECT state, coalesce(outcome, ''), coalesce(reason, ''), count(*) FROM calls

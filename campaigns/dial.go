@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -52,6 +53,39 @@ type Call struct {
 	Tags            []string
 	RecordingRef    string
 	Turns           []Turn
+	// SensitiveHits are the sensitive words the call heard or said.
+	SensitiveHits []SensitiveHit
+	// Review is a person's verdict on a call tagged review_required; nil
+	// for calls that need none.
+	Review *Review
+}
+
+// SensitiveHit is one sensitive word heard from the callee or said by the
+// script, in a turn of the dialog.
+type SensitiveHit struct {
+	Word  string `json:"word"`
+	Turn  int    `json:"turn"`
+	Where string `json:"where"` // heard or said
+}
+
+// Review statuses of a call that heard or said a sensitive word.
+const (
+	ReviewPending  = "pending"
+	ReviewApproved = "approved"
+	ReviewFlagged  = "flagged"
+)
+
+// TagReviewRequired marks a call a person must review.
+const TagReviewRequired = "review_required"
+
+// Review is where a flagged call stands: pending until a reviewer (a user,
+// or an API key) approves or flags it, with a note.
+type Review struct {
+	Status     string
+	UserID     *uuid.UUID
+	KeyID      *uuid.UUID
+	Note       string
+	ReviewedAt *time.Time
 }
 
 // Turn is one exchange of a dialog: what the script said, what the callee
@@ -306,6 +340,10 @@ func (s *Service) closeCallTx(ctx context.Context, tx pgx.Tx, tenantID, callID u
 	if res.Outcome == "" {
 		res.Outcome = OutcomeFailed
 	}
+	if len(res.SensitiveHits) > 0 && !slices.Contains(res.Tags, TagReviewRequired) {
+		res.Tags = append(slices.Clone(res.Tags), TagReviewRequired)
+	}
+	hits, _ := json.Marshal(orNoHits(res.SensitiveHits))
 	billable := 0
 	var answered *time.Time
 	if !res.AnsweredAt.IsZero() {
@@ -321,15 +359,18 @@ func (s *Service) closeCallTx(ctx context.Context, tx pgx.Tx, tenantID, callID u
 	closed := true
 	var triesRaw, policyRaw []byte
 	b.Queue(`UPDATE calls SET state = 'ended', outcome = $2, answered_at = coalesce($3, answered_at), ended_at = $4, ring_ms = $5,
-			billable_seconds = $6, final_state = $7, tags = $8, recording_ref = $9, reason = nullif($10, '')
+			billable_seconds = $6, final_state = $7, tags = $8, recording_ref = $9, reason = nullif($10, ''), sensitive_hits = $11,
+			review_status = CASE WHEN 'review_required' = ANY($8::text[]) THEN 'pending' END
 		WHERE id = $1 AND state IN ('dialling', 'in_call')
-		RETURNING `+callColumns, callID, res.Outcome, answered, res.EndedAt, ring, billable, res.FinalState, orNoTags(res.Tags), res.RecordingRef, res.Reason).
+		RETURNING `+callColumns, callID, res.Outcome, answered, res.EndedAt, ring, billable, res.FinalState, orNoTags(res.Tags), res.RecordingRef, res.Reason,
+		hits).
 		QueryRow(func(row pgx.Row) error {
 			err := row.Scan(c.scanDest()...)
 			if errors.Is(err, pgx.ErrNoRows) {
 				closed = false
 				return nil
 			}
+			c.settle()
 			return err
 		})
 	b.Queue(`UPDATE lines SET call_id = NULL, leased_at = NULL WHERE tenant_id = $1 AND call_id = $2`, tenantID, callID)
@@ -350,7 +391,7 @@ func (s *Service) closeCallTx(ctx context.Context, tx pgx.Tx, tenantID, callID u
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, notFound("call")
 		}
-		return c, err
+		return c.settle(), err
 	}
 
 	tries := map[Outcome]int{}
@@ -420,12 +461,31 @@ func orNoTags(t []string) []string {
 	return t
 }
 
-const callColumns = `id, tenant_id, campaign_id, contact_id, attempt, phone, state, coalesce(outcome, ''), coalesce(reason, ''), next_at,
-	created_at, answered_at, ended_at, ring_ms, billable_seconds, script_version, segment, final_state, tags, recording_ref`
+func orNoHits(h []SensitiveHit) []SensitiveHit {
+	if h == nil {
+		return []SensitiveHit{}
+	}
+	return h
+}
 
+const callColumns = `id, tenant_id, campaign_id, contact_id, attempt, phone, state, coalesce(outcome, ''), coalesce(reason, ''), next_at,
+	created_at, answered_at, ended_at, ring_ms, billable_seconds, script_version, segment, final_state, tags, recording_ref,
+	sensitive_hits, coalesce(review_status, ''), reviewer_user_id, reviewer_key_id, review_note, reviewed_at`
+
+// scanDest is where a row of callColumns goes; call settle after the scan.
 func (c *Call) scanDest() []any {
+	c.Review = &Review{}
 	return []any{&c.ID, &c.TenantID, &c.CampaignID, &c.ContactID, &c.Attempt, &c.Phone, &c.State, &c.Outcome, &c.Reason, &c.NextAt,
-		&c.CreatedAt, &c.AnsweredAt, &c.EndedAt, &c.RingMS, &c.BillableSeconds, &c.ScriptVersion, &c.Segment, &c.FinalState, &c.Tags, &c.RecordingRef}
+		&c.CreatedAt, &c.AnsweredAt, &c.EndedAt, &c.RingMS, &c.BillableSeconds, &c.ScriptVersion, &c.Segment, &c.FinalState, &c.Tags, &c.RecordingRef,
+		&c.SensitiveHits, &c.Review.Status, &c.Review.UserID, &c.Review.KeyID, &c.Review.Note, &c.Review.ReviewedAt}
+}
+
+// settle finishes a scanned call: no review unless one is asked for.
+func (c *Call) settle() *Call {
+	if c.Review != nil && c.Review.Status == "" {
+		c.Review = nil
+	}
+	return c
 }
 
 // GetCall returns one call record with its turns.
@@ -439,6 +499,7 @@ func (s *Service) GetCall(ctx context.Context, p tenants.Principal, id uuid.UUID
 		if errors.Is(err, pgx.ErrNoRows) {
 			return notFound("call")
 		}
+		c.settle()
 		if err != nil {
 			return err
 		}
@@ -482,7 +543,7 @@ func (s *Service) ListCalls(ctx context.Context, p tenants.Principal, campaignID
 			if err := rows.Scan(c.scanDest()...); err != nil {
 				return err
 			}
-			out = append(out, c)
+			out = append(out, *c.settle())
 		}
 		return rows.Err()
 	})

@@ -56,6 +56,9 @@ type Result struct {
 	CallbackIn time.Duration
 	// OptOut puts the number on the do-not-call list (the callee said stop).
 	OptOut bool
+	// SensitiveHits are the sensitive words heard or said; a call with any
+	// is tagged review_required and waits for a person's review.
+	SensitiveHits []SensitiveHit
 }
 
 // TestDialer is an in-process Dialer for tests and benchmarks: it places

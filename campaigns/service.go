@@ -44,6 +44,10 @@ type Service struct {
 	// version a campaign names is published; an error is shown to the caller
 	// (a *tenants.Error says what to fix) and the campaign stays a draft.
 	ScriptPublished func(ctx context.Context, tenantID uuid.UUID, version string) error
+	// Segment runs a campaign's segmentation rules over its contacts at
+	// start, in the script sandbox; nil refuses to start campaigns that
+	// name segmentation rules.
+	Segment SegmentFunc
 	// DialGate, when set, is asked inside the transaction that records an
 	// attempt, after the compliance rules pass: a Refusal is stored like
 	// theirs (the plan's daily cap, a suspended or over-budget account), and

@@ -59,10 +59,7 @@ func (d *CallDialer) Dial(ctx context.Context, req campaigns.DialRequest) (campa
 	if err != nil {
 		return campaigns.Result{Outcome: campaigns.OutcomeFailed, Reason: "the campaign's script version is not published"}, nil
 	}
-	contact := scripting.Contact{"name": req.ContactName, "phone": telephony.MaskNumber(req.Phone)}
-	for k, v := range req.Attributes {
-		contact[k] = v
-	}
+	contact := scripting.CallContact(req.ContactName, telephony.MaskNumber(req.Phone), req.Attributes)
 	trunk := d.Trunk
 	if d.Trunks != nil {
 		own, ok, err := d.Trunks.ForTenant(ctx, req.TenantID)
@@ -178,8 +175,11 @@ func (d *CallDialer) Dial(ctx context.Context, req campaigns.DialRequest) (campa
 				out.CallbackIn = d
 			}
 		}
+		for _, f := range script.Review {
+			out.SensitiveHits = append(out.SensitiveHits, campaigns.SensitiveHit{Word: f.Word, Turn: f.Turn, Where: f.Where})
+		}
 		if len(script.Review) > 0 {
-			out.Tags = append(out.Tags, "review_required")
+			out.Tags = append(out.Tags, campaigns.TagReviewRequired)
 		}
 	}
 	return out, nil

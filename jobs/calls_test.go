@@ -90,7 +90,7 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 
 	tts := telephony.NewCachedTTS(telephony.EspeakTTS{}, 100)
 	sim, err := calleesim.Start(ctx, calleesim.Config{TTS: tts, Personas: []calleesim.Persona{
-		{Name: "agrees", Numbers: []string{"+8613800000001"}, Voice: "cmn", Greeting: "喂?", Lines: []calleesim.Line{{Say: "是的"}}, HoldMS: 3000},
+		{Name: "agrees", Numbers: []string{"+8613800000001"}, Voice: "cmn", Greeting: "喂?", Lines: []calleesim.Line{{Say: "是的,验证码是1234"}}, HoldMS: 3000},
 		{Name: "busy", Numbers: []string{"+8613800000002"}, AnswerProbability: prob(0), Unanswered: map[string]float64{"busy": 1}},
 		{Name: "wants-a-person", Numbers: []string{"+8613800000003"}, Voice: "cmn", Greeting: "喂?", Lines: []calleesim.Line{{Say: "转人工"}}, HoldMS: 5000},
 	}})
@@ -149,13 +149,14 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 	})
 
 	type row struct {
-		id, phone, outcome, finalState, recording string
-		tags                                      []string
-		billable, turns                           int
+		id, phone, outcome, finalState, recording, review string
+		tags                                              []string
+		hits                                              []campaigns.SensitiveHit
+		billable, turns                                   int
 	}
 	var rows []row
 	err = db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
-		rs, err := tx.Query(ctx, `SELECT id::text, phone, outcome, final_state, recording_ref, tags, billable_seconds,
+		rs, err := tx.Query(ctx, `SELECT id::text, phone, outcome, final_state, recording_ref, coalesce(review_status, ''), tags, sensitive_hits, billable_seconds,
 				(SELECT count(*) FROM call_turns t WHERE t.call_id = c.id)
 			FROM calls c WHERE tenant_id = $1 AND campaign_id = $2 ORDER BY phone`, p.TenantID, c.ID)
 		if err != nil {
@@ -164,7 +165,7 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 		defer rs.Close()
 		for rs.Next() {
 			var r row
-			if err := rs.Scan(&r.id, &r.phone, &r.outcome, &r.finalState, &r.recording, &r.tags, &r.billable, &r.turns); err != nil {
+			if err := rs.Scan(&r.id, &r.phone, &r.outcome, &r.finalState, &r.recording, &r.review, &r.tags, &r.hits, &r.billable, &r.turns); err != nil {
 				return err
 			}
 			rows = append(rows, r)
@@ -201,6 +202,16 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 	if agreed.outcome != "answered" || agreed.finalState != "confirm" || !slices.Contains(agreed.tags, "converted") || agreed.turns < 2 || agreed.billable < 1 {
 		t.Fatalf("the answered call: %+v", agreed)
 	}
+	// The callee read out a verification code: the call waits for review,
+	// and says which word it heard in which turn (the first or, when the
+	// callee's "喂?" was heard as a turn of its own, the second).
+	if agreed.review != "pending" || !slices.Contains(agreed.tags, "review_required") || len(agreed.hits) != 1 ||
+		agreed.hits[0].Word != "验证码" || agreed.hits[0].Where != "heard" || agreed.hits[0].Turn < 1 || agreed.hits[0].Turn > 2 {
+		t.Fatalf("the answered call's review: %q %v %+v", agreed.review, agreed.tags, agreed.hits)
+	}
+	if busy.review != "" || len(busy.hits) != 0 {
+		t.Fatalf("the busy call needs no review: %q %+v", busy.review, busy.hits)
+	}
 	if agreed.recording == "" {
 		t.Fatalf("the answered call has no recording")
 	}
@@ -227,7 +238,7 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 		}
 		return nil
 	})
-	want := map[string]int{"import.completed": 1, "campaign.started": 1, "call.completed": 3, "call.transferred": 1, "campaign.completed": 1}
+	want := map[string]int{"import.completed": 1, "campaign.started": 1, "call.completed": 3, "call.transferred": 1, "call.review_required": 1, "campaign.completed": 1}
 	for typ, n := range want {
 		if events[typ] != n {
 			t.Fatalf("webhook events %v, want %v", events, want)

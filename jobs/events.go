@@ -34,6 +34,9 @@ func EmitCallEvents(ctx context.Context, tx pgx.Tx, c *campaigns.Call) error {
 		"tags":             c.Tags,
 		"has_recording":    c.RecordingRef != "",
 	}
+	if len(c.SensitiveHits) > 0 {
+		data["sensitive_hits"] = c.SensitiveHits
+	}
 	if _, err := webhooks.Emit(ctx, tx, c.TenantID, webhooks.CallCompleted, data); err != nil {
 		return err
 	}
@@ -42,7 +45,7 @@ func EmitCallEvents(ctx context.Context, tx pgx.Tx, c *campaigns.Call) error {
 			return err
 		}
 	}
-	if slices.Contains(c.Tags, "review_required") {
+	if slices.Contains(c.Tags, campaigns.TagReviewRequired) {
 		if _, err := webhooks.Emit(ctx, tx, c.TenantID, webhooks.CallReviewRequired, data); err != nil {
 			return err
 		}

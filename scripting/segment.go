@@ -36,6 +36,10 @@ type segRuntime struct {
 type SegmentResult struct {
 	Segment string `json:"segment,omitempty"`
 	Error   string `json:"error,omitempty"`
+	// Line and Column say where in the rules the error happened, when the
+	// script itself failed (0: not known).
+	Line   int `json:"line,omitempty"`
+	Column int `json:"column,omitempty"`
 }
 
 // CompileSegmenter compiles a segmentation script; the Segmenter is nil
@@ -111,6 +115,10 @@ func (sg *Segmenter) SegmentAll(contacts []Contact) []SegmentResult {
 		out[i] = SegmentResult{Segment: seg}
 		if err != nil {
 			out[i].Error = err.Error()
+			var se *ScriptError
+			if errors.As(err, &se) {
+				out[i].Line, out[i].Column = se.Line, se.Column
+			}
 		}
 	}
 	return out

@@ -19,6 +19,7 @@ var Scopes = []string{
 	"campaigns:read",    // campaigns and their progress
 	"campaigns:control", // create, start, pause, resume, cancel
 	"calls:read",        // call records, turns, recordings
+	"calls:review",      // approve or flag calls that hit sensitive words
 	"webhooks:manage",   // webhook endpoints and deliveries
 	"billing:read",      // usage and plan
 	"billing:manage",    // subscribe, change plan

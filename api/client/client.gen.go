@@ -89,22 +89,22 @@ func (e BillingNoticeBodyKind) Valid() bool {
 
 // Defines values for CallBodyState.
 const (
-	Dialling CallBodyState = "dialling"
-	Ended    CallBodyState = "ended"
-	InCall   CallBodyState = "in_call"
-	Refused  CallBodyState = "refused"
+	CallBodyStateDialling CallBodyState = "dialling"
+	CallBodyStateEnded    CallBodyState = "ended"
+	CallBodyStateInCall   CallBodyState = "in_call"
+	CallBodyStateRefused  CallBodyState = "refused"
 )
 
 // Valid indicates whether the value is a known member of the CallBodyState enum.
 func (e CallBodyState) Valid() bool {
 	switch e {
-	case Dialling:
+	case CallBodyStateDialling:
 		return true
-	case Ended:
+	case CallBodyStateEnded:
 		return true
-	case InCall:
+	case CallBodyStateInCall:
 		return true
-	case Refused:
+	case CallBodyStateRefused:
 		return true
 	default:
 		return false
@@ -399,6 +399,45 @@ func (e PlanBodyName) Valid() bool {
 	}
 }
 
+// Defines values for ReviewBodyStatus.
+const (
+	ReviewBodyStatusApproved ReviewBodyStatus = "approved"
+	ReviewBodyStatusFlagged  ReviewBodyStatus = "flagged"
+	ReviewBodyStatusPending  ReviewBodyStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the ReviewBodyStatus enum.
+func (e ReviewBodyStatus) Valid() bool {
+	switch e {
+	case ReviewBodyStatusApproved:
+		return true
+	case ReviewBodyStatusFlagged:
+		return true
+	case ReviewBodyStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReviewCallInputBodyStatus.
+const (
+	ReviewCallInputBodyStatusApproved ReviewCallInputBodyStatus = "approved"
+	ReviewCallInputBodyStatusFlagged  ReviewCallInputBodyStatus = "flagged"
+)
+
+// Valid indicates whether the value is a known member of the ReviewCallInputBodyStatus enum.
+func (e ReviewCallInputBodyStatus) Valid() bool {
+	switch e {
+	case ReviewCallInputBodyStatusApproved:
+		return true
+	case ReviewCallInputBodyStatusFlagged:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ScriptBodyKind.
 const (
 	ScriptBodyKindDialog  ScriptBodyKind = "dialog"
@@ -429,6 +468,24 @@ func (e ScriptOutputBodyKind) Valid() bool {
 	case ScriptOutputBodyKindDialog:
 		return true
 	case ScriptOutputBodyKindSegment:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SensitiveHitBodyWhere.
+const (
+	Heard SensitiveHitBodyWhere = "heard"
+	Said  SensitiveHitBodyWhere = "said"
+)
+
+// Valid indicates whether the value is a known member of the SensitiveHitBodyWhere enum.
+func (e SensitiveHitBodyWhere) Valid() bool {
+	switch e {
+	case Heard:
+		return true
+	case Said:
 		return true
 	default:
 		return false
@@ -648,6 +705,90 @@ func (e AuditNumberParamsFormat) Valid() bool {
 	case Csv:
 		return true
 	case Json:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SearchCallsParamsOutcome.
+const (
+	SearchCallsParamsOutcomeAnswered      SearchCallsParamsOutcome = "answered"
+	SearchCallsParamsOutcomeBusy          SearchCallsParamsOutcome = "busy"
+	SearchCallsParamsOutcomeFailed        SearchCallsParamsOutcome = "failed"
+	SearchCallsParamsOutcomeInterrupted   SearchCallsParamsOutcome = "interrupted"
+	SearchCallsParamsOutcomeInvalidNumber SearchCallsParamsOutcome = "invalid_number"
+	SearchCallsParamsOutcomeNoAnswer      SearchCallsParamsOutcome = "no_answer"
+	SearchCallsParamsOutcomeRejected      SearchCallsParamsOutcome = "rejected"
+	SearchCallsParamsOutcomeTransferred   SearchCallsParamsOutcome = "transferred"
+	SearchCallsParamsOutcomeVoicemail     SearchCallsParamsOutcome = "voicemail"
+)
+
+// Valid indicates whether the value is a known member of the SearchCallsParamsOutcome enum.
+func (e SearchCallsParamsOutcome) Valid() bool {
+	switch e {
+	case SearchCallsParamsOutcomeAnswered:
+		return true
+	case SearchCallsParamsOutcomeBusy:
+		return true
+	case SearchCallsParamsOutcomeFailed:
+		return true
+	case SearchCallsParamsOutcomeInterrupted:
+		return true
+	case SearchCallsParamsOutcomeInvalidNumber:
+		return true
+	case SearchCallsParamsOutcomeNoAnswer:
+		return true
+	case SearchCallsParamsOutcomeRejected:
+		return true
+	case SearchCallsParamsOutcomeTransferred:
+		return true
+	case SearchCallsParamsOutcomeVoicemail:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SearchCallsParamsState.
+const (
+	SearchCallsParamsStateDialling SearchCallsParamsState = "dialling"
+	SearchCallsParamsStateEnded    SearchCallsParamsState = "ended"
+	SearchCallsParamsStateInCall   SearchCallsParamsState = "in_call"
+	SearchCallsParamsStateRefused  SearchCallsParamsState = "refused"
+)
+
+// Valid indicates whether the value is a known member of the SearchCallsParamsState enum.
+func (e SearchCallsParamsState) Valid() bool {
+	switch e {
+	case SearchCallsParamsStateDialling:
+		return true
+	case SearchCallsParamsStateEnded:
+		return true
+	case SearchCallsParamsStateInCall:
+		return true
+	case SearchCallsParamsStateRefused:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SearchCallsParamsReview.
+const (
+	SearchCallsParamsReviewApproved SearchCallsParamsReview = "approved"
+	SearchCallsParamsReviewFlagged  SearchCallsParamsReview = "flagged"
+	SearchCallsParamsReviewPending  SearchCallsParamsReview = "pending"
+)
+
+// Valid indicates whether the value is a known member of the SearchCallsParamsReview enum.
+func (e SearchCallsParamsReview) Valid() bool {
+	switch e {
+	case SearchCallsParamsReviewApproved:
+		return true
+	case SearchCallsParamsReviewFlagged:
+		return true
+	case SearchCallsParamsReviewPending:
 		return true
 	default:
 		return false
@@ -928,14 +1069,18 @@ type CallBody struct {
 	Phone   string     `json:"phone"`
 
 	// Reason Why it was refused, or how it ended.
-	Reason        *string       `json:"reason,omitempty"`
-	RecordingRef  *string       `json:"recording_ref,omitempty"`
-	RingMs        *int64        `json:"ring_ms,omitempty"`
-	ScriptVersion string        `json:"script_version"`
-	Segment       string        `json:"segment"`
-	State         CallBodyState `json:"state"`
-	Tags          *[]string     `json:"tags"`
-	Turns         *[]TurnBody   `json:"turns,omitempty"`
+	Reason        *string     `json:"reason,omitempty"`
+	RecordingRef  *string     `json:"recording_ref,omitempty"`
+	Review        *ReviewBody `json:"review,omitempty"`
+	RingMs        *int64      `json:"ring_ms,omitempty"`
+	ScriptVersion string      `json:"script_version"`
+	Segment       string      `json:"segment"`
+
+	// SensitiveHits The sensitive words the call heard or said, by turn.
+	SensitiveHits *[]SensitiveHitBody `json:"sensitive_hits"`
+	State         CallBodyState       `json:"state"`
+	Tags          *[]string           `json:"tags"`
+	Turns         *[]TurnBody         `json:"turns,omitempty"`
 }
 
 // CallBodyState defines model for CallBody.State.
@@ -974,8 +1119,15 @@ type CampaignBody struct {
 	// ScriptVersion The published script version every call runs, unless a segment or A/B arm says otherwise.
 	ScriptVersion string `json:"script_version"`
 
+	// SegmentErrorSample The first (up to 20) contacts whose rule failed, with the error and where in the rules.
+	SegmentErrorSample *[]SegmentErrorBody `json:"segment_error_sample"`
+
+	// SegmentErrors Contacts whose segmentation rule failed at start; they are not dialled (counted as not_dialled.segment_error).
+	SegmentErrors int64 `json:"segment_errors"`
+
 	// SegmentVersions Segment name → script version.
 	SegmentVersions map[string]string  `json:"segment_versions"`
+	Segmentation    *SegmentationBody  `json:"segmentation,omitempty"`
 	StartedAt       *time.Time         `json:"started_at,omitempty"`
 	StartsAt        *time.Time         `json:"starts_at,omitempty"`
 	Status          CampaignBodyStatus `json:"status"`
@@ -1245,11 +1397,17 @@ type CountsBody struct {
 	ByState  map[string]int64 `json:"by_state"`
 	Contacts int64            `json:"contacts"`
 
+	// NotDialled Contacts enrolled as dropped before any dial, by reason: segment_filtered (outside the segment filter), segment_error (the rule failed).
+	NotDialled map[string]int64 `json:"not_dialled"`
+
 	// Outcomes Dialled attempts by outcome.
 	Outcomes map[string]int64 `json:"outcomes"`
 
 	// Refused Refused attempts by reason: dnc, daily_cap, quiet_hours, holiday, …
 	Refused map[string]int64 `json:"refused"`
+
+	// Segments Contacts by the segment the campaign's segmentation rules put them in ("" for none); empty without rules.
+	Segments map[string]int64 `json:"segments"`
 }
 
 // CreateScriptVersionRequest defines model for Create-script-versionRequest.
@@ -1285,6 +1443,7 @@ type CreateCampaignInputBody struct {
 	// ScriptVersion A published dialog script version.
 	ScriptVersion   *string            `json:"script_version,omitempty"`
 	SegmentVersions *map[string]string `json:"segment_versions,omitempty"`
+	Segmentation    *SegmentationBody  `json:"segmentation,omitempty"`
 
 	// StartsAt Started before this, the campaign waits as scheduled.
 	StartsAt *time.Time `json:"starts_at,omitempty"`
@@ -1303,7 +1462,7 @@ type CreateKeyInputBody struct {
 	// Role What the key may do; no stronger than your own role.
 	Role *CreateKeyInputBodyRole `json:"role,omitempty"`
 
-	// Scopes Limit the key to these scopes: account:read, account:manage, contacts:read, contacts:write, scripts:read, scripts:write, campaigns:read, campaigns:control, calls:read, webhooks:manage, billing:read, billing:manage, settings:manage. Empty: every scope.
+	// Scopes Limit the key to these scopes: account:read, account:manage, contacts:read, contacts:write, scripts:read, scripts:write, campaigns:read, campaigns:control, calls:read, calls:review, webhooks:manage, billing:read, billing:manage, settings:manage. Empty: every scope.
 	//
 	// Example: ["contacts:write","campaigns:control"]
 	Scopes *[]string `json:"scopes,omitempty"`
@@ -1963,6 +2122,68 @@ type PortalInputBody struct {
 	ReturnUrl string `json:"return_url"`
 }
 
+// PreviewSegmentsInputBody defines model for PreviewSegmentsInputBody.
+type PreviewSegmentsInputBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/PreviewSegmentsInputBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// ListId The contact list to sample.
+	//
+	// Example: 0190f3c2-7a51-7d2e-9b1a-5f0e3c2d1a01
+	ListId string `json:"list_id"`
+
+	// SampleSize How many of the list's contacts to segment (the same ones each time, spread over the list).
+	//
+	// Example: 200
+	SampleSize *int64 `json:"sample_size,omitempty"`
+
+	// ScriptId A saved segmentation script, published or not.
+	//
+	// Example: 0190f3c2-7a51-7d2e-9b1a-5f0e3c2d1a00
+	ScriptId *string `json:"script_id,omitempty"`
+
+	// Source Segmentation rules to try (export function segment(contact)); or name a saved version with script_id and version.
+	//
+	// Example: export function segment(c) { return c.vip ? "vip" : null; }
+	Source *string `json:"source,omitempty"`
+
+	// Version The version number of script_id.
+	//
+	// Example: 2
+	Version *int64 `json:"version,omitempty"`
+}
+
+// PreviewSegmentsOutputBody defines model for PreviewSegmentsOutputBody.
+type PreviewSegmentsOutputBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/PreviewSegmentsOutputBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// Errors The first (up to 20) failures, with where in the rules.
+	Errors *[]SegmentErrorBody `json:"errors"`
+
+	// Failed Sampled contacts whose rule failed; a campaign would not dial them.
+	//
+	// Example: 1
+	Failed int64 `json:"failed"`
+
+	// ListContacts How many contacts the list has.
+	//
+	// Example: 12840
+	ListContacts int64 `json:"list_contacts"`
+
+	// Sampled How many were segmented.
+	//
+	// Example: 200
+	Sampled int64 `json:"sampled"`
+
+	// Segments Sampled contacts per segment, largest first.
+	Segments *[]SegmentCountBody `json:"segments"`
+}
+
 // PublishInputBody defines model for PublishInputBody.
 type PublishInputBody struct {
 	// Schema A URL to the JSON Schema for this object.
@@ -2008,6 +2229,47 @@ type RetryBody struct {
 	// Times Example: 3
 	Times int64 `json:"times"`
 }
+
+// ReviewBody defines model for ReviewBody.
+type ReviewBody struct {
+	Note       *string    `json:"note,omitempty"`
+	ReviewedAt *time.Time `json:"reviewed_at,omitempty"`
+
+	// ReviewerKeyId The API key that reviewed it.
+	ReviewerKeyId *string `json:"reviewer_key_id,omitempty"`
+
+	// ReviewerUserId The user who reviewed it in the portal.
+	ReviewerUserId *string `json:"reviewer_user_id,omitempty"`
+
+	// Status pending until a reviewer approves (nothing wrong) or flags (a problem to act on) the call.
+	Status ReviewBodyStatus `json:"status"`
+}
+
+// ReviewBodyStatus pending until a reviewer approves (nothing wrong) or flags (a problem to act on) the call.
+type ReviewBodyStatus string
+
+// ReviewCallInputBody defines model for ReviewCallInputBody.
+type ReviewCallInputBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/ReviewCallInputBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// Note What the reviewer found.
+	//
+	// Example: 客户被要求提供验证码,已转合规处理
+	Note *string `json:"note,omitempty"`
+
+	// Status approved: nothing wrong; flagged: a problem to act on.
+	//
+	// Example: flagged
+	Status ReviewCallInputBodyStatus `json:"status"`
+}
+
+// ReviewCallInputBodyStatus approved: nothing wrong; flagged: a problem to act on.
+//
+// Example: flagged
+type ReviewCallInputBodyStatus string
 
 // ReviewFlag defines model for ReviewFlag.
 type ReviewFlag struct {
@@ -2088,6 +2350,65 @@ type ScriptOutputBody struct {
 
 // ScriptOutputBodyKind defines model for ScriptOutputBody.Kind.
 type ScriptOutputBodyKind string
+
+// SegmentCountBody defines model for SegmentCountBody.
+type SegmentCountBody struct {
+	// Contacts Example: 37
+	Contacts int64 `json:"contacts"`
+
+	// Segment The segment name; empty for contacts the rules put in no segment.
+	//
+	// Example: vip
+	Segment string `json:"segment"`
+}
+
+// SegmentErrorBody defines model for SegmentErrorBody.
+type SegmentErrorBody struct {
+	// Column Example: 18
+	Column    *int64 `json:"column,omitempty"`
+	ContactId string `json:"contact_id"`
+
+	// Line Example: 3
+	Line *int64 `json:"line,omitempty"`
+
+	// Message Example: 3:18: TypeError: Cannot read property 'length' of undefined
+	Message string `json:"message"`
+}
+
+// SegmentationBody defines model for SegmentationBody.
+type SegmentationBody struct {
+	// Filter Dial only contacts in these segments; the others are enrolled as dropped with reason segment_filtered. Empty: every segment.
+	//
+	// Example: ["vip","loyal"]
+	Filter *[]string `json:"filter,omitempty"`
+
+	// ScriptId A script of kind segment.
+	//
+	// Example: 0190f3c2-7a51-7d2e-9b1a-5f0e3c2d1a00
+	ScriptId string `json:"script_id"`
+
+	// Version A published version number of that script.
+	//
+	// Example: 3
+	Version int64 `json:"version"`
+}
+
+// SensitiveHitBody defines model for SensitiveHitBody.
+type SensitiveHitBody struct {
+	// Turn The turn of the dialog (0 is the greeting).
+	//
+	// Example: 2
+	Turn int64 `json:"turn"`
+
+	// Where Heard from the callee, or said by the script.
+	Where SensitiveHitBodyWhere `json:"where"`
+
+	// Word Example: 验证码
+	Word string `json:"word"`
+}
+
+// SensitiveHitBodyWhere Heard from the callee, or said by the script.
+type SensitiveHitBodyWhere string
 
 // Sentiment defines model for Sentiment.
 type Sentiment struct {
@@ -2559,6 +2880,54 @@ type GetUsageParams struct {
 	Month *string `form:"month,omitempty" json:"month,omitempty"`
 }
 
+// SearchCallsParams defines parameters for SearchCalls.
+type SearchCallsParams struct {
+	// Limit How many items to return.
+	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next_cursor of the previous page; empty for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// CampaignId Only this campaign's calls.
+	CampaignId *openapi_types.UUID `form:"campaign_id,omitempty" json:"campaign_id,omitempty"`
+
+	// Outcome Only calls that ended so.
+	Outcome *SearchCallsParamsOutcome `form:"outcome,omitempty" json:"outcome,omitempty"`
+
+	// State Only attempts in this state.
+	State *SearchCallsParamsState `form:"state,omitempty" json:"state,omitempty"`
+
+	// Phone A full number in E.164 (+8613812341234), matched exactly, or its last 3 to 15 digits (1234), matched at the end.
+	Phone *string `form:"phone,omitempty" json:"phone,omitempty"`
+
+	// Tag Only calls with this tag.
+	Tag *string `form:"tag,omitempty" json:"tag,omitempty"`
+
+	// Review Only calls whose review stands so: pending is the review queue.
+	Review *SearchCallsParamsReview `form:"review,omitempty" json:"review,omitempty"`
+
+	// From Only attempts made at or after this time (RFC 3339).
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only attempts made before this time (RFC 3339).
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// SearchCallsParamsOutcome defines parameters for SearchCalls.
+type SearchCallsParamsOutcome string
+
+// SearchCallsParamsState defines parameters for SearchCalls.
+type SearchCallsParamsState string
+
+// SearchCallsParamsReview defines parameters for SearchCalls.
+type SearchCallsParamsReview string
+
+// ReviewCallParams defines parameters for ReviewCall.
+type ReviewCallParams struct {
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // ListCampaignsParams defines parameters for ListCampaigns.
 type ListCampaignsParams struct {
 	// Limit How many items to return.
@@ -2756,6 +3125,12 @@ type PublishScriptVersionParams struct {
 
 // SimulateScriptVersionParams defines parameters for SimulateScriptVersion.
 type SimulateScriptVersionParams struct {
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// PreviewSegmentsParams defines parameters for PreviewSegments.
+type PreviewSegmentsParams struct {
 	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
@@ -3038,6 +3413,9 @@ type CreateCheckoutSessionJSONRequestBody = CheckoutInputBody
 // CreatePortalSessionJSONRequestBody defines body for CreatePortalSession for application/json ContentType.
 type CreatePortalSessionJSONRequestBody = PortalInputBody
 
+// ReviewCallJSONRequestBody defines body for ReviewCall for application/json ContentType.
+type ReviewCallJSONRequestBody = ReviewCallInputBody
+
 // CreateCampaignJSONRequestBody defines body for CreateCampaign for application/json ContentType.
 type CreateCampaignJSONRequestBody = CreateCampaignInputBody
 
@@ -3076,6 +3454,9 @@ type PublishScriptVersionJSONRequestBody = PublishInputBody
 
 // SimulateScriptVersionJSONRequestBody defines body for SimulateScriptVersion for application/json ContentType.
 type SimulateScriptVersionJSONRequestBody = SimulateInputBody
+
+// PreviewSegmentsJSONRequestBody defines body for PreviewSegments for application/json ContentType.
+type PreviewSegmentsJSONRequestBody = PreviewSegmentsInputBody
 
 // SignupJSONRequestBody defines body for Signup for application/json ContentType.
 type SignupJSONRequestBody = SignupInputBody
@@ -3335,6 +3716,13 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/billing/usage (the `GetUsage` operationId).
 	GetUsage(ctx context.Context, params *GetUsageParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// SearchCalls Search the tenant's call records
+	//
+	// Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: `?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. Numbers are shown in full, as by get-call; the portal masks them for viewers.
+	//
+	// Corresponds with GET /v1/calls (the `SearchCalls` operationId).
+	SearchCalls(ctx context.Context, params *SearchCallsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetCall Get a call record with its turns
 	//
 	// Corresponds with GET /v1/calls/{call_id} (the `GetCall` operationId).
@@ -3346,6 +3734,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/calls/{call_id}/recording (the `GetCallRecording` operationId).
 	GetCallRecording(ctx context.Context, callId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReviewCallWithBody Review a call that hit a sensitive word
+	//
+	// Approves or flags a call tagged review_required (its sensitive_hits say which words, in which turns), with a note; the reviewer and the time are recorded, and a later review replaces an earlier one. `GET /v1/calls?review=pending` is the queue. A call without sensitive words is a 409. Needs the operator role.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/calls/{call_id}/review (the `ReviewCall` operationId).
+	ReviewCallWithBody(ctx context.Context, callId string, params *ReviewCallParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReviewCall Review a call that hit a sensitive word
+	//
+	// Approves or flags a call tagged review_required (its sensitive_hits say which words, in which turns), with a note; the reviewer and the time are recorded, and a later review replaces an earlier one. `GET /v1/calls?review=pending` is the queue. A call without sensitive words is a 409. Needs the operator role.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/calls/{call_id}/review (the `ReviewCall` operationId).
+	ReviewCall(ctx context.Context, callId string, params *ReviewCallParams, body ReviewCallJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListCampaigns List campaigns
 	//
@@ -3412,7 +3818,7 @@ type ClientInterface interface {
 
 	// StartCampaign Start a campaign
 	//
-	// Takes the contacts of its lists and starts dialling (or waits as scheduled until starts_at). A campaign without contacts or without a script version is refused with 422 and stays a draft. Needs the operator role.
+	// Takes the contacts of its lists and starts dialling (or waits as scheduled until starts_at). A campaign without contacts or without a script version is refused with 422 and stays a draft. With segmentation rules, every contact is put in its segment first (in the sandbox); contacts outside the segment filter, or whose rule failed, are enrolled as dropped (see counts.not_dialled and segment_error_sample); a start that would dial nobody is refused. Needs the operator role.
 	//
 	// Corresponds with POST /v1/campaigns/{campaign_id}/start (the `StartCampaign` operationId).
 	StartCampaign(ctx context.Context, campaignId string, params *StartCampaignParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3768,6 +4174,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/scripts/{script_id}/versions/{version}/simulate (the `SimulateScriptVersion` operationId).
 	SimulateScriptVersion(ctx context.Context, scriptId string, version int64, params *SimulateScriptVersionParams, body SimulateScriptVersionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PreviewSegmentsWithBody Preview segmentation rules on a list
+	//
+	// Runs segmentation rules (a source being edited, or a saved version) in the sandbox over a sample of a list's contacts and counts them per segment, with the contacts whose rule failed and the line and column where. Rules that do not compile are a 422 listing every finding with its line.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/segments/preview (the `PreviewSegments` operationId).
+	PreviewSegmentsWithBody(ctx context.Context, params *PreviewSegmentsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PreviewSegments Preview segmentation rules on a list
+	//
+	// Runs segmentation rules (a source being edited, or a saved version) in the sandbox over a sample of a list's contacts and counts them per segment, with the contacts whose rule failed and the line and column where. Rules that do not compile are a 422 listing every finding with its line.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/segments/preview (the `PreviewSegments` operationId).
+	PreviewSegments(ctx context.Context, params *PreviewSegmentsParams, body PreviewSegmentsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SignupWithBody Sign up a tenant
 	//
@@ -4306,6 +4730,23 @@ func (c *Client) GetUsage(ctx context.Context, params *GetUsageParams, reqEditor
 	return c.Client.Do(req)
 }
 
+// SearchCalls Search the tenant's call records
+//
+// Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: `?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. Numbers are shown in full, as by get-call; the portal masks them for viewers.
+//
+// Corresponds with GET /v1/calls (the `SearchCalls` operationId).
+func (c *Client) SearchCalls(ctx context.Context, params *SearchCallsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSearchCallsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetCall Get a call record with its turns
 //
 // Corresponds with GET /v1/calls/{call_id} (the `GetCall` operationId).
@@ -4328,6 +4769,44 @@ func (c *Client) GetCall(ctx context.Context, callId string, reqEditors ...Reque
 // Corresponds with GET /v1/calls/{call_id}/recording (the `GetCallRecording` operationId).
 func (c *Client) GetCallRecording(ctx context.Context, callId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetCallRecordingRequest(c.Server, callId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReviewCallWithBody Review a call that hit a sensitive word
+//
+// Approves or flags a call tagged review_required (its sensitive_hits say which words, in which turns), with a note; the reviewer and the time are recorded, and a later review replaces an earlier one. `GET /v1/calls?review=pending` is the queue. A call without sensitive words is a 409. Needs the operator role.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/calls/{call_id}/review (the `ReviewCall` operationId).
+func (c *Client) ReviewCallWithBody(ctx context.Context, callId string, params *ReviewCallParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReviewCallRequestWithBody(c.Server, callId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReviewCall Review a call that hit a sensitive word
+//
+// Approves or flags a call tagged review_required (its sensitive_hits say which words, in which turns), with a note; the reviewer and the time are recorded, and a later review replaces an earlier one. `GET /v1/calls?review=pending` is the queue. A call without sensitive words is a 409. Needs the operator role.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/calls/{call_id}/review (the `ReviewCall` operationId).
+func (c *Client) ReviewCall(ctx context.Context, callId string, params *ReviewCallParams, body ReviewCallJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReviewCallRequest(c.Server, callId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4493,7 +4972,7 @@ func (c *Client) ResumeCampaign(ctx context.Context, campaignId string, params *
 
 // StartCampaign Start a campaign
 //
-// Takes the contacts of its lists and starts dialling (or waits as scheduled until starts_at). A campaign without contacts or without a script version is refused with 422 and stays a draft. Needs the operator role.
+// Takes the contacts of its lists and starts dialling (or waits as scheduled until starts_at). A campaign without contacts or without a script version is refused with 422 and stays a draft. With segmentation rules, every contact is put in its segment first (in the sandbox); contacts outside the segment filter, or whose rule failed, are enrolled as dropped (see counts.not_dialled and segment_error_sample); a start that would dial nobody is refused. Needs the operator role.
 //
 // Corresponds with POST /v1/campaigns/{campaign_id}/start (the `StartCampaign` operationId).
 func (c *Client) StartCampaign(ctx context.Context, campaignId string, params *StartCampaignParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5310,6 +5789,44 @@ func (c *Client) SimulateScriptVersionWithBody(ctx context.Context, scriptId str
 // Corresponds with POST /v1/scripts/{script_id}/versions/{version}/simulate (the `SimulateScriptVersion` operationId).
 func (c *Client) SimulateScriptVersion(ctx context.Context, scriptId string, version int64, params *SimulateScriptVersionParams, body SimulateScriptVersionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSimulateScriptVersionRequest(c.Server, scriptId, version, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PreviewSegmentsWithBody Preview segmentation rules on a list
+//
+// Runs segmentation rules (a source being edited, or a saved version) in the sandbox over a sample of a list's contacts and counts them per segment, with the contacts whose rule failed and the line and column where. Rules that do not compile are a 422 listing every finding with its line.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/segments/preview (the `PreviewSegments` operationId).
+func (c *Client) PreviewSegmentsWithBody(ctx context.Context, params *PreviewSegmentsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPreviewSegmentsRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PreviewSegments Preview segmentation rules on a list
+//
+// Runs segmentation rules (a source being edited, or a saved version) in the sandbox over a sample of a list's contacts and counts them per segment, with the contacts whose rule failed and the line and column where. Rules that do not compile are a 422 listing every finding with its line.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/segments/preview (the `PreviewSegments` operationId).
+func (c *Client) PreviewSegments(ctx context.Context, params *PreviewSegmentsParams, body PreviewSegmentsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPreviewSegmentsRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6448,6 +6965,168 @@ func NewGetUsageRequest(server string, params *GetUsageParams) (*http.Request, e
 	return req, nil
 }
 
+// NewSearchCallsRequest constructs an http.Request for the SearchCalls method
+func NewSearchCallsRequest(server string, params *SearchCallsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/calls")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CampaignId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "campaign_id", *params.CampaignId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Outcome != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "outcome", *params.Outcome, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.State != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "state", *params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Phone != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "phone", *params.Phone, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Tag != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "tag", *params.Tag, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Review != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "review", *params.Review, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetCallRequest constructs an http.Request for the GetCall method
 func NewGetCallRequest(server string, callId string) (*http.Request, error) {
 	var err error
@@ -6511,6 +7190,68 @@ func NewGetCallRecordingRequest(server string, callId string) (*http.Request, er
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewReviewCallRequest calls the generic ReviewCall builder with application/json body
+func NewReviewCallRequest(server string, callId string, params *ReviewCallParams, body ReviewCallJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReviewCallRequestWithBody(server, callId, params, "application/json", bodyReader)
+}
+
+// NewReviewCallRequestWithBody constructs an http.Request for the ReviewCall method, with any body, and a specified content type
+func NewReviewCallRequestWithBody(server string, callId string, params *ReviewCallParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "call_id", callId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/calls/%s/review", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -8701,6 +9442,61 @@ func NewSimulateScriptVersionRequestWithBody(server string, scriptId string, ver
 	return req, nil
 }
 
+// NewPreviewSegmentsRequest calls the generic PreviewSegments builder with application/json body
+func NewPreviewSegmentsRequest(server string, params *PreviewSegmentsParams, body PreviewSegmentsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPreviewSegmentsRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewPreviewSegmentsRequestWithBody constructs an http.Request for the PreviewSegments method, with any body, and a specified content type
+func NewPreviewSegmentsRequestWithBody(server string, params *PreviewSegmentsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/segments/preview")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewSignupRequest calls the generic Signup builder with application/json body
 func NewSignupRequest(server string, body SignupJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -10042,6 +10838,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/billing/usage (the `GetUsage` operationId).
 	GetUsageWithResponse(ctx context.Context, params *GetUsageParams, reqEditors ...RequestEditorFn) (*GetUsageResponse, error)
 
+	// SearchCallsWithResponse Search the tenant's call records
+	//
+	// Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: `?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. Numbers are shown in full, as by get-call; the portal masks them for viewers.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/calls (the `SearchCalls` operationId).
+	SearchCallsWithResponse(ctx context.Context, params *SearchCallsParams, reqEditors ...RequestEditorFn) (*SearchCallsResponse, error)
+
 	// GetCallWithResponse Get a call record with its turns
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -10057,6 +10862,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/calls/{call_id}/recording (the `GetCallRecording` operationId).
 	GetCallRecordingWithResponse(ctx context.Context, callId string, reqEditors ...RequestEditorFn) (*GetCallRecordingResponse, error)
+
+	// ReviewCallWithBodyWithResponse Review a call that hit a sensitive word
+	//
+	// Approves or flags a call tagged review_required (its sensitive_hits say which words, in which turns), with a note; the reviewer and the time are recorded, and a later review replaces an earlier one. `GET /v1/calls?review=pending` is the queue. A call without sensitive words is a 409. Needs the operator role.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/calls/{call_id}/review (the `ReviewCall` operationId).
+	ReviewCallWithBodyWithResponse(ctx context.Context, callId string, params *ReviewCallParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReviewCallResponse, error)
+
+	// ReviewCallWithResponse Review a call that hit a sensitive word
+	//
+	// Approves or flags a call tagged review_required (its sensitive_hits say which words, in which turns), with a note; the reviewer and the time are recorded, and a later review replaces an earlier one. `GET /v1/calls?review=pending` is the queue. A call without sensitive words is a 409. Needs the operator role.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/calls/{call_id}/review (the `ReviewCall` operationId).
+	ReviewCallWithResponse(ctx context.Context, callId string, params *ReviewCallParams, body ReviewCallJSONRequestBody, reqEditors ...RequestEditorFn) (*ReviewCallResponse, error)
 
 	// ListCampaignsWithResponse List campaigns
 	//
@@ -10137,7 +10960,7 @@ type ClientWithResponsesInterface interface {
 
 	// StartCampaignWithResponse Start a campaign
 	//
-	// Takes the contacts of its lists and starts dialling (or waits as scheduled until starts_at). A campaign without contacts or without a script version is refused with 422 and stays a draft. Needs the operator role.
+	// Takes the contacts of its lists and starts dialling (or waits as scheduled until starts_at). A campaign without contacts or without a script version is refused with 422 and stays a draft. With segmentation rules, every contact is put in its segment first (in the sandbox); contacts outside the segment filter, or whose rule failed, are enrolled as dropped (see counts.not_dialled and segment_error_sample); a start that would dial nobody is refused. Needs the operator role.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -10535,6 +11358,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/scripts/{script_id}/versions/{version}/simulate (the `SimulateScriptVersion` operationId).
 	SimulateScriptVersionWithResponse(ctx context.Context, scriptId string, version int64, params *SimulateScriptVersionParams, body SimulateScriptVersionJSONRequestBody, reqEditors ...RequestEditorFn) (*SimulateScriptVersionResponse, error)
+
+	// PreviewSegmentsWithBodyWithResponse Preview segmentation rules on a list
+	//
+	// Runs segmentation rules (a source being edited, or a saved version) in the sandbox over a sample of a list's contacts and counts them per segment, with the contacts whose rule failed and the line and column where. Rules that do not compile are a 422 listing every finding with its line.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/segments/preview (the `PreviewSegments` operationId).
+	PreviewSegmentsWithBodyWithResponse(ctx context.Context, params *PreviewSegmentsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PreviewSegmentsResponse, error)
+
+	// PreviewSegmentsWithResponse Preview segmentation rules on a list
+	//
+	// Runs segmentation rules (a source being edited, or a saved version) in the sandbox over a sample of a list's contacts and counts them per segment, with the contacts whose rule failed and the line and column where. Rules that do not compile are a 422 listing every finding with its line.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/segments/preview (the `PreviewSegments` operationId).
+	PreviewSegmentsWithResponse(ctx context.Context, params *PreviewSegmentsParams, body PreviewSegmentsJSONRequestBody, reqEditors ...RequestEditorFn) (*PreviewSegmentsResponse, error)
 
 	// SignupWithBodyWithResponse Sign up a tenant
 	//
@@ -11606,6 +12447,75 @@ func (r GetUsageResponse) ContentType() string {
 	return ""
 }
 
+type SearchCallsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CallsOutputBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SearchCallsResponse) GetJSON200() *CallsOutputBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SearchCallsResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SearchCallsResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r SearchCallsResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r SearchCallsResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SearchCallsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SearchCallsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SearchCallsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SearchCallsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetCallResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11745,6 +12655,89 @@ func (r GetCallRecordingResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetCallRecordingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ReviewCallResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CallBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReviewCallResponse) GetJSON200() *CallBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReviewCallResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReviewCallResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReviewCallResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReviewCallResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ReviewCallResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReviewCallResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ReviewCallResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReviewCallResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReviewCallResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReviewCallResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -14964,6 +15957,89 @@ func (r SimulateScriptVersionResponse) ContentType() string {
 	return ""
 }
 
+type PreviewSegmentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PreviewSegmentsOutputBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PreviewSegmentsResponse) GetJSON200() *PreviewSegmentsOutputBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PreviewSegmentsResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PreviewSegmentsResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PreviewSegmentsResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PreviewSegmentsResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PreviewSegmentsResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PreviewSegmentsResponse) GetApplicationproblemJSON503() *ErrorModel {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PreviewSegmentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PreviewSegmentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PreviewSegmentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PreviewSegmentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type SignupResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -17082,6 +18158,21 @@ func (c *ClientWithResponses) GetUsageWithResponse(ctx context.Context, params *
 	return ParseGetUsageResponse(rsp)
 }
 
+// SearchCallsWithResponse Search the tenant's call records
+//
+// Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: `?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. Numbers are shown in full, as by get-call; the portal masks them for viewers.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/calls (the `SearchCalls` operationId).
+func (c *ClientWithResponses) SearchCallsWithResponse(ctx context.Context, params *SearchCallsParams, reqEditors ...RequestEditorFn) (*SearchCallsResponse, error) {
+	rsp, err := c.SearchCalls(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSearchCallsResponse(rsp)
+}
+
 // GetCallWithResponse Get a call record with its turns
 //
 // Returns a wrapper object for the known response body format(s).
@@ -17108,6 +18199,36 @@ func (c *ClientWithResponses) GetCallRecordingWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseGetCallRecordingResponse(rsp)
+}
+
+// ReviewCallWithBodyWithResponse Review a call that hit a sensitive word
+//
+// Approves or flags a call tagged review_required (its sensitive_hits say which words, in which turns), with a note; the reviewer and the time are recorded, and a later review replaces an earlier one. `GET /v1/calls?review=pending` is the queue. A call without sensitive words is a 409. Needs the operator role.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/calls/{call_id}/review (the `ReviewCall` operationId).
+func (c *ClientWithResponses) ReviewCallWithBodyWithResponse(ctx context.Context, callId string, params *ReviewCallParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReviewCallResponse, error) {
+	rsp, err := c.ReviewCallWithBody(ctx, callId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReviewCallResponse(rsp)
+}
+
+// ReviewCallWithResponse Review a call that hit a sensitive word
+//
+// Approves or flags a call tagged review_required (its sensitive_hits say which words, in which turns), with a note; the reviewer and the time are recorded, and a later review replaces an earlier one. `GET /v1/calls?review=pending` is the queue. A call without sensitive words is a 409. Needs the operator role.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/calls/{call_id}/review (the `ReviewCall` operationId).
+func (c *ClientWithResponses) ReviewCallWithResponse(ctx context.Context, callId string, params *ReviewCallParams, body ReviewCallJSONRequestBody, reqEditors ...RequestEditorFn) (*ReviewCallResponse, error) {
+	rsp, err := c.ReviewCall(ctx, callId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReviewCallResponse(rsp)
 }
 
 // ListCampaignsWithResponse List campaigns
@@ -17243,7 +18364,7 @@ func (c *ClientWithResponses) ResumeCampaignWithResponse(ctx context.Context, ca
 
 // StartCampaignWithResponse Start a campaign
 //
-// Takes the contacts of its lists and starts dialling (or waits as scheduled until starts_at). A campaign without contacts or without a script version is refused with 422 and stays a draft. Needs the operator role.
+// Takes the contacts of its lists and starts dialling (or waits as scheduled until starts_at). A campaign without contacts or without a script version is refused with 422 and stays a draft. With segmentation rules, every contact is put in its segment first (in the sandbox); contacts outside the segment filter, or whose rule failed, are enrolled as dropped (see counts.not_dialled and segment_error_sample); a start that would dial nobody is refused. Needs the operator role.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -17922,6 +19043,36 @@ func (c *ClientWithResponses) SimulateScriptVersionWithResponse(ctx context.Cont
 		return nil, err
 	}
 	return ParseSimulateScriptVersionResponse(rsp)
+}
+
+// PreviewSegmentsWithBodyWithResponse Preview segmentation rules on a list
+//
+// Runs segmentation rules (a source being edited, or a saved version) in the sandbox over a sample of a list's contacts and counts them per segment, with the contacts whose rule failed and the line and column where. Rules that do not compile are a 422 listing every finding with its line.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/segments/preview (the `PreviewSegments` operationId).
+func (c *ClientWithResponses) PreviewSegmentsWithBodyWithResponse(ctx context.Context, params *PreviewSegmentsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PreviewSegmentsResponse, error) {
+	rsp, err := c.PreviewSegmentsWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePreviewSegmentsResponse(rsp)
+}
+
+// PreviewSegmentsWithResponse Preview segmentation rules on a list
+//
+// Runs segmentation rules (a source being edited, or a saved version) in the sandbox over a sample of a list's contacts and counts them per segment, with the contacts whose rule failed and the line and column where. Rules that do not compile are a 422 listing every finding with its line.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/segments/preview (the `PreviewSegments` operationId).
+func (c *ClientWithResponses) PreviewSegmentsWithResponse(ctx context.Context, params *PreviewSegmentsParams, body PreviewSegmentsJSONRequestBody, reqEditors ...RequestEditorFn) (*PreviewSegmentsResponse, error) {
+	rsp, err := c.PreviewSegments(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePreviewSegmentsResponse(rsp)
 }
 
 // SignupWithBodyWithResponse Sign up a tenant
@@ -19050,6 +20201,60 @@ func ParseGetUsageResponse(rsp *http.Response) (*GetUsageResponse, error) {
 	return response, nil
 }
 
+// ParseSearchCallsResponse parses an HTTP response from a SearchCallsWithResponse call
+func ParseSearchCallsResponse(rsp *http.Response) (*SearchCallsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SearchCallsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CallsOutputBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetCallResponse parses an HTTP response from a GetCallWithResponse call
 func ParseGetCallResponse(rsp *http.Response) (*GetCallResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -19145,6 +20350,74 @@ func ParseGetCallRecordingResponse(rsp *http.Response) (*GetCallRecordingRespons
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseReviewCallResponse parses an HTTP response from a ReviewCallWithResponse call
+func ParseReviewCallResponse(rsp *http.Response) (*ReviewCallResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReviewCallResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CallBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ErrorModel
@@ -21763,6 +23036,74 @@ func ParseSimulateScriptVersionResponse(rsp *http.Response) (*SimulateScriptVers
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePreviewSegmentsResponse parses an HTTP response from a PreviewSegmentsWithResponse call
+func ParsePreviewSegmentsResponse(rsp *http.Response) (*PreviewSegmentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PreviewSegmentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PreviewSegmentsOutputBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 

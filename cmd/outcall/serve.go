@@ -93,6 +93,8 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 		}
 		return nil
 	}
+	// Segmentation rules sort a campaign's contacts at start, in the script hosts.
+	camp.Segment = jobs.SegmentWith(scripts)
 	recordings := telephony.LocalRecordingStore{Dir: s.Telephony.Recordings}
 	var trunks *telephony.TrunkStore
 	if key := cmp.Or(s.SecretKey, os.Getenv(envName("secret-key"))); key != "" {
