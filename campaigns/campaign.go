@@ -305,8 +305,11 @@ func (s *Service) StartCampaign(ctx context.Context, p tenants.Principal, id uui
 				}
 			}
 		}
-		tag, err := tx.Exec(ctx, `INSERT INTO campaign_contacts (tenant_id, campaign_id, contact_id, phone, time_zone, next_at)
-			SELECT $1, $2, c.id, c.phone, c.time_zone, $4 FROM contacts c
+		tag, err := tx.Exec(ctx, `INSERT INTO campaign_contacts (tenant_id, campaign_id, contact_id, phone, time_zone, next_at, list_id)
+			SELECT $1, $2, c.id, c.phone, c.time_zone, $4,
+				(SELECT lc.list_id FROM list_contacts lc WHERE lc.contact_id = c.id AND lc.list_id = ANY($3)
+					ORDER BY array_position($3, lc.list_id) LIMIT 1)
+			FROM contacts c
 			WHERE c.tenant_id = $1 AND c.id IN (SELECT contact_id FROM list_contacts WHERE tenant_id = $1 AND list_id = ANY($3))`,
 			p.TenantID, c.ID, c.ListIDs, s.now())
 		if err != nil {

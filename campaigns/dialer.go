@@ -56,6 +56,9 @@ type Result struct {
 	CallbackIn time.Duration
 	// OptOut puts the number on the do-not-call list (the callee said stop).
 	OptOut bool
+	// Silence is how long the callee was quiet before speaking, over all
+	// turns (from voice activity detection).
+	Silence time.Duration
 }
 
 // TestDialer is an in-process Dialer for tests and benchmarks: it places
