@@ -123,6 +123,7 @@ func New(cfg Config) *Server {
 	s.registerCampaigns()
 	s.registerScripts()
 	s.registerRecordings()
+	s.registerReports()
 	s.registerTrunks()
 
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
