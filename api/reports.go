@@ -15,8 +15,8 @@ import (
 
 // reportQuery is the filter every report takes.
 type reportQuery struct {
-	From          time.Time `query:"from" doc:"Count calls attempted from this hour on (RFC 3339); empty: from the first call." example:"2026-11-01T00:00:00+08:00"`
-	To            time.Time `query:"to" doc:"Count calls of the hours that start before this moment (RFC 3339); empty: up to now." example:"2026-12-01T00:00:00+08:00"`
+	From          time.Time `query:"from" doc:"Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call." example:"2026-11-01T00:00:00+08:00"`
+	To            time.Time `query:"to" doc:"Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now." example:"2026-12-01T00:00:00+08:00"`
 	CampaignID    string    `query:"campaign_id" maxLength:"36" doc:"Only this campaign's calls." example:"0193a7e2-8c4b-7d2e-9f1a-3b5c7d9e1f20"`
 	ScriptVersion string    `query:"script_version" maxLength:"200" doc:"Only calls that ran this script version."`
 	Segment       string    `query:"segment" maxLength:"200" doc:"Only calls of contacts in this segment." example:"vip"`

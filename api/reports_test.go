@@ -51,6 +51,11 @@ func TestReportsAnswerJSONAndCSVWithAByteOrderMark(t *testing.T) {
 		t.Fatalf("a backwards range: %d %s", r.Status, r.Raw)
 	}
 
+	bt := h.do(nil, "POST", "/v1/campaigns", map[string]any{"name": "best hours", "list_ids": []string{f.ListID}, "script_version": "v1", "best_time": true}, bearer(a.Key)...)
+	if got := h.do(nil, "GET", "/v1/campaigns/"+bt.str("id"), nil, bearer(a.Key)...); bt.Status != 201 || got.Body["best_time"] != true {
+		t.Fatalf("best_time: %d %s / %s", bt.Status, bt.Raw, got.Raw)
+	}
+
 	set := h.do(nil, "PUT", "/v1/reports/settings", map[string]any{"conversion_outcomes": []string{"confirmed", "paid"}, "conversion_tags": []string{}}, bearer(a.Key)...)
 	got := h.do(nil, "GET", "/v1/reports/settings", nil, bearer(a.Key)...)
 	if set.Status != 200 || got.Status != 200 || !strings.Contains(got.Raw, `"conversion_outcomes":["confirmed","paid"]`) {

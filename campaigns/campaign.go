@@ -82,13 +82,16 @@ type Campaign struct {
 	ScriptVersion   string
 	SegmentVersions map[string]string
 	ABSplit         []ABArm
-	Compliance      Compliance // the campaign's override; zero fields follow the tenant
-	RetryPolicy     RetryPolicy
-	StartsAt        *time.Time
-	EndsAt          *time.Time
-	CreatedAt       time.Time
-	StartedAt       *time.Time
-	FinishedAt      *time.Time
+	// BestTime orders the due contacts by the predicted answer rate of
+	// their local hour (see Pace).
+	BestTime    bool
+	Compliance  Compliance // the campaign's override; zero fields follow the tenant
+	RetryPolicy RetryPolicy
+	StartsAt    *time.Time
+	EndsAt      *time.Time
+	CreatedAt   time.Time
+	StartedAt   *time.Time
+	FinishedAt  *time.Time
 }
 
 // CampaignInput is what a caller gives to create or change a draft.
@@ -98,6 +101,7 @@ type CampaignInput struct {
 	ScriptVersion   string
 	SegmentVersions map[string]string
 	ABSplit         []ABArm
+	BestTime        bool
 	Compliance      Compliance
 	RetryPolicy     RetryPolicy
 	StartsAt        *time.Time
@@ -136,13 +140,13 @@ func (in *CampaignInput) validate(base Compliance) error {
 }
 
 const campaignColumns = `id, name, status, list_ids, script_version, segment_versions, ab_split, compliance, retry_policy,
-	starts_at, ends_at, created_at, started_at, finished_at`
+	starts_at, ends_at, created_at, started_at, finished_at, best_time`
 
 func scanCampaign(row pgx.Row) (*Campaign, error) {
 	var c Campaign
 	var comp, retry []byte
 	err := row.Scan(&c.ID, &c.Name, &c.Status, &c.ListIDs, &c.ScriptVersion, &c.SegmentVersions, &c.ABSplit, &comp, &retry,
-		&c.StartsAt, &c.EndsAt, &c.CreatedAt, &c.StartedAt, &c.FinishedAt)
+		&c.StartsAt, &c.EndsAt, &c.CreatedAt, &c.StartedAt, &c.FinishedAt, &c.BestTime)
 	if err != nil {
 		return nil, err
 	}
@@ -176,10 +180,10 @@ func (s *Service) CreateCampaign(ctx context.Context, p tenants.Principal, in Ca
 		}
 		rj, _ := json.Marshal(retry)
 		c, err = scanCampaign(tx.QueryRow(ctx, `INSERT INTO campaigns (id, tenant_id, name, status, list_ids, script_version, segment_versions,
-				ab_split, compliance, retry_policy, starts_at, ends_at)
-			VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, $10, $11) RETURNING `+campaignColumns,
+				ab_split, compliance, retry_policy, starts_at, ends_at, best_time)
+			VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING `+campaignColumns,
 			uuid.Must(uuid.NewV7()), p.TenantID, in.Name, orNoIDs(in.ListIDs), in.ScriptVersion, orNoMap(in.SegmentVersions), orNoArms(in.ABSplit),
-			comp, rj, in.StartsAt, in.EndsAt))
+			comp, rj, in.StartsAt, in.EndsAt, in.BestTime))
 		return err
 	})
 	return c, err

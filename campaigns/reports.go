@@ -14,9 +14,9 @@ import (
 	"github.com/outcall/outcall/tenants"
 )
 
-// ReportFilter narrows a report. Calls count in the hour they were
-// attempted: an hour is in the range when it starts at or after the hour
-// of From and before To. Zero values do not filter.
+// ReportFilter narrows a report. Calls count in the day (UTC) they were
+// attempted: a day is in the range when it starts at or after the start of
+// From's day and before To. Zero values do not filter.
 type ReportFilter struct {
 	From, To      time.Time
 	CampaignID    *uuid.UUID
@@ -37,7 +37,7 @@ func (f ReportFilter) args(tenantID uuid.UUID) []any {
 	if to.IsZero() {
 		to = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
-	return []any{tenantID, from.Truncate(time.Hour), to, f.CampaignID, f.ScriptVersion, f.Segment, f.ListID}
+	return []any{tenantID, from.UTC().Truncate(24 * time.Hour), to, f.CampaignID, f.ScriptVersion, f.Segment, f.ListID}
 }
 
 // Validate checks the range.

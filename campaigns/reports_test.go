@@ -163,7 +163,7 @@ func TestReportsCountAKnownCallHistoryExactly(t *testing.T) {
 		if us.Attempts != 1 || us.Transfers != 1 {
 			t.Fatalf("list filter: %+v", us)
 		}
-		before := must[*campaigns.OutcomesReport](t)(w.svc.Outcomes(w.ctx, w.p, campaigns.ReportFilter{To: tuesdayNoon.Add(-time.Hour)}))
+		before := must[*campaigns.OutcomesReport](t)(w.svc.Outcomes(w.ctx, w.p, campaigns.ReportFilter{To: tuesdayNoon.UTC().Truncate(24 * time.Hour)}))
 		if before.Attempts != 0 {
 			t.Fatalf("date filter: %+v", before)
 		}

@@ -16,8 +16,8 @@ var noList = uuid.UUID{}
 // rollUpSQL adds calls to the report rollups. It is one statement, so the
 // same text serves the close of one call (CALLS is "c.id = $2") and the
 // rebuild of a tenant's whole history (CALLS is "true"). A call counts in
-// the hour it was attempted; its local hour and weekday are those of the
-// callee's time zone.
+// the day (UTC) it was attempted; its local hour and weekday are those of
+// the callee's time zone.
 //
 // Sentiment labels come from the NLU; a turn with a score but no label is
 // negative below -0.2, positive above 0.2, neutral between. A call is angry
@@ -29,7 +29,7 @@ WITH s AS (
 ), c AS MATERIALIZED (
 	SELECT c.id, c.campaign_id, c.script_version, c.segment,
 		coalesce(cc.list_id, '00000000-0000-0000-0000-000000000000'::uuid) AS list_id,
-		date_trunc('hour', c.created_at) AS bucket,
+		date_trunc('day', c.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS bucket,
 		extract(hour FROM c.created_at AT TIME ZONE coalesce(cc.time_zone, 'UTC'))::smallint AS local_hour,
 		extract(dow FROM c.created_at AT TIME ZONE coalesce(cc.time_zone, 'UTC'))::smallint AS local_dow,
 		c.state, coalesce(c.outcome, '') AS outcome, coalesce(c.reason, '') AS reason,

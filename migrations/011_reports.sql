@@ -26,7 +26,7 @@ CREATE TABLE report_settings (
     updated_at          timestamptz NOT NULL DEFAULT now()
 );
 
--- report_calls sums the calls of one hour (bucket, UTC) by campaign, script
+-- report_calls sums the calls of one day (bucket, UTC) by campaign, script
 -- version, segment, list and the callee's local hour and weekday.
 CREATE TABLE report_calls (
     tenant_id      uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,

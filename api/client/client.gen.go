@@ -923,8 +923,11 @@ type CampaignBody struct {
 	// Schema A URL to the JSON Schema for this object.
 	//
 	// Example: https://example.com/schemas/CampaignBody.json
-	Schema     *string        `json:"$schema,omitempty"`
-	AbSplit    *[]ABArmBody   `json:"ab_split"`
+	Schema  *string      `json:"$schema,omitempty"`
+	AbSplit *[]ABArmBody `json:"ab_split"`
+
+	// BestTime Due contacts are dialled best local hour first: the hour's predicted answer rate from the tenant's own history.
+	BestTime   bool           `json:"best_time"`
 	Compliance ComplianceBody `json:"compliance"`
 	CreatedAt  time.Time      `json:"created_at"`
 	EndsAt     *time.Time     `json:"ends_at,omitempty"`
@@ -1235,8 +1238,11 @@ type CreateCampaignInputBody struct {
 	// Schema A URL to the JSON Schema for this object.
 	//
 	// Example: https://example.com/schemas/CreateCampaignInputBody.json
-	Schema     *string         `json:"$schema,omitempty"`
-	AbSplit    *[]ABArmBody    `json:"ab_split,omitempty"`
+	Schema  *string      `json:"$schema,omitempty"`
+	AbSplit *[]ABArmBody `json:"ab_split,omitempty"`
+
+	// BestTime Dial due contacts best local hour first (predicted from the tenant's answer rates by the callee's local hour, with a prior where history is thin).
+	BestTime   *bool           `json:"best_time,omitempty"`
 	Compliance *ComplianceBody `json:"compliance,omitempty"`
 
 	// EndsAt No dials from this moment on.
@@ -2851,10 +2857,10 @@ type LogoutParams struct {
 
 // ReportAbParams defines parameters for ReportAb.
 type ReportAbParams struct {
-	// From Count calls attempted from this hour on (RFC 3339); empty: from the first call.
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
 	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
 
-	// To Count calls of the hours that start before this moment (RFC 3339); empty: up to now.
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
 
 	// CampaignId Only this campaign's calls.
@@ -2872,10 +2878,10 @@ type ReportAbParams struct {
 
 // ExportReportAbParams defines parameters for ExportReportAb.
 type ExportReportAbParams struct {
-	// From Count calls attempted from this hour on (RFC 3339); empty: from the first call.
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
 	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
 
-	// To Count calls of the hours that start before this moment (RFC 3339); empty: up to now.
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
 
 	// CampaignId Only this campaign's calls.
@@ -2893,10 +2899,10 @@ type ExportReportAbParams struct {
 
 // ExportCallsParams defines parameters for ExportCalls.
 type ExportCallsParams struct {
-	// From Count calls attempted from this hour on (RFC 3339); empty: from the first call.
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
 	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
 
-	// To Count calls of the hours that start before this moment (RFC 3339); empty: up to now.
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
 
 	// CampaignId Only this campaign's calls.
@@ -2914,10 +2920,10 @@ type ExportCallsParams struct {
 
 // ReportFunnelParams defines parameters for ReportFunnel.
 type ReportFunnelParams struct {
-	// From Count calls attempted from this hour on (RFC 3339); empty: from the first call.
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
 	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
 
-	// To Count calls of the hours that start before this moment (RFC 3339); empty: up to now.
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
 
 	// CampaignId Only this campaign's calls.
@@ -2935,10 +2941,10 @@ type ReportFunnelParams struct {
 
 // ExportReportFunnelParams defines parameters for ExportReportFunnel.
 type ExportReportFunnelParams struct {
-	// From Count calls attempted from this hour on (RFC 3339); empty: from the first call.
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
 	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
 
-	// To Count calls of the hours that start before this moment (RFC 3339); empty: up to now.
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
 
 	// CampaignId Only this campaign's calls.
@@ -2956,10 +2962,10 @@ type ExportReportFunnelParams struct {
 
 // ReportOutcomesParams defines parameters for ReportOutcomes.
 type ReportOutcomesParams struct {
-	// From Count calls attempted from this hour on (RFC 3339); empty: from the first call.
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
 	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
 
-	// To Count calls of the hours that start before this moment (RFC 3339); empty: up to now.
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
 
 	// CampaignId Only this campaign's calls.
@@ -2977,10 +2983,10 @@ type ReportOutcomesParams struct {
 
 // ExportReportOutcomesParams defines parameters for ExportReportOutcomes.
 type ExportReportOutcomesParams struct {
-	// From Count calls attempted from this hour on (RFC 3339); empty: from the first call.
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
 	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
 
-	// To Count calls of the hours that start before this moment (RFC 3339); empty: up to now.
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
 
 	// CampaignId Only this campaign's calls.
@@ -2998,10 +3004,10 @@ type ExportReportOutcomesParams struct {
 
 // ReportSentimentParams defines parameters for ReportSentiment.
 type ReportSentimentParams struct {
-	// From Count calls attempted from this hour on (RFC 3339); empty: from the first call.
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
 	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
 
-	// To Count calls of the hours that start before this moment (RFC 3339); empty: up to now.
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
 
 	// CampaignId Only this campaign's calls.
@@ -3019,10 +3025,10 @@ type ReportSentimentParams struct {
 
 // ExportReportSentimentParams defines parameters for ExportReportSentiment.
 type ExportReportSentimentParams struct {
-	// From Count calls attempted from this hour on (RFC 3339); empty: from the first call.
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
 	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
 
-	// To Count calls of the hours that start before this moment (RFC 3339); empty: up to now.
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
 
 	// CampaignId Only this campaign's calls.
@@ -3040,10 +3046,10 @@ type ExportReportSentimentParams struct {
 
 // ReportTimeParams defines parameters for ReportTime.
 type ReportTimeParams struct {
-	// From Count calls attempted from this hour on (RFC 3339); empty: from the first call.
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
 	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
 
-	// To Count calls of the hours that start before this moment (RFC 3339); empty: up to now.
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
 
 	// CampaignId Only this campaign's calls.
@@ -3061,10 +3067,10 @@ type ReportTimeParams struct {
 
 // ExportReportTimeParams defines parameters for ExportReportTime.
 type ExportReportTimeParams struct {
-	// From Count calls attempted from this hour on (RFC 3339); empty: from the first call.
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
 	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
 
-	// To Count calls of the hours that start before this moment (RFC 3339); empty: up to now.
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
 
 	// CampaignId Only this campaign's calls.
@@ -3082,10 +3088,10 @@ type ExportReportTimeParams struct {
 
 // ReportTopicsParams defines parameters for ReportTopics.
 type ReportTopicsParams struct {
-	// From Count calls attempted from this hour on (RFC 3339); empty: from the first call.
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
 	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
 
-	// To Count calls of the hours that start before this moment (RFC 3339); empty: up to now.
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
 
 	// CampaignId Only this campaign's calls.
@@ -3103,10 +3109,10 @@ type ReportTopicsParams struct {
 
 // ExportReportTopicsParams defines parameters for ExportReportTopics.
 type ExportReportTopicsParams struct {
-	// From Count calls attempted from this hour on (RFC 3339); empty: from the first call.
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
 	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
 
-	// To Count calls of the hours that start before this moment (RFC 3339); empty: up to now.
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
 
 	// CampaignId Only this campaign's calls.
@@ -3124,10 +3130,10 @@ type ExportReportTopicsParams struct {
 
 // ExportTurnsParams defines parameters for ExportTurns.
 type ExportTurnsParams struct {
-	// From Count calls attempted from this hour on (RFC 3339); empty: from the first call.
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
 	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
 
-	// To Count calls of the hours that start before this moment (RFC 3339); empty: up to now.
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
 
 	// CampaignId Only this campaign's calls.
