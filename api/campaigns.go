@@ -75,6 +75,7 @@ type CampaignBody struct {
 	ScriptVersion   string               `json:"script_version" doc:"The published script version every call runs, unless a segment or A/B arm says otherwise."`
 	SegmentVersions map[string]string    `json:"segment_versions" doc:"Segment name → script version."`
 	ABSplit         []ABArmBody          `json:"ab_split"`
+	BestTime        bool                 `json:"best_time" doc:"Due contacts are dialled best local hour first: the hour's predicted answer rate from the tenant's own history."`
 	Compliance      ComplianceBody       `json:"compliance" doc:"How this campaign tightens the tenant's compliance settings."`
 	RetryPolicy     map[string]RetryBody `json:"retry_policy" doc:"busy, no_answer, failed, voicemail → retry rule."`
 	StartsAt        *time.Time           `json:"starts_at,omitempty"`
@@ -106,7 +107,7 @@ type SegmentErrorBody struct {
 
 func campaignBody(c *campaigns.Campaign) CampaignBody {
 	b := CampaignBody{ID: c.ID, Name: c.Name, Status: string(c.Status), ListIDs: c.ListIDs, ScriptVersion: c.ScriptVersion,
-		SegmentVersions: c.SegmentVersions, ABSplit: []ABArmBody{}, Compliance: complianceBody(c.Compliance), RetryPolicy: map[string]RetryBody{},
+		SegmentVersions: c.SegmentVersions, ABSplit: []ABArmBody{}, BestTime: c.BestTime, Compliance: complianceBody(c.Compliance), RetryPolicy: map[string]RetryBody{},
 		StartsAt: c.StartsAt, EndsAt: c.EndsAt, CreatedAt: c.CreatedAt, StartedAt: c.StartedAt, FinishedAt: c.FinishedAt}
 	for _, a := range c.ABSplit {
 		b.ABSplit = append(b.ABSplit, ABArmBody{Version: a.Version, Weight: a.Weight})
@@ -245,6 +246,7 @@ type createCampaignInput struct {
 		ScriptVersion   string               `json:"script_version,omitempty" maxLength:"200" doc:"A published dialog script version."`
 		SegmentVersions map[string]string    `json:"segment_versions,omitempty"`
 		ABSplit         []ABArmBody          `json:"ab_split,omitempty" maxItems:"10"`
+		BestTime        bool                 `json:"best_time,omitempty" doc:"Dial due contacts best local hour first (predicted from the tenant's answer rates by the callee's local hour, with a prior where history is thin)."`
 		Compliance      *ComplianceBody      `json:"compliance,omitempty" doc:"Tighten the tenant's settings for this campaign; loosening is refused."`
 		RetryPolicy     map[string]RetryBody `json:"retry_policy,omitempty" doc:"Default: busy 10m × 3, no_answer 2h × 2, failed 5m × 1."`
 		StartsAt        *time.Time           `json:"starts_at,omitempty" doc:"Started before this, the campaign waits as scheduled."`
@@ -346,7 +348,7 @@ func (s *Server) registerCampaigns() {
 		Errors:      append(errs, http.StatusUnprocessableEntity),
 	}, func(ctx context.Context, in *createCampaignInput) (*campaignOutput, error) {
 		ci := campaigns.CampaignInput{Name: in.Body.Name, ListIDs: in.Body.ListIDs, ScriptVersion: in.Body.ScriptVersion,
-			SegmentVersions: in.Body.SegmentVersions, StartsAt: in.Body.StartsAt, EndsAt: in.Body.EndsAt, RetryPolicy: campaigns.RetryPolicy{}}
+			SegmentVersions: in.Body.SegmentVersions, BestTime: in.Body.BestTime, StartsAt: in.Body.StartsAt, EndsAt: in.Body.EndsAt, RetryPolicy: campaigns.RetryPolicy{}}
 		if sg := in.Body.Segmentation; sg != nil {
 			ci.Segmentation = &campaigns.Segmentation{ScriptID: sg.ScriptID, Version: sg.Version, Filter: sg.Filter}
 		}

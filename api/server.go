@@ -124,6 +124,7 @@ func New(cfg Config) *Server {
 	s.registerScripts()
 	s.registerSegments()
 	s.registerRecordings()
+	s.registerReports()
 	s.registerTrunks()
 	s.registerSpeech()
 

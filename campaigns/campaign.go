@@ -82,13 +82,16 @@ type Campaign struct {
 	ScriptVersion   string
 	SegmentVersions map[string]string
 	ABSplit         []ABArm
-	Compliance      Compliance // the campaign's override; zero fields follow the tenant
-	RetryPolicy     RetryPolicy
-	StartsAt        *time.Time
-	EndsAt          *time.Time
-	CreatedAt       time.Time
-	StartedAt       *time.Time
-	FinishedAt      *time.Time
+	// BestTime orders the due contacts by the predicted answer rate of
+	// their local hour (see Pace).
+	BestTime    bool
+	Compliance  Compliance // the campaign's override; zero fields follow the tenant
+	RetryPolicy RetryPolicy
+	StartsAt    *time.Time
+	EndsAt      *time.Time
+	CreatedAt   time.Time
+	StartedAt   *time.Time
+	FinishedAt  *time.Time
 	// Segmentation, when set, sorts the contacts into segments at start.
 	Segmentation *Segmentation
 	// SegmentErrors counts contacts whose segmentation rule failed at
@@ -104,6 +107,7 @@ type CampaignInput struct {
 	ScriptVersion   string
 	SegmentVersions map[string]string
 	ABSplit         []ABArm
+	BestTime        bool
 	Compliance      Compliance
 	RetryPolicy     RetryPolicy
 	StartsAt        *time.Time
@@ -142,9 +146,14 @@ func (in *CampaignInput) validate(base Compliance) error {
 	return in.Segmentation.validate()
 }
 
+// firstListOf picks, for contact c, the first of the campaign's lists ($3)
+// that holds it: the list its calls are reported under.
+const firstListOf = `(SELECT lc.list_id FROM list_contacts lc WHERE lc.contact_id = c.id AND lc.list_id = ANY($3)
+	ORDER BY array_position($3, lc.list_id) LIMIT 1)`
+
 const campaignColumns = `id, name, status, list_ids, script_version, segment_versions, ab_split, compliance, retry_policy,
 	starts_at, ends_at, created_at, started_at, finished_at,
-	segment_script_id, segment_script_version, segment_filter, segment_errors, segment_error_sample`
+	segment_script_id, segment_script_version, segment_filter, segment_errors, segment_error_sample, best_time`
 
 func scanCampaign(row pgx.Row) (*Campaign, error) {
 	var c Campaign
@@ -154,7 +163,7 @@ func scanCampaign(row pgx.Row) (*Campaign, error) {
 	var segFilter []string
 	err := row.Scan(&c.ID, &c.Name, &c.Status, &c.ListIDs, &c.ScriptVersion, &c.SegmentVersions, &c.ABSplit, &comp, &retry,
 		&c.StartsAt, &c.EndsAt, &c.CreatedAt, &c.StartedAt, &c.FinishedAt,
-		&segScript, &segVersion, &segFilter, &c.SegmentErrors, &c.SegmentErrorSample)
+		&segScript, &segVersion, &segFilter, &c.SegmentErrors, &c.SegmentErrorSample, &c.BestTime)
 	if err != nil {
 		return nil, err
 	}
@@ -200,10 +209,10 @@ func (s *Service) CreateCampaign(ctx context.Context, p tenants.Principal, in Ca
 			}
 		}
 		c, err = scanCampaign(tx.QueryRow(ctx, `INSERT INTO campaigns (id, tenant_id, name, status, list_ids, script_version, segment_versions,
-				ab_split, compliance, retry_policy, starts_at, ends_at, segment_script_id, segment_script_version, segment_filter)
-			VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING `+campaignColumns,
+				ab_split, compliance, retry_policy, starts_at, ends_at, segment_script_id, segment_script_version, segment_filter, best_time)
+			VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING `+campaignColumns,
 			uuid.Must(uuid.NewV7()), p.TenantID, in.Name, orNoIDs(in.ListIDs), in.ScriptVersion, orNoMap(in.SegmentVersions), orNoArms(in.ABSplit),
-			comp, rj, in.StartsAt, in.EndsAt, segScript, segVersion, segFilter))
+			comp, rj, in.StartsAt, in.EndsAt, segScript, segVersion, segFilter, in.BestTime))
 		return err
 	})
 	return c, err
@@ -337,8 +346,9 @@ func (s *Service) StartCampaign(ctx context.Context, p tenants.Principal, id uui
 			}
 			enrolled = int64(n)
 		} else {
-			tag, err := tx.Exec(ctx, `INSERT INTO campaign_contacts (tenant_id, campaign_id, contact_id, phone, time_zone, next_at)
-				SELECT $1, $2, c.id, c.phone, c.time_zone, $4 FROM contacts c
+			tag, err := tx.Exec(ctx, `INSERT INTO campaign_contacts (tenant_id, campaign_id, contact_id, phone, time_zone, next_at, list_id)
+				SELECT $1, $2, c.id, c.phone, c.time_zone, $4, `+firstListOf+`
+				FROM contacts c
 				WHERE c.tenant_id = $1 AND c.id IN (SELECT contact_id FROM list_contacts WHERE tenant_id = $1 AND list_id = ANY($3))`,
 				p.TenantID, c.ID, c.ListIDs, s.now())
 			if err != nil {

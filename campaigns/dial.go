@@ -97,6 +97,12 @@ type Turn struct {
 	Heard     string
 	Intent    string
 	Sentiment *float32
+	// SentimentLabel is angry, negative, neutral or positive ("" if unknown).
+	SentimentLabel string
+	// Confidence is how sure the NLU was of Intent (nil if not measured).
+	Confidence *float32
+	// Sensitive lists the sensitive words heard or said in the turn.
+	Sensitive []string
 	StartedAt time.Time
 	EndedAt   time.Time
 }
@@ -210,7 +216,7 @@ func (s *Service) BeginDial(ctx context.Context, a DialArgs) (*Dial, error) {
 		}
 		if r := CheckDial(eff, f); r != nil {
 			d = &Dial{Refusal: r}
-			return recordRefusal(ctx, tx, a, callID, phone, r)
+			return recordRefusal(ctx, tx, a, callID, phone, r, now)
 		}
 		if s.DialGate != nil {
 			r, err := s.DialGate(ctx, tx, a.TenantID, now)
@@ -219,7 +225,7 @@ func (s *Service) BeginDial(ctx context.Context, a DialArgs) (*Dial, error) {
 			}
 			if r != nil {
 				d = &Dial{Refusal: r}
-				return recordRefusal(ctx, tx, a, callID, phone, r)
+				return recordRefusal(ctx, tx, a, callID, phone, r, now)
 			}
 		}
 
@@ -273,7 +279,7 @@ func (s *Service) BeginDial(ctx context.Context, a DialArgs) (*Dial, error) {
 	return d, nil
 }
 
-func recordRefusal(ctx context.Context, tx pgx.Tx, a DialArgs, callID uuid.UUID, phone string, r *Refusal) error {
+func recordRefusal(ctx context.Context, tx pgx.Tx, a DialArgs, callID uuid.UUID, phone string, r *Refusal, now time.Time) error {
 	state := "dropped"
 	var next *time.Time
 	if !r.RetryAt.IsZero() {
@@ -281,11 +287,14 @@ func recordRefusal(ctx context.Context, tx pgx.Tx, a DialArgs, callID uuid.UUID,
 		next = &r.RetryAt
 	}
 	b := &pgx.Batch{}
-	b.Queue(`INSERT INTO calls (id, tenant_id, campaign_id, contact_id, attempt, phone, state, reason, next_at)
-		VALUES ($1, $2, $3, $4, $5, $6, 'refused', $7, $8)`, callID, a.TenantID, a.CampaignID, a.ContactID, a.Attempt, phone, r.Reason, next)
+	b.Queue(`INSERT INTO calls (id, tenant_id, campaign_id, contact_id, attempt, phone, state, reason, next_at, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, 'refused', $7, $8, $9)`, callID, a.TenantID, a.CampaignID, a.ContactID, a.Attempt, phone, r.Reason, next, now)
 	b.Queue(`UPDATE campaign_contacts SET state = $3, attempt = $4, next_at = coalesce($5, next_at), last_reason = $6
 		WHERE campaign_id = $1 AND contact_id = $2`, a.CampaignID, a.ContactID, state, a.Attempt, next, r.Reason)
-	return tx.SendBatch(ctx, b).Close()
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return err
+	}
+	return rollUpCalls(ctx, tx, a.TenantID, callID)
 }
 
 // closeInterrupted ends an attempt that an earlier run of its dial job left
@@ -360,10 +369,10 @@ func (s *Service) closeCallTx(ctx context.Context, tx pgx.Tx, tenantID, callID u
 	var triesRaw, policyRaw []byte
 	b.Queue(`UPDATE calls SET state = 'ended', outcome = $2, answered_at = coalesce($3, answered_at), ended_at = $4, ring_ms = $5,
 			billable_seconds = $6, final_state = $7, tags = $8, recording_ref = $9, reason = nullif($10, ''), sensitive_hits = $11,
-			review_status = CASE WHEN 'review_required' = ANY($8::text[]) THEN 'pending' END
+			review_status = CASE WHEN 'review_required' = ANY($8::text[]) THEN 'pending' END, silence_ms = $12, opted_out = $13
 		WHERE id = $1 AND state IN ('dialling', 'in_call')
 		RETURNING `+callColumns, callID, res.Outcome, answered, res.EndedAt, ring, billable, res.FinalState, orNoTags(res.Tags), res.RecordingRef, res.Reason,
-		hits).
+		hits, int(res.Silence/time.Millisecond), res.OptOut).
 		QueryRow(func(row pgx.Row) error {
 			err := row.Scan(c.scanDest()...)
 			if errors.Is(err, pgx.ErrNoRows) {
@@ -437,14 +446,19 @@ func (s *Service) closeCallTx(ctx context.Context, tx pgx.Tx, tenantID, callID u
 			if seq == 0 {
 				seq = i + 1
 			}
-			b.Queue(`INSERT INTO call_turns (tenant_id, call_id, seq, state, said, heard, intent, sentiment, started_at, ended_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-				tenantID, callID, seq, t.State, t.Said, t.Heard, t.Intent, t.Sentiment, t.StartedAt, t.EndedAt)
+			b.Queue(`INSERT INTO call_turns (tenant_id, call_id, seq, state, said, heard, intent, sentiment, started_at, ended_at,
+					sentiment_label, confidence, sensitive)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+				tenantID, callID, seq, t.State, t.Said, t.Heard, t.Intent, t.Sentiment, t.StartedAt, t.EndedAt,
+				t.SentimentLabel, t.Confidence, orNoTags(t.Sensitive))
 		}
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return nil, err
 		}
 		c.Turns = res.Turns
+	}
+	if err := rollUpCalls(ctx, tx, tenantID, callID); err != nil {
+		return nil, err
 	}
 	for _, hook := range s.OnClose {
 		if err := hook(ctx, tx, c); err != nil {
@@ -503,7 +517,7 @@ func (s *Service) GetCall(ctx context.Context, p tenants.Principal, id uuid.UUID
 		if err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT seq, state, said, heard, intent, sentiment, started_at, ended_at FROM call_turns
+		rows, err := tx.Query(ctx, `SELECT seq, state, said, heard, intent, sentiment, started_at, ended_at, sentiment_label, confidence, sensitive FROM call_turns
 			WHERE tenant_id = $1 AND call_id = $2 ORDER BY seq`, p.TenantID, id)
 		if err != nil {
 			return err
@@ -511,7 +525,7 @@ func (s *Service) GetCall(ctx context.Context, p tenants.Principal, id uuid.UUID
 		defer rows.Close()
 		for rows.Next() {
 			var t Turn
-			if err := rows.Scan(&t.Seq, &t.State, &t.Said, &t.Heard, &t.Intent, &t.Sentiment, &t.StartedAt, &t.EndedAt); err != nil {
+			if err := rows.Scan(&t.Seq, &t.State, &t.Said, &t.Heard, &t.Intent, &t.Sentiment, &t.StartedAt, &t.EndedAt, &t.SentimentLabel, &t.Confidence, &t.Sensitive); err != nil {
 				return err
 			}
 			c.Turns = append(c.Turns, t)

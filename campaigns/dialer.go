@@ -59,6 +59,9 @@ type Result struct {
 	// SensitiveHits are the sensitive words heard or said; a call with any
 	// is tagged review_required and waits for a person's review.
 	SensitiveHits []SensitiveHit
+	// Silence is how long the callee was quiet before speaking, over all
+	// turns (from voice activity detection).
+	Silence time.Duration
 }
 
 // TestDialer is an in-process Dialer for tests and benchmarks: it places

@@ -3,6 +3,7 @@ package campaigns
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -30,8 +31,9 @@ func (r PaceRound) Finished() bool {
 // Pace runs one pacing round of a campaign in one transaction: a scheduled
 // campaign whose start has come starts running; a running one gets dial jobs
 // for due contacts, at most budget and never more than its tenant's free
-// lines (lines minus calls in progress minus dials already queued); a
-// running campaign with no contact left to dial is completed.
+// lines (lines minus calls in progress minus dials already queued),
+// longest due first or, with the campaign's best_time on, best local hour
+// first; a running campaign with no contact left to dial is completed.
 func (s *Service) Pace(ctx context.Context, tenantID, campaignID uuid.UUID, budget int) (PaceRound, error) {
 	var r PaceRound
 	err := s.db.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
@@ -41,10 +43,11 @@ func (s *Service) Pace(ctx context.Context, tenantID, campaignID uuid.UUID, budg
 			startsAt           *time.Time
 			plan               string
 		)
-		err := tx.QueryRow(ctx, `SELECT cp.status, cp.compliance, cp.starts_at, coalesce(cs.settings, '{}'), t.plan
+		var bestTime bool
+		err := tx.QueryRow(ctx, `SELECT cp.status, cp.compliance, cp.starts_at, coalesce(cs.settings, '{}'), t.plan, cp.best_time
 			FROM campaigns cp JOIN tenants t ON t.id = cp.tenant_id
 			LEFT JOIN compliance_settings cs ON cs.tenant_id = cp.tenant_id
-			WHERE cp.tenant_id = $1 AND cp.id = $2`, tenantID, campaignID).Scan(&r.Status, &override, &startsAt, &settings, &plan)
+			WHERE cp.tenant_id = $1 AND cp.id = $2`, tenantID, campaignID).Scan(&r.Status, &override, &startsAt, &settings, &plan, &bestTime)
 		if err == pgx.ErrNoRows {
 			r.Status = StatusCancelled
 			return nil
@@ -96,11 +99,14 @@ func (s *Service) Pace(ctx context.Context, tenantID, campaignID uuid.UUID, budg
 		}
 		n := min(budget, free-queued)
 		if n > 0 {
+			due := dueByTime
+			if bestTime {
+				due = dueByBestTime
+			}
 			rows, err := tx.Query(ctx, `UPDATE campaign_contacts cc SET state = 'queued'
-				FROM (SELECT contact_id FROM campaign_contacts WHERE campaign_id = $1 AND state = 'pending' AND next_at <= $3
-					ORDER BY next_at LIMIT $2 FOR UPDATE SKIP LOCKED) due
+				FROM (`+due+`) due
 				WHERE cc.campaign_id = $1 AND cc.contact_id = due.contact_id
-				RETURNING cc.contact_id, cc.attempt`, campaignID, n, s.now())
+				RETURNING cc.contact_id, cc.attempt`, campaignID, n, s.now(), tenantID)
 			if err != nil {
 				return err
 			}
@@ -147,6 +153,38 @@ func (s *Service) Pace(ctx context.Context, tenantID, campaignID uuid.UUID, budg
 	})
 	return r, err
 }
+
+// dueByTime picks the contacts due longest ago ($1 campaign, $2 how
+// many, $3 now; $4 the tenant, unused).
+const dueByTime = `SELECT contact_id FROM campaign_contacts WHERE campaign_id = $1 AND state = 'pending' AND next_at <= $3
+	AND $4::uuid IS NOT NULL ORDER BY next_at LIMIT $2 FOR UPDATE SKIP LOCKED`
+
+// BestTimePrior is how many dials of evidence the prior of a local hour's
+// answer rate is worth: an hour with few dials of its own is predicted
+// near the tenant's overall rate (0.5 without any history), one with
+// many dials by its own rate. This is the mean of a Beta posterior whose
+// prior has the overall rate as its mean.
+const BestTimePrior = 20
+
+// BestTimeHistory is how far back the answer rates are read.
+const BestTimeHistory = 90 * 24 * time.Hour
+
+// dueByBestTime picks the due contacts whose local hour now has the best
+// predicted answer rate (the tenant's history in the report rollups, see
+// BestTimePrior), then those due longest ago.
+var dueByBestTime = `WITH h AS (
+		SELECT local_hour, sum(dialled)::float8 AS dialled, sum(connected)::float8 AS connected FROM report_calls
+		WHERE tenant_id = $4 AND bucket >= $3::timestamptz - interval '` + fmt.Sprint(int(BestTimeHistory.Hours())) + ` hours' GROUP BY local_hour
+	), prior AS (
+		SELECT coalesce(sum(connected) / nullif(sum(dialled), 0), 0.5) AS rate FROM h
+	), rate AS (
+		SELECT g AS hour, (coalesce(h.connected, 0) + ` + fmt.Sprint(BestTimePrior) + ` * prior.rate) / (coalesce(h.dialled, 0) + ` + fmt.Sprint(BestTimePrior) + `) AS rate
+		FROM generate_series(0, 23) g CROSS JOIN prior LEFT JOIN h ON h.local_hour = g
+	)
+	SELECT cc.contact_id FROM campaign_contacts cc
+	JOIN rate ON rate.hour = extract(hour FROM $3::timestamptz AT TIME ZONE cc.time_zone)
+	WHERE cc.campaign_id = $1 AND cc.state = 'pending' AND cc.next_at <= $3
+	ORDER BY rate.rate DESC, cc.next_at LIMIT $2 FOR UPDATE OF cc SKIP LOCKED`
 
 // ActiveCampaigns lists every tenant's scheduled, running and paused
 // campaigns, so a periodic job can make sure each has its pacer.

@@ -159,10 +159,12 @@ func (s *Service) enrolSegmented(ctx context.Context, tx pgx.Tx, tenantID uuid.U
 		}
 		return 0, FieldError("body.segmentation", "%s", msg)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO campaign_contacts (tenant_id, campaign_id, contact_id, phone, time_zone, next_at, segment, state, last_reason)
-		SELECT $1, $2, c.id, c.phone, c.time_zone, $3, s.segment, s.state, nullif(s.reason, '')
+	if _, err := tx.Exec(ctx, `INSERT INTO campaign_contacts (tenant_id, campaign_id, contact_id, phone, time_zone, next_at, segment, state, last_reason, list_id)
+		SELECT $1, $2, c.id, c.phone, c.time_zone, $3, s.segment, s.state, nullif(s.reason, ''),
+			(SELECT lc.list_id FROM list_contacts lc WHERE lc.contact_id = c.id AND lc.list_id = ANY($8)
+				ORDER BY array_position($8, lc.list_id) LIMIT 1)
 		FROM unnest($4::uuid[], $5::text[], $6::text[], $7::text[]) AS s(id, segment, state, reason)
-		JOIN contacts c ON c.tenant_id = $1 AND c.id = s.id`, tenantID, c.ID, now, ids, segments, states, reasons); err != nil {
+		JOIN contacts c ON c.tenant_id = $1 AND c.id = s.id`, tenantID, c.ID, now, ids, segments, states, reasons, c.ListIDs); err != nil {
 		return 0, err
 	}
 	if sample == nil {

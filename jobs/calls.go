@@ -85,6 +85,7 @@ func (d *CallDialer) Dial(ctx context.Context, req campaigns.DialRequest) (campa
 	var (
 		script  *scripting.Result
 		turns   []campaigns.Turn
+		silence time.Duration
 		started = time.Now()
 	)
 	handler := telephony.CallHandlerFunc(func(ctx context.Context, call telephony.Call) error {
@@ -110,7 +111,14 @@ func (d *CallDialer) Dial(ctx context.Context, req campaigns.DialRequest) (campa
 			rec := campaigns.Turn{Seq: len(turns) + 1, State: turn.State, Said: turn.Say, Heard: turn.Heard, Intent: turn.Intent, StartedAt: turnStart, EndedAt: time.Now()}
 			if turn.Sentiment != nil {
 				score := float32(turn.Sentiment.Score)
-				rec.Sentiment = &score
+				rec.Sentiment, rec.SentimentLabel = &score, turn.Sentiment.Label
+			}
+			if turn.Intent != "" {
+				conf := float32(turn.Confidence)
+				rec.Confidence = &conf
+			}
+			for _, f := range turn.Review {
+				rec.Sensitive = append(rec.Sensitive, f.Word)
 			}
 			turns = append(turns, rec)
 			if turn.Done || sess.Done() {
@@ -120,6 +128,7 @@ func (d *CallDialer) Dial(ctx context.Context, req campaigns.DialRequest) (campa
 			if heard, err = call.Listen(ctx); err != nil {
 				break
 			}
+			silence += heard.SilenceBefore
 			text := heard.Text
 			if text == "" {
 				text = heard.DTMF
@@ -156,6 +165,7 @@ func (d *CallDialer) Dial(ctx context.Context, req campaigns.DialRequest) (campa
 		EndedAt:      res.Ended,
 		Turns:        turns,
 		RecordingRef: res.RecordingKey,
+		Silence:      silence,
 	}
 	if out.EndedAt.IsZero() {
 		out.EndedAt = started.Add(time.Since(started))

@@ -918,6 +918,63 @@ type ABArmBody struct {
 	Weight  int64  `json:"weight"`
 }
 
+// ABArmBodyResult defines model for ABArmBodyResult.
+type ABArmBodyResult struct {
+	// Connected The sample size.
+	//
+	// Example: 400
+	Connected int64 `json:"connected"`
+
+	// ConversionRate Example: 0.22
+	ConversionRate float64 `json:"conversion_rate"`
+
+	// Conversions Example: 88
+	Conversions int64  `json:"conversions"`
+	Version     string `json:"version"`
+}
+
+// ABComparisonBody defines model for ABComparisonBody.
+type ABComparisonBody struct {
+	Baseline string `json:"baseline"`
+
+	// CiHigh Example: 0.102
+	CiHigh float64 `json:"ci_high"`
+
+	// CiLow 95 % confidence interval of the difference (normal approximation).
+	//
+	// Example: -0.012
+	CiLow float64 `json:"ci_low"`
+
+	// Difference The arm's conversion rate minus the baseline's.
+	//
+	// Example: 0.045
+	Difference float64 `json:"difference"`
+
+	// PValue Example: 0.121
+	PValue float64 `json:"p_value"`
+
+	// Significant p_value < 0.05.
+	Significant bool   `json:"significant"`
+	Version     string `json:"version"`
+
+	// Z Two-proportion z statistic (pooled).
+	//
+	// Example: 1.55
+	Z float64 `json:"z"`
+}
+
+// ABReportBody defines model for ABReportBody.
+type ABReportBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/ABReportBody.json
+	Schema *string            `json:"$schema,omitempty"`
+	Arms   *[]ABArmBodyResult `json:"arms"`
+
+	// Comparisons Each arm against the baseline: the campaign's first A/B arm, else the first version by name.
+	Comparisons *[]ABComparisonBody `json:"comparisons"`
+}
+
 // AcceptInputBody defines model for AcceptInputBody.
 type AcceptInputBody struct {
 	// Schema A URL to the JSON Schema for this object.
@@ -1101,8 +1158,11 @@ type CampaignBody struct {
 	// Schema A URL to the JSON Schema for this object.
 	//
 	// Example: https://example.com/schemas/CampaignBody.json
-	Schema     *string        `json:"$schema,omitempty"`
-	AbSplit    *[]ABArmBody   `json:"ab_split"`
+	Schema  *string      `json:"$schema,omitempty"`
+	AbSplit *[]ABArmBody `json:"ab_split"`
+
+	// BestTime Due contacts are dialled best local hour first: the hour's predicted answer rate from the tenant's own history.
+	BestTime   bool           `json:"best_time"`
 	Compliance ComplianceBody `json:"compliance"`
 	CreatedAt  time.Time      `json:"created_at"`
 	EndsAt     *time.Time     `json:"ends_at,omitempty"`
@@ -1426,8 +1486,11 @@ type CreateCampaignInputBody struct {
 	// Schema A URL to the JSON Schema for this object.
 	//
 	// Example: https://example.com/schemas/CreateCampaignInputBody.json
-	Schema     *string         `json:"$schema,omitempty"`
-	AbSplit    *[]ABArmBody    `json:"ab_split,omitempty"`
+	Schema  *string      `json:"$schema,omitempty"`
+	AbSplit *[]ABArmBody `json:"ab_split,omitempty"`
+
+	// BestTime Dial due contacts best local hour first (predicted from the tenant's answer rates by the callee's local hour, with a prior where history is thin).
+	BestTime   *bool           `json:"best_time,omitempty"`
 	Compliance *ComplianceBody `json:"compliance,omitempty"`
 
 	// EndsAt No dials from this moment on.
@@ -1782,6 +1845,60 @@ type EventTypesOutputBody struct {
 	Items  *[]Item `json:"items"`
 }
 
+// FunnelExitBody defines model for FunnelExitBody.
+type FunnelExitBody struct {
+	// Calls Example: 310
+	Calls int64 `json:"calls"`
+
+	// To Example: confirm
+	To string `json:"to"`
+}
+
+// FunnelReportBody defines model for FunnelReportBody.
+type FunnelReportBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/FunnelReportBody.json
+	Schema        *string `json:"$schema,omitempty"`
+	ScriptVersion string  `json:"script_version"`
+
+	// Start Example: greeting
+	Start string `json:"start"`
+
+	// States Every state of the script's graph, in its order (zero calls too), then states seen only in calls.
+	States *[]FunnelStateBody `json:"states"`
+}
+
+// FunnelStateBody defines model for FunnelStateBody.
+type FunnelStateBody struct {
+	// Completed Calls that ended here, at a terminal state.
+	Completed int64 `json:"completed"`
+
+	// DropRate dropped / entered (流失率).
+	//
+	// Example: 0.155
+	DropRate float64 `json:"drop_rate"`
+
+	// Dropped Calls that hung up or failed here, at a state that does not end the call.
+	//
+	// Example: 90
+	Dropped int64 `json:"dropped"`
+
+	// Entered Times calls came into the state: the sum of exits, completed and dropped.
+	//
+	// Example: 580
+	Entered int64 `json:"entered"`
+
+	// Exits Moves to each next state, the script's edges included with zero.
+	Exits *[]FunnelExitBody `json:"exits"`
+
+	// State Example: greeting
+	State string `json:"state"`
+
+	// Terminal The state ends the call (end or transfer).
+	Terminal bool `json:"terminal"`
+}
+
 // Graph defines model for Graph.
 type Graph struct {
 	Edges    *[]GraphEdge  `json:"edges"`
@@ -1901,6 +2018,15 @@ type KeyBody struct {
 
 // KeyBodyRole defines model for KeyBody.Role.
 type KeyBodyRole string
+
+// KeyCountBody defines model for KeyCountBody.
+type KeyCountBody struct {
+	// Count Example: 310
+	Count int64 `json:"count"`
+
+	// Key Example: affirm
+	Key string `json:"key"`
+}
 
 // ListBody defines model for ListBody.
 type ListBody struct {
@@ -2077,6 +2203,76 @@ type NoticesOutputBody struct {
 	Items  *[]NoticeBody `json:"items"`
 }
 
+// OutcomesReportBody defines model for OutcomesReportBody.
+type OutcomesReportBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/OutcomesReportBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// Attempts Every attempt, refusals included.
+	//
+	// Example: 1200
+	Attempts int64 `json:"attempts"`
+
+	// AvgSilenceSeconds Callee silence before speaking, per connected call.
+	//
+	// Example: 3.1
+	AvgSilenceSeconds float64 `json:"avg_silence_seconds"`
+
+	// AvgTalkSeconds Per connected call.
+	//
+	// Example: 48.2
+	AvgTalkSeconds float64 `json:"avg_talk_seconds"`
+
+	// ByOutcome Dialled attempts by outcome.
+	ByOutcome map[string]int64 `json:"by_outcome"`
+
+	// ConnectRate connected / dialled (接通率).
+	//
+	// Example: 0.5
+	ConnectRate float64 `json:"connect_rate"`
+
+	// Connected Answered calls.
+	//
+	// Example: 580
+	Connected int64 `json:"connected"`
+
+	// ConversionRate conversions / connected.
+	//
+	// Example: 0.2069
+	ConversionRate float64 `json:"conversion_rate"`
+
+	// Conversions Connected calls that ended as a conversion (see the report settings).
+	//
+	// Example: 120
+	Conversions int64 `json:"conversions"`
+
+	// Dialled Example: 1160
+	Dialled int64 `json:"dialled"`
+
+	// DoNotCall Callees who asked not to be called again.
+	//
+	// Example: 6
+	DoNotCall int64 `json:"do_not_call"`
+
+	// Refused Attempts the compliance check refused.
+	//
+	// Example: 40
+	Refused int64 `json:"refused"`
+
+	// RefusedByReason Refusals by reason: dnc, daily_cap, quiet_hours, …
+	RefusedByReason map[string]int64 `json:"refused_by_reason"`
+
+	// Transfers Example: 12
+	Transfers int64 `json:"transfers"`
+
+	// TurnsPerCall Per connected call.
+	//
+	// Example: 4.2
+	TurnsPerCall float64 `json:"turns_per_call"`
+}
+
 // PlanBody defines model for PlanBody.
 type PlanBody struct {
 	// ConcurrentLines Calls in progress at once.
@@ -2204,6 +2400,24 @@ type RedirectOutputBody struct {
 
 	// Url Send the person here (a Stripe-hosted page).
 	Url string `json:"url"`
+}
+
+// ReportSettingsBody defines model for ReportSettingsBody.
+type ReportSettingsBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/ReportSettingsBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// ConversionOutcomes Script outcomes (a state's end) that count as conversions.
+	//
+	// Example: ["confirmed"]
+	ConversionOutcomes *[]string `json:"conversion_outcomes"`
+
+	// ConversionTags Call tags that count as conversions.
+	//
+	// Example: ["converted"]
+	ConversionTags *[]string `json:"conversion_tags"`
 }
 
 // Result defines model for Result.
@@ -2416,6 +2630,30 @@ type Sentiment struct {
 	Score float64 `json:"score"`
 }
 
+// SentimentCountsBody defines model for SentimentCountsBody.
+type SentimentCountsBody struct {
+	Angry    int64 `json:"angry"`
+	Negative int64 `json:"negative"`
+	Neutral  int64 `json:"neutral"`
+	Positive int64 `json:"positive"`
+}
+
+// SentimentReportBody defines model for SentimentReportBody.
+type SentimentReportBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/SentimentReportBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// AngryShare Angry calls / connected calls.
+	//
+	// Example: 0.03
+	AngryShare float64               `json:"angry_share"`
+	ByState    *[]StateSentimentBody `json:"by_state"`
+	Calls      SentimentCountsBody   `json:"calls"`
+	Connected  int64                 `json:"connected"`
+}
+
 // SignupInputBody defines model for SignupInputBody.
 type SignupInputBody struct {
 	// Schema A URL to the JSON Schema for this object.
@@ -2545,6 +2783,17 @@ type SpeechFieldsAsr string
 // SpeechFieldsTts Omitted: default.
 type SpeechFieldsTts string
 
+// StateSentimentBody defines model for StateSentimentBody.
+type StateSentimentBody struct {
+	Angry    int64 `json:"angry"`
+	Negative int64 `json:"negative"`
+	Neutral  int64 `json:"neutral"`
+	Positive int64 `json:"positive"`
+
+	// State Example: objection
+	State string `json:"state"`
+}
+
 // StatusBody defines model for StatusBody.
 type StatusBody struct {
 	// Schema A URL to the JSON Schema for this object.
@@ -2591,6 +2840,66 @@ type TenantBody struct {
 
 	// TimeZone Example: Asia/Shanghai
 	TimeZone string `json:"time_zone"`
+}
+
+// TimeReportBody defines model for TimeReportBody.
+type TimeReportBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/TimeReportBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// ByHour 24 slots, hour 0 first, in the callee's time zone.
+	ByHour *[]TimeSlotBody `json:"by_hour"`
+
+	// ByWeekday 7 slots, Sunday first, in the callee's time zone.
+	ByWeekday *[]TimeSlotBody `json:"by_weekday"`
+	Overall   TimeSlotBody    `json:"overall"`
+}
+
+// TimeSlotBody defines model for TimeSlotBody.
+type TimeSlotBody struct {
+	// AnswerLift answer_rate over the overall answer rate, minus one: 0.23 answers 23 % better than average.
+	//
+	// Example: 0.23
+	AnswerLift float64 `json:"answer_lift"`
+
+	// AnswerRate Example: 0.6167
+	AnswerRate float64 `json:"answer_rate"`
+
+	// Connected Example: 74
+	Connected int64 `json:"connected"`
+
+	// ConversionRate Example: 0.2432
+	ConversionRate float64 `json:"conversion_rate"`
+
+	// Conversions Example: 18
+	Conversions int64 `json:"conversions"`
+
+	// Dialled Example: 120
+	Dialled int64 `json:"dialled"`
+
+	// Slot Hour 0–23, or weekday 0 (Sunday) – 6 (Saturday).
+	//
+	// Example: 20
+	Slot int64 `json:"slot"`
+}
+
+// TopicsReportBody defines model for TopicsReportBody.
+type TopicsReportBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/TopicsReportBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// Intents Turns by intent, most frequent first.
+	Intents *[]KeyCountBody `json:"intents"`
+
+	// NoMatch The most common utterances not understood: the phrases the script should learn next.
+	NoMatch *[]KeyCountBody `json:"no_match"`
+
+	// Sensitive Sensitive-word hits.
+	Sensitive *[]KeyCountBody `json:"sensitive"`
 }
 
 // Transcript defines model for Transcript.
@@ -3084,6 +3393,300 @@ type LogoutParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// ReportAbParams defines parameters for ReportAb.
+type ReportAbParams struct {
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// CampaignId Only this campaign's calls.
+	CampaignId *string `form:"campaign_id,omitempty" json:"campaign_id,omitempty"`
+
+	// ScriptVersion Only calls that ran this script version.
+	ScriptVersion *string `form:"script_version,omitempty" json:"script_version,omitempty"`
+
+	// Segment Only calls of contacts in this segment.
+	Segment *string `form:"segment,omitempty" json:"segment,omitempty"`
+
+	// ListId Only calls of contacts the campaign took from this list.
+	ListId *string `form:"list_id,omitempty" json:"list_id,omitempty"`
+}
+
+// ExportReportAbParams defines parameters for ExportReportAb.
+type ExportReportAbParams struct {
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// CampaignId Only this campaign's calls.
+	CampaignId *string `form:"campaign_id,omitempty" json:"campaign_id,omitempty"`
+
+	// ScriptVersion Only calls that ran this script version.
+	ScriptVersion *string `form:"script_version,omitempty" json:"script_version,omitempty"`
+
+	// Segment Only calls of contacts in this segment.
+	Segment *string `form:"segment,omitempty" json:"segment,omitempty"`
+
+	// ListId Only calls of contacts the campaign took from this list.
+	ListId *string `form:"list_id,omitempty" json:"list_id,omitempty"`
+}
+
+// ExportCallsParams defines parameters for ExportCalls.
+type ExportCallsParams struct {
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// CampaignId Only this campaign's calls.
+	CampaignId *string `form:"campaign_id,omitempty" json:"campaign_id,omitempty"`
+
+	// ScriptVersion Only calls that ran this script version.
+	ScriptVersion *string `form:"script_version,omitempty" json:"script_version,omitempty"`
+
+	// Segment Only calls of contacts in this segment.
+	Segment *string `form:"segment,omitempty" json:"segment,omitempty"`
+
+	// ListId Only calls of contacts the campaign took from this list.
+	ListId *string `form:"list_id,omitempty" json:"list_id,omitempty"`
+}
+
+// ReportFunnelParams defines parameters for ReportFunnel.
+type ReportFunnelParams struct {
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// CampaignId Only this campaign's calls.
+	CampaignId *string `form:"campaign_id,omitempty" json:"campaign_id,omitempty"`
+
+	// ScriptVersion Only calls that ran this script version.
+	ScriptVersion *string `form:"script_version,omitempty" json:"script_version,omitempty"`
+
+	// Segment Only calls of contacts in this segment.
+	Segment *string `form:"segment,omitempty" json:"segment,omitempty"`
+
+	// ListId Only calls of contacts the campaign took from this list.
+	ListId *string `form:"list_id,omitempty" json:"list_id,omitempty"`
+}
+
+// ExportReportFunnelParams defines parameters for ExportReportFunnel.
+type ExportReportFunnelParams struct {
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// CampaignId Only this campaign's calls.
+	CampaignId *string `form:"campaign_id,omitempty" json:"campaign_id,omitempty"`
+
+	// ScriptVersion Only calls that ran this script version.
+	ScriptVersion *string `form:"script_version,omitempty" json:"script_version,omitempty"`
+
+	// Segment Only calls of contacts in this segment.
+	Segment *string `form:"segment,omitempty" json:"segment,omitempty"`
+
+	// ListId Only calls of contacts the campaign took from this list.
+	ListId *string `form:"list_id,omitempty" json:"list_id,omitempty"`
+}
+
+// ReportOutcomesParams defines parameters for ReportOutcomes.
+type ReportOutcomesParams struct {
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// CampaignId Only this campaign's calls.
+	CampaignId *string `form:"campaign_id,omitempty" json:"campaign_id,omitempty"`
+
+	// ScriptVersion Only calls that ran this script version.
+	ScriptVersion *string `form:"script_version,omitempty" json:"script_version,omitempty"`
+
+	// Segment Only calls of contacts in this segment.
+	Segment *string `form:"segment,omitempty" json:"segment,omitempty"`
+
+	// ListId Only calls of contacts the campaign took from this list.
+	ListId *string `form:"list_id,omitempty" json:"list_id,omitempty"`
+}
+
+// ExportReportOutcomesParams defines parameters for ExportReportOutcomes.
+type ExportReportOutcomesParams struct {
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// CampaignId Only this campaign's calls.
+	CampaignId *string `form:"campaign_id,omitempty" json:"campaign_id,omitempty"`
+
+	// ScriptVersion Only calls that ran this script version.
+	ScriptVersion *string `form:"script_version,omitempty" json:"script_version,omitempty"`
+
+	// Segment Only calls of contacts in this segment.
+	Segment *string `form:"segment,omitempty" json:"segment,omitempty"`
+
+	// ListId Only calls of contacts the campaign took from this list.
+	ListId *string `form:"list_id,omitempty" json:"list_id,omitempty"`
+}
+
+// ReportSentimentParams defines parameters for ReportSentiment.
+type ReportSentimentParams struct {
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// CampaignId Only this campaign's calls.
+	CampaignId *string `form:"campaign_id,omitempty" json:"campaign_id,omitempty"`
+
+	// ScriptVersion Only calls that ran this script version.
+	ScriptVersion *string `form:"script_version,omitempty" json:"script_version,omitempty"`
+
+	// Segment Only calls of contacts in this segment.
+	Segment *string `form:"segment,omitempty" json:"segment,omitempty"`
+
+	// ListId Only calls of contacts the campaign took from this list.
+	ListId *string `form:"list_id,omitempty" json:"list_id,omitempty"`
+}
+
+// ExportReportSentimentParams defines parameters for ExportReportSentiment.
+type ExportReportSentimentParams struct {
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// CampaignId Only this campaign's calls.
+	CampaignId *string `form:"campaign_id,omitempty" json:"campaign_id,omitempty"`
+
+	// ScriptVersion Only calls that ran this script version.
+	ScriptVersion *string `form:"script_version,omitempty" json:"script_version,omitempty"`
+
+	// Segment Only calls of contacts in this segment.
+	Segment *string `form:"segment,omitempty" json:"segment,omitempty"`
+
+	// ListId Only calls of contacts the campaign took from this list.
+	ListId *string `form:"list_id,omitempty" json:"list_id,omitempty"`
+}
+
+// ReportTimeParams defines parameters for ReportTime.
+type ReportTimeParams struct {
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// CampaignId Only this campaign's calls.
+	CampaignId *string `form:"campaign_id,omitempty" json:"campaign_id,omitempty"`
+
+	// ScriptVersion Only calls that ran this script version.
+	ScriptVersion *string `form:"script_version,omitempty" json:"script_version,omitempty"`
+
+	// Segment Only calls of contacts in this segment.
+	Segment *string `form:"segment,omitempty" json:"segment,omitempty"`
+
+	// ListId Only calls of contacts the campaign took from this list.
+	ListId *string `form:"list_id,omitempty" json:"list_id,omitempty"`
+}
+
+// ExportReportTimeParams defines parameters for ExportReportTime.
+type ExportReportTimeParams struct {
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// CampaignId Only this campaign's calls.
+	CampaignId *string `form:"campaign_id,omitempty" json:"campaign_id,omitempty"`
+
+	// ScriptVersion Only calls that ran this script version.
+	ScriptVersion *string `form:"script_version,omitempty" json:"script_version,omitempty"`
+
+	// Segment Only calls of contacts in this segment.
+	Segment *string `form:"segment,omitempty" json:"segment,omitempty"`
+
+	// ListId Only calls of contacts the campaign took from this list.
+	ListId *string `form:"list_id,omitempty" json:"list_id,omitempty"`
+}
+
+// ReportTopicsParams defines parameters for ReportTopics.
+type ReportTopicsParams struct {
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// CampaignId Only this campaign's calls.
+	CampaignId *string `form:"campaign_id,omitempty" json:"campaign_id,omitempty"`
+
+	// ScriptVersion Only calls that ran this script version.
+	ScriptVersion *string `form:"script_version,omitempty" json:"script_version,omitempty"`
+
+	// Segment Only calls of contacts in this segment.
+	Segment *string `form:"segment,omitempty" json:"segment,omitempty"`
+
+	// ListId Only calls of contacts the campaign took from this list.
+	ListId *string `form:"list_id,omitempty" json:"list_id,omitempty"`
+}
+
+// ExportReportTopicsParams defines parameters for ExportReportTopics.
+type ExportReportTopicsParams struct {
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// CampaignId Only this campaign's calls.
+	CampaignId *string `form:"campaign_id,omitempty" json:"campaign_id,omitempty"`
+
+	// ScriptVersion Only calls that ran this script version.
+	ScriptVersion *string `form:"script_version,omitempty" json:"script_version,omitempty"`
+
+	// Segment Only calls of contacts in this segment.
+	Segment *string `form:"segment,omitempty" json:"segment,omitempty"`
+
+	// ListId Only calls of contacts the campaign took from this list.
+	ListId *string `form:"list_id,omitempty" json:"list_id,omitempty"`
+}
+
+// ExportTurnsParams defines parameters for ExportTurns.
+type ExportTurnsParams struct {
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// CampaignId Only this campaign's calls.
+	CampaignId *string `form:"campaign_id,omitempty" json:"campaign_id,omitempty"`
+
+	// ScriptVersion Only calls that ran this script version.
+	ScriptVersion *string `form:"script_version,omitempty" json:"script_version,omitempty"`
+
+	// Segment Only calls of contacts in this segment.
+	Segment *string `form:"segment,omitempty" json:"segment,omitempty"`
+
+	// ListId Only calls of contacts the campaign took from this list.
+	ListId *string `form:"list_id,omitempty" json:"list_id,omitempty"`
+}
+
 // ListScriptsParams defines parameters for ListScripts.
 type ListScriptsParams struct {
 	// Limit How many items to return.
@@ -3439,6 +4042,9 @@ type CreateListJSONRequestBody = CreateListInputBody
 
 // LoginJSONRequestBody defines body for Login for application/json ContentType.
 type LoginJSONRequestBody = LoginInputBody
+
+// SetReportSettingsJSONRequestBody defines body for SetReportSettings for application/json ContentType.
+type SetReportSettingsJSONRequestBody = ReportSettingsBody
 
 // CreateScriptJSONRequestBody defines body for CreateScript for application/json ContentType.
 type CreateScriptJSONRequestBody = CreateScriptInputBody
@@ -4064,6 +4670,129 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/notices (the `ListNotices` operationId).
 	ListNotices(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReportAb A/B report
+	//
+	// Conversion per script version and each version against the baseline: the difference, its 95 % confidence interval and a two-proportion z-test, with the sample sizes.
+	//
+	// Corresponds with GET /v1/reports/ab (the `ReportAb` operationId).
+	ReportAb(ctx context.Context, params *ReportAbParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportReportAb A/B report as CSV
+	//
+	// Conversion per script version and each version against the baseline: the difference, its 95 % confidence interval and a two-proportion z-test, with the sample sizes. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+	//
+	// Corresponds with GET /v1/reports/ab.csv (the `ExportReportAb` operationId).
+	ExportReportAb(ctx context.Context, params *ExportReportAbParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportCalls Export call records as CSV
+	//
+	// Every call in the filter, oldest call first, as CSV (UTF-8 with a byte order mark).
+	//
+	// Corresponds with GET /v1/reports/calls.csv (the `ExportCalls` operationId).
+	ExportCalls(ctx context.Context, params *ExportCallsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReportFunnel Funnel report per dialog state
+	//
+	// For each state of a script version's graph: how many calls entered, where they went next, how many completed or dropped there (流失率). Give script_version when the calls ran more than one (422 otherwise).
+	//
+	// Corresponds with GET /v1/reports/funnel (the `ReportFunnel` operationId).
+	ReportFunnel(ctx context.Context, params *ReportFunnelParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportReportFunnel Funnel report per dialog state as CSV
+	//
+	// For each state of a script version's graph: how many calls entered, where they went next, how many completed or dropped there (流失率). Give script_version when the calls ran more than one (422 otherwise). As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+	//
+	// Corresponds with GET /v1/reports/funnel.csv (the `ExportReportFunnel` operationId).
+	ExportReportFunnel(ctx context.Context, params *ExportReportFunnelParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReportOutcomes Outcomes report
+	//
+	// Attempts, connections (接通率), conversions, transfers, do-not-call requests and refusals by reason; average talk time, silence and turns per connected call.
+	//
+	// Corresponds with GET /v1/reports/outcomes (the `ReportOutcomes` operationId).
+	ReportOutcomes(ctx context.Context, params *ReportOutcomesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportReportOutcomes Outcomes report as CSV
+	//
+	// Attempts, connections (接通率), conversions, transfers, do-not-call requests and refusals by reason; average talk time, silence and turns per connected call. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+	//
+	// Corresponds with GET /v1/reports/outcomes.csv (the `ExportReportOutcomes` operationId).
+	ExportReportOutcomes(ctx context.Context, params *ExportReportOutcomesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReportSentiment Sentiment report
+	//
+	// Sentiment of the turns per dialog state and of whole calls, and the share of connected calls that turned angry.
+	//
+	// Corresponds with GET /v1/reports/sentiment (the `ReportSentiment` operationId).
+	ReportSentiment(ctx context.Context, params *ReportSentimentParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportReportSentiment Sentiment report as CSV
+	//
+	// Sentiment of the turns per dialog state and of whole calls, and the share of connected calls that turned angry. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+	//
+	// Corresponds with GET /v1/reports/sentiment.csv (the `ExportReportSentiment` operationId).
+	ExportReportSentiment(ctx context.Context, params *ExportReportSentimentParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetReportSettings Get the report settings
+	//
+	// What counts as a conversion (default: the script outcome confirmed or the tag converted).
+	//
+	// Corresponds with GET /v1/reports/settings (the `GetReportSettings` operationId).
+	GetReportSettings(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetReportSettingsWithBody Replace the report settings
+	//
+	// Applies to calls that close from now on. Needs the admin role.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/reports/settings (the `SetReportSettings` operationId).
+	SetReportSettingsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetReportSettings Replace the report settings
+	//
+	// Applies to calls that close from now on. Needs the admin role.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/reports/settings (the `SetReportSettings` operationId).
+	SetReportSettings(ctx context.Context, body SetReportSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReportTime Best hours report
+	//
+	// Answer and conversion rates by hour of day and weekday in the callee's local time, with counts and each slot's lift over the average.
+	//
+	// Corresponds with GET /v1/reports/time (the `ReportTime` operationId).
+	ReportTime(ctx context.Context, params *ReportTimeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportReportTime Best hours report as CSV
+	//
+	// Answer and conversion rates by hour of day and weekday in the callee's local time, with counts and each slot's lift over the average. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+	//
+	// Corresponds with GET /v1/reports/time.csv (the `ExportReportTime` operationId).
+	ExportReportTime(ctx context.Context, params *ExportReportTimeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReportTopics Topics report
+	//
+	// Intent frequencies, the most common utterances the script did not understand (no_match), and sensitive-word hits.
+	//
+	// Corresponds with GET /v1/reports/topics (the `ReportTopics` operationId).
+	ReportTopics(ctx context.Context, params *ReportTopicsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportReportTopics Topics report as CSV
+	//
+	// Intent frequencies, the most common utterances the script did not understand (no_match), and sensitive-word hits. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+	//
+	// Corresponds with GET /v1/reports/topics.csv (the `ExportReportTopics` operationId).
+	ExportReportTopics(ctx context.Context, params *ExportReportTopicsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportTurns Export dialog turns as CSV
+	//
+	// Every turn in the filter, oldest call first, as CSV (UTF-8 with a byte order mark).
+	//
+	// Corresponds with GET /v1/reports/turns.csv (the `ExportTurns` operationId).
+	ExportTurns(ctx context.Context, params *ExportTurnsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListScripts List scripts
 	//
@@ -5539,6 +6268,299 @@ func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*htt
 // Corresponds with GET /v1/notices (the `ListNotices` operationId).
 func (c *Client) ListNotices(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListNoticesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReportAb A/B report
+//
+// Conversion per script version and each version against the baseline: the difference, its 95 % confidence interval and a two-proportion z-test, with the sample sizes.
+//
+// Corresponds with GET /v1/reports/ab (the `ReportAb` operationId).
+func (c *Client) ReportAb(ctx context.Context, params *ReportAbParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReportAbRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportReportAb A/B report as CSV
+//
+// Conversion per script version and each version against the baseline: the difference, its 95 % confidence interval and a two-proportion z-test, with the sample sizes. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+//
+// Corresponds with GET /v1/reports/ab.csv (the `ExportReportAb` operationId).
+func (c *Client) ExportReportAb(ctx context.Context, params *ExportReportAbParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportReportAbRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportCalls Export call records as CSV
+//
+// Every call in the filter, oldest call first, as CSV (UTF-8 with a byte order mark).
+//
+// Corresponds with GET /v1/reports/calls.csv (the `ExportCalls` operationId).
+func (c *Client) ExportCalls(ctx context.Context, params *ExportCallsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportCallsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReportFunnel Funnel report per dialog state
+//
+// For each state of a script version's graph: how many calls entered, where they went next, how many completed or dropped there (流失率). Give script_version when the calls ran more than one (422 otherwise).
+//
+// Corresponds with GET /v1/reports/funnel (the `ReportFunnel` operationId).
+func (c *Client) ReportFunnel(ctx context.Context, params *ReportFunnelParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReportFunnelRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportReportFunnel Funnel report per dialog state as CSV
+//
+// For each state of a script version's graph: how many calls entered, where they went next, how many completed or dropped there (流失率). Give script_version when the calls ran more than one (422 otherwise). As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+//
+// Corresponds with GET /v1/reports/funnel.csv (the `ExportReportFunnel` operationId).
+func (c *Client) ExportReportFunnel(ctx context.Context, params *ExportReportFunnelParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportReportFunnelRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReportOutcomes Outcomes report
+//
+// Attempts, connections (接通率), conversions, transfers, do-not-call requests and refusals by reason; average talk time, silence and turns per connected call.
+//
+// Corresponds with GET /v1/reports/outcomes (the `ReportOutcomes` operationId).
+func (c *Client) ReportOutcomes(ctx context.Context, params *ReportOutcomesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReportOutcomesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportReportOutcomes Outcomes report as CSV
+//
+// Attempts, connections (接通率), conversions, transfers, do-not-call requests and refusals by reason; average talk time, silence and turns per connected call. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+//
+// Corresponds with GET /v1/reports/outcomes.csv (the `ExportReportOutcomes` operationId).
+func (c *Client) ExportReportOutcomes(ctx context.Context, params *ExportReportOutcomesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportReportOutcomesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReportSentiment Sentiment report
+//
+// Sentiment of the turns per dialog state and of whole calls, and the share of connected calls that turned angry.
+//
+// Corresponds with GET /v1/reports/sentiment (the `ReportSentiment` operationId).
+func (c *Client) ReportSentiment(ctx context.Context, params *ReportSentimentParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReportSentimentRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportReportSentiment Sentiment report as CSV
+//
+// Sentiment of the turns per dialog state and of whole calls, and the share of connected calls that turned angry. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+//
+// Corresponds with GET /v1/reports/sentiment.csv (the `ExportReportSentiment` operationId).
+func (c *Client) ExportReportSentiment(ctx context.Context, params *ExportReportSentimentParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportReportSentimentRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetReportSettings Get the report settings
+//
+// What counts as a conversion (default: the script outcome confirmed or the tag converted).
+//
+// Corresponds with GET /v1/reports/settings (the `GetReportSettings` operationId).
+func (c *Client) GetReportSettings(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetReportSettingsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetReportSettingsWithBody Replace the report settings
+//
+// Applies to calls that close from now on. Needs the admin role.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/reports/settings (the `SetReportSettings` operationId).
+func (c *Client) SetReportSettingsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetReportSettingsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetReportSettings Replace the report settings
+//
+// Applies to calls that close from now on. Needs the admin role.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/reports/settings (the `SetReportSettings` operationId).
+func (c *Client) SetReportSettings(ctx context.Context, body SetReportSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetReportSettingsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReportTime Best hours report
+//
+// Answer and conversion rates by hour of day and weekday in the callee's local time, with counts and each slot's lift over the average.
+//
+// Corresponds with GET /v1/reports/time (the `ReportTime` operationId).
+func (c *Client) ReportTime(ctx context.Context, params *ReportTimeParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReportTimeRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportReportTime Best hours report as CSV
+//
+// Answer and conversion rates by hour of day and weekday in the callee's local time, with counts and each slot's lift over the average. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+//
+// Corresponds with GET /v1/reports/time.csv (the `ExportReportTime` operationId).
+func (c *Client) ExportReportTime(ctx context.Context, params *ExportReportTimeParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportReportTimeRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReportTopics Topics report
+//
+// Intent frequencies, the most common utterances the script did not understand (no_match), and sensitive-word hits.
+//
+// Corresponds with GET /v1/reports/topics (the `ReportTopics` operationId).
+func (c *Client) ReportTopics(ctx context.Context, params *ReportTopicsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReportTopicsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportReportTopics Topics report as CSV
+//
+// Intent frequencies, the most common utterances the script did not understand (no_match), and sensitive-word hits. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+//
+// Corresponds with GET /v1/reports/topics.csv (the `ExportReportTopics` operationId).
+func (c *Client) ExportReportTopics(ctx context.Context, params *ExportReportTopicsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportReportTopicsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportTurns Export dialog turns as CSV
+//
+// Every turn in the filter, oldest call first, as CSV (UTF-8 with a byte order mark).
+//
+// Corresponds with GET /v1/reports/turns.csv (the `ExportTurns` operationId).
+func (c *Client) ExportTurns(ctx context.Context, params *ExportTurnsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportTurnsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -8945,6 +9967,1669 @@ func NewListNoticesRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewReportAbRequest constructs an http.Request for the ReportAb method
+func NewReportAbRequest(server string, params *ReportAbParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/ab")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CampaignId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "campaign_id", *params.CampaignId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ScriptVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "script_version", *params.ScriptVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Segment != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "segment", *params.Segment, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ListId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "list_id", *params.ListId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewExportReportAbRequest constructs an http.Request for the ExportReportAb method
+func NewExportReportAbRequest(server string, params *ExportReportAbParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/ab.csv")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CampaignId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "campaign_id", *params.CampaignId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ScriptVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "script_version", *params.ScriptVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Segment != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "segment", *params.Segment, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ListId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "list_id", *params.ListId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewExportCallsRequest constructs an http.Request for the ExportCalls method
+func NewExportCallsRequest(server string, params *ExportCallsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/calls.csv")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CampaignId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "campaign_id", *params.CampaignId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ScriptVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "script_version", *params.ScriptVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Segment != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "segment", *params.Segment, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ListId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "list_id", *params.ListId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewReportFunnelRequest constructs an http.Request for the ReportFunnel method
+func NewReportFunnelRequest(server string, params *ReportFunnelParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/funnel")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CampaignId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "campaign_id", *params.CampaignId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ScriptVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "script_version", *params.ScriptVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Segment != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "segment", *params.Segment, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ListId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "list_id", *params.ListId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewExportReportFunnelRequest constructs an http.Request for the ExportReportFunnel method
+func NewExportReportFunnelRequest(server string, params *ExportReportFunnelParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/funnel.csv")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CampaignId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "campaign_id", *params.CampaignId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ScriptVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "script_version", *params.ScriptVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Segment != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "segment", *params.Segment, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ListId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "list_id", *params.ListId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewReportOutcomesRequest constructs an http.Request for the ReportOutcomes method
+func NewReportOutcomesRequest(server string, params *ReportOutcomesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/outcomes")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CampaignId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "campaign_id", *params.CampaignId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ScriptVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "script_version", *params.ScriptVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Segment != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "segment", *params.Segment, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ListId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "list_id", *params.ListId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewExportReportOutcomesRequest constructs an http.Request for the ExportReportOutcomes method
+func NewExportReportOutcomesRequest(server string, params *ExportReportOutcomesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/outcomes.csv")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CampaignId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "campaign_id", *params.CampaignId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ScriptVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "script_version", *params.ScriptVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Segment != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "segment", *params.Segment, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ListId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "list_id", *params.ListId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewReportSentimentRequest constructs an http.Request for the ReportSentiment method
+func NewReportSentimentRequest(server string, params *ReportSentimentParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/sentiment")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CampaignId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "campaign_id", *params.CampaignId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ScriptVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "script_version", *params.ScriptVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Segment != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "segment", *params.Segment, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ListId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "list_id", *params.ListId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewExportReportSentimentRequest constructs an http.Request for the ExportReportSentiment method
+func NewExportReportSentimentRequest(server string, params *ExportReportSentimentParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/sentiment.csv")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CampaignId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "campaign_id", *params.CampaignId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ScriptVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "script_version", *params.ScriptVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Segment != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "segment", *params.Segment, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ListId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "list_id", *params.ListId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetReportSettingsRequest constructs an http.Request for the GetReportSettings method
+func NewGetReportSettingsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/settings")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSetReportSettingsRequest calls the generic SetReportSettings builder with application/json body
+func NewSetReportSettingsRequest(server string, body SetReportSettingsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetReportSettingsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSetReportSettingsRequestWithBody constructs an http.Request for the SetReportSettings method, with any body, and a specified content type
+func NewSetReportSettingsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/settings")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewReportTimeRequest constructs an http.Request for the ReportTime method
+func NewReportTimeRequest(server string, params *ReportTimeParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/time")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CampaignId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "campaign_id", *params.CampaignId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ScriptVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "script_version", *params.ScriptVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Segment != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "segment", *params.Segment, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ListId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "list_id", *params.ListId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewExportReportTimeRequest constructs an http.Request for the ExportReportTime method
+func NewExportReportTimeRequest(server string, params *ExportReportTimeParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/time.csv")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CampaignId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "campaign_id", *params.CampaignId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ScriptVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "script_version", *params.ScriptVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Segment != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "segment", *params.Segment, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ListId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "list_id", *params.ListId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewReportTopicsRequest constructs an http.Request for the ReportTopics method
+func NewReportTopicsRequest(server string, params *ReportTopicsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/topics")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CampaignId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "campaign_id", *params.CampaignId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ScriptVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "script_version", *params.ScriptVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Segment != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "segment", *params.Segment, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ListId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "list_id", *params.ListId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewExportReportTopicsRequest constructs an http.Request for the ExportReportTopics method
+func NewExportReportTopicsRequest(server string, params *ExportReportTopicsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/topics.csv")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CampaignId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "campaign_id", *params.CampaignId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ScriptVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "script_version", *params.ScriptVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Segment != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "segment", *params.Segment, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ListId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "list_id", *params.ListId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewExportTurnsRequest constructs an http.Request for the ExportTurns method
+func NewExportTurnsRequest(server string, params *ExportTurnsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/turns.csv")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CampaignId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "campaign_id", *params.CampaignId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ScriptVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "script_version", *params.ScriptVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Segment != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "segment", *params.Segment, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ListId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "list_id", *params.ListId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListScriptsRequest constructs an http.Request for the ListScripts method
 func NewListScriptsRequest(server string, params *ListScriptsParams) (*http.Request, error) {
 	var err error
@@ -11240,6 +13925,159 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/notices (the `ListNotices` operationId).
 	ListNoticesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListNoticesResponse, error)
+
+	// ReportAbWithResponse A/B report
+	//
+	// Conversion per script version and each version against the baseline: the difference, its 95 % confidence interval and a two-proportion z-test, with the sample sizes.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/reports/ab (the `ReportAb` operationId).
+	ReportAbWithResponse(ctx context.Context, params *ReportAbParams, reqEditors ...RequestEditorFn) (*ReportAbResponse, error)
+
+	// ExportReportAbWithResponse A/B report as CSV
+	//
+	// Conversion per script version and each version against the baseline: the difference, its 95 % confidence interval and a two-proportion z-test, with the sample sizes. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/reports/ab.csv (the `ExportReportAb` operationId).
+	ExportReportAbWithResponse(ctx context.Context, params *ExportReportAbParams, reqEditors ...RequestEditorFn) (*ExportReportAbResponse, error)
+
+	// ExportCallsWithResponse Export call records as CSV
+	//
+	// Every call in the filter, oldest call first, as CSV (UTF-8 with a byte order mark).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/reports/calls.csv (the `ExportCalls` operationId).
+	ExportCallsWithResponse(ctx context.Context, params *ExportCallsParams, reqEditors ...RequestEditorFn) (*ExportCallsResponse, error)
+
+	// ReportFunnelWithResponse Funnel report per dialog state
+	//
+	// For each state of a script version's graph: how many calls entered, where they went next, how many completed or dropped there (流失率). Give script_version when the calls ran more than one (422 otherwise).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/reports/funnel (the `ReportFunnel` operationId).
+	ReportFunnelWithResponse(ctx context.Context, params *ReportFunnelParams, reqEditors ...RequestEditorFn) (*ReportFunnelResponse, error)
+
+	// ExportReportFunnelWithResponse Funnel report per dialog state as CSV
+	//
+	// For each state of a script version's graph: how many calls entered, where they went next, how many completed or dropped there (流失率). Give script_version when the calls ran more than one (422 otherwise). As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/reports/funnel.csv (the `ExportReportFunnel` operationId).
+	ExportReportFunnelWithResponse(ctx context.Context, params *ExportReportFunnelParams, reqEditors ...RequestEditorFn) (*ExportReportFunnelResponse, error)
+
+	// ReportOutcomesWithResponse Outcomes report
+	//
+	// Attempts, connections (接通率), conversions, transfers, do-not-call requests and refusals by reason; average talk time, silence and turns per connected call.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/reports/outcomes (the `ReportOutcomes` operationId).
+	ReportOutcomesWithResponse(ctx context.Context, params *ReportOutcomesParams, reqEditors ...RequestEditorFn) (*ReportOutcomesResponse, error)
+
+	// ExportReportOutcomesWithResponse Outcomes report as CSV
+	//
+	// Attempts, connections (接通率), conversions, transfers, do-not-call requests and refusals by reason; average talk time, silence and turns per connected call. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/reports/outcomes.csv (the `ExportReportOutcomes` operationId).
+	ExportReportOutcomesWithResponse(ctx context.Context, params *ExportReportOutcomesParams, reqEditors ...RequestEditorFn) (*ExportReportOutcomesResponse, error)
+
+	// ReportSentimentWithResponse Sentiment report
+	//
+	// Sentiment of the turns per dialog state and of whole calls, and the share of connected calls that turned angry.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/reports/sentiment (the `ReportSentiment` operationId).
+	ReportSentimentWithResponse(ctx context.Context, params *ReportSentimentParams, reqEditors ...RequestEditorFn) (*ReportSentimentResponse, error)
+
+	// ExportReportSentimentWithResponse Sentiment report as CSV
+	//
+	// Sentiment of the turns per dialog state and of whole calls, and the share of connected calls that turned angry. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/reports/sentiment.csv (the `ExportReportSentiment` operationId).
+	ExportReportSentimentWithResponse(ctx context.Context, params *ExportReportSentimentParams, reqEditors ...RequestEditorFn) (*ExportReportSentimentResponse, error)
+
+	// GetReportSettingsWithResponse Get the report settings
+	//
+	// What counts as a conversion (default: the script outcome confirmed or the tag converted).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/reports/settings (the `GetReportSettings` operationId).
+	GetReportSettingsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetReportSettingsResponse, error)
+
+	// SetReportSettingsWithBodyWithResponse Replace the report settings
+	//
+	// Applies to calls that close from now on. Needs the admin role.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/reports/settings (the `SetReportSettings` operationId).
+	SetReportSettingsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetReportSettingsResponse, error)
+
+	// SetReportSettingsWithResponse Replace the report settings
+	//
+	// Applies to calls that close from now on. Needs the admin role.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/reports/settings (the `SetReportSettings` operationId).
+	SetReportSettingsWithResponse(ctx context.Context, body SetReportSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*SetReportSettingsResponse, error)
+
+	// ReportTimeWithResponse Best hours report
+	//
+	// Answer and conversion rates by hour of day and weekday in the callee's local time, with counts and each slot's lift over the average.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/reports/time (the `ReportTime` operationId).
+	ReportTimeWithResponse(ctx context.Context, params *ReportTimeParams, reqEditors ...RequestEditorFn) (*ReportTimeResponse, error)
+
+	// ExportReportTimeWithResponse Best hours report as CSV
+	//
+	// Answer and conversion rates by hour of day and weekday in the callee's local time, with counts and each slot's lift over the average. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/reports/time.csv (the `ExportReportTime` operationId).
+	ExportReportTimeWithResponse(ctx context.Context, params *ExportReportTimeParams, reqEditors ...RequestEditorFn) (*ExportReportTimeResponse, error)
+
+	// ReportTopicsWithResponse Topics report
+	//
+	// Intent frequencies, the most common utterances the script did not understand (no_match), and sensitive-word hits.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/reports/topics (the `ReportTopics` operationId).
+	ReportTopicsWithResponse(ctx context.Context, params *ReportTopicsParams, reqEditors ...RequestEditorFn) (*ReportTopicsResponse, error)
+
+	// ExportReportTopicsWithResponse Topics report as CSV
+	//
+	// Intent frequencies, the most common utterances the script did not understand (no_match), and sensitive-word hits. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/reports/topics.csv (the `ExportReportTopics` operationId).
+	ExportReportTopicsWithResponse(ctx context.Context, params *ExportReportTopicsParams, reqEditors ...RequestEditorFn) (*ExportReportTopicsResponse, error)
+
+	// ExportTurnsWithResponse Export dialog turns as CSV
+	//
+	// Every turn in the filter, oldest call first, as CSV (UTF-8 with a byte order mark).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/reports/turns.csv (the `ExportTurns` operationId).
+	ExportTurnsWithResponse(ctx context.Context, params *ExportTurnsParams, reqEditors ...RequestEditorFn) (*ExportTurnsResponse, error)
 
 	// ListScriptsWithResponse List scripts
 	//
@@ -15259,6 +18097,1145 @@ func (r ListNoticesResponse) ContentType() string {
 	return ""
 }
 
+type ReportAbResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ABReportBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReportAbResponse) GetJSON200() *ABReportBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReportAbResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReportAbResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReportAbResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ReportAbResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReportAbResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ReportAbResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReportAbResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReportAbResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReportAbResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ExportReportAbResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ExportReportAbResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ExportReportAbResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ExportReportAbResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ExportReportAbResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ExportReportAbResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportReportAbResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportReportAbResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportReportAbResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportReportAbResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ExportCallsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ExportCallsResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ExportCallsResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ExportCallsResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ExportCallsResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ExportCallsResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportCallsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportCallsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportCallsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportCallsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ReportFunnelResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *FunnelReportBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReportFunnelResponse) GetJSON200() *FunnelReportBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReportFunnelResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReportFunnelResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReportFunnelResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ReportFunnelResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReportFunnelResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ReportFunnelResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReportFunnelResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReportFunnelResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReportFunnelResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ExportReportFunnelResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ExportReportFunnelResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ExportReportFunnelResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ExportReportFunnelResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ExportReportFunnelResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ExportReportFunnelResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportReportFunnelResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportReportFunnelResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportReportFunnelResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportReportFunnelResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ReportOutcomesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OutcomesReportBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReportOutcomesResponse) GetJSON200() *OutcomesReportBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReportOutcomesResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReportOutcomesResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReportOutcomesResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ReportOutcomesResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReportOutcomesResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ReportOutcomesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReportOutcomesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReportOutcomesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReportOutcomesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ExportReportOutcomesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ExportReportOutcomesResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ExportReportOutcomesResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ExportReportOutcomesResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ExportReportOutcomesResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ExportReportOutcomesResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportReportOutcomesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportReportOutcomesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportReportOutcomesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportReportOutcomesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ReportSentimentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SentimentReportBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReportSentimentResponse) GetJSON200() *SentimentReportBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReportSentimentResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReportSentimentResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReportSentimentResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ReportSentimentResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReportSentimentResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ReportSentimentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReportSentimentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReportSentimentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReportSentimentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ExportReportSentimentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ExportReportSentimentResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ExportReportSentimentResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ExportReportSentimentResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ExportReportSentimentResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ExportReportSentimentResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportReportSentimentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportReportSentimentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportReportSentimentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportReportSentimentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetReportSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ReportSettingsBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetReportSettingsResponse) GetJSON200() *ReportSettingsBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetReportSettingsResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetReportSettingsResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetReportSettingsResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetReportSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetReportSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetReportSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetReportSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SetReportSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ReportSettingsBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetReportSettingsResponse) GetJSON200() *ReportSettingsBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SetReportSettingsResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SetReportSettingsResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r SetReportSettingsResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r SetReportSettingsResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SetReportSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetReportSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetReportSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetReportSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ReportTimeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TimeReportBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReportTimeResponse) GetJSON200() *TimeReportBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReportTimeResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReportTimeResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReportTimeResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ReportTimeResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReportTimeResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ReportTimeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReportTimeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReportTimeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReportTimeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ExportReportTimeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ExportReportTimeResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ExportReportTimeResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ExportReportTimeResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ExportReportTimeResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ExportReportTimeResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportReportTimeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportReportTimeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportReportTimeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportReportTimeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ReportTopicsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TopicsReportBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReportTopicsResponse) GetJSON200() *TopicsReportBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReportTopicsResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReportTopicsResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReportTopicsResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ReportTopicsResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReportTopicsResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ReportTopicsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReportTopicsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReportTopicsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReportTopicsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ExportReportTopicsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ExportReportTopicsResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ExportReportTopicsResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ExportReportTopicsResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ExportReportTopicsResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ExportReportTopicsResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportReportTopicsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportReportTopicsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportReportTopicsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportReportTopicsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ExportTurnsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ExportTurnsResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ExportTurnsResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ExportTurnsResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ExportTurnsResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ExportTurnsResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportTurnsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportTurnsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportTurnsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportTurnsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListScriptsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -18841,6 +22818,261 @@ func (c *ClientWithResponses) ListNoticesWithResponse(ctx context.Context, reqEd
 		return nil, err
 	}
 	return ParseListNoticesResponse(rsp)
+}
+
+// ReportAbWithResponse A/B report
+//
+// Conversion per script version and each version against the baseline: the difference, its 95 % confidence interval and a two-proportion z-test, with the sample sizes.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/reports/ab (the `ReportAb` operationId).
+func (c *ClientWithResponses) ReportAbWithResponse(ctx context.Context, params *ReportAbParams, reqEditors ...RequestEditorFn) (*ReportAbResponse, error) {
+	rsp, err := c.ReportAb(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReportAbResponse(rsp)
+}
+
+// ExportReportAbWithResponse A/B report as CSV
+//
+// Conversion per script version and each version against the baseline: the difference, its 95 % confidence interval and a two-proportion z-test, with the sample sizes. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/reports/ab.csv (the `ExportReportAb` operationId).
+func (c *ClientWithResponses) ExportReportAbWithResponse(ctx context.Context, params *ExportReportAbParams, reqEditors ...RequestEditorFn) (*ExportReportAbResponse, error) {
+	rsp, err := c.ExportReportAb(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportReportAbResponse(rsp)
+}
+
+// ExportCallsWithResponse Export call records as CSV
+//
+// Every call in the filter, oldest call first, as CSV (UTF-8 with a byte order mark).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/reports/calls.csv (the `ExportCalls` operationId).
+func (c *ClientWithResponses) ExportCallsWithResponse(ctx context.Context, params *ExportCallsParams, reqEditors ...RequestEditorFn) (*ExportCallsResponse, error) {
+	rsp, err := c.ExportCalls(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportCallsResponse(rsp)
+}
+
+// ReportFunnelWithResponse Funnel report per dialog state
+//
+// For each state of a script version's graph: how many calls entered, where they went next, how many completed or dropped there (流失率). Give script_version when the calls ran more than one (422 otherwise).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/reports/funnel (the `ReportFunnel` operationId).
+func (c *ClientWithResponses) ReportFunnelWithResponse(ctx context.Context, params *ReportFunnelParams, reqEditors ...RequestEditorFn) (*ReportFunnelResponse, error) {
+	rsp, err := c.ReportFunnel(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReportFunnelResponse(rsp)
+}
+
+// ExportReportFunnelWithResponse Funnel report per dialog state as CSV
+//
+// For each state of a script version's graph: how many calls entered, where they went next, how many completed or dropped there (流失率). Give script_version when the calls ran more than one (422 otherwise). As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/reports/funnel.csv (the `ExportReportFunnel` operationId).
+func (c *ClientWithResponses) ExportReportFunnelWithResponse(ctx context.Context, params *ExportReportFunnelParams, reqEditors ...RequestEditorFn) (*ExportReportFunnelResponse, error) {
+	rsp, err := c.ExportReportFunnel(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportReportFunnelResponse(rsp)
+}
+
+// ReportOutcomesWithResponse Outcomes report
+//
+// Attempts, connections (接通率), conversions, transfers, do-not-call requests and refusals by reason; average talk time, silence and turns per connected call.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/reports/outcomes (the `ReportOutcomes` operationId).
+func (c *ClientWithResponses) ReportOutcomesWithResponse(ctx context.Context, params *ReportOutcomesParams, reqEditors ...RequestEditorFn) (*ReportOutcomesResponse, error) {
+	rsp, err := c.ReportOutcomes(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReportOutcomesResponse(rsp)
+}
+
+// ExportReportOutcomesWithResponse Outcomes report as CSV
+//
+// Attempts, connections (接通率), conversions, transfers, do-not-call requests and refusals by reason; average talk time, silence and turns per connected call. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/reports/outcomes.csv (the `ExportReportOutcomes` operationId).
+func (c *ClientWithResponses) ExportReportOutcomesWithResponse(ctx context.Context, params *ExportReportOutcomesParams, reqEditors ...RequestEditorFn) (*ExportReportOutcomesResponse, error) {
+	rsp, err := c.ExportReportOutcomes(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportReportOutcomesResponse(rsp)
+}
+
+// ReportSentimentWithResponse Sentiment report
+//
+// Sentiment of the turns per dialog state and of whole calls, and the share of connected calls that turned angry.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/reports/sentiment (the `ReportSentiment` operationId).
+func (c *ClientWithResponses) ReportSentimentWithResponse(ctx context.Context, params *ReportSentimentParams, reqEditors ...RequestEditorFn) (*ReportSentimentResponse, error) {
+	rsp, err := c.ReportSentiment(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReportSentimentResponse(rsp)
+}
+
+// ExportReportSentimentWithResponse Sentiment report as CSV
+//
+// Sentiment of the turns per dialog state and of whole calls, and the share of connected calls that turned angry. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/reports/sentiment.csv (the `ExportReportSentiment` operationId).
+func (c *ClientWithResponses) ExportReportSentimentWithResponse(ctx context.Context, params *ExportReportSentimentParams, reqEditors ...RequestEditorFn) (*ExportReportSentimentResponse, error) {
+	rsp, err := c.ExportReportSentiment(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportReportSentimentResponse(rsp)
+}
+
+// GetReportSettingsWithResponse Get the report settings
+//
+// What counts as a conversion (default: the script outcome confirmed or the tag converted).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/reports/settings (the `GetReportSettings` operationId).
+func (c *ClientWithResponses) GetReportSettingsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetReportSettingsResponse, error) {
+	rsp, err := c.GetReportSettings(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetReportSettingsResponse(rsp)
+}
+
+// SetReportSettingsWithBodyWithResponse Replace the report settings
+//
+// Applies to calls that close from now on. Needs the admin role.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/reports/settings (the `SetReportSettings` operationId).
+func (c *ClientWithResponses) SetReportSettingsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetReportSettingsResponse, error) {
+	rsp, err := c.SetReportSettingsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetReportSettingsResponse(rsp)
+}
+
+// SetReportSettingsWithResponse Replace the report settings
+//
+// Applies to calls that close from now on. Needs the admin role.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/reports/settings (the `SetReportSettings` operationId).
+func (c *ClientWithResponses) SetReportSettingsWithResponse(ctx context.Context, body SetReportSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*SetReportSettingsResponse, error) {
+	rsp, err := c.SetReportSettings(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetReportSettingsResponse(rsp)
+}
+
+// ReportTimeWithResponse Best hours report
+//
+// Answer and conversion rates by hour of day and weekday in the callee's local time, with counts and each slot's lift over the average.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/reports/time (the `ReportTime` operationId).
+func (c *ClientWithResponses) ReportTimeWithResponse(ctx context.Context, params *ReportTimeParams, reqEditors ...RequestEditorFn) (*ReportTimeResponse, error) {
+	rsp, err := c.ReportTime(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReportTimeResponse(rsp)
+}
+
+// ExportReportTimeWithResponse Best hours report as CSV
+//
+// Answer and conversion rates by hour of day and weekday in the callee's local time, with counts and each slot's lift over the average. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/reports/time.csv (the `ExportReportTime` operationId).
+func (c *ClientWithResponses) ExportReportTimeWithResponse(ctx context.Context, params *ExportReportTimeParams, reqEditors ...RequestEditorFn) (*ExportReportTimeResponse, error) {
+	rsp, err := c.ExportReportTime(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportReportTimeResponse(rsp)
+}
+
+// ReportTopicsWithResponse Topics report
+//
+// Intent frequencies, the most common utterances the script did not understand (no_match), and sensitive-word hits.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/reports/topics (the `ReportTopics` operationId).
+func (c *ClientWithResponses) ReportTopicsWithResponse(ctx context.Context, params *ReportTopicsParams, reqEditors ...RequestEditorFn) (*ReportTopicsResponse, error) {
+	rsp, err := c.ReportTopics(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReportTopicsResponse(rsp)
+}
+
+// ExportReportTopicsWithResponse Topics report as CSV
+//
+// Intent frequencies, the most common utterances the script did not understand (no_match), and sensitive-word hits. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/reports/topics.csv (the `ExportReportTopics` operationId).
+func (c *ClientWithResponses) ExportReportTopicsWithResponse(ctx context.Context, params *ExportReportTopicsParams, reqEditors ...RequestEditorFn) (*ExportReportTopicsResponse, error) {
+	rsp, err := c.ExportReportTopics(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportReportTopicsResponse(rsp)
+}
+
+// ExportTurnsWithResponse Export dialog turns as CSV
+//
+// Every turn in the filter, oldest call first, as CSV (UTF-8 with a byte order mark).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/reports/turns.csv (the `ExportTurns` operationId).
+func (c *ClientWithResponses) ExportTurnsWithResponse(ctx context.Context, params *ExportTurnsParams, reqEditors ...RequestEditorFn) (*ExportTurnsResponse, error) {
+	rsp, err := c.ExportTurns(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportTurnsResponse(rsp)
 }
 
 // ListScriptsWithResponse List scripts
@@ -22466,6 +26698,905 @@ func ParseListNoticesResponse(rsp *http.Response) (*ListNoticesResponse, error) 
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseReportAbResponse parses an HTTP response from a ReportAbWithResponse call
+func ParseReportAbResponse(rsp *http.Response) (*ReportAbResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReportAbResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ABReportBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseExportReportAbResponse parses an HTTP response from a ExportReportAbWithResponse call
+func ParseExportReportAbResponse(rsp *http.Response) (*ExportReportAbResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportReportAbResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseExportCallsResponse parses an HTTP response from a ExportCallsWithResponse call
+func ParseExportCallsResponse(rsp *http.Response) (*ExportCallsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportCallsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseReportFunnelResponse parses an HTTP response from a ReportFunnelWithResponse call
+func ParseReportFunnelResponse(rsp *http.Response) (*ReportFunnelResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReportFunnelResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest FunnelReportBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseExportReportFunnelResponse parses an HTTP response from a ExportReportFunnelWithResponse call
+func ParseExportReportFunnelResponse(rsp *http.Response) (*ExportReportFunnelResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportReportFunnelResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseReportOutcomesResponse parses an HTTP response from a ReportOutcomesWithResponse call
+func ParseReportOutcomesResponse(rsp *http.Response) (*ReportOutcomesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReportOutcomesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OutcomesReportBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseExportReportOutcomesResponse parses an HTTP response from a ExportReportOutcomesWithResponse call
+func ParseExportReportOutcomesResponse(rsp *http.Response) (*ExportReportOutcomesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportReportOutcomesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseReportSentimentResponse parses an HTTP response from a ReportSentimentWithResponse call
+func ParseReportSentimentResponse(rsp *http.Response) (*ReportSentimentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReportSentimentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SentimentReportBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseExportReportSentimentResponse parses an HTTP response from a ExportReportSentimentWithResponse call
+func ParseExportReportSentimentResponse(rsp *http.Response) (*ExportReportSentimentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportReportSentimentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetReportSettingsResponse parses an HTTP response from a GetReportSettingsWithResponse call
+func ParseGetReportSettingsResponse(rsp *http.Response) (*GetReportSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetReportSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ReportSettingsBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSetReportSettingsResponse parses an HTTP response from a SetReportSettingsWithResponse call
+func ParseSetReportSettingsResponse(rsp *http.Response) (*SetReportSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetReportSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ReportSettingsBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseReportTimeResponse parses an HTTP response from a ReportTimeWithResponse call
+func ParseReportTimeResponse(rsp *http.Response) (*ReportTimeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReportTimeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TimeReportBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseExportReportTimeResponse parses an HTTP response from a ExportReportTimeWithResponse call
+func ParseExportReportTimeResponse(rsp *http.Response) (*ExportReportTimeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportReportTimeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseReportTopicsResponse parses an HTTP response from a ReportTopicsWithResponse call
+func ParseReportTopicsResponse(rsp *http.Response) (*ReportTopicsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReportTopicsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TopicsReportBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseExportReportTopicsResponse parses an HTTP response from a ExportReportTopicsWithResponse call
+func ParseExportReportTopicsResponse(rsp *http.Response) (*ExportReportTopicsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportReportTopicsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseExportTurnsResponse parses an HTTP response from a ExportTurnsWithResponse call
+func ParseExportTurnsResponse(rsp *http.Response) (*ExportTurnsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportTurnsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest ErrorModel

@@ -1,0 +1,408 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/google/uuid"
+
+	"github.com/outcall/outcall/campaigns"
+)
+
+// reportQuery is the filter every report takes.
+type reportQuery struct {
+	From          time.Time `query:"from" doc:"Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call." example:"2026-11-01T00:00:00+08:00"`
+	To            time.Time `query:"to" doc:"Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now." example:"2026-12-01T00:00:00+08:00"`
+	CampaignID    string    `query:"campaign_id" maxLength:"36" doc:"Only this campaign's calls." example:"0193a7e2-8c4b-7d2e-9f1a-3b5c7d9e1f20"`
+	ScriptVersion string    `query:"script_version" maxLength:"200" doc:"Only calls that ran this script version."`
+	Segment       string    `query:"segment" maxLength:"200" doc:"Only calls of contacts in this segment." example:"vip"`
+	ListID        string    `query:"list_id" maxLength:"36" doc:"Only calls of contacts the campaign took from this list."`
+}
+
+func parseID(field, v string) (*uuid.UUID, error) {
+	if v == "" {
+		return nil, nil
+	}
+	id, err := uuid.Parse(v)
+	if err != nil {
+		return nil, huma.NewError(http.StatusUnprocessableEntity, field+" is not an id",
+			&huma.ErrorDetail{Location: "query." + field, Message: "not a UUID", Value: v})
+	}
+	return &id, nil
+}
+
+func (q reportQuery) filter() (campaigns.ReportFilter, error) {
+	f := campaigns.ReportFilter{From: q.From, To: q.To, ScriptVersion: q.ScriptVersion, Segment: q.Segment}
+	var err error
+	if f.CampaignID, err = parseID("campaign_id", q.CampaignID); err != nil {
+		return f, err
+	}
+	if f.ListID, err = parseID("list_id", q.ListID); err != nil {
+		return f, err
+	}
+	return f, nil
+}
+
+// OutcomesReportBody is how the attempts went.
+type OutcomesReportBody struct {
+	Attempts          int            `json:"attempts" example:"1200" doc:"Every attempt, refusals included."`
+	Refused           int            `json:"refused" example:"40" doc:"Attempts the compliance check refused."`
+	Dialled           int            `json:"dialled" example:"1160"`
+	Connected         int            `json:"connected" example:"580" doc:"Answered calls."`
+	Conversions       int            `json:"conversions" example:"120" doc:"Connected calls that ended as a conversion (see the report settings)."`
+	Transfers         int            `json:"transfers" example:"12"`
+	DoNotCall         int            `json:"do_not_call" example:"6" doc:"Callees who asked not to be called again."`
+	ConnectRate       float64        `json:"connect_rate" example:"0.5" doc:"connected / dialled (接通率)."`
+	ConversionRate    float64        `json:"conversion_rate" example:"0.2069" doc:"conversions / connected."`
+	AvgTalkSeconds    float64        `json:"avg_talk_seconds" example:"48.2" doc:"Per connected call."`
+	AvgSilenceSeconds float64        `json:"avg_silence_seconds" example:"3.1" doc:"Callee silence before speaking, per connected call."`
+	TurnsPerCall      float64        `json:"turns_per_call" example:"4.2" doc:"Per connected call."`
+	ByOutcome         map[string]int `json:"by_outcome" doc:"Dialled attempts by outcome."`
+	RefusedByReason   map[string]int `json:"refused_by_reason" doc:"Refusals by reason: dnc, daily_cap, quiet_hours, …"`
+}
+
+// FunnelExitBody is one way out of a dialog state.
+type FunnelExitBody struct {
+	To    string `json:"to" example:"confirm"`
+	Calls int    `json:"calls" example:"310"`
+}
+
+// FunnelStateBody is how calls went through one dialog state.
+type FunnelStateBody struct {
+	State     string           `json:"state" example:"greeting"`
+	Terminal  bool             `json:"terminal" doc:"The state ends the call (end or transfer)."`
+	Entered   int              `json:"entered" example:"580" doc:"Times calls came into the state: the sum of exits, completed and dropped."`
+	Exits     []FunnelExitBody `json:"exits" doc:"Moves to each next state, the script's edges included with zero."`
+	Completed int              `json:"completed" doc:"Calls that ended here, at a terminal state."`
+	Dropped   int              `json:"dropped" example:"90" doc:"Calls that hung up or failed here, at a state that does not end the call."`
+	DropRate  float64          `json:"drop_rate" example:"0.155" doc:"dropped / entered (流失率)."`
+}
+
+// FunnelReportBody is the drop-off per dialog state of one script version.
+type FunnelReportBody struct {
+	ScriptVersion string            `json:"script_version"`
+	Start         string            `json:"start" example:"greeting"`
+	States        []FunnelStateBody `json:"states" doc:"Every state of the script's graph, in its order (zero calls too), then states seen only in calls."`
+}
+
+// KeyCountBody is a name and how often it occurred.
+type KeyCountBody struct {
+	Key   string `json:"key" example:"affirm"`
+	Count int    `json:"count" example:"310"`
+}
+
+// TopicsReportBody is what callees said.
+type TopicsReportBody struct {
+	Intents   []KeyCountBody `json:"intents" doc:"Turns by intent, most frequent first."`
+	NoMatch   []KeyCountBody `json:"no_match" doc:"The most common utterances not understood: the phrases the script should learn next."`
+	Sensitive []KeyCountBody `json:"sensitive" doc:"Sensitive-word hits."`
+}
+
+// SentimentCountsBody counts turns or calls by sentiment.
+type SentimentCountsBody struct {
+	Angry    int `json:"angry"`
+	Negative int `json:"negative"`
+	Neutral  int `json:"neutral"`
+	Positive int `json:"positive"`
+}
+
+// StateSentimentBody is the sentiment of the turns in one state.
+type StateSentimentBody struct {
+	State string `json:"state" example:"objection"`
+	SentimentCountsBody
+}
+
+// SentimentReportBody is how callees sounded.
+type SentimentReportBody struct {
+	ByState    []StateSentimentBody `json:"by_state"`
+	Calls      SentimentCountsBody  `json:"calls" doc:"Whole calls: angry if any turn was, else by the mean score."`
+	AngryShare float64              `json:"angry_share" example:"0.03" doc:"Angry calls / connected calls."`
+	Connected  int                  `json:"connected"`
+}
+
+// TimeSlotBody is one local hour or weekday.
+type TimeSlotBody struct {
+	Slot           int     `json:"slot" example:"20" doc:"Hour 0–23, or weekday 0 (Sunday) – 6 (Saturday)."`
+	Dialled        int     `json:"dialled" example:"120"`
+	Connected      int     `json:"connected" example:"74"`
+	Conversions    int     `json:"conversions" example:"18"`
+	AnswerRate     float64 `json:"answer_rate" example:"0.6167"`
+	ConversionRate float64 `json:"conversion_rate" example:"0.2432"`
+	AnswerLift     float64 `json:"answer_lift" example:"0.23" doc:"answer_rate over the overall answer rate, minus one: 0.23 answers 23 % better than average."`
+}
+
+// TimeReportBody is answer and conversion by the callee's local time.
+type TimeReportBody struct {
+	Overall   TimeSlotBody   `json:"overall"`
+	ByHour    []TimeSlotBody `json:"by_hour" doc:"24 slots, hour 0 first, in the callee's time zone."`
+	ByWeekday []TimeSlotBody `json:"by_weekday" doc:"7 slots, Sunday first, in the callee's time zone."`
+}
+
+// ABArmBodyResult is one script version's conversions.
+type ABArmBodyResult struct {
+	Version        string  `json:"version"`
+	Connected      int     `json:"connected" example:"400" doc:"The sample size."`
+	Conversions    int     `json:"conversions" example:"88"`
+	ConversionRate float64 `json:"conversion_rate" example:"0.22"`
+}
+
+// ABComparisonBody compares one arm with the baseline.
+type ABComparisonBody struct {
+	Version     string  `json:"version"`
+	Baseline    string  `json:"baseline"`
+	Difference  float64 `json:"difference" example:"0.045" doc:"The arm's conversion rate minus the baseline's."`
+	CILow       float64 `json:"ci_low" example:"-0.012" doc:"95 % confidence interval of the difference (normal approximation)."`
+	CIHigh      float64 `json:"ci_high" example:"0.102"`
+	Z           float64 `json:"z" example:"1.55" doc:"Two-proportion z statistic (pooled)."`
+	PValue      float64 `json:"p_value" example:"0.121"`
+	Significant bool    `json:"significant" doc:"p_value < 0.05."`
+}
+
+// ABReportBody compares script versions.
+type ABReportBody struct {
+	Arms        []ABArmBodyResult  `json:"arms"`
+	Comparisons []ABComparisonBody `json:"comparisons" doc:"Each arm against the baseline: the campaign's first A/B arm, else the first version by name."`
+}
+
+// ReportSettingsBody says what counts as a conversion.
+type ReportSettingsBody struct {
+	ConversionOutcomes []string `json:"conversion_outcomes" maxItems:"50" example:"[\"confirmed\"]" doc:"Script outcomes (a state's end) that count as conversions."`
+	ConversionTags     []string `json:"conversion_tags" maxItems:"50" example:"[\"converted\"]" doc:"Call tags that count as conversions."`
+}
+
+func keyCounts(kc []campaigns.KeyCount) []KeyCountBody {
+	out := make([]KeyCountBody, 0, len(kc))
+	for _, k := range kc {
+		out = append(out, KeyCountBody{Key: k.Key, Count: k.Count})
+	}
+	return out
+}
+
+func sentimentCounts(c campaigns.SentimentCounts) SentimentCountsBody {
+	return SentimentCountsBody{Angry: c.Angry, Negative: c.Negative, Neutral: c.Neutral, Positive: c.Positive}
+}
+
+func timeSlots(ts []campaigns.TimeSlot) []TimeSlotBody {
+	out := make([]TimeSlotBody, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, TimeSlotBody(t))
+	}
+	return out
+}
+
+// csvReport is a report that can write itself as CSV.
+type csvReport interface{ WriteCSV(io.Writer) error }
+
+// reportDef is one report: how to compute it and how to show it as JSON.
+type reportDef[R csvReport, B any] struct {
+	name, summary, desc string
+	run                 func(context.Context, *Server, campaigns.ReportFilter) (R, error)
+	body                func(R) B
+	errs                []int
+}
+
+type reportOutput[B any] struct{ Body B }
+
+func csvResponse(filename string, write func(io.Writer) error) *huma.StreamResponse {
+	return &huma.StreamResponse{Body: func(hctx huma.Context) {
+		hctx.SetHeader("Content-Type", "text/csv; charset=utf-8")
+		hctx.SetHeader("Content-Disposition", `attachment; filename="`+filename+`"`)
+		write(hctx.BodyWriter())
+	}}
+}
+
+var csvResponses = map[string]*huma.Response{"200": {Description: "UTF-8 CSV with a byte order mark and a header row", Content: map[string]*huma.MediaType{
+	"text/csv": {Schema: &huma.Schema{Type: "string"}}}}}
+
+func registerReport[R csvReport, B any](s *Server, d reportDef[R, B]) {
+	errs := append([]int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity}, d.errs...)
+	tags := []string{"Reports"}
+	huma.Register(s.api, huma.Operation{
+		OperationID: "report-" + d.name, Method: http.MethodGet, Path: "/v1/reports/" + d.name,
+		Summary: d.summary, Tags: tags, Security: requires("calls:read"), Description: d.desc, Errors: errs,
+	}, func(ctx context.Context, in *reportQuery) (*reportOutput[B], error) {
+		f, err := in.filter()
+		if err != nil {
+			return nil, err
+		}
+		r, err := d.run(ctx, s, f)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &reportOutput[B]{Body: d.body(r)}, nil
+	})
+	huma.Register(s.api, huma.Operation{
+		OperationID: "export-report-" + d.name, Method: http.MethodGet, Path: "/v1/reports/" + d.name + ".csv",
+		Summary: d.summary + " as CSV", Tags: tags, Security: requires("calls:read"),
+		Description: d.desc + " As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).",
+		Errors:      errs, Responses: csvResponses,
+	}, func(ctx context.Context, in *reportQuery) (*huma.StreamResponse, error) {
+		f, err := in.filter()
+		if err != nil {
+			return nil, err
+		}
+		r, err := d.run(ctx, s, f)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		var buf bytes.Buffer
+		if err := r.WriteCSV(&buf); err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return csvResponse(d.name+".csv", func(w io.Writer) error { _, err := buf.WriteTo(w); return err }), nil
+	})
+}
+
+type reportSettingsOutput struct{ Body ReportSettingsBody }
+
+type reportSettingsInput struct{ Body ReportSettingsBody }
+
+func (s *Server) registerReports() {
+	registerReport(s, reportDef[*campaigns.OutcomesReport, OutcomesReportBody]{
+		name: "outcomes", summary: "Outcomes report",
+		desc: "Attempts, connections (接通率), conversions, transfers, do-not-call requests and refusals by reason; average talk time, silence and turns per connected call.",
+		run: func(ctx context.Context, s *Server, f campaigns.ReportFilter) (*campaigns.OutcomesReport, error) {
+			return s.campaigns.Outcomes(ctx, principal(ctx), f)
+		},
+		body: func(r *campaigns.OutcomesReport) OutcomesReportBody {
+			return OutcomesReportBody{Attempts: r.Attempts, Refused: r.Refused, Dialled: r.Dialled, Connected: r.Connected, Conversions: r.Conversions,
+				Transfers: r.Transfers, DoNotCall: r.DoNotCall, ConnectRate: r.ConnectRate, ConversionRate: r.ConversionRate,
+				AvgTalkSeconds: r.AvgTalkSeconds, AvgSilenceSeconds: r.AvgSilenceSeconds, TurnsPerCall: r.TurnsPerCall,
+				ByOutcome: r.ByOutcome, RefusedByReason: r.RefusedByReason}
+		},
+	})
+	registerReport(s, reportDef[*campaigns.FunnelReport, FunnelReportBody]{
+		name: "funnel", summary: "Funnel report per dialog state",
+		desc: "For each state of a script version's graph: how many calls entered, where they went next, how many completed or dropped there (流失率). " +
+			"Give script_version when the calls ran more than one (422 otherwise).",
+		run: func(ctx context.Context, s *Server, f campaigns.ReportFilter) (*campaigns.FunnelReport, error) {
+			return s.campaigns.Funnel(ctx, principal(ctx), f)
+		},
+		body: func(r *campaigns.FunnelReport) FunnelReportBody {
+			b := FunnelReportBody{ScriptVersion: r.ScriptVersion, Start: r.Start, States: []FunnelStateBody{}}
+			for _, st := range r.States {
+				sb := FunnelStateBody{State: st.State, Terminal: st.Terminal, Entered: st.Entered, Exits: []FunnelExitBody{},
+					Completed: st.Completed, Dropped: st.Dropped, DropRate: st.DropRate}
+				for _, e := range st.Exits {
+					sb.Exits = append(sb.Exits, FunnelExitBody(e))
+				}
+				b.States = append(b.States, sb)
+			}
+			return b
+		},
+	})
+	registerReport(s, reportDef[*campaigns.TopicsReport, TopicsReportBody]{
+		name: "topics", summary: "Topics report",
+		desc: "Intent frequencies, the most common utterances the script did not understand (no_match), and sensitive-word hits.",
+		run: func(ctx context.Context, s *Server, f campaigns.ReportFilter) (*campaigns.TopicsReport, error) {
+			return s.campaigns.Topics(ctx, principal(ctx), f)
+		},
+		body: func(r *campaigns.TopicsReport) TopicsReportBody {
+			return TopicsReportBody{Intents: keyCounts(r.Intents), NoMatch: keyCounts(r.NoMatch), Sensitive: keyCounts(r.Sensitive)}
+		},
+	})
+	registerReport(s, reportDef[*campaigns.SentimentReport, SentimentReportBody]{
+		name: "sentiment", summary: "Sentiment report",
+		desc: "Sentiment of the turns per dialog state and of whole calls, and the share of connected calls that turned angry.",
+		run: func(ctx context.Context, s *Server, f campaigns.ReportFilter) (*campaigns.SentimentReport, error) {
+			return s.campaigns.Sentiment(ctx, principal(ctx), f)
+		},
+		body: func(r *campaigns.SentimentReport) SentimentReportBody {
+			b := SentimentReportBody{ByState: []StateSentimentBody{}, Calls: sentimentCounts(r.Calls), AngryShare: r.AngryShare, Connected: r.Connected}
+			for _, st := range r.ByState {
+				b.ByState = append(b.ByState, StateSentimentBody{State: st.State, SentimentCountsBody: sentimentCounts(st.SentimentCounts)})
+			}
+			return b
+		},
+	})
+	registerReport(s, reportDef[*campaigns.TimeReport, TimeReportBody]{
+		name: "time", summary: "Best hours report",
+		desc: "Answer and conversion rates by hour of day and weekday in the callee's local time, with counts and each slot's lift over the average.",
+		run: func(ctx context.Context, s *Server, f campaigns.ReportFilter) (*campaigns.TimeReport, error) {
+			return s.campaigns.Time(ctx, principal(ctx), f)
+		},
+		body: func(r *campaigns.TimeReport) TimeReportBody {
+			return TimeReportBody{Overall: TimeSlotBody(r.Overall), ByHour: timeSlots(r.ByHour), ByWeekday: timeSlots(r.ByWeekday)}
+		},
+	})
+	registerReport(s, reportDef[*campaigns.ABReport, ABReportBody]{
+		name: "ab", summary: "A/B report",
+		desc: "Conversion per script version and each version against the baseline: the difference, its 95 % confidence interval and a two-proportion z-test, with the sample sizes.",
+		run: func(ctx context.Context, s *Server, f campaigns.ReportFilter) (*campaigns.ABReport, error) {
+			return s.campaigns.AB(ctx, principal(ctx), f)
+		},
+		body: func(r *campaigns.ABReport) ABReportBody {
+			b := ABReportBody{Arms: []ABArmBodyResult{}, Comparisons: []ABComparisonBody{}}
+			for _, a := range r.Arms {
+				b.Arms = append(b.Arms, ABArmBodyResult(a))
+			}
+			for _, c := range r.Comparisons {
+				b.Comparisons = append(b.Comparisons, ABComparisonBody(c))
+			}
+			return b
+		},
+	})
+
+	errs := []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity}
+	tags := []string{"Reports"}
+	for _, raw := range []struct {
+		name, summary string
+		export        func(context.Context, campaigns.ReportFilter, io.Writer) error
+	}{
+		{"calls", "Export call records as CSV", func(ctx context.Context, f campaigns.ReportFilter, w io.Writer) error {
+			return s.campaigns.ExportCalls(ctx, principal(ctx), f, w)
+		}},
+		{"turns", "Export dialog turns as CSV", func(ctx context.Context, f campaigns.ReportFilter, w io.Writer) error {
+			return s.campaigns.ExportTurns(ctx, principal(ctx), f, w)
+		}},
+	} {
+		huma.Register(s.api, huma.Operation{
+			OperationID: "export-" + raw.name, Method: http.MethodGet, Path: "/v1/reports/" + raw.name + ".csv",
+			Summary: raw.summary, Tags: tags, Security: requires("calls:read"),
+			Description: "Every " + raw.name[:len(raw.name)-1] + " in the filter, oldest call first, as CSV (UTF-8 with a byte order mark).",
+			Errors:      errs, Responses: csvResponses,
+		}, func(ctx context.Context, in *reportQuery) (*huma.StreamResponse, error) {
+			f, err := in.filter()
+			if err != nil {
+				return nil, err
+			}
+			// Written to a temporary buffer first, so an error is a
+			// problem+json answer rather than a truncated file.
+			var buf bytes.Buffer
+			if err := raw.export(ctx, f, &buf); err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return csvResponse(raw.name+".csv", func(w io.Writer) error { _, err := buf.WriteTo(w); return err }), nil
+		})
+	}
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "get-report-settings", Method: http.MethodGet, Path: "/v1/reports/settings",
+		Summary: "Get the report settings", Tags: tags, Security: requires("calls:read"),
+		Description: "What counts as a conversion (default: the script outcome confirmed or the tag converted).",
+		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden},
+	}, func(ctx context.Context, _ *struct{}) (*reportSettingsOutput, error) {
+		rs, err := s.campaigns.ReportSettings(ctx, principal(ctx))
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &reportSettingsOutput{Body: ReportSettingsBody{ConversionOutcomes: rs.ConversionOutcomes, ConversionTags: rs.ConversionTags}}, nil
+	})
+	huma.Register(s.api, huma.Operation{
+		OperationID: "set-report-settings", Method: http.MethodPut, Path: "/v1/reports/settings",
+		Summary: "Replace the report settings", Tags: tags, Security: requires("settings:manage"),
+		Description: "Applies to calls that close from now on. Needs the admin role.",
+		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity},
+	}, func(ctx context.Context, in *reportSettingsInput) (*reportSettingsOutput, error) {
+		rs, err := s.campaigns.SetReportSettings(ctx, principal(ctx), campaigns.ReportSettings{
+			ConversionOutcomes: in.Body.ConversionOutcomes, ConversionTags: in.Body.ConversionTags})
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &reportSettingsOutput{Body: ReportSettingsBody{ConversionOutcomes: rs.ConversionOutcomes, ConversionTags: rs.ConversionTags}}, nil
+	})
+}

@@ -1,0 +1,232 @@
+package campaigns
+
+import (
+	"context"
+	"encoding/csv"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/outcall/outcall/tenants"
+)
+
+// The CSV exports are UTF-8 with a byte order mark, so a spreadsheet opens
+// Chinese text intact, and one header row.
+
+// bom is the UTF-8 byte order mark.
+const bom = "\ufeff"
+
+func newCSV(w io.Writer, header ...string) (*csv.Writer, error) {
+	if _, err := io.WriteString(w, bom); err != nil {
+		return nil, err
+	}
+	cw := csv.NewWriter(w)
+	return cw, cw.Write(header)
+}
+
+func num(n int) string        { return strconv.Itoa(n) }
+func dec(f float64) string    { return strconv.FormatFloat(f, 'f', -1, 64) }
+func flag(b bool) string      { return strconv.FormatBool(b) }
+func when(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// WriteCSV writes the report as metric,key,value rows.
+func (r *OutcomesReport) WriteCSV(w io.Writer) error {
+	cw, err := newCSV(w, "metric", "key", "value")
+	if err != nil {
+		return err
+	}
+	rows := [][]string{
+		{"attempts", "", num(r.Attempts)}, {"refused", "", num(r.Refused)}, {"dialled", "", num(r.Dialled)},
+		{"connected", "", num(r.Connected)}, {"conversions", "", num(r.Conversions)}, {"transfers", "", num(r.Transfers)},
+		{"do_not_call", "", num(r.DoNotCall)}, {"connect_rate", "", dec(r.ConnectRate)}, {"conversion_rate", "", dec(r.ConversionRate)},
+		{"avg_talk_seconds", "", dec(r.AvgTalkSeconds)}, {"avg_silence_seconds", "", dec(r.AvgSilenceSeconds)},
+		{"turns_per_call", "", dec(r.TurnsPerCall)},
+	}
+	for _, kc := range sortCounts(r.ByOutcome) {
+		rows = append(rows, []string{"outcome", kc.Key, num(kc.Count)})
+	}
+	for _, kc := range sortCounts(r.RefusedByReason) {
+		rows = append(rows, []string{"refused_reason", kc.Key, num(kc.Count)})
+	}
+	cw.WriteAll(rows)
+	return cw.Error()
+}
+
+// WriteCSV writes one row per state and exit.
+func (r *FunnelReport) WriteCSV(w io.Writer) error {
+	cw, err := newCSV(w, "state", "terminal", "entered", "to", "calls", "completed", "dropped", "drop_rate")
+	if err != nil {
+		return err
+	}
+	for _, st := range r.States {
+		cw.Write([]string{st.State, flag(st.Terminal), num(st.Entered), "", "", num(st.Completed), num(st.Dropped), dec(st.DropRate)})
+		for _, e := range st.Exits {
+			cw.Write([]string{st.State, flag(st.Terminal), num(st.Entered), e.To, num(e.Calls), "", "", ""})
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteCSV writes kind,key,count rows: intent, no_match, sensitive.
+func (r *TopicsReport) WriteCSV(w io.Writer) error {
+	cw, err := newCSV(w, "kind", "key", "count")
+	if err != nil {
+		return err
+	}
+	for _, part := range []struct {
+		kind string
+		kc   []KeyCount
+	}{{"intent", r.Intents}, {"no_match", r.NoMatch}, {"sensitive", r.Sensitive}} {
+		for _, kc := range part.kc {
+			cw.Write([]string{part.kind, kc.Key, num(kc.Count)})
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteCSV writes one row per state (turns) and one for whole calls.
+func (r *SentimentReport) WriteCSV(w io.Writer) error {
+	cw, err := newCSV(w, "scope", "state", "angry", "negative", "neutral", "positive", "angry_share")
+	if err != nil {
+		return err
+	}
+	for _, st := range r.ByState {
+		cw.Write([]string{"turns", st.State, num(st.Angry), num(st.Negative), num(st.Neutral), num(st.Positive), ""})
+	}
+	c := r.Calls
+	cw.Write([]string{"calls", "", num(c.Angry), num(c.Negative), num(c.Neutral), num(c.Positive), dec(r.AngryShare)})
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteCSV writes the overall row, 24 hours and 7 weekdays.
+func (r *TimeReport) WriteCSV(w io.Writer) error {
+	cw, err := newCSV(w, "by", "slot", "dialled", "connected", "conversions", "answer_rate", "conversion_rate", "answer_lift")
+	if err != nil {
+		return err
+	}
+	row := func(by, slot string, t TimeSlot) {
+		cw.Write([]string{by, slot, num(t.Dialled), num(t.Connected), num(t.Conversions), dec(t.AnswerRate), dec(t.ConversionRate), dec(t.AnswerLift)})
+	}
+	row("overall", "", r.Overall)
+	for _, t := range r.ByHour {
+		row("hour", num(t.Slot), t)
+	}
+	days := []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+	for _, t := range r.ByWeekday {
+		row("weekday", days[t.Slot], t)
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteCSV writes one row per arm, then one per comparison.
+func (r *ABReport) WriteCSV(w io.Writer) error {
+	cw, err := newCSV(w, "version", "baseline", "connected", "conversions", "conversion_rate", "difference", "ci_low", "ci_high", "z", "p_value", "significant")
+	if err != nil {
+		return err
+	}
+	for _, a := range r.Arms {
+		cw.Write([]string{a.Version, "", num(a.Connected), num(a.Conversions), dec(a.ConversionRate), "", "", "", "", "", ""})
+	}
+	for _, c := range r.Comparisons {
+		cw.Write([]string{c.Version, c.Baseline, "", "", "", dec(c.Difference), dec(c.CILow), dec(c.CIHigh), dec(c.Z), dec(c.PValue), flag(c.Significant)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// rawFilterSQL filters call records like the rollups' filterSQL; its
+// arguments are ReportFilter.args.
+const rawFilterSQL = `c.tenant_id = $1 AND c.created_at >= $2 AND c.created_at < $3 AND ($4::uuid IS NULL OR c.campaign_id = $4)
+	AND ($5::text = '' OR c.script_version = $5) AND ($6::text = '' OR c.segment = $6)
+	AND ($7::uuid IS NULL OR EXISTS (SELECT 1 FROM campaign_contacts cc WHERE cc.campaign_id = c.campaign_id AND cc.contact_id = c.contact_id AND cc.list_id = $7))`
+
+// ExportCalls writes the call records in the filter as CSV, oldest first.
+func (s *Service) ExportCalls(ctx context.Context, p tenants.Principal, f ReportFilter, w io.Writer) error {
+	return s.report(ctx, p, f, func(tx pgx.Tx, args []any) error {
+		cw, err := newCSV(w, "id", "campaign_id", "contact_id", "attempt", "phone", "state", "outcome", "reason", "created_at", "answered_at",
+			"ended_at", "ring_ms", "billable_seconds", "silence_ms", "script_version", "segment", "final_state", "tags", "opted_out")
+		if err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT `+callColumns+`, c.silence_ms, c.opted_out FROM calls c WHERE `+rawFilterSQL+` ORDER BY c.created_at, c.id`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c Call
+			var silence int
+			var optedOut bool
+			if err := rows.Scan(append(c.scanDest(), &silence, &optedOut)...); err != nil {
+				return err
+			}
+			opt := func(t *time.Time) string {
+				if t == nil {
+					return ""
+				}
+				return when(*t)
+			}
+			ring := ""
+			if c.RingMS != nil {
+				ring = num(*c.RingMS)
+			}
+			cw.Write([]string{c.ID.String(), c.CampaignID.String(), c.ContactID.String(), num(c.Attempt), c.Phone, c.State, string(c.Outcome), c.Reason,
+				when(c.CreatedAt), opt(c.AnsweredAt), opt(c.EndedAt), ring, num(c.BillableSeconds), num(silence), c.ScriptVersion, c.Segment,
+				c.FinalState, strings.Join(c.Tags, ";"), flag(optedOut)})
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		cw.Flush()
+		return cw.Error()
+	})
+}
+
+// ExportTurns writes the dialog turns of the calls in the filter as CSV.
+func (s *Service) ExportTurns(ctx context.Context, p tenants.Principal, f ReportFilter, w io.Writer) error {
+	return s.report(ctx, p, f, func(tx pgx.Tx, args []any) error {
+		cw, err := newCSV(w, "call_id", "seq", "state", "said", "heard", "intent", "confidence", "sentiment", "sentiment_label", "sensitive",
+			"started_at", "ended_at")
+		if err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT t.call_id, t.seq, t.state, t.said, t.heard, t.intent, t.confidence, t.sentiment, t.sentiment_label,
+				t.sensitive, t.started_at, t.ended_at
+			FROM calls c JOIN call_turns t ON t.call_id = c.id WHERE `+rawFilterSQL+` ORDER BY c.created_at, c.id, t.seq`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var t Turn
+			var callID string
+			if err := rows.Scan(&callID, &t.Seq, &t.State, &t.Said, &t.Heard, &t.Intent, &t.Confidence, &t.Sentiment, &t.SentimentLabel,
+				&t.Sensitive, &t.StartedAt, &t.EndedAt); err != nil {
+				return err
+			}
+			f32 := func(v *float32) string {
+				if v == nil {
+					return ""
+				}
+				return strconv.FormatFloat(float64(*v), 'f', -1, 32)
+			}
+			sensitive := append([]string(nil), t.Sensitive...)
+			sort.Strings(sensitive)
+			cw.Write([]string{callID, num(t.Seq), t.State, t.Said, t.Heard, t.Intent, f32(t.Confidence), f32(t.Sentiment), t.SentimentLabel,
+				strings.Join(sensitive, ";"), when(t.StartedAt), when(t.EndedAt)})
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		cw.Flush()
+		return cw.Error()
+	})
+}
