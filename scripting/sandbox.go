@@ -165,7 +165,7 @@ type sandbox struct {
 	parse, stringify, freeze sobek.Callable
 	limits                   Limits
 	log                      []string
-	timer                    *time.Timer
+	budget                   *budget
 }
 
 func newSandbox(limits Limits, now func() time.Time) (*sandbox, error) {
@@ -221,20 +221,18 @@ func newSandbox(limits Limits, now func() time.Time) (*sandbox, error) {
 
 // arm starts the turn's CPU budget; disarm stops it.
 func (sb *sandbox) arm() {
-	if sb.timer == nil {
-		vm := sb.vm
-		sb.timer = time.AfterFunc(sb.limits.Budget, func() { vm.Interrupt(ErrBudget) })
-		return
+	if sb.budget == nil {
+		sb.budget = newBudget(sb.vm, sb.limits.Budget)
 	}
-	sb.timer.Reset(sb.limits.Budget)
+	sb.budget.arm()
 }
 
-// disarm stops the budget timer. It reports false when the timer already
+// disarm stops the budget. It reports false when the budget already
 // fired, in which case an interrupt may be pending and the runtime must
 // not be reused.
 func (sb *sandbox) disarm() bool {
-	if sb.timer != nil {
-		return sb.timer.Stop()
+	if sb.budget != nil {
+		return sb.budget.disarm()
 	}
 	return true
 }
