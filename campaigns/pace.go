@@ -20,6 +20,11 @@ type PaceRound struct {
 	CallsPerSecond float64
 	// NextDue is when the earliest waiting contact may be dialled (zero: none waits).
 	NextDue time.Time
+	// Ahead is how many dials the round could queue beyond the free lines,
+	// for lines expected to free before the jobs reach a worker (see
+	// CallMeasure.Ahead); Measure is what that was judged from.
+	Ahead   int
+	Measure CallMeasure
 }
 
 // Finished reports whether the campaign needs no pacer any more.
@@ -94,11 +99,20 @@ func (s *Service) Pace(ctx context.Context, tenantID, campaignID uuid.UUID, budg
 			}
 			free += lines - have
 		}
-		n := min(budget, free-queued)
+		ahead, err := s.paceAhead(ctx, tx, tenantID, lines-free, free-queued, budget, &r)
+		if err != nil {
+			return err
+		}
+		n := min(budget, free-queued+ahead)
 		if n > 0 {
-			rows, err := tx.Query(ctx, `UPDATE campaign_contacts cc SET state = 'queued'
-				FROM (SELECT contact_id FROM campaign_contacts WHERE campaign_id = $1 AND state = 'pending' AND next_at <= $3
-					ORDER BY next_at LIMIT $2 FOR UPDATE SKIP LOCKED) due
+			// The due contacts are picked once (MATERIALIZED): as a subquery
+			// the planner may scan them again for each row it joins, each scan
+			// skipping the rows this statement already changed, and queue
+			// more than n.
+			rows, err := tx.Query(ctx, `WITH due AS MATERIALIZED (
+					SELECT contact_id FROM campaign_contacts WHERE campaign_id = $1 AND state = 'pending' AND next_at <= $3
+					ORDER BY next_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+				UPDATE campaign_contacts cc SET state = 'queued' FROM due
 				WHERE cc.campaign_id = $1 AND cc.contact_id = due.contact_id
 				RETURNING cc.contact_id, cc.attempt`, campaignID, n, s.now())
 			if err != nil {
