@@ -87,6 +87,14 @@ func (w *world) queue(p tenants.Principal, c *campaigns.Campaign) []campaigns.Di
 	if _, err := w.svc.Pace(w.ctx, p.TenantID, c.ID, 1000); err != nil {
 		w.t.Fatal(err)
 	}
+	return w.queuedOf(p, c)
+}
+
+// queued returns the dial jobs waiting for the tenant's campaign c.
+func (w *world) queued(c *campaigns.Campaign) []campaigns.DialArgs { return w.queuedOf(w.p, c) }
+
+func (w *world) queuedOf(p tenants.Principal, c *campaigns.Campaign) []campaigns.DialArgs {
+	w.t.Helper()
 	var out []campaigns.DialArgs
 	err := w.db.InTenant(w.ctx, p.TenantID, func(tx pgx.Tx) error {
 		rows, err := tx.Query(w.ctx, `SELECT contact_id, attempt FROM campaign_contacts WHERE campaign_id = $1 AND state = 'queued' ORDER BY contact_id`, c.ID)

@@ -21,6 +21,11 @@ type PaceRound struct {
 	CallsPerSecond float64
 	// NextDue is when the earliest waiting contact may be dialled (zero: none waits).
 	NextDue time.Time
+	// Ahead is how many dials the round could queue beyond the free lines,
+	// for lines expected to free before the jobs reach a worker (see
+	// CallMeasure.Ahead); Measure is what that was judged from.
+	Ahead   int
+	Measure CallMeasure
 }
 
 // Finished reports whether the campaign needs no pacer any more.
@@ -97,7 +102,11 @@ func (s *Service) Pace(ctx context.Context, tenantID, campaignID uuid.UUID, budg
 			}
 			free += lines - have
 		}
-		n := min(budget, free-queued)
+		ahead, err := s.paceAhead(ctx, tx, tenantID, lines-free, free-queued, budget, &r)
+		if err != nil {
+			return err
+		}
+		n := min(budget, free-queued+ahead)
 		if n > 0 {
 			due := dueByTime
 			if bestTime {

@@ -38,6 +38,10 @@ type Service struct {
 	Now func() time.Time
 	// PaceInterval is the time between two pacing rounds of a campaign.
 	PaceInterval time.Duration
+	// PaceLookahead is how far ahead a pacing round queues dials for lines
+	// about to free (see CallMeasure.Ahead); 0 means twice PaceInterval,
+	// negative turns it off.
+	PaceLookahead time.Duration
 	// MaxImportBytes caps an uploaded CSV file.
 	MaxImportBytes int64
 	// ScriptPublished, when set, is asked at start whether each script

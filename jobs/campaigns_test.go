@@ -186,3 +186,61 @@ func TestPausingStopsNewDialsWithinASecondAndResumingFinishesTheCampaign(t *test
 		t.Fatalf("%d calls for 300 contacts", dialer.Calls())
 	}
 }
+
+// With most calls unanswered, lines churn fast; the pacer queues ahead of
+// the lines about to free, yet no more calls run at once than the tenant
+// has lines, and no more start per second than the campaign allows.
+func TestWithFewCallsAnsweredThePacerKeepsWithinTheLinesAndTheDialRate(t *testing.T) {
+	answered := func(req campaigns.DialRequest) campaigns.Result {
+		if req.ContactID[15]%10 < 3 { // three in ten answer
+			return campaigns.Result{Outcome: campaigns.OutcomeAnswered}
+		}
+		return campaigns.Result{Outcome: campaigns.OutcomeNoAnswer}
+	}
+	t.Run("lines", func(t *testing.T) {
+		const n, lines = 120, 8
+		dialer := &campaigns.TestDialer{Ring: 20 * time.Millisecond, Talk: 80 * time.Millisecond, Decide: answered}
+		r := newCampaignRig(t, lines, 10000, dialer)
+		c := r.campaignOf(n, noRetries)
+		r.waitFor("the campaign to complete", time.Minute, func() bool { return r.status(c.ID) == campaigns.StatusCompleted })
+		counts, err := r.svc.CampaignCounts(r.ctx, r.p, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if counts.ByState["done"] != n || dialer.Calls() != n || len(counts.Refused) != 0 {
+			t.Fatalf("by state %v, %d calls, refusals %v; want one call per contact", counts.ByState, dialer.Calls(), counts.Refused)
+		}
+		if peak := dialer.PeakLines(r.p.TenantID); peak > lines {
+			t.Fatalf("%d calls at once; the tenant has %d lines", peak, lines)
+		}
+	})
+	t.Run("dial rate", func(t *testing.T) {
+		const n, cps = 60, 20
+		dialer := &campaigns.TestDialer{Ring: 10 * time.Millisecond, Talk: 20 * time.Millisecond, Decide: answered}
+		r := newCampaignRig(t, 50, cps, dialer)
+		c := r.campaignOf(n, noRetries)
+		r.waitFor("the campaign to complete", time.Minute, func() bool { return r.status(c.ID) == campaigns.StatusCompleted })
+		var starts []time.Time
+		r.db.InTenant(r.ctx, r.p.TenantID, func(tx pgx.Tx) error {
+			rows, err := tx.Query(r.ctx, `SELECT created_at FROM calls WHERE campaign_id = $1 ORDER BY created_at`, c.ID)
+			if err != nil {
+				return err
+			}
+			starts, err = pgx.CollectRows(rows, pgx.RowTo[time.Time])
+			return err
+		})
+		if len(starts) != n {
+			t.Fatalf("%d dials, want %d", len(starts), n)
+		}
+		// The pacer's token bucket allows a burst of one second's dials on
+		// top of the rate: never more than twice the rate in any second.
+		for i, j := 0, 0; i < len(starts); i++ {
+			for starts[i].Sub(starts[j]) >= time.Second {
+				j++
+			}
+			if i-j+1 > 2*cps {
+				t.Fatalf("%d dials within one second; the campaign allows %d a second", i-j+1, cps)
+			}
+		}
+	})
+}

@@ -292,6 +292,29 @@ func (h *host) call(ctx context.Context, req *hostRequest) (*hostResponse, error
 	}
 }
 
+// pickLive is pick, waiting (up to the request timeout) while the
+// picked host is dead and not yet replaced.
+func (p *HostPool) pickLive(ctx context.Context, key uint64) (*host, error) {
+	deadline := time.Now().Add(p.cfg.Timeout)
+	for {
+		h, err := p.pick(key)
+		if err != nil {
+			return nil, err
+		}
+		h.mu.Lock()
+		alive := h.pending != nil
+		h.mu.Unlock()
+		if alive || time.Now().After(deadline) {
+			return h, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
 func (p *HostPool) pick(key uint64) (*host, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -318,9 +341,11 @@ func (p *HostPool) Check(ctx context.Context, name, source string) (*Graph, []Di
 	return resp.Graph, resp.Diagnostics, nil
 }
 
-// Segment segments a batch of contacts in a host.
+// Segment segments a batch of contacts in a host. A host that died
+// before the request (an earlier batch brought it down) is waited for
+// until its replacement runs, so an error means this batch failed.
 func (p *HostPool) Segment(ctx context.Context, name, source string, contacts []Contact) ([]SegmentResult, []Diagnostic, error) {
-	h, err := p.pick(p.next.Add(1))
+	h, err := p.pickLive(ctx, p.next.Add(1))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -36,7 +36,7 @@ var EventTypes = map[string]string{
 	CallAnswered:         "A callee answered; the dialog has started.",
 	CallCompleted:        "A call ended; data holds its outcome, duration, billable seconds, final state and tags.",
 	CallTransferred:      "A call was handed to a human agent.",
-	CallReviewRequired:   "A call heard or said a sensitive word and waits for human review.",
+	CallReviewRequired:   "A call heard or said a sensitive word and waits for human review; data.sensitive_hits lists the words by turn. Review it with POST /v1/calls/{call_id}/review.",
 	CampaignStarted:      "A campaign began dialling.",
 	CampaignCompleted:    "A campaign has no contact left to dial.",
 	ImportCompleted:      "A contact import finished; data holds the counts and the error report's link.",
