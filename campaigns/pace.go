@@ -112,8 +112,10 @@ func (s *Service) Pace(ctx context.Context, tenantID, campaignID uuid.UUID, budg
 			if bestTime {
 				due = dueByBestTime
 			}
-			rows, err := tx.Query(ctx, `UPDATE campaign_contacts cc SET state = 'queued'
-				FROM (`+due+`) due
+			// The pick is materialized: as a subquery it could run again
+			// for each row updated and pick other contacts each time.
+			rows, err := tx.Query(ctx, `WITH `+due+` UPDATE campaign_contacts cc SET state = 'queued'
+				FROM due
 				WHERE cc.campaign_id = $1 AND cc.contact_id = due.contact_id
 				RETURNING cc.contact_id, cc.attempt`, campaignID, n, s.now(), tenantID)
 			if err != nil {
@@ -165,8 +167,8 @@ func (s *Service) Pace(ctx context.Context, tenantID, campaignID uuid.UUID, budg
 
 // dueByTime picks the contacts due longest ago ($1 campaign, $2 how
 // many, $3 now; $4 the tenant, unused).
-const dueByTime = `SELECT contact_id FROM campaign_contacts WHERE campaign_id = $1 AND state = 'pending' AND next_at <= $3
-	AND $4::uuid IS NOT NULL ORDER BY next_at LIMIT $2 FOR UPDATE SKIP LOCKED`
+const dueByTime = `due AS MATERIALIZED (SELECT contact_id FROM campaign_contacts WHERE campaign_id = $1 AND state = 'pending' AND next_at <= $3
+	AND $4::uuid IS NOT NULL ORDER BY next_at LIMIT $2 FOR UPDATE SKIP LOCKED)`
 
 // BestTimePrior is how many dials of evidence the prior of a local hour's
 // answer rate is worth: an hour with few dials of its own is predicted
@@ -181,7 +183,7 @@ const BestTimeHistory = 90 * 24 * time.Hour
 // dueByBestTime picks the due contacts whose local hour now has the best
 // predicted answer rate (the tenant's history in the report rollups, see
 // BestTimePrior), then those due longest ago.
-var dueByBestTime = `WITH h AS (
+var dueByBestTime = `h AS (
 		SELECT local_hour, sum(dialled)::float8 AS dialled, sum(connected)::float8 AS connected FROM report_calls
 		WHERE tenant_id = $4 AND bucket >= $3::timestamptz - interval '` + fmt.Sprint(int(BestTimeHistory.Hours())) + ` hours' GROUP BY local_hour
 	), prior AS (
@@ -189,11 +191,12 @@ var dueByBestTime = `WITH h AS (
 	), rate AS (
 		SELECT g AS hour, (coalesce(h.connected, 0) + ` + fmt.Sprint(BestTimePrior) + ` * prior.rate) / (coalesce(h.dialled, 0) + ` + fmt.Sprint(BestTimePrior) + `) AS rate
 		FROM generate_series(0, 23) g CROSS JOIN prior LEFT JOIN h ON h.local_hour = g
-	)
-	SELECT cc.contact_id FROM campaign_contacts cc
-	JOIN rate ON rate.hour = extract(hour FROM $3::timestamptz AT TIME ZONE cc.time_zone)
-	WHERE cc.campaign_id = $1 AND cc.state = 'pending' AND cc.next_at <= $3
-	ORDER BY rate.rate DESC, cc.next_at LIMIT $2 FOR UPDATE OF cc SKIP LOCKED`
+	), due AS MATERIALIZED (
+		SELECT cc.contact_id FROM campaign_contacts cc
+		JOIN rate ON rate.hour = extract(hour FROM $3::timestamptz AT TIME ZONE cc.time_zone)
+		WHERE cc.campaign_id = $1 AND cc.state = 'pending' AND cc.next_at <= $3
+		ORDER BY rate.rate DESC, cc.next_at LIMIT $2 FOR UPDATE OF cc SKIP LOCKED
+	)`
 
 // ActiveCampaigns lists every tenant's scheduled, running and paused
 // campaigns, so a periodic job can make sure each has its pacer.

@@ -217,7 +217,7 @@ func benchReports(cmd *cobra.Command, report func(string, float64, string)) erro
 		return fmt.Errorf("the outcomes report counts %d attempts of %d seeded", out.Attempts, n)
 	}
 	report("report_connect_rate_pct", out.ConnectRate*100, "%")
-	return nil
+	return benchBestTime(ctx, report)
 }
 
 func p95(ds []time.Duration) time.Duration {
