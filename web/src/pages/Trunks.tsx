@@ -271,6 +271,8 @@ function TrunkModal({ trunk, onClose, onSaved }: { trunk: Trunk | "new" | null; 
     try {
       if (isNew) await unwrap(api.POST("/v1/trunks", { body }));
       else if (trunk) await unwrap(api.PATCH("/v1/trunks/{trunk_id}", { params: { path: { trunk_id: trunk.id } }, body }));
+      // The dialog stays in the page: forget the typed password.
+      form.resetFields();
       onSaved();
     } catch (e) {
       setError(showProblem(form, e, trunkFieldNames, t));
@@ -288,7 +290,10 @@ function TrunkModal({ trunk, onClose, onSaved }: { trunk: Trunk | "new" | null; 
       cancelText={t("common.cancel")}
       confirmLoading={busy}
       onOk={() => form.submit()}
-      onCancel={onClose}
+      onCancel={() => {
+        form.resetFields();
+        onClose();
+      }}
       okButtonProps={{ "data-testid": "trunk-submit" }}
       forceRender
     >
