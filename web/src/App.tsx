@@ -16,6 +16,9 @@ import ContactsPage from "./pages/Contacts";
 import DashboardPage from "./pages/Dashboard";
 import MembersPage from "./pages/Members";
 import NoticesPage from "./pages/Notices";
+import ReviewPage from "./pages/Review";
+import SegmentsPage from "./pages/Segments";
+import TrunksPage from "./pages/Trunks";
 import WebhookDetailPage from "./pages/WebhookDetail";
 import WebhooksPage from "./pages/Webhooks";
 import { SessionProvider, useSession } from "./session/Session";
@@ -59,6 +62,9 @@ export function PortalRoutes() {
         <Route path="billing" element={<BillingPage />} />
         <Route path="compliance" element={<CompliancePage />} />
         <Route path="contacts" element={<ContactsPage />} />
+        <Route path="segments" element={<SegmentsPage />} />
+        <Route path="review" element={<ReviewPage />} />
+        <Route path="trunks" element={<TrunksPage />} />
         {sections
           .filter((s) => s.soon)
           .map((s) => (

@@ -6,6 +6,9 @@ import { describe, expect, it } from "vitest";
 import { scopes, roles } from "../api/client";
 import { sections } from "../components/Shell";
 import en from "./en.json";
+import { mergeStrings } from "./index";
+import moreEn from "./more.en.json";
+import moreZhCN from "./more.zh-CN.json";
 import zhCN from "./zh-CN.json";
 
 type Tree = { [k: string]: string | Tree };
@@ -20,8 +23,9 @@ function flatten(tree: Tree, prefix = ""): Map<string, string> {
   return out;
 }
 
-const zh = flatten(zhCN as Tree);
-const english = flatten(en as Tree);
+// What the portal loads: each main file with its more.* file laid over it.
+const zh = flatten(mergeStrings(zhCN as Tree, moreZhCN as Tree));
+const english = flatten(mergeStrings(en as Tree, moreEn as Tree));
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -34,6 +38,14 @@ function sources(dir: string): string[] {
 describe("translations", () => {
   it("have the same keys in Chinese and English", () => {
     expect([...english.keys()].sort()).toEqual([...zh.keys()].sort());
+  });
+
+  it("keep the same keys in both settings-screen files, none already in the main files", () => {
+    const moreZh = flatten(moreZhCN as Tree);
+    const moreEnglish = flatten(moreEn as Tree);
+    expect([...moreEnglish.keys()].sort()).toEqual([...moreZh.keys()].sort());
+    const main = flatten(zhCN as Tree);
+    expect([...moreZh.keys()].filter((k) => main.has(k))).toEqual([]);
   });
 
   it("have no empty strings", () => {

@@ -4,6 +4,8 @@ import i18n from "i18next";
 import { initReactI18next } from "react-i18next";
 import zhCN from "./zh-CN.json";
 import en from "./en.json";
+import moreZhCN from "./more.zh-CN.json";
+import moreEn from "./more.en.json";
 
 export const languages = ["zh-CN", "en"] as const;
 export type Language = (typeof languages)[number];
@@ -30,8 +32,24 @@ export function setLanguage(lang: Language) {
   return i18n.changeLanguage(lang);
 }
 
+type Tree = { [k: string]: string | Tree };
+
+/**
+ * The portal's strings: the main file with the settings screens' file laid
+ * over it, namespace by namespace (a namespace in both, like nav, keeps the
+ * keys of each).
+ */
+export function mergeStrings(base: Tree, more: Tree): Tree {
+  const out: Tree = { ...base };
+  for (const [k, v] of Object.entries(more)) {
+    const b = out[k];
+    out[k] = typeof b === "object" && typeof v === "object" ? { ...b, ...v } : v;
+  }
+  return out;
+}
+
 void i18n.use(initReactI18next).init({
-  resources: { "zh-CN": { translation: zhCN }, en: { translation: en } },
+  resources: { "zh-CN": { translation: mergeStrings(zhCN, moreZhCN) }, en: { translation: mergeStrings(en, moreEn) } },
   lng: savedLanguage(),
   fallbackLng: false,
   interpolation: { escapeValue: false },

@@ -1,0 +1,294 @@
+// End-to-end test of the segments, review queue, trunks and speech screens
+// in headless Chromium (Debian's chromium, driven by playwright-core), on
+// the real outcall binary and a fresh local PostgreSQL, the same way as
+// portal.e2e.mjs: a tenant imports a small list through the API, writes
+// segmentation rules and sees the counts per segment, breaks a rule and sees
+// the error at its line, saves and publishes the rules, adds a trunk with a
+// transfer target (its password never shown again), saves speech settings,
+// and finds the review queue empty with a word on what fills it.
+// Screenshots go to artifacts/screenshots/ at the repository root.
+//
+// Environment: OUTCALL_CHROMIUM (default /usr/bin/chromium), OUTCALL_E2E_HEADFUL=1
+// to watch, OUTCALL_E2E_KEEP=1 to keep the temporary folder.
+import { spawn, execFileSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, "../..");
+const shots = join(repo, "artifacts", "screenshots");
+const started = Date.now();
+
+function log(...args) {
+  console.log(`[e2e settings ${((Date.now() - started) / 1000).toFixed(1)}s]`, ...args);
+}
+
+function check(cond, what) {
+  if (!cond) throw new Error(`check failed: ${what}`);
+  log("ok:", what);
+}
+
+async function freePort() {
+  return new Promise((res, rej) => {
+    const s = net.createServer();
+    s.on("error", rej);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+async function waitFor(fn, what, timeoutMs = 20000, everyMs = 250) {
+  const until = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < until) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
+}
+
+async function main() {
+  const work = mkdtempSync(join(tmpdir(), "outcall-e2e-settings-"));
+  chmodSync(work, 0o755); // the local PostgreSQL runs as the postgres user
+  mkdirSync(shots, { recursive: true });
+  const bin = join(work, "outcall");
+  log("building the binary");
+  execFileSync("go", ["build", "-o", bin, "./cmd/outcall"], { cwd: repo, stdio: "inherit" });
+
+  const [pgPort, apiPort] = [await freePort(), await freePort()];
+  const base = `http://127.0.0.1:${apiPort}`;
+  const server = spawn(bin, ["dev", "--data-dir", join(work, "data"), "--pg-port", String(pgPort), "--addr", `127.0.0.1:${apiPort}`, "--log-level", "warn"], {
+    cwd: repo,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let serverOutput = "";
+  server.stdout.on("data", (d) => (serverOutput += d));
+  server.stderr.on("data", (d) => (serverOutput += d));
+  const exited = new Promise((res) => server.on("exit", res));
+
+  let browser;
+  let failed = false;
+  try {
+    await waitFor(async () => (await fetch(`${base}/readyz`)).ok, "the server to be ready", 120000, 500);
+    log("server ready at", base);
+
+    // A tenant signs up through the API and imports a small list.
+    const email = `settings-${Date.now()}@shop.example`;
+    const password = "a long enough password";
+    const signup = await fetch(`${base}/v1/signup`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ tenant_name: "某某商城", name: "王经理", email, password }),
+    });
+    check(signup.ok, "sign up through the API");
+    const key = (await signup.json()).api_key.secret;
+    const call = async (method, path, body, type = "application/json") => {
+      const r = await fetch(base + path, {
+        method,
+        headers: { Authorization: `Bearer ${key}`, ...(body !== undefined ? { "Content-Type": type } : {}) },
+        body: body === undefined ? undefined : type === "application/json" ? JSON.stringify(body) : body,
+      });
+      if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
+      return r.status === 204 ? null : r.json();
+    };
+    const list = await call("POST", "/v1/lists", { name: "双十一客户" });
+    const csv = "手机号,姓名,vip,orders\n13812341234,张三,true,1\n13912345678,李四,false,5\n13712345678,王五,false,0\n13612345678,赵六,false,9\n";
+    const imp = await call("POST", `/v1/lists/${list.id}/imports`, csv, "text/csv");
+    await waitFor(async () => (await call("GET", `/v1/imports/${imp.id}`)).status === "done", "the import to finish", 30000, 300);
+    check(true, "a list of four contacts is imported");
+
+    const profile = join(work, "chromium-profile");
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: process.env.OUTCALL_CHROMIUM || "/usr/bin/chromium",
+      headless: !process.env.OUTCALL_E2E_HEADFUL,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      viewport: { width: 1366, height: 860 },
+      locale: "zh-CN",
+    });
+    const page = browser.pages()[0] ?? (await browser.newPage());
+    page.setDefaultTimeout(15000);
+    page.on("pageerror", (e) => log("page error:", e.message));
+    page.on("response", (r) => {
+      if (r.url().includes("/v1/") && r.status() >= 400) log("API answered", r.status(), r.request().method(), new URL(r.url()).pathname);
+    });
+    const settled = () =>
+      page.waitForFunction(() =>
+        [...document.querySelectorAll("[class*='-enter'], [class*='-appear'], [class*='-leave']")].every(
+          (el) => el.getClientRects().length === 0 || ![...el.classList].some((c) => /^ant-[a-z-]+-(enter|appear|leave)(-active|-prepare|-start)?$/.test(c)),
+        ),
+      );
+    const open = async (testId) => {
+      await page.getByTestId(testId).click();
+      await page.locator(".ant-modal").last().waitFor();
+      await settled();
+    };
+    const shot = async (name) => {
+      await page.waitForTimeout(300); // let antd's animations settle
+      await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+      log("screenshot", `${name}.png`);
+    };
+    const countOf = async (segment) => {
+      const row = page.getByTestId("segment-counts").locator("tr").filter({ hasText: segment });
+      return Number(await row.getByTestId("segment-count").textContent());
+    };
+
+    await page.goto(base + "/login");
+    await page.getByTestId("login-email").fill(email);
+    await page.getByTestId("login-password").fill(password);
+    await page.getByTestId("login-submit").click();
+    await page.getByTestId("get-started").waitFor();
+
+    // Segments: the starter rules count the sample per segment.
+    await page.getByTestId("nav-segments").click();
+    await page.getByTestId("segment-counts").locator("tr").filter({ hasText: "loyal" }).waitFor({ timeout: 30000 });
+    const counts = { vip: await countOf("vip"), loyal: await countOf("loyal"), new: await countOf("new") };
+    check(counts.vip === 1 && counts.loyal === 2 && counts.new === 1, `the starter rules split the list 1 vip, 2 loyal, 1 new (got ${JSON.stringify(counts)})`);
+    await shot("s01-segments-counts-zh");
+
+    // A rule that does not compile: the error shows at its line.
+    const broken = 'export function segment(c) {\n  const big = Number(c.orders) > 3;\n  return big ? "loyal" : ;\n}\n';
+    await page.getByTestId("segment-source").fill(broken);
+    await page.getByTestId("segment-errors").filter({ hasText: "第 3 行" }).waitFor();
+    const marked = await page.getByTestId("error-line").allTextContents();
+    check(marked.includes("3") && !marked.includes("1") && !marked.includes("2"), `a syntax error is shown under the editor and marked at line 3 (marked: ${marked})`);
+    await shot("s02-segments-error-zh");
+
+    // A rule that throws for some contacts: they are counted as failed, with the line.
+    const throwing = 'export function segment(c) {\n  if (c.vip === "true") return "vip";\n  return c.nothing.length ? "x" : null;\n}\n';
+    await page.getByTestId("segment-source").fill(throwing);
+    await page.getByTestId("segment-errors").filter({ hasText: "第 3 行" }).waitFor();
+    await page.getByTestId("segment-counts").locator("tr").filter({ hasText: "vip" }).waitFor();
+    check((await countOf("vip")) === 1, "contacts whose rule works keep their segment while the others fail at line 3");
+
+    // Save, then save again and publish, so campaigns can use the rules.
+    const good = 'export function segment(c) {\n  if (c.vip === "true") return "vip";\n  return Number(c.orders) > 3 ? "loyal" : null;\n}\n';
+    await page.getByTestId("segment-source").fill(good);
+    await page.getByTestId("segment-counts").locator("tr").filter({ hasText: "无分群" }).waitFor();
+    check(!(await page.getByTestId("segment-errors").count()), "the errors go once the rules are fixed");
+    await open("segment-save");
+    await page.getByTestId("segment-name").fill("VIP 与老客户");
+    await page.getByTestId("segment-name-submit").click();
+    await page.getByText("已保存为版本 1").waitFor();
+    await settled();
+    await page.getByTestId("segment-publish").click();
+    await page.getByText("版本 2 已保存并发布").waitFor();
+    const scripts = await call("GET", "/v1/scripts?kind=segment");
+    check(scripts.items.length === 1 && scripts.items[0].name === "VIP 与老客户" && scripts.items[0].published_version === 2, "the rules are a segment script with version 2 published");
+    const saved = await call("GET", `/v1/scripts/${scripts.items[0].id}/versions/2`);
+    check(saved.source === good, "the published version holds the rules as typed");
+    await shot("s03-segments-published-zh");
+
+    // Trunks: none yet; add one with a caller ID and a transfer target.
+    await page.getByTestId("nav-trunks").click();
+    await page.getByTestId("trunks-empty").waitFor();
+    await shot("s04-trunks-empty-zh");
+    await open("add-trunk");
+    const trunkPassword = "digest-secret-8841";
+    await page.getByTestId("trunk-name").fill("电信中继");
+    await page.getByTestId("trunk-host").fill("127.0.0.1");
+    await page.getByTestId("trunk-port").fill("5099");
+    await page.getByTestId("trunk-username").fill("shop");
+    await page.getByTestId("trunk-password").fill(trunkPassword);
+    const callerIds = page.locator(".ant-modal .ant-form-item").filter({ hasText: "外显号码" }).locator("input");
+    await callerIds.click();
+    await page.keyboard.type("+862150001234");
+    await page.keyboard.press("Enter");
+    await page.getByTestId("trunk-add-target").click();
+    await page.getByTestId("trunk-target-name").fill("agent");
+    await page.getByTestId("trunk-target-value").fill("+862150009999");
+    await page.getByTestId("trunk-submit").click();
+    await page.getByText("中继已保存").waitFor();
+    await settled();
+    const trunkRow = page.getByTestId("trunk-table").locator("tr").filter({ hasText: "电信中继" });
+    await trunkRow.waitFor();
+    const rowText = await trunkRow.textContent();
+    check(rowText.includes("agent") && rowText.includes("2150009999"), "the trunk is listed with its transfer target");
+    check(rowText.includes("2150001234"), "the trunk is listed with its caller ID");
+    check((await trunkRow.getByTestId("trunk-password-stored").count()) === 1, "the list says a password is stored");
+    check(!(await page.content()).includes(trunkPassword), "the password is nowhere on the page");
+    const trunks = await call("GET", "/v1/trunks");
+    check(trunks.items[0].transfer_targets.agent === "+862150009999" && trunks.items[0].has_password && !JSON.stringify(trunks).includes(trunkPassword),
+      "the API has the trunk with its transfer target and a stored password it never returns");
+    // Editing keeps the stored password unless a new one is typed.
+    await trunkRow.getByTestId("trunk-edit").click();
+    await page.locator(".ant-modal").last().waitFor();
+    await settled();
+    check((await page.getByTestId("trunk-password").inputValue()) === "", "editing shows no password");
+    await page.getByTestId("trunk-submit").click();
+    await page.getByText("中继已保存").first().waitFor();
+    check((await call("GET", "/v1/trunks")).items[0].has_password, "saving without typing a password keeps the stored one");
+    // Check now: the trunk is asked (up or down), or the server says the workers do it.
+    await settled();
+    await trunkRow.getByTestId("trunk-check").click();
+    const notice = await page.locator(".ant-message-notice").filter({ hasText: /中继在|中继没有应答|每 5 分钟/ }).first().textContent();
+    check(notice.length > 0, `a check now answers: ${notice}`);
+    await shot("s05-trunks-zh");
+
+    // Speech: an HTTP synthesis service with a key, keypad-only recognition.
+    await page.getByTestId("tab-speech").click();
+    await page.getByTestId("speech-save").waitFor();
+    await page.waitForFunction(() => !document.querySelector(".ant-card-loading"));
+    await page.locator(".ant-card").filter({ hasText: "语音合成" }).getByText("HTTP 服务").click();
+    await page.getByTestId("tts-url").fill("https://speech.example.com");
+    await page.getByTestId("tts-voice").fill("alloy");
+    await page.getByTestId("tts-api-key").fill("sk-tts-e2e-key");
+    await page.locator(".ant-card").filter({ hasText: "语音识别" }).getByText("仅按键").click();
+    await page.getByTestId("speech-save").click();
+    await page.getByText("语音设置已保存").waitFor();
+    await page.getByTestId("tts-key-stored").waitFor();
+    check((await page.getByTestId("tts-api-key").inputValue()) === "", "the API key is not shown after saving, only that one is stored");
+    const speech = await call("GET", "/v1/speech");
+    check(speech.tts === "http" && speech.tts_url === "https://speech.example.com" && speech.tts_voice === "alloy" && speech.tts_has_key && speech.asr === "dtmf",
+      "the speech settings saved in the portal are what the API returns");
+    await shot("s06-speech-zh");
+    await page.reload();
+    await page.getByTestId("tts-key-stored").waitFor();
+    check(true, "the speech tab survives a reload (its address keeps the tab)");
+
+    // The review queue of a new tenant is empty and says what fills it.
+    await page.getByTestId("nav-review").click();
+    await page.getByTestId("review-empty").waitFor();
+    check((await page.getByTestId("review-empty").textContent()).includes("敏感词"), "the empty review queue says calls with sensitive words land here");
+    await shot("s07-review-empty-zh");
+
+    // The same screens in English.
+    await page.getByTestId("lang-switch").click();
+    await page.getByRole("heading", { name: "Review queue" }).waitFor();
+    await page.getByTestId("nav-segments").click();
+    await page.getByText("Rules in JavaScript").waitFor();
+    await shot("s08-segments-en");
+    await page.getByTestId("lang-switch").click();
+    log(`passed in ${((Date.now() - started) / 1000).toFixed(1)}s; screenshots in ${shots}`);
+  } catch (e) {
+    failed = true;
+    console.error("E2E FAILED:", e);
+    try {
+      const p = browser?.pages()[0];
+      if (p) await p.screenshot({ path: join(shots, "settings-failure.png"), fullPage: true });
+    } catch {
+      // nothing more to show
+    }
+    console.error("--- server output ---\n" + serverOutput.slice(-4000));
+  } finally {
+    await browser?.close().catch(() => {});
+    server.kill("SIGINT");
+    const timer = setTimeout(() => server.kill("SIGKILL"), 30000);
+    await exited;
+    clearTimeout(timer);
+    if (!process.env.OUTCALL_E2E_KEEP) rmSync(work, { recursive: true, force: true });
+  }
+  process.exit(failed ? 1 : 0);
+}
+
+main();
