@@ -362,8 +362,8 @@ async function main() {
     await page.getByText("Get started").waitFor();
     await shot("16-dashboard-en");
     await page.getByTestId("nav-segments").click();
-    await page.getByTestId("soon-description").waitFor();
-    await shot("17-segments-soon-en");
+    await page.getByTestId("segment-save").waitFor();
+    await shot("17-segments-en");
     await page.reload();
     await page.getByRole("heading", { name: "Segments" }).waitFor();
     check(true, "the language choice survives a reload");
