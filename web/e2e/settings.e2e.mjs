@@ -194,6 +194,8 @@ async function main() {
     check(scripts.items.length === 1 && scripts.items[0].name === "VIP 与老客户" && scripts.items[0].published_version === 2, "the rules are a segment script with version 2 published");
     const saved = await call("GET", `/v1/scripts/${scripts.items[0].id}/versions/2`);
     check(saved.source === good, "the published version holds the rules as typed");
+    await page.getByTestId("segment-versions").locator("tr").filter({ hasText: "v2" }).filter({ hasText: "已发布" }).waitFor();
+    check((await page.getByTestId("segment-versions").locator("tbody tr").count()) === 2, "the version history lists both versions, v2 published");
     await shot("s03-segments-published-zh");
 
     // Trunks: none yet; add one with a caller ID and a transfer target.
