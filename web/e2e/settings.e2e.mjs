@@ -122,12 +122,19 @@ async function main() {
     page.on("response", (r) => {
       if (r.url().includes("/v1/") && r.status() >= 400) log("API answered", r.status(), r.request().method(), new URL(r.url()).pathname);
     });
+    // antd animates dialogs in and out; act on them once they stand still
+    // (an animation class that outstays its animation is not waited on for ever).
     const settled = () =>
-      page.waitForFunction(() =>
-        [...document.querySelectorAll("[class*='-enter'], [class*='-appear'], [class*='-leave']")].every(
-          (el) => el.getClientRects().length === 0 || ![...el.classList].some((c) => /^ant-[a-z-]+-(enter|appear|leave)(-active|-prepare|-start)?$/.test(c)),
-        ),
-      );
+      page
+        .waitForFunction(
+          () =>
+            [...document.querySelectorAll("[class*='-enter'], [class*='-appear'], [class*='-leave']")].every(
+              (el) => el.getClientRects().length === 0 || ![...el.classList].some((c) => /^ant-[a-z-]+-(enter|appear|leave)(-active|-prepare|-start)?$/.test(c)),
+            ),
+          undefined,
+          { timeout: 5000 },
+        )
+        .catch(() => page.waitForTimeout(500));
     const open = async (testId) => {
       await page.getByTestId(testId).click();
       await page.locator(".ant-modal").last().waitFor();
@@ -187,6 +194,8 @@ async function main() {
     check(scripts.items.length === 1 && scripts.items[0].name === "VIP 与老客户" && scripts.items[0].published_version === 2, "the rules are a segment script with version 2 published");
     const saved = await call("GET", `/v1/scripts/${scripts.items[0].id}/versions/2`);
     check(saved.source === good, "the published version holds the rules as typed");
+    await page.getByTestId("segment-versions").locator("tr").filter({ hasText: "v2" }).filter({ hasText: "已发布" }).waitFor();
+    check((await page.getByTestId("segment-versions").locator("tbody tr").count()) === 2, "the version history lists both versions, v2 published");
     await shot("s03-segments-published-zh");
 
     // Trunks: none yet; add one with a caller ID and a transfer target.
@@ -262,12 +271,68 @@ async function main() {
     check((await page.getByTestId("review-empty").textContent()).includes("敏感词"), "the empty review queue says calls with sensitive words land here");
     await shot("s07-review-empty-zh");
 
+    // A call that says a sensitive word waits for review. The demo tenant
+    // that `outcall dev` seeds has a campaign dialling the callee simulator;
+    // its greeting mentions 订单 (order), made a sensitive word here.
+    const demoKey = /demo key:\s+(oc_\S+)/.exec(serverOutput)?.[1];
+    check(!!demoKey, "the dev server printed the demo tenant's key");
+    const demo = async (method, path, body) => {
+      const r = await fetch(base + path, {
+        method,
+        headers: { Authorization: `Bearer ${demoKey}`, ...(body !== undefined ? { "Content-Type": "application/json" } : {}) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
+      return r.json();
+    };
+    const { $schema: _, ...rules } = await demo("GET", "/v1/compliance");
+    await demo("PUT", "/v1/compliance", { ...rules, sensitive_words: ["订单"] });
+    const demoCampaign = (await demo("GET", "/v1/campaigns")).items[0];
+    await demo("POST", `/v1/campaigns/${demoCampaign.id}/start`);
+    const pending = await waitFor(async () => {
+      const r = await demo("GET", "/v1/calls?review=pending");
+      return r.items?.length ? r.items : null;
+    }, "a call that said a sensitive word to wait for review", 120000, 1000);
+    await demo("POST", `/v1/campaigns/${demoCampaign.id}/pause`).catch(() => null);
+    check(pending[0].sensitive_hits.some((h) => h.word === "订单"), "the demo campaign's call is in the review queue with the word it said");
+
+    // The demo owner flags it with a note in the portal.
+    await page.getByTestId("user-menu").click();
+    await page.getByTestId("logout").waitFor();
+    await settled();
+    await page.getByTestId("logout").click();
+    await page.waitForURL(/\/login/);
+    await page.getByTestId("login-email").fill("demo@outcall.local");
+    await page.getByTestId("login-password").fill("outcall-demo");
+    await page.getByTestId("login-submit").click();
+    await page.getByTestId("tenant-name").filter({ hasText: "Demo" }).waitFor();
+    await page.getByTestId("nav-review").click();
+    const reviewRow = page.getByTestId("review-table").locator("tr").filter({ has: page.getByTestId("review-hit").filter({ hasText: "订单" }) }).first();
+    await reviewRow.waitFor();
+    const link = await reviewRow.getByTestId("review-call-link").getAttribute("href");
+    check(/^\/calls\/[0-9a-f-]{36}$/.test(link), "a call in the queue links to its call page");
+    await shot("s08-review-pending-zh");
+    await reviewRow.getByTestId("review-flag").click();
+    await page.locator(".ant-modal").last().waitFor();
+    await settled();
+    await page.getByTestId("review-note").fill("话术提到订单,已转合规复核");
+    await page.getByTestId("review-submit").click();
+    await page.getByText("已标记该通话").waitFor();
+    const reviewed = await demo("GET", link.replace("/calls/", "/v1/calls/"));
+    check(reviewed.review?.status === "flagged" && reviewed.review.note === "话术提到订单,已转合规复核" && reviewed.review.reviewer_user_id,
+      "the flag and its note are recorded on the call, with the reviewer");
+    await settled();
+    await page.getByTestId("review-status").getByText("已标记").click();
+    await page.getByTestId("review-table").getByText("话术提到订单,已转合规复核").waitFor();
+    check(true, "the flagged call shows under 已标记 with its note");
+    await shot("s09-review-flagged-zh");
+
     // The same screens in English.
     await page.getByTestId("lang-switch").click();
     await page.getByRole("heading", { name: "Review queue" }).waitFor();
     await page.getByTestId("nav-segments").click();
     await page.getByText("Rules in JavaScript").waitFor();
-    await shot("s08-segments-en");
+    await shot("s10-segments-en");
     await page.getByTestId("lang-switch").click();
     log(`passed in ${((Date.now() - started) / 1000).toFixed(1)}s; screenshots in ${shots}`);
   } catch (e) {

@@ -11,11 +11,13 @@ import { Link } from "react-router";
 import { api, atLeast, unwrap, type Schemas } from "../api/client";
 import { ApiError } from "../api/problem";
 import { problemMessage, showProblem } from "../components/forms";
+import { formatTime } from "../format";
 import { useSession } from "../session/Session";
 
 type Script = Schemas["ScriptBody"];
 type ContactList = Schemas["ListBody"];
 type Preview = Schemas["PreviewSegmentsOutputBody"];
+type Version = Schemas["VersionBody"];
 
 /** A finding in the rules, at a line (0 when the API gave none). */
 export interface LineError {
@@ -98,6 +100,7 @@ export default function SegmentsPage() {
   const [busy, setBusy] = useState(false);
   const [naming, setNaming] = useState(false);
   const [nameForm] = Form.useForm<{ name: string; description?: string }>();
+  const [versions, setVersions] = useState<Version[]>([]);
   const seq = useRef(0);
 
   const script = scripts.find((s) => s.id === scriptId);
@@ -122,6 +125,37 @@ export default function SegmentsPage() {
       });
     loadScripts().catch((e) => setGeneral(problemMessage(e, t)));
   }, [loadScripts, t]);
+
+  useEffect(() => {
+    if (!scriptId) {
+      setVersions([]);
+      return;
+    }
+    unwrap(api.GET("/v1/scripts/{script_id}/versions", { params: { path: { script_id: scriptId } } }))
+      .then((r) => setVersions([...(r.items ?? [])].sort((a, b) => b.number - a.number)))
+      .catch(() => setVersions([]));
+  }, [scriptId, scripts]);
+
+  const openVersion = async (n: number) => {
+    if (!scriptId) return;
+    try {
+      const v = await unwrap(api.GET("/v1/scripts/{script_id}/versions/{version}", { params: { path: { script_id: scriptId, version: n } } }));
+      setSource(v.source ?? "");
+    } catch (e) {
+      message.error(problemMessage(e, t));
+    }
+  };
+
+  const publishVersion = async (n: number) => {
+    if (!scriptId) return;
+    try {
+      await unwrap(api.POST("/v1/scripts/{script_id}/versions/{version}/publish", { params: { path: { script_id: scriptId, version: n } }, body: {} }));
+      message.success(t("segments.publishedVersion", { version: n }));
+      await loadScripts();
+    } catch (e) {
+      message.error(problemMessage(e, t));
+    }
+  };
 
   // Opening a saved script loads its newest version.
   const openScript = async (id: string | null) => {
@@ -328,9 +362,44 @@ export default function SegmentsPage() {
           </Card>
           {script && (
             <Card style={{ marginTop: 16 }} title={script.name}>
-              <Typography.Paragraph type="secondary" style={{ margin: 0 }}>
+              <Typography.Paragraph type="secondary">
                 {script.published_version ? t("segments.usable", { version: script.published_version }) : t("segments.notPublished")}
               </Typography.Paragraph>
+              <Table<Version>
+                rowKey="number"
+                size="small"
+                pagination={false}
+                dataSource={versions}
+                data-testid="segment-versions"
+                columns={[
+                  {
+                    title: t("segments.version"),
+                    dataIndex: "number",
+                    render: (n: number, v) => (
+                      <Space>
+                        v{n}
+                        {v.published_at && <Tag color="green">{t("segments.publishedTag")}</Tag>}
+                      </Space>
+                    ),
+                  },
+                  { title: t("segments.savedAt"), dataIndex: "created_at", render: formatTime },
+                  {
+                    title: t("common.actions"),
+                    render: (_: unknown, v) => (
+                      <Space>
+                        <Button size="small" onClick={() => openVersion(v.number)}>
+                          {t("segments.open")}
+                        </Button>
+                        {!v.published_at && (
+                          <Button size="small" disabled={!canPublish} onClick={() => publishVersion(v.number)}>
+                            {t("segments.publish")}
+                          </Button>
+                        )}
+                      </Space>
+                    ),
+                  },
+                ]}
+              />
             </Card>
           )}
         </Col>
