@@ -28,6 +28,7 @@ export const scopes = [
   "campaigns:read",
   "campaigns:control",
   "calls:read",
+  "calls:review",
   "webhooks:manage",
   "billing:read",
   "billing:manage",
