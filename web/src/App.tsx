@@ -16,6 +16,8 @@ import ContactsPage from "./pages/Contacts";
 import DashboardPage from "./pages/Dashboard";
 import MembersPage from "./pages/Members";
 import NoticesPage from "./pages/Notices";
+import ScriptDetailPage from "./pages/ScriptDetail";
+import ScriptsPage from "./pages/Scripts";
 import WebhookDetailPage from "./pages/WebhookDetail";
 import WebhooksPage from "./pages/Webhooks";
 import { SessionProvider, useSession } from "./session/Session";
@@ -59,6 +61,8 @@ export function PortalRoutes() {
         <Route path="billing" element={<BillingPage />} />
         <Route path="compliance" element={<CompliancePage />} />
         <Route path="contacts" element={<ContactsPage />} />
+        <Route path="scripts" element={<ScriptsPage />} />
+        <Route path="scripts/:id" element={<ScriptDetailPage />} />
         {sections
           .filter((s) => s.soon)
           .map((s) => (

@@ -34,7 +34,7 @@ export const sections: { key: string; icon: ReactNode; group: "work" | "setup"; 
   { key: "dashboard", icon: <DashboardOutlined />, group: "work" },
   { key: "contacts", icon: <ContactsOutlined />, group: "work" },
   { key: "segments", icon: <BranchesOutlined />, group: "work", soon: true },
-  { key: "scripts", icon: <CodeOutlined />, group: "work", soon: true },
+  { key: "scripts", icon: <CodeOutlined />, group: "work" },
   { key: "campaigns", icon: <RocketOutlined />, group: "work", soon: true },
   { key: "calls", icon: <PhoneOutlined />, group: "work", soon: true },
   { key: "members", icon: <TeamOutlined />, group: "setup" },

@@ -12,7 +12,7 @@ const steps = [
   { key: "team", icon: <TeamOutlined />, to: "/members", ready: true },
   { key: "compliance", icon: <SafetyOutlined />, to: "/compliance", ready: true },
   { key: "contacts", icon: <ContactsOutlined />, to: "/contacts", ready: true },
-  { key: "script", icon: <CodeOutlined />, to: "/scripts", ready: false },
+  { key: "script", icon: <CodeOutlined />, to: "/scripts", ready: true },
   { key: "campaign", icon: <RocketOutlined />, to: "/campaigns", ready: false },
   { key: "integrate", icon: <KeyOutlined />, to: "/api-keys", ready: true },
   { key: "webhooks", icon: <ApiOutlined />, to: "/webhooks", ready: true },
