@@ -15,6 +15,11 @@ import CompliancePage from "./pages/Compliance";
 import ContactsPage from "./pages/Contacts";
 import DashboardPage from "./pages/Dashboard";
 import MembersPage from "./pages/Members";
+import CallDetailPage from "./pages/CallDetail";
+import CallsPage from "./pages/Calls";
+import CampaignDetailPage from "./pages/CampaignDetail";
+import CampaignNewPage from "./pages/CampaignNew";
+import CampaignsPage from "./pages/Campaigns";
 import NoticesPage from "./pages/Notices";
 import ScriptDetailPage from "./pages/ScriptDetail";
 import ScriptsPage from "./pages/Scripts";
@@ -63,6 +68,11 @@ export function PortalRoutes() {
         <Route path="contacts" element={<ContactsPage />} />
         <Route path="scripts" element={<ScriptsPage />} />
         <Route path="scripts/:id" element={<ScriptDetailPage />} />
+        <Route path="campaigns" element={<CampaignsPage />} />
+        <Route path="campaigns/new" element={<CampaignNewPage />} />
+        <Route path="campaigns/:id" element={<CampaignDetailPage />} />
+        <Route path="calls" element={<CallsPage />} />
+        <Route path="calls/:id" element={<CallDetailPage />} />
         {sections
           .filter((s) => s.soon)
           .map((s) => (

@@ -13,7 +13,7 @@ const steps = [
   { key: "compliance", icon: <SafetyOutlined />, to: "/compliance", ready: true },
   { key: "contacts", icon: <ContactsOutlined />, to: "/contacts", ready: true },
   { key: "script", icon: <CodeOutlined />, to: "/scripts", ready: true },
-  { key: "campaign", icon: <RocketOutlined />, to: "/campaigns", ready: false },
+  { key: "campaign", icon: <RocketOutlined />, to: "/campaigns", ready: true },
   { key: "integrate", icon: <KeyOutlined />, to: "/api-keys", ready: true },
   { key: "webhooks", icon: <ApiOutlined />, to: "/webhooks", ready: true },
 ];
