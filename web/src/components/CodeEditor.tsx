@@ -22,7 +22,7 @@ export function rangeOf(doc: Text, d: SourceDiagnostic): { from: number; to: num
   const line = doc.line(lineNo);
   const from = Math.min(line.from + Math.max(d.column - 1, 0), line.to);
   const rest = doc.sliceString(from, line.to);
-  const word = /^[\w$]+/.exec(rest);
+  const word = /^("[^"]*"|'[^']*'|[\w$]+)/.exec(rest);
   const to = word ? from + word[0].length : line.to > from ? line.to : from;
   return { from, to };
 }
@@ -82,6 +82,7 @@ export default function CodeEditor({
               },
             },
           ]),
+          EditorView.lineWrapping,
           EditorView.updateListener.of((u) => {
             if (u.docChanged) changed.current?.(u.state.doc.toString());
           }),

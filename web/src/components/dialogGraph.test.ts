@@ -29,8 +29,9 @@ describe("the dialog graph", () => {
   it("gives states of one layer different places and marks start and end states", () => {
     const nodes = graphNodes(graph);
     const at = Object.fromEntries(nodes.map((n) => [n.name, n]));
-    expect(at.price.y).toBe(at.confirm.y);
-    expect(at.price.x).not.toBe(at.confirm.x);
+    expect(at.price.x).toBe(at.confirm.x);
+    expect(at.price.y).not.toBe(at.confirm.y);
+    expect(at.greeting.x).toBeLessThan(at.price.x);
     expect(at.greeting.kind).toBe("start");
     expect(at.confirm.kind).toBe("end");
   });
@@ -47,6 +48,12 @@ describe("diagnostics in the editor", () => {
   it("marks the word at the diagnostic's line and column", () => {
     const r = rangeOf(doc, { severity: "error", line: 2, column: 10, message: "gretting is not defined" });
     expect(doc.sliceString(r.from, r.to)).toBe("gretting");
+  });
+
+  it("marks a whole string literal", () => {
+    const d = Text.of(['  on: { affirm: "confrim", deny: "goodbye" },']);
+    const r = rangeOf(d, { severity: "error", line: 1, column: 17, message: "unknown state" });
+    expect(d.sliceString(r.from, r.to)).toBe('"confrim"');
   });
 
   it("keeps diagnostics past the end of the document inside it", () => {

@@ -1,5 +1,5 @@
-// The dialog of a script as an ECharts graph: states in layers by their
-// distance from the start state, edges labelled with the intent that takes
+// The dialog of a script as an ECharts graph: states in columns by their
+// distance from the start state (left to right), edges labelled with the intent that takes
 // them. Pure, so it can be unit-tested without a canvas.
 import type { Schemas } from "../api/client";
 
@@ -49,7 +49,7 @@ export function graphNodes(g: Graph): GraphNode[] {
     const kind = s.name === g.start ? "start" : s.end ? "end" : s.transfer ? "transfer" : "state";
     const say = s.say || (s.sayFunction ? "ƒ(c)" : "");
     const tip = [s.name, say, s.end ? `→ ${s.end}` : "", s.transfer ? `⇄ ${s.transfer}` : ""].filter(Boolean).join("<br/>");
-    return { name: s.name, x: i * 170, y: d * 110, line: s.line, kind, tooltip: tip };
+    return { name: s.name, x: d * 200, y: i * 70, line: s.line, kind, tooltip: tip };
   });
 }
 
@@ -67,7 +67,7 @@ export function graphOption(g: Graph) {
         symbolSize: 18,
         edgeSymbol: ["none", "arrow"],
         edgeSymbolSize: 8,
-        label: { show: true, position: "right", fontSize: 12 },
+        label: { show: true, position: "top", fontSize: 12 },
         edgeLabel: { show: true, fontSize: 11, color: "#595959", formatter: (p: { data?: { label?: string } }) => p.data?.label ?? "" },
         lineStyle: { color: "#bfbfbf", width: 1.5, curveness: 0.15 },
         data: nodes.map((n) => ({ name: n.name, x: n.x, y: n.y, line: n.line, tooltip: n.tooltip, itemStyle: { color: colors[n.kind] } })),

@@ -132,14 +132,15 @@ export default function CallDetailPage() {
                             {formatTime(turn.started_at)}
                           </Typography.Text>
                         </Space>
-                        {turn.said && (
-                          <div style={{ marginTop: 4 }} data-testid="turn-said">
-                            <RobotOutlined /> {turn.said}
-                          </div>
-                        )}
+                        {/* What the callee said led to this state, which then spoke. */}
                         {turn.heard && (
                           <div style={{ marginTop: 4, color: "#1677ff" }} data-testid="turn-heard">
                             <UserOutlined /> {turn.heard}
+                          </div>
+                        )}
+                        {turn.said && (
+                          <div style={{ marginTop: 4 }} data-testid="turn-said">
+                            <RobotOutlined /> {turn.said}
                           </div>
                         )}
                       </div>
