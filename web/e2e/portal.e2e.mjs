@@ -578,6 +578,29 @@ async function main() {
     check((await page.getByTestId("dash-minutes").textContent()) === String(usage.totals.minutes), `the dashboard's billable minutes match the API (${usage.totals.minutes})`);
     await shot("29-dashboard-calls-zh");
 
+    // Trunks: add one (nothing answers on its port), ping it, remove it.
+    await page.getByTestId("nav-trunks").click();
+    await page.getByText("还没有中继").waitFor();
+    await open("add-trunk");
+    await page.getByTestId("trunk-name").fill("测试中继");
+    await page.getByTestId("trunk-host").fill("127.0.0.1");
+    await page.getByTestId("trunk-port").fill(String(await freePort()));
+    await page.getByTestId("trunk-caller-ids").locator("input").fill("+862150001234");
+    await page.getByTestId("trunk-caller-ids").locator("input").press("Enter");
+    await page.getByTestId("trunk-submit").click();
+    await page.getByTestId("trunks-table").getByText("+862150001234").waitFor();
+    const trunks = await apiGet("/v1/trunks");
+    check(trunks.items.length === 1 && trunks.items[0].caller_ids[0] === "+862150001234", "a trunk added in the portal is stored with its caller ID");
+    await page.getByTestId("check-trunk").click();
+    await page.getByTestId("trunk-health").filter({ hasText: /正常|不可达/ }).waitFor({ timeout: 40000 });
+    const checked = (await apiGet("/v1/trunks")).items[0];
+    check((await page.getByTestId("trunk-health").textContent()) === (checked.last_check_up ? "正常" : "不可达"), `the trunk's health shows the ping's result (${checked.last_check_detail})`);
+    await shot("31-trunks-zh");
+    await page.getByTestId("delete-trunk").click();
+    await page.locator(".ant-popconfirm .ant-btn-primary").click();
+    await page.getByText("还没有中继").waitFor();
+    check((await apiGet("/v1/trunks")).items.length === 0, "deleting the trunk removes it");
+
     // English is one click away, and back.
     await page.getByTestId("nav-billing").click();
     await page.getByTestId("plan-title").waitFor();

@@ -5,7 +5,7 @@ import enUS from "antd/locale/en_US";
 import zhCN from "antd/locale/zh_CN";
 import { useTranslation } from "react-i18next";
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from "react-router";
-import type { ReactNode } from "react";
+import { lazy, Suspense, type ReactNode } from "react";
 import Shell, { pathOf, sections } from "./components/Shell";
 import ApiKeysPage from "./pages/ApiKeys";
 import { AcceptInvitationPage, LoginPage, SignupPage } from "./pages/Auth";
@@ -15,17 +15,28 @@ import CompliancePage from "./pages/Compliance";
 import ContactsPage from "./pages/Contacts";
 import DashboardPage from "./pages/Dashboard";
 import MembersPage from "./pages/Members";
-import CallDetailPage from "./pages/CallDetail";
-import CallsPage from "./pages/Calls";
-import CampaignDetailPage from "./pages/CampaignDetail";
-import CampaignNewPage from "./pages/CampaignNew";
-import CampaignsPage from "./pages/Campaigns";
 import NoticesPage from "./pages/Notices";
-import ScriptDetailPage from "./pages/ScriptDetail";
-import ScriptsPage from "./pages/Scripts";
 import WebhookDetailPage from "./pages/WebhookDetail";
 import WebhooksPage from "./pages/Webhooks";
 import { SessionProvider, useSession } from "./session/Session";
+
+// The larger screens load on first visit, so signing in stays quick.
+const ScriptsPage = lazy(() => import("./pages/Scripts"));
+const ScriptDetailPage = lazy(() => import("./pages/ScriptDetail"));
+const CampaignsPage = lazy(() => import("./pages/Campaigns"));
+const CampaignNewPage = lazy(() => import("./pages/CampaignNew"));
+const CampaignDetailPage = lazy(() => import("./pages/CampaignDetail"));
+const CallsPage = lazy(() => import("./pages/Calls"));
+const CallDetailPage = lazy(() => import("./pages/CallDetail"));
+const TrunksPage = lazy(() => import("./pages/Trunks"));
+
+function Loading() {
+  return (
+    <div style={{ display: "flex", justifyContent: "center", paddingTop: "20vh" }}>
+      <Spin size="large" />
+    </div>
+  );
+}
 
 function RequireSession({ children }: { children: ReactNode }) {
   const { me, loading } = useSession();
@@ -66,13 +77,14 @@ export function PortalRoutes() {
         <Route path="billing" element={<BillingPage />} />
         <Route path="compliance" element={<CompliancePage />} />
         <Route path="contacts" element={<ContactsPage />} />
-        <Route path="scripts" element={<ScriptsPage />} />
-        <Route path="scripts/:id" element={<ScriptDetailPage />} />
-        <Route path="campaigns" element={<CampaignsPage />} />
-        <Route path="campaigns/new" element={<CampaignNewPage />} />
-        <Route path="campaigns/:id" element={<CampaignDetailPage />} />
-        <Route path="calls" element={<CallsPage />} />
-        <Route path="calls/:id" element={<CallDetailPage />} />
+        <Route path="scripts" element={<Suspense fallback={<Loading />}><ScriptsPage /></Suspense>} />
+        <Route path="scripts/:id" element={<Suspense fallback={<Loading />}><ScriptDetailPage /></Suspense>} />
+        <Route path="campaigns" element={<Suspense fallback={<Loading />}><CampaignsPage /></Suspense>} />
+        <Route path="campaigns/new" element={<Suspense fallback={<Loading />}><CampaignNewPage /></Suspense>} />
+        <Route path="campaigns/:id" element={<Suspense fallback={<Loading />}><CampaignDetailPage /></Suspense>} />
+        <Route path="calls" element={<Suspense fallback={<Loading />}><CallsPage /></Suspense>} />
+        <Route path="trunks" element={<Suspense fallback={<Loading />}><TrunksPage /></Suspense>} />
+        <Route path="calls/:id" element={<Suspense fallback={<Loading />}><CallDetailPage /></Suspense>} />
         {sections
           .filter((s) => s.soon)
           .map((s) => (

@@ -40,7 +40,7 @@ export const sections: { key: string; icon: ReactNode; group: "work" | "setup"; 
   { key: "members", icon: <TeamOutlined />, group: "setup" },
   { key: "api-keys", icon: <KeyOutlined />, group: "setup" },
   { key: "webhooks", icon: <ApiOutlined />, group: "setup" },
-  { key: "trunks", icon: <PhoneOutlined />, group: "setup", soon: true },
+  { key: "trunks", icon: <PhoneOutlined />, group: "setup" },
   { key: "compliance", icon: <SafetyOutlined />, group: "setup" },
   { key: "billing", icon: <WalletOutlined />, group: "setup" },
   { key: "notices", icon: <NotificationOutlined />, group: "setup" },
