@@ -546,9 +546,9 @@ async function main() {
     const ready = await page.getByTestId("recording").evaluate(
       (a) =>
         new Promise((res) => {
-          if (a.readyState >= 1) return res(true);
-          a.addEventListener("loadedmetadata", () => res(true));
-          a.addEventListener("error", () => res(false));
+          if (a.readyState >= 1) return res(a.duration);
+          a.addEventListener("loadedmetadata", () => res(a.duration));
+          a.addEventListener("error", () => res(-1));
         }),
     );
     // The player's source, fetched as the browser does (session cookie): a WAV of the call's length.
@@ -556,11 +556,12 @@ async function main() {
       const r = await fetch(src);
       const b = new DataView(await r.arrayBuffer());
       const tag = (o) => String.fromCharCode(b.getUint8(o), b.getUint8(o + 1), b.getUint8(o + 2), b.getUint8(o + 3));
-      return { status: r.status, type: r.headers.get("content-type"), riff: tag(0) + tag(8), byteRate: b.getUint32(28, true), bytes: b.byteLength };
+      return { status: r.status, type: r.headers.get("content-type"), length: Number(r.headers.get("content-length")), riff: tag(0) + tag(8), byteRate: b.getUint32(28, true), bytes: b.byteLength };
     }, await page.getByTestId("recording").getAttribute("src"));
     const seconds = (wav.bytes - 44) / wav.byteRate;
     const talkSeconds = (new Date(call.ended_at) - new Date(call.answered_at)) / 1000;
-    check(ready && wav.status === 200 && wav.type === "audio/wav" && wav.riff === "RIFFWAVE", "the recording loads in the page's player with the session cookie");
+    check(wav.status === 200 && wav.type === "audio/wav" && wav.riff === "RIFFWAVE" && wav.length === wav.bytes, "the recording is served to the page with the session cookie, with its length");
+    check(Number.isFinite(ready) && Math.abs(ready - (wav.bytes - 44) / wav.byteRate) < 1, `the page's player knows the recording's duration (${Number(ready).toFixed(1)} s)`);
     check(seconds > 1 && Math.abs(seconds - talkSeconds) < 3, `the recording lasts as long as the call (${seconds.toFixed(1)} s of ${talkSeconds.toFixed(1)} s)`);
     await shot("27-call-transcript-zh");
     await page.getByTestId("nav-calls").click();
