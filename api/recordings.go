@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"io"
+	"io/fs"
 	"net/http"
 	"strconv"
 
@@ -42,8 +43,13 @@ func (s *Server) registerRecordings() {
 			hctx.SetHeader("Content-Type", "audio/wav")
 			hctx.SetHeader("Content-Disposition", `inline; filename="`+call.ID.String()+`.wav"`)
 			hctx.SetHeader("Cache-Control", "private, max-age=3600")
+			// A known length lets a browser's audio player show the duration.
 			if st, ok := rc.(interface{ Size() int64 }); ok {
 				hctx.SetHeader("Content-Length", strconv.FormatInt(st.Size(), 10))
+			} else if f, ok := rc.(interface{ Stat() (fs.FileInfo, error) }); ok {
+				if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+					hctx.SetHeader("Content-Length", strconv.FormatInt(fi.Size(), 10))
+				}
 			}
 			io.Copy(hctx.BodyWriter(), rc)
 		}}, nil

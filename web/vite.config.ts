@@ -27,5 +27,8 @@ export default defineConfig({
     environment: "node", // component tests ask for jsdom in their first line
     include: ["src/**/*.test.{ts,tsx}"],
     setupFiles: ["src/test-setup.ts"],
+    // A component test renders antd in jsdom, which is slow on a busy
+    // machine; the default 5 s has timed out there.
+    testTimeout: 30000,
   },
 });

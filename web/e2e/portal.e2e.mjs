@@ -350,7 +350,240 @@ async function main() {
     check((await page.getByTestId("plan-title").textContent()) === billing.plan.title, "the billing screen shows the tenant's plan");
     await shot("13-billing-zh");
 
+    // Scripts: a new tenant starts from the empty list; a new script opens
+    // in the editor with a starter dialog drawn as a graph; an error shows
+    // at its line; the fixed script is saved, simulated and published.
+    const apiGet = async (path) => {
+      const r = await fetch(base + path, { headers: { Authorization: `Bearer ${firstKey}` } });
+      if (!r.ok) throw new Error(`GET ${path}: ${r.status} ${await r.text()}`);
+      return r.json();
+    };
+    await page.getByTestId("nav-scripts").click();
+    await page.getByText("还没有脚本").waitFor();
+    check(true, "the scripts screen tells a new tenant to write a first script");
+    await open("create-script");
+    await page.getByTestId("script-name").fill("订单确认");
+    await page.getByTestId("create-script-submit").click();
+    await page.waitForURL(/\/scripts\/[0-9a-f-]{36}$/);
+    const scriptId = page.url().split("/").pop();
+    await page.locator(".cm-content").waitFor();
+    await page.getByTestId("graph-summary").filter({ hasText: "5 个状态" }).waitFor();
+    check(true, "a new script starts from a dialog that is drawn as a graph of 5 states");
+    const starter = (await apiGet(`/v1/scripts/${scriptId}/versions/1`)).source;
+    check((await page.locator(".cm-content").textContent()).includes('start: "greeting"') && starter.includes('start: "greeting"'), "the editor holds the starter dialog, saved as version 1");
+    const setSource = async (src) => {
+      await page.locator(".cm-content").click();
+      await page.keyboard.press("Control+a");
+      await page.keyboard.press("Delete");
+      await page.keyboard.insertText(src);
+    };
+    const lines = starter.split("\n");
+    const affirmLine = lines.findIndex((l) => l.includes('on: { affirm: "confirm"')) + 1;
+    await setSource(starter.replace('on: { affirm: "confirm"', 'on: { affirm: "confrim"'));
+    await page.getByTestId("diagnostic").filter({ hasText: `${affirmLine}:` }).filter({ hasText: "confrim" }).waitFor();
+    await page.locator(".cm-lintRange-error").first().waitFor();
+    check((await page.locator(".cm-lintRange-error").first().textContent()).includes("confrim"), `the unknown state is marked inline at line ${affirmLine}`);
+    await page.getByTestId("save-version").click();
+    await page.getByText("未保存:见编辑器中标出的行").waitFor();
+    check((await apiGet(`/v1/scripts/${scriptId}/versions`)).items.length === 1, "a script with errors is not saved");
+    await shot("20-script-error-zh");
+    const fixed = starter.replace('tags: ["converted"] },', 'tags: ["converted"] },\n    vip: { say: "尊敬的会员您好,已为您优先发货。", end: "confirmed", tags: ["converted", "vip"] },').replace('price: "price" },', 'price: "price", human: "vip" },');
+    await setSource(fixed);
+    await page.getByTestId("check-status").filter({ hasText: "没有错误" }).waitFor();
+    await page.getByTestId("graph-summary").filter({ hasText: "6 个状态" }).waitFor();
+    check(true, "the fixed script checks clean and its graph grows a state");
+    await page.getByTestId("save-version").click();
+    await page.getByText("已保存为 v2").waitFor();
+    check((await apiGet(`/v1/scripts/${scriptId}`)).latest_version === 2, "saving makes version 2");
+    await shot("21-script-editor-zh");
+    await page.getByTestId("tab-simulate").click();
+    await page.getByTestId("sim-start").click();
+    await page.getByTestId("sim-turn").first().waitFor();
+    check((await page.getByTestId("sim-transcript").textContent()).includes("您好王先生"), "the simulated call greets the contact by name");
+    await page.getByTestId("sim-input").fill("好的,没问题");
+    await page.getByTestId("sim-send").click();
+    await page.getByTestId("sim-result").waitFor();
+    const simIntent = await page.getByTestId("sim-intent").first().textContent();
+    check(simIntent.includes("affirm"), `the simulator shows the intent per turn (${simIntent})`);
+    check((await page.getByTestId("sim-result").textContent()).includes("confirmed"), "the simulated call ends confirmed");
+    check((await page.getByTestId("sim-sentiment").count()) > 0 && (await page.getByTestId("sim-transcript").textContent()).includes("%"), "confidence and sentiment show per turn");
+    await shot("22-script-simulator-zh");
+    await page.getByTestId("tab-versions").click();
+    await page.getByTestId("publish-v2").click();
+    await page.locator(".ant-popconfirm .ant-btn-primary").click();
+    await page.getByText("v2 已发布").waitFor();
+    check((await apiGet(`/v1/scripts/${scriptId}`)).published_version === 2, "publishing in the portal publishes version 2");
+    await shot("23-script-versions-zh");
+
+    // The demo carrier (callee-sim) answers at any hour: no quiet hours for this run.
+    const put = await fetch(`${base}/v1/compliance`, {
+      method: "PUT",
+      headers: { Authorization: `Bearer ${firstKey}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ ...Object.fromEntries(Object.entries(compliance).filter(([k]) => k !== "$schema")), quiet_hours: [] }),
+    });
+    check(put.ok, "quiet hours cleared for the simulated carrier");
+    const list = await (await fetch(`${base}/v1/lists`, { method: "POST", headers: { Authorization: `Bearer ${firstKey}`, "Content-Type": "application/json" }, body: JSON.stringify({ name: "活动客户" }) })).json();
+    let rows = "phone,name,vip\n";
+    for (let i = 0; i < 8; i++) rows += `1370000${String(1000 + i)},客户${i},${i % 2 === 0}\n`;
+    const im = await (await fetch(`${base}/v1/lists/${list.id}/imports`, { method: "POST", headers: { Authorization: `Bearer ${firstKey}`, "Content-Type": "text/csv" }, body: rows })).json();
+    await waitFor(async () => (await apiGet(`/v1/imports/${im.id}`)).status === "done", "the campaign list's import");
+
+    // Campaigns: the wizard, then live progress to the end.
+    await page.getByTestId("nav-campaigns").click();
+    await page.getByText("还没有活动").waitFor();
+    check(true, "the campaigns screen tells a new tenant what to do first");
+    await page.getByTestId("create-campaign").click();
+    await page.waitForURL(/\/campaigns\/new$/);
+    await page.getByTestId("campaign-name").fill("双十一订单确认");
+    // Picks an option; a multiple select stays open after the first pick.
+    const pick = async (testId, text, stillOpen = false) => {
+      if (!stillOpen) await page.getByTestId(testId).click();
+      await page.locator(".ant-select-dropdown:visible .ant-select-item-option").filter({ hasText: text }).first().click();
+    };
+    await pick("campaign-lists", "活动客户");
+    await pick("campaign-lists", "十一月回访", true);
+    await page.keyboard.press("Escape");
+    await settled();
+    await page.getByTestId("wizard-next").click();
+    await pick("campaign-version", "订单确认 v2");
+    await page.getByTestId("wizard-next").click();
+    for (const o of ["busy", "no_answer", "failed"]) await page.getByTestId(`retry-${o}-times`).fill("0");
+    await page.getByTestId("retry-busy-after").fill("soon");
+    await page.getByTestId("wizard-next").click();
+    await page.getByTestId("wizard-next").click();
+    await page.getByTestId("campaign-review").waitFor();
+    await shot("24-campaign-wizard-review-zh");
+    // A retry rule with a bad interval but no retries is accepted; one with retries is refused at its field.
+    await page.locator(".ant-steps-item").nth(2).click();
+    await page.getByTestId("retry-busy-times").fill("2");
+    await page.getByTestId("wizard-next").click();
+    await page.getByTestId("wizard-next").click();
+    await page.getByTestId("wizard-create").click();
+    const busyAfter = page.locator(".ant-form-item").filter({ has: page.getByTestId("retry-busy-after") });
+    await busyAfter.locator(".ant-form-item-explain-error").waitFor();
+    check(true, "a bad retry interval is refused next to its field, on its step");
+    await page.getByTestId("retry-busy-times").fill("0");
+    await page.getByTestId("retry-busy-after").fill("10m");
+    await page.getByTestId("wizard-next").click();
+    await page.getByTestId("wizard-next").click();
+    await page.getByTestId("wizard-create").click();
+    await page.waitForURL(/\/campaigns\/[0-9a-f-]{36}$/);
+    const campaignId = page.url().split("/").pop();
+    await page.getByTestId("campaign-status").filter({ hasText: "草稿" }).waitFor();
+    const created = await apiGet(`/v1/campaigns/${campaignId}`);
+    check(created.retry_policy.busy.times === 0 && created.list_ids.length === 2 && created.script_version.length === 36, "the wizard's choices are what the API stored");
+    await page.getByTestId("campaign-start").click();
+    await page.getByTestId("campaign-status").filter({ hasText: "进行中" }).waitFor();
+    check(true, "starting the draft sets it running");
+    await page.getByTestId("campaign-pause").click();
+    await page.getByTestId("campaign-status").filter({ hasText: "已暂停" }).waitFor();
+    check((await apiGet(`/v1/campaigns/${campaignId}`)).status === "paused", "pausing in the portal pauses the campaign");
+    await page.getByTestId("campaign-resume").click();
+    await page.getByTestId("campaign-status").filter({ hasText: "进行中" }).waitFor();
+    check((await apiGet(`/v1/campaigns/${campaignId}`)).status === "running", "resuming sets it running again");
+    // Every contact gets its first attempt; callees who asked to be called
+    // later ("正在开会,晚点再说") wait for their callback, so the campaign
+    // completes by itself only when nobody did.
+    const seen = new Set();
+    const settledCounts = await waitFor(
+      async () => {
+        seen.add(await page.getByTestId("progress-text").textContent());
+        if (seen.size === 2) await shot("25-campaign-running-zh");
+        const c = await apiGet(`/v1/campaigns/${campaignId}/counts`);
+        const busy = (c.by_state.queued ?? 0) + (c.by_state.dialling ?? 0) + (c.by_state.in_call ?? 0);
+        const tried = Object.values(c.outcomes ?? {}).reduce((a, b) => a + b, 0) + Object.values(c.refused ?? {}).reduce((a, b) => a + b, 0);
+        return busy === 0 && tried >= c.contacts && c;
+      },
+      "every contact to be dialled once",
+      240000,
+      300,
+    );
+    check(seen.size >= 2, `the progress updated without a reload (${[...seen].join(" → ")})`);
+    if ((await apiGet(`/v1/campaigns/${campaignId}`)).status === "completed") {
+      await page.getByTestId("campaign-status").filter({ hasText: "已完成" }).waitFor();
+      check(true, "the campaign completed and the page says so without a reload");
+    } else {
+      log(`callbacks pending for ${settledCounts.by_state.pending ?? 0} contacts: cancelling the campaign`);
+      await page.getByTestId("campaign-cancel").click();
+      await page.locator(".ant-popconfirm .ant-btn-primary").click();
+      await page.getByTestId("campaign-status").filter({ hasText: "已取消" }).waitFor();
+      check((await apiGet(`/v1/campaigns/${campaignId}`)).status === "cancelled", "cancelling in the portal ends the campaign");
+    }
+    const counts = await apiGet(`/v1/campaigns/${campaignId}/counts`);
+    const sum = (o) => Object.values(o ?? {}).reduce((a, b) => a + b, 0);
+    await page.getByTestId("progress-text").filter({ hasText: `${(counts.by_state.done ?? 0) + (counts.by_state.dropped ?? 0)} / ${counts.contacts}` }).waitFor();
+    check(counts.contacts === 10, "all 10 contacts of both lists joined the campaign");
+    check((await page.getByTestId("stat-attempts").textContent()) === String(sum(counts.outcomes)), `the attempts shown match the API (${sum(counts.outcomes)})`);
+    check((await page.getByTestId("stat-refused").textContent()) === String(sum(counts.refused)) && (counts.refused.dnc ?? 0) === 1, "the refusals shown match the API, the do-not-call number among them");
+    const answered = (counts.outcomes.answered ?? 0) + (counts.outcomes.transferred ?? 0);
+    check((await page.getByTestId("stat-answered").textContent()) === String(answered), `the answered calls shown match the API (${answered})`);
+    await page.getByTestId("calls-table").locator("tbody tr.ant-table-row").first().waitFor();
+    await shot("26-campaign-done-zh");
+
+    // Calls: the campaign's calls, one answered call's transcript and recording.
+    const calls = [];
+    for (let cursor = ""; ; ) {
+      const p = await apiGet(`/v1/campaigns/${campaignId}/calls?limit=100${cursor ? `&cursor=${cursor}` : ""}`);
+      calls.push(...p.items);
+      if (!p.next_cursor) break;
+      cursor = p.next_cursor;
+    }
+    await page.getByTestId("calls-count").filter({ hasText: `/ ${calls.length} ` }).waitFor();
+    check(true, `the calls list shows all ${calls.length} call records`);
+    const talked = calls.find((c) => c.outcome === "answered" && c.recording_ref);
+    check(talked, "at least one call was answered and recorded");
+    await page.getByTestId("calls-search").locator("input").fill(talked.phone.replace("+86", ""));
+    await page.getByTestId("calls-search").locator("input").press("Enter");
+    await page.getByTestId("calls-count").filter({ hasText: /^显示 1 \// }).waitFor();
+    check(true, "searching a number narrows the list to its call");
+    await page.getByTestId("call-link").first().click();
+    await page.waitForURL(new RegExp(`/calls/${talked.id}$`));
+    await page.getByTestId("transcript").waitFor();
+    const call = await apiGet(`/v1/calls/${talked.id}`);
+    check((await page.getByTestId("turn").count()) === call.turns.length && call.turns.length >= 2, `the transcript shows every turn (${call.turns.length})`);
+    check((await page.getByTestId("turn-said").first().textContent()).includes(call.turns[0].said.slice(0, 8)), "a turn shows what the robot said");
+    check((await page.getByTestId("turn-heard").count()) > 0 && (await page.getByTestId("turn-intent").count()) > 0, "turns show what was heard and its intent");
+    const ready = await page.getByTestId("recording").evaluate(
+      (a) =>
+        new Promise((res) => {
+          if (a.readyState >= 1) return res(a.duration);
+          a.addEventListener("loadedmetadata", () => res(a.duration));
+          a.addEventListener("error", () => res(-1));
+        }),
+    );
+    // The player's source, fetched as the browser does (session cookie): a WAV of the call's length.
+    const wav = await page.evaluate(async (src) => {
+      const r = await fetch(src);
+      const b = new DataView(await r.arrayBuffer());
+      const tag = (o) => String.fromCharCode(b.getUint8(o), b.getUint8(o + 1), b.getUint8(o + 2), b.getUint8(o + 3));
+      return { status: r.status, type: r.headers.get("content-type"), length: Number(r.headers.get("content-length")), riff: tag(0) + tag(8), byteRate: b.getUint32(28, true), bytes: b.byteLength };
+    }, await page.getByTestId("recording").getAttribute("src"));
+    const seconds = (wav.bytes - 44) / wav.byteRate;
+    const talkSeconds = (new Date(call.ended_at) - new Date(call.answered_at)) / 1000;
+    check(wav.status === 200 && wav.type === "audio/wav" && wav.riff === "RIFFWAVE" && wav.length === wav.bytes, "the recording is served to the page with the session cookie, with its length");
+    check(Number.isFinite(ready) && Math.abs(ready - (wav.bytes - 44) / wav.byteRate) < 1, `the page's player knows the recording's duration (${Number(ready).toFixed(1)} s)`);
+    check(seconds > 1 && Math.abs(seconds - talkSeconds) < 3, `the recording lasts as long as the call (${seconds.toFixed(1)} s of ${talkSeconds.toFixed(1)} s)`);
+    await shot("27-call-transcript-zh");
+    await page.getByTestId("nav-calls").click();
+    await page.getByTestId("calls-table").locator("tbody tr.ant-table-row").first().waitFor();
+    await shot("28-calls-zh");
+
+    // The dashboard's figures are the API's.
+    const usage = await apiGet("/v1/billing/usage");
+    await page.getByTestId("nav-dashboard").click();
+    await page.getByTestId("dashboard-chart").waitFor();
+    const today = new Date().toISOString().slice(0, 10);
+    const todays = (usage.by_day ?? []).find((d) => d.day.slice(0, 10) === today);
+    check((await page.getByTestId("dash-calls-today").textContent()) === String(todays?.calls ?? 0), `the dashboard's calls today match the API (${todays?.calls ?? 0})`);
+    check((await page.getByTestId("dash-connected").textContent()) === String(usage.totals.calls), `the dashboard's connected calls match the API (${usage.totals.calls})`);
+    check((await page.getByTestId("dash-minutes").textContent()) === String(usage.totals.minutes), `the dashboard's billable minutes match the API (${usage.totals.minutes})`);
+    await shot("29-dashboard-calls-zh");
+
+    // Trunks are covered by settings.e2e.mjs.
+
     // English is one click away, and back.
+    await page.getByTestId("nav-billing").click();
+    await page.getByTestId("plan-title").waitFor();
     await page.getByTestId("lang-switch").click();
     await page.getByRole("heading", { name: "Billing & usage" }).waitFor();
     check((await page.getByTestId("nav-api-keys").textContent()).includes("API keys"), "the menu is in English");
@@ -361,6 +594,12 @@ async function main() {
     await page.getByTestId("nav-dashboard").click();
     await page.getByText("Get started").waitFor();
     await shot("16-dashboard-en");
+    await page.getByTestId("nav-campaigns").click();
+    await page.getByTestId("campaign-status").filter({ hasText: /Cancelled|Completed/ }).waitFor();
+    check(true, "the campaigns list speaks English too");
+    await page.getByTestId("campaign-双十一订单确认").click();
+    await page.getByText("Outcomes").waitFor();
+    await shot("30-campaign-en");
     await page.getByTestId("nav-segments").click();
     await page.getByTestId("segment-save").waitFor();
     await shot("17-segments-en");

@@ -5,7 +5,7 @@ import enUS from "antd/locale/en_US";
 import zhCN from "antd/locale/zh_CN";
 import { useTranslation } from "react-i18next";
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from "react-router";
-import type { ReactNode } from "react";
+import { lazy, Suspense, type ReactNode } from "react";
 import Shell, { pathOf, sections } from "./components/Shell";
 import ApiKeysPage from "./pages/ApiKeys";
 import { AcceptInvitationPage, LoginPage, SignupPage } from "./pages/Auth";
@@ -22,6 +22,23 @@ import TrunksPage from "./pages/Trunks";
 import WebhookDetailPage from "./pages/WebhookDetail";
 import WebhooksPage from "./pages/Webhooks";
 import { SessionProvider, useSession } from "./session/Session";
+
+// The larger screens load on first visit, so signing in stays quick.
+const ScriptsPage = lazy(() => import("./pages/Scripts"));
+const ScriptDetailPage = lazy(() => import("./pages/ScriptDetail"));
+const CampaignsPage = lazy(() => import("./pages/Campaigns"));
+const CampaignNewPage = lazy(() => import("./pages/CampaignNew"));
+const CampaignDetailPage = lazy(() => import("./pages/CampaignDetail"));
+const CallsPage = lazy(() => import("./pages/Calls"));
+const CallDetailPage = lazy(() => import("./pages/CallDetail"));
+
+function Loading() {
+  return (
+    <div style={{ display: "flex", justifyContent: "center", paddingTop: "20vh" }}>
+      <Spin size="large" />
+    </div>
+  );
+}
 
 function RequireSession({ children }: { children: ReactNode }) {
   const { me, loading } = useSession();
@@ -65,6 +82,13 @@ export function PortalRoutes() {
         <Route path="segments" element={<SegmentsPage />} />
         <Route path="review" element={<ReviewPage />} />
         <Route path="trunks" element={<TrunksPage />} />
+        <Route path="scripts" element={<Suspense fallback={<Loading />}><ScriptsPage /></Suspense>} />
+        <Route path="scripts/:id" element={<Suspense fallback={<Loading />}><ScriptDetailPage /></Suspense>} />
+        <Route path="campaigns" element={<Suspense fallback={<Loading />}><CampaignsPage /></Suspense>} />
+        <Route path="campaigns/new" element={<Suspense fallback={<Loading />}><CampaignNewPage /></Suspense>} />
+        <Route path="campaigns/:id" element={<Suspense fallback={<Loading />}><CampaignDetailPage /></Suspense>} />
+        <Route path="calls" element={<Suspense fallback={<Loading />}><CallsPage /></Suspense>} />
+        <Route path="calls/:id" element={<Suspense fallback={<Loading />}><CallDetailPage /></Suspense>} />
         {sections
           .filter((s) => s.soon)
           .map((s) => (

@@ -1,14 +1,25 @@
 // A chart drawn by ECharts, loaded only by the screens that show one (see
 // LazyChart), so the first page stays small.
-import { BarChart, LineChart } from "echarts/charts";
+import { BarChart, GraphChart, LineChart } from "echarts/charts";
 import { GridComponent, LegendComponent, TooltipComponent } from "echarts/components";
 import { init, use, type EChartsCoreOption, type ECharts } from "echarts/core";
 import { CanvasRenderer } from "echarts/renderers";
 import { useEffect, useRef } from "react";
 
-use([BarChart, LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
+use([BarChart, GraphChart, LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
-export default function Chart({ option, height = 280, testId }: { option: EChartsCoreOption; height?: number; testId?: string }) {
+export default function Chart({
+  option,
+  height = 280,
+  testId,
+  onClick,
+}: {
+  option: EChartsCoreOption;
+  height?: number;
+  testId?: string;
+  /** Called with the clicked item's data (a bar, a graph node). */
+  onClick?: (data: unknown, dataType: string | undefined) => void;
+}) {
   const el = useRef<HTMLDivElement>(null);
   const chart = useRef<ECharts | null>(null);
   useEffect(() => {
@@ -26,5 +37,14 @@ export default function Chart({ option, height = 280, testId }: { option: EChart
   useEffect(() => {
     chart.current?.setOption(option, true);
   }, [option]);
+  useEffect(() => {
+    const c = chart.current;
+    if (!c || !onClick) return;
+    const handler = (p: { data?: unknown; dataType?: string }) => onClick(p.data, p.dataType);
+    c.on("click", handler);
+    return () => {
+      c.off("click", handler);
+    };
+  }, [onClick]);
   return <div ref={el} style={{ width: "100%", height }} data-testid={testId} />;
 }
