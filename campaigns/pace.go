@@ -102,6 +102,9 @@ func (s *Service) Pace(ctx context.Context, tenantID, campaignID uuid.UUID, budg
 			due := dueByTime
 			if bestTime {
 				due = dueByBestTime
+				if err := foldReports(ctx, tx, tenantID); err != nil {
+					return err
+				}
 			}
 			// The pick is materialized: as a subquery it could run again
 			// for each row updated and pick other contacts each time.
