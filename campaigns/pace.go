@@ -111,6 +111,9 @@ func (s *Service) Pace(ctx context.Context, tenantID, campaignID uuid.UUID, budg
 			due := dueByTime
 			if bestTime {
 				due = dueByBestTime
+				if err := foldReports(ctx, tx, tenantID); err != nil {
+					return err
+				}
 			}
 			// The pick is materialized: as a subquery it could run again
 			// for each row updated and pick other contacts each time.
@@ -168,7 +171,7 @@ func (s *Service) Pace(ctx context.Context, tenantID, campaignID uuid.UUID, budg
 // dueByTime picks the contacts due longest ago ($1 campaign, $2 how
 // many, $3 now; $4 the tenant, unused).
 const dueByTime = `due AS MATERIALIZED (SELECT contact_id FROM campaign_contacts WHERE campaign_id = $1 AND state = 'pending' AND next_at <= $3
-	AND $4::uuid IS NOT NULL ORDER BY next_at LIMIT $2 FOR UPDATE SKIP LOCKED)`
+	AND $4::uuid IS NOT NULL ORDER BY next_at, contact_id LIMIT $2 FOR UPDATE SKIP LOCKED)`
 
 // BestTimePrior is how many dials of evidence the prior of a local hour's
 // answer rate is worth: an hour with few dials of its own is predicted
@@ -195,7 +198,7 @@ var dueByBestTime = `h AS (
 		SELECT cc.contact_id FROM campaign_contacts cc
 		JOIN rate ON rate.hour = extract(hour FROM $3::timestamptz AT TIME ZONE cc.time_zone)
 		WHERE cc.campaign_id = $1 AND cc.state = 'pending' AND cc.next_at <= $3
-		ORDER BY rate.rate DESC, cc.next_at LIMIT $2 FOR UPDATE OF cc SKIP LOCKED
+		ORDER BY rate.rate DESC, cc.next_at, cc.contact_id LIMIT $2 FOR UPDATE OF cc SKIP LOCKED
 	)`
 
 // ActiveCampaigns lists every tenant's scheduled, running and paused

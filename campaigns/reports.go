@@ -133,6 +133,9 @@ func (s *Service) report(ctx context.Context, p tenants.Principal, f ReportFilte
 		return err
 	}
 	return s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		if err := foldReports(ctx, tx, p.TenantID); err != nil {
+			return err
+		}
 		if f.CampaignID != nil {
 			if _, err := getCampaign(ctx, tx, p.TenantID, *f.CampaignID, false); err != nil {
 				return err

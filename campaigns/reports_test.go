@@ -335,6 +335,13 @@ func TestABReportComparesConversionWithAConfidenceInterval(t *testing.T) {
 		round(cmp.Z) != 3.178209 || round(cmp.PValue) != 0.001482 || !cmp.Significant {
 		t.Fatalf("comparison %+v", cmp)
 	}
+	// Two versions ran: the funnel needs to be told which.
+	if _, err := w.svc.Funnel(w.ctx, w.p, campaigns.ReportFilter{CampaignID: &c.ID}); tenants.ErrorCode(err) != tenants.EInvalid {
+		t.Fatalf("a funnel over two versions: %v", err)
+	}
+	if f, err := w.svc.Funnel(w.ctx, w.p, campaigns.ReportFilter{CampaignID: &c.ID, ScriptVersion: "B"}); err != nil || f.ScriptVersion != "B" {
+		t.Fatalf("the funnel of B: %+v %v", f, err)
+	}
 	// A tie is not significant and its interval straddles zero.
 	tie := campaigns.CompareProportions(10, 20, 10, 20)
 	if tie.Difference != 0 || tie.Z != 0 || tie.PValue != 1 || tie.Significant || round(tie.CILow) != -0.309898 || round(tie.CIHigh) != 0.309898 {

@@ -14,8 +14,8 @@ import (
 var noList = uuid.UUID{}
 
 // rollUpSQL adds calls to the report rollups. It is one statement, so the
-// same text serves the close of one call (CALLS is "c.id = $2") and the
-// rebuild of a tenant's whole history (CALLS is "true"). A call counts in
+// same text serves the calls queued since the last fold (CALLS names them)
+// and the rebuild of a tenant's whole history (CALLS is "true"). A call counts in
 // the day (UTC) it was attempted; its local hour and weekday are those of
 // the callee's time zone.
 //
@@ -96,14 +96,32 @@ GROUP BY f.kind, c.bucket, c.campaign_id, c.script_version, c.segment, c.list_id
 ON CONFLICT (tenant_id, kind, bucket, campaign_id, script_version, segment, list_id, k1, k2) DO UPDATE SET n = r.n + EXCLUDED.n`
 
 var (
-	rollUpOneSQL = strings.Replace(rollUpSQL, "CALLS", "c.id = $2", 1)
+	// foldSQL rolls up the tenant's calls waiting in report_inbox and
+	// empties it, in one statement.
+	foldSQL = strings.Replace(strings.Replace(rollUpSQL, "WITH s AS (", `WITH folded AS (
+		DELETE FROM report_inbox WHERE tenant_id = $1 RETURNING call_id
+	), s AS (`, 1), "CALLS", "c.id IN (SELECT call_id FROM folded)", 1)
 	rollUpAllSQL = strings.Replace(rollUpSQL, "CALLS", "true", 1)
 )
 
-// rollUpCalls adds one closed or refused call to the report rollups, inside
-// the transaction that records it.
+// rollUpCalls queues a closed or refused call for the report rollups,
+// inside the transaction that records it. Only an append: closes of many
+// calls of one campaign and hour would queue on the same rollup rows.
 func rollUpCalls(ctx context.Context, tx pgx.Tx, tenantID, callID uuid.UUID) error {
-	_, err := tx.Exec(ctx, rollUpOneSQL, tenantID, callID)
+	_, err := tx.Exec(ctx, `INSERT INTO report_inbox (call_id, tenant_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, callID, tenantID)
+	return err
+}
+
+// foldReports brings the tenant's rollups up to date with its queued
+// calls, unless another transaction is doing so right now (the rollups
+// then lag by the calls it folds until it commits). One folder at a time
+// per tenant: two could update the same rollup rows in opposite orders.
+func foldReports(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID) error {
+	var got bool
+	if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtextextended('outcall.reports:' || $1::text, 0))`, tenantID).Scan(&got); err != nil || !got {
+		return err
+	}
+	_, err := tx.Exec(ctx, foldSQL, tenantID)
 	return err
 }
 
@@ -118,6 +136,7 @@ func (s *Service) RebuildReports(ctx context.Context, p tenants.Principal) error
 	}
 	return s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
+		b.Queue(`DELETE FROM report_inbox WHERE tenant_id = $1`, p.TenantID)
 		b.Queue(`DELETE FROM report_calls WHERE tenant_id = $1`, p.TenantID)
 		b.Queue(`DELETE FROM report_counts WHERE tenant_id = $1`, p.TenantID)
 		b.Queue(rollUpAllSQL, p.TenantID)

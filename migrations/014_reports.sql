@@ -1,6 +1,6 @@
--- Reports: what a call contributes to the tenant's analytics, kept up to date
--- in the transaction that closes (or refuses) the call, so a report reads a
--- few thousand rollup rows rather than a million call records.
+-- Reports: what a call contributes to the tenant's analytics, in rollups
+-- that the call enters shortly after it closes (or is refused), so a report
+-- reads a few thousand rollup rows rather than a million call records.
 
 -- The call record keeps what the reports need and the close path knows.
 ALTER TABLE calls ADD COLUMN silence_ms int NOT NULL DEFAULT 0;
@@ -69,10 +69,20 @@ CREATE TABLE report_counts (
     PRIMARY KEY (tenant_id, kind, bucket, campaign_id, script_version, segment, list_id, k1, k2)
 );
 
+-- report_inbox holds the calls closed (or refused) since the rollups were
+-- last brought up to date; the next report or best-time pacing round folds
+-- them in. Closing a call only appends here, so concurrent closes do not
+-- queue on the same rollup rows.
+CREATE TABLE report_inbox (
+    call_id   uuid PRIMARY KEY,
+    tenant_id uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE
+);
+CREATE INDEX report_inbox_tenant_idx ON report_inbox (tenant_id);
+
 DO $$
 DECLARE t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['report_settings', 'report_calls', 'report_counts'] LOOP
+    FOREACH t IN ARRAY ARRAY['report_settings', 'report_calls', 'report_counts', 'report_inbox'] LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format($p$CREATE POLICY tenant_isolation ON %I
             USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
@@ -82,6 +92,7 @@ END $$;
 
 ---- create above / drop below ----
 
+DROP TABLE IF EXISTS report_inbox;
 DROP TABLE IF EXISTS report_counts;
 DROP TABLE IF EXISTS report_calls;
 DROP TABLE IF EXISTS report_settings;

@@ -60,17 +60,17 @@ var seedReportsSQL = []string{
 			ELSE '[]' END
 		FROM generate_series(0, 3) i`,
 	`INSERT INTO contacts (id, tenant_id, phone, time_zone)
-		SELECT md5('contact' || g)::uuid, $1, '+86138' || lpad(g::text, 8, '0'),
+		SELECT ('00000000-0000-7000-9000-' || lpad(to_hex(g), 12, '0'))::uuid, $1, '+86138' || lpad(g::text, 8, '0'),
 			CASE WHEN g % 10 < 7 THEN 'Asia/Shanghai' WHEN g % 10 < 9 THEN 'Asia/Tokyo' ELSE 'America/New_York' END
 		FROM generate_series(0, 99999) g`,
-	`INSERT INTO list_contacts (tenant_id, list_id, contact_id) SELECT $1, md5('list')::uuid, md5('contact' || g)::uuid FROM generate_series(0, 99999) g`,
+	`INSERT INTO list_contacts (tenant_id, list_id, contact_id) SELECT $1, md5('list')::uuid, ('00000000-0000-7000-9000-' || lpad(to_hex(g), 12, '0'))::uuid FROM generate_series(0, 99999) g`,
 	`INSERT INTO campaign_contacts (tenant_id, campaign_id, contact_id, phone, time_zone, state, list_id, segment)
 		SELECT $1, md5('campaign' || (g % 4))::uuid, c.id, c.phone, c.time_zone, 'done', md5('list')::uuid,
 			CASE WHEN g % 5 = 0 THEN 'vip' ELSE 'regular' END
-		FROM generate_series(0, 99999) g JOIN contacts c ON c.id = md5('contact' || g)::uuid`,
+		FROM generate_series(0, 99999) g JOIN contacts c ON c.id = ('00000000-0000-7000-9000-' || lpad(to_hex(g), 12, '0'))::uuid`,
 	`INSERT INTO calls (id, tenant_id, campaign_id, contact_id, attempt, phone, state, outcome, reason, created_at, answered_at, ended_at,
 			billable_seconds, script_version, segment, final_state, tags, silence_ms, opted_out)
-		SELECT md5('call' || g)::uuid, $1, cc.campaign_id, cc.contact_id, g / 100000 + 1, cc.phone,
+		SELECT ('00000000-0000-7000-8000-' || lpad(to_hex(g), 12, '0'))::uuid, $1, cc.campaign_id, cc.contact_id, g / 100000 + 1, cc.phone,
 			CASE WHEN r.refuse THEN 'refused' ELSE 'ended' END,
 			CASE WHEN r.refuse THEN NULL WHEN r.answer THEN 'answered' WHEN r.h2 % 3 = 0 THEN 'busy' ELSE 'no_answer' END,
 			CASE WHEN r.refuse THEN (ARRAY['quiet_hours', 'daily_cap', 'dnc'])[1 + r.h2 % 3] END,
@@ -81,7 +81,7 @@ var seedReportsSQL = []string{
 			CASE WHEN r.answer AND r.h3 % 100 < CASE WHEN r.version = $3::text THEN 26 ELSE 22 END THEN ARRAY['outcome:confirmed'] ELSE '{}' END,
 			CASE WHEN r.answer THEN r.h3 % 5000 ELSE 0 END, r.answer AND r.h3 % 97 = 0
 		FROM generate_series(0, $4::int - 1) g
-		JOIN campaign_contacts cc ON cc.campaign_id = md5('campaign' || (g % 100000 % 4))::uuid AND cc.contact_id = md5('contact' || (g % 100000))::uuid
+		JOIN campaign_contacts cc ON cc.campaign_id = md5('campaign' || (g % 100000 % 4))::uuid AND cc.contact_id = ('00000000-0000-7000-9000-' || lpad(to_hex((g % 100000)), 12, '0'))::uuid
 		CROSS JOIN LATERAL (SELECT $5::timestamptz - interval '60 days' + make_interval(secs => g * (5184000.0 / $4::int)) AS at,
 			(hashint4(g) & 2147483647) AS h1, (hashint4(g + 1000003) & 2147483647) AS h2, (hashint4(g + 2000003) & 2147483647) AS h3) t
 		CROSS JOIN LATERAL (SELECT t.at, t.h2, t.h3, t.h1 % 100 < 5 AS refuse,
