@@ -16,6 +16,7 @@ import ContactsPage from "./pages/Contacts";
 import DashboardPage from "./pages/Dashboard";
 import MembersPage from "./pages/Members";
 import NoticesPage from "./pages/Notices";
+import ReportsPage from "./pages/Reports";
 import ReviewPage from "./pages/Review";
 import SegmentsPage from "./pages/Segments";
 import TrunksPage from "./pages/Trunks";
@@ -64,6 +65,7 @@ export function PortalRoutes() {
         <Route path="contacts" element={<ContactsPage />} />
         <Route path="segments" element={<SegmentsPage />} />
         <Route path="review" element={<ReviewPage />} />
+        <Route path="reports" element={<ReportsPage />} />
         <Route path="trunks" element={<TrunksPage />} />
         {sections
           .filter((s) => s.soon)
