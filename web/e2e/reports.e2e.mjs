@@ -162,13 +162,34 @@ async function main() {
     await page.locator(".ant-select-item-option").filter({ hasText: campaign.name }).first().click();
     await page.waitForURL((u) => u.searchParams.get("campaign_id") === campaign.id);
     check(true, "choosing a campaign puts its id in the page's address");
-    await page.waitForResponse((r) => r.url().includes("/v1/reports/outcomes") && r.url().includes(campaign.id)).catch(() => null);
-    await waitFor(async () => (await figure("stat-attempts")) === outcomes.attempts, "the attempts on the page to match the API", 15000);
-    const shown = { attempts: await figure("stat-attempts"), connected: await figure("stat-connected"), dialled: await figure("stat-dialled") };
-    check(
-      shown.attempts === outcomes.attempts && shown.connected === outcomes.connected && shown.dialled === outcomes.dialled,
-      `the page shows the API's attempts ${outcomes.attempts}, dialled ${outcomes.dialled} and connected ${outcomes.connected} (page: ${JSON.stringify(shown)})`,
-    );
+    // A call of the paused campaign may still close while the page loads: the
+    // page must show what the API says both just before and just after it loaded.
+    const shownFigures = async () => ({ attempts: await figure("stat-attempts"), dialled: await figure("stat-dialled"), connected: await figure("stat-connected") });
+    const apiFigures = async () => {
+      const r = await demo("GET", `/v1/reports/outcomes?${q}`);
+      return { attempts: r.attempts, dialled: r.dialled, connected: r.connected, connect_rate: r.connect_rate };
+    };
+    let shown;
+    const agreed = await waitFor(
+      async () => {
+        const before = await apiFigures();
+        const loaded = page.waitForResponse((r) => r.url().includes("/v1/reports/outcomes?") && r.url().includes(campaign.id));
+        await page.reload();
+        await loaded;
+        await page.getByTestId("stat-attempts").locator(".ant-statistic-content-value").waitFor();
+        shown = await shownFigures();
+        const after = await apiFigures();
+        const same = (x) => x.attempts === shown.attempts && x.dialled === shown.dialled && x.connected === shown.connected;
+        return same(before) && same(after) ? after : null;
+      },
+      "the page's attempts, dialled and connected figures to equal the API's",
+      60000,
+      1000,
+    ).catch((e) => {
+      throw new Error(`${e.message} (page: ${JSON.stringify(shown)})`);
+    });
+    Object.assign(outcomes, agreed);
+    check(true, `the page shows the API's attempts ${agreed.attempts}, dialled ${agreed.dialled} and connected ${agreed.connected}`);
     const rate = (await page.getByTestId("stat-connect-rate").locator(".ant-statistic-content-value").textContent()).trim();
     check(rate === `${(outcomes.connect_rate * 100).toFixed(1)}%`, `the connect rate reads ${rate}`);
     await shot("r01-reports-outcomes-zh");
@@ -202,7 +223,9 @@ async function main() {
     await page.getByTestId("lang-switch").click();
     await page.getByRole("heading", { name: "Reports" }).waitFor();
     await page.getByText("Connect rate").first().waitFor();
-    check((await figure("stat-connected")) === outcomes.connected, "the English page shows the same connected calls");
+    // Switching language reloads the reports; a late call may have closed meanwhile.
+    await waitFor(async () => (await figure("stat-connected")) === (await apiFigures()).connected, "the English page to show the API's connected calls", 15000, 500);
+    check(true, "the English page shows the API's connected calls");
     await shot("r04-reports-outcomes-en");
     await page.getByRole("tab", { name: "Funnel" }).click();
     await page.getByText("Drop-off rate").first().waitFor();

@@ -268,7 +268,7 @@ function OutcomesReport({ r }: { r: Outcomes }) {
   );
 }
 
-function FunnelReport({ loaded }: { loaded: Loaded<Funnel> }) {
+function FunnelReport({ loaded, versionName }: { loaded: Loaded<Funnel>; versionName: (v: string) => string }) {
   const { t } = useTranslation();
   if (loaded.status === 422) return <Alert type="info" showIcon title={t("reports.funnel.chooseVersion")} data-testid="funnel-choose-version" />;
   if (!loaded.data) return <ReportError loaded={loaded} />;
@@ -287,7 +287,7 @@ function FunnelReport({ loaded }: { loaded: Loaded<Funnel> }) {
   };
   return (
     <>
-      <Typography.Paragraph type="secondary">{t("reports.funnel.version", { version: r.script_version || "—" })}</Typography.Paragraph>
+      <Typography.Paragraph type="secondary">{t("reports.funnel.version", { version: r.script_version ? versionName(r.script_version) : "—" })}</Typography.Paragraph>
       <Card size="small" title={t("reports.funnel.chartTitle")} style={{ marginBottom: 16 }}>
         <ReportChart option={option} height={Math.max(160, states.length * 36 + 40)} testId="funnel-chart" />
       </Card>
@@ -311,7 +311,7 @@ function FunnelReport({ loaded }: { loaded: Loaded<Funnel> }) {
               </Space>
             ),
           },
-          { title: t("reports.funnel.entered"), dataIndex: "entered", align: "right" },
+          { title: t("reports.funnel.entered"), dataIndex: "entered", align: "right", width: 80 },
           {
             title: t("reports.funnel.exits"),
             dataIndex: "exits",
@@ -325,12 +325,13 @@ function FunnelReport({ loaded }: { loaded: Loaded<Funnel> }) {
               </Space>
             ),
           },
-          { title: t("reports.funnel.completed"), dataIndex: "completed", align: "right" },
-          { title: t("reports.funnel.dropped"), dataIndex: "dropped", align: "right" },
+          { title: t("reports.funnel.completed"), dataIndex: "completed", align: "right", width: 100 },
+          { title: t("reports.funnel.dropped"), dataIndex: "dropped", align: "right", width: 140 },
           {
             title: t("reports.funnel.dropRate"),
             dataIndex: "drop_rate",
             align: "right",
+            width: 100,
             render: (v: number, s) => (s.entered > 0 ? <Typography.Text type={v >= 0.3 ? "danger" : undefined}>{percent(v)}</Typography.Text> : "—"),
           },
         ]}
@@ -421,16 +422,17 @@ function SentimentReport({ r }: { r: Sentiment }) {
 }
 
 /** A heatmap of answer and conversion rates over slots, with counts in the tooltip. */
-function SlotHeatmap({ slots, label, testId }: { slots: Slot[]; label: (n: number) => string; testId: string }) {
+function SlotHeatmap({ slots, label, axis = label, testId }: { slots: Slot[]; label: (n: number) => string; axis?: (n: number) => string; testId: string }) {
   const { t } = useTranslation();
   const metrics = [t("reports.time.answerRate"), t("reports.time.conversionRate")];
   const data = slots.flatMap((s, x) => [
-    [x, 0, Math.round(s.answer_rate * 1000) / 10],
-    [x, 1, Math.round(s.conversion_rate * 1000) / 10],
+    // A slot without calls stays blank rather than reading 0 %.
+    [x, 0, s.dialled > 0 ? Math.round(s.answer_rate * 1000) / 10 : "-"],
+    [x, 1, s.connected > 0 ? Math.round(s.conversion_rate * 1000) / 10 : "-"],
   ]);
   const option = {
     tooltip: {
-      formatter: (p: { data: [number, number, number] }) => {
+      formatter: (p: { data: [number, number, number | string] }) => {
         const [x, y] = p.data;
         const s = slots[x];
         return y === 0
@@ -439,10 +441,10 @@ function SlotHeatmap({ slots, label, testId }: { slots: Slot[]; label: (n: numbe
       },
     },
     grid: { left: 90, right: 24, top: 8, bottom: 64 },
-    xAxis: { type: "category", data: slots.map((s) => label(s.slot)), splitArea: { show: true } },
+    xAxis: { type: "category", data: slots.map((s) => axis(s.slot)), splitArea: { show: true } },
     yAxis: { type: "category", data: metrics, splitArea: { show: true } },
     visualMap: { min: 0, max: 100, calculable: false, orient: "horizontal", left: "center", bottom: 0, itemHeight: 120, text: ["100%", "0%"] },
-    series: [{ type: "heatmap", data, label: { show: slots.length <= 7, formatter: (p: { data: number[] }) => `${p.data[2]}%` } }],
+    series: [{ type: "heatmap", data, label: { show: slots.length <= 7, formatter: (p: { data: (number | string)[] }) => (typeof p.data[2] === "number" ? `${p.data[2]}%` : "") } }],
   };
   return <ReportChart option={option} height={200} testId={testId} />;
 }
@@ -471,7 +473,7 @@ function TimeReportView({ r }: { r: TimeReport }) {
         description={t("reports.time.overall", { answer: percent(r.overall.answer_rate), conversion: percent(r.overall.conversion_rate) })}
       />
       <Card size="small" title={t("reports.time.byHour")} style={{ marginBottom: 16 }}>
-        <SlotHeatmap slots={r.by_hour ?? []} label={hour} testId="time-hours" />
+        <SlotHeatmap slots={r.by_hour ?? []} label={hour} axis={hourLabel} testId="time-hours" />
       </Card>
       <Card size="small" title={t("reports.time.byWeekday")}>
         <SlotHeatmap slots={r.by_weekday ?? []} label={weekday} testId="time-weekdays" />
@@ -675,7 +677,7 @@ export default function ReportsPage() {
 
   const tabs = [
     { key: "outcomes", label: t("reports.tabs.outcomes"), children: body("outcomes", () => <OutcomesReport r={reports!.outcomes.data!} />) },
-    { key: "funnel", label: t("reports.tabs.funnel"), children: body("funnel", () => <FunnelReport loaded={reports!.funnel} />) },
+    { key: "funnel", label: t("reports.tabs.funnel"), children: body("funnel", () => <FunnelReport loaded={reports!.funnel} versionName={versionName} />) },
     { key: "topics", label: t("reports.tabs.topics"), children: body("topics", () => <TopicsReport r={reports!.topics.data!} />) },
     { key: "sentiment", label: t("reports.tabs.sentiment"), children: body("sentiment", () => <SentimentReport r={reports!.sentiment.data!} />) },
     { key: "time", label: t("reports.tabs.time"), children: body("time", () => <TimeReportView r={reports!.time.data!} />) },
