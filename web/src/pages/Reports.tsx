@@ -301,9 +301,10 @@ function FunnelReport({ loaded, versionName }: { loaded: Loaded<Funnel>; version
           {
             title: t("reports.funnel.state"),
             dataIndex: "state",
+            width: 240,
             render: (v: string, s) => (
               <Space size={4}>
-                <Typography.Text code data-testid="funnel-state">
+                <Typography.Text code data-testid="funnel-state" style={{ whiteSpace: "nowrap" }}>
                   {v}
                 </Typography.Text>
                 {v === r.start && <Tag color="blue">{t("reports.funnel.start")}</Tag>}
