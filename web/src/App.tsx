@@ -16,6 +16,7 @@ import ContactsPage from "./pages/Contacts";
 import DashboardPage from "./pages/Dashboard";
 import MembersPage from "./pages/Members";
 import NoticesPage from "./pages/Notices";
+import ReportsPage from "./pages/Reports";
 import ReviewPage from "./pages/Review";
 import SegmentsPage from "./pages/Segments";
 import TrunksPage from "./pages/Trunks";
@@ -81,6 +82,7 @@ export function PortalRoutes() {
         <Route path="contacts" element={<ContactsPage />} />
         <Route path="segments" element={<SegmentsPage />} />
         <Route path="review" element={<ReviewPage />} />
+        <Route path="reports" element={<ReportsPage />} />
         <Route path="trunks" element={<TrunksPage />} />
         <Route path="scripts" element={<Suspense fallback={<Loading />}><ScriptsPage /></Suspense>} />
         <Route path="scripts/:id" element={<Suspense fallback={<Loading />}><ScriptDetailPage /></Suspense>} />

@@ -3,6 +3,7 @@
 import {
   ApiOutlined,
   AuditOutlined,
+  BarChartOutlined,
   BellOutlined,
   BranchesOutlined,
   CodeOutlined,
@@ -38,6 +39,7 @@ export const sections: { key: string; icon: ReactNode; group: "work" | "setup"; 
   { key: "campaigns", icon: <RocketOutlined />, group: "work" },
   { key: "calls", icon: <PhoneOutlined />, group: "work" },
   { key: "review", icon: <AuditOutlined />, group: "work" },
+  { key: "reports", icon: <BarChartOutlined />, group: "work" },
   { key: "members", icon: <TeamOutlined />, group: "setup" },
   { key: "api-keys", icon: <KeyOutlined />, group: "setup" },
   { key: "webhooks", icon: <ApiOutlined />, group: "setup" },

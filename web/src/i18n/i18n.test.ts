@@ -9,6 +9,8 @@ import en from "./en.json";
 import { mergeStrings } from "./index";
 import moreEn from "./more.en.json";
 import moreZhCN from "./more.zh-CN.json";
+import reportsEn from "./reports.en.json";
+import reportsZhCN from "./reports.zh-CN.json";
 import zhCN from "./zh-CN.json";
 
 type Tree = { [k: string]: string | Tree };
@@ -24,8 +26,8 @@ function flatten(tree: Tree, prefix = ""): Map<string, string> {
 }
 
 // What the portal loads: each main file with its more.* file laid over it.
-const zh = flatten(mergeStrings(zhCN as Tree, moreZhCN as Tree));
-const english = flatten(mergeStrings(en as Tree, moreEn as Tree));
+const zh = flatten(mergeStrings(mergeStrings(zhCN as Tree, moreZhCN as Tree), reportsZhCN as Tree));
+const english = flatten(mergeStrings(mergeStrings(en as Tree, moreEn as Tree), reportsEn as Tree));
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -46,6 +48,15 @@ describe("translations", () => {
     expect([...moreEnglish.keys()].sort()).toEqual([...moreZh.keys()].sort());
     const main = flatten(zhCN as Tree);
     expect([...moreZh.keys()].filter((k) => main.has(k))).toEqual([]);
+  });
+
+  it("keep the same keys in both reports-screen files, none already in the other files", () => {
+    const repZh = flatten(reportsZhCN as Tree);
+    const repEnglish = flatten(reportsEn as Tree);
+    expect([...repEnglish.keys()].sort()).toEqual([...repZh.keys()].sort());
+    const others = flatten(mergeStrings(zhCN as Tree, moreZhCN as Tree));
+    expect([...repZh.keys()].filter((k) => others.has(k))).toEqual([]);
+    expect(Object.keys(reportsZhCN).sort()).toEqual(["nav", "reports"]);
   });
 
   it("have no empty strings", () => {

@@ -6,6 +6,8 @@ import zhCN from "./zh-CN.json";
 import en from "./en.json";
 import moreZhCN from "./more.zh-CN.json";
 import moreEn from "./more.en.json";
+import reportsZhCN from "./reports.zh-CN.json";
+import reportsEn from "./reports.en.json";
 
 export const languages = ["zh-CN", "en"] as const;
 export type Language = (typeof languages)[number];
@@ -49,7 +51,10 @@ export function mergeStrings(base: Tree, more: Tree): Tree {
 }
 
 void i18n.use(initReactI18next).init({
-  resources: { "zh-CN": { translation: mergeStrings(zhCN, moreZhCN) }, en: { translation: mergeStrings(en, moreEn) } },
+  resources: {
+    "zh-CN": { translation: mergeStrings(mergeStrings(zhCN, moreZhCN), reportsZhCN) },
+    en: { translation: mergeStrings(mergeStrings(en, moreEn), reportsEn) },
+  },
   lng: savedLanguage(),
   fallbackLng: false,
   interpolation: { escapeValue: false },
