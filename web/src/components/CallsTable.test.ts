@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { progressOf } from "../pages/CampaignDetail";
-import { matches, type Call } from "./CallsTable";
+import { matches, phoneQuery, searchQuery, type Call } from "./CallsTable";
 
 const call = (over: Partial<Call>): Call => ({
   id: "c1",
@@ -33,6 +33,26 @@ describe("filtering calls in the table", () => {
     expect(matches(refused, { outcome: "answered" })).toBe(false);
     expect(matches(call({}), { state: "ended", outcome: "answered", tag: "converted" })).toBe(true);
     expect(matches(call({}), { tag: "vip" })).toBe(false);
+  });
+});
+
+describe("searching every call on the server", () => {
+  it("sends a typed full number as E.164 and anything else as its digits, matched at the end", () => {
+    expect(phoneQuery("+86 138 1234 1234")).toBe("+8613812341234");
+    expect(phoneQuery(" 1234 ")).toBe("1234");
+    expect(phoneQuery("138-1234-1234")).toBe("13812341234");
+    expect(phoneQuery("")).toBeUndefined();
+    expect(phoneQuery(undefined)).toBeUndefined();
+  });
+
+  it("sends only the filters that are set, with days as local midnights", () => {
+    const q = searchQuery({ phone: "1234", outcome: "answered", review: "pending", from: "2026-11-01", to: "2026-11-23" });
+    expect(q).toMatchObject({ phone: "1234", outcome: "answered", review: "pending" });
+    expect(q.state).toBeUndefined();
+    expect(q.tag).toBeUndefined();
+    expect(new Date(q.from!).getTime()).toBe(new Date(2026, 10, 1).getTime());
+    // The last day is included: the API counts calls made before the next day's start.
+    expect(new Date(q.to!).getTime()).toBe(new Date(2026, 10, 24).getTime());
   });
 });
 

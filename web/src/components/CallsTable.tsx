@@ -1,12 +1,13 @@
 // A list of call records with filters. Where the calls come from is a
-// CallSource: a campaign's calls today; a tenant-wide search later plugs in
-// as another source that applies the filters on the server.
+// CallSource: a campaign's calls, filtered in the browser, or the tenant's
+// whole call history searched on the server and paged with "load more".
 import { ReloadOutlined } from "@ant-design/icons";
-import { Alert, Button, Empty, Input, Select, Space, Table, Tag, Typography } from "antd";
+import { Alert, Button, DatePicker, Empty, Input, Select, Space, Table, Tag, Typography } from "antd";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { api, unwrap, type Schemas } from "../api/client";
+import type { paths } from "../api/schema";
 import { formatTime } from "../format";
 import { showPhone } from "../phone";
 import { useSession } from "../session/Session";
@@ -20,6 +21,12 @@ export interface CallFilters {
   /** Digits anywhere in the number. */
   phone?: string;
   tag?: string;
+  /** Server-side sources only: */
+  campaign_id?: string;
+  review?: "pending" | "approved" | "flagged";
+  /** First and last day counted, YYYY-MM-DD, in the browser's time zone. */
+  from?: string;
+  to?: string;
 }
 
 export interface CallSource {
@@ -36,6 +43,50 @@ export function campaignCalls(campaignId: string): CallSource {
     serverFilters: false,
     async load(cursor) {
       const page = await unwrap(api.GET("/v1/campaigns/{campaign_id}/calls", { params: { path: { campaign_id: campaignId }, query: { limit: 100, cursor } } }));
+      return { items: page.items ?? [], next: page.next_cursor };
+    },
+  };
+}
+
+/**
+ * What the search API takes for a typed number: a full number in E.164
+ * ("+86 138 1234 1234" → "+8613812341234"), else its digits, matched at the end.
+ */
+export function phoneQuery(typed: string | undefined): string | undefined {
+  const digits = (typed ?? "").replace(/\D/g, "");
+  if (!digits) return undefined;
+  return typed!.trim().startsWith("+") ? `+${digits}` : digits;
+}
+
+/** A local day's start (or, with next, the next day's start) as RFC 3339. */
+function dayStart(day: string, next = false): string {
+  const [y, m, d] = day.split("-").map(Number);
+  return new Date(y, m - 1, d + (next ? 1 : 0)).toISOString();
+}
+
+type SearchQuery = NonNullable<paths["/v1/calls"]["get"]["parameters"]["query"]>;
+
+/** The search API's query for the table's filters. */
+export function searchQuery(f: CallFilters): SearchQuery {
+  return {
+    state: (f.state || undefined) as SearchQuery["state"],
+    outcome: (f.outcome || undefined) as SearchQuery["outcome"],
+    phone: phoneQuery(f.phone),
+    tag: f.tag || undefined,
+    campaign_id: f.campaign_id || undefined,
+    review: f.review,
+    from: f.from ? dayStart(f.from) : undefined,
+    to: f.to ? dayStart(f.to, true) : undefined,
+  };
+}
+
+/** Every call of the tenant, newest first, filtered and paged by the API. */
+export function tenantCalls(): CallSource {
+  return {
+    key: "tenant",
+    serverFilters: true,
+    async load(cursor, filters) {
+      const page = await unwrap(api.GET("/v1/calls", { params: { query: { limit: 50, cursor, ...searchQuery(filters) } } }));
       return { items: page.items ?? [], next: page.next_cursor };
     },
   };
@@ -62,7 +113,18 @@ export function OutcomeTag({ call }: { call: Call }) {
   return <Tag color={color}>{t(`calls.outcomes.${call.outcome}`, { defaultValue: call.outcome })}</Tag>;
 }
 
-export default function CallsTable({ source, refreshKey }: { source: CallSource; refreshKey?: unknown }) {
+export const reviewStatuses = ["pending", "approved", "flagged"] as const;
+
+export default function CallsTable({
+  source,
+  refreshKey,
+  campaigns,
+}: {
+  source: CallSource;
+  refreshKey?: unknown;
+  /** Campaigns to filter by, for a source that filters on the server. */
+  campaigns?: { id: string; name: string }[];
+}) {
   const { t } = useTranslation();
   const { me } = useSession();
   const [items, setItems] = useState<Call[]>([]);
@@ -118,12 +180,46 @@ export default function CallsTable({ source, refreshKey }: { source: CallSource;
           options={callOutcomes.map((s) => ({ value: s, label: t(`calls.outcomes.${s}`) }))}
           data-testid="calls-outcome-filter"
         />
-        <Select allowClear placeholder={t("calls.tag")} style={{ width: 140 }} value={filters.tag} onChange={(v) => setFilters({ ...filters, tag: v })} options={tags.map((s) => ({ value: s, label: s }))} />
+        {source.serverFilters ? (
+          <Input.Search allowClear placeholder={t("calls.tag")} style={{ width: 160 }} onSearch={(v) => setFilters({ ...filters, tag: v.trim() || undefined })} data-testid="calls-tag-filter" />
+        ) : (
+          <Select allowClear placeholder={t("calls.tag")} style={{ width: 140 }} value={filters.tag} onChange={(v) => setFilters({ ...filters, tag: v })} options={tags.map((s) => ({ value: s, label: s }))} />
+        )}
+        {source.serverFilters && (
+          <>
+            {campaigns && (
+              <Select
+                allowClear
+                showSearch={{ optionFilterProp: "label" }}
+                placeholder={t("calls.campaign")}
+                style={{ width: 200 }}
+                value={filters.campaign_id}
+                onChange={(v) => setFilters({ ...filters, campaign_id: v })}
+                options={campaigns.map((c) => ({ value: c.id, label: c.name }))}
+                data-testid="calls-campaign-filter"
+              />
+            )}
+            <Select
+              allowClear
+              placeholder={t("calls.review")}
+              style={{ width: 140 }}
+              value={filters.review}
+              onChange={(v) => setFilters({ ...filters, review: v })}
+              options={reviewStatuses.map((s) => ({ value: s, label: t(`calls.reviewStatus.${s}`) }))}
+              data-testid="calls-review-filter"
+            />
+            <DatePicker.RangePicker
+              allowEmpty={[true, true]}
+              onChange={(_, days) => setFilters({ ...filters, from: days?.[0] || undefined, to: days?.[1] || undefined })}
+              data-testid="calls-dates"
+            />
+          </>
+        )}
         <Button icon={<ReloadOutlined />} onClick={() => load("", !source.serverFilters)}>
           {t("common.refresh")}
         </Button>
         <Typography.Text type="secondary" data-testid="calls-count">
-          {t("calls.shown", { n: shown.length, total: items.length })}
+          {source.serverFilters ? t(cursor ? "calls.loadedMore" : "calls.loaded", { n: items.length }) : t("calls.shown", { n: shown.length, total: items.length })}
         </Typography.Text>
       </Space>
       <Table<Call>
@@ -162,7 +258,7 @@ export default function CallsTable({ source, refreshKey }: { source: CallSource;
         ]}
       />
       {cursor && source.serverFilters && (
-        <Button style={{ marginTop: 12 }} onClick={() => load(cursor)}>
+        <Button style={{ marginTop: 12 }} loading={loading} onClick={() => load(cursor)} data-testid="calls-load-more">
           {t("common.loadMore")}
         </Button>
       )}

@@ -1,32 +1,25 @@
-// Calls: a campaign's calls with filters. (Searching every call of the
-// tenant at once needs an API that lists them all; until then a campaign is
-// picked first.)
-import { Card, Empty, Select, Space, Typography } from "antd";
+// Calls: every call of the tenant, newest first, searched on the server by
+// number (in full or its last digits), campaign, state, outcome, tag, review
+// status and dates, and paged with "load more". A campaign's own Calls tab
+// uses the same table over that campaign's calls.
+import { Card, Typography } from "antd";
 import { useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { Link, useSearchParams } from "react-router";
 import { api, unwrap, type Schemas } from "../api/client";
-import CallsTable, { campaignCalls } from "../components/CallsTable";
+import CallsTable, { tenantCalls } from "../components/CallsTable";
 
 type Campaign = Schemas["CampaignBody"];
 
 export default function CallsPage() {
   const { t } = useTranslation();
-  const [params, setParams] = useSearchParams();
-  const [campaigns, setCampaigns] = useState<Campaign[] | null>(null);
-  const chosen = params.get("campaign") ?? "";
+  const [campaigns, setCampaigns] = useState<Campaign[]>([]);
+  const source = useMemo(() => tenantCalls(), []);
 
   useEffect(() => {
     unwrap(api.GET("/v1/campaigns", { params: { query: { limit: 100 } } }))
-      .then((p) => {
-        const items = [...(p.items ?? [])].reverse();
-        setCampaigns(items);
-        if (!chosen && items.length) setParams({ campaign: items[0].id }, { replace: true });
-      })
+      .then((p) => setCampaigns(p.items ?? []))
       .catch(() => setCampaigns([]));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
-  const source = useMemo(() => (chosen ? campaignCalls(chosen) : null), [chosen]);
 
   return (
     <>
@@ -34,26 +27,8 @@ export default function CallsPage() {
         {t("nav.calls")}
       </Typography.Title>
       <Typography.Paragraph type="secondary">{t("calls.intro")}</Typography.Paragraph>
-      <Card loading={campaigns === null}>
-        {campaigns && campaigns.length === 0 ? (
-          <Empty description={t("calls.noCampaigns")}>
-            <Link to="/campaigns">{t("campaigns.create")}</Link>
-          </Empty>
-        ) : (
-          <>
-            <Space style={{ marginBottom: 12 }}>
-              <Typography.Text>{t("calls.campaign")}</Typography.Text>
-              <Select
-                style={{ width: 320 }}
-                value={chosen || undefined}
-                onChange={(v) => setParams({ campaign: v })}
-                options={(campaigns ?? []).map((c) => ({ value: c.id, label: c.name }))}
-                data-testid="calls-campaign"
-              />
-            </Space>
-            {source && <CallsTable source={source} />}
-          </>
-        )}
+      <Card>
+        <CallsTable source={source} campaigns={campaigns} />
       </Card>
     </>
   );
