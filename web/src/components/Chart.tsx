@@ -1,12 +1,12 @@
 // A chart drawn by ECharts, loaded only by the screens that show one (see
 // LazyChart), so the first page stays small.
-import { BarChart, GraphChart, LineChart } from "echarts/charts";
+import { BarChart, GraphChart, LineChart, PieChart } from "echarts/charts";
 import { GridComponent, LegendComponent, TooltipComponent } from "echarts/components";
 import { init, use, type EChartsCoreOption, type ECharts } from "echarts/core";
 import { CanvasRenderer } from "echarts/renderers";
 import { useEffect, useRef } from "react";
 
-use([BarChart, GraphChart, LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
+use([BarChart, GraphChart, LineChart, PieChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
 export default function Chart({
   option,
