@@ -15,6 +15,7 @@ import LazyChart from "../components/LazyChart";
 import { SecretOnceModal } from "../components/SecretOnce";
 import { money } from "./Billing";
 import { busiestVersion, hours, periodFrom, todayFrom } from "./dashboardView";
+import { usePublishedVersions } from "./publishedVersions";
 import { percent } from "./reportsView";
 import { useSession } from "../session/Session";
 const steps = [
@@ -86,6 +87,7 @@ export default function DashboardPage() {
   const [usage, setUsage] = useState<Schemas["UsageBody"] | null>(null);
   const [figures, setFigures] = useState<Figures | null>(null);
   const [loaded, setLoaded] = useState(false);
+  const { labelOf } = usePublishedVersions();
 
   useEffect(() => {
     let gone = false;
@@ -227,7 +229,15 @@ export default function DashboardPage() {
             <Col xs={24}>
               <Card
                 title={t("dashboard.funnel")}
-                extra={figures?.funnel && <Link to={`/reports?tab=funnel&script_version=${encodeURIComponent(figures.funnel.script_version)}`} data-testid="dashboard-funnel-version">{figures.funnel.script_version}</Link>}
+                extra={figures?.funnel && (
+                    <Link
+                      to={`/reports?tab=funnel&script_version=${encodeURIComponent(figures.funnel.script_version)}`}
+                      data-testid="dashboard-funnel-version"
+                      data-version={figures.funnel.script_version}
+                    >
+                      {labelOf(figures.funnel.script_version)}
+                    </Link>
+                  )}
               >
                 {funnelStates.length ? <LazyChart option={funnelChart} height={Math.max(200, 36 * funnelStates.length + 60)} testId="dashboard-funnel" /> : <Empty description={t("dashboard.noFunnel")} />}
               </Card>

@@ -18,7 +18,7 @@ describe("the funnel's script version", () => {
     expect(busiestVersion([{ version: "s:1", connected: 4 }, { version: "s:2", connected: 9 }, { version: "t:1", connected: 2 }])).toBe("s:2");
   });
 
-  it("breaks ties towards the later version and skips versions without calls", () => {
+  it("breaks ties the same way every time and skips versions without calls", () => {
     expect(busiestVersion([{ version: "s:1", connected: 3 }, { version: "s:2", connected: 3 }])).toBe("s:2");
     expect(busiestVersion([{ version: "s:1", connected: 0 }])).toBeNull();
     expect(busiestVersion([])).toBeNull();

@@ -17,8 +17,8 @@ export type Arm = { version: string; connected: number };
 
 /**
  * The script version most calls connected with: its funnel is the one worth
- * reading. Ties go to the later name (versions are named in order). Null when
- * no version connected a call.
+ * reading. Ties go to the greater id, so the choice stays put between loads.
+ * Null when no version connected a call.
  */
 export function busiestVersion(arms: Arm[]): string | null {
   let best: Arm | null = null;
