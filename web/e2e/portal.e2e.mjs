@@ -564,19 +564,75 @@ async function main() {
     check(Number.isFinite(ready) && Math.abs(ready - (wav.bytes - 44) / wav.byteRate) < 1, `the page's player knows the recording's duration (${Number(ready).toFixed(1)} s)`);
     check(seconds > 1 && Math.abs(seconds - talkSeconds) < 3, `the recording lasts as long as the call (${seconds.toFixed(1)} s of ${talkSeconds.toFixed(1)} s)`);
     await shot("27-call-transcript-zh");
+    // Every call of the tenant, searched on the server by a number's last four digits.
     await page.getByTestId("nav-calls").click();
     await page.getByTestId("calls-table").locator("tbody tr.ant-table-row").first().waitFor();
+    const everyCall = await apiGet("/v1/calls?limit=200");
+    await page.getByTestId("calls-count").filter({ hasText: `共 ${everyCall.items.length} 通` }).waitFor();
+    check(true, `the calls screen lists the tenant's calls without picking a campaign (${everyCall.items.length})`);
     await shot("28-calls-zh");
+    const last4 = talked.phone.slice(-4);
+    const numberCalls = everyCall.items.filter((c) => c.phone === talked.phone);
+    const searched = page.waitForResponse((r) => r.url().includes("/v1/calls?") && r.url().includes(`phone=${last4}`));
+    await page.getByTestId("calls-search").locator("input").fill(last4);
+    await page.getByTestId("calls-search").locator("input").press("Enter");
+    check((await searched).ok(), `the search for …${last4} goes to the server`);
+    await page.getByTestId("calls-count").filter({ hasText: `共 ${numberCalls.length} 通` }).waitFor();
+    const shownPhones = await page.getByTestId("calls-table").locator("tbody tr.ant-table-row td:nth-child(2)").allTextContents();
+    check(
+      shownPhones.length === numberCalls.length && shownPhones.every((p) => p === talked.phone.replace("+86", "")),
+      `searching the last four digits ${last4} shows only that number's ${numberCalls.length} call(s): ${shownPhones.join(", ")}`,
+    );
+    await shot("28b-calls-search-zh");
 
-    // The dashboard's figures are the API's.
+    // The dashboard's figures are the API's: the usage ledger's minutes, and
+    // the outcomes report's calls, connect rate, conversions and transfers for
+    // today and this period. A call may still close while the page loads, so
+    // the page must show what the API says both just before and just after.
     const usage = await apiGet("/v1/billing/usage");
+    const todayFrom = `${new Date().toISOString().slice(0, 10)}T00:00:00Z`;
+    const periodFrom = `${usage.period_start.slice(0, 10)}T00:00:00Z`;
+    const pct = (x) => `${(x * 100).toFixed(1)}%`;
+    const outcomeFigures = (o) => ({ dialled: String(o.dialled), connected: String(o.connected), rate: pct(o.connect_rate), conversions: String(o.conversions), transfers: String(o.transfers) });
+    const apiDashboard = async () => ({
+      today: outcomeFigures(await apiGet(`/v1/reports/outcomes?from=${encodeURIComponent(todayFrom)}`)),
+      period: outcomeFigures(await apiGet(`/v1/reports/outcomes?from=${encodeURIComponent(periodFrom)}`)),
+      minutes: String((await apiGet("/v1/billing/usage")).totals.minutes),
+    });
+    const shownDashboard = async () => {
+      const read = async (prefix) =>
+        Object.fromEntries(await Promise.all(["dialled", "connected", "rate", "conversions", "transfers"].map(async (k) => [k, await page.getByTestId(`${prefix}-${k}`).textContent()])));
+      return { today: await read("dash-today"), period: await read("dash-period"), minutes: await page.getByTestId("dash-minutes").textContent() };
+    };
     await page.getByTestId("nav-dashboard").click();
-    await page.getByTestId("dashboard-chart").waitFor();
-    const today = new Date().toISOString().slice(0, 10);
-    const todays = (usage.by_day ?? []).find((d) => d.day.slice(0, 10) === today);
-    check((await page.getByTestId("dash-calls-today").textContent()) === String(todays?.calls ?? 0), `the dashboard's calls today match the API (${todays?.calls ?? 0})`);
-    check((await page.getByTestId("dash-connected").textContent()) === String(usage.totals.calls), `the dashboard's connected calls match the API (${usage.totals.calls})`);
-    check((await page.getByTestId("dash-minutes").textContent()) === String(usage.totals.minutes), `the dashboard's billable minutes match the API (${usage.totals.minutes})`);
+    let dash;
+    const dashAgreed = await waitFor(
+      async () => {
+        const before = await apiDashboard();
+        const loaded = page.waitForResponse((r) => r.url().includes("/v1/reports/funnel?") || r.url().includes("/v1/reports/ab?"));
+        await page.reload();
+        await loaded;
+        await page.getByTestId("dashboard-chart").waitFor();
+        dash = await shownDashboard();
+        const after = await apiDashboard();
+        const same = (x) => JSON.stringify(x) === JSON.stringify(dash);
+        return same(before) && same(after) ? after : null;
+      },
+      "the dashboard's figures to equal the API's read just before and after it loaded",
+      60000,
+      1000,
+    ).catch((e) => {
+      throw new Error(`${e.message} (page: ${JSON.stringify(dash)})`);
+    });
+    check(true, `the dashboard's today figures match /v1/reports/outcomes (${JSON.stringify(dashAgreed.today)})`);
+    check(true, `the dashboard's period figures match /v1/reports/outcomes (${JSON.stringify(dashAgreed.period)}) and its billable minutes /v1/billing/usage (${dashAgreed.minutes})`);
+    check(Number(dashAgreed.period.dialled) > 0 && dashAgreed.period.rate !== "0.0%", "the period's calls and connect rate are not empty");
+    const ab = await apiGet(`/v1/reports/ab?from=${encodeURIComponent(periodFrom)}`);
+    const busiest = [...ab.arms].sort((x, y) => y.connected - x.connected || (y.version > x.version ? 1 : -1))[0];
+    await page.getByTestId("dashboard-funnel").waitFor();
+    check((await page.getByTestId("dashboard-funnel-version").getAttribute("data-version")) === busiest.version, `the funnel is the one of the version most calls connected with (${busiest.version})`);
+    await page.getByTestId("dashboard-sentiment").waitFor();
+    check(true, "the dashboard draws calls per hour, the funnel and sentiment");
     await shot("29-dashboard-calls-zh");
 
     // Trunks are covered by settings.e2e.mjs.
@@ -592,7 +648,7 @@ async function main() {
     await page.getByRole("heading", { name: "API keys" }).waitFor();
     await shot("15-api-keys-en");
     await page.getByTestId("nav-dashboard").click();
-    await page.getByText("Get started").waitFor();
+    await page.getByText("Calls per hour today").waitFor();
     await shot("16-dashboard-en");
     await page.getByTestId("nav-campaigns").click();
     await page.getByTestId("campaign-status").filter({ hasText: /Cancelled|Completed/ }).waitFor();
@@ -624,7 +680,7 @@ async function main() {
     check((await page.getByTestId("login-email").inputValue()) === "agent@shop.example", "accepting the invitation leads to the login with the email filled in");
     await page.getByTestId("login-password").fill("the agent's password");
     await page.getByTestId("login-submit").click();
-    await page.getByTestId("get-started").waitFor();
+    await page.getByTestId("dash-today").waitFor();
     await page.getByTestId("nav-api-keys").click();
     await page.getByText("需要管理员或更高角色,您的角色是运营").waitFor();
     check(await page.getByTestId("create-key").isDisabled(), "an operator sees why API keys are out of reach, and cannot create one");
