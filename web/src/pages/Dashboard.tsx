@@ -110,7 +110,7 @@ export default function DashboardPage() {
   const hourChart = useMemo(
     () => ({
       tooltip: { trigger: "axis" },
-      legend: { data: [t("dashboard.dialled"), t("dashboard.connectedCalls")] },
+      legend: { top: 0, data: [t("dashboard.dialled"), t("dashboard.connectedCalls")] },
       grid: { left: 40, right: 16, top: 36, bottom: 30 },
       xAxis: { type: "category", data: perHour.map((h) => `${String(h.slot).padStart(2, "0")}:00`) },
       yAxis: { type: "value", minInterval: 1 },
@@ -125,7 +125,7 @@ export default function DashboardPage() {
   const funnelChart = useMemo(
     () => ({
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-      legend: { data: [t("dashboard.entered"), t("dashboard.dropped")] },
+      legend: { top: 0, data: [t("dashboard.entered"), t("dashboard.dropped")] },
       grid: { left: 110, right: 24, top: 36, bottom: 24 },
       xAxis: { type: "value", minInterval: 1 },
       yAxis: { type: "category", inverse: true, data: funnelStates.map((s) => s.state), axisLabel: { width: 100, overflow: "truncate" } },
@@ -140,13 +140,17 @@ export default function DashboardPage() {
   const sentimentChart = useMemo(
     () => ({
       tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
-      legend: { bottom: 0 },
+      legend: { bottom: 0, data: moods.map((m) => t(`reports.sentiment.${m}`)) },
       series: [
         {
           type: "pie",
           radius: ["40%", "70%"],
+          label: { formatter: "{b} {c}" },
           top: -20,
-          data: moods.map((m) => ({ name: t(`reports.sentiment.${m}`), value: sentimentCalls?.[m] ?? 0, itemStyle: { color: moodColor[m] } })),
+          // Moods no call had are left out, so their labels do not pile up at zero.
+          data: moods
+            .filter((m) => (sentimentCalls?.[m] ?? 0) > 0)
+            .map((m) => ({ name: t(`reports.sentiment.${m}`), value: sentimentCalls![m], itemStyle: { color: moodColor[m] } })),
         },
       ],
     }),
