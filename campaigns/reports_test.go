@@ -348,3 +348,23 @@ func TestABReportComparesConversionWithAConfidenceInterval(t *testing.T) {
 		t.Fatalf("tie %+v", tie)
 	}
 }
+
+func TestAnAnsweringMachineIsDialledButNotConnected(t *testing.T) {
+	w := newWorld(t)
+	w.openRules(w.p)
+	c, _ := w.campaignOf(w.p, "13800000011", "13800000012")
+	now := time.Now()
+	first := true
+	w.dialAll(w.p, c, func(req campaigns.DialRequest) campaigns.Result {
+		outcome := campaigns.OutcomeAnswered
+		if !first {
+			outcome = campaigns.OutcomeVoicemail
+		}
+		first = false
+		return campaigns.Result{Outcome: outcome, AnsweredAt: now, EndedAt: now.Add(20 * time.Second)}
+	})
+	got := must[*campaigns.OutcomesReport](t)(w.svc.Outcomes(w.ctx, w.p, campaigns.ReportFilter{CampaignID: &c.ID}))
+	if got.Dialled != 2 || got.Connected != 1 || got.ConnectRate != 0.5 || got.ByOutcome["voicemail"] != 1 {
+		t.Fatalf("a person and a mailbox answered: %+v, want 2 dialled, 1 connected", got)
+	}
+}
