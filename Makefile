@@ -26,16 +26,20 @@ web/node_modules/.package-lock.json: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
 
 ## bench: performance figures as "bench: NAME VALUE UNIT" lines; BENCH=GROUP runs one group
-bench:
+bench: web/dist
 	@$(GO) run ./cmd/outcall bench $(BENCH)
 
+## web/dist: the Go package web embeds this folder; an empty one (a .keep marker) serves until `make web` builds the portal
+web/dist:
+	mkdir -p web/dist && touch web/dist/.keep
+
 ## lint: go vet and gofmt
-lint:
+lint: web/dist
 	$(GO) vet $(PKGS)
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*'))"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
 
 ## openapi: write api/openapi.yaml and the typed Go client from the code (tests fail when they drift)
-openapi:
+openapi: web/dist
 	$(GO) run ./cmd/outcall openapi -o api/openapi.yaml
 	cd api/client && $(GO) generate ./...

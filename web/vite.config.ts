@@ -1,19 +1,9 @@
-import { writeFileSync } from "node:fs";
 import { defineConfig } from "vitest/config";
 import react from "@vitejs/plugin-react";
 
-// The build lands in dist/, which the Go package web embeds. dist/.gitkeep
-// stays so that `go build` works before the first front-end build.
+// The build lands in dist/ (not in git), which the Go package web embeds.
 export default defineConfig({
-  plugins: [
-    react(),
-    {
-      name: "keep-gitkeep",
-      closeBundle() {
-        writeFileSync("dist/.gitkeep", "");
-      },
-    },
-  ],
+  plugins: [react()],
   build: {
     outDir: "dist",
     emptyOutDir: true,

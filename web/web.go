@@ -4,9 +4,10 @@
 //
 // Handler serves the build output. Hashed assets under /assets/ are cached
 // for a year; every other path a browser navigates to gets index.html, so
-// the app's own router handles /keys, /webhooks/… and the rest. Before the
-// front-end is built, dist holds only .gitkeep and Handler answers with a
-// page that says how to build it.
+// the app's own router handles /keys, /webhooks/… and the rest. dist is not in
+// git: `make web` builds it, and the make targets that need no portal
+// (lint, bench, openapi) create it empty, holding only a .keep marker; then
+// Handler answers with a page that says how to build it.
 package web
 
 import (

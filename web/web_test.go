@@ -12,7 +12,7 @@ func TestHandler(t *testing.T) {
 		"index.html":          {Data: []byte("<!doctype html><div id=root></div>")},
 		"assets/app-1a2b.js":  {Data: []byte("console.log(1)")},
 		"favicon.svg":         {Data: []byte("<svg/>")},
-		".gitkeep":            {Data: nil},
+		".keep":               {Data: nil},
 		"assets/nested/x.css": {Data: []byte("a{}")},
 	}
 	h := newHandler(files)
@@ -27,7 +27,7 @@ func TestHandler(t *testing.T) {
 		{"another file is cached briefly", "GET", "/favicon.svg", "*/*", 200, "<svg/>", "public, max-age=3600"},
 		{"a missing asset is a 404, not the app", "GET", "/assets/gone-9z.js", "*/*", 404, "", ""},
 		{"a client route asked for by a program is a 404", "GET", "/nowhere", "application/json", 404, "", ""},
-		{"dot files stay hidden", "GET", "/.gitkeep", "text/html", 404, "", ""},
+		{"dot files stay hidden", "GET", "/.keep", "text/html", 404, "", ""},
 		{"writes are refused", "POST", "/", "text/html", 405, "", ""},
 	}
 	for _, c := range cases {
@@ -50,7 +50,7 @@ func TestHandler(t *testing.T) {
 }
 
 func TestHandlerBeforeTheBuild(t *testing.T) {
-	h := newHandler(fstest.MapFS{".gitkeep": {}})
+	h := newHandler(fstest.MapFS{".keep": {}})
 	r := httptest.NewRequest("GET", "/", nil)
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
