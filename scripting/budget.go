@@ -19,12 +19,11 @@ type budget struct {
 	vm      *sobek.Runtime
 	limit   time.Duration
 	timer   *time.Timer
-	gen     uint64
+	armed   bool
 	tid     int
 	start   time.Duration // the thread's CPU time at arm
 	armedAt time.Time
 	fired   bool
-	locked  bool
 }
 
 const hardWallFactor = 20
@@ -38,31 +37,30 @@ func newBudget(vm *sobek.Runtime, limit time.Duration) *budget {
 // turn's.
 func (b *budget) arm() {
 	b.mu.Lock()
-	if !b.locked {
+	defer b.mu.Unlock()
+	if !b.armed {
 		runtime.LockOSThread()
 	}
 	tid, cpu, ok := threadCPU()
-	b.gen++
-	b.fired = false
-	b.locked = true
-	b.tid, b.start, b.armedAt = tid, cpu, time.Now()
 	if !ok {
-		b.tid = 0
+		tid = 0
 	}
-	gen := b.gen
+	b.armed, b.fired = true, false
+	b.tid, b.start, b.armedAt = tid, cpu, time.Now()
 	if b.timer == nil {
-		b.timer = time.AfterFunc(b.limit, func() { b.check(gen) })
+		b.timer = time.AfterFunc(b.limit, b.check)
 	} else {
-		b.timer.Stop()
-		b.timer = time.AfterFunc(b.limit, func() { b.check(gen) })
+		b.timer.Reset(b.limit)
 	}
-	b.mu.Unlock()
 }
 
-func (b *budget) check(gen uint64) {
+// check runs when the timer fires. A firing left over from an earlier arm
+// finds the budget disarmed, or measures the current arm from its start,
+// so it can only be early, never wrong.
+func (b *budget) check() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if gen != b.gen || b.fired {
+	if !b.armed || b.fired {
 		return
 	}
 	wall := time.Since(b.armedAt)
@@ -73,7 +71,7 @@ func (b *budget) check(gen uint64) {
 		}
 	}
 	if used < b.limit && wall < hardWallFactor*b.limit {
-		b.timer = time.AfterFunc(max(b.limit-used, time.Millisecond), func() { b.check(gen) })
+		b.timer.Reset(max(b.limit-used, time.Millisecond))
 		return
 	}
 	b.fired = true
@@ -85,15 +83,14 @@ func (b *budget) check(gen uint64) {
 // reused.
 func (b *budget) disarm() bool {
 	b.mu.Lock()
-	b.gen++
+	wasArmed := b.armed
+	b.armed = false
 	if b.timer != nil {
 		b.timer.Stop()
 	}
 	fired := b.fired
-	unlock := b.locked
-	b.locked = false
 	b.mu.Unlock()
-	if unlock {
+	if wasArmed {
 		runtime.UnlockOSThread()
 	}
 	return !fired
