@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/telephony/calleesim"
@@ -12,10 +13,10 @@ import (
 
 func init() {
 	var (
-		listen, personas, username, password string
-		seed                                 uint64
-		verbose                              bool
-		mediaNice                            int
+		listen, personas, username, password, clockStart string
+		seed                                             uint64
+		verbose                                          bool
+		mediaNice                                        int
 	)
 	cmd := &cobra.Command{
 		Use:   "callee-sim",
@@ -27,10 +28,24 @@ turn by turn (espeak-ng audio or DTMF) with pauses, barge-ins and hang-ups.
 Alongside the audio it sends each line's text over the simulation channel
 (SIP INFO), which outcall's simulation recogniser reads.
 
+A persona can answer by the callee's local hour ("answer_by_hour":
+{"19-21": 0.65, "0-5": 0.05}, hours not named use answer_probability),
+in its "time_zone" or else the zone of the dialled number. --clock-start
+runs the simulator's clock from another moment (at wall-clock speed), to
+try an evening's answer rates at noon.
+
 Without --personas it uses a built-in crowd. Dial any number through the
 trunk it prints.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg := calleesim.Config{ListenAddr: listen, Username: username, Password: password, Seed: seed}
+			if clockStart != "" {
+				at, err := time.Parse(time.RFC3339, clockStart)
+				if err != nil {
+					return fmt.Errorf("--clock-start %q: want an RFC 3339 time such as 2026-11-04T19:00:00+08:00", clockStart)
+				}
+				offset := time.Until(at)
+				cfg.Now = func() time.Time { return time.Now().Add(offset) }
+			}
 			if personas != "" {
 				ps, err := calleesim.LoadPersonas(personas)
 				if err != nil {
@@ -63,6 +78,7 @@ trunk it prints.`,
 	cmd.Flags().StringVar(&username, "username", "", "require digest authentication with this username")
 	cmd.Flags().StringVar(&password, "password", "", "password for --username")
 	cmd.Flags().Uint64Var(&seed, "seed", 0, "seed for persona choices (0: random)")
+	cmd.Flags().StringVar(&clockStart, "clock-start", "", "start the simulator's clock at this RFC 3339 time (it then runs at wall-clock speed); empty: the wall clock")
 	cmd.Flags().BoolVar(&verbose, "verbose", false, "log SIP activity")
 	cmd.Flags().IntVar(&mediaNice, "media-nice", 0, "run the RTP pacing threads at this nice value (-20 to -1, needs root), as for a load test")
 	rootCmd.AddCommand(cmd)

@@ -5,7 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/nyaruka/phonenumbers"
 )
 
 // Kind is what picks up the phone, and what answering-machine detection
@@ -33,9 +37,20 @@ type Persona struct {
 	// AnswerProbability (default 1). A call not answered ends as one of
 	// Unanswered's outcomes, picked by weight: busy, no_answer, reject,
 	// invalid (default no_answer: rings until CANCEL).
-	AnswerProbability *float64           `json:"answer_probability,omitempty"`
-	Unanswered        map[string]float64 `json:"unanswered,omitempty"`
-	RingMS            int                `json:"ring_ms,omitempty"`
+	AnswerProbability *float64 `json:"answer_probability,omitempty"`
+	// AnswerByHour is the answer probability by the callee's local hour
+	// when the call arrives, keyed by an hour ("20") or a range of hours
+	// ("19-21", both ends included; "22-5" wraps past midnight), so a
+	// persona can answer in the evening and not at night. Hours it does
+	// not name use AnswerProbability.
+	AnswerByHour map[string]float64 `json:"answer_by_hour,omitempty"`
+	// TimeZone is the callee's IANA time zone ("Asia/Shanghai"), which
+	// says what local hour AnswerByHour reads. Empty: the zone of the
+	// dialled number, as a real callee lives where the number does (the
+	// first zone libphonenumber gives for an E.164 number), else UTC.
+	TimeZone   string             `json:"time_zone,omitempty"`
+	Unanswered map[string]float64 `json:"unanswered,omitempty"`
+	RingMS     int                `json:"ring_ms,omitempty"`
 	// EarlyMedia sends 183 with SDP and a ringback tone before answering.
 	EarlyMedia bool `json:"early_media,omitempty"`
 
@@ -80,6 +95,120 @@ func (p Persona) answerProbability() float64 {
 	return *p.AnswerProbability
 }
 
+// AnswerProbabilityAt is the chance the persona answers a call that
+// reaches it at local, the callee's local time: AnswerByHour's value
+// for local's hour, else AnswerProbability (default 1).
+func (p Persona) AnswerProbabilityAt(local time.Time) float64 {
+	h := local.Hour()
+	for k, v := range p.AnswerByHour {
+		from, to, err := parseHours(k)
+		if err == nil && inHours(h, from, to) {
+			return v
+		}
+	}
+	return p.answerProbability()
+}
+
+// Location is the callee's time zone for a call to number: TimeZone,
+// else the number's zone, else UTC.
+func (p Persona) Location(number string) *time.Location {
+	if p.TimeZone != "" {
+		if loc, err := time.LoadLocation(p.TimeZone); err == nil {
+			return loc
+		}
+	}
+	return NumberLocation(number)
+}
+
+// NumberLocation is the time zone of a dialled number (E.164, with or
+// without its "+"), the first libphonenumber knows for it; UTC when the
+// number is not a valid one or says nothing.
+func NumberLocation(number string) *time.Location {
+	n := strings.TrimSpace(number)
+	if n == "" {
+		return time.UTC
+	}
+	if !strings.HasPrefix(n, "+") {
+		n = "+" + n
+	}
+	num, err := phonenumbers.Parse(n, "")
+	if err != nil || !phonenumbers.IsValidNumber(num) {
+		return time.UTC
+	}
+	zones, err := phonenumbers.GetTimezonesForNumber(num)
+	if err != nil || len(zones) == 0 || zones[0] == phonenumbers.UNKNOWN_TIMEZONE {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(zones[0])
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// parseHours reads an AnswerByHour key: "H" or "H-H", hours 0–23.
+func parseHours(k string) (from, to int, err error) {
+	a, b, isRange := strings.Cut(strings.TrimSpace(k), "-")
+	if from, err = strconv.Atoi(strings.TrimSpace(a)); err != nil || from < 0 || from > 23 {
+		return 0, 0, fmt.Errorf("answer_by_hour key %q: want an hour 0-23 or a range like 19-21", k)
+	}
+	to = from
+	if isRange {
+		if to, err = strconv.Atoi(strings.TrimSpace(b)); err != nil || to < 0 || to > 23 {
+			return 0, 0, fmt.Errorf("answer_by_hour key %q: want an hour 0-23 or a range like 19-21", k)
+		}
+	}
+	return from, to, nil
+}
+
+func inHours(h, from, to int) bool {
+	if from <= to {
+		return h >= from && h <= to
+	}
+	return h >= from || h <= to // wraps past midnight
+}
+
+// Validate reports what is wrong with a persona, naming the field.
+func (p Persona) Validate() error {
+	if p.Name == "" {
+		return errors.New("a persona has no name")
+	}
+	for k := range p.Unanswered {
+		switch k {
+		case "busy", "no_answer", "reject", "invalid":
+		default:
+			return fmt.Errorf("persona %s: unanswered outcome %q: want busy, no_answer, reject or invalid", p.Name, k)
+		}
+	}
+	if p.AnswerProbability != nil && (*p.AnswerProbability < 0 || *p.AnswerProbability > 1) {
+		return fmt.Errorf("persona %s: answer_probability %v: want 0 to 1", p.Name, *p.AnswerProbability)
+	}
+	var seen [24]string
+	for k, v := range p.AnswerByHour {
+		from, to, err := parseHours(k)
+		if err != nil {
+			return fmt.Errorf("persona %s: %w", p.Name, err)
+		}
+		if v < 0 || v > 1 {
+			return fmt.Errorf("persona %s: answer_by_hour %q is %v: want 0 to 1", p.Name, k, v)
+		}
+		for h := range 24 {
+			if inHours(h, from, to) {
+				if seen[h] != "" {
+					return fmt.Errorf("persona %s: answer_by_hour names hour %d twice (%q and %q)", p.Name, h, seen[h], k)
+				}
+				seen[h] = k
+			}
+		}
+	}
+	if p.TimeZone != "" {
+		if _, err := time.LoadLocation(p.TimeZone); err != nil {
+			return fmt.Errorf("persona %s: time_zone %q is not an IANA time zone (like Asia/Shanghai)", p.Name, p.TimeZone)
+		}
+	}
+	return nil
+}
+
 func (p Persona) ring() time.Duration { return time.Duration(p.RingMS) * time.Millisecond }
 
 func (p Persona) hold() time.Duration {
@@ -116,12 +245,8 @@ func ParsePersonas(data []byte) ([]Persona, error) {
 		if p.Name == "" {
 			return nil, fmt.Errorf("persona %d has no name", i+1)
 		}
-		for k := range p.Unanswered {
-			switch k {
-			case "busy", "no_answer", "reject", "invalid":
-			default:
-				return nil, fmt.Errorf("persona %s: unanswered outcome %q: want busy, no_answer, reject or invalid", p.Name, k)
-			}
+		if err := p.Validate(); err != nil {
+			return nil, err
 		}
 	}
 	return f.Personas, nil

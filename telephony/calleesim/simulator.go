@@ -2,10 +2,12 @@
 // loopback that answers outcall's calls like a crowd of people, from
 // personas (answer probability, ring time, busy and no-answer shares,
 // voicemail boxes, what each person says turn by turn as espeak-ng audio or
-// DTMF, pauses, barge-ins and hang-ups). Alongside its audio it sends the
-// text of each line over the simulation channel (SIP INFO with
-// telephony.SimulationContentType), which telephony.SimulationRecognizer
-// reads in simulation mode.
+// DTMF, pauses, barge-ins and hang-ups; an answer rate that can depend on
+// the callee's local hour, in the persona's time zone or the dialled
+// number's, by the simulator's own clock, Config.Now). Alongside its audio
+// it sends the text of each line over the simulation channel (SIP INFO
+// with telephony.SimulationContentType), which
+// telephony.SimulationRecognizer reads in simulation mode.
 //
 //	sim, err := calleesim.Start(ctx, calleesim.Config{Personas: calleesim.DefaultPersonas()})
 //	defer sim.Close()
@@ -53,7 +55,12 @@ type Config struct {
 	// with this configuration (its certificate).
 	TLS *tls.Config
 	// Seed makes persona choices repeatable (0: random).
-	Seed   uint64
+	Seed uint64
+	// Now is the simulator's clock, which says the callees' local time for
+	// their answer_by_hour (nil: the wall clock). Benchmarks give it the
+	// simulated clock their pacer runs on, so hours pass without waiting
+	// for them.
+	Now    func() time.Time
 	Logger *slog.Logger
 }
 
@@ -62,6 +69,11 @@ type CallRecord struct {
 	CallID  string
 	Persona string
 	Kind    Kind
+	// Number is the dialled number (the Request-URI's user).
+	Number string
+	// LocalTime is the callee's local time when the INVITE arrived, by the
+	// simulator's clock (Config.Now) in the persona's time zone.
+	LocalTime time.Time
 	// Result is answered, busy, no_answer, reject, invalid, unauthorized,
 	// cancelled or no_codec.
 	Result string
@@ -121,6 +133,14 @@ func Start(ctx context.Context, cfg Config) (*Simulator, error) {
 	}
 	if len(cfg.Personas) == 0 {
 		cfg.Personas = DefaultPersonas()
+	}
+	for _, p := range cfg.Personas {
+		if err := p.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -420,7 +440,9 @@ func (s *Simulator) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	s.active.Add(1)
 	defer s.active.Add(-1)
-	p := s.pick(req.To().Address.User)
+	number := req.To().Address.User
+	p := s.pick(number)
+	local := s.cfg.Now().In(p.Location(number))
 	finish := func(result string) {
 		s.update(callID, func(r *CallRecord) {
 			if r.Result == "" {
@@ -429,7 +451,7 @@ func (s *Simulator) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			r.Done = true
 		})
 	}
-	s.update(callID, func(r *CallRecord) { r.Persona, r.Kind = p.Name, p.Kind })
+	s.update(callID, func(r *CallRecord) { r.Persona, r.Kind, r.Number, r.LocalTime = p.Name, p.Kind, number, local })
 
 	dlg, err := s.dialogsFor(req).ReadInvite(req, tx)
 	if err != nil {
@@ -440,7 +462,7 @@ func (s *Simulator) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	defer dlg.Close()
 	dlg.Respond(100, "Trying", nil)
 
-	if s.float() >= p.answerProbability() {
+	if s.float() >= p.AnswerProbabilityAt(local) {
 		switch kind := s.unanswered(p); kind {
 		case "busy":
 			dlg.Respond(486, "Busy Here", nil)
