@@ -24,7 +24,8 @@ import (
 //   - report_seed_s, report_rebuild_s: the setup, for scale
 //   - report_<name>_p95_ms: each report's 95th percentile
 //   - report_p95_ms: the 95th percentile over all of them
-//   - best_time_lift_pct: see bench_besttime.go
+//
+// Best-time dialling has its own group, besttime (bench_besttime.go).
 func init() {
 	benchGroups["reports"] = benchReports
 }
@@ -217,7 +218,7 @@ func benchReports(cmd *cobra.Command, report func(string, float64, string)) erro
 		return fmt.Errorf("the outcomes report counts %d attempts of %d seeded", out.Attempts, n)
 	}
 	report("report_connect_rate_pct", out.ConnectRate*100, "%")
-	return benchBestTime(ctx, report)
+	return nil
 }
 
 func p95(ds []time.Duration) time.Duration {
