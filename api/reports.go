@@ -135,11 +135,24 @@ type TimeSlotBody struct {
 	AnswerLift     float64 `json:"answer_lift" example:"0.23" doc:"answer_rate over the overall answer rate, minus one: 0.23 answers 23 % better than average."`
 }
 
+// TimeCellBody is one local hour of one weekday.
+type TimeCellBody struct {
+	Weekday        int     `json:"weekday" example:"3" doc:"0 (Sunday) – 6 (Saturday), in the callee's time zone."`
+	Hour           int     `json:"hour" example:"20" doc:"0–23, in the callee's time zone."`
+	Dialled        int     `json:"dialled" example:"18"`
+	Connected      int     `json:"connected" example:"12"`
+	Conversions    int     `json:"conversions" example:"3"`
+	AnswerRate     float64 `json:"answer_rate" example:"0.6667"`
+	ConversionRate float64 `json:"conversion_rate" example:"0.25"`
+	AnswerLift     float64 `json:"answer_lift" example:"0.33" doc:"answer_rate over the overall answer rate, minus one (0 for a cell without calls)."`
+}
+
 // TimeReportBody is answer and conversion by the callee's local time.
 type TimeReportBody struct {
 	Overall   TimeSlotBody   `json:"overall"`
 	ByHour    []TimeSlotBody `json:"by_hour" doc:"24 slots, hour 0 first, in the callee's time zone."`
 	ByWeekday []TimeSlotBody `json:"by_weekday" doc:"7 slots, Sunday first, in the callee's time zone."`
+	Grid      []TimeCellBody `json:"grid" doc:"Every hour of every weekday in the callee's time zone: 168 cells, Sunday 0 h first, then Sunday 1 h, …, Saturday 23 h (index weekday × 24 + hour)."`
 }
 
 // ABArmBodyResult is one script version's conversions.
@@ -321,12 +334,16 @@ func (s *Server) registerReports() {
 	})
 	registerReport(s, reportDef[*campaigns.TimeReport, TimeReportBody]{
 		name: "time", summary: "Best hours report",
-		desc: "Answer and conversion rates by hour of day and weekday in the callee's local time, with counts and each slot's lift over the average.",
+		desc: "Answer and conversion rates by hour of day, by weekday, and by both (a weekday × hour grid) in the callee's local time, with counts and each slot's lift over the average.",
 		run: func(ctx context.Context, s *Server, f campaigns.ReportFilter) (*campaigns.TimeReport, error) {
 			return s.campaigns.Time(ctx, principal(ctx), f)
 		},
 		body: func(r *campaigns.TimeReport) TimeReportBody {
-			return TimeReportBody{Overall: TimeSlotBody(r.Overall), ByHour: timeSlots(r.ByHour), ByWeekday: timeSlots(r.ByWeekday)}
+			b := TimeReportBody{Overall: TimeSlotBody(r.Overall), ByHour: timeSlots(r.ByHour), ByWeekday: timeSlots(r.ByWeekday), Grid: make([]TimeCellBody, 0, len(r.Grid))}
+			for _, c := range r.Grid {
+				b.Grid = append(b.Grid, TimeCellBody(c))
+			}
+			return b
 		},
 	})
 	registerReport(s, reportDef[*campaigns.ABReport, ABReportBody]{

@@ -22,6 +22,24 @@ func TestReportsAnswerJSONAndCSVWithAByteOrderMark(t *testing.T) {
 	if hours, _ := tm.Body["by_hour"].([]any); tm.Status != 200 || len(hours) != 24 {
 		t.Fatalf("time: %d %s", tm.Status, tm.Raw)
 	}
+	// The one call sits in one cell of the weekday × hour grid.
+	grid, _ := tm.Body["grid"].([]any)
+	filled := 0
+	for i, c := range grid {
+		cell, _ := c.(map[string]any)
+		if cell["weekday"] != float64(i/24) || cell["hour"] != float64(i%24) {
+			t.Fatalf("grid cell %d: %v", i, cell)
+		}
+		if cell["dialled"] != 0.0 {
+			filled++
+			if cell["dialled"] != 1.0 || cell["connected"] != 1.0 || cell["answer_rate"] != 1.0 {
+				t.Fatalf("the call's cell: %v", cell)
+			}
+		}
+	}
+	if len(grid) != 168 || filled != 1 {
+		t.Fatalf("grid: %d cells, %d with calls; want 168 and 1", len(grid), filled)
+	}
 	for _, path := range []string{"/v1/reports/funnel", "/v1/reports/topics", "/v1/reports/sentiment", "/v1/reports/ab"} {
 		if r := h.do(nil, "GET", path, nil, bearer(a.Key)...); r.Status != 200 {
 			t.Fatalf("%s: %d %s", path, r.Status, r.Raw)

@@ -473,18 +473,32 @@ type TimeSlot struct {
 	AnswerLift float64
 }
 
+// TimeCell is one local hour of one weekday, in the callee's time zone.
+type TimeCell struct {
+	// Weekday is 0 Sunday … 6 Saturday; Hour 0–23.
+	Weekday, Hour                   int
+	Dialled, Connected, Conversions int
+	AnswerRate, ConversionRate      float64
+	// AnswerLift is AnswerRate over the overall answer rate, minus one
+	// (0 for a cell without calls).
+	AnswerLift float64
+}
+
 // TimeReport is the answer and conversion rates by the callee's local hour
 // of day and weekday.
 type TimeReport struct {
 	Overall   TimeSlot
 	ByHour    []TimeSlot // 24, hour 0 first
 	ByWeekday []TimeSlot // 7, Sunday first
+	// Grid is every hour of every weekday: 168 cells, Sunday 0 h first,
+	// then Sunday 1 h, …, Saturday 23 h (cell weekday × 24 + hour).
+	Grid []TimeCell
 }
 
-// Time reports answer and conversion rates by hour of day and weekday in
-// the callee's local time, with counts.
+// Time reports answer and conversion rates by hour of day, by weekday and
+// by both at once (the grid) in the callee's local time, with counts.
 func (s *Service) Time(ctx context.Context, p tenants.Principal, f ReportFilter) (*TimeReport, error) {
-	r := &TimeReport{ByHour: make([]TimeSlot, 24), ByWeekday: make([]TimeSlot, 7)}
+	r := &TimeReport{ByHour: make([]TimeSlot, 24), ByWeekday: make([]TimeSlot, 7), Grid: make([]TimeCell, 7*24)}
 	err := s.report(ctx, p, f, func(tx pgx.Tx, args []any) error {
 		rows, err := tx.Query(ctx, `SELECT local_hour, local_dow, sum(dialled)::bigint, sum(connected)::bigint, sum(converted)::bigint
 			FROM report_calls WHERE `+filterSQL+` GROUP BY local_hour, local_dow`, args...)
@@ -502,6 +516,10 @@ func (s *Service) Time(ctx context.Context, p tenants.Principal, f ReportFilter)
 				slot.Connected += connected
 				slot.Conversions += converted
 			}
+			cell := &r.Grid[d*24+h]
+			cell.Dialled += dialled
+			cell.Connected += connected
+			cell.Conversions += converted
 		}
 		return rows.Err()
 	})
@@ -523,6 +541,14 @@ func (s *Service) Time(ctx context.Context, p tenants.Principal, f ReportFilter)
 	for i := range r.ByWeekday {
 		r.ByWeekday[i].Slot = i
 		finish(&r.ByWeekday[i])
+	}
+	for i := range r.Grid {
+		c := &r.Grid[i]
+		c.Weekday, c.Hour = i/24, i%24
+		c.AnswerRate, c.ConversionRate = ratio(c.Connected, c.Dialled), ratio(c.Conversions, c.Connected)
+		if r.Overall.AnswerRate > 0 && c.Dialled > 0 {
+			c.AnswerLift = c.AnswerRate/r.Overall.AnswerRate - 1
+		}
 	}
 	return r, nil
 }

@@ -105,7 +105,8 @@ func (r *SentimentReport) WriteCSV(w io.Writer) error {
 	return cw.Error()
 }
 
-// WriteCSV writes the overall row, 24 hours and 7 weekdays.
+// WriteCSV writes the overall row, 24 hours, 7 weekdays and the 168 cells of
+// the weekday × hour grid.
 func (r *TimeReport) WriteCSV(w io.Writer) error {
 	cw, err := newCSV(w, "by", "slot", "dialled", "connected", "conversions", "answer_rate", "conversion_rate", "answer_lift")
 	if err != nil {
@@ -121,6 +122,11 @@ func (r *TimeReport) WriteCSV(w io.Writer) error {
 	days := []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
 	for _, t := range r.ByWeekday {
 		row("weekday", days[t.Slot], t)
+	}
+	// The grid: slot "wed 20" is Wednesday 20:00–20:59, callee's time.
+	for _, c := range r.Grid {
+		row("weekday_hour", days[c.Weekday]+" "+num(c.Hour), TimeSlot{Dialled: c.Dialled, Connected: c.Connected, Conversions: c.Conversions,
+			AnswerRate: c.AnswerRate, ConversionRate: c.ConversionRate, AnswerLift: c.AnswerLift})
 	}
 	cw.Flush()
 	return cw.Error()

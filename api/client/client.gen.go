@@ -2842,6 +2842,39 @@ type TenantBody struct {
 	TimeZone string `json:"time_zone"`
 }
 
+// TimeCellBody defines model for TimeCellBody.
+type TimeCellBody struct {
+	// AnswerLift answer_rate over the overall answer rate, minus one (0 for a cell without calls).
+	//
+	// Example: 0.33
+	AnswerLift float64 `json:"answer_lift"`
+
+	// AnswerRate Example: 0.6667
+	AnswerRate float64 `json:"answer_rate"`
+
+	// Connected Example: 12
+	Connected int64 `json:"connected"`
+
+	// ConversionRate Example: 0.25
+	ConversionRate float64 `json:"conversion_rate"`
+
+	// Conversions Example: 3
+	Conversions int64 `json:"conversions"`
+
+	// Dialled Example: 18
+	Dialled int64 `json:"dialled"`
+
+	// Hour 0–23, in the callee's time zone.
+	//
+	// Example: 20
+	Hour int64 `json:"hour"`
+
+	// Weekday 0 (Sunday) – 6 (Saturday), in the callee's time zone.
+	//
+	// Example: 3
+	Weekday int64 `json:"weekday"`
+}
+
 // TimeReportBody defines model for TimeReportBody.
 type TimeReportBody struct {
 	// Schema A URL to the JSON Schema for this object.
@@ -2854,7 +2887,10 @@ type TimeReportBody struct {
 
 	// ByWeekday 7 slots, Sunday first, in the callee's time zone.
 	ByWeekday *[]TimeSlotBody `json:"by_weekday"`
-	Overall   TimeSlotBody    `json:"overall"`
+
+	// Grid Every hour of every weekday in the callee's time zone: 168 cells, Sunday 0 h first, then Sunday 1 h, …, Saturday 23 h (index weekday × 24 + hour).
+	Grid    *[]TimeCellBody `json:"grid"`
+	Overall TimeSlotBody    `json:"overall"`
 }
 
 // TimeSlotBody defines model for TimeSlotBody.
@@ -4761,14 +4797,14 @@ type ClientInterface interface {
 
 	// ReportTime Best hours report
 	//
-	// Answer and conversion rates by hour of day and weekday in the callee's local time, with counts and each slot's lift over the average.
+	// Answer and conversion rates by hour of day, by weekday, and by both (a weekday × hour grid) in the callee's local time, with counts and each slot's lift over the average.
 	//
 	// Corresponds with GET /v1/reports/time (the `ReportTime` operationId).
 	ReportTime(ctx context.Context, params *ReportTimeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ExportReportTime Best hours report as CSV
 	//
-	// Answer and conversion rates by hour of day and weekday in the callee's local time, with counts and each slot's lift over the average. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+	// Answer and conversion rates by hour of day, by weekday, and by both (a weekday × hour grid) in the callee's local time, with counts and each slot's lift over the average. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
 	//
 	// Corresponds with GET /v1/reports/time.csv (the `ExportReportTime` operationId).
 	ExportReportTime(ctx context.Context, params *ExportReportTimeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6488,7 +6524,7 @@ func (c *Client) SetReportSettings(ctx context.Context, body SetReportSettingsJS
 
 // ReportTime Best hours report
 //
-// Answer and conversion rates by hour of day and weekday in the callee's local time, with counts and each slot's lift over the average.
+// Answer and conversion rates by hour of day, by weekday, and by both (a weekday × hour grid) in the callee's local time, with counts and each slot's lift over the average.
 //
 // Corresponds with GET /v1/reports/time (the `ReportTime` operationId).
 func (c *Client) ReportTime(ctx context.Context, params *ReportTimeParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6505,7 +6541,7 @@ func (c *Client) ReportTime(ctx context.Context, params *ReportTimeParams, reqEd
 
 // ExportReportTime Best hours report as CSV
 //
-// Answer and conversion rates by hour of day and weekday in the callee's local time, with counts and each slot's lift over the average. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+// Answer and conversion rates by hour of day, by weekday, and by both (a weekday × hour grid) in the callee's local time, with counts and each slot's lift over the average. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
 //
 // Corresponds with GET /v1/reports/time.csv (the `ExportReportTime` operationId).
 func (c *Client) ExportReportTime(ctx context.Context, params *ExportReportTimeParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -14036,7 +14072,7 @@ type ClientWithResponsesInterface interface {
 
 	// ReportTimeWithResponse Best hours report
 	//
-	// Answer and conversion rates by hour of day and weekday in the callee's local time, with counts and each slot's lift over the average.
+	// Answer and conversion rates by hour of day, by weekday, and by both (a weekday × hour grid) in the callee's local time, with counts and each slot's lift over the average.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -14045,7 +14081,7 @@ type ClientWithResponsesInterface interface {
 
 	// ExportReportTimeWithResponse Best hours report as CSV
 	//
-	// Answer and conversion rates by hour of day and weekday in the callee's local time, with counts and each slot's lift over the average. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+	// Answer and conversion rates by hour of day, by weekday, and by both (a weekday × hour grid) in the callee's local time, with counts and each slot's lift over the average. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -23002,7 +23038,7 @@ func (c *ClientWithResponses) SetReportSettingsWithResponse(ctx context.Context,
 
 // ReportTimeWithResponse Best hours report
 //
-// Answer and conversion rates by hour of day and weekday in the callee's local time, with counts and each slot's lift over the average.
+// Answer and conversion rates by hour of day, by weekday, and by both (a weekday × hour grid) in the callee's local time, with counts and each slot's lift over the average.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -23017,7 +23053,7 @@ func (c *ClientWithResponses) ReportTimeWithResponse(ctx context.Context, params
 
 // ExportReportTimeWithResponse Best hours report as CSV
 //
-// Answer and conversion rates by hour of day and weekday in the callee's local time, with counts and each slot's lift over the average. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+// Answer and conversion rates by hour of day, by weekday, and by both (a weekday × hour grid) in the callee's local time, with counts and each slot's lift over the average. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
 //
 // Returns a wrapper object for the known response body format(s).
 //
