@@ -80,6 +80,12 @@ func TestTenantBCannotReachTenantA(t *testing.T) {
 		aEndpoint.str("id"), aEndpoint.str("secret"), "a-hook", aDelivery, aCampaignUsage,
 		aCampaigns.ListID, aCampaigns.ContactID, aCampaigns.ImportID, aCampaigns.CampaignID, aCampaigns.CallID, "8613812341234", "A's customer"}
 
+	// A's report rollups are folded now, so a rebuild by B that reached
+	// them would show below.
+	if r := h.do(nil, "GET", "/v1/reports/outcomes", nil, bearer(a.Key)...); r.Status != 200 || r.Body["attempts"] != 1.0 {
+		t.Fatalf("A's outcomes before the walk: %d %s", r.Status, r.Raw)
+	}
+
 	// B acts as its owner through a fresh portal session per operation (the
 	// walk includes logout), so a refusal is isolation, not a weak role.
 	asB := func() []string {
@@ -161,6 +167,9 @@ func TestTenantBCannotReachTenantA(t *testing.T) {
 	}
 	if r := h.do(nil, "GET", "/v1/users/"+fixtures["user_id"], nil, bearer(a.Key)...); r.Status != 200 || r.str("role") != "operator" {
 		t.Fatalf("A's user changed after B's attempts: %d %s", r.Status, r.Raw)
+	}
+	if r := h.do(nil, "GET", "/v1/reports/outcomes", nil, bearer(a.Key)...); r.Status != 200 || r.Body["attempts"] != 1.0 || r.Body["connected"] != 1.0 {
+		t.Fatalf("A's report figures changed after B's attempts (rebuild-reports included): %d %s", r.Status, r.Raw)
 	}
 	if r := h.do(nil, "GET", "/v1/calls/"+fixtures["call_id"], nil, bearer(a.Key)...); r.Status != 200 || r.str("review", "status") != "pending" {
 		t.Fatalf("A's call waiting for review changed after B's attempts: %d %s", r.Status, r.Raw)

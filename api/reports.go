@@ -270,6 +270,13 @@ func registerReport[R csvReport, B any](s *Server, d reportDef[R, B]) {
 	})
 }
 
+// ReportsRebuildBody is what a rebuild of the report rollups counted.
+type ReportsRebuildBody struct {
+	Calls int `json:"calls" example:"1200" doc:"Call records (attempts, refusals included) the rebuilt rollups count. Calls that closed while it ran are folded in by the next report."`
+}
+
+type reportsRebuildOutput struct{ Body ReportsRebuildBody }
+
 type reportSettingsOutput struct{ Body ReportSettingsBody }
 
 type reportSettingsInput struct{ Body ReportSettingsBody }
@@ -412,7 +419,7 @@ func (s *Server) registerReports() {
 	huma.Register(s.api, huma.Operation{
 		OperationID: "set-report-settings", Method: http.MethodPut, Path: "/v1/reports/settings",
 		Summary: "Replace the report settings", Tags: tags, Security: requires("settings:manage"),
-		Description: "Applies to calls that close from now on. Needs the admin role.",
+		Description: "Applies to calls that close from now on; POST /v1/reports/rebuild recounts the earlier ones. Needs the admin role.",
 		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity},
 	}, func(ctx context.Context, in *reportSettingsInput) (*reportSettingsOutput, error) {
 		rs, err := s.campaigns.SetReportSettings(ctx, principal(ctx), campaigns.ReportSettings{
@@ -421,5 +428,19 @@ func (s *Server) registerReports() {
 			return nil, s.problem(ctx, err)
 		}
 		return &reportSettingsOutput{Body: ReportSettingsBody{ConversionOutcomes: rs.ConversionOutcomes, ConversionTags: rs.ConversionTags}}, nil
+	})
+	huma.Register(s.api, huma.Operation{
+		OperationID: "rebuild-reports", Method: http.MethodPost, Path: "/v1/reports/rebuild",
+		Summary: "Rebuild the report figures from the call records", Tags: tags, Security: requires("settings:manage"),
+		Description: "Recounts every report of the tenant from its call records, by the report settings in force now: " +
+			"after changing what counts as a conversion, earlier calls count by the new settings too. " +
+			"Safe while calls are closing and safe to repeat (the same records give the same figures). Needs the admin role.",
+		Errors: []int{http.StatusUnauthorized, http.StatusForbidden},
+	}, func(ctx context.Context, _ *struct{}) (*reportsRebuildOutput, error) {
+		n, err := s.campaigns.RebuildReports(ctx, principal(ctx))
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &reportsRebuildOutput{Body: ReportsRebuildBody{Calls: n}}, nil
 	})
 }

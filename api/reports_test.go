@@ -83,3 +83,31 @@ func TestReportsAnswerJSONAndCSVWithAByteOrderMark(t *testing.T) {
 		t.Fatalf("no conversions at all: %d %s", r.Status, r.Raw)
 	}
 }
+
+// POST /v1/reports/rebuild recounts the tenant's calls by its settings now,
+// answers the same when repeated, and needs settings:manage and an admin.
+func TestRebuildingTheReportsCountsTheCallsByTheSettingsNow(t *testing.T) {
+	h := newHarness(t)
+	a := h.signup("某某商城", "owner@shop.example")
+	h.seedCampaign(a) // one answered call, no conversion tags
+	if r := h.do(nil, "GET", "/v1/reports/outcomes", nil, bearer(a.Key)...); r.Status != 200 || r.Body["conversions"] != 0.0 {
+		t.Fatalf("outcomes before: %d %s", r.Status, r.Raw)
+	}
+	for run := 1; run <= 2; run++ {
+		r := h.do(nil, "POST", "/v1/reports/rebuild", nil, bearer(a.Key)...)
+		if r.Status != 200 || r.Body["calls"] != 1.0 {
+			t.Fatalf("rebuild %d: %d %s", run, r.Status, r.Raw)
+		}
+		if o := h.do(nil, "GET", "/v1/reports/outcomes", nil, bearer(a.Key)...); o.Body["attempts"] != 1.0 || o.Body["connected"] != 1.0 {
+			t.Fatalf("outcomes after rebuild %d: %s", run, o.Raw)
+		}
+	}
+	reader := h.do(nil, "POST", "/v1/api-keys", map[string]any{"name": "reports", "role": "admin", "scopes": []string{"calls:read"}}, bearer(a.Key)...)
+	if r := h.do(nil, "POST", "/v1/reports/rebuild", nil, bearer(reader.str("secret"))...); r.Status != http.StatusForbidden || !strings.Contains(r.Raw, "settings:manage") {
+		t.Fatalf("a key without settings:manage: %d %s", r.Status, r.Raw)
+	}
+	operator := h.do(nil, "POST", "/v1/api-keys", map[string]any{"name": "ops", "role": "operator"}, bearer(a.Key)...)
+	if r := h.do(nil, "POST", "/v1/reports/rebuild", nil, bearer(operator.str("secret"))...); r.Status != http.StatusForbidden {
+		t.Fatalf("an operator's key: %d %s", r.Status, r.Raw)
+	}
+}

@@ -273,7 +273,7 @@ func TestReportsCountAKnownCallHistoryExactly(t *testing.T) {
 	t.Run("rebuilding the rollups gives the same figures", func(t *testing.T) {
 		before := must[*campaigns.OutcomesReport](t)(w.svc.Outcomes(w.ctx, w.p, campaigns.ReportFilter{}))
 		funnel := must[*campaigns.FunnelReport](t)(w.svc.Funnel(w.ctx, w.p, only))
-		if err := w.svc.RebuildReports(w.ctx, w.p); err != nil {
+		if _, err := w.svc.RebuildReports(w.ctx, w.p); err != nil {
 			t.Fatal(err)
 		}
 		after := must[*campaigns.OutcomesReport](t)(w.svc.Outcomes(w.ctx, w.p, campaigns.ReportFilter{}))

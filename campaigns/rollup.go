@@ -102,8 +102,17 @@ var (
 	foldSQL = strings.Replace(strings.Replace(rollUpSQL, "WITH s AS (", `WITH folded AS (
 		DELETE FROM report_inbox WHERE tenant_id = $1 RETURNING call_id
 	), s AS (`, 1), "CALLS", "c.id IN (SELECT call_id FROM folded)", 1)
-	rollUpAllSQL = strings.Replace(rollUpSQL, "CALLS", "true", 1)
+	// rollUpAllSQL rolls up every call of the tenant but those waiting in
+	// report_inbox, which the next fold counts. One statement, so one
+	// snapshot: a call closing meanwhile is either in the inbox or counted
+	// here, never both and never neither.
+	rollUpAllSQL = strings.Replace(rollUpSQL, "CALLS", "NOT EXISTS (SELECT 1 FROM report_inbox i WHERE i.call_id = c.id)", 1)
 )
+
+// reportsLockSQL is the tenant's lock on its rollups (held to the end of
+// the transaction): folds try it and skip when it is taken; a rebuild
+// waits for it.
+const reportsLockSQL = `hashtextextended('outcall.reports:' || $1::text, 0)`
 
 // rollUpCalls queues a closed or refused call for the report rollups,
 // inside the transaction that records it. Only an append: closes of many
@@ -119,7 +128,7 @@ func rollUpCalls(ctx context.Context, tx pgx.Tx, tenantID, callID uuid.UUID) err
 // per tenant: two could update the same rollup rows in opposite orders.
 func foldReports(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID) error {
 	var got bool
-	if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtextextended('outcall.reports:' || $1::text, 0))`, tenantID).Scan(&got); err != nil || !got {
+	if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(`+reportsLockSQL+`)`, tenantID).Scan(&got); err != nil || !got {
 		return err
 	}
 	_, err := tx.Exec(ctx, foldSQL, tenantID)
@@ -128,19 +137,28 @@ func foldReports(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID) error {
 
 // RebuildReports recomputes a tenant's report rollups from its call
 // records, for instance after the conversion settings changed (the
-// rollups count conversions by the settings in force when each call
-// closed). It runs in one transaction: run it while the tenant's calls
-// are idle, since a call closing meanwhile may be counted twice or missed.
-func (s *Service) RebuildReports(ctx context.Context, p tenants.Principal) error {
+// rollups count conversions by the settings in force when each call was
+// folded in). It needs the admin role, and returns how many call records
+// (attempts, refusals included) the rollups count afterwards, those still
+// waiting to be folded aside. It is safe while calls close: it waits for
+// the tenant's rollup lock (no fold runs meanwhile), recounts every call
+// not waiting in the inbox, and leaves the inbox to the next fold. Running
+// it again gives the same rollups.
+func (s *Service) RebuildReports(ctx context.Context, p tenants.Principal) (int, error) {
 	if err := p.Require(tenants.RoleAdmin); err != nil {
-		return err
+		return 0, err
 	}
-	return s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+	var calls int
+	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
-		b.Queue(`DELETE FROM report_inbox WHERE tenant_id = $1`, p.TenantID)
+		b.Queue(`SELECT pg_advisory_xact_lock(`+reportsLockSQL+`)`, p.TenantID)
 		b.Queue(`DELETE FROM report_calls WHERE tenant_id = $1`, p.TenantID)
 		b.Queue(`DELETE FROM report_counts WHERE tenant_id = $1`, p.TenantID)
 		b.Queue(rollUpAllSQL, p.TenantID)
+		b.Queue(`SELECT coalesce(sum(attempts), 0)::bigint FROM report_calls WHERE tenant_id = $1`, p.TenantID).QueryRow(func(row pgx.Row) error {
+			return row.Scan(&calls)
+		})
 		return tx.SendBatch(ctx, b).Close()
 	})
+	return calls, err
 }

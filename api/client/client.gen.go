@@ -2420,6 +2420,19 @@ type ReportSettingsBody struct {
 	ConversionTags *[]string `json:"conversion_tags"`
 }
 
+// ReportsRebuildBody defines model for ReportsRebuildBody.
+type ReportsRebuildBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/ReportsRebuildBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// Calls Call records (attempts, refusals included) the rebuilt rollups count. Calls that closed while it ran are folded in by the next report.
+	//
+	// Example: 1200
+	Calls int64 `json:"calls"`
+}
+
 // Result defines model for Result.
 type Result struct {
 	CallbackAt *string       `json:"callbackAt,omitempty"`
@@ -3574,6 +3587,12 @@ type ExportReportOutcomesParams struct {
 
 	// ListId Only calls of contacts the campaign took from this list.
 	ListId *string `form:"list_id,omitempty" json:"list_id,omitempty"`
+}
+
+// RebuildReportsParams defines parameters for RebuildReports.
+type RebuildReportsParams struct {
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
 // ReportSentimentParams defines parameters for ReportSentiment.
@@ -4756,6 +4775,13 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/reports/outcomes.csv (the `ExportReportOutcomes` operationId).
 	ExportReportOutcomes(ctx context.Context, params *ExportReportOutcomesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// RebuildReports Rebuild the report figures from the call records
+	//
+	// Recounts every report of the tenant from its call records, by the report settings in force now: after changing what counts as a conversion, earlier calls count by the new settings too. Safe while calls are closing and safe to repeat (the same records give the same figures). Needs the admin role.
+	//
+	// Corresponds with POST /v1/reports/rebuild (the `RebuildReports` operationId).
+	RebuildReports(ctx context.Context, params *RebuildReportsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ReportSentiment Sentiment report
 	//
 	// Sentiment of the turns per dialog state and of whole calls, and the share of connected calls that turned angry.
@@ -4779,7 +4805,7 @@ type ClientInterface interface {
 
 	// SetReportSettingsWithBody Replace the report settings
 	//
-	// Applies to calls that close from now on. Needs the admin role.
+	// Applies to calls that close from now on; POST /v1/reports/rebuild recounts the earlier ones. Needs the admin role.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4788,7 +4814,7 @@ type ClientInterface interface {
 
 	// SetReportSettings Replace the report settings
 	//
-	// Applies to calls that close from now on. Needs the admin role.
+	// Applies to calls that close from now on; POST /v1/reports/rebuild recounts the earlier ones. Needs the admin role.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6433,6 +6459,23 @@ func (c *Client) ExportReportOutcomes(ctx context.Context, params *ExportReportO
 	return c.Client.Do(req)
 }
 
+// RebuildReports Rebuild the report figures from the call records
+//
+// Recounts every report of the tenant from its call records, by the report settings in force now: after changing what counts as a conversion, earlier calls count by the new settings too. Safe while calls are closing and safe to repeat (the same records give the same figures). Needs the admin role.
+//
+// Corresponds with POST /v1/reports/rebuild (the `RebuildReports` operationId).
+func (c *Client) RebuildReports(ctx context.Context, params *RebuildReportsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRebuildReportsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ReportSentiment Sentiment report
 //
 // Sentiment of the turns per dialog state and of whole calls, and the share of connected calls that turned angry.
@@ -6486,7 +6529,7 @@ func (c *Client) GetReportSettings(ctx context.Context, reqEditors ...RequestEdi
 
 // SetReportSettingsWithBody Replace the report settings
 //
-// Applies to calls that close from now on. Needs the admin role.
+// Applies to calls that close from now on; POST /v1/reports/rebuild recounts the earlier ones. Needs the admin role.
 //
 // Takes any type of body and a specified content type.
 //
@@ -6505,7 +6548,7 @@ func (c *Client) SetReportSettingsWithBody(ctx context.Context, contentType stri
 
 // SetReportSettings Replace the report settings
 //
-// Applies to calls that close from now on. Needs the admin role.
+// Applies to calls that close from now on; POST /v1/reports/rebuild recounts the earlier ones. Needs the admin role.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -10801,6 +10844,48 @@ func NewExportReportOutcomesRequest(server string, params *ExportReportOutcomesP
 	return req, nil
 }
 
+// NewRebuildReportsRequest constructs an http.Request for the RebuildReports method
+func NewRebuildReportsRequest(server string, params *RebuildReportsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/rebuild")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewReportSentimentRequest constructs an http.Request for the ReportSentiment method
 func NewReportSentimentRequest(server string, params *ReportSentimentParams) (*http.Request, error) {
 	var err error
@@ -14025,6 +14110,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/reports/outcomes.csv (the `ExportReportOutcomes` operationId).
 	ExportReportOutcomesWithResponse(ctx context.Context, params *ExportReportOutcomesParams, reqEditors ...RequestEditorFn) (*ExportReportOutcomesResponse, error)
 
+	// RebuildReportsWithResponse Rebuild the report figures from the call records
+	//
+	// Recounts every report of the tenant from its call records, by the report settings in force now: after changing what counts as a conversion, earlier calls count by the new settings too. Safe while calls are closing and safe to repeat (the same records give the same figures). Needs the admin role.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/reports/rebuild (the `RebuildReports` operationId).
+	RebuildReportsWithResponse(ctx context.Context, params *RebuildReportsParams, reqEditors ...RequestEditorFn) (*RebuildReportsResponse, error)
+
 	// ReportSentimentWithResponse Sentiment report
 	//
 	// Sentiment of the turns per dialog state and of whole calls, and the share of connected calls that turned angry.
@@ -14054,7 +14148,7 @@ type ClientWithResponsesInterface interface {
 
 	// SetReportSettingsWithBodyWithResponse Replace the report settings
 	//
-	// Applies to calls that close from now on. Needs the admin role.
+	// Applies to calls that close from now on; POST /v1/reports/rebuild recounts the earlier ones. Needs the admin role.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -14063,7 +14157,7 @@ type ClientWithResponsesInterface interface {
 
 	// SetReportSettingsWithResponse Replace the report settings
 	//
-	// Applies to calls that close from now on. Needs the admin role.
+	// Applies to calls that close from now on; POST /v1/reports/rebuild recounts the earlier ones. Needs the admin role.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18637,6 +18731,75 @@ func (r ExportReportOutcomesResponse) ContentType() string {
 	return ""
 }
 
+type RebuildReportsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ReportsRebuildBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RebuildReportsResponse) GetJSON200() *ReportsRebuildBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RebuildReportsResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RebuildReportsResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RebuildReportsResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RebuildReportsResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RebuildReportsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RebuildReportsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RebuildReportsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RebuildReportsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ReportSentimentResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -22961,6 +23124,21 @@ func (c *ClientWithResponses) ExportReportOutcomesWithResponse(ctx context.Conte
 	return ParseExportReportOutcomesResponse(rsp)
 }
 
+// RebuildReportsWithResponse Rebuild the report figures from the call records
+//
+// Recounts every report of the tenant from its call records, by the report settings in force now: after changing what counts as a conversion, earlier calls count by the new settings too. Safe while calls are closing and safe to repeat (the same records give the same figures). Needs the admin role.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/reports/rebuild (the `RebuildReports` operationId).
+func (c *ClientWithResponses) RebuildReportsWithResponse(ctx context.Context, params *RebuildReportsParams, reqEditors ...RequestEditorFn) (*RebuildReportsResponse, error) {
+	rsp, err := c.RebuildReports(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRebuildReportsResponse(rsp)
+}
+
 // ReportSentimentWithResponse Sentiment report
 //
 // Sentiment of the turns per dialog state and of whole calls, and the share of connected calls that turned angry.
@@ -23008,7 +23186,7 @@ func (c *ClientWithResponses) GetReportSettingsWithResponse(ctx context.Context,
 
 // SetReportSettingsWithBodyWithResponse Replace the report settings
 //
-// Applies to calls that close from now on. Needs the admin role.
+// Applies to calls that close from now on; POST /v1/reports/rebuild recounts the earlier ones. Needs the admin role.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -23023,7 +23201,7 @@ func (c *ClientWithResponses) SetReportSettingsWithBodyWithResponse(ctx context.
 
 // SetReportSettingsWithResponse Replace the report settings
 //
-// Applies to calls that close from now on. Needs the admin role.
+// Applies to calls that close from now on; POST /v1/reports/rebuild recounts the earlier ones. Needs the admin role.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -27133,6 +27311,60 @@ func ParseExportReportOutcomesResponse(rsp *http.Response) (*ExportReportOutcome
 			return nil, err
 		}
 		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRebuildReportsResponse parses an HTTP response from a RebuildReportsWithResponse call
+func ParseRebuildReportsResponse(rsp *http.Response) (*RebuildReportsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RebuildReportsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ReportsRebuildBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest ErrorModel

@@ -150,7 +150,7 @@ func benchReports(cmd *cobra.Command, report func(string, float64, string)) erro
 	fmt.Fprintf(os.Stderr, "seeded %d calls in %s\n", n, time.Since(start).Round(time.Millisecond))
 
 	start = time.Now()
-	if err := svc.RebuildReports(ctx, p); err != nil {
+	if _, err := svc.RebuildReports(ctx, p); err != nil {
 		return err
 	}
 	if _, err := conn.Exec(ctx, `ANALYZE report_calls; ANALYZE report_counts`); err != nil {
