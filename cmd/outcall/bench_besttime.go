@@ -226,8 +226,9 @@ func benchBestTime(ctx context.Context, report func(string, float64, string)) er
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "best time: simulated clock; %d history hours of %d real SIP calls each, then %d hours of %d + %d (due order, best time), callee-sim answering by local hour\n",
-		historyHours, historyPerHour, armHours, perHour, perHour)
+	fmt.Fprintf(os.Stderr, "best time: real SIP calls to callee-sim answering by the callee's local hour, on a SIMULATED clock "+
+		"(each simulated hour is one round of calls, then the clock jumps; unanswered calls ring %s): %d history hours of %d calls, then %d hours of %d + %d (due order, best time)\n",
+		ringTimeout, historyHours, historyPerHour, armHours, perHour, perHour)
 	for h := range historyHours {
 		if err := round(monday.Add(time.Duration(h)*time.Hour), historyPerHour, learn); err != nil {
 			return err
