@@ -181,6 +181,8 @@ async function main() {
     await page.getByRole("tab", { name: "最佳时段" }).click();
     await page.getByTestId("best-hour").waitFor();
     await page.getByTestId("time-hours").waitFor();
+    await page.getByTestId("time-grid").waitFor();
+    check(true, "the best hours show the weekday × hour grid");
     await shot("r03-reports-time-zh");
 
     // English, one click away.

@@ -4,7 +4,7 @@
 // filters in the URL (so a view can be shared) and each downloadable as CSV.
 // Admins also set what counts as a conversion here.
 import { DownloadOutlined } from "@ant-design/icons";
-import { Alert, App, AutoComplete, Button, Card, Col, Empty, Form, Input, Row, Select, Skeleton, Space, Statistic, Table, Tabs, Tag, Typography } from "antd";
+import { Alert, App, AutoComplete, Button, Card, Col, Empty, Form, Input, Row, Segmented, Select, Skeleton, Space, Statistic, Table, Tabs, Tag, Typography } from "antd";
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState, type ComponentProps } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "react-router";
@@ -44,6 +44,7 @@ type Sentiment = Schemas["SentimentReportBody"];
 type TimeReport = Schemas["TimeReportBody"];
 type AB = Schemas["ABReportBody"];
 type Slot = Schemas["TimeSlotBody"];
+type Cell = Schemas["TimeCellBody"];
 type FunnelState = Schemas["FunnelStateBody"];
 
 type Loaded<T> = { data?: T; error?: string; status?: number };
@@ -450,6 +451,57 @@ function SlotHeatmap({ slots, label, axis = label, testId }: { slots: Slot[]; la
   return <ReportChart option={option} height={200} testId={testId} />;
 }
 
+/**
+ * The weekday × hour grid: one metric at a time as colour, both rates and
+ * their counts in the tooltip; a cell without calls stays blank.
+ */
+function GridHeatmap({ cells, weekday, hour }: { cells: Cell[]; weekday: (d: number) => string; hour: (h: number) => string }) {
+  const { t } = useTranslation();
+  const [metric, setMetric] = useState<"answer" | "conversion">("answer");
+  const data = cells.map((c) => {
+    const [rate, base] = metric === "answer" ? [c.answer_rate, c.dialled] : [c.conversion_rate, c.connected];
+    return [c.hour, c.weekday, base > 0 ? Math.round(rate * 1000) / 10 : "-"];
+  });
+  const option = {
+    tooltip: {
+      formatter: (p: { data: [number, number, number | string] }) => {
+        const c = cells.find((x) => x.hour === p.data[0] && x.weekday === p.data[1]);
+        if (!c) return "";
+        return t("reports.time.gridTooltip", {
+          day: weekday(c.weekday),
+          slot: hour(c.hour),
+          dialled: c.dialled,
+          connected: c.connected,
+          conversions: c.conversions,
+          answer: percent(c.answer_rate),
+          conversion: percent(c.conversion_rate),
+        });
+      },
+    },
+    grid: { left: 90, right: 24, top: 8, bottom: 64 },
+    xAxis: { type: "category", data: Array.from({ length: 24 }, (_, h) => hourLabel(h)), splitArea: { show: true } },
+    yAxis: { type: "category", data: Array.from({ length: 7 }, (_, d) => weekday(d)), splitArea: { show: true }, inverse: true },
+    visualMap: { min: 0, max: 100, calculable: false, orient: "horizontal", left: "center", bottom: 0, itemHeight: 120, text: ["100%", "0%"] },
+    series: [{ type: "heatmap", data }],
+  };
+  return (
+    <>
+      <Segmented
+        size="small"
+        style={{ marginBottom: 8 }}
+        value={metric}
+        onChange={(v) => setMetric(v as "answer" | "conversion")}
+        options={[
+          { value: "answer", label: t("reports.time.answerRate") },
+          { value: "conversion", label: t("reports.time.conversionRate") },
+        ]}
+        data-testid="time-grid-metric"
+      />
+      <ReportChart option={option} height={320} testId="time-grid" />
+    </>
+  );
+}
+
 function TimeReportView({ r }: { r: TimeReport }) {
   const { t } = useTranslation();
   const hour = (h: number) => t("reports.time.hour", { from: hourLabel(h), to: hourLabel(h + 1) });
@@ -476,8 +528,11 @@ function TimeReportView({ r }: { r: TimeReport }) {
       <Card size="small" title={t("reports.time.byHour")} style={{ marginBottom: 16 }}>
         <SlotHeatmap slots={r.by_hour ?? []} label={hour} axis={hourLabel} testId="time-hours" />
       </Card>
-      <Card size="small" title={t("reports.time.byWeekday")}>
+      <Card size="small" title={t("reports.time.byWeekday")} style={{ marginBottom: 16 }}>
         <SlotHeatmap slots={r.by_weekday ?? []} label={weekday} testId="time-weekdays" />
+      </Card>
+      <Card size="small" title={t("reports.time.grid")}>
+        <GridHeatmap cells={r.grid ?? []} weekday={weekday} hour={hour} />
       </Card>
     </>
   );
