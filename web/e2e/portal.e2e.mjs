@@ -89,7 +89,7 @@ async function main() {
       locale: "zh-CN",
     });
     const page = browser.pages()[0] ?? (await browser.newPage());
-    page.setDefaultTimeout(15000);
+    page.setDefaultTimeout(30000); // a small machine busy with calls can be slow to answer
     page.on("pageerror", (e) => log("page error:", e.message));
     const warnings = new Set();
     page.on("console", (m) => {
@@ -97,6 +97,14 @@ async function main() {
     });
     page.on("response", (r) => {
       if (r.url().includes("/v1/") && r.status() >= 400) log("API answered", r.status(), r.request().method(), new URL(r.url()).pathname);
+    });
+    // A slow answer is worth a line in the log: it shows where the time went.
+    page.on("requestfinished", async (q) => {
+      const t = q.timing();
+      if (q.url().includes("/v1/") && t.responseEnd > 3000) log(`API took ${(t.responseEnd / 1000).toFixed(1)} s:`, q.method(), new URL(q.url()).pathname);
+    });
+    page.on("requestfailed", (q) => {
+      if (q.url().includes("/v1/") && q.failure()?.errorText !== "net::ERR_ABORTED") log("API request failed:", q.method(), new URL(q.url()).pathname, q.failure()?.errorText);
     });
     // antd animates dialogs in and out; act on them once they stand still.
     const settled = () =>
