@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -305,42 +307,63 @@ func (s *Service) ListCampaigns(ctx context.Context, p tenants.Principal, limit 
 // StartCampaign takes a draft's contacts from its lists and sets it going:
 // running now, or scheduled when it starts later. A campaign without
 // contacts or without a script version is refused and stays a draft.
+//
+// The script checks (ScriptPublished) and the segmentation rules (Segment)
+// use connections of their own, so they run before the transaction that
+// enrols the contacts: a transaction that waits for a second connection
+// can deadlock with others doing the same once the pool is used up, and
+// then every request that needs a connection waits too. That transaction
+// checks the campaign did not change in between.
 func (s *Service) StartCampaign(ctx context.Context, p tenants.Principal, id uuid.UUID) (*Campaign, error) {
 	if err := p.Require(tenants.RoleOperator); err != nil {
 		return nil, err
 	}
-	var c *Campaign
+	var draft *Campaign
+	var contacts []SegmentContact
 	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
+		if draft, err = getCampaign(ctx, tx, p.TenantID, id, false); err != nil {
+			return err
+		}
+		if err := startable(draft); err != nil {
+			return err
+		}
+		if draft.Segmentation != nil {
+			contacts, err = segmentContacts(ctx, tx, p.TenantID, draft.ListIDs)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if s.ScriptPublished != nil {
+		for _, v := range scriptVersions(draft) {
+			if err := s.ScriptPublished(ctx, p.TenantID, v); err != nil {
+				return nil, err
+			}
+		}
+	}
+	var results []SegmentResult
+	if draft.Segmentation != nil && len(contacts) > 0 {
+		if results, err = s.segment(ctx, p.TenantID, draft.Segmentation, contacts); err != nil {
+			return nil, err
+		}
+	}
+
+	var c *Campaign
+	err = s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
 		c, err = getCampaign(ctx, tx, p.TenantID, id, true)
 		if err != nil {
 			return err
 		}
-		if c.Status != StatusDraft {
-			return conflict("the campaign is %s; only a draft can be started (resume a paused one)", c.Status)
+		if err := startable(c); err != nil {
+			return err
 		}
-		if c.ScriptVersion == "" && len(c.ABSplit) == 0 {
-			return FieldError("body.script_version", "the campaign has no script version: set a published script version first")
-		}
-		if s.ScriptPublished != nil {
-			versions := []string{c.ScriptVersion}
-			for _, a := range c.ABSplit {
-				versions = append(versions, a.Version)
-			}
-			for _, v := range c.SegmentVersions {
-				versions = append(versions, v)
-			}
-			for _, v := range versions {
-				if v == "" {
-					continue
-				}
-				if err := s.ScriptPublished(ctx, p.TenantID, v); err != nil {
-					return err
-				}
-			}
+		if !sameScripts(draft, c) {
+			return conflict("the campaign's scripts or lists changed while it was starting: start it again")
 		}
 		var enrolled int64
 		if c.Segmentation != nil {
-			n, err := s.enrolSegmented(ctx, tx, p.TenantID, c, s.now())
+			n, err := s.enrolSegmented(ctx, tx, p.TenantID, c, contacts, results, s.now())
 			if err != nil {
 				return err
 			}
@@ -369,6 +392,42 @@ func (s *Service) StartCampaign(ctx context.Context, p tenants.Principal, id uui
 		return s.insertPacer(ctx, tx, p.TenantID, c.ID)
 	})
 	return c, err
+}
+
+// startable refuses to start a campaign that is not a draft or has no
+// script version.
+func startable(c *Campaign) error {
+	if c.Status != StatusDraft {
+		return conflict("the campaign is %s; only a draft can be started (resume a paused one)", c.Status)
+	}
+	if c.ScriptVersion == "" && len(c.ABSplit) == 0 {
+		return FieldError("body.script_version", "the campaign has no script version: set a published script version first")
+	}
+	return nil
+}
+
+// scriptVersions lists the dialog script versions a campaign runs.
+func scriptVersions(c *Campaign) []string {
+	var out []string
+	for _, v := range append([]string{c.ScriptVersion}, slices.Sorted(maps.Values(c.SegmentVersions))...) {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	for _, a := range c.ABSplit {
+		if a.Version != "" {
+			out = append(out, a.Version)
+		}
+	}
+	return out
+}
+
+// sameScripts reports whether b runs the scripts, segmentation and lists
+// that a ran.
+func sameScripts(a, b *Campaign) bool {
+	ja, _ := json.Marshal([]any{a.ListIDs, a.ScriptVersion, a.SegmentVersions, a.ABSplit, a.Segmentation})
+	jb, _ := json.Marshal([]any{b.ListIDs, b.ScriptVersion, b.SegmentVersions, b.ABSplit, b.Segmentation})
+	return string(ja) == string(jb)
 }
 
 // setStatus moves a campaign to st and raises campaign.started (the first

@@ -93,38 +93,47 @@ func (sg *Segmentation) validate() error {
 	return nil
 }
 
-// enrolSegmented takes a starting campaign's contacts through its
-// segmentation rules and enrols them all: in their segment, and pending,
-// or dropped when the filter leaves them out or their rule failed. It
-// returns how many will be dialled. A rule failing for some contacts does
-// not stop the others; the failures are counted on the campaign.
-func (s *Service) enrolSegmented(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, c *Campaign, now time.Time) (int, error) {
-	sg := c.Segmentation
-	if s.Segment == nil {
-		return 0, FieldError("body.segmentation", "segmentation rules cannot run here (no script hosts): start the campaign where the service runs them")
-	}
+// segmentContacts reads the contacts of a campaign's lists for its
+// segmentation rules.
+func segmentContacts(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, listIDs []uuid.UUID) ([]SegmentContact, error) {
 	rows, err := tx.Query(ctx, `SELECT c.id, c.name, c.phone, c.attributes FROM contacts c
 		WHERE c.tenant_id = $1 AND c.id IN (SELECT contact_id FROM list_contacts WHERE tenant_id = $1 AND list_id = ANY($2))
-		ORDER BY c.id`, tenantID, c.ListIDs)
+		ORDER BY c.id`, tenantID, listIDs)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	contacts, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (SegmentContact, error) {
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (SegmentContact, error) {
 		var sc SegmentContact
 		return sc, r.Scan(&sc.ID, &sc.Name, &sc.Phone, &sc.Attributes)
 	})
-	if err != nil {
-		return 0, err
-	}
-	if len(contacts) == 0 {
-		return 0, nil
+}
+
+// segment runs a starting campaign's segmentation rules for its contacts,
+// outside any transaction (the rules are loaded and run elsewhere).
+func (s *Service) segment(ctx context.Context, tenantID uuid.UUID, sg *Segmentation, contacts []SegmentContact) ([]SegmentResult, error) {
+	if s.Segment == nil {
+		return nil, FieldError("body.segmentation", "segmentation rules cannot run here (no script hosts): start the campaign where the service runs them")
 	}
 	results, err := s.Segment(ctx, tenantID, sg.ScriptID, sg.Version, contacts)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	if len(results) != len(contacts) {
-		return 0, fmt.Errorf("segmentation returned %d results for %d contacts", len(results), len(contacts))
+		return nil, fmt.Errorf("segmentation returned %d results for %d contacts", len(results), len(contacts))
+	}
+	return results, nil
+}
+
+// enrolSegmented enrols a starting campaign's contacts with their
+// segmentation results: in their segment, and pending, or dropped when
+// the filter leaves them out or their rule failed. Contacts deleted since
+// the rules ran are left out. It returns how many will be dialled. A rule
+// failing for some contacts does not stop the others; the failures are
+// counted on the campaign.
+func (s *Service) enrolSegmented(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, c *Campaign, contacts []SegmentContact, results []SegmentResult, now time.Time) (int, error) {
+	sg := c.Segmentation
+	if len(contacts) == 0 {
+		return 0, nil
 	}
 	ids := make([]uuid.UUID, len(contacts))
 	segments := make([]string, len(contacts))

@@ -101,7 +101,7 @@ async function main() {
       acceptDownloads: true,
     });
     const page = browser.pages()[0] ?? (await browser.newPage());
-    page.setDefaultTimeout(15000);
+    page.setDefaultTimeout(30000); // a small machine busy with calls can be slow to answer
     page.on("pageerror", (e) => log("page error:", e.message));
     page.on("response", (r) => {
       if (r.url().includes("/v1/") && r.status() >= 400) log("API answered", r.status(), r.request().method(), new URL(r.url()).pathname);

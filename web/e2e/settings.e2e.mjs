@@ -5,7 +5,10 @@
 // segmentation rules and sees the counts per segment, breaks a rule and sees
 // the error at its line, saves and publishes the rules, adds a trunk with a
 // transfer target (its password never shown again), saves speech settings,
-// and finds the review queue empty with a word on what fills it.
+// and finds the review queue empty with a word on what fills it. The demo
+// tenant's owner flags a call that said a sensitive word and sees its number
+// in full; a viewer of the same tenant sees it masked (138****1234) in the
+// review queue, on the calls screen and on the call page.
 // Screenshots go to artifacts/screenshots/ at the repository root.
 //
 // Environment: OUTCALL_CHROMIUM (default /usr/bin/chromium), OUTCALL_E2E_HEADFUL=1
@@ -82,7 +85,7 @@ async function main() {
       locale: "zh-CN",
     });
     const page = browser.pages()[0] ?? (await browser.newPage());
-    page.setDefaultTimeout(15000);
+    page.setDefaultTimeout(30000); // a small machine busy with calls can be slow to answer
     page.on("pageerror", (e) => log("page error:", e.message));
     page.on("response", (r) => {
       if (r.url().includes("/v1/") && r.status() >= 400) log("API answered", r.status(), r.request().method(), new URL(r.url()).pathname);
@@ -299,6 +302,59 @@ async function main() {
     await page.getByText("Rules in JavaScript").waitFor();
     await shot("s10-segments-en");
     await page.getByTestId("lang-switch").click();
+
+    // Phone numbers: the owner sees them in full, a viewer masked
+    // (138****1234), in the review queue, on the calls screen and on the
+    // call page.
+    const flaggedPhone = reviewed.phone;
+    const national = (e164) => (e164.startsWith("+86") ? e164.slice(3) : e164);
+    const masked = `${national(flaggedPhone).slice(0, 3)}****${flaggedPhone.slice(-4)}`;
+    const phonesShown = async () => {
+      await page.getByTestId("nav-review").click();
+      await page.getByTestId("review-status").getByText("已标记").click();
+      await page.getByTestId("review-table").getByText("话术提到订单,已转合规复核").waitFor();
+      const queue = (await page.getByTestId("review-table").getByTestId("review-call-link").allTextContents()).map((x) => x.trim());
+      await page.getByTestId("nav-calls").click();
+      await page.getByTestId("calls-table").locator("tbody tr.ant-table-row").first().waitFor();
+      const searched = page.waitForResponse((r) => r.url().includes("/v1/calls?") && r.url().includes(`phone=${flaggedPhone.slice(-4)}`));
+      await page.getByTestId("calls-search").locator("input").fill(flaggedPhone.slice(-4));
+      await page.getByTestId("calls-search").locator("input").press("Enter");
+      await searched;
+      const cells = page.getByTestId("calls-table").locator("tbody tr.ant-table-row td:nth-child(2)");
+      const list = await waitFor(async () => {
+        const all = (await cells.allTextContents()).map((x) => x.trim());
+        return all.length && all.every((x) => x.endsWith(flaggedPhone.slice(-4))) && all;
+      }, "the calls screen to show the searched number's calls", 15000);
+      await page.goto(base + link);
+      await page.getByTestId("call-details").waitFor();
+      const details = (await page.getByTestId("call-details").locator("code").first().textContent()).trim();
+      const title = await page.getByTestId("page-title").textContent();
+      return { queue, list, details, title };
+    };
+    const ownerSees = await phonesShown();
+    const full = national(flaggedPhone);
+    check(ownerSees.queue.includes(full) && ownerSees.list.every((x) => x === full) && ownerSees.details === full && ownerSees.title.includes(full),
+      `the owner sees the number in full in the review queue, the calls list and the call page (${full})`);
+    await shot("s11-call-owner-zh");
+    const viewer = { email: "viewer@demo.example", password: "the viewer's password" };
+    await demo("POST", "/v1/users", { ...viewer, name: "审计员", role: "viewer" });
+    await page.getByTestId("user-menu").click();
+    await page.getByTestId("logout").waitFor();
+    await settled();
+    await page.getByTestId("logout").click();
+    await page.waitForURL(/\/login/);
+    await page.getByTestId("login-email").fill(viewer.email);
+    await page.getByTestId("login-password").fill(viewer.password);
+    await page.getByTestId("login-submit").click();
+    await page.getByTestId("tenant-name").filter({ hasText: "Demo" }).waitFor();
+    const viewerSees = await phonesShown();
+    check(
+      viewerSees.queue.length > 0 && viewerSees.queue.every((x) => /^\d{3}\*{4}\d{4}$/.test(x)) && viewerSees.queue.includes(masked),
+      `a viewer sees the review queue's numbers masked (${viewerSees.queue.join(", ")})`,
+    );
+    check(viewerSees.list.every((x) => x === masked), `a viewer sees the calls list's numbers masked (${viewerSees.list.join(", ")})`);
+    check(viewerSees.details === masked && viewerSees.title.includes(masked) && !viewerSees.title.includes(full), `a viewer sees the call page's number masked (${viewerSees.details})`);
+    await shot("s12-call-viewer-zh");
     log(`passed in ${((Date.now() - started) / 1000).toFixed(1)}s; screenshots in ${shots}`);
   } catch (e) {
     failed = true;

@@ -1,0 +1,130 @@
+package campaigns_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/migrations/dbtest"
+	"github.com/outcall/outcall/tenants"
+)
+
+// Starting a campaign asks the script store (its own connections) whether
+// the versions are published and runs the segmentation rules. With a pool
+// of two connections, four campaigns starting at once must all start: the
+// starts must not hold a connection while they wait for another.
+func TestCampaignsStartingAtOnceOnASmallPoolDoNotWaitForEachOther(t *testing.T) {
+	ctx := context.Background()
+	db, err := tenants.Open(ctx, dbtest.New(t)+"&pool_max_conns=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	if got := db.Pool().Config().MaxConns; got != 2 {
+		t.Fatalf("pool of %d connections, want 2", got)
+	}
+	svc := campaigns.NewService(db)
+	published := func(ctx context.Context, tenantID uuid.UUID) error {
+		// What the script store does: a transaction of its own.
+		return db.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+			_, err := tx.Exec(ctx, `SELECT pg_sleep(0.05)`)
+			return err
+		})
+	}
+	svc.ScriptPublished = func(ctx context.Context, tenantID uuid.UUID, _ string) error { return published(ctx, tenantID) }
+	svc.Segment = func(ctx context.Context, tenantID, _ uuid.UUID, _ int, contacts []campaigns.SegmentContact) ([]campaigns.SegmentResult, error) {
+		if err := published(ctx, tenantID); err != nil {
+			return nil, err
+		}
+		return make([]campaigns.SegmentResult, len(contacts)), nil
+	}
+	ten := tenants.NewService(db)
+	su, err := ten.Signup(ctx, tenants.SignupRequest{TenantName: "Shop", Email: "owner@" + uuid.NewString()[:8] + ".example", Password: "a long password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}
+	list := must[*campaigns.List](t)(svc.CreateList(ctx, p, "list", ""))
+	must[*campaigns.Contact](t)(svc.UpsertContact(ctx, p, campaigns.ContactInput{Phone: "13812341234", ListIDs: []uuid.UUID{list.ID}}))
+	var ids []uuid.UUID
+	for i := range 4 {
+		in := campaigns.CampaignInput{Name: "c", ListIDs: []uuid.UUID{list.ID}, ScriptVersion: "v1"}
+		if i%2 == 1 {
+			in.Segmentation = &campaigns.Segmentation{ScriptID: uuid.New(), Version: 1}
+		}
+		ids = append(ids, must[*campaigns.Campaign](t)(svc.CreateCampaign(ctx, p, in)).ID)
+	}
+
+	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make([]error, len(ids))
+	for i, id := range ids {
+		wg.Go(func() {
+			c, err := svc.StartCampaign(tctx, p, id)
+			if err == nil && c.Status != campaigns.StatusRunning {
+				err = errors.New("status " + string(c.Status))
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("start %d of %d: %v", i+1, len(ids), err)
+		}
+	}
+	for _, id := range ids {
+		if n := must[*campaigns.Counts](t)(svc.CampaignCounts(ctx, p, id)).Contacts; n != 1 {
+			t.Errorf("campaign %s enrolled %d contacts, want 1", id, n)
+		}
+	}
+}
+
+// A campaign started twice at once starts once: the second start is
+// refused as a conflict and its contacts are enrolled once.
+func TestACampaignStartedTwiceAtOnceStartsOnce(t *testing.T) {
+	w := newWorld(t)
+	gate := make(chan struct{})
+	var arrived sync.WaitGroup
+	arrived.Add(2)
+	w.svc.ScriptPublished = func(context.Context, uuid.UUID, string) error {
+		arrived.Done()
+		<-gate // both starts have checked the draft before either enrols
+		return nil
+	}
+	list := must[*campaigns.List](t)(w.svc.CreateList(w.ctx, w.p, "list", ""))
+	must[*campaigns.Contact](t)(w.svc.UpsertContact(w.ctx, w.p, campaigns.ContactInput{Phone: "13812341234", ListIDs: []uuid.UUID{list.ID}}))
+	c := must[*campaigns.Campaign](t)(w.svc.CreateCampaign(w.ctx, w.p, campaigns.CampaignInput{Name: "c", ListIDs: []uuid.UUID{list.ID}, ScriptVersion: "v1"}))
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i := range errs {
+		wg.Go(func() { _, errs[i] = w.svc.StartCampaign(w.ctx, w.p, c.ID) })
+	}
+	arrived.Wait()
+	close(gate)
+	wg.Wait()
+	ok, conflicts := 0, 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case tenants.ErrorCode(err) == tenants.EConflict:
+			conflicts++
+		default:
+			t.Fatalf("start: %v", err)
+		}
+	}
+	if ok != 1 || conflicts != 1 {
+		t.Fatalf("%d starts succeeded and %d conflicted, want 1 and 1", ok, conflicts)
+	}
+	if n := must[*campaigns.Counts](t)(w.svc.CampaignCounts(w.ctx, w.p, c.ID)).Contacts; n != 1 {
+		t.Fatalf("%d campaign contacts, want 1", n)
+	}
+}
