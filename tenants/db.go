@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -29,6 +31,9 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database URL: %w", err)
 	}
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = DefaultMaxConns()
+	}
 	cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
 		if conn.Config().User == AppRole {
 			return nil
@@ -41,6 +46,14 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
 	return &DB{pool: pool}, nil
+}
+
+// DefaultMaxConns is the pool size when the database URL does not set
+// pool_max_conns. pgx's own default (four, or one per CPU) is too small for a
+// process whose API requests and job workers share the pool: a few requests
+// that each need a second connection could take them all and wait forever.
+func DefaultMaxConns() int32 {
+	return int32(max(20, 4*runtime.NumCPU()))
 }
 
 // Pool returns the underlying pool, for River and for queries that are not
