@@ -15,7 +15,7 @@ func init() {
 		listen, personas, username, password string
 		seed                                 uint64
 		verbose                              bool
-		mediaNice                            int
+		mediaNice, mediaRT                   int
 	)
 	cmd := &cobra.Command{
 		Use:   "callee-sim",
@@ -38,8 +38,8 @@ trunk it prints.`,
 				}
 				cfg.Personas = ps
 			}
-			if mediaNice < 0 {
-				clock := telephony.NewMediaClockWith(telephony.ClockOptions{Nice: mediaNice, DedicatedThreads: true})
+			if mediaNice < 0 || mediaRT > 0 {
+				clock := telephony.NewMediaClockWith(telephony.ClockOptions{Nice: mediaNice, RealtimePriority: mediaRT, DedicatedThreads: true})
 				defer clock.Close()
 				cfg.Clock = clock
 			}
@@ -65,5 +65,6 @@ trunk it prints.`,
 	cmd.Flags().Uint64Var(&seed, "seed", 0, "seed for persona choices (0: random)")
 	cmd.Flags().BoolVar(&verbose, "verbose", false, "log SIP activity")
 	cmd.Flags().IntVar(&mediaNice, "media-nice", 0, "run the RTP pacing threads at this nice value (-20 to -1, needs root), as for a load test")
+	cmd.Flags().IntVar(&mediaRT, "media-rt-priority", 0, "run the RTP pacing threads in the real-time class (SCHED_FIFO) at this priority (1-99, needs root), as for a load test")
 	rootCmd.AddCommand(cmd)
 }
