@@ -179,7 +179,6 @@ func benchCalls(cmd *cobra.Command, report func(name string, value float64, unit
 	var failed atomic.Int64
 	logf := func(format string, a ...any) { fmt.Fprintf(os.Stderr, "bench calls: "+format+"\n", a...) }
 
-
 	only := os.Getenv("BENCH_CALLS_ONLY") // setup, hold or amd: run one phase
 
 	// 1. Setup rate: 1,000 short calls by 64 callers.
