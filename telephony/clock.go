@@ -94,10 +94,10 @@ type ClockOptions struct {
 	// programs it starts afterwards inherit the class.
 	ProcessRealtimePriority int
 	// DedicatedThreads (with Nice or RealtimePriority) makes each shard
-	// sleep in the kernel holding its Go scheduler slot, so it runs the
-	// instant its deadline comes instead of queueing behind other
-	// goroutines; the clock raises GOMAXPROCS by the number of shards to
-	// make up for it. For a process whose main work is media (a dialer
+	// sleep in the kernel on its own thread, so it runs the instant its
+	// deadline comes instead of queueing behind other goroutines for a Go
+	// timer; the clock raises GOMAXPROCS by the number of shards so the
+	// shards find a free scheduler slot when they wake. For a process whose main work is media (a dialer
 	// worker, the benchmark).
 	DedicatedThreads bool
 }
@@ -281,8 +281,8 @@ func (c *MediaClock) ResetJitter() {
 }
 
 // TickStats tells where send jitter comes from: how late the shards woke
-// up (the operating system and Go scheduler) and how long a pass over
-// their sessions took (our own work).
+// up (the operating system and Go scheduler) and how long a pass over the
+// sessions of one slot took (our own work).
 func (c *MediaClock) TickStats() (wakeLate, pass JitterStats) { return c.late.stats(), c.work.stats() }
 
 // jitterHistogram counts deviations in 50 µs buckets up to 100 ms.

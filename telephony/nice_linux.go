@@ -45,10 +45,15 @@ func setProcessRealtime(prio int) error {
 }
 
 // sleepUntilKernel sleeps the calling thread in the kernel until the
-// monotonic deadline, keeping its Go scheduler slot, so the thread runs the
-// moment the kernel wakes it instead of waiting for the Go scheduler. Only
-// for shard threads locked to their goroutine; the clock adds their slots
-// to GOMAXPROCS. Returns false when the call is not available.
+// monotonic deadline, so the thread runs the moment the kernel wakes it
+// instead of waiting for a Go timer and the Go scheduler. Only for shard
+// threads locked to their goroutine; the clock adds their slots to
+// GOMAXPROCS. The sleep is an ordinary system call to the Go runtime: a
+// garbage collection pause or the scheduler can take the thread's slot
+// meanwhile without stopping the goroutine, which gets a slot back itself
+// when it wakes (with a raw call it would have to be stopped and handed
+// back by another thread, which on a busy machine can take long).
+// Returns false when the call is not available.
 func sleepUntilKernel(deadline time.Time) bool {
 	if clockNanosleepNR < 0 {
 		return false

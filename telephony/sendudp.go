@@ -37,9 +37,18 @@ func listenUDP(ip net.IP) (*udpSender, error) {
 	} else {
 		return nil, &net.AddrError{Err: "not an IP address", Addr: ip.String()}
 	}
-	fd, err := syscall.Socket(family, syscall.SOCK_DGRAM|syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC, syscall.IPPROTO_UDP)
+	syscall.ForkLock.RLock() // no process may inherit it before close-on-exec is set
+	fd, err := syscall.Socket(family, syscall.SOCK_DGRAM, syscall.IPPROTO_UDP)
+	if err == nil {
+		syscall.CloseOnExec(fd)
+	}
+	syscall.ForkLock.RUnlock()
 	if err != nil {
 		return nil, os.NewSyscallError("socket", err)
+	}
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		syscall.Close(fd)
+		return nil, os.NewSyscallError("setnonblock", err)
 	}
 	if err := syscall.Bind(fd, sa); err != nil {
 		syscall.Close(fd)

@@ -79,12 +79,18 @@ func startSimProcess(ctx context.Context, dir string, nice, rtPrio int) (port in
 	}
 	cmd := exec.CommandContext(ctx, exe, "callee-sim", "--listen", "127.0.0.1:0", "--personas", pf, "--media-nice", strconv.Itoa(nice), "--media-rt-priority", strconv.Itoa(rtPrio))
 	cmd.Stderr = os.Stderr
+	detachSim(cmd)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return 0, nil, err
 	}
 	if err := cmd.Start(); err != nil {
 		return 0, nil, err
+	}
+	if nice < 0 {
+		if err := raiseSimGroup(cmd.Process.Pid, nice); err != nil {
+			fmt.Fprintf(os.Stderr, "bench calls: callee-sim runs at normal weight: %v\n", err)
+		}
 	}
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {
@@ -130,9 +136,10 @@ func benchCalls(cmd *cobra.Command, report func(name string, value float64, unit
 	// just below, so the Go scheduler's hand-overs to a pacing thread are
 	// not left waiting behind the machine's other work (root can; else
 	// they fall back to nice -10, else run normally; the log says which).
-	// callee-sim stands for the far end, another machine in real life: its
-	// pacing threads run at nice -10 within the normal class, so it takes
-	// its share of what is left.
+	// callee-sim stands for the far end, another machine in real life: it
+	// runs in the normal class in a scheduling group of its own weighted
+	// as nice -10, its pacing threads at nice -10 within it, so it gets
+	// most of what is left.
 	nice, rtPrio, procRT, simRT := -10, 20, 10, 0
 	for _, e := range []struct {
 		name string
@@ -268,7 +275,7 @@ func benchCalls(cmd *cobra.Command, report func(name string, value float64, unit
 		late, pass := clock.TickStats()
 		logf("clock: pacing threads real-time at %d: %v, rest of the process at %d: %v; priority raised: %v",
 			rtPrio, clock.Realtime(), procRT, clock.ProcessRealtime(), clock.PriorityRaised())
-		logf("clock: wake-up lateness p50 %s p99 %s max %s; pass over sessions p50 %s p99 %s max %s",
+		logf("clock: wake-up lateness p50 %s p99 %s max %s; pass over a slot's sessions p50 %s p99 %s max %s",
 			late.P50, late.P99, late.Max.Round(time.Microsecond), pass.P50, pass.P99, pass.Max.Round(time.Microsecond))
 		held := minUp
 		stopAll()
