@@ -52,7 +52,7 @@ type MediaConfig struct {
 type MediaSession struct {
 	clock *MediaClock
 	shard *clockShard
-	conn  *net.UDPConn
+	slot  int
 	out   *udpSender
 	cfg   MediaConfig
 
@@ -127,18 +127,12 @@ func NewMediaSession(clock *MediaClock, cfg MediaConfig) (*MediaSession, error) 
 	if cfg.MaxRecord == 0 {
 		cfg.MaxRecord = 30 * time.Minute
 	}
-	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: cfg.LocalIP})
+	out, err := listenUDP(cfg.LocalIP)
 	if err != nil {
-		return nil, err
-	}
-	out, err := newUDPSender(conn)
-	if err != nil {
-		conn.Close()
 		return nil, err
 	}
 	s := &MediaSession{
 		clock:   clock,
-		conn:    conn,
 		out:     out,
 		cfg:     cfg,
 		ssrc:    rand.Uint32(),
@@ -164,7 +158,10 @@ func NewMediaSession(clock *MediaClock, cfg MediaConfig) (*MediaSession, error) 
 }
 
 // LocalAddr is the RTP address to put in SDP.
-func (s *MediaSession) LocalAddr() *net.UDPAddr { return s.conn.LocalAddr().(*net.UDPAddr) }
+func (s *MediaSession) LocalAddr() *net.UDPAddr {
+	a := *s.out.local
+	return &a
+}
 
 // SetRemote sets where RTP goes (from the peer's SDP).
 func (s *MediaSession) SetRemote(addr *net.UDPAddr) { s.remote.Store(addr) }
@@ -232,7 +229,7 @@ func (s *MediaSession) Close() {
 	s.clock.remove(s)
 	s.die("closed")
 	s.tickMu.Lock() // wait for a tick in progress
-	s.conn.Close()
+	s.out.close()
 	s.tickMu.Unlock()
 	s.outMu.Lock()
 	if s.play != nil {

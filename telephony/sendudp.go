@@ -2,6 +2,7 @@ package telephony
 
 import (
 	"net"
+	"os"
 	"syscall"
 )
 
@@ -10,22 +11,64 @@ import (
 // packet the kernel cannot take right away (a full send buffer) is dropped
 // and counted, as a late packet would be useless anyway. The descriptor is
 // only used under the session's tick lock, which Close also takes.
+//
+// The socket is opened with system calls rather than net.ListenUDP: the
+// clock polls it, so it stays out of the Go runtime's network poller,
+// which would otherwise be woken for every packet that arrives on every
+// call without anyone waiting for it.
 type udpSender struct {
 	fd     int
+	local  *net.UDPAddr
 	remote *net.UDPAddr
 	sa     syscall.Sockaddr
 }
 
-func newUDPSender(conn *net.UDPConn) (*udpSender, error) {
-	raw, err := conn.SyscallConn()
+// listenUDP opens a non-blocking UDP socket on an ephemeral port of ip.
+func listenUDP(ip net.IP) (*udpSender, error) {
+	family, sa := syscall.AF_INET, syscall.Sockaddr(nil)
+	if ip4 := ip.To4(); ip4 != nil {
+		a := &syscall.SockaddrInet4{}
+		copy(a.Addr[:], ip4)
+		sa = a
+	} else if ip16 := ip.To16(); ip16 != nil {
+		a := &syscall.SockaddrInet6{}
+		copy(a.Addr[:], ip16)
+		family, sa = syscall.AF_INET6, a
+	} else {
+		return nil, &net.AddrError{Err: "not an IP address", Addr: ip.String()}
+	}
+	syscall.ForkLock.RLock() // no process may inherit it before close-on-exec is set
+	fd, err := syscall.Socket(family, syscall.SOCK_DGRAM, syscall.IPPROTO_UDP)
+	if err == nil {
+		syscall.CloseOnExec(fd)
+	}
+	syscall.ForkLock.RUnlock()
 	if err != nil {
-		return nil, err
+		return nil, os.NewSyscallError("socket", err)
 	}
-	u := &udpSender{fd: -1}
-	if err := raw.Control(func(fd uintptr) { u.fd = int(fd) }); err != nil {
-		return nil, err
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		syscall.Close(fd)
+		return nil, os.NewSyscallError("setnonblock", err)
 	}
-	return u, nil
+	if err := syscall.Bind(fd, sa); err != nil {
+		syscall.Close(fd)
+		return nil, os.NewSyscallError("bind", err)
+	}
+	bound, err := syscall.Getsockname(fd)
+	if err != nil {
+		syscall.Close(fd)
+		return nil, os.NewSyscallError("getsockname", err)
+	}
+	return &udpSender{fd: fd, local: udpAddrOf(bound)}, nil
+}
+
+func (u *udpSender) close() error {
+	if u.fd < 0 {
+		return nil
+	}
+	err := syscall.Close(u.fd)
+	u.fd = -1
+	return err
 }
 
 func (u *udpSender) send(b []byte, to *net.UDPAddr) error {

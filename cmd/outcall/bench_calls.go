@@ -67,7 +67,7 @@ var simListening = regexp.MustCompile(`listening on udp 127\.0\.0\.1:(\d+)`)
 
 // startSimProcess runs `outcall callee-sim` as a separate process so the
 // CPU figures are the dialer's own.
-func startSimProcess(ctx context.Context, dir string, nice int) (port int, proc *exec.Cmd, err error) {
+func startSimProcess(ctx context.Context, dir string, nice, rtPrio int) (port int, proc *exec.Cmd, err error) {
 	data, _ := json.Marshal(calleesim.PersonaFile{Personas: benchPersonas()})
 	pf := filepath.Join(dir, "personas.json")
 	if err := os.WriteFile(pf, data, 0o600); err != nil {
@@ -77,14 +77,20 @@ func startSimProcess(ctx context.Context, dir string, nice int) (port int, proc 
 	if err != nil {
 		return 0, nil, err
 	}
-	cmd := exec.CommandContext(ctx, exe, "callee-sim", "--listen", "127.0.0.1:0", "--personas", pf, "--media-nice", strconv.Itoa(nice))
+	cmd := exec.CommandContext(ctx, exe, "callee-sim", "--listen", "127.0.0.1:0", "--personas", pf, "--media-nice", strconv.Itoa(nice), "--media-rt-priority", strconv.Itoa(rtPrio))
 	cmd.Stderr = os.Stderr
+	detachSim(cmd)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return 0, nil, err
 	}
 	if err := cmd.Start(); err != nil {
 		return 0, nil, err
+	}
+	if nice < 0 {
+		if err := raiseSimGroup(cmd.Process.Pid, nice); err != nil {
+			fmt.Fprintf(os.Stderr, "bench calls: callee-sim runs at normal weight: %v\n", err)
+		}
 	}
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {
@@ -124,13 +130,26 @@ func benchCalls(cmd *cobra.Command, report func(name string, value float64, unit
 		return err
 	}
 	defer os.RemoveAll(dir)
-	// Media threads run at raised priority on both sides (root can; else
-	// they run normally and the log says so), as media servers run theirs.
-	nice := -10
-	if v := os.Getenv("BENCH_CALLS_NICE"); v != "" {
-		nice, _ = strconv.Atoi(v)
+	// Media threads run at raised priority, as media servers run theirs
+	// (Asterisk -p, FreeSWITCH -rp). This process is the dialer under test:
+	// its pacing threads run in the real-time class and the rest of it
+	// just below, so the Go scheduler's hand-overs to a pacing thread are
+	// not left waiting behind the machine's other work (root can; else
+	// they fall back to nice -10, else run normally; the log says which).
+	// callee-sim stands for the far end, another machine in real life: it
+	// runs in the normal class in a scheduling group of its own weighted
+	// as nice -10, its pacing threads at nice -10 within it, so it gets
+	// most of what is left.
+	nice, rtPrio, procRT, simRT := -10, 20, 10, 0
+	for _, e := range []struct {
+		name string
+		v    *int
+	}{{"BENCH_CALLS_NICE", &nice}, {"BENCH_CALLS_RT", &rtPrio}, {"BENCH_CALLS_PROC_RT", &procRT}, {"BENCH_CALLS_SIM_RT", &simRT}} {
+		if v := os.Getenv(e.name); v != "" {
+			*e.v, _ = strconv.Atoi(v)
+		}
 	}
-	port, sim, err := startSimProcess(ctx, dir, nice)
+	port, sim, err := startSimProcess(ctx, dir, nice, simRT)
 	if err != nil {
 		return err
 	}
@@ -146,10 +165,19 @@ func benchCalls(cmd *cobra.Command, report func(name string, value float64, unit
 	}()
 	trunk := telephony.Trunk{ID: "callee-sim", Host: "127.0.0.1", Port: port, CallerIDs: []string{"+10000000001"}}
 
-	shards, _ := strconv.Atoi(os.Getenv("BENCH_CALLS_SHARDS"))
-	clock := telephony.NewMediaClockWith(telephony.ClockOptions{Shards: shards, Nice: nice, DedicatedThreads: os.Getenv("BENCH_CALLS_DEDICATED") != "0"})
-	defer clock.Close()
+	// Warm the prompt cache so synthesis is not part of call setup (and
+	// espeak-ng runs before this process enters the real-time class).
 	tts := telephony.NewCachedTTS(telephony.EspeakTTS{}, 64)
+	prompt := "Hello, this is a reminder about your appointment tomorrow at ten."
+	if _, err := tts.Synthesize(ctx, prompt, "en", telephony.EmotionNeutral); err != nil {
+		return fmt.Errorf("espeak-ng is needed for the calls benchmark: %w", err)
+	}
+
+	shards, _ := strconv.Atoi(os.Getenv("BENCH_CALLS_SHARDS"))
+	slots, _ := strconv.Atoi(os.Getenv("BENCH_CALLS_SLOTS"))
+	clock := telephony.NewMediaClockWith(telephony.ClockOptions{Shards: shards, Slots: slots, Nice: nice, RealtimePriority: rtPrio, ProcessRealtimePriority: procRT,
+		DedicatedThreads: os.Getenv("BENCH_CALLS_DEDICATED") != "0"})
+	defer clock.Close()
 	d, err := telephony.NewSIPDialer(telephony.DialerConfig{Clock: clock, TTS: tts, ASR: telephony.SimulationRecognizer{}, RTPTimeout: 10 * time.Second})
 	if err != nil {
 		return err
@@ -157,12 +185,6 @@ func benchCalls(cmd *cobra.Command, report func(name string, value float64, unit
 	defer d.Close()
 	var failed atomic.Int64
 	logf := func(format string, a ...any) { fmt.Fprintf(os.Stderr, "bench calls: "+format+"\n", a...) }
-
-	// Warm the prompt cache so synthesis is not part of call setup.
-	prompt := "Hello, this is a reminder about your appointment tomorrow at ten."
-	if _, err := tts.Synthesize(ctx, prompt, "en", telephony.EmotionNeutral); err != nil {
-		return fmt.Errorf("espeak-ng is needed for the calls benchmark: %w", err)
-	}
 
 	only := os.Getenv("BENCH_CALLS_ONLY") // setup, hold or amd: run one phase
 
@@ -251,8 +273,9 @@ func benchCalls(cmd *cobra.Command, report func(name string, value float64, unit
 		wall := time.Since(wall0)
 		js := clock.SendJitter()
 		late, pass := clock.TickStats()
-		logf("clock: priority raised to nice %d: %v", nice, clock.PriorityRaised())
-		logf("clock: wake-up lateness p50 %s p99 %s max %s; pass over sessions p50 %s p99 %s max %s",
+		logf("clock: pacing threads real-time at %d: %v, rest of the process at %d: %v; priority raised: %v",
+			rtPrio, clock.Realtime(), procRT, clock.ProcessRealtime(), clock.PriorityRaised())
+		logf("clock: wake-up lateness p50 %s p99 %s max %s; pass over a slot's sessions p50 %s p99 %s max %s",
 			late.P50, late.P99, late.Max.Round(time.Microsecond), pass.P50, pass.P99, pass.Max.Round(time.Microsecond))
 		held := minUp
 		stopAll()

@@ -16,7 +16,7 @@ func init() {
 		listen, personas, username, password, clockStart string
 		seed                                             uint64
 		verbose                                          bool
-		mediaNice                                        int
+		mediaNice, mediaRT                               int
 	)
 	cmd := &cobra.Command{
 		Use:   "callee-sim",
@@ -53,8 +53,8 @@ trunk it prints.`,
 				}
 				cfg.Personas = ps
 			}
-			if mediaNice < 0 {
-				clock := telephony.NewMediaClockWith(telephony.ClockOptions{Nice: mediaNice, DedicatedThreads: true})
+			if mediaNice < 0 || mediaRT > 0 {
+				clock := telephony.NewMediaClockWith(telephony.ClockOptions{Nice: mediaNice, RealtimePriority: mediaRT, DedicatedThreads: true})
 				defer clock.Close()
 				cfg.Clock = clock
 			}
@@ -81,5 +81,6 @@ trunk it prints.`,
 	cmd.Flags().StringVar(&clockStart, "clock-start", "", "start the simulator's clock at this RFC 3339 time (it then runs at wall-clock speed); empty: the wall clock")
 	cmd.Flags().BoolVar(&verbose, "verbose", false, "log SIP activity")
 	cmd.Flags().IntVar(&mediaNice, "media-nice", 0, "run the RTP pacing threads at this nice value (-20 to -1, needs root), as for a load test")
+	cmd.Flags().IntVar(&mediaRT, "media-rt-priority", 0, "run the RTP pacing threads in the real-time class (SCHED_FIFO) at this priority (1-99, needs root), as for a load test")
 	rootCmd.AddCommand(cmd)
 }
