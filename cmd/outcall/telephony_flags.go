@@ -33,6 +33,11 @@ type telephonySettings struct {
 	ASR string
 	// Recordings is the folder call recordings are kept in.
 	Recordings string
+	// MediaRTPriority, when positive, paces RTP from threads in the
+	// real-time scheduling class at this priority. Only those threads: the
+	// rest of the process (and the espeak-ng it starts for each new
+	// prompt) stays in the normal class.
+	MediaRTPriority int
 }
 
 func addTelephonyFlags(cmd *cobra.Command, t *telephonySettings) {
@@ -47,6 +52,7 @@ func addTelephonyFlags(cmd *cobra.Command, t *telephonySettings) {
 	}
 	stringFlag(fs, &t.ASR, "asr", asr, "speech recognition: simulation (callee-sim's text channel), pocketsphinx (offline, English), or an http(s) URL of a /v1/audio/transcriptions service")
 	stringFlag(fs, &t.Recordings, "recordings-dir", filepath.Join(".data", "recordings"), "folder for call recordings")
+	intFlag(fs, &t.MediaRTPriority, "media-rt-priority", 0, "pace RTP from threads in the real-time class (SCHED_FIFO) at this priority, 1-99, as media servers do; needs CAP_SYS_NICE (0: normal priority)")
 }
 
 // parseTrunk reads a trunk URL.
@@ -115,7 +121,18 @@ func (t *telephonySettings) dialer(ctx context.Context, log *slog.Logger, script
 	if err := os.MkdirAll(t.Recordings, 0o750); err != nil {
 		return nil, stop, err
 	}
-	sip, err := telephony.NewSIPDialer(telephony.DialerConfig{ListenIP: t.SIPAddr, TTS: tts, ASR: asr,
+	var clock *telephony.MediaClock
+	if t.MediaRTPriority > 0 {
+		if t.MediaRTPriority > 99 {
+			return nil, stop, fmt.Errorf("--media-rt-priority %d: want 1 to 99", t.MediaRTPriority)
+		}
+		clock = telephony.NewMediaClockWith(telephony.ClockOptions{RealtimePriority: t.MediaRTPriority, DedicatedThreads: true})
+		stops = append(stops, clock.Close)
+		if !clock.Realtime() {
+			log.Warn("--media-rt-priority: the media threads could not enter the real-time class (needs CAP_SYS_NICE); pacing at normal priority")
+		}
+	}
+	sip, err := telephony.NewSIPDialer(telephony.DialerConfig{ListenIP: t.SIPAddr, TTS: tts, ASR: asr, Clock: clock,
 		Recordings: telephony.LocalRecordingStore{Dir: t.Recordings}, Logger: log.With("component", "sip")})
 	if err != nil {
 		return nil, stop, fmt.Errorf("start the SIP user agent: %w", err)
