@@ -34,10 +34,11 @@ type telephonySettings struct {
 	// Recordings is the folder call recordings are kept in.
 	Recordings string
 	// MediaRTPriority, when positive, paces RTP from threads in the
-	// real-time scheduling class at this priority. Only those threads: the
-	// rest of the process (and the espeak-ng it starts for each new
-	// prompt) stays in the normal class.
-	MediaRTPriority int
+	// real-time scheduling class at this priority. MediaProcessRTPriority,
+	// below it, moves the rest of the process into that class too, for
+	// workers whose work is calls: the Go scheduler then hands a pacing
+	// thread its goroutine back without waiting behind other work.
+	MediaRTPriority, MediaProcessRTPriority int
 }
 
 func addTelephonyFlags(cmd *cobra.Command, t *telephonySettings) {
@@ -53,6 +54,7 @@ func addTelephonyFlags(cmd *cobra.Command, t *telephonySettings) {
 	stringFlag(fs, &t.ASR, "asr", asr, "speech recognition: simulation (callee-sim's text channel), pocketsphinx (offline, English), or an http(s) URL of a /v1/audio/transcriptions service")
 	stringFlag(fs, &t.Recordings, "recordings-dir", filepath.Join(".data", "recordings"), "folder for call recordings")
 	intFlag(fs, &t.MediaRTPriority, "media-rt-priority", 0, "pace RTP from threads in the real-time class (SCHED_FIFO) at this priority, 1-99, as media servers do; needs CAP_SYS_NICE (0: normal priority)")
+	intFlag(fs, &t.MediaProcessRTPriority, "media-process-rt-priority", 0, "with --media-rt-priority: the rest of the process (and the espeak-ng it starts) in the real-time class at this lower priority, for workers that only place calls (0: off)")
 }
 
 // parseTrunk reads a trunk URL.
@@ -126,7 +128,11 @@ func (t *telephonySettings) dialer(ctx context.Context, log *slog.Logger, script
 		if t.MediaRTPriority > 99 {
 			return nil, stop, fmt.Errorf("--media-rt-priority %d: want 1 to 99", t.MediaRTPriority)
 		}
-		clock = telephony.NewMediaClockWith(telephony.ClockOptions{RealtimePriority: t.MediaRTPriority, DedicatedThreads: true})
+		if t.MediaProcessRTPriority < 0 || t.MediaProcessRTPriority >= t.MediaRTPriority {
+			return nil, stop, fmt.Errorf("--media-process-rt-priority %d: want 0 (off) or below --media-rt-priority %d", t.MediaProcessRTPriority, t.MediaRTPriority)
+		}
+		clock = telephony.NewMediaClockWith(telephony.ClockOptions{RealtimePriority: t.MediaRTPriority,
+			ProcessRealtimePriority: t.MediaProcessRTPriority, DedicatedThreads: true})
 		stops = append(stops, clock.Close)
 		if !clock.Realtime() {
 			log.Warn("--media-rt-priority: the media threads could not enter the real-time class (needs CAP_SYS_NICE); pacing at normal priority")
