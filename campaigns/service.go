@@ -2,6 +2,7 @@ package campaigns
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -57,6 +58,9 @@ type Service struct {
 	// theirs (the plan's daily cap, a suspended or over-budget account), and
 	// the gate's own writes commit or roll back with the attempt.
 	DialGate func(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, now time.Time) (*Refusal, error)
+
+	dialGroupsOnce sync.Once
+	dialGroups     *grouper[*dialItem]
 }
 
 // NewService returns the operations on db. Jobs are inserted with an

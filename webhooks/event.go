@@ -90,10 +90,11 @@ func emit(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, typ string, data a
 		return uuid.Nil, fmt.Errorf("webhooks: encode %s data: %w", typ, err)
 	}
 	id := uuid.New()
-	if _, err := tx.Exec(ctx, `INSERT INTO webhook_events (id, tenant_id, type, data) VALUES ($1, $2, $3, $4)`, id, tenantID, typ, raw); err != nil {
-		return uuid.Nil, err
-	}
-	rows, err := tx.Query(ctx, `SELECT id, event_types FROM webhook_endpoints WHERE tenant_id = $1 AND enabled AND ($2::uuid IS NULL OR id = $2)`, tenantID, onlyEndpoint)
+	// One statement records the event and reads its endpoints: a
+	// data-modifying WITH runs whether or not the query reads it.
+	rows, err := tx.Query(ctx, `WITH event AS (INSERT INTO webhook_events (id, tenant_id, type, data) VALUES ($3, $1, $4, $5))
+		SELECT id, event_types FROM webhook_endpoints WHERE tenant_id = $1 AND enabled AND ($2::uuid IS NULL OR id = $2)`,
+		tenantID, onlyEndpoint, id, typ, raw)
 	if err != nil {
 		return uuid.Nil, err
 	}
