@@ -297,34 +297,6 @@ func (s *Service) closeInterrupted(ctx context.Context, tx pgx.Tx, a DialArgs, n
 	return err
 }
 
-// MarkAnswered records that the callee picked up (for live counts).
-func (s *Service) MarkAnswered(ctx context.Context, tenantID, callID uuid.UUID, at time.Time) error {
-	// One round trip: a batch sent outside a transaction runs as one
-	// implicit transaction, which scopes the tenant setting as well.
-	b := tenantBatch(tenantID)
-	b.Queue(`WITH c AS (
-			UPDATE calls SET state = 'in_call', answered_at = $2 WHERE id = $1 AND state = 'dialling' RETURNING campaign_id, contact_id
-		)
-		UPDATE campaign_contacts cc SET state = 'in_call' FROM c
-		WHERE cc.campaign_id = c.campaign_id AND cc.contact_id = c.contact_id AND cc.state = 'dialling'`, callID, at)
-	return s.db.Pool().SendBatch(ctx, b).Close()
-}
-
-// CloseCall ends a placed call in one transaction: the call record with its
-// outcome, timings, billable seconds and turns; the line freed; the
-// contact's follow-up (retry per the campaign's policy, a callback, the
-// do-not-call list when the callee asked to stop, or done); and every
-// OnClose hook (billing's usage row, webhook events). Closing a closed call
-// changes nothing and returns it.
-func (s *Service) CloseCall(ctx context.Context, tenantID, callID uuid.UUID, res Result) (*Call, error) {
-	var c *Call
-	err := pgx.BeginFunc(ctx, s.db.Pool(), func(tx pgx.Tx) (err error) {
-		c, err = s.closeCallTx(ctx, tx, tenantID, callID, res, s.now(), tenantBatch(tenantID))
-		return err
-	})
-	return c, err
-}
-
 // closeCallTx closes a call inside tx; b may hold statements to send first
 // (the tenant setting, when tx is not scoped yet).
 func (s *Service) closeCallTx(ctx context.Context, tx pgx.Tx, tenantID, callID uuid.UUID, res Result, now time.Time, b *pgx.Batch) (*Call, error) {

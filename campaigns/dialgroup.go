@@ -1,14 +1,18 @@
 package campaigns
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // Dial checks run in groups. Every dial's compliance check still runs in
@@ -123,6 +127,7 @@ func (s *Service) runDialGroup(tenantID uuid.UUID, items []*dialItem) {
 
 // dialContact is what the check reads of one contact of a group.
 type dialContact struct {
+	tid                                                                     pgtype.TID
 	ccState, phone, zone, segment, status, plan, contactName, scriptVersion string
 	attempt                                                                 int
 	override, settings                                                      []byte
@@ -146,57 +151,53 @@ type contactKey struct{ campaign, contact uuid.UUID }
 // rules and results as beginDial gives each on its own.
 func (s *Service) beginDials(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, items []*dialItem) error {
 	now := s.now()
-	campaignIDs, contactIDs := make([]uuid.UUID, len(items)), make([]uuid.UUID, len(items))
-	for i, it := range items {
+	// The contacts are read and locked in (campaign, contact) order, each
+	// by its primary key.
+	keys := make([]contactKey, 0, len(items))
+	for _, it := range items {
 		it.d, it.err = nil, nil
-		campaignIDs[i], contactIDs[i] = it.a.CampaignID, it.a.ContactID
+		keys = append(keys, contactKey{it.a.CampaignID, it.a.ContactID})
+	}
+	slices.SortFunc(keys, func(x, y contactKey) int {
+		if c := bytes.Compare(x.campaign[:], y.campaign[:]); c != 0 {
+			return c
+		}
+		return bytes.Compare(x.contact[:], y.contact[:])
+	})
+	keys = slices.Compact(keys)
+	campaignIDs, contactIDs := make([]uuid.UUID, len(keys)), make([]uuid.UUID, len(keys))
+	for i, k := range keys {
+		campaignIDs[i], contactIDs[i] = k.campaign, k.contact
 	}
 	contacts := map[contactKey]*dialContact{}
 	numbers := map[string]*dialNumber{}
 	var free []int
 
 	b := tenantBatch(tenantID)
-	b.Queue(`SELECT cc.campaign_id, cc.contact_id, cc.state, cc.attempt, cc.phone, cc.time_zone, cc.segment,
-			cp.status, cp.compliance, cp.starts_at, cp.ends_at, cp.script_version, cp.segment_versions, cp.ab_split,
-			t.suspended_at IS NOT NULL, t.plan, coalesce(cs.settings, '{}'),
-			EXISTS (SELECT 1 FROM dnc_numbers d WHERE d.tenant_id = $1 AND d.phone = cc.phone),
-			EXISTS (SELECT 1 FROM consents k WHERE k.tenant_id = $1 AND k.phone = cc.phone AND k.withdrawn_at IS NULL),
-			ct.name, ct.attributes
-		FROM campaign_contacts cc
-		JOIN campaigns cp ON cp.id = cc.campaign_id
-		JOIN tenants t ON t.id = cc.tenant_id
-		JOIN contacts ct ON ct.id = cc.contact_id
-		LEFT JOIN compliance_settings cs ON cs.tenant_id = cc.tenant_id
-		WHERE cc.tenant_id = $1 AND (cc.campaign_id, cc.contact_id) IN (SELECT * FROM unnest($2::uuid[], $3::uuid[]))
-		ORDER BY cc.campaign_id, cc.contact_id
-		FOR UPDATE OF cc`, tenantID, campaignIDs, contactIDs).Query(func(rows pgx.Rows) error {
+	b.Queue(`SELECT k.campaign_id, k.contact_id, f.* FROM unnest($2::uuid[], $3::uuid[]) AS k(campaign_id, contact_id)
+		CROSS JOIN LATERAL (
+			SELECT cc.ctid, cc.state, cc.attempt, cc.phone, cc.time_zone, cc.segment,
+				cp.status, cp.compliance, cp.starts_at, cp.ends_at, cp.script_version, cp.segment_versions, cp.ab_split,
+				t.suspended_at IS NOT NULL, t.plan, coalesce(cs.settings, '{}'),
+				EXISTS (SELECT 1 FROM dnc_numbers d WHERE d.tenant_id = $1 AND d.phone = cc.phone),
+				EXISTS (SELECT 1 FROM consents k WHERE k.tenant_id = $1 AND k.phone = cc.phone AND k.withdrawn_at IS NULL),
+				ct.name, ct.attributes
+			FROM campaign_contacts cc
+			JOIN campaigns cp ON cp.id = cc.campaign_id
+			JOIN tenants t ON t.id = cc.tenant_id
+			JOIN contacts ct ON ct.id = cc.contact_id
+			LEFT JOIN compliance_settings cs ON cs.tenant_id = cc.tenant_id
+			WHERE cc.tenant_id = $1 AND cc.campaign_id = k.campaign_id AND cc.contact_id = k.contact_id
+			FOR UPDATE OF cc) f`, tenantID, campaignIDs, contactIDs).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var k contactKey
 			c := &dialContact{}
-			if err := rows.Scan(&k.campaign, &k.contact, &c.ccState, &c.attempt, &c.phone, &c.zone, &c.segment, &c.status, &c.override,
+			if err := rows.Scan(&k.campaign, &k.contact, &c.tid, &c.ccState, &c.attempt, &c.phone, &c.zone, &c.segment, &c.status, &c.override,
 				&c.startsAt, &c.endsAt, &c.scriptVersion, &c.segVersions, &c.abSplit, &c.suspended, &c.plan, &c.settings,
 				&c.dnc, &c.consent, &c.contactName, &c.attrs); err != nil {
 				return err
 			}
 			contacts[k] = c
-		}
-		return rows.Err()
-	})
-	// Lock the numbers, in phone order: racing dials of them wait here
-	// until this commits.
-	b.Queue(`INSERT INTO dial_numbers (tenant_id, phone)
-		SELECT DISTINCT $1::uuid, phone FROM campaign_contacts
-		WHERE tenant_id = $1 AND (campaign_id, contact_id) IN (SELECT * FROM unnest($2::uuid[], $3::uuid[]))
-		ORDER BY 2
-		ON CONFLICT (tenant_id, phone) DO UPDATE SET phone = EXCLUDED.phone
-		RETURNING phone, last_dial_at, day, day_count`, tenantID, campaignIDs, contactIDs).Query(func(rows pgx.Rows) error {
-		for rows.Next() {
-			var phone string
-			n := &dialNumber{}
-			if err := rows.Scan(&phone, &n.lastDial, &n.day, &n.count); err != nil {
-				return err
-			}
-			numbers[phone] = n
 		}
 		return rows.Err()
 	})
@@ -215,6 +216,35 @@ func (s *Service) beginDials(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 	})
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return err
+	}
+	// Lock the numbers, in phone order: racing dials of them wait here
+	// until this commits.
+	phones := make([]string, 0, len(contacts))
+	for _, c := range contacts {
+		phones = append(phones, c.phone)
+	}
+	slices.Sort(phones)
+	phones = slices.Compact(phones)
+	if len(phones) > 0 {
+		rows, err := tx.Query(ctx, `INSERT INTO dial_numbers (tenant_id, phone) SELECT $1, p FROM unnest($2::text[]) AS p
+			ON CONFLICT (tenant_id, phone) DO UPDATE SET phone = EXCLUDED.phone
+			RETURNING phone, last_dial_at, day, day_count`, tenantID, phones)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var phone string
+			n := &dialNumber{}
+			if err := rows.Scan(&phone, &n.lastDial, &n.day, &n.count); err != nil {
+				rows.Close()
+				return err
+			}
+			numbers[phone] = n
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
 	}
 
 	var w dialWrites
@@ -244,7 +274,7 @@ func (s *Service) beginDials(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 		}
 		if Status(c.status) != StatusRunning {
 			// Paused or ended: give the contact back; no attempt is used.
-			w.contact(a, "pending", c.attempt, nil, nil)
+			w.contact(c.tid, "pending", c.attempt, nil, nil)
 			it.d = &Dial{}
 			continue
 		}
@@ -273,7 +303,7 @@ func (s *Service) beginDials(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 		}
 		callID := uuid.Must(uuid.NewV7())
 		if r := CheckDial(eff, f); r != nil {
-			w.refusal(a, callID, c.phone, r)
+			w.refusal(a, c.tid, callID, c.phone, r)
 			it.d = &Dial{Refusal: r}
 			continue
 		}
@@ -302,7 +332,7 @@ func (s *Service) beginDials(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 				return err
 			}
 			if r != nil {
-				w.refusal(a, callID, c.phone, r)
+				w.refusal(a, c.tid, callID, c.phone, r)
 				it.d = &Dial{Refusal: r}
 				continue
 			}
@@ -323,7 +353,7 @@ func (s *Service) beginDials(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 		w.leases = append(w.leases, slot)
 		w.leaseCalls = append(w.leaseCalls, callID)
 		w.call(a, callID, c.phone, "dialling", version, c.segment, nil, nil)
-		w.contact(a, "dialling", a.Attempt, nil, nil)
+		w.contact(c.tid, "dialling", a.Attempt, nil, nil)
 		it.d = &Dial{Place: true, Request: DialRequest{
 			CallID: callID, TenantID: a.TenantID, CampaignID: a.CampaignID, ContactID: a.ContactID, Attempt: a.Attempt,
 			Phone: c.phone, TimeZone: c.zone, ContactName: c.contactName, Attributes: c.attrs, ScriptVersion: version,
@@ -341,7 +371,12 @@ func (s *Service) beginDials(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 	return w.send(ctx, tx, tenantID, now)
 }
 
-// dialWrites collects a group's writes, column by column.
+// dialWrites collects a group's writes, column by column. An update finds
+// its rows by their keys with = ANY, which an index answers whatever the
+// table's statistics say (a join of the new values to the table may be
+// planned as a scan of the whole table); rows of a single-column key take
+// their new values by their key's place in the array, the others from a
+// join to the group's rows.
 type dialWrites struct {
 	leases     []int
 	leaseCalls []uuid.UUID
@@ -354,11 +389,12 @@ type dialWrites struct {
 	callNextAt                           []*time.Time
 	refused                              []uuid.UUID
 
-	ccCampaigns, ccContacts []uuid.UUID
-	ccStates                []string
-	ccAttempts              []int
-	ccNextAt                []*time.Time
-	ccReasons               []*string
+	// ccRows are the contacts' rows, which the group holds locked.
+	ccRows     []pgtype.TID
+	ccStates   []string
+	ccAttempts []int
+	ccNextAt   []*time.Time
+	ccReasons  []*string
 
 	phones    []string
 	lastDials []time.Time
@@ -379,9 +415,8 @@ func (w *dialWrites) call(a DialArgs, id uuid.UUID, phone, state, version, segme
 	w.callNextAt = append(w.callNextAt, next)
 }
 
-func (w *dialWrites) contact(a DialArgs, state string, attempt int, next *time.Time, reason *string) {
-	w.ccCampaigns = append(w.ccCampaigns, a.CampaignID)
-	w.ccContacts = append(w.ccContacts, a.ContactID)
+func (w *dialWrites) contact(tid pgtype.TID, state string, attempt int, next *time.Time, reason *string) {
+	w.ccRows = append(w.ccRows, tid)
 	w.ccStates = append(w.ccStates, state)
 	w.ccAttempts = append(w.ccAttempts, attempt)
 	w.ccNextAt = append(w.ccNextAt, next)
@@ -389,7 +424,7 @@ func (w *dialWrites) contact(a DialArgs, state string, attempt int, next *time.T
 }
 
 // refusal records a refused dial as recordRefusal does.
-func (w *dialWrites) refusal(a DialArgs, callID uuid.UUID, phone string, r *Refusal) {
+func (w *dialWrites) refusal(a DialArgs, tid pgtype.TID, callID uuid.UUID, phone string, r *Refusal) {
 	state := "dropped"
 	var next *time.Time
 	if !r.RetryAt.IsZero() {
@@ -399,16 +434,15 @@ func (w *dialWrites) refusal(a DialArgs, callID uuid.UUID, phone string, r *Refu
 	}
 	reason := r.Reason
 	w.call(a, callID, phone, "refused", "", "", &reason, next)
-	w.contact(a, state, a.Attempt, next, &reason)
+	w.contact(tid, state, a.Attempt, next, &reason)
 	w.refused = append(w.refused, callID)
 }
 
 func (w *dialWrites) send(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, now time.Time) error {
 	b := &pgx.Batch{}
 	if len(w.leases) > 0 {
-		b.Queue(`UPDATE lines l SET call_id = u.call_id, leased_at = now()
-			FROM unnest($2::int[], $3::uuid[]) AS u(slot, call_id)
-			WHERE l.tenant_id = $1 AND l.slot = u.slot`, tenantID, w.leases, w.leaseCalls)
+		b.Queue(`UPDATE lines l SET call_id = ($3::uuid[])[array_position($2::int[], l.slot)], leased_at = now()
+			WHERE l.tenant_id = $1 AND l.slot = ANY($2)`, tenantID, w.leases, w.leaseCalls)
 	}
 	if len(w.callIDs) > 0 {
 		b.Queue(`INSERT INTO calls (id, tenant_id, campaign_id, contact_id, attempt, phone, state, script_version, segment, reason, next_at, created_at)
@@ -418,18 +452,19 @@ func (w *dialWrites) send(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, no
 			tenantID, now, w.callIDs, w.callCampaigns, w.callContacts, w.callAttempts, w.callPhones, w.callStates,
 			w.callVersions, w.callSegments, w.callReasons, w.callNextAt)
 	}
-	if len(w.ccContacts) > 0 {
+	if len(w.ccRows) > 0 {
 		b.Queue(`UPDATE campaign_contacts cc SET state = u.state, attempt = u.attempt, next_at = coalesce(u.next_at, cc.next_at),
 				last_reason = coalesce(u.reason, cc.last_reason)
-			FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::int[], $6::timestamptz[], $7::text[])
-				AS u(campaign_id, contact_id, state, attempt, next_at, reason)
-			WHERE cc.tenant_id = $1 AND cc.campaign_id = u.campaign_id AND cc.contact_id = u.contact_id`,
-			tenantID, w.ccCampaigns, w.ccContacts, w.ccStates, w.ccAttempts, w.ccNextAt, w.ccReasons)
+			FROM unnest($2::tid[], $3::text[], $4::int[], $5::timestamptz[], $6::text[]) AS u(row, state, attempt, next_at, reason)
+			WHERE cc.tenant_id = $1 AND cc.ctid = ANY($2) AND cc.ctid = u.row`,
+			tenantID, w.ccRows, w.ccStates, w.ccAttempts, w.ccNextAt, w.ccReasons).Exec(func(ct pgconn.CommandTag) error {
+			return checkRows(ct, len(w.ccRows))
+		})
 	}
 	if len(w.phones) > 0 {
-		b.Queue(`UPDATE dial_numbers d SET last_dial_at = u.last_dial_at, day = u.day, day_count = u.day_count
-			FROM unnest($2::text[], $3::timestamptz[], $4::date[], $5::int[]) AS u(phone, last_dial_at, day, day_count)
-			WHERE d.tenant_id = $1 AND d.phone = u.phone`, tenantID, w.phones, w.lastDials, w.days, w.counts)
+		b.Queue(`UPDATE dial_numbers d SET last_dial_at = ($3::timestamptz[])[array_position($2::text[], d.phone)],
+				day = ($4::date[])[array_position($2::text[], d.phone)], day_count = ($5::int[])[array_position($2::text[], d.phone)]
+			WHERE d.tenant_id = $1 AND d.phone = ANY($2)`, tenantID, w.phones, w.lastDials, w.days, w.counts)
 	}
 	if len(w.refused) > 0 {
 		b.Queue(`INSERT INTO report_inbox (call_id, tenant_id) SELECT unnest($2::uuid[]), $1 ON CONFLICT DO NOTHING`, tenantID, w.refused)
@@ -469,4 +504,15 @@ func location(zone string) *time.Location {
 	}
 	locations.Store(zone, l)
 	return l
+}
+
+// errRowMoved fails a group whose locked row was not where it was read;
+// its dials are then checked one by one.
+var errRowMoved = errors.New("dial group: a locked row was not found where it was read")
+
+func checkRows(ct pgconn.CommandTag, want int) error {
+	if ct.RowsAffected() != int64(want) {
+		return errRowMoved
+	}
+	return nil
 }

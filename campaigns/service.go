@@ -59,8 +59,12 @@ type Service struct {
 	// the gate's own writes commit or roll back with the attempt.
 	DialGate func(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, now time.Time) (*Refusal, error)
 
-	dialGroupsOnce sync.Once
-	dialGroups     *grouper[*dialItem]
+	dialGroupsOnce  sync.Once
+	dialGroups      *grouper[*dialItem]
+	closeGroupsOnce sync.Once
+	closeGroups     *grouper[*closeItem]
+	markGroupsOnce  sync.Once
+	markGroups      *grouper[*markItem]
 }
 
 // NewService returns the operations on db. Jobs are inserted with an
