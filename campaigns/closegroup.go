@@ -286,13 +286,15 @@ func (s *Service) closeCalls(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 			return err
 		}
 	}
+	var done []*Call
 	for _, it := range items {
-		c := closed[it.callID]
-		if c == nil || first[it.callID] != it {
-			continue
+		if c := closed[it.callID]; c != nil && first[it.callID] == it {
+			done = append(done, c)
 		}
+	}
+	if len(done) > 0 {
 		for _, hook := range s.OnClose {
-			if err := hook(ctx, tx, c); err != nil {
+			if err := hook(ctx, tx, done); err != nil {
 				return err
 			}
 		}

@@ -418,7 +418,7 @@ func (s *Service) closeCallTx(ctx context.Context, tx pgx.Tx, tenantID, callID u
 		return nil, err
 	}
 	for _, hook := range s.OnClose {
-		if err := hook(ctx, tx, c); err != nil {
+		if err := hook(ctx, tx, []*Call{c}); err != nil {
 			return nil, err
 		}
 	}

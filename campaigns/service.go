@@ -21,10 +21,11 @@ type JobInserter interface {
 	InsertManyFastTx(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams) (int, error)
 }
 
-// CloseHook runs inside the transaction that closes a call (see
-// Service.CloseCall): billing adds its usage row here, webhooks their
-// events, so they exist if and only if the call record does.
-type CloseHook func(ctx context.Context, tx pgx.Tx, call *Call) error
+// CloseHook runs inside the transaction that closes calls (see
+// Service.CloseCall), with the calls it closed: billing adds their usage
+// rows here, webhooks their events, so they exist if and only if the call
+// records do. A transaction may close several calls of one tenant.
+type CloseHook func(ctx context.Context, tx pgx.Tx, calls []*Call) error
 
 // Service holds the contact, compliance and campaign operations.
 type Service struct {
