@@ -107,14 +107,9 @@ type Turn struct {
 	EndedAt   time.Time
 }
 
-// BeginDial runs the compliance check for one dial job and records its
-// result, in one transaction: the number's row in dial_numbers is locked
-// first, so two workers racing to dial one number (from any campaigns)
-// take turns and cannot both pass the daily cap. An allowed dial leases a
-// line, counts the dial for the callee's day and records the attempt as
-// dialling; a refused one is recorded with its reason and the contact is
-// rescheduled for the next allowed moment, or dropped.
-func (s *Service) BeginDial(ctx context.Context, a DialArgs) (*Dial, error) {
+// beginDial checks and records one dial in a transaction of its own (see
+// BeginDial).
+func (s *Service) beginDial(ctx context.Context, a DialArgs) (*Dial, error) {
 	now := s.now()
 	callID := uuid.Must(uuid.NewV7())
 	var d *Dial
@@ -187,20 +182,8 @@ func (s *Service) BeginDial(ctx context.Context, a DialArgs) (*Dial, error) {
 			return err
 		}
 
-		base, err := ParseTenantCompliance(settings)
-		if err != nil {
-			base = DefaultCompliance()
-		}
-		var ov Compliance
-		json.Unmarshal(override, &ov)
-		eff, err := base.Tighten(ov, "compliance")
-		if err != nil {
-			eff = base
-		}
-		loc, err := time.LoadLocation(zone)
-		if err != nil {
-			loc = time.UTC
-		}
+		eff := effectiveCompliance(settings, override)
+		loc := location(zone)
 		f := DialFacts{Now: now, Location: loc, DNC: dnc, Consent: consent, Suspended: suspended, DayCount: dayCount}
 		if lastDial != nil {
 			f.LastDialAt = *lastDial
@@ -312,32 +295,6 @@ func (s *Service) closeInterrupted(ctx context.Context, tx pgx.Tx, a DialArgs, n
 	}
 	_, err = s.closeCallTx(ctx, tx, a.TenantID, callID, Result{Outcome: OutcomeInterrupted, EndedAt: now}, now, &pgx.Batch{})
 	return err
-}
-
-// MarkAnswered records that the callee picked up (for live counts).
-func (s *Service) MarkAnswered(ctx context.Context, tenantID, callID uuid.UUID, at time.Time) error {
-	return s.db.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
-		b := &pgx.Batch{}
-		b.Queue(`UPDATE calls SET state = 'in_call', answered_at = $2 WHERE id = $1 AND state = 'dialling'`, callID, at)
-		b.Queue(`UPDATE campaign_contacts SET state = 'in_call' WHERE (campaign_id, contact_id) = (SELECT campaign_id, contact_id FROM calls WHERE id = $1)
-			AND state = 'dialling'`, callID)
-		return tx.SendBatch(ctx, b).Close()
-	})
-}
-
-// CloseCall ends a placed call in one transaction: the call record with its
-// outcome, timings, billable seconds and turns; the line freed; the
-// contact's follow-up (retry per the campaign's policy, a callback, the
-// do-not-call list when the callee asked to stop, or done); and every
-// OnClose hook (billing's usage row, webhook events). Closing a closed call
-// changes nothing and returns it.
-func (s *Service) CloseCall(ctx context.Context, tenantID, callID uuid.UUID, res Result) (*Call, error) {
-	var c *Call
-	err := pgx.BeginFunc(ctx, s.db.Pool(), func(tx pgx.Tx) (err error) {
-		c, err = s.closeCallTx(ctx, tx, tenantID, callID, res, s.now(), tenantBatch(tenantID))
-		return err
-	})
-	return c, err
 }
 
 // closeCallTx closes a call inside tx; b may hold statements to send first
@@ -461,7 +418,7 @@ func (s *Service) closeCallTx(ctx context.Context, tx pgx.Tx, tenantID, callID u
 		return nil, err
 	}
 	for _, hook := range s.OnClose {
-		if err := hook(ctx, tx, c); err != nil {
+		if err := hook(ctx, tx, []*Call{c}); err != nil {
 			return nil, err
 		}
 	}

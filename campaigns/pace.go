@@ -116,10 +116,11 @@ func (s *Service) Pace(ctx context.Context, tenantID, campaignID uuid.UUID, budg
 				}
 			}
 			// The pick is materialized: as a subquery it could run again
-			// for each row updated and pick other contacts each time.
+			// for each row updated and pick other contacts each time. The
+			// picked keys go to the update as an array, so it looks them up
+			// by primary key rather than joining the whole campaign.
 			rows, err := tx.Query(ctx, `WITH `+due+` UPDATE campaign_contacts cc SET state = 'queued'
-				FROM due
-				WHERE cc.campaign_id = $1 AND cc.contact_id = due.contact_id
+				WHERE cc.campaign_id = $1 AND cc.contact_id = ANY (ARRAY(SELECT contact_id FROM due))
 				RETURNING cc.contact_id, cc.attempt`, campaignID, n, s.now(), tenantID)
 			if err != nil {
 				return err

@@ -2,6 +2,7 @@ package campaigns
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -20,10 +21,11 @@ type JobInserter interface {
 	InsertManyFastTx(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams) (int, error)
 }
 
-// CloseHook runs inside the transaction that closes a call (see
-// Service.CloseCall): billing adds its usage row here, webhooks their
-// events, so they exist if and only if the call record does.
-type CloseHook func(ctx context.Context, tx pgx.Tx, call *Call) error
+// CloseHook runs inside the transaction that closes calls (see
+// Service.CloseCall), with the calls it closed: billing adds their usage
+// rows here, webhooks their events, so they exist if and only if the call
+// records do. A transaction may close several calls of one tenant.
+type CloseHook func(ctx context.Context, tx pgx.Tx, calls []*Call) error
 
 // Service holds the contact, compliance and campaign operations.
 type Service struct {
@@ -57,6 +59,13 @@ type Service struct {
 	// theirs (the plan's daily cap, a suspended or over-budget account), and
 	// the gate's own writes commit or roll back with the attempt.
 	DialGate func(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, now time.Time) (*Refusal, error)
+
+	dialGroupsOnce  sync.Once
+	dialGroups      *grouper[*dialItem]
+	closeGroupsOnce sync.Once
+	closeGroups     *grouper[*closeItem]
+	markGroupsOnce  sync.Once
+	markGroups      *grouper[*markItem]
 }
 
 // NewService returns the operations on db. Jobs are inserted with an

@@ -37,9 +37,18 @@ func addBillingWork(workers *river.Workers, cfg *Config) []*river.PeriodicJob {
 	}
 }
 
-// RecordCallUsage is the campaigns close hook that writes a closed call's
-// usage to the billing ledger, in the transaction that closes the call.
-func RecordCallUsage(ctx context.Context, tx pgx.Tx, c *campaigns.Call) error {
+// RecordCallUsage is the campaigns close hook that writes closed calls'
+// usage to the billing ledger, in the transaction that closes them.
+func RecordCallUsage(ctx context.Context, tx pgx.Tx, calls []*campaigns.Call) error {
+	for _, c := range calls {
+		if err := recordCallUsage(ctx, tx, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func recordCallUsage(ctx context.Context, tx pgx.Tx, c *campaigns.Call) error {
 	u := billing.CallUsage{CallID: c.ID, ConnectedSeconds: c.BillableSeconds, EndedAt: time.Now()}
 	if c.CampaignID != uuid.Nil {
 		id := c.CampaignID

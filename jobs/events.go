@@ -4,20 +4,40 @@ import (
 	"context"
 	"slices"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/webhooks"
 )
 
-// EmitCallEvents raises the webhook events of a closed call inside the
-// transaction that closes it, so an event exists exactly when the call
+// EmitCallEvents raises the webhook events of closed calls inside the
+// transaction that closes them, so an event exists exactly when the call
 // record does: call.completed for every dialled call, call.transferred and
-// call.review_required when they apply.
-func EmitCallEvents(ctx context.Context, tx pgx.Tx, c *campaigns.Call) error {
-	if c.State != "ended" {
-		return nil
+// call.review_required when they apply. The events of one tenant are
+// recorded together.
+func EmitCallEvents(ctx context.Context, tx pgx.Tx, calls []*campaigns.Call) error {
+	var tenants []uuid.UUID
+	events := map[uuid.UUID][]webhooks.Emission{}
+	for _, c := range calls {
+		if c.State != "ended" {
+			continue
+		}
+		if _, ok := events[c.TenantID]; !ok {
+			tenants = append(tenants, c.TenantID)
+		}
+		events[c.TenantID] = append(events[c.TenantID], callEvents(c)...)
 	}
+	for _, t := range tenants {
+		if _, err := webhooks.EmitMany(ctx, tx, t, events[t]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// callEvents are the events of one ended call.
+func callEvents(c *campaigns.Call) []webhooks.Emission {
 	data := map[string]any{
 		"call_id":          c.ID,
 		"campaign_id":      c.CampaignID,
@@ -37,18 +57,12 @@ func EmitCallEvents(ctx context.Context, tx pgx.Tx, c *campaigns.Call) error {
 	if len(c.SensitiveHits) > 0 {
 		data["sensitive_hits"] = c.SensitiveHits
 	}
-	if _, err := webhooks.Emit(ctx, tx, c.TenantID, webhooks.CallCompleted, data); err != nil {
-		return err
-	}
+	out := []webhooks.Emission{{Type: webhooks.CallCompleted, Data: data}}
 	if c.Outcome == campaigns.OutcomeTransferred {
-		if _, err := webhooks.Emit(ctx, tx, c.TenantID, webhooks.CallTransferred, data); err != nil {
-			return err
-		}
+		out = append(out, webhooks.Emission{Type: webhooks.CallTransferred, Data: data})
 	}
 	if slices.Contains(c.Tags, campaigns.TagReviewRequired) {
-		if _, err := webhooks.Emit(ctx, tx, c.TenantID, webhooks.CallReviewRequired, data); err != nil {
-			return err
-		}
+		out = append(out, webhooks.Emission{Type: webhooks.CallReviewRequired, Data: data})
 	}
-	return nil
+	return out
 }

@@ -84,46 +84,83 @@ func Emit(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, typ string, data a
 	return emit(ctx, tx, tenantID, typ, data, nil)
 }
 
+// Emission is one event for EmitMany to record.
+type Emission struct {
+	Type string
+	Data any
+}
+
+// EmitMany records events for tenantID in tx, as Emit records one, with
+// one statement for all of them; it returns their ids in order.
+func EmitMany(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, events []Emission) ([]uuid.UUID, error) {
+	for _, e := range events {
+		if _, ok := EventTypes[e.Type]; !ok {
+			return nil, fmt.Errorf("webhooks: unknown event type %q", e.Type)
+		}
+	}
+	return emitMany(ctx, tx, tenantID, events, nil)
+}
+
 func emit(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, typ string, data any, onlyEndpoint *uuid.UUID) (uuid.UUID, error) {
-	raw, err := json.Marshal(data)
-	if err != nil {
-		return uuid.Nil, fmt.Errorf("webhooks: encode %s data: %w", typ, err)
-	}
-	id := uuid.New()
-	if _, err := tx.Exec(ctx, `INSERT INTO webhook_events (id, tenant_id, type, data) VALUES ($1, $2, $3, $4)`, id, tenantID, typ, raw); err != nil {
-		return uuid.Nil, err
-	}
-	rows, err := tx.Query(ctx, `SELECT id, event_types FROM webhook_endpoints WHERE tenant_id = $1 AND enabled AND ($2::uuid IS NULL OR id = $2)`, tenantID, onlyEndpoint)
+	ids, err := emitMany(ctx, tx, tenantID, []Emission{{Type: typ, Data: data}}, onlyEndpoint)
 	if err != nil {
 		return uuid.Nil, err
+	}
+	return ids[0], nil
+}
+
+func emitMany(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, events []Emission, onlyEndpoint *uuid.UUID) ([]uuid.UUID, error) {
+	if len(events) == 0 {
+		return nil, nil
+	}
+	ids, types, raws := make([]uuid.UUID, len(events)), make([]string, len(events)), make([]string, len(events))
+	for i, e := range events {
+		raw, err := json.Marshal(e.Data)
+		if err != nil {
+			return nil, fmt.Errorf("webhooks: encode %s data: %w", e.Type, err)
+		}
+		ids[i], types[i], raws[i] = uuid.New(), e.Type, string(raw)
+	}
+	// One statement records the events and reads their endpoints: a
+	// data-modifying WITH runs whether or not the query reads it.
+	rows, err := tx.Query(ctx, `WITH event AS (
+			INSERT INTO webhook_events (id, tenant_id, type, data)
+			SELECT u.id, $1, u.type, u.data::jsonb FROM unnest($3::uuid[], $4::text[], $5::text[]) AS u(id, type, data)
+		)
+		SELECT id, event_types FROM webhook_endpoints WHERE tenant_id = $1 AND enabled AND ($2::uuid IS NULL OR id = $2)`,
+		tenantID, onlyEndpoint, ids, types, raws)
+	if err != nil {
+		return nil, err
 	}
 	var jobs []river.InsertManyParams
 	for rows.Next() {
 		var endpoint uuid.UUID
-		var types []string
-		if err := rows.Scan(&endpoint, &types); err != nil {
+		var subscribed []string
+		if err := rows.Scan(&endpoint, &subscribed); err != nil {
 			rows.Close()
-			return uuid.Nil, err
+			return nil, err
 		}
-		if onlyEndpoint != nil || len(types) == 0 || slices.Contains(types, typ) {
-			jobs = append(jobs, river.InsertManyParams{Args: DeliverArgs{TenantID: tenantID, EndpointID: endpoint, EventID: id}})
+		for i, e := range events {
+			if onlyEndpoint != nil || len(subscribed) == 0 || slices.Contains(subscribed, e.Type) {
+				jobs = append(jobs, river.InsertManyParams{Args: DeliverArgs{TenantID: tenantID, EndpointID: endpoint, EventID: ids[i]}})
+			}
 		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return uuid.Nil, err
+		return nil, err
 	}
 	if len(jobs) == 0 {
-		return id, nil
+		return ids, nil
 	}
 	rc, err := insertClient()
 	if err != nil {
-		return uuid.Nil, err
+		return nil, err
 	}
 	if _, err := rc.InsertManyTx(ctx, tx, jobs); err != nil {
-		return uuid.Nil, fmt.Errorf("webhooks: queue deliveries: %w", err)
+		return nil, fmt.Errorf("webhooks: queue deliveries: %w", err)
 	}
-	return id, nil
+	return ids, nil
 }
 
 // DeliverArgs is one event's delivery to one endpoint.

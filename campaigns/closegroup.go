@@ -1,0 +1,369 @@
+package campaigns
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// Calls close in groups too: the calls of one tenant that end while a
+// group is being closed are closed together in the next transaction, with
+// one statement per step for the whole group. Each call's close is what
+// CloseCall documents; the group only shares the transaction.
+
+// maxCloseGroup caps the calls closed in one transaction.
+const maxCloseGroup = 100
+
+// closeItem is one call waiting for its group's close.
+type closeItem struct {
+	callID uuid.UUID
+	res    Result
+	c      *Call
+	err    error
+	done   chan struct{}
+}
+
+// CloseCall ends a placed call in one transaction: the call record with its
+// outcome, timings, billable seconds and turns; the line freed; the
+// contact's follow-up (retry per the campaign's policy, a callback, the
+// do-not-call list when the callee asked to stop, or done); and every
+// OnClose hook (billing's usage row, webhook events). Closing a closed call
+// changes nothing and returns it. Calls of one tenant that end together
+// share the transaction.
+func (s *Service) CloseCall(ctx context.Context, tenantID, callID uuid.UUID, res Result) (*Call, error) {
+	s.closeGroupsOnce.Do(func() {
+		s.closeGroups = &grouper[*closeItem]{max: maxCloseGroup, run: s.runCloseGroup}
+	})
+	it := &closeItem{callID: callID, res: res, done: make(chan struct{})}
+	s.closeGroups.add(tenantID, it)
+	<-it.done
+	return it.c, it.err
+}
+
+// closeCall closes one call in a transaction of its own.
+func (s *Service) closeCall(ctx context.Context, tenantID, callID uuid.UUID, res Result) (*Call, error) {
+	var c *Call
+	err := pgx.BeginFunc(ctx, s.db.Pool(), func(tx pgx.Tx) (err error) {
+		c, err = s.closeCallTx(ctx, tx, tenantID, callID, res, s.now(), tenantBatch(tenantID))
+		return err
+	})
+	return c, err
+}
+
+// runCloseGroup closes a group of calls in one transaction; if that fails,
+// each call is closed on its own, so one call's error stays its own.
+func (s *Service) runCloseGroup(tenantID uuid.UUID, items []*closeItem) {
+	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
+	defer cancel()
+	defer func() {
+		for _, it := range items {
+			close(it.done)
+		}
+	}()
+	if len(items) > 1 {
+		err := pgx.BeginFunc(ctx, s.db.Pool(), func(tx pgx.Tx) error {
+			return s.closeCalls(ctx, tx, tenantID, items)
+		})
+		if err == nil {
+			return
+		}
+	}
+	for _, it := range items {
+		it.c, it.err = s.closeCall(ctx, tenantID, it.callID, it.res)
+	}
+}
+
+// closeSet is one call's new values, as the group's update reads them.
+type closeSet struct {
+	CallID       uuid.UUID       `json:"call_id"`
+	Outcome      Outcome         `json:"set_outcome"`
+	AnsweredAt   *time.Time      `json:"set_answered_at"`
+	EndedAt      time.Time       `json:"set_ended_at"`
+	RingMS       *int            `json:"set_ring_ms"`
+	Billable     int             `json:"set_billable"`
+	FinalState   string          `json:"set_final_state"`
+	Tags         []string        `json:"set_tags"`
+	RecordingRef string          `json:"set_recording_ref"`
+	Reason       string          `json:"set_reason"`
+	Hits         json.RawMessage `json:"set_hits"`
+	SilenceMS    int             `json:"set_silence_ms"`
+	OptOut       bool            `json:"set_opted_out"`
+}
+
+// closeCalls closes items in tx with the same results closeCallTx gives
+// each on its own.
+func (s *Service) closeCalls(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, items []*closeItem) error {
+	now := s.now()
+	sets := make([]closeSet, 0, len(items))
+	ids := make([]uuid.UUID, 0, len(items))
+	first := map[uuid.UUID]*closeItem{}
+	for _, it := range items {
+		it.c, it.err = nil, nil
+		if first[it.callID] != nil {
+			continue // closed by its first request; read back below
+		}
+		first[it.callID] = it
+		res := &it.res
+		if res.EndedAt.IsZero() {
+			res.EndedAt = now
+		}
+		if res.Outcome == "" {
+			res.Outcome = OutcomeFailed
+		}
+		if len(res.SensitiveHits) > 0 && !slices.Contains(res.Tags, TagReviewRequired) {
+			res.Tags = append(slices.Clone(res.Tags), TagReviewRequired)
+		}
+		hits, _ := json.Marshal(orNoHits(res.SensitiveHits))
+		set := closeSet{CallID: it.callID, Outcome: res.Outcome, EndedAt: res.EndedAt, FinalState: res.FinalState,
+			Tags: orNoTags(res.Tags), RecordingRef: res.RecordingRef, Reason: res.Reason, Hits: hits,
+			SilenceMS: int(res.Silence / time.Millisecond), OptOut: res.OptOut}
+		if !res.AnsweredAt.IsZero() {
+			at := res.AnsweredAt
+			set.AnsweredAt = &at
+			set.Billable = int(math.Ceil(res.EndedAt.Sub(res.AnsweredAt).Seconds()))
+		}
+		if res.RingTime > 0 {
+			ms := int(res.RingTime / time.Millisecond)
+			set.RingMS = &ms
+		}
+		sets = append(sets, set)
+		ids = append(ids, it.callID)
+	}
+	raw, err := json.Marshal(sets)
+	if err != nil {
+		return err
+	}
+
+	closed := map[uuid.UUID]*Call{}
+	type follow struct {
+		row           pgtype.TID
+		tries, policy []byte
+	}
+	follows := map[uuid.UUID]follow{}
+	b := tenantBatch(tenantID)
+	// The calls first, in id order, as answered marks lock them: a group
+	// and a mark never wait for each other in opposite orders.
+	b.Queue(`SELECT 1 FROM calls WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE`, tenantID, ids)
+	b.Queue(`UPDATE calls c SET state = 'ended', outcome = u.set_outcome, answered_at = coalesce(u.set_answered_at, c.answered_at),
+			ended_at = u.set_ended_at, ring_ms = u.set_ring_ms, billable_seconds = u.set_billable, final_state = u.set_final_state,
+			tags = u.set_tags, recording_ref = u.set_recording_ref, reason = nullif(u.set_reason, ''), sensitive_hits = u.set_hits,
+			review_status = CASE WHEN 'review_required' = ANY(u.set_tags) THEN 'pending' END, silence_ms = u.set_silence_ms,
+			opted_out = u.set_opted_out
+		FROM jsonb_to_recordset($1) AS u(call_id uuid, set_outcome text, set_answered_at timestamptz, set_ended_at timestamptz,
+			set_ring_ms int, set_billable int, set_final_state text, set_tags text[], set_recording_ref text, set_reason text,
+			set_hits jsonb, set_silence_ms int, set_opted_out bool)
+		WHERE c.tenant_id = $2 AND c.id = ANY($3) AND c.id = u.call_id AND c.state IN ('dialling', 'in_call')
+		RETURNING `+callColumns, raw, tenantID, ids).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			c := &Call{}
+			if err := rows.Scan(c.scanDest()...); err != nil {
+				return err
+			}
+			closed[c.ID] = c.settle()
+		}
+		return rows.Err()
+	})
+	b.Queue(`UPDATE lines SET call_id = NULL, leased_at = NULL WHERE tenant_id = $1 AND call_id = ANY($2)`, tenantID, ids)
+	// Each call's contact is looked up (and locked) by its key.
+	b.Queue(`SELECT c.id, f.ctid, f.tries, f.retry_policy FROM calls c
+		CROSS JOIN LATERAL (SELECT cc.ctid, cc.tries, cp.retry_policy FROM campaign_contacts cc JOIN campaigns cp ON cp.id = cc.campaign_id
+			WHERE cc.campaign_id = c.campaign_id AND cc.contact_id = c.contact_id FOR UPDATE OF cc) f
+		WHERE c.tenant_id = $1 AND c.id = ANY($2)`, tenantID, ids).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var id uuid.UUID
+			var f follow
+			if err := rows.Scan(&id, &f.row, &f.tries, &f.policy); err != nil {
+				return err
+			}
+			follows[id] = f
+		}
+		return rows.Err()
+	})
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return err
+	}
+
+	var (
+		ccRows     []pgtype.TID
+		ccStates   []string
+		ccNextAt   []*time.Time
+		ccTries    [][]byte
+		ccOutcomes []string
+		nextIDs    []uuid.UUID
+		nextAt     []time.Time
+		inbox      []uuid.UUID
+	)
+	b = &pgx.Batch{}
+	for _, it := range items {
+		c := closed[it.callID]
+		if c == nil || first[it.callID] != it {
+			continue
+		}
+		res := it.res
+		f, ok := follows[it.callID]
+		if !ok {
+			f = follow{}
+		}
+		tries := map[Outcome]int{}
+		json.Unmarshal(f.tries, &tries)
+		policy := DefaultRetryPolicy()
+		json.Unmarshal(f.policy, &policy)
+		state, next := "done", (*time.Time)(nil)
+		switch {
+		case res.OptOut:
+			if _, err := addDNC(ctx, tx, tenantID, c.Phone, DNCSourceCalleeStop, "the callee asked not to be called"); err != nil {
+				return err
+			}
+		case res.Outcome == OutcomeAnswered && res.CallbackIn > 0:
+			at := now.Add(res.CallbackIn)
+			state, next = "pending", &at
+		default:
+			o := res.Outcome
+			if o == OutcomeInterrupted {
+				o = OutcomeFailed
+			}
+			if rule, ok := policy[o]; ok && tries[o] < rule.Times {
+				tries[o]++
+				at := now.Add(time.Duration(rule.After))
+				state, next = "pending", &at
+			}
+		}
+		tj, _ := json.Marshal(tries)
+		if ok {
+			ccRows = append(ccRows, f.row)
+			ccStates = append(ccStates, state)
+			ccNextAt = append(ccNextAt, next)
+			ccTries = append(ccTries, tj)
+			ccOutcomes = append(ccOutcomes, string(res.Outcome))
+		}
+		if next != nil {
+			nextIDs = append(nextIDs, c.ID)
+			nextAt = append(nextAt, *next)
+			c.NextAt = next
+		}
+		for i, t := range res.Turns {
+			seq := t.Seq
+			if seq == 0 {
+				seq = i + 1
+			}
+			b.Queue(`INSERT INTO call_turns (tenant_id, call_id, seq, state, said, heard, intent, sentiment, started_at, ended_at,
+					sentiment_label, confidence, sensitive)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+				tenantID, c.ID, seq, t.State, t.Said, t.Heard, t.Intent, t.Sentiment, t.StartedAt, t.EndedAt,
+				t.SentimentLabel, t.Confidence, orNoTags(t.Sensitive))
+		}
+		if len(res.Turns) > 0 {
+			c.Turns = res.Turns
+		}
+		inbox = append(inbox, c.ID)
+	}
+	if len(ccRows) > 0 {
+		b.Queue(`UPDATE campaign_contacts cc SET state = u.state, next_at = coalesce(u.next_at, cc.next_at), tries = u.tries,
+				last_outcome = u.outcome
+			FROM unnest($2::tid[], $3::text[], $4::timestamptz[], $5::jsonb[], $6::text[]) AS u(row, state, next_at, tries, outcome)
+			WHERE cc.tenant_id = $1 AND cc.ctid = ANY($2) AND cc.ctid = u.row`,
+			tenantID, ccRows, ccStates, ccNextAt, ccTries, ccOutcomes).Exec(func(ct pgconn.CommandTag) error {
+			return checkRows(ct, len(ccRows))
+		})
+	}
+	if len(nextIDs) > 0 {
+		b.Queue(`UPDATE calls c SET next_at = ($3::timestamptz[])[array_position($2::uuid[], c.id)]
+			WHERE c.tenant_id = $1 AND c.id = ANY($2)`, tenantID, nextIDs, nextAt)
+	}
+	if len(inbox) > 0 {
+		b.Queue(`INSERT INTO report_inbox (call_id, tenant_id) SELECT unnest($2::uuid[]), $1 ON CONFLICT DO NOTHING`, tenantID, inbox)
+	}
+	if b.Len() > 0 {
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return err
+		}
+	}
+	var done []*Call
+	for _, it := range items {
+		if c := closed[it.callID]; c != nil && first[it.callID] == it {
+			done = append(done, c)
+		}
+	}
+	if len(done) > 0 {
+		for _, hook := range s.OnClose {
+			if err := hook(ctx, tx, done); err != nil {
+				return err
+			}
+		}
+	}
+
+	// Calls this group did not close (closed before, or by an earlier
+	// request in the group) are read back as they stand.
+	for _, it := range items {
+		if c := closed[it.callID]; c != nil && first[it.callID] == it {
+			it.c = c
+			continue
+		}
+		c := &Call{}
+		err := tx.QueryRow(ctx, `SELECT `+callColumns+` FROM calls WHERE tenant_id = $1 AND id = $2`, tenantID, it.callID).Scan(c.scanDest()...)
+		if errors.Is(err, pgx.ErrNoRows) {
+			it.err = notFound("call")
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		it.c = c.settle()
+	}
+	return nil
+}
+
+// markItem is one answered mark waiting for its group.
+type markItem struct {
+	callID uuid.UUID
+	at     time.Time
+	err    error
+	done   chan struct{}
+}
+
+// MarkAnswered records that the callee picked up (for live counts). Marks
+// of one tenant that come together are written together.
+func (s *Service) MarkAnswered(ctx context.Context, tenantID, callID uuid.UUID, at time.Time) error {
+	s.markGroupsOnce.Do(func() {
+		s.markGroups = &grouper[*markItem]{max: maxCloseGroup, run: s.runMarkGroup}
+	})
+	it := &markItem{callID: callID, at: at, done: make(chan struct{})}
+	s.markGroups.add(tenantID, it)
+	<-it.done
+	return it.err
+}
+
+func (s *Service) runMarkGroup(tenantID uuid.UUID, items []*markItem) {
+	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
+	defer cancel()
+	ids, ats := make([]uuid.UUID, len(items)), make([]time.Time, len(items))
+	for i, it := range items {
+		ids[i], ats[i] = it.callID, it.at
+	}
+	// One round trip: a batch sent outside a transaction runs as one
+	// implicit transaction, which scopes the tenant setting as well. The
+	// calls are locked in id order, as a closing group locks them.
+	b := tenantBatch(tenantID)
+	b.Queue(`SELECT 1 FROM calls WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE`, tenantID, ids)
+	b.Queue(`WITH c AS (
+			UPDATE calls c SET state = 'in_call', answered_at = ($3::timestamptz[])[array_position($2::uuid[], c.id)]
+			WHERE c.tenant_id = $1 AND c.id = ANY($2) AND c.state = 'dialling' RETURNING c.campaign_id, c.contact_id
+		)
+		UPDATE campaign_contacts cc SET state = 'in_call'
+		WHERE cc.ctid = ANY(ARRAY(SELECT r.ctid FROM c CROSS JOIN LATERAL (
+				SELECT ctid FROM campaign_contacts WHERE campaign_id = c.campaign_id AND contact_id = c.contact_id) r))
+			AND cc.state = 'dialling'`, tenantID, ids, ats)
+	err := s.db.Pool().SendBatch(ctx, b).Close()
+	for _, it := range items {
+		it.err = err
+		close(it.done)
+	}
+}

@@ -1,0 +1,518 @@
+package campaigns
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// Dial checks run in groups. Every dial's compliance check still runs in
+// the transaction that records its attempt, but the dials of one tenant
+// that arrive while a group is being checked wait and are checked together
+// in the next transaction: one set of statements for the whole group
+// instead of one per dial. The group locks its contacts in (campaign,
+// contact) order and its numbers in phone order, so two groups (in this
+// process or another) racing on a number take turns without deadlocking,
+// and within a group the dials are judged one after the other, each seeing
+// the dials before it counted: two dials of one number in one group cannot
+// both pass the daily cap either.
+
+// maxDialGroup caps the dials checked in one transaction.
+const maxDialGroup = 100
+
+// groupTimeout bounds one group's transaction.
+const groupTimeout = time.Minute
+
+// grouper runs the requests of one tenant in groups: while a group runs,
+// the requests that arrive queue and form the next one.
+type grouper[T any] struct {
+	max int
+	run func(tenantID uuid.UUID, items []T)
+
+	mu sync.Mutex
+	// queued holds each tenant's waiting requests; a tenant has a key while
+	// a goroutine drains its queue.
+	queued map[uuid.UUID][]T
+}
+
+func (g *grouper[T]) add(tenantID uuid.UUID, item T) {
+	g.mu.Lock()
+	if g.queued == nil {
+		g.queued = map[uuid.UUID][]T{}
+	}
+	q, draining := g.queued[tenantID]
+	g.queued[tenantID] = append(q, item)
+	g.mu.Unlock()
+	if !draining {
+		go g.drain(tenantID)
+	}
+}
+
+func (g *grouper[T]) drain(tenantID uuid.UUID) {
+	for {
+		g.mu.Lock()
+		q := g.queued[tenantID]
+		if len(q) == 0 {
+			delete(g.queued, tenantID)
+			g.mu.Unlock()
+			return
+		}
+		n := min(len(q), g.max)
+		items := q[:n:n]
+		g.queued[tenantID] = q[n:]
+		g.mu.Unlock()
+		g.run(tenantID, items)
+	}
+}
+
+// dialItem is one dial waiting for its group's check.
+type dialItem struct {
+	a    DialArgs
+	d    *Dial
+	err  error
+	done chan struct{}
+}
+
+// BeginDial runs the compliance check for one dial job and records its
+// result, in one transaction: the number's row in dial_numbers is locked
+// first, so two workers racing to dial one number (from any campaigns)
+// take turns and cannot both pass the daily cap. An allowed dial leases a
+// line, counts the dial for the callee's day and records the attempt as
+// dialling; a refused one is recorded with its reason and the contact is
+// rescheduled for the next allowed moment, or dropped. Dials of one tenant
+// that arrive together share the transaction (see the note on dial
+// groups); ErrNoFreeLine says this dial found no line and nothing of it
+// was recorded.
+func (s *Service) BeginDial(ctx context.Context, a DialArgs) (*Dial, error) {
+	s.dialGroupsOnce.Do(func() {
+		s.dialGroups = &grouper[*dialItem]{max: maxDialGroup, run: s.runDialGroup}
+	})
+	it := &dialItem{a: a, done: make(chan struct{})}
+	s.dialGroups.add(a.TenantID, it)
+	<-it.done
+	return it.d, it.err
+}
+
+// runDialGroup checks a group of dials in one transaction; if that fails,
+// each dial is checked on its own, so one dial's error stays its own.
+func (s *Service) runDialGroup(tenantID uuid.UUID, items []*dialItem) {
+	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
+	defer cancel()
+	defer func() {
+		for _, it := range items {
+			close(it.done)
+		}
+	}()
+	if len(items) > 1 {
+		err := pgx.BeginFunc(ctx, s.db.Pool(), func(tx pgx.Tx) error {
+			return s.beginDials(ctx, tx, tenantID, items)
+		})
+		if err == nil {
+			return
+		}
+	}
+	for _, it := range items {
+		it.d, it.err = s.beginDial(ctx, it.a)
+	}
+}
+
+// dialContact is what the check reads of one contact of a group.
+type dialContact struct {
+	tid                                                                     pgtype.TID
+	ccState, phone, zone, segment, status, plan, contactName, scriptVersion string
+	attempt                                                                 int
+	override, settings                                                      []byte
+	startsAt, endsAt                                                        *time.Time
+	suspended, dnc, consent                                                 bool
+	segVersions                                                             map[string]string
+	abSplit                                                                 []ABArm
+	attrs                                                                   map[string]any
+}
+
+// dialNumber is a number's dial counter, as the group moves it.
+type dialNumber struct {
+	lastDial, day *time.Time
+	count         int
+	dialled       bool
+}
+
+type contactKey struct{ campaign, contact uuid.UUID }
+
+// beginDials checks and records items in tx, in order, with the same
+// rules and results as beginDial gives each on its own.
+func (s *Service) beginDials(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, items []*dialItem) error {
+	now := s.now()
+	// The contacts are read and locked in (campaign, contact) order, each
+	// by its primary key.
+	keys := make([]contactKey, 0, len(items))
+	for _, it := range items {
+		it.d, it.err = nil, nil
+		keys = append(keys, contactKey{it.a.CampaignID, it.a.ContactID})
+	}
+	slices.SortFunc(keys, func(x, y contactKey) int {
+		if c := bytes.Compare(x.campaign[:], y.campaign[:]); c != 0 {
+			return c
+		}
+		return bytes.Compare(x.contact[:], y.contact[:])
+	})
+	keys = slices.Compact(keys)
+	campaignIDs, contactIDs := make([]uuid.UUID, len(keys)), make([]uuid.UUID, len(keys))
+	for i, k := range keys {
+		campaignIDs[i], contactIDs[i] = k.campaign, k.contact
+	}
+	contacts := map[contactKey]*dialContact{}
+	numbers := map[string]*dialNumber{}
+	var free []int
+
+	b := tenantBatch(tenantID)
+	b.Queue(`SELECT k.campaign_id, k.contact_id, f.* FROM unnest($2::uuid[], $3::uuid[]) AS k(campaign_id, contact_id)
+		CROSS JOIN LATERAL (
+			SELECT cc.ctid, cc.state, cc.attempt, cc.phone, cc.time_zone, cc.segment,
+				cp.status, cp.compliance, cp.starts_at, cp.ends_at, cp.script_version, cp.segment_versions, cp.ab_split,
+				t.suspended_at IS NOT NULL, t.plan, coalesce(cs.settings, '{}'),
+				EXISTS (SELECT 1 FROM dnc_numbers d WHERE d.tenant_id = $1 AND d.phone = cc.phone),
+				EXISTS (SELECT 1 FROM consents k WHERE k.tenant_id = $1 AND k.phone = cc.phone AND k.withdrawn_at IS NULL),
+				ct.name, ct.attributes
+			FROM campaign_contacts cc
+			JOIN campaigns cp ON cp.id = cc.campaign_id
+			JOIN tenants t ON t.id = cc.tenant_id
+			JOIN contacts ct ON ct.id = cc.contact_id
+			LEFT JOIN compliance_settings cs ON cs.tenant_id = cc.tenant_id
+			WHERE cc.tenant_id = $1 AND cc.campaign_id = k.campaign_id AND cc.contact_id = k.contact_id
+			FOR UPDATE OF cc) f`, tenantID, campaignIDs, contactIDs).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var k contactKey
+			c := &dialContact{}
+			if err := rows.Scan(&k.campaign, &k.contact, &c.tid, &c.ccState, &c.attempt, &c.phone, &c.zone, &c.segment, &c.status, &c.override,
+				&c.startsAt, &c.endsAt, &c.scriptVersion, &c.segVersions, &c.abSplit, &c.suspended, &c.plan, &c.settings,
+				&c.dnc, &c.consent, &c.contactName, &c.attrs); err != nil {
+				return err
+			}
+			contacts[k] = c
+		}
+		return rows.Err()
+	})
+	// The free lines the group may lease, lowest first as a single dial
+	// takes them; those left unused are unlocked at commit.
+	b.Queue(`SELECT slot FROM lines WHERE tenant_id = $1 AND call_id IS NULL ORDER BY slot LIMIT $2 FOR UPDATE SKIP LOCKED`,
+		tenantID, len(items)).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var slot int
+			if err := rows.Scan(&slot); err != nil {
+				return err
+			}
+			free = append(free, slot)
+		}
+		return rows.Err()
+	})
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return err
+	}
+	// Lock the numbers, in phone order: racing dials of them wait here
+	// until this commits.
+	phones := make([]string, 0, len(contacts))
+	for _, c := range contacts {
+		phones = append(phones, c.phone)
+	}
+	slices.Sort(phones)
+	phones = slices.Compact(phones)
+	if len(phones) > 0 {
+		rows, err := tx.Query(ctx, `INSERT INTO dial_numbers (tenant_id, phone) SELECT $1, p FROM unnest($2::text[]) AS p
+			ON CONFLICT (tenant_id, phone) DO UPDATE SET phone = EXCLUDED.phone
+			RETURNING phone, last_dial_at, day, day_count`, tenantID, phones)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var phone string
+			n := &dialNumber{}
+			if err := rows.Scan(&phone, &n.lastDial, &n.day, &n.count); err != nil {
+				rows.Close()
+				return err
+			}
+			numbers[phone] = n
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+
+	var w dialWrites
+	rules := map[uuid.UUID]Compliance{}
+	seen := map[contactKey]bool{}
+	for _, it := range items {
+		a := it.a
+		k := contactKey{a.CampaignID, a.ContactID}
+		c := contacts[k]
+		if c == nil || seen[k] {
+			it.d = &Dial{} // the contact or campaign is gone, or this dial came twice
+			continue
+		}
+		seen[k] = true
+		if c.attempt >= a.Attempt {
+			// This attempt was recorded by an earlier run of the job: if that
+			// run died mid-call, close the attempt rather than dial again.
+			if err := s.closeInterrupted(ctx, tx, a, now); err != nil {
+				return err
+			}
+			it.d = &Dial{}
+			continue
+		}
+		if c.ccState != "queued" || c.attempt+1 != a.Attempt {
+			it.d = &Dial{} // superseded
+			continue
+		}
+		if Status(c.status) != StatusRunning {
+			// Paused or ended: give the contact back; no attempt is used.
+			w.contact(c.tid, "pending", c.attempt, nil, nil)
+			it.d = &Dial{}
+			continue
+		}
+		eff, ok := rules[a.CampaignID]
+		if !ok {
+			eff = effectiveCompliance(c.settings, c.override)
+			rules[a.CampaignID] = eff
+		}
+		loc := location(c.zone)
+		n := numbers[c.phone]
+		if n == nil {
+			return errors.New("dial group: a number was not locked")
+		}
+		f := DialFacts{Now: now, Location: loc, DNC: c.dnc, Consent: c.consent, Suspended: c.suspended, DayCount: n.count}
+		if n.lastDial != nil {
+			f.LastDialAt = *n.lastDial
+		}
+		if n.day != nil {
+			f.CountDay = *n.day
+		}
+		if c.startsAt != nil {
+			f.StartsAt = *c.startsAt
+		}
+		if c.endsAt != nil {
+			f.EndsAt = *c.endsAt
+		}
+		callID := uuid.Must(uuid.NewV7())
+		if r := CheckDial(eff, f); r != nil {
+			w.refusal(a, c.tid, callID, c.phone, r)
+			it.d = &Dial{Refusal: r}
+			continue
+		}
+		lines := eff.MaxConcurrentLines
+		if s.PlanLines != nil {
+			if n := s.PlanLines(c.plan); n > 0 {
+				lines = min(lines, n)
+			}
+		}
+		// Without a free line nothing of this dial is recorded (the gate is
+		// not asked either, as its writes would stay).
+		line := -1
+		for i, slot := range free {
+			if slot < lines {
+				line = i
+				break
+			}
+		}
+		if line < 0 {
+			it.err = ErrNoFreeLine
+			continue
+		}
+		if s.DialGate != nil {
+			r, err := s.DialGate(ctx, tx, tenantID, now)
+			if err != nil {
+				return err
+			}
+			if r != nil {
+				w.refusal(a, c.tid, callID, c.phone, r)
+				it.d = &Dial{Refusal: r}
+				continue
+			}
+		}
+		slot := free[line]
+		free = append(free[:line], free[line+1:]...)
+
+		cp := &Campaign{ScriptVersion: c.scriptVersion, SegmentVersions: c.segVersions, ABSplit: c.abSplit}
+		version := scriptVersionFor(cp, a.ContactID, c.segment)
+		today := now.In(loc)
+		today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
+		if n.day != nil && n.day.Equal(today) {
+			n.count++
+		} else {
+			n.count = 1
+		}
+		n.lastDial, n.day, n.dialled = &now, &today, true
+		w.leases = append(w.leases, slot)
+		w.leaseCalls = append(w.leaseCalls, callID)
+		w.call(a, callID, c.phone, "dialling", version, c.segment, nil, nil)
+		w.contact(c.tid, "dialling", a.Attempt, nil, nil)
+		it.d = &Dial{Place: true, Request: DialRequest{
+			CallID: callID, TenantID: a.TenantID, CampaignID: a.CampaignID, ContactID: a.ContactID, Attempt: a.Attempt,
+			Phone: c.phone, TimeZone: c.zone, ContactName: c.contactName, Attributes: c.attrs, ScriptVersion: version,
+			Segment: c.segment, SensitiveWords: eff.SensitiveWords,
+		}}
+	}
+	for phone, n := range numbers {
+		if n.dialled {
+			w.phones = append(w.phones, phone)
+			w.lastDials = append(w.lastDials, *n.lastDial)
+			w.days = append(w.days, *n.day)
+			w.counts = append(w.counts, n.count)
+		}
+	}
+	return w.send(ctx, tx, tenantID, now)
+}
+
+// dialWrites collects a group's writes, column by column. An update finds
+// its rows by their keys with = ANY, which an index answers whatever the
+// table's statistics say (a join of the new values to the table may be
+// planned as a scan of the whole table); rows of a single-column key take
+// their new values by their key's place in the array, the others from a
+// join to the group's rows.
+type dialWrites struct {
+	leases     []int
+	leaseCalls []uuid.UUID
+
+	callIDs, callCampaigns, callContacts []uuid.UUID
+	callAttempts                         []int
+	callPhones, callStates               []string
+	callVersions, callSegments           []string
+	callReasons                          []*string
+	callNextAt                           []*time.Time
+	refused                              []uuid.UUID
+
+	// ccRows are the contacts' rows, which the group holds locked.
+	ccRows     []pgtype.TID
+	ccStates   []string
+	ccAttempts []int
+	ccNextAt   []*time.Time
+	ccReasons  []*string
+
+	phones    []string
+	lastDials []time.Time
+	days      []time.Time
+	counts    []int
+}
+
+func (w *dialWrites) call(a DialArgs, id uuid.UUID, phone, state, version, segment string, reason *string, next *time.Time) {
+	w.callIDs = append(w.callIDs, id)
+	w.callCampaigns = append(w.callCampaigns, a.CampaignID)
+	w.callContacts = append(w.callContacts, a.ContactID)
+	w.callAttempts = append(w.callAttempts, a.Attempt)
+	w.callPhones = append(w.callPhones, phone)
+	w.callStates = append(w.callStates, state)
+	w.callVersions = append(w.callVersions, version)
+	w.callSegments = append(w.callSegments, segment)
+	w.callReasons = append(w.callReasons, reason)
+	w.callNextAt = append(w.callNextAt, next)
+}
+
+func (w *dialWrites) contact(tid pgtype.TID, state string, attempt int, next *time.Time, reason *string) {
+	w.ccRows = append(w.ccRows, tid)
+	w.ccStates = append(w.ccStates, state)
+	w.ccAttempts = append(w.ccAttempts, attempt)
+	w.ccNextAt = append(w.ccNextAt, next)
+	w.ccReasons = append(w.ccReasons, reason)
+}
+
+// refusal records a refused dial as recordRefusal does.
+func (w *dialWrites) refusal(a DialArgs, tid pgtype.TID, callID uuid.UUID, phone string, r *Refusal) {
+	state := "dropped"
+	var next *time.Time
+	if !r.RetryAt.IsZero() {
+		state = "pending"
+		at := r.RetryAt
+		next = &at
+	}
+	reason := r.Reason
+	w.call(a, callID, phone, "refused", "", "", &reason, next)
+	w.contact(tid, state, a.Attempt, next, &reason)
+	w.refused = append(w.refused, callID)
+}
+
+func (w *dialWrites) send(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, now time.Time) error {
+	b := &pgx.Batch{}
+	if len(w.leases) > 0 {
+		b.Queue(`UPDATE lines l SET call_id = ($3::uuid[])[array_position($2::int[], l.slot)], leased_at = now()
+			WHERE l.tenant_id = $1 AND l.slot = ANY($2)`, tenantID, w.leases, w.leaseCalls)
+	}
+	if len(w.callIDs) > 0 {
+		b.Queue(`INSERT INTO calls (id, tenant_id, campaign_id, contact_id, attempt, phone, state, script_version, segment, reason, next_at, created_at)
+			SELECT u.id, $1, u.campaign_id, u.contact_id, u.attempt, u.phone, u.state, u.version, u.segment, u.reason, u.next_at, $2
+			FROM unnest($3::uuid[], $4::uuid[], $5::uuid[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[])
+				AS u(id, campaign_id, contact_id, attempt, phone, state, version, segment, reason, next_at)`,
+			tenantID, now, w.callIDs, w.callCampaigns, w.callContacts, w.callAttempts, w.callPhones, w.callStates,
+			w.callVersions, w.callSegments, w.callReasons, w.callNextAt)
+	}
+	if len(w.ccRows) > 0 {
+		b.Queue(`UPDATE campaign_contacts cc SET state = u.state, attempt = u.attempt, next_at = coalesce(u.next_at, cc.next_at),
+				last_reason = coalesce(u.reason, cc.last_reason)
+			FROM unnest($2::tid[], $3::text[], $4::int[], $5::timestamptz[], $6::text[]) AS u(row, state, attempt, next_at, reason)
+			WHERE cc.tenant_id = $1 AND cc.ctid = ANY($2) AND cc.ctid = u.row`,
+			tenantID, w.ccRows, w.ccStates, w.ccAttempts, w.ccNextAt, w.ccReasons).Exec(func(ct pgconn.CommandTag) error {
+			return checkRows(ct, len(w.ccRows))
+		})
+	}
+	if len(w.phones) > 0 {
+		b.Queue(`UPDATE dial_numbers d SET last_dial_at = ($3::timestamptz[])[array_position($2::text[], d.phone)],
+				day = ($4::date[])[array_position($2::text[], d.phone)], day_count = ($5::int[])[array_position($2::text[], d.phone)]
+			WHERE d.tenant_id = $1 AND d.phone = ANY($2)`, tenantID, w.phones, w.lastDials, w.days, w.counts)
+	}
+	if len(w.refused) > 0 {
+		b.Queue(`INSERT INTO report_inbox (call_id, tenant_id) SELECT unnest($2::uuid[]), $1 ON CONFLICT DO NOTHING`, tenantID, w.refused)
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	return tx.SendBatch(ctx, b).Close()
+}
+
+// effectiveCompliance is a campaign's rules: the tenant's settings (the
+// defaults where they cannot be read) tightened by the campaign's override.
+func effectiveCompliance(settings, override []byte) Compliance {
+	base, err := ParseTenantCompliance(settings)
+	if err != nil {
+		base = DefaultCompliance()
+	}
+	var ov Compliance
+	json.Unmarshal(override, &ov)
+	eff, err := base.Tighten(ov, "compliance")
+	if err != nil {
+		eff = base
+	}
+	return eff
+}
+
+var locations sync.Map // time zone name → *time.Location
+
+// location returns the named time zone (UTC if unknown), loaded once.
+func location(zone string) *time.Location {
+	if l, ok := locations.Load(zone); ok {
+		return l.(*time.Location)
+	}
+	l, err := time.LoadLocation(zone)
+	if err != nil {
+		l = time.UTC
+	}
+	locations.Store(zone, l)
+	return l
+}
+
+// errRowMoved fails a group whose locked row was not where it was read;
+// its dials are then checked one by one.
+var errRowMoved = errors.New("dial group: a locked row was not found where it was read")
+
+func checkRows(ct pgconn.CommandTag, want int) error {
+	if ct.RowsAffected() != int64(want) {
+		return errRowMoved
+	}
+	return nil
+}
