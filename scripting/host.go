@@ -16,14 +16,14 @@ import (
 )
 
 // The script host protocol: each message is a 4-byte big-endian length and
-// a JSON object. The parent sends hostRequests; the host answers each with
-// a hostResponse carrying the same id, in any order.
+// a JSON object. The parent sends hostRequests; the host answers each but
+// close with a hostResponse carrying the same id, in any order.
 
 const maxFrame = 16 << 20
 
 type hostRequest struct {
 	ID      uint64          `json:"id"`
-	Op      string          `json:"op"` // compile | open | start | turn | close | segment
+	Op      string          `json:"op"` // compile | open | start | turn | close (not answered) | segment
 	Session uint64          `json:"session,omitempty"`
 	Name    string          `json:"name,omitempty"`
 	Source  string          `json:"source,omitempty"`
@@ -222,6 +222,11 @@ func (h *hostServer) serve() {
 			}
 			h.done <- err
 			return
+		}
+		if req.Op == "close" {
+			// Closing is not answered: the caller does not wait for it.
+			h.handle(req)
+			continue
 		}
 		takeover.Reset(stallAfter)
 		h.reply(h.handle(req))
