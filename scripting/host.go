@@ -203,13 +203,13 @@ func (h *hostServer) reply(resp *hostResponse) {
 // not hold up the host's other calls.
 const stallAfter = 500 * time.Microsecond
 
-// serve reads requests and runs each one right here, so an answer never
-// waits for a hand-off between goroutines or threads. When a request runs
+// serve reads requests and runs each turn right here, so an answer never
+// waits for a hand-off between goroutines or threads. When a turn runs
 // longer than stallAfter, a timer starts a new goroutine that takes over
 // reading (leader/follower), and this one ends once it has answered.
+// Requests that are slow by nature hand reading over at once.
 func (h *hostServer) serve() {
-	takeover := time.AfterFunc(time.Hour, h.serve)
-	takeover.Stop()
+	var takeover *time.Timer
 	for {
 		req := new(hostRequest)
 		b, err := h.frames.next(h.r)
@@ -223,12 +223,23 @@ func (h *hostServer) serve() {
 			h.done <- err
 			return
 		}
-		if req.Op == "close" {
+		switch req.Op {
+		case "close":
 			// Closing is not answered: the caller does not wait for it.
 			h.handle(req)
 			continue
+		case "start", "compile", "segment":
+			// Slow by nature (a start makes the call's runtime): another
+			// goroutine reads meanwhile.
+			go h.serve()
+			h.reply(h.handle(req))
+			return
 		}
-		takeover.Reset(stallAfter)
+		if takeover == nil {
+			takeover = time.AfterFunc(stallAfter, h.serve)
+		} else {
+			takeover.Reset(stallAfter)
+		}
 		h.reply(h.handle(req))
 		if !takeover.Stop() {
 			// The timer fired: another goroutine reads now.
