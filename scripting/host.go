@@ -1,7 +1,6 @@
 package scripting
 
 import (
-	"bufio"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -17,14 +16,14 @@ import (
 )
 
 // The script host protocol: each message is a 4-byte big-endian length and
-// a JSON object. The parent sends hostRequests; the host answers each with
-// a hostResponse carrying the same id, in any order.
+// a JSON object. The parent sends hostRequests; the host answers each but
+// close with a hostResponse carrying the same id, in any order.
 
 const maxFrame = 16 << 20
 
 type hostRequest struct {
 	ID      uint64          `json:"id"`
-	Op      string          `json:"op"` // compile | open | start | turn | close | segment
+	Op      string          `json:"op"` // compile | open | start | turn | close (not answered) | segment
 	Session uint64          `json:"session,omitempty"`
 	Name    string          `json:"name,omitempty"`
 	Source  string          `json:"source,omitempty"`
@@ -52,34 +51,75 @@ type hostResponse struct {
 	Nanos int64 `json:"nanos,omitempty"`
 }
 
+// writeFrame writes v as one frame with a single Write, so a frame costs
+// one system call when w is unbuffered and is never split between two
+// writers.
 func writeFrame(w io.Writer, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	var hdr [4]byte
-	binary.BigEndian.PutUint32(hdr[:], uint32(len(b)))
-	if _, err := w.Write(hdr[:]); err != nil {
-		return err
-	}
-	_, err = w.Write(b)
+	frame := make([]byte, 4, 4+len(b))
+	binary.BigEndian.PutUint32(frame, uint32(len(b)))
+	_, err = w.Write(append(frame, b...))
 	return err
 }
 
-func readFrame(r io.Reader, v any) error {
-	var hdr [4]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		return err
+// frameReader reads frames from a stream. A read that fails with a
+// deadline keeps what arrived so far, so reading can go on after it (a
+// reader may stop to check its context or its own deadline); any other
+// error sticks.
+type frameReader struct {
+	buf  []byte
+	r, w int
+	err  error
+}
+
+// next returns the next frame's body; it is valid until the next call.
+func (f *frameReader) next(src io.Reader) ([]byte, error) {
+	if f.err != nil {
+		return nil, f.err
 	}
-	n := binary.BigEndian.Uint32(hdr[:])
-	if n > maxFrame {
-		return fmt.Errorf("frame of %d bytes exceeds the %d byte limit", n, maxFrame)
+	for {
+		need := 4
+		if f.w-f.r >= 4 {
+			n := binary.BigEndian.Uint32(f.buf[f.r:])
+			if n > maxFrame {
+				f.err = fmt.Errorf("frame of %d bytes exceeds the %d byte limit", n, maxFrame)
+				return nil, f.err
+			}
+			need += int(n)
+			if f.w-f.r >= need {
+				body := f.buf[f.r+4 : f.r+need]
+				f.r += need
+				return body, nil
+			}
+		}
+		if f.r == f.w {
+			f.r, f.w = 0, 0
+		}
+		if len(f.buf)-f.r < need {
+			if f.r > 0 {
+				f.w = copy(f.buf, f.buf[f.r:f.w])
+				f.r = 0
+			}
+			if len(f.buf) < need {
+				f.buf = append(f.buf[:f.w], make([]byte, max(need, 64<<10)-f.w)...)
+			}
+		}
+		m, err := src.Read(f.buf[f.w:])
+		f.w += m
+		if err != nil && m == 0 {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				return nil, err
+			}
+			if errors.Is(err, io.EOF) && f.w > f.r {
+				err = io.ErrUnexpectedEOF
+			}
+			f.err = err
+			return nil, err
+		}
 	}
-	b := make([]byte, n)
-	if _, err := io.ReadFull(r, b); err != nil {
-		return err
-	}
-	return json.Unmarshal(b, v)
 }
 
 // HostOptions configure a script host process.
@@ -111,7 +151,7 @@ func ServeHost(r io.Reader, w io.Writer, opts HostOptions) error {
 			return err
 		}
 	}
-	h := &hostServer{sessions: map[uint64]*hostSession{}, w: bufio.NewWriterSize(w, 64<<10), r: bufio.NewReaderSize(r, 64<<10), done: make(chan error, 1)}
+	h := &hostServer{sessions: map[uint64]*hostSession{}, w: w, r: r, done: make(chan error, 1)}
 	go h.serve()
 	return <-h.done
 }
@@ -140,9 +180,10 @@ func limitMemory(limit int64) error {
 type hostServer struct {
 	mu       sync.Mutex
 	sessions map[uint64]*hostSession
-	r        *bufio.Reader // read by one goroutine at a time
+	r        io.Reader
+	frames   frameReader // used by the reading goroutine only
 	wmu      sync.Mutex
-	w        *bufio.Writer
+	w        io.Writer
 	done     chan error
 }
 
@@ -154,19 +195,28 @@ type hostSession struct {
 func (h *hostServer) reply(resp *hostResponse) {
 	h.wmu.Lock()
 	defer h.wmu.Unlock()
-	if err := writeFrame(h.w, resp); err == nil {
-		_ = h.w.Flush()
-	}
+	_ = writeFrame(h.w, resp)
 }
 
-// serve reads requests. Cheap ones (open, compile, close) are handled in
-// order right here; for a turn, the goroutine hands reading over to a new
-// goroutine and runs the turn itself, so the answer never waits for a
-// hand-off between goroutines (leader/follower).
+// stallAfter is how long a request may run on the reading goroutine
+// before another goroutine takes over reading, so one slow script does
+// not hold up the host's other calls.
+const stallAfter = 500 * time.Microsecond
+
+// serve reads requests and runs each turn right here, so an answer never
+// waits for a hand-off between goroutines or threads. When a turn runs
+// longer than stallAfter, a timer starts a new goroutine that takes over
+// reading (leader/follower), and this one ends once it has answered.
+// Requests that are slow by nature hand reading over at once.
 func (h *hostServer) serve() {
+	var takeover *time.Timer
 	for {
 		req := new(hostRequest)
-		if err := readFrame(h.r, req); err != nil {
+		b, err := h.frames.next(h.r)
+		if err == nil {
+			err = json.Unmarshal(b, req)
+		}
+		if err != nil {
 			if errors.Is(err, io.EOF) {
 				err = nil
 			}
@@ -174,11 +224,25 @@ func (h *hostServer) serve() {
 			return
 		}
 		switch req.Op {
-		case "open", "compile", "close":
-			h.reply(h.handle(req))
-		default:
+		case "close":
+			// Closing is not answered: the caller does not wait for it.
+			h.handle(req)
+			continue
+		case "start", "compile", "segment":
+			// Slow by nature (a start makes the call's runtime): another
+			// goroutine reads meanwhile.
 			go h.serve()
 			h.reply(h.handle(req))
+			return
+		}
+		if takeover == nil {
+			takeover = time.AfterFunc(stallAfter, h.serve)
+		} else {
+			takeover.Reset(stallAfter)
+		}
+		h.reply(h.handle(req))
+		if !takeover.Stop() {
+			// The timer fired: another goroutine reads now.
 			return
 		}
 	}

@@ -160,3 +160,49 @@ func TestHostChecksAndSegmentsWithoutRunningTenantCodeInProcess(t *testing.T) {
 		t.Errorf("segments %s", b)
 	}
 }
+
+// A turn that runs long holds up only its own call: the host reads and
+// answers the other calls' turns meanwhile.
+func TestASlowTurnDoesNotHoldUpTheHostsOtherCalls(t *testing.T) {
+	const slow = `export default {
+  start: "a",
+  states: {
+    a: { say: "hi", on: { affirm: "spin" } },
+    spin: { say: c => { let n = 0; for (let i = 0; i < 1e7; i++) n += i; return "done " + n; }, end: "spun" },
+  },
+};`
+	p := testPool(t, HostConfig{Hosts: 1, Limits: Limits{Budget: 10 * time.Second}, Timeout: 30 * time.Second})
+	ctx := context.Background()
+	spinner, _, err := p.Open(ctx, "slow.js", slow, nil, SessionOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _, err := p.Open(ctx, "healthy.js", healthy, Contact{"name": "A"}, SessionOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := spinner.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	spun := make(chan time.Time, 1)
+	go func() {
+		if _, err := spinner.Turn(ctx, "是的"); err != nil {
+			t.Error(err)
+		}
+		spun <- time.Now()
+	}()
+	time.Sleep(50 * time.Millisecond) // the spinner's turn is running
+	for i := 0; i < 5; i++ {
+		tr, err := other.Turn(ctx, "是的")
+		if err != nil || tr.Error != nil || tr.Say != "hello A" {
+			t.Fatalf("turn during a slow turn: %v %+v", err, tr)
+		}
+	}
+	answered := time.Now()
+	if done := <-spun; !answered.Before(done) {
+		t.Errorf("the other call's turns were answered only after the slow turn ended")
+	}
+}

@@ -1,7 +1,6 @@
 package scripting
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -98,13 +97,21 @@ func (p *HostPool) Close() {
 	}
 }
 
+// host is one script-host process. Answers are read by whichever caller
+// is waiting for one and finds no other caller reading (leader/follower):
+// it reads until its own answer arrives, handing the others' answers to
+// them, so a call with no other call in flight reads its answer itself,
+// with no hand-off between goroutines.
 type host struct {
 	pool    *HostPool
 	slot    int
 	cmd     *exec.Cmd
-	stdin   io.WriteCloser
+	stdin   *os.File
+	stdout  *os.File
 	wmu     sync.Mutex
-	w       *bufio.Writer
+	lead    chan struct{} // holds a token while a goroutine reads answers
+	frames  frameReader   // used by the lead holder only
+	readDL  time.Time     // stdout's read deadline; the lead holder's only
 	mu      sync.Mutex
 	pending map[uint64]chan *hostResponse
 	dead    chan struct{}
@@ -149,43 +156,52 @@ func (t *tail) reason() string {
 func (p *HostPool) startHost(slot int) (*host, error) {
 	cmd := exec.Command(p.cfg.Command[0], p.cfg.Command[1:]...)
 	cmd.Env = append(append(os.Environ(), p.cfg.Env...), fmt.Sprintf("%s=%d", MemoryLimitEnv, p.cfg.MemoryLimit))
-	h := &host{pool: p, slot: slot, cmd: cmd, pending: map[uint64]chan *hostResponse{}, dead: make(chan struct{}), started: time.Now()}
+	h := &host{pool: p, slot: slot, cmd: cmd, lead: make(chan struct{}, 1), pending: map[uint64]chan *hostResponse{}, dead: make(chan struct{}), started: time.Now()}
 	cmd.Stderr = &h.stderr
-	stdin, err := cmd.StdinPipe()
+	// Pipes of our own rather than StdinPipe and StdoutPipe: Wait must not
+	// close stdout before the answers the host wrote are read.
+	inR, inW, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
-	stdout, err := cmd.StdoutPipe()
+	outR, outW, err := os.Pipe()
 	if err != nil {
+		inR.Close()
+		inW.Close()
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
+	cmd.Stdin, cmd.Stdout = inR, outW
+	err = cmd.Start()
+	inR.Close()
+	outW.Close()
+	if err != nil {
+		inW.Close()
+		outR.Close()
 		return nil, fmt.Errorf("starting script host %q: %w", p.cfg.Command[0], err)
 	}
-	h.stdin, h.w = stdin, bufio.NewWriterSize(stdin, 64<<10)
+	h.stdin, h.stdout = inW, outR
 	p.cfg.Logf("script host %d started (pid %d)", slot, cmd.Process.Pid)
-	go h.read(bufio.NewReaderSize(stdout, 64<<10))
+	go h.wait()
 	return h, nil
 }
 
-func (h *host) read(r io.Reader) {
+// wait waits for the host process to end, reads the answers it wrote
+// before it did, and fails the calls still waiting.
+func (h *host) wait() {
+	waitErr := h.cmd.Wait()
+	h.lead <- struct{}{} // for good: nobody reads after this
+	_ = h.stdout.SetReadDeadline(time.Time{})
 	var readErr error
 	for {
-		resp := new(hostResponse)
-		if err := readFrame(r, resp); err != nil {
+		resp, err := h.readAnswer()
+		if err != nil {
 			readErr = err
 			break
 		}
-		h.mu.Lock()
-		ch := h.pending[resp.ID]
-		delete(h.pending, resp.ID)
-		h.mu.Unlock()
-		if ch != nil {
-			ch <- resp
-		}
+		h.deliver(resp)
 	}
-	_ = h.cmd.Process.Kill()
-	waitErr := h.cmd.Wait()
+	h.stdin.Close()
+	h.stdout.Close()
 	msg := "script host stopped"
 	if waitErr != nil {
 		msg += ": " + waitErr.Error()
@@ -201,6 +217,30 @@ func (h *host) read(r io.Reader) {
 	h.mu.Unlock()
 	close(h.dead)
 	h.pool.replace(h)
+}
+
+func (h *host) readAnswer() (*hostResponse, error) {
+	b, err := h.frames.next(h.stdout)
+	if err != nil {
+		return nil, err
+	}
+	resp := new(hostResponse)
+	if err := json.Unmarshal(b, resp); err != nil {
+		h.frames.err = err
+		return nil, err
+	}
+	return resp, nil
+}
+
+// deliver hands an answer to the call waiting for it.
+func (h *host) deliver(resp *hostResponse) {
+	h.mu.Lock()
+	ch := h.pending[resp.ID]
+	delete(h.pending, resp.ID)
+	h.mu.Unlock()
+	if ch != nil {
+		ch <- resp
+	}
 }
 
 // replace starts a new host in a dead host's slot, backing off when hosts
@@ -249,6 +289,16 @@ type hostDied struct{ err error }
 
 func (e hostDied) Error() string { return e.err.Error() }
 
+// send writes a request that gets no answer.
+func (h *host) send(req *hostRequest) {
+	h.wmu.Lock()
+	defer h.wmu.Unlock()
+	_ = writeFrame(h.stdin, req)
+}
+
+// errHostTimeout is a call's own deadline passing while it read answers.
+var errHostTimeout = errors.New("script host timeout")
+
 func (h *host) call(ctx context.Context, req *hostRequest) (*hostResponse, error) {
 	req.ID = h.pool.ids.Add(1)
 	ch := make(chan *hostResponse, 1)
@@ -261,34 +311,102 @@ func (h *host) call(ctx context.Context, req *hostRequest) (*hostResponse, error
 	h.pending[req.ID] = ch
 	h.mu.Unlock()
 	h.wmu.Lock()
-	err := writeFrame(h.w, req)
-	if err == nil {
-		err = h.w.Flush()
-	}
+	err := writeFrame(h.stdin, req)
 	h.wmu.Unlock()
 	if err != nil {
-		<-h.dead
-		return nil, hostDied{h.err}
-	}
-	timer := time.NewTimer(h.pool.cfg.Timeout)
-	defer timer.Stop()
-	select {
-	case resp := <-ch:
-		return resp, nil
-	case <-h.dead:
-		return nil, hostDied{h.err}
-	case <-timer.C:
-		h.pool.cfg.Logf("script host %d did not answer %s within %v; killing it", h.slot, req.Op, h.pool.cfg.Timeout)
 		_ = h.cmd.Process.Kill()
 		<-h.dead
 		return nil, hostDied{h.err}
-	case <-ctx.Done():
-		h.mu.Lock()
-		if h.pending != nil {
-			delete(h.pending, req.ID)
+	}
+	deadline := time.Now().Add(h.pool.cfg.Timeout)
+	timer := time.NewTimer(h.pool.cfg.Timeout)
+	defer timer.Stop()
+	for {
+		select {
+		case resp := <-ch:
+			return resp, nil
+		case <-h.dead:
+			return nil, hostDied{h.err}
+		case h.lead <- struct{}{}:
+			resp, err := h.readFor(ctx, req.ID, ch, deadline)
+			<-h.lead
+			switch {
+			case err == nil:
+				return resp, nil
+			case errors.Is(err, errHostTimeout):
+				return nil, h.timedOut(req)
+			case ctx.Err() != nil:
+				h.forget(req.ID)
+				return nil, ctx.Err()
+			default:
+				// The host closed its end or wrote garbage: it is done for.
+				_ = h.cmd.Process.Kill()
+				<-h.dead
+				return nil, hostDied{h.err}
+			}
+		case <-timer.C:
+			return nil, h.timedOut(req)
+		case <-ctx.Done():
+			h.forget(req.ID)
+			return nil, ctx.Err()
 		}
-		h.mu.Unlock()
-		return nil, ctx.Err()
+	}
+}
+
+func (h *host) timedOut(req *hostRequest) error {
+	h.pool.cfg.Logf("script host %d did not answer %s within %v; killing it", h.slot, req.Op, h.pool.cfg.Timeout)
+	_ = h.cmd.Process.Kill()
+	<-h.dead
+	return hostDied{h.err}
+}
+
+func (h *host) forget(id uint64) {
+	h.mu.Lock()
+	if h.pending != nil {
+		delete(h.pending, id)
+	}
+	h.mu.Unlock()
+}
+
+// readFor reads answers, as the lead holder, until the one with the
+// given id arrives, the deadline passes or ctx ends.
+func (h *host) readFor(ctx context.Context, id uint64, ch chan *hostResponse, deadline time.Time) (*hostResponse, error) {
+	select {
+	case resp := <-ch: // a reader before us delivered it
+		return resp, nil
+	default:
+	}
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() { _ = h.stdout.SetReadDeadline(time.Now()) })
+		defer stop()
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		now := time.Now()
+		if !now.Before(deadline) {
+			return nil, errHostTimeout
+		}
+		// Moving the deadline costs the runtime a timer update, so it
+		// moves only when it passed or would wake this call too late.
+		if !now.Before(h.readDL) || h.readDL.After(deadline) {
+			h.readDL = deadline
+			_ = h.stdout.SetReadDeadline(deadline)
+		}
+		resp, err := h.readAnswer()
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			h.readDL = time.Time{} // moved by a context, or passed
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if resp.ID == id {
+			h.forget(id)
+			return resp, nil
+		}
+		h.deliver(resp)
 	}
 }
 
@@ -454,9 +572,8 @@ func (r *RemoteSession) Result() *Result { return r.result }
 // Done reports whether the call has ended.
 func (r *RemoteSession) Done() bool { return r.result != nil }
 
-// Close frees the session in its host.
+// Close frees the session in its host. It does not wait for the host:
+// nothing is answered to a close.
 func (r *RemoteSession) Close() {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	_, _ = r.host.call(ctx, &hostRequest{Op: "close", Session: r.id})
+	r.host.send(&hostRequest{Op: "close", Session: r.id})
 }
