@@ -36,7 +36,7 @@ export function useFormSubmit<V>(form: FormInstance<V>, fields: readonly string[
   return { submit, busy, error, setError };
 }
 
-type FormModalProps = Omit<ModalProps, "onOk" | "confirmLoading" | "cancelText" | "okButtonProps"> & {
+type FormModalProps = Omit<ModalProps, "onOk" | "confirmLoading" | "cancelText"> & {
   form: FormInstance;
   submitting: Pick<FormSubmit<never>, "busy" | "error">;
   /** data-testid of the OK button. */
@@ -44,7 +44,7 @@ type FormModalProps = Omit<ModalProps, "onOk" | "confirmLoading" | "cancelText" 
 };
 
 /** OK submits the form; the error of the last submit is shown above it. */
-export function FormModal({ form, submitting, okTestId, children, ...modal }: FormModalProps) {
+export function FormModal({ form, submitting, okTestId, okButtonProps, children, ...modal }: FormModalProps) {
   const { t } = useTranslation();
   return (
     <Modal
@@ -52,7 +52,7 @@ export function FormModal({ form, submitting, okTestId, children, ...modal }: Fo
       cancelText={t("common.cancel")}
       confirmLoading={submitting.busy}
       onOk={() => form.submit()}
-      okButtonProps={{ "data-testid": okTestId } as ModalProps["okButtonProps"]}
+      okButtonProps={{ ...okButtonProps, "data-testid": okTestId } as ModalProps["okButtonProps"]}
     >
       <ErrorAlert error={submitting.error} />
       {children}
