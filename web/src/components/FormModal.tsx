@@ -41,10 +41,12 @@ type FormModalProps = Omit<ModalProps, "onOk" | "confirmLoading" | "cancelText">
   submitting: Pick<FormSubmit<never>, "busy" | "error">;
   /** data-testid of the OK button. */
   okTestId: string;
+  /** data-testid of the error above the form. */
+  errorTestId?: string;
 };
 
 /** OK submits the form; the error of the last submit is shown above it. */
-export function FormModal({ form, submitting, okTestId, okButtonProps, children, ...modal }: FormModalProps) {
+export function FormModal({ form, submitting, okTestId, errorTestId, okButtonProps, children, ...modal }: FormModalProps) {
   const { t } = useTranslation();
   return (
     <Modal
@@ -54,7 +56,7 @@ export function FormModal({ form, submitting, okTestId, okButtonProps, children,
       onOk={() => form.submit()}
       okButtonProps={{ ...okButtonProps, "data-testid": okTestId } as ModalProps["okButtonProps"]}
     >
-      <ErrorAlert error={submitting.error} />
+      <ErrorAlert error={submitting.error} testId={errorTestId} />
       {children}
     </Modal>
   );
