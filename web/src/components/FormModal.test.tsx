@@ -10,11 +10,21 @@ import { FormModal, useFormSubmit } from "./FormModal";
 
 type Values = { name: string };
 
-function NameModal({ save }: { save: (v: Values) => Promise<unknown> }) {
+function NameModal({ save, danger }: { save: (v: Values) => Promise<unknown>; danger?: boolean }) {
   const [form] = Form.useForm<Values>();
   const submitting = useFormSubmit(form, ["name"], save);
   return (
-    <FormModal form={form} submitting={submitting} open title="Name it" okText="Save" okTestId="name-submit" onCancel={() => {}}>
+    <FormModal
+      form={form}
+      submitting={submitting}
+      open
+      title="Name it"
+      okText="Save"
+      okTestId="name-submit"
+      okButtonProps={{ danger }}
+      errorTestId="name-error"
+      onCancel={() => {}}
+    >
       <span data-testid="busy">{String(submitting.busy)}</span>
       <Form form={form} onFinish={submitting.submit}>
         <Form.Item name="name">
@@ -57,7 +67,7 @@ describe("FormModal with useFormSubmit", () => {
     fireEvent.change(screen.getByTestId("name"), { target: { value: "dup" } });
     fireEvent.click(screen.getByTestId("name-submit"));
     await waitFor(() => expect(screen.getByText("a list with this name exists already")).toBeTruthy());
-    const alert = document.querySelector(".ant-alert-error");
+    const alert = screen.getByTestId("name-error");
     expect(alert?.textContent).toContain("x is odd");
     expect(alert?.textContent).not.toContain("exists already");
     expect(screen.getByTestId("busy").textContent).toBe("false");
@@ -81,5 +91,10 @@ describe("FormModal with useFormSubmit", () => {
     expect(document.querySelector(".ant-alert-error")).toBeNull();
     await act(async () => finish());
     await waitFor(() => expect(screen.getByTestId("busy").textContent).toBe("false"));
+  });
+
+  it("keeps the page's OK button props beside its test id", () => {
+    render(<NameModal save={async () => {}} danger />);
+    expect(screen.getByTestId("name-submit").className).toContain("ant-btn-dangerous");
   });
 });
