@@ -1,12 +1,15 @@
 // API keys: create one with a role and scopes (its secret shown once), see
 // each key's prefix and last use, revoke.
 import { PlusOutlined } from "@ant-design/icons";
-import { Alert, App, Button, Card, Checkbox, Empty, Form, Input, Modal, Popconfirm, Radio, Select, Space, Table, Tag, Typography } from "antd";
-import { useCallback, useEffect, useState } from "react";
+import { App, Button, Checkbox, Form, Input, Popconfirm, Radio, Select, Tag, Typography } from "antd";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, atLeast, roles, scopes, unwrap, type ApiKey, type NewApiKey, type Role } from "../api/client";
-import { problemMessage, showProblem } from "../components/forms";
+import { FormModal, useFormSubmit } from "../components/FormModal";
+import { problemMessage } from "../components/forms";
+import { ErrorAlert, PageHeader, PagedTable } from "../components/ListPage";
 import { SecretOnceModal } from "../components/SecretOnce";
+import { usePagedList } from "../components/usePagedList";
 import { formatTime } from "../format";
 import { useSession } from "../session/Session";
 
@@ -21,32 +24,11 @@ export default function ApiKeysPage() {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const { me } = useSession();
-  const [keys, setKeys] = useState<ApiKey[]>([]);
-  const [cursor, setCursor] = useState("");
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<NewApiKey | null>(null);
 
-  const load = useCallback(
-    async (after = "") => {
-      setLoading(true);
-      try {
-        const page = await unwrap(api.GET("/v1/api-keys", { params: { query: { limit: 50, cursor: after || undefined } } }));
-        setKeys((prev) => (after ? [...prev, ...(page.items ?? [])] : (page.items ?? [])));
-        setCursor(page.next_cursor);
-        setError(null);
-      } catch (e) {
-        setError(problemMessage(e, t));
-      } finally {
-        setLoading(false);
-      }
-    },
-    [t],
-  );
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const list = usePagedList((cursor) => unwrap(api.GET("/v1/api-keys", { params: { query: { limit: 50, cursor } } })));
+  const { load } = list;
 
   const revoke = async (k: ApiKey) => {
     try {
@@ -61,60 +43,48 @@ export default function ApiKeysPage() {
   const canManage = atLeast(me?.role, "admin");
   return (
     <>
-      <Space style={{ width: "100%", justifyContent: "space-between", marginBottom: 16 }}>
-        <div>
-          <Typography.Title level={3} style={{ margin: 0 }} data-testid="page-title">
-            {t("nav.api-keys")}
-          </Typography.Title>
-          <Typography.Text type="secondary">{t("keys.intro")}</Typography.Text>
-        </div>
-        <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)} disabled={!canManage} data-testid="create-key">
-          {t("keys.create")}
-        </Button>
-      </Space>
-      {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 16 }} />}
-      <Card>
-        <Table<ApiKey>
-          rowKey="id"
-          loading={loading}
-          dataSource={keys}
-          pagination={false}
-          locale={{ emptyText: <Empty description={t("keys.empty")} /> }}
-          columns={[
-            { title: t("keys.name"), dataIndex: "name" },
-            { title: t("keys.prefix"), dataIndex: "prefix", render: (p: string) => <Typography.Text code>{p}…</Typography.Text> },
-            { title: t("common.role"), dataIndex: "role", render: (r: Role) => t(`roles.${r}`) },
-            {
-              title: t("keys.scopes"),
-              dataIndex: "scopes",
-              render: (s: string[] | null) =>
-                !s || s.includes("*") ? <Tag color="blue">{t("keys.allScopes")}</Tag> : s.map((x) => <Tag key={x}>{x}</Tag>),
-            },
-            { title: t("common.created"), dataIndex: "created_at", render: formatTime },
-            { title: t("keys.lastUsed"), dataIndex: "last_used_at", render: (v?: string) => (v ? formatTime(v) : t("keys.neverUsed")) },
-            {
-              title: t("common.status"),
-              render: (_: unknown, k) => (k.revoked_at ? <Tag>{t("keys.statusRevoked")}</Tag> : <Tag color="green">{t("keys.statusActive")}</Tag>),
-            },
-            {
-              title: t("common.actions"),
-              render: (_: unknown, k) =>
-                !k.revoked_at && (
-                  <Popconfirm title={t("keys.revokeConfirm", { name: k.name })} okText={t("keys.revoke")} okButtonProps={{ danger: true }} cancelText={t("common.cancel")} onConfirm={() => revoke(k)}>
-                    <Button danger size="small" disabled={!canManage} data-testid={`revoke-${k.name}`}>
-                      {t("keys.revoke")}
-                    </Button>
-                  </Popconfirm>
-                ),
-            },
-          ]}
-        />
-        {cursor && (
-          <Button style={{ marginTop: 16 }} onClick={() => load(cursor)}>
-            {t("common.loadMore")}
+      <PageHeader
+        title={t("nav.api-keys")}
+        intro={t("keys.intro")}
+        action={
+          <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)} disabled={!canManage} data-testid="create-key">
+            {t("keys.create")}
           </Button>
-        )}
-      </Card>
+        }
+      />
+      <ErrorAlert error={list.error} />
+      <PagedTable<ApiKey>
+        list={list}
+        empty={t("keys.empty")}
+        columns={[
+          { title: t("keys.name"), dataIndex: "name" },
+          { title: t("keys.prefix"), dataIndex: "prefix", render: (p: string) => <Typography.Text code>{p}…</Typography.Text> },
+          { title: t("common.role"), dataIndex: "role", render: (r: Role) => t(`roles.${r}`) },
+          {
+            title: t("keys.scopes"),
+            dataIndex: "scopes",
+            render: (s: string[] | null) =>
+              !s || s.includes("*") ? <Tag color="blue">{t("keys.allScopes")}</Tag> : s.map((x) => <Tag key={x}>{x}</Tag>),
+          },
+          { title: t("common.created"), dataIndex: "created_at", render: formatTime },
+          { title: t("keys.lastUsed"), dataIndex: "last_used_at", render: (v?: string) => (v ? formatTime(v) : t("keys.neverUsed")) },
+          {
+            title: t("common.status"),
+            render: (_: unknown, k) => (k.revoked_at ? <Tag>{t("keys.statusRevoked")}</Tag> : <Tag color="green">{t("keys.statusActive")}</Tag>),
+          },
+          {
+            title: t("common.actions"),
+            render: (_: unknown, k) =>
+              !k.revoked_at && (
+                <Popconfirm title={t("keys.revokeConfirm", { name: k.name })} okText={t("keys.revoke")} okButtonProps={{ danger: true }} cancelText={t("common.cancel")} onConfirm={() => revoke(k)}>
+                  <Button danger size="small" disabled={!canManage} data-testid={`revoke-${k.name}`}>
+                    {t("keys.revoke")}
+                  </Button>
+                </Popconfirm>
+              ),
+          },
+        ]}
+      />
       <CreateKeyModal
         open={creating}
         myRole={me?.role}
@@ -140,39 +110,26 @@ export default function ApiKeysPage() {
 function CreateKeyModal({ open, myRole, onClose, onCreated }: { open: boolean; myRole?: Role; onClose: () => void; onCreated: (k: NewApiKey) => void }) {
   const { t } = useTranslation();
   const [form] = Form.useForm<CreateValues>();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const limit = Form.useWatch("limit", form);
-
-  const submit = async (v: CreateValues) => {
-    setBusy(true);
-    setError(null);
-    try {
-      const k = await unwrap(
-        api.POST("/v1/api-keys", { body: { name: v.name, role: v.role, scopes: v.limit === "some" ? (v.scopes ?? []) : undefined } }),
-      );
-      form.resetFields();
-      onCreated(k);
-    } catch (e) {
-      setError(showProblem(form, e, ["name", "role", "scopes"], t));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const submitting = useFormSubmit(form, ["name", "role", "scopes"], async (v: CreateValues) => {
+    const k = await unwrap(
+      api.POST("/v1/api-keys", { body: { name: v.name, role: v.role, scopes: v.limit === "some" ? (v.scopes ?? []) : undefined } }),
+    );
+    form.resetFields();
+    onCreated(k);
+  });
   return (
-    <Modal
+    <FormModal
+      form={form}
+      submitting={submitting}
       open={open}
       title={t("keys.create")}
       okText={t("keys.createButton")}
-      cancelText={t("common.cancel")}
-      confirmLoading={busy}
-      onOk={() => form.submit()}
       onCancel={onClose}
-      okButtonProps={{ "data-testid": "create-key-submit" }}
+      okTestId="create-key-submit"
       destroyOnHidden
     >
-      {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 16 }} />}
-      <Form form={form} layout="vertical" onFinish={submit} initialValues={{ role: "operator", limit: "all" }} requiredMark={false}>
+      <Form form={form} layout="vertical" onFinish={submitting.submit} initialValues={{ role: "operator", limit: "all" }} requiredMark={false}>
         <Form.Item name="name" label={t("keys.name")} extra={t("keys.nameHint")} rules={[{ required: true, message: t("errors.required") }]}>
           <Input placeholder={t("keys.namePlaceholder")} data-testid="key-name" />
         </Form.Item>
@@ -203,6 +160,6 @@ function CreateKeyModal({ open, myRole, onClose, onCreated }: { open: boolean; m
           </Form.Item>
         )}
       </Form>
-    </Modal>
+    </FormModal>
   );
 }

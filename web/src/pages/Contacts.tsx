@@ -6,7 +6,10 @@ import { Alert, App, Button, Card, Drawer, Empty, Form, Input, Modal, Popconfirm
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, atLeast, unwrap, type Schemas } from "../api/client";
+import { FormModal, useFormSubmit } from "../components/FormModal";
 import { problemMessage, showProblem } from "../components/forms";
+import { ErrorAlert, LoadMore, PageHeader, PagedTable } from "../components/ListPage";
+import { usePagedList } from "../components/usePagedList";
 import { formatTime } from "../format";
 import { showPhone } from "../phone";
 import { useSession } from "../session/Session";
@@ -20,10 +23,7 @@ export default function ContactsPage() {
   const { t } = useTranslation();
   return (
     <>
-      <Typography.Title level={3} style={{ margin: 0 }} data-testid="page-title">
-        {t("nav.contacts")}
-      </Typography.Title>
-      <Typography.Paragraph type="secondary">{t("contacts.intro")}</Typography.Paragraph>
+      <PageHeader title={t("nav.contacts")} intro={t("contacts.intro")} />
       <Tabs
         items={[
           { key: "lists", label: t("contacts.lists"), children: <Lists /> },
@@ -37,85 +37,53 @@ export default function ContactsPage() {
 function Lists() {
   const { t } = useTranslation();
   const { me } = useSession();
-  const [lists, setLists] = useState<List[]>([]);
-  const [cursor, setCursor] = useState("");
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
   const [importing, setImporting] = useState<List | null>(null);
   const [viewing, setViewing] = useState<List | null>(null);
   const canWrite = atLeast(me?.role, "operator");
 
-  const load = useCallback(
-    async (after = "") => {
-      setLoading(true);
-      try {
-        const page = await unwrap(api.GET("/v1/lists", { params: { query: { limit: 50, cursor: after || undefined } } }));
-        setLists((prev) => (after ? [...prev, ...(page.items ?? [])] : (page.items ?? [])));
-        setCursor(page.next_cursor);
-        setError(null);
-      } catch (e) {
-        setError(problemMessage(e, t));
-      } finally {
-        setLoading(false);
-      }
-    },
-    [t],
-  );
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const list = usePagedList((cursor) => unwrap(api.GET("/v1/lists", { params: { query: { limit: 50, cursor } } })));
+  const { load } = list;
 
   return (
     <>
-      {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 16 }} />}
-      <Card
+      <ErrorAlert error={list.error} />
+      <PagedTable<List>
+        list={list}
         extra={
           <Button type="primary" icon={<PlusOutlined />} disabled={!canWrite} onClick={() => setCreating(true)} data-testid="create-list">
             {t("contacts.createList")}
           </Button>
         }
-      >
-        <Table<List>
-          rowKey="id"
-          loading={loading}
-          dataSource={lists}
-          pagination={false}
-          locale={{ emptyText: <Empty description={t("contacts.noLists")} /> }}
-          columns={[
-            {
-              title: t("contacts.listName"),
-              render: (_: unknown, l) => (
-                <>
-                  <Typography.Link onClick={() => setViewing(l)} data-testid={`list-${l.name}`}>
-                    {l.name}
-                  </Typography.Link>
-                  {l.description && (
-                    <div>
-                      <Typography.Text type="secondary">{l.description}</Typography.Text>
-                    </div>
-                  )}
-                </>
-              ),
-            },
-            { title: t("contacts.count"), dataIndex: "contacts", render: (n: number) => <span data-testid="list-count">{n}</span> },
-            { title: t("common.created"), dataIndex: "created_at", render: formatTime },
-            {
-              title: t("common.actions"),
-              render: (_: unknown, l) => (
-                <Button size="small" icon={<UploadOutlined />} disabled={!canWrite} onClick={() => setImporting(l)} data-testid={`import-${l.name}`}>
-                  {t("contacts.importCsv")}
-                </Button>
-              ),
-            },
-          ]}
-        />
-        {cursor && (
-          <Button style={{ marginTop: 16 }} onClick={() => load(cursor)}>
-            {t("common.loadMore")}
-          </Button>
-        )}
-      </Card>
+        empty={t("contacts.noLists")}
+        columns={[
+          {
+            title: t("contacts.listName"),
+            render: (_: unknown, l) => (
+              <>
+                <Typography.Link onClick={() => setViewing(l)} data-testid={`list-${l.name}`}>
+                  {l.name}
+                </Typography.Link>
+                {l.description && (
+                  <div>
+                    <Typography.Text type="secondary">{l.description}</Typography.Text>
+                  </div>
+                )}
+              </>
+            ),
+          },
+          { title: t("contacts.count"), dataIndex: "contacts", render: (n: number) => <span data-testid="list-count">{n}</span> },
+          { title: t("common.created"), dataIndex: "created_at", render: formatTime },
+          {
+            title: t("common.actions"),
+            render: (_: unknown, l) => (
+              <Button size="small" icon={<UploadOutlined />} disabled={!canWrite} onClick={() => setImporting(l)} data-testid={`import-${l.name}`}>
+                {t("contacts.importCsv")}
+              </Button>
+            ),
+          },
+        ]}
+      />
       <CreateListModal
         open={creating}
         onClose={() => setCreating(false)}
@@ -134,25 +102,14 @@ function Lists() {
 function CreateListModal({ open, onClose, onCreated }: { open: boolean; onClose: () => void; onCreated: (l: List) => void }) {
   const { t } = useTranslation();
   const [form] = Form.useForm<{ name: string; description?: string }>();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (v: { name: string; description?: string }) => {
-    setBusy(true);
-    setError(null);
-    try {
-      const l = await unwrap(api.POST("/v1/lists", { body: { name: v.name, description: v.description || undefined } }));
-      form.resetFields();
-      onCreated(l);
-    } catch (e) {
-      setError(showProblem(form, e, ["name", "description"], t));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const submitting = useFormSubmit(form, ["name", "description"], async (v: { name: string; description?: string }) => {
+    const l = await unwrap(api.POST("/v1/lists", { body: { name: v.name, description: v.description || undefined } }));
+    form.resetFields();
+    onCreated(l);
+  });
   return (
-    <Modal open={open} title={t("contacts.createList")} okText={t("keys.createButton")} cancelText={t("common.cancel")} confirmLoading={busy} onOk={() => form.submit()} onCancel={onClose} okButtonProps={{ "data-testid": "create-list-submit" }} destroyOnHidden>
-      {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 16 }} />}
-      <Form form={form} layout="vertical" onFinish={submit} requiredMark={false}>
+    <FormModal form={form} submitting={submitting} open={open} title={t("contacts.createList")} okText={t("keys.createButton")} onCancel={onClose} okTestId="create-list-submit" destroyOnHidden>
+      <Form form={form} layout="vertical" onFinish={submitting.submit} requiredMark={false}>
         <Form.Item name="name" label={t("contacts.listName")} rules={[{ required: true, message: t("errors.required") }]}>
           <Input placeholder={t("contacts.listNamePlaceholder")} data-testid="list-name" />
         </Form.Item>
@@ -160,7 +117,7 @@ function CreateListModal({ open, onClose, onCreated }: { open: boolean; onClose:
           <Input />
         </Form.Item>
       </Form>
-    </Modal>
+    </FormModal>
   );
 }
 
@@ -339,11 +296,7 @@ function ListContactsDrawer({ list, onClose }: { list: List | null; onClose: () 
           },
         ]}
       />
-      {cursor && (
-        <Button style={{ marginTop: 16 }} onClick={() => load(cursor)}>
-          {t("common.loadMore")}
-        </Button>
-      )}
+      <LoadMore cursor={cursor} load={load} />
     </Drawer>
   );
 }
@@ -353,30 +306,9 @@ function DoNotCall() {
   const { message } = App.useApp();
   const { me } = useSession();
   const [form] = Form.useForm<{ phones: string; reason?: string }>();
-  const [items, setItems] = useState<DNC[]>([]);
-  const [cursor, setCursor] = useState("");
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<string | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
-  const load = useCallback(
-    async (after = "") => {
-      setLoading(true);
-      try {
-        const page = await unwrap(api.GET("/v1/dnc", { params: { query: { limit: 100, cursor: after || undefined } } }));
-        setItems((prev) => (after ? [...prev, ...(page.items ?? [])] : (page.items ?? [])));
-        setCursor(page.next_cursor);
-        setError(null);
-      } catch (e) {
-        setError(problemMessage(e, t));
-      } finally {
-        setLoading(false);
-      }
-    },
-    [t],
-  );
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const list = usePagedList((cursor) => unwrap(api.GET("/v1/dnc", { params: { query: { limit: 100, cursor } } })));
+  const { load } = list;
 
   const add = async (v: { phones: string; reason?: string }) => {
     setFormError(null);
@@ -400,9 +332,9 @@ function DoNotCall() {
   };
   return (
     <>
-      {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 16 }} />}
+      <ErrorAlert error={list.error} />
       <Card title={t("contacts.dncAdd")} style={{ marginBottom: 16 }}>
-        {formError && <Alert type="error" showIcon title={formError} style={{ marginBottom: 16 }} />}
+        <ErrorAlert error={formError} />
         <Form form={form} layout="inline" onFinish={add} disabled={!atLeast(me?.role, "operator")}>
           <Form.Item name="phones" rules={[{ required: true, message: t("errors.required") }]} style={{ minWidth: 320 }}>
             <Input placeholder={t("contacts.dncPhones")} data-testid="dnc-phones" />
@@ -415,36 +347,27 @@ function DoNotCall() {
           </Button>
         </Form>
       </Card>
-      <Card>
-        <Table<DNC>
-          rowKey="phone"
-          loading={loading}
-          dataSource={items}
-          pagination={false}
-          data-testid="dnc-table"
-          locale={{ emptyText: <Empty description={t("contacts.dncEmpty")} /> }}
-          columns={[
-            { title: t("contacts.phone"), dataIndex: "phone", render: (p: string) => <Typography.Text code>{showPhone(p, me?.role)}</Typography.Text> },
-            { title: t("contacts.dncSource"), dataIndex: "source", render: (s: string) => <Tag>{t(`contacts.dncSources.${s}`, { defaultValue: s })}</Tag> },
-            { title: t("contacts.dncReasonTitle"), dataIndex: "reason" },
-            { title: t("contacts.dncAddedAt"), dataIndex: "added_at", render: formatTime },
-            {
-              title: t("common.actions"),
-              render: (_: unknown, d) =>
-                atLeast(me?.role, "admin") && (
-                  <Popconfirm title={t("contacts.dncRemoveConfirm")} okText={t("members.remove")} cancelText={t("common.cancel")} onConfirm={() => remove(d)}>
-                    <Button size="small">{t("members.remove")}</Button>
-                  </Popconfirm>
-                ),
-            },
-          ]}
-        />
-        {cursor && (
-          <Button style={{ marginTop: 16 }} onClick={() => load(cursor)}>
-            {t("common.loadMore")}
-          </Button>
-        )}
-      </Card>
+      <PagedTable<DNC>
+        list={list}
+        rowKey="phone"
+        data-testid="dnc-table"
+        empty={t("contacts.dncEmpty")}
+        columns={[
+          { title: t("contacts.phone"), dataIndex: "phone", render: (p: string) => <Typography.Text code>{showPhone(p, me?.role)}</Typography.Text> },
+          { title: t("contacts.dncSource"), dataIndex: "source", render: (s: string) => <Tag>{t(`contacts.dncSources.${s}`, { defaultValue: s })}</Tag> },
+          { title: t("contacts.dncReasonTitle"), dataIndex: "reason" },
+          { title: t("contacts.dncAddedAt"), dataIndex: "added_at", render: formatTime },
+          {
+            title: t("common.actions"),
+            render: (_: unknown, d) =>
+              atLeast(me?.role, "admin") && (
+                <Popconfirm title={t("contacts.dncRemoveConfirm")} okText={t("members.remove")} cancelText={t("common.cancel")} onConfirm={() => remove(d)}>
+                  <Button size="small">{t("members.remove")}</Button>
+                </Popconfirm>
+              ),
+          },
+        ]}
+      />
     </>
   );
 }

@@ -1,12 +1,15 @@
 // Team members: who can log in and with which role. Add someone with a
 // password, or invite them with a token shown once.
 import { UserAddOutlined } from "@ant-design/icons";
-import { Alert, App, Button, Card, Empty, Form, Input, Modal, Popconfirm, Radio, Select, Space, Table, Tag, Typography } from "antd";
-import { useCallback, useEffect, useState } from "react";
+import { App, Button, Form, Input, Popconfirm, Radio, Select, Tag, Typography } from "antd";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, atLeast, roles, unwrap, type Role, type User } from "../api/client";
-import { problemMessage, showProblem } from "../components/forms";
+import { FormModal, useFormSubmit } from "../components/FormModal";
+import { problemMessage } from "../components/forms";
+import { ErrorAlert, PageHeader, PagedTable } from "../components/ListPage";
 import { SecretOnceModal, SecretValue } from "../components/SecretOnce";
+import { usePagedList } from "../components/usePagedList";
 import { formatTime } from "../format";
 import { useSession } from "../session/Session";
 
@@ -22,32 +25,11 @@ export default function MembersPage() {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const { me } = useSession();
-  const [users, setUsers] = useState<User[]>([]);
-  const [cursor, setCursor] = useState("");
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<string | null>(null);
   const [adding, setAdding] = useState(false);
   const [invite, setInvite] = useState<{ email: string; token: string } | null>(null);
 
-  const load = useCallback(
-    async (after = "") => {
-      setLoading(true);
-      try {
-        const page = await unwrap(api.GET("/v1/users", { params: { query: { limit: 50, cursor: after || undefined } } }));
-        setUsers((prev) => (after ? [...prev, ...(page.items ?? [])] : (page.items ?? [])));
-        setCursor(page.next_cursor);
-        setError(null);
-      } catch (e) {
-        setError(problemMessage(e, t));
-      } finally {
-        setLoading(false);
-      }
-    },
-    [t],
-  );
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const list = usePagedList((cursor) => unwrap(api.GET("/v1/users", { params: { query: { limit: 50, cursor } } })));
+  const { load } = list;
 
   const canManage = atLeast(me?.role, "admin");
   const changeRole = async (u: User, role: Role) => {
@@ -71,78 +53,66 @@ export default function MembersPage() {
 
   return (
     <>
-      <Space style={{ width: "100%", justifyContent: "space-between", marginBottom: 16 }}>
-        <div>
-          <Typography.Title level={3} style={{ margin: 0 }} data-testid="page-title">
-            {t("nav.members")}
-          </Typography.Title>
-          <Typography.Text type="secondary">{t("members.intro")}</Typography.Text>
-        </div>
-        <Button type="primary" icon={<UserAddOutlined />} onClick={() => setAdding(true)} disabled={!canManage} data-testid="add-member">
-          {t("members.add")}
-        </Button>
-      </Space>
-      {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 16 }} />}
-      <Card>
-        <Table<User>
-          rowKey="id"
-          loading={loading}
-          dataSource={users}
-          pagination={false}
-          locale={{ emptyText: <Empty description={t("members.empty")} /> }}
-          columns={[
-            {
-              title: t("members.person"),
-              render: (_: unknown, u) => (
-                <>
-                  <div>{u.name || "—"}</div>
-                  <Typography.Text type="secondary">{u.email}</Typography.Text>
-                </>
-              ),
-            },
-            {
-              title: t("common.role"),
-              dataIndex: "role",
-              render: (r: Role, u) =>
-                canManage && u.id !== me?.user?.id ? (
-                  <Select
-                    value={r}
-                    style={{ width: 140 }}
-                    onChange={(v) => changeRole(u, v)}
-                    data-testid={`role-${u.email}`}
-                    options={roles.map((x) => ({ value: x, label: t(`roles.${x}`), disabled: !atLeast(me?.role, x) }))}
-                  />
-                ) : (
-                  t(`roles.${r}`)
-                ),
-            },
-            {
-              title: t("common.status"),
-              render: (_: unknown, u) =>
-                u.invited ? <Tag color="gold">{t("members.invited")}</Tag> : <Tag color="green">{t("members.active")}</Tag>,
-            },
-            { title: t("members.lastLogin"), dataIndex: "last_login_at", render: (v?: string) => (v ? formatTime(v) : "—") },
-            { title: t("common.created"), dataIndex: "created_at", render: formatTime },
-            {
-              title: t("common.actions"),
-              render: (_: unknown, u) =>
-                u.id !== me?.user?.id &&
-                canManage && (
-                  <Popconfirm title={t("members.removeConfirm", { who: u.name || u.email })} okText={t("members.remove")} okButtonProps={{ danger: true }} cancelText={t("common.cancel")} onConfirm={() => remove(u)}>
-                    <Button danger size="small">
-                      {t("members.remove")}
-                    </Button>
-                  </Popconfirm>
-                ),
-            },
-          ]}
-        />
-        {cursor && (
-          <Button style={{ marginTop: 16 }} onClick={() => load(cursor)}>
-            {t("common.loadMore")}
+      <PageHeader
+        title={t("nav.members")}
+        intro={t("members.intro")}
+        action={
+          <Button type="primary" icon={<UserAddOutlined />} onClick={() => setAdding(true)} disabled={!canManage} data-testid="add-member">
+            {t("members.add")}
           </Button>
-        )}
-      </Card>
+        }
+      />
+      <ErrorAlert error={list.error} />
+      <PagedTable<User>
+        list={list}
+        empty={t("members.empty")}
+        columns={[
+          {
+            title: t("members.person"),
+            render: (_: unknown, u) => (
+              <>
+                <div>{u.name || "—"}</div>
+                <Typography.Text type="secondary">{u.email}</Typography.Text>
+              </>
+            ),
+          },
+          {
+            title: t("common.role"),
+            dataIndex: "role",
+            render: (r: Role, u) =>
+              canManage && u.id !== me?.user?.id ? (
+                <Select
+                  value={r}
+                  style={{ width: 140 }}
+                  onChange={(v) => changeRole(u, v)}
+                  data-testid={`role-${u.email}`}
+                  options={roles.map((x) => ({ value: x, label: t(`roles.${x}`), disabled: !atLeast(me?.role, x) }))}
+                />
+              ) : (
+                t(`roles.${r}`)
+              ),
+          },
+          {
+            title: t("common.status"),
+            render: (_: unknown, u) =>
+              u.invited ? <Tag color="gold">{t("members.invited")}</Tag> : <Tag color="green">{t("members.active")}</Tag>,
+          },
+          { title: t("members.lastLogin"), dataIndex: "last_login_at", render: (v?: string) => (v ? formatTime(v) : "—") },
+          { title: t("common.created"), dataIndex: "created_at", render: formatTime },
+          {
+            title: t("common.actions"),
+            render: (_: unknown, u) =>
+              u.id !== me?.user?.id &&
+              canManage && (
+                <Popconfirm title={t("members.removeConfirm", { who: u.name || u.email })} okText={t("members.remove")} okButtonProps={{ danger: true }} cancelText={t("common.cancel")} onConfirm={() => remove(u)}>
+                  <Button danger size="small">
+                    {t("members.remove")}
+                  </Button>
+                </Popconfirm>
+              ),
+          },
+        ]}
+      />
       <AddMemberModal
         open={adding}
         myRole={me?.role}
@@ -177,41 +147,28 @@ export default function MembersPage() {
 function AddMemberModal({ open, myRole, onClose, onAdded }: { open: boolean; myRole?: Role; onClose: () => void; onAdded: (email: string, token?: string) => void }) {
   const { t } = useTranslation();
   const [form] = Form.useForm<AddValues>();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const how = Form.useWatch("how", form);
-
-  const submit = async (v: AddValues) => {
-    setBusy(true);
-    setError(null);
-    try {
-      const r = await unwrap(
-        api.POST("/v1/users", {
-          body: { email: v.email, name: v.name || undefined, role: v.role, password: v.how === "password" ? v.password : undefined },
-        }),
-      );
-      form.resetFields();
-      onAdded(r.user.email, r.invite_token);
-    } catch (e) {
-      setError(showProblem(form, e, ["email", "name", "role", "password"], t));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const submitting = useFormSubmit(form, ["email", "name", "role", "password"], async (v: AddValues) => {
+    const r = await unwrap(
+      api.POST("/v1/users", {
+        body: { email: v.email, name: v.name || undefined, role: v.role, password: v.how === "password" ? v.password : undefined },
+      }),
+    );
+    form.resetFields();
+    onAdded(r.user.email, r.invite_token);
+  });
   return (
-    <Modal
+    <FormModal
+      form={form}
+      submitting={submitting}
       open={open}
       title={t("members.add")}
       okText={how === "password" ? t("members.addButton") : t("members.inviteButton")}
-      cancelText={t("common.cancel")}
-      confirmLoading={busy}
-      onOk={() => form.submit()}
       onCancel={onClose}
-      okButtonProps={{ "data-testid": "add-member-submit" }}
+      okTestId="add-member-submit"
       destroyOnHidden
     >
-      {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 16 }} />}
-      <Form form={form} layout="vertical" onFinish={submit} initialValues={{ role: "operator", how: "invite" }} requiredMark={false}>
+      <Form form={form} layout="vertical" onFinish={submitting.submit} initialValues={{ role: "operator", how: "invite" }} requiredMark={false}>
         <Form.Item name="email" label={t("auth.email")} rules={[{ required: true, message: t("errors.required") }]}>
           <Input data-testid="member-email" />
         </Form.Item>
@@ -233,6 +190,6 @@ function AddMemberModal({ open, myRole, onClose, onAdded }: { open: boolean; myR
           </Form.Item>
         )}
       </Form>
-    </Modal>
+    </FormModal>
   );
 }

@@ -3,12 +3,15 @@
 // (a problem to act on), with a note. Operators and above review; viewers
 // read, with numbers masked.
 import { CheckOutlined, FlagOutlined } from "@ant-design/icons";
-import { Alert, App, Button, Card, Empty, Form, Input, Modal, Segmented, Space, Table, Tag, Tooltip, Typography } from "antd";
-import { useCallback, useEffect, useState } from "react";
+import { Alert, App, Button, Empty, Form, Input, Segmented, Space, Tag, Tooltip, Typography } from "antd";
+import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { api, atLeast, unwrap, type Schemas } from "../api/client";
-import { problemMessage, showProblem } from "../components/forms";
+import { FormModal } from "../components/FormModal";
+import { showProblem } from "../components/forms";
+import { ErrorAlert, PagedTable } from "../components/ListPage";
+import { usePagedList } from "../components/usePagedList";
 import { formatTime } from "../format";
 import { showPhone } from "../phone";
 import { useSession } from "../session/Session";
@@ -25,31 +28,10 @@ export default function ReviewPage() {
   const { me } = useSession();
   const canReview = atLeast(me?.role, "operator");
   const [status, setStatus] = useState<Status>("pending");
-  const [items, setItems] = useState<Call[]>([]);
-  const [cursor, setCursor] = useState("");
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<string | null>(null);
   const [reviewing, setReviewing] = useState<{ call: Call; verdict: Verdict } | null>(null);
 
-  const load = useCallback(
-    async (after = "") => {
-      setLoading(true);
-      try {
-        const page = await unwrap(api.GET("/v1/calls", { params: { query: { review: status, limit: 50, cursor: after || undefined } } }));
-        setItems((prev) => (after ? [...prev, ...(page.items ?? [])] : (page.items ?? [])));
-        setCursor(page.next_cursor);
-        setError(null);
-      } catch (e) {
-        setError(problemMessage(e, t));
-      } finally {
-        setLoading(false);
-      }
-    },
-    [status, t],
-  );
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const list = usePagedList((cursor) => unwrap(api.GET("/v1/calls", { params: { query: { review: status, limit: 50, cursor } } })), [status]);
+  const { load } = list;
 
   return (
     <>
@@ -68,85 +50,73 @@ export default function ReviewPage() {
         />
       </Space>
       {!canReview && <Alert type="info" showIcon title={t("review.readOnly")} style={{ marginBottom: 16 }} />}
-      {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 16 }} />}
-      <Card>
-        <Table<Call>
-          rowKey="id"
-          loading={loading}
-          dataSource={items}
-          pagination={false}
-          data-testid="review-table"
-          locale={{
-            emptyText: (
-              <Empty description={<span data-testid="review-empty">{status === "pending" ? t("review.emptyPending") : t("review.emptyDone")}</span>}>
-                {status === "pending" && <Link to="/compliance">{t("review.setWords")}</Link>}
-              </Empty>
+      <ErrorAlert error={list.error} />
+      <PagedTable<Call>
+        list={list}
+        data-testid="review-table"
+        empty={
+          <Empty description={<span data-testid="review-empty">{status === "pending" ? t("review.emptyPending") : t("review.emptyDone")}</span>}>
+            {status === "pending" && <Link to="/compliance">{t("review.setWords")}</Link>}
+          </Empty>
+        }
+        columns={[
+          { title: t("review.when"), dataIndex: "created_at", render: formatTime },
+          {
+            title: t("review.call"),
+            render: (_: unknown, c) => (
+              <Space direction="vertical" size={0}>
+                <Link to={`/calls/${c.id}`} data-testid="review-call-link">
+                  {showPhone(c.phone, me?.role)}
+                </Link>
+                <Typography.Text type="secondary">
+                  {[c.outcome && t(`review.outcome`, { outcome: c.outcome }), c.segment && `#${c.segment}`].filter(Boolean).join(" · ")}
+                </Typography.Text>
+              </Space>
             ),
-          }}
-          columns={[
-            { title: t("review.when"), dataIndex: "created_at", render: formatTime },
-            {
-              title: t("review.call"),
-              render: (_: unknown, c) => (
+          },
+          {
+            title: t("review.hits"),
+            render: (_: unknown, c) => (
+              <Space size={[4, 4]} wrap>
+                {(c.sensitive_hits ?? []).map((h, i) => (
+                  <Tooltip key={i} title={t(h.where === "said" ? "review.said" : "review.heard", { turn: h.turn })}>
+                    <Tag color={h.where === "said" ? "volcano" : "orange"} data-testid="review-hit">
+                      {h.word}
+                    </Tag>
+                  </Tooltip>
+                ))}
+              </Space>
+            ),
+          },
+          {
+            title: t("review.review"),
+            render: (_: unknown, c) => {
+              const r = c.review;
+              const s = (r?.status ?? "pending") as Status;
+              return (
                 <Space direction="vertical" size={0}>
-                  <Link to={`/calls/${c.id}`} data-testid="review-call-link">
-                    {showPhone(c.phone, me?.role)}
-                  </Link>
-                  <Typography.Text type="secondary">
-                    {[c.outcome && t(`review.outcome`, { outcome: c.outcome }), c.segment && `#${c.segment}`].filter(Boolean).join(" · ")}
-                  </Typography.Text>
+                  <Tag color={statusColor[s]}>{t(`review.status.${s}`)}</Tag>
+                  {r?.note && <Typography.Text>{r.note}</Typography.Text>}
+                  {r?.reviewed_at && <Typography.Text type="secondary">{formatTime(r.reviewed_at)}</Typography.Text>}
                 </Space>
-              ),
+              );
             },
-            {
-              title: t("review.hits"),
-              render: (_: unknown, c) => (
-                <Space size={[4, 4]} wrap>
-                  {(c.sensitive_hits ?? []).map((h, i) => (
-                    <Tooltip key={i} title={t(h.where === "said" ? "review.said" : "review.heard", { turn: h.turn })}>
-                      <Tag color={h.where === "said" ? "volcano" : "orange"} data-testid="review-hit">
-                        {h.word}
-                      </Tag>
-                    </Tooltip>
-                  ))}
-                </Space>
-              ),
-            },
-            {
-              title: t("review.review"),
-              render: (_: unknown, c) => {
-                const r = c.review;
-                const s = (r?.status ?? "pending") as Status;
-                return (
-                  <Space direction="vertical" size={0}>
-                    <Tag color={statusColor[s]}>{t(`review.status.${s}`)}</Tag>
-                    {r?.note && <Typography.Text>{r.note}</Typography.Text>}
-                    {r?.reviewed_at && <Typography.Text type="secondary">{formatTime(r.reviewed_at)}</Typography.Text>}
-                  </Space>
-                );
-              },
-            },
-            {
-              title: t("common.actions"),
-              render: (_: unknown, c) => (
-                <Space>
-                  <Button size="small" icon={<CheckOutlined />} disabled={!canReview} onClick={() => setReviewing({ call: c, verdict: "approved" })} data-testid="review-approve">
-                    {t("review.approve")}
-                  </Button>
-                  <Button size="small" danger icon={<FlagOutlined />} disabled={!canReview} onClick={() => setReviewing({ call: c, verdict: "flagged" })} data-testid="review-flag">
-                    {t("review.flag")}
-                  </Button>
-                </Space>
-              ),
-            },
-          ]}
-        />
-        {cursor && (
-          <Button style={{ marginTop: 16 }} onClick={() => load(cursor)}>
-            {t("common.loadMore")}
-          </Button>
-        )}
-      </Card>
+          },
+          {
+            title: t("common.actions"),
+            render: (_: unknown, c) => (
+              <Space>
+                <Button size="small" icon={<CheckOutlined />} disabled={!canReview} onClick={() => setReviewing({ call: c, verdict: "approved" })} data-testid="review-approve">
+                  {t("review.approve")}
+                </Button>
+                <Button size="small" danger icon={<FlagOutlined />} disabled={!canReview} onClick={() => setReviewing({ call: c, verdict: "flagged" })} data-testid="review-flag">
+                  {t("review.flag")}
+                </Button>
+              </Space>
+            ),
+          },
+        ]}
+      />
       <ReviewModal
         target={reviewing}
         onClose={() => setReviewing(null)}
@@ -185,23 +155,22 @@ function ReviewModal({ target, onClose, onDone }: { target: { call: Call; verdic
   };
   const flagging = target?.verdict === "flagged";
   return (
-    <Modal
+    <FormModal
+      form={form}
+      submitting={{ busy, error }}
       open={target !== null}
       title={flagging ? t("review.flagTitle") : t("review.approveTitle")}
       okText={flagging ? t("review.flag") : t("review.approve")}
-      okButtonProps={{ danger: flagging, "data-testid": "review-submit" }}
-      cancelText={t("common.cancel")}
-      confirmLoading={busy}
-      onOk={() => form.submit()}
+      okButtonProps={{ danger: flagging }}
+      okTestId="review-submit"
       onCancel={onClose}
       forceRender
     >
-      {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 16 }} />}
       <Form form={form} layout="vertical" onFinish={submit}>
         <Form.Item name="note" label={t("review.note")} extra={flagging ? t("review.flagHint") : t("review.approveHint")}>
           <Input.TextArea rows={3} maxLength={2000} showCount data-testid="review-note" />
         </Form.Item>
       </Form>
-    </Modal>
+    </FormModal>
   );
 }

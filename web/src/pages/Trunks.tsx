@@ -3,13 +3,16 @@
 // demand; and, on the second tab, the speech providers. Admins change
 // them; everyone else reads (caller IDs masked for viewers).
 import { DeleteOutlined, MinusCircleOutlined, PlusOutlined, ReloadOutlined } from "@ant-design/icons";
-import { Alert, App, Button, Card, Col, Empty, Form, Input, InputNumber, Modal, Popconfirm, Row, Select, Space, Switch, Table, Tabs, Tag, Tooltip, Typography } from "antd";
-import { useCallback, useEffect, useState } from "react";
+import { Alert, App, Button, Col, Empty, Form, Input, InputNumber, Popconfirm, Row, Select, Space, Switch, Tabs, Tag, Tooltip, Typography } from "antd";
+import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useSearchParams } from "react-router";
 import { api, atLeast, unwrap, type Schemas } from "../api/client";
 import { ApiError } from "../api/problem";
-import { problemMessage, showProblem } from "../components/forms";
+import { FormModal, useFormSubmit } from "../components/FormModal";
+import { problemMessage } from "../components/forms";
+import { ErrorAlert, PageHeader, PagedTable } from "../components/ListPage";
+import { usePagedList } from "../components/usePagedList";
 import { formatTime } from "../format";
 import { showPhone } from "../phone";
 import { useSession } from "../session/Session";
@@ -24,10 +27,7 @@ export default function TrunksPage() {
   const tab = params.get("tab") === "speech" ? "speech" : "trunks";
   return (
     <>
-      <Typography.Title level={3} style={{ margin: 0 }} data-testid="page-title">
-        {t("nav.trunks")}
-      </Typography.Title>
-      <Typography.Paragraph type="secondary">{t("trunks.intro")}</Typography.Paragraph>
+      <PageHeader title={t("nav.trunks")} intro={t("trunks.intro")} />
       <Tabs
         activeKey={tab}
         onChange={(k) => setParams(k === "speech" ? { tab: "speech" } : {})}
@@ -57,27 +57,12 @@ function TrunkList() {
   const { message } = App.useApp();
   const { me } = useSession();
   const canManage = atLeast(me?.role, "admin");
-  const [items, setItems] = useState<Trunk[]>([]);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<string | null>(null);
   const [editing, setEditing] = useState<Trunk | "new" | null>(null);
   const [checking, setChecking] = useState<string | null>(null);
 
-  const load = useCallback(async () => {
-    setLoading(true);
-    try {
-      const r = await unwrap(api.GET("/v1/trunks"));
-      setItems(r.items ?? []);
-      setError(null);
-    } catch (e) {
-      setError(problemMessage(e, t));
-    } finally {
-      setLoading(false);
-    }
-  }, [t]);
-  useEffect(() => {
-    void load();
-  }, [load]);
+  // Trunks come in one page.
+  const list = usePagedList(async () => ({ items: (await unwrap(api.GET("/v1/trunks"))).items, next_cursor: "" }));
+  const { load } = list;
 
   const check = async (tr: Trunk) => {
     setChecking(tr.id);
@@ -113,87 +98,82 @@ function TrunkList() {
         </Button>
       </Space>
       {!canManage && <Alert type="info" showIcon title={t("trunks.readOnly")} style={{ marginBottom: 16 }} />}
-      {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 16 }} />}
-      <Card>
-        <Table<Trunk>
-          rowKey="id"
-          loading={loading}
-          dataSource={items}
-          pagination={false}
-          data-testid="trunk-table"
-          locale={{ emptyText: <Empty description={<span data-testid="trunks-empty">{t("trunks.empty")}</span>} /> }}
-          columns={[
-            {
-              title: t("trunks.name"),
-              render: (_: unknown, tr) => (
-                <Space direction="vertical" size={0}>
-                  <Typography.Text strong>{tr.name}</Typography.Text>
-                  <Typography.Text type="secondary">
-                    {tr.transport.toUpperCase()} {tr.host}
-                    {tr.port ? `:${tr.port}` : ""}
-                  </Typography.Text>
-                  {!tr.enabled && <Tag>{t("trunks.disabled")}</Tag>}
-                </Space>
-              ),
-            },
-            {
-              title: t("trunks.auth"),
-              render: (_: unknown, tr) => (
-                <Space direction="vertical" size={0}>
-                  <span>{tr.username || "—"}</span>
-                  {tr.has_password && (
-                    <Tag color="blue" data-testid="trunk-password-stored">
-                      {t("trunks.passwordStored")}
-                    </Tag>
-                  )}
-                </Space>
-              ),
-            },
-            {
-              title: t("trunks.callerIds"),
-              render: (_: unknown, tr) => (
-                <Space size={[4, 4]} wrap>
-                  {(tr.caller_ids ?? []).map((n) => (
-                    <Tag key={n}>{showPhone(n, me?.role)}</Tag>
-                  ))}
-                </Space>
-              ),
-            },
-            {
-              title: t("trunks.transferTargets"),
-              render: (_: unknown, tr) => (
-                <Space direction="vertical" size={0} data-testid="trunk-targets">
-                  {Object.entries(tr.transfer_targets ?? {}).map(([name, target]) => (
-                    <span key={name}>
-                      <Tag color="purple">{name}</Tag>
-                      {target.startsWith("sip:") ? target : showPhone(target, me?.role)}
-                    </span>
-                  ))}
-                </Space>
-              ),
-            },
-            { title: t("trunks.health"), render: (_: unknown, tr) => <Health trunk={tr} /> },
-            {
-              title: t("common.actions"),
-              render: (_: unknown, tr) => (
-                <Space>
-                  <Button size="small" onClick={() => setEditing(tr)} disabled={!canManage} data-testid="trunk-edit">
-                    {t("common.edit")}
+      <ErrorAlert error={list.error} />
+      <PagedTable<Trunk>
+        list={list}
+        data-testid="trunk-table"
+        empty={<Empty description={<span data-testid="trunks-empty">{t("trunks.empty")}</span>} />}
+        columns={[
+          {
+            title: t("trunks.name"),
+            render: (_: unknown, tr) => (
+              <Space direction="vertical" size={0}>
+                <Typography.Text strong>{tr.name}</Typography.Text>
+                <Typography.Text type="secondary">
+                  {tr.transport.toUpperCase()} {tr.host}
+                  {tr.port ? `:${tr.port}` : ""}
+                </Typography.Text>
+                {!tr.enabled && <Tag>{t("trunks.disabled")}</Tag>}
+              </Space>
+            ),
+          },
+          {
+            title: t("trunks.auth"),
+            render: (_: unknown, tr) => (
+              <Space direction="vertical" size={0}>
+                <span>{tr.username || "—"}</span>
+                {tr.has_password && (
+                  <Tag color="blue" data-testid="trunk-password-stored">
+                    {t("trunks.passwordStored")}
+                  </Tag>
+                )}
+              </Space>
+            ),
+          },
+          {
+            title: t("trunks.callerIds"),
+            render: (_: unknown, tr) => (
+              <Space size={[4, 4]} wrap>
+                {(tr.caller_ids ?? []).map((n) => (
+                  <Tag key={n}>{showPhone(n, me?.role)}</Tag>
+                ))}
+              </Space>
+            ),
+          },
+          {
+            title: t("trunks.transferTargets"),
+            render: (_: unknown, tr) => (
+              <Space direction="vertical" size={0} data-testid="trunk-targets">
+                {Object.entries(tr.transfer_targets ?? {}).map(([name, target]) => (
+                  <span key={name}>
+                    <Tag color="purple">{name}</Tag>
+                    {target.startsWith("sip:") ? target : showPhone(target, me?.role)}
+                  </span>
+                ))}
+              </Space>
+            ),
+          },
+          { title: t("trunks.health"), render: (_: unknown, tr) => <Health trunk={tr} /> },
+          {
+            title: t("common.actions"),
+            render: (_: unknown, tr) => (
+              <Space>
+                <Button size="small" onClick={() => setEditing(tr)} disabled={!canManage} data-testid="trunk-edit">
+                  {t("common.edit")}
+                </Button>
+                <Tooltip title={t("trunks.checkHint")}>
+                  <Button size="small" icon={<ReloadOutlined />} loading={checking === tr.id} onClick={() => check(tr)} disabled={!canManage} data-testid="trunk-check">
+                    {t("trunks.checkNow")}
                   </Button>
-                  <Tooltip title={t("trunks.checkHint")}>
-                    <Button size="small" icon={<ReloadOutlined />} loading={checking === tr.id} onClick={() => check(tr)} disabled={!canManage} data-testid="trunk-check">
-                      {t("trunks.checkNow")}
-                    </Button>
-                  </Tooltip>
-                  <Popconfirm title={t("trunks.deleteConfirm", { name: tr.name })} okText={t("common.delete")} cancelText={t("common.cancel")} onConfirm={() => remove(tr)} disabled={!canManage}>
-                    <Button size="small" danger icon={<DeleteOutlined />} disabled={!canManage} aria-label={t("common.delete")} />
-                  </Popconfirm>
-                </Space>
-              ),
-            },
-          ]}
-        />
-      </Card>
+                </Tooltip>
+                <Popconfirm title={t("trunks.deleteConfirm", { name: tr.name })} okText={t("common.delete")} cancelText={t("common.cancel")} onConfirm={() => remove(tr)} disabled={!canManage}>
+                  <Button size="small" danger icon={<DeleteOutlined />} disabled={!canManage} aria-label={t("common.delete")} />
+                </Popconfirm>
+              </Space>
+            ),
+          },
+        ]}
+      />
       <TrunkModal
         trunk={editing}
         onClose={() => setEditing(null)}
@@ -225,9 +205,30 @@ const trunkFieldNames = ["name", "host", "port", "transport", "username", "passw
 function TrunkModal({ trunk, onClose, onSaved }: { trunk: Trunk | "new" | null; onClose: () => void; onSaved: () => void }) {
   const { t } = useTranslation();
   const [form] = Form.useForm<TrunkValues>();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const isNew = trunk === "new";
+  const submitting = useFormSubmit(form, trunkFieldNames, async (v: TrunkValues) => {
+    const targets: Record<string, string> = {};
+    for (const x of v.targets ?? []) if (x.name && x.target) targets[x.name.trim()] = x.target.trim();
+    const body: TrunkFields = {
+      name: v.name,
+      host: v.host,
+      port: v.port ?? 0,
+      transport: v.transport,
+      username: v.username ?? "",
+      from_domain: v.from_domain ?? "",
+      caller_ids: v.caller_ids ?? [],
+      transfer_targets: targets,
+      enabled: v.enabled,
+    };
+    // The password is write-only: sent only when typed, else the stored one stays.
+    if (v.password) body.password = v.password;
+    if (isNew) await unwrap(api.POST("/v1/trunks", { body }));
+    else if (trunk) await unwrap(api.PATCH("/v1/trunks/{trunk_id}", { params: { path: { trunk_id: trunk.id } }, body }));
+    // The dialog stays in the page: forget the typed password.
+    form.resetFields();
+    onSaved();
+  });
+  const { setError } = submitting;
 
   useEffect(() => {
     setError(null);
@@ -248,57 +249,25 @@ function TrunkModal({ trunk, onClose, onSaved }: { trunk: Trunk | "new" | null; 
     } else if (trunk === "new") {
       form.resetFields();
     }
-  }, [trunk, form]);
-
-  const submit = async (v: TrunkValues) => {
-    setBusy(true);
-    setError(null);
-    const targets: Record<string, string> = {};
-    for (const x of v.targets ?? []) if (x.name && x.target) targets[x.name.trim()] = x.target.trim();
-    const body: TrunkFields = {
-      name: v.name,
-      host: v.host,
-      port: v.port ?? 0,
-      transport: v.transport,
-      username: v.username ?? "",
-      from_domain: v.from_domain ?? "",
-      caller_ids: v.caller_ids ?? [],
-      transfer_targets: targets,
-      enabled: v.enabled,
-    };
-    // The password is write-only: sent only when typed, else the stored one stays.
-    if (v.password) body.password = v.password;
-    try {
-      if (isNew) await unwrap(api.POST("/v1/trunks", { body }));
-      else if (trunk) await unwrap(api.PATCH("/v1/trunks/{trunk_id}", { params: { path: { trunk_id: trunk.id } }, body }));
-      // The dialog stays in the page: forget the typed password.
-      form.resetFields();
-      onSaved();
-    } catch (e) {
-      setError(showProblem(form, e, trunkFieldNames, t));
-    } finally {
-      setBusy(false);
-    }
-  };
+  }, [trunk, form, setError]);
 
   return (
-    <Modal
+    <FormModal
+      form={form}
+      submitting={submitting}
       open={trunk !== null}
       width={720}
       title={isNew ? t("trunks.add") : t("trunks.edit")}
       okText={isNew ? t("trunks.addButton") : t("common.save")}
-      cancelText={t("common.cancel")}
-      confirmLoading={busy}
-      onOk={() => form.submit()}
       onCancel={() => {
         form.resetFields();
         onClose();
       }}
-      okButtonProps={{ "data-testid": "trunk-submit" }}
+      okTestId="trunk-submit"
+      errorTestId="trunk-form-error"
       forceRender
     >
-      {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 16 }} data-testid="trunk-form-error" />}
-      <Form form={form} layout="vertical" onFinish={submit} initialValues={{ transport: "udp", enabled: true, targets: [] }} requiredMark={false}>
+      <Form form={form} layout="vertical" onFinish={submitting.submit} initialValues={{ transport: "udp", enabled: true, targets: [] }} requiredMark={false}>
         <Row gutter={16}>
           <Col span={12}>
             <Form.Item name="name" label={t("trunks.name")} rules={[{ required: true, message: t("errors.required") }]}>
@@ -372,6 +341,6 @@ function TrunkModal({ trunk, onClose, onSaved }: { trunk: Trunk | "new" | null; 
           </Form.List>
         </Form.Item>
       </Form>
-    </Modal>
+    </FormModal>
   );
 }

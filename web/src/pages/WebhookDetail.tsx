@@ -1,13 +1,15 @@
 // One webhook endpoint: its settings, a test send, secret rotation (the new
 // secret shown once) and the delivery log with redelivery.
 import { ArrowLeftOutlined, ReloadOutlined, SendOutlined, SyncOutlined } from "@ant-design/icons";
-import { Alert, App, Button, Card, Descriptions, Empty, InputNumber, Modal, Popconfirm, Space, Switch, Table, Tag, Typography } from "antd";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { App, Button, Card, Descriptions, InputNumber, Modal, Popconfirm, Space, Switch, Tag, Typography } from "antd";
+import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router";
 import { api, atLeast, unwrap, type Delivery, type Endpoint } from "../api/client";
 import { problemMessage } from "../components/forms";
+import { ErrorAlert, PagedTable } from "../components/ListPage";
 import { SecretOnceModal } from "../components/SecretOnce";
+import { usePagedList } from "../components/usePagedList";
 import { formatTime } from "../format";
 import { useSession } from "../session/Session";
 import { EndpointModal, EventTypesTags } from "./Webhooks";
@@ -19,39 +21,24 @@ export default function WebhookDetailPage() {
   const navigate = useNavigate();
   const { me } = useSession();
   const [endpoint, setEndpoint] = useState<Endpoint | null>(null);
-  const [deliveries, setDeliveries] = useState<Delivery[]>([]);
-  const [cursor, setCursor] = useState("");
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<string | null>(null);
   const [editing, setEditing] = useState(false);
   const [rotating, setRotating] = useState(false);
   const [overlapHours, setOverlapHours] = useState(24);
   const [secret, setSecret] = useState<string | null>(null);
   const polls = useRef<number[]>([]);
 
-  const load = useCallback(
-    async (after = "") => {
-      setLoading(true);
-      try {
-        const path = { endpoint_id: id };
-        const [e, page] = await Promise.all([
-          unwrap(api.GET("/v1/webhooks/endpoints/{endpoint_id}", { params: { path } })),
-          unwrap(api.GET("/v1/webhooks/endpoints/{endpoint_id}/deliveries", { params: { path, query: { limit: 50, cursor: after || undefined } } })),
-        ]);
-        setEndpoint(e);
-        setDeliveries((prev) => (after ? [...prev, ...(page.items ?? [])] : (page.items ?? [])));
-        setCursor(page.next_cursor);
-        setError(null);
-      } catch (err) {
-        setError(problemMessage(err, t));
-      } finally {
-        setLoading(false);
-      }
-    },
-    [id, t],
-  );
+  // Each load reads the endpoint again with the page of deliveries.
+  const list = usePagedList(async (cursor) => {
+    const path = { endpoint_id: id };
+    const [e, page] = await Promise.all([
+      unwrap(api.GET("/v1/webhooks/endpoints/{endpoint_id}", { params: { path } })),
+      unwrap(api.GET("/v1/webhooks/endpoints/{endpoint_id}/deliveries", { params: { path, query: { limit: 50, cursor } } })),
+    ]);
+    setEndpoint(e);
+    return page;
+  }, [id]);
+  const { load } = list;
   useEffect(() => {
-    void load();
     const timers = polls.current;
     return () => timers.forEach((x) => clearTimeout(x));
   }, [load]);
@@ -119,7 +106,7 @@ export default function WebhookDetailPage() {
       <Typography.Title level={3} style={{ marginTop: 8 }} data-testid="page-title">
         {t("webhooks.endpoint")}
       </Typography.Title>
-      {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 16 }} />}
+      <ErrorAlert error={list.error} />
       {endpoint && (
         <Card
           style={{ marginBottom: 16 }}
@@ -168,74 +155,63 @@ export default function WebhookDetailPage() {
           </Descriptions>
         </Card>
       )}
-      <Card
-        title={t("webhooks.deliveryLog")}
+      <PagedTable<Delivery>
+        list={list}
+        cardTitle={t("webhooks.deliveryLog")}
         extra={
           <Button icon={<ReloadOutlined />} onClick={() => load()} data-testid="refresh-deliveries">
             {t("common.refresh")}
           </Button>
         }
-      >
-        <Table<Delivery>
-          rowKey="id"
-          loading={loading}
-          dataSource={deliveries}
-          pagination={false}
-          data-testid="deliveries"
-          locale={{ emptyText: <Empty description={t("webhooks.noDeliveries")} /> }}
-          expandable={{
-            expandedRowRender: (d) => (
-              <Space direction="vertical" style={{ width: "100%" }}>
-                <Typography.Text type="secondary">
-                  {t("webhooks.eventId")}: <Typography.Text copyable>{d.event_id}</Typography.Text>
-                </Typography.Text>
-                {d.error && <Typography.Text type="danger">{d.error}</Typography.Text>}
-                <pre style={{ whiteSpace: "pre-wrap", background: "#fafafa", padding: 8, margin: 0 }}>{d.response_excerpt || t("webhooks.noBody")}</pre>
-              </Space>
+        data-testid="deliveries"
+        empty={t("webhooks.noDeliveries")}
+        expandable={{
+          expandedRowRender: (d) => (
+            <Space direction="vertical" style={{ width: "100%" }}>
+              <Typography.Text type="secondary">
+                {t("webhooks.eventId")}: <Typography.Text copyable>{d.event_id}</Typography.Text>
+              </Typography.Text>
+              {d.error && <Typography.Text type="danger">{d.error}</Typography.Text>}
+              <pre style={{ whiteSpace: "pre-wrap", background: "#fafafa", padding: 8, margin: 0 }}>{d.response_excerpt || t("webhooks.noBody")}</pre>
+            </Space>
+          ),
+        }}
+        columns={[
+          { title: t("webhooks.time"), dataIndex: "created_at", render: formatTime },
+          { title: t("webhooks.event"), dataIndex: "event_type", render: (x: string) => <Tag>{x}</Tag> },
+          { title: t("webhooks.attempt"), dataIndex: "attempt" },
+          {
+            title: t("common.status"),
+            render: (_: unknown, d) =>
+              d.status_code ? (
+                <Tag color={d.status_code >= 200 && d.status_code < 300 ? "green" : "red"} data-testid="delivery-status">
+                  {d.status_code}
+                </Tag>
+              ) : (
+                <Tag color="red" data-testid="delivery-status">
+                  {t("webhooks.noAnswer")}
+                </Tag>
+              ),
+          },
+          { title: t("webhooks.latency"), dataIndex: "latency_ms", render: (ms: number) => `${ms} ms` },
+          {
+            title: t("webhooks.excerpt"),
+            render: (_: unknown, d) => (
+              <Typography.Text ellipsis style={{ maxWidth: 260 }} type={d.error ? "danger" : undefined}>
+                {d.error || d.response_excerpt || "—"}
+              </Typography.Text>
             ),
-          }}
-          columns={[
-            { title: t("webhooks.time"), dataIndex: "created_at", render: formatTime },
-            { title: t("webhooks.event"), dataIndex: "event_type", render: (x: string) => <Tag>{x}</Tag> },
-            { title: t("webhooks.attempt"), dataIndex: "attempt" },
-            {
-              title: t("common.status"),
-              render: (_: unknown, d) =>
-                d.status_code ? (
-                  <Tag color={d.status_code >= 200 && d.status_code < 300 ? "green" : "red"} data-testid="delivery-status">
-                    {d.status_code}
-                  </Tag>
-                ) : (
-                  <Tag color="red" data-testid="delivery-status">
-                    {t("webhooks.noAnswer")}
-                  </Tag>
-                ),
-            },
-            { title: t("webhooks.latency"), dataIndex: "latency_ms", render: (ms: number) => `${ms} ms` },
-            {
-              title: t("webhooks.excerpt"),
-              render: (_: unknown, d) => (
-                <Typography.Text ellipsis style={{ maxWidth: 260 }} type={d.error ? "danger" : undefined}>
-                  {d.error || d.response_excerpt || "—"}
-                </Typography.Text>
-              ),
-            },
-            {
-              title: t("common.actions"),
-              render: (_: unknown, d) => (
-                <Button size="small" onClick={() => redeliver(d)} disabled={!canManage} data-testid="redeliver">
-                  {t("webhooks.redeliver")}
-                </Button>
-              ),
-            },
-          ]}
-        />
-        {cursor && (
-          <Button style={{ marginTop: 16 }} onClick={() => load(cursor)}>
-            {t("common.loadMore")}
-          </Button>
-        )}
-      </Card>
+          },
+          {
+            title: t("common.actions"),
+            render: (_: unknown, d) => (
+              <Button size="small" onClick={() => redeliver(d)} disabled={!canManage} data-testid="redeliver">
+                {t("webhooks.redeliver")}
+              </Button>
+            ),
+          },
+        ]}
+      />
       <EndpointModal
         endpoint={editing ? endpoint : null}
         onClose={() => setEditing(false)}

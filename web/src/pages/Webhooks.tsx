@@ -2,13 +2,16 @@
 // shown once), edit, enable or disable; each endpoint's page has the
 // delivery log, test sends, secret rotation and redelivery.
 import { PlusOutlined } from "@ant-design/icons";
-import { Alert, App, Button, Card, Empty, Form, Input, Modal, Select, Space, Switch, Table, Tag, Typography } from "antd";
-import { useCallback, useEffect, useState } from "react";
+import { App, Button, Form, Input, Select, Space, Switch, Tag, Typography } from "antd";
+import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { api, atLeast, unwrap, type Endpoint } from "../api/client";
-import { problemMessage, showProblem } from "../components/forms";
+import { FormModal, useFormSubmit } from "../components/FormModal";
+import { problemMessage } from "../components/forms";
+import { ErrorAlert, PageHeader, PagedTable } from "../components/ListPage";
 import { SecretOnceModal } from "../components/SecretOnce";
+import { usePagedList } from "../components/usePagedList";
 import { formatTime } from "../format";
 import { useSession } from "../session/Session";
 
@@ -38,32 +41,11 @@ export default function WebhooksPage() {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const { me } = useSession();
-  const [items, setItems] = useState<Endpoint[]>([]);
-  const [cursor, setCursor] = useState("");
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<string | null>(null);
   const [editing, setEditing] = useState<Endpoint | "new" | null>(null);
   const [secret, setSecret] = useState<string | null>(null);
 
-  const load = useCallback(
-    async (after = "") => {
-      setLoading(true);
-      try {
-        const page = await unwrap(api.GET("/v1/webhooks/endpoints", { params: { query: { limit: 50, cursor: after || undefined } } }));
-        setItems((prev) => (after ? [...prev, ...(page.items ?? [])] : (page.items ?? [])));
-        setCursor(page.next_cursor);
-        setError(null);
-      } catch (e) {
-        setError(problemMessage(e, t));
-      } finally {
-        setLoading(false);
-      }
-    },
-    [t],
-  );
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const list = usePagedList((cursor) => unwrap(api.GET("/v1/webhooks/endpoints", { params: { query: { limit: 50, cursor } } })));
+  const { load } = list;
 
   const canManage = atLeast(me?.role, "admin");
   const toggle = async (e: Endpoint, enabled: boolean) => {
@@ -78,72 +60,60 @@ export default function WebhooksPage() {
 
   return (
     <>
-      <Space style={{ width: "100%", justifyContent: "space-between", marginBottom: 16 }}>
-        <div>
-          <Typography.Title level={3} style={{ margin: 0 }} data-testid="page-title">
-            {t("nav.webhooks")}
-          </Typography.Title>
-          <Typography.Text type="secondary">{t("webhooks.intro")}</Typography.Text>
-        </div>
-        <Button type="primary" icon={<PlusOutlined />} onClick={() => setEditing("new")} disabled={!canManage} data-testid="add-endpoint">
-          {t("webhooks.add")}
-        </Button>
-      </Space>
-      {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 16 }} />}
-      <Card>
-        <Table<Endpoint>
-          rowKey="id"
-          loading={loading}
-          dataSource={items}
-          pagination={false}
-          locale={{ emptyText: <Empty description={t("webhooks.empty")} /> }}
-          columns={[
-            {
-              title: t("webhooks.url"),
-              render: (_: unknown, e) => (
-                <>
-                  <Link to={`/webhooks/${e.id}`} data-testid="endpoint-link">
-                    {e.url}
-                  </Link>
-                  {e.description && (
-                    <div>
-                      <Typography.Text type="secondary">{e.description}</Typography.Text>
-                    </div>
-                  )}
-                </>
-              ),
-            },
-            { title: t("webhooks.events"), dataIndex: "event_types", render: (types: string[] | null) => <EventTypesTags types={types ?? []} /> },
-            {
-              title: t("webhooks.enabled"),
-              render: (_: unknown, e) => (
-                <Space direction="vertical" size={0}>
-                  <Switch checked={e.enabled} disabled={!canManage} onChange={(v) => toggle(e, v)} data-testid="endpoint-enabled" />
-                  {e.disabled_reason && <Typography.Text type="danger">{e.disabled_reason}</Typography.Text>}
-                </Space>
-              ),
-            },
-            { title: t("webhooks.failures"), dataIndex: "consecutive_failures" },
-            { title: t("common.created"), dataIndex: "created_at", render: formatTime },
-            {
-              title: t("common.actions"),
-              render: (_: unknown, e) => (
-                <Space>
-                  <Button size="small" onClick={() => setEditing(e)} disabled={!canManage}>
-                    {t("common.edit")}
-                  </Button>
-                  <Link to={`/webhooks/${e.id}`}>{t("webhooks.deliveries")}</Link>
-                </Space>
-              ),
-            },
-          ]}
-        />
-        {cursor && (
-          <Button style={{ marginTop: 16 }} onClick={() => load(cursor)}>
-            {t("common.loadMore")}
+      <PageHeader
+        title={t("nav.webhooks")}
+        intro={t("webhooks.intro")}
+        action={
+          <Button type="primary" icon={<PlusOutlined />} onClick={() => setEditing("new")} disabled={!canManage} data-testid="add-endpoint">
+            {t("webhooks.add")}
           </Button>
-        )}
-      </Card>
+        }
+      />
+      <ErrorAlert error={list.error} />
+      <PagedTable<Endpoint>
+        list={list}
+        empty={t("webhooks.empty")}
+        columns={[
+          {
+            title: t("webhooks.url"),
+            render: (_: unknown, e) => (
+              <>
+                <Link to={`/webhooks/${e.id}`} data-testid="endpoint-link">
+                  {e.url}
+                </Link>
+                {e.description && (
+                  <div>
+                    <Typography.Text type="secondary">{e.description}</Typography.Text>
+                  </div>
+                )}
+              </>
+            ),
+          },
+          { title: t("webhooks.events"), dataIndex: "event_types", render: (types: string[] | null) => <EventTypesTags types={types ?? []} /> },
+          {
+            title: t("webhooks.enabled"),
+            render: (_: unknown, e) => (
+              <Space direction="vertical" size={0}>
+                <Switch checked={e.enabled} disabled={!canManage} onChange={(v) => toggle(e, v)} data-testid="endpoint-enabled" />
+                {e.disabled_reason && <Typography.Text type="danger">{e.disabled_reason}</Typography.Text>}
+              </Space>
+            ),
+          },
+          { title: t("webhooks.failures"), dataIndex: "consecutive_failures" },
+          { title: t("common.created"), dataIndex: "created_at", render: formatTime },
+          {
+            title: t("common.actions"),
+            render: (_: unknown, e) => (
+              <Space>
+                <Button size="small" onClick={() => setEditing(e)} disabled={!canManage}>
+                  {t("common.edit")}
+                </Button>
+                <Link to={`/webhooks/${e.id}`}>{t("webhooks.deliveries")}</Link>
+              </Space>
+            ),
+          },
+        ]}
+      />
       <EndpointModal
         endpoint={editing}
         onClose={() => setEditing(null)}
@@ -177,10 +147,33 @@ interface EndpointValues {
 export function EndpointModal({ endpoint, onClose, onSaved }: { endpoint: Endpoint | "new" | null; onClose: () => void; onSaved: (secret?: string) => void }) {
   const { t } = useTranslation();
   const [form] = Form.useForm<EndpointValues>();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const types = useEventTypes();
   const isNew = endpoint === "new";
+  const submitting = useFormSubmit(form, ["url", "description", "event_types", "enabled"], async (v: EndpointValues) => {
+    if (isNew) {
+      const r = await unwrap(
+        api.POST("/v1/webhooks/endpoints", {
+          body: { url: v.url, description: v.description || undefined, event_types: v.event_types?.length ? v.event_types : undefined, enabled: v.enabled },
+        }),
+      );
+      onSaved(r.secret);
+    } else if (endpoint) {
+      await unwrap(
+        api.PATCH("/v1/webhooks/endpoints/{endpoint_id}", {
+          params: { path: { endpoint_id: endpoint.id } },
+          body: {
+            url: v.url,
+            description: v.description ?? "",
+            event_types: v.event_types ?? [],
+            // Enabling clears the failure count: send it only when it changes.
+            enabled: v.enabled === endpoint.enabled ? undefined : v.enabled,
+          },
+        }),
+      );
+      onSaved();
+    }
+  });
+  const { setError } = submitting;
 
   useEffect(() => {
     setError(null);
@@ -189,54 +182,20 @@ export function EndpointModal({ endpoint, onClose, onSaved }: { endpoint: Endpoi
     } else if (endpoint === "new") {
       form.resetFields();
     }
-  }, [endpoint, form]);
+  }, [endpoint, form, setError]);
 
-  const submit = async (v: EndpointValues) => {
-    setBusy(true);
-    setError(null);
-    try {
-      if (isNew) {
-        const r = await unwrap(
-          api.POST("/v1/webhooks/endpoints", {
-            body: { url: v.url, description: v.description || undefined, event_types: v.event_types?.length ? v.event_types : undefined, enabled: v.enabled },
-          }),
-        );
-        onSaved(r.secret);
-      } else if (endpoint) {
-        await unwrap(
-          api.PATCH("/v1/webhooks/endpoints/{endpoint_id}", {
-            params: { path: { endpoint_id: endpoint.id } },
-            body: {
-              url: v.url,
-              description: v.description ?? "",
-              event_types: v.event_types ?? [],
-              // Enabling clears the failure count: send it only when it changes.
-              enabled: v.enabled === endpoint.enabled ? undefined : v.enabled,
-            },
-          }),
-        );
-        onSaved();
-      }
-    } catch (e) {
-      setError(showProblem(form, e, ["url", "description", "event_types", "enabled"], t));
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
-    <Modal
+    <FormModal
+      form={form}
+      submitting={submitting}
       open={endpoint !== null}
       title={isNew ? t("webhooks.add") : t("webhooks.edit")}
       okText={isNew ? t("webhooks.addButton") : t("common.save")}
-      cancelText={t("common.cancel")}
-      confirmLoading={busy}
-      onOk={() => form.submit()}
       onCancel={onClose}
-      okButtonProps={{ "data-testid": "endpoint-submit" }}
+      okTestId="endpoint-submit"
       forceRender
     >
-      {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 16 }} />}
-      <Form form={form} layout="vertical" onFinish={submit} initialValues={{ enabled: true }} requiredMark={false}>
+      <Form form={form} layout="vertical" onFinish={submitting.submit} initialValues={{ enabled: true }} requiredMark={false}>
         <Form.Item name="url" label={t("webhooks.url")} extra={t("webhooks.urlHint")} rules={[{ required: true, message: t("errors.required") }]}>
           <Input placeholder="https://crm.example.com/outcall/events" data-testid="endpoint-url" />
         </Form.Item>
@@ -256,6 +215,6 @@ export function EndpointModal({ endpoint, onClose, onSaved }: { endpoint: Endpoi
           <Switch />
         </Form.Item>
       </Form>
-    </Modal>
+    </FormModal>
   );
 }
