@@ -511,8 +511,15 @@ async function main() {
     check(true, `the calls list shows all ${calls.length} call records`);
     const letGo = calls.filter((c) => c.final_state === "callback").length;
     check(calls.every((c) => !c.next_at), `no call scheduled a retry or a callback (${letGo} callee(s) who asked for later were let go)`);
-    const talked = calls.find((c) => c.outcome === "answered" && c.recording_ref);
-    check(talked, "at least one call was answered and recorded");
+    // A callee may hang up after the greeting: open a call that went back and forth.
+    let talked;
+    for (const c of calls.filter((c) => c.outcome === "answered" && c.recording_ref)) {
+      if ((await apiGet(`/v1/calls/${c.id}`)).turns.length >= 2) {
+        talked = c;
+        break;
+      }
+    }
+    check(talked, "at least one call was answered, recorded and went on past the greeting");
     await page.getByTestId("calls-search").locator("input").fill(talked.phone.replace("+86", ""));
     await page.getByTestId("calls-search").locator("input").press("Enter");
     await page.getByTestId("calls-count").filter({ hasText: /^显示 1 \// }).waitFor();
