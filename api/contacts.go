@@ -419,7 +419,8 @@ func (s *Server) registerContacts() {
 	huma.Register(s.api, huma.Operation{
 		OperationID: "list-dnc", Method: http.MethodGet, Path: "/v1/dnc",
 		Summary: "List do-not-call numbers", Tags: dnc, Security: requires("contacts:read"),
-		Errors: append(errs, http.StatusUnprocessableEntity),
+		Description: "Oldest first. Numbers are masked (138****1234) for viewers.",
+		Errors:      append(errs, http.StatusUnprocessableEntity),
 	}, func(ctx context.Context, in *dncListInput) (*dncListOutput, error) {
 		limit := in.Limit
 		if limit <= 0 {

@@ -9,9 +9,11 @@ import (
 	"testing"
 )
 
-// The seeded tenant's numbers: a contact with consent and a call record,
-// and a number on the do-not-call list, as the portal shows them masked.
-var seededNumbers = map[string]string{"13812341234": "138****1234", "13812349999": "138****9999"}
+// The seeded tenant's numbers: a contact with consent and a call record, a
+// number on the do-not-call list, a trunk's caller ID and transfer target,
+// as the portal shows them masked.
+var seededNumbers = map[string]string{"13812341234": "138****1234", "13812349999": "138****9999",
+	"2150001234": "215****1234", "2150009999": "215****9999"}
 
 // TestViewersSeeNumbersMasked walks every read operation as a viewer (a
 // portal session and a viewer API key) and as the owner. A viewer's answers
@@ -25,8 +27,10 @@ func TestViewersSeeNumbersMasked(t *testing.T) {
 	viewerKey := h.do(nil, "POST", "/v1/api-keys", map[string]any{"name": "dashboard", "role": "viewer"}, bearer(a.Key)...)
 	viewerUser := h.do(nil, "POST", "/v1/users", map[string]any{"email": "viewer@a.example", "role": "viewer", "password": "viewer-password"}, bearer(a.Key)...)
 	operatorKey := h.do(nil, "POST", "/v1/api-keys", map[string]any{"name": "crm", "role": "operator", "scopes": []string{"calls:read", "contacts:read"}}, bearer(a.Key)...)
-	if viewerKey.Status != 201 || viewerUser.Status != 201 || operatorKey.Status != 201 {
-		t.Fatalf("fixtures: %s %s %s", viewerKey.Raw, viewerUser.Raw, operatorKey.Raw)
+	trunk := h.do(nil, "POST", "/v1/trunks", map[string]any{"name": "carrier", "host": "sip.carrier.example", "caller_ids": []string{"+862150001234"},
+		"transfer_targets": map[string]string{"agent": "+862150009999", "desk": "sip:desk@pbx.example"}}, bearer(a.Key)...)
+	if viewerKey.Status != 201 || viewerUser.Status != 201 || operatorKey.Status != 201 || trunk.Status != 201 {
+		t.Fatalf("fixtures: %s %s %s %s", viewerKey.Raw, viewerUser.Raw, operatorKey.Raw, trunk.Raw)
 	}
 	login := h.do(nil, "POST", "/v1/login", map[string]any{"email": "viewer@a.example", "password": "viewer-password"})
 	var session []string
@@ -41,7 +45,7 @@ func TestViewersSeeNumbersMasked(t *testing.T) {
 	callers := map[string][]string{"viewer session": session, "viewer key": bearer(viewerKey.str("secret"))}
 
 	fixtures := map[string]string{"list_id": f.ListID, "contact_id": f.ContactID, "import_id": f.ImportID, "phone": f.Phone,
-		"campaign_id": f.CampaignID, "call_id": f.CallID}
+		"campaign_id": f.CampaignID, "call_id": f.CallID, "trunk_id": trunk.str("id")}
 	// Queries that make an operation show the seeded records.
 	queries := map[string]string{
 		"search-calls": "?phone=1234",
@@ -119,7 +123,7 @@ walk:
 	sort.Strings(showNumbers)
 	t.Logf("operations that show numbers: %v", showNumbers)
 	for _, want := range []string{"get-call", "search-calls", "list-campaign-calls", "get-contact", "list-contacts", "list-list-contacts",
-		"list-dnc", "export-calls", "audit-number"} {
+		"list-dnc", "export-calls", "audit-number", "list-trunks", "get-trunk"} {
 		if !slices.Contains(showNumbers, want) {
 			t.Errorf("the walk did not see %s show the owner a number (walked: %v)", want, showNumbers)
 		}
@@ -145,6 +149,10 @@ walk:
 	// The owner's answers to those writes carry the number in full.
 	if r := h.do(nil, "POST", "/v1/consents", map[string]any{"phone": "13812341234", "source": "form"}, bearer(a.Key)...); r.Status != 201 || r.str("phone") != f.Phone {
 		t.Errorf("record-consent as the owner: %d %s", r.Status, r.Raw)
+	}
+	// A transfer target that is a SIP URI is no number: shown as it is.
+	if r := h.do(nil, "GET", "/v1/trunks/"+trunk.str("id"), nil, bearer(viewerKey.str("secret"))...); r.str("transfer_targets", "desk") != "sip:desk@pbx.example" {
+		t.Errorf("get-trunk as a viewer: %d %s", r.Status, r.Raw)
 	}
 }
 
