@@ -158,7 +158,7 @@ type CallBody struct {
 	CampaignID      uuid.UUID  `json:"campaign_id"`
 	ContactID       uuid.UUID  `json:"contact_id"`
 	Attempt         int        `json:"attempt"`
-	Phone           string     `json:"phone"`
+	Phone           string     `json:"phone" example:"+8613812341234" doc:"Masked (138****1234) unless the caller may see numbers in full: operators and stronger may, viewers (people and API keys with the viewer role) may not."`
 	State           string     `json:"state" enum:"refused,dialling,in_call,ended"`
 	Outcome         string     `json:"outcome,omitempty"`
 	Reason          string     `json:"reason,omitempty" doc:"Why it was refused, or how it ended."`
@@ -196,8 +196,8 @@ type ReviewBody struct {
 	ReviewedAt     *time.Time `json:"reviewed_at,omitempty"`
 }
 
-func callBody(c *campaigns.Call) CallBody {
-	b := CallBody{ID: c.ID, CampaignID: c.CampaignID, ContactID: c.ContactID, Attempt: c.Attempt, Phone: c.Phone, State: c.State,
+func callBody(ctx context.Context, c *campaigns.Call) CallBody {
+	b := CallBody{ID: c.ID, CampaignID: c.CampaignID, ContactID: c.ContactID, Attempt: c.Attempt, Phone: showPhone(ctx, c.Phone), State: c.State,
 		Outcome: string(c.Outcome), Reason: c.Reason, NextAt: c.NextAt, CreatedAt: c.CreatedAt, AnsweredAt: c.AnsweredAt, EndedAt: c.EndedAt,
 		RingMS: c.RingMS, BillableSeconds: c.BillableSeconds, ScriptVersion: c.ScriptVersion, Segment: c.Segment, FinalState: c.FinalState,
 		Tags: c.Tags, RecordingRef: c.RecordingRef}
@@ -479,7 +479,7 @@ func (s *Server) registerCampaigns() {
 		out := &callsOutput{}
 		out.Body.Items = make([]CallBody, 0, len(cs))
 		for i := range cs {
-			out.Body.Items = append(out.Body.Items, callBody(&cs[i]))
+			out.Body.Items = append(out.Body.Items, callBody(ctx, &cs[i]))
 		}
 		if len(cs) > 0 {
 			out.Body.NextCursor = nextCursor(len(cs), in.limit(), cs[len(cs)-1].ID)
@@ -491,7 +491,7 @@ func (s *Server) registerCampaigns() {
 		Summary: "Search the tenant's call records", Tags: []string{"Calls"}, Security: requires("calls:read"),
 		Description: "Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: " +
 			"`?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. " +
-			"Numbers are shown in full, as by get-call; the portal masks them for viewers.",
+			"Numbers are masked (138****1234) for viewers, as everywhere; the phone filter still finds their calls.",
 		Errors: append(errs, http.StatusUnprocessableEntity),
 	}, func(ctx context.Context, in *searchCallsInput) (*callsOutput, error) {
 		after, err := in.after()
@@ -507,7 +507,8 @@ func (s *Server) registerCampaigns() {
 			return nil, s.problem(ctx, err)
 		}
 		out := &callsOutput{}
-		out.Body.Items, out.Body.NextCursor = page(cs, in.limit(), func(c *campaigns.Call) uuid.UUID { return c.ID }, callBody)
+		out.Body.Items, out.Body.NextCursor = page(cs, in.limit(), func(c *campaigns.Call) uuid.UUID { return c.ID },
+			func(c *campaigns.Call) CallBody { return callBody(ctx, c) })
 		return out, nil
 	})
 	huma.Register(s.api, huma.Operation{
@@ -522,7 +523,7 @@ func (s *Server) registerCampaigns() {
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		return &callOutput{Body: callBody(c)}, nil
+		return &callOutput{Body: callBody(ctx, c)}, nil
 	})
 	huma.Register(s.api, huma.Operation{
 		OperationID: "get-call", Method: http.MethodGet, Path: "/v1/calls/{call_id}",
@@ -533,6 +534,6 @@ func (s *Server) registerCampaigns() {
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		return &callOutput{Body: callBody(c)}, nil
+		return &callOutput{Body: callBody(ctx, c)}, nil
 	})
 }

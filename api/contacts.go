@@ -30,7 +30,7 @@ func listBody(l *campaigns.List) ListBody {
 // ContactBody describes a contact.
 type ContactBody struct {
 	ID         uuid.UUID      `json:"id"`
-	Phone      string         `json:"phone" example:"+8613812341234" doc:"E.164."`
+	Phone      string         `json:"phone" example:"+8613812341234" doc:"E.164; Masked (138****1234) unless the caller may see numbers in full: operators and stronger may, viewers (people and API keys with the viewer role) may not."`
 	Name       string         `json:"name" example:"张三"`
 	Attributes map[string]any `json:"attributes" doc:"Custom attributes, for scripts and segmentation."`
 	TimeZone   string         `json:"time_zone" example:"Asia/Shanghai" doc:"The callee's time zone: quiet hours and the daily cap follow it."`
@@ -38,18 +38,18 @@ type ContactBody struct {
 	UpdatedAt  time.Time      `json:"updated_at"`
 }
 
-func contactBody(c *campaigns.Contact) ContactBody {
+func contactBody(ctx context.Context, c *campaigns.Contact) ContactBody {
 	attrs := c.Attributes
 	if attrs == nil {
 		attrs = map[string]any{}
 	}
-	return ContactBody{ID: c.ID, Phone: c.Phone, Name: c.Name, Attributes: attrs, TimeZone: c.TimeZone, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+	return ContactBody{ID: c.ID, Phone: showPhone(ctx, c.Phone), Name: c.Name, Attributes: attrs, TimeZone: c.TimeZone, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
 // ConsentBody is consent evidence.
 type ConsentBody struct {
 	ID          uuid.UUID  `json:"id"`
-	Phone       string     `json:"phone"`
+	Phone       string     `json:"phone" example:"+8613812341234" doc:"Masked (138****1234) unless the caller may see numbers in full: operators and stronger may, viewers (people and API keys with the viewer role) may not."`
 	Source      string     `json:"source" example:"web form 2026-11 signup, checkbox 3"`
 	Scope       string     `json:"scope" example:"order reminders"`
 	GivenAt     time.Time  `json:"given_at"`
@@ -177,7 +177,7 @@ type csvOutput struct {
 }
 
 type dncEntryBody struct {
-	Phone   string    `json:"phone" example:"+8613812341234"`
+	Phone   string    `json:"phone" example:"+8613812341234" doc:"Masked (138****1234) unless the caller may see numbers in full: operators and stronger may, viewers (people and API keys with the viewer role) may not."`
 	Source  string    `json:"source" enum:"api,import,callee_stop"`
 	Reason  string    `json:"reason"`
 	AddedAt time.Time `json:"added_at"`
@@ -341,7 +341,7 @@ func (s *Server) registerContacts() {
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		return &contactOutput{Body: contactBody(c)}, nil
+		return &contactOutput{Body: contactBody(ctx, c)}, nil
 	})
 	huma.Register(s.api, huma.Operation{
 		OperationID: "list-contacts", Method: http.MethodGet, Path: "/v1/contacts",
@@ -359,7 +359,7 @@ func (s *Server) registerContacts() {
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		return &contactOutput{Body: contactBody(c)}, nil
+		return &contactOutput{Body: contactBody(ctx, c)}, nil
 	})
 	huma.Register(s.api, huma.Operation{
 		OperationID: "delete-contact", Method: http.MethodDelete, Path: "/v1/contacts/{contact_id}", DefaultStatus: http.StatusNoContent,
@@ -419,7 +419,8 @@ func (s *Server) registerContacts() {
 	huma.Register(s.api, huma.Operation{
 		OperationID: "list-dnc", Method: http.MethodGet, Path: "/v1/dnc",
 		Summary: "List do-not-call numbers", Tags: dnc, Security: requires("contacts:read"),
-		Errors: append(errs, http.StatusUnprocessableEntity),
+		Description: "Oldest first. Numbers are masked (138****1234) for viewers.",
+		Errors:      append(errs, http.StatusUnprocessableEntity),
 	}, func(ctx context.Context, in *dncListInput) (*dncListOutput, error) {
 		limit := in.Limit
 		if limit <= 0 {
@@ -432,10 +433,10 @@ func (s *Server) registerContacts() {
 		out := &dncListOutput{}
 		out.Body.Items = make([]dncEntryBody, 0, len(es))
 		for _, e := range es {
-			out.Body.Items = append(out.Body.Items, dncEntryBody{Phone: e.Phone, Source: e.Source, Reason: e.Reason, AddedAt: e.AddedAt})
+			out.Body.Items = append(out.Body.Items, dncEntryBody{Phone: showPhone(ctx, e.Phone), Source: e.Source, Reason: e.Reason, AddedAt: e.AddedAt})
 		}
 		if len(es) == limit {
-			out.Body.NextCursor = es[len(es)-1].Phone
+			out.Body.NextCursor = campaigns.DNCCursor(es, in.Cursor)
 		}
 		return out, nil
 	})
@@ -495,7 +496,7 @@ func (s *Server) registerContacts() {
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		return &consentOutput{Body: ConsentBody{ID: c.ID, Phone: c.Phone, Source: c.Source, Scope: c.Scope, GivenAt: c.GivenAt,
+		return &consentOutput{Body: ConsentBody{ID: c.ID, Phone: showPhone(ctx, c.Phone), Source: c.Source, Scope: c.Scope, GivenAt: c.GivenAt,
 			RecordedAt: c.RecordedAt, WithdrawnAt: c.WithdrawnAt}}, nil
 	})
 	huma.Register(s.api, huma.Operation{
@@ -576,7 +577,7 @@ func (s *Server) listContacts(ctx context.Context, listID *uuid.UUID, in PageInp
 	out := &contactsOutput{}
 	out.Body.Items = make([]ContactBody, 0, len(cs))
 	for i := range cs {
-		out.Body.Items = append(out.Body.Items, contactBody(&cs[i]))
+		out.Body.Items = append(out.Body.Items, contactBody(ctx, &cs[i]))
 	}
 	if len(cs) > 0 {
 		out.Body.NextCursor = nextCursor(len(cs), in.limit(), cs[len(cs)-1].ID)

@@ -374,20 +374,20 @@ func (s *Server) registerReports() {
 	errs := []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity}
 	tags := []string{"Reports"}
 	for _, raw := range []struct {
-		name, summary string
-		export        func(context.Context, campaigns.ReportFilter, io.Writer) error
+		name, summary, note string
+		export              func(context.Context, campaigns.ReportFilter, io.Writer) error
 	}{
-		{"calls", "Export call records as CSV", func(ctx context.Context, f campaigns.ReportFilter, w io.Writer) error {
+		{"calls", "Export call records as CSV", " Numbers are masked (138****1234) for viewers.", func(ctx context.Context, f campaigns.ReportFilter, w io.Writer) error {
 			return s.campaigns.ExportCalls(ctx, principal(ctx), f, w)
 		}},
-		{"turns", "Export dialog turns as CSV", func(ctx context.Context, f campaigns.ReportFilter, w io.Writer) error {
+		{"turns", "Export dialog turns as CSV", "", func(ctx context.Context, f campaigns.ReportFilter, w io.Writer) error {
 			return s.campaigns.ExportTurns(ctx, principal(ctx), f, w)
 		}},
 	} {
 		huma.Register(s.api, huma.Operation{
 			OperationID: "export-" + raw.name, Method: http.MethodGet, Path: "/v1/reports/" + raw.name + ".csv",
 			Summary: raw.summary, Tags: tags, Security: requires("calls:read"),
-			Description: "Every " + raw.name[:len(raw.name)-1] + " in the filter, oldest call first, as CSV (UTF-8 with a byte order mark).",
+			Description: "Every " + raw.name[:len(raw.name)-1] + " in the filter, oldest call first, as CSV (UTF-8 with a byte order mark)." + raw.note,
 			Errors:      errs, Responses: csvResponses,
 		}, func(ctx context.Context, in *reportQuery) (*huma.StreamResponse, error) {
 			f, err := in.filter()

@@ -89,7 +89,9 @@ func New(cfg Config) *Server {
 	hc := huma.DefaultConfig("outcall API", cfg.Version)
 	hc.Info.Description = "Run AI outbound calling campaigns: contacts, dialog scripts, campaigns, calls, usage. " +
 		"Authenticate with `Authorization: Bearer <API key>` (create keys in the portal or with POST /v1/api-keys), " +
-		"or with the portal's session cookie plus an `X-CSRF-Token` header on writes."
+		"or with the portal's session cookie plus an `X-CSRF-Token` header on writes. " +
+		"Phone numbers are shown in full to owners, admins and operators, and masked (138****1234) to viewers, " +
+		"whether a person in the portal or an API key with the viewer role; filters by number work for everyone."
 	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		schemeKey:     {Type: "http", Scheme: "bearer", Description: "An API key, `oc_…`, shown once when created."},
 		schemeSession: {Type: "apiKey", In: "cookie", Name: sessionCookie, Description: "The portal's session cookie, set by POST /v1/login. Writes also need the X-CSRF-Token header."},

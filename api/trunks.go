@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -22,7 +23,7 @@ type TrunkBody struct {
 	Username    string    `json:"username"`
 	HasPassword bool      `json:"has_password" doc:"The password is stored encrypted and never shown."`
 	FromDomain  string    `json:"from_domain"`
-	CallerIDs   []string  `json:"caller_ids" example:"[\"+862150001234\"]" doc:"The numbers shown to callees (number masking)."`
+	CallerIDs   []string  `json:"caller_ids" example:"[\"+862150001234\"]" doc:"The numbers shown to callees (number masking); masked (215****1234) for viewers, as transfer targets that are numbers."`
 	// TransferTargets: see trunkFields.
 	TransferTargets map[string]string `json:"transfer_targets" doc:"Where a script's transfer goes: a script saying transfer: \"agent\" calls the number or SIP URI named agent here."`
 	Enabled         bool              `json:"enabled"`
@@ -32,14 +33,17 @@ type TrunkBody struct {
 	CreatedAt       time.Time         `json:"created_at"`
 }
 
-func trunkBody(t *telephony.StoredTrunk) TrunkBody {
-	ids := t.CallerIDs
-	if ids == nil {
-		ids = []string{}
+func trunkBody(ctx context.Context, t *telephony.StoredTrunk) TrunkBody {
+	ids := make([]string, 0, len(t.CallerIDs))
+	for _, n := range t.CallerIDs {
+		ids = append(ids, showPhone(ctx, n))
 	}
-	targets := t.TransferTargets
-	if targets == nil {
-		targets = map[string]string{}
+	targets := make(map[string]string, len(t.TransferTargets))
+	for name, target := range t.TransferTargets {
+		if !strings.HasPrefix(target, "sip:") {
+			target = showPhone(ctx, target)
+		}
+		targets[name] = target
 	}
 	return TrunkBody{ID: t.ID, Name: t.Name, Host: t.Host, Port: t.Port, Transport: t.Transport, Username: t.Username, HasPassword: t.HasPassword,
 		FromDomain: t.FromDomain, CallerIDs: ids, TransferTargets: targets, Enabled: t.Enabled, LastCheckAt: t.LastCheckAt, LastCheckUp: t.LastCheckUp, LastCheck: t.LastCheck, CreatedAt: t.CreatedAt}
@@ -113,7 +117,7 @@ func (s *Server) registerTrunks() {
 		out := &trunksOutput{}
 		out.Body.Items = make([]TrunkBody, 0, len(list))
 		for i := range list {
-			out.Body.Items = append(out.Body.Items, trunkBody(&list[i]))
+			out.Body.Items = append(out.Body.Items, trunkBody(ctx, &list[i]))
 		}
 		return out, nil
 	})
@@ -132,7 +136,7 @@ func (s *Server) registerTrunks() {
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		return &trunkOutput{Body: trunkBody(t)}, nil
+		return &trunkOutput{Body: trunkBody(ctx, t)}, nil
 	})
 
 	huma.Register(s.api, huma.Operation{
@@ -147,7 +151,7 @@ func (s *Server) registerTrunks() {
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		return &trunkOutput{Body: trunkBody(t)}, nil
+		return &trunkOutput{Body: trunkBody(ctx, t)}, nil
 	})
 
 	huma.Register(s.api, huma.Operation{
@@ -165,7 +169,7 @@ func (s *Server) registerTrunks() {
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		return &trunkOutput{Body: trunkBody(t)}, nil
+		return &trunkOutput{Body: trunkBody(ctx, t)}, nil
 	})
 
 	huma.Register(s.api, huma.Operation{

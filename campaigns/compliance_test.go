@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/outcall/outcall/tenants"
 )
 
 func mustZone(t *testing.T, name string) *time.Location {
@@ -257,5 +259,32 @@ func TestPhoneNumbersAreNormalisedWithTheTenantsRegion(t *testing.T) {
 	}
 	if m := MaskPhone("+8613812341234"); m != "138****1234" {
 		t.Errorf("MaskPhone = %q", m)
+	}
+}
+
+// MaskPhone masks as the portal's maskPhone does (web/src/phone.ts), so a
+// viewer sees the same in answers and on screen, and masking twice changes
+// nothing.
+func TestMaskPhoneAsThePortal(t *testing.T) {
+	for in, want := range map[string]string{
+		"+8613812341234": "138****1234",
+		"+4915112345678": "+49****5678",
+		"12345":          "***45",
+		"138 1234 1234":  "138****1234",
+		"138****1234":    "138****1234",
+		"+49****5678":    "+49****5678",
+		"***45":          "***45",
+	} {
+		if got := MaskPhone(in); got != want {
+			t.Errorf("MaskPhone(%q) = %q, want %q", in, got, want)
+		}
+	}
+	viewer := tenants.Principal{Role: tenants.RoleViewer}
+	for role, want := range map[tenants.Role]string{tenants.RoleOwner: "+8613812341234", tenants.RoleAdmin: "+8613812341234",
+		tenants.RoleOperator: "+8613812341234", tenants.RoleViewer: "138****1234"} {
+		viewer.Role = role
+		if got := ShowPhone(viewer, "+8613812341234"); got != want {
+			t.Errorf("ShowPhone as %s = %q, want %q", role, got, want)
+		}
 	}
 }

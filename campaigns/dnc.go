@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -106,17 +107,24 @@ func (s *Service) RemoveDNC(ctx context.Context, p tenants.Principal, phone, rea
 	})
 }
 
-// ListDNC returns listed numbers, oldest first; after is the last phone of
-// the previous page.
+// ListDNC returns listed numbers, oldest first; after is the cursor
+// DNCCursor made of the previous page ("" for the first).
 func (s *Service) ListDNC(ctx context.Context, p tenants.Principal, limit int, after string) ([]DNCEntry, error) {
 	if err := p.Require(tenants.RoleViewer); err != nil {
 		return nil, err
 	}
+	at, seen, err := parseDNCCursor(after)
+	if err != nil {
+		return nil, err
+	}
 	var out []DNCEntry
-	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+	err = s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		// Numbers added together (an import) share added_at: the cursor
+		// counts how many of them the earlier pages showed, in phone order.
 		rows, err := tx.Query(ctx, `SELECT phone, source, reason, added_at FROM dnc_numbers
-			WHERE tenant_id = $1 AND ($2 = '' OR (added_at, phone) > (SELECT added_at, phone FROM dnc_numbers WHERE tenant_id = $1 AND phone = $2))
-			ORDER BY added_at, phone LIMIT $3`, p.TenantID, after, limit)
+			WHERE tenant_id = $1 AND ($2::timestamptz IS NULL OR added_at > $2 OR (added_at = $2 AND phone > (
+				SELECT phone FROM dnc_numbers WHERE tenant_id = $1 AND added_at = $2 ORDER BY phone OFFSET GREATEST($3::int - 1, 0) LIMIT 1)))
+			ORDER BY added_at, phone LIMIT $4`, p.TenantID, at, seen, limit)
 		if err != nil {
 			return err
 		}
@@ -131,6 +139,41 @@ func (s *Service) ListDNC(ctx context.Context, p tenants.Principal, limit int, a
 		return rows.Err()
 	})
 	return out, err
+}
+
+// DNCCursor returns the cursor of the page after page, which ListDNC
+// returned for the cursor after. It holds no number (callers who may not
+// see numbers page through the list too): the time the last number was
+// added and how many numbers added at that time were shown so far.
+func DNCCursor(page []DNCEntry, after string) string {
+	if len(page) == 0 {
+		return ""
+	}
+	last := page[len(page)-1].AddedAt
+	n := 0
+	for _, e := range page {
+		if e.AddedAt.Equal(last) {
+			n++
+		}
+	}
+	if at, seen, err := parseDNCCursor(after); err == nil && at != nil && at.Equal(last) {
+		n += seen
+	}
+	return strconv.FormatInt(last.UnixMicro(), 10) + "." + strconv.Itoa(n)
+}
+
+func parseDNCCursor(c string) (*time.Time, int, error) {
+	if c == "" {
+		return nil, 0, nil
+	}
+	us, n, ok := strings.Cut(c, ".")
+	micros, err1 := strconv.ParseInt(us, 10, 64)
+	seen, err2 := strconv.Atoi(n)
+	if !ok || err1 != nil || err2 != nil || seen < 1 {
+		return nil, 0, FieldError("query.cursor", "not a cursor of this list: pass next_cursor of the previous page")
+	}
+	at := time.UnixMicro(micros)
+	return &at, seen, nil
 }
 
 func itoa(i int) string {

@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/outcall/outcall/tenants"
 )
 
 // NormalisePhone reads raw as a phone number, national numbers in region
@@ -56,25 +58,49 @@ func ContactTimeZone(given, e164, tenantZone string) string {
 	return tenantZone
 }
 
-// MaskPhone hides the middle of a number for logs and messages:
-// "+8613812341234" becomes "138****1234".
+// MaskPhone hides the middle of a number, as the portal does for viewers:
+// "+8613812341234" becomes "138****1234" (a Chinese number without its
+// country code), "+4915112345678" becomes "+49****5678", a number of fewer
+// than seven characters shows only its last two digits. A number written
+// otherwise than in E.164 is read for its digits; a masked number stays as
+// it is.
 func MaskPhone(s string) string {
-	digits := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] >= '0' && s[i] <= '9' {
-			digits = append(digits, s[i])
+	if strings.Contains(s, "*") {
+		return s
+	}
+	n := s
+	if !strings.HasPrefix(s, "+") {
+		digits := make([]byte, 0, len(s))
+		for i := 0; i < len(s); i++ {
+			if isDigit(s[i]) {
+				digits = append(digits, s[i])
+			}
 		}
+		n = string(digits)
 	}
-	d := string(digits)
-	if strings.HasPrefix(s, "+") {
-		if num, err := phonenumbers.Parse(s, ""); err == nil {
-			d = phonenumbers.GetNationalSignificantNumber(num)
+	n = strings.TrimPrefix(n, "+86")
+	if len(n) < 7 {
+		b := []byte(n)
+		for i := 0; i+2 < len(n); i++ {
+			if isDigit(n[i]) && isDigit(n[i+1]) && isDigit(n[i+2]) {
+				b[i] = '*'
+			}
 		}
+		return string(b)
 	}
-	if len(d) <= 7 {
-		return strings.Repeat("*", len(d))
+	return n[:3] + "****" + n[len(n)-4:]
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// ShowPhone returns e164 as p may see it: in full for operators and
+// stronger, masked (MaskPhone) for viewers. Every API answer and export that
+// carries a number passes it through here.
+func ShowPhone(p tenants.Principal, e164 string) string {
+	if p.SeesNumbers() {
+		return e164
 	}
-	return d[:3] + "****" + d[len(d)-4:]
+	return MaskPhone(e164)
 }
 
 // phoneCache normalises many numbers of one region quickly: a plain

@@ -154,7 +154,8 @@ const rawFilterSQL = `c.tenant_id = $1 AND c.created_at >= $2 AND c.created_at <
 	AND ($5::text = '' OR c.script_version = $5) AND ($6::text = '' OR c.segment = $6)
 	AND ($7::uuid IS NULL OR EXISTS (SELECT 1 FROM campaign_contacts cc WHERE cc.campaign_id = c.campaign_id AND cc.contact_id = c.contact_id AND cc.list_id = $7))`
 
-// ExportCalls writes the call records in the filter as CSV, oldest first.
+// ExportCalls writes the call records in the filter as CSV, oldest first,
+// their numbers as p may see them (ShowPhone).
 func (s *Service) ExportCalls(ctx context.Context, p tenants.Principal, f ReportFilter, w io.Writer) error {
 	return s.report(ctx, p, f, func(tx pgx.Tx, args []any) error {
 		cw, err := newCSV(w, "id", "campaign_id", "contact_id", "attempt", "phone", "state", "outcome", "reason", "created_at", "answered_at",
@@ -184,7 +185,7 @@ func (s *Service) ExportCalls(ctx context.Context, p tenants.Principal, f Report
 			if c.RingMS != nil {
 				ring = num(*c.RingMS)
 			}
-			cw.Write([]string{c.ID.String(), c.CampaignID.String(), c.ContactID.String(), num(c.Attempt), c.Phone, c.State, string(c.Outcome), c.Reason,
+			cw.Write([]string{c.ID.String(), c.CampaignID.String(), c.ContactID.String(), num(c.Attempt), ShowPhone(p, c.Phone), c.State, string(c.Outcome), c.Reason,
 				when(c.CreatedAt), opt(c.AnsweredAt), opt(c.EndedAt), ring, num(c.BillableSeconds), num(silence), c.ScriptVersion, c.Segment,
 				c.FinalState, strings.Join(c.Tags, ";"), flag(optedOut)})
 		}

@@ -33,6 +33,11 @@ func (p Principal) Require(min Role) error {
 	return nil
 }
 
+// SeesNumbers reports whether the principal may see phone numbers in full:
+// operators and stronger may (they run campaigns and handle callees);
+// viewers, whether people or API keys with the viewer role, see them masked.
+func (p Principal) SeesNumbers() bool { return p.Role.AtLeast(RoleOperator) }
+
 type principalKey struct{}
 
 // WithPrincipal returns a context carrying p.

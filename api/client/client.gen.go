@@ -1123,7 +1123,11 @@ type CallBody struct {
 	// NextAt When the contact is tried again, if it is.
 	NextAt  *time.Time `json:"next_at,omitempty"`
 	Outcome *string    `json:"outcome,omitempty"`
-	Phone   string     `json:"phone"`
+
+	// Phone Masked (138****1234) unless the caller may see numbers in full: operators and stronger may, viewers (people and API keys with the viewer role) may not.
+	//
+	// Example: +8613812341234
+	Phone string `json:"phone"`
 
 	// Reason Why it was refused, or how it ended.
 	Reason        *string     `json:"reason,omitempty"`
@@ -1335,9 +1339,13 @@ type ConsentBody struct {
 	// Schema A URL to the JSON Schema for this object.
 	//
 	// Example: https://example.com/schemas/ConsentBody.json
-	Schema     *string   `json:"$schema,omitempty"`
-	GivenAt    time.Time `json:"given_at"`
-	Id         string    `json:"id"`
+	Schema  *string   `json:"$schema,omitempty"`
+	GivenAt time.Time `json:"given_at"`
+	Id      string    `json:"id"`
+
+	// Phone Masked (138****1234) unless the caller may see numbers in full: operators and stronger may, viewers (people and API keys with the viewer role) may not.
+	//
+	// Example: +8613812341234
 	Phone      string    `json:"phone"`
 	RecordedAt time.Time `json:"recorded_at"`
 
@@ -1396,7 +1404,7 @@ type ContactBody struct {
 	// Name Example: 张三
 	Name string `json:"name"`
 
-	// Phone E.164.
+	// Phone E.164; Masked (138****1234) unless the caller may see numbers in full: operators and stronger may, viewers (people and API keys with the viewer role) may not.
 	//
 	// Example: +8613812341234
 	Phone string `json:"phone"`
@@ -1650,7 +1658,9 @@ type DncAddOutputBody struct {
 type DncEntryBody struct {
 	AddedAt time.Time `json:"added_at"`
 
-	// Phone Example: +8613812341234
+	// Phone Masked (138****1234) unless the caller may see numbers in full: operators and stronger may, viewers (people and API keys with the viewer role) may not.
+	//
+	// Example: +8613812341234
 	Phone  string             `json:"phone"`
 	Reason string             `json:"reason"`
 	Source DncEntryBodySource `json:"source"`
@@ -2970,7 +2980,7 @@ type TrunkBody struct {
 	// Example: https://example.com/schemas/TrunkBody.json
 	Schema *string `json:"$schema,omitempty"`
 
-	// CallerIds The numbers shown to callees (number masking).
+	// CallerIds The numbers shown to callees (number masking); masked (215****1234) for viewers, as transfer targets that are numbers.
 	//
 	// Example: ["+862150001234"]
 	CallerIds  *[]string `json:"caller_ids"`
@@ -4379,7 +4389,7 @@ type ClientInterface interface {
 
 	// SearchCalls Search the tenant's call records
 	//
-	// Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: `?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. Numbers are shown in full, as by get-call; the portal masks them for viewers.
+	// Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: `?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. Numbers are masked (138****1234) for viewers, as everywhere; the phone filter still finds their calls.
 	//
 	// Corresponds with GET /v1/calls (the `SearchCalls` operationId).
 	SearchCalls(ctx context.Context, params *SearchCallsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4569,6 +4579,8 @@ type ClientInterface interface {
 
 	// ListDnc List do-not-call numbers
 	//
+	// Oldest first. Numbers are masked (138****1234) for viewers.
+	//
 	// Corresponds with GET /v1/dnc (the `ListDnc` operationId).
 	ListDnc(ctx context.Context, params *ListDncParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -4742,7 +4754,7 @@ type ClientInterface interface {
 
 	// ExportCalls Export call records as CSV
 	//
-	// Every call in the filter, oldest call first, as CSV (UTF-8 with a byte order mark).
+	// Every call in the filter, oldest call first, as CSV (UTF-8 with a byte order mark). Numbers are masked (138****1234) for viewers.
 	//
 	// Corresponds with GET /v1/reports/calls.csv (the `ExportCalls` operationId).
 	ExportCalls(ctx context.Context, params *ExportCallsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5523,7 +5535,7 @@ func (c *Client) GetUsage(ctx context.Context, params *GetUsageParams, reqEditor
 
 // SearchCalls Search the tenant's call records
 //
-// Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: `?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. Numbers are shown in full, as by get-call; the portal masks them for viewers.
+// Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: `?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. Numbers are masked (138****1234) for viewers, as everywhere; the phone filter still finds their calls.
 //
 // Corresponds with GET /v1/calls (the `SearchCalls` operationId).
 func (c *Client) SearchCalls(ctx context.Context, params *SearchCallsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5973,6 +5985,8 @@ func (c *Client) GetContact(ctx context.Context, contactId string, reqEditors ..
 
 // ListDnc List do-not-call numbers
 //
+// Oldest first. Numbers are masked (138****1234) for viewers.
+//
 // Corresponds with GET /v1/dnc (the `ListDnc` operationId).
 func (c *Client) ListDnc(ctx context.Context, params *ListDncParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListDncRequest(c.Server, params)
@@ -6376,7 +6390,7 @@ func (c *Client) ExportReportAb(ctx context.Context, params *ExportReportAbParam
 
 // ExportCalls Export call records as CSV
 //
-// Every call in the filter, oldest call first, as CSV (UTF-8 with a byte order mark).
+// Every call in the filter, oldest call first, as CSV (UTF-8 with a byte order mark). Numbers are masked (138****1234) for viewers.
 //
 // Corresponds with GET /v1/reports/calls.csv (the `ExportCalls` operationId).
 func (c *Client) ExportCalls(ctx context.Context, params *ExportCallsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -13646,7 +13660,7 @@ type ClientWithResponsesInterface interface {
 
 	// SearchCallsWithResponse Search the tenant's call records
 	//
-	// Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: `?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. Numbers are shown in full, as by get-call; the portal masks them for viewers.
+	// Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: `?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. Numbers are masked (138****1234) for viewers, as everywhere; the phone filter still finds their calls.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -13868,6 +13882,8 @@ type ClientWithResponsesInterface interface {
 
 	// ListDncWithResponse List do-not-call numbers
 	//
+	// Oldest first. Numbers are masked (138****1234) for viewers.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/dnc (the `ListDnc` operationId).
@@ -14067,7 +14083,7 @@ type ClientWithResponsesInterface interface {
 
 	// ExportCallsWithResponse Export call records as CSV
 	//
-	// Every call in the filter, oldest call first, as CSV (UTF-8 with a byte order mark).
+	// Every call in the filter, oldest call first, as CSV (UTF-8 with a byte order mark). Numbers are masked (138****1234) for viewers.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -22336,7 +22352,7 @@ func (c *ClientWithResponses) GetUsageWithResponse(ctx context.Context, params *
 
 // SearchCallsWithResponse Search the tenant's call records
 //
-// Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: `?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. Numbers are shown in full, as by get-call; the portal masks them for viewers.
+// Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: `?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. Numbers are masked (138****1234) for viewers, as everywhere; the phone filter still finds their calls.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -22714,6 +22730,8 @@ func (c *ClientWithResponses) GetContactWithResponse(ctx context.Context, contac
 
 // ListDncWithResponse List do-not-call numbers
 //
+// Oldest first. Numbers are masked (138****1234) for viewers.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/dnc (the `ListDnc` operationId).
@@ -23051,7 +23069,7 @@ func (c *ClientWithResponses) ExportReportAbWithResponse(ctx context.Context, pa
 
 // ExportCallsWithResponse Export call records as CSV
 //
-// Every call in the filter, oldest call first, as CSV (UTF-8 with a byte order mark).
+// Every call in the filter, oldest call first, as CSV (UTF-8 with a byte order mark). Numbers are masked (138****1234) for viewers.
 //
 // Returns a wrapper object for the known response body format(s).
 //

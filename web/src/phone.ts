@@ -1,5 +1,6 @@
 // Phone numbers as the portal shows them: masked (138****1234) for people
-// whose role may not see them in full.
+// whose role may not see them in full. The API already masks them for such
+// people, the same way; masking a masked number leaves it as it is.
 import { atLeast, type Role } from "./api/client";
 
 /** The national part of a +86 number, else the number as stored. */
