@@ -1,6 +1,7 @@
 package scripting
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -120,37 +121,61 @@ type host struct {
 	started time.Time
 }
 
-// tail keeps the first and the last few KB a host wrote to stderr, for
-// the error message: a Go crash says what happened in its first line.
+// tail reads what a host writes to stderr and keeps the line of a Go
+// crash that says what happened, for the error message. It looks at every
+// line as it arrives: the line can sit anywhere in a long crash dump.
 type tail struct {
-	mu   sync.Mutex
-	head []byte
-	buf  []byte
+	mu    sync.Mutex
+	line  []byte // the unfinished last line
+	why   string
+	first string // the first line, when no line says what happened
 }
 
 func (t *tail) Write(b []byte) (int, error) {
 	t.mu.Lock()
-	if n := 4<<10 - len(t.head); n > 0 {
-		t.head = append(t.head, b[:min(n, len(b))]...)
+	defer t.mu.Unlock()
+	t.line = append(t.line, b...)
+	for {
+		i := bytes.IndexByte(t.line, '\n')
+		if i < 0 {
+			break
+		}
+		t.note(t.line[:i])
+		t.line = t.line[i+1:]
 	}
-	t.buf = append(t.buf, b...)
-	if len(t.buf) > 8<<10 {
-		t.buf = t.buf[len(t.buf)-4<<10:]
+	if len(t.line) > 64<<10 {
+		t.note(t.line)
+		t.line = t.line[:0]
 	}
-	t.mu.Unlock()
+	if len(t.line) == 0 {
+		t.line = nil // let the consumed buffer go
+	}
 	return len(b), nil
 }
 
-// reason picks the line of a Go crash that says what happened.
+func (t *tail) note(line []byte) {
+	if t.why != "" {
+		return
+	}
+	l := string(line)
+	if t.first == "" {
+		t.first = strings.TrimSpace(l[:min(len(l), 200)])
+	}
+	if strings.HasPrefix(l, "fatal error:") || strings.HasPrefix(l, "panic:") || strings.HasPrefix(l, "runtime: out of memory") {
+		t.why = strings.TrimSpace(l)
+	}
+}
+
+// reason is the line of a Go crash that says what happened, else the
+// first line the host wrote, or "".
 func (t *tail) reason() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for _, l := range strings.Split(string(t.head)+"\n"+string(t.buf), "\n") {
-		if strings.HasPrefix(l, "fatal error:") || strings.HasPrefix(l, "panic:") || strings.HasPrefix(l, "runtime: out of memory") {
-			return strings.TrimSpace(l)
-		}
+	t.note(t.line)
+	if t.why != "" {
+		return t.why
 	}
-	return ""
+	return t.first
 }
 
 func (p *HostPool) startHost(slot int) (*host, error) {
