@@ -61,23 +61,11 @@ func (s *Service) closeCall(ctx context.Context, tenantID, callID uuid.UUID, res
 // runCloseGroup closes a group of calls in one transaction; if that fails,
 // each call is closed on its own, so one call's error stays its own.
 func (s *Service) runCloseGroup(tenantID uuid.UUID, items []*closeItem) {
-	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
-	defer cancel()
-	defer func() {
-		for _, it := range items {
-			close(it.done)
-		}
-	}()
-	if len(items) > 1 {
-		err := pgx.BeginFunc(ctx, s.db.Pool(), func(tx pgx.Tx) error {
-			return s.closeCalls(ctx, tx, tenantID, items)
-		})
-		if err == nil {
-			return
-		}
-	}
+	groupOrEach(s, items,
+		func(ctx context.Context, tx pgx.Tx) error { return s.closeCalls(ctx, tx, tenantID, items) },
+		func(ctx context.Context, it *closeItem) { it.c, it.err = s.closeCall(ctx, tenantID, it.callID, it.res) })
 	for _, it := range items {
-		it.c, it.err = s.closeCall(ctx, tenantID, it.callID, it.res)
+		close(it.done)
 	}
 }
 
@@ -212,31 +200,10 @@ func (s *Service) closeCalls(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 		if !ok {
 			f = follow{}
 		}
-		tries := map[Outcome]int{}
-		json.Unmarshal(f.tries, &tries)
-		policy := DefaultRetryPolicy()
-		json.Unmarshal(f.policy, &policy)
-		state, next := "done", (*time.Time)(nil)
-		switch {
-		case res.OptOut:
-			if _, err := addDNC(ctx, tx, tenantID, c.Phone, DNCSourceCalleeStop, "the callee asked not to be called"); err != nil {
-				return err
-			}
-		case res.Outcome == OutcomeAnswered && res.CallbackIn > 0:
-			at := now.Add(res.CallbackIn)
-			state, next = "pending", &at
-		default:
-			o := res.Outcome
-			if o == OutcomeInterrupted {
-				o = OutcomeFailed
-			}
-			if rule, ok := policy[o]; ok && tries[o] < rule.Times {
-				tries[o]++
-				at := now.Add(time.Duration(rule.After))
-				state, next = "pending", &at
-			}
+		state, next, tj, err := nextStep(ctx, tx, tenantID, c.Phone, res, f.tries, f.policy, now)
+		if err != nil {
+			return err
 		}
-		tj, _ := json.Marshal(tries)
 		if ok {
 			ccRows = append(ccRows, f.row)
 			ccStates = append(ccStates, state)

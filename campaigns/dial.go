@@ -130,19 +130,7 @@ func (s *Service) beginDial(ctx context.Context, a DialArgs) (*Dial, error) {
 			slot                                                                    *int
 		)
 		found := true
-		b.Queue(`SELECT cc.state, cc.attempt, cc.phone, cc.time_zone, cc.segment,
-				cp.status, cp.compliance, cp.starts_at, cp.ends_at, cp.script_version, cp.segment_versions, cp.ab_split,
-				t.suspended_at IS NOT NULL, t.plan, coalesce(cs.settings, '{}'),
-				EXISTS (SELECT 1 FROM dnc_numbers d WHERE d.tenant_id = $1 AND d.phone = cc.phone),
-				EXISTS (SELECT 1 FROM consents k WHERE k.tenant_id = $1 AND k.phone = cc.phone AND k.withdrawn_at IS NULL),
-				ct.name, ct.attributes
-			FROM campaign_contacts cc
-			JOIN campaigns cp ON cp.id = cc.campaign_id
-			JOIN tenants t ON t.id = cc.tenant_id
-			JOIN contacts ct ON ct.id = cc.contact_id
-			LEFT JOIN compliance_settings cs ON cs.tenant_id = cc.tenant_id
-			WHERE cc.tenant_id = $1 AND cc.campaign_id = $2 AND cc.contact_id = $3
-			FOR UPDATE OF cc`, a.TenantID, a.CampaignID, a.ContactID).QueryRow(func(row pgx.Row) error {
+		b.Queue(`SELECT `+dialContactFrom+` AND cc.campaign_id = $2 AND cc.contact_id = $3 FOR UPDATE OF cc`, a.TenantID, a.CampaignID, a.ContactID).QueryRow(func(row pgx.Row) error {
 			err := row.Scan(&ccState, &attempt, &phone, &zone, &segment, &status, &override, &startsAt, &endsAt, &scriptVersion,
 				&segVersions, &abSplit, &suspended, &plan, &settings, &dnc, &consent, &contactName, &attrs)
 			if errors.Is(err, pgx.ErrNoRows) {
@@ -360,31 +348,10 @@ func (s *Service) closeCallTx(ctx context.Context, tx pgx.Tx, tenantID, callID u
 		return c.settle(), err
 	}
 
-	tries := map[Outcome]int{}
-	json.Unmarshal(triesRaw, &tries)
-	policy := DefaultRetryPolicy()
-	json.Unmarshal(policyRaw, &policy)
-	state, next := "done", (*time.Time)(nil)
-	switch {
-	case res.OptOut:
-		if _, err := addDNC(ctx, tx, tenantID, c.Phone, DNCSourceCalleeStop, "the callee asked not to be called"); err != nil {
-			return nil, err
-		}
-	case res.Outcome == OutcomeAnswered && res.CallbackIn > 0:
-		at := now.Add(res.CallbackIn)
-		state, next = "pending", &at
-	default:
-		o := res.Outcome
-		if o == OutcomeInterrupted {
-			o = OutcomeFailed
-		}
-		if rule, ok := policy[o]; ok && tries[o] < rule.Times {
-			tries[o]++
-			at := now.Add(time.Duration(rule.After))
-			state, next = "pending", &at
-		}
+	state, next, tj, err := nextStep(ctx, tx, tenantID, c.Phone, res, triesRaw, policyRaw, now)
+	if err != nil {
+		return nil, err
 	}
-	tj, _ := json.Marshal(tries)
 	b = &pgx.Batch{}
 	b.Queue(`UPDATE campaign_contacts SET state = $3, next_at = coalesce($4, next_at), tries = $5, last_outcome = $6
 		WHERE campaign_id = $1 AND contact_id = $2`, c.CampaignID, c.ContactID, state, next, tj, res.Outcome)
@@ -520,3 +487,53 @@ func (s *Service) ListCalls(ctx context.Context, p tenants.Principal, campaignID
 	})
 	return out, err
 }
+
+// nextStep decides what becomes of a contact after its call: done, called
+// back when the callee asked for it, or tried again by the campaign's retry
+// policy (its counts are the contact's tries so far). A callee who said stop
+// goes on the tenant's do-not-call list. It returns the contact's new state,
+// when it is next due (nil: not again) and its tries as JSON.
+func nextStep(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, phone string, res Result, triesRaw, policyRaw []byte, now time.Time) (string, *time.Time, []byte, error) {
+	tries := map[Outcome]int{}
+	json.Unmarshal(triesRaw, &tries)
+	policy := DefaultRetryPolicy()
+	json.Unmarshal(policyRaw, &policy)
+	state, next := "done", (*time.Time)(nil)
+	switch {
+	case res.OptOut:
+		if _, err := addDNC(ctx, tx, tenantID, phone, DNCSourceCalleeStop, "the callee asked not to be called"); err != nil {
+			return "", nil, nil, err
+		}
+	case res.Outcome == OutcomeAnswered && res.CallbackIn > 0:
+		at := now.Add(res.CallbackIn)
+		state, next = "pending", &at
+	default:
+		o := res.Outcome
+		if o == OutcomeInterrupted {
+			o = OutcomeFailed
+		}
+		if rule, ok := policy[o]; ok && tries[o] < rule.Times {
+			tries[o]++
+			at := now.Add(time.Duration(rule.After))
+			state, next = "pending", &at
+		}
+	}
+	tj, _ := json.Marshal(tries)
+	return state, next, tj, nil
+}
+
+// dialContactFrom is what a dial check reads of a contact (its campaign,
+// tenant, compliance settings, do-not-call and consent), from the columns
+// to the tenant condition; the caller adds which contact and the lock.
+const dialContactFrom = `cc.state, cc.attempt, cc.phone, cc.time_zone, cc.segment,
+		cp.status, cp.compliance, cp.starts_at, cp.ends_at, cp.script_version, cp.segment_versions, cp.ab_split,
+		t.suspended_at IS NOT NULL, t.plan, coalesce(cs.settings, '{}'),
+		EXISTS (SELECT 1 FROM dnc_numbers d WHERE d.tenant_id = $1 AND d.phone = cc.phone),
+		EXISTS (SELECT 1 FROM consents k WHERE k.tenant_id = $1 AND k.phone = cc.phone AND k.withdrawn_at IS NULL),
+		ct.name, ct.attributes
+	FROM campaign_contacts cc
+	JOIN campaigns cp ON cp.id = cc.campaign_id
+	JOIN tenants t ON t.id = cc.tenant_id
+	JOIN contacts ct ON ct.id = cc.contact_id
+	LEFT JOIN compliance_settings cs ON cs.tenant_id = cc.tenant_id
+	WHERE cc.tenant_id = $1`

@@ -105,23 +105,25 @@ func (s *Service) BeginDial(ctx context.Context, a DialArgs) (*Dial, error) {
 // runDialGroup checks a group of dials in one transaction; if that fails,
 // each dial is checked on its own, so one dial's error stays its own.
 func (s *Service) runDialGroup(tenantID uuid.UUID, items []*dialItem) {
+	groupOrEach(s, items,
+		func(ctx context.Context, tx pgx.Tx) error { return s.beginDials(ctx, tx, tenantID, items) },
+		func(ctx context.Context, it *dialItem) { it.d, it.err = s.beginDial(ctx, it.a) })
+	for _, it := range items {
+		close(it.done)
+	}
+}
+
+// groupOrEach does a group's work in one transaction; when that fails (or
+// the group is a single item), it does each item on its own, so one item's
+// error stays its own.
+func groupOrEach[T any](s *Service, items []T, together func(context.Context, pgx.Tx) error, alone func(context.Context, T)) {
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
-	defer func() {
-		for _, it := range items {
-			close(it.done)
-		}
-	}()
-	if len(items) > 1 {
-		err := pgx.BeginFunc(ctx, s.db.Pool(), func(tx pgx.Tx) error {
-			return s.beginDials(ctx, tx, tenantID, items)
-		})
-		if err == nil {
-			return
-		}
+	if len(items) > 1 && pgx.BeginFunc(ctx, s.db.Pool(), func(tx pgx.Tx) error { return together(ctx, tx) }) == nil {
+		return
 	}
 	for _, it := range items {
-		it.d, it.err = s.beginDial(ctx, it.a)
+		alone(ctx, it)
 	}
 }
 
@@ -176,18 +178,7 @@ func (s *Service) beginDials(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 	b := tenantBatch(tenantID)
 	b.Queue(`SELECT k.campaign_id, k.contact_id, f.* FROM unnest($2::uuid[], $3::uuid[]) AS k(campaign_id, contact_id)
 		CROSS JOIN LATERAL (
-			SELECT cc.ctid, cc.state, cc.attempt, cc.phone, cc.time_zone, cc.segment,
-				cp.status, cp.compliance, cp.starts_at, cp.ends_at, cp.script_version, cp.segment_versions, cp.ab_split,
-				t.suspended_at IS NOT NULL, t.plan, coalesce(cs.settings, '{}'),
-				EXISTS (SELECT 1 FROM dnc_numbers d WHERE d.tenant_id = $1 AND d.phone = cc.phone),
-				EXISTS (SELECT 1 FROM consents k WHERE k.tenant_id = $1 AND k.phone = cc.phone AND k.withdrawn_at IS NULL),
-				ct.name, ct.attributes
-			FROM campaign_contacts cc
-			JOIN campaigns cp ON cp.id = cc.campaign_id
-			JOIN tenants t ON t.id = cc.tenant_id
-			JOIN contacts ct ON ct.id = cc.contact_id
-			LEFT JOIN compliance_settings cs ON cs.tenant_id = cc.tenant_id
-			WHERE cc.tenant_id = $1 AND cc.campaign_id = k.campaign_id AND cc.contact_id = k.contact_id
+			SELECT cc.ctid, `+dialContactFrom+` AND cc.campaign_id = k.campaign_id AND cc.contact_id = k.contact_id
 			FOR UPDATE OF cc) f`, tenantID, campaignIDs, contactIDs).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var k contactKey

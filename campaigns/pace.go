@@ -2,7 +2,6 @@ package campaigns
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -69,16 +68,7 @@ func (s *Service) Pace(ctx context.Context, tenantID, campaignID uuid.UUID, budg
 		if r.Status != StatusRunning {
 			return nil
 		}
-		base, err := ParseTenantCompliance(settings)
-		if err != nil {
-			base = DefaultCompliance()
-		}
-		var ov Compliance
-		json.Unmarshal(override, &ov)
-		eff, err := base.Tighten(ov, "compliance")
-		if err != nil {
-			eff = base
-		}
+		eff := effectiveCompliance(settings, override)
 		r.CallsPerSecond = eff.CallsPerSecond
 		lines := eff.MaxConcurrentLines
 		if s.PlanLines != nil {
