@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"sort"
 	"strings"
 	"testing"
 
@@ -400,4 +401,30 @@ func mustTrunkStore(t *testing.T, db *tenants.DB) *telephony.TrunkStore {
 		t.Fatal(err)
 	}
 	return st
+}
+
+// apiOperation is what the walking tests read of an operation in the
+// served OpenAPI document.
+type apiOperation struct {
+	OperationID string                `json:"operationId"`
+	Security    []map[string][]string `json:"security"`
+	RequestBody *json.RawMessage      `json:"requestBody"`
+}
+
+// operations reads the served OpenAPI document: each path's operations by
+// method, and the paths in order.
+func (h *harness) operations(t *testing.T) (map[string]map[string]apiOperation, []string) {
+	t.Helper()
+	var doc struct {
+		Paths map[string]map[string]apiOperation `json:"paths"`
+	}
+	if err := json.Unmarshal([]byte(h.do(nil, "GET", "/openapi.json", nil).Raw), &doc); err != nil {
+		t.Fatal(err)
+	}
+	paths := make([]string, 0, len(doc.Paths))
+	for p := range doc.Paths {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	return doc.Paths, paths
 }

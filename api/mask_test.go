@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"slices"
 	"sort"
@@ -54,24 +53,11 @@ func TestViewersSeeNumbersMasked(t *testing.T) {
 		"audit-number": "?format=csv",
 	}
 
-	var doc struct {
-		Paths map[string]map[string]struct {
-			OperationID string                `json:"operationId"`
-			Security    []map[string][]string `json:"security"`
-		} `json:"paths"`
-	}
-	if err := json.Unmarshal([]byte(h.do(nil, "GET", "/openapi.json", nil).Raw), &doc); err != nil {
-		t.Fatal(err)
-	}
-	paths := make([]string, 0, len(doc.Paths))
-	for p := range doc.Paths {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
+	ops, paths := h.operations(t)
 	var showNumbers []string
 walk:
 	for _, path := range paths {
-		op, ok := doc.Paths[path]["get"]
+		op, ok := ops[path]["get"]
 		if !ok || len(op.Security) == 0 {
 			continue
 		}
