@@ -23,7 +23,7 @@ const maxFrame = 16 << 20
 
 type hostRequest struct {
 	ID      uint64          `json:"id"`
-	Op      string          `json:"op"` // compile | open | start | turn | close (not answered) | segment
+	Op      string          `json:"op"` // ping | compile | open | start | turn | close (not answered) | segment
 	Session uint64          `json:"session,omitempty"`
 	Name    string          `json:"name,omitempty"`
 	Source  string          `json:"source,omitempty"`
@@ -265,6 +265,8 @@ func (h *hostServer) handle(req *hostRequest) (resp *hostResponse) {
 		opts = append(opts, WithLimits(*req.Limits))
 	}
 	switch req.Op {
+	case "ping":
+		// Nothing to do: the answer itself says the host serves.
 	case "compile":
 		s, ds := Compile(req.Name, req.Source, opts...)
 		resp.Diagnostics = ds

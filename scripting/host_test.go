@@ -3,6 +3,7 @@ package scripting
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -204,5 +205,45 @@ func TestASlowTurnDoesNotHoldUpTheHostsOtherCalls(t *testing.T) {
 	answered := time.Now()
 	if done := <-spun; !answered.Before(done) {
 		t.Errorf("the other call's turns were answered only after the slow turn ended")
+	}
+}
+
+func TestAHostThatCannotServeIsReportedWhenThePoolStarts(t *testing.T) {
+	cases := []struct {
+		name    string
+		command []string
+		want    []string
+	}{
+		{"exits at start", []string{"/bin/sh", "-c", "echo 'fatal error: no model file' >&2; exit 3"}, []string{"exit status 3", "no model file"}},
+		{"never answers", []string{"/bin/sh", "-c", "exec sleep 30"}, []string{"killed"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := NewHostPool(HostConfig{Command: c.command, Hosts: 1, Timeout: 500 * time.Millisecond})
+			if err == nil {
+				p.Close()
+				t.Fatal("NewHostPool started a host that cannot serve")
+			}
+			msg := err.Error()
+			for _, w := range append([]string{"did not answer its first request"}, c.want...) {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q does not say %q", msg, w)
+				}
+			}
+		})
+	}
+}
+
+func TestPingReachesEveryHost(t *testing.T) {
+	p := testPool(t, HostConfig{Hosts: 2})
+	ctx := context.Background()
+	for key := uint64(0); key < 4; key++ {
+		if err := p.Ping(ctx, key); err != nil {
+			t.Errorf("ping %d: %v", key, err)
+		}
+	}
+	p.Close()
+	if err := p.Ping(ctx, 0); !errors.Is(err, ErrPoolClosed) {
+		t.Errorf("ping after Close: %v, want ErrPoolClosed", err)
 	}
 }

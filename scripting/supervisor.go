@@ -115,10 +115,13 @@ type host struct {
 	readDL  time.Time     // stdout's read deadline; the lead holder's only
 	mu      sync.Mutex
 	pending map[uint64]chan *hostResponse
-	dead    chan struct{}
-	err     error
-	stderr  tail
-	started time.Time
+	// accepted is set once the host answered its first request; only an
+	// accepted host is replaced when it dies.
+	accepted bool
+	dead     chan struct{}
+	err      error
+	stderr   tail
+	started  time.Time
 }
 
 // tail reads what a host writes to stderr and keeps the line of a Go
@@ -205,8 +208,24 @@ func (p *HostPool) startHost(slot int) (*host, error) {
 		return nil, fmt.Errorf("starting script host %q: %w", p.cfg.Command[0], err)
 	}
 	h.stdin, h.stdout = inW, outR
-	p.cfg.Logf("script host %d started (pid %d)", slot, cmd.Process.Pid)
 	go h.wait()
+	// A host that cannot serve (a wrong command, a crash at start) is
+	// found here, with its reason, rather than by the first call.
+	ctx, cancel := context.WithTimeout(context.Background(), p.cfg.Timeout)
+	defer cancel()
+	_, err = h.call(ctx, &hostRequest{Op: "ping"})
+	h.mu.Lock()
+	h.accepted = err == nil && h.pending != nil
+	if err == nil && !h.accepted {
+		err = h.err
+	}
+	h.mu.Unlock()
+	if err != nil {
+		_ = h.cmd.Process.Kill()
+		<-h.dead
+		return nil, fmt.Errorf("script host %q did not answer its first request: %w", p.cfg.Command[0], err)
+	}
+	p.cfg.Logf("script host %d started (pid %d)", slot, cmd.Process.Pid)
 	return h, nil
 }
 
@@ -239,9 +258,14 @@ func (h *host) wait() {
 	h.mu.Lock()
 	h.err = errors.New(msg)
 	h.pending = nil
+	accepted := h.accepted
 	h.mu.Unlock()
 	close(h.dead)
-	h.pool.replace(h)
+	if accepted {
+		// A host that never served is not replaced here: starting it
+		// failed, and whoever started it hears why.
+		h.pool.replace(h)
+	}
 }
 
 func (h *host) readAnswer() (*hostResponse, error) {
@@ -465,6 +489,21 @@ func (p *HostPool) pick(key uint64) (*host, error) {
 		return nil, ErrPoolClosed
 	}
 	return p.hosts[key%uint64(len(p.hosts))], nil
+}
+
+// Ping sends an empty request to one of the hosts (chosen by key, as
+// sessions are) and waits for its answer: what the process boundary
+// alone costs a call.
+func (p *HostPool) Ping(ctx context.Context, key uint64) error {
+	h, err := p.pickLive(ctx, key)
+	if err != nil {
+		return err
+	}
+	resp, err := h.call(ctx, &hostRequest{Op: "ping"})
+	if err == nil && resp.Error != "" {
+		err = errors.New(resp.Error)
+	}
+	return err
 }
 
 // Check compiles a script in a host and returns its graph and findings,

@@ -100,13 +100,42 @@ func benchScripting(cmd *cobra.Command, report func(name string, value float64, 
 	// 1,000 concurrent calls through the hosts, each taking a turn every
 	// 1-3 s (speaking a sentence and hearing the answer takes longer in a
 	// real call), for 15 seconds.
-	p50, p99, rate, err := concurrentTurns(ctx, pool, contact, 1000, 15*time.Second)
+	const calls, window = 1000, 15 * time.Second
+	paced, rate, err := pacedTurns("through the hosts", calls, window, func() (turnRunner, error) {
+		s, _, err := pool.Open(ctx, "bench.js", benchDialog, contact, scripting.SessionOptions{})
+		if err != nil {
+			return nil, err
+		}
+		return remoteRunner{ctx, s}, nil
+	})
 	if err != nil {
 		return err
 	}
-	report("turn_p50_us", p50, "us")
-	report("turn_p99_us", p99, "us")
+	report("turn_p50_us", paced.p50, "us")
+	report("turn_p99_us", paced.p99, "us")
 	report("turns_per_s", rate, "turns/s")
+
+	// What the same load costs without the boundary (each call's script
+	// in this process), and what the boundary alone costs under it (an
+	// empty request to the call's host in place of each turn): the two
+	// parts turn_p50_us is made of.
+	inproc, _, err := pacedTurns("in this process", calls, window, func() (turnRunner, error) {
+		s, err := script.NewSession(contact, scripting.SessionOptions{})
+		return localRunner{s}, err
+	})
+	if err != nil {
+		return err
+	}
+	report("turn_inprocess_paced_p50_us", inproc.p50, "us")
+	var key atomic.Uint64
+	ping, _, err := pacedTurns("empty requests to the hosts", calls, window, func() (turnRunner, error) {
+		return pingRunner{ctx, pool, key.Add(1)}, nil
+	})
+	if err != nil {
+		return err
+	}
+	report("host_ping_p50_us", ping.p50, "us")
+	report("host_ping_p99_us", ping.p99, "us")
 
 	// Segmentation.
 	sg, ds := scripting.CompileSegmenter("segment.js", benchSegmenter)
@@ -238,13 +267,35 @@ func stats(lat []time.Duration) turnStats {
 	return turnStats{p50: us(lat[len(lat)/2]), p99: us(lat[len(lat)*99/100]), mean: us(sum) / float64(len(lat))}
 }
 
-func concurrentTurns(ctx context.Context, pool *scripting.HostPool, contact scripting.Contact, sessions int, d time.Duration) (p50, p99, rate float64, err error) {
+// pingRunner stands in for a call, sending an empty request to a host at
+// each turn.
+type pingRunner struct {
+	ctx  context.Context
+	pool *scripting.HostPool
+	key  uint64
+}
+
+func (r pingRunner) start() error { return nil }
+func (r pingRunner) turn(string) (bool, error) {
+	return false, r.pool.Ping(r.ctx, r.key)
+}
+
+// pacedTurns runs `calls` concurrent calls for d, each one conversation
+// after another, taking a turn every 1-3 s, and times every turn.
+func pacedTurns(what string, calls int, d time.Duration, open func() (turnRunner, error)) (turnStats, float64, error) {
 	var mu sync.Mutex
 	var lat []time.Duration
 	var firstErr error
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+	}
 	deadline := time.Now().Add(d)
 	var wg sync.WaitGroup
-	for i := 0; i < sessions; i++ {
+	for i := 0; i < calls; i++ {
 		wg.Add(1)
 		go func(seed uint64) {
 			defer wg.Done()
@@ -258,15 +309,13 @@ func concurrentTurns(ctx context.Context, pool *scripting.HostPool, contact scri
 			// Spread the calls' starts over the first think time.
 			time.Sleep(time.Duration(rng.IntN(3000)) * time.Millisecond)
 			for time.Now().Before(deadline) {
-				s, _, err := pool.Open(ctx, "bench.js", benchDialog, contact, scripting.SessionOptions{})
+				r, err := open()
 				if err != nil {
-					mu.Lock()
-					firstErr = err
-					mu.Unlock()
+					fail(err)
 					return
 				}
-				r := remoteRunner{ctx, s}
 				if err := r.start(); err != nil {
+					fail(err)
 					return
 				}
 				for _, say := range benchConversation {
@@ -274,7 +323,11 @@ func concurrentTurns(ctx context.Context, pool *scripting.HostPool, contact scri
 					t0 := time.Now()
 					done, err := r.turn(say)
 					mine = append(mine, time.Since(t0))
-					if err != nil || done || !time.Now().Before(deadline) {
+					if err != nil {
+						fail(err)
+						return
+					}
+					if done || !time.Now().Before(deadline) {
 						break
 					}
 				}
@@ -283,13 +336,14 @@ func concurrentTurns(ctx context.Context, pool *scripting.HostPool, contact scri
 	}
 	wg.Wait()
 	if firstErr != nil {
-		return 0, 0, 0, firstErr
+		return turnStats{}, 0, firstErr
 	}
 	if len(lat) == 0 {
-		return 0, 0, 0, fmt.Errorf("no turns measured")
+		return turnStats{}, 0, fmt.Errorf("no turns measured")
 	}
-	st := stats(lat)
+	n := len(lat)
 	load, _ := os.ReadFile("/proc/loadavg")
-	fmt.Fprintf(os.Stderr, "bench group scripting: %d turns in %v across %d concurrent calls (load average %s)\n", len(lat), d, sessions, strings.Join(strings.Fields(string(load))[:min(3, len(strings.Fields(string(load))))], " "))
-	return st.p50, st.p99, float64(len(lat)) / d.Seconds(), nil
+	f := strings.Fields(string(load))
+	fmt.Fprintf(os.Stderr, "bench group scripting: %d turns %s in %v across %d concurrent calls (load average %s)\n", n, what, d, calls, strings.Join(f[:min(3, len(f))], " "))
+	return stats(lat), float64(n) / d.Seconds(), nil
 }
