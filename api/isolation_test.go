@@ -34,7 +34,7 @@ func TestTenantBCannotReachTenantA(t *testing.T) {
 	if aEndpoint.Status != 201 {
 		t.Fatalf("fixture endpoint: %s", aEndpoint.Raw)
 	}
-	aDelivery := h.seedDelivery(a.ID, aEndpoint.str("id"))
+	aDelivery := h.seedDelivery(a.ID, aEndpoint.str("id"), "")
 	aCampaignUsage := h.seedUsage(a.ID)
 	aCampaigns := h.seedCampaign(a)
 	aScript := h.do(nil, "POST", "/v1/scripts", map[string]any{"name": "A's script", "source": orderScript}, bearer(a.Key)...)
@@ -164,8 +164,8 @@ func TestTenantBCannotReachTenantA(t *testing.T) {
 }
 
 // seedDelivery writes a delivery log row for a tenant's endpoint directly,
-// as the delivery worker would.
-func (h *harness) seedDelivery(tenantID, endpointID string) string {
+// as the delivery worker would, with the receiver's answer.
+func (h *harness) seedDelivery(tenantID, endpointID, excerpt string) string {
 	h.t.Helper()
 	conn, err := pgx.Connect(context.Background(), h.url)
 	if err != nil {
@@ -175,8 +175,8 @@ func (h *harness) seedDelivery(tenantID, endpointID string) string {
 	var id string
 	err = conn.QueryRow(context.Background(), `WITH ev AS (
 			INSERT INTO webhook_events (id, tenant_id, type, data) VALUES (gen_random_uuid(), $1, 'webhook.test', '{}') RETURNING id)
-		INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, event_id, attempt, status_code, latency_ms)
-		SELECT gen_random_uuid(), $1, $2, ev.id, 1, 500, 3 FROM ev RETURNING id`, tenantID, endpointID).Scan(&id)
+		INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, event_id, attempt, status_code, latency_ms, response_excerpt)
+		SELECT gen_random_uuid(), $1, $2, ev.id, 1, 500, 3, $3 FROM ev RETURNING id`, tenantID, endpointID, excerpt).Scan(&id)
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -28,9 +28,12 @@ func TestViewersSeeNumbersMasked(t *testing.T) {
 	operatorKey := h.do(nil, "POST", "/v1/api-keys", map[string]any{"name": "crm", "role": "operator", "scopes": []string{"calls:read", "contacts:read"}}, bearer(a.Key)...)
 	trunk := h.do(nil, "POST", "/v1/trunks", map[string]any{"name": "carrier", "host": "sip.carrier.example", "caller_ids": []string{"+862150001234"},
 		"transfer_targets": map[string]string{"agent": "+862150009999", "desk": "sip:desk@pbx.example"}}, bearer(a.Key)...)
-	if viewerKey.Status != 201 || viewerUser.Status != 201 || operatorKey.Status != 201 || trunk.Status != 201 {
-		t.Fatalf("fixtures: %s %s %s %s", viewerKey.Raw, viewerUser.Raw, operatorKey.Raw, trunk.Raw)
+	endpoint := h.do(nil, "POST", "/v1/webhooks/endpoints", map[string]any{"url": "http://127.0.0.1:9/crm-hook"}, bearer(a.Key)...)
+	if viewerKey.Status != 201 || viewerUser.Status != 201 || operatorKey.Status != 201 || trunk.Status != 201 || endpoint.Status != 201 {
+		t.Fatalf("fixtures: %s %s %s %s %s", viewerKey.Raw, viewerUser.Raw, operatorKey.Raw, trunk.Raw, endpoint.Raw)
 	}
+	// A receiver that echoes the callee's number in its answer.
+	h.seedDelivery(a.ID, endpoint.str("id"), `{"error":"no customer with number +8613812341234"}`)
 	login := h.do(nil, "POST", "/v1/login", map[string]any{"email": "viewer@a.example", "password": "viewer-password"})
 	var session []string
 	for _, c := range (&http.Response{Header: login.Header}).Cookies() {
@@ -44,7 +47,7 @@ func TestViewersSeeNumbersMasked(t *testing.T) {
 	callers := map[string][]string{"viewer session": session, "viewer key": bearer(viewerKey.str("secret"))}
 
 	fixtures := map[string]string{"list_id": f.ListID, "contact_id": f.ContactID, "import_id": f.ImportID, "phone": f.Phone,
-		"campaign_id": f.CampaignID, "call_id": f.CallID, "trunk_id": trunk.str("id")}
+		"campaign_id": f.CampaignID, "call_id": f.CallID, "trunk_id": trunk.str("id"), "endpoint_id": endpoint.str("id")}
 	// Queries that make an operation show the seeded records.
 	queries := map[string]string{
 		"search-calls": "?phone=1234",
@@ -66,7 +69,7 @@ walk:
 			i, j := strings.Index(target, "{"), strings.Index(target, "}")
 			id, ok := fixtures[target[i+1:j]]
 			if !ok {
-				continue walk // an operation on things without numbers (keys, scripts, trunks, webhooks)
+				continue walk // an operation on things without numbers (keys, scripts, segments)
 			}
 			target = target[:i] + id + target[j+1:]
 		}
@@ -109,7 +112,7 @@ walk:
 	sort.Strings(showNumbers)
 	t.Logf("operations that show numbers: %v", showNumbers)
 	for _, want := range []string{"get-call", "search-calls", "list-campaign-calls", "get-contact", "list-contacts", "list-list-contacts",
-		"list-dnc", "export-calls", "audit-number", "list-trunks", "get-trunk"} {
+		"list-dnc", "export-calls", "audit-number", "list-trunks", "get-trunk", "list-webhook-deliveries"} {
 		if !slices.Contains(showNumbers, want) {
 			t.Errorf("the walk did not see %s show the owner a number (walked: %v)", want, showNumbers)
 		}

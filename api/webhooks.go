@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"github.com/outcall/outcall/campaigns"
 	"net/http"
 	"sort"
 	"time"
@@ -91,7 +92,7 @@ type DeliveryBody struct {
 	StatusCode      *int      `json:"status_code,omitempty" doc:"The receiver's HTTP status, when it answered."`
 	Error           *string   `json:"error,omitempty"`
 	LatencyMS       int       `json:"latency_ms"`
-	ResponseExcerpt string    `json:"response_excerpt" doc:"The first KiB of the receiver's answer."`
+	ResponseExcerpt string    `json:"response_excerpt" doc:"The first KiB of the receiver's answer; for viewers, whatever may be a phone number in it is masked."`
 	CreatedAt       time.Time `json:"created_at"`
 }
 
@@ -282,9 +283,18 @@ func (s *Server) registerWebhooks() {
 			return nil, s.problem(ctx, err)
 		}
 		out := &deliveriesOutput{}
+		// A receiver's answer may echo a callee's number: viewers see it
+		// masked, as everywhere else.
+		p := principal(ctx)
 		out.Body.Items, out.Body.NextCursor = page(list, in.limit(), func(d *webhooks.Delivery) uuid.UUID { return d.ID }, func(d *webhooks.Delivery) DeliveryBody {
+			deliveryErr := d.Error
+			if deliveryErr != nil {
+				e := campaigns.ShowPhonesIn(p, *deliveryErr)
+				deliveryErr = &e
+			}
 			return DeliveryBody{ID: d.ID, EventID: d.EventID, EventType: d.EventType, Attempt: d.Attempt,
-				StatusCode: d.StatusCode, Error: d.Error, LatencyMS: d.LatencyMS, ResponseExcerpt: d.ResponseExcerpt, CreatedAt: d.CreatedAt}
+				StatusCode: d.StatusCode, Error: deliveryErr, LatencyMS: d.LatencyMS,
+				ResponseExcerpt: campaigns.ShowPhonesIn(p, d.ResponseExcerpt), CreatedAt: d.CreatedAt}
 		})
 		return out, nil
 	})

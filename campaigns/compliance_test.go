@@ -288,3 +288,28 @@ func TestMaskPhoneAsThePortal(t *testing.T) {
 		}
 	}
 }
+
+// Free text (a webhook receiver's answer) is masked for viewers wherever
+// it may hold a number, and left as it is otherwise.
+func TestMaskPhonesInFreeText(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"error":"unknown customer +8613812341234"}`:   `{"error":"unknown customer 138****1234"}`,
+		"call 138-1234-1234 or 021 5000 1234 tomorrow": "call 138****1234 or 021****1234 tomorrow",
+		"status 500, retry in 30s":                      "status 500, retry in 30s",
+		"order 20261123 failed":                         "order 202****1123 failed",
+		"already 138****1234":                           "already 138****1234",
+	} {
+		if got := MaskPhonesIn(in); got != want {
+			t.Errorf("MaskPhonesIn(%q) = %q, want %q", in, got, want)
+		}
+	}
+	text := "callee +8613812341234"
+	p := tenants.Principal{Role: tenants.RoleOperator}
+	if got := ShowPhonesIn(p, text); got != text {
+		t.Errorf("an operator sees %q, want it as it is", got)
+	}
+	p.Role = tenants.RoleViewer
+	if got := ShowPhonesIn(p, text); got != "callee 138****1234" {
+		t.Errorf("a viewer sees %q", got)
+	}
+}

@@ -1,6 +1,7 @@
 package campaigns
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -92,6 +93,36 @@ func MaskPhone(s string) string {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// phoneInText is a run of seven or more digits, perhaps with a leading +
+// and single spaces or hyphens between them: what may be a number in free
+// text.
+var phoneInText = regexp.MustCompile(`\+?\d(?:[ -]?\d){6,}`)
+
+// MaskPhonesIn masks (MaskPhone) everything in free text that may be a
+// number, such as a webhook receiver's answer echoing a callee's number.
+// Long runs of digits that are no number (an order id) are masked too.
+func MaskPhonesIn(text string) string {
+	return phoneInText.ReplaceAllStringFunc(text, func(m string) string {
+		n := strings.Map(func(r rune) rune {
+			if r == '+' || (r >= '0' && r <= '9') {
+				return r
+			}
+			return -1
+		}, m)
+		return MaskPhone(n)
+	})
+}
+
+// ShowPhonesIn returns free text as p may see it: as it is for operators
+// and stronger, with every possible number masked (MaskPhonesIn) for
+// viewers.
+func ShowPhonesIn(p tenants.Principal, text string) string {
+	if p.SeesNumbers() {
+		return text
+	}
+	return MaskPhonesIn(text)
+}
 
 // ShowPhone returns e164 as p may see it: in full for operators and
 // stronger, masked (MaskPhone) for viewers. Every API answer and export that

@@ -1613,7 +1613,7 @@ type DeliveryBody struct {
 	Id        string `json:"id"`
 	LatencyMs int64  `json:"latency_ms"`
 
-	// ResponseExcerpt The first KiB of the receiver's answer.
+	// ResponseExcerpt The first KiB of the receiver's answer; for viewers, whatever may be a phone number in it is masked.
 	ResponseExcerpt string `json:"response_excerpt"`
 
 	// StatusCode The receiver's HTTP status, when it answered.
