@@ -178,9 +178,6 @@ func newMetrics() *metrics {
 	return m
 }
 
-// Registry is where other parts of the service register their metrics.
-func (s *Server) Registry() *prometheus.Registry { return s.metrics.registry }
-
 // observe logs and measures every operation. It logs the operation, status
 // and time, never bodies, keys or phone numbers.
 func (s *Server) observe(ctx huma.Context, next func(huma.Context)) {

@@ -31,12 +31,6 @@ func Handler() http.Handler {
 	return newHandler(sub)
 }
 
-// Built reports whether the binary carries a built portal.
-func Built() bool {
-	_, err := fs.Stat(dist, "dist/index.html")
-	return err == nil
-}
-
 func newHandler(files fs.FS) http.Handler {
 	index, _ := fs.ReadFile(files, "index.html")
 	fileServer := http.FileServerFS(files)

@@ -291,17 +291,6 @@ func (s *Simulator) Close() error {
 	return nil
 }
 
-// Record returns a copy of the record of a call.
-func (s *Simulator) Record(callID string) (CallRecord, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, ok := s.records[callID]
-	if !ok {
-		return CallRecord{}, false
-	}
-	return *r, true
-}
-
 // WaitRecord waits until the simulator has finished with a call.
 func (s *Simulator) WaitRecord(ctx context.Context, callID string) (CallRecord, error) {
 	for {
