@@ -54,6 +54,10 @@ type Config struct {
 	// TrunkPinger checks a trunk on request (the SIP dialer, in processes
 	// that place calls).
 	TrunkPinger telephony.Pinger
+	// Metrics is the registry /metrics serves, so the service's other
+	// parts (calls, script hosts) show there too; the API adds its request
+	// metrics and the Go and process collectors. nil: one of its own.
+	Metrics *prometheus.Registry
 }
 
 // Server is the HTTP interface.
@@ -112,7 +116,7 @@ func New(cfg Config) *Server {
 	}
 	hc.OnAddOperation = append(hc.OnAddOperation, func(_ *huma.OpenAPI, op *huma.Operation) { idempotent(op) })
 	s.api = humago.New(s.mux, hc)
-	s.metrics = newMetrics()
+	s.metrics = newMetrics(cfg.Metrics)
 	s.api.UseMiddleware(s.observe, s.authenticate, s.rateLimit, s.idempotency)
 
 	s.registerSystem()
@@ -164,8 +168,11 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 }
 
-func newMetrics() *metrics {
-	m := &metrics{registry: prometheus.NewRegistry()}
+func newMetrics(reg *prometheus.Registry) *metrics {
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	m := &metrics{registry: reg}
 	m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "outcall_http_requests_total", Help: "API requests by operation and status.",

@@ -293,11 +293,13 @@ func TestMaskPhoneAsThePortal(t *testing.T) {
 // it may hold a number, and left as it is otherwise.
 func TestMaskPhonesInFreeText(t *testing.T) {
 	for in, want := range map[string]string{
-		`{"error":"unknown customer +8613812341234"}`:  `{"error":"unknown customer 138****1234"}`,
-		"call 138-1234-1234 or 021 5000 1234 tomorrow": "call 138****1234 or 021****1234 tomorrow",
-		"status 500, retry in 30s":                     "status 500, retry in 30s",
-		"order 20261123 failed":                        "order 202****1123 failed",
-		"already 138****1234":                          "already 138****1234",
+		`{"error":"unknown customer +8613812341234"}`:   `{"error":"unknown customer 138****1234"}`,
+		"call 138-1234-1234 or 021 5000 1234 tomorrow":  "call 138****1234 or 021****1234 tomorrow",
+		"status 500, retry in 30s":                      "status 500, retry in 30s",
+		"order 20261123 failed":                         "order 202****1123 failed",
+		"already 138****1234":                           "already 138****1234",
+		"event 3f2b9c1e-0000-4000-8000-000000000001 ok": "event 3f2b9c1e-0000-4000-8000-000000000001 ok",
+		"ref order_13812341234":                         "ref order_13812341234",
 	} {
 		if got := MaskPhonesIn(in); got != want {
 			t.Errorf("MaskPhonesIn(%q) = %q, want %q", in, got, want)

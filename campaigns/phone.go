@@ -94,24 +94,45 @@ func MaskPhone(s string) string {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-// phoneInText is a run of seven or more digits, perhaps with a leading +
-// and single spaces or hyphens between them: what may be a number in free
-// text.
-var phoneInText = regexp.MustCompile(`\+?\d(?:[ -]?\d){6,}`)
+// phoneInText finds runs of 7 to 15 digits (perhaps with a leading + and
+// spaces or hyphens between them) that may be phone numbers.
+var phoneInText = regexp.MustCompile(`\+?\d[\d -]{5,17}\d`)
 
 // MaskPhonesIn masks (MaskPhone) everything in free text that may be a
-// number, such as a webhook receiver's answer echoing a callee's number.
-// Long runs of digits that are no number (an order id) are masked too.
+// phone number: a webhook receiver's answer echoing a callee's number, a
+// log line. A run of digits inside a longer token (an id, a UUID) is left
+// alone; other runs of 7 to 15 digits that are no number (an order id)
+// are masked too.
 func MaskPhonesIn(text string) string {
-	return phoneInText.ReplaceAllStringFunc(text, func(m string) string {
+	matches := phoneInText.FindAllStringIndex(text, -1)
+	if matches == nil {
+		return text
+	}
+	var b strings.Builder
+	last := 0
+	for _, m := range matches {
+		if m[0] > 0 && isTokenByte(text[m[0]-1]) || m[1] < len(text) && isTokenByte(text[m[1]]) {
+			continue
+		}
 		n := strings.Map(func(r rune) rune {
 			if r == '+' || (r >= '0' && r <= '9') {
 				return r
 			}
 			return -1
-		}, m)
-		return MaskPhone(n)
-	})
+		}, text[m[0]:m[1]])
+		if digits := len(strings.TrimPrefix(n, "+")); digits < 7 || digits > 15 {
+			continue
+		}
+		b.WriteString(text[last:m[0]])
+		b.WriteString(MaskPhone(n))
+		last = m[1]
+	}
+	b.WriteString(text[last:])
+	return b.String()
+}
+
+func isTokenByte(c byte) bool {
+	return c == '-' || c == '_' || isDigit(c) || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 // ShowPhonesIn returns free text as p may see it: as it is for operators

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus"
 	"log/slog"
 	"net/http"
 	"time"
@@ -45,12 +46,54 @@ type CallDialer struct {
 	// (nil: made on first use).
 	Espeak       telephony.TTS
 	Pocketsphinx telephony.Recognizer
+	// Metrics, when set, counts the calls in progress and each call's
+	// outcome (NewCallMetrics).
+	Metrics *CallMetrics
 
 	speech tenantSpeech
 }
 
+// CallMetrics are the call dialer's Prometheus metrics.
+type CallMetrics struct {
+	active prometheus.Gauge
+	calls  *prometheus.CounterVec
+}
+
+// NewCallMetrics makes the call dialer's metrics and registers them:
+// outcall_calls_active (calls being placed or talked) and
+// outcall_calls_total by outcome.
+func NewCallMetrics(reg prometheus.Registerer) (*CallMetrics, error) {
+	m := &CallMetrics{
+		active: prometheus.NewGauge(prometheus.GaugeOpts{Name: "outcall_calls_active", Help: "Calls being placed or in conversation."}),
+		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "outcall_calls_total", Help: "Calls that ended, by the call's outcome (answered, transferred, busy, no_answer, voicemail, failed...).",
+		}, []string{"outcome"}),
+	}
+	for _, c := range []prometheus.Collector{m.active, m.calls} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("call metrics: %w", err)
+		}
+	}
+	return m, nil
+}
+
 // Dial places req's call and runs its script when it is answered.
 func (d *CallDialer) Dial(ctx context.Context, req campaigns.DialRequest) (campaigns.Result, error) {
+	if d.Metrics == nil {
+		return d.dial(ctx, req)
+	}
+	d.Metrics.active.Inc()
+	defer d.Metrics.active.Dec()
+	res, err := d.dial(ctx, req)
+	outcome := string(res.Outcome)
+	if err != nil {
+		outcome = "error"
+	}
+	d.Metrics.calls.WithLabelValues(outcome).Inc()
+	return res, err
+}
+
+func (d *CallDialer) dial(ctx context.Context, req campaigns.DialRequest) (campaigns.Result, error) {
 	versionID, err := uuid.Parse(req.ScriptVersion)
 	if err != nil {
 		return campaigns.Result{Outcome: campaigns.OutcomeFailed, Reason: "the campaign's script version is not a saved version id"}, nil

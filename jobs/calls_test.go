@@ -2,12 +2,14 @@ package jobs_test
 
 import (
 	"context"
+	"github.com/prometheus/client_golang/prometheus"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -70,7 +72,13 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	hosts, err := scripting.NewHostPool(scripting.HostConfig{Command: []string{os.Args[0]}, Env: []string{"OUTCALL_TEST_SCRIPT_HOST=1"}, Hosts: 1})
+	// One metrics registry, as the service has, served by the API below.
+	metrics := prometheus.NewRegistry()
+	callMetrics, err := jobs.NewCallMetrics(metrics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts, err := scripting.NewHostPool(scripting.HostConfig{Command: []string{os.Args[0]}, Env: []string{"OUTCALL_TEST_SCRIPT_HOST=1"}, Hosts: 1, Metrics: metrics})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +118,7 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 	trunk := sim.Trunk()
 	trunk.TransferTargets = map[string]string{"agent": "+862150009999"}
 	client, err := jobs.New(jobs.Config{Tenants: ts, Logger: quiet, Work: true, Campaigns: svc, DialWorkers: 4,
-		Dialer: &jobs.CallDialer{SIP: sip, Scripts: store, Hosts: hosts, Trunk: trunk, RingTimeout: 5 * time.Second, Logger: quiet}})
+		Dialer: &jobs.CallDialer{SIP: sip, Scripts: store, Hosts: hosts, Trunk: trunk, RingTimeout: 5 * time.Second, Logger: quiet, Metrics: callMetrics}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,8 +255,27 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 
 	// The recording is served only to its tenant, through the API.
 	recStore := telephony.LocalRecordingStore{Dir: recordings}
-	srv := httptest.NewServer(api.New(api.Config{Tenants: ts, Logger: quiet, Campaigns: svc, Recordings: recStore}).Handler())
+	srv := httptest.NewServer(api.New(api.Config{Tenants: ts, Logger: quiet, Campaigns: svc, Recordings: recStore, Metrics: metrics}).Handler())
 	defer srv.Close()
+
+	// /metrics shows the calls by outcome, none in progress, and the
+	// script hosts' turns.
+	res, err := http.Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exposition, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, line := range []string{`outcall_calls_total{outcome="answered"} 1`, `outcall_calls_total{outcome="busy"} 1`,
+		`outcall_calls_total{outcome="transferred"} 1`, "outcall_calls_active 0", "outcall_script_host_deaths_total 0"} {
+		if !strings.Contains(string(exposition), line+"\n") {
+			t.Errorf("/metrics has no line %q", line)
+		}
+	}
+	turns := regexp.MustCompile(`(?m)^outcall_script_request_seconds_count\{op="turn"\} (\d+)$`).FindStringSubmatch(string(exposition))
+	if turns == nil || turns[1] == "0" {
+		t.Errorf("/metrics counts no script turns: %v", turns)
+	}
 	other, err := ts.Signup(ctx, tenants.SignupRequest{TenantName: "Other", Email: "ops@other.example", Password: "a long password"})
 	if err != nil {
 		t.Fatal(err)

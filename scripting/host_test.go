@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/prometheus/client_golang/prometheus"
 	"os"
 	"strings"
 	"testing"
@@ -245,5 +246,61 @@ func TestPingReachesEveryHost(t *testing.T) {
 	p.Close()
 	if err := p.Ping(ctx, 0); !errors.Is(err, ErrPoolClosed) {
 		t.Errorf("ping after Close: %v, want ErrPoolClosed", err)
+	}
+}
+
+func TestThePoolCountsRequestsAndHostDeaths(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	p := testPool(t, HostConfig{Hosts: 1, Metrics: reg})
+	ctx := context.Background()
+	s, _, err := p.Open(ctx, "healthy.js", healthy, Contact{"name": "A"}, SessionOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Turn(ctx, "是的"); err != nil {
+		t.Fatal(err)
+	}
+	// count returns how many requests of op the pool measured, or with
+	// op "" how many hosts died.
+	count := func(op string) uint64 {
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			for _, m := range mf.GetMetric() {
+				switch {
+				case op == "" && mf.GetName() == "outcall_script_host_deaths_total":
+					return uint64(m.GetCounter().GetValue())
+				case mf.GetName() == "outcall_script_request_seconds" && len(m.GetLabel()) == 1 && m.GetLabel()[0].GetValue() == op:
+					return m.GetHistogram().GetSampleCount()
+				}
+			}
+		}
+		return 0
+	}
+	for op, want := range map[string]uint64{"ping": 1, "open": 1, "start": 1, "turn": 1} {
+		if got := count(op); got != want {
+			t.Errorf("%s requests counted %d, want %d", op, got, want)
+		}
+	}
+
+	p.mu.Lock()
+	h := p.hosts[0]
+	p.mu.Unlock()
+	_ = h.cmd.Process.Kill()
+	// The death is counted, and the replacement answers its first request.
+	deadline := time.Now().Add(10 * time.Second)
+	for (count("") < 1 || count("ping") < 2) && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := count(""); got != 1 {
+		t.Errorf("host deaths %v, want 1", got)
+	}
+	if got := count("ping"); got != 2 {
+		t.Errorf("ping requests %d after the replacement, want 2", got)
 	}
 }

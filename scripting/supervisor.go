@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus"
 	"io"
 	"os"
 	"os/exec"
@@ -21,12 +22,13 @@ import (
 // say) ends only the calls it was running, each with a clear error and its
 // script's fallback outcome, and is replaced. Safe for concurrent use.
 type HostPool struct {
-	cfg    HostConfig
-	mu     sync.Mutex
-	hosts  []*host
-	next   atomic.Uint64
-	ids    atomic.Uint64
-	closed bool
+	cfg     HostConfig
+	metrics *poolMetrics
+	mu      sync.Mutex
+	hosts   []*host
+	next    atomic.Uint64
+	ids     atomic.Uint64
+	closed  bool
 }
 
 // HostConfig configures a HostPool.
@@ -49,6 +51,36 @@ type HostConfig struct {
 	Timeout time.Duration
 	// Logf receives host starts, deaths and restarts. Default: discard.
 	Logf func(format string, args ...any)
+	// Metrics, when set, receives the pool's metrics: each request to a
+	// host by operation, with its time through the boundary
+	// (outcall_script_request_seconds), and host deaths
+	// (outcall_script_host_deaths_total).
+	Metrics prometheus.Registerer
+}
+
+type poolMetrics struct {
+	requests *prometheus.HistogramVec
+	deaths   prometheus.Counter
+}
+
+func newPoolMetrics(reg prometheus.Registerer) (*poolMetrics, error) {
+	m := &poolMetrics{
+		requests: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "outcall_script_request_seconds", Help: "Requests to script hosts by operation (turn, start, open, compile, segment, ping), from sending to the answer.",
+			Buckets: []float64{50e-6, 100e-6, 200e-6, 500e-6, 1e-3, 2e-3, 5e-3, 10e-3, 50e-3, 250e-3, 1, 5},
+		}, []string{"op"}),
+		deaths: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "outcall_script_host_deaths_total", Help: "Script hosts that died (a script over the memory limit, a stuck host) and were replaced.",
+		}),
+	}
+	if reg != nil {
+		for _, c := range []prometheus.Collector{m.requests, m.deaths} {
+			if err := reg.Register(c); err != nil {
+				return nil, fmt.Errorf("script host metrics: %w", err)
+			}
+		}
+	}
+	return m, nil
 }
 
 // ErrPoolClosed is returned after Close.
@@ -75,7 +107,11 @@ func NewHostPool(cfg HostConfig) (*HostPool, error) {
 	if cfg.Logf == nil {
 		cfg.Logf = func(string, ...any) {}
 	}
-	p := &HostPool{cfg: cfg}
+	m, err := newPoolMetrics(cfg.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	p := &HostPool{cfg: cfg, metrics: m}
 	for i := 0; i < cfg.Hosts; i++ {
 		h, err := p.startHost(i)
 		if err != nil {
@@ -211,9 +247,8 @@ func (p *HostPool) startHost(slot int) (*host, error) {
 	go h.wait()
 	// A host that cannot serve (a wrong command, a crash at start) is
 	// found here, with its reason, rather than by the first call.
-	ctx, cancel := context.WithTimeout(context.Background(), p.cfg.Timeout)
-	defer cancel()
-	_, err = h.call(ctx, &hostRequest{Op: "ping"})
+	// The request's own timeout kills a host that does not answer.
+	_, err = h.call(context.Background(), &hostRequest{Op: "ping"})
 	h.mu.Lock()
 	h.accepted = err == nil && h.pending != nil
 	if err == nil && !h.accepted {
@@ -302,6 +337,7 @@ func (p *HostPool) replace(dead *host) {
 		return
 	}
 	p.cfg.Logf("script host %d died: %v", dead.slot, dead.err)
+	p.metrics.deaths.Inc()
 	if since := time.Since(dead.started); since < time.Second {
 		time.Sleep(time.Second - since)
 	}
@@ -349,6 +385,8 @@ func (h *host) send(req *hostRequest) {
 var errHostTimeout = errors.New("script host timeout")
 
 func (h *host) call(ctx context.Context, req *hostRequest) (*hostResponse, error) {
+	start := time.Now()
+	defer func() { h.pool.metrics.requests.WithLabelValues(req.Op).Observe(time.Since(start).Seconds()) }()
 	req.ID = h.pool.ids.Add(1)
 	ch := make(chan *hostResponse, 1)
 	h.mu.Lock()

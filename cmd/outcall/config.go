@@ -2,9 +2,9 @@ package main
 
 import (
 	"fmt"
+	"github.com/outcall/outcall/campaigns"
 	"log/slog"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -17,6 +17,7 @@ import (
 type settings struct {
 	DatabaseURL     string
 	Addr            string
+	MetricsAddr     string
 	LogLevel        string
 	LogFormat       string
 	API             bool
@@ -76,6 +77,7 @@ func addServiceFlags(cmd *cobra.Command, s *settings) {
 	fs := cmd.Flags()
 	addDatabaseFlag(cmd, s)
 	stringFlag(fs, &s.Addr, "addr", ":8080", "address the API listens on")
+	stringFlag(fs, &s.MetricsAddr, "metrics-addr", "", "address that serves /metrics in a process without the API (a worker); the API serves it on --addr")
 	stringFlag(fs, &s.LogLevel, "log-level", "info", "debug, info, warn or error")
 	stringFlag(fs, &s.LogFormat, "log-format", "text", "text or json")
 	intFlag(fs, &s.MaxWorkers, "max-workers", 100, "jobs this process runs at once")
@@ -98,54 +100,15 @@ func newLogger(s *settings) *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, opts))
 }
 
-// phoneLike finds runs of 7 to 15 digits (optionally with + and common
-// separators) that may be phone numbers.
-var phoneLike = regexp.MustCompile(`\+?\d[\d -]{5,17}\d`)
-
 // redactPhones masks anything that looks like a phone number in a log
-// attribute, keeping the first three and last four digits (138****1234):
-// code should log masked numbers already; this catches what slips through.
+// attribute (campaigns.MaskPhonesIn: 138****1234): code should log masked
+// numbers already; this catches what slips through.
 func redactPhones(_ []string, a slog.Attr) slog.Attr {
 	if a.Value.Kind() != slog.KindString {
 		return a
 	}
-	v := a.Value.String()
-	matches := phoneLike.FindAllStringIndex(v, -1)
-	if matches == nil {
-		return a
+	if v := a.Value.String(); campaigns.MaskPhonesIn(v) != v {
+		return slog.String(a.Key, campaigns.MaskPhonesIn(v))
 	}
-	var b strings.Builder
-	last := 0
-	for _, m := range matches {
-		// A run inside a longer token (an id, a UUID) is not a phone number.
-		if m[0] > 0 && isTokenByte(v[m[0]-1]) || m[1] < len(v) && isTokenByte(v[m[1]]) {
-			continue
-		}
-		b.WriteString(v[last:m[0]])
-		b.WriteString(maskDigits(v[m[0]:m[1]]))
-		last = m[1]
-	}
-	b.WriteString(v[last:])
-	return slog.String(a.Key, b.String())
-}
-
-func isTokenByte(c byte) bool {
-	return c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-}
-
-func maskDigits(s string) string {
-	digits := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] >= '0' && s[i] <= '9' {
-			digits = append(digits, s[i])
-		}
-	}
-	if len(digits) < 7 || len(digits) > 15 {
-		return s
-	}
-	prefix := ""
-	if strings.HasPrefix(s, "+") {
-		prefix = "+"
-	}
-	return prefix + string(digits[:3]) + strings.Repeat("*", len(digits)-7) + string(digits[len(digits)-4:])
+	return a
 }

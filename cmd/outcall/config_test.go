@@ -17,7 +17,7 @@ func TestLogsMaskPhoneNumbers(t *testing.T) {
 			t.Fatalf("log shows %q: %s", leak, out)
 		}
 	}
-	for _, want := range []string{"+861******1234", "138****1234", "3f2b9c1e-0000-4000-8000-000000000001", "attempts=3"} {
+	for _, want := range []string{"to=138****1234", "callee 138****1234 answered", "3f2b9c1e-0000-4000-8000-000000000001", "attempts=3"} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("log lacks %q: %s", want, out)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -89,6 +90,18 @@ func TestDevStartsEverythingOnAFreshFolderAndStopsItsDatabase(t *testing.T) {
 		}
 		if round == 1 {
 			runDemoCampaign(t, base, strings.TrimSpace(string(key)))
+			// The API's /metrics shows the calls and script hosts too.
+			res, err := http.Get(base + "/metrics")
+			if err != nil {
+				t.Fatal(err)
+			}
+			exposition, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			for _, name := range []string{"outcall_http_requests_total", "outcall_calls_active", `outcall_script_request_seconds_count{op="ping"}`} {
+				if !strings.Contains(string(exposition), name) {
+					t.Errorf("/metrics lacks %s", name)
+				}
+			}
 		}
 		cancel()
 		if err := <-done; err != nil {

@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"log/slog"
 	"net"
 	"net/http"
@@ -70,9 +73,13 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 	svc := tenants.NewService(db)
 	bill := s.Billing.service(db, log)
 
+	// One registry for /metrics: the API's requests, this process's calls
+	// and its script hosts.
+	metrics := prometheus.NewRegistry()
+
 	// Tenant code (checks, simulations, calls) runs in script-host
 	// processes with a memory limit, never in this one.
-	hosts, err := scripting.NewHostPool(scripting.HostConfig{Command: s.scriptHost, Env: s.scriptHostEnv,
+	hosts, err := scripting.NewHostPool(scripting.HostConfig{Command: s.scriptHost, Env: s.scriptHostEnv, Metrics: metrics,
 		Logf: func(format string, args ...any) { log.Warn(fmt.Sprintf(format, args...), "component", "script-host") }})
 	if err != nil {
 		return fmt.Errorf("start script hosts: %w", err)
@@ -115,6 +122,9 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 			return err
 		}
 		if d != nil {
+			if d.Metrics, err = jobs.NewCallMetrics(metrics); err != nil {
+				return err
+			}
 			jcfg.Dialer = d
 			pinger, _ = d.SIP.(telephony.Pinger)
 		}
@@ -139,7 +149,7 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 	if s.API {
 		srv := api.New(api.Config{Tenants: svc, Logger: log, InsecureCookies: s.InsecureCookies,
 			Webhooks: &webhooks.Service{DB: db, AllowPrivate: s.WebhooksAllowPrivate}, Billing: bill,
-			Scripts: scripts, Campaigns: camp, Recordings: recordings, Trunks: trunks, TrunkPinger: pinger})
+			Scripts: scripts, Campaigns: camp, Recordings: recordings, Trunks: trunks, TrunkPinger: pinger, Metrics: metrics})
 		hs := &http.Server{Addr: s.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		ln, err := net.Listen("tcp", s.Addr)
 		if err != nil {
@@ -160,6 +170,29 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 			shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			return hs.Shutdown(shutCtx)
+		})
+	}
+	if !s.API && s.MetricsAddr != "" {
+		// A worker shows its calls and script hosts on an address of its
+		// own (the API adds the Go and process collectors itself).
+		metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}))
+		ms := &http.Server{Addr: s.MetricsAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		ln, err := net.Listen("tcp", s.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w", s.MetricsAddr, err)
+		}
+		log.Info("metrics listening", slog.String("addr", ln.Addr().String()))
+		g.Go(func() error {
+			if err := ms.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		})
+		g.Go(func() error {
+			<-ctx.Done()
+			return ms.Close()
 		})
 	}
 	if !s.API && !s.Workers {

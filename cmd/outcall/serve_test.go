@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/outcall/outcall/migrations/dbtest"
+)
+
+// A worker runs no API; with --metrics-addr it shows its script hosts (and
+// calls, when it places them) on an address of its own.
+func TestAWorkerServesItsMetricsOnItsOwnAddress(t *testing.T) {
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	s := &settings{DatabaseURL: dbtest.New(t), Workers: true, MetricsAddr: addr, LogLevel: "error", MaxWorkers: 2,
+		scriptHost: []string{os.Args[0]}, scriptHostEnv: []string{"OUTCALL_TEST_SCRIPT_HOST=1"}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- runService(ctx, s, nil) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("the worker ended with %v", err)
+		}
+	}()
+
+	var body string
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		res, err := http.Get("http://" + addr + "/metrics")
+		if err == nil {
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				body = string(b)
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no /metrics on %s within 30s: %v", addr, err)
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("the worker stopped early: %v", err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	// Each of the two script hosts answered its first request.
+	for _, line := range []string{`outcall_script_request_seconds_count{op="ping"} 2`, "outcall_script_host_deaths_total 0", "go_goroutines "} {
+		if !strings.Contains(body, line) {
+			t.Errorf("/metrics lacks %q", line)
+		}
+	}
+}
