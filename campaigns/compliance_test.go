@@ -266,7 +266,7 @@ func TestPhoneNumbersAreNormalisedWithTheTenantsRegion(t *testing.T) {
 // viewer sees the same in answers and on screen, and masking twice changes
 // nothing.
 func TestMaskPhoneAsThePortal(t *testing.T) {
-	for in, want := range map[string]string{
+	checkMasks(t, "MaskPhone", MaskPhone, map[string]string{
 		"+8613812341234": "138****1234",
 		"+4915112345678": "+49****5678",
 		"12345":          "***45",
@@ -274,11 +274,7 @@ func TestMaskPhoneAsThePortal(t *testing.T) {
 		"138****1234":    "138****1234",
 		"+49****5678":    "+49****5678",
 		"***45":          "***45",
-	} {
-		if got := MaskPhone(in); got != want {
-			t.Errorf("MaskPhone(%q) = %q, want %q", in, got, want)
-		}
-	}
+	})
 	viewer := tenants.Principal{Role: tenants.RoleViewer}
 	for role, want := range map[tenants.Role]string{tenants.RoleOwner: "+8613812341234", tenants.RoleAdmin: "+8613812341234",
 		tenants.RoleOperator: "+8613812341234", tenants.RoleViewer: "138****1234"} {
@@ -292,7 +288,7 @@ func TestMaskPhoneAsThePortal(t *testing.T) {
 // Free text (a webhook receiver's answer) is masked for viewers wherever
 // it may hold a number, and left as it is otherwise.
 func TestMaskPhonesInFreeText(t *testing.T) {
-	for in, want := range map[string]string{
+	checkMasks(t, "MaskPhonesIn", MaskPhonesIn, map[string]string{
 		`{"error":"unknown customer +8613812341234"}`:   `{"error":"unknown customer 138****1234"}`,
 		"call 138-1234-1234 or 021 5000 1234 tomorrow":  "call 138****1234 or 021****1234 tomorrow",
 		"status 500, retry in 30s":                      "status 500, retry in 30s",
@@ -300,11 +296,7 @@ func TestMaskPhonesInFreeText(t *testing.T) {
 		"already 138****1234":                           "already 138****1234",
 		"event 3f2b9c1e-0000-4000-8000-000000000001 ok": "event 3f2b9c1e-0000-4000-8000-000000000001 ok",
 		"ref order_13812341234":                         "ref order_13812341234",
-	} {
-		if got := MaskPhonesIn(in); got != want {
-			t.Errorf("MaskPhonesIn(%q) = %q, want %q", in, got, want)
-		}
-	}
+	})
 	text := "callee +8613812341234"
 	p := tenants.Principal{Role: tenants.RoleOperator}
 	if got := ShowPhonesIn(p, text); got != text {
@@ -313,5 +305,16 @@ func TestMaskPhonesInFreeText(t *testing.T) {
 	p.Role = tenants.RoleViewer
 	if got := ShowPhonesIn(p, text); got != "callee 138****1234" {
 		t.Errorf("a viewer sees %q", got)
+	}
+}
+
+// checkMasks checks a masking function against inputs and what it should
+// make of them.
+func checkMasks(t *testing.T, name string, mask func(string) string, cases map[string]string) {
+	t.Helper()
+	for in, want := range cases {
+		if got := mask(in); got != want {
+			t.Errorf("%s(%q) = %q, want %q", name, in, got, want)
+		}
 	}
 }

@@ -88,20 +88,8 @@ func TestAHostThatRunsOutOfMemoryEndsOnlyItsOwnCalls(t *testing.T) {
 	p := testPool(t, HostConfig{Hosts: 1, MemoryLimit: 64 << 20, Limits: Limits{Budget: 20 * time.Second}, Timeout: 30 * time.Second})
 	ctx := context.Background()
 
-	bystander, _, err := p.Open(ctx, "healthy.js", healthy, Contact{"name": "A"}, SessionOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := bystander.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	bomb, _, err := p.Open(ctx, "bomb.js", memoryBomb, nil, SessionOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := bomb.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	bystander := startCall(t, p, "healthy.js", healthy, Contact{"name": "A"})
+	bomb := startCall(t, p, "bomb.js", memoryBomb, nil)
 	turn, err := bomb.Turn(ctx, "是的")
 	if err != nil {
 		t.Fatal(err)
@@ -253,13 +241,7 @@ func TestThePoolCountsRequestsAndHostDeaths(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	p := testPool(t, HostConfig{Hosts: 1, Metrics: reg})
 	ctx := context.Background()
-	s, _, err := p.Open(ctx, "healthy.js", healthy, Contact{"name": "A"}, SessionOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := startCall(t, p, "healthy.js", healthy, Contact{"name": "A"})
 	if _, err := s.Turn(ctx, "是的"); err != nil {
 		t.Fatal(err)
 	}
@@ -303,4 +285,18 @@ func TestThePoolCountsRequestsAndHostDeaths(t *testing.T) {
 	if got := count("ping"); got != 2 {
 		t.Errorf("ping requests %d after the replacement, want 2", got)
 	}
+}
+
+// startCall opens a call of the script in the pool and starts it.
+func startCall(t *testing.T, p *HostPool, name, source string, contact Contact) *RemoteSession {
+	t.Helper()
+	ctx := context.Background()
+	s, ds, err := p.Open(ctx, name, source, contact, SessionOptions{})
+	if err != nil {
+		t.Fatal(err, ds)
+	}
+	if _, err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

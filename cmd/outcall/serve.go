@@ -150,27 +150,9 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 		srv := api.New(api.Config{Tenants: svc, Logger: log, InsecureCookies: s.InsecureCookies,
 			Webhooks: &webhooks.Service{DB: db, AllowPrivate: s.WebhooksAllowPrivate}, Billing: bill,
 			Scripts: scripts, Campaigns: camp, Recordings: recordings, Trunks: trunks, TrunkPinger: pinger, Metrics: metrics})
-		hs := &http.Server{Addr: s.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
-		ln, err := net.Listen("tcp", s.Addr)
-		if err != nil {
-			return fmt.Errorf("listen on %s: %w", s.Addr, err)
+		if err := serveHTTP(ctx, g, log, "API", s.Addr, srv.Handler(), ready); err != nil {
+			return err
 		}
-		log.Info("API listening", slog.String("addr", ln.Addr().String()))
-		if ready != nil {
-			ready(ln.Addr().String())
-		}
-		g.Go(func() error {
-			if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-				return err
-			}
-			return nil
-		})
-		g.Go(func() error {
-			<-ctx.Done()
-			shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			return hs.Shutdown(shutCtx)
-		})
 	}
 	if !s.API && s.MetricsAddr != "" {
 		// A worker shows its calls and script hosts on an address of its
@@ -178,25 +160,40 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 		metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}))
-		ms := &http.Server{Addr: s.MetricsAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-		ln, err := net.Listen("tcp", s.MetricsAddr)
-		if err != nil {
-			return fmt.Errorf("listen on %s: %w", s.MetricsAddr, err)
+		if err := serveHTTP(ctx, g, log, "metrics", s.MetricsAddr, mux, nil); err != nil {
+			return err
 		}
-		log.Info("metrics listening", slog.String("addr", ln.Addr().String()))
-		g.Go(func() error {
-			if err := ms.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-				return err
-			}
-			return nil
-		})
-		g.Go(func() error {
-			<-ctx.Done()
-			return ms.Close()
-		})
 	}
 	if !s.API && !s.Workers {
 		return errors.New("nothing to run: both --api and --workers are off")
 	}
 	return g.Wait()
+}
+
+// serveHTTP listens on addr and serves h in g until ctx ends, then shuts
+// the server down, giving requests under way 10 s. ready, when given, is
+// called with the address once it listens.
+func serveHTTP(ctx context.Context, g *errgroup.Group, log *slog.Logger, what, addr string, h http.Handler, ready func(addr string)) error {
+	hs := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	log.Info(what+" listening", slog.String("addr", ln.Addr().String()))
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	g.Go(func() error {
+		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-ctx.Done()
+		shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return hs.Shutdown(shutCtx)
+	})
+	return nil
 }
