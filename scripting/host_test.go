@@ -94,7 +94,7 @@ func TestAHostThatRunsOutOfMemoryEndsOnlyItsOwnCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if turn.Error == nil || turn.Error.Kind != "host" || !strings.Contains(turn.Error.Message, "out of memory") {
+	if turn.Error == nil || turn.Error.Kind != "host" || !strings.Contains(turn.Error.Message, "reached its memory limit of 64 MiB") {
 		t.Fatalf("the bomb's turn should end with a host out-of-memory error, got %+v", turn.Error)
 	}
 	if !turn.Done || bomb.Result().Outcome != "script_failed" {

@@ -200,9 +200,24 @@ func (t *tail) note(line []byte) {
 	if t.first == "" {
 		t.first = strings.TrimSpace(l[:min(len(l), 200)])
 	}
-	if strings.HasPrefix(l, "fatal error:") || strings.HasPrefix(l, "panic:") || strings.HasPrefix(l, "runtime: out of memory") {
-		t.why = strings.TrimSpace(l)
+	for _, crash := range []string{"fatal error:", "panic:", "runtime: out of memory", "runtime: failed to create new OS thread", "runtime/cgo:"} {
+		if strings.HasPrefix(l, crash) {
+			t.why = strings.TrimSpace(l)
+			return
+		}
 	}
+}
+
+// outOfMemory reports whether a host's crash line says it ran out of
+// memory or of address space (under its limit, a new thread's stack is
+// what fails to map as often as the heap).
+func outOfMemory(why string) bool {
+	for _, s := range []string{"out of memory", "pthread_create failed", "failed to create new OS thread", "cannot allocate memory"} {
+		if strings.Contains(why, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // reason is the line of a Go crash that says what happened, else the
@@ -288,6 +303,9 @@ func (h *host) wait() {
 		msg += ": " + readErr.Error()
 	}
 	if why := h.stderr.reason(); why != "" {
+		if outOfMemory(why) {
+			why = fmt.Sprintf("it reached its memory limit of %d MiB: %s", h.pool.cfg.MemoryLimit>>20, why)
+		}
 		msg += " (" + why + ")"
 	}
 	h.mu.Lock()

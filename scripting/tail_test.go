@@ -22,6 +22,16 @@ func TestAHostCrashIsToldByItsLineWhereverItSitsInTheDump(t *testing.T) {
 		t.Errorf("reason %q, want the fatal error line", got)
 	}
 
+	// Under the memory limit a new thread's stack may be what fails.
+	var thread tail
+	thread.Write([]byte("runtime/cgo: pthread_create failed: Resource temporarily unavailable\nSIGABRT: abort\n"))
+	if got := thread.reason(); got != "runtime/cgo: pthread_create failed: Resource temporarily unavailable" || !outOfMemory(got) {
+		t.Errorf("reason %q, want the failed thread's line, read as running out of memory", got)
+	}
+	if outOfMemory("panic: runtime error: index out of range") {
+		t.Error("a panic is not running out of memory")
+	}
+
 	var other tail
 	other.Write([]byte("signal: something unusual\nmore"))
 	if got := other.reason(); !strings.HasPrefix(got, "signal: something unusual") {
