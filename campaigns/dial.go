@@ -108,164 +108,16 @@ type Turn struct {
 }
 
 // beginDial checks and records one dial in a transaction of its own (see
-// BeginDial).
+// BeginDial), as a group of one.
 func (s *Service) beginDial(ctx context.Context, a DialArgs) (*Dial, error) {
-	now := s.now()
-	callID := uuid.Must(uuid.NewV7())
-	var d *Dial
+	it := &dialItem{a: a}
 	err := pgx.BeginFunc(ctx, s.db.Pool(), func(tx pgx.Tx) error {
-		d = nil
-		b := tenantBatch(a.TenantID)
-		var (
-			ccState, phone, zone, segment, status, plan, contactName, scriptVersion string
-			attempt                                                                 int
-			override, settings                                                      []byte
-			startsAt, endsAt                                                        *time.Time
-			suspended, dnc, consent                                                 bool
-			segVersions                                                             map[string]string
-			abSplit                                                                 []ABArm
-			attrs                                                                   map[string]any
-			lastDial, countDay                                                      *time.Time
-			dayCount                                                                int
-			slot                                                                    *int
-		)
-		found := true
-		b.Queue(`SELECT `+dialContactFrom+` AND cc.campaign_id = $2 AND cc.contact_id = $3 FOR UPDATE OF cc`, a.TenantID, a.CampaignID, a.ContactID).QueryRow(func(row pgx.Row) error {
-			err := row.Scan(&ccState, &attempt, &phone, &zone, &segment, &status, &override, &startsAt, &endsAt, &scriptVersion,
-				&segVersions, &abSplit, &suspended, &plan, &settings, &dnc, &consent, &contactName, &attrs)
-			if errors.Is(err, pgx.ErrNoRows) {
-				found = false
-				return nil
-			}
-			return err
-		})
-		// Lock the number: racing dials of it wait here until this commits.
-		b.Queue(`INSERT INTO dial_numbers (tenant_id, phone)
-			SELECT $1, phone FROM campaign_contacts WHERE campaign_id = $2 AND contact_id = $3
-			ON CONFLICT (tenant_id, phone) DO UPDATE SET phone = EXCLUDED.phone
-			RETURNING last_dial_at, day, day_count`, a.TenantID, a.CampaignID, a.ContactID).QueryRow(func(row pgx.Row) error {
-			err := row.Scan(&lastDial, &countDay, &dayCount)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return nil
-			}
-			return err
-		})
-		if err := tx.SendBatch(ctx, b).Close(); err != nil {
-			return err
-		}
-		if !found {
-			return nil // the contact or campaign is gone
-		}
-		if attempt >= a.Attempt {
-			// This attempt was recorded by an earlier run of the job: if that
-			// run died mid-call, close the attempt rather than dial again.
-			return s.closeInterrupted(ctx, tx, a, now)
-		}
-		if ccState != "queued" || attempt+1 != a.Attempt {
-			return nil // superseded
-		}
-		if Status(status) != StatusRunning {
-			// Paused or ended: give the contact back; no attempt is used.
-			_, err := tx.Exec(ctx, `UPDATE campaign_contacts SET state = 'pending' WHERE campaign_id = $1 AND contact_id = $2`, a.CampaignID, a.ContactID)
-			return err
-		}
-
-		eff := effectiveCompliance(settings, override)
-		loc := location(zone)
-		f := DialFacts{Now: now, Location: loc, DNC: dnc, Consent: consent, Suspended: suspended, DayCount: dayCount}
-		if lastDial != nil {
-			f.LastDialAt = *lastDial
-		}
-		if countDay != nil {
-			f.CountDay = *countDay
-		}
-		if startsAt != nil {
-			f.StartsAt = *startsAt
-		}
-		if endsAt != nil {
-			f.EndsAt = *endsAt
-		}
-		if r := CheckDial(eff, f); r != nil {
-			d = &Dial{Refusal: r}
-			return recordRefusal(ctx, tx, a, callID, phone, r, now)
-		}
-		if s.DialGate != nil {
-			r, err := s.DialGate(ctx, tx, a.TenantID, now)
-			if err != nil {
-				return err
-			}
-			if r != nil {
-				d = &Dial{Refusal: r}
-				return recordRefusal(ctx, tx, a, callID, phone, r, now)
-			}
-		}
-
-		lines := eff.MaxConcurrentLines
-		if s.PlanLines != nil {
-			if n := s.PlanLines(plan); n > 0 {
-				lines = min(lines, n)
-			}
-		}
-		c := &Campaign{ScriptVersion: scriptVersion, SegmentVersions: segVersions, ABSplit: abSplit}
-		version := scriptVersionFor(c, a.ContactID, segment)
-		today := now.In(loc)
-		today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
-		// The line lease goes first; without a free line the whole
-		// transaction rolls back and nothing is recorded.
-		b = &pgx.Batch{}
-		b.Queue(`UPDATE lines SET call_id = $3, leased_at = now()
-			WHERE tenant_id = $1 AND slot = (SELECT slot FROM lines WHERE tenant_id = $1 AND call_id IS NULL AND slot < $2
-				ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED)
-			RETURNING slot`, a.TenantID, lines, callID).QueryRow(func(row pgx.Row) error {
-			err := row.Scan(&slot)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return ErrNoFreeLine
-			}
-			return err
-		})
-		b.Queue(`INSERT INTO calls (id, tenant_id, campaign_id, contact_id, attempt, phone, state, script_version, segment, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, 'dialling', $7, $8, $9)`,
-			callID, a.TenantID, a.CampaignID, a.ContactID, a.Attempt, phone, version, segment, now)
-		b.Queue(`UPDATE campaign_contacts SET state = 'dialling', attempt = $3 WHERE campaign_id = $1 AND contact_id = $2`,
-			a.CampaignID, a.ContactID, a.Attempt)
-		b.Queue(`UPDATE dial_numbers SET last_dial_at = $3, day = $4,
-				day_count = CASE WHEN day = $4 THEN day_count + 1 ELSE 1 END
-			WHERE tenant_id = $1 AND phone = $2`, a.TenantID, phone, now, today)
-		if err := tx.SendBatch(ctx, b).Close(); err != nil {
-			return err
-		}
-		d = &Dial{Place: true, Request: DialRequest{
-			CallID: callID, TenantID: a.TenantID, CampaignID: a.CampaignID, ContactID: a.ContactID, Attempt: a.Attempt,
-			Phone: phone, TimeZone: zone, ContactName: contactName, Attributes: attrs, ScriptVersion: version,
-			Segment: segment, SensitiveWords: eff.SensitiveWords,
-		}}
-		return nil
+		return s.beginDials(ctx, tx, a.TenantID, []*dialItem{it})
 	})
 	if err != nil {
 		return nil, err
 	}
-	if d == nil {
-		d = &Dial{}
-	}
-	return d, nil
-}
-
-func recordRefusal(ctx context.Context, tx pgx.Tx, a DialArgs, callID uuid.UUID, phone string, r *Refusal, now time.Time) error {
-	state := "dropped"
-	var next *time.Time
-	if !r.RetryAt.IsZero() {
-		state = "pending"
-		next = &r.RetryAt
-	}
-	b := &pgx.Batch{}
-	b.Queue(`INSERT INTO calls (id, tenant_id, campaign_id, contact_id, attempt, phone, state, reason, next_at, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, 'refused', $7, $8, $9)`, callID, a.TenantID, a.CampaignID, a.ContactID, a.Attempt, phone, r.Reason, next, now)
-	b.Queue(`UPDATE campaign_contacts SET state = $3, attempt = $4, next_at = coalesce($5, next_at), last_reason = $6
-		WHERE campaign_id = $1 AND contact_id = $2`, a.CampaignID, a.ContactID, state, a.Attempt, next, r.Reason)
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return err
-	}
-	return rollUpCalls(ctx, tx, a.TenantID, callID)
+	return it.d, it.err
 }
 
 // closeInterrupted ends an attempt that an earlier run of its dial job left

@@ -149,8 +149,9 @@ type dialNumber struct {
 
 type contactKey struct{ campaign, contact uuid.UUID }
 
-// beginDials checks and records items in tx, in order, with the same
-// rules and results as beginDial gives each on its own.
+// beginDials checks and records items in tx, in order: each dial is
+// judged after the ones before it, so two dials of one number in a group
+// cannot both pass the daily cap.
 func (s *Service) beginDials(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, items []*dialItem) error {
 	now := s.now()
 	// The contacts are read and locked in (campaign, contact) order, each
@@ -414,7 +415,8 @@ func (w *dialWrites) contact(tid pgtype.TID, state string, attempt int, next *ti
 	w.ccReasons = append(w.ccReasons, reason)
 }
 
-// refusal records a refused dial as recordRefusal does.
+// refusal records a refused dial: the call as refused, and the contact
+// dropped, or pending until the refusal's retry time.
 func (w *dialWrites) refusal(a DialArgs, tid pgtype.TID, callID uuid.UUID, phone string, r *Refusal) {
 	state := "dropped"
 	var next *time.Time
