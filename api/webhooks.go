@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"github.com/outcall/outcall/campaigns"
 	"net/http"
 	"sort"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 
+	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/webhooks"
 )
 

@@ -2,7 +2,6 @@ package jobs_test
 
 import (
 	"context"
-	"github.com/prometheus/client_golang/prometheus"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/outcall/outcall/api"
 	"github.com/outcall/outcall/campaigns"

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"github.com/outcall/outcall/campaigns"
 	"log/slog"
 	"os"
 	"strconv"
@@ -10,6 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/outcall/outcall/campaigns"
 )
 
 // settings are the options shared by the service commands. Each comes from
