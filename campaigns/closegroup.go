@@ -52,7 +52,7 @@ func (s *Service) CloseCall(ctx context.Context, tenantID, callID uuid.UUID, res
 func (s *Service) closeCall(ctx context.Context, tenantID, callID uuid.UUID, res Result) (*Call, error) {
 	var c *Call
 	err := pgx.BeginFunc(ctx, s.db.Pool(), func(tx pgx.Tx) (err error) {
-		c, err = s.closeCallTx(ctx, tx, tenantID, callID, res, s.now(), tenantBatch(tenantID))
+		c, err = s.closeCallTx(ctx, tx, tenantID, callID, res)
 		return err
 	})
 	return c, err
@@ -86,8 +86,8 @@ type closeSet struct {
 	OptOut       bool            `json:"set_opted_out"`
 }
 
-// closeCalls closes items in tx with the same results closeCallTx gives
-// each on its own.
+// closeCalls closes items in tx, each as CloseCall documents; a call
+// asked to close twice in the group is closed by its first request.
 func (s *Service) closeCalls(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, items []*closeItem) error {
 	now := s.now()
 	sets := make([]closeSet, 0, len(items))
@@ -246,7 +246,7 @@ func (s *Service) closeCalls(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 			WHERE c.tenant_id = $1 AND c.id = ANY($2)`, tenantID, nextIDs, nextAt)
 	}
 	if len(inbox) > 0 {
-		b.Queue(`INSERT INTO report_inbox (call_id, tenant_id) SELECT unnest($2::uuid[]), $1 ON CONFLICT DO NOTHING`, tenantID, inbox)
+		queueRollUp(b, tenantID, inbox)
 	}
 	if b.Len() > 0 {
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"math"
-	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -133,115 +131,17 @@ func (s *Service) closeInterrupted(ctx context.Context, tx pgx.Tx, a DialArgs, n
 	if err != nil {
 		return err
 	}
-	_, err = s.closeCallTx(ctx, tx, a.TenantID, callID, Result{Outcome: OutcomeInterrupted, EndedAt: now}, now, &pgx.Batch{})
+	_, err = s.closeCallTx(ctx, tx, a.TenantID, callID, Result{Outcome: OutcomeInterrupted, EndedAt: now})
 	return err
 }
 
-// closeCallTx closes a call inside tx; b may hold statements to send first
-// (the tenant setting, when tx is not scoped yet).
-func (s *Service) closeCallTx(ctx context.Context, tx pgx.Tx, tenantID, callID uuid.UUID, res Result, now time.Time, b *pgx.Batch) (*Call, error) {
-	if res.EndedAt.IsZero() {
-		res.EndedAt = now
-	}
-	if res.Outcome == "" {
-		res.Outcome = OutcomeFailed
-	}
-	if len(res.SensitiveHits) > 0 && !slices.Contains(res.Tags, TagReviewRequired) {
-		res.Tags = append(slices.Clone(res.Tags), TagReviewRequired)
-	}
-	hits, _ := json.Marshal(orNoHits(res.SensitiveHits))
-	billable := 0
-	var answered *time.Time
-	if !res.AnsweredAt.IsZero() {
-		answered = &res.AnsweredAt
-		billable = int(math.Ceil(res.EndedAt.Sub(res.AnsweredAt).Seconds()))
-	}
-	var ring *int
-	if res.RingTime > 0 {
-		ms := int(res.RingTime / time.Millisecond)
-		ring = &ms
-	}
-	c := &Call{}
-	closed := true
-	var triesRaw, policyRaw []byte
-	b.Queue(`UPDATE calls SET state = 'ended', outcome = $2, answered_at = coalesce($3, answered_at), ended_at = $4, ring_ms = $5,
-			billable_seconds = $6, final_state = $7, tags = $8, recording_ref = $9, reason = nullif($10, ''), sensitive_hits = $11,
-			review_status = CASE WHEN 'review_required' = ANY($8::text[]) THEN 'pending' END, silence_ms = $12, opted_out = $13
-		WHERE id = $1 AND state IN ('dialling', 'in_call')
-		RETURNING `+callColumns, callID, res.Outcome, answered, res.EndedAt, ring, billable, res.FinalState, orNoTags(res.Tags), res.RecordingRef, res.Reason,
-		hits, int(res.Silence/time.Millisecond), res.OptOut).
-		QueryRow(func(row pgx.Row) error {
-			err := row.Scan(c.scanDest()...)
-			if errors.Is(err, pgx.ErrNoRows) {
-				closed = false
-				return nil
-			}
-			c.settle()
-			return err
-		})
-	b.Queue(`UPDATE lines SET call_id = NULL, leased_at = NULL WHERE tenant_id = $1 AND call_id = $2`, tenantID, callID)
-	b.Queue(`SELECT cc.tries, cp.retry_policy FROM campaign_contacts cc JOIN campaigns cp ON cp.id = cc.campaign_id
-		WHERE (cc.campaign_id, cc.contact_id) = (SELECT campaign_id, contact_id FROM calls WHERE id = $1) FOR UPDATE OF cc`, callID).
-		QueryRow(func(row pgx.Row) error {
-			err := row.Scan(&triesRaw, &policyRaw)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return nil
-			}
-			return err
-		})
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+// closeCallTx closes one call inside tx, as a group of one (closeCalls).
+func (s *Service) closeCallTx(ctx context.Context, tx pgx.Tx, tenantID, callID uuid.UUID, res Result) (*Call, error) {
+	it := &closeItem{callID: callID, res: res}
+	if err := s.closeCalls(ctx, tx, tenantID, []*closeItem{it}); err != nil {
 		return nil, err
 	}
-	if !closed {
-		err := tx.QueryRow(ctx, `SELECT `+callColumns+` FROM calls WHERE tenant_id = $1 AND id = $2`, tenantID, callID).Scan(c.scanDest()...)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, notFound("call")
-		}
-		return c.settle(), err
-	}
-
-	state, next, tj, err := nextStep(ctx, tx, tenantID, c.Phone, res, triesRaw, policyRaw, now)
-	if err != nil {
-		return nil, err
-	}
-	b = &pgx.Batch{}
-	b.Queue(`UPDATE campaign_contacts SET state = $3, next_at = coalesce($4, next_at), tries = $5, last_outcome = $6
-		WHERE campaign_id = $1 AND contact_id = $2`, c.CampaignID, c.ContactID, state, next, tj, res.Outcome)
-	if next != nil {
-		b.Queue(`UPDATE calls SET next_at = $2 WHERE id = $1`, callID, next)
-		c.NextAt = next
-	}
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return nil, err
-	}
-	if len(res.Turns) > 0 {
-		// One batch of inserts: COPY does not work on tables with row-level security.
-		b := &pgx.Batch{}
-		for i, t := range res.Turns {
-			seq := t.Seq
-			if seq == 0 {
-				seq = i + 1
-			}
-			b.Queue(`INSERT INTO call_turns (tenant_id, call_id, seq, state, said, heard, intent, sentiment, started_at, ended_at,
-					sentiment_label, confidence, sensitive)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-				tenantID, callID, seq, t.State, t.Said, t.Heard, t.Intent, t.Sentiment, t.StartedAt, t.EndedAt,
-				t.SentimentLabel, t.Confidence, orNoTags(t.Sensitive))
-		}
-		if err := tx.SendBatch(ctx, b).Close(); err != nil {
-			return nil, err
-		}
-		c.Turns = res.Turns
-	}
-	if err := rollUpCalls(ctx, tx, tenantID, callID); err != nil {
-		return nil, err
-	}
-	for _, hook := range s.OnClose {
-		if err := hook(ctx, tx, []*Call{c}); err != nil {
-			return nil, err
-		}
-	}
-	return c, nil
+	return it.c, it.err
 }
 
 func orNoTags(t []string) []string {

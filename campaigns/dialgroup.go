@@ -460,7 +460,7 @@ func (w *dialWrites) send(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, no
 			WHERE d.tenant_id = $1 AND d.phone = ANY($2)`, tenantID, w.phones, w.lastDials, w.days, w.counts)
 	}
 	if len(w.refused) > 0 {
-		b.Queue(`INSERT INTO report_inbox (call_id, tenant_id) SELECT unnest($2::uuid[]), $1 ON CONFLICT DO NOTHING`, tenantID, w.refused)
+		queueRollUp(b, tenantID, w.refused)
 	}
 	if b.Len() == 0 {
 		return nil

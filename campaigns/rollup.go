@@ -114,12 +114,11 @@ var (
 // waits for it.
 const reportsLockSQL = `hashtextextended('outcall.reports:' || $1::text, 0)`
 
-// rollUpCalls queues a closed or refused call for the report rollups,
-// inside the transaction that records it. Only an append: closes of many
-// calls of one campaign and hour would queue on the same rollup rows.
-func rollUpCalls(ctx context.Context, tx pgx.Tx, tenantID, callID uuid.UUID) error {
-	_, err := tx.Exec(ctx, `INSERT INTO report_inbox (call_id, tenant_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, callID, tenantID)
-	return err
+// queueRollUp queues closed or refused calls for the report rollups, in
+// the transaction that records them. Only an append: closes of many calls
+// of one campaign and hour would queue on the same rollup rows.
+func queueRollUp(b *pgx.Batch, tenantID uuid.UUID, callIDs []uuid.UUID) {
+	b.Queue(`INSERT INTO report_inbox (call_id, tenant_id) SELECT unnest($2::uuid[]), $1 ON CONFLICT DO NOTHING`, tenantID, callIDs)
 }
 
 // foldReports brings the tenant's rollups up to date with its queued

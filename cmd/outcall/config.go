@@ -108,8 +108,8 @@ func redactPhones(_ []string, a slog.Attr) slog.Attr {
 	if a.Value.Kind() != slog.KindString {
 		return a
 	}
-	if v := a.Value.String(); campaigns.MaskPhonesIn(v) != v {
-		return slog.String(a.Key, campaigns.MaskPhonesIn(v))
+	if v, masked := a.Value.String(), campaigns.MaskPhonesIn(a.Value.String()); masked != v {
+		return slog.String(a.Key, masked)
 	}
 	return a
 }
