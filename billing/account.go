@@ -51,7 +51,7 @@ func (s *Service) Account(ctx context.Context, p tenants.Principal) (*Account, e
 		if a.Limits, err = Limits(ctx, tx, p.TenantID); err != nil {
 			return err
 		}
-		if err := CanDial(ctx, tx, p.TenantID); err != nil {
+		if err := CanDial(ctx, tx, p.TenantID, time.Now()); err != nil {
 			if a.DialRefusal = RefusalReason(err); a.DialRefusal == "" {
 				return err
 			}

@@ -8,8 +8,8 @@
 // dialler and the script runner ask, inside their own tenant transaction:
 //
 //	lim, err := billing.Limits(ctx, tx, tenantID)   // lines, daily cap, CPU budget
-//	err = billing.CanDial(ctx, tx, tenantID)        // suspended, unpaid, over budget?
-//	err = billing.ReserveDial(ctx, tx, tenantID)    // CanDial + counts the dial against the daily cap
+//	err = billing.CanDial(ctx, tx, tenantID, now)     // suspended, unpaid, over budget?
+//	err = billing.ReserveDial(ctx, tx, tenantID, now) // CanDial + counts the dial against the daily cap
 //
 // A refusal is a *tenants.Error (code forbidden) wrapped in *Refusal, whose
 // Reason says why in one word (RefusalReason). Calls in progress are never

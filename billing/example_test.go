@@ -42,7 +42,7 @@ func ExampleRecordCall() {
 	ctx, tenantID, campaignID, callID := context.Background(), uuid.New(), uuid.New(), uuid.New()
 
 	err := db.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
-		if err := billing.ReserveDial(ctx, tx, tenantID); err != nil {
+		if err := billing.ReserveDial(ctx, tx, tenantID, time.Now()); err != nil {
 			return err // billing.RefusalReason(err) says why: "suspended", "payment_overdue", …
 		}
 		// … record the attempt, dial …

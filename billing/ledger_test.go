@@ -208,11 +208,12 @@ func TestTheDailyCapRefusesTheDialAfterTheLast(t *testing.T) {
 	e := newEnv(t)
 	ten := e.tenant("Trial Co", billing.Trial)
 	limit := billing.PlanFor(billing.Trial).DailyCalls
-	e.exec(`INSERT INTO dial_counts (tenant_id, day, dials) VALUES ($1, (now() AT TIME ZONE 'Asia/Shanghai')::date, $2)`, ten, limit-1)
+	// Today is the day of the clock the dial reads, not the database's.
+	e.exec(`INSERT INTO dial_counts (tenant_id, day, dials) VALUES ($1, ($3::timestamptz AT TIME ZONE 'Asia/Shanghai')::date, $2)`, ten, limit-1, time.Now())
 	reserve := func() error {
 		var out error
 		e.inTenant(ten, func(tx pgx.Tx) error {
-			out = billing.ReserveDial(context.Background(), tx, ten)
+			out = billing.ReserveDial(context.Background(), tx, ten, time.Now())
 			return nil
 		})
 		return out

@@ -72,12 +72,13 @@ func RefusalReason(err error) string {
 	return ""
 }
 
-// CanDial reports whether tenantID may start a new call now: nil, or a
+// CanDial reports whether tenantID may start a new call at now: nil, or a
 // *Refusal saying why not (suspended, payment overdue after the grace
 // period, trial minutes used up, hard budget reached). It reads in tx, a
 // transaction of that tenant, and changes nothing; calls in progress are
-// not its business.
-func CanDial(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID) error {
+// not its business. now is the caller's clock, the one its dial check and
+// the usage it records read, never the database's.
+func CanDial(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, now time.Time) error {
 	var (
 		plan                string
 		suspended, overdue  bool
@@ -85,13 +86,13 @@ func CanDial(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID) error {
 		spent, trialMinutes int64
 	)
 	err := tx.QueryRow(ctx, `SELECT t.plan, t.suspended_at IS NOT NULL,
-			COALESCE(a.payment_grace_until <= now(), false), a.hard_budget_cents,
+			COALESCE(a.payment_grace_until <= $2, false), a.hard_budget_cents,
 			COALESCE(p.amount_cents, 0),
 			COALESCE((SELECT sum(trial_minutes) FROM usage_periods WHERE tenant_id = t.id), 0)::bigint
 		FROM tenants t
 		LEFT JOIN billing_accounts a ON a.tenant_id = t.id
-		LEFT JOIN usage_periods p ON p.tenant_id = t.id AND p.period_start = date_trunc('month', now() AT TIME ZONE 'UTC')::date
-		WHERE t.id = $1`, tenantID).
+		LEFT JOIN usage_periods p ON p.tenant_id = t.id AND p.period_start = $3
+		WHERE t.id = $1`, tenantID, now, periodStart(now)).
 		Scan(&plan, &suspended, &overdue, &hardBudget, &spent, &trialMinutes)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return tenants.Errorf(tenants.ENotFound, "tenant not found")
@@ -115,11 +116,11 @@ func CanDial(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID) error {
 }
 
 // ReserveDial is CanDial plus the plan's daily call cap: it counts one dial
-// against today (in the tenant's time zone) and refuses when the cap is
-// reached. Call it in the transaction that records the attempt, so a
-// rolled-back attempt gives its place back.
-func ReserveDial(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID) error {
-	if err := CanDial(ctx, tx, tenantID); err != nil {
+// against the day that holds now (in the tenant's time zone) and refuses
+// when the cap is reached. Call it in the transaction that records the
+// attempt, so a rolled-back attempt gives its place back.
+func ReserveDial(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, now time.Time) error {
+	if err := CanDial(ctx, tx, tenantID, now); err != nil {
 		return err
 	}
 	lim, err := Limits(ctx, tx, tenantID)
@@ -128,9 +129,9 @@ func ReserveDial(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID) error {
 	}
 	var dials int
 	err = tx.QueryRow(ctx, `INSERT INTO dial_counts AS d (tenant_id, day, dials)
-		SELECT id, (now() AT TIME ZONE time_zone)::date, 1 FROM tenants WHERE id = $1
+		SELECT id, ($3::timestamptz AT TIME ZONE time_zone)::date, 1 FROM tenants WHERE id = $1
 		ON CONFLICT (tenant_id, day) DO UPDATE SET dials = d.dials + 1 WHERE d.dials < $2
-		RETURNING dials`, tenantID, lim.DailyCalls).Scan(&dials)
+		RETURNING dials`, tenantID, lim.DailyCalls, now).Scan(&dials)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return refuse(ReasonDailyCap, "the %s plan allows %d calls a day and today's are used; dialling resumes tomorrow", lim.Plan.Title, lim.DailyCalls)
 	}

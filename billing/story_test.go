@@ -75,7 +75,7 @@ func TestATrialTenantSubscribesAndItsUsageReachesStripeOnceAndPaymentsPauseAndRe
 	if err := e.canDial(ten); err != nil {
 		t.Fatalf("within the grace period: %v", err)
 	}
-	e.exec(`UPDATE billing_accounts SET payment_grace_until = now() - interval '1 minute' WHERE tenant_id = $1`, ten)
+	e.exec(`UPDATE billing_accounts SET payment_grace_until = $2 WHERE tenant_id = $1`, ten, time.Now().Add(-time.Minute))
 	if r := billing.RefusalReason(e.canDial(ten)); r != billing.ReasonPaymentOverdue {
 		t.Fatalf("after the grace period: %q", r)
 	}

@@ -33,8 +33,11 @@ var (
 )
 
 // stripeMock returns the base URL of a stripe-mock (github.com/stripe/stripe-mock,
-// v0.203.0) the tests start once on a free loopback port, or skips the
-// test when the binary is not installed.
+// v0.203.0) the tests start once, or skips the test when the binary is not
+// installed. stripe-mock listens on a Unix socket of its own (a TCP port
+// picked for it could be taken before it binds it) and the tests reach it
+// through a loopback server of this process, bound to a port of its
+// choosing.
 func stripeMock(t *testing.T) string {
 	t.Helper()
 	mockOnce.Do(func() { mockURL, mockErr = startStripeMock() })
@@ -67,28 +70,34 @@ func startStripeMock() (string, error) {
 	if bin == "" {
 		return "", errNoMock
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	dir, err := os.MkdirTemp("", "stripe-mock-")
 	if err != nil {
 		return "", err
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(bin, "-http-port", fmt.Sprint(port))
+	sock := filepath.Join(dir, "http.sock")
+	cmd := exec.Command(bin, "-http-unix", sock)
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if err := cmd.Start(); err != nil {
 		return "", err
 	}
 	// The process lives as long as the test binary; it dies with it.
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	for i := 0; i < 200; i++ {
-		if c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 100*time.Millisecond); err == nil {
+	for i := 0; ; i++ {
+		c, err := net.DialTimeout("unix", sock, 100*time.Millisecond)
+		if err == nil {
 			c.Close()
-			return base, nil
+			break
+		}
+		if i == 200 {
+			cmd.Process.Kill()
+			return "", fmt.Errorf("stripe-mock did not listen on %s: %v", sock, err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	cmd.Process.Kill()
-	return "", fmt.Errorf("stripe-mock did not listen on port %d", port)
+	rp := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: "stripe-mock"})
+	rp.Transport = &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+	}}
+	return httptest.NewServer(rp).URL, nil
 }
 
 // meterRecorder stands between outcall and stripe-mock and records every
@@ -265,7 +274,7 @@ func (e *env) record(tenantID uuid.UUID, campaign *uuid.UUID, seconds int) uuid.
 func (e *env) canDial(tenantID uuid.UUID) error {
 	var out error
 	e.inTenant(tenantID, func(tx pgx.Tx) error {
-		out = billing.CanDial(context.Background(), tx, tenantID)
+		out = billing.CanDial(context.Background(), tx, tenantID, time.Now())
 		return nil
 	})
 	return out

@@ -159,7 +159,7 @@ func TestAFailedPaymentStopsDiallingAfterTheGracePeriodAndAPaidInvoiceResumesIt(
 		t.Fatalf("%d billing.payment_failed events", n)
 	}
 	// The grace period ends.
-	e.exec(`UPDATE billing_accounts SET payment_grace_until = now() - interval '1 second' WHERE tenant_id = $1`, ten)
+	e.exec(`UPDATE billing_accounts SET payment_grace_until = $2 WHERE tenant_id = $1`, ten, time.Now().Add(-time.Second))
 	err := e.canDial(ten)
 	if billing.RefusalReason(err) != billing.ReasonPaymentOverdue {
 		t.Fatalf("after the grace period: %v", err)

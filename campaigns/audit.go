@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"io"
-	"sort"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -38,7 +37,28 @@ type AuditTrail struct {
 	Events []AuditEvent `json:"events"`
 }
 
-// Audit returns the audit trail of a number.
+// auditQuery reads every event of one number's trail, in the order the
+// events were written (audit_seq: see migrations/016_audit_clock.sql). Every
+// time in it comes from the service's clock.
+const auditQuery = `
+	SELECT seq, at, kind, campaign_id, call_id, attempt, outcome, reason, ended_at, billable, recording_ref, source, detail FROM (
+		SELECT audit_seq AS seq, created_at AS at, CASE WHEN state = 'refused' THEN 'refusal' ELSE 'attempt' END AS kind,
+			campaign_id::text, id::text AS call_id, attempt, coalesce(outcome, '') AS outcome, coalesce(reason, '') AS reason,
+			ended_at, billable_seconds AS billable, recording_ref, '' AS source, state AS detail
+		FROM calls WHERE tenant_id = $1 AND phone = $2
+		UNION ALL
+		SELECT audit_seq, recorded_at, 'consent', '', '', 0, '', '', NULL, 0, '', source,
+			'consent given ' || to_char(given_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || '; scope: ' || scope
+		FROM consents WHERE tenant_id = $1 AND phone = $2
+		UNION ALL
+		SELECT withdrawn_seq, withdrawn_at, 'consent_withdrawn', '', '', 0, '', '', NULL, 0, '', source, 'consent withdrawn'
+		FROM consents WHERE tenant_id = $1 AND phone = $2 AND withdrawn_at IS NOT NULL
+		UNION ALL
+		SELECT audit_seq, at, 'dnc_' || action, '', '', 0, '', reason, NULL, 0, '', source, 'do-not-call list: ' || action
+		FROM dnc_events WHERE tenant_id = $1 AND phone = $2
+	) trail ORDER BY seq`
+
+// Audit returns the audit trail of a number, causes before effects.
 func (s *Service) Audit(ctx context.Context, p tenants.Principal, phone string) (*AuditTrail, error) {
 	if err := p.Require(tenants.RoleAdmin); err != nil {
 		return nil, err
@@ -52,25 +72,21 @@ func (s *Service) Audit(ctx context.Context, p tenants.Principal, phone string) 
 		if out.Phone, err = NormalisePhone(phone, t.Region); err != nil {
 			return FieldError("path.phone", "%s", err.Error())
 		}
-		rows, err := tx.Query(ctx, `SELECT created_at, state, campaign_id::text, id::text, attempt, coalesce(outcome, ''), coalesce(reason, ''),
-				ended_at, billable_seconds, recording_ref
-			FROM calls WHERE tenant_id = $1 AND phone = $2`, p.TenantID, out.Phone)
+		rows, err := tx.Query(ctx, auditQuery, p.TenantID, out.Phone)
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
+		out.Events, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (AuditEvent, error) {
 			var e AuditEvent
-			var state string
+			var seq int64
 			var ended *time.Time
-			if err := rows.Scan(&e.At, &state, &e.CampaignID, &e.CallID, &e.Attempt, &e.Outcome, &e.Reason, &ended, &e.Billable, &e.RecordingRef); err != nil {
-				rows.Close()
-				return err
-			}
-			switch state {
-			case "refused":
-				e.Kind, e.Detail = "refusal", "dial refused: "+e.Reason
-			default:
-				e.Kind, e.Detail = "attempt", "dialled ("+state+")"
+			err := row.Scan(&seq, &e.At, &e.Kind, &e.CampaignID, &e.CallID, &e.Attempt, &e.Outcome, &e.Reason, &ended, &e.Billable,
+				&e.RecordingRef, &e.Source, &e.Detail)
+			switch e.Kind {
+			case "refusal":
+				e.Detail = "dial refused: " + e.Reason
+			case "attempt":
+				e.Detail = "dialled (" + e.Detail + ")"
 				if e.Outcome != "" {
 					e.Detail = "dialled: " + e.Outcome
 				}
@@ -78,44 +94,10 @@ func (s *Service) Audit(ctx context.Context, p tenants.Principal, phone string) 
 			if ended != nil {
 				e.EndedAt = ended.UTC().Format(time.RFC3339)
 			}
-			out.Events = append(out.Events, e)
-		}
-		rows.Close()
-		rows, err = tx.Query(ctx, `SELECT given_at, source, scope, withdrawn_at FROM consents WHERE tenant_id = $1 AND phone = $2`, p.TenantID, out.Phone)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var given time.Time
-			var source, scope string
-			var withdrawn *time.Time
-			if err := rows.Scan(&given, &source, &scope, &withdrawn); err != nil {
-				rows.Close()
-				return err
-			}
-			out.Events = append(out.Events, AuditEvent{At: given, Kind: "consent", Detail: "consent given; scope: " + scope, Source: source})
-			if withdrawn != nil {
-				out.Events = append(out.Events, AuditEvent{At: *withdrawn, Kind: "consent_withdrawn", Detail: "consent withdrawn", Source: source})
-			}
-		}
-		rows.Close()
-		rows, err = tx.Query(ctx, `SELECT at, action, source, reason FROM dnc_events WHERE tenant_id = $1 AND phone = $2`, p.TenantID, out.Phone)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var e AuditEvent
-			var action string
-			if err := rows.Scan(&e.At, &action, &e.Source, &e.Reason); err != nil {
-				return err
-			}
-			e.Kind, e.Detail = "dnc_"+action, "do-not-call list: "+action
-			out.Events = append(out.Events, e)
-		}
-		return rows.Err()
+			return e, err
+		})
+		return err
 	})
-	sort.SliceStable(out.Events, func(i, j int) bool { return out.Events[i].At.Before(out.Events[j].At) })
 	return out, err
 }
 

@@ -303,8 +303,8 @@ func recordConsent(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, phone str
 		in.GivenAt = now
 	}
 	c := &Consent{ID: uuid.Must(uuid.NewV7()), Phone: phone, Source: in.Source, Scope: in.Scope, GivenAt: in.GivenAt}
-	err := tx.QueryRow(ctx, `INSERT INTO consents (id, tenant_id, phone, source, scope, given_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING recorded_at`,
-		c.ID, tenantID, phone, in.Source, in.Scope, in.GivenAt).Scan(&c.RecordedAt)
+	err := tx.QueryRow(ctx, `INSERT INTO consents (id, tenant_id, phone, source, scope, given_at, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING recorded_at`,
+		c.ID, tenantID, phone, in.Source, in.Scope, in.GivenAt, now).Scan(&c.RecordedAt)
 	return c, err
 }
 
@@ -347,7 +347,8 @@ func (s *Service) WithdrawConsent(ctx context.Context, p tenants.Principal, phon
 		if err != nil {
 			return FieldError("path.phone", "%s", err.Error())
 		}
-		tag, err := tx.Exec(ctx, `UPDATE consents SET withdrawn_at = now() WHERE tenant_id = $1 AND phone = $2 AND withdrawn_at IS NULL`, p.TenantID, e164)
+		tag, err := tx.Exec(ctx, `UPDATE consents SET withdrawn_at = $3, withdrawn_seq = nextval('audit_seq') WHERE tenant_id = $1 AND phone = $2 AND withdrawn_at IS NULL`,
+			p.TenantID, e164, s.now())
 		n = tag.RowsAffected()
 		return err
 	})

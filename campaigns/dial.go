@@ -253,7 +253,7 @@ func nextStep(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, phone string, 
 	state, next := "done", (*time.Time)(nil)
 	switch {
 	case res.OptOut:
-		if _, err := addDNC(ctx, tx, tenantID, phone, DNCSourceCalleeStop, "the callee asked not to be called"); err != nil {
+		if _, err := addDNC(ctx, tx, tenantID, phone, DNCSourceCalleeStop, "the callee asked not to be called", now); err != nil {
 			return "", nil, nil, err
 		}
 	case res.Outcome == OutcomeAnswered && res.CallbackIn > 0:

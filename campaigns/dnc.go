@@ -30,16 +30,17 @@ type DNCEntry struct {
 	AddedAt time.Time
 }
 
-// addDNC puts phone on the list inside tx and records the change; adding a
-// listed number changes nothing. It reports whether the number was new.
-func addDNC(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, phone, source, reason string) (bool, error) {
-	tag, err := tx.Exec(ctx, `INSERT INTO dnc_numbers (tenant_id, phone, source, reason) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-		tenantID, phone, source, reason)
+// addDNC puts phone on the list inside tx and records the change at now,
+// the service's clock (the audit trail's one clock); adding a listed number
+// changes nothing. It reports whether the number was new.
+func addDNC(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, phone, source, reason string, now time.Time) (bool, error) {
+	tag, err := tx.Exec(ctx, `INSERT INTO dnc_numbers (tenant_id, phone, source, reason, added_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+		tenantID, phone, source, reason, now)
 	if err != nil || tag.RowsAffected() == 0 {
 		return false, err
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO dnc_events (tenant_id, phone, action, source, reason) VALUES ($1, $2, 'added', $3, $4)`,
-		tenantID, phone, source, reason)
+	_, err = tx.Exec(ctx, `INSERT INTO dnc_events (tenant_id, phone, action, source, reason, at) VALUES ($1, $2, 'added', $3, $4, $5)`,
+		tenantID, phone, source, reason, now)
 	if err != nil {
 		return false, err
 	}
@@ -56,7 +57,7 @@ func (s *Service) AddDNC(ctx context.Context, p tenants.Principal, phones []stri
 	if len(phones) == 0 || len(phones) > 10000 {
 		return 0, FieldError("body.phones", "give 1 to 10000 numbers (import a file for more)")
 	}
-	added := 0
+	added, now := 0, s.now()
 	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
 		t, err := loadTenant(ctx, tx, p.TenantID)
 		if err != nil {
@@ -67,7 +68,7 @@ func (s *Service) AddDNC(ctx context.Context, p tenants.Principal, phones []stri
 			if err != nil {
 				return FieldError("body.phones["+itoa(i)+"]", "%s", err.Error())
 			}
-			isNew, err := addDNC(ctx, tx, p.TenantID, e164, DNCSourceAPI, reason)
+			isNew, err := addDNC(ctx, tx, p.TenantID, e164, DNCSourceAPI, reason, now)
 			if err != nil {
 				return err
 			}
@@ -101,8 +102,8 @@ func (s *Service) RemoveDNC(ctx context.Context, p tenants.Principal, phone, rea
 		if tag.RowsAffected() == 0 {
 			return notFound("number on the do-not-call list")
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO dnc_events (tenant_id, phone, action, source, reason) VALUES ($1, $2, 'removed', $3, $4)`,
-			p.TenantID, e164, DNCSourceAPI, reason)
+		_, err = tx.Exec(ctx, `INSERT INTO dnc_events (tenant_id, phone, action, source, reason, at) VALUES ($1, $2, 'removed', $3, $4, $5)`,
+			p.TenantID, e164, DNCSourceAPI, reason, s.now())
 		return err
 	})
 }
@@ -289,11 +290,11 @@ func (s *Service) ImportDNC(ctx context.Context, p tenants.Principal, data []byt
 		}
 		total = len(rows)
 		return tx.QueryRow(ctx, `WITH added AS (
-				INSERT INTO dnc_numbers (tenant_id, phone, source, reason)
-				SELECT $1, phone, 'import', reason FROM dnc_staging ON CONFLICT DO NOTHING
+				INSERT INTO dnc_numbers (tenant_id, phone, source, reason, added_at)
+				SELECT $1, phone, 'import', reason, $2 FROM dnc_staging ON CONFLICT DO NOTHING
 				RETURNING phone, reason),
-			logged AS (INSERT INTO dnc_events (tenant_id, phone, action, source, reason) SELECT $1, phone, 'added', 'import', reason FROM added)
-			SELECT count(*) FROM added`, p.TenantID).Scan(&out.Added)
+			logged AS (INSERT INTO dnc_events (tenant_id, phone, action, source, reason, at) SELECT $1, phone, 'added', 'import', reason, $2 FROM added)
+			SELECT count(*) FROM added`, p.TenantID, s.now()).Scan(&out.Added)
 	})
 	if err != nil {
 		return nil, err

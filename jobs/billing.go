@@ -102,7 +102,7 @@ func (w *ReportUsageWorker) Work(ctx context.Context, job *river.Job[ReportUsage
 // daily cap — and counts it against the plan's daily cap otherwise. A
 // refusal is retried in an hour, or at the tenant's next day for the cap.
 func BillingDialGate(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, now time.Time) (*campaigns.Refusal, error) {
-	err := billing.ReserveDial(ctx, tx, tenantID)
+	err := billing.ReserveDial(ctx, tx, tenantID, now)
 	reason := billing.RefusalReason(err)
 	if reason == "" {
 		return nil, err

@@ -4,18 +4,22 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/outcall/outcall/telephony"
 )
 
-// freeUDPPort returns a port free on loopback right now.
+// freeUDPPort returns a port free on loopback right now; whoever binds it
+// later may lose it to another program, so callers retry on a clash.
 func freeUDPPort(t *testing.T) int {
 	t.Helper()
 	c, err := net.ListenPacket("udp", "127.0.0.1:0")
@@ -24,6 +28,84 @@ func freeUDPPort(t *testing.T) int {
 	}
 	defer c.Close()
 	return c.LocalAddr().(*net.UDPAddr).Port
+}
+
+// lockedBuffer is a bytes.Buffer a process writes while the test reads.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// startPeer starts a SIP peer on a free port, telling start the port to
+// use, and waits until up says it answers. baresip and kamailio cannot be
+// handed a socket or told to bind port 0 and say which, so a start that
+// finds its ports taken (another program bound them after we looked) is
+// tried again on others. It returns the port and the peer's output.
+func startPeer(t *testing.T, name string, start func(port int, out io.Writer) *exec.Cmd, up func(port int) bool) (int, *lockedBuffer) {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		port := freeUDPPort(t)
+		logs := &lockedBuffer{}
+		cmd := start(port, logs)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan struct{})
+		go func() { cmd.Wait(); close(exited) }()
+		stop := func() {
+			if cmd.Process != nil {
+				syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+			}
+			select {
+			case <-exited:
+			case <-time.After(3 * time.Second):
+				syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+				<-exited
+			}
+		}
+		clash := false
+		for deadline := time.Now().Add(10 * time.Second); ; {
+			if strings.Contains(logs.String(), "in use") {
+				clash = true
+				break
+			}
+			if up(port) {
+				t.Cleanup(func() {
+					stop()
+					if t.Failed() {
+						t.Logf("%s said:\n%s", name, logs.String())
+					}
+				})
+				return port, logs
+			}
+			select {
+			case <-exited:
+				clash = strings.Contains(logs.String(), "in use")
+			case <-time.After(100 * time.Millisecond):
+				if time.Now().Before(deadline) {
+					continue
+				}
+			}
+			break
+		}
+		stop()
+		if !clash || attempt == 5 {
+			t.Fatalf("%s did not come up on port %d (attempt %d):\n%s", name, port, attempt, logs.String())
+		}
+		t.Logf("%s found port %d or its neighbour taken; trying another", name, port)
+	}
 }
 
 // makeCalleeWAV speaks text with espeak-ng and writes an 8 kHz mono WAV
@@ -64,13 +146,21 @@ func TestBaresipInterop(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
-	port := freeUDPPort(t)
 	// baresip 1.0's aufile module is a source only; its sndfile filter
 	// dumps what it sends and receives as dump-*-enc.wav and -dec.wav.
 	in, out := filepath.Join(dir, "in.wav"), filepath.Join(dir, "dumps")
 	os.MkdirAll(out, 0o755)
 	makeCalleeWAV(t, in, "yes please", 2500*time.Millisecond, 15*time.Second)
-	config := fmt.Sprintf(`sip_listen 127.0.0.1:%d
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	store := telephony.LocalRecordingStore{Dir: dir}
+	asr := &telephony.PocketsphinxRecognizer{}
+	d := newDialer(t, telephony.DialerConfig{ASR: asr, Recordings: store})
+	// baresip listens for SIP on UDP and TCP at the port and for TLS on the
+	// next one; it is up once it answers OPTIONS.
+	port, _ := startPeer(t, "baresip", func(port int, logs io.Writer) *exec.Cmd {
+		config := fmt.Sprintf(`sip_listen 127.0.0.1:%d
 module_path /usr/lib/baresip/modules
 module g711.so
 module aufile.so
@@ -81,46 +171,19 @@ snd_path %s
 audio_source aufile,%s
 sip_trans_def udp
 `, port, out, in)
-	os.WriteFile(filepath.Join(dir, "config"), []byte(config), 0o644)
-	os.WriteFile(filepath.Join(dir, "accounts"), []byte(fmt.Sprintf("<sip:5001@127.0.0.1:%d>;regint=0;answermode=auto\n", port)), 0o644)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	var logs bytes.Buffer
-	cmd := exec.CommandContext(ctx, "baresip", "-f", dir)
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(3 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-		if t.Failed() {
-			t.Logf("baresip output:\n%s", logs.String())
-		}
-	}()
-
-	store := telephony.LocalRecordingStore{Dir: dir}
-	asr := &telephony.PocketsphinxRecognizer{}
-	d := newDialer(t, telephony.DialerConfig{ASR: asr, Recordings: store})
+		os.WriteFile(filepath.Join(dir, "config"), []byte(config), 0o644)
+		os.WriteFile(filepath.Join(dir, "accounts"), []byte(fmt.Sprintf("<sip:5001@127.0.0.1:%d>;regint=0;answermode=auto\n", port)), 0o644)
+		cmd := exec.Command("baresip", "-f", dir)
+		cmd.Stdout, cmd.Stderr = logs, logs
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		return cmd
+	}, func(port int) bool {
+		pingCtx, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		h, _ := d.Ping(pingCtx, telephony.Trunk{ID: "baresip", Host: "127.0.0.1", Port: port})
+		return h.Up
+	})
 	trunk := telephony.Trunk{ID: "baresip", Host: "127.0.0.1", Port: port}
-	// Wait until baresip answers OPTIONS.
-	for i := 0; ; i++ {
-		h, _ := d.Ping(ctx, trunk)
-		if h.Up {
-			break
-		}
-		if i > 50 {
-			t.Fatalf("baresip did not come up: %+v", h)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 	var heard telephony.Utterance
 	var path []string
 	res, err := d.Dial(ctx, telephony.DialRequest{Trunk: trunk, To: "5001", RingTimeout: 10 * time.Second, Language: "en", ListenTimeout: 8 * time.Second},

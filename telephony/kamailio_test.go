@@ -3,7 +3,7 @@ package telephony_test
 import (
 	"bytes"
 	"context"
-	"net"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,44 +29,28 @@ func startKamailio(t *testing.T, callee, user, password string) (string, int) {
 	if len(modules) == 0 {
 		t.Skip("kamailio's modules (tm.so) were not found under /usr/lib/*/kamailio/modules")
 	}
-	// A free UDP port for the proxy.
-	probe, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := probe.LocalAddr().(*net.UDPAddr).Port
-	probe.Close()
-
 	tmpl := template.Must(template.ParseFiles("testdata/kamailio.cfg"))
-	var cfg bytes.Buffer
-	if err := tmpl.Execute(&cfg, map[string]any{"Port": port, "Modules": filepath.Dir(modules[0]) + "/", "Callee": callee,
-		"Username": user, "Password": password}); err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "kamailio.cfg"), cfg.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-f", filepath.Join(dir, "kamailio.cfg"), "-DD", "-E", "-Y", dir, "-P", filepath.Join(dir, "pid"))
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-done
+	pinger := newDialer(t, telephony.DialerConfig{ASR: telephony.SimulationRecognizer{}})
+	// The proxy is up when it answers OPTIONS.
+	port, _ := startPeer(t, "kamailio", func(port int, logs io.Writer) *exec.Cmd {
+		var cfg bytes.Buffer
+		if err := tmpl.Execute(&cfg, map[string]any{"Port": port, "Modules": filepath.Dir(modules[0]) + "/", "Callee": callee,
+			"Username": user, "Password": password}); err != nil {
+			t.Fatal(err)
 		}
-		if t.Failed() {
-			t.Logf("kamailio said:\n%s", logs.String())
+		if err := os.WriteFile(filepath.Join(dir, "kamailio.cfg"), cfg.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
 		}
+		cmd := exec.Command(bin, "-f", filepath.Join(dir, "kamailio.cfg"), "-DD", "-E", "-Y", dir, "-P", filepath.Join(dir, "pid"))
+		cmd.Stdout, cmd.Stderr = logs, logs
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		return cmd
+	}, func(port int) bool {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		h, err := pinger.Ping(ctx, telephony.Trunk{ID: "kamailio", Host: "127.0.0.1", Port: port})
+		return err == nil && h.Up
 	})
 	return "127.0.0.1", port
 }
@@ -82,18 +66,6 @@ func TestCallsGoThroughAnAuthenticatingProxy(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	trunk := telephony.Trunk{ID: "kamailio", Host: host, Port: port, Username: "acct", Password: "digest-s3cret"}
-
-	// The proxy is up when it answers OPTIONS.
-	for {
-		h, err := d.Ping(ctx, trunk)
-		if err == nil && h.Up {
-			break
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("kamailio never answered OPTIONS: %+v %v", h, err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
 
 	res, err := d.Dial(ctx, telephony.DialRequest{Trunk: trunk, To: "2002", RingTimeout: 5 * time.Second, DetectMachine: true},
 		telephony.CallHandlerFunc(func(ctx context.Context, c telephony.Call) error {

@@ -32,6 +32,9 @@ type settings struct {
 	// scriptHost overrides how script hosts start (tests run their own
 	// binary as the host); nil means this executable's `script-host`.
 	scriptHost, scriptHostEnv []string
+	// listening, when set, is told the address the process serves HTTP on
+	// (the API's, or a worker's metrics) once it listens: tests bind port 0.
+	listening func(addr string)
 	// Billing holds the Stripe options (billing_flags.go).
 	Billing billingSettings
 	// Telephony says where calls go (telephony_flags.go).

@@ -55,10 +55,12 @@ func runDev(ctx context.Context, s *settings) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(os.Stderr, "starting local PostgreSQL in %s (port %d)\n", cluster.Dir, cluster.Port)
+		fmt.Fprintf(os.Stderr, "starting local PostgreSQL in %s\n", cluster.Dir)
 		if err := cluster.Start(ctx); err != nil {
 			return err
 		}
+		s.PGPort = cluster.Port
+		fmt.Fprintf(os.Stderr, "local PostgreSQL listens on 127.0.0.1:%d\n", cluster.Port)
 		defer func() {
 			stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()

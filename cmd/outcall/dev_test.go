@@ -17,13 +17,22 @@ import (
 	"github.com/outcall/outcall/migrations/localpg"
 )
 
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+// listenAddr returns a hook for settings.listening and a function that
+// waits (up to d) for the address it is told, or for the run to end.
+func listenAddr(t *testing.T, done <-chan error, d time.Duration) (func(string), func() string) {
+	addrs := make(chan string, 2)
+	return func(a string) { addrs <- a }, func() string {
+		t.Helper()
+		select {
+		case a := <-addrs:
+			return a
+		case err := <-done:
+			t.Fatalf("stopped before it listened: %v", err)
+		case <-time.After(d):
+			t.Fatalf("did not listen within %v", d)
+		}
+		return ""
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // TestDevStartsEverythingOnAFreshFolderAndStopsItsDatabase is what a
@@ -40,18 +49,19 @@ func TestDevStartsEverythingOnAFreshFolderAndStopsItsDatabase(t *testing.T) {
 	}
 	os.Chmod(dir, 0o755) // the PostgreSQL user must reach it when tests run as root
 	defer os.RemoveAll(dir)
-	pgPort, apiPort := freePort(t), freePort(t)
-
 	for round := 1; round <= 2; round++ {
-		s := &settings{DataDir: filepath.Join(dir, ".data"), PGPort: pgPort, Addr: fmt.Sprintf("127.0.0.1:%d", apiPort), LogLevel: "error", MaxWorkers: 5,
+		// Port 0: the cluster and the API take free ports themselves.
+		s := &settings{DataDir: filepath.Join(dir, ".data"), Addr: "127.0.0.1:0", LogLevel: "error", MaxWorkers: 5,
 			scriptHost: []string{os.Args[0]}, scriptHostEnv: []string{"OUTCALL_TEST_SCRIPT_HOST=1"},
 			// What dev's flag defaults give: the callee simulator as carrier.
 			Telephony: telephonySettings{CalleeSim: true, ASR: "simulation", SIPAddr: "127.0.0.1", Recordings: filepath.Join(dir, "recordings")}}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
+		var apiAddr func() string
+		s.listening, apiAddr = listenAddr(t, done, 90*time.Second)
 		go func() { done <- runDev(ctx, s) }()
 
-		base := fmt.Sprintf("http://127.0.0.1:%d", apiPort)
+		base := "http://" + apiAddr()
 		deadline := time.Now().Add(90 * time.Second)
 		for {
 			res, err := http.Get(base + "/readyz")
@@ -107,7 +117,7 @@ func TestDevStartsEverythingOnAFreshFolderAndStopsItsDatabase(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Fatalf("round %d: dev ended with %v", round, err)
 		}
-		if c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", pgPort), time.Second); err == nil {
+		if c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", s.PGPort), time.Second); err == nil {
 			c.Close()
 			t.Fatalf("round %d: the local PostgreSQL still listens after dev stopped", round)
 		}

@@ -61,7 +61,8 @@ func init() {
 }
 
 // runService runs the API and/or the workers until ctx ends. ready, when
-// given, is called once the API listens.
+// given, is called once the API listens; s.listening, when set, once the
+// API or a worker's metrics listen.
 func runService(ctx context.Context, s *settings, ready func(addr string)) error {
 	log := newLogger(s)
 	slog.SetDefault(log)
@@ -150,7 +151,14 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 		srv := api.New(api.Config{Tenants: svc, Logger: log, InsecureCookies: s.InsecureCookies,
 			Webhooks: &webhooks.Service{DB: db, AllowPrivate: s.WebhooksAllowPrivate}, Billing: bill,
 			Scripts: scripts, Campaigns: camp, Recordings: recordings, Trunks: trunks, TrunkPinger: pinger, Metrics: metrics})
-		if err := serveHTTP(ctx, g, log, "API", s.Addr, srv.Handler(), ready); err != nil {
+		if err := serveHTTP(ctx, g, log, "API", s.Addr, srv.Handler(), func(addr string) {
+			if ready != nil {
+				ready(addr)
+			}
+			if s.listening != nil {
+				s.listening(addr)
+			}
+		}); err != nil {
 			return err
 		}
 	}
@@ -160,7 +168,7 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 		metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}))
-		if err := serveHTTP(ctx, g, log, "metrics", s.MetricsAddr, mux, nil); err != nil {
+		if err := serveHTTP(ctx, g, log, "metrics", s.MetricsAddr, mux, s.listening); err != nil {
 			return err
 		}
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -16,12 +15,14 @@ import (
 // A worker runs no API; with --metrics-addr it shows its script hosts (and
 // calls, when it places them) on an address of its own.
 func TestAWorkerServesItsMetricsOnItsOwnAddress(t *testing.T) {
-	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	s := &settings{DatabaseURL: dbtest.New(t), Workers: true, MetricsAddr: addr, LogLevel: "error", MaxWorkers: 2,
+	s := &settings{DatabaseURL: dbtest.New(t), Workers: true, MetricsAddr: "127.0.0.1:0", LogLevel: "error", MaxWorkers: 2,
 		scriptHost: []string{os.Args[0]}, scriptHostEnv: []string{"OUTCALL_TEST_SCRIPT_HOST=1"}}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
+	var metricsAddr func() string
+	s.listening, metricsAddr = listenAddr(t, done, 30*time.Second)
 	go func() { done <- runService(ctx, s, nil) }()
+	addr := metricsAddr()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {

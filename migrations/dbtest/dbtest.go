@@ -7,6 +7,12 @@
 // and later tests, in any package, reuse it. The migrated schema is built
 // once into a template database, so a new database costs one
 // CREATE DATABASE … TEMPLATE.
+//
+// With OUTCALL_TEST_DB_CLOCK set to a moment (RFC 3339, e.g.
+// 2026-12-06T23:59:00+08:00), the local cluster is a separate one whose
+// clock starts at that moment (PostgreSQL runs under Debian's libfaketime):
+// `make test-clocks` runs the database tests so, at a few awkward moments,
+// to show that no code or test mixes the database's clock with another.
 package dbtest
 
 import (
@@ -109,10 +115,20 @@ func setup() error {
 		if p := os.Getenv("OUTCALL_TEST_PG_PORT"); p != "" {
 			port, _ = strconv.Atoi(p)
 		}
-		c, err := localpg.New(filepath.Join(os.TempDir(), fmt.Sprintf("outcall-test-pg-%d", port)), port)
+		dir := filepath.Join(os.TempDir(), fmt.Sprintf("outcall-test-pg-%d", port))
+		var env []string
+		if at := os.Getenv("OUTCALL_TEST_DB_CLOCK"); at != "" {
+			if env, err = fakeClock(at); err != nil {
+				return err
+			}
+			// A cluster of its own, on a port of its own choosing.
+			port, dir = 0, filepath.Join(os.TempDir(), "outcall-test-pg-clock-"+strings.NewReplacer(":", "", "+", "p").Replace(at))
+		}
+		c, err := localpg.New(dir, port)
 		if err != nil {
 			return err
 		}
+		c.Env = env
 		if err := c.Start(ctx); err != nil {
 			return err
 		}
@@ -144,6 +160,21 @@ func setup() error {
 		return fmt.Errorf("publish template database: %w", err)
 	}
 	return nil
+}
+
+// fakeClock returns the environment that starts PostgreSQL's clock at the
+// moment at (RFC 3339), ticking from there, with Debian's libfaketime.
+func fakeClock(at string) ([]string, error) {
+	t, err := time.Parse(time.RFC3339, at)
+	if err != nil {
+		return nil, fmt.Errorf("OUTCALL_TEST_DB_CLOCK=%q: not an RFC 3339 moment: %w", at, err)
+	}
+	libs, _ := filepath.Glob("/usr/lib/*/faketime/libfaketimeMT.so.1")
+	if len(libs) == 0 {
+		return nil, errors.New("OUTCALL_TEST_DB_CLOCK needs libfaketime (apt-get install libfaketime)")
+	}
+	// The server runs with TZ=UTC, so the moment is written in UTC.
+	return []string{"LD_PRELOAD=" + libs[0], "FAKETIME=@" + t.UTC().Format("2006-01-02 15:04:05"), "FAKETIME_DONT_RESET=1"}, nil
 }
 
 // schemaHash names the template after the migrations and the River version,

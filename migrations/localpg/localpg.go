@@ -33,8 +33,13 @@ const Superuser = "outcall"
 type Cluster struct {
 	// Dir holds the cluster: data/ (PGDATA), run/ (socket), postgres.log.
 	Dir string
-	// Port is the TCP port on 127.0.0.1 the server listens on.
+	// Port is the TCP port on 127.0.0.1 the server listens on. 0 lets Start
+	// choose a free one (and choose again if another program takes it
+	// first); after Start it holds the port the server listens on.
 	Port int
+	// Env is added to the server's environment (tests run it under
+	// libfaketime to put its clock at an awkward moment).
+	Env []string
 
 	bin  string
 	cred *syscall.Credential
@@ -113,7 +118,7 @@ func (c *Cluster) URL(db string) string {
 func (c *Cluster) command(ctx context.Context, name string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, filepath.Join(c.bin, name), args...)
 	cmd.Dir = c.Dir
-	cmd.Env = append(os.Environ(), "LC_ALL=C.UTF-8", "TZ=UTC")
+	cmd.Env = append(append(os.Environ(), "LC_ALL=C.UTF-8", "TZ=UTC"), c.Env...)
 	if c.cred != nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred}
 	}
@@ -147,18 +152,78 @@ func (c *Cluster) Start(ctx context.Context) error {
 		}
 	}
 	if c.running(ctx) {
+		if c.Port == 0 {
+			port, err := c.runningPort()
+			if err != nil {
+				return err
+			}
+			c.Port = port
+		}
 		return c.waitReady(ctx)
 	}
-	if c.portTaken() {
-		return fmt.Errorf("port %d on 127.0.0.1 is taken by another program; choose another with OUTCALL_PG_PORT", c.Port)
+	if c.Port != 0 {
+		if c.portTaken() {
+			return fmt.Errorf("port %d on 127.0.0.1 is taken by another program; choose another with OUTCALL_PG_PORT", c.Port)
+		}
+		return c.start(ctx)
 	}
+	// No port given: take a free one. Another program may bind it between
+	// our look and the server's bind, so a start that loses that race is
+	// tried again on another port.
+	for attempt := 1; ; attempt++ {
+		port, err := freePort()
+		if err != nil {
+			return err
+		}
+		c.Port = port
+		err = c.start(ctx)
+		if err == nil || attempt == 5 || !errors.Is(err, errPortClash) {
+			return err
+		}
+	}
+}
+
+// errPortClash says the server could not bind its port.
+var errPortClash = errors.New("the port was taken")
+
+func (c *Cluster) start(ctx context.Context) error {
+	logStart, _ := os.Stat(c.logFile())
 	opts := fmt.Sprintf("-k %s -p %d -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=300 -c shared_buffers=256MB", c.runDir(), c.Port)
 	cmd := c.command(ctx, "pg_ctl", "-D", c.dataDir(), "-o", opts, "-l", c.logFile(), "-w", "-t", "60", "start")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		log, _ := os.ReadFile(c.logFile())
-		return fmt.Errorf("start PostgreSQL: %w\n%s\n%s", err, out, tail(string(log), 2000))
+		if logStart != nil && int64(len(log)) >= logStart.Size() {
+			log = log[logStart.Size():] // this start's lines only
+		}
+		if strings.Contains(string(log), "could not bind") {
+			err = fmt.Errorf("%w: %w", errPortClash, err)
+		}
+		return fmt.Errorf("start PostgreSQL on port %d: %w\n%s\n%s", c.Port, err, out, tail(string(log), 2000))
 	}
 	return c.waitReady(ctx)
+}
+
+// runningPort reads the port of the running server from its
+// postmaster.pid (the fourth line).
+func (c *Cluster) runningPort() (int, error) {
+	b, err := os.ReadFile(filepath.Join(c.dataDir(), "postmaster.pid"))
+	if err != nil {
+		return 0, fmt.Errorf("read the running server's port: %w", err)
+	}
+	lines := strings.Split(string(b), "\n")
+	if len(lines) < 4 {
+		return 0, fmt.Errorf("read the running server's port: %s is too short", filepath.Join(c.dataDir(), "postmaster.pid"))
+	}
+	return strconv.Atoi(strings.TrimSpace(lines[3]))
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port on 127.0.0.1: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // Stop stops the server (fast shutdown: sessions are disconnected, data is

@@ -1,6 +1,5 @@
-// What the end-to-end tests share: a timed log with checks, a free port,
-// and polling until something holds.
-import net from "node:net";
+// What the end-to-end tests share: a timed log with checks and polling
+// until something holds.
 
 // logger returns log and check for one test, its lines prefixed with the
 // test's name and the seconds since it started.
@@ -13,18 +12,6 @@ export function logger(name) {
     log("ok:", what);
   };
   return { log, check, started };
-}
-
-// freePort asks the kernel for a free TCP port on loopback.
-export async function freePort() {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.on("error", rej);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
 }
 
 // waitFor polls fn until it returns something truthy, and returns that.

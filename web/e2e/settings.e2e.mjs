@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
-import { freePort, logger, waitFor } from "./harness.mjs";
+import { logger, waitFor } from "./harness.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "../..");
@@ -34,9 +34,8 @@ async function main() {
   log("building the binary");
   execFileSync("go", ["build", "-o", bin, "./cmd/outcall"], { cwd: repo, stdio: "inherit" });
 
-  const [pgPort, apiPort] = [await freePort(), await freePort()];
-  const base = `http://127.0.0.1:${apiPort}`;
-  const server = spawn(bin, ["dev", "--data-dir", join(work, "data"), "--pg-port", String(pgPort), "--addr", `127.0.0.1:${apiPort}`, "--log-level", "warn"], {
+  let base; // where the server says it listens: it binds free ports itself
+  const server = spawn(bin, ["dev", "--data-dir", join(work, "data"), "--pg-port", "0", "--addr", "127.0.0.1:0", "--log-level", "warn"], {
     cwd: repo,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -48,6 +47,7 @@ async function main() {
   let browser;
   let failed = false;
   try {
+    base = await waitFor(() => /outcall is running at (http:\/\/\S+)/.exec(serverOutput)?.[1], "the server to say where it listens", 120000, 250);
     await waitFor(async () => (await fetch(`${base}/readyz`)).ok, "the server to be ready", 120000, 500);
     log("server ready at", base);
 
