@@ -58,6 +58,15 @@ type BillingBody struct {
 	Notices            []BillingNoticeBody `json:"notices" doc:"The newest notices, newest first."`
 }
 
+// billingBody shows an account's billing state with no plans or notices
+// listed; get-billing lists both, set-budget answers without them.
+func billingBody(a *billing.Account) BillingBody {
+	return BillingBody{Enabled: a.Enabled, Plan: planBody(a.Limits.Plan), CanDial: a.DialRefusal == "",
+		DialRefusal: a.DialRefusal, DialRefusalMessage: a.DialRefusalMessage, Subscribed: a.Subscribed, SubscriptionStatus: a.SubscriptionStatus,
+		BudgetCents: a.BudgetCents, HardBudgetCents: a.HardBudgetCents, PaymentFailedAt: a.PaymentFailedAt, DiallingStopsAt: a.PaymentGraceUntil,
+		Plans: []PlanBody{}, Notices: []BillingNoticeBody{}}
+}
+
 type billingOutput struct {
 	Body BillingBody
 }
@@ -146,11 +155,12 @@ type stripeWebhookOutput struct {
 	}
 }
 
+// registerBilling adds plans, usage, budgets, Stripe checkout and the
+// webhook Stripe calls.
 func (s *Server) registerBilling() {
 	if s.cfg.Billing == nil {
 		s.cfg.Billing = billing.New(billing.Config{DB: s.tenantsDB(), Logger: s.log})
 	}
-	b := s.cfg.Billing
 	errs := []int{http.StatusUnauthorized, http.StatusForbidden}
 
 	huma.Register(s.api, huma.Operation{
@@ -158,23 +168,7 @@ func (s *Server) registerBilling() {
 		Summary: "Plan, limits and billing state", Tags: []string{"Billing"}, Security: requires("billing:read"),
 		Description: "The tenant's plan and its limits, whether new dials are allowed (and why not), budgets, payment state and recent notices.",
 		Errors:      errs,
-	}, func(ctx context.Context, _ *struct{}) (*billingOutput, error) {
-		a, err := b.Account(ctx, principal(ctx))
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &billingOutput{Body: BillingBody{Enabled: a.Enabled, Plan: planBody(a.Limits.Plan), CanDial: a.DialRefusal == "",
-			DialRefusal: a.DialRefusal, DialRefusalMessage: a.DialRefusalMessage, Subscribed: a.Subscribed,
-			SubscriptionStatus: a.SubscriptionStatus, BudgetCents: a.BudgetCents, HardBudgetCents: a.HardBudgetCents,
-			PaymentFailedAt: a.PaymentFailedAt, DiallingStopsAt: a.PaymentGraceUntil, Notices: []BillingNoticeBody{}}}
-		for _, p := range billing.Plans {
-			out.Body.Plans = append(out.Body.Plans, planBody(p))
-		}
-		for _, n := range a.Notices {
-			out.Body.Notices = append(out.Body.Notices, BillingNoticeBody{ID: n.ID, Kind: n.Kind, PeriodStart: n.PeriodStart.Format(time.DateOnly), Message: n.Message, CreatedAt: n.CreatedAt})
-		}
-		return out, nil
-	})
+	}, s.getBilling)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "get-usage", Method: http.MethodGet, Path: "/v1/billing/usage",
@@ -182,30 +176,7 @@ func (s *Server) registerBilling() {
 		Description: "Connected calls, billable minutes (every started minute), attempts and the estimated charge of a calendar month (UTC), " +
 			"in all, per campaign and per day. Recorded whether or not billing through Stripe is on.",
 		Errors: append(errs, http.StatusUnprocessableEntity),
-	}, func(ctx context.Context, in *usageInput) (*usageOutput, error) {
-		var at time.Time
-		if in.Month != "" {
-			var err error
-			if at, err = time.Parse("2006-01", in.Month); err != nil {
-				return nil, huma.NewError(http.StatusUnprocessableEntity, "month must look like 2026-11",
-					&huma.ErrorDetail{Location: "query.month", Message: "not a month", Value: in.Month})
-			}
-		}
-		r, err := b.Usage(ctx, principal(ctx), at)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		body := UsageBody{PeriodStart: r.PeriodStart.Format(time.DateOnly), PeriodEnd: r.PeriodEnd.Format(time.DateOnly),
-			Plan: r.Plan.Name, Currency: r.Plan.Currency, Totals: totalsBody(r.Totals), EstimatedCents: r.EstimatedCents,
-			ByCampaign: []CampaignUsageBody{}, ByDay: []DayUsageBody{}, Reported: r.Reported}
-		for _, c := range r.ByCampaign {
-			body.ByCampaign = append(body.ByCampaign, CampaignUsageBody{CampaignID: c.CampaignID, UsageTotalsBody: totalsBody(c.UsageTotals)})
-		}
-		for _, d := range r.ByDay {
-			body.ByDay = append(body.ByDay, DayUsageBody{Day: d.Day.Format(time.DateOnly), UsageTotalsBody: totalsBody(d.UsageTotals)})
-		}
-		return &usageOutput{Body: body}, nil
-	})
+	}, s.getUsage)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "set-budget", Method: http.MethodPut, Path: "/v1/billing/budget",
@@ -213,19 +184,7 @@ func (s *Server) registerBilling() {
 		Description: "Sets the monthly budget (80 % and 100 % of it raise usage.threshold_reached, once a month each) and the hard budget " +
 			"(new dials stop when this month's usage reaches it; calls in progress finish). Needs the owner role.",
 		Errors: append(errs, http.StatusUnprocessableEntity),
-	}, func(ctx context.Context, in *budgetInput) (*billingOutput, error) {
-		if err := b.SetBudget(ctx, principal(ctx), in.Body.BudgetCents, in.Body.HardBudgetCents); err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		a, err := b.Account(ctx, principal(ctx))
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &billingOutput{Body: BillingBody{Enabled: a.Enabled, Plan: planBody(a.Limits.Plan), CanDial: a.DialRefusal == "",
-			DialRefusal: a.DialRefusal, DialRefusalMessage: a.DialRefusalMessage, Subscribed: a.Subscribed, SubscriptionStatus: a.SubscriptionStatus,
-			BudgetCents: a.BudgetCents, HardBudgetCents: a.HardBudgetCents, PaymentFailedAt: a.PaymentFailedAt, DiallingStopsAt: a.PaymentGraceUntil,
-			Plans: []PlanBody{}, Notices: []BillingNoticeBody{}}}, nil
-	})
+	}, s.setBudget)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "create-checkout-session", Method: http.MethodPost, Path: "/v1/billing/checkout",
@@ -233,15 +192,7 @@ func (s *Server) registerBilling() {
 		Description: "Opens a Stripe Checkout page that subscribes the tenant to a plan. A tenant with a subscription changes plan in the " +
 			"billing portal instead (409). Answers 409 when billing is off. Needs the owner role.",
 		Errors: append(errs, http.StatusConflict, http.StatusUnprocessableEntity, http.StatusServiceUnavailable),
-	}, func(ctx context.Context, in *checkoutInput) (*redirectOutput, error) {
-		url, err := b.Checkout(ctx, principal(ctx), in.Body.Plan, in.Body.SuccessURL, in.Body.CancelURL)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &redirectOutput{}
-		out.Body.URL = url
-		return out, nil
-	})
+	}, s.createCheckoutSession)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "create-portal-session", Method: http.MethodPost, Path: "/v1/billing/portal",
@@ -249,15 +200,7 @@ func (s *Server) registerBilling() {
 		Description: "Opens Stripe's Customer Portal, where the owner changes plan or payment method and sees invoices. " +
 			"Answers 409 before the first subscription or when billing is off. Needs the owner role.",
 		Errors: append(errs, http.StatusConflict, http.StatusUnprocessableEntity, http.StatusServiceUnavailable),
-	}, func(ctx context.Context, in *portalInput) (*redirectOutput, error) {
-		url, err := b.Portal(ctx, principal(ctx), in.Body.ReturnURL)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &redirectOutput{}
-		out.Body.URL = url
-		return out, nil
-	})
+	}, s.createPortalSession)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "stripe-webhook", Method: http.MethodPost, Path: "/v1/stripe/webhook",
@@ -268,16 +211,90 @@ func (s *Server) registerBilling() {
 		Errors: []int{http.StatusBadRequest, http.StatusConflict},
 		// The signature covers the exact bytes: nothing may parse them first.
 		SkipValidateBody: true,
-	}, func(ctx context.Context, in *stripeWebhookInput) (*stripeWebhookOutput, error) {
-		res, err := b.HandleWebhook(ctx, in.RawBody, in.Signature)
-		if errors.Is(err, billing.ErrSignature) {
-			return nil, huma.NewError(http.StatusBadRequest, "the Stripe-Signature header does not verify")
+	}, s.stripeWebhook)
+}
+
+func (s *Server) getBilling(ctx context.Context, _ *struct{}) (*billingOutput, error) {
+	a, err := s.cfg.Billing.Account(ctx, principal(ctx))
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &billingOutput{Body: billingBody(a)}
+	for _, p := range billing.Plans {
+		out.Body.Plans = append(out.Body.Plans, planBody(p))
+	}
+	for _, n := range a.Notices {
+		out.Body.Notices = append(out.Body.Notices, BillingNoticeBody{ID: n.ID, Kind: n.Kind, PeriodStart: n.PeriodStart.Format(time.DateOnly), Message: n.Message, CreatedAt: n.CreatedAt})
+	}
+	return out, nil
+}
+
+func (s *Server) getUsage(ctx context.Context, in *usageInput) (*usageOutput, error) {
+	var at time.Time
+	if in.Month != "" {
+		var err error
+		if at, err = time.Parse("2006-01", in.Month); err != nil {
+			return nil, huma.NewError(http.StatusUnprocessableEntity, "month must look like 2026-11",
+				&huma.ErrorDetail{Location: "query.month", Message: "not a month", Value: in.Month})
 		}
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &stripeWebhookOutput{}
-		out.Body.Received, out.Body.Outcome = true, res.Outcome
-		return out, nil
-	})
+	}
+	r, err := s.cfg.Billing.Usage(ctx, principal(ctx), at)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	body := UsageBody{PeriodStart: r.PeriodStart.Format(time.DateOnly), PeriodEnd: r.PeriodEnd.Format(time.DateOnly),
+		Plan: r.Plan.Name, Currency: r.Plan.Currency, Totals: totalsBody(r.Totals), EstimatedCents: r.EstimatedCents,
+		ByCampaign: []CampaignUsageBody{}, ByDay: []DayUsageBody{}, Reported: r.Reported}
+	for _, c := range r.ByCampaign {
+		body.ByCampaign = append(body.ByCampaign, CampaignUsageBody{CampaignID: c.CampaignID, UsageTotalsBody: totalsBody(c.UsageTotals)})
+	}
+	for _, d := range r.ByDay {
+		body.ByDay = append(body.ByDay, DayUsageBody{Day: d.Day.Format(time.DateOnly), UsageTotalsBody: totalsBody(d.UsageTotals)})
+	}
+	return &usageOutput{Body: body}, nil
+}
+
+func (s *Server) setBudget(ctx context.Context, in *budgetInput) (*billingOutput, error) {
+	if err := s.cfg.Billing.SetBudget(ctx, principal(ctx), in.Body.BudgetCents, in.Body.HardBudgetCents); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	a, err := s.cfg.Billing.Account(ctx, principal(ctx))
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &billingOutput{Body: billingBody(a)}, nil
+}
+
+func (s *Server) createCheckoutSession(ctx context.Context, in *checkoutInput) (*redirectOutput, error) {
+	url, err := s.cfg.Billing.Checkout(ctx, principal(ctx), in.Body.Plan, in.Body.SuccessURL, in.Body.CancelURL)
+	return s.redirectTo(ctx, url, err)
+}
+
+func (s *Server) createPortalSession(ctx context.Context, in *portalInput) (*redirectOutput, error) {
+	url, err := s.cfg.Billing.Portal(ctx, principal(ctx), in.Body.ReturnURL)
+	return s.redirectTo(ctx, url, err)
+}
+
+// redirectTo answers with the Stripe page to send the person to, or with
+// the problem err describes.
+func (s *Server) redirectTo(ctx context.Context, url string, err error) (*redirectOutput, error) {
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &redirectOutput{}
+	out.Body.URL = url
+	return out, nil
+}
+
+func (s *Server) stripeWebhook(ctx context.Context, in *stripeWebhookInput) (*stripeWebhookOutput, error) {
+	res, err := s.cfg.Billing.HandleWebhook(ctx, in.RawBody, in.Signature)
+	if errors.Is(err, billing.ErrSignature) {
+		return nil, huma.NewError(http.StatusBadRequest, "the Stripe-Signature header does not verify")
+	}
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &stripeWebhookOutput{}
+	out.Body.Received, out.Body.Outcome = true, res.Outcome
+	return out, nil
 }

@@ -10,4 +10,9 @@
 // enforces it. Errors are RFC 9457 problem+json; domain errors
 // (tenants.Error) map to 4xx with the field they concern, and internal
 // errors are logged and answered with a bare 500.
+//
+// Each resource (lists, contacts, imports, campaigns, calls, …) has a file
+// of its own: its request and response types, a register function listing
+// its operations, and a handler method on *Server for each operation. New
+// calls the register functions.
 package api

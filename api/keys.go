@@ -43,6 +43,11 @@ type keyPath struct {
 	KeyID uuid.UUID `path:"key_id" doc:"The API key's id."`
 }
 
+type listKeysInput struct {
+	PageInput
+	Revoked BoolFilter `query:"revoked" enum:"true,false," doc:"Only revoked (true) or only active (false) keys."`
+}
+
 type listKeysOutput struct {
 	Body struct {
 		Items      []KeyBody `json:"items"`
@@ -66,6 +71,7 @@ type keyOutput struct {
 	Body KeyBody
 }
 
+// registerKeys adds the operations on the tenant's API keys.
 func (s *Server) registerKeys() {
 	errs := []int{http.StatusUnauthorized, http.StatusForbidden}
 	huma.Register(s.api, huma.Operation{
@@ -73,46 +79,49 @@ func (s *Server) registerKeys() {
 		Summary: "List API keys", Tags: []string{"API keys"}, Security: requires("account:manage"),
 		Description: "The tenant's keys, revoked ones included, oldest first. Needs the admin role.",
 		Errors:      append(errs, http.StatusUnprocessableEntity),
-	}, func(ctx context.Context, in *struct {
-		PageInput
-		Revoked BoolFilter `query:"revoked" enum:"true,false," doc:"Only revoked (true) or only active (false) keys."`
-	}) (*listKeysOutput, error) {
-		after, err := in.after()
-		if err != nil {
-			return nil, err
-		}
-		keys, err := s.tenants.ListAPIKeys(ctx, principal(ctx), in.limit(), after, in.Revoked.value())
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &listKeysOutput{}
-		out.Body.Items, out.Body.NextCursor = page(keys, in.limit(), func(k *tenants.APIKey) uuid.UUID { return k.ID }, keyBody)
-		return out, nil
-	})
+	}, s.listAPIKeys)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "create-api-key", Method: http.MethodPost, Path: "/v1/api-keys", DefaultStatus: http.StatusCreated,
 		Summary: "Create an API key", Tags: []string{"API keys"}, Security: requires("account:manage"),
 		Description: "Makes a key and shows its secret once. Needs the admin role; the key's role cannot exceed yours.",
 		Errors:      append(errs, http.StatusUnprocessableEntity),
-	}, func(ctx context.Context, in *createKeyInput) (*newKeyOutput, error) {
-		k, err := s.tenants.CreateAPIKey(ctx, principal(ctx), in.Body.Name, tenants.Role(in.Body.Role), in.Body.Scopes)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &newKeyOutput{Body: newKeyBody(k)}, nil
-	})
+	}, s.createAPIKey)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "revoke-api-key", Method: http.MethodDelete, Path: "/v1/api-keys/{key_id}",
 		Summary: "Revoke an API key", Tags: []string{"API keys"}, Security: requires("account:manage"),
 		Description: "The key stops working at once. Revoking a revoked key changes nothing. Needs the admin role.",
 		Errors:      append(errs, http.StatusNotFound),
-	}, func(ctx context.Context, in *keyPath) (*keyOutput, error) {
-		k, err := s.tenants.RevokeAPIKey(ctx, principal(ctx), in.KeyID)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &keyOutput{Body: keyBody(k)}, nil
-	})
+	}, s.revokeAPIKey)
+}
+
+func (s *Server) listAPIKeys(ctx context.Context, in *listKeysInput) (*listKeysOutput, error) {
+	after, err := in.after()
+	if err != nil {
+		return nil, err
+	}
+	keys, err := s.tenants.ListAPIKeys(ctx, principal(ctx), in.limit(), after, in.Revoked.value())
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &listKeysOutput{}
+	out.Body.Items, out.Body.NextCursor = page(keys, in.limit(), func(k *tenants.APIKey) uuid.UUID { return k.ID }, keyBody)
+	return out, nil
+}
+
+func (s *Server) createAPIKey(ctx context.Context, in *createKeyInput) (*newKeyOutput, error) {
+	k, err := s.tenants.CreateAPIKey(ctx, principal(ctx), in.Body.Name, tenants.Role(in.Body.Role), in.Body.Scopes)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &newKeyOutput{Body: newKeyBody(k)}, nil
+}
+
+func (s *Server) revokeAPIKey(ctx context.Context, in *keyPath) (*keyOutput, error) {
+	k, err := s.tenants.RevokeAPIKey(ctx, principal(ctx), in.KeyID)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &keyOutput{Body: keyBody(k)}, nil
 }

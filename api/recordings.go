@@ -17,6 +17,7 @@ type recordingInput struct {
 	CallID uuid.UUID `path:"call_id" doc:"The call's id."`
 }
 
+// registerRecordings adds the download of a call's recording.
 func (s *Server) registerRecordings() {
 	huma.Register(s.api, huma.Operation{
 		OperationID: "get-call-recording", Method: http.MethodGet, Path: "/v1/calls/{call_id}/recording",
@@ -25,33 +26,35 @@ func (s *Server) registerRecordings() {
 		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound},
 		Responses: map[string]*huma.Response{"200": {Description: "The recording", Content: map[string]*huma.MediaType{
 			"audio/wav": {Schema: &huma.Schema{Type: "string", Format: "binary"}}}}},
-	}, func(ctx context.Context, in *recordingInput) (*huma.StreamResponse, error) {
-		p := principal(ctx)
-		call, err := s.campaigns.GetCall(ctx, p, in.CallID)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		if call.RecordingRef == "" || s.cfg.Recordings == nil {
-			return nil, s.problem(ctx, tenants.Errorf(tenants.ENotFound, "this call has no recording (not answered, recording off, or past retention)"))
-		}
-		rc, err := s.cfg.Recordings.Open(ctx, call.RecordingRef)
-		if err != nil {
-			return nil, s.problem(ctx, tenants.Errorf(tenants.ENotFound, "the recording is no longer stored"))
-		}
-		return &huma.StreamResponse{Body: func(hctx huma.Context) {
-			defer rc.Close()
-			hctx.SetHeader("Content-Type", "audio/wav")
-			hctx.SetHeader("Content-Disposition", `inline; filename="`+call.ID.String()+`.wav"`)
-			hctx.SetHeader("Cache-Control", "private, max-age=3600")
-			// A known length lets a browser's audio player show the duration.
-			if st, ok := rc.(interface{ Size() int64 }); ok {
-				hctx.SetHeader("Content-Length", strconv.FormatInt(st.Size(), 10))
-			} else if f, ok := rc.(interface{ Stat() (fs.FileInfo, error) }); ok {
-				if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
-					hctx.SetHeader("Content-Length", strconv.FormatInt(fi.Size(), 10))
-				}
+	}, s.getCallRecording)
+}
+
+func (s *Server) getCallRecording(ctx context.Context, in *recordingInput) (*huma.StreamResponse, error) {
+	p := principal(ctx)
+	call, err := s.campaigns.GetCall(ctx, p, in.CallID)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	if call.RecordingRef == "" || s.cfg.Recordings == nil {
+		return nil, s.problem(ctx, tenants.Errorf(tenants.ENotFound, "this call has no recording (not answered, recording off, or past retention)"))
+	}
+	rc, err := s.cfg.Recordings.Open(ctx, call.RecordingRef)
+	if err != nil {
+		return nil, s.problem(ctx, tenants.Errorf(tenants.ENotFound, "the recording is no longer stored"))
+	}
+	return &huma.StreamResponse{Body: func(hctx huma.Context) {
+		defer rc.Close()
+		hctx.SetHeader("Content-Type", "audio/wav")
+		hctx.SetHeader("Content-Disposition", `inline; filename="`+call.ID.String()+`.wav"`)
+		hctx.SetHeader("Cache-Control", "private, max-age=3600")
+		// A known length lets a browser's audio player show the duration.
+		if st, ok := rc.(interface{ Size() int64 }); ok {
+			hctx.SetHeader("Content-Length", strconv.FormatInt(st.Size(), 10))
+		} else if f, ok := rc.(interface{ Stat() (fs.FileInfo, error) }); ok {
+			if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+				hctx.SetHeader("Content-Length", strconv.FormatInt(fi.Size(), 10))
 			}
-			io.Copy(hctx.BodyWriter(), rc)
-		}}, nil
-	})
+		}
+		io.Copy(hctx.BodyWriter(), rc)
+	}}, nil
 }

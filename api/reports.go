@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/tenants"
 )
 
 // reportQuery is the filter every report takes.
@@ -207,15 +208,70 @@ func timeSlots(ts []campaigns.TimeSlot) []TimeSlotBody {
 	return out
 }
 
+func outcomesReportBody(r *campaigns.OutcomesReport) OutcomesReportBody {
+	return OutcomesReportBody{Attempts: r.Attempts, Refused: r.Refused, Dialled: r.Dialled, Connected: r.Connected, Conversions: r.Conversions,
+		Transfers: r.Transfers, DoNotCall: r.DoNotCall, ConnectRate: r.ConnectRate, ConversionRate: r.ConversionRate,
+		AvgTalkSeconds: r.AvgTalkSeconds, AvgSilenceSeconds: r.AvgSilenceSeconds, TurnsPerCall: r.TurnsPerCall,
+		ByOutcome: r.ByOutcome, RefusedByReason: r.RefusedByReason}
+}
+
+func funnelReportBody(r *campaigns.FunnelReport) FunnelReportBody {
+	b := FunnelReportBody{ScriptVersion: r.ScriptVersion, Start: r.Start, States: []FunnelStateBody{}}
+	for _, st := range r.States {
+		sb := FunnelStateBody{State: st.State, Terminal: st.Terminal, Entered: st.Entered, Exits: []FunnelExitBody{},
+			Completed: st.Completed, Dropped: st.Dropped, DropRate: st.DropRate}
+		for _, e := range st.Exits {
+			sb.Exits = append(sb.Exits, FunnelExitBody(e))
+		}
+		b.States = append(b.States, sb)
+	}
+	return b
+}
+
+func topicsReportBody(r *campaigns.TopicsReport) TopicsReportBody {
+	return TopicsReportBody{Intents: keyCounts(r.Intents), NoMatch: keyCounts(r.NoMatch), Sensitive: keyCounts(r.Sensitive)}
+}
+
+func sentimentReportBody(r *campaigns.SentimentReport) SentimentReportBody {
+	b := SentimentReportBody{ByState: []StateSentimentBody{}, Calls: sentimentCounts(r.Calls), AngryShare: r.AngryShare, Connected: r.Connected}
+	for _, st := range r.ByState {
+		b.ByState = append(b.ByState, StateSentimentBody{State: st.State, SentimentCountsBody: sentimentCounts(st.SentimentCounts)})
+	}
+	return b
+}
+
+func timeReportBody(r *campaigns.TimeReport) TimeReportBody {
+	b := TimeReportBody{Overall: TimeSlotBody(r.Overall), ByHour: timeSlots(r.ByHour), ByWeekday: timeSlots(r.ByWeekday), Grid: make([]TimeCellBody, 0, len(r.Grid))}
+	for _, c := range r.Grid {
+		b.Grid = append(b.Grid, TimeCellBody(c))
+	}
+	return b
+}
+
+func abReportBody(r *campaigns.ABReport) ABReportBody {
+	b := ABReportBody{Arms: []ABArmBodyResult{}, Comparisons: []ABComparisonBody{}}
+	for _, a := range r.Arms {
+		b.Arms = append(b.Arms, ABArmBodyResult(a))
+	}
+	for _, c := range r.Comparisons {
+		b.Comparisons = append(b.Comparisons, ABComparisonBody(c))
+	}
+	return b
+}
+
 // csvReport is a report that can write itself as CSV.
 type csvReport interface{ WriteCSV(io.Writer) error }
 
 // reportDef is one report: how to compute it and how to show it as JSON.
+// Its get and export methods serve the report's two operations; Go has no
+// generic methods, so they hang on the report rather than on the Server.
 type reportDef[R csvReport, B any] struct {
 	name, summary, desc string
-	run                 func(context.Context, *Server, campaigns.ReportFilter) (R, error)
+	run                 func(context.Context, tenants.Principal, campaigns.ReportFilter) (R, error)
 	body                func(R) B
 	errs                []int
+	// s is the server the report is registered on (set by registerReport).
+	s *Server
 }
 
 type reportOutput[B any] struct{ Body B }
@@ -231,43 +287,62 @@ func csvResponse(filename string, write func(io.Writer) error) *huma.StreamRespo
 var csvResponses = map[string]*huma.Response{"200": {Description: "UTF-8 CSV with a byte order mark and a header row", Content: map[string]*huma.MediaType{
 	"text/csv": {Schema: &huma.Schema{Type: "string"}}}}}
 
+// bufferedCSV writes a CSV file to memory before answering, so that an
+// error is a problem+json answer rather than a truncated file.
+func (s *Server) bufferedCSV(ctx context.Context, filename string, write func(io.Writer) error) (*huma.StreamResponse, error) {
+	var buf bytes.Buffer
+	if err := write(&buf); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return csvResponse(filename, func(w io.Writer) error { _, err := buf.WriteTo(w); return err }), nil
+}
+
 func registerReport[R csvReport, B any](s *Server, d reportDef[R, B]) {
+	d.s = s
 	errs := append([]int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity}, d.errs...)
 	tags := []string{"Reports"}
 	huma.Register(s.api, huma.Operation{
 		OperationID: "report-" + d.name, Method: http.MethodGet, Path: "/v1/reports/" + d.name,
 		Summary: d.summary, Tags: tags, Security: requires("calls:read"), Description: d.desc, Errors: errs,
-	}, func(ctx context.Context, in *reportQuery) (*reportOutput[B], error) {
-		f, err := in.filter()
-		if err != nil {
-			return nil, err
-		}
-		r, err := d.run(ctx, s, f)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &reportOutput[B]{Body: d.body(r)}, nil
-	})
+	}, d.get)
 	huma.Register(s.api, huma.Operation{
 		OperationID: "export-report-" + d.name, Method: http.MethodGet, Path: "/v1/reports/" + d.name + ".csv",
 		Summary: d.summary + " as CSV", Tags: tags, Security: requires("calls:read"),
 		Description: d.desc + " As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).",
 		Errors:      errs, Responses: csvResponses,
-	}, func(ctx context.Context, in *reportQuery) (*huma.StreamResponse, error) {
-		f, err := in.filter()
-		if err != nil {
-			return nil, err
-		}
-		r, err := d.run(ctx, s, f)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		var buf bytes.Buffer
-		if err := r.WriteCSV(&buf); err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return csvResponse(d.name+".csv", func(w io.Writer) error { _, err := buf.WriteTo(w); return err }), nil
-	})
+	}, d.export)
+}
+
+// get serves the report as JSON.
+func (d reportDef[R, B]) get(ctx context.Context, in *reportQuery) (*reportOutput[B], error) {
+	r, err := d.compute(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return &reportOutput[B]{Body: d.body(r)}, nil
+}
+
+// export serves the report as a CSV file.
+func (d reportDef[R, B]) export(ctx context.Context, in *reportQuery) (*huma.StreamResponse, error) {
+	r, err := d.compute(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return d.s.bufferedCSV(ctx, d.name+".csv", r.WriteCSV)
+}
+
+// compute runs the report over the calls the query selects.
+func (d reportDef[R, B]) compute(ctx context.Context, in *reportQuery) (R, error) {
+	var none R
+	f, err := in.filter()
+	if err != nil {
+		return none, err
+	}
+	r, err := d.run(ctx, principal(ctx), f)
+	if err != nil {
+		return none, d.s.problem(ctx, err)
+	}
+	return r, nil
 }
 
 // ReportsRebuildBody is what a rebuild of the report rollups counted.
@@ -281,127 +356,56 @@ type reportSettingsOutput struct{ Body ReportSettingsBody }
 
 type reportSettingsInput struct{ Body ReportSettingsBody }
 
+// registerReports adds the reports, each as JSON and as CSV, the CSV exports
+// of call records and turns, and the settings the reports count by.
 func (s *Server) registerReports() {
 	registerReport(s, reportDef[*campaigns.OutcomesReport, OutcomesReportBody]{
 		name: "outcomes", summary: "Outcomes report",
 		desc: "Attempts, connections (接通率), conversions, transfers, do-not-call requests and refusals by reason; average talk time, silence and turns per connected call.",
-		run: func(ctx context.Context, s *Server, f campaigns.ReportFilter) (*campaigns.OutcomesReport, error) {
-			return s.campaigns.Outcomes(ctx, principal(ctx), f)
-		},
-		body: func(r *campaigns.OutcomesReport) OutcomesReportBody {
-			return OutcomesReportBody{Attempts: r.Attempts, Refused: r.Refused, Dialled: r.Dialled, Connected: r.Connected, Conversions: r.Conversions,
-				Transfers: r.Transfers, DoNotCall: r.DoNotCall, ConnectRate: r.ConnectRate, ConversionRate: r.ConversionRate,
-				AvgTalkSeconds: r.AvgTalkSeconds, AvgSilenceSeconds: r.AvgSilenceSeconds, TurnsPerCall: r.TurnsPerCall,
-				ByOutcome: r.ByOutcome, RefusedByReason: r.RefusedByReason}
-		},
+		run:  s.campaigns.Outcomes, body: outcomesReportBody,
 	})
 	registerReport(s, reportDef[*campaigns.FunnelReport, FunnelReportBody]{
 		name: "funnel", summary: "Funnel report per dialog state",
 		desc: "For each state of a script version's graph: how many calls entered, where they went next, how many completed or dropped there (流失率). " +
 			"Give script_version when the calls ran more than one (422 otherwise).",
-		run: func(ctx context.Context, s *Server, f campaigns.ReportFilter) (*campaigns.FunnelReport, error) {
-			return s.campaigns.Funnel(ctx, principal(ctx), f)
-		},
-		body: func(r *campaigns.FunnelReport) FunnelReportBody {
-			b := FunnelReportBody{ScriptVersion: r.ScriptVersion, Start: r.Start, States: []FunnelStateBody{}}
-			for _, st := range r.States {
-				sb := FunnelStateBody{State: st.State, Terminal: st.Terminal, Entered: st.Entered, Exits: []FunnelExitBody{},
-					Completed: st.Completed, Dropped: st.Dropped, DropRate: st.DropRate}
-				for _, e := range st.Exits {
-					sb.Exits = append(sb.Exits, FunnelExitBody(e))
-				}
-				b.States = append(b.States, sb)
-			}
-			return b
-		},
+		run: s.campaigns.Funnel, body: funnelReportBody,
 	})
 	registerReport(s, reportDef[*campaigns.TopicsReport, TopicsReportBody]{
 		name: "topics", summary: "Topics report",
 		desc: "Intent frequencies, the most common utterances the script did not understand (no_match), and sensitive-word hits.",
-		run: func(ctx context.Context, s *Server, f campaigns.ReportFilter) (*campaigns.TopicsReport, error) {
-			return s.campaigns.Topics(ctx, principal(ctx), f)
-		},
-		body: func(r *campaigns.TopicsReport) TopicsReportBody {
-			return TopicsReportBody{Intents: keyCounts(r.Intents), NoMatch: keyCounts(r.NoMatch), Sensitive: keyCounts(r.Sensitive)}
-		},
+		run:  s.campaigns.Topics, body: topicsReportBody,
 	})
 	registerReport(s, reportDef[*campaigns.SentimentReport, SentimentReportBody]{
 		name: "sentiment", summary: "Sentiment report",
 		desc: "Sentiment of the turns per dialog state and of whole calls, and the share of connected calls that turned angry.",
-		run: func(ctx context.Context, s *Server, f campaigns.ReportFilter) (*campaigns.SentimentReport, error) {
-			return s.campaigns.Sentiment(ctx, principal(ctx), f)
-		},
-		body: func(r *campaigns.SentimentReport) SentimentReportBody {
-			b := SentimentReportBody{ByState: []StateSentimentBody{}, Calls: sentimentCounts(r.Calls), AngryShare: r.AngryShare, Connected: r.Connected}
-			for _, st := range r.ByState {
-				b.ByState = append(b.ByState, StateSentimentBody{State: st.State, SentimentCountsBody: sentimentCounts(st.SentimentCounts)})
-			}
-			return b
-		},
+		run:  s.campaigns.Sentiment, body: sentimentReportBody,
 	})
 	registerReport(s, reportDef[*campaigns.TimeReport, TimeReportBody]{
 		name: "time", summary: "Best hours report",
 		desc: "Answer and conversion rates by hour of day, by weekday, and by both (a weekday × hour grid) in the callee's local time, with counts and each slot's lift over the average.",
-		run: func(ctx context.Context, s *Server, f campaigns.ReportFilter) (*campaigns.TimeReport, error) {
-			return s.campaigns.Time(ctx, principal(ctx), f)
-		},
-		body: func(r *campaigns.TimeReport) TimeReportBody {
-			b := TimeReportBody{Overall: TimeSlotBody(r.Overall), ByHour: timeSlots(r.ByHour), ByWeekday: timeSlots(r.ByWeekday), Grid: make([]TimeCellBody, 0, len(r.Grid))}
-			for _, c := range r.Grid {
-				b.Grid = append(b.Grid, TimeCellBody(c))
-			}
-			return b
-		},
+		run:  s.campaigns.Time, body: timeReportBody,
 	})
 	registerReport(s, reportDef[*campaigns.ABReport, ABReportBody]{
 		name: "ab", summary: "A/B report",
 		desc: "Conversion per script version and each version against the baseline: the difference, its 95 % confidence interval and a two-proportion z-test, with the sample sizes.",
-		run: func(ctx context.Context, s *Server, f campaigns.ReportFilter) (*campaigns.ABReport, error) {
-			return s.campaigns.AB(ctx, principal(ctx), f)
-		},
-		body: func(r *campaigns.ABReport) ABReportBody {
-			b := ABReportBody{Arms: []ABArmBodyResult{}, Comparisons: []ABComparisonBody{}}
-			for _, a := range r.Arms {
-				b.Arms = append(b.Arms, ABArmBodyResult(a))
-			}
-			for _, c := range r.Comparisons {
-				b.Comparisons = append(b.Comparisons, ABComparisonBody(c))
-			}
-			return b
-		},
+		run:  s.campaigns.AB, body: abReportBody,
 	})
 
 	errs := []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity}
 	tags := []string{"Reports"}
 	for _, raw := range []struct {
 		name, summary, note string
-		export              func(context.Context, campaigns.ReportFilter, io.Writer) error
+		handler             func(context.Context, *reportQuery) (*huma.StreamResponse, error)
 	}{
-		{"calls", "Export call records as CSV", " Numbers are masked (138****1234) for viewers.", func(ctx context.Context, f campaigns.ReportFilter, w io.Writer) error {
-			return s.campaigns.ExportCalls(ctx, principal(ctx), f, w)
-		}},
-		{"turns", "Export dialog turns as CSV", "", func(ctx context.Context, f campaigns.ReportFilter, w io.Writer) error {
-			return s.campaigns.ExportTurns(ctx, principal(ctx), f, w)
-		}},
+		{"calls", "Export call records as CSV", " Numbers are masked (138****1234) for viewers.", s.exportCalls},
+		{"turns", "Export dialog turns as CSV", "", s.exportTurns},
 	} {
 		huma.Register(s.api, huma.Operation{
 			OperationID: "export-" + raw.name, Method: http.MethodGet, Path: "/v1/reports/" + raw.name + ".csv",
 			Summary: raw.summary, Tags: tags, Security: requires("calls:read"),
 			Description: "Every " + raw.name[:len(raw.name)-1] + " in the filter, oldest call first, as CSV (UTF-8 with a byte order mark)." + raw.note,
 			Errors:      errs, Responses: csvResponses,
-		}, func(ctx context.Context, in *reportQuery) (*huma.StreamResponse, error) {
-			f, err := in.filter()
-			if err != nil {
-				return nil, err
-			}
-			// Written to a temporary buffer first, so an error is a
-			// problem+json answer rather than a truncated file.
-			var buf bytes.Buffer
-			if err := raw.export(ctx, f, &buf); err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return csvResponse(raw.name+".csv", func(w io.Writer) error { _, err := buf.WriteTo(w); return err }), nil
-		})
+		}, raw.handler)
 	}
 
 	huma.Register(s.api, huma.Operation{
@@ -409,26 +413,13 @@ func (s *Server) registerReports() {
 		Summary: "Get the report settings", Tags: tags, Security: requires("calls:read"),
 		Description: "What counts as a conversion (default: the script outcome confirmed or the tag converted).",
 		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden},
-	}, func(ctx context.Context, _ *struct{}) (*reportSettingsOutput, error) {
-		rs, err := s.campaigns.ReportSettings(ctx, principal(ctx))
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &reportSettingsOutput{Body: ReportSettingsBody{ConversionOutcomes: rs.ConversionOutcomes, ConversionTags: rs.ConversionTags}}, nil
-	})
+	}, s.getReportSettings)
 	huma.Register(s.api, huma.Operation{
 		OperationID: "set-report-settings", Method: http.MethodPut, Path: "/v1/reports/settings",
 		Summary: "Replace the report settings", Tags: tags, Security: requires("settings:manage"),
 		Description: "Applies to calls that close from now on; POST /v1/reports/rebuild recounts the earlier ones. Needs the admin role.",
 		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity},
-	}, func(ctx context.Context, in *reportSettingsInput) (*reportSettingsOutput, error) {
-		rs, err := s.campaigns.SetReportSettings(ctx, principal(ctx), campaigns.ReportSettings{
-			ConversionOutcomes: in.Body.ConversionOutcomes, ConversionTags: in.Body.ConversionTags})
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &reportSettingsOutput{Body: ReportSettingsBody{ConversionOutcomes: rs.ConversionOutcomes, ConversionTags: rs.ConversionTags}}, nil
-	})
+	}, s.setReportSettings)
 	huma.Register(s.api, huma.Operation{
 		OperationID: "rebuild-reports", Method: http.MethodPost, Path: "/v1/reports/rebuild",
 		Summary: "Rebuild the report figures from the call records", Tags: tags, Security: requires("settings:manage"),
@@ -436,11 +427,49 @@ func (s *Server) registerReports() {
 			"after changing what counts as a conversion, earlier calls count by the new settings too. " +
 			"Safe while calls are closing and safe to repeat (the same records give the same figures). Needs the admin role.",
 		Errors: []int{http.StatusUnauthorized, http.StatusForbidden},
-	}, func(ctx context.Context, _ *struct{}) (*reportsRebuildOutput, error) {
-		n, err := s.campaigns.RebuildReports(ctx, principal(ctx))
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &reportsRebuildOutput{Body: ReportsRebuildBody{Calls: n}}, nil
-	})
+	}, s.rebuildReports)
+}
+
+func (s *Server) exportCalls(ctx context.Context, in *reportQuery) (*huma.StreamResponse, error) {
+	return s.exportRecords(ctx, in, "calls.csv", s.campaigns.ExportCalls)
+}
+
+func (s *Server) exportTurns(ctx context.Context, in *reportQuery) (*huma.StreamResponse, error) {
+	return s.exportRecords(ctx, in, "turns.csv", s.campaigns.ExportTurns)
+}
+
+// exportRecords serves the records the query selects as a CSV file written
+// by export.
+func (s *Server) exportRecords(ctx context.Context, in *reportQuery, filename string,
+	export func(context.Context, tenants.Principal, campaigns.ReportFilter, io.Writer) error) (*huma.StreamResponse, error) {
+	f, err := in.filter()
+	if err != nil {
+		return nil, err
+	}
+	return s.bufferedCSV(ctx, filename, func(w io.Writer) error { return export(ctx, principal(ctx), f, w) })
+}
+
+func (s *Server) getReportSettings(ctx context.Context, _ *struct{}) (*reportSettingsOutput, error) {
+	rs, err := s.campaigns.ReportSettings(ctx, principal(ctx))
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &reportSettingsOutput{Body: ReportSettingsBody{ConversionOutcomes: rs.ConversionOutcomes, ConversionTags: rs.ConversionTags}}, nil
+}
+
+func (s *Server) setReportSettings(ctx context.Context, in *reportSettingsInput) (*reportSettingsOutput, error) {
+	rs, err := s.campaigns.SetReportSettings(ctx, principal(ctx), campaigns.ReportSettings{
+		ConversionOutcomes: in.Body.ConversionOutcomes, ConversionTags: in.Body.ConversionTags})
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &reportSettingsOutput{Body: ReportSettingsBody{ConversionOutcomes: rs.ConversionOutcomes, ConversionTags: rs.ConversionTags}}, nil
+}
+
+func (s *Server) rebuildReports(ctx context.Context, _ *struct{}) (*reportsRebuildOutput, error) {
+	n, err := s.campaigns.RebuildReports(ctx, principal(ctx))
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &reportsRebuildOutput{Body: ReportsRebuildBody{Calls: n}}, nil
 }

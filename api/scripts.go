@@ -90,6 +90,15 @@ type sourceInput struct {
 	}
 }
 
+// createVersionInput is an alias of an unnamed struct, not a type of its
+// own: huma names the body schema of an unnamed input after the operation
+// (Create-script-versionRequest), the name the published document and its
+// clients use.
+type createVersionInput = struct {
+	ScriptID uuid.UUID `path:"script_id" doc:"The script's id."`
+	sourceInput
+}
+
 type checkInput struct {
 	Body struct {
 		Kind   string `json:"kind,omitempty" enum:"dialog,segment" default:"dialog"`
@@ -137,11 +146,9 @@ type simulateOutput struct {
 	Body *scripting.Transcript
 }
 
+// registerScripts adds the operations on scripts and their versions:
+// checking, saving, publishing and simulating.
 func (s *Server) registerScripts() {
-	st := s.cfg.Scripts
-	if st == nil {
-		st = &scripting.Store{DB: s.tenantsDB()}
-	}
 	tags := []string{"Scripts"}
 	errs := []int{http.StatusUnauthorized, http.StatusForbidden}
 	read, write := requires("scripts:read"), requires("scripts:write")
@@ -151,168 +158,183 @@ func (s *Server) registerScripts() {
 		Summary: "Check a script without saving it", Tags: tags, Security: read,
 		Description: "Validates a dialog script or segmentation rules: syntax errors and bad references with line and column, unreachable states as warnings, and the dialog graph.",
 		Errors:      append(errs, http.StatusUnprocessableEntity),
-	}, func(ctx context.Context, in *checkInput) (*checkOutput, error) {
-		g, ds, err := st.Check(ctx, in.Body.Kind, in.Body.Source)
-		if err != nil && !scripting.HasErrors(ds) {
-			return nil, s.problem(ctx, err)
-		}
-		out := &checkOutput{}
-		out.Body.OK = !scripting.HasErrors(ds)
-		out.Body.Diagnostics = ds
-		if out.Body.Diagnostics == nil {
-			out.Body.Diagnostics = []scripting.Diagnostic{}
-		}
-		out.Body.Graph = g
-		return out, nil
-	})
+	}, s.checkScript)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "create-script", Method: http.MethodPost, Path: "/v1/scripts", DefaultStatus: http.StatusCreated,
 		Summary: "Create a script", Tags: tags, Security: write,
 		Description: "Creates a dialog script or segmentation rules, and with a source saves version 1 (refused with line:column diagnostics when the source has errors; then nothing is created).",
 		Errors:      append(errs, http.StatusUnprocessableEntity),
-	}, func(ctx context.Context, in *createScriptInput) (*scriptOutput, error) {
-		p := principal(ctx)
-		if in.Body.Source != "" {
-			// Check first, so a bad source creates nothing.
-			if _, ds, err := st.Check(ctx, in.Body.Kind, in.Body.Source); scripting.HasErrors(ds) {
-				return nil, s.problem(ctx, &scripting.DiagnosticsError{Message: "the script has errors", Diagnostics: ds})
-			} else if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-		}
-		sc, err := st.CreateScript(ctx, p, in.Body.Name, in.Body.Kind, in.Body.Description)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &scriptOutput{}
-		if in.Body.Source != "" {
-			v, err := st.CreateVersion(ctx, p, sc.ID, in.Body.Source)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			vb := versionBody(v)
-			out.Body.Version = &vb
-			sc.Latest = v.Number
-		}
-		out.Body.ScriptBody = scriptBody(sc)
-		return out, nil
-	})
+	}, s.createScript)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "list-scripts", Method: http.MethodGet, Path: "/v1/scripts",
 		Summary: "List scripts", Tags: tags, Security: read, Errors: append(errs, http.StatusUnprocessableEntity),
-	}, func(ctx context.Context, in *listScriptsInput) (*listScriptsOutput, error) {
-		after, err := in.after()
-		if err != nil {
-			return nil, err
-		}
-		list, err := st.ListScripts(ctx, principal(ctx), in.Kind, in.limit(), after)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &listScriptsOutput{}
-		out.Body.Items, out.Body.NextCursor = page(list, in.limit(), func(x *scripting.StoredScript) uuid.UUID { return x.ID }, scriptBody)
-		return out, nil
-	})
+	}, s.listScripts)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "get-script", Method: http.MethodGet, Path: "/v1/scripts/{script_id}",
 		Summary: "Get a script", Tags: tags, Security: read, Errors: append(errs, http.StatusNotFound),
-	}, func(ctx context.Context, in *scriptPath) (*scriptOutput, error) {
-		sc, err := st.GetScript(ctx, principal(ctx), in.ScriptID)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &scriptOutput{}
-		out.Body.ScriptBody = scriptBody(sc)
-		return out, nil
-	})
+	}, s.getScript)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "create-script-version", Method: http.MethodPost, Path: "/v1/scripts/{script_id}/versions", DefaultStatus: http.StatusCreated,
 		Summary: "Save a new version", Tags: tags, Security: write,
 		Description: "Checks the source and saves it as the next, immutable version. Errors are refused with line:column diagnostics; warnings are kept on the version.",
 		Errors:      append(errs, http.StatusNotFound, http.StatusUnprocessableEntity),
-	}, func(ctx context.Context, in *struct {
-		ScriptID uuid.UUID `path:"script_id" doc:"The script's id."`
-		sourceInput
-	}) (*versionOutput, error) {
-		v, err := st.CreateVersion(ctx, principal(ctx), in.ScriptID, in.Body.Source)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &versionOutput{Body: versionBody(v)}, nil
-	})
+	}, s.createScriptVersion)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "list-script-versions", Method: http.MethodGet, Path: "/v1/scripts/{script_id}/versions",
 		Summary: "List a script's versions", Tags: tags, Security: read, Errors: append(errs, http.StatusNotFound),
-	}, func(ctx context.Context, in *scriptPath) (*versionsOutput, error) {
-		list, err := st.ListVersions(ctx, principal(ctx), in.ScriptID)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &versionsOutput{}
-		out.Body.Items = make([]VersionBody, 0, len(list))
-		for i := range list {
-			out.Body.Items = append(out.Body.Items, versionBody(&list[i]))
-		}
-		return out, nil
-	})
+	}, s.listScriptVersions)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "get-script-version", Method: http.MethodGet, Path: "/v1/scripts/{script_id}/versions/{version}",
 		Summary: "Get a version with its source and graph", Tags: tags, Security: read, Errors: append(errs, http.StatusNotFound),
-	}, func(ctx context.Context, in *versionPath) (*versionOutput, error) {
-		v, err := st.GetVersion(ctx, principal(ctx), in.ScriptID, in.Version)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &versionOutput{Body: versionBody(v)}, nil
-	})
+	}, s.getScriptVersion)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "publish-script-version", Method: http.MethodPost, Path: "/v1/scripts/{script_id}/versions/{version}/publish",
 		Summary: "Publish a version", Tags: tags, Security: write,
 		Description: "Makes the version usable by campaigns, after checking every fixed prompt against the tenant's sensitive words (refused with state and line unless allow_sensitive). Needs the admin role.",
 		Errors:      append(errs, http.StatusNotFound, http.StatusUnprocessableEntity),
-	}, func(ctx context.Context, in *publishInput) (*versionOutput, error) {
-		p := principal(ctx)
-		var words []string
-		if s.campaigns != nil {
-			comp, err := s.campaigns.Compliance(ctx, p)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			words = comp.SensitiveWords
-		}
-		allow := in.Body != nil && in.Body.AllowSensitive
-		v, hits, err := st.Publish(ctx, p, in.ScriptID, in.Version, words, allow)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		body := versionBody(v)
-		body.Warnings = append(body.Warnings, hits...)
-		return &versionOutput{Body: body}, nil
-	})
+	}, s.publishScriptVersion)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "simulate-script-version", Method: http.MethodPost, Path: "/v1/scripts/{script_id}/versions/{version}/simulate",
 		Summary: "Talk to a script", Tags: tags, Security: read,
 		Description: "Runs a conversation with the version in the sandbox: one turn per utterance (greeting first) with state, what the robot says, the intent, confidence, runner-up and sentiment, and the outcome when the call ends.",
 		Errors:      append(errs, http.StatusNotFound, http.StatusUnprocessableEntity),
-	}, func(ctx context.Context, in *simulateInput) (*simulateOutput, error) {
-		opts := scripting.SessionOptions{Segment: in.Body.Segment}
-		if s.campaigns != nil {
-			if comp, err := s.campaigns.Compliance(ctx, principal(ctx)); err == nil {
-				opts.SensitiveWords = comp.SensitiveWords
-			}
+	}, s.simulateScriptVersion)
+}
+
+func (s *Server) checkScript(ctx context.Context, in *checkInput) (*checkOutput, error) {
+	g, ds, err := s.scripts.Check(ctx, in.Body.Kind, in.Body.Source)
+	if err != nil && !scripting.HasErrors(ds) {
+		return nil, s.problem(ctx, err)
+	}
+	out := &checkOutput{}
+	out.Body.OK = !scripting.HasErrors(ds)
+	out.Body.Diagnostics = ds
+	if out.Body.Diagnostics == nil {
+		out.Body.Diagnostics = []scripting.Diagnostic{}
+	}
+	out.Body.Graph = g
+	return out, nil
+}
+
+func (s *Server) createScript(ctx context.Context, in *createScriptInput) (*scriptOutput, error) {
+	p := principal(ctx)
+	if in.Body.Source != "" {
+		// Check first, so a bad source creates nothing.
+		if _, ds, err := s.scripts.Check(ctx, in.Body.Kind, in.Body.Source); scripting.HasErrors(ds) {
+			return nil, s.problem(ctx, &scripting.DiagnosticsError{Message: "the script has errors", Diagnostics: ds})
+		} else if err != nil {
+			return nil, s.problem(ctx, err)
 		}
-		tr, err := st.Simulate(ctx, principal(ctx), in.ScriptID, in.Version, scripting.Contact(in.Body.Contact), in.Body.Utterances, opts)
+	}
+	sc, err := s.scripts.CreateScript(ctx, p, in.Body.Name, in.Body.Kind, in.Body.Description)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &scriptOutput{}
+	if in.Body.Source != "" {
+		v, err := s.scripts.CreateVersion(ctx, p, sc.ID, in.Body.Source)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		return &simulateOutput{Body: tr}, nil
-	})
+		vb := versionBody(v)
+		out.Body.Version = &vb
+		sc.Latest = v.Number
+	}
+	out.Body.ScriptBody = scriptBody(sc)
+	return out, nil
+}
+
+func (s *Server) listScripts(ctx context.Context, in *listScriptsInput) (*listScriptsOutput, error) {
+	after, err := in.after()
+	if err != nil {
+		return nil, err
+	}
+	list, err := s.scripts.ListScripts(ctx, principal(ctx), in.Kind, in.limit(), after)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &listScriptsOutput{}
+	out.Body.Items, out.Body.NextCursor = page(list, in.limit(), func(x *scripting.StoredScript) uuid.UUID { return x.ID }, scriptBody)
+	return out, nil
+}
+
+func (s *Server) getScript(ctx context.Context, in *scriptPath) (*scriptOutput, error) {
+	sc, err := s.scripts.GetScript(ctx, principal(ctx), in.ScriptID)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &scriptOutput{}
+	out.Body.ScriptBody = scriptBody(sc)
+	return out, nil
+}
+
+func (s *Server) createScriptVersion(ctx context.Context, in *createVersionInput) (*versionOutput, error) {
+	v, err := s.scripts.CreateVersion(ctx, principal(ctx), in.ScriptID, in.Body.Source)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &versionOutput{Body: versionBody(v)}, nil
+}
+
+func (s *Server) listScriptVersions(ctx context.Context, in *scriptPath) (*versionsOutput, error) {
+	list, err := s.scripts.ListVersions(ctx, principal(ctx), in.ScriptID)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &versionsOutput{}
+	out.Body.Items = make([]VersionBody, 0, len(list))
+	for i := range list {
+		out.Body.Items = append(out.Body.Items, versionBody(&list[i]))
+	}
+	return out, nil
+}
+
+func (s *Server) getScriptVersion(ctx context.Context, in *versionPath) (*versionOutput, error) {
+	v, err := s.scripts.GetVersion(ctx, principal(ctx), in.ScriptID, in.Version)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &versionOutput{Body: versionBody(v)}, nil
+}
+
+func (s *Server) publishScriptVersion(ctx context.Context, in *publishInput) (*versionOutput, error) {
+	p := principal(ctx)
+	var words []string
+	if s.campaigns != nil {
+		comp, err := s.campaigns.Compliance(ctx, p)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		words = comp.SensitiveWords
+	}
+	allow := in.Body != nil && in.Body.AllowSensitive
+	v, hits, err := s.scripts.Publish(ctx, p, in.ScriptID, in.Version, words, allow)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	body := versionBody(v)
+	body.Warnings = append(body.Warnings, hits...)
+	return &versionOutput{Body: body}, nil
+}
+
+func (s *Server) simulateScriptVersion(ctx context.Context, in *simulateInput) (*simulateOutput, error) {
+	opts := scripting.SessionOptions{Segment: in.Body.Segment}
+	if s.campaigns != nil {
+		if comp, err := s.campaigns.Compliance(ctx, principal(ctx)); err == nil {
+			opts.SensitiveWords = comp.SensitiveWords
+		}
+	}
+	tr, err := s.scripts.Simulate(ctx, principal(ctx), in.ScriptID, in.Version, scripting.Contact(in.Body.Contact), in.Body.Utterances, opts)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &simulateOutput{Body: tr}, nil
 }

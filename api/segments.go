@@ -9,8 +9,8 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 
+	"github.com/outcall/outcall/phone"
 	"github.com/outcall/outcall/scripting"
-	"github.com/outcall/outcall/telephony"
 )
 
 type previewSegmentsInput struct {
@@ -39,11 +39,8 @@ type previewSegmentsOutput struct {
 	}
 }
 
+// registerSegments adds the preview of segmentation rules on a list.
 func (s *Server) registerSegments() {
-	st := s.cfg.Scripts
-	if st == nil {
-		st = &scripting.Store{DB: s.tenantsDB()}
-	}
 	huma.Register(s.api, huma.Operation{
 		OperationID: "preview-segments", Method: http.MethodPost, Path: "/v1/segments/preview",
 		Summary: "Preview segmentation rules on a list", Tags: []string{"Scripts"}, Security: requires("scripts:read"),
@@ -51,57 +48,59 @@ func (s *Server) registerSegments() {
 			"and counts them per segment, with the contacts whose rule failed and the line and column where. " +
 			"Rules that do not compile are a 422 listing every finding with its line.",
 		Errors: []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity, http.StatusServiceUnavailable},
-	}, func(ctx context.Context, in *previewSegmentsInput) (*previewSegmentsOutput, error) {
-		p := principal(ctx)
-		b := in.Body
-		if (b.Source == "") == (b.ScriptID == nil) {
-			return nil, huma.NewError(http.StatusUnprocessableEntity, "give the rules as source, or name a saved version with script_id and version",
-				&huma.ErrorDetail{Location: "body.source", Message: "give source or script_id, not both"})
+	}, s.previewSegments)
+}
+
+func (s *Server) previewSegments(ctx context.Context, in *previewSegmentsInput) (*previewSegmentsOutput, error) {
+	p := principal(ctx)
+	b := in.Body
+	if (b.Source == "") == (b.ScriptID == nil) {
+		return nil, huma.NewError(http.StatusUnprocessableEntity, "give the rules as source, or name a saved version with script_id and version",
+			&huma.ErrorDetail{Location: "body.source", Message: "give source or script_id, not both"})
+	}
+	source := b.Source
+	if b.ScriptID != nil {
+		if b.Version < 1 {
+			return nil, huma.NewError(http.StatusUnprocessableEntity, "name the version of script_id",
+				&huma.ErrorDetail{Location: "body.version", Message: "a version number of 1 or more"})
 		}
-		source := b.Source
-		if b.ScriptID != nil {
-			if b.Version < 1 {
-				return nil, huma.NewError(http.StatusUnprocessableEntity, "name the version of script_id",
-					&huma.ErrorDetail{Location: "body.version", Message: "a version number of 1 or more"})
-			}
-			var err error
-			if source, err = st.SegmentRules(ctx, p.TenantID, *b.ScriptID, b.Version, false, "body.script_id"); err != nil {
-				return nil, s.problem(ctx, err)
-			}
-		}
-		n := cmp.Or(b.SampleSize, 200)
-		sample, total, err := s.campaigns.SampleListContacts(ctx, p, b.ListID, n)
-		if err != nil {
+		var err error
+		if source, err = s.scripts.SegmentRules(ctx, p.TenantID, *b.ScriptID, b.Version, false, "body.script_id"); err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		contacts := make([]scripting.Contact, len(sample))
-		for i, c := range sample {
-			contacts[i] = scripting.CallContact(c.Name, telephony.MaskNumber(c.Phone), c.Attributes)
-		}
-		rs, err := st.SegmentContacts(ctx, "segment.js", source, contacts)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &previewSegmentsOutput{}
-		out.Body.ListContacts, out.Body.Sampled = total, len(sample)
-		out.Body.Segments, out.Body.Errors = []SegmentCountBody{}, []SegmentErrorBody{}
-		counts := map[string]int{}
-		for i, r := range rs {
-			if r.Error != "" {
-				out.Body.Failed++
-				if len(out.Body.Errors) < 20 {
-					out.Body.Errors = append(out.Body.Errors, SegmentErrorBody{ContactID: sample[i].ID, Message: r.Error, Line: r.Line, Column: r.Column})
-				}
-				continue
+	}
+	n := cmp.Or(b.SampleSize, 200)
+	sample, total, err := s.campaigns.SampleListContacts(ctx, p, b.ListID, n)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	contacts := make([]scripting.Contact, len(sample))
+	for i, c := range sample {
+		contacts[i] = scripting.CallContact(c.Name, phone.Mask(c.Phone), c.Attributes)
+	}
+	rs, err := s.scripts.SegmentContacts(ctx, "segment.js", source, contacts)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &previewSegmentsOutput{}
+	out.Body.ListContacts, out.Body.Sampled = total, len(sample)
+	out.Body.Segments, out.Body.Errors = []SegmentCountBody{}, []SegmentErrorBody{}
+	counts := map[string]int{}
+	for i, r := range rs {
+		if r.Error != "" {
+			out.Body.Failed++
+			if len(out.Body.Errors) < 20 {
+				out.Body.Errors = append(out.Body.Errors, SegmentErrorBody{ContactID: sample[i].ID, Message: r.Error, Line: r.Line, Column: r.Column})
 			}
-			counts[r.Segment]++
+			continue
 		}
-		for seg, n := range counts {
-			out.Body.Segments = append(out.Body.Segments, SegmentCountBody{Segment: seg, Contacts: n})
-		}
-		slices.SortFunc(out.Body.Segments, func(a, b SegmentCountBody) int {
-			return cmp.Or(b.Contacts-a.Contacts, cmp.Compare(a.Segment, b.Segment))
-		})
-		return out, nil
+		counts[r.Segment]++
+	}
+	for seg, n := range counts {
+		out.Body.Segments = append(out.Body.Segments, SegmentCountBody{Segment: seg, Contacts: n})
+	}
+	slices.SortFunc(out.Body.Segments, func(a, b SegmentCountBody) int {
+		return cmp.Or(b.Contacts-a.Contacts, cmp.Compare(a.Segment, b.Segment))
 	})
+	return out, nil
 }

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"reflect"
@@ -72,6 +71,9 @@ type Server struct {
 	handler  http.Handler
 
 	campaigns *campaigns.Service
+	// scripts is Config.Scripts, or a store that saves scripts but cannot
+	// check or simulate them.
+	scripts *scripting.Store
 }
 
 // New builds the API and registers every operation.
@@ -85,9 +87,12 @@ func New(cfg Config) *Server {
 	if cfg.RateLimits == (RateLimits{}) {
 		cfg.RateLimits = DefaultRateLimits
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, tenants: cfg.Tenants, mux: http.NewServeMux(), campaigns: cfg.Campaigns}
+	s := &Server{cfg: cfg, log: cfg.Logger, tenants: cfg.Tenants, mux: http.NewServeMux(), campaigns: cfg.Campaigns, scripts: cfg.Scripts}
 	if s.campaigns == nil && cfg.Tenants != nil {
 		s.campaigns = campaigns.NewService(cfg.Tenants.DB())
+	}
+	if s.scripts == nil {
+		s.scripts = &scripting.Store{DB: s.tenantsDB()}
 	}
 
 	hc := huma.DefaultConfig("outcall API", cfg.Version)
@@ -124,9 +129,18 @@ func New(cfg Config) *Server {
 	s.registerKeys()
 	s.registerUsers()
 	s.registerWebhooks()
+	s.registerNotices()
+	s.describeWebhookEvents()
 	s.registerBilling()
+	s.registerLists()
 	s.registerContacts()
+	s.registerImports()
+	s.registerDNC()
+	s.registerConsents()
+	s.registerAudit()
+	s.registerCompliance()
 	s.registerCampaigns()
+	s.registerCalls()
 	s.registerScripts()
 	s.registerSegments()
 	s.registerRecordings()
@@ -204,36 +218,6 @@ func (s *Server) observe(ctx huma.Context, next func(huma.Context)) {
 		level = slog.LevelDebug
 	}
 	s.log.Log(ctx.Context(), level, "request", attrs...)
-}
-
-func (s *Server) registerSystem() {
-	huma.Register(s.api, huma.Operation{
-		OperationID: "healthz", Method: http.MethodGet, Path: "/healthz",
-		Summary: "Liveness", Description: "Answers 200 while the process serves.", Tags: []string{"System"},
-	}, func(ctx context.Context, _ *struct{}) (*statusOutput, error) {
-		return &statusOutput{Body: statusBody{Status: "ok"}}, nil
-	})
-	huma.Register(s.api, huma.Operation{
-		OperationID: "readyz", Method: http.MethodGet, Path: "/readyz",
-		Summary: "Readiness", Description: "Answers 200 when the database answers, 503 otherwise.", Tags: []string{"System"},
-		Errors: []int{http.StatusServiceUnavailable},
-	}, func(ctx context.Context, _ *struct{}) (*statusOutput, error) {
-		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		defer cancel()
-		if err := s.tenants.DB().Ping(pctx); err != nil {
-			s.log.WarnContext(ctx, "database not ready", slog.Any("error", err))
-			return nil, huma.NewError(http.StatusServiceUnavailable, "the database does not answer")
-		}
-		return &statusOutput{Body: statusBody{Status: "ready"}}, nil
-	})
-}
-
-type statusBody struct {
-	Status string `json:"status" example:"ok"`
-}
-
-type statusOutput struct {
-	Body statusBody
 }
 
 // tenantsDB returns the database, or nil when the API runs without one (to

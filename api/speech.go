@@ -43,52 +43,62 @@ type speechFields struct {
 	ASRKey   *string `json:"asr_api_key,omitempty" maxLength:"500" doc:"Stored encrypted; omitted keeps the stored key, empty removes it."`
 }
 
+type setSpeechInput struct{ Body speechFields }
+
 type speechOutput struct {
 	Body SpeechBody
 }
 
+// registerSpeech adds the tenant's choice of speech providers.
 func (s *Server) registerSpeech() {
 	tags := []string{"Speech"}
 	errs := []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusServiceUnavailable}
-	store := func() (*telephony.SpeechStore, error) {
-		if s.cfg.Trunks == nil {
-			return nil, tenants.Errorf(tenants.EUnavailable, "speech settings are off: the service has no secret key to encrypt API keys (set OUTCALL_SECRET_KEY)")
-		}
-		return &telephony.SpeechStore{Trunks: s.cfg.Trunks}, nil
-	}
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "get-speech", Method: http.MethodGet, Path: "/v1/speech",
 		Summary: "Get the speech providers", Tags: tags, Security: requires("settings:manage"), Errors: errs,
 		Description: "Which speech synthesis speaks the tenant's prompts and which recogniser hears its callees.",
-	}, func(ctx context.Context, _ *struct{}) (*speechOutput, error) {
-		st, err := store()
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		got, err := st.Get(ctx, principal(ctx))
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &speechOutput{Body: speechBody(got)}, nil
-	})
+	}, s.getSpeech)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "set-speech", Method: http.MethodPut, Path: "/v1/speech",
 		Summary: "Choose the speech providers", Tags: tags, Security: requires("settings:manage"),
 		Description: "Replaces the tenant's speech settings; the next calls use them. API keys are stored encrypted and never returned. Needs the admin role.",
 		Errors:      append(errs, http.StatusUnprocessableEntity),
-	}, func(ctx context.Context, in *struct{ Body speechFields }) (*speechOutput, error) {
-		st, err := store()
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		b := in.Body
-		got, err := st.Set(ctx, principal(ctx), telephony.SpeechInput{TTS: b.TTS, TTSURL: b.TTSURL, TTSModel: b.TTSModel, TTSVoice: b.TTSVoice, TTSKey: b.TTSKey,
-			ASR: b.ASR, ASRURL: b.ASRURL, ASRModel: b.ASRModel, ASRKey: b.ASRKey})
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &speechOutput{Body: speechBody(got)}, nil
-	})
+	}, s.setSpeech)
+}
+
+func (s *Server) getSpeech(ctx context.Context, _ *struct{}) (*speechOutput, error) {
+	st, err := s.speechStore()
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	got, err := st.Get(ctx, principal(ctx))
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &speechOutput{Body: speechBody(got)}, nil
+}
+
+func (s *Server) setSpeech(ctx context.Context, in *setSpeechInput) (*speechOutput, error) {
+	st, err := s.speechStore()
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	b := in.Body
+	got, err := st.Set(ctx, principal(ctx), telephony.SpeechInput{TTS: b.TTS, TTSURL: b.TTSURL, TTSModel: b.TTSModel, TTSVoice: b.TTSVoice, TTSKey: b.TTSKey,
+		ASR: b.ASR, ASRURL: b.ASRURL, ASRModel: b.ASRModel, ASRKey: b.ASRKey})
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &speechOutput{Body: speechBody(got)}, nil
+}
+
+// speechStore returns the speech settings' store, or the 503 that says why
+// they are off.
+func (s *Server) speechStore() (*telephony.SpeechStore, error) {
+	if s.cfg.Trunks == nil {
+		return nil, tenants.Errorf(tenants.EUnavailable, "speech settings are off: the service has no secret key to encrypt API keys (set OUTCALL_SECRET_KEY)")
+	}
+	return &telephony.SpeechStore{Trunks: s.cfg.Trunks}, nil
 }

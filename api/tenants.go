@@ -86,99 +86,112 @@ type userOutput struct {
 	Body UserBody
 }
 
+// registerTenants adds sign-up, logging in and out, the caller's own view
+// of its tenant, and accepting an invitation: what a person does before or
+// around using the rest of the API.
 func (s *Server) registerTenants() {
 	huma.Register(s.api, huma.Operation{
 		OperationID: "signup", Method: http.MethodPost, Path: "/v1/signup", DefaultStatus: http.StatusCreated,
 		Summary: "Sign up a tenant", Tags: []string{"Tenants"},
 		Description: "Creates a tenant, its owner (who can log in to the portal) and a first API key.",
 		Errors:      []int{http.StatusConflict, http.StatusUnprocessableEntity},
-	}, func(ctx context.Context, in *signupInput) (*signupOutput, error) {
-		su, err := s.tenants.Signup(ctx, tenants.SignupRequest{TenantName: in.Body.TenantName, Email: in.Body.Email, Password: in.Body.Password, Name: in.Body.Name})
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &signupOutput{}
-		out.Body.TenantID = su.Tenant.ID
-		out.Body.UserID = su.Owner.ID
-		out.Body.APIKey = newKeyBody(&su.Key)
-		return out, nil
-	})
+	}, s.signup)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "login", Method: http.MethodPost, Path: "/v1/login",
 		Summary: "Log in", Tags: []string{"Tenants"},
 		Description: "Checks an email and password and sets the session cookie (HttpOnly). The response's csrf_token must accompany every write made with that cookie.",
 		Errors:      []int{http.StatusUnauthorized, http.StatusUnprocessableEntity},
-	}, func(ctx context.Context, in *loginInput) (*loginOutput, error) {
-		sess, err := s.tenants.Login(ctx, in.Body.Email, in.Body.Password)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &loginOutput{}
-		out.SetCookie = []http.Cookie{
-			{Name: sessionCookie, Value: sess.Token, Path: "/", Expires: sess.ExpiresAt, HttpOnly: true, Secure: !s.cfg.InsecureCookies, SameSite: http.SameSiteLaxMode},
-			{Name: csrfCookie, Value: sess.CSRFToken, Path: "/", Expires: sess.ExpiresAt, Secure: !s.cfg.InsecureCookies, SameSite: http.SameSiteStrictMode},
-		}
-		out.Body.User = userBody(&sess.User)
-		out.Body.CSRFToken = sess.CSRFToken
-		out.Body.ExpiresAt = sess.ExpiresAt
-		return out, nil
-	})
+	}, s.login)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "logout", Method: http.MethodPost, Path: "/v1/logout", DefaultStatus: http.StatusNoContent,
 		Summary: "Log out", Tags: []string{"Tenants"}, Security: authenticated,
 		Description: "Ends the portal session and clears its cookies.",
 		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity},
-	}, func(ctx context.Context, _ *struct{}) (*logoutOutput, error) {
-		if err := s.tenants.Logout(ctx, principal(ctx)); err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &logoutOutput{SetCookie: []http.Cookie{
-			{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: !s.cfg.InsecureCookies, SameSite: http.SameSiteLaxMode},
-			{Name: csrfCookie, Value: "", Path: "/", MaxAge: -1, Secure: !s.cfg.InsecureCookies, SameSite: http.SameSiteStrictMode},
-		}}, nil
-	})
+	}, s.logout)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "get-me", Method: http.MethodGet, Path: "/v1/me",
 		Summary: "Who am I", Tags: []string{"Tenants"}, Security: authenticated,
 		Description: "The caller's tenant, role and, for a portal session, user.",
 		Errors:      []int{http.StatusUnauthorized},
-	}, func(ctx context.Context, _ *struct{}) (*meOutput, error) {
-		p := principal(ctx)
-		t, err := s.tenants.Tenant(ctx, p.TenantID)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &meOutput{}
-		out.Body.Tenant = tenantBody(t)
-		out.Body.Role = string(p.Role)
-		if p.UserID != nil {
-			u, err := s.tenants.GetUser(ctx, p, *p.UserID)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			ub := userBody(u)
-			out.Body.User = &ub
-			out.Body.Via = "session"
-		} else {
-			out.Body.Via = "api_key"
-			out.Body.KeyID = p.KeyID
-		}
-		return out, nil
-	})
+	}, s.getMe)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "accept-invitation", Method: http.MethodPost, Path: "/v1/invitations/accept",
 		Summary: "Accept an invitation", Tags: []string{"Users"},
 		Description: "Sets the password of an invited user, who can then log in.",
 		Errors:      []int{http.StatusNotFound, http.StatusUnprocessableEntity},
-	}, func(ctx context.Context, in *acceptInput) (*userOutput, error) {
-		u, err := s.tenants.AcceptInvitation(ctx, in.Body.Token, in.Body.Password)
+	}, s.acceptInvitation)
+}
+
+func (s *Server) signup(ctx context.Context, in *signupInput) (*signupOutput, error) {
+	su, err := s.tenants.Signup(ctx, tenants.SignupRequest{TenantName: in.Body.TenantName, Email: in.Body.Email, Password: in.Body.Password, Name: in.Body.Name})
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &signupOutput{}
+	out.Body.TenantID = su.Tenant.ID
+	out.Body.UserID = su.Owner.ID
+	out.Body.APIKey = newKeyBody(&su.Key)
+	return out, nil
+}
+
+func (s *Server) login(ctx context.Context, in *loginInput) (*loginOutput, error) {
+	sess, err := s.tenants.Login(ctx, in.Body.Email, in.Body.Password)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &loginOutput{}
+	out.SetCookie = []http.Cookie{
+		{Name: sessionCookie, Value: sess.Token, Path: "/", Expires: sess.ExpiresAt, HttpOnly: true, Secure: !s.cfg.InsecureCookies, SameSite: http.SameSiteLaxMode},
+		{Name: csrfCookie, Value: sess.CSRFToken, Path: "/", Expires: sess.ExpiresAt, Secure: !s.cfg.InsecureCookies, SameSite: http.SameSiteStrictMode},
+	}
+	out.Body.User = userBody(&sess.User)
+	out.Body.CSRFToken = sess.CSRFToken
+	out.Body.ExpiresAt = sess.ExpiresAt
+	return out, nil
+}
+
+func (s *Server) logout(ctx context.Context, _ *struct{}) (*logoutOutput, error) {
+	if err := s.tenants.Logout(ctx, principal(ctx)); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &logoutOutput{SetCookie: []http.Cookie{
+		{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: !s.cfg.InsecureCookies, SameSite: http.SameSiteLaxMode},
+		{Name: csrfCookie, Value: "", Path: "/", MaxAge: -1, Secure: !s.cfg.InsecureCookies, SameSite: http.SameSiteStrictMode},
+	}}, nil
+}
+
+func (s *Server) getMe(ctx context.Context, _ *struct{}) (*meOutput, error) {
+	p := principal(ctx)
+	t, err := s.tenants.Tenant(ctx, p.TenantID)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &meOutput{}
+	out.Body.Tenant = tenantBody(t)
+	out.Body.Role = string(p.Role)
+	if p.UserID != nil {
+		u, err := s.tenants.GetUser(ctx, p, *p.UserID)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		return &userOutput{Body: userBody(u)}, nil
-	})
+		ub := userBody(u)
+		out.Body.User = &ub
+		out.Body.Via = "session"
+	} else {
+		out.Body.Via = "api_key"
+		out.Body.KeyID = p.KeyID
+	}
+	return out, nil
+}
+
+func (s *Server) acceptInvitation(ctx context.Context, in *acceptInput) (*userOutput, error) {
+	u, err := s.tenants.AcceptInvitation(ctx, in.Body.Token, in.Body.Password)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &userOutput{Body: userBody(u)}, nil
 }

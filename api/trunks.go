@@ -72,6 +72,13 @@ type trunkPath struct {
 	TrunkID uuid.UUID `path:"trunk_id" doc:"The trunk's id."`
 }
 
+type createTrunkInput struct{ Body trunkFields }
+
+type updateTrunkInput struct {
+	TrunkID uuid.UUID `path:"trunk_id" doc:"The trunk's id."`
+	Body    trunkFields
+}
+
 type trunkOutput struct {
 	Body TrunkBody
 }
@@ -91,124 +98,137 @@ type trunkCheckOutput struct {
 	}
 }
 
+// registerTrunks adds the operations on the tenant's SIP trunks.
 func (s *Server) registerTrunks() {
 	tags := []string{"Trunks"}
 	errs := []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusServiceUnavailable}
 	read, write := requires("settings:manage"), requires("settings:manage")
-	store := func() (*telephony.TrunkStore, error) {
-		if s.cfg.Trunks == nil {
-			return nil, tenants.Errorf(tenants.EUnavailable, "trunks are off: the service has no secret key to encrypt their passwords (set OUTCALL_SECRET_KEY)")
-		}
-		return s.cfg.Trunks, nil
-	}
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "list-trunks", Method: http.MethodGet, Path: "/v1/trunks",
 		Summary: "List SIP trunks", Tags: tags, Security: read, Errors: errs,
-	}, func(ctx context.Context, _ *struct{}) (*trunksOutput, error) {
-		st, err := store()
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		list, err := st.List(ctx, principal(ctx))
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &trunksOutput{}
-		out.Body.Items = make([]TrunkBody, 0, len(list))
-		for i := range list {
-			out.Body.Items = append(out.Body.Items, trunkBody(ctx, &list[i]))
-		}
-		return out, nil
-	})
+	}, s.listTrunks)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "create-trunk", Method: http.MethodPost, Path: "/v1/trunks", DefaultStatus: http.StatusCreated,
 		Summary: "Add a SIP trunk", Tags: tags, Security: write,
 		Description: "The tenant's calls go through its oldest enabled trunk. The password is stored encrypted and never returned. Needs the admin role.",
 		Errors:      append(errs, http.StatusUnprocessableEntity),
-	}, func(ctx context.Context, in *struct{ Body trunkFields }) (*trunkOutput, error) {
-		st, err := store()
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		t, err := st.Create(ctx, principal(ctx), in.Body.input())
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &trunkOutput{Body: trunkBody(ctx, t)}, nil
-	})
+	}, s.createTrunk)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "get-trunk", Method: http.MethodGet, Path: "/v1/trunks/{trunk_id}",
 		Summary: "Get a SIP trunk", Tags: tags, Security: read, Errors: append(errs, http.StatusNotFound),
-	}, func(ctx context.Context, in *trunkPath) (*trunkOutput, error) {
-		st, err := store()
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		t, err := st.Get(ctx, principal(ctx), in.TrunkID)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &trunkOutput{Body: trunkBody(ctx, t)}, nil
-	})
+	}, s.getTrunk)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "update-trunk", Method: http.MethodPatch, Path: "/v1/trunks/{trunk_id}",
 		Summary: "Change a SIP trunk", Tags: tags, Security: write, Errors: append(errs, http.StatusNotFound, http.StatusUnprocessableEntity),
-	}, func(ctx context.Context, in *struct {
-		TrunkID uuid.UUID `path:"trunk_id" doc:"The trunk's id."`
-		Body    trunkFields
-	}) (*trunkOutput, error) {
-		st, err := store()
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		t, err := st.Update(ctx, principal(ctx), in.TrunkID, in.Body.input())
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &trunkOutput{Body: trunkBody(ctx, t)}, nil
-	})
+	}, s.updateTrunk)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "delete-trunk", Method: http.MethodDelete, Path: "/v1/trunks/{trunk_id}", DefaultStatus: http.StatusNoContent,
 		Summary: "Delete a SIP trunk", Tags: tags, Security: write, Errors: append(errs, http.StatusNotFound),
-	}, func(ctx context.Context, in *trunkPath) (*struct{}, error) {
-		st, err := store()
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return nil, s.problem(ctx, st.Delete(ctx, principal(ctx), in.TrunkID))
-	})
+	}, s.deleteTrunk)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "check-trunk", Method: http.MethodPost, Path: "/v1/trunks/{trunk_id}/check",
 		Summary: "Ping a SIP trunk", Tags: tags, Security: write,
 		Description: "Sends SIP OPTIONS to the trunk now and records the answer (workers also check every enabled trunk every 5 minutes).",
 		Errors:      append(errs, http.StatusNotFound),
-	}, func(ctx context.Context, in *trunkPath) (*trunkCheckOutput, error) {
-		st, err := store()
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		p := principal(ctx)
-		if err := p.Require(tenants.RoleAdmin); err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		if _, err := st.Get(ctx, p, in.TrunkID); err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		if s.cfg.TrunkPinger == nil {
-			return nil, s.problem(ctx, tenants.Errorf(tenants.EUnavailable, "this process places no calls; the workers check trunks every 5 minutes"))
-		}
-		h, err := st.Check(ctx, p.TenantID, in.TrunkID, s.cfg.TrunkPinger)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &trunkCheckOutput{}
-		out.Body.Up, out.Body.SIPCode, out.Body.Detail, out.Body.RTTMS = h.Up, h.SIPCode, h.Reason, h.RTT.Milliseconds()
-		return out, nil
-	})
+	}, s.checkTrunk)
+}
+
+func (s *Server) listTrunks(ctx context.Context, _ *struct{}) (*trunksOutput, error) {
+	st, err := s.trunkStore()
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	list, err := st.List(ctx, principal(ctx))
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &trunksOutput{}
+	out.Body.Items = make([]TrunkBody, 0, len(list))
+	for i := range list {
+		out.Body.Items = append(out.Body.Items, trunkBody(ctx, &list[i]))
+	}
+	return out, nil
+}
+
+func (s *Server) createTrunk(ctx context.Context, in *createTrunkInput) (*trunkOutput, error) {
+	st, err := s.trunkStore()
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	t, err := st.Create(ctx, principal(ctx), in.Body.input())
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &trunkOutput{Body: trunkBody(ctx, t)}, nil
+}
+
+func (s *Server) getTrunk(ctx context.Context, in *trunkPath) (*trunkOutput, error) {
+	st, err := s.trunkStore()
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	t, err := st.Get(ctx, principal(ctx), in.TrunkID)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &trunkOutput{Body: trunkBody(ctx, t)}, nil
+}
+
+func (s *Server) updateTrunk(ctx context.Context, in *updateTrunkInput) (*trunkOutput, error) {
+	st, err := s.trunkStore()
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	t, err := st.Update(ctx, principal(ctx), in.TrunkID, in.Body.input())
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &trunkOutput{Body: trunkBody(ctx, t)}, nil
+}
+
+func (s *Server) deleteTrunk(ctx context.Context, in *trunkPath) (*struct{}, error) {
+	st, err := s.trunkStore()
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return nil, s.problem(ctx, st.Delete(ctx, principal(ctx), in.TrunkID))
+}
+
+func (s *Server) checkTrunk(ctx context.Context, in *trunkPath) (*trunkCheckOutput, error) {
+	st, err := s.trunkStore()
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	p := principal(ctx)
+	if err := p.Require(tenants.RoleAdmin); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	if _, err := st.Get(ctx, p, in.TrunkID); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	if s.cfg.TrunkPinger == nil {
+		return nil, s.problem(ctx, tenants.Errorf(tenants.EUnavailable, "this process places no calls; the workers check trunks every 5 minutes"))
+	}
+	h, err := st.Check(ctx, p.TenantID, in.TrunkID, s.cfg.TrunkPinger)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &trunkCheckOutput{}
+	out.Body.Up, out.Body.SIPCode, out.Body.Detail, out.Body.RTTMS = h.Up, h.SIPCode, h.Reason, h.RTT.Milliseconds()
+	return out, nil
+}
+
+// trunkStore returns the trunk store, or the 503 that says why trunks are
+// off.
+func (s *Server) trunkStore() (*telephony.TrunkStore, error) {
+	if s.cfg.Trunks == nil {
+		return nil, tenants.Errorf(tenants.EUnavailable, "trunks are off: the service has no secret key to encrypt their passwords (set OUTCALL_SECRET_KEY)")
+	}
+	return s.cfg.Trunks, nil
 }

@@ -65,8 +65,22 @@ type endpointWithSecret struct {
 	}
 }
 
+// withSecret shows an endpoint with its new signing secret, the one time the
+// secret is shown.
+func withSecret(e *webhooks.Endpoint, secret string) *endpointWithSecret {
+	out := &endpointWithSecret{}
+	out.Body.EndpointBody = endpointBody(e)
+	out.Body.Secret = secret
+	return out
+}
+
 type endpointOutput struct {
 	Body EndpointBody
+}
+
+type listEndpointsInput struct {
+	PageInput
+	Enabled BoolFilter `query:"enabled" enum:"true,false," doc:"Only enabled (true) or only disabled (false) endpoints."`
 }
 
 type listEndpointsOutput struct {
@@ -128,25 +142,13 @@ type eventTypesOutput struct {
 	}
 }
 
-type noticesOutput struct {
-	Body struct {
-		Items []NoticeBody `json:"items"`
-	}
-}
-
-// NoticeBody is a message to the tenant.
-type NoticeBody struct {
-	ID        uuid.UUID `json:"id"`
-	Kind      string    `json:"kind" example:"webhook endpoint disabled"`
-	Message   string    `json:"message"`
-	CreatedAt time.Time `json:"created_at"`
-}
-
+// registerWebhooks adds the operations on webhook endpoints and their
+// deliveries. The webhooks themselves are described by
+// describeWebhookEvents.
 func (s *Server) registerWebhooks() {
 	if s.cfg.Webhooks == nil {
 		s.cfg.Webhooks = &webhooks.Service{DB: s.tenantsDB()}
 	}
-	w := s.cfg.Webhooks
 	tags := []string{"Webhooks"}
 	errs := []int{http.StatusUnauthorized, http.StatusForbidden}
 	scope := requires("webhooks:manage")
@@ -154,184 +156,64 @@ func (s *Server) registerWebhooks() {
 	huma.Register(s.api, huma.Operation{
 		OperationID: "list-webhook-event-types", Method: http.MethodGet, Path: "/v1/webhooks/event-types",
 		Summary: "List webhook event types", Tags: tags, Security: authenticated, Errors: errs,
-	}, func(ctx context.Context, _ *struct{}) (*eventTypesOutput, error) {
-		out := &eventTypesOutput{}
-		for t, d := range webhooks.EventTypes {
-			out.Body.Items = append(out.Body.Items, struct {
-				Type        string `json:"type"`
-				Description string `json:"description"`
-			}{t, d})
-		}
-		sort.Slice(out.Body.Items, func(i, j int) bool { return out.Body.Items[i].Type < out.Body.Items[j].Type })
-		return out, nil
-	})
+	}, s.listWebhookEventTypes)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "create-webhook-endpoint", Method: http.MethodPost, Path: "/v1/webhooks/endpoints", DefaultStatus: http.StatusCreated,
 		Summary: "Register a webhook endpoint", Tags: tags, Security: scope,
 		Description: "Registers a URL to receive events and returns its signing secret, shown once. URLs that resolve to loopback, private, link-local or metadata addresses are refused.",
 		Errors:      append(errs, http.StatusUnprocessableEntity),
-	}, func(ctx context.Context, in *endpointInput) (*endpointWithSecret, error) {
-		e, secret, err := w.Create(ctx, principal(ctx), webhooks.EndpointInput{URL: &in.Body.URL, Description: &in.Body.Description, EventTypes: in.Body.EventTypes, Enabled: in.Body.Enabled})
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &endpointWithSecret{}
-		out.Body.EndpointBody = endpointBody(e)
-		out.Body.Secret = secret
-		return out, nil
-	})
+	}, s.createWebhookEndpoint)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "list-webhook-endpoints", Method: http.MethodGet, Path: "/v1/webhooks/endpoints",
 		Summary: "List webhook endpoints", Tags: tags, Security: scope, Errors: append(errs, http.StatusUnprocessableEntity),
-	}, func(ctx context.Context, in *struct {
-		PageInput
-		Enabled BoolFilter `query:"enabled" enum:"true,false," doc:"Only enabled (true) or only disabled (false) endpoints."`
-	}) (*listEndpointsOutput, error) {
-		after, err := in.after()
-		if err != nil {
-			return nil, err
-		}
-		list, err := w.List(ctx, principal(ctx), in.limit(), after, in.Enabled.value())
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &listEndpointsOutput{}
-		out.Body.Items, out.Body.NextCursor = page(list, in.limit(), func(e *webhooks.Endpoint) uuid.UUID { return e.ID }, endpointBody)
-		return out, nil
-	})
+	}, s.listWebhookEndpoints)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "get-webhook-endpoint", Method: http.MethodGet, Path: "/v1/webhooks/endpoints/{endpoint_id}",
 		Summary: "Get a webhook endpoint", Tags: tags, Security: scope, Errors: append(errs, http.StatusNotFound),
-	}, func(ctx context.Context, in *endpointPath) (*endpointOutput, error) {
-		e, err := w.Get(ctx, principal(ctx), in.EndpointID)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &endpointOutput{Body: endpointBody(e)}, nil
-	})
+	}, s.getWebhookEndpoint)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "update-webhook-endpoint", Method: http.MethodPatch, Path: "/v1/webhooks/endpoints/{endpoint_id}",
 		Summary: "Change a webhook endpoint", Tags: tags, Security: scope,
 		Description: "Changes the URL, description, event types or enabled flag. Enabling a disabled endpoint clears its failure count.",
 		Errors:      append(errs, http.StatusNotFound, http.StatusUnprocessableEntity),
-	}, func(ctx context.Context, in *endpointPatchInput) (*endpointOutput, error) {
-		e, err := w.Update(ctx, principal(ctx), in.EndpointID, webhooks.EndpointInput{URL: in.Body.URL, Description: in.Body.Description, EventTypes: in.Body.EventTypes, Enabled: in.Body.Enabled})
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &endpointOutput{Body: endpointBody(e)}, nil
-	})
+	}, s.updateWebhookEndpoint)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "delete-webhook-endpoint", Method: http.MethodDelete, Path: "/v1/webhooks/endpoints/{endpoint_id}", DefaultStatus: http.StatusNoContent,
 		Summary: "Delete a webhook endpoint", Tags: tags, Security: scope, Errors: append(errs, http.StatusNotFound),
-	}, func(ctx context.Context, in *endpointPath) (*struct{}, error) {
-		return nil, s.problem(ctx, w.Delete(ctx, principal(ctx), in.EndpointID))
-	})
+	}, s.deleteWebhookEndpoint)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "rotate-webhook-secret", Method: http.MethodPost, Path: "/v1/webhooks/endpoints/{endpoint_id}/rotate-secret",
 		Summary: "Rotate a webhook endpoint's secret", Tags: tags, Security: scope,
 		Description: "Returns a new secret. For the overlap (default 24 h) deliveries carry two v1 signatures, one per secret, so the receiver can switch without missing any.",
 		Errors:      append(errs, http.StatusNotFound, http.StatusUnprocessableEntity),
-	}, func(ctx context.Context, in *rotateInput) (*endpointWithSecret, error) {
-		overlap := 24 * time.Hour
-		if in.Body.OverlapSeconds > 0 {
-			overlap = time.Duration(in.Body.OverlapSeconds) * time.Second
-		}
-		e, secret, err := w.RotateSecret(ctx, principal(ctx), in.EndpointID, overlap)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &endpointWithSecret{}
-		out.Body.EndpointBody = endpointBody(e)
-		out.Body.Secret = secret
-		return out, nil
-	})
+	}, s.rotateWebhookSecret)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "test-webhook-endpoint", Method: http.MethodPost, Path: "/v1/webhooks/endpoints/{endpoint_id}/test", DefaultStatus: http.StatusAccepted,
 		Summary: "Send a test event", Tags: tags, Security: scope,
 		Description: "Queues a `webhook.test` event to this endpoint only; its delivery shows in the delivery log.",
 		Errors:      append(errs, http.StatusNotFound, http.StatusConflict),
-	}, func(ctx context.Context, in *endpointPath) (*acceptedOutput, error) {
-		id, err := w.Ping(ctx, principal(ctx), in.EndpointID)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &acceptedOutput{}
-		out.Body.Status, out.Body.EventID = "queued", &id
-		return out, nil
-	})
+	}, s.testWebhookEndpoint)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "list-webhook-deliveries", Method: http.MethodGet, Path: "/v1/webhooks/endpoints/{endpoint_id}/deliveries",
 		Summary: "List an endpoint's delivery log", Tags: tags, Security: scope,
 		Description: "Every attempt, newest first: the receiver's status, latency and the start of its answer.",
 		Errors:      append(errs, http.StatusNotFound, http.StatusUnprocessableEntity),
-	}, func(ctx context.Context, in *deliveriesInput) (*deliveriesOutput, error) {
-		before, err := in.after()
-		if err != nil {
-			return nil, err
-		}
-		list, err := w.Deliveries(ctx, principal(ctx), in.EndpointID, in.limit(), before)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &deliveriesOutput{}
-		// A receiver's answer may echo a callee's number: viewers see it
-		// masked, as everywhere else.
-		p := principal(ctx)
-		out.Body.Items, out.Body.NextCursor = page(list, in.limit(), func(d *webhooks.Delivery) uuid.UUID { return d.ID }, func(d *webhooks.Delivery) DeliveryBody {
-			deliveryErr := d.Error
-			if deliveryErr != nil {
-				e := campaigns.ShowPhonesIn(p, *deliveryErr)
-				deliveryErr = &e
-			}
-			return DeliveryBody{ID: d.ID, EventID: d.EventID, EventType: d.EventType, Attempt: d.Attempt,
-				StatusCode: d.StatusCode, Error: deliveryErr, LatencyMS: d.LatencyMS,
-				ResponseExcerpt: campaigns.ShowPhonesIn(p, d.ResponseExcerpt), CreatedAt: d.CreatedAt}
-		})
-		return out, nil
-	})
+	}, s.listWebhookDeliveries)
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "redeliver-webhook", Method: http.MethodPost, Path: "/v1/webhooks/deliveries/{delivery_id}/redeliver", DefaultStatus: http.StatusAccepted,
 		Summary: "Deliver an event again", Tags: tags, Security: scope,
 		Description: "Queues the delivery's event to its endpoint once more (with a fresh retry budget).",
 		Errors:      append(errs, http.StatusNotFound, http.StatusConflict),
-	}, func(ctx context.Context, in *deliveryPath) (*acceptedOutput, error) {
-		if err := w.Redeliver(ctx, principal(ctx), in.DeliveryID); err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &acceptedOutput{}
-		out.Body.Status = "queued"
-		return out, nil
-	})
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "list-notices", Method: http.MethodGet, Path: "/v1/notices",
-		Summary: "List notices", Tags: []string{"Tenants"}, Security: authenticated,
-		Description: "Messages that need the tenant's attention (an endpoint disabled, a payment failed), newest first.",
-		Errors:      errs,
-	}, func(ctx context.Context, _ *struct{}) (*noticesOutput, error) {
-		list, err := w.Notices(ctx, principal(ctx), 100)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &noticesOutput{}
-		out.Body.Items = make([]NoticeBody, 0, len(list))
-		for _, n := range list {
-			out.Body.Items = append(out.Body.Items, NoticeBody(n))
-		}
-		return out, nil
-	})
-
-	s.describeWebhookEvents()
+	}, s.redeliverWebhook)
 }
 
 // describeWebhookEvents documents every event in the OpenAPI document's
@@ -358,4 +240,115 @@ func (s *Server) describeWebhookEvents() {
 			Responses:   map[string]*huma.Response{"2XX": {Description: "Any 2xx acknowledges the delivery; anything else is retried with backoff for up to 3 days."}},
 		}}
 	}
+}
+
+func (s *Server) listWebhookEventTypes(ctx context.Context, _ *struct{}) (*eventTypesOutput, error) {
+	out := &eventTypesOutput{}
+	for t, d := range webhooks.EventTypes {
+		out.Body.Items = append(out.Body.Items, struct {
+			Type        string `json:"type"`
+			Description string `json:"description"`
+		}{t, d})
+	}
+	sort.Slice(out.Body.Items, func(i, j int) bool { return out.Body.Items[i].Type < out.Body.Items[j].Type })
+	return out, nil
+}
+
+func (s *Server) createWebhookEndpoint(ctx context.Context, in *endpointInput) (*endpointWithSecret, error) {
+	e, secret, err := s.cfg.Webhooks.Create(ctx, principal(ctx), webhooks.EndpointInput{URL: &in.Body.URL, Description: &in.Body.Description, EventTypes: in.Body.EventTypes, Enabled: in.Body.Enabled})
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return withSecret(e, secret), nil
+}
+
+func (s *Server) listWebhookEndpoints(ctx context.Context, in *listEndpointsInput) (*listEndpointsOutput, error) {
+	after, err := in.after()
+	if err != nil {
+		return nil, err
+	}
+	list, err := s.cfg.Webhooks.List(ctx, principal(ctx), in.limit(), after, in.Enabled.value())
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &listEndpointsOutput{}
+	out.Body.Items, out.Body.NextCursor = page(list, in.limit(), func(e *webhooks.Endpoint) uuid.UUID { return e.ID }, endpointBody)
+	return out, nil
+}
+
+func (s *Server) getWebhookEndpoint(ctx context.Context, in *endpointPath) (*endpointOutput, error) {
+	e, err := s.cfg.Webhooks.Get(ctx, principal(ctx), in.EndpointID)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &endpointOutput{Body: endpointBody(e)}, nil
+}
+
+func (s *Server) updateWebhookEndpoint(ctx context.Context, in *endpointPatchInput) (*endpointOutput, error) {
+	e, err := s.cfg.Webhooks.Update(ctx, principal(ctx), in.EndpointID, webhooks.EndpointInput{URL: in.Body.URL, Description: in.Body.Description, EventTypes: in.Body.EventTypes, Enabled: in.Body.Enabled})
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &endpointOutput{Body: endpointBody(e)}, nil
+}
+
+func (s *Server) deleteWebhookEndpoint(ctx context.Context, in *endpointPath) (*struct{}, error) {
+	return nil, s.problem(ctx, s.cfg.Webhooks.Delete(ctx, principal(ctx), in.EndpointID))
+}
+
+func (s *Server) rotateWebhookSecret(ctx context.Context, in *rotateInput) (*endpointWithSecret, error) {
+	overlap := 24 * time.Hour
+	if in.Body.OverlapSeconds > 0 {
+		overlap = time.Duration(in.Body.OverlapSeconds) * time.Second
+	}
+	e, secret, err := s.cfg.Webhooks.RotateSecret(ctx, principal(ctx), in.EndpointID, overlap)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return withSecret(e, secret), nil
+}
+
+func (s *Server) testWebhookEndpoint(ctx context.Context, in *endpointPath) (*acceptedOutput, error) {
+	id, err := s.cfg.Webhooks.Ping(ctx, principal(ctx), in.EndpointID)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &acceptedOutput{}
+	out.Body.Status, out.Body.EventID = "queued", &id
+	return out, nil
+}
+
+func (s *Server) listWebhookDeliveries(ctx context.Context, in *deliveriesInput) (*deliveriesOutput, error) {
+	before, err := in.after()
+	if err != nil {
+		return nil, err
+	}
+	list, err := s.cfg.Webhooks.Deliveries(ctx, principal(ctx), in.EndpointID, in.limit(), before)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &deliveriesOutput{}
+	// A receiver's answer may echo a callee's number: viewers see it
+	// masked, as everywhere else.
+	p := principal(ctx)
+	out.Body.Items, out.Body.NextCursor = page(list, in.limit(), func(d *webhooks.Delivery) uuid.UUID { return d.ID }, func(d *webhooks.Delivery) DeliveryBody {
+		deliveryErr := d.Error
+		if deliveryErr != nil {
+			e := campaigns.ShowPhonesIn(p, *deliveryErr)
+			deliveryErr = &e
+		}
+		return DeliveryBody{ID: d.ID, EventID: d.EventID, EventType: d.EventType, Attempt: d.Attempt,
+			StatusCode: d.StatusCode, Error: deliveryErr, LatencyMS: d.LatencyMS,
+			ResponseExcerpt: campaigns.ShowPhonesIn(p, d.ResponseExcerpt), CreatedAt: d.CreatedAt}
+	})
+	return out, nil
+}
+
+func (s *Server) redeliverWebhook(ctx context.Context, in *deliveryPath) (*acceptedOutput, error) {
+	if err := s.cfg.Webhooks.Redeliver(ctx, principal(ctx), in.DeliveryID); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &acceptedOutput{}
+	out.Body.Status = "queued"
+	return out, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/outcall/outcall/phone"
 	"github.com/outcall/outcall/tenants"
 )
 
@@ -59,7 +60,7 @@ const auditQuery = `
 	) trail ORDER BY seq`
 
 // Audit returns the audit trail of a number, causes before effects.
-func (s *Service) Audit(ctx context.Context, p tenants.Principal, phone string) (*AuditTrail, error) {
+func (s *Service) Audit(ctx context.Context, p tenants.Principal, number string) (*AuditTrail, error) {
 	if err := p.Require(tenants.RoleAdmin); err != nil {
 		return nil, err
 	}
@@ -69,7 +70,7 @@ func (s *Service) Audit(ctx context.Context, p tenants.Principal, phone string) 
 		if err != nil {
 			return err
 		}
-		if out.Phone, err = NormalisePhone(phone, t.Region); err != nil {
+		if out.Phone, err = phone.Normalise(number, t.Region); err != nil {
 			return FieldError("path.phone", "%s", err.Error())
 		}
 		rows, err := tx.Query(ctx, auditQuery, p.TenantID, out.Phone)

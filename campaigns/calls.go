@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/outcall/outcall/phone"
 	"github.com/outcall/outcall/tenants"
 )
 
@@ -39,7 +40,7 @@ func callPhoneMatch(raw string) (exact, suffix string, err error) {
 		return "", "", nil
 	}
 	if strings.HasPrefix(raw, "+") {
-		e164, err := NormalisePhone(raw, "")
+		e164, err := phone.Normalise(raw, "")
 		if err != nil {
 			return "", "", FieldError("query.phone", "give a full number with + and country code, or only its last digits")
 		}

@@ -230,51 +230,8 @@ func TestACampaignMayOnlyTightenItsTenantsCompliance(t *testing.T) {
 	}
 }
 
-func TestPhoneNumbersAreNormalisedWithTheTenantsRegion(t *testing.T) {
-	cases := []struct {
-		raw, region, want, zone string
-	}{
-		{"138 1234 1234", "CN", "+8613812341234", "Asia/Shanghai"},
-		{"+86 138-1234-1234", "US", "+8613812341234", "Asia/Shanghai"},
-		{"(212) 555-0100", "US", "+12125550100", "America/New_York"},
-		{"03-1234-5678", "JP", "+81312345678", "Asia/Tokyo"},
-	}
-	for _, tc := range cases {
-		got, err := NormalisePhone(tc.raw, tc.region)
-		if err != nil || got != tc.want {
-			t.Errorf("NormalisePhone(%q, %s) = %q, %v; want %q", tc.raw, tc.region, got, err, tc.want)
-			continue
-		}
-		if z := ContactTimeZone("", got, "Europe/London"); z != tc.zone {
-			t.Errorf("time zone of %s = %s, want %s", got, z, tc.zone)
-		}
-	}
-	for _, bad := range []string{"", "12", "not a number", "+86 138"} {
-		if _, err := NormalisePhone(bad, "CN"); err == nil {
-			t.Errorf("NormalisePhone(%q) accepted it", bad)
-		}
-	}
-	if z := ContactTimeZone("Asia/Urumqi", "+8613812341234", "UTC"); z != "Asia/Urumqi" {
-		t.Errorf("a contact's own time zone must win, got %s", z)
-	}
-	if m := MaskPhone("+8613812341234"); m != "138****1234" {
-		t.Errorf("MaskPhone = %q", m)
-	}
-}
-
-// MaskPhone masks as the portal's maskPhone does (web/src/phone.ts), so a
-// viewer sees the same in answers and on screen, and masking twice changes
-// nothing.
-func TestMaskPhoneAsThePortal(t *testing.T) {
-	checkMasks(t, "MaskPhone", MaskPhone, map[string]string{
-		"+8613812341234": "138****1234",
-		"+4915112345678": "+49****5678",
-		"12345":          "***45",
-		"138 1234 1234":  "138****1234",
-		"138****1234":    "138****1234",
-		"+49****5678":    "+49****5678",
-		"***45":          "***45",
-	})
+// What a viewer sees of numbers goes through phone's one masker.
+func TestViewersSeeNumbersMaskedAndOperatorsInFull(t *testing.T) {
 	viewer := tenants.Principal{Role: tenants.RoleViewer}
 	for role, want := range map[tenants.Role]string{tenants.RoleOwner: "+8613812341234", tenants.RoleAdmin: "+8613812341234",
 		tenants.RoleOperator: "+8613812341234", tenants.RoleViewer: "138****1234"} {
@@ -283,20 +240,6 @@ func TestMaskPhoneAsThePortal(t *testing.T) {
 			t.Errorf("ShowPhone as %s = %q, want %q", role, got, want)
 		}
 	}
-}
-
-// Free text (a webhook receiver's answer) is masked for viewers wherever
-// it may hold a number, and left as it is otherwise.
-func TestMaskPhonesInFreeText(t *testing.T) {
-	checkMasks(t, "MaskPhonesIn", MaskPhonesIn, map[string]string{
-		`{"error":"unknown customer +8613812341234"}`:   `{"error":"unknown customer 138****1234"}`,
-		"call 138-1234-1234 or 021 5000 1234 tomorrow":  "call 138****1234 or 021****1234 tomorrow",
-		"status 500, retry in 30s":                      "status 500, retry in 30s",
-		"order 20261123 failed":                         "order 202****1123 failed",
-		"already 138****1234":                           "already 138****1234",
-		"event 3f2b9c1e-0000-4000-8000-000000000001 ok": "event 3f2b9c1e-0000-4000-8000-000000000001 ok",
-		"ref order_13812341234":                         "ref order_13812341234",
-	})
 	text := "callee +8613812341234"
 	p := tenants.Principal{Role: tenants.RoleOperator}
 	if got := ShowPhonesIn(p, text); got != text {
@@ -305,16 +248,5 @@ func TestMaskPhonesInFreeText(t *testing.T) {
 	p.Role = tenants.RoleViewer
 	if got := ShowPhonesIn(p, text); got != "callee 138****1234" {
 		t.Errorf("a viewer sees %q", got)
-	}
-}
-
-// checkMasks checks a masking function against inputs and what it should
-// make of them.
-func checkMasks(t *testing.T, name string, mask func(string) string, cases map[string]string) {
-	t.Helper()
-	for in, want := range cases {
-		if got := mask(in); got != want {
-			t.Errorf("%s(%q) = %q, want %q", name, in, got, want)
-		}
 	}
 }

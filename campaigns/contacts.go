@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/outcall/outcall/phone"
 	"github.com/outcall/outcall/tenants"
 )
 
@@ -176,12 +177,12 @@ func (s *Service) UpsertContact(ctx context.Context, p tenants.Principal, in Con
 		if err != nil {
 			return err
 		}
-		phone, err := NormalisePhone(in.Phone, t.Region)
+		e164, err := phone.Normalise(in.Phone, t.Region)
 		if err != nil {
 			return FieldError("body.phone", "%s", err.Error())
 		}
 		attrs, _ := json.Marshal(orEmpty(in.Attributes))
-		tz := ContactTimeZone(in.TimeZone, phone, t.TimeZone)
+		tz := phone.ContactZone(in.TimeZone, e164, t.TimeZone)
 		c = &Contact{}
 		err = tx.QueryRow(ctx, `INSERT INTO contacts (id, tenant_id, phone, name, attributes, time_zone)
 			VALUES ($1, $2, $3, $4, $5, $6)
@@ -190,7 +191,7 @@ func (s *Service) UpsertContact(ctx context.Context, p tenants.Principal, in Con
 				attributes = contacts.attributes || EXCLUDED.attributes,
 				time_zone = CASE WHEN $7 THEN EXCLUDED.time_zone ELSE contacts.time_zone END,
 				updated_at = now()
-			RETURNING `+contactColumns, uuid.Must(uuid.NewV7()), p.TenantID, phone, strings.TrimSpace(in.Name), attrs, tz, in.TimeZone != "").
+			RETURNING `+contactColumns, uuid.Must(uuid.NewV7()), p.TenantID, e164, strings.TrimSpace(in.Name), attrs, tz, in.TimeZone != "").
 			Scan(c.scanDest()...)
 		if err != nil {
 			return err
@@ -210,7 +211,7 @@ func (s *Service) UpsertContact(ctx context.Context, p tenants.Principal, in Con
 			}
 		}
 		if in.Consent != nil {
-			_, err := recordConsent(ctx, tx, p.TenantID, phone, *in.Consent, s.now())
+			_, err := recordConsent(ctx, tx, p.TenantID, e164, *in.Consent, s.now())
 			return err
 		}
 		return nil
@@ -309,7 +310,7 @@ func recordConsent(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, phone str
 }
 
 // RecordConsent stores consent evidence for a number.
-func (s *Service) RecordConsent(ctx context.Context, p tenants.Principal, phone string, in ConsentInput) (*Consent, error) {
+func (s *Service) RecordConsent(ctx context.Context, p tenants.Principal, number string, in ConsentInput) (*Consent, error) {
 	if err := p.Require(tenants.RoleOperator); err != nil {
 		return nil, err
 	}
@@ -322,7 +323,7 @@ func (s *Service) RecordConsent(ctx context.Context, p tenants.Principal, phone 
 		if err != nil {
 			return err
 		}
-		e164, err := NormalisePhone(phone, t.Region)
+		e164, err := phone.Normalise(number, t.Region)
 		if err != nil {
 			return FieldError("body.phone", "%s", err.Error())
 		}
@@ -333,7 +334,7 @@ func (s *Service) RecordConsent(ctx context.Context, p tenants.Principal, phone 
 }
 
 // WithdrawConsent marks every consent of a number withdrawn.
-func (s *Service) WithdrawConsent(ctx context.Context, p tenants.Principal, phone string) (int64, error) {
+func (s *Service) WithdrawConsent(ctx context.Context, p tenants.Principal, number string) (int64, error) {
 	if err := p.Require(tenants.RoleOperator); err != nil {
 		return 0, err
 	}
@@ -343,7 +344,7 @@ func (s *Service) WithdrawConsent(ctx context.Context, p tenants.Principal, phon
 		if err != nil {
 			return err
 		}
-		e164, err := NormalisePhone(phone, t.Region)
+		e164, err := phone.Normalise(number, t.Region)
 		if err != nil {
 			return FieldError("path.phone", "%s", err.Error())
 		}

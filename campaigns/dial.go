@@ -66,9 +66,9 @@ type SensitiveHit struct {
 	Where string `json:"where"` // heard or said
 }
 
-// Review statuses of a call that heard or said a sensitive word.
+// Review statuses a person gives a call that heard or said a sensitive
+// word (a call waiting for review is "pending").
 const (
-	ReviewPending  = "pending"
 	ReviewApproved = "approved"
 	ReviewFlagged  = "flagged"
 )

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/phone"
 	"github.com/outcall/outcall/tenants"
 )
 
@@ -32,7 +33,7 @@ func TestANumberAddedToTheDNCListMidCampaignIsNeverDialled(t *testing.T) {
 		if d.Place {
 			placed++
 			if d.Request.Phone != "+8613812341234" {
-				t.Fatalf("dialled %s", campaigns.MaskPhone(d.Request.Phone))
+				t.Fatalf("dialled %s", phone.Mask(d.Request.Phone))
 			}
 			w.svc.CloseCall(w.ctx, w.p.TenantID, d.Request.CallID, campaigns.Result{Outcome: campaigns.OutcomeAnswered})
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/outcall/outcall/phone"
 	"github.com/outcall/outcall/tenants"
 	"github.com/outcall/outcall/webhooks"
 )
@@ -64,7 +65,7 @@ func (s *Service) AddDNC(ctx context.Context, p tenants.Principal, phones []stri
 			return err
 		}
 		for i, raw := range phones {
-			e164, err := NormalisePhone(raw, t.Region)
+			e164, err := phone.Normalise(raw, t.Region)
 			if err != nil {
 				return FieldError("body.phones["+itoa(i)+"]", "%s", err.Error())
 			}
@@ -82,7 +83,7 @@ func (s *Service) AddDNC(ctx context.Context, p tenants.Principal, phones []stri
 }
 
 // RemoveDNC takes a number off the do-not-call list.
-func (s *Service) RemoveDNC(ctx context.Context, p tenants.Principal, phone, reason string) error {
+func (s *Service) RemoveDNC(ctx context.Context, p tenants.Principal, number, reason string) error {
 	if err := p.Require(tenants.RoleAdmin); err != nil {
 		return err
 	}
@@ -91,7 +92,7 @@ func (s *Service) RemoveDNC(ctx context.Context, p tenants.Principal, phone, rea
 		if err != nil {
 			return err
 		}
-		e164, err := NormalisePhone(phone, t.Region)
+		e164, err := phone.Normalise(number, t.Region)
 		if err != nil {
 			return FieldError("path.phone", "%s", err.Error())
 		}
@@ -243,7 +244,7 @@ func (s *Service) ImportDNC(ctx context.Context, p tenants.Principal, data []byt
 		if err != nil {
 			return err
 		}
-		norm := newPhoneCache(t.Region, t.TimeZone)
+		norm := phone.NewCache(t.Region, t.TimeZone)
 		cr := newCSVReader(bytes.NewReader(text))
 		cr.Read()
 		seen := map[string]bool{}
@@ -267,7 +268,7 @@ func (s *Service) ImportDNC(ctx context.Context, p tenants.Principal, data []byt
 				fail(mapping.Phone, "the row has no phone field")
 				continue
 			}
-			e164, err := norm.normalise(rec[phoneCol])
+			e164, err := norm.Normalise(rec[phoneCol])
 			if err != nil {
 				fail(mapping.Phone, err.Error())
 				continue
@@ -291,10 +292,10 @@ func (s *Service) ImportDNC(ctx context.Context, p tenants.Principal, data []byt
 		total = len(rows)
 		return tx.QueryRow(ctx, `WITH added AS (
 				INSERT INTO dnc_numbers (tenant_id, phone, source, reason, added_at)
-				SELECT $1, phone, 'import', reason, $2 FROM dnc_staging ON CONFLICT DO NOTHING
+				SELECT $1, phone, $3, reason, $2 FROM dnc_staging ON CONFLICT DO NOTHING
 				RETURNING phone, reason),
-			logged AS (INSERT INTO dnc_events (tenant_id, phone, action, source, reason, at) SELECT $1, phone, 'added', 'import', reason, $2 FROM added)
-			SELECT count(*) FROM added`, p.TenantID, s.now()).Scan(&out.Added)
+			logged AS (INSERT INTO dnc_events (tenant_id, phone, action, source, reason, at) SELECT $1, phone, 'added', $3, reason, $2 FROM added)
+			SELECT count(*) FROM added`, p.TenantID, s.now(), DNCSourceImport).Scan(&out.Added)
 	})
 	if err != nil {
 		return nil, err

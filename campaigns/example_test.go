@@ -34,13 +34,6 @@ func ExampleCompliance_Tighten() {
 	// compliance.max_daily_calls: may only be tightened: the tenant allows 3
 }
 
-// Numbers are stored in E.164 and logged only masked.
-func ExampleNormalisePhone() {
-	e164, _ := campaigns.NormalisePhone("138 1234 1234", "CN")
-	fmt.Println(e164, campaigns.MaskPhone(e164), campaigns.ContactTimeZone("", e164, "UTC"))
-	// Output: +8613812341234 138****1234 Asia/Shanghai
-}
-
 // An A/B verdict: version B converted 14 of 20 connected calls, the
 // baseline A 4 of 20. The difference is 50 points, its 95 % interval stays
 // above zero and the two-proportion z-test calls it significant.

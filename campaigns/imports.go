@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"github.com/outcall/outcall/phone"
 	"github.com/outcall/outcall/tenants"
 	"github.com/outcall/outcall/webhooks"
 )
@@ -406,7 +407,7 @@ func (s *Service) parseRows(ctx context.Context, tenantID, importID uuid.UUID, t
 		zoneCol = col[m.TimeZone]
 	}
 	const chunk = 20000
-	normaliser := newPhoneCache(t.Region, t.TimeZone)
+	normaliser := phone.NewCache(t.Region, t.TimeZone)
 	var (
 		chunks   [][]importRow
 		cur      = make([]importRow, 0, chunk)
@@ -425,14 +426,14 @@ func (s *Service) parseRows(ctx context.Context, tenantID, importID uuid.UUID, t
 			if r.err != nil {
 				continue
 			}
-			e164, err := normaliser.normalise(r.phone)
+			e164, err := normaliser.Normalise(r.phone)
 			if err != nil {
 				r.err = &rowError{r.line, m.Phone, err.Error()}
 				continue
 			}
 			r.phone = e164
 			if r.zone == "" {
-				r.zone = normaliser.zone(e164)
+				r.zone = normaliser.Zone(e164)
 				continue
 			}
 			if r.zone != "" {

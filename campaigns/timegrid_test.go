@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/phone"
 )
 
 // The time report's grid counts each weekday and hour in the callee's own
@@ -32,7 +33,7 @@ func TestTimeReportGridCountsEachWeekdayHourExactly(t *testing.T) {
 		}
 		w.dialAll(w.p, c, func(req campaigns.DialRequest) campaigns.Result {
 			for ph, o := range results {
-				if n, _ := campaigns.NormalisePhone(ph, "CN"); n == req.Phone {
+				if n, _ := phone.Normalise(ph, "CN"); n == req.Phone {
 					r := campaigns.Result{Outcome: o, EndedAt: when.Add(time.Minute)}
 					if o == campaigns.OutcomeAnswered {
 						r.AnsweredAt = when.Add(5 * time.Second)

@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/outcall/outcall/billing"
+	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
 )
 
@@ -23,7 +24,7 @@ func addBillingWork(workers *river.Workers, cfg *Config) []*river.PeriodicJob {
 		return nil
 	}
 	if cfg.Campaigns != nil {
-		cfg.Campaigns.OnClose = append(cfg.Campaigns.OnClose, RecordCallUsage)
+		cfg.Campaigns.OnClose = append(cfg.Campaigns.OnClose, calls.RecordUsage)
 		cfg.Campaigns.PlanLines = func(plan string) int { return billing.PlanFor(plan).ConcurrentLines }
 		cfg.Campaigns.DialGate = BillingDialGate
 	}
@@ -35,29 +36,6 @@ func addBillingWork(workers *river.Workers, cfg *Config) []*river.PeriodicJob {
 			return ReportUsageArgs{}, nil
 		}, &river.PeriodicJobOpts{RunOnStart: true}),
 	}
-}
-
-// RecordCallUsage is the campaigns close hook that writes closed calls'
-// usage to the billing ledger, in the transaction that closes them.
-func RecordCallUsage(ctx context.Context, tx pgx.Tx, calls []*campaigns.Call) error {
-	for _, c := range calls {
-		if err := recordCallUsage(ctx, tx, c); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func recordCallUsage(ctx context.Context, tx pgx.Tx, c *campaigns.Call) error {
-	u := billing.CallUsage{CallID: c.ID, ConnectedSeconds: c.BillableSeconds, EndedAt: time.Now()}
-	if c.CampaignID != uuid.Nil {
-		id := c.CampaignID
-		u.CampaignID = &id
-	}
-	if c.EndedAt != nil {
-		u.EndedAt = *c.EndedAt
-	}
-	return billing.RecordCall(ctx, tx, c.TenantID, u)
 }
 
 // ReportUsageArgs asks to send every tenant's pending usage to Stripe.

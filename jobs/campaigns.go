@@ -5,6 +5,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
 )
 
@@ -14,7 +15,7 @@ func addCampaignWork(workers *river.Workers, cfg *Config) (map[string]river.Queu
 	if cfg.Campaigns == nil {
 		cfg.Campaigns = campaigns.NewService(cfg.Tenants.DB())
 	}
-	cfg.Campaigns.OnClose = append(cfg.Campaigns.OnClose, EmitCallEvents)
+	cfg.Campaigns.OnClose = append(cfg.Campaigns.OnClose, calls.EmitEvents)
 	if cfg.DialWorkers <= 0 {
 		cfg.DialWorkers = 500
 	}

@@ -39,6 +39,10 @@ type Config struct {
 	// Recordings, when set, has recordings past each tenant's retention
 	// deleted every hour.
 	Recordings telephony.RecordingStore
+	// Trunks and Pinger, when both are set, have every tenant's trunks
+	// checked with SIP OPTIONS every five minutes.
+	Trunks *telephony.TrunkStore
+	Pinger telephony.Pinger
 }
 
 // Client is River's client over outcall's pool.
@@ -63,11 +67,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	river.AddWorker(workers, &deliver)
 	var trunkCheck *CheckTrunksWorker
-	if cd, ok := cfg.Dialer.(*CallDialer); ok && cd.Trunks != nil {
-		if pinger, ok := cd.SIP.(telephony.Pinger); ok {
-			trunkCheck = &CheckTrunksWorker{Trunks: cd.Trunks, Pinger: pinger}
-			river.AddWorker(workers, trunkCheck)
-		}
+	if cfg.Trunks != nil && cfg.Pinger != nil {
+		trunkCheck = &CheckTrunksWorker{Trunks: cfg.Trunks, Pinger: cfg.Pinger}
+		river.AddWorker(workers, trunkCheck)
 	}
 	if cfg.Recordings != nil {
 		river.AddWorker(workers, &PurgeRecordingsWorker{DB: cfg.Tenants.DB(), Recordings: cfg.Recordings, Logger: cfg.Logger})

@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/phone"
 )
 
 // DialQueue holds dial jobs. A dial job holds its worker for the whole call,
@@ -50,7 +51,7 @@ func (w *DialWorker) Work(ctx context.Context, job *river.Job[campaigns.DialArgs
 	}
 	res, err := w.Dialer.Dial(ctx, req)
 	if err != nil {
-		w.Logger.WarnContext(ctx, "dial failed", slog.String("call", callID.String()), slog.String("phone", campaigns.MaskPhone(req.Phone)), slog.Any("error", err))
+		w.Logger.WarnContext(ctx, "dial failed", slog.String("call", callID.String()), slog.String("phone", phone.Mask(req.Phone)), slog.Any("error", err))
 		res = campaigns.Result{Outcome: campaigns.OutcomeFailed, EndedAt: time.Now()}
 	}
 	// The call happened: keep trying to record it (a retried job would

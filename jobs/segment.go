@@ -6,8 +6,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/phone"
 	"github.com/outcall/outcall/scripting"
-	"github.com/outcall/outcall/telephony"
 )
 
 // SegmentWith is the campaigns.SegmentFunc that runs a tenant's published
@@ -21,7 +21,7 @@ func SegmentWith(scripts *scripting.Store) campaigns.SegmentFunc {
 		}
 		in := make([]scripting.Contact, len(contacts))
 		for i, c := range contacts {
-			in[i] = scripting.CallContact(c.Name, telephony.MaskNumber(c.Phone), c.Attributes)
+			in[i] = scripting.CallContact(c.Name, phone.Mask(c.Phone), c.Attributes)
 		}
 		rs, err := scripts.SegmentContacts(ctx, "segment.js", src, in)
 		if err != nil {

@@ -3,7 +3,6 @@ package scripting_test
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/outcall/outcall/scripting"
 )
@@ -11,11 +10,12 @@ import (
 // A HostPool runs calls in supervised script-host processes with an OS
 // memory limit; a RemoteSession works like a Session. (The service starts
 // hosts with `outcall script-host`; this example starts the test binary,
-// which serves as a host when OUTCALL_TEST_SCRIPT_HOST=1.)
+// whose TestMain serves as a host when asked: see TestHostCommand.)
 func ExampleHostPool() {
+	command, env := scripting.TestHostCommand()
 	pool, err := scripting.NewHostPool(scripting.HostConfig{
-		Command:     []string{os.Args[0]},
-		Env:         []string{"OUTCALL_TEST_SCRIPT_HOST=1"},
+		Command:     command,
+		Env:         env,
 		Hosts:       1,
 		MemoryLimit: 256 << 20,
 	})

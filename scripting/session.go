@@ -159,9 +159,6 @@ func (s *Script) NewSession(contact Contact, opts SessionOptions) (*Session, err
 	return &Session{script: s, opts: opts, contact: string(b), contactM: m, vars: "{}"}, nil
 }
 
-// Script returns the script the session runs.
-func (s *Session) Script() *Script { return s.script }
-
 // Done reports whether the call has ended.
 func (s *Session) Done() bool { return s.result != nil }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/outcall/outcall/phone"
 	"strings"
 	"sync"
 	"time"
@@ -418,7 +419,7 @@ func (c *sipCall) Transfer(ctx context.Context, target string) error {
 	if err == nil || !errors.Is(err, ErrTransferRefused) || c.d.cfg.NoBridge || !validNumber(target) || c.ctx.Err() != nil {
 		return err
 	}
-	c.addTurn(Turn{Speaker: "robot", Text: "[REFER refused (" + err.Error() + "); bridging to " + MaskNumber(target) + "]", At: c.since()})
+	c.addTurn(Turn{Speaker: "robot", Text: "[REFER refused (" + err.Error() + "); bridging to " + phone.Mask(target) + "]", At: c.since()})
 	return c.bridge(ctx, target)
 }
 
@@ -449,7 +450,7 @@ func (c *sipCall) bridge(ctx context.Context, target string) error {
 		c.transferred = target
 		c.bridgeCallID = agent.res.CallID
 		c.mu.Unlock()
-		c.addTurn(Turn{Speaker: "robot", Text: "[bridged to " + MaskNumber(target) + "]", At: c.since()})
+		c.addTurn(Turn{Speaker: "robot", Text: "[bridged to " + phone.Mask(target) + "]", At: c.since()})
 		select {
 		case <-bctx.Done():
 		case <-c.ctx.Done():
@@ -457,19 +458,19 @@ func (c *sipCall) bridge(ctx context.Context, target string) error {
 		return nil
 	}))
 	if err != nil {
-		return fmt.Errorf("%w: bridge to %s: %v", ErrTransferRefused, MaskNumber(target), err)
+		return fmt.Errorf("%w: bridge to %s: %v", ErrTransferRefused, phone.Mask(target), err)
 	}
 	c.mu.Lock()
 	bridged := c.bridgeCallID != ""
 	c.mu.Unlock()
 	if !bridged {
-		return fmt.Errorf("%w: bridge to %s: %s (%s)", ErrTransferRefused, MaskNumber(target), res.Outcome, res.Reason)
+		return fmt.Errorf("%w: bridge to %s: %s (%s)", ErrTransferRefused, phone.Mask(target), res.Outcome, res.Reason)
 	}
 	by := "us"
 	if res.HangupBy == "callee" {
 		by = "agent"
 	}
-	c.end("us", "bridged call to "+MaskNumber(target)+" ended by "+by)
+	c.end("us", "bridged call to "+phone.Mask(target)+" ended by "+by)
 	c.bye()
 	return nil
 }
@@ -514,8 +515,8 @@ func (c *sipCall) refer(ctx context.Context, target string) error {
 			c.mu.Lock()
 			c.transferred = target
 			c.mu.Unlock()
-			c.addTurn(Turn{Speaker: "robot", Text: "[transferred to " + MaskNumber(target) + "]", At: c.since()})
-			c.end("us", "transferred to "+MaskNumber(target))
+			c.addTurn(Turn{Speaker: "robot", Text: "[transferred to " + phone.Mask(target) + "]", At: c.since()})
+			c.end("us", "transferred to "+phone.Mask(target))
 			c.bye()
 			return nil
 		case <-wait.C:

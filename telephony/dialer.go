@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/outcall/outcall/phone"
 	"log/slog"
 	"net"
 	"strconv"
@@ -136,10 +137,10 @@ func (r DialRequest) validate() error {
 		return err
 	}
 	if !validNumber(r.To) {
-		return fmt.Errorf("callee number %q is not a phone number", MaskNumber(r.To))
+		return fmt.Errorf("callee number %q is not a phone number", phone.Mask(r.To))
 	}
 	if r.CallerID != "" && !validNumber(r.CallerID) {
-		return fmt.Errorf("caller ID %q is not a phone number", MaskNumber(r.CallerID))
+		return fmt.Errorf("caller ID %q is not a phone number", phone.Mask(r.CallerID))
 	}
 	return nil
 }
@@ -295,12 +296,6 @@ func NewSIPDialer(cfg DialerConfig) (*SIPDialer, error) {
 // Addr is the dialer's SIP address (host:port, UDP).
 func (d *SIPDialer) Addr() string { return d.udpConn.LocalAddr().String() }
 
-// Clock is the media clock pacing this dialer's RTP.
-func (d *SIPDialer) Clock() *MediaClock { return d.clock }
-
-// ActiveCalls is the number of calls in progress.
-func (d *SIPDialer) ActiveCalls() int { return int(d.active.Load()) }
-
 // Close hangs up every call and stops the user agent.
 func (d *SIPDialer) Close() error {
 	if !d.closed.CompareAndSwap(false, true) {
@@ -421,7 +416,7 @@ func (d *SIPDialer) Dial(ctx context.Context, req DialRequest, h CallHandler) (C
 		if !res.Answered.IsZero() {
 			res.Talk = res.Ended.Sub(res.Answered)
 		}
-		d.log.Info("call ended", "call_id", res.CallID, "to", MaskNumber(req.To), "outcome", o, "sip_code", res.SIPCode, "reason", reason)
+		d.log.Info("call ended", "call_id", res.CallID, "to", phone.Mask(req.To), "outcome", o, "sip_code", res.SIPCode, "reason", reason)
 		return res, nil
 	}
 
@@ -563,7 +558,7 @@ func (d *SIPDialer) Dial(ctx context.Context, req DialRequest, h CallHandler) (C
 	media.resetInbound()
 	media.Start()
 	call.answered = res.Answered
-	d.log.Info("call answered", "call_id", res.CallID, "to", MaskNumber(req.To), "codec", codec.Name)
+	d.log.Info("call answered", "call_id", res.CallID, "to", phone.Mask(req.To), "codec", codec.Name)
 
 	outcome, reason := call.run(ctx, h)
 	if record {

@@ -151,15 +151,6 @@ func TestOutcomeForStatus(t *testing.T) {
 	}
 }
 
-func TestMaskNumberHidesTheMiddle(t *testing.T) {
-	if got := MaskNumber("+8613800138000"); got != "+861*******000" {
-		t.Errorf("got %q", got)
-	}
-	if strings.Contains(MaskNumber("13800138000"), "0013800") {
-		t.Error("middle digits visible")
-	}
-}
-
 // Two media sessions on loopback: audio, DTMF and recording both ways.
 func TestMediaSessionsExchangeAudioDTMFAndRecord(t *testing.T) {
 	clock := NewMediaClock(1)

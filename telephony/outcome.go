@@ -19,15 +19,6 @@ const (
 	OutcomeTransferred   Outcome = "transferred"    // handed to a human by REFER, or bridged to one
 )
 
-// Retryable reports whether the campaign's retry policy may dial again.
-func (o Outcome) Retryable() bool {
-	switch o {
-	case OutcomeBusy, OutcomeNoAnswer, OutcomeFailed, OutcomeVoicemail:
-		return true
-	}
-	return false
-}
-
 // CallResult is everything the campaign stores about one attempt.
 type CallResult struct {
 	Outcome Outcome

@@ -3,6 +3,7 @@ package telephony
 import (
 	"errors"
 	"fmt"
+	"github.com/outcall/outcall/phone"
 	"math/rand/v2"
 	"net"
 	"strconv"
@@ -59,7 +60,7 @@ func (t Trunk) Validate() error {
 	}
 	for _, id := range t.CallerIDs {
 		if !validNumber(id) {
-			return fmt.Errorf("caller ID %q is not a phone number", MaskNumber(id))
+			return fmt.Errorf("caller ID %q is not a phone number", phone.Mask(id))
 		}
 	}
 	for name, target := range t.TransferTargets {
@@ -67,7 +68,7 @@ func (t Trunk) Validate() error {
 			return fmt.Errorf("transfer target name %q must be 1 to 64 characters", name)
 		}
 		if !validNumber(target) && !strings.HasPrefix(target, "sip:") && !strings.HasPrefix(target, "sips:") {
-			return fmt.Errorf("transfer target %q: %q is neither a phone number nor a sip: URI", name, MaskNumber(target))
+			return fmt.Errorf("transfer target %q: %q is neither a phone number nor a sip: URI", name, phone.Mask(target))
 		}
 	}
 	return nil
@@ -122,17 +123,4 @@ func validNumber(s string) bool {
 		}
 	}
 	return true
-}
-
-// MaskNumber hides the middle of a phone number for logs and errors:
-// "+8613800138000" becomes "+861*******000".
-func MaskNumber(n string) string {
-	if len(n) <= 4 {
-		return strings.Repeat("*", len(n))
-	}
-	keepHead := 4
-	if len(n) < 9 {
-		keepHead = 1
-	}
-	return n[:keepHead] + strings.Repeat("*", len(n)-keepHead-3) + n[len(n)-3:]
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/outcall/outcall/api"
-	"github.com/outcall/outcall/migrations/dbtest"
+	"github.com/outcall/outcall/migrations/scratch"
 	"github.com/outcall/outcall/tenants"
 )
 
@@ -24,7 +24,7 @@ import (
 func init() {
 	benchGroups["api"] = func(cmd *cobra.Command, report func(string, float64, string)) error {
 		ctx := cmd.Context()
-		url, drop, err := dbtest.Create(ctx)
+		url, drop, err := scratch.Create(ctx)
 		if err != nil {
 			return err
 		}

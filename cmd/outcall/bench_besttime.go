@@ -16,9 +16,10 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/spf13/cobra"
 
+	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/jobs"
-	"github.com/outcall/outcall/migrations/dbtest"
+	"github.com/outcall/outcall/migrations/scratch"
 	"github.com/outcall/outcall/scripting"
 	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/telephony/calleesim"
@@ -71,7 +72,7 @@ func benchBestTime(ctx context.Context, report func(string, float64, string)) er
 		contacts, armHours, perHour  = 1200, 24, 25
 		ringTimeout                  = time.Second
 	)
-	url, drop, err := dbtest.Create(ctx)
+	url, drop, err := scratch.Create(ctx)
 	if err != nil {
 		return err
 	}
@@ -132,7 +133,7 @@ func benchBestTime(ctx context.Context, report func(string, float64, string)) er
 	}
 	defer sip.Close()
 	worker := &jobs.DialWorker{Campaigns: svc, Logger: quiet, Dialer: simulatedClockDialer{
-		Dialer: &jobs.CallDialer{SIP: sip, Scripts: store, Hosts: hosts, Trunk: sim.Trunk(), RingTimeout: ringTimeout, Logger: quiet},
+		Dialer: calls.New(calls.Options{SIP: sip, Scripts: store, Hosts: hosts, Trunk: sim.Trunk(), RingTimeout: ringTimeout, Logger: quiet}),
 		offset: func() time.Duration { return time.Duration(offset.Load()) },
 	}}
 

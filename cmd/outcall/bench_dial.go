@@ -17,7 +17,7 @@ import (
 
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/jobs"
-	"github.com/outcall/outcall/migrations/dbtest"
+	"github.com/outcall/outcall/migrations/scratch"
 	"github.com/outcall/outcall/tenants"
 )
 
@@ -30,7 +30,7 @@ func init() {
 	benchGroups["dial"] = func(cmd *cobra.Command, report func(string, float64, string)) error {
 		ctx := cmd.Context()
 		const contacts, lines, limit = 20000, 400, 90 * time.Second
-		url, drop, err := dbtest.Create(ctx)
+		url, drop, err := scratch.Create(ctx)
 		if err != nil {
 			return err
 		}

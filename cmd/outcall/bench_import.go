@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/outcall/outcall/campaigns"
-	"github.com/outcall/outcall/migrations/dbtest"
+	"github.com/outcall/outcall/migrations/scratch"
 	"github.com/outcall/outcall/tenants"
 )
 
@@ -19,7 +19,7 @@ func init() {
 	benchGroups["import"] = func(cmd *cobra.Command, report func(string, float64, string)) error {
 		ctx := cmd.Context()
 		const rows = 1000000
-		url, drop, err := dbtest.Create(ctx)
+		url, drop, err := scratch.Create(ctx)
 		if err != nil {
 			return err
 		}

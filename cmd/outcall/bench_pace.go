@@ -13,7 +13,7 @@ import (
 
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/jobs"
-	"github.com/outcall/outcall/migrations/dbtest"
+	"github.com/outcall/outcall/migrations/scratch"
 	"github.com/outcall/outcall/tenants"
 )
 
@@ -41,7 +41,7 @@ func init() {
 
 func benchPace(ctx context.Context, lookahead time.Duration) (util, rate float64, err error) {
 	const contacts, lines = 1500, 20
-	url, drop, err := dbtest.Create(ctx)
+	url, drop, err := scratch.Create(ctx)
 	if err != nil {
 		return 0, 0, err
 	}

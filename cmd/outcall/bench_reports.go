@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/outcall/outcall/campaigns"
-	"github.com/outcall/outcall/migrations/dbtest"
+	"github.com/outcall/outcall/migrations/scratch"
 	"github.com/outcall/outcall/tenants"
 )
 
@@ -105,7 +105,7 @@ var seedReportsSQL = []string{
 
 func benchReports(cmd *cobra.Command, report func(string, float64, string)) error {
 	ctx := cmd.Context()
-	url, drop, err := dbtest.Create(ctx)
+	url, drop, err := scratch.Create(ctx)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/phone"
 )
 
 // settings are the options shared by the service commands. Each comes from
@@ -111,7 +111,7 @@ func redactPhones(_ []string, a slog.Attr) slog.Attr {
 	if a.Value.Kind() != slog.KindString {
 		return a
 	}
-	if v, masked := a.Value.String(), campaigns.MaskPhonesIn(a.Value.String()); masked != v {
+	if v, masked := a.Value.String(), phone.MaskIn(a.Value.String()); masked != v {
 		return slog.String(a.Key, masked)
 	}
 	return a

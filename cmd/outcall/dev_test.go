@@ -52,7 +52,7 @@ func TestDevStartsEverythingOnAFreshFolderAndStopsItsDatabase(t *testing.T) {
 	for round := 1; round <= 2; round++ {
 		// Port 0: the cluster and the API take free ports themselves.
 		s := &settings{DataDir: filepath.Join(dir, ".data"), Addr: "127.0.0.1:0", LogLevel: "error", MaxWorkers: 5,
-			scriptHost: []string{os.Args[0]}, scriptHostEnv: []string{"OUTCALL_TEST_SCRIPT_HOST=1"},
+			scriptHost: hostCommand, scriptHostEnv: hostEnv,
 			// What dev's flag defaults give: the callee simulator as carrier.
 			Telephony: telephonySettings{CalleeSim: true, ASR: "simulation", SIPAddr: "127.0.0.1", Recordings: filepath.Join(dir, "recordings")}}
 		ctx, cancel := context.WithCancel(context.Background())

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"testing"
 
@@ -11,12 +10,9 @@ import (
 // TestMain lets the test binary double as a script host for the commands
 // that start script hosts.
 func TestMain(m *testing.M) {
-	if os.Getenv("OUTCALL_TEST_SCRIPT_HOST") == "1" {
-		if err := scripting.ServeHost(os.Stdin, os.Stdout, scripting.HostOptionsFromEnv()); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
+	scripting.ServeHostIfAsked()
 	os.Exit(m.Run())
 }
+
+// hostCommand and hostEnv start this test binary as a script host.
+var hostCommand, hostEnv = scripting.TestHostCommand()

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/outcall/outcall/api"
+	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/scripting"
@@ -117,17 +118,19 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 	jcfg := jobs.Config{Tenants: svc, Logger: log, Work: s.Workers, MaxWorkers: s.MaxWorkers, Campaigns: camp, Recordings: recordings,
 		Webhooks: webhooks.DeliverWorker{Client: webhooks.NewHTTPClient(s.WebhooksAllowPrivate)}, Billing: bill}
 	if s.Workers {
-		d, stop, err := s.Telephony.dialer(ctx, log, scripts, hosts, trunks, s.WebhooksAllowPrivate)
+		callMetrics, err := calls.NewMetrics(metrics)
+		if err != nil {
+			return err
+		}
+		d, stop, err := s.Telephony.dialer(ctx, log, scripts, hosts, trunks, s.WebhooksAllowPrivate, callMetrics)
 		defer stop()
 		if err != nil {
 			return err
 		}
 		if d != nil {
-			if d.Metrics, err = jobs.NewCallMetrics(metrics); err != nil {
-				return err
-			}
 			jcfg.Dialer = d
 			pinger, _ = d.SIP.(telephony.Pinger)
+			jcfg.Trunks, jcfg.Pinger = trunks, pinger
 		}
 	}
 	jc, err := jobs.New(jcfg)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +15,7 @@ import (
 // calls, when it places them) on an address of its own.
 func TestAWorkerServesItsMetricsOnItsOwnAddress(t *testing.T) {
 	s := &settings{DatabaseURL: dbtest.New(t), Workers: true, MetricsAddr: "127.0.0.1:0", LogLevel: "error", MaxWorkers: 2,
-		scriptHost: []string{os.Args[0]}, scriptHostEnv: []string{"OUTCALL_TEST_SCRIPT_HOST=1"}}
+		scriptHost: hostCommand, scriptHostEnv: hostEnv}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	var metricsAddr func() string

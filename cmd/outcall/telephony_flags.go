@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/outcall/outcall/jobs"
+	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/scripting"
 	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/telephony/calleesim"
@@ -79,10 +79,11 @@ func parseTrunk(raw string) (telephony.Trunk, error) {
 	return t, t.Validate()
 }
 
-// dialer builds the campaigns' dialer, or nil (dial jobs then wait) when no
-// carrier is configured. The returned stop function releases what it
-// started.
-func (t *telephonySettings) dialer(ctx context.Context, log *slog.Logger, scripts *scripting.Store, hosts *scripting.HostPool, trunks *telephony.TrunkStore, allowPrivate bool) (*jobs.CallDialer, func(), error) {
+// dialer builds the conversation service that places campaign calls, or nil
+// (dial jobs then wait) when no carrier is configured. The returned stop
+// function releases what it started.
+func (t *telephonySettings) dialer(ctx context.Context, log *slog.Logger, scripts *scripting.Store, hosts *scripting.HostPool, trunks *telephony.TrunkStore,
+	allowPrivate bool, metrics *calls.Metrics) (*calls.Service, func(), error) {
 	var trunk telephony.Trunk
 	var stops []func()
 	stop := func() {
@@ -144,14 +145,14 @@ func (t *telephonySettings) dialer(ctx context.Context, log *slog.Logger, script
 		return nil, stop, fmt.Errorf("start the SIP user agent: %w", err)
 	}
 	stops = append(stops, func() { sip.Close() })
-	d := &jobs.CallDialer{SIP: sip, Scripts: scripts, Hosts: hosts, Trunk: trunk, Trunks: trunks, DetectMachine: true, Logger: log, Espeak: tts}
+	o := calls.Options{SIP: sip, Scripts: scripts, Hosts: hosts, Trunk: trunk, Trunks: trunks, DetectMachine: true, Logger: log, Espeak: tts, Metrics: metrics}
 	if trunks != nil {
 		// Tenants' own speech services are reached like their webhook
 		// endpoints: never internal addresses, unless allowed.
-		d.Speech, d.SpeechClient = &telephony.SpeechStore{Trunks: trunks}, webhooks.NewHTTPClient(allowPrivate)
+		o.Speech, o.SpeechClient = &telephony.SpeechStore{Trunks: trunks}, webhooks.NewHTTPClient(allowPrivate)
 	}
 	if p, ok := asr.(*telephony.PocketsphinxRecognizer); ok {
-		d.Pocketsphinx = p
+		o.Pocketsphinx = p
 	}
-	return d, stop, nil
+	return calls.New(o), stop, nil
 }

@@ -1,4 +1,4 @@
-package jobs
+package calls
 
 import (
 	"context"
@@ -30,7 +30,7 @@ type speechEntry struct {
 
 // speechFor returns the TTS and ASR the tenant chose; nil ones mean the
 // dialer's own.
-func (d *CallDialer) speechFor(ctx context.Context, tenantID uuid.UUID) (telephony.TTS, telephony.Recognizer, error) {
+func (d *Service) speechFor(ctx context.Context, tenantID uuid.UUID) (telephony.TTS, telephony.Recognizer, error) {
 	if d.Speech == nil {
 		return nil, nil, nil
 	}

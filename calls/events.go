@@ -1,4 +1,4 @@
-package jobs
+package calls
 
 import (
 	"context"
@@ -11,12 +11,12 @@ import (
 	"github.com/outcall/outcall/webhooks"
 )
 
-// EmitCallEvents raises the webhook events of closed calls inside the
+// EmitEvents is the close hook that raises the webhook events of closed calls inside the
 // transaction that closes them, so an event exists exactly when the call
 // record does: call.completed for every dialled call, call.transferred and
 // call.review_required when they apply. The events of one tenant are
 // recorded together.
-func EmitCallEvents(ctx context.Context, tx pgx.Tx, calls []*campaigns.Call) error {
+func EmitEvents(ctx context.Context, tx pgx.Tx, calls []*campaigns.Call) error {
 	var tenants []uuid.UUID
 	events := map[uuid.UUID][]webhooks.Emission{}
 	for _, c := range calls {

@@ -1,4 +1,4 @@
-package jobs_test
+package calls_test
 
 import (
 	"context"
@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/outcall/outcall/api"
+	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/migrations/dbtest"
@@ -74,11 +75,11 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 
 	// One metrics registry, as the service has, served by the API below.
 	metrics := prometheus.NewRegistry()
-	callMetrics, err := jobs.NewCallMetrics(metrics)
+	callMetrics, err := calls.NewMetrics(metrics)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hosts, err := scripting.NewHostPool(scripting.HostConfig{Command: []string{os.Args[0]}, Env: []string{"OUTCALL_TEST_SCRIPT_HOST=1"}, Hosts: 1, Metrics: metrics})
+	hosts, err := scripting.NewHostPool(scripting.HostConfig{Command: hostCommand, Env: hostEnv, Hosts: 1, Metrics: metrics})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +119,7 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 	trunk := sim.Trunk()
 	trunk.TransferTargets = map[string]string{"agent": "+862150009999"}
 	client, err := jobs.New(jobs.Config{Tenants: ts, Logger: quiet, Work: true, Campaigns: svc, DialWorkers: 4,
-		Dialer: &jobs.CallDialer{SIP: sip, Scripts: store, Hosts: hosts, Trunk: trunk, RingTimeout: 5 * time.Second, Logger: quiet, Metrics: callMetrics}})
+		Dialer: calls.New(calls.Options{SIP: sip, Scripts: store, Hosts: hosts, Trunk: trunk, RingTimeout: 5 * time.Second, Logger: quiet, Metrics: callMetrics})})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package jobs
+package calls
 
 import (
 	"context"
@@ -9,19 +9,16 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/phone"
 	"github.com/outcall/outcall/scripting"
 	"github.com/outcall/outcall/telephony"
 )
 
-// CallDialer is the campaigns.Dialer that places real calls: a SIP call
-// through the trunk, and when someone answers, the campaign's published
-// dialog script running turn by turn in a script host — speak, listen,
-// understand, decide — until the script ends the call or hands it to a
-// person.
-type CallDialer struct {
+// Options is what the conversation service needs. SIP, Scripts and Hosts
+// are required.
+type Options struct {
 	SIP     telephony.Dialer
 	Scripts *scripting.Store
 	Hosts   *scripting.HostPool
@@ -47,38 +44,25 @@ type CallDialer struct {
 	Espeak       telephony.TTS
 	Pocketsphinx telephony.Recognizer
 	// Metrics, when set, counts the calls in progress and each call's
-	// outcome (NewCallMetrics).
-	Metrics *CallMetrics
+	// outcome (NewMetrics).
+	Metrics *Metrics
+}
 
+// Service places campaign calls and holds their conversations: a SIP call
+// through the tenant's trunk, and when someone answers, the campaign's
+// published dialog script running turn by turn in a script host — speak,
+// listen, understand, decide — until the script ends the call or hands it
+// to a person. It is the campaigns.Dialer the dial jobs use.
+type Service struct {
+	Options
 	speech tenantSpeech
 }
 
-// CallMetrics are the call dialer's Prometheus metrics.
-type CallMetrics struct {
-	active prometheus.Gauge
-	calls  *prometheus.CounterVec
-}
-
-// NewCallMetrics makes the call dialer's metrics and registers them:
-// outcall_calls_active (calls being placed or talked) and
-// outcall_calls_total by outcome.
-func NewCallMetrics(reg prometheus.Registerer) (*CallMetrics, error) {
-	m := &CallMetrics{
-		active: prometheus.NewGauge(prometheus.GaugeOpts{Name: "outcall_calls_active", Help: "Calls being placed or in conversation."}),
-		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "outcall_calls_total", Help: "Calls that ended, by the call's outcome (answered, transferred, busy, no_answer, voicemail, failed...).",
-		}, []string{"outcome"}),
-	}
-	for _, c := range []prometheus.Collector{m.active, m.calls} {
-		if err := reg.Register(c); err != nil {
-			return nil, fmt.Errorf("call metrics: %w", err)
-		}
-	}
-	return m, nil
-}
+// New returns the service built from o.
+func New(o Options) *Service { return &Service{Options: o} }
 
 // Dial places req's call and runs its script when it is answered.
-func (d *CallDialer) Dial(ctx context.Context, req campaigns.DialRequest) (campaigns.Result, error) {
+func (d *Service) Dial(ctx context.Context, req campaigns.DialRequest) (campaigns.Result, error) {
 	if d.Metrics == nil {
 		return d.dial(ctx, req)
 	}
@@ -93,7 +77,7 @@ func (d *CallDialer) Dial(ctx context.Context, req campaigns.DialRequest) (campa
 	return res, err
 }
 
-func (d *CallDialer) dial(ctx context.Context, req campaigns.DialRequest) (campaigns.Result, error) {
+func (d *Service) dial(ctx context.Context, req campaigns.DialRequest) (campaigns.Result, error) {
 	versionID, err := uuid.Parse(req.ScriptVersion)
 	if err != nil {
 		return campaigns.Result{Outcome: campaigns.OutcomeFailed, Reason: "the campaign's script version is not a saved version id"}, nil
@@ -102,7 +86,7 @@ func (d *CallDialer) dial(ctx context.Context, req campaigns.DialRequest) (campa
 	if err != nil {
 		return campaigns.Result{Outcome: campaigns.OutcomeFailed, Reason: "the campaign's script version is not published"}, nil
 	}
-	contact := scripting.CallContact(req.ContactName, telephony.MaskNumber(req.Phone), req.Attributes)
+	contact := scripting.CallContact(req.ContactName, phone.Mask(req.Phone), req.Attributes)
 	trunk := d.Trunk
 	if d.Trunks != nil {
 		own, ok, err := d.Trunks.ForTenant(ctx, req.TenantID)

@@ -1,4 +1,4 @@
-package jobs_test
+package calls_test
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
 	"sync"
 	"testing"
@@ -15,8 +14,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
-	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/migrations/dbtest"
 	"github.com/outcall/outcall/scripting"
 	"github.com/outcall/outcall/telephony"
@@ -86,7 +85,7 @@ func TestATenantsOwnSpeechProvidersSpeakAndHearItsCalls(t *testing.T) {
 	}
 	p := tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}
 
-	hosts, err := scripting.NewHostPool(scripting.HostConfig{Command: []string{os.Args[0]}, Env: []string{"OUTCALL_TEST_SCRIPT_HOST=1"}, Hosts: 1})
+	hosts, err := scripting.NewHostPool(scripting.HostConfig{Command: hostCommand, Env: hostEnv, Hosts: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,8 +130,8 @@ func TestATenantsOwnSpeechProvidersSpeakAndHearItsCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sip.Close() })
-	dialer := &jobs.CallDialer{SIP: sip, Scripts: store, Hosts: hosts, Trunk: sim.Trunk(), Speech: speech, RingTimeout: 5 * time.Second,
-		Logger: slog.New(slog.DiscardHandler)}
+	dialer := calls.New(calls.Options{SIP: sip, Scripts: store, Hosts: hosts, Trunk: sim.Trunk(), Speech: speech, RingTimeout: 5 * time.Second,
+		Logger: slog.New(slog.DiscardHandler)})
 
 	res, err := dialer.Dial(ctx, campaigns.DialRequest{CallID: uuid.New(), TenantID: p.TenantID, CampaignID: uuid.New(), ContactID: uuid.New(),
 		Attempt: 1, Phone: "+8613800000001", ContactName: "王先生", ScriptVersion: version.ID.String()})

@@ -1,0 +1,232 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/google/uuid"
+
+	"github.com/outcall/outcall/campaigns"
+)
+
+// TurnBody is one exchange of a dialog.
+type TurnBody struct {
+	Seq       int       `json:"seq"`
+	State     string    `json:"state"`
+	Said      string    `json:"said"`
+	Heard     string    `json:"heard"`
+	Intent    string    `json:"intent"`
+	Sentiment *float32  `json:"sentiment,omitempty"`
+	StartedAt time.Time `json:"started_at"`
+	EndedAt   time.Time `json:"ended_at"`
+}
+
+// CallBody is one attempt: a refusal, or a call with its outcome.
+type CallBody struct {
+	ID              uuid.UUID  `json:"id"`
+	CampaignID      uuid.UUID  `json:"campaign_id"`
+	ContactID       uuid.UUID  `json:"contact_id"`
+	Attempt         int        `json:"attempt"`
+	Phone           string     `json:"phone" example:"+8613812341234" doc:"Masked (138****1234) unless the caller may see numbers in full: operators and stronger may, viewers (people and API keys with the viewer role) may not."`
+	State           string     `json:"state" enum:"refused,dialling,in_call,ended"`
+	Outcome         string     `json:"outcome,omitempty"`
+	Reason          string     `json:"reason,omitempty" doc:"Why it was refused, or how it ended."`
+	NextAt          *time.Time `json:"next_at,omitempty" doc:"When the contact is tried again, if it is."`
+	CreatedAt       time.Time  `json:"created_at"`
+	AnsweredAt      *time.Time `json:"answered_at,omitempty"`
+	EndedAt         *time.Time `json:"ended_at,omitempty"`
+	RingMS          *int       `json:"ring_ms,omitempty"`
+	BillableSeconds int        `json:"billable_seconds"`
+	ScriptVersion   string     `json:"script_version"`
+	Segment         string     `json:"segment"`
+	FinalState      string     `json:"final_state"`
+	Tags            []string   `json:"tags"`
+	RecordingRef    string     `json:"recording_ref,omitempty"`
+	Turns           []TurnBody `json:"turns,omitempty"`
+	// SensitiveHits and Review are set on calls that heard or said a
+	// sensitive word.
+	SensitiveHits []SensitiveHitBody `json:"sensitive_hits" doc:"The sensitive words the call heard or said, by turn."`
+	Review        *ReviewBody        `json:"review,omitempty" doc:"Where the review of a call tagged review_required stands."`
+}
+
+// SensitiveHitBody is one sensitive word in a turn of a call.
+type SensitiveHitBody struct {
+	Word  string `json:"word" example:"验证码"`
+	Turn  int    `json:"turn" example:"2" doc:"The turn of the dialog (0 is the greeting)."`
+	Where string `json:"where" enum:"heard,said" doc:"Heard from the callee, or said by the script."`
+}
+
+// ReviewBody is a person's verdict on a flagged call.
+type ReviewBody struct {
+	Status         string     `json:"status" enum:"pending,approved,flagged" doc:"pending until a reviewer approves (nothing wrong) or flags (a problem to act on) the call."`
+	ReviewerUserID *uuid.UUID `json:"reviewer_user_id,omitempty" doc:"The user who reviewed it in the portal."`
+	ReviewerKeyID  *uuid.UUID `json:"reviewer_key_id,omitempty" doc:"The API key that reviewed it."`
+	Note           string     `json:"note,omitempty"`
+	ReviewedAt     *time.Time `json:"reviewed_at,omitempty"`
+}
+
+func callBody(ctx context.Context, c *campaigns.Call) CallBody {
+	b := CallBody{ID: c.ID, CampaignID: c.CampaignID, ContactID: c.ContactID, Attempt: c.Attempt, Phone: showPhone(ctx, c.Phone), State: c.State,
+		Outcome: string(c.Outcome), Reason: c.Reason, NextAt: c.NextAt, CreatedAt: c.CreatedAt, AnsweredAt: c.AnsweredAt, EndedAt: c.EndedAt,
+		RingMS: c.RingMS, BillableSeconds: c.BillableSeconds, ScriptVersion: c.ScriptVersion, Segment: c.Segment, FinalState: c.FinalState,
+		Tags: c.Tags, RecordingRef: c.RecordingRef}
+	if b.Tags == nil {
+		b.Tags = []string{}
+	}
+	b.SensitiveHits = make([]SensitiveHitBody, 0, len(c.SensitiveHits))
+	for _, h := range c.SensitiveHits {
+		b.SensitiveHits = append(b.SensitiveHits, SensitiveHitBody{Word: h.Word, Turn: h.Turn, Where: h.Where})
+	}
+	if r := c.Review; r != nil {
+		b.Review = &ReviewBody{Status: r.Status, ReviewerUserID: r.UserID, ReviewerKeyID: r.KeyID, Note: r.Note, ReviewedAt: r.ReviewedAt}
+	}
+	for _, t := range c.Turns {
+		b.Turns = append(b.Turns, TurnBody{Seq: t.Seq, State: t.State, Said: t.Said, Heard: t.Heard, Intent: t.Intent, Sentiment: t.Sentiment,
+			StartedAt: t.StartedAt, EndedAt: t.EndedAt})
+	}
+	return b
+}
+
+func callID(c *campaigns.Call) uuid.UUID { return c.ID }
+
+type callPath struct {
+	CallID uuid.UUID `path:"call_id" doc:"The call's id."`
+}
+
+type callsInput struct {
+	PageInput
+	CampaignID uuid.UUID `path:"campaign_id" doc:"The campaign's id."`
+}
+
+type callsOutput struct {
+	Body struct {
+		Items      []CallBody `json:"items"`
+		NextCursor string     `json:"next_cursor"`
+	}
+}
+
+type callOutput struct{ Body CallBody }
+
+type reviewCallInput struct {
+	CallID uuid.UUID `path:"call_id" doc:"The call's id."`
+	Body   struct {
+		Status string `json:"status" enum:"approved,flagged" doc:"approved: nothing wrong; flagged: a problem to act on." example:"flagged"`
+		Note   string `json:"note,omitempty" maxLength:"2000" doc:"What the reviewer found." example:"客户被要求提供验证码,已转合规处理"`
+	}
+}
+
+// searchCallsInput is the query of the tenant-wide call search.
+type searchCallsInput struct {
+	PageInput
+	CampaignID string    `query:"campaign_id" format:"uuid" doc:"Only this campaign's calls." example:"0190f3c2-7a51-7d2e-9b1a-5f0e3c2d1a00"`
+	Outcome    string    `query:"outcome" enum:"answered,busy,no_answer,failed,interrupted,invalid_number,rejected,voicemail,transferred" doc:"Only calls that ended so." example:"answered"`
+	State      string    `query:"state" enum:"refused,dialling,in_call,ended" doc:"Only attempts in this state." example:"ended"`
+	Phone      string    `query:"phone" maxLength:"20" doc:"A full number in E.164 (+8613812341234), matched exactly, or its last 3 to 15 digits (1234), matched at the end." example:"1234"`
+	Tag        string    `query:"tag" maxLength:"100" doc:"Only calls with this tag." example:"review_required"`
+	Review     string    `query:"review" enum:"pending,approved,flagged" doc:"Only calls whose review stands so: pending is the review queue." example:"pending"`
+	From       time.Time `query:"from" doc:"Only attempts made at or after this time (RFC 3339)." example:"2026-11-01T00:00:00+08:00"`
+	To         time.Time `query:"to" doc:"Only attempts made before this time (RFC 3339)." example:"2026-12-01T00:00:00+08:00"`
+}
+
+func (in *searchCallsInput) filter() (campaigns.CallFilter, error) {
+	f := campaigns.CallFilter{Outcome: campaigns.Outcome(in.Outcome), State: in.State, Phone: in.Phone, Tag: in.Tag, Review: in.Review}
+	if in.CampaignID != "" {
+		id, err := uuid.Parse(in.CampaignID)
+		if err != nil {
+			return f, huma.NewError(http.StatusUnprocessableEntity, "campaign_id is a campaign's id",
+				&huma.ErrorDetail{Location: "query.campaign_id", Message: "not a uuid", Value: in.CampaignID})
+		}
+		f.CampaignID = &id
+	}
+	if !in.From.IsZero() {
+		f.From = &in.From
+	}
+	if !in.To.IsZero() {
+		f.To = &in.To
+	}
+	return f, nil
+}
+
+// registerCalls adds the operations on call records: a campaign's, the
+// tenant-wide search, and reviews of calls that hit a sensitive word.
+func (s *Server) registerCalls() {
+	errs := []int{http.StatusUnauthorized, http.StatusForbidden}
+	tags := []string{"Calls"}
+	huma.Register(s.api, huma.Operation{
+		OperationID: "list-campaign-calls", Method: http.MethodGet, Path: "/v1/campaigns/{campaign_id}/calls",
+		Summary: "List a campaign's call records", Tags: tags, Security: requires("calls:read"),
+		Description: "One record per attempt, refusals included, oldest first.",
+		Errors:      append(errs, http.StatusNotFound, http.StatusUnprocessableEntity),
+	}, s.listCampaignCalls)
+	huma.Register(s.api, huma.Operation{
+		OperationID: "search-calls", Method: http.MethodGet, Path: "/v1/calls",
+		Summary: "Search the tenant's call records", Tags: tags, Security: requires("calls:read"),
+		Description: "Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: " +
+			"`?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. " +
+			"Numbers are masked (138****1234) for viewers, as everywhere; the phone filter still finds their calls.",
+		Errors: append(errs, http.StatusUnprocessableEntity),
+	}, s.searchCalls)
+	huma.Register(s.api, huma.Operation{
+		OperationID: "review-call", Method: http.MethodPost, Path: "/v1/calls/{call_id}/review",
+		Summary: "Review a call that hit a sensitive word", Tags: tags, Security: requires("calls:review"),
+		Description: "Approves or flags a call tagged review_required (its sensitive_hits say which words, in which turns), with a note; " +
+			"the reviewer and the time are recorded, and a later review replaces an earlier one. " +
+			"`GET /v1/calls?review=pending` is the queue. A call without sensitive words is a 409. Needs the operator role.",
+		Errors: append(errs, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity),
+	}, s.reviewCall)
+	huma.Register(s.api, huma.Operation{
+		OperationID: "get-call", Method: http.MethodGet, Path: "/v1/calls/{call_id}",
+		Summary: "Get a call record with its turns", Tags: tags, Security: requires("calls:read"),
+		Errors: append(errs, http.StatusNotFound),
+	}, s.getCall)
+}
+
+func (s *Server) listCampaignCalls(ctx context.Context, in *callsInput) (*callsOutput, error) {
+	after, err := in.after()
+	if err != nil {
+		return nil, err
+	}
+	cs, err := s.campaigns.ListCalls(ctx, principal(ctx), in.CampaignID, in.limit(), after)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &callsOutput{}
+	out.Body.Items, out.Body.NextCursor = page(cs, in.limit(), callID, func(c *campaigns.Call) CallBody { return callBody(ctx, c) })
+	return out, nil
+}
+
+func (s *Server) searchCalls(ctx context.Context, in *searchCallsInput) (*callsOutput, error) {
+	after, err := in.after()
+	if err != nil {
+		return nil, err
+	}
+	f, err := in.filter()
+	if err != nil {
+		return nil, err
+	}
+	cs, err := s.campaigns.SearchCalls(ctx, principal(ctx), f, in.limit(), after)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &callsOutput{}
+	out.Body.Items, out.Body.NextCursor = page(cs, in.limit(), callID, func(c *campaigns.Call) CallBody { return callBody(ctx, c) })
+	return out, nil
+}
+
+func (s *Server) reviewCall(ctx context.Context, in *reviewCallInput) (*callOutput, error) {
+	c, err := s.campaigns.ReviewCall(ctx, principal(ctx), in.CallID, in.Body.Status, in.Body.Note)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &callOutput{Body: callBody(ctx, c)}, nil
+}
+
+func (s *Server) getCall(ctx context.Context, in *callPath) (*callOutput, error) {
+	c, err := s.campaigns.GetCall(ctx, principal(ctx), in.CallID)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &callOutput{Body: callBody(ctx, c)}, nil
+}
