@@ -155,15 +155,8 @@ func (st *Store) ListScripts(ctx context.Context, p tenants.Principal, kind stri
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			s, err := scanScript(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, *s)
-		}
-		return rows.Err()
+		out, err = tenants.CollectAll(rows, scanScript)
+		return err
 	})
 	return out, err
 }
@@ -254,16 +247,11 @@ func (st *Store) ListVersions(ctx context.Context, p tenants.Principal, scriptID
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			v, err := scanVersion(rows)
-			if err != nil {
-				return err
-			}
-			v.Source = ""
-			out = append(out, *v)
+		out, err = tenants.CollectAll(rows, scanVersion)
+		for i := range out {
+			out[i].Source = "" // the list shows versions, not their sources
 		}
-		return rows.Err()
+		return err
 	})
 	return out, err
 }

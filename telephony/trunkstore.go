@@ -185,15 +185,8 @@ func (s *TrunkStore) List(ctx context.Context, p tenants.Principal) ([]StoredTru
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			t, err := scanTrunk(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, *t)
-		}
-		return rows.Err()
+		out, err = tenants.CollectAll(rows, scanTrunk)
+		return err
 	})
 	return out, err
 }

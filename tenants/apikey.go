@@ -116,15 +116,8 @@ func (s *Service) ListAPIKeys(ctx context.Context, p Principal, limit int, after
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			k, err := scanAPIKey(rows)
-			if err != nil {
-				return err
-			}
-			keys = append(keys, *k)
-		}
-		return rows.Err()
+		keys, err = CollectAll(rows, scanAPIKey)
+		return err
 	})
 	return keys, err
 }

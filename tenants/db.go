@@ -97,3 +97,17 @@ func isUniqueViolation(err error, name string) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == "23505" && (name == "" || pgErr.ConstraintName == name)
 }
+
+// CollectAll reads every row of rows with scan (the scanning function of
+// one table's columns, shared with its single-row reads) and closes rows:
+// pgx's CollectRows for scanners that return a pointer.
+func CollectAll[T any](rows pgx.Rows, scan func(pgx.Row) (*T, error)) ([]T, error) {
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (T, error) {
+		v, err := scan(row)
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		return *v, nil
+	})
+}

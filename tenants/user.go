@@ -153,15 +153,8 @@ func (s *Service) ListUsers(ctx context.Context, p Principal, req ListUsersReque
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			u, err := scanUser(rows)
-			if err != nil {
-				return err
-			}
-			users = append(users, *u)
-		}
-		return rows.Err()
+		users, err = CollectAll(rows, scanUser)
+		return err
 	})
 	return users, err
 }

@@ -125,15 +125,8 @@ func (s *Service) List(ctx context.Context, p tenants.Principal, limit int, afte
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			e, err := scanEndpoint(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, *e)
-		}
-		return rows.Err()
+		out, err = tenants.CollectAll(rows, scanEndpoint)
+		return err
 	})
 	return out, err
 }
@@ -264,15 +257,12 @@ func (s *Service) Deliveries(ctx context.Context, p tenants.Principal, endpointI
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
+		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Delivery, error) {
 			var d Delivery
-			if err := rows.Scan(&d.ID, &d.EndpointID, &d.EventID, &d.EventType, &d.Attempt, &d.StatusCode, &d.Error, &d.LatencyMS, &d.ResponseExcerpt, &d.CreatedAt); err != nil {
-				return err
-			}
-			out = append(out, d)
-		}
-		return rows.Err()
+			err := row.Scan(&d.ID, &d.EndpointID, &d.EventID, &d.EventType, &d.Attempt, &d.StatusCode, &d.Error, &d.LatencyMS, &d.ResponseExcerpt, &d.CreatedAt)
+			return d, err
+		})
+		return err
 	})
 	return out, err
 }

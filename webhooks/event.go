@@ -133,21 +133,17 @@ func emitMany(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, events []Emiss
 		return nil, err
 	}
 	var jobs []river.InsertManyParams
-	for rows.Next() {
-		var endpoint uuid.UUID
-		var subscribed []string
-		if err := rows.Scan(&endpoint, &subscribed); err != nil {
-			rows.Close()
-			return nil, err
-		}
+	var endpoint uuid.UUID
+	var subscribed []string
+	_, err = pgx.ForEachRow(rows, []any{&endpoint, &subscribed}, func() error {
 		for i, e := range events {
 			if onlyEndpoint != nil || len(subscribed) == 0 || slices.Contains(subscribed, e.Type) {
 				jobs = append(jobs, river.InsertManyParams{Args: DeliverArgs{TenantID: tenantID, EndpointID: endpoint, EventID: ids[i]}})
 			}
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	if len(jobs) == 0 {

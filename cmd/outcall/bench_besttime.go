@@ -268,16 +268,13 @@ func benchBestTime(ctx context.Context, report func(string, float64, string)) er
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var id uuid.UUID
-			var a arm
-			if err := rows.Scan(&id, &a.dialled, &a.answered, &a.connected); err != nil {
-				return err
-			}
+		var id uuid.UUID
+		var a arm
+		_, err = pgx.ForEachRow(rows, []any{&id, &a.dialled, &a.answered, &a.connected}, func() error {
 			*arms[id] = a
-		}
-		return rows.Err()
+			return nil
+		})
+		return err
 	})
 	if err != nil {
 		return err
