@@ -28,7 +28,6 @@ type closeItem struct {
 	res    Result
 	c      *Call
 	err    error
-	done   chan struct{}
 }
 
 // CloseCall ends a placed call in one transaction: the call record with its
@@ -37,14 +36,14 @@ type closeItem struct {
 // do-not-call list when the callee asked to stop, or done); and every
 // OnClose hook (billing's usage row, webhook events). Closing a closed call
 // changes nothing and returns it. Calls of one tenant that end together
-// share the transaction.
+// share the transaction. If ctx ends while the call waits for its group,
+// nothing of it is closed and ctx's error is returned; callers that must
+// close whatever happens pass a context that outlives them.
 func (s *Service) CloseCall(ctx context.Context, tenantID, callID uuid.UUID, res Result) (*Call, error) {
-	s.closeGroupsOnce.Do(func() {
-		s.closeGroups = &grouper[*closeItem]{max: maxCloseGroup, run: s.runCloseGroup}
-	})
-	it := &closeItem{callID: callID, res: res, done: make(chan struct{})}
-	s.closeGroups.add(tenantID, it)
-	<-it.done
+	it := &closeItem{callID: callID, res: res}
+	if err := s.group().closes.Do(ctx, tenantID, it); err != nil {
+		return nil, err
+	}
 	return it.c, it.err
 }
 
@@ -56,17 +55,6 @@ func (s *Service) closeCall(ctx context.Context, tenantID, callID uuid.UUID, res
 		return err
 	})
 	return c, err
-}
-
-// runCloseGroup closes a group of calls in one transaction; if that fails,
-// each call is closed on its own, so one call's error stays its own.
-func (s *Service) runCloseGroup(tenantID uuid.UUID, items []*closeItem) {
-	groupOrEach(s, items,
-		func(ctx context.Context, tx pgx.Tx) error { return s.closeCalls(ctx, tx, tenantID, items) },
-		func(ctx context.Context, it *closeItem) { it.c, it.err = s.closeCall(ctx, tenantID, it.callID, it.res) })
-	for _, it := range items {
-		close(it.done)
-	}
 }
 
 // closeSet is one call's new values, as the group's update reads them.
@@ -293,24 +281,22 @@ type markItem struct {
 	callID uuid.UUID
 	at     time.Time
 	err    error
-	done   chan struct{}
 }
 
 // MarkAnswered records that the callee picked up (for live counts). Marks
-// of one tenant that come together are written together.
+// of one tenant that come together are written together. If ctx ends while
+// the mark waits for its group, it is not written and ctx's error is
+// returned.
 func (s *Service) MarkAnswered(ctx context.Context, tenantID, callID uuid.UUID, at time.Time) error {
-	s.markGroupsOnce.Do(func() {
-		s.markGroups = &grouper[*markItem]{max: maxCloseGroup, run: s.runMarkGroup}
-	})
-	it := &markItem{callID: callID, at: at, done: make(chan struct{})}
-	s.markGroups.add(tenantID, it)
-	<-it.done
+	it := &markItem{callID: callID, at: at}
+	if err := s.group().marks.Do(ctx, tenantID, it); err != nil {
+		return err
+	}
 	return it.err
 }
 
-func (s *Service) runMarkGroup(tenantID uuid.UUID, items []*markItem) {
-	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
-	defer cancel()
+// markAnswered writes a group of marks; each takes the group's error.
+func (s *Service) markAnswered(ctx context.Context, tenantID uuid.UUID, items []*markItem) {
 	ids, ats := make([]uuid.UUID, len(items)), make([]time.Time, len(items))
 	for i, it := range items {
 		ids[i], ats[i] = it.callID, it.at
@@ -331,6 +317,5 @@ func (s *Service) runMarkGroup(tenantID uuid.UUID, items []*markItem) {
 	err := s.db.Pool().SendBatch(ctx, b).Close()
 	for _, it := range items {
 		it.err = err
-		close(it.done)
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/outcall/outcall/campaigns/batch"
 )
 
 // Dial checks run in groups. Every dial's compliance check still runs in
@@ -32,54 +34,60 @@ const maxDialGroup = 100
 // groupTimeout bounds one group's transaction.
 const groupTimeout = time.Minute
 
-// grouper runs the requests of one tenant in groups: while a group runs,
-// the requests that arrive queue and form the next one.
-type grouper[T any] struct {
-	max int
-	run func(tenantID uuid.UUID, items []T)
-
-	mu sync.Mutex
-	// queued holds each tenant's waiting requests; a tenant has a key while
-	// a goroutine drains its queue.
-	queued map[uuid.UUID][]T
+// groups are the service's batchers, each grouping its requests by tenant.
+// A group's work shares one transaction; if that fails, each request is done
+// on its own, so one request's error stays its own.
+type groups struct {
+	dials  *batch.Batcher[uuid.UUID, *dialItem]
+	closes *batch.Batcher[uuid.UUID, *closeItem]
+	marks  *batch.Batcher[uuid.UUID, *markItem]
 }
 
-func (g *grouper[T]) add(tenantID uuid.UUID, item T) {
-	g.mu.Lock()
-	if g.queued == nil {
-		g.queued = map[uuid.UUID][]T{}
-	}
-	q, draining := g.queued[tenantID]
-	g.queued[tenantID] = append(q, item)
-	g.mu.Unlock()
-	if !draining {
-		go g.drain(tenantID)
-	}
-}
-
-func (g *grouper[T]) drain(tenantID uuid.UUID) {
-	for {
-		g.mu.Lock()
-		q := g.queued[tenantID]
-		if len(q) == 0 {
-			delete(g.queued, tenantID)
-			g.mu.Unlock()
-			return
+// group returns the service's batchers, made on first use.
+func (s *Service) group() *groups {
+	s.groupsOnce.Do(func() {
+		s.groups = &groups{
+			dials: batch.New(batch.Options[uuid.UUID, *dialItem]{
+				Max: maxDialGroup, Timeout: groupTimeout,
+				Together: inTx(s, s.beginDials),
+				Alone:    func(ctx context.Context, _ uuid.UUID, it *dialItem) { it.d, it.err = s.beginDial(ctx, it.a) },
+			}),
+			closes: batch.New(batch.Options[uuid.UUID, *closeItem]{
+				Max: maxCloseGroup, Timeout: groupTimeout,
+				Together: inTx(s, s.closeCalls),
+				Alone: func(ctx context.Context, tenantID uuid.UUID, it *closeItem) {
+					it.c, it.err = s.closeCall(ctx, tenantID, it.callID, it.res)
+				},
+			}),
+			marks: batch.New(batch.Options[uuid.UUID, *markItem]{
+				Max: maxCloseGroup, Timeout: groupTimeout,
+				// A group's marks are one statement and share its error;
+				// they are not retried one by one.
+				Together: func(ctx context.Context, tenantID uuid.UUID, items []*markItem) error {
+					s.markAnswered(ctx, tenantID, items)
+					return nil
+				},
+				Alone: func(ctx context.Context, tenantID uuid.UUID, it *markItem) {
+					s.markAnswered(ctx, tenantID, []*markItem{it})
+				},
+			}),
 		}
-		n := min(len(q), g.max)
-		items := q[:n:n]
-		g.queued[tenantID] = q[n:]
-		g.mu.Unlock()
-		g.run(tenantID, items)
+	})
+	return s.groups
+}
+
+// inTx returns a group's work that runs do in one transaction.
+func inTx[T any](s *Service, do func(context.Context, pgx.Tx, uuid.UUID, []T) error) func(context.Context, uuid.UUID, []T) error {
+	return func(ctx context.Context, tenantID uuid.UUID, items []T) error {
+		return pgx.BeginFunc(ctx, s.db.Pool(), func(tx pgx.Tx) error { return do(ctx, tx, tenantID, items) })
 	}
 }
 
 // dialItem is one dial waiting for its group's check.
 type dialItem struct {
-	a    DialArgs
-	d    *Dial
-	err  error
-	done chan struct{}
+	a   DialArgs
+	d   *Dial
+	err error
 }
 
 // BeginDial runs the compliance check for one dial job and records its
@@ -91,40 +99,14 @@ type dialItem struct {
 // rescheduled for the next allowed moment, or dropped. Dials of one tenant
 // that arrive together share the transaction (see the note on dial
 // groups); ErrNoFreeLine says this dial found no line and nothing of it
-// was recorded.
+// was recorded. If ctx ends while the dial waits for its group, nothing of
+// it is checked or recorded and ctx's error is returned.
 func (s *Service) BeginDial(ctx context.Context, a DialArgs) (*Dial, error) {
-	s.dialGroupsOnce.Do(func() {
-		s.dialGroups = &grouper[*dialItem]{max: maxDialGroup, run: s.runDialGroup}
-	})
-	it := &dialItem{a: a, done: make(chan struct{})}
-	s.dialGroups.add(a.TenantID, it)
-	<-it.done
+	it := &dialItem{a: a}
+	if err := s.group().dials.Do(ctx, a.TenantID, it); err != nil {
+		return nil, err
+	}
 	return it.d, it.err
-}
-
-// runDialGroup checks a group of dials in one transaction; if that fails,
-// each dial is checked on its own, so one dial's error stays its own.
-func (s *Service) runDialGroup(tenantID uuid.UUID, items []*dialItem) {
-	groupOrEach(s, items,
-		func(ctx context.Context, tx pgx.Tx) error { return s.beginDials(ctx, tx, tenantID, items) },
-		func(ctx context.Context, it *dialItem) { it.d, it.err = s.beginDial(ctx, it.a) })
-	for _, it := range items {
-		close(it.done)
-	}
-}
-
-// groupOrEach does a group's work in one transaction; when that fails (or
-// the group is a single item), it does each item on its own, so one item's
-// error stays its own.
-func groupOrEach[T any](s *Service, items []T, together func(context.Context, pgx.Tx) error, alone func(context.Context, T)) {
-	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
-	defer cancel()
-	if len(items) > 1 && pgx.BeginFunc(ctx, s.db.Pool(), func(tx pgx.Tx) error { return together(ctx, tx) }) == nil {
-		return
-	}
-	for _, it := range items {
-		alone(ctx, it)
-	}
 }
 
 // dialContact is what the check reads of one contact of a group.

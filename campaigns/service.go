@@ -60,12 +60,10 @@ type Service struct {
 	// the gate's own writes commit or roll back with the attempt.
 	DialGate func(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, now time.Time) (*Refusal, error)
 
-	dialGroupsOnce  sync.Once
-	dialGroups      *grouper[*dialItem]
-	closeGroupsOnce sync.Once
-	closeGroups     *grouper[*closeItem]
-	markGroupsOnce  sync.Once
-	markGroups      *grouper[*markItem]
+	// groups batch dials, closes and answered marks by tenant; made on
+	// first use (see Service.group).
+	groupsOnce sync.Once
+	groups     *groups
 }
 
 // NewService returns the operations on db. Jobs are inserted with an
