@@ -15,7 +15,6 @@ import (
 
 	"github.com/outcall/outcall/api"
 	"github.com/outcall/outcall/campaigns"
-	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/migrations/dbtest"
 	"github.com/outcall/outcall/scripting"
 	"github.com/outcall/outcall/telephony"
@@ -49,8 +48,7 @@ func newHarnessWith(t *testing.T, limits api.RateLimits) *harness {
 	t.Cleanup(db.Close)
 	svc := tenants.NewService(db)
 	scripts := &scripting.Store{DB: db, Runner: testHosts(t)}
-	camp := campaigns.NewService(db)
-	camp.Segment = jobs.SegmentWith(scripts)
+	camp := campaigns.New(campaigns.Options{DB: db, Segment: scripts.SegmentCampaign})
 	a := api.New(api.Config{Tenants: svc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), RateLimits: limits,
 		Webhooks:  &webhooks.Service{DB: db, AllowPrivate: true},
 		Scripts:   scripts,

@@ -39,9 +39,8 @@ func (h *harness) seedCalls(a tenant, start time.Time, phones []string, result f
 	if r := h.do(nil, "POST", "/v1/campaigns/"+camp.str("id")+"/start", nil, bearer(a.Key)...); r.Status != 200 {
 		h.t.Fatalf("start: %s", r.Raw)
 	}
-	svc := campaigns.NewService(h.svc.DB())
-	now := start
-	svc.Now = func() time.Time { return now }
+	now := start // moved on as the calls are made
+	svc := campaigns.New(campaigns.Options{DB: h.svc.DB(), Now: func() time.Time { return now }})
 	tenantID, campaignID := uuid.MustParse(a.ID), uuid.MustParse(camp.str("id"))
 	if _, err := svc.Pace(ctx, tenantID, campaignID, len(phones)); err != nil {
 		h.t.Fatal(err)

@@ -17,7 +17,7 @@ import (
 
 func (h *harness) runImport(a tenant, importID string) response {
 	h.t.Helper()
-	svc := campaigns.NewService(h.svc.DB())
+	svc := campaigns.New(campaigns.Options{DB: h.svc.DB()})
 	if err := svc.RunImport(context.Background(), uuid.MustParse(a.ID), uuid.MustParse(importID)); err != nil {
 		h.t.Fatal(err)
 	}

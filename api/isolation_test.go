@@ -222,10 +222,9 @@ func (h *harness) seedCampaign(a tenant) campaignFixtures {
 		h.t.Fatalf("campaign fixtures: %s %s %s %s %s %s", list.Raw, contact.Raw, im.Raw, dnc.Raw, camp.Raw, start.Raw)
 	}
 	// One dialled call, at an hour every rule allows.
-	svc := campaigns.NewService(h.svc.DB())
 	noon := time.Now().In(time.FixedZone("CST", 8*3600)).AddDate(0, 0, 1)
 	noon = time.Date(noon.Year(), noon.Month(), noon.Day(), 12, 0, 0, 0, noon.Location())
-	svc.Now = func() time.Time { return noon }
+	svc := campaigns.New(campaigns.Options{DB: h.svc.DB(), Now: func() time.Time { return noon }})
 	tenantID, campaignID, contactID := uuid.MustParse(a.ID), uuid.MustParse(f.CampaignID), uuid.MustParse(f.ContactID)
 	if _, err := svc.Pace(context.Background(), tenantID, campaignID, 10); err != nil {
 		h.t.Fatal(err)

@@ -96,9 +96,8 @@ func TestACampaignSortsItsContactsIntoSegmentsAtStartAndDialsOnlyTheFilteredOnes
 
 	// The pacer queues only the three contacts in the filter's segments,
 	// and the VIP's call runs the VIP script version.
-	svc := campaigns.NewService(h.svc.DB())
 	noon := tomorrowNoon()
-	svc.Now = func() time.Time { return noon }
+	svc := campaigns.New(campaigns.Options{DB: h.svc.DB(), Now: func() time.Time { return noon }})
 	tenantID, campaignID := uuid.MustParse(a.ID), uuid.MustParse(c.str("id"))
 	round, err := svc.Pace(context.Background(), tenantID, campaignID, 10)
 	if err != nil || round.Queued != 3 {

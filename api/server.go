@@ -89,7 +89,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, tenants: cfg.Tenants, mux: http.NewServeMux(), campaigns: cfg.Campaigns, scripts: cfg.Scripts}
 	if s.campaigns == nil && cfg.Tenants != nil {
-		s.campaigns = campaigns.NewService(cfg.Tenants.DB())
+		s.campaigns = campaigns.New(campaigns.Options{DB: cfg.Tenants.DB()})
 	}
 	if s.scripts == nil {
 		s.scripts = &scripting.Store{DB: s.tenantsDB()}

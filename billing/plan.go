@@ -82,6 +82,9 @@ var Plans = []Plan{
 	},
 }
 
+// PlanLines is the concurrent lines of the plan called name (PlanFor).
+func PlanLines(name string) int { return PlanFor(name).ConcurrentLines }
+
 // PlanFor returns the plan called name. An unknown name (a plan retired
 // since) gets the trial's limits, the safe side.
 func PlanFor(name string) Plan {

@@ -66,7 +66,8 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}
-	svc := campaigns.NewService(db)
+	// As the service wires it: a closed call emits its webhook events.
+	svc := campaigns.New(calls.CampaignHooks(campaigns.Options{DB: db}, false))
 	settings := campaigns.DefaultCompliance()
 	settings.QuietHours = []string{}
 	if _, err := svc.SetCompliance(ctx, p, settings); err != nil {

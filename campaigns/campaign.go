@@ -335,9 +335,9 @@ func (s *Service) StartCampaign(ctx context.Context, p tenants.Principal, id uui
 	if err != nil {
 		return nil, err
 	}
-	if s.ScriptPublished != nil {
+	if s.opts.ScriptPublished != nil {
 		for _, v := range scriptVersions(draft) {
-			if err := s.ScriptPublished(ctx, p.TenantID, v); err != nil {
+			if err := s.opts.ScriptPublished(ctx, p.TenantID, v); err != nil {
 				return nil, err
 			}
 		}

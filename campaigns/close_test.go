@@ -71,7 +71,9 @@ func TestClosingACallSchedulesItsFollowUp(t *testing.T) {
 				t.Fatalf("%+v %v", d, err)
 			}
 			var billed *campaigns.Call
-			w.svc.OnClose = append(w.svc.OnClose, func(_ context.Context, _ pgx.Tx, calls []*campaigns.Call) error { billed = calls[0]; return nil })
+			w.configure(func(o *campaigns.Options) {
+				o.OnClose = []campaigns.CloseHook{func(_ context.Context, _ pgx.Tx, calls []*campaigns.Call) error { billed = calls[0]; return nil }}
+			})
 			tc.result.AnsweredAt = tuesdayNoon
 			tc.result.EndedAt = tuesdayNoon.Add(61 * time.Second)
 			if tc.result.Outcome != campaigns.OutcomeAnswered {

@@ -248,7 +248,7 @@ func (s *Service) closeCalls(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 		}
 	}
 	if len(done) > 0 {
-		for _, hook := range s.OnClose {
+		for _, hook := range s.opts.OnClose {
 			if err := hook(ctx, tx, done); err != nil {
 				return err
 			}

@@ -186,12 +186,14 @@ func TestDeletingAListOrAContactRemovesItsMemberships(t *testing.T) {
 
 func TestACampaignWhoseScriptIsNotPublishedStaysADraft(t *testing.T) {
 	w := newWorld(t)
-	w.svc.ScriptPublished = func(_ context.Context, _ uuid.UUID, version string) error {
-		if version == "v1" {
-			return campaigns.FieldError("body.script_version", "script version %s is not published: publish it first", version)
+	w.configure(func(o *campaigns.Options) {
+		o.ScriptPublished = func(_ context.Context, _ uuid.UUID, version string) error {
+			if version == "v1" {
+				return campaigns.FieldError("body.script_version", "script version %s is not published: publish it first", version)
+			}
+			return nil
 		}
-		return nil
-	}
+	})
 	list := must[*campaigns.List](t)(w.svc.CreateList(w.ctx, w.p, "list", ""))
 	must[*campaigns.Contact](t)(w.svc.UpsertContact(w.ctx, w.p, campaigns.ContactInput{Phone: "13812341234", ListIDs: []uuid.UUID{list.ID}}))
 	c := must[*campaigns.Campaign](t)(w.svc.CreateCampaign(w.ctx, w.p, campaigns.CampaignInput{Name: "c", ListIDs: []uuid.UUID{list.ID}, ScriptVersion: "v1"}))

@@ -282,8 +282,8 @@ func (s *Service) beginDials(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 			continue
 		}
 		lines := eff.MaxConcurrentLines
-		if s.PlanLines != nil {
-			if n := s.PlanLines(c.plan); n > 0 {
+		if s.opts.PlanLines != nil {
+			if n := s.opts.PlanLines(c.plan); n > 0 {
 				lines = min(lines, n)
 			}
 		}
@@ -300,8 +300,8 @@ func (s *Service) beginDials(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 			it.err = ErrNoFreeLine
 			continue
 		}
-		if s.DialGate != nil {
-			r, err := s.DialGate(ctx, tx, tenantID, now)
+		if s.opts.DialGate != nil {
+			r, err := s.opts.DialGate(ctx, tx, tenantID, now)
 			if err != nil {
 				return err
 			}

@@ -12,9 +12,12 @@
 //		// r.Reason is "dnc", "daily_cap", "quiet_hours", …; r.RetryAt the next allowed moment
 //	}
 //
-// A call goes through three steps, each one transaction (jobs/ runs them as
-// River jobs; telephony provides the Dialer):
+// A service is built once, from Options (cmd/outcall wires it with the
+// hooks of package calls). A call goes through three steps, each one
+// transaction (jobs/ runs them as River jobs; calls.Service is the Dialer
+// that places and talks the call):
 //
+//	svc := campaigns.New(campaigns.Options{DB: db, OnClose: …, DialGate: …})
 //	rounds: svc.Pace(ctx, tenantID, campaignID, budget)  // queue dial jobs within free lines
 //	d, err := svc.BeginDial(ctx, campaigns.DialArgs{…})  // check + record the attempt + lease a line
 //	res, err := dialer.Dial(ctx, d.Request)              // place the call (no transaction open)
@@ -22,6 +25,8 @@
 //
 // CloseCall writes the call record and turns, frees the line, schedules the
 // contact's retry or callback (or adds the number to the do-not-call list
-// when the callee said stop), and runs Service.OnClose hooks in the same
-// transaction: that is where billing adds its usage row.
+// when the callee said stop), and runs the Options.OnClose hooks in the
+// same transaction: that is where the usage row and the webhook events are
+// written. Dial checks, closes and answer marks of one tenant that arrive
+// together share a transaction (package batch).
 package campaigns

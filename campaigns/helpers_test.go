@@ -37,14 +37,22 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(db.Close)
-	w := &world{t: t, ctx: ctx, db: db, ten: tenants.NewService(db), svc: campaigns.NewService(db)}
+	w := &world{t: t, ctx: ctx, db: db, ten: tenants.NewService(db)}
 	w.setNow(tuesdayNoon)
-	w.svc.Now = func() time.Time { return *w.now.Load() }
+	w.configure(func(*campaigns.Options) {})
 	w.p = w.signup("Shop")
 	return w
 }
 
 func (w *world) setNow(t time.Time) { w.now.Store(&t) }
+
+// configure builds the world's campaigns service anew, on the world's
+// database and clock, with the options change sets.
+func (w *world) configure(change func(*campaigns.Options)) {
+	o := campaigns.Options{DB: w.db, Now: func() time.Time { return *w.now.Load() }}
+	change(&o)
+	w.svc = campaigns.New(o)
+}
 
 var signups atomic.Int64
 

@@ -165,8 +165,8 @@ func (s *Service) CreateImport(ctx context.Context, p tenants.Principal, listID 
 	if err := p.Require(tenants.RoleOperator); err != nil {
 		return nil, err
 	}
-	if int64(len(data)) > s.MaxImportBytes {
-		return nil, FieldError("body", "the file is %d MB; the most is %d MB: split it", len(data)>>20, s.MaxImportBytes>>20)
+	if int64(len(data)) > s.opts.MaxImportBytes {
+		return nil, FieldError("body", "the file is %d MB; the most is %d MB: split it", len(data)>>20, s.opts.MaxImportBytes>>20)
 	}
 	text, enc, err := decodeCSV(data, opts.Encoding)
 	if err != nil {

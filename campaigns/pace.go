@@ -71,8 +71,8 @@ func (s *Service) Pace(ctx context.Context, tenantID, campaignID uuid.UUID, budg
 		eff := effectiveCompliance(settings, override)
 		r.CallsPerSecond = eff.CallsPerSecond
 		lines := eff.MaxConcurrentLines
-		if s.PlanLines != nil {
-			if n := s.PlanLines(plan); n > 0 {
+		if s.opts.PlanLines != nil {
+			if n := s.opts.PlanLines(plan); n > 0 {
 				lines = min(lines, n)
 			}
 		}

@@ -79,10 +79,10 @@ func measureCalls(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID) (CallMeasu
 // lookahead is how far ahead a pacing round queues: until the next round,
 // plus about as long again for a queued job to reach a worker.
 func (s *Service) lookahead() time.Duration {
-	if s.PaceLookahead != 0 {
-		return max(s.PaceLookahead, 0)
+	if s.opts.PaceLookahead != 0 {
+		return max(s.opts.PaceLookahead, 0)
 	}
-	interval := s.PaceInterval
+	interval := s.opts.PaceInterval
 	if interval <= 0 {
 		interval = 100 * time.Millisecond
 	}

@@ -47,7 +47,7 @@ func TestPacingQueuesAheadOfBusyLinesFromTheMeasuredAnswerRateAndRingTime(t *tes
 	if _, err := w.svc.SetCompliance(w.ctx, w.p, rules); err != nil {
 		t.Fatal(err)
 	}
-	w.svc.PaceInterval = 500 * time.Millisecond // a lookahead of a second
+	w.configure(func(o *campaigns.Options) { o.PaceInterval = 500 * time.Millisecond }) // a lookahead of a second
 	phones := make([]string, 40)
 	for i := range phones {
 		phones[i] = fmt.Sprintf("1380000%04d", i)
@@ -103,7 +103,9 @@ func TestPacingQueuesAheadOfBusyLinesFromTheMeasuredAnswerRateAndRingTime(t *tes
 	}
 	// A shorter lookahead queues fewer: 4 × 0.25 s ÷ 0.5 s = 2 (the
 	// four queued already count against it).
-	w.svc.PaceLookahead = 250 * time.Millisecond
+	w.configure(func(o *campaigns.Options) {
+		o.PaceInterval, o.PaceLookahead = 500*time.Millisecond, 250*time.Millisecond
+	})
 	if r, _ := w.svc.Pace(w.ctx, w.p.TenantID, c.ID, 1000); r.Ahead != 2 || r.Queued != 0 {
 		t.Fatalf("a quarter-second lookahead: ahead %d, queued %d", r.Ahead, r.Queued)
 	}

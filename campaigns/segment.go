@@ -111,10 +111,10 @@ func segmentContacts(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, listIDs
 // segment runs a starting campaign's segmentation rules for its contacts,
 // outside any transaction (the rules are loaded and run elsewhere).
 func (s *Service) segment(ctx context.Context, tenantID uuid.UUID, sg *Segmentation, contacts []SegmentContact) ([]SegmentResult, error) {
-	if s.Segment == nil {
+	if s.opts.Segment == nil {
 		return nil, FieldError("body.segmentation", "segmentation rules cannot run here (no script hosts): start the campaign where the service runs them")
 	}
-	results, err := s.Segment(ctx, tenantID, sg.ScriptID, sg.Version, contacts)
+	results, err := s.opts.Segment(ctx, tenantID, sg.ScriptID, sg.Version, contacts)
 	if err != nil {
 		return nil, err
 	}

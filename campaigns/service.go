@@ -27,24 +27,30 @@ type JobInserter interface {
 // records do. A transaction may close several calls of one tenant.
 type CloseHook func(ctx context.Context, tx pgx.Tx, calls []*Call) error
 
-// Service holds the contact, compliance and campaign operations.
-type Service struct {
-	db   *tenants.DB
-	jobs JobInserter
-	// OnClose runs in every call-closing transaction, in order.
+// Options is what a Service is built from, once, by New. Only DB is
+// required.
+type Options struct {
+	DB *tenants.DB
+	// Jobs inserts the service's River jobs (pacing, dials, imports) inside
+	// its transactions; nil means an insert-only River client on DB.
+	Jobs JobInserter
+	// OnClose runs in every call-closing transaction, in order: what a
+	// closed call triggers (see package calls).
 	OnClose []CloseHook
 	// PlanLines caps a tenant's concurrent lines by its plan; nil or 0 means
 	// the compliance settings alone decide.
 	PlanLines func(plan string) int
-	// Now is the clock; tests set it.
+	// Now is the clock every decision and every audit-trail event reads;
+	// nil means time.Now.
 	Now func() time.Time
-	// PaceInterval is the time between two pacing rounds of a campaign.
+	// PaceInterval is the time between two pacing rounds of a campaign
+	// (0: 100 ms).
 	PaceInterval time.Duration
 	// PaceLookahead is how far ahead a pacing round queues dials for lines
 	// about to free (see CallMeasure.Ahead); 0 means twice PaceInterval,
 	// negative turns it off.
 	PaceLookahead time.Duration
-	// MaxImportBytes caps an uploaded CSV file.
+	// MaxImportBytes caps an uploaded CSV file (0: DefaultMaxImportBytes).
 	MaxImportBytes int64
 	// ScriptPublished, when set, is asked at start whether each script
 	// version a campaign names is published; an error is shown to the caller
@@ -59,6 +65,13 @@ type Service struct {
 	// theirs (the plan's daily cap, a suspended or over-budget account), and
 	// the gate's own writes commit or roll back with the attempt.
 	DialGate func(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, now time.Time) (*Refusal, error)
+}
+
+// Service holds the contact, compliance and campaign operations.
+type Service struct {
+	db   *tenants.DB
+	jobs JobInserter
+	opts Options
 
 	// groups batch dials, closes and answered marks by tenant; made on
 	// first use (see Service.group).
@@ -66,25 +79,33 @@ type Service struct {
 	groups     *groups
 }
 
-// NewService returns the operations on db. Jobs are inserted with an
-// insert-only River client unless SetJobs gives another.
-func NewService(db *tenants.DB) *Service {
-	s := &Service{db: db, Now: time.Now, PaceInterval: 100 * time.Millisecond, MaxImportBytes: DefaultMaxImportBytes}
-	if db != nil {
-		if c, err := river.NewClient(riverpgxv5.New(db.Pool()), &river.Config{}); err == nil {
+// New returns the service that o describes.
+func New(o Options) *Service {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.PaceInterval == 0 {
+		o.PaceInterval = 100 * time.Millisecond
+	}
+	if o.MaxImportBytes == 0 {
+		o.MaxImportBytes = DefaultMaxImportBytes
+	}
+	s := &Service{db: o.DB, jobs: o.Jobs, opts: o}
+	if s.jobs == nil && o.DB != nil {
+		if c, err := river.NewClient(riverpgxv5.New(o.DB.Pool()), &river.Config{}); err == nil {
 			s.jobs = c
 		}
 	}
 	return s
 }
 
-// SetJobs makes the service insert its jobs through j.
-func (s *Service) SetJobs(j JobInserter) { s.jobs = j }
+// PaceInterval is the time between two pacing rounds of a campaign.
+func (s *Service) PaceInterval() time.Duration { return s.opts.PaceInterval }
 
 // DB returns the database the service uses.
 func (s *Service) DB() *tenants.DB { return s.db }
 
-func (s *Service) now() time.Time { return s.Now() }
+func (s *Service) now() time.Time { return s.opts.Now() }
 
 // tenantInfo is what campaigns need to know of a tenant.
 type tenantInfo struct {

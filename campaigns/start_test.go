@@ -29,7 +29,6 @@ func TestCampaignsStartingAtOnceOnASmallPoolDoNotWaitForEachOther(t *testing.T) 
 	if got := db.Pool().Config().MaxConns; got != 2 {
 		t.Fatalf("pool of %d connections, want 2", got)
 	}
-	svc := campaigns.NewService(db)
 	published := func(ctx context.Context, tenantID uuid.UUID) error {
 		// What the script store does: a transaction of its own.
 		return db.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
@@ -37,13 +36,14 @@ func TestCampaignsStartingAtOnceOnASmallPoolDoNotWaitForEachOther(t *testing.T) 
 			return err
 		})
 	}
-	svc.ScriptPublished = func(ctx context.Context, tenantID uuid.UUID, _ string) error { return published(ctx, tenantID) }
-	svc.Segment = func(ctx context.Context, tenantID, _ uuid.UUID, _ int, contacts []campaigns.SegmentContact) ([]campaigns.SegmentResult, error) {
-		if err := published(ctx, tenantID); err != nil {
-			return nil, err
-		}
-		return make([]campaigns.SegmentResult, len(contacts)), nil
-	}
+	svc := campaigns.New(campaigns.Options{DB: db,
+		ScriptPublished: func(ctx context.Context, tenantID uuid.UUID, _ string) error { return published(ctx, tenantID) },
+		Segment: func(ctx context.Context, tenantID, _ uuid.UUID, _ int, contacts []campaigns.SegmentContact) ([]campaigns.SegmentResult, error) {
+			if err := published(ctx, tenantID); err != nil {
+				return nil, err
+			}
+			return make([]campaigns.SegmentResult, len(contacts)), nil
+		}})
 	ten := tenants.NewService(db)
 	su, err := ten.Signup(ctx, tenants.SignupRequest{TenantName: "Shop", Email: "owner@" + uuid.NewString()[:8] + ".example", Password: "a long password"})
 	if err != nil {
@@ -94,11 +94,13 @@ func TestACampaignStartedTwiceAtOnceStartsOnce(t *testing.T) {
 	gate := make(chan struct{})
 	var arrived sync.WaitGroup
 	arrived.Add(2)
-	w.svc.ScriptPublished = func(context.Context, uuid.UUID, string) error {
-		arrived.Done()
-		<-gate // both starts have checked the draft before either enrols
-		return nil
-	}
+	w.configure(func(o *campaigns.Options) {
+		o.ScriptPublished = func(context.Context, uuid.UUID, string) error {
+			arrived.Done()
+			<-gate // both starts have checked the draft before either enrols
+			return nil
+		}
+	})
 	list := must[*campaigns.List](t)(w.svc.CreateList(w.ctx, w.p, "list", ""))
 	must[*campaigns.Contact](t)(w.svc.UpsertContact(w.ctx, w.p, campaigns.ContactInput{Phone: "13812341234", ListIDs: []uuid.UUID{list.ID}}))
 	c := must[*campaigns.Campaign](t)(w.svc.CreateCampaign(w.ctx, w.p, campaigns.CampaignInput{Name: "c", ListIDs: []uuid.UUID{list.ID}, ScriptVersion: "v1"}))

@@ -5,30 +5,18 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"github.com/outcall/outcall/billing"
-	"github.com/outcall/outcall/calls"
-	"github.com/outcall/outcall/campaigns"
 )
 
-// addBillingWork registers the usage reporter and, when cfg.Billing is set,
-// ties billing to the campaigns: every call-closing transaction records the
-// call's usage, and the plan caps the tenant's lines. It returns the
-// periodic jobs to run (the reporter, when Stripe is on).
+// addBillingWork registers the usage reporter and returns the periodic
+// jobs to run (the reporter, when Stripe is on). What billing adds to the
+// campaigns (usage on close, plan lines, the dial gate) is wired where the
+// campaigns service is built (calls.CampaignHooks).
 func addBillingWork(workers *river.Workers, cfg *Config) []*river.PeriodicJob {
 	river.AddWorker(workers, &ReportUsageWorker{Billing: cfg.Billing, Logger: cfg.Logger})
-	if cfg.Billing == nil {
-		return nil
-	}
-	if cfg.Campaigns != nil {
-		cfg.Campaigns.OnClose = append(cfg.Campaigns.OnClose, calls.RecordUsage)
-		cfg.Campaigns.PlanLines = func(plan string) int { return billing.PlanFor(plan).ConcurrentLines }
-		cfg.Campaigns.DialGate = BillingDialGate
-	}
-	if !cfg.Billing.Enabled() {
+	if cfg.Billing == nil || !cfg.Billing.Enabled() {
 		return nil
 	}
 	return []*river.PeriodicJob{
@@ -73,17 +61,4 @@ func (w *ReportUsageWorker) Work(ctx context.Context, job *river.Job[ReportUsage
 		return nil
 	}
 	return err
-}
-
-// BillingDialGate refuses a dial the account may not make — suspended,
-// payment overdue, trial minutes used up, hard budget reached, or the plan's
-// daily cap — and counts it against the plan's daily cap otherwise. A
-// refusal is retried in an hour, or at the tenant's next day for the cap.
-func BillingDialGate(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, now time.Time) (*campaigns.Refusal, error) {
-	err := billing.ReserveDial(ctx, tx, tenantID, now)
-	reason := billing.RefusalReason(err)
-	if reason == "" {
-		return nil, err
-	}
-	return &campaigns.Refusal{Reason: reason, RetryAt: now.Add(time.Hour)}, nil
 }

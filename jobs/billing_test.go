@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/outcall/outcall/billing"
+	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/migrations/dbtest"
@@ -38,7 +39,7 @@ func TestEveryClosedCampaignCallLandsInTheUsageLedgerAndThePlanCapsTheLines(t *t
 		}
 		return campaigns.Result{Outcome: campaigns.OutcomeAnswered, AnsweredAt: time.Now().Add(-d)}
 	}}
-	r := &campaignRig{t: t, ctx: ctx, db: db, svc: campaigns.NewService(db), dialer: dialer,
+	r := &campaignRig{t: t, ctx: ctx, db: db, svc: campaigns.New(calls.CampaignHooks(campaigns.Options{DB: db}, true)), dialer: dialer,
 		p: tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}}
 	settings := campaigns.DefaultCompliance()
 	settings.QuietHours = []string{}
@@ -99,7 +100,7 @@ func TestATrialWithItsMinutesUsedUpHasItsDialsRefusedAndRecorded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &campaignRig{t: t, ctx: ctx, db: db, svc: campaigns.NewService(db), dialer: dialer,
+	r := &campaignRig{t: t, ctx: ctx, db: db, svc: campaigns.New(calls.CampaignHooks(campaigns.Options{DB: db}, true)), dialer: dialer,
 		p: tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}}
 	settings := campaigns.DefaultCompliance()
 	settings.QuietHours = []string{}

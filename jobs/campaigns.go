@@ -5,7 +5,6 @@ import (
 
 	"github.com/riverqueue/river"
 
-	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
 )
 
@@ -13,9 +12,8 @@ import (
 // periodic jobs they need.
 func addCampaignWork(workers *river.Workers, cfg *Config) (map[string]river.QueueConfig, []*river.PeriodicJob) {
 	if cfg.Campaigns == nil {
-		cfg.Campaigns = campaigns.NewService(cfg.Tenants.DB())
+		cfg.Campaigns = campaigns.New(campaigns.Options{DB: cfg.Tenants.DB()})
 	}
-	cfg.Campaigns.OnClose = append(cfg.Campaigns.OnClose, calls.EmitEvents)
 	if cfg.DialWorkers <= 0 {
 		cfg.DialWorkers = 500
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/migrations/dbtest"
@@ -43,7 +44,7 @@ func newCampaignRig(t *testing.T, lines int, cps float64, dialer *campaigns.Test
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &campaignRig{t: t, ctx: ctx, db: db, svc: campaigns.NewService(db), dialer: dialer,
+	r := &campaignRig{t: t, ctx: ctx, db: db, svc: campaigns.New(calls.CampaignHooks(campaigns.Options{DB: db}, false)), dialer: dialer,
 		p: tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}}
 	settings := campaigns.DefaultCompliance()
 	settings.QuietHours = []string{}

@@ -25,7 +25,9 @@ type Config struct {
 	Work bool
 	// MaxWorkers caps the jobs this process runs at once.
 	MaxWorkers int
-	// Campaigns runs campaigns; nil makes one on Tenants' database.
+	// Campaigns runs campaigns, built with everything that hangs on a
+	// call (calls.CampaignHooks); nil makes a bare one on Tenants'
+	// database, for processes that place no calls.
 	Campaigns *campaigns.Service
 	// Dialer places campaign calls; without one, dial jobs wait.
 	Dialer campaigns.Dialer
@@ -103,11 +105,7 @@ func New(cfg Config) (*Client, error) {
 		rc.PeriodicJobs = append(rc.PeriodicJobs, campaignPeriodic...)
 		rc.PeriodicJobs = append(rc.PeriodicJobs, billingPeriodic...)
 	}
-	client, err := river.NewClient(riverpgxv5.New(cfg.Tenants.DB().Pool()), rc)
-	if err == nil {
-		cfg.Campaigns.SetJobs(client)
-	}
-	return client, err
+	return river.NewClient(riverpgxv5.New(cfg.Tenants.DB().Pool()), rc)
 }
 
 // PurgeExpiredArgs asks to delete every tenant's expired portal sessions

@@ -41,10 +41,7 @@ func (w *PaceWorker) slice() time.Duration {
 
 // Work runs pacing rounds for one slice.
 func (w *PaceWorker) Work(ctx context.Context, job *river.Job[campaigns.PaceArgs]) error {
-	interval := w.Campaigns.PaceInterval
-	if interval <= 0 {
-		interval = 100 * time.Millisecond
-	}
+	interval := w.Campaigns.PaceInterval()
 	deadline := time.Now().Add(w.slice())
 	tokens, cps, last := 1.0, 1.0, time.Now()
 	for time.Now().Before(deadline) {

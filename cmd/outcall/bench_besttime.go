@@ -93,8 +93,7 @@ func benchBestTime(ctx context.Context, report func(string, float64, string)) er
 	simNow := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
 	setClock := func(at time.Time) { offset.Store(int64(time.Until(at))) }
 
-	svc := campaigns.NewService(db)
-	svc.Now = simNow
+	svc := campaigns.New(campaigns.Options{DB: db, Now: simNow})
 	rules := campaigns.DefaultCompliance()
 	rules.QuietHours, rules.MinRetryInterval, rules.MaxDailyCalls = []string{}, 0, 100
 	rules.MaxConcurrentLines, rules.CallsPerSecond = 1000, 1000

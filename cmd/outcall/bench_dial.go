@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 
+	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/migrations/scratch"
@@ -41,7 +42,8 @@ func init() {
 		}
 		defer db.Close()
 		ts := tenants.NewService(db)
-		svc := campaigns.NewService(db)
+		// As a worker runs them: a closed call emits its webhook events.
+		svc := campaigns.New(calls.CampaignHooks(campaigns.Options{DB: db}, false))
 		su, err := ts.Signup(ctx, tenants.SignupRequest{TenantName: "Bench", Email: "bench@example.com", Password: "bench-password"})
 		if err != nil {
 			return err

@@ -29,7 +29,7 @@ func init() {
 			return err
 		}
 		defer db.Close()
-		svc := campaigns.NewService(db)
+		svc := campaigns.New(campaigns.Options{DB: db})
 		su, err := tenants.NewService(db).Signup(ctx, tenants.SignupRequest{TenantName: "Bench", Email: "bench@example.com", Password: "bench-password"})
 		if err != nil {
 			return err

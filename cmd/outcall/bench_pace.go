@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/spf13/cobra"
 
+	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/migrations/scratch"
@@ -52,8 +53,8 @@ func benchPace(ctx context.Context, lookahead time.Duration) (util, rate float64
 	}
 	defer db.Close()
 	ts := tenants.NewService(db)
-	svc := campaigns.NewService(db)
-	svc.PaceLookahead = lookahead
+	// As a worker runs them: a closed call emits its webhook events.
+	svc := campaigns.New(calls.CampaignHooks(campaigns.Options{DB: db, PaceLookahead: lookahead}, false))
 	su, err := ts.Signup(ctx, tenants.SignupRequest{TenantName: "Bench", Email: "bench@example.com", Password: "bench-password"})
 	if err != nil {
 		return 0, 0, err

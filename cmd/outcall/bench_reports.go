@@ -120,7 +120,7 @@ func benchReports(cmd *cobra.Command, report func(string, float64, string)) erro
 		return err
 	}
 	p := tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}
-	svc := campaigns.NewService(db)
+	svc := campaigns.New(campaigns.Options{DB: db})
 	versionA, versionB := uuid.NewSHA1(uuid.NameSpaceOID, []byte("A")), uuid.NewSHA1(uuid.NameSpaceOID, []byte("B"))
 	now := time.Now().Truncate(time.Hour)
 	n := benchCallCount()

@@ -179,7 +179,7 @@ func seedDemoCampaign(ctx context.Context, s *settings) error {
 			}
 		}
 	}
-	cs := campaigns.NewService(db)
+	cs := campaigns.New(campaigns.Options{DB: db})
 	comp := campaigns.DefaultCompliance()
 	comp.QuietHours = []string{} // the demo carrier answers at any hour
 	if _, err := cs.SetCompliance(ctx, p, comp); err != nil {

@@ -11,7 +11,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -20,7 +19,6 @@ import (
 
 	"github.com/outcall/outcall/api"
 	"github.com/outcall/outcall/calls"
-	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/scripting"
 	"github.com/outcall/outcall/telephony"
@@ -89,21 +87,7 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 	defer hosts.Close()
 	scripts := &scripting.Store{DB: db, Runner: hosts}
 
-	// One campaigns service for the API and the workers: a campaign starts
-	// only with a published script version of its own tenant.
-	camp := campaigns.NewService(db)
-	camp.ScriptPublished = func(ctx context.Context, tenantID uuid.UUID, version string) error {
-		id, err := uuid.Parse(version)
-		if err == nil {
-			_, err = scripts.PublishedSource(ctx, tenantID, id)
-		}
-		if err != nil {
-			return tenants.FieldError("body.script_version", "script version %q is not a published version of this tenant's scripts", version)
-		}
-		return nil
-	}
-	// Segmentation rules sort a campaign's contacts at start, in the script hosts.
-	camp.Segment = jobs.SegmentWith(scripts)
+	camp := newCampaigns(db, scripts)
 	recordings := telephony.LocalRecordingStore{Dir: s.Telephony.Recordings}
 	var trunks *telephony.TrunkStore
 	if key := cmp.Or(s.SecretKey, os.Getenv(envName("secret-key"))); key != "" {

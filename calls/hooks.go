@@ -1,0 +1,41 @@
+package calls
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/outcall/outcall/billing"
+	"github.com/outcall/outcall/campaigns"
+)
+
+// CampaignHooks returns o with what hangs on the life of every campaign
+// call: what a closed call triggers, in the transaction that closes it
+// (its webhook events, and with billed its usage ledger row), and, with
+// billed, the plan's line cap and the account's dial gate. The service
+// wiring and the tests that run campaigns build their campaigns.Service
+// from it, so they run the same hooks in the same order.
+func CampaignHooks(o campaigns.Options, billed bool) campaigns.Options {
+	o.OnClose = append(o.OnClose, EmitEvents)
+	if billed {
+		o.OnClose = append(o.OnClose, RecordUsage)
+		o.PlanLines = billing.PlanLines
+		o.DialGate = DialGate
+	}
+	return o
+}
+
+// DialGate is the campaigns.Options.DialGate of a billed deployment: it refuses a dial the account may not make — suspended,
+// payment overdue, trial minutes used up, hard budget reached, or the plan's
+// daily cap — and counts it against the plan's daily cap otherwise. A
+// refusal is retried in an hour, or at the tenant's next day for the cap.
+func DialGate(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, now time.Time) (*campaigns.Refusal, error) {
+	err := billing.ReserveDial(ctx, tx, tenantID, now)
+	reason := billing.RefusalReason(err)
+	if reason == "" {
+		return nil, err
+	}
+	return &campaigns.Refusal{Reason: reason, RetryAt: now.Add(time.Hour)}, nil
+}

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/outcall/outcall/calls"
+	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/scripting"
+	"github.com/outcall/outcall/tenants"
+)
+
+// newCampaigns builds the one campaigns service of a process, for the API
+// and the workers alike, with everything that hangs on a campaign:
+//   - a campaign starts only with a published script version of its own
+//     tenant, and its segmentation rules run in the script hosts;
+//   - every dial passes the account's gate (suspended, unpaid, over budget,
+//     the plan's daily cap) in the transaction that records it, and the
+//     plan caps the tenant's lines;
+//   - a closed call triggers, in the transaction that closes it, its
+//     webhook events and its usage ledger row (calls.CampaignHooks).
+func newCampaigns(db *tenants.DB, scripts *scripting.Store) *campaigns.Service {
+	return campaigns.New(calls.CampaignHooks(campaigns.Options{
+		DB: db,
+		ScriptPublished: func(ctx context.Context, tenantID uuid.UUID, version string) error {
+			id, err := uuid.Parse(version)
+			if err == nil {
+				_, err = scripts.PublishedSource(ctx, tenantID, id)
+			}
+			if err != nil {
+				return tenants.FieldError("body.script_version", "script version %q is not a published version of this tenant's scripts", version)
+			}
+			return nil
+		},
+		Segment: scripts.SegmentCampaign,
+	}, true))
+}
