@@ -36,7 +36,7 @@ func (s *Server) registerAudit() {
 }
 
 func (s *Server) auditNumber(ctx context.Context, in *auditInput) (*auditOutput, error) {
-	trail, err := s.campaigns.Audit(ctx, principal(ctx), in.Phone)
+	trail, err := s.contacts.Audit(ctx, principal(ctx), in.Phone)
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}

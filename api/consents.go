@@ -8,7 +8,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 
-	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/contacts"
 )
 
 // ConsentBody is consent evidence.
@@ -28,11 +28,11 @@ type consentInput struct {
 	GivenAt *time.Time `json:"given_at,omitempty" doc:"When it was given; default now."`
 }
 
-func (c *consentInput) domain() *campaigns.ConsentInput {
+func (c *consentInput) domain() *contacts.ConsentInput {
 	if c == nil {
 		return nil
 	}
-	in := &campaigns.ConsentInput{Source: c.Source, Scope: c.Scope}
+	in := &contacts.ConsentInput{Source: c.Source, Scope: c.Scope}
 	if c.GivenAt != nil {
 		in.GivenAt = *c.GivenAt
 	}
@@ -79,7 +79,7 @@ func (s *Server) registerConsents() {
 
 func (s *Server) recordConsent(ctx context.Context, in *consentCreateInput) (*consentOutput, error) {
 	ci := consentInput{Source: in.Body.Source, Scope: in.Body.Scope, GivenAt: in.Body.GivenAt}
-	c, err := s.campaigns.RecordConsent(ctx, principal(ctx), in.Body.Phone, *ci.domain())
+	c, err := s.contacts.RecordConsent(ctx, principal(ctx), in.Body.Phone, *ci.domain())
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
@@ -88,7 +88,7 @@ func (s *Server) recordConsent(ctx context.Context, in *consentCreateInput) (*co
 }
 
 func (s *Server) withdrawConsent(ctx context.Context, in *phonePath) (*withdrawOutput, error) {
-	n, err := s.campaigns.WithdrawConsent(ctx, principal(ctx), in.Phone)
+	n, err := s.contacts.WithdrawConsent(ctx, principal(ctx), in.Phone)
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}

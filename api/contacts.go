@@ -8,7 +8,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 
-	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/contacts"
 )
 
 // ContactBody describes a contact.
@@ -22,7 +22,7 @@ type ContactBody struct {
 	UpdatedAt  time.Time      `json:"updated_at"`
 }
 
-func contactBody(ctx context.Context, c *campaigns.Contact) ContactBody {
+func contactBody(ctx context.Context, c *contacts.Contact) ContactBody {
 	attrs := c.Attributes
 	if attrs == nil {
 		attrs = map[string]any{}
@@ -84,7 +84,7 @@ func (s *Server) registerContacts() {
 }
 
 func (s *Server) upsertContact(ctx context.Context, in *contactInput) (*contactOutput, error) {
-	c, err := s.campaigns.UpsertContact(ctx, principal(ctx), campaigns.ContactInput{Phone: in.Body.Phone, Name: in.Body.Name,
+	c, err := s.contacts.UpsertContact(ctx, principal(ctx), contacts.ContactInput{Phone: in.Body.Phone, Name: in.Body.Name,
 		Attributes: in.Body.Attributes, TimeZone: in.Body.TimeZone, ListIDs: in.Body.ListIDs, Consent: in.Body.Consent.domain()})
 	if err != nil {
 		return nil, s.problem(ctx, err)
@@ -97,7 +97,7 @@ func (s *Server) listContacts(ctx context.Context, in *PageInput) (*contactsOutp
 }
 
 func (s *Server) getContact(ctx context.Context, in *contactPath) (*contactOutput, error) {
-	c, err := s.campaigns.GetContact(ctx, principal(ctx), in.ContactID)
+	c, err := s.contacts.GetContact(ctx, principal(ctx), in.ContactID)
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
@@ -105,7 +105,7 @@ func (s *Server) getContact(ctx context.Context, in *contactPath) (*contactOutpu
 }
 
 func (s *Server) deleteContact(ctx context.Context, in *contactPath) (*struct{}, error) {
-	return nil, s.problem(ctx, s.campaigns.DeleteContact(ctx, principal(ctx), in.ContactID))
+	return nil, s.problem(ctx, s.contacts.DeleteContact(ctx, principal(ctx), in.ContactID))
 }
 
 // contactsPage lists one page of the tenant's contacts, or of one list's
@@ -115,12 +115,12 @@ func (s *Server) contactsPage(ctx context.Context, listID *uuid.UUID, in PageInp
 	if err != nil {
 		return nil, err
 	}
-	cs, err := s.campaigns.ListContacts(ctx, principal(ctx), listID, in.limit(), after)
+	cs, err := s.contacts.ListContacts(ctx, principal(ctx), listID, in.limit(), after)
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
 	out := &contactsOutput{}
-	out.Body.Items, out.Body.NextCursor = page(cs, in.limit(), func(c *campaigns.Contact) uuid.UUID { return c.ID },
-		func(c *campaigns.Contact) ContactBody { return contactBody(ctx, c) })
+	out.Body.Items, out.Body.NextCursor = page(cs, in.limit(), func(c *contacts.Contact) uuid.UUID { return c.ID },
+		func(c *contacts.Contact) ContactBody { return contactBody(ctx, c) })
 	return out, nil
 }

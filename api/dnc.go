@@ -7,7 +7,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/contacts"
 )
 
 type dncEntryBody struct {
@@ -109,7 +109,7 @@ func (s *Server) listDNC(ctx context.Context, in *dncListInput) (*dncListOutput,
 	if limit <= 0 {
 		limit = 50
 	}
-	es, err := s.campaigns.ListDNC(ctx, principal(ctx), limit, in.Cursor)
+	es, err := s.contacts.ListDNC(ctx, principal(ctx), limit, in.Cursor)
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
@@ -119,13 +119,13 @@ func (s *Server) listDNC(ctx context.Context, in *dncListInput) (*dncListOutput,
 		out.Body.Items = append(out.Body.Items, dncEntryBody{Phone: showPhone(ctx, e.Phone), Source: e.Source, Reason: e.Reason, AddedAt: e.AddedAt})
 	}
 	if len(es) == limit {
-		out.Body.NextCursor = campaigns.DNCCursor(es, in.Cursor)
+		out.Body.NextCursor = contacts.DNCCursor(es, in.Cursor)
 	}
 	return out, nil
 }
 
 func (s *Server) addDNC(ctx context.Context, in *dncAddInput) (*dncAddOutput, error) {
-	n, err := s.campaigns.AddDNC(ctx, principal(ctx), in.Body.Phones, in.Body.Reason)
+	n, err := s.contacts.AddDNC(ctx, principal(ctx), in.Body.Phones, in.Body.Reason)
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
@@ -135,8 +135,8 @@ func (s *Server) addDNC(ctx context.Context, in *dncAddInput) (*dncAddOutput, er
 }
 
 func (s *Server) importDNC(ctx context.Context, in *dncImportInput) (*dncImportOutput, error) {
-	res, err := s.campaigns.ImportDNC(ctx, principal(ctx), in.RawBody, campaigns.ImportOptions{Encoding: in.Encoding,
-		Mapping: campaigns.ImportMapping{Phone: in.PhoneColumn}})
+	res, err := s.contacts.ImportDNC(ctx, principal(ctx), in.RawBody, contacts.ImportOptions{Encoding: in.Encoding,
+		Mapping: contacts.ImportMapping{Phone: in.PhoneColumn}})
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
@@ -150,5 +150,5 @@ func (s *Server) importDNC(ctx context.Context, in *dncImportInput) (*dncImportO
 }
 
 func (s *Server) removeDNC(ctx context.Context, in *dncRemoveInput) (*struct{}, error) {
-	return nil, s.problem(ctx, s.campaigns.RemoveDNC(ctx, principal(ctx), in.Phone, in.Reason))
+	return nil, s.problem(ctx, s.contacts.RemoveDNC(ctx, principal(ctx), in.Phone, in.Reason))
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 
-	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/contacts"
 )
 
 // ImportBody describes a CSV import and its progress.
@@ -34,7 +34,7 @@ type ImportBody struct {
 	FinishedAt   *time.Time `json:"finished_at,omitempty"`
 }
 
-func importBody(im *campaigns.Import) ImportBody {
+func importBody(im *contacts.Import) ImportBody {
 	return ImportBody{ID: im.ID, ListID: im.ListID, Status: im.Status, Encoding: im.Encoding, PhoneColumn: im.Mapping.Phone,
 		NameColumn: im.Mapping.Name, ZoneColumn: im.Mapping.TimeZone, SizeBytes: im.SizeBytes, RowsTotal: im.RowsTotal, RowsDone: im.RowsDone,
 		RowsImported: im.RowsImported, RowsMerged: im.RowsMerged, RowsFailed: im.RowsFailed, Failure: im.Failure,
@@ -76,8 +76,8 @@ func (s *Server) registerImports() {
 			"poll it for progress; rows with problems are skipped and listed in its error report, good rows are imported, " +
 			"duplicate numbers are merged. Needs the operator role.",
 		Errors:       append(errs, http.StatusNotFound, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity),
-		MaxBodyBytes: campaigns.DefaultMaxImportBytes,
-		Middlewares:  huma.Middlewares{s.checkUploadSize(campaigns.DefaultMaxImportBytes)},
+		MaxBodyBytes: contacts.DefaultMaxImportBytes,
+		Middlewares:  huma.Middlewares{s.checkUploadSize(contacts.DefaultMaxImportBytes)},
 	}, s.createImport)
 	huma.Register(s.api, huma.Operation{
 		OperationID: "get-import", Method: http.MethodGet, Path: "/v1/imports/{import_id}",
@@ -93,8 +93,8 @@ func (s *Server) registerImports() {
 }
 
 func (s *Server) createImport(ctx context.Context, in *importInput) (*importOutput, error) {
-	im, err := s.campaigns.CreateImport(ctx, principal(ctx), in.ListID, in.RawBody, campaigns.ImportOptions{Encoding: in.Encoding,
-		Mapping: campaigns.ImportMapping{Phone: in.PhoneColumn, Name: in.NameColumn, TimeZone: in.TimeZoneColumn}})
+	im, err := s.contacts.CreateImport(ctx, principal(ctx), in.ListID, in.RawBody, contacts.ImportOptions{Encoding: in.Encoding,
+		Mapping: contacts.ImportMapping{Phone: in.PhoneColumn, Name: in.NameColumn, TimeZone: in.TimeZoneColumn}})
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
@@ -102,7 +102,7 @@ func (s *Server) createImport(ctx context.Context, in *importInput) (*importOutp
 }
 
 func (s *Server) getImport(ctx context.Context, in *importPath) (*importOutput, error) {
-	im, err := s.campaigns.GetImport(ctx, principal(ctx), in.ImportID)
+	im, err := s.contacts.GetImport(ctx, principal(ctx), in.ImportID)
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
@@ -110,7 +110,7 @@ func (s *Server) getImport(ctx context.Context, in *importPath) (*importOutput, 
 }
 
 func (s *Server) getImportErrors(ctx context.Context, in *importPath) (*csvOutput, error) {
-	report, err := s.campaigns.ImportErrors(ctx, principal(ctx), in.ImportID)
+	report, err := s.contacts.ImportErrors(ctx, principal(ctx), in.ImportID)
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}

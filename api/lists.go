@@ -8,7 +8,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 
-	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/contacts"
 )
 
 // ListBody describes a contact list.
@@ -20,7 +20,7 @@ type ListBody struct {
 	CreatedAt   time.Time `json:"created_at"`
 }
 
-func listBody(l *campaigns.List) ListBody {
+func listBody(l *contacts.List) ListBody {
 	return ListBody{ID: l.ID, Name: l.Name, Description: l.Description, Contacts: l.Contacts, CreatedAt: l.CreatedAt}
 }
 
@@ -84,7 +84,7 @@ func (s *Server) registerLists() {
 }
 
 func (s *Server) createList(ctx context.Context, in *createListInput) (*listOutput, error) {
-	l, err := s.campaigns.CreateList(ctx, principal(ctx), in.Body.Name, in.Body.Description)
+	l, err := s.contacts.CreateList(ctx, principal(ctx), in.Body.Name, in.Body.Description)
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
@@ -96,17 +96,17 @@ func (s *Server) listLists(ctx context.Context, in *PageInput) (*listsOutput, er
 	if err != nil {
 		return nil, err
 	}
-	ls, err := s.campaigns.ListLists(ctx, principal(ctx), in.limit(), after)
+	ls, err := s.contacts.ListLists(ctx, principal(ctx), in.limit(), after)
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
 	out := &listsOutput{}
-	out.Body.Items, out.Body.NextCursor = page(ls, in.limit(), func(l *campaigns.List) uuid.UUID { return l.ID }, listBody)
+	out.Body.Items, out.Body.NextCursor = page(ls, in.limit(), func(l *contacts.List) uuid.UUID { return l.ID }, listBody)
 	return out, nil
 }
 
 func (s *Server) getList(ctx context.Context, in *listPath) (*listOutput, error) {
-	l, err := s.campaigns.GetList(ctx, principal(ctx), in.ListID)
+	l, err := s.contacts.GetList(ctx, principal(ctx), in.ListID)
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
@@ -114,7 +114,7 @@ func (s *Server) getList(ctx context.Context, in *listPath) (*listOutput, error)
 }
 
 func (s *Server) deleteList(ctx context.Context, in *listPath) (*struct{}, error) {
-	return nil, s.problem(ctx, s.campaigns.DeleteList(ctx, principal(ctx), in.ListID))
+	return nil, s.problem(ctx, s.contacts.DeleteList(ctx, principal(ctx), in.ListID))
 }
 
 func (s *Server) listListContacts(ctx context.Context, in *listContactsInput) (*contactsOutput, error) {

@@ -1,13 +1,9 @@
 package api
 
-import (
-	"context"
-
-	"github.com/outcall/outcall/campaigns"
-)
+import "context"
 
 // showPhone returns a number for an answer to the caller of ctx: in full
-// or masked, by the caller's role (campaigns.ShowPhone).
+// or masked, by the caller's role (tenants.Principal.ShowPhone).
 func showPhone(ctx context.Context, e164 string) string {
-	return campaigns.ShowPhone(principal(ctx), e164)
+	return principal(ctx).ShowPhone(e164)
 }

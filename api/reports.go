@@ -10,7 +10,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 
-	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/reports"
 	"github.com/outcall/outcall/tenants"
 )
 
@@ -36,8 +36,8 @@ func parseID(field, v string) (*uuid.UUID, error) {
 	return &id, nil
 }
 
-func (q reportQuery) filter() (campaigns.ReportFilter, error) {
-	f := campaigns.ReportFilter{From: q.From, To: q.To, ScriptVersion: q.ScriptVersion, Segment: q.Segment}
+func (q reportQuery) filter() (reports.Filter, error) {
+	f := reports.Filter{From: q.From, To: q.To, ScriptVersion: q.ScriptVersion, Segment: q.Segment}
 	var err error
 	if f.CampaignID, err = parseID("campaign_id", q.CampaignID); err != nil {
 		return f, err
@@ -188,7 +188,7 @@ type ReportSettingsBody struct {
 	ConversionTags     []string `json:"conversion_tags" maxItems:"50" example:"[\"converted\"]" doc:"Call tags that count as conversions."`
 }
 
-func keyCounts(kc []campaigns.KeyCount) []KeyCountBody {
+func keyCounts(kc []reports.KeyCount) []KeyCountBody {
 	out := make([]KeyCountBody, 0, len(kc))
 	for _, k := range kc {
 		out = append(out, KeyCountBody{Key: k.Key, Count: k.Count})
@@ -196,11 +196,11 @@ func keyCounts(kc []campaigns.KeyCount) []KeyCountBody {
 	return out
 }
 
-func sentimentCounts(c campaigns.SentimentCounts) SentimentCountsBody {
+func sentimentCounts(c reports.SentimentCounts) SentimentCountsBody {
 	return SentimentCountsBody{Angry: c.Angry, Negative: c.Negative, Neutral: c.Neutral, Positive: c.Positive}
 }
 
-func timeSlots(ts []campaigns.TimeSlot) []TimeSlotBody {
+func timeSlots(ts []reports.TimeSlot) []TimeSlotBody {
 	out := make([]TimeSlotBody, 0, len(ts))
 	for _, t := range ts {
 		out = append(out, TimeSlotBody(t))
@@ -208,14 +208,14 @@ func timeSlots(ts []campaigns.TimeSlot) []TimeSlotBody {
 	return out
 }
 
-func outcomesReportBody(r *campaigns.OutcomesReport) OutcomesReportBody {
+func outcomesReportBody(r *reports.OutcomesReport) OutcomesReportBody {
 	return OutcomesReportBody{Attempts: r.Attempts, Refused: r.Refused, Dialled: r.Dialled, Connected: r.Connected, Conversions: r.Conversions,
 		Transfers: r.Transfers, DoNotCall: r.DoNotCall, ConnectRate: r.ConnectRate, ConversionRate: r.ConversionRate,
 		AvgTalkSeconds: r.AvgTalkSeconds, AvgSilenceSeconds: r.AvgSilenceSeconds, TurnsPerCall: r.TurnsPerCall,
 		ByOutcome: r.ByOutcome, RefusedByReason: r.RefusedByReason}
 }
 
-func funnelReportBody(r *campaigns.FunnelReport) FunnelReportBody {
+func funnelReportBody(r *reports.FunnelReport) FunnelReportBody {
 	b := FunnelReportBody{ScriptVersion: r.ScriptVersion, Start: r.Start, States: []FunnelStateBody{}}
 	for _, st := range r.States {
 		sb := FunnelStateBody{State: st.State, Terminal: st.Terminal, Entered: st.Entered, Exits: []FunnelExitBody{},
@@ -228,11 +228,11 @@ func funnelReportBody(r *campaigns.FunnelReport) FunnelReportBody {
 	return b
 }
 
-func topicsReportBody(r *campaigns.TopicsReport) TopicsReportBody {
+func topicsReportBody(r *reports.TopicsReport) TopicsReportBody {
 	return TopicsReportBody{Intents: keyCounts(r.Intents), NoMatch: keyCounts(r.NoMatch), Sensitive: keyCounts(r.Sensitive)}
 }
 
-func sentimentReportBody(r *campaigns.SentimentReport) SentimentReportBody {
+func sentimentReportBody(r *reports.SentimentReport) SentimentReportBody {
 	b := SentimentReportBody{ByState: []StateSentimentBody{}, Calls: sentimentCounts(r.Calls), AngryShare: r.AngryShare, Connected: r.Connected}
 	for _, st := range r.ByState {
 		b.ByState = append(b.ByState, StateSentimentBody{State: st.State, SentimentCountsBody: sentimentCounts(st.SentimentCounts)})
@@ -240,7 +240,7 @@ func sentimentReportBody(r *campaigns.SentimentReport) SentimentReportBody {
 	return b
 }
 
-func timeReportBody(r *campaigns.TimeReport) TimeReportBody {
+func timeReportBody(r *reports.TimeReport) TimeReportBody {
 	b := TimeReportBody{Overall: TimeSlotBody(r.Overall), ByHour: timeSlots(r.ByHour), ByWeekday: timeSlots(r.ByWeekday), Grid: make([]TimeCellBody, 0, len(r.Grid))}
 	for _, c := range r.Grid {
 		b.Grid = append(b.Grid, TimeCellBody(c))
@@ -248,7 +248,7 @@ func timeReportBody(r *campaigns.TimeReport) TimeReportBody {
 	return b
 }
 
-func abReportBody(r *campaigns.ABReport) ABReportBody {
+func abReportBody(r *reports.ABReport) ABReportBody {
 	b := ABReportBody{Arms: []ABArmBodyResult{}, Comparisons: []ABComparisonBody{}}
 	for _, a := range r.Arms {
 		b.Arms = append(b.Arms, ABArmBodyResult(a))
@@ -267,7 +267,7 @@ type csvReport interface{ WriteCSV(io.Writer) error }
 // generic methods, so they hang on the report rather than on the Server.
 type reportDef[R csvReport, B any] struct {
 	name, summary, desc string
-	run                 func(context.Context, tenants.Principal, campaigns.ReportFilter) (R, error)
+	run                 func(context.Context, tenants.Principal, reports.Filter) (R, error)
 	body                func(R) B
 	errs                []int
 	// s is the server the report is registered on (set by registerReport).
@@ -359,36 +359,36 @@ type reportSettingsInput struct{ Body ReportSettingsBody }
 // registerReports adds the reports, each as JSON and as CSV, the CSV exports
 // of call records and turns, and the settings the reports count by.
 func (s *Server) registerReports() {
-	registerReport(s, reportDef[*campaigns.OutcomesReport, OutcomesReportBody]{
+	registerReport(s, reportDef[*reports.OutcomesReport, OutcomesReportBody]{
 		name: "outcomes", summary: "Outcomes report",
 		desc: "Attempts, connections (接通率), conversions, transfers, do-not-call requests and refusals by reason; average talk time, silence and turns per connected call.",
-		run:  s.campaigns.Outcomes, body: outcomesReportBody,
+		run:  s.reports.Outcomes, body: outcomesReportBody,
 	})
-	registerReport(s, reportDef[*campaigns.FunnelReport, FunnelReportBody]{
+	registerReport(s, reportDef[*reports.FunnelReport, FunnelReportBody]{
 		name: "funnel", summary: "Funnel report per dialog state",
 		desc: "For each state of a script version's graph: how many calls entered, where they went next, how many completed or dropped there (流失率). " +
 			"Give script_version when the calls ran more than one (422 otherwise).",
-		run: s.campaigns.Funnel, body: funnelReportBody,
+		run: s.reports.Funnel, body: funnelReportBody,
 	})
-	registerReport(s, reportDef[*campaigns.TopicsReport, TopicsReportBody]{
+	registerReport(s, reportDef[*reports.TopicsReport, TopicsReportBody]{
 		name: "topics", summary: "Topics report",
 		desc: "Intent frequencies, the most common utterances the script did not understand (no_match), and sensitive-word hits.",
-		run:  s.campaigns.Topics, body: topicsReportBody,
+		run:  s.reports.Topics, body: topicsReportBody,
 	})
-	registerReport(s, reportDef[*campaigns.SentimentReport, SentimentReportBody]{
+	registerReport(s, reportDef[*reports.SentimentReport, SentimentReportBody]{
 		name: "sentiment", summary: "Sentiment report",
 		desc: "Sentiment of the turns per dialog state and of whole calls, and the share of connected calls that turned angry.",
-		run:  s.campaigns.Sentiment, body: sentimentReportBody,
+		run:  s.reports.Sentiment, body: sentimentReportBody,
 	})
-	registerReport(s, reportDef[*campaigns.TimeReport, TimeReportBody]{
+	registerReport(s, reportDef[*reports.TimeReport, TimeReportBody]{
 		name: "time", summary: "Best hours report",
 		desc: "Answer and conversion rates by hour of day, by weekday, and by both (a weekday × hour grid) in the callee's local time, with counts and each slot's lift over the average.",
-		run:  s.campaigns.Time, body: timeReportBody,
+		run:  s.reports.Time, body: timeReportBody,
 	})
-	registerReport(s, reportDef[*campaigns.ABReport, ABReportBody]{
+	registerReport(s, reportDef[*reports.ABReport, ABReportBody]{
 		name: "ab", summary: "A/B report",
 		desc: "Conversion per script version and each version against the baseline: the difference, its 95 % confidence interval and a two-proportion z-test, with the sample sizes.",
-		run:  s.campaigns.AB, body: abReportBody,
+		run:  s.reports.AB, body: abReportBody,
 	})
 
 	errs := []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity}
@@ -431,17 +431,17 @@ func (s *Server) registerReports() {
 }
 
 func (s *Server) exportCalls(ctx context.Context, in *reportQuery) (*huma.StreamResponse, error) {
-	return s.exportRecords(ctx, in, "calls.csv", s.campaigns.ExportCalls)
+	return s.exportRecords(ctx, in, "calls.csv", s.reports.ExportCalls)
 }
 
 func (s *Server) exportTurns(ctx context.Context, in *reportQuery) (*huma.StreamResponse, error) {
-	return s.exportRecords(ctx, in, "turns.csv", s.campaigns.ExportTurns)
+	return s.exportRecords(ctx, in, "turns.csv", s.reports.ExportTurns)
 }
 
 // exportRecords serves the records the query selects as a CSV file written
 // by export.
 func (s *Server) exportRecords(ctx context.Context, in *reportQuery, filename string,
-	export func(context.Context, tenants.Principal, campaigns.ReportFilter, io.Writer) error) (*huma.StreamResponse, error) {
+	export func(context.Context, tenants.Principal, reports.Filter, io.Writer) error) (*huma.StreamResponse, error) {
 	f, err := in.filter()
 	if err != nil {
 		return nil, err
@@ -450,7 +450,7 @@ func (s *Server) exportRecords(ctx context.Context, in *reportQuery, filename st
 }
 
 func (s *Server) getReportSettings(ctx context.Context, _ *struct{}) (*reportSettingsOutput, error) {
-	rs, err := s.campaigns.ReportSettings(ctx, principal(ctx))
+	rs, err := s.reports.Settings(ctx, principal(ctx))
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
@@ -458,7 +458,7 @@ func (s *Server) getReportSettings(ctx context.Context, _ *struct{}) (*reportSet
 }
 
 func (s *Server) setReportSettings(ctx context.Context, in *reportSettingsInput) (*reportSettingsOutput, error) {
-	rs, err := s.campaigns.SetReportSettings(ctx, principal(ctx), campaigns.ReportSettings{
+	rs, err := s.reports.SetSettings(ctx, principal(ctx), reports.Settings{
 		ConversionOutcomes: in.Body.ConversionOutcomes, ConversionTags: in.Body.ConversionTags})
 	if err != nil {
 		return nil, s.problem(ctx, err)
@@ -467,7 +467,7 @@ func (s *Server) setReportSettings(ctx context.Context, in *reportSettingsInput)
 }
 
 func (s *Server) rebuildReports(ctx context.Context, _ *struct{}) (*reportsRebuildOutput, error) {
-	n, err := s.campaigns.RebuildReports(ctx, principal(ctx))
+	n, err := s.reports.Rebuild(ctx, principal(ctx))
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}

@@ -15,6 +15,8 @@ import (
 
 	"github.com/outcall/outcall/billing"
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/contacts"
+	"github.com/outcall/outcall/reports"
 	"github.com/outcall/outcall/scripting"
 	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/tenants"
@@ -39,9 +41,15 @@ type Config struct {
 	// Billing meters usage and talks to Stripe; nil builds one without
 	// Stripe (usage shown, billing off).
 	Billing *billing.Service
-	// Campaigns holds contacts, compliance and campaigns; nil builds one on
-	// Tenants' database.
+	// Contacts holds lists, contacts, imports, the do-not-call list, consent
+	// and each number's audit trail; nil builds one on Tenants' database.
+	Contacts *contacts.Service
+	// Campaigns holds compliance and campaigns; nil builds one on Tenants'
+	// database.
 	Campaigns *campaigns.Service
+	// Reports reads the reports and keeps the report settings; nil builds
+	// one on Tenants' database.
+	Reports *reports.Service
 	// Scripts stores scripts and checks and simulates them in script hosts;
 	// nil stores them but cannot check or simulate.
 	Scripts *scripting.Store
@@ -70,7 +78,9 @@ type Server struct {
 	limiters limiters
 	handler  http.Handler
 
+	contacts  *contacts.Service
 	campaigns *campaigns.Service
+	reports   *reports.Service
 	// scripts is Config.Scripts, or a store that saves scripts but cannot
 	// check or simulate them.
 	scripts *scripting.Store
@@ -87,9 +97,16 @@ func New(cfg Config) *Server {
 	if cfg.RateLimits == (RateLimits{}) {
 		cfg.RateLimits = DefaultRateLimits
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, tenants: cfg.Tenants, mux: http.NewServeMux(), campaigns: cfg.Campaigns, scripts: cfg.Scripts}
+	s := &Server{cfg: cfg, log: cfg.Logger, tenants: cfg.Tenants, mux: http.NewServeMux(), contacts: cfg.Contacts, campaigns: cfg.Campaigns, scripts: cfg.Scripts}
+	if s.contacts == nil && cfg.Tenants != nil {
+		s.contacts = contacts.New(contacts.Options{DB: cfg.Tenants.DB()})
+	}
 	if s.campaigns == nil && cfg.Tenants != nil {
 		s.campaigns = campaigns.New(campaigns.Options{DB: cfg.Tenants.DB()})
+	}
+	s.reports = cfg.Reports
+	if s.reports == nil && cfg.Tenants != nil {
+		s.reports = reports.New(reports.Options{DB: cfg.Tenants.DB()})
 	}
 	if s.scripts == nil {
 		s.scripts = &scripting.Store{DB: s.tenantsDB()}

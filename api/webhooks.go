@@ -9,7 +9,6 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 
-	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/webhooks"
 )
 
@@ -334,12 +333,12 @@ func (s *Server) listWebhookDeliveries(ctx context.Context, in *deliveriesInput)
 	out.Body.Items, out.Body.NextCursor = page(list, in.limit(), func(d *webhooks.Delivery) uuid.UUID { return d.ID }, func(d *webhooks.Delivery) DeliveryBody {
 		deliveryErr := d.Error
 		if deliveryErr != nil {
-			e := campaigns.ShowPhonesIn(p, *deliveryErr)
+			e := p.ShowPhonesIn(*deliveryErr)
 			deliveryErr = &e
 		}
 		return DeliveryBody{ID: d.ID, EventID: d.EventID, EventType: d.EventType, Attempt: d.Attempt,
 			StatusCode: d.StatusCode, Error: deliveryErr, LatencyMS: d.LatencyMS,
-			ResponseExcerpt: campaigns.ShowPhonesIn(p, d.ResponseExcerpt), CreatedAt: d.CreatedAt}
+			ResponseExcerpt: p.ShowPhonesIn(d.ResponseExcerpt), CreatedAt: d.CreatedAt}
 	})
 	return out, nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/outcall/outcall/api"
 	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/migrations/dbtest"
 	"github.com/outcall/outcall/scripting"
@@ -68,6 +69,7 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 	p := tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}
 	// As the service wires it: a closed call emits its webhook events.
 	svc := campaigns.New(calls.CampaignHooks(campaigns.Options{DB: db}, false))
+	cs := contacts.New(contacts.Options{DB: db})
 	settings := campaigns.DefaultCompliance()
 	settings.QuietHours = []string{}
 	if _, err := svc.SetCompliance(ctx, p, settings); err != nil {
@@ -119,7 +121,7 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 	// The script transfers to "agent"; the trunk says which number that is.
 	trunk := sim.Trunk()
 	trunk.TransferTargets = map[string]string{"agent": "+862150009999"}
-	client, err := jobs.New(jobs.Config{Tenants: ts, Logger: quiet, Work: true, Campaigns: svc, DialWorkers: 4,
+	client, err := jobs.New(jobs.Config{Tenants: ts, Logger: quiet, Work: true, Contacts: cs, Campaigns: svc, DialWorkers: 4,
 		Dialer: calls.New(calls.Options{SIP: sip, Scripts: store, Hosts: hosts, Trunk: trunk, RingTimeout: 5 * time.Second, Logger: quiet, Metrics: callMetrics})})
 	if err != nil {
 		t.Fatal(err)
@@ -133,16 +135,16 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 		client.Stop(ctx)
 	})
 
-	list, err := svc.CreateList(ctx, p, "customers", "")
+	list, err := cs.CreateList(ctx, p, "customers", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	im, err := svc.CreateImport(ctx, p, list.ID, []byte("phone,name\n13800000001,王先生\n13800000002,李女士\n13800000003,赵先生\n"), campaigns.ImportOptions{})
+	im, err := cs.CreateImport(ctx, p, list.ID, []byte("phone,name\n13800000001,王先生\n13800000002,李女士\n13800000003,赵先生\n"), contacts.ImportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	waitUntil(t, "the import is done", time.Minute, func() bool {
-		got, err := svc.GetImport(ctx, p, im.ID)
+		got, err := cs.GetImport(ctx, p, im.ID)
 		return err == nil && got.Status == "done"
 	})
 	c, err := svc.CreateCampaign(ctx, p, campaigns.CampaignInput{Name: "确认", ListIDs: []uuid.UUID{list.ID}, ScriptVersion: version.ID.String(),
@@ -257,7 +259,7 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 
 	// The recording is served only to its tenant, through the API.
 	recStore := telephony.LocalRecordingStore{Dir: recordings}
-	srv := httptest.NewServer(api.New(api.Config{Tenants: ts, Logger: quiet, Campaigns: svc, Recordings: recStore, Metrics: metrics}).Handler())
+	srv := httptest.NewServer(api.New(api.Config{Tenants: ts, Logger: quiet, Contacts: cs, Campaigns: svc, Recordings: recStore, Metrics: metrics}).Handler())
 	defer srv.Close()
 
 	// /metrics shows the calls by outcome, none in progress, and the

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/contacts"
 )
 
 // The audit trail is ordered by cause and effect and timed by the service's
@@ -28,13 +28,13 @@ func TestTheAuditTrailKeepsCausalOrderWhateverTheServiceClockSays(t *testing.T) 
 			}
 			w.setNow(clock)
 			const phone = "+8613812345678"
-			if _, err := w.svc.RecordConsent(w.ctx, w.p, phone, campaigns.ConsentInput{Source: "web form", GivenAt: clock.Add(-48 * time.Hour)}); err != nil {
+			if _, err := w.contacts.RecordConsent(w.ctx, w.p, phone, contacts.ConsentInput{Source: "web form", GivenAt: clock.Add(-48 * time.Hour)}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := w.svc.WithdrawConsent(w.ctx, w.p, phone); err != nil {
+			if _, err := w.contacts.WithdrawConsent(w.ctx, w.p, phone); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := w.svc.AddDNC(w.ctx, w.p, []string{phone}, "complaint"); err != nil {
+			if _, err := w.contacts.AddDNC(w.ctx, w.p, []string{phone}, "complaint"); err != nil {
 				t.Fatal(err)
 			}
 			c, _ := w.campaignOf(w.p, phone)
@@ -47,10 +47,10 @@ func TestTheAuditTrailKeepsCausalOrderWhateverTheServiceClockSays(t *testing.T) 
 					t.Fatalf("dial of a listed number: place %v, refusal %+v; want a dnc refusal", d.Place, d.Refusal)
 				}
 			}
-			if err := w.svc.RemoveDNC(w.ctx, w.p, phone, "asked to be called again"); err != nil {
+			if err := w.contacts.RemoveDNC(w.ctx, w.p, phone, "asked to be called again"); err != nil {
 				t.Fatal(err)
 			}
-			trail, err := w.svc.Audit(w.ctx, w.p, phone)
+			trail, err := w.contacts.Audit(w.ctx, w.p, phone)
 			if err != nil {
 				t.Fatal(err)
 			}

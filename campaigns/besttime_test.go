@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/contacts"
 )
 
 func TestBestTimeDialsTheContactsWhoseLocalHourAnswersBestFirst(t *testing.T) {
@@ -33,9 +34,9 @@ func TestBestTimeDialsTheContactsWhoseLocalHourAnswersBestFirst(t *testing.T) {
 	// Wednesday 09:00 in Shanghai is Tuesday 20:00 in New York.
 	wednesday9 := time.Date(2026, 11, 25, 9, 0, 0, 0, cst)
 	w.setNow(wednesday9)
-	list := must[*campaigns.List](t)(w.svc.CreateList(w.ctx, w.p, "two", ""))
-	shanghai := must[*campaigns.Contact](t)(w.svc.UpsertContact(w.ctx, w.p, campaigns.ContactInput{Phone: "13900000021", TimeZone: "Asia/Shanghai", ListIDs: []uuid.UUID{list.ID}}))
-	newYork := must[*campaigns.Contact](t)(w.svc.UpsertContact(w.ctx, w.p, campaigns.ContactInput{Phone: "+12125550123", TimeZone: "America/New_York", ListIDs: []uuid.UUID{list.ID}}))
+	list := must[*contacts.List](t)(w.contacts.CreateList(w.ctx, w.p, "two", ""))
+	shanghai := must[*contacts.Contact](t)(w.contacts.UpsertContact(w.ctx, w.p, contacts.ContactInput{Phone: "13900000021", TimeZone: "Asia/Shanghai", ListIDs: []uuid.UUID{list.ID}}))
+	newYork := must[*contacts.Contact](t)(w.contacts.UpsertContact(w.ctx, w.p, contacts.ContactInput{Phone: "+12125550123", TimeZone: "America/New_York", ListIDs: []uuid.UUID{list.ID}}))
 	first := func(bestTime bool) uuid.UUID {
 		c := must[*campaigns.Campaign](t)(w.svc.CreateCampaign(w.ctx, w.p, campaigns.CampaignInput{Name: "c", ListIDs: []uuid.UUID{list.ID}, ScriptVersion: "v1", BestTime: bestTime}))
 		if c.BestTime != bestTime {

@@ -287,7 +287,7 @@ func (s *Service) ListCampaigns(ctx context.Context, p tenants.Principal, limit 
 	var out []Campaign
 	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+campaignColumns+` FROM campaigns WHERE tenant_id = $1 AND `+
-			fmt.Sprintf(pageAfter, "campaigns")+` ORDER BY created_at, id LIMIT $3`, p.TenantID, after, limit)
+			tenants.PageAfter("campaigns")+` ORDER BY created_at, id LIMIT $3`, p.TenantID, after, limit)
 		if err != nil {
 			return err
 		}

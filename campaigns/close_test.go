@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/contacts"
 )
 
 func TestAWorkerThatDiesMidCallDoesNotCauseASecondDial(t *testing.T) {
@@ -65,7 +66,7 @@ func TestClosingACallSchedulesItsFollowUp(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t)
-			c, contacts := w.campaignOf(w.p, "13812341234")
+			c, people := w.campaignOf(w.p, "13812341234")
 			d, err := w.svc.BeginDial(w.ctx, w.queue(w.p, c)[0])
 			if err != nil || !d.Place {
 				t.Fatalf("%+v %v", d, err)
@@ -92,13 +93,13 @@ func TestClosingACallSchedulesItsFollowUp(t *testing.T) {
 			var state string
 			var next time.Time
 			w.db.InTenant(w.ctx, w.p.TenantID, func(tx pgx.Tx) error {
-				return tx.QueryRow(w.ctx, `SELECT state, next_at FROM campaign_contacts WHERE contact_id = $1`, contacts[0].ID).Scan(&state, &next)
+				return tx.QueryRow(w.ctx, `SELECT state, next_at FROM campaign_contacts WHERE contact_id = $1`, people[0].ID).Scan(&state, &next)
 			})
 			if state != tc.state || (tc.after > 0 && !next.Equal(tuesdayNoon.Add(tc.after))) {
 				t.Fatalf("contact %s due %v; want %s due %v", state, next, tc.state, tuesdayNoon.Add(tc.after))
 			}
-			dnc, _ := w.svc.ListDNC(w.ctx, w.p, 10, "")
-			if (len(dnc) == 1) != tc.dnc || (tc.dnc && dnc[0].Source != campaigns.DNCSourceCalleeStop) {
+			dnc, _ := w.contacts.ListDNC(w.ctx, w.p, 10, "")
+			if (len(dnc) == 1) != tc.dnc || (tc.dnc && dnc[0].Source != contacts.DNCSourceCalleeStop) {
 				t.Fatalf("do-not-call list %+v", dnc)
 			}
 		})

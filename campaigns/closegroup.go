@@ -12,6 +12,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/outcall/outcall/reports"
 )
 
 // Calls close in groups too: the calls of one tenant that end while a
@@ -234,7 +236,7 @@ func (s *Service) closeCalls(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 			WHERE c.tenant_id = $1 AND c.id = ANY($2)`, tenantID, nextIDs, nextAt)
 	}
 	if len(inbox) > 0 {
-		queueRollUp(b, tenantID, inbox)
+		reports.QueueRollUp(b, tenantID, inbox)
 	}
 	if b.Len() > 0 {
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {

@@ -4,8 +4,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/outcall/outcall/tenants"
 )
 
 func mustZone(t *testing.T, name string) *time.Location {
@@ -227,26 +225,5 @@ func TestACampaignMayOnlyTightenItsTenantsCompliance(t *testing.T) {
 	eff, _ := base.Tighten(Compliance{Holidays: []string{"2026-12-25"}, MaxDailyCalls: 1}, "c")
 	if eff.MaxDailyCalls != 1 || len(eff.Holidays) != 1 || eff.MaxConcurrentLines != 50 {
 		t.Fatalf("effective settings %+v", eff)
-	}
-}
-
-// What a viewer sees of numbers goes through phone's one masker.
-func TestViewersSeeNumbersMaskedAndOperatorsInFull(t *testing.T) {
-	viewer := tenants.Principal{Role: tenants.RoleViewer}
-	for role, want := range map[tenants.Role]string{tenants.RoleOwner: "+8613812341234", tenants.RoleAdmin: "+8613812341234",
-		tenants.RoleOperator: "+8613812341234", tenants.RoleViewer: "138****1234"} {
-		viewer.Role = role
-		if got := ShowPhone(viewer, "+8613812341234"); got != want {
-			t.Errorf("ShowPhone as %s = %q, want %q", role, got, want)
-		}
-	}
-	text := "callee +8613812341234"
-	p := tenants.Principal{Role: tenants.RoleOperator}
-	if got := ShowPhonesIn(p, text); got != text {
-		t.Errorf("an operator sees %q, want it as it is", got)
-	}
-	p.Role = tenants.RoleViewer
-	if got := ShowPhonesIn(p, text); got != "callee 138****1234" {
-		t.Errorf("a viewer sees %q", got)
 	}
 }

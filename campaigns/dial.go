@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/tenants"
 )
 
@@ -253,7 +254,7 @@ func nextStep(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, phone string, 
 	state, next := "done", (*time.Time)(nil)
 	switch {
 	case res.OptOut:
-		if _, err := addDNC(ctx, tx, tenantID, phone, DNCSourceCalleeStop, "the callee asked not to be called", now); err != nil {
+		if _, err := contacts.AddDNCTx(ctx, tx, tenantID, phone, contacts.DNCSourceCalleeStop, "the callee asked not to be called", now); err != nil {
 			return "", nil, nil, err
 		}
 	case res.Outcome == OutcomeAnswered && res.CallbackIn > 0:

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/phone"
 	"github.com/outcall/outcall/tenants"
 )
@@ -21,7 +22,7 @@ func TestANumberAddedToTheDNCListMidCampaignIsNeverDialled(t *testing.T) {
 	if len(dials) != 2 {
 		t.Fatalf("queued %d dials, want 2", len(dials))
 	}
-	if _, err := w.svc.AddDNC(w.ctx, w.p, []string{"138 1234 5678"}, "complaint"); err != nil {
+	if _, err := w.contacts.AddDNC(w.ctx, w.p, []string{"138 1234 5678"}, "complaint"); err != nil {
 		t.Fatal(err)
 	}
 	placed, refused := 0, map[string]int{}
@@ -54,7 +55,7 @@ func TestANumberAddedToTheDNCListMidCampaignIsNeverDialled(t *testing.T) {
 	if counts.ByState["dropped"] != 1 || counts.ByState["done"] != 1 || counts.Refused["dnc"] != 1 || counts.Outcomes["answered"] != 1 {
 		t.Fatalf("counts %+v", counts)
 	}
-	trail, err := w.svc.Audit(w.ctx, w.p, "+8613812345678")
+	trail, err := w.contacts.Audit(w.ctx, w.p, "+8613812345678")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,31 +160,6 @@ func TestTheThirdCallOfTheDayGoesThroughAndTheFourthWaitsForTomorrow(t *testing.
 	}
 }
 
-func TestDeletingAListOrAContactRemovesItsMemberships(t *testing.T) {
-	w := newWorld(t)
-	_, contacts := w.campaignOf(w.p, "13812341234", "13812345678")
-	lists, err := w.svc.ListLists(w.ctx, w.p, 10, nil)
-	if err != nil || len(lists) != 1 || lists[0].Contacts != 2 {
-		t.Fatalf("lists %+v %v", lists, err)
-	}
-	if err := w.svc.DeleteContact(w.ctx, w.p, contacts[0].ID); err != nil {
-		t.Fatal(err)
-	}
-	if l, _ := w.svc.GetList(w.ctx, w.p, lists[0].ID); l.Contacts != 1 {
-		t.Fatalf("after deleting a contact the list has %d", l.Contacts)
-	}
-	if err := w.svc.DeleteList(w.ctx, w.p, lists[0].ID); err != nil {
-		t.Fatal(err)
-	}
-	var left int
-	w.db.InTenant(w.ctx, w.p.TenantID, func(tx pgx.Tx) error {
-		return tx.QueryRow(w.ctx, `SELECT count(*) FROM list_contacts`).Scan(&left)
-	})
-	if left != 0 {
-		t.Fatalf("%d memberships left after deleting the list", left)
-	}
-}
-
 func TestACampaignWhoseScriptIsNotPublishedStaysADraft(t *testing.T) {
 	w := newWorld(t)
 	w.configure(func(o *campaigns.Options) {
@@ -194,8 +170,8 @@ func TestACampaignWhoseScriptIsNotPublishedStaysADraft(t *testing.T) {
 			return nil
 		}
 	})
-	list := must[*campaigns.List](t)(w.svc.CreateList(w.ctx, w.p, "list", ""))
-	must[*campaigns.Contact](t)(w.svc.UpsertContact(w.ctx, w.p, campaigns.ContactInput{Phone: "13812341234", ListIDs: []uuid.UUID{list.ID}}))
+	list := must[*contacts.List](t)(w.contacts.CreateList(w.ctx, w.p, "list", ""))
+	must[*contacts.Contact](t)(w.contacts.UpsertContact(w.ctx, w.p, contacts.ContactInput{Phone: "13812341234", ListIDs: []uuid.UUID{list.ID}}))
 	c := must[*campaigns.Campaign](t)(w.svc.CreateCampaign(w.ctx, w.p, campaigns.CampaignInput{Name: "c", ListIDs: []uuid.UUID{list.ID}, ScriptVersion: "v1"}))
 	if _, err := w.svc.StartCampaign(w.ctx, w.p, c.ID); err == nil || tenants.ErrorCode(err) != tenants.EInvalid {
 		t.Fatalf("start with an unpublished script: %v", err)

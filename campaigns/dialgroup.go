@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/outcall/outcall/campaigns/batch"
+	"github.com/outcall/outcall/reports"
 )
 
 // Dial checks run in groups. Every dial's compliance check still runs in
@@ -442,7 +443,7 @@ func (w *dialWrites) send(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, no
 			WHERE d.tenant_id = $1 AND d.phone = ANY($2)`, tenantID, w.phones, w.lastDials, w.days, w.counts)
 	}
 	if len(w.refused) > 0 {
-		queueRollUp(b, tenantID, w.refused)
+		reports.QueueRollUp(b, tenantID, w.refused)
 	}
 	if b.Len() == 0 {
 		return nil

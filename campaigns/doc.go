@@ -1,8 +1,10 @@
-// Package campaigns is what outcall dials and under which rules: contact
-// lists with custom attributes (numbers in E.164, each with the callee's
-// time zone), CSV imports, the do-not-call list, consent evidence, each
-// tenant's compliance settings, campaigns and their lifecycle, and the call
-// records every attempt leaves, with an audit trail per number.
+// Package campaigns is how outcall dials and under which rules: each
+// tenant's compliance settings, campaigns and their lifecycle (draft,
+// scheduled, running, paused, completed or cancelled), the pacing that
+// fills free lines, the in-transaction check that records every dial
+// attempt, and the close that writes the call record every attempt leaves.
+// Whom a campaign dials (contacts, lists, the do-not-call list, consent) is
+// package contacts.
 //
 // The rules are plain functions of plain values, tested at their edges:
 //
@@ -24,9 +26,14 @@
 //	call, err := svc.CloseCall(ctx, tenantID, d.Request.CallID, res)
 //
 // CloseCall writes the call record and turns, frees the line, schedules the
-// contact's retry or callback (or adds the number to the do-not-call list
-// when the callee said stop), and runs the Options.OnClose hooks in the
+// contact's retry or callback (or adds the number to the do-not-call list,
+// contacts.AddDNCTx, when the callee said stop), and runs the Options.OnClose hooks in the
 // same transaction: that is where the usage row and the webhook events are
 // written. Dial checks, closes and answer marks of one tenant that arrive
 // together share a transaction (package batch).
+//
+// Every close and every refused dial also queues its calls for the report
+// rollups (reports.QueueRollUp) in its transaction, and a best-time pacing
+// round folds them first (reports.Fold), since it reads each local hour's
+// answer rate from them. The reports themselves are package reports.
 package campaigns

@@ -7,10 +7,6 @@ func FieldError(field, format string, args ...any) error {
 	return tenants.FieldError(field, format, args...)
 }
 
-func errorf(format string, args ...any) error {
-	return tenants.Errorf(tenants.EInvalid, format, args...)
-}
-
 func notFound(what string) error {
 	return tenants.Errorf(tenants.ENotFound, "no such %s", what)
 }

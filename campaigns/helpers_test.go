@@ -11,20 +11,22 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/migrations/dbtest"
 	"github.com/outcall/outcall/tenants"
 )
 
-// world is a test database with one tenant and a campaigns service whose
-// clock stands at noon on a Tuesday in Shanghai.
+// world is a test database with one tenant, and a campaigns and a contacts
+// service whose one clock stands at noon on a Tuesday in Shanghai.
 type world struct {
-	t   *testing.T
-	ctx context.Context
-	db  *tenants.DB
-	svc *campaigns.Service
-	ten *tenants.Service
-	p   tenants.Principal
-	now atomic.Pointer[time.Time]
+	t        *testing.T
+	ctx      context.Context
+	db       *tenants.DB
+	svc      *campaigns.Service
+	contacts *contacts.Service
+	ten      *tenants.Service
+	p        tenants.Principal
+	now      atomic.Pointer[time.Time]
 }
 
 var tuesdayNoon = time.Date(2026, 11, 24, 12, 0, 0, 0, time.FixedZone("CST", 8*3600))
@@ -39,6 +41,7 @@ func newWorld(t *testing.T) *world {
 	t.Cleanup(db.Close)
 	w := &world{t: t, ctx: ctx, db: db, ten: tenants.NewService(db)}
 	w.setNow(tuesdayNoon)
+	w.contacts = contacts.New(contacts.Options{DB: db, Now: w.clock})
 	w.configure(func(*campaigns.Options) {})
 	w.p = w.signup("Shop")
 	return w
@@ -46,10 +49,13 @@ func newWorld(t *testing.T) *world {
 
 func (w *world) setNow(t time.Time) { w.now.Store(&t) }
 
+// clock is the world's clock, which both services read.
+func (w *world) clock() time.Time { return *w.now.Load() }
+
 // configure builds the world's campaigns service anew, on the world's
 // database and clock, with the options change sets.
 func (w *world) configure(change func(*campaigns.Options)) {
-	o := campaigns.Options{DB: w.db, Now: func() time.Time { return *w.now.Load() }}
+	o := campaigns.Options{DB: w.db, Now: w.clock}
 	change(&o)
 	w.svc = campaigns.New(o)
 }
@@ -77,16 +83,16 @@ func must[T any](t *testing.T) func(v T, err error) T {
 
 // campaignOf makes a list with the given numbers and a started campaign
 // dialling it.
-func (w *world) campaignOf(p tenants.Principal, phones ...string) (*campaigns.Campaign, []*campaigns.Contact) {
+func (w *world) campaignOf(p tenants.Principal, phones ...string) (*campaigns.Campaign, []*contacts.Contact) {
 	w.t.Helper()
-	list := must[*campaigns.List](w.t)(w.svc.CreateList(w.ctx, p, "list", ""))
-	var contacts []*campaigns.Contact
+	list := must[*contacts.List](w.t)(w.contacts.CreateList(w.ctx, p, "list", ""))
+	var people []*contacts.Contact
 	for _, ph := range phones {
-		contacts = append(contacts, must[*campaigns.Contact](w.t)(w.svc.UpsertContact(w.ctx, p, campaigns.ContactInput{Phone: ph, ListIDs: []uuid.UUID{list.ID}})))
+		people = append(people, must[*contacts.Contact](w.t)(w.contacts.UpsertContact(w.ctx, p, contacts.ContactInput{Phone: ph, ListIDs: []uuid.UUID{list.ID}})))
 	}
 	c := must[*campaigns.Campaign](w.t)(w.svc.CreateCampaign(w.ctx, p, campaigns.CampaignInput{Name: "c", ListIDs: []uuid.UUID{list.ID}, ScriptVersion: "v1"}))
 	c = must[*campaigns.Campaign](w.t)(w.svc.StartCampaign(w.ctx, p, c.ID))
-	return c, contacts
+	return c, people
 }
 
 // queue runs a pacing round and returns the dial jobs it queued.
@@ -122,4 +128,38 @@ func (w *world) queuedOf(p tenants.Principal, c *campaigns.Campaign) []campaigns
 		w.t.Fatal(err)
 	}
 	return out
+}
+
+// openRules lets every test call through: no quiet hours, no retry spacing.
+func (w *world) openRules(p tenants.Principal) {
+	w.t.Helper()
+	rules := campaigns.DefaultCompliance()
+	rules.QuietHours, rules.MinRetryInterval, rules.MaxDailyCalls = []string{}, 0, 100
+	if _, err := w.svc.SetCompliance(w.ctx, p, rules); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// dialAll dials every due contact of c until none is due, closing each
+// placed call with what result says.
+func (w *world) dialAll(p tenants.Principal, c *campaigns.Campaign, result func(r campaigns.DialRequest) campaigns.Result) {
+	w.t.Helper()
+	for {
+		due := w.queue(p, c)
+		if len(due) == 0 {
+			return
+		}
+		for _, a := range due {
+			d, err := w.svc.BeginDial(w.ctx, a)
+			if err != nil {
+				w.t.Fatal(err)
+			}
+			if !d.Place {
+				continue
+			}
+			if _, err := w.svc.CloseCall(w.ctx, p.TenantID, d.Request.CallID, result(d.Request)); err != nil {
+				w.t.Fatal(err)
+			}
+		}
+	}
 }

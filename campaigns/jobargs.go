@@ -6,17 +6,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
-)
 
-// uniqueWhileActive makes a job unique by its arguments among jobs not yet
-// finished. A finished job does not block a new one with the same
-// arguments: the database rows (a contact's attempt number, a campaign's
-// status), not River's retention, say whether work is still to do.
-var uniqueWhileActive = river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
-	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
-	rivertype.JobStateRetryable, rivertype.JobStateScheduled,
-}}
+	"github.com/outcall/outcall/contacts"
+)
 
 // Queues the campaign jobs run in (jobs/ gives them workers).
 const (
@@ -37,7 +29,7 @@ func (PaceArgs) Kind() string { return "campaign_pace" }
 
 // InsertOpts makes one pacer per campaign.
 func (PaceArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: PaceQueue, UniqueOpts: uniqueWhileActive, MaxAttempts: 1000}
+	return river.InsertOpts{Queue: PaceQueue, UniqueOpts: contacts.UniqueWhileActive(), MaxAttempts: 1000}
 }
 
 // DialArgs asks to dial one contact of a campaign: attempt is the
@@ -54,21 +46,7 @@ func (DialArgs) Kind() string { return "campaign_dial" }
 
 // InsertOpts makes a dial unique per campaign, contact and attempt.
 func (DialArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: DialQueue, UniqueOpts: uniqueWhileActive, MaxAttempts: 5}
-}
-
-// ImportArgs asks to import an uploaded CSV file.
-type ImportArgs struct {
-	TenantID uuid.UUID `json:"tenant_id"`
-	ImportID uuid.UUID `json:"import_id"`
-}
-
-// Kind names the job in River's table.
-func (ImportArgs) Kind() string { return "contacts_import" }
-
-// InsertOpts runs each import once at a time.
-func (ImportArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: uniqueWhileActive, MaxAttempts: 3}
+	return river.InsertOpts{Queue: DialQueue, UniqueOpts: contacts.UniqueWhileActive(), MaxAttempts: 5}
 }
 
 func (s *Service) insertPacer(ctx context.Context, tx pgx.Tx, tenantID, campaignID uuid.UUID) error {

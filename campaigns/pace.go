@@ -8,6 +8,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+
+	"github.com/outcall/outcall/reports"
 )
 
 // PaceRound is what one pacing round did.
@@ -101,7 +103,7 @@ func (s *Service) Pace(ctx context.Context, tenantID, campaignID uuid.UUID, budg
 			due := dueByTime
 			if bestTime {
 				due = dueByBestTime
-				if err := foldReports(ctx, tx, tenantID); err != nil {
+				if err := reports.Fold(ctx, tx, tenantID); err != nil {
 					return err
 				}
 			}

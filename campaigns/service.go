@@ -9,15 +9,15 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/rivertype"
 
+	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/tenants"
 )
 
-// JobInserter inserts River jobs inside a caller's transaction; a
-// *river.Client[pgx.Tx] is one.
+// JobInserter inserts River jobs inside a caller's transaction, one or many
+// at once; a *river.Client[pgx.Tx] is one.
 type JobInserter interface {
-	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	contacts.JobInserter
 	InsertManyFastTx(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams) (int, error)
 }
 
@@ -31,7 +31,7 @@ type CloseHook func(ctx context.Context, tx pgx.Tx, calls []*Call) error
 // required.
 type Options struct {
 	DB *tenants.DB
-	// Jobs inserts the service's River jobs (pacing, dials, imports) inside
+	// Jobs inserts the service's River jobs (pacing, dials) inside
 	// its transactions; nil means an insert-only River client on DB.
 	Jobs JobInserter
 	// OnClose runs in every call-closing transaction, in order: what a
@@ -50,8 +50,6 @@ type Options struct {
 	// about to free (see CallMeasure.Ahead); 0 means twice PaceInterval,
 	// negative turns it off.
 	PaceLookahead time.Duration
-	// MaxImportBytes caps an uploaded CSV file (0: DefaultMaxImportBytes).
-	MaxImportBytes int64
 	// ScriptPublished, when set, is asked at start whether each script
 	// version a campaign names is published; an error is shown to the caller
 	// (a *tenants.Error says what to fix) and the campaign stays a draft.
@@ -67,7 +65,7 @@ type Options struct {
 	DialGate func(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, now time.Time) (*Refusal, error)
 }
 
-// Service holds the contact, compliance and campaign operations.
+// Service holds the compliance and campaign operations and the dial path.
 type Service struct {
 	db   *tenants.DB
 	jobs JobInserter
@@ -87,9 +85,6 @@ func New(o Options) *Service {
 	if o.PaceInterval == 0 {
 		o.PaceInterval = 100 * time.Millisecond
 	}
-	if o.MaxImportBytes == 0 {
-		o.MaxImportBytes = DefaultMaxImportBytes
-	}
 	s := &Service{db: o.DB, jobs: o.Jobs, opts: o}
 	if s.jobs == nil && o.DB != nil {
 		if c, err := river.NewClient(riverpgxv5.New(o.DB.Pool()), &river.Config{}); err == nil {
@@ -107,21 +102,6 @@ func (s *Service) DB() *tenants.DB { return s.db }
 
 func (s *Service) now() time.Time { return s.opts.Now() }
 
-// tenantInfo is what campaigns need to know of a tenant.
-type tenantInfo struct {
-	Region    string
-	TimeZone  string
-	Plan      string
-	Suspended bool
-}
-
-func loadTenant(ctx context.Context, tx pgx.Tx, id uuid.UUID) (tenantInfo, error) {
-	var t tenantInfo
-	err := tx.QueryRow(ctx, `SELECT default_region, time_zone, plan, suspended_at IS NOT NULL FROM tenants WHERE id = $1`, id).
-		Scan(&t.Region, &t.TimeZone, &t.Plan, &t.Suspended)
-	return t, err
-}
-
 // tenantBatch starts a batch with the statement that scopes its
 // transaction to tenantID, saving the round trip tenants.DB.InTenant spends
 // on it; hot paths (the dial check, closing a call) use it.
@@ -130,6 +110,3 @@ func tenantBatch(tenantID uuid.UUID) *pgx.Batch {
 	b.Queue(`SELECT set_config('app.tenant_id', $1, true)`, tenantID.String())
 	return b
 }
-
-// pageAfter is the keyset condition every list uses.
-const pageAfter = `($2::uuid IS NULL OR (created_at, id) > (SELECT created_at, id FROM %s WHERE tenant_id = $1 AND id = $2))`

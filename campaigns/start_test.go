@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/migrations/dbtest"
 	"github.com/outcall/outcall/tenants"
 )
@@ -50,8 +51,9 @@ func TestCampaignsStartingAtOnceOnASmallPoolDoNotWaitForEachOther(t *testing.T) 
 		t.Fatal(err)
 	}
 	p := tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}
-	list := must[*campaigns.List](t)(svc.CreateList(ctx, p, "list", ""))
-	must[*campaigns.Contact](t)(svc.UpsertContact(ctx, p, campaigns.ContactInput{Phone: "13812341234", ListIDs: []uuid.UUID{list.ID}}))
+	cs := contacts.New(contacts.Options{DB: db})
+	list := must[*contacts.List](t)(cs.CreateList(ctx, p, "list", ""))
+	must[*contacts.Contact](t)(cs.UpsertContact(ctx, p, contacts.ContactInput{Phone: "13812341234", ListIDs: []uuid.UUID{list.ID}}))
 	var ids []uuid.UUID
 	for i := range 4 {
 		in := campaigns.CampaignInput{Name: "c", ListIDs: []uuid.UUID{list.ID}, ScriptVersion: "v1"}
@@ -101,8 +103,8 @@ func TestACampaignStartedTwiceAtOnceStartsOnce(t *testing.T) {
 			return nil
 		}
 	})
-	list := must[*campaigns.List](t)(w.svc.CreateList(w.ctx, w.p, "list", ""))
-	must[*campaigns.Contact](t)(w.svc.UpsertContact(w.ctx, w.p, campaigns.ContactInput{Phone: "13812341234", ListIDs: []uuid.UUID{list.ID}}))
+	list := must[*contacts.List](t)(w.contacts.CreateList(w.ctx, w.p, "list", ""))
+	must[*contacts.Contact](t)(w.contacts.UpsertContact(w.ctx, w.p, contacts.ContactInput{Phone: "13812341234", ListIDs: []uuid.UUID{list.ID}}))
 	c := must[*campaigns.Campaign](t)(w.svc.CreateCampaign(w.ctx, w.p, campaigns.CampaignInput{Name: "c", ListIDs: []uuid.UUID{list.ID}, ScriptVersion: "v1"}))
 	errs := make([]error, 2)
 	var wg sync.WaitGroup

@@ -19,7 +19,6 @@ func addCampaignWork(workers *river.Workers, cfg *Config) (map[string]river.Queu
 	}
 	river.AddWorker(workers, &PaceWorker{Campaigns: cfg.Campaigns, Logger: cfg.Logger})
 	river.AddWorker(workers, &DialWorker{Campaigns: cfg.Campaigns, Dialer: cfg.Dialer, Logger: cfg.Logger})
-	river.AddWorker(workers, &ImportWorker{Campaigns: cfg.Campaigns})
 	river.AddWorker(workers, &EnsurePacersWorker{Campaigns: cfg.Campaigns})
 	queues := map[string]river.QueueConfig{
 		PaceQueue: {MaxWorkers: 200},

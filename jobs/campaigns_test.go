@@ -14,6 +14,7 @@ import (
 
 	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/migrations/dbtest"
 	"github.com/outcall/outcall/tenants"
@@ -72,7 +73,8 @@ func newCampaignRig(t *testing.T, lines int, cps float64, dialer *campaigns.Test
 // dialling them.
 func (r *campaignRig) campaignOf(n int, retry campaigns.RetryPolicy) *campaigns.Campaign {
 	r.t.Helper()
-	list, err := r.svc.CreateList(r.ctx, r.p, "customers", "")
+	cs := contacts.New(contacts.Options{DB: r.db})
+	list, err := cs.CreateList(r.ctx, r.p, "customers", "")
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -81,12 +83,12 @@ func (r *campaignRig) campaignOf(n int, retry campaigns.RetryPolicy) *campaigns.
 	for i := 0; i < n; i++ {
 		fmt.Fprintf(&csv, "1381%07d,客户%d,gold\n", i, i)
 	}
-	im, err := r.svc.CreateImport(r.ctx, r.p, list.ID, []byte(csv.String()), campaigns.ImportOptions{})
+	im, err := cs.CreateImport(r.ctx, r.p, list.ID, []byte(csv.String()), contacts.ImportOptions{})
 	if err != nil {
 		r.t.Fatal(err)
 	}
 	r.waitFor("the import job", time.Minute, func() bool {
-		got, err := r.svc.GetImport(r.ctx, r.p, im.ID)
+		got, err := cs.GetImport(r.ctx, r.p, im.ID)
 		if err != nil || got.Status == "failed" {
 			r.t.Fatalf("import: %v %+v", err, got)
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/outcall/outcall/billing"
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/tenants"
 	"github.com/outcall/outcall/webhooks"
@@ -25,6 +26,8 @@ type Config struct {
 	Work bool
 	// MaxWorkers caps the jobs this process runs at once.
 	MaxWorkers int
+	// Contacts runs contact imports; nil makes one on Tenants' database.
+	Contacts *contacts.Service
 	// Campaigns runs campaigns, built with everything that hangs on a
 	// call (calls.CampaignHooks); nil makes a bare one on Tenants'
 	// database, for processes that place no calls.
@@ -60,6 +63,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &PurgeExpiredWorker{Tenants: cfg.Tenants, Logger: cfg.Logger})
+	addContactWork(workers, &cfg)
 	campaignQueues, campaignPeriodic := addCampaignWork(workers, &cfg)
 	billingPeriodic := addBillingWork(workers, &cfg)
 	deliver := cfg.Webhooks

@@ -98,6 +98,14 @@ func isUniqueViolation(err error, name string) bool {
 	return errors.As(err, &pgErr) && pgErr.Code == "23505" && (name == "" || pgErr.ConstraintName == name)
 }
 
+// PageAfter is the keyset condition of one page of a tenant's rows of
+// table, oldest first: the query passes the tenant as $1 and the id of the
+// previous page's last row as $2 (NULL for the first page), and orders by
+// created_at, id. A row added while a caller pages is never shown twice.
+func PageAfter(table string) string {
+	return `($2::uuid IS NULL OR (created_at, id) > (SELECT created_at, id FROM ` + table + ` WHERE tenant_id = $1 AND id = $2))`
+}
+
 // CollectAll reads every row of rows with scan (the scanning function of
 // one table's columns, shared with its single-row reads) and closes rows:
 // pgx's CollectRows for scanners that return a pointer.

@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/google/uuid"
+
+	"github.com/outcall/outcall/phone"
 )
 
 // Principal is who is acting: a user through a portal session, or an API key.
@@ -37,6 +39,26 @@ func (p Principal) Require(min Role) error {
 // operators and stronger may (they run campaigns and handle callees);
 // viewers, whether people or API keys with the viewer role, see them masked.
 func (p Principal) SeesNumbers() bool { return p.Role.AtLeast(RoleOperator) }
+
+// ShowPhone returns e164 as p may see it: in full for operators and
+// stronger, masked (phone.Mask) for viewers. Every API answer and export that
+// carries a number passes it through here.
+func (p Principal) ShowPhone(e164 string) string {
+	if p.SeesNumbers() {
+		return e164
+	}
+	return phone.Mask(e164)
+}
+
+// ShowPhonesIn returns free text as p may see it: as it is for operators
+// and stronger, with every possible number masked (phone.MaskIn) for
+// viewers.
+func (p Principal) ShowPhonesIn(text string) string {
+	if p.SeesNumbers() {
+		return text
+	}
+	return phone.MaskIn(text)
+}
 
 type principalKey struct{}
 

@@ -18,8 +18,10 @@ import (
 
 	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/migrations/scratch"
+	"github.com/outcall/outcall/reports"
 	"github.com/outcall/outcall/scripting"
 	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/telephony/calleesim"
@@ -68,9 +70,9 @@ func benchBestTime(ctx context.Context, report func(string, float64, string)) er
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
 	const (
-		historyHours, historyPerHour = 24, 50
-		contacts, armHours, perHour  = 1200, 24, 25
-		ringTimeout                  = time.Second
+		historyHours, historyPerHour   = 24, 50
+		armContacts, armHours, perHour = 1200, 24, 25
+		ringTimeout                    = time.Second
 	)
 	url, drop, err := scratch.Create(ctx)
 	if err != nil {
@@ -94,6 +96,7 @@ func benchBestTime(ctx context.Context, report func(string, float64, string)) er
 	setClock := func(at time.Time) { offset.Store(int64(time.Until(at))) }
 
 	svc := campaigns.New(campaigns.Options{DB: db, Now: simNow})
+	ct := contacts.New(contacts.Options{DB: db, Now: simNow})
 	rules := campaigns.DefaultCompliance()
 	rules.QuietHours, rules.MinRetryInterval, rules.MaxDailyCalls = []string{}, 0, 100
 	rules.MaxConcurrentLines, rules.CallsPerSecond = 1000, 1000
@@ -153,7 +156,7 @@ func benchBestTime(ctx context.Context, report func(string, float64, string)) er
 		return svc.StartCampaign(ctx, p, c.ID)
 	}
 	newList := func(name string, n int) (uuid.UUID, error) {
-		list, err := svc.CreateList(ctx, p, name, "")
+		list, err := ct.CreateList(ctx, p, name, "")
 		if err != nil {
 			return uuid.Nil, err
 		}
@@ -161,7 +164,7 @@ func benchBestTime(ctx context.Context, report func(string, float64, string)) er
 			next++
 			pre := prefixes[i%len(prefixes)]
 			phone := fmt.Sprintf("%s%0*d", pre.prefix, pre.digits, next)
-			if _, err := svc.UpsertContact(ctx, p, campaigns.ContactInput{Phone: phone, ListIDs: []uuid.UUID{list.ID}}); err != nil {
+			if _, err := ct.UpsertContact(ctx, p, contacts.ContactInput{Phone: phone, ListIDs: []uuid.UUID{list.ID}}); err != nil {
 				return uuid.Nil, fmt.Errorf("contact %s: %w", phone, err)
 			}
 		}
@@ -215,7 +218,7 @@ func benchBestTime(ctx context.Context, report func(string, float64, string)) er
 	if err != nil {
 		return err
 	}
-	armList, err := newList("arms", contacts)
+	armList, err := newList("arms", armContacts)
 	if err != nil {
 		return err
 	}
@@ -237,7 +240,7 @@ func benchBestTime(ctx context.Context, report func(string, float64, string)) er
 	historyDone := time.Since(wall)
 	// The first report after them folds the history into the rollups.
 	t0 := time.Now()
-	out, err := svc.Outcomes(ctx, p, campaigns.ReportFilter{})
+	out, err := reports.New(reports.Options{DB: db}).Outcomes(ctx, p, reports.Filter{})
 	if err != nil {
 		return err
 	}

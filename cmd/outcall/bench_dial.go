@@ -17,6 +17,7 @@ import (
 
 	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/migrations/scratch"
 	"github.com/outcall/outcall/tenants"
@@ -55,7 +56,7 @@ func init() {
 		if _, err := svc.SetCompliance(ctx, p, rules); err != nil {
 			return err
 		}
-		list, err := benchContacts(ctx, svc, p, contacts)
+		list, err := benchContacts(ctx, db, p, contacts)
 		if err != nil {
 			return err
 		}
@@ -106,7 +107,8 @@ func init() {
 }
 
 // benchContacts imports n contacts into a new list through the CSV import.
-func benchContacts(ctx context.Context, svc *campaigns.Service, p tenants.Principal, n int) (uuid.UUID, error) {
+func benchContacts(ctx context.Context, db *tenants.DB, p tenants.Principal, n int) (uuid.UUID, error) {
+	svc := contacts.New(contacts.Options{DB: db})
 	list, err := svc.CreateList(ctx, p, "bench", "")
 	if err != nil {
 		return uuid.Nil, err
@@ -116,7 +118,7 @@ func benchContacts(ctx context.Context, svc *campaigns.Service, p tenants.Princi
 	for i := 0; i < n; i++ {
 		fmt.Fprintf(&b, "1381%07d,客户%d,gold\n", i, i)
 	}
-	im, err := svc.CreateImport(ctx, p, list.ID, []byte(b.String()), campaigns.ImportOptions{})
+	im, err := svc.CreateImport(ctx, p, list.ID, []byte(b.String()), contacts.ImportOptions{})
 	if err != nil {
 		return uuid.Nil, err
 	}

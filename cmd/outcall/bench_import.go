@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/migrations/scratch"
 	"github.com/outcall/outcall/tenants"
 )
@@ -29,7 +29,7 @@ func init() {
 			return err
 		}
 		defer db.Close()
-		svc := campaigns.New(campaigns.Options{DB: db})
+		svc := contacts.New(contacts.Options{DB: db})
 		su, err := tenants.NewService(db).Signup(ctx, tenants.SignupRequest{TenantName: "Bench", Email: "bench@example.com", Password: "bench-password"})
 		if err != nil {
 			return err
@@ -54,7 +54,7 @@ func init() {
 		}
 		data := []byte(b.String())
 		start := time.Now()
-		im, err := svc.CreateImport(ctx, p, list.ID, data, campaigns.ImportOptions{})
+		im, err := svc.CreateImport(ctx, p, list.ID, data, contacts.ImportOptions{})
 		if err != nil {
 			return err
 		}

@@ -10,15 +10,15 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/spf13/cobra"
 
-	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/migrations/scratch"
+	"github.com/outcall/outcall/reports"
 	"github.com/outcall/outcall/tenants"
 )
 
 // The "reports" benchmark group seeds one tenant with 1,000,000 call
 // records (and the turns of the answered ones) straight into PostgreSQL
 // with generate_series, rebuilds the report rollups from them, then times
-// every report through campaigns.Service — as the API calls it — under
+// every report through reports.Service — as the API calls it — under
 // four filters (none, a campaign, a campaign and script version, one week):
 //
 //   - report_seed_s, report_rebuild_s: the setup, for scale
@@ -120,7 +120,7 @@ func benchReports(cmd *cobra.Command, report func(string, float64, string)) erro
 		return err
 	}
 	p := tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}
-	svc := campaigns.New(campaigns.Options{DB: db})
+	svc := reports.New(reports.Options{DB: db})
 	versionA, versionB := uuid.NewSHA1(uuid.NameSpaceOID, []byte("A")), uuid.NewSHA1(uuid.NameSpaceOID, []byte("B"))
 	now := time.Now().Truncate(time.Hour)
 	n := benchCallCount()
@@ -150,7 +150,7 @@ func benchReports(cmd *cobra.Command, report func(string, float64, string)) erro
 	fmt.Fprintf(os.Stderr, "seeded %d calls in %s\n", n, time.Since(start).Round(time.Millisecond))
 
 	start = time.Now()
-	if _, err := svc.RebuildReports(ctx, p); err != nil {
+	if _, err := svc.Rebuild(ctx, p); err != nil {
 		return err
 	}
 	if _, err := conn.Exec(ctx, `ANALYZE report_calls; ANALYZE report_counts`); err != nil {
@@ -166,32 +166,32 @@ func benchReports(cmd *cobra.Command, report func(string, float64, string)) erro
 	conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM report_calls) + (SELECT count(*) FROM report_counts)`).Scan(&rollupRows)
 	fmt.Fprintf(os.Stderr, "rollup rows: %d\n", rollupRows)
 
-	filters := []campaigns.ReportFilter{
+	filters := []reports.Filter{
 		{},
 		{CampaignID: &campaign},
 		{CampaignID: &campaign, ScriptVersion: versionA.String()},
 		{From: now.AddDate(0, 0, -14), To: now.AddDate(0, 0, -7)},
 	}
-	reports := []struct {
+	timed := []struct {
 		name string
-		run  func(campaigns.ReportFilter) error
+		run  func(reports.Filter) error
 	}{
-		{"outcomes", func(f campaigns.ReportFilter) error { _, err := svc.Outcomes(ctx, p, f); return err }},
-		{"funnel", func(f campaigns.ReportFilter) error {
+		{"outcomes", func(f reports.Filter) error { _, err := svc.Outcomes(ctx, p, f); return err }},
+		{"funnel", func(f reports.Filter) error {
 			if f.ScriptVersion == "" {
 				f.ScriptVersion = versionA.String()
 			}
 			_, err := svc.Funnel(ctx, p, f)
 			return err
 		}},
-		{"topics", func(f campaigns.ReportFilter) error { _, err := svc.Topics(ctx, p, f); return err }},
-		{"sentiment", func(f campaigns.ReportFilter) error { _, err := svc.Sentiment(ctx, p, f); return err }},
-		{"time", func(f campaigns.ReportFilter) error { _, err := svc.Time(ctx, p, f); return err }},
-		{"ab", func(f campaigns.ReportFilter) error { _, err := svc.AB(ctx, p, f); return err }},
+		{"topics", func(f reports.Filter) error { _, err := svc.Topics(ctx, p, f); return err }},
+		{"sentiment", func(f reports.Filter) error { _, err := svc.Sentiment(ctx, p, f); return err }},
+		{"time", func(f reports.Filter) error { _, err := svc.Time(ctx, p, f); return err }},
+		{"ab", func(f reports.Filter) error { _, err := svc.AB(ctx, p, f); return err }},
 	}
 	const rounds = 10
 	var all []time.Duration
-	for _, r := range reports {
+	for _, r := range timed {
 		var times []time.Duration
 		for round := 0; round <= rounds; round++ {
 			for _, f := range filters {
@@ -210,7 +210,7 @@ func benchReports(cmd *cobra.Command, report func(string, float64, string)) erro
 	report("report_p95_ms", ms(p95(all)), "ms")
 
 	// A sanity figure, so a broken seed cannot pass for a fast report.
-	out, err := svc.Outcomes(ctx, p, campaigns.ReportFilter{})
+	out, err := svc.Outcomes(ctx, p, reports.Filter{})
 	if err != nil {
 		return err
 	}

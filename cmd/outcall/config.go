@@ -105,7 +105,7 @@ func newLogger(s *settings) *slog.Logger {
 }
 
 // redactPhones masks anything that looks like a phone number in a log
-// attribute (campaigns.MaskPhonesIn: 138****1234): code should log masked
+// attribute (phone.MaskIn: 138****1234): code should log masked
 // numbers already; this catches what slips through.
 func redactPhones(_ []string, a slog.Attr) slog.Attr {
 	if a.Value.Kind() != slog.KindString {

@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/migrations"
 	"github.com/outcall/outcall/migrations/localpg"
 	"github.com/outcall/outcall/scripting"
@@ -185,7 +186,8 @@ func seedDemoCampaign(ctx context.Context, s *settings) error {
 	if _, err := cs.SetCompliance(ctx, p, comp); err != nil {
 		return err
 	}
-	list, err := cs.CreateList(ctx, p, "演示客户 demo contacts", "")
+	ct := contacts.New(contacts.Options{DB: db})
+	list, err := ct.CreateList(ctx, p, "演示客户 demo contacts", "")
 	if err != nil {
 		return err
 	}
@@ -195,7 +197,7 @@ func seedDemoCampaign(ctx context.Context, s *settings) error {
 	for i := 0; i < 30; i++ {
 		fmt.Fprintf(&csv, "1390000%04d,%s,蓝牙耳机,%d,%t\n", i, names[i%len(names)], 99+i*10, i%3 == 0)
 	}
-	if _, err := cs.CreateImport(ctx, p, list.ID, []byte(csv.String()), campaigns.ImportOptions{}); err != nil {
+	if _, err := ct.CreateImport(ctx, p, list.ID, []byte(csv.String()), contacts.ImportOptions{}); err != nil {
 		return err
 	}
 	if published == nil {

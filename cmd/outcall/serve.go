@@ -87,7 +87,9 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 	defer hosts.Close()
 	scripts := &scripting.Store{DB: db, Runner: hosts}
 
+	contacts := newContacts(db)
 	camp := newCampaigns(db, scripts)
+	rep := newReports(db)
 	recordings := telephony.LocalRecordingStore{Dir: s.Telephony.Recordings}
 	var trunks *telephony.TrunkStore
 	if key := cmp.Or(s.SecretKey, os.Getenv(envName("secret-key"))); key != "" {
@@ -99,7 +101,7 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 	}
 	var pinger telephony.Pinger
 
-	jcfg := jobs.Config{Tenants: svc, Logger: log, Work: s.Workers, MaxWorkers: s.MaxWorkers, Campaigns: camp, Recordings: recordings,
+	jcfg := jobs.Config{Tenants: svc, Logger: log, Work: s.Workers, MaxWorkers: s.MaxWorkers, Contacts: contacts, Campaigns: camp, Recordings: recordings,
 		Webhooks: webhooks.DeliverWorker{Client: webhooks.NewHTTPClient(s.WebhooksAllowPrivate)}, Billing: bill}
 	if s.Workers {
 		callMetrics, err := calls.NewMetrics(metrics)
@@ -137,7 +139,7 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 	if s.API {
 		srv := api.New(api.Config{Tenants: svc, Logger: log, InsecureCookies: s.InsecureCookies,
 			Webhooks: &webhooks.Service{DB: db, AllowPrivate: s.WebhooksAllowPrivate}, Billing: bill,
-			Scripts: scripts, Campaigns: camp, Recordings: recordings, Trunks: trunks, TrunkPinger: pinger, Metrics: metrics})
+			Scripts: scripts, Contacts: contacts, Campaigns: camp, Reports: rep, Recordings: recordings, Trunks: trunks, TrunkPinger: pinger, Metrics: metrics})
 		if err := serveHTTP(ctx, g, log, "API", s.Addr, srv.Handler(), func(addr string) {
 			if ready != nil {
 				ready(addr)

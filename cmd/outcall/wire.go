@@ -7,9 +7,18 @@ import (
 
 	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/contacts"
+	"github.com/outcall/outcall/reports"
 	"github.com/outcall/outcall/scripting"
 	"github.com/outcall/outcall/tenants"
 )
+
+// newContacts builds the one contacts service of a process, for the API and
+// the import workers alike. Its clock is the campaigns service's (the
+// wall clock), so a number's audit trail reads one clock.
+func newContacts(db *tenants.DB) *contacts.Service {
+	return contacts.New(contacts.Options{DB: db})
+}
 
 // newCampaigns builds the one campaigns service of a process, for the API
 // and the workers alike, with everything that hangs on a campaign:
@@ -35,4 +44,12 @@ func newCampaigns(db *tenants.DB, scripts *scripting.Store) *campaigns.Service {
 		},
 		Segment: scripts.SegmentCampaign,
 	}, true))
+}
+
+// newReports builds the one reports service of a process, for the API. The
+// rollups it reads are fed by the campaigns service: every close and every
+// refused dial queues its calls for them (reports.QueueRollUp) in the
+// transaction that records them.
+func newReports(db *tenants.DB) *reports.Service {
+	return reports.New(reports.Options{DB: db})
 }

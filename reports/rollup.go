@@ -1,4 +1,4 @@
-package campaigns
+package reports
 
 import (
 	"context"
@@ -9,9 +9,6 @@ import (
 
 	"github.com/outcall/outcall/tenants"
 )
-
-// noList stands for "no list" in the rollups' list dimension.
-var noList = uuid.UUID{}
 
 // rollUpSQL adds calls to the report rollups. It is one statement, so the
 // same text serves the calls queued since the last fold (CALLS names them)
@@ -114,18 +111,21 @@ var (
 // waits for it.
 const reportsLockSQL = `hashtextextended('outcall.reports:' || $1::text, 0)`
 
-// queueRollUp queues closed or refused calls for the report rollups, in
-// the transaction that records them. Only an append: closes of many calls
-// of one campaign and hour would queue on the same rollup rows.
-func queueRollUp(b *pgx.Batch, tenantID uuid.UUID, callIDs []uuid.UUID) {
+// QueueRollUp queues closed or refused calls for the report rollups, in
+// the transaction that records them (campaigns calls it in its close and
+// dial-check batches). Only an append: closes of many calls of one
+// campaign and hour would queue on the same rollup rows.
+func QueueRollUp(b *pgx.Batch, tenantID uuid.UUID, callIDs []uuid.UUID) {
 	b.Queue(`INSERT INTO report_inbox (call_id, tenant_id) SELECT unnest($2::uuid[]), $1 ON CONFLICT DO NOTHING`, tenantID, callIDs)
 }
 
-// foldReports brings the tenant's rollups up to date with its queued
-// calls, unless another transaction is doing so right now (the rollups
-// then lag by the calls it folds until it commits). One folder at a time
-// per tenant: two could update the same rollup rows in opposite orders.
-func foldReports(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID) error {
+// Fold brings the tenant's rollups up to date with its queued calls, in
+// tx, unless another transaction is doing so right now (the rollups then
+// lag by the calls it folds until it commits). One folder at a time per
+// tenant: two could update the same rollup rows in opposite orders. Every
+// report folds first, and so does a best-time pacing round, which reads
+// the answer rates from the rollups.
+func Fold(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID) error {
 	var got bool
 	if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(`+reportsLockSQL+`)`, tenantID).Scan(&got); err != nil || !got {
 		return err
@@ -134,16 +134,16 @@ func foldReports(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID) error {
 	return err
 }
 
-// RebuildReports recomputes a tenant's report rollups from its call
-// records, for instance after the conversion settings changed (the
-// rollups count conversions by the settings in force when each call was
-// folded in). It needs the admin role, and returns how many call records
-// (attempts, refusals included) the rollups count afterwards, those still
-// waiting to be folded aside. It is safe while calls close: it waits for
-// the tenant's rollup lock (no fold runs meanwhile), recounts every call
-// not waiting in the inbox, and leaves the inbox to the next fold. Running
-// it again gives the same rollups.
-func (s *Service) RebuildReports(ctx context.Context, p tenants.Principal) (int, error) {
+// Rebuild recomputes a tenant's report rollups from its call records, for
+// instance after the conversion settings changed (the rollups count
+// conversions by the settings in force when each call was folded in). It
+// needs the admin role, and returns how many call records (attempts,
+// refusals included) the rollups count afterwards, those still waiting to
+// be folded aside. It is safe while calls close: it waits for the tenant's
+// rollup lock (no fold runs meanwhile), recounts every call not waiting in
+// the inbox, and leaves the inbox to the next fold. Running it again gives
+// the same rollups.
+func (s *Service) Rebuild(ctx context.Context, p tenants.Principal) (int, error) {
 	if err := p.Require(tenants.RoleAdmin); err != nil {
 		return 0, err
 	}

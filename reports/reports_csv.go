@@ -1,4 +1,4 @@
-package campaigns
+package reports
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/outcall/outcall/tenants"
@@ -149,47 +150,55 @@ func (r *ABReport) WriteCSV(w io.Writer) error {
 }
 
 // rawFilterSQL filters call records like the rollups' filterSQL; its
-// arguments are ReportFilter.args.
+// arguments are Filter.args.
 const rawFilterSQL = `c.tenant_id = $1 AND c.created_at >= $2 AND c.created_at < $3 AND ($4::uuid IS NULL OR c.campaign_id = $4)
 	AND ($5::text = '' OR c.script_version = $5) AND ($6::text = '' OR c.segment = $6)
 	AND ($7::uuid IS NULL OR EXISTS (SELECT 1 FROM campaign_contacts cc WHERE cc.campaign_id = c.campaign_id AND cc.contact_id = c.contact_id AND cc.list_id = $7))`
 
 // ExportCalls writes the call records in the filter as CSV, oldest first,
-// their numbers as p may see them (ShowPhone).
-func (s *Service) ExportCalls(ctx context.Context, p tenants.Principal, f ReportFilter, w io.Writer) error {
+// their numbers as p may see them (Principal.ShowPhone).
+func (s *Service) ExportCalls(ctx context.Context, p tenants.Principal, f Filter, w io.Writer) error {
 	return s.report(ctx, p, f, func(tx pgx.Tx, args []any) error {
 		cw, err := newCSV(w, "id", "campaign_id", "contact_id", "attempt", "phone", "state", "outcome", "reason", "created_at", "answered_at",
 			"ended_at", "ring_ms", "billable_seconds", "silence_ms", "script_version", "segment", "final_state", "tags", "opted_out")
 		if err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT `+callColumns+`, c.silence_ms, c.opted_out FROM calls c WHERE `+rawFilterSQL+` ORDER BY c.created_at, c.id`, args...)
+		rows, err := tx.Query(ctx, `SELECT c.id, c.campaign_id, c.contact_id, c.attempt, c.phone, c.state, coalesce(c.outcome, ''),
+				coalesce(c.reason, ''), c.created_at, c.answered_at, c.ended_at, c.ring_ms, c.billable_seconds, c.silence_ms,
+				c.script_version, c.segment, c.final_state, c.tags, c.opted_out
+			FROM calls c WHERE `+rawFilterSQL+` ORDER BY c.created_at, c.id`, args...)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var c Call
-			var silence int
-			var optedOut bool
-			if err := rows.Scan(append(c.scanDest(), &silence, &optedOut)...); err != nil {
-				return err
+		var (
+			id, campaignID, contactID                              uuid.UUID
+			attempt, billable, silence                             int
+			number, state, outcome, reason, version, segment, last string
+			createdAt                                              time.Time
+			answeredAt, endedAt                                    *time.Time
+			ringMS                                                 *int
+			tags                                                   []string
+			optedOut                                               bool
+		)
+		opt := func(t *time.Time) string {
+			if t == nil {
+				return ""
 			}
-			opt := func(t *time.Time) string {
-				if t == nil {
-					return ""
-				}
-				return when(*t)
-			}
-			ring := ""
-			if c.RingMS != nil {
-				ring = num(*c.RingMS)
-			}
-			cw.Write([]string{c.ID.String(), c.CampaignID.String(), c.ContactID.String(), num(c.Attempt), ShowPhone(p, c.Phone), c.State, string(c.Outcome), c.Reason,
-				when(c.CreatedAt), opt(c.AnsweredAt), opt(c.EndedAt), ring, num(c.BillableSeconds), num(silence), c.ScriptVersion, c.Segment,
-				c.FinalState, strings.Join(c.Tags, ";"), flag(optedOut)})
+			return when(*t)
 		}
-		if err := rows.Err(); err != nil {
+		_, err = pgx.ForEachRow(rows, []any{&id, &campaignID, &contactID, &attempt, &number, &state, &outcome, &reason, &createdAt,
+			&answeredAt, &endedAt, &ringMS, &billable, &silence, &version, &segment, &last, &tags, &optedOut}, func() error {
+			ring := ""
+			if ringMS != nil {
+				ring = num(*ringMS)
+			}
+			cw.Write([]string{id.String(), campaignID.String(), contactID.String(), num(attempt), p.ShowPhone(number), state, outcome, reason,
+				when(createdAt), opt(answeredAt), opt(endedAt), ring, num(billable), num(silence), version, segment,
+				last, strings.Join(tags, ";"), flag(optedOut)})
+			return nil
+		})
+		if err != nil {
 			return err
 		}
 		cw.Flush()
@@ -198,7 +207,7 @@ func (s *Service) ExportCalls(ctx context.Context, p tenants.Principal, f Report
 }
 
 // ExportTurns writes the dialog turns of the calls in the filter as CSV.
-func (s *Service) ExportTurns(ctx context.Context, p tenants.Principal, f ReportFilter, w io.Writer) error {
+func (s *Service) ExportTurns(ctx context.Context, p tenants.Principal, f Filter, w io.Writer) error {
 	return s.report(ctx, p, f, func(tx pgx.Tx, args []any) error {
 		cw, err := newCSV(w, "call_id", "seq", "state", "said", "heard", "intent", "confidence", "sentiment", "sentiment_label", "sensitive",
 			"started_at", "ended_at")
@@ -211,26 +220,28 @@ func (s *Service) ExportTurns(ctx context.Context, p tenants.Principal, f Report
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var t Turn
-			var callID string
-			if err := rows.Scan(&callID, &t.Seq, &t.State, &t.Said, &t.Heard, &t.Intent, &t.Confidence, &t.Sentiment, &t.SentimentLabel,
-				&t.Sensitive, &t.StartedAt, &t.EndedAt); err != nil {
-				return err
+		var (
+			callID, state, said, heard, intent, label string
+			seq                                       int
+			confidence, sentiment                     *float32
+			sensitive                                 []string
+			startedAt, endedAt                        time.Time
+		)
+		f32 := func(v *float32) string {
+			if v == nil {
+				return ""
 			}
-			f32 := func(v *float32) string {
-				if v == nil {
-					return ""
-				}
-				return strconv.FormatFloat(float64(*v), 'f', -1, 32)
-			}
-			sensitive := append([]string(nil), t.Sensitive...)
-			sort.Strings(sensitive)
-			cw.Write([]string{callID, num(t.Seq), t.State, t.Said, t.Heard, t.Intent, f32(t.Confidence), f32(t.Sentiment), t.SentimentLabel,
-				strings.Join(sensitive, ";"), when(t.StartedAt), when(t.EndedAt)})
+			return strconv.FormatFloat(float64(*v), 'f', -1, 32)
 		}
-		if err := rows.Err(); err != nil {
+		_, err = pgx.ForEachRow(rows, []any{&callID, &seq, &state, &said, &heard, &intent, &confidence, &sentiment, &label,
+			&sensitive, &startedAt, &endedAt}, func() error {
+			words := append([]string(nil), sensitive...)
+			sort.Strings(words)
+			cw.Write([]string{callID, num(seq), state, said, heard, intent, f32(confidence), f32(sentiment), label,
+				strings.Join(words, ";"), when(startedAt), when(endedAt)})
+			return nil
+		})
+		if err != nil {
 			return err
 		}
 		cw.Flush()

@@ -1,4 +1,4 @@
-package campaigns
+package contacts
 
 import (
 	"bytes"
@@ -13,11 +13,11 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"golang.org/x/text/encoding/simplifiedchinese"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/outcall/outcall/phone"
 	"github.com/outcall/outcall/tenants"
@@ -46,115 +46,31 @@ type Import struct {
 	FinishedAt   *time.Time
 }
 
-// ImportMapping says which CSV column (by its header) holds what; every
-// other column becomes an attribute named by its header.
-type ImportMapping struct {
-	Phone    string `json:"phone"`
-	Name     string `json:"name"`
-	TimeZone string `json:"time_zone"`
+// ImportArgs asks to import an uploaded CSV file (jobs/ gives it a worker
+// that calls Service.RunImport).
+type ImportArgs struct {
+	TenantID uuid.UUID `json:"tenant_id"`
+	ImportID uuid.UUID `json:"import_id"`
 }
 
-// ImportOptions are what a caller may say about an upload.
-type ImportOptions struct {
-	// Encoding is auto (default), utf-8, gbk or gb18030.
-	Encoding string
-	// Mapping overrides the columns found from the header.
-	Mapping ImportMapping
+// Kind names the job in River's table.
+func (ImportArgs) Kind() string { return "contacts_import" }
+
+// InsertOpts runs each import once at a time.
+func (ImportArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: UniqueWhileActive(), MaxAttempts: 3}
 }
 
-var (
-	phoneHeaders = []string{"phone", "mobile", "phone_number", "tel", "telephone", "number", "手机", "手机号", "手机号码", "电话", "电话号码", "号码", "联系电话"}
-	nameHeaders  = []string{"name", "full_name", "姓名", "名字", "客户姓名", "联系人"}
-	zoneHeaders  = []string{"time_zone", "timezone", "tz", "时区"}
-)
-
-// decodeCSV returns data as UTF-8 text and the encoding it was read in.
-func decodeCSV(data []byte, enc string) ([]byte, string, error) {
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, "", FieldError("body", "the file is empty: upload a CSV file with a header row and one contact per row")
-	}
-	if bytes.IndexByte(data, 0) >= 0 {
-		return nil, "", FieldError("body", "this is not a CSV text file (it holds binary data): export the sheet as CSV (UTF-8 or GBK)")
-	}
-	enc = strings.ToLower(strings.TrimSpace(enc))
-	switch enc {
-	case "", "auto":
-		if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) || utf8.Valid(data) {
-			enc = "utf-8"
-		} else {
-			enc = "gb18030"
-		}
-	case "utf-8", "utf8":
-		enc = "utf-8"
-	case "gbk", "gb2312", "gb18030":
-	default:
-		return nil, "", FieldError("query.encoding", "unknown encoding %q: use auto, utf-8, gbk or gb18030", enc)
-	}
-	if enc == "utf-8" {
-		data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-		if !utf8.Valid(data) {
-			return nil, "", FieldError("body", "the file is not valid UTF-8: save it as UTF-8, or upload it with encoding=gbk")
-		}
-		return data, enc, nil
-	}
-	out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
-	if err != nil || bytes.ContainsRune(out, utf8.RuneError) {
-		return nil, "", FieldError("body", "the file is neither UTF-8 nor GBK/GB18030 text: export the sheet as CSV in one of those")
-	}
-	return bytes.TrimPrefix(out, []byte("\xef\xbb\xbf")), enc, nil
-}
-
-func newCSVReader(r io.Reader) *csv.Reader {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = true
-	cr.ReuseRecord = true
-	return cr
-}
-
-// readHeader reads the header row and resolves the mapping against it.
-func readHeader(text []byte, m ImportMapping) ([]string, ImportMapping, error) {
-	cr := newCSVReader(bytes.NewReader(text))
-	rec, err := cr.Read()
-	if err != nil {
-		return nil, m, FieldError("body", "the first line is not a CSV header row: %v", err)
-	}
-	header := make([]string, len(rec))
-	for i, h := range rec {
-		header[i] = strings.TrimSpace(h)
-	}
-	find := func(given string, field string, names []string) (string, error) {
-		if given != "" {
-			for _, h := range header {
-				if strings.EqualFold(h, given) {
-					return h, nil
-				}
-			}
-			return "", FieldError(field, "the file has no column %q (its columns: %s)", given, strings.Join(header, ", "))
-		}
-		for _, h := range header {
-			for _, n := range names {
-				if strings.EqualFold(h, n) {
-					return h, nil
-				}
-			}
-		}
-		return "", nil
-	}
-	if m.Phone, err = find(m.Phone, "query.phone_column", phoneHeaders); err != nil {
-		return nil, m, err
-	}
-	if m.Phone == "" {
-		return nil, m, FieldError("body", "the header has no phone column (its columns: %s): name one phone or 手机号, or pass phone_column",
-			strings.Join(header, ", "))
-	}
-	if m.Name, err = find(m.Name, "query.name_column", nameHeaders); err != nil {
-		return nil, m, err
-	}
-	if m.TimeZone, err = find(m.TimeZone, "query.time_zone_column", zoneHeaders); err != nil {
-		return nil, m, err
-	}
-	return header, m, nil
+// UniqueWhileActive makes a job unique by its arguments among jobs not yet
+// finished. A finished job does not block a new one with the same
+// arguments: the database rows (an import's status, a contact's attempt
+// number, a campaign's status), not River's retention, say whether work is
+// still to do. The campaigns' jobs use it too.
+func UniqueWhileActive() river.UniqueOpts {
+	return river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+		rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+	}}
 }
 
 // CreateImport checks an uploaded file and queues its import into a list.
@@ -166,7 +82,7 @@ func (s *Service) CreateImport(ctx context.Context, p tenants.Principal, listID 
 		return nil, err
 	}
 	if int64(len(data)) > s.opts.MaxImportBytes {
-		return nil, FieldError("body", "the file is %d MB; the most is %d MB: split it", len(data)>>20, s.opts.MaxImportBytes>>20)
+		return nil, tenants.FieldError("body", "the file is %d MB; the most is %d MB: split it", len(data)>>20, s.opts.MaxImportBytes>>20)
 	}
 	text, enc, err := decodeCSV(data, opts.Encoding)
 	if err != nil {
@@ -183,7 +99,7 @@ func (s *Service) CreateImport(ctx context.Context, p tenants.Principal, listID 
 			return err
 		}
 		if !ok {
-			return notFound("list")
+			return tenants.Errorf(tenants.ENotFound, "no such list")
 		}
 		mj, _ := json.Marshal(mapping)
 		if err := tx.QueryRow(ctx, `INSERT INTO imports (id, tenant_id, list_id, status, encoding, mapping, data, size_bytes)
@@ -222,7 +138,7 @@ func (s *Service) GetImport(ctx context.Context, p tenants.Principal, id uuid.UU
 	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
 		im, err = scanImport(tx.QueryRow(ctx, `SELECT `+importColumns+` FROM imports WHERE tenant_id = $1 AND id = $2`, p.TenantID, id))
 		if errors.Is(err, pgx.ErrNoRows) {
-			return notFound("import")
+			return tenants.Errorf(tenants.ENotFound, "no such import")
 		}
 		return err
 	})
@@ -239,7 +155,7 @@ func (s *Service) ImportErrors(ctx context.Context, p tenants.Principal, id uuid
 	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `SELECT errors FROM imports WHERE tenant_id = $1 AND id = $2`, p.TenantID, id).Scan(&report)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return notFound("import")
+			return tenants.Errorf(tenants.ENotFound, "no such import")
 		}
 		return err
 	})
@@ -256,13 +172,7 @@ type importRow struct {
 	name  string
 	zone  string
 	attrs map[string]string
-	err   *rowError
-}
-
-type rowError struct {
-	line   int
-	column string
-	reason string
+	err   *RowError
 }
 
 // RunImport imports a queued file: rows are read, numbers normalised and
@@ -341,12 +251,12 @@ func (s *Service) RunImport(ctx context.Context, tenantID, importID uuid.UUID) e
 		byPhone[r.phone] = len(good)
 		good = append(good, r)
 	}
-	slices.SortFunc(errs, func(a, b rowError) int { return a.line - b.line })
+	slices.SortFunc(errs, func(a, b RowError) int { return a.Row - b.Row })
 	var report strings.Builder
 	report.WriteString("row,column,reason\n")
 	w := csv.NewWriter(&report)
 	for _, e := range errs {
-		w.Write([]string{fmt.Sprint(e.line), e.column, e.reason})
+		w.Write([]string{fmt.Sprint(e.Row), e.Column, e.Reason})
 	}
 	w.Flush()
 
@@ -392,7 +302,7 @@ func (s *Service) RunImport(ctx context.Context, tenantID, importID uuid.UUID) e
 
 // parseRows reads every data row; numbers are normalised by a worker per
 // CPU. Rows keep their file order.
-func (s *Service) parseRows(ctx context.Context, tenantID, importID uuid.UUID, text []byte, header []string, m ImportMapping, t tenantInfo) ([]importRow, []rowError, error) {
+func (s *Service) parseRows(ctx context.Context, tenantID, importID uuid.UUID, text []byte, header []string, m ImportMapping, t tenantInfo) ([]importRow, []RowError, error) {
 	cr := newCSVReader(bytes.NewReader(text))
 	cr.Read() // the header
 	col := map[string]int{}
@@ -412,7 +322,7 @@ func (s *Service) parseRows(ctx context.Context, tenantID, importID uuid.UUID, t
 		chunks   [][]importRow
 		cur      = make([]importRow, 0, chunk)
 		seen     int
-		errs     []rowError
+		errs     []RowError
 		wg       sync.WaitGroup
 		sem      = make(chan struct{}, runtime.GOMAXPROCS(0))
 		lastSeen = time.Now()
@@ -428,7 +338,7 @@ func (s *Service) parseRows(ctx context.Context, tenantID, importID uuid.UUID, t
 			}
 			e164, err := normaliser.Normalise(r.phone)
 			if err != nil {
-				r.err = &rowError{r.line, m.Phone, err.Error()}
+				r.err = &RowError{r.line, m.Phone, err.Error()}
 				continue
 			}
 			r.phone = e164
@@ -444,7 +354,7 @@ func (s *Service) parseRows(ctx context.Context, tenantID, importID uuid.UUID, t
 					zones[r.zone] = ok
 				}
 				if !ok {
-					r.err = &rowError{r.line, m.TimeZone, fmt.Sprintf("%q is not an IANA time zone such as Asia/Shanghai", r.zone)}
+					r.err = &RowError{r.line, m.TimeZone, fmt.Sprintf("%q is not an IANA time zone such as Asia/Shanghai", r.zone)}
 				}
 			}
 		}
@@ -457,7 +367,7 @@ func (s *Service) parseRows(ctx context.Context, tenantID, importID uuid.UUID, t
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				errs = append(errs, rowError{line, "", "not a valid CSV row: " + pe.Err.Error()})
+				errs = append(errs, RowError{line, "", "not a valid CSV row: " + pe.Err.Error()})
 				continue
 			}
 			return nil, nil, err
@@ -467,7 +377,7 @@ func (s *Service) parseRows(ctx context.Context, tenantID, importID uuid.UUID, t
 		}
 		r := importRow{line: line}
 		if len(rec) != len(header) {
-			r.err = &rowError{line, "", fmt.Sprintf("has %d fields; the header has %d", len(rec), len(header))}
+			r.err = &RowError{line, "", fmt.Sprintf("has %d fields; the header has %d", len(rec), len(header))}
 		} else {
 			r.phone = rec[phoneCol]
 			if nameCol >= 0 {

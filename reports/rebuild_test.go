@@ -1,10 +1,11 @@
-package campaigns_test
+package reports_test
 
 import (
 	"testing"
 	"time"
 
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/reports"
 	"github.com/outcall/outcall/tenants"
 )
 
@@ -21,7 +22,7 @@ func TestRebuildingReportsRecountsConversionsByTheNewSettings(t *testing.T) {
 	w.setNow(tuesdayNoon)
 	byPhone := map[string]string{"+8613900000001": "outcome:confirmed", "+8613900000002": "outcome:paid", "+8613900000003": "outcome:paid", "+8613900000004": ""}
 	closeAll := func(p tenants.Principal, phones ...string) {
-		c, _ := w.campaignOf(p, phones...)
+		c := w.campaignOf(p, phones...)
 		w.dialAll(p, c, func(req campaigns.DialRequest) campaigns.Result {
 			r := campaigns.Result{Outcome: campaigns.OutcomeAnswered, AnsweredAt: tuesdayNoon, EndedAt: tuesdayNoon.Add(time.Minute)}
 			if tag := byPhone[req.Phone]; tag != "" {
@@ -30,9 +31,9 @@ func TestRebuildingReportsRecountsConversionsByTheNewSettings(t *testing.T) {
 			return r
 		})
 	}
-	outcomes := func(p tenants.Principal) *campaigns.OutcomesReport {
+	outcomes := func(p tenants.Principal) *reports.OutcomesReport {
 		t.Helper()
-		return must[*campaigns.OutcomesReport](t)(w.svc.Outcomes(w.ctx, p, campaigns.ReportFilter{}))
+		return must[*reports.OutcomesReport](t)(w.svc.Outcomes(w.ctx, p, reports.Filter{}))
 	}
 	closeAll(w.p, "13900000001", "13900000002", "13900000003", "13900000004")
 	closeAll(other, "13900000001", "13900000002")
@@ -43,7 +44,7 @@ func TestRebuildingReportsRecountsConversionsByTheNewSettings(t *testing.T) {
 		t.Fatalf("the other tenant: %d conversions, want 1", got.Conversions)
 	}
 
-	if _, err := w.svc.SetReportSettings(w.ctx, w.p, campaigns.ReportSettings{ConversionOutcomes: []string{"paid"}}); err != nil {
+	if _, err := w.svc.SetSettings(w.ctx, w.p, reports.Settings{ConversionOutcomes: []string{"paid"}}); err != nil {
 		t.Fatal(err)
 	}
 	if got := outcomes(w.p); got.Conversions != 1 {
@@ -54,11 +55,11 @@ func TestRebuildingReportsRecountsConversionsByTheNewSettings(t *testing.T) {
 
 	viewer := w.p
 	viewer.Role = tenants.RoleOperator
-	if _, err := w.svc.RebuildReports(w.ctx, viewer); tenants.ErrorCode(err) != tenants.EForbidden {
+	if _, err := w.svc.Rebuild(w.ctx, viewer); tenants.ErrorCode(err) != tenants.EForbidden {
 		t.Fatalf("an operator rebuilt the reports: %v", err)
 	}
 	for run := 1; run <= 2; run++ {
-		n, err := w.svc.RebuildReports(w.ctx, w.p)
+		n, err := w.svc.Rebuild(w.ctx, w.p)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package campaigns
+package reports
 
 import (
 	"context"
@@ -14,10 +14,10 @@ import (
 	"github.com/outcall/outcall/tenants"
 )
 
-// ReportFilter narrows a report. Calls count in the day (UTC) they were
+// Filter narrows a report. Calls count in the day (UTC) they were
 // attempted: a day is in the range when it starts at or after the start of
 // From's day and before To. Zero values do not filter.
-type ReportFilter struct {
+type Filter struct {
 	From, To      time.Time
 	CampaignID    *uuid.UUID
 	ScriptVersion string
@@ -29,7 +29,7 @@ type ReportFilter struct {
 const filterSQL = `tenant_id = $1 AND bucket >= $2 AND bucket < $3 AND ($4::uuid IS NULL OR campaign_id = $4)
 	AND ($5::text = '' OR script_version = $5) AND ($6::text = '' OR segment = $6) AND ($7::uuid IS NULL OR list_id = $7)`
 
-func (f ReportFilter) args(tenantID uuid.UUID) []any {
+func (f Filter) args(tenantID uuid.UUID) []any {
 	from, to := f.From, f.To
 	if from.IsZero() {
 		from = time.Unix(0, 0)
@@ -41,32 +41,32 @@ func (f ReportFilter) args(tenantID uuid.UUID) []any {
 }
 
 // Validate checks the range.
-func (f ReportFilter) Validate() error {
+func (f Filter) Validate() error {
 	if !f.From.IsZero() && !f.To.IsZero() && !f.To.After(f.From) {
-		return FieldError("query.to", "must be after from")
+		return tenants.FieldError("query.to", "must be after from")
 	}
 	return nil
 }
 
-// ReportSettings say which calls count as conversions: a connected call
+// Settings say which calls count as conversions: a connected call
 // whose script ended with one of ConversionOutcomes (the call carries the
 // tag "outcome:<name>"), or that carries one of ConversionTags.
-type ReportSettings struct {
+type Settings struct {
 	ConversionOutcomes []string
 	ConversionTags     []string
 }
 
-// DefaultReportSettings: outcome "confirmed" or tag "converted".
-func DefaultReportSettings() ReportSettings {
-	return ReportSettings{ConversionOutcomes: []string{"confirmed"}, ConversionTags: []string{"converted"}}
+// DefaultSettings: outcome "confirmed" or tag "converted".
+func DefaultSettings() Settings {
+	return Settings{ConversionOutcomes: []string{"confirmed"}, ConversionTags: []string{"converted"}}
 }
 
-// ReportSettings returns the tenant's conversion settings.
-func (s *Service) ReportSettings(ctx context.Context, p tenants.Principal) (ReportSettings, error) {
+// Settings returns the tenant's conversion settings.
+func (s *Service) Settings(ctx context.Context, p tenants.Principal) (Settings, error) {
 	if err := p.Require(tenants.RoleViewer); err != nil {
-		return ReportSettings{}, err
+		return Settings{}, err
 	}
-	rs := DefaultReportSettings()
+	rs := DefaultSettings()
 	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `SELECT conversion_outcomes, conversion_tags FROM report_settings WHERE tenant_id = $1`, p.TenantID).
 			Scan(&rs.ConversionOutcomes, &rs.ConversionTags)
@@ -78,16 +78,21 @@ func (s *Service) ReportSettings(ctx context.Context, p tenants.Principal) (Repo
 	return rs, err
 }
 
-// SetReportSettings replaces the tenant's conversion settings. They apply
-// to calls that close from now on; RebuildReports recounts the history.
-func (s *Service) SetReportSettings(ctx context.Context, p tenants.Principal, rs ReportSettings) (ReportSettings, error) {
+// SetSettings replaces the tenant's conversion settings. They apply to
+// calls that close from now on; Rebuild recounts the history.
+func (s *Service) SetSettings(ctx context.Context, p tenants.Principal, rs Settings) (Settings, error) {
 	if err := p.Require(tenants.RoleAdmin); err != nil {
 		return rs, err
 	}
 	if len(rs.ConversionOutcomes) == 0 && len(rs.ConversionTags) == 0 {
-		return rs, FieldError("body.conversion_outcomes", "name at least one conversion outcome or tag")
+		return rs, tenants.FieldError("body.conversion_outcomes", "name at least one conversion outcome or tag")
 	}
-	rs.ConversionOutcomes, rs.ConversionTags = orNoTags(rs.ConversionOutcomes), orNoTags(rs.ConversionTags)
+	// A list left out is stored, and answered, as an empty one.
+	for _, l := range []*[]string{&rs.ConversionOutcomes, &rs.ConversionTags} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
 	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO report_settings (tenant_id, conversion_outcomes, conversion_tags) VALUES ($1, $2, $3)
 			ON CONFLICT (tenant_id) DO UPDATE SET conversion_outcomes = EXCLUDED.conversion_outcomes,
@@ -125,7 +130,7 @@ func ratio(a, b int) float64 {
 }
 
 // report runs fn in a tenant transaction after the usual checks.
-func (s *Service) report(ctx context.Context, p tenants.Principal, f ReportFilter, fn func(tx pgx.Tx, args []any) error) error {
+func (s *Service) report(ctx context.Context, p tenants.Principal, f Filter, fn func(tx pgx.Tx, args []any) error) error {
 	if err := p.Require(tenants.RoleViewer); err != nil {
 		return err
 	}
@@ -133,16 +138,28 @@ func (s *Service) report(ctx context.Context, p tenants.Principal, f ReportFilte
 		return err
 	}
 	return s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
-		if err := foldReports(ctx, tx, p.TenantID); err != nil {
+		if err := Fold(ctx, tx, p.TenantID); err != nil {
 			return err
 		}
 		if f.CampaignID != nil {
-			if _, err := getCampaign(ctx, tx, p.TenantID, *f.CampaignID, false); err != nil {
+			if _, err := baselineOf(ctx, tx, p.TenantID, *f.CampaignID); err != nil {
 				return err
 			}
 		}
 		return fn(tx, f.args(p.TenantID))
 	})
+}
+
+// baselineOf returns the script version of a campaign's first A/B arm, ""
+// when it has no split; a campaign the tenant does not have is not found.
+func baselineOf(ctx context.Context, tx pgx.Tx, tenantID, campaignID uuid.UUID) (string, error) {
+	var version string
+	err := tx.QueryRow(ctx, `SELECT coalesce(ab_split->0->>'version', '') FROM campaigns WHERE tenant_id = $1 AND id = $2`, tenantID, campaignID).
+		Scan(&version)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", tenants.Errorf(tenants.ENotFound, "no such campaign")
+	}
+	return version, err
 }
 
 // countsBy returns report_counts of kind grouped by k1 (and k2).
@@ -166,7 +183,7 @@ func countsBy(ctx context.Context, tx pgx.Tx, args []any, kind string, fn func(k
 
 // Outcomes reports attempts, connections, conversions, transfers,
 // do-not-call requests and refusals by reason, with talk and silence times.
-func (s *Service) Outcomes(ctx context.Context, p tenants.Principal, f ReportFilter) (*OutcomesReport, error) {
+func (s *Service) Outcomes(ctx context.Context, p tenants.Principal, f Filter) (*OutcomesReport, error) {
 	r := &OutcomesReport{ByOutcome: map[string]int{}, RefusedByReason: map[string]int{}}
 	err := s.report(ctx, p, f, func(tx pgx.Tx, args []any) error {
 		var talk, silence, turns int64
@@ -244,7 +261,7 @@ type funnelGraph struct {
 // entered it, where they went next and how many hung up or failed there.
 // The version is the filter's; without one, the only version in the
 // filtered calls (two or more: choose one).
-func (s *Service) Funnel(ctx context.Context, p tenants.Principal, f ReportFilter) (*FunnelReport, error) {
+func (s *Service) Funnel(ctx context.Context, p tenants.Principal, f Filter) (*FunnelReport, error) {
 	r := &FunnelReport{States: []FunnelState{}}
 	err := s.report(ctx, p, f, func(tx pgx.Tx, args []any) error {
 		if f.ScriptVersion == "" {
@@ -257,7 +274,7 @@ func (s *Service) Funnel(ctx context.Context, p tenants.Principal, f ReportFilte
 				return err
 			}
 			if len(versions) > 1 {
-				return FieldError("query.script_version", "the calls ran more than one script version: choose one for the funnel")
+				return tenants.FieldError("query.script_version", "the calls ran more than one script version: choose one for the funnel")
 			}
 			if len(versions) == 1 {
 				f.ScriptVersion = versions[0]
@@ -365,7 +382,7 @@ func sortCounts(m map[string]int) []KeyCount {
 
 // Topics reports intent frequencies, the most common no_match utterances
 // and sensitive-word hits, most frequent first.
-func (s *Service) Topics(ctx context.Context, p tenants.Principal, f ReportFilter) (*TopicsReport, error) {
+func (s *Service) Topics(ctx context.Context, p tenants.Principal, f Filter) (*TopicsReport, error) {
 	r := &TopicsReport{}
 	err := s.report(ctx, p, f, func(tx pgx.Tx, args []any) error {
 		intents, sensitive, noMatch := map[string]int{}, map[string]int{}, map[string]int{}
@@ -433,7 +450,7 @@ type SentimentReport struct {
 
 // Sentiment reports the sentiment distribution per dialog state and over
 // whole calls, and the share of connected calls that turned angry.
-func (s *Service) Sentiment(ctx context.Context, p tenants.Principal, f ReportFilter) (*SentimentReport, error) {
+func (s *Service) Sentiment(ctx context.Context, p tenants.Principal, f Filter) (*SentimentReport, error) {
 	r := &SentimentReport{ByState: []StateSentiment{}}
 	err := s.report(ctx, p, f, func(tx pgx.Tx, args []any) error {
 		if err := tx.QueryRow(ctx, `SELECT coalesce(sum(connected), 0)::bigint FROM report_calls WHERE `+filterSQL, args...).Scan(&r.Connected); err != nil {
@@ -497,7 +514,7 @@ type TimeReport struct {
 
 // Time reports answer and conversion rates by hour of day, by weekday and
 // by both at once (the grid) in the callee's local time, with counts.
-func (s *Service) Time(ctx context.Context, p tenants.Principal, f ReportFilter) (*TimeReport, error) {
+func (s *Service) Time(ctx context.Context, p tenants.Principal, f Filter) (*TimeReport, error) {
 	r := &TimeReport{ByHour: make([]TimeSlot, 24), ByWeekday: make([]TimeSlot, 7), Grid: make([]TimeCell, 7*24)}
 	err := s.report(ctx, p, f, func(tx pgx.Tx, args []any) error {
 		rows, err := tx.Query(ctx, `SELECT local_hour, local_dow, sum(dialled)::bigint, sum(connected)::bigint, sum(converted)::bigint
@@ -609,17 +626,14 @@ func CompareProportions(x1, n1, x0, n0 int) ABComparison {
 // AB reports conversion per script version and compares each version with
 // the baseline: the campaign's first A/B arm when the filter names a
 // campaign with a split, else the first version by name.
-func (s *Service) AB(ctx context.Context, p tenants.Principal, f ReportFilter) (*ABReport, error) {
+func (s *Service) AB(ctx context.Context, p tenants.Principal, f Filter) (*ABReport, error) {
 	r := &ABReport{Arms: []ABArmResult{}, Comparisons: []ABComparison{}}
 	baseline := ""
 	err := s.report(ctx, p, f, func(tx pgx.Tx, args []any) error {
 		if f.CampaignID != nil {
-			c, err := getCampaign(ctx, tx, p.TenantID, *f.CampaignID, false)
-			if err != nil {
+			var err error
+			if baseline, err = baselineOf(ctx, tx, p.TenantID, *f.CampaignID); err != nil {
 				return err
-			}
-			if len(c.ABSplit) > 0 {
-				baseline = c.ABSplit[0].Version
 			}
 		}
 		rows, err := tx.Query(ctx, `SELECT script_version, sum(connected)::bigint, sum(converted)::bigint FROM report_calls

@@ -1,4 +1,4 @@
-package campaigns_test
+package contacts_test
 
 import (
 	"strings"

@@ -1,4 +1,4 @@
-package campaigns
+package contacts
 
 import (
 	"bytes"
@@ -31,10 +31,13 @@ type DNCEntry struct {
 	AddedAt time.Time
 }
 
-// addDNC puts phone on the list inside tx and records the change at now,
-// the service's clock (the audit trail's one clock); adding a listed number
-// changes nothing. It reports whether the number was new.
-func addDNC(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, phone, source, reason string, now time.Time) (bool, error) {
+// AddDNCTx puts phone (E.164) on tenantID's do-not-call list inside tx, a
+// transaction of that tenant, and records the change at now, the caller's
+// clock (the audit trail's one clock): a campaign's close uses it when the
+// callee said stop, so the number is listed if and only if the call record
+// commits. Adding a listed number changes nothing. It reports whether the
+// number was new.
+func AddDNCTx(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, phone, source, reason string, now time.Time) (bool, error) {
 	tag, err := tx.Exec(ctx, `INSERT INTO dnc_numbers (tenant_id, phone, source, reason, added_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
 		tenantID, phone, source, reason, now)
 	if err != nil || tag.RowsAffected() == 0 {
@@ -56,7 +59,7 @@ func (s *Service) AddDNC(ctx context.Context, p tenants.Principal, phones []stri
 		return 0, err
 	}
 	if len(phones) == 0 || len(phones) > 10000 {
-		return 0, FieldError("body.phones", "give 1 to 10000 numbers (import a file for more)")
+		return 0, tenants.FieldError("body.phones", "give 1 to 10000 numbers (import a file for more)")
 	}
 	added, now := 0, s.now()
 	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
@@ -67,9 +70,9 @@ func (s *Service) AddDNC(ctx context.Context, p tenants.Principal, phones []stri
 		for i, raw := range phones {
 			e164, err := phone.Normalise(raw, t.Region)
 			if err != nil {
-				return FieldError("body.phones["+itoa(i)+"]", "%s", err.Error())
+				return tenants.FieldError("body.phones["+strconv.Itoa(i)+"]", "%s", err.Error())
 			}
-			isNew, err := addDNC(ctx, tx, p.TenantID, e164, DNCSourceAPI, reason, now)
+			isNew, err := AddDNCTx(ctx, tx, p.TenantID, e164, DNCSourceAPI, reason, now)
 			if err != nil {
 				return err
 			}
@@ -94,14 +97,14 @@ func (s *Service) RemoveDNC(ctx context.Context, p tenants.Principal, number, re
 		}
 		e164, err := phone.Normalise(number, t.Region)
 		if err != nil {
-			return FieldError("path.phone", "%s", err.Error())
+			return tenants.FieldError("path.phone", "%s", err.Error())
 		}
 		tag, err := tx.Exec(ctx, `DELETE FROM dnc_numbers WHERE tenant_id = $1 AND phone = $2`, p.TenantID, e164)
 		if err != nil {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return notFound("number on the do-not-call list")
+			return tenants.Errorf(tenants.ENotFound, "no such number on the do-not-call list")
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO dnc_events (tenant_id, phone, action, source, reason, at) VALUES ($1, $2, 'removed', $3, $4, $5)`,
 			p.TenantID, e164, DNCSourceAPI, reason, s.now())
@@ -172,24 +175,10 @@ func parseDNCCursor(c string) (*time.Time, int, error) {
 	micros, err1 := strconv.ParseInt(us, 10, 64)
 	seen, err2 := strconv.Atoi(n)
 	if !ok || err1 != nil || err2 != nil || seen < 1 {
-		return nil, 0, FieldError("query.cursor", "not a cursor of this list: pass next_cursor of the previous page")
+		return nil, 0, tenants.FieldError("query.cursor", "not a cursor of this list: pass next_cursor of the previous page")
 	}
 	at := time.UnixMicro(micros)
 	return &at, seen, nil
-}
-
-func itoa(i int) string {
-	b := [20]byte{}
-	n := len(b)
-	if i == 0 {
-		return "0"
-	}
-	for i > 0 {
-		n--
-		b[n] = byte('0' + i%10)
-		i /= 10
-	}
-	return string(b[n:])
 }
 
 // DNCImport is what importing a file of numbers into the do-not-call list
@@ -200,13 +189,6 @@ type DNCImport struct {
 	Failed  int // rows without a valid number
 	// Errors lists the first rows that failed (row 1 is the header).
 	Errors []RowError
-}
-
-// RowError is one row of a file that could not be used.
-type RowError struct {
-	Row    int
-	Column string
-	Reason string
 }
 
 // MaxDNCImportErrors caps the row errors an import of DNC numbers returns.

@@ -1,4 +1,4 @@
-package campaigns_test
+package reports_test
 
 import (
 	"bytes"
@@ -14,42 +14,10 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/contacts"
+	"github.com/outcall/outcall/reports"
 	"github.com/outcall/outcall/tenants"
 )
-
-// openRules lets every test call through: no quiet hours, no retry spacing.
-func (w *world) openRules(p tenants.Principal) {
-	w.t.Helper()
-	rules := campaigns.DefaultCompliance()
-	rules.QuietHours, rules.MinRetryInterval, rules.MaxDailyCalls = []string{}, 0, 100
-	if _, err := w.svc.SetCompliance(w.ctx, p, rules); err != nil {
-		w.t.Fatal(err)
-	}
-}
-
-// dialAll dials every due contact of c until none is due, closing each
-// placed call with what result says (nil: not closed).
-func (w *world) dialAll(p tenants.Principal, c *campaigns.Campaign, result func(r campaigns.DialRequest) campaigns.Result) {
-	w.t.Helper()
-	for {
-		due := w.queue(p, c)
-		if len(due) == 0 {
-			return
-		}
-		for _, a := range due {
-			d, err := w.svc.BeginDial(w.ctx, a)
-			if err != nil {
-				w.t.Fatal(err)
-			}
-			if !d.Place {
-				continue
-			}
-			if _, err := w.svc.CloseCall(w.ctx, p.TenantID, d.Request.CallID, result(d.Request)); err != nil {
-				w.t.Fatal(err)
-			}
-		}
-	}
-}
 
 // saveGraph stores a script version with a dialog graph, as publishing a
 // script does, and returns its id.
@@ -78,7 +46,7 @@ const orderGraph = `{"start": "greeting", "states": [
 	{"from": "objection", "to": "confirm", "intent": "affirm"}]}`
 
 // r9 rounds a slot's lift to nine places, past float noise.
-func r9(s campaigns.TimeSlot) campaigns.TimeSlot {
+func r9(s reports.TimeSlot) reports.TimeSlot {
 	s.AnswerLift = math.Round(s.AnswerLift*1e9) / 1e9
 	return s
 }
@@ -89,11 +57,11 @@ func TestReportsCountAKnownCallHistoryExactly(t *testing.T) {
 	w := newWorld(t)
 	w.openRules(w.p)
 	version := w.saveGraph(w.p, orderGraph)
-	mainList := must[*campaigns.List](t)(w.svc.CreateList(w.ctx, w.p, "main", ""))
-	usList := must[*campaigns.List](t)(w.svc.CreateList(w.ctx, w.p, "us", ""))
+	mainList := must[*contacts.List](t)(w.contacts.CreateList(w.ctx, w.p, "main", ""))
+	usList := must[*contacts.List](t)(w.contacts.CreateList(w.ctx, w.p, "us", ""))
 	phones := map[string]string{}
 	add := func(name, phone, zone string, list uuid.UUID) {
-		c := must[*campaigns.Contact](t)(w.svc.UpsertContact(w.ctx, w.p, campaigns.ContactInput{Phone: phone, Name: name, TimeZone: zone, ListIDs: []uuid.UUID{list}}))
+		c := must[*contacts.Contact](t)(w.contacts.UpsertContact(w.ctx, w.p, contacts.ContactInput{Phone: phone, Name: name, TimeZone: zone, ListIDs: []uuid.UUID{list}}))
 		phones[c.Phone] = name
 	}
 	add("converts", "13800000001", "Asia/Shanghai", mainList.ID)
@@ -101,11 +69,11 @@ func TestReportsCountAKnownCallHistoryExactly(t *testing.T) {
 	add("busy", "13800000003", "Asia/Shanghai", mainList.ID)
 	add("on-dnc", "13800000004", "Asia/Shanghai", mainList.ID)
 	add("new-york", "+12125550100", "America/New_York", usList.ID)
-	if _, err := w.svc.AddDNC(w.ctx, w.p, []string{"13800000004"}, "asked before"); err != nil {
+	if _, err := w.contacts.AddDNC(w.ctx, w.p, []string{"13800000004"}, "asked before"); err != nil {
 		t.Fatal(err)
 	}
-	c := must[*campaigns.Campaign](t)(w.svc.CreateCampaign(w.ctx, w.p, campaigns.CampaignInput{Name: "orders", ListIDs: []uuid.UUID{mainList.ID, usList.ID}, ScriptVersion: version}))
-	c = must[*campaigns.Campaign](t)(w.svc.StartCampaign(w.ctx, w.p, c.ID))
+	c := must[*campaigns.Campaign](t)(w.campaigns.CreateCampaign(w.ctx, w.p, campaigns.CampaignInput{Name: "orders", ListIDs: []uuid.UUID{mainList.ID, usList.ID}, ScriptVersion: version}))
+	c = must[*campaigns.Campaign](t)(w.campaigns.StartCampaign(w.ctx, w.p, c.ID))
 
 	// Tuesday noon in Shanghai is Monday 23:00 in New York.
 	now := tuesdayNoon
@@ -142,46 +110,46 @@ func TestReportsCountAKnownCallHistoryExactly(t *testing.T) {
 		}
 	})
 	// Another campaign's busy call, which the campaign filter leaves out.
-	other, _ := w.campaignOf(w.p, "13800000009")
+	other := w.campaignOf(w.p, "13800000009")
 	w.dialAll(w.p, other, func(campaigns.DialRequest) campaigns.Result { return campaigns.Result{Outcome: campaigns.OutcomeBusy} })
 
-	only := campaigns.ReportFilter{CampaignID: &c.ID}
+	only := reports.Filter{CampaignID: &c.ID}
 	t.Run("outcomes", func(t *testing.T) {
-		got := must[*campaigns.OutcomesReport](t)(w.svc.Outcomes(w.ctx, w.p, only))
-		want := &campaigns.OutcomesReport{Attempts: 5, Refused: 1, Dialled: 4, Connected: 3, Conversions: 1, Transfers: 1, DoNotCall: 1,
+		got := must[*reports.OutcomesReport](t)(w.svc.Outcomes(w.ctx, w.p, only))
+		want := &reports.OutcomesReport{Attempts: 5, Refused: 1, Dialled: 4, Connected: 3, Conversions: 1, Transfers: 1, DoNotCall: 1,
 			ConnectRate: 3.0 / 4, ConversionRate: 1.0 / 3, AvgTalkSeconds: 20, AvgSilenceSeconds: 2, TurnsPerCall: 7.0 / 3,
 			ByOutcome:       map[string]int{"answered": 2, "busy": 1, "transferred": 1},
 			RefusedByReason: map[string]int{"dnc": 1}}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("outcomes\n got %+v\nwant %+v", got, want)
 		}
-		all := must[*campaigns.OutcomesReport](t)(w.svc.Outcomes(w.ctx, w.p, campaigns.ReportFilter{}))
+		all := must[*reports.OutcomesReport](t)(w.svc.Outcomes(w.ctx, w.p, reports.Filter{}))
 		if all.Attempts != 6 || all.ByOutcome["busy"] != 2 {
 			t.Fatalf("unfiltered: %+v", all)
 		}
-		us := must[*campaigns.OutcomesReport](t)(w.svc.Outcomes(w.ctx, w.p, campaigns.ReportFilter{ListID: &usList.ID}))
+		us := must[*reports.OutcomesReport](t)(w.svc.Outcomes(w.ctx, w.p, reports.Filter{ListID: &usList.ID}))
 		if us.Attempts != 1 || us.Transfers != 1 {
 			t.Fatalf("list filter: %+v", us)
 		}
-		before := must[*campaigns.OutcomesReport](t)(w.svc.Outcomes(w.ctx, w.p, campaigns.ReportFilter{To: tuesdayNoon.UTC().Truncate(24 * time.Hour)}))
+		before := must[*reports.OutcomesReport](t)(w.svc.Outcomes(w.ctx, w.p, reports.Filter{To: tuesdayNoon.UTC().Truncate(24 * time.Hour)}))
 		if before.Attempts != 0 {
 			t.Fatalf("date filter: %+v", before)
 		}
-		seg := must[*campaigns.OutcomesReport](t)(w.svc.Outcomes(w.ctx, w.p, campaigns.ReportFilter{ScriptVersion: version, Segment: ""}))
+		seg := must[*reports.OutcomesReport](t)(w.svc.Outcomes(w.ctx, w.p, reports.Filter{ScriptVersion: version, Segment: ""}))
 		if seg.Attempts != 4 { // the refusal ran no script
 			t.Fatalf("version filter: %+v", seg)
 		}
 	})
 	t.Run("funnel shows every state of the graph, empty ones too", func(t *testing.T) {
-		got := must[*campaigns.FunnelReport](t)(w.svc.Funnel(w.ctx, w.p, only))
-		ex := func(pairs ...any) []campaigns.FunnelExit {
-			out := []campaigns.FunnelExit{}
+		got := must[*reports.FunnelReport](t)(w.svc.Funnel(w.ctx, w.p, only))
+		ex := func(pairs ...any) []reports.FunnelExit {
+			out := []reports.FunnelExit{}
 			for i := 0; i < len(pairs); i += 2 {
-				out = append(out, campaigns.FunnelExit{To: pairs[i].(string), Calls: pairs[i+1].(int)})
+				out = append(out, reports.FunnelExit{To: pairs[i].(string), Calls: pairs[i+1].(int)})
 			}
 			return out
 		}
-		want := &campaigns.FunnelReport{ScriptVersion: version, Start: "greeting", States: []campaigns.FunnelState{
+		want := &reports.FunnelReport{ScriptVersion: version, Start: "greeting", States: []reports.FunnelState{
 			{State: "greeting", Entered: 3, Exits: ex("callback", 1, "confirm", 1, "objection", 1, "survey", 0)},
 			{State: "confirm", Terminal: true, Entered: 1, Exits: ex(), Completed: 1},
 			{State: "callback", Terminal: true, Entered: 1, Exits: ex(), Completed: 1},
@@ -194,24 +162,24 @@ func TestReportsCountAKnownCallHistoryExactly(t *testing.T) {
 		}
 	})
 	t.Run("topics", func(t *testing.T) {
-		got := must[*campaigns.TopicsReport](t)(w.svc.Topics(w.ctx, w.p, only))
-		want := &campaigns.TopicsReport{
-			Intents:   []campaigns.KeyCount{{"no_match", 2}, {"affirm", 1}, {"deny", 1}, {"later", 1}},
-			NoMatch:   []campaigns.KeyCount{{"你们是哪家公司", 2}},
-			Sensitive: []campaigns.KeyCount{{"滚", 1}},
+		got := must[*reports.TopicsReport](t)(w.svc.Topics(w.ctx, w.p, only))
+		want := &reports.TopicsReport{
+			Intents:   []reports.KeyCount{{"no_match", 2}, {"affirm", 1}, {"deny", 1}, {"later", 1}},
+			NoMatch:   []reports.KeyCount{{"你们是哪家公司", 2}},
+			Sensitive: []reports.KeyCount{{"滚", 1}},
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("topics\n got %+v\nwant %+v", got, want)
 		}
 	})
 	t.Run("sentiment", func(t *testing.T) {
-		got := must[*campaigns.SentimentReport](t)(w.svc.Sentiment(w.ctx, w.p, only))
-		want := &campaigns.SentimentReport{
-			ByState: []campaigns.StateSentiment{
-				{State: "greeting", SentimentCounts: campaigns.SentimentCounts{Negative: 1, Neutral: 1, Positive: 1}},
-				{State: "objection", SentimentCounts: campaigns.SentimentCounts{Angry: 1}},
+		got := must[*reports.SentimentReport](t)(w.svc.Sentiment(w.ctx, w.p, only))
+		want := &reports.SentimentReport{
+			ByState: []reports.StateSentiment{
+				{State: "greeting", SentimentCounts: reports.SentimentCounts{Negative: 1, Neutral: 1, Positive: 1}},
+				{State: "objection", SentimentCounts: reports.SentimentCounts{Angry: 1}},
 			},
-			Calls:      campaigns.SentimentCounts{Angry: 1, Positive: 1},
+			Calls:      reports.SentimentCounts{Angry: 1, Positive: 1},
 			AngryShare: 1.0 / 3, Connected: 3,
 		}
 		if !reflect.DeepEqual(got, want) {
@@ -219,17 +187,17 @@ func TestReportsCountAKnownCallHistoryExactly(t *testing.T) {
 		}
 	})
 	t.Run("time of day in the callee's zone", func(t *testing.T) {
-		got := must[*campaigns.TimeReport](t)(w.svc.Time(w.ctx, w.p, only))
+		got := must[*reports.TimeReport](t)(w.svc.Time(w.ctx, w.p, only))
 		if o := got.Overall; o.Dialled != 4 || o.Connected != 3 || o.Conversions != 1 || o.AnswerRate != 0.75 {
 			t.Fatalf("overall %+v", o)
 		}
-		noon := campaigns.TimeSlot{Slot: 12, Dialled: 3, Connected: 2, Conversions: 1, AnswerRate: 2.0 / 3, ConversionRate: 0.5, AnswerLift: (2.0/3)/0.75 - 1}
-		late := campaigns.TimeSlot{Slot: 23, Dialled: 1, Connected: 1, AnswerRate: 1, AnswerLift: 1/0.75 - 1}
-		if r9(got.ByHour[12]) != r9(noon) || r9(got.ByHour[23]) != r9(late) || got.ByHour[0] != (campaigns.TimeSlot{Slot: 0}) {
+		noon := reports.TimeSlot{Slot: 12, Dialled: 3, Connected: 2, Conversions: 1, AnswerRate: 2.0 / 3, ConversionRate: 0.5, AnswerLift: (2.0/3)/0.75 - 1}
+		late := reports.TimeSlot{Slot: 23, Dialled: 1, Connected: 1, AnswerRate: 1, AnswerLift: 1/0.75 - 1}
+		if r9(got.ByHour[12]) != r9(noon) || r9(got.ByHour[23]) != r9(late) || got.ByHour[0] != (reports.TimeSlot{Slot: 0}) {
 			t.Fatalf("hours: 12 %+v, 23 %+v, 0 %+v", got.ByHour[12], got.ByHour[23], got.ByHour[0])
 		}
-		tue := campaigns.TimeSlot{Slot: 2, Dialled: 3, Connected: 2, Conversions: 1, AnswerRate: 2.0 / 3, ConversionRate: 0.5, AnswerLift: (2.0/3)/0.75 - 1}
-		mon := campaigns.TimeSlot{Slot: 1, Dialled: 1, Connected: 1, AnswerRate: 1, AnswerLift: 1/0.75 - 1}
+		tue := reports.TimeSlot{Slot: 2, Dialled: 3, Connected: 2, Conversions: 1, AnswerRate: 2.0 / 3, ConversionRate: 0.5, AnswerLift: (2.0/3)/0.75 - 1}
+		mon := reports.TimeSlot{Slot: 1, Dialled: 1, Connected: 1, AnswerRate: 1, AnswerLift: 1/0.75 - 1}
 		if r9(got.ByWeekday[2]) != r9(tue) || r9(got.ByWeekday[1]) != r9(mon) || len(got.ByHour) != 24 || len(got.ByWeekday) != 7 {
 			t.Fatalf("weekdays: tue %+v, mon %+v", got.ByWeekday[2], got.ByWeekday[1])
 		}
@@ -242,7 +210,7 @@ func TestReportsCountAKnownCallHistoryExactly(t *testing.T) {
 		if err := w.svc.ExportCalls(w.ctx, w.p, only, &calls); err != nil {
 			t.Fatal(err)
 		}
-		must[*campaigns.TopicsReport](t)(w.svc.Topics(w.ctx, w.p, only)).WriteCSV(&topics)
+		must[*reports.TopicsReport](t)(w.svc.Topics(w.ctx, w.p, only)).WriteCSV(&topics)
 		for name, b := range map[string]*bytes.Buffer{"turns": &turns, "calls": &calls, "topics": &topics} {
 			if !bytes.HasPrefix(b.Bytes(), []byte{0xEF, 0xBB, 0xBF}) {
 				t.Fatalf("%s: no byte order mark", name)
@@ -271,20 +239,20 @@ func TestReportsCountAKnownCallHistoryExactly(t *testing.T) {
 		}
 	})
 	t.Run("rebuilding the rollups gives the same figures", func(t *testing.T) {
-		before := must[*campaigns.OutcomesReport](t)(w.svc.Outcomes(w.ctx, w.p, campaigns.ReportFilter{}))
-		funnel := must[*campaigns.FunnelReport](t)(w.svc.Funnel(w.ctx, w.p, only))
-		if _, err := w.svc.RebuildReports(w.ctx, w.p); err != nil {
+		before := must[*reports.OutcomesReport](t)(w.svc.Outcomes(w.ctx, w.p, reports.Filter{}))
+		funnel := must[*reports.FunnelReport](t)(w.svc.Funnel(w.ctx, w.p, only))
+		if _, err := w.svc.Rebuild(w.ctx, w.p); err != nil {
 			t.Fatal(err)
 		}
-		after := must[*campaigns.OutcomesReport](t)(w.svc.Outcomes(w.ctx, w.p, campaigns.ReportFilter{}))
-		funnelAfter := must[*campaigns.FunnelReport](t)(w.svc.Funnel(w.ctx, w.p, only))
+		after := must[*reports.OutcomesReport](t)(w.svc.Outcomes(w.ctx, w.p, reports.Filter{}))
+		funnelAfter := must[*reports.FunnelReport](t)(w.svc.Funnel(w.ctx, w.p, only))
 		if !reflect.DeepEqual(before, after) || !reflect.DeepEqual(funnel, funnelAfter) {
 			t.Fatalf("rebuilt\n%+v\n%+v", before, after)
 		}
 	})
 	t.Run("another tenant sees none of it", func(t *testing.T) {
 		b := w.signup("Other")
-		got := must[*campaigns.OutcomesReport](t)(w.svc.Outcomes(w.ctx, b, campaigns.ReportFilter{}))
+		got := must[*reports.OutcomesReport](t)(w.svc.Outcomes(w.ctx, b, reports.Filter{}))
 		if got.Attempts != 0 {
 			t.Fatalf("%+v", got)
 		}
@@ -297,13 +265,13 @@ func TestReportsCountAKnownCallHistoryExactly(t *testing.T) {
 func TestABReportComparesConversionWithAConfidenceInterval(t *testing.T) {
 	w := newWorld(t)
 	w.openRules(w.p)
-	list := must[*campaigns.List](t)(w.svc.CreateList(w.ctx, w.p, "l", ""))
+	list := must[*contacts.List](t)(w.contacts.CreateList(w.ctx, w.p, "l", ""))
 	for i := range 40 {
-		w.svc.UpsertContact(w.ctx, w.p, campaigns.ContactInput{Phone: "1380000" + string(rune('1'+i/10)) + string(rune('0'+i%10)) + "00", ListIDs: []uuid.UUID{list.ID}})
+		w.contacts.UpsertContact(w.ctx, w.p, contacts.ContactInput{Phone: "1380000" + string(rune('1'+i/10)) + string(rune('0'+i%10)) + "00", ListIDs: []uuid.UUID{list.ID}})
 	}
-	c := must[*campaigns.Campaign](t)(w.svc.CreateCampaign(w.ctx, w.p, campaigns.CampaignInput{Name: "ab", ListIDs: []uuid.UUID{list.ID}, ScriptVersion: "A",
+	c := must[*campaigns.Campaign](t)(w.campaigns.CreateCampaign(w.ctx, w.p, campaigns.CampaignInput{Name: "ab", ListIDs: []uuid.UUID{list.ID}, ScriptVersion: "A",
 		SegmentVersions: map[string]string{"a": "A", "b": "B"}, ABSplit: []campaigns.ABArm{{Version: "A", Weight: 1}, {Version: "B", Weight: 1}}}))
-	c = must[*campaigns.Campaign](t)(w.svc.StartCampaign(w.ctx, w.p, c.ID))
+	c = must[*campaigns.Campaign](t)(w.campaigns.StartCampaign(w.ctx, w.p, c.ID))
 	// Half the contacts in segment a, half in b, as segmentation would file them.
 	err := w.db.InTenant(w.ctx, w.p.TenantID, func(tx pgx.Tx) error {
 		_, err := tx.Exec(w.ctx, `UPDATE campaign_contacts SET segment = CASE WHEN phone < '+8613800003000' THEN 'a' ELSE 'b' END WHERE campaign_id = $1`, c.ID)
@@ -322,8 +290,8 @@ func TestABReportComparesConversionWithAConfidenceInterval(t *testing.T) {
 		}
 		return r
 	})
-	got := must[*campaigns.ABReport](t)(w.svc.AB(w.ctx, w.p, campaigns.ReportFilter{CampaignID: &c.ID}))
-	arms := []campaigns.ABArmResult{{Version: "A", Connected: 20, Conversions: 4, ConversionRate: 0.2}, {Version: "B", Connected: 20, Conversions: 14, ConversionRate: 0.7}}
+	got := must[*reports.ABReport](t)(w.svc.AB(w.ctx, w.p, reports.Filter{CampaignID: &c.ID}))
+	arms := []reports.ABArmResult{{Version: "A", Connected: 20, Conversions: 4, ConversionRate: 0.2}, {Version: "B", Connected: 20, Conversions: 14, ConversionRate: 0.7}}
 	if !reflect.DeepEqual(got.Arms, arms) || len(got.Comparisons) != 1 {
 		t.Fatalf("arms %+v, comparisons %+v", got.Arms, got.Comparisons)
 	}
@@ -336,14 +304,14 @@ func TestABReportComparesConversionWithAConfidenceInterval(t *testing.T) {
 		t.Fatalf("comparison %+v", cmp)
 	}
 	// Two versions ran: the funnel needs to be told which.
-	if _, err := w.svc.Funnel(w.ctx, w.p, campaigns.ReportFilter{CampaignID: &c.ID}); tenants.ErrorCode(err) != tenants.EInvalid {
+	if _, err := w.svc.Funnel(w.ctx, w.p, reports.Filter{CampaignID: &c.ID}); tenants.ErrorCode(err) != tenants.EInvalid {
 		t.Fatalf("a funnel over two versions: %v", err)
 	}
-	if f, err := w.svc.Funnel(w.ctx, w.p, campaigns.ReportFilter{CampaignID: &c.ID, ScriptVersion: "B"}); err != nil || f.ScriptVersion != "B" {
+	if f, err := w.svc.Funnel(w.ctx, w.p, reports.Filter{CampaignID: &c.ID, ScriptVersion: "B"}); err != nil || f.ScriptVersion != "B" {
 		t.Fatalf("the funnel of B: %+v %v", f, err)
 	}
 	// A tie is not significant and its interval straddles zero.
-	tie := campaigns.CompareProportions(10, 20, 10, 20)
+	tie := reports.CompareProportions(10, 20, 10, 20)
 	if tie.Difference != 0 || tie.Z != 0 || tie.PValue != 1 || tie.Significant || round(tie.CILow) != -0.309898 || round(tie.CIHigh) != 0.309898 {
 		t.Fatalf("tie %+v", tie)
 	}
@@ -352,7 +320,7 @@ func TestABReportComparesConversionWithAConfidenceInterval(t *testing.T) {
 func TestAnAnsweringMachineIsDialledButNotConnected(t *testing.T) {
 	w := newWorld(t)
 	w.openRules(w.p)
-	c, _ := w.campaignOf(w.p, "13800000011", "13800000012")
+	c := w.campaignOf(w.p, "13800000011", "13800000012")
 	now := time.Now()
 	first := true
 	w.dialAll(w.p, c, func(req campaigns.DialRequest) campaigns.Result {
@@ -363,7 +331,7 @@ func TestAnAnsweringMachineIsDialledButNotConnected(t *testing.T) {
 		first = false
 		return campaigns.Result{Outcome: outcome, AnsweredAt: now, EndedAt: now.Add(20 * time.Second)}
 	})
-	got := must[*campaigns.OutcomesReport](t)(w.svc.Outcomes(w.ctx, w.p, campaigns.ReportFilter{CampaignID: &c.ID}))
+	got := must[*reports.OutcomesReport](t)(w.svc.Outcomes(w.ctx, w.p, reports.Filter{CampaignID: &c.ID}))
 	if got.Dialled != 2 || got.Connected != 1 || got.ConnectRate != 0.5 || got.ByOutcome["voicemail"] != 1 {
 		t.Fatalf("a person and a mailbox answered: %+v, want 2 dialled, 1 connected", got)
 	}

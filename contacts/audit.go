@@ -1,9 +1,10 @@
-package campaigns
+package contacts
 
 import (
 	"context"
 	"encoding/csv"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -71,7 +72,7 @@ func (s *Service) Audit(ctx context.Context, p tenants.Principal, number string)
 			return err
 		}
 		if out.Phone, err = phone.Normalise(number, t.Region); err != nil {
-			return FieldError("path.phone", "%s", err.Error())
+			return tenants.FieldError("path.phone", "%s", err.Error())
 		}
 		rows, err := tx.Query(ctx, auditQuery, p.TenantID, out.Phone)
 		if err != nil {
@@ -110,10 +111,10 @@ func (a *AuditTrail) WriteCSV(w io.Writer) error {
 	for _, e := range a.Events {
 		attempt, billable := "", ""
 		if e.Attempt > 0 {
-			attempt = itoa(e.Attempt)
+			attempt = strconv.Itoa(e.Attempt)
 		}
 		if e.Billable > 0 {
-			billable = itoa(e.Billable)
+			billable = strconv.Itoa(e.Billable)
 		}
 		cw.Write([]string{e.At.UTC().Format(time.RFC3339Nano), a.Phone, e.Kind, e.Detail, e.CampaignID, e.CallID, attempt, e.Outcome,
 			e.Reason, e.EndedAt, billable, e.RecordingRef, e.Source})

@@ -1,4 +1,4 @@
-package campaigns_test
+package reports_test
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/phone"
+	"github.com/outcall/outcall/reports"
 )
 
 // The time report's grid counts each weekday and hour in the callee's own
@@ -17,7 +18,7 @@ import (
 func TestTimeReportGridCountsEachWeekdayHourExactly(t *testing.T) {
 	w := newWorld(t)
 	w.openRules(w.p)
-	if _, err := w.svc.AddDNC(w.ctx, w.p, []string{"13900000007"}, "asked before"); err != nil {
+	if _, err := w.contacts.AddDNC(w.ctx, w.p, []string{"13900000007"}, "asked before"); err != nil {
 		t.Fatal(err)
 	}
 	at := func(when time.Time, results map[string]campaigns.Outcome, converted ...string) {
@@ -26,7 +27,7 @@ func TestTimeReportGridCountsEachWeekdayHourExactly(t *testing.T) {
 		for ph := range results {
 			phones = append(phones, ph)
 		}
-		c, _ := w.campaignOf(w.p, phones...)
+		c := w.campaignOf(w.p, phones...)
 		conv := map[string]bool{}
 		for _, ph := range converted {
 			conv[ph] = true
@@ -63,12 +64,12 @@ func TestTimeReportGridCountsEachWeekdayHourExactly(t *testing.T) {
 		"13900000005": campaigns.OutcomeAnswered,
 	})
 
-	got := must[*campaigns.TimeReport](t)(w.svc.Time(w.ctx, w.p, campaigns.ReportFilter{}))
+	got := must[*reports.TimeReport](t)(w.svc.Time(w.ctx, w.p, reports.Filter{}))
 	if o := got.Overall; o.Dialled != 6 || o.Connected != 4 || o.Conversions != 2 {
 		t.Fatalf("overall %+v, want 6 dialled, 4 connected, 2 conversions", o)
 	}
 	overall := 4.0 / 6
-	want := map[[2]int]campaigns.TimeCell{
+	want := map[[2]int]reports.TimeCell{
 		{2, 20}: {Weekday: 2, Hour: 20, Dialled: 3, Connected: 2, Conversions: 1, AnswerRate: 2.0 / 3, ConversionRate: 0.5, AnswerLift: (2.0/3)/overall - 1},
 		{2, 7}:  {Weekday: 2, Hour: 7, Dialled: 1, Connected: 1, Conversions: 1, AnswerRate: 1, ConversionRate: 1, AnswerLift: 1/overall - 1},
 		{6, 9}:  {Weekday: 6, Hour: 9, Dialled: 2, Connected: 1, AnswerRate: 0.5, AnswerLift: 0.5/overall - 1},
@@ -76,14 +77,14 @@ func TestTimeReportGridCountsEachWeekdayHourExactly(t *testing.T) {
 	if len(got.Grid) != 168 {
 		t.Fatalf("%d cells, want 168", len(got.Grid))
 	}
-	round := func(c campaigns.TimeCell) campaigns.TimeCell {
+	round := func(c reports.TimeCell) reports.TimeCell {
 		c.AnswerLift = math.Round(c.AnswerLift*1e9) / 1e9
 		return c
 	}
 	for i, c := range got.Grid {
 		w, ok := want[[2]int{i / 24, i % 24}]
 		if !ok {
-			w = campaigns.TimeCell{Weekday: i / 24, Hour: i % 24}
+			w = reports.TimeCell{Weekday: i / 24, Hour: i % 24}
 		}
 		if round(c) != round(w) {
 			t.Errorf("cell %d: %+v, want %+v", i, c, w)

@@ -1,0 +1,77 @@
+package contacts
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/outcall/outcall/tenants"
+)
+
+// JobInserter inserts a River job inside a caller's transaction; a
+// *river.Client[pgx.Tx] is one.
+type JobInserter interface {
+	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+// Options is what a Service is built from, once, by New. Only DB is
+// required.
+type Options struct {
+	DB *tenants.DB
+	// Jobs inserts an import's job in the transaction that stores the
+	// upload; nil means an insert-only River client on DB.
+	Jobs JobInserter
+	// Now is the clock that times consent and do-not-call changes, events
+	// of a number's audit trail; nil means time.Now. A process gives its
+	// contacts and campaigns services the same clock, so the trail reads
+	// one.
+	Now func() time.Time
+	// MaxImportBytes caps an uploaded CSV file (0: DefaultMaxImportBytes).
+	MaxImportBytes int64
+}
+
+// Service holds the contact operations: lists, contacts, imports, the
+// do-not-call list, consent evidence and each number's audit trail.
+type Service struct {
+	db   *tenants.DB
+	jobs JobInserter
+	opts Options
+}
+
+// New returns the service that o describes.
+func New(o Options) *Service {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.MaxImportBytes == 0 {
+		o.MaxImportBytes = DefaultMaxImportBytes
+	}
+	s := &Service{db: o.DB, jobs: o.Jobs, opts: o}
+	if s.jobs == nil && o.DB != nil {
+		if c, err := river.NewClient(riverpgxv5.New(o.DB.Pool()), &river.Config{}); err == nil {
+			s.jobs = c
+		}
+	}
+	return s
+}
+
+func (s *Service) now() time.Time { return s.opts.Now() }
+
+// tenantInfo is what contacts need to know of a tenant: the region that
+// numbers without a country code are read in, and the time zone of a
+// number that tells none.
+type tenantInfo struct {
+	Region   string
+	TimeZone string
+}
+
+func loadTenant(ctx context.Context, tx pgx.Tx, id uuid.UUID) (tenantInfo, error) {
+	var t tenantInfo
+	err := tx.QueryRow(ctx, `SELECT default_region, time_zone FROM tenants WHERE id = $1`, id).Scan(&t.Region, &t.TimeZone)
+	return t, err
+}
