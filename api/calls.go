@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/telephony"
 )
 
 // TurnBody is one exchange of a dialog.
@@ -131,7 +132,7 @@ type searchCallsInput struct {
 }
 
 func (in *searchCallsInput) filter() (campaigns.CallFilter, error) {
-	f := campaigns.CallFilter{Outcome: campaigns.Outcome(in.Outcome), State: in.State, Phone: in.Phone, Tag: in.Tag, Review: in.Review}
+	f := campaigns.CallFilter{Outcome: telephony.Outcome(in.Outcome), State: in.State, Phone: in.Phone, Tag: in.Tag, Review: in.Review}
 	if in.CampaignID != "" {
 		id, err := uuid.Parse(in.CampaignID)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/telephony"
 )
 
 // seededCalls are the call records seedCalls made: call ids by phone, in
@@ -26,7 +27,7 @@ type seededCalls struct {
 // and dials each of them once, a minute apart, closing every call with
 // result(phone) — through the same BeginDial and CloseCall the dial
 // worker uses.
-func (h *harness) seedCalls(a tenant, start time.Time, phones []string, result func(phone string, at time.Time) campaigns.Result) seededCalls {
+func (h *harness) seedCalls(a tenant, start time.Time, phones []string, result func(phone string, at time.Time) campaigns.Ending) seededCalls {
 	h.t.Helper()
 	ctx := context.Background()
 	list := h.do(nil, "POST", "/v1/lists", map[string]any{"name": "customers " + uuid.NewString()[:8]}, bearer(a.Key)...)
@@ -96,11 +97,11 @@ func ids(r response) []string {
 func TestTheCallSearchFiltersTheTenantsCallsNewestFirst(t *testing.T) {
 	h := newHarness(t)
 	a := h.signup("Shop", "ops@shop.example")
-	outcomes := map[string]campaigns.Outcome{"+8613800000001": campaigns.OutcomeAnswered, "+8613800000002": campaigns.OutcomeBusy,
-		"+8613800000003": campaigns.OutcomeAnswered, "+8613800001234": campaigns.OutcomeNoAnswer}
-	seeded := h.seedCalls(a, tomorrowNoon(), []string{"13800000001", "13800000002", "13800000003", "13800001234"}, func(phone string, at time.Time) campaigns.Result {
-		r := campaigns.Result{Outcome: outcomes[phone], EndedAt: at.Add(30 * time.Second)}
-		if r.Outcome == campaigns.OutcomeAnswered {
+	outcomes := map[string]telephony.Outcome{"+8613800000001": telephony.OutcomeAnswered, "+8613800000002": telephony.OutcomeBusy,
+		"+8613800000003": telephony.OutcomeAnswered, "+8613800001234": telephony.OutcomeNoAnswer}
+	seeded := h.seedCalls(a, tomorrowNoon(), []string{"13800000001", "13800000002", "13800000003", "13800001234"}, func(phone string, at time.Time) campaigns.Ending {
+		r := campaigns.Ending{Outcome: outcomes[phone], EndedAt: at.Add(30 * time.Second)}
+		if r.Outcome == telephony.OutcomeAnswered {
 			r.AnsweredAt = at.Add(5 * time.Second)
 		}
 		if phone == "+8613800000003" {
@@ -108,8 +109,8 @@ func TestTheCallSearchFiltersTheTenantsCallsNewestFirst(t *testing.T) {
 		}
 		return r
 	})
-	other := h.seedCalls(a, tomorrowNoon().Add(time.Hour), []string{"13900000009"}, func(_ string, at time.Time) campaigns.Result {
-		return campaigns.Result{Outcome: campaigns.OutcomeFailed, EndedAt: at}
+	other := h.seedCalls(a, tomorrowNoon().Add(time.Hour), []string{"13900000009"}, func(_ string, at time.Time) campaigns.Ending {
+		return campaigns.Ending{Outcome: telephony.OutcomeFailed, EndedAt: at}
 	})
 	search := func(query string) []string {
 		t.Helper()
@@ -194,8 +195,8 @@ func TestTheCallSearchFiltersTheTenantsCallsNewestFirst(t *testing.T) {
 func TestACallThatHitASensitiveWordWaitsForReviewAndIsReviewedOnce(t *testing.T) {
 	h := newHarness(t)
 	a := h.signup("Shop", "ops@shop.example")
-	seeded := h.seedCalls(a, tomorrowNoon(), []string{"13800000001", "13800000002"}, func(phone string, at time.Time) campaigns.Result {
-		r := campaigns.Result{Outcome: campaigns.OutcomeAnswered, AnsweredAt: at, EndedAt: at.Add(time.Minute)}
+	seeded := h.seedCalls(a, tomorrowNoon(), []string{"13800000001", "13800000002"}, func(phone string, at time.Time) campaigns.Ending {
+		r := campaigns.Ending{Outcome: telephony.OutcomeAnswered, AnsweredAt: at, EndedAt: at.Add(time.Minute)}
 		if phone == "+8613800000001" {
 			// The tag follows from the hits, whoever closes the call.
 			r.SensitiveHits = []campaigns.SensitiveHit{{Word: "验证码", Turn: 2, Where: "heard"}, {Word: "转账", Turn: 3, Where: "said"}}

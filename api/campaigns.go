@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/telephony"
 )
 
 // RetryBody is how often and how many times an outcome is retried.
@@ -201,7 +202,7 @@ func (s *Server) createCampaign(ctx context.Context, in *createCampaignInput) (*
 			return nil, huma.NewError(http.StatusUnprocessableEntity, "retry_policy."+o+".after is a duration such as 10m",
 				&huma.ErrorDetail{Location: "body.retry_policy." + o + ".after", Message: "not a duration", Value: r.After})
 		}
-		ci.RetryPolicy[campaigns.Outcome(o)] = campaigns.RetryRule{After: campaigns.Duration(d), Times: r.Times}
+		ci.RetryPolicy[telephony.Outcome(o)] = campaigns.RetryRule{After: campaigns.Duration(d), Times: r.Times}
 	}
 	c, err := s.campaigns.CreateCampaign(ctx, principal(ctx), ci)
 	return s.campaignReply(ctx, c, err)

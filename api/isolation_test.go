@@ -12,6 +12,7 @@ import (
 
 	"github.com/outcall/outcall/billing"
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/telephony"
 )
 
 // TestTenantBCannotReachTenantA walks every registered operation with
@@ -233,7 +234,7 @@ func (h *harness) seedCampaign(a tenant) campaignFixtures {
 	if err != nil || !d.Place {
 		h.t.Fatalf("fixture call: %v %+v", err, d)
 	}
-	if _, err := svc.CloseCall(context.Background(), tenantID, d.Request.CallID, campaigns.Result{Outcome: campaigns.OutcomeAnswered,
+	if _, err := svc.CloseCall(context.Background(), tenantID, d.Request.CallID, campaigns.Ending{Outcome: telephony.OutcomeAnswered,
 		AnsweredAt: noon, EndedAt: noon.Add(20 * time.Second), Turns: []campaigns.Turn{{Said: "您好", Heard: "是的", StartedAt: noon, EndedAt: noon}},
 		SensitiveHits: []campaigns.SensitiveHit{{Word: "验证码", Turn: 1, Where: "heard"}}}); err != nil {
 		h.t.Fatal(err)

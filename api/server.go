@@ -86,6 +86,24 @@ type Server struct {
 	scripts *scripting.Store
 }
 
+// schemaNames are the published schema names of Go types renamed since the
+// OpenAPI document named them: the simulator returns the dialog engine's
+// steps (scripting.Step) as "Turn", and clients generated from the
+// document know them by that name.
+var schemaNames = map[reflect.Type]string{reflect.TypeFor[scripting.Step](): "Turn"}
+
+// schemaName names a schema after its Go type, as huma does, except for the
+// types in schemaNames.
+func schemaName(t reflect.Type, hint string) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if name, ok := schemaNames[t]; ok {
+		return name
+	}
+	return huma.DefaultSchemaNamer(t, hint)
+}
+
 // New builds the API and registers every operation.
 func New(cfg Config) *Server {
 	if cfg.Logger == nil {
@@ -113,6 +131,7 @@ func New(cfg Config) *Server {
 	}
 
 	hc := huma.DefaultConfig("outcall API", cfg.Version)
+	hc.Components.Schemas = huma.NewMapRegistry("#/components/schemas/", schemaName)
 	hc.Info.Description = "Run AI outbound calling campaigns: contacts, dialog scripts, campaigns, calls, usage. " +
 		"Authenticate with `Authorization: Bearer <API key>` (create keys in the portal or with POST /v1/api-keys), " +
 		"or with the portal's session cookie plus an `X-CSRF-Token` header on writes. " +

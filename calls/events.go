@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/webhooks"
 )
 
@@ -58,7 +59,7 @@ func callEvents(c *campaigns.Call) []webhooks.Emission {
 		data["sensitive_hits"] = c.SensitiveHits
 	}
 	out := []webhooks.Emission{{Type: webhooks.CallCompleted, Data: data}}
-	if c.Outcome == campaigns.OutcomeTransferred {
+	if c.Outcome == telephony.OutcomeTransferred {
 		out = append(out, webhooks.Emission{Type: webhooks.CallTransferred, Data: data})
 	}
 	if slices.Contains(c.Tags, campaigns.TagReviewRequired) {

@@ -52,7 +52,7 @@ type Options struct {
 // through the tenant's trunk, and when someone answers, the campaign's
 // published dialog script running turn by turn in a script host — speak,
 // listen, understand, decide — until the script ends the call or hands it
-// to a person. It is the campaigns.Dialer the dial jobs use.
+// to a person. It is the campaigns.Placer the dial jobs use.
 type Service struct {
 	Options
 	speech tenantSpeech
@@ -61,14 +61,14 @@ type Service struct {
 // New returns the service built from o.
 func New(o Options) *Service { return &Service{Options: o} }
 
-// Dial places req's call and runs its script when it is answered.
-func (d *Service) Dial(ctx context.Context, req campaigns.DialRequest) (campaigns.Result, error) {
+// Place places req's call and runs its script when it is answered.
+func (d *Service) Place(ctx context.Context, req campaigns.Placement) (campaigns.Ending, error) {
 	if d.Metrics == nil {
-		return d.dial(ctx, req)
+		return d.place(ctx, req)
 	}
 	d.Metrics.active.Inc()
 	defer d.Metrics.active.Dec()
-	res, err := d.dial(ctx, req)
+	res, err := d.place(ctx, req)
 	outcome := string(res.Outcome)
 	if err != nil {
 		outcome = "error"
@@ -77,32 +77,32 @@ func (d *Service) Dial(ctx context.Context, req campaigns.DialRequest) (campaign
 	return res, err
 }
 
-func (d *Service) dial(ctx context.Context, req campaigns.DialRequest) (campaigns.Result, error) {
+func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns.Ending, error) {
 	versionID, err := uuid.Parse(req.ScriptVersion)
 	if err != nil {
-		return campaigns.Result{Outcome: campaigns.OutcomeFailed, Reason: "the campaign's script version is not a saved version id"}, nil
+		return campaigns.Ending{Outcome: telephony.OutcomeFailed, Reason: "the campaign's script version is not a saved version id"}, nil
 	}
 	version, err := d.Scripts.PublishedSource(ctx, req.TenantID, versionID)
 	if err != nil {
-		return campaigns.Result{Outcome: campaigns.OutcomeFailed, Reason: "the campaign's script version is not published"}, nil
+		return campaigns.Ending{Outcome: telephony.OutcomeFailed, Reason: "the campaign's script version is not published"}, nil
 	}
 	contact := scripting.CallContact(req.ContactName, phone.Mask(req.Phone), req.Attributes)
 	trunk := d.Trunk
 	if d.Trunks != nil {
 		own, ok, err := d.Trunks.ForTenant(ctx, req.TenantID)
 		if err != nil {
-			return campaigns.Result{Outcome: campaigns.OutcomeFailed, Reason: "the tenant's trunk: " + err.Error()}, nil
+			return campaigns.Ending{Outcome: telephony.OutcomeFailed, Reason: "the tenant's trunk: " + err.Error()}, nil
 		}
 		if ok {
 			trunk = own
 		}
 	}
 	if trunk.Host == "" {
-		return campaigns.Result{Outcome: campaigns.OutcomeFailed, Reason: "no SIP trunk: add one under trunks (POST /v1/trunks)"}, nil
+		return campaigns.Ending{Outcome: telephony.OutcomeFailed, Reason: "no SIP trunk: add one under trunks (POST /v1/trunks)"}, nil
 	}
 	tts, asr, err := d.speechFor(ctx, req.TenantID)
 	if err != nil {
-		return campaigns.Result{Outcome: campaigns.OutcomeFailed, Reason: "the tenant's speech settings: " + err.Error()}, nil
+		return campaigns.Ending{Outcome: telephony.OutcomeFailed, Reason: "the tenant's speech settings: " + err.Error()}, nil
 	}
 	lang := ""
 	if version.Graph != nil {
@@ -127,28 +127,28 @@ func (d *Service) dial(ctx context.Context, req campaigns.DialRequest) (campaign
 			return fmt.Errorf("open the script: %w", err)
 		}
 		defer sess.Close()
-		turn, err := sess.Start(ctx)
+		step, err := sess.Start(ctx)
 		for err == nil {
 			turnStart := time.Now()
-			if turn.Say != "" {
-				if _, err = call.Say(ctx, turn.Say, telephony.Emotion(turn.Emotion)); err != nil {
+			if step.Say != "" {
+				if _, err = call.Say(ctx, step.Say, telephony.Emotion(step.Emotion)); err != nil {
 					break
 				}
 			}
-			rec := campaigns.Turn{Seq: len(turns) + 1, State: turn.State, Said: turn.Say, Heard: turn.Heard, Intent: turn.Intent, StartedAt: turnStart, EndedAt: time.Now()}
-			if turn.Sentiment != nil {
-				score := float32(turn.Sentiment.Score)
-				rec.Sentiment, rec.SentimentLabel = &score, turn.Sentiment.Label
+			rec := campaigns.Turn{Seq: len(turns) + 1, State: step.State, Said: step.Say, Heard: step.Heard, Intent: step.Intent, StartedAt: turnStart, EndedAt: time.Now()}
+			if step.Sentiment != nil {
+				score := float32(step.Sentiment.Score)
+				rec.Sentiment, rec.SentimentLabel = &score, step.Sentiment.Label
 			}
-			if turn.Intent != "" {
-				conf := float32(turn.Confidence)
+			if step.Intent != "" {
+				conf := float32(step.Confidence)
 				rec.Confidence = &conf
 			}
-			for _, f := range turn.Review {
+			for _, f := range step.Review {
 				rec.Sensitive = append(rec.Sensitive, f.Word)
 			}
 			turns = append(turns, rec)
-			if turn.Done || sess.Done() {
+			if step.Done || sess.Done() {
 				break
 			}
 			var heard telephony.Utterance
@@ -160,7 +160,7 @@ func (d *Service) dial(ctx context.Context, req campaigns.DialRequest) (campaign
 			if text == "" {
 				text = heard.DTMF
 			}
-			turn, err = sess.Turn(ctx, text)
+			step, err = sess.Turn(ctx, text)
 		}
 		script = sess.Result()
 		if script != nil && script.Transfer != "" && err == nil {
@@ -182,10 +182,10 @@ func (d *Service) dial(ctx context.Context, req campaigns.DialRequest) (campaign
 		TTS:          tts, ASR: asr,
 	}, handler)
 	if err != nil {
-		return campaigns.Result{Outcome: campaigns.OutcomeFailed, Reason: err.Error(), EndedAt: time.Now()}, nil
+		return campaigns.Ending{Outcome: telephony.OutcomeFailed, Reason: err.Error(), EndedAt: time.Now()}, nil
 	}
-	out := campaigns.Result{
-		Outcome:      campaigns.Outcome(res.Outcome),
+	out := campaigns.Ending{
+		Outcome:      res.Outcome,
 		Reason:       res.Reason,
 		RingTime:     res.RingTime,
 		AnsweredAt:   res.Answered,

@@ -122,7 +122,7 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 	trunk := sim.Trunk()
 	trunk.TransferTargets = map[string]string{"agent": "+862150009999"}
 	client, err := jobs.New(jobs.Config{Tenants: ts, Logger: quiet, Work: true, Contacts: cs, Campaigns: svc, DialWorkers: 4,
-		Dialer: calls.New(calls.Options{SIP: sip, Scripts: store, Hosts: hosts, Trunk: trunk, RingTimeout: 5 * time.Second, Logger: quiet, Metrics: callMetrics})})
+		Placer: calls.New(calls.Options{SIP: sip, Scripts: store, Hosts: hosts, Trunk: trunk, RingTimeout: 5 * time.Second, Logger: quiet, Metrics: callMetrics})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 		return err == nil && got.Status == "done"
 	})
 	c, err := svc.CreateCampaign(ctx, p, campaigns.CampaignInput{Name: "确认", ListIDs: []uuid.UUID{list.ID}, ScriptVersion: version.ID.String(),
-		RetryPolicy: campaigns.RetryPolicy{campaigns.OutcomeBusy: {}, campaigns.OutcomeNoAnswer: {}, campaigns.OutcomeFailed: {}}})
+		RetryPolicy: campaigns.RetryPolicy{telephony.OutcomeBusy: {}, telephony.OutcomeNoAnswer: {}, telephony.OutcomeFailed: {}}})
 	if err != nil {
 		t.Fatal(err)
 	}

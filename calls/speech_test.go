@@ -130,17 +130,17 @@ func TestATenantsOwnSpeechProvidersSpeakAndHearItsCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sip.Close() })
-	dialer := calls.New(calls.Options{SIP: sip, Scripts: store, Hosts: hosts, Trunk: sim.Trunk(), Speech: speech, RingTimeout: 5 * time.Second,
+	placer := calls.New(calls.Options{SIP: sip, Scripts: store, Hosts: hosts, Trunk: sim.Trunk(), Speech: speech, RingTimeout: 5 * time.Second,
 		Logger: slog.New(slog.DiscardHandler)})
 
-	res, err := dialer.Dial(ctx, campaigns.DialRequest{CallID: uuid.New(), TenantID: p.TenantID, CampaignID: uuid.New(), ContactID: uuid.New(),
+	res, err := placer.Place(ctx, campaigns.Placement{CallID: uuid.New(), TenantID: p.TenantID, CampaignID: uuid.New(), ContactID: uuid.New(),
 		Attempt: 1, Phone: "+8613800000001", ContactName: "王先生", ScriptVersion: version.ID.String()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	services.mu.Lock()
 	defer services.mu.Unlock()
-	if res.Outcome != campaigns.OutcomeAnswered || res.FinalState != "confirm" {
+	if res.Outcome != telephony.OutcomeAnswered || res.FinalState != "confirm" {
 		t.Fatalf("outcome %s in state %q (%s); the tenant's recogniser was asked %d times", res.Outcome, res.FinalState, res.Reason, services.transcribed)
 	}
 	if len(services.spoken) < 2 || services.spoken[0] != "您好王先生,想跟您确认订单。 / nova" {

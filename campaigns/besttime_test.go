@@ -9,6 +9,7 @@ import (
 
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/contacts"
+	"github.com/outcall/outcall/telephony"
 )
 
 func TestBestTimeDialsTheContactsWhoseLocalHourAnswersBestFirst(t *testing.T) {
@@ -16,20 +17,20 @@ func TestBestTimeDialsTheContactsWhoseLocalHourAnswersBestFirst(t *testing.T) {
 	w.openRules(w.p)
 	cst := tuesdayNoon.Location()
 	// History: at 20:00 everyone answered, at 09:00 nobody did.
-	history := func(hour int, outcome campaigns.Outcome, phones ...string) {
+	history := func(hour int, outcome telephony.Outcome, phones ...string) {
 		at := time.Date(2026, 11, 24, hour, 0, 0, 0, cst)
 		w.setNow(at)
 		c, _ := w.campaignOf(w.p, phones...)
-		w.dialAll(w.p, c, func(campaigns.DialRequest) campaigns.Result {
-			r := campaigns.Result{Outcome: outcome, EndedAt: at.Add(time.Minute)}
-			if outcome == campaigns.OutcomeAnswered {
+		w.dialAll(w.p, c, func(campaigns.Placement) campaigns.Ending {
+			r := campaigns.Ending{Outcome: outcome, EndedAt: at.Add(time.Minute)}
+			if outcome == telephony.OutcomeAnswered {
 				r.AnsweredAt = at
 			}
 			return r
 		})
 	}
-	history(20, campaigns.OutcomeAnswered, "13900000001", "13900000002", "13900000003", "13900000004", "13900000005")
-	history(9, campaigns.OutcomeNoAnswer, "13900000011", "13900000012", "13900000013", "13900000014", "13900000015")
+	history(20, telephony.OutcomeAnswered, "13900000001", "13900000002", "13900000003", "13900000004", "13900000005")
+	history(9, telephony.OutcomeNoAnswer, "13900000011", "13900000012", "13900000013", "13900000014", "13900000015")
 
 	// Wednesday 09:00 in Shanghai is Tuesday 20:00 in New York.
 	wednesday9 := time.Date(2026, 11, 25, 9, 0, 0, 0, cst)

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/outcall/outcall/phone"
+	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/tenants"
 )
 
@@ -18,7 +19,7 @@ import (
 // match everything.
 type CallFilter struct {
 	CampaignID *uuid.UUID
-	Outcome    Outcome
+	Outcome    telephony.Outcome
 	// State is refused, dialling, in_call or ended.
 	State string
 	// Phone is a full E.164 number ("+8613812341234"), matched exactly, or

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/tenants"
 	"github.com/outcall/outcall/webhooks"
 )
@@ -33,24 +34,6 @@ const (
 	StatusCancelled Status = "cancelled"
 )
 
-// Outcome is how a dialled attempt ended.
-type Outcome string
-
-const (
-	OutcomeAnswered Outcome = "answered"
-	OutcomeBusy     Outcome = "busy"
-	OutcomeNoAnswer Outcome = "no_answer"
-	OutcomeFailed   Outcome = "failed"
-	// OutcomeInterrupted is an attempt whose worker stopped mid-call; it is
-	// closed without a second dial and retried like failed.
-	OutcomeInterrupted Outcome = "interrupted"
-	// The telephony layer also reports these.
-	OutcomeInvalidNumber Outcome = "invalid_number"
-	OutcomeRejected      Outcome = "rejected"
-	OutcomeVoicemail     Outcome = "voicemail"
-	OutcomeTransferred   Outcome = "transferred"
-)
-
 // RetryRule says how often and how many times to retry an outcome.
 type RetryRule struct {
 	After Duration `json:"after"`
@@ -58,14 +41,14 @@ type RetryRule struct {
 }
 
 // RetryPolicy maps busy, no_answer, failed (and voicemail) to their retry rule.
-type RetryPolicy map[Outcome]RetryRule
+type RetryPolicy map[telephony.Outcome]RetryRule
 
 // DefaultRetryPolicy: busy 10 min × 3, no_answer 2 h × 2, failed 5 min × 1.
 func DefaultRetryPolicy() RetryPolicy {
 	return RetryPolicy{
-		OutcomeBusy:     {After: Duration(10 * time.Minute), Times: 3},
-		OutcomeNoAnswer: {After: Duration(2 * time.Hour), Times: 2},
-		OutcomeFailed:   {After: Duration(5 * time.Minute), Times: 1},
+		telephony.OutcomeBusy:     {After: Duration(10 * time.Minute), Times: 3},
+		telephony.OutcomeNoAnswer: {After: Duration(2 * time.Hour), Times: 2},
+		telephony.OutcomeFailed:   {After: Duration(5 * time.Minute), Times: 1},
 	}
 }
 
@@ -127,7 +110,7 @@ func (in *CampaignInput) validate(base Compliance) error {
 	}
 	for o, r := range in.RetryPolicy {
 		switch o {
-		case OutcomeBusy, OutcomeNoAnswer, OutcomeFailed, OutcomeVoicemail:
+		case telephony.OutcomeBusy, telephony.OutcomeNoAnswer, telephony.OutcomeFailed, telephony.OutcomeVoicemail:
 		default:
 			return FieldError("body.retry_policy", "%q cannot be retried (use busy, no_answer, failed, voicemail)", o)
 		}

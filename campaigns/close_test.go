@@ -9,6 +9,7 @@ import (
 
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/contacts"
+	"github.com/outcall/outcall/telephony"
 )
 
 func TestAWorkerThatDiesMidCallDoesNotCauseASecondDial(t *testing.T) {
@@ -31,7 +32,7 @@ func TestAWorkerThatDiesMidCallDoesNotCauseASecondDial(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if call.State != "ended" || call.Outcome != campaigns.OutcomeInterrupted || call.NextAt == nil {
+	if call.State != "ended" || call.Outcome != telephony.OutcomeInterrupted || call.NextAt == nil {
 		t.Fatalf("the interrupted attempt: %+v", call)
 	}
 	var held int
@@ -42,8 +43,8 @@ func TestAWorkerThatDiesMidCallDoesNotCauseASecondDial(t *testing.T) {
 		t.Fatalf("%d lines still held", held)
 	}
 	// A late close from the dead worker's dialer changes nothing.
-	late, err := w.svc.CloseCall(w.ctx, w.p.TenantID, first.Request.CallID, campaigns.Result{Outcome: campaigns.OutcomeAnswered})
-	if err != nil || late.Outcome != campaigns.OutcomeInterrupted {
+	late, err := w.svc.CloseCall(w.ctx, w.p.TenantID, first.Request.CallID, campaigns.Ending{Outcome: telephony.OutcomeAnswered})
+	if err != nil || late.Outcome != telephony.OutcomeInterrupted {
 		t.Fatalf("late close: %+v %v", late, err)
 	}
 }
@@ -51,17 +52,17 @@ func TestAWorkerThatDiesMidCallDoesNotCauseASecondDial(t *testing.T) {
 func TestClosingACallSchedulesItsFollowUp(t *testing.T) {
 	cases := []struct {
 		name   string
-		result campaigns.Result
+		result campaigns.Ending
 		state  string
 		after  time.Duration // from the clock, when the contact is due again
 		dnc    bool
 	}{
-		{"busy is retried after ten minutes", campaigns.Result{Outcome: campaigns.OutcomeBusy}, "pending", 10 * time.Minute, false},
-		{"no answer is retried after two hours", campaigns.Result{Outcome: campaigns.OutcomeNoAnswer}, "pending", 2 * time.Hour, false},
-		{"failed is retried after five minutes", campaigns.Result{Outcome: campaigns.OutcomeFailed}, "pending", 5 * time.Minute, false},
-		{"an answered call is done", campaigns.Result{Outcome: campaigns.OutcomeAnswered}, "done", 0, false},
-		{"a script's callbackIn calls again", campaigns.Result{Outcome: campaigns.OutcomeAnswered, CallbackIn: 2 * time.Hour}, "pending", 2 * time.Hour, false},
-		{"a callee who says stop goes on the do-not-call list", campaigns.Result{Outcome: campaigns.OutcomeAnswered, OptOut: true}, "done", 0, true},
+		{"busy is retried after ten minutes", campaigns.Ending{Outcome: telephony.OutcomeBusy}, "pending", 10 * time.Minute, false},
+		{"no answer is retried after two hours", campaigns.Ending{Outcome: telephony.OutcomeNoAnswer}, "pending", 2 * time.Hour, false},
+		{"failed is retried after five minutes", campaigns.Ending{Outcome: telephony.OutcomeFailed}, "pending", 5 * time.Minute, false},
+		{"an answered call is done", campaigns.Ending{Outcome: telephony.OutcomeAnswered}, "done", 0, false},
+		{"a script's callbackIn calls again", campaigns.Ending{Outcome: telephony.OutcomeAnswered, CallbackIn: 2 * time.Hour}, "pending", 2 * time.Hour, false},
+		{"a callee who says stop goes on the do-not-call list", campaigns.Ending{Outcome: telephony.OutcomeAnswered, OptOut: true}, "done", 0, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -77,7 +78,7 @@ func TestClosingACallSchedulesItsFollowUp(t *testing.T) {
 			})
 			tc.result.AnsweredAt = tuesdayNoon
 			tc.result.EndedAt = tuesdayNoon.Add(61 * time.Second)
-			if tc.result.Outcome != campaigns.OutcomeAnswered {
+			if tc.result.Outcome != telephony.OutcomeAnswered {
 				tc.result.AnsweredAt = time.Time{}
 			}
 			call, err := w.svc.CloseCall(w.ctx, w.p.TenantID, d.Request.CallID, tc.result)
@@ -87,7 +88,7 @@ func TestClosingACallSchedulesItsFollowUp(t *testing.T) {
 			if billed == nil || billed.ID != call.ID {
 				t.Fatal("the close hook did not see the call")
 			}
-			if tc.result.Outcome == campaigns.OutcomeAnswered && call.BillableSeconds != 61 {
+			if tc.result.Outcome == telephony.OutcomeAnswered && call.BillableSeconds != 61 {
 				t.Fatalf("billable seconds %d, want 61", call.BillableSeconds)
 			}
 			var state string

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/outcall/outcall/reports"
+	"github.com/outcall/outcall/telephony"
 )
 
 // Calls close in groups too: the calls of one tenant that end while a
@@ -27,7 +28,7 @@ const maxCloseGroup = 100
 // closeItem is one call waiting for its group's close.
 type closeItem struct {
 	callID uuid.UUID
-	res    Result
+	res    Ending
 	c      *Call
 	err    error
 }
@@ -41,7 +42,7 @@ type closeItem struct {
 // share the transaction. If ctx ends while the call waits for its group,
 // nothing of it is closed and ctx's error is returned; callers that must
 // close whatever happens pass a context that outlives them.
-func (s *Service) CloseCall(ctx context.Context, tenantID, callID uuid.UUID, res Result) (*Call, error) {
+func (s *Service) CloseCall(ctx context.Context, tenantID, callID uuid.UUID, res Ending) (*Call, error) {
 	it := &closeItem{callID: callID, res: res}
 	if err := s.group().closes.Do(ctx, tenantID, it); err != nil {
 		return nil, err
@@ -50,7 +51,7 @@ func (s *Service) CloseCall(ctx context.Context, tenantID, callID uuid.UUID, res
 }
 
 // closeCall closes one call in a transaction of its own.
-func (s *Service) closeCall(ctx context.Context, tenantID, callID uuid.UUID, res Result) (*Call, error) {
+func (s *Service) closeCall(ctx context.Context, tenantID, callID uuid.UUID, res Ending) (*Call, error) {
 	var c *Call
 	err := pgx.BeginFunc(ctx, s.db.Pool(), func(tx pgx.Tx) (err error) {
 		c, err = s.closeCallTx(ctx, tx, tenantID, callID, res)
@@ -61,19 +62,19 @@ func (s *Service) closeCall(ctx context.Context, tenantID, callID uuid.UUID, res
 
 // closeSet is one call's new values, as the group's update reads them.
 type closeSet struct {
-	CallID       uuid.UUID       `json:"call_id"`
-	Outcome      Outcome         `json:"set_outcome"`
-	AnsweredAt   *time.Time      `json:"set_answered_at"`
-	EndedAt      time.Time       `json:"set_ended_at"`
-	RingMS       *int            `json:"set_ring_ms"`
-	Billable     int             `json:"set_billable"`
-	FinalState   string          `json:"set_final_state"`
-	Tags         []string        `json:"set_tags"`
-	RecordingRef string          `json:"set_recording_ref"`
-	Reason       string          `json:"set_reason"`
-	Hits         json.RawMessage `json:"set_hits"`
-	SilenceMS    int             `json:"set_silence_ms"`
-	OptOut       bool            `json:"set_opted_out"`
+	CallID       uuid.UUID         `json:"call_id"`
+	Outcome      telephony.Outcome `json:"set_outcome"`
+	AnsweredAt   *time.Time        `json:"set_answered_at"`
+	EndedAt      time.Time         `json:"set_ended_at"`
+	RingMS       *int              `json:"set_ring_ms"`
+	Billable     int               `json:"set_billable"`
+	FinalState   string            `json:"set_final_state"`
+	Tags         []string          `json:"set_tags"`
+	RecordingRef string            `json:"set_recording_ref"`
+	Reason       string            `json:"set_reason"`
+	Hits         json.RawMessage   `json:"set_hits"`
+	SilenceMS    int               `json:"set_silence_ms"`
+	OptOut       bool              `json:"set_opted_out"`
 }
 
 // closeCalls closes items in tx, each as CloseCall documents; a call
@@ -94,7 +95,7 @@ func (s *Service) closeCalls(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 			res.EndedAt = now
 		}
 		if res.Outcome == "" {
-			res.Outcome = OutcomeFailed
+			res.Outcome = telephony.OutcomeFailed
 		}
 		if len(res.SensitiveHits) > 0 && !slices.Contains(res.Tags, TagReviewRequired) {
 			res.Tags = append(slices.Clone(res.Tags), TagReviewRequired)

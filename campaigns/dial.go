@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/outcall/outcall/contacts"
+	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/tenants"
 )
 
@@ -23,7 +24,7 @@ type Dial struct {
 	// Place is set when the call must be placed now; the line is held and the
 	// attempt recorded, and CloseCall must follow.
 	Place   bool
-	Request DialRequest
+	Request Placement
 	// Refusal is set when the dial was refused and recorded.
 	Refusal *Refusal
 }
@@ -38,7 +39,7 @@ type Call struct {
 	Attempt         int
 	Phone           string
 	State           string // refused, dialling, in_call, ended
-	Outcome         Outcome
+	Outcome         telephony.Outcome
 	Reason          string
 	NextAt          *time.Time
 	CreatedAt       time.Time
@@ -132,12 +133,12 @@ func (s *Service) closeInterrupted(ctx context.Context, tx pgx.Tx, a DialArgs, n
 	if err != nil {
 		return err
 	}
-	_, err = s.closeCallTx(ctx, tx, a.TenantID, callID, Result{Outcome: OutcomeInterrupted, EndedAt: now})
+	_, err = s.closeCallTx(ctx, tx, a.TenantID, callID, Ending{Outcome: telephony.OutcomeInterrupted, EndedAt: now})
 	return err
 }
 
 // closeCallTx closes one call inside tx, as a group of one (closeCalls).
-func (s *Service) closeCallTx(ctx context.Context, tx pgx.Tx, tenantID, callID uuid.UUID, res Result) (*Call, error) {
+func (s *Service) closeCallTx(ctx context.Context, tx pgx.Tx, tenantID, callID uuid.UUID, res Ending) (*Call, error) {
 	it := &closeItem{callID: callID, res: res}
 	if err := s.closeCalls(ctx, tx, tenantID, []*closeItem{it}); err != nil {
 		return nil, err
@@ -246,8 +247,8 @@ func (s *Service) ListCalls(ctx context.Context, p tenants.Principal, campaignID
 // policy (its counts are the contact's tries so far). A callee who said stop
 // goes on the tenant's do-not-call list. It returns the contact's new state,
 // when it is next due (nil: not again) and its tries as JSON.
-func nextStep(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, phone string, res Result, triesRaw, policyRaw []byte, now time.Time) (string, *time.Time, []byte, error) {
-	tries := map[Outcome]int{}
+func nextStep(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, phone string, res Ending, triesRaw, policyRaw []byte, now time.Time) (string, *time.Time, []byte, error) {
+	tries := map[telephony.Outcome]int{}
 	json.Unmarshal(triesRaw, &tries)
 	policy := DefaultRetryPolicy()
 	json.Unmarshal(policyRaw, &policy)
@@ -257,13 +258,13 @@ func nextStep(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, phone string, 
 		if _, err := contacts.AddDNCTx(ctx, tx, tenantID, phone, contacts.DNCSourceCalleeStop, "the callee asked not to be called", now); err != nil {
 			return "", nil, nil, err
 		}
-	case res.Outcome == OutcomeAnswered && res.CallbackIn > 0:
+	case res.Outcome == telephony.OutcomeAnswered && res.CallbackIn > 0:
 		at := now.Add(res.CallbackIn)
 		state, next = "pending", &at
 	default:
 		o := res.Outcome
-		if o == OutcomeInterrupted {
-			o = OutcomeFailed
+		if o == telephony.OutcomeInterrupted {
+			o = telephony.OutcomeFailed
 		}
 		if rule, ok := policy[o]; ok && tries[o] < rule.Times {
 			tries[o]++

@@ -12,6 +12,7 @@ import (
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/phone"
+	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/tenants"
 )
 
@@ -36,7 +37,7 @@ func TestANumberAddedToTheDNCListMidCampaignIsNeverDialled(t *testing.T) {
 			if d.Request.Phone != "+8613812341234" {
 				t.Fatalf("dialled %s", phone.Mask(d.Request.Phone))
 			}
-			w.svc.CloseCall(w.ctx, w.p.TenantID, d.Request.CallID, campaigns.Result{Outcome: campaigns.OutcomeAnswered})
+			w.svc.CloseCall(w.ctx, w.p.TenantID, d.Request.CallID, campaigns.Ending{Outcome: telephony.OutcomeAnswered})
 		}
 		if d.Refusal != nil {
 			refused[d.Refusal.Reason]++
@@ -142,7 +143,7 @@ func TestTheThirdCallOfTheDayGoesThroughAndTheFourthWaitsForTomorrow(t *testing.
 		if d.Place {
 			results = append(results, "placed")
 			// Busy, retried at once for this test; the clock moves past the retry interval.
-			w.svc.CloseCall(w.ctx, w.p.TenantID, d.Request.CallID, campaigns.Result{Outcome: campaigns.OutcomeBusy})
+			w.svc.CloseCall(w.ctx, w.p.TenantID, d.Request.CallID, campaigns.Ending{Outcome: telephony.OutcomeBusy})
 		} else {
 			results = append(results, d.Refusal.Reason)
 			if want := time.Date(2026, 11, 25, 9, 0, 0, 0, tuesdayNoon.Location()); !d.Refusal.RetryAt.Equal(want) {

@@ -329,7 +329,7 @@ func (s *Service) beginDials(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 		w.leaseCalls = append(w.leaseCalls, callID)
 		w.call(a, callID, c.phone, "dialling", version, c.segment, nil, nil)
 		w.contact(c.tid, "dialling", a.Attempt, nil, nil)
-		it.d = &Dial{Place: true, Request: DialRequest{
+		it.d = &Dial{Place: true, Request: Placement{
 			CallID: callID, TenantID: a.TenantID, CampaignID: a.CampaignID, ContactID: a.ContactID, Attempt: a.Attempt,
 			Phone: c.phone, TimeZone: c.zone, ContactName: c.contactName, Attributes: c.attrs, ScriptVersion: version,
 			Segment: c.segment, SensitiveWords: eff.SensitiveWords,

@@ -16,14 +16,14 @@
 //
 // A service is built once, from Options (cmd/outcall wires it with the
 // hooks of package calls). A call goes through three steps, each one
-// transaction (jobs/ runs them as River jobs; calls.Service is the Dialer
+// transaction (jobs/ runs them as River jobs; calls.Service is the Placer
 // that places and talks the call):
 //
 //	svc := campaigns.New(campaigns.Options{DB: db, OnClose: …, DialGate: …})
 //	rounds: svc.Pace(ctx, tenantID, campaignID, budget)  // queue dial jobs within free lines
 //	d, err := svc.BeginDial(ctx, campaigns.DialArgs{…})  // check + record the attempt + lease a line
-//	res, err := dialer.Dial(ctx, d.Request)              // place the call (no transaction open)
-//	call, err := svc.CloseCall(ctx, tenantID, d.Request.CallID, res)
+//	end, err := placer.Place(ctx, d.Request)             // place the call (no transaction open)
+//	call, err := svc.CloseCall(ctx, tenantID, d.Request.CallID, end)
 //
 // CloseCall writes the call record and turns, frees the line, schedules the
 // contact's retry or callback (or adds the number to the do-not-call list,

@@ -142,7 +142,7 @@ func (w *world) openRules(p tenants.Principal) {
 
 // dialAll dials every due contact of c until none is due, closing each
 // placed call with what result says.
-func (w *world) dialAll(p tenants.Principal, c *campaigns.Campaign, result func(r campaigns.DialRequest) campaigns.Result) {
+func (w *world) dialAll(p tenants.Principal, c *campaigns.Campaign, result func(r campaigns.Placement) campaigns.Ending) {
 	w.t.Helper()
 	for {
 		due := w.queue(p, c)

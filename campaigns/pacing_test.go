@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/telephony"
 )
 
 func TestAheadQueuesForTheLinesExpectedToFreeWithinTheLookahead(t *testing.T) {
@@ -70,9 +71,9 @@ func TestPacingQueuesAheadOfBusyLinesFromTheMeasuredAnswerRateAndRingTime(t *tes
 				t.Fatalf("dial: %+v %v", d, err)
 			}
 			at := time.Now()
-			res := campaigns.Result{Outcome: campaigns.OutcomeNoAnswer, RingTime: 300 * time.Millisecond, EndedAt: at}
+			res := campaigns.Ending{Outcome: telephony.OutcomeNoAnswer, RingTime: 300 * time.Millisecond, EndedAt: at}
 			if closed%5 < 2 {
-				res = campaigns.Result{Outcome: campaigns.OutcomeAnswered, RingTime: 300 * time.Millisecond, AnsweredAt: at, EndedAt: at.Add(500 * time.Millisecond)}
+				res = campaigns.Ending{Outcome: telephony.OutcomeAnswered, RingTime: 300 * time.Millisecond, AnsweredAt: at, EndedAt: at.Add(500 * time.Millisecond)}
 			}
 			if _, err := w.svc.CloseCall(w.ctx, w.p.TenantID, d.Request.CallID, res); err != nil {
 				t.Fatal(err)

@@ -96,9 +96,7 @@ func (s *Service) UpsertContact(ctx context.Context, p tenants.Principal, in Con
 				return err
 			}
 			if tag.RowsAffected() == 0 {
-				var exists bool
-				tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM contact_lists WHERE tenant_id = $1 AND id = $2)`, p.TenantID, l).Scan(&exists)
-				if !exists {
+				if exists, _ := listExists(ctx, tx, p.TenantID, l); !exists {
 					return tenants.FieldError(fmt.Sprintf("body.list_ids[%d]", i), "no such list")
 				}
 			}
@@ -165,8 +163,8 @@ func (s *Service) ListContacts(ctx context.Context, p tenants.Principal, listID 
 	var out []Contact
 	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
 		if listID != nil {
-			var exists bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM contact_lists WHERE tenant_id = $1 AND id = $2)`, p.TenantID, *listID).Scan(&exists); err != nil {
+			exists, err := listExists(ctx, tx, p.TenantID, *listID)
+			if err != nil {
 				return err
 			}
 			if !exists {
@@ -179,15 +177,12 @@ func (s *Service) ListContacts(ctx context.Context, p tenants.Principal, listID 
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
+		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Contact, error) {
 			var c Contact
-			if err := rows.Scan(c.scanDest()...); err != nil {
-				return err
-			}
-			out = append(out, c)
-		}
-		return rows.Err()
+			err := row.Scan(c.scanDest()...)
+			return c, err
+		})
+		return err
 	})
 	return out, err
 }

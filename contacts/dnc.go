@@ -133,15 +133,12 @@ func (s *Service) ListDNC(ctx context.Context, p tenants.Principal, limit int, a
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
+		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (DNCEntry, error) {
 			var e DNCEntry
-			if err := rows.Scan(&e.Phone, &e.Source, &e.Reason, &e.AddedAt); err != nil {
-				return err
-			}
-			out = append(out, e)
-		}
-		return rows.Err()
+			err := row.Scan(&e.Phone, &e.Source, &e.Reason, &e.AddedAt)
+			return e, err
+		})
+		return err
 	})
 	return out, err
 }

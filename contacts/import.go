@@ -94,8 +94,8 @@ func (s *Service) CreateImport(ctx context.Context, p tenants.Principal, listID 
 	}
 	im := &Import{ID: uuid.Must(uuid.NewV7()), ListID: listID, Status: "queued", Encoding: enc, Mapping: mapping, SizeBytes: int64(len(data))}
 	err = s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
-		var ok bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM contact_lists WHERE tenant_id = $1 AND id = $2)`, p.TenantID, listID).Scan(&ok); err != nil {
+		ok, err := listExists(ctx, tx, p.TenantID, listID)
+		if err != nil {
 			return err
 		}
 		if !ok {
@@ -110,7 +110,7 @@ func (s *Service) CreateImport(ctx context.Context, p tenants.Principal, listID 
 		if s.jobs == nil {
 			return nil
 		}
-		_, err := s.jobs.InsertTx(ctx, tx, ImportArgs{TenantID: p.TenantID, ImportID: im.ID}, nil)
+		_, err = s.jobs.InsertTx(ctx, tx, ImportArgs{TenantID: p.TenantID, ImportID: im.ID}, nil)
 		return err
 	})
 	if err != nil {

@@ -46,6 +46,13 @@ func scanList(row pgx.Row) (*List, error) {
 	return &l, err
 }
 
+// listExists reports whether the tenant has the list id.
+func listExists(ctx context.Context, tx pgx.Tx, tenantID, id uuid.UUID) (bool, error) {
+	var exists bool
+	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM contact_lists WHERE tenant_id = $1 AND id = $2)`, tenantID, id).Scan(&exists)
+	return exists, err
+}
+
 // GetList returns one list with its size.
 func (s *Service) GetList(ctx context.Context, p tenants.Principal, id uuid.UUID) (*List, error) {
 	if err := p.Require(tenants.RoleViewer); err != nil {
@@ -74,15 +81,8 @@ func (s *Service) ListLists(ctx context.Context, p tenants.Principal, limit int,
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			l, err := scanList(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, *l)
-		}
-		return rows.Err()
+		out, err = tenants.CollectAll(rows, scanList)
+		return err
 	})
 	return out, err
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/migrations/dbtest"
+	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/tenants"
 )
 
@@ -32,14 +33,14 @@ func TestEveryClosedCampaignCallLandsInTheUsageLedgerAndThePlanCapsTheLines(t *t
 	}
 	// The tenant is on the trial: two lines, however many its rules allow.
 	talk := []time.Duration{75 * time.Second, 30 * time.Second, 181 * time.Second, 0, 0, 5 * time.Second}
-	dialer := &campaigns.TestDialer{Ring: 20 * time.Millisecond, Talk: 20 * time.Millisecond, Decide: func(req campaigns.DialRequest) campaigns.Result {
+	placer := &campaigns.TestPlacer{Ring: 20 * time.Millisecond, Talk: 20 * time.Millisecond, Decide: func(req campaigns.Placement) campaigns.Ending {
 		d := talk[int(req.ContactID[15])%len(talk)]
 		if d == 0 {
-			return campaigns.Result{Outcome: campaigns.OutcomeNoAnswer}
+			return campaigns.Ending{Outcome: telephony.OutcomeNoAnswer}
 		}
-		return campaigns.Result{Outcome: campaigns.OutcomeAnswered, AnsweredAt: time.Now().Add(-d)}
+		return campaigns.Ending{Outcome: telephony.OutcomeAnswered, AnsweredAt: time.Now().Add(-d)}
 	}}
-	r := &campaignRig{t: t, ctx: ctx, db: db, svc: campaigns.New(calls.CampaignHooks(campaigns.Options{DB: db}, true)), dialer: dialer,
+	r := &campaignRig{t: t, ctx: ctx, db: db, svc: campaigns.New(calls.CampaignHooks(campaigns.Options{DB: db}, true)), placer: placer,
 		p: tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}}
 	settings := campaigns.DefaultCompliance()
 	settings.QuietHours = []string{}
@@ -48,7 +49,7 @@ func TestEveryClosedCampaignCallLandsInTheUsageLedgerAndThePlanCapsTheLines(t *t
 		t.Fatal(err)
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	r.client, err = jobs.New(jobs.Config{Tenants: ts, Logger: quiet, Work: true, Campaigns: r.svc, Dialer: dialer, DialWorkers: 10,
+	r.client, err = jobs.New(jobs.Config{Tenants: ts, Logger: quiet, Work: true, Campaigns: r.svc, Placer: placer, DialWorkers: 10,
 		Billing: billing.New(billing.Config{DB: db, Logger: quiet})})
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +65,7 @@ func TestEveryClosedCampaignCallLandsInTheUsageLedgerAndThePlanCapsTheLines(t *t
 	c := r.campaignOf(12, noRetries)
 	r.waitFor("the campaign to complete", time.Minute, func() bool { return r.status(c.ID) == campaigns.StatusCompleted })
 
-	if peak := dialer.PeakLines(r.p.TenantID); peak > 2 {
+	if peak := placer.PeakLines(r.p.TenantID); peak > 2 {
 		t.Fatalf("%d calls at once on the trial's 2 lines", peak)
 	}
 	var answered, rows, minutes, billed int
@@ -87,8 +88,8 @@ func TestEveryClosedCampaignCallLandsInTheUsageLedgerAndThePlanCapsTheLines(t *t
 
 func TestATrialWithItsMinutesUsedUpHasItsDialsRefusedAndRecorded(t *testing.T) {
 	ctx := context.Background()
-	dialer := &campaigns.TestDialer{Decide: func(req campaigns.DialRequest) campaigns.Result {
-		return campaigns.Result{Outcome: campaigns.OutcomeAnswered, AnsweredAt: time.Now().Add(-time.Minute)}
+	placer := &campaigns.TestPlacer{Decide: func(req campaigns.Placement) campaigns.Ending {
+		return campaigns.Ending{Outcome: telephony.OutcomeAnswered, AnsweredAt: time.Now().Add(-time.Minute)}
 	}}
 	db, err := tenants.Open(ctx, dbtest.New(t))
 	if err != nil {
@@ -100,7 +101,7 @@ func TestATrialWithItsMinutesUsedUpHasItsDialsRefusedAndRecorded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &campaignRig{t: t, ctx: ctx, db: db, svc: campaigns.New(calls.CampaignHooks(campaigns.Options{DB: db}, true)), dialer: dialer,
+	r := &campaignRig{t: t, ctx: ctx, db: db, svc: campaigns.New(calls.CampaignHooks(campaigns.Options{DB: db}, true)), placer: placer,
 		p: tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}}
 	settings := campaigns.DefaultCompliance()
 	settings.QuietHours = []string{}
@@ -115,7 +116,7 @@ func TestATrialWithItsMinutesUsedUpHasItsDialsRefusedAndRecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	r.client, err = jobs.New(jobs.Config{Tenants: ts, Logger: quiet, Work: true, Campaigns: r.svc, Dialer: dialer, DialWorkers: 4,
+	r.client, err = jobs.New(jobs.Config{Tenants: ts, Logger: quiet, Work: true, Campaigns: r.svc, Placer: placer, DialWorkers: 4,
 		Billing: billing.New(billing.Config{DB: db, Logger: quiet})})
 	if err != nil {
 		t.Fatal(err)
@@ -136,7 +137,7 @@ func TestATrialWithItsMinutesUsedUpHasItsDialsRefusedAndRecorded(t *testing.T) {
 		})
 		return refused == 3
 	})
-	if n := dialer.Calls(); n != 0 {
+	if n := placer.Calls(); n != 0 {
 		t.Fatalf("%d calls placed after the trial ran out", n)
 	}
 }

@@ -18,7 +18,7 @@ func addCampaignWork(workers *river.Workers, cfg *Config) (map[string]river.Queu
 		cfg.DialWorkers = 500
 	}
 	river.AddWorker(workers, &PaceWorker{Campaigns: cfg.Campaigns, Logger: cfg.Logger})
-	river.AddWorker(workers, &DialWorker{Campaigns: cfg.Campaigns, Dialer: cfg.Dialer, Logger: cfg.Logger})
+	river.AddWorker(workers, &DialWorker{Campaigns: cfg.Campaigns, Placer: cfg.Placer, Logger: cfg.Logger})
 	river.AddWorker(workers, &EnsurePacersWorker{Campaigns: cfg.Campaigns})
 	queues := map[string]river.QueueConfig{
 		PaceQueue: {MaxWorkers: 200},

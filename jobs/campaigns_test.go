@@ -17,22 +17,23 @@ import (
 	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/migrations/dbtest"
+	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/tenants"
 )
 
 // campaignRig is a database, a tenant whose rules allow calls at any hour,
-// and running workers with a TestDialer.
+// and running workers with a TestPlacer.
 type campaignRig struct {
 	t      *testing.T
 	ctx    context.Context
 	db     *tenants.DB
 	svc    *campaigns.Service
 	p      tenants.Principal
-	dialer *campaigns.TestDialer
+	placer *campaigns.TestPlacer
 	client *jobs.Client
 }
 
-func newCampaignRig(t *testing.T, lines int, cps float64, dialer *campaigns.TestDialer) *campaignRig {
+func newCampaignRig(t *testing.T, lines int, cps float64, placer *campaigns.TestPlacer) *campaignRig {
 	t.Helper()
 	ctx := context.Background()
 	db, err := tenants.Open(ctx, dbtest.New(t))
@@ -45,7 +46,7 @@ func newCampaignRig(t *testing.T, lines int, cps float64, dialer *campaigns.Test
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &campaignRig{t: t, ctx: ctx, db: db, svc: campaigns.New(calls.CampaignHooks(campaigns.Options{DB: db}, false)), dialer: dialer,
+	r := &campaignRig{t: t, ctx: ctx, db: db, svc: campaigns.New(calls.CampaignHooks(campaigns.Options{DB: db}, false)), placer: placer,
 		p: tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}}
 	settings := campaigns.DefaultCompliance()
 	settings.QuietHours = []string{}
@@ -54,7 +55,7 @@ func newCampaignRig(t *testing.T, lines int, cps float64, dialer *campaigns.Test
 		t.Fatal(err)
 	}
 	r.client, err = jobs.New(jobs.Config{Tenants: ts, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Work: true,
-		Campaigns: r.svc, Dialer: dialer, DialWorkers: lines})
+		Campaigns: r.svc, Placer: placer, DialWorkers: lines})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,15 +124,15 @@ func (r *campaignRig) status(id uuid.UUID) campaigns.Status {
 	return c.Status
 }
 
-var noRetries = campaigns.RetryPolicy{campaigns.OutcomeBusy: {}, campaigns.OutcomeNoAnswer: {}, campaigns.OutcomeFailed: {}}
+var noRetries = campaigns.RetryPolicy{telephony.OutcomeBusy: {}, telephony.OutcomeNoAnswer: {}, telephony.OutcomeFailed: {}}
 
 func TestACampaignOfTenThousandContactsRunsToCompletionWithEveryContactAccountedFor(t *testing.T) {
 	const n, lines = 10000, 200
-	outcomes := []campaigns.Outcome{campaigns.OutcomeAnswered, campaigns.OutcomeAnswered, campaigns.OutcomeBusy, campaigns.OutcomeNoAnswer, campaigns.OutcomeFailed}
-	dialer := &campaigns.TestDialer{Decide: func(req campaigns.DialRequest) campaigns.Result {
-		return campaigns.Result{Outcome: outcomes[int(req.ContactID[15])%len(outcomes)]}
+	outcomes := []telephony.Outcome{telephony.OutcomeAnswered, telephony.OutcomeAnswered, telephony.OutcomeBusy, telephony.OutcomeNoAnswer, telephony.OutcomeFailed}
+	placer := &campaigns.TestPlacer{Decide: func(req campaigns.Placement) campaigns.Ending {
+		return campaigns.Ending{Outcome: outcomes[int(req.ContactID[15])%len(outcomes)]}
 	}}
-	r := newCampaignRig(t, lines, 10000, dialer)
+	r := newCampaignRig(t, lines, 10000, placer)
 	c := r.campaignOf(n, noRetries)
 	start := time.Now()
 	r.waitFor("the campaign to complete", 2*time.Minute, func() bool { return r.status(c.ID) == campaigns.StatusCompleted })
@@ -148,10 +149,10 @@ func TestACampaignOfTenThousandContactsRunsToCompletionWithEveryContactAccounted
 	for _, k := range counts.Outcomes {
 		total += k
 	}
-	if total != n || len(counts.Refused) != 0 || dialer.Calls() != n {
-		t.Fatalf("%d call records (%v), refusals %v, %d calls placed; want exactly one call per contact", total, counts.Outcomes, counts.Refused, dialer.Calls())
+	if total != n || len(counts.Refused) != 0 || placer.Calls() != n {
+		t.Fatalf("%d call records (%v), refusals %v, %d calls placed; want exactly one call per contact", total, counts.Outcomes, counts.Refused, placer.Calls())
 	}
-	if peak := dialer.PeakLines(r.p.TenantID); peak > lines {
+	if peak := placer.PeakLines(r.p.TenantID); peak > lines {
 		t.Fatalf("%d calls at once; the tenant has %d lines", peak, lines)
 	}
 	var held int
@@ -164,17 +165,17 @@ func TestACampaignOfTenThousandContactsRunsToCompletionWithEveryContactAccounted
 }
 
 func TestPausingStopsNewDialsWithinASecondAndResumingFinishesTheCampaign(t *testing.T) {
-	dialer := &campaigns.TestDialer{Ring: 20 * time.Millisecond, Talk: 30 * time.Millisecond}
-	r := newCampaignRig(t, 10, 100, dialer)
+	placer := &campaigns.TestPlacer{Ring: 20 * time.Millisecond, Talk: 30 * time.Millisecond}
+	r := newCampaignRig(t, 10, 100, placer)
 	c := r.campaignOf(300, noRetries)
-	r.waitFor("the first calls", 20*time.Second, func() bool { return dialer.Calls() >= 20 })
+	r.waitFor("the first calls", 20*time.Second, func() bool { return placer.Calls() >= 20 })
 	if _, err := r.svc.PauseCampaign(r.ctx, r.p, c.ID); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(time.Second)
-	atOneSecond := dialer.Calls()
+	atOneSecond := placer.Calls()
 	time.Sleep(1500 * time.Millisecond)
-	if later := dialer.Calls(); later != atOneSecond {
+	if later := placer.Calls(); later != atOneSecond {
 		t.Fatalf("%d calls placed between 1 s and 2.5 s after the pause", later-atOneSecond)
 	}
 	counts, _ := r.svc.CampaignCounts(r.ctx, r.p, c.ID)
@@ -185,8 +186,8 @@ func TestPausingStopsNewDialsWithinASecondAndResumingFinishesTheCampaign(t *test
 		t.Fatal(err)
 	}
 	r.waitFor("the campaign to complete", time.Minute, func() bool { return r.status(c.ID) == campaigns.StatusCompleted })
-	if dialer.Calls() != 300 {
-		t.Fatalf("%d calls for 300 contacts", dialer.Calls())
+	if placer.Calls() != 300 {
+		t.Fatalf("%d calls for 300 contacts", placer.Calls())
 	}
 }
 
@@ -194,33 +195,33 @@ func TestPausingStopsNewDialsWithinASecondAndResumingFinishesTheCampaign(t *test
 // the lines about to free, yet no more calls run at once than the tenant
 // has lines, and no more start per second than the campaign allows.
 func TestWithFewCallsAnsweredThePacerKeepsWithinTheLinesAndTheDialRate(t *testing.T) {
-	answered := func(req campaigns.DialRequest) campaigns.Result {
+	answered := func(req campaigns.Placement) campaigns.Ending {
 		if req.ContactID[15]%10 < 3 { // three in ten answer
-			return campaigns.Result{Outcome: campaigns.OutcomeAnswered}
+			return campaigns.Ending{Outcome: telephony.OutcomeAnswered}
 		}
-		return campaigns.Result{Outcome: campaigns.OutcomeNoAnswer}
+		return campaigns.Ending{Outcome: telephony.OutcomeNoAnswer}
 	}
 	t.Run("lines", func(t *testing.T) {
 		const n, lines = 120, 8
-		dialer := &campaigns.TestDialer{Ring: 20 * time.Millisecond, Talk: 80 * time.Millisecond, Decide: answered}
-		r := newCampaignRig(t, lines, 10000, dialer)
+		placer := &campaigns.TestPlacer{Ring: 20 * time.Millisecond, Talk: 80 * time.Millisecond, Decide: answered}
+		r := newCampaignRig(t, lines, 10000, placer)
 		c := r.campaignOf(n, noRetries)
 		r.waitFor("the campaign to complete", time.Minute, func() bool { return r.status(c.ID) == campaigns.StatusCompleted })
 		counts, err := r.svc.CampaignCounts(r.ctx, r.p, c.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if counts.ByState["done"] != n || dialer.Calls() != n || len(counts.Refused) != 0 {
-			t.Fatalf("by state %v, %d calls, refusals %v; want one call per contact", counts.ByState, dialer.Calls(), counts.Refused)
+		if counts.ByState["done"] != n || placer.Calls() != n || len(counts.Refused) != 0 {
+			t.Fatalf("by state %v, %d calls, refusals %v; want one call per contact", counts.ByState, placer.Calls(), counts.Refused)
 		}
-		if peak := dialer.PeakLines(r.p.TenantID); peak > lines {
+		if peak := placer.PeakLines(r.p.TenantID); peak > lines {
 			t.Fatalf("%d calls at once; the tenant has %d lines", peak, lines)
 		}
 	})
 	t.Run("dial rate", func(t *testing.T) {
 		const n, cps = 60, 20
-		dialer := &campaigns.TestDialer{Ring: 10 * time.Millisecond, Talk: 20 * time.Millisecond, Decide: answered}
-		r := newCampaignRig(t, 50, cps, dialer)
+		placer := &campaigns.TestPlacer{Ring: 10 * time.Millisecond, Talk: 20 * time.Millisecond, Decide: answered}
+		r := newCampaignRig(t, 50, cps, placer)
 		c := r.campaignOf(n, noRetries)
 		r.waitFor("the campaign to complete", time.Minute, func() bool { return r.status(c.ID) == campaigns.StatusCompleted })
 		var starts []time.Time

@@ -32,8 +32,8 @@ type Config struct {
 	// call (calls.CampaignHooks); nil makes a bare one on Tenants'
 	// database, for processes that place no calls.
 	Campaigns *campaigns.Service
-	// Dialer places campaign calls; without one, dial jobs wait.
-	Dialer campaigns.Dialer
+	// Placer places campaign calls; without one, dial jobs wait.
+	Placer campaigns.Placer
 	// DialWorkers caps the calls this process carries at once (default 500).
 	DialWorkers int
 	// Webhooks configures webhook delivery; its DB is filled in.

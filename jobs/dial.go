@@ -10,6 +10,7 @@ import (
 
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/phone"
+	"github.com/outcall/outcall/telephony"
 )
 
 // DialQueue holds dial jobs. A dial job holds its worker for the whole call,
@@ -17,12 +18,12 @@ import (
 const DialQueue = campaigns.DialQueue
 
 // DialWorker runs one attempt: the compliance check that records it (one
-// transaction), the call through Dialer (no transaction open), and the
+// transaction), the call through Placer (no transaction open), and the
 // closing transaction that writes the call record and its follow-ups.
 type DialWorker struct {
 	river.WorkerDefaults[campaigns.DialArgs]
 	Campaigns *campaigns.Service
-	Dialer    campaigns.Dialer
+	Placer    campaigns.Placer
 	Logger    *slog.Logger
 }
 
@@ -31,7 +32,7 @@ func (w *DialWorker) Timeout(*river.Job[campaigns.DialArgs]) time.Duration { ret
 
 // Work dials one contact, or records why not.
 func (w *DialWorker) Work(ctx context.Context, job *river.Job[campaigns.DialArgs]) error {
-	if w.Dialer == nil {
+	if w.Placer == nil {
 		w.Logger.WarnContext(ctx, "no dialer configured: dial jobs wait", slog.String("campaign", job.Args.CampaignID.String()))
 		return river.JobSnooze(time.Minute)
 	}
@@ -49,13 +50,13 @@ func (w *DialWorker) Work(ctx context.Context, job *river.Job[campaigns.DialArgs
 			w.Logger.WarnContext(ctx, "cannot mark call answered", slog.String("call", callID.String()), slog.Any("error", err))
 		}
 	}
-	res, err := w.Dialer.Dial(ctx, req)
+	res, err := w.Placer.Place(ctx, req)
 	if err != nil {
 		w.Logger.WarnContext(ctx, "dial failed", slog.String("call", callID.String()), slog.String("phone", phone.Mask(req.Phone)), slog.Any("error", err))
-		res = campaigns.Result{Outcome: campaigns.OutcomeFailed, EndedAt: time.Now()}
+		res = campaigns.Ending{Outcome: telephony.OutcomeFailed, EndedAt: time.Now()}
 	}
 	// The call happened: keep trying to record it (a retried job would
-	// close it as interrupted and lose what the dialer reported).
+	// close it as interrupted and lose what the placer reported).
 	closeCtx := context.WithoutCancel(ctx)
 	for try := 0; ; try++ {
 		_, err = w.Campaigns.CloseCall(closeCtx, tenantID, callID, res)

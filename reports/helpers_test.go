@@ -104,7 +104,7 @@ func (w *world) start(p tenants.Principal, in campaigns.CampaignInput) *campaign
 
 // dialAll dials every due contact of c until none is due, closing each
 // placed call with what result says: the call history a report counts.
-func (w *world) dialAll(p tenants.Principal, c *campaigns.Campaign, result func(r campaigns.DialRequest) campaigns.Result) {
+func (w *world) dialAll(p tenants.Principal, c *campaigns.Campaign, result func(r campaigns.Placement) campaigns.Ending) {
 	w.t.Helper()
 	for {
 		if _, err := w.campaigns.Pace(w.ctx, p.TenantID, c.ID, 1000); err != nil {

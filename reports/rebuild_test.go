@@ -6,6 +6,7 @@ import (
 
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/reports"
+	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/tenants"
 )
 
@@ -23,8 +24,8 @@ func TestRebuildingReportsRecountsConversionsByTheNewSettings(t *testing.T) {
 	byPhone := map[string]string{"+8613900000001": "outcome:confirmed", "+8613900000002": "outcome:paid", "+8613900000003": "outcome:paid", "+8613900000004": ""}
 	closeAll := func(p tenants.Principal, phones ...string) {
 		c := w.campaignOf(p, phones...)
-		w.dialAll(p, c, func(req campaigns.DialRequest) campaigns.Result {
-			r := campaigns.Result{Outcome: campaigns.OutcomeAnswered, AnsweredAt: tuesdayNoon, EndedAt: tuesdayNoon.Add(time.Minute)}
+		w.dialAll(p, c, func(req campaigns.Placement) campaigns.Ending {
+			r := campaigns.Ending{Outcome: telephony.OutcomeAnswered, AnsweredAt: tuesdayNoon, EndedAt: tuesdayNoon.Add(time.Minute)}
 			if tag := byPhone[req.Phone]; tag != "" {
 				r.Tags = []string{tag}
 			}

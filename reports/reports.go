@@ -169,16 +169,13 @@ func countsBy(ctx context.Context, tx pgx.Tx, args []any, kind string, fn func(k
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var k1, k2 string
-		var n int
-		if err := rows.Scan(&k1, &k2, &n); err != nil {
-			return err
-		}
+	var k1, k2 string
+	var n int
+	_, err = pgx.ForEachRow(rows, []any{&k1, &k2, &n}, func() error {
 		fn(k1, k2, n)
-	}
-	return rows.Err()
+		return nil
+	})
+	return err
 }
 
 // Outcomes reports attempts, connections, conversions, transfers,
@@ -397,16 +394,13 @@ func (s *Service) Topics(ctx context.Context, p tenants.Principal, f Filter) (*T
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var k string
-			var n int
-			if err := rows.Scan(&k, &n); err != nil {
-				return err
-			}
+		var k string
+		var n int
+		_, err = pgx.ForEachRow(rows, []any{&k, &n}, func() error {
 			noMatch[k] = n
-		}
-		if err := rows.Err(); err != nil {
+			return nil
+		})
+		if err != nil {
 			return err
 		}
 		r.Intents, r.Sensitive, r.NoMatch = sortCounts(intents), sortCounts(sensitive), sortCounts(noMatch)
@@ -522,12 +516,8 @@ func (s *Service) Time(ctx context.Context, p tenants.Principal, f Filter) (*Tim
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var h, d, dialled, connected, converted int
-			if err := rows.Scan(&h, &d, &dialled, &connected, &converted); err != nil {
-				return err
-			}
+		var h, d, dialled, connected, converted int
+		_, err = pgx.ForEachRow(rows, []any{&h, &d, &dialled, &connected, &converted}, func() error {
 			for _, slot := range []*TimeSlot{&r.Overall, &r.ByHour[h], &r.ByWeekday[d]} {
 				slot.Dialled += dialled
 				slot.Connected += connected
@@ -537,8 +527,9 @@ func (s *Service) Time(ctx context.Context, p tenants.Principal, f Filter) (*Tim
 			cell.Dialled += dialled
 			cell.Connected += connected
 			cell.Conversions += converted
-		}
-		return rows.Err()
+			return nil
+		})
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -641,16 +632,13 @@ func (s *Service) AB(ctx context.Context, p tenants.Principal, f Filter) (*ABRep
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
+		r.Arms, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (ABArmResult, error) {
 			var a ABArmResult
-			if err := rows.Scan(&a.Version, &a.Connected, &a.Conversions); err != nil {
-				return err
-			}
+			err := row.Scan(&a.Version, &a.Connected, &a.Conversions)
 			a.ConversionRate = ratio(a.Conversions, a.Connected)
-			r.Arms = append(r.Arms, a)
-		}
-		return rows.Err()
+			return a, err
+		})
+		return err
 	})
 	if err != nil {
 		return nil, err

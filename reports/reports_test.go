@@ -16,6 +16,7 @@ import (
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/reports"
+	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/tenants"
 )
 
@@ -77,41 +78,41 @@ func TestReportsCountAKnownCallHistoryExactly(t *testing.T) {
 
 	// Tuesday noon in Shanghai is Monday 23:00 in New York.
 	now := tuesdayNoon
-	talk := func(r campaigns.Result, seconds int) campaigns.Result {
+	talk := func(r campaigns.Ending, seconds int) campaigns.Ending {
 		r.AnsweredAt, r.EndedAt = now, now.Add(time.Duration(seconds)*time.Second)
 		for i := range r.Turns {
 			r.Turns[i].StartedAt, r.Turns[i].EndedAt = now, now
 		}
 		return r
 	}
-	w.dialAll(w.p, c, func(req campaigns.DialRequest) campaigns.Result {
+	w.dialAll(w.p, c, func(req campaigns.Placement) campaigns.Ending {
 		switch phones[req.Phone] {
 		case "converts":
-			return talk(campaigns.Result{Outcome: campaigns.OutcomeAnswered, FinalState: "confirm", Tags: []string{"outcome:confirmed"}, Silence: 2 * time.Second,
+			return talk(campaigns.Ending{Outcome: telephony.OutcomeAnswered, FinalState: "confirm", Tags: []string{"outcome:confirmed"}, Silence: 2 * time.Second,
 				Turns: []campaigns.Turn{
 					{State: "greeting", Said: "您好", Heard: "是的", Intent: "affirm", Sentiment: score(0.6)},
 					{State: "confirm", Said: "好的,订单已确认"},
 				}}, 30)
 		case "angry":
-			return talk(campaigns.Result{Outcome: campaigns.OutcomeAnswered, FinalState: "objection", OptOut: true, Silence: 4 * time.Second,
+			return talk(campaigns.Ending{Outcome: telephony.OutcomeAnswered, FinalState: "objection", OptOut: true, Silence: 4 * time.Second,
 				Turns: []campaigns.Turn{
 					{State: "greeting", Heard: "你们是哪家公司", Intent: "no_match", Sentiment: score(0)},
 					{State: "greeting", Heard: "不要", Intent: "deny", Sentiment: score(-0.5), SentimentLabel: "negative"},
 					{State: "objection", Heard: "滚", Sentiment: score(-1), SentimentLabel: "angry", Sensitive: []string{"滚"}},
 				}}, 20)
 		case "new-york":
-			return talk(campaigns.Result{Outcome: campaigns.OutcomeTransferred, FinalState: "callback",
+			return talk(campaigns.Ending{Outcome: telephony.OutcomeTransferred, FinalState: "callback",
 				Turns: []campaigns.Turn{
 					{State: "greeting", Heard: "你们是哪家公司", Intent: "no_match"},
 					{State: "callback", Heard: "晚点", Intent: "later"},
 				}}, 10)
 		default:
-			return campaigns.Result{Outcome: campaigns.OutcomeBusy, EndedAt: now.Add(5 * time.Second)}
+			return campaigns.Ending{Outcome: telephony.OutcomeBusy, EndedAt: now.Add(5 * time.Second)}
 		}
 	})
 	// Another campaign's busy call, which the campaign filter leaves out.
 	other := w.campaignOf(w.p, "13800000009")
-	w.dialAll(w.p, other, func(campaigns.DialRequest) campaigns.Result { return campaigns.Result{Outcome: campaigns.OutcomeBusy} })
+	w.dialAll(w.p, other, func(campaigns.Placement) campaigns.Ending { return campaigns.Ending{Outcome: telephony.OutcomeBusy} })
 
 	only := reports.Filter{CampaignID: &c.ID}
 	t.Run("outcomes", func(t *testing.T) {
@@ -281,8 +282,8 @@ func TestABReportComparesConversionWithAConfidenceInterval(t *testing.T) {
 		t.Fatal(err)
 	}
 	converted := map[string]int{}
-	w.dialAll(w.p, c, func(req campaigns.DialRequest) campaigns.Result {
-		r := campaigns.Result{Outcome: campaigns.OutcomeAnswered, AnsweredAt: tuesdayNoon, EndedAt: tuesdayNoon.Add(time.Minute)}
+	w.dialAll(w.p, c, func(req campaigns.Placement) campaigns.Ending {
+		r := campaigns.Ending{Outcome: telephony.OutcomeAnswered, AnsweredAt: tuesdayNoon, EndedAt: tuesdayNoon.Add(time.Minute)}
 		// A converts 4 of its 20 calls, B 14 of 20.
 		if limit := map[string]int{"A": 4, "B": 14}[req.ScriptVersion]; converted[req.ScriptVersion] < limit {
 			converted[req.ScriptVersion]++
@@ -323,13 +324,13 @@ func TestAnAnsweringMachineIsDialledButNotConnected(t *testing.T) {
 	c := w.campaignOf(w.p, "13800000011", "13800000012")
 	now := time.Now()
 	first := true
-	w.dialAll(w.p, c, func(req campaigns.DialRequest) campaigns.Result {
-		outcome := campaigns.OutcomeAnswered
+	w.dialAll(w.p, c, func(req campaigns.Placement) campaigns.Ending {
+		outcome := telephony.OutcomeAnswered
 		if !first {
-			outcome = campaigns.OutcomeVoicemail
+			outcome = telephony.OutcomeVoicemail
 		}
 		first = false
-		return campaigns.Result{Outcome: outcome, AnsweredAt: now, EndedAt: now.Add(20 * time.Second)}
+		return campaigns.Ending{Outcome: outcome, AnsweredAt: now, EndedAt: now.Add(20 * time.Second)}
 	})
 	got := must[*reports.OutcomesReport](t)(w.svc.Outcomes(w.ctx, w.p, reports.Filter{CampaignID: &c.ID}))
 	if got.Dialled != 2 || got.Connected != 1 || got.ConnectRate != 0.5 || got.ByOutcome["voicemail"] != 1 {

@@ -10,6 +10,7 @@ import (
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/phone"
 	"github.com/outcall/outcall/reports"
+	"github.com/outcall/outcall/telephony"
 )
 
 // The time report's grid counts each weekday and hour in the callee's own
@@ -21,7 +22,7 @@ func TestTimeReportGridCountsEachWeekdayHourExactly(t *testing.T) {
 	if _, err := w.contacts.AddDNC(w.ctx, w.p, []string{"13900000007"}, "asked before"); err != nil {
 		t.Fatal(err)
 	}
-	at := func(when time.Time, results map[string]campaigns.Outcome, converted ...string) {
+	at := func(when time.Time, results map[string]telephony.Outcome, converted ...string) {
 		w.setNow(when)
 		phones := make([]string, 0, len(results))
 		for ph := range results {
@@ -32,11 +33,11 @@ func TestTimeReportGridCountsEachWeekdayHourExactly(t *testing.T) {
 		for _, ph := range converted {
 			conv[ph] = true
 		}
-		w.dialAll(w.p, c, func(req campaigns.DialRequest) campaigns.Result {
+		w.dialAll(w.p, c, func(req campaigns.Placement) campaigns.Ending {
 			for ph, o := range results {
 				if n, _ := phone.Normalise(ph, "CN"); n == req.Phone {
-					r := campaigns.Result{Outcome: o, EndedAt: when.Add(time.Minute)}
-					if o == campaigns.OutcomeAnswered {
+					r := campaigns.Ending{Outcome: o, EndedAt: when.Add(time.Minute)}
+					if o == telephony.OutcomeAnswered {
 						r.AnsweredAt = when.Add(5 * time.Second)
 					}
 					if conv[ph] {
@@ -46,22 +47,22 @@ func TestTimeReportGridCountsEachWeekdayHourExactly(t *testing.T) {
 				}
 			}
 			t.Fatalf("unexpected call to %s", req.Phone)
-			return campaigns.Result{}
+			return campaigns.Ending{}
 		})
 	}
 	cst := tuesdayNoon.Location()
 	// Tuesday 20:00 in Shanghai is Tuesday 07:00 in New York.
-	at(time.Date(2026, 11, 24, 20, 0, 0, 0, cst), map[string]campaigns.Outcome{
-		"13900000001":  campaigns.OutcomeAnswered,
-		"13900000002":  campaigns.OutcomeAnswered,
-		"13900000003":  campaigns.OutcomeBusy,
-		"13900000007":  campaigns.OutcomeAnswered, // on the do-not-call list: refused, never dialled
-		"+12125550101": campaigns.OutcomeAnswered,
+	at(time.Date(2026, 11, 24, 20, 0, 0, 0, cst), map[string]telephony.Outcome{
+		"13900000001":  telephony.OutcomeAnswered,
+		"13900000002":  telephony.OutcomeAnswered,
+		"13900000003":  telephony.OutcomeBusy,
+		"13900000007":  telephony.OutcomeAnswered, // on the do-not-call list: refused, never dialled
+		"+12125550101": telephony.OutcomeAnswered,
 	}, "13900000001", "+12125550101")
 	// Saturday 09:30 in Shanghai.
-	at(time.Date(2026, 11, 28, 9, 30, 0, 0, cst), map[string]campaigns.Outcome{
-		"13900000004": campaigns.OutcomeNoAnswer,
-		"13900000005": campaigns.OutcomeAnswered,
+	at(time.Date(2026, 11, 28, 9, 30, 0, 0, cst), map[string]telephony.Outcome{
+		"13900000004": telephony.OutcomeNoAnswer,
+		"13900000005": telephony.OutcomeAnswered,
 	})
 
 	got := must[*reports.TimeReport](t)(w.svc.Time(w.ctx, w.p, reports.Filter{}))

@@ -42,7 +42,7 @@ func TestBuiltInBehaviours(t *testing.T) {
 			}
 			sess, _ := s.NewSession(nil, tc.opts)
 			sess.Start()
-			var last *Turn
+			var last *Step
 			for _, say := range tc.says {
 				turn, err := sess.Turn(say)
 				if err != nil {

@@ -36,7 +36,7 @@ is published.
 
 A call is a [Session]. [Script.NewSession] takes the contact and the
 call's options; [Session.Start] returns turn 0, what to say first; every
-[Session.Turn] takes what the callee said and returns a [Turn]: the intent,
+[Session.Turn] takes what the callee said and returns a [Step]: the intent,
 its confidence and runner-up, the slots, the sentiment, the next state and
 what to say. When a turn ends the call, [Session.Result] says how: the
 outcome, tags, a callback, a transfer, whether the number goes on the

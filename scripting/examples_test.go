@@ -22,7 +22,7 @@ func TestExampleScriptsThroughSimulatedConversations(t *testing.T) {
 		states  string // the state after each turn, greeting first
 		outcome string
 		vars    string
-		check   func(t *testing.T, turns []*Turn, r *Result)
+		check   func(t *testing.T, turns []*Step, r *Result)
 	}{
 		{
 			name:    "an order is confirmed after the price question",
@@ -31,7 +31,7 @@ func TestExampleScriptsThroughSimulatedConversations(t *testing.T) {
 			says:    []string{"这个多少钱", "好的"},
 			states:  "greeting price confirm",
 			outcome: "confirmed",
-			check: func(t *testing.T, turns []*Turn, r *Result) {
+			check: func(t *testing.T, turns []*Step, r *Result) {
 				if turns[1].Say != "这单的金额是199元,确认发货吗?" {
 					t.Errorf("price said %q", turns[1].Say)
 				}
@@ -47,7 +47,7 @@ func TestExampleScriptsThroughSimulatedConversations(t *testing.T) {
 			says:    []string{"价格多少", "可以"},
 			states:  "greeting vip_price confirm",
 			outcome: "confirmed",
-			check: func(t *testing.T, turns []*Turn, r *Result) {
+			check: func(t *testing.T, turns []*Step, r *Result) {
 				if !strings.Contains(turns[1].Say, "1799元") {
 					t.Errorf("vip price said %q", turns[1].Say)
 				}
@@ -69,7 +69,7 @@ func TestExampleScriptsThroughSimulatedConversations(t *testing.T) {
 			says:    []string{"明天下午三点再打吧"},
 			states:  "greeting callback",
 			outcome: "callback",
-			check: func(t *testing.T, turns []*Turn, r *Result) {
+			check: func(t *testing.T, turns []*Step, r *Result) {
 				if r.CallbackIn != "2h" || r.CallbackAt != "2026-11-24T15:00:00Z" {
 					t.Errorf("callback %q at %q", r.CallbackIn, r.CallbackAt)
 				}
@@ -83,7 +83,7 @@ func TestExampleScriptsThroughSimulatedConversations(t *testing.T) {
 			states:  "reminder promised",
 			outcome: "promised_to_pay",
 			vars:    `{"promiseDate":"2026-12-02"}`,
-			check: func(t *testing.T, turns []*Turn, r *Result) {
+			check: func(t *testing.T, turns []*Step, r *Result) {
 				if !strings.Contains(turns[0].Say, "尾号7890") || !strings.Contains(turns[0].Say, "3560.5元") {
 					t.Errorf("reminder said %q", turns[0].Say)
 				}
@@ -123,7 +123,7 @@ func TestExampleScriptsThroughSimulatedConversations(t *testing.T) {
 			states:  "invite ask_time booked",
 			outcome: "test_drive_booked",
 			vars:    `{"appointment":"2026-11-28T10:00:00Z"}`,
-			check: func(t *testing.T, turns []*Turn, r *Result) {
+			check: func(t *testing.T, turns []*Step, r *Result) {
 				if !strings.Contains(turns[0].Say, "老车主") {
 					t.Errorf("vip invite said %q", turns[0].Say)
 				}
@@ -139,7 +139,7 @@ func TestExampleScriptsThroughSimulatedConversations(t *testing.T) {
 			says:    []string{"你们店在哪", "明天下午两点"},
 			states:  "invite store_info booked",
 			outcome: "test_drive_booked",
-			check: func(t *testing.T, turns []*Turn, r *Result) {
+			check: func(t *testing.T, turns []*Step, r *Result) {
 				if !strings.Contains(turns[0].Say, "关注了Model Z") || !strings.Contains(turns[1].Say, "滨江路88号") {
 					t.Errorf("said %q / %q", turns[0].Say, turns[1].Say)
 				}
@@ -161,7 +161,7 @@ func TestExampleScriptsThroughSimulatedConversations(t *testing.T) {
 			states:  "intro rate high thanks",
 			outcome: "completed",
 			vars:    `{"score":5,"recommend":true}`,
-			check: func(t *testing.T, turns []*Turn, r *Result) {
+			check: func(t *testing.T, turns []*Step, r *Result) {
 				if turns[3].Say != "Thanks for rating us 5 out of 5. Have a great day!" {
 					t.Errorf("thanks said %q", turns[3].Say)
 				}
@@ -182,7 +182,7 @@ func TestExampleScriptsThroughSimulatedConversations(t *testing.T) {
 			contact: Contact{"name": "Carol"},
 			says:    []string{"ok", "hmm the weather", "4"},
 			states:  "intro rate rate high",
-			check: func(t *testing.T, turns []*Turn, r *Result) {
+			check: func(t *testing.T, turns []*Step, r *Result) {
 				if turns[2].Via != "fallback" || turns[2].Say != "Sorry, could you give me a number from 1 to 5?" {
 					t.Errorf("turn 2 %+v", turns[2])
 				}
@@ -212,7 +212,7 @@ func TestExampleScriptsThroughSimulatedConversations(t *testing.T) {
 				t.Fatal(err)
 			}
 			first, _ := sess.Start()
-			turns := []*Turn{first}
+			turns := []*Step{first}
 			states := []string{first.State}
 			for _, say := range tc.says {
 				turn, err := sess.Turn(say)

@@ -43,7 +43,7 @@ type hostResponse struct {
 	Graph       *Graph          `json:"graph,omitempty"`
 	Fallback    string          `json:"fallback,omitempty"`
 	Lang        string          `json:"lang,omitempty"`
-	Turn        *Turn           `json:"turn,omitempty"`
+	Turn        *Step           `json:"turn,omitempty"`
 	Result      *Result         `json:"result,omitempty"`
 	Segments    []SegmentResult `json:"segments,omitempty"`
 	// Nanos is how long the host spent on the request, so the cost of the
@@ -311,7 +311,7 @@ func (h *hostServer) handle(req *hostRequest) (resp *hostResponse) {
 		}
 		hs.mu.Lock()
 		defer hs.mu.Unlock()
-		var t *Turn
+		var t *Step
 		var err error
 		if req.Op == "start" {
 			t, err = hs.s.Start()

@@ -44,9 +44,10 @@ type SessionOptions struct {
 	Now func() time.Time `json:"-"`
 }
 
-// Turn is the record of one turn: what was heard and understood, where
-// the dialog went and what the engine says next. Turn 0 is the greeting.
-type Turn struct {
+// Step is what the dialog engine did in one turn: what was heard and
+// understood, where the dialog went and what it says next. The step of
+// turn 0 is the greeting. (A call record's turns are campaigns.Turn.)
+type Step struct {
 	Turn       int        `json:"turn"`
 	State      string     `json:"state"`
 	Say        string     `json:"say"`
@@ -172,21 +173,21 @@ func (s *Session) State() string { return s.state }
 func (s *Session) Vars() string { return s.vars }
 
 // Start enters the start state and returns turn 0: what to say first.
-func (s *Session) Start() (*Turn, error) {
+func (s *Session) Start() (*Step, error) {
 	if s.started {
 		return nil, errors.New("the dialog has already started")
 	}
 	s.started = true
-	t := &Turn{Via: "start"}
+	t := &Step{Via: "start"}
 	s.run(t, func() error { return s.enter(s.script.dialog.Start, t) })
 	return t, nil
 }
 
 // Turn takes what the callee said, understands it, moves the dialog and
-// returns the record of the turn. Script errors do not come back as an
+// returns the turn's step. Script errors do not come back as an
 // error: they end the call on the script's fallback outcome and are in
-// Turn.Error and Result.Error.
-func (s *Session) Turn(text string) (*Turn, error) {
+// Step.Error and Result.Error.
+func (s *Session) Turn(text string) (*Step, error) {
 	if !s.started {
 		return nil, errors.New("call Start before Turn")
 	}
@@ -200,7 +201,7 @@ func (s *Session) Turn(text string) (*Turn, error) {
 		text = string(r[:s.script.limits.MaxInput])
 	}
 	u := s.script.nlu.Understand(d.Lang, text, s.opts.Now())
-	t := &Turn{Turn: s.turn, Heard: text, Intent: u.Intent, Confidence: u.Confidence, RunnerUp: u.RunnerUp, Slots: u.Slots, Sentiment: &u.Sentiment}
+	t := &Step{Turn: s.turn, Heard: text, Intent: u.Intent, Confidence: u.Confidence, RunnerUp: u.RunnerUp, Slots: u.Slots, Sentiment: &u.Sentiment}
 	s.flag(text, "heard", t)
 	if u.Sentiment.Label == "angry" {
 		s.angry++
@@ -263,7 +264,7 @@ func (s *Session) Turn(text string) (*Turn, error) {
 
 // run executes one turn's work with the turn's budget and turns a script
 // error into the end of the call.
-func (s *Session) run(t *Turn, work func() error) {
+func (s *Session) run(t *Step, work func() error) {
 	defer func() {
 		if s.sb != nil {
 			if s.armed {
@@ -307,7 +308,7 @@ func protect(f func() error) (err error) {
 	return f()
 }
 
-func (s *Session) fail(t *Turn, err error) {
+func (s *Session) fail(t *Step, err error) {
 	e := scriptError(err, s.script.src)
 	t.Error = e
 	t.Via = "error"
@@ -324,7 +325,7 @@ func (s *Session) finish(r *Result) {
 	s.result = r
 }
 
-func (s *Session) fallback(t *Turn, u Understanding) error {
+func (s *Session) fallback(t *Step, u Understanding) error {
 	d := s.script.dialog
 	t.Via, t.State = "fallback", s.state
 	s.retries++
@@ -349,7 +350,7 @@ func (s *Session) fallback(t *Turn, u Understanding) error {
 }
 
 // enter moves the dialog into a state and says its text.
-func (s *Session) enter(name string, t *Turn) error {
+func (s *Session) enter(name string, t *Step) error {
 	d := s.script.dialog
 	st := d.States[name]
 	s.state, s.retries = name, 0
@@ -384,7 +385,7 @@ func (s *Session) enter(name string, t *Turn) error {
 	return nil
 }
 
-func (s *Session) flag(text, where string, t *Turn) {
+func (s *Session) flag(text, where string, t *Step) {
 	if text == "" {
 		return
 	}
@@ -459,7 +460,7 @@ func (s *Session) stateFn(state string, t *target, path string) func() (sobek.Va
 }
 
 // call runs one tenant function with the context c.
-func (s *Session) call(getFn func() (sobek.Value, error), t *Turn, u Understanding) (sobek.Value, error) {
+func (s *Session) call(getFn func() (sobek.Value, error), t *Step, u Understanding) (sobek.Value, error) {
 	fv, err := getFn()
 	if err != nil {
 		return nil, err
@@ -475,7 +476,7 @@ func (s *Session) call(getFn func() (sobek.Value, error), t *Turn, u Understandi
 	return fn(sobek.Undefined(), c)
 }
 
-func (s *Session) context(t *Turn, u Understanding) (*sobek.Object, error) {
+func (s *Session) context(t *Step, u Understanding) (*sobek.Object, error) {
 	sb := s.sb
 	vm := sb.vm
 	if s.jsc == nil {
@@ -543,7 +544,7 @@ func (s *Session) saveVars() error {
 }
 
 // render fills ${c.path} placeholders from the context, in Go.
-func (s *Session) render(text string, t *Turn, u Understanding) string {
+func (s *Session) render(text string, t *Step, u Understanding) string {
 	if !strings.Contains(text, "${") {
 		return text
 	}

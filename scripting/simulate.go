@@ -5,11 +5,11 @@ import (
 	"errors"
 )
 
-// Transcript is a simulated conversation: every turn, greeting first, and
-// the outcome when the call ended (nil when it would go on). It is what
-// `outcall script test` prints and what the simulate API returns.
+// Transcript is a simulated conversation: the step of every turn, greeting
+// first, and the outcome when the call ended (nil when it would go on). It
+// is what `outcall script test` prints and what the simulate API returns.
 type Transcript struct {
-	Turns  []*Turn `json:"turns"`
+	Turns  []*Step `json:"turns"`
 	Result *Result `json:"result"`
 	// State and Vars are where the call stands when it has not ended.
 	State string `json:"state,omitempty"`

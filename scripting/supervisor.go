@@ -642,7 +642,7 @@ func (p *HostPool) Open(ctx context.Context, name, source string, contact Contac
 }
 
 // Start returns turn 0, the greeting.
-func (r *RemoteSession) Start(ctx context.Context) (*Turn, error) {
+func (r *RemoteSession) Start(ctx context.Context) (*Step, error) {
 	if r.started {
 		return nil, errors.New("the dialog has already started")
 	}
@@ -650,10 +650,10 @@ func (r *RemoteSession) Start(ctx context.Context) (*Turn, error) {
 	return r.do(ctx, &hostRequest{Op: "start", Session: r.id})
 }
 
-// Turn sends what the callee said and returns the turn's record. When the
+// Turn sends what the callee said and returns the turn's step. When the
 // host dies the turn ends the call with the script's fallback outcome and
 // an error of kind "host".
-func (r *RemoteSession) Turn(ctx context.Context, text string) (*Turn, error) {
+func (r *RemoteSession) Turn(ctx context.Context, text string) (*Step, error) {
 	if !r.started {
 		return nil, errors.New("call Start before Turn")
 	}
@@ -664,13 +664,13 @@ func (r *RemoteSession) Turn(ctx context.Context, text string) (*Turn, error) {
 	return r.do(ctx, &hostRequest{Op: "turn", Session: r.id, Text: text})
 }
 
-func (r *RemoteSession) do(ctx context.Context, req *hostRequest) (*Turn, error) {
+func (r *RemoteSession) do(ctx context.Context, req *hostRequest) (*Step, error) {
 	resp, err := r.host.call(ctx, req)
 	var died hostDied
 	if errors.As(err, &died) {
 		e := &ScriptError{Kind: "host", Message: died.Error() + "; the call ends on the script's fallback"}
 		r.result = &Result{Outcome: r.fallback, Turns: r.turn, Error: e}
-		return &Turn{Turn: r.turn, Heard: req.Text, Via: "error", Say: phrase(r.lang, "failure"), Error: e, Done: true}, nil
+		return &Step{Turn: r.turn, Heard: req.Text, Via: "error", Say: phrase(r.lang, "failure"), Error: e, Done: true}, nil
 	}
 	if err != nil {
 		return nil, err

@@ -29,7 +29,7 @@ type sipCall struct {
 	notify  chan int
 
 	mu          sync.Mutex
-	turns       []Turn
+	transcript  []TranscriptLine
 	pending     []MediaEvent // heard while a prompt played
 	hangupBy    string
 	endReason   string
@@ -165,16 +165,16 @@ func (c *sipCall) ID() string { return c.res.CallID }
 
 func (c *sipCall) since() time.Duration { return time.Since(c.answered) }
 
-func (c *sipCall) addTurn(t Turn) {
+func (c *sipCall) addLine(l TranscriptLine) {
 	c.mu.Lock()
-	c.turns = append(c.turns, t)
+	c.transcript = append(c.transcript, l)
 	c.mu.Unlock()
 }
 
-func (c *sipCall) Turns() []Turn {
+func (c *sipCall) Transcript() []TranscriptLine {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return append([]Turn(nil), c.turns...)
+	return append([]TranscriptLine(nil), c.transcript...)
 }
 
 // joined returns a context done when either ctx or the call is.
@@ -227,7 +227,7 @@ func (c *sipCall) Say(ctx context.Context, text string, emotion Emotion) (SayRes
 	pr, err := c.media.Play(jctx, pcm)
 	close(watchDone)
 	<-watcherExit
-	c.addTurn(Turn{Speaker: "robot", Text: text, Emotion: string(emotion), At: turnAt, BargeIn: pr.Interrupted && err == nil})
+	c.addLine(TranscriptLine{Speaker: "robot", Text: text, Emotion: string(emotion), At: turnAt, BargeIn: pr.Interrupted && err == nil})
 	if c.ctx.Err() != nil {
 		return SayResult{Played: pr.Played}, ErrCallEnded
 	}
@@ -330,7 +330,7 @@ func (c *sipCall) Listen(ctx context.Context, expect ...string) (Utterance, erro
 
 func (c *sipCall) finishDTMF(u Utterance) Utterance {
 	c.media.TakeCapture()
-	c.addTurn(Turn{Speaker: "callee", DTMF: u.DTMF, At: c.since()})
+	c.addLine(TranscriptLine{Speaker: "callee", DTMF: u.DTMF, At: c.since()})
 	return u
 }
 
@@ -375,7 +375,7 @@ func (c *sipCall) finishSpeech(ctx context.Context, u Utterance, expect []string
 		}
 		u.Text, u.Confidence, u.Simulated = tr.Text, tr.Confidence, simulation
 	}
-	c.addTurn(Turn{Speaker: "callee", Text: u.Text, At: c.since()})
+	c.addLine(TranscriptLine{Speaker: "callee", Text: u.Text, At: c.since()})
 	return u, nil
 }
 
@@ -386,7 +386,7 @@ func (c *sipCall) SendDTMF(ctx context.Context, digits string) error {
 	if err := c.media.SendDTMF(digits); err != nil {
 		return err
 	}
-	c.addTurn(Turn{Speaker: "robot", DTMF: digits, At: c.since()})
+	c.addLine(TranscriptLine{Speaker: "robot", DTMF: digits, At: c.since()})
 	jctx, done := c.joined(ctx)
 	defer done()
 	t := time.NewTicker(20 * time.Millisecond)
@@ -419,7 +419,7 @@ func (c *sipCall) Transfer(ctx context.Context, target string) error {
 	if err == nil || !errors.Is(err, ErrTransferRefused) || c.d.cfg.NoBridge || !validNumber(target) || c.ctx.Err() != nil {
 		return err
 	}
-	c.addTurn(Turn{Speaker: "robot", Text: "[REFER refused (" + err.Error() + "); bridging to " + phone.Mask(target) + "]", At: c.since()})
+	c.addLine(TranscriptLine{Speaker: "robot", Text: "[REFER refused (" + err.Error() + "); bridging to " + phone.Mask(target) + "]", At: c.since()})
 	return c.bridge(ctx, target)
 }
 
@@ -450,7 +450,7 @@ func (c *sipCall) bridge(ctx context.Context, target string) error {
 		c.transferred = target
 		c.bridgeCallID = agent.res.CallID
 		c.mu.Unlock()
-		c.addTurn(Turn{Speaker: "robot", Text: "[bridged to " + phone.Mask(target) + "]", At: c.since()})
+		c.addLine(TranscriptLine{Speaker: "robot", Text: "[bridged to " + phone.Mask(target) + "]", At: c.since()})
 		select {
 		case <-bctx.Done():
 		case <-c.ctx.Done():
@@ -515,7 +515,7 @@ func (c *sipCall) refer(ctx context.Context, target string) error {
 			c.mu.Lock()
 			c.transferred = target
 			c.mu.Unlock()
-			c.addTurn(Turn{Speaker: "robot", Text: "[transferred to " + phone.Mask(target) + "]", At: c.since()})
+			c.addLine(TranscriptLine{Speaker: "robot", Text: "[transferred to " + phone.Mask(target) + "]", At: c.since()})
 			c.end("us", "transferred to "+phone.Mask(target))
 			c.bye()
 			return nil

@@ -422,13 +422,13 @@ func TestRefusedReferIsReplacedByABridgeThatCarriesBothVoices(t *testing.T) {
 		t.Fatalf("the agent heard %v of the callee through the bridge", agent.Heard)
 	}
 	var sawBridge bool
-	for _, turn := range res.Turns {
-		if strings.HasPrefix(turn.Text, "[bridged to ") {
+	for _, line := range res.Transcript {
+		if strings.HasPrefix(line.Text, "[bridged to ") {
 			sawBridge = true
 		}
 	}
 	if !sawBridge {
-		t.Fatalf("transcript has no bridge turn: %+v", res.Turns)
+		t.Fatalf("transcript has no bridge line: %+v", res.Transcript)
 	}
 }
 
@@ -450,8 +450,8 @@ func TestVoicemailIsDetectedAndMessageDropped(t *testing.T) {
 	if handlerRan {
 		t.Fatal("the dialog ran on a voicemail box")
 	}
-	if len(res.Turns) == 0 || res.Turns[0].Text != "Please call us back about your order." {
-		t.Fatalf("message not dropped: turns %+v", res.Turns)
+	if len(res.Transcript) == 0 || res.Transcript[0].Text != "Please call us back about your order." {
+		t.Fatalf("message not dropped: transcript %+v", res.Transcript)
 	}
 }
 

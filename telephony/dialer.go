@@ -64,8 +64,8 @@ type Call interface {
 	Transfer(ctx context.Context, target string) error
 	// Hangup ends the call (BYE).
 	Hangup(ctx context.Context) error
-	// Turns returns the transcript so far.
-	Turns() []Turn
+	// Transcript returns the transcript so far.
+	Transcript() []TranscriptLine
 }
 
 // SayResult says how a prompt went out.
@@ -574,7 +574,7 @@ func (d *SIPDialer) Dial(ctx context.Context, req DialRequest, h CallHandler) (C
 			}
 		}
 	}
-	res.Turns = call.Turns()
+	res.Transcript = call.Transcript()
 	res.Media = media.Stats()
 	return finish(outcome, reason)
 }

@@ -54,7 +54,7 @@ func Example() {
 		panic(err)
 	}
 	fmt.Println(res.Outcome, res.SIPCode, res.AMD.Verdict)
-	fmt.Println(res.Turns[1].Speaker, res.Turns[1].Text)
+	fmt.Println(res.Transcript[1].Speaker, res.Transcript[1].Text)
 	// Output:
 	// answered 200 human
 	// callee yes please

@@ -5,7 +5,8 @@ import (
 	"time"
 )
 
-// Outcome is how a call attempt ended, as campaigns count it.
+// Outcome is how a call attempt ended, as campaigns count it: the dialer
+// reports all but interrupted, which package campaigns sets itself.
 type Outcome string
 
 const (
@@ -17,9 +18,12 @@ const (
 	OutcomeFailed        Outcome = "failed"         // trunk, network, codec or protocol trouble
 	OutcomeVoicemail     Outcome = "voicemail"      // answering machine detected
 	OutcomeTransferred   Outcome = "transferred"    // handed to a human by REFER, or bridged to one
+	// OutcomeInterrupted is an attempt whose worker stopped mid-call; it is
+	// closed without a second dial and retried like failed.
+	OutcomeInterrupted Outcome = "interrupted"
 )
 
-// CallResult is everything the campaign stores about one attempt.
+// CallResult is everything the dialer knows about one SIP call attempt.
 type CallResult struct {
 	Outcome Outcome
 	// SIPCode and SIPReason of the final INVITE response (0 when none came).
@@ -52,15 +56,16 @@ type CallResult struct {
 	// BridgeCallID is the Call-ID of the call to the transfer target when
 	// the peer refused REFER and the dialer bridged the two calls itself.
 	BridgeCallID string
-	// Turns is the transcript of the conversation.
-	Turns []Turn
-	Media MediaStats
+	// Transcript is what was said and keyed in the call, line by line.
+	Transcript []TranscriptLine
+	Media      MediaStats
 	// HandlerErr is what the CallHandler returned, if anything.
 	HandlerErr error `json:"-"`
 }
 
-// Turn is one step of the conversation.
-type Turn struct {
+// TranscriptLine is one line of a call's transcript: a prompt the robot
+// said or keyed, or what the callee said or keyed, and when.
+type TranscriptLine struct {
 	Speaker string // "robot" or "callee"
 	Text    string
 	Emotion string        `json:",omitempty"`

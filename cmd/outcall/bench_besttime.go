@@ -32,7 +32,7 @@ import (
 // own dial path against the callee simulator over SIP on loopback: the
 // pacer (Service.Pace, best_time ordering included), the dial worker
 // (DialWorker.Work: compliance check and attempt, the call, the close),
-// the call dialer (the tenant's published script in a script host, prompts
+// the call placer (the tenant's published script in a script host, prompts
 // spoken by espeak-ng as RTP) and callee-sim answering by the callee's
 // local hour. River's scheduling is the one piece left out: the bench
 // runs the dial worker itself on each job the pacer queued, so that a
@@ -134,8 +134,8 @@ func benchBestTime(ctx context.Context, report func(string, float64, string)) er
 		return err
 	}
 	defer sip.Close()
-	worker := &jobs.DialWorker{Campaigns: svc, Logger: quiet, Dialer: simulatedClockDialer{
-		Dialer: calls.New(calls.Options{SIP: sip, Scripts: store, Hosts: hosts, Trunk: sim.Trunk(), RingTimeout: ringTimeout, Logger: quiet}),
+	worker := &jobs.DialWorker{Campaigns: svc, Logger: quiet, Placer: simulatedClockPlacer{
+		Placer: calls.New(calls.Options{SIP: sip, Scripts: store, Hosts: hosts, Trunk: sim.Trunk(), RingTimeout: ringTimeout, Logger: quiet}),
 		offset: func() time.Duration { return time.Duration(offset.Load()) },
 	}}
 
@@ -149,7 +149,7 @@ func benchBestTime(ctx context.Context, report func(string, float64, string)) er
 	newCampaign := func(name string, list uuid.UUID, bestTime bool) (*campaigns.Campaign, error) {
 		once := campaigns.RetryRule{After: campaigns.Duration(time.Hour)}
 		c, err := svc.CreateCampaign(ctx, p, campaigns.CampaignInput{Name: name, ListIDs: []uuid.UUID{list}, ScriptVersion: version.ID.String(), BestTime: bestTime,
-			RetryPolicy: campaigns.RetryPolicy{campaigns.OutcomeBusy: once, campaigns.OutcomeNoAnswer: once, campaigns.OutcomeFailed: once}})
+			RetryPolicy: campaigns.RetryPolicy{telephony.OutcomeBusy: once, telephony.OutcomeNoAnswer: once, telephony.OutcomeFailed: once}})
 		if err != nil {
 			return nil, err
 		}
@@ -336,20 +336,20 @@ func bestTimePersona() calleesim.Persona {
 		Unanswered:   map[string]float64{"no_answer": 1}}
 }
 
-// simulatedClockDialer moves the times a call reports from the wall clock
+// simulatedClockPlacer moves the times a call reports from the wall clock
 // to the simulated clock (the offset is constant while a round's calls
 // run), so call records agree with the pacer's clock.
-type simulatedClockDialer struct {
-	campaigns.Dialer
+type simulatedClockPlacer struct {
+	campaigns.Placer
 	offset func() time.Duration
 }
 
-func (d simulatedClockDialer) Dial(ctx context.Context, req campaigns.DialRequest) (campaigns.Result, error) {
+func (d simulatedClockPlacer) Place(ctx context.Context, req campaigns.Placement) (campaigns.Ending, error) {
 	off := d.offset()
 	if answered := req.Answered; answered != nil {
 		req.Answered = func(at time.Time) { answered(at.Add(off)) }
 	}
-	res, err := d.Dialer.Dial(ctx, req)
+	res, err := d.Placer.Place(ctx, req)
 	shift := func(t *time.Time) {
 		if !t.IsZero() {
 			*t = t.Add(off)

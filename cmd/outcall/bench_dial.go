@@ -20,12 +20,13 @@ import (
 	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/migrations/scratch"
+	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/tenants"
 )
 
 // The "dial" group measures dial scheduling end to end — pacer, compliance
 // check with the attempt recorded, a dial job through an instant test
-// dialer, the call closed — in dials per second, and beside it pgbench's
+// placer, the call closed — in dials per second, and beside it pgbench's
 // TPS on the same PostgreSQL: the ratio says how close dialling comes to
 // what the database can commit.
 func init() {
@@ -60,9 +61,9 @@ func init() {
 		if err != nil {
 			return err
 		}
-		dialer := &campaigns.TestDialer{}
+		placer := &campaigns.TestPlacer{}
 		jc, err := jobs.New(jobs.Config{Tenants: ts, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Work: true,
-			Campaigns: svc, Dialer: dialer, DialWorkers: lines})
+			Campaigns: svc, Placer: placer, DialWorkers: lines})
 		if err != nil {
 			return err
 		}
@@ -71,7 +72,7 @@ func init() {
 		}
 		defer jc.Stop(context.WithoutCancel(ctx))
 		c, err := svc.CreateCampaign(ctx, p, campaigns.CampaignInput{Name: "bench", ListIDs: []uuid.UUID{list}, ScriptVersion: "v1",
-			RetryPolicy: campaigns.RetryPolicy{campaigns.OutcomeBusy: {}, campaigns.OutcomeNoAnswer: {}, campaigns.OutcomeFailed: {}}})
+			RetryPolicy: campaigns.RetryPolicy{telephony.OutcomeBusy: {}, telephony.OutcomeNoAnswer: {}, telephony.OutcomeFailed: {}}})
 		if err != nil {
 			return err
 		}

@@ -15,12 +15,13 @@ import (
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/migrations/scratch"
+	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/tenants"
 )
 
 // The "pace" group measures how busy pacing keeps a tenant's lines when
 // most calls go unanswered (three in ten answer; 40 ms of ringing, 200 ms
-// of talk, through the test dialer): the share of line time spent in calls,
+// of talk, through the test placer): the share of line time spent in calls,
 // with the pacer queueing only for free lines (fixed) and also ahead of
 // the lines the measured calls say will free soon (adaptive).
 func init() {
@@ -70,14 +71,14 @@ func benchPace(ctx context.Context, lookahead time.Duration) (util, rate float64
 	if err != nil {
 		return 0, 0, err
 	}
-	dialer := &campaigns.TestDialer{Ring: 40 * time.Millisecond, Talk: 200 * time.Millisecond, Decide: func(req campaigns.DialRequest) campaigns.Result {
+	placer := &campaigns.TestPlacer{Ring: 40 * time.Millisecond, Talk: 200 * time.Millisecond, Decide: func(req campaigns.Placement) campaigns.Ending {
 		if req.ContactID[15]%10 < 3 {
-			return campaigns.Result{Outcome: campaigns.OutcomeAnswered}
+			return campaigns.Ending{Outcome: telephony.OutcomeAnswered}
 		}
-		return campaigns.Result{Outcome: campaigns.OutcomeNoAnswer}
+		return campaigns.Ending{Outcome: telephony.OutcomeNoAnswer}
 	}}
 	jc, err := jobs.New(jobs.Config{Tenants: ts, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Work: true,
-		Campaigns: svc, Dialer: dialer, DialWorkers: lines})
+		Campaigns: svc, Placer: placer, DialWorkers: lines})
 	if err != nil {
 		return 0, 0, err
 	}
@@ -86,7 +87,7 @@ func benchPace(ctx context.Context, lookahead time.Duration) (util, rate float64
 	}
 	defer jc.Stop(context.WithoutCancel(ctx))
 	c, err := svc.CreateCampaign(ctx, p, campaigns.CampaignInput{Name: "bench", ListIDs: []uuid.UUID{list}, ScriptVersion: "v1",
-		RetryPolicy: campaigns.RetryPolicy{campaigns.OutcomeBusy: {}, campaigns.OutcomeNoAnswer: {}, campaigns.OutcomeFailed: {}}})
+		RetryPolicy: campaigns.RetryPolicy{telephony.OutcomeBusy: {}, telephony.OutcomeNoAnswer: {}, telephony.OutcomeFailed: {}}})
 	if err != nil {
 		return 0, 0, err
 	}

@@ -108,13 +108,13 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 		if err != nil {
 			return err
 		}
-		d, stop, err := s.Telephony.dialer(ctx, log, scripts, hosts, trunks, s.WebhooksAllowPrivate, callMetrics)
+		d, stop, err := s.Telephony.placer(ctx, log, scripts, hosts, trunks, s.WebhooksAllowPrivate, callMetrics)
 		defer stop()
 		if err != nil {
 			return err
 		}
 		if d != nil {
-			jcfg.Dialer = d
+			jcfg.Placer = d
 			pinger, _ = d.SIP.(telephony.Pinger)
 			jcfg.Trunks, jcfg.Pinger = trunks, pinger
 		}

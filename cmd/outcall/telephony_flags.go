@@ -79,10 +79,10 @@ func parseTrunk(raw string) (telephony.Trunk, error) {
 	return t, t.Validate()
 }
 
-// dialer builds the conversation service that places campaign calls, or nil
+// placer builds the conversation service that places campaign calls, or nil
 // (dial jobs then wait) when no carrier is configured. The returned stop
 // function releases what it started.
-func (t *telephonySettings) dialer(ctx context.Context, log *slog.Logger, scripts *scripting.Store, hosts *scripting.HostPool, trunks *telephony.TrunkStore,
+func (t *telephonySettings) placer(ctx context.Context, log *slog.Logger, scripts *scripting.Store, hosts *scripting.HostPool, trunks *telephony.TrunkStore,
 	allowPrivate bool, metrics *calls.Metrics) (*calls.Service, func(), error) {
 	var trunk telephony.Trunk
 	var stops []func()

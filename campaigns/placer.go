@@ -7,19 +7,22 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/outcall/outcall/telephony"
 )
 
-// Dialer places one call and returns when it has ended. Telephony
-// implements it with SIP; TestDialer stands in for it in tests and
-// benchmarks. Dial must honour ctx (cancelled: hang up), call
-// req.Answered when the callee picks up, and report a failure to reach the
-// trunk as Result{Outcome: OutcomeFailed} rather than an error where it can.
-type Dialer interface {
-	Dial(ctx context.Context, req DialRequest) (Result, error)
+// Placer places one campaign call, talks it, and returns when it has
+// ended. calls.Service implements it (a SIP call through telephony.Dialer
+// and the campaign's dialog script); TestPlacer stands in for it in tests
+// and benchmarks. Place must honour ctx (cancelled: hang up), call
+// p.Answered when the callee picks up, and report a failure to reach the
+// trunk as Ending{Outcome: telephony.OutcomeFailed} rather than an error
+// where it can.
+type Placer interface {
+	Place(ctx context.Context, p Placement) (Ending, error)
 }
 
-// DialRequest is one call to place.
-type DialRequest struct {
+// Placement is one campaign call to place, as BeginDial built it.
+type Placement struct {
 	CallID     uuid.UUID
 	TenantID   uuid.UUID
 	CampaignID uuid.UUID
@@ -38,9 +41,10 @@ type DialRequest struct {
 	Answered func(at time.Time)
 }
 
-// Result is how a placed call went.
-type Result struct {
-	Outcome Outcome
+// Ending is how a placed call went, as its Placer tells it; CloseCall
+// stores it on the call record.
+type Ending struct {
+	Outcome telephony.Outcome
 	// Reason explains the outcome for people ("486 Busy Here", "ring timeout").
 	Reason string
 	// RingTime is how long it rang before it was answered or given up.
@@ -64,14 +68,14 @@ type Result struct {
 	Silence time.Duration
 }
 
-// TestDialer is an in-process Dialer for tests and benchmarks: it places
+// TestPlacer is an in-process Placer for tests and benchmarks: it places
 // no real call. Each call rings for Ring, and, when answered, talks for
 // Talk; Decide picks the outcome (nil: every call is answered).
-type TestDialer struct {
+type TestPlacer struct {
 	Ring, Talk time.Duration
-	// Decide returns the result of a call; its Outcome is required, and
+	// Decide returns the ending of a call; its Outcome is required, and
 	// timings it leaves zero are filled in.
-	Decide func(req DialRequest) Result
+	Decide func(p Placement) Ending
 
 	calls  atomic.Int64
 	mu     sync.Mutex
@@ -79,8 +83,8 @@ type TestDialer struct {
 	peak   map[uuid.UUID]int
 }
 
-// Dial pretends to place req.
-func (d *TestDialer) Dial(ctx context.Context, req DialRequest) (Result, error) {
+// Place pretends to place req.
+func (d *TestPlacer) Place(ctx context.Context, req Placement) (Ending, error) {
 	d.calls.Add(1)
 	d.mu.Lock()
 	if d.active == nil {
@@ -95,16 +99,16 @@ func (d *TestDialer) Dial(ctx context.Context, req DialRequest) (Result, error) 
 		d.mu.Unlock()
 	}()
 
-	res := Result{Outcome: OutcomeAnswered}
+	res := Ending{Outcome: telephony.OutcomeAnswered}
 	if d.Decide != nil {
 		res = d.Decide(req)
 	}
 	start := time.Now()
 	if err := sleep(ctx, d.Ring); err != nil {
-		return Result{Outcome: OutcomeFailed, EndedAt: time.Now()}, nil
+		return Ending{Outcome: telephony.OutcomeFailed, EndedAt: time.Now()}, nil
 	}
 	res.RingTime = time.Since(start)
-	if res.Outcome == OutcomeAnswered {
+	if res.Outcome == telephony.OutcomeAnswered {
 		if res.AnsweredAt.IsZero() {
 			res.AnsweredAt = time.Now()
 		}
@@ -120,10 +124,10 @@ func (d *TestDialer) Dial(ctx context.Context, req DialRequest) (Result, error) 
 }
 
 // Calls returns how many calls were placed.
-func (d *TestDialer) Calls() int64 { return d.calls.Load() }
+func (d *TestPlacer) Calls() int64 { return d.calls.Load() }
 
 // PeakLines returns the most calls a tenant had in progress at once.
-func (d *TestDialer) PeakLines(tenantID uuid.UUID) int {
+func (d *TestPlacer) PeakLines(tenantID uuid.UUID) int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.peak[tenantID]
