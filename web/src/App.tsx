@@ -1,16 +1,14 @@
-// The portal's routes. Screens whose API has not landed yet show what they
-// will hold; each replaces its ComingSoonPage route when it is built.
+// The portal's routes.
 import { App as AntApp, ConfigProvider, Spin } from "antd";
 import enUS from "antd/locale/en_US";
 import zhCN from "antd/locale/zh_CN";
 import { useTranslation } from "react-i18next";
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from "react-router";
 import { lazy, Suspense, type ReactNode } from "react";
-import Shell, { pathOf, sections } from "./components/Shell";
+import Shell from "./components/Shell";
 import ApiKeysPage from "./pages/ApiKeys";
 import { AcceptInvitationPage, LoginPage, SignupPage } from "./pages/Auth";
 import BillingPage from "./pages/Billing";
-import ComingSoonPage from "./pages/ComingSoon";
 import CompliancePage from "./pages/Compliance";
 import ContactsPage from "./pages/Contacts";
 import DashboardPage from "./pages/Dashboard";
@@ -91,11 +89,6 @@ export function PortalRoutes() {
         <Route path="campaigns/:id" element={<Suspense fallback={<Loading />}><CampaignDetailPage /></Suspense>} />
         <Route path="calls" element={<Suspense fallback={<Loading />}><CallsPage /></Suspense>} />
         <Route path="calls/:id" element={<Suspense fallback={<Loading />}><CallDetailPage /></Suspense>} />
-        {sections
-          .filter((s) => s.soon)
-          .map((s) => (
-            <Route key={s.key} path={pathOf(s.key).slice(1)} element={<ComingSoonPage section={s.key} />} />
-          ))}
         <Route path="*" element={<Navigate to="/" replace />} />
       </Route>
     </Routes>

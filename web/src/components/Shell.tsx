@@ -20,7 +20,7 @@ import {
   UserOutlined,
   WalletOutlined,
 } from "@ant-design/icons";
-import { Badge, Button, Dropdown, Layout, Menu, Space, Tag, Tooltip, Typography, type MenuProps } from "antd";
+import { Badge, Button, Dropdown, Layout, Menu, Space, Tooltip, Typography, type MenuProps } from "antd";
 import { useEffect, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, Outlet, useLocation, useNavigate } from "react-router";
@@ -30,8 +30,8 @@ import { useSession } from "../session/Session";
 
 const { Header, Sider, Content } = Layout;
 
-/** Every screen of the portal, in menu order; `soon` ones are not built yet. */
-export const sections: { key: string; icon: ReactNode; group: "work" | "setup"; soon?: boolean }[] = [
+/** Every screen of the portal, in menu order. */
+export const sections: { key: string; icon: ReactNode; group: "work" | "setup" }[] = [
   { key: "dashboard", icon: <DashboardOutlined />, group: "work" },
   { key: "contacts", icon: <ContactsOutlined />, group: "work" },
   { key: "segments", icon: <BranchesOutlined />, group: "work" },
@@ -87,11 +87,6 @@ export default function Shell() {
     label: (
       <Link to={pathOf(s.key)} data-testid={`nav-${s.key}`}>
         {t(`nav.${s.key}`)}
-        {s.soon && (
-          <Tag style={{ marginInlineStart: 8 }} bordered={false}>
-            {t("nav.soon")}
-          </Tag>
-        )}
       </Link>
     ),
   });

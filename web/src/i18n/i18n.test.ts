@@ -81,7 +81,6 @@ describe("translations", () => {
   it("name every menu entry, role and scope", () => {
     const keys = [
       ...sections.map((s) => `nav.${s.key}`),
-      ...sections.filter((s) => s.soon).map((s) => `soon.${s.key}`),
       ...roles.map((r) => `roles.${r}`),
       ...scopes.map((s) => `scopes.${s.replace(":", "_")}`),
     ];

@@ -6,7 +6,7 @@
 // campaigns run there are no numbers to read, so a new tenant sees what to
 // do first, in order.
 import { ApiOutlined, CodeOutlined, ContactsOutlined, KeyOutlined, RocketOutlined, SafetyOutlined, TeamOutlined } from "@ant-design/icons";
-import { Button, Card, Col, Empty, List, Row, Statistic, Tag, Typography } from "antd";
+import { Button, Card, Col, Empty, List, Row, Statistic, Typography } from "antd";
 import { useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useLocation, useNavigate } from "react-router";
@@ -19,13 +19,13 @@ import { usePublishedVersions } from "./publishedVersions";
 import { percent } from "./reportsView";
 import { useSession } from "../session/Session";
 const steps = [
-  { key: "team", icon: <TeamOutlined />, to: "/members", ready: true },
-  { key: "compliance", icon: <SafetyOutlined />, to: "/compliance", ready: true },
-  { key: "contacts", icon: <ContactsOutlined />, to: "/contacts", ready: true },
-  { key: "script", icon: <CodeOutlined />, to: "/scripts", ready: true },
-  { key: "campaign", icon: <RocketOutlined />, to: "/campaigns", ready: true },
-  { key: "integrate", icon: <KeyOutlined />, to: "/api-keys", ready: true },
-  { key: "webhooks", icon: <ApiOutlined />, to: "/webhooks", ready: true },
+  { key: "team", icon: <TeamOutlined />, to: "/members" },
+  { key: "compliance", icon: <SafetyOutlined />, to: "/compliance" },
+  { key: "contacts", icon: <ContactsOutlined />, to: "/contacts" },
+  { key: "script", icon: <CodeOutlined />, to: "/scripts" },
+  { key: "campaign", icon: <RocketOutlined />, to: "/campaigns" },
+  { key: "integrate", icon: <KeyOutlined />, to: "/api-keys" },
+  { key: "webhooks", icon: <ApiOutlined />, to: "/webhooks" },
 ];
 
 type Outcomes = Schemas["OutcomesReportBody"];
@@ -164,15 +164,9 @@ export default function DashboardPage() {
         renderItem={(s, i) => (
           <List.Item
             actions={[
-              s.ready ? (
-                <Link key="go" to={s.to}>
-                  {t(`dashboard.steps.${s.key}.action`)}
-                </Link>
-              ) : (
-                <Tag key="soon" bordered={false}>
-                  {t("nav.soon")}
-                </Tag>
-              ),
+              <Link key="go" to={s.to}>
+                {t(`dashboard.steps.${s.key}.action`)}
+              </Link>,
             ]}
           >
             <List.Item.Meta avatar={s.icon} title={`${i + 1}. ${t(`dashboard.steps.${s.key}.title`)}`} description={t(`dashboard.steps.${s.key}.description`)} />
