@@ -110,21 +110,10 @@ func (s *Service) SearchCalls(ctx context.Context, p tenants.Principal, f CallFi
 		add(`created_at < $%d`, *f.To)
 	}
 	var out []Call
-	err = s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+callColumns+` FROM calls WHERE `+strings.Join(where, ` AND `)+
+	err = s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
+		out, err = queryCalls(ctx, tx, `SELECT `+callColumns+` FROM calls WHERE `+strings.Join(where, ` AND `)+
 			` ORDER BY created_at DESC, id DESC LIMIT $3`, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var c Call
-			if err := rows.Scan(c.scanDest()...); err != nil {
-				return err
-			}
-			out = append(out, *c.settle())
-		}
-		return rows.Err()
+		return err
 	})
 	return out, err
 }

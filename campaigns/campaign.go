@@ -274,15 +274,8 @@ func (s *Service) ListCampaigns(ctx context.Context, p tenants.Principal, limit 
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			c, err := scanCampaign(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, *c)
-		}
-		return rows.Err()
+		out, err = tenants.CollectAll(rows, scanCampaign)
+		return err
 	})
 	return out, err
 }
@@ -522,11 +515,10 @@ func (s *Service) CampaignCounts(ctx context.Context, p tenants.Principal, id uu
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var st, segment, reason string
-			var undialled bool
-			var n int
-			rows.Scan(&st, &segment, &reason, &undialled, &n)
+		var st, segment, reason string
+		var undialled bool
+		var n int
+		_, err = pgx.ForEachRow(rows, []any{&st, &segment, &reason, &undialled, &n}, func() error {
 			out.ByState[st] += n
 			out.Contacts += n
 			if c.Segmentation != nil {
@@ -535,25 +527,26 @@ func (s *Service) CampaignCounts(ctx context.Context, p tenants.Principal, id uu
 			if st == "dropped" && undialled && (reason == ReasonSegmentFiltered || reason == ReasonSegmentError) {
 				out.NotDialled[reason] += n
 			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		rows.Close()
 		rows, err = tx.Query(ctx, `SELECT state, coalesce(outcome, ''), coalesce(reason, ''), count(*) FROM calls
 			WHERE tenant_id = $1 AND campaign_id = $2 AND state IN ('refused', 'ended') GROUP BY 1, 2, 3`, p.TenantID, id)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var st, outcome, reason string
-			var n int
-			rows.Scan(&st, &outcome, &reason, &n)
+		var outcome string
+		_, err = pgx.ForEachRow(rows, []any{&st, &outcome, &reason, &n}, func() error {
 			if st == "refused" {
 				out.Refused[reason] += n
 			} else {
 				out.Outcomes[outcome] += n
 			}
-		}
-		return rows.Err()
+			return nil
+		})
+		return err
 	})
 	return out, err
 }

@@ -141,14 +141,11 @@ func (s *Service) closeCalls(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 			set_hits jsonb, set_silence_ms int, set_opted_out bool)
 		WHERE c.tenant_id = $2 AND c.id = ANY($3) AND c.id = u.call_id AND c.state IN ('dialling', 'in_call')
 		RETURNING `+callColumns, raw, tenantID, ids).Query(func(rows pgx.Rows) error {
-		for rows.Next() {
-			c := &Call{}
-			if err := rows.Scan(c.scanDest()...); err != nil {
-				return err
-			}
-			closed[c.ID] = c.settle()
+		ended, err := pgx.CollectRows(rows, rowToCall)
+		for i := range ended {
+			closed[ended[i].ID] = &ended[i]
 		}
-		return rows.Err()
+		return err
 	})
 	b.Queue(`UPDATE lines SET call_id = NULL, leased_at = NULL WHERE tenant_id = $1 AND call_id = ANY($2)`, tenantID, ids)
 	// Each call's contact is looked up (and locked) by its key.
@@ -156,15 +153,13 @@ func (s *Service) closeCalls(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 		CROSS JOIN LATERAL (SELECT cc.ctid, cc.tries, cp.retry_policy FROM campaign_contacts cc JOIN campaigns cp ON cp.id = cc.campaign_id
 			WHERE cc.campaign_id = c.campaign_id AND cc.contact_id = c.contact_id FOR UPDATE OF cc) f
 		WHERE c.tenant_id = $1 AND c.id = ANY($2)`, tenantID, ids).Query(func(rows pgx.Rows) error {
-		for rows.Next() {
-			var id uuid.UUID
-			var f follow
-			if err := rows.Scan(&id, &f.row, &f.tries, &f.policy); err != nil {
-				return err
-			}
+		var id uuid.UUID
+		var f follow
+		_, err := pgx.ForEachRow(rows, []any{&id, &f.row, &f.tries, &f.policy}, func() error {
 			follows[id] = f
-		}
-		return rows.Err()
+			return nil
+		})
+		return err
 	})
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return err

@@ -180,6 +180,22 @@ func (c *Call) settle() *Call {
 	return c
 }
 
+// rowToCall reads one row of callColumns, for pgx.CollectRows.
+func rowToCall(row pgx.CollectableRow) (Call, error) {
+	var c Call
+	err := row.Scan(c.scanDest()...)
+	return *c.settle(), err
+}
+
+// queryCalls runs sql, a query of callColumns, in tx and returns its calls.
+func queryCalls(ctx context.Context, tx pgx.Tx, sql string, args ...any) ([]Call, error) {
+	rows, err := tx.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, rowToCall)
+}
+
 // GetCall returns one call record with its turns.
 func (s *Service) GetCall(ctx context.Context, p tenants.Principal, id uuid.UUID) (*Call, error) {
 	if err := p.Require(tenants.RoleViewer); err != nil {
@@ -200,15 +216,12 @@ func (s *Service) GetCall(ctx context.Context, p tenants.Principal, id uuid.UUID
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
+		c.Turns, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Turn, error) {
 			var t Turn
-			if err := rows.Scan(&t.Seq, &t.State, &t.Said, &t.Heard, &t.Intent, &t.Sentiment, &t.StartedAt, &t.EndedAt, &t.SentimentLabel, &t.Confidence, &t.Sensitive); err != nil {
-				return err
-			}
-			c.Turns = append(c.Turns, t)
-		}
-		return rows.Err()
+			err := row.Scan(&t.Seq, &t.State, &t.Said, &t.Heard, &t.Intent, &t.Sentiment, &t.StartedAt, &t.EndedAt, &t.SentimentLabel, &t.Confidence, &t.Sensitive)
+			return t, err
+		})
+		return err
 	})
 	return c, err
 }
@@ -219,25 +232,14 @@ func (s *Service) ListCalls(ctx context.Context, p tenants.Principal, campaignID
 		return nil, err
 	}
 	var out []Call
-	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
 		if _, err := getCampaign(ctx, tx, p.TenantID, campaignID, false); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT `+callColumns+` FROM calls WHERE tenant_id = $1
+		out, err = queryCalls(ctx, tx, `SELECT `+callColumns+` FROM calls WHERE tenant_id = $1
 			AND ($2::uuid IS NULL OR (created_at, id) > (SELECT created_at, id FROM calls WHERE tenant_id = $1 AND id = $2))
 			AND campaign_id = $4 ORDER BY created_at, id LIMIT $3`, p.TenantID, after, limit, campaignID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var c Call
-			if err := rows.Scan(c.scanDest()...); err != nil {
-				return err
-			}
-			out = append(out, *c.settle())
-		}
-		return rows.Err()
+		return err
 	})
 	return out, err
 }

@@ -164,30 +164,25 @@ func (s *Service) beginDials(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 		CROSS JOIN LATERAL (
 			SELECT cc.ctid, `+dialContactFrom+` AND cc.campaign_id = k.campaign_id AND cc.contact_id = k.contact_id
 			FOR UPDATE OF cc) f`, tenantID, campaignIDs, contactIDs).Query(func(rows pgx.Rows) error {
-		for rows.Next() {
-			var k contactKey
-			c := &dialContact{}
-			if err := rows.Scan(&k.campaign, &k.contact, &c.tid, &c.ccState, &c.attempt, &c.phone, &c.zone, &c.segment, &c.status, &c.override,
-				&c.startsAt, &c.endsAt, &c.scriptVersion, &c.segVersions, &c.abSplit, &c.suspended, &c.plan, &c.settings,
-				&c.dnc, &c.consent, &c.contactName, &c.attrs); err != nil {
-				return err
-			}
-			contacts[k] = c
-		}
-		return rows.Err()
+		var k contactKey
+		var c dialContact
+		_, err := pgx.ForEachRow(rows, []any{&k.campaign, &k.contact, &c.tid, &c.ccState, &c.attempt, &c.phone, &c.zone, &c.segment, &c.status, &c.override,
+			&c.startsAt, &c.endsAt, &c.scriptVersion, &c.segVersions, &c.abSplit, &c.suspended, &c.plan, &c.settings,
+			&c.dnc, &c.consent, &c.contactName, &c.attrs}, func() error {
+			// A copy is the row's own: each scan replaces c's maps, slices
+			// and times rather than writing into the previous row's.
+			row := c
+			contacts[k] = &row
+			return nil
+		})
+		return err
 	})
 	// The free lines the group may lease, lowest first as a single dial
 	// takes them; those left unused are unlocked at commit.
 	b.Queue(`SELECT slot FROM lines WHERE tenant_id = $1 AND call_id IS NULL ORDER BY slot LIMIT $2 FOR UPDATE SKIP LOCKED`,
-		tenantID, len(items)).Query(func(rows pgx.Rows) error {
-		for rows.Next() {
-			var slot int
-			if err := rows.Scan(&slot); err != nil {
-				return err
-			}
-			free = append(free, slot)
-		}
-		return rows.Err()
+		tenantID, len(items)).Query(func(rows pgx.Rows) (err error) {
+		free, err = pgx.CollectRows(rows, pgx.RowTo[int])
+		return err
 	})
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return err
@@ -207,17 +202,13 @@ func (s *Service) beginDials(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var phone string
-			n := &dialNumber{}
-			if err := rows.Scan(&phone, &n.lastDial, &n.day, &n.count); err != nil {
-				rows.Close()
-				return err
-			}
-			numbers[phone] = n
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		var phone string
+		var n dialNumber
+		if _, err := pgx.ForEachRow(rows, []any{&phone, &n.lastDial, &n.day, &n.count}, func() error {
+			row := n // each scan gives lastDial and day new times, so the copy keeps its own
+			numbers[phone] = &row
+			return nil
+		}); err != nil {
 			return err
 		}
 	}

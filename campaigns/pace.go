@@ -117,18 +117,13 @@ func (s *Service) Pace(ctx context.Context, tenantID, campaignID uuid.UUID, budg
 			if err != nil {
 				return err
 			}
-			var params []river.InsertManyParams
-			for rows.Next() {
-				var a DialArgs
-				if err := rows.Scan(&a.ContactID, &a.Attempt); err != nil {
-					rows.Close()
-					return err
-				}
-				a.TenantID, a.CampaignID, a.Attempt = tenantID, campaignID, a.Attempt+1
-				params = append(params, river.InsertManyParams{Args: a})
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
+			params, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (river.InsertManyParams, error) {
+				a := DialArgs{TenantID: tenantID, CampaignID: campaignID}
+				err := row.Scan(&a.ContactID, &a.Attempt)
+				a.Attempt++
+				return river.InsertManyParams{Args: a}, err
+			})
+			if err != nil {
 				return err
 			}
 			if len(params) > 0 {
@@ -201,14 +196,9 @@ func (s *Service) ActiveCampaigns(ctx context.Context) ([]PaceArgs, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []PaceArgs
-	for rows.Next() {
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (PaceArgs, error) {
 		var a PaceArgs
-		if err := rows.Scan(&a.TenantID, &a.CampaignID); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+		err := row.Scan(&a.TenantID, &a.CampaignID)
+		return a, err
+	})
 }

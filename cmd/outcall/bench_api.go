@@ -14,8 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/outcall/outcall/api"
-	"github.com/outcall/outcall/migrations/scratch"
-	"github.com/outcall/outcall/tenants"
 )
 
 // The "api" group measures an authenticated read end to end: HTTP, API-key
@@ -24,24 +22,14 @@ import (
 func init() {
 	benchGroups["api"] = func(cmd *cobra.Command, report func(string, float64, string)) error {
 		ctx := cmd.Context()
-		url, drop, err := scratch.Create(ctx)
+		env, cleanup, err := openBench(ctx, "Bench", "bench@example.com")
 		if err != nil {
 			return err
 		}
-		defer drop()
-		db, err := tenants.Open(ctx, url)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		svc := tenants.NewService(db)
-		su, err := svc.Signup(ctx, tenants.SignupRequest{TenantName: "Bench", Email: "bench@example.com", Password: "bench-password"})
-		if err != nil {
-			return err
-		}
+		defer cleanup()
 		// Rate limits off: this measures the request path, not the limiter.
 		unlimited := api.RateLimits{PerKey: 1e9, KeyBurst: 1e9, PerTenant: 1e9, TenantBurst: 1e9, PerAddress: 1e9, AddressBurst: 1e9}
-		srv := httptest.NewServer(api.New(api.Config{Tenants: svc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), RateLimits: unlimited}).Handler())
+		srv := httptest.NewServer(api.New(api.Config{Tenants: env.Tenants, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), RateLimits: unlimited}).Handler())
 		defer srv.Close()
 		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 
@@ -62,7 +50,7 @@ func init() {
 				var local []time.Duration
 				for runCtx.Err() == nil {
 					req, _ := http.NewRequest("GET", srv.URL+"/v1/me", nil)
-					req.Header.Set("Authorization", "Bearer "+su.Key.Secret)
+					req.Header.Set("Authorization", "Bearer "+env.Signup.Key.Secret)
 					t0 := time.Now()
 					res, err := client.Do(req)
 					if err != nil || res.StatusCode != 200 {

@@ -20,12 +20,10 @@ import (
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/jobs"
-	"github.com/outcall/outcall/migrations/scratch"
 	"github.com/outcall/outcall/reports"
 	"github.com/outcall/outcall/scripting"
 	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/telephony/calleesim"
-	"github.com/outcall/outcall/tenants"
 )
 
 // benchBestTime measures what best-time ordering gains, with the product's
@@ -74,21 +72,12 @@ func benchBestTime(ctx context.Context, report func(string, float64, string)) er
 		armContacts, armHours, perHour = 1200, 24, 25
 		ringTimeout                    = time.Second
 	)
-	url, drop, err := scratch.Create(ctx)
+	env, cleanup, err := openBench(ctx, "Best time", "best@example.com")
 	if err != nil {
 		return err
 	}
-	defer drop()
-	db, err := tenants.Open(ctx, url)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	su, err := tenants.NewService(db).Signup(ctx, tenants.SignupRequest{TenantName: "Best time", Email: "best@example.com", Password: "bench-password"})
-	if err != nil {
-		return err
-	}
-	p := tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}
+	defer cleanup()
+	db, p := env.DB, env.P
 
 	// The simulated clock: the wall clock plus offset, moved between rounds.
 	var offset atomic.Int64

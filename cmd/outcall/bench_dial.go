@@ -19,7 +19,6 @@ import (
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/jobs"
-	"github.com/outcall/outcall/migrations/scratch"
 	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/tenants"
 )
@@ -33,24 +32,14 @@ func init() {
 	benchGroups["dial"] = func(cmd *cobra.Command, report func(string, float64, string)) error {
 		ctx := cmd.Context()
 		const contacts, lines, limit = 20000, 400, 90 * time.Second
-		url, drop, err := scratch.Create(ctx)
+		env, cleanup, err := openBench(ctx, "Bench", "bench@example.com")
 		if err != nil {
 			return err
 		}
-		defer drop()
-		db, err := tenants.Open(ctx, url)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		ts := tenants.NewService(db)
+		defer cleanup()
+		db, p := env.DB, env.P
 		// As a worker runs them: a closed call emits its webhook events.
 		svc := campaigns.New(calls.CampaignHooks(campaigns.Options{DB: db}, false))
-		su, err := ts.Signup(ctx, tenants.SignupRequest{TenantName: "Bench", Email: "bench@example.com", Password: "bench-password"})
-		if err != nil {
-			return err
-		}
-		p := tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}
 		rules := campaigns.DefaultCompliance()
 		rules.QuietHours, rules.MinRetryInterval = []string{}, 0
 		rules.MaxConcurrentLines, rules.CallsPerSecond = lines, 10000
@@ -62,7 +51,7 @@ func init() {
 			return err
 		}
 		placer := &campaigns.TestPlacer{}
-		jc, err := jobs.New(jobs.Config{Tenants: ts, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Work: true,
+		jc, err := jobs.New(jobs.Config{Tenants: env.Tenants, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Work: true,
 			Campaigns: svc, Placer: placer, DialWorkers: lines})
 		if err != nil {
 			return err
@@ -98,7 +87,7 @@ func init() {
 		report("dial_throughput", float64(counts.ByState["done"])/elapsed.Seconds(), "dials/s")
 		jc.Stop(context.WithoutCancel(ctx))
 
-		tps, err := pgbenchTPS(ctx, url)
+		tps, err := pgbenchTPS(ctx, env.URL)
 		if err != nil {
 			return err
 		}

@@ -8,8 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/outcall/outcall/contacts"
-	"github.com/outcall/outcall/migrations/scratch"
-	"github.com/outcall/outcall/tenants"
 )
 
 // The "import" group measures a CSV import of 1,000,000 rows (phone, name,
@@ -19,22 +17,13 @@ func init() {
 	benchGroups["import"] = func(cmd *cobra.Command, report func(string, float64, string)) error {
 		ctx := cmd.Context()
 		const rows = 1000000
-		url, drop, err := scratch.Create(ctx)
+		env, cleanup, err := openBench(ctx, "Bench", "bench@example.com")
 		if err != nil {
 			return err
 		}
-		defer drop()
-		db, err := tenants.Open(ctx, url)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		svc := contacts.New(contacts.Options{DB: db})
-		su, err := tenants.NewService(db).Signup(ctx, tenants.SignupRequest{TenantName: "Bench", Email: "bench@example.com", Password: "bench-password"})
-		if err != nil {
-			return err
-		}
-		p := tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}
+		defer cleanup()
+		p := env.P
+		svc := contacts.New(contacts.Options{DB: env.DB})
 		list, err := svc.CreateList(ctx, p, "bench", "")
 		if err != nil {
 			return err

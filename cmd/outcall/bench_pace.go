@@ -14,9 +14,7 @@ import (
 	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/jobs"
-	"github.com/outcall/outcall/migrations/scratch"
 	"github.com/outcall/outcall/telephony"
-	"github.com/outcall/outcall/tenants"
 )
 
 // The "pace" group measures how busy pacing keeps a tenant's lines when
@@ -43,24 +41,14 @@ func init() {
 
 func benchPace(ctx context.Context, lookahead time.Duration) (util, rate float64, err error) {
 	const contacts, lines = 1500, 20
-	url, drop, err := scratch.Create(ctx)
+	env, cleanup, err := openBench(ctx, "Bench", "bench@example.com")
 	if err != nil {
 		return 0, 0, err
 	}
-	defer drop()
-	db, err := tenants.Open(ctx, url)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer db.Close()
-	ts := tenants.NewService(db)
+	defer cleanup()
+	db, p := env.DB, env.P
 	// As a worker runs them: a closed call emits its webhook events.
 	svc := campaigns.New(calls.CampaignHooks(campaigns.Options{DB: db, PaceLookahead: lookahead}, false))
-	su, err := ts.Signup(ctx, tenants.SignupRequest{TenantName: "Bench", Email: "bench@example.com", Password: "bench-password"})
-	if err != nil {
-		return 0, 0, err
-	}
-	p := tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}
 	rules := campaigns.DefaultCompliance()
 	rules.QuietHours, rules.MinRetryInterval = []string{}, 0
 	rules.MaxConcurrentLines, rules.CallsPerSecond = lines, 10000
@@ -77,7 +65,7 @@ func benchPace(ctx context.Context, lookahead time.Duration) (util, rate float64
 		}
 		return campaigns.Ending{Outcome: telephony.OutcomeNoAnswer}
 	}}
-	jc, err := jobs.New(jobs.Config{Tenants: ts, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Work: true,
+	jc, err := jobs.New(jobs.Config{Tenants: env.Tenants, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Work: true,
 		Campaigns: svc, Placer: placer, DialWorkers: lines})
 	if err != nil {
 		return 0, 0, err

@@ -10,9 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/spf13/cobra"
 
-	"github.com/outcall/outcall/migrations/scratch"
 	"github.com/outcall/outcall/reports"
-	"github.com/outcall/outcall/tenants"
 )
 
 // The "reports" benchmark group seeds one tenant with 1,000,000 call
@@ -105,29 +103,20 @@ var seedReportsSQL = []string{
 
 func benchReports(cmd *cobra.Command, report func(string, float64, string)) error {
 	ctx := cmd.Context()
-	url, drop, err := scratch.Create(ctx)
+	env, cleanup, err := openBench(ctx, "Bench", "bench@example.com")
 	if err != nil {
 		return err
 	}
-	defer drop()
-	db, err := tenants.Open(ctx, url)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	su, err := tenants.NewService(db).Signup(ctx, tenants.SignupRequest{TenantName: "Bench", Email: "bench@example.com", Password: "bench-password"})
-	if err != nil {
-		return err
-	}
-	p := tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}
-	svc := reports.New(reports.Options{DB: db})
+	defer cleanup()
+	p := env.P
+	svc := reports.New(reports.Options{DB: env.DB})
 	versionA, versionB := uuid.NewSHA1(uuid.NameSpaceOID, []byte("A")), uuid.NewSHA1(uuid.NameSpaceOID, []byte("B"))
 	now := time.Now().Truncate(time.Hour)
 	n := benchCallCount()
 
 	// Seed as the owning role, which row-level security does not bind.
 	start := time.Now()
-	conn, err := pgx.Connect(ctx, url)
+	conn, err := pgx.Connect(ctx, env.URL)
 	if err != nil {
 		return err
 	}

@@ -83,18 +83,10 @@ func (c *conversation) run() string {
 
 // hold waits for the caller to hang up, then gives up.
 func (c *conversation) hold() string {
-	deadline := time.NewTimer(c.p.hold())
-	defer deadline.Stop()
-	for {
-		select {
-		case <-c.ctx.Done():
-			return "caller"
-		case <-deadline.C:
-			return "callee"
-		case ev := <-c.media.Events():
-			c.observe(ev)
-		}
+	if c.watch(c.p.hold(), nil) {
+		return "callee"
 	}
+	return "caller"
 }
 
 func (c *conversation) observe(ev telephony.MediaEvent) {
@@ -119,33 +111,34 @@ func (c *conversation) markSpoke() {
 	}
 }
 
+// waitRobotStart waits for a robot prompt begun after our last line (or
+// one still going when we finished), so a barge-in can talk over it.
 func (c *conversation) waitRobotStart(limit time.Duration) bool {
-	if c.robotTalking && c.robotStarts > c.mark {
-		return true
-	}
-	t := time.NewTimer(limit)
-	defer t.Stop()
-	for {
-		select {
-		case <-c.ctx.Done():
-			return false
-		case <-t.C:
-			return true
-		case ev := <-c.media.Events():
-			c.observe(ev)
-			if ev.Kind == telephony.EventSpeechStart {
-				return true
-			}
-		}
-	}
+	// Only a prompt's start sets robotTalking, so this turns true on the
+	// first prompt to start.
+	return c.watch(limit, func() bool { return c.robotTalking && c.robotStarts > c.mark })
 }
 
 // waitRobotDone waits for a robot prompt begun after our last line (or
 // still going when we finished) to end.
 func (c *conversation) waitRobotDone(limit time.Duration) bool {
+	return c.watch(limit, func() bool { return c.robotStarts > c.mark && !c.robotTalking })
+}
+
+func (c *conversation) sleep(d time.Duration) bool {
+	if d <= 0 {
+		return c.ctx.Err() == nil
+	}
+	return c.watch(d, nil)
+}
+
+// watch follows the robot's media events until done (nil: never) holds or
+// limit passes, and reports true then; false means the call ended first.
+// done is asked before the first wait and after each event.
+func (c *conversation) watch(limit time.Duration, done func() bool) bool {
 	t := time.NewTimer(limit)
 	defer t.Stop()
-	for !(c.robotStarts > c.mark && !c.robotTalking) {
+	for done == nil || !done() {
 		select {
 		case <-c.ctx.Done():
 			return false
@@ -156,24 +149,6 @@ func (c *conversation) waitRobotDone(limit time.Duration) bool {
 		}
 	}
 	return true
-}
-
-func (c *conversation) sleep(d time.Duration) bool {
-	if d <= 0 {
-		return c.ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	for {
-		select {
-		case <-c.ctx.Done():
-			return false
-		case <-t.C:
-			return true
-		case ev := <-c.media.Events():
-			c.observe(ev)
-		}
-	}
 }
 
 // say sends the line's text over the simulation channel and its audio
