@@ -16,26 +16,17 @@ type auditInput struct {
 	Format string `query:"format" enum:"json,csv" default:"json"`
 }
 
-type auditOutput struct {
-	ContentType        string `header:"Content-Type"`
-	ContentDisposition string `header:"Content-Disposition"`
-	Body               []byte
-}
-
 // registerAudit adds the export of a number's audit trail.
 func (s *Server) registerAudit() {
-	errs := []int{http.StatusUnauthorized, http.StatusForbidden}
-	tags := []string{"Do-not-call"}
-	huma.Register(s.api, huma.Operation{
-		OperationID: "audit-number", Method: http.MethodGet, Path: "/v1/audit/{phone}",
-		Summary: "Export a number's audit trail", Tags: tags, Security: requires("calls:read"),
-		Description: "Every attempt and its outcome, every refusal and its reason, consent records, do-not-call changes and recording " +
-			"references for one number, oldest first, as JSON or CSV: what a regulator or complaint handler asks for. Needs the admin role.",
-		Errors: append(errs, http.StatusNotFound, http.StatusUnprocessableEntity),
-	}, s.auditNumber)
+	s.register("Do-not-call", authErrors, []operation{
+		{id: "audit-number", route: "GET /v1/audit/{phone}", summary: "Export a number's audit trail", security: requires("calls:read"),
+			errs: []int{http.StatusNotFound, http.StatusUnprocessableEntity}, handler: handle(s.auditNumber),
+			desc: "Every attempt and its outcome, every refusal and its reason, consent records, do-not-call changes and recording " +
+				"references for one number, oldest first, as JSON or CSV: what a regulator or complaint handler asks for. Needs the admin role."},
+	})
 }
 
-func (s *Server) auditNumber(ctx context.Context, in *auditInput) (*auditOutput, error) {
+func (s *Server) auditNumber(ctx context.Context, in *auditInput) (*fileOutput, error) {
 	trail, err := s.contacts.Audit(ctx, principal(ctx), in.Phone)
 	if err != nil {
 		return nil, s.problem(ctx, err)
@@ -43,17 +34,17 @@ func (s *Server) auditNumber(ctx context.Context, in *auditInput) (*auditOutput,
 	if len(trail.Events) == 0 {
 		return nil, huma.NewError(http.StatusNotFound, "outcall has no record of this number")
 	}
-	name := `attachment; filename="audit-` + phone.Mask(trail.Phone) + `.`
+	name := "audit-" + phone.Mask(trail.Phone)
 	if in.Format == "csv" {
 		var b bytes.Buffer
 		if err := trail.WriteCSV(&b); err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		return &auditOutput{ContentType: "text/csv; charset=utf-8", ContentDisposition: name + `csv"`, Body: b.Bytes()}, nil
+		return csvFile(name+".csv", b.Bytes()), nil
 	}
 	b, err := json.Marshal(trail)
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
-	return &auditOutput{ContentType: "application/json", ContentDisposition: name + `json"`, Body: b}, nil
+	return &fileOutput{ContentType: "application/json", ContentDisposition: attachment(name + ".json"), Body: b}, nil
 }

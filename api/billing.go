@@ -67,10 +67,6 @@ func billingBody(a *billing.Account) BillingBody {
 		Plans: []PlanBody{}, Notices: []BillingNoticeBody{}}
 }
 
-type billingOutput struct {
-	Body BillingBody
-}
-
 // UsageTotalsBody adds up usage.
 type UsageTotalsBody struct {
 	Calls       int64 `json:"calls" doc:"Connected calls."`
@@ -110,10 +106,6 @@ type UsageBody struct {
 
 type usageInput struct {
 	Month string `query:"month" pattern:"^[0-9]{4}-[0-9]{2}$" example:"2026-11" doc:"The month (UTC); empty for the current one."`
-}
-
-type usageOutput struct {
-	Body UsageBody
 }
 
 type budgetInput struct {
@@ -161,65 +153,41 @@ func (s *Server) registerBilling() {
 	if s.cfg.Billing == nil {
 		s.cfg.Billing = billing.New(billing.Config{DB: s.tenantsDB(), Logger: s.log})
 	}
-	errs := []int{http.StatusUnauthorized, http.StatusForbidden}
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "get-billing", Method: http.MethodGet, Path: "/v1/billing",
-		Summary: "Plan, limits and billing state", Tags: []string{"Billing"}, Security: requires("billing:read"),
-		Description: "The tenant's plan and its limits, whether new dials are allowed (and why not), budgets, payment state and recent notices.",
-		Errors:      errs,
-	}, s.getBilling)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "get-usage", Method: http.MethodGet, Path: "/v1/billing/usage",
-		Summary: "Usage of a month", Tags: []string{"Billing"}, Security: requires("billing:read"),
-		Description: "Connected calls, billable minutes (every started minute), attempts and the estimated charge of a calendar month (UTC), " +
-			"in all, per campaign and per day. Recorded whether or not billing through Stripe is on.",
-		Errors: append(errs, http.StatusUnprocessableEntity),
-	}, s.getUsage)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "set-budget", Method: http.MethodPut, Path: "/v1/billing/budget",
-		Summary: "Set budgets", Tags: []string{"Billing"}, Security: requires("billing:manage"),
-		Description: "Sets the monthly budget (80 % and 100 % of it raise usage.threshold_reached, once a month each) and the hard budget " +
-			"(new dials stop when this month's usage reaches it; calls in progress finish). Needs the owner role.",
-		Errors: append(errs, http.StatusUnprocessableEntity),
-	}, s.setBudget)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "create-checkout-session", Method: http.MethodPost, Path: "/v1/billing/checkout",
-		Summary: "Subscribe to a plan", Tags: []string{"Billing"}, Security: requires("billing:manage"),
-		Description: "Opens a Stripe Checkout page that subscribes the tenant to a plan. A tenant with a subscription changes plan in the " +
-			"billing portal instead (409). Answers 409 when billing is off. Needs the owner role.",
-		Errors: append(errs, http.StatusConflict, http.StatusUnprocessableEntity, http.StatusServiceUnavailable),
-	}, s.createCheckoutSession)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "create-portal-session", Method: http.MethodPost, Path: "/v1/billing/portal",
-		Summary: "Open the billing portal", Tags: []string{"Billing"}, Security: requires("billing:manage"),
-		Description: "Opens Stripe's Customer Portal, where the owner changes plan or payment method and sees invoices. " +
-			"Answers 409 before the first subscription or when billing is off. Needs the owner role.",
-		Errors: append(errs, http.StatusConflict, http.StatusUnprocessableEntity, http.StatusServiceUnavailable),
-	}, s.createPortalSession)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "stripe-webhook", Method: http.MethodPost, Path: "/v1/stripe/webhook",
-		Summary: "Stripe webhook", Tags: []string{"Billing"},
-		Description: "Where Stripe sends invoice.paid, invoice.payment_failed and customer.subscription.* events. " +
-			"The Stripe-Signature header must verify with the configured webhook secret (400 otherwise). Events apply once each; " +
-			"replays and out-of-order deliveries change nothing.",
-		Errors: []int{http.StatusBadRequest, http.StatusConflict},
-		// The signature covers the exact bytes: nothing may parse them first.
-		SkipValidateBody: true,
-	}, s.stripeWebhook)
+	read, manage := requires("billing:read"), requires("billing:manage")
+	stripeErrs := []int{http.StatusConflict, http.StatusUnprocessableEntity, http.StatusServiceUnavailable}
+	s.register("Billing", authErrors, []operation{
+		{id: "get-billing", route: "GET /v1/billing", summary: "Plan, limits and billing state", security: read,
+			desc: "The tenant's plan and its limits, whether new dials are allowed (and why not), budgets, payment state and recent notices.", handler: handle(s.getBilling)},
+		{id: "get-usage", route: "GET /v1/billing/usage", summary: "Usage of a month", security: read, errs: []int{http.StatusUnprocessableEntity}, handler: handle(s.getUsage),
+			desc: "Connected calls, billable minutes (every started minute), attempts and the estimated charge of a calendar month (UTC), " +
+				"in all, per campaign and per day. Recorded whether or not billing through Stripe is on."},
+		{id: "set-budget", route: "PUT /v1/billing/budget", summary: "Set budgets", security: manage, errs: []int{http.StatusUnprocessableEntity}, handler: handle(s.setBudget),
+			desc: "Sets the monthly budget (80 % and 100 % of it raise usage.threshold_reached, once a month each) and the hard budget " +
+				"(new dials stop when this month's usage reaches it; calls in progress finish). Needs the owner role."},
+		{id: "create-checkout-session", route: "POST /v1/billing/checkout", summary: "Subscribe to a plan", security: manage, errs: stripeErrs, handler: handle(s.createCheckoutSession),
+			desc: "Opens a Stripe Checkout page that subscribes the tenant to a plan. A tenant with a subscription changes plan in the " +
+				"billing portal instead (409). Answers 409 when billing is off. Needs the owner role."},
+		{id: "create-portal-session", route: "POST /v1/billing/portal", summary: "Open the billing portal", security: manage, errs: stripeErrs, handler: handle(s.createPortalSession),
+			desc: "Opens Stripe's Customer Portal, where the owner changes plan or payment method and sees invoices. " +
+				"Answers 409 before the first subscription or when billing is off. Needs the owner role."},
+	})
+	// Stripe calls the webhook without credentials: its signature is checked instead.
+	s.register("Billing", nil, []operation{
+		{id: "stripe-webhook", route: "POST /v1/stripe/webhook", summary: "Stripe webhook", errs: []int{http.StatusBadRequest, http.StatusConflict},
+			// The signature covers the exact bytes: nothing may parse them first.
+			more: huma.Operation{SkipValidateBody: true}, handler: handle(s.stripeWebhook),
+			desc: "Where Stripe sends invoice.paid, invoice.payment_failed and customer.subscription.* events. " +
+				"The Stripe-Signature header must verify with the configured webhook secret (400 otherwise). Events apply once each; " +
+				"replays and out-of-order deliveries change nothing."},
+	})
 }
 
-func (s *Server) getBilling(ctx context.Context, _ *struct{}) (*billingOutput, error) {
+func (s *Server) getBilling(ctx context.Context, _ *struct{}) (*output[BillingBody], error) {
 	a, err := s.cfg.Billing.Account(ctx, principal(ctx))
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
-	out := &billingOutput{Body: billingBody(a)}
+	out := &output[BillingBody]{Body: billingBody(a)}
 	for _, p := range billing.Plans {
 		out.Body.Plans = append(out.Body.Plans, planBody(p))
 	}
@@ -229,7 +197,7 @@ func (s *Server) getBilling(ctx context.Context, _ *struct{}) (*billingOutput, e
 	return out, nil
 }
 
-func (s *Server) getUsage(ctx context.Context, in *usageInput) (*usageOutput, error) {
+func (s *Server) getUsage(ctx context.Context, in *usageInput) (*output[UsageBody], error) {
 	var at time.Time
 	if in.Month != "" {
 		var err error
@@ -251,18 +219,15 @@ func (s *Server) getUsage(ctx context.Context, in *usageInput) (*usageOutput, er
 	for _, d := range r.ByDay {
 		body.ByDay = append(body.ByDay, DayUsageBody{Day: d.Day.Format(time.DateOnly), UsageTotalsBody: totalsBody(d.UsageTotals)})
 	}
-	return &usageOutput{Body: body}, nil
+	return &output[UsageBody]{Body: body}, nil
 }
 
-func (s *Server) setBudget(ctx context.Context, in *budgetInput) (*billingOutput, error) {
+func (s *Server) setBudget(ctx context.Context, in *budgetInput) (*output[BillingBody], error) {
 	if err := s.cfg.Billing.SetBudget(ctx, principal(ctx), in.Body.BudgetCents, in.Body.HardBudgetCents); err != nil {
 		return nil, s.problem(ctx, err)
 	}
 	a, err := s.cfg.Billing.Account(ctx, principal(ctx))
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return &billingOutput{Body: billingBody(a)}, nil
+	return reply(s, ctx, billingBody, a, err)
 }
 
 func (s *Server) createCheckoutSession(ctx context.Context, in *checkoutInput) (*redirectOutput, error) {

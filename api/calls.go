@@ -90,8 +90,6 @@ func callBody(ctx context.Context, c *campaigns.Call) CallBody {
 	return b
 }
 
-func callID(c *campaigns.Call) uuid.UUID { return c.ID }
-
 type callPath struct {
 	CallID uuid.UUID `path:"call_id" doc:"The call's id."`
 }
@@ -107,8 +105,6 @@ type callsOutput struct {
 		NextCursor string     `json:"next_cursor"`
 	}
 }
-
-type callOutput struct{ Body CallBody }
 
 type reviewCallInput struct {
 	CallID uuid.UUID `path:"call_id" doc:"The call's id."`
@@ -153,81 +149,56 @@ func (in *searchCallsInput) filter() (campaigns.CallFilter, error) {
 // registerCalls adds the operations on call records: a campaign's, the
 // tenant-wide search, and reviews of calls that hit a sensitive word.
 func (s *Server) registerCalls() {
-	errs := []int{http.StatusUnauthorized, http.StatusForbidden}
-	tags := []string{"Calls"}
-	huma.Register(s.api, huma.Operation{
-		OperationID: "list-campaign-calls", Method: http.MethodGet, Path: "/v1/campaigns/{campaign_id}/calls",
-		Summary: "List a campaign's call records", Tags: tags, Security: requires("calls:read"),
-		Description: "One record per attempt, refusals included, oldest first.",
-		Errors:      append(errs, http.StatusNotFound, http.StatusUnprocessableEntity),
-	}, s.listCampaignCalls)
-	huma.Register(s.api, huma.Operation{
-		OperationID: "search-calls", Method: http.MethodGet, Path: "/v1/calls",
-		Summary: "Search the tenant's call records", Tags: tags, Security: requires("calls:read"),
-		Description: "Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: " +
-			"`?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. " +
-			"Numbers are masked (138****1234) for viewers, as everywhere; the phone filter still finds their calls.",
-		Errors: append(errs, http.StatusUnprocessableEntity),
-	}, s.searchCalls)
-	huma.Register(s.api, huma.Operation{
-		OperationID: "review-call", Method: http.MethodPost, Path: "/v1/calls/{call_id}/review",
-		Summary: "Review a call that hit a sensitive word", Tags: tags, Security: requires("calls:review"),
-		Description: "Approves or flags a call tagged review_required (its sensitive_hits say which words, in which turns), with a note; " +
-			"the reviewer and the time are recorded, and a later review replaces an earlier one. " +
-			"`GET /v1/calls?review=pending` is the queue. A call without sensitive words is a 409. Needs the operator role.",
-		Errors: append(errs, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity),
-	}, s.reviewCall)
-	huma.Register(s.api, huma.Operation{
-		OperationID: "get-call", Method: http.MethodGet, Path: "/v1/calls/{call_id}",
-		Summary: "Get a call record with its turns", Tags: tags, Security: requires("calls:read"),
-		Errors: append(errs, http.StatusNotFound),
-	}, s.getCall)
+	read := requires("calls:read")
+	s.register("Calls", authErrors, []operation{
+		{id: "list-campaign-calls", route: "GET /v1/campaigns/{campaign_id}/calls", summary: "List a campaign's call records", security: read, errs: []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+			desc: "One record per attempt, refusals included, oldest first.", handler: handle(s.listCampaignCalls)},
+		{id: "search-calls", route: "GET /v1/calls", summary: "Search the tenant's call records", security: read, errs: []int{http.StatusUnprocessableEntity}, handler: handle(s.searchCalls),
+			desc: "Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: " +
+				"`?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. " +
+				"Numbers are masked (138****1234) for viewers, as everywhere; the phone filter still finds their calls."},
+		{id: "review-call", route: "POST /v1/calls/{call_id}/review", summary: "Review a call that hit a sensitive word", security: requires("calls:review"),
+			errs: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}, handler: handle(s.reviewCall),
+			desc: "Approves or flags a call tagged review_required (its sensitive_hits say which words, in which turns), with a note; " +
+				"the reviewer and the time are recorded, and a later review replaces an earlier one. " +
+				"`GET /v1/calls?review=pending` is the queue. A call without sensitive words is a 409. Needs the operator role."},
+		{id: "get-call", route: "GET /v1/calls/{call_id}", summary: "Get a call record with its turns", security: read, errs: []int{http.StatusNotFound}, handler: handle(s.getCall)},
+	})
 }
 
 func (s *Server) listCampaignCalls(ctx context.Context, in *callsInput) (*callsOutput, error) {
-	after, err := in.after()
-	if err != nil {
-		return nil, err
-	}
-	cs, err := s.campaigns.ListCalls(ctx, principal(ctx), in.CampaignID, in.limit(), after)
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	out := &callsOutput{}
-	out.Body.Items, out.Body.NextCursor = page(cs, in.limit(), callID, func(c *campaigns.Call) CallBody { return callBody(ctx, c) })
-	return out, nil
+	return s.callsPage(ctx, in.PageInput, func(limit int, after *uuid.UUID) ([]campaigns.Call, error) {
+		return s.campaigns.ListCalls(ctx, principal(ctx), in.CampaignID, limit, after)
+	})
 }
 
 func (s *Server) searchCalls(ctx context.Context, in *searchCallsInput) (*callsOutput, error) {
-	after, err := in.after()
-	if err != nil {
-		return nil, err
-	}
-	f, err := in.filter()
-	if err != nil {
-		return nil, err
-	}
-	cs, err := s.campaigns.SearchCalls(ctx, principal(ctx), f, in.limit(), after)
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
+	// The filter is read once the cursor is, so that a bad cursor is the
+	// error answered first.
+	return s.callsPage(ctx, in.PageInput, func(limit int, after *uuid.UUID) ([]campaigns.Call, error) {
+		f, err := in.filter()
+		if err != nil {
+			return nil, err
+		}
+		return s.campaigns.SearchCalls(ctx, principal(ctx), f, limit, after)
+	})
+}
+
+// callsPage answers one page of the call records calls fetches.
+func (s *Server) callsPage(ctx context.Context, in PageInput, calls func(limit int, after *uuid.UUID) ([]campaigns.Call, error)) (*callsOutput, error) {
 	out := &callsOutput{}
-	out.Body.Items, out.Body.NextCursor = page(cs, in.limit(), callID, func(c *campaigns.Call) CallBody { return callBody(ctx, c) })
+	if err := listPage(s, ctx, in, calls, func(c *campaigns.Call) uuid.UUID { return c.ID }, forCaller(ctx, callBody), &out.Body.Items, &out.Body.NextCursor); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
-func (s *Server) reviewCall(ctx context.Context, in *reviewCallInput) (*callOutput, error) {
+func (s *Server) reviewCall(ctx context.Context, in *reviewCallInput) (*output[CallBody], error) {
 	c, err := s.campaigns.ReviewCall(ctx, principal(ctx), in.CallID, in.Body.Status, in.Body.Note)
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return &callOutput{Body: callBody(ctx, c)}, nil
+	return reply(s, ctx, forCaller(ctx, callBody), c, err)
 }
 
-func (s *Server) getCall(ctx context.Context, in *callPath) (*callOutput, error) {
+func (s *Server) getCall(ctx context.Context, in *callPath) (*output[CallBody], error) {
 	c, err := s.campaigns.GetCall(ctx, principal(ctx), in.CallID)
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return &callOutput{Body: callBody(ctx, c)}, nil
+	return reply(s, ctx, forCaller(ctx, callBody), c, err)
 }

@@ -102,8 +102,6 @@ type campaignPath struct {
 	CampaignID uuid.UUID `path:"campaign_id" doc:"The campaign's id."`
 }
 
-type campaignOutput struct{ Body CampaignBody }
-
 type campaignsOutput struct {
 	Body struct {
 		Items      []CampaignBody `json:"items"`
@@ -127,32 +125,19 @@ type createCampaignInput struct {
 	}
 }
 
-type countsOutput struct{ Body CountsBody }
-
 // registerCampaigns adds the operations on campaigns: creating them,
 // moving them between states and watching their counts.
 func (s *Server) registerCampaigns() {
-	errs := []int{http.StatusUnauthorized, http.StatusForbidden}
-	tags := []string{"Campaigns"}
-	huma.Register(s.api, huma.Operation{
-		OperationID: "create-campaign", Method: http.MethodPost, Path: "/v1/campaigns", DefaultStatus: http.StatusCreated,
-		Summary: "Create a campaign", Tags: tags, Security: requires("campaigns:control"),
-		Description: "A draft: start it when its lists and script are ready. Needs the operator role.",
-		Errors:      append(errs, http.StatusUnprocessableEntity),
-	}, s.createCampaign)
-	huma.Register(s.api, huma.Operation{
-		OperationID: "list-campaigns", Method: http.MethodGet, Path: "/v1/campaigns",
-		Summary: "List campaigns", Tags: tags, Security: requires("campaigns:read"),
-		Errors: append(errs, http.StatusUnprocessableEntity),
-	}, s.listCampaigns)
-	huma.Register(s.api, huma.Operation{
-		OperationID: "get-campaign", Method: http.MethodGet, Path: "/v1/campaigns/{campaign_id}",
-		Summary: "Get a campaign", Tags: tags, Security: requires("campaigns:read"),
-		Errors: append(errs, http.StatusNotFound),
-	}, s.getCampaign)
-	control := []struct {
+	read, control := requires("campaigns:read"), requires("campaigns:control")
+	ops := []operation{
+		{id: "create-campaign", route: "POST /v1/campaigns", status: http.StatusCreated, summary: "Create a campaign", security: control, errs: []int{http.StatusUnprocessableEntity},
+			desc: "A draft: start it when its lists and script are ready. Needs the operator role.", handler: handle(s.createCampaign)},
+		{id: "list-campaigns", route: "GET /v1/campaigns", summary: "List campaigns", security: read, errs: []int{http.StatusUnprocessableEntity}, handler: handle(s.listCampaigns)},
+		{id: "get-campaign", route: "GET /v1/campaigns/{campaign_id}", summary: "Get a campaign", security: read, errs: []int{http.StatusNotFound}, handler: handle(s.getCampaign)},
+	}
+	for _, op := range []struct {
 		id, summary, desc string
-		handler           func(context.Context, *campaignPath) (*campaignOutput, error)
+		handler           func(context.Context, *campaignPath) (*output[CampaignBody], error)
 	}{
 		{"start-campaign", "Start a campaign", "Takes the contacts of its lists and starts dialling (or waits as scheduled until starts_at). " +
 			"A campaign without contacts or without a script version is refused with 422 and stays a draft. " +
@@ -162,25 +147,17 @@ func (s *Server) registerCampaigns() {
 		{"pause-campaign", "Pause a campaign", "No new dials within a second; calls in progress finish.", s.pauseCampaign},
 		{"resume-campaign", "Resume a paused campaign", "Dialling continues where it stopped.", s.resumeCampaign},
 		{"cancel-campaign", "Cancel a campaign", "Ends it for good: nothing more is dialled.", s.cancelCampaign},
-	}
-	for _, op := range control {
+	} {
 		verb := op.id[:len(op.id)-len("-campaign")]
-		huma.Register(s.api, huma.Operation{
-			OperationID: op.id, Method: http.MethodPost, Path: "/v1/campaigns/{campaign_id}/" + verb,
-			Summary: op.summary, Tags: tags, Security: requires("campaigns:control"),
-			Description: op.desc + " Needs the operator role.",
-			Errors:      append(errs, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity),
-		}, op.handler)
+		ops = append(ops, operation{id: op.id, route: "POST /v1/campaigns/{campaign_id}/" + verb, summary: op.summary, security: control,
+			errs: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}, desc: op.desc + " Needs the operator role.", handler: handle(op.handler)})
 	}
-	huma.Register(s.api, huma.Operation{
-		OperationID: "campaign-counts", Method: http.MethodGet, Path: "/v1/campaigns/{campaign_id}/counts",
-		Summary: "A campaign's live counts", Tags: tags, Security: requires("campaigns:read"),
-		Description: "Contacts by state (pending, queued, dialling, in call, done, dropped), attempts by outcome, refusals by reason.",
-		Errors:      append(errs, http.StatusNotFound),
-	}, s.campaignCounts)
+	ops = append(ops, operation{id: "campaign-counts", route: "GET /v1/campaigns/{campaign_id}/counts", summary: "A campaign's live counts", security: read, errs: []int{http.StatusNotFound},
+		desc: "Contacts by state (pending, queued, dialling, in call, done, dropped), attempts by outcome, refusals by reason.", handler: handle(s.campaignCounts)})
+	s.register("Campaigns", authErrors, ops)
 }
 
-func (s *Server) createCampaign(ctx context.Context, in *createCampaignInput) (*campaignOutput, error) {
+func (s *Server) createCampaign(ctx context.Context, in *createCampaignInput) (*output[CampaignBody], error) {
 	ci := campaigns.CampaignInput{Name: in.Body.Name, ListIDs: in.Body.ListIDs, ScriptVersion: in.Body.ScriptVersion,
 		SegmentVersions: in.Body.SegmentVersions, BestTime: in.Body.BestTime, StartsAt: in.Body.StartsAt, EndsAt: in.Body.EndsAt, RetryPolicy: campaigns.RetryPolicy{}}
 	if sg := in.Body.Segmentation; sg != nil {
@@ -205,62 +182,51 @@ func (s *Server) createCampaign(ctx context.Context, in *createCampaignInput) (*
 		ci.RetryPolicy[telephony.Outcome(o)] = campaigns.RetryRule{After: campaigns.Duration(d), Times: r.Times}
 	}
 	c, err := s.campaigns.CreateCampaign(ctx, principal(ctx), ci)
-	return s.campaignReply(ctx, c, err)
+	return reply(s, ctx, campaignBody, c, err)
 }
 
 func (s *Server) listCampaigns(ctx context.Context, in *PageInput) (*campaignsOutput, error) {
-	after, err := in.after()
-	if err != nil {
+	out := &campaignsOutput{}
+	list := func(limit int, after *uuid.UUID) ([]campaigns.Campaign, error) {
+		return s.campaigns.ListCampaigns(ctx, principal(ctx), limit, after)
+	}
+	if err := listPage(s, ctx, *in, list, func(c *campaigns.Campaign) uuid.UUID { return c.ID }, campaignBody, &out.Body.Items, &out.Body.NextCursor); err != nil {
 		return nil, err
 	}
-	cs, err := s.campaigns.ListCampaigns(ctx, principal(ctx), in.limit(), after)
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	out := &campaignsOutput{}
-	out.Body.Items, out.Body.NextCursor = page(cs, in.limit(), func(c *campaigns.Campaign) uuid.UUID { return c.ID }, campaignBody)
 	return out, nil
 }
 
-func (s *Server) getCampaign(ctx context.Context, in *campaignPath) (*campaignOutput, error) {
+func (s *Server) getCampaign(ctx context.Context, in *campaignPath) (*output[CampaignBody], error) {
 	c, err := s.campaigns.GetCampaign(ctx, principal(ctx), in.CampaignID)
-	return s.campaignReply(ctx, c, err)
+	return reply(s, ctx, campaignBody, c, err)
 }
 
-func (s *Server) startCampaign(ctx context.Context, in *campaignPath) (*campaignOutput, error) {
+func (s *Server) startCampaign(ctx context.Context, in *campaignPath) (*output[CampaignBody], error) {
 	c, err := s.campaigns.StartCampaign(ctx, principal(ctx), in.CampaignID)
-	return s.campaignReply(ctx, c, err)
+	return reply(s, ctx, campaignBody, c, err)
 }
 
-func (s *Server) pauseCampaign(ctx context.Context, in *campaignPath) (*campaignOutput, error) {
+func (s *Server) pauseCampaign(ctx context.Context, in *campaignPath) (*output[CampaignBody], error) {
 	c, err := s.campaigns.PauseCampaign(ctx, principal(ctx), in.CampaignID)
-	return s.campaignReply(ctx, c, err)
+	return reply(s, ctx, campaignBody, c, err)
 }
 
-func (s *Server) resumeCampaign(ctx context.Context, in *campaignPath) (*campaignOutput, error) {
+func (s *Server) resumeCampaign(ctx context.Context, in *campaignPath) (*output[CampaignBody], error) {
 	c, err := s.campaigns.ResumeCampaign(ctx, principal(ctx), in.CampaignID)
-	return s.campaignReply(ctx, c, err)
+	return reply(s, ctx, campaignBody, c, err)
 }
 
-func (s *Server) cancelCampaign(ctx context.Context, in *campaignPath) (*campaignOutput, error) {
+func (s *Server) cancelCampaign(ctx context.Context, in *campaignPath) (*output[CampaignBody], error) {
 	c, err := s.campaigns.CancelCampaign(ctx, principal(ctx), in.CampaignID)
-	return s.campaignReply(ctx, c, err)
+	return reply(s, ctx, campaignBody, c, err)
 }
 
-// campaignReply answers with the campaign an operation returned, or with the
-// problem its error describes.
-func (s *Server) campaignReply(ctx context.Context, c *campaigns.Campaign, err error) (*campaignOutput, error) {
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return &campaignOutput{Body: campaignBody(c)}, nil
-}
-
-func (s *Server) campaignCounts(ctx context.Context, in *campaignPath) (*countsOutput, error) {
+func (s *Server) campaignCounts(ctx context.Context, in *campaignPath) (*output[CountsBody], error) {
 	c, err := s.campaigns.CampaignCounts(ctx, principal(ctx), in.CampaignID)
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return &countsOutput{Body: CountsBody{Contacts: c.Contacts, ByState: c.ByState, Outcomes: c.Outcomes, Refused: c.Refused,
-		Segments: c.Segments, NotDialled: c.NotDialled}}, nil
+	return reply(s, ctx, countsBody, c, err)
+}
+
+func countsBody(c *campaigns.Counts) CountsBody {
+	return CountsBody{Contacts: c.Contacts, ByState: c.ByState, Outcomes: c.Outcomes, Refused: c.Refused,
+		Segments: c.Segments, NotDialled: c.NotDialled}
 }

@@ -50,44 +50,29 @@ func (b ComplianceBody) domain(field string) (campaigns.Compliance, error) {
 	return c, nil
 }
 
-type complianceOutput struct{ Body ComplianceBody }
-
 type complianceInput struct{ Body ComplianceBody }
 
 // registerCompliance adds the tenant's compliance settings, which every
 // dial is checked against.
 func (s *Server) registerCompliance() {
-	errs := []int{http.StatusUnauthorized, http.StatusForbidden}
-	tags := []string{"Campaigns"}
-	huma.Register(s.api, huma.Operation{
-		OperationID: "get-compliance", Method: http.MethodGet, Path: "/v1/compliance",
-		Summary: "Get the compliance settings", Tags: tags, Security: requires("campaigns:read"),
-		Description: "The rules every dial is checked against (defaults where the tenant set nothing).",
-		Errors:      errs,
-	}, s.getCompliance)
-	huma.Register(s.api, huma.Operation{
-		OperationID: "set-compliance", Method: http.MethodPut, Path: "/v1/compliance",
-		Summary: "Replace the compliance settings", Tags: tags, Security: requires("settings:manage"),
-		Description: "Applies to the next dial of every campaign. Needs the admin role.",
-		Errors:      append(errs, http.StatusUnprocessableEntity),
-	}, s.setCompliance)
+	s.register("Campaigns", authErrors, []operation{
+		{id: "get-compliance", route: "GET /v1/compliance", summary: "Get the compliance settings", security: requires("campaigns:read"),
+			desc: "The rules every dial is checked against (defaults where the tenant set nothing).", handler: handle(s.getCompliance)},
+		{id: "set-compliance", route: "PUT /v1/compliance", summary: "Replace the compliance settings", security: requires("settings:manage"), errs: []int{http.StatusUnprocessableEntity},
+			desc: "Applies to the next dial of every campaign. Needs the admin role.", handler: handle(s.setCompliance)},
+	})
 }
 
-func (s *Server) getCompliance(ctx context.Context, _ *struct{}) (*complianceOutput, error) {
+func (s *Server) getCompliance(ctx context.Context, _ *struct{}) (*output[ComplianceBody], error) {
 	c, err := s.campaigns.Compliance(ctx, principal(ctx))
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return &complianceOutput{Body: complianceBody(c)}, nil
+	return reply(s, ctx, complianceBody, c, err)
 }
 
-func (s *Server) setCompliance(ctx context.Context, in *complianceInput) (*complianceOutput, error) {
+func (s *Server) setCompliance(ctx context.Context, in *complianceInput) (*output[ComplianceBody], error) {
 	c, err := in.Body.domain("body")
 	if err != nil {
 		return nil, err
 	}
-	if c, err = s.campaigns.SetCompliance(ctx, principal(ctx), c); err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return &complianceOutput{Body: complianceBody(c)}, nil
+	c, err = s.campaigns.SetCompliance(ctx, principal(ctx), c)
+	return reply(s, ctx, complianceBody, c, err)
 }

@@ -52,8 +52,6 @@ type consentCreateInput struct {
 	}
 }
 
-type consentOutput struct{ Body ConsentBody }
-
 type withdrawOutput struct {
 	Body struct {
 		Withdrawn int64 `json:"withdrawn" doc:"Consent records marked withdrawn."`
@@ -62,29 +60,23 @@ type withdrawOutput struct {
 
 // registerConsents adds recording and withdrawing consent evidence.
 func (s *Server) registerConsents() {
-	errs := []int{http.StatusUnauthorized, http.StatusForbidden}
-	tags := []string{"Do-not-call"}
-	huma.Register(s.api, huma.Operation{
-		OperationID: "record-consent", Method: http.MethodPost, Path: "/v1/consents", DefaultStatus: http.StatusCreated,
-		Summary: "Record consent evidence", Tags: tags, Security: requires("contacts:write"),
-		Description: "Where a tenant or campaign dials consented numbers only, a number without consent is refused with reason no_consent.",
-		Errors:      append(errs, http.StatusUnprocessableEntity),
-	}, s.recordConsent)
-	huma.Register(s.api, huma.Operation{
-		OperationID: "withdraw-consent", Method: http.MethodDelete, Path: "/v1/consents/{phone}",
-		Summary: "Withdraw a number's consent", Tags: tags, Security: requires("contacts:write"),
-		Errors: append(errs, http.StatusNotFound, http.StatusUnprocessableEntity),
-	}, s.withdrawConsent)
+	write := requires("contacts:write")
+	s.register("Do-not-call", authErrors, []operation{
+		{id: "record-consent", route: "POST /v1/consents", status: http.StatusCreated, summary: "Record consent evidence", security: write, errs: []int{http.StatusUnprocessableEntity},
+			desc: "Where a tenant or campaign dials consented numbers only, a number without consent is refused with reason no_consent.", handler: handle(s.recordConsent)},
+		{id: "withdraw-consent", route: "DELETE /v1/consents/{phone}", summary: "Withdraw a number's consent", security: write, errs: []int{http.StatusNotFound, http.StatusUnprocessableEntity}, handler: handle(s.withdrawConsent)},
+	})
 }
 
-func (s *Server) recordConsent(ctx context.Context, in *consentCreateInput) (*consentOutput, error) {
+func consentBody(ctx context.Context, c *contacts.Consent) ConsentBody {
+	return ConsentBody{ID: c.ID, Phone: showPhone(ctx, c.Phone), Source: c.Source, Scope: c.Scope, GivenAt: c.GivenAt,
+		RecordedAt: c.RecordedAt, WithdrawnAt: c.WithdrawnAt}
+}
+
+func (s *Server) recordConsent(ctx context.Context, in *consentCreateInput) (*output[ConsentBody], error) {
 	ci := consentInput{Source: in.Body.Source, Scope: in.Body.Scope, GivenAt: in.Body.GivenAt}
 	c, err := s.contacts.RecordConsent(ctx, principal(ctx), in.Body.Phone, *ci.domain())
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return &consentOutput{Body: ConsentBody{ID: c.ID, Phone: showPhone(ctx, c.Phone), Source: c.Source, Scope: c.Scope, GivenAt: c.GivenAt,
-		RecordedAt: c.RecordedAt, WithdrawnAt: c.WithdrawnAt}}, nil
+	return reply(s, ctx, forCaller(ctx, consentBody), c, err)
 }
 
 func (s *Server) withdrawConsent(ctx context.Context, in *phonePath) (*withdrawOutput, error) {

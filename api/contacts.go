@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 
 	"github.com/outcall/outcall/contacts"
@@ -34,8 +33,6 @@ type contactPath struct {
 	ContactID uuid.UUID `path:"contact_id" doc:"The contact's id."`
 }
 
-type contactOutput struct{ Body ContactBody }
-
 type contactsOutput struct {
 	Body struct {
 		Items      []ContactBody `json:"items"`
@@ -56,52 +53,31 @@ type contactInput struct {
 
 // registerContacts adds the operations on single contacts.
 func (s *Server) registerContacts() {
-	errs := []int{http.StatusUnauthorized, http.StatusForbidden}
-	tags := []string{"Contacts"}
-	huma.Register(s.api, huma.Operation{
-		OperationID: "upsert-contact", Method: http.MethodPost, Path: "/v1/contacts",
-		Summary: "Add or update a contact", Tags: tags, Security: requires("contacts:write"),
-		Description: "Numbers are stored in E.164; a number the tenant has already is merged into its contact " +
-			"(attributes combined, a given name or time zone replaces the old). Needs the operator role.",
-		Errors: append(errs, http.StatusUnprocessableEntity),
-	}, s.upsertContact)
-	huma.Register(s.api, huma.Operation{
-		OperationID: "list-contacts", Method: http.MethodGet, Path: "/v1/contacts",
-		Summary: "List contacts", Tags: tags, Security: requires("contacts:read"),
-		Errors: append(errs, http.StatusUnprocessableEntity),
-	}, s.listContacts)
-	huma.Register(s.api, huma.Operation{
-		OperationID: "get-contact", Method: http.MethodGet, Path: "/v1/contacts/{contact_id}",
-		Summary: "Get a contact", Tags: tags, Security: requires("contacts:read"),
-		Errors: append(errs, http.StatusNotFound),
-	}, s.getContact)
-	huma.Register(s.api, huma.Operation{
-		OperationID: "delete-contact", Method: http.MethodDelete, Path: "/v1/contacts/{contact_id}", DefaultStatus: http.StatusNoContent,
-		Summary: "Delete a contact", Tags: tags, Security: requires("contacts:write"),
-		Description: "Do-not-call entries and consent evidence for the number stay, for the audit trail.",
-		Errors:      append(errs, http.StatusNotFound),
-	}, s.deleteContact)
+	read, write := requires("contacts:read"), requires("contacts:write")
+	s.register("Contacts", authErrors, []operation{
+		{id: "upsert-contact", route: "POST /v1/contacts", summary: "Add or update a contact", security: write, errs: []int{http.StatusUnprocessableEntity}, handler: handle(s.upsertContact),
+			desc: "Numbers are stored in E.164; a number the tenant has already is merged into its contact " +
+				"(attributes combined, a given name or time zone replaces the old). Needs the operator role."},
+		{id: "list-contacts", route: "GET /v1/contacts", summary: "List contacts", security: read, errs: []int{http.StatusUnprocessableEntity}, handler: handle(s.listContacts)},
+		{id: "get-contact", route: "GET /v1/contacts/{contact_id}", summary: "Get a contact", security: read, errs: []int{http.StatusNotFound}, handler: handle(s.getContact)},
+		{id: "delete-contact", route: "DELETE /v1/contacts/{contact_id}", status: http.StatusNoContent, summary: "Delete a contact", security: write, errs: []int{http.StatusNotFound},
+			desc: "Do-not-call entries and consent evidence for the number stay, for the audit trail.", handler: handle(s.deleteContact)},
+	})
 }
 
-func (s *Server) upsertContact(ctx context.Context, in *contactInput) (*contactOutput, error) {
+func (s *Server) upsertContact(ctx context.Context, in *contactInput) (*output[ContactBody], error) {
 	c, err := s.contacts.UpsertContact(ctx, principal(ctx), contacts.ContactInput{Phone: in.Body.Phone, Name: in.Body.Name,
 		Attributes: in.Body.Attributes, TimeZone: in.Body.TimeZone, ListIDs: in.Body.ListIDs, Consent: in.Body.Consent.domain()})
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return &contactOutput{Body: contactBody(ctx, c)}, nil
+	return reply(s, ctx, forCaller(ctx, contactBody), c, err)
 }
 
 func (s *Server) listContacts(ctx context.Context, in *PageInput) (*contactsOutput, error) {
 	return s.contactsPage(ctx, nil, *in)
 }
 
-func (s *Server) getContact(ctx context.Context, in *contactPath) (*contactOutput, error) {
+func (s *Server) getContact(ctx context.Context, in *contactPath) (*output[ContactBody], error) {
 	c, err := s.contacts.GetContact(ctx, principal(ctx), in.ContactID)
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return &contactOutput{Body: contactBody(ctx, c)}, nil
+	return reply(s, ctx, forCaller(ctx, contactBody), c, err)
 }
 
 func (s *Server) deleteContact(ctx context.Context, in *contactPath) (*struct{}, error) {
@@ -111,16 +87,12 @@ func (s *Server) deleteContact(ctx context.Context, in *contactPath) (*struct{},
 // contactsPage lists one page of the tenant's contacts, or of one list's
 // when listID is set.
 func (s *Server) contactsPage(ctx context.Context, listID *uuid.UUID, in PageInput) (*contactsOutput, error) {
-	after, err := in.after()
-	if err != nil {
+	out := &contactsOutput{}
+	list := func(limit int, after *uuid.UUID) ([]contacts.Contact, error) {
+		return s.contacts.ListContacts(ctx, principal(ctx), listID, limit, after)
+	}
+	if err := listPage(s, ctx, in, list, func(c *contacts.Contact) uuid.UUID { return c.ID }, forCaller(ctx, contactBody), &out.Body.Items, &out.Body.NextCursor); err != nil {
 		return nil, err
 	}
-	cs, err := s.contacts.ListContacts(ctx, principal(ctx), listID, in.limit(), after)
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	out := &contactsOutput{}
-	out.Body.Items, out.Body.NextCursor = page(cs, in.limit(), func(c *contacts.Contact) uuid.UUID { return c.ID },
-		func(c *contacts.Contact) ContactBody { return contactBody(ctx, c) })
 	return out, nil
 }

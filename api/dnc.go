@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/danielgtaylor/huma/v2"
-
 	"github.com/outcall/outcall/contacts"
 )
 
@@ -72,36 +70,20 @@ type dncRemoveInput struct {
 
 // registerDNC adds the operations on the do-not-call list.
 func (s *Server) registerDNC() {
-	errs := []int{http.StatusUnauthorized, http.StatusForbidden}
-	tags := []string{"Do-not-call"}
-	huma.Register(s.api, huma.Operation{
-		OperationID: "list-dnc", Method: http.MethodGet, Path: "/v1/dnc",
-		Summary: "List do-not-call numbers", Tags: tags, Security: requires("contacts:read"),
-		Description: "Oldest first. Numbers are masked (138****1234) for viewers.",
-		Errors:      append(errs, http.StatusUnprocessableEntity),
-	}, s.listDNC)
-	huma.Register(s.api, huma.Operation{
-		OperationID: "add-dnc", Method: http.MethodPost, Path: "/v1/dnc",
-		Summary: "Add numbers to the do-not-call list", Tags: tags, Security: requires("contacts:write"),
-		Description: "From the moment this answers, no campaign dials these numbers; dials already queued are refused with reason dnc. Needs the operator role.",
-		Errors:      append(errs, http.StatusUnprocessableEntity),
-	}, s.addDNC)
-	huma.Register(s.api, huma.Operation{
-		OperationID: "import-dnc", Method: http.MethodPost, Path: "/v1/dnc/import",
-		Summary: "Add the numbers of a CSV file to the do-not-call list", Tags: tags, Security: requires("contacts:write"),
-		Description: "Send the file as the body (text/csv, UTF-8 or GBK), a header row first naming the phone column " +
-			"(phone, 手机号, … or phone_column) and optionally a reason column. All numbers are added in one transaction; rows " +
-			"without a valid number are skipped and reported (the first 100). Needs the operator role.",
-		Errors:       append(errs, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity),
-		MaxBodyBytes: maxDNCFile,
-		Middlewares:  huma.Middlewares{s.checkUploadSize(maxDNCFile)},
-	}, s.importDNC)
-	huma.Register(s.api, huma.Operation{
-		OperationID: "remove-dnc", Method: http.MethodDelete, Path: "/v1/dnc/{phone}", DefaultStatus: http.StatusNoContent,
-		Summary: "Remove a number from the do-not-call list", Tags: tags, Security: requires("contacts:write"),
-		Description: "Recorded in the number's audit trail. Needs the admin role.",
-		Errors:      append(errs, http.StatusNotFound, http.StatusUnprocessableEntity),
-	}, s.removeDNC)
+	read, write := requires("contacts:read"), requires("contacts:write")
+	s.register("Do-not-call", authErrors, []operation{
+		{id: "list-dnc", route: "GET /v1/dnc", summary: "List do-not-call numbers", security: read, errs: []int{http.StatusUnprocessableEntity},
+			desc: "Oldest first. Numbers are masked (138****1234) for viewers.", handler: handle(s.listDNC)},
+		{id: "add-dnc", route: "POST /v1/dnc", summary: "Add numbers to the do-not-call list", security: write, errs: []int{http.StatusUnprocessableEntity},
+			desc: "From the moment this answers, no campaign dials these numbers; dials already queued are refused with reason dnc. Needs the operator role.", handler: handle(s.addDNC)},
+		{id: "import-dnc", route: "POST /v1/dnc/import", summary: "Add the numbers of a CSV file to the do-not-call list", security: write,
+			errs: []int{http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity}, more: s.upload(maxDNCFile), handler: handle(s.importDNC),
+			desc: "Send the file as the body (text/csv, UTF-8 or GBK), a header row first naming the phone column " +
+				"(phone, 手机号, … or phone_column) and optionally a reason column. All numbers are added in one transaction; rows " +
+				"without a valid number are skipped and reported (the first 100). Needs the operator role."},
+		{id: "remove-dnc", route: "DELETE /v1/dnc/{phone}", status: http.StatusNoContent, summary: "Remove a number from the do-not-call list", security: write, errs: []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+			desc: "Recorded in the number's audit trail. Needs the admin role.", handler: handle(s.removeDNC)},
+	})
 }
 
 func (s *Server) listDNC(ctx context.Context, in *dncListInput) (*dncListOutput, error) {

@@ -13,6 +13,8 @@
 //
 // Each resource (lists, contacts, imports, campaigns, calls, …) has a file
 // of its own: its request and response types, a register function listing
-// its operations, and a handler method on *Server for each operation. New
-// calls the register functions.
+// its operations in a table (operations.go), and a handler method on
+// *Server for each operation. New calls the register functions. Handlers
+// share the paging of lists (page.go), the answer with one thing's body
+// (reply.go) and the plumbing of file downloads (files.go).
 package api

@@ -45,8 +45,6 @@ type importPath struct {
 	ImportID uuid.UUID `path:"import_id" doc:"The import's id."`
 }
 
-type importOutput struct{ Body ImportBody }
-
 type importInput struct {
 	ListID         uuid.UUID `path:"list_id" doc:"The list to import into."`
 	Encoding       string    `query:"encoding" enum:"auto,utf-8,gbk,gb18030" default:"auto" doc:"The file's encoding; auto reads UTF-8 (with or without BOM), else GB18030/GBK."`
@@ -56,66 +54,48 @@ type importInput struct {
 	RawBody        []byte    `contentType:"text/csv"`
 }
 
-type csvOutput struct {
-	ContentType        string `header:"Content-Type"`
-	ContentDisposition string `header:"Content-Disposition"`
-	Body               []byte
-}
-
 // registerImports adds CSV imports of contacts into a list.
 func (s *Server) registerImports() {
-	errs := []int{http.StatusUnauthorized, http.StatusForbidden}
-	tags := []string{"Contacts"}
-	huma.Register(s.api, huma.Operation{
-		OperationID: "create-import", Method: http.MethodPost, Path: "/v1/lists/{list_id}/imports", DefaultStatus: http.StatusAccepted,
-		Summary: "Import contacts from a CSV file", Tags: tags, Security: requires("contacts:write"),
-		Description: "Send the file as the request body (text/csv), UTF-8 or GBK/GB18030, with or without BOM, a header row first. " +
-			"The phone column is found by its header (phone, mobile, 手机号, 电话, …) or named with phone_column; name and time zone likewise; " +
-			"every other column becomes an attribute. A file that cannot be imported at all (empty, not CSV, no phone column, " +
-			"an unknown encoding, over 256 MB) is refused at once and nothing is kept. Otherwise the import runs in the background: " +
-			"poll it for progress; rows with problems are skipped and listed in its error report, good rows are imported, " +
-			"duplicate numbers are merged. Needs the operator role.",
-		Errors:       append(errs, http.StatusNotFound, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity),
-		MaxBodyBytes: contacts.DefaultMaxImportBytes,
-		Middlewares:  huma.Middlewares{s.checkUploadSize(contacts.DefaultMaxImportBytes)},
-	}, s.createImport)
-	huma.Register(s.api, huma.Operation{
-		OperationID: "get-import", Method: http.MethodGet, Path: "/v1/imports/{import_id}",
-		Summary: "Get an import and its progress", Tags: tags, Security: requires("contacts:read"),
-		Errors: append(errs, http.StatusNotFound),
-	}, s.getImport)
-	huma.Register(s.api, huma.Operation{
-		OperationID: "get-import-errors", Method: http.MethodGet, Path: "/v1/imports/{import_id}/errors",
-		Summary: "Download an import's error report", Tags: tags, Security: requires("contacts:read"),
-		Description: "CSV with one line per skipped row: row (the file's line number, the header is 1), column, reason.",
-		Errors:      append(errs, http.StatusNotFound),
-	}, s.getImportErrors)
+	read := requires("contacts:read")
+	s.register("Contacts", authErrors, []operation{
+		{id: "create-import", route: "POST /v1/lists/{list_id}/imports", status: http.StatusAccepted, summary: "Import contacts from a CSV file", security: requires("contacts:write"),
+			errs: []int{http.StatusNotFound, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity}, more: s.upload(contacts.DefaultMaxImportBytes), handler: handle(s.createImport),
+			desc: "Send the file as the request body (text/csv), UTF-8 or GBK/GB18030, with or without BOM, a header row first. " +
+				"The phone column is found by its header (phone, mobile, 手机号, 电话, …) or named with phone_column; name and time zone likewise; " +
+				"every other column becomes an attribute. A file that cannot be imported at all (empty, not CSV, no phone column, " +
+				"an unknown encoding, over 256 MB) is refused at once and nothing is kept. Otherwise the import runs in the background: " +
+				"poll it for progress; rows with problems are skipped and listed in its error report, good rows are imported, " +
+				"duplicate numbers are merged. Needs the operator role."},
+		{id: "get-import", route: "GET /v1/imports/{import_id}", summary: "Get an import and its progress", security: read, errs: []int{http.StatusNotFound}, handler: handle(s.getImport)},
+		{id: "get-import-errors", route: "GET /v1/imports/{import_id}/errors", summary: "Download an import's error report", security: read, errs: []int{http.StatusNotFound},
+			desc: "CSV with one line per skipped row: row (the file's line number, the header is 1), column, reason.", handler: handle(s.getImportErrors)},
+	})
 }
 
-func (s *Server) createImport(ctx context.Context, in *importInput) (*importOutput, error) {
+func (s *Server) createImport(ctx context.Context, in *importInput) (*output[ImportBody], error) {
 	im, err := s.contacts.CreateImport(ctx, principal(ctx), in.ListID, in.RawBody, contacts.ImportOptions{Encoding: in.Encoding,
 		Mapping: contacts.ImportMapping{Phone: in.PhoneColumn, Name: in.NameColumn, TimeZone: in.TimeZoneColumn}})
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return &importOutput{Body: importBody(im)}, nil
+	return reply(s, ctx, importBody, im, err)
 }
 
-func (s *Server) getImport(ctx context.Context, in *importPath) (*importOutput, error) {
+func (s *Server) getImport(ctx context.Context, in *importPath) (*output[ImportBody], error) {
 	im, err := s.contacts.GetImport(ctx, principal(ctx), in.ImportID)
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return &importOutput{Body: importBody(im)}, nil
+	return reply(s, ctx, importBody, im, err)
 }
 
-func (s *Server) getImportErrors(ctx context.Context, in *importPath) (*csvOutput, error) {
+func (s *Server) getImportErrors(ctx context.Context, in *importPath) (*fileOutput, error) {
 	report, err := s.contacts.ImportErrors(ctx, principal(ctx), in.ImportID)
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
-	return &csvOutput{ContentType: "text/csv; charset=utf-8", ContentDisposition: `attachment; filename="import-` + in.ImportID.String() + `-errors.csv"`,
-		Body: []byte(report)}, nil
+	return csvFile("import-"+in.ImportID.String()+"-errors.csv", []byte(report)), nil
+}
+
+// upload is what an operation that takes a file of at most limit bytes
+// sets: huma's body limit, and checkUploadSize to refuse a file over it, or
+// an empty one, before reading it.
+func (s *Server) upload(limit int64) huma.Operation {
+	return huma.Operation{MaxBodyBytes: limit, Middlewares: huma.Middlewares{s.checkUploadSize(limit)}}
 }
 
 // checkUploadSize answers before reading a body its Content-Length says is

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 
 	"github.com/outcall/outcall/tenants"
@@ -63,65 +62,36 @@ type createKeyInput struct {
 	}
 }
 
-type newKeyOutput struct {
-	Body NewKeyBody
-}
-
-type keyOutput struct {
-	Body KeyBody
-}
-
 // registerKeys adds the operations on the tenant's API keys.
 func (s *Server) registerKeys() {
-	errs := []int{http.StatusUnauthorized, http.StatusForbidden}
-	huma.Register(s.api, huma.Operation{
-		OperationID: "list-api-keys", Method: http.MethodGet, Path: "/v1/api-keys",
-		Summary: "List API keys", Tags: []string{"API keys"}, Security: requires("account:manage"),
-		Description: "The tenant's keys, revoked ones included, oldest first. Needs the admin role.",
-		Errors:      append(errs, http.StatusUnprocessableEntity),
-	}, s.listAPIKeys)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "create-api-key", Method: http.MethodPost, Path: "/v1/api-keys", DefaultStatus: http.StatusCreated,
-		Summary: "Create an API key", Tags: []string{"API keys"}, Security: requires("account:manage"),
-		Description: "Makes a key and shows its secret once. Needs the admin role; the key's role cannot exceed yours.",
-		Errors:      append(errs, http.StatusUnprocessableEntity),
-	}, s.createAPIKey)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "revoke-api-key", Method: http.MethodDelete, Path: "/v1/api-keys/{key_id}",
-		Summary: "Revoke an API key", Tags: []string{"API keys"}, Security: requires("account:manage"),
-		Description: "The key stops working at once. Revoking a revoked key changes nothing. Needs the admin role.",
-		Errors:      append(errs, http.StatusNotFound),
-	}, s.revokeAPIKey)
+	manage := requires("account:manage")
+	s.register("API keys", authErrors, []operation{
+		{id: "list-api-keys", route: "GET /v1/api-keys", summary: "List API keys", security: manage, errs: []int{http.StatusUnprocessableEntity},
+			desc: "The tenant's keys, revoked ones included, oldest first. Needs the admin role.", handler: handle(s.listAPIKeys)},
+		{id: "create-api-key", route: "POST /v1/api-keys", status: http.StatusCreated, summary: "Create an API key", security: manage, errs: []int{http.StatusUnprocessableEntity},
+			desc: "Makes a key and shows its secret once. Needs the admin role; the key's role cannot exceed yours.", handler: handle(s.createAPIKey)},
+		{id: "revoke-api-key", route: "DELETE /v1/api-keys/{key_id}", summary: "Revoke an API key", security: manage, errs: []int{http.StatusNotFound},
+			desc: "The key stops working at once. Revoking a revoked key changes nothing. Needs the admin role.", handler: handle(s.revokeAPIKey)},
+	})
 }
 
 func (s *Server) listAPIKeys(ctx context.Context, in *listKeysInput) (*listKeysOutput, error) {
-	after, err := in.after()
-	if err != nil {
+	out := &listKeysOutput{}
+	keys := func(limit int, after *uuid.UUID) ([]tenants.APIKey, error) {
+		return s.tenants.ListAPIKeys(ctx, principal(ctx), limit, after, in.Revoked.value())
+	}
+	if err := listPage(s, ctx, in.PageInput, keys, func(k *tenants.APIKey) uuid.UUID { return k.ID }, keyBody, &out.Body.Items, &out.Body.NextCursor); err != nil {
 		return nil, err
 	}
-	keys, err := s.tenants.ListAPIKeys(ctx, principal(ctx), in.limit(), after, in.Revoked.value())
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	out := &listKeysOutput{}
-	out.Body.Items, out.Body.NextCursor = page(keys, in.limit(), func(k *tenants.APIKey) uuid.UUID { return k.ID }, keyBody)
 	return out, nil
 }
 
-func (s *Server) createAPIKey(ctx context.Context, in *createKeyInput) (*newKeyOutput, error) {
+func (s *Server) createAPIKey(ctx context.Context, in *createKeyInput) (*output[NewKeyBody], error) {
 	k, err := s.tenants.CreateAPIKey(ctx, principal(ctx), in.Body.Name, tenants.Role(in.Body.Role), in.Body.Scopes)
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return &newKeyOutput{Body: newKeyBody(k)}, nil
+	return reply(s, ctx, newKeyBody, k, err)
 }
 
-func (s *Server) revokeAPIKey(ctx context.Context, in *keyPath) (*keyOutput, error) {
+func (s *Server) revokeAPIKey(ctx context.Context, in *keyPath) (*output[KeyBody], error) {
 	k, err := s.tenants.RevokeAPIKey(ctx, principal(ctx), in.KeyID)
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return &keyOutput{Body: keyBody(k)}, nil
+	return reply(s, ctx, keyBody, k, err)
 }

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 
 	"github.com/outcall/outcall/contacts"
@@ -28,8 +27,6 @@ type listPath struct {
 	ListID uuid.UUID `path:"list_id" doc:"The list's id."`
 }
 
-type listOutput struct{ Body ListBody }
-
 type listsOutput struct {
 	Body struct {
 		Items      []ListBody `json:"items"`
@@ -51,66 +48,38 @@ type listContactsInput struct {
 
 // registerLists adds the operations on contact lists.
 func (s *Server) registerLists() {
-	errs := []int{http.StatusUnauthorized, http.StatusForbidden}
-	tags := []string{"Contacts"}
-	huma.Register(s.api, huma.Operation{
-		OperationID: "create-list", Method: http.MethodPost, Path: "/v1/lists", DefaultStatus: http.StatusCreated,
-		Summary: "Create a contact list", Tags: tags, Security: requires("contacts:write"),
-		Description: "An empty list; add contacts one by one or import a CSV file. Needs the operator role.",
-		Errors:      append(errs, http.StatusUnprocessableEntity),
-	}, s.createList)
-	huma.Register(s.api, huma.Operation{
-		OperationID: "list-lists", Method: http.MethodGet, Path: "/v1/lists",
-		Summary: "List contact lists", Tags: tags, Security: requires("contacts:read"),
-		Description: "The tenant's lists with their sizes, oldest first.",
-		Errors:      append(errs, http.StatusUnprocessableEntity),
-	}, s.listLists)
-	huma.Register(s.api, huma.Operation{
-		OperationID: "get-list", Method: http.MethodGet, Path: "/v1/lists/{list_id}",
-		Summary: "Get a contact list", Tags: tags, Security: requires("contacts:read"),
-		Errors: append(errs, http.StatusNotFound),
-	}, s.getList)
-	huma.Register(s.api, huma.Operation{
-		OperationID: "delete-list", Method: http.MethodDelete, Path: "/v1/lists/{list_id}", DefaultStatus: http.StatusNoContent,
-		Summary: "Delete a contact list", Tags: tags, Security: requires("contacts:write"),
-		Description: "The list goes; its contacts stay. Needs the operator role.",
-		Errors:      append(errs, http.StatusNotFound),
-	}, s.deleteList)
-	huma.Register(s.api, huma.Operation{
-		OperationID: "list-list-contacts", Method: http.MethodGet, Path: "/v1/lists/{list_id}/contacts",
-		Summary: "List a list's contacts", Tags: tags, Security: requires("contacts:read"),
-		Errors: append(errs, http.StatusNotFound, http.StatusUnprocessableEntity),
-	}, s.listListContacts)
+	read, write := requires("contacts:read"), requires("contacts:write")
+	s.register("Contacts", authErrors, []operation{
+		{id: "create-list", route: "POST /v1/lists", status: http.StatusCreated, summary: "Create a contact list", security: write, errs: []int{http.StatusUnprocessableEntity},
+			desc: "An empty list; add contacts one by one or import a CSV file. Needs the operator role.", handler: handle(s.createList)},
+		{id: "list-lists", route: "GET /v1/lists", summary: "List contact lists", security: read, errs: []int{http.StatusUnprocessableEntity},
+			desc: "The tenant's lists with their sizes, oldest first.", handler: handle(s.listLists)},
+		{id: "get-list", route: "GET /v1/lists/{list_id}", summary: "Get a contact list", security: read, errs: []int{http.StatusNotFound}, handler: handle(s.getList)},
+		{id: "delete-list", route: "DELETE /v1/lists/{list_id}", status: http.StatusNoContent, summary: "Delete a contact list", security: write, errs: []int{http.StatusNotFound},
+			desc: "The list goes; its contacts stay. Needs the operator role.", handler: handle(s.deleteList)},
+		{id: "list-list-contacts", route: "GET /v1/lists/{list_id}/contacts", summary: "List a list's contacts", security: read, errs: []int{http.StatusNotFound, http.StatusUnprocessableEntity}, handler: handle(s.listListContacts)},
+	})
 }
 
-func (s *Server) createList(ctx context.Context, in *createListInput) (*listOutput, error) {
+func (s *Server) createList(ctx context.Context, in *createListInput) (*output[ListBody], error) {
 	l, err := s.contacts.CreateList(ctx, principal(ctx), in.Body.Name, in.Body.Description)
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return &listOutput{Body: listBody(l)}, nil
+	return reply(s, ctx, listBody, l, err)
 }
 
 func (s *Server) listLists(ctx context.Context, in *PageInput) (*listsOutput, error) {
-	after, err := in.after()
-	if err != nil {
+	out := &listsOutput{}
+	lists := func(limit int, after *uuid.UUID) ([]contacts.List, error) {
+		return s.contacts.ListLists(ctx, principal(ctx), limit, after)
+	}
+	if err := listPage(s, ctx, *in, lists, func(l *contacts.List) uuid.UUID { return l.ID }, listBody, &out.Body.Items, &out.Body.NextCursor); err != nil {
 		return nil, err
 	}
-	ls, err := s.contacts.ListLists(ctx, principal(ctx), in.limit(), after)
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	out := &listsOutput{}
-	out.Body.Items, out.Body.NextCursor = page(ls, in.limit(), func(l *contacts.List) uuid.UUID { return l.ID }, listBody)
 	return out, nil
 }
 
-func (s *Server) getList(ctx context.Context, in *listPath) (*listOutput, error) {
+func (s *Server) getList(ctx context.Context, in *listPath) (*output[ListBody], error) {
 	l, err := s.contacts.GetList(ctx, principal(ctx), in.ListID)
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return &listOutput{Body: listBody(l)}, nil
+	return reply(s, ctx, listBody, l, err)
 }
 
 func (s *Server) deleteList(ctx context.Context, in *listPath) (*struct{}, error) {

@@ -2,10 +2,8 @@ package api
 
 import (
 	"context"
-	"net/http"
 	"time"
 
-	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 )
 
@@ -26,12 +24,10 @@ type NoticeBody struct {
 // registerNotices adds the messages outcall leaves for the tenant; they are
 // kept by the webhooks service, which registerWebhooks sets up.
 func (s *Server) registerNotices() {
-	huma.Register(s.api, huma.Operation{
-		OperationID: "list-notices", Method: http.MethodGet, Path: "/v1/notices",
-		Summary: "List notices", Tags: []string{"Tenants"}, Security: authenticated,
-		Description: "Messages that need the tenant's attention (an endpoint disabled, a payment failed), newest first.",
-		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden},
-	}, s.listNotices)
+	s.register("Tenants", authErrors, []operation{
+		{id: "list-notices", route: "GET /v1/notices", summary: "List notices", security: authenticated,
+			desc: "Messages that need the tenant's attention (an endpoint disabled, a payment failed), newest first.", handler: handle(s.listNotices)},
+	})
 }
 
 func (s *Server) listNotices(ctx context.Context, _ *struct{}) (*noticesOutput, error) {

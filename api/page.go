@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/base64"
 	"net/http"
 
@@ -49,14 +50,38 @@ func nextCursor(n, limit int, lastID uuid.UUID) string {
 // page turns one page of items into response bodies and the cursor of the
 // next page (empty when this page was the last).
 func page[T, B any](items []T, limit int, id func(*T) uuid.UUID, body func(*T) B) ([]B, string) {
-	out := make([]B, 0, len(items))
-	for i := range items {
-		out = append(out, body(&items[i]))
-	}
+	out := bodies(items, body)
 	if len(items) == 0 {
 		return out, ""
 	}
 	return out, nextCursor(len(items), limit, id(&items[len(items)-1]))
+}
+
+// bodies turns items into response bodies; never nil, so that an empty
+// list is [] in JSON.
+func bodies[T, B any](items []T, body func(*T) B) []B {
+	out := make([]B, 0, len(items))
+	for i := range items {
+		out = append(out, body(&items[i]))
+	}
+	return out
+}
+
+// listPage serves a list operation: it reads the cursor of in, fetches the
+// page after it with fetch, and sets items to the page's bodies and next to
+// the cursor of the page that follows.
+func listPage[T, B any](s *Server, ctx context.Context, in PageInput, fetch func(limit int, after *uuid.UUID) ([]T, error),
+	id func(*T) uuid.UUID, body func(*T) B, items *[]B, next *string) error {
+	after, err := in.after()
+	if err != nil {
+		return err
+	}
+	list, err := fetch(in.limit(), after)
+	if err != nil {
+		return s.problem(ctx, err)
+	}
+	*items, *next = page(list, in.limit(), id, body)
+	return nil
 }
 
 // BoolFilter is an optional true/false query filter: absent means both.

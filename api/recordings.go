@@ -19,14 +19,13 @@ type recordingInput struct {
 
 // registerRecordings adds the download of a call's recording.
 func (s *Server) registerRecordings() {
-	huma.Register(s.api, huma.Operation{
-		OperationID: "get-call-recording", Method: http.MethodGet, Path: "/v1/calls/{call_id}/recording",
-		Summary: "Download a call's recording", Tags: []string{"Calls"}, Security: requires("calls:read"),
-		Description: "The two-channel WAV recording of the call (left: the robot, right: the callee). Only the call's tenant can fetch it; recordings past the tenant's retention are deleted and answer 404.",
-		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound},
-		Responses: map[string]*huma.Response{"200": {Description: "The recording", Content: map[string]*huma.MediaType{
-			"audio/wav": {Schema: &huma.Schema{Type: "string", Format: "binary"}}}}},
-	}, s.getCallRecording)
+	s.register("Calls", authErrors, []operation{
+		{id: "get-call-recording", route: "GET /v1/calls/{call_id}/recording", summary: "Download a call's recording", security: requires("calls:read"), errs: []int{http.StatusNotFound},
+			more: huma.Operation{Responses: map[string]*huma.Response{"200": {Description: "The recording", Content: map[string]*huma.MediaType{
+				"audio/wav": {Schema: &huma.Schema{Type: "string", Format: "binary"}}}}}},
+			desc:    "The two-channel WAV recording of the call (left: the robot, right: the callee). Only the call's tenant can fetch it; recordings past the tenant's retention are deleted and answer 404.",
+			handler: handle(s.getCallRecording)},
+	})
 }
 
 func (s *Server) getCallRecording(ctx context.Context, in *recordingInput) (*huma.StreamResponse, error) {

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -274,52 +273,24 @@ type reportDef[R csvReport, B any] struct {
 	s *Server
 }
 
-type reportOutput[B any] struct{ Body B }
-
-func csvResponse(filename string, write func(io.Writer) error) *huma.StreamResponse {
-	return &huma.StreamResponse{Body: func(hctx huma.Context) {
-		hctx.SetHeader("Content-Type", "text/csv; charset=utf-8")
-		hctx.SetHeader("Content-Disposition", `attachment; filename="`+filename+`"`)
-		write(hctx.BodyWriter())
-	}}
-}
-
-var csvResponses = map[string]*huma.Response{"200": {Description: "UTF-8 CSV with a byte order mark and a header row", Content: map[string]*huma.MediaType{
-	"text/csv": {Schema: &huma.Schema{Type: "string"}}}}}
-
-// bufferedCSV writes a CSV file to memory before answering, so that an
-// error is a problem+json answer rather than a truncated file.
-func (s *Server) bufferedCSV(ctx context.Context, filename string, write func(io.Writer) error) (*huma.StreamResponse, error) {
-	var buf bytes.Buffer
-	if err := write(&buf); err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return csvResponse(filename, func(w io.Writer) error { _, err := buf.WriteTo(w); return err }), nil
-}
-
 func registerReport[R csvReport, B any](s *Server, d reportDef[R, B]) {
 	d.s = s
-	errs := append([]int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity}, d.errs...)
-	tags := []string{"Reports"}
-	huma.Register(s.api, huma.Operation{
-		OperationID: "report-" + d.name, Method: http.MethodGet, Path: "/v1/reports/" + d.name,
-		Summary: d.summary, Tags: tags, Security: requires("calls:read"), Description: d.desc, Errors: errs,
-	}, d.get)
-	huma.Register(s.api, huma.Operation{
-		OperationID: "export-report-" + d.name, Method: http.MethodGet, Path: "/v1/reports/" + d.name + ".csv",
-		Summary: d.summary + " as CSV", Tags: tags, Security: requires("calls:read"),
-		Description: d.desc + " As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).",
-		Errors:      errs, Responses: csvResponses,
-	}, d.export)
+	errs := append([]int{http.StatusNotFound, http.StatusUnprocessableEntity}, d.errs...)
+	read := requires("calls:read")
+	s.register("Reports", authErrors, []operation{
+		{id: "report-" + d.name, route: "GET /v1/reports/" + d.name, summary: d.summary, desc: d.desc, security: read, errs: errs, handler: handle(d.get)},
+		{id: "export-report-" + d.name, route: "GET /v1/reports/" + d.name + ".csv", summary: d.summary + " as CSV", security: read, errs: errs, more: csvExport,
+			desc: d.desc + " As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).", handler: handle(d.export)},
+	})
 }
 
 // get serves the report as JSON.
-func (d reportDef[R, B]) get(ctx context.Context, in *reportQuery) (*reportOutput[B], error) {
+func (d reportDef[R, B]) get(ctx context.Context, in *reportQuery) (*output[B], error) {
 	r, err := d.compute(ctx, in)
 	if err != nil {
 		return nil, err
 	}
-	return &reportOutput[B]{Body: d.body(r)}, nil
+	return &output[B]{Body: d.body(r)}, nil
 }
 
 // export serves the report as a CSV file.
@@ -349,10 +320,6 @@ func (d reportDef[R, B]) compute(ctx context.Context, in *reportQuery) (R, error
 type ReportsRebuildBody struct {
 	Calls int `json:"calls" example:"1200" doc:"Call records (attempts, refusals included) the rebuilt rollups count. Calls that closed while it ran are folded in by the next report."`
 }
-
-type reportsRebuildOutput struct{ Body ReportsRebuildBody }
-
-type reportSettingsOutput struct{ Body ReportSettingsBody }
 
 type reportSettingsInput struct{ Body ReportSettingsBody }
 
@@ -391,43 +358,22 @@ func (s *Server) registerReports() {
 		run:  s.reports.AB, body: abReportBody,
 	})
 
-	errs := []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity}
-	tags := []string{"Reports"}
-	for _, raw := range []struct {
-		name, summary, note string
-		handler             func(context.Context, *reportQuery) (*huma.StreamResponse, error)
-	}{
-		{"calls", "Export call records as CSV", " Numbers are masked (138****1234) for viewers.", s.exportCalls},
-		{"turns", "Export dialog turns as CSV", "", s.exportTurns},
-	} {
-		huma.Register(s.api, huma.Operation{
-			OperationID: "export-" + raw.name, Method: http.MethodGet, Path: "/v1/reports/" + raw.name + ".csv",
-			Summary: raw.summary, Tags: tags, Security: requires("calls:read"),
-			Description: "Every " + raw.name[:len(raw.name)-1] + " in the filter, oldest call first, as CSV (UTF-8 with a byte order mark)." + raw.note,
-			Errors:      errs, Responses: csvResponses,
-		}, raw.handler)
-	}
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "get-report-settings", Method: http.MethodGet, Path: "/v1/reports/settings",
-		Summary: "Get the report settings", Tags: tags, Security: requires("calls:read"),
-		Description: "What counts as a conversion (default: the script outcome confirmed or the tag converted).",
-		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden},
-	}, s.getReportSettings)
-	huma.Register(s.api, huma.Operation{
-		OperationID: "set-report-settings", Method: http.MethodPut, Path: "/v1/reports/settings",
-		Summary: "Replace the report settings", Tags: tags, Security: requires("settings:manage"),
-		Description: "Applies to calls that close from now on; POST /v1/reports/rebuild recounts the earlier ones. Needs the admin role.",
-		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity},
-	}, s.setReportSettings)
-	huma.Register(s.api, huma.Operation{
-		OperationID: "rebuild-reports", Method: http.MethodPost, Path: "/v1/reports/rebuild",
-		Summary: "Rebuild the report figures from the call records", Tags: tags, Security: requires("settings:manage"),
-		Description: "Recounts every report of the tenant from its call records, by the report settings in force now: " +
-			"after changing what counts as a conversion, earlier calls count by the new settings too. " +
-			"Safe while calls are closing and safe to repeat (the same records give the same figures). Needs the admin role.",
-		Errors: []int{http.StatusUnauthorized, http.StatusForbidden},
-	}, s.rebuildReports)
+	read, manage := requires("calls:read"), requires("settings:manage")
+	csvErrs := []int{http.StatusNotFound, http.StatusUnprocessableEntity}
+	s.register("Reports", authErrors, []operation{
+		{id: "export-calls", route: "GET /v1/reports/calls.csv", summary: "Export call records as CSV", security: read, errs: csvErrs, more: csvExport,
+			desc: "Every call in the filter, oldest call first, as CSV (UTF-8 with a byte order mark). Numbers are masked (138****1234) for viewers.", handler: handle(s.exportCalls)},
+		{id: "export-turns", route: "GET /v1/reports/turns.csv", summary: "Export dialog turns as CSV", security: read, errs: csvErrs, more: csvExport,
+			desc: "Every turn in the filter, oldest call first, as CSV (UTF-8 with a byte order mark).", handler: handle(s.exportTurns)},
+		{id: "get-report-settings", route: "GET /v1/reports/settings", summary: "Get the report settings", security: read,
+			desc: "What counts as a conversion (default: the script outcome confirmed or the tag converted).", handler: handle(s.getReportSettings)},
+		{id: "set-report-settings", route: "PUT /v1/reports/settings", summary: "Replace the report settings", security: manage, errs: []int{http.StatusUnprocessableEntity},
+			desc: "Applies to calls that close from now on; POST /v1/reports/rebuild recounts the earlier ones. Needs the admin role.", handler: handle(s.setReportSettings)},
+		{id: "rebuild-reports", route: "POST /v1/reports/rebuild", summary: "Rebuild the report figures from the call records", security: manage, handler: handle(s.rebuildReports),
+			desc: "Recounts every report of the tenant from its call records, by the report settings in force now: " +
+				"after changing what counts as a conversion, earlier calls count by the new settings too. " +
+				"Safe while calls are closing and safe to repeat (the same records give the same figures). Needs the admin role."},
+	})
 }
 
 func (s *Server) exportCalls(ctx context.Context, in *reportQuery) (*huma.StreamResponse, error) {
@@ -449,27 +395,20 @@ func (s *Server) exportRecords(ctx context.Context, in *reportQuery, filename st
 	return s.bufferedCSV(ctx, filename, func(w io.Writer) error { return export(ctx, principal(ctx), f, w) })
 }
 
-func (s *Server) getReportSettings(ctx context.Context, _ *struct{}) (*reportSettingsOutput, error) {
+func (s *Server) getReportSettings(ctx context.Context, _ *struct{}) (*output[ReportSettingsBody], error) {
 	rs, err := s.reports.Settings(ctx, principal(ctx))
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return &reportSettingsOutput{Body: ReportSettingsBody{ConversionOutcomes: rs.ConversionOutcomes, ConversionTags: rs.ConversionTags}}, nil
+	return reply(s, ctx, reportSettingsBody, rs, err)
 }
 
-func (s *Server) setReportSettings(ctx context.Context, in *reportSettingsInput) (*reportSettingsOutput, error) {
+func (s *Server) setReportSettings(ctx context.Context, in *reportSettingsInput) (*output[ReportSettingsBody], error) {
 	rs, err := s.reports.SetSettings(ctx, principal(ctx), reports.Settings{
 		ConversionOutcomes: in.Body.ConversionOutcomes, ConversionTags: in.Body.ConversionTags})
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return &reportSettingsOutput{Body: ReportSettingsBody{ConversionOutcomes: rs.ConversionOutcomes, ConversionTags: rs.ConversionTags}}, nil
+	return reply(s, ctx, reportSettingsBody, rs, err)
 }
 
-func (s *Server) rebuildReports(ctx context.Context, _ *struct{}) (*reportsRebuildOutput, error) {
+func reportSettingsBody(rs reports.Settings) ReportSettingsBody { return ReportSettingsBody(rs) }
+
+func (s *Server) rebuildReports(ctx context.Context, _ *struct{}) (*output[ReportsRebuildBody], error) {
 	n, err := s.reports.Rebuild(ctx, principal(ctx))
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return &reportsRebuildOutput{Body: ReportsRebuildBody{Calls: n}}, nil
+	return reply(s, ctx, func(calls int) ReportsRebuildBody { return ReportsRebuildBody{Calls: calls} }, n, err)
 }

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 
 	"github.com/outcall/outcall/scripting"
@@ -114,10 +113,6 @@ type checkOutput struct {
 	}
 }
 
-type versionOutput struct {
-	Body VersionBody
-}
-
 type versionsOutput struct {
 	Body struct {
 		Items []VersionBody `json:"items"`
@@ -142,71 +137,26 @@ type simulateInput struct {
 	}
 }
 
-type simulateOutput struct {
-	Body *scripting.Transcript
-}
-
 // registerScripts adds the operations on scripts and their versions:
 // checking, saving, publishing and simulating.
 func (s *Server) registerScripts() {
-	tags := []string{"Scripts"}
-	errs := []int{http.StatusUnauthorized, http.StatusForbidden}
 	read, write := requires("scripts:read"), requires("scripts:write")
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "check-script", Method: http.MethodPost, Path: "/v1/scripts/check",
-		Summary: "Check a script without saving it", Tags: tags, Security: read,
-		Description: "Validates a dialog script or segmentation rules: syntax errors and bad references with line and column, unreachable states as warnings, and the dialog graph.",
-		Errors:      append(errs, http.StatusUnprocessableEntity),
-	}, s.checkScript)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "create-script", Method: http.MethodPost, Path: "/v1/scripts", DefaultStatus: http.StatusCreated,
-		Summary: "Create a script", Tags: tags, Security: write,
-		Description: "Creates a dialog script or segmentation rules, and with a source saves version 1 (refused with line:column diagnostics when the source has errors; then nothing is created).",
-		Errors:      append(errs, http.StatusUnprocessableEntity),
-	}, s.createScript)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "list-scripts", Method: http.MethodGet, Path: "/v1/scripts",
-		Summary: "List scripts", Tags: tags, Security: read, Errors: append(errs, http.StatusUnprocessableEntity),
-	}, s.listScripts)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "get-script", Method: http.MethodGet, Path: "/v1/scripts/{script_id}",
-		Summary: "Get a script", Tags: tags, Security: read, Errors: append(errs, http.StatusNotFound),
-	}, s.getScript)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "create-script-version", Method: http.MethodPost, Path: "/v1/scripts/{script_id}/versions", DefaultStatus: http.StatusCreated,
-		Summary: "Save a new version", Tags: tags, Security: write,
-		Description: "Checks the source and saves it as the next, immutable version. Errors are refused with line:column diagnostics; warnings are kept on the version.",
-		Errors:      append(errs, http.StatusNotFound, http.StatusUnprocessableEntity),
-	}, s.createScriptVersion)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "list-script-versions", Method: http.MethodGet, Path: "/v1/scripts/{script_id}/versions",
-		Summary: "List a script's versions", Tags: tags, Security: read, Errors: append(errs, http.StatusNotFound),
-	}, s.listScriptVersions)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "get-script-version", Method: http.MethodGet, Path: "/v1/scripts/{script_id}/versions/{version}",
-		Summary: "Get a version with its source and graph", Tags: tags, Security: read, Errors: append(errs, http.StatusNotFound),
-	}, s.getScriptVersion)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "publish-script-version", Method: http.MethodPost, Path: "/v1/scripts/{script_id}/versions/{version}/publish",
-		Summary: "Publish a version", Tags: tags, Security: write,
-		Description: "Makes the version usable by campaigns, after checking every fixed prompt against the tenant's sensitive words (refused with state and line unless allow_sensitive). Needs the admin role.",
-		Errors:      append(errs, http.StatusNotFound, http.StatusUnprocessableEntity),
-	}, s.publishScriptVersion)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "simulate-script-version", Method: http.MethodPost, Path: "/v1/scripts/{script_id}/versions/{version}/simulate",
-		Summary: "Talk to a script", Tags: tags, Security: read,
-		Description: "Runs a conversation with the version in the sandbox: one turn per utterance (greeting first) with state, what the robot says, the intent, confidence, runner-up and sentiment, and the outcome when the call ends.",
-		Errors:      append(errs, http.StatusNotFound, http.StatusUnprocessableEntity),
-	}, s.simulateScriptVersion)
+	s.register("Scripts", authErrors, []operation{
+		{id: "check-script", route: "POST /v1/scripts/check", summary: "Check a script without saving it", security: read, errs: []int{http.StatusUnprocessableEntity},
+			desc: "Validates a dialog script or segmentation rules: syntax errors and bad references with line and column, unreachable states as warnings, and the dialog graph.", handler: handle(s.checkScript)},
+		{id: "create-script", route: "POST /v1/scripts", status: http.StatusCreated, summary: "Create a script", security: write, errs: []int{http.StatusUnprocessableEntity},
+			desc: "Creates a dialog script or segmentation rules, and with a source saves version 1 (refused with line:column diagnostics when the source has errors; then nothing is created).", handler: handle(s.createScript)},
+		{id: "list-scripts", route: "GET /v1/scripts", summary: "List scripts", security: read, errs: []int{http.StatusUnprocessableEntity}, handler: handle(s.listScripts)},
+		{id: "get-script", route: "GET /v1/scripts/{script_id}", summary: "Get a script", security: read, errs: []int{http.StatusNotFound}, handler: handle(s.getScript)},
+		{id: "create-script-version", route: "POST /v1/scripts/{script_id}/versions", status: http.StatusCreated, summary: "Save a new version", security: write, errs: []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+			desc: "Checks the source and saves it as the next, immutable version. Errors are refused with line:column diagnostics; warnings are kept on the version.", handler: handle(s.createScriptVersion)},
+		{id: "list-script-versions", route: "GET /v1/scripts/{script_id}/versions", summary: "List a script's versions", security: read, errs: []int{http.StatusNotFound}, handler: handle(s.listScriptVersions)},
+		{id: "get-script-version", route: "GET /v1/scripts/{script_id}/versions/{version}", summary: "Get a version with its source and graph", security: read, errs: []int{http.StatusNotFound}, handler: handle(s.getScriptVersion)},
+		{id: "publish-script-version", route: "POST /v1/scripts/{script_id}/versions/{version}/publish", summary: "Publish a version", security: write, errs: []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+			desc: "Makes the version usable by campaigns, after checking every fixed prompt against the tenant's sensitive words (refused with state and line unless allow_sensitive). Needs the admin role.", handler: handle(s.publishScriptVersion)},
+		{id: "simulate-script-version", route: "POST /v1/scripts/{script_id}/versions/{version}/simulate", summary: "Talk to a script", security: read, errs: []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+			desc: "Runs a conversation with the version in the sandbox: one turn per utterance (greeting first) with state, what the robot says, the intent, confidence, runner-up and sentiment, and the outcome when the call ends.", handler: handle(s.simulateScriptVersion)},
+	})
 }
 
 func (s *Server) checkScript(ctx context.Context, in *checkInput) (*checkOutput, error) {
@@ -253,16 +203,13 @@ func (s *Server) createScript(ctx context.Context, in *createScriptInput) (*scri
 }
 
 func (s *Server) listScripts(ctx context.Context, in *listScriptsInput) (*listScriptsOutput, error) {
-	after, err := in.after()
-	if err != nil {
+	out := &listScriptsOutput{}
+	scripts := func(limit int, after *uuid.UUID) ([]scripting.StoredScript, error) {
+		return s.scripts.ListScripts(ctx, principal(ctx), in.Kind, limit, after)
+	}
+	if err := listPage(s, ctx, in.PageInput, scripts, func(x *scripting.StoredScript) uuid.UUID { return x.ID }, scriptBody, &out.Body.Items, &out.Body.NextCursor); err != nil {
 		return nil, err
 	}
-	list, err := s.scripts.ListScripts(ctx, principal(ctx), in.Kind, in.limit(), after)
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	out := &listScriptsOutput{}
-	out.Body.Items, out.Body.NextCursor = page(list, in.limit(), func(x *scripting.StoredScript) uuid.UUID { return x.ID }, scriptBody)
 	return out, nil
 }
 
@@ -276,12 +223,9 @@ func (s *Server) getScript(ctx context.Context, in *scriptPath) (*scriptOutput, 
 	return out, nil
 }
 
-func (s *Server) createScriptVersion(ctx context.Context, in *createVersionInput) (*versionOutput, error) {
+func (s *Server) createScriptVersion(ctx context.Context, in *createVersionInput) (*output[VersionBody], error) {
 	v, err := s.scripts.CreateVersion(ctx, principal(ctx), in.ScriptID, in.Body.Source)
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return &versionOutput{Body: versionBody(v)}, nil
+	return reply(s, ctx, versionBody, v, err)
 }
 
 func (s *Server) listScriptVersions(ctx context.Context, in *scriptPath) (*versionsOutput, error) {
@@ -290,22 +234,16 @@ func (s *Server) listScriptVersions(ctx context.Context, in *scriptPath) (*versi
 		return nil, s.problem(ctx, err)
 	}
 	out := &versionsOutput{}
-	out.Body.Items = make([]VersionBody, 0, len(list))
-	for i := range list {
-		out.Body.Items = append(out.Body.Items, versionBody(&list[i]))
-	}
+	out.Body.Items = bodies(list, versionBody)
 	return out, nil
 }
 
-func (s *Server) getScriptVersion(ctx context.Context, in *versionPath) (*versionOutput, error) {
+func (s *Server) getScriptVersion(ctx context.Context, in *versionPath) (*output[VersionBody], error) {
 	v, err := s.scripts.GetVersion(ctx, principal(ctx), in.ScriptID, in.Version)
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return &versionOutput{Body: versionBody(v)}, nil
+	return reply(s, ctx, versionBody, v, err)
 }
 
-func (s *Server) publishScriptVersion(ctx context.Context, in *publishInput) (*versionOutput, error) {
+func (s *Server) publishScriptVersion(ctx context.Context, in *publishInput) (*output[VersionBody], error) {
 	p := principal(ctx)
 	var words []string
 	if s.campaigns != nil {
@@ -322,10 +260,10 @@ func (s *Server) publishScriptVersion(ctx context.Context, in *publishInput) (*v
 	}
 	body := versionBody(v)
 	body.Warnings = append(body.Warnings, hits...)
-	return &versionOutput{Body: body}, nil
+	return &output[VersionBody]{Body: body}, nil
 }
 
-func (s *Server) simulateScriptVersion(ctx context.Context, in *simulateInput) (*simulateOutput, error) {
+func (s *Server) simulateScriptVersion(ctx context.Context, in *simulateInput) (*output[*scripting.Transcript], error) {
 	opts := scripting.SessionOptions{Segment: in.Body.Segment}
 	if s.campaigns != nil {
 		if comp, err := s.campaigns.Compliance(ctx, principal(ctx)); err == nil {
@@ -336,5 +274,5 @@ func (s *Server) simulateScriptVersion(ctx context.Context, in *simulateInput) (
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
-	return &simulateOutput{Body: tr}, nil
+	return &output[*scripting.Transcript]{Body: tr}, nil
 }

@@ -41,14 +41,13 @@ type previewSegmentsOutput struct {
 
 // registerSegments adds the preview of segmentation rules on a list.
 func (s *Server) registerSegments() {
-	huma.Register(s.api, huma.Operation{
-		OperationID: "preview-segments", Method: http.MethodPost, Path: "/v1/segments/preview",
-		Summary: "Preview segmentation rules on a list", Tags: []string{"Scripts"}, Security: requires("scripts:read"),
-		Description: "Runs segmentation rules (a source being edited, or a saved version) in the sandbox over a sample of a list's contacts " +
-			"and counts them per segment, with the contacts whose rule failed and the line and column where. " +
-			"Rules that do not compile are a 422 listing every finding with its line.",
-		Errors: []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity, http.StatusServiceUnavailable},
-	}, s.previewSegments)
+	s.register("Scripts", authErrors, []operation{
+		{id: "preview-segments", route: "POST /v1/segments/preview", summary: "Preview segmentation rules on a list", security: requires("scripts:read"),
+			errs: []int{http.StatusUnprocessableEntity, http.StatusServiceUnavailable}, handler: handle(s.previewSegments),
+			desc: "Runs segmentation rules (a source being edited, or a saved version) in the sandbox over a sample of a list's contacts " +
+				"and counts them per segment, with the contacts whose rule failed and the line and column where. " +
+				"Rules that do not compile are a 422 listing every finding with its line."},
+	})
 }
 
 func (s *Server) previewSegments(ctx context.Context, in *previewSegmentsInput) (*previewSegmentsOutput, error) {

@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/danielgtaylor/huma/v2"
-
 	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/tenants"
 )
@@ -45,42 +43,27 @@ type speechFields struct {
 
 type setSpeechInput struct{ Body speechFields }
 
-type speechOutput struct {
-	Body SpeechBody
-}
-
 // registerSpeech adds the tenant's choice of speech providers.
 func (s *Server) registerSpeech() {
-	tags := []string{"Speech"}
-	errs := []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusServiceUnavailable}
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "get-speech", Method: http.MethodGet, Path: "/v1/speech",
-		Summary: "Get the speech providers", Tags: tags, Security: requires("settings:manage"), Errors: errs,
-		Description: "Which speech synthesis speaks the tenant's prompts and which recogniser hears its callees.",
-	}, s.getSpeech)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "set-speech", Method: http.MethodPut, Path: "/v1/speech",
-		Summary: "Choose the speech providers", Tags: tags, Security: requires("settings:manage"),
-		Description: "Replaces the tenant's speech settings; the next calls use them. API keys are stored encrypted and never returned. Needs the admin role.",
-		Errors:      append(errs, http.StatusUnprocessableEntity),
-	}, s.setSpeech)
+	manage := requires("settings:manage")
+	s.register("Speech", []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusServiceUnavailable}, []operation{
+		{id: "get-speech", route: "GET /v1/speech", summary: "Get the speech providers", security: manage,
+			desc: "Which speech synthesis speaks the tenant's prompts and which recogniser hears its callees.", handler: handle(s.getSpeech)},
+		{id: "set-speech", route: "PUT /v1/speech", summary: "Choose the speech providers", security: manage, errs: []int{http.StatusUnprocessableEntity},
+			desc: "Replaces the tenant's speech settings; the next calls use them. API keys are stored encrypted and never returned. Needs the admin role.", handler: handle(s.setSpeech)},
+	})
 }
 
-func (s *Server) getSpeech(ctx context.Context, _ *struct{}) (*speechOutput, error) {
+func (s *Server) getSpeech(ctx context.Context, _ *struct{}) (*output[SpeechBody], error) {
 	st, err := s.speechStore()
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
 	got, err := st.Get(ctx, principal(ctx))
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return &speechOutput{Body: speechBody(got)}, nil
+	return reply(s, ctx, speechBody, got, err)
 }
 
-func (s *Server) setSpeech(ctx context.Context, in *setSpeechInput) (*speechOutput, error) {
+func (s *Server) setSpeech(ctx context.Context, in *setSpeechInput) (*output[SpeechBody], error) {
 	st, err := s.speechStore()
 	if err != nil {
 		return nil, s.problem(ctx, err)
@@ -88,10 +71,7 @@ func (s *Server) setSpeech(ctx context.Context, in *setSpeechInput) (*speechOutp
 	b := in.Body
 	got, err := st.Set(ctx, principal(ctx), telephony.SpeechInput{TTS: b.TTS, TTSURL: b.TTSURL, TTSModel: b.TTSModel, TTSVoice: b.TTSVoice, TTSKey: b.TTSKey,
 		ASR: b.ASR, ASRURL: b.ASRURL, ASRModel: b.ASRModel, ASRKey: b.ASRKey})
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return &speechOutput{Body: speechBody(got)}, nil
+	return reply(s, ctx, speechBody, got, err)
 }
 
 // speechStore returns the speech settings' store, or the 503 that says why

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 
 	"github.com/outcall/outcall/tenants"
@@ -82,48 +81,25 @@ type acceptInput struct {
 	}
 }
 
-type userOutput struct {
-	Body UserBody
-}
-
 // registerTenants adds sign-up, logging in and out, the caller's own view
 // of its tenant, and accepting an invitation: what a person does before or
 // around using the rest of the API.
 func (s *Server) registerTenants() {
-	huma.Register(s.api, huma.Operation{
-		OperationID: "signup", Method: http.MethodPost, Path: "/v1/signup", DefaultStatus: http.StatusCreated,
-		Summary: "Sign up a tenant", Tags: []string{"Tenants"},
-		Description: "Creates a tenant, its owner (who can log in to the portal) and a first API key.",
-		Errors:      []int{http.StatusConflict, http.StatusUnprocessableEntity},
-	}, s.signup)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "login", Method: http.MethodPost, Path: "/v1/login",
-		Summary: "Log in", Tags: []string{"Tenants"},
-		Description: "Checks an email and password and sets the session cookie (HttpOnly). The response's csrf_token must accompany every write made with that cookie.",
-		Errors:      []int{http.StatusUnauthorized, http.StatusUnprocessableEntity},
-	}, s.login)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "logout", Method: http.MethodPost, Path: "/v1/logout", DefaultStatus: http.StatusNoContent,
-		Summary: "Log out", Tags: []string{"Tenants"}, Security: authenticated,
-		Description: "Ends the portal session and clears its cookies.",
-		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity},
-	}, s.logout)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "get-me", Method: http.MethodGet, Path: "/v1/me",
-		Summary: "Who am I", Tags: []string{"Tenants"}, Security: authenticated,
-		Description: "The caller's tenant, role and, for a portal session, user.",
-		Errors:      []int{http.StatusUnauthorized},
-	}, s.getMe)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "accept-invitation", Method: http.MethodPost, Path: "/v1/invitations/accept",
-		Summary: "Accept an invitation", Tags: []string{"Users"},
-		Description: "Sets the password of an invited user, who can then log in.",
-		Errors:      []int{http.StatusNotFound, http.StatusUnprocessableEntity},
-	}, s.acceptInvitation)
+	s.register("Tenants", nil, []operation{
+		{id: "signup", route: "POST /v1/signup", status: http.StatusCreated, summary: "Sign up a tenant", errs: []int{http.StatusConflict, http.StatusUnprocessableEntity},
+			desc: "Creates a tenant, its owner (who can log in to the portal) and a first API key.", handler: handle(s.signup)},
+		{id: "login", route: "POST /v1/login", summary: "Log in", errs: []int{http.StatusUnauthorized, http.StatusUnprocessableEntity},
+			desc: "Checks an email and password and sets the session cookie (HttpOnly). The response's csrf_token must accompany every write made with that cookie.", handler: handle(s.login)},
+		{id: "logout", route: "POST /v1/logout", status: http.StatusNoContent, summary: "Log out", security: authenticated,
+			errs: []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity},
+			desc: "Ends the portal session and clears its cookies.", handler: handle(s.logout)},
+		{id: "get-me", route: "GET /v1/me", summary: "Who am I", security: authenticated, errs: []int{http.StatusUnauthorized},
+			desc: "The caller's tenant, role and, for a portal session, user.", handler: handle(s.getMe)},
+	})
+	s.register("Users", nil, []operation{
+		{id: "accept-invitation", route: "POST /v1/invitations/accept", summary: "Accept an invitation", errs: []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+			desc: "Sets the password of an invited user, who can then log in.", handler: handle(s.acceptInvitation)},
+	})
 }
 
 func (s *Server) signup(ctx context.Context, in *signupInput) (*signupOutput, error) {
@@ -188,10 +164,7 @@ func (s *Server) getMe(ctx context.Context, _ *struct{}) (*meOutput, error) {
 	return out, nil
 }
 
-func (s *Server) acceptInvitation(ctx context.Context, in *acceptInput) (*userOutput, error) {
+func (s *Server) acceptInvitation(ctx context.Context, in *acceptInput) (*output[UserBody], error) {
 	u, err := s.tenants.AcceptInvitation(ctx, in.Body.Token, in.Body.Password)
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return &userOutput{Body: userBody(u)}, nil
+	return reply(s, ctx, userBody, u, err)
 }

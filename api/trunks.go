@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 
 	"github.com/outcall/outcall/telephony"
@@ -79,10 +78,6 @@ type updateTrunkInput struct {
 	Body    trunkFields
 }
 
-type trunkOutput struct {
-	Body TrunkBody
-}
-
 type trunksOutput struct {
 	Body struct {
 		Items []TrunkBody `json:"items"`
@@ -100,43 +95,17 @@ type trunkCheckOutput struct {
 
 // registerTrunks adds the operations on the tenant's SIP trunks.
 func (s *Server) registerTrunks() {
-	tags := []string{"Trunks"}
-	errs := []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusServiceUnavailable}
 	read, write := requires("settings:manage"), requires("settings:manage")
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "list-trunks", Method: http.MethodGet, Path: "/v1/trunks",
-		Summary: "List SIP trunks", Tags: tags, Security: read, Errors: errs,
-	}, s.listTrunks)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "create-trunk", Method: http.MethodPost, Path: "/v1/trunks", DefaultStatus: http.StatusCreated,
-		Summary: "Add a SIP trunk", Tags: tags, Security: write,
-		Description: "The tenant's calls go through its oldest enabled trunk. The password is stored encrypted and never returned. Needs the admin role.",
-		Errors:      append(errs, http.StatusUnprocessableEntity),
-	}, s.createTrunk)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "get-trunk", Method: http.MethodGet, Path: "/v1/trunks/{trunk_id}",
-		Summary: "Get a SIP trunk", Tags: tags, Security: read, Errors: append(errs, http.StatusNotFound),
-	}, s.getTrunk)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "update-trunk", Method: http.MethodPatch, Path: "/v1/trunks/{trunk_id}",
-		Summary: "Change a SIP trunk", Tags: tags, Security: write, Errors: append(errs, http.StatusNotFound, http.StatusUnprocessableEntity),
-	}, s.updateTrunk)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "delete-trunk", Method: http.MethodDelete, Path: "/v1/trunks/{trunk_id}", DefaultStatus: http.StatusNoContent,
-		Summary: "Delete a SIP trunk", Tags: tags, Security: write, Errors: append(errs, http.StatusNotFound),
-	}, s.deleteTrunk)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "check-trunk", Method: http.MethodPost, Path: "/v1/trunks/{trunk_id}/check",
-		Summary: "Ping a SIP trunk", Tags: tags, Security: write,
-		Description: "Sends SIP OPTIONS to the trunk now and records the answer (workers also check every enabled trunk every 5 minutes).",
-		Errors:      append(errs, http.StatusNotFound),
-	}, s.checkTrunk)
+	s.register("Trunks", []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusServiceUnavailable}, []operation{
+		{id: "list-trunks", route: "GET /v1/trunks", summary: "List SIP trunks", security: read, handler: handle(s.listTrunks)},
+		{id: "create-trunk", route: "POST /v1/trunks", status: http.StatusCreated, summary: "Add a SIP trunk", security: write, errs: []int{http.StatusUnprocessableEntity},
+			desc: "The tenant's calls go through its oldest enabled trunk. The password is stored encrypted and never returned. Needs the admin role.", handler: handle(s.createTrunk)},
+		{id: "get-trunk", route: "GET /v1/trunks/{trunk_id}", summary: "Get a SIP trunk", security: read, errs: []int{http.StatusNotFound}, handler: handle(s.getTrunk)},
+		{id: "update-trunk", route: "PATCH /v1/trunks/{trunk_id}", summary: "Change a SIP trunk", security: write, errs: []int{http.StatusNotFound, http.StatusUnprocessableEntity}, handler: handle(s.updateTrunk)},
+		{id: "delete-trunk", route: "DELETE /v1/trunks/{trunk_id}", status: http.StatusNoContent, summary: "Delete a SIP trunk", security: write, errs: []int{http.StatusNotFound}, handler: handle(s.deleteTrunk)},
+		{id: "check-trunk", route: "POST /v1/trunks/{trunk_id}/check", summary: "Ping a SIP trunk", security: write, errs: []int{http.StatusNotFound},
+			desc: "Sends SIP OPTIONS to the trunk now and records the answer (workers also check every enabled trunk every 5 minutes).", handler: handle(s.checkTrunk)},
+	})
 }
 
 func (s *Server) listTrunks(ctx context.Context, _ *struct{}) (*trunksOutput, error) {
@@ -149,47 +118,37 @@ func (s *Server) listTrunks(ctx context.Context, _ *struct{}) (*trunksOutput, er
 		return nil, s.problem(ctx, err)
 	}
 	out := &trunksOutput{}
-	out.Body.Items = make([]TrunkBody, 0, len(list))
-	for i := range list {
-		out.Body.Items = append(out.Body.Items, trunkBody(ctx, &list[i]))
-	}
+	out.Body.Items = bodies(list, forCaller(ctx, trunkBody))
 	return out, nil
 }
 
-func (s *Server) createTrunk(ctx context.Context, in *createTrunkInput) (*trunkOutput, error) {
-	st, err := s.trunkStore()
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	t, err := st.Create(ctx, principal(ctx), in.Body.input())
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return &trunkOutput{Body: trunkBody(ctx, t)}, nil
+func (s *Server) createTrunk(ctx context.Context, in *createTrunkInput) (*output[TrunkBody], error) {
+	return s.trunkReply(ctx, func(st *telephony.TrunkStore) (*telephony.StoredTrunk, error) {
+		return st.Create(ctx, principal(ctx), in.Body.input())
+	})
 }
 
-func (s *Server) getTrunk(ctx context.Context, in *trunkPath) (*trunkOutput, error) {
-	st, err := s.trunkStore()
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	t, err := st.Get(ctx, principal(ctx), in.TrunkID)
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return &trunkOutput{Body: trunkBody(ctx, t)}, nil
+func (s *Server) getTrunk(ctx context.Context, in *trunkPath) (*output[TrunkBody], error) {
+	return s.trunkReply(ctx, func(st *telephony.TrunkStore) (*telephony.StoredTrunk, error) {
+		return st.Get(ctx, principal(ctx), in.TrunkID)
+	})
 }
 
-func (s *Server) updateTrunk(ctx context.Context, in *updateTrunkInput) (*trunkOutput, error) {
+func (s *Server) updateTrunk(ctx context.Context, in *updateTrunkInput) (*output[TrunkBody], error) {
+	return s.trunkReply(ctx, func(st *telephony.TrunkStore) (*telephony.StoredTrunk, error) {
+		return st.Update(ctx, principal(ctx), in.TrunkID, in.Body.input())
+	})
+}
+
+// trunkReply answers with the trunk do returns from the trunk store, or
+// with the problem that trunks being off, or do's error, describes.
+func (s *Server) trunkReply(ctx context.Context, do func(*telephony.TrunkStore) (*telephony.StoredTrunk, error)) (*output[TrunkBody], error) {
 	st, err := s.trunkStore()
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
-	t, err := st.Update(ctx, principal(ctx), in.TrunkID, in.Body.input())
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return &trunkOutput{Body: trunkBody(ctx, t)}, nil
+	t, err := do(st)
+	return reply(s, ctx, forCaller(ctx, trunkBody), t, err)
 }
 
 func (s *Server) deleteTrunk(ctx context.Context, in *trunkPath) (*struct{}, error) {

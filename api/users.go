@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 
 	"github.com/outcall/outcall/tenants"
@@ -67,53 +66,28 @@ type changeRoleInput struct {
 
 // registerUsers adds the operations on the people of a tenant.
 func (s *Server) registerUsers() {
-	errs := []int{http.StatusUnauthorized, http.StatusForbidden}
-	huma.Register(s.api, huma.Operation{
-		OperationID: "list-users", Method: http.MethodGet, Path: "/v1/users",
-		Summary: "List users", Tags: []string{"Users"}, Security: requires("account:read"),
-		Description: "The tenant's people, oldest first.",
-		Errors:      append(errs, http.StatusUnprocessableEntity),
-	}, s.listUsers)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "add-user", Method: http.MethodPost, Path: "/v1/users", DefaultStatus: http.StatusCreated,
-		Summary: "Add or invite a user", Tags: []string{"Users"}, Security: requires("account:manage"),
-		Description: "Adds a person with a role. With a password they can log in at once; without, the answer carries an invitation token. Needs the admin role; only owners add owners.",
-		Errors:      append(errs, http.StatusConflict, http.StatusUnprocessableEntity),
-	}, s.addUser)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "get-user", Method: http.MethodGet, Path: "/v1/users/{user_id}",
-		Summary: "Get a user", Tags: []string{"Users"}, Security: requires("account:read"),
-		Errors: append(errs, http.StatusNotFound),
-	}, s.getUser)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "change-user-role", Method: http.MethodPatch, Path: "/v1/users/{user_id}",
-		Summary: "Change a user's role", Tags: []string{"Users"}, Security: requires("account:manage"),
-		Description: "Needs the admin role; only owners make or unmake owners, and a tenant keeps at least one owner.",
-		Errors:      append(errs, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity),
-	}, s.changeUserRole)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "remove-user", Method: http.MethodDelete, Path: "/v1/users/{user_id}", DefaultStatus: http.StatusNoContent,
-		Summary: "Remove a user", Tags: []string{"Users"}, Security: requires("account:manage"),
-		Description: "Deletes the user and ends their sessions. Needs the admin role; only owners remove owners, and a tenant keeps at least one owner.",
-		Errors:      append(errs, http.StatusNotFound, http.StatusConflict),
-	}, s.removeUser)
+	read, manage := requires("account:read"), requires("account:manage")
+	s.register("Users", authErrors, []operation{
+		{id: "list-users", route: "GET /v1/users", summary: "List users", security: read, errs: []int{http.StatusUnprocessableEntity},
+			desc: "The tenant's people, oldest first.", handler: handle(s.listUsers)},
+		{id: "add-user", route: "POST /v1/users", status: http.StatusCreated, summary: "Add or invite a user", security: manage, errs: []int{http.StatusConflict, http.StatusUnprocessableEntity},
+			desc: "Adds a person with a role. With a password they can log in at once; without, the answer carries an invitation token. Needs the admin role; only owners add owners.", handler: handle(s.addUser)},
+		{id: "get-user", route: "GET /v1/users/{user_id}", summary: "Get a user", security: read, errs: []int{http.StatusNotFound}, handler: handle(s.getUser)},
+		{id: "change-user-role", route: "PATCH /v1/users/{user_id}", summary: "Change a user's role", security: manage, errs: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
+			desc: "Needs the admin role; only owners make or unmake owners, and a tenant keeps at least one owner.", handler: handle(s.changeUserRole)},
+		{id: "remove-user", route: "DELETE /v1/users/{user_id}", status: http.StatusNoContent, summary: "Remove a user", security: manage, errs: []int{http.StatusNotFound, http.StatusConflict},
+			desc: "Deletes the user and ends their sessions. Needs the admin role; only owners remove owners, and a tenant keeps at least one owner.", handler: handle(s.removeUser)},
+	})
 }
 
 func (s *Server) listUsers(ctx context.Context, in *listUsersInput) (*listUsersOutput, error) {
-	after, err := in.after()
-	if err != nil {
+	out := &listUsersOutput{}
+	users := func(limit int, after *uuid.UUID) ([]tenants.User, error) {
+		return s.tenants.ListUsers(ctx, principal(ctx), tenants.ListUsersRequest{Limit: limit, After: after, Role: tenants.Role(in.Role)})
+	}
+	if err := listPage(s, ctx, in.PageInput, users, func(u *tenants.User) uuid.UUID { return u.ID }, userBody, &out.Body.Items, &out.Body.NextCursor); err != nil {
 		return nil, err
 	}
-	users, err := s.tenants.ListUsers(ctx, principal(ctx), tenants.ListUsersRequest{Limit: in.limit(), After: after, Role: tenants.Role(in.Role)})
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	out := &listUsersOutput{}
-	out.Body.Items, out.Body.NextCursor = page(users, in.limit(), func(u *tenants.User) uuid.UUID { return u.ID }, userBody)
 	return out, nil
 }
 
@@ -129,20 +103,14 @@ func (s *Server) addUser(ctx context.Context, in *addUserInput) (*addUserOutput,
 	return out, nil
 }
 
-func (s *Server) getUser(ctx context.Context, in *userPath) (*userOutput, error) {
+func (s *Server) getUser(ctx context.Context, in *userPath) (*output[UserBody], error) {
 	u, err := s.tenants.GetUser(ctx, principal(ctx), in.UserID)
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return &userOutput{Body: userBody(u)}, nil
+	return reply(s, ctx, userBody, u, err)
 }
 
-func (s *Server) changeUserRole(ctx context.Context, in *changeRoleInput) (*userOutput, error) {
+func (s *Server) changeUserRole(ctx context.Context, in *changeRoleInput) (*output[UserBody], error) {
 	u, err := s.tenants.ChangeRole(ctx, principal(ctx), in.UserID, tenants.Role(in.Body.Role))
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return &userOutput{Body: userBody(u)}, nil
+	return reply(s, ctx, userBody, u, err)
 }
 
 func (s *Server) removeUser(ctx context.Context, in *userPath) (*struct{}, error) {

@@ -73,10 +73,6 @@ func withSecret(e *webhooks.Endpoint, secret string) *endpointWithSecret {
 	return out
 }
 
-type endpointOutput struct {
-	Body EndpointBody
-}
-
 type listEndpointsInput struct {
 	PageInput
 	Enabled BoolFilter `query:"enabled" enum:"true,false," doc:"Only enabled (true) or only disabled (false) endpoints."`
@@ -148,71 +144,25 @@ func (s *Server) registerWebhooks() {
 	if s.cfg.Webhooks == nil {
 		s.cfg.Webhooks = &webhooks.Service{DB: s.tenantsDB()}
 	}
-	tags := []string{"Webhooks"}
-	errs := []int{http.StatusUnauthorized, http.StatusForbidden}
 	scope := requires("webhooks:manage")
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "list-webhook-event-types", Method: http.MethodGet, Path: "/v1/webhooks/event-types",
-		Summary: "List webhook event types", Tags: tags, Security: authenticated, Errors: errs,
-	}, s.listWebhookEventTypes)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "create-webhook-endpoint", Method: http.MethodPost, Path: "/v1/webhooks/endpoints", DefaultStatus: http.StatusCreated,
-		Summary: "Register a webhook endpoint", Tags: tags, Security: scope,
-		Description: "Registers a URL to receive events and returns its signing secret, shown once. URLs that resolve to loopback, private, link-local or metadata addresses are refused.",
-		Errors:      append(errs, http.StatusUnprocessableEntity),
-	}, s.createWebhookEndpoint)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "list-webhook-endpoints", Method: http.MethodGet, Path: "/v1/webhooks/endpoints",
-		Summary: "List webhook endpoints", Tags: tags, Security: scope, Errors: append(errs, http.StatusUnprocessableEntity),
-	}, s.listWebhookEndpoints)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "get-webhook-endpoint", Method: http.MethodGet, Path: "/v1/webhooks/endpoints/{endpoint_id}",
-		Summary: "Get a webhook endpoint", Tags: tags, Security: scope, Errors: append(errs, http.StatusNotFound),
-	}, s.getWebhookEndpoint)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "update-webhook-endpoint", Method: http.MethodPatch, Path: "/v1/webhooks/endpoints/{endpoint_id}",
-		Summary: "Change a webhook endpoint", Tags: tags, Security: scope,
-		Description: "Changes the URL, description, event types or enabled flag. Enabling a disabled endpoint clears its failure count.",
-		Errors:      append(errs, http.StatusNotFound, http.StatusUnprocessableEntity),
-	}, s.updateWebhookEndpoint)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "delete-webhook-endpoint", Method: http.MethodDelete, Path: "/v1/webhooks/endpoints/{endpoint_id}", DefaultStatus: http.StatusNoContent,
-		Summary: "Delete a webhook endpoint", Tags: tags, Security: scope, Errors: append(errs, http.StatusNotFound),
-	}, s.deleteWebhookEndpoint)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "rotate-webhook-secret", Method: http.MethodPost, Path: "/v1/webhooks/endpoints/{endpoint_id}/rotate-secret",
-		Summary: "Rotate a webhook endpoint's secret", Tags: tags, Security: scope,
-		Description: "Returns a new secret. For the overlap (default 24 h) deliveries carry two v1 signatures, one per secret, so the receiver can switch without missing any.",
-		Errors:      append(errs, http.StatusNotFound, http.StatusUnprocessableEntity),
-	}, s.rotateWebhookSecret)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "test-webhook-endpoint", Method: http.MethodPost, Path: "/v1/webhooks/endpoints/{endpoint_id}/test", DefaultStatus: http.StatusAccepted,
-		Summary: "Send a test event", Tags: tags, Security: scope,
-		Description: "Queues a `webhook.test` event to this endpoint only; its delivery shows in the delivery log.",
-		Errors:      append(errs, http.StatusNotFound, http.StatusConflict),
-	}, s.testWebhookEndpoint)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "list-webhook-deliveries", Method: http.MethodGet, Path: "/v1/webhooks/endpoints/{endpoint_id}/deliveries",
-		Summary: "List an endpoint's delivery log", Tags: tags, Security: scope,
-		Description: "Every attempt, newest first: the receiver's status, latency and the start of its answer.",
-		Errors:      append(errs, http.StatusNotFound, http.StatusUnprocessableEntity),
-	}, s.listWebhookDeliveries)
-
-	huma.Register(s.api, huma.Operation{
-		OperationID: "redeliver-webhook", Method: http.MethodPost, Path: "/v1/webhooks/deliveries/{delivery_id}/redeliver", DefaultStatus: http.StatusAccepted,
-		Summary: "Deliver an event again", Tags: tags, Security: scope,
-		Description: "Queues the delivery's event to its endpoint once more (with a fresh retry budget).",
-		Errors:      append(errs, http.StatusNotFound, http.StatusConflict),
-	}, s.redeliverWebhook)
+	s.register("Webhooks", authErrors, []operation{
+		{id: "list-webhook-event-types", route: "GET /v1/webhooks/event-types", summary: "List webhook event types", security: authenticated, handler: handle(s.listWebhookEventTypes)},
+		{id: "create-webhook-endpoint", route: "POST /v1/webhooks/endpoints", status: http.StatusCreated, summary: "Register a webhook endpoint", security: scope, errs: []int{http.StatusUnprocessableEntity},
+			desc: "Registers a URL to receive events and returns its signing secret, shown once. URLs that resolve to loopback, private, link-local or metadata addresses are refused.", handler: handle(s.createWebhookEndpoint)},
+		{id: "list-webhook-endpoints", route: "GET /v1/webhooks/endpoints", summary: "List webhook endpoints", security: scope, errs: []int{http.StatusUnprocessableEntity}, handler: handle(s.listWebhookEndpoints)},
+		{id: "get-webhook-endpoint", route: "GET /v1/webhooks/endpoints/{endpoint_id}", summary: "Get a webhook endpoint", security: scope, errs: []int{http.StatusNotFound}, handler: handle(s.getWebhookEndpoint)},
+		{id: "update-webhook-endpoint", route: "PATCH /v1/webhooks/endpoints/{endpoint_id}", summary: "Change a webhook endpoint", security: scope, errs: []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+			desc: "Changes the URL, description, event types or enabled flag. Enabling a disabled endpoint clears its failure count.", handler: handle(s.updateWebhookEndpoint)},
+		{id: "delete-webhook-endpoint", route: "DELETE /v1/webhooks/endpoints/{endpoint_id}", status: http.StatusNoContent, summary: "Delete a webhook endpoint", security: scope, errs: []int{http.StatusNotFound}, handler: handle(s.deleteWebhookEndpoint)},
+		{id: "rotate-webhook-secret", route: "POST /v1/webhooks/endpoints/{endpoint_id}/rotate-secret", summary: "Rotate a webhook endpoint's secret", security: scope, errs: []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+			desc: "Returns a new secret. For the overlap (default 24 h) deliveries carry two v1 signatures, one per secret, so the receiver can switch without missing any.", handler: handle(s.rotateWebhookSecret)},
+		{id: "test-webhook-endpoint", route: "POST /v1/webhooks/endpoints/{endpoint_id}/test", status: http.StatusAccepted, summary: "Send a test event", security: scope, errs: []int{http.StatusNotFound, http.StatusConflict},
+			desc: "Queues a `webhook.test` event to this endpoint only; its delivery shows in the delivery log.", handler: handle(s.testWebhookEndpoint)},
+		{id: "list-webhook-deliveries", route: "GET /v1/webhooks/endpoints/{endpoint_id}/deliveries", summary: "List an endpoint's delivery log", security: scope, errs: []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+			desc: "Every attempt, newest first: the receiver's status, latency and the start of its answer.", handler: handle(s.listWebhookDeliveries)},
+		{id: "redeliver-webhook", route: "POST /v1/webhooks/deliveries/{delivery_id}/redeliver", status: http.StatusAccepted, summary: "Deliver an event again", security: scope, errs: []int{http.StatusNotFound, http.StatusConflict},
+			desc: "Queues the delivery's event to its endpoint once more (with a fresh retry budget).", handler: handle(s.redeliverWebhook)},
+	})
 }
 
 // describeWebhookEvents documents every event in the OpenAPI document's
@@ -262,33 +212,24 @@ func (s *Server) createWebhookEndpoint(ctx context.Context, in *endpointInput) (
 }
 
 func (s *Server) listWebhookEndpoints(ctx context.Context, in *listEndpointsInput) (*listEndpointsOutput, error) {
-	after, err := in.after()
-	if err != nil {
+	out := &listEndpointsOutput{}
+	endpoints := func(limit int, after *uuid.UUID) ([]webhooks.Endpoint, error) {
+		return s.cfg.Webhooks.List(ctx, principal(ctx), limit, after, in.Enabled.value())
+	}
+	if err := listPage(s, ctx, in.PageInput, endpoints, func(e *webhooks.Endpoint) uuid.UUID { return e.ID }, endpointBody, &out.Body.Items, &out.Body.NextCursor); err != nil {
 		return nil, err
 	}
-	list, err := s.cfg.Webhooks.List(ctx, principal(ctx), in.limit(), after, in.Enabled.value())
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	out := &listEndpointsOutput{}
-	out.Body.Items, out.Body.NextCursor = page(list, in.limit(), func(e *webhooks.Endpoint) uuid.UUID { return e.ID }, endpointBody)
 	return out, nil
 }
 
-func (s *Server) getWebhookEndpoint(ctx context.Context, in *endpointPath) (*endpointOutput, error) {
+func (s *Server) getWebhookEndpoint(ctx context.Context, in *endpointPath) (*output[EndpointBody], error) {
 	e, err := s.cfg.Webhooks.Get(ctx, principal(ctx), in.EndpointID)
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return &endpointOutput{Body: endpointBody(e)}, nil
+	return reply(s, ctx, endpointBody, e, err)
 }
 
-func (s *Server) updateWebhookEndpoint(ctx context.Context, in *endpointPatchInput) (*endpointOutput, error) {
+func (s *Server) updateWebhookEndpoint(ctx context.Context, in *endpointPatchInput) (*output[EndpointBody], error) {
 	e, err := s.cfg.Webhooks.Update(ctx, principal(ctx), in.EndpointID, webhooks.EndpointInput{URL: in.Body.URL, Description: in.Body.Description, EventTypes: in.Body.EventTypes, Enabled: in.Body.Enabled})
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	return &endpointOutput{Body: endpointBody(e)}, nil
+	return reply(s, ctx, endpointBody, e, err)
 }
 
 func (s *Server) deleteWebhookEndpoint(ctx context.Context, in *endpointPath) (*struct{}, error) {
@@ -318,19 +259,14 @@ func (s *Server) testWebhookEndpoint(ctx context.Context, in *endpointPath) (*ac
 }
 
 func (s *Server) listWebhookDeliveries(ctx context.Context, in *deliveriesInput) (*deliveriesOutput, error) {
-	before, err := in.after()
-	if err != nil {
-		return nil, err
-	}
-	list, err := s.cfg.Webhooks.Deliveries(ctx, principal(ctx), in.EndpointID, in.limit(), before)
-	if err != nil {
-		return nil, s.problem(ctx, err)
-	}
 	out := &deliveriesOutput{}
+	p := principal(ctx)
+	deliveries := func(limit int, before *uuid.UUID) ([]webhooks.Delivery, error) {
+		return s.cfg.Webhooks.Deliveries(ctx, p, in.EndpointID, limit, before)
+	}
 	// A receiver's answer may echo a callee's number: viewers see it
 	// masked, as everywhere else.
-	p := principal(ctx)
-	out.Body.Items, out.Body.NextCursor = page(list, in.limit(), func(d *webhooks.Delivery) uuid.UUID { return d.ID }, func(d *webhooks.Delivery) DeliveryBody {
+	body := func(d *webhooks.Delivery) DeliveryBody {
 		deliveryErr := d.Error
 		if deliveryErr != nil {
 			e := p.ShowPhonesIn(*deliveryErr)
@@ -339,7 +275,10 @@ func (s *Server) listWebhookDeliveries(ctx context.Context, in *deliveriesInput)
 		return DeliveryBody{ID: d.ID, EventID: d.EventID, EventType: d.EventType, Attempt: d.Attempt,
 			StatusCode: d.StatusCode, Error: deliveryErr, LatencyMS: d.LatencyMS,
 			ResponseExcerpt: p.ShowPhonesIn(d.ResponseExcerpt), CreatedAt: d.CreatedAt}
-	})
+	}
+	if err := listPage(s, ctx, in.PageInput, deliveries, func(d *webhooks.Delivery) uuid.UUID { return d.ID }, body, &out.Body.Items, &out.Body.NextCursor); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
