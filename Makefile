@@ -21,7 +21,7 @@ test: lint web
 ## test-clocks: the database tests again with PostgreSQL's clock at awkward moments (a Sunday 23:59 in Shanghai,
 ## a month and year end, the night Los Angeles springs forward), so no code or test mixes two clocks
 CLOCKS      ?= 2026-12-06T23:59:00+08:00 2026-12-31T23:59:30+08:00 2027-03-14T01:59:00-08:00
-CLOCK_PKGS  ?= ./campaigns ./contacts ./reports ./billing ./webhooks ./tenants ./api ./jobs
+CLOCK_PKGS  ?= ./campaigns ./contacts ./reports ./billing ./webhooks ./tenants ./api ./jobs ./calls ./scripting
 test-clocks: web/dist
 	@for at in $(CLOCKS); do echo "== PostgreSQL's clock at $$at"; \
 	  OUTCALL_TEST_DB_CLOCK=$$at $(GO) test -p 2 -count=1 -timeout 15m $(CLOCK_PKGS) || exit 1; done

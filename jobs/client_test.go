@@ -36,7 +36,8 @@ func TestExpiredSessionsArePurgedByTheirJob(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = db.InTenant(ctx, su.Tenant.ID, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE sessions SET expires_at = now() - interval '1 hour' WHERE id = $1`, expired.ID)
+		// An hour ago by the clock sessions expire by: the service's.
+		_, err := tx.Exec(ctx, `UPDATE sessions SET expires_at = $2 WHERE id = $1`, expired.ID, time.Now().Add(-time.Hour))
 		return err
 	})
 	if err != nil {

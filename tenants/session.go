@@ -103,6 +103,8 @@ func (s *Service) Logout(ctx context.Context, p Principal) error {
 // PurgeExpired deletes every tenant's expired sessions and remembered
 // idempotent answers older than 24 hours, and says how many of each.
 func (s *Service) PurgeExpired(ctx context.Context) (sessions, idempotencyKeys int64, err error) {
-	err = s.db.Pool().QueryRow(ctx, `SELECT purge_expired_sessions(), purge_idempotency_keys()`).Scan(&sessions, &idempotencyKeys)
+	// Sessions expire by the service's clock (it wrote expires_at and
+	// checks it); idempotency keys by the database's (it wrote created_at).
+	err = s.db.Pool().QueryRow(ctx, `SELECT purge_expired_sessions($1), purge_idempotency_keys()`, time.Now()).Scan(&sessions, &idempotencyKeys)
 	return sessions, idempotencyKeys, err
 }
