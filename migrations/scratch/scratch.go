@@ -105,8 +105,9 @@ func setup() error {
 		}
 		dir := filepath.Join(os.TempDir(), fmt.Sprintf("outcall-test-pg-%d", port))
 		var env []string
+		var moment time.Time
 		if at := os.Getenv("OUTCALL_TEST_DB_CLOCK"); at != "" {
-			if env, err = fakeClock(at); err != nil {
+			if env, moment, err = fakeClock(at); err != nil {
 				return err
 			}
 			// A cluster of its own, on a port of its own choosing.
@@ -119,6 +120,11 @@ func setup() error {
 		c.Env = env
 		if err := c.Start(ctx); err != nil {
 			return err
+		}
+		if !moment.IsZero() {
+			if err := keepClockNear(ctx, c, moment); err != nil {
+				return err
+			}
 		}
 		serverURL = c.URL("postgres")
 	}
@@ -151,18 +157,41 @@ func setup() error {
 }
 
 // fakeClock returns the environment that starts PostgreSQL's clock at the
-// moment at (RFC 3339), ticking from there, with Debian's libfaketime.
-func fakeClock(at string) ([]string, error) {
+// moment at (RFC 3339), ticking from there, with Debian's libfaketime, and
+// the moment itself.
+func fakeClock(at string) ([]string, time.Time, error) {
 	t, err := time.Parse(time.RFC3339, at)
 	if err != nil {
-		return nil, fmt.Errorf("OUTCALL_TEST_DB_CLOCK=%q: not an RFC 3339 moment: %w", at, err)
+		return nil, t, fmt.Errorf("OUTCALL_TEST_DB_CLOCK=%q: not an RFC 3339 moment: %w", at, err)
 	}
 	libs, _ := filepath.Glob("/usr/lib/*/faketime/libfaketimeMT.so.1")
 	if len(libs) == 0 {
-		return nil, errors.New("OUTCALL_TEST_DB_CLOCK needs libfaketime (apt-get install libfaketime)")
+		return nil, t, errors.New("OUTCALL_TEST_DB_CLOCK needs libfaketime (apt-get install libfaketime)")
 	}
 	// The server runs with TZ=UTC, so the moment is written in UTC.
-	return []string{"LD_PRELOAD=" + libs[0], "FAKETIME=@" + t.UTC().Format("2006-01-02 15:04:05"), "FAKETIME_DONT_RESET=1"}, nil
+	return []string{"LD_PRELOAD=" + libs[0], "FAKETIME=@" + t.UTC().Format("2006-01-02 15:04:05"), "FAKETIME_DONT_RESET=1"}, t, nil
+}
+
+// keepClockNear restarts the faked cluster c when its clock has ticked
+// more than a quarter of an hour past moment: a cluster left running by an
+// earlier run (the shared test cluster is never stopped) would otherwise
+// test a moment long gone by, no longer the awkward one asked for.
+func keepClockNear(ctx context.Context, c *localpg.Cluster, moment time.Time) error {
+	conn, err := pgx.Connect(ctx, c.URL("postgres"))
+	if err != nil {
+		return fmt.Errorf("connect to test server: %w", err)
+	}
+	var now time.Time
+	err = conn.QueryRow(ctx, `SELECT now()`).Scan(&now)
+	conn.Close(ctx)
+	if err != nil || now.Sub(moment) < 15*time.Minute {
+		return err
+	}
+	if err := c.Stop(ctx); err != nil {
+		return err
+	}
+	c.Port = 0 // a free one again
+	return c.Start(ctx)
 }
 
 // schemaHash names the template after the migrations and the River version,
