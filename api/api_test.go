@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/outcall/outcall/api"
+	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/migrations/dbtest"
 	"github.com/outcall/outcall/scripting"
@@ -48,7 +49,7 @@ func newHarnessWith(t *testing.T, limits api.RateLimits) *harness {
 	t.Cleanup(db.Close)
 	svc := tenants.NewService(db)
 	scripts := &scripting.Store{DB: db, Runner: testHosts(t)}
-	camp := campaigns.New(campaigns.Options{DB: db, Segment: scripts.SegmentCampaign})
+	camp := campaigns.New(campaigns.Options{DB: db, Segment: calls.SegmentWith(scripts)})
 	a := api.New(api.Config{Tenants: svc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), RateLimits: limits,
 		Webhooks:  &webhooks.Service{DB: db, AllowPrivate: true},
 		Scripts:   scripts,

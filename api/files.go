@@ -29,9 +29,12 @@ func csvFile(filename string, b []byte) *fileOutput {
 }
 
 // csvExport documents the answer of an operation that streams a CSV file
-// (bufferedCSV); it goes in the operation's more.
-var csvExport = huma.Operation{Responses: map[string]*huma.Response{"200": {Description: "UTF-8 CSV with a byte order mark and a header row", Content: map[string]*huma.MediaType{
-	"text/csv": {Schema: &huma.Schema{Type: "string"}}}}}}
+// (bufferedCSV); it goes in the operation's more. Each operation gets a map
+// of its own, since huma adds the operation's error answers to it.
+func csvExport() huma.Operation {
+	return huma.Operation{Responses: map[string]*huma.Response{"200": {Description: "UTF-8 CSV with a byte order mark and a header row", Content: map[string]*huma.MediaType{
+		"text/csv": {Schema: &huma.Schema{Type: "string"}}}}}}
+}
 
 // bufferedCSV writes a CSV file to memory before answering, so that an
 // error is a problem+json answer rather than a truncated file.

@@ -268,18 +268,17 @@ type reportDef[R csvReport, B any] struct {
 	name, summary, desc string
 	run                 func(context.Context, tenants.Principal, reports.Filter) (R, error)
 	body                func(R) B
-	errs                []int
 	// s is the server the report is registered on (set by registerReport).
 	s *Server
 }
 
 func registerReport[R csvReport, B any](s *Server, d reportDef[R, B]) {
 	d.s = s
-	errs := append([]int{http.StatusNotFound, http.StatusUnprocessableEntity}, d.errs...)
+	errs := []int{http.StatusNotFound, http.StatusUnprocessableEntity}
 	read := requires("calls:read")
 	s.register("Reports", authErrors, []operation{
 		{id: "report-" + d.name, route: "GET /v1/reports/" + d.name, summary: d.summary, desc: d.desc, security: read, errs: errs, handler: handle(d.get)},
-		{id: "export-report-" + d.name, route: "GET /v1/reports/" + d.name + ".csv", summary: d.summary + " as CSV", security: read, errs: errs, more: csvExport,
+		{id: "export-report-" + d.name, route: "GET /v1/reports/" + d.name + ".csv", summary: d.summary + " as CSV", security: read, errs: errs, more: csvExport(),
 			desc: d.desc + " As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).", handler: handle(d.export)},
 	})
 }
@@ -361,9 +360,9 @@ func (s *Server) registerReports() {
 	read, manage := requires("calls:read"), requires("settings:manage")
 	csvErrs := []int{http.StatusNotFound, http.StatusUnprocessableEntity}
 	s.register("Reports", authErrors, []operation{
-		{id: "export-calls", route: "GET /v1/reports/calls.csv", summary: "Export call records as CSV", security: read, errs: csvErrs, more: csvExport,
+		{id: "export-calls", route: "GET /v1/reports/calls.csv", summary: "Export call records as CSV", security: read, errs: csvErrs, more: csvExport(),
 			desc: "Every call in the filter, oldest call first, as CSV (UTF-8 with a byte order mark). Numbers are masked (138****1234) for viewers.", handler: handle(s.exportCalls)},
-		{id: "export-turns", route: "GET /v1/reports/turns.csv", summary: "Export dialog turns as CSV", security: read, errs: csvErrs, more: csvExport,
+		{id: "export-turns", route: "GET /v1/reports/turns.csv", summary: "Export dialog turns as CSV", security: read, errs: csvErrs, more: csvExport(),
 			desc: "Every turn in the filter, oldest call first, as CSV (UTF-8 with a byte order mark).", handler: handle(s.exportTurns)},
 		{id: "get-report-settings", route: "GET /v1/reports/settings", summary: "Get the report settings", security: read,
 			desc: "What counts as a conversion (default: the script outcome confirmed or the tag converted).", handler: handle(s.getReportSettings)},

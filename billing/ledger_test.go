@@ -208,12 +208,14 @@ func TestTheDailyCapRefusesTheDialAfterTheLast(t *testing.T) {
 	e := newEnv(t)
 	ten := e.tenant("Trial Co", billing.Trial)
 	limit := billing.PlanFor(billing.Trial).DailyCalls
-	// Today is the day of the clock the dial reads, not the database's.
-	e.exec(`INSERT INTO dial_counts (tenant_id, day, dials) VALUES ($1, ($3::timestamptz AT TIME ZONE 'Asia/Shanghai')::date, $2)`, ten, limit-1, time.Now())
+	// Today is the day of the clock the dial reads, not the database's;
+	// one moment for the whole test, so it cannot straddle midnight.
+	now := time.Now()
+	e.exec(`INSERT INTO dial_counts (tenant_id, day, dials) VALUES ($1, ($3::timestamptz AT TIME ZONE 'Asia/Shanghai')::date, $2)`, ten, limit-1, now)
 	reserve := func() error {
 		var out error
 		e.inTenant(ten, func(tx pgx.Tx) error {
-			out = billing.ReserveDial(context.Background(), tx, ten, time.Now())
+			out = billing.ReserveDial(context.Background(), tx, ten, now)
 			return nil
 		})
 		return out

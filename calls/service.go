@@ -113,7 +113,6 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 		script  *scripting.Result
 		turns   []campaigns.Turn
 		silence time.Duration
-		started = time.Now()
 	)
 	handler := telephony.CallHandlerFunc(func(ctx context.Context, call telephony.Call) error {
 		if req.Answered != nil {
@@ -195,7 +194,7 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 		Silence:      silence,
 	}
 	if out.EndedAt.IsZero() {
-		out.EndedAt = started.Add(time.Since(started))
+		out.EndedAt = time.Now()
 	}
 	if res.HandlerErr != nil && d.Logger != nil {
 		d.Logger.WarnContext(ctx, "the call's dialog failed", slog.String("call", req.CallID.String()), slog.Any("error", res.HandlerErr))
@@ -208,8 +207,8 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 		}
 		out.OptOut = script.DoNotCall
 		if script.CallbackIn != "" {
-			if d, err := scripting.ParseCallbackIn(script.CallbackIn); err == nil {
-				out.CallbackIn = d
+			if after, err := scripting.ParseCallbackIn(script.CallbackIn); err == nil {
+				out.CallbackIn = after
 			}
 		}
 		for _, f := range script.Review {

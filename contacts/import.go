@@ -204,13 +204,16 @@ func (s *Service) RunImport(ctx context.Context, tenantID, importID uuid.UUID) e
 	if err != nil {
 		return err
 	}
+	// fail records why the file cannot be imported; the record outlives a
+	// cancelled job, and a failure to write it is the job's error, so River
+	// tries again rather than leave the import running for ever.
 	fail := func(reason error) error {
-		s.db.InTenant(context.WithoutCancel(ctx), tenantID, func(tx pgx.Tx) error {
+		ctx := context.WithoutCancel(ctx)
+		return s.db.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
 			_, err := tx.Exec(ctx, `UPDATE imports SET status = 'failed', failure = $3, finished_at = now(), data = NULL WHERE tenant_id = $1 AND id = $2`,
 				tenantID, importID, reason.Error())
 			return err
 		})
-		return nil
 	}
 	text, _, err := decodeCSV(data, enc)
 	if err != nil {

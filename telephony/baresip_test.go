@@ -77,11 +77,13 @@ func startPeer(t *testing.T, name string, start func(port int, out io.Writer) *e
 		}
 		clash := false
 		for deadline := time.Now().Add(10 * time.Second); ; {
-			if strings.Contains(logs.String(), "in use") {
+			if strings.Contains(logs.String(), "already in use") {
 				clash = true
 				break
 			}
-			if up(port) {
+			// An answer counts only while our own peer runs: another
+			// program that took the port may answer SIP too.
+			if up(port) && !exitedYet(exited) && !strings.Contains(logs.String(), "already in use") {
 				t.Cleanup(func() {
 					stop()
 					if t.Failed() {
@@ -92,7 +94,7 @@ func startPeer(t *testing.T, name string, start func(port int, out io.Writer) *e
 			}
 			select {
 			case <-exited:
-				clash = strings.Contains(logs.String(), "in use")
+				clash = strings.Contains(logs.String(), "already in use")
 			case <-time.After(100 * time.Millisecond):
 				if time.Now().Before(deadline) {
 					continue
@@ -105,6 +107,17 @@ func startPeer(t *testing.T, name string, start func(port int, out io.Writer) *e
 			t.Fatalf("%s did not come up on port %d (attempt %d):\n%s", name, port, attempt, logs.String())
 		}
 		t.Logf("%s found port %d or its neighbour taken; trying another", name, port)
+	}
+}
+
+// exitedYet reports whether the channel closed when the process ended is
+// closed.
+func exitedYet(exited <-chan struct{}) bool {
+	select {
+	case <-exited:
+		return true
+	default:
+		return false
 	}
 }
 

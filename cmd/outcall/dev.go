@@ -180,13 +180,17 @@ func seedDemoCampaign(ctx context.Context, s *settings) error {
 			}
 		}
 	}
-	cs := campaigns.New(campaigns.Options{DB: db})
+	inserter, err := newInserter(db)
+	if err != nil {
+		return err
+	}
+	cs := campaigns.New(campaigns.Options{DB: db, Jobs: inserter})
 	comp := campaigns.DefaultCompliance()
 	comp.QuietHours = []string{} // the demo carrier answers at any hour
 	if _, err := cs.SetCompliance(ctx, p, comp); err != nil {
 		return err
 	}
-	ct := contacts.New(contacts.Options{DB: db})
+	ct := newContacts(db, inserter)
 	list, err := ct.CreateList(ctx, p, "演示客户 demo contacts", "")
 	if err != nil {
 		return err

@@ -87,8 +87,12 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 	defer hosts.Close()
 	scripts := &scripting.Store{DB: db, Runner: hosts}
 
-	contacts := newContacts(db)
-	camp := newCampaigns(db, scripts)
+	inserter, err := newInserter(db)
+	if err != nil {
+		return err
+	}
+	contacts := newContacts(db, inserter)
+	camp := newCampaigns(db, inserter, scripts)
 	rep := newReports(db)
 	recordings := telephony.LocalRecordingStore{Dir: s.Telephony.Recordings}
 	var trunks *telephony.TrunkStore

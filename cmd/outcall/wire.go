@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
@@ -13,11 +17,22 @@ import (
 	"github.com/outcall/outcall/tenants"
 )
 
+// newInserter returns the one insert-only River client through which the
+// services of a process queue their jobs (pacing, dials, imports) inside
+// their own transactions; the workers' client runs them.
+func newInserter(db *tenants.DB) (*river.Client[pgx.Tx], error) {
+	c, err := river.NewClient(riverpgxv5.New(db.Pool()), &river.Config{})
+	if err != nil {
+		return nil, fmt.Errorf("job inserter: %w", err)
+	}
+	return c, nil
+}
+
 // newContacts builds the one contacts service of a process, for the API and
 // the import workers alike. Its clock is the campaigns service's (the
 // wall clock), so a number's audit trail reads one clock.
-func newContacts(db *tenants.DB) *contacts.Service {
-	return contacts.New(contacts.Options{DB: db})
+func newContacts(db *tenants.DB, jobs contacts.JobInserter) *contacts.Service {
+	return contacts.New(contacts.Options{DB: db, Jobs: jobs})
 }
 
 // newCampaigns builds the one campaigns service of a process, for the API
@@ -29,9 +44,10 @@ func newContacts(db *tenants.DB) *contacts.Service {
 //     plan caps the tenant's lines;
 //   - a closed call triggers, in the transaction that closes it, its
 //     webhook events and its usage ledger row (calls.CampaignHooks).
-func newCampaigns(db *tenants.DB, scripts *scripting.Store) *campaigns.Service {
+func newCampaigns(db *tenants.DB, jobs campaigns.JobInserter, scripts *scripting.Store) *campaigns.Service {
 	return campaigns.New(calls.CampaignHooks(campaigns.Options{
-		DB: db,
+		DB:   db,
+		Jobs: jobs,
 		ScriptPublished: func(ctx context.Context, tenantID uuid.UUID, version string) error {
 			id, err := uuid.Parse(version)
 			if err == nil {
@@ -42,7 +58,7 @@ func newCampaigns(db *tenants.DB, scripts *scripting.Store) *campaigns.Service {
 			}
 			return nil
 		},
-		Segment: scripts.SegmentCampaign,
+		Segment: calls.SegmentWith(scripts),
 	}, true))
 }
 

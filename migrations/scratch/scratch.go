@@ -9,8 +9,8 @@
 // once into a template database, so a new database costs one
 // CREATE DATABASE … TEMPLATE.
 //
-// With OUTCALL_TEST_DB_CLOCK set to a moment (RFC 3339, e.g.
-// 2026-12-06T23:59:00+08:00), the local cluster is a separate one whose
+// With OUTCALL_TEST_DB_CLOCK set to a moment (a name in Moments, such as
+// sunday-night-shanghai, or RFC 3339), the local cluster is a separate one whose
 // clock starts at that moment (PostgreSQL runs under Debian's libfaketime):
 // `make test-clocks` runs the database tests so, at a few awkward moments,
 // to show that no code or test mixes the database's clock with another.
@@ -93,6 +93,9 @@ func Create(ctx context.Context) (string, func(), error) {
 func setup() error {
 	ctx := context.Background()
 	serverURL = os.Getenv("OUTCALL_TEST_DATABASE_URL")
+	if serverURL != "" && os.Getenv("OUTCALL_TEST_DB_CLOCK") != "" {
+		return errors.New("OUTCALL_TEST_DB_CLOCK needs the local test cluster (its clock is faked): unset OUTCALL_TEST_DATABASE_URL")
+	}
 	lock, err := lockFile(filepath.Join(os.TempDir(), "outcall-test-pg.lock"))
 	if err != nil {
 		return err
@@ -111,7 +114,7 @@ func setup() error {
 				return err
 			}
 			// A cluster of its own, on a port of its own choosing.
-			port, dir = 0, filepath.Join(os.TempDir(), "outcall-test-pg-clock-"+strings.NewReplacer(":", "", "+", "p").Replace(at))
+			port, dir = 0, filepath.Join(os.TempDir(), "outcall-test-pg-clock-"+moment.UTC().Format("20060102T150405Z"))
 		}
 		c, err := localpg.New(dir, port)
 		if err != nil {
@@ -156,13 +159,65 @@ func setup() error {
 	return nil
 }
 
-// fakeClock returns the environment that starts PostgreSQL's clock at the
-// moment at (RFC 3339), ticking from there, with Debian's libfaketime, and
-// the moment itself.
-func fakeClock(at string) ([]string, time.Time, error) {
-	t, err := time.Parse(time.RFC3339, at)
+// Moments is what OUTCALL_TEST_DB_CLOCK may name besides an RFC 3339
+// moment: awkward moments, always the next one to come, so the database's
+// clock is never behind the tests' (River schedules a snoozed job by the
+// service's clock and runs it by the database's: a database clock behind
+// would hold such jobs back by the whole gap).
+var Moments = map[string]func(now time.Time) time.Time{
+	// The next Sunday, 23:59 in Shanghai: a week and a day end at once.
+	"sunday-night-shanghai": func(now time.Time) time.Time {
+		sh := zone("Asia/Shanghai")
+		t := now.In(sh)
+		d := (7 - int(t.Weekday())) % 7
+		m := time.Date(t.Year(), t.Month(), t.Day()+d, 23, 59, 0, 0, sh)
+		if !m.After(now) {
+			m = m.AddDate(0, 0, 7)
+		}
+		return m
+	},
+	// The next month's end, 23:59:30 in Shanghai.
+	"month-end-shanghai": func(now time.Time) time.Time {
+		sh := zone("Asia/Shanghai")
+		t := now.In(sh)
+		m := time.Date(t.Year(), t.Month()+1, 0, 23, 59, 30, 0, sh)
+		if !m.After(now) {
+			m = time.Date(t.Year(), t.Month()+2, 0, 23, 59, 30, 0, sh)
+		}
+		return m
+	},
+	// The next night Los Angeles springs forward (the second Sunday of
+	// March), a minute before its clocks jump from 02:00 to 03:00.
+	"la-spring-forward": func(now time.Time) time.Time {
+		la := zone("America/Los_Angeles")
+		for year := now.In(la).Year(); ; year++ {
+			first := time.Date(year, time.March, 1, 1, 59, 0, 0, la)
+			m := first.AddDate(0, 0, (7-int(first.Weekday()))%7+7)
+			if m.After(now) {
+				return m
+			}
+		}
+	},
+}
+
+func zone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
 	if err != nil {
-		return nil, t, fmt.Errorf("OUTCALL_TEST_DB_CLOCK=%q: not an RFC 3339 moment: %w", at, err)
+		panic(err) // the Go distribution's own zone data holds these
+	}
+	return loc
+}
+
+// fakeClock returns the environment that starts PostgreSQL's clock at the
+// moment at (a name in Moments, or RFC 3339), ticking from there, with
+// Debian's libfaketime, and the moment itself.
+func fakeClock(at string) ([]string, time.Time, error) {
+	var t time.Time
+	var err error
+	if next, ok := Moments[at]; ok {
+		t = next(time.Now())
+	} else if t, err = time.Parse(time.RFC3339, at); err != nil {
+		return nil, t, fmt.Errorf("OUTCALL_TEST_DB_CLOCK=%q: neither a named moment (sunday-night-shanghai, month-end-shanghai, la-spring-forward) nor an RFC 3339 one: %w", at, err)
 	}
 	libs, _ := filepath.Glob("/usr/lib/*/faketime/libfaketimeMT.so.1")
 	if len(libs) == 0 {
@@ -181,12 +236,19 @@ func keepClockNear(ctx context.Context, c *localpg.Cluster, moment time.Time) er
 	if err != nil {
 		return fmt.Errorf("connect to test server: %w", err)
 	}
+	defer conn.Close(ctx)
 	var now time.Time
 	err = conn.QueryRow(ctx, `SELECT now()`).Scan(&now)
-	conn.Close(ctx)
 	if err != nil || now.Sub(moment) < 15*time.Minute {
 		return err
 	}
+	// Another test binary may be using it (tests run two packages at once):
+	// it keeps its clock then.
+	var others int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()`).Scan(&others); err != nil || others > 0 {
+		return err
+	}
+	conn.Close(ctx)
 	if err := c.Stop(ctx); err != nil {
 		return err
 	}

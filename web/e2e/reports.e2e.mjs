@@ -45,7 +45,7 @@ async function main() {
   let browser;
   let failed = false;
   try {
-    base = await waitFor(() => /outcall is running at (http:\/\/\S+)/.exec(serverOutput)?.[1], "the server to say where it listens", 120000, 250);
+    base = await waitFor(() => /outcall is running at (http:\/\/\S+)\n/.exec(serverOutput)?.[1], "the server to say where it listens", 120000, 250);
     await waitFor(async () => (await fetch(`${base}/readyz`)).ok, "the server to be ready", 120000, 500);
     log("server ready at", base);
 
