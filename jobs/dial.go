@@ -27,6 +27,10 @@ type DialWorker struct {
 	Logger    *slog.Logger
 }
 
+// closeRetryFor is how long a dial job keeps trying to record its call's
+// end while the database is away.
+const closeRetryFor = 5 * time.Minute
+
 // Timeout covers the longest call.
 func (w *DialWorker) Timeout(*river.Job[campaigns.DialArgs]) time.Duration { return 2 * time.Hour }
 
@@ -55,14 +59,17 @@ func (w *DialWorker) Work(ctx context.Context, job *river.Job[campaigns.DialArgs
 		w.Logger.WarnContext(ctx, "dial failed", slog.String("call", callID.String()), slog.String("phone", phone.Mask(req.Phone)), slog.Any("error", err))
 		res = campaigns.Ending{Outcome: telephony.OutcomeFailed, EndedAt: time.Now()}
 	}
-	// The call happened: keep trying to record it (a retried job would
-	// close it as interrupted and lose what the placer reported).
+	// The call happened: keep trying to record it, through a database
+	// restart or a minute's outage (a retried job would close it as
+	// interrupted and lose what the placer reported: its outcome, its
+	// turns, a callee's "stop").
 	closeCtx := context.WithoutCancel(ctx)
+	start := time.Now()
 	for try := 0; ; try++ {
 		_, err = w.Campaigns.CloseCall(closeCtx, tenantID, callID, res)
-		if err == nil || try == 4 {
+		if err == nil || time.Since(start) > closeRetryFor {
 			return err
 		}
-		time.Sleep(time.Duration(100<<try) * time.Millisecond)
+		time.Sleep(min(time.Duration(100<<min(try, 6))*time.Millisecond, 5*time.Second))
 	}
 }

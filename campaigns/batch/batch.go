@@ -39,7 +39,7 @@
 // running batch, Do waits for the batch to finish and returns nil, since the
 // work may have been committed. The batch runs under a context that keeps
 // the values of its leader's context and is cancelled only when the context
-// of every member has ended (or when Options.Timeout has passed), so one
+// of every member has ended (each call also ends at Options.Timeout), so one
 // member giving up does not cancel the work the others wait for.
 package batch
 
@@ -56,8 +56,8 @@ import (
 type Options[K comparable, T any] struct {
 	// Max caps the items of one batch; it must be at least 1.
 	Max int
-	// Timeout, when positive, bounds each batch (Together and any Alone
-	// calls after it, together).
+	// Timeout, when positive, bounds each call of Together and of Alone on
+	// its own, so a failed Together leaves the fall-back its full time.
 	Timeout time.Duration
 	// Together does the work of a batch of two or more items of key in one
 	// go, writing each item's result into it. An error means none of the
@@ -222,11 +222,6 @@ func (b *Batcher[K, T]) run(ctx context.Context, key K, members []*waiter[T]) {
 
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
-	if b.opts.Timeout > 0 {
-		var cancelTimeout context.CancelFunc
-		ctx, cancelTimeout = context.WithTimeout(ctx, b.opts.Timeout)
-		defer cancelTimeout()
-	}
 	var live atomic.Int64
 	live.Store(int64(len(members)))
 	for _, w := range members {
@@ -245,9 +240,23 @@ func (b *Batcher[K, T]) run(ctx context.Context, key K, members []*waiter[T]) {
 	for i, w := range members {
 		items[i] = w.item
 	}
-	if len(items) == 1 || b.opts.Together(ctx, key, items) != nil {
+	// Each call has the timeout to itself, so a Together that spent it
+	// waiting for an absent database leaves its fall-back time of its own.
+	within := func(f func(context.Context)) {
+		c, cancel := ctx, context.CancelFunc(func() {})
+		if b.opts.Timeout > 0 {
+			c, cancel = context.WithTimeout(ctx, b.opts.Timeout)
+		}
+		defer cancel()
+		f(c)
+	}
+	together := len(items) > 1
+	if together {
+		within(func(c context.Context) { together = b.opts.Together(c, key, items) == nil })
+	}
+	if !together {
 		for _, it := range items {
-			b.opts.Alone(ctx, key, it)
+			within(func(c context.Context) { b.opts.Alone(c, key, it) })
 		}
 	}
 	finished = true

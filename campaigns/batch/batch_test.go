@@ -576,3 +576,35 @@ func TestNewRefusesOptionsThatCannotWork(t *testing.T) {
 		})
 	}
 }
+
+// A Together that spent the whole timeout (waiting for a database that is
+// away, say) leaves the fall-back its own time: each Alone starts with a
+// live context and a deadline of its own.
+func TestAFailedTogetherLeavesTheFallBackItsOwnTime(t *testing.T) {
+	var aloneErrs []error
+	b := New(Options[string, *item]{Max: 10, Timeout: 20 * time.Millisecond,
+		Together: func(ctx context.Context, _ string, _ []*item) error {
+			<-ctx.Done() // used up its time
+			return ctx.Err()
+		},
+		Alone: func(ctx context.Context, _ string, _ *item) {
+			err := ctx.Err()
+			if _, ok := ctx.Deadline(); !ok {
+				err = errors.New("no deadline")
+			}
+			aloneErrs = append(aloneErrs, err)
+		}})
+	members := []*waiter[*item]{
+		{ctx: context.Background(), item: &item{id: 1}, done: make(chan struct{})},
+		{ctx: context.Background(), item: &item{id: 2}, done: make(chan struct{})},
+	}
+	b.run(context.Background(), "k", members)
+	if len(aloneErrs) != 2 {
+		t.Fatalf("Alone ran %d times, want once per item", len(aloneErrs))
+	}
+	for i, err := range aloneErrs {
+		if err != nil {
+			t.Errorf("item %d's Alone started with %v, want a live context with a deadline", i+1, err)
+		}
+	}
+}
