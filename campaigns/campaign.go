@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/tenants"
 	"github.com/outcall/outcall/webhooks"
@@ -226,8 +227,8 @@ func orNoArms(v []ABArm) []ABArm {
 
 func checkLists(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, ids []uuid.UUID) error {
 	for i, id := range ids {
-		var ok bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM contact_lists WHERE tenant_id = $1 AND id = $2)`, tenantID, id).Scan(&ok); err != nil {
+		ok, err := contacts.ListExists(ctx, tx, tenantID, id)
+		if err != nil {
 			return err
 		}
 		if !ok {

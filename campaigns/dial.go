@@ -237,7 +237,7 @@ func (s *Service) ListCalls(ctx context.Context, p tenants.Principal, campaignID
 			return err
 		}
 		out, err = queryCalls(ctx, tx, `SELECT `+callColumns+` FROM calls WHERE tenant_id = $1
-			AND ($2::uuid IS NULL OR (created_at, id) > (SELECT created_at, id FROM calls WHERE tenant_id = $1 AND id = $2))
+			AND `+tenants.PageAfter("calls")+`
 			AND campaign_id = $4 ORDER BY created_at, id LIMIT $3`, p.TenantID, after, limit, campaignID)
 		return err
 	})

@@ -96,7 +96,7 @@ func (s *Service) UpsertContact(ctx context.Context, p tenants.Principal, in Con
 				return err
 			}
 			if tag.RowsAffected() == 0 {
-				if exists, _ := listExists(ctx, tx, p.TenantID, l); !exists {
+				if exists, _ := ListExists(ctx, tx, p.TenantID, l); !exists {
 					return tenants.FieldError(fmt.Sprintf("body.list_ids[%d]", i), "no such list")
 				}
 			}
@@ -163,7 +163,7 @@ func (s *Service) ListContacts(ctx context.Context, p tenants.Principal, listID 
 	var out []Contact
 	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
 		if listID != nil {
-			exists, err := listExists(ctx, tx, p.TenantID, *listID)
+			exists, err := ListExists(ctx, tx, p.TenantID, *listID)
 			if err != nil {
 				return err
 			}

@@ -94,7 +94,7 @@ func (s *Service) CreateImport(ctx context.Context, p tenants.Principal, listID 
 	}
 	im := &Import{ID: uuid.Must(uuid.NewV7()), ListID: listID, Status: "queued", Encoding: enc, Mapping: mapping, SizeBytes: int64(len(data))}
 	err = s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
-		ok, err := listExists(ctx, tx, p.TenantID, listID)
+		ok, err := ListExists(ctx, tx, p.TenantID, listID)
 		if err != nil {
 			return err
 		}

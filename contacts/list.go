@@ -46,8 +46,9 @@ func scanList(row pgx.Row) (*List, error) {
 	return &l, err
 }
 
-// listExists reports whether the tenant has the list id.
-func listExists(ctx context.Context, tx pgx.Tx, tenantID, id uuid.UUID) (bool, error) {
+// ListExists reports whether the tenant has the list id (in tx, a
+// transaction of that tenant).
+func ListExists(ctx context.Context, tx pgx.Tx, tenantID, id uuid.UUID) (bool, error) {
 	var exists bool
 	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM contact_lists WHERE tenant_id = $1 AND id = $2)`, tenantID, id).Scan(&exists)
 	return exists, err

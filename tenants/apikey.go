@@ -110,7 +110,7 @@ func (s *Service) ListAPIKeys(ctx context.Context, p Principal, limit int, after
 	var keys []APIKey
 	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+apiKeyColumns+` FROM api_keys
-			WHERE tenant_id = $1 AND ($2::uuid IS NULL OR (created_at, id) > (SELECT created_at, id FROM api_keys WHERE tenant_id = $1 AND id = $2))
+			WHERE tenant_id = $1 AND `+PageAfter("api_keys")+`
 			  AND ($4::boolean IS NULL OR (revoked_at IS NOT NULL) = $4)
 			ORDER BY created_at, id LIMIT $3`, p.TenantID, after, limit, revoked)
 		if err != nil {

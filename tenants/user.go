@@ -147,7 +147,7 @@ func (s *Service) ListUsers(ctx context.Context, p Principal, req ListUsersReque
 	var users []User
 	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+userColumns+` FROM users
-			WHERE tenant_id = $1 AND ($2::uuid IS NULL OR (created_at, id) > (SELECT created_at, id FROM users WHERE tenant_id = $1 AND id = $2))
+			WHERE tenant_id = $1 AND `+PageAfter("users")+`
 			  AND ($4 = '' OR role = $4)
 			ORDER BY created_at, id LIMIT $3`, p.TenantID, req.After, req.Limit, string(req.Role))
 		if err != nil {

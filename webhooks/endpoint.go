@@ -119,7 +119,7 @@ func (s *Service) List(ctx context.Context, p tenants.Principal, limit int, afte
 	var out []Endpoint
 	err := s.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoints
-			WHERE tenant_id = $1 AND ($2::uuid IS NULL OR (created_at, id) > (SELECT created_at, id FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2))
+			WHERE tenant_id = $1 AND `+tenants.PageAfter("webhook_endpoints")+`
 			  AND ($4::boolean IS NULL OR enabled = $4)
 			ORDER BY created_at, id LIMIT $3`, p.TenantID, after, limit, enabled)
 		if err != nil {
