@@ -66,10 +66,23 @@ async function main() {
     const q = `campaign_id=${campaign.id}`;
     await waitFor(async () => (await demo("GET", `/v1/reports/outcomes?${q}`)).connected >= 2, "two calls of the demo campaign to end", 120000, 1000);
     await demo("POST", `/v1/campaigns/${campaign.id}/pause`).catch(() => null);
-    // Calls already under way still close after the pause: wait until the report stops moving.
+    // Calls already under way still close after the pause (a conversation can
+    // last many seconds): wait until none of the campaign's calls is dialling
+    // or talking, and the report has stopped moving.
+    const callsUnderWay = async () => {
+      let n = 0;
+      let cursor = "";
+      do {
+        const page = await demo("GET", `/v1/campaigns/${campaign.id}/calls?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+        n += (page.items ?? []).filter((c) => c.state === "dialling" || c.state === "in_call").length;
+        cursor = page.next_cursor;
+      } while (cursor);
+      return n;
+    };
     let previous = "";
     const outcomes = await waitFor(
       async () => {
+        if ((await callsUnderWay()) > 0) return null;
         const r = await demo("GET", `/v1/reports/outcomes?${q}`);
         const now = JSON.stringify(r);
         const stable = now === previous;
@@ -190,8 +203,19 @@ async function main() {
     await page.getByTestId("lang-switch").click();
     await page.getByRole("heading", { name: "Reports" }).waitFor();
     await page.getByText("Connect rate").first().waitFor();
-    // Switching language reloads the reports; a late call may have closed meanwhile.
-    await waitFor(async () => (await figure("stat-connected")) === (await apiFigures()).connected, "the English page to show the API's connected calls", 15000, 500);
+    // Switching language reloads the reports; should a late call have closed
+    // meanwhile, a reload (the language is kept) shows it.
+    await waitFor(
+      async () => {
+        if ((await figure("stat-connected")) === (await apiFigures()).connected) return true;
+        await page.reload();
+        await page.getByTestId("stat-connected").locator(".ant-statistic-content-value").waitFor();
+        return false;
+      },
+      "the English page to show the API's connected calls",
+      30000,
+      1000,
+    );
     check(true, "the English page shows the API's connected calls");
     await shot("r04-reports-outcomes-en");
     await page.getByRole("tab", { name: "Funnel" }).click();
