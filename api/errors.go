@@ -68,6 +68,14 @@ func (s *Server) problem(ctx context.Context, err error) error {
 		}
 		return huma.NewError(http.StatusUnprocessableEntity, de.Message, details...)
 	}
+	var q *scripting.QuarantinedError
+	if errors.As(err, &q) {
+		return huma.NewError(http.StatusUnprocessableEntity, q.Error(), &huma.ErrorDetail{Location: "body.source", Message: "quarantined: " + q.Why})
+	}
+	var down *scripting.HostDownError
+	if errors.As(err, &down) {
+		return huma.NewError(http.StatusServiceUnavailable, down.Error())
+	}
 	var e *tenants.Error
 	if errors.As(err, &e) {
 		status := codeStatus[e.Code]

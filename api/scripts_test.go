@@ -93,3 +93,26 @@ func TestPublishingRefusesSensitivePromptsUnlessAllowed(t *testing.T) {
 		t.Fatalf("publish allowing sensitive prompts: %d %s", r.Status, r.Raw)
 	}
 }
+
+// A regular expression that backtracks catastrophically (a lookahead sends
+// it to the backtracking engine) costs the request its CPU budget and gets
+// an answer that says where; the script host it ran in lives on and
+// answers the next request.
+func TestACatastrophicRegexpGetsAClearAnswerAndKillsNoHost(t *testing.T) {
+	h := newHarness(t)
+	a := h.signup("A", "a@example.com")
+	const evil = "const slow = /^(?=a)(a+)+b$/.test(\"a\".repeat(40));\nexport default { start: \"a\", states: { a: { say: \"hi\", end: \"x\" } } };\n"
+	check := h.do(nil, "POST", "/v1/scripts/check", map[string]any{"source": evil}, bearer(a.Key)...)
+	if check.Status != 200 || check.Body["ok"] != false || !strings.Contains(check.Raw, "CPU budget") || !strings.Contains(check.Raw, `"line":1`) {
+		t.Fatalf("check: %d %s", check.Status, check.Raw)
+	}
+	f := h.segmentFixture(a)
+	const slowRules = "export function segment(c) {\n  return /^(?=a)(a+)+b$/.test(\"a\".repeat(40)) ? \"x\" : null;\n}\n"
+	preview := h.do(nil, "POST", "/v1/segments/preview", map[string]any{"source": slowRules, "list_id": f.listID}, bearer(a.Key)...)
+	if preview.Status != 200 || preview.Body["failed"] != preview.Body["sampled"] || !strings.Contains(preview.Raw, "CPU budget") {
+		t.Fatalf("preview: %d %s", preview.Status, preview.Raw)
+	}
+	if ok := h.do(nil, "POST", "/v1/scripts/check", map[string]any{"source": orderScript}, bearer(a.Key)...); ok.Status != 200 || ok.Body["ok"] != true {
+		t.Fatalf("a check after the attack: %d %s", ok.Status, ok.Raw)
+	}
+}

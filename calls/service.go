@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
+	"github.com/outcall/outcall/billing"
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/phone"
 	"github.com/outcall/outcall/scripting"
@@ -86,6 +89,15 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 	if err != nil {
 		return campaigns.Ending{Outcome: telephony.OutcomeFailed, Reason: "the campaign's script version is not published"}, nil
 	}
+	// The tenant's plan sets its script's CPU budget per turn.
+	var limits billing.TenantLimits
+	if err := d.Scripts.DB.InTenant(ctx, req.TenantID, func(tx pgx.Tx) (err error) {
+		limits, err = billing.Limits(ctx, tx, req.TenantID)
+		return err
+	}); err != nil {
+		return campaigns.Ending{}, fmt.Errorf("the tenant's plan: %w", err)
+	}
+	caller := scripting.Caller{Tenant: req.TenantID.String(), Budget: limits.ScriptCPUPerTurn}
 	contact := scripting.CallContact(req.ContactName, phone.Mask(req.Phone), req.Attributes)
 	trunk := d.Trunk
 	if d.Trunks != nil {
@@ -110,15 +122,16 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 	}
 
 	var (
-		script  *scripting.Result
-		turns   []campaigns.Turn
-		silence time.Duration
+		script          *scripting.Result
+		turns           []campaigns.Turn
+		silence         time.Duration
+		transferRefused error
 	)
 	handler := telephony.CallHandlerFunc(func(ctx context.Context, call telephony.Call) error {
 		if req.Answered != nil {
 			req.Answered(time.Now())
 		}
-		sess, ds, err := d.Hosts.Open(ctx, "script.js", version.Source, contact, scripting.SessionOptions{Segment: req.Segment, SensitiveWords: req.SensitiveWords})
+		sess, ds, err := d.Hosts.Open(ctx, caller, "script.js", version.Source, contact, scripting.SessionOptions{Segment: req.Segment, SensitiveWords: req.SensitiveWords})
 		if err != nil {
 			if scripting.HasErrors(ds) {
 				return fmt.Errorf("open the script: %s", ds[0])
@@ -163,7 +176,13 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 		}
 		script = sess.Result()
 		if script != nil && script.Transfer != "" && err == nil {
-			return call.Transfer(ctx, trunk.TransferTarget(script.Transfer))
+			target, terr := d.transferTarget(ctx, req.TenantID, trunk, script.Transfer)
+			if terr != nil {
+				transferRefused = terr
+				_ = call.Hangup(ctx)
+				return terr
+			}
+			return call.Transfer(ctx, target)
 		}
 		if errors.Is(err, telephony.ErrCallEnded) {
 			return nil // the callee hung up: the call record says where
@@ -196,6 +215,9 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 	if out.EndedAt.IsZero() {
 		out.EndedAt = time.Now()
 	}
+	if transferRefused != nil {
+		out.Reason = "transfer refused: " + transferRefused.Error()
+	}
 	if res.HandlerErr != nil && d.Logger != nil {
 		d.Logger.WarnContext(ctx, "the call's dialog failed", slog.String("call", req.CallID.String()), slog.Any("error", res.HandlerErr))
 	}
@@ -219,4 +241,33 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 		}
 	}
 	return out, nil
+}
+
+// transferTarget resolves where a script's transfer goes: only a target
+// the trunk names (telephony.Trunk.TransferTarget), never a premium-rate
+// or forwarding number, and never a number on the tenant's do-not-call
+// list. Named targets are the tenant's own agents, so the callee-side
+// rules of a dial (quiet hours, consent, caps) do not apply to them.
+func (d *Service) transferTarget(ctx context.Context, tenantID uuid.UUID, trunk telephony.Trunk, name string) (string, error) {
+	target, err := trunk.TransferTarget(name)
+	if err != nil {
+		return "", err
+	}
+	n := target
+	if !strings.HasPrefix(n, "+") {
+		return target, nil // an extension or a SIP URI the trunk named
+	}
+	if why := phone.Blocked(n); why != "" {
+		return "", fmt.Errorf("transfer target %q (%s): %s", name, phone.Mask(n), why)
+	}
+	var dnc bool
+	if err := d.Scripts.DB.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM dnc_numbers WHERE tenant_id = $1 AND phone = $2)`, tenantID, n).Scan(&dnc)
+	}); err != nil {
+		return "", fmt.Errorf("transfer target %q: the do-not-call check failed: %w", name, err)
+	}
+	if dnc {
+		return "", fmt.Errorf("transfer target %q (%s) is on the do-not-call list", name, phone.Mask(n))
+	}
+	return target, nil
 }

@@ -271,12 +271,12 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 	exposition, _ := io.ReadAll(res.Body)
 	res.Body.Close()
 	for _, line := range []string{`outcall_calls_total{outcome="answered"} 1`, `outcall_calls_total{outcome="busy"} 1`,
-		`outcall_calls_total{outcome="transferred"} 1`, "outcall_calls_active 0", "outcall_script_host_deaths_total 0"} {
+		`outcall_calls_total{outcome="transferred"} 1`, "outcall_calls_active 0", `outcall_script_host_deaths_total{pool="calls"} 0`} {
 		if !strings.Contains(string(exposition), line+"\n") {
 			t.Errorf("/metrics has no line %q", line)
 		}
 	}
-	turns := regexp.MustCompile(`(?m)^outcall_script_request_seconds_count\{op="turn"\} (\d+)$`).FindStringSubmatch(string(exposition))
+	turns := regexp.MustCompile(`(?m)^outcall_script_request_seconds_count\{op="turn",pool="calls"\} (\d+)$`).FindStringSubmatch(string(exposition))
 	if turns == nil || turns[1] == "0" {
 		t.Errorf("/metrics counts no script turns: %v", turns)
 	}

@@ -286,6 +286,9 @@ const (
 	ReasonRetryInterval = "min_retry_interval"
 	ReasonDailyCap      = "daily_cap"
 	ReasonWindow        = "campaign_window"
+	// ReasonBlocked is a number outcall never calls (phone.Blocked:
+	// premium-rate, personal forwarding).
+	ReasonBlocked = "blocked_destination"
 )
 
 // DialFacts is what the dial check knows about one dial.
@@ -304,6 +307,9 @@ type DialFacts struct {
 	DayCount int
 	// StartsAt and EndsAt bound the campaign's schedule (zero: unbounded).
 	StartsAt, EndsAt time.Time
+	// Blocked says why the number is never called (phone.Blocked); "" for
+	// a number that may be.
+	Blocked string
 }
 
 // Refusal is a dial that must not happen now: why, and the next moment it
@@ -329,6 +335,8 @@ func CheckDial(c Compliance, f DialFacts) *Refusal {
 		return &Refusal{Reason: reason, RetryAt: at}
 	}
 	switch {
+	case f.Blocked != "":
+		return &Refusal{Reason: ReasonBlocked}
 	case f.DNC:
 		return &Refusal{Reason: ReasonDNC}
 	case c.ConsentedOnly && !f.Consent:

@@ -165,6 +165,7 @@ func TestDNCConsentAndSuspensionAreRefusedWithTheirReason(t *testing.T) {
 		reason  string
 		dropped bool
 	}{
+		{"a premium-rate number is dropped, consent or not", consented, DialFacts{Blocked: "it is a premium-rate number", Consent: true}, ReasonBlocked, true},
 		{"a number on the do-not-call list is dropped", DefaultCompliance(), DialFacts{DNC: true}, ReasonDNC, true},
 		{"do-not-call wins even with consent", consented, DialFacts{DNC: true, Consent: true}, ReasonDNC, true},
 		{"consented-only refuses a number without consent", consented, DialFacts{}, ReasonNoConsent, true},

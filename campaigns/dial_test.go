@@ -16,6 +16,34 @@ import (
 	"github.com/outcall/outcall/tenants"
 )
 
+// A premium-rate number in a list (here a Chinese 168 information line)
+// is never dialled: it is dropped with its reason.
+func TestAPremiumRateNumberIsNeverDialled(t *testing.T) {
+	w := newWorld(t)
+	c, _ := w.campaignOf(w.p, "13812341234", "+8616812345")
+	var placed []string
+	refused := map[string]int{}
+	for _, a := range w.queue(w.p, c) {
+		d, err := w.svc.BeginDial(w.ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Place {
+			placed = append(placed, d.Request.Phone)
+			w.svc.CloseCall(w.ctx, w.p.TenantID, d.Request.CallID, campaigns.Ending{Outcome: telephony.OutcomeAnswered})
+		}
+		if d.Refusal != nil {
+			refused[d.Refusal.Reason]++
+			if !d.Refusal.RetryAt.IsZero() {
+				t.Errorf("a blocked number must be dropped, got a retry at %v", d.Refusal.RetryAt)
+			}
+		}
+	}
+	if len(placed) != 1 || placed[0] != "+8613812341234" || refused[campaigns.ReasonBlocked] != 1 {
+		t.Fatalf("placed %v, refused %v; want the mobile placed and the premium-rate number refused", placed, refused)
+	}
+}
+
 func TestANumberAddedToTheDNCListMidCampaignIsNeverDialled(t *testing.T) {
 	w := newWorld(t)
 	c, _ := w.campaignOf(w.p, "13812341234", "13812345678")

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/outcall/outcall/campaigns/batch"
+	"github.com/outcall/outcall/phone"
 	"github.com/outcall/outcall/reports"
 )
 
@@ -254,7 +255,7 @@ func (s *Service) beginDials(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 		if n == nil {
 			return errors.New("dial group: a number was not locked")
 		}
-		f := DialFacts{Now: now, Location: loc, DNC: c.dnc, Consent: c.consent, Suspended: c.suspended, DayCount: n.count}
+		f := DialFacts{Now: now, Location: loc, DNC: c.dnc, Consent: c.consent, Suspended: c.suspended, DayCount: n.count, Blocked: phone.Blocked(c.phone)}
 		if n.lastDial != nil {
 			f.LastDialAt = *n.lastDial
 		}

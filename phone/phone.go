@@ -217,3 +217,24 @@ func (c *Cache) Zone(e164 string) string {
 	}
 	return z
 }
+
+// Blocked says why outcall never calls a number, whoever asks and
+// whatever the plan: premium-rate numbers, which pay whoever runs them for
+// each minute a caller spends on them, and personal forwarding numbers,
+// which toll fraud uses to reach such lines. "" means it may be called.
+// Shared-cost numbers (China's 400 business hotlines) may be called: they
+// cost a caller no more than a local call. The kind of a number comes
+// from libphonenumber's metadata.
+func Blocked(e164 string) string {
+	num, err := phonenumbers.Parse(e164, "")
+	if err != nil {
+		return "it is not a phone number"
+	}
+	switch phonenumbers.GetNumberType(num) {
+	case phonenumbers.PREMIUM_RATE:
+		return "it is a premium-rate number"
+	case phonenumbers.PERSONAL_NUMBER:
+		return "it is a personal forwarding number"
+	}
+	return ""
+}

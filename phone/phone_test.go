@@ -73,3 +73,21 @@ func checkMasks(t *testing.T, name string, mask func(string) string, cases map[s
 		}
 	}
 }
+
+func TestBlockedRefusesPremiumRateAndForwardingNumbers(t *testing.T) {
+	for number, want := range map[string]string{
+		"+8613812341234": "",                                   // a mobile in China
+		"+862150009999":  "",                                   // a landline in Shanghai
+		"+864001234567":  "",                                   // a 400 business hotline (shared cost)
+		"+14155550100":   "",                                   // a US number
+		"+8616812345":    "it is a premium-rate number",        // a 168 information line
+		"+19002000000":   "it is a premium-rate number",        // a US 900 number
+		"+449098790000":  "it is a premium-rate number",        // a UK 09 number
+		"+447012345678":  "it is a personal forwarding number", // a UK 070 number
+		"not a number":   "it is not a phone number",
+	} {
+		if got := Blocked(number); got != want {
+			t.Errorf("Blocked(%q) = %q, want %q", number, got, want)
+		}
+	}
+}

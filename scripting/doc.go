@@ -87,9 +87,13 @@ go to the script's transfer state when it has one.
 Each script version is compiled once (cached by [Version], a hash of the
 source) and every call runs it in a fresh sobek runtime of its own, so
 changes a script makes to built-in prototypes never reach another call.
-Each turn has a CPU budget (50 ms by default, enforced with Interrupt), the
-call stack is limited, and there is no require, no timers, no files, no
-network and no Go values. Built-ins that can allocate without bound from a
+Each turn has a CPU budget (50 ms by default, the tenant's plan's on calls,
+at most [MaxBudget], enforced with Interrupt), the call stack is limited,
+and there is no require, no timers, no files, no network and no Go values.
+A regular expression that needs the backtracking engine (lookaround,
+backreferences) gives up after [MaxBudget], so one that backtracks
+catastrophically ends its turn with a budget error at its line instead of
+holding the host; a batch of segmentation calls stops after Limits.Batch. Built-ins that can allocate without bound from a
 tiny input (String.prototype.repeat, padStart, padEnd, Array(n), fill,
 join, Array.from) are replaced with bounded versions, typed arrays are
 gone, inputs are capped, and console.log is captured into the turn's log.
@@ -100,8 +104,15 @@ sobek has no memory limit, so the last layer is a process boundary: a
 which calls [ServeHost]) that each apply an OS memory limit to themselves.
 A script that allocates past it kills only its host; the pool replaces the
 host, and every call that was running there ends with an error of kind
-"host" and its script's fallback outcome. [RemoteSession] mirrors
-[Session] over the pipe.
+"host" and its script's fallback outcome. A script that is to blame (the
+only one running, the one the host never answered, or one present at two
+deaths) is quarantined: the pool refuses it with a [QuarantinedError] until
+it is changed. The service runs two pools, one for live calls and one for
+the API's checks, simulations and previews, so no API request can end a
+call; a tenant's calls stay on a shard of the calls pool's hosts
+([Caller]), so a host's death touches few tenants. Hosts inherit none of
+the service's environment beyond what a process needs to run.
+[RemoteSession] mirrors [Session] over the pipe.
 
 # Segmentation
 

@@ -25,7 +25,7 @@ func ExampleHostPool() {
 	}
 	defer pool.Close()
 	ctx := context.Background()
-	call, _, err := pool.Open(ctx, "hello.js", `export default {
+	call, _, err := pool.Open(ctx, scripting.Caller{}, "hello.js", `export default {
   start: "a",
   states: { a: { say: c => "hello " + c.contact.name, on: { affirm: "b" } }, b: { say: "bye", end: "done" } },
 };`, scripting.Contact{"name": "Ann"}, scripting.SessionOptions{})

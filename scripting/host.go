@@ -34,6 +34,9 @@ type hostRequest struct {
 	Text    string          `json:"text,omitempty"`
 	// Contacts is the batch for a segment request.
 	Contacts []Contact `json:"contacts,omitempty"`
+	// script names the tenant code the request runs (scriptKey), for the
+	// supervisor's own bookkeeping; it is not sent.
+	script string
 }
 
 type hostResponse struct {

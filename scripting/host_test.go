@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
 
 func TestHostRunsTheSameConversationAsInProcess(t *testing.T) {
@@ -36,7 +39,7 @@ func TestHostRunsTheSameConversationAsInProcess(t *testing.T) {
 
 	p := testPool(t, HostConfig{Hosts: 1})
 	ctx := context.Background()
-	remote, ds, err := p.Open(ctx, "order_confirmation.js", string(src), contact, SessionOptions{})
+	remote, ds, err := p.Open(ctx, Caller{}, "order_confirmation.js", string(src), contact, SessionOptions{})
 	if err != nil {
 		t.Fatal(err, ds)
 	}
@@ -67,7 +70,7 @@ const memoryBomb = `export default {
   fallback: { end: "script_failed" },
   states: {
     a: { say: "hi", on: { affirm: "boom" } },
-    boom: { say: c => { const keep = []; for (;;) keep.push("x".repeat(1 << 20) + keep.length); }, end: "never" },
+    boom: { say: c => { const keep = []; for (;;) keep.push("x".repeat(1 << 20).split("")); }, end: "never" },
   },
 };`
 
@@ -84,9 +87,9 @@ func TestAHostThatRunsOutOfMemoryEndsOnlyItsOwnCalls(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector's address space reservations collide with RLIMIT_AS")
 	}
-	// The budget is long enough that only the OS memory limit can stop
-	// the allocation loop.
-	p := testPool(t, HostConfig{Hosts: 1, MemoryLimit: 64 << 20, Limits: Limits{Budget: 20 * time.Second}, Timeout: 30 * time.Second})
+	// With the largest budget, the allocation loop (a megabyte's worth of
+	// one-character strings at a time) reaches the OS memory limit first.
+	p := testPool(t, HostConfig{Hosts: 1, MemoryLimit: 64 << 20, Limits: Limits{Budget: MaxBudget}, Timeout: 30 * time.Second})
 	ctx := context.Background()
 
 	bystander := startCall(t, p, "healthy.js", healthy, Contact{"name": "A"})
@@ -111,10 +114,24 @@ func TestAHostThatRunsOutOfMemoryEndsOnlyItsOwnCalls(t *testing.T) {
 		t.Errorf("the bystander should end on its fallback, got %+v / %+v", turn.Error, bystander.Result())
 	}
 
+	// The bomb was the only script running when the host died: it is not
+	// run again, and whoever opens it hears why; the bystander's script is
+	// not to blame.
+	var q *QuarantinedError
+	if _, _, err := p.Open(ctx, Caller{}, "bomb.js", memoryBomb, nil, SessionOptions{}); !errors.As(err, &q) || !strings.Contains(q.Why, "memory limit") {
+		t.Errorf("opening the bomb again: %v, want a quarantine that names the memory limit", err)
+	}
+	if _, _, err := p.Check(ctx, "bomb.js", memoryBomb); !errors.As(err, &q) {
+		t.Errorf("checking the bomb again: %v, want a quarantine", err)
+	}
+	if _, ok := p.Quarantined(healthy); ok {
+		t.Error("the bystander's script was quarantined")
+	}
+
 	// The pool replaced the host: new calls work.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		s, _, err := p.Open(ctx, "healthy.js", healthy, Contact{"name": "B"}, SessionOptions{})
+		s, _, err := p.Open(ctx, Caller{}, "healthy.js", healthy, Contact{"name": "B"}, SessionOptions{})
 		if err == nil {
 			t0, err := s.Start(ctx)
 			if err == nil && t0.Error == nil {
@@ -164,11 +181,11 @@ func TestASlowTurnDoesNotHoldUpTheHostsOtherCalls(t *testing.T) {
 };`
 	p := testPool(t, HostConfig{Hosts: 1, Limits: Limits{Budget: 10 * time.Second}, Timeout: 30 * time.Second})
 	ctx := context.Background()
-	spinner, _, err := p.Open(ctx, "slow.js", slow, nil, SessionOptions{})
+	spinner, _, err := p.Open(ctx, Caller{}, "slow.js", slow, nil, SessionOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, _, err := p.Open(ctx, "healthy.js", healthy, Contact{"name": "A"}, SessionOptions{})
+	other, _, err := p.Open(ctx, Caller{}, "healthy.js", healthy, Contact{"name": "A"}, SessionOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +275,7 @@ func TestThePoolCountsRequestsAndHostDeaths(t *testing.T) {
 				switch {
 				case op == "" && mf.GetName() == "outcall_script_host_deaths_total":
 					return uint64(m.GetCounter().GetValue())
-				case mf.GetName() == "outcall_script_request_seconds" && len(m.GetLabel()) == 1 && m.GetLabel()[0].GetValue() == op:
+				case mf.GetName() == "outcall_script_request_seconds" && labelled(m, "op", op) && labelled(m, "pool", "calls"):
 					return m.GetHistogram().GetSampleCount()
 				}
 			}
@@ -292,7 +309,7 @@ func TestThePoolCountsRequestsAndHostDeaths(t *testing.T) {
 func startCall(t *testing.T, p *HostPool, name, source string, contact Contact) *RemoteSession {
 	t.Helper()
 	ctx := context.Background()
-	s, ds, err := p.Open(ctx, name, source, contact, SessionOptions{})
+	s, ds, err := p.Open(ctx, Caller{}, name, source, contact, SessionOptions{})
 	if err != nil {
 		t.Fatal(err, ds)
 	}
@@ -300,4 +317,132 @@ func startCall(t *testing.T, p *HostPool, name, source string, contact Contact) 
 		t.Fatal(err)
 	}
 	return s
+}
+
+func labelled(m *dto.Metric, name, value string) bool {
+	for _, l := range m.GetLabel() {
+		if l.GetName() == name {
+			return l.GetValue() == value
+		}
+	}
+	return false
+}
+
+// Rules that backtrack catastrophically on every contact cost each
+// contact its CPU budget, and the batch its time limit: the host answers
+// with an error for every contact and lives.
+func TestSlowSegmentationRulesEndTheBatchNotTheHost(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	p := testPool(t, HostConfig{Hosts: 1, Metrics: reg, Limits: Limits{Batch: 600 * time.Millisecond}, Timeout: 3 * time.Second})
+	const rules = `export function segment(c) {
+  return /^(?=a)(a+)+b$/.test("a".repeat(40)) ? "never" : null;
+}`
+	contacts := make([]Contact, 30)
+	for i := range contacts {
+		contacts[i] = Contact{"name": fmt.Sprint(i)}
+	}
+	res, _, err := p.Segment(context.Background(), "slow.js", rules, contacts)
+	if err != nil {
+		t.Fatalf("segment: %v", err)
+	}
+	if len(res) != len(contacts) {
+		t.Fatalf("%d results for %d contacts", len(res), len(contacts))
+	}
+	if !strings.Contains(res[0].Error, "CPU budget") || res[0].Line != 2 {
+		t.Errorf("the first contact: %+v, want a CPU budget error at line 2", res[0])
+	}
+	if last := res[len(res)-1]; !strings.Contains(last.Error, "not segmented") {
+		t.Errorf("the last contact: %+v, want not segmented for the batch's time", last)
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == "outcall_script_host_deaths_total" && mf.GetMetric()[0].GetCounter().GetValue() != 0 {
+			t.Errorf("the host died: %v", mf)
+		}
+	}
+}
+
+// A host gets only the environment it needs: none of the service's
+// configuration or secrets.
+func TestHostsDoNotInheritTheServicesSecrets(t *testing.T) {
+	t.Setenv("OUTCALL_SECRET_KEY", "do-not-leak")
+	t.Setenv("DATABASE_URL", "postgres://user:hunter2@db/outcall")
+	t.Setenv("STRIPE_KEY", "sk_test_do_not_leak")
+	p := testPool(t, HostConfig{Hosts: 1, Env: []string{"OUTCALL_POOL_TEST=1"}})
+	p.mu.Lock()
+	pid := p.hosts[0].cmd.Process.Pid
+	p.mu.Unlock()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+	if err != nil {
+		t.Skipf("cannot read the host's environment here: %v", err)
+	}
+	env := strings.Split(string(b), "\x00")
+	for _, kv := range env {
+		if strings.Contains(kv, "do-not-leak") || strings.Contains(kv, "hunter2") || strings.Contains(kv, "sk_test") {
+			t.Errorf("the host inherited %q", kv)
+		}
+	}
+	if !slices.Contains(env, "OUTCALL_POOL_TEST=1") || !slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "PATH=") }) {
+		t.Errorf("the host lacks the pool's own variables or PATH: %q", env)
+	}
+}
+
+// One tenant's calls stay on a shard of the hosts, and different tenants'
+// shards differ, so a host's death touches few tenants.
+func TestATenantsCallsStayOnItsShardOfHosts(t *testing.T) {
+	p := testPool(t, HostConfig{Hosts: 4, Shard: 2})
+	ctx := context.Background()
+	shards := map[string]map[int]bool{}
+	for _, tenant := range []string{"tenant-a", "tenant-b", "tenant-c", "tenant-d", "tenant-e"} {
+		shards[tenant] = map[int]bool{}
+		for range 8 {
+			s, _, err := p.Open(ctx, Caller{Tenant: tenant}, "healthy.js", healthy, Contact{"name": "A"}, SessionOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			shards[tenant][s.host.slot] = true
+			s.Close()
+		}
+		if len(shards[tenant]) != 2 {
+			t.Errorf("%s's calls ran on hosts %v, want a shard of 2", tenant, shards[tenant])
+		}
+	}
+	distinct := map[string]bool{}
+	for _, sh := range shards {
+		distinct[fmt.Sprint(sh)] = true
+	}
+	if len(distinct) < 2 {
+		t.Errorf("every tenant got the same shard: %v", shards)
+	}
+}
+
+// A plan's CPU budget reaches the host: a turn that takes longer than the
+// pool's budget but less than the plan's finishes.
+func TestAPlansBudgetAppliesToItsCalls(t *testing.T) {
+	p := testPool(t, HostConfig{Hosts: 1, Limits: Limits{Budget: 20 * time.Millisecond}})
+	ctx := context.Background()
+	const busy = `export default {
+  start: "a",
+  states: { a: { say: c => { let x = 0; for (let i = 0; i < 5e5; i++) { x += i % 7; } return "done " + x; }, end: "ok" } },
+};`
+	for _, tc := range []struct {
+		budget time.Duration
+		fails  bool
+	}{{0, true}, {MaxBudget, false}} {
+		s, _, err := p.Open(ctx, Caller{Tenant: "t", Budget: tc.budget}, "busy.js", busy, nil, SessionOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		step, err := s.Start(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if failed := step.Error != nil && step.Error.Kind == "budget"; failed != tc.fails {
+			t.Errorf("budget %v: turn error %+v, want failure %v", tc.budget, step.Error, tc.fails)
+		}
+		s.Close()
+	}
 }

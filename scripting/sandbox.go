@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/dlclark/regexp2"
 	"github.com/grafana/sobek"
 )
 
@@ -15,8 +16,13 @@ import (
 // the defaults below; the script host applies an OS memory limit on top.
 type Limits struct {
 	// Budget is the CPU time one turn (or one segmentation call) may use
-	// before the script is interrupted. Default 50 ms.
+	// before the script is interrupted. Default 50 ms, at most MaxBudget.
 	Budget time.Duration
+	// Batch is the wall time one batch of segmentation calls may take in
+	// all; the contacts left when it is spent are not segmented, each with
+	// an error that says so. Default 2 s, well inside a script host's
+	// request timeout, so slow rules never get a host killed.
+	Batch time.Duration
 	// MaxCallStack bounds recursion depth. Default 256 frames.
 	MaxCallStack int
 	// MaxString is the longest string the bounded built-ins (repeat,
@@ -39,6 +45,10 @@ func (l Limits) withDefaults() Limits {
 	if l.Budget <= 0 {
 		l.Budget = 50 * time.Millisecond
 	}
+	l.Budget = min(l.Budget, MaxBudget)
+	if l.Batch <= 0 {
+		l.Batch = 2 * time.Second
+	}
 	if l.MaxCallStack <= 0 {
 		l.MaxCallStack = 256
 	}
@@ -58,6 +68,23 @@ func (l Limits) withDefaults() Limits {
 		l.MaxInput = 2000
 	}
 	return l
+}
+
+// MaxBudget is the largest CPU budget a turn may have, and how long one
+// regular expression may try to match before it gives up. A match runs
+// inside the JavaScript engine's native code, where the budget's interrupt
+// is only seen once the match returns; a pattern that backtracks
+// catastrophically would otherwise hold its host for as long as it likes.
+// Because every budget is at most MaxBudget, a match that gives up has
+// always spent its turn's budget too, and the turn ends with a budget
+// error at the line that ran it, never with a silent "no match".
+const MaxBudget = time.Second
+
+func init() {
+	// sobek hands patterns that RE2 cannot run (lookaround, backreferences)
+	// to regexp2, which takes its match timeout from this default when the
+	// pattern is compiled.
+	regexp2.DefaultMatchTimeout = MaxBudget
 }
 
 // ErrBudget is the value a runaway script is interrupted with.
@@ -275,6 +302,7 @@ func scriptError(err error, src *source) *ScriptError {
 		if v, ok := ie.Value().(error); !ok || !errors.Is(v, ErrBudget) {
 			e.Message = fmt.Sprint("script interrupted: ", ie.Value())
 		}
+		src.locate(e, ie.Stack())
 		return e
 	}
 	var so *sobek.StackOverflowError

@@ -39,6 +39,8 @@ func TestSandboxEndsTheCallOnRunawayScripts(t *testing.T) {
 		{"filling a huge sparse array is refused", `const a = []; a.length = 2 ** 31; a.fill(1); return "";`, "exception", "fill"},
 		{"joining a huge sparse array is refused", `const a = []; a.length = 2 ** 31; return a.join('x');`, "exception", "join"},
 		{"Array.from a huge length is refused", `return String(Array.from({length: 2 ** 31}).length);`, "exception", "Array.from"},
+		{"a regular expression that backtracks catastrophically is stopped by the budget", `return String(/^(?=a)(a+)+b$/.test("a".repeat(40)));`, "budget", "CPU budget"},
+		{"a catastrophic regular expression in a loop is stopped by the budget", `let n = 0; for (const s of ["a".repeat(30), "a".repeat(35), "a".repeat(40)]) { if (/(?<=a)(a|aa)+$b/.exec(s)) n++; } return String(n);`, "budget", "CPU budget"},
 		{"allocation in a loop is stopped by the budget", `const a = []; for (;;) { a.push('x'.repeat(1000) + a.length); }`, "budget", "CPU budget"},
 		{"typed arrays are not available", `return String(new Uint8Array(2 ** 30).length);`, "exception", "Uint8Array"},
 		{"require is not available", `return require('fs');`, "exception", "require"},

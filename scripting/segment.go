@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/grafana/sobek"
 )
@@ -107,10 +108,21 @@ func (sg *Segmenter) Segment(contact Contact) (string, error) {
 	return seg, nil
 }
 
-// SegmentAll segments a batch of contacts.
+// SegmentAll segments a batch of contacts. Once the batch has taken the
+// script's Limits.Batch, the contacts left are not run: each gets an error
+// that says so, and the rules' author learns that they are too slow
+// rather than a host being killed for it.
 func (sg *Segmenter) SegmentAll(contacts []Contact) []SegmentResult {
 	out := make([]SegmentResult, len(contacts))
+	deadline := time.Now().Add(sg.script.limits.Batch)
 	for i, c := range contacts {
+		if time.Now().After(deadline) {
+			msg := fmt.Sprintf("not segmented: the rules took more than %v for the %d contacts before this one; make them faster", sg.script.limits.Batch, i)
+			for j := i; j < len(out); j++ {
+				out[j] = SegmentResult{Error: msg}
+			}
+			break
+		}
 		seg, err := sg.Segment(c)
 		out[i] = SegmentResult{Segment: seg}
 		if err != nil {

@@ -73,6 +73,14 @@ func (st *Store) segmentRange(ctx context.Context, name, source string, cs []Con
 	if ctx.Err() != nil || errors.Is(err, ErrPoolClosed) {
 		return err
 	}
+	var q *QuarantinedError
+	if errors.As(err, &q) {
+		// The rules brought a host down: none of them runs again.
+		for i := range out {
+			out[i] = SegmentResult{Error: q.Error()}
+		}
+		return nil
+	}
 	if len(cs) == 1 {
 		out[0] = SegmentResult{Error: "the rules stopped the script host: " + err.Error()}
 		return nil

@@ -9,20 +9,22 @@ import (
 )
 
 const tierRules = `export function segment(c) {
-  if (c.boom) { const keep = []; for (;;) keep.push("x".repeat(1 << 20) + keep.length); }
+  if (c.boom) { const keep = []; for (;;) keep.push("x".repeat(1 << 20).split("")); }
   if (c.broken) return c.missing.name;
   return c.tier;
 }
 `
 
-// A contact whose rule brings its script host down fails alone: the batch
-// is split and sent again until only that contact is left, and every
-// other contact keeps its segment.
-func TestAContactWhoseRuleKillsItsHostFailsAloneAndTheOthersKeepTheirSegments(t *testing.T) {
+// Rules that bring their script host down for one contact are not run
+// again, for any contact, until they are changed: every contact of the
+// batch says why, and the host that replaced the dead one serves the
+// corrected rules. (Splitting the batch to find the contact would take a
+// host down again for each half that holds it.)
+func TestRulesThatKillTheirHostAreQuarantinedUntilChanged(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector's address space reservations collide with RLIMIT_AS")
 	}
-	p := testPool(t, HostConfig{Hosts: 1, MemoryLimit: 64 << 20, Limits: Limits{Budget: 20 * time.Second}, Timeout: 30 * time.Second})
+	p := testPool(t, HostConfig{Hosts: 1, MemoryLimit: 64 << 20, Limits: Limits{Budget: MaxBudget}, Timeout: 30 * time.Second})
 	st := &Store{Runner: p}
 	contacts := make([]Contact, 4)
 	for i := range contacts {
@@ -35,11 +37,23 @@ func TestAContactWhoseRuleKillsItsHostFailsAloneAndTheOthersKeepTheirSegments(t 
 		t.Fatal(err)
 	}
 	for i, r := range rs {
+		if !strings.Contains(r.Error, "brought down the sandbox") || !strings.Contains(r.Error, "memory limit") || r.Segment != "" {
+			t.Errorf("contact %d: %+v, want the quarantine and its reason", i, r)
+		}
+	}
+	fixed := strings.Replace(tierRules, "if (c.boom)", "if (c.boom && false)", 1)
+	var again []SegmentResult
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if again, err = st.SegmentContacts(context.Background(), "tiers.js", fixed, contacts); err == nil && again[1].Error == "" || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond) // the replacement host may still be starting
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range again {
 		switch i {
-		case 3:
-			if !strings.Contains(r.Error, "stopped the script host") || r.Segment != "" {
-				t.Errorf("the contact that ran the host out of memory: %+v", r)
-			}
 		case 0:
 			if r.Line != 3 || !strings.Contains(r.Error, "TypeError") {
 				t.Errorf("the contact whose rule threw: %+v", r)

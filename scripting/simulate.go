@@ -52,7 +52,7 @@ func (s *Script) Simulate(contact Contact, utterances []string, opts SessionOpti
 // simulates a tenant's script. Diagnostics come back when the script does
 // not compile.
 func (p *HostPool) Simulate(ctx context.Context, name, source string, contact Contact, utterances []string, opts SessionOptions) (*Transcript, []Diagnostic, error) {
-	rs, ds, err := p.Open(ctx, name, source, contact, opts)
+	rs, ds, err := p.Open(ctx, Caller{}, name, source, contact, opts)
 	if err != nil {
 		return nil, ds, err
 	}

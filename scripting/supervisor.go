@@ -2,13 +2,18 @@ package scripting
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -30,6 +35,7 @@ type HostPool struct {
 	next    atomic.Uint64
 	ids     atomic.Uint64
 	closed  bool
+	quarantine
 }
 
 // HostConfig configures a HostPool.
@@ -54,28 +60,60 @@ type HostConfig struct {
 	Logf func(format string, args ...any)
 	// Metrics, when set, receives the pool's metrics: each request to a
 	// host by operation, with its time through the boundary
-	// (outcall_script_request_seconds), and host deaths
-	// (outcall_script_host_deaths_total).
+	// (outcall_script_request_seconds), host deaths
+	// (outcall_script_host_deaths_total) and scripts quarantined for
+	// bringing hosts down (outcall_script_quarantined_total), each
+	// labelled with the pool's Name.
 	Metrics prometheus.Registerer
+	// Name tells pools apart in metrics and logs: "calls" for the hosts
+	// that run live calls, "api" for checks, simulations and previews.
+	// Default "calls".
+	Name string
+	// Shard is how many of the pool's hosts one tenant's calls spread
+	// over, so a host that dies ends the calls of few tenants. Default 2.
+	Shard int
+}
+
+// hostEnv is what a script host inherits from the service's environment:
+// enough to run, nothing the service holds (database URLs, keys, tokens).
+var hostEnv = []string{"PATH", "HOME", "TMPDIR", "TZ", "LANG", "LC_ALL", "LC_CTYPE", "GOMAXPROCS", "GODEBUG", "GOTRACEBACK", "GOCOVERDIR"}
+
+// hostEnviron is the environment a host starts with: the allowed
+// variables of this process's, then the pool's own.
+func hostEnviron(extra []string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if slices.Contains(hostEnv, k) {
+			env = append(env, kv)
+		}
+	}
+	return append(env, extra...)
 }
 
 type poolMetrics struct {
-	requests *prometheus.HistogramVec
-	deaths   prometheus.Counter
+	requests    *prometheus.HistogramVec
+	deaths      prometheus.Counter
+	quarantined prometheus.Counter
 }
 
-func newPoolMetrics(reg prometheus.Registerer) (*poolMetrics, error) {
+func newPoolMetrics(reg prometheus.Registerer, pool string) (*poolMetrics, error) {
+	label := prometheus.Labels{"pool": pool}
 	m := &poolMetrics{
 		requests: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "outcall_script_request_seconds", Help: "Requests to script hosts by operation (turn, start, open, compile, segment, ping), from sending to the answer.",
-			Buckets: []float64{50e-6, 100e-6, 200e-6, 500e-6, 1e-3, 2e-3, 5e-3, 10e-3, 50e-3, 250e-3, 1, 5},
+			Buckets:     []float64{50e-6, 100e-6, 200e-6, 500e-6, 1e-3, 2e-3, 5e-3, 10e-3, 50e-3, 250e-3, 1, 5},
+			ConstLabels: label,
 		}, []string{"op"}),
 		deaths: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "outcall_script_host_deaths_total", Help: "Script hosts that died (a script over the memory limit, a stuck host) and were replaced.",
+			Name: "outcall_script_host_deaths_total", Help: "Script hosts that died (a script over the memory limit, a stuck host) and were replaced.", ConstLabels: label,
+		}),
+		quarantined: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "outcall_script_quarantined_total", Help: "Scripts refused from then on because they brought script hosts down.", ConstLabels: label,
 		}),
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{m.requests, m.deaths} {
+		for _, c := range []prometheus.Collector{m.requests, m.deaths, m.quarantined} {
 			if err := reg.Register(c); err != nil {
 				return nil, fmt.Errorf("script host metrics: %w", err)
 			}
@@ -108,11 +146,16 @@ func NewHostPool(cfg HostConfig) (*HostPool, error) {
 	if cfg.Logf == nil {
 		cfg.Logf = func(string, ...any) {}
 	}
-	m, err := newPoolMetrics(cfg.Metrics)
+	cfg.Name = cmp.Or(cfg.Name, "calls")
+	if cfg.Shard <= 0 {
+		cfg.Shard = 2
+	}
+	cfg.Shard = min(cfg.Shard, cfg.Hosts)
+	m, err := newPoolMetrics(cfg.Metrics, cfg.Name)
 	if err != nil {
 		return nil, err
 	}
-	p := &HostPool{cfg: cfg, metrics: m}
+	p := &HostPool{cfg: cfg, metrics: m, quarantine: quarantine{strikes: map[string]int{}, why: map[string]string{}}}
 	for i := 0; i < cfg.Hosts; i++ {
 		h, err := p.startHost(i)
 		if err != nil {
@@ -152,6 +195,11 @@ type host struct {
 	readDL  time.Time     // stdout's read deadline; the lead holder's only
 	mu      sync.Mutex
 	pending map[uint64]chan *hostResponse
+	// scripts holds the script (scriptKey) of each request in flight, and
+	// stuck the one whose request the host did not answer in time: who
+	// was there when the host went down.
+	scripts map[uint64]string
+	stuck   string
 	// accepted is set once the host answered its first request; only an
 	// accepted host is replaced when it dies.
 	accepted bool
@@ -235,8 +283,8 @@ func (t *tail) reason() string {
 
 func (p *HostPool) startHost(slot int) (*host, error) {
 	cmd := exec.Command(p.cfg.Command[0], p.cfg.Command[1:]...)
-	cmd.Env = append(append(os.Environ(), p.cfg.Env...), fmt.Sprintf("%s=%d", MemoryLimitEnv, p.cfg.MemoryLimit))
-	h := &host{pool: p, slot: slot, cmd: cmd, lead: make(chan struct{}, 1), pending: map[uint64]chan *hostResponse{}, dead: make(chan struct{}), started: time.Now()}
+	cmd.Env = append(hostEnviron(p.cfg.Env), fmt.Sprintf("%s=%d", MemoryLimitEnv, p.cfg.MemoryLimit))
+	h := &host{pool: p, slot: slot, cmd: cmd, lead: make(chan struct{}, 1), pending: map[uint64]chan *hostResponse{}, scripts: map[uint64]string{}, dead: make(chan struct{}), started: time.Now()}
 	cmd.Stderr = &h.stderr
 	// Pipes of our own rather than StdinPipe and StdoutPipe: Wait must not
 	// close stdout before the answers the host wrote are read.
@@ -276,7 +324,7 @@ func (p *HostPool) startHost(slot int) (*host, error) {
 		<-h.dead
 		return nil, fmt.Errorf("script host %q did not answer its first request: %w", p.cfg.Command[0], err)
 	}
-	p.cfg.Logf("script host %d started (pid %d)", slot, cmd.Process.Pid)
+	p.cfg.Logf("%s script host %d started (pid %d)", p.cfg.Name, slot, cmd.Process.Pid)
 	return h, nil
 }
 
@@ -313,7 +361,14 @@ func (h *host) wait() {
 	h.err = errors.New(msg)
 	h.pending = nil
 	accepted := h.accepted
+	present := slices.Collect(maps.Values(h.scripts))
+	stuck := h.stuck
 	h.mu.Unlock()
+	if accepted {
+		// Before the callers hear of the death, so a request that brought
+		// its host down already finds its script quarantined.
+		h.pool.blame(present, stuck, msg)
+	}
 	close(h.dead)
 	if accepted {
 		// A host that never served is not replaced here: starting it
@@ -340,6 +395,7 @@ func (h *host) deliver(resp *hostResponse) {
 	h.mu.Lock()
 	ch := h.pending[resp.ID]
 	delete(h.pending, resp.ID)
+	delete(h.scripts, resp.ID)
 	h.mu.Unlock()
 	if ch != nil {
 		ch <- resp
@@ -355,7 +411,7 @@ func (p *HostPool) replace(dead *host) {
 	if closed {
 		return
 	}
-	p.cfg.Logf("script host %d died: %v", dead.slot, dead.err)
+	p.cfg.Logf("%s script host %d died: %v", p.cfg.Name, dead.slot, dead.err)
 	p.metrics.deaths.Inc()
 	if since := time.Since(dead.started); since < time.Second {
 		time.Sleep(time.Second - since)
@@ -373,7 +429,7 @@ func (p *HostPool) replace(dead *host) {
 			p.mu.Unlock()
 			return
 		}
-		p.cfg.Logf("script host %d: %v; retrying in %v", dead.slot, err, delay)
+		p.cfg.Logf("%s script host %d: %v; retrying in %v", p.cfg.Name, dead.slot, err, delay)
 		time.Sleep(delay)
 	}
 }
@@ -415,6 +471,9 @@ func (h *host) call(ctx context.Context, req *hostRequest) (*hostResponse, error
 		return nil, hostDied{err}
 	}
 	h.pending[req.ID] = ch
+	if req.script != "" {
+		h.scripts[req.ID] = req.script
+	}
 	h.mu.Unlock()
 	h.wmu.Lock()
 	err := writeFrame(h.stdin, req)
@@ -460,7 +519,10 @@ func (h *host) call(ctx context.Context, req *hostRequest) (*hostResponse, error
 }
 
 func (h *host) timedOut(req *hostRequest) error {
-	h.pool.cfg.Logf("script host %d did not answer %s within %v; killing it", h.slot, req.Op, h.pool.cfg.Timeout)
+	h.pool.cfg.Logf("%s script host %d did not answer %s within %v; killing it", h.pool.cfg.Name, h.slot, req.Op, h.pool.cfg.Timeout)
+	h.mu.Lock()
+	h.stuck = req.script
+	h.mu.Unlock()
 	_ = h.cmd.Process.Kill()
 	<-h.dead
 	return hostDied{h.err}
@@ -470,6 +532,7 @@ func (h *host) forget(id uint64) {
 	h.mu.Lock()
 	if h.pending != nil {
 		delete(h.pending, id)
+		delete(h.scripts, id)
 	}
 	h.mu.Unlock()
 }
@@ -566,13 +629,17 @@ func (p *HostPool) Ping(ctx context.Context, key uint64) error {
 // Check compiles a script in a host and returns its graph and findings,
 // so saving a script never runs tenant code in the caller's process.
 func (p *HostPool) Check(ctx context.Context, name, source string) (*Graph, []Diagnostic, error) {
-	h, err := p.pick(p.next.Add(1))
+	key := scriptKey(source)
+	if err := p.refuse(key); err != nil {
+		return nil, nil, err
+	}
+	h, err := p.pickLive(ctx, p.next.Add(1))
 	if err != nil {
 		return nil, nil, err
 	}
-	resp, err := h.call(ctx, &hostRequest{Op: "compile", Name: name, Source: source, Lang: p.cfg.Lang, Limits: p.limits()})
+	resp, err := h.call(ctx, &hostRequest{Op: "compile", Name: name, Source: source, Lang: p.cfg.Lang, Limits: p.limits(), script: key})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, p.explain(key, err)
 	}
 	if resp.Error != "" {
 		return nil, resp.Diagnostics, errors.New(resp.Error)
@@ -584,13 +651,17 @@ func (p *HostPool) Check(ctx context.Context, name, source string) (*Graph, []Di
 // before the request (an earlier batch brought it down) is waited for
 // until its replacement runs, so an error means this batch failed.
 func (p *HostPool) Segment(ctx context.Context, name, source string, contacts []Contact) ([]SegmentResult, []Diagnostic, error) {
+	key := scriptKey(source)
+	if err := p.refuse(key); err != nil {
+		return nil, nil, err
+	}
 	h, err := p.pickLive(ctx, p.next.Add(1))
 	if err != nil {
 		return nil, nil, err
 	}
-	resp, err := h.call(ctx, &hostRequest{Op: "segment", Name: name, Source: source, Lang: p.cfg.Lang, Limits: p.limits(), Contacts: contacts})
+	resp, err := h.call(ctx, &hostRequest{Op: "segment", Name: name, Source: source, Lang: p.cfg.Lang, Limits: p.limits(), Contacts: contacts, script: key})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, p.explain(key, err)
 	}
 	if resp.Error != "" {
 		return nil, resp.Diagnostics, errors.New(resp.Error)
@@ -605,10 +676,38 @@ func (p *HostPool) limits() *Limits {
 	return &p.cfg.Limits
 }
 
+// Caller says whose call a session serves.
+type Caller struct {
+	// Tenant keeps the tenant's calls on a shard of the pool's hosts
+	// (HostConfig.Shard of them, chosen by the tenant), so a host that
+	// dies ends the calls of the few tenants that share it. "" spreads
+	// the session over every host.
+	Tenant string
+	// Budget is the CPU time per turn of the tenant's plan; 0 leaves the
+	// pool's.
+	Budget time.Duration
+}
+
+// shardPick picks a host for a session of caller: round-robin within the
+// tenant's shard.
+func (p *HostPool) shardPick(ctx context.Context, caller Caller) (*host, error) {
+	n := uint64(len(p.hosts)) // fixed at start
+	if caller.Tenant == "" || uint64(p.cfg.Shard) >= n {
+		return p.pickLive(ctx, p.next.Add(1))
+	}
+	sum := sha256.Sum256([]byte(caller.Tenant))
+	first := binary.BigEndian.Uint64(sum[:8]) % n
+	// The shard is Shard hosts in a row from the tenant's first one: two
+	// tenants share a host only when their rows overlap.
+	return p.pickLive(ctx, first+p.next.Add(1)%uint64(p.cfg.Shard))
+}
+
 // RemoteSession is a Session running in a script host. Its methods mirror
 // Session's, with a context.
 type RemoteSession struct {
 	host      *host
+	pool      *HostPool
+	key       string
 	id        uint64
 	fallback  string
 	lang      string
@@ -621,9 +720,13 @@ type RemoteSession struct {
 // Open compiles the script in a host (cached there by version) and opens
 // a session for the contact. Diagnostics are returned when the script
 // does not compile.
-func (p *HostPool) Open(ctx context.Context, name, source string, contact Contact, opts SessionOptions) (*RemoteSession, []Diagnostic, error) {
+func (p *HostPool) Open(ctx context.Context, caller Caller, name, source string, contact Contact, opts SessionOptions) (*RemoteSession, []Diagnostic, error) {
+	key := scriptKey(source)
+	if err := p.refuse(key); err != nil {
+		return nil, nil, err
+	}
 	id := p.ids.Add(1)
-	h, err := p.pick(p.next.Add(1))
+	h, err := p.shardPick(ctx, caller)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -631,14 +734,20 @@ func (p *HostPool) Open(ctx context.Context, name, source string, contact Contac
 	if err != nil {
 		return nil, nil, err
 	}
-	resp, err := h.call(ctx, &hostRequest{Op: "open", Session: id, Name: name, Source: source, Lang: p.cfg.Lang, Limits: p.limits(), Contact: cj, Options: &opts})
+	limits := p.limits()
+	if caller.Budget > 0 {
+		l := p.cfg.Limits
+		l.Budget = caller.Budget
+		limits = &l
+	}
+	resp, err := h.call(ctx, &hostRequest{Op: "open", Session: id, Name: name, Source: source, Lang: p.cfg.Lang, Limits: limits, Contact: cj, Options: &opts, script: key})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, p.explain(key, err)
 	}
 	if resp.Error != "" {
 		return nil, resp.Diagnostics, errors.New(resp.Error)
 	}
-	return &RemoteSession{host: h, id: id, fallback: resp.Fallback, lang: resp.Lang}, nil, nil
+	return &RemoteSession{host: h, pool: p, key: key, id: id, fallback: resp.Fallback, lang: resp.Lang}, nil, nil
 }
 
 // Start returns turn 0, the greeting.
@@ -665,10 +774,14 @@ func (r *RemoteSession) Turn(ctx context.Context, text string) (*Step, error) {
 }
 
 func (r *RemoteSession) do(ctx context.Context, req *hostRequest) (*Step, error) {
+	req.script = r.key
 	resp, err := r.host.call(ctx, req)
 	var died hostDied
 	if errors.As(err, &died) {
 		e := &ScriptError{Kind: "host", Message: died.Error() + "; the call ends on the script's fallback"}
+		if q := r.pool.refuse(r.key); q != nil {
+			e.Message = q.Error() + "; the call ends on the script's fallback"
+		}
 		r.result = &Result{Outcome: r.fallback, Turns: r.turn, Error: e}
 		return &Step{Turn: r.turn, Heard: req.Text, Via: "error", Say: phrase(r.lang, "failure"), Error: e, Done: true}, nil
 	}

@@ -3,11 +3,14 @@ package telephony
 import (
 	"errors"
 	"fmt"
-	"github.com/outcall/outcall/phone"
+	"maps"
 	"math/rand/v2"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/outcall/outcall/phone"
 )
 
 // Trunk is where a tenant's calls go: a SIP carrier or PBX. The campaigns
@@ -35,14 +38,21 @@ type Trunk struct {
 	TransferTargets map[string]string
 }
 
-// TransferTarget resolves a script's transfer target: a name the trunk
-// maps, else the target as given (a number, a SIP URI, or an extension
-// the carrier knows).
-func (t Trunk) TransferTarget(name string) string {
+// TransferTarget resolves a script's transfer target: only a name the
+// trunk maps. A script cannot hand a call to a number of its own choosing:
+// whoever writes scripts could otherwise bridge live calls to any line
+// on the carrier's bill (toll fraud), past every check a dial goes
+// through. The trunk's targets are set by the tenant's admins (or, on the
+// platform's trunk, by its operators) and checked when they are saved.
+func (t Trunk) TransferTarget(name string) (string, error) {
 	if v, ok := t.TransferTargets[name]; ok && v != "" {
-		return v
+		return v, nil
 	}
-	return name
+	names := slices.Sorted(maps.Keys(t.TransferTargets))
+	if len(names) == 0 {
+		return "", fmt.Errorf("the script transfers to %q, but the trunk names no transfer targets; add one under the trunk's transfer_targets", name)
+	}
+	return "", fmt.Errorf("the script transfers to %q, which is not one of the trunk's transfer targets (%s)", name, strings.Join(names, ", "))
 }
 
 // Validate checks the trunk can be dialled.
@@ -69,6 +79,11 @@ func (t Trunk) Validate() error {
 		}
 		if !validNumber(target) && !strings.HasPrefix(target, "sip:") && !strings.HasPrefix(target, "sips:") {
 			return fmt.Errorf("transfer target %q: %q is neither a phone number nor a sip: URI", name, phone.Mask(target))
+		}
+		if n := e164In(target); n != "" {
+			if why := phone.Blocked(n); why != "" {
+				return fmt.Errorf("transfer target %q: %s is refused: %s", name, phone.Mask(n), why)
+			}
 		}
 	}
 	return nil
@@ -110,6 +125,23 @@ func (t Trunk) PickCallerID(requested string) string {
 		return "anonymous"
 	}
 	return t.CallerIDs[rand.IntN(len(t.CallerIDs))]
+}
+
+// e164In returns the international number a transfer target dials: the
+// target itself, or the user part of a sip: URI, when it starts with "+";
+// else "" (an extension, or a name the carrier resolves).
+func e164In(target string) string {
+	user := target
+	for _, scheme := range []string{"sip:", "sips:"} {
+		if rest, ok := strings.CutPrefix(target, scheme); ok {
+			user, _, _ = strings.Cut(rest, "@")
+			user, _, _ = strings.Cut(user, ";")
+		}
+	}
+	if strings.HasPrefix(user, "+") {
+		return user
+	}
+	return ""
 }
 
 func validNumber(s string) bool {

@@ -88,7 +88,7 @@ func benchScripting(cmd *cobra.Command, report func(name string, value float64, 
 	defer pool.Close()
 	ctx := cmd.Context()
 	remote := measureTurns(func() turnRunner {
-		s, _, err := pool.Open(ctx, "bench.js", benchDialog, contact, scripting.SessionOptions{})
+		s, _, err := pool.Open(ctx, scripting.Caller{}, "bench.js", benchDialog, contact, scripting.SessionOptions{})
 		if err != nil {
 			panic(err)
 		}
@@ -102,7 +102,7 @@ func benchScripting(cmd *cobra.Command, report func(name string, value float64, 
 	// real call), for 15 seconds.
 	const calls, window = 1000, 15 * time.Second
 	paced, rate, err := pacedTurns("through the hosts", calls, window, func() (turnRunner, error) {
-		s, _, err := pool.Open(ctx, "bench.js", benchDialog, contact, scripting.SessionOptions{})
+		s, _, err := pool.Open(ctx, scripting.Caller{}, "bench.js", benchDialog, contact, scripting.SessionOptions{})
 		if err != nil {
 			return nil, err
 		}

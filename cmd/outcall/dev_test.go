@@ -107,7 +107,7 @@ func TestDevStartsEverythingOnAFreshFolderAndStopsItsDatabase(t *testing.T) {
 			}
 			exposition, _ := io.ReadAll(res.Body)
 			res.Body.Close()
-			for _, name := range []string{"outcall_http_requests_total", "outcall_calls_active", `outcall_script_request_seconds_count{op="ping"}`} {
+			for _, name := range []string{"outcall_http_requests_total", "outcall_calls_active", `outcall_script_request_seconds_count{op="ping",pool="calls"}`, `outcall_script_request_seconds_count{op="ping",pool="api"}`} {
 				if !strings.Contains(string(exposition), name) {
 					t.Errorf("/metrics lacks %s", name)
 				}

@@ -77,15 +77,33 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 	// and its script hosts.
 	metrics := prometheus.NewRegistry()
 
-	// Tenant code (checks, simulations, calls) runs in script-host
-	// processes with a memory limit, never in this one.
-	hosts, err := scripting.NewHostPool(scripting.HostConfig{Command: s.scriptHost, Env: s.scriptHostEnv, Metrics: metrics,
-		Logf: func(format string, args ...any) { log.Warn(fmt.Sprintf(format, args...), "component", "script-host") }})
-	if err != nil {
-		return fmt.Errorf("start script hosts: %w", err)
+	// Tenant code runs in script-host processes with a memory limit,
+	// never in this one: live calls (and the segmentation of their
+	// contacts) in one pool, the API's checks, simulations and previews in
+	// another, so no API request can end a call.
+	startPool := func(name string, n int) (*scripting.HostPool, error) {
+		p, err := scripting.NewHostPool(scripting.HostConfig{Name: name, Hosts: n, Command: s.scriptHost, Env: s.scriptHostEnv, Metrics: metrics,
+			Logf: func(format string, args ...any) { log.Warn(fmt.Sprintf(format, args...), "component", "script-host") }})
+		if err != nil {
+			return nil, fmt.Errorf("start the %s script hosts: %w", name, err)
+		}
+		return p, nil
 	}
-	defer hosts.Close()
-	scripts := &scripting.Store{DB: db, Runner: hosts}
+	var callHosts, apiHosts *scripting.HostPool
+	if s.Workers {
+		if callHosts, err = startPool("calls", 0); err != nil {
+			return err
+		}
+		defer callHosts.Close()
+	}
+	if s.API {
+		if apiHosts, err = startPool("api", 1); err != nil {
+			return err
+		}
+		defer apiHosts.Close()
+	}
+	scripts := &scripting.Store{DB: db, Runner: cmp.Or(callHosts, apiHosts)}
+	apiScripts := &scripting.Store{DB: db, Runner: apiHosts}
 
 	inserter, err := newInserter(db)
 	if err != nil {
@@ -112,7 +130,7 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 		if err != nil {
 			return err
 		}
-		d, stop, err := s.Telephony.placer(ctx, log, scripts, hosts, trunks, s.WebhooksAllowPrivate, callMetrics)
+		d, stop, err := s.Telephony.placer(ctx, log, scripts, callHosts, trunks, s.WebhooksAllowPrivate, callMetrics)
 		defer stop()
 		if err != nil {
 			return err
@@ -143,7 +161,7 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 	if s.API {
 		srv := api.New(api.Config{Tenants: svc, Logger: log, InsecureCookies: s.InsecureCookies,
 			Webhooks: &webhooks.Service{DB: db, AllowPrivate: s.WebhooksAllowPrivate}, Billing: bill,
-			Scripts: scripts, Contacts: contacts, Campaigns: camp, Reports: rep, Recordings: recordings, Trunks: trunks, TrunkPinger: pinger, Metrics: metrics})
+			Scripts: apiScripts, Contacts: contacts, Campaigns: camp, Reports: rep, Recordings: recordings, Trunks: trunks, TrunkPinger: pinger, Metrics: metrics})
 		if err := serveHTTP(ctx, g, log, "API", s.Addr, srv.Handler(), func(addr string) {
 			if ready != nil {
 				ready(addr)

@@ -49,10 +49,14 @@ func TestAWorkerServesItsMetricsOnItsOwnAddress(t *testing.T) {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	// Each of the two script hosts answered its first request.
-	for _, line := range []string{`outcall_script_request_seconds_count{op="ping"} 2`, "outcall_script_host_deaths_total 0", "go_goroutines "} {
+	// Each of the two script hosts for calls answered its first request;
+	// a worker serves no API, so it runs no API pool.
+	for _, line := range []string{`outcall_script_request_seconds_count{op="ping",pool="calls"} 2`, `outcall_script_host_deaths_total{pool="calls"} 0`, "go_goroutines "} {
 		if !strings.Contains(body, line) {
 			t.Errorf("/metrics lacks %q", line)
 		}
+	}
+	if strings.Contains(body, `pool="api"`) {
+		t.Error("a worker started API script hosts")
 	}
 }

@@ -1,0 +1,4 @@
+package calls
+
+// TransferTarget exposes the transfer check to the package's tests.
+var TransferTarget = (*Service).transferTarget

@@ -1,0 +1,63 @@
+package calls_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/outcall/outcall/calls"
+	"github.com/outcall/outcall/contacts"
+	"github.com/outcall/outcall/migrations/dbtest"
+	"github.com/outcall/outcall/scripting"
+	"github.com/outcall/outcall/telephony"
+	"github.com/outcall/outcall/tenants"
+)
+
+// A transfer reaches only a target the trunk names, and not even a named
+// one when its number is premium-rate or on the tenant's do-not-call list.
+func TestATransferGoesOnlyToANamedTargetThatPassesTheChecks(t *testing.T) {
+	ctx := context.Background()
+	db, err := tenants.Open(ctx, dbtest.New(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	su, err := tenants.NewService(db).Signup(ctx, tenants.SignupRequest{TenantName: "Shop", Email: "ops@shop.example", Password: "a long password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}
+	if _, err := contacts.New(contacts.Options{DB: db}).AddDNC(ctx, p, []string{"+862150008888"}, "asked not to be called"); err != nil {
+		t.Fatal(err)
+	}
+	svc := calls.New(calls.Options{Scripts: &scripting.Store{DB: db}})
+	// The platform's own trunk could carry a premium-rate target only if
+	// it skipped Validate; the check at transfer time still refuses it.
+	trunk := telephony.Trunk{Host: "carrier.example", TransferTargets: map[string]string{
+		"agent": "+862150009999", "desk": "sip:1001@pbx.example", "opted_out": "+862150008888", "premium": "+449098790000",
+	}}
+	for name, want := range map[string]string{
+		"agent":          "",
+		"desk":           "",
+		"opted_out":      "on the do-not-call list",
+		"premium":        "premium-rate",
+		"+449098790000":  "not one of the trunk's transfer targets",
+		"+8613812341234": "not one of the trunk's transfer targets",
+	} {
+		got, err := calls.TransferTarget(svc, ctx, p.TenantID, trunk, name)
+		switch {
+		case want == "" && (err != nil || got != trunk.TransferTargets[name]):
+			t.Errorf("%s: %q %v, want %q", name, got, err, trunk.TransferTargets[name])
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want) || got != ""):
+			t.Errorf("%s: %q %v, want a refusal saying %q", name, got, err, want)
+		}
+	}
+	// Another tenant's do-not-call list is not this tenant's.
+	other, err := tenants.NewService(db).Signup(ctx, tenants.SignupRequest{TenantName: "Other", Email: "ops@other.example", Password: "a long password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := calls.TransferTarget(svc, ctx, other.Tenant.ID, trunk, "opted_out"); err != nil {
+		t.Errorf("another tenant's transfer to its own agent: %v", err)
+	}
+}
