@@ -40,7 +40,8 @@ func (s *Server) auditNumber(ctx context.Context, in *auditInput) (*fileOutput, 
 		if err := trail.WriteCSV(&b); err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		return csvFile(name+".csv", b.Bytes()), nil
+		out, err := csvFile(name+".csv", b.Bytes())
+		return out, s.problem(ctx, err)
 	}
 	b, err := json.Marshal(trail)
 	if err != nil {

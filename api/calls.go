@@ -3,13 +3,16 @@ package api
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/phone"
 	"github.com/outcall/outcall/telephony"
+	"github.com/outcall/outcall/tenants"
 )
 
 // TurnBody is one exchange of a dialog.
@@ -120,15 +123,33 @@ type searchCallsInput struct {
 	CampaignID string    `query:"campaign_id" format:"uuid" doc:"Only this campaign's calls." example:"0190f3c2-7a51-7d2e-9b1a-5f0e3c2d1a00"`
 	Outcome    string    `query:"outcome" enum:"answered,busy,no_answer,failed,interrupted,invalid_number,rejected,voicemail,transferred" doc:"Only calls that ended so." example:"answered"`
 	State      string    `query:"state" enum:"refused,dialling,in_call,ended" doc:"Only attempts in this state." example:"ended"`
-	Phone      string    `query:"phone" maxLength:"20" doc:"A full number in E.164 (+8613812341234), matched exactly, or its last 3 to 15 digits (1234), matched at the end." example:"1234"`
+	Phone      string    `query:"phone" maxLength:"20" doc:"A full number in E.164 (+8613812341234), matched exactly; or, for operators and stronger, who see numbers in full, its last 3 to 15 digits (1234), matched at the end. Viewers see numbers masked and may give only a full number: trying endings would reveal the masked digits, so a viewer's ending is a 403." example:"+8613812341234"`
 	Tag        string    `query:"tag" maxLength:"100" doc:"Only calls with this tag." example:"review_required"`
 	Review     string    `query:"review" enum:"pending,approved,flagged" doc:"Only calls whose review stands so: pending is the review queue." example:"pending"`
 	From       time.Time `query:"from" doc:"Only attempts made at or after this time (RFC 3339)." example:"2026-11-01T00:00:00+08:00"`
 	To         time.Time `query:"to" doc:"Only attempts made before this time (RFC 3339)." example:"2026-12-01T00:00:00+08:00"`
 }
 
-func (in *searchCallsInput) filter() (campaigns.CallFilter, error) {
+func (in *searchCallsInput) filter(p tenants.Principal) (campaigns.CallFilter, error) {
 	f := campaigns.CallFilter{Outcome: telephony.Outcome(in.Outcome), State: in.State, Phone: in.Phone, Tag: in.Tag, Review: in.Review}
+	if in.Phone != "" && !p.SeesNumbers() {
+		// A viewer sees 138****1234; the end of a number is matched digit by
+		// digit, so trying endings (01234, 11234, …) would recover the masked
+		// digits one at a time. A whole number matched exactly tells the
+		// viewer nothing it did not type.
+		raw := strings.TrimSpace(in.Phone)
+		if !strings.HasPrefix(raw, "+") {
+			return f, huma.NewError(http.StatusForbidden, "viewers see numbers masked, so they may search by a full number only, "+
+				"with + and country code (+8613812341234); searching by the last digits needs the operator role or stronger",
+				&huma.ErrorDetail{Location: "query.phone", Message: "a viewer cannot search by the last digits of a number", Value: in.Phone})
+		}
+		e164, err := phone.Normalise(raw, "")
+		if err != nil {
+			return f, huma.NewError(http.StatusUnprocessableEntity, "phone is not a full number",
+				&huma.ErrorDetail{Location: "query.phone", Message: "give a full number with + and country code", Value: in.Phone})
+		}
+		f.Phone = e164
+	}
 	if in.CampaignID != "" {
 		id, err := uuid.Parse(in.CampaignID)
 		if err != nil {
@@ -156,7 +177,8 @@ func (s *Server) registerCalls() {
 		{id: "search-calls", route: "GET /v1/calls", summary: "Search the tenant's call records", security: read, errs: []int{http.StatusUnprocessableEntity}, handler: handle(s.searchCalls),
 			desc: "Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: " +
 				"`?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. " +
-				"Numbers are masked (138****1234) for viewers, as everywhere; the phone filter still finds their calls."},
+				"Numbers are masked (138****1234) for viewers, as everywhere; a viewer's phone filter takes a full number only, " +
+				"matched exactly, since trying the last digits one ending at a time would reveal the masked ones."},
 		{id: "review-call", route: "POST /v1/calls/{call_id}/review", summary: "Review a call that hit a sensitive word", security: requires("calls:review"),
 			errs: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}, handler: handle(s.reviewCall),
 			desc: "Approves or flags a call tagged review_required (its sensitive_hits say which words, in which turns), with a note; " +
@@ -176,7 +198,7 @@ func (s *Server) searchCalls(ctx context.Context, in *searchCallsInput) (*callsO
 	// The filter is read once the cursor is, so that a bad cursor is the
 	// error answered first.
 	return s.callsPage(ctx, in.PageInput, func(limit int, after *uuid.UUID) ([]campaigns.Call, error) {
-		f, err := in.filter()
+		f, err := in.filter(principal(ctx))
 		if err != nil {
 			return nil, err
 		}

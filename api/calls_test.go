@@ -192,6 +192,59 @@ func TestTheCallSearchFiltersTheTenantsCallsNewestFirst(t *testing.T) {
 	}
 }
 
+// A viewer sees 138****1234. Were the end of a number matched for it,
+// trying endings (01234, 11234, …, then 001234, …) would give away the masked
+// digits one at a time; so a viewer may look up a whole number only, which
+// tells it nothing it did not type, and an ending is a 403 that says why.
+func TestAViewerSearchesCallsByAFullNumberOnly(t *testing.T) {
+	h := newHarness(t)
+	a := h.signup("Shop", "ops@shop.example")
+	seeded := h.seedCalls(a, tomorrowNoon(), []string{"13812341234", "13856781234"}, func(_ string, at time.Time) campaigns.Ending {
+		return campaigns.Ending{Outcome: telephony.OutcomeNoAnswer, EndedAt: at.Add(30 * time.Second)}
+	})
+	key := func(role string) []string {
+		r := h.do(nil, "POST", "/v1/api-keys", map[string]any{"name": role, "role": role}, bearer(a.Key)...)
+		if r.Status != 201 {
+			t.Fatalf("a %s key: %d %s", role, r.Status, r.Raw)
+		}
+		return bearer(r.str("secret"))
+	}
+	if r := h.do(nil, "POST", "/v1/users", map[string]any{"email": "viewer@shop.example", "role": "viewer", "password": "viewer-password"}, bearer(a.Key)...); r.Status != 201 {
+		t.Fatalf("the viewer user: %d %s", r.Status, r.Raw)
+	}
+	viewers := map[string][]string{"a viewer key": key("viewer"),
+		"a viewer's portal session": h.ownerSession(tenant{Email: "viewer@shop.example", Password: "viewer-password"})}
+
+	for who, creds := range viewers {
+		for _, ending := range []string{"1234", "41234", "341234", "2341234", "12341234", "13812341234", "138-1234-1234", " 81234"} {
+			r := h.do(nil, "GET", "/v1/calls?phone="+url.QueryEscape(ending), nil, creds...)
+			if r.Status != 403 || !strings.Contains(r.Header.Get("Content-Type"), "application/problem+json") ||
+				!strings.Contains(r.str("detail"), "full number") || !strings.Contains(r.str("detail"), "operator") || !strings.Contains(r.Raw, "query.phone") {
+				t.Errorf("%s searching the ending %q: %d %s; want a 403 problem saying a full number is needed", who, ending, r.Status, r.Raw)
+			}
+		}
+		// A whole number finds its call, the number still masked.
+		r := h.do(nil, "GET", "/v1/calls?phone="+url.QueryEscape("+8613812341234"), nil, creds...)
+		if got := ids(r); r.Status != 200 || len(got) != 1 || got[0] != seeded.ByPhone["+8613812341234"] ||
+			strings.Contains(r.Raw, "13812341234") || !strings.Contains(r.Raw, "138****1234") {
+			t.Errorf("%s searching a full number: %d %s", who, r.Status, r.Raw)
+		}
+		// A number that is not whole is a 422, never a match at the end.
+		for _, partial := range []string{"+861381234123", "+1234", "+86abc"} {
+			if r := h.do(nil, "GET", "/v1/calls?phone="+url.QueryEscape(partial), nil, creds...); r.Status != 422 || !strings.Contains(r.Raw, "query.phone") {
+				t.Errorf("%s searching %q: %d %s; want 422", who, partial, r.Status, r.Raw)
+			}
+		}
+	}
+	// Operators see numbers in full, so an ending is theirs to search.
+	for who, creds := range map[string][]string{"an operator key": key("operator"), "the owner": bearer(a.Key)} {
+		r := h.do(nil, "GET", "/v1/calls?phone=1234", nil, creds...)
+		if got := ids(r); r.Status != 200 || len(got) != 2 {
+			t.Errorf("%s searching an ending: %d %s", who, r.Status, r.Raw)
+		}
+	}
+}
+
 func TestACallThatHitASensitiveWordWaitsForReviewAndIsReviewedOnce(t *testing.T) {
 	h := newHarness(t)
 	a := h.signup("Shop", "ops@shop.example")

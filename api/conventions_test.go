@@ -74,6 +74,60 @@ func TestIdempotencyKeyReplaysTheFirstAnswer(t *testing.T) {
 	}
 }
 
+// A remembered answer can carry a secret (a new API key's) or numbers in
+// full, so it is replayed only to the caller that made it: another key or
+// user of the same tenant sending the same Idempotency-Key and body makes a
+// request of its own, answered for its own role.
+func TestIdempotencyKeyReplaysOnlyToTheCallerThatSentIt(t *testing.T) {
+	h := newHarness(t)
+	a := h.signup("A", "a@example.com")
+	newKey := func(name, role string) string {
+		r := h.do(nil, "POST", "/v1/api-keys", map[string]any{"name": name, "role": role}, bearer(a.Key)...)
+		if r.Status != 201 {
+			t.Fatalf("make the %s key: %d %s", role, r.Status, r.Raw)
+		}
+		return r.str("secret")
+	}
+	viewer, admin := newKey("viewer", "viewer"), newKey("second admin", "admin")
+	body := map[string]any{"name": "CRM", "role": "operator"}
+	first := h.do(nil, "POST", "/v1/api-keys", body, append(bearer(a.Key), "Idempotency-Key", "shared-key")...)
+	if first.Status != 201 || first.str("secret") == "" {
+		t.Fatalf("the first request: %d %s", first.Status, first.Raw)
+	}
+	if r := h.do(nil, "POST", "/v1/api-keys", body, append(bearer(a.Key), "Idempotency-Key", "shared-key")...); r.Header.Get("Idempotent-Replayed") != "true" || r.Raw != first.Raw {
+		t.Fatalf("the same caller's retry is not replayed: %d %s", r.Status, r.Raw)
+	}
+
+	// A viewer may not make keys: it gets its own 403, not the owner's secret.
+	r := h.do(nil, "POST", "/v1/api-keys", body, append(bearer(viewer), "Idempotency-Key", "shared-key")...)
+	if r.Status != 403 || r.Header.Get("Idempotent-Replayed") != "" || strings.Contains(r.Raw, first.str("secret")) || strings.Contains(r.Raw, first.str("id")) {
+		t.Fatalf("a viewer with the owner's Idempotency-Key: %d replayed=%q %s", r.Status, r.Header.Get("Idempotent-Replayed"), r.Raw)
+	}
+	// Another admin key, and the owner in the portal, make keys of their own.
+	ids := map[string]bool{first.str("id"): true}
+	for who, hdr := range map[string][]string{"another admin key": bearer(admin), "the owner's portal session": h.ownerSession(a)} {
+		r := h.do(nil, "POST", "/v1/api-keys", body, append(hdr, "Idempotency-Key", "shared-key")...)
+		if r.Status != 201 || r.Header.Get("Idempotent-Replayed") != "" || ids[r.str("id")] || r.str("secret") == first.str("secret") {
+			t.Fatalf("%s with the same Idempotency-Key: %d replayed=%q %s", who, r.Status, r.Header.Get("Idempotent-Replayed"), r.Raw)
+		}
+		ids[r.str("id")] = true
+		// and its own retry replays its own answer.
+		again := h.do(nil, "POST", "/v1/api-keys", body, append(hdr, "Idempotency-Key", "shared-key")...)
+		if again.Header.Get("Idempotent-Replayed") != "true" || again.Raw != r.Raw {
+			t.Fatalf("%s's retry: %d %s", who, again.Status, again.Raw)
+		}
+	}
+	// The key belongs to one operation too: the same caller may use it on another.
+	if r := h.do(nil, "POST", "/v1/users", map[string]any{"email": "v@example.com", "role": "viewer", "password": "viewer-password"},
+		append(bearer(a.Key), "Idempotency-Key", "shared-key")...); r.Status != 201 || r.Header.Get("Idempotent-Replayed") != "" {
+		t.Fatalf("the same key on another operation: %d %s", r.Status, r.Raw)
+	}
+	list := h.do(nil, "GET", "/v1/api-keys", nil, bearer(a.Key)...)
+	if n := strings.Count(list.Raw, `"name":"CRM"`); n != 3 {
+		t.Fatalf("%d CRM keys exist, want 3 (the owner's key, the other admin key, the portal session): %s", n, list.Raw)
+	}
+}
+
 func TestRateLimitsAnswer429WithRetryAfter(t *testing.T) {
 	h := newHarnessWith(t, api.RateLimits{PerKey: 0.5, KeyBurst: 3, PerTenant: 100, TenantBurst: 100, PerAddress: 100, AddressBurst: 100})
 	a := h.signup("A", "a@example.com")

@@ -20,7 +20,9 @@ const idempotencyHeader = "Idempotency-Key"
 var idempotencyParam = &huma.Param{
 	Name: idempotencyHeader, In: "header",
 	Description: "Makes a retry safe: the same key with the same request within 24 hours returns the first answer " +
-		"(with `Idempotent-Replayed: true`); the same key with a different request is a 409.",
+		"(with `Idempotent-Replayed: true`); the same key with a different request is a 409. " +
+		"Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: " +
+		"another caller's request with the same key is a request of its own and never sees the first answer.",
 	Schema: &huma.Schema{Type: "string", MaxLength: ptr(255)},
 }
 
@@ -41,19 +43,54 @@ func idempotent(op *huma.Operation) {
 	}
 }
 
-// idempotency replays the remembered answer of a POST sent again with the
-// same Idempotency-Key and body. The key is claimed in its own transaction
-// before the operation runs; a claim whose request died (no answer after a
-// minute) may be taken over. Answers of 5xx are forgotten so a retry runs.
+// idempotencyScope returns the key under which a request's answer is
+// remembered: the client's Idempotency-Key prefixed with who sent it (the
+// API key, or the user behind a portal session) and the operation (method
+// and route). An answer can carry what only its caller may see (a new API
+// key's secret, numbers in full for an operator), so it is replayed to that
+// caller alone. Stripe scopes a key to the account that sent it, and the
+// same key from another account is simply a new request; within a tenant
+// of outcall, callers see different things, so here the scope is the
+// caller, and another key or user of the tenant that happens to send the
+// same Idempotency-Key makes a request of its own, answered for its own
+// role. A fresh request rather than a 409 or 422, so that nothing tells one
+// caller which keys another has used. ok is false for a principal that is
+// neither a key nor a user (none is made today); its request runs without
+// idempotency rather than sharing anyone's answers.
+func idempotencyScope(p tenants.Principal, op *huma.Operation, key string) (scoped string, ok bool) {
+	var who string
+	switch {
+	case p.KeyID != nil:
+		who = "key:" + p.KeyID.String()
+	case p.UserID != nil:
+		who = "user:" + p.UserID.String()
+	default:
+		return "", false
+	}
+	// The client's key comes last, so no key of its own can imitate
+	// another caller's prefix.
+	return who + " " + op.Method + " " + op.Path + " " + key, true
+}
+
+// idempotency replays the remembered answer of a POST sent again by the
+// same caller with the same Idempotency-Key and body (see idempotencyScope).
+// The key is claimed in its own transaction before the operation runs; a
+// claim whose request died (no answer after a minute) may be taken over.
+// Answers of 5xx are forgotten so a retry runs.
 func (s *Server) idempotency(ctx huma.Context, next func(huma.Context)) {
-	key := ctx.Header(idempotencyHeader)
+	header := ctx.Header(idempotencyHeader)
 	p, authed := tenants.PrincipalFrom(ctx.Context())
-	if key == "" || ctx.Method() != http.MethodPost || !authed {
+	if header == "" || ctx.Method() != http.MethodPost || !authed {
 		next(ctx)
 		return
 	}
-	if len(key) > 255 {
+	if len(header) > 255 {
 		huma.WriteErr(s.api, ctx, http.StatusUnprocessableEntity, "the Idempotency-Key header is longer than 255 characters")
+		return
+	}
+	key, ok := idempotencyScope(p, ctx.Operation(), header)
+	if !ok {
+		next(ctx)
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(ctx.BodyReader(), ctx.Operation().MaxBodyBytes+1))

@@ -88,7 +88,8 @@ func (s *Server) getImportErrors(ctx context.Context, in *importPath) (*fileOutp
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
-	return csvFile("import-"+in.ImportID.String()+"-errors.csv", []byte(report)), nil
+	out, err := csvFile("import-"+in.ImportID.String()+"-errors.csv", []byte(report))
+	return out, s.problem(ctx, err)
 }
 
 // upload is what an operation that takes a file of at most limit bytes

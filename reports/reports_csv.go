@@ -16,18 +16,100 @@ import (
 )
 
 // The CSV exports are UTF-8 with a byte order mark, so a spreadsheet opens
-// Chinese text intact, and one header row.
+// Chinese text intact, and one header row. Every cell passes SafeCell.
 
 // bom is the UTF-8 byte order mark.
 const bom = "\ufeff"
 
-func newCSV(w io.Writer, header ...string) (*csv.Writer, error) {
+func newCSV(w io.Writer, header ...string) (*CSVWriter, error) {
 	if _, err := io.WriteString(w, bom); err != nil {
 		return nil, err
 	}
-	cw := csv.NewWriter(w)
+	cw := NewCSVWriter(w)
 	return cw, cw.Write(header)
 }
+
+// SafeCell returns a CSV cell as a spreadsheet will show it without running
+// it. Excel, LibreOffice and Google Sheets read a cell that starts with =,
+// +, -, @, a tab or a carriage return as a formula, and a formula in an
+// export can fetch a URL with the sheet's data or start a program (DDE): a
+// callee's words, a contact's name or a tag is text someone outside chose.
+// Such a cell gets a leading single quote, which the spreadsheet shows as
+// text (OWASP's CSV injection guidance). That includes numbers in E.164:
+// '+8613812341234 shows as +8613812341234 kept as text, where unquoted it
+// would be read as the number 8.61381E+12, its + and any leading zero lost.
+// A plain negative number (-0.25, a difference or a sentiment) is left as
+// it is: it runs nothing, and quoted it would no longer add up.
+func SafeCell(cell string) string {
+	if cell == "" {
+		return cell
+	}
+	switch cell[0] {
+	case '=', '+', '@', '\t', '\r':
+	case '-':
+		if plainNegative(cell) {
+			return cell
+		}
+	default:
+		return cell
+	}
+	return "'" + cell
+}
+
+// plainNegative reports whether s is a minus sign, digits and at most one
+// decimal point with digits after it: -12 or -0.25, nothing else.
+func plainNegative(s string) bool {
+	digits, point := 0, false
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' && !point && digits > 0 && i < len(s)-1:
+			point = true
+		default:
+			return false
+		}
+	}
+	return digits > 0
+}
+
+// CSVWriter is a csv.Writer that passes every cell through SafeCell: the
+// writer every CSV export of outcall uses, so that none can forget the
+// rule.
+type CSVWriter struct {
+	w   *csv.Writer
+	row []string
+}
+
+// NewCSVWriter returns a CSVWriter writing to w.
+func NewCSVWriter(w io.Writer) *CSVWriter { return &CSVWriter{w: csv.NewWriter(w)} }
+
+// Write writes one record, its cells made safe; record itself is left as
+// it was.
+func (c *CSVWriter) Write(record []string) error {
+	c.row = c.row[:0]
+	for _, cell := range record {
+		c.row = append(c.row, SafeCell(cell))
+	}
+	return c.w.Write(c.row)
+}
+
+// WriteAll writes records, their cells made safe, and flushes.
+func (c *CSVWriter) WriteAll(records [][]string) error {
+	for _, r := range records {
+		if err := c.Write(r); err != nil {
+			return err
+		}
+	}
+	c.w.Flush()
+	return c.w.Error()
+}
+
+// Flush writes any buffered data to the underlying writer.
+func (c *CSVWriter) Flush() { c.w.Flush() }
+
+// Error reports any error of a previous Write or Flush.
+func (c *CSVWriter) Error() error { return c.w.Error() }
 
 func num(n int) string        { return strconv.Itoa(n) }
 func dec(f float64) string    { return strconv.FormatFloat(f, 'f', -1, 64) }

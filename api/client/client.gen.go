@@ -3218,7 +3218,7 @@ type ListApiKeysParamsRevoked string
 
 // CreateApiKeyParams defines parameters for CreateApiKey.
 type CreateApiKeyParams struct {
-	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
@@ -3232,13 +3232,13 @@ type AuditNumberParamsFormat string
 
 // CreateCheckoutSessionParams defines parameters for CreateCheckoutSession.
 type CreateCheckoutSessionParams struct {
-	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
 // CreatePortalSessionParams defines parameters for CreatePortalSession.
 type CreatePortalSessionParams struct {
-	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
@@ -3265,7 +3265,7 @@ type SearchCallsParams struct {
 	// State Only attempts in this state.
 	State *SearchCallsParamsState `form:"state,omitempty" json:"state,omitempty"`
 
-	// Phone A full number in E.164 (+8613812341234), matched exactly, or its last 3 to 15 digits (1234), matched at the end.
+	// Phone A full number in E.164 (+8613812341234), matched exactly; or, for operators and stronger, who see numbers in full, its last 3 to 15 digits (1234), matched at the end. Viewers see numbers masked and may give only a full number: trying endings would reveal the masked digits, so a viewer's ending is a 403.
 	Phone *string `form:"phone,omitempty" json:"phone,omitempty"`
 
 	// Tag Only calls with this tag.
@@ -3292,7 +3292,7 @@ type SearchCallsParamsReview string
 
 // ReviewCallParams defines parameters for ReviewCall.
 type ReviewCallParams struct {
-	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
@@ -3307,7 +3307,7 @@ type ListCampaignsParams struct {
 
 // CreateCampaignParams defines parameters for CreateCampaign.
 type CreateCampaignParams struct {
-	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
@@ -3322,31 +3322,31 @@ type ListCampaignCallsParams struct {
 
 // CancelCampaignParams defines parameters for CancelCampaign.
 type CancelCampaignParams struct {
-	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
 // PauseCampaignParams defines parameters for PauseCampaign.
 type PauseCampaignParams struct {
-	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
 // ResumeCampaignParams defines parameters for ResumeCampaign.
 type ResumeCampaignParams struct {
-	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
 // StartCampaignParams defines parameters for StartCampaign.
 type StartCampaignParams struct {
-	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
 // RecordConsentParams defines parameters for RecordConsent.
 type RecordConsentParams struct {
-	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
@@ -3361,7 +3361,7 @@ type ListContactsParams struct {
 
 // UpsertContactParams defines parameters for UpsertContact.
 type UpsertContactParams struct {
-	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
@@ -3376,7 +3376,7 @@ type ListDncParams struct {
 
 // AddDncParams defines parameters for AddDnc.
 type AddDncParams struct {
-	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
@@ -3388,7 +3388,7 @@ type ImportDncParams struct {
 	// PhoneColumn The header of the phone column; default: phone, mobile, 手机号, 电话, …
 	PhoneColumn *string `form:"phone_column,omitempty" json:"phone_column,omitempty"`
 
-	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
@@ -3412,7 +3412,7 @@ type ListListsParams struct {
 
 // CreateListParams defines parameters for CreateList.
 type CreateListParams struct {
-	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
@@ -3439,7 +3439,7 @@ type CreateImportParams struct {
 	// TimeZoneColumn The header of a time zone column; default: time_zone, 时区.
 	TimeZoneColumn *string `form:"time_zone_column,omitempty" json:"time_zone_column,omitempty"`
 
-	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
@@ -3448,7 +3448,7 @@ type CreateImportParamsEncoding string
 
 // LogoutParams defines parameters for Logout.
 type LogoutParams struct {
-	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
@@ -3601,7 +3601,7 @@ type ExportReportOutcomesParams struct {
 
 // RebuildReportsParams defines parameters for RebuildReports.
 type RebuildReportsParams struct {
-	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
@@ -3769,37 +3769,37 @@ type ListScriptsParamsKind string
 
 // CreateScriptParams defines parameters for CreateScript.
 type CreateScriptParams struct {
-	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
 // CheckScriptParams defines parameters for CheckScript.
 type CheckScriptParams struct {
-	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
 // CreateScriptVersionParams defines parameters for CreateScriptVersion.
 type CreateScriptVersionParams struct {
-	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
 // PublishScriptVersionParams defines parameters for PublishScriptVersion.
 type PublishScriptVersionParams struct {
-	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
 // SimulateScriptVersionParams defines parameters for SimulateScriptVersion.
 type SimulateScriptVersionParams struct {
-	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
 // PreviewSegmentsParams defines parameters for PreviewSegments.
 type PreviewSegmentsParams struct {
-	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
@@ -3814,13 +3814,13 @@ type StripeWebhookParams struct {
 
 // CreateTrunkParams defines parameters for CreateTrunk.
 type CreateTrunkParams struct {
-	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
 // CheckTrunkParams defines parameters for CheckTrunk.
 type CheckTrunkParams struct {
-	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
@@ -3841,13 +3841,13 @@ type ListUsersParamsRole string
 
 // AddUserParams defines parameters for AddUser.
 type AddUserParams struct {
-	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
 // RedeliverWebhookParams defines parameters for RedeliverWebhook.
 type RedeliverWebhookParams struct {
-	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
@@ -3868,7 +3868,7 @@ type ListWebhookEndpointsParamsEnabled string
 
 // CreateWebhookEndpointParams defines parameters for CreateWebhookEndpoint.
 type CreateWebhookEndpointParams struct {
-	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
@@ -3883,13 +3883,13 @@ type ListWebhookDeliveriesParams struct {
 
 // RotateWebhookSecretParams defines parameters for RotateWebhookSecret.
 type RotateWebhookSecretParams struct {
-	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
 // TestWebhookEndpointParams defines parameters for TestWebhookEndpoint.
 type TestWebhookEndpointParams struct {
-	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409.
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
@@ -4389,7 +4389,7 @@ type ClientInterface interface {
 
 	// SearchCalls Search the tenant's call records
 	//
-	// Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: `?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. Numbers are masked (138****1234) for viewers, as everywhere; the phone filter still finds their calls.
+	// Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: `?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. Numbers are masked (138****1234) for viewers, as everywhere; a viewer's phone filter takes a full number only, matched exactly, since trying the last digits one ending at a time would reveal the masked ones.
 	//
 	// Corresponds with GET /v1/calls (the `SearchCalls` operationId).
 	SearchCalls(ctx context.Context, params *SearchCallsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5535,7 +5535,7 @@ func (c *Client) GetUsage(ctx context.Context, params *GetUsageParams, reqEditor
 
 // SearchCalls Search the tenant's call records
 //
-// Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: `?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. Numbers are masked (138****1234) for viewers, as everywhere; the phone filter still finds their calls.
+// Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: `?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. Numbers are masked (138****1234) for viewers, as everywhere; a viewer's phone filter takes a full number only, matched exactly, since trying the last digits one ending at a time would reveal the masked ones.
 //
 // Corresponds with GET /v1/calls (the `SearchCalls` operationId).
 func (c *Client) SearchCalls(ctx context.Context, params *SearchCallsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -13660,7 +13660,7 @@ type ClientWithResponsesInterface interface {
 
 	// SearchCallsWithResponse Search the tenant's call records
 	//
-	// Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: `?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. Numbers are masked (138****1234) for viewers, as everywhere; the phone filter still finds their calls.
+	// Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: `?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. Numbers are masked (138****1234) for viewers, as everywhere; a viewer's phone filter takes a full number only, matched exactly, since trying the last digits one ending at a time would reveal the masked ones.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -22352,7 +22352,7 @@ func (c *ClientWithResponses) GetUsageWithResponse(ctx context.Context, params *
 
 // SearchCallsWithResponse Search the tenant's call records
 //
-// Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: `?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. Numbers are masked (138****1234) for viewers, as everywhere; the phone filter still finds their calls.
+// Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: `?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. Numbers are masked (138****1234) for viewers, as everywhere; a viewer's phone filter takes a full number only, matched exactly, since trying the last digits one ending at a time would reveal the masked ones.
 //
 // Returns a wrapper object for the known response body format(s).
 //

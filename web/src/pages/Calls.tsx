@@ -1,5 +1,5 @@
 // Calls: every call of the tenant, newest first, searched on the server by
-// number (in full or its last digits), campaign, state, outcome, tag, review
+// number (in full, or its last digits for operators and above), campaign, state, outcome, tag, review
 // status and dates, and paged with "load more". A campaign's own Calls tab
 // uses the same table over that campaign's calls.
 import { Card, Typography } from "antd";
