@@ -61,7 +61,7 @@ func (s *Server) registerContacts() {
 		{id: "list-contacts", route: "GET /v1/contacts", summary: "List contacts", security: read, errs: []int{http.StatusUnprocessableEntity}, handler: handle(s.listContacts)},
 		{id: "get-contact", route: "GET /v1/contacts/{contact_id}", summary: "Get a contact", security: read, errs: []int{http.StatusNotFound}, handler: handle(s.getContact)},
 		{id: "delete-contact", route: "DELETE /v1/contacts/{contact_id}", status: http.StatusNoContent, summary: "Delete a contact", security: write, errs: []int{http.StatusNotFound},
-			desc: "Do-not-call entries and consent evidence for the number stay, for the audit trail.", handler: handle(s.deleteContact)},
+			desc: "Do-not-call entries and consent evidence for the number stay, for the audit trail, and so do its call records (with their turns, billable seconds and recordings): they keep the number and the id of the deleted contact.", handler: handle(s.deleteContact)},
 	})
 }
 

@@ -139,8 +139,10 @@ func (s *Service) GetContact(ctx context.Context, p tenants.Principal, id uuid.U
 	return c, err
 }
 
-// DeleteContact deletes a contact (its call records go with it; DNC
-// entries and consent evidence stay, for the audit trail).
+// DeleteContact deletes a contact. Its call records stay, with their turns,
+// usage and recordings (a call keeps the number it dialled and the id of
+// the contact it was made to), and so do DNC entries and consent evidence,
+// for the audit trail.
 func (s *Service) DeleteContact(ctx context.Context, p tenants.Principal, id uuid.UUID) error {
 	if err := p.Require(tenants.RoleOperator); err != nil {
 		return err

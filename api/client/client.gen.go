@@ -4567,7 +4567,7 @@ type ClientInterface interface {
 
 	// DeleteContact Delete a contact
 	//
-	// Do-not-call entries and consent evidence for the number stay, for the audit trail.
+	// Do-not-call entries and consent evidence for the number stay, for the audit trail, and so do its call records (with their turns, billable seconds and recordings): they keep the number and the id of the deleted contact.
 	//
 	// Corresponds with DELETE /v1/contacts/{contact_id} (the `DeleteContact` operationId).
 	DeleteContact(ctx context.Context, contactId string, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5953,7 +5953,7 @@ func (c *Client) UpsertContact(ctx context.Context, params *UpsertContactParams,
 
 // DeleteContact Delete a contact
 //
-// Do-not-call entries and consent evidence for the number stay, for the audit trail.
+// Do-not-call entries and consent evidence for the number stay, for the audit trail, and so do its call records (with their turns, billable seconds and recordings): they keep the number and the id of the deleted contact.
 //
 // Corresponds with DELETE /v1/contacts/{contact_id} (the `DeleteContact` operationId).
 func (c *Client) DeleteContact(ctx context.Context, contactId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -13866,7 +13866,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteContactWithResponse Delete a contact
 	//
-	// Do-not-call entries and consent evidence for the number stay, for the audit trail.
+	// Do-not-call entries and consent evidence for the number stay, for the audit trail, and so do its call records (with their turns, billable seconds and recordings): they keep the number and the id of the deleted contact.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -22702,7 +22702,7 @@ func (c *ClientWithResponses) UpsertContactWithResponse(ctx context.Context, par
 
 // DeleteContactWithResponse Delete a contact
 //
-// Do-not-call entries and consent evidence for the number stay, for the audit trail.
+// Do-not-call entries and consent evidence for the number stay, for the audit trail, and so do its call records (with their turns, billable seconds and recordings): they keep the number and the id of the deleted contact.
 //
 // Returns a wrapper object for the known response body format(s).
 //

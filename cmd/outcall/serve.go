@@ -20,6 +20,7 @@ import (
 	"github.com/outcall/outcall/api"
 	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/jobs"
+	"github.com/outcall/outcall/migrations"
 	"github.com/outcall/outcall/scripting"
 	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/tenants"
@@ -70,6 +71,11 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 		return err
 	}
 	defer db.Close()
+	// Tenant isolation rests on row-level security: never serve as a role
+	// it would not hold.
+	if err := migrations.CheckAppRole(ctx, db.Pool()); err != nil {
+		return err
+	}
 	svc := tenants.NewService(db)
 	bill := s.Billing.service(db, log)
 
