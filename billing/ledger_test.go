@@ -172,6 +172,40 @@ func TestTheTrialStopsWhenItsMinutesAreUsed(t *testing.T) {
 	}
 }
 
+// A trial call may last its share of the minutes left, so calls already
+// under way cannot spend minutes the trial no longer has; a paid plan sets
+// no limit of its own.
+func TestATrialCallMayLastItsShareOfTheMinutesLeft(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ten := e.tenant("Trial Co", billing.Trial)
+	allowance := func() time.Duration {
+		var d time.Duration
+		e.inTenant(ten, func(tx pgx.Tx) (err error) {
+			d, err = billing.CallAllowance(context.Background(), tx, ten)
+			return err
+		})
+		return d
+	}
+	lines := int64(billing.PlanFor(billing.Trial).ConcurrentLines)
+	included := billing.PlanFor(billing.Trial).IncludedMinutes
+	if got, want := allowance(), time.Duration(included/lines)*time.Minute-2*time.Second; got != want {
+		t.Fatalf("a new trial's call may last %v, want %v (its share of %d minutes over %d lines)", got, want, included, lines)
+	}
+	e.record(ten, nil, int(included-5)*60) // 5 minutes left
+	if got, want := allowance(), time.Duration(5/lines)*time.Minute-2*time.Second; got != want {
+		t.Fatalf("with 5 minutes left a call may last %v, want %v", got, want)
+	}
+	e.record(ten, nil, 4*60+30) // under a minute left: still a minute, the dial check stops the next
+	if got := allowance(); got != time.Minute-2*time.Second {
+		t.Fatalf("with under a minute left a call may last %v, want a minute less 2 s", got)
+	}
+	e.exec(`UPDATE tenants SET plan = 'payg' WHERE id = $1`, ten)
+	if got := allowance(); got != 0 {
+		t.Fatalf("a paid plan's call allowance %v, want 0 (no limit of its own)", got)
+	}
+}
+
 func TestTheHardBudgetStopsNewDials(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

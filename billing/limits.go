@@ -137,3 +137,31 @@ func ReserveDial(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, now time.Ti
 	}
 	return err
 }
+
+// CallAllowance is how long a call the tenant places now may last once it
+// is answered: 0 when its plan sets no limit of its own, else (a plan with
+// included minutes, the trial) the call's share of the minutes left — the
+// minutes left over the plan's lines, whole, at least one, less two
+// seconds so a call that runs its full share is not billed a minute more
+// (every started minute is billed). Calls the lines carry at once thus
+// cannot run past the minutes left by more than one minute per line, where
+// a check only at dial time would let each run for as long as it liked.
+// It reads in tx, a transaction of that tenant.
+func CallAllowance(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID) (time.Duration, error) {
+	var plan string
+	var used int64
+	err := tx.QueryRow(ctx, `SELECT t.plan, COALESCE((SELECT sum(trial_minutes) FROM usage_periods WHERE tenant_id = t.id), 0)::bigint
+		FROM tenants t WHERE t.id = $1`, tenantID).Scan(&plan, &used)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, tenants.Errorf(tenants.ENotFound, "tenant not found")
+	}
+	if err != nil {
+		return 0, err
+	}
+	p := PlanFor(plan)
+	if p.IncludedMinutes <= 0 {
+		return 0, nil
+	}
+	share := max((p.IncludedMinutes-used)/int64(max(p.ConcurrentLines, 1)), 1)
+	return time.Duration(share)*time.Minute - 2*time.Second, nil
+}

@@ -89,10 +89,17 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 	if err != nil {
 		return campaigns.Ending{Outcome: telephony.OutcomeFailed, Reason: "the campaign's script version is not published"}, nil
 	}
-	// The tenant's plan sets its script's CPU budget per turn.
-	var limits billing.TenantLimits
+	// The tenant's plan sets its script's CPU budget per turn, and on a
+	// trial how long the call may last.
+	var (
+		limits    billing.TenantLimits
+		allowance time.Duration
+	)
 	if err := d.Scripts.DB.InTenant(ctx, req.TenantID, func(tx pgx.Tx) (err error) {
-		limits, err = billing.Limits(ctx, tx, req.TenantID)
+		if limits, err = billing.Limits(ctx, tx, req.TenantID); err != nil {
+			return err
+		}
+		allowance, err = billing.CallAllowance(ctx, tx, req.TenantID)
 		return err
 	}); err != nil {
 		return campaigns.Ending{}, fmt.Errorf("the tenant's plan: %w", err)
@@ -126,6 +133,7 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 		turns           []campaigns.Turn
 		silence         time.Duration
 		transferRefused error
+		redacted        int
 	)
 	handler := telephony.CallHandlerFunc(func(ctx context.Context, call telephony.Call) error {
 		if req.Answered != nil {
@@ -147,7 +155,12 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 					break
 				}
 			}
-			rec := campaigns.Turn{Seq: len(turns) + 1, State: step.State, Said: step.Say, Heard: step.Heard, Intent: step.Intent, StartedAt: turnStart, EndedAt: time.Now()}
+			// A code, password or card number the callee read out (or the
+			// script read back) is kept out of everything stored or sent.
+			keptSaid, n1 := scripting.RedactSecrets(step.Say)
+			keptHeard, n2 := scripting.RedactSecrets(step.Heard)
+			redacted += n1 + n2
+			rec := campaigns.Turn{Seq: len(turns) + 1, State: step.State, Said: keptSaid, Heard: keptHeard, Intent: step.Intent, StartedAt: turnStart, EndedAt: time.Now()}
 			if step.Sentiment != nil {
 				score := float32(step.Sentiment.Score)
 				rec.Sentiment, rec.SentimentLabel = &score, step.Sentiment.Label
@@ -194,7 +207,7 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 	})
 
 	res, err := d.SIP.Dial(ctx, telephony.DialRequest{
-		Trunk: trunk, To: req.Phone, RingTimeout: d.RingTimeout, Language: lang, DetectMachine: d.DetectMachine,
+		Trunk: trunk, To: req.Phone, RingTimeout: d.RingTimeout, MaxDuration: allowance, Language: lang, DetectMachine: d.DetectMachine,
 		RecordingKey: fmt.Sprintf("%s/%s.wav", req.TenantID, req.CallID),
 		Headers:      map[string]string{"X-Outcall-Call": req.CallID.String()},
 		TTS:          tts, ASR: asr,
@@ -217,6 +230,12 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 	}
 	if transferRefused != nil {
 		out.Reason = "transfer refused: " + transferRefused.Error()
+	}
+	if allowance > 0 && !res.Answered.IsZero() && res.Ended.Sub(res.Answered) >= allowance {
+		out.Reason = fmt.Sprintf("ended after %v: the call's share of the trial's minutes left", allowance.Round(time.Second))
+	}
+	if redacted > 0 {
+		out.Tags = append(out.Tags, TagSecretRedacted)
 	}
 	if res.HandlerErr != nil && d.Logger != nil {
 		d.Logger.WarnContext(ctx, "the call's dialog failed", slog.String("call", req.CallID.String()), slog.Any("error", res.HandlerErr))
@@ -242,6 +261,10 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 	}
 	return out, nil
 }
+
+// TagSecretRedacted marks a call whose turns had a secret replaced by
+// scripting.Redacted: the fact stays, the secret does not.
+const TagSecretRedacted = "secret_redacted"
 
 // transferTarget resolves where a script's transfer goes: only a target
 // the trunk names (telephony.Trunk.TransferTarget), never a premium-rate

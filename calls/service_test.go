@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/outcall/outcall/api"
+	"github.com/outcall/outcall/billing"
 	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/contacts"
@@ -46,6 +48,26 @@ const confirmScript = `export default {
 `
 
 func prob(p float64) *float64 { return &p }
+
+// requestsTo passes dials to a real dialer and keeps what was asked of it.
+type requestsTo struct {
+	telephony.Dialer
+	mu   sync.Mutex
+	reqs []telephony.DialRequest
+}
+
+func (d *requestsTo) Dial(ctx context.Context, req telephony.DialRequest, h telephony.CallHandler) (telephony.CallResult, error) {
+	d.mu.Lock()
+	d.reqs = append(d.reqs, req)
+	d.mu.Unlock()
+	return d.Dialer.Dial(ctx, req, h)
+}
+
+func (d *requestsTo) all() []telephony.DialRequest {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.reqs)
+}
 
 // TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript runs the whole life
 // of a call: a campaign on River, a real SIP call with audio to the callee
@@ -118,11 +140,12 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 	t.Cleanup(func() { sip.Close() })
 
 	quiet := slog.New(slog.DiscardHandler)
+	dialled := &requestsTo{Dialer: sip}
 	// The script transfers to "agent"; the trunk says which number that is.
 	trunk := sim.Trunk()
 	trunk.TransferTargets = map[string]string{"agent": "+862150009999"}
 	client, err := jobs.New(jobs.Config{Tenants: ts, Logger: quiet, Work: true, Contacts: cs, Campaigns: svc, DialWorkers: 4,
-		Placer: calls.New(calls.Options{SIP: sip, Scripts: store, Hosts: hosts, Trunk: trunk, RingTimeout: 5 * time.Second, Logger: quiet, Metrics: callMetrics})})
+		Placer: calls.New(calls.Options{SIP: dialled, Scripts: store, Hosts: hosts, Trunk: trunk, RingTimeout: 5 * time.Second, Logger: quiet, Metrics: callMetrics})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,8 +244,46 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 		agreed.hits[0].Word != "验证码" || agreed.hits[0].Where != "heard" || agreed.hits[0].Turn < 1 || agreed.hits[0].Turn > 2 {
 		t.Fatalf("the answered call's review: %q %v %+v", agreed.review, agreed.tags, agreed.hits)
 	}
+	// The code itself is kept nowhere: not in the turns (the portal, the
+	// API, the exports and the reports read them); the turn says that
+	// something was redacted, and the call, and its webhook event, are
+	// tagged.
+	var heard []string
+	var secretEvents int
+	if err := db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		rs, err := tx.Query(ctx, `SELECT heard FROM call_turns WHERE call_id = $1::uuid ORDER BY seq`, agreed.id)
+		if err != nil {
+			return err
+		}
+		if heard, err = pgx.CollectRows(rs, pgx.RowTo[string]); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT count(*) FROM webhook_events WHERE type = 'call.completed' AND data->'tags' ? $1`, calls.TagSecretRedacted).Scan(&secretEvents)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if joined := strings.Join(heard, "|"); strings.Contains(joined, "1234") || !strings.Contains(joined, "验证码是"+scripting.Redacted) {
+		t.Fatalf("the turns heard %q, want the code redacted", joined)
+	}
+	if !slices.Contains(agreed.tags, calls.TagSecretRedacted) || slices.Contains(busy.tags, calls.TagSecretRedacted) {
+		t.Fatalf("tags %v / %v: only the call that heard a code is tagged %s", agreed.tags, busy.tags, calls.TagSecretRedacted)
+	}
+	if secretEvents != 1 {
+		t.Fatalf("%d call.completed events tagged %s, want the one call's", secretEvents, calls.TagSecretRedacted)
+	}
 	if busy.review != "" || len(busy.hits) != 0 {
 		t.Fatalf("the busy call needs no review: %q %+v", busy.review, busy.hits)
+	}
+	// The tenant is on the trial: each call may last its share of the
+	// trial's minutes, and the SIP dialer was told so.
+	share := billing.PlanFor(billing.Trial).IncludedMinutes / int64(billing.PlanFor(billing.Trial).ConcurrentLines)
+	if n := len(dialled.all()); n < 3 {
+		t.Fatalf("the dialer saw %d dials, want the campaign's 3 at least", n)
+	}
+	for _, r := range dialled.all() {
+		if r.MaxDuration != time.Duration(share)*time.Minute-2*time.Second {
+			t.Fatalf("a trial call was dialled with MaxDuration %v, want its share of the trial, %d minutes less 2 s", r.MaxDuration, share)
+		}
 	}
 	if agreed.recording == "" {
 		t.Fatalf("the answered call has no recording")
