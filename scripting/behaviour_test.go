@@ -1,7 +1,9 @@
 package scripting
 
 import (
+	"strings"
 	"testing"
+	"time"
 )
 
 const behaviourScript = `export default {
@@ -102,5 +104,56 @@ func TestTheContextCarriesEverythingTheContractLists(t *testing.T) {
 	want := `["明天下午三点再打吧","later",true,"15:00","neutral",1,"vip","李女士"]`
 	if turn.Say != want {
 		t.Errorf("context %s, want %s", turn.Say, want)
+	}
+}
+
+// A time the callee names is a time where the callee is: "明天下午三点"
+// said in Shanghai is 15:00 there, whatever the host's clock zone.
+func TestANamedCallbackTimeIsTheCalleesLocalTime(t *testing.T) {
+	s, ds := Compile("cb.js", `export default {
+  start: "a",
+  states: { a: { say: "您好", on: { later: "cb" } }, cb: { say: "好的", end: "callback", callbackIn: "2h" } },
+};`)
+	if s == nil {
+		t.Fatal(ds)
+	}
+	// 20:30 UTC on a Monday is already Tuesday 04:30 in Shanghai.
+	utc := time.Date(2026, 11, 23, 20, 30, 0, 0, time.UTC)
+	for zone, want := range map[string]string{
+		"Asia/Shanghai":       "2026-11-25T15:00:00+08:00",
+		"America/Los_Angeles": "2026-11-24T15:00:00-08:00",
+		"":                    "2026-11-24T15:00:00Z",
+	} {
+		sess, err := s.NewSession(nil, SessionOptions{Now: func() time.Time { return utc }, TimeZone: zone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sess.Start()
+		if _, err := sess.Turn("明天下午三点再打吧"); err != nil {
+			t.Fatal(err)
+		}
+		if r := sess.Result(); r == nil || r.CallbackAt != want {
+			t.Errorf("zone %q: callback at %+v, want %s", zone, r, want)
+		}
+	}
+	if _, err := s.NewSession(nil, SessionOptions{TimeZone: "Mars/Olympus"}); err == nil {
+		t.Error("an unknown time zone was accepted")
+	}
+}
+
+// saveToContact names vars; anything else is refused with its line.
+func TestSaveToContactMustNameVars(t *testing.T) {
+	for src, want := range map[string]string{
+		`export default { start: "a", saveToContact: "promiseDate", states: { a: { say: "x", end: "y" } } };`:    "must be a list",
+		`export default { start: "a", saveToContact: ["promise date"], states: { a: { say: "x", end: "y" } } };`: "not a name",
+		`export default { start: "a", saveToContact: ["promiseDate"], states: { a: { say: "x", end: "y" } } };`:  "",
+	} {
+		_, ds := Compile("save.js", src)
+		switch {
+		case want == "" && HasErrors(ds):
+			t.Errorf("%s: %v", src, ds)
+		case want != "" && (!HasErrors(ds) || !strings.Contains(ds[0].Message, want) || ds[0].Line != 1):
+			t.Errorf("%s: %v, want an error at line 1 saying %q", src, ds, want)
+		}
 	}
 }

@@ -63,6 +63,13 @@ contact), c.vars (the call's own variables, JSON, kept between turns and
 capped at 16 KiB), c.text, c.intent, c.confidence, c.slots, c.sentiment
 ({score, label}), c.turn and c.segment.
 
+What a call captured is kept with its result: c.vars, every slot it heard
+([Result.Slots]), the last intent, and a callback time the callee named
+([Result.CallbackAt], in the callee's time zone: [SessionOptions.TimeZone]).
+A script's top-level `saveToContact: ["promiseDate"]` names the vars a call
+writes back to its contact's attributes when it ends, where the next
+campaign's script and segmentation rules read them.
+
 # Understanding
 
 [Classify] and [Classifier] recognise the built-in intents ([BuiltinIntents]:

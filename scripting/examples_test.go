@@ -87,6 +87,12 @@ func TestExampleScriptsThroughSimulatedConversations(t *testing.T) {
 				if !strings.Contains(turns[0].Say, "尾号7890") || !strings.Contains(turns[0].Say, "3560.5元") {
 					t.Errorf("reminder said %q", turns[0].Say)
 				}
+				// What the call captured comes with its result: the slots it
+				// heard, the last intent, and the vars the script writes back
+				// to the contact (saveToContact).
+				if r.Slots["date"] != "2026-12-02" || r.LastIntent == "" || r.LastIntent != turns[1].Intent || string(r.Contact["promiseDate"]) != `"2026-12-02"` || len(r.Contact) != 1 {
+					t.Errorf("captured slots %v, last intent %q, contact fields %s", r.Slots, r.LastIntent, r.Contact)
+				}
 			},
 		},
 		{

@@ -57,6 +57,9 @@ type dialog struct {
 	// TransferState is the first state that hands the call to a person;
 	// built-in behaviours (an angry caller, "转人工") go there.
 	TransferState string
+	// SaveToContact names the c.vars a call writes back to its contact's
+	// attributes when it ends, for later scripts and segmentation rules.
+	SaveToContact []string
 }
 
 type fallback struct {
@@ -92,6 +95,13 @@ type target struct {
 	Maybe []string
 	At    int
 }
+
+// maxSaveToContact bounds the vars a script writes back to a contact.
+const maxSaveToContact = 20
+
+// attributeName is what a contact attribute written by a script may be
+// called.
+var attributeName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
 
 var (
 	cacheMu sync.Mutex
@@ -235,6 +245,22 @@ func (s *Script) load(defaultLang string) (*dialog, []Diagnostic) {
 				}
 				d.Intents[k] = arr
 			}
+		}
+	}
+	if v := def.Get("saveToContact"); isSet(v) {
+		names, err := stringList(sb.vm, v)
+		switch {
+		case err != nil:
+			bad(posOr("saveToContact"), "", "saveToContact must be a list of c.vars names, such as [\"promiseDate\"]")
+		case len(names) > maxSaveToContact:
+			bad(posOr("saveToContact"), "", "saveToContact names %d vars; at most %d may be written back to a contact", len(names), maxSaveToContact)
+		default:
+			for _, n := range names {
+				if !attributeName.MatchString(n) {
+					bad(posOr("saveToContact"), "", "saveToContact: %q is not a name a contact attribute can have (letters, digits and _, at most 64)", n)
+				}
+			}
+			d.SaveToContact = names
 		}
 	}
 	d.Fallback = fallback{Retries: 2, End: "no_understanding"}
@@ -614,6 +640,8 @@ type Graph struct {
 	Fallback GraphOutcome `json:"fallback"`
 	States   []GraphState `json:"states"`
 	Edges    []GraphEdge  `json:"edges"`
+	// SaveToContact names the c.vars each call writes back to its contact.
+	SaveToContact []string `json:"saveToContact,omitempty"`
 }
 
 // GraphOutcome describes how the call ends when the callee is not understood.
@@ -650,7 +678,8 @@ type GraphEdge struct {
 // Graph returns the dialog's states and edges.
 func (s *Script) Graph() Graph {
 	d := s.dialog
-	g := Graph{Start: d.Start, Lang: d.Lang, Fallback: GraphOutcome{Retries: d.Fallback.Retries, End: d.Fallback.End}, States: []GraphState{}, Edges: []GraphEdge{}}
+	g := Graph{Start: d.Start, Lang: d.Lang, Fallback: GraphOutcome{Retries: d.Fallback.Retries, End: d.Fallback.End}, States: []GraphState{}, Edges: []GraphEdge{},
+		SaveToContact: d.SaveToContact}
 	g.Intents = append(g.Intents, BuiltinIntents...)
 	for in := range d.Intents {
 		if !contains(BuiltinIntents, in) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -42,6 +43,9 @@ type SessionOptions struct {
 	// Now is the clock for relative dates and for Date in scripts; default
 	// time.Now. Not carried across the script-host boundary.
 	Now func() time.Time `json:"-"`
+	// TimeZone is the callee's (an IANA name): "明天下午三点" is three in
+	// the afternoon there. Default: Now's own location.
+	TimeZone string `json:"timeZone,omitempty"`
 }
 
 // Step is what the dialog engine did in one turn: what was heard and
@@ -95,7 +99,17 @@ type Result struct {
 	DoNotCall bool            `json:"doNotCall,omitempty"`
 	Review    []ReviewFlag    `json:"review,omitempty"`
 	Vars      json.RawMessage `json:"vars,omitempty"`
-	Error     *ScriptError    `json:"error,omitempty"`
+	// Slots are what the call heard and understood, every slot of every
+	// turn (a later one of the same name wins): the date and amount a
+	// callee named, say.
+	Slots Slots `json:"slots,omitempty"`
+	// LastIntent is the intent of the last thing the callee said that had
+	// one.
+	LastIntent string `json:"lastIntent,omitempty"`
+	// Contact holds the c.vars the script's saveToContact names, to be
+	// written to the contact's attributes.
+	Contact map[string]json.RawMessage `json:"contact,omitempty"`
+	Error   *ScriptError               `json:"error,omitempty"`
 }
 
 // ErrSessionDone is returned by Turn after the call has ended.
@@ -114,12 +128,15 @@ type Session struct {
 	vars     string // JSON
 	state    string
 	retries  int
-	turn     int
-	angry    int
-	started  bool
-	result   *Result
-	review   []ReviewFlag
-	tags     []string
+	// captured and lastIntent gather what the call heard, for its Result.
+	captured   Slots
+	lastIntent string
+	turn       int
+	angry      int
+	started    bool
+	result     *Result
+	review     []ReviewFlag
+	tags       []string
 
 	// The call's runtime, created on the first turn that runs tenant
 	// code and kept until the call ends (or a turn fails).
@@ -157,7 +174,15 @@ func (s *Script) NewSession(contact Contact, opts SessionOptions) (*Session, err
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Session{script: s, opts: opts, contact: string(b), contactM: m, vars: "{}"}, nil
+	if opts.TimeZone != "" {
+		loc, err := time.LoadLocation(opts.TimeZone)
+		if err != nil {
+			return nil, fmt.Errorf("time zone %q: %w", opts.TimeZone, err)
+		}
+		now := opts.Now
+		opts.Now = func() time.Time { return now().In(loc) }
+	}
+	return &Session{script: s, opts: opts, contact: string(b), contactM: m, vars: "{}", captured: Slots{}}, nil
 }
 
 // Done reports whether the call has ended.
@@ -202,6 +227,10 @@ func (s *Session) Turn(text string) (*Step, error) {
 	}
 	u := s.script.nlu.Understand(d.Lang, text, s.opts.Now())
 	t := &Step{Turn: s.turn, Heard: text, Intent: u.Intent, Confidence: u.Confidence, RunnerUp: u.RunnerUp, Slots: u.Slots, Sentiment: &u.Sentiment}
+	maps.Copy(s.captured, u.Slots)
+	if u.Intent != "" {
+		s.lastIntent = u.Intent
+	}
 	s.flag(text, "heard", t)
 	if u.Sentiment.Label == "angry" {
 		s.angry++
@@ -289,6 +318,11 @@ func (s *Session) run(t *Step, work func() error) {
 		if s.result != nil {
 			s.result.Turns = s.turn
 			s.result.Vars = json.RawMessage(s.vars)
+			s.result.LastIntent = s.lastIntent
+			if len(s.captured) > 0 {
+				s.result.Slots = maps.Clone(s.captured)
+			}
+			s.result.Contact = s.saved()
 		}
 	}()
 	if err := protect(work); err != nil {
@@ -525,6 +559,28 @@ func (s *Session) context(t *Step, u Understanding) (*sobek.Object, error) {
 	}
 	_ = c.Set("sentiment", sent)
 	return c, nil
+}
+
+// saved picks the vars the script's saveToContact names out of c.vars.
+func (s *Session) saved() map[string]json.RawMessage {
+	names := s.script.dialog.SaveToContact
+	if len(names) == 0 {
+		return nil
+	}
+	var vars map[string]json.RawMessage
+	if json.Unmarshal([]byte(s.vars), &vars) != nil {
+		return nil
+	}
+	out := map[string]json.RawMessage{}
+	for _, n := range names {
+		if v, ok := vars[n]; ok {
+			out[n] = v
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 func (s *Session) saveVars() error {

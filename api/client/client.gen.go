@@ -1911,12 +1911,13 @@ type FunnelStateBody struct {
 
 // Graph defines model for Graph.
 type Graph struct {
-	Edges    *[]GraphEdge  `json:"edges"`
-	Fallback GraphOutcome  `json:"fallback"`
-	Intents  *[]string     `json:"intents"`
-	Lang     string        `json:"lang"`
-	Start    string        `json:"start"`
-	States   *[]GraphState `json:"states"`
+	Edges         *[]GraphEdge  `json:"edges"`
+	Fallback      GraphOutcome  `json:"fallback"`
+	Intents       *[]string     `json:"intents"`
+	Lang          string        `json:"lang"`
+	SaveToContact *[]string     `json:"saveToContact,omitempty"`
+	Start         string        `json:"start"`
+	States        *[]GraphState `json:"states"`
 }
 
 // GraphEdge defines model for GraphEdge.
@@ -2445,17 +2446,20 @@ type ReportsRebuildBody struct {
 
 // Result defines model for Result.
 type Result struct {
-	CallbackAt *string       `json:"callbackAt,omitempty"`
-	CallbackIn *string       `json:"callbackIn,omitempty"`
-	DoNotCall  *bool         `json:"doNotCall,omitempty"`
-	Error      *ScriptError  `json:"error,omitempty"`
-	Outcome    string        `json:"outcome"`
-	Review     *[]ReviewFlag `json:"review,omitempty"`
-	State      string        `json:"state"`
-	Tags       *[]string     `json:"tags,omitempty"`
-	Transfer   *string       `json:"transfer,omitempty"`
-	Turns      int64         `json:"turns"`
-	Vars       interface{}   `json:"vars,omitempty"`
+	CallbackAt *string                 `json:"callbackAt,omitempty"`
+	CallbackIn *string                 `json:"callbackIn,omitempty"`
+	Contact    *map[string]interface{} `json:"contact,omitempty"`
+	DoNotCall  *bool                   `json:"doNotCall,omitempty"`
+	Error      *ScriptError            `json:"error,omitempty"`
+	LastIntent *string                 `json:"lastIntent,omitempty"`
+	Outcome    string                  `json:"outcome"`
+	Review     *[]ReviewFlag           `json:"review,omitempty"`
+	Slots      *map[string]interface{} `json:"slots,omitempty"`
+	State      string                  `json:"state"`
+	Tags       *[]string               `json:"tags,omitempty"`
+	Transfer   *string                 `json:"transfer,omitempty"`
+	Turns      int64                   `json:"turns"`
+	Vars       interface{}             `json:"vars,omitempty"`
 }
 
 // RetryBody defines model for RetryBody.

@@ -3,6 +3,8 @@
 export default {
   start: "reminder",
   lang: "zh-CN",
+  // The promised day goes onto the contact, for the next campaign's rules.
+  saveToContact: ["promiseDate"],
   intents: {
     paid: ["已经还了", "还过了", "已经交了", "交过了", "昨天还了", "已经付了"],
     promise: ["我会还", "马上还", "今天还", "明天还", "下周还", "过几天还", "发工资就还"],
