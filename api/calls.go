@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -53,6 +54,11 @@ type CallBody struct {
 	// sensitive word.
 	SensitiveHits []SensitiveHitBody `json:"sensitive_hits" doc:"The sensitive words the call heard or said, by turn."`
 	Review        *ReviewBody        `json:"review,omitempty" doc:"Where the review of a call tagged review_required stands."`
+	// What the call captured.
+	Vars       map[string]any `json:"vars" doc:"The script's c.vars when the call ended (secrets a callee read out are redacted)." example:"{\"promiseDate\":\"2026-12-02\"}"`
+	Slots      map[string]any `json:"slots" doc:"Every slot the call heard (a later one of the same name wins): date, time, datetime, number, amount." example:"{\"date\":\"2026-12-02\"}"`
+	LastIntent string         `json:"last_intent,omitempty" doc:"The intent of the last thing the callee said that had one." example:"promise"`
+	CallbackAt *time.Time     `json:"callback_at,omitempty" doc:"The time the callee asked to be called back, in their time zone; the contact's next attempt is scheduled then, within quiet hours, caps and the do-not-call list."`
 }
 
 // SensitiveHitBody is one sensitive word in a turn of a call.
@@ -78,6 +84,13 @@ func callBody(ctx context.Context, c *campaigns.Call) CallBody {
 		Tags: c.Tags, RecordingRef: c.RecordingRef}
 	if b.Tags == nil {
 		b.Tags = []string{}
+	}
+	b.LastIntent, b.CallbackAt, b.Slots, b.Vars = c.LastIntent, c.CallbackAt, c.Slots, map[string]any{}
+	if len(c.Vars) > 0 {
+		_ = json.Unmarshal(c.Vars, &b.Vars)
+	}
+	if b.Slots == nil {
+		b.Slots = map[string]any{}
 	}
 	b.SensitiveHits = make([]SensitiveHitBody, 0, len(c.SensitiveHits))
 	for _, h := range c.SensitiveHits {

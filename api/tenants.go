@@ -74,6 +74,12 @@ type meOutput struct {
 	}
 }
 
+type verifyEmailInput struct {
+	Body struct {
+		Token string `json:"token" minLength:"1" maxLength:"200" doc:"The token of the link mailed to the person (verify-email?token=…)."`
+	}
+}
+
 type acceptInput struct {
 	Body struct {
 		Token    string `json:"token" minLength:"1" maxLength:"200" doc:"The invitation token given when the user was added."`
@@ -99,7 +105,22 @@ func (s *Server) registerTenants() {
 	s.register("Users", nil, []operation{
 		{id: "accept-invitation", route: "POST /v1/invitations/accept", summary: "Accept an invitation", errs: []int{http.StatusNotFound, http.StatusUnprocessableEntity},
 			desc: "Sets the password of an invited user, who can then log in.", handler: handle(s.acceptInvitation)},
+		{id: "verify-email", route: "POST /v1/verify-email", summary: "Verify an email address", errs: []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+			desc: "Marks the address whose verification link carried the token as verified. When this outcall sends mail, a tenant needs a verified " +
+				"address before its first campaign on the platform's lines (a tenant with its own trunk does not).", handler: handle(s.verifyEmail)},
+		{id: "resend-email-verification", route: "POST /v1/me/verify-email", status: http.StatusAccepted, summary: "Mail a new verification link", security: authenticated,
+			errs: []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusConflict, http.StatusUnprocessableEntity},
+			desc: "Mails the signed-in person a new verification link; the previous one stops working. For portal sessions only.", handler: handle(s.resendVerification)},
 	})
+}
+
+func (s *Server) verifyEmail(ctx context.Context, in *verifyEmailInput) (*output[UserBody], error) {
+	u, err := s.tenants.VerifyEmail(ctx, in.Body.Token)
+	return reply(s, ctx, userBody, u, err)
+}
+
+func (s *Server) resendVerification(ctx context.Context, _ *struct{}) (*struct{}, error) {
+	return nil, s.problem(ctx, s.tenants.ResendVerification(ctx, principal(ctx)))
 }
 
 func (s *Server) signup(ctx context.Context, in *signupInput) (*signupOutput, error) {

@@ -12,17 +12,19 @@ import (
 
 // UserBody describes a person of a tenant.
 type UserBody struct {
-	ID          uuid.UUID  `json:"id"`
-	Email       string     `json:"email" example:"ops@example.com"`
-	Name        string     `json:"name" example:"王经理"`
-	Role        string     `json:"role" enum:"owner,admin,operator,viewer"`
-	Invited     bool       `json:"invited" doc:"True until the person accepts the invitation."`
-	CreatedAt   time.Time  `json:"created_at"`
-	LastLoginAt *time.Time `json:"last_login_at,omitempty"`
+	ID            uuid.UUID  `json:"id"`
+	Email         string     `json:"email" example:"ops@example.com"`
+	Name          string     `json:"name" example:"王经理"`
+	Role          string     `json:"role" enum:"owner,admin,operator,viewer"`
+	Invited       bool       `json:"invited" doc:"True until the person accepts the invitation."`
+	CreatedAt     time.Time  `json:"created_at"`
+	LastLoginAt   *time.Time `json:"last_login_at,omitempty"`
+	EmailVerified bool       `json:"email_verified" doc:"True once the person opened the verification link mailed to them (when this outcall sends mail)."`
 }
 
 func userBody(u *tenants.User) UserBody {
-	return UserBody{ID: u.ID, Email: u.Email, Name: u.Name, Role: string(u.Role), Invited: u.Invited, CreatedAt: u.CreatedAt, LastLoginAt: u.LastLoginAt}
+	return UserBody{ID: u.ID, Email: u.Email, Name: u.Name, Role: string(u.Role), Invited: u.Invited, CreatedAt: u.CreatedAt, LastLoginAt: u.LastLoginAt,
+		EmailVerified: u.EmailVerified}
 }
 
 type userPath struct {

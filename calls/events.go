@@ -2,6 +2,7 @@ package calls
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 
 	"github.com/google/uuid"
@@ -58,6 +59,22 @@ func callEvents(c *campaigns.Call) []webhooks.Emission {
 	if len(c.SensitiveHits) > 0 {
 		data["sensitive_hits"] = c.SensitiveHits
 	}
+	// What the call captured, as the API shows it.
+	vars := json.RawMessage(`{}`)
+	if len(c.Vars) > 0 {
+		vars = c.Vars
+	}
+	data["vars"] = vars
+	data["slots"] = c.Slots
+	if c.Slots == nil {
+		data["slots"] = map[string]any{}
+	}
+	if c.LastIntent != "" {
+		data["last_intent"] = c.LastIntent
+	}
+	if c.CallbackAt != nil {
+		data["callback_at"] = c.CallbackAt
+	}
 	out := []webhooks.Emission{{Type: webhooks.CallCompleted, Data: data}}
 	if c.Outcome == telephony.OutcomeTransferred {
 		out = append(out, webhooks.Emission{Type: webhooks.CallTransferred, Data: data})
@@ -66,4 +83,18 @@ func callEvents(c *campaigns.Call) []webhooks.Emission {
 		out = append(out, webhooks.Emission{Type: webhooks.CallReviewRequired, Data: data})
 	}
 	return out
+}
+
+// EmitAnswered is the campaigns.AnswerHook that sends call.answered as a
+// callee picks up, so an agent's screen or a CRM can show the call while
+// it is under way.
+func EmitAnswered(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, answered []campaigns.Answered) error {
+	events := make([]webhooks.Emission, 0, len(answered))
+	for _, a := range answered {
+		events = append(events, webhooks.Emission{Type: webhooks.CallAnswered, Data: map[string]any{
+			"call_id": a.CallID, "campaign_id": a.CampaignID, "contact_id": a.ContactID, "attempt": a.Attempt, "answered_at": a.AnsweredAt,
+		}})
+	}
+	_, err := webhooks.EmitMany(ctx, tx, tenantID, events)
+	return err
 }

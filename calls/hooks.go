@@ -19,6 +19,7 @@ import (
 // from it, so they run the same hooks in the same order.
 func CampaignHooks(o campaigns.Options, billed bool) campaigns.Options {
 	o.OnClose = append(o.OnClose, EmitEvents)
+	o.OnAnswer = append(o.OnAnswer, EmitAnswered)
 	if billed {
 		o.OnClose = append(o.OnClose, RecordUsage)
 		o.PlanLines = billing.PlanLines

@@ -2,6 +2,7 @@ package calls
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -139,7 +140,7 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 		if req.Answered != nil {
 			req.Answered(time.Now())
 		}
-		sess, ds, err := d.Hosts.Open(ctx, caller, "script.js", version.Source, contact, scripting.SessionOptions{Segment: req.Segment, SensitiveWords: req.SensitiveWords})
+		sess, ds, err := d.Hosts.Open(ctx, caller, "script.js", version.Source, contact, scripting.SessionOptions{Segment: req.Segment, SensitiveWords: req.SensitiveWords, TimeZone: req.TimeZone})
 		if err != nil {
 			if scripting.HasErrors(ds) {
 				return fmt.Errorf("open the script: %s", ds[0])
@@ -234,9 +235,6 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 	if allowance > 0 && !res.Answered.IsZero() && res.Ended.Sub(res.Answered) >= allowance {
 		out.Reason = fmt.Sprintf("ended after %v: the call's share of the trial's minutes left", allowance.Round(time.Second))
 	}
-	if redacted > 0 {
-		out.Tags = append(out.Tags, TagSecretRedacted)
-	}
 	if res.HandlerErr != nil && d.Logger != nil {
 		d.Logger.WarnContext(ctx, "the call's dialog failed", slog.String("call", req.CallID.String()), slog.Any("error", res.HandlerErr))
 	}
@@ -252,12 +250,36 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 				out.CallbackIn = after
 			}
 		}
+		if at, err := time.Parse(time.RFC3339, script.CallbackAt); err == nil {
+			out.CallbackAt = at
+		}
+		// What the call captured is kept, with any secret in it redacted
+		// as in the turns.
+		var n1, n2, n3 int
+		out.Vars, n1 = scripting.RedactJSON(script.Vars)
+		if len(script.Slots) > 0 {
+			slots, n := scripting.RedactValue(map[string]any(script.Slots))
+			out.Slots, n2 = slots.(map[string]any), n
+		}
+		if len(script.Contact) > 0 {
+			out.ContactFields = map[string]json.RawMessage{}
+			for k, v := range script.Contact {
+				var n int
+				out.ContactFields[k], n = scripting.RedactJSON(v)
+				n3 += n
+			}
+		}
+		redacted += n1 + n2 + n3
+		out.LastIntent = script.LastIntent
 		for _, f := range script.Review {
 			out.SensitiveHits = append(out.SensitiveHits, campaigns.SensitiveHit{Word: f.Word, Turn: f.Turn, Where: f.Where})
 		}
 		if len(script.Review) > 0 {
 			out.Tags = append(out.Tags, campaigns.TagReviewRequired)
 		}
+	}
+	if redacted > 0 {
+		out.Tags = append(out.Tags, TagSecretRedacted)
 	}
 	return out, nil
 }

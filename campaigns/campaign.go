@@ -312,6 +312,11 @@ func (s *Service) StartCampaign(ctx context.Context, p tenants.Principal, id uui
 	if err != nil {
 		return nil, err
 	}
+	if s.opts.StartGate != nil {
+		if err := s.opts.StartGate(ctx, p.TenantID); err != nil {
+			return nil, err
+		}
+	}
 	if s.opts.ScriptPublished != nil {
 		for _, v := range scriptVersions(draft) {
 			if err := s.opts.ScriptPublished(ctx, p.TenantID, v); err != nil {

@@ -75,6 +75,10 @@ type closeSet struct {
 	Hits         json.RawMessage   `json:"set_hits"`
 	SilenceMS    int               `json:"set_silence_ms"`
 	OptOut       bool              `json:"set_opted_out"`
+	Vars         json.RawMessage   `json:"set_vars"`
+	Slots        map[string]any    `json:"set_slots"`
+	LastIntent   string            `json:"set_last_intent"`
+	CallbackAt   *time.Time        `json:"set_callback_at"`
 }
 
 // closeCalls closes items in tx, each as CloseCall documents; a call
@@ -103,7 +107,14 @@ func (s *Service) closeCalls(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 		hits, _ := json.Marshal(orNoHits(res.SensitiveHits))
 		set := closeSet{CallID: it.callID, Outcome: res.Outcome, EndedAt: res.EndedAt, FinalState: res.FinalState,
 			Tags: orNoTags(res.Tags), RecordingRef: res.RecordingRef, Reason: res.Reason, Hits: hits,
-			SilenceMS: int(res.Silence / time.Millisecond), OptOut: res.OptOut}
+			SilenceMS: int(res.Silence / time.Millisecond), OptOut: res.OptOut, Vars: res.Vars, Slots: res.Slots, LastIntent: res.LastIntent}
+		if len(set.Vars) == 0 || !json.Valid(set.Vars) {
+			set.Vars = json.RawMessage(`{}`)
+		}
+		if !res.CallbackAt.IsZero() {
+			at := res.CallbackAt
+			set.CallbackAt = &at
+		}
 		if !res.AnsweredAt.IsZero() {
 			at := res.AnsweredAt
 			set.AnsweredAt = &at
@@ -135,10 +146,12 @@ func (s *Service) closeCalls(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 			ended_at = u.set_ended_at, ring_ms = u.set_ring_ms, billable_seconds = u.set_billable, final_state = u.set_final_state,
 			tags = u.set_tags, recording_ref = u.set_recording_ref, reason = nullif(u.set_reason, ''), sensitive_hits = u.set_hits,
 			review_status = CASE WHEN 'review_required' = ANY(u.set_tags) THEN 'pending' END, silence_ms = u.set_silence_ms,
-			opted_out = u.set_opted_out
+			opted_out = u.set_opted_out, vars = u.set_vars, slots = coalesce(u.set_slots, '{}'), last_intent = u.set_last_intent,
+			callback_at = u.set_callback_at
 		FROM jsonb_to_recordset($1) AS u(call_id uuid, set_outcome text, set_answered_at timestamptz, set_ended_at timestamptz,
 			set_ring_ms int, set_billable int, set_final_state text, set_tags text[], set_recording_ref text, set_reason text,
-			set_hits jsonb, set_silence_ms int, set_opted_out bool)
+			set_hits jsonb, set_silence_ms int, set_opted_out bool, set_vars jsonb, set_slots jsonb, set_last_intent text,
+			set_callback_at timestamptz)
 		WHERE c.tenant_id = $2 AND c.id = ANY($3) AND c.id = u.call_id AND c.state IN ('dialling', 'in_call')
 		RETURNING `+callColumns, raw, tenantID, ids).Query(func(rows pgx.Rows) error {
 		ended, err := pgx.CollectRows(rows, rowToCall)
@@ -215,6 +228,13 @@ func (s *Service) closeCalls(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 		}
 		if len(res.Turns) > 0 {
 			c.Turns = res.Turns
+		}
+		if len(res.ContactFields) > 0 {
+			fields, err := json.Marshal(res.ContactFields)
+			if err != nil {
+				return err
+			}
+			b.Queue(`UPDATE contacts SET attributes = attributes || $3::jsonb WHERE tenant_id = $1 AND id = $2`, tenantID, c.ContactID, fields)
 		}
 		inbox = append(inbox, c.ID)
 	}
@@ -293,6 +313,17 @@ func (s *Service) MarkAnswered(ctx context.Context, tenantID, callID uuid.UUID, 
 	return it.err
 }
 
+// Answered is a call the callee picked up, as an AnswerHook gets it.
+type Answered struct {
+	CallID, CampaignID, ContactID uuid.UUID
+	Attempt                       int
+	AnsweredAt                    time.Time
+}
+
+// AnswerHook runs in the transaction that marks calls answered, with the
+// calls it marked (a mark that came twice is in it once).
+type AnswerHook func(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, answered []Answered) error
+
 // markAnswered writes a group of marks; each takes the group's error.
 func (s *Service) markAnswered(ctx context.Context, tenantID uuid.UUID, items []*markItem) {
 	ids, ats := make([]uuid.UUID, len(items)), make([]time.Time, len(items))
@@ -301,18 +332,45 @@ func (s *Service) markAnswered(ctx context.Context, tenantID uuid.UUID, items []
 	}
 	// One round trip: a batch sent outside a transaction runs as one
 	// implicit transaction, which scopes the tenant setting as well. The
-	// calls are locked in id order, as a closing group locks them.
+	// calls are locked in id order, as a closing group locks them. With
+	// answer hooks, the batch runs in a transaction of its own, and the
+	// hooks after it.
+	var answered []Answered
 	b := tenantBatch(tenantID)
 	b.Queue(`SELECT 1 FROM calls WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE`, tenantID, ids)
 	b.Queue(`WITH c AS (
 			UPDATE calls c SET state = 'in_call', answered_at = ($3::timestamptz[])[array_position($2::uuid[], c.id)]
-			WHERE c.tenant_id = $1 AND c.id = ANY($2) AND c.state = 'dialling' RETURNING c.campaign_id, c.contact_id
+			WHERE c.tenant_id = $1 AND c.id = ANY($2) AND c.state = 'dialling'
+			RETURNING c.id, c.campaign_id, c.contact_id, c.attempt, c.answered_at
+		), cc AS (
+			UPDATE campaign_contacts cc SET state = 'in_call'
+			WHERE cc.ctid = ANY(ARRAY(SELECT r.ctid FROM c CROSS JOIN LATERAL (
+					SELECT ctid FROM campaign_contacts WHERE campaign_id = c.campaign_id AND contact_id = c.contact_id) r))
+				AND cc.state = 'dialling'
 		)
-		UPDATE campaign_contacts cc SET state = 'in_call'
-		WHERE cc.ctid = ANY(ARRAY(SELECT r.ctid FROM c CROSS JOIN LATERAL (
-				SELECT ctid FROM campaign_contacts WHERE campaign_id = c.campaign_id AND contact_id = c.contact_id) r))
-			AND cc.state = 'dialling'`, tenantID, ids, ats)
-	err := s.db.Pool().SendBatch(ctx, b).Close()
+		SELECT id, campaign_id, contact_id, attempt, answered_at FROM c`, tenantID, ids, ats).Query(func(rows pgx.Rows) (err error) {
+		answered, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Answered])
+		return err
+	})
+	var err error
+	if len(s.opts.OnAnswer) == 0 {
+		err = s.db.Pool().SendBatch(ctx, b).Close()
+	} else {
+		err = pgx.BeginFunc(ctx, s.db.Pool(), func(tx pgx.Tx) error {
+			if err := tx.SendBatch(ctx, b).Close(); err != nil {
+				return err
+			}
+			if len(answered) == 0 {
+				return nil
+			}
+			for _, hook := range s.opts.OnAnswer {
+				if err := hook(ctx, tx, tenantID, answered); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
 	for _, it := range items {
 		it.err = err
 	}

@@ -58,6 +58,12 @@ type Call struct {
 	// Review is a person's verdict on a call tagged review_required; nil
 	// for calls that need none.
 	Review *Review
+	// What the call captured (Ending's Vars, Slots, LastIntent) and the
+	// callback time the callee named.
+	Vars       json.RawMessage
+	Slots      map[string]any
+	LastIntent string
+	CallbackAt *time.Time
 }
 
 // SensitiveHit is one sensitive word heard from the callee or said by the
@@ -162,14 +168,16 @@ func orNoHits(h []SensitiveHit) []SensitiveHit {
 
 const callColumns = `id, tenant_id, campaign_id, contact_id, attempt, phone, state, coalesce(outcome, ''), coalesce(reason, ''), next_at,
 	created_at, answered_at, ended_at, ring_ms, billable_seconds, script_version, segment, final_state, tags, recording_ref,
-	sensitive_hits, coalesce(review_status, ''), reviewer_user_id, reviewer_key_id, review_note, reviewed_at`
+	sensitive_hits, coalesce(review_status, ''), reviewer_user_id, reviewer_key_id, review_note, reviewed_at,
+	vars, slots, last_intent, callback_at`
 
 // scanDest is where a row of callColumns goes; call settle after the scan.
 func (c *Call) scanDest() []any {
 	c.Review = &Review{}
 	return []any{&c.ID, &c.TenantID, &c.CampaignID, &c.ContactID, &c.Attempt, &c.Phone, &c.State, &c.Outcome, &c.Reason, &c.NextAt,
 		&c.CreatedAt, &c.AnsweredAt, &c.EndedAt, &c.RingMS, &c.BillableSeconds, &c.ScriptVersion, &c.Segment, &c.FinalState, &c.Tags, &c.RecordingRef,
-		&c.SensitiveHits, &c.Review.Status, &c.Review.UserID, &c.Review.KeyID, &c.Review.Note, &c.Review.ReviewedAt}
+		&c.SensitiveHits, &c.Review.Status, &c.Review.UserID, &c.Review.KeyID, &c.Review.Note, &c.Review.ReviewedAt,
+		&c.Vars, &c.Slots, &c.LastIntent, &c.CallbackAt}
 }
 
 // settle finishes a scanned call: no review unless one is asked for.
@@ -260,8 +268,14 @@ func nextStep(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, phone string, 
 		if _, err := contacts.AddDNCTx(ctx, tx, tenantID, phone, contacts.DNCSourceCalleeStop, "the callee asked not to be called", now); err != nil {
 			return "", nil, nil, err
 		}
-	case res.Outcome == telephony.OutcomeAnswered && res.CallbackIn > 0:
+	case res.Outcome == telephony.OutcomeAnswered && (res.CallbackIn > 0 || !res.CallbackAt.IsZero()):
+		// The time the callee named, when it is ahead and not too far;
+		// the dial check at that moment still applies quiet hours, caps
+		// and the do-not-call list.
 		at := now.Add(res.CallbackIn)
+		if res.CallbackAt.After(now) && res.CallbackAt.Before(now.Add(MaxCallbackAhead)) {
+			at = res.CallbackAt
+		}
 		state, next = "pending", &at
 	default:
 		o := res.Outcome

@@ -2,6 +2,7 @@ package campaigns
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -66,7 +67,23 @@ type Ending struct {
 	// Silence is how long the callee was quiet before speaking, over all
 	// turns (from voice activity detection).
 	Silence time.Duration
+	// CallbackAt is the moment the callee asked to be called again ("明天
+	// 下午三点"); it wins over CallbackIn when it is ahead and within
+	// MaxCallbackAhead.
+	CallbackAt time.Time
+	// What the call captured: the script's variables (a JSON object), the
+	// slots heard, and the last intent the callee expressed.
+	Vars       json.RawMessage
+	Slots      map[string]any
+	LastIntent string
+	// ContactFields are written into the contact's attributes (a script's
+	// saveToContact), for later scripts and segmentation rules.
+	ContactFields map[string]json.RawMessage
 }
+
+// MaxCallbackAhead is how far ahead a named callback time is honoured; a
+// later one falls back to the script's callbackIn.
+const MaxCallbackAhead = 30 * 24 * time.Hour
 
 // TestPlacer is an in-process Placer for tests and benchmarks: it places
 // no real call. Each call rings for Ring, and, when answered, talks for

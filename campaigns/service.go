@@ -37,6 +37,9 @@ type Options struct {
 	// OnClose runs in every call-closing transaction, in order: what a
 	// closed call triggers (see package calls).
 	OnClose []CloseHook
+	// OnAnswer runs in the transaction that marks calls answered, in
+	// order (see package calls: the call.answered event).
+	OnAnswer []AnswerHook
 	// PlanLines caps a tenant's concurrent lines by its plan; nil or 0 means
 	// the compliance settings alone decide.
 	PlanLines func(plan string) int
@@ -54,6 +57,10 @@ type Options struct {
 	// version a campaign names is published; an error is shown to the caller
 	// (a *tenants.Error says what to fix) and the campaign stays a draft.
 	ScriptPublished func(ctx context.Context, tenantID uuid.UUID, version string) error
+	// StartGate, when set, is asked before a campaign starts whether the
+	// tenant may start one at all (a *tenants.Error says what to do first,
+	// e.g. verify an email address); the campaign stays a draft otherwise.
+	StartGate func(ctx context.Context, tenantID uuid.UUID) error
 	// Segment runs a campaign's segmentation rules over its contacts at
 	// start, in the script sandbox; nil refuses to start campaigns that
 	// name segmentation rules.

@@ -132,3 +132,29 @@ func TestACampaignStartedTwiceAtOnceStartsOnce(t *testing.T) {
 		t.Fatalf("%d campaign contacts, want 1", n)
 	}
 }
+
+// A start gate that says no keeps the campaign a draft, with the gate's
+// reason for the caller.
+func TestACampaignTheStartGateRefusesStaysADraft(t *testing.T) {
+	w := newWorld(t)
+	refused := tenants.Errorf(tenants.EForbidden, "verify your email address first")
+	var asked []uuid.UUID
+	w.configure(func(o *campaigns.Options) {
+		o.StartGate = func(_ context.Context, tenantID uuid.UUID) error {
+			asked = append(asked, tenantID)
+			return refused
+		}
+	})
+	list := must[*contacts.List](t)(w.contacts.CreateList(w.ctx, w.p, "list", ""))
+	must[*contacts.Contact](t)(w.contacts.UpsertContact(w.ctx, w.p, contacts.ContactInput{Phone: "13812341234", ListIDs: []uuid.UUID{list.ID}}))
+	c := must[*campaigns.Campaign](t)(w.svc.CreateCampaign(w.ctx, w.p, campaigns.CampaignInput{Name: "c", ListIDs: []uuid.UUID{list.ID}, ScriptVersion: "v1"}))
+	if _, err := w.svc.StartCampaign(w.ctx, w.p, c.ID); !errors.Is(err, refused) {
+		t.Fatalf("start: %v, want the gate's refusal", err)
+	}
+	if len(asked) != 1 || asked[0] != w.p.TenantID {
+		t.Fatalf("the gate was asked for %v", asked)
+	}
+	if got := must[*campaigns.Campaign](t)(w.svc.GetCampaign(w.ctx, w.p, c.ID)); got.Status != campaigns.StatusDraft {
+		t.Fatalf("a refused campaign is %s", got.Status)
+	}
+}

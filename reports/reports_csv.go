@@ -242,13 +242,14 @@ const rawFilterSQL = `c.tenant_id = $1 AND c.created_at >= $2 AND c.created_at <
 func (s *Service) ExportCalls(ctx context.Context, p tenants.Principal, f Filter, w io.Writer) error {
 	return s.report(ctx, p, f, func(tx pgx.Tx, args []any) error {
 		cw, err := newCSV(w, "id", "campaign_id", "contact_id", "attempt", "phone", "state", "outcome", "reason", "created_at", "answered_at",
-			"ended_at", "ring_ms", "billable_seconds", "silence_ms", "script_version", "segment", "final_state", "tags", "opted_out")
+			"ended_at", "ring_ms", "billable_seconds", "silence_ms", "script_version", "segment", "final_state", "tags", "opted_out",
+			"last_intent", "callback_at", "vars", "slots")
 		if err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, `SELECT c.id, c.campaign_id, c.contact_id, c.attempt, c.phone, c.state, coalesce(c.outcome, ''),
 				coalesce(c.reason, ''), c.created_at, c.answered_at, c.ended_at, c.ring_ms, c.billable_seconds, c.silence_ms,
-				c.script_version, c.segment, c.final_state, c.tags, c.opted_out
+				c.script_version, c.segment, c.final_state, c.tags, c.opted_out, c.last_intent, c.callback_at, c.vars::text, c.slots::text
 			FROM calls c WHERE `+rawFilterSQL+` ORDER BY c.created_at, c.id`, args...)
 		if err != nil {
 			return err
@@ -258,7 +259,8 @@ func (s *Service) ExportCalls(ctx context.Context, p tenants.Principal, f Filter
 			attempt, billable, silence                             int
 			number, state, outcome, reason, version, segment, last string
 			createdAt                                              time.Time
-			answeredAt, endedAt                                    *time.Time
+			answeredAt, endedAt, callbackAt                        *time.Time
+			lastIntent, vars, slots                                string
 			ringMS                                                 *int
 			tags                                                   []string
 			optedOut                                               bool
@@ -270,14 +272,14 @@ func (s *Service) ExportCalls(ctx context.Context, p tenants.Principal, f Filter
 			return when(*t)
 		}
 		_, err = pgx.ForEachRow(rows, []any{&id, &campaignID, &contactID, &attempt, &number, &state, &outcome, &reason, &createdAt,
-			&answeredAt, &endedAt, &ringMS, &billable, &silence, &version, &segment, &last, &tags, &optedOut}, func() error {
+			&answeredAt, &endedAt, &ringMS, &billable, &silence, &version, &segment, &last, &tags, &optedOut, &lastIntent, &callbackAt, &vars, &slots}, func() error {
 			ring := ""
 			if ringMS != nil {
 				ring = num(*ringMS)
 			}
 			cw.Write([]string{id.String(), campaignID.String(), contactID.String(), num(attempt), p.ShowPhone(number), state, outcome, reason,
 				when(createdAt), opt(answeredAt), opt(endedAt), ring, num(billable), num(silence), version, segment,
-				last, strings.Join(tags, ";"), flag(optedOut)})
+				last, strings.Join(tags, ";"), flag(optedOut), lastIntent, opt(callbackAt), vars, slots})
 			return nil
 		})
 		if err != nil {

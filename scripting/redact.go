@@ -1,6 +1,7 @@
 package scripting
 
 import (
+	"encoding/json"
 	"regexp"
 	"strings"
 	"unicode"
@@ -162,4 +163,50 @@ func luhn(s string) bool {
 		sum += d
 	}
 	return sum%10 == 0
+}
+
+// RedactValue is RedactSecrets over every string in a JSON-like value
+// (maps, slices, strings; other values as they are), and how many secrets
+// it replaced. The value is copied, never changed in place.
+func RedactValue(v any) (any, int) {
+	switch x := v.(type) {
+	case string:
+		return RedactSecrets(x)
+	case map[string]any:
+		out, n := make(map[string]any, len(x)), 0
+		for k, e := range x {
+			r, m := RedactValue(e)
+			out[k], n = r, n+m
+		}
+		return out, n
+	case Slots:
+		r, n := RedactValue(map[string]any(x))
+		return Slots(r.(map[string]any)), n
+	case []any:
+		out, n := make([]any, len(x)), 0
+		for i, e := range x {
+			r, m := RedactValue(e)
+			out[i], n = r, n+m
+		}
+		return out, n
+	}
+	return v, 0
+}
+
+// RedactJSON is RedactValue over JSON; raw comes back as it was when it
+// holds no secret or is not JSON.
+func RedactJSON(raw json.RawMessage) (json.RawMessage, int) {
+	var v any
+	if len(raw) == 0 || json.Unmarshal(raw, &v) != nil {
+		return raw, 0
+	}
+	r, n := RedactValue(v)
+	if n == 0 {
+		return raw, 0
+	}
+	out, err := json.Marshal(r)
+	if err != nil {
+		return raw, 0
+	}
+	return out, n
 }

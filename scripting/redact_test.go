@@ -1,6 +1,9 @@
 package scripting
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+)
 
 func TestRedactSecretsHidesCodesPasswordsAndCardNumbers(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
@@ -30,5 +33,20 @@ func TestRedactSecretsHidesCodesPasswordsAndCardNumbers(t *testing.T) {
 		if (n > 0) != (got != tc.in) {
 			t.Errorf("RedactSecrets(%q) counted %d", tc.in, n)
 		}
+	}
+}
+
+func TestRedactJSONHidesSecretsInEveryString(t *testing.T) {
+	in := json.RawMessage(`{"promiseDate":"2026-12-02","note":"验证码是1234","cards":["4111 1111 1111 1111",7],"n":3}`)
+	out, n := RedactJSON(in)
+	var got map[string]any
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 || got["note"] != "验证码是"+Redacted || got["cards"].([]any)[0] != Redacted || got["promiseDate"] != "2026-12-02" || got["n"] != 3.0 {
+		t.Errorf("RedactJSON = %s (%d)", out, n)
+	}
+	if same, n := RedactJSON(json.RawMessage(`{"a":"b"}`)); string(same) != `{"a":"b"}` || n != 0 {
+		t.Errorf("a value without secrets changed: %s", same)
 	}
 }

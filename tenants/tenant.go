@@ -30,11 +30,21 @@ type Service struct {
 	SessionTTL time.Duration
 	// InviteTTL is how long an invitation can be accepted.
 	InviteTTL time.Duration
+	// Mailer, when set, sends each new owner a link to verify their email
+	// address, and a tenant needs a verified address before its first
+	// campaign on the platform's lines (EmailVerified). Nil: no mail is
+	// sent and nothing waits for it.
+	Mailer Mailer
+	// PublicURL is where people open the portal (https://outcall.example),
+	// for the links in mail.
+	PublicURL string
+	// VerifyTTL is how long a verification link works.
+	VerifyTTL time.Duration
 }
 
 // NewService returns the operations on db.
 func NewService(db *DB) *Service {
-	return &Service{db: db, SessionTTL: 7 * 24 * time.Hour, InviteTTL: 7 * 24 * time.Hour}
+	return &Service{db: db, SessionTTL: 7 * 24 * time.Hour, InviteTTL: 7 * 24 * time.Hour, VerifyTTL: 3 * 24 * time.Hour}
 }
 
 // DB returns the database the service uses.
@@ -54,6 +64,9 @@ type Signup struct {
 	Tenant Tenant
 	Owner  User
 	Key    NewAPIKey
+	// VerificationErr says why the verification mail could not be sent
+	// (the signup stands; the owner can ask for it again).
+	VerificationErr error
 }
 
 // MinPasswordLength is the shortest password accepted.
@@ -94,6 +107,7 @@ func (s *Service) Signup(ctx context.Context, req SignupRequest) (*Signup, error
 		return nil, err
 	}
 	out := &Signup{Tenant: Tenant{ID: uuid.New(), Name: name}}
+	var verify string
 	out.Owner = User{ID: uuid.New(), TenantID: out.Tenant.ID, Email: email, Name: strings.TrimSpace(req.Name), Role: RoleOwner}
 	err = s.db.InTenant(ctx, out.Tenant.ID, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `INSERT INTO tenants (id, name) VALUES ($1, $2)
@@ -115,10 +129,18 @@ func (s *Service) Signup(ctx context.Context, req SignupRequest) (*Signup, error
 			return err
 		}
 		out.Key = *key
-		return nil
+		if s.Mailer != nil {
+			verify, err = s.newVerification(ctx, tx, out.Tenant.ID, out.Owner.ID)
+		}
+		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	if verify != "" {
+		// The tenant exists whether or not the mail goes: the owner can ask
+		// for it again (POST /v1/me/verify-email).
+		out.VerificationErr = s.sendVerification(ctx, out.Owner, verify)
 	}
 	return out, nil
 }

@@ -20,13 +20,15 @@ type User struct {
 	Invited     bool // the invitation is not accepted yet
 	CreatedAt   time.Time
 	LastLoginAt *time.Time
+	// EmailVerified is set once the person opened the link mailed to them.
+	EmailVerified bool
 }
 
-const userColumns = `id, tenant_id, email::text, name, role, password_hash IS NULL, created_at, last_login_at`
+const userColumns = `id, tenant_id, email::text, name, role, password_hash IS NULL, created_at, last_login_at, email_verified_at IS NOT NULL`
 
 func scanUser(row pgx.Row) (*User, error) {
 	u := &User{}
-	err := row.Scan(&u.ID, &u.TenantID, &u.Email, &u.Name, &u.Role, &u.Invited, &u.CreatedAt, &u.LastLoginAt)
+	err := row.Scan(&u.ID, &u.TenantID, &u.Email, &u.Name, &u.Role, &u.Invited, &u.CreatedAt, &u.LastLoginAt, &u.EmailVerified)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, Errorf(ENotFound, "user not found")
 	}

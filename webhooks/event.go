@@ -33,8 +33,8 @@ const (
 // EventTypes lists the types an endpoint may subscribe to, with what each
 // means to a receiver.
 var EventTypes = map[string]string{
-	CallAnswered:         "A callee answered; the dialog has started.",
-	CallCompleted:        "A call ended; data holds its outcome, duration, billable seconds, final state and tags.",
+	CallAnswered:         "A callee answered; the dialog has started. data holds call_id, campaign_id, contact_id, attempt and answered_at.",
+	CallCompleted:        "A call ended; data holds its outcome, duration, billable seconds, final state and tags, and what it captured: vars (the script's c.vars), slots (dates, amounts… the call heard), last_intent and callback_at (when the callee asked to be called back).",
 	CallTransferred:      "A call was handed to a human agent.",
 	CallReviewRequired:   "A call heard or said a sensitive word and waits for human review; data.sensitive_hits lists the words by turn. Review it with POST /v1/calls/{call_id}/review.",
 	CampaignStarted:      "A campaign began dialling.",

@@ -1113,12 +1113,20 @@ type CallBody struct {
 	AnsweredAt      *time.Time `json:"answered_at,omitempty"`
 	Attempt         int64      `json:"attempt"`
 	BillableSeconds int64      `json:"billable_seconds"`
-	CampaignId      string     `json:"campaign_id"`
-	ContactId       string     `json:"contact_id"`
-	CreatedAt       time.Time  `json:"created_at"`
-	EndedAt         *time.Time `json:"ended_at,omitempty"`
-	FinalState      string     `json:"final_state"`
-	Id              string     `json:"id"`
+
+	// CallbackAt The time the callee asked to be called back, in their time zone; the contact's next attempt is scheduled then, within quiet hours, caps and the do-not-call list.
+	CallbackAt *time.Time `json:"callback_at,omitempty"`
+	CampaignId string     `json:"campaign_id"`
+	ContactId  string     `json:"contact_id"`
+	CreatedAt  time.Time  `json:"created_at"`
+	EndedAt    *time.Time `json:"ended_at,omitempty"`
+	FinalState string     `json:"final_state"`
+	Id         string     `json:"id"`
+
+	// LastIntent The intent of the last thing the callee said that had one.
+	//
+	// Example: promise
+	LastIntent *string `json:"last_intent,omitempty"`
 
 	// NextAt When the contact is tried again, if it is.
 	NextAt  *time.Time `json:"next_at,omitempty"`
@@ -1139,9 +1147,19 @@ type CallBody struct {
 
 	// SensitiveHits The sensitive words the call heard or said, by turn.
 	SensitiveHits *[]SensitiveHitBody `json:"sensitive_hits"`
-	State         CallBodyState       `json:"state"`
-	Tags          *[]string           `json:"tags"`
-	Turns         *[]TurnBody         `json:"turns,omitempty"`
+
+	// Slots Every slot the call heard (a later one of the same name wins): date, time, datetime, number, amount.
+	//
+	// Example: {"date":"2026-12-02"}
+	Slots map[string]interface{} `json:"slots"`
+	State CallBodyState          `json:"state"`
+	Tags  *[]string              `json:"tags"`
+	Turns *[]TurnBody            `json:"turns,omitempty"`
+
+	// Vars The script's c.vars when the call ended (secrets a callee read out are redacted).
+	//
+	// Example: {"promiseDate":"2026-12-02"}
+	Vars map[string]interface{} `json:"vars"`
 }
 
 // CallBodyState defines model for CallBody.State.
@@ -3150,7 +3168,10 @@ type UserBody struct {
 
 	// Email Example: ops@example.com
 	Email string `json:"email"`
-	Id    string `json:"id"`
+
+	// EmailVerified True once the person opened the verification link mailed to them (when this outcall sends mail).
+	EmailVerified bool   `json:"email_verified"`
+	Id            string `json:"id"`
 
 	// Invited True until the person accepts the invitation.
 	Invited     bool       `json:"invited"`
@@ -3163,6 +3184,17 @@ type UserBody struct {
 
 // UserBodyRole defines model for UserBody.Role.
 type UserBodyRole string
+
+// VerifyEmailInputBody defines model for VerifyEmailInputBody.
+type VerifyEmailInputBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/VerifyEmailInputBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// Token The token of the link mailed to the person (verify-email?token=…).
+	Token string `json:"token"`
+}
 
 // VersionBody defines model for VersionBody.
 type VersionBody struct {
@@ -3452,6 +3484,12 @@ type CreateImportParamsEncoding string
 
 // LogoutParams defines parameters for Logout.
 type LogoutParams struct {
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// ResendEmailVerificationParams defines parameters for ResendEmailVerification.
+type ResendEmailVerificationParams struct {
 	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
@@ -4154,6 +4192,9 @@ type AddUserJSONRequestBody = AddUserInputBody
 // ChangeUserRoleJSONRequestBody defines body for ChangeUserRole for application/json ContentType.
 type ChangeUserRoleJSONRequestBody = ChangeRoleInputBody
 
+// VerifyEmailJSONRequestBody defines body for VerifyEmail for application/json ContentType.
+type VerifyEmailJSONRequestBody = VerifyEmailInputBody
+
 // CreateWebhookEndpointJSONRequestBody defines body for CreateWebhookEndpoint for application/json ContentType.
 type CreateWebhookEndpointJSONRequestBody = EndpointInputBody
 
@@ -4735,6 +4776,13 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/me (the `GetMe` operationId).
 	GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ResendEmailVerification Mail a new verification link
+	//
+	// Mails the signed-in person a new verification link; the previous one stops working. For portal sessions only.
+	//
+	// Corresponds with POST /v1/me/verify-email (the `ResendEmailVerification` operationId).
+	ResendEmailVerification(ctx context.Context, params *ResendEmailVerificationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListNotices List notices
 	//
 	// Messages that need the tenant's attention (an endpoint disabled, a payment failed), newest first.
@@ -5169,6 +5217,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /v1/users/{user_id} (the `ChangeUserRole` operationId).
 	ChangeUserRole(ctx context.Context, userId string, body ChangeUserRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyEmailWithBody Verify an email address
+	//
+	// Marks the address whose verification link carried the token as verified. When this outcall sends mail, a tenant needs a verified address before its first campaign on the platform's lines (a tenant with its own trunk does not).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/verify-email (the `VerifyEmail` operationId).
+	VerifyEmailWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyEmail Verify an email address
+	//
+	// Marks the address whose verification link carried the token as verified. When this outcall sends mail, a tenant needs a verified address before its first campaign on the platform's lines (a tenant with its own trunk does not).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/verify-email (the `VerifyEmail` operationId).
+	VerifyEmail(ctx context.Context, body VerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RedeliverWebhook Deliver an event again
 	//
@@ -6341,6 +6407,23 @@ func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*htt
 	return c.Client.Do(req)
 }
 
+// ResendEmailVerification Mail a new verification link
+//
+// Mails the signed-in person a new verification link; the previous one stops working. For portal sessions only.
+//
+// Corresponds with POST /v1/me/verify-email (the `ResendEmailVerification` operationId).
+func (c *Client) ResendEmailVerification(ctx context.Context, params *ResendEmailVerificationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResendEmailVerificationRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListNotices List notices
 //
 // Messages that need the tenant's attention (an endpoint disabled, a payment failed), newest first.
@@ -7336,6 +7419,44 @@ func (c *Client) ChangeUserRoleWithBody(ctx context.Context, userId string, cont
 // Corresponds with PATCH /v1/users/{user_id} (the `ChangeUserRole` operationId).
 func (c *Client) ChangeUserRole(ctx context.Context, userId string, body ChangeUserRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewChangeUserRoleRequest(c.Server, userId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyEmailWithBody Verify an email address
+//
+// Marks the address whose verification link carried the token as verified. When this outcall sends mail, a tenant needs a verified address before its first campaign on the platform's lines (a tenant with its own trunk does not).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/verify-email (the `VerifyEmail` operationId).
+func (c *Client) VerifyEmailWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyEmailRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyEmail Verify an email address
+//
+// Marks the address whose verification link carried the token as verified. When this outcall sends mail, a tenant needs a verified address before its first campaign on the platform's lines (a tenant with its own trunk does not).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/verify-email (the `VerifyEmail` operationId).
+func (c *Client) VerifyEmail(ctx context.Context, body VerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyEmailRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10032,6 +10153,48 @@ func NewGetMeRequest(server string) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewResendEmailVerificationRequest constructs an http.Request for the ResendEmailVerification method
+func NewResendEmailVerificationRequest(server string, params *ResendEmailVerificationParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/verify-email")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -12975,6 +13138,46 @@ func NewChangeUserRoleRequestWithBody(server string, userId string, contentType 
 	return req, nil
 }
 
+// NewVerifyEmailRequest calls the generic VerifyEmail builder with application/json body
+func NewVerifyEmailRequest(server string, body VerifyEmailJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewVerifyEmailRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewVerifyEmailRequestWithBody constructs an http.Request for the VerifyEmail method, with any body, and a specified content type
+func NewVerifyEmailRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/verify-email")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewRedeliverWebhookRequest constructs an http.Request for the RedeliverWebhook method
 func NewRedeliverWebhookRequest(server string, deliveryId string, params *RedeliverWebhookParams) (*http.Request, error) {
 	var err error
@@ -14058,6 +14261,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/me (the `GetMe` operationId).
 	GetMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMeResponse, error)
 
+	// ResendEmailVerificationWithResponse Mail a new verification link
+	//
+	// Mails the signed-in person a new verification link; the previous one stops working. For portal sessions only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/me/verify-email (the `ResendEmailVerification` operationId).
+	ResendEmailVerificationWithResponse(ctx context.Context, params *ResendEmailVerificationParams, reqEditors ...RequestEditorFn) (*ResendEmailVerificationResponse, error)
+
 	// ListNoticesWithResponse List notices
 	//
 	// Messages that need the tenant's attention (an endpoint disabled, a payment failed), newest first.
@@ -14550,6 +14762,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /v1/users/{user_id} (the `ChangeUserRole` operationId).
 	ChangeUserRoleWithResponse(ctx context.Context, userId string, body ChangeUserRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeUserRoleResponse, error)
+
+	// VerifyEmailWithBodyWithResponse Verify an email address
+	//
+	// Marks the address whose verification link carried the token as verified. When this outcall sends mail, a tenant needs a verified address before its first campaign on the platform's lines (a tenant with its own trunk does not).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/verify-email (the `VerifyEmail` operationId).
+	VerifyEmailWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyEmailResponse, error)
+
+	// VerifyEmailWithResponse Verify an email address
+	//
+	// Marks the address whose verification link carried the token as verified. When this outcall sends mail, a tenant needs a verified address before its first campaign on the platform's lines (a tenant with its own trunk does not).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/verify-email (the `VerifyEmail` operationId).
+	VerifyEmailWithResponse(ctx context.Context, body VerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyEmailResponse, error)
 
 	// RedeliverWebhookWithResponse Deliver an event again
 	//
@@ -18185,6 +18415,75 @@ func (r GetMeResponse) ContentType() string {
 	return ""
 }
 
+type ResendEmailVerificationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ResendEmailVerificationResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ResendEmailVerificationResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ResendEmailVerificationResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ResendEmailVerificationResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ResendEmailVerificationResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ResendEmailVerificationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ResendEmailVerificationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ResendEmailVerificationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ResendEmailVerificationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListNoticesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -21376,6 +21675,68 @@ func (r ChangeUserRoleResponse) ContentType() string {
 	return ""
 }
 
+type VerifyEmailResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UserBody
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r VerifyEmailResponse) GetJSON200() *UserBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r VerifyEmailResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r VerifyEmailResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r VerifyEmailResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r VerifyEmailResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r VerifyEmailResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r VerifyEmailResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r VerifyEmailResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type RedeliverWebhookResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -23026,6 +23387,21 @@ func (c *ClientWithResponses) GetMeWithResponse(ctx context.Context, reqEditors 
 	return ParseGetMeResponse(rsp)
 }
 
+// ResendEmailVerificationWithResponse Mail a new verification link
+//
+// Mails the signed-in person a new verification link; the previous one stops working. For portal sessions only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/me/verify-email (the `ResendEmailVerification` operationId).
+func (c *ClientWithResponses) ResendEmailVerificationWithResponse(ctx context.Context, params *ResendEmailVerificationParams, reqEditors ...RequestEditorFn) (*ResendEmailVerificationResponse, error) {
+	rsp, err := c.ResendEmailVerification(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResendEmailVerificationResponse(rsp)
+}
+
 // ListNoticesWithResponse List notices
 //
 // Messages that need the tenant's attention (an endpoint disabled, a payment failed), newest first.
@@ -23859,6 +24235,36 @@ func (c *ClientWithResponses) ChangeUserRoleWithResponse(ctx context.Context, us
 		return nil, err
 	}
 	return ParseChangeUserRoleResponse(rsp)
+}
+
+// VerifyEmailWithBodyWithResponse Verify an email address
+//
+// Marks the address whose verification link carried the token as verified. When this outcall sends mail, a tenant needs a verified address before its first campaign on the platform's lines (a tenant with its own trunk does not).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/verify-email (the `VerifyEmail` operationId).
+func (c *ClientWithResponses) VerifyEmailWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyEmailResponse, error) {
+	rsp, err := c.VerifyEmailWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyEmailResponse(rsp)
+}
+
+// VerifyEmailWithResponse Verify an email address
+//
+// Marks the address whose verification link carried the token as verified. When this outcall sends mail, a tenant needs a verified address before its first campaign on the platform's lines (a tenant with its own trunk does not).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/verify-email (the `VerifyEmail` operationId).
+func (c *ClientWithResponses) VerifyEmailWithResponse(ctx context.Context, body VerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyEmailResponse, error) {
+	rsp, err := c.VerifyEmail(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyEmailResponse(rsp)
 }
 
 // RedeliverWebhookWithResponse Deliver an event again
@@ -26900,6 +27306,63 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 	return response, nil
 }
 
+// ParseResendEmailVerificationResponse parses an HTTP response from a ResendEmailVerificationWithResponse call
+func ParseResendEmailVerificationResponse(rsp *http.Response) (*ResendEmailVerificationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ResendEmailVerificationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 202:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListNoticesResponse parses an HTTP response from a ListNoticesWithResponse call
 func ParseListNoticesResponse(rsp *http.Response) (*ListNoticesResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -29432,6 +29895,53 @@ func ParseChangeUserRoleResponse(rsp *http.Response) (*ChangeUserRoleResponse, e
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseVerifyEmailResponse parses an HTTP response from a VerifyEmailWithResponse call
+func ParseVerifyEmailResponse(rsp *http.Response) (*VerifyEmailResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &VerifyEmailResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UserBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ErrorModel

@@ -39,6 +39,9 @@ type settings struct {
 	Billing billingSettings
 	// Telephony says where calls go (telephony_flags.go).
 	Telephony telephonySettings
+	// SMTPURL is the mail server that sends verification links; PublicURL
+	// is where people open the portal, for the links.
+	SMTPURL, PublicURL string
 	// SecretKey encrypts stored credentials (trunk passwords). Read from the
 	// flag or OUTCALL_SECRET_KEY at start, never shown as a default.
 	SecretKey string
@@ -90,6 +93,9 @@ func addServiceFlags(cmd *cobra.Command, s *settings) {
 	addBillingFlags(cmd, &s.Billing)
 	addTelephonyFlags(cmd, &s.Telephony)
 	fs.StringVar(&s.SecretKey, "secret-key", "", "key that encrypts stored trunk passwords, 16+ characters; dev makes one in its data folder ["+envName("secret-key")+"]")
+	fs.StringVar(&s.SMTPURL, "smtp-url", "", "mail server for verification links, smtp://user:password@host:587?from=no-reply@example.com; "+
+		"with it a tenant verifies an address before its first campaign on the platform's lines ["+envName("smtp-url")+"]")
+	stringFlag(fs, &s.PublicURL, "public-url", "", "where people open the portal (https://outcall.example), for links in mail")
 }
 
 func newLogger(s *settings) *slog.Logger {

@@ -77,6 +77,16 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 		return err
 	}
 	svc := tenants.NewService(db)
+	if raw := cmp.Or(s.SMTPURL, os.Getenv(envName("smtp-url"))); raw != "" {
+		mailer, err := tenants.ParseSMTPURL(raw)
+		if err != nil {
+			return err
+		}
+		if s.PublicURL == "" {
+			return errors.New("with --smtp-url, set --public-url too: the verification links it mails point there")
+		}
+		svc.Mailer, svc.PublicURL = mailer, s.PublicURL
+	}
 	bill := s.Billing.service(db, log)
 
 	// One registry for /metrics: the API's requests, this process's calls
@@ -116,7 +126,6 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 		return err
 	}
 	contacts := newContacts(db, inserter)
-	camp := newCampaigns(db, inserter, scripts)
 	rep := newReports(db)
 	recordings := telephony.LocalRecordingStore{Dir: s.Telephony.Recordings}
 	var trunks *telephony.TrunkStore
@@ -127,6 +136,7 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 	} else {
 		log.Warn("no secret key: tenants cannot add SIP trunks until OUTCALL_SECRET_KEY is set")
 	}
+	camp := newCampaigns(db, inserter, scripts, startGate(svc, trunks))
 	var pinger telephony.Pinger
 
 	jcfg := jobs.Config{Tenants: svc, Logger: log, Work: s.Workers, MaxWorkers: s.MaxWorkers, Contacts: contacts, Campaigns: camp, Recordings: recordings,

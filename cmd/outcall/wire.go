@@ -14,6 +14,7 @@ import (
 	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/reports"
 	"github.com/outcall/outcall/scripting"
+	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/tenants"
 )
 
@@ -44,10 +45,11 @@ func newContacts(db *tenants.DB, jobs contacts.JobInserter) *contacts.Service {
 //     plan caps the tenant's lines;
 //   - a closed call triggers, in the transaction that closes it, its
 //     webhook events and its usage ledger row (calls.CampaignHooks).
-func newCampaigns(db *tenants.DB, jobs campaigns.JobInserter, scripts *scripting.Store) *campaigns.Service {
+func newCampaigns(db *tenants.DB, jobs campaigns.JobInserter, scripts *scripting.Store, gate func(context.Context, uuid.UUID) error) *campaigns.Service {
 	return campaigns.New(calls.CampaignHooks(campaigns.Options{
-		DB:   db,
-		Jobs: jobs,
+		DB:        db,
+		Jobs:      jobs,
+		StartGate: gate,
 		ScriptPublished: func(ctx context.Context, tenantID uuid.UUID, version string) error {
 			id, err := uuid.Parse(version)
 			if err == nil {
@@ -68,4 +70,25 @@ func newCampaigns(db *tenants.DB, jobs campaigns.JobInserter, scripts *scripting
 // transaction that records them.
 func newReports(db *tenants.DB) *reports.Service {
 	return reports.New(reports.Options{DB: db})
+}
+
+// startGate lets a tenant start campaigns on the platform's lines only once
+// an address of theirs is verified (when this outcall sends mail at all:
+// tenants.Service.EmailVerified); a tenant with its own trunk pays its own
+// carrier and needs none.
+func startGate(svc *tenants.Service, trunks *telephony.TrunkStore) func(context.Context, uuid.UUID) error {
+	return func(ctx context.Context, tenantID uuid.UUID) error {
+		ok, err := svc.EmailVerified(ctx, tenantID)
+		if err != nil || ok {
+			return err
+		}
+		if trunks != nil {
+			_, own, err := trunks.ForTenant(ctx, tenantID)
+			if err != nil || own {
+				return err
+			}
+		}
+		return tenants.Errorf(tenants.EForbidden, "verify your email address first: open the link outcall mailed to you "+
+			"(POST /v1/me/verify-email sends a new one); campaigns on the platform's lines need a verified address, or add a trunk of your own")
+	}
 }

@@ -309,15 +309,15 @@ async function main() {
     const flaggedPhone = reviewed.phone;
     const national = (e164) => (e164.startsWith("+86") ? e164.slice(3) : e164);
     const masked = `${national(flaggedPhone).slice(0, 3)}****${flaggedPhone.slice(-4)}`;
-    const phonesShown = async () => {
+    const phonesShown = async (term) => {
       await page.getByTestId("nav-review").click();
       await page.getByTestId("review-status").getByText("已标记").click();
       await page.getByTestId("review-table").getByText("话术提到订单,已转合规复核").waitFor();
       const queue = (await page.getByTestId("review-table").getByTestId("review-call-link").allTextContents()).map((x) => x.trim());
       await page.getByTestId("nav-calls").click();
       await page.getByTestId("calls-table").locator("tbody tr.ant-table-row").first().waitFor();
-      const searched = page.waitForResponse((r) => r.url().includes("/v1/calls?") && r.url().includes(`phone=${flaggedPhone.slice(-4)}`));
-      await page.getByTestId("calls-search").locator("input").fill(flaggedPhone.slice(-4));
+      const searched = page.waitForResponse((r) => r.url().includes("/v1/calls?") && r.url().includes(`phone=${encodeURIComponent(term)}`));
+      await page.getByTestId("calls-search").locator("input").fill(term);
       await page.getByTestId("calls-search").locator("input").press("Enter");
       await searched;
       const cells = page.getByTestId("calls-table").locator("tbody tr.ant-table-row td:nth-child(2)");
@@ -331,7 +331,8 @@ async function main() {
       const title = await page.getByTestId("page-title").textContent();
       return { queue, list, details, title };
     };
-    const ownerSees = await phonesShown();
+    // The owner may search by the number's last digits.
+    const ownerSees = await phonesShown(flaggedPhone.slice(-4));
     const full = national(flaggedPhone);
     check(ownerSees.queue.includes(full) && ownerSees.list.every((x) => x === full) && ownerSees.details === full && ownerSees.title.includes(full),
       `the owner sees the number in full in the review queue, the calls list and the call page (${full})`);
@@ -347,7 +348,16 @@ async function main() {
     await page.getByTestId("login-password").fill(viewer.password);
     await page.getByTestId("login-submit").click();
     await page.getByTestId("tenant-name").filter({ hasText: "Demo" }).waitFor();
-    const viewerSees = await phonesShown();
+    // A viewer may not search by the last digits (they could uncover the
+    // masked ones, a digit at a time), only by a number in full.
+    await page.getByTestId("nav-calls").click();
+    await page.getByTestId("calls-table").locator("tbody tr.ant-table-row").first().waitFor();
+    const refused = page.waitForResponse((r) => r.url().includes("/v1/calls?") && r.url().includes(`phone=${flaggedPhone.slice(-4)}`));
+    await page.getByTestId("calls-search").locator("input").fill(flaggedPhone.slice(-4));
+    await page.getByTestId("calls-search").locator("input").press("Enter");
+    check((await refused).status() === 403, "a viewer's search by the last digits is refused (403)");
+    await page.getByTestId("calls-search").locator("input").fill("");
+    const viewerSees = await phonesShown(flaggedPhone);
     check(
       viewerSees.queue.length > 0 && viewerSees.queue.every((x) => /^\d{3}\*{4}\d{4}$/.test(x)) && viewerSees.queue.includes(masked),
       `a viewer sees the review queue's numbers masked (${viewerSees.queue.join(", ")})`,

@@ -7,7 +7,7 @@ import { BrowserRouter, Navigate, Route, Routes, useLocation } from "react-route
 import { lazy, Suspense, type ReactNode } from "react";
 import Shell from "./components/Shell";
 import ApiKeysPage from "./pages/ApiKeys";
-import { AcceptInvitationPage, LoginPage, SignupPage } from "./pages/Auth";
+import { AcceptInvitationPage, LoginPage, SignupPage, VerifyEmailPage } from "./pages/Auth";
 import BillingPage from "./pages/Billing";
 import CompliancePage from "./pages/Compliance";
 import ContactsPage from "./pages/Contacts";
@@ -62,6 +62,7 @@ export function PortalRoutes() {
       <Route path="/login" element={<LoginPage />} />
       <Route path="/signup" element={<SignupPage />} />
       <Route path="/accept-invitation" element={<AcceptInvitationPage />} />
+      <Route path="/verify-email" element={<VerifyEmailPage />} />
       <Route
         element={
           <RequireSession>

@@ -1,10 +1,10 @@
 // Sign up, log in and accept an invitation: the screens before the shell.
 import { Alert, Button, Card, Form, Input, Typography } from "antd";
-import { useState, type ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, Navigate, useLocation, useNavigate, useSearchParams } from "react-router";
 import { api, unwrap } from "../api/client";
-import { showProblem } from "../components/forms";
+import { problemMessage, showProblem } from "../components/forms";
 import { LanguageSwitch } from "../components/Shell";
 import { useSession } from "../session/Session";
 
@@ -171,6 +171,35 @@ export function AcceptInvitationPage() {
           {t("auth.acceptButton")}
         </Button>
       </Form>
+    </AuthFrame>
+  );
+}
+
+/** The page a verification link opens: it verifies the address at once. */
+export function VerifyEmailPage() {
+  const { t } = useTranslation();
+  const [params] = useSearchParams();
+  const token = params.get("token") ?? "";
+  const [state, setState] = useState<{ done: boolean; email?: string; error?: string }>({ done: false });
+  useEffect(() => {
+    if (!token) {
+      setState({ done: true, error: t("auth.verifyNoToken") });
+      return;
+    }
+    unwrap(api.POST("/v1/verify-email", { body: { token } }))
+      .then((u) => setState({ done: true, email: u.email }))
+      .catch((e) => setState({ done: true, error: problemMessage(e, t) }));
+  }, [token, t]);
+  return (
+    <AuthFrame title={t("auth.verifyTitle")}>
+      {!state.done && <Typography.Paragraph data-testid="verify-pending">{t("auth.verifying")}</Typography.Paragraph>}
+      {state.email && <Alert type="success" showIcon title={t("auth.verified", { email: state.email })} data-testid="verify-done" />}
+      {state.error && <Alert type="error" showIcon title={state.error} data-testid="verify-error" />}
+      {state.done && (
+        <Typography.Paragraph style={{ marginTop: 16 }}>
+          <Link to="/">{t("auth.verifyContinue")}</Link>
+        </Typography.Paragraph>
+      )}
     </AuthFrame>
   );
 }
