@@ -8,16 +8,27 @@ import (
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/outcall/outcall/scripting"
 	"github.com/outcall/outcall/tenants"
 )
+
+// humaBodyUnreadable is huma's message (with a 500) when reading a request
+// body fails for any reason but a timeout.
+const humaBodyUnreadable = "cannot read request body"
 
 func init() {
 	// huma puts an error's text in the problem's details; for a server-side
 	// failure that text is internal and stays in the log.
 	base := huma.NewError
 	huma.NewError = func(status int, msg string, errs ...error) huma.StatusError {
+		if status == http.StatusInternalServerError && msg == humaBodyUnreadable {
+			// The client sent a body it did not finish: a broken chunked
+			// encoding, or fewer bytes than its Content-Length. Its fault,
+			// not ours (TestHostileTenant sends both).
+			return base(http.StatusBadRequest, "the request body could not be read: it ended early or its chunked encoding is broken; send the whole body again")
+		}
 		if status >= 500 {
 			return base(status, http.StatusText(status))
 		}
@@ -89,6 +100,13 @@ func (s *Server) problem(ctx context.Context, err error) error {
 	}
 	if errors.Is(err, context.Canceled) {
 		return huma.NewError(499, "request cancelled")
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && (pg.Code == "22021" || pg.Code == "22P05") {
+		// A NUL character (U+0000) the client sent, in a parameter or a
+		// body's text, which PostgreSQL's text and jsonb cannot hold
+		// (character_not_in_repertoire, untranslatable_character).
+		return huma.NewError(http.StatusUnprocessableEntity, "text may not contain the NUL character (U+0000): remove it and send the request again")
 	}
 	s.log.ErrorContext(ctx, "request failed", slog.Any("error", err))
 	return huma.NewError(http.StatusInternalServerError, "internal error")

@@ -43,7 +43,10 @@ type Recognizer interface {
 
 // SimulationRecognizer returns the text the callee simulator sent over the
 // simulation channel, for demos and load tests against callee-sim. It
-// never looks at the audio.
+// never looks at the audio. The dialer passes the text on only in
+// simulation mode (DialerConfig.Simulation, on when the dialer's ASR is a
+// SimulationRecognizer); elsewhere the text is refused and this hears
+// nothing.
 type SimulationRecognizer struct{}
 
 // Recognize returns req.SimulationText.

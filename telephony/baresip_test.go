@@ -169,7 +169,11 @@ func TestBaresipInterop(t *testing.T) {
 
 	store := telephony.LocalRecordingStore{Dir: dir}
 	asr := &telephony.PocketsphinxRecognizer{}
-	d := newDialer(t, telephony.DialerConfig{ASR: asr, Recordings: store})
+	// baresip names its default interface's address in its SDP but, on
+	// loopback, sends from 127.0.0.1 (the same port): RTP is taken from
+	// there only by latching on to it. Latching is automatic when that
+	// address is private or unrouted, and this machine's may be neither.
+	d := newDialer(t, telephony.DialerConfig{ASR: asr, Recordings: store, SymmetricRTP: true})
 	// baresip listens for SIP on UDP and TCP at the port and for TLS on the
 	// next one; it is up once it answers OPTIONS.
 	port, _ := startPeer(t, "baresip", func(port int, logs io.Writer) *exec.Cmd {
@@ -223,6 +227,9 @@ sip_trans_def udp
 	}
 	if res.Outcome != telephony.OutcomeAnswered || res.HandlerErr != nil || res.HangupBy != "us" {
 		t.Fatalf("call: %s (%s) handler %v hangup %q", res.Outcome, res.Reason, res.HandlerErr, res.HangupBy)
+	}
+	if h, _, _ := net.SplitHostPort(res.Media.LatchedTo); h != "127.0.0.1" || res.Media.ForeignPacketsIn != 0 {
+		t.Errorf("media %+v: want baresip's RTP latched on to at 127.0.0.1, nothing dropped", res.Media)
 	}
 	if len(path) != 1 || path[0] != "accepted" {
 		t.Fatalf("dialog took %v on %+v; want accepted on \"yes please\"", path, heard)

@@ -7,6 +7,7 @@ import (
 	"github.com/outcall/outcall/phone"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -25,8 +26,11 @@ type sipCall struct {
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 
-	simText chan string
-	notify  chan int
+	// simText carries the simulation channel's text; nil when the call
+	// does not take it (see DialerConfig.Simulation).
+	simText    chan string
+	simRefused atomic.Int64
+	notify     chan int
 
 	mu          sync.Mutex
 	transcript  []TranscriptLine
@@ -363,7 +367,9 @@ func (c *sipCall) finishSpeech(ctx context.Context, u Utterance, expect []string
 	if asr == nil {
 		asr = c.d.cfg.ASR
 	}
-	_, simulation := asr.(SimulationRecognizer)
+	// Only a call that listens to the simulation channel (the dialer in
+	// simulation mode, this recogniser reading it) passes its text on.
+	simulation := c.simText != nil && isSimulation(asr)
 	req := RecognizeRequest{Audio: audio, Phrases: expect, Language: c.req.Language}
 	if simulation {
 		req.SimulationText = c.takeSimulationText(300 * time.Millisecond)

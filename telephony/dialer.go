@@ -127,7 +127,9 @@ type DialRequest struct {
 	// Headers are extra SIP headers on the INVITE (e.g. X-Campaign).
 	Headers map[string]string
 	// TTS and ASR, when set, replace the dialer's speech providers for
-	// this call (the tenant's own choice).
+	// this call (the tenant's own choice). A SimulationRecognizer here
+	// hears the simulation channel only on a dialer in simulation mode
+	// (DialerConfig.Simulation).
 	TTS TTS
 	ASR Recognizer
 }
@@ -167,6 +169,25 @@ type DialerConfig struct {
 	Recordings RecordingStore
 	// RTPTimeout hangs up when the peer sends no media this long (0: 10 s).
 	RTPTimeout time.Duration
+	// SymmetricRTP latches on to where the carrier's RTP comes from even
+	// when its SDP names a public address (carriers behind NAT that
+	// advertise an address they do not send from). RTP is taken in only
+	// from the address the peer's SDP gives; when that address is private
+	// or unroutable, or this is set, the first packet from the SDP's host
+	// or the trunk's signalling address, within RTPLatchWindow, fixes the
+	// peer's address instead (see MediaSession.SetPeer).
+	SymmetricRTP bool
+	// RTPLatchWindow is how long after the answer (or early media) the
+	// call may latch on to a source (0: 5 s).
+	RTPLatchWindow time.Duration
+	// Simulation accepts the callee simulator's text channel: what it
+	// says, sent as SIP INFO with SimulationContentType, is taken as what
+	// the callee said by calls whose recogniser is SimulationRecognizer.
+	// It is on when ASR is a SimulationRecognizer (outcall dev, tests,
+	// benchmarks). Off, such INFO is answered 415 and its text dropped: a
+	// peer on a real trunk must not be able to put words in the callee's
+	// mouth.
+	Simulation bool
 	// VAD tunes end-of-speech detection (zero: DefaultVADConfig).
 	VAD VADConfig
 	// AMD tunes machine detection (zero: DefaultAMDConfig).
@@ -212,6 +233,9 @@ func NewSIPDialer(cfg DialerConfig) (*SIPDialer, error) {
 	}
 	if cfg.VAD == (VADConfig{}) {
 		cfg.VAD = DefaultVADConfig()
+	}
+	if isSimulation(cfg.ASR) {
+		cfg.Simulation = true
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -345,18 +369,41 @@ func (d *SIPDialer) onBye(req *sip.Request, tx sip.ServerTransaction) {
 // the callee simulator's text of what it is saying.
 const SimulationContentType = "application/x-outcall-simulation"
 
+// isSimulation reports whether r is the simulation channel's recogniser.
+func isSimulation(r Recognizer) bool {
+	switch r.(type) {
+	case SimulationRecognizer, *SimulationRecognizer:
+		return true
+	}
+	return false
+}
+
+// onInfo answers INFO. The simulation channel's text is taken only by a
+// call that listens to it (simText is nil otherwise); elsewhere that body
+// is refused with 415 and dropped. Other INFO (DTMF relay and the like)
+// is answered 200 and ignored, as before: DTMF comes as RFC 4733 events.
 func (d *SIPDialer) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 	c := d.lookup(req)
 	if c == nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
 		return
 	}
+	ct := req.ContentType()
+	if ct == nil || !strings.HasPrefix(strings.ToLower(strings.TrimSpace(ct.Value())), SimulationContentType) {
+		tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
+		return
+	}
+	if c.simText == nil {
+		c.simRefused.Add(1)
+		res := sip.NewResponseFromRequest(req, 415, "Unsupported Media Type", nil)
+		res.AppendHeader(sip.NewHeader("Accept", "application/sdp"))
+		tx.Respond(res)
+		return
+	}
 	tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
-	if ct := req.ContentType(); ct != nil && strings.HasPrefix(ct.Value(), SimulationContentType) {
-		select {
-		case c.simText <- string(req.Body()):
-		default:
-		}
+	select {
+	case c.simText <- string(req.Body()):
+	default:
 	}
 }
 
@@ -421,7 +468,8 @@ func (d *SIPDialer) Dial(ctx context.Context, req DialRequest, h CallHandler) (C
 	}
 
 	record := d.cfg.Recordings != nil && !req.NoRecording
-	media, err := NewMediaSession(d.clock, MediaConfig{LocalIP: d.localIP, RTPTimeout: d.cfg.RTPTimeout, VAD: d.cfg.VAD, Record: record, MaxRecord: req.MaxDuration})
+	media, err := NewMediaSession(d.clock, MediaConfig{LocalIP: d.localIP, RTPTimeout: d.cfg.RTPTimeout, VAD: d.cfg.VAD, Record: record, MaxRecord: req.MaxDuration,
+		SymmetricRTP: d.cfg.SymmetricRTP, LatchWindow: d.cfg.RTPLatchWindow})
 	if err != nil {
 		return finish(OutcomeFailed, "no RTP port: "+err.Error())
 	}
@@ -461,7 +509,14 @@ func (d *SIPDialer) Dial(ctx context.Context, req DialRequest, h CallHandler) (C
 	}
 	invite.SetBody(offer)
 
-	call := &sipCall{d: d, req: req, media: media, res: &res, simText: make(chan string, 16), notify: make(chan int, 8)}
+	call := &sipCall{d: d, req: req, media: media, res: &res, notify: make(chan int, 8)}
+	asr := req.ASR
+	if asr == nil {
+		asr = d.cfg.ASR
+	}
+	if d.cfg.Simulation && isSimulation(asr) {
+		call.simText = make(chan string, 16)
+	}
 	call.ctx, call.cancel = context.WithCancelCause(context.Background())
 	defer call.cancel(nil)
 	d.calls.Store(res.CallID, call)
@@ -501,7 +556,7 @@ func (d *SIPDialer) Dial(ctx context.Context, req DialRequest, h CallHandler) (C
 				gotProvisional.Store(true)
 				if r.StatusCode != 100 && len(r.Body()) > 0 {
 					if o, err := ParseSDP(r.Body()); err == nil {
-						media.SetRemote(o.Addr)
+						media.SetPeer(o.Addr, signallingHosts(req.Trunk, r)...)
 						res.EarlyMedia = true
 					}
 				}
@@ -553,7 +608,7 @@ func (d *SIPDialer) Dial(ctx context.Context, req DialRequest, h CallHandler) (C
 	}
 	res.Codec = codec.Name
 	media.SetCodec(codec, answer.DTMFPT)
-	media.SetRemote(answer.Addr)
+	media.SetPeer(answer.Addr, signallingHosts(req.Trunk, sess.InviteResponse)...)
 	res.Answered = time.Now()
 	media.resetInbound()
 	media.Start()
@@ -576,7 +631,30 @@ func (d *SIPDialer) Dial(ctx context.Context, req DialRequest, h CallHandler) (C
 	}
 	res.Transcript = call.Transcript()
 	res.Media = media.Stats()
+	if n := res.Media.ForeignPacketsIn; n > 0 {
+		d.log.Warn("RTP from addresses other than the peer's dropped", "call_id", res.CallID, "packets", n,
+			"peer", answer.Addr.String(), "latched_to", res.Media.LatchedTo)
+	}
+	if n := call.simRefused.Load(); n > 0 {
+		d.log.Warn("simulation text over SIP INFO refused: this call does not take the simulation channel", "call_id", res.CallID, "requests", n)
+	}
 	return finish(outcome, reason)
+}
+
+// signallingHosts are the peer's signalling addresses that RTP may be
+// latched on to from: where the response carrying the SDP came from, and
+// the trunk's host when it is an IP address.
+func signallingHosts(t Trunk, r *sip.Response) []net.IP {
+	var ips []net.IP
+	if host, _, err := net.SplitHostPort(r.Source()); err == nil {
+		if ip := net.ParseIP(host); ip != nil {
+			ips = append(ips, ip)
+		}
+	}
+	if ip := net.ParseIP(t.Host); ip != nil {
+		ips = append(ips, ip)
+	}
+	return ips
 }
 
 // TrunkHealth is the answer to an OPTIONS ping.

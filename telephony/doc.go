@@ -30,6 +30,12 @@
 // steady with a thousand calls on two cores and lets the clock measure the
 // send-interval jitter it promises.
 //
+// RTP is taken in only from the address the peer's SDP gives (or, for a
+// peer behind NAT, the one its first packets latched on to; see
+// [MediaSession.SetPeer]): packets from anyone else are dropped and
+// counted in [MediaStats].ForeignPacketsIn, so nobody who merely reaches a
+// call's port can speak into it, its recogniser or its recording.
+//
 // The callee simulator (package telephony/calleesim) is a SIP user agent
 // server that answers like a crowd of people; tests, the demo and the
 // benchmarks dial it on loopback.

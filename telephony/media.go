@@ -7,7 +7,6 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/pion/rtp"
@@ -44,6 +43,109 @@ type MediaConfig struct {
 	Record bool
 	// MaxRecord caps the recording length (0: 30 minutes).
 	MaxRecord time.Duration
+	// SymmetricRTP latches on to the address the peer's RTP comes from
+	// even when its SDP names a public one (for carriers behind NAT that
+	// advertise an address they do not send from). Without it the session
+	// latches only when the SDP's address is private or unroutable. See
+	// SetPeer.
+	SymmetricRTP bool
+	// LatchWindow is how long after the peer's SDP arrives (SetPeer) the
+	// session may latch on to a source (0: 5 s). Once it has latched, or
+	// the window has passed, nothing changes where RTP is taken from.
+	LatchWindow time.Duration
+}
+
+// defaultLatchWindow is MediaConfig.LatchWindow's default: a peer behind
+// NAT sends from the answer on, so its first packets come well within it.
+const defaultLatchWindow = 5 * time.Second
+
+// maxForeignPerTick bounds the extra reads one tick makes to get past
+// packets from strangers (see drain).
+const maxForeignPerTick = 32
+
+// rtpPeer is the peer's media address from its SDP and what may be
+// latched on to; SetPeer replaces it whole, so the receiver reads it with
+// one atomic load and no lock.
+type rtpPeer struct {
+	sdp *net.UDPAddr // where RTP goes until latched
+	key rtpAddr      // sdp, comparable
+	// latch: take the first valid packet from one of hosts (the SDP's
+	// host, the peer's signalling address) before until as the peer's
+	// address, and only that address afterwards.
+	latch  bool
+	hosts  [3]rtpHost
+	nhosts int
+	until  int64 // unix nanos
+	// latchKey is written by the receiver (under the tick lock) before it
+	// publishes latched; only the receiver and SetPeer (after loading
+	// latched) read it.
+	latchKey rtpAddr
+	latched  atomic.Pointer[net.UDPAddr]
+}
+
+func (p *rtpPeer) addHost(ip net.IP) {
+	if ip == nil || p.nhosts == len(p.hosts) {
+		return
+	}
+	h := hostOf(ip)
+	if !p.latchHost(h) {
+		p.hosts[p.nhosts] = h
+		p.nhosts++
+	}
+}
+
+func (p *rtpPeer) latchHost(h rtpHost) bool {
+	for i := 0; i < p.nhosts; i++ {
+		if p.hosts[i] == h {
+			return true
+		}
+	}
+	return false
+}
+
+// sendTo is where RTP goes: the address latched on to, else the SDP's.
+func (p *rtpPeer) sendTo() *net.UDPAddr {
+	if a := p.latched.Load(); a != nil {
+		return a
+	}
+	return p.sdp
+}
+
+// bogons are address ranges no packet on the Internet comes from beyond
+// those net.IP classifies (private, loopback, link-local): carrier-grade
+// NAT (RFC 6598), "this network", IETF protocol assignments,
+// documentation and benchmarking ranges, the reserved 240/4.
+var bogons = func() []*net.IPNet {
+	var nets []*net.IPNet
+	for _, c := range []string{"0.0.0.0/8", "100.64.0.0/10", "192.0.0.0/24", "192.0.2.0/24", "198.18.0.0/15",
+		"198.51.100.0/24", "203.0.113.0/24", "240.0.0.0/4", "2001:db8::/32"} {
+		_, n, err := net.ParseCIDR(c)
+		if err != nil {
+			panic(err)
+		}
+		nets = append(nets, n)
+	}
+	return nets
+}()
+
+// unroutable reports whether an SDP address cannot be where the peer's
+// packets come from as seen from local: a private, carrier-grade NAT,
+// link-local, multicast, unspecified or otherwise unrouted address, or
+// loopback when we are not on loopback ourselves. Such a peer is behind
+// NAT (or names an interface we do not reach it by); the session latches.
+func unroutable(ip, local net.IP) bool {
+	if ip.IsLoopback() {
+		return !local.IsLoopback()
+	}
+	if ip.IsPrivate() || ip.IsUnspecified() || ip.IsLinkLocalUnicast() || ip.IsMulticast() {
+		return true
+	}
+	for _, n := range bogons {
+		if n.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 // MediaSession is the RTP leg of one call: one UDP socket, a sender paced
@@ -56,7 +158,7 @@ type MediaSession struct {
 	out   *udpSender
 	cfg   MediaConfig
 
-	remote  atomic.Pointer[net.UDPAddr]
+	peer    atomic.Pointer[rtpPeer]
 	codec   atomic.Pointer[Codec]
 	dtmfPT  atomic.Uint32
 	started atomic.Bool
@@ -90,6 +192,7 @@ type MediaSession struct {
 	packetsIn  atomic.Int64
 	packetsOut atomic.Int64
 	badIn      atomic.Int64
+	foreignIn  atomic.Int64
 	sendErrs   atomic.Int64
 
 	rec       *stereoRecorder
@@ -127,6 +230,9 @@ func NewMediaSession(clock *MediaClock, cfg MediaConfig) (*MediaSession, error) 
 	if cfg.MaxRecord == 0 {
 		cfg.MaxRecord = 30 * time.Minute
 	}
+	if cfg.LatchWindow <= 0 {
+		cfg.LatchWindow = defaultLatchWindow
+	}
 	out, err := listenUDP(cfg.LocalIP)
 	if err != nil {
 		return nil, err
@@ -163,8 +269,44 @@ func (s *MediaSession) LocalAddr() *net.UDPAddr {
 	return &a
 }
 
-// SetRemote sets where RTP goes (from the peer's SDP).
-func (s *MediaSession) SetRemote(addr *net.UDPAddr) { s.remote.Store(addr) }
+// SetRemote sets the peer's RTP address from its SDP: SetPeer with no
+// signalling address.
+func (s *MediaSession) SetRemote(addr *net.UDPAddr) { s.SetPeer(addr) }
+
+// SetPeer sets the peer's RTP address from its SDP (c= and m= lines).
+// RTP goes there, and RTP is taken in only from there: packets from any
+// other address are dropped and counted (MediaStats.ForeignPacketsIn), so
+// nobody who merely reaches our port can put audio into the call. Until
+// the first SetPeer nothing is read: what arrives waits in the socket.
+//
+// Symmetric RTP, for peers behind NAT: when the SDP's address is private
+// or unroutable, or MediaConfig.SymmetricRTP is set, the first valid
+// packet that comes, within MediaConfig.LatchWindow, from the SDP's host
+// or one of the peer's signalling addresses (any port) fixes the peer's
+// address: RTP goes there from then on, and only RTP from there is taken
+// in.
+//
+// Setting the same address again (the answer after early media) keeps a
+// latch already made and opens the window anew if none was.
+func (s *MediaSession) SetPeer(addr *net.UDPAddr, signalling ...net.IP) {
+	if addr == nil {
+		s.peer.Store(nil)
+		return
+	}
+	p := &rtpPeer{sdp: addr, key: rtpAddrOf(addr), until: time.Now().Add(s.cfg.LatchWindow).UnixNano()}
+	p.latch = s.cfg.SymmetricRTP || unroutable(addr.IP, s.cfg.LocalIP)
+	p.addHost(addr.IP)
+	for _, ip := range signalling {
+		p.addHost(ip)
+	}
+	if old := s.peer.Load(); old != nil && old.key == p.key {
+		if a := old.latched.Load(); a != nil {
+			p.latchKey = old.latchKey
+			p.latched.Store(a)
+		}
+	}
+	s.peer.Store(p)
+}
 
 // SetCodec sets the negotiated codec and telephone-event payload type
 // (0 to send no DTMF events).
@@ -211,14 +353,29 @@ func (s *MediaSession) die(why string) {
 // Stats of the stream.
 type MediaStats struct {
 	PacketsIn, PacketsOut, BadPacketsIn int64
+	// ForeignPacketsIn counts packets dropped unread because they came
+	// from an address other than the peer's (its SDP's, or the one
+	// latched on to): audio injected by a stranger, or a peer behind a
+	// NAT that could not be latched on to.
+	ForeignPacketsIn int64
 	// SendErrors counts packets the kernel refused (full buffer, ICMP
 	// port unreachable from a vanished peer).
 	SendErrors int64
+	// LatchedTo is the address the peer's RTP was latched on to
+	// (symmetric RTP); empty when the session did not latch.
+	LatchedTo string
 }
 
 // Stats returns packet counters.
 func (s *MediaSession) Stats() MediaStats {
-	return MediaStats{PacketsIn: s.packetsIn.Load(), PacketsOut: s.packetsOut.Load(), BadPacketsIn: s.badIn.Load(), SendErrors: s.sendErrs.Load()}
+	st := MediaStats{PacketsIn: s.packetsIn.Load(), PacketsOut: s.packetsOut.Load(), BadPacketsIn: s.badIn.Load(),
+		ForeignPacketsIn: s.foreignIn.Load(), SendErrors: s.sendErrs.Load()}
+	if p := s.peer.Load(); p != nil {
+		if a := p.latched.Load(); a != nil {
+			st.LatchedTo = a.String()
+		}
+	}
+	return st
 }
 
 // Close stops sending and receiving. It is safe to call more than once.
@@ -371,11 +528,19 @@ func (s *MediaSession) tick(jh *jitterHistogram, buf []byte) {
 	if s.closed.Load() {
 		return
 	}
-	s.drain(buf)
+	if s.peer.Load() != nil {
+		// Until the peer's SDP says who it is, what arrives waits in the
+		// socket: then the peer's early packets are taken in and the
+		// rest dropped.
+		s.drain(buf)
+	}
 	if !s.started.Load() {
 		return
 	}
-	remote := s.remote.Load()
+	var remote *net.UDPAddr
+	if p := s.peer.Load(); p != nil {
+		remote = p.sendTo()
+	}
 	codec := s.codec.Load()
 
 	// Hold the playback lock only to pick this frame: Play and friends on
@@ -459,27 +624,57 @@ func (s *MediaSession) tick(jh *jitterHistogram, buf []byte) {
 // clock's own pace, so one read per tick normally suffices (a second read
 // would mostly find nothing, and system calls are the media's main cost);
 // every tenth tick it empties the queue, which absorbs bursts and clock
-// skew between the peers.
+// skew between the peers. Packets from strangers do not count against
+// the limit, up to maxForeignPerTick more reads: a flood of them must not
+// keep the peer's packets waiting in the queue until the kernel drops
+// them.
 func (s *MediaSession) drain(buf []byte) {
 	s.ticks++
 	limit := 1
 	if s.ticks%10 == 0 {
 		limit = 16
 	}
-	for i := 0; i < limit; i++ {
-		n, from := s.out.recv(buf, s.remote.Load() == nil)
+	for i, extra := 0, 0; i < limit; i++ {
+		n, from := s.out.recv(buf)
 		if n <= 0 {
 			return
 		}
-		s.handlePacket(buf[:n], from)
+		if !s.handlePacket(buf[:n], from) && extra < maxForeignPerTick {
+			extra++
+			i--
+		}
 	}
 }
 
-func (s *MediaSession) handlePacket(data []byte, from syscall.Sockaddr) {
+// handlePacket takes in one datagram; it returns false when the datagram
+// came from a stranger and was dropped unread. It runs on the clock for
+// every packet of every call: it must neither allocate nor wait for a
+// lock.
+func (s *MediaSession) handlePacket(data []byte, from rtpAddr) bool {
+	p := s.peer.Load()
+	latch := false
+	switch {
+	case p == nil:
+		// No SDP (drain is not called then).
+		s.foreignIn.Add(1)
+		return false
+	case p.latched.Load() != nil:
+		if from != p.latchKey {
+			s.foreignIn.Add(1)
+			return false
+		}
+	case from == p.key:
+		latch = p.latch
+	case p.latch && p.latchHost(from.ip) && time.Now().UnixNano() < p.until:
+		latch = true
+	default:
+		s.foreignIn.Add(1)
+		return false
+	}
 	pkt := &s.rxPkt
 	if err := pkt.Unmarshal(data); err != nil || pkt.Version != 2 {
 		s.badIn.Add(1)
-		return
+		return true
 	}
 	pt := pkt.PayloadType
 	var codec Codec
@@ -490,29 +685,36 @@ func (s *MediaSession) handlePacket(data []byte, from syscall.Sockaddr) {
 		codec = PCMA
 	default:
 		if uint32(pt) == s.dtmfPT.Load() && pt != 0 {
+			if latch {
+				s.latch(p, from)
+			}
 			s.lastRecv.Store(time.Now().UnixNano())
 			s.packetsIn.Add(1)
 			s.onDTMF(pkt.Timestamp, pkt.Payload)
-			return
+			return true
 		}
 		s.badIn.Add(1)
-		return
+		return true
 	}
 	if len(pkt.Payload) == 0 || len(pkt.Payload) > 480 {
 		s.badIn.Add(1)
-		return
+		return true
 	}
-	if s.remote.Load() == nil {
-		// Symmetric RTP: answer where the peer sends from when its SDP
-		// has not given an address yet.
-		if a := udpAddrOf(from); a != nil {
-			s.remote.CompareAndSwap(nil, a)
-		}
+	if latch {
+		s.latch(p, from)
 	}
 	s.lastRecv.Store(time.Now().UnixNano())
 	s.packetsIn.Add(1)
 	s.rxPCM = codec.Decode(s.rxPCM[:0], pkt.Payload)
 	s.onAudio(s.rxPCM)
+	return true
+}
+
+// latch fixes the peer's address at from (symmetric RTP): once per peer,
+// so its one allocation stays off the per-packet path.
+func (s *MediaSession) latch(p *rtpPeer, from rtpAddr) {
+	p.latchKey = from
+	p.latched.Store(from.udpAddr())
 }
 
 func (s *MediaSession) emit(ev MediaEvent) {

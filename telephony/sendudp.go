@@ -21,6 +21,10 @@ type udpSender struct {
 	local  *net.UDPAddr
 	remote *net.UDPAddr
 	sa     syscall.Sockaddr
+	// from and fromLen receive the sender's address of each datagram
+	// read (recv_fast.go): kept here so reading allocates nothing.
+	from    syscall.RawSockaddrAny
+	fromLen uint32
 }
 
 // listenUDP opens a non-blocking UDP socket on an ephemeral port of ip.
@@ -87,22 +91,41 @@ func (u *udpSender) send(b []byte, to *net.UDPAddr) error {
 	return syscall.Sendto(u.fd, b, syscall.MSG_DONTWAIT, u.sa)
 }
 
-// recv reads one waiting datagram without blocking; n is 0 when none.
-// The sender's address is only asked for when wantFrom is set (it costs
-// an allocation per packet).
-func (u *udpSender) recv(buf []byte, wantFrom bool) (n int, from syscall.Sockaddr) {
-	var err error
-	if wantFrom {
-		n, from, err = syscall.Recvfrom(u.fd, buf, syscall.MSG_DONTWAIT)
-	} else {
-		n, err = syscall.Read(u.fd, buf)
+// rtpAddr is a UDP address in a form that compares with == and is made
+// without allocating: IPv4 addresses in their IPv4-mapped IPv6 form, as
+// net.ParseIP gives them.
+type rtpAddr struct {
+	ip   [16]byte
+	port uint16
+}
+
+// rtpHost is the IP part of an rtpAddr.
+type rtpHost = [16]byte
+
+func hostOf(ip net.IP) (h rtpHost) {
+	if ip16 := ip.To16(); ip16 != nil {
+		copy(h[:], ip16)
 	}
-	if err != nil {
-		// EAGAIN (nothing waiting), or ECONNREFUSED from an earlier ICMP
-		// port unreachable: nothing read this time.
-		return 0, nil
+	return h
+}
+
+func rtpAddrOf(a *net.UDPAddr) rtpAddr {
+	return rtpAddr{ip: hostOf(a.IP), port: uint16(a.Port)}
+}
+
+func (a rtpAddr) udpAddr() *net.UDPAddr {
+	ip := make(net.IP, 16)
+	copy(ip, a.ip[:])
+	if ip4 := ip.To4(); ip4 != nil {
+		ip = ip4
 	}
-	return n, from
+	return &net.UDPAddr{IP: ip, Port: int(a.port)}
+}
+
+func v4Host(b [4]byte) (h rtpHost) {
+	h[10], h[11] = 0xff, 0xff
+	copy(h[12:], b[:])
+	return h
 }
 
 func udpAddrOf(sa syscall.Sockaddr) *net.UDPAddr {

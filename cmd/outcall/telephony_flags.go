@@ -39,6 +39,9 @@ type telephonySettings struct {
 	// workers whose work is calls: the Go scheduler then hands a pacing
 	// thread its goroutine back without waiting behind other work.
 	MediaRTPriority, MediaProcessRTPriority int
+	// SymmetricRTP latches on to where the carrier's RTP comes from even
+	// when its SDP names a public address (carriers behind NAT).
+	SymmetricRTP bool
 }
 
 func addTelephonyFlags(cmd *cobra.Command, t *telephonySettings) {
@@ -55,6 +58,8 @@ func addTelephonyFlags(cmd *cobra.Command, t *telephonySettings) {
 	stringFlag(fs, &t.Recordings, "recordings-dir", filepath.Join(".data", "recordings"), "folder for call recordings")
 	intFlag(fs, &t.MediaRTPriority, "media-rt-priority", 0, "pace RTP from threads in the real-time class (SCHED_FIFO) at this priority, 1-99, as media servers do; needs CAP_SYS_NICE (0: normal priority)")
 	intFlag(fs, &t.MediaProcessRTPriority, "media-process-rt-priority", 0, "with --media-rt-priority: the rest of the process (and the espeak-ng it starts) in the real-time class at this lower priority, for workers that only place calls (0: off)")
+	boolFlag(fs, &t.SymmetricRTP, "symmetric-rtp", false, "take the carrier's RTP from where its first packet comes (from the SDP's host or the trunk's, within 5 s of the answer) even when its SDP names a public address, for carriers behind NAT; "+
+		"RTP is otherwise taken only from the SDP's address, and latching is automatic when that address is private")
 }
 
 // parseTrunk reads a trunk URL.
@@ -114,6 +119,9 @@ func (t *telephonySettings) placer(ctx context.Context, log *slog.Logger, script
 	switch {
 	case t.ASR == "simulation":
 		asr = telephony.SimulationRecognizer{}
+		if t.Trunk != "" || !t.CalleeSim {
+			log.Warn("--asr simulation takes the text a peer sends over SIP INFO as what the callee said: use it only with the callee simulator as the carrier")
+		}
 	case t.ASR == "pocketsphinx":
 		asr = &telephony.PocketsphinxRecognizer{}
 	case strings.HasPrefix(t.ASR, "http://") || strings.HasPrefix(t.ASR, "https://"):
@@ -140,6 +148,9 @@ func (t *telephonySettings) placer(ctx context.Context, log *slog.Logger, script
 		}
 	}
 	sip, err := telephony.NewSIPDialer(telephony.DialerConfig{ListenIP: t.SIPAddr, TTS: tts, ASR: asr, Clock: clock,
+		// The simulation channel (SIP INFO text) only with the simulation
+		// recogniser: a real carrier's peers must not speak for the callee.
+		Simulation: t.ASR == "simulation", SymmetricRTP: t.SymmetricRTP,
 		Recordings: telephony.LocalRecordingStore{Dir: t.Recordings}, Logger: log.With("component", "sip")})
 	if err != nil {
 		return nil, stop, fmt.Errorf("start the SIP user agent: %w", err)

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 )
 
 func TestMediaPriorityFlagsRefuseWhatTheKernelWouldNot(t *testing.T) {
@@ -23,6 +25,29 @@ func TestMediaPriorityFlagsRefuseWhatTheKernelWouldNot(t *testing.T) {
 		stop()
 		if err == nil || !strings.Contains(err.Error(), c.want) || d != nil {
 			t.Errorf("rt %d, process %d: err %v, want one saying %q", c.rt, c.proc, err, c.want)
+		}
+	}
+}
+
+func TestSymmetricRTPFlagAndEnvironment(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		env  string
+		want bool
+	}{
+		{nil, "", false},
+		{[]string{"--symmetric-rtp"}, "", true},
+		{nil, "true", true},
+	} {
+		t.Setenv("OUTCALL_SYMMETRIC_RTP", c.env)
+		cmd := &cobra.Command{Use: "worker"}
+		var ts telephonySettings
+		addTelephonyFlags(cmd, &ts)
+		if err := cmd.ParseFlags(c.args); err != nil {
+			t.Fatal(err)
+		}
+		if ts.SymmetricRTP != c.want {
+			t.Errorf("args %q, OUTCALL_SYMMETRIC_RTP=%q: SymmetricRTP %v, want %v", c.args, c.env, ts.SymmetricRTP, c.want)
 		}
 	}
 }

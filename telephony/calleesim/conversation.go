@@ -182,5 +182,9 @@ func (c *conversation) sendSimulationText(text string) {
 	req.SetBody([]byte(text))
 	ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
 	defer cancel()
-	c.dlg.Do(ctx, req)
+	res, err := c.dlg.Do(ctx, req)
+	if err != nil {
+		return
+	}
+	c.s.update(c.callID, func(r *CallRecord) { r.TextAnswers = append(r.TextAnswers, res.StatusCode) })
 }

@@ -91,7 +91,13 @@ type CallRecord struct {
 	Audio []byte
 	// Heard is the caller's audio duration the simulator's VAD detected.
 	Heard time.Duration
-	Done  bool
+	// TextAnswers are the caller's status codes for the simulation
+	// channel's INFO requests, in the order they came (200 from a caller
+	// in simulation mode, 415 from one that refuses the text).
+	TextAnswers []int
+	// CallerRTP is the caller's RTP address from its SDP offer.
+	CallerRTP string
+	Done      bool
 }
 
 // Simulator is a running callee simulator.
@@ -519,15 +525,38 @@ func (s *Simulator) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	defer media.Close()
-	media.SetRemote(offer.Addr)
+	// The caller's RTP is taken only from its SDP's address (or, were it
+	// behind NAT, latched on to from there or its signalling address).
+	var callerHost []net.IP
+	if h, _, err := net.SplitHostPort(req.Source()); err == nil {
+		if ip := net.ParseIP(h); ip != nil {
+			callerHost = append(callerHost, ip)
+		}
+	}
+	media.SetPeer(offer.Addr, callerHost...)
 	if codecErr == nil {
 		media.SetCodec(codec, offer.DTMFPT)
 	}
+	s.update(callID, func(r *CallRecord) { r.CallerRTP = offer.Addr.String() })
+	rtpAddr := media.LocalAddr()
+	var garbage *net.UDPConn
+	if p.GarbageRTP {
+		// The garbage comes from the address the answer names, so the
+		// caller reads it (and finds it is not RTP) rather than drop it
+		// as a stranger's.
+		if garbage, err = net.ListenUDP("udp", &net.UDPAddr{IP: rtpAddr.IP}); err != nil {
+			dlg.Respond(500, "No Media Port", nil)
+			finish("failed")
+			return
+		}
+		defer garbage.Close()
+		rtpAddr = garbage.LocalAddr().(*net.UDPAddr)
+	}
 	var answer []byte
 	if unknownOnly {
-		answer = g729OnlySDP(media.LocalAddr())
+		answer = g729OnlySDP(rtpAddr)
 	} else {
-		answer, _ = telephony.BuildSDP(telephony.MediaOffer{Addr: media.LocalAddr(), Codecs: []telephony.Codec{codec}, DTMFPT: offer.DTMFPT})
+		answer, _ = telephony.BuildSDP(telephony.MediaOffer{Addr: rtpAddr, Codecs: []telephony.Codec{codec}, DTMFPT: offer.DTMFPT})
 	}
 
 	ring := p.ring()
@@ -572,7 +601,7 @@ func (s *Simulator) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	switch {
 	case p.NoRTP:
 	case p.GarbageRTP:
-		go sendGarbage(dlg.Context(), media.LocalAddr(), offer.Addr)
+		go sendGarbage(dlg.Context(), garbage, offer.Addr)
 	default:
 		media.Start()
 	}
@@ -675,12 +704,7 @@ func ringback(d time.Duration) []int16 {
 	return tone
 }
 
-func sendGarbage(ctx context.Context, from, to *net.UDPAddr) {
-	conn, err := net.DialUDP("udp", &net.UDPAddr{IP: from.IP}, to)
-	if err != nil {
-		return
-	}
-	defer conn.Close()
+func sendGarbage(ctx context.Context, conn *net.UDPConn, to *net.UDPAddr) {
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
 	buf := make([]byte, 172)
@@ -693,7 +717,7 @@ func sendGarbage(ctx context.Context, from, to *net.UDPAddr) {
 				buf[i] = byte(rand.Uint32())
 			}
 			buf[0] = 0x3f // version 0: never valid RTP
-			conn.Write(buf)
+			conn.WriteToUDP(buf, to)
 		}
 	}
 }
