@@ -74,14 +74,18 @@ campaign's script and segmentation rules read them.
 
 [Classify] and [Classifier] recognise the built-in intents ([BuiltinIntents]:
 affirm, deny, later, busy, human, stop, wrong_number, complaint) in Chinese
-and English, plus the tenant's own from the script's `intents`. Example
-phrases are matched inside the utterance, and character n-grams compare it
-with every example, so Chinese needs no word segmenter; negation turns
-"不是", "不需要" and "not interested" into deny, never affirm. Below
-[NoMatchThreshold] the intent is no_match. [ParseSlots] finds dates, times
-("明天下午三点", "tomorrow at 3pm"), numbers and amounts, and
-[AnalyzeSentiment] scores the mood from -1 to 1 with a label: angry,
-negative, neutral or positive.
+and English, plus the tenant's own from the script's `intents`. An utterance
+is normalised first (recogniser homophones and regional spellings to one
+form, fillers dropped), cut into clauses and tagged with concept classes
+(synonyms) under the scope of any negation, double negation included
+("不是不想", "I didn't say no"). The built-in intents come from a logistic
+regression over characters, words, concepts, cue phrases and slots whose
+weights ship with the package (nlu_weights.json); a tenant's intents match
+its examples by words and concepts. Below [NoMatchThreshold] the intent is
+no_match. [ParseSlots] finds dates, times ("明天下午三点", "tomorrow at
+3pm"), numbers and amounts, and [AnalyzeSentiment] scores the mood from -1
+to 1 with a label: angry, negative, neutral or positive. The evaluation set
+in testdata/nlu and `outcall bench nlu` measure all three.
 
 Some behaviour is built in, and each piece can be turned off in
 [SessionOptions]: busy ends the call politely with outcome busy_callback

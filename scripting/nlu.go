@@ -2,15 +2,12 @@ package scripting
 
 import (
 	"math"
-	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 	"unicode/utf8"
-
-	"golang.org/x/text/width"
 )
 
 // NoMatchThreshold is the confidence below which an utterance is
@@ -23,34 +20,90 @@ type Understanding struct {
 	Confidence float64 `json:"confidence"`
 	// RunnerUp is the second most likely intent, so a script or a person
 	// can see how close the call was.
-	RunnerUp           string    `json:"runnerUp,omitempty"`
-	RunnerUpConfidence float64   `json:"runnerUpConfidence,omitempty"`
-	Negated            bool      `json:"negated,omitempty"`
-	Slots              Slots     `json:"slots,omitempty"`
-	Sentiment          Sentiment `json:"sentiment"`
+	RunnerUp           string  `json:"runnerUp,omitempty"`
+	RunnerUpConfidence float64 `json:"runnerUpConfidence,omitempty"`
+	// Negated is set when a negation governs what the callee said
+	// (不需要, "not interested") and is not itself negated (不是不想).
+	Negated   bool      `json:"negated,omitempty"`
+	Slots     Slots     `json:"slots,omitempty"`
+	Sentiment Sentiment `json:"sentiment"`
 }
 
-// Classifier recognises intents from examples: the built-in ones plus a
-// tenant's. It matches example phrases inside the utterance (keyword
-// rules) and compares character n-grams with every example (a nearest
-// neighbour over TF-IDF vectors, which suits Chinese without a word
-// segmenter), then applies negation. A Classifier is safe for concurrent use.
+// Classifier recognises intents: the built-in ones with a model learned
+// from examples (see nlu_model.go), and a tenant's own from the few
+// examples its script gives, by similarity. Both read the utterance the
+// same way (nlu_text.go): rewritten to one spelling, without fillers, with
+// its concepts (synonym classes, negation applied), so a tenant intent
+// taught with "已经还了" also hears "上礼拜就还清了". A Classifier is safe
+// for concurrent use.
 type Classifier struct {
+	model    *intentModel
 	examples []example
-	index    map[string][]posting
-	idf      map[string]float64
-	intents  []string
+	// words and meaning compare an utterance with the examples: words by
+	// characters and English words, meaning by concepts.
+	words, meaning simChannel
+	intents        []string
+	// topics holds, for each tenant intent, the content features of its
+	// examples (see content).
+	topics map[string]map[string]bool
+	// shadows maps a built-in intent to the tenant intents whose examples
+	// the model reads as that built-in intent: a script's "reschedule"
+	// taught with "push it to next week" is its own kind of later, and
+	// takes what the model hears as later when it is at all like it.
+	shadows map[string][]string
+}
+
+// simChannel is a TF-IDF index of the examples over one kind of feature,
+// with each intent's examples averaged.
+type simChannel struct {
+	index     map[string][]posting
+	idf       map[string]float64
+	centroids map[string]map[string]float64
 	// unknownIDF weighs features no example has.
 	unknownIDF float64
 }
 
 type example struct {
 	intent  string
-	text    string // normalised
-	compact string // without spaces, for Chinese containment
-	padded  string // " text ", for English whole-word containment
+	compact string // as heard, without spaces, for containment
 	runes   int
-	latin   bool
+}
+
+// zhFunctionChars and enStopwords carry grammar rather than a subject: a
+// tenant intent needs more in common with an utterance than these.
+const zhFunctionChars = "的了吗呢吧啊呀嘛哦是我你他她它们这那个有在什么怎么哪几多少要会能可以就还也都很太再说一下问请吗喂嗯得到去来给把被让"
+
+var enStopwords = map[string]bool{"a": true, "an": true, "the": true, "is": true, "are": true, "was": true, "be": true, "it": true, "it's": true, "this": true, "that": true, "what": true, "what's": true, "who": true, "who's": true,
+	"how": true, "do": true, "does": true, "did": true, "i": true, "i'm": true, "me": true, "my": true, "you": true, "your": true, "we": true, "our": true, "to": true, "of": true, "in": true, "on": true, "at": true, "for": true,
+	"and": true, "or": true, "can": true, "could": true, "will": true, "would": true, "there": true, "there's": true, "here": true, "hello": true, "hi": true, "yes": true, "no": true, "so": true, "just": true, "please": true,
+	"again": true, "about": true, "with": true, "have": true, "has": true, "get": true, "if": true, "any": true, "up": true, "out": true, "now": true, "right": true, "say": true, "said": true, "sorry": true, "huh": true}
+
+// content reports whether a similarity feature names a subject: a concept
+// that is not a weak one, Chinese characters beyond grammar, an English
+// word that is not a stopword.
+func content(f string) bool {
+	kind, v, _ := strings.Cut(f, ":")
+	switch kind {
+	case "k":
+		return !weakConcepts[strings.TrimPrefix(v, "!")]
+	case "c2", "c3":
+		n := 0
+		for _, r := range v {
+			if r == '#' {
+				return false
+			}
+			if !strings.ContainsRune(zhFunctionChars, r) {
+				n++
+			}
+		}
+		return n > 0
+	case "w":
+		return !enStopwords[v]
+	case "w2":
+		a, b, _ := strings.Cut(v, " ")
+		return a != "#" && b != "#" && (!enStopwords[a] || !enStopwords[b])
+	}
+	return false
 }
 
 type posting struct {
@@ -91,62 +144,216 @@ func classifierFor(lang string, extra map[string][]string) *Classifier {
 	return c
 }
 
-// NewClassifier builds a classifier from the built-in examples plus extra,
+// NewClassifier builds a classifier from the built-in intents plus extra,
 // a map of intent name → example phrases (new intents or more examples for
 // built-in ones).
 func NewClassifier(extra map[string][]string) *Classifier {
-	c := &Classifier{index: map[string][]posting{}, idf: map[string]float64{}}
-	seen := map[string]bool{}
-	add := func(intent string, texts []string) {
-		if !seen[intent] {
-			seen[intent] = true
-			c.intents = append(c.intents, intent)
-		}
-		for _, t := range texts {
-			n := normalize(t)
-			if n == "" {
-				continue
+	return newClassifier(defaultIntentModel(), extra)
+}
+
+// similarity weighs each kind of feature when an utterance is compared
+// with a tenant's examples, in two channels: the words it uses and the
+// concepts it means.
+var similarity = map[string]float64{"c1": 0.5, "c2": 1, "c3": 1, "w": 1, "w2": 0.7, "k": 1}
+
+// meaningShare is how much of a tenant intent's similarity comes from
+// concepts, the rest from words.
+var meaningShare = 0.7
+
+// weakConcepts say how something is said more than what: they count for
+// little when utterances are compared by meaning.
+var weakConcepts = map[string]bool{"REPEAT": true, "QUESTION": true, "POLITE": true, "NOW": true, "TALK": true, "WAIT": true, "KNOW": true, "THANKS": true, "AGAIN": true}
+
+func similarityFeatures(h *heard) (words, meaning map[string]float64) {
+	words, meaning = map[string]float64{}, map[string]float64{}
+	h.features(func(name string, v float64) {
+		kind, id, _ := strings.Cut(name, ":")
+		w := similarity[kind]
+		switch {
+		case w == 0:
+		case kind == "k":
+			if weakConcepts[strings.TrimPrefix(id, "!")] {
+				w *= 0.3
 			}
-			compact := strings.ReplaceAll(n, " ", "")
-			c.examples = append(c.examples, example{intent: intent, text: n, compact: compact, padded: " " + n + " ", runes: utf8.RuneCountInString(compact), latin: isLatin(n)})
+			meaning[name] += v * w
+		default:
+			words[name] += v * w
 		}
-	}
+	})
+	return words, meaning
+}
+
+// backgroundDF counts, over the built-in examples, the examples each
+// similarity feature occurs in: how common a feature is in what callees say.
+var backgroundDF = sync.OnceValues(func() (map[string]int, int) {
+	df := map[string]int{}
+	n := 0
+	var texts []string
 	for _, in := range BuiltinIntents {
-		add(in, builtinExamples[in])
+		texts = append(texts, builtinExamples[in]...)
 	}
+	for _, t := range slices.Concat(texts, noneExamples) {
+		w, m := similarityFeatures(hear(t))
+		for f := range w {
+			df[f]++
+		}
+		for f := range m {
+			df[f]++
+		}
+		n++
+	}
+	return df, n
+})
+
+func newClassifier(m *intentModel, extra map[string][]string) *Classifier {
+	c := &Classifier{model: m, topics: map[string]map[string]bool{}}
+	c.intents = append(c.intents, BuiltinIntents...)
 	names := make([]string, 0, len(extra))
 	for k := range extra {
 		names = append(names, k)
 	}
 	sort.Strings(names)
+	var words, meaning []map[string]float64
 	for _, k := range names {
-		add(k, extra[k])
-	}
-	df := map[string]int{}
-	vecs := make([]map[string]float64, len(c.examples))
-	for i, e := range c.examples {
-		vecs[i] = features(e.text)
-		for f := range vecs[i] {
-			df[f]++
+		if !slices.Contains(c.intents, k) {
+			c.intents = append(c.intents, k)
+		}
+		for _, t := range extra[k] {
+			h := hear(t)
+			if h.compact == "" {
+				continue
+			}
+			c.examples = append(c.examples, example{intent: k, compact: h.compact, runes: utf8.RuneCountInString(h.compact)})
+			w, mn := similarityFeatures(h)
+			words, meaning = append(words, w), append(meaning, mn)
+			if c.topics[k] == nil {
+				c.topics[k] = map[string]bool{}
+			}
+			for f := range w {
+				if content(f) {
+					c.topics[k][f] = true
+				}
+			}
+			for f := range mn {
+				if content(f) {
+					c.topics[k][f] = true
+				}
+			}
 		}
 	}
-	n := float64(len(c.examples))
-	c.unknownIDF = math.Log(1+n) + 0.1
-	for f, d := range df {
-		c.idf[f] = math.Log(1+n/float64(d)) + 0.1
-	}
-	for i, v := range vecs {
-		var norm float64
-		for f, tf := range v {
-			v[f] = tf * c.idf[f]
-			norm += v[f] * v[f]
+	c.words = newSimChannel(c.examples, words)
+	c.meaning = newSimChannel(c.examples, meaning)
+	c.shadows = map[string][]string{}
+	for _, k := range names {
+		if slices.Contains(BuiltinIntents, k) {
+			continue
 		}
-		norm = math.Sqrt(norm)
-		for f, w := range v {
-			c.index[f] = append(c.index[f], posting{ex: i, w: w / norm})
+		seen := map[string]int{}
+		for _, t := range extra[k] {
+			h := hear(t)
+			p := m.predict(h, ParseSlots(t, time.Time{}))
+			best := 0
+			for i := range p {
+				if p[i] > p[best] {
+					best = i
+				}
+			}
+			// Stop is never shadowed: a request to stop calling is always one.
+			if cl := m.Classes[best]; cl != noneClass && cl != "stop" && p[best] >= m.Accept {
+				seen[cl]++
+			}
+		}
+		for in, n := range seen {
+			if float64(n) >= shadowMinShare*float64(len(extra[k])) {
+				c.shadows[in] = append(c.shadows[in], k)
+			}
 		}
 	}
 	return c
+}
+
+func newSimChannel(examples []example, vecs []map[string]float64) simChannel {
+	ch := simChannel{index: map[string][]posting{}, idf: map[string]float64{}, centroids: map[string]map[string]float64{}}
+	bg, nbg := backgroundDF()
+	df := map[string]int{}
+	for _, v := range vecs {
+		for f := range v {
+			df[f]++
+		}
+	}
+	n := float64(nbg + len(vecs))
+	ch.unknownIDF = math.Log(1+n) + 0.1
+	for i, v := range vecs {
+		var norm float64
+		for f, tf := range v {
+			idf, ok := ch.idf[f]
+			if !ok {
+				idf = math.Log(1+n/float64(df[f]+bg[f])) + 0.1
+				ch.idf[f] = idf
+			}
+			v[f] = tf * idf
+			norm += v[f] * v[f]
+		}
+		if norm == 0 {
+			continue
+		}
+		norm = math.Sqrt(norm)
+		in := examples[i].intent
+		if ch.centroids[in] == nil {
+			ch.centroids[in] = map[string]float64{}
+		}
+		for f, w := range v {
+			ch.index[f] = append(ch.index[f], posting{ex: i, w: w / norm})
+			ch.centroids[in][f] += w / norm
+		}
+	}
+	for _, cen := range ch.centroids {
+		var norm float64
+		for _, w := range cen {
+			norm += w * w
+		}
+		norm = math.Sqrt(norm)
+		for f := range cen {
+			cen[f] /= norm
+		}
+	}
+	return ch
+}
+
+// score returns, for each intent, the blend of the cosine with its
+// nearest example and with its examples averaged.
+func (ch *simChannel) score(q map[string]float64, examples []example, into map[string]float64, share float64) {
+	var qnorm float64
+	for f, tf := range q {
+		idf, known := ch.idf[f]
+		if !known {
+			idf = ch.unknownIDF
+		}
+		q[f] = tf * idf
+		qnorm += q[f] * q[f]
+	}
+	if qnorm == 0 {
+		return
+	}
+	qnorm = math.Sqrt(qnorm)
+	dots := make([]float64, len(examples))
+	for f, w := range q {
+		for _, p := range ch.index[f] {
+			dots[p.ex] += w * p.w
+		}
+	}
+	near := map[string]float64{}
+	for ex, d := range dots {
+		in := examples[ex].intent
+		near[in] = max(near[in], d/qnorm)
+	}
+	for in, cen := range ch.centroids {
+		var d float64
+		for f, w := range q {
+			d += w * cen[f]
+		}
+		into[in] += share * ((1-centroidShare)*near[in] + centroidShare*d/qnorm)
+	}
 }
 
 // Intents lists every intent the classifier can return, besides no_match.
@@ -166,262 +373,188 @@ func normLang(lang string) string {
 	return "zh-CN"
 }
 
+// How a tenant's intents and the built-in ones are weighed against each
+// other (tuned on the dev split): a tenant intent is answered when its
+// similarity reaches tenantAccept and is not far below the best built-in
+// intent's probability, or, when no built-in intent is sure enough, from
+// tenantFloor.
+var (
+	tenantAccept = 0.5
+	tenantMargin = 0.3
+	tenantFloor  = 0.1
+	// shadowFloor is the similarity from which a tenant intent takes what
+	// the model hears as the built-in intent it shadows, and shadowMinShare
+	// the share of its examples that must read as that built-in intent.
+	shadowFloor    = 0.25
+	shadowMinShare = 0.2
+	// centroidShare is how much of a tenant intent's similarity comes from
+	// its examples averaged, the rest from the nearest example.
+	centroidShare = 0.4
+)
+
+type scored struct {
+	intent string
+	score  float64
+}
+
 // Understand returns intent, confidence, runner-up, slots and sentiment.
 // now anchors relative dates such as 明天 or "tomorrow".
 func (c *Classifier) Understand(lang, text string, now time.Time) Understanding {
 	u := Understanding{Intent: "no_match"}
-	norm := normalize(text)
-	u.Sentiment = AnalyzeSentiment(text)
+	h := hear(text)
+	u.Sentiment = analyzeSentiment(text, h)
 	u.Slots = ParseSlots(text, now)
-	if norm == "" {
+	if h.compact == "" {
 		return u
 	}
-	scores := c.scores(norm)
-	type kv struct {
-		k string
-		v float64
-	}
-	ranked := make([]kv, 0, len(scores))
-	for k, v := range scores {
-		ranked = append(ranked, kv{k, v})
-	}
-	sort.Slice(ranked, func(i, j int) bool {
-		if ranked[i].v != ranked[j].v {
-			return ranked[i].v > ranked[j].v
-		}
-		return tieRank(ranked[i].k) < tieRank(ranked[j].k)
-	})
-	if len(ranked) == 0 {
-		return u
-	}
-	top, topScore := ranked[0].k, ranked[0].v
-	run, runScore := "", 0.0
-	if len(ranked) > 1 {
-		run, runScore = ranked[1].k, ranked[1].v
-	}
-	if negated(norm) {
-		switch top {
-		case "affirm":
-			u.Negated = true
-			top, run = "deny", "affirm"
-			topScore, runScore = math.Max(topScore, scores["deny"]), topScore*0.5
-		case "busy":
-			// "现在不忙", "I'm not busy": the callee has time.
-			if !notBusy.MatchString(norm) {
-				break
+	u.Negated = h.negated && !h.dneg
+	ranked := c.rank(h, u.Slots)
+	top := ranked[0]
+	if top.score < NoMatchThreshold && len(h.parts) > 1 {
+		// Nothing clear in the whole: a clause may still answer, as in
+		// "是的,要我把验证码告诉你吗" or "yes, what is this about?".
+		for _, part := range h.parts[:min(len(h.parts), 4)] {
+			ph := hear(part)
+			if ph.compact == "" {
+				continue
 			}
-			u.Negated = true
-			top, run = "affirm", "busy"
-			topScore, runScore = topScore*0.8, topScore*0.5
+			if r := c.rank(ph, ParseSlots(part, now)); r[0].score*0.9 >= NoMatchThreshold && r[0].score*0.9 > top.score {
+				top = scored{r[0].intent, r[0].score * 0.9}
+				ranked = append([]scored{top}, slices.DeleteFunc(ranked, func(s scored) bool { return s.intent == top.intent })...)
+			}
 		}
 	}
-	// "明天下午三点" names a time and little else: the callee wants a call later.
-	_, dated := u.Slots["date"]
-	_, timed := u.Slots["time"]
-	if (dated || timed) && topScore < 0.6 && !u.Negated {
-		if top != "later" {
-			run, runScore = top, topScore
-		}
-		top, topScore = "later", 0.7
+	if len(ranked) > 1 {
+		u.RunnerUp, u.RunnerUpConfidence = ranked[1].intent, round3(ranked[1].score)
 	}
-	u.Confidence = round3(topScore)
-	u.RunnerUp, u.RunnerUpConfidence = run, round3(runScore)
-	if topScore >= NoMatchThreshold {
-		u.Intent = top
+	u.Confidence = round3(min(top.score, 1))
+	if top.score >= NoMatchThreshold {
+		u.Intent = top.intent
 	} else {
-		u.RunnerUp, u.RunnerUpConfidence = top, round3(topScore)
+		u.RunnerUp, u.RunnerUpConfidence = top.intent, round3(top.score)
 	}
 	return u
 }
 
-var notBusy = regexp.MustCompile(`不忙|没忙|不在忙|没在忙|不在开会|没在开会|not busy|i'm free|有空`)
-
-// tiePriority breaks ties in favour of the intent that matters most to
-// the callee: a request to stop outranks everything.
-var tiePriority = []string{"stop", "human", "busy", "wrong_number", "complaint", "later", "deny", "affirm"}
-
-func tieRank(intent string) int {
-	for i, in := range tiePriority {
-		if in == intent {
-			return i
+// rank weighs the model's built-in intents against the tenant's, best
+// first, each with its confidence.
+func (c *Classifier) rank(h *heard, slots Slots) []scored {
+	// The model's built-in intents, as confidences: Accept maps to
+	// NoMatchThreshold.
+	p := c.model.predict(h, slots)
+	var builtin []scored
+	for i, cl := range c.model.Classes {
+		if cl != noneClass {
+			builtin = append(builtin, scored{cl, c.model.confidence(p[i])})
 		}
 	}
-	return len(tiePriority) + int(intent[0])
-}
-
-// scores returns each intent's best score: the stronger of a phrase found
-// inside the utterance and the n-gram similarity to its nearest example.
-func (c *Classifier) scores(norm string) map[string]float64 {
-	scores := map[string]float64{}
-	compact := strings.ReplaceAll(norm, " ", "")
-	bare := strings.TrimRight(compact, "啊吧呀呢嘛哦啦哈的了")
-	if bare == "" {
-		bare = compact
-	}
-	total := utf8.RuneCountInString(compact)
-	padded := " " + norm + " "
-	hasLatin, hasHan := false, false
-	for _, r := range compact {
-		if r <= unicode.MaxLatin1 {
-			hasLatin = true
-		} else {
-			hasHan = true
-		}
-	}
-	for i := range c.examples {
-		e := &c.examples[i]
-		var hit bool
-		switch {
-		case e.latin:
-			hit = hasLatin && strings.Contains(padded, e.padded)
-		case !hasHan:
-		case e.runes == 1:
-			// A one-character example ("是", "好", "忙") counts only on its own.
-			hit = bare == e.text || strings.Trim(compact, e.text) == ""
-		default:
-			hit = strings.Contains(compact, e.compact)
-		}
-		if !hit {
-			continue
-		}
-		s := 0.55 + 0.45*float64(e.runes)/float64(max(total, e.runes))
-		if bare != compact && e.text == bare {
-			s = 1
-		}
-		if s > scores[e.intent] {
-			scores[e.intent] = s
-		}
-	}
-	q := features(norm)
-	var qnorm float64
-	for f, tf := range q {
-		idf, known := c.idf[f]
-		if !known {
-			// Words no example has make the utterance less like all of them.
-			idf = c.unknownIDF
-		}
-		w := tf * idf
-		q[f] = w
-		qnorm += w * w
-	}
-	if qnorm > 0 {
-		qnorm = math.Sqrt(qnorm)
-		dots := make([]float64, len(c.examples))
-		for f, w := range q {
-			for _, p := range c.index[f] {
-				dots[p.ex] += w * p.w
+	tenant := c.similar(h)
+	// A tenant's examples for a built-in intent add to the model's.
+	for i := range builtin {
+		for j, t := range tenant {
+			if t.intent == builtin[i].intent {
+				builtin[i].score = max(builtin[i].score, t.score)
+				tenant = slices.Delete(tenant, j, j+1)
+				break
 			}
 		}
-		for ex, d := range dots {
-			if d == 0 {
+	}
+	byScore := func(a, b scored) int {
+		if a.score != b.score {
+			if a.score > b.score {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.intent, b.intent)
+	}
+	if len(builtin) == 0 {
+		builtin = []scored{{"no_match", 0}}
+	}
+	slices.SortFunc(builtin, byScore)
+	slices.SortFunc(tenant, byScore)
+	shadow := -1
+	if b := builtin[0]; b.score >= NoMatchThreshold {
+		for i, t := range tenant {
+			if t.score >= shadowFloor && slices.Contains(c.shadows[b.intent], t.intent) {
+				shadow = i
+				break
+			}
+		}
+	}
+	var ranked []scored
+	switch {
+	case len(tenant) > 0 && tenant[0].score >= tenantAccept && tenant[0].score+tenantMargin >= builtin[0].score:
+		ranked = slices.Concat(tenant, builtin)
+	case shadow >= 0:
+		best := tenant[shadow]
+		best.score = max(best.score, builtin[0].score)
+		ranked = append([]scored{best}, slices.Concat(slices.Delete(slices.Clone(tenant), shadow, shadow+1), builtin)...)
+	case len(tenant) > 0 && tenant[0].score >= tenantFloor && builtin[0].score < NoMatchThreshold:
+		// No built-in intent fits, and one of the tenant's fits best: its
+		// similarity, low as it may be, is the answer's confidence on the
+		// scale from tenantFloor (NoMatchThreshold) to tenantAccept.
+		best := tenant[0]
+		best.score = NoMatchThreshold + (tenantAccept-NoMatchThreshold)*(best.score-tenantFloor)/(tenantAccept-tenantFloor)
+		ranked = append([]scored{best}, slices.Concat(tenant[1:], builtin)...)
+	default:
+		ranked = slices.Concat(builtin, tenant)
+	}
+	slices.SortStableFunc(ranked[1:], byScore)
+	return ranked
+}
+
+// confidence maps the model's probability to a confidence on the scale
+// where NoMatchThreshold separates an answer from no_match.
+func (m *intentModel) confidence(p float64) float64 {
+	if p >= m.Accept {
+		return NoMatchThreshold + (1-NoMatchThreshold)*(p-m.Accept)/max(1-m.Accept, 1e-9)
+	}
+	return NoMatchThreshold * p / max(m.Accept, 1e-9)
+}
+
+// similar scores each tenant intent by its examples: an example found
+// inside the utterance, or the TF-IDF cosines (words and meaning) with the
+// nearest example and with the intent's examples averaged.
+func (c *Classifier) similar(h *heard) []scored {
+	if len(c.examples) == 0 {
+		return nil
+	}
+	contained := map[string]float64{}
+	total := utf8.RuneCountInString(h.compact)
+	for _, e := range c.examples {
+		if (e.runes >= 2 || !h.hasHan) && strings.Contains(h.compact, e.compact) {
+			contained[e.intent] = max(contained[e.intent], 0.55+0.45*float64(e.runes)/float64(max(total, e.runes)))
+		}
+	}
+	sim := map[string]float64{}
+	w, m := similarityFeatures(h)
+	// What the utterance shares with each intent beyond grammar: without
+	// it, "what?" is like no intent however like its words are.
+	shared := map[string]bool{}
+	for _, fs := range []map[string]float64{w, m} {
+		for f := range fs {
+			if !content(f) {
 				continue
 			}
-			s := 0.9 * d / qnorm
-			in := c.examples[ex].intent
-			if s > scores[in] {
-				scores[in] = s
+			for in, topic := range c.topics {
+				if topic[f] {
+					shared[in] = true
+				}
 			}
 		}
 	}
-	return scores
-}
-
-var negationExempt = []string{"没问题", "不错", "没错", "不客气", "没毛病", "不得不", "没关系", "不过", "不好意思", "要不", "不然", "no problem", "not bad", "why not", "no doubt", "not a problem"}
-
-// negated reports whether the utterance negates what it says: 不/没/别 in
-// Chinese, not/no/never/n't in English, apart from set phrases such as
-// 没问题 or "no problem" that affirm.
-func negated(norm string) bool {
-	s := norm
-	for _, p := range negationExempt {
-		s = strings.ReplaceAll(s, p, " ")
-	}
-	if strings.ContainsAny(s, "不没别甭未") {
-		return true
-	}
-	for _, w := range strings.Fields(s) {
-		switch w {
-		case "not", "no", "never", "nope", "don't", "dont", "doesn't", "isn't", "wasn't", "can't", "won't", "nothing":
-			return true
+	c.words.score(w, c.examples, sim, 1-meaningShare)
+	c.meaning.score(m, c.examples, sim, meaningShare)
+	out := make([]scored, 0, len(sim))
+	for in := range c.words.centroids {
+		s := sim[in]
+		if !shared[in] {
+			s = 0
 		}
-		if strings.HasSuffix(w, "n't") {
-			return true
-		}
+		out = append(out, scored{in, max(s, contained[in])})
 	}
-	return false
-}
-
-// normalize folds full-width forms and case, turns punctuation into spaces
-// and keeps apostrophes inside English words.
-func normalize(s string) string {
-	s = width.Fold.String(strings.ToLower(s))
-	s = strings.ReplaceAll(s, "’", "'")
-	var b strings.Builder
-	space := true
-	for _, r := range s {
-		switch {
-		case unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\'':
-			b.WriteRune(r)
-			space = false
-		default:
-			if !space {
-				b.WriteByte(' ')
-				space = true
-			}
-		}
-	}
-	return strings.TrimSpace(b.String())
-}
-
-func isLatin(s string) bool {
-	for _, r := range s {
-		if r > unicode.MaxLatin1 {
-			return false
-		}
-	}
-	return true
-}
-
-// features are English words and word pairs plus Chinese character
-// unigrams, bigrams and trigrams.
-func features(norm string) map[string]float64 {
-	f := map[string]float64{}
-	var han []rune
-	flush := func() {
-		for i := range han {
-			f[string(han[i:i+1])] += 0.5
-			if i+2 <= len(han) {
-				f[string(han[i:i+2])]++
-			}
-			if i+3 <= len(han) {
-				f[string(han[i:i+3])]++
-			}
-		}
-		han = han[:0]
-	}
-	var words []string
-	for _, w := range strings.Fields(norm) {
-		if isLatin(w) {
-			flush()
-			words = append(words, w)
-			continue
-		}
-		for _, r := range w {
-			if r <= unicode.MaxLatin1 {
-				continue
-			}
-			han = append(han, r)
-		}
-		flush()
-	}
-	flush()
-	for i, w := range words {
-		f["w:"+w]++
-		if i+1 < len(words) {
-			f["w:"+w+" "+words[i+1]] += 1.5
-		}
-	}
-	return f
+	return out
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

@@ -2,6 +2,8 @@ package scripting
 
 import (
 	"math"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -39,9 +41,19 @@ func buildLexicons() ([]lexEntry, map[string]lexEntry) {
 			zh = append(zh, lexEntry{s, w, angry})
 		}
 	}
-	addZh(1, false, "好", "满意", "喜欢", "谢谢", "感谢", "不错", "棒", "开心", "高兴", "挺好", "赞", "优秀", "愿意", "方便", "没问题", "期待", "放心", "划算", "实惠", "专业", "贴心", "及时")
-	addZh(-1, false, "差", "失望", "麻烦", "讨厌", "烦", "不满意", "糟糕", "慢", "贵", "担心", "难受", "不行", "问题", "不好", "坏了", "郁闷", "无语", "后悔", "退货", "太贵")
-	addZh(-2, true, "滚", "骚扰", "烦死了", "有病", "神经病", "妈的", "他妈", "骗子", "去死", "闭嘴", "混蛋", "垃圾", "别烦我", "恶心", "气死", "报警", "投诉你们", "什么玩意", "傻", "坑人", "烦不烦", "受够了")
+	addZh(1, false, "好的", "好啊", "好呀", "好嘞", "挺好", "很好", "真好", "太好了", "好极了", "好棒", "满意", "喜欢", "谢谢", "感谢", "不错", "棒", "开心", "高兴", "赞", "优秀",
+		"没问题", "没什么问题", "期待", "划算", "非常好", "特别好", "真不错", "五星", "满分", "好评", "实惠", "专业", "贴心", "及时", "舒服", "细心", "到位", "给力", "点赞", "没得说", "靠谱", "周到", "耐心", "辛苦了", "热情", "快捷", "省心")
+	addZh(0.3, false, "放心")
+	// Words that look like moods and are not: polite formulas, 差不多, 不方便.
+	addZh(0, false, "不认识", "贵不贵", "好不好", "满不满意", "行不行", "说好", "不好意思", "麻烦你", "麻烦您", "麻烦问", "麻烦帮", "差不多", "不方便", "方便", "好几", "好多", "好像", "好好", "好久", "问题", "什么问题", "好的吧")
+	addZh(-1, false, "差", "失望", "麻烦", "讨厌", "烦", "不满意", "糟糕", "慢", "贵", "担心", "难受", "有问题", "出问题", "质量问题", "不好", "坏了", "坏的", "郁闷", "无语", "后悔", "退货", "太贵",
+		"太高", "投诉", "骚扰", "推销", "不耐烦", "不怎么样", "一般般", "差劲", "不好用", "没效果", "没用", "太复杂", "复杂", "忙死", "累死", "活人", "差评", "坑", "烂", "迟到",
+		"别再打", "别打", "不要再打", "不要打", "别给我打", "不要给我打", "别联系", "不要联系", "不要再联系", "别再联系", "拉黑", "黑名单", "退订", "免打扰", "删掉", "删了", "删除", "打扰",
+		"谁要", "干嘛", "干啥", "不跟机器", "跟机器说不", "不负责", "不认真", "白花",
+		"困难", "失业", "没钱", "拿不出", "周转不开", "还不起", "还不上", "亏了", "手头紧", "不认", "查不到", "不更新", "还没送到", "还没到", "一直没到", "还没收到", "等了半天", "等了好久",
+		"说了多少", "都说了", "多少次", "多少遍", "又没", "怎么这么多")
+	addZh(-2, true, "滚", "烦死了", "有病", "神经病", "妈的", "他妈", "骗子", "去死", "闭嘴", "混蛋", "垃圾", "别烦我", "烦我", "恶心", "气死", "报警", "什么玩意", "傻", "坑人", "烦不烦", "受够了",
+		"有完没完", "脑子有问题", "骂人", "欺诈", "破服务", "你妈", "王八蛋")
 	// Longest first, so 不满意 wins over 满意 and 烦死了 over 烦.
 	sort.SliceStable(zh, func(i, j int) bool { return len(zh[i].word) > len(zh[j].word) })
 	en := map[string]lexEntry{}
@@ -50,19 +62,50 @@ func buildLexicons() ([]lexEntry, map[string]lexEntry) {
 			en[s] = lexEntry{s, w, angry}
 		}
 	}
-	addEn(1, false, "good", "great", "thanks", "thank", "happy", "love", "excellent", "satisfied", "nice", "wonderful", "perfect", "helpful", "awesome", "pleased", "fine", "glad", "fantastic", "amazing", "like", "enjoyed", "friendly", "fast")
-	addEn(-1, false, "bad", "poor", "disappointed", "disappointing", "problem", "slow", "expensive", "unhappy", "annoying", "annoyed", "terrible", "awful", "worse", "worst", "hate", "broken", "late", "rude", "wrong", "upset", "complain", "complaint")
-	addEn(-2, true, "fuck", "fucking", "shit", "damn", "idiot", "idiots", "stupid", "harass", "harassing", "harassment", "scam", "scammer", "scammers", "furious", "pissed", "useless", "hell", "ridiculous", "sue", "bastard", "bastards", "outrageous")
+	addEn(1, false, "good", "great", "thanks", "thank", "happy", "love", "excellent", "satisfied", "nice", "wonderful", "perfect", "helpful", "awesome", "pleased", "glad", "fantastic", "amazing", "enjoyed", "friendly", "fast", "appreciate", "pleasantly", "perfectly")
+	addEn(0.4, false, "fine", "ok")
+	addEn(-1, false, "bad", "poor", "disappointed", "disappointing", "problem", "slow", "expensive", "unhappy", "annoying", "annoyed", "terrible", "awful", "worse", "worst", "hate", "broken", "late", "rude", "upset", "complain", "complaint",
+		"hassle", "letdown", "worried", "worry", "damaged", "overcharged", "unacceptable", "bugging", "bothering", "bother", "harass", "harassing", "unsubscribe", "desist",
+		"tight", "broke", "disability", "stole", "charged", "unemployed")
+	addEn(-2, true, "scam", "fuck", "fucking", "shit", "bullshit", "damn", "idiot", "idiots", "stupid", "scammer", "scammers", "furious", "pissed", "useless", "hell", "ridiculous", "sue", "bastard", "bastards", "outrageous", "moron", "morons", "crap")
 	return zh, en
 }
 
-var zhIntensifiers = []string{"很", "非常", "太", "特别", "真", "超", "极其", "十分", "好"}
+var zhIntensifiers = []string{"很", "非常", "太", "特别", "真", "超", "极其", "十分", "好", "挺"}
+
+// sentimentPatterns weigh English phrases a word list cannot: ways of
+// saying a mood without a mood word ("I told you", "take me off").
+var sentimentPatterns = []struct {
+	re     *regexp.Regexp
+	weight float64
+	angry  bool
+}{
+	{regexp.MustCompile(`\b(too high|can't pay|can't afford|lost my job|out of work|keep (telling|calling|saying)|i told you)\b`), -1, false},
+	{regexp.MustCompile(`\breport you\b`), -2, true},
+	{regexp.MustCompile(`\bcount me in\b|\blove to\b|\bthat's awesome\b`), 1, false},
+	{regexp.MustCompile(`(don't|do not) want to (talk|speak) to a (machine|computer|robot|bot)`), -1, false},
+	{regexp.MustCompile(`\b(stop|quit|never|don't|do not)( \w+){0,2} (call|calling|contact)|\bleave me alone\b|\btake me off\b|\bremove (me|my|this)\b|\bno more calls\b|\bdon't want any more\b|\bwasting my\b|\bkeeps happening\b`), -1, false},
+	{regexp.MustCompile(`\bshut up\b|\bgo to hell\b|\bwhat the hell\b`), -2, true},
+}
+
+// sentimentIdioms carry no mood though their words do; they are taken out
+// before the words are scored.
+var sentimentIdioms = regexp.MustCompile(`\b(bad|good|not a good) time\b|\bno problem\b|\bnot a problem\b|\bno worries\b`)
 
 // AnalyzeSentiment scores an utterance in Chinese or English (or both
 // mixed) with a lexicon, intensifiers (很, 非常, very, so) and negation
 // (不满意 is negative, "not good" is negative, "not bad" is mildly positive).
+// Requests to stop calling and complaints sound negative without a mood
+// word; thanks in a refusal ("不用了谢谢", "no thanks") are politeness, and
+// polite formulas (麻烦您, 不好意思, 请问…问题) are no mood at all.
 func AnalyzeSentiment(text string) Sentiment {
-	norm := width_lower(text)
+	return analyzeSentiment(text, hear(text))
+}
+
+func analyzeSentiment(text string, h *heard) Sentiment {
+	norm := sentimentIdioms.ReplaceAllString(zhRewriter.Replace(width_lower(text)), " ")
+	// In a refusal, kind words are politeness: 不用了谢谢, "no thanks".
+	refusal := h.concepts["REFUSE"] > 0
 	var sum float64
 	angry := false
 	// Chinese: greedy longest match over the text.
@@ -75,8 +118,11 @@ func AnalyzeSentiment(text string) Sentiment {
 				continue
 			}
 			w := e.weight
-			before := norm[max(0, i-6):i]
-			if e.weight > 0 && (strings.HasSuffix(before, "不") || strings.HasSuffix(before, "没")) {
+			if w > 0 && refusal {
+				w = 0
+			}
+			before := norm[max(0, i-9):i]
+			if e.weight > 0 && zhNegatedBefore(before) {
 				w = -w * 0.8
 			}
 			for _, in := range zhIntensifiers {
@@ -101,14 +147,19 @@ func AnalyzeSentiment(text string) Sentiment {
 	})
 	for i, w := range words {
 		e, ok := enLexicon[w]
-		if !ok {
+		if !ok || (e.weight > 0 && refusal) {
 			continue
 		}
 		x := e.weight
 		for j := max(0, i-2); j < i; j++ {
 			switch p := words[j]; p {
-			case "not", "no", "never", "don't", "isn't", "wasn't", "didn't", "doesn't", "aren't":
+			case "not", "never", "don't", "isn't", "wasn't", "didn't", "doesn't", "aren't":
 				x = -x * 0.6
+			case "no":
+				// "no good" negates; "no, I'm fine" answers.
+				if j == i-1 {
+					x = -x * 0.6
+				}
 			case "very", "so", "really", "extremely", "too", "super":
 				x *= 1.5
 			default:
@@ -120,13 +171,24 @@ func AnalyzeSentiment(text string) Sentiment {
 		sum += x
 		angry = angry || (e.angry && x < 0)
 	}
+	for _, p := range sentimentPatterns {
+		if p.re.MatchString(norm) && !(p.weight > 0 && refusal) {
+			sum += p.weight
+			angry = angry || p.angry
+		}
+	}
+	// A request to stop calling, or a complaint, is negative though it
+	// names no mood.
+	if (slices.Contains(h.cues, "stop") || slices.Contains(h.cues, "complaint")) && sum > -1 {
+		sum = min(sum, 0) - 1
+	}
 	if sum < 0 && (strings.Contains(text, "!") || strings.Contains(text, "!")) {
 		sum *= 1.3
 	}
 	score := math.Round(math.Tanh(sum/2)*1000) / 1000
 	label := "neutral"
 	switch {
-	case (angry && score <= -0.3) || score <= -0.8:
+	case (angry && score <= -0.3) || score <= -0.9:
 		label = "angry"
 	case score < -0.2:
 		label = "negative"
@@ -134,6 +196,17 @@ func AnalyzeSentiment(text string) Sentiment {
 		label = "positive"
 	}
 	return Sentiment{Score: score, Label: label}
+}
+
+// zhNegatedBefore reports whether the text just before a word negates it:
+// 不满意, 没满意, 不太满意, 不是很满意.
+func zhNegatedBefore(before string) bool {
+	for _, n := range []string{"不", "没", "不太", "不是很", "不是太", "不怎么", "没那么", "不够", "没有"} {
+		if strings.HasSuffix(before, n) {
+			return true
+		}
+	}
+	return false
 }
 
 func width_lower(s string) string { return normalizeKeepPunct(s) }

@@ -1,0 +1,266 @@
+package scripting
+
+// The lexicon the classifier reads utterances with. Speech recognisers and
+// callees say the same thing many ways: homophones (事的 for 是的, 别在打 for
+// 别再打), regional words that recognisers write in Mandarin characters
+// (要得, 中嘞, 莫得, 冇, 唔该), fillers (嗯, 那个, 就是说, um), and synonyms
+// (还清 and 结清, 丰巢 and 快递柜). Spelling variants are rewritten to one
+// form first; then words are tagged with concepts, so that "上礼拜就还清了"
+// and "已经还了" share PAY and DONE although they share few characters. The
+// concepts feed both the built-in intents' model and the similarity with a
+// tenant's examples, which is how a tenant intent taught with five examples
+// recognises a sixth way of saying it.
+
+// zhRewrites fixes recogniser homophones and regional spellings inside a
+// Chinese utterance. Longer forms are tried first.
+var zhRewrites = []string{
+	// Homophones and near-homophones recognisers produce.
+	"事的", "是的", "试的", "是的", "四的", "是的", "是滴", "是的", "是哒", "是的", "好滴", "好的", "好得好得", "好的好的",
+	"队的", "对的", "可一", "可以", "没文题", "没问题", "木有", "没有", "却认", "确认", "系呀", "是呀", "係", "是",
+	"人攻", "人工", "人公", "人工", "任工", "人工", "客副", "客服", "经里", "经理",
+	"投素", "投诉", "头诉", "投诉", "投述", "投诉", "偷诉", "投诉", "打措", "打错", "大错了", "打错了", "早错人", "找错人",
+	"开汇", "开会", "再开会", "在开会", "再开车", "在开车", "再忙", "在忙", "再上班", "在上班", "再上课", "在上课",
+	"别在", "别再", "不要在打", "不要再打", "在也", "再也", "再大了", "再打了", "骚饶", "骚扰",
+	"晚点在", "晚点再", "明天在打", "明天再打", "过会在", "过会再", "以后在说", "以后再说", "等会在", "等会再", "再达", "再打",
+	"不须要", "不需要", "部需要", "不需要",
+	// Regional words, as recognisers write them.
+	"冇呢个人", "没这个人", "呢个", "这个", "冇", "没", "唔该", "谢谢", "唔使", "不用", "唔好", "别", "唔要", "不要", "唔", "不",
+	"莫得", "没有", "莫再", "别再", "勿要", "不要", "要不得", "不行", "不得行", "不行", "甭介", "不用", "甭了", "不用了", "甭", "别",
+	"嗯呐", "嗯", "嗯哪", "嗯", "得嘞", "好的", "成嘞", "好的", "好嘞", "好的", "中嘞", "好的", "对头", "对", "要得", "好的", "能成", "可以",
+	"巴适", "舒服", "得劲", "舒服", "嫽", "好", "晓得", "知道", "啥子", "什么", "嘎哈", "干什么", "咋整", "怎么办", "忒", "太",
+	"明儿个", "明天", "明儿", "明天", "后儿", "后天", "礼拜天", "周日", "礼拜日", "周日", "星期天", "周日", "星期日", "周日", "礼拜", "周", "星期", "周",
+	"迟点", "晚点", "等阵", "等会", "等一下", "等会", "一会儿", "一会", "过会儿", "过会", "等会儿", "等会", "讲", "说",
+	"没得说", "没得说", "没得", "没有", "不咋地", "不怎么样", "不咋样", "不怎么样", "咋回事", "怎么回事", "咋", "怎么", "妥妥的", "没问题", "妥了", "好了",
+}
+
+// zhClauses rewrites a whole clause (what lies between punctuation), for
+// words that mean something else inside longer text: 中 is "OK" in Henan
+// but also the 中 of 中午.
+var zhClauses = map[string]string{
+	"中": "好", "中中": "好", "中啊": "好", "中中中": "好", "不中": "不行", "不中不中": "不行", "中不中": "行不行",
+	"成": "好", "成成": "好", "好": "好", "整吧": "行", "安排吧": "行", "安排": "行", "必须的": "肯定", "那必须的": "肯定",
+	"嗯嗯": "嗯", "嗯嗯嗯": "嗯", "行行行": "行", "好好好": "好", "对对对": "对", "对对对对": "对", "是是是": "是",
+}
+
+// zhFillers carry no meaning at the start of a clause; an utterance that is
+// nothing but fillers keeps them.
+var zhFillers = []string{"就是说", "那个那个", "那个", "这个这个", "就是", "然后", "呃", "额", "嗯", "啊", "哎呀", "哎", "唉", "喂", "哦", "噢", "诶", "呀", "嘛", "那"}
+
+// enRewrites fixes English contractions, informal spellings and recogniser
+// errors, word by word ("a b" rewrites the words a b wherever they stand).
+var enRewrites = []string{
+	"im", "i'm", "i am", "i'm", "dont", "don't", "do not", "don't", "does not", "doesn't", "doesnt", "doesn't", "did not", "didn't", "didnt", "didn't",
+	"cant", "can't", "cannot", "can't", "can not", "can't", "wont", "won't", "will not", "won't", "is not", "isn't", "isnt", "isn't", "are not", "aren't",
+	"was not", "wasn't", "i have", "i've", "ive", "i've", "id", "i'd", "i would", "i'd", "ill", "i'll", "i will", "i'll", "thats", "that's", "that is", "that's",
+	"whats", "what's", "its", "it's", "it is", "it's", "youre", "you're", "you are", "you're", "theres", "there's", "there is", "there's", "where's", "where is", "wheres", "where is", "when's", "when is", "how's", "how is",
+	"don't see why not", "why not", "gonna", "going to", "wanna", "want to", "gotta", "got to", "kinda", "kind of", "sorta", "sort of", "lemme", "let me", "gimme", "give me",
+	"ya", "yeah", "yah", "yeah", "yea", "yeah", "yeh", "yeah", "okey", "ok", "okay", "ok", "k", "ok", "okey dokey", "ok", "alright", "all right",
+	"mm hmm", "yes", "mhm", "yes", "uh huh", "yes", "yessir", "yes sir", "shore", "sure",
+	"colin", "calling", "call be", "call me", "calling mi", "calling me", "a gain", "again", "to morrow", "tomorrow", "me letter", "me later", "back letter", "back later",
+	"rung number", "wrong number", "numb her", "number", "represent a tive", "representative", "reel person", "real person", "meting", "meeting",
+	"terrible serves", "terrible service", "no tanks", "no thanks", "not interest", "not interested", "of your list", "off your list", "want to complaint", "want to complain",
+	"bday", "birthday", "tmrw", "tomorrow", "pls", "please", "plz", "please", "thx", "thanks", "u", "you", "r", "are",
+}
+
+// enFillers carry no meaning; "well" and "so" only at the start.
+var enFillers = map[string]bool{"um": true, "umm": true, "uh": true, "uhh": true, "er": true, "erm": true, "hmm": true, "hm": true, "mm": true, "ah": true, "oh": true}
+var enLeadFillers = map[string]bool{"well": true, "so": true, "like": true, "look": true, "listen": true}
+
+// concepts are synonym classes. zh lists Chinese words (after rewriting; #
+// marks the edge of a clause), en English words and phrases (after
+// rewriting, lower case). A word may belong to several concepts.
+var concepts = []struct{ id, zh, en string }{
+	// Answers.
+	{"AGREE", "好|好的|好啊|好呀|好吧|行|行啊|行吧|可以|可以的|成|同意|答应|ok|就这么办|就这样|没问题|没毛病|舒服|听你的|都行|都可以|随便|肯定|当然|必须|办吧|来吧|安排|整吧|妥|愿意|乐意|中意|来一份|来一个|签收|发吧|发货吧",
+		"ok|sure|alright|all right|fine|agree|agreed|okay|sounds good|that works|works for me|go ahead|go for it|let's do it|of course|absolutely|definitely|certainly|you bet|you got it|for sure|why not|no problem|not a problem|perfect|great|aye|count me in|i'd like that|i'd love to|book it|ship it|send it"},
+	{"TRUE", "是|是的|是啊|是呀|对|对的|对啊|对呀|没错|正确|确实|就是|确认|确定|属实|嗯|嗯嗯",
+		"yes|yeah|yep|yup|right|correct|true|exactly|indeed|confirm|confirmed|that's right|that's correct|i think so|i guess so|i suppose"},
+	{"SELF", "是我|我是|我就是|本人|是本人|我本人|就是我",
+		"that's me|it's me|this is he|this is she|speaking|yes it is|i'm here"},
+	{"KNOW", "知道|知道了|明白|明白了|了解|清楚|收到|懂了",
+		"got it|understood|i see|noted|i understand"},
+	{"REPEAT", "再说一遍|再说一次|再讲一遍|再说一下|重复一下|刚才说|没听清|听不清|听得到吗|听得见吗|听不见|大点声|大声点|声音小",
+		"say that again|say again|repeat|pardon|can't hear|didn't catch|breaking up|cutting out|speak up"},
+	{"KIN", "朋友|家人|老婆|老公|爱人|孩子|儿子|女儿|爸爸|妈妈|我爸|我妈|同事|客人|亲戚|兄弟|姐妹|哥哥|姐姐|弟弟|妹妹",
+		"friend|friends|family|wife|husband|partner|kid|kids|son|daughter|mom|dad|mother|father|brother|sister|guest|buddy|colleague|coworker"},
+	{"ALLOW", "允许|可以带|能带|带人|能不能带|让不让|可不可以带",
+		"allowed|allow|can i bring|bring|permitted|let me bring|come with me"},
+	{"PAUSE", "暂停|冻结|停一下|先停|停几个月|保留|挂起",
+		"pause|hold|on hold|freeze|suspend|temporarily|put it on hold|a break"},
+	{"CLAIM", "理赔|赔付|赔款|报案|出险|定损|赔偿|赔|撞了|事故",
+		"claim|claims|accident|compensation|payout|damage|crash"},
+	{"MEMBERSHIP", "会员|会员卡|账户|账号|卡",
+		"membership|member|account|subscription|card"},
+	{"OBJECTION", "意见|反对|异议|不同意见", "objection|object|mind"},
+	{"POLITE", "不好意思|请问|麻烦问|麻烦您|麻烦你|劳驾|打扰一下", "excuse me|sorry|please|pardon"},
+	{"THANKS", "谢谢|感谢|多谢|谢了|辛苦|麻烦你了|麻烦您了",
+		"thanks|thank you|thank|appreciate|cheers"},
+	{"REFUSE", "算了|不了|拒绝|免了|没必要|不必|不必了|没门|不考虑|不感兴趣|没兴趣|不需要|不用|不要|不想|不买|不办|不行|不可以|不同意|不愿意|不乐意|不接受|用不着|用不上|没需求|没需要",
+		"no|nope|nah|pass|i'll pass|decline|i decline|no thanks|no thank you|not interested|i'm good|i'm all set|all set|i'm fine|no way|rather not|not for me|no need|hard pass|not really|say no"},
+	{"WANT", "要|需要|想要|想|需求|用|要的|需要的",
+		"want|need|would like|wanna|like to|looking for"},
+	{"INTEREST", "兴趣|感兴趣|有兴趣|中意|心动",
+		"interested|interest|curious"},
+	{"BUY", "买|购买|办|办理|订|下单|下过单|订过|买过|报名|报|续|续保|续费|参加|学|试驾|换|入手|拿下|成交",
+		"buy|purchase|order|sign up|renew|join|subscribe|participate|get one|take it"},
+	{"CANCEL", "取消|退掉|撤销|作废|撤回|不弄了|不搞了|不去了|不办了",
+		"cancel|call off|scratch|drop|terminate|end"},
+	{"HAVE_ALREADY", "已经有了|我有了|有了|自己有|家里有|买过了|已经买了",
+		"already have|we have one|already got|already own"},
+	{"PRICEY", "贵|太贵|价格太高|买不起|没钱|不划算",
+		"expensive|can't afford|too much|pricey|overpriced"},
+	{"QUESTION", "吗|么|呢#|什么|啥|哪|几|怎么|咋|多少|是不是|有没有|能不能|可不可以|可以吗|行不行|要不要",
+		"what|what's|how|when|where|which|who|who's|why|is it|are you|do you|can i|could you|can you|will it|does"},
+	// Time.
+	{"LATER", "晚点|晚些|稍后|过会|等会|待会|回头|改天|以后|下次|下回|过几天|过两天|过段时间|到时候|有空再|有时间再|再说|再聊|再联系|再打|换个时间|改个时间|晚一点|迟些",
+		"later|try me|try me again|another time|some other time|other day|some time|in a while|call back|call me back|call you back|i'll call you|get back to|catch me|not now|another day|reschedule|rebook|postpone|after payday|after the holidays|after work|after lunch"},
+	{"FUTURE_DAY", "明天|后天|大后天|下周|下个周|下个月|月底|月初|过完年|年后|今晚|明晚|晚上|下午|上午|早上|中午|傍晚|点以后|点之后|点后|发工资|发了工资",
+		"tomorrow|tonight|next week|next month|this weekend|evening|afternoon|morning|the first|end of the month|end of the week|payday|when i get paid"},
+	{"PAST_DAY", "昨天|前天|上周|上个周|上个月|上次|前几天|那天|去年|早就|刚才|刚刚",
+		"yesterday|last week|last month|ago|earlier|last time|before|already"},
+	{"DONE", "已经|早就|过了|完了|清了|好了|掉了|已|交过|还过|付过|交了|付了|还了|还上了|转过去了|打过去了|处理了|账了",
+		"already|done|finished|been paid|paid off|took care|went through|cleared|settled|completed|sent|made the payment"},
+	{"DAY", "周一|周二|周三|周四|周五|周六|周日|周末|工作日|一号|号",
+		"monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend|weekday"},
+	{"WILL", "会|将|马上|尽快|一定|争取|保证|打算|准备|就去|一早|这两天|这周内|之前|前",
+		"will|i'll|going to|gonna|promise|plan to|by|until|before"},
+	{"THINK", "考虑|想想|想一想|想一下|商量|琢磨|斟酌|问问|了解一下|看看再|再看看|再想|决定",
+		"think|consider|thinking|discuss|decide|sleep on it|check with|talk to my|ask my|think it over|mull"},
+	{"WAIT", "等|稍等|等一下|等等",
+		"wait|hold on|hang on|give me|a few days|some time"},
+	{"NOW", "现在|这会|这会儿|正在|正|目前|此刻|眼下|这边|手头|手上",
+		"now|right now|at the moment|currently|at present|today"},
+	// Calls.
+	{"CALL", "打|打电话|电话|来电|打过来|打给我|联系|打扰|回电|回个电话|拨",
+		"call|calling|calls|called|phone|ring|contact|reach|dial"},
+	{"AGAIN", "再|再也|又|永远|以后|老是|天天|一直|总是|每天|多少遍|几遍|好几次",
+		"again|anymore|any more|ever|never|every day|keep|keeps|always|times"},
+	{"STOP", "别|不要|不许|不准|禁止|停|停止|莫|甭|勿|拜托别|求求你们别",
+		"stop|quit|cease|don't|never|do not|desist|no more"},
+	{"HARASS", "骚扰|打扰|烦|推销|广告|烦不烦|有完没完",
+		"harass|harassing|harassment|bother|bothering|bug|bugging|spam|pester|nuisance"},
+	{"REMOVE", "删|删掉|删了|删除|拉黑|黑名单|去掉|注销|退订|免打扰|移除|取消号码",
+		"remove|delete|take off|take me off|unsubscribe|opt out|opt me out|lose my number|do not call list|off your list|off the list|database"},
+	// Being busy.
+	{"BUSY", "忙|忙着|很忙|太忙|在忙|正忙|忙死|没空|没时间|没工夫|腾不出|不方便|有事|有点事|手头有事|走不开|抽不开身",
+		"busy|swamped|slammed|tied up|no time|bad time|not a good time|can't talk|in the middle of|occupied|hands full"},
+	{"ACTIVITY", "开会|开车|上班|上课|工作|加班|值班|吃饭|睡觉|睡着|带孩子|做饭|洗澡|出差|面试|考试|干活|送货|外卖|开着车|看病|医院|飞机|火车|地铁|高铁|外面|外地|办事|图书馆|课堂|车间|工地|理发|健身|手术|开车呢|上夜班|谈事情|客户",
+		"meeting|driving|drive|at work|working|work|class|cooking|eating|dinner|lunch|sleeping|asleep|gym|train|flight|plane|doctor|hospital|church|funeral|store|game|road|patient|customer|another call|other line|kids|bed"},
+	// People.
+	{"PERSON", "人工|真人|活人|人|客服|经理|领导|主管|负责人|工作人员|专员|顾问|销售|业务员|老板|接线员|值班经理|师傅|管事的|能做主|懂的人",
+		"person|human|agent|operator|representative|manager|supervisor|people|customer service|live|real|actual|salesperson|dealer|receptionist|staff|account manager|being|someone to talk to|anyone i can talk to|speak to someone|talk to someone|speak with someone"},
+	{"MACHINE", "机器人|机器|ai|录音|电脑|智能|自动",
+		"robot|machine|bot|computer|recording|automated|automatic|ai"},
+	{"TRANSFER", "转|转接|接|换个人|换人|叫|找|让|转给|接通",
+		"transfer|connect|put me through|get me|speak to|talk to|speak with|talk with|let me speak|let me talk|reach"},
+	{"TALK", "说|说话|聊|讲|沟通|谈",
+		"talk|speak|chat|discuss"},
+	// Wrong number.
+	{"WRONG", "错|打错|搞错|找错|弄错|拨错|登记错|错了|不对|有误",
+		"wrong|mistaken|mistake|misdial|dialed the wrong|incorrect"},
+	{"NOT_ME", "不是我|我不是|不姓|不叫|不是他|不是她|不是本人|不是你找|不是你说|不是你们找",
+		"not me|i'm not|name's not|isn't|this isn't|my name is not|not who|someone else"},
+	{"NOBODY", "没这个人|没有这个人|没这人|查无此人|没有叫|没叫|不认识|不知道是谁|没听说过|没此人",
+		"no one|nobody|never heard|don't know who|don't know anyone|no such|no one by that name|by that name|doesn't live|not here"},
+	{"NUMBER", "号码|号|电话|手机号|座机|手机",
+		"number|line|phone|this number"},
+	{"NEW_NUMBER", "新办|刚买|刚办|换号|换人了|以前的号|不用这个号|新号|换了号|号换了|二手号",
+		"new number|just got this number|got this number|doesn't have this number|not his number|not her number|isn't his number|anymore|moved out|used to"},
+	// Complaints.
+	{"COMPLAIN", "投诉|举报|12315|消协|银保监|曝光|差评|维权|告你们|去告",
+		"complain|complaint|report|bbb|better business bureau|review|sue|lawyer|file"},
+	{"BAD", "差|烂|垃圾|糟糕|坑|坑人|骗|骗子|骗人|欺诈|恶劣|失望|不满意|差劲|太次|破|无语|不负责|不认真|不像话|离谱|过分|气人|不怎么样|没效果|没有效果|没用|好差|好烂|好坑",
+		"bad|terrible|awful|poor|worst|horrible|scam|scammer|scammers|disappointed|disappointing|unacceptable|ridiculous|rude|useless|unhappy|not satisfied|letdown|lousy|fraud"},
+	{"BROKEN", "坏|坏了|坏的|破了|烂的|黑屏|起球|异响|漏|不能用|用不了|有问题|质量问题|毛病|故障|洒了|弄坏",
+		"broken|broke|damaged|doesn't work|didn't work|stopped working|not working|defective|faulty|cracked|noise"},
+	{"LATE", "慢|还没到|没到|没送到|迟到|延误|拖|等了|一直没|还没|好几天|一个礼拜|三天了|没来",
+		"late|delayed|never arrived|never came|never showed|slow|waiting|weeks|still hasn't"},
+	{"CHARGE", "扣费|扣钱|收费|多收|乱收|多扣|扣了|扣我|乱扣|收了钱|多收了",
+		"charge|charged|overcharged|fee|fees|billed|charged twice"},
+	{"REFUND", "退款|退货|退钱|赔|赔偿|退",
+		"refund|money back|return|reimburse|compensation"},
+	{"SERVICE", "服务|态度|售后|质量|效果|体验",
+		"service|support|experience|quality"},
+	{"MISTAKE_GOODS", "发错|少发|漏发|错货|发成|不是我要的",
+		"wrong item|wrong product|not what i ordered|missing item"},
+	// Money and payment.
+	{"MONEY", "钱|款|费|金额|账|块|元|现金|工资|一分钱",
+		"money|amount|balance|dollars|bucks|cash|funds|paycheck|payday"},
+	{"PAY", "还款|还钱|还了|还上|还清|还完|还过|就还|会还|去还|先还|能还|没还|还掉|还进去|已还|还#|付|付款|支付|交|缴|缴费|转账|打款|转过去|打过去|结清|结账|付清|给钱|给你们打",
+		"pay|paid|payment|payments|settle|settled|transfer|sent the money|send it|check's in the mail|clear|cleared|paying"},
+	{"NO_MONEY", "没钱|拿不出|还不上|还不起|付不起|手头紧|困难|周转不开|周转|失业|下岗|破产|亏了|没收入|一分钱都没有|没工作|住院|生病|揭不开锅|紧张",
+		"broke|can't afford|lost my job|out of work|tight|no income|no money|don't have the money|disability|surgery|unemployed|hardship|struggling"},
+	{"EXTEND", "延期|宽限|缓|缓一缓|分期|少还|分几期|晚几天|推迟|延后|减免|协商",
+		"payment plan|installments|extension|extend|plan|a little each month|a month|more time|hardship program|reduce"},
+	{"NOT_MINE", "不是我的|不是我欠|不是我借|没借|没刷|不认|对不上|没用过|没花过|没消费|冒用|盗刷|不是我花",
+		"not mine|not my debt|don't owe|never opened|never had|identity|never signed|don't recognize|stole"},
+	{"PROOF", "证明|凭证|流水|核实|查一下|查查",
+		"proof|validation|verify|prove|receipt|evidence"},
+	{"PRICE", "多少钱|价格|价钱|价|报价|报个价|售价|底价|落地|裸车|全款|优惠|折|便宜|降价|多少米|几块钱|费用|收费|学费|课时费",
+		"price|cost|costs|how much|expensive|cheap|discount|deal|deals|rate|quote"},
+	{"HOWMUCH", "多少|几块|几千|几万|多钱",
+		"how much|how many|amount"},
+	{"WHEN", "什么时候|啥时候|几时|几号|几点|多久|多长时间|哪天|哪一天|时间|快不快|几天",
+		"when|what time|how long|what day|eta|how soon|status"},
+	{"WHERE", "哪里|哪儿|在哪|到哪|哪了|哪一步|哪个位置|什么地方|什么位置|位置|地方|地址|方位|怎么去|怎么走|怎么过去|远不远|远吗|近吗",
+		"where|address|location|located|directions|how do i get|how to get|find you|parking|park|street|building|floor|entrance|near"},
+	{"ADDRESS", "地址|家|公司|单位|新家|学校|老家|路|号楼|小区|宿舍",
+		"address|home|house|office|work|apartment|place|street|new place"},
+	{"CHANGE", "改|换|变|调|更改|修改|调整|换成|改成|换个|改个",
+		"change|switch|move|update|modify|redirect|instead|different|another"},
+	{"DELIVER", "送|发|寄|配送|派送|发货|送货|派件|发出|寄过来|送过来|发过来",
+		"deliver|delivery|delivered|ship|shipped|send|sent|dispatch|drop off"},
+	{"PACKAGE", "快递|包裹|件|货|东西|快件|单号|物流|订单",
+		"package|parcel|order|delivery|shipment|box|tracking"},
+	{"ARRIVE", "到货|收到|送到|到达|到哪|能到|到了|还没到|几天到|多久到",
+		"arrive|arrives|get here|come|coming|arriving|receive"},
+	{"PUT", "放|搁|扔|留|存|寄存|放到|放在",
+		"leave|drop|put|place|leave it"},
+	{"SPOT", "门口|快递柜|丰巢|驿站|菜鸟|门卫|保安室|前台|代收点|邻居|隔壁|快递箱|楼下|柜",
+		"door|porch|mailbox|front desk|doorman|reception|neighbor|steps|doorstep|garage|gate|locker|back door|outside"},
+	// Opinions.
+	{"GOOD", "满意|好|不错|挺好|很好|棒|赞|优秀|专业|细心|到位|舒服|点赞|没得说|喜欢|实惠|划算|贴心|及时|给力",
+		"good|great|excellent|satisfied|happy|love|nice|wonderful|perfect|helpful|awesome|pleased|glad|fantastic|amazing|friendly"},
+	{"SOSO", "一般|凑合|马马虎虎|还行|还可以|普通|普普通通|中规中矩|就那样|过得去|不好不坏|说不上|还算",
+		"so so|okay i guess|average|fine i guess|not bad|could be better|meh|decent"},
+	{"SUGGEST", "建议|意见|希望|改进|提个|最好|能不能|可以再|应该",
+		"suggest|suggestion|hope|improve|should|would be nice|wish|recommend"},
+	// Domains tenants write intents for.
+	{"SCHEDULE", "上课|课|时间|班|周末|课表|几点到几点|安排|节",
+		"schedule|class|time|slot|appointment|available|availability"},
+	{"TRY", "试|试听|体验|试驾|试试|试一下|试课|开开|体验课|听一节|听听|听一下|先听|先上一节",
+		"try|trial|test drive|test|demo|sample"},
+	{"BOOK", "预约|约|登记|安排|报名|订",
+		"book|appointment|schedule|reserve|reservation|sign me up"},
+	{"LOAN", "贷款|按揭|分期|首付|月供|利息|免息|利率|零首付|车贷|零利率",
+		"loan|finance|financing|installments|interest|down payment|monthly|apr|lease"},
+	{"TRADE", "置换|旧车|老车|二手|折价|以旧换新|抵|作价|收二手|卖了",
+		"trade in|trade-in|old car|used car|trade"},
+	{"CAR", "车|车子|汽车|车型|顶配|配置",
+		"car|vehicle|truck|suv"},
+	{"INSURANCE", "保险|医保|社保|报销",
+		"insurance|covered|cover|in network|network|copay|aetna|cigna|medicaid|delta dental|plan"},
+	{"DATA_PLAN", "套餐|流量|话费|通话|分钟|无限",
+		"plan|data|unlimited|gigs|minutes|tier|family plan|premium"},
+	{"BILL", "账单|话费|费用|扣费",
+		"bill|statement|charge|charges|fee|roaming|owe|due"},
+	{"STYLE", "颜色|色|黑色|白色|红色|蓝色|黑的|白的|红的|尺码|码|大号|小号|型号|款|尺寸|大一点|小一点|瓶",
+		"color|colour|size|black|white|red|blue|large|small|medium|model|version"},
+	{"PAY_METHOD", "付款|支付|花呗|信用卡|微信|支付宝|现金|到付|货到付款|刷卡|先用后付|账户|给钱",
+		"credit card|cash|paypal|card|debit|pay with|pay by"},
+	{"CLINIC_GO", "诊所|医院|门诊",
+		"office|clinic|dentist|receptionist"},
+	{"LEAVE_PROVIDER", "携号转网|换运营商|销户|停机",
+		"switching providers|another carrier|porting|port|leaving for|close my account|disconnect|shut off"},
+	{"MORE", "更多|多一点|大一点|升级|加",
+		"more|bigger|upgrade|better|add|extra|next tier"},
+}
+
+// negators open a negation over the next word or two.
+const zhNegators = "不没别甭莫勿未无"
+
+// zhNegationBridge are words that may stand between a negator and what it
+// negates: 不太需要, 不是很想, 没怎么用, 别再打.
+var zhNegationBridge = []string{"太", "很", "怎么", "是很", "大", "是太", "再", "用", "想", "要", "都", "也", "是", "给", "跟", "和", "有", "怎么有", "太有"}
+
+var enNegators = map[string]bool{"not": true, "no": true, "never": true, "don't": true, "doesn't": true, "didn't": true, "isn't": true, "aren't": true, "wasn't": true, "can't": true, "won't": true, "nothing": true, "nobody": true, "neither": true, "nor": true, "without": true}
