@@ -17,9 +17,12 @@ func addCampaignWork(workers *river.Workers, cfg *Config) (map[string]river.Queu
 	if cfg.DialWorkers <= 0 {
 		cfg.DialWorkers = 500
 	}
-	river.AddWorker(workers, &PaceWorker{Campaigns: cfg.Campaigns, Logger: cfg.Logger})
-	river.AddWorker(workers, &DialWorker{Campaigns: cfg.Campaigns, Placer: cfg.Placer, Logger: cfg.Logger})
+	leases := cfg.Leases.withDefaults()
+	river.AddWorker(workers, &PaceWorker{Campaigns: cfg.Campaigns, Logger: cfg.Logger, Drain: cfg.Drain})
+	river.AddWorker(workers, &DialWorker{Campaigns: cfg.Campaigns, Placer: cfg.Placer, Logger: cfg.Logger, Drain: cfg.Drain,
+		leases: &leaseKeeper{campaigns: cfg.Campaigns, every: leases.Renew, logger: cfg.Logger}})
 	river.AddWorker(workers, &EnsurePacersWorker{Campaigns: cfg.Campaigns})
+	river.AddWorker(workers, &ReapLeasesWorker{Campaigns: cfg.Campaigns, Timing: leases, Drain: cfg.Drain, Logger: cfg.Logger})
 	queues := map[string]river.QueueConfig{
 		PaceQueue: {MaxWorkers: 200},
 		// Dials are picked up within tens of milliseconds of being queued:
@@ -30,6 +33,10 @@ func addCampaignWork(workers *river.Workers, cfg *Config) (map[string]river.Queu
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(30*time.Second), func() (river.JobArgs, *river.InsertOpts) {
 			return EnsurePacersArgs{}, nil
+		}, &river.PeriodicJobOpts{RunOnStart: true}),
+		// A dead worker's lines are freed within a minute (see LeaseTiming).
+		river.NewPeriodicJob(river.PeriodicInterval(leases.ReapEvery), func() (river.JobArgs, *river.InsertOpts) {
+			return ReapLeasesArgs{}, nil
 		}, &river.PeriodicJobOpts{RunOnStart: true}),
 	}
 	return queues, periodic

@@ -48,7 +48,20 @@ type Config struct {
 	// checked with SIP OPTIONS every five minutes.
 	Trunks *telephony.TrunkStore
 	Pinger telephony.Pinger
+	// Drain, when set, is how this process stops: once it begins, no dial
+	// starts here and pacers yield (see Shutdown). Nil: never drains.
+	Drain *Drain
+	// Leases tunes how the line leases of calls are renewed and those of
+	// dead workers reaped; zero fields take the defaults (LeaseTiming).
+	Leases LeaseTiming
 }
+
+// RescueStuckJobsAfter is how long a job may run before River's rescuer
+// retries it as stuck, for a job without a longer Timeout of its own (the
+// rescuer waits out a worker's Timeout too: a dial's two hours, a pacer's
+// slice and a minute). River's default is an hour, which would leave a dead
+// worker's campaign pacers (unique while running) stuck that long.
+const RescueStuckJobsAfter = 2 * time.Minute
 
 // Client is River's client over outcall's pool.
 type Client = river.Client[pgx.Tx]
@@ -84,7 +97,7 @@ func New(cfg Config) (*Client, error) {
 	// River reports its routine at info level every few seconds; outcall's
 	// log keeps River's warnings and errors.
 	riverLog := slog.New(levelAtLeast{cfg.Logger.Handler(), slog.LevelWarn}).With("component", "jobs")
-	rc := &river.Config{Logger: riverLog, Workers: workers}
+	rc := &river.Config{Logger: riverLog, Workers: workers, RescueStuckJobsAfter: RescueStuckJobsAfter}
 	if cfg.Work {
 		rc.Queues = map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: cfg.MaxWorkers},

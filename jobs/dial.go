@@ -20,11 +20,20 @@ const DialQueue = campaigns.DialQueue
 // DialWorker runs one attempt: the compliance check that records it (one
 // transaction), the call through Placer (no transaction open), and the
 // closing transaction that writes the call record and its follow-ups.
+//
+// While a call lasts its worker renews the call's line lease (see
+// LeaseTiming); once the process drains (Drain), no dial starts here, and a
+// call hung up because the drain deadline passed is closed as interrupted
+// with ReasonShutdown.
 type DialWorker struct {
 	river.WorkerDefaults[campaigns.DialArgs]
 	Campaigns *campaigns.Service
 	Placer    campaigns.Placer
 	Logger    *slog.Logger
+	// Drain, when set, stops new dials once it begins.
+	Drain *Drain
+
+	leases *leaseKeeper
 }
 
 // closeRetryFor is how long a dial job keeps trying to record its call's
@@ -40,7 +49,16 @@ func (w *DialWorker) Work(ctx context.Context, job *river.Job[campaigns.DialArgs
 		w.Logger.WarnContext(ctx, "no dialer configured: dial jobs wait", slog.String("campaign", job.Args.CampaignID.String()))
 		return river.JobSnooze(time.Minute)
 	}
-	d, err := w.Campaigns.BeginDial(ctx, job.Args)
+	release, ok := w.Drain.admit()
+	if !ok {
+		// This process is stopping: the job goes back to the queue, for
+		// another worker, without using up an attempt.
+		return river.JobSnooze(0)
+	}
+	d, err := func() (*campaigns.Dial, error) {
+		defer release()
+		return w.Campaigns.BeginDial(ctx, job.Args)
+	}()
 	if errors.Is(err, campaigns.ErrNoFreeLine) {
 		return river.JobSnooze(time.Second)
 	}
@@ -49,6 +67,9 @@ func (w *DialWorker) Work(ctx context.Context, job *river.Job[campaigns.DialArgs
 	}
 	req := d.Request
 	tenantID, callID := req.TenantID, req.CallID
+	if w.leases != nil {
+		defer w.leases.hold(tenantID, callID)()
+	}
 	req.Answered = func(at time.Time) {
 		if err := w.Campaigns.MarkAnswered(context.WithoutCancel(ctx), tenantID, callID, at); err != nil {
 			w.Logger.WarnContext(ctx, "cannot mark call answered", slog.String("call", callID.String()), slog.Any("error", err))
@@ -58,6 +79,14 @@ func (w *DialWorker) Work(ctx context.Context, job *river.Job[campaigns.DialArgs
 	if err != nil {
 		w.Logger.WarnContext(ctx, "dial failed", slog.String("call", callID.String()), slog.String("phone", phone.Mask(req.Phone)), slog.Any("error", err))
 		res = campaigns.Ending{Outcome: telephony.OutcomeFailed, EndedAt: time.Now()}
+	}
+	if ctx.Err() != nil {
+		// We hung up, the callee did not: say so, and why, keeping what
+		// the call had (answer time, turns, recording).
+		res.Outcome, res.Reason = telephony.OutcomeInterrupted, w.interruption(ctx)
+		if res.EndedAt.IsZero() {
+			res.EndedAt = time.Now()
+		}
 	}
 	// The call happened: keep trying to record it, through a database
 	// restart or a minute's outage (a retried job would close it as
@@ -71,5 +100,17 @@ func (w *DialWorker) Work(ctx context.Context, job *river.Job[campaigns.DialArgs
 			return err
 		}
 		time.Sleep(min(time.Duration(100<<min(try, 6))*time.Millisecond, 5*time.Second))
+	}
+}
+
+// interruption says why ctx, a dial job's, ended while its call was up.
+func (w *DialWorker) interruption(ctx context.Context) string {
+	switch {
+	case w.Drain.Began():
+		return ReasonShutdown
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return "interrupted: the call outlasted the dial job's timeout"
+	default:
+		return "interrupted: the dial job was cancelled"
 	}
 }

@@ -6,5 +6,7 @@
 //
 // Any number of processes may run workers against one database (`outcall
 // worker`); River hands each job to one of them. An API-only process
-// (`outcall serve --workers=false`) uses an insert-only client.
+// (`outcall serve --workers=false`) uses an insert-only client. A worker
+// process stops by draining its calls (Shutdown), and the line leases of one
+// that died are reaped by the others (LeaseTiming).
 package jobs

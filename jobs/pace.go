@@ -19,12 +19,18 @@ const PaceQueue = campaigns.PaceQueue
 // snoozes, which re-enqueues it without using up an attempt; it ends when
 // the campaign completes or is cancelled. While the campaign is paused or
 // scheduled it keeps looking, so a resume takes effect within a second.
+//
+// Once this process drains (Drain), a pacer queues no more dials from here:
+// it yields its campaign at once (JobSnooze(0) hands it to another worker
+// process, or to this one's successor, without using up an attempt).
 type PaceWorker struct {
 	river.WorkerDefaults[campaigns.PaceArgs]
 	Campaigns *campaigns.Service
 	Logger    *slog.Logger
 	// Slice is how long one run paces before it yields its worker slot.
 	Slice time.Duration
+	// Drain, when set, makes the pacer yield once it begins.
+	Drain *Drain
 }
 
 // Timeout leaves room for a whole slice.
@@ -45,6 +51,9 @@ func (w *PaceWorker) Work(ctx context.Context, job *river.Job[campaigns.PaceArgs
 	deadline := time.Now().Add(w.slice())
 	tokens, cps, last := 1.0, 1.0, time.Now()
 	for time.Now().Before(deadline) {
+		if w.Drain.Began() {
+			return river.JobSnooze(0)
+		}
 		now := time.Now()
 		tokens = min(tokens+cps*now.Sub(last).Seconds(), max(cps, 1))
 		last = now
@@ -73,6 +82,8 @@ func (w *PaceWorker) Work(ctx context.Context, job *river.Job[campaigns.PaceArgs
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-w.Drain.Draining():
+			return river.JobSnooze(0)
 		case <-time.After(wait):
 		}
 	}

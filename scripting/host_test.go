@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -444,5 +445,22 @@ func TestAPlansBudgetAppliesToItsCalls(t *testing.T) {
 			t.Errorf("budget %v: turn error %+v, want failure %v", tc.budget, step.Error, tc.fails)
 		}
 		s.Close()
+	}
+}
+
+// A host runs in a process group of its own, so a signal to the service's
+// group (a terminal's Ctrl-C, a service manager's stop) leaves the calls a
+// stopping worker drains with their scripts.
+func TestHostsRunInAProcessGroupOfTheirOwn(t *testing.T) {
+	p := testPool(t, HostConfig{Hosts: 1})
+	p.mu.Lock()
+	pid := p.hosts[0].cmd.Process.Pid
+	p.mu.Unlock()
+	pgid, err := syscall.Getpgid(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pgid == syscall.Getpgrp() || pgid != pid {
+		t.Errorf("the host's process group is %d (ours %d, its pid %d), want one of its own", pgid, syscall.Getpgrp(), pid)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -284,6 +285,11 @@ func (t *tail) reason() string {
 func (p *HostPool) startHost(slot int) (*host, error) {
 	cmd := exec.Command(p.cfg.Command[0], p.cfg.Command[1:]...)
 	cmd.Env = append(hostEnviron(p.cfg.Env), fmt.Sprintf("%s=%d", MemoryLimitEnv, p.cfg.MemoryLimit))
+	// A process group of its own: the Ctrl-C of a terminal, or a service
+	// manager signalling the service's whole group, must not end the
+	// hosts under calls a stopping worker lets finish. A host ends when
+	// its stdin closes (Close, or this process's death).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	h := &host{pool: p, slot: slot, cmd: cmd, lead: make(chan struct{}, 1), pending: map[uint64]chan *hostResponse{}, scripts: map[uint64]string{}, dead: make(chan struct{}), started: time.Now()}
 	cmd.Stderr = &h.stderr
 	// Pipes of our own rather than StdinPipe and StdoutPipe: Wait must not

@@ -6,10 +6,12 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/phone"
 )
 
@@ -45,6 +47,12 @@ type settings struct {
 	// SecretKey encrypts stored credentials (trunk passwords). Read from the
 	// flag or OUTCALL_SECRET_KEY at start, never shown as a default.
 	SecretKey string
+	// DrainTimeout is how long a stopping worker lets its calls in progress
+	// finish before it hangs up on them (serve.go); 0 hangs up at once.
+	DrainTimeout time.Duration
+	// placer, when set, places the workers' calls instead of telephony
+	// (tests).
+	placer campaigns.Placer
 }
 
 // envName is the environment variable of a flag: --database-url → OUTCALL_DATABASE_URL.

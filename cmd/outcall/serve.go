@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,6 +44,7 @@ func init() {
 	addServiceFlags(serve, &s)
 	boolFlag(serve.Flags(), &s.API, "api", true, "serve the API")
 	boolFlag(serve.Flags(), &s.Workers, "workers", true, "run job workers")
+	addDrainFlag(serve, &s)
 	rootCmd.AddCommand(serve)
 
 	var w settings
@@ -57,7 +60,21 @@ func init() {
 		},
 	}
 	addServiceFlags(worker, &w)
+	addDrainFlag(worker, &w)
 	rootCmd.AddCommand(worker)
+}
+
+// defaultDrainTimeout is how long a stopping worker lets its calls finish.
+const defaultDrainTimeout = 2 * time.Minute
+
+// addDrainFlag adds --drain-timeout: on SIGTERM or SIGINT a worker starts
+// no new call, lets the calls in progress finish for up to this long, and
+// only then hangs up on the rest (recorded as interrupted).
+func addDrainFlag(cmd *cobra.Command, s *settings) {
+	name := "drain-timeout"
+	cmd.Flags().DurationVar(&s.DrainTimeout, name, envDefault(name, defaultDrainTimeout, time.ParseDuration),
+		"on SIGTERM/SIGINT, how long the workers let calls in progress finish (no new call starts) before hanging up on the rest, which are recorded as interrupted; the process exits within this plus "+
+			jobs.CancelGrace.String()+"; 0 hangs up at once ["+envName(name)+"]")
 }
 
 // runService runs the API and/or the workers until ctx ends. ready, when
@@ -139,14 +156,19 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 	camp := newCampaigns(db, inserter, scripts, startGate(svc, trunks))
 	var pinger telephony.Pinger
 
+	// How the workers stop: see jobs.Shutdown.
+	drain := &jobs.Drain{}
 	jcfg := jobs.Config{Tenants: svc, Logger: log, Work: s.Workers, MaxWorkers: s.MaxWorkers, Contacts: contacts, Campaigns: camp, Recordings: recordings,
-		Webhooks: webhooks.DeliverWorker{Client: webhooks.NewHTTPClient(s.WebhooksAllowPrivate)}, Billing: bill}
+		Webhooks: webhooks.DeliverWorker{Client: webhooks.NewHTTPClient(s.WebhooksAllowPrivate)}, Billing: bill, Drain: drain}
 	if s.Workers {
 		callMetrics, err := calls.NewMetrics(metrics)
 		if err != nil {
 			return err
 		}
-		d, stop, err := s.Telephony.placer(ctx, log, scripts, callHosts, trunks, s.WebhooksAllowPrivate, callMetrics)
+		// What the placer starts (the SIP user agent, an in-process callee
+		// simulator) carries the calls while the workers drain: it ends
+		// with stop, after them, not with the signal.
+		d, stop, err := s.Telephony.placer(context.WithoutCancel(ctx), log, scripts, callHosts, trunks, s.WebhooksAllowPrivate, callMetrics)
 		defer stop()
 		if err != nil {
 			return err
@@ -156,6 +178,9 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 			pinger, _ = d.SIP.(telephony.Pinger)
 			jcfg.Trunks, jcfg.Pinger = trunks, pinger
 		}
+		if s.placer != nil {
+			jcfg.Placer = s.placer
+		}
 	}
 	jc, err := jobs.New(jcfg)
 	if err != nil {
@@ -163,15 +188,24 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 	}
 	g, ctx := errgroup.WithContext(ctx)
 	if s.Workers {
-		if err := jc.Start(ctx); err != nil {
+		// River runs every job with a context derived from Start's, and
+		// cancelling that context is a hard stop that cancels them all
+		// (river.Client.Start): with the signal's, SIGTERM would hang up
+		// every call at once. The jobs get a context the signal does not
+		// end; the stop is jobs.Shutdown's: it drains (no new calls, the
+		// calls in progress finish and are recorded) for up to
+		// --drain-timeout (or until a second signal), and only then hangs
+		// up on the rest.
+		if err := jc.Start(context.WithoutCancel(ctx)); err != nil {
 			return fmt.Errorf("start workers: %w", err)
 		}
 		log.Info("workers started", slog.Int("max_workers", s.MaxWorkers))
 		g.Go(func() error {
 			<-ctx.Done()
-			stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			return jc.Stop(stopCtx)
+			// A second SIGTERM or SIGINT cuts the drain short.
+			again, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return jobs.Shutdown(again, jc, drain, s.DrainTimeout, log)
 		})
 	}
 	if s.API {

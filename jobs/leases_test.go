@@ -1,0 +1,229 @@
+package jobs_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/contacts"
+	"github.com/outcall/outcall/jobs"
+	"github.com/outcall/outcall/migrations/dbtest"
+	"github.com/outcall/outcall/telephony"
+	"github.com/outcall/outcall/tenants"
+)
+
+// doomedWorkerEnv, set to a database URL, makes this test binary a worker
+// process that answers every call and talks until it is killed.
+const doomedWorkerEnv = "OUTCALL_JOBS_TEST_DOOMED_WORKER"
+
+// runDoomedWorker is the worker process a test kills with SIGKILL mid-call.
+func runDoomedWorker(url string) int {
+	ctx := context.Background()
+	db, err := tenants.Open(ctx, url)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	client, err := jobs.New(jobs.Config{Tenants: tenants.NewService(db), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Work: true,
+		Campaigns: campaigns.New(campaigns.Options{DB: db}), Placer: &heldPlacer{}, DialWorkers: 2})
+	if err == nil {
+		err = client.Start(ctx)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Println("ready")
+	select {} // until killed
+}
+
+// heldPlacer answers every call and talks until release is closed (nil:
+// until the call's context ends); the outcome is the script's "confirmed".
+type heldPlacer struct {
+	release chan struct{}
+}
+
+func (p *heldPlacer) Place(ctx context.Context, req campaigns.Placement) (campaigns.Ending, error) {
+	answered := time.Now()
+	if req.Answered != nil {
+		req.Answered(answered)
+	}
+	select {
+	case <-p.release:
+	case <-ctx.Done():
+	}
+	return campaigns.Ending{Outcome: telephony.OutcomeAnswered, AnsweredAt: answered, EndedAt: time.Now(), FinalState: "confirmed"}, nil
+}
+
+// A worker process killed (SIGKILL) mid-call never closes its call. The
+// surviving worker's lease reaper closes it as interrupted and frees its
+// line within River's leader failover (the dead worker was River's leader)
+// plus the lease timing's bound, while the survivor's own call in the same
+// tenant, whose lease it renews, keeps its line and ends with its real
+// outcome.
+func TestALineLeasedByAKilledWorkerIsFreedWithinTheBound(t *testing.T) {
+	ctx := context.Background()
+	url := dbtest.New(t)
+	db, err := tenants.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	ts := tenants.NewService(db)
+	su, err := ts.Signup(ctx, tenants.SignupRequest{TenantName: "Shop", Email: "ops@shop.example", Password: "a long password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}
+	svc := campaigns.New(campaigns.Options{DB: db})
+	rules := campaigns.DefaultCompliance()
+	rules.QuietHours, rules.MaxConcurrentLines = []string{}, 2
+	if _, err := svc.SetCompliance(ctx, p, rules); err != nil {
+		t.Fatal(err)
+	}
+	cs := contacts.New(contacts.Options{DB: db})
+	// startCampaign starts a campaign dialling one new contact.
+	startCampaign := func(phone string) *campaigns.Campaign {
+		t.Helper()
+		list, err := cs.CreateList(ctx, p, "list "+phone, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cs.UpsertContact(ctx, p, contacts.ContactInput{Phone: phone, ListIDs: []uuid.UUID{list.ID}}); err != nil {
+			t.Fatal(err)
+		}
+		c, err := svc.CreateCampaign(ctx, p, campaigns.CampaignInput{Name: phone, ListIDs: []uuid.UUID{list.ID}, ScriptVersion: "v1", RetryPolicy: noRetries})
+		if err == nil {
+			c, err = svc.StartCampaign(ctx, p, c.ID)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	// callOf waits for the campaign's call to be answered and returns it.
+	callOf := func(c *campaigns.Campaign, limit time.Duration) uuid.UUID {
+		t.Helper()
+		var id uuid.UUID
+		for deadline := time.Now().Add(limit); ; time.Sleep(50 * time.Millisecond) {
+			err := db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+				return tx.QueryRow(ctx, `SELECT id FROM calls WHERE campaign_id = $1 AND state = 'in_call'`, c.ID).Scan(&id)
+			})
+			if err == nil {
+				return id
+			}
+			if err != pgx.ErrNoRows {
+				t.Fatal(err)
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no call of campaign %s was answered within %v", c.Name, limit)
+			}
+		}
+	}
+	leased := func(callID uuid.UUID) bool {
+		t.Helper()
+		var n int
+		if err := db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+			return tx.QueryRow(ctx, `SELECT count(*) FROM lines WHERE call_id = $1`, callID).Scan(&n)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return n == 1
+	}
+
+	// The worker that dies: a process of its own, the only one working.
+	worker := exec.Command(os.Args[0], "-test.run=^$")
+	worker.Env = append(os.Environ(), doomedWorkerEnv+"="+url)
+	worker.Stderr = os.Stderr
+	out, err := worker.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := worker.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := false
+	t.Cleanup(func() {
+		if !exited {
+			worker.Process.Kill()
+			worker.Wait()
+		}
+	})
+	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "ready\n" {
+		t.Fatalf("the worker process said %q, %v", line, err)
+	}
+	doomed := callOf(startCampaign("13812340001"), 30*time.Second)
+	if err := worker.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	worker.Wait()
+	exited = true
+	killedAt := time.Now()
+
+	// The survivor, with a short lease timing.
+	timing := jobs.LeaseTiming{Renew: 250 * time.Millisecond, StaleAfter: 2 * time.Second, ReapEvery: time.Second, Confirm: time.Second}
+	placer := &heldPlacer{release: make(chan struct{})}
+	client, err := jobs.New(jobs.Config{Tenants: ts, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Work: true,
+		Campaigns: svc, Placer: placer, DialWorkers: 2, Leases: timing})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		client.StopAndCancel(ctx)
+	})
+	live := callOf(startCampaign("13812340002"), 30*time.Second)
+
+	// River makes a new leader once the dead one's term lapses: its 15 s
+	// TTL, and an election every 5 to 6 s. Then the periodic reaper runs.
+	const leaderFailover = 21 * time.Second
+	bound := leaderFailover + timing.StaleAfter + timing.ReapEvery + timing.Confirm + 5*time.Second
+	for leased(doomed) {
+		if time.Since(killedAt) > bound {
+			t.Fatalf("the killed worker's line is still leased %v after the kill", bound)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("the killed worker's line was freed %v after the kill", time.Since(killedAt).Round(100*time.Millisecond))
+	call, err := svc.GetCall(ctx, p, doomed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if call.State != "ended" || call.Outcome != telephony.OutcomeInterrupted || call.Reason != campaigns.ReasonWorkerLost {
+		t.Fatalf("the killed worker's call: %s %s %q", call.State, call.Outcome, call.Reason)
+	}
+
+	// The survivor's call lives on through more reaper rounds than it
+	// takes to judge a lease stale.
+	time.Sleep(timing.StaleAfter + 2*(timing.ReapEvery+timing.Confirm))
+	if c, err := svc.GetCall(ctx, p, live); err != nil || c.State != "in_call" || !leased(live) {
+		t.Fatalf("the survivor's live call was reaped: %+v %v", c, err)
+	}
+	close(placer.release)
+	var end *campaigns.Call
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if end, err = svc.GetCall(ctx, p, live); err != nil || end.State == "ended" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the survivor's call was not closed within 10s of its end")
+		}
+	}
+	if err != nil || end.Outcome != telephony.OutcomeAnswered || end.Reason != "" || end.FinalState != "confirmed" || leased(live) {
+		t.Fatalf("the survivor's call ended as %+v (%v); want its real outcome and its line freed", end, err)
+	}
+}
