@@ -17,6 +17,8 @@ const call = (over: Partial<Call>): Call => ({
   final_state: "confirm",
   tags: ["converted"],
   sensitive_hits: [],
+  vars: {},
+  slots: {},
   ...over,
 });
 
