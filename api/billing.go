@@ -14,21 +14,23 @@ import (
 
 // PlanBody describes a plan and what it allows.
 type PlanBody struct {
-	Name               string `json:"name" enum:"trial,payg,pro"`
-	Title              string `json:"title" example:"Pay as you go"`
-	ConcurrentLines    int    `json:"concurrent_lines" doc:"Calls in progress at once."`
-	DailyCalls         int    `json:"daily_calls" doc:"Dials started per day, in the tenant's time zone."`
-	ScriptCPUPerTurnMS int64  `json:"script_cpu_per_turn_ms" doc:"How long a dialog script may run per turn."`
-	IncludedMinutes    int64  `json:"included_minutes" doc:"Connected minutes the plan allows in all (the trial's); 0 means no such limit."`
-	PerMinuteCents     int64  `json:"per_minute_cents" doc:"Price of a started minute of a connected call."`
-	PerAttemptCents    int64  `json:"per_attempt_cents" doc:"Price of a dial attempt."`
-	MonthlyCents       int64  `json:"monthly_cents" doc:"Committed monthly fee."`
-	Currency           string `json:"currency" example:"usd"`
+	Name               string   `json:"name" example:"payg" doc:"The plan's key: trial, payg, pro, or one the platform's operators made."`
+	Title              string   `json:"title" example:"Pay as you go"`
+	ConcurrentLines    int      `json:"concurrent_lines" doc:"Calls in progress at once."`
+	CallsPerSecond     float64  `json:"calls_per_second" doc:"The pace of new dials the plan allows, 0 for none of its own; dials are paced by the compliance settings' calls_per_second."`
+	DailyCalls         int      `json:"daily_calls" doc:"Dials started per day, in the tenant's time zone."`
+	ScriptCPUPerTurnMS int64    `json:"script_cpu_per_turn_ms" doc:"How long a dialog script may run per turn."`
+	IncludedMinutes    int64    `json:"included_minutes" doc:"Connected minutes the plan allows in all (the trial's); 0 means no such limit."`
+	Destinations       []string `json:"destinations" example:"[\"CN\"]" doc:"ISO 3166 regions whose numbers may be dialled; empty means any. A dial elsewhere is refused (destination_not_in_plan)."`
+	PerMinuteCents     int64    `json:"per_minute_cents" doc:"Price of a started minute of a connected call."`
+	PerAttemptCents    int64    `json:"per_attempt_cents" doc:"Price of a dial attempt."`
+	MonthlyCents       int64    `json:"monthly_cents" doc:"Committed monthly fee."`
+	Currency           string   `json:"currency" example:"usd"`
 }
 
 func planBody(p billing.Plan) PlanBody {
-	return PlanBody{Name: p.Name, Title: p.Title, ConcurrentLines: p.ConcurrentLines, DailyCalls: p.DailyCalls,
-		ScriptCPUPerTurnMS: p.ScriptCPUPerTurn.Milliseconds(), IncludedMinutes: p.IncludedMinutes,
+	return PlanBody{Name: p.Name, Title: p.Title, ConcurrentLines: p.ConcurrentLines, CallsPerSecond: p.CallsPerSecond, DailyCalls: p.DailyCalls,
+		ScriptCPUPerTurnMS: p.ScriptCPUPerTurn.Milliseconds(), IncludedMinutes: p.IncludedMinutes, Destinations: append([]string{}, p.Destinations...),
 		PerMinuteCents: p.PerMinuteCents, PerAttemptCents: p.PerAttemptCents, MonthlyCents: p.MonthlyCents, Currency: p.Currency}
 }
 
@@ -45,7 +47,7 @@ type BillingNoticeBody struct {
 type BillingBody struct {
 	Enabled            bool                `json:"enabled" doc:"Whether this outcall charges through Stripe. When false, usage is still recorded and shown, and checkout and the portal answer 409."`
 	Plan               PlanBody            `json:"plan"`
-	Plans              []PlanBody          `json:"plans" doc:"Every plan, cheapest first."`
+	Plans              []PlanBody          `json:"plans" doc:"The plans on offer (and the tenant's own), cheapest first."`
 	CanDial            bool                `json:"can_dial" doc:"Whether new dials are allowed now; calls in progress always finish."`
 	DialRefusal        string              `json:"dial_refusal,omitempty" enum:"suspended,payment_overdue,trial_used_up,hard_budget_reached" doc:"Why new dials are refused."`
 	DialRefusalMessage string              `json:"dial_refusal_message,omitempty"`
@@ -117,7 +119,7 @@ type budgetInput struct {
 
 type checkoutInput struct {
 	Body struct {
-		Plan       string `json:"plan" enum:"payg,pro"`
+		Plan       string `json:"plan" minLength:"1" maxLength:"40" example:"payg" doc:"A plan of get-billing's plans that is sold through Stripe."`
 		SuccessURL string `json:"success_url" format:"uri" maxLength:"2000" example:"https://app.example.com/billing?ok=1"`
 		CancelURL  string `json:"cancel_url" format:"uri" maxLength:"2000" example:"https://app.example.com/billing"`
 	}
@@ -188,7 +190,7 @@ func (s *Server) getBilling(ctx context.Context, _ *struct{}) (*output[BillingBo
 		return nil, s.problem(ctx, err)
 	}
 	out := &output[BillingBody]{Body: billingBody(a)}
-	for _, p := range billing.Plans {
+	for _, p := range a.Plans {
 		out.Body.Plans = append(out.Body.Plans, planBody(p))
 	}
 	for _, n := range a.Notices {

@@ -16,6 +16,9 @@ type Account struct {
 	// Enabled reports whether this outcall charges through Stripe.
 	Enabled bool
 	Limits  TenantLimits
+	// Plans are the plans the tenant is shown, cheapest first: the public
+	// ones and its own.
+	Plans []Plan
 	// DialRefusal says why new dials are refused now ("" when allowed),
 	// with DialRefusalMessage for people.
 	DialRefusal        string
@@ -49,6 +52,9 @@ func (s *Service) Account(ctx context.Context, p tenants.Principal) (*Account, e
 	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
 		var err error
 		if a.Limits, err = Limits(ctx, tx, p.TenantID); err != nil {
+			return err
+		}
+		if a.Plans, err = tenantPlans(ctx, tx, p.TenantID); err != nil {
 			return err
 		}
 		if err := CanDial(ctx, tx, p.TenantID, time.Now()); err != nil {

@@ -23,6 +23,13 @@ func ExamplePlanFor() {
 	// pro: 200 lines, 100000 calls a day, 200ms script CPU per turn
 }
 
+// A plan lists the countries its tenants may dial; none means any.
+func ExamplePlan_Allows() {
+	cn := billing.Plan{Name: "cn-only", Destinations: []string{"CN"}}
+	fmt.Println(cn.Allows("CN"), cn.Allows("HK"), billing.PlanFor(billing.Pro).Allows("HK"))
+	// Output: true false true
+}
+
 func ExampleBillableSeconds() {
 	for _, s := range []int{0, 1, 60, 61, 75} {
 		fmt.Printf("%d s connected bills %d s\n", s, billing.BillableSeconds(s))

@@ -67,15 +67,15 @@ func RecordCall(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, u CallUsage)
 	if u.EndedAt.IsZero() {
 		u.EndedAt = time.Now()
 	}
-	var planName string
-	err := tx.QueryRow(ctx, `SELECT plan FROM tenants WHERE id = $1`, tenantID).Scan(&planName)
+	var r planRow
+	err := tx.QueryRow(ctx, `SELECT `+planColumns+` FROM tenants t JOIN plans p ON p.id = t.plan WHERE t.id = $1`, tenantID).Scan(r.dest()...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return tenants.Errorf(tenants.ENotFound, "tenant not found")
 	}
 	if err != nil {
 		return err
 	}
-	plan := PlanFor(planName)
+	plan := r.plan()
 	billable := BillableSeconds(u.ConnectedSeconds)
 	minutes := int64(billable / 60)
 
@@ -182,6 +182,10 @@ func notify(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, kind string, per
 		ON CONFLICT (tenant_id, kind, period_start) DO NOTHING`, uuid.New(), tenantID, kind, period, message)
 	return tag.RowsAffected() == 1, err
 }
+
+// PeriodStart is the first day of the billing period (a calendar month in
+// UTC) that holds t: usage is totalled per such period.
+func PeriodStart(t time.Time) time.Time { return periodStart(t) }
 
 // periodStart is the first day of t's calendar month in UTC: usage is
 // totalled per such month.

@@ -17,26 +17,35 @@ type TenantLimits struct {
 	// ConcurrentLines caps the tenant's calls in progress; the pacer
 	// dials at most ConcurrentLines minus the calls in progress.
 	ConcurrentLines int
+	// CallsPerSecond is the plan's pace of new dials (0: none of its
+	// own; see Plan.CallsPerSecond).
+	CallsPerSecond float64
 	// DailyCalls caps the dials started per day (ReserveDial counts them).
 	DailyCalls int
 	// ScriptCPUPerTurn is the dialog script's CPU budget per turn.
 	ScriptCPUPerTurn time.Duration
+	// Destinations are the regions the tenant may dial (none: any).
+	Destinations []string
 }
 
-// Limits returns tenantID's limits, read afresh from its plan in tx (a
-// transaction of that tenant), so a plan change takes effect at the next
-// check.
+func limitsOf(p Plan) TenantLimits {
+	return TenantLimits{Plan: p, ConcurrentLines: p.ConcurrentLines, CallsPerSecond: p.CallsPerSecond, DailyCalls: p.DailyCalls,
+		ScriptCPUPerTurn: p.ScriptCPUPerTurn, Destinations: p.Destinations}
+}
+
+// Limits returns tenantID's limits, read afresh from its plan's row in tx
+// (a transaction of that tenant), so a plan change, or a change of the
+// plan itself, takes effect at the next check.
 func Limits(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID) (TenantLimits, error) {
-	var plan string
-	err := tx.QueryRow(ctx, `SELECT plan FROM tenants WHERE id = $1`, tenantID).Scan(&plan)
+	var r planRow
+	err := tx.QueryRow(ctx, `SELECT `+planColumns+` FROM tenants t JOIN plans p ON p.id = t.plan WHERE t.id = $1`, tenantID).Scan(r.dest()...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return TenantLimits{}, tenants.Errorf(tenants.ENotFound, "tenant not found")
 	}
 	if err != nil {
 		return TenantLimits{}, err
 	}
-	p := PlanFor(plan)
-	return TenantLimits{Plan: p, ConcurrentLines: p.ConcurrentLines, DailyCalls: p.DailyCalls, ScriptCPUPerTurn: p.ScriptCPUPerTurn}, nil
+	return limitsOf(r.plan()), nil
 }
 
 // Why a dial is refused.
@@ -79,40 +88,48 @@ func RefusalReason(err error) string {
 // not its business. now is the caller's clock, the one its dial check and
 // the usage it records read, never the database's.
 func CanDial(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, now time.Time) error {
+	_, err := dialCheck(ctx, tx, tenantID, now)
+	return err
+}
+
+// dialCheck is CanDial, returning the tenant's plan as it read it, in the
+// same statement.
+func dialCheck(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, now time.Time) (Plan, error) {
 	var (
-		plan                string
+		r                   planRow
 		suspended, overdue  bool
 		hardBudget          *int64
 		spent, trialMinutes int64
 	)
-	err := tx.QueryRow(ctx, `SELECT t.plan, t.suspended_at IS NOT NULL,
+	err := tx.QueryRow(ctx, `SELECT `+planColumns+`, t.suspended_at IS NOT NULL,
 			COALESCE(a.payment_grace_until <= $2, false), a.hard_budget_cents,
-			COALESCE(p.amount_cents, 0),
+			COALESCE(u.amount_cents, 0),
 			COALESCE((SELECT sum(trial_minutes) FROM usage_periods WHERE tenant_id = t.id), 0)::bigint
 		FROM tenants t
+		JOIN plans p ON p.id = t.plan
 		LEFT JOIN billing_accounts a ON a.tenant_id = t.id
-		LEFT JOIN usage_periods p ON p.tenant_id = t.id AND p.period_start = $3
+		LEFT JOIN usage_periods u ON u.tenant_id = t.id AND u.period_start = $3
 		WHERE t.id = $1`, tenantID, now, periodStart(now)).
-		Scan(&plan, &suspended, &overdue, &hardBudget, &spent, &trialMinutes)
+		Scan(append(r.dest(), &suspended, &overdue, &hardBudget, &spent, &trialMinutes)...)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return tenants.Errorf(tenants.ENotFound, "tenant not found")
+		return Plan{}, tenants.Errorf(tenants.ENotFound, "tenant not found")
 	}
 	if err != nil {
-		return err
+		return Plan{}, err
 	}
-	p := PlanFor(plan)
+	p := r.plan()
 	switch {
 	case suspended:
-		return refuse(ReasonSuspended, "dialling is suspended for this tenant; contact support")
+		return p, refuse(ReasonSuspended, "dialling is suspended for this tenant; contact support")
 	case overdue:
-		return refuse(ReasonPaymentOverdue, "dialling is paused because a payment failed; update the payment method in the billing portal")
+		return p, refuse(ReasonPaymentOverdue, "dialling is paused because a payment failed; update the payment method in the billing portal")
 	case p.IncludedMinutes > 0 && trialMinutes >= p.IncludedMinutes:
-		return refuse(ReasonTrialUsedUp, "the %s plan's %d minutes are used up; subscribe to a plan to keep dialling", p.Title, p.IncludedMinutes)
+		return p, refuse(ReasonTrialUsedUp, "the %s plan's %d minutes are used up; subscribe to a plan to keep dialling", p.Title, p.IncludedMinutes)
 	case hardBudget != nil && spent >= *hardBudget:
-		return refuse(ReasonHardBudget, "this month's usage (%s) reached the hard budget (%s); raise the budget to keep dialling",
+		return p, refuse(ReasonHardBudget, "this month's usage (%s) reached the hard budget (%s); raise the budget to keep dialling",
 			money(spent, p.Currency), money(*hardBudget, p.Currency))
 	}
-	return nil
+	return p, nil
 }
 
 // ReserveDial is CanDial plus the plan's daily call cap: it counts one dial
@@ -120,10 +137,7 @@ func CanDial(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, now time.Time) 
 // when the cap is reached. Call it in the transaction that records the
 // attempt, so a rolled-back attempt gives its place back.
 func ReserveDial(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, now time.Time) error {
-	if err := CanDial(ctx, tx, tenantID, now); err != nil {
-		return err
-	}
-	lim, err := Limits(ctx, tx, tenantID)
+	p, err := dialCheck(ctx, tx, tenantID, now)
 	if err != nil {
 		return err
 	}
@@ -131,9 +145,9 @@ func ReserveDial(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, now time.Ti
 	err = tx.QueryRow(ctx, `INSERT INTO dial_counts AS d (tenant_id, day, dials)
 		SELECT id, ($3::timestamptz AT TIME ZONE time_zone)::date, 1 FROM tenants WHERE id = $1
 		ON CONFLICT (tenant_id, day) DO UPDATE SET dials = d.dials + 1 WHERE d.dials < $2
-		RETURNING dials`, tenantID, lim.DailyCalls, now).Scan(&dials)
+		RETURNING dials`, tenantID, p.DailyCalls, now).Scan(&dials)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return refuse(ReasonDailyCap, "the %s plan allows %d calls a day and today's are used; dialling resumes tomorrow", lim.Plan.Title, lim.DailyCalls)
+		return refuse(ReasonDailyCap, "the %s plan allows %d calls a day and today's are used; dialling resumes tomorrow", p.Title, p.DailyCalls)
 	}
 	return err
 }
@@ -148,17 +162,17 @@ func ReserveDial(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, now time.Ti
 // a check only at dial time would let each run for as long as it liked.
 // It reads in tx, a transaction of that tenant.
 func CallAllowance(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID) (time.Duration, error) {
-	var plan string
+	var r planRow
 	var used int64
-	err := tx.QueryRow(ctx, `SELECT t.plan, COALESCE((SELECT sum(trial_minutes) FROM usage_periods WHERE tenant_id = t.id), 0)::bigint
-		FROM tenants t WHERE t.id = $1`, tenantID).Scan(&plan, &used)
+	err := tx.QueryRow(ctx, `SELECT `+planColumns+`, COALESCE((SELECT sum(trial_minutes) FROM usage_periods WHERE tenant_id = t.id), 0)::bigint
+		FROM tenants t JOIN plans p ON p.id = t.plan WHERE t.id = $1`, tenantID).Scan(append(r.dest(), &used)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, tenants.Errorf(tenants.ENotFound, "tenant not found")
 	}
 	if err != nil {
 		return 0, err
 	}
-	p := PlanFor(plan)
+	p := r.plan()
 	if p.IncludedMinutes <= 0 {
 		return 0, nil
 	}

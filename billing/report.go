@@ -115,28 +115,28 @@ func (s *Service) ReportUsage(ctx context.Context) (ReportResult, error) {
 func (s *Service) reportOne(ctx context.Context, tenantID uuid.UUID) (done bool, sendErr, err error) {
 	err = s.db.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		var (
-			id         uuid.UUID
-			kind, plan string
-			quantity   int64
-			occurred   time.Time
-			attempts   int
-			customer   string
+			id       uuid.UUID
+			meter    string
+			quantity int64
+			occurred time.Time
+			attempts int
+			customer string
 		)
-		err := tx.QueryRow(ctx, `SELECT l.id, l.kind, l.plan, l.quantity, l.occurred_at, l.report_attempts, a.stripe_customer_id
+		// The row is billed on the meter of the plan it was priced by (the
+		// tenant's plan when the call ended), as that plan says now.
+		err := tx.QueryRow(ctx, `SELECT l.id, CASE l.kind WHEN 'call_attempt' THEN coalesce(p.attempts_meter, '') ELSE coalesce(p.minutes_meter, '') END,
+				l.quantity, l.occurred_at, l.report_attempts, a.stripe_customer_id
 			FROM usage_ledger l JOIN billing_accounts a ON a.tenant_id = l.tenant_id
+			LEFT JOIN plans p ON p.id = l.plan
 			WHERE l.tenant_id = $1 AND l.stripe_status = 'pending' AND l.next_report_at <= now() AND a.stripe_customer_id IS NOT NULL
 			ORDER BY l.next_report_at, l.occurred_at LIMIT 1 FOR UPDATE OF l SKIP LOCKED`, tenantID).
-			Scan(&id, &kind, &plan, &quantity, &occurred, &attempts, &customer)
+			Scan(&id, &meter, &quantity, &occurred, &attempts, &customer)
 		if errors.Is(err, pgx.ErrNoRows) {
 			done = true
 			return nil
 		}
 		if err != nil {
 			return err
-		}
-		meter := PlanFor(plan).MinutesMeter
-		if kind == KindAttempt {
-			meter = PlanFor(plan).AttemptsMeter
 		}
 		if meter == "" {
 			_, err := tx.Exec(ctx, `UPDATE usage_ledger SET stripe_status = 'not_billed' WHERE id = $1`, id)

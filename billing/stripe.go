@@ -1,10 +1,12 @@
 package billing
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -45,12 +47,14 @@ func (s *Service) customer(ctx context.Context, tenantID uuid.UUID) (string, err
 	return stored, err
 }
 
-// priceIDs returns the Stripe price ids of plan's prices.
+// priceIDs returns the Stripe price ids of plan's prices: the id the plan
+// names, else the one Config.PriceIDs gives for its lookup key, else the
+// one Stripe finds by its lookup key.
 func (s *Service) priceIDs(ctx context.Context, plan Plan) ([]string, error) {
 	ids := make([]string, len(plan.StripePrices))
 	var missing []*string
 	for i, p := range plan.StripePrices {
-		if id := s.cfg.PriceIDs[p.LookupKey]; id != "" {
+		if id := cmp.Or(p.ID, s.cfg.PriceIDs[p.LookupKey]); id != "" {
 			ids[i] = id
 		} else {
 			missing = append(missing, stripe.String(p.LookupKey))
@@ -89,7 +93,8 @@ func (s *Service) Checkout(ctx context.Context, p tenants.Principal, planName, s
 	if !s.Enabled() {
 		return "", errOff()
 	}
-	if err := validPlan("body.plan", planName); err != nil {
+	plan, err := s.soldPlan(ctx, p.TenantID, "body.plan", planName)
+	if err != nil {
 		return "", err
 	}
 	if err := validURL("body.success_url", successURL); err != nil {
@@ -99,7 +104,7 @@ func (s *Service) Checkout(ctx context.Context, p tenants.Principal, planName, s
 		return "", err
 	}
 	var status *string
-	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+	err = s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `SELECT subscription_status FROM billing_accounts WHERE tenant_id = $1`, p.TenantID).Scan(&status)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
@@ -112,7 +117,6 @@ func (s *Service) Checkout(ctx context.Context, p tenants.Principal, planName, s
 	if status != nil && liveSubscription(*status) {
 		return "", tenants.Errorf(tenants.EConflict, "this tenant has a subscription already; change plan in the billing portal (POST /v1/billing/portal)")
 	}
-	plan := PlanFor(planName)
 	customer, err := s.customer(ctx, p.TenantID)
 	if err != nil {
 		return "", err
@@ -179,6 +183,30 @@ func (s *Service) Portal(ctx context.Context, p tenants.Principal, returnURL str
 		return "", stripeFailure("open a billing portal session", err)
 	}
 	return sess.URL, nil
+}
+
+// soldPlan returns the plan called name if the tenant can subscribe to it
+// through Stripe (a plan it is shown that has Stripe prices), or a field
+// error naming the plans it can.
+func (s *Service) soldPlan(ctx context.Context, tenantID uuid.UUID, field, name string) (Plan, error) {
+	var plans []Plan
+	err := s.db.InTenant(ctx, tenantID, func(tx pgx.Tx) (err error) {
+		plans, err = tenantPlans(ctx, tx, tenantID)
+		return err
+	})
+	if err != nil {
+		return Plan{}, err
+	}
+	var sold []string
+	for _, p := range plans {
+		if p.Sold() {
+			if p.Name == name {
+				return p, nil
+			}
+			sold = append(sold, p.Name)
+		}
+	}
+	return Plan{}, tenants.FieldError(field, "%q is not a plan you can subscribe to (%s)", name, strings.Join(sold, ", "))
 }
 
 // liveSubscription reports whether a subscription in status still bills.

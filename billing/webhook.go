@@ -174,7 +174,10 @@ func (s *Service) subscriptionChanged(ctx context.Context, tx pgx.Tx, tenantID u
 	plan := ""
 	switch {
 	case liveSubscription(status):
-		plan = subscriptionPlan(sub)
+		var err error
+		if plan, err = subscriptionPlan(ctx, tx, sub); err != nil {
+			return false, err
+		}
 	case status == string(stripe.SubscriptionStatusCanceled), status == string(stripe.SubscriptionStatusUnpaid),
 		status == string(stripe.SubscriptionStatusIncompleteExpired):
 		plan = Trial
@@ -196,20 +199,29 @@ func (s *Service) subscriptionChanged(ctx context.Context, tx pgx.Tx, tenantID u
 	return true, err
 }
 
-// subscriptionPlan finds the plan of a subscription by its prices' lookup
-// keys, else by the plan named in its metadata (set at Checkout).
-func subscriptionPlan(sub *stripe.Subscription) string {
+// subscriptionPlan finds the plan of a subscription by its prices, each
+// by its id or else its lookup key (plans.stripe_prices), else by the plan
+// named in its metadata (set at Checkout) when that plan is sold through
+// Stripe; "" when none.
+func subscriptionPlan(ctx context.Context, tx pgx.Tx, sub *stripe.Subscription) (string, error) {
 	if sub.Items != nil {
 		for _, it := range sub.Items.Data {
-			if it.Price != nil {
-				if p, ok := planByPrice(it.Price.LookupKey); ok {
-					return p.Name
-				}
+			if it.Price == nil {
+				continue
+			}
+			p, ok, err := planByPrice(ctx, tx, it.Price.ID, it.Price.LookupKey)
+			if err != nil || ok {
+				return p.Name, err
 			}
 		}
 	}
-	if name := sub.Metadata["plan"]; Sold(name) {
-		return name
+	name := sub.Metadata["plan"]
+	if name == "" {
+		return "", nil
 	}
-	return ""
+	p, err := GetPlan(ctx, tx, name)
+	if tenants.ErrorCode(err) == tenants.ENotFound || (err == nil && !p.Sold()) {
+		return "", nil
+	}
+	return p.Name, err
 }

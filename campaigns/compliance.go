@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/nyaruka/phonenumbers"
 )
 
 // Compliance is what a tenant allows its campaigns, and what a campaign
@@ -289,6 +291,9 @@ const (
 	// ReasonBlocked is a number outcall never calls (phone.Blocked:
 	// premium-rate, personal forwarding).
 	ReasonBlocked = "blocked_destination"
+	// ReasonNotInPlan is a number of a country the tenant's plan does not
+	// let it dial (billing.Plan.Destinations).
+	ReasonNotInPlan = "destination_not_in_plan"
 )
 
 // DialFacts is what the dial check knows about one dial.
@@ -310,6 +315,10 @@ type DialFacts struct {
 	// Blocked says why the number is never called (phone.Blocked); "" for
 	// a number that may be.
 	Blocked string
+	// Destinations are the regions (ISO 3166 codes) the tenant's plan may
+	// dial; none means any. Region is the number's (NumberRegion).
+	Destinations []string
+	Region       string
 }
 
 // Refusal is a dial that must not happen now: why, and the next moment it
@@ -337,6 +346,10 @@ func CheckDial(c Compliance, f DialFacts) *Refusal {
 	switch {
 	case f.Blocked != "":
 		return &Refusal{Reason: ReasonBlocked}
+	case len(f.Destinations) > 0 && !slices.Contains(f.Destinations, f.Region):
+		// Dropped like a blocked number: the plan, not the moment, forbids
+		// it (a plan that allows it later lets a new campaign dial it).
+		return &Refusal{Reason: ReasonNotInPlan}
 	case f.DNC:
 		return &Refusal{Reason: ReasonDNC}
 	case c.ConsentedOnly && !f.Consent:
@@ -363,6 +376,21 @@ func CheckDial(c Compliance, f DialFacts) *Refusal {
 		return retry(ReasonDailyCap, startOfNextDay(local))
 	}
 	return nil
+}
+
+// NumberRegion returns the region (ISO 3166 code, such as "CN") of an
+// E.164 number, or "" for a number of no region (non-geographic, or not a
+// number). It is what a plan's destinations are compared with.
+func NumberRegion(e164 string) string {
+	num, err := phonenumbers.Parse(e164, "")
+	if err != nil {
+		return ""
+	}
+	r := phonenumbers.GetRegionCodeForNumber(num)
+	if r == "ZZ" || r == "001" {
+		return ""
+	}
+	return r
 }
 
 // sameDay reports whether day (a date) is local's calendar day.

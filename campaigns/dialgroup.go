@@ -160,8 +160,15 @@ func (s *Service) beginDials(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 	numbers := map[string]*dialNumber{}
 	var free []int
 
+	// With the contacts comes the list of countries the tenant's plan lets
+	// it dial (none: any), the same on every row: read afresh by every
+	// group, with no statement of its own, so an operator's change to the
+	// plan holds from the next group on.
+	var destinations []string
 	b := tenantBatch(tenantID)
-	b.Queue(`SELECT k.campaign_id, k.contact_id, f.* FROM unnest($2::uuid[], $3::uuid[]) AS k(campaign_id, contact_id)
+	b.Queue(`SELECT k.campaign_id, k.contact_id, f.*,
+			coalesce((SELECT p.destinations FROM tenants t JOIN plans p ON p.id = t.plan WHERE t.id = $1), '{}')
+		FROM unnest($2::uuid[], $3::uuid[]) AS k(campaign_id, contact_id)
 		CROSS JOIN LATERAL (
 			SELECT cc.ctid, `+dialContactFrom+` AND cc.campaign_id = k.campaign_id AND cc.contact_id = k.contact_id
 			FOR UPDATE OF cc) f`, tenantID, campaignIDs, contactIDs).Query(func(rows pgx.Rows) error {
@@ -169,7 +176,7 @@ func (s *Service) beginDials(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 		var c dialContact
 		_, err := pgx.ForEachRow(rows, []any{&k.campaign, &k.contact, &c.tid, &c.ccState, &c.attempt, &c.phone, &c.zone, &c.segment, &c.status, &c.override,
 			&c.startsAt, &c.endsAt, &c.scriptVersion, &c.segVersions, &c.abSplit, &c.suspended, &c.plan, &c.settings,
-			&c.dnc, &c.consent, &c.contactName, &c.attrs}, func() error {
+			&c.dnc, &c.consent, &c.contactName, &c.attrs, &destinations}, func() error {
 			// A copy is the row's own: each scan replaces c's maps, slices
 			// and times rather than writing into the previous row's.
 			row := c
@@ -255,7 +262,11 @@ func (s *Service) beginDials(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 		if n == nil {
 			return errors.New("dial group: a number was not locked")
 		}
-		f := DialFacts{Now: now, Location: loc, DNC: c.dnc, Consent: c.consent, Suspended: c.suspended, DayCount: n.count, Blocked: phone.Blocked(c.phone)}
+		f := DialFacts{Now: now, Location: loc, DNC: c.dnc, Consent: c.consent, Suspended: c.suspended, DayCount: n.count, Blocked: phone.Blocked(c.phone),
+			Destinations: destinations}
+		if len(destinations) > 0 {
+			f.Region = NumberRegion(c.phone)
+		}
 		if n.lastDial != nil {
 			f.LastDialAt = *n.lastDial
 		}

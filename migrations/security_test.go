@@ -162,7 +162,7 @@ func TestEverySecurityDefinerFunctionIsPinnedAndClosed(t *testing.T) {
 	}
 	for _, want := range []string{"auth_user_by_email", "auth_api_key_by_prefix", "auth_session_by_token", "auth_invitation_by_token",
 		"purge_expired_sessions", "purge_idempotency_keys", "active_campaigns", "list_contacts_forget_lists", "list_contacts_forget_contacts",
-		"billing_tenants_with_pending_usage", "billing_tenant_by_customer", "recordings_past_retention", "enabled_trunks"} {
+		"billing_tenants_with_pending_usage", "billing_tenant_by_customer", "recordings_past_retention", "enabled_trunks", "admin_tenants"} {
 		if !slices.Contains(seen, want) {
 			t.Errorf("no SECURITY DEFINER function %s (found %v)", want, seen)
 		}

@@ -183,24 +183,6 @@ func (e CheckInputBodyKind) Valid() bool {
 	}
 }
 
-// Defines values for CheckoutInputBodyPlan.
-const (
-	CheckoutInputBodyPlanPayg CheckoutInputBodyPlan = "payg"
-	CheckoutInputBodyPlanPro  CheckoutInputBodyPlan = "pro"
-)
-
-// Valid indicates whether the value is a known member of the CheckoutInputBodyPlan enum.
-func (e CheckoutInputBodyPlan) Valid() bool {
-	switch e {
-	case CheckoutInputBodyPlanPayg:
-		return true
-	case CheckoutInputBodyPlanPro:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for CreateKeyInputBodyRole.
 const (
 	CreateKeyInputBodyRoleAdmin    CreateKeyInputBodyRole = "admin"
@@ -372,27 +354,6 @@ func (e NewKeyBodyRole) Valid() bool {
 	case NewKeyBodyRoleOwner:
 		return true
 	case NewKeyBodyRoleViewer:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for PlanBodyName.
-const (
-	PlanBodyNamePayg  PlanBodyName = "payg"
-	PlanBodyNamePro   PlanBodyName = "pro"
-	PlanBodyNameTrial PlanBodyName = "trial"
-)
-
-// Valid indicates whether the value is a known member of the PlanBodyName enum.
-func (e PlanBodyName) Valid() bool {
-	switch e {
-	case PlanBodyNamePayg:
-		return true
-	case PlanBodyNamePro:
-		return true
-	case PlanBodyNameTrial:
 		return true
 	default:
 		return false
@@ -1065,7 +1026,7 @@ type BillingBody struct {
 	PaymentFailedAt *time.Time           `json:"payment_failed_at,omitempty"`
 	Plan            PlanBody             `json:"plan"`
 
-	// Plans Every plan, cheapest first.
+	// Plans The plans on offer (and the tenant's own), cheapest first.
 	Plans *[]PlanBody `json:"plans"`
 
 	// Subscribed Whether the tenant has a Stripe customer.
@@ -1292,15 +1253,16 @@ type CheckoutInputBody struct {
 	Schema *string `json:"$schema,omitempty"`
 
 	// CancelUrl Example: https://app.example.com/billing
-	CancelUrl string                `json:"cancel_url"`
-	Plan      CheckoutInputBodyPlan `json:"plan"`
+	CancelUrl string `json:"cancel_url"`
+
+	// Plan A plan of get-billing's plans that is sold through Stripe.
+	//
+	// Example: payg
+	Plan string `json:"plan"`
 
 	// SuccessUrl Example: https://app.example.com/billing?ok=1
 	SuccessUrl string `json:"success_url"`
 }
-
-// CheckoutInputBodyPlan defines model for CheckoutInputBody.Plan.
-type CheckoutInputBodyPlan string
 
 // ComplianceBody defines model for ComplianceBody.
 type ComplianceBody struct {
@@ -2304,6 +2266,9 @@ type OutcomesReportBody struct {
 
 // PlanBody defines model for PlanBody.
 type PlanBody struct {
+	// CallsPerSecond The pace of new dials the plan allows, 0 for none of its own; dials are paced by the compliance settings' calls_per_second.
+	CallsPerSecond float64 `json:"calls_per_second"`
+
 	// ConcurrentLines Calls in progress at once.
 	ConcurrentLines int64 `json:"concurrent_lines"`
 
@@ -2313,12 +2278,21 @@ type PlanBody struct {
 	// DailyCalls Dials started per day, in the tenant's time zone.
 	DailyCalls int64 `json:"daily_calls"`
 
+	// Destinations ISO 3166 regions whose numbers may be dialled; empty means any. A dial elsewhere is refused (destination_not_in_plan).
+	//
+	// Example: ["CN"]
+	Destinations *[]string `json:"destinations"`
+
 	// IncludedMinutes Connected minutes the plan allows in all (the trial's); 0 means no such limit.
 	IncludedMinutes int64 `json:"included_minutes"`
 
 	// MonthlyCents Committed monthly fee.
-	MonthlyCents int64        `json:"monthly_cents"`
-	Name         PlanBodyName `json:"name"`
+	MonthlyCents int64 `json:"monthly_cents"`
+
+	// Name The plan's key: trial, payg, pro, or one the platform's operators made.
+	//
+	// Example: payg
+	Name string `json:"name"`
 
 	// PerAttemptCents Price of a dial attempt.
 	PerAttemptCents int64 `json:"per_attempt_cents"`
@@ -2332,9 +2306,6 @@ type PlanBody struct {
 	// Title Example: Pay as you go
 	Title string `json:"title"`
 }
-
-// PlanBodyName defines model for PlanBody.Name.
-type PlanBodyName string
 
 // PortalInputBody defines model for PortalInputBody.
 type PortalInputBody struct {

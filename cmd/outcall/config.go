@@ -47,6 +47,9 @@ type settings struct {
 	// SecretKey encrypts stored credentials (trunk passwords). Read from the
 	// flag or OUTCALL_SECRET_KEY at start, never shown as a default.
 	SecretKey string
+	// AdminAddr is where the platform operators' admin API listens
+	// (admin_serve.go); "" serves none.
+	AdminAddr string
 	// DrainTimeout is how long a stopping worker lets its calls in progress
 	// finish before it hangs up on them (serve.go); 0 hangs up at once.
 	DrainTimeout time.Duration

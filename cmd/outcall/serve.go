@@ -45,6 +45,7 @@ func init() {
 	boolFlag(serve.Flags(), &s.API, "api", true, "serve the API")
 	boolFlag(serve.Flags(), &s.Workers, "workers", true, "run job workers")
 	addDrainFlag(serve, &s)
+	addAdminAddrFlag(serve, &s)
 	rootCmd.AddCommand(serve)
 
 	var w settings
@@ -222,6 +223,9 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 		}); err != nil {
 			return err
 		}
+	}
+	if err := serveAdmin(ctx, g, log, s.AdminAddr, db, nil); err != nil {
+		return err
 	}
 	if !s.API && s.MetricsAddr != "" {
 		// A worker shows its calls and script hosts on an address of its
