@@ -17,8 +17,8 @@ type SpeechBody struct {
 	TTSModel  string    `json:"tts_model"`
 	TTSVoice  string    `json:"tts_voice" doc:"The service's voice name; empty picks by language."`
 	TTSHasKey bool      `json:"tts_has_key" doc:"Whether an API key for the synthesis service is stored (encrypted; never shown)."`
-	ASR       string    `json:"asr" enum:"default,dtmf,pocketsphinx,http" doc:"Who hears the callee: default (the service's choice), dtmf (keys only), pocketsphinx (offline, English grammar from the script's phrases) or http (a service with the POST /v1/audio/transcriptions shape)."`
-	ASRURL    string    `json:"asr_url" example:"https://speech.example.com"`
+	ASR       string    `json:"asr" enum:"default,dtmf,pocketsphinx,http,funasr" doc:"Who hears the callee: default (the service's choice), dtmf (keys only), pocketsphinx (offline, English only: a grammar of the script's phrases or common answers), http (a service with the POST /v1/audio/transcriptions shape, sent the language as ISO 639-1) or funasr (a FunASR runtime you run, Mandarin, streaming over WebSocket: asr_url is its ws:// or wss:// address)."`
+	ASRURL    string    `json:"asr_url" example:"https://speech.example.com" doc:"Base URL of the recognition service (asr http), or the WebSocket of the FunASR runtime (asr funasr: ws://host:10095 or wss://…, optionally ?mode=2pass|online|offline)."`
 	ASRModel  string    `json:"asr_model" example:"whisper-1"`
 	ASRHasKey bool      `json:"asr_has_key"`
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
@@ -35,10 +35,10 @@ type speechFields struct {
 	TTSModel string  `json:"tts_model,omitempty" maxLength:"100"`
 	TTSVoice string  `json:"tts_voice,omitempty" maxLength:"100"`
 	TTSKey   *string `json:"tts_api_key,omitempty" maxLength:"500" doc:"Stored encrypted; omitted keeps the stored key, empty removes it."`
-	ASR      string  `json:"asr,omitempty" enum:"default,dtmf,pocketsphinx,http" doc:"Omitted: default."`
+	ASR      string  `json:"asr,omitempty" enum:"default,dtmf,pocketsphinx,http,funasr" doc:"Omitted: default."`
 	ASRURL   string  `json:"asr_url,omitempty" maxLength:"500"`
 	ASRModel string  `json:"asr_model,omitempty" maxLength:"100"`
-	ASRKey   *string `json:"asr_api_key,omitempty" maxLength:"500" doc:"Stored encrypted; omitted keeps the stored key, empty removes it."`
+	ASRKey   *string `json:"asr_api_key,omitempty" maxLength:"500" doc:"Stored encrypted; omitted keeps the stored key, empty removes it. For funasr it goes as a bearer token on the WebSocket handshake, for the proxy in front of the runtime (FunASR itself checks none)."`
 }
 
 type setSpeechInput struct{ Body speechFields }

@@ -47,3 +47,26 @@ func TestSpeechProvidersAreChosenPerTenantWithKeysNeverShown(t *testing.T) {
 		t.Fatalf("a refused change was kept: %s", r.Raw)
 	}
 }
+
+func TestATenantChoosesItsOwnFunASRRuntime(t *testing.T) {
+	h := newHarness(t)
+	a := h.signup("A", "a@example.com")
+	r := h.do(nil, "PUT", "/v1/speech", map[string]any{"asr": "funasr", "asr_url": "wss://asr.example.com:10095?mode=2pass", "asr_api_key": "sk-proxy"}, bearer(a.Key)...)
+	if r.Status != 200 || r.Body["asr"] != "funasr" || r.Body["asr_url"] != "wss://asr.example.com:10095?mode=2pass" || r.Body["asr_has_key"] != true ||
+		strings.Contains(r.Raw, "sk-proxy") {
+		t.Fatalf("set: %d %s", r.Status, r.Raw)
+	}
+	if r := h.do(nil, "GET", "/v1/speech", nil, bearer(a.Key)...); r.Body["asr"] != "funasr" {
+		t.Fatalf("read back: %s", r.Raw)
+	}
+	for _, bad := range []map[string]any{
+		{"asr": "funasr"},
+		{"asr": "funasr", "asr_url": "https://asr.example.com"},
+		{"asr": "funasr", "asr_url": "ws://asr.example.com?mode=fast"},
+		{"asr": "http", "asr_url": "ws://asr.example.com:10095"},
+	} {
+		if r := h.do(nil, "PUT", "/v1/speech", bad, bearer(a.Key)...); r.Status != 422 || !strings.Contains(r.Raw, "body.asr_url") {
+			t.Errorf("%v: %d %s, want 422 naming body.asr_url", bad, r.Status, r.Raw)
+		}
+	}
+}

@@ -107,14 +107,14 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 	}
 	caller := scripting.Caller{Tenant: req.TenantID.String(), Budget: limits.ScriptCPUPerTurn}
 	contact := scripting.CallContact(req.ContactName, phone.Mask(req.Phone), req.Attributes)
-	trunk := d.Trunk
+	trunk, ownTrunk := d.Trunk, false
 	if d.Trunks != nil {
 		own, ok, err := d.Trunks.ForTenant(ctx, req.TenantID)
 		if err != nil {
 			return campaigns.Ending{Outcome: telephony.OutcomeFailed, Reason: "the tenant's trunk: " + err.Error()}, nil
 		}
 		if ok {
-			trunk = own
+			trunk, ownTrunk = own, true
 		}
 	}
 	if trunk.Host == "" {
@@ -127,6 +127,9 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 	lang := ""
 	if version.Graph != nil {
 		lang = version.Graph.Lang
+	}
+	if why := d.cannotHear(asr, lang, ownTrunk); why != "" {
+		return campaigns.Ending{Outcome: telephony.OutcomeFailed, Reason: why, EndedAt: time.Now()}, nil
 	}
 
 	var (
@@ -211,7 +214,7 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 		Trunk: trunk, To: req.Phone, RingTimeout: d.RingTimeout, MaxDuration: allowance, Language: lang, DetectMachine: d.DetectMachine,
 		RecordingKey: fmt.Sprintf("%s/%s.wav", req.TenantID, req.CallID),
 		Headers:      map[string]string{"X-Outcall-Call": req.CallID.String()},
-		TTS:          tts, ASR: asr,
+		TTS:          tts, ASR: asr, Hotwords: callHotwords(req.ContactName), Phrases: scriptPhrases(version),
 	}, handler)
 	if err != nil {
 		return campaigns.Ending{Outcome: telephony.OutcomeFailed, Reason: err.Error(), EndedAt: time.Now()}, nil

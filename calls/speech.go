@@ -2,13 +2,18 @@ package calls
 
 import (
 	"context"
+	"fmt"
+	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/outcall/outcall/scripting"
 	"github.com/outcall/outcall/telephony"
+	"github.com/outcall/outcall/tenants"
 )
 
 // tenantSpeech remembers the providers built for each tenant's speech
@@ -76,7 +81,153 @@ func (d *Service) speechFor(ctx context.Context, tenantID uuid.UUID) (telephony.
 		e.asr = ts.sphinx
 	case telephony.SpeechHTTP:
 		e.asr = &telephony.HTTPRecognizer{BaseURL: sp.ASRURL, APIKey: sp.ASRKey, Model: sp.ASRModel, Client: client}
+	case telephony.SpeechFunASR:
+		r, err := telephony.NewFunASRRecognizer(sp.ASRURL, sp.ASRKey)
+		if err != nil {
+			return nil, nil, err
+		}
+		// The tenant's runtime is dialled as its HTTP services are: through
+		// the client's guard against internal addresses.
+		r.Dial = dialerOf(client)
+		e.asr = r
 	}
 	ts.byID[tenantID] = e
 	return e.tts, e.asr, nil
+}
+
+// dialerOf returns the dial function of client's transport, so a
+// WebSocket goes through the same guard as its requests (nil when it has
+// none of its own: net.Dialer's).
+func dialerOf(client *http.Client) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	if tr, ok := client.Transport.(*http.Transport); ok && tr.DialContext != nil {
+		return tr.DialContext
+	}
+	return nil
+}
+
+// speechDialer is the part of the SIP dialer the hearing check asks: its
+// own recogniser, and whether it takes the callee simulator's text
+// channel (telephony.SIPDialer has both).
+type speechDialer interface {
+	ASR() telephony.Recognizer
+	Simulation() bool
+}
+
+// cannotHear says why a call of a script in lang must not be dialled:
+// its recogniser (asr, or the dialer's own when the tenant is on the
+// default) cannot hear that language, is not installed, or is the
+// simulation channel on a real trunk. "" when the call can go. A person
+// who answers a call that cannot hear them gets a robot that never
+// understands; the attempt is better refused with the reason.
+func (d *Service) cannotHear(asr telephony.Recognizer, lang string, ownTrunk bool) string {
+	sd, ok := d.SIP.(speechDialer)
+	if asr == nil && ok {
+		asr = sd.ASR()
+	}
+	// Without a dialer that says, a call on the platform's trunk is taken
+	// to be the simulator's only when its recogniser is the simulation one.
+	simulated := !ownTrunk && (!ok || sd.Simulation())
+	if err := telephony.CheckHearing(asr, lang, simulated); err != nil {
+		return "not dialled: " + err.Error()
+	}
+	if r, ok := asr.(interface{ Ready() error }); ok {
+		if err := r.Ready(); err != nil {
+			return "not dialled: " + err.Error()
+		}
+	}
+	return ""
+}
+
+// callHotwords are the words a call's recogniser should favour all call
+// long: the contact's name.
+func callHotwords(contactName string) []string {
+	if name := strings.TrimSpace(contactName); name != "" {
+		return []string{name}
+	}
+	return nil
+}
+
+// scriptPhrases are what a script's callees are expected to say, for the
+// recogniser (a grammar for pocketsphinx, hotwords for FunASR, a prompt
+// for Whisper-shaped services). The script's intents' examples are
+// compiled in its script host and a published version keeps only their
+// names (scripting.Graph.Intents), so none reach the call yet: until
+// scripting exposes them (e.g. a Graph field of intent → examples), calls
+// get the contact's name as a hotword and pocketsphinx its built-in
+// English answers (telephony.DefaultEnglishAnswers).
+func scriptPhrases(v *scripting.StoredVersion) []string {
+	_ = v
+	return nil
+}
+
+// Hearing decides, when a campaign starts, whether its calls could hear
+// their callees: the recogniser the tenant chose (or the platform's, for
+// a tenant on the default) must hear the script's language, and the
+// simulation recogniser serves only calls to the callee simulator. A
+// campaign that could not is refused with the reason, rather than
+// started to fail call by call. Check has the shape of
+// campaigns.Options.ScriptPublished.
+type Hearing struct {
+	Scripts *scripting.Store
+	// Speech holds tenants' choices (nil: every tenant is on Platform).
+	Speech *telephony.SpeechStore
+	// Trunks holds tenants' own trunks (nil: none has one).
+	Trunks *telephony.TrunkStore
+	// Platform is the recogniser of tenants on the default (--asr); nil
+	// hears keys only.
+	Platform telephony.Recognizer
+	// Simulated is set when the platform's trunk is the callee simulator
+	// with its text channel taken (--callee-sim with --asr simulation).
+	Simulated bool
+}
+
+// Check returns a *tenants.Error (a conflict) when the tenant's calls of
+// the script version could not hear the callees, nil otherwise. A version
+// that is not a published one of the tenant is not its to judge (the
+// published check says so) and passes.
+func (h Hearing) Check(ctx context.Context, tenantID uuid.UUID, version string) error {
+	id, err := uuid.Parse(version)
+	if err != nil || h.Scripts == nil {
+		return nil
+	}
+	v, err := h.Scripts.PublishedSource(ctx, tenantID, id)
+	if err != nil || v.Graph == nil {
+		return nil
+	}
+	asr, choice := h.Platform, "the service's default recogniser"
+	if h.Speech != nil {
+		sp, err := h.Speech.ForCall(ctx, tenantID)
+		if err != nil {
+			return fmt.Errorf("the tenant's speech settings: %w", err)
+		}
+		if r := recognizerKind(sp.ASR); r != nil {
+			asr, choice = r, "the recogniser chosen in the speech settings ("+sp.ASR+")"
+		}
+	}
+	own := false
+	if h.Trunks != nil {
+		if _, own, err = h.Trunks.ForTenant(ctx, tenantID); err != nil {
+			return fmt.Errorf("the tenant's trunk: %w", err)
+		}
+	}
+	if err := telephony.CheckHearing(asr, v.Graph.Lang, !own && h.Simulated); err != nil {
+		return tenants.Errorf(tenants.EConflict, "this campaign's calls could not hear the callees with %s: %v", choice, err)
+	}
+	return nil
+}
+
+// recognizerKind is a recogniser of the kind a speech setting names, for
+// judging what it hears (nil for the default).
+func recognizerKind(asr string) telephony.Recognizer {
+	switch asr {
+	case telephony.SpeechDTMF:
+		return telephony.DTMFOnly{}
+	case telephony.SpeechPocketsphinx:
+		return &telephony.PocketsphinxRecognizer{}
+	case telephony.SpeechHTTP:
+		return &telephony.HTTPRecognizer{}
+	case telephony.SpeechFunASR:
+		return &telephony.FunASRRecognizer{}
+	}
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/outcall/outcall/scripting"
 	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/telephony/calleesim"
+	"github.com/outcall/outcall/telephony/funasrtest"
 	"github.com/outcall/outcall/tenants"
 )
 
@@ -153,5 +155,190 @@ func TestATenantsOwnSpeechProvidersSpeakAndHearItsCalls(t *testing.T) {
 		if a != "Bearer sk-tts" && a != "Bearer sk-asr" {
 			t.Fatalf("a speech request carried %q, not the tenant's key", a)
 		}
+	}
+}
+
+// speechTenant is a tenant with the confirm script (zh-CN) published, and
+// what its calls need.
+type speechTenant struct {
+	p       tenants.Principal
+	version *scripting.StoredVersion
+	store   *scripting.Store
+	trunks  *telephony.TrunkStore
+	speech  *telephony.SpeechStore
+}
+
+func newSpeechTenant(t *testing.T, ctx context.Context) speechTenant {
+	t.Helper()
+	db, err := tenants.Open(ctx, dbtest.New(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	su, err := tenants.NewService(db).Signup(ctx, tenants.SignupRequest{TenantName: "Shop", Email: "ops@shop.example", Password: "a long password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}
+	hosts, err := scripting.NewHostPool(scripting.HostConfig{Command: hostCommand, Env: hostEnv, Hosts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(hosts.Close)
+	store := &scripting.Store{DB: db, Runner: hosts}
+	script, err := store.CreateScript(ctx, p, "确认", scripting.KindDialog, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	version, err := store.CreateVersion(ctx, p, script.ID, confirmScript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := store.Publish(ctx, p, script.ID, version.Number, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	trunks, err := telephony.NewTrunkStore(db, "a secret key for the tests")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return speechTenant{p: p, version: version, store: store, trunks: trunks, speech: &telephony.SpeechStore{Trunks: trunks}}
+}
+
+func (st speechTenant) placement() campaigns.Placement {
+	return campaigns.Placement{CallID: uuid.New(), TenantID: st.p.TenantID, CampaignID: uuid.New(), ContactID: uuid.New(),
+		Attempt: 1, Phone: "+8613800000001", ContactName: "王先生", ScriptVersion: st.version.ID.String()}
+}
+
+// A Mandarin script's call is not dialled when its recogniser hears
+// English only: the attempt fails at once with the reason, and nobody is
+// called who could not be understood.
+func TestAMandarinScriptIsNotDialledWithARecogniserThatHearsOnlyEnglish(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	st := newSpeechTenant(t, ctx)
+	if _, err := st.speech.Set(ctx, st.p, telephony.SpeechInput{ASR: "pocketsphinx"}); err != nil {
+		t.Fatal(err)
+	}
+	sip, err := telephony.NewSIPDialer(telephony.DialerConfig{ASR: telephony.SimulationRecognizer{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sip.Close() })
+	dialled := &requestsTo{Dialer: sip}
+	placer := calls.New(calls.Options{SIP: dialled, Scripts: st.store, Trunk: telephony.Trunk{ID: "sim", Host: "127.0.0.1", Port: 5099},
+		Speech: st.speech, Logger: slog.New(slog.DiscardHandler)})
+	res, err := placer.Place(ctx, st.placement())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != telephony.OutcomeFailed || !strings.Contains(res.Reason, "pocketsphinx hears English only") || !res.AnsweredAt.IsZero() {
+		t.Fatalf("outcome %s: %q", res.Outcome, res.Reason)
+	}
+	if n := len(dialled.all()); n != 0 {
+		t.Fatalf("dialled %d times", n)
+	}
+}
+
+// A tenant that runs its own FunASR runtime hears its calls through it,
+// streaming, with the contact's name as a hotword; when the runtime
+// refuses the key the call ends failed, saying so, not answered.
+func TestATenantsFunASRRuntimeHearsItsCalls(t *testing.T) {
+	if _, err := exec.LookPath("espeak-ng"); err != nil {
+		t.Skip("espeak-ng is not installed (apt-get install espeak-ng): the callee simulator cannot speak")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	st := newSpeechTenant(t, ctx)
+	runtime := funasrtest.NewServer(funasrtest.Script{Partials: []string{"是"}, Final: "是的。"})
+	defer runtime.Close()
+	runtime.RequireKey("sk-proxy")
+	key := "sk-proxy"
+	if _, err := st.speech.Set(ctx, st.p, telephony.SpeechInput{ASR: "funasr", ASRURL: runtime.URL, ASRKey: &key}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.speech.Get(ctx, st.p); err != nil || got.ASR != "funasr" || got.ASRURL != runtime.URL || !got.ASRHasKey {
+		t.Fatalf("the settings read back as %+v (%v)", got, err)
+	}
+
+	tts := telephony.NewCachedTTS(telephony.EspeakTTS{}, 100)
+	sim, err := calleesim.Start(ctx, calleesim.Config{TTS: tts, Personas: []calleesim.Persona{
+		{Name: "agrees", Voice: "cmn", Lines: []calleesim.Line{{Say: "是的,没问题", PauseMS: 200}}, HoldMS: 3000},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	sip, err := telephony.NewSIPDialer(telephony.DialerConfig{TTS: tts, ASR: telephony.DTMFOnly{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sip.Close() })
+	hosts, err := scripting.NewHostPool(scripting.HostConfig{Command: hostCommand, Env: hostEnv, Hosts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(hosts.Close)
+	placer := calls.New(calls.Options{SIP: sip, Scripts: st.store, Hosts: hosts, Trunk: sim.Trunk(), Trunks: st.trunks, Speech: st.speech,
+		RingTimeout: 5 * time.Second, Logger: slog.New(slog.DiscardHandler)})
+
+	res, err := placer.Place(ctx, st.placement())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != telephony.OutcomeAnswered || res.FinalState != "confirm" {
+		t.Fatalf("outcome %s in state %q (%s)", res.Outcome, res.FinalState, res.Reason)
+	}
+	sessions := runtime.Sessions()
+	if len(sessions) == 0 || sessions[0].Hotwords["王先生"] == 0 || sessions[0].Speech == 0 || sessions[0].BinaryMessages < 10 {
+		t.Fatalf("the runtime's sessions: %+v", sessions)
+	}
+
+	// The key changes on the runtime's side: the next call cannot hear.
+	runtime.RequireKey("sk-rotated")
+	res, err = placer.Place(ctx, st.placement())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != telephony.OutcomeFailed || res.AnsweredAt.IsZero() || !strings.Contains(res.Reason, "speech recognition failed: funasr") {
+		t.Fatalf("with a refused key: outcome %s, answered %v, reason %q", res.Outcome, res.AnsweredAt, res.Reason)
+	}
+}
+
+// A campaign whose calls could not hear their callees does not start.
+func TestHearingRefusesACampaignWhoseCallsCouldNotHear(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	st := newSpeechTenant(t, ctx)
+	version := st.version.ID.String()
+	check := func(h calls.Hearing) error { return h.Check(ctx, st.p.TenantID, version) }
+	base := calls.Hearing{Scripts: st.store, Speech: st.speech, Trunks: st.trunks}
+
+	pocketsphinx := base
+	pocketsphinx.Platform = &telephony.PocketsphinxRecognizer{}
+	err := check(pocketsphinx)
+	if tenants.ErrorCode(err) != tenants.EConflict || !strings.Contains(err.Error(), "pocketsphinx hears English only") {
+		t.Errorf("a zh-CN script on the platform's pocketsphinx: %v", err)
+	}
+	if _, err := st.speech.Set(ctx, st.p, telephony.SpeechInput{ASR: "funasr", ASRURL: "ws://asr.example.com:10095"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := check(pocketsphinx); err != nil {
+		t.Errorf("the tenant's own FunASR hears Mandarin: %v", err)
+	}
+	if _, err := st.speech.Set(ctx, st.p, telephony.SpeechInput{}); err != nil {
+		t.Fatal(err)
+	}
+
+	simulation := base
+	simulation.Platform, simulation.Simulated = telephony.SimulationRecognizer{}, true
+	if err := check(simulation); err != nil {
+		t.Errorf("the simulation channel to the callee simulator: %v", err)
+	}
+	name, host := "carrier", "sip.carrier.example"
+	if _, err := st.trunks.Create(ctx, st.p, telephony.TrunkInput{Name: &name, Host: &host}); err != nil {
+		t.Fatal(err)
+	}
+	if err := check(simulation); tenants.ErrorCode(err) != tenants.EConflict || !strings.Contains(err.Error(), "simulation") {
+		t.Errorf("the simulation recogniser over the tenant's own trunk: %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -13,6 +14,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
+	"time"
 )
 
 // RecognizeRequest is one utterance to transcribe.
@@ -22,7 +25,11 @@ type RecognizeRequest struct {
 	// Phrases the script expects (intents' examples): grammar for
 	// recognisers that take one, hints for the others.
 	Phrases []string
-	// Language such as "en" or "zh" ("" lets the recogniser decide).
+	// Hotwords are names and terms to favour (the contact's name): hints,
+	// never a grammar.
+	Hotwords []string
+	// Language such as "en" or "zh-CN" ("" lets the recogniser decide);
+	// each recogniser sends it in the form its service takes.
 	Language string
 	// SimulationText is what the callee simulator says it spoke, sent
 	// over the simulation channel (SIP INFO). Only set in simulation mode.
@@ -65,23 +72,51 @@ func (DTMFOnly) Recognize(ctx context.Context, req RecognizeRequest) (Transcript
 
 // HTTPRecognizer posts the utterance as a WAV file to a service with the
 // common POST /v1/audio/transcriptions multipart shape (fields file, model,
-// language, prompt; JSON answer {"text": ...}).
+// language, prompt; JSON answer {"text": ...}), as OpenAI's Whisper API
+// and the servers that copy it take it. The language goes as its ISO
+// 639-1 code ("zh", not "zh-CN", which such services refuse); the
+// script's phrases and the hotwords go as the prompt.
 type HTTPRecognizer struct {
 	BaseURL string
 	APIKey  string
 	Model   string
 	Client  *http.Client
+	// Timeout bounds one request (0: 20 s).
+	Timeout time.Duration
+}
+
+// maxPrompt bounds the prompt sent with an utterance: Whisper reads only
+// its last 224 tokens, and a long one slows every request.
+const maxPrompt = 800
+
+// promptOf joins the hints, names first, into a prompt of at most
+// maxPrompt bytes.
+func promptOf(hotwords, phrases []string) string {
+	var b strings.Builder
+	for _, p := range mergePhrases(0, 0, hotwords, phrases) {
+		if b.Len()+len(p)+2 > maxPrompt {
+			break
+		}
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(p)
+	}
+	return b.String()
 }
 
 // Recognize sends the audio and returns the service's text.
 func (h HTTPRecognizer) Recognize(ctx context.Context, req RecognizeRequest) (Transcript, error) {
+	fail := func(kind error, format string, a ...any) (Transcript, error) {
+		return Transcript{}, recognitionError("http", kind, format, a...)
+	}
 	samples := make([]int, len(req.Audio))
 	for i, s := range req.Audio {
 		samples[i] = int(s)
 	}
 	wavBytes, err := EncodeWAV(samples, 1)
 	if err != nil {
-		return Transcript{}, err
+		return fail(ErrASRRefused, "encode the utterance: %v", err)
 	}
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -95,40 +130,74 @@ func (h HTTPRecognizer) Recognize(ctx context.Context, req RecognizeRequest) (Tr
 		model = "whisper-1"
 	}
 	mw.WriteField("model", model)
-	if req.Language != "" {
-		mw.WriteField("language", req.Language)
+	if lang := BaseLanguage(req.Language); lang != "" {
+		mw.WriteField("language", lang)
 	}
-	if len(req.Phrases) > 0 {
-		mw.WriteField("prompt", strings.Join(req.Phrases, ", "))
+	if prompt := promptOf(req.Hotwords, req.Phrases); prompt != "" {
+		mw.WriteField("prompt", prompt)
 	}
 	mw.WriteField("response_format", "json")
 	mw.Close()
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(h.BaseURL, "/")+"/v1/audio/transcriptions", &body)
-	if err != nil {
-		return Transcript{}, err
+	timeout := h.Timeout
+	if timeout <= 0 {
+		timeout = 20 * time.Second
 	}
-	hr.Header.Set("Content-Type", mw.FormDataContentType())
-	if h.APIKey != "" {
-		hr.Header.Set("Authorization", "Bearer "+h.APIKey)
-	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	client := h.Client
 	if client == nil {
 		client = http.DefaultClient
 	}
-	res, err := client.Do(hr)
-	if err != nil {
-		return Transcript{}, fmt.Errorf("asr service: %w", err)
+	// A connection the service closed while idle (a restart, a proxy's
+	// keep-alive limit) fails a POST that reuses it; transcribing has no
+	// effect to repeat, so the request goes once more on a new one.
+	var res *http.Response
+	for attempt := 1; ; attempt++ {
+		hr, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(h.BaseURL, "/")+"/v1/audio/transcriptions", bytes.NewReader(body.Bytes()))
+		if err != nil {
+			return fail(ErrASRFailed, "%v", err)
+		}
+		hr.Header.Set("Content-Type", mw.FormDataContentType())
+		if h.APIKey != "" {
+			hr.Header.Set("Authorization", "Bearer "+h.APIKey)
+		}
+		res, err = client.Do(hr)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
+			return fail(ErrASRTimeout, "no answer within %s", timeout)
+		}
+		if attempt == 2 || ctx.Err() != nil {
+			return fail(ErrASRUnavailable, "%v", err)
+		}
 	}
 	defer res.Body.Close()
-	data, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	data, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	if err != nil {
+		if ctx.Err() != nil {
+			return fail(ErrASRTimeout, "the answer did not arrive within %s", timeout)
+		}
+		return fail(ErrASRUnavailable, "the answer broke off: %v", err)
+	}
 	if res.StatusCode != http.StatusOK {
-		return Transcript{}, fmt.Errorf("asr service: %s: %s", res.Status, strings.TrimSpace(string(data[:min(len(data), 200)])))
+		detail := strings.TrimSpace(string(data[:min(len(data), 200)]))
+		switch {
+		case res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden:
+			return fail(ErrASRAuth, "%s: %s", res.Status, detail)
+		case res.StatusCode == http.StatusRequestTimeout || res.StatusCode == http.StatusGatewayTimeout:
+			return fail(ErrASRTimeout, "%s: %s", res.Status, detail)
+		case res.StatusCode >= 500 || res.StatusCode == http.StatusTooManyRequests:
+			return fail(ErrASRUnavailable, "%s: %s", res.Status, detail)
+		default:
+			return fail(ErrASRRefused, "%s: %s", res.Status, detail)
+		}
 	}
 	var out struct {
 		Text string `json:"text"`
 	}
 	if err := json.Unmarshal(data, &out); err != nil {
-		return Transcript{}, fmt.Errorf("asr service: answer is not JSON with a text field: %w", err)
+		return fail(ErrASRFailed, "answer is not JSON with a text field: %v", err)
 	}
 	return Transcript{Text: strings.TrimSpace(out.Text)}, nil
 }
@@ -138,13 +207,33 @@ func (h HTTPRecognizer) Recognize(ctx context.Context, req RecognizeRequest) (Tr
 // Free-form recognition on phone audio is poor, and keyword spotting
 // (-kws) missed espeak's "yes please" at every threshold tried; a grammar
 // of the phrases a script expects recognises them well. Phrases with words
-// missing from the dictionary are dropped.
+// missing from the dictionary are dropped. A call that passes no phrases
+// gets DefaultEnglishAnswers, the answers the built-in intents know. Its
+// model is English: it hears no other language (Hears).
 type PocketsphinxRecognizer struct {
 	// Binary (empty: "pocketsphinx_continuous").
 	Binary string
 	// ModelDir holds en-us/ and cmudict-en-us.dict (empty: Debian's path).
 	ModelDir string
-	dict     map[string]bool
+
+	mu   sync.Mutex
+	dict map[string]bool
+}
+
+// DefaultEnglishAnswers is the grammar pocketsphinx gets when a call gives
+// it no phrases: what callees commonly answer, in words the built-in
+// intents (affirm, deny, later, busy, human, stop, wrong_number,
+// complaint) understand.
+var DefaultEnglishAnswers = []string{
+	"yes", "yes please", "yeah", "sure", "okay", "of course", "that's right", "correct", "go ahead", "i agree",
+	"no", "no thanks", "no thank you", "not interested", "i'm not interested", "i don't want it",
+	"later", "call me later", "call back later", "call me tomorrow", "not now",
+	"i'm busy", "i'm in a meeting", "i'm driving",
+	"agent", "an agent please", "a real person", "speak to a person", "talk to a human",
+	"stop calling", "stop calling me", "don't call me again", "remove me from your list",
+	"wrong number", "you have the wrong number",
+	"i want to complain", "i have a complaint",
+	"hello", "who is this", "what is this about", "sorry", "repeat that please",
 }
 
 var nonWord = regexp.MustCompile(`[^a-z' ]+`)
@@ -156,13 +245,22 @@ func (p *PocketsphinxRecognizer) modelDir() string {
 	return "/usr/share/pocketsphinx/model/en-us"
 }
 
-func (p *PocketsphinxRecognizer) loadDict() error {
+func (p *PocketsphinxRecognizer) bin() string {
+	if p.Binary != "" {
+		return p.Binary
+	}
+	return "pocketsphinx_continuous"
+}
+
+func (p *PocketsphinxRecognizer) loadDict() (map[string]bool, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.dict != nil {
-		return nil
+		return p.dict, nil
 	}
 	data, err := os.ReadFile(filepath.Join(p.modelDir(), "cmudict-en-us.dict"))
 	if err != nil {
-		return fmt.Errorf("pocketsphinx dictionary: %w (install pocketsphinx-en-us)", err)
+		return nil, recognitionError("pocketsphinx", ErrASRUnavailable, "its dictionary: %v (install pocketsphinx-en-us)", err)
 	}
 	d := map[string]bool{}
 	for _, line := range strings.Split(string(data), "\n") {
@@ -171,12 +269,34 @@ func (p *PocketsphinxRecognizer) loadDict() error {
 		}
 	}
 	p.dict = d
-	return nil
+	return d, nil
+}
+
+// Hears returns nil for English (and for no language given): its model is
+// en-us.
+func (p *PocketsphinxRecognizer) Hears(lang string) error {
+	switch BaseLanguage(lang) {
+	case "", "en":
+		return nil
+	}
+	return fmt.Errorf("pocketsphinx hears English only (its en-us model), and this script speaks %s: "+
+		"choose FunASR or a Whisper-shaped HTTP service in the speech settings (or start outcall with --asr funasr+ws://…)", lang)
+}
+
+// Ready returns nil when the program and its English model are
+// installed.
+func (p *PocketsphinxRecognizer) Ready() error {
+	if _, err := exec.LookPath(p.bin()); err != nil {
+		return recognitionError("pocketsphinx", ErrASRUnavailable, "%s is not installed (apt-get install pocketsphinx pocketsphinx-en-us)", p.bin())
+	}
+	_, err := p.loadDict()
+	return err
 }
 
 // KeyPhrases normalises phrases to what the dictionary knows.
 func (p *PocketsphinxRecognizer) KeyPhrases(phrases []string) ([]string, error) {
-	if err := p.loadDict(); err != nil {
+	dict, err := p.loadDict()
+	if err != nil {
 		return nil, err
 	}
 	seen := map[string]bool{}
@@ -185,7 +305,7 @@ func (p *PocketsphinxRecognizer) KeyPhrases(phrases []string) ([]string, error) 
 		words := strings.Fields(nonWord.ReplaceAllString(strings.ToLower(ph), " "))
 		ok := len(words) > 0
 		for _, w := range words {
-			if !p.dict[w] {
+			if !dict[w] {
 				ok = false
 			}
 		}
@@ -199,14 +319,19 @@ func (p *PocketsphinxRecognizer) KeyPhrases(phrases []string) ([]string, error) 
 }
 
 // Recognize matches the audio against a grammar of the request's phrases
-// and returns the phrase heard ("" when none).
+// (DefaultEnglishAnswers when it has none) and returns the phrase heard
+// ("" when none).
 func (p *PocketsphinxRecognizer) Recognize(ctx context.Context, req RecognizeRequest) (Transcript, error) {
-	keys, err := p.KeyPhrases(req.Phrases)
+	phrases := req.Phrases
+	if len(phrases) == 0 {
+		phrases = DefaultEnglishAnswers
+	}
+	keys, err := p.KeyPhrases(phrases)
 	if err != nil {
 		return Transcript{}, err
 	}
 	if len(keys) == 0 {
-		return Transcript{}, fmt.Errorf("pocketsphinx: none of the %d phrases are English words it knows", len(req.Phrases))
+		return Transcript{}, recognitionError("pocketsphinx", ErrASRRefused, "none of the script's %d phrases are English words it knows: it hears English grammars only", len(phrases))
 	}
 	dir, err := os.MkdirTemp("", "outcall-asr-")
 	if err != nil {
@@ -231,17 +356,13 @@ func (p *PocketsphinxRecognizer) Recognize(ctx context.Context, req RecognizeReq
 	}
 	wavPath := filepath.Join(dir, "utt.wav")
 	os.WriteFile(wavPath, wavBytes, 0o600)
-	bin := p.Binary
-	if bin == "" {
-		bin = "pocketsphinx_continuous"
-	}
-	cmd := exec.CommandContext(ctx, bin,
+	cmd := exec.CommandContext(ctx, p.bin(),
 		"-hmm", filepath.Join(p.modelDir(), "en-us"),
 		"-dict", filepath.Join(p.modelDir(), "cmudict-en-us.dict"),
 		"-jsgf", grammarPath, "-infile", wavPath, "-logfn", "/dev/null")
 	out, err := cmd.Output()
 	if err != nil {
-		return Transcript{}, fmt.Errorf("pocketsphinx: %w (install pocketsphinx and pocketsphinx-en-us)", err)
+		return Transcript{}, recognitionError("pocketsphinx", ErrASRUnavailable, "%v (install pocketsphinx and pocketsphinx-en-us)", err)
 	}
 	var heard []string
 	for _, line := range strings.Split(string(out), "\n") {

@@ -33,6 +33,7 @@ type sipCall struct {
 	notify     chan int
 
 	mu          sync.Mutex
+	turns       int // Listens so far, to name each utterance to the recogniser
 	transcript  []TranscriptLine
 	pending     []MediaEvent // heard while a prompt played
 	hangupBy    string
@@ -109,6 +110,15 @@ func (c *sipCall) run(parent context.Context, h CallHandler) (Outcome, string) {
 			return h.HandleCall(c.ctx, c)
 		}()
 		c.res.HandlerErr = err
+		var rerr *RecognitionError
+		if errors.As(err, &rerr) && c.ctx.Err() == nil {
+			// The call could not hear the callee: it failed, though it was
+			// answered (CallResult.Answered says when).
+			c.end("us", "speech recognition failed: "+rerr.Error())
+			c.bye()
+			c.res.HangupBy = c.hangupByValue()
+			return OutcomeFailed, c.reason()
+		}
 		if err != nil && !errors.Is(err, ErrCallEnded) && !errors.Is(err, context.Canceled) {
 			c.end("us", "handler error: "+err.Error())
 		}
@@ -241,33 +251,17 @@ func (c *sipCall) Say(ctx context.Context, text string, emotion Emotion) (SayRes
 	return SayResult{Played: pr.Played, BargeIn: pr.Interrupted}, nil
 }
 
-func (c *sipCall) nextEvent(ctx context.Context, timer <-chan time.Time) (MediaEvent, bool, error) {
-	c.mu.Lock()
-	if len(c.pending) > 0 {
-		ev := c.pending[0]
-		c.pending = c.pending[1:]
-		c.mu.Unlock()
-		return ev, true, nil
-	}
-	c.mu.Unlock()
-	select {
-	case ev := <-c.media.Events():
-		return ev, true, nil
-	case <-timer:
-		return MediaEvent{}, false, nil
-	case <-ctx.Done():
-		if c.ctx.Err() != nil {
-			return MediaEvent{}, false, ErrCallEnded
-		}
-		return MediaEvent{}, false, ctx.Err()
-	}
-}
-
 const (
 	interDigitTimeout = 1500 * time.Millisecond
 	maxUtterance      = 20 * time.Second
 )
 
+// Listen waits for the callee's next utterance or keys. A streaming
+// recogniser hears the utterance as it is spoken, from the start of the
+// turn: its final ends the turn when it comes before our VAD's silence.
+// A batch one hears it whole once the silence (or the length limit) ends
+// it. A recogniser that fails ends the call: Listen returns a
+// *RecognitionError and the call's outcome becomes failed.
 func (c *sipCall) Listen(ctx context.Context, expect ...string) (Utterance, error) {
 	if c.ctx.Err() != nil {
 		return Utterance{}, ErrCallEnded
@@ -285,6 +279,12 @@ func (c *sipCall) Listen(ctx context.Context, expect ...string) (Utterance, erro
 	if !speaking {
 		c.media.StartCapture()
 	}
+	l := c.newListener(jctx, expect)
+	defer l.close()
+	if err := l.open(); err != nil {
+		c.media.TakeCapture()
+		return Utterance{}, c.recognitionFailed(jctx, l.name, err)
+	}
 	var (
 		started bool
 		u       Utterance
@@ -292,43 +292,110 @@ func (c *sipCall) Listen(ctx context.Context, expect ...string) (Utterance, erro
 	timer := time.NewTimer(c.req.ListenTimeout)
 	defer timer.Stop()
 	for {
-		ev, ok, err := c.nextEvent(jctx, timer.C)
+		ev, hyp, what, err := c.nextInput(jctx, timer.C, l.results)
 		if err != nil {
+			c.media.TakeCapture()
 			return Utterance{}, err
 		}
-		if !ok { // timer
+		switch what {
+		case inputTimer:
 			switch {
 			case u.DTMF != "":
 				return c.finishDTMF(u), nil
 			case started:
 				// Talking past the longest utterance: take what we have.
-				return c.finishSpeech(jctx, u, expect)
+				return c.finishSpeech(jctx, l, u, EndedByLimit)
 			default:
 				u.NoInput = true
 				c.media.TakeCapture()
 				return u, nil
 			}
+		case inputHypothesis:
+			if hyp.Final && strings.TrimSpace(hyp.Text) != "" && u.DTMF == "" {
+				// The recogniser's endpoint: the turn is over before our
+				// silence says so.
+				c.media.TakeCapture()
+				u.Text, u.Confidence, u.EndedBy = hyp.Text, hyp.Confidence, EndedByRecognizer
+				if !started {
+					u.SilenceBefore = hyp.Start
+				}
+				if hyp.End > hyp.Start {
+					u.Talk = hyp.End - hyp.Start
+				}
+				return c.heard(u), nil
+			}
+		case inputSessionOver:
+			if u.DTMF != "" {
+				// The callee is keying: the turn needs no recogniser.
+				l.close()
+				continue
+			}
+			// The session failed before the utterance ended: one more
+			// try on a new connection, replaying what was said so far.
+			if err := l.reopen(l.failure()); err != nil {
+				c.media.TakeCapture()
+				return Utterance{}, c.recognitionFailed(jctx, l.name, err)
+			}
+		case inputEvent:
+			switch ev.Kind {
+			case EventSpeechStart:
+				if !started && u.DTMF == "" {
+					started = true
+					u.SilenceBefore = ev.Silence
+					timer.Reset(maxUtterance)
+				}
+			case EventSpeechEnd:
+				if started {
+					u.Talk = ev.Talk
+					return c.finishSpeech(jctx, l, u, EndedBySilence)
+				}
+			case EventDTMF:
+				if ev.Digit == '#' && u.DTMF != "" {
+					return c.finishDTMF(u), nil
+				}
+				u.DTMF += string(ev.Digit)
+				started = false
+				timer.Reset(interDigitTimeout)
+			}
 		}
-		switch ev.Kind {
-		case EventSpeechStart:
-			if !started && u.DTMF == "" {
-				started = true
-				u.SilenceBefore = ev.Silence
-				timer.Reset(maxUtterance)
-			}
-		case EventSpeechEnd:
-			if started {
-				u.Talk = ev.Talk
-				return c.finishSpeech(jctx, u, expect)
-			}
-		case EventDTMF:
-			if ev.Digit == '#' && u.DTMF != "" {
-				return c.finishDTMF(u), nil
-			}
-			u.DTMF += string(ev.Digit)
-			started = false
-			timer.Reset(interDigitTimeout)
+	}
+}
+
+// What nextInput returned.
+const (
+	inputEvent = iota
+	inputTimer
+	inputHypothesis
+	inputSessionOver
+)
+
+// nextInput waits for the next thing Listen acts on: a media event (those
+// kept while a prompt played first), the timer, or a hypothesis from the
+// streaming session (results is nil when there is none).
+func (c *sipCall) nextInput(ctx context.Context, timer <-chan time.Time, results <-chan Hypothesis) (MediaEvent, Hypothesis, int, error) {
+	c.mu.Lock()
+	if len(c.pending) > 0 {
+		ev := c.pending[0]
+		c.pending = c.pending[1:]
+		c.mu.Unlock()
+		return ev, Hypothesis{}, inputEvent, nil
+	}
+	c.mu.Unlock()
+	select {
+	case ev := <-c.media.Events():
+		return ev, Hypothesis{}, inputEvent, nil
+	case h, ok := <-results:
+		if !ok {
+			return MediaEvent{}, Hypothesis{}, inputSessionOver, nil
 		}
+		return MediaEvent{}, h, inputHypothesis, nil
+	case <-timer:
+		return MediaEvent{}, Hypothesis{}, inputTimer, nil
+	case <-ctx.Done():
+		if c.ctx.Err() != nil {
+			return MediaEvent{}, Hypothesis{}, 0, ErrCallEnded
+		}
+		return MediaEvent{}, Hypothesis{}, 0, ctx.Err()
 	}
 }
 
@@ -361,28 +428,16 @@ func (c *sipCall) takeSimulationText(wait time.Duration) string {
 	}
 }
 
-func (c *sipCall) finishSpeech(ctx context.Context, u Utterance, expect []string) (Utterance, error) {
+// finishSpeech ends the utterance on our side and takes the recogniser's
+// final.
+func (c *sipCall) finishSpeech(ctx context.Context, l *listener, u Utterance, endedBy string) (Utterance, error) {
 	audio := c.media.TakeCapture()
-	asr := c.req.ASR
-	if asr == nil {
-		asr = c.d.cfg.ASR
+	h, err := l.finish(audio)
+	if err != nil {
+		return u, c.recognitionFailed(ctx, l.name, err)
 	}
-	// Only a call that listens to the simulation channel (the dialer in
-	// simulation mode, this recogniser reading it) passes its text on.
-	simulation := c.simText != nil && isSimulation(asr)
-	req := RecognizeRequest{Audio: audio, Phrases: expect, Language: c.req.Language}
-	if simulation {
-		req.SimulationText = c.takeSimulationText(300 * time.Millisecond)
-	}
-	if asr != nil {
-		tr, err := asr.Recognize(ctx, req)
-		if err != nil {
-			return u, fmt.Errorf("speech recognition: %w", err)
-		}
-		u.Text, u.Confidence, u.Simulated = tr.Text, tr.Confidence, simulation
-	}
-	c.addLine(TranscriptLine{Speaker: "callee", Text: u.Text, At: c.since()})
-	return u, nil
+	u.Text, u.Confidence, u.Simulated, u.EndedBy = h.Text, h.Confidence, l.simulated(), endedBy
+	return c.heard(u), nil
 }
 
 func (c *sipCall) SendDTMF(ctx context.Context, digits string) error {

@@ -86,6 +86,10 @@ type Utterance struct {
 	SilenceBefore time.Duration
 	// Simulated is set when the text came from the simulation channel.
 	Simulated bool
+	// EndedBy says what ended a spoken turn: EndedByRecognizer (a
+	// streaming recogniser's own endpoint), EndedBySilence (our VAD) or
+	// EndedByLimit; "" for keys and no input.
+	EndedBy string
 }
 
 // ErrCallEnded is returned by Call methods after the call is over.
@@ -106,8 +110,16 @@ type DialRequest struct {
 	RingTimeout time.Duration
 	// Voice for prompts ("en", "zh"/"cmn"; "" chooses by text).
 	Voice string
-	// Language for the recogniser ("en", "zh"; "" lets it decide).
+	// Language for the recogniser, a tag such as "en" or "zh-CN" (each
+	// recogniser sends it as its service takes it; "" lets it decide).
 	Language string
+	// Phrases the script expects callees to say in any turn (its intents'
+	// examples): a grammar for recognisers that take one, hints or
+	// hotwords for the others. Listen's expect adds a turn's own.
+	Phrases []string
+	// Hotwords are names and terms the callee may say that a recogniser
+	// should favour (the contact's name): hints, never a grammar.
+	Hotwords []string
 	// DetectMachine runs answering-machine detection from the answer.
 	DetectMachine bool
 	// VoicemailMessage, when set and a machine answered, is spoken after
@@ -370,6 +382,15 @@ func (d *SIPDialer) onBye(req *sip.Request, tx sip.ServerTransaction) {
 const SimulationContentType = "application/x-outcall-simulation"
 
 // isSimulation reports whether r is the simulation channel's recogniser.
+// ASR is the dialer's own recogniser: what calls use when their request
+// names none (nil: keys only).
+func (d *SIPDialer) ASR() Recognizer { return d.cfg.ASR }
+
+// Simulation reports whether the dialer takes the callee simulator's text
+// channel (DialerConfig.Simulation): its calls' SimulationRecognizer then
+// hears what the simulator says it spoke, and nothing else.
+func (d *SIPDialer) Simulation() bool { return d.cfg.Simulation }
+
 func isSimulation(r Recognizer) bool {
 	switch r.(type) {
 	case SimulationRecognizer, *SimulationRecognizer:

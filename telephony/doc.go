@@ -36,6 +36,16 @@
 // counted in [MediaStats].ForeignPacketsIn, so nobody who merely reaches a
 // call's port can speak into it, its recogniser or its recording.
 //
+// Listening streams: a [StreamingRecognizer] ([*FunASRRecognizer]) gets
+// the callee's audio while they speak, 60 ms at a time, and its final ends
+// the turn when it comes before the VAD's silence; batch recognisers
+// ([HTTPRecognizer], [*PocketsphinxRecognizer], [SimulationRecognizer])
+// hear the whole utterance through [Stream]'s adapter. A recogniser that
+// fails ends the call as failed with a [*RecognitionError] as its reason.
+// The providers are tested against the doubles in telephony/funasrtest
+// and telephony/whispertest with the conformance suite in
+// telephony/asrtest.
+//
 // The callee simulator (package telephony/calleesim) is a SIP user agent
 // server that answers like a crowd of people; tests, the demo and the
 // benchmarks dial it on loopback.

@@ -185,6 +185,12 @@ type MediaSession struct {
 	capture  []int16
 	capOn    bool
 	firstRTP time.Time
+	// capTap, when set, is signalled each time the capture has grown by
+	// capEvery samples, so a streaming recogniser's feeder wakes a few
+	// times a second instead of once a packet.
+	capTap    chan struct{}
+	capEvery  int
+	capMarked int
 
 	events     chan MediaEvent
 	lastRecv   atomic.Int64 // unix nanos of the last valid RTP packet
@@ -504,6 +510,7 @@ func (s *MediaSession) StartCapture() {
 	s.inMu.Lock()
 	s.capture = nil
 	s.capOn = true
+	s.capTap, s.capMarked = nil, 0
 	s.inMu.Unlock()
 }
 
@@ -513,8 +520,30 @@ func (s *MediaSession) TakeCapture() []int16 {
 	out := s.capture
 	s.capture = nil
 	s.capOn = false
+	s.capTap = nil
 	s.inMu.Unlock()
 	return out
+}
+
+// tapCapture signals ch (without blocking) each time the capture has
+// grown by every samples, until TakeCapture or tapCapture(nil, 0). It is
+// how Listen feeds a streaming recogniser without a goroutine wake-up per
+// packet.
+func (s *MediaSession) tapCapture(ch chan struct{}, every int) {
+	s.inMu.Lock()
+	s.capTap, s.capEvery, s.capMarked = ch, max(every, 1), len(s.capture)
+	s.inMu.Unlock()
+}
+
+// captureFrom appends the capture from sample off on to dst and returns
+// it with the capture's length, the next call's off.
+func (s *MediaSession) captureFrom(off int, dst []int16) ([]int16, int) {
+	s.inMu.Lock()
+	defer s.inMu.Unlock()
+	if off < len(s.capture) {
+		dst = append(dst, s.capture[off:]...)
+	}
+	return dst, len(s.capture)
 }
 
 // tick runs on the clock every 20 ms: read what arrived, then (once
@@ -762,6 +791,13 @@ func (s *MediaSession) onAudio(pcm []int16) {
 	}
 	if s.capOn && len(s.capture) < 60*SampleRate {
 		s.capture = append(s.capture, pcm...)
+		if s.capTap != nil && len(s.capture)-s.capMarked >= s.capEvery {
+			s.capMarked = len(s.capture)
+			select {
+			case s.capTap <- struct{}{}:
+			default:
+			}
+		}
 	}
 	var evs [3]MediaEvent
 	k := 0

@@ -20,6 +20,9 @@ const (
 	SpeechHTTP         = "http"
 	SpeechDTMF         = "dtmf"
 	SpeechPocketsphinx = "pocketsphinx"
+	// SpeechFunASR is a FunASR runtime the tenant runs (ws:// or wss://
+	// URL, optional key for the proxy in front of it).
+	SpeechFunASR = "funasr"
 )
 
 // SpeechSettings is a tenant's choice of speech providers, as people see
@@ -30,7 +33,7 @@ type SpeechSettings struct {
 	TTSModel  string
 	TTSVoice  string
 	TTSHasKey bool
-	ASR       string // default | dtmf | pocketsphinx | http
+	ASR       string // default | dtmf | pocketsphinx | http | funasr
 	ASRURL    string
 	ASRModel  string
 	ASRHasKey bool
@@ -75,8 +78,15 @@ func validateSpeech(in SpeechInput) error {
 		if err := checkServiceURL(in.ASRURL); err != nil {
 			return tenants.FieldError("body.asr_url", "the speech recognition service: %v", err)
 		}
+	case SpeechFunASR:
+		if in.ASRURL == "" {
+			return tenants.FieldError("body.asr_url", "FunASR needs the URL of its runtime's WebSocket, such as wss://asr.example.com:10095")
+		}
+		if _, err := NewFunASRRecognizer(in.ASRURL, ""); err != nil {
+			return tenants.FieldError("body.asr_url", "%v", err)
+		}
 	default:
-		return tenants.FieldError("body.asr", "asr %q: want default, dtmf, pocketsphinx or http", in.ASR)
+		return tenants.FieldError("body.asr", "asr %q: want default, dtmf, pocketsphinx, http or funasr", in.ASR)
 	}
 	return nil
 }

@@ -457,6 +457,7 @@ func (e SensitiveHitBodyWhere) Valid() bool {
 const (
 	SpeechBodyAsrDefault      SpeechBodyAsr = "default"
 	SpeechBodyAsrDtmf         SpeechBodyAsr = "dtmf"
+	SpeechBodyAsrFunasr       SpeechBodyAsr = "funasr"
 	SpeechBodyAsrHttp         SpeechBodyAsr = "http"
 	SpeechBodyAsrPocketsphinx SpeechBodyAsr = "pocketsphinx"
 )
@@ -467,6 +468,8 @@ func (e SpeechBodyAsr) Valid() bool {
 	case SpeechBodyAsrDefault:
 		return true
 	case SpeechBodyAsrDtmf:
+		return true
+	case SpeechBodyAsrFunasr:
 		return true
 	case SpeechBodyAsrHttp:
 		return true
@@ -502,6 +505,7 @@ func (e SpeechBodyTts) Valid() bool {
 const (
 	SpeechFieldsAsrDefault      SpeechFieldsAsr = "default"
 	SpeechFieldsAsrDtmf         SpeechFieldsAsr = "dtmf"
+	SpeechFieldsAsrFunasr       SpeechFieldsAsr = "funasr"
 	SpeechFieldsAsrHttp         SpeechFieldsAsr = "http"
 	SpeechFieldsAsrPocketsphinx SpeechFieldsAsr = "pocketsphinx"
 )
@@ -512,6 +516,8 @@ func (e SpeechFieldsAsr) Valid() bool {
 	case SpeechFieldsAsrDefault:
 		return true
 	case SpeechFieldsAsrDtmf:
+		return true
+	case SpeechFieldsAsrFunasr:
 		return true
 	case SpeechFieldsAsrHttp:
 		return true
@@ -2735,14 +2741,16 @@ type SpeechBody struct {
 	// Example: https://example.com/schemas/SpeechBody.json
 	Schema *string `json:"$schema,omitempty"`
 
-	// Asr Who hears the callee: default (the service's choice), dtmf (keys only), pocketsphinx (offline, English grammar from the script's phrases) or http (a service with the POST /v1/audio/transcriptions shape).
+	// Asr Who hears the callee: default (the service's choice), dtmf (keys only), pocketsphinx (offline, English only: a grammar of the script's phrases or common answers), http (a service with the POST /v1/audio/transcriptions shape, sent the language as ISO 639-1) or funasr (a FunASR runtime you run, Mandarin, streaming over WebSocket: asr_url is its ws:// or wss:// address).
 	Asr       SpeechBodyAsr `json:"asr"`
 	AsrHasKey bool          `json:"asr_has_key"`
 
 	// AsrModel Example: whisper-1
 	AsrModel string `json:"asr_model"`
 
-	// AsrUrl Example: https://speech.example.com
+	// AsrUrl Base URL of the recognition service (asr http), or the WebSocket of the FunASR runtime (asr funasr: ws://host:10095 or wss://…, optionally ?mode=2pass|online|offline).
+	//
+	// Example: https://speech.example.com
 	AsrUrl string `json:"asr_url"`
 
 	// Tts Who speaks the prompts: default (the service's choice), espeak (espeak-ng, offline) or http (a service with the POST /v1/audio/speech shape).
@@ -2762,7 +2770,7 @@ type SpeechBody struct {
 	UpdatedAt *time.Time `json:"updated_at,omitempty"`
 }
 
-// SpeechBodyAsr Who hears the callee: default (the service's choice), dtmf (keys only), pocketsphinx (offline, English grammar from the script's phrases) or http (a service with the POST /v1/audio/transcriptions shape).
+// SpeechBodyAsr Who hears the callee: default (the service's choice), dtmf (keys only), pocketsphinx (offline, English only: a grammar of the script's phrases or common answers), http (a service with the POST /v1/audio/transcriptions shape, sent the language as ISO 639-1) or funasr (a FunASR runtime you run, Mandarin, streaming over WebSocket: asr_url is its ws:// or wss:// address).
 type SpeechBodyAsr string
 
 // SpeechBodyTts Who speaks the prompts: default (the service's choice), espeak (espeak-ng, offline) or http (a service with the POST /v1/audio/speech shape).
@@ -2778,7 +2786,7 @@ type SpeechFields struct {
 	// Asr Omitted: default.
 	Asr *SpeechFieldsAsr `json:"asr,omitempty"`
 
-	// AsrApiKey Stored encrypted; omitted keeps the stored key, empty removes it.
+	// AsrApiKey Stored encrypted; omitted keeps the stored key, empty removes it. For funasr it goes as a bearer token on the WebSocket handshake, for the proxy in front of the runtime (FunASR itself checks none).
 	AsrApiKey *string `json:"asr_api_key,omitempty"`
 	AsrModel  *string `json:"asr_model,omitempty"`
 	AsrUrl    *string `json:"asr_url,omitempty"`

@@ -154,7 +154,13 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 	} else {
 		log.Warn("no secret key: tenants cannot add SIP trunks until OUTCALL_SECRET_KEY is set")
 	}
-	camp := newCampaigns(db, inserter, scripts, startGate(svc, trunks))
+	// A campaign starts only when its calls could hear the callees in its
+	// script's language (the platform's --asr or the tenant's choice).
+	hearing, err := s.Telephony.hearing(scripts, trunks)
+	if err != nil {
+		return err
+	}
+	camp := newCampaigns(db, inserter, scripts, startGate(svc, trunks), hearing.Check)
 	var pinger telephony.Pinger
 
 	// How the workers stop: see jobs.Shutdown.

@@ -28,8 +28,9 @@ type telephonySettings struct {
 	CalleeSim bool
 	// SIPAddr is the local address for SIP and RTP.
 	SIPAddr string
-	// ASR is simulation, pocketsphinx or an http(s) URL of a
-	// /v1/audio/transcriptions service.
+	// ASR is simulation, pocketsphinx, an http(s) URL of a
+	// /v1/audio/transcriptions service, or funasr+ws(s)://host:port of a
+	// FunASR runtime (OUTCALL_ASR_API_KEY is the key for either service).
 	ASR string
 	// Recordings is the folder call recordings are kept in.
 	Recordings string
@@ -54,7 +55,9 @@ func addTelephonyFlags(cmd *cobra.Command, t *telephonySettings) {
 	if dev {
 		asr = "simulation"
 	}
-	stringFlag(fs, &t.ASR, "asr", asr, "speech recognition: simulation (callee-sim's text channel), pocketsphinx (offline, English), or an http(s) URL of a /v1/audio/transcriptions service")
+	stringFlag(fs, &t.ASR, "asr", asr, "speech recognition: simulation (callee-sim's text channel), pocketsphinx (offline, English grammars), "+
+		"an http(s) URL of a /v1/audio/transcriptions service, or funasr+ws://host:10095 (funasr+wss://…) for a FunASR runtime, streaming "+
+		"(optional ?mode=2pass|online|offline); OUTCALL_ASR_API_KEY is sent to either service as a bearer key")
 	stringFlag(fs, &t.Recordings, "recordings-dir", filepath.Join(".data", "recordings"), "folder for call recordings")
 	intFlag(fs, &t.MediaRTPriority, "media-rt-priority", 0, "pace RTP from threads in the real-time class (SCHED_FIFO) at this priority, 1-99, as media servers do; needs CAP_SYS_NICE (0: normal priority)")
 	intFlag(fs, &t.MediaProcessRTPriority, "media-process-rt-priority", 0, "with --media-rt-priority: the rest of the process (and the espeak-ng it starts) in the real-time class at this lower priority, for workers that only place calls (0: off)")
@@ -82,6 +85,77 @@ func parseTrunk(raw string) (telephony.Trunk, error) {
 		t.CallerIDs = strings.Split(ids, ",")
 	}
 	return t, t.Validate()
+}
+
+// recognizer builds the --asr recogniser: the platform's, heard by every
+// tenant on the default speech settings.
+func (t *telephonySettings) recognizer() (telephony.Recognizer, error) {
+	key := os.Getenv("OUTCALL_ASR_API_KEY")
+	switch {
+	case t.ASR == "simulation":
+		return telephony.SimulationRecognizer{}, nil
+	case t.ASR == "pocketsphinx":
+		return &telephony.PocketsphinxRecognizer{}, nil
+	case strings.HasPrefix(t.ASR, "http://") || strings.HasPrefix(t.ASR, "https://"):
+		return &telephony.HTTPRecognizer{BaseURL: t.ASR, APIKey: key}, nil
+	case strings.HasPrefix(t.ASR, "funasr+ws://") || strings.HasPrefix(t.ASR, "funasr+wss://"):
+		r, err := telephony.NewFunASRRecognizer(t.ASR, key)
+		if err != nil {
+			return nil, fmt.Errorf("--asr: %w", err)
+		}
+		return r, nil
+	}
+	return nil, fmt.Errorf("--asr %q: want simulation, pocketsphinx, an http(s) URL or funasr+ws(s)://host:port", t.ASR)
+}
+
+// simulated reports whether the platform's calls take the callee
+// simulator's text channel: with --asr simulation, whose dialer takes it
+// (the simulator may be in this process or reached by --sip-trunk, as the
+// benchmarks do). A tenant's own trunk never does.
+func (t *telephonySettings) simulated() bool { return t.ASR == "simulation" }
+
+// sayWhatItHears logs at start what the platform's recogniser can hear,
+// so an operator learns before the first call, not from failed calls,
+// that scripts in some language will be refused.
+func (t *telephonySettings) sayWhatItHears(log *slog.Logger, asr telephony.Recognizer) {
+	var cannot []string
+	for _, lang := range []string{"zh-CN", "en"} {
+		if telephony.CheckHearing(asr, lang, t.simulated()) != nil {
+			cannot = append(cannot, lang)
+		}
+	}
+	switch {
+	case t.ASR == "simulation" && t.Trunk != "":
+		log.Warn("--asr simulation takes the text a peer sends over SIP INFO as what the callee said, and hears nothing else: "+
+			"use it only with a callee simulator as the carrier; for people set --asr funasr+ws://… (Mandarin), an http(s) Whisper-shaped service or pocketsphinx (English)",
+			slog.String("trunk", t.Trunk))
+	case len(cannot) > 0:
+		log.Warn("the platform's recogniser cannot hear every script language: calls of scripts in these languages are refused unless the tenant "+
+			"chooses a recogniser that hears them in its speech settings", slog.String("asr", t.ASR), slog.Any("cannot_hear", cannot))
+	}
+	if r, ok := asr.(interface{ Ready() error }); ok {
+		if err := r.Ready(); err != nil {
+			log.Warn("the platform's recogniser is not ready: calls of tenants on the default speech settings are refused until it is", slog.Any("error", err))
+		}
+	}
+}
+
+// Hearing is the check a campaign's start should pass (see calls.Hearing):
+// the platform's recogniser from --asr, tenants' choices from their
+// speech settings.
+func (t *telephonySettings) hearing(scripts *scripting.Store, trunks *telephony.TrunkStore) (calls.Hearing, error) {
+	var asr telephony.Recognizer
+	if t.ASR != "" { // settings built without the flags name none: no opinion
+		var err error
+		if asr, err = t.recognizer(); err != nil {
+			return calls.Hearing{}, err
+		}
+	}
+	h := calls.Hearing{Scripts: scripts, Trunks: trunks, Platform: asr, Simulated: t.simulated()}
+	if trunks != nil {
+		h.Speech = &telephony.SpeechStore{Trunks: trunks}
+	}
+	return h, nil
 }
 
 // placer builds the conversation service that places campaign calls, or nil
@@ -115,20 +189,11 @@ func (t *telephonySettings) placer(ctx context.Context, log *slog.Logger, script
 		log.Warn("no SIP trunk: campaign calls wait until one is set with --sip-trunk or --callee-sim, or tenants add their own (which needs OUTCALL_SECRET_KEY)")
 		return nil, stop, nil
 	}
-	var asr telephony.Recognizer
-	switch {
-	case t.ASR == "simulation":
-		asr = telephony.SimulationRecognizer{}
-		if t.Trunk != "" || !t.CalleeSim {
-			log.Warn("--asr simulation takes the text a peer sends over SIP INFO as what the callee said: use it only with the callee simulator as the carrier")
-		}
-	case t.ASR == "pocketsphinx":
-		asr = &telephony.PocketsphinxRecognizer{}
-	case strings.HasPrefix(t.ASR, "http://") || strings.HasPrefix(t.ASR, "https://"):
-		asr = &telephony.HTTPRecognizer{BaseURL: t.ASR, APIKey: os.Getenv("OUTCALL_ASR_API_KEY")}
-	default:
-		return nil, stop, fmt.Errorf("--asr %q: want simulation, pocketsphinx or an http(s) URL", t.ASR)
+	asr, err := t.recognizer()
+	if err != nil {
+		return nil, stop, err
 	}
+	t.sayWhatItHears(log, asr)
 	if err := os.MkdirAll(t.Recordings, 0o750); err != nil {
 		return nil, stop, err
 	}

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/spf13/cobra"
+
+	"github.com/outcall/outcall/telephony"
 )
 
 func TestMediaPriorityFlagsRefuseWhatTheKernelWouldNot(t *testing.T) {
@@ -48,6 +50,56 @@ func TestSymmetricRTPFlagAndEnvironment(t *testing.T) {
 		}
 		if ts.SymmetricRTP != c.want {
 			t.Errorf("args %q, OUTCALL_SYMMETRIC_RTP=%q: SymmetricRTP %v, want %v", c.args, c.env, ts.SymmetricRTP, c.want)
+		}
+	}
+}
+
+func TestASRFlagTakesAFunASRRuntime(t *testing.T) {
+	t.Setenv("OUTCALL_ASR_API_KEY", "sk-proxy")
+	ts := telephonySettings{ASR: "funasr+wss://asr.example.com:10095?mode=online"}
+	r, err := ts.recognizer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, ok := r.(*telephony.FunASRRecognizer)
+	if !ok || f.URL != "wss://asr.example.com:10095" || f.Mode != "online" || f.APIKey != "sk-proxy" {
+		t.Fatalf("--asr %s built %#v", ts.ASR, r)
+	}
+	for _, bad := range []string{"ws://asr.example.com:10095", "funasr+http://asr.example.com", "funasr+ws://asr.example.com?mode=fast", "whisper"} {
+		ts := telephonySettings{ASR: bad}
+		if _, err := ts.recognizer(); err == nil || !strings.Contains(err.Error(), "--asr") {
+			t.Errorf("--asr %s: %v", bad, err)
+		}
+	}
+}
+
+func TestServeSaysAtStartWhichScriptLanguagesItsRecogniserCannotHear(t *testing.T) {
+	for _, c := range []struct {
+		asr, trunk string
+		want       []string // in the log; nil: no warning
+	}{
+		{"pocketsphinx", "", []string{"cannot hear every script language", "zh-CN"}},
+		{"funasr+ws://127.0.0.1:10095", "", nil},
+		{"https://speech.example.com", "", nil},
+		{"simulation", "", nil},
+		{"simulation", "udp://sip.carrier.example", []string{"hears nothing else"}},
+	} {
+		var buf strings.Builder
+		log := slog.New(slog.NewTextHandler(&buf, nil))
+		ts := telephonySettings{ASR: c.asr, Trunk: c.trunk, CalleeSim: c.trunk == ""}
+		r, err := ts.recognizer()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts.sayWhatItHears(log, r)
+		got := buf.String()
+		if c.want == nil && strings.Contains(got, "level=WARN") && !strings.Contains(got, "not ready") {
+			t.Errorf("--asr %s: warned %s", c.asr, got)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("--asr %s: log %q lacks %q", c.asr, got, w)
+			}
 		}
 	}
 }

@@ -39,13 +39,16 @@ func newContacts(db *tenants.DB, jobs contacts.JobInserter) *contacts.Service {
 // newCampaigns builds the one campaigns service of a process, for the API
 // and the workers alike, with everything that hangs on a campaign:
 //   - a campaign starts only with a published script version of its own
-//     tenant, and its segmentation rules run in the script hosts;
+//     tenant whose calls could hear the callees in its language (heard), once
+//     the tenant may start campaigns at all (gate), and its segmentation
+//     rules run in the script hosts;
 //   - every dial passes the account's gate (suspended, unpaid, over budget,
 //     the plan's daily cap) in the transaction that records it, and the
 //     plan caps the tenant's lines;
 //   - a closed call triggers, in the transaction that closes it, its
 //     webhook events and its usage ledger row (calls.CampaignHooks).
-func newCampaigns(db *tenants.DB, jobs campaigns.JobInserter, scripts *scripting.Store, gate func(context.Context, uuid.UUID) error) *campaigns.Service {
+func newCampaigns(db *tenants.DB, jobs campaigns.JobInserter, scripts *scripting.Store, gate func(context.Context, uuid.UUID) error,
+	heard func(ctx context.Context, tenantID uuid.UUID, version string) error) *campaigns.Service {
 	return campaigns.New(calls.CampaignHooks(campaigns.Options{
 		DB:        db,
 		Jobs:      jobs,
@@ -57,6 +60,9 @@ func newCampaigns(db *tenants.DB, jobs campaigns.JobInserter, scripts *scripting
 			}
 			if err != nil {
 				return tenants.FieldError("body.script_version", "script version %q is not a published version of this tenant's scripts", version)
+			}
+			if heard != nil {
+				return heard(ctx, tenantID, version)
 			}
 			return nil
 		},

@@ -70,6 +70,7 @@ export default function SpeechSettings() {
     const body: SpeechFields = { tts: v.tts, asr: v.asr };
     if (v.tts === "http") Object.assign(body, { tts_url: v.tts_url || undefined, tts_model: v.tts_model || undefined, tts_voice: v.tts_voice || undefined });
     if (v.asr === "http") Object.assign(body, { asr_url: v.asr_url || undefined, asr_model: v.asr_model || undefined });
+    if (v.asr === "funasr") Object.assign(body, { asr_url: v.asr_url || undefined });
     // Keys: typed → replace; "remove" ticked → empty string; else omitted → kept.
     if (v.tts_api_key) body.tts_api_key = v.tts_api_key;
     else if (v.tts_remove_key) body.tts_api_key = "";
@@ -150,7 +151,7 @@ export default function SpeechSettings() {
             <Card title={t("speech.asrTitle")} loading={loading}>
               <Form.Item name="asr" label={t("speech.provider")}>
                 <Radio.Group data-testid="speech-asr">
-                  {(["default", "dtmf", "pocketsphinx", "http"] as const).map((x) => (
+                  {(["default", "dtmf", "pocketsphinx", "http", "funasr"] as const).map((x) => (
                     <Radio.Button key={x} value={x} data-testid={`asr-${x}`}>
                       {t(`speech.asr.${x}`)}
                     </Radio.Button>
@@ -165,6 +166,14 @@ export default function SpeechSettings() {
                   </Form.Item>
                   <Form.Item name="asr_model" label={t("speech.model")}>
                     <Input placeholder="whisper-1" data-testid="asr-model" />
+                  </Form.Item>
+                  {keyField("asr", saved?.asr_has_key)}
+                </>
+              )}
+              {asr === "funasr" && (
+                <>
+                  <Form.Item name="asr_url" label={t("speech.url")} extra={t("speech.funasrUrlHint")} rules={[{ required: true, message: t("errors.required") }]}>
+                    <Input placeholder="wss://asr.example.com:10095" data-testid="asr-url" />
                   </Form.Item>
                   {keyField("asr", saved?.asr_has_key)}
                 </>
