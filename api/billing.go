@@ -176,8 +176,10 @@ func (s *Server) registerBilling() {
 	// Stripe calls the webhook without credentials: its signature is checked instead.
 	s.register("Billing", nil, []operation{
 		{id: "stripe-webhook", route: "POST /v1/stripe/webhook", summary: "Stripe webhook", errs: []int{http.StatusBadRequest, http.StatusConflict},
-			// The signature covers the exact bytes: nothing may parse them first.
-			more: huma.Operation{SkipValidateBody: true}, handler: handle(s.stripeWebhook),
+			// The signature covers the exact bytes: nothing may parse them
+			// first. Stripe's events are a few kilobytes; a public endpoint
+			// reads no more than 1 MiB of anyone's body.
+			more: huma.Operation{SkipValidateBody: true, MaxBodyBytes: 1 << 20}, handler: handle(s.stripeWebhook),
 			desc: "Where Stripe sends invoice.paid, invoice.payment_failed and customer.subscription.* events. " +
 				"The Stripe-Signature header must verify with the configured webhook secret (400 otherwise). Events apply once each; " +
 				"replays and out-of-order deliveries change nothing."},
