@@ -23,7 +23,7 @@ test: lint web
 ## test-clocks: the database tests again with PostgreSQL's clock at the next awkward moments (a Sunday 23:59 in
 ## Shanghai, a month end, the night Los Angeles springs forward), so no code or test mixes two clocks
 CLOCKS      ?= sunday-night-shanghai month-end-shanghai la-spring-forward
-CLOCK_PKGS  ?= ./campaigns ./contacts ./reports ./billing ./webhooks ./tenants ./api ./jobs ./calls ./scripting ./admin
+CLOCK_PKGS  ?= ./campaigns ./contacts ./reports ./billing ./webhooks ./tenants ./api ./jobs ./calls ./scripting ./tenants/admin
 test-clocks: web/dist
 	@if ! ls /usr/lib/*/faketime/libfaketimeMT.so.1 >/dev/null 2>&1; then \
 	  echo "test-clocks: skipped, libfaketime is not installed (apt-get install libfaketime; .ci/run installs it)"; exit 0; fi; \

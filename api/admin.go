@@ -14,9 +14,9 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/google/uuid"
 
-	"github.com/outcall/outcall/admin"
 	"github.com/outcall/outcall/billing"
 	"github.com/outcall/outcall/tenants"
+	"github.com/outcall/outcall/tenants/admin"
 )
 
 // The admin API is the platform operators' (package admin): plans, which

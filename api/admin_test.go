@@ -13,9 +13,9 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/outcall/outcall/admin"
 	"github.com/outcall/outcall/api"
 	"github.com/outcall/outcall/scripting"
+	"github.com/outcall/outcall/tenants/admin"
 )
 
 // adminHarness is the admin API on a harness's database, as `outcall serve

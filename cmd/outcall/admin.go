@@ -18,10 +18,10 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/outcall/outcall/admin"
 	"github.com/outcall/outcall/api"
 	"github.com/outcall/outcall/billing"
 	"github.com/outcall/outcall/tenants"
+	"github.com/outcall/outcall/tenants/admin"
 )
 
 // `outcall admin …` is what a platform operator runs on a machine with the

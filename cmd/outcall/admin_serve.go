@@ -8,9 +8,9 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/outcall/outcall/admin"
 	"github.com/outcall/outcall/api"
 	"github.com/outcall/outcall/tenants"
+	"github.com/outcall/outcall/tenants/admin"
 )
 
 // addAdminAddrFlag declares --admin-addr, where `outcall serve` serves the

@@ -11,10 +11,10 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/outcall/outcall/admin"
 	"github.com/outcall/outcall/billing"
 	"github.com/outcall/outcall/migrations/dbtest"
 	"github.com/outcall/outcall/tenants"
+	"github.com/outcall/outcall/tenants/admin"
 )
 
 type rig struct {
