@@ -582,6 +582,12 @@ func (s *Simulator) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	media.StopPlayback()
 	if err := dlg.RespondSDP(answer); err != nil {
+		// The caller's BYE may overtake its ACK, and may still be on its
+		// way when the answer gives up waiting: give it a moment.
+		select {
+		case <-dlg.Context().Done():
+		case <-time.After(time.Second):
+		}
 		if dlg.LoadState() == sip.DialogStateEnded {
 			// The caller's BYE overtook its ACK: answered, then hung up.
 			s.update(callID, func(r *CallRecord) { r.Result = "answered" })
