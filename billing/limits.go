@@ -162,20 +162,27 @@ func ReserveDial(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, now time.Ti
 // a check only at dial time would let each run for as long as it liked.
 // It reads in tx, a transaction of that tenant.
 func CallAllowance(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID) (time.Duration, error) {
+	_, d, err := CallLimits(ctx, tx, tenantID)
+	return d, err
+}
+
+// CallLimits is Limits and CallAllowance in one query, for placing a call.
+func CallLimits(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID) (TenantLimits, time.Duration, error) {
 	var r planRow
 	var used int64
 	err := tx.QueryRow(ctx, `SELECT `+planColumns+`, COALESCE((SELECT sum(trial_minutes) FROM usage_periods WHERE tenant_id = t.id), 0)::bigint
 		FROM tenants t JOIN plans p ON p.id = t.plan WHERE t.id = $1`, tenantID).Scan(append(r.dest(), &used)...)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, tenants.Errorf(tenants.ENotFound, "tenant not found")
+		return TenantLimits{}, 0, tenants.Errorf(tenants.ENotFound, "tenant not found")
 	}
 	if err != nil {
-		return 0, err
+		return TenantLimits{}, 0, err
 	}
 	p := r.plan()
+	lim := limitsOf(p)
 	if p.IncludedMinutes <= 0 {
-		return 0, nil
+		return lim, 0, nil
 	}
 	share := max((p.IncludedMinutes-used)/int64(max(p.ConcurrentLines, 1)), 1)
-	return time.Duration(share)*time.Minute - 2*time.Second, nil
+	return lim, time.Duration(share)*time.Minute - 2*time.Second, nil
 }

@@ -97,10 +97,7 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 		allowance time.Duration
 	)
 	if err := d.Scripts.DB.InTenant(ctx, req.TenantID, func(tx pgx.Tx) (err error) {
-		if limits, err = billing.Limits(ctx, tx, req.TenantID); err != nil {
-			return err
-		}
-		allowance, err = billing.CallAllowance(ctx, tx, req.TenantID)
+		limits, allowance, err = billing.CallLimits(ctx, tx, req.TenantID)
 		return err
 	}); err != nil {
 		return campaigns.Ending{}, fmt.Errorf("the tenant's plan: %w", err)
