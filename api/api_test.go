@@ -18,6 +18,7 @@ import (
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/migrations/dbtest"
 	"github.com/outcall/outcall/scripting"
+	"github.com/outcall/outcall/scripting/llm"
 	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/tenants"
 	"github.com/outcall/outcall/webhooks"
@@ -41,20 +42,18 @@ func newHarness(t *testing.T) *harness {
 
 func newHarnessWith(t *testing.T, limits api.RateLimits) *harness {
 	t.Helper()
-	url := dbtest.New(t)
-	db, err := tenants.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
+	db, url := dbtest.Open(context.Background(), t)
 	svc := tenants.NewService(db)
 	scripts := &scripting.Store{DB: db, Runner: testHosts(t)}
 	camp := campaigns.New(campaigns.Options{DB: db, Segment: calls.SegmentWith(scripts)})
+	trunks := mustTrunkStore(t, db)
 	a := api.New(api.Config{Tenants: svc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), RateLimits: limits,
 		Webhooks:  &webhooks.Service{DB: db, AllowPrivate: true},
 		Scripts:   scripts,
 		Campaigns: camp,
-		Trunks:    mustTrunkStore(t, db)})
+		Trunks:    trunks,
+		// Tenants' models, reached on loopback (the test double).
+		Models: &llm.Tenants{Load: calls.ModelSettings(&telephony.SpeechStore{Trunks: trunks})}})
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
 	return &harness{t: t, srv: srv, api: a, svc: svc, url: url}

@@ -75,10 +75,11 @@ type UsageTotalsBody struct {
 	Minutes     int64 `json:"minutes" doc:"Billable minutes: every started minute of a connected call."`
 	Attempts    int64 `json:"attempts" doc:"Dial attempts charged."`
 	AmountCents int64 `json:"amount_cents" doc:"Estimated charge at list prices."`
+	ModelTokens int64 `json:"model_tokens" doc:"Tokens the tenant's language model used on calls (prompt and completion)."`
 }
 
 func totalsBody(t billing.UsageTotals) UsageTotalsBody {
-	return UsageTotalsBody{Calls: t.Calls, Minutes: t.Minutes, Attempts: t.Attempts, AmountCents: t.AmountCents}
+	return UsageTotalsBody{Calls: t.Calls, Minutes: t.Minutes, Attempts: t.Attempts, AmountCents: t.AmountCents, ModelTokens: t.ModelTokens}
 }
 
 // CampaignUsageBody is one campaign's usage.
@@ -152,9 +153,6 @@ type stripeWebhookOutput struct {
 // registerBilling adds plans, usage, budgets, Stripe checkout and the
 // webhook Stripe calls.
 func (s *Server) registerBilling() {
-	if s.cfg.Billing == nil {
-		s.cfg.Billing = billing.New(billing.Config{DB: s.tenantsDB(), Logger: s.log})
-	}
 	read, manage := requires("billing:read"), requires("billing:manage")
 	stripeErrs := []int{http.StatusConflict, http.StatusUnprocessableEntity, http.StatusServiceUnavailable}
 	s.register("Billing", authErrors, []operation{

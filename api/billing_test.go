@@ -25,12 +25,7 @@ import (
 // with secret and has no Stripe key (billing off for checkout).
 func newBillingHarness(t *testing.T, secret string) *harness {
 	t.Helper()
-	url := dbtest.New(t)
-	db, err := tenants.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
+	db, url := dbtest.Open(context.Background(), t)
 	svc := tenants.NewService(db)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a := api.New(api.Config{Tenants: svc, Logger: quiet, RateLimits: generous,
@@ -59,7 +54,7 @@ func TestATrialTenantSeesItsUsageAndThatBillingIsOff(t *testing.T) {
 	campaign := uuid.New()
 	for _, secs := range []int{75, 20} {
 		err := h.svc.DB().InTenant(context.Background(), tenantID, func(tx pgx.Tx) error {
-			return billing.RecordCall(context.Background(), tx, tenantID, billing.CallUsage{CallID: uuid.New(), CampaignID: &campaign, ConnectedSeconds: secs, EndedAt: time.Now()})
+			return billing.RecordCall(context.Background(), tx, nil, tenantID, billing.CallUsage{CallID: uuid.New(), CampaignID: &campaign, ConnectedSeconds: secs, EndedAt: time.Now()})
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/phone"
+	"github.com/outcall/outcall/scripting"
 	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/tenants"
 )
@@ -26,6 +27,8 @@ type TurnBody struct {
 	Sentiment *float32  `json:"sentiment,omitempty"`
 	StartedAt time.Time `json:"started_at"`
 	EndedAt   time.Time `json:"ended_at"`
+	// Model is set on turns that asked the tenant's language model.
+	Model *scripting.ModelUse `json:"model,omitempty" doc:"What the tenant's language model did in this turn: why it was asked (the built-in understanding's guess), what it chose or replied, and whether that was used or why it was rejected (a guardrail) or failed (timeout, refusal, bad output)."`
 }
 
 // CallBody is one attempt: a refusal, or a call with its outcome.
@@ -55,10 +58,11 @@ type CallBody struct {
 	SensitiveHits []SensitiveHitBody `json:"sensitive_hits" doc:"The sensitive words the call heard or said, by turn."`
 	Review        *ReviewBody        `json:"review,omitempty" doc:"Where the review of a call tagged review_required stands."`
 	// What the call captured.
-	Vars       map[string]any `json:"vars" doc:"The script's c.vars when the call ended (secrets a callee read out are redacted)." example:"{\"promiseDate\":\"2026-12-02\"}"`
-	Slots      map[string]any `json:"slots" doc:"Every slot the call heard (a later one of the same name wins): date, time, datetime, number, amount." example:"{\"date\":\"2026-12-02\"}"`
-	LastIntent string         `json:"last_intent,omitempty" doc:"The intent of the last thing the callee said that had one." example:"promise"`
-	CallbackAt *time.Time     `json:"callback_at,omitempty" doc:"The time the callee asked to be called back, in their time zone; the contact's next attempt is scheduled then, within quiet hours, caps and the do-not-call list."`
+	Vars        map[string]any `json:"vars" doc:"The script's c.vars when the call ended (secrets a callee read out are redacted)." example:"{\"promiseDate\":\"2026-12-02\"}"`
+	Slots       map[string]any `json:"slots" doc:"Every slot the call heard (a later one of the same name wins): date, time, datetime, number, amount." example:"{\"date\":\"2026-12-02\"}"`
+	LastIntent  string         `json:"last_intent,omitempty" doc:"The intent of the last thing the callee said that had one." example:"promise"`
+	CallbackAt  *time.Time     `json:"callback_at,omitempty" doc:"The time the callee asked to be called back, in their time zone; the contact's next attempt is scheduled then, within quiet hours, caps and the do-not-call list."`
+	ModelTokens int            `json:"model_tokens,omitempty" doc:"Tokens the tenant's language model used on the call (metered)."`
 }
 
 // SensitiveHitBody is one sensitive word in a turn of a call.
@@ -85,7 +89,7 @@ func callBody(ctx context.Context, c *campaigns.Call) CallBody {
 	if b.Tags == nil {
 		b.Tags = []string{}
 	}
-	b.LastIntent, b.CallbackAt, b.Slots, b.Vars = c.LastIntent, c.CallbackAt, c.Slots, map[string]any{}
+	b.LastIntent, b.CallbackAt, b.Slots, b.Vars, b.ModelTokens = c.LastIntent, c.CallbackAt, c.Slots, map[string]any{}, c.ModelTokens
 	if len(c.Vars) > 0 {
 		_ = json.Unmarshal(c.Vars, &b.Vars)
 	}
@@ -100,8 +104,15 @@ func callBody(ctx context.Context, c *campaigns.Call) CallBody {
 		b.Review = &ReviewBody{Status: r.Status, ReviewerUserID: r.UserID, ReviewerKeyID: r.KeyID, Note: r.Note, ReviewedAt: r.ReviewedAt}
 	}
 	for _, t := range c.Turns {
-		b.Turns = append(b.Turns, TurnBody{Seq: t.Seq, State: t.State, Said: t.Said, Heard: t.Heard, Intent: t.Intent, Sentiment: t.Sentiment,
-			StartedAt: t.StartedAt, EndedAt: t.EndedAt})
+		tb := TurnBody{Seq: t.Seq, State: t.State, Said: t.Said, Heard: t.Heard, Intent: t.Intent, Sentiment: t.Sentiment,
+			StartedAt: t.StartedAt, EndedAt: t.EndedAt}
+		if len(t.Model) > 0 {
+			var m scripting.ModelUse
+			if json.Unmarshal(t.Model, &m) == nil {
+				tb.Model = &m
+			}
+		}
+		b.Turns = append(b.Turns, tb)
 	}
 	return b
 }

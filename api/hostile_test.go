@@ -913,12 +913,7 @@ func (upPinger) Ping(context.Context, telephony.Trunk) (telephony.TrunkHealth, e
 // handler's end rather than a 503 for a part the test left out.
 func newHostileHarness(t *testing.T) (*harness, telephony.LocalRecordingStore) {
 	t.Helper()
-	dbURL := dbtest.New(t)
-	db, err := tenants.Open(context.Background(), dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
+	db, dbURL := dbtest.Open(context.Background(), t)
 	svc := tenants.NewService(db)
 	scripts := &scripting.Store{DB: db, Runner: testHosts(t)}
 	recordings := telephony.LocalRecordingStore{Dir: t.TempDir()}

@@ -3,8 +3,10 @@ package api
 import (
 	"context"
 	"fmt"
+	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -13,12 +15,15 @@ import (
 	"github.com/outcall/outcall/contacts"
 )
 
-// ImportBody describes a CSV import and its progress.
+// ImportBody describes an import of a CSV file or an Excel workbook and
+// its progress.
 type ImportBody struct {
 	ID           uuid.UUID  `json:"id"`
 	ListID       uuid.UUID  `json:"list_id"`
 	Status       string     `json:"status" enum:"queued,running,done,failed"`
-	Encoding     string     `json:"encoding" example:"gb18030"`
+	Format       string     `json:"format" enum:"csv,xlsx" doc:"How the file was read: csv, or xlsx for an Excel workbook."`
+	Encoding     string     `json:"encoding" example:"gb18030" doc:"The encoding a CSV file was read in; utf-8 for a workbook."`
+	Sheet        string     `json:"sheet,omitempty" example:"名单" doc:"The worksheet read, for a workbook."`
 	PhoneColumn  string     `json:"phone_column" example:"手机号"`
 	NameColumn   string     `json:"name_column,omitempty" example:"姓名"`
 	ZoneColumn   string     `json:"time_zone_column,omitempty"`
@@ -35,7 +40,7 @@ type ImportBody struct {
 }
 
 func importBody(im *contacts.Import) ImportBody {
-	return ImportBody{ID: im.ID, ListID: im.ListID, Status: im.Status, Encoding: im.Encoding, PhoneColumn: im.Mapping.Phone,
+	return ImportBody{ID: im.ID, ListID: im.ListID, Status: im.Status, Format: im.Format, Encoding: im.Encoding, Sheet: im.Mapping.Sheet, PhoneColumn: im.Mapping.Phone,
 		NameColumn: im.Mapping.Name, ZoneColumn: im.Mapping.TimeZone, SizeBytes: im.SizeBytes, RowsTotal: im.RowsTotal, RowsDone: im.RowsDone,
 		RowsImported: im.RowsImported, RowsMerged: im.RowsMerged, RowsFailed: im.RowsFailed, Failure: im.Failure,
 		ErrorsURL: "/v1/imports/" + im.ID.String() + "/errors", CreatedAt: im.CreatedAt, FinishedAt: im.FinishedAt}
@@ -51,30 +56,36 @@ type importInput struct {
 	PhoneColumn    string    `query:"phone_column" maxLength:"200" doc:"The header of the phone column; default: phone, mobile, 手机号, 电话, …"`
 	NameColumn     string    `query:"name_column" maxLength:"200" doc:"The header of the name column; default: name, 姓名, …"`
 	TimeZoneColumn string    `query:"time_zone_column" maxLength:"200" doc:"The header of a time zone column; default: time_zone, 时区."`
+	Sheet          string    `query:"sheet" maxLength:"31" doc:"The worksheet of an Excel workbook to read; default: the first visible one. A CSV file has none."`
 	RawBody        []byte    `contentType:"text/csv"`
 }
 
-// registerImports adds CSV imports of contacts into a list.
+// registerImports adds imports of contacts into a list, from CSV files and
+// Excel workbooks.
 func (s *Server) registerImports() {
 	read := requires("contacts:read")
 	s.register("Contacts", authErrors, []operation{
-		{id: "create-import", route: "POST /v1/lists/{list_id}/imports", status: http.StatusAccepted, summary: "Import contacts from a CSV file", security: requires("contacts:write"),
-			errs: []int{http.StatusNotFound, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity}, more: s.upload(contacts.DefaultMaxImportBytes), handler: handle(s.createImport),
-			desc: "Send the file as the request body (text/csv), UTF-8 or GBK/GB18030, with or without BOM, a header row first. " +
+		{id: "create-import", route: "POST /v1/lists/{list_id}/imports", status: http.StatusAccepted, summary: "Import contacts from a CSV file or an Excel workbook", security: requires("contacts:write"),
+			errs: []int{http.StatusNotFound, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity}, more: s.fileUpload(contacts.DefaultMaxImportBytes), handler: handle(s.createImport),
+			desc: "Send the file as the request body: a CSV file (text/csv), UTF-8 or GBK/GB18030, with or without BOM, or an Excel workbook " +
+				"(.xlsx, sent as " + contacts.XLSXContentType + "; a workbook is also known by its content, whatever its type), " +
+				"a header row first. Of a workbook, the first visible worksheet is read, or the one named with sheet; its cells are read as Excel shows them, " +
+				"but phone numbers in full however they are shown (13800138000, never 1.38E+10) and dates of Excel's default date format as 2024-11-11; " +
+				"its rows keep the numbers Excel shows, and blank rows are skipped. " +
 				"The phone column is found by its header (phone, mobile, 手机号, 电话, …) or named with phone_column; name and time zone likewise; " +
-				"every other column becomes an attribute. A file that cannot be imported at all (empty, not CSV, no phone column, " +
-				"an unknown encoding, over 256 MB) is refused at once and nothing is kept. Otherwise the import runs in the background: " +
-				"poll it for progress; rows with problems are skipped and listed in its error report, good rows are imported, " +
-				"duplicate numbers are merged. Needs the operator role."},
+				"every other column becomes an attribute. A file that cannot be imported at all (empty, neither CSV nor a workbook, " +
+				"a .xls or password-protected workbook, no phone column, an unknown encoding or sheet, over 256 MB) is refused at once and nothing is kept. " +
+				"Otherwise the import runs in the background: poll it for progress; rows with problems are skipped and listed in its error report, " +
+				"good rows are imported, duplicate numbers are merged. Needs the operator role."},
 		{id: "get-import", route: "GET /v1/imports/{import_id}", summary: "Get an import and its progress", security: read, errs: []int{http.StatusNotFound}, handler: handle(s.getImport)},
 		{id: "get-import-errors", route: "GET /v1/imports/{import_id}/errors", summary: "Download an import's error report", security: read, errs: []int{http.StatusNotFound},
-			desc: "CSV with one line per skipped row: row (the file's line number, the header is 1), column, reason.", handler: handle(s.getImportErrors)},
+			desc: "CSV with one line per skipped row: row (the header is 1; in a workbook, the row number Excel shows), column, reason.", handler: handle(s.getImportErrors)},
 	})
 }
 
 func (s *Server) createImport(ctx context.Context, in *importInput) (*output[ImportBody], error) {
-	im, err := s.contacts.CreateImport(ctx, principal(ctx), in.ListID, in.RawBody, contacts.ImportOptions{Encoding: in.Encoding,
-		Mapping: contacts.ImportMapping{Phone: in.PhoneColumn, Name: in.NameColumn, TimeZone: in.TimeZoneColumn}})
+	im, err := s.contacts.CreateImport(ctx, principal(ctx), in.ListID, in.RawBody, contacts.ImportOptions{Format: uploadFormat(ctx), Encoding: in.Encoding,
+		Mapping: contacts.ImportMapping{Phone: in.PhoneColumn, Name: in.NameColumn, TimeZone: in.TimeZoneColumn, Sheet: in.Sheet}})
 	return reply(s, ctx, importBody, im, err)
 }
 
@@ -97,6 +108,34 @@ func (s *Server) getImportErrors(ctx context.Context, in *importPath) (*fileOutp
 // an empty one, before reading it.
 func (s *Server) upload(limit int64) huma.Operation {
 	return huma.Operation{MaxBodyBytes: limit, Middlewares: huma.Middlewares{s.checkUploadSize(limit)}}
+}
+
+// fileUpload is upload for a contact file, CSV or an Excel workbook: it
+// also keeps the request's content type, which says which the file claims
+// to be (see uploadFormat).
+func (s *Server) fileUpload(limit int64) huma.Operation {
+	op := s.upload(limit)
+	op.Middlewares = append(op.Middlewares, func(ctx huma.Context, next func(huma.Context)) {
+		next(huma.WithValue(ctx, uploadTypeKey{}, ctx.Header("Content-Type")))
+	})
+	return op
+}
+
+type uploadTypeKey struct{}
+
+// uploadFormat is the format a file's content type claims: xlsx for an
+// Excel workbook, csv for text/csv, else "" (the content tells). Browsers
+// label .csv files application/vnd.ms-excel, so that claims nothing.
+func uploadFormat(ctx context.Context) string {
+	ct, _ := ctx.Value(uploadTypeKey{}).(string)
+	mt, _, _ := mime.ParseMediaType(ct)
+	switch strings.ToLower(mt) {
+	case contacts.XLSXContentType:
+		return contacts.FormatXLSX
+	case "text/csv":
+		return contacts.FormatCSV
+	}
+	return ""
 }
 
 // checkUploadSize answers before reading a body its Content-Length says is

@@ -190,7 +190,7 @@ func (h *harness) seedUsage(tenantID string) string {
 	h.t.Helper()
 	id, campaign := uuid.MustParse(tenantID), uuid.New()
 	err := h.svc.DB().InTenant(context.Background(), id, func(tx pgx.Tx) error {
-		return billing.RecordCall(context.Background(), tx, id, billing.CallUsage{CallID: uuid.New(), CampaignID: &campaign, ConnectedSeconds: 42})
+		return billing.RecordCall(context.Background(), tx, nil, id, billing.CallUsage{CallID: uuid.New(), CampaignID: &campaign, ConnectedSeconds: 42})
 	})
 	if err != nil {
 		h.t.Fatal(err)

@@ -270,7 +270,13 @@ func (s *Server) simulateScriptVersion(ctx context.Context, in *simulateInput) (
 			opts.SensitiveWords = comp.SensitiveWords
 		}
 	}
-	tr, err := s.scripts.Simulate(ctx, principal(ctx), in.ScriptID, in.Version, scripting.Contact(in.Body.Contact), in.Body.Utterances, opts)
+	// The tenant's language model answers the simulation's llm states as
+	// it would a call's; a model that cannot be read leaves it out.
+	model, err := s.cfg.Models.For(ctx, principal(ctx).TenantID)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	tr, err := s.scripts.Simulate(ctx, principal(ctx), in.ScriptID, in.Version, scripting.Contact(in.Body.Contact), in.Body.Utterances, opts, model)
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/outcall/outcall/scripting/llm/llmtest"
 )
 
 const orderScript = `export default {
@@ -114,5 +116,43 @@ func TestACatastrophicRegexpGetsAClearAnswerAndKillsNoHost(t *testing.T) {
 	}
 	if ok := h.do(nil, "POST", "/v1/scripts/check", map[string]any{"source": orderScript}, bearer(a.Key)...); ok.Status != 200 || ok.Body["ok"] != true {
 		t.Fatalf("a check after the attack: %d %s", ok.Status, ok.Raw)
+	}
+}
+
+// The simulator asks the tenant's model as a call would, and the
+// transcript says when and why the model was used.
+func TestTheSimulatorAsksTheTenantsModel(t *testing.T) {
+	h := newHarness(t)
+	a := h.signup("A", "a@example.com")
+	model := llmtest.New("sk-model")
+	defer model.Close()
+	model.Respond(func(llmtest.Request) llmtest.Response { return llmtest.Response{Content: `{"intent":"affirm"}`} })
+	const src = `export default {
+  start: "greeting",
+  states: {
+    greeting: { say: "想跟您确认一下订单。", on: { affirm: "confirm", deny: "bye" }, llm: "classify" },
+    confirm: { say: "好的,已为您确认。", end: "confirmed" },
+    bye: { say: "好的,打扰了。", end: "declined" },
+  },
+};`
+	created := h.do(nil, "POST", "/v1/scripts", map[string]any{"name": "确认", "source": src}, bearer(a.Key)...)
+	if created.Status != 201 {
+		t.Fatalf("create: %d %s", created.Status, created.Raw)
+	}
+	path := "/v1/scripts/" + created.str("id") + "/versions/1/simulate"
+	body := map[string]any{"utterances": []string{"那个事情我上礼拜就弄好了"}}
+	// Without a model the unsure answer is not understood.
+	if r := h.do(nil, "POST", path, body, bearer(a.Key)...); r.Status != 200 || strings.Contains(r.Raw, `"model"`) || !strings.Contains(r.Raw, `"fallback"`) {
+		t.Fatalf("without a model: %d %s", r.Status, r.Raw)
+	}
+	if r := h.do(nil, "PUT", "/v1/speech", map[string]any{"llm": "openai", "llm_url": model.BaseURL(), "llm_model": "qwen-plus", "llm_api_key": "sk-model"}, bearer(a.Key)...); r.Status != 200 {
+		t.Fatalf("set the model: %d %s", r.Status, r.Raw)
+	}
+	r := h.do(nil, "POST", path, body, bearer(a.Key)...)
+	if r.Status != 200 || !strings.Contains(r.Raw, `"via":"llm.classify"`) || !strings.Contains(r.Raw, `"used":true`) || !strings.Contains(r.Raw, `"confirmed"`) {
+		t.Fatalf("with the model: %d %s", r.Status, r.Raw)
+	}
+	if n := len(model.Requests()); n != 1 {
+		t.Fatalf("the model was asked %d times", n)
 	}
 }

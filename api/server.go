@@ -18,6 +18,7 @@ import (
 	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/reports"
 	"github.com/outcall/outcall/scripting"
+	"github.com/outcall/outcall/scripting/llm"
 	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/tenants"
 	"github.com/outcall/outcall/web"
@@ -61,6 +62,9 @@ type Config struct {
 	// TrunkPinger checks a trunk on request (the SIP dialer, in processes
 	// that place calls).
 	TrunkPinger telephony.Pinger
+	// Models are tenants' language models, for the script simulator (nil:
+	// simulations run without one).
+	Models *llm.Tenants
 	// Metrics is the registry /metrics serves, so the service's other
 	// parts (calls, script hosts) show there too; the API adds its request
 	// metrics and the Go and process collectors. nil: one of its own.
@@ -114,6 +118,16 @@ func New(cfg Config) *Server {
 	}
 	if cfg.RateLimits == (RateLimits{}) {
 		cfg.RateLimits = DefaultRateLimits
+	}
+	var db *tenants.DB
+	if cfg.Tenants != nil {
+		db = cfg.Tenants.DB()
+	}
+	if cfg.Webhooks == nil {
+		cfg.Webhooks = &webhooks.Service{DB: db}
+	}
+	if cfg.Billing == nil {
+		cfg.Billing = billing.New(billing.Config{DB: db, Logger: cfg.Logger})
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, tenants: cfg.Tenants, mux: http.NewServeMux(), contacts: cfg.Contacts, campaigns: cfg.Campaigns, scripts: cfg.Scripts}
 	if s.contacts == nil && cfg.Tenants != nil {

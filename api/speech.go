@@ -21,12 +21,17 @@ type SpeechBody struct {
 	ASRURL    string    `json:"asr_url" example:"https://speech.example.com" doc:"Base URL of the recognition service (asr http), or the WebSocket of the FunASR runtime (asr funasr: ws://host:10095 or wss://…, optionally ?mode=2pass|online|offline)."`
 	ASRModel  string    `json:"asr_model" example:"whisper-1"`
 	ASRHasKey bool      `json:"asr_has_key"`
+	LLM       string    `json:"llm" enum:"off,openai" doc:"The language model scripts' llm states ask when the built-in understanding is unsure: off, or openai (any OpenAI-compatible chat completions API: vLLM or Ollama serving Qwen or DeepSeek, Alibaba Cloud DashScope's compatible mode, DeepSeek, OpenAI)."`
+	LLMURL    string    `json:"llm_url" example:"https://dashscope.aliyuncs.com/compatible-mode/v1" doc:"The API's base URL, up to its version; requests go to {llm_url}/chat/completions."`
+	LLMModel  string    `json:"llm_model" example:"qwen-plus"`
+	LLMHasKey bool      `json:"llm_has_key"`
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
 }
 
 func speechBody(s *telephony.SpeechSettings) SpeechBody {
 	return SpeechBody{TTS: s.TTS, TTSURL: s.TTSURL, TTSModel: s.TTSModel, TTSVoice: s.TTSVoice, TTSHasKey: s.TTSHasKey,
-		ASR: s.ASR, ASRURL: s.ASRURL, ASRModel: s.ASRModel, ASRHasKey: s.ASRHasKey, UpdatedAt: s.UpdatedAt}
+		ASR: s.ASR, ASRURL: s.ASRURL, ASRModel: s.ASRModel, ASRHasKey: s.ASRHasKey,
+		LLM: s.LLM, LLMURL: s.LLMURL, LLMModel: s.LLMModel, LLMHasKey: s.LLMHasKey, UpdatedAt: s.UpdatedAt}
 }
 
 type speechFields struct {
@@ -39,6 +44,10 @@ type speechFields struct {
 	ASRURL   string  `json:"asr_url,omitempty" maxLength:"500"`
 	ASRModel string  `json:"asr_model,omitempty" maxLength:"100"`
 	ASRKey   *string `json:"asr_api_key,omitempty" maxLength:"500" doc:"Stored encrypted; omitted keeps the stored key, empty removes it. For funasr it goes as a bearer token on the WebSocket handshake, for the proxy in front of the runtime (FunASR itself checks none)."`
+	LLM      string  `json:"llm,omitempty" enum:"off,openai" doc:"Omitted: off."`
+	LLMURL   string  `json:"llm_url,omitempty" maxLength:"500"`
+	LLMModel string  `json:"llm_model,omitempty" maxLength:"100"`
+	LLMKey   *string `json:"llm_api_key,omitempty" maxLength:"500" doc:"Stored encrypted; omitted keeps the stored key, empty removes it. Sent as a bearer token."`
 }
 
 type setSpeechInput struct{ Body speechFields }
@@ -48,7 +57,7 @@ func (s *Server) registerSpeech() {
 	manage := requires("settings:manage")
 	s.register("Speech", []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusServiceUnavailable}, []operation{
 		{id: "get-speech", route: "GET /v1/speech", summary: "Get the speech providers", security: manage,
-			desc: "Which speech synthesis speaks the tenant's prompts and which recogniser hears its callees.", handler: handle(s.getSpeech)},
+			desc: "Which speech synthesis speaks the tenant's prompts, which recogniser hears its callees and which language model, if any, scripts' llm states ask.", handler: handle(s.getSpeech)},
 		{id: "set-speech", route: "PUT /v1/speech", summary: "Choose the speech providers", security: manage, errs: []int{http.StatusUnprocessableEntity},
 			desc: "Replaces the tenant's speech settings; the next calls use them. API keys are stored encrypted and never returned. Needs the admin role.", handler: handle(s.setSpeech)},
 	})
@@ -70,7 +79,8 @@ func (s *Server) setSpeech(ctx context.Context, in *setSpeechInput) (*output[Spe
 	}
 	b := in.Body
 	got, err := st.Set(ctx, principal(ctx), telephony.SpeechInput{TTS: b.TTS, TTSURL: b.TTSURL, TTSModel: b.TTSModel, TTSVoice: b.TTSVoice, TTSKey: b.TTSKey,
-		ASR: b.ASR, ASRURL: b.ASRURL, ASRModel: b.ASRModel, ASRKey: b.ASRKey})
+		ASR: b.ASR, ASRURL: b.ASRURL, ASRModel: b.ASRModel, ASRKey: b.ASRKey,
+		LLM: b.LLM, LLMURL: b.LLMURL, LLMModel: b.LLMModel, LLMKey: b.LLMKey})
 	return reply(s, ctx, speechBody, got, err)
 }
 

@@ -70,3 +70,34 @@ func TestATenantChoosesItsOwnFunASRRuntime(t *testing.T) {
 		}
 	}
 }
+
+func TestATenantChoosesItsLanguageModel(t *testing.T) {
+	h := newHarness(t)
+	a := h.signup("A", "a@example.com")
+	if r := h.do(nil, "GET", "/v1/speech", nil, bearer(a.Key)...); r.Body["llm"] != "off" {
+		t.Fatalf("a new tenant's model: %s", r.Raw)
+	}
+	r := h.do(nil, "PUT", "/v1/speech", map[string]any{"llm": "openai", "llm_url": "https://dashscope.aliyuncs.com/compatible-mode/v1",
+		"llm_model": "qwen-plus", "llm_api_key": "sk-llm-secret"}, bearer(a.Key)...)
+	if r.Status != 200 || r.Body["llm"] != "openai" || r.Body["llm_model"] != "qwen-plus" || r.Body["llm_has_key"] != true ||
+		r.Body["asr"] != "default" || strings.Contains(r.Raw, "sk-llm-secret") {
+		t.Fatalf("set: %d %s", r.Status, r.Raw)
+	}
+	for _, bad := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"llm": "openai", "llm_model": "qwen-plus"}, "body.llm_url"},
+		{map[string]any{"llm": "openai", "llm_url": "https://llm.example.com/v1"}, "body.llm_model"},
+		{map[string]any{"llm": "openai", "llm_url": "file:///etc/passwd", "llm_model": "x"}, "body.llm_url"},
+		{map[string]any{"llm": "gpt"}, "body.llm"},
+	} {
+		if r := h.do(nil, "PUT", "/v1/speech", bad.body, bearer(a.Key)...); r.Status != 422 || !strings.Contains(r.Raw, bad.field) {
+			t.Errorf("%v: %d %s, want 422 naming %s", bad.body, r.Status, r.Raw, bad.field)
+		}
+	}
+	// Leaving the model out turns it off; its key stays stored.
+	if r := h.do(nil, "PUT", "/v1/speech", map[string]any{}, bearer(a.Key)...); r.Body["llm"] != "off" || r.Body["llm_has_key"] != true {
+		t.Fatalf("off: %s", r.Raw)
+	}
+}

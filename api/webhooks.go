@@ -141,9 +141,6 @@ type eventTypesOutput struct {
 // deliveries. The webhooks themselves are described by
 // describeWebhookEvents.
 func (s *Server) registerWebhooks() {
-	if s.cfg.Webhooks == nil {
-		s.cfg.Webhooks = &webhooks.Service{DB: s.tenantsDB()}
-	}
 	scope := requires("webhooks:manage")
 	s.register("Webhooks", authErrors, []operation{
 		{id: "list-webhook-event-types", route: "GET /v1/webhooks/event-types", summary: "List webhook event types", security: authenticated, handler: handle(s.listWebhookEventTypes)},

@@ -122,6 +122,8 @@ type UsageTotals struct {
 	Attempts int64
 	// AmountCents is the usage's estimated charge at list prices.
 	AmountCents int64
+	// ModelTokens is what the tenant's language model used.
+	ModelTokens int64
 }
 
 // CampaignUsage is one campaign's share of a period.
@@ -163,7 +165,8 @@ func (s *Service) Usage(ctx context.Context, p tenants.Principal, at time.Time) 
 	r := &UsageReport{PeriodStart: periodStart(at), Reported: map[string]int64{}}
 	r.PeriodEnd = r.PeriodStart.AddDate(0, 1, 0)
 	sums := `count(*) FILTER (WHERE kind = 'call_minutes'), COALESCE(sum(quantity) FILTER (WHERE kind = 'call_minutes'), 0),
-		COALESCE(sum(quantity) FILTER (WHERE kind = 'call_attempt'), 0), COALESCE(sum(amount_cents), 0)`
+		COALESCE(sum(quantity) FILTER (WHERE kind = 'call_attempt'), 0), COALESCE(sum(amount_cents), 0),
+		COALESCE(sum(quantity) FILTER (WHERE kind = 'model_tokens'), 0)`
 	where := `WHERE tenant_id = $1 AND occurred_at >= $2 AND occurred_at < $3`
 	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
 		lim, err := Limits(ctx, tx, p.TenantID)
@@ -173,7 +176,7 @@ func (s *Service) Usage(ctx context.Context, p tenants.Principal, at time.Time) 
 		r.Plan = lim.Plan
 		t := &r.Totals
 		if err := tx.QueryRow(ctx, `SELECT `+sums+` FROM usage_ledger `+where, p.TenantID, r.PeriodStart, r.PeriodEnd).
-			Scan(&t.Calls, &t.Minutes, &t.Attempts, &t.AmountCents); err != nil {
+			Scan(&t.Calls, &t.Minutes, &t.Attempts, &t.AmountCents, &t.ModelTokens); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, `SELECT campaign_id, `+sums+` FROM usage_ledger `+where+` GROUP BY campaign_id ORDER BY campaign_id NULLS LAST`,
@@ -183,7 +186,7 @@ func (s *Service) Usage(ctx context.Context, p tenants.Principal, at time.Time) 
 		}
 		if r.ByCampaign, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (CampaignUsage, error) {
 			var c CampaignUsage
-			return c, row.Scan(&c.CampaignID, &c.Calls, &c.Minutes, &c.Attempts, &c.AmountCents)
+			return c, row.Scan(&c.CampaignID, &c.Calls, &c.Minutes, &c.Attempts, &c.AmountCents, &c.ModelTokens)
 		}); err != nil {
 			return err
 		}
@@ -194,7 +197,7 @@ func (s *Service) Usage(ctx context.Context, p tenants.Principal, at time.Time) 
 		}
 		if r.ByDay, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (DayUsage, error) {
 			var d DayUsage
-			return d, row.Scan(&d.Day, &d.Calls, &d.Minutes, &d.Attempts, &d.AmountCents)
+			return d, row.Scan(&d.Day, &d.Calls, &d.Minutes, &d.Attempts, &d.AmountCents, &d.ModelTokens)
 		}); err != nil {
 			return err
 		}

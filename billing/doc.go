@@ -24,9 +24,10 @@
 // the process's last check read it.
 //
 // The usage ledger (table usage_ledger) is the source of truth. The
-// transaction that closes a call records its usage:
+// transaction that closes a call records its usage, with the webhook
+// emitter that raises a budget threshold's event:
 //
-//	err = billing.RecordCall(ctx, tx, tenantID, billing.CallUsage{
+//	err = billing.RecordCall(ctx, tx, events, tenantID, billing.CallUsage{
 //		CallID: call.ID, CampaignID: &campaign.ID,
 //		ConnectedSeconds: 75, EndedAt: time.Now(),
 //	})

@@ -7,9 +7,11 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
 
 	"github.com/outcall/outcall/billing"
 	"github.com/outcall/outcall/tenants"
+	"github.com/outcall/outcall/webhooks"
 )
 
 func ExamplePlanFor() {
@@ -45,7 +47,9 @@ func ExampleBillableSeconds() {
 // The dialler asks before it dials, and the call's closing transaction
 // records its usage.
 func ExampleRecordCall() {
-	var db *tenants.DB // tenants.Open(ctx, url)
+	var db *tenants.DB             // tenants.Open(ctx, url)
+	var jobs *river.Client[pgx.Tx] // the process's River job inserter
+	events := webhooks.NewEmitter(jobs)
 	ctx, tenantID, campaignID, callID := context.Background(), uuid.New(), uuid.New(), uuid.New()
 
 	err := db.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
@@ -60,7 +64,7 @@ func ExampleRecordCall() {
 	}
 	_ = db.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		// … update the call record …
-		return billing.RecordCall(ctx, tx, tenantID, billing.CallUsage{
+		return billing.RecordCall(ctx, tx, events, tenantID, billing.CallUsage{
 			CallID: callID, CampaignID: &campaignID, ConnectedSeconds: 75, EndedAt: time.Now(),
 		})
 	})

@@ -25,6 +25,8 @@ type CallUsage struct {
 	ConnectedSeconds int
 	// EndedAt is when the call ended; it dates the usage.
 	EndedAt time.Time
+	// ModelTokens is what the tenant's language model used on the call.
+	ModelTokens int
 }
 
 // BillableSeconds rounds connected seconds up to whole started minutes:
@@ -40,6 +42,10 @@ func BillableSeconds(connected int) int {
 const (
 	KindMinutes = "call_minutes"
 	KindAttempt = "call_attempt"
+	// KindModelTokens counts a call's language model tokens. No plan
+	// prices them yet: the rows are kept (not_billed) and totalled per
+	// period, for the tenant's and the operator's view.
+	KindModelTokens = "model_tokens"
 )
 
 // Notice kinds.
@@ -55,9 +61,10 @@ const (
 // minutes row (every started minute counted); a plan with an attempt fee
 // adds an attempt row for every call, answered or not. Recording the same
 // CallID again changes nothing. When the new usage crosses 80 % or 100 %
-// of the tenant's monthly budget it raises usage.threshold_reached, once
+// of the tenant's monthly budget it raises usage.threshold_reached through
+// events (the caller's webhook emitter; nil: see webhooks.Emitter), once
 // per month and threshold.
-func RecordCall(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, u CallUsage) error {
+func RecordCall(ctx context.Context, tx pgx.Tx, events *webhooks.Emitter, tenantID uuid.UUID, u CallUsage) error {
 	if u.CallID == uuid.Nil {
 		return errors.New("billing: RecordCall without a call id")
 	}
@@ -79,7 +86,7 @@ func RecordCall(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, u CallUsage)
 	billable := BillableSeconds(u.ConnectedSeconds)
 	minutes := int64(billable / 60)
 
-	var added struct{ calls, minutes, attempts, amount, trial int64 }
+	var added struct{ calls, minutes, attempts, amount, trial, tokens int64 }
 	insert := func(kind string, quantity, amount int64, meter string) error {
 		status := "pending"
 		if meter == "" {
@@ -99,13 +106,16 @@ func RecordCall(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, u CallUsage)
 			return err
 		}
 		added.amount += amount
-		if kind == KindMinutes {
+		switch kind {
+		case KindMinutes:
 			added.calls++
 			added.minutes += quantity
 			if plan.IncludedMinutes > 0 {
 				added.trial += quantity
 			}
-		} else {
+		case KindModelTokens:
+			added.tokens += quantity
+		default:
 			added.attempts++
 		}
 		return nil
@@ -120,29 +130,35 @@ func RecordCall(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, u CallUsage)
 			return err
 		}
 	}
-	if added.calls+added.attempts == 0 {
+	if u.ModelTokens > 0 {
+		if err := insert(KindModelTokens, int64(u.ModelTokens), 0, ""); err != nil {
+			return err
+		}
+	}
+	if added.calls+added.attempts+added.tokens == 0 {
 		return nil
 	}
 	period := periodStart(u.EndedAt)
 	var total int64
-	err = tx.QueryRow(ctx, `INSERT INTO usage_periods AS p (tenant_id, period_start, calls, minutes, attempts, amount_cents, trial_minutes)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
+	err = tx.QueryRow(ctx, `INSERT INTO usage_periods AS p (tenant_id, period_start, calls, minutes, attempts, amount_cents, trial_minutes, model_tokens)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (tenant_id, period_start) DO UPDATE SET calls = p.calls + $3, minutes = p.minutes + $4,
-			attempts = p.attempts + $5, amount_cents = p.amount_cents + $6, trial_minutes = p.trial_minutes + $7
+			attempts = p.attempts + $5, amount_cents = p.amount_cents + $6, trial_minutes = p.trial_minutes + $7,
+			model_tokens = p.model_tokens + $8
 		RETURNING amount_cents`,
-		tenantID, period, added.calls, added.minutes, added.attempts, added.amount, added.trial).Scan(&total)
+		tenantID, period, added.calls, added.minutes, added.attempts, added.amount, added.trial, added.tokens).Scan(&total)
 	if err != nil {
 		return err
 	}
 	if added.amount > 0 {
-		return checkThresholds(ctx, tx, tenantID, plan, period, total-added.amount, total)
+		return checkThresholds(ctx, tx, events, tenantID, plan, period, total-added.amount, total)
 	}
 	return nil
 }
 
 // checkThresholds raises a notice and a usage.threshold_reached event for
 // each share of the budget that the period's total just passed.
-func checkThresholds(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, plan Plan, period time.Time, before, after int64) error {
+func checkThresholds(ctx context.Context, tx pgx.Tx, events *webhooks.Emitter, tenantID uuid.UUID, plan Plan, period time.Time, before, after int64) error {
 	var budget *int64
 	err := tx.QueryRow(ctx, `SELECT budget_cents FROM billing_accounts WHERE tenant_id = $1`, tenantID).Scan(&budget)
 	if errors.Is(err, pgx.ErrNoRows) || (err == nil && budget == nil) {
@@ -164,7 +180,7 @@ func checkThresholds(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, plan Pl
 		if err != nil || !raised {
 			return err
 		}
-		_, err = webhooks.Emit(ctx, tx, tenantID, webhooks.UsageThreshold, map[string]any{
+		_, err = events.Emit(ctx, tx, tenantID, webhooks.UsageThreshold, map[string]any{
 			"percent": th.percent, "period_start": period.Format(time.DateOnly),
 			"amount_cents": after, "budget_cents": *budget, "currency": plan.Currency,
 		})

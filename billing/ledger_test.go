@@ -28,7 +28,7 @@ func TestRecordingACallTwiceRecordsItOnce(t *testing.T) {
 	call := uuid.New()
 	for range 3 {
 		e.inTenant(ten, func(tx pgx.Tx) error {
-			return billing.RecordCall(context.Background(), tx, ten, billing.CallUsage{CallID: call, ConnectedSeconds: 75, EndedAt: time.Now()})
+			return billing.RecordCall(context.Background(), tx, nil, ten, billing.CallUsage{CallID: call, ConnectedSeconds: 75, EndedAt: time.Now()})
 		})
 	}
 	if n := e.count(`SELECT count(*) FROM usage_ledger WHERE call_id = $1`, call); n != 2 {
@@ -47,7 +47,7 @@ func TestUsageRolledBackWithTheCallIsNotRecorded(t *testing.T) {
 	e := newEnv(t)
 	ten := e.tenant("Shop", billing.PayG)
 	err := e.db.InTenant(context.Background(), ten, func(tx pgx.Tx) error {
-		if err := billing.RecordCall(context.Background(), tx, ten, billing.CallUsage{CallID: uuid.New(), ConnectedSeconds: 30}); err != nil {
+		if err := billing.RecordCall(context.Background(), tx, nil, ten, billing.CallUsage{CallID: uuid.New(), ConnectedSeconds: 30}); err != nil {
 			return err
 		}
 		return tenants.Errorf(tenants.EConflict, "closing the call failed")
@@ -281,5 +281,33 @@ func TestAPlanChangeTakesEffectOnTheNextCheck(t *testing.T) {
 	e.exec(`UPDATE tenants SET plan = 'pro' WHERE id = $1`, ten)
 	if n := lines(); n != 200 {
 		t.Fatalf("pro lines %d", n)
+	}
+}
+
+// A call's language model tokens are metered: one row per call, never
+// sent to Stripe (no plan prices them), totalled in the period and in the
+// usage report with the calls and minutes.
+func TestModelTokensAreMeteredOncePerCall(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ten := e.tenant("Shop", billing.PayG)
+	call := uuid.New()
+	for range 2 {
+		e.inTenant(ten, func(tx pgx.Tx) error {
+			return billing.RecordCall(context.Background(), tx, nil, ten, billing.CallUsage{CallID: call, ConnectedSeconds: 40, EndedAt: time.Now(), ModelTokens: 1234})
+		})
+	}
+	if n := e.count(`SELECT quantity FROM usage_ledger WHERE call_id = $1 AND kind = 'model_tokens' AND stripe_status = 'not_billed' AND amount_cents = 0`, call); n != 1234 {
+		t.Fatalf("model tokens row holds %d, want 1234, unbilled", n)
+	}
+	if n := e.count(`SELECT model_tokens FROM usage_periods WHERE tenant_id = $1`, ten); n != 1234 {
+		t.Fatalf("period total %d tokens after recording one call twice, want 1234", n)
+	}
+	r, err := e.service("").Usage(context.Background(), tenants.Principal{TenantID: ten, Role: tenants.RoleViewer}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Totals.ModelTokens != 1234 || r.Totals.Calls != 1 || r.Totals.Minutes != 1 || len(r.ByDay) != 1 || r.ByDay[0].ModelTokens != 1234 {
+		t.Fatalf("usage report totals %+v, by day %+v", r.Totals, r.ByDay)
 	}
 }

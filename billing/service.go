@@ -13,6 +13,7 @@ import (
 	"github.com/stripe/stripe-go/v79/client"
 
 	"github.com/outcall/outcall/tenants"
+	"github.com/outcall/outcall/webhooks"
 )
 
 // Config is what the billing service needs. Only DB is required: without
@@ -38,6 +39,11 @@ type Config struct {
 	// accounts whose prices have no lookup keys; otherwise prices are found
 	// by lookup key.
 	PriceIDs map[string]string
+	// Jobs queues the deliveries of the service's webhook events
+	// (billing.payment_failed) in the transactions that raise them: the
+	// process's job inserter; nil, an insert-only River client of the
+	// service's own.
+	Jobs webhooks.JobInserter
 }
 
 // DefaultGracePeriod is how long a tenant keeps dialling after a payment
@@ -51,6 +57,8 @@ type Service struct {
 	db  *tenants.DB
 	log *slog.Logger
 	sc  *client.API
+	// events raises the service's webhook events through cfg.Jobs.
+	events *webhooks.Emitter
 
 	// afterSend, when set (by tests), runs after Stripe accepted a meter
 	// event and before the row is marked; an error aborts the mark as a
@@ -67,7 +75,7 @@ func New(cfg Config) *Service {
 	if cfg.GracePeriod <= 0 {
 		cfg.GracePeriod = DefaultGracePeriod
 	}
-	s := &Service{cfg: cfg, db: cfg.DB, log: cfg.Logger}
+	s := &Service{cfg: cfg, db: cfg.DB, log: cfg.Logger, events: webhooks.NewEmitter(cfg.Jobs)}
 	if cfg.StripeKey != "" {
 		bc := &stripe.BackendConfig{
 			HTTPClient:        cfg.HTTPClient,

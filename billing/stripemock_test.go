@@ -191,12 +191,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	url := dbtest.New(t)
-	db, err := tenants.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
+	db, url := dbtest.Open(context.Background(), t)
 	admin, err := pgx.Connect(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
@@ -265,7 +260,7 @@ func (e *env) record(tenantID uuid.UUID, campaign *uuid.UUID, seconds int) uuid.
 	e.t.Helper()
 	call := uuid.New()
 	e.inTenant(tenantID, func(tx pgx.Tx) error {
-		return billing.RecordCall(context.Background(), tx, tenantID, billing.CallUsage{CallID: call, CampaignID: campaign, ConnectedSeconds: seconds, EndedAt: time.Now()})
+		return billing.RecordCall(context.Background(), tx, nil, tenantID, billing.CallUsage{CallID: call, CampaignID: campaign, ConnectedSeconds: seconds, EndedAt: time.Now()})
 	})
 	return call
 }

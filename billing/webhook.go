@@ -156,7 +156,7 @@ func (s *Service) paymentFailed(ctx context.Context, tx pgx.Tx, tenantID uuid.UU
 	if err != nil || !raised {
 		return true, err
 	}
-	_, err = webhooks.Emit(ctx, tx, tenantID, webhooks.BillingPaymentFailed, map[string]any{
+	_, err = s.events.Emit(ctx, tx, tenantID, webhooks.BillingPaymentFailed, map[string]any{
 		"invoice_id": inv.ID, "amount_due": inv.AmountDue, "currency": inv.Currency,
 		"attempt_count": inv.AttemptCount, "dialling_stops_at": graceUntil,
 	})

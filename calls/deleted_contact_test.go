@@ -34,16 +34,8 @@ const deletedNumber = "+8613800000001"
 func placeACall(t *testing.T) *placedCall {
 	t.Helper()
 	ctx := context.Background()
-	db, err := tenants.Open(ctx, dbtest.New(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	su, err := tenants.NewService(db).Signup(ctx, tenants.SignupRequest{TenantName: "Shop", Email: "owner@shop.example", Password: "a long password"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}
+	shop := dbtest.Tenant(ctx, t)
+	db, p := shop.DB, shop.Owner
 	// As the service wires a billed deployment: a closed call records its usage.
 	svc := campaigns.New(calls.CampaignHooks(campaigns.Options{DB: db}, true))
 	cs := contacts.New(contacts.Options{DB: db})

@@ -12,6 +12,6 @@
 // The close hooks run inside the transaction that stores a closed call, so
 // what they write exists exactly when the call record does: RecordUsage
 // writes the usage ledger row (package billing) and EmitEvents the webhook
-// events (package webhooks). jobs.New adds them to the campaigns service
-// whose calls its dial jobs close.
+// events (package webhooks). CampaignHooks adds them to the options of the
+// campaigns service whose calls the dial jobs close.
 package calls

@@ -13,29 +13,31 @@ import (
 	"github.com/outcall/outcall/webhooks"
 )
 
-// EmitEvents is the close hook that raises the webhook events of closed calls inside the
-// transaction that closes them, so an event exists exactly when the call
-// record does: call.completed for every dialled call, call.transferred and
-// call.review_required when they apply. The events of one tenant are
-// recorded together.
-func EmitEvents(ctx context.Context, tx pgx.Tx, calls []*campaigns.Call) error {
-	var tenants []uuid.UUID
-	events := map[uuid.UUID][]webhooks.Emission{}
-	for _, c := range calls {
-		if c.State != "ended" {
-			continue
+// EmitEvents returns the close hook that raises, through emitter, the
+// webhook events of closed calls inside the transaction that closes them,
+// so an event exists exactly when the call record does: call.completed for
+// every dialled call, call.transferred and call.review_required when they
+// apply. The events of one tenant are recorded together.
+func EmitEvents(emitter *webhooks.Emitter) campaigns.CloseHook {
+	return func(ctx context.Context, tx pgx.Tx, calls []*campaigns.Call) error {
+		var tenants []uuid.UUID
+		events := map[uuid.UUID][]webhooks.Emission{}
+		for _, c := range calls {
+			if c.State != "ended" {
+				continue
+			}
+			if _, ok := events[c.TenantID]; !ok {
+				tenants = append(tenants, c.TenantID)
+			}
+			events[c.TenantID] = append(events[c.TenantID], callEvents(c)...)
 		}
-		if _, ok := events[c.TenantID]; !ok {
-			tenants = append(tenants, c.TenantID)
+		for _, t := range tenants {
+			if _, err := emitter.EmitMany(ctx, tx, t, events[t]); err != nil {
+				return err
+			}
 		}
-		events[c.TenantID] = append(events[c.TenantID], callEvents(c)...)
+		return nil
 	}
-	for _, t := range tenants {
-		if _, err := webhooks.EmitMany(ctx, tx, t, events[t]); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // callEvents are the events of one ended call.
@@ -85,16 +87,18 @@ func callEvents(c *campaigns.Call) []webhooks.Emission {
 	return out
 }
 
-// EmitAnswered is the campaigns.AnswerHook that sends call.answered as a
-// callee picks up, so an agent's screen or a CRM can show the call while
-// it is under way.
-func EmitAnswered(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, answered []campaigns.Answered) error {
-	events := make([]webhooks.Emission, 0, len(answered))
-	for _, a := range answered {
-		events = append(events, webhooks.Emission{Type: webhooks.CallAnswered, Data: map[string]any{
-			"call_id": a.CallID, "campaign_id": a.CampaignID, "contact_id": a.ContactID, "attempt": a.Attempt, "answered_at": a.AnsweredAt,
-		}})
+// EmitAnswered returns the campaigns.AnswerHook that sends call.answered,
+// through emitter, as a callee picks up, so an agent's screen or a CRM can
+// show the call while it is under way.
+func EmitAnswered(emitter *webhooks.Emitter) campaigns.AnswerHook {
+	return func(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, answered []campaigns.Answered) error {
+		events := make([]webhooks.Emission, 0, len(answered))
+		for _, a := range answered {
+			events = append(events, webhooks.Emission{Type: webhooks.CallAnswered, Data: map[string]any{
+				"call_id": a.CallID, "campaign_id": a.CampaignID, "contact_id": a.ContactID, "attempt": a.Attempt, "answered_at": a.AnsweredAt,
+			}})
+		}
+		_, err := emitter.EmitMany(ctx, tx, tenantID, events)
+		return err
 	}
-	_, err := webhooks.EmitMany(ctx, tx, tenantID, events)
-	return err
 }

@@ -9,19 +9,23 @@ import (
 
 	"github.com/outcall/outcall/billing"
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/webhooks"
 )
 
 // CampaignHooks returns o with what hangs on the life of every campaign
 // call: what a closed call triggers, in the transaction that closes it
 // (its webhook events, and with billed its usage ledger row), and, with
-// billed, the plan's line cap and the account's dial gate. The service
-// wiring and the tests that run campaigns build their campaigns.Service
-// from it, so they run the same hooks in the same order.
+// billed, the plan's line cap and the account's dial gate. The events'
+// deliveries are queued through o.Jobs, the campaigns service's job
+// inserter (nil: see webhooks.Emitter). The service wiring and the tests
+// that run campaigns build their campaigns.Service from it, so they run
+// the same hooks in the same order.
 func CampaignHooks(o campaigns.Options, billed bool) campaigns.Options {
-	o.OnClose = append(o.OnClose, EmitEvents)
-	o.OnAnswer = append(o.OnAnswer, EmitAnswered)
+	events := webhooks.NewEmitter(o.Jobs)
+	o.OnClose = append(o.OnClose, EmitEvents(events))
+	o.OnAnswer = append(o.OnAnswer, EmitAnswered(events))
 	if billed {
-		o.OnClose = append(o.OnClose, RecordUsage)
+		o.OnClose = append(o.OnClose, RecordUsage(events))
 		o.PlanLines = billing.PlanLines
 		o.DialGate = DialGate
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/phone"
 	"github.com/outcall/outcall/scripting"
+	"github.com/outcall/outcall/scripting/llm"
 	"github.com/outcall/outcall/telephony"
 )
 
@@ -50,6 +51,9 @@ type Options struct {
 	// Metrics, when set, counts the calls in progress and each call's
 	// outcome (NewMetrics).
 	Metrics *Metrics
+	// Models are tenants' language models, asked by scripts' llm states
+	// (nil: no tenant has one).
+	Models *llm.Tenants
 }
 
 // Service places campaign calls and holds their conversations: a SIP call
@@ -128,6 +132,12 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 	if why := d.cannotHear(asr, lang, ownTrunk); why != "" {
 		return campaigns.Ending{Outcome: telephony.OutcomeFailed, Reason: why, EndedAt: time.Now()}, nil
 	}
+	// The tenant's language model, when it has one: a call goes on
+	// without it rather than not at all.
+	model, err := d.Models.For(ctx, req.TenantID)
+	if err != nil && d.Logger != nil {
+		d.Logger.WarnContext(ctx, "the tenant's language model is unavailable; the call goes on without it", slog.String("call", req.CallID.String()), slog.Any("error", err))
+	}
 
 	var (
 		script          *scripting.Result
@@ -135,12 +145,13 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 		silence         time.Duration
 		transferRefused error
 		redacted        int
+		modelTokens     int
 	)
 	handler := telephony.CallHandlerFunc(func(ctx context.Context, call telephony.Call) error {
 		if req.Answered != nil {
 			req.Answered(time.Now())
 		}
-		sess, ds, err := d.Hosts.Open(ctx, caller, "script.js", version.Source, contact, scripting.SessionOptions{Segment: req.Segment, SensitiveWords: req.SensitiveWords, TimeZone: req.TimeZone})
+		sess, ds, err := d.Hosts.Open(ctx, caller, "script.js", version.Source, contact, scripting.SessionOptions{Segment: req.Segment, SensitiveWords: req.SensitiveWords, TimeZone: req.TimeZone, AskModel: model != nil})
 		if err != nil {
 			if scripting.HasErrors(ds) {
 				return fmt.Errorf("open the script: %s", ds[0])
@@ -173,6 +184,9 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 			for _, f := range step.Review {
 				rec.Sensitive = append(rec.Sensitive, f.Word)
 			}
+			if step.Model != nil {
+				rec.Model, _ = json.Marshal(step.Model)
+			}
 			turns = append(turns, rec)
 			if step.Done || sess.Done() {
 				break
@@ -187,6 +201,13 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 				text = heard.DTMF
 			}
 			step, err = sess.Turn(ctx, text)
+			if err == nil && step.Ask != nil {
+				// The callee waits while the model thinks, within the
+				// state's budget; its answer finishes the turn.
+				a := model.Answer(ctx, step.Ask)
+				modelTokens += a.Tokens
+				step, err = sess.Resolve(ctx, a)
+			}
 		}
 		script = sess.Result()
 		if script != nil && script.Transfer != "" && err == nil {
@@ -225,6 +246,7 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 		Turns:        turns,
 		RecordingRef: res.RecordingKey,
 		Silence:      silence,
+		ModelTokens:  modelTokens,
 	}
 	if out.EndedAt.IsZero() {
 		out.EndedAt = time.Now()

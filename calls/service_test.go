@@ -29,7 +29,6 @@ import (
 	"github.com/outcall/outcall/scripting"
 	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/telephony/calleesim"
-	"github.com/outcall/outcall/tenants"
 )
 
 const confirmScript = `export default {
@@ -78,17 +77,8 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 		t.Skip("espeak-ng is not installed (apt-get install espeak-ng): prompts cannot be spoken")
 	}
 	ctx := context.Background()
-	db, err := tenants.Open(ctx, dbtest.New(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	ts := tenants.NewService(db)
-	su, err := ts.Signup(ctx, tenants.SignupRequest{TenantName: "Shop", Email: "ops@shop.example", Password: "a long password"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}
+	shop := dbtest.Tenant(ctx, t)
+	db, ts, su, p := shop.DB, shop.Tenants, shop.Signup, shop.Owner
 	// As the service wires it: a closed call emits its webhook events.
 	svc := campaigns.New(calls.CampaignHooks(campaigns.Options{DB: db}, false))
 	cs := contacts.New(contacts.Options{DB: db})
@@ -110,17 +100,7 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 	}
 	t.Cleanup(hosts.Close)
 	store := &scripting.Store{DB: db, Runner: hosts}
-	script, err := store.CreateScript(ctx, p, "订单确认", scripting.KindDialog, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	version, err := store.CreateVersion(ctx, p, script.ID, confirmScript)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := store.Publish(ctx, p, script.ID, version.Number, nil, false); err != nil {
-		t.Fatal(err)
-	}
+	version := publishScript(t, ctx, store, p, "订单确认", confirmScript)
 
 	tts := telephony.NewCachedTTS(telephony.EspeakTTS{}, 100)
 	sim, err := calleesim.Start(ctx, calleesim.Config{TTS: tts, Personas: []calleesim.Persona{
@@ -341,10 +321,7 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 	if turns == nil || turns[1] == "0" {
 		t.Errorf("/metrics counts no script turns: %v", turns)
 	}
-	other, err := ts.Signup(ctx, tenants.SignupRequest{TenantName: "Other", Email: "ops@other.example", Password: "a long password"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	other, _ := dbtest.SignUp(ctx, t, db, "Other")
 	get := func(key string) (int, []byte) {
 		req, _ := http.NewRequest("GET", srv.URL+"/v1/calls/"+agreed.id+"/recording", nil)
 		req.Header.Set("Authorization", "Bearer "+key)

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/outcall/outcall/scripting"
+	"github.com/outcall/outcall/scripting/llm"
 	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/tenants"
 )
@@ -230,4 +231,16 @@ func recognizerKind(asr string) telephony.Recognizer {
 		return &telephony.FunASRRecognizer{}
 	}
 	return nil
+}
+
+// ModelSettings reads a tenant's language model from its speech
+// settings, for llm.Tenants.
+func ModelSettings(store *telephony.SpeechStore) func(ctx context.Context, tenantID uuid.UUID) (llm.Settings, error) {
+	return func(ctx context.Context, tenantID uuid.UUID) (llm.Settings, error) {
+		sp, err := store.ForCall(ctx, tenantID)
+		if err != nil || sp.LLM != telephony.ModelOpenAI {
+			return llm.Settings{}, err
+		}
+		return llm.Settings{On: true, Config: llm.Config{BaseURL: sp.LLMURL, APIKey: sp.LLMKey, Model: sp.LLMModel}, Updated: sp.UpdatedAt}, nil
+	}
 }

@@ -76,45 +76,13 @@ func TestATenantsOwnSpeechProvidersSpeakAndHearItsCalls(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	db, err := tenants.Open(ctx, dbtest.New(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	su, err := tenants.NewService(db).Signup(ctx, tenants.SignupRequest{TenantName: "Shop", Email: "ops@shop.example", Password: "a long password"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}
-
-	hosts, err := scripting.NewHostPool(scripting.HostConfig{Command: hostCommand, Env: hostEnv, Hosts: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(hosts.Close)
-	store := &scripting.Store{DB: db, Runner: hosts}
-	script, err := store.CreateScript(ctx, p, "确认", scripting.KindDialog, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	version, err := store.CreateVersion(ctx, p, script.ID, confirmScript)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := store.Publish(ctx, p, script.ID, version.Number, nil, false); err != nil {
-		t.Fatal(err)
-	}
+	st := newSpeechTenant(t, ctx)
 
 	services := &speechServices{heard: "是的"}
 	srv := httptest.NewServer(services)
 	defer srv.Close()
-	trunks, err := telephony.NewTrunkStore(db, "a secret key for the tests")
-	if err != nil {
-		t.Fatal(err)
-	}
-	speech := &telephony.SpeechStore{Trunks: trunks}
 	ttsKey, asrKey := "sk-tts", "sk-asr"
-	if _, err := speech.Set(ctx, p, telephony.SpeechInput{TTS: "http", TTSURL: srv.URL, TTSVoice: "nova", TTSKey: &ttsKey,
+	if _, err := st.speech.Set(ctx, st.p, telephony.SpeechInput{TTS: "http", TTSURL: srv.URL, TTSVoice: "nova", TTSKey: &ttsKey,
 		ASR: "http", ASRURL: srv.URL, ASRKey: &asrKey}); err != nil {
 		t.Fatal(err)
 	}
@@ -132,11 +100,10 @@ func TestATenantsOwnSpeechProvidersSpeakAndHearItsCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sip.Close() })
-	placer := calls.New(calls.Options{SIP: sip, Scripts: store, Hosts: hosts, Trunk: sim.Trunk(), Speech: speech, RingTimeout: 5 * time.Second,
+	placer := calls.New(calls.Options{SIP: sip, Scripts: st.store, Hosts: st.hosts, Trunk: sim.Trunk(), Speech: st.speech, RingTimeout: 5 * time.Second,
 		Logger: slog.New(slog.DiscardHandler)})
 
-	res, err := placer.Place(ctx, campaigns.Placement{CallID: uuid.New(), TenantID: p.TenantID, CampaignID: uuid.New(), ContactID: uuid.New(),
-		Attempt: 1, Phone: "+8613800000001", ContactName: "王先生", ScriptVersion: version.ID.String()})
+	res, err := placer.Place(ctx, st.placement())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,49 +126,50 @@ func TestATenantsOwnSpeechProvidersSpeakAndHearItsCalls(t *testing.T) {
 }
 
 // speechTenant is a tenant with the confirm script (zh-CN) published, and
-// what its calls need.
+// what its calls need: the script hosts that run its script among them.
 type speechTenant struct {
 	p       tenants.Principal
 	version *scripting.StoredVersion
 	store   *scripting.Store
+	hosts   *scripting.HostPool
 	trunks  *telephony.TrunkStore
 	speech  *telephony.SpeechStore
 }
 
 func newSpeechTenant(t *testing.T, ctx context.Context) speechTenant {
 	t.Helper()
-	db, err := tenants.Open(ctx, dbtest.New(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	su, err := tenants.NewService(db).Signup(ctx, tenants.SignupRequest{TenantName: "Shop", Email: "ops@shop.example", Password: "a long password"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}
+	shop := dbtest.Tenant(ctx, t)
+	db, p := shop.DB, shop.Owner
 	hosts, err := scripting.NewHostPool(scripting.HostConfig{Command: hostCommand, Env: hostEnv, Hosts: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(hosts.Close)
 	store := &scripting.Store{DB: db, Runner: hosts}
-	script, err := store.CreateScript(ctx, p, "确认", scripting.KindDialog, "")
+	version := publishScript(t, ctx, store, p, "确认", confirmScript)
+	trunks, err := telephony.NewTrunkStore(db, "a secret key for the tests")
 	if err != nil {
 		t.Fatal(err)
 	}
-	version, err := store.CreateVersion(ctx, p, script.ID, confirmScript)
+	return speechTenant{p: p, version: version, store: store, hosts: hosts, trunks: trunks, speech: &telephony.SpeechStore{Trunks: trunks}}
+}
+
+// publishScript stores source as the first version of a new dialog script
+// of p's tenant called name, publishes it and returns the version.
+func publishScript(t *testing.T, ctx context.Context, store *scripting.Store, p tenants.Principal, name, source string) *scripting.StoredVersion {
+	t.Helper()
+	script, err := store.CreateScript(ctx, p, name, scripting.KindDialog, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	version, err := store.CreateVersion(ctx, p, script.ID, source)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := store.Publish(ctx, p, script.ID, version.Number, nil, false); err != nil {
 		t.Fatal(err)
 	}
-	trunks, err := telephony.NewTrunkStore(db, "a secret key for the tests")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return speechTenant{p: p, version: version, store: store, trunks: trunks, speech: &telephony.SpeechStore{Trunks: trunks}}
+	return version
 }
 
 func (st speechTenant) placement() campaigns.Placement {
@@ -273,12 +241,7 @@ func TestATenantsFunASRRuntimeHearsItsCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sip.Close() })
-	hosts, err := scripting.NewHostPool(scripting.HostConfig{Command: hostCommand, Env: hostEnv, Hosts: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(hosts.Close)
-	placer := calls.New(calls.Options{SIP: sip, Scripts: st.store, Hosts: hosts, Trunk: sim.Trunk(), Trunks: st.trunks, Speech: st.speech,
+	placer := calls.New(calls.Options{SIP: sip, Scripts: st.store, Hosts: st.hosts, Trunk: sim.Trunk(), Trunks: st.trunks, Speech: st.speech,
 		RingTimeout: 5 * time.Second, Logger: slog.New(slog.DiscardHandler)})
 
 	res, err := placer.Place(ctx, st.placement())

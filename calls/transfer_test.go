@@ -10,23 +10,14 @@ import (
 	"github.com/outcall/outcall/migrations/dbtest"
 	"github.com/outcall/outcall/scripting"
 	"github.com/outcall/outcall/telephony"
-	"github.com/outcall/outcall/tenants"
 )
 
 // A transfer reaches only a target the trunk names, and not even a named
 // one when its number is premium-rate or on the tenant's do-not-call list.
 func TestATransferGoesOnlyToANamedTargetThatPassesTheChecks(t *testing.T) {
 	ctx := context.Background()
-	db, err := tenants.Open(ctx, dbtest.New(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	su, err := tenants.NewService(db).Signup(ctx, tenants.SignupRequest{TenantName: "Shop", Email: "ops@shop.example", Password: "a long password"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}
+	shop := dbtest.Tenant(ctx, t)
+	db, p := shop.DB, shop.Owner
 	if _, err := contacts.New(contacts.Options{DB: db}).AddDNC(ctx, p, []string{"+862150008888"}, "asked not to be called"); err != nil {
 		t.Fatal(err)
 	}
@@ -53,11 +44,8 @@ func TestATransferGoesOnlyToANamedTargetThatPassesTheChecks(t *testing.T) {
 		}
 	}
 	// Another tenant's do-not-call list is not this tenant's.
-	other, err := tenants.NewService(db).Signup(ctx, tenants.SignupRequest{TenantName: "Other", Email: "ops@other.example", Password: "a long password"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := calls.TransferTarget(svc, ctx, other.Tenant.ID, trunk, "opted_out"); err != nil {
+	_, other := dbtest.SignUp(ctx, t, db, "Other")
+	if _, err := calls.TransferTarget(svc, ctx, other.TenantID, trunk, "opted_out"); err != nil {
 		t.Errorf("another tenant's transfer to its own agent: %v", err)
 	}
 }

@@ -9,21 +9,25 @@ import (
 
 	"github.com/outcall/outcall/billing"
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/webhooks"
 )
 
-// RecordUsage is the close hook that writes closed calls'
-// usage to the billing ledger, in the transaction that closes them.
-func RecordUsage(ctx context.Context, tx pgx.Tx, calls []*campaigns.Call) error {
-	for _, c := range calls {
-		if err := recordCallUsage(ctx, tx, c); err != nil {
-			return err
+// RecordUsage returns the close hook that writes closed calls' usage to
+// the billing ledger, in the transaction that closes them; a budget
+// threshold the usage passes raises its webhook event through events.
+func RecordUsage(events *webhooks.Emitter) campaigns.CloseHook {
+	return func(ctx context.Context, tx pgx.Tx, calls []*campaigns.Call) error {
+		for _, c := range calls {
+			if err := recordCallUsage(ctx, tx, events, c); err != nil {
+				return err
+			}
 		}
+		return nil
 	}
-	return nil
 }
 
-func recordCallUsage(ctx context.Context, tx pgx.Tx, c *campaigns.Call) error {
-	u := billing.CallUsage{CallID: c.ID, ConnectedSeconds: c.BillableSeconds, EndedAt: time.Now()}
+func recordCallUsage(ctx context.Context, tx pgx.Tx, events *webhooks.Emitter, c *campaigns.Call) error {
+	u := billing.CallUsage{CallID: c.ID, ConnectedSeconds: c.BillableSeconds, EndedAt: time.Now(), ModelTokens: c.ModelTokens}
 	if c.CampaignID != uuid.Nil {
 		id := c.CampaignID
 		u.CampaignID = &id
@@ -31,5 +35,5 @@ func recordCallUsage(ctx context.Context, tx pgx.Tx, c *campaigns.Call) error {
 	if c.EndedAt != nil {
 		u.EndedAt = *c.EndedAt
 	}
-	return billing.RecordCall(ctx, tx, c.TenantID, u)
+	return billing.RecordCall(ctx, tx, events, c.TenantID, u)
 }

@@ -368,7 +368,7 @@ func (s *Service) StartCampaign(ctx context.Context, p tenants.Principal, id uui
 		if c.StartsAt != nil && c.StartsAt.After(s.now()) {
 			next = StatusScheduled
 		}
-		if err := setStatus(ctx, tx, c, next); err != nil {
+		if err := s.setStatus(ctx, tx, c, next); err != nil {
 			return err
 		}
 		return s.insertPacer(ctx, tx, p.TenantID, c.ID)
@@ -415,7 +415,7 @@ func sameScripts(a, b *Campaign) bool {
 // setStatus moves a campaign to st and raises campaign.started (the first
 // time it runs) and campaign.completed webhook events in the same
 // transaction.
-func setStatus(ctx context.Context, tx pgx.Tx, c *Campaign, st Status) error {
+func (s *Service) setStatus(ctx context.Context, tx pgx.Tx, c *Campaign, st Status) error {
 	var tenantID uuid.UUID
 	var firstStart bool
 	err := tx.QueryRow(ctx, `WITH old AS (SELECT started_at FROM campaigns WHERE id = $1)
@@ -431,9 +431,9 @@ func setStatus(ctx context.Context, tx pgx.Tx, c *Campaign, st Status) error {
 	data := map[string]any{"campaign_id": c.ID, "status": st, "started_at": c.StartedAt, "finished_at": c.FinishedAt}
 	switch {
 	case st == StatusRunning && firstStart:
-		_, err = webhooks.Emit(ctx, tx, tenantID, webhooks.CampaignStarted, data)
+		_, err = s.events.Emit(ctx, tx, tenantID, webhooks.CampaignStarted, data)
 	case st == StatusCompleted:
-		_, err = webhooks.Emit(ctx, tx, tenantID, webhooks.CampaignCompleted, data)
+		_, err = s.events.Emit(ctx, tx, tenantID, webhooks.CampaignCompleted, data)
 	}
 	return err
 }
@@ -474,7 +474,7 @@ func (s *Service) transition(ctx context.Context, p tenants.Principal, id uuid.U
 		if !ok {
 			return conflict("the campaign is %s and cannot become %s", c.Status, to)
 		}
-		if err := setStatus(ctx, tx, c, to); err != nil {
+		if err := s.setStatus(ctx, tx, c, to); err != nil {
 			return err
 		}
 		if to == StatusRunning {

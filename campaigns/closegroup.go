@@ -79,6 +79,7 @@ type closeSet struct {
 	Slots        map[string]any    `json:"set_slots"`
 	LastIntent   string            `json:"set_last_intent"`
 	CallbackAt   *time.Time        `json:"set_callback_at"`
+	ModelTokens  int               `json:"set_model_tokens"`
 }
 
 // closeCalls closes items in tx, each as CloseCall documents; a call
@@ -107,7 +108,8 @@ func (s *Service) closeCalls(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 		hits, _ := json.Marshal(orNoHits(res.SensitiveHits))
 		set := closeSet{CallID: it.callID, Outcome: res.Outcome, EndedAt: res.EndedAt, FinalState: res.FinalState,
 			Tags: orNoTags(res.Tags), RecordingRef: res.RecordingRef, Reason: res.Reason, Hits: hits,
-			SilenceMS: int(res.Silence / time.Millisecond), OptOut: res.OptOut, Vars: res.Vars, Slots: res.Slots, LastIntent: res.LastIntent}
+			SilenceMS: int(res.Silence / time.Millisecond), OptOut: res.OptOut, Vars: res.Vars, Slots: res.Slots, LastIntent: res.LastIntent,
+			ModelTokens: max(res.ModelTokens, 0)}
 		if len(set.Vars) == 0 || !json.Valid(set.Vars) {
 			set.Vars = json.RawMessage(`{}`)
 		}
@@ -147,11 +149,11 @@ func (s *Service) closeCalls(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 			tags = u.set_tags, recording_ref = u.set_recording_ref, reason = nullif(u.set_reason, ''), sensitive_hits = u.set_hits,
 			review_status = CASE WHEN 'review_required' = ANY(u.set_tags) THEN 'pending' END, silence_ms = u.set_silence_ms,
 			opted_out = u.set_opted_out, vars = u.set_vars, slots = coalesce(u.set_slots, '{}'), last_intent = u.set_last_intent,
-			callback_at = u.set_callback_at
+			callback_at = u.set_callback_at, model_tokens = u.set_model_tokens
 		FROM jsonb_to_recordset($1) AS u(call_id uuid, set_outcome text, set_answered_at timestamptz, set_ended_at timestamptz,
 			set_ring_ms int, set_billable int, set_final_state text, set_tags text[], set_recording_ref text, set_reason text,
 			set_hits jsonb, set_silence_ms int, set_opted_out bool, set_vars jsonb, set_slots jsonb, set_last_intent text,
-			set_callback_at timestamptz)
+			set_callback_at timestamptz, set_model_tokens int)
 		WHERE c.tenant_id = $2 AND c.id = ANY($3) AND c.id = u.call_id AND c.state IN ('dialling', 'in_call')
 		RETURNING `+callColumns, raw, tenantID, ids).Query(func(rows pgx.Rows) error {
 		ended, err := pgx.CollectRows(rows, rowToCall)
@@ -199,7 +201,7 @@ func (s *Service) closeCalls(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 		if !ok {
 			f = follow{}
 		}
-		state, next, tj, err := nextStep(ctx, tx, tenantID, c.Phone, res, f.tries, f.policy, now)
+		state, next, tj, err := s.nextStep(ctx, tx, tenantID, c.Phone, res, f.tries, f.policy, now)
 		if err != nil {
 			return err
 		}
@@ -220,11 +222,15 @@ func (s *Service) closeCalls(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 			if seq == 0 {
 				seq = i + 1
 			}
+			var model any
+			if json.Valid(t.Model) {
+				model = t.Model
+			}
 			b.Queue(`INSERT INTO call_turns (tenant_id, call_id, seq, state, said, heard, intent, sentiment, started_at, ended_at,
-					sentiment_label, confidence, sensitive)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+					sentiment_label, confidence, sensitive, model)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 				tenantID, c.ID, seq, t.State, t.Said, t.Heard, t.Intent, t.Sentiment, t.StartedAt, t.EndedAt,
-				t.SentimentLabel, t.Confidence, orNoTags(t.Sensitive))
+				t.SentimentLabel, t.Confidence, orNoTags(t.Sensitive), model)
 		}
 		if len(res.Turns) > 0 {
 			c.Turns = res.Turns

@@ -64,6 +64,8 @@ type Call struct {
 	Slots      map[string]any
 	LastIntent string
 	CallbackAt *time.Time
+	// ModelTokens is what the tenant's language model used on the call.
+	ModelTokens int
 }
 
 // SensitiveHit is one sensitive word heard from the callee or said by the
@@ -109,6 +111,9 @@ type Turn struct {
 	Confidence *float32
 	// Sensitive lists the sensitive words heard or said in the turn.
 	Sensitive []string
+	// Model is what the tenant's language model did in the turn, as JSON
+	// (scripting.ModelUse); nil when it was not asked.
+	Model     json.RawMessage
 	StartedAt time.Time
 	EndedAt   time.Time
 }
@@ -169,7 +174,7 @@ func orNoHits(h []SensitiveHit) []SensitiveHit {
 const callColumns = `id, tenant_id, campaign_id, contact_id, attempt, phone, state, coalesce(outcome, ''), coalesce(reason, ''), next_at,
 	created_at, answered_at, ended_at, ring_ms, billable_seconds, script_version, segment, final_state, tags, recording_ref,
 	sensitive_hits, coalesce(review_status, ''), reviewer_user_id, reviewer_key_id, review_note, reviewed_at,
-	vars, slots, last_intent, callback_at`
+	vars, slots, last_intent, callback_at, model_tokens`
 
 // scanDest is where a row of callColumns goes; call settle after the scan.
 func (c *Call) scanDest() []any {
@@ -177,7 +182,7 @@ func (c *Call) scanDest() []any {
 	return []any{&c.ID, &c.TenantID, &c.CampaignID, &c.ContactID, &c.Attempt, &c.Phone, &c.State, &c.Outcome, &c.Reason, &c.NextAt,
 		&c.CreatedAt, &c.AnsweredAt, &c.EndedAt, &c.RingMS, &c.BillableSeconds, &c.ScriptVersion, &c.Segment, &c.FinalState, &c.Tags, &c.RecordingRef,
 		&c.SensitiveHits, &c.Review.Status, &c.Review.UserID, &c.Review.KeyID, &c.Review.Note, &c.Review.ReviewedAt,
-		&c.Vars, &c.Slots, &c.LastIntent, &c.CallbackAt}
+		&c.Vars, &c.Slots, &c.LastIntent, &c.CallbackAt, &c.ModelTokens}
 }
 
 // settle finishes a scanned call: no review unless one is asked for.
@@ -219,14 +224,14 @@ func (s *Service) GetCall(ctx context.Context, p tenants.Principal, id uuid.UUID
 		if err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT seq, state, said, heard, intent, sentiment, started_at, ended_at, sentiment_label, confidence, sensitive FROM call_turns
+		rows, err := tx.Query(ctx, `SELECT seq, state, said, heard, intent, sentiment, started_at, ended_at, sentiment_label, confidence, sensitive, model FROM call_turns
 			WHERE tenant_id = $1 AND call_id = $2 ORDER BY seq`, p.TenantID, id)
 		if err != nil {
 			return err
 		}
 		c.Turns, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Turn, error) {
 			var t Turn
-			err := row.Scan(&t.Seq, &t.State, &t.Said, &t.Heard, &t.Intent, &t.Sentiment, &t.StartedAt, &t.EndedAt, &t.SentimentLabel, &t.Confidence, &t.Sensitive)
+			err := row.Scan(&t.Seq, &t.State, &t.Said, &t.Heard, &t.Intent, &t.Sentiment, &t.StartedAt, &t.EndedAt, &t.SentimentLabel, &t.Confidence, &t.Sensitive, &t.Model)
 			return t, err
 		})
 		return err
@@ -257,7 +262,7 @@ func (s *Service) ListCalls(ctx context.Context, p tenants.Principal, campaignID
 // policy (its counts are the contact's tries so far). A callee who said stop
 // goes on the tenant's do-not-call list. It returns the contact's new state,
 // when it is next due (nil: not again) and its tries as JSON.
-func nextStep(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, phone string, res Ending, triesRaw, policyRaw []byte, now time.Time) (string, *time.Time, []byte, error) {
+func (s *Service) nextStep(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, phone string, res Ending, triesRaw, policyRaw []byte, now time.Time) (string, *time.Time, []byte, error) {
 	tries := map[telephony.Outcome]int{}
 	json.Unmarshal(triesRaw, &tries)
 	policy := DefaultRetryPolicy()
@@ -265,7 +270,7 @@ func nextStep(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, phone string, 
 	state, next := "done", (*time.Time)(nil)
 	switch {
 	case res.OptOut:
-		if _, err := contacts.AddDNCTx(ctx, tx, tenantID, phone, contacts.DNCSourceCalleeStop, "the callee asked not to be called", now); err != nil {
+		if _, err := contacts.AddDNCTx(ctx, tx, s.events, tenantID, phone, contacts.DNCSourceCalleeStop, "the callee asked not to be called", now); err != nil {
 			return "", nil, nil, err
 		}
 	case res.Outcome == telephony.OutcomeAnswered && (res.CallbackIn > 0 || !res.CallbackAt.IsZero()):

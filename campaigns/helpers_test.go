@@ -2,7 +2,6 @@ package campaigns_test
 
 import (
 	"context"
-	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,7 +23,6 @@ type world struct {
 	db       *tenants.DB
 	svc      *campaigns.Service
 	contacts *contacts.Service
-	ten      *tenants.Service
 	p        tenants.Principal
 	now      atomic.Pointer[time.Time]
 }
@@ -34,12 +32,8 @@ var tuesdayNoon = time.Date(2026, 11, 24, 12, 0, 0, 0, time.FixedZone("CST", 8*3
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	ctx := context.Background()
-	db, err := tenants.Open(ctx, dbtest.New(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	w := &world{t: t, ctx: ctx, db: db, ten: tenants.NewService(db)}
+	db, _ := dbtest.Open(ctx, t)
+	w := &world{t: t, ctx: ctx, db: db}
 	w.setNow(tuesdayNoon)
 	w.contacts = contacts.New(contacts.Options{DB: db, Now: w.clock})
 	w.configure(func(*campaigns.Options) {})
@@ -60,15 +54,12 @@ func (w *world) configure(change func(*campaigns.Options)) {
 	w.svc = campaigns.New(o)
 }
 
-var signups atomic.Int64
-
+// signup signs up another tenant called name in the world's database and
+// returns its owner.
 func (w *world) signup(name string) tenants.Principal {
 	w.t.Helper()
-	su, err := w.ten.Signup(w.ctx, tenants.SignupRequest{TenantName: name, Email: fmt.Sprintf("owner%d@%s.example", signups.Add(1), uuid.NewString()[:8]), Password: "a long password"})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}
+	_, owner := dbtest.SignUp(w.ctx, w.t, w.db, name)
+	return owner
 }
 
 func must[T any](t *testing.T) func(v T, err error) T {

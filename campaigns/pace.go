@@ -62,7 +62,7 @@ func (s *Service) Pace(ctx context.Context, tenantID, campaignID uuid.UUID, budg
 			return err
 		}
 		if r.Status == StatusScheduled && (startsAt == nil || !startsAt.After(s.now())) {
-			if err := setStatus(ctx, tx, &Campaign{ID: campaignID}, StatusRunning); err != nil {
+			if err := s.setStatus(ctx, tx, &Campaign{ID: campaignID}, StatusRunning); err != nil {
 				return err
 			}
 			r.Status = StatusRunning
@@ -149,7 +149,7 @@ func (s *Service) Pace(ctx context.Context, tenantID, campaignID uuid.UUID, budg
 		}
 		if !active {
 			r.Status = StatusCompleted
-			return setStatus(ctx, tx, &Campaign{ID: campaignID}, StatusCompleted)
+			return s.setStatus(ctx, tx, &Campaign{ID: campaignID}, StatusCompleted)
 		}
 		return nil
 	})

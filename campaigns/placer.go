@@ -76,6 +76,9 @@ type Ending struct {
 	Vars       json.RawMessage
 	Slots      map[string]any
 	LastIntent string
+	// ModelTokens is what the tenant's language model used on the call,
+	// metered into the usage ledger.
+	ModelTokens int
 	// ContactFields are written into the contact's attributes (a script's
 	// saveToContact), for later scripts and segmentation rules.
 	ContactFields map[string]json.RawMessage

@@ -12,10 +12,12 @@ import (
 
 	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/tenants"
+	"github.com/outcall/outcall/webhooks"
 )
 
 // JobInserter inserts River jobs inside a caller's transaction, one or many
-// at once; a *river.Client[pgx.Tx] is one.
+// at once (pacing, dials, webhook deliveries); a *river.Client[pgx.Tx] is
+// one.
 type JobInserter interface {
 	contacts.JobInserter
 	InsertManyFastTx(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams) (int, error)
@@ -31,8 +33,9 @@ type CloseHook func(ctx context.Context, tx pgx.Tx, calls []*Call) error
 // required.
 type Options struct {
 	DB *tenants.DB
-	// Jobs inserts the service's River jobs (pacing, dials) inside
-	// its transactions; nil means an insert-only River client on DB.
+	// Jobs inserts the service's River jobs (pacing, dials, the deliveries
+	// of its webhook events) inside its transactions; nil means an
+	// insert-only River client on DB.
 	Jobs JobInserter
 	// OnClose runs in every call-closing transaction, in order: what a
 	// closed call triggers (see package calls).
@@ -76,7 +79,9 @@ type Options struct {
 type Service struct {
 	db   *tenants.DB
 	jobs JobInserter
-	opts Options
+	// events raises the service's webhook events through jobs.
+	events *webhooks.Emitter
+	opts   Options
 
 	// groups batch dials, closes and answered marks by tenant; made on
 	// first use (see Service.group).
@@ -98,6 +103,7 @@ func New(o Options) *Service {
 			s.jobs = c
 		}
 	}
+	s.events = webhooks.NewEmitter(s.jobs)
 	return s
 }
 

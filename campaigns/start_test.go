@@ -45,12 +45,7 @@ func TestCampaignsStartingAtOnceOnASmallPoolDoNotWaitForEachOther(t *testing.T) 
 			}
 			return make([]campaigns.SegmentResult, len(contacts)), nil
 		}})
-	ten := tenants.NewService(db)
-	su, err := ten.Signup(ctx, tenants.SignupRequest{TenantName: "Shop", Email: "owner@" + uuid.NewString()[:8] + ".example", Password: "a long password"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}
+	_, p := dbtest.SignUp(ctx, t, db, "Shop")
 	cs := contacts.New(contacts.Options{DB: db})
 	list := must[*contacts.List](t)(cs.CreateList(ctx, p, "list", ""))
 	must[*contacts.Contact](t)(cs.UpsertContact(ctx, p, contacts.ContactInput{Phone: "13812341234", ListIDs: []uuid.UUID{list.ID}}))

@@ -3,7 +3,9 @@ package contacts
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -12,19 +14,34 @@ import (
 	"github.com/outcall/outcall/tenants"
 )
 
-// ImportMapping says which CSV column (by its header) holds what; every
-// other column becomes an attribute named by its header.
+// ImportMapping says which column (by its header) holds what; every other
+// column becomes an attribute named by its header. For an Excel workbook it
+// also names the sheet that was read.
 type ImportMapping struct {
 	Phone    string `json:"phone"`
 	Name     string `json:"name"`
 	TimeZone string `json:"time_zone"`
+	Sheet    string `json:"sheet,omitempty"`
 }
+
+// The formats an import reads.
+const (
+	FormatCSV  = "csv"
+	FormatXLSX = "xlsx"
+)
 
 // ImportOptions are what a caller may say about an upload.
 type ImportOptions struct {
-	// Encoding is auto (default), utf-8, gbk or gb18030.
+	// Format is what the upload says it is (by its content type): xlsx for
+	// an Excel workbook, csv, or empty to tell by the content. A workbook is
+	// read as one whatever it says; a file said to be xlsx that is not a
+	// workbook is refused.
+	Format string
+	// Encoding is auto (default), utf-8, gbk or gb18030; a workbook's text
+	// is always Unicode, so it ignores this.
 	Encoding string
-	// Mapping overrides the columns found from the header.
+	// Mapping overrides the columns found from the header; its Sheet names
+	// the worksheet of a workbook to read (default: the first visible one).
 	Mapping ImportMapping
 }
 
@@ -87,11 +104,18 @@ func newCSVReader(r io.Reader) *csv.Reader {
 
 // readHeader reads the header row and resolves the mapping against it.
 func readHeader(text []byte, m ImportMapping) ([]string, ImportMapping, error) {
-	cr := newCSVReader(bytes.NewReader(text))
-	rec, err := cr.Read()
+	rec, _, err := openCSV(text)
 	if err != nil {
-		return nil, m, tenants.FieldError("body", "the first line is not a CSV header row: %v", err)
+		return nil, m, err
 	}
+	return resolveHeader(rec, m)
+}
+
+// resolveHeader resolves the mapping against a file's header row: the
+// columns named in m, else those found by their usual headers. A file
+// without a phone column cannot be imported.
+func resolveHeader(rec []string, m ImportMapping) ([]string, ImportMapping, error) {
+	var err error
 	header := make([]string, len(rec))
 	for i, h := range rec {
 		header[i] = strings.TrimSpace(h)
@@ -129,3 +153,41 @@ func readHeader(text []byte, m ImportMapping) ([]string, ImportMapping, error) {
 	}
 	return header, m, nil
 }
+
+// csvRows reads the data rows of a decoded CSV text, after its header.
+type csvRows struct {
+	cr   *csv.Reader
+	line int
+}
+
+// openCSV reads the header of a decoded CSV text and returns it with a
+// reader of the rows after it.
+func openCSV(text []byte) ([]string, *csvRows, error) {
+	cr := newCSVReader(bytes.NewReader(text))
+	rec, err := cr.Read()
+	if err != nil {
+		return nil, nil, tenants.FieldError("body", "the first line is not a CSV header row: %v", err)
+	}
+	return slices.Clone(rec), &csvRows{cr: cr, line: 1}, nil
+}
+
+// next returns the next record; its number counts the header as 1. A
+// record that is not valid CSV comes back as a problem, and reading goes
+// on after it.
+func (r *csvRows) next() (int, []string, string, error) {
+	rec, err := r.cr.Read()
+	if err == io.EOF {
+		return 0, nil, "", io.EOF
+	}
+	r.line++
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return r.line, nil, "not a valid CSV row: " + pe.Err.Error(), nil
+		}
+		return 0, nil, "", err
+	}
+	return r.line, rec, "", nil
+}
+
+func (r *csvRows) close() error { return nil }

@@ -35,9 +35,9 @@ type DNCEntry struct {
 // transaction of that tenant, and records the change at now, the caller's
 // clock (the audit trail's one clock): a campaign's close uses it when the
 // callee said stop, so the number is listed if and only if the call record
-// commits. Adding a listed number changes nothing. It reports whether the
-// number was new.
-func AddDNCTx(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, phone, source, reason string, now time.Time) (bool, error) {
+// commits. A new number raises contact.do_not_call through events. Adding
+// a listed number changes nothing. It reports whether the number was new.
+func AddDNCTx(ctx context.Context, tx pgx.Tx, events *webhooks.Emitter, tenantID uuid.UUID, phone, source, reason string, now time.Time) (bool, error) {
 	tag, err := tx.Exec(ctx, `INSERT INTO dnc_numbers (tenant_id, phone, source, reason, added_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
 		tenantID, phone, source, reason, now)
 	if err != nil || tag.RowsAffected() == 0 {
@@ -48,7 +48,7 @@ func AddDNCTx(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, phone, source,
 	if err != nil {
 		return false, err
 	}
-	_, err = webhooks.Emit(ctx, tx, tenantID, webhooks.ContactDoNotCall, map[string]any{"phone": phone, "source": source, "reason": reason})
+	_, err = events.Emit(ctx, tx, tenantID, webhooks.ContactDoNotCall, map[string]any{"phone": phone, "source": source, "reason": reason})
 	return true, err
 }
 
@@ -72,7 +72,7 @@ func (s *Service) AddDNC(ctx context.Context, p tenants.Principal, phones []stri
 			if err != nil {
 				return tenants.FieldError("body.phones["+strconv.Itoa(i)+"]", "%s", err.Error())
 			}
-			isNew, err := AddDNCTx(ctx, tx, p.TenantID, e164, DNCSourceAPI, reason, now)
+			isNew, err := AddDNCTx(ctx, tx, s.events, p.TenantID, e164, DNCSourceAPI, reason, now)
 			if err != nil {
 				return err
 			}

@@ -25,17 +25,8 @@ var tuesdayNoon = time.Date(2026, 11, 24, 12, 0, 0, 0, time.FixedZone("CST", 8*3
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	ctx := context.Background()
-	db, err := tenants.Open(ctx, dbtest.New(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	su, err := tenants.NewService(db).Signup(ctx, tenants.SignupRequest{TenantName: "Shop", Email: "owner@shop.example", Password: "a long password"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &world{t: t, ctx: ctx, db: db, svc: contacts.New(contacts.Options{DB: db, Now: func() time.Time { return tuesdayNoon }}),
-		p: tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}}
+	shop := dbtest.Tenant(ctx, t)
+	return &world{t: t, ctx: ctx, db: shop.DB, svc: contacts.New(contacts.Options{DB: shop.DB, Now: func() time.Time { return tuesdayNoon }}), p: shop.Owner}
 }
 
 func must[T any](t *testing.T) func(v T, err error) T {

@@ -1,7 +1,6 @@
 package contacts
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -28,12 +27,18 @@ import (
 // five million rows of phone, name and a few attributes).
 const DefaultMaxImportBytes = 256 << 20
 
-// Import is a CSV upload becoming contacts of a list.
+// Import is an uploaded file, CSV or an Excel workbook, becoming contacts
+// of a list.
 type Import struct {
-	ID           uuid.UUID
-	ListID       uuid.UUID
-	Status       string // queued, running, done, failed
-	Encoding     string
+	ID     uuid.UUID
+	ListID uuid.UUID
+	Status string // queued, running, done, failed
+	// Format is csv or xlsx.
+	Format string
+	// Encoding is the text encoding the file was read in: utf-8 or gb18030
+	// for CSV; a workbook's text is Unicode, read as utf-8.
+	Encoding string
+	// Mapping is the columns found or named; Sheet is the worksheet read.
 	Mapping      ImportMapping
 	SizeBytes    int64
 	RowsTotal    int
@@ -46,8 +51,8 @@ type Import struct {
 	FinishedAt   *time.Time
 }
 
-// ImportArgs asks to import an uploaded CSV file (jobs/ gives it a worker
-// that calls Service.RunImport).
+// ImportArgs asks to import an uploaded file (jobs/ gives it a worker that
+// calls Service.RunImport).
 type ImportArgs struct {
 	TenantID uuid.UUID `json:"tenant_id"`
 	ImportID uuid.UUID `json:"import_id"`
@@ -73,10 +78,11 @@ func UniqueWhileActive() river.UniqueOpts {
 	}}
 }
 
-// CreateImport checks an uploaded file and queues its import into a list.
-// A file that cannot be imported at all (empty, not CSV, an unknown
-// encoding, no phone column, too large) is refused here and nothing is
-// stored; rows with problems are reported by the import itself.
+// CreateImport checks an uploaded file, CSV or an Excel workbook (.xlsx),
+// and queues its import into a list. A file that cannot be imported at all
+// (empty, neither CSV nor a workbook, an unknown encoding or sheet, no
+// phone column, too large) is refused here and nothing is stored; rows
+// with problems are reported by the import itself.
 func (s *Service) CreateImport(ctx context.Context, p tenants.Principal, listID uuid.UUID, data []byte, opts ImportOptions) (*Import, error) {
 	if err := p.Require(tenants.RoleOperator); err != nil {
 		return nil, err
@@ -84,15 +90,14 @@ func (s *Service) CreateImport(ctx context.Context, p tenants.Principal, listID 
 	if int64(len(data)) > s.opts.MaxImportBytes {
 		return nil, tenants.FieldError("body", "the file is %d MB; the most is %d MB: split it", len(data)>>20, s.opts.MaxImportBytes>>20)
 	}
-	text, enc, err := decodeCSV(data, opts.Encoding)
+	file, err := s.openImport(data, opts)
 	if err != nil {
 		return nil, err
 	}
-	_, mapping, err := readHeader(text, opts.Mapping)
-	if err != nil {
-		return nil, err
-	}
-	im := &Import{ID: uuid.Must(uuid.NewV7()), ListID: listID, Status: "queued", Encoding: enc, Mapping: mapping, SizeBytes: int64(len(data))}
+	file.rows.close()
+	enc, mapping := file.stored, file.mapping
+	im := &Import{ID: uuid.Must(uuid.NewV7()), ListID: listID, Status: "queued", Mapping: mapping, SizeBytes: int64(len(data))}
+	im.setFormat(enc)
 	err = s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
 		ok, err := ListExists(ctx, tx, p.TenantID, listID)
 		if err != nil {
@@ -124,9 +129,89 @@ const importColumns = `id, list_id, status, encoding, mapping, size_bytes, rows_
 
 func scanImport(row pgx.Row) (*Import, error) {
 	var im Import
-	err := row.Scan(&im.ID, &im.ListID, &im.Status, &im.Encoding, &im.Mapping, &im.SizeBytes, &im.RowsTotal, &im.RowsDone,
+	var enc string
+	err := row.Scan(&im.ID, &im.ListID, &im.Status, &enc, &im.Mapping, &im.SizeBytes, &im.RowsTotal, &im.RowsDone,
 		&im.RowsImported, &im.RowsMerged, &im.RowsFailed, &im.Failure, &im.CreatedAt, &im.FinishedAt)
+	im.setFormat(enc)
 	return &im, err
+}
+
+// setFormat sets an import's format and encoding from its stored encoding:
+// a CSV file's encoding, or xlsx for a workbook.
+func (im *Import) setFormat(stored string) {
+	im.Format, im.Encoding = FormatCSV, stored
+	if stored == FormatXLSX {
+		im.Format, im.Encoding = FormatXLSX, "utf-8"
+	}
+}
+
+// importFile is an upload opened for import: its header, the mapping
+// resolved against it, and its data rows.
+type importFile struct {
+	// stored is what the imports table keeps to read it again: the CSV
+	// file's encoding, or xlsx for a workbook.
+	stored  string
+	header  []string
+	mapping ImportMapping
+	rows    rowSource
+}
+
+// rowSource yields the data rows of an uploaded file in order, CSV records
+// or a worksheet's rows, each with its row number as the user sees it (the
+// header is row 1 of a CSV file; a worksheet's rows keep Excel's numbers).
+type rowSource interface {
+	// next returns the next row, or io.EOF after the last. A row that
+	// cannot be read comes back as a problem, without cells, and reading
+	// goes on after it.
+	next() (line int, rec []string, problem string, err error)
+	close() error
+}
+
+// openImport opens an uploaded file for import: an Excel workbook when the
+// upload says it is one or its first bytes say so, else CSV text. It reads
+// the header and resolves the mapping against it, so that one path checks
+// and imports the rows of either.
+func (s *Service) openImport(data []byte, opts ImportOptions) (*importFile, error) {
+	var (
+		file = &importFile{mapping: opts.Mapping}
+		rec  []string
+		err  error
+	)
+	if strings.EqualFold(strings.TrimSpace(opts.Format), FormatXLSX) || looksLikeWorkbook(data) {
+		var rows *xlsxRows
+		if rec, rows, err = openXLSX(data, opts.Mapping.Sheet, xlsxUnzipFactor*s.opts.MaxImportBytes); err != nil {
+			return nil, err
+		}
+		file.stored, file.rows, file.mapping.Sheet = FormatXLSX, rows, rows.sheet
+	} else {
+		var text []byte
+		if text, file.stored, err = decodeCSV(data, opts.Encoding); err != nil {
+			return nil, err
+		}
+		if rec, file.rows, err = openCSV(text); err != nil {
+			return nil, err
+		}
+		file.mapping.Sheet = ""
+	}
+	if file.header, file.mapping, err = resolveHeader(rec, file.mapping); err != nil {
+		file.rows.close()
+		return nil, err
+	}
+	if x, ok := file.rows.(*xlsxRows); ok {
+		x.usePhoneColumn(columnOf(file.header, file.mapping.Phone))
+	}
+	return file, nil
+}
+
+// columnOf returns the index of the column headed name (the last, when
+// several are), or -1.
+func columnOf(header []string, name string) int {
+	for i := len(header) - 1; i >= 0; i-- {
+		if header[i] == name {
+			return i
+		}
+	}
+	return -1
 }
 
 // GetImport returns an import and its progress.
@@ -146,7 +231,8 @@ func (s *Service) GetImport(ctx context.Context, p tenants.Principal, id uuid.UU
 }
 
 // ImportErrors returns an import's per-row error report as CSV
-// (row,column,reason; row 1 is the header).
+// (row,column,reason; row 1 is the header, and a worksheet's rows keep the
+// numbers Excel shows).
 func (s *Service) ImportErrors(ctx context.Context, p tenants.Principal, id uuid.UUID) (string, error) {
 	if err := p.Require(tenants.RoleViewer); err != nil {
 		return "", err
@@ -215,15 +301,19 @@ func (s *Service) RunImport(ctx context.Context, tenantID, importID uuid.UUID) e
 			return err
 		})
 	}
-	text, _, err := decodeCSV(data, enc)
+	format := FormatCSV
+	if enc == FormatXLSX {
+		format = FormatXLSX
+	}
+	file, err := s.openImport(data, ImportOptions{Format: format, Encoding: enc, Mapping: mapping})
 	if err != nil {
 		return fail(err)
 	}
-	header, mapping, err := readHeader(text, mapping)
-	if err != nil {
-		return fail(err)
+	defer file.rows.close()
+	rows, errs, err := s.parseRows(ctx, tenantID, importID, file.rows, file.header, file.mapping, t)
+	if tenants.ErrorCode(err) != "" {
+		return fail(err) // a file that cannot be read to its end
 	}
-	rows, errs, err := s.parseRows(ctx, tenantID, importID, text, header, mapping, t)
 	if err != nil {
 		return err
 	}
@@ -297,27 +387,21 @@ func (s *Service) RunImport(ctx context.Context, tenantID, importID uuid.UUID) e
 		if err != nil {
 			return err
 		}
-		_, err = webhooks.Emit(ctx, tx, tenantID, webhooks.ImportCompleted, map[string]any{"import_id": importID, "list_id": listID,
+		_, err = s.events.Emit(ctx, tx, tenantID, webhooks.ImportCompleted, map[string]any{"import_id": importID, "list_id": listID,
 			"rows": total, "imported": inserted, "merged": updated + merged, "failed": len(errs)})
 		return err
 	})
 }
 
-// parseRows reads every data row; numbers are normalised by a worker per
-// CPU. Rows keep their file order.
-func (s *Service) parseRows(ctx context.Context, tenantID, importID uuid.UUID, text []byte, header []string, m ImportMapping, t tenantInfo) ([]importRow, []RowError, error) {
-	cr := newCSVReader(bytes.NewReader(text))
-	cr.Read() // the header
-	col := map[string]int{}
-	for i, h := range header {
-		col[h] = i
-	}
-	phoneCol, nameCol, zoneCol := col[m.Phone], -1, -1
+// parseRows reads every data row of src; numbers are normalised by a
+// worker per CPU. Rows keep their file order.
+func (s *Service) parseRows(ctx context.Context, tenantID, importID uuid.UUID, src rowSource, header []string, m ImportMapping, t tenantInfo) ([]importRow, []RowError, error) {
+	phoneCol, nameCol, zoneCol := columnOf(header, m.Phone), -1, -1
 	if m.Name != "" {
-		nameCol = col[m.Name]
+		nameCol = columnOf(header, m.Name)
 	}
 	if m.TimeZone != "" {
-		zoneCol = col[m.TimeZone]
+		zoneCol = columnOf(header, m.TimeZone)
 	}
 	const chunk = 20000
 	normaliser := phone.NewCache(t.Region, t.TimeZone)
@@ -362,18 +446,18 @@ func (s *Service) parseRows(ctx context.Context, tenantID, importID uuid.UUID, t
 			}
 		}
 	}
-	for line := 2; ; line++ {
-		rec, err := cr.Read()
+	for {
+		line, rec, problem, err := src.next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				errs = append(errs, RowError{line, "", "not a valid CSV row: " + pe.Err.Error()})
-				continue
-			}
+			wg.Wait()
 			return nil, nil, err
+		}
+		if problem != "" {
+			errs = append(errs, RowError{line, "", problem})
+			continue
 		}
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // a blank line

@@ -11,12 +11,15 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/outcall/outcall/tenants"
+	"github.com/outcall/outcall/webhooks"
 )
 
-// JobInserter inserts a River job inside a caller's transaction; a
-// *river.Client[pgx.Tx] is one.
+// JobInserter inserts River jobs inside a caller's transaction: one (an
+// import) or many at once (webhook deliveries); a *river.Client[pgx.Tx] is
+// one.
 type JobInserter interface {
 	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	webhooks.JobInserter
 }
 
 // Options is what a Service is built from, once, by New. Only DB is
@@ -24,7 +27,9 @@ type JobInserter interface {
 type Options struct {
 	DB *tenants.DB
 	// Jobs inserts an import's job in the transaction that stores the
-	// upload; nil means an insert-only River client on DB.
+	// upload, and the deliveries of the service's webhook events in the
+	// transactions that raise them; nil means an insert-only River client
+	// on DB.
 	Jobs JobInserter
 	// Now is the clock that times consent and do-not-call changes, events
 	// of a number's audit trail; nil means time.Now. A process gives its
@@ -40,7 +45,9 @@ type Options struct {
 type Service struct {
 	db   *tenants.DB
 	jobs JobInserter
-	opts Options
+	// events raises the service's webhook events through jobs.
+	events *webhooks.Emitter
+	opts   Options
 }
 
 // New returns the service that o describes.
@@ -57,6 +64,7 @@ func New(o Options) *Service {
 			s.jobs = c
 		}
 	}
+	s.events = webhooks.NewEmitter(s.jobs)
 	return s
 }
 

@@ -1,7 +1,6 @@
 package jobs_test
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"testing"
@@ -11,26 +10,12 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/outcall/outcall/billing"
-	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/jobs"
-	"github.com/outcall/outcall/migrations/dbtest"
 	"github.com/outcall/outcall/telephony"
-	"github.com/outcall/outcall/tenants"
 )
 
 func TestEveryClosedCampaignCallLandsInTheUsageLedgerAndThePlanCapsTheLines(t *testing.T) {
-	ctx := context.Background()
-	db, err := tenants.Open(ctx, dbtest.New(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	ts := tenants.NewService(db)
-	su, err := ts.Signup(ctx, tenants.SignupRequest{TenantName: "Shop", Email: "ops@shop.example", Password: "a long password"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The tenant is on the trial: two lines, however many its rules allow.
 	talk := []time.Duration{75 * time.Second, 30 * time.Second, 181 * time.Second, 0, 0, 5 * time.Second}
 	placer := &campaigns.TestPlacer{Ring: 20 * time.Millisecond, Talk: 20 * time.Millisecond, Decide: func(req campaigns.Placement) campaigns.Ending {
@@ -40,28 +25,12 @@ func TestEveryClosedCampaignCallLandsInTheUsageLedgerAndThePlanCapsTheLines(t *t
 		}
 		return campaigns.Ending{Outcome: telephony.OutcomeAnswered, AnsweredAt: time.Now().Add(-d)}
 	}}
-	r := &campaignRig{t: t, ctx: ctx, db: db, svc: campaigns.New(calls.CampaignHooks(campaigns.Options{DB: db}, true)), placer: placer,
-		p: tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}}
-	settings := campaigns.DefaultCompliance()
-	settings.QuietHours = []string{}
-	settings.MaxConcurrentLines, settings.CallsPerSecond = 10, 1000
-	if _, err := r.svc.SetCompliance(ctx, r.p, settings); err != nil {
-		t.Fatal(err)
-	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	r.client, err = jobs.New(jobs.Config{Tenants: ts, Logger: quiet, Work: true, Campaigns: r.svc, Placer: placer, DialWorkers: 10,
-		Billing: billing.New(billing.Config{DB: db, Logger: quiet})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.client.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		r.client.Stop(ctx)
+	r := newIdleCampaignRig(t, true, placer, func(rules *campaigns.Compliance) {
+		rules.MaxConcurrentLines, rules.CallsPerSecond = 10, 1000
 	})
+	ctx, db := r.ctx, r.db
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	r.start(jobs.Config{Logger: quiet, DialWorkers: 10, Billing: billing.New(billing.Config{DB: db, Logger: quiet})})
 	c := r.campaignOf(12, noRetries)
 	r.waitFor("the campaign to complete", time.Minute, func() bool { return r.status(c.ID) == campaigns.StatusCompleted })
 
@@ -69,7 +38,7 @@ func TestEveryClosedCampaignCallLandsInTheUsageLedgerAndThePlanCapsTheLines(t *t
 		t.Fatalf("%d calls at once on the trial's 2 lines", peak)
 	}
 	var answered, rows, minutes, billed int
-	err = db.InTenant(ctx, r.p.TenantID, func(tx pgx.Tx) error {
+	err := db.InTenant(ctx, r.p.TenantID, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `SELECT count(*), COALESCE(sum(ceil(billable_seconds / 60.0)), 0) FROM calls WHERE campaign_id = $1 AND billable_seconds > 0`, c.ID).
 			Scan(&answered, &billed); err != nil {
 			return err
@@ -87,52 +56,24 @@ func TestEveryClosedCampaignCallLandsInTheUsageLedgerAndThePlanCapsTheLines(t *t
 }
 
 func TestATrialWithItsMinutesUsedUpHasItsDialsRefusedAndRecorded(t *testing.T) {
-	ctx := context.Background()
 	placer := &campaigns.TestPlacer{Decide: func(req campaigns.Placement) campaigns.Ending {
 		return campaigns.Ending{Outcome: telephony.OutcomeAnswered, AnsweredAt: time.Now().Add(-time.Minute)}
 	}}
-	db, err := tenants.Open(ctx, dbtest.New(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	ts := tenants.NewService(db)
-	su, err := ts.Signup(ctx, tenants.SignupRequest{TenantName: "Shop", Email: "ops@shop.example", Password: "a long password"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &campaignRig{t: t, ctx: ctx, db: db, svc: campaigns.New(calls.CampaignHooks(campaigns.Options{DB: db}, true)), placer: placer,
-		p: tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}}
-	settings := campaigns.DefaultCompliance()
-	settings.QuietHours = []string{}
-	if _, err := r.svc.SetCompliance(ctx, r.p, settings); err != nil {
-		t.Fatal(err)
-	}
+	r := newIdleCampaignRig(t, true, placer, func(*campaigns.Compliance) {})
+	ctx, db := r.ctx, r.db
 	// The trial's 60 minutes are gone before the campaign starts.
-	err = db.InTenant(ctx, su.Tenant.ID, func(tx pgx.Tx) error {
-		return billing.RecordCall(ctx, tx, su.Tenant.ID, billing.CallUsage{CallID: uuid.New(), ConnectedSeconds: 61 * 60, EndedAt: time.Now()})
+	err := db.InTenant(ctx, r.p.TenantID, func(tx pgx.Tx) error {
+		return billing.RecordCall(ctx, tx, nil, r.p.TenantID, billing.CallUsage{CallID: uuid.New(), ConnectedSeconds: 61 * 60, EndedAt: time.Now()})
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	r.client, err = jobs.New(jobs.Config{Tenants: ts, Logger: quiet, Work: true, Campaigns: r.svc, Placer: placer, DialWorkers: 4,
-		Billing: billing.New(billing.Config{DB: db, Logger: quiet})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.client.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		r.client.Stop(ctx)
-	})
+	r.start(jobs.Config{Logger: quiet, DialWorkers: 4, Billing: billing.New(billing.Config{DB: db, Logger: quiet})})
 	c := r.campaignOf(3, noRetries)
 	var refused int
 	r.waitFor("every dial to be refused", 30*time.Second, func() bool {
-		db.InTenant(ctx, su.Tenant.ID, func(tx pgx.Tx) error {
+		db.InTenant(ctx, r.p.TenantID, func(tx pgx.Tx) error {
 			return tx.QueryRow(ctx, `SELECT count(*) FROM calls WHERE campaign_id = $1 AND state = 'refused' AND reason = 'trial_used_up'`, c.ID).Scan(&refused)
 		})
 		return refused == 3

@@ -24,50 +24,67 @@ import (
 // campaignRig is a database, a tenant whose rules allow calls at any hour,
 // and running workers with a TestPlacer.
 type campaignRig struct {
-	t      *testing.T
-	ctx    context.Context
-	db     *tenants.DB
-	svc    *campaigns.Service
-	p      tenants.Principal
-	placer *campaigns.TestPlacer
-	client *jobs.Client
+	t       *testing.T
+	ctx     context.Context
+	db      *tenants.DB
+	tenants *tenants.Service
+	svc     *campaigns.Service
+	p       tenants.Principal
+	placer  *campaigns.TestPlacer
+	client  *jobs.Client
 }
 
+// newCampaignRig is a rig whose tenant's rules allow lines calls at once
+// and cps a second, with as many dial workers as lines.
 func newCampaignRig(t *testing.T, lines int, cps float64, placer *campaigns.TestPlacer) *campaignRig {
 	t.Helper()
+	r := newIdleCampaignRig(t, false, placer, func(rules *campaigns.Compliance) {
+		rules.MaxConcurrentLines, rules.CallsPerSecond = lines, cps
+	})
+	r.start(jobs.Config{DialWorkers: lines})
+	return r
+}
+
+// newIdleCampaignRig is a rig without workers yet (see start): its
+// campaigns service is wired as the service's is, as a billed deployment
+// with billed, and its tenant's rules are the default ones at any hour,
+// changed by rules.
+func newIdleCampaignRig(t *testing.T, billed bool, placer *campaigns.TestPlacer, rules func(*campaigns.Compliance)) *campaignRig {
+	t.Helper()
 	ctx := context.Background()
-	db, err := tenants.Open(ctx, dbtest.New(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	ts := tenants.NewService(db)
-	su, err := ts.Signup(ctx, tenants.SignupRequest{TenantName: "Shop", Email: "ops@shop.example", Password: "a long password"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &campaignRig{t: t, ctx: ctx, db: db, svc: campaigns.New(calls.CampaignHooks(campaigns.Options{DB: db}, false)), placer: placer,
-		p: tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}}
+	shop := dbtest.Tenant(ctx, t)
+	r := &campaignRig{t: t, ctx: ctx, db: shop.DB, tenants: shop.Tenants, p: shop.Owner, placer: placer,
+		svc: campaigns.New(calls.CampaignHooks(campaigns.Options{DB: shop.DB}, billed))}
 	settings := campaigns.DefaultCompliance()
 	settings.QuietHours = []string{}
-	settings.MaxConcurrentLines, settings.CallsPerSecond = lines, cps
+	rules(&settings)
 	if _, err := r.svc.SetCompliance(ctx, r.p, settings); err != nil {
 		t.Fatal(err)
 	}
-	r.client, err = jobs.New(jobs.Config{Tenants: ts, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Work: true,
-		Campaigns: r.svc, Placer: placer, DialWorkers: lines})
+	return r
+}
+
+// start runs the rig's workers, as cfg says, on the rig's tenants,
+// campaigns service and placer, until the test ends.
+func (r *campaignRig) start(cfg jobs.Config) {
+	r.t.Helper()
+	cfg.Tenants, cfg.Campaigns, cfg.Placer, cfg.Work = r.tenants, r.svc, r.placer, true
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	var err error
+	r.client, err = jobs.New(cfg)
 	if err != nil {
-		t.Fatal(err)
+		r.t.Fatal(err)
 	}
-	if err := r.client.Start(ctx); err != nil {
-		t.Fatal(err)
+	if err := r.client.Start(r.ctx); err != nil {
+		r.t.Fatal(err)
 	}
-	t.Cleanup(func() {
+	r.t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		r.client.Stop(ctx)
 	})
-	return r
 }
 
 // campaignOf imports n contacts through a CSV file and starts a campaign

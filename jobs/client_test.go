@@ -12,26 +12,17 @@ import (
 
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/migrations/dbtest"
-	"github.com/outcall/outcall/tenants"
 )
 
 func TestExpiredSessionsArePurgedByTheirJob(t *testing.T) {
 	ctx := context.Background()
-	db, err := tenants.Open(ctx, dbtest.New(t))
+	shop := dbtest.Tenant(ctx, t)
+	db, svc, su := shop.DB, shop.Tenants, shop.Signup
+	live, err := svc.Login(ctx, su.Owner.Email, dbtest.Password)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	svc := tenants.NewService(db)
-	su, err := svc.Signup(ctx, tenants.SignupRequest{TenantName: "T", Email: "t@example.com", Password: "password-123"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	live, err := svc.Login(ctx, "t@example.com", "password-123")
-	if err != nil {
-		t.Fatal(err)
-	}
-	expired, err := svc.Login(ctx, "t@example.com", "password-123")
+	expired, err := svc.Login(ctx, su.Owner.Email, dbtest.Password)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -73,18 +73,8 @@ func (p *heldPlacer) Place(ctx context.Context, req campaigns.Placement) (campai
 // outcome.
 func TestALineLeasedByAKilledWorkerIsFreedWithinTheBound(t *testing.T) {
 	ctx := context.Background()
-	url := dbtest.New(t)
-	db, err := tenants.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	ts := tenants.NewService(db)
-	su, err := ts.Signup(ctx, tenants.SignupRequest{TenantName: "Shop", Email: "ops@shop.example", Password: "a long password"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}
+	shop := dbtest.Tenant(ctx, t)
+	url, db, ts, p := shop.URL, shop.DB, shop.Tenants, shop.Owner
 	svc := campaigns.New(campaigns.Options{DB: db})
 	rules := campaigns.DefaultCompliance()
 	rules.QuietHours, rules.MaxConcurrentLines = []string{}, 2

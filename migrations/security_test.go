@@ -227,12 +227,7 @@ func TestTheDefinerRoleBypassesRowLevelSecurityAndHoldsLittleElse(t *testing.T) 
 
 func TestCheckAppRoleRefusesARoleThatBypassesRowLevelSecurity(t *testing.T) {
 	ctx := context.Background()
-	url := dbtest.New(t)
-	db, err := tenants.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, url := dbtest.Open(ctx, t)
 	if err := migrations.CheckAppRole(ctx, db.Pool()); err != nil {
 		t.Errorf("the service's pool: %v", err)
 	}

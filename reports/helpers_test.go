@@ -2,7 +2,6 @@ package reports_test
 
 import (
 	"context"
-	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -27,7 +26,6 @@ type world struct {
 	svc       *reports.Service
 	campaigns *campaigns.Service
 	contacts  *contacts.Service
-	ten       *tenants.Service
 	p         tenants.Principal
 	now       atomic.Pointer[time.Time]
 }
@@ -37,12 +35,8 @@ var tuesdayNoon = time.Date(2026, 11, 24, 12, 0, 0, 0, time.FixedZone("CST", 8*3
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	ctx := context.Background()
-	db, err := tenants.Open(ctx, dbtest.New(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	w := &world{t: t, ctx: ctx, db: db, ten: tenants.NewService(db), svc: reports.New(reports.Options{DB: db})}
+	db, _ := dbtest.Open(ctx, t)
+	w := &world{t: t, ctx: ctx, db: db, svc: reports.New(reports.Options{DB: db})}
 	w.setNow(tuesdayNoon)
 	clock := func() time.Time { return *w.now.Load() }
 	w.campaigns = campaigns.New(campaigns.Options{DB: db, Now: clock})
@@ -53,15 +47,12 @@ func newWorld(t *testing.T) *world {
 
 func (w *world) setNow(t time.Time) { w.now.Store(&t) }
 
-var signups atomic.Int64
-
+// signup signs up another tenant called name in the world's database and
+// returns its owner.
 func (w *world) signup(name string) tenants.Principal {
 	w.t.Helper()
-	su, err := w.ten.Signup(w.ctx, tenants.SignupRequest{TenantName: name, Email: fmt.Sprintf("owner%d@%s.example", signups.Add(1), uuid.NewString()[:8]), Password: "a long password"})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}
+	_, owner := dbtest.SignUp(w.ctx, w.t, w.db, name)
+	return owner
 }
 
 func must[T any](t *testing.T) func(v T, err error) T {

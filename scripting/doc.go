@@ -93,6 +93,21 @@ and a callback; stop ends it with outcome do_not_call and
 [Result.DoNotCall] set; two angry turns in a row, or asking for a person,
 go to the script's transfer state when it has one.
 
+# A language model in the loop
+
+A state may declare `llm` (see [Ask]): when the built-in understanding is
+unsure (no_match, or below [LLMThreshold]) and no built-in behaviour
+decides the turn, a session opened with [SessionOptions.AskModel] returns
+the turn's step with [Step.Ask] set and waits; the caller asks the
+tenant's model ([Model]; package llm speaks to OpenAI-compatible APIs) and
+hands its [Answer] to [Session.Resolve]. `classify` lets the model pick one
+of the state's own intents; `reply` lets it pick one or phrase a short
+answer within the state's purpose. An intent outside the state's is
+ignored and a reply is spoken only when it passes the guardrails
+(sensitive words, the length cap, no links, secrets or numbers nobody
+said); on any failure the turn goes on as without a model. [Step.Model]
+records what happened.
+
 # The sandbox
 
 Each script version is compiled once (cached by [Version], a hash of the

@@ -23,7 +23,7 @@ const maxFrame = 16 << 20
 
 type hostRequest struct {
 	ID      uint64          `json:"id"`
-	Op      string          `json:"op"` // ping | compile | open | start | turn | close (not answered) | segment
+	Op      string          `json:"op"` // ping | compile | open | start | turn | resolve | close (not answered) | segment
 	Session uint64          `json:"session,omitempty"`
 	Name    string          `json:"name,omitempty"`
 	Source  string          `json:"source,omitempty"`
@@ -32,6 +32,8 @@ type hostRequest struct {
 	Contact json.RawMessage `json:"contact,omitempty"`
 	Options *SessionOptions `json:"options,omitempty"`
 	Text    string          `json:"text,omitempty"`
+	// Answer is the model's answer to a turn's Ask (resolve).
+	Answer *Answer `json:"answer,omitempty"`
 	// Contacts is the batch for a segment request.
 	Contacts []Contact `json:"contacts,omitempty"`
 	// script names the tenant code the request runs (scriptKey), for the
@@ -304,7 +306,7 @@ func (h *hostServer) handle(req *hostRequest) (resp *hostResponse) {
 		h.sessions[req.Session] = &hostSession{s: sess}
 		h.mu.Unlock()
 		resp.Fallback, resp.Lang = s.dialog.Fallback.End, s.dialog.Lang
-	case "start", "turn":
+	case "start", "turn", "resolve":
 		h.mu.Lock()
 		hs := h.sessions[req.Session]
 		h.mu.Unlock()
@@ -316,9 +318,14 @@ func (h *hostServer) handle(req *hostRequest) (resp *hostResponse) {
 		defer hs.mu.Unlock()
 		var t *Step
 		var err error
-		if req.Op == "start" {
+		switch {
+		case req.Op == "start":
 			t, err = hs.s.Start()
-		} else {
+		case req.Op == "resolve" && req.Answer != nil:
+			t, err = hs.s.Resolve(*req.Answer)
+		case req.Op == "resolve":
+			err = errors.New("resolve needs the model's answer")
+		default:
 			t, err = hs.s.Turn(req.Text)
 		}
 		if err != nil {

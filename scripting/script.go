@@ -60,6 +60,8 @@ type dialog struct {
 	// SaveToContact names the c.vars a call writes back to its contact's
 	// attributes when it ends, for later scripts and segmentation rules.
 	SaveToContact []string
+	// Model is the script's `llm`: the model's instructions and reply cap.
+	Model *scriptModel
 }
 
 type fallback struct {
@@ -86,6 +88,8 @@ type state struct {
 	On         map[string]*target
 	OnOrder    []string
 	Default    *target
+	// Model is the state's `llm`: when and how it asks the model.
+	Model *stateModel
 }
 
 type target struct {
@@ -263,6 +267,9 @@ func (s *Script) load(defaultLang string) (*dialog, []Diagnostic) {
 			d.SaveToContact = names
 		}
 	}
+	if v := def.Get("llm"); isSet(v) {
+		d.Model = s.loadModel(sb, v, posOr("llm"), bad)
+	}
 	d.Fallback = fallback{Retries: 2, End: "no_understanding"}
 	if v := def.Get("fallback"); isSet(v) {
 		fo, ok := v.(*sobek.Object)
@@ -292,7 +299,7 @@ func (s *Script) load(defaultLang string) (*dialog, []Diagnostic) {
 		bad(posOr("states"), "", "a dialog script needs `states`, an object of state name → state")
 		return d, ds
 	}
-	known := map[string]bool{"say": true, "emotion": true, "on": true, "default": true, "end": true, "tags": true, "callbackIn": true, "transfer": true}
+	known := map[string]bool{"say": true, "emotion": true, "on": true, "default": true, "end": true, "tags": true, "callbackIn": true, "transfer": true, "llm": true}
 	for _, name := range so.Keys() {
 		key := "states." + name
 		st := &state{Name: name, At: posOr(key), On: map[string]*target{}}
@@ -305,7 +312,7 @@ func (s *Script) load(defaultLang string) (*dialog, []Diagnostic) {
 		}
 		for _, k := range o.Keys() {
 			if !known[k] {
-				warn(posOr(key+"."+k), name, "state %s: unknown field %q (known: say, emotion, on, default, end, tags, callbackIn, transfer)", name, k)
+				warn(posOr(key+"."+k), name, "state %s: unknown field %q (known: say, emotion, on, default, end, tags, callbackIn, transfer, llm)", name, k)
 			}
 		}
 		if v := o.Get("say"); isSet(v) {
@@ -388,6 +395,12 @@ func (s *Script) load(defaultLang string) (*dialog, []Diagnostic) {
 		}
 		if v := o.Get("default"); isSet(v) {
 			st.Default = readTarget(v, key+".default")
+		}
+		if v := o.Get("llm"); isSet(v) {
+			st.Model = loadStateModel(v, posOr(key+".llm"), name, bad)
+			if st.Model != nil && len(st.On) == 0 {
+				bad(posOr(key+".llm"), name, "state %s: llm needs intents to choose from in `on`", name)
+			}
 		}
 	}
 	ds = append(ds, (&Script{src: s.src, dialog: d}).validate(false)...)

@@ -46,6 +46,9 @@ type SessionOptions struct {
 	// TimeZone is the callee's (an IANA name): "明天下午三点" is three in
 	// the afternoon there. Default: Now's own location.
 	TimeZone string `json:"timeZone,omitempty"`
+	// AskModel lets states with `llm` ask the tenant's model when the
+	// built-in understanding is unsure (see Ask): the caller has one.
+	AskModel bool `json:"askModel,omitempty"`
 }
 
 // Step is what the dialog engine did in one turn: what was heard and
@@ -72,6 +75,12 @@ type Step struct {
 	// Done is set on the turn that ends the call; Session.Result then
 	// holds the outcome.
 	Done bool `json:"done,omitempty"`
+	// Ask is set when the turn waits for the model: ask it, then hand
+	// its answer to Resolve, which returns the finished step.
+	Ask *Ask `json:"ask,omitempty"`
+	// Model says when and why the model was used in this turn, and what
+	// became of its answer.
+	Model *ModelUse `json:"model,omitempty"`
 }
 
 // ReviewFlag records a sensitive word heard from the callee or said by the
@@ -135,8 +144,13 @@ type Session struct {
 	angry      int
 	started    bool
 	result     *Result
-	review     []ReviewFlag
-	tags       []string
+	// pending is the turn that waits for the model; history and
+	// lastSaid are the call so far, for the model.
+	pending  *pendingTurn
+	history  []AskTurn
+	lastSaid string
+	review   []ReviewFlag
+	tags     []string
 
 	// The call's runtime, created on the first turn that runs tenant
 	// code and kept until the call ends (or a turn fails).
@@ -205,7 +219,14 @@ func (s *Session) Start() (*Step, error) {
 	s.started = true
 	t := &Step{Via: "start"}
 	s.run(t, func() error { return s.enter(s.script.dialog.Start, t) })
+	s.remember(t)
 	return t, nil
+}
+
+type pendingTurn struct {
+	step *Step
+	u    Understanding
+	ask  *Ask
 }
 
 // Turn takes what the callee said, understands it, moves the dialog and
@@ -218,6 +239,9 @@ func (s *Session) Turn(text string) (*Step, error) {
 	}
 	if s.result != nil {
 		return nil, ErrSessionDone
+	}
+	if s.pending != nil {
+		return nil, ErrPending
 	}
 	d := s.script.dialog
 	s.turn++
@@ -238,57 +262,84 @@ func (s *Session) Turn(text string) (*Step, error) {
 		s.angry = 0
 	}
 	cur := d.States[s.state]
-	s.run(t, func() error {
-		switch {
-		case u.Intent == "stop" && !s.opts.NoStopDNC:
-			t.Via, t.State, t.Say = "builtin.stop", s.state, phrase(d.Lang, "stop")
-			s.finish(&Result{Outcome: "do_not_call", DoNotCall: true})
-			return nil
-		case u.Intent == "busy" && !s.opts.NoBusyCallback && cur.On["busy"] == nil:
-			t.Via, t.State, t.Say = "builtin.busy", s.state, phrase(d.Lang, "busy")
-			r := &Result{Outcome: "busy_callback", CallbackIn: s.opts.BusyCallbackIn}
-			if at, ok := u.Slots["datetime"].(string); ok {
-				r.CallbackAt = at
-			}
-			s.finish(r)
-			return nil
-		case s.angry >= 2 && !s.opts.NoAngryTransfer && d.TransferState != "":
-			t.Via = "builtin.angry"
-			return s.enter(d.TransferState, t)
-		case u.Intent == "human" && cur.On["human"] == nil && d.TransferState != "":
-			t.Via = "builtin.human"
-			return s.enter(d.TransferState, t)
+	if !s.builtin(cur, u) {
+		if ask := s.askFor(cur, u, t); ask != nil {
+			t.Ask = ask
+			s.pending = &pendingTurn{step: t, u: u, ask: ask}
+			return t, nil
 		}
-		tgt, path := cur.On[u.Intent], "on."+u.Intent
-		if tgt == nil {
-			// default catches every other intent, and no_match too, so a
-			// state can take free text (a comment, a name).
-			tgt, path = cur.Default, "default"
-		}
-		next := ""
-		if tgt != nil {
-			t.Via = path
-			if tgt.Func {
-				v, err := s.call(s.stateFn(cur.Name, tgt, path), t, u)
-				if err != nil {
-					return err
-				}
-				if isSet(v) {
-					next = v.String()
-					if d.States[next] == nil {
-						return &ScriptError{Kind: "contract", Message: fmt.Sprintf("state %s: %s returned unknown state %q", cur.Name, path, next), Line: s.line(tgt.At), Column: s.col(tgt.At)}
-					}
-				}
-			} else {
-				next = tgt.State
-			}
-		}
-		if next == "" {
-			return s.fallback(t, u)
-		}
-		return s.enter(next, t)
-	})
+	}
+	s.run(t, func() error { return s.decide(t, u, cur, "") })
+	s.remember(t)
 	return t, nil
+}
+
+// builtin reports whether the built-in behaviour decides this turn (see
+// decide), so no model is asked.
+func (s *Session) builtin(cur *state, u Understanding) bool {
+	d := s.script.dialog
+	return (u.Intent == "stop" && !s.opts.NoStopDNC) ||
+		(u.Intent == "busy" && !s.opts.NoBusyCallback && cur.On["busy"] == nil) ||
+		(s.angry >= 2 && !s.opts.NoAngryTransfer && d.TransferState != "") ||
+		(u.Intent == "human" && cur.On["human"] == nil && d.TransferState != "")
+}
+
+// decide moves the dialog on what the turn understood: the built-in
+// behaviour first, then the state's `on`, its default, the fallback. via,
+// when set, names who chose the intent (the model).
+func (s *Session) decide(t *Step, u Understanding, cur *state, via string) error {
+	d := s.script.dialog
+	switch {
+	case u.Intent == "stop" && !s.opts.NoStopDNC:
+		t.Via, t.State, t.Say = "builtin.stop", s.state, phrase(d.Lang, "stop")
+		s.finish(&Result{Outcome: "do_not_call", DoNotCall: true})
+		return nil
+	case u.Intent == "busy" && !s.opts.NoBusyCallback && cur.On["busy"] == nil:
+		t.Via, t.State, t.Say = "builtin.busy", s.state, phrase(d.Lang, "busy")
+		r := &Result{Outcome: "busy_callback", CallbackIn: s.opts.BusyCallbackIn}
+		if at, ok := u.Slots["datetime"].(string); ok {
+			r.CallbackAt = at
+		}
+		s.finish(r)
+		return nil
+	case s.angry >= 2 && !s.opts.NoAngryTransfer && d.TransferState != "":
+		t.Via = "builtin.angry"
+		return s.enter(d.TransferState, t)
+	case u.Intent == "human" && cur.On["human"] == nil && d.TransferState != "":
+		t.Via = "builtin.human"
+		return s.enter(d.TransferState, t)
+	}
+	tgt, path := cur.On[u.Intent], "on."+u.Intent
+	if tgt == nil {
+		// default catches every other intent, and no_match too, so a
+		// state can take free text (a comment, a name).
+		tgt, path = cur.Default, "default"
+	}
+	next := ""
+	if tgt != nil {
+		t.Via = path
+		if via != "" {
+			t.Via = via
+		}
+		if tgt.Func {
+			v, err := s.call(s.stateFn(cur.Name, tgt, path), t, u)
+			if err != nil {
+				return err
+			}
+			if isSet(v) {
+				next = v.String()
+				if d.States[next] == nil {
+					return &ScriptError{Kind: "contract", Message: fmt.Sprintf("state %s: %s returned unknown state %q", cur.Name, path, next), Line: s.line(tgt.At), Column: s.col(tgt.At)}
+				}
+			}
+		} else {
+			next = tgt.State
+		}
+	}
+	if next == "" {
+		return s.fallback(t, u)
+	}
+	return s.enter(next, t)
 }
 
 // run executes one turn's work with the turn's budget and turns a script

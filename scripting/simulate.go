@@ -19,8 +19,14 @@ type Transcript struct {
 // Simulate runs a conversation in process: the greeting, then one turn per
 // utterance until the call ends or the utterances run out. Use it for
 // trusted tools; a service simulating tenant scripts should call
-// HostPool.Simulate.
-func (s *Script) Simulate(contact Contact, utterances []string, opts SessionOptions) (*Transcript, error) {
+// HostPool.Simulate. With a model, states with `llm` ask it as a call
+// would.
+func (s *Script) Simulate(contact Contact, utterances []string, opts SessionOptions, model ...Model) (*Transcript, error) {
+	var m Model
+	if len(model) > 0 {
+		m = model[0]
+	}
+	opts.AskModel = m != nil
 	sess, err := s.NewSession(contact, opts)
 	if err != nil {
 		return nil, err
@@ -36,6 +42,9 @@ func (s *Script) Simulate(contact Contact, utterances []string, opts SessionOpti
 			break
 		}
 		t, err := sess.Turn(u)
+		if err == nil && t.Ask != nil {
+			t, err = sess.Resolve(m.Answer(context.Background(), t.Ask))
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -51,7 +60,9 @@ func (s *Script) Simulate(contact Contact, utterances []string, opts SessionOpti
 // Simulate runs a conversation in a script host, the way the service
 // simulates a tenant's script. Diagnostics come back when the script does
 // not compile.
-func (p *HostPool) Simulate(ctx context.Context, name, source string, contact Contact, utterances []string, opts SessionOptions) (*Transcript, []Diagnostic, error) {
+// With a model, states with `llm` ask it as a call would.
+func (p *HostPool) Simulate(ctx context.Context, name, source string, contact Contact, utterances []string, opts SessionOptions, model Model) (*Transcript, []Diagnostic, error) {
+	opts.AskModel = model != nil
 	rs, ds, err := p.Open(ctx, Caller{}, name, source, contact, opts)
 	if err != nil {
 		return nil, ds, err
@@ -68,6 +79,9 @@ func (p *HostPool) Simulate(ctx context.Context, name, source string, contact Co
 			break
 		}
 		t, err := rs.Turn(ctx, u)
+		if err == nil && t.Ask != nil {
+			t, err = rs.Resolve(ctx, model.Answer(ctx, t.Ask))
+		}
 		if errors.Is(err, ErrSessionDone) {
 			break
 		}

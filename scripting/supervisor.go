@@ -779,6 +779,15 @@ func (r *RemoteSession) Turn(ctx context.Context, text string) (*Step, error) {
 	return r.do(ctx, &hostRequest{Op: "turn", Session: r.id, Text: text})
 }
 
+// Resolve finishes a turn that waits for the model (Step.Ask) with the
+// model's answer, and returns the turn's step.
+func (r *RemoteSession) Resolve(ctx context.Context, a Answer) (*Step, error) {
+	if r.result != nil {
+		return nil, ErrSessionDone
+	}
+	return r.do(ctx, &hostRequest{Op: "resolve", Session: r.id, Answer: &a})
+}
+
 func (r *RemoteSession) do(ctx context.Context, req *hostRequest) (*Step, error) {
 	req.script = r.key
 	resp, err := r.host.call(ctx, req)

@@ -25,6 +25,14 @@ const (
 	SpeechFunASR = "funasr"
 )
 
+// Language model choices: none, or an OpenAI-compatible chat endpoint
+// (vLLM, Ollama, DashScope's compatible mode, DeepSeek, OpenAI) that
+// scripts' `llm` states ask.
+const (
+	ModelOff    = "off"
+	ModelOpenAI = "openai"
+)
+
 // SpeechSettings is a tenant's choice of speech providers, as people see
 // it: API keys are never shown, only whether one is stored.
 type SpeechSettings struct {
@@ -37,6 +45,10 @@ type SpeechSettings struct {
 	ASRURL    string
 	ASRModel  string
 	ASRHasKey bool
+	LLM       string // off | openai
+	LLMURL    string
+	LLMModel  string
+	LLMHasKey bool
 	UpdatedAt time.Time
 }
 
@@ -47,13 +59,15 @@ type SpeechInput struct {
 	TTSKey                          *string
 	ASR, ASRURL, ASRModel           string
 	ASRKey                          *string
+	LLM, LLMURL, LLMModel           string
+	LLMKey                          *string
 }
 
 // SpeechProviders is what a call needs: the settings with their keys
 // opened, for building the providers.
 type SpeechProviders struct {
 	SpeechSettings
-	TTSKey, ASRKey string
+	TTSKey, ASRKey, LLMKey string
 }
 
 // SpeechStore keeps tenants' speech settings, keys sealed like trunk
@@ -87,6 +101,18 @@ func validateSpeech(in SpeechInput) error {
 		}
 	default:
 		return tenants.FieldError("body.asr", "asr %q: want default, dtmf, pocketsphinx, http or funasr", in.ASR)
+	}
+	switch in.LLM {
+	case ModelOff:
+	case ModelOpenAI:
+		if err := checkServiceURL(in.LLMURL); err != nil {
+			return tenants.FieldError("body.llm_url", "the language model's API: %v", err)
+		}
+		if in.LLMModel == "" {
+			return tenants.FieldError("body.llm_model", "name the model to ask, such as qwen2.5-7b-instruct")
+		}
+	default:
+		return tenants.FieldError("body.llm", "llm %q: want off or openai", in.LLM)
 	}
 	return nil
 }
@@ -128,6 +154,9 @@ func (s *SpeechStore) Set(ctx context.Context, p tenants.Principal, in SpeechInp
 	if in.ASR == "" {
 		in.ASR = SpeechDefault
 	}
+	if in.LLM == "" {
+		in.LLM = ModelOff
+	}
 	if err := validateSpeech(in); err != nil {
 		return nil, err
 	}
@@ -138,15 +167,19 @@ func (s *SpeechStore) Set(ctx context.Context, p tenants.Principal, in SpeechInp
 		return s.Trunks.seal(*k, p.TenantID)
 	}
 	err := s.Trunks.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO speech_settings (tenant_id, tts, tts_url, tts_model, tts_voice, tts_key_enc, asr, asr_url, asr_model, asr_key_enc)
-			VALUES ($1, $2, $3, $4, $5, $7, $8, $9, $10, $12)
+		_, err := tx.Exec(ctx, `INSERT INTO speech_settings (tenant_id, tts, tts_url, tts_model, tts_voice, tts_key_enc, asr, asr_url, asr_model, asr_key_enc,
+				llm, llm_url, llm_model, llm_key_enc)
+			VALUES ($1, $2, $3, $4, $5, $7, $8, $9, $10, $12, $13, $14, $15, $17)
 			ON CONFLICT (tenant_id) DO UPDATE SET tts = $2, tts_url = $3, tts_model = $4, tts_voice = $5,
 				tts_key_enc = CASE WHEN $6 THEN $7 ELSE speech_settings.tts_key_enc END,
 				asr = $8, asr_url = $9, asr_model = $10,
 				asr_key_enc = CASE WHEN $11 THEN $12 ELSE speech_settings.asr_key_enc END,
+				llm = $13, llm_url = $14, llm_model = $15,
+				llm_key_enc = CASE WHEN $16 THEN $17 ELSE speech_settings.llm_key_enc END,
 				updated_at = now()`,
 			p.TenantID, in.TTS, in.TTSURL, in.TTSModel, in.TTSVoice, in.TTSKey != nil, seal(in.TTSKey),
-			in.ASR, in.ASRURL, in.ASRModel, in.ASRKey != nil, seal(in.ASRKey))
+			in.ASR, in.ASRURL, in.ASRModel, in.ASRKey != nil, seal(in.ASRKey),
+			in.LLM, in.LLMURL, in.LLMModel, in.LLMKey != nil, seal(in.LLMKey))
 		return err
 	})
 	if err != nil {
@@ -161,12 +194,14 @@ func (s *SpeechStore) ForCall(ctx context.Context, tenantID uuid.UUID) (SpeechPr
 }
 
 func (s *SpeechStore) load(ctx context.Context, tenantID uuid.UUID, open bool) (SpeechProviders, error) {
-	sp := SpeechProviders{SpeechSettings: SpeechSettings{TTS: SpeechDefault, ASR: SpeechDefault}}
-	var ttsKey, asrKey []byte
+	sp := SpeechProviders{SpeechSettings: SpeechSettings{TTS: SpeechDefault, ASR: SpeechDefault, LLM: ModelOff}}
+	var ttsKey, asrKey, llmKey []byte
 	err := s.Trunks.DB.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT tts, tts_url, tts_model, tts_voice, tts_key_enc, asr, asr_url, asr_model, asr_key_enc, updated_at
+		return tx.QueryRow(ctx, `SELECT tts, tts_url, tts_model, tts_voice, tts_key_enc, asr, asr_url, asr_model, asr_key_enc,
+				llm, llm_url, llm_model, llm_key_enc, updated_at
 			FROM speech_settings WHERE tenant_id = $1`, tenantID).
-			Scan(&sp.TTS, &sp.TTSURL, &sp.TTSModel, &sp.TTSVoice, &ttsKey, &sp.ASR, &sp.ASRURL, &sp.ASRModel, &asrKey, &sp.UpdatedAt)
+			Scan(&sp.TTS, &sp.TTSURL, &sp.TTSModel, &sp.TTSVoice, &ttsKey, &sp.ASR, &sp.ASRURL, &sp.ASRModel, &asrKey,
+				&sp.LLM, &sp.LLMURL, &sp.LLMModel, &llmKey, &sp.UpdatedAt)
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return sp, nil
@@ -174,12 +209,15 @@ func (s *SpeechStore) load(ctx context.Context, tenantID uuid.UUID, open bool) (
 	if err != nil {
 		return sp, err
 	}
-	sp.TTSHasKey, sp.ASRHasKey = len(ttsKey) > 0, len(asrKey) > 0
+	sp.TTSHasKey, sp.ASRHasKey, sp.LLMHasKey = len(ttsKey) > 0, len(asrKey) > 0, len(llmKey) > 0
 	if open {
 		if sp.TTSKey, err = s.Trunks.open(ttsKey, tenantID); err != nil {
 			return sp, err
 		}
 		if sp.ASRKey, err = s.Trunks.open(asrKey, tenantID); err != nil {
+			return sp, err
+		}
+		if sp.LLMKey, err = s.Trunks.open(llmKey, tenantID); err != nil {
 			return sp, err
 		}
 	}

@@ -16,16 +16,9 @@ func ptr[T any](v T) *T { return &v }
 
 func TestTrunkPasswordsAreStoredEncryptedAndOpenOnlyForTheirTenant(t *testing.T) {
 	ctx := context.Background()
-	url := dbtest.New(t)
-	db, err := tenants.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ts := tenants.NewService(db)
-	a, _ := ts.Signup(ctx, tenants.SignupRequest{TenantName: "A", Email: "a@example.com", Password: "password-123"})
-	b, _ := ts.Signup(ctx, tenants.SignupRequest{TenantName: "B", Email: "b@example.com", Password: "password-123"})
-	pa := tenants.Principal{TenantID: a.Tenant.ID, Role: tenants.RoleOwner}
+	db, url := dbtest.Open(ctx, t)
+	a, pa := dbtest.SignUp(ctx, t, db, "A")
+	b, _ := dbtest.SignUp(ctx, t, db, "B")
 	store, err := telephony.NewTrunkStore(db, "a test secret key of some length")
 	if err != nil {
 		t.Fatal(err)
@@ -72,13 +65,8 @@ func TestTrunkPasswordsAreStoredEncryptedAndOpenOnlyForTheirTenant(t *testing.T)
 
 func TestTheTrunkCheckRecordsWhetherTheTrunkAnswers(t *testing.T) {
 	ctx := context.Background()
-	db, err := tenants.Open(ctx, dbtest.New(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	su, _ := tenants.NewService(db).Signup(ctx, tenants.SignupRequest{TenantName: "A", Email: "a@example.com", Password: "password-123"})
-	p := tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}
+	db, _ := dbtest.Open(ctx, t)
+	_, p := dbtest.SignUp(ctx, t, db, "A")
 	store, _ := telephony.NewTrunkStore(db, "a test secret key of some length")
 	sim := startSim(t)
 	live := sim.Trunk()

@@ -51,12 +51,7 @@ func TestEveryTenantTableHasRowLevelSecurity(t *testing.T) {
 
 func TestTheApplicationRoleSeesNoRowsWithoutATenant(t *testing.T) {
 	ctx := context.Background()
-	url := dbtest.New(t)
-	db, err := tenants.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, url := dbtest.Open(ctx, t)
 	svc := tenants.NewService(db)
 	for _, email := range []string{"a@example.com", "b@example.com"} {
 		su, err := svc.Signup(ctx, tenants.SignupRequest{TenantName: "T", Email: email, Password: "password-123"})
@@ -115,11 +110,7 @@ func TestTheApplicationRoleSeesNoRowsWithoutATenant(t *testing.T) {
 
 func TestATenantTransactionSeesOnlyItsOwnRows(t *testing.T) {
 	ctx := context.Background()
-	db, err := tenants.Open(ctx, dbtest.New(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, _ := dbtest.Open(ctx, t)
 	svc := tenants.NewService(db)
 	a, err := svc.Signup(ctx, tenants.SignupRequest{TenantName: "A", Email: "a@example.com", Password: "password-123"})
 	if err != nil {

@@ -106,11 +106,7 @@ var verifyLink = regexp.MustCompile(`https://portal\.example/verify-email\?token
 // new link can be asked for and replaces the old one.
 func TestANewOwnerVerifiesTheirAddressByTheLinkMailedToThem(t *testing.T) {
 	ctx := context.Background()
-	db, err := tenants.Open(ctx, dbtest.New(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
+	db, _ := dbtest.Open(ctx, t)
 	smtp := startSMTPDouble(t)
 	svc := tenants.NewService(db)
 	svc.Mailer = &tenants.SMTPMailer{Addr: smtp.ln.Addr().String(), From: "no-reply@outcall.example", Username: "outcall", Password: "secret"}
@@ -182,11 +178,7 @@ func TestANewOwnerVerifiesTheirAddressByTheLinkMailedToThem(t *testing.T) {
 // Without a mailer nothing is sent and nothing waits for verification.
 func TestWithoutAMailerNoTenantWaitsForVerification(t *testing.T) {
 	ctx := context.Background()
-	db, err := tenants.Open(ctx, dbtest.New(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
+	db, _ := dbtest.Open(ctx, t)
 	svc := tenants.NewService(db)
 	su, err := svc.Signup(ctx, tenants.SignupRequest{TenantName: "Shop", Email: "ops@shop.example", Password: "a long password"})
 	if err != nil {

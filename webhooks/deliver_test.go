@@ -9,11 +9,15 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/migrations/dbtest"
@@ -51,28 +55,38 @@ func (rc *receiver) count() int {
 	return len(rc.got)
 }
 
+// countingInserter is the process's job inserter as the tests make it: a
+// River client on the test database that counts the jobs queued through
+// it.
+type countingInserter struct {
+	*river.Client[pgx.Tx]
+	queued atomic.Int64
+}
+
+func (c *countingInserter) InsertManyTx(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
+	c.queued.Add(int64(len(params)))
+	return c.Client.InsertManyTx(ctx, tx, params)
+}
+
 type world struct {
-	db   *tenants.DB
-	svc  *webhooks.Service
-	p    tenants.Principal
-	stop func()
+	db *tenants.DB
+	// jobs is the inserter the service and events queue deliveries through.
+	jobs   *countingInserter
+	svc    *webhooks.Service
+	events *webhooks.Emitter
+	p      tenants.Principal
 }
 
 // newWorld starts a database, a tenant, and River workers that deliver with
 // client, retrying after ~100 ms and disabling after disableAfter failures.
 func newWorld(t *testing.T, client *http.Client, disableAfter int) *world {
 	ctx := context.Background()
-	db, err := tenants.Open(ctx, dbtest.New(t))
+	shop := dbtest.Tenant(ctx, t)
+	inserter, err := river.NewClient(riverpgxv5.New(shop.DB.Pool()), &river.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(db.Close)
-	ts := tenants.NewService(db)
-	su, err := ts.Signup(ctx, tenants.SignupRequest{TenantName: "T", Email: "t@example.com", Password: "password-123"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc, err := jobs.New(jobs.Config{Tenants: ts, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Work: true, MaxWorkers: 10,
+	rc, err := jobs.New(jobs.Config{Tenants: shop.Tenants, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Work: true, MaxWorkers: 10,
 		Webhooks: webhooks.DeliverWorker{Client: client, DisableAfter: disableAfter, RetryBase: 100 * time.Millisecond, RetryCap: 200 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +95,8 @@ func newWorld(t *testing.T, client *http.Client, disableAfter int) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rc.Stop(context.Background()) })
-	return &world{db: db, svc: &webhooks.Service{DB: db, AllowPrivate: true}, p: tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}}
+	counted := &countingInserter{Client: inserter}
+	return &world{db: shop.DB, jobs: counted, svc: &webhooks.Service{DB: shop.DB, AllowPrivate: true, Jobs: counted}, events: webhooks.NewEmitter(counted), p: shop.Owner}
 }
 
 func (w *world) endpoint(t *testing.T, url string, types ...string) (*webhooks.Endpoint, string) {
@@ -95,7 +110,7 @@ func (w *world) endpoint(t *testing.T, url string, types ...string) (*webhooks.E
 func (w *world) emit(t *testing.T, typ string, data any) uuid.UUID {
 	var id uuid.UUID
 	err := w.db.InTenant(context.Background(), w.p.TenantID, func(tx pgx.Tx) (err error) {
-		id, err = webhooks.Emit(context.Background(), tx, w.p.TenantID, typ, data)
+		id, err = w.events.Emit(context.Background(), tx, w.p.TenantID, typ, data)
 		return err
 	})
 	if err != nil {
@@ -162,7 +177,7 @@ func TestAnEventOfARolledBackChangeIsNeverDelivered(t *testing.T) {
 	w := newWorld(t, webhooks.NewHTTPClient(true), 0)
 	w.endpoint(t, rc.URL)
 	w.db.InTenant(context.Background(), w.p.TenantID, func(tx pgx.Tx) error {
-		if _, err := webhooks.Emit(context.Background(), tx, w.p.TenantID, webhooks.CallCompleted, map[string]any{}); err != nil {
+		if _, err := w.events.Emit(context.Background(), tx, w.p.TenantID, webhooks.CallCompleted, map[string]any{}); err != nil {
 			t.Fatal(err)
 		}
 		return context.Canceled // the change fails, so the event must vanish with it
@@ -172,6 +187,26 @@ func TestAnEventOfARolledBackChangeIsNeverDelivered(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	if rc.count() != 1 || !strings.Contains(string(rc.bodies[0]), webhooks.CampaignStarted) {
 		t.Fatalf("got %d deliveries, want only the committed campaign.started", rc.count())
+	}
+}
+
+// Deliveries are queued through the job inserter the emitter and the
+// service were given, in the caller's transaction.
+func TestDeliveriesAreQueuedThroughTheInserterTheyWereGiven(t *testing.T) {
+	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request) {})
+	w := newWorld(t, webhooks.NewHTTPClient(true), 0)
+	e, _ := w.endpoint(t, rc.URL)
+	w.emit(t, webhooks.CallCompleted, map[string]any{})
+	waitFor(t, "the event is delivered", func() bool { return rc.count() == 1 })
+	if n := w.jobs.queued.Load(); n != 1 {
+		t.Fatalf("%d jobs queued through the emitter's inserter, want the one delivery", n)
+	}
+	if _, err := w.svc.Ping(context.Background(), w.p, e.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the test event is delivered", func() bool { return rc.count() == 2 })
+	if n := w.jobs.queued.Load(); n != 2 {
+		t.Fatalf("%d jobs queued through the service's inserter, want the test event's too", n)
 	}
 }
 

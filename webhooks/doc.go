@@ -2,11 +2,15 @@
 // answered or completed, a campaign started, a number put on the
 // do-not-call list. Tenants register endpoints; every event is written in
 // the same transaction as the change it describes, together with one River
-// job per subscribed endpoint, so no event is lost or invented:
+// job per subscribed endpoint, so no event is lost or invented. A service
+// raises events through an Emitter, made once on the process's River job
+// inserter:
 //
+//	events := webhooks.NewEmitter(inserter) // a *river.Client[pgx.Tx]
 //	err := db.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
 //		// … close the call …
-//		return webhooks.Emit(ctx, tx, tenantID, webhooks.CallCompleted, callData)
+//		_, err := events.Emit(ctx, tx, tenantID, webhooks.CallCompleted, callData)
+//		return err
 //	})
 //
 // A delivery is an HTTPS POST of the event as JSON, signed in the

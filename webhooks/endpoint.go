@@ -35,6 +35,10 @@ type Service struct {
 	// AllowPrivate lets endpoints point at loopback and private addresses
 	// (local development and tests).
 	AllowPrivate bool
+	// Jobs queues the deliveries of a test event (Ping) and of a
+	// redelivery in the transaction that asks for them: the process's job
+	// inserter; nil, an insert-only River client made for the call.
+	Jobs JobInserter
 }
 
 const endpointColumns = `id, url, description, event_types, enabled, consecutive_failures, disabled_reason, created_at,
@@ -219,7 +223,7 @@ func (s *Service) Ping(ctx context.Context, p tenants.Principal, id uuid.UUID) (
 		if !e.Enabled {
 			return tenants.Errorf(tenants.EConflict, "the endpoint is disabled; enable it to send a test")
 		}
-		eventID, err = emit(ctx, tx, p.TenantID, Test, map[string]any{"endpoint_id": id, "message": "This is a test event from outcall."}, &id)
+		eventID, err = NewEmitter(s.Jobs).emit(ctx, tx, p.TenantID, Test, map[string]any{"endpoint_id": id, "message": "This is a test event from outcall."}, &id)
 		return err
 	})
 	return eventID, err
@@ -286,12 +290,7 @@ func (s *Service) Redeliver(ctx context.Context, p tenants.Principal, deliveryID
 		if !enabled {
 			return tenants.Errorf(tenants.EConflict, "the endpoint is disabled; enable it to redeliver")
 		}
-		rc, err := insertClient()
-		if err != nil {
-			return err
-		}
-		_, err = rc.InsertTx(ctx, tx, DeliverArgs{TenantID: p.TenantID, EndpointID: endpointID, EventID: eventID}, nil)
-		return err
+		return NewEmitter(s.Jobs).queue(ctx, tx, []river.InsertManyParams{{Args: DeliverArgs{TenantID: p.TenantID, EndpointID: endpointID, EventID: eventID}}})
 	})
 }
 

@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // Event types. Every event carries id, type, created_at, tenant_id and data.
@@ -58,30 +58,54 @@ type Event struct {
 // DefaultMaxAttempts spreads retries over about three days (see NextRetry).
 const DefaultMaxAttempts = 16
 
-var (
-	inserterOnce sync.Once
-	inserter     *river.Client[pgx.Tx]
-	inserterErr  error
-)
+// JobInserter queues River jobs inside a caller's transaction, many at
+// once; a *river.Client[pgx.Tx] is one.
+type JobInserter interface {
+	InsertManyTx(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
+}
 
-// insertClient is an insert-only River client: it needs no pool, because it
-// inserts with the caller's transaction.
-func insertClient() (*river.Client[pgx.Tx], error) {
-	inserterOnce.Do(func() {
-		inserter, inserterErr = river.NewClient(riverpgxv5.New(nil), &river.Config{})
-	})
-	return inserter, inserterErr
+// Emitter records events and queues their deliveries in the caller's
+// transaction, through the job inserter it was made with: a process makes
+// its services' emitters on the one inserter through which they queue all
+// their jobs. A nil Emitter queues through an insert-only River client
+// made for the call.
+type Emitter struct {
+	jobs JobInserter
+}
+
+// NewEmitter returns an Emitter that queues deliveries through jobs; with
+// jobs nil, through an insert-only River client of its own.
+func NewEmitter(jobs JobInserter) *Emitter {
+	if jobs == nil {
+		if c, err := river.NewClient(riverpgxv5.New(nil), &river.Config{}); err == nil {
+			jobs = c
+		}
+	}
+	return &Emitter{jobs: jobs}
+}
+
+// inserter returns e's job inserter, or an insert-only River client: it
+// needs no pool, because it inserts with the caller's transaction.
+func (e *Emitter) inserter() (JobInserter, error) {
+	if e != nil && e.jobs != nil {
+		return e.jobs, nil
+	}
+	c, err := river.NewClient(riverpgxv5.New(nil), &river.Config{})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // Emit records an event of typ for tenantID in tx and queues its delivery to
 // every enabled endpoint subscribed to typ. tx must be a tenant transaction
 // of tenantID (tenants.DB.InTenant): the event exists if and only if the
 // change it describes commits.
-func Emit(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, typ string, data any) (uuid.UUID, error) {
+func (e *Emitter) Emit(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, typ string, data any) (uuid.UUID, error) {
 	if _, ok := EventTypes[typ]; !ok {
 		return uuid.Nil, fmt.Errorf("webhooks: unknown event type %q", typ)
 	}
-	return emit(ctx, tx, tenantID, typ, data, nil)
+	return e.emit(ctx, tx, tenantID, typ, data, nil)
 }
 
 // Emission is one event for EmitMany to record.
@@ -92,34 +116,34 @@ type Emission struct {
 
 // EmitMany records events for tenantID in tx, as Emit records one, with
 // one statement for all of them; it returns their ids in order.
-func EmitMany(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, events []Emission) ([]uuid.UUID, error) {
-	for _, e := range events {
-		if _, ok := EventTypes[e.Type]; !ok {
-			return nil, fmt.Errorf("webhooks: unknown event type %q", e.Type)
+func (e *Emitter) EmitMany(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, events []Emission) ([]uuid.UUID, error) {
+	for _, ev := range events {
+		if _, ok := EventTypes[ev.Type]; !ok {
+			return nil, fmt.Errorf("webhooks: unknown event type %q", ev.Type)
 		}
 	}
-	return emitMany(ctx, tx, tenantID, events, nil)
+	return e.emitMany(ctx, tx, tenantID, events, nil)
 }
 
-func emit(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, typ string, data any, onlyEndpoint *uuid.UUID) (uuid.UUID, error) {
-	ids, err := emitMany(ctx, tx, tenantID, []Emission{{Type: typ, Data: data}}, onlyEndpoint)
+func (e *Emitter) emit(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, typ string, data any, onlyEndpoint *uuid.UUID) (uuid.UUID, error) {
+	ids, err := e.emitMany(ctx, tx, tenantID, []Emission{{Type: typ, Data: data}}, onlyEndpoint)
 	if err != nil {
 		return uuid.Nil, err
 	}
 	return ids[0], nil
 }
 
-func emitMany(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, events []Emission, onlyEndpoint *uuid.UUID) ([]uuid.UUID, error) {
+func (e *Emitter) emitMany(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, events []Emission, onlyEndpoint *uuid.UUID) ([]uuid.UUID, error) {
 	if len(events) == 0 {
 		return nil, nil
 	}
 	ids, types, raws := make([]uuid.UUID, len(events)), make([]string, len(events)), make([]string, len(events))
-	for i, e := range events {
-		raw, err := json.Marshal(e.Data)
+	for i, ev := range events {
+		raw, err := json.Marshal(ev.Data)
 		if err != nil {
-			return nil, fmt.Errorf("webhooks: encode %s data: %w", e.Type, err)
+			return nil, fmt.Errorf("webhooks: encode %s data: %w", ev.Type, err)
 		}
-		ids[i], types[i], raws[i] = uuid.New(), e.Type, string(raw)
+		ids[i], types[i], raws[i] = uuid.New(), ev.Type, string(raw)
 	}
 	// One statement records the events and reads their endpoints: a
 	// data-modifying WITH runs whether or not the query reads it.
@@ -136,8 +160,8 @@ func emitMany(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, events []Emiss
 	var endpoint uuid.UUID
 	var subscribed []string
 	_, err = pgx.ForEachRow(rows, []any{&endpoint, &subscribed}, func() error {
-		for i, e := range events {
-			if onlyEndpoint != nil || len(subscribed) == 0 || slices.Contains(subscribed, e.Type) {
+		for i, ev := range events {
+			if onlyEndpoint != nil || len(subscribed) == 0 || slices.Contains(subscribed, ev.Type) {
 				jobs = append(jobs, river.InsertManyParams{Args: DeliverArgs{TenantID: tenantID, EndpointID: endpoint, EventID: ids[i]}})
 			}
 		}
@@ -149,14 +173,20 @@ func emitMany(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, events []Emiss
 	if len(jobs) == 0 {
 		return ids, nil
 	}
-	rc, err := insertClient()
-	if err != nil {
-		return nil, err
-	}
-	if _, err := rc.InsertManyTx(ctx, tx, jobs); err != nil {
+	if err := e.queue(ctx, tx, jobs); err != nil {
 		return nil, fmt.Errorf("webhooks: queue deliveries: %w", err)
 	}
 	return ids, nil
+}
+
+// queue inserts delivery jobs in tx.
+func (e *Emitter) queue(ctx context.Context, tx pgx.Tx, jobs []river.InsertManyParams) error {
+	inserter, err := e.inserter()
+	if err != nil {
+		return err
+	}
+	_, err = inserter.InsertManyTx(ctx, tx, jobs)
+	return err
 }
 
 // DeliverArgs is one event's delivery to one endpoint.

@@ -246,6 +246,24 @@ func (e DncEntryBodySource) Valid() bool {
 	}
 }
 
+// Defines values for ImportBodyFormat.
+const (
+	ImportBodyFormatCsv  ImportBodyFormat = "csv"
+	ImportBodyFormatXlsx ImportBodyFormat = "xlsx"
+)
+
+// Valid indicates whether the value is a known member of the ImportBodyFormat enum.
+func (e ImportBodyFormat) Valid() bool {
+	switch e {
+	case ImportBodyFormatCsv:
+		return true
+	case ImportBodyFormatXlsx:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ImportBodyStatus.
 const (
 	ImportBodyStatusDone    ImportBodyStatus = "done"
@@ -480,6 +498,24 @@ func (e SpeechBodyAsr) Valid() bool {
 	}
 }
 
+// Defines values for SpeechBodyLlm.
+const (
+	SpeechBodyLlmOff    SpeechBodyLlm = "off"
+	SpeechBodyLlmOpenai SpeechBodyLlm = "openai"
+)
+
+// Valid indicates whether the value is a known member of the SpeechBodyLlm enum.
+func (e SpeechBodyLlm) Valid() bool {
+	switch e {
+	case SpeechBodyLlmOff:
+		return true
+	case SpeechBodyLlmOpenai:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SpeechBodyTts.
 const (
 	SpeechBodyTtsDefault SpeechBodyTts = "default"
@@ -522,6 +558,24 @@ func (e SpeechFieldsAsr) Valid() bool {
 	case SpeechFieldsAsrHttp:
 		return true
 	case SpeechFieldsAsrPocketsphinx:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SpeechFieldsLlm.
+const (
+	SpeechFieldsLlmOff    SpeechFieldsLlm = "off"
+	SpeechFieldsLlmOpenai SpeechFieldsLlm = "openai"
+)
+
+// Valid indicates whether the value is a known member of the SpeechFieldsLlm enum.
+func (e SpeechFieldsLlm) Valid() bool {
+	switch e {
+	case SpeechFieldsLlmOff:
+		return true
+	case SpeechFieldsLlmOpenai:
 		return true
 	default:
 		return false
@@ -662,16 +716,16 @@ func (e ListApiKeysParamsRevoked) Valid() bool {
 
 // Defines values for AuditNumberParamsFormat.
 const (
-	Csv  AuditNumberParamsFormat = "csv"
-	Json AuditNumberParamsFormat = "json"
+	AuditNumberParamsFormatCsv  AuditNumberParamsFormat = "csv"
+	AuditNumberParamsFormatJson AuditNumberParamsFormat = "json"
 )
 
 // Valid indicates whether the value is a known member of the AuditNumberParamsFormat enum.
 func (e AuditNumberParamsFormat) Valid() bool {
 	switch e {
-	case Csv:
+	case AuditNumberParamsFormatCsv:
 		return true
-	case Json:
+	case AuditNumberParamsFormatJson:
 		return true
 	default:
 		return false
@@ -1001,6 +1055,35 @@ type AddUserOutputBody struct {
 	User        UserBody `json:"user"`
 }
 
+// Ask defines model for Ask.
+type Ask struct {
+	Budget   int64                   `json:"budget"`
+	Contact  *map[string]interface{} `json:"contact,omitempty"`
+	History  *[]AskTurn              `json:"history,omitempty"`
+	Intents  *[]AskIntent            `json:"intents"`
+	Kind     string                  `json:"kind"`
+	Lang     string                  `json:"lang"`
+	MaxChars int64                   `json:"maxChars"`
+	Purpose  *string                 `json:"purpose,omitempty"`
+	Said     *string                 `json:"said,omitempty"`
+	State    string                  `json:"state"`
+	System   *string                 `json:"system,omitempty"`
+	Text     string                  `json:"text"`
+}
+
+// AskIntent defines model for AskIntent.
+type AskIntent struct {
+	About    *string   `json:"about,omitempty"`
+	Examples *[]string `json:"examples,omitempty"`
+	Name     string    `json:"name"`
+}
+
+// AskTurn defines model for AskTurn.
+type AskTurn struct {
+	Heard *string `json:"heard,omitempty"`
+	Said  *string `json:"said,omitempty"`
+}
+
 // BillingBody defines model for BillingBody.
 type BillingBody struct {
 	// Schema A URL to the JSON Schema for this object.
@@ -1094,6 +1177,9 @@ type CallBody struct {
 	//
 	// Example: promise
 	LastIntent *string `json:"last_intent,omitempty"`
+
+	// ModelTokens Tokens the tenant's language model used on the call (metered).
+	ModelTokens *int64 `json:"model_tokens,omitempty"`
 
 	// NextAt When the contact is tried again, if it is.
 	NextAt  *time.Time `json:"next_at,omitempty"`
@@ -1201,6 +1287,9 @@ type CampaignUsageBody struct {
 
 	// Minutes Billable minutes: every started minute of a connected call.
 	Minutes int64 `json:"minutes"`
+
+	// ModelTokens Tokens the tenant's language model used on calls (prompt and completion).
+	ModelTokens int64 `json:"model_tokens"`
 }
 
 // CampaignsOutputBody defines model for CampaignsOutputBody.
@@ -1573,6 +1662,9 @@ type DayUsageBody struct {
 
 	// Minutes Billable minutes: every started minute of a connected call.
 	Minutes int64 `json:"minutes"`
+
+	// ModelTokens Tokens the tenant's language model used on calls (prompt and completion).
+	ModelTokens int64 `json:"model_tokens"`
 }
 
 // DeliveriesOutputBody defines model for DeliveriesOutputBody.
@@ -1942,7 +2034,9 @@ type ImportBody struct {
 	Schema    *string   `json:"$schema,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 
-	// Encoding Example: gb18030
+	// Encoding The encoding a CSV file was read in; utf-8 for a workbook.
+	//
+	// Example: gb18030
 	Encoding string `json:"encoding"`
 
 	// ErrorsUrl The per-row error report as CSV (row, column, reason).
@@ -1951,8 +2045,11 @@ type ImportBody struct {
 	// Failure Why the whole import failed, when it did (nothing was imported).
 	Failure    *string    `json:"failure,omitempty"`
 	FinishedAt *time.Time `json:"finished_at,omitempty"`
-	Id         string     `json:"id"`
-	ListId     string     `json:"list_id"`
+
+	// Format How the file was read: csv, or xlsx for an Excel workbook.
+	Format ImportBodyFormat `json:"format"`
+	Id     string           `json:"id"`
+	ListId string           `json:"list_id"`
 
 	// NameColumn Example: 姓名
 	NameColumn *string `json:"name_column,omitempty"`
@@ -1970,12 +2067,20 @@ type ImportBody struct {
 	RowsImported int64 `json:"rows_imported"`
 
 	// RowsMerged Rows merged into existing contacts or into an earlier row of the file.
-	RowsMerged     int64            `json:"rows_merged"`
-	RowsTotal      int64            `json:"rows_total"`
+	RowsMerged int64 `json:"rows_merged"`
+	RowsTotal  int64 `json:"rows_total"`
+
+	// Sheet The worksheet read, for a workbook.
+	//
+	// Example: 名单
+	Sheet          *string          `json:"sheet,omitempty"`
 	SizeBytes      int64            `json:"size_bytes"`
 	Status         ImportBodyStatus `json:"status"`
 	TimeZoneColumn *string          `json:"time_zone_column,omitempty"`
 }
+
+// ImportBodyFormat How the file was read: csv, or xlsx for an Excel workbook.
+type ImportBodyFormat string
 
 // ImportBodyStatus defines model for ImportBody.Status.
 type ImportBodyStatus string
@@ -2145,6 +2250,20 @@ type MeOutputBodyRole string
 
 // MeOutputBodyVia How the caller authenticated.
 type MeOutputBodyVia string
+
+// ModelUse defines model for ModelUse.
+type ModelUse struct {
+	Failure   *string `json:"failure,omitempty"`
+	Intent    *string `json:"intent,omitempty"`
+	Kind      string  `json:"kind"`
+	LatencyMs float64 `json:"latencyMs"`
+	Model     *string `json:"model,omitempty"`
+	Rejected  *string `json:"rejected,omitempty"`
+	Reply     *bool   `json:"reply,omitempty"`
+	Tokens    *int64  `json:"tokens,omitempty"`
+	Used      bool    `json:"used"`
+	Why       string  `json:"why"`
+}
 
 // NewKeyBody defines model for NewKeyBody.
 type NewKeyBody struct {
@@ -2753,6 +2872,18 @@ type SpeechBody struct {
 	// Example: https://speech.example.com
 	AsrUrl string `json:"asr_url"`
 
+	// Llm The language model scripts' llm states ask when the built-in understanding is unsure: off, or openai (any OpenAI-compatible chat completions API: vLLM or Ollama serving Qwen or DeepSeek, Alibaba Cloud DashScope's compatible mode, DeepSeek, OpenAI).
+	Llm       SpeechBodyLlm `json:"llm"`
+	LlmHasKey bool          `json:"llm_has_key"`
+
+	// LlmModel Example: qwen-plus
+	LlmModel string `json:"llm_model"`
+
+	// LlmUrl The API's base URL, up to its version; requests go to {llm_url}/chat/completions.
+	//
+	// Example: https://dashscope.aliyuncs.com/compatible-mode/v1
+	LlmUrl string `json:"llm_url"`
+
 	// Tts Who speaks the prompts: default (the service's choice), espeak (espeak-ng, offline) or http (a service with the POST /v1/audio/speech shape).
 	Tts SpeechBodyTts `json:"tts"`
 
@@ -2773,6 +2904,9 @@ type SpeechBody struct {
 // SpeechBodyAsr Who hears the callee: default (the service's choice), dtmf (keys only), pocketsphinx (offline, English only: a grammar of the script's phrases or common answers), http (a service with the POST /v1/audio/transcriptions shape, sent the language as ISO 639-1) or funasr (a FunASR runtime you run, Mandarin, streaming over WebSocket: asr_url is its ws:// or wss:// address).
 type SpeechBodyAsr string
 
+// SpeechBodyLlm The language model scripts' llm states ask when the built-in understanding is unsure: off, or openai (any OpenAI-compatible chat completions API: vLLM or Ollama serving Qwen or DeepSeek, Alibaba Cloud DashScope's compatible mode, DeepSeek, OpenAI).
+type SpeechBodyLlm string
+
 // SpeechBodyTts Who speaks the prompts: default (the service's choice), espeak (espeak-ng, offline) or http (a service with the POST /v1/audio/speech shape).
 type SpeechBodyTts string
 
@@ -2791,6 +2925,14 @@ type SpeechFields struct {
 	AsrModel  *string `json:"asr_model,omitempty"`
 	AsrUrl    *string `json:"asr_url,omitempty"`
 
+	// Llm Omitted: off.
+	Llm *SpeechFieldsLlm `json:"llm,omitempty"`
+
+	// LlmApiKey Stored encrypted; omitted keeps the stored key, empty removes it. Sent as a bearer token.
+	LlmApiKey *string `json:"llm_api_key,omitempty"`
+	LlmModel  *string `json:"llm_model,omitempty"`
+	LlmUrl    *string `json:"llm_url,omitempty"`
+
 	// Tts Omitted: default.
 	Tts *SpeechFieldsTts `json:"tts,omitempty"`
 
@@ -2803,6 +2945,9 @@ type SpeechFields struct {
 
 // SpeechFieldsAsr Omitted: default.
 type SpeechFieldsAsr string
+
+// SpeechFieldsLlm Omitted: off.
+type SpeechFieldsLlm string
 
 // SpeechFieldsTts Omitted: default.
 type SpeechFieldsTts string
@@ -3068,6 +3213,7 @@ type TrunksOutputBody struct {
 
 // Turn defines model for Turn.
 type Turn struct {
+	Ask        *Ask                    `json:"ask,omitempty"`
 	Confidence float64                 `json:"confidence"`
 	Done       *bool                   `json:"done,omitempty"`
 	Emotion    *string                 `json:"emotion,omitempty"`
@@ -3075,6 +3221,7 @@ type Turn struct {
 	Heard      string                  `json:"heard"`
 	Intent     *string                 `json:"intent,omitempty"`
 	Log        *[]string               `json:"log,omitempty"`
+	Model      *ModelUse               `json:"model,omitempty"`
 	Review     *[]ReviewFlag           `json:"review,omitempty"`
 	RunnerUp   *string                 `json:"runnerUp,omitempty"`
 	Say        string                  `json:"say"`
@@ -3090,6 +3237,7 @@ type TurnBody struct {
 	EndedAt   time.Time `json:"ended_at"`
 	Heard     string    `json:"heard"`
 	Intent    string    `json:"intent"`
+	Model     *ModelUse `json:"model,omitempty"`
 	Said      string    `json:"said"`
 	Sentiment *float32  `json:"sentiment,omitempty"`
 	Seq       int64     `json:"seq"`
@@ -3135,6 +3283,9 @@ type UsageTotalsBody struct {
 
 	// Minutes Billable minutes: every started minute of a connected call.
 	Minutes int64 `json:"minutes"`
+
+	// ModelTokens Tokens the tenant's language model used on calls (prompt and completion).
+	ModelTokens int64 `json:"model_tokens"`
 }
 
 // UserBody defines model for UserBody.
@@ -3453,6 +3604,9 @@ type CreateImportParams struct {
 
 	// TimeZoneColumn The header of a time zone column; default: time_zone, 时区.
 	TimeZoneColumn *string `form:"time_zone_column,omitempty" json:"time_zone_column,omitempty"`
+
+	// Sheet The worksheet of an Excel workbook to read; default: the first visible one. A CSV file has none.
+	Sheet *string `form:"sheet,omitempty" json:"sheet,omitempty"`
 
 	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
@@ -4649,7 +4803,7 @@ type ClientInterface interface {
 
 	// GetImportErrors Download an import's error report
 	//
-	// CSV with one line per skipped row: row (the file's line number, the header is 1), column, reason.
+	// CSV with one line per skipped row: row (the header is 1; in a workbook, the row number Excel shows), column, reason.
 	//
 	// Corresponds with GET /v1/imports/{import_id}/errors (the `GetImportErrors` operationId).
 	GetImportErrors(ctx context.Context, importId string, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4714,9 +4868,9 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/lists/{list_id}/contacts (the `ListListContacts` operationId).
 	ListListContacts(ctx context.Context, listId string, params *ListListContactsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateImportWithBody Import contacts from a CSV file
+	// CreateImportWithBody Import contacts from a CSV file or an Excel workbook
 	//
-	// Send the file as the request body (text/csv), UTF-8 or GBK/GB18030, with or without BOM, a header row first. The phone column is found by its header (phone, mobile, 手机号, 电话, …) or named with phone_column; name and time zone likewise; every other column becomes an attribute. A file that cannot be imported at all (empty, not CSV, no phone column, an unknown encoding, over 256 MB) is refused at once and nothing is kept. Otherwise the import runs in the background: poll it for progress; rows with problems are skipped and listed in its error report, good rows are imported, duplicate numbers are merged. Needs the operator role.
+	// Send the file as the request body: a CSV file (text/csv), UTF-8 or GBK/GB18030, with or without BOM, or an Excel workbook (.xlsx, sent as application/vnd.openxmlformats-officedocument.spreadsheetml.sheet; a workbook is also known by its content, whatever its type), a header row first. Of a workbook, the first visible worksheet is read, or the one named with sheet; its cells are read as Excel shows them, but phone numbers in full however they are shown (13800138000, never 1.38E+10) and dates of Excel's default date format as 2024-11-11; its rows keep the numbers Excel shows, and blank rows are skipped. The phone column is found by its header (phone, mobile, 手机号, 电话, …) or named with phone_column; name and time zone likewise; every other column becomes an attribute. A file that cannot be imported at all (empty, neither CSV nor a workbook, a .xls or password-protected workbook, no phone column, an unknown encoding or sheet, over 256 MB) is refused at once and nothing is kept. Otherwise the import runs in the background: poll it for progress; rows with problems are skipped and listed in its error report, good rows are imported, duplicate numbers are merged. Needs the operator role.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5047,7 +5201,7 @@ type ClientInterface interface {
 
 	// GetSpeech Get the speech providers
 	//
-	// Which speech synthesis speaks the tenant's prompts and which recogniser hears its callees.
+	// Which speech synthesis speaks the tenant's prompts, which recogniser hears its callees and which language model, if any, scripts' llm states ask.
 	//
 	// Corresponds with GET /v1/speech (the `GetSpeech` operationId).
 	GetSpeech(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6140,7 +6294,7 @@ func (c *Client) GetImport(ctx context.Context, importId string, reqEditors ...R
 
 // GetImportErrors Download an import's error report
 //
-// CSV with one line per skipped row: row (the file's line number, the header is 1), column, reason.
+// CSV with one line per skipped row: row (the header is 1; in a workbook, the row number Excel shows), column, reason.
 //
 // Corresponds with GET /v1/imports/{import_id}/errors (the `GetImportErrors` operationId).
 func (c *Client) GetImportErrors(ctx context.Context, importId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6295,9 +6449,9 @@ func (c *Client) ListListContacts(ctx context.Context, listId string, params *Li
 	return c.Client.Do(req)
 }
 
-// CreateImportWithBody Import contacts from a CSV file
+// CreateImportWithBody Import contacts from a CSV file or an Excel workbook
 //
-// Send the file as the request body (text/csv), UTF-8 or GBK/GB18030, with or without BOM, a header row first. The phone column is found by its header (phone, mobile, 手机号, 电话, …) or named with phone_column; name and time zone likewise; every other column becomes an attribute. A file that cannot be imported at all (empty, not CSV, no phone column, an unknown encoding, over 256 MB) is refused at once and nothing is kept. Otherwise the import runs in the background: poll it for progress; rows with problems are skipped and listed in its error report, good rows are imported, duplicate numbers are merged. Needs the operator role.
+// Send the file as the request body: a CSV file (text/csv), UTF-8 or GBK/GB18030, with or without BOM, or an Excel workbook (.xlsx, sent as application/vnd.openxmlformats-officedocument.spreadsheetml.sheet; a workbook is also known by its content, whatever its type), a header row first. Of a workbook, the first visible worksheet is read, or the one named with sheet; its cells are read as Excel shows them, but phone numbers in full however they are shown (13800138000, never 1.38E+10) and dates of Excel's default date format as 2024-11-11; its rows keep the numbers Excel shows, and blank rows are skipped. The phone column is found by its header (phone, mobile, 手机号, 电话, …) or named with phone_column; name and time zone likewise; every other column becomes an attribute. A file that cannot be imported at all (empty, neither CSV nor a workbook, a .xls or password-protected workbook, no phone column, an unknown encoding or sheet, over 256 MB) is refused at once and nothing is kept. Otherwise the import runs in the background: poll it for progress; rows with problems are skipped and listed in its error report, good rows are imported, duplicate numbers are merged. Needs the operator role.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7058,7 +7212,7 @@ func (c *Client) Signup(ctx context.Context, body SignupJSONRequestBody, reqEdit
 
 // GetSpeech Get the speech providers
 //
-// Which speech synthesis speaks the tenant's prompts and which recogniser hears its callees.
+// Which speech synthesis speaks the tenant's prompts, which recogniser hears its callees and which language model, if any, scripts' llm states ask.
 //
 // Corresponds with GET /v1/speech (the `GetSpeech` operationId).
 func (c *Client) GetSpeech(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9988,6 +10142,18 @@ func NewCreateImportRequestWithBody(server string, listId string, params *Create
 		if params.TimeZoneColumn != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "time_zone_column", *params.TimeZoneColumn, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sheet != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "sheet", *params.Sheet, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -14120,7 +14286,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetImportErrorsWithResponse Download an import's error report
 	//
-	// CSV with one line per skipped row: row (the file's line number, the header is 1), column, reason.
+	// CSV with one line per skipped row: row (the header is 1; in a workbook, the row number Excel shows), column, reason.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -14195,9 +14361,9 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/lists/{list_id}/contacts (the `ListListContacts` operationId).
 	ListListContactsWithResponse(ctx context.Context, listId string, params *ListListContactsParams, reqEditors ...RequestEditorFn) (*ListListContactsResponse, error)
 
-	// CreateImportWithBodyWithResponse Import contacts from a CSV file
+	// CreateImportWithBodyWithResponse Import contacts from a CSV file or an Excel workbook
 	//
-	// Send the file as the request body (text/csv), UTF-8 or GBK/GB18030, with or without BOM, a header row first. The phone column is found by its header (phone, mobile, 手机号, 电话, …) or named with phone_column; name and time zone likewise; every other column becomes an attribute. A file that cannot be imported at all (empty, not CSV, no phone column, an unknown encoding, over 256 MB) is refused at once and nothing is kept. Otherwise the import runs in the background: poll it for progress; rows with problems are skipped and listed in its error report, good rows are imported, duplicate numbers are merged. Needs the operator role.
+	// Send the file as the request body: a CSV file (text/csv), UTF-8 or GBK/GB18030, with or without BOM, or an Excel workbook (.xlsx, sent as application/vnd.openxmlformats-officedocument.spreadsheetml.sheet; a workbook is also known by its content, whatever its type), a header row first. Of a workbook, the first visible worksheet is read, or the one named with sheet; its cells are read as Excel shows them, but phone numbers in full however they are shown (13800138000, never 1.38E+10) and dates of Excel's default date format as 2024-11-11; its rows keep the numbers Excel shows, and blank rows are skipped. The phone column is found by its header (phone, mobile, 手机号, 电话, …) or named with phone_column; name and time zone likewise; every other column becomes an attribute. A file that cannot be imported at all (empty, neither CSV nor a workbook, a .xls or password-protected workbook, no phone column, an unknown encoding or sheet, over 256 MB) is refused at once and nothing is kept. Otherwise the import runs in the background: poll it for progress; rows with problems are skipped and listed in its error report, good rows are imported, duplicate numbers are merged. Needs the operator role.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -14576,7 +14742,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetSpeechWithResponse Get the speech providers
 	//
-	// Which speech synthesis speaks the tenant's prompts and which recogniser hears its callees.
+	// Which speech synthesis speaks the tenant's prompts, which recogniser hears its callees and which language model, if any, scripts' llm states ask.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -23162,7 +23328,7 @@ func (c *ClientWithResponses) GetImportWithResponse(ctx context.Context, importI
 
 // GetImportErrorsWithResponse Download an import's error report
 //
-// CSV with one line per skipped row: row (the file's line number, the header is 1), column, reason.
+// CSV with one line per skipped row: row (the header is 1; in a workbook, the row number Excel shows), column, reason.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -23291,9 +23457,9 @@ func (c *ClientWithResponses) ListListContactsWithResponse(ctx context.Context, 
 	return ParseListListContactsResponse(rsp)
 }
 
-// CreateImportWithBodyWithResponse Import contacts from a CSV file
+// CreateImportWithBodyWithResponse Import contacts from a CSV file or an Excel workbook
 //
-// Send the file as the request body (text/csv), UTF-8 or GBK/GB18030, with or without BOM, a header row first. The phone column is found by its header (phone, mobile, 手机号, 电话, …) or named with phone_column; name and time zone likewise; every other column becomes an attribute. A file that cannot be imported at all (empty, not CSV, no phone column, an unknown encoding, over 256 MB) is refused at once and nothing is kept. Otherwise the import runs in the background: poll it for progress; rows with problems are skipped and listed in its error report, good rows are imported, duplicate numbers are merged. Needs the operator role.
+// Send the file as the request body: a CSV file (text/csv), UTF-8 or GBK/GB18030, with or without BOM, or an Excel workbook (.xlsx, sent as application/vnd.openxmlformats-officedocument.spreadsheetml.sheet; a workbook is also known by its content, whatever its type), a header row first. Of a workbook, the first visible worksheet is read, or the one named with sheet; its cells are read as Excel shows them, but phone numbers in full however they are shown (13800138000, never 1.38E+10) and dates of Excel's default date format as 2024-11-11; its rows keep the numbers Excel shows, and blank rows are skipped. The phone column is found by its header (phone, mobile, 手机号, 电话, …) or named with phone_column; name and time zone likewise; every other column becomes an attribute. A file that cannot be imported at all (empty, neither CSV nor a workbook, a .xls or password-protected workbook, no phone column, an unknown encoding or sheet, over 256 MB) is refused at once and nothing is kept. Otherwise the import runs in the background: poll it for progress; rows with problems are skipped and listed in its error report, good rows are imported, duplicate numbers are merged. Needs the operator role.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -23930,7 +24096,7 @@ func (c *ClientWithResponses) SignupWithResponse(ctx context.Context, body Signu
 
 // GetSpeechWithResponse Get the speech providers
 //
-// Which speech synthesis speaks the tenant's prompts and which recogniser hears its callees.
+// Which speech synthesis speaks the tenant's prompts, which recogniser hears its callees and which language model, if any, scripts' llm states ask.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -37,10 +37,14 @@
 // the end of its caller's context takes it out of the queue and Do returns
 // the context's error; its work is never done. Once the item is in a
 // running batch, Do waits for the batch to finish and returns nil, since the
-// work may have been committed. The batch runs under a context that keeps
-// the values of its leader's context and is cancelled only when the context
-// of every member has ended (each call also ends at Options.Timeout), so one
-// member giving up does not cancel the work the others wait for.
+// work may have been committed. The batch runs under a context of its own:
+// it carries none of its members' values, since the work is done for every
+// member alike and not for the one that happens to lead (what one caller
+// put in its context, such as who it acts for, must not pass for the
+// others'), and it is cancelled only when the context of every member has
+// ended (each call also ends at Options.Timeout), so one member giving up
+// does not cancel the work the others wait for. Work that needs something
+// of a caller takes it from the caller's item.
 package batch
 
 import (
@@ -167,7 +171,7 @@ func (b *Batcher[K, T]) Do(ctx context.Context, key K, item T) error {
 		b.handOff(key, q)
 		b.mu.Unlock()
 	}()
-	b.run(ctx, key, members)
+	b.run(key, members)
 	return nil
 }
 
@@ -206,10 +210,10 @@ func (b *Batcher[K, T]) handOff(key K, q *queue[T]) {
 	close(next.lead)
 }
 
-// run does the work of members under a context that keeps the values of
-// the leader's ctx and ends when every member's context has ended, or at
-// the timeout; then it releases the members.
-func (b *Batcher[K, T]) run(ctx context.Context, key K, members []*waiter[T]) {
+// run does the work of members under a context that carries no member's
+// values and ends when every member's context has ended, or at the
+// timeout; then it releases the members.
+func (b *Batcher[K, T]) run(key K, members []*waiter[T]) {
 	finished := false
 	defer func() {
 		for _, w := range members {
@@ -220,7 +224,9 @@ func (b *Batcher[K, T]) run(ctx context.Context, key K, members []*waiter[T]) {
 		}
 	}()
 
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	// The batch's own context: no caller's values, no caller's deadline;
+	// the members' contexts end it together, below.
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var live atomic.Int64
 	live.Store(int64(len(members)))

@@ -281,10 +281,11 @@ func TestWhoDoesABatchsWork(t *testing.T) {
 
 type ctxKey struct{}
 
-func TestALoneCallerLeadsItsOwnBatchWithItsContextsValues(t *testing.T) {
+func TestALoneCallerLeadsItsOwnBatchUnderAContextWithoutItsValues(t *testing.T) {
 	r := &recorder{}
 	b := newBatcher(r, 10, 0)
-	ctx := context.WithValue(context.Background(), ctxKey{}, "leader")
+	ctx, cancel := context.WithTimeout(context.WithValue(context.Background(), ctxKey{}, "leader"), time.Hour)
+	defer cancel()
 	it := &item{key: "k"}
 	if err := b.Do(ctx, "k", it); err != nil {
 		t.Fatalf("Do: %v", err)
@@ -293,13 +294,41 @@ func TestALoneCallerLeadsItsOwnBatchWithItsContextsValues(t *testing.T) {
 	if len(calls) != 1 || calls[0].together || calls[0].key != "k" {
 		t.Fatalf("calls %+v, want one call of Alone for k", calls)
 	}
-	if v := calls[0].ctx.Value(ctxKey{}); v != "leader" {
-		t.Errorf("the batch's context has value %v, want the caller's", v)
+	if v := calls[0].ctx.Value(ctxKey{}); v != nil {
+		t.Errorf("the batch's context has the caller's value %v, want none", v)
+	}
+	if d, ok := calls[0].ctx.Deadline(); ok {
+		t.Errorf("the batch's context has the caller's deadline %v, want none (no Timeout)", d)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if len(b.queues) != 0 {
 		t.Errorf("%d queues left after the batch, want none", len(b.queues))
+	}
+}
+
+func TestTheBatchContextCarriesNoMembersValues(t *testing.T) {
+	r := &recorder{}
+	b := newBatcher(r, 10, 0)
+	release, firstDone := holdFirst(t, b, "k")
+	var dones []<-chan error
+	for i, who := range []string{"leader", "member"} {
+		ctx := context.WithValue(context.Background(), ctxKey{}, who)
+		dones = append(dones, enqueue(t, ctx, b, &item{id: i, key: "k"}, i+1))
+	}
+	release()
+	for _, d := range append(dones, firstDone) {
+		if err := within(t, d); err != nil {
+			t.Fatalf("Do: %v", err)
+		}
+	}
+	calls := r.log()
+	last := calls[len(calls)-1]
+	if !last.together || !slices.Equal(last.ids, []int{0, 1}) {
+		t.Fatalf("the last call is %+v, want Together of items 0 and 1", last)
+	}
+	if v := last.ctx.Value(ctxKey{}); v != nil {
+		t.Errorf("the batch's context has the value %v of one of its members, want none", v)
 	}
 }
 
@@ -598,7 +627,7 @@ func TestAFailedTogetherLeavesTheFallBackItsOwnTime(t *testing.T) {
 		{ctx: context.Background(), item: &item{id: 1}, done: make(chan struct{})},
 		{ctx: context.Background(), item: &item{id: 2}, done: make(chan struct{})},
 	}
-	b.run(context.Background(), "k", members)
+	b.run("k", members)
 	if len(aloneErrs) != 2 {
 		t.Fatalf("Alone ran %d times, want once per item", len(aloneErrs))
 	}

@@ -13,7 +13,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/outcall/outcall/migrations/dbtest"
-	"github.com/outcall/outcall/tenants"
 )
 
 // An operator at the command line makes a plan, puts a tenant on it,
@@ -21,16 +20,8 @@ import (
 // lists and revokes an admin token; a wrong flag value is named.
 func TestTheAdminCommandsRunPlansTenantsAndTokens(t *testing.T) {
 	ctx := context.Background()
-	url := dbtest.New(t)
-	db, err := tenants.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	su, err := tenants.NewService(db).Signup(ctx, tenants.SignupRequest{TenantName: "Big Shop", Email: "owner@big.example", Password: "password-123"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, url := dbtest.Open(ctx, t)
+	su, _ := dbtest.SignUp(ctx, t, db, "Big Shop")
 	ten := su.Tenant.ID.String()
 	run := func(args ...string) string {
 		t.Helper()

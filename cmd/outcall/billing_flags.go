@@ -8,6 +8,7 @@ import (
 
 	"github.com/outcall/outcall/billing"
 	"github.com/outcall/outcall/tenants"
+	"github.com/outcall/outcall/webhooks"
 )
 
 // billingSettings are the Stripe options of the service commands. The two
@@ -28,8 +29,9 @@ func addBillingFlags(cmd *cobra.Command, b *billingSettings) {
 	stringFlag(fs, &b.APIBase, "stripe-api-base", "", "Stripe API base URL, e.g. http://127.0.0.1:12111 for stripe-mock (default: Stripe itself)")
 }
 
-// service returns the billing service these settings describe.
-func (b *billingSettings) service(db *tenants.DB, log *slog.Logger) *billing.Service {
+// service returns the billing service these settings describe, queueing
+// its jobs through jobs (newBilling).
+func (b *billingSettings) service(db *tenants.DB, log *slog.Logger, jobs webhooks.JobInserter) *billing.Service {
 	key, secret := b.StripeKey, b.WebhookSecret
 	if key == "" {
 		key = os.Getenv(envName("stripe-key"))
@@ -37,7 +39,7 @@ func (b *billingSettings) service(db *tenants.DB, log *slog.Logger) *billing.Ser
 	if secret == "" {
 		secret = os.Getenv(envName("stripe-webhook-secret"))
 	}
-	svc := billing.New(billing.Config{DB: db, Logger: log, StripeKey: key, WebhookSecret: secret, APIBase: b.APIBase, MaxNetworkRetries: 2})
+	svc := newBilling(billing.Config{DB: db, Logger: log, StripeKey: key, WebhookSecret: secret, APIBase: b.APIBase, MaxNetworkRetries: 2}, jobs)
 	if svc.Enabled() {
 		log.Info("billing through Stripe is on", slog.Bool("webhooks", secret != ""), slog.Bool("custom_api_base", b.APIBase != ""))
 	} else {

@@ -42,7 +42,7 @@ func init() {
 	}
 	addServiceFlags(cmd, &s)
 	stringFlag(cmd.Flags(), &s.DataDir, "data-dir", ".data", "folder for the local PostgreSQL cluster and other local state")
-	intFlag(cmd.Flags(), &s.PGPort, "pg-port", 54329, "port of the local PostgreSQL cluster on 127.0.0.1")
+	intFlag(cmd.Flags(), &s.PGPort, "pg-port", 54329, "port of the local PostgreSQL cluster on 127.0.0.1 (0: none, only its Unix socket under the data folder)")
 	rootCmd.AddCommand(cmd)
 }
 
@@ -60,8 +60,7 @@ func runDev(ctx context.Context, s *settings) error {
 		if err := cluster.Start(ctx); err != nil {
 			return err
 		}
-		s.PGPort = cluster.Port
-		fmt.Fprintf(os.Stderr, "local PostgreSQL listens on 127.0.0.1:%d\n", cluster.Port)
+		fmt.Fprintf(os.Stderr, "local PostgreSQL listens on %s\n", cluster.Addr())
 		defer func() {
 			stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()

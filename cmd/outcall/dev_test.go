@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -50,7 +49,8 @@ func TestDevStartsEverythingOnAFreshFolderAndStopsItsDatabase(t *testing.T) {
 	os.Chmod(dir, 0o755) // the PostgreSQL user must reach it when tests run as root
 	defer os.RemoveAll(dir)
 	for round := 1; round <= 2; round++ {
-		// Port 0: the cluster and the API take free ports themselves.
+		// Port 0: the cluster listens on its Unix socket alone, and the API
+		// takes a free port.
 		s := &settings{DataDir: filepath.Join(dir, ".data"), Addr: "127.0.0.1:0", LogLevel: "error", MaxWorkers: 5,
 			scriptHost: hostCommand, scriptHostEnv: hostEnv,
 			// What dev's flag defaults give: the callee simulator as carrier.
@@ -117,9 +117,13 @@ func TestDevStartsEverythingOnAFreshFolderAndStopsItsDatabase(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Fatalf("round %d: dev ended with %v", round, err)
 		}
-		if c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", s.PGPort), time.Second); err == nil {
+		pg, err := localpg.New(filepath.Join(s.DataDir, "pg"), s.PGPort)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, err := net.DialTimeout("unix", pg.Addr(), time.Second); err == nil {
 			c.Close()
-			t.Fatalf("round %d: the local PostgreSQL still listens after dev stopped", round)
+			t.Fatalf("round %d: the local PostgreSQL still listens on %s after dev stopped", round, pg.Addr())
 		}
 	}
 }

@@ -103,17 +103,9 @@ type drainRig struct {
 func newDrainRig(t *testing.T, drainTimeout time.Duration) *drainRig {
 	t.Helper()
 	ctx := context.Background()
-	url := dbtest.New(t)
-	db, err := tenants.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	su, err := tenants.NewService(db).Signup(ctx, tenants.SignupRequest{TenantName: "Shop", Email: "ops@shop.example", Password: "a long password"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &drainRig{t: t, ctx: ctx, db: db, svc: campaigns.New(campaigns.Options{DB: db}), p: tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner},
+	shop := dbtest.Tenant(ctx, t)
+	url, db := shop.URL, shop.DB
+	r := &drainRig{t: t, ctx: ctx, db: db, svc: campaigns.New(campaigns.Options{DB: db}), p: shop.Owner,
 		placer: &drainPlacer{release: make(chan struct{}), first: make(chan struct{})}, done: make(chan error, 1)}
 	rules := campaigns.DefaultCompliance()
 	rules.QuietHours, rules.MaxConcurrentLines, rules.CallsPerSecond = []string{}, 2, 10

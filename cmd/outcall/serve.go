@@ -24,6 +24,7 @@ import (
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/migrations"
 	"github.com/outcall/outcall/scripting"
+	"github.com/outcall/outcall/scripting/llm"
 	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/tenants"
 	"github.com/outcall/outcall/webhooks"
@@ -105,7 +106,11 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 		}
 		svc.Mailer, svc.PublicURL = mailer, s.PublicURL
 	}
-	bill := s.Billing.service(db, log)
+	inserter, err := newInserter(db)
+	if err != nil {
+		return err
+	}
+	bill := s.Billing.service(db, log, inserter)
 
 	// One registry for /metrics: the API's requests, this process's calls
 	// and its script hosts.
@@ -139,10 +144,6 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 	scripts := &scripting.Store{DB: db, Runner: cmp.Or(callHosts, apiHosts)}
 	apiScripts := &scripting.Store{DB: db, Runner: apiHosts}
 
-	inserter, err := newInserter(db)
-	if err != nil {
-		return err
-	}
 	contacts := newContacts(db, inserter)
 	rep := newReports(db)
 	recordings := telephony.LocalRecordingStore{Dir: s.Telephony.Recordings}
@@ -216,9 +217,15 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 		})
 	}
 	if s.API {
+		var models *llm.Tenants
+		if trunks != nil {
+			// The simulator asks tenants' models as calls do.
+			models = &llm.Tenants{Load: calls.ModelSettings(&telephony.SpeechStore{Trunks: trunks}), HTTP: webhooks.NewHTTPClient(s.WebhooksAllowPrivate)}
+		}
 		srv := api.New(api.Config{Tenants: svc, Logger: log, InsecureCookies: s.InsecureCookies,
-			Webhooks: &webhooks.Service{DB: db, AllowPrivate: s.WebhooksAllowPrivate}, Billing: bill,
-			Scripts: apiScripts, Contacts: contacts, Campaigns: camp, Reports: rep, Recordings: recordings, Trunks: trunks, TrunkPinger: pinger, Metrics: metrics})
+			Webhooks: newWebhooks(db, inserter, s.WebhooksAllowPrivate), Billing: bill,
+			Scripts: apiScripts, Contacts: contacts, Campaigns: camp, Reports: rep, Recordings: recordings, Trunks: trunks, TrunkPinger: pinger, Metrics: metrics,
+			Models: models})
 		if err := serveHTTP(ctx, g, log, "API", s.Addr, srv.Handler(), func(addr string) {
 			if ready != nil {
 				ready(addr)

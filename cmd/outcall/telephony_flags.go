@@ -14,6 +14,7 @@ import (
 
 	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/scripting"
+	"github.com/outcall/outcall/scripting/llm"
 	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/telephony/calleesim"
 	"github.com/outcall/outcall/webhooks"
@@ -226,6 +227,8 @@ func (t *telephonySettings) placer(ctx context.Context, log *slog.Logger, script
 		// Tenants' own speech services are reached like their webhook
 		// endpoints: never internal addresses, unless allowed.
 		o.Speech, o.SpeechClient = &telephony.SpeechStore{Trunks: trunks}, webhooks.NewHTTPClient(allowPrivate)
+		// Their language models too.
+		o.Models = &llm.Tenants{Load: calls.ModelSettings(o.Speech), HTTP: o.SpeechClient}
 	}
 	if p, ok := asr.(*telephony.PocketsphinxRecognizer); ok {
 		o.Pocketsphinx = p

@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/outcall/outcall/billing"
 	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/contacts"
@@ -16,11 +17,12 @@ import (
 	"github.com/outcall/outcall/scripting"
 	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/tenants"
+	"github.com/outcall/outcall/webhooks"
 )
 
 // newInserter returns the one insert-only River client through which the
-// services of a process queue their jobs (pacing, dials, imports) inside
-// their own transactions; the workers' client runs them.
+// services of a process queue their jobs (pacing, dials, imports, webhook
+// deliveries) inside their own transactions; the workers' client runs them.
 func newInserter(db *tenants.DB) (*river.Client[pgx.Tx], error) {
 	c, err := river.NewClient(riverpgxv5.New(db.Pool()), &river.Config{})
 	if err != nil {
@@ -46,7 +48,9 @@ func newContacts(db *tenants.DB, jobs contacts.JobInserter) *contacts.Service {
 //     the plan's daily cap) in the transaction that records it, and the
 //     plan caps the tenant's lines;
 //   - a closed call triggers, in the transaction that closes it, its
-//     webhook events and its usage ledger row (calls.CampaignHooks).
+//     webhook events and its usage ledger row (calls.CampaignHooks); the
+//     service, its hooks and the contacts service queue every job and
+//     webhook delivery through jobs, the process's inserter.
 func newCampaigns(db *tenants.DB, jobs campaigns.JobInserter, scripts *scripting.Store, gate func(context.Context, uuid.UUID) error,
 	heard func(ctx context.Context, tenantID uuid.UUID, version string) error) *campaigns.Service {
 	return campaigns.New(calls.CampaignHooks(campaigns.Options{
@@ -68,6 +72,25 @@ func newCampaigns(db *tenants.DB, jobs campaigns.JobInserter, scripts *scripting
 		},
 		Segment: calls.SegmentWith(scripts),
 	}, true))
+}
+
+// newWebhooks builds the one webhook endpoints service of a process, for
+// the API: a test event and a redelivery queue their jobs through jobs,
+// the process's inserter. allowPrivate lets endpoints point at loopback
+// and private addresses (dev).
+func newWebhooks(db *tenants.DB, jobs webhooks.JobInserter, allowPrivate bool) *webhooks.Service {
+	return &webhooks.Service{DB: db, AllowPrivate: allowPrivate, Jobs: jobs}
+}
+
+// newBilling builds the one billing service of a process from its Stripe
+// settings (cfg, see billingSettings.service), for the API and the
+// workers alike; the webhook events it raises (billing.payment_failed)
+// queue their deliveries through jobs, the process's inserter. The usage
+// threshold events of closed calls go through the campaigns service's
+// close hooks (newCampaigns).
+func newBilling(cfg billing.Config, jobs webhooks.JobInserter) *billing.Service {
+	cfg.Jobs = jobs
+	return billing.New(cfg)
 }
 
 // newReports builds the one reports service of a process, for the API. The

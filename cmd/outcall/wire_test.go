@@ -32,11 +32,7 @@ func (m *mailbox) Send(_ context.Context, mail tenants.Mail) error {
 // trunk does not wait.
 func TestCampaignsOnThePlatformsLinesWaitForAVerifiedAddress(t *testing.T) {
 	ctx := context.Background()
-	db, err := tenants.Open(ctx, dbtest.New(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
+	db, _ := dbtest.Open(ctx, t)
 	box := &mailbox{}
 	svc := tenants.NewService(db)
 	svc.Mailer, svc.PublicURL = box, "https://portal.example"

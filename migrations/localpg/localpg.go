@@ -3,6 +3,12 @@
 // and for the tests. It initialises the cluster on first use, reuses it on
 // the next start, and stops it cleanly.
 //
+// The server listens on a Unix socket in the cluster's own run/ folder and,
+// when given a port, on that TCP port of 127.0.0.1 too. Without a port it
+// listens on the socket alone: no other program binds in that folder, so
+// its address cannot be taken between choosing it and starting the server
+// (a free TCP port found beforehand could be).
+//
 // PostgreSQL refuses to run as root. When outcall itself runs as root the
 // cluster runs as Debian's "postgres" system user, which owns the folder.
 package localpg
@@ -11,7 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/user"
@@ -33,9 +39,9 @@ const Superuser = "outcall"
 type Cluster struct {
 	// Dir holds the cluster: data/ (PGDATA), run/ (socket), postgres.log.
 	Dir string
-	// Port is the TCP port on 127.0.0.1 the server listens on. 0 lets Start
-	// choose a free one (and choose again if another program takes it
-	// first); after Start it holds the port the server listens on.
+	// Port is the TCP port on 127.0.0.1 the server listens on. 0 means
+	// none: the server listens on its Unix socket in run/ alone, and URL
+	// names that socket.
 	Port int
 	// Env is added to the server's environment (tests run it under
 	// libfaketime to put its clock at an awkward moment).
@@ -45,7 +51,15 @@ type Cluster struct {
 	cred *syscall.Credential
 	uid  int
 	gid  int
+	// socketPort is the number in the name of the server's socket
+	// (.s.PGSQL.<n>): Port, or with no TCP port socketOnlyPort, or what a
+	// server already running says.
+	socketPort int
 }
+
+// socketOnlyPort names the socket of a server without a TCP port; it is
+// PostgreSQL's default port, but no TCP port is opened for it.
+const socketOnlyPort = 5432
 
 // ErrNotInstalled says PostgreSQL's server binaries were not found.
 var ErrNotInstalled = errors.New("PostgreSQL server binaries (initdb, pg_ctl) not found: install them with `apt-get install postgresql` (Debian/Ubuntu), `brew install postgresql` (macOS), or set OUTCALL_DATABASE_URL to an existing server")
@@ -81,8 +95,9 @@ func FindBinDir() (string, error) {
 	return "", ErrNotInstalled
 }
 
-// New prepares a cluster in dir listening on port. It finds the binaries and,
-// when running as root, the unprivileged user that will run the server.
+// New prepares a cluster in dir listening on port (0: on its Unix socket
+// alone). It finds the binaries and, when running as root, the
+// unprivileged user that will run the server.
 func New(dir string, port int) (*Cluster, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -110,9 +125,32 @@ func (c *Cluster) dataDir() string { return filepath.Join(c.Dir, "data") }
 func (c *Cluster) runDir() string  { return filepath.Join(c.Dir, "run") }
 func (c *Cluster) logFile() string { return filepath.Join(c.Dir, "postgres.log") }
 
-// URL returns the connection URL of database db as the superuser.
+// URL returns the connection URL of database db as the superuser: over
+// TCP with a Port, otherwise through the server's Unix socket.
 func (c *Cluster) URL(db string) string {
-	return fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s?sslmode=disable", Superuser, c.Port, db)
+	if c.Port != 0 {
+		return fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s?sslmode=disable", Superuser, c.Port, db)
+	}
+	return fmt.Sprintf("postgres://%s@/%s?host=%s&port=%d&sslmode=disable", Superuser, db, url.QueryEscape(c.runDir()), c.sockPort())
+}
+
+// Addr says where the server listens, for people: 127.0.0.1:<Port>, or
+// the path of its Unix socket.
+func (c *Cluster) Addr() string {
+	if c.Port != 0 {
+		return fmt.Sprintf("127.0.0.1:%d", c.Port)
+	}
+	return filepath.Join(c.runDir(), fmt.Sprintf(".s.PGSQL.%d", c.sockPort()))
+}
+
+func (c *Cluster) sockPort() int {
+	switch {
+	case c.socketPort != 0:
+		return c.socketPort
+	case c.Port != 0:
+		return c.Port
+	}
+	return socketOnlyPort
 }
 
 func (c *Cluster) command(ctx context.Context, name string, args ...string) *exec.Cmd {
@@ -127,7 +165,7 @@ func (c *Cluster) command(ctx context.Context, name string, args ...string) *exe
 
 // Start initialises the cluster if its folder is empty and starts the
 // server unless it already runs. It waits until the server accepts
-// connections.
+// connections where URL points.
 func (c *Cluster) Start(ctx context.Context) error {
 	if err := os.MkdirAll(filepath.Dir(c.Dir), 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", filepath.Dir(c.Dir), err)
@@ -152,78 +190,80 @@ func (c *Cluster) Start(ctx context.Context) error {
 		}
 	}
 	if c.running(ctx) {
-		if c.Port == 0 {
-			port, err := c.runningPort()
-			if err != nil {
-				return err
-			}
-			c.Port = port
-		}
-		return c.waitReady(ctx)
-	}
-	if c.Port != 0 {
-		if c.portTaken() {
-			return fmt.Errorf("port %d on 127.0.0.1 is taken by another program; choose another with OUTCALL_PG_PORT", c.Port)
-		}
-		return c.start(ctx)
-	}
-	// No port given: take a free one. Another program may bind it between
-	// our look and the server's bind, so a start that loses that race is
-	// tried again on another port.
-	for attempt := 1; ; attempt++ {
-		port, err := freePort()
+		// Wait where the running server listens, which may not be where
+		// this Cluster would have started it.
+		port, tcp, err := c.runningAddr(ctx)
 		if err != nil {
 			return err
 		}
-		c.Port = port
-		err = c.start(ctx)
-		if err == nil || attempt == 5 || !errors.Is(err, errPortClash) {
-			return err
+		if c.Port != 0 && (!tcp || port != c.Port) {
+			where := "on its Unix socket alone"
+			if tcp {
+				where = fmt.Sprintf("on port %d", port)
+			}
+			return fmt.Errorf("the PostgreSQL cluster in %s already runs %s, not on port %d: stop it (pg_ctl -D %s stop) or ask for that port", c.Dir, where, c.Port, c.dataDir())
 		}
+		c.socketPort = port
+		return c.waitReady(ctx)
 	}
+	// The server binds its port itself; a port another program holds fails
+	// the start, and only then is it reported (a look beforehand could be
+	// overtaken).
+	return c.start(ctx)
 }
 
-// errPortClash says the server could not bind its port.
-var errPortClash = errors.New("the port was taken")
-
 func (c *Cluster) start(ctx context.Context) error {
+	c.socketPort = 0
+	listen := "-c listen_addresses=127.0.0.1"
+	if c.Port == 0 {
+		listen = "-c listen_addresses=''"
+	}
 	logStart, _ := os.Stat(c.logFile())
-	opts := fmt.Sprintf("-k %s -p %d -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=300 -c shared_buffers=256MB", c.runDir(), c.Port)
+	opts := fmt.Sprintf("-k %s -p %d %s -c fsync=off -c synchronous_commit=off -c max_connections=300 -c shared_buffers=256MB", c.runDir(), c.sockPort(), listen)
 	cmd := c.command(ctx, "pg_ctl", "-D", c.dataDir(), "-o", opts, "-l", c.logFile(), "-w", "-t", "60", "start")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		log, _ := os.ReadFile(c.logFile())
 		if logStart != nil && int64(len(log)) >= logStart.Size() {
 			log = log[logStart.Size():] // this start's lines only
 		}
-		if strings.Contains(string(log), "could not bind") {
-			err = fmt.Errorf("%w: %w", errPortClash, err)
+		if c.Port != 0 && strings.Contains(string(log), "could not bind") {
+			return fmt.Errorf("port %d on 127.0.0.1 is taken by another program; choose another with OUTCALL_PG_PORT (or 0: the Unix socket alone): %w\n%s", c.Port, err, tail(string(log), 2000))
 		}
-		return fmt.Errorf("start PostgreSQL on port %d: %w\n%s\n%s", c.Port, err, out, tail(string(log), 2000))
+		return fmt.Errorf("start PostgreSQL on %s: %w\n%s\n%s", c.Addr(), err, out, tail(string(log), 2000))
 	}
 	return c.waitReady(ctx)
 }
 
-// runningPort reads the port of the running server from its
-// postmaster.pid (the fourth line).
-func (c *Cluster) runningPort() (int, error) {
-	b, err := os.ReadFile(filepath.Join(c.dataDir(), "postmaster.pid"))
-	if err != nil {
-		return 0, fmt.Errorf("read the running server's port: %w", err)
+// runningAddr reads where the running server listens from its
+// postmaster.pid: the port (the fourth line, which also names its Unix
+// socket) and whether it listens on TCP at all (the sixth line, its first
+// listen address, is empty when not). A server still starting writes the
+// sixth line once its sockets are open, so it waits for that line as long
+// as waitReady would wait for the server.
+func (c *Cluster) runningAddr(ctx context.Context) (port int, tcp bool, err error) {
+	pidFile := filepath.Join(c.dataDir(), "postmaster.pid")
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		b, err := os.ReadFile(pidFile)
+		if err != nil {
+			return 0, false, fmt.Errorf("read where the running server listens: %w", err)
+		}
+		lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+		if len(lines) >= 6 {
+			if port, err = strconv.Atoi(strings.TrimSpace(lines[3])); err != nil {
+				return 0, false, fmt.Errorf("read where the running server listens: %s: %w", pidFile, err)
+			}
+			return port, strings.TrimSpace(lines[5]) != "", nil
+		}
+		if time.Now().After(deadline) {
+			return 0, false, fmt.Errorf("read where the running server listens: %s names no listen address within 60s; see %s", pidFile, c.logFile())
+		}
+		select {
+		case <-ctx.Done():
+			return 0, false, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
-	lines := strings.Split(string(b), "\n")
-	if len(lines) < 4 {
-		return 0, fmt.Errorf("read the running server's port: %s is too short", filepath.Join(c.dataDir(), "postmaster.pid"))
-	}
-	return strconv.Atoi(strings.TrimSpace(lines[3]))
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port on 127.0.0.1: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // Stop stops the server (fast shutdown: sessions are disconnected, data is
@@ -275,7 +315,7 @@ func (c *Cluster) waitReady(ctx context.Context) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("PostgreSQL in %s did not accept connections on port %d within 60s; see %s", c.dataDir(), c.Port, c.logFile())
+			return fmt.Errorf("PostgreSQL in %s did not accept connections on %s within 60s; see %s", c.dataDir(), c.Addr(), c.logFile())
 		}
 		select {
 		case <-ctx.Done():
@@ -283,15 +323,6 @@ func (c *Cluster) waitReady(ctx context.Context) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-}
-
-func (c *Cluster) portTaken() bool {
-	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", c.Port))
-	if err != nil {
-		return true
-	}
-	l.Close()
-	return false
 }
 
 // checkReachable makes sure the unprivileged user can reach the cluster's

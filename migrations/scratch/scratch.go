@@ -113,7 +113,7 @@ func setup() error {
 			if env, moment, err = fakeClock(at); err != nil {
 				return err
 			}
-			// A cluster of its own, on a port of its own choosing.
+			// A cluster of its own, listening on its Unix socket alone.
 			port, dir = 0, filepath.Join(os.TempDir(), "outcall-test-pg-clock-"+moment.UTC().Format("20060102T150405Z"))
 		}
 		c, err := localpg.New(dir, port)
@@ -252,7 +252,6 @@ func keepClockNear(ctx context.Context, c *localpg.Cluster, moment time.Time) er
 	if err := c.Stop(ctx); err != nil {
 		return err
 	}
-	c.Port = 0 // a free one again
 	return c.Start(ctx)
 }
 

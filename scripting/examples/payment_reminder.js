@@ -5,6 +5,9 @@ export default {
   lang: "zh-CN",
   // The promised day goes onto the contact, for the next campaign's rules.
   saveToContact: ["promiseDate"],
+  // With a language model in the speech settings, the reminder asks it when
+  // the built-in understanding is unsure (see the reminder state's llm).
+  llm: { system: "你是某某银行信用卡中心的还款提醒助手,语气礼貌、简短,不催促、不威胁。" },
   intents: {
     paid: ["已经还了", "还过了", "已经交了", "交过了", "昨天还了", "已经付了"],
     promise: ["我会还", "马上还", "今天还", "明天还", "下周还", "过几天还", "发工资就还"],
@@ -26,6 +29,7 @@ export default {
         complaint: "agent",
         deny: "consequence",
       },
+      llm: { classify: true, reply: "回答客户关于账单和还款方式的疑问(不报出新的金额或日期),然后请客户说出哪天还款", budget: "1500ms" },
     },
     ask_date: {
       say: "好的,请问您具体哪天可以还款呢?",

@@ -22,7 +22,6 @@ type rig struct {
 	ctx context.Context
 	db  *tenants.DB
 	svc *admin.Service
-	ts  *tenants.Service
 	now time.Time
 }
 
@@ -31,23 +30,16 @@ type rig struct {
 func newRig(t *testing.T) *rig {
 	t.Helper()
 	ctx := context.Background()
-	db, err := tenants.Open(ctx, dbtest.New(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
+	db, _ := dbtest.Open(ctx, t)
 	now := time.Now().Truncate(time.Microsecond) // as PostgreSQL keeps it
-	return &rig{t: t, ctx: ctx, db: db, ts: tenants.NewService(db), now: now,
+	return &rig{t: t, ctx: ctx, db: db, now: now,
 		svc: admin.New(admin.Options{DB: db, Now: func() time.Time { return now }})}
 }
 
 func (r *rig) signup(name string) uuid.UUID {
 	r.t.Helper()
-	su, err := r.ts.Signup(r.ctx, tenants.SignupRequest{TenantName: name, Email: strings.ToLower(strings.ReplaceAll(name, " ", "")) + "@example.com", Password: "password-123"})
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	return su.Tenant.ID
+	_, owner := dbtest.SignUp(r.ctx, r.t, r.db, name)
+	return owner.TenantID
 }
 
 func (r *rig) audit(tenantID *uuid.UUID) []admin.AuditEntry {
@@ -83,10 +75,7 @@ func TestATokenActsForItsOperatorUntilRevoked(t *testing.T) {
 	if err != nil || op.TokenID == nil || *op.TokenID != tok.ID || op.Name != "token "+tok.Prefix+" (ops laptop)" {
 		t.Fatalf("authenticate: %+v %v", op, err)
 	}
-	su, err := r.ts.Signup(r.ctx, tenants.SignupRequest{TenantName: "Shop", Email: "owner@shop.example", Password: "password-123"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	su, _ := dbtest.SignUp(r.ctx, t, r.db, "Shop")
 	for name, secret := range map[string]string{
 		"a wrong secret":      tok.Prefix + "_" + strings.Repeat("a", 32),
 		"the prefix alone":    tok.Prefix,
@@ -213,7 +202,7 @@ func TestOperatorsSeeEveryTenantWithItsUsageThisPeriod(t *testing.T) {
 			return err
 		}
 		for _, seconds := range []int{75, 30} {
-			if err := billing.RecordCall(r.ctx, tx, b, billing.CallUsage{CallID: uuid.New(), ConnectedSeconds: seconds, EndedAt: r.now}); err != nil {
+			if err := billing.RecordCall(r.ctx, tx, nil, b, billing.CallUsage{CallID: uuid.New(), ConnectedSeconds: seconds, EndedAt: r.now}); err != nil {
 				return err
 			}
 		}

@@ -1,6 +1,6 @@
-// Contacts: lists with CSV import (progress, then a downloadable report of
-// the rows that were skipped), each list's contacts, and the do-not-call
-// list.
+// Contacts: lists with imports of CSV files and Excel workbooks (progress,
+// then a downloadable report of the rows that were skipped), each list's
+// contacts, and the do-not-call list.
 import { InboxOutlined, PlusOutlined, UploadOutlined } from "@ant-design/icons";
 import { Alert, App, Button, Card, Drawer, Empty, Form, Input, Modal, Popconfirm, Progress, Space, Statistic, Table, Tabs, Tag, Typography, Upload } from "antd";
 import { useCallback, useEffect, useRef, useState } from "react";
@@ -18,6 +18,22 @@ type List = Schemas["ListBody"];
 type Contact = Schemas["ContactBody"];
 type Import = Schemas["ImportBody"];
 type DNC = Schemas["DncEntryBody"];
+
+/** The media type of an Excel workbook (.xlsx). */
+export const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/** The files the import's picker offers: CSV files and Excel workbooks. */
+export const importAccept = `.csv,.xlsx,text/csv,${xlsxType}`;
+
+/**
+ * The content type an import file is sent as: an Excel workbook's own (by
+ * its name or the type the browser gives it), else text/csv. Browsers call
+ * a .csv file application/vnd.ms-excel where Excel is installed, so the
+ * name, not that type, decides.
+ */
+export function importContentType(file: { name: string; type: string }): string {
+  return /\.xlsx$/i.test(file.name) || file.type === xlsxType ? xlsxType : "text/csv";
+}
 
 export default function ContactsPage() {
   const { t } = useTranslation();
@@ -121,7 +137,7 @@ function CreateListModal({ open, onClose, onCreated }: { open: boolean; onClose:
   );
 }
 
-/** Uploads a CSV file into a list and follows the import until it ends. */
+/** Uploads a CSV file or an Excel workbook into a list and follows the import until it ends. */
 function ImportModal({ list, onClose }: { list: List | null; onClose: () => void }) {
   const { t } = useTranslation();
   const [file, setFile] = useState<File | null>(null);
@@ -161,10 +177,10 @@ function ImportModal({ list, onClose }: { list: List | null; onClose: () => void
       const im = await unwrap(
         api.POST("/v1/lists/{list_id}/imports", {
           params: { path: { list_id: list.id }, query: { phone_column: phoneColumn || undefined } },
-          // The file goes as it is, so GBK files keep their bytes.
+          // The file goes as it is, so GBK files and workbooks keep their bytes.
           body: file as unknown as string,
           bodySerializer: (b: unknown) => b as BodyInit,
-          headers: { "Content-Type": "text/csv" },
+          headers: { "Content-Type": importContentType(file) },
         }),
       );
       setJob(im);
@@ -203,7 +219,7 @@ function ImportModal({ list, onClose }: { list: List | null; onClose: () => void
       {!job ? (
         <Space direction="vertical" style={{ width: "100%" }}>
           <Upload.Dragger
-            accept=".csv,text/csv"
+            accept={importAccept}
             maxCount={1}
             beforeUpload={(f) => {
               setFile(f);
@@ -218,6 +234,9 @@ function ImportModal({ list, onClose }: { list: List | null; onClose: () => void
             </p>
             <p className="ant-upload-text">{t("contacts.dropCsv")}</p>
             <p className="ant-upload-hint">{t("contacts.csvHint")}</p>
+            <p className="ant-upload-hint" data-testid="import-formats">
+              .csv · .xlsx
+            </p>
           </Upload.Dragger>
           <Input addonBefore={t("contacts.phoneColumn")} placeholder={t("contacts.phoneColumnAuto")} value={phoneColumn} onChange={(e) => setPhoneColumn(e.target.value)} />
         </Space>

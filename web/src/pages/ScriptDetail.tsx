@@ -468,6 +468,15 @@ function Simulator({ scriptId, versions, dirty }: { scriptId: string; versions: 
                   <div style={{ background: "#fff", border: "1px solid #f0f0f0", padding: "6px 10px", borderRadius: 10, marginTop: 2 }}>
                     <RobotOutlined /> {turn.say}
                   </div>
+                  {turn.model && (
+                    <Tag color={turn.model.used ? "geekblue" : "default"} style={{ marginTop: 4 }} data-testid="sim-model">
+                      {turn.model.used
+                        ? t("scripts.modelUsed", { ms: Math.round(turn.model.latencyMs), what: turn.model.reply ? t("scripts.modelReply") : turn.model.intent })
+                        : turn.model.rejected
+                          ? t("scripts.modelRejected", { why: turn.model.rejected })
+                          : t("scripts.modelFailed", { why: turn.model.failure ?? "" })}
+                    </Tag>
+                  )}
                   {turn.error && <Alert type="error" style={{ marginTop: 4 }} title={`${turn.error.message ?? ""}`} />}
                   {(turn.review ?? []).length > 0 && (
                     <Tag color="red" style={{ marginTop: 4 }}>

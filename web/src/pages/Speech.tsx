@@ -24,9 +24,14 @@ interface Values {
   asr_model?: string;
   asr_api_key?: string;
   asr_remove_key?: boolean;
+  llm: NonNullable<SpeechFields["llm"]>;
+  llm_url?: string;
+  llm_model?: string;
+  llm_api_key?: string;
+  llm_remove_key?: boolean;
 }
 
-const fields = ["tts", "tts_url", "tts_model", "tts_voice", "tts_api_key", "asr", "asr_url", "asr_model", "asr_api_key"] as const;
+const fields = ["tts", "tts_url", "tts_model", "tts_voice", "tts_api_key", "asr", "asr_url", "asr_model", "asr_api_key", "llm", "llm_url", "llm_model", "llm_api_key"] as const;
 
 export default function SpeechSettings() {
   const { t } = useTranslation();
@@ -40,6 +45,7 @@ export default function SpeechSettings() {
   const [error, setError] = useState<string | null>(null);
   const tts = Form.useWatch("tts", form);
   const asr = Form.useWatch("asr", form);
+  const llm = Form.useWatch("llm", form);
 
   const fill = (s: Speech) => {
     setSaved(s);
@@ -55,6 +61,11 @@ export default function SpeechSettings() {
       asr_model: s.asr_model,
       asr_api_key: "",
       asr_remove_key: false,
+      llm: s.llm,
+      llm_url: s.llm_url,
+      llm_model: s.llm_model,
+      llm_api_key: "",
+      llm_remove_key: false,
     });
   };
   useEffect(() => {
@@ -67,15 +78,18 @@ export default function SpeechSettings() {
   const submit = async (v: Values) => {
     setBusy(true);
     setError(null);
-    const body: SpeechFields = { tts: v.tts, asr: v.asr };
+    const body: SpeechFields = { tts: v.tts, asr: v.asr, llm: v.llm };
     if (v.tts === "http") Object.assign(body, { tts_url: v.tts_url || undefined, tts_model: v.tts_model || undefined, tts_voice: v.tts_voice || undefined });
     if (v.asr === "http") Object.assign(body, { asr_url: v.asr_url || undefined, asr_model: v.asr_model || undefined });
     if (v.asr === "funasr") Object.assign(body, { asr_url: v.asr_url || undefined });
+    if (v.llm === "openai") Object.assign(body, { llm_url: v.llm_url || undefined, llm_model: v.llm_model || undefined });
     // Keys: typed → replace; "remove" ticked → empty string; else omitted → kept.
     if (v.tts_api_key) body.tts_api_key = v.tts_api_key;
     else if (v.tts_remove_key) body.tts_api_key = "";
     if (v.asr_api_key) body.asr_api_key = v.asr_api_key;
     else if (v.asr_remove_key) body.asr_api_key = "";
+    if (v.llm_api_key) body.llm_api_key = v.llm_api_key;
+    else if (v.llm_remove_key) body.llm_api_key = "";
     try {
       fill(await unwrap(api.PUT("/v1/speech", { body })));
       message.success(t("speech.saved"));
@@ -86,7 +100,7 @@ export default function SpeechSettings() {
     }
   };
 
-  const keyField = (name: "tts" | "asr", has: boolean | undefined) => (
+  const keyField = (name: "tts" | "asr" | "llm", has: boolean | undefined) => (
     <>
       <Form.Item
         name={`${name}_api_key`}
@@ -117,7 +131,7 @@ export default function SpeechSettings() {
       <Typography.Paragraph type="secondary">{t("speech.intro")}</Typography.Paragraph>
       {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 16 }} data-testid="speech-error" />}
       {!canEdit && <Alert type="info" showIcon title={t("speech.readOnly")} style={{ marginBottom: 16 }} />}
-      <Form form={form} layout="vertical" onFinish={submit} disabled={!canEdit || loading} initialValues={{ tts: "default", asr: "default" }}>
+      <Form form={form} layout="vertical" onFinish={submit} disabled={!canEdit || loading} initialValues={{ tts: "default", asr: "default", llm: "off" }}>
         <Row gutter={16}>
           <Col xs={24} lg={12}>
             <Card title={t("speech.ttsTitle")} loading={loading}>
@@ -176,6 +190,31 @@ export default function SpeechSettings() {
                     <Input placeholder="wss://asr.example.com:10095" data-testid="asr-url" />
                   </Form.Item>
                   {keyField("asr", saved?.asr_has_key)}
+                </>
+              )}
+            </Card>
+          </Col>
+          <Col xs={24} lg={12} style={{ marginTop: 16 }}>
+            <Card title={t("speech.llmTitle")} loading={loading}>
+              <Form.Item name="llm" label={t("speech.provider")}>
+                <Radio.Group data-testid="speech-llm">
+                  {(["off", "openai"] as const).map((x) => (
+                    <Radio.Button key={x} value={x} data-testid={`llm-${x}`}>
+                      {t(`speech.llm.${x}`)}
+                    </Radio.Button>
+                  ))}
+                </Radio.Group>
+              </Form.Item>
+              <Typography.Paragraph type="secondary">{t(`speech.llmHint.${llm ?? "off"}`)}</Typography.Paragraph>
+              {llm === "openai" && (
+                <>
+                  <Form.Item name="llm_url" label={t("speech.url")} extra={t("speech.llmUrlHint")} rules={[{ required: true, message: t("errors.required") }]}>
+                    <Input placeholder="https://dashscope.aliyuncs.com/compatible-mode/v1" data-testid="llm-url" />
+                  </Form.Item>
+                  <Form.Item name="llm_model" label={t("speech.model")} extra={t("speech.llmModelHint")} rules={[{ required: true, message: t("errors.required") }]}>
+                    <Input placeholder="qwen-plus" data-testid="llm-model" />
+                  </Form.Item>
+                  {keyField("llm", saved?.llm_has_key)}
                 </>
               )}
             </Card>
