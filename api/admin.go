@@ -198,7 +198,7 @@ type AdminPlanBody struct {
 	Name               string            `json:"name" example:"enterprise"`
 	Title              string            `json:"title" example:"Enterprise"`
 	ConcurrentLines    int               `json:"concurrent_lines" doc:"Calls in progress at once."`
-	CallsPerSecond     float64           `json:"calls_per_second" doc:"The pace of new dials the plan allows, 0 for none of its own. Shown to the tenant; pacing follows its compliance settings' calls_per_second."`
+	CallsPerSecond     float64           `json:"calls_per_second" doc:"The pace of new dials the plan allows across all of a tenant's campaigns, 0 for none of its own; a tenant's compliance settings may only pace slower."`
 	DailyCalls         int               `json:"daily_calls" doc:"Dials started per day, in the tenant's time zone."`
 	ScriptCPUPerTurnMS int64             `json:"script_cpu_per_turn_ms" doc:"How long a dialog script may run per turn."`
 	IncludedMinutes    int64             `json:"included_minutes" doc:"Connected minutes the plan allows in all; 0 means no such limit."`
@@ -231,7 +231,7 @@ func adminPlanBody(p billing.Plan) AdminPlanBody {
 type PlanFields struct {
 	Title              *string            `json:"title,omitempty" required:"false" minLength:"1" maxLength:"100" doc:"Default on create: the name."`
 	ConcurrentLines    *int               `json:"concurrent_lines,omitempty" required:"false" minimum:"1" maximum:"100000" doc:"Calls in progress at once. Default on create: 2."`
-	CallsPerSecond     *float64           `json:"calls_per_second,omitempty" required:"false" minimum:"0" maximum:"10000" doc:"The pace of new dials the plan allows; 0 (the default): none of its own. Shown to tenants; pacing follows their compliance settings."`
+	CallsPerSecond     *float64           `json:"calls_per_second,omitempty" required:"false" minimum:"0" maximum:"10000" doc:"The pace of new dials the plan allows across all of a tenant's campaigns; 0 (the default): none of its own. A tenant's compliance settings may only pace slower."`
 	DailyCalls         *int               `json:"daily_calls,omitempty" required:"false" minimum:"1" maximum:"100000000" doc:"Dials started per day. Default on create: 200."`
 	ScriptCPUPerTurnMS *int64             `json:"script_cpu_per_turn_ms,omitempty" required:"false" minimum:"1" maximum:"1000" doc:"The dialog script's CPU budget per turn, at most the sandbox's 1000 ms. Default on create: 50."`
 	IncludedMinutes    *int64             `json:"included_minutes,omitempty" required:"false" minimum:"0" doc:"Connected minutes allowed in all; 0 (the default): no such limit."`

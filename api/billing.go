@@ -17,7 +17,7 @@ type PlanBody struct {
 	Name               string   `json:"name" example:"payg" doc:"The plan's key: trial, payg, pro, or one the platform's operators made."`
 	Title              string   `json:"title" example:"Pay as you go"`
 	ConcurrentLines    int      `json:"concurrent_lines" doc:"Calls in progress at once."`
-	CallsPerSecond     float64  `json:"calls_per_second" doc:"The pace of new dials the plan allows, 0 for none of its own; dials are paced by the compliance settings' calls_per_second."`
+	CallsPerSecond     float64  `json:"calls_per_second" doc:"The pace of new dials the plan allows across all the tenant's campaigns, 0 for none of its own; the compliance settings' calls_per_second may only pace slower."`
 	DailyCalls         int      `json:"daily_calls" doc:"Dials started per day, in the tenant's time zone."`
 	ScriptCPUPerTurnMS int64    `json:"script_cpu_per_turn_ms" doc:"How long a dialog script may run per turn."`
 	IncludedMinutes    int64    `json:"included_minutes" doc:"Connected minutes the plan allows in all (the trial's); 0 means no such limit."`

@@ -19,7 +19,7 @@ type ComplianceBody struct {
 	Holidays               []string `json:"holidays,omitempty" maxItems:"400" example:"[\"2026-10-01\"]" doc:"Dates without calls, in the callee's calendar."`
 	MinRetryInterval       string   `json:"min_retry_interval,omitempty" maxLength:"20" example:"30m" doc:"Least time between two dials of one number."`
 	MaxConcurrentLines     int      `json:"max_concurrent_lines,omitempty" minimum:"0" example:"50" doc:"Calls in progress at once (also capped by the plan)."`
-	CallsPerSecond         float64  `json:"calls_per_second,omitempty" minimum:"0" example:"10" doc:"New dials per second toward the trunk."`
+	CallsPerSecond         float64  `json:"calls_per_second,omitempty" minimum:"0" example:"10" doc:"New dials per second toward the trunk, across all the tenant's campaigns at once (a campaign may set a slower pace of its own); within the plan's calls_per_second when it sets one."`
 	SensitiveWords         []string `json:"sensitive_words,omitempty" maxItems:"500" example:"[\"转账\",\"密码\",\"验证码\"]"`
 	RecordingRetentionDays int      `json:"recording_retention_days,omitempty" minimum:"0" example:"180"`
 	ConsentedOnly          bool     `json:"consented_only,omitempty" doc:"Dial only numbers with consent on record; others are refused with reason no_consent."`

@@ -174,3 +174,7 @@ func PlanFor(name string) Plan {
 	p.Name = name
 	return p
 }
+
+// PlanCallsPerSecond is the pace of new dials the plan called name allows
+// (PlanFor), 0 when it sets none of its own: the pacer's tenant-wide cap.
+func PlanCallsPerSecond(name string) float64 { return PlanFor(name).CallsPerSecond }

@@ -27,6 +27,7 @@ func CampaignHooks(o campaigns.Options, billed bool) campaigns.Options {
 	if billed {
 		o.OnClose = append(o.OnClose, RecordUsage(events))
 		o.PlanLines = billing.PlanLines
+		o.PlanCallsPerSecond = billing.PlanCallsPerSecond
 		o.DialGate = DialGate
 	}
 	return o

@@ -41,6 +41,14 @@ func newWorld(t *testing.T) *world {
 	return w
 }
 
+// unpaced lifts a tenant's calls per second to the most its settings
+// allow, so tests about other things run many pacing rounds at once
+// without waiting for the pace (which is tested on its own).
+func unpaced(c campaigns.Compliance) campaigns.Compliance {
+	c.CallsPerSecond = 10000
+	return c
+}
+
 func (w *world) setNow(t time.Time) { w.now.Store(&t) }
 
 // clock is the world's clock, which both services read.
@@ -59,6 +67,9 @@ func (w *world) configure(change func(*campaigns.Options)) {
 func (w *world) signup(name string) tenants.Principal {
 	w.t.Helper()
 	_, owner := dbtest.SignUp(w.ctx, w.t, w.db, name)
+	if _, err := w.svc.SetCompliance(w.ctx, owner, unpaced(campaigns.DefaultCompliance())); err != nil {
+		w.t.Fatal(err)
+	}
 	return owner
 }
 
@@ -124,7 +135,7 @@ func (w *world) queuedOf(p tenants.Principal, c *campaigns.Campaign) []campaigns
 // openRules lets every test call through: no quiet hours, no retry spacing.
 func (w *world) openRules(p tenants.Principal) {
 	w.t.Helper()
-	rules := campaigns.DefaultCompliance()
+	rules := unpaced(campaigns.DefaultCompliance())
 	rules.QuietHours, rules.MinRetryInterval, rules.MaxDailyCalls = []string{}, 0, 100
 	if _, err := w.svc.SetCompliance(w.ctx, p, rules); err != nil {
 		w.t.Fatal(err)

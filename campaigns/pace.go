@@ -71,7 +71,19 @@ func (s *Service) Pace(ctx context.Context, tenantID, campaignID uuid.UUID, budg
 			return nil
 		}
 		eff := effectiveCompliance(settings, override)
-		r.CallsPerSecond = eff.CallsPerSecond
+		// The tenant's pace holds across its campaigns: its compliance
+		// settings', within its plan's.
+		base, err := ParseTenantCompliance(settings)
+		if err != nil {
+			base = DefaultCompliance()
+		}
+		tenantCPS := base.CallsPerSecond
+		if s.opts.PlanCallsPerSecond != nil {
+			if p := s.opts.PlanCallsPerSecond(plan); p > 0 {
+				tenantCPS = min(tenantCPS, p)
+			}
+		}
+		r.CallsPerSecond = min(eff.CallsPerSecond, tenantCPS)
 		lines := eff.MaxConcurrentLines
 		if s.opts.PlanLines != nil {
 			if n := s.opts.PlanLines(plan); n > 0 {
@@ -99,6 +111,15 @@ func (s *Service) Pace(ctx context.Context, tenantID, campaignID uuid.UUID, budg
 			return err
 		}
 		n := min(budget, free-queued+ahead)
+		var bucket *paceBucket
+		if n > 0 {
+			// A pace is real time toward the carrier: the bucket refills by
+			// the wall clock, not the service's (which tests may hold still).
+			if bucket, err = takePace(ctx, tx, tenantID, tenantCPS, time.Now()); err != nil {
+				return err
+			}
+			n = min(n, bucket.available())
+		}
 		if n > 0 {
 			due := dueByTime
 			if bestTime {
@@ -132,6 +153,9 @@ func (s *Service) Pace(ctx context.Context, tenantID, campaignID uuid.UUID, budg
 				}
 			}
 			r.Queued = len(params)
+			if err := bucket.spend(ctx, tx, r.Queued); err != nil {
+				return err
+			}
 		}
 		if r.Queued > 0 {
 			return nil
@@ -154,6 +178,42 @@ func (s *Service) Pace(ctx context.Context, tenantID, campaignID uuid.UUID, budg
 		return nil
 	})
 	return r, err
+}
+
+// paceBucket is a tenant's dial_pace row, refilled to now and locked for
+// the round's transaction.
+type paceBucket struct {
+	tenantID uuid.UUID
+	tokens   float64
+	now      time.Time
+}
+
+// takePace locks the tenant's bucket of dial starts and refills it at cps
+// (up to one second's worth, and at least one dial) since it was last
+// used.
+func takePace(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, cps float64, now time.Time) (*paceBucket, error) {
+	limit := max(cps, 1)
+	var tokens float64
+	var at time.Time
+	err := tx.QueryRow(ctx, `INSERT INTO dial_pace AS d (tenant_id, tokens, refilled_at) VALUES ($1, $2, $3)
+		ON CONFLICT (tenant_id) DO UPDATE SET tokens = d.tokens
+		RETURNING tokens, refilled_at`, tenantID, limit, now).Scan(&tokens, &at)
+	if err != nil {
+		return nil, err
+	}
+	if elapsed := now.Sub(at).Seconds(); elapsed > 0 {
+		tokens += cps * elapsed
+	}
+	return &paceBucket{tenantID: tenantID, tokens: min(tokens, limit), now: now}, nil
+}
+
+// available is how many dials the bucket allows now.
+func (b *paceBucket) available() int { return max(int(b.tokens), 0) }
+
+// spend takes n dials from the bucket and stores it.
+func (b *paceBucket) spend(ctx context.Context, tx pgx.Tx, n int) error {
+	_, err := tx.Exec(ctx, `UPDATE dial_pace SET tokens = $2, refilled_at = $3 WHERE tenant_id = $1`, b.tenantID, b.tokens-float64(n), b.now)
+	return err
 }
 
 // dueByTime picks the contacts due longest ago ($1 campaign, $2 how

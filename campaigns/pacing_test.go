@@ -42,7 +42,7 @@ func TestAheadQueuesForTheLinesExpectedToFreeWithinTheLookahead(t *testing.T) {
 // until one is free, and the queue runs no further ahead.
 func TestPacingQueuesAheadOfBusyLinesFromTheMeasuredAnswerRateAndRingTime(t *testing.T) {
 	w := newWorld(t)
-	rules := campaigns.DefaultCompliance()
+	rules := unpaced(campaigns.DefaultCompliance())
 	rules.MaxConcurrentLines = 4
 	rules.MaxDailyCalls = 10
 	if _, err := w.svc.SetCompliance(w.ctx, w.p, rules); err != nil {
@@ -134,5 +134,65 @@ func TestAPacingRoundNeverQueuesMoreThanItsBudget(t *testing.T) {
 		if got := len(w.queued(c)) - before; round.Queued != budget || got != budget {
 			t.Fatalf("a round with a budget of %d queued %d contacts (reported %d)", budget, got, round.Queued)
 		}
+	}
+}
+
+// A tenant's calls per second hold across all its campaigns at once, and
+// within its plan's: pacing rounds of two campaigns share one bucket of
+// dial starts, refilled at the tenant's pace.
+func TestATenantsPaceHoldsAcrossItsCampaignsAndWithinItsPlan(t *testing.T) {
+	w := newWorld(t)
+	rules := unpaced(campaigns.DefaultCompliance())
+	rules.QuietHours, rules.MinRetryInterval, rules.MaxDailyCalls, rules.MaxConcurrentLines = []string{}, 0, 100, 100
+	rules.CallsPerSecond = 4
+	if _, err := w.svc.SetCompliance(w.ctx, w.p, rules); err != nil {
+		t.Fatal(err)
+	}
+	phones := func(from int) []string {
+		out := make([]string, 20)
+		for i := range out {
+			out[i] = fmt.Sprintf("1380000%04d", from+i)
+		}
+		return out
+	}
+	a, _ := w.campaignOf(w.p, phones(0)...)
+	b, _ := w.campaignOf(w.p, phones(100)...)
+	pace := func(c *campaigns.Campaign) int {
+		r, err := w.svc.Pace(w.ctx, w.p.TenantID, c.ID, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.CallsPerSecond != 4 {
+			t.Fatalf("the round's pace is %g, want the tenant's 4", r.CallsPerSecond)
+		}
+		return r.Queued
+	}
+	start := time.Now()
+	first, second := pace(a), pace(b)
+	if took := time.Since(start); first+second > 4+int(4*took.Seconds())+1 {
+		t.Fatalf("two campaigns queued %d and %d dials within %v at 4 a second", first, second, took)
+	}
+	if first < 1 {
+		t.Fatalf("the first round queued nothing")
+	}
+	// The bucket refills at the tenant's pace.
+	waitFor := time.Now().Add(10 * time.Second)
+	total := first + second
+	for total < 12 && time.Now().Before(waitFor) {
+		total += pace(a) + pace(b)
+		time.Sleep(50 * time.Millisecond)
+	}
+	if rate := float64(total-4) / time.Since(start).Seconds(); total < 12 || rate > 4.5 {
+		t.Fatalf("queued %d dials in %v (%.1f a second past the first second's 4), want about 4 a second", total, time.Since(start), rate)
+	}
+
+	// A plan's pace caps the tenant's settings.
+	w.configure(func(o *campaigns.Options) { o.PlanCallsPerSecond = func(string) float64 { return 1 } })
+	r, err := w.svc.Pace(w.ctx, w.p.TenantID, a.ID, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.CallsPerSecond != 1 || r.Queued > 1 {
+		t.Fatalf("with a plan of 1 a second: pace %g, queued %d", r.CallsPerSecond, r.Queued)
 	}
 }

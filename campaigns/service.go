@@ -46,6 +46,10 @@ type Options struct {
 	// PlanLines caps a tenant's concurrent lines by its plan; nil or 0 means
 	// the compliance settings alone decide.
 	PlanLines func(plan string) int
+	// PlanCallsPerSecond caps a tenant's pace of new dials, across all its
+	// campaigns, by its plan; nil or 0 means the compliance settings alone
+	// decide.
+	PlanCallsPerSecond func(plan string) float64
 	// Now is the clock every decision and every audit-trail event reads;
 	// nil means time.Now.
 	Now func() time.Time

@@ -65,11 +65,13 @@ func must[T any](t *testing.T) func(v T, err error) T {
 	}
 }
 
-// openRules lets every test call through: no quiet hours, no retry spacing.
+// openRules lets every test call through: no quiet hours, no retry
+// spacing, and the most calls per second the settings allow (these tests
+// dial many calls at once).
 func (w *world) openRules(p tenants.Principal) {
 	w.t.Helper()
 	rules := campaigns.DefaultCompliance()
-	rules.QuietHours, rules.MinRetryInterval, rules.MaxDailyCalls = []string{}, 0, 100
+	rules.QuietHours, rules.MinRetryInterval, rules.MaxDailyCalls, rules.CallsPerSecond = []string{}, 0, 100, 10000
 	if _, err := w.campaigns.SetCompliance(w.ctx, p, rules); err != nil {
 		w.t.Fatal(err)
 	}

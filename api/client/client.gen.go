@@ -1366,7 +1366,7 @@ type ComplianceBody struct {
 	// Example: https://example.com/schemas/ComplianceBody.json
 	Schema *string `json:"$schema,omitempty"`
 
-	// CallsPerSecond New dials per second toward the trunk.
+	// CallsPerSecond New dials per second toward the trunk, across all the tenant's campaigns at once (a campaign may set a slower pace of its own); within the plan's calls_per_second when it sets one.
 	//
 	// Example: 10
 	CallsPerSecond *float64 `json:"calls_per_second,omitempty"`
@@ -2391,7 +2391,7 @@ type OutcomesReportBody struct {
 
 // PlanBody defines model for PlanBody.
 type PlanBody struct {
-	// CallsPerSecond The pace of new dials the plan allows, 0 for none of its own; dials are paced by the compliance settings' calls_per_second.
+	// CallsPerSecond The pace of new dials the plan allows across all the tenant's campaigns, 0 for none of its own; the compliance settings' calls_per_second may only pace slower.
 	CallsPerSecond float64 `json:"calls_per_second"`
 
 	// ConcurrentLines Calls in progress at once.
