@@ -110,7 +110,7 @@ func (s *Service) closeCalls(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 			Tags: orNoTags(res.Tags), RecordingRef: res.RecordingRef, Reason: res.Reason, Hits: hits,
 			SilenceMS: int(res.Silence / time.Millisecond), OptOut: res.OptOut, Vars: res.Vars, Slots: res.Slots, LastIntent: res.LastIntent,
 			ModelTokens: max(res.ModelTokens, 0)}
-		if len(set.Vars) == 0 || !json.Valid(set.Vars) {
+		if len(set.Vars) == 0 || !json.Valid(set.Vars) || string(set.Vars) == "null" {
 			set.Vars = json.RawMessage(`{}`)
 		}
 		if !res.CallbackAt.IsZero() {

@@ -19,8 +19,10 @@ func addCampaignWork(workers *river.Workers, cfg *Config) (map[string]river.Queu
 	}
 	leases := cfg.Leases.withDefaults()
 	river.AddWorker(workers, &PaceWorker{Campaigns: cfg.Campaigns, Logger: cfg.Logger, Drain: cfg.Drain})
+	keeper := &leaseKeeper{campaigns: cfg.Campaigns, every: leases.Renew, logger: cfg.Logger}
+	cfg.Spool.setLeases(keeper.hold)
 	river.AddWorker(workers, &DialWorker{Campaigns: cfg.Campaigns, Placer: cfg.Placer, Logger: cfg.Logger, Drain: cfg.Drain,
-		leases: &leaseKeeper{campaigns: cfg.Campaigns, every: leases.Renew, logger: cfg.Logger}})
+		Spool: cfg.Spool, leases: keeper})
 	river.AddWorker(workers, &EnsurePacersWorker{Campaigns: cfg.Campaigns})
 	river.AddWorker(workers, &ReapLeasesWorker{Campaigns: cfg.Campaigns, Timing: leases, Drain: cfg.Drain, Logger: cfg.Logger})
 	queues := map[string]river.QueueConfig{

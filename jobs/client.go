@@ -54,6 +54,12 @@ type Config struct {
 	// Leases tunes how the line leases of calls are renewed and those of
 	// dead workers reaped; zero fields take the defaults (LeaseTiming).
 	Leases LeaseTiming
+	// Spool, when set, keeps on disk the closes of calls the database
+	// could not take, and renews their line leases until they are
+	// replayed (see Spool). The caller runs its replayer (Spool.Replay
+	// before starting the client, Spool.Run while it works); nil: a dial
+	// job retries its close in memory for five minutes.
+	Spool *Spool
 }
 
 // RescueStuckJobsAfter is how long a job may run before River's rescuer

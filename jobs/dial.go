@@ -32,13 +32,26 @@ type DialWorker struct {
 	Logger    *slog.Logger
 	// Drain, when set, stops new dials once it begins.
 	Drain *Drain
+	// Spool, when set, takes the closes the database cannot take within
+	// its RetryFor (at once while the process drains), so the job ends
+	// with its call's result safe on disk (see Spool).
+	Spool *Spool
 
 	leases *leaseKeeper
 }
 
 // closeRetryFor is how long a dial job keeps trying to record its call's
-// end while the database is away.
+// end while the database is away, when it has no spool or cannot write to
+// it.
 const closeRetryFor = 5 * time.Minute
+
+// closeAttemptTimeout bounds one try at recording a call's end (a database
+// that does not answer at all must not hold a stopping process), and
+// drainCloseTimeout one while the process drains.
+const (
+	closeAttemptTimeout = 10 * time.Second
+	drainCloseTimeout   = 3 * time.Second
+)
 
 // Timeout covers the longest call.
 func (w *DialWorker) Timeout(*river.Job[campaigns.DialArgs]) time.Duration { return 2 * time.Hour }
@@ -67,9 +80,17 @@ func (w *DialWorker) Work(ctx context.Context, job *river.Job[campaigns.DialArgs
 	}
 	req := d.Request
 	tenantID, callID := req.TenantID, req.CallID
+	// The call's line lease is renewed until its close is recorded, or
+	// spooled: the spool renews it from then on.
+	releaseLease, spooled := func() {}, false
 	if w.leases != nil {
-		defer w.leases.hold(tenantID, callID)()
+		releaseLease = w.leases.hold(tenantID, callID)
 	}
+	defer func() {
+		if !spooled {
+			releaseLease()
+		}
+	}()
 	req.Answered = func(at time.Time) {
 		if err := w.Campaigns.MarkAnswered(context.WithoutCancel(ctx), tenantID, callID, at); err != nil {
 			w.Logger.WarnContext(ctx, "cannot mark call answered", slog.String("call", callID.String()), slog.Any("error", err))
@@ -88,18 +109,63 @@ func (w *DialWorker) Work(ctx context.Context, job *river.Job[campaigns.DialArgs
 			res.EndedAt = time.Now()
 		}
 	}
-	// The call happened: keep trying to record it, through a database
-	// restart or a minute's outage (a retried job would close it as
-	// interrupted and lose what the placer reported: its outcome, its
-	// turns, a callee's "stop").
+	spooled, err = w.close(ctx, req, res, releaseLease)
+	return err
+}
+
+// close records how the call of req ended. The call happened: its close
+// is retried through a database restart or a short outage (a retried job
+// would close it as interrupted and lose what the placer reported: its
+// outcome, its turns, a callee's "stop"). What the database still cannot
+// take after the spool's RetryFor, or at the first failure once the
+// process drains, goes to the spool: close then reports it spooled, with
+// no error, and the spool has taken over releaseLease. Without a spool, or
+// when the spool cannot be written, the close is retried for
+// closeRetryFor and fails with the database's error.
+func (w *DialWorker) close(ctx context.Context, req campaigns.Placement, res campaigns.Ending, releaseLease func()) (spooled bool, err error) {
 	closeCtx := context.WithoutCancel(ctx)
+	tenantID, callID := req.TenantID, req.CallID
+	spool := w.Spool
 	start := time.Now()
 	for try := 0; ; try++ {
-		_, err = w.Campaigns.CloseCall(closeCtx, tenantID, callID, res)
-		if err == nil || time.Since(start) > closeRetryFor {
-			return err
+		timeout := closeAttemptTimeout
+		if w.Drain.Began() {
+			timeout = drainCloseTimeout
 		}
-		time.Sleep(min(time.Duration(100<<min(try, 6))*time.Millisecond, 5*time.Second))
+		attemptCtx, cancel := context.WithTimeout(closeCtx, timeout)
+		_, err = w.Campaigns.CloseCall(attemptCtx, tenantID, callID, res)
+		cancel()
+		if err == nil {
+			return false, nil
+		}
+		if spool != nil && (time.Since(start) >= spool.retryFor || w.Drain.Began()) {
+			serr := spool.Put(tenantID, callID, req.Phone, res, releaseLease)
+			if serr == nil {
+				w.Logger.WarnContext(ctx, "cannot record the call's end: kept in the spool until the database takes it",
+					slog.String("tenant", tenantID.String()), slog.String("call", callID.String()), slog.String("phone", phone.Mask(req.Phone)),
+					slog.String("outcome", string(res.Outcome)), slog.Int("turns", len(res.Turns)), slog.Bool("opt_out", res.OptOut),
+					slog.String("spool", spool.Dir()), slog.Any("error", err))
+				return true, nil
+			}
+			w.Logger.ErrorContext(ctx, "cannot spool the call's end: retrying it in memory", slog.String("call", callID.String()),
+				slog.Any("error", serr), slog.Any("close_error", err))
+			spool = nil
+		}
+		if time.Since(start) > closeRetryFor {
+			return false, err
+		}
+		// A drain that begins during the wait sends the close to the
+		// spool at once.
+		var draining <-chan struct{}
+		if spool != nil {
+			draining = w.Drain.Draining()
+		}
+		t := time.NewTimer(min(time.Duration(100<<min(try, 6))*time.Millisecond, 5*time.Second))
+		select {
+		case <-t.C:
+		case <-draining:
+			t.Stop()
+		}
 	}
 }
 

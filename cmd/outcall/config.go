@@ -53,6 +53,9 @@ type settings struct {
 	// DrainTimeout is how long a stopping worker lets its calls in progress
 	// finish before it hangs up on them (serve.go); 0 hangs up at once.
 	DrainTimeout time.Duration
+	// SpoolDir is where a worker keeps the ends of calls the database could
+	// not take until it can (serve.go); "" means spool under DataDir.
+	SpoolDir string
 	// placer, when set, places the workers' calls instead of telephony
 	// (tests).
 	placer campaigns.Placer

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -46,6 +47,7 @@ func init() {
 	boolFlag(serve.Flags(), &s.API, "api", true, "serve the API")
 	boolFlag(serve.Flags(), &s.Workers, "workers", true, "run job workers")
 	addDrainFlag(serve, &s)
+	addSpoolFlag(serve, &s)
 	addAdminAddrFlag(serve, &s)
 	rootCmd.AddCommand(serve)
 
@@ -63,6 +65,7 @@ func init() {
 	}
 	addServiceFlags(worker, &w)
 	addDrainFlag(worker, &w)
+	addSpoolFlag(worker, &w)
 	rootCmd.AddCommand(worker)
 }
 
@@ -77,6 +80,19 @@ func addDrainFlag(cmd *cobra.Command, s *settings) {
 	cmd.Flags().DurationVar(&s.DrainTimeout, name, envDefault(name, defaultDrainTimeout, time.ParseDuration),
 		"on SIGTERM/SIGINT, how long the workers let calls in progress finish (no new call starts) before hanging up on the rest, which are recorded as interrupted; the process exits within this plus "+
 			jobs.CancelGrace.String()+"; 0 hangs up at once ["+envName(name)+"]")
+}
+
+// addSpoolFlag adds --spool-dir: where a worker keeps the end of a call
+// (its outcome, turns, a callee's "stop") that the database cannot take,
+// until it can (see jobs.Spool).
+func addSpoolFlag(cmd *cobra.Command, s *settings) {
+	stringFlag(cmd.Flags(), &s.SpoolDir, "spool-dir", defaultSpoolDir(""),
+		"folder where the workers keep the ends of calls the database cannot record (an outage, a stop during one) until it can; keep it on a persistent disk, one per worker machine")
+}
+
+// defaultSpoolDir is the spool's folder under dataDir (default .data).
+func defaultSpoolDir(dataDir string) string {
+	return filepath.Join(cmp.Or(dataDir, ".data"), "spool")
 }
 
 // runService runs the API and/or the workers until ctx ends. ready, when
@@ -189,6 +205,12 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 		if s.placer != nil {
 			jcfg.Placer = s.placer
 		}
+		// The end of a call the database cannot take (an outage, a stop
+		// during one) waits on disk until it can: see jobs.Spool.
+		dir := cmp.Or(s.SpoolDir, os.Getenv(envName("spool-dir")), defaultSpoolDir(s.DataDir))
+		if jcfg.Spool, err = newSpool(dir, camp, log, metrics); err != nil {
+			return err
+		}
 	}
 	jc, err := jobs.New(jcfg)
 	if err != nil {
@@ -196,6 +218,10 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 	}
 	g, ctx := errgroup.WithContext(ctx)
 	if s.Workers {
+		// What an earlier run left in the spool is recorded before any
+		// dial starts; the replayer then runs until the workers have
+		// stopped, through the drain (whose closes may be spooled too).
+		replayStart(ctx, jcfg.Spool, log)
 		// River runs every job with a context derived from Start's, and
 		// cancelling that context is a hard stop that cancels them all
 		// (river.Client.Start): with the signal's, SIGTERM would hang up
@@ -208,12 +234,24 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 			return fmt.Errorf("start workers: %w", err)
 		}
 		log.Info("workers started", slog.Int("max_workers", s.MaxWorkers))
+		replayCtx, stopReplay := context.WithCancel(context.WithoutCancel(ctx))
+		replayed := make(chan struct{})
+		go func() {
+			defer close(replayed)
+			jcfg.Spool.Run(replayCtx)
+		}()
 		g.Go(func() error {
 			<-ctx.Done()
 			// A second SIGTERM or SIGINT cuts the drain short.
 			again, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return jobs.Shutdown(again, jc, drain, s.DrainTimeout, log)
+			err := jobs.Shutdown(again, jc, drain, s.DrainTimeout, log)
+			stopReplay()
+			<-replayed
+			if n := jcfg.Spool.Len(); n > 0 {
+				log.Warn("call ends left in the spool: the next start of this worker records them", slog.Int("closes", n), slog.String("spool", jcfg.Spool.Dir()))
+			}
+			return err
 		})
 	}
 	if s.API {
@@ -254,6 +292,17 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 		return errors.New("nothing to run: both --api and --workers are off")
 	}
 	return g.Wait()
+}
+
+// replayStart replays the spool once, within a minute, before the workers
+// start.
+func replayStart(ctx context.Context, spool *jobs.Spool, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	left, err := spool.Replay(ctx)
+	if err != nil || left > 0 {
+		log.Warn("call ends still waiting in the spool: replayed in the background", slog.Int("closes", left), slog.String("spool", spool.Dir()), slog.Any("error", err))
+	}
 }
 
 // serveHTTP listens on addr and serves h in g until ctx ends, then shuts

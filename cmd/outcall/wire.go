@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/contacts"
+	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/reports"
 	"github.com/outcall/outcall/scripting"
 	"github.com/outcall/outcall/telephony"
@@ -72,6 +75,14 @@ func newCampaigns(db *tenants.DB, jobs campaigns.JobInserter, scripts *scripting
 		},
 		Segment: calls.SegmentWith(scripts),
 	}, true))
+}
+
+// newSpool builds the one spool of a worker process, in dir: the ends of
+// calls that the database could not take wait there, and are recorded
+// through camp, the process's campaigns service (with its close hooks:
+// usage rows, webhook events), once it can. Its gauge goes to metrics.
+func newSpool(dir string, camp *campaigns.Service, log *slog.Logger, metrics prometheus.Registerer) (*jobs.Spool, error) {
+	return jobs.NewSpool(jobs.SpoolOptions{Dir: dir, Campaigns: camp, Logger: log.With("component", "spool"), Metrics: metrics})
 }
 
 // newWebhooks builds the one webhook endpoints service of a process, for
