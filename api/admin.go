@@ -157,14 +157,7 @@ func (s *AdminServer) problem(ctx context.Context, err error) error {
 	}
 	var e *tenants.Error
 	if errors.As(err, &e) {
-		status := codeStatus[e.Code]
-		if status == 0 {
-			status = http.StatusBadRequest
-		}
-		if e.Field != "" {
-			return huma.NewError(status, e.Message, &huma.ErrorDetail{Message: e.Message, Location: e.Field})
-		}
-		return huma.NewError(status, e.Message)
+		return errorProblem(e)
 	}
 	if errors.Is(err, context.Canceled) {
 		return huma.NewError(499, "request cancelled")
@@ -193,26 +186,16 @@ type StripePriceBody struct {
 	Metered   bool   `json:"metered" required:"false" doc:"Whether the price bills a Billing Meter's usage (else a quantity of one per period)."`
 }
 
-// AdminPlanBody is a plan with everything an operator sets.
+// AdminPlanBody is a plan with everything an operator sets: what its
+// tenants see of it, and how it is sold.
 type AdminPlanBody struct {
-	Name               string            `json:"name" example:"enterprise"`
-	Title              string            `json:"title" example:"Enterprise"`
-	ConcurrentLines    int               `json:"concurrent_lines" doc:"Calls in progress at once."`
-	CallsPerSecond     float64           `json:"calls_per_second" doc:"The pace of new dials the plan allows across all of a tenant's campaigns, 0 for none of its own; a tenant's compliance settings may only pace slower."`
-	DailyCalls         int               `json:"daily_calls" doc:"Dials started per day, in the tenant's time zone."`
-	ScriptCPUPerTurnMS int64             `json:"script_cpu_per_turn_ms" doc:"How long a dialog script may run per turn."`
-	IncludedMinutes    int64             `json:"included_minutes" doc:"Connected minutes the plan allows in all; 0 means no such limit."`
-	Destinations       []string          `json:"destinations" example:"[\"CN\",\"HK\"]" doc:"ISO 3166 regions whose numbers the plan's tenants may dial; empty means any."`
-	PerMinuteCents     int64             `json:"per_minute_cents" doc:"Price of a started minute of a connected call, in hundredths of the currency."`
-	PerAttemptCents    int64             `json:"per_attempt_cents" doc:"Price of a dial attempt."`
-	MonthlyCents       int64             `json:"monthly_cents" doc:"Committed monthly fee."`
-	Currency           string            `json:"currency" example:"cny"`
-	StripePrices       []StripePriceBody `json:"stripe_prices" doc:"The Stripe prices a subscription to the plan holds; empty: not sold through Stripe."`
-	MinutesMeter       string            `json:"minutes_meter" doc:"Event name of the Stripe Billing Meter for minutes; empty: not metered."`
-	AttemptsMeter      string            `json:"attempts_meter" doc:"Event name of the Stripe Billing Meter for attempts; empty: not metered."`
-	Public             bool              `json:"public" doc:"Listed to every tenant; otherwise only to the tenants on it."`
-	Version            int64             `json:"version" doc:"1 when created, one more with each change."`
-	UpdatedAt          time.Time         `json:"updated_at"`
+	PlanBody
+	StripePrices  []StripePriceBody `json:"stripe_prices" doc:"The Stripe prices a subscription to the plan holds; empty: not sold through Stripe."`
+	MinutesMeter  string            `json:"minutes_meter" doc:"Event name of the Stripe Billing Meter for minutes; empty: not metered."`
+	AttemptsMeter string            `json:"attempts_meter" doc:"Event name of the Stripe Billing Meter for attempts; empty: not metered."`
+	Public        bool              `json:"public" doc:"Listed to every tenant; otherwise only to the tenants on it."`
+	Version       int64             `json:"version" doc:"1 when created, one more with each change."`
+	UpdatedAt     time.Time         `json:"updated_at"`
 }
 
 func adminPlanBody(p billing.Plan) AdminPlanBody {
@@ -220,10 +203,8 @@ func adminPlanBody(p billing.Plan) AdminPlanBody {
 	for _, sp := range p.StripePrices {
 		prices = append(prices, StripePriceBody(sp))
 	}
-	return AdminPlanBody{Name: p.Name, Title: p.Title, ConcurrentLines: p.ConcurrentLines, CallsPerSecond: p.CallsPerSecond, DailyCalls: p.DailyCalls,
-		ScriptCPUPerTurnMS: p.ScriptCPUPerTurn.Milliseconds(), IncludedMinutes: p.IncludedMinutes, Destinations: append([]string{}, p.Destinations...),
-		PerMinuteCents: p.PerMinuteCents, PerAttemptCents: p.PerAttemptCents, MonthlyCents: p.MonthlyCents, Currency: p.Currency,
-		StripePrices: prices, MinutesMeter: p.MinutesMeter, AttemptsMeter: p.AttemptsMeter, Public: p.Public, Version: p.Version, UpdatedAt: p.UpdatedAt}
+	return AdminPlanBody{PlanBody: planBody(p), StripePrices: prices, MinutesMeter: p.MinutesMeter, AttemptsMeter: p.AttemptsMeter,
+		Public: p.Public, Version: p.Version, UpdatedAt: p.UpdatedAt}
 }
 
 // PlanFields are the fields an operator sets on a plan; on a change, those

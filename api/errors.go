@@ -61,6 +61,19 @@ var codeStatus = map[string]int{
 	tenants.EUnavailable:  http.StatusServiceUnavailable,
 }
 
+// errorProblem is the problem+json of a domain error: the status its code
+// maps to, and the input it is about when it names one.
+func errorProblem(e *tenants.Error) error {
+	status := codeStatus[e.Code]
+	if status == 0 {
+		status = http.StatusBadRequest
+	}
+	if e.Field != "" {
+		return huma.NewError(status, e.Message, &huma.ErrorDetail{Message: e.Message, Location: e.Field})
+	}
+	return huma.NewError(status, e.Message)
+}
+
 // problem turns a domain error into the problem+json huma writes. Errors
 // that are not *tenants.Error are logged and become a bare 500.
 func (s *Server) problem(ctx context.Context, err error) error {
@@ -89,14 +102,7 @@ func (s *Server) problem(ctx context.Context, err error) error {
 	}
 	var e *tenants.Error
 	if errors.As(err, &e) {
-		status := codeStatus[e.Code]
-		if status == 0 {
-			status = http.StatusBadRequest
-		}
-		if e.Field != "" {
-			return huma.NewError(status, e.Message, &huma.ErrorDetail{Message: e.Message, Location: e.Field})
-		}
-		return huma.NewError(status, e.Message)
+		return errorProblem(e)
 	}
 	if errors.Is(err, context.Canceled) {
 		return huma.NewError(499, "request cancelled")

@@ -188,11 +188,7 @@ type ReportSettingsBody struct {
 }
 
 func keyCounts(kc []reports.KeyCount) []KeyCountBody {
-	out := make([]KeyCountBody, 0, len(kc))
-	for _, k := range kc {
-		out = append(out, KeyCountBody{Key: k.Key, Count: k.Count})
-	}
-	return out
+	return bodies(kc, func(k *reports.KeyCount) KeyCountBody { return KeyCountBody{Key: k.Key, Count: k.Count} })
 }
 
 func sentimentCounts(c reports.SentimentCounts) SentimentCountsBody {
@@ -200,11 +196,7 @@ func sentimentCounts(c reports.SentimentCounts) SentimentCountsBody {
 }
 
 func timeSlots(ts []reports.TimeSlot) []TimeSlotBody {
-	out := make([]TimeSlotBody, 0, len(ts))
-	for _, t := range ts {
-		out = append(out, TimeSlotBody(t))
-	}
-	return out
+	return bodies(ts, func(t *reports.TimeSlot) TimeSlotBody { return TimeSlotBody(*t) })
 }
 
 func outcomesReportBody(r *reports.OutcomesReport) OutcomesReportBody {
@@ -215,16 +207,12 @@ func outcomesReportBody(r *reports.OutcomesReport) OutcomesReportBody {
 }
 
 func funnelReportBody(r *reports.FunnelReport) FunnelReportBody {
-	b := FunnelReportBody{ScriptVersion: r.ScriptVersion, Start: r.Start, States: []FunnelStateBody{}}
-	for _, st := range r.States {
-		sb := FunnelStateBody{State: st.State, Terminal: st.Terminal, Entered: st.Entered, Exits: []FunnelExitBody{},
+	states := bodies(r.States, func(st *reports.FunnelState) FunnelStateBody {
+		exits := bodies(st.Exits, func(e *reports.FunnelExit) FunnelExitBody { return FunnelExitBody(*e) })
+		return FunnelStateBody{State: st.State, Terminal: st.Terminal, Entered: st.Entered, Exits: exits,
 			Completed: st.Completed, Dropped: st.Dropped, DropRate: st.DropRate}
-		for _, e := range st.Exits {
-			sb.Exits = append(sb.Exits, FunnelExitBody(e))
-		}
-		b.States = append(b.States, sb)
-	}
-	return b
+	})
+	return FunnelReportBody{ScriptVersion: r.ScriptVersion, Start: r.Start, States: states}
 }
 
 func topicsReportBody(r *reports.TopicsReport) TopicsReportBody {
@@ -232,30 +220,22 @@ func topicsReportBody(r *reports.TopicsReport) TopicsReportBody {
 }
 
 func sentimentReportBody(r *reports.SentimentReport) SentimentReportBody {
-	b := SentimentReportBody{ByState: []StateSentimentBody{}, Calls: sentimentCounts(r.Calls), AngryShare: r.AngryShare, Connected: r.Connected}
-	for _, st := range r.ByState {
-		b.ByState = append(b.ByState, StateSentimentBody{State: st.State, SentimentCountsBody: sentimentCounts(st.SentimentCounts)})
-	}
-	return b
+	byState := bodies(r.ByState, func(st *reports.StateSentiment) StateSentimentBody {
+		return StateSentimentBody{State: st.State, SentimentCountsBody: sentimentCounts(st.SentimentCounts)}
+	})
+	return SentimentReportBody{ByState: byState, Calls: sentimentCounts(r.Calls), AngryShare: r.AngryShare, Connected: r.Connected}
 }
 
 func timeReportBody(r *reports.TimeReport) TimeReportBody {
-	b := TimeReportBody{Overall: TimeSlotBody(r.Overall), ByHour: timeSlots(r.ByHour), ByWeekday: timeSlots(r.ByWeekday), Grid: make([]TimeCellBody, 0, len(r.Grid))}
-	for _, c := range r.Grid {
-		b.Grid = append(b.Grid, TimeCellBody(c))
-	}
-	return b
+	return TimeReportBody{Overall: TimeSlotBody(r.Overall), ByHour: timeSlots(r.ByHour), ByWeekday: timeSlots(r.ByWeekday),
+		Grid: bodies(r.Grid, func(c *reports.TimeCell) TimeCellBody { return TimeCellBody(*c) })}
 }
 
 func abReportBody(r *reports.ABReport) ABReportBody {
-	b := ABReportBody{Arms: []ABArmBodyResult{}, Comparisons: []ABComparisonBody{}}
-	for _, a := range r.Arms {
-		b.Arms = append(b.Arms, ABArmBodyResult(a))
+	return ABReportBody{
+		Arms:        bodies(r.Arms, func(a *reports.ABArmResult) ABArmBodyResult { return ABArmBodyResult(*a) }),
+		Comparisons: bodies(r.Comparisons, func(c *reports.ABComparison) ABComparisonBody { return ABComparisonBody(*c) }),
 	}
-	for _, c := range r.Comparisons {
-		b.Comparisons = append(b.Comparisons, ABComparisonBody(c))
-	}
-	return b
 }
 
 // csvReport is a report that can write itself as CSV.

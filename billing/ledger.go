@@ -76,11 +76,8 @@ func RecordCall(ctx context.Context, tx pgx.Tx, events *webhooks.Emitter, tenant
 	}
 	var r planRow
 	err := tx.QueryRow(ctx, `SELECT `+planColumns+` FROM tenants t JOIN plans p ON p.id = t.plan WHERE t.id = $1`, tenantID).Scan(r.dest()...)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return tenants.Errorf(tenants.ENotFound, "tenant not found")
-	}
 	if err != nil {
-		return err
+		return tenants.NotFound(err, "tenant not found")
 	}
 	plan := r.plan()
 	billable := BillableSeconds(u.ConnectedSeconds)

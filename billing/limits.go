@@ -39,11 +39,8 @@ func limitsOf(p Plan) TenantLimits {
 func Limits(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID) (TenantLimits, error) {
 	var r planRow
 	err := tx.QueryRow(ctx, `SELECT `+planColumns+` FROM tenants t JOIN plans p ON p.id = t.plan WHERE t.id = $1`, tenantID).Scan(r.dest()...)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return TenantLimits{}, tenants.Errorf(tenants.ENotFound, "tenant not found")
-	}
 	if err != nil {
-		return TenantLimits{}, err
+		return TenantLimits{}, tenants.NotFound(err, "tenant not found")
 	}
 	return limitsOf(r.plan()), nil
 }
@@ -111,11 +108,8 @@ func dialCheck(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, now time.Time
 		LEFT JOIN usage_periods u ON u.tenant_id = t.id AND u.period_start = $3
 		WHERE t.id = $1`, tenantID, now, periodStart(now)).
 		Scan(append(r.dest(), &suspended, &overdue, &hardBudget, &spent, &trialMinutes)...)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Plan{}, tenants.Errorf(tenants.ENotFound, "tenant not found")
-	}
 	if err != nil {
-		return Plan{}, err
+		return Plan{}, tenants.NotFound(err, "tenant not found")
 	}
 	p := r.plan()
 	switch {
@@ -172,11 +166,8 @@ func CallLimits(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID) (TenantLimit
 	var used int64
 	err := tx.QueryRow(ctx, `SELECT `+planColumns+`, COALESCE((SELECT sum(trial_minutes) FROM usage_periods WHERE tenant_id = t.id), 0)::bigint
 		FROM tenants t JOIN plans p ON p.id = t.plan WHERE t.id = $1`, tenantID).Scan(append(r.dest(), &used)...)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return TenantLimits{}, 0, tenants.Errorf(tenants.ENotFound, "tenant not found")
-	}
 	if err != nil {
-		return TenantLimits{}, 0, err
+		return TenantLimits{}, 0, tenants.NotFound(err, "tenant not found")
 	}
 	p := r.plan()
 	lim := limitsOf(p)

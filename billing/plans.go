@@ -83,11 +83,8 @@ func ListPlans(ctx context.Context, q Querier) ([]Plan, error) {
 func GetPlan(ctx context.Context, q Querier, name string) (Plan, error) {
 	var r planRow
 	err := q.QueryRow(ctx, `SELECT `+planColumns+` FROM plans p WHERE p.id = $1`, name).Scan(r.dest()...)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Plan{}, tenants.Errorf(tenants.ENotFound, "no plan is called %q", name)
-	}
 	if err != nil {
-		return Plan{}, err
+		return Plan{}, tenants.NotFound(err, "no plan is called %q", name)
 	}
 	return r.plan(), nil
 }
@@ -419,8 +416,5 @@ func AssignPlan(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, name string)
 	}
 	err = tx.QueryRow(ctx, `UPDATE tenants t SET plan = $2 FROM (SELECT plan FROM tenants WHERE id = $1 FOR UPDATE) old
 		WHERE t.id = $1 RETURNING old.plan`, tenantID, name).Scan(&previous)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", tenants.Errorf(tenants.ENotFound, "tenant not found")
-	}
-	return previous, err
+	return previous, tenants.NotFound(err, "tenant not found")
 }

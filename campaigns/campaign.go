@@ -268,17 +268,8 @@ func (s *Service) ListCampaigns(ctx context.Context, p tenants.Principal, limit 
 	if err := p.Require(tenants.RoleViewer); err != nil {
 		return nil, err
 	}
-	var out []Campaign
-	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+campaignColumns+` FROM campaigns WHERE tenant_id = $1 AND `+
-			tenants.PageAfter("campaigns")+` ORDER BY created_at, id LIMIT $3`, p.TenantID, after, limit)
-		if err != nil {
-			return err
-		}
-		out, err = tenants.CollectAll(rows, scanCampaign)
-		return err
-	})
-	return out, err
+	return tenants.QueryAll(ctx, s.db, p.TenantID, scanCampaign, `SELECT `+campaignColumns+` FROM campaigns WHERE tenant_id = $1 AND `+
+		tenants.PageAfter("campaigns")+` ORDER BY created_at, id LIMIT $3`, p.TenantID, after, limit)
 }
 
 // StartCampaign takes a draft's contacts from its lists and sets it going:

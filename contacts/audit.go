@@ -9,7 +9,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/outcall/outcall/phone"
 	"github.com/outcall/outcall/tenants"
 )
 
@@ -67,12 +66,9 @@ func (s *Service) Audit(ctx context.Context, p tenants.Principal, number string)
 	}
 	out := &AuditTrail{Events: []AuditEvent{}}
 	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
-		t, err := loadTenant(ctx, tx, p.TenantID)
-		if err != nil {
+		var err error
+		if out.Phone, err = normaliseNumber(ctx, tx, p.TenantID, number, "path.phone"); err != nil {
 			return err
-		}
-		if out.Phone, err = phone.Normalise(number, t.Region); err != nil {
-			return tenants.FieldError("path.phone", "%s", err.Error())
 		}
 		rows, err := tx.Query(ctx, auditQuery, p.TenantID, out.Phone)
 		if err != nil {

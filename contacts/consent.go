@@ -8,7 +8,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/outcall/outcall/phone"
 	"github.com/outcall/outcall/tenants"
 )
 
@@ -50,13 +49,9 @@ func (s *Service) RecordConsent(ctx context.Context, p tenants.Principal, number
 	}
 	var c *Consent
 	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
-		t, err := loadTenant(ctx, tx, p.TenantID)
+		e164, err := normaliseNumber(ctx, tx, p.TenantID, number, "body.phone")
 		if err != nil {
 			return err
-		}
-		e164, err := phone.Normalise(number, t.Region)
-		if err != nil {
-			return tenants.FieldError("body.phone", "%s", err.Error())
 		}
 		c, err = recordConsent(ctx, tx, p.TenantID, e164, in, s.now())
 		return err
@@ -71,13 +66,9 @@ func (s *Service) WithdrawConsent(ctx context.Context, p tenants.Principal, numb
 	}
 	var n int64
 	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
-		t, err := loadTenant(ctx, tx, p.TenantID)
+		e164, err := normaliseNumber(ctx, tx, p.TenantID, number, "path.phone")
 		if err != nil {
 			return err
-		}
-		e164, err := phone.Normalise(number, t.Region)
-		if err != nil {
-			return tenants.FieldError("path.phone", "%s", err.Error())
 		}
 		tag, err := tx.Exec(ctx, `UPDATE consents SET withdrawn_at = $3, withdrawn_seq = nextval('audit_seq') WHERE tenant_id = $1 AND phone = $2 AND withdrawn_at IS NULL`,
 			p.TenantID, e164, s.now())

@@ -3,7 +3,6 @@ package contacts
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -131,10 +130,7 @@ func (s *Service) GetContact(ctx context.Context, p tenants.Principal, id uuid.U
 	c := &Contact{}
 	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `SELECT `+contactColumns+` FROM contacts WHERE tenant_id = $1 AND id = $2`, p.TenantID, id).Scan(c.scanDest()...)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return tenants.Errorf(tenants.ENotFound, "no such contact")
-		}
-		return err
+		return tenants.NotFound(err, "no such contact")
 	})
 	return c, err
 }
@@ -147,13 +143,7 @@ func (s *Service) DeleteContact(ctx context.Context, p tenants.Principal, id uui
 	if err := p.Require(tenants.RoleOperator); err != nil {
 		return err
 	}
-	return s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM contacts WHERE tenant_id = $1 AND id = $2`, p.TenantID, id)
-		if err == nil && tag.RowsAffected() == 0 {
-			return tenants.Errorf(tenants.ENotFound, "no such contact")
-		}
-		return err
-	})
+	return s.db.DeleteByID(ctx, p.TenantID, "contacts", id, "no such contact")
 }
 
 // ListContacts returns the tenant's contacts, or one list's when listID is

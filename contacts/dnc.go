@@ -91,13 +91,9 @@ func (s *Service) RemoveDNC(ctx context.Context, p tenants.Principal, number, re
 		return err
 	}
 	return s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
-		t, err := loadTenant(ctx, tx, p.TenantID)
+		e164, err := normaliseNumber(ctx, tx, p.TenantID, number, "path.phone")
 		if err != nil {
 			return err
-		}
-		e164, err := phone.Normalise(number, t.Region)
-		if err != nil {
-			return tenants.FieldError("path.phone", "%s", err.Error())
 		}
 		tag, err := tx.Exec(ctx, `DELETE FROM dnc_numbers WHERE tenant_id = $1 AND phone = $2`, p.TenantID, e164)
 		if err != nil {

@@ -219,15 +219,8 @@ func (s *Service) GetImport(ctx context.Context, p tenants.Principal, id uuid.UU
 	if err := p.Require(tenants.RoleViewer); err != nil {
 		return nil, err
 	}
-	var im *Import
-	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
-		im, err = scanImport(tx.QueryRow(ctx, `SELECT `+importColumns+` FROM imports WHERE tenant_id = $1 AND id = $2`, p.TenantID, id))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return tenants.Errorf(tenants.ENotFound, "no such import")
-		}
-		return err
-	})
-	return im, err
+	im, err := tenants.QueryOne(ctx, s.db, p.TenantID, scanImport, `SELECT `+importColumns+` FROM imports WHERE tenant_id = $1 AND id = $2`, p.TenantID, id)
+	return im, tenants.NotFound(err, "no such import")
 }
 
 // ImportErrors returns an import's per-row error report as CSV
@@ -240,10 +233,7 @@ func (s *Service) ImportErrors(ctx context.Context, p tenants.Principal, id uuid
 	var report string
 	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `SELECT errors FROM imports WHERE tenant_id = $1 AND id = $2`, p.TenantID, id).Scan(&report)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return tenants.Errorf(tenants.ENotFound, "no such import")
-		}
-		return err
+		return tenants.NotFound(err, "no such import")
 	})
 	if report == "" {
 		report = "row,column,reason\n"

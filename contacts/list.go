@@ -2,7 +2,6 @@ package contacts
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -59,15 +58,8 @@ func (s *Service) GetList(ctx context.Context, p tenants.Principal, id uuid.UUID
 	if err := p.Require(tenants.RoleViewer); err != nil {
 		return nil, err
 	}
-	var l *List
-	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
-		l, err = scanList(tx.QueryRow(ctx, `SELECT `+listColumns+` FROM contact_lists WHERE tenant_id = $1 AND id = $2`, p.TenantID, id))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return tenants.Errorf(tenants.ENotFound, "no such list")
-		}
-		return err
-	})
-	return l, err
+	l, err := tenants.QueryOne(ctx, s.db, p.TenantID, scanList, `SELECT `+listColumns+` FROM contact_lists WHERE tenant_id = $1 AND id = $2`, p.TenantID, id)
+	return l, tenants.NotFound(err, "no such list")
 }
 
 // ListLists returns the tenant's lists, oldest first.
@@ -75,17 +67,8 @@ func (s *Service) ListLists(ctx context.Context, p tenants.Principal, limit int,
 	if err := p.Require(tenants.RoleViewer); err != nil {
 		return nil, err
 	}
-	var out []List
-	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+listColumns+` FROM contact_lists WHERE tenant_id = $1 AND `+
-			tenants.PageAfter("contact_lists")+` ORDER BY created_at, id LIMIT $3`, p.TenantID, after, limit)
-		if err != nil {
-			return err
-		}
-		out, err = tenants.CollectAll(rows, scanList)
-		return err
-	})
-	return out, err
+	return tenants.QueryAll(ctx, s.db, p.TenantID, scanList, `SELECT `+listColumns+` FROM contact_lists WHERE tenant_id = $1 AND `+
+		tenants.PageAfter("contact_lists")+` ORDER BY created_at, id LIMIT $3`, p.TenantID, after, limit)
 }
 
 // DeleteList deletes a list; its contacts stay.
@@ -93,11 +76,5 @@ func (s *Service) DeleteList(ctx context.Context, p tenants.Principal, id uuid.U
 	if err := p.Require(tenants.RoleOperator); err != nil {
 		return err
 	}
-	return s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM contact_lists WHERE tenant_id = $1 AND id = $2`, p.TenantID, id)
-		if err == nil && tag.RowsAffected() == 0 {
-			return tenants.Errorf(tenants.ENotFound, "no such list")
-		}
-		return err
-	})
+	return s.db.DeleteByID(ctx, p.TenantID, "contact_lists", id, "no such list")
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/outcall/outcall/phone"
 	"github.com/outcall/outcall/tenants"
 	"github.com/outcall/outcall/webhooks"
 )
@@ -82,4 +83,19 @@ func loadTenant(ctx context.Context, tx pgx.Tx, id uuid.UUID) (tenantInfo, error
 	var t tenantInfo
 	err := tx.QueryRow(ctx, `SELECT default_region, time_zone FROM tenants WHERE id = $1`, id).Scan(&t.Region, &t.TimeZone)
 	return t, err
+}
+
+// normaliseNumber returns number in E.164, read in the tenant's default
+// region when it carries no country code; a number that is not one is an
+// EInvalid error about field.
+func normaliseNumber(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, number, field string) (string, error) {
+	t, err := loadTenant(ctx, tx, tenantID)
+	if err != nil {
+		return "", err
+	}
+	e164, err := phone.Normalise(number, t.Region)
+	if err != nil {
+		return "", tenants.FieldError(field, "%s", err.Error())
+	}
+	return e164, nil
 }

@@ -156,10 +156,7 @@ func baselineOf(ctx context.Context, tx pgx.Tx, tenantID, campaignID uuid.UUID) 
 	var version string
 	err := tx.QueryRow(ctx, `SELECT coalesce(ab_split->0->>'version', '') FROM campaigns WHERE tenant_id = $1 AND id = $2`, tenantID, campaignID).
 		Scan(&version)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", tenants.Errorf(tenants.ENotFound, "no such campaign")
-	}
-	return version, err
+	return version, tenants.NotFound(err, "no such campaign")
 }
 
 // countsBy returns report_counts of kind grouped by k1 (and k2).

@@ -3,7 +3,6 @@ package scripting
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -83,11 +82,10 @@ const scriptColumns = `s.id, s.name, s.kind, s.description, s.created_at,
 
 func scanScript(row pgx.Row) (*StoredScript, error) {
 	s := &StoredScript{}
-	err := row.Scan(&s.ID, &s.Name, &s.Kind, &s.Description, &s.CreatedAt, &s.Latest, &s.Published)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, tenants.Errorf(tenants.ENotFound, "script not found")
+	if err := row.Scan(&s.ID, &s.Name, &s.Kind, &s.Description, &s.CreatedAt, &s.Latest, &s.Published); err != nil {
+		return nil, tenants.NotFound(err, "script not found")
 	}
-	return s, err
+	return s, nil
 }
 
 const versionColumns = `id, script_id, number, source, hash, graph, warnings, published_at, created_at`
@@ -95,12 +93,8 @@ const versionColumns = `id, script_id, number, source, hash, graph, warnings, pu
 func scanVersion(row pgx.Row) (*StoredVersion, error) {
 	v := &StoredVersion{}
 	var graph, warnings []byte
-	err := row.Scan(&v.ID, &v.ScriptID, &v.Number, &v.Source, &v.Hash, &graph, &warnings, &v.PublishedAt, &v.CreatedAt)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, tenants.Errorf(tenants.ENotFound, "script version not found")
-	}
-	if err != nil {
-		return nil, err
+	if err := row.Scan(&v.ID, &v.ScriptID, &v.Number, &v.Source, &v.Hash, &graph, &warnings, &v.PublishedAt, &v.CreatedAt); err != nil {
+		return nil, tenants.NotFound(err, "script version not found")
 	}
 	if graph != nil {
 		v.Graph = &Graph{}
@@ -146,19 +140,10 @@ func (st *Store) ListScripts(ctx context.Context, p tenants.Principal, kind stri
 	if err := p.Require(tenants.RoleViewer); err != nil {
 		return nil, err
 	}
-	var out []StoredScript
-	err := st.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+scriptColumns+` FROM scripts s
-			WHERE s.tenant_id = $1 AND ($2 = '' OR s.kind = $2)
-			  AND ($3::uuid IS NULL OR (s.created_at, s.id) > (SELECT created_at, id FROM scripts WHERE tenant_id = $1 AND id = $3))
-			ORDER BY s.created_at, s.id LIMIT $4`, p.TenantID, kind, after, limit)
-		if err != nil {
-			return err
-		}
-		out, err = tenants.CollectAll(rows, scanScript)
-		return err
-	})
-	return out, err
+	return tenants.QueryAll(ctx, st.DB, p.TenantID, scanScript, `SELECT `+scriptColumns+` FROM scripts s
+		WHERE s.tenant_id = $1 AND ($2 = '' OR s.kind = $2)
+		  AND ($3::uuid IS NULL OR (s.created_at, s.id) > (SELECT created_at, id FROM scripts WHERE tenant_id = $1 AND id = $3))
+		ORDER BY s.created_at, s.id LIMIT $4`, p.TenantID, kind, after, limit)
 }
 
 // GetScript returns one script.
@@ -166,12 +151,7 @@ func (st *Store) GetScript(ctx context.Context, p tenants.Principal, id uuid.UUI
 	if err := p.Require(tenants.RoleViewer); err != nil {
 		return nil, err
 	}
-	var s *StoredScript
-	err := st.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
-		s, err = scanScript(tx.QueryRow(ctx, `SELECT `+scriptColumns+` FROM scripts s WHERE s.tenant_id = $1 AND s.id = $2`, p.TenantID, id))
-		return err
-	})
-	return s, err
+	return tenants.QueryOne(ctx, st.DB, p.TenantID, scanScript, `SELECT `+scriptColumns+` FROM scripts s WHERE s.tenant_id = $1 AND s.id = $2`, p.TenantID, id)
 }
 
 // Check validates source of kind without saving it: the dialog graph (for
@@ -241,18 +221,11 @@ func (st *Store) ListVersions(ctx context.Context, p tenants.Principal, scriptID
 	if _, err := st.GetScript(ctx, p, scriptID); err != nil {
 		return nil, err
 	}
-	var out []StoredVersion
-	err := st.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+versionColumns+` FROM script_versions WHERE tenant_id = $1 AND script_id = $2 ORDER BY number DESC LIMIT 500`, p.TenantID, scriptID)
-		if err != nil {
-			return err
-		}
-		out, err = tenants.CollectAll(rows, scanVersion)
-		for i := range out {
-			out[i].Source = "" // the list shows versions, not their sources
-		}
-		return err
-	})
+	out, err := tenants.QueryAll(ctx, st.DB, p.TenantID, scanVersion,
+		`SELECT `+versionColumns+` FROM script_versions WHERE tenant_id = $1 AND script_id = $2 ORDER BY number DESC LIMIT 500`, p.TenantID, scriptID)
+	for i := range out {
+		out[i].Source = "" // the list shows versions, not their sources
+	}
 	return out, err
 }
 
@@ -261,12 +234,8 @@ func (st *Store) GetVersion(ctx context.Context, p tenants.Principal, scriptID u
 	if err := p.Require(tenants.RoleViewer); err != nil {
 		return nil, err
 	}
-	var v *StoredVersion
-	err := st.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
-		v, err = scanVersion(tx.QueryRow(ctx, `SELECT `+versionColumns+` FROM script_versions WHERE tenant_id = $1 AND script_id = $2 AND number = $3`, p.TenantID, scriptID, number))
-		return err
-	})
-	return v, err
+	return tenants.QueryOne(ctx, st.DB, p.TenantID, scanVersion,
+		`SELECT `+versionColumns+` FROM script_versions WHERE tenant_id = $1 AND script_id = $2 AND number = $3`, p.TenantID, scriptID, number)
 }
 
 // Publish makes a version usable by campaigns. Every fixed `say` text is
@@ -285,11 +254,8 @@ func (st *Store) Publish(ctx context.Context, p tenants.Principal, scriptID uuid
 	if len(hits) > 0 && !allowSensitive {
 		return nil, hits, &DiagnosticsError{Message: "fixed prompts contain sensitive words; change them or allow sensitive prompts", Diagnostics: hits}
 	}
-	err = st.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
-		v, err = scanVersion(tx.QueryRow(ctx, `UPDATE script_versions SET published_at = coalesce(published_at, now())
-			WHERE tenant_id = $1 AND script_id = $2 AND number = $3 RETURNING `+versionColumns, p.TenantID, scriptID, number))
-		return err
-	})
+	v, err = tenants.QueryOne(ctx, st.DB, p.TenantID, scanVersion, `UPDATE script_versions SET published_at = coalesce(published_at, now())
+		WHERE tenant_id = $1 AND script_id = $2 AND number = $3 RETURNING `+versionColumns, p.TenantID, scriptID, number)
 	return v, hits, err
 }
 
@@ -348,10 +314,6 @@ func (st *Store) Simulate(ctx context.Context, p tenants.Principal, scriptID uui
 // PublishedSource returns the source of a published version by its id, for
 // the workers that run calls.
 func (st *Store) PublishedSource(ctx context.Context, tenantID, versionID uuid.UUID) (*StoredVersion, error) {
-	var v *StoredVersion
-	err := st.DB.InTenant(ctx, tenantID, func(tx pgx.Tx) (err error) {
-		v, err = scanVersion(tx.QueryRow(ctx, `SELECT `+versionColumns+` FROM script_versions WHERE tenant_id = $1 AND id = $2 AND published_at IS NOT NULL`, tenantID, versionID))
-		return err
-	})
-	return v, err
+	return tenants.QueryOne(ctx, st.DB, tenantID, scanVersion,
+		`SELECT `+versionColumns+` FROM script_versions WHERE tenant_id = $1 AND id = $2 AND published_at IS NOT NULL`, tenantID, versionID)
 }

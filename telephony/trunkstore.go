@@ -105,10 +105,10 @@ func scanTrunk(row pgx.Row) (*StoredTrunk, error) {
 	t := &StoredTrunk{}
 	err := row.Scan(&t.ID, &t.Name, &t.Host, &t.Port, &t.Transport, &t.Username, &t.HasPassword, &t.FromDomain, &t.CallerIDs, &t.TransferTargets, &t.Enabled,
 		&t.LastCheckAt, &t.LastCheckUp, &t.LastCheck, &t.CreatedAt)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, tenants.Errorf(tenants.ENotFound, "trunk not found")
+	if err != nil {
+		return nil, tenants.NotFound(err, "trunk not found")
 	}
-	return t, err
+	return t, nil
 }
 
 func validateTrunkInput(in TrunkInput, creating bool) error {
@@ -163,15 +163,10 @@ func (s *TrunkStore) Create(ctx context.Context, p tenants.Principal, in TrunkIn
 	if targets == nil {
 		targets = map[string]string{}
 	}
-	var t *StoredTrunk
-	err := s.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
-		t, err = scanTrunk(tx.QueryRow(ctx, `INSERT INTO trunks (id, tenant_id, name, host, port, transport, username, password_enc, from_domain, caller_ids, transfer_targets, enabled)
+	return tenants.QueryOne(ctx, s.DB, p.TenantID, scanTrunk, `INSERT INTO trunks (id, tenant_id, name, host, port, transport, username, password_enc, from_domain, caller_ids, transfer_targets, enabled)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING `+trunkColumns,
-			uuid.New(), p.TenantID, strings.TrimSpace(*in.Name), *in.Host, port, val(in.Transport, "udp"), val(in.Username, ""),
-			s.seal(val(in.Password, ""), p.TenantID), val(in.FromDomain, ""), ids, targets, enabled))
-		return err
-	})
-	return t, err
+		uuid.New(), p.TenantID, strings.TrimSpace(*in.Name), *in.Host, port, val(in.Transport, "udp"), val(in.Username, ""),
+		s.seal(val(in.Password, ""), p.TenantID), val(in.FromDomain, ""), ids, targets, enabled)
 }
 
 // List returns the tenant's trunks, oldest first.
@@ -179,16 +174,7 @@ func (s *TrunkStore) List(ctx context.Context, p tenants.Principal) ([]StoredTru
 	if err := p.Require(tenants.RoleViewer); err != nil {
 		return nil, err
 	}
-	var out []StoredTrunk
-	err := s.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+trunkColumns+` FROM trunks WHERE tenant_id = $1 ORDER BY created_at, id LIMIT 200`, p.TenantID)
-		if err != nil {
-			return err
-		}
-		out, err = tenants.CollectAll(rows, scanTrunk)
-		return err
-	})
-	return out, err
+	return tenants.QueryAll(ctx, s.DB, p.TenantID, scanTrunk, `SELECT `+trunkColumns+` FROM trunks WHERE tenant_id = $1 ORDER BY created_at, id LIMIT 200`, p.TenantID)
 }
 
 // Get returns one trunk.
@@ -196,12 +182,7 @@ func (s *TrunkStore) Get(ctx context.Context, p tenants.Principal, id uuid.UUID)
 	if err := p.Require(tenants.RoleViewer); err != nil {
 		return nil, err
 	}
-	var t *StoredTrunk
-	err := s.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
-		t, err = scanTrunk(tx.QueryRow(ctx, `SELECT `+trunkColumns+` FROM trunks WHERE tenant_id = $1 AND id = $2`, p.TenantID, id))
-		return err
-	})
-	return t, err
+	return tenants.QueryOne(ctx, s.DB, p.TenantID, scanTrunk, `SELECT `+trunkColumns+` FROM trunks WHERE tenant_id = $1 AND id = $2`, p.TenantID, id)
 }
 
 // Update changes the given fields; a given password replaces the stored
@@ -213,23 +194,18 @@ func (s *TrunkStore) Update(ctx context.Context, p tenants.Principal, id uuid.UU
 	if err := validateTrunkInput(in, false); err != nil {
 		return nil, err
 	}
-	var t *StoredTrunk
-	err := s.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
-		var sealed []byte
-		if in.Password != nil {
-			sealed = s.seal(*in.Password, p.TenantID)
-		}
-		t, err = scanTrunk(tx.QueryRow(ctx, `UPDATE trunks SET name = coalesce($3, name), host = coalesce($4, host), port = coalesce($5, port),
-				transport = coalesce($6, transport), username = coalesce($7, username),
-				password_enc = CASE WHEN $8 THEN $9 ELSE password_enc END,
-				from_domain = coalesce($10, from_domain), caller_ids = coalesce($11, caller_ids), enabled = coalesce($12, enabled),
-				transfer_targets = coalesce($13, transfer_targets)
-			WHERE tenant_id = $1 AND id = $2 RETURNING `+trunkColumns,
-			p.TenantID, id, in.Name, in.Host, in.Port, in.Transport, in.Username, in.Password != nil, sealed, in.FromDomain, in.CallerIDs, in.Enabled,
-			in.TransferTargets))
-		return err
-	})
-	return t, err
+	var sealed []byte
+	if in.Password != nil {
+		sealed = s.seal(*in.Password, p.TenantID)
+	}
+	return tenants.QueryOne(ctx, s.DB, p.TenantID, scanTrunk, `UPDATE trunks SET name = coalesce($3, name), host = coalesce($4, host), port = coalesce($5, port),
+			transport = coalesce($6, transport), username = coalesce($7, username),
+			password_enc = CASE WHEN $8 THEN $9 ELSE password_enc END,
+			from_domain = coalesce($10, from_domain), caller_ids = coalesce($11, caller_ids), enabled = coalesce($12, enabled),
+			transfer_targets = coalesce($13, transfer_targets)
+		WHERE tenant_id = $1 AND id = $2 RETURNING `+trunkColumns,
+		p.TenantID, id, in.Name, in.Host, in.Port, in.Transport, in.Username, in.Password != nil, sealed, in.FromDomain, in.CallerIDs, in.Enabled,
+		in.TransferTargets)
 }
 
 // Delete removes a trunk.
@@ -237,13 +213,7 @@ func (s *TrunkStore) Delete(ctx context.Context, p tenants.Principal, id uuid.UU
 	if err := p.Require(tenants.RoleAdmin); err != nil {
 		return err
 	}
-	return s.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM trunks WHERE tenant_id = $1 AND id = $2`, p.TenantID, id)
-		if err == nil && tag.RowsAffected() == 0 {
-			return tenants.Errorf(tenants.ENotFound, "trunk not found")
-		}
-		return err
-	})
+	return s.DB.DeleteByID(ctx, p.TenantID, "trunks", id, "trunk not found")
 }
 
 // ForTenant returns the trunk a tenant's calls use — its oldest enabled

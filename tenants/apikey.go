@@ -40,11 +40,10 @@ const apiKeyColumns = `id, name, prefix, role, scopes, created_by, created_at, l
 
 func scanAPIKey(row pgx.Row) (*APIKey, error) {
 	k := &APIKey{}
-	err := row.Scan(&k.ID, &k.Name, &k.Prefix, &k.Role, &k.Scopes, &k.CreatedBy, &k.CreatedAt, &k.LastUsedAt, &k.RevokedAt)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, Errorf(ENotFound, "API key not found")
+	if err := row.Scan(&k.ID, &k.Name, &k.Prefix, &k.Role, &k.Scopes, &k.CreatedBy, &k.CreatedAt, &k.LastUsedAt, &k.RevokedAt); err != nil {
+		return nil, NotFound(err, "API key not found")
 	}
-	return k, err
+	return k, nil
 }
 
 func createAPIKey(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, createdBy *uuid.UUID, name string, role Role, scopes []string) (*NewAPIKey, error) {
@@ -107,19 +106,10 @@ func (s *Service) ListAPIKeys(ctx context.Context, p Principal, limit int, after
 	if err := p.Require(RoleAdmin); err != nil {
 		return nil, err
 	}
-	var keys []APIKey
-	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+apiKeyColumns+` FROM api_keys
-			WHERE tenant_id = $1 AND `+PageAfter("api_keys")+`
-			  AND ($4::boolean IS NULL OR (revoked_at IS NOT NULL) = $4)
-			ORDER BY created_at, id LIMIT $3`, p.TenantID, after, limit, revoked)
-		if err != nil {
-			return err
-		}
-		keys, err = CollectAll(rows, scanAPIKey)
-		return err
-	})
-	return keys, err
+	return QueryAll(ctx, s.db, p.TenantID, scanAPIKey, `SELECT `+apiKeyColumns+` FROM api_keys
+		WHERE tenant_id = $1 AND `+PageAfter("api_keys")+`
+		  AND ($4::boolean IS NULL OR (revoked_at IS NOT NULL) = $4)
+		ORDER BY created_at, id LIMIT $3`, p.TenantID, after, limit, revoked)
 }
 
 // RevokeAPIKey stops a key from working. Revoking twice is harmless.
@@ -127,13 +117,8 @@ func (s *Service) RevokeAPIKey(ctx context.Context, p Principal, id uuid.UUID) (
 	if err := p.Require(RoleAdmin); err != nil {
 		return nil, err
 	}
-	var k *APIKey
-	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
-		k, err = scanAPIKey(tx.QueryRow(ctx, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
-			WHERE tenant_id = $1 AND id = $2 RETURNING `+apiKeyColumns, p.TenantID, id))
-		return err
-	})
-	return k, err
+	return QueryOne(ctx, s.db, p.TenantID, scanAPIKey, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
+		WHERE tenant_id = $1 AND id = $2 RETURNING `+apiKeyColumns, p.TenantID, id)
 }
 
 var errBadCredential = Errorf(EUnauthorized, "invalid credentials")

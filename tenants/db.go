@@ -119,3 +119,43 @@ func CollectAll[T any](rows pgx.Rows, scan func(pgx.Row) (*T, error)) ([]T, erro
 		return *v, nil
 	})
 }
+
+// QueryOne runs query, which returns one row (a SELECT by id, or a write
+// with RETURNING), in a transaction of tenantID and reads the row with scan.
+// scan says what a missing row means (see NotFound).
+func QueryOne[T any](ctx context.Context, db *DB, tenantID uuid.UUID, scan func(pgx.Row) (*T, error), query string, args ...any) (*T, error) {
+	var v *T
+	err := db.InTenant(ctx, tenantID, func(tx pgx.Tx) (err error) {
+		v, err = scan(tx.QueryRow(ctx, query, args...))
+		return err
+	})
+	return v, err
+}
+
+// QueryAll runs query in a transaction of tenantID and reads every row it
+// returns with scan.
+func QueryAll[T any](ctx context.Context, db *DB, tenantID uuid.UUID, scan func(pgx.Row) (*T, error), query string, args ...any) ([]T, error) {
+	var out []T
+	err := db.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		out, err = CollectAll(rows, scan)
+		return err
+	})
+	return out, err
+}
+
+// DeleteByID deletes the row id of table, one of tenantID's, in a
+// transaction of tenantID. When the tenant has no such row it returns an
+// ENotFound error saying notFound ("trunk not found").
+func (db *DB) DeleteByID(ctx context.Context, tenantID uuid.UUID, table string, id uuid.UUID, notFound string) error {
+	return db.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+		if err == nil && tag.RowsAffected() == 0 {
+			return &Error{Code: ENotFound, Message: notFound}
+		}
+		return err
+	})
+}

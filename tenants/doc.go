@@ -17,6 +17,14 @@
 // everything. Queries still say `tenant_id = $1`: defence in depth, and
 // better plans.
 //
+// QueryOne, QueryAll and DB.DeleteByID are that transaction for the common
+// one-statement cases (read one row, read a page, delete one row by id),
+// and NotFound turns a query that found no row into the ENotFound error
+// the API answers with 404:
+//
+//	t, err := tenants.QueryOne(ctx, db, tenantID, scanTrunk, `SELECT … FROM trunks WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+//	err = db.DeleteByID(ctx, tenantID, "trunks", id, "trunk not found")
+//
 // Roles rank owner > admin > operator > viewer. Viewers read; operators
 // also run campaigns; admins also manage people, keys and settings; owners
 // also manage owners and billing.

@@ -3,6 +3,8 @@ package tenants
 import (
 	"errors"
 	"fmt"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Error codes. The API maps each to an HTTP status; anything that is not an
@@ -49,4 +51,13 @@ func ErrorCode(err error) string {
 		return e.Code
 	}
 	return ""
+}
+
+// NotFound returns an ENotFound error with the formatted message when err
+// is pgx.ErrNoRows (a query for one row found none), and err otherwise.
+func NotFound(err error, format string, args ...any) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Errorf(ENotFound, format, args...)
+	}
+	return err
 }

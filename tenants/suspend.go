@@ -2,7 +2,6 @@ package tenants
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -17,11 +16,11 @@ import (
 func SetSuspended(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, at *time.Time) (changed bool, err error) {
 	var was *time.Time
 	err = tx.QueryRow(ctx, `SELECT suspended_at FROM tenants WHERE id = $1 FOR UPDATE`, tenantID).Scan(&was)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return false, Errorf(ENotFound, "tenant not found")
+	if err != nil {
+		return false, NotFound(err, "tenant not found")
 	}
-	if err != nil || (was == nil) == (at == nil) {
-		return false, err
+	if (was == nil) == (at == nil) {
+		return false, nil
 	}
 	_, err = tx.Exec(ctx, `UPDATE tenants SET suspended_at = $2 WHERE id = $1`, tenantID, at)
 	return err == nil, err

@@ -153,8 +153,8 @@ func (s *Service) Tenant(ctx context.Context, id uuid.UUID) (*Tenant, error) {
 			FROM tenants WHERE id = $1`, id).
 			Scan(&t.ID, &t.Name, &t.Plan, &t.DefaultRegion, &t.TimeZone, &t.DefaultLang, &t.Suspended, &t.CreatedAt)
 	})
-	if err == pgx.ErrNoRows {
-		return nil, Errorf(ENotFound, "tenant not found")
+	if err != nil {
+		return nil, NotFound(err, "tenant not found")
 	}
-	return t, err
+	return t, nil
 }

@@ -28,11 +28,10 @@ const userColumns = `id, tenant_id, email::text, name, role, password_hash IS NU
 
 func scanUser(row pgx.Row) (*User, error) {
 	u := &User{}
-	err := row.Scan(&u.ID, &u.TenantID, &u.Email, &u.Name, &u.Role, &u.Invited, &u.CreatedAt, &u.LastLoginAt, &u.EmailVerified)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, Errorf(ENotFound, "user not found")
+	if err := row.Scan(&u.ID, &u.TenantID, &u.Email, &u.Name, &u.Role, &u.Invited, &u.CreatedAt, &u.LastLoginAt, &u.EmailVerified); err != nil {
+		return nil, NotFound(err, "user not found")
 	}
-	return u, err
+	return u, nil
 }
 
 // AddUserRequest adds a person to a tenant. With a Password the user can
@@ -146,19 +145,10 @@ func (s *Service) ListUsers(ctx context.Context, p Principal, req ListUsersReque
 	if err := p.Require(RoleViewer); err != nil {
 		return nil, err
 	}
-	var users []User
-	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+userColumns+` FROM users
-			WHERE tenant_id = $1 AND `+PageAfter("users")+`
-			  AND ($4 = '' OR role = $4)
-			ORDER BY created_at, id LIMIT $3`, p.TenantID, req.After, req.Limit, string(req.Role))
-		if err != nil {
-			return err
-		}
-		users, err = CollectAll(rows, scanUser)
-		return err
-	})
-	return users, err
+	return QueryAll(ctx, s.db, p.TenantID, scanUser, `SELECT `+userColumns+` FROM users
+		WHERE tenant_id = $1 AND `+PageAfter("users")+`
+		  AND ($4 = '' OR role = $4)
+		ORDER BY created_at, id LIMIT $3`, p.TenantID, req.After, req.Limit, string(req.Role))
 }
 
 // GetUser returns one user of the principal's tenant.
@@ -166,12 +156,7 @@ func (s *Service) GetUser(ctx context.Context, p Principal, id uuid.UUID) (*User
 	if err := p.Require(RoleViewer); err != nil {
 		return nil, err
 	}
-	var u *User
-	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
-		u, err = scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE tenant_id = $1 AND id = $2`, p.TenantID, id))
-		return err
-	})
-	return u, err
+	return QueryOne(ctx, s.db, p.TenantID, scanUser, `SELECT `+userColumns+` FROM users WHERE tenant_id = $1 AND id = $2`, p.TenantID, id)
 }
 
 // ChangeRole gives a user another role. Only owners make or unmake owners,

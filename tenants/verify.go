@@ -61,11 +61,8 @@ func (s *Service) ResendVerification(ctx context.Context, p Principal) error {
 		token, err = s.newVerification(ctx, tx, p.TenantID, u.ID)
 		return err
 	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Errorf(ENotFound, "user not found")
-	}
 	if err != nil {
-		return err
+		return NotFound(err, "user not found")
 	}
 	return s.sendVerification(ctx, *u, token)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"time"
 
@@ -46,11 +45,10 @@ const endpointColumns = `id, url, description, event_types, enabled, consecutive
 
 func scanEndpoint(row pgx.Row) (*Endpoint, error) {
 	e := &Endpoint{}
-	err := row.Scan(&e.ID, &e.URL, &e.Description, &e.EventTypes, &e.Enabled, &e.ConsecutiveFailures, &e.DisabledReason, &e.CreatedAt, &e.PreviousSecretExpiresAt)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, tenants.Errorf(tenants.ENotFound, "webhook endpoint not found")
+	if err := row.Scan(&e.ID, &e.URL, &e.Description, &e.EventTypes, &e.Enabled, &e.ConsecutiveFailures, &e.DisabledReason, &e.CreatedAt, &e.PreviousSecretExpiresAt); err != nil {
+		return nil, tenants.NotFound(err, "webhook endpoint not found")
 	}
-	return e, err
+	return e, nil
 }
 
 func newSecret() string {
@@ -102,12 +100,8 @@ func (s *Service) Create(ctx context.Context, p tenants.Principal, in EndpointIn
 	if types == nil {
 		types = []string{}
 	}
-	var e *Endpoint
-	err := s.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
-		e, err = scanEndpoint(tx.QueryRow(ctx, `INSERT INTO webhook_endpoints (id, tenant_id, url, description, event_types, enabled, secret)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+endpointColumns, uuid.New(), p.TenantID, *in.URL, desc, types, enabled, secret))
-		return err
-	})
+	e, err := tenants.QueryOne(ctx, s.DB, p.TenantID, scanEndpoint, `INSERT INTO webhook_endpoints (id, tenant_id, url, description, event_types, enabled, secret)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+endpointColumns, uuid.New(), p.TenantID, *in.URL, desc, types, enabled, secret)
 	if err != nil {
 		return nil, "", err
 	}
@@ -120,19 +114,10 @@ func (s *Service) List(ctx context.Context, p tenants.Principal, limit int, afte
 	if err := p.Require(tenants.RoleViewer); err != nil {
 		return nil, err
 	}
-	var out []Endpoint
-	err := s.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoints
-			WHERE tenant_id = $1 AND `+tenants.PageAfter("webhook_endpoints")+`
-			  AND ($4::boolean IS NULL OR enabled = $4)
-			ORDER BY created_at, id LIMIT $3`, p.TenantID, after, limit, enabled)
-		if err != nil {
-			return err
-		}
-		out, err = tenants.CollectAll(rows, scanEndpoint)
-		return err
-	})
-	return out, err
+	return tenants.QueryAll(ctx, s.DB, p.TenantID, scanEndpoint, `SELECT `+endpointColumns+` FROM webhook_endpoints
+		WHERE tenant_id = $1 AND `+tenants.PageAfter("webhook_endpoints")+`
+		  AND ($4::boolean IS NULL OR enabled = $4)
+		ORDER BY created_at, id LIMIT $3`, p.TenantID, after, limit, enabled)
 }
 
 // Get returns one endpoint.
@@ -140,12 +125,7 @@ func (s *Service) Get(ctx context.Context, p tenants.Principal, id uuid.UUID) (*
 	if err := p.Require(tenants.RoleViewer); err != nil {
 		return nil, err
 	}
-	var e *Endpoint
-	err := s.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
-		e, err = scanEndpoint(tx.QueryRow(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2`, p.TenantID, id))
-		return err
-	})
-	return e, err
+	return tenants.QueryOne(ctx, s.DB, p.TenantID, scanEndpoint, `SELECT `+endpointColumns+` FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2`, p.TenantID, id)
 }
 
 // Update changes the given fields. Enabling an endpoint clears its failure
@@ -157,18 +137,13 @@ func (s *Service) Update(ctx context.Context, p tenants.Principal, id uuid.UUID,
 	if err := s.validate(ctx, in); err != nil {
 		return nil, err
 	}
-	var e *Endpoint
-	err := s.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
-		e, err = scanEndpoint(tx.QueryRow(ctx, `UPDATE webhook_endpoints SET
-				url = coalesce($3, url), description = coalesce($4, description), event_types = coalesce($5, event_types),
-				enabled = coalesce($6, enabled),
-				consecutive_failures = CASE WHEN $6 THEN 0 ELSE consecutive_failures END,
-				disabled_reason = CASE WHEN $6 THEN NULL ELSE disabled_reason END
-			WHERE tenant_id = $1 AND id = $2 RETURNING `+endpointColumns,
-			p.TenantID, id, in.URL, in.Description, in.EventTypes, in.Enabled))
-		return err
-	})
-	return e, err
+	return tenants.QueryOne(ctx, s.DB, p.TenantID, scanEndpoint, `UPDATE webhook_endpoints SET
+			url = coalesce($3, url), description = coalesce($4, description), event_types = coalesce($5, event_types),
+			enabled = coalesce($6, enabled),
+			consecutive_failures = CASE WHEN $6 THEN 0 ELSE consecutive_failures END,
+			disabled_reason = CASE WHEN $6 THEN NULL ELSE disabled_reason END
+		WHERE tenant_id = $1 AND id = $2 RETURNING `+endpointColumns,
+		p.TenantID, id, in.URL, in.Description, in.EventTypes, in.Enabled)
 }
 
 // Delete removes an endpoint, its deliveries and pending deliveries.
@@ -176,13 +151,7 @@ func (s *Service) Delete(ctx context.Context, p tenants.Principal, id uuid.UUID)
 	if err := p.Require(tenants.RoleAdmin); err != nil {
 		return err
 	}
-	return s.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2`, p.TenantID, id)
-		if err == nil && tag.RowsAffected() == 0 {
-			return tenants.Errorf(tenants.ENotFound, "webhook endpoint not found")
-		}
-		return err
-	})
+	return s.DB.DeleteByID(ctx, p.TenantID, "webhook_endpoints", id, "webhook endpoint not found")
 }
 
 // RotateSecret gives the endpoint a new secret and keeps signing with the
@@ -195,13 +164,9 @@ func (s *Service) RotateSecret(ctx context.Context, p tenants.Principal, id uuid
 		return nil, "", tenants.FieldError("body.overlap_seconds", "the overlap must be between 0 and 7 days")
 	}
 	secret := newSecret()
-	var e *Endpoint
-	err := s.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
-		e, err = scanEndpoint(tx.QueryRow(ctx, `UPDATE webhook_endpoints SET previous_secret = secret, secret = $3,
-				previous_secret_expires_at = now() + $4 * interval '1 second'
-			WHERE tenant_id = $1 AND id = $2 RETURNING `+endpointColumns, p.TenantID, id, secret, overlap.Seconds()))
-		return err
-	})
+	e, err := tenants.QueryOne(ctx, s.DB, p.TenantID, scanEndpoint, `UPDATE webhook_endpoints SET previous_secret = secret, secret = $3,
+			previous_secret_expires_at = now() + $4 * interval '1 second'
+		WHERE tenant_id = $1 AND id = $2 RETURNING `+endpointColumns, p.TenantID, id, secret, overlap.Seconds())
 	if err != nil {
 		return nil, "", err
 	}
@@ -281,11 +246,8 @@ func (s *Service) Redeliver(ctx context.Context, p tenants.Principal, deliveryID
 		var enabled bool
 		err := tx.QueryRow(ctx, `SELECT d.endpoint_id, d.event_id, w.enabled FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id
 			WHERE d.tenant_id = $1 AND d.id = $2`, p.TenantID, deliveryID).Scan(&endpointID, &eventID, &enabled)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return tenants.Errorf(tenants.ENotFound, "delivery not found")
-		}
 		if err != nil {
-			return err
+			return tenants.NotFound(err, "delivery not found")
 		}
 		if !enabled {
 			return tenants.Errorf(tenants.EConflict, "the endpoint is disabled; enable it to redeliver")

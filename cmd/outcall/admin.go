@@ -201,43 +201,26 @@ func (f *planFlags) add(fs *pflag.FlagSet) {
 
 // change returns what the flags given set.
 func (f *planFlags) change(fs *pflag.FlagSet) billing.PlanChange {
-	var c billing.PlanChange
-	set := func(name string) bool { return fs.Changed(name) }
-	if set("title") {
-		c.Title = &f.title
+	c := billing.PlanChange{
+		Title:              given(fs, "title", &f.title),
+		ConcurrentLines:    given(fs, "concurrent-lines", &f.lines),
+		CallsPerSecond:     given(fs, "calls-per-second", &f.cps),
+		DailyCalls:         given(fs, "daily-calls", &f.daily),
+		ScriptCPUPerTurnMS: given(fs, "script-cpu-ms", &f.cpuMS),
+		IncludedMinutes:    given(fs, "included-minutes", &f.includedMinutes),
+		PerMinuteCents:     given(fs, "per-minute-cents", &f.perMinute),
+		PerAttemptCents:    given(fs, "per-attempt-cents", &f.perAttempt),
+		MonthlyCents:       given(fs, "monthly-cents", &f.monthly),
+		Currency:           given(fs, "currency", &f.currency),
+		MinutesMeter:       given(fs, "minutes-meter", &f.minutesMeter),
+		AttemptsMeter:      given(fs, "attempts-meter", &f.attemptsMeter),
+		Public:             given(fs, "public", &f.public),
 	}
-	if set("concurrent-lines") {
-		c.ConcurrentLines = &f.lines
-	}
-	if set("calls-per-second") {
-		c.CallsPerSecond = &f.cps
-	}
-	if set("daily-calls") {
-		c.DailyCalls = &f.daily
-	}
-	if set("script-cpu-ms") {
-		c.ScriptCPUPerTurnMS = &f.cpuMS
-	}
-	if set("included-minutes") {
-		c.IncludedMinutes = &f.includedMinutes
-	}
-	if set("destinations") {
+	if fs.Changed("destinations") {
 		d := append([]string{}, f.destinations...)
 		c.Destinations = &d
 	}
-	if set("per-minute-cents") {
-		c.PerMinuteCents = &f.perMinute
-	}
-	if set("per-attempt-cents") {
-		c.PerAttemptCents = &f.perAttempt
-	}
-	if set("monthly-cents") {
-		c.MonthlyCents = &f.monthly
-	}
-	if set("currency") {
-		c.Currency = &f.currency
-	}
-	if set("stripe-prices") {
+	if fs.Changed("stripe-prices") {
 		prices := []billing.StripePrice{}
 		for _, p := range f.prices {
 			sp := billing.StripePrice{}
@@ -251,16 +234,16 @@ func (f *planFlags) change(fs *pflag.FlagSet) billing.PlanChange {
 		}
 		c.StripePrices = &prices
 	}
-	if set("minutes-meter") {
-		c.MinutesMeter = &f.minutesMeter
-	}
-	if set("attempts-meter") {
-		c.AttemptsMeter = &f.attemptsMeter
-	}
-	if set("public") {
-		c.Public = &f.public
-	}
 	return c
+}
+
+// given returns v when the flag called name was given, and nil otherwise:
+// a change sets only what the command line says.
+func given[T any](fs *pflag.FlagSet, name string, v *T) *T {
+	if fs.Changed(name) {
+		return v
+	}
+	return nil
 }
 
 func adminPlansCmd() *cobra.Command {

@@ -33,13 +33,8 @@ func init() {
 		Use:   "check FILE",
 		Short: "Validate a dialog script and print its graph as JSON, or FILE:LINE:COL: message lines and exit 1",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			file := args[0]
-			src, err := os.ReadFile(file)
-			if err != nil {
-				return err
-			}
-			s, ds := scripting.Compile(file, string(src))
+		RunE: onScriptFile(func(cmd *cobra.Command, file, src string) error {
+			s, ds := scripting.Compile(file, src)
 			if s != nil {
 				ds = append(ds, s.SensitiveSays(sensitive, allowSensitive)...)
 			}
@@ -53,7 +48,7 @@ func init() {
 			enc.SetIndent("", "  ")
 			enc.SetEscapeHTML(false)
 			return enc.Encode(s.Graph())
-		},
+		}),
 	}
 	check.Flags().StringSliceVar(&sensitive, "sensitive", scripting.DefaultSensitiveWords, "sensitive words no fixed say text may contain")
 	check.Flags().BoolVar(&allowSensitive, "allow-sensitive", false, "report sensitive words as warnings instead of errors")
@@ -66,17 +61,12 @@ func init() {
 		Short:   "Run a conversation: one JSON line per turn, then a line with the outcome",
 		Example: `  outcall script test order.js --contact '{"name":"王先生"}' --say "是的" --say "明天吧"`,
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			file := args[0]
-			src, err := os.ReadFile(file)
-			if err != nil {
-				return err
-			}
+		RunE: onScriptFile(func(cmd *cobra.Command, file, src string) error {
 			var opts []scripting.Option
 			if lang != "" {
 				opts = append(opts, scripting.WithLang(lang))
 			}
-			s, ds := scripting.Compile(file, string(src), opts...)
+			s, ds := scripting.Compile(file, src, opts...)
 			if s == nil {
 				printDiagnostics(cmd.ErrOrStderr(), file, ds)
 				return scriptExitError{code: 1}
@@ -102,7 +92,7 @@ func init() {
 				return enc.Encode(tr.Result)
 			}
 			return enc.Encode(map[string]any{"outcome": nil, "state": tr.State, "vars": json.RawMessage(tr.Vars)})
-		},
+		}),
 	}
 	test.Flags().StringVar(&contactJSON, "contact", "", "the contact as a JSON object")
 	test.Flags().StringArrayVar(&says, "say", nil, "what the callee says, one turn per flag")
@@ -112,6 +102,18 @@ func init() {
 
 	script.AddCommand(check, test)
 	rootCmd.AddCommand(script)
+}
+
+// onScriptFile is the RunE of a command whose one argument names a script:
+// it reads the file and hands run the file's name and source.
+func onScriptFile(run func(cmd *cobra.Command, file, src string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		src, err := os.ReadFile(args[0])
+		if err != nil {
+			return err
+		}
+		return run(cmd, args[0], string(src))
+	}
 }
 
 func printDiagnostics(w io.Writer, file string, ds []scripting.Diagnostic) {

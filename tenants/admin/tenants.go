@@ -2,7 +2,6 @@ package admin
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -85,10 +84,7 @@ func (s *Service) readTenant(ctx context.Context, tx pgx.Tx, id uuid.UUID) (Tena
 		LEFT JOIN usage_periods u ON u.tenant_id = t.id AND u.period_start = $2
 		WHERE t.id = $1`, id, t.PeriodStart).
 		Scan(&t.ID, &t.Name, &t.Plan, &t.SuspendedAt, &t.CreatedAt, &t.Calls, &t.Minutes, &t.Attempts, &t.AmountCents, &t.Currency)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return t, tenants.Errorf(tenants.ENotFound, "tenant not found")
-	}
-	return t, err
+	return t, tenants.NotFound(err, "tenant not found")
 }
 
 // AssignPlan puts the tenant on the plan called plan and records the plan

@@ -106,11 +106,11 @@ func (s *Service) RevokeToken(ctx context.Context, by Operator, prefix string) e
 	return pgx.BeginFunc(ctx, s.db.Pool(), func(tx pgx.Tx) error {
 		var revoked *time.Time
 		err := tx.QueryRow(ctx, `SELECT revoked_at FROM admin_tokens WHERE prefix = $1 FOR UPDATE`, prefix).Scan(&revoked)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return tenants.Errorf(tenants.ENotFound, "no admin token has the prefix %q (outcall admin token list shows them)", prefix)
+		if err != nil {
+			return tenants.NotFound(err, "no admin token has the prefix %q (outcall admin token list shows them)", prefix)
 		}
-		if err != nil || revoked != nil {
-			return err
+		if revoked != nil {
+			return nil
 		}
 		if _, err := tx.Exec(ctx, `UPDATE admin_tokens SET revoked_at = $2 WHERE prefix = $1`, prefix, now); err != nil {
 			return err
