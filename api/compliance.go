@@ -23,12 +23,13 @@ type ComplianceBody struct {
 	SensitiveWords         []string `json:"sensitive_words,omitempty" maxItems:"500" example:"[\"转账\",\"密码\",\"验证码\"]"`
 	RecordingRetentionDays int      `json:"recording_retention_days,omitempty" minimum:"0" example:"180"`
 	ConsentedOnly          bool     `json:"consented_only,omitempty" doc:"Dial only numbers with consent on record; others are refused with reason no_consent."`
+	AIDisclosure           string   `json:"ai_disclosure,omitempty" maxLength:"600" example:"default" doc:"Said at the start of every answered call, before the script's greeting, and never cut off by the callee: default (the built-in words in the script's language, such as 您好,本次通话由人工智能语音助手为您服务。), off (none; a campaign cannot turn off its tenant's), or your own words (at most 200 characters). Recordings are labelled as AI-generated in their metadata either way."`
 }
 
 func complianceBody(c campaigns.Compliance) ComplianceBody {
 	b := ComplianceBody{MaxDailyCalls: c.MaxDailyCalls, QuietHours: c.QuietHours, Weekdays: c.Weekdays, Holidays: c.Holidays,
 		MaxConcurrentLines: c.MaxConcurrentLines, CallsPerSecond: c.CallsPerSecond, SensitiveWords: c.SensitiveWords,
-		RecordingRetentionDays: c.RecordingRetentionDays, ConsentedOnly: c.ConsentedOnly}
+		RecordingRetentionDays: c.RecordingRetentionDays, ConsentedOnly: c.ConsentedOnly, AIDisclosure: c.AIDisclosure}
 	if c.MinRetryInterval != 0 {
 		b.MinRetryInterval = time.Duration(c.MinRetryInterval).String()
 	}
@@ -38,7 +39,7 @@ func complianceBody(c campaigns.Compliance) ComplianceBody {
 func (b ComplianceBody) domain(field string) (campaigns.Compliance, error) {
 	c := campaigns.Compliance{MaxDailyCalls: b.MaxDailyCalls, QuietHours: b.QuietHours, Weekdays: b.Weekdays, Holidays: b.Holidays,
 		MaxConcurrentLines: b.MaxConcurrentLines, CallsPerSecond: b.CallsPerSecond, SensitiveWords: b.SensitiveWords,
-		RecordingRetentionDays: b.RecordingRetentionDays, ConsentedOnly: b.ConsentedOnly}
+		RecordingRetentionDays: b.RecordingRetentionDays, ConsentedOnly: b.ConsentedOnly, AIDisclosure: b.AIDisclosure}
 	if b.MinRetryInterval != "" {
 		d, err := time.ParseDuration(b.MinRetryInterval)
 		if err != nil || d < 0 {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -92,7 +93,8 @@ func TestATenantsModelDecidesWhatTheBuiltInNLUIsUnsureOf(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(hosts.Close)
-	placer := calls.New(calls.Options{SIP: sip, Scripts: st.store, Hosts: hosts, Trunk: sim.Trunk(), Speech: st.speech,
+	dialled := &requestsTo{Dialer: sip}
+	placer := calls.New(calls.Options{SIP: dialled, Scripts: st.store, Hosts: hosts, Trunk: sim.Trunk(), Speech: st.speech,
 		Models: &llm.Tenants{Load: calls.ModelSettings(st.speech)}, RingTimeout: 5 * time.Second, Logger: slog.New(slog.DiscardHandler)})
 	req := st.placement()
 	req.ScriptVersion = version.ID.String()
@@ -103,6 +105,16 @@ func TestATenantsModelDecidesWhatTheBuiltInNLUIsUnsureOf(t *testing.T) {
 	}
 	if res.Outcome != telephony.OutcomeAnswered || res.FinalState != "promised" || len(res.Turns) < 2 {
 		t.Fatalf("outcome %s in state %q after %d turns (%s)", res.Outcome, res.FinalState, len(res.Turns), res.Reason)
+	}
+	// The callee heard first that an AI was calling (the default
+	// disclosure), then the greeting: both are the first turn's words.
+	if said := res.Turns[0].Said; !strings.HasPrefix(said, "您好,本次通话由人工智能语音助手为您服务。 您好王先生") {
+		t.Fatalf("the first turn said %q", said)
+	}
+	// The recogniser is told what the script expects callees to say: its
+	// intents' examples.
+	if got := dialled.all(); len(got) != 1 || !slices.Contains(got[0].Phrases, "已经还了") || !slices.Contains(got[0].Phrases, "明天还") {
+		t.Fatalf("the call's recogniser phrases: %+v", got)
 	}
 	var use scripting.ModelUse
 	if err := json.Unmarshal(res.Turns[1].Model, &use); err != nil || !use.Used || use.Intent != "promise" || use.Kind != "classify" || use.Model != "qwen-plus" {

@@ -160,6 +160,12 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 		}
 		defer sess.Close()
 		step, err := sess.Start(ctx)
+		// The callee is told first that an AI is calling, whatever they
+		// say meanwhile; the words go with the greeting's turn.
+		disclosure := campaigns.DisclosureWords(req.AIDisclosure, lang)
+		if err == nil && disclosure != "" {
+			_, err = call.SayWhole(ctx, disclosure, telephony.EmotionNeutral)
+		}
 		for err == nil {
 			turnStart := time.Now()
 			if step.Say != "" {
@@ -169,7 +175,11 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 			}
 			// A code, password or card number the callee read out (or the
 			// script read back) is kept out of everything stored or sent.
-			keptSaid, n1 := scripting.RedactSecrets(step.Say)
+			said := step.Say
+			if len(turns) == 0 && disclosure != "" {
+				said = strings.TrimSpace(disclosure + " " + said)
+			}
+			keptSaid, n1 := scripting.RedactSecrets(said)
 			keptHeard, n2 := scripting.RedactSecrets(step.Heard)
 			redacted += n1 + n2
 			rec := campaigns.Turn{Seq: len(turns) + 1, State: step.State, Said: keptSaid, Heard: keptHeard, Intent: step.Intent, StartedAt: turnStart, EndedAt: time.Now()}

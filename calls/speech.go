@@ -150,15 +150,16 @@ func callHotwords(contactName string) []string {
 
 // scriptPhrases are what a script's callees are expected to say, for the
 // recogniser (a grammar for pocketsphinx, hotwords for FunASR, a prompt
-// for Whisper-shaped services). The script's intents' examples are
-// compiled in its script host and a published version keeps only their
-// names (scripting.Graph.Intents), so none reach the call yet: until
-// scripting exposes them (e.g. a Graph field of intent → examples), calls
-// get the contact's name as a hotword and pocketsphinx its built-in
-// English answers (telephony.DefaultEnglishAnswers).
+// for Whisper-shaped services): the examples of the script's own intents,
+// which its version keeps (scripting.Graph.Phrases). A version saved
+// before versions kept them has none; its calls get the contact's name
+// as a hotword and pocketsphinx its built-in English answers
+// (telephony.DefaultEnglishAnswers).
 func scriptPhrases(v *scripting.StoredVersion) []string {
-	_ = v
-	return nil
+	if v == nil || v.Graph == nil {
+		return nil
+	}
+	return v.Graph.Phrases
 }
 
 // Hearing decides, when a campaign starts, whether its calls could hear

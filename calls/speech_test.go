@@ -112,7 +112,8 @@ func TestATenantsOwnSpeechProvidersSpeakAndHearItsCalls(t *testing.T) {
 	if res.Outcome != telephony.OutcomeAnswered || res.FinalState != "confirm" {
 		t.Fatalf("outcome %s in state %q (%s); the tenant's recogniser was asked %d times", res.Outcome, res.FinalState, res.Reason, services.transcribed)
 	}
-	if len(services.spoken) < 2 || services.spoken[0] != "您好王先生,想跟您确认订单。 / nova" {
+	// The AI disclosure first, then the greeting, both in the tenant's voice.
+	if len(services.spoken) < 3 || services.spoken[0] != "您好,本次通话由人工智能语音助手为您服务。 / nova" || services.spoken[1] != "您好王先生,想跟您确认订单。 / nova" {
 		t.Fatalf("the tenant's synthesis service spoke %q", services.spoken)
 	}
 	if services.transcribed < 1 || services.audioBytes < 1000 {

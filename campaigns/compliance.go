@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -37,7 +38,20 @@ type Compliance struct {
 	RecordingRetentionDays int `json:"recording_retention_days"`
 	// ConsentedOnly refuses numbers without consent evidence (reason no_consent).
 	ConsentedOnly bool `json:"consented_only"`
+	// AIDisclosure is said at the start of every answered call, before the
+	// script's greeting, and cannot be barged over: DisclosureDefault for
+	// the built-in words in the script's language, DisclosureOff for none,
+	// or the tenant's own words.
+	AIDisclosure string `json:"ai_disclosure"`
 }
+
+// AI disclosure choices (Compliance.AIDisclosure).
+const (
+	DisclosureDefault = "default"
+	DisclosureOff     = "off"
+	// MaxDisclosureRunes bounds a tenant's own disclosure.
+	MaxDisclosureRunes = 200
+)
 
 // DefaultCompliance is what a tenant gets before it changes anything.
 func DefaultCompliance() Compliance {
@@ -51,6 +65,7 @@ func DefaultCompliance() Compliance {
 		CallsPerSecond:         10,
 		SensitiveWords:         []string{"转账", "密码", "验证码"},
 		RecordingRetentionDays: 180,
+		AIDisclosure:           DisclosureDefault,
 	}
 }
 
@@ -120,6 +135,9 @@ func (c Compliance) Validate(field string, override bool) error {
 	if c.RecordingRetentionDays < 0 || c.RecordingRetentionDays > 3650 || (!override && c.RecordingRetentionDays == 0) {
 		return FieldError(field+".recording_retention_days", "must be between 1 and 3650")
 	}
+	if n := utf8.RuneCountInString(c.AIDisclosure); n > MaxDisclosureRunes || (!override && strings.TrimSpace(c.AIDisclosure) == "") {
+		return FieldError(field+".ai_disclosure", "must be \"default\", \"off\" or the words to say, at most %d characters", MaxDisclosureRunes)
+	}
 	return nil
 }
 
@@ -181,7 +199,29 @@ func (base Compliance) Tighten(override Compliance, field string) (Compliance, e
 		out.RecordingRetentionDays = max(base.RecordingRetentionDays, override.RecordingRetentionDays)
 	}
 	out.ConsentedOnly = base.ConsentedOnly || override.ConsentedOnly
+	if override.AIDisclosure != "" {
+		if override.AIDisclosure == DisclosureOff && base.AIDisclosure != DisclosureOff {
+			return base, FieldError(field+".ai_disclosure", "may only be tightened: the tenant's calls disclose that they are made by AI")
+		}
+		out.AIDisclosure = override.AIDisclosure
+	}
 	return out, nil
+}
+
+// DisclosureWords returns what a call in lang says first under setting
+// (Compliance.AIDisclosure): the built-in words, the tenant's own, or ""
+// for none.
+func DisclosureWords(setting, lang string) string {
+	switch strings.TrimSpace(setting) {
+	case DisclosureOff:
+		return ""
+	case DisclosureDefault, "":
+		if lang == "en" {
+			return "Hello, this call is made by an AI voice assistant."
+		}
+		return "您好,本次通话由人工智能语音助手为您服务。"
+	}
+	return strings.TrimSpace(setting)
 }
 
 func union(a, b []string) []string {

@@ -228,3 +228,39 @@ func TestACampaignMayOnlyTightenItsTenantsCompliance(t *testing.T) {
 		t.Fatalf("effective settings %+v", eff)
 	}
 }
+
+func TestEveryCallDisclosesThatAnAIIsCallingUnlessTheTenantSaysOtherwise(t *testing.T) {
+	base := DefaultCompliance()
+	if base.AIDisclosure != DisclosureDefault {
+		t.Fatalf("a new tenant's disclosure is %q", base.AIDisclosure)
+	}
+	if got := DisclosureWords(base.AIDisclosure, "zh-CN"); got != "您好,本次通话由人工智能语音助手为您服务。" {
+		t.Fatalf("the default words in Chinese: %q", got)
+	}
+	if got := DisclosureWords("", "en"); !strings.Contains(got, "AI voice assistant") {
+		t.Fatalf("the default words in English: %q", got)
+	}
+	if got := DisclosureWords(DisclosureOff, "zh-CN"); got != "" {
+		t.Fatalf("off says %q", got)
+	}
+	if got := DisclosureWords(" 这是某某银行的智能客服来电。 ", "zh-CN"); got != "这是某某银行的智能客服来电。" {
+		t.Fatalf("the tenant's own words: %q", got)
+	}
+	// A campaign cannot turn off its tenant's disclosure, but may word it.
+	if _, err := base.Tighten(Compliance{AIDisclosure: DisclosureOff}, "compliance"); err == nil || !strings.Contains(err.Error(), "ai_disclosure") {
+		t.Fatalf("a campaign turned the disclosure off: %v", err)
+	}
+	if eff, err := base.Tighten(Compliance{AIDisclosure: "这是智能客服来电。"}, "compliance"); err != nil || eff.AIDisclosure != "这是智能客服来电。" {
+		t.Fatalf("a campaign's own words: %+v %v", eff.AIDisclosure, err)
+	}
+	off := base
+	off.AIDisclosure = DisclosureOff
+	if eff, err := off.Tighten(Compliance{AIDisclosure: DisclosureDefault}, "compliance"); err != nil || eff.AIDisclosure != DisclosureDefault {
+		t.Fatalf("a campaign turning on what its tenant left off: %+v %v", eff.AIDisclosure, err)
+	}
+	long := base
+	long.AIDisclosure = strings.Repeat("长", MaxDisclosureRunes+1)
+	if err := long.Validate("body", false); err == nil || !strings.Contains(err.Error(), "ai_disclosure") {
+		t.Fatalf("a disclosure of %d characters: %v", MaxDisclosureRunes+1, err)
+	}
+}

@@ -335,7 +335,7 @@ func (s *Service) beginDials(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 		it.d = &Dial{Place: true, Request: Placement{
 			CallID: callID, TenantID: a.TenantID, CampaignID: a.CampaignID, ContactID: a.ContactID, Attempt: a.Attempt,
 			Phone: c.phone, TimeZone: c.zone, ContactName: c.contactName, Attributes: c.attrs, ScriptVersion: version,
-			Segment: c.segment, SensitiveWords: eff.SensitiveWords,
+			Segment: c.segment, SensitiveWords: eff.SensitiveWords, AIDisclosure: eff.AIDisclosure,
 		}}
 	}
 	for phone, n := range numbers {

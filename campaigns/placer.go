@@ -38,6 +38,9 @@ type Placement struct {
 	ScriptVersion  string
 	Segment        string
 	SensitiveWords []string
+	// AIDisclosure is the compliance settings' ai_disclosure: what the call
+	// says first (DisclosureWords), never cut off.
+	AIDisclosure string
 	// Answered, when set, is called once the callee picks up.
 	Answered func(at time.Time)
 }

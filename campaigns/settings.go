@@ -3,6 +3,7 @@ package campaigns
 import (
 	"context"
 	"encoding/json"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -38,6 +39,9 @@ func tenantCompliance(ctx context.Context, tx pgx.Tx, p tenants.Principal) (Comp
 func (s *Service) SetCompliance(ctx context.Context, p tenants.Principal, c Compliance) (Compliance, error) {
 	if err := p.Require(tenants.RoleAdmin); err != nil {
 		return c, err
+	}
+	if strings.TrimSpace(c.AIDisclosure) == "" {
+		c.AIDisclosure = DisclosureDefault
 	}
 	if err := c.Validate("body", false); err != nil {
 		return c, err

@@ -293,3 +293,14 @@ func TestAHostRunsModelTurns(t *testing.T) {
 		t.Fatalf("last turn %+v, result %+v", last, tr.Result)
 	}
 }
+
+func TestAVersionKeepsItsIntentsExamplesForTheRecogniser(t *testing.T) {
+	s, ds := Compile("reminder.js", modelScript)
+	if s == nil {
+		t.Fatal(ds)
+	}
+	g := s.Graph()
+	if strings.Join(g.Phrases, ",") != "已经还了,还过了,我会还,明天还" {
+		t.Fatalf("phrases = %v", g.Phrases)
+	}
+}

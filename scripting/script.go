@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/grafana/sobek"
 	"github.com/grafana/sobek/ast"
@@ -655,7 +656,18 @@ type Graph struct {
 	Edges    []GraphEdge  `json:"edges"`
 	// SaveToContact names the c.vars each call writes back to its contact.
 	SaveToContact []string `json:"saveToContact,omitempty"`
+	// Phrases are what the script's callees are expected to say: its own
+	// intents' example phrases, for the recogniser (FunASR's hotwords,
+	// pocketsphinx's grammar, a Whisper-shaped service's prompt). At most
+	// MaxGraphPhrases, each at most MaxPhraseRunes long.
+	Phrases []string `json:"phrases,omitempty"`
 }
+
+// The phrases a published version keeps for its calls' recognisers.
+const (
+	MaxGraphPhrases = 200
+	MaxPhraseRunes  = 20
+)
 
 // GraphOutcome describes how the call ends when the callee is not understood.
 type GraphOutcome struct {
@@ -700,6 +712,17 @@ func (s *Script) Graph() Graph {
 		}
 	}
 	sort.Strings(g.Intents[len(BuiltinIntents):])
+	seen := map[string]bool{}
+	for _, in := range g.Intents[len(BuiltinIntents):] {
+		for _, p := range d.Intents[in] {
+			p = strings.TrimSpace(p)
+			if p == "" || seen[p] || utf8.RuneCountInString(p) > MaxPhraseRunes || len(g.Phrases) == MaxGraphPhrases {
+				continue
+			}
+			seen[p] = true
+			g.Phrases = append(g.Phrases, p)
+		}
+	}
 	for _, n := range d.Order {
 		st := d.States[n]
 		line, _ := s.src.pos(st.At)

@@ -350,7 +350,7 @@ func (p *PocketsphinxRecognizer) Recognize(ctx context.Context, req RecognizeReq
 	for i, s := range pcm16k {
 		samples[i] = int(s)
 	}
-	wavBytes, err := encodeWAVRate(samples, 1, 16000)
+	wavBytes, err := encodeWAVRate(samples, 1, 16000, nil)
 	if err != nil {
 		return Transcript{}, err
 	}

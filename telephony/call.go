@@ -199,6 +199,14 @@ func (c *sipCall) joined(ctx context.Context) (context.Context, context.CancelFu
 }
 
 func (c *sipCall) Say(ctx context.Context, text string, emotion Emotion) (SayResult, error) {
+	return c.say(ctx, text, emotion, !c.req.NoBargeIn)
+}
+
+func (c *sipCall) SayWhole(ctx context.Context, text string, emotion Emotion) (SayResult, error) {
+	return c.say(ctx, text, emotion, false)
+}
+
+func (c *sipCall) say(ctx context.Context, text string, emotion Emotion, bargeIn bool) (SayResult, error) {
 	if c.ctx.Err() != nil {
 		return SayResult{}, ErrCallEnded
 	}
@@ -232,7 +240,7 @@ func (c *sipCall) Say(ctx context.Context, text string, emotion Emotion) (SayRes
 				if ev.Kind == EventSpeechStart {
 					c.media.StartCapture()
 				}
-				if !c.req.NoBargeIn && (ev.Kind == EventSpeechStart || ev.Kind == EventDTMF) {
+				if bargeIn && (ev.Kind == EventSpeechStart || ev.Kind == EventDTMF) {
 					c.media.StopPlayback()
 				}
 			}

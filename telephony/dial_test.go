@@ -1,6 +1,7 @@
 package telephony_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -8,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"math/big"
 	"net"
 	"os/exec"
@@ -15,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/go-audio/wav"
 
 	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/telephony/calleesim"
@@ -279,6 +283,17 @@ func TestConversationWithAudioBothWaysDTMFAndRecording(t *testing.T) {
 	if robot < 2 || callee < 0.5 {
 		t.Fatalf("recording: robot (left) speaks %.1fs, callee (right) %.1fs; both should be there", robot, callee)
 	}
+	// The recording says in its metadata that it holds AI-generated speech.
+	dec := wav.NewDecoder(bytes.NewReader(data))
+	dec.ReadMetadata()
+	if dec.Err() != nil || dec.Metadata == nil {
+		t.Fatalf("the recording has no metadata (%v)", dec.Err())
+	}
+	var label struct{ AIGC map[string]string }
+	if err := json.Unmarshal([]byte(dec.Metadata.Comments), &label); err != nil || label.AIGC["Label"] != "1" ||
+		label.AIGC["ContentProducer"] != "outcall" || label.AIGC["ProduceID"] == "" || !strings.Contains(dec.Metadata.Keywords, "AIGC") {
+		t.Fatalf("the recording's AI-generated content label: comments %q keywords %q (%v)", dec.Metadata.Comments, dec.Metadata.Keywords, err)
+	}
 }
 
 // activeSeconds counts 20 ms frames louder than -40 dBFS.
@@ -343,6 +358,37 @@ func TestCalleeSpeechBargesIntoPrompt(t *testing.T) {
 	}
 	if u.Text != "stop calling me" {
 		t.Fatalf("utterance after barge-in %+v", u)
+	}
+}
+
+// A disclosure the callee must hear is spoken to its end though the
+// callee talks over it (the same callee as above barges into a prompt);
+// what they said is still heard after it.
+func TestAWholePromptIsNotBargedOver(t *testing.T) {
+	sim := startSim(t)
+	d := newDialer(t, telephony.DialerConfig{ASR: telephony.SimulationRecognizer{}})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var say telephony.SayResult
+	var u telephony.Utterance
+	res, err := d.Dial(ctx, telephony.DialRequest{Trunk: sim.Trunk(), To: "2003", RingTimeout: 5 * time.Second},
+		telephony.CallHandlerFunc(func(ctx context.Context, c telephony.Call) error {
+			var err error
+			say, err = c.SayWhole(ctx, "Good afternoon, this call is made by an AI voice assistant on behalf of your broadband provider, about your household plan.", telephony.EmotionNeutral)
+			if err != nil {
+				return err
+			}
+			u, err = c.Listen(ctx)
+			return err
+		}))
+	if err != nil || res.HandlerErr != nil {
+		t.Fatal(err, res.HandlerErr)
+	}
+	if say.BargeIn || say.Played < 4*time.Second {
+		t.Fatalf("the whole prompt was cut off: %+v", say)
+	}
+	if u.Text != "stop calling me" {
+		t.Fatalf("what the callee said over the prompt: %+v", u)
 	}
 }
 

@@ -51,6 +51,9 @@ type Call interface {
 	// Say speaks text in the call's voice with an emotion. The callee
 	// speaking (or pressing a key) interrupts it when barge-in is on.
 	Say(ctx context.Context, text string, emotion Emotion) (SayResult, error)
+	// SayWhole speaks text to its end whatever the callee does: a
+	// disclosure the callee must hear cannot be barged over.
+	SayWhole(ctx context.Context, text string, emotion Emotion) (SayResult, error)
 	// Listen waits for the callee's next utterance or DTMF and returns
 	// what was heard. expect lists phrases the script is waiting for (a
 	// grammar for offline recognisers, hints for the others).
@@ -638,7 +641,7 @@ func (d *SIPDialer) Dial(ctx context.Context, req DialRequest, h CallHandler) (C
 
 	outcome, reason := call.run(ctx, h)
 	if record {
-		if wavBytes, _, err := media.Recording(); err == nil && len(wavBytes) > 0 {
+		if wavBytes, _, err := media.AIRecording(res.CallID); err == nil && len(wavBytes) > 0 {
 			key := req.RecordingKey
 			if key == "" {
 				key = res.CallID + ".wav"

@@ -834,6 +834,18 @@ func (s *MediaSession) Recording() ([]byte, time.Duration, error) {
 	return b, s.rec.duration(), err
 }
 
+// AIRecording returns the recording as Recording does, labelled in its
+// metadata as holding AI-generated speech (see AIGCLabel): the dialer's
+// recordings, whose outbound channel is the robot's voice. id names the
+// call.
+func (s *MediaSession) AIRecording(id string) ([]byte, time.Duration, error) {
+	if s.rec == nil {
+		return nil, 0, nil
+	}
+	b, err := s.rec.wavWith(AIGCLabel(id))
+	return b, s.rec.duration(), err
+}
+
 // resetInbound forgets what arrived before the answer (early media,
 // ringback): pending events, queued audio and the VAD state, so detection
 // and recording are timed from the answer.

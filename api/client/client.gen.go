@@ -1366,6 +1366,11 @@ type ComplianceBody struct {
 	// Example: https://example.com/schemas/ComplianceBody.json
 	Schema *string `json:"$schema,omitempty"`
 
+	// AiDisclosure Said at the start of every answered call, before the script's greeting, and never cut off by the callee: default (the built-in words in the script's language, such as 您好,本次通话由人工智能语音助手为您服务。), off (none; a campaign cannot turn off its tenant's), or your own words (at most 200 characters). Recordings are labelled as AI-generated in their metadata either way.
+	//
+	// Example: default
+	AiDisclosure *string `json:"ai_disclosure,omitempty"`
+
 	// CallsPerSecond New dials per second toward the trunk, across all the tenant's campaigns at once (a campaign may set a slower pace of its own); within the plan's calls_per_second when it sets one.
 	//
 	// Example: 10
@@ -1993,6 +1998,7 @@ type Graph struct {
 	Fallback      GraphOutcome  `json:"fallback"`
 	Intents       *[]string     `json:"intents"`
 	Lang          string        `json:"lang"`
+	Phrases       *[]string     `json:"phrases,omitempty"`
 	SaveToContact *[]string     `json:"saveToContact,omitempty"`
 	Start         string        `json:"start"`
 	States        *[]GraphState `json:"states"`

@@ -21,6 +21,7 @@ const fields = [
   "sensitive_words",
   "recording_retention_days",
   "consented_only",
+  "ai_disclosure",
 ] as const;
 
 interface Values extends Omit<Compliance, "quiet_hours" | "$schema"> {
@@ -126,6 +127,9 @@ export default function CompliancePage() {
               </Form.Item>
               <Form.Item name="consented_only" label={t("compliance.consentedOnly")} extra={t("compliance.consentedOnlyHint")} valuePropName="checked">
                 <Switch />
+              </Form.Item>
+              <Form.Item name="ai_disclosure" label={t("compliance.aiDisclosure")} extra={t("compliance.aiDisclosureHint")}>
+                <Input.TextArea autoSize maxLength={200} placeholder="default" data-testid="ai-disclosure" />
               </Form.Item>
             </Card>
           </Col>
