@@ -21,7 +21,7 @@ type PlanBody struct {
 	DailyCalls         int      `json:"daily_calls" doc:"Dials started per day, in the tenant's time zone."`
 	ScriptCPUPerTurnMS int64    `json:"script_cpu_per_turn_ms" doc:"How long a dialog script may run per turn."`
 	IncludedMinutes    int64    `json:"included_minutes" doc:"Connected minutes the plan allows in all (the trial's); 0 means no such limit."`
-	Destinations       []string `json:"destinations" example:"[\"CN\"]" doc:"ISO 3166 regions whose numbers may be dialled; empty means any. A dial elsewhere is refused (destination_not_in_plan)."`
+	Destinations       []string `json:"destinations" example:"[\"CN\"]" doc:"ISO 3166 regions whose numbers may be dialled; empty means any. A dial elsewhere is refused (destination_not_in_plan), and so is a script's transfer to a number elsewhere."`
 	PerMinuteCents     int64    `json:"per_minute_cents" doc:"Price of a started minute of a connected call."`
 	PerAttemptCents    int64    `json:"per_attempt_cents" doc:"Price of a dial attempt."`
 	MonthlyCents       int64    `json:"monthly_cents" doc:"Committed monthly fee."`

@@ -1,12 +1,14 @@
 package calls
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -221,7 +223,7 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 		}
 		script = sess.Result()
 		if script != nil && script.Transfer != "" && err == nil {
-			target, terr := d.transferTarget(ctx, req.TenantID, trunk, script.Transfer)
+			target, terr := d.transferTarget(ctx, req.TenantID, trunk, limits.Destinations, script.Transfer)
 			if terr != nil {
 				transferRefused = terr
 				_ = call.Hangup(ctx)
@@ -323,9 +325,11 @@ const TagSecretRedacted = "secret_redacted"
 // transferTarget resolves where a script's transfer goes: only a target
 // the trunk names (telephony.Trunk.TransferTarget), never a premium-rate
 // or forwarding number, and never a number on the tenant's do-not-call
-// list. Named targets are the tenant's own agents, so the callee-side
-// rules of a dial (quiet hours, consent, caps) do not apply to them.
-func (d *Service) transferTarget(ctx context.Context, tenantID uuid.UUID, trunk telephony.Trunk, name string) (string, error) {
+// list, nor one of a country the tenant's plan does not let it call
+// (destinations, none: any). Named targets are the tenant's own agents, so
+// the callee-side rules of a dial (quiet hours, consent, caps) do not
+// apply to them.
+func (d *Service) transferTarget(ctx context.Context, tenantID uuid.UUID, trunk telephony.Trunk, destinations []string, name string) (string, error) {
 	target, err := trunk.TransferTarget(name)
 	if err != nil {
 		return "", err
@@ -336,6 +340,10 @@ func (d *Service) transferTarget(ctx context.Context, tenantID uuid.UUID, trunk 
 	}
 	if why := phone.Blocked(n); why != "" {
 		return "", fmt.Errorf("transfer target %q (%s): %s", name, phone.Mask(n), why)
+	}
+	if region := phone.Region(n); len(destinations) > 0 && !slices.Contains(destinations, region) {
+		return "", fmt.Errorf("transfer target %q (%s) is a number of %s, which the tenant's plan does not let it call (%s)",
+			name, phone.Mask(n), cmp.Or(region, "no country"), strings.Join(destinations, ", "))
 	}
 	var dnc bool
 	if err := d.Scripts.DB.InTenant(ctx, tenantID, func(tx pgx.Tx) error {

@@ -35,7 +35,7 @@ func TestATransferGoesOnlyToANamedTargetThatPassesTheChecks(t *testing.T) {
 		"+449098790000":  "not one of the trunk's transfer targets",
 		"+8613812341234": "not one of the trunk's transfer targets",
 	} {
-		got, err := calls.TransferTarget(svc, ctx, p.TenantID, trunk, name)
+		got, err := calls.TransferTarget(svc, ctx, p.TenantID, trunk, nil, name)
 		switch {
 		case want == "" && (err != nil || got != trunk.TransferTargets[name]):
 			t.Errorf("%s: %q %v, want %q", name, got, err, trunk.TransferTargets[name])
@@ -45,7 +45,16 @@ func TestATransferGoesOnlyToANamedTargetThatPassesTheChecks(t *testing.T) {
 	}
 	// Another tenant's do-not-call list is not this tenant's.
 	_, other := dbtest.SignUp(ctx, t, db, "Other")
-	if _, err := calls.TransferTarget(svc, ctx, other.TenantID, trunk, "opted_out"); err != nil {
+	if _, err := calls.TransferTarget(svc, ctx, other.TenantID, trunk, nil, "opted_out"); err != nil {
 		t.Errorf("another tenant's transfer to its own agent: %v", err)
+	}
+	// A plan that lets the tenant call only some countries holds for its
+	// transfers too; an extension or SIP URI is the tenant's own.
+	trunk.TransferTargets["us_desk"] = "+12125550123"
+	for name, want := range map[string]string{"agent": "", "desk": "", "us_desk": "a number of US, which the tenant's plan does not let it call (CN)"} {
+		_, err := calls.TransferTarget(svc, ctx, p.TenantID, trunk, []string{"CN"}, name)
+		if (want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), want)) {
+			t.Errorf("%s with a plan for CN only: %v, want %q", name, err, want)
+		}
 	}
 }

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/nyaruka/phonenumbers"
 )
 
 // Compliance is what a tenant allows its campaigns, and what a campaign
@@ -416,21 +414,6 @@ func CheckDial(c Compliance, f DialFacts) *Refusal {
 		return retry(ReasonDailyCap, startOfNextDay(local))
 	}
 	return nil
-}
-
-// NumberRegion returns the region (ISO 3166 code, such as "CN") of an
-// E.164 number, or "" for a number of no region (non-geographic, or not a
-// number). It is what a plan's destinations are compared with.
-func NumberRegion(e164 string) string {
-	num, err := phonenumbers.Parse(e164, "")
-	if err != nil {
-		return ""
-	}
-	r := phonenumbers.GetRegionCodeForNumber(num)
-	if r == "ZZ" || r == "001" {
-		return ""
-	}
-	return r
 }
 
 // sameDay reports whether day (a date) is local's calendar day.

@@ -40,21 +40,6 @@ func TestADialOutsideThePlansCountriesIsDroppedWithItsOwnReason(t *testing.T) {
 	}
 }
 
-func TestNumberRegionIsTheCountryANumberRingsIn(t *testing.T) {
-	for number, want := range map[string]string{
-		"+8613812341234": "CN",
-		"+85291234567":   "HK",
-		"+447400123456":  "GB",
-		"+12125550123":   "US",
-		"+80012345678":   "", // universal freephone: no country
-		"not a number":   "",
-	} {
-		if got := campaigns.NumberRegion(number); got != want {
-			t.Errorf("NumberRegion(%q) = %q, want %q", number, got, want)
-		}
-	}
-}
-
 // A tenant whose plan lists its countries dials only numbers of those: the
 // others are dropped as destination_not_in_plan, and a change of the plan
 // holds from the next dial check.

@@ -265,7 +265,7 @@ func (s *Service) beginDials(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 		f := DialFacts{Now: now, Location: loc, DNC: c.dnc, Consent: c.consent, Suspended: c.suspended, DayCount: n.count, Blocked: phone.Blocked(c.phone),
 			Destinations: destinations}
 		if len(destinations) > 0 {
-			f.Region = NumberRegion(c.phone)
+			f.Region = phone.Region(c.phone)
 		}
 		if n.lastDial != nil {
 			f.LastDialAt = *n.lastDial

@@ -67,6 +67,21 @@ func ContactZone(given, e164, tenantZone string) string {
 	return tenantZone
 }
 
+// Region returns the region (ISO 3166 code, such as "CN") of an E.164
+// number, or "" for a number of no region (non-geographic, or not a
+// number). It is what a plan's destinations are compared with.
+func Region(e164 string) string {
+	num, err := phonenumbers.Parse(e164, "")
+	if err != nil {
+		return ""
+	}
+	r := phonenumbers.GetRegionCodeForNumber(num)
+	if r == "ZZ" || r == "001" {
+		return ""
+	}
+	return r
+}
+
 // Mask hides the middle of a number, as the portal does for viewers:
 // "+8613812341234" becomes "138****1234" (a Chinese number without its
 // country code), "+4915112345678" becomes "+49****5678", a number of fewer

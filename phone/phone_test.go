@@ -91,3 +91,18 @@ func TestBlockedRefusesPremiumRateAndForwardingNumbers(t *testing.T) {
 		}
 	}
 }
+
+func TestRegionIsTheCountryANumberRingsIn(t *testing.T) {
+	for number, want := range map[string]string{
+		"+8613812341234": "CN",
+		"+85291234567":   "HK",
+		"+447400123456":  "GB",
+		"+12125550123":   "US",
+		"+80012345678":   "", // universal freephone: no country
+		"not a number":   "",
+	} {
+		if got := Region(number); got != want {
+			t.Errorf("Region(%q) = %q, want %q", number, got, want)
+		}
+	}
+}

@@ -2409,7 +2409,7 @@ type PlanBody struct {
 	// DailyCalls Dials started per day, in the tenant's time zone.
 	DailyCalls int64 `json:"daily_calls"`
 
-	// Destinations ISO 3166 regions whose numbers may be dialled; empty means any. A dial elsewhere is refused (destination_not_in_plan).
+	// Destinations ISO 3166 regions whose numbers may be dialled; empty means any. A dial elsewhere is refused (destination_not_in_plan), and so is a script's transfer to a number elsewhere.
 	//
 	// Example: ["CN"]
 	Destinations *[]string `json:"destinations"`
