@@ -133,7 +133,8 @@ host, and every call that was running there ends with an error of kind
 "host" and its script's fallback outcome. A script that is to blame (the
 only one running, the one the host never answered, or one present at two
 deaths) is quarantined: the pool refuses it with a [QuarantinedError] until
-it is changed. The service runs two pools, one for live calls and one for
+it is changed, and so does every pool started after it when they share a
+[QuarantineStore] (the service's: [QuarantineTable]). The service runs two pools, one for live calls and one for
 the API's checks, simulations and previews, so no API request can end a
 call; a tenant's calls stay on a shard of the calls pool's hosts
 ([Caller]), so a host's death touches few tenants. Hosts inherit none of

@@ -14,6 +14,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/outcall/outcall/migrations/dbtest"
 )
 
 func TestHostRunsTheSameConversationAsInProcess(t *testing.T) {
@@ -464,5 +466,59 @@ func TestHostsRunInAProcessGroupOfTheirOwn(t *testing.T) {
 	}
 	if pgid == syscall.Getpgrp() || pgid != pid {
 		t.Errorf("the host's process group is %d (ours %d, its pid %d), want one of its own", pgid, syscall.Getpgrp(), pid)
+	}
+}
+
+// A script quarantined in one pool stays refused by a pool started after
+// it (a restarted service, the other pool), through the platform's
+// quarantine table; other scripts run.
+func TestAQuarantineOutlivesThePool(t *testing.T) {
+	ctx := context.Background()
+	db, _ := dbtest.Open(ctx, t)
+	store := QuarantineTable{DB: db}
+	if err := store.Add(ctx, scriptKey(memoryBomb), "earlier: reached its memory limit"); err != nil {
+		t.Fatal(err)
+	}
+	p := testPool(t, HostConfig{Hosts: 1, Quarantine: store})
+	var q *QuarantinedError
+	if _, _, err := p.Open(ctx, Caller{}, "bomb.js", memoryBomb, nil, SessionOptions{}); !errors.As(err, &q) || q.Why != "earlier: reached its memory limit" {
+		t.Fatalf("a script quarantined before the pool started: %v", err)
+	}
+	if s, _, err := p.Open(ctx, Caller{}, "healthy.js", healthy, Contact{"name": "A"}, SessionOptions{}); err != nil {
+		t.Fatalf("another script: %v", err)
+	} else {
+		s.Close()
+	}
+
+	if raceEnabled {
+		t.Skip("the race detector's address space reservations collide with RLIMIT_AS")
+	}
+	// A pool that quarantines a script keeps it in the table.
+	const bomb2 = memoryBomb + "\n// another version"
+	a := testPool(t, HostConfig{Hosts: 1, MemoryLimit: 64 << 20, Limits: Limits{Budget: MaxBudget}, Timeout: 30 * time.Second, Quarantine: store})
+	call := startCall(t, a, "bomb.js", bomb2, nil)
+	if _, err := call.Turn(ctx, "是的"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		all, err := store.All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if why, ok := all[scriptKey(bomb2)]; ok {
+			if !strings.Contains(why, "memory limit") {
+				t.Fatalf("kept as quarantined for %q", why)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the pool's quarantine did not reach the table")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b := testPool(t, HostConfig{Hosts: 1, Quarantine: store})
+	if _, _, err := b.Open(ctx, Caller{}, "bomb.js", bomb2, nil, SessionOptions{}); !errors.As(err, &q) {
+		t.Fatalf("a new pool opened the script another pool quarantined: %v", err)
 	}
 }

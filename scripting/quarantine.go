@@ -1,11 +1,17 @@
 package scripting
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/outcall/outcall/tenants"
 )
 
 // A script host is shared: the calls and requests of many tenants run in
@@ -15,7 +21,8 @@ import (
 // from then on once it is clearly to blame: the one whose request the host
 // never answered, the only script running at the time, or one that was
 // running at two deaths. Changing the script gives it a fresh start; the
-// quarantine lasts as long as the pool.
+// quarantine lasts as long as the pool, or, with HostConfig.Quarantine,
+// beyond it.
 
 // QuarantinedError is the error of a request for a script that brought a
 // script host down: it is not run again. Why is the host's death.
@@ -68,6 +75,15 @@ func (p *HostPool) blame(present []string, stuck, why string) {
 			p.why[k] = why
 			p.metrics.quarantined.Inc()
 			p.cfg.Logf("%s script hosts: script %s quarantined: %s", p.cfg.Name, k, why)
+			if st := p.cfg.Quarantine; st != nil {
+				go func(key string) {
+					ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+					defer cancel()
+					if err := st.Add(ctx, key, why); err != nil {
+						p.cfg.Logf("%s script hosts: script %s's quarantine not kept beyond this pool: %v", p.cfg.Name, key, err)
+					}
+				}(k)
+			}
 		}
 	}
 }
@@ -101,4 +117,54 @@ func (p *HostPool) explain(key string, err error) error {
 		return q
 	}
 	return &HostDownError{Why: fmt.Sprint(died.err)}
+}
+
+// QuarantineStore keeps quarantined scripts (by key: a hash of their
+// source, nothing of the tenant's) beyond a pool's life.
+type QuarantineStore interface {
+	// All returns every quarantined script's key and why.
+	All(ctx context.Context) (map[string]string, error)
+	// Add keeps key as quarantined for why.
+	Add(ctx context.Context, key, why string) error
+}
+
+// QuarantineTable is a QuarantineStore in PostgreSQL (script_quarantine):
+// one for the platform, shared by every pool and process.
+type QuarantineTable struct{ DB *tenants.DB }
+
+// All returns the quarantined scripts.
+func (q QuarantineTable) All(ctx context.Context) (map[string]string, error) {
+	rows, err := q.DB.Pool().Query(ctx, `SELECT key, why FROM script_quarantine`)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	var key, why string
+	_, err = pgx.ForEachRow(rows, []any{&key, &why}, func() error { out[key] = why; return nil })
+	return out, err
+}
+
+// Add keeps a quarantined script; the first why stands.
+func (q QuarantineTable) Add(ctx context.Context, key, why string) error {
+	_, err := q.DB.Pool().Exec(ctx, `INSERT INTO script_quarantine (key, why) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, key, why)
+	return err
+}
+
+// loadQuarantine reads the scripts quarantined before this pool.
+func (p *HostPool) loadQuarantine() error {
+	if p.cfg.Quarantine == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	all, err := p.cfg.Quarantine.All(ctx)
+	if err != nil {
+		return err
+	}
+	p.qmu.Lock()
+	defer p.qmu.Unlock()
+	for k, why := range all {
+		p.why[k] = why
+	}
+	return nil
 }

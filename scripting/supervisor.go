@@ -70,6 +70,10 @@ type HostConfig struct {
 	// that run live calls, "api" for checks, simulations and previews.
 	// Default "calls".
 	Name string
+	// Quarantine, when set, keeps the scripts the pool quarantines beyond
+	// its life: a new pool (a restarted service, the other pool) refuses
+	// them from its start. Nil: the quarantine lasts as long as the pool.
+	Quarantine QuarantineStore
 	// Shard is how many of the pool's hosts one tenant's calls spread
 	// over, so a host that dies ends the calls of few tenants. Default 2.
 	Shard int
@@ -157,6 +161,11 @@ func NewHostPool(cfg HostConfig) (*HostPool, error) {
 		return nil, err
 	}
 	p := &HostPool{cfg: cfg, metrics: m, quarantine: quarantine{strikes: map[string]int{}, why: map[string]string{}}}
+	if err := p.loadQuarantine(); err != nil {
+		// The pool still protects itself from now on; what it forgot is
+		// said once.
+		cfg.Logf("%s script hosts: the quarantined scripts could not be read: %v", cfg.Name, err)
+	}
 	for i := 0; i < cfg.Hosts; i++ {
 		h, err := p.startHost(i)
 		if err != nil {

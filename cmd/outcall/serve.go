@@ -138,7 +138,10 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 	// another, so no API request can end a call.
 	startPool := func(name string, n int) (*scripting.HostPool, error) {
 		p, err := scripting.NewHostPool(scripting.HostConfig{Name: name, Hosts: n, Command: s.scriptHost, Env: s.scriptHostEnv, Metrics: metrics,
-			Logf: func(format string, args ...any) { log.Warn(fmt.Sprintf(format, args...), "component", "script-host") }})
+			Logf: func(format string, args ...any) { log.Warn(fmt.Sprintf(format, args...), "component", "script-host") },
+			// A script that brought hosts down stays refused through
+			// restarts and in every pool and process.
+			Quarantine: scripting.QuarantineTable{DB: db}})
 		if err != nil {
 			return nil, fmt.Errorf("start the %s script hosts: %w", name, err)
 		}
