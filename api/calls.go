@@ -63,6 +63,7 @@ type CallBody struct {
 	LastIntent  string         `json:"last_intent,omitempty" doc:"The intent of the last thing the callee said that had one." example:"promise"`
 	CallbackAt  *time.Time     `json:"callback_at,omitempty" doc:"The time the callee asked to be called back, in their time zone; the contact's next attempt is scheduled then, within quiet hours, caps and the do-not-call list."`
 	ModelTokens int            `json:"model_tokens,omitempty" doc:"Tokens the tenant's language model used on the call (metered)."`
+	CallerID    string         `json:"caller_id,omitempty" example:"+862150001234" doc:"The number the call went out with, from its trunk's caller IDs (the tenant's own number)."`
 }
 
 // SensitiveHitBody is one sensitive word in a turn of a call.
@@ -90,6 +91,7 @@ func callBody(ctx context.Context, c *campaigns.Call) CallBody {
 		b.Tags = []string{}
 	}
 	b.LastIntent, b.CallbackAt, b.Slots, b.Vars, b.ModelTokens = c.LastIntent, c.CallbackAt, c.Slots, map[string]any{}, c.ModelTokens
+	b.CallerID = c.CallerID
 	if len(c.Vars) > 0 {
 		_ = json.Unmarshal(c.Vars, &b.Vars)
 	}

@@ -259,6 +259,7 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 		RecordingRef: res.RecordingKey,
 		Silence:      silence,
 		ModelTokens:  modelTokens,
+		CallerID:     res.CallerID,
 	}
 	if out.EndedAt.IsZero() {
 		out.EndedAt = time.Now()

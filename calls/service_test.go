@@ -254,6 +254,19 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 	if busy.review != "" || len(busy.hits) != 0 {
 		t.Fatalf("the busy call needs no review: %q %+v", busy.review, busy.hits)
 	}
+	// Each call keeps the caller ID it went out with, from the trunk's
+	// pool, and the number's audit trail says it.
+	got, err := svc.GetCall(ctx, p, uuid.MustParse(agreed.id))
+	if err != nil || !slices.Contains(trunk.CallerIDs, got.CallerID) {
+		t.Fatalf("the answered call's caller ID %q (%v), want one of %v", got.CallerID, err, trunk.CallerIDs)
+	}
+	trail, err := cs.Audit(ctx, p, agreed.phone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := slices.IndexFunc(trail.Events, func(e contacts.AuditEvent) bool { return e.Kind == "attempt" }); i < 0 || trail.Events[i].CallerID != got.CallerID {
+		t.Fatalf("the audit trail's attempt: %+v", trail.Events)
+	}
 	// The tenant is on the trial: each call may last its share of the
 	// trial's minutes, and the SIP dialer was told so.
 	share := billing.PlanFor(billing.Trial).IncludedMinutes / int64(billing.PlanFor(billing.Trial).ConcurrentLines)

@@ -80,6 +80,7 @@ type closeSet struct {
 	LastIntent   string            `json:"set_last_intent"`
 	CallbackAt   *time.Time        `json:"set_callback_at"`
 	ModelTokens  int               `json:"set_model_tokens"`
+	CallerID     string            `json:"set_caller_id"`
 }
 
 // closeCalls closes items in tx, each as CloseCall documents; a call
@@ -109,7 +110,7 @@ func (s *Service) closeCalls(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 		set := closeSet{CallID: it.callID, Outcome: res.Outcome, EndedAt: res.EndedAt, FinalState: res.FinalState,
 			Tags: orNoTags(res.Tags), RecordingRef: res.RecordingRef, Reason: res.Reason, Hits: hits,
 			SilenceMS: int(res.Silence / time.Millisecond), OptOut: res.OptOut, Vars: res.Vars, Slots: res.Slots, LastIntent: res.LastIntent,
-			ModelTokens: max(res.ModelTokens, 0)}
+			ModelTokens: max(res.ModelTokens, 0), CallerID: res.CallerID}
 		if len(set.Vars) == 0 || !json.Valid(set.Vars) || string(set.Vars) == "null" {
 			set.Vars = json.RawMessage(`{}`)
 		}
@@ -149,11 +150,11 @@ func (s *Service) closeCalls(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 			tags = u.set_tags, recording_ref = u.set_recording_ref, reason = nullif(u.set_reason, ''), sensitive_hits = u.set_hits,
 			review_status = CASE WHEN 'review_required' = ANY(u.set_tags) THEN 'pending' END, silence_ms = u.set_silence_ms,
 			opted_out = u.set_opted_out, vars = u.set_vars, slots = coalesce(u.set_slots, '{}'), last_intent = u.set_last_intent,
-			callback_at = u.set_callback_at, model_tokens = u.set_model_tokens
+			callback_at = u.set_callback_at, model_tokens = u.set_model_tokens, caller_id = coalesce(u.set_caller_id, '')
 		FROM jsonb_to_recordset($1) AS u(call_id uuid, set_outcome text, set_answered_at timestamptz, set_ended_at timestamptz,
 			set_ring_ms int, set_billable int, set_final_state text, set_tags text[], set_recording_ref text, set_reason text,
 			set_hits jsonb, set_silence_ms int, set_opted_out bool, set_vars jsonb, set_slots jsonb, set_last_intent text,
-			set_callback_at timestamptz, set_model_tokens int)
+			set_callback_at timestamptz, set_model_tokens int, set_caller_id text)
 		WHERE c.tenant_id = $2 AND c.id = ANY($3) AND c.id = u.call_id AND c.state IN ('dialling', 'in_call')
 		RETURNING `+callColumns, raw, tenantID, ids).Query(func(rows pgx.Rows) error {
 		ended, err := pgx.CollectRows(rows, rowToCall)

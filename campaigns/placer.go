@@ -82,6 +82,8 @@ type Ending struct {
 	// ModelTokens is what the tenant's language model used on the call,
 	// metered into the usage ledger.
 	ModelTokens int
+	// CallerID is the number the call went out with.
+	CallerID string
 	// ContactFields are written into the contact's attributes (a script's
 	// saveToContact), for later scripts and segmentation rules.
 	ContactFields map[string]json.RawMessage

@@ -29,6 +29,8 @@ type AuditEvent struct {
 	Billable     int    `json:"billable_seconds,omitempty"`
 	RecordingRef string `json:"recording_ref,omitempty"`
 	Source       string `json:"source,omitempty"`
+	// CallerID is the number an attempt went out with.
+	CallerID string `json:"caller_id,omitempty"`
 }
 
 // AuditTrail is everything outcall did with one number, oldest first: what
@@ -42,20 +44,20 @@ type AuditTrail struct {
 // events were written (audit_seq: see migrations/016_audit_clock.sql). Every
 // time in it comes from the service's clock.
 const auditQuery = `
-	SELECT seq, at, kind, campaign_id, call_id, attempt, outcome, reason, ended_at, billable, recording_ref, source, detail FROM (
+	SELECT seq, at, kind, campaign_id, call_id, attempt, outcome, reason, ended_at, billable, recording_ref, source, detail, caller_id FROM (
 		SELECT audit_seq AS seq, created_at AS at, CASE WHEN state = 'refused' THEN 'refusal' ELSE 'attempt' END AS kind,
 			campaign_id::text, id::text AS call_id, attempt, coalesce(outcome, '') AS outcome, coalesce(reason, '') AS reason,
-			ended_at, billable_seconds AS billable, recording_ref, '' AS source, state AS detail
+			ended_at, billable_seconds AS billable, recording_ref, '' AS source, state AS detail, caller_id
 		FROM calls WHERE tenant_id = $1 AND phone = $2
 		UNION ALL
 		SELECT audit_seq, recorded_at, 'consent', '', '', 0, '', '', NULL, 0, '', source,
-			'consent given ' || to_char(given_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || '; scope: ' || scope
+			'consent given ' || to_char(given_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || '; scope: ' || scope, ''
 		FROM consents WHERE tenant_id = $1 AND phone = $2
 		UNION ALL
-		SELECT withdrawn_seq, withdrawn_at, 'consent_withdrawn', '', '', 0, '', '', NULL, 0, '', source, 'consent withdrawn'
+		SELECT withdrawn_seq, withdrawn_at, 'consent_withdrawn', '', '', 0, '', '', NULL, 0, '', source, 'consent withdrawn', ''
 		FROM consents WHERE tenant_id = $1 AND phone = $2 AND withdrawn_at IS NOT NULL
 		UNION ALL
-		SELECT audit_seq, at, 'dnc_' || action, '', '', 0, '', reason, NULL, 0, '', source, 'do-not-call list: ' || action
+		SELECT audit_seq, at, 'dnc_' || action, '', '', 0, '', reason, NULL, 0, '', source, 'do-not-call list: ' || action, ''
 		FROM dnc_events WHERE tenant_id = $1 AND phone = $2
 	) trail ORDER BY seq`
 
@@ -79,7 +81,7 @@ func (s *Service) Audit(ctx context.Context, p tenants.Principal, number string)
 			var seq int64
 			var ended *time.Time
 			err := row.Scan(&seq, &e.At, &e.Kind, &e.CampaignID, &e.CallID, &e.Attempt, &e.Outcome, &e.Reason, &ended, &e.Billable,
-				&e.RecordingRef, &e.Source, &e.Detail)
+				&e.RecordingRef, &e.Source, &e.Detail, &e.CallerID)
 			switch e.Kind {
 			case "refusal":
 				e.Detail = "dial refused: " + e.Reason
@@ -103,7 +105,7 @@ func (s *Service) Audit(ctx context.Context, p tenants.Principal, number string)
 func (a *AuditTrail) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"at", "phone", "kind", "detail", "campaign_id", "call_id", "attempt", "outcome", "reason", "ended_at",
-		"billable_seconds", "recording_ref", "source"})
+		"billable_seconds", "recording_ref", "source", "caller_id"})
 	for _, e := range a.Events {
 		attempt, billable := "", ""
 		if e.Attempt > 0 {
@@ -113,7 +115,7 @@ func (a *AuditTrail) WriteCSV(w io.Writer) error {
 			billable = strconv.Itoa(e.Billable)
 		}
 		cw.Write([]string{e.At.UTC().Format(time.RFC3339Nano), a.Phone, e.Kind, e.Detail, e.CampaignID, e.CallID, attempt, e.Outcome,
-			e.Reason, e.EndedAt, billable, e.RecordingRef, e.Source})
+			e.Reason, e.EndedAt, billable, e.RecordingRef, e.Source, e.CallerID})
 	}
 	cw.Flush()
 	return cw.Error()

@@ -243,13 +243,13 @@ func (s *Service) ExportCalls(ctx context.Context, p tenants.Principal, f Filter
 	return s.report(ctx, p, f, func(tx pgx.Tx, args []any) error {
 		cw, err := newCSV(w, "id", "campaign_id", "contact_id", "attempt", "phone", "state", "outcome", "reason", "created_at", "answered_at",
 			"ended_at", "ring_ms", "billable_seconds", "silence_ms", "script_version", "segment", "final_state", "tags", "opted_out",
-			"last_intent", "callback_at", "vars", "slots")
+			"last_intent", "callback_at", "vars", "slots", "caller_id")
 		if err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, `SELECT c.id, c.campaign_id, c.contact_id, c.attempt, c.phone, c.state, coalesce(c.outcome, ''),
 				coalesce(c.reason, ''), c.created_at, c.answered_at, c.ended_at, c.ring_ms, c.billable_seconds, c.silence_ms,
-				c.script_version, c.segment, c.final_state, c.tags, c.opted_out, c.last_intent, c.callback_at, c.vars::text, c.slots::text
+				c.script_version, c.segment, c.final_state, c.tags, c.opted_out, c.last_intent, c.callback_at, c.vars::text, c.slots::text, c.caller_id
 			FROM calls c WHERE `+rawFilterSQL+` ORDER BY c.created_at, c.id`, args...)
 		if err != nil {
 			return err
@@ -260,7 +260,7 @@ func (s *Service) ExportCalls(ctx context.Context, p tenants.Principal, f Filter
 			number, state, outcome, reason, version, segment, last string
 			createdAt                                              time.Time
 			answeredAt, endedAt, callbackAt                        *time.Time
-			lastIntent, vars, slots                                string
+			lastIntent, vars, slots, callerID                      string
 			ringMS                                                 *int
 			tags                                                   []string
 			optedOut                                               bool
@@ -272,14 +272,14 @@ func (s *Service) ExportCalls(ctx context.Context, p tenants.Principal, f Filter
 			return when(*t)
 		}
 		_, err = pgx.ForEachRow(rows, []any{&id, &campaignID, &contactID, &attempt, &number, &state, &outcome, &reason, &createdAt,
-			&answeredAt, &endedAt, &ringMS, &billable, &silence, &version, &segment, &last, &tags, &optedOut, &lastIntent, &callbackAt, &vars, &slots}, func() error {
+			&answeredAt, &endedAt, &ringMS, &billable, &silence, &version, &segment, &last, &tags, &optedOut, &lastIntent, &callbackAt, &vars, &slots, &callerID}, func() error {
 			ring := ""
 			if ringMS != nil {
 				ring = num(*ringMS)
 			}
 			cw.Write([]string{id.String(), campaignID.String(), contactID.String(), num(attempt), p.ShowPhone(number), state, outcome, reason,
 				when(createdAt), opt(answeredAt), opt(endedAt), ring, num(billable), num(silence), version, segment,
-				last, strings.Join(tags, ";"), flag(optedOut), lastIntent, opt(callbackAt), vars, slots})
+				last, strings.Join(tags, ";"), flag(optedOut), lastIntent, opt(callbackAt), vars, slots, callerID})
 			return nil
 		})
 		if err != nil {

@@ -1166,6 +1166,11 @@ type CallBody struct {
 
 	// CallbackAt The time the callee asked to be called back, in their time zone; the contact's next attempt is scheduled then, within quiet hours, caps and the do-not-call list.
 	CallbackAt *time.Time `json:"callback_at,omitempty"`
+
+	// CallerId The number the call went out with, from its trunk's caller IDs (the tenant's own number).
+	//
+	// Example: +862150001234
+	CallerId   *string    `json:"caller_id,omitempty"`
 	CampaignId string     `json:"campaign_id"`
 	ContactId  string     `json:"contact_id"`
 	CreatedAt  time.Time  `json:"created_at"`

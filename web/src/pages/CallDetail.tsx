@@ -61,6 +61,12 @@ export default function CallDetailPage() {
                 <Typography.Text code>{showPhone(call.phone, me?.role)}</Typography.Text>
               </Descriptions.Item>
               <Descriptions.Item label={t("calls.attempt")}>{call.attempt}</Descriptions.Item>
+              {call.caller_id && (
+                <Descriptions.Item label={t("calls.callerId")}>
+                  <Typography.Text code>{call.caller_id}</Typography.Text>
+                </Descriptions.Item>
+              )}
+              {call.model_tokens ? <Descriptions.Item label={t("calls.modelTokens")}>{call.model_tokens}</Descriptions.Item> : null}
               <Descriptions.Item label={t("calls.state")}>{t(`calls.states.${call.state}`)}</Descriptions.Item>
               {call.reason && <Descriptions.Item label={t("calls.reason")}>{t(`calls.reasons.${call.reason}`, { defaultValue: call.reason })}</Descriptions.Item>}
               <Descriptions.Item label={t("calls.time")}>{formatTime(call.created_at)}</Descriptions.Item>
