@@ -27,6 +27,7 @@ type TurnBody struct {
 	Sentiment *float32  `json:"sentiment,omitempty"`
 	StartedAt time.Time `json:"started_at"`
 	EndedAt   time.Time `json:"ended_at"`
+	Emotion   string    `json:"emotion,omitempty" enum:"neutral,happy,urgent,apologetic" doc:"The voice the turn was spoken in: the state's emotion, or apologetic (calmer, slower, softer) for a state without one answering an angry or negative callee."`
 	// Model is set on turns that asked the tenant's language model.
 	Model *scripting.ModelUse `json:"model,omitempty" doc:"What the tenant's language model did in this turn: why it was asked (the built-in understanding's guess), what it chose or replied, and whether that was used or why it was rejected (a guardrail) or failed (timeout, refusal, bad output)."`
 }
@@ -107,7 +108,7 @@ func callBody(ctx context.Context, c *campaigns.Call) CallBody {
 	}
 	for _, t := range c.Turns {
 		tb := TurnBody{Seq: t.Seq, State: t.State, Said: t.Said, Heard: t.Heard, Intent: t.Intent, Sentiment: t.Sentiment,
-			StartedAt: t.StartedAt, EndedAt: t.EndedAt}
+			StartedAt: t.StartedAt, EndedAt: t.EndedAt, Emotion: t.Emotion}
 		if len(t.Model) > 0 {
 			var m scripting.ModelUse
 			if json.Unmarshal(t.Model, &m) == nil {

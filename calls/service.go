@@ -184,7 +184,8 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 			keptSaid, n1 := scripting.RedactSecrets(said)
 			keptHeard, n2 := scripting.RedactSecrets(step.Heard)
 			redacted += n1 + n2
-			rec := campaigns.Turn{Seq: len(turns) + 1, State: step.State, Said: keptSaid, Heard: keptHeard, Intent: step.Intent, StartedAt: turnStart, EndedAt: time.Now()}
+			rec := campaigns.Turn{Seq: len(turns) + 1, State: step.State, Said: keptSaid, Heard: keptHeard, Intent: step.Intent, Emotion: step.Emotion,
+				StartedAt: turnStart, EndedAt: time.Now()}
 			if step.Sentiment != nil {
 				score := float32(step.Sentiment.Score)
 				rec.Sentiment, rec.SentimentLabel = &score, step.Sentiment.Label

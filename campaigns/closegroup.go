@@ -228,10 +228,10 @@ func (s *Service) closeCalls(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 				model = t.Model
 			}
 			b.Queue(`INSERT INTO call_turns (tenant_id, call_id, seq, state, said, heard, intent, sentiment, started_at, ended_at,
-					sentiment_label, confidence, sensitive, model)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+					sentiment_label, confidence, sensitive, model, emotion)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 				tenantID, c.ID, seq, t.State, t.Said, t.Heard, t.Intent, t.Sentiment, t.StartedAt, t.EndedAt,
-				t.SentimentLabel, t.Confidence, orNoTags(t.Sensitive), model)
+				t.SentimentLabel, t.Confidence, orNoTags(t.Sensitive), model, t.Emotion)
 		}
 		if len(res.Turns) > 0 {
 			c.Turns = res.Turns

@@ -113,6 +113,8 @@ type Turn struct {
 	Confidence *float32
 	// Sensitive lists the sensitive words heard or said in the turn.
 	Sensitive []string
+	// Emotion is the voice the turn was spoken in ("" for neutral).
+	Emotion string
 	// Model is what the tenant's language model did in the turn, as JSON
 	// (scripting.ModelUse); nil when it was not asked.
 	Model     json.RawMessage
@@ -226,14 +228,14 @@ func (s *Service) GetCall(ctx context.Context, p tenants.Principal, id uuid.UUID
 		if err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT seq, state, said, heard, intent, sentiment, started_at, ended_at, sentiment_label, confidence, sensitive, model FROM call_turns
+		rows, err := tx.Query(ctx, `SELECT seq, state, said, heard, intent, sentiment, started_at, ended_at, sentiment_label, confidence, sensitive, model, emotion FROM call_turns
 			WHERE tenant_id = $1 AND call_id = $2 ORDER BY seq`, p.TenantID, id)
 		if err != nil {
 			return err
 		}
 		c.Turns, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Turn, error) {
 			var t Turn
-			err := row.Scan(&t.Seq, &t.State, &t.Said, &t.Heard, &t.Intent, &t.Sentiment, &t.StartedAt, &t.EndedAt, &t.SentimentLabel, &t.Confidence, &t.Sensitive, &t.Model)
+			err := row.Scan(&t.Seq, &t.State, &t.Said, &t.Heard, &t.Intent, &t.Sentiment, &t.StartedAt, &t.EndedAt, &t.SentimentLabel, &t.Confidence, &t.Sensitive, &t.Model, &t.Emotion)
 			return t, err
 		})
 		return err

@@ -157,3 +157,44 @@ func TestSaveToContactMustNameVars(t *testing.T) {
 		}
 	}
 }
+
+// An upset callee is answered in the calm voice, unless the state chose
+// its own or the script keeps one voice.
+func TestAnUpsetCalleeIsAnsweredInACalmVoice(t *testing.T) {
+	src := `export default {
+  start: "pitch",
+  fallback: { say: "您能再说一遍吗?", retries: 3, end: "no_understanding" },
+  states: {
+    pitch: { say: "您好,想跟您介绍一下我们的新品。", on: { affirm: "pitch", complaint: "sorry", deny: "bye" } },
+    sorry: { say: "非常抱歉给您带来不便。", emotion: "happy", on: { affirm: "bye" } },
+    bye: { say: "再见", end: "declined" },
+  },
+};`
+	run := func(src, say string) *Step {
+		t.Helper()
+		s, ds := Compile("x.js", src)
+		if s == nil {
+			t.Fatal(ds)
+		}
+		sess, _ := s.NewSession(nil, SessionOptions{NoAngryTransfer: true})
+		sess.Start()
+		step, err := sess.Turn(say)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return step
+	}
+	if step := run(src, "你们烦不烦啊天天打电话"); step.Sentiment.Label != "angry" || step.Emotion != "apologetic" {
+		t.Fatalf("an angry callee: mood %s, voice %q", step.Sentiment.Label, step.Emotion)
+	}
+	if step := run(src, "这服务太差劲了"); step.State != "sorry" || step.Emotion != "happy" {
+		t.Fatalf("a state's own emotion: state %s, voice %q", step.State, step.Emotion)
+	}
+	if step := run(src, "好的没问题"); step.Emotion != "" {
+		t.Fatalf("a content callee: voice %q", step.Emotion)
+	}
+	fixed := strings.Replace(src, `start: "pitch",`, `start: "pitch", adaptVoice: false,`, 1)
+	if step := run(fixed, "你们烦不烦啊天天打电话"); step.Emotion != "" {
+		t.Fatalf("adaptVoice: false: voice %q", step.Emotion)
+	}
+}

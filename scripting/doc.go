@@ -54,7 +54,10 @@ do-not-call list, and which sensitive words were heard or said.
 	}
 
 `say` is a string, rendered from ${c.path} placeholders, or a function of
-the context c. `on` maps an intent to a state name or to a function
+the context c. A state's `emotion` sets the voice it speaks in; a state
+without one answers an angry or negative callee in the calm apologetic
+voice (Step.Emotion says which), unless the script sets `adaptVoice:
+false`. `on` maps an intent to a state name or to a function
 returning one; `default` catches every other intent, and no_match too, so
 a state can take free text; without an entry or a default the turn goes to
 `fallback`, which asks again up to `retries` times and then ends the call

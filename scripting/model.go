@@ -307,6 +307,7 @@ func (s *Session) Resolve(a Answer) (*Step, error) {
 		}
 		return s.decide(t, u, cur, "")
 	})
+	s.adaptVoice(t)
 	s.remember(t)
 	return t, nil
 }

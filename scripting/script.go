@@ -63,6 +63,10 @@ type dialog struct {
 	SaveToContact []string
 	// Model is the script's `llm`: the model's instructions and reply cap.
 	Model *scriptModel
+	// FixedVoice is the script's `adaptVoice: false`: states without an
+	// emotion of their own keep the neutral voice whatever the callee's
+	// mood.
+	FixedVoice bool
 }
 
 type fallback struct {
@@ -270,6 +274,9 @@ func (s *Script) load(defaultLang string) (*dialog, []Diagnostic) {
 	}
 	if v := def.Get("llm"); isSet(v) {
 		d.Model = s.loadModel(sb, v, posOr("llm"), bad)
+	}
+	if v := def.Get("adaptVoice"); isSet(v) {
+		d.FixedVoice = !v.ToBoolean()
 	}
 	d.Fallback = fallback{Retries: 2, End: "no_understanding"}
 	if v := def.Get("fallback"); isSet(v) {

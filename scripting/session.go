@@ -270,8 +270,22 @@ func (s *Session) Turn(text string) (*Step, error) {
 		}
 	}
 	s.run(t, func() error { return s.decide(t, u, cur, "") })
+	s.adaptVoice(t)
 	s.remember(t)
 	return t, nil
+}
+
+// adaptVoice picks the voice for a reply to an upset callee: a state with
+// no emotion of its own answers an angry or negative callee in the calm,
+// slower, softer apologetic voice, unless the script says adaptVoice:
+// false. Step.Emotion says what was used.
+func (s *Session) adaptVoice(t *Step) {
+	if t.Emotion != "" || t.Say == "" || t.Sentiment == nil || s.script.dialog.FixedVoice {
+		return
+	}
+	if l := t.Sentiment.Label; l == "angry" || l == "negative" {
+		t.Emotion = "apologetic"
+	}
 }
 
 // builtin reports whether the built-in behaviour decides this turn (see

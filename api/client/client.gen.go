@@ -669,6 +669,30 @@ func (e TrunkFieldsTransport) Valid() bool {
 	}
 }
 
+// Defines values for TurnBodyEmotion.
+const (
+	Apologetic TurnBodyEmotion = "apologetic"
+	Happy      TurnBodyEmotion = "happy"
+	Neutral    TurnBodyEmotion = "neutral"
+	Urgent     TurnBodyEmotion = "urgent"
+)
+
+// Valid indicates whether the value is a known member of the TurnBodyEmotion enum.
+func (e TurnBodyEmotion) Valid() bool {
+	switch e {
+	case Apologetic:
+		return true
+	case Happy:
+		return true
+	case Neutral:
+		return true
+	case Urgent:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for UserBodyRole.
 const (
 	UserBodyRoleAdmin    UserBodyRole = "admin"
@@ -3245,16 +3269,21 @@ type Turn struct {
 
 // TurnBody defines model for TurnBody.
 type TurnBody struct {
-	EndedAt   time.Time `json:"ended_at"`
-	Heard     string    `json:"heard"`
-	Intent    string    `json:"intent"`
-	Model     *ModelUse `json:"model,omitempty"`
-	Said      string    `json:"said"`
-	Sentiment *float32  `json:"sentiment,omitempty"`
-	Seq       int64     `json:"seq"`
-	StartedAt time.Time `json:"started_at"`
-	State     string    `json:"state"`
+	// Emotion The voice the turn was spoken in: the state's emotion, or apologetic (calmer, slower, softer) for a state without one answering an angry or negative callee.
+	Emotion   *TurnBodyEmotion `json:"emotion,omitempty"`
+	EndedAt   time.Time        `json:"ended_at"`
+	Heard     string           `json:"heard"`
+	Intent    string           `json:"intent"`
+	Model     *ModelUse        `json:"model,omitempty"`
+	Said      string           `json:"said"`
+	Sentiment *float32         `json:"sentiment,omitempty"`
+	Seq       int64            `json:"seq"`
+	StartedAt time.Time        `json:"started_at"`
+	State     string           `json:"state"`
 }
+
+// TurnBodyEmotion The voice the turn was spoken in: the state's emotion, or apologetic (calmer, slower, softer) for a state without one answering an angry or negative callee.
+type TurnBodyEmotion string
 
 // UsageBody defines model for UsageBody.
 type UsageBody struct {

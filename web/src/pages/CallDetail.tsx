@@ -134,6 +134,16 @@ export default function CallDetailPage() {
                               {t("scripts.sentiment")}: {t(`scripts.sentiments.${s.label}`)} ({turn.sentiment!.toFixed(2)})
                             </Tag>
                           )}
+                          {turn.emotion && turn.emotion !== "neutral" && <Tag data-testid="turn-emotion">{t("calls.voice", { emotion: turn.emotion })}</Tag>}
+                          {turn.model && (
+                            <Tag color={turn.model.used ? "geekblue" : "default"} data-testid="turn-model">
+                              {turn.model.used
+                                ? t("scripts.modelUsed", { ms: Math.round(turn.model.latencyMs), what: turn.model.reply ? t("scripts.modelReply") : turn.model.intent })
+                                : turn.model.rejected
+                                  ? t("scripts.modelRejected", { why: turn.model.rejected })
+                                  : t("scripts.modelFailed", { why: turn.model.failure ?? "" })}
+                            </Tag>
+                          )}
                           <Typography.Text type="secondary" style={{ fontSize: 12 }}>
                             {formatTime(turn.started_at)}
                           </Typography.Text>
