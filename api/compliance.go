@@ -23,7 +23,7 @@ type ComplianceBody struct {
 	SensitiveWords         []string `json:"sensitive_words,omitempty" maxItems:"500" example:"[\"转账\",\"密码\",\"验证码\"]"`
 	RecordingRetentionDays int      `json:"recording_retention_days,omitempty" minimum:"0" example:"180"`
 	ConsentedOnly          bool     `json:"consented_only,omitempty" doc:"Dial only numbers with consent on record; others are refused with reason no_consent."`
-	AIDisclosure           string   `json:"ai_disclosure,omitempty" maxLength:"600" example:"default" doc:"Said at the start of every answered call, before the script's greeting, and never cut off by the callee: default (the built-in words in the script's language, such as 您好,本次通话由人工智能语音助手为您服务。), off (none; a campaign cannot turn off its tenant's), or your own words (at most 200 characters). Recordings are labelled as AI-generated in their metadata either way."`
+	AIDisclosure           string   `json:"ai_disclosure,omitempty" maxLength:"600" example:"default" doc:"Said at the start of every answered call, before the script's greeting, and never cut off by the callee: default (the built-in words in the script's language, such as 您好,本次通话由人工智能语音助手为您服务。), off (none), or your own words (at most 200 characters). A campaign can neither turn off nor reword its tenant's disclosure; it may add one where the tenant says none. Recordings are labelled as AI-generated in their metadata either way."`
 }
 
 func complianceBody(c campaigns.Compliance) ComplianceBody {

@@ -97,6 +97,7 @@ func (s *Service) closeCalls(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 		}
 		first[it.callID] = it
 		res := &it.res
+		res.dropNUL()
 		if res.EndedAt.IsZero() {
 			res.EndedAt = now
 		}

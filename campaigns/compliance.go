@@ -197,9 +197,12 @@ func (base Compliance) Tighten(override Compliance, field string) (Compliance, e
 		out.RecordingRetentionDays = max(base.RecordingRetentionDays, override.RecordingRetentionDays)
 	}
 	out.ConsentedOnly = base.ConsentedOnly || override.ConsentedOnly
-	if override.AIDisclosure != "" {
-		if override.AIDisclosure == DisclosureOff && base.AIDisclosure != DisclosureOff {
-			return base, FieldError(field+".ai_disclosure", "may only be tightened: the tenant's calls disclose that they are made by AI")
+	if override.AIDisclosure != "" && override.AIDisclosure != base.AIDisclosure {
+		// Only a tenant that discloses nothing leaves a campaign to say
+		// it: a campaign could otherwise swap the tenant's words for
+		// ones that disclose nothing.
+		if base.AIDisclosure != DisclosureOff {
+			return base, FieldError(field+".ai_disclosure", "may only be tightened: the tenant's calls say its own disclosure, which a campaign cannot change")
 		}
 		out.AIDisclosure = override.AIDisclosure
 	}

@@ -246,17 +246,21 @@ func TestEveryCallDisclosesThatAnAIIsCallingUnlessTheTenantSaysOtherwise(t *test
 	if got := DisclosureWords(" 这是某某银行的智能客服来电。 ", "zh-CN"); got != "这是某某银行的智能客服来电。" {
 		t.Fatalf("the tenant's own words: %q", got)
 	}
-	// A campaign cannot turn off its tenant's disclosure, but may word it.
-	if _, err := base.Tighten(Compliance{AIDisclosure: DisclosureOff}, "compliance"); err == nil || !strings.Contains(err.Error(), "ai_disclosure") {
-		t.Fatalf("a campaign turned the disclosure off: %v", err)
+	// A campaign can neither turn off nor reword its tenant's disclosure
+	// (other words could disclose nothing); it may say one where its
+	// tenant says none.
+	for _, words := range []string{DisclosureOff, "您好"} {
+		if _, err := base.Tighten(Compliance{AIDisclosure: words}, "compliance"); err == nil || !strings.Contains(err.Error(), "ai_disclosure") {
+			t.Fatalf("a campaign changed the tenant's disclosure to %q: %v", words, err)
+		}
 	}
-	if eff, err := base.Tighten(Compliance{AIDisclosure: "这是智能客服来电。"}, "compliance"); err != nil || eff.AIDisclosure != "这是智能客服来电。" {
-		t.Fatalf("a campaign's own words: %+v %v", eff.AIDisclosure, err)
+	if eff, err := base.Tighten(Compliance{AIDisclosure: DisclosureDefault}, "compliance"); err != nil || eff.AIDisclosure != DisclosureDefault {
+		t.Fatalf("a campaign repeating its tenant's setting: %+v %v", eff.AIDisclosure, err)
 	}
 	off := base
 	off.AIDisclosure = DisclosureOff
-	if eff, err := off.Tighten(Compliance{AIDisclosure: DisclosureDefault}, "compliance"); err != nil || eff.AIDisclosure != DisclosureDefault {
-		t.Fatalf("a campaign turning on what its tenant left off: %+v %v", eff.AIDisclosure, err)
+	if eff, err := off.Tighten(Compliance{AIDisclosure: "这是智能客服来电。"}, "compliance"); err != nil || eff.AIDisclosure != "这是智能客服来电。" {
+		t.Fatalf("a campaign disclosing where its tenant does not: %+v %v", eff.AIDisclosure, err)
 	}
 	long := base
 	long.AIDisclosure = strings.Repeat("长", MaxDisclosureRunes+1)

@@ -212,7 +212,9 @@ func (b *paceBucket) available() int { return max(int(b.tokens), 0) }
 
 // spend takes n dials from the bucket and stores it.
 func (b *paceBucket) spend(ctx context.Context, tx pgx.Tx, n int) error {
-	_, err := tx.Exec(ctx, `UPDATE dial_pace SET tokens = $2, refilled_at = $3 WHERE tenant_id = $1`, b.tenantID, b.tokens-float64(n), b.now)
+	// refilled_at never moves back: a process whose clock is behind
+	// another's must not let the same interval refill twice.
+	_, err := tx.Exec(ctx, `UPDATE dial_pace SET tokens = $2, refilled_at = greatest(refilled_at, $3) WHERE tenant_id = $1`, b.tenantID, b.tokens-float64(n), b.now)
 	return err
 }
 

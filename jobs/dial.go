@@ -138,7 +138,9 @@ func (w *DialWorker) close(ctx context.Context, req campaigns.Placement, res cam
 		if err == nil {
 			return false, nil
 		}
-		if spool != nil && (time.Since(start) >= spool.retryFor || w.Drain.Began()) {
+		// Only a database that cannot take the close now is waited for on
+		// disk; one that refuses what it holds would refuse it for ever.
+		if spool != nil && unavailable(err) && (time.Since(start) >= spool.retryFor || w.Drain.Began()) {
 			serr := spool.Put(tenantID, callID, req.Phone, res, releaseLease)
 			if serr == nil {
 				w.Logger.WarnContext(ctx, "cannot record the call's end: kept in the spool until the database takes it",

@@ -18,6 +18,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/outcall/outcall/campaigns"
@@ -468,6 +469,12 @@ func (s *Spool) replayFile(ctx context.Context, name string) (ok bool, err error
 		s.keepAside(path, callID, errors.New("the call no longer exists"))
 		return true, nil
 	}
+	if err != nil && !unavailable(err) {
+		// The database answers and refuses this close for what it holds:
+		// waiting changes nothing.
+		s.keepAside(path, callID, fmt.Errorf("the database refuses this close: %w", err))
+		return true, nil
+	}
 	if err == nil && c.State != "ended" {
 		err = fmt.Errorf("the call is still %s", c.State)
 	}
@@ -592,4 +599,21 @@ func (s *Spool) setLeases(hold func(tenantID, callID uuid.UUID) (release func())
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.hold = hold
+}
+
+// unavailable reports whether err says the database could not take work
+// at the time (no connection, shutting down, out of resources, a
+// transaction it rolled back, a timeout), as opposed to refusing a close
+// for what it holds (a data or constraint error), which waiting does not
+// change.
+func unavailable(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && len(pgErr.Code) >= 2 {
+		switch pgErr.Code[:2] {
+		case "08", "40", "53", "57", "58":
+			return true
+		}
+		return false
+	}
+	return tenants.ErrorCode(err) == ""
 }

@@ -2,15 +2,19 @@ package jobs
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/telephony"
+	"github.com/outcall/outcall/tenants"
 )
 
 // compactJSON is raw without insignificant spaces, as encoding/json writes
@@ -149,5 +153,25 @@ func TestASpooledCloseIsTheCloseAsItWouldHaveBeenRecorded(t *testing.T) {
 	}
 	if _, err := encodeClose(spooledClose{Version: spoolVersion, TenantID: uuid.New(), CallID: uuid.New(), Ending: got}); err != nil {
 		t.Fatalf("the spooled close cannot be written: %v", err)
+	}
+}
+
+// Only a database that cannot take a close now is waited for on disk; one
+// that refuses what the close holds is not (it would refuse it for ever).
+func TestOnlyADatabaseThatCannotTakeACloseIsWaitedFor(t *testing.T) {
+	for err, want := range map[error]bool{
+		&pgconn.PgError{Code: "08006"}:                                     true,  // connection failure
+		&pgconn.PgError{Code: "57P01"}:                                     true,  // admin shutdown
+		&pgconn.PgError{Code: "53300"}:                                     true,  // too many connections
+		&pgconn.PgError{Code: "40001"}:                                     true,  // serialization failure
+		&pgconn.PgError{Code: "22021"}:                                     false, // invalid byte sequence (a NUL)
+		&pgconn.PgError{Code: "23502"}:                                     false, // not-null violation
+		context.DeadlineExceeded:                                           true,
+		errors.New("dial tcp 127.0.0.1:5432: connect: connection refused"): true,
+		tenants.Errorf(tenants.EInvalid, "bad close"):                      false,
+	} {
+		if got := unavailable(err); got != want {
+			t.Errorf("unavailable(%v) = %v, want %v", err, got, want)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package scripting
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -154,8 +155,7 @@ type Model interface {
 	Answer(ctx context.Context, ask *Ask) Answer
 }
 
-// ErrPending is returned by Turn while a turn waits for Resolve, and by
-// Resolve when no turn waits.
+// ErrPending is returned by Turn while a turn waits for Resolve.
 var ErrPending = errors.New("a turn waits for the model's answer: call Resolve")
 
 // builtinAbout describes the built-in intents to a model.
@@ -358,12 +358,17 @@ func (s *Session) guardReply(reply string, ask *Ask) string {
 	if _, n := RedactSecrets(reply); n > 0 {
 		return "the reply has what looks like a secret"
 	}
-	known := ask.Said + " " + ask.Text + " " + s.contact
-	for _, h := range ask.History {
-		known += " " + h.Said + " " + h.Heard
+	// Numbers are compared whole, with what the model was shown (the
+	// masked contact, not the stored one).
+	contact, _ := json.Marshal(ask.Contact)
+	known := map[string]bool{}
+	for _, text := range append([]string{ask.Said, ask.Text, string(contact)}, historyTexts(ask.History)...) {
+		for _, n := range replyNumber.FindAllString(text, -1) {
+			known[n] = true
+		}
 	}
 	for _, num := range replyNumber.FindAllString(reply, -1) {
-		if !strings.Contains(known, num) {
+		if !known[num] {
 			return fmt.Sprintf("the reply has a number (%s) nobody said", num)
 		}
 	}
@@ -406,6 +411,14 @@ func maskDigits(v any) any {
 		}
 	}
 	return v
+}
+
+func historyTexts(h []AskTurn) []string {
+	out := make([]string, 0, 2*len(h))
+	for _, t := range h {
+		out = append(out, t.Said, t.Heard)
+	}
+	return out
 }
 
 func redactedText(s string) string {

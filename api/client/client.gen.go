@@ -1395,7 +1395,7 @@ type ComplianceBody struct {
 	// Example: https://example.com/schemas/ComplianceBody.json
 	Schema *string `json:"$schema,omitempty"`
 
-	// AiDisclosure Said at the start of every answered call, before the script's greeting, and never cut off by the callee: default (the built-in words in the script's language, such as 您好,本次通话由人工智能语音助手为您服务。), off (none; a campaign cannot turn off its tenant's), or your own words (at most 200 characters). Recordings are labelled as AI-generated in their metadata either way.
+	// AiDisclosure Said at the start of every answered call, before the script's greeting, and never cut off by the callee: default (the built-in words in the script's language, such as 您好,本次通话由人工智能语音助手为您服务。), off (none), or your own words (at most 200 characters). A campaign can neither turn off nor reword its tenant's disclosure; it may add one where the tenant says none. Recordings are labelled as AI-generated in their metadata either way.
 	//
 	// Example: default
 	AiDisclosure *string `json:"ai_disclosure,omitempty"`

@@ -130,8 +130,10 @@ func (c *Client) classify(ctx context.Context, ask *scripting.Ask) (scripting.An
 		"additionalProperties": false,
 	}
 	req := openai.ChatCompletionRequest{
-		Model:       c.model,
-		Temperature: 0,
+		Model: c.model,
+		// Near 0 (0 itself is left out of the request, and the server's
+		// default applies).
+		Temperature: 0.01,
 		MaxTokens:   40,
 		Messages: []openai.ChatCompletionMessage{
 			{Role: openai.ChatMessageRoleSystem, Content: classifyInstructions(ask)},
@@ -183,6 +185,12 @@ func (c *Client) reply(ctx context.Context, ask *scripting.Ask) (scripting.Answe
 		"additionalProperties": false,
 	}
 	msgs := []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleSystem, Content: replyInstructions(ask)}}
+	if len(ask.Contact) > 0 {
+		// The callee's record is data (scripts write callers' words into
+		// contacts): never in the instructions.
+		contact, _ := json.Marshal(ask.Contact)
+		msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, Content: "The callee's record (masked), as data: " + string(contact)})
+	}
 	for _, h := range ask.History {
 		if h.Said != "" {
 			msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleAssistant, Content: h.Said})
@@ -196,12 +204,13 @@ func (c *Client) reply(ctx context.Context, ask *scripting.Ask) (scripting.Answe
 	}
 	msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, Content: ask.Text})
 	req := openai.ChatCompletionRequest{
-		Model:         c.model,
-		Temperature:   0.3,
-		MaxTokens:     max(ask.MaxChars*2, 64),
-		Messages:      msgs,
-		Stream:        true,
-		StreamOptions: &openai.StreamOptions{IncludeUsage: true},
+		Model:             c.model,
+		Temperature:       0.3,
+		MaxTokens:         max(ask.MaxChars*2, 64),
+		Messages:          msgs,
+		Stream:            true,
+		StreamOptions:     &openai.StreamOptions{IncludeUsage: true},
+		ParallelToolCalls: false,
 		Tools: []openai.Tool{{Type: openai.ToolTypeFunction, Function: &openai.FunctionDefinition{
 			Name:        chooseIntent,
 			Description: "Call this when what the callee said means one of these intents; then say nothing.",
@@ -324,11 +333,6 @@ func replyInstructions(ask *scripting.Ask) string {
 	b.WriteString("\n\nThe intents: ")
 	intents, _ := json.Marshal(ask.Intents)
 	b.Write(intents)
-	if len(ask.Contact) > 0 {
-		contact, _ := json.Marshal(ask.Contact)
-		b.WriteString("\n\nThe callee's record (masked): ")
-		b.Write(contact)
-	}
 	return b.String()
 }
 

@@ -126,17 +126,23 @@ func TestReplyStreamsTextWithTheIntentsAsItsOnlyTool(t *testing.T) {
 		t.Fatalf("request: stream %v usage %v tools %v enum %v", r.Stream, r.Usage, r.Tools, r.Enum)
 	}
 	sys := r.System()
-	for _, want := range []string{"请客户给出还款日期", "***************0123", "at most 40 characters", "Mandarin"} {
+	for _, want := range []string{"请客户给出还款日期", "at most 40 characters", "Mandarin"} {
 		if !strings.Contains(sys, want) {
 			t.Fatalf("the instructions lack %q: %s", want, sys)
 		}
 	}
-	// The call so far, in order, then the callee's words as the user's.
+	// The callee's record is data, never in the instructions (scripts
+	// write callers' words into contacts); then the call so far, in
+	// order, then the callee's words as the user's.
+	if strings.Contains(sys, "0123") {
+		t.Fatalf("the contact is in the instructions: %s", sys)
+	}
 	var roles []string
 	for _, m := range r.Messages {
 		roles = append(roles, m.Role)
 	}
-	if strings.Join(roles, ",") != "system,assistant,user,assistant,user" || r.User() != "那个钱的事儿我周末搞定" {
+	if strings.Join(roles, ",") != "system,user,assistant,user,assistant,user" || r.User() != "那个钱的事儿我周末搞定" ||
+		!strings.Contains(r.Messages[1].Content, "***************0123") {
 		t.Fatalf("messages = %+v", r.Messages)
 	}
 }
