@@ -123,7 +123,11 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 	if trunk.Host == "" {
 		return campaigns.Ending{Outcome: telephony.OutcomeFailed, Reason: "no SIP trunk: add one under trunks (POST /v1/trunks)"}, nil
 	}
-	tts, asr, err := d.speechFor(ctx, req.TenantID)
+	settings, err := d.tenantSettings(ctx, req.TenantID)
+	if err != nil {
+		return campaigns.Ending{Outcome: telephony.OutcomeFailed, Reason: "the tenant's speech settings: " + err.Error()}, nil
+	}
+	tts, asr, err := d.speechFor(req.TenantID, settings)
 	if err != nil {
 		return campaigns.Ending{Outcome: telephony.OutcomeFailed, Reason: "the tenant's speech settings: " + err.Error()}, nil
 	}
@@ -134,12 +138,9 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 	if why := d.cannotHear(asr, lang, ownTrunk); why != "" {
 		return campaigns.Ending{Outcome: telephony.OutcomeFailed, Reason: why, EndedAt: time.Now()}, nil
 	}
-	// The tenant's language model, when it has one: a call goes on
-	// without it rather than not at all.
-	model, err := d.Models.For(ctx, req.TenantID)
-	if err != nil && d.Logger != nil {
-		d.Logger.WarnContext(ctx, "the tenant's language model is unavailable; the call goes on without it", slog.String("call", req.CallID.String()), slog.Any("error", err))
-	}
+	// The tenant's language model, when it has one, from the same
+	// settings.
+	model := d.Models.Client(req.TenantID, modelOf(settings))
 
 	var (
 		script          *scripting.Result

@@ -34,16 +34,18 @@ type speechEntry struct {
 	asr     telephony.Recognizer
 }
 
-// speechFor returns the TTS and ASR the tenant chose; nil ones mean the
-// dialer's own.
-func (d *Service) speechFor(ctx context.Context, tenantID uuid.UUID) (telephony.TTS, telephony.Recognizer, error) {
+// tenantSettings reads the tenant's speech and model settings once for a
+// call: its providers and its model are built from the same row.
+func (d *Service) tenantSettings(ctx context.Context, tenantID uuid.UUID) (telephony.SpeechProviders, error) {
 	if d.Speech == nil {
-		return nil, nil, nil
+		return telephony.SpeechProviders{SpeechSettings: telephony.SpeechSettings{TTS: telephony.SpeechDefault, ASR: telephony.SpeechDefault, LLM: telephony.ModelOff}}, nil
 	}
-	sp, err := d.Speech.ForCall(ctx, tenantID)
-	if err != nil {
-		return nil, nil, err
-	}
+	return d.Speech.ForCall(ctx, tenantID)
+}
+
+// speechFor returns the TTS and ASR the tenant chose in sp; nil ones mean
+// the dialer's own.
+func (d *Service) speechFor(tenantID uuid.UUID, sp telephony.SpeechProviders) (telephony.TTS, telephony.Recognizer, error) {
 	if sp.TTS == telephony.SpeechDefault && sp.ASR == telephony.SpeechDefault {
 		return nil, nil, nil
 	}
@@ -239,9 +241,14 @@ func recognizerKind(asr string) telephony.Recognizer {
 func ModelSettings(store *telephony.SpeechStore) func(ctx context.Context, tenantID uuid.UUID) (llm.Settings, error) {
 	return func(ctx context.Context, tenantID uuid.UUID) (llm.Settings, error) {
 		sp, err := store.ForCall(ctx, tenantID)
-		if err != nil || sp.LLM != telephony.ModelOpenAI {
-			return llm.Settings{}, err
-		}
-		return llm.Settings{On: true, Config: llm.Config{BaseURL: sp.LLMURL, APIKey: sp.LLMKey, Model: sp.LLMModel}, Updated: sp.UpdatedAt}, nil
+		return modelOf(sp), err
 	}
+}
+
+// modelOf is the language model speech settings name.
+func modelOf(sp telephony.SpeechProviders) llm.Settings {
+	if sp.LLM != telephony.ModelOpenAI {
+		return llm.Settings{}
+	}
+	return llm.Settings{On: true, Config: llm.Config{BaseURL: sp.LLMURL, APIKey: sp.LLMKey, Model: sp.LLMModel}, Updated: sp.UpdatedAt}
 }

@@ -44,13 +44,22 @@ func (t *Tenants) For(ctx context.Context, tenantID uuid.UUID) (scripting.Model,
 		return nil, nil
 	}
 	s, err := t.Load(ctx, tenantID)
-	if err != nil || !s.On {
+	if err != nil {
 		return nil, err
+	}
+	return t.Client(tenantID, s), nil
+}
+
+// Client returns the tenant's model for settings s already read (nil when
+// s is off), built once per change of the settings.
+func (t *Tenants) Client(tenantID uuid.UUID, s Settings) scripting.Model {
+	if t == nil || !s.On {
+		return nil
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if c, ok := t.byID[tenantID]; ok && c.updated.Equal(s.Updated) {
-		return c.client, nil
+		return c.client
 	}
 	if t.byID == nil {
 		t.byID = map[uuid.UUID]tenantClient{}
@@ -58,5 +67,5 @@ func (t *Tenants) For(ctx context.Context, tenantID uuid.UUID) (scripting.Model,
 	s.Config.HTTP = t.HTTP
 	c := New(s.Config)
 	t.byID[tenantID] = tenantClient{updated: s.Updated, client: c}
-	return c, nil
+	return c
 }
