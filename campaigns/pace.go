@@ -2,6 +2,7 @@ package campaigns
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -263,4 +264,29 @@ func (s *Service) ActiveCampaigns(ctx context.Context) ([]PaceArgs, error) {
 		err := row.Scan(&a.TenantID, &a.CampaignID)
 		return a, err
 	})
+}
+
+// MarkPaced notes that a pacer is working on the campaign now (its
+// heartbeat; see StalePacer).
+func (s *Service) MarkPaced(ctx context.Context, tenantID, campaignID uuid.UUID) error {
+	return s.db.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE campaigns SET paced_at = now() WHERE tenant_id = $1 AND id = $2`, tenantID, campaignID)
+		return err
+	})
+}
+
+// StalePacer reports whether no pacer has worked on the campaign for
+// staleAfter, by the database's clock (a campaign that is gone is not
+// stale: its pacer finishes by itself).
+func (s *Service) StalePacer(ctx context.Context, tenantID, campaignID uuid.UUID, staleAfter time.Duration) (bool, error) {
+	var stale bool
+	err := s.db.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `SELECT paced_at IS NULL OR paced_at < now() - $3::interval FROM campaigns WHERE tenant_id = $1 AND id = $2`,
+			tenantID, campaignID, staleAfter).Scan(&stale)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
+	return stale, err
 }

@@ -129,7 +129,8 @@ func (ReapLeasesArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: 1}
 }
 
-// ReapLeasesWorker closes the calls whose line leases stayed stale.
+// ReapLeasesWorker closes the calls whose line leases stayed stale, and
+// hands back the campaign pacers that stopped pacing (see stalePacers).
 type ReapLeasesWorker struct {
 	river.WorkerDefaults[ReapLeasesArgs]
 	Campaigns *campaigns.Service
@@ -147,7 +148,11 @@ func (w *ReapLeasesWorker) Work(ctx context.Context, job *river.Job[ReapLeasesAr
 		return err
 	}
 	stale, err := w.Campaigns.StaleLeases(ctx, tenants, t.StaleAfter)
-	if err != nil || len(stale) == 0 {
+	if err != nil {
+		return err
+	}
+	pacers, err := stalePacers(ctx, w.Campaigns, t.StaleAfter)
+	if err != nil || len(stale) == 0 && len(pacers) == 0 {
 		return err
 	}
 	select {
@@ -156,6 +161,9 @@ func (w *ReapLeasesWorker) Work(ctx context.Context, job *river.Job[ReapLeasesAr
 		return ctx.Err()
 	case <-w.Drain.Draining():
 		return nil // another worker's reaper looks again
+	}
+	if _, err := rescuePacers(ctx, w.Campaigns, pacers, t.StaleAfter, w.Logger); err != nil {
+		return err
 	}
 	for tenantID, calls := range stale {
 		reaped, err := w.Campaigns.ReapLeases(ctx, tenantID, calls, t.StaleAfter)

@@ -13,6 +13,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/contacts"
@@ -215,5 +217,71 @@ func TestALineLeasedByAKilledWorkerIsFreedWithinTheBound(t *testing.T) {
 	}
 	if err != nil || end.Outcome != telephony.OutcomeAnswered || end.Reason != "" || end.FinalState != "confirmed" || leased(live) {
 		t.Fatalf("the survivor's call ended as %+v (%v); want its real outcome and its line freed", end, err)
+	}
+}
+
+// A campaign's pacer whose worker died (its River job left running, its
+// campaign unpaced) is handed back to the queue by the lease reaper, so a
+// live worker picks it up at once; a pacer that renews its heartbeat is
+// left alone, however long its job has run.
+func TestThePacerOfADeadWorkerIsHandedBack(t *testing.T) {
+	ctx := context.Background()
+	shop := dbtest.Tenant(ctx, t)
+	db, p := shop.DB, shop.Owner
+	inserter, err := river.NewClient(riverpgxv5.New(db.Pool()), &river.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := campaigns.New(campaigns.Options{DB: db, Jobs: inserter})
+	cs := contacts.New(contacts.Options{DB: db})
+	// running starts a campaign and makes its pacer job look taken by a
+	// worker a minute ago.
+	running := func(name string) (campaignID uuid.UUID, job int64) {
+		t.Helper()
+		list, err := cs.CreateList(ctx, p, name, "")
+		if err == nil {
+			_, err = cs.UpsertContact(ctx, p, contacts.ContactInput{Phone: "1381234" + name, ListIDs: []uuid.UUID{list.ID}})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := svc.CreateCampaign(ctx, p, campaigns.CampaignInput{Name: name, ListIDs: []uuid.UUID{list.ID}, ScriptVersion: "v1", RetryPolicy: noRetries})
+		if err == nil {
+			_, err = svc.StartCampaign(ctx, p, c.ID)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = db.Pool().QueryRow(ctx, `UPDATE river_job SET state = 'running', attempt = 1, attempted_at = now() - interval '1 minute',
+				attempted_by = '{worker-gone}' WHERE kind = 'campaign_pace' AND args->>'campaign_id' = $1 RETURNING id`, c.ID.String()).Scan(&job)
+		if err != nil {
+			t.Fatalf("the campaign's pacer job: %v", err)
+		}
+		return c.ID, job
+	}
+	_, dead := running("0001")
+	alive, live := running("0002")
+	if err := svc.MarkPaced(ctx, p.TenantID, alive); err != nil {
+		t.Fatal(err)
+	}
+	reaper := &jobs.ReapLeasesWorker{Campaigns: svc, Logger: slog.New(slog.DiscardHandler),
+		Timing: jobs.LeaseTiming{StaleAfter: 5 * time.Second, Confirm: 100 * time.Millisecond}}
+	if err := reaper.Work(ctx, &river.Job[jobs.ReapLeasesArgs]{}); err != nil {
+		t.Fatal(err)
+	}
+	state := func(job int64) (string, int) {
+		t.Helper()
+		var st string
+		var errs int
+		if err := db.Pool().QueryRow(ctx, `SELECT state, coalesce(array_length(errors, 1), 0) FROM river_job WHERE id = $1`, job).Scan(&st, &errs); err != nil {
+			t.Fatal(err)
+		}
+		return st, errs
+	}
+	if st, errs := state(dead); st != "available" || errs != 1 {
+		t.Fatalf("the dead worker's pacer is %s with %d errors noted; want available, its lost attempt noted", st, errs)
+	}
+	if st, errs := state(live); st != "running" || errs != 0 {
+		t.Fatalf("the live pacer is %s with %d errors; want it left running", st, errs)
 	}
 }

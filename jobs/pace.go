@@ -50,7 +50,9 @@ func (w *PaceWorker) Work(ctx context.Context, job *river.Job[campaigns.PaceArgs
 	interval := w.Campaigns.PaceInterval()
 	deadline := time.Now().Add(w.slice())
 	tokens, cps, last := 1.0, 1.0, time.Now()
+	var beat time.Time
 	for time.Now().Before(deadline) {
+		w.beat(ctx, job.Args.TenantID, job.Args.CampaignID, &beat)
 		if w.Drain.Began() {
 			return river.JobSnooze(0)
 		}
@@ -58,6 +60,18 @@ func (w *PaceWorker) Work(ctx context.Context, job *river.Job[campaigns.PaceArgs
 		tokens = min(tokens+cps*now.Sub(last).Seconds(), max(cps, 1))
 		last = now
 		r, err := w.Campaigns.Pace(ctx, job.Args.TenantID, job.Args.CampaignID, int(tokens))
+		if err != nil && unavailable(err) && ctx.Err() == nil && time.Now().Add(time.Second).Before(deadline) {
+			// The database is away for now: look again in a second, so
+			// the campaign goes on as soon as it is back.
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-w.Drain.Draining():
+				return river.JobSnooze(0)
+			case <-time.After(time.Second):
+			}
+			continue
+		}
 		if err != nil {
 			return err
 		}

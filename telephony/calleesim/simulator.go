@@ -71,6 +71,9 @@ type CallRecord struct {
 	Kind    Kind
 	// Number is the dialled number (the Request-URI's user).
 	Number string
+	// Ref is the caller's own id of the call, from its X-Outcall-Call
+	// header (outcall sends its call record's id), or empty.
+	Ref string
 	// LocalTime is the callee's local time when the INVITE arrived, by the
 	// simulator's clock (Config.Now) in the persona's time zone.
 	LocalTime time.Time
@@ -446,7 +449,13 @@ func (s *Simulator) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			r.Done = true
 		})
 	}
-	s.update(callID, func(r *CallRecord) { r.Persona, r.Kind, r.Number, r.LocalTime = p.Name, p.Kind, number, local })
+	ref := ""
+	if h := req.GetHeader("X-Outcall-Call"); h != nil {
+		ref = h.Value()
+	}
+	s.update(callID, func(r *CallRecord) {
+		r.Persona, r.Kind, r.Number, r.Ref, r.LocalTime = p.Name, p.Kind, number, ref, local
+	})
 
 	dlg, err := s.dialogsFor(req).ReadInvite(req, tx)
 	if err != nil {

@@ -1,0 +1,103 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/outcall/outcall/campaigns"
+)
+
+// A campaign's pacer is one River job at a time (unique while it runs). If
+// the worker running it dies, River's rescuer hands the job back only once
+// it has run longer than RescueStuckJobsAfter (two minutes), and the
+// campaign dials nothing meanwhile. A pacer renews its campaign's paced_at
+// every PaceHeartbeat; the lease reaper hands back a running pacer whose
+// campaign went StaleAfter unpaced and stayed so on its second look, as the
+// rescuer would (the job is retried at once, its attempt noted in its
+// errors). A pacer that was only slow and comes back does no harm: two
+// pacers of one campaign share its contacts, each queued once.
+
+// PaceHeartbeat is how often a running pacer renews its campaign's paced_at.
+const PaceHeartbeat = 2 * time.Second
+
+// stalePacer is a running pacer job whose campaign went unpaced.
+type stalePacer struct {
+	job     int64
+	attempt int
+	args    campaigns.PaceArgs
+}
+
+// stalePacers lists the running pacer jobs, started more than staleAfter
+// ago, whose campaigns no pacer has worked on for staleAfter.
+func stalePacers(ctx context.Context, svc *campaigns.Service, staleAfter time.Duration) ([]stalePacer, error) {
+	// River's tables carry no row-level security: the running pacers are
+	// read across tenants from their arguments.
+	rows, err := svc.DB().Pool().Query(ctx, `SELECT id, attempt, (args->>'tenant_id')::uuid, (args->>'campaign_id')::uuid FROM river_job
+		WHERE state = 'running' AND kind = $1 AND attempted_at < now() - $2::interval`, campaigns.PaceArgs{}.Kind(), staleAfter)
+	if err != nil {
+		return nil, err
+	}
+	running, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (stalePacer, error) {
+		var p stalePacer
+		err := row.Scan(&p.job, &p.attempt, &p.args.TenantID, &p.args.CampaignID)
+		return p, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []stalePacer
+	for _, p := range running {
+		stale, err := svc.StalePacer(ctx, p.args.TenantID, p.args.CampaignID, staleAfter)
+		if err != nil {
+			return nil, err
+		}
+		if stale {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// rescuePacers hands back the pacers that are still running the same
+// attempt and still stale, and reports how many it did.
+func rescuePacers(ctx context.Context, svc *campaigns.Service, pacers []stalePacer, staleAfter time.Duration, log *slog.Logger) (int, error) {
+	n := 0
+	for _, p := range pacers {
+		stale, err := svc.StalePacer(ctx, p.args.TenantID, p.args.CampaignID, staleAfter)
+		if err != nil {
+			return n, err
+		}
+		if !stale {
+			continue
+		}
+		note, _ := json.Marshal(map[string]any{"at": time.Now().UTC(), "attempt": p.attempt,
+			"error": "the pacer's worker stopped pacing its campaign (lost): handed back by the lease reaper", "trace": ""})
+		tag, err := svc.DB().Pool().Exec(ctx, `UPDATE river_job SET state = 'available', scheduled_at = now(), errors = array_append(errors, $3::jsonb)
+			WHERE id = $1 AND state = 'running' AND attempt = $2`, p.job, p.attempt, string(note))
+		if err != nil {
+			return n, err
+		}
+		if tag.RowsAffected() == 1 {
+			n++
+			log.WarnContext(ctx, "handed back a campaign pacer whose worker stopped pacing",
+				slog.String("tenant", p.args.TenantID.String()), slog.String("campaign", p.args.CampaignID.String()), slog.Int64("job", p.job))
+		}
+	}
+	return n, nil
+}
+
+// beat renews the campaign's paced_at when PaceHeartbeat has passed since
+// last; a failure is left to the next round.
+func (w *PaceWorker) beat(ctx context.Context, tenantID, campaignID uuid.UUID, last *time.Time) {
+	if time.Since(*last) < PaceHeartbeat {
+		return
+	}
+	if err := w.Campaigns.MarkPaced(ctx, tenantID, campaignID); err == nil {
+		*last = time.Now()
+	}
+}
