@@ -77,12 +77,14 @@ func NewAdmin(cfg AdminConfig) *AdminServer {
 	hc.Tags = []*huma.Tag{
 		{Name: "Plans", Description: "What tenants may do and what it costs."},
 		{Name: "Tenants", Description: "Every tenant: its plan, suspension and usage."},
+		{Name: "Scripts", Description: "Tenant scripts the script hosts refuse because one brought a host down."},
 		{Name: "Audit", Description: "What operators changed."},
 	}
 	s.api = humago.New(mux, hc)
 	s.api.UseMiddleware(s.authenticate)
 	s.registerPlans()
 	s.registerTenants()
+	s.registerScripts()
 	s.handler = s.recoverer(mux)
 	return s
 }
@@ -463,4 +465,53 @@ func (s *AdminServer) listAudit(ctx context.Context, in *listAuditInput) (*listA
 			return b
 		})
 	return out, nil
+}
+
+// QuarantinedScriptBody is a script the script hosts refuse.
+type QuarantinedScriptBody struct {
+	Key string    `json:"key" doc:"A hash of the script's source (nothing of the tenant's is kept); its author's error names it."`
+	Why string    `json:"why" doc:"The script host's death it was blamed for."`
+	At  time.Time `json:"quarantined_at"`
+}
+
+type listQuarantinedOutput struct {
+	Body struct {
+		Items []QuarantinedScriptBody `json:"items" doc:"Newest first."`
+	}
+}
+
+type quarantineKeyPath struct {
+	Key string `path:"key" maxLength:"64" doc:"The quarantine key."`
+}
+
+func (s *AdminServer) registerScripts() {
+	s.register("Scripts", []operation{
+		{id: "list-quarantined-scripts", route: "GET /admin/v1/scripts/quarantined", summary: "List quarantined scripts", handler: handle(s.listQuarantined),
+			desc: "Scripts that brought a script host down (past its memory limit, or stuck past its timeout) and that every process refuses to run: " +
+				"their authors get a 422 that names the key. A changed script gets a fresh start by itself."},
+		{id: "release-quarantined-script", route: "DELETE /admin/v1/scripts/quarantined/{key}", status: http.StatusNoContent, summary: "Release a quarantined script",
+			errs: []int{http.StatusNotFound}, handler: handle(s.releaseQuarantined),
+			desc: "Every process runs the script again within 15 s (a host that died of something else, a script shown to be safe). " +
+				"If it brings a host down again it is quarantined again. Recorded in the audit trail with why it had been quarantined."},
+	})
+}
+
+func (s *AdminServer) listQuarantined(ctx context.Context, _ *struct{}) (*listQuarantinedOutput, error) {
+	list, err := s.cfg.Admin.QuarantinedScripts(ctx)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &listQuarantinedOutput{}
+	out.Body.Items = make([]QuarantinedScriptBody, 0, len(list))
+	for _, q := range list {
+		out.Body.Items = append(out.Body.Items, QuarantinedScriptBody{Key: q.Key, Why: q.Why, At: q.At})
+	}
+	return out, nil
+}
+
+func (s *AdminServer) releaseQuarantined(ctx context.Context, in *quarantineKeyPath) (*struct{}, error) {
+	if err := s.cfg.Admin.ReleaseScript(ctx, operator(ctx), in.Key); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return nil, nil
 }

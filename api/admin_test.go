@@ -269,3 +269,32 @@ func TestAnOperatorRunsPlansAndTenantsThroughTheAdminAPI(t *testing.T) {
 		t.Fatalf("a tenant filter that is no id: %d %s", r.Status, r.Raw)
 	}
 }
+
+// An operator lists the quarantined scripts and releases one through the
+// admin API; a key that is not quarantined is a 404 problem, and a
+// tenant's key opens neither operation.
+func TestAnOperatorReleasesAQuarantinedScriptThroughTheAdminAPI(t *testing.T) {
+	a := newAdminHarness(t)
+	ten := a.signup("Shop", "owner@shop.example")
+	if _, err := a.svc.DB().Pool().Exec(context.Background(), `INSERT INTO script_quarantine (key, why) VALUES ('0a1b2c', 'reached its memory limit')`); err != nil {
+		t.Fatal(err)
+	}
+	if r := a.admin("GET", "/admin/v1/scripts/quarantined", nil); r.Status != 200 || !strings.Contains(r.Raw, `"key":"0a1b2c"`) || !strings.Contains(r.Raw, "memory limit") {
+		t.Fatalf("list: %d %s", r.Status, r.Raw)
+	}
+	if r := a.adminAs(ten.Key, "DELETE", "/admin/v1/scripts/quarantined/0a1b2c", nil); r.Status != 401 {
+		t.Fatalf("a tenant's key releases: %d %s", r.Status, r.Raw)
+	}
+	if r := a.admin("DELETE", "/admin/v1/scripts/quarantined/0a1b2c", nil); r.Status != 204 {
+		t.Fatalf("release: %d %s", r.Status, r.Raw)
+	}
+	if r := a.admin("GET", "/admin/v1/scripts/quarantined", nil); r.Status != 200 || strings.Contains(r.Raw, "0a1b2c") {
+		t.Fatalf("listed after the release: %d %s", r.Status, r.Raw)
+	}
+	if r := a.admin("DELETE", "/admin/v1/scripts/quarantined/0a1b2c", nil); r.Status != 404 || !strings.Contains(r.Header.Get("Content-Type"), "problem+json") {
+		t.Fatalf("release again: %d %s", r.Status, r.Raw)
+	}
+	if r := a.admin("GET", "/admin/v1/audit", nil); !strings.Contains(r.Raw, `"action":"script.release"`) {
+		t.Fatalf("the audit trail: %s", r.Raw)
+	}
+}

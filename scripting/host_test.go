@@ -522,3 +522,47 @@ func TestAQuarantineOutlivesThePool(t *testing.T) {
 		t.Fatalf("a new pool opened the script another pool quarantined: %v", err)
 	}
 }
+
+// A pool takes up the scripts another process quarantined while it runs,
+// and lets go of one a platform operator released from the table, each
+// within its sync interval; the author's error names the key to release.
+func TestAPoolFollowsTheQuarantineTable(t *testing.T) {
+	ctx := context.Background()
+	db, _ := dbtest.Open(ctx, t)
+	store := QuarantineTable{DB: db}
+	p := testPool(t, HostConfig{Hosts: 1, Quarantine: store, QuarantineSync: 100 * time.Millisecond})
+	open := func() error {
+		s, _, err := p.Open(ctx, Caller{}, "healthy.js", healthy, Contact{"name": "A"}, SessionOptions{})
+		if err == nil {
+			s.Close()
+		}
+		return err
+	}
+	if err := open(); err != nil {
+		t.Fatal(err)
+	}
+	// Quarantined by another process.
+	key := scriptKey(healthy)
+	if err := store.Add(ctx, key, "elsewhere: reached its memory limit"); err != nil {
+		t.Fatal(err)
+	}
+	var q *QuarantinedError
+	waitFor(t, "the pool refuses the script another process quarantined", 5*time.Second, func() bool { return errors.As(open(), &q) })
+	if q.Key != key || !strings.Contains(q.Error(), key) {
+		t.Fatalf("the author's error %q names the key %q, want %q", q.Error(), q.Key, key)
+	}
+	// Released by an operator.
+	if _, err := db.Pool().Exec(ctx, `DELETE FROM script_quarantine WHERE key = $1`, key); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the pool runs the released script", 5*time.Second, func() bool { return open() == nil })
+}
+
+func waitFor(t *testing.T, what string, limit time.Duration, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(limit); !ok(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within %v: %s", limit, what)
+		}
+	}
+}

@@ -22,16 +22,25 @@ import (
 // never answered, the only script running at the time, or one that was
 // running at two deaths. Changing the script gives it a fresh start; the
 // quarantine lasts as long as the pool, or, with HostConfig.Quarantine,
-// beyond it.
+// beyond it: then every pool of every process also takes up, within
+// QuarantineSync, the scripts others quarantined, and lets go of those a
+// platform operator released (`outcall admin scripts release KEY`).
+
+// QuarantineSync is how often a pool with a QuarantineStore reads it again.
+const QuarantineSync = 15 * time.Second
 
 // QuarantinedError is the error of a request for a script that brought a
 // script host down: it is not run again. Why is the host's death.
 type QuarantinedError struct {
 	Why string
+	// Key names the script in the platform's quarantine (a hash of its
+	// source), for an operator who releases it.
+	Key string
 }
 
 func (e *QuarantinedError) Error() string {
-	return "this script brought down the sandbox that ran it (" + e.Why + "), so it is not run again until it is changed"
+	return "this script brought down the sandbox that ran it (" + e.Why + "), so it is not run again until it is changed " +
+		"(or a platform operator releases it: quarantine key " + e.Key + ")"
 }
 
 // HostDownError is the error of a check, simulation or segmentation whose
@@ -55,6 +64,9 @@ type quarantine struct {
 	qmu     sync.Mutex
 	strikes map[string]int
 	why     map[string]string
+	// kept are the quarantined scripts known to be in the store: one of
+	// them gone from it was released.
+	kept map[string]bool
 }
 
 // blame records a host's death: present are the scripts of the requests in
@@ -81,7 +93,11 @@ func (p *HostPool) blame(present []string, stuck, why string) {
 					defer cancel()
 					if err := st.Add(ctx, key, why); err != nil {
 						p.cfg.Logf("%s script hosts: script %s's quarantine not kept beyond this pool: %v", p.cfg.Name, key, err)
+						return
 					}
+					p.qmu.Lock()
+					p.kept[key] = true
+					p.qmu.Unlock()
 				}(k)
 			}
 		}
@@ -93,7 +109,7 @@ func (p *HostPool) refuse(key string) error {
 	p.qmu.Lock()
 	defer p.qmu.Unlock()
 	if why, ok := p.why[key]; ok {
-		return &QuarantinedError{Why: why}
+		return &QuarantinedError{Why: why, Key: key}
 	}
 	return nil
 }
@@ -150,7 +166,8 @@ func (q QuarantineTable) Add(ctx context.Context, key, why string) error {
 	return err
 }
 
-// loadQuarantine reads the scripts quarantined before this pool.
+// loadQuarantine reads the scripts quarantined in the store: all of them,
+// and lets go of those released from it (see quarantine.kept).
 func (p *HostPool) loadQuarantine() error {
 	if p.cfg.Quarantine == nil {
 		return nil
@@ -163,8 +180,33 @@ func (p *HostPool) loadQuarantine() error {
 	}
 	p.qmu.Lock()
 	defer p.qmu.Unlock()
+	for k := range p.kept {
+		if _, still := all[k]; !still {
+			delete(p.why, k)
+			delete(p.strikes, k)
+			delete(p.kept, k)
+			p.cfg.Logf("%s script hosts: script %s released from quarantine", p.cfg.Name, k)
+		}
+	}
 	for k, why := range all {
 		p.why[k] = why
+		p.kept[k] = true
 	}
 	return nil
+}
+
+// syncQuarantine reads the store again every interval until done closes.
+func (p *HostPool) syncQuarantine(interval time.Duration, done <-chan struct{}) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+			if err := p.loadQuarantine(); err != nil {
+				p.cfg.Logf("%s script hosts: the quarantined scripts could not be read again: %v", p.cfg.Name, err)
+			}
+		}
+	}
 }

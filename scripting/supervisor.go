@@ -36,6 +36,8 @@ type HostPool struct {
 	next    atomic.Uint64
 	ids     atomic.Uint64
 	closed  bool
+	// stopSync ends the quarantine's sync (closed by Close).
+	stopSync chan struct{}
 	quarantine
 }
 
@@ -74,6 +76,9 @@ type HostConfig struct {
 	// its life: a new pool (a restarted service, the other pool) refuses
 	// them from its start. Nil: the quarantine lasts as long as the pool.
 	Quarantine QuarantineStore
+	// QuarantineSync is how often the pool reads Quarantine again (default
+	// QuarantineSync).
+	QuarantineSync time.Duration
 	// Shard is how many of the pool's hosts one tenant's calls spread
 	// over, so a host that dies ends the calls of few tenants. Default 2.
 	Shard int
@@ -160,11 +165,15 @@ func NewHostPool(cfg HostConfig) (*HostPool, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &HostPool{cfg: cfg, metrics: m, quarantine: quarantine{strikes: map[string]int{}, why: map[string]string{}}}
+	p := &HostPool{cfg: cfg, metrics: m, quarantine: quarantine{strikes: map[string]int{}, why: map[string]string{}, kept: map[string]bool{}},
+		stopSync: make(chan struct{})}
 	if err := p.loadQuarantine(); err != nil {
 		// The pool still protects itself from now on; what it forgot is
 		// said once.
 		cfg.Logf("%s script hosts: the quarantined scripts could not be read: %v", cfg.Name, err)
+	}
+	if cfg.Quarantine != nil {
+		go p.syncQuarantine(cmp.Or(cfg.QuarantineSync, QuarantineSync), p.stopSync)
 	}
 	for i := 0; i < cfg.Hosts; i++ {
 		h, err := p.startHost(i)
@@ -180,6 +189,9 @@ func NewHostPool(cfg HostConfig) (*HostPool, error) {
 // Close stops every host; their sessions end.
 func (p *HostPool) Close() {
 	p.mu.Lock()
+	if !p.closed {
+		close(p.stopSync)
+	}
 	p.closed = true
 	hosts := p.hosts
 	p.mu.Unlock()

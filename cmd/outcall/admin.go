@@ -33,7 +33,7 @@ func init() {
 		Use:   "admin",
 		Short: "Operate the platform: plans, tenants' plans and suspension, usage, admin API tokens (needs the database)",
 	}
-	cmd.AddCommand(adminTokenCmd(), adminPlansCmd(), adminTenantsCmd(), adminAuditCmd(), adminOpenAPICmd())
+	cmd.AddCommand(adminTokenCmd(), adminPlansCmd(), adminTenantsCmd(), adminScriptsCmd(), adminAuditCmd(), adminOpenAPICmd())
 	rootCmd.AddCommand(cmd)
 }
 
@@ -511,5 +511,43 @@ func adminOpenAPICmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "", "file to write (default: standard output)")
+	return cmd
+}
+
+func adminScriptsCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "scripts", Short: "Tenant scripts the script hosts refuse because one brought a host down"}
+	var listDB string
+	list := &cobra.Command{
+		Use:   "quarantined",
+		Short: "List the quarantined scripts (by key: a hash of the source), newest first",
+		Args:  cobra.NoArgs,
+		RunE: adminRun(&listDB, func(ctx context.Context, cmd *cobra.Command, svc *admin.Service, _ admin.Operator, _ []string) error {
+			qs, err := svc.QuarantinedScripts(ctx)
+			if err != nil {
+				return err
+			}
+			rows := make([]string, 0, len(qs))
+			for _, q := range qs {
+				rows = append(rows, fmt.Sprintf("%s\t%s\t%s", q.Key, q.At.UTC().Format(time.RFC3339), q.Why))
+			}
+			return table(cmd.OutOrStdout(), "KEY\tQUARANTINED\tWHY", rows)
+		}),
+	}
+	bindDatabaseURL(list, &listDB)
+	var releaseDB string
+	release := &cobra.Command{
+		Use:   "release KEY",
+		Short: "Let every process run a quarantined script again (within 15 s); it is quarantined again if it brings a host down again",
+		Args:  cobra.ExactArgs(1),
+		RunE: adminRun(&releaseDB, func(ctx context.Context, cmd *cobra.Command, svc *admin.Service, op admin.Operator, args []string) error {
+			if err := svc.ReleaseScript(ctx, op, args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "released %s\n", args[0])
+			return nil
+		}),
+	}
+	bindDatabaseURL(release, &releaseDB)
+	cmd.AddCommand(list, release)
 	return cmd
 }

@@ -245,3 +245,33 @@ func TestOperatorsSeeEveryTenantWithItsUsageThisPeriod(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// An operator lists the quarantined scripts and releases one: it leaves the
+// table, the audit trail says who released it and why it had been
+// quarantined, and a key that is not quarantined is a clear not-found.
+func TestAnOperatorReleasesAQuarantinedScript(t *testing.T) {
+	r := newRig(t)
+	if _, err := r.db.Pool().Exec(r.ctx, `INSERT INTO script_quarantine (key, why) VALUES ('k1', 'reached its memory limit'), ('k2', 'timed out')`); err != nil {
+		t.Fatal(err)
+	}
+	listed, err := r.svc.QuarantinedScripts(r.ctx)
+	if err != nil || len(listed) != 2 {
+		t.Fatalf("listed %+v, %v; want both", listed, err)
+	}
+	if err := r.svc.ReleaseScript(r.ctx, admin.CLI("alice"), "k1"); err != nil {
+		t.Fatal(err)
+	}
+	listed, err = r.svc.QuarantinedScripts(r.ctx)
+	if err != nil || len(listed) != 1 || listed[0].Key != "k2" || listed[0].Why != "timed out" {
+		t.Fatalf("after the release: %+v, %v; want k2 alone", listed, err)
+	}
+	entries := r.audit(nil)
+	if len(entries) != 1 || entries[0].Action != admin.ActionScriptRelease || entries[0].Actor != "cli (alice)" ||
+		!strings.Contains(string(entries[0].Detail), "reached its memory limit") {
+		t.Fatalf("audit trail: %+v", entries)
+	}
+	err = r.svc.ReleaseScript(r.ctx, admin.CLI("alice"), "k1")
+	if tenants.ErrorCode(err) != tenants.ENotFound || !strings.Contains(err.Error(), `"k1"`) {
+		t.Fatalf("releasing it again: %v; want not found naming the key", err)
+	}
+}

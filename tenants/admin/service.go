@@ -78,6 +78,7 @@ const (
 	ActionTenantResume  = "tenant.resume"
 	ActionTokenCreate   = "token.create"
 	ActionTokenRevoke   = "token.revoke"
+	ActionScriptRelease = "script.release"
 )
 
 // AuditEntry is one change an operator made.
