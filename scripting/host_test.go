@@ -498,8 +498,12 @@ func TestAQuarantineOutlivesThePool(t *testing.T) {
 	const bomb2 = memoryBomb + "\n// another version"
 	a := testPool(t, HostConfig{Hosts: 1, MemoryLimit: 64 << 20, Limits: Limits{Budget: MaxBudget}, Timeout: 30 * time.Second, Quarantine: store})
 	call := startCall(t, a, "bomb.js", bomb2, nil)
-	if _, err := call.Turn(ctx, "是的"); err != nil {
+	turn, err := call.Turn(ctx, "是的")
+	if err != nil {
 		t.Fatal(err)
+	}
+	if turn.Error == nil || turn.Error.Kind != "host" {
+		t.Fatalf("the bomb's turn should bring its host down, got %+v", turn.Error)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
