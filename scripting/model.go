@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/grafana/sobek"
+	"golang.org/x/text/width"
 )
 
 // A language model in the loop. A state that declares `llm` lets the
@@ -363,16 +365,60 @@ func (s *Session) guardReply(reply string, ask *Ask) string {
 	contact, _ := json.Marshal(ask.Contact)
 	known := map[string]bool{}
 	for _, text := range append([]string{ask.Said, ask.Text, string(contact)}, historyTexts(ask.History)...) {
-		for _, n := range replyNumber.FindAllString(text, -1) {
-			known[n] = true
+		for _, n := range numbersIn(text) {
+			known[n.value] = true
 		}
 	}
-	for _, num := range replyNumber.FindAllString(reply, -1) {
-		if !known[num] {
-			return fmt.Sprintf("the reply has a number (%s) nobody said", num)
+	for _, n := range numbersIn(reply) {
+		if !known[n.value] {
+			return fmt.Sprintf("the reply has a number (%s) nobody said", n.said)
 		}
 	}
 	return ""
+}
+
+var (
+	thousands = regexp.MustCompile(`([0-9])[,，]([0-9]{3})`)
+	// cnDigitRun is a number read digit by digit (一三八, 幺五零);
+	// cnPlaceRun one with place words (五千三百, 两万).
+	cnDigitRun = regexp.MustCompile(`[零〇一二三四五六七八九幺两]{3,}`)
+	cnPlaceRun = regexp.MustCompile(`[零〇一二两三四五六七八九十百千万]*[十百千万][零〇一二两三四五六七八九十百千万]*`)
+)
+
+// aNumber is a number as said and as digits.
+type aNumber struct{ said, value string }
+
+// numbersIn finds the numbers of three digits or more in text, written
+// with digits (full-width too, thousands separated or not) or in Chinese
+// numerals (read digit by digit, 一三八一二三四…, or with place words,
+// 五千三百), each with its value in digits, so that a model cannot slip a
+// number past the guard by spelling it.
+func numbersIn(text string) []aNumber {
+	folded := thousands.ReplaceAllString(width.Fold.String(text), "$1$2")
+	var out []aNumber
+	for _, n := range replyNumber.FindAllString(folded, -1) {
+		out = append(out, aNumber{n, n})
+	}
+	for _, run := range cnDigitRun.FindAllString(folded, -1) {
+		digits := strings.Map(func(r rune) rune {
+			switch r {
+			case '幺':
+				return '1'
+			case '两':
+				return '2'
+			case '〇':
+				return '0'
+			}
+			return rune('0' + strings.IndexRune("零一二三四五六七八九", r)/len("一"))
+		}, run)
+		out = append(out, aNumber{run, digits})
+	}
+	for _, run := range cnPlaceRun.FindAllString(folded, -1) {
+		if v, ok := parseCN(run); ok && v >= 100 {
+			out = append(out, aNumber{run, strconv.FormatFloat(v, 'f', -1, 64)})
+		}
+	}
+	return out
 }
 
 // modelContact is the contact as a model may see it: digit runs of seven

@@ -154,6 +154,11 @@ func TestAModelReplyIsSpokenOnlyWhenItPassesTheGuardrails(t *testing.T) {
 		{"a link", "请访问 www.example.com 还款", "a link"},
 		{"a number nobody said", "您需要还款8888元", "(8888) nobody said"},
 		{"a number the call said", "您本期应还3200元,哪天方便?", ""},
+		{"a number read out in Chinese digits", "您可以打一三八一二三四五六七八咨询", "(一三八一二三四五六七八) nobody said"},
+		{"an amount in Chinese nobody said", "您需要还款八千八百八十八元", "(八千八百八十八) nobody said"},
+		{"the call's amount in Chinese", "您本期应还三千二百元,哪天方便?", ""},
+		{"the call's amount in full-width digits, with a separator", "您本期应还３,２００元,哪天方便?", ""},
+		{"words that only look like numbers", "万一不方便,千万告诉我们,一起想办法", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

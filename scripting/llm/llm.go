@@ -159,7 +159,7 @@ func (c *Client) classify(ctx context.Context, ask *scripting.Ask) (scripting.An
 	var out struct {
 		Intent *string `json:"intent"`
 	}
-	dec := json.NewDecoder(strings.NewReader(ch.Message.Content))
+	dec := json.NewDecoder(strings.NewReader(spoken(ch.Message.Content)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&out); err != nil || out.Intent == nil {
 		return a, &badOutput{fmt.Sprintf("not the intent schema: %q", truncate(ch.Message.Content, 80))}
@@ -254,8 +254,9 @@ func (c *Client) reply(ctx context.Context, ask *scripting.Ask) (scripting.Answe
 			}
 		}
 		// A reply already past the cap will not be spoken: stop paying
-		// for it.
-		if tool == "" && utf8.RuneCountInString(text.String()) > ask.MaxChars {
+		// for it. A reasoning model's thinking is not spoken and does not
+		// count (the budget bounds it).
+		if tool == "" && utf8.RuneCountInString(spoken(text.String())) > ask.MaxChars {
 			return a, &badOutput{fmt.Sprintf("the reply ran past %d characters", ask.MaxChars)}
 		}
 	}
@@ -275,11 +276,29 @@ func (c *Client) reply(ctx context.Context, ask *scripting.Ask) (scripting.Answe
 		a.Intent = out.Intent
 		return a, nil
 	}
-	a.Reply = strings.TrimSpace(text.String())
+	a.Reply = strings.TrimSpace(spoken(text.String()))
 	if a.Reply == "" {
 		return a, &badOutput{"an empty reply"}
 	}
 	return a, nil
+}
+
+// spoken is a model's content without the thinking that reasoning models
+// served without a reasoning parser (DeepSeek-R1, Qwen3 and QwQ behind
+// Ollama or a plain vLLM) put first, between <think> and </think>: nothing
+// of it is spoken or parsed. Thinking not yet closed is all thinking.
+// (Servers that do parse it send it apart, as reasoning_content, which is
+// never read.)
+func spoken(content string) string {
+	rest := strings.TrimLeft(content, " \t\r\n")
+	if !strings.HasPrefix(rest, "<think>") {
+		return content
+	}
+	_, after, closed := strings.Cut(rest, "</think>")
+	if !closed {
+		return ""
+	}
+	return strings.TrimLeft(after, " \t\r\n")
 }
 
 func intentNames(ask *scripting.Ask) []string {

@@ -199,3 +199,32 @@ func TestPromptInjectionFromTheCalleeCannotChangeTheDialog(t *testing.T) {
 		}
 	}
 }
+
+// A reasoning model served without a reasoning parser puts its thinking
+// first, between <think> and </think>: the classify answer is read after
+// it, and a reply speaks only what follows it, however long the thinking
+// (it does not count against the reply's cap). Thinking that never closes
+// is no reply.
+func TestAReasoningModelsThinkingIsNeitherParsedNorSpoken(t *testing.T) {
+	thinking := "<think>\n" + strings.Repeat("客户说周末搞定,这是承诺还款。", 10) + "\n</think>\n\n"
+	cases := []struct {
+		name, kind, content  string
+		intent, reply, fails string
+	}{
+		{"classify", "classify", thinking + `{"intent":"promise"}`, "promise", "", ""},
+		{"reply", "reply", thinking + "好的,请问您周末哪天方便?", "", "好的,请问您周末哪天方便?", ""},
+		{"thinking that never ends", "reply", "<think>" + strings.Repeat("想一想", 30), "", "", "bad output: an empty reply"},
+		{"a reply that only mentions thinking", "reply", "我 <think> 一下", "", "我 <think> 一下", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := llmtest.New("")
+			defer s.Close()
+			s.Respond(func(llmtest.Request) llmtest.Response { return llmtest.Response{Content: c.content} })
+			a := client(s, "k").Answer(context.Background(), ask(c.kind))
+			if a.Intent != c.intent || a.Reply != c.reply || !strings.HasPrefix(a.Failure, c.fails) || (c.fails == "") != (a.Failure == "") {
+				t.Fatalf("answer = %+v; want intent %q, reply %q, failure %q", a, c.intent, c.reply, c.fails)
+			}
+		})
+	}
+}
