@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/outcall/outcall/billing"
 	"github.com/outcall/outcall/campaigns"
@@ -104,8 +103,7 @@ func New(cfg Config) (*Client, error) {
 	// River reports its routine at info level every few seconds; outcall's
 	// log keeps River's warnings and errors.
 	riverLog := slog.New(levelAtLeast{cfg.Logger.Handler(), slog.LevelWarn}).With("component", "jobs")
-	rc := &river.Config{Logger: riverLog, Workers: workers, RescueStuckJobsAfter: RescueStuckJobsAfter,
-		Middleware: []rivertype.Middleware{&holdResults{pool: cfg.Tenants.DB().Pool(), logger: cfg.Logger, limit: HoldResultsFor, every: time.Second}}}
+	rc := &river.Config{Logger: riverLog, Workers: workers, RescueStuckJobsAfter: RescueStuckJobsAfter}
 	if cfg.Work {
 		rc.Queues = map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: cfg.MaxWorkers},

@@ -6,10 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,7 +16,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/outcall/outcall/calls"
@@ -66,97 +62,6 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
-}
-
-// dbProxy stands between a pool and the test's PostgreSQL: it passes
-// connections through until cut, and while cut it closes every connection
-// it carried and hangs up on new ones at once, as a database that is away.
-type dbProxy struct {
-	ln              net.Listener
-	network, target string
-
-	mu    sync.Mutex
-	cut   bool
-	conns map[net.Conn]bool
-}
-
-// newDBProxy proxies the server of rawURL, a database URL, and returns the
-// proxy and the URL of the same database through it.
-func newDBProxy(t *testing.T, rawURL string) (*dbProxy, string) {
-	t.Helper()
-	cfg, err := pgconn.ParseConfig(rawURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &dbProxy{network: "tcp", target: net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port)), conns: map[net.Conn]bool{}}
-	if strings.HasPrefix(cfg.Host, "/") {
-		p.network, p.target = "unix", filepath.Join(cfg.Host, fmt.Sprintf(".s.PGSQL.%d", cfg.Port))
-	}
-	if p.ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		p.ln.Close()
-		p.cutOff()
-	})
-	go p.serve()
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Del("host")
-	q.Del("port")
-	u.Host, u.RawQuery = p.ln.Addr().String(), q.Encode()
-	return p, u.String()
-}
-
-func (p *dbProxy) serve() {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		up, err := net.Dial(p.network, p.target)
-		p.mu.Lock()
-		if err != nil || p.cut {
-			p.mu.Unlock()
-			c.Close()
-			if up != nil {
-				up.Close()
-			}
-			continue
-		}
-		p.conns[c], p.conns[up] = true, true
-		p.mu.Unlock()
-		go pipe(c, up)
-		go pipe(up, c)
-	}
-}
-
-func pipe(dst, src net.Conn) {
-	io.Copy(dst, src)
-	dst.Close()
-	src.Close()
-}
-
-// cutOff takes the database away: connections through the proxy break and
-// new ones are hung up on.
-func (p *dbProxy) cutOff() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.cut = true
-	for c := range p.conns {
-		c.Close()
-	}
-	clear(p.conns)
-}
-
-// restore brings the database back.
-func (p *dbProxy) restore() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.cut = false
 }
 
 // outagePlacer answers each call and, as the callee says stop and hangs
@@ -252,7 +157,7 @@ func gauge(t *testing.T, reg *prometheus.Registry, name string) float64 {
 func TestACallEndTheDatabaseCannotTakeIsSpooledAndRecordedOnceItIsBack(t *testing.T) {
 	ctx := context.Background()
 	shop := dbtest.Tenant(ctx, t)
-	proxy, proxied := newDBProxy(t, shop.URL)
+	proxy, proxied := dbtest.NewProxy(t, shop.URL)
 	away, err := tenants.Open(ctx, proxied)
 	if err != nil {
 		t.Fatal(err)
@@ -276,7 +181,7 @@ func TestACallEndTheDatabaseCannotTakeIsSpooledAndRecordedOnceItIsBack(t *testin
 	if err != nil {
 		t.Fatal(err)
 	}
-	placer := &outagePlacer{outage: proxy.cutOff}
+	placer := &outagePlacer{outage: proxy.CutOff}
 	// Leases go stale after a second here, and the reaper looks twice a
 	// second.
 	timing := jobs.LeaseTiming{Renew: 100 * time.Millisecond, StaleAfter: time.Second, ReapEvery: 500 * time.Millisecond, Confirm: 500 * time.Millisecond}
@@ -345,7 +250,7 @@ func TestACallEndTheDatabaseCannotTakeIsSpooledAndRecordedOnceItIsBack(t *testin
 	if err := shop.DB.Pool().QueryRow(ctx, `SELECT now()`).Scan(&back); err != nil {
 		t.Fatal(err)
 	}
-	proxy.restore()
+	proxy.Restore()
 	waitUntil(t, "the lease reaper to run twice with the database back", 10*time.Second, func() bool {
 		return count(t, shop.DB, tid, `SELECT count(*) FROM river_job WHERE kind = $1 AND state = 'completed' AND attempted_at > $2`,
 			jobs.ReapLeasesArgs{}.Kind(), back) >= 2
@@ -654,7 +559,7 @@ func TestASpooledCloseThatComesTooLateStillListsACalleeWhoSaidStop(t *testing.T)
 func TestAStoppingWorkerSpoolsACallEndAtOnce(t *testing.T) {
 	ctx := context.Background()
 	shop := dbtest.Tenant(ctx, t)
-	proxy, proxied := newDBProxy(t, shop.URL)
+	proxy, proxied := dbtest.NewProxy(t, shop.URL)
 	away, err := tenants.Open(ctx, proxied)
 	if err != nil {
 		t.Fatal(err)
@@ -676,7 +581,7 @@ func TestAStoppingWorkerSpoolsACallEndAtOnce(t *testing.T) {
 	}
 	drain := &jobs.Drain{}
 	placer := &outagePlacer{outage: func() {
-		proxy.cutOff()
+		proxy.CutOff()
 		drain.Begin()
 	}}
 	client, err := jobs.New(jobs.Config{Tenants: shop.Tenants, Logger: log, Work: true, Campaigns: svc, Placer: placer, DialWorkers: 2,
@@ -709,7 +614,7 @@ func TestAStoppingWorkerSpoolsACallEndAtOnce(t *testing.T) {
 	}
 	waitUntil(t, "the call's end to be spooled", 15*time.Second, func() bool { return spool.Len() == 1 })
 	call := placer.placed()[0]
-	proxy.restore()
+	proxy.Restore()
 	// Passes of the replayer, as Run makes them, until one leaves nothing.
 	waitUntil(t, "a replay to record the close", 10*time.Second, func() bool {
 		left, err := spool.Replay(ctx)

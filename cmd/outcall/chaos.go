@@ -93,6 +93,8 @@ type chaosReport struct {
 	// Interrupted counts records of calls cut by a fault, and CapRefusals
 	// the contacts the daily cap held back (both informational).
 	Interrupted, CapRefusals int
+	// Undialled counts the campaign's contacts with no attempt at all.
+	Undialled int
 	// Problems says what each count above is made of, a line each.
 	Problems []string
 	// Took is how long the run took.
@@ -733,6 +735,10 @@ func (r *chaosRig) check(ctx context.Context) (*chaosReport, error) {
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM campaign_contacts WHERE campaign_id = $1 AND last_reason = 'daily_cap'`, r.campaign).Scan(&rep.CapRefusals); err != nil {
 			return err
 		}
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM campaign_contacts cc WHERE cc.campaign_id = $1 AND NOT EXISTS
+				(SELECT 1 FROM calls c WHERE c.campaign_id = cc.campaign_id AND c.contact_id = cc.contact_id AND c.state <> 'refused')`, r.campaign).Scan(&rep.Undialled); err != nil {
+			return err
+		}
 		return tx.QueryRow(ctx, `SELECT count(*) FROM lines WHERE call_id IS NOT NULL`).Scan(&rep.LinesLeased)
 	})
 	if err != nil {
@@ -865,6 +871,7 @@ func benchChaos(cmd *cobra.Command, report func(name string, value float64, unit
 	report("chaos_ledger_diff_s", float64(rep.LedgerDiffSeconds), "s")
 	report("chaos_webhooks_missing", float64(rep.WebhooksMissing), "events")
 	report("chaos_lines_leased", float64(rep.LinesLeased), "lines")
+	report("chaos_undialled", float64(rep.Undialled), "contacts")
 	report("chaos_interrupted", float64(rep.Interrupted), "calls")
 	report("chaos_cap_refusals", float64(rep.CapRefusals), "contacts")
 	report("chaos_run", rep.Took.Seconds(), "s")

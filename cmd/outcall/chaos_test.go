@@ -46,8 +46,10 @@ func TestACampaignSurvivesAKilledWorkerADeployAndADatabaseOutage(t *testing.T) {
 		t.Fatalf("lost %d, double dials %d, cap violations %d, ledger difference %d s, webhooks missing %d, lines leased %d; want all 0",
 			rep.Lost, rep.DoubleDials, rep.CapViolations, rep.LedgerDiffSeconds, rep.WebhooksMissing, rep.LinesLeased)
 	}
-	if rep.Calls < 32 {
-		t.Fatalf("only %d calls reached the carrier for 32 contacts", rep.Calls)
+	// Every contact was dialled (a dial the kill cut before it reached the
+	// carrier counts: its retry is the one the cap refuses).
+	if rep.Undialled != 0 {
+		t.Fatalf("%d of the 32 contacts were never dialled", rep.Undialled)
 	}
 	// The faults came while calls were up, and the cap had work to do.
 	if rep.Interrupted == 0 || rep.CapRefusals == 0 {
