@@ -272,7 +272,7 @@ func TestAnOperatorRunsPlansAndTenantsThroughTheAdminAPI(t *testing.T) {
 
 // An operator lists the quarantined scripts and releases one through the
 // admin API; a key that is not quarantined is a 404 problem, and a
-// tenant's key opens neither operation.
+// tenant's key neither lists nor releases them.
 func TestAnOperatorReleasesAQuarantinedScriptThroughTheAdminAPI(t *testing.T) {
 	a := newAdminHarness(t)
 	ten := a.signup("Shop", "owner@shop.example")
@@ -281,6 +281,9 @@ func TestAnOperatorReleasesAQuarantinedScriptThroughTheAdminAPI(t *testing.T) {
 	}
 	if r := a.admin("GET", "/admin/v1/scripts/quarantined", nil); r.Status != 200 || !strings.Contains(r.Raw, `"key":"0a1b2c"`) || !strings.Contains(r.Raw, "memory limit") {
 		t.Fatalf("list: %d %s", r.Status, r.Raw)
+	}
+	if r := a.adminAs(ten.Key, "GET", "/admin/v1/scripts/quarantined", nil); r.Status != 401 || strings.Contains(r.Raw, "0a1b2c") {
+		t.Fatalf("a tenant's key lists: %d %s", r.Status, r.Raw)
 	}
 	if r := a.adminAs(ten.Key, "DELETE", "/admin/v1/scripts/quarantined/0a1b2c", nil); r.Status != 401 {
 		t.Fatalf("a tenant's key releases: %d %s", r.Status, r.Raw)

@@ -276,12 +276,14 @@ func (s *Service) MarkPaced(ctx context.Context, tenantID, campaignID uuid.UUID)
 }
 
 // StalePacer reports whether no pacer has worked on the campaign for
-// staleAfter, by the database's clock (a campaign that is gone is not
-// stale: its pacer finishes by itself).
+// staleAfter, by the database's clock. A campaign that is gone is not
+// stale (its pacer finishes by itself), nor one never paced with a
+// heartbeat (a pacer of a version before it, during a rolling deploy: River's
+// rescuer stays its safety net).
 func (s *Service) StalePacer(ctx context.Context, tenantID, campaignID uuid.UUID, staleAfter time.Duration) (bool, error) {
 	var stale bool
 	err := s.db.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `SELECT paced_at IS NULL OR paced_at < now() - $3::interval FROM campaigns WHERE tenant_id = $1 AND id = $2`,
+		err := tx.QueryRow(ctx, `SELECT coalesce(paced_at < now() - $3::interval, false) FROM campaigns WHERE tenant_id = $1 AND id = $2`,
 			tenantID, campaignID, staleAfter).Scan(&stale)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil

@@ -151,9 +151,14 @@ func (w *ReapLeasesWorker) Work(ctx context.Context, job *river.Job[ReapLeasesAr
 	if err != nil {
 		return err
 	}
-	pacers, err := stalePacers(ctx, w.Campaigns, t.StaleAfter)
-	if err != nil || len(stale) == 0 && len(pacers) == 0 {
-		return err
+	// A pacer the reaper cannot judge is left to River's rescuer; the
+	// leases are reaped all the same.
+	pacers, err := stalePacers(ctx, w.Campaigns, pacerStaleAfter(t))
+	if err != nil {
+		w.Logger.ErrorContext(ctx, "cannot look for lost campaign pacers", slog.Any("error", err))
+	}
+	if len(stale) == 0 && len(pacers) == 0 {
+		return nil
 	}
 	select {
 	case <-time.After(t.Confirm):
@@ -162,8 +167,8 @@ func (w *ReapLeasesWorker) Work(ctx context.Context, job *river.Job[ReapLeasesAr
 	case <-w.Drain.Draining():
 		return nil // another worker's reaper looks again
 	}
-	if _, err := rescuePacers(ctx, w.Campaigns, pacers, t.StaleAfter, w.Logger); err != nil {
-		return err
+	if _, err := rescuePacers(ctx, w.Campaigns, pacers, pacerStaleAfter(t), w.Logger); err != nil {
+		w.Logger.ErrorContext(ctx, "cannot hand back lost campaign pacers", slog.Any("error", err))
 	}
 	for tenantID, calls := range stale {
 		reaped, err := w.Campaigns.ReapLeases(ctx, tenantID, calls, t.StaleAfter)

@@ -235,7 +235,7 @@ func TestThePacerOfADeadWorkerIsHandedBack(t *testing.T) {
 	svc := campaigns.New(campaigns.Options{DB: db, Jobs: inserter})
 	cs := contacts.New(contacts.Options{DB: db})
 	// running starts a campaign and makes its pacer job look taken by a
-	// worker a minute ago.
+	// worker a minute ago, and its campaign last paced then.
 	running := func(name string) (campaignID uuid.UUID, job int64) {
 		t.Helper()
 		list, err := cs.CreateList(ctx, p, name, "")
@@ -257,15 +257,30 @@ func TestThePacerOfADeadWorkerIsHandedBack(t *testing.T) {
 		if err != nil {
 			t.Fatalf("the campaign's pacer job: %v", err)
 		}
+		if err := db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+			_, err := tx.Exec(ctx, `UPDATE campaigns SET paced_at = now() - interval '1 minute' WHERE id = $1`, c.ID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
 		return c.ID, job
 	}
 	_, dead := running("0001")
 	alive, live := running("0002")
+	// A pacer of a version without the heartbeat (paced_at never set)
+	// is left to River's rescuer.
+	unknown, old := running("0003")
+	if err := db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE campaigns SET paced_at = NULL WHERE id = $1`, unknown)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 	if err := svc.MarkPaced(ctx, p.TenantID, alive); err != nil {
 		t.Fatal(err)
 	}
 	reaper := &jobs.ReapLeasesWorker{Campaigns: svc, Logger: slog.New(slog.DiscardHandler),
-		Timing: jobs.LeaseTiming{StaleAfter: 5 * time.Second, Confirm: 100 * time.Millisecond}}
+		Timing: jobs.LeaseTiming{StaleAfter: 20 * time.Second, Confirm: 100 * time.Millisecond}}
 	if err := reaper.Work(ctx, &river.Job[jobs.ReapLeasesArgs]{}); err != nil {
 		t.Fatal(err)
 	}
@@ -283,5 +298,8 @@ func TestThePacerOfADeadWorkerIsHandedBack(t *testing.T) {
 	}
 	if st, errs := state(live); st != "running" || errs != 0 {
 		t.Fatalf("the live pacer is %s with %d errors; want it left running", st, errs)
+	}
+	if st, errs := state(old); st != "running" || errs != 0 {
+		t.Fatalf("the pacer with no heartbeat yet is %s with %d errors; want it left to River's rescuer", st, errs)
 	}
 }

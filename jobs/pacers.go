@@ -17,19 +17,29 @@ import (
 // it has run longer than RescueStuckJobsAfter (two minutes), and the
 // campaign dials nothing meanwhile. A pacer renews its campaign's paced_at
 // every PaceHeartbeat; the lease reaper hands back a running pacer whose
-// campaign went StaleAfter unpaced and stayed so on its second look, as the
-// rescuer would (the job is retried at once, its attempt noted in its
-// errors). A pacer that was only slow and comes back does no harm: two
-// pacers of one campaign share its contacts, each queued once.
+// campaign went unpaced for pacerStaleAfter and stayed so on its second
+// look, as the rescuer would (the job is retried at once, its attempt
+// noted in its errors). The job is handed back only if it is still the
+// same run (its attempted_at unchanged). A pacer that was only slow, not
+// dead, would have had to miss its heartbeat for that long; if it comes
+// back, two pacers run the campaign for a while, and River may record the
+// slow one's end over the new run's state. Neither dials a contact twice:
+// each contact is queued once, under its row lock, and the dial checks it.
 
 // PaceHeartbeat is how often a running pacer renews its campaign's paced_at.
 const PaceHeartbeat = 2 * time.Second
 
+// pacerStaleAfter is how long a campaign may go unpaced before its running
+// pacer counts as lost: the lease timing's StaleAfter, but never less than
+// five heartbeats, so a short lease timing cannot take live pacers away.
+func pacerStaleAfter(t LeaseTiming) time.Duration { return max(t.StaleAfter, 5*PaceHeartbeat) }
+
 // stalePacer is a running pacer job whose campaign went unpaced.
 type stalePacer struct {
-	job     int64
-	attempt int
-	args    campaigns.PaceArgs
+	job       int64
+	attempt   int
+	attempted time.Time
+	args      campaigns.PaceArgs
 }
 
 // stalePacers lists the running pacer jobs, started more than staleAfter
@@ -37,14 +47,15 @@ type stalePacer struct {
 func stalePacers(ctx context.Context, svc *campaigns.Service, staleAfter time.Duration) ([]stalePacer, error) {
 	// River's tables carry no row-level security: the running pacers are
 	// read across tenants from their arguments.
-	rows, err := svc.DB().Pool().Query(ctx, `SELECT id, attempt, (args->>'tenant_id')::uuid, (args->>'campaign_id')::uuid FROM river_job
-		WHERE state = 'running' AND kind = $1 AND attempted_at < now() - $2::interval`, campaigns.PaceArgs{}.Kind(), staleAfter)
+	rows, err := svc.DB().Pool().Query(ctx, `SELECT id, attempt, attempted_at, (args->>'tenant_id')::uuid, (args->>'campaign_id')::uuid FROM river_job
+		WHERE state = 'running' AND kind = $1 AND attempted_at < now() - $2::interval`,
+		campaigns.PaceArgs{}.Kind(), staleAfter)
 	if err != nil {
 		return nil, err
 	}
 	running, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (stalePacer, error) {
 		var p stalePacer
-		err := row.Scan(&p.job, &p.attempt, &p.args.TenantID, &p.args.CampaignID)
+		err := row.Scan(&p.job, &p.attempt, &p.attempted, &p.args.TenantID, &p.args.CampaignID)
 		return p, err
 	})
 	if err != nil {
@@ -63,8 +74,8 @@ func stalePacers(ctx context.Context, svc *campaigns.Service, staleAfter time.Du
 	return out, nil
 }
 
-// rescuePacers hands back the pacers that are still running the same
-// attempt and still stale, and reports how many it did.
+// rescuePacers hands back the pacers that are still the same run and still
+// stale, and reports how many it did.
 func rescuePacers(ctx context.Context, svc *campaigns.Service, pacers []stalePacer, staleAfter time.Duration, log *slog.Logger) (int, error) {
 	n := 0
 	for _, p := range pacers {
@@ -78,7 +89,7 @@ func rescuePacers(ctx context.Context, svc *campaigns.Service, pacers []stalePac
 		note, _ := json.Marshal(map[string]any{"at": time.Now().UTC(), "attempt": p.attempt,
 			"error": "the pacer's worker stopped pacing its campaign (lost): handed back by the lease reaper", "trace": ""})
 		tag, err := svc.DB().Pool().Exec(ctx, `UPDATE river_job SET state = 'available', scheduled_at = now(), errors = array_append(errors, $3::jsonb)
-			WHERE id = $1 AND state = 'running' AND attempt = $2`, p.job, p.attempt, string(note))
+			WHERE id = $1 AND state = 'running' AND attempted_at = $2`, p.job, p.attempted, string(note))
 		if err != nil {
 			return n, err
 		}

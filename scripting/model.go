@@ -380,9 +380,10 @@ func (s *Session) guardReply(reply string, ask *Ask) string {
 var (
 	thousands = regexp.MustCompile(`([0-9])[,，]([0-9]{3})`)
 	// cnDigitRun is a number read digit by digit (一三八, 幺五零);
-	// cnPlaceRun one with place words (五千三百, 两万).
+	// placeRun one with place words, in Chinese or Arabic digits (五千三百,
+	// 两万, 8千8百, 1.5万, 3亿).
 	cnDigitRun = regexp.MustCompile(`[零〇一二三四五六七八九幺两]{3,}`)
-	cnPlaceRun = regexp.MustCompile(`[零〇一二两三四五六七八九十百千万]*[十百千万][零〇一二两三四五六七八九十百千万]*`)
+	placeRun   = regexp.MustCompile(`[0-9.零〇一二两三四五六七八九十百千万亿]*[十百千万亿][0-9.零〇一二两三四五六七八九十百千万亿]*`)
 )
 
 // aNumber is a number as said and as digits.
@@ -413,12 +414,76 @@ func numbersIn(text string) []aNumber {
 		}, run)
 		out = append(out, aNumber{run, digits})
 	}
-	for _, run := range cnPlaceRun.FindAllString(folded, -1) {
-		if v, ok := parseCN(run); ok && v >= 100 {
+	for _, run := range placeRun.FindAllString(folded, -1) {
+		if v, ok := placeValue(run); ok && v >= 100 {
 			out = append(out, aNumber{run, strconv.FormatFloat(v, 'f', -1, 64)})
 		}
 	}
 	return out
+}
+
+// placeValue reads a number written with place words, its digits Chinese
+// or Arabic: 一百零五 105, 两万 20000, 8千8百 8800, 1.5万 15000, 1亿2千万
+// 120000000. A run with no digit before its first place word but 十 (十五)
+// is not a number (万一, 千万).
+func placeValue(s string) (float64, bool) {
+	var total, section, cur, scale float64
+	digits := false
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			d := float64(r - '0')
+			if scale > 0 {
+				cur += d * scale
+				scale /= 10
+			} else {
+				cur = cur*10 + d
+			}
+			digits = true
+		case r == '.':
+			scale = 0.1
+		case strings.ContainsRune("零〇一二两三四五六七八九", r):
+			cur, scale = float64(strings.IndexRune("零一二三四五六七八九", r)/len("一")), 0
+			switch r {
+			case '〇':
+				cur = 0
+			case '两':
+				cur = 2
+			}
+			digits = true
+		case r == '十':
+			if !digits && cur == 0 {
+				cur = 1
+			}
+			section += cur * 10
+			cur, scale, digits = 0, 0, true
+		case r == '百' || r == '千':
+			if !digits {
+				return 0, false
+			}
+			unit := 100.0
+			if r == '千' {
+				unit = 1000
+			}
+			section += cur * unit
+			cur, scale = 0, 0
+		case r == '万':
+			if !digits {
+				return 0, false
+			}
+			total += (section + cur) * 1e4
+			section, cur, scale = 0, 0, 0
+		case r == '亿':
+			if !digits {
+				return 0, false
+			}
+			total = (total + section + cur) * 1e8
+			section, cur, scale = 0, 0, 0
+		default:
+			return 0, false
+		}
+	}
+	return total + section + cur, digits
 }
 
 // modelContact is the contact as a model may see it: digit runs of seven

@@ -159,6 +159,9 @@ func TestAModelReplyIsSpokenOnlyWhenItPassesTheGuardrails(t *testing.T) {
 		{"the call's amount in Chinese", "您本期应还三千二百元,哪天方便?", ""},
 		{"the call's amount in full-width digits, with a separator", "您本期应还３,２００元,哪天方便?", ""},
 		{"words that only look like numbers", "万一不方便,千万告诉我们,一起想办法", ""},
+		{"an amount in Arabic digits and place words", "您需要还款8千8百元", "(8千8百) nobody said"},
+		{"a large amount", "您的额度是1.5万元", "(1.5万) nobody said"},
+		{"the call's amount in Arabic digits and place words", "您本期应还3千2百元,哪天方便?", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

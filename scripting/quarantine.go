@@ -64,9 +64,12 @@ type quarantine struct {
 	qmu     sync.Mutex
 	strikes map[string]int
 	why     map[string]string
-	// kept are the quarantined scripts known to be in the store: one of
-	// them gone from it was released.
-	kept map[string]bool
+	// kept are the quarantined scripts known to be in the store, each
+	// with the generation of the first read of the store certain to see
+	// it: gone from that read or a later one, it was released.
+	kept map[string]uint64
+	// reads counts the reads of the store begun.
+	reads uint64
 }
 
 // blame records a host's death: present are the scripts of the requests in
@@ -95,8 +98,9 @@ func (p *HostPool) blame(present []string, stuck, why string) {
 						p.cfg.Logf("%s script hosts: script %s's quarantine not kept beyond this pool: %v", p.cfg.Name, key, err)
 						return
 					}
+					// A read begun before now may have missed the row.
 					p.qmu.Lock()
-					p.kept[key] = true
+					p.kept[key] = p.reads + 1
 					p.qmu.Unlock()
 				}(k)
 			}
@@ -172,6 +176,10 @@ func (p *HostPool) loadQuarantine() error {
 	if p.cfg.Quarantine == nil {
 		return nil
 	}
+	p.qmu.Lock()
+	p.reads++
+	read := p.reads
+	p.qmu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	all, err := p.cfg.Quarantine.All(ctx)
@@ -180,8 +188,8 @@ func (p *HostPool) loadQuarantine() error {
 	}
 	p.qmu.Lock()
 	defer p.qmu.Unlock()
-	for k := range p.kept {
-		if _, still := all[k]; !still {
+	for k, since := range p.kept {
+		if _, still := all[k]; !still && since <= read {
 			delete(p.why, k)
 			delete(p.strikes, k)
 			delete(p.kept, k)
@@ -190,7 +198,9 @@ func (p *HostPool) loadQuarantine() error {
 	}
 	for k, why := range all {
 		p.why[k] = why
-		p.kept[k] = true
+		if _, ok := p.kept[k]; !ok {
+			p.kept[k] = read
+		}
 	}
 	return nil
 }

@@ -165,7 +165,7 @@ func NewHostPool(cfg HostConfig) (*HostPool, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &HostPool{cfg: cfg, metrics: m, quarantine: quarantine{strikes: map[string]int{}, why: map[string]string{}, kept: map[string]bool{}},
+	p := &HostPool{cfg: cfg, metrics: m, quarantine: quarantine{strikes: map[string]int{}, why: map[string]string{}, kept: map[string]uint64{}},
 		stopSync: make(chan struct{})}
 	if err := p.loadQuarantine(); err != nil {
 		// The pool still protects itself from now on; what it forgot is

@@ -82,8 +82,8 @@ type chaosReport struct {
 	// CapViolations counts dials beyond a number's daily cap and dials
 	// after the number went on the do-not-call list.
 	CapViolations int
-	// LedgerDiffSeconds is the usage ledger's seconds less the calls' own,
-	// connected and billed (any sign is an error).
+	// LedgerDiffSeconds is how far the usage ledger's seconds are from the
+	// calls' own, connected and billed, in absolute value.
 	LedgerDiffSeconds int
 	// WebhooksMissing counts webhook events the receiver never got, and
 	// ended calls with no call.completed event.
@@ -93,8 +93,9 @@ type chaosReport struct {
 	// Interrupted counts records of calls cut by a fault, and CapRefusals
 	// the contacts the daily cap held back (both informational).
 	Interrupted, CapRefusals int
-	// Undialled counts the campaign's contacts with no attempt at all.
-	Undialled int
+	// Undialled counts the campaign's contacts with no attempt at all, and
+	// LedgerDoubled the calls with more than one usage row.
+	Undialled, LedgerDoubled int
 	// Problems says what each count above is made of, a line each.
 	Problems []string
 	// Took is how long the run took.
@@ -103,7 +104,8 @@ type chaosReport struct {
 
 // ok reports whether every invariant held.
 func (r *chaosReport) ok() bool {
-	return r.Lost == 0 && r.DoubleDials == 0 && r.CapViolations == 0 && r.LedgerDiffSeconds == 0 && r.WebhooksMissing == 0 && r.LinesLeased == 0
+	return r.Lost == 0 && r.DoubleDials == 0 && r.CapViolations == 0 && r.LedgerDiffSeconds == 0 && r.WebhooksMissing == 0 &&
+		r.LinesLeased == 0 && r.Undialled == 0 && r.LedgerDoubled == 0
 }
 
 func (r *chaosReport) problem(format string, a ...any) {
@@ -209,7 +211,7 @@ func (w *chaosWorker) callsActive() (int, error) {
 	if m == nil {
 		return 0, errors.New("its metrics are not listening yet")
 	}
-	res, err := http.Get("http://" + string(m[1]) + "/metrics")
+	res, err := metricsClient.Get("http://" + string(m[1]) + "/metrics")
 	if err != nil {
 		return 0, err
 	}
@@ -225,6 +227,10 @@ func (w *chaosWorker) callsActive() (int, error) {
 	n, err := strconv.ParseFloat(string(v[1]), 64)
 	return int(n), err
 }
+
+// metricsClient reads workers' metrics; a worker that does not answer in
+// time is asked again at the next poll.
+var metricsClient = &http.Client{Timeout: 2 * time.Second}
 
 // carrying waits until w carries at least n calls.
 func carrying(w *chaosWorker, n int) func() (bool, error) {
@@ -289,11 +295,17 @@ func runChaos(ctx context.Context, cfg chaosConfig) (*chaosReport, error) {
 	}
 	r := &chaosRig{cfg: cfg, dir: dir, received: map[string]int{}}
 	defer r.stopAll()
+	defer func() {
+		if r.sim != nil {
+			r.sim.Close()
+		}
+		if r.db != nil {
+			r.db.Close()
+		}
+	}()
 	if err := r.setup(ctx); err != nil {
 		return nil, err
 	}
-	defer r.db.Close()
-	defer r.sim.Close()
 	if err := r.faults(ctx); err != nil {
 		return nil, r.withLogs(fmt.Errorf("%w\n%s", err, r.diagnose()))
 	}
@@ -818,10 +830,11 @@ func (r *chaosRig) check(ctx context.Context) (*chaosReport, error) {
 	}
 	// The ledger holds each call's connected seconds and bills them
 	// rounded up to whole minutes.
-	rep.LedgerDiffSeconds = (ledgerConnected - connected) + (ledgerBilled - billed)
+	rep.LedgerDiffSeconds = abs(ledgerConnected-connected) + abs(ledgerBilled-billed)
 	if ledgerConnected != connected || ledgerBilled != billed {
 		rep.problem("the usage ledger holds %d connected seconds billed as %d; the calls %d, billed as %d", ledgerConnected, ledgerBilled, connected, billed)
 	}
+	rep.LedgerDoubled = len(doubled)
 	for _, id := range doubled {
 		rep.problem("call %s has more than one usage ledger row", id)
 	}
@@ -838,6 +851,8 @@ func (r *chaosRig) check(ctx context.Context) (*chaosReport, error) {
 	}
 	return rep, nil
 }
+
+func abs(n int) int { return max(n, -n) }
 
 // phoneTail is the last four digits of a number, for messages.
 func phoneTail(n string) string {
@@ -872,6 +887,7 @@ func benchChaos(cmd *cobra.Command, report func(name string, value float64, unit
 	report("chaos_webhooks_missing", float64(rep.WebhooksMissing), "events")
 	report("chaos_lines_leased", float64(rep.LinesLeased), "lines")
 	report("chaos_undialled", float64(rep.Undialled), "contacts")
+	report("chaos_ledger_doubled", float64(rep.LedgerDoubled), "calls")
 	report("chaos_interrupted", float64(rep.Interrupted), "calls")
 	report("chaos_cap_refusals", float64(rep.CapRefusals), "contacts")
 	report("chaos_run", rep.Took.Seconds(), "s")

@@ -134,7 +134,7 @@ func (c *Client) classify(ctx context.Context, ask *scripting.Ask) (scripting.An
 		// Near 0 (0 itself is left out of the request, and the server's
 		// default applies).
 		Temperature: 0.01,
-		MaxTokens:   40,
+		MaxTokens:   40 + thinkingTokens,
 		Messages: []openai.ChatCompletionMessage{
 			{Role: openai.ChatMessageRoleSystem, Content: classifyInstructions(ask)},
 			{Role: openai.ChatMessageRoleUser, Content: userData(ask)},
@@ -206,7 +206,7 @@ func (c *Client) reply(ctx context.Context, ask *scripting.Ask) (scripting.Answe
 	req := openai.ChatCompletionRequest{
 		Model:             c.model,
 		Temperature:       0.3,
-		MaxTokens:         max(ask.MaxChars*2, 64),
+		MaxTokens:         max(ask.MaxChars*2, 64) + thinkingTokens,
 		Messages:          msgs,
 		Stream:            true,
 		StreamOptions:     &openai.StreamOptions{IncludeUsage: true},
@@ -282,6 +282,12 @@ func (c *Client) reply(ctx context.Context, ask *scripting.Ask) (scripting.Answe
 	}
 	return a, nil
 }
+
+// thinkingTokens is room, in a request's max_tokens, for the thinking of a
+// reasoning model served without a reasoning parser, which counts against
+// it (see spoken); the answer itself is short, and the ask's budget bounds
+// the time either takes.
+const thinkingTokens = 1024
 
 // spoken is a model's content without the thinking that reasoning models
 // served without a reasoning parser (DeepSeek-R1, Qwen3 and QwQ behind

@@ -225,6 +225,11 @@ func TestAReasoningModelsThinkingIsNeitherParsedNorSpoken(t *testing.T) {
 			if a.Intent != c.intent || a.Reply != c.reply || !strings.HasPrefix(a.Failure, c.fails) || (c.fails == "") != (a.Failure == "") {
 				t.Fatalf("answer = %+v; want intent %q, reply %q, failure %q", a, c.intent, c.reply, c.fails)
 			}
+			// The thinking counts against max_tokens: the request leaves it
+			// room beyond the short answer.
+			if mt, _ := s.Requests()[0].Raw["max_tokens"].(float64); mt < 1024 {
+				t.Fatalf("max_tokens %v leaves no room for thinking", s.Requests()[0].Raw["max_tokens"])
+			}
 		})
 	}
 }
