@@ -232,6 +232,14 @@ func (w *chaosWorker) callsActive() (int, error) {
 // time is asked again at the next poll.
 var metricsClient = &http.Client{Timeout: 2 * time.Second}
 
+// started reports whether w's workers have started (its log says so).
+func started(w *chaosWorker) func() (bool, error) {
+	return func() (bool, error) {
+		b, err := os.ReadFile(w.log.Name())
+		return strings.Contains(string(b), `msg="workers started"`), err
+	}
+}
+
 // carrying waits until w carries at least n calls.
 func carrying(w *chaosWorker, n int) func() (bool, error) {
 	return func() (bool, error) {
@@ -567,6 +575,10 @@ func (r *chaosRig) faults(ctx context.Context) error {
 	}
 	b2, err := r.startWorker("b2", "b")
 	if err != nil {
+		return err
+	}
+	// The deploy is done when the new version works.
+	if err := r.waitFor(ctx, "worker b2 has started", started(b2), a2, b2); err != nil {
 		return err
 	}
 

@@ -233,8 +233,26 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 		// calls in progress finish and are recorded) for up to
 		// --drain-timeout (or until a second signal), and only then hangs
 		// up on the rest.
-		if err := jc.Start(context.WithoutCancel(ctx)); err != nil {
-			return fmt.Errorf("start workers: %w", err)
+		// A worker that starts while PostgreSQL is away (a restart, a
+		// failover) waits for it, looking again every second, instead of
+		// exiting.
+		for {
+			err := jc.Start(context.WithoutCancel(ctx))
+			if err == nil {
+				break
+			}
+			pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			away := db.Pool().Ping(pingCtx) != nil
+			cancel()
+			if !away || ctx.Err() != nil {
+				return fmt.Errorf("start workers: %w", err)
+			}
+			log.Warn("the database is away: starting the workers again in a second", slog.Any("error", err))
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("start workers: %w", err)
+			case <-time.After(time.Second):
+			}
 		}
 		log.Info("workers started", slog.Int("max_workers", s.MaxWorkers))
 		replayCtx, stopReplay := context.WithCancel(context.WithoutCancel(ctx))
