@@ -62,12 +62,21 @@ type Config struct {
 	Spool *Spool
 }
 
-// RescueStuckJobsAfter is how long a job may run before River's rescuer
-// retries it as stuck, for a job without a longer Timeout of its own (the
-// rescuer waits out a worker's Timeout too: a dial's two hours, a pacer's
-// slice and a minute). River's default is an hour, which would leave a dead
-// worker's campaign pacers (unique while running) stuck that long.
-const RescueStuckJobsAfter = 2 * time.Minute
+// RescueStuckJobsAfter is how long a job may stay running before River's
+// rescuer retries it as stuck: a job whose worker died, or whose end its
+// worker could not record while PostgreSQL was away. River cancels a job
+// without a Timeout of its own after a minute (its JobTimeout), and the
+// rescuer waits out each kind's own Timeout too (a dial's two hours, a
+// pacer's slice and a minute), so 75 s leaves a job 15 s to have its end
+// recorded. River's default is an hour, which would hold a dead worker's
+// webhook deliveries and campaign pacers (unique while running) that long.
+const RescueStuckJobsAfter = 75 * time.Second
+
+// RescueWithin bounds how long a stuck job waits before it is available
+// again, not counting its kind's own Timeout and retry delay: River's
+// rescuer looks every 30 s, and its scheduler moves retried jobs to the
+// queue within a few seconds more.
+const RescueWithin = RescueStuckJobsAfter + 30*time.Second + 5*time.Second
 
 // Client is River's client over outcall's pool.
 type Client = river.Client[pgx.Tx]

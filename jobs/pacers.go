@@ -14,7 +14,7 @@ import (
 
 // A campaign's pacer is one River job at a time (unique while it runs). If
 // the worker running it dies, River's rescuer hands the job back only once
-// it has run longer than RescueStuckJobsAfter (two minutes), and the
+// it has run longer than its slice and a minute (its Timeout), and the
 // campaign dials nothing meanwhile. A pacer renews its campaign's paced_at
 // every PaceHeartbeat; the lease reaper hands back a running pacer whose
 // campaign went unpaced for pacerStaleAfter and stayed so on its second

@@ -73,7 +73,7 @@ const memoryBomb = `export default {
   fallback: { end: "script_failed" },
   states: {
     a: { say: "hi", on: { affirm: "boom" } },
-    boom: { say: c => { const keep = []; for (let i = 0; ; i++) keep.push("x".repeat(1 << 20) + i); }, end: "never" },
+    boom: { say: c => { const keep = []; let s = "x".repeat(1 << 20); for (let i = 0; ; i++) { s = s + s + i; keep.push(s); } }, end: "never" },
   },
 };`
 
@@ -90,9 +90,11 @@ func TestAHostThatRunsOutOfMemoryEndsOnlyItsOwnCalls(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector's address space reservations collide with RLIMIT_AS")
 	}
-	// With the largest budget, the allocation loop (a new 1 MiB string at a
-	// time, little work each) reaches the OS memory limit long before the
-	// budget, even on a machine busy with other work.
+	// With the largest budget, the allocation loop reaches the OS memory
+	// limit long before the budget: the string doubles each time, so a few
+	// steps (about 0.2 s of CPU here) pass the limit. Growing it 1 MiB at a
+	// time took 0.97 s, most of it collections over the soft limit, and a
+	// slower machine spent the budget first.
 	p := testPool(t, HostConfig{Hosts: 1, MemoryLimit: 64 << 20, Limits: Limits{Budget: MaxBudget}, Timeout: 30 * time.Second})
 	ctx := context.Background()
 

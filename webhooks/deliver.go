@@ -58,11 +58,14 @@ func NewHTTPClient(allowPrivate bool) *http.Client {
 	}
 }
 
-// NextRetry backs off exponentially with jitter.
+// DefaultRetryBase is the first retry's delay when RetryBase is not set.
+const DefaultRetryBase = 30 * time.Second
+
+// NextRetry backs off exponentially with jitter (±20%).
 func (w *DeliverWorker) NextRetry(job *river.Job[DeliverArgs]) time.Time {
 	base, cap := w.RetryBase, w.RetryCap
 	if base <= 0 {
-		base = 30 * time.Second
+		base = DefaultRetryBase
 	}
 	if cap <= 0 {
 		cap = 12 * time.Hour

@@ -3,6 +3,7 @@ package webhooks_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -341,5 +342,54 @@ func TestRotationSignsWithBothSecretsDuringTheOverlap(t *testing.T) {
 	waitFor(t, "delivered again", func() bool { return rc.count() == 2 })
 	if err := webhooks.Verify(rc.bodies[1], rc.got[1].Header.Get(webhooks.SignatureHeader), newSecret, 0); err == nil {
 		t.Fatal("a secret rotated out with no overlap still verifies")
+	}
+}
+
+// A delivery its worker never finished (the worker was killed, or could not
+// record the job's end while PostgreSQL was away) stays running in River's
+// table; the rescuer hands it back once it has run RescueStuckJobsAfter,
+// and the event is delivered.
+func TestADeliveryLeftRunningByADeadWorkerIsDeliveredAfterTheRescue(t *testing.T) {
+	ok := newReceiver(t, func(w http.ResponseWriter, r *http.Request) {})
+	w := newWorld(t, webhooks.NewHTTPClient(true), 0)
+	w.endpoint(t, ok.URL+"/hook", webhooks.CallCompleted)
+
+	// The job is left as a worker that died a while ago left it: running,
+	// attempted once, by a client that is gone.
+	ctx := context.Background()
+	var id uuid.UUID
+	err := w.db.InTenant(ctx, w.p.TenantID, func(tx pgx.Tx) (err error) {
+		if id, err = w.events.Emit(ctx, tx, w.p.TenantID, webhooks.CallCompleted, map[string]any{"call_id": "c1"}); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `UPDATE river_job SET state = 'running', attempt = 1, attempted_by = '{a-worker-that-died}',
+			attempted_at = now() - $2::interval WHERE kind = 'webhook_deliver' AND args->>'event_id' = $1`,
+			id.String(), jobs.RescueStuckJobsAfter+5*time.Second)
+		if err == nil && tag.RowsAffected() != 1 {
+			err = fmt.Errorf("%d delivery jobs for the event, want 1", tag.RowsAffected())
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the rescued delivery reaches the receiver", func() bool { return ok.count() == 1 })
+	var body struct {
+		ID uuid.UUID `json:"id"`
+	}
+	ok.mu.Lock()
+	err = json.Unmarshal(ok.bodies[0], &body)
+	ok.mu.Unlock()
+	if err != nil || body.ID != id {
+		t.Errorf("delivered event %v (%v), want %v", body.ID, err, id)
+	}
+	var attempt int
+	var errs []string
+	if err := w.db.Pool().QueryRow(ctx, `SELECT attempt, (SELECT array_agg(e->>'error') FROM unnest(errors) e) FROM river_job WHERE kind = 'webhook_deliver' AND args->>'event_id' = $1`,
+		id.String()).Scan(&attempt, &errs); err != nil {
+		t.Fatal(err)
+	}
+	if attempt != 2 || len(errs) != 1 || !strings.Contains(errs[0], "Stuck") {
+		t.Errorf("the job's attempt is %d and its errors %q; want its second attempt, after one noting the rescue", attempt, errs)
 	}
 }

@@ -618,12 +618,21 @@ func (r *chaosRig) faults(ctx context.Context) error {
 		return err
 	}
 	r.logf("the campaign is done for today")
-	// Every webhook event reaches the receiver.
-	if err := r.waitFor(ctx, "every webhook event is delivered", func() (bool, error) {
-		missing, err := r.undelivered(ctx)
+	// Every webhook event reaches the receiver. A delivery that was running
+	// on the killed worker, or whose end its worker could not record while
+	// PostgreSQL was away, stays running until River's rescuer retries it,
+	// after the delivery's first retry delay: the wait allows for that
+	// beyond the run's own limit.
+	hooksCtx, cancelHooks := context.WithTimeout(context.WithoutCancel(ctx), jobs.RescueWithin+webhooks.DefaultRetryBase*6/5+10*time.Second)
+	defer cancelHooks()
+	waited := time.Now()
+	if err := r.waitFor(hooksCtx, "every webhook event is delivered", func() (bool, error) {
+		missing, err := r.undelivered(hooksCtx)
 		return len(missing) == 0, err
 	}, a2, b2); err != nil {
 		r.logf("%v", err)
+	} else if w := time.Since(waited); w > 5*time.Second {
+		r.logf("the last webhook events were delivered %v after the campaign was done", w.Round(time.Second))
 	}
 	return nil
 }
@@ -645,6 +654,25 @@ func (r *chaosRig) undelivered(ctx context.Context) ([]string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.DeleteFunc(ids, func(id string) bool { return r.received[id] > 0 }), nil
+}
+
+// deliveryJob says where an event's delivery job stands in River's table.
+func (r *chaosRig) deliveryJob(ctx context.Context, eventID string) string {
+	var state string
+	var attempt int
+	var attempted *time.Time
+	var errs []string
+	err := r.db.Pool().QueryRow(ctx, `SELECT state::text, attempt, attempted_at, coalesce((SELECT array_agg(e->>'error') FROM unnest(errors) e), '{}')
+		FROM river_job WHERE kind = $1 AND args->>'event_id' = $2 ORDER BY id DESC LIMIT 1`,
+		webhooks.DeliverArgs{}.Kind(), eventID).Scan(&state, &attempt, &attempted, &errs)
+	if err != nil {
+		return fmt.Sprintf("its delivery job: %v", err)
+	}
+	at := "never"
+	if attempted != nil {
+		at = attempted.Format(time.TimeOnly)
+	}
+	return fmt.Sprintf("its delivery job is %s, attempt %d, last attempted at %s, errors %q", state, attempt, at, errs)
 }
 
 // diagnose says where the campaign stands: its contacts not done, its calls
@@ -856,7 +884,7 @@ func (r *chaosRig) check(ctx context.Context) (*chaosReport, error) {
 	}
 	rep.WebhooksMissing = len(missing) + len(noEvent)
 	for _, id := range missing {
-		rep.problem("webhook event %s was never delivered", id)
+		rep.problem("webhook event %s was never delivered (%s)", id, r.deliveryJob(ctx, id))
 	}
 	for _, id := range noEvent {
 		rep.problem("call %s ended with no %s event", id, webhooks.CallCompleted)
