@@ -78,7 +78,9 @@ func callEvents(c *campaigns.Call) []webhooks.Emission {
 		data["callback_at"] = c.CallbackAt
 	}
 	out := []webhooks.Emission{{Type: webhooks.CallCompleted, Data: data}}
-	if c.Outcome == telephony.OutcomeTransferred {
+	// call.transferred went out as the transfer started (EmitTransferring);
+	// a transfer the database missed then is told at the close.
+	if c.Outcome == telephony.OutcomeTransferred && c.TransferStartedAt == nil {
 		out = append(out, webhooks.Emission{Type: webhooks.CallTransferred, Data: data})
 	}
 	if slices.Contains(c.Tags, campaigns.TagReviewRequired) {
@@ -99,6 +101,37 @@ func EmitAnswered(emitter *webhooks.Emitter) campaigns.AnswerHook {
 			}})
 		}
 		_, err := emitter.EmitMany(ctx, tx, tenantID, events)
+		return err
+	}
+}
+
+// EmitTransferring returns the campaigns.TransferHook that sends
+// call.transferred, through emitter, as the script hands the callee to a
+// person: the agent's screen or the CRM gets the transcript so far, what
+// the call captured and why it transferred before the person picks up.
+func EmitTransferring(emitter *webhooks.Emitter) campaigns.TransferHook {
+	return func(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, t campaigns.Transferring) error {
+		transcript := make([]map[string]any, 0, len(t.Turns))
+		for _, turn := range t.Turns {
+			line := map[string]any{"seq": turn.Seq, "state": turn.State, "said": turn.Said, "heard": turn.Heard}
+			if turn.Intent != "" {
+				line["intent"] = turn.Intent
+			}
+			if turn.SentimentLabel != "" {
+				line["sentiment"] = turn.SentimentLabel
+			}
+			transcript = append(transcript, line)
+		}
+		vars := json.RawMessage(`{}`)
+		if len(t.Vars) > 0 {
+			vars = t.Vars
+		}
+		data := map[string]any{
+			"call_id": t.CallID, "campaign_id": t.CampaignID, "contact_id": t.ContactID, "attempt": t.Attempt,
+			"target": t.Target, "transfer_started_at": t.StartedAt, "state": t.State, "last_intent": t.LastIntent,
+			"transcript": transcript, "vars": vars, "slots": t.Slots,
+		}
+		_, err := emitter.EmitMany(ctx, tx, tenantID, []webhooks.Emission{{Type: webhooks.CallTransferred, Data: data}})
 		return err
 	}
 }

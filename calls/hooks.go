@@ -24,6 +24,7 @@ func CampaignHooks(o campaigns.Options, billed bool) campaigns.Options {
 	events := webhooks.NewEmitter(o.Jobs)
 	o.OnClose = append(o.OnClose, EmitEvents(events))
 	o.OnAnswer = append(o.OnAnswer, EmitAnswered(events))
+	o.OnTransfer = append(o.OnTransfer, EmitTransferring(events))
 	if billed {
 		o.OnClose = append(o.OnClose, RecordUsage(events))
 		o.PlanLines = billing.PlanLines

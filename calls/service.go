@@ -231,6 +231,9 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 				_ = call.Hangup(ctx)
 				return terr
 			}
+			if req.Transferring != nil {
+				req.Transferring(transferring(req.CallID, script, turns))
+			}
 			return call.Transfer(ctx, target)
 		}
 		if errors.Is(err, telephony.ErrCallEnded) {
@@ -319,6 +322,19 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 		out.Tags = append(out.Tags, TagSecretRedacted)
 	}
 	return out, nil
+}
+
+// transferring is the call so far as its script hands the callee to a
+// person, with what it captured redacted as at the close.
+func transferring(callID uuid.UUID, script *scripting.Result, turns []campaigns.Turn) campaigns.Transferring {
+	t := campaigns.Transferring{CallID: callID, Target: script.Transfer, StartedAt: time.Now(), State: script.State,
+		LastIntent: script.LastIntent, Turns: slices.Clone(turns), Slots: map[string]any{}}
+	t.Vars, _ = scripting.RedactJSON(script.Vars)
+	if len(script.Slots) > 0 {
+		slots, _ := scripting.RedactValue(map[string]any(script.Slots))
+		t.Slots = slots.(map[string]any)
+	}
+	return t
 }
 
 // TagSecretRedacted marks a call whose turns had a secret replaced by

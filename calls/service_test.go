@@ -2,6 +2,7 @@ package calls_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -309,6 +310,36 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 		if events[typ] != n {
 			t.Fatalf("webhook events %v, want %v", events, want)
 		}
+	}
+
+	// call.transferred went out as the transfer started, before the call
+	// ended, with the transcript so far: the callee's "转人工" and the turn
+	// that answered it.
+	var transfer struct {
+		Target     string `json:"target"`
+		State      string `json:"state"`
+		Transcript []struct {
+			Said, Heard, State string
+		} `json:"transcript"`
+	}
+	var raw []byte
+	var sentBeforeEnd bool
+	if err := db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT e.data, e.created_at < c.ended_at AND c.transfer_started_at IS NOT NULL FROM webhook_events e JOIN calls c ON c.id = (e.data->>'call_id')::uuid
+			WHERE e.type = 'call.transferred'`).Scan(&raw, &sentBeforeEnd)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &transfer); err != nil {
+		t.Fatal(err)
+	}
+	var heardAll []string
+	for _, turn := range transfer.Transcript {
+		heardAll = append(heardAll, turn.Heard)
+	}
+	if !sentBeforeEnd || transfer.Target != "agent" || transfer.State != "agent" || len(transfer.Transcript) < 2 ||
+		!strings.Contains(strings.Join(heardAll, "|"), "转人工") || transfer.Transcript[len(transfer.Transcript)-1].Said != "正在为您转接人工客服。" {
+		t.Fatalf("call.transferred (sent before the end: %v): %s", sentBeforeEnd, raw)
 	}
 
 	// The recording is served only to its tenant, through the API.

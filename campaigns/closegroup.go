@@ -383,3 +383,47 @@ func (s *Service) markAnswered(ctx context.Context, tenantID uuid.UUID, items []
 		it.err = err
 	}
 }
+
+// Transferring is a call whose script is handing the callee to a person,
+// with what the call had so far, as a TransferHook gets it.
+type Transferring struct {
+	CallID, CampaignID, ContactID uuid.UUID
+	Attempt                       int
+	// Target is the transfer target's name as the script gave it.
+	Target    string
+	StartedAt time.Time
+	// State is the script's state at the transfer, LastIntent the last
+	// intent it heard: why it transferred.
+	State, LastIntent string
+	// Turns, Vars and Slots are the call so far, secrets redacted.
+	Turns []Turn
+	Vars  json.RawMessage
+	Slots map[string]any
+}
+
+// TransferHook runs in the transaction that marks a call's transfer
+// started.
+type TransferHook func(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, t Transferring) error
+
+// MarkTransferring records that the call's transfer started and runs the
+// transfer hooks with it, in one transaction. A call whose transfer was
+// already marked, or that has ended, is left alone.
+func (s *Service) MarkTransferring(ctx context.Context, tenantID uuid.UUID, t Transferring) error {
+	return s.db.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `UPDATE calls SET transfer_started_at = $3
+			WHERE tenant_id = $1 AND id = $2 AND transfer_started_at IS NULL AND state IN ('dialling', 'in_call')
+			RETURNING campaign_id, contact_id, attempt`, tenantID, t.CallID, t.StartedAt).Scan(&t.CampaignID, &t.ContactID, &t.Attempt)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		for _, hook := range s.opts.OnTransfer {
+			if err := hook(ctx, tx, tenantID, t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

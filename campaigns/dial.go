@@ -68,6 +68,10 @@ type Call struct {
 	ModelTokens int
 	// CallerID is the number the call went out with ("" before it did).
 	CallerID string
+	// TransferStartedAt is when the script began handing the callee to a
+	// person (MarkTransferring); nil when it did not, or when that could
+	// not be recorded.
+	TransferStartedAt *time.Time
 }
 
 // SensitiveHit is one sensitive word heard from the callee or said by the
@@ -178,7 +182,7 @@ func orNoHits(h []SensitiveHit) []SensitiveHit {
 const callColumns = `id, tenant_id, campaign_id, contact_id, attempt, phone, state, coalesce(outcome, ''), coalesce(reason, ''), next_at,
 	created_at, answered_at, ended_at, ring_ms, billable_seconds, script_version, segment, final_state, tags, recording_ref,
 	sensitive_hits, coalesce(review_status, ''), reviewer_user_id, reviewer_key_id, review_note, reviewed_at,
-	vars, slots, last_intent, callback_at, model_tokens, caller_id`
+	vars, slots, last_intent, callback_at, model_tokens, caller_id, transfer_started_at`
 
 // scanDest is where a row of callColumns goes; call settle after the scan.
 func (c *Call) scanDest() []any {
@@ -186,7 +190,7 @@ func (c *Call) scanDest() []any {
 	return []any{&c.ID, &c.TenantID, &c.CampaignID, &c.ContactID, &c.Attempt, &c.Phone, &c.State, &c.Outcome, &c.Reason, &c.NextAt,
 		&c.CreatedAt, &c.AnsweredAt, &c.EndedAt, &c.RingMS, &c.BillableSeconds, &c.ScriptVersion, &c.Segment, &c.FinalState, &c.Tags, &c.RecordingRef,
 		&c.SensitiveHits, &c.Review.Status, &c.Review.UserID, &c.Review.KeyID, &c.Review.Note, &c.Review.ReviewedAt,
-		&c.Vars, &c.Slots, &c.LastIntent, &c.CallbackAt, &c.ModelTokens, &c.CallerID}
+		&c.Vars, &c.Slots, &c.LastIntent, &c.CallbackAt, &c.ModelTokens, &c.CallerID, &c.TransferStartedAt}
 }
 
 // settle finishes a scanned call: no review unless one is asked for.

@@ -43,6 +43,9 @@ type Placement struct {
 	AIDisclosure string
 	// Answered, when set, is called once the callee picks up.
 	Answered func(at time.Time)
+	// Transferring, when set, is called as the script hands the callee to
+	// a person, before the transfer starts, with the call so far.
+	Transferring func(t Transferring)
 }
 
 // Ending is how a placed call went, as its Placer tells it; CloseCall

@@ -43,6 +43,9 @@ type Options struct {
 	// OnAnswer runs in the transaction that marks calls answered, in
 	// order (see package calls: the call.answered event).
 	OnAnswer []AnswerHook
+	// OnTransfer runs in the transaction that marks a call's transfer
+	// started, in order (see package calls: the call.transferred event).
+	OnTransfer []TransferHook
 	// PlanLines caps a tenant's concurrent lines by its plan; nil or 0 means
 	// the compliance settings alone decide.
 	PlanLines func(plan string) int

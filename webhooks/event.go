@@ -35,7 +35,7 @@ const (
 var EventTypes = map[string]string{
 	CallAnswered:         "A callee answered; the dialog has started. data holds call_id, campaign_id, contact_id, attempt and answered_at.",
 	CallCompleted:        "A call ended; data holds its outcome, duration, billable seconds, final state and tags, and what it captured: vars (the script's c.vars), slots (dates, amounts… the call heard), last_intent and callback_at (when the callee asked to be called back).",
-	CallTransferred:      "A call was handed to a human agent.",
+	CallTransferred:      "A call's script is handing the callee to a person, sent as the transfer starts so the person's screen can show the call: data holds call_id, campaign_id, contact_id, attempt, target (the transfer target's name), transfer_started_at, state and last_intent (why it transferred), transcript (the turns so far: seq, state, said, heard, intent, sentiment) and what the call captured so far (vars, slots). When the database was away at that moment, it is sent at the call's end instead, with call.completed's data.",
 	CallReviewRequired:   "A call heard or said a sensitive word and waits for human review; data.sensitive_hits lists the words by turn. Review it with POST /v1/calls/{call_id}/review.",
 	CampaignStarted:      "A campaign began dialling.",
 	CampaignCompleted:    "A campaign has no contact left to dial.",
