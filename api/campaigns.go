@@ -45,6 +45,14 @@ type CampaignBody struct {
 	SegmentErrors   int                  `json:"segment_errors" doc:"Contacts whose segmentation rule failed at start; they are not dialled (counted as not_dialled.segment_error)."`
 	// SegmentErrorSample shows the first failures.
 	SegmentErrorSample []SegmentErrorBody `json:"segment_error_sample" doc:"The first (up to 20) contacts whose rule failed, with the error and where in the rules."`
+	FollowUps          []FollowUpBody     `json:"follow_ups" doc:"The messages the campaign sends a contact after its calls."`
+}
+
+// FollowUpBody is a message a campaign sends a contact after its calls.
+type FollowUpBody struct {
+	Channel  string `json:"channel" enum:"sms"`
+	Template string `json:"template" maxLength:"63" example:"payment_link" doc:"The name of one of the tenant's approved SMS templates (GET /v1/sms/settings)."`
+	When     string `json:"when" enum:"unanswered,answered" doc:"unanswered: after the contact's last attempt, when it went unanswered (no answer, busy, voicemail, failed) and the retry policy has no attempt left. answered: after a call the callee answered. Either way the message keeps the tenant's compliance: never to a number on the do-not-call list (or without consent, when consented_only), never in the recipient's quiet hours or on a day without calls (it waits), at most max_daily_messages per number per day."`
 }
 
 // SegmentationBody names a campaign's segmentation rules and the segments
@@ -66,7 +74,10 @@ type SegmentErrorBody struct {
 func campaignBody(c *campaigns.Campaign) CampaignBody {
 	b := CampaignBody{ID: c.ID, Name: c.Name, Status: string(c.Status), ListIDs: c.ListIDs, ScriptVersion: c.ScriptVersion,
 		SegmentVersions: c.SegmentVersions, ABSplit: []ABArmBody{}, BestTime: c.BestTime, Compliance: complianceBody(c.Compliance), RetryPolicy: map[string]RetryBody{},
-		StartsAt: c.StartsAt, EndsAt: c.EndsAt, CreatedAt: c.CreatedAt, StartedAt: c.StartedAt, FinishedAt: c.FinishedAt}
+		StartsAt: c.StartsAt, EndsAt: c.EndsAt, CreatedAt: c.CreatedAt, StartedAt: c.StartedAt, FinishedAt: c.FinishedAt, FollowUps: []FollowUpBody{}}
+	for _, f := range c.FollowUps {
+		b.FollowUps = append(b.FollowUps, FollowUpBody{Channel: f.Channel, Template: f.Template, When: f.When})
+	}
 	for _, a := range c.ABSplit {
 		b.ABSplit = append(b.ABSplit, ABArmBody{Version: a.Version, Weight: a.Weight})
 	}
@@ -122,6 +133,7 @@ type createCampaignInput struct {
 		StartsAt        *time.Time           `json:"starts_at,omitempty" doc:"Started before this, the campaign waits as scheduled."`
 		EndsAt          *time.Time           `json:"ends_at,omitempty" doc:"No dials from this moment on."`
 		Segmentation    *SegmentationBody    `json:"segmentation,omitempty" doc:"Sort the contacts into segments at start with these segmentation rules (segment_versions then picks each segment's script), and dial only the filter's segments."`
+		FollowUps       []FollowUpBody       `json:"follow_ups,omitempty" maxItems:"5" doc:"Messages to send a contact after its calls, such as an SMS with a payment link to contacts who never answered."`
 	}
 }
 
@@ -162,6 +174,9 @@ func (s *Server) createCampaign(ctx context.Context, in *createCampaignInput) (*
 		SegmentVersions: in.Body.SegmentVersions, BestTime: in.Body.BestTime, StartsAt: in.Body.StartsAt, EndsAt: in.Body.EndsAt, RetryPolicy: campaigns.RetryPolicy{}}
 	if sg := in.Body.Segmentation; sg != nil {
 		ci.Segmentation = &campaigns.Segmentation{ScriptID: sg.ScriptID, Version: sg.Version, Filter: sg.Filter}
+	}
+	for _, f := range in.Body.FollowUps {
+		ci.FollowUps = append(ci.FollowUps, campaigns.FollowUp{Channel: f.Channel, Template: f.Template, When: f.When})
 	}
 	for _, a := range in.Body.ABSplit {
 		ci.ABSplit = append(ci.ABSplit, campaigns.ABArm{Version: a.Version, Weight: a.Weight})

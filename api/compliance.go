@@ -23,13 +23,14 @@ type ComplianceBody struct {
 	SensitiveWords         []string `json:"sensitive_words,omitempty" maxItems:"500" example:"[\"转账\",\"密码\",\"验证码\"]"`
 	RecordingRetentionDays int      `json:"recording_retention_days,omitempty" minimum:"0" example:"180"`
 	ConsentedOnly          bool     `json:"consented_only,omitempty" doc:"Dial only numbers with consent on record; others are refused with reason no_consent."`
+	MaxDailyMessages       int      `json:"max_daily_messages,omitempty" minimum:"0" maximum:"20" example:"1" doc:"Follow-up messages (SMS) per number per calendar day in the recipient's time zone, all campaigns together; default 1."`
 	AIDisclosure           string   `json:"ai_disclosure,omitempty" maxLength:"600" example:"default" doc:"Said at the start of every answered call, before the script's greeting, and never cut off by the callee: default (the built-in words in the script's language, such as 您好,本次通话由人工智能语音助手为您服务。), off (none), or your own words (at most 200 characters). A campaign can neither turn off nor reword its tenant's disclosure; it may add one where the tenant says none. Recordings are labelled as AI-generated in their metadata either way."`
 }
 
 func complianceBody(c campaigns.Compliance) ComplianceBody {
 	b := ComplianceBody{MaxDailyCalls: c.MaxDailyCalls, QuietHours: c.QuietHours, Weekdays: c.Weekdays, Holidays: c.Holidays,
 		MaxConcurrentLines: c.MaxConcurrentLines, CallsPerSecond: c.CallsPerSecond, SensitiveWords: c.SensitiveWords,
-		RecordingRetentionDays: c.RecordingRetentionDays, ConsentedOnly: c.ConsentedOnly, AIDisclosure: c.AIDisclosure}
+		RecordingRetentionDays: c.RecordingRetentionDays, ConsentedOnly: c.ConsentedOnly, AIDisclosure: c.AIDisclosure, MaxDailyMessages: c.MaxDailyMessages}
 	if c.MinRetryInterval != 0 {
 		b.MinRetryInterval = time.Duration(c.MinRetryInterval).String()
 	}
@@ -39,7 +40,7 @@ func complianceBody(c campaigns.Compliance) ComplianceBody {
 func (b ComplianceBody) domain(field string) (campaigns.Compliance, error) {
 	c := campaigns.Compliance{MaxDailyCalls: b.MaxDailyCalls, QuietHours: b.QuietHours, Weekdays: b.Weekdays, Holidays: b.Holidays,
 		MaxConcurrentLines: b.MaxConcurrentLines, CallsPerSecond: b.CallsPerSecond, SensitiveWords: b.SensitiveWords,
-		RecordingRetentionDays: b.RecordingRetentionDays, ConsentedOnly: b.ConsentedOnly, AIDisclosure: b.AIDisclosure}
+		RecordingRetentionDays: b.RecordingRetentionDays, ConsentedOnly: b.ConsentedOnly, AIDisclosure: b.AIDisclosure, MaxDailyMessages: b.MaxDailyMessages}
 	if b.MinRetryInterval != "" {
 		d, err := time.ParseDuration(b.MinRetryInterval)
 		if err != nil || d < 0 {

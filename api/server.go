@@ -197,6 +197,7 @@ func New(cfg Config) *Server {
 	s.registerReports()
 	s.registerTrunks()
 	s.registerSpeech()
+	s.registerMessages()
 
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
 	// The portal: everything the API does not claim.

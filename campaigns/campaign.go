@@ -84,6 +84,9 @@ type Campaign struct {
 	// start (they are not dialled); SegmentErrorSample shows the first few.
 	SegmentErrors      int
 	SegmentErrorSample []SegmentError
+	// FollowUps are the messages the campaign sends a contact after its
+	// calls (see FollowUp).
+	FollowUps []FollowUp
 }
 
 // CampaignInput is what a caller gives to create or change a draft.
@@ -99,6 +102,7 @@ type CampaignInput struct {
 	StartsAt        *time.Time
 	EndsAt          *time.Time
 	Segmentation    *Segmentation
+	FollowUps       []FollowUp
 }
 
 func (in *CampaignInput) validate(base Compliance) error {
@@ -129,6 +133,9 @@ func (in *CampaignInput) validate(base Compliance) error {
 	if in.StartsAt != nil && in.EndsAt != nil && !in.EndsAt.After(*in.StartsAt) {
 		return FieldError("body.ends_at", "must be after starts_at")
 	}
+	if err := validateFollowUps(in.FollowUps); err != nil {
+		return err
+	}
 	return in.Segmentation.validate()
 }
 
@@ -139,7 +146,7 @@ const firstListOf = `(SELECT lc.list_id FROM list_contacts lc WHERE lc.contact_i
 
 const campaignColumns = `id, name, status, list_ids, script_version, segment_versions, ab_split, compliance, retry_policy,
 	starts_at, ends_at, created_at, started_at, finished_at,
-	segment_script_id, segment_script_version, segment_filter, segment_errors, segment_error_sample, best_time`
+	segment_script_id, segment_script_version, segment_filter, segment_errors, segment_error_sample, best_time, follow_ups`
 
 func scanCampaign(row pgx.Row) (*Campaign, error) {
 	var c Campaign
@@ -149,7 +156,7 @@ func scanCampaign(row pgx.Row) (*Campaign, error) {
 	var segFilter []string
 	err := row.Scan(&c.ID, &c.Name, &c.Status, &c.ListIDs, &c.ScriptVersion, &c.SegmentVersions, &c.ABSplit, &comp, &retry,
 		&c.StartsAt, &c.EndsAt, &c.CreatedAt, &c.StartedAt, &c.FinishedAt,
-		&segScript, &segVersion, &segFilter, &c.SegmentErrors, &c.SegmentErrorSample, &c.BestTime)
+		&segScript, &segVersion, &segFilter, &c.SegmentErrors, &c.SegmentErrorSample, &c.BestTime, &c.FollowUps)
 	if err != nil {
 		return nil, err
 	}
@@ -195,10 +202,10 @@ func (s *Service) CreateCampaign(ctx context.Context, p tenants.Principal, in Ca
 			}
 		}
 		c, err = scanCampaign(tx.QueryRow(ctx, `INSERT INTO campaigns (id, tenant_id, name, status, list_ids, script_version, segment_versions,
-				ab_split, compliance, retry_policy, starts_at, ends_at, segment_script_id, segment_script_version, segment_filter, best_time)
-			VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING `+campaignColumns,
+				ab_split, compliance, retry_policy, starts_at, ends_at, segment_script_id, segment_script_version, segment_filter, best_time, follow_ups)
+			VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING `+campaignColumns,
 			uuid.Must(uuid.NewV7()), p.TenantID, in.Name, orNoIDs(in.ListIDs), in.ScriptVersion, orNoMap(in.SegmentVersions), orNoArms(in.ABSplit),
-			comp, rj, in.StartsAt, in.EndsAt, segScript, segVersion, segFilter, in.BestTime))
+			comp, rj, in.StartsAt, in.EndsAt, segScript, segVersion, segFilter, in.BestTime, orNoFollowUps(in.FollowUps)))
 		return err
 	})
 	return c, err

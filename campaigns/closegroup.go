@@ -274,6 +274,9 @@ func (s *Service) closeCalls(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 		}
 	}
 	if len(done) > 0 {
+		if err := s.queueFollowUps(ctx, tx, tenantID, done); err != nil {
+			return err
+		}
 		for _, hook := range s.opts.OnClose {
 			if err := hook(ctx, tx, done); err != nil {
 				return err

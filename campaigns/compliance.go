@@ -41,6 +41,9 @@ type Compliance struct {
 	// the built-in words in the script's language, DisclosureOff for none,
 	// or the tenant's own words.
 	AIDisclosure string `json:"ai_disclosure"`
+	// MaxDailyMessages caps follow-up messages to one number per calendar
+	// day in the recipient's time zone, all campaigns together.
+	MaxDailyMessages int `json:"max_daily_messages"`
 }
 
 // AI disclosure choices (Compliance.AIDisclosure).
@@ -64,6 +67,7 @@ func DefaultCompliance() Compliance {
 		SensitiveWords:         []string{"转账", "密码", "验证码"},
 		RecordingRetentionDays: 180,
 		AIDisclosure:           DisclosureDefault,
+		MaxDailyMessages:       1,
 	}
 }
 
@@ -105,6 +109,9 @@ func ParseTenantCompliance(raw []byte) (Compliance, error) {
 func (c Compliance) Validate(field string, override bool) error {
 	if c.MaxDailyCalls < 0 || c.MaxDailyCalls > 100 || (!override && c.MaxDailyCalls == 0) {
 		return FieldError(field+".max_daily_calls", "must be between 1 and 100")
+	}
+	if c.MaxDailyMessages < 0 || c.MaxDailyMessages > 20 || (!override && c.MaxDailyMessages == 0) {
+		return FieldError(field+".max_daily_messages", "must be between 1 and 20")
 	}
 	if c.QuietHours != nil {
 		if _, err := parseQuiet(c.QuietHours); err != nil {
@@ -153,6 +160,12 @@ func (base Compliance) Tighten(override Compliance, field string) (Compliance, e
 			return base, FieldError(field+".max_daily_calls", "may only be tightened: the tenant allows %d", base.MaxDailyCalls)
 		}
 		out.MaxDailyCalls = override.MaxDailyCalls
+	}
+	if override.MaxDailyMessages != 0 {
+		if override.MaxDailyMessages > base.MaxDailyMessages {
+			return base, FieldError(field+".max_daily_messages", "may only be tightened: the tenant allows %d", base.MaxDailyMessages)
+		}
+		out.MaxDailyMessages = override.MaxDailyMessages
 	}
 	if override.QuietHours != nil {
 		bq, _ := parseQuiet(base.QuietHours)

@@ -94,6 +94,8 @@ type Service struct {
 	// first use (see Service.group).
 	groupsOnce sync.Once
 	groups     *groups
+	// followUps caches campaigns' follow-ups (they never change) by id.
+	followUps sync.Map
 }
 
 // New returns the service that o describes.

@@ -43,6 +43,9 @@ func (s *Service) SetCompliance(ctx context.Context, p tenants.Principal, c Comp
 	if strings.TrimSpace(c.AIDisclosure) == "" {
 		c.AIDisclosure = DisclosureDefault
 	}
+	if c.MaxDailyMessages == 0 {
+		c.MaxDailyMessages = DefaultCompliance().MaxDailyMessages
+	}
 	if err := c.Validate("body", false); err != nil {
 		return c, err
 	}

@@ -60,6 +60,9 @@ type Config struct {
 	// before starting the client, Spool.Run while it works); nil: a dial
 	// job retries its close in memory for five minutes.
 	Spool *Spool
+	// SMS gives tenants' SMS providers for follow-up messages; nil: every
+	// follow-up fails, saying no provider is set up.
+	SMS campaigns.SMSProviders
 }
 
 // RescueStuckJobsAfter is how long a job may stay running before River's
@@ -93,6 +96,7 @@ func New(cfg Config) (*Client, error) {
 	river.AddWorker(workers, &PurgeExpiredWorker{Tenants: cfg.Tenants, Logger: cfg.Logger})
 	addContactWork(workers, &cfg)
 	campaignQueues, campaignPeriodic := addCampaignWork(workers, &cfg)
+	addMessageWork(workers, &cfg)
 	billingPeriodic := addBillingWork(workers, &cfg)
 	deliver := cfg.Webhooks
 	deliver.DB, deliver.Logger = cfg.Tenants.DB(), cfg.Logger

@@ -21,8 +21,8 @@ const (
 type SMSMessage struct {
 	// To is the recipient's E.164 number (+8613800000000).
 	To string
-	// SignName is the approved signature the message is sent under; for
-	// Tencent, SignName is the signature's content and AppID the SDK app.
+	// SignName is the approved signature the message is sent under (for
+	// Tencent, the signature's content; its SMS app is TencentSMS.SdkAppID).
 	SignName string
 	// Template is the provider's id of the approved template.
 	Template string
@@ -41,7 +41,9 @@ type SMSSent struct {
 	// ProviderID is the provider's id for the message (Alibaba's BizId,
 	// Tencent's SerialNo), by which its receipt is found.
 	ProviderID string
-	// Fee is how many billable messages it was (a long text is several).
+	// Fee is how many billable messages it was (a long text is several),
+	// as the provider counts it; Alibaba's answer does not say, so its
+	// client reports 1.
 	Fee int
 }
 

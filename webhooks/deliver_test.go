@@ -362,9 +362,11 @@ func TestADeliveryLeftRunningByADeadWorkerIsDeliveredAfterTheRescue(t *testing.T
 		if id, err = w.events.Emit(ctx, tx, w.p.TenantID, webhooks.CallCompleted, map[string]any{"call_id": "c1"}); err != nil {
 			return err
 		}
+		// River's rescuer reads this process's clock, not the database's
+		// (which the clock runs of the tests move).
 		tag, err := tx.Exec(ctx, `UPDATE river_job SET state = 'running', attempt = 1, attempted_by = '{a-worker-that-died}',
-			attempted_at = now() - $2::interval WHERE kind = 'webhook_deliver' AND args->>'event_id' = $1`,
-			id.String(), jobs.RescueStuckJobsAfter+5*time.Second)
+			attempted_at = $2 WHERE kind = 'webhook_deliver' AND args->>'event_id' = $1`,
+			id.String(), time.Now().Add(-jobs.RescueStuckJobsAfter-5*time.Second))
 		if err == nil && tag.RowsAffected() != 1 {
 			err = fmt.Errorf("%d delivery jobs for the event, want 1", tag.RowsAffected())
 		}

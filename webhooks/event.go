@@ -26,6 +26,9 @@ const (
 	ContactDoNotCall     = "contact.do_not_call"
 	UsageThreshold       = "usage.threshold_reached"
 	BillingPaymentFailed = "billing.payment_failed"
+	MessageSent          = "message.sent"
+	MessageDelivered     = "message.delivered"
+	MessageFailed        = "message.failed"
 	// Test is the ping sent by POST /v1/webhooks/endpoints/{id}/test.
 	Test = "webhook.test"
 )
@@ -43,6 +46,9 @@ var EventTypes = map[string]string{
 	ContactDoNotCall:     "A number was put on the do-not-call list (by a callee's request or by the tenant).",
 	UsageThreshold:       "Usage reached a share of the tenant's budget (e.g. 80 % or 100 %).",
 	BillingPaymentFailed: "A payment failed; dialling stops after the grace period.",
+	MessageSent:          "A follow-up message was handed to the tenant's SMS provider. data holds message_id, campaign_id, contact_id, call_id, channel, template, state, provider and provider_id.",
+	MessageDelivered:     "A follow-up message reached the handset, as the carrier reported (receipt_code).",
+	MessageFailed:        "A follow-up message was not delivered: refused by compliance (reason dnc, no_consent…), by the provider, or reported undelivered by the carrier; data.reason says which.",
 	Test:                 "A test ping, sent on request.",
 }
 

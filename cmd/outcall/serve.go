@@ -187,6 +187,11 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 	drain := &jobs.Drain{}
 	jcfg := jobs.Config{Tenants: svc, Logger: log, Work: s.Workers, MaxWorkers: s.MaxWorkers, Contacts: contacts, Campaigns: camp, Recordings: recordings,
 		Webhooks: webhooks.DeliverWorker{Client: webhooks.NewHTTPClient(s.WebhooksAllowPrivate)}, Billing: bill, Drain: drain}
+	if trunks != nil {
+		// A tenant may name its provider's regional endpoint: it is reached
+		// like a webhook receiver, never at a private address in production.
+		jcfg.SMS = &telephony.SMSStore{Trunks: trunks, Client: webhooks.NewHTTPClient(s.WebhooksAllowPrivate)}
+	}
 	if s.Workers {
 		callMetrics, err := calls.NewMetrics(metrics)
 		if err != nil {
