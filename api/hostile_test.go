@@ -66,6 +66,7 @@ var minimumRoles = byRole(map[tenants.Role][]string{
 		"export-turns", "get-report-settings",
 		"list-scripts", "check-script", "get-script", "list-script-versions", "get-script-version", "simulate-script-version", "preview-segments",
 		"get-speech", "list-trunks", "get-trunk", "list-webhook-endpoints", "get-webhook-endpoint", "list-webhook-deliveries",
+		"get-sms-settings", "list-messages", "get-message",
 	},
 	// Operators run campaigns and keep the contacts.
 	tenants.RoleOperator: {
@@ -76,7 +77,7 @@ var minimumRoles = byRole(map[tenants.Role][]string{
 	// Admins hold the keys, the people, the settings and the audit trail.
 	tenants.RoleAdmin: {
 		"list-api-keys", "create-api-key", "revoke-api-key", "audit-number", "set-compliance", "remove-dnc",
-		"rebuild-reports", "set-report-settings", "publish-script-version", "set-speech",
+		"rebuild-reports", "set-report-settings", "publish-script-version", "set-speech", "set-sms-settings",
 		"create-trunk", "update-trunk", "delete-trunk", "check-trunk", "add-user", "change-user-role", "remove-user",
 		"create-webhook-endpoint", "update-webhook-endpoint", "delete-webhook-endpoint", "rotate-webhook-secret",
 		"test-webhook-endpoint", "redeliver-webhook",
@@ -110,7 +111,9 @@ var unlimitedBodies = map[string]string{}
 // notRefs are body fields named like references (…_id, …_ids) that name
 // no resource of a tenant.
 var notRefs = map[string]string{
-	"caller_ids": "a trunk's caller IDs are phone numbers",
+	"caller_ids":    "a trunk's caller IDs are phone numbers",
+	"access_key_id": "an SMS provider's access key id is the provider's, not a resource of outcall",
+	"app_id":        "an SMS provider's application id is the provider's, not a resource of outcall",
 }
 
 // needsRole reads the role an operation's description promises.
@@ -1263,7 +1266,8 @@ func (h *harness) seedHostileTenant(recordings telephony.LocalRecordingStore, na
 	callerID := "+8621500" + numbers[len(numbers)-4:]
 	trunk := must(h.do(nil, "POST", "/v1/trunks", map[string]any{"name": tag + " carrier", "host": "sip." + lower + ".example",
 		"password": tag + "-trunk-password", "caller_ids": []string{callerID}}, k...), 201, "trunk")
-	camp := must(h.do(nil, "POST", "/v1/campaigns", map[string]any{"name": tag + " campaign", "list_ids": []string{list.str("id")}, "script_version": "v1"}, k...), 201, "campaign")
+	camp := must(h.do(nil, "POST", "/v1/campaigns", map[string]any{"name": tag + " campaign", "list_ids": []string{list.str("id")}, "script_version": "v1",
+		"follow_ups": []map[string]any{{"channel": "sms", "template": "thanks", "when": "answered"}}}, k...), 201, "campaign")
 	must(h.do(nil, "POST", "/v1/campaigns/"+camp.str("id")+"/start", nil, k...), 200, "started campaign")
 
 	// One call, answered, recorded, with a sensitive word waiting for review.
@@ -1288,12 +1292,19 @@ func (h *harness) seedHostileTenant(recordings telephony.LocalRecordingStore, na
 		t.Fatal(err)
 	}
 	usage := h.seedUsage(f.ID)
+	// The answered call queued the campaign's follow-up message.
+	var messageID string
+	if err := h.svc.DB().InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT id::text FROM messages WHERE call_id = $1`, d.Request.CallID).Scan(&messageID)
+	}); err != nil {
+		t.Fatalf("%s's follow-up message: %v", tag, err)
+	}
 
 	f.params = map[string]string{
 		"key_id": viewerKey.str("id"), "user_id": agent.str("user", "id"),
 		"endpoint_id": endpoint.str("id"), "delivery_id": delivery,
 		"list_id": list.str("id"), "contact_id": contact.str("id"), "import_id": im.str("id"), "phone": "+86" + n3,
-		"campaign_id": camp.str("id"), "call_id": d.Request.CallID.String(),
+		"campaign_id": camp.str("id"), "call_id": d.Request.CallID.String(), "message_id": messageID,
 		"script_id": script.str("id"), "version": "1", "trunk_id": trunk.str("id"),
 	}
 	f.refs = map[string]string{"list_id": list.str("id"), "script_id": rules.str("id"), "campaign_id": camp.str("id"), "phone": "+86" + n1}
@@ -1355,6 +1366,7 @@ func (f hostileTenant) validBodies() map[string]any {
 		"preview-segments":        map[string]any{"script_id": rules, "version": 1, "list_id": list},
 		"set-report-settings":     map[string]any{"conversion_outcomes": []string{"confirmed"}, "conversion_tags": []string{"converted"}},
 		"set-speech":              map[string]any{"tts": "default", "asr": "default"},
+		"set-sms-settings":        map[string]any{"provider": "aliyun", "access_key_id": "LTAI-hostile", "secret": "s", "sign_name": "外呼", "templates": map[string]any{"thanks": map[string]any{"id": "SMS_1", "params": []string{"name"}}}},
 		"create-trunk":            map[string]any{"name": "hostile suite carrier", "host": "sip.hostile.example", "password": "hostile-password"},
 		"update-trunk":            map[string]any{"host": "sip." + strings.ToLower(f.tag) + "-changed.example"},
 	}

@@ -60,6 +60,7 @@ func TestTenantBCannotReachTenantA(t *testing.T) {
 		"phone":       aCampaigns.Phone,
 		"campaign_id": aCampaigns.CampaignID,
 		"call_id":     aCampaigns.CallID,
+		"message_id":  aCampaigns.MessageID,
 	}
 	// Request bodies that pass validation, so the handler itself must refuse.
 	bodies := map[string]any{
@@ -200,7 +201,7 @@ func (h *harness) seedUsage(tenantID string) string {
 
 // campaignFixtures are tenant A's contacts-and-campaigns resources.
 type campaignFixtures struct {
-	ListID, ContactID, ImportID, Phone, CampaignID, CallID string
+	ListID, ContactID, ImportID, Phone, CampaignID, CallID, MessageID string
 }
 
 // seedCampaign gives tenant a a list, a contact with consent, a number on
@@ -216,7 +217,8 @@ func (h *harness) seedCampaign(a tenant) campaignFixtures {
 	im := h.do(nil, "POST", "/v1/lists/"+f.ListID+"/imports", "手机号,姓名\n13812345678,A's other customer\n", bearer(a.Key)...)
 	f.ImportID = im.str("id")
 	dnc := h.do(nil, "POST", "/v1/dnc", map[string]any{"phones": []string{"13812349999"}}, bearer(a.Key)...)
-	camp := h.do(nil, "POST", "/v1/campaigns", map[string]any{"name": "A's campaign", "list_ids": []string{f.ListID}, "script_version": "v1"}, bearer(a.Key)...)
+	camp := h.do(nil, "POST", "/v1/campaigns", map[string]any{"name": "A's campaign", "list_ids": []string{f.ListID}, "script_version": "v1",
+		"follow_ups": []map[string]any{{"channel": "sms", "template": "thanks", "when": "answered"}}}, bearer(a.Key)...)
 	f.CampaignID = camp.str("id")
 	start := h.do(nil, "POST", "/v1/campaigns/"+f.CampaignID+"/start", nil, bearer(a.Key)...)
 	if list.Status != 201 || contact.Status != 200 || im.Status != 202 || dnc.Status != 200 || camp.Status != 201 || start.Status != 200 {
@@ -240,5 +242,11 @@ func (h *harness) seedCampaign(a tenant) campaignFixtures {
 		h.t.Fatal(err)
 	}
 	f.CallID = d.Request.CallID.String()
+	// The answered call queued the campaign's follow-up message.
+	if err := h.svc.DB().InTenant(context.Background(), tenantID, func(tx pgx.Tx) error {
+		return tx.QueryRow(context.Background(), `SELECT id::text FROM messages WHERE call_id = $1`, d.Request.CallID).Scan(&f.MessageID)
+	}); err != nil {
+		h.t.Fatalf("fixture message: %v", err)
+	}
 	return f
 }

@@ -15,7 +15,7 @@ import (
 // SMSTemplateBody is one approved template, by the name campaigns use.
 type SMSTemplateBody struct {
 	ID     string   `json:"id" maxLength:"100" example:"SMS_276435098" doc:"The provider's id of the approved template (Alibaba TemplateCode, Tencent TemplateId)."`
-	Params []string `json:"params" maxItems:"20" example:"[\"name\",\"link\"]" doc:"The template's variables, in the template's order (Tencent numbers them {1}, {2}…). Each is filled from the call's captured vars, then the contact's attributes, then name (the contact's name)."`
+	Params []string `json:"params" required:"false" maxItems:"20" example:"[\"name\",\"link\"]" doc:"The template's variables, in the template's order (Tencent numbers them {1}, {2}…). Each is filled from the call's captured vars, then the contact's attributes, then name (the contact's name)."`
 }
 
 // SMSBody is a tenant's SMS provider; the secret is never shown.

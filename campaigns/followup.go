@@ -416,7 +416,7 @@ func (s *Service) SendMessage(ctx context.Context, tenantID, messageID uuid.UUID
 				return err
 			}
 			_, err := s.jobs.InsertManyTx(rctx, tx, []river.InsertManyParams{{Args: MessageReceiptArgs{TenantID: tenantID, MessageID: messageID},
-				InsertOpts: &river.InsertOpts{ScheduledAt: now.Add(receiptFirstLook)}}})
+				InsertOpts: &river.InsertOpts{ScheduledAt: now.Add(s.opts.ReceiptFirstLook)}}})
 			if err != nil {
 				return err
 			}
@@ -441,12 +441,9 @@ func (s *Service) SendMessage(ctx context.Context, tenantID, messageID uuid.UUID
 	return retryAt, err
 }
 
-// receiptFirstLook is how long after a send its receipt is first asked
-// for; receiptGiveUp is how long a message may go without one.
-const (
-	receiptFirstLook = 20 * time.Second
-	receiptGiveUp    = 72 * time.Hour
-)
+// receiptGiveUp is how long a sent message may go without a receipt
+// before nobody asks for one again.
+const receiptGiveUp = 72 * time.Hour
 
 // CheckReceipt asks the provider for a sent message's receipt and records
 // it. It returns when to ask again (zero: the message is delivered,
@@ -478,7 +475,7 @@ func (s *Service) CheckReceipt(ctx context.Context, tenantID, messageID uuid.UUI
 	}
 	if r.Status == telephony.SMSPending {
 		// Ask again sooner while the message is young.
-		return now.Add(min(max(age/2, receiptFirstLook), 30*time.Minute)), nil
+		return now.Add(min(max(age/2, s.opts.ReceiptFirstLook), 30*time.Minute)), nil
 	}
 	at := r.At
 	if at.IsZero() {

@@ -56,6 +56,9 @@ type Options struct {
 	// Now is the clock every decision and every audit-trail event reads;
 	// nil means time.Now.
 	Now func() time.Time
+	// ReceiptFirstLook is how long after a message is sent its carrier's
+	// receipt is first asked for (0: 20 s).
+	ReceiptFirstLook time.Duration
 	// PaceInterval is the time between two pacing rounds of a campaign
 	// (0: 100 ms).
 	PaceInterval time.Duration
@@ -102,6 +105,9 @@ type Service struct {
 func New(o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.ReceiptFirstLook == 0 {
+		o.ReceiptFirstLook = 20 * time.Second
 	}
 	if o.PaceInterval == 0 {
 		o.PaceInterval = 100 * time.Millisecond

@@ -55,6 +55,9 @@ type SMSStore struct {
 	// Client, when set, is the HTTP client providers are built with; nil:
 	// each provider's default.
 	Client *http.Client
+	// Now is the providers' clock (their requests' timestamps); nil means
+	// time.Now.
+	Now func() time.Time
 }
 
 var templateName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
@@ -157,9 +160,9 @@ func (s *SMSStore) Provider(ctx context.Context, tenantID uuid.UUID) (SMSProvide
 	}
 	switch st.Provider {
 	case SMSAliyun:
-		return &AliyunSMS{Endpoint: st.Endpoint, RegionID: st.Region, AccessKeyID: st.AccessKeyID, AccessKeySecret: secret, Client: s.Client}, st, nil
+		return &AliyunSMS{Endpoint: st.Endpoint, RegionID: st.Region, AccessKeyID: st.AccessKeyID, AccessKeySecret: secret, Client: s.Client, Now: s.Now}, st, nil
 	case SMSTencent:
-		return &TencentSMS{Endpoint: st.Endpoint, Region: st.Region, SecretID: st.AccessKeyID, SecretKey: secret, SdkAppID: st.AppID, Client: s.Client}, st, nil
+		return &TencentSMS{Endpoint: st.Endpoint, Region: st.Region, SecretID: st.AccessKeyID, SecretKey: secret, SdkAppID: st.AppID, Client: s.Client, Now: s.Now}, st, nil
 	}
 	return nil, st, ErrNoSMSProvider
 }

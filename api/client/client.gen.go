@@ -246,6 +246,39 @@ func (e DncEntryBodySource) Valid() bool {
 	}
 }
 
+// Defines values for FollowUpBodyChannel.
+const (
+	FollowUpBodyChannelSms FollowUpBodyChannel = "sms"
+)
+
+// Valid indicates whether the value is a known member of the FollowUpBodyChannel enum.
+func (e FollowUpBodyChannel) Valid() bool {
+	switch e {
+	case FollowUpBodyChannelSms:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FollowUpBodyWhen.
+const (
+	FollowUpBodyWhenAnswered   FollowUpBodyWhen = "answered"
+	FollowUpBodyWhenUnanswered FollowUpBodyWhen = "unanswered"
+)
+
+// Valid indicates whether the value is a known member of the FollowUpBodyWhen enum.
+func (e FollowUpBodyWhen) Valid() bool {
+	switch e {
+	case FollowUpBodyWhenAnswered:
+		return true
+	case FollowUpBodyWhenUnanswered:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ImportBodyFormat.
 const (
 	ImportBodyFormatCsv  ImportBodyFormat = "csv"
@@ -354,6 +387,51 @@ func (e MeOutputBodyVia) Valid() bool {
 	}
 }
 
+// Defines values for MessageBodyChannel.
+const (
+	MessageBodyChannelSms MessageBodyChannel = "sms"
+)
+
+// Valid indicates whether the value is a known member of the MessageBodyChannel enum.
+func (e MessageBodyChannel) Valid() bool {
+	switch e {
+	case MessageBodyChannelSms:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MessageBodyState.
+const (
+	MessageBodyStateDelivered MessageBodyState = "delivered"
+	MessageBodyStateFailed    MessageBodyState = "failed"
+	MessageBodyStateQueued    MessageBodyState = "queued"
+	MessageBodyStateRefused   MessageBodyState = "refused"
+	MessageBodyStateSending   MessageBodyState = "sending"
+	MessageBodyStateSent      MessageBodyState = "sent"
+)
+
+// Valid indicates whether the value is a known member of the MessageBodyState enum.
+func (e MessageBodyState) Valid() bool {
+	switch e {
+	case MessageBodyStateDelivered:
+		return true
+	case MessageBodyStateFailed:
+		return true
+	case MessageBodyStateQueued:
+		return true
+	case MessageBodyStateRefused:
+		return true
+	case MessageBodyStateSending:
+		return true
+	case MessageBodyStateSent:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for NewKeyBodyRole.
 const (
 	NewKeyBodyRoleAdmin    NewKeyBodyRole = "admin"
@@ -417,6 +495,27 @@ func (e ReviewCallInputBodyStatus) Valid() bool {
 	}
 }
 
+// Defines values for SMSBodyProvider.
+const (
+	SMSBodyProviderAliyun  SMSBodyProvider = "aliyun"
+	SMSBodyProviderOff     SMSBodyProvider = "off"
+	SMSBodyProviderTencent SMSBodyProvider = "tencent"
+)
+
+// Valid indicates whether the value is a known member of the SMSBodyProvider enum.
+func (e SMSBodyProvider) Valid() bool {
+	switch e {
+	case SMSBodyProviderAliyun:
+		return true
+	case SMSBodyProviderOff:
+		return true
+	case SMSBodyProviderTencent:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ScriptBodyKind.
 const (
 	ScriptBodyKindDialog  ScriptBodyKind = "dialog"
@@ -465,6 +564,27 @@ func (e SensitiveHitBodyWhere) Valid() bool {
 	case Heard:
 		return true
 	case Said:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SmsFieldsProvider.
+const (
+	SmsFieldsProviderAliyun  SmsFieldsProvider = "aliyun"
+	SmsFieldsProviderOff     SmsFieldsProvider = "off"
+	SmsFieldsProviderTencent SmsFieldsProvider = "tencent"
+)
+
+// Valid indicates whether the value is a known member of the SmsFieldsProvider enum.
+func (e SmsFieldsProvider) Valid() bool {
+	switch e {
+	case SmsFieldsProviderAliyun:
+		return true
+	case SmsFieldsProviderOff:
+		return true
+	case SmsFieldsProviderTencent:
 		return true
 	default:
 		return false
@@ -888,6 +1008,36 @@ func (e CreateImportParamsEncoding) Valid() bool {
 	}
 }
 
+// Defines values for ListMessagesParamsState.
+const (
+	ListMessagesParamsStateDelivered ListMessagesParamsState = "delivered"
+	ListMessagesParamsStateFailed    ListMessagesParamsState = "failed"
+	ListMessagesParamsStateQueued    ListMessagesParamsState = "queued"
+	ListMessagesParamsStateRefused   ListMessagesParamsState = "refused"
+	ListMessagesParamsStateSending   ListMessagesParamsState = "sending"
+	ListMessagesParamsStateSent      ListMessagesParamsState = "sent"
+)
+
+// Valid indicates whether the value is a known member of the ListMessagesParamsState enum.
+func (e ListMessagesParamsState) Valid() bool {
+	switch e {
+	case ListMessagesParamsStateDelivered:
+		return true
+	case ListMessagesParamsStateFailed:
+		return true
+	case ListMessagesParamsStateQueued:
+		return true
+	case ListMessagesParamsStateRefused:
+		return true
+	case ListMessagesParamsStateSending:
+		return true
+	case ListMessagesParamsStateSent:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListScriptsParamsKind.
 const (
 	ListScriptsParamsKindDialog  ListScriptsParamsKind = "dialog"
@@ -1271,8 +1421,11 @@ type CampaignBody struct {
 	CreatedAt  time.Time      `json:"created_at"`
 	EndsAt     *time.Time     `json:"ends_at,omitempty"`
 	FinishedAt *time.Time     `json:"finished_at,omitempty"`
-	Id         string         `json:"id"`
-	ListIds    *[]string      `json:"list_ids"`
+
+	// FollowUps The messages the campaign sends a contact after its calls.
+	FollowUps *[]FollowUpBody `json:"follow_ups"`
+	Id        string          `json:"id"`
+	ListIds   *[]string       `json:"list_ids"`
 
 	// Name Example: 双十一订单确认
 	Name string `json:"name"`
@@ -1422,6 +1575,11 @@ type ComplianceBody struct {
 	//
 	// Example: 3
 	MaxDailyCalls *int64 `json:"max_daily_calls,omitempty"`
+
+	// MaxDailyMessages Follow-up messages (SMS) per number per calendar day in the recipient's time zone, all campaigns together; default 1.
+	//
+	// Example: 1
+	MaxDailyMessages *int64 `json:"max_daily_messages,omitempty"`
 
 	// MinRetryInterval Least time between two dials of one number.
 	//
@@ -1611,8 +1769,11 @@ type CreateCampaignInputBody struct {
 	Compliance *ComplianceBody `json:"compliance,omitempty"`
 
 	// EndsAt No dials from this moment on.
-	EndsAt  *time.Time `json:"ends_at,omitempty"`
-	ListIds *[]string  `json:"list_ids"`
+	EndsAt *time.Time `json:"ends_at,omitempty"`
+
+	// FollowUps Messages to send a contact after its calls, such as an SMS with a payment link to contacts who never answered.
+	FollowUps *[]FollowUpBody `json:"follow_ups,omitempty"`
+	ListIds   *[]string       `json:"list_ids"`
 
 	// Name Example: 双十一订单确认
 	Name string `json:"name"`
@@ -1967,6 +2128,25 @@ type EventTypesOutputBody struct {
 	Items  *[]Item `json:"items"`
 }
 
+// FollowUpBody defines model for FollowUpBody.
+type FollowUpBody struct {
+	Channel FollowUpBodyChannel `json:"channel"`
+
+	// Template The name of one of the tenant's approved SMS templates (GET /v1/sms/settings).
+	//
+	// Example: payment_link
+	Template string `json:"template"`
+
+	// When unanswered: after the contact's last attempt, when it went unanswered (no answer, busy, voicemail, failed) and the retry policy has no attempt left. answered: after a call the callee answered. Either way the message keeps the tenant's compliance: never to a number on the do-not-call list (or without consent, when consented_only), never in the recipient's quiet hours or on a day without calls (it waits), at most max_daily_messages per number per day.
+	When FollowUpBodyWhen `json:"when"`
+}
+
+// FollowUpBodyChannel defines model for FollowUpBody.Channel.
+type FollowUpBodyChannel string
+
+// FollowUpBodyWhen unanswered: after the contact's last attempt, when it went unanswered (no answer, busy, voicemail, failed) and the retry policy has no attempt left. answered: after a call the callee answered. Either way the message keeps the tenant's compliance: never to a number on the do-not-call list (or without consent, when consented_only), never in the recipient's quiet hours or on a day without calls (it waits), at most max_daily_messages per number per day.
+type FollowUpBodyWhen string
+
 // FunnelExitBody defines model for FunnelExitBody.
 type FunnelExitBody struct {
 	// Calls Example: 310
@@ -2285,6 +2465,61 @@ type MeOutputBodyRole string
 
 // MeOutputBodyVia How the caller authenticated.
 type MeOutputBodyVia string
+
+// MessageBody defines model for MessageBody.
+type MessageBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/MessageBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// CallId The call whose end asked for the message.
+	CallId     string             `json:"call_id"`
+	CampaignId string             `json:"campaign_id"`
+	Channel    MessageBodyChannel `json:"channel"`
+	ContactId  string             `json:"contact_id"`
+	CreatedAt  time.Time          `json:"created_at"`
+	DoneAt     *time.Time         `json:"done_at"`
+
+	// Fee Billable messages, as the provider counted them.
+	Fee int64  `json:"fee"`
+	Id  string `json:"id"`
+
+	// Phone Masked (138****1234) unless the caller may see numbers in full.
+	Phone    string `json:"phone"`
+	Provider string `json:"provider"`
+
+	// ProviderId The provider's id for the message (Alibaba BizId, Tencent SerialNo).
+	ProviderId string `json:"provider_id"`
+
+	// Reason Why it waits, was refused or failed: quiet_hours, daily_cap, dnc, no_consent, or the provider's or carrier's own words.
+	Reason string `json:"reason"`
+
+	// ReceiptCode The carrier's delivery code (DELIVERED, DELIVRD, MK:0001…).
+	ReceiptCode string     `json:"receipt_code"`
+	SendAfter   time.Time  `json:"send_after"`
+	SentAt      *time.Time `json:"sent_at"`
+
+	// State queued (waiting to be sent: send_after says until when, reason why), refused (compliance said no for good), sending, sent (the provider took it), delivered (the carrier reported it on the handset) or failed.
+	State    MessageBodyState `json:"state"`
+	Template string           `json:"template"`
+}
+
+// MessageBodyChannel defines model for MessageBody.Channel.
+type MessageBodyChannel string
+
+// MessageBodyState queued (waiting to be sent: send_after says until when, reason why), refused (compliance said no for good), sending, sent (the provider took it), delivered (the carrier reported it on the handset) or failed.
+type MessageBodyState string
+
+// MessagesOutputBody defines model for MessagesOutputBody.
+type MessagesOutputBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/MessagesOutputBody.json
+	Schema     *string        `json:"$schema,omitempty"`
+	Items      *[]MessageBody `json:"items"`
+	NextCursor string         `json:"next_cursor"`
+}
 
 // ModelUse defines model for ModelUse.
 type ModelUse struct {
@@ -2688,6 +2923,57 @@ type RowErrorBody struct {
 	Row int64 `json:"row"`
 }
 
+// SMSBody defines model for SMSBody.
+type SMSBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/SMSBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// AccessKeyId Alibaba AccessKey ID or Tencent SecretId.
+	AccessKeyId string `json:"access_key_id"`
+
+	// AppId Tencent's SmsSdkAppId; unused by Alibaba.
+	AppId string `json:"app_id"`
+
+	// Endpoint The provider's endpoint; empty for its public one (dysmsapi.aliyuncs.com, sms.tencentcloudapi.com).
+	Endpoint string `json:"endpoint"`
+
+	// HasSecret Whether the secret is stored (encrypted; never shown).
+	HasSecret bool `json:"has_secret"`
+
+	// Provider Who sends follow-up messages: off, aliyun (Alibaba Cloud SMS) or tencent (Tencent Cloud SMS).
+	Provider SMSBodyProvider `json:"provider"`
+
+	// Region Example: cn-hangzhou
+	Region string `json:"region"`
+
+	// SignName The approved signature (签名) messages go out under.
+	//
+	// Example: 外呼科技
+	SignName string `json:"sign_name"`
+
+	// Templates The approved templates by the names campaigns' follow_ups use.
+	Templates map[string]SMSTemplateBody `json:"templates"`
+	UpdatedAt *time.Time                 `json:"updated_at,omitempty"`
+}
+
+// SMSBodyProvider Who sends follow-up messages: off, aliyun (Alibaba Cloud SMS) or tencent (Tencent Cloud SMS).
+type SMSBodyProvider string
+
+// SMSTemplateBody defines model for SMSTemplateBody.
+type SMSTemplateBody struct {
+	// Id The provider's id of the approved template (Alibaba TemplateCode, Tencent TemplateId).
+	//
+	// Example: SMS_276435098
+	Id string `json:"id"`
+
+	// Params The template's variables, in the template's order (Tencent numbers them {1}, {2}…). Each is filled from the call's captured vars, then the contact's attributes, then name (the contact's name).
+	//
+	// Example: ["name","link"]
+	Params *[]string `json:"params,omitempty"`
+}
+
 // ScriptBody defines model for ScriptBody.
 type ScriptBody struct {
 	CreatedAt   time.Time      `json:"created_at"`
@@ -2887,6 +3173,29 @@ type SimulateInputBody struct {
 	// Example: ["是的","明天吧"]
 	Utterances *[]string `json:"utterances"`
 }
+
+// SmsFields defines model for SmsFields.
+type SmsFields struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/SmsFields.json
+	Schema      *string `json:"$schema,omitempty"`
+	AccessKeyId *string `json:"access_key_id,omitempty"`
+	AppId       *string `json:"app_id,omitempty"`
+	Endpoint    *string `json:"endpoint,omitempty"`
+
+	// Provider Omitted: off.
+	Provider *SmsFieldsProvider `json:"provider,omitempty"`
+	Region   *string            `json:"region,omitempty"`
+
+	// Secret Alibaba AccessKey Secret or Tencent SecretKey. Stored encrypted; omitted keeps the stored one, empty removes it.
+	Secret    *string                     `json:"secret,omitempty"`
+	SignName  *string                     `json:"sign_name,omitempty"`
+	Templates *map[string]SMSTemplateBody `json:"templates,omitempty"`
+}
+
+// SmsFieldsProvider Omitted: off.
+type SmsFieldsProvider string
 
 // SpeechBody defines model for SpeechBody.
 type SpeechBody struct {
@@ -3667,6 +3976,24 @@ type ResendEmailVerificationParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// ListMessagesParams defines parameters for ListMessages.
+type ListMessagesParams struct {
+	// Limit How many items to return.
+	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next_cursor of the previous page; empty for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// CampaignId Only this campaign's messages.
+	CampaignId *openapi_types.UUID `form:"campaign_id,omitempty" json:"campaign_id,omitempty"`
+
+	// State Only messages in this state.
+	State *ListMessagesParamsState `form:"state,omitempty" json:"state,omitempty"`
+}
+
+// ListMessagesParamsState defines parameters for ListMessages.
+type ListMessagesParamsState string
+
 // ReportAbParams defines parameters for ReportAb.
 type ReportAbParams struct {
 	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
@@ -4252,6 +4579,54 @@ type WebhookImportCompletedParams struct {
 	OutcallEventType *string             `json:"Outcall-Event-Type,omitempty"`
 }
 
+// WebhookMessageDeliveredJSONBody defines parameters for WebhookMessageDelivered.
+type WebhookMessageDeliveredJSONBody struct {
+	CreatedAt time.Time   `json:"created_at"`
+	Data      interface{} `json:"data"`
+	Id        string      `json:"id"`
+	TenantId  string      `json:"tenant_id"`
+	Type      string      `json:"type"`
+}
+
+// WebhookMessageDeliveredParams defines parameters for WebhookMessageDelivered.
+type WebhookMessageDeliveredParams struct {
+	OutcallSignature string              `json:"Outcall-Signature"`
+	OutcallEventId   *openapi_types.UUID `json:"Outcall-Event-Id,omitempty"`
+	OutcallEventType *string             `json:"Outcall-Event-Type,omitempty"`
+}
+
+// WebhookMessageFailedJSONBody defines parameters for WebhookMessageFailed.
+type WebhookMessageFailedJSONBody struct {
+	CreatedAt time.Time   `json:"created_at"`
+	Data      interface{} `json:"data"`
+	Id        string      `json:"id"`
+	TenantId  string      `json:"tenant_id"`
+	Type      string      `json:"type"`
+}
+
+// WebhookMessageFailedParams defines parameters for WebhookMessageFailed.
+type WebhookMessageFailedParams struct {
+	OutcallSignature string              `json:"Outcall-Signature"`
+	OutcallEventId   *openapi_types.UUID `json:"Outcall-Event-Id,omitempty"`
+	OutcallEventType *string             `json:"Outcall-Event-Type,omitempty"`
+}
+
+// WebhookMessageSentJSONBody defines parameters for WebhookMessageSent.
+type WebhookMessageSentJSONBody struct {
+	CreatedAt time.Time   `json:"created_at"`
+	Data      interface{} `json:"data"`
+	Id        string      `json:"id"`
+	TenantId  string      `json:"tenant_id"`
+	Type      string      `json:"type"`
+}
+
+// WebhookMessageSentParams defines parameters for WebhookMessageSent.
+type WebhookMessageSentParams struct {
+	OutcallSignature string              `json:"Outcall-Signature"`
+	OutcallEventId   *openapi_types.UUID `json:"Outcall-Event-Id,omitempty"`
+	OutcallEventType *string             `json:"Outcall-Event-Type,omitempty"`
+}
+
 // WebhookUsageThresholdReachedJSONBody defines parameters for WebhookUsageThresholdReached.
 type WebhookUsageThresholdReachedJSONBody struct {
 	CreatedAt time.Time   `json:"created_at"`
@@ -4347,6 +4722,9 @@ type PreviewSegmentsJSONRequestBody = PreviewSegmentsInputBody
 // SignupJSONRequestBody defines body for Signup for application/json ContentType.
 type SignupJSONRequestBody = SignupInputBody
 
+// SetSmsSettingsJSONRequestBody defines body for SetSmsSettings for application/json ContentType.
+type SetSmsSettingsJSONRequestBody = SmsFields
+
 // SetSpeechJSONRequestBody defines body for SetSpeech for application/json ContentType.
 type SetSpeechJSONRequestBody = SpeechFields
 
@@ -4403,6 +4781,15 @@ type WebhookContactDoNotCallJSONRequestBody WebhookContactDoNotCallJSONBody
 
 // WebhookImportCompletedJSONRequestBody defines body for WebhookImportCompleted for application/json ContentType.
 type WebhookImportCompletedJSONRequestBody WebhookImportCompletedJSONBody
+
+// WebhookMessageDeliveredJSONRequestBody defines body for WebhookMessageDelivered for application/json ContentType.
+type WebhookMessageDeliveredJSONRequestBody WebhookMessageDeliveredJSONBody
+
+// WebhookMessageFailedJSONRequestBody defines body for WebhookMessageFailed for application/json ContentType.
+type WebhookMessageFailedJSONRequestBody WebhookMessageFailedJSONBody
+
+// WebhookMessageSentJSONRequestBody defines body for WebhookMessageSent for application/json ContentType.
+type WebhookMessageSentJSONRequestBody WebhookMessageSentJSONBody
 
 // WebhookUsageThresholdReachedJSONRequestBody defines body for WebhookUsageThresholdReached for application/json ContentType.
 type WebhookUsageThresholdReachedJSONRequestBody WebhookUsageThresholdReachedJSONBody
@@ -4956,6 +5343,18 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/me/verify-email (the `ResendEmailVerification` operationId).
 	ResendEmailVerification(ctx context.Context, params *ResendEmailVerificationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListMessages List the follow-up messages
+	//
+	// The SMS follow-ups campaigns sent or will send (a campaign's follow_ups say when), oldest first, each with where it stands: waiting for the recipient's quiet hours or the daily cap to pass, refused by compliance, sent, or the carrier's receipt.
+	//
+	// Corresponds with GET /v1/messages (the `ListMessages` operationId).
+	ListMessages(ctx context.Context, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMessage Get a follow-up message
+	//
+	// Corresponds with GET /v1/messages/{message_id} (the `GetMessage` operationId).
+	GetMessage(ctx context.Context, messageId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListNotices List notices
 	//
 	// Messages that need the tenant's attention (an endpoint disabled, a payment failed), newest first.
@@ -5238,6 +5637,31 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/signup (the `Signup` operationId).
 	Signup(ctx context.Context, body SignupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSmsSettings Get the SMS provider
+	//
+	// Which provider sends the tenant's follow-up messages, under which signature, with which approved templates.
+	//
+	// Corresponds with GET /v1/sms/settings (the `GetSmsSettings` operationId).
+	GetSmsSettings(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetSmsSettingsWithBody Set up the SMS provider
+	//
+	// Replaces the tenant's SMS settings: Alibaba Cloud SMS or Tencent Cloud SMS, its access key, the approved signature and templates. The secret is stored encrypted and never returned. Needs the admin role.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/sms/settings (the `SetSmsSettings` operationId).
+	SetSmsSettingsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetSmsSettings Set up the SMS provider
+	//
+	// Replaces the tenant's SMS settings: Alibaba Cloud SMS or Tencent Cloud SMS, its access key, the approved signature and templates. The secret is stored encrypted and never returned. Needs the admin role.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/sms/settings (the `SetSmsSettings` operationId).
+	SetSmsSettings(ctx context.Context, body SetSmsSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetSpeech Get the speech providers
 	//
@@ -6597,6 +7021,38 @@ func (c *Client) ResendEmailVerification(ctx context.Context, params *ResendEmai
 	return c.Client.Do(req)
 }
 
+// ListMessages List the follow-up messages
+//
+// The SMS follow-ups campaigns sent or will send (a campaign's follow_ups say when), oldest first, each with where it stands: waiting for the recipient's quiet hours or the daily cap to pass, refused by compliance, sent, or the carrier's receipt.
+//
+// Corresponds with GET /v1/messages (the `ListMessages` operationId).
+func (c *Client) ListMessages(ctx context.Context, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMessagesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMessage Get a follow-up message
+//
+// Corresponds with GET /v1/messages/{message_id} (the `GetMessage` operationId).
+func (c *Client) GetMessage(ctx context.Context, messageId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMessageRequest(c.Server, messageId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListNotices List notices
 //
 // Messages that need the tenant's attention (an endpoint disabled, a payment failed), newest first.
@@ -7240,6 +7696,61 @@ func (c *Client) SignupWithBody(ctx context.Context, contentType string, body io
 // Corresponds with POST /v1/signup (the `Signup` operationId).
 func (c *Client) Signup(ctx context.Context, body SignupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSignupRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSmsSettings Get the SMS provider
+//
+// Which provider sends the tenant's follow-up messages, under which signature, with which approved templates.
+//
+// Corresponds with GET /v1/sms/settings (the `GetSmsSettings` operationId).
+func (c *Client) GetSmsSettings(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSmsSettingsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetSmsSettingsWithBody Set up the SMS provider
+//
+// Replaces the tenant's SMS settings: Alibaba Cloud SMS or Tencent Cloud SMS, its access key, the approved signature and templates. The secret is stored encrypted and never returned. Needs the admin role.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/sms/settings (the `SetSmsSettings` operationId).
+func (c *Client) SetSmsSettingsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetSmsSettingsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetSmsSettings Set up the SMS provider
+//
+// Replaces the tenant's SMS settings: Alibaba Cloud SMS or Tencent Cloud SMS, its access key, the approved signature and templates. The secret is stored encrypted and never returned. Needs the admin role.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/sms/settings (the `SetSmsSettings` operationId).
+func (c *Client) SetSmsSettings(ctx context.Context, body SetSmsSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetSmsSettingsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10385,6 +10896,130 @@ func NewResendEmailVerificationRequest(server string, params *ResendEmailVerific
 	return req, nil
 }
 
+// NewListMessagesRequest constructs an http.Request for the ListMessages method
+func NewListMessagesRequest(server string, params *ListMessagesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/messages")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CampaignId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "campaign_id", *params.CampaignId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.State != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "state", *params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetMessageRequest constructs an http.Request for the GetMessage method
+func NewGetMessageRequest(server string, messageId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "message_id", messageId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/messages/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListNoticesRequest constructs an http.Request for the ListNotices method
 func NewListNoticesRequest(server string) (*http.Request, error) {
 	var err error
@@ -12709,6 +13344,73 @@ func NewSignupRequestWithBody(server string, contentType string, body io.Reader)
 	return req, nil
 }
 
+// NewGetSmsSettingsRequest constructs an http.Request for the GetSmsSettings method
+func NewGetSmsSettingsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/sms/settings")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSetSmsSettingsRequest calls the generic SetSmsSettings builder with application/json body
+func NewSetSmsSettingsRequest(server string, body SetSmsSettingsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetSmsSettingsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSetSmsSettingsRequestWithBody constructs an http.Request for the SetSmsSettings method, with any body, and a specified content type
+func NewSetSmsSettingsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/sms/settings")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewGetSpeechRequest constructs an http.Request for the GetSpeech method
 func NewGetSpeechRequest(server string) (*http.Request, error) {
 	var err error
@@ -14455,6 +15157,22 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/me/verify-email (the `ResendEmailVerification` operationId).
 	ResendEmailVerificationWithResponse(ctx context.Context, params *ResendEmailVerificationParams, reqEditors ...RequestEditorFn) (*ResendEmailVerificationResponse, error)
 
+	// ListMessagesWithResponse List the follow-up messages
+	//
+	// The SMS follow-ups campaigns sent or will send (a campaign's follow_ups say when), oldest first, each with where it stands: waiting for the recipient's quiet hours or the daily cap to pass, refused by compliance, sent, or the carrier's receipt.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/messages (the `ListMessages` operationId).
+	ListMessagesWithResponse(ctx context.Context, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*ListMessagesResponse, error)
+
+	// GetMessageWithResponse Get a follow-up message
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/messages/{message_id} (the `GetMessage` operationId).
+	GetMessageWithResponse(ctx context.Context, messageId string, reqEditors ...RequestEditorFn) (*GetMessageResponse, error)
+
 	// ListNoticesWithResponse List notices
 	//
 	// Messages that need the tenant's attention (an endpoint disabled, a payment failed), newest first.
@@ -14779,6 +15497,33 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/signup (the `Signup` operationId).
 	SignupWithResponse(ctx context.Context, body SignupJSONRequestBody, reqEditors ...RequestEditorFn) (*SignupResponse, error)
+
+	// GetSmsSettingsWithResponse Get the SMS provider
+	//
+	// Which provider sends the tenant's follow-up messages, under which signature, with which approved templates.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/sms/settings (the `GetSmsSettings` operationId).
+	GetSmsSettingsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetSmsSettingsResponse, error)
+
+	// SetSmsSettingsWithBodyWithResponse Set up the SMS provider
+	//
+	// Replaces the tenant's SMS settings: Alibaba Cloud SMS or Tencent Cloud SMS, its access key, the approved signature and templates. The secret is stored encrypted and never returned. Needs the admin role.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/sms/settings (the `SetSmsSettings` operationId).
+	SetSmsSettingsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetSmsSettingsResponse, error)
+
+	// SetSmsSettingsWithResponse Set up the SMS provider
+	//
+	// Replaces the tenant's SMS settings: Alibaba Cloud SMS or Tencent Cloud SMS, its access key, the approved signature and templates. The secret is stored encrypted and never returned. Needs the admin role.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/sms/settings (the `SetSmsSettings` operationId).
+	SetSmsSettingsWithResponse(ctx context.Context, body SetSmsSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*SetSmsSettingsResponse, error)
 
 	// GetSpeechWithResponse Get the speech providers
 	//
@@ -18669,6 +19414,151 @@ func (r ResendEmailVerificationResponse) ContentType() string {
 	return ""
 }
 
+type ListMessagesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MessagesOutputBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMessagesResponse) GetJSON200() *MessagesOutputBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListMessagesResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListMessagesResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListMessagesResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListMessagesResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMessagesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMessagesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMessagesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMessagesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetMessageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MessageBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMessageResponse) GetJSON200() *MessageBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMessageResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMessageResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetMessageResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetMessageResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetMessageResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMessageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMessageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMessageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMessageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListNoticesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -20776,6 +21666,151 @@ func (r SignupResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r SignupResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetSmsSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SMSBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSmsSettingsResponse) GetJSON200() *SMSBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetSmsSettingsResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetSmsSettingsResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetSmsSettingsResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetSmsSettingsResponse) GetApplicationproblemJSON503() *ErrorModel {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSmsSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSmsSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSmsSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSmsSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SetSmsSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SMSBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetSmsSettingsResponse) GetJSON200() *SMSBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SetSmsSettingsResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SetSmsSettingsResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r SetSmsSettingsResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r SetSmsSettingsResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r SetSmsSettingsResponse) GetApplicationproblemJSON503() *ErrorModel {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r SetSmsSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetSmsSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetSmsSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetSmsSettingsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -23587,6 +24622,34 @@ func (c *ClientWithResponses) ResendEmailVerificationWithResponse(ctx context.Co
 	return ParseResendEmailVerificationResponse(rsp)
 }
 
+// ListMessagesWithResponse List the follow-up messages
+//
+// The SMS follow-ups campaigns sent or will send (a campaign's follow_ups say when), oldest first, each with where it stands: waiting for the recipient's quiet hours or the daily cap to pass, refused by compliance, sent, or the carrier's receipt.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/messages (the `ListMessages` operationId).
+func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*ListMessagesResponse, error) {
+	rsp, err := c.ListMessages(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMessagesResponse(rsp)
+}
+
+// GetMessageWithResponse Get a follow-up message
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/messages/{message_id} (the `GetMessage` operationId).
+func (c *ClientWithResponses) GetMessageWithResponse(ctx context.Context, messageId string, reqEditors ...RequestEditorFn) (*GetMessageResponse, error) {
+	rsp, err := c.GetMessage(ctx, messageId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMessageResponse(rsp)
+}
+
 // ListNoticesWithResponse List notices
 //
 // Messages that need the tenant's attention (an endpoint disabled, a payment failed), newest first.
@@ -24132,6 +25195,51 @@ func (c *ClientWithResponses) SignupWithResponse(ctx context.Context, body Signu
 		return nil, err
 	}
 	return ParseSignupResponse(rsp)
+}
+
+// GetSmsSettingsWithResponse Get the SMS provider
+//
+// Which provider sends the tenant's follow-up messages, under which signature, with which approved templates.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/sms/settings (the `GetSmsSettings` operationId).
+func (c *ClientWithResponses) GetSmsSettingsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetSmsSettingsResponse, error) {
+	rsp, err := c.GetSmsSettings(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSmsSettingsResponse(rsp)
+}
+
+// SetSmsSettingsWithBodyWithResponse Set up the SMS provider
+//
+// Replaces the tenant's SMS settings: Alibaba Cloud SMS or Tencent Cloud SMS, its access key, the approved signature and templates. The secret is stored encrypted and never returned. Needs the admin role.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/sms/settings (the `SetSmsSettings` operationId).
+func (c *ClientWithResponses) SetSmsSettingsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetSmsSettingsResponse, error) {
+	rsp, err := c.SetSmsSettingsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetSmsSettingsResponse(rsp)
+}
+
+// SetSmsSettingsWithResponse Set up the SMS provider
+//
+// Replaces the tenant's SMS settings: Alibaba Cloud SMS or Tencent Cloud SMS, its access key, the approved signature and templates. The secret is stored encrypted and never returned. Needs the admin role.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/sms/settings (the `SetSmsSettings` operationId).
+func (c *ClientWithResponses) SetSmsSettingsWithResponse(ctx context.Context, body SetSmsSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*SetSmsSettingsResponse, error) {
+	rsp, err := c.SetSmsSettings(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetSmsSettingsResponse(rsp)
 }
 
 // GetSpeechWithResponse Get the speech providers
@@ -27548,6 +28656,121 @@ func ParseResendEmailVerificationResponse(rsp *http.Response) (*ResendEmailVerif
 	return response, nil
 }
 
+// ParseListMessagesResponse parses an HTTP response from a ListMessagesWithResponse call
+func ParseListMessagesResponse(rsp *http.Response) (*ListMessagesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMessagesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MessagesOutputBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetMessageResponse parses an HTTP response from a GetMessageWithResponse call
+func ParseGetMessageResponse(rsp *http.Response) (*GetMessageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMessageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MessageBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListNoticesResponse parses an HTTP response from a ListNoticesWithResponse call
 func ParseListNoticesResponse(rsp *http.Response) (*ListNoticesResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -29226,6 +30449,121 @@ func ParseSignupResponse(rsp *http.Response) (*SignupResponse, error) {
 	return response, nil
 }
 
+// ParseGetSmsSettingsResponse parses an HTTP response from a GetSmsSettingsWithResponse call
+func ParseGetSmsSettingsResponse(rsp *http.Response) (*GetSmsSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSmsSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SMSBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSetSmsSettingsResponse parses an HTTP response from a SetSmsSettingsWithResponse call
+func ParseSetSmsSettingsResponse(rsp *http.Response) (*SetSmsSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetSmsSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SMSBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetSpeechResponse parses an HTTP response from a GetSpeechWithResponse call
 func ParseGetSpeechResponse(rsp *http.Response) (*GetSpeechResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -30864,6 +32202,21 @@ type WebhookInitiatorInterface interface {
 
 	WebhookImportCompleted(ctx context.Context, targetURL string, params *WebhookImportCompletedParams, body WebhookImportCompletedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// WebhookMessageDeliveredWithBody fires the message.delivered webhook with any body
+	WebhookMessageDeliveredWithBody(ctx context.Context, targetURL string, params *WebhookMessageDeliveredParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	WebhookMessageDelivered(ctx context.Context, targetURL string, params *WebhookMessageDeliveredParams, body WebhookMessageDeliveredJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// WebhookMessageFailedWithBody fires the message.failed webhook with any body
+	WebhookMessageFailedWithBody(ctx context.Context, targetURL string, params *WebhookMessageFailedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	WebhookMessageFailed(ctx context.Context, targetURL string, params *WebhookMessageFailedParams, body WebhookMessageFailedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// WebhookMessageSentWithBody fires the message.sent webhook with any body
+	WebhookMessageSentWithBody(ctx context.Context, targetURL string, params *WebhookMessageSentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	WebhookMessageSent(ctx context.Context, targetURL string, params *WebhookMessageSentParams, body WebhookMessageSentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// WebhookUsageThresholdReachedWithBody fires the usage.threshold_reached webhook with any body
 	WebhookUsageThresholdReachedWithBody(ctx context.Context, targetURL string, params *WebhookUsageThresholdReachedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -31081,6 +32434,78 @@ func (p *WebhookInitiator) WebhookImportCompletedWithBody(ctx context.Context, t
 
 func (p *WebhookInitiator) WebhookImportCompleted(ctx context.Context, targetURL string, params *WebhookImportCompletedParams, body WebhookImportCompletedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewWebhookImportCompletedWebhookRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookMessageDeliveredWithBody(ctx context.Context, targetURL string, params *WebhookMessageDeliveredParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookMessageDeliveredWebhookRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookMessageDelivered(ctx context.Context, targetURL string, params *WebhookMessageDeliveredParams, body WebhookMessageDeliveredJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookMessageDeliveredWebhookRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookMessageFailedWithBody(ctx context.Context, targetURL string, params *WebhookMessageFailedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookMessageFailedWebhookRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookMessageFailed(ctx context.Context, targetURL string, params *WebhookMessageFailedParams, body WebhookMessageFailedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookMessageFailedWebhookRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookMessageSentWithBody(ctx context.Context, targetURL string, params *WebhookMessageSentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookMessageSentWebhookRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookMessageSent(ctx context.Context, targetURL string, params *WebhookMessageSentParams, body WebhookMessageSentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookMessageSentWebhookRequest(targetURL, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -31672,6 +33097,201 @@ func NewWebhookImportCompletedWebhookRequest(targetURL string, params *WebhookIm
 
 // NewWebhookImportCompletedWebhookRequestWithBody builds a POST request for the import.completed webhook with any body
 func NewWebhookImportCompletedWebhookRequestWithBody(targetURL string, params *WebhookImportCompletedParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Outcall-Signature", params.OutcallSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("Outcall-Signature", headerParam0)
+
+		if params.OutcallEventId != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Outcall-Event-Id", *params.OutcallEventId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Outcall-Event-Id", headerParam1)
+		}
+
+		if params.OutcallEventType != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "Outcall-Event-Type", *params.OutcallEventType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Outcall-Event-Type", headerParam2)
+		}
+
+	}
+	return req, nil
+}
+
+// NewWebhookMessageDeliveredWebhookRequest builds a application/json POST request for the message.delivered webhook
+func NewWebhookMessageDeliveredWebhookRequest(targetURL string, params *WebhookMessageDeliveredParams, body WebhookMessageDeliveredJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewWebhookMessageDeliveredWebhookRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewWebhookMessageDeliveredWebhookRequestWithBody builds a POST request for the message.delivered webhook with any body
+func NewWebhookMessageDeliveredWebhookRequestWithBody(targetURL string, params *WebhookMessageDeliveredParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Outcall-Signature", params.OutcallSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("Outcall-Signature", headerParam0)
+
+		if params.OutcallEventId != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Outcall-Event-Id", *params.OutcallEventId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Outcall-Event-Id", headerParam1)
+		}
+
+		if params.OutcallEventType != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "Outcall-Event-Type", *params.OutcallEventType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Outcall-Event-Type", headerParam2)
+		}
+
+	}
+	return req, nil
+}
+
+// NewWebhookMessageFailedWebhookRequest builds a application/json POST request for the message.failed webhook
+func NewWebhookMessageFailedWebhookRequest(targetURL string, params *WebhookMessageFailedParams, body WebhookMessageFailedJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewWebhookMessageFailedWebhookRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewWebhookMessageFailedWebhookRequestWithBody builds a POST request for the message.failed webhook with any body
+func NewWebhookMessageFailedWebhookRequestWithBody(targetURL string, params *WebhookMessageFailedParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Outcall-Signature", params.OutcallSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("Outcall-Signature", headerParam0)
+
+		if params.OutcallEventId != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Outcall-Event-Id", *params.OutcallEventId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Outcall-Event-Id", headerParam1)
+		}
+
+		if params.OutcallEventType != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "Outcall-Event-Type", *params.OutcallEventType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Outcall-Event-Type", headerParam2)
+		}
+
+	}
+	return req, nil
+}
+
+// NewWebhookMessageSentWebhookRequest builds a application/json POST request for the message.sent webhook
+func NewWebhookMessageSentWebhookRequest(targetURL string, params *WebhookMessageSentParams, body WebhookMessageSentJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewWebhookMessageSentWebhookRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewWebhookMessageSentWebhookRequestWithBody builds a POST request for the message.sent webhook with any body
+func NewWebhookMessageSentWebhookRequestWithBody(targetURL string, params *WebhookMessageSentParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 	_ = err
 
