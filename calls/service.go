@@ -149,6 +149,7 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 		transferRefused error
 		redacted        int
 		modelTokens     int
+		followUps       []string // the SMS templates the script's states asked for
 	)
 	handler := telephony.CallHandlerFunc(func(ctx context.Context, call telephony.Call) error {
 		if req.Answered != nil {
@@ -202,6 +203,9 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 				rec.Model, _ = json.Marshal(step.Model)
 			}
 			turns = append(turns, rec)
+			if step.FollowUp != "" && !slices.Contains(followUps, step.FollowUp) {
+				followUps = append(followUps, step.FollowUp)
+			}
 			if step.Done || sess.Done() {
 				break
 			}
@@ -265,6 +269,7 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 		Silence:      silence,
 		ModelTokens:  modelTokens,
 		CallerID:     res.CallerID,
+		FollowUps:    followUps,
 	}
 	if out.EndedAt.IsZero() {
 		out.EndedAt = time.Now()

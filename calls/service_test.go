@@ -40,7 +40,7 @@ const confirmScript = `export default {
       say: "您好${contact.name},想跟您确认订单。",
       on: { affirm: "confirm", deny: "bye", human: "agent" },
     },
-    confirm: { say: "好的,已确认。", end: "confirmed", tags: ["converted"] },
+    confirm: { say: "好的,已确认。", end: "confirmed", tags: ["converted"], followUp: "order_confirmed" },
     agent: { say: "正在为您转接人工客服。", transfer: "agent" },
     bye: { say: "好的,再见。", end: "declined" },
   },
@@ -310,6 +310,23 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 		if events[typ] != n {
 			t.Fatalf("webhook events %v, want %v", events, want)
 		}
+	}
+
+	// The confirmed call's script asked for its follow-up text; the
+	// others did not.
+	var followUps []string
+	if err := db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		rs, err := tx.Query(ctx, `SELECT phone || ' ' || template FROM messages ORDER BY phone`)
+		if err != nil {
+			return err
+		}
+		followUps, err = pgx.CollectRows(rs, pgx.RowTo[string])
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(followUps, []string{agreed.phone + " order_confirmed"}) {
+		t.Fatalf("follow-up messages %q, want the confirmed call's order_confirmed", followUps)
 	}
 
 	// call.transferred went out as the transfer started, before the call

@@ -268,13 +268,17 @@ func (s *Service) closeCalls(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 		}
 	}
 	var done []*Call
+	scripted := map[uuid.UUID][]string{}
 	for _, it := range items {
 		if c := closed[it.callID]; c != nil && first[it.callID] == it {
 			done = append(done, c)
+			if len(it.res.FollowUps) > 0 {
+				scripted[c.ID] = it.res.FollowUps
+			}
 		}
 	}
 	if len(done) > 0 {
-		if err := s.queueFollowUps(ctx, tx, tenantID, done); err != nil {
+		if err := s.queueFollowUps(ctx, tx, tenantID, done, scripted); err != nil {
 			return err
 		}
 		for _, hook := range s.opts.OnClose {

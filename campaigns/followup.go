@@ -100,9 +100,11 @@ func (MessageReceiptArgs) InsertOpts() river.InsertOpts {
 var unanswered = []telephony.Outcome{telephony.OutcomeNoAnswer, telephony.OutcomeBusy, telephony.OutcomeVoicemail, telephony.OutcomeFailed}
 
 // queueFollowUps records, in the transaction that closes calls, the
-// follow-up messages they call for, each with its send job: a message
-// exists exactly when its call record does, once per call and template.
-func (s *Service) queueFollowUps(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, closed []*Call) error {
+// follow-up messages they call for (their campaigns' follow-ups, and the
+// templates their scripts asked for in scripted), each with its send
+// job: a message exists exactly when its call record does, once per call
+// and template.
+func (s *Service) queueFollowUps(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, closed []*Call, scripted map[uuid.UUID][]string) error {
 	policies := map[uuid.UUID][]FollowUp{}
 	var ask []uuid.UUID
 	for _, c := range closed {
@@ -137,6 +139,9 @@ func (s *Service) queueFollowUps(ctx context.Context, tx pgx.Tx, tenantID uuid.U
 	var wants []want
 	var lastTry []uuid.UUID // calls whose contact may have no attempt left
 	for _, c := range closed {
+		for _, tmpl := range scripted[c.ID] {
+			wants = append(wants, want{c, FollowUp{Channel: ChannelSMS, Template: tmpl, When: "script"}})
+		}
 		for _, f := range policies[c.CampaignID] {
 			switch {
 			case f.When == FollowUpAnswered && c.AnsweredAt != nil && c.Outcome != telephony.OutcomeVoicemail:

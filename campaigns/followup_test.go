@@ -253,3 +253,28 @@ func TestAFollowUpThatCannotBeSentIsRefusedAtCreation(t *testing.T) {
 		}
 	}
 }
+
+// A call whose script asked for a follow-up (a state's followUp) gets it,
+// though its campaign has none of its own, filled from what the call
+// captured; asked twice, it is sent once.
+func TestAScriptsFollowUpIsQueuedWithItsCall(t *testing.T) {
+	w := newWorld(t)
+	w.openRules(w.p)
+	c, _ := w.campaignOf(w.p, "+8613800000009")
+	w.dialAll(w.p, c, func(r campaigns.Placement) campaigns.Ending {
+		now := w.clock()
+		return campaigns.Ending{Outcome: telephony.OutcomeAnswered, AnsweredAt: now, EndedAt: now.Add(time.Minute),
+			Vars: []byte(`{"link": "https://pay.example/z"}`), FollowUps: []string{"payment_link", "payment_link"}}
+	})
+	msgs := w.messagesOf(c)
+	m, ok := msgs["+8613800000009 payment_link"]
+	if len(msgs) != 1 || !ok || m.State != campaigns.MessageQueued {
+		t.Fatalf("messages %v, want the script's payment_link, queued", msgs)
+	}
+	var link string
+	if err := w.db.InTenant(w.ctx, w.p.TenantID, func(tx pgx.Tx) error {
+		return tx.QueryRow(w.ctx, `SELECT params->>'link' FROM messages WHERE id = $1`, m.ID).Scan(&link)
+	}); err != nil || link != "https://pay.example/z" {
+		t.Fatalf("the message's link variable %q (%v), want the call's captured link", link, err)
+	}
+}

@@ -90,6 +90,9 @@ type Ending struct {
 	// ContactFields are written into the contact's attributes (a script's
 	// saveToContact), for later scripts and segmentation rules.
 	ContactFields map[string]json.RawMessage
+	// FollowUps are the SMS templates the call's script asked to send
+	// once it ended (a state's followUp), sent like a campaign's.
+	FollowUps []string
 }
 
 // MaxCallbackAhead is how far ahead a named callback time is honoured; a

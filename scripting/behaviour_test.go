@@ -198,3 +198,27 @@ func TestAnUpsetCalleeIsAnsweredInACalmVoice(t *testing.T) {
 		t.Fatalf("adaptVoice: false: voice %q", step.Emotion)
 	}
 }
+
+// A state's followUp marks the turn that entered it with the SMS template
+// the call sends once it ends, however it ends after that; a template
+// given as an object is the same.
+func TestAStateWithAFollowUpMarksItsTurn(t *testing.T) {
+	s, ds := Compile("f.js", `export default {
+  start: "a",
+  states: {
+    a: { say: "您好", on: { affirm: "link", deny: "bye" } },
+    link: { say: "我把还款链接发到您手机上", followUp: "payment_link", on: { affirm: "bye" } },
+    bye: { say: "再见", end: "done", followUp: { channel: "sms", template: "thanks" } },
+  },
+};`)
+	if s == nil {
+		t.Fatal(ds)
+	}
+	sess, _ := s.NewSession(nil, SessionOptions{})
+	start, _ := sess.Start()
+	one, _ := sess.Turn("是的")
+	two, _ := sess.Turn("好的")
+	if start.FollowUp != "" || one.FollowUp != "payment_link" || two.FollowUp != "thanks" || !two.Done {
+		t.Errorf("follow-ups by turn: %q %q %q (done %v), want \"\", payment_link, thanks", start.FollowUp, one.FollowUp, two.FollowUp, two.Done)
+	}
+}

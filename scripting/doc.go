@@ -73,6 +73,13 @@ A script's top-level `saveToContact: ["promiseDate"]` names the vars a call
 writes back to its contact's attributes when it ends, where the next
 campaign's script and segmentation rules read them.
 
+A state's `followUp: "payment_link"` (or `{channel: "sms", template:
+"payment_link"}`) has the call send the tenant's SMS template of that name
+once it ends, however it ends after passing through the state: the turn
+that entered it carries [Step.FollowUp]. The message is sent like a
+campaign's follow-ups, within the tenant's compliance, its template's
+variables filled from c.vars, then the contact.
+
 # Understanding
 
 [Classify] and [Classifier] recognise the built-in intents ([BuiltinIntents]:

@@ -90,9 +90,12 @@ type state struct {
 	Tags       []string
 	CallbackIn string
 	Transfer   string
-	On         map[string]*target
-	OnOrder    []string
-	Default    *target
+	// FollowUp is the name of the tenant's SMS template the call sends
+	// once it ends, when it passed through this state.
+	FollowUp string
+	On       map[string]*target
+	OnOrder  []string
+	Default  *target
 	// Model is the state's `llm`: when and how it asks the model.
 	Model *stateModel
 }
@@ -104,6 +107,10 @@ type target struct {
 	Maybe []string
 	At    int
 }
+
+// followUpTemplate is what an SMS template's name looks like (the
+// tenant's SMS settings name them alike).
+var followUpTemplate = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 
 // maxSaveToContact bounds the vars a script writes back to a contact.
 const maxSaveToContact = 20
@@ -307,7 +314,7 @@ func (s *Script) load(defaultLang string) (*dialog, []Diagnostic) {
 		bad(posOr("states"), "", "a dialog script needs `states`, an object of state name → state")
 		return d, ds
 	}
-	known := map[string]bool{"say": true, "emotion": true, "on": true, "default": true, "end": true, "tags": true, "callbackIn": true, "transfer": true, "llm": true}
+	known := map[string]bool{"say": true, "emotion": true, "on": true, "default": true, "end": true, "tags": true, "callbackIn": true, "transfer": true, "llm": true, "followUp": true}
 	for _, name := range so.Keys() {
 		key := "states." + name
 		st := &state{Name: name, At: posOr(key), On: map[string]*target{}}
@@ -320,7 +327,7 @@ func (s *Script) load(defaultLang string) (*dialog, []Diagnostic) {
 		}
 		for _, k := range o.Keys() {
 			if !known[k] {
-				warn(posOr(key+"."+k), name, "state %s: unknown field %q (known: say, emotion, on, default, end, tags, callbackIn, transfer, llm)", name, k)
+				warn(posOr(key+"."+k), name, "state %s: unknown field %q (known: say, emotion, on, default, end, tags, callbackIn, transfer, followUp, llm)", name, k)
 			}
 		}
 		if v := o.Get("say"); isSet(v) {
@@ -352,6 +359,24 @@ func (s *Script) load(defaultLang string) (*dialog, []Diagnostic) {
 			st.Transfer = v.String()
 			if d.TransferState == "" {
 				d.TransferState = name
+			}
+		}
+		if v := o.Get("followUp"); isSet(v) {
+			st.FollowUp = v.String()
+			channel := "sms"
+			if obj, isObj := v.(*sobek.Object); isObj {
+				st.FollowUp = ""
+				if ch := obj.Get("channel"); isSet(ch) {
+					channel = ch.String()
+				}
+				if t := obj.Get("template"); isSet(t) {
+					st.FollowUp = t.String()
+				}
+			}
+			if channel != "sms" {
+				bad(posOr(key+".followUp"), name, "state %s: followUp's channel must be sms, not %q", name, channel)
+			} else if !followUpTemplate.MatchString(st.FollowUp) {
+				bad(posOr(key+".followUp"), name, "state %s: followUp names one of the tenant's SMS templates (lower-case letters, digits and _), as \"payment_link\" or {channel: \"sms\", template: \"payment_link\"}", name)
 			}
 		}
 		if v := o.Get("tags"); isSet(v) {

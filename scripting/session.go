@@ -81,6 +81,9 @@ type Step struct {
 	// Model says when and why the model was used in this turn, and what
 	// became of its answer.
 	Model *ModelUse `json:"model,omitempty"`
+	// FollowUp is set on the turn that entered a state with a followUp:
+	// the SMS template the call sends once it ends, however it ends.
+	FollowUp string `json:"followUp,omitempty" doc:"The SMS template this turn's state asked the call to send once it ends."`
 }
 
 // ReviewFlag records a sensitive word heard from the callee or said by the
@@ -453,7 +456,7 @@ func (s *Session) enter(name string, t *Step) error {
 	d := s.script.dialog
 	st := d.States[name]
 	s.state, s.retries = name, 0
-	t.State, t.Emotion = name, st.Emotion
+	t.State, t.Emotion, t.FollowUp = name, st.Emotion, st.FollowUp
 	for _, tag := range st.Tags {
 		if !contains(s.tags, tag) {
 			s.tags = append(s.tags, tag)

@@ -3557,23 +3557,26 @@ type TrunksOutputBody struct {
 
 // Turn defines model for Turn.
 type Turn struct {
-	Ask        *Ask                    `json:"ask,omitempty"`
-	Confidence float64                 `json:"confidence"`
-	Done       *bool                   `json:"done,omitempty"`
-	Emotion    *string                 `json:"emotion,omitempty"`
-	Error      *ScriptError            `json:"error,omitempty"`
-	Heard      string                  `json:"heard"`
-	Intent     *string                 `json:"intent,omitempty"`
-	Log        *[]string               `json:"log,omitempty"`
-	Model      *ModelUse               `json:"model,omitempty"`
-	Review     *[]ReviewFlag           `json:"review,omitempty"`
-	RunnerUp   *string                 `json:"runnerUp,omitempty"`
-	Say        string                  `json:"say"`
-	Sentiment  *Sentiment              `json:"sentiment,omitempty"`
-	Slots      *map[string]interface{} `json:"slots,omitempty"`
-	State      string                  `json:"state"`
-	Turn       int64                   `json:"turn"`
-	Via        string                  `json:"via"`
+	Ask        *Ask         `json:"ask,omitempty"`
+	Confidence float64      `json:"confidence"`
+	Done       *bool        `json:"done,omitempty"`
+	Emotion    *string      `json:"emotion,omitempty"`
+	Error      *ScriptError `json:"error,omitempty"`
+
+	// FollowUp The SMS template this turn's state asked the call to send once it ends.
+	FollowUp  *string                 `json:"followUp,omitempty"`
+	Heard     string                  `json:"heard"`
+	Intent    *string                 `json:"intent,omitempty"`
+	Log       *[]string               `json:"log,omitempty"`
+	Model     *ModelUse               `json:"model,omitempty"`
+	Review    *[]ReviewFlag           `json:"review,omitempty"`
+	RunnerUp  *string                 `json:"runnerUp,omitempty"`
+	Say       string                  `json:"say"`
+	Sentiment *Sentiment              `json:"sentiment,omitempty"`
+	Slots     *map[string]interface{} `json:"slots,omitempty"`
+	State     string                  `json:"state"`
+	Turn      int64                   `json:"turn"`
+	Via       string                  `json:"via"`
 }
 
 // TurnBody defines model for TurnBody.
