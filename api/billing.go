@@ -76,10 +76,11 @@ type UsageTotalsBody struct {
 	Attempts    int64 `json:"attempts" doc:"Dial attempts charged."`
 	AmountCents int64 `json:"amount_cents" doc:"Estimated charge at list prices."`
 	ModelTokens int64 `json:"model_tokens" doc:"Tokens the tenant's language model used on calls (prompt and completion)."`
+	SMSMessages int64 `json:"sms_messages" doc:"Follow-up messages the tenant's SMS provider took, as the provider counts them (a long text is several); billed by the provider, not priced by the plan."`
 }
 
 func totalsBody(t billing.UsageTotals) UsageTotalsBody {
-	return UsageTotalsBody{Calls: t.Calls, Minutes: t.Minutes, Attempts: t.Attempts, AmountCents: t.AmountCents, ModelTokens: t.ModelTokens}
+	return UsageTotalsBody{Calls: t.Calls, Minutes: t.Minutes, Attempts: t.Attempts, AmountCents: t.AmountCents, ModelTokens: t.ModelTokens, SMSMessages: t.SMSMessages}
 }
 
 // CampaignUsageBody is one campaign's usage.

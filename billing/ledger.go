@@ -46,6 +46,10 @@ const (
 	// prices them yet: the rows are kept (not_billed) and totalled per
 	// period, for the tenant's and the operator's view.
 	KindModelTokens = "model_tokens"
+	// KindSMS counts the follow-up messages a provider took (its count of
+	// billable messages). No plan prices them yet: the rows are kept
+	// (not_billed) and totalled per period.
+	KindSMS = "sms"
 )
 
 // Notice kinds.
@@ -214,4 +218,37 @@ func money(cents int64, currency string) string {
 		sign, cents = "-", -cents
 	}
 	return fmt.Sprintf("%s%d.%02d %s", sign, cents/100, cents%100, strings.ToUpper(currency))
+}
+
+// MessageUsage is what one sent follow-up message used.
+type MessageUsage struct {
+	MessageID  uuid.UUID
+	CampaignID *uuid.UUID
+	// Messages is the provider's count of billable messages (at least 1).
+	Messages int
+	SentAt   time.Time
+}
+
+// RecordMessage writes a sent message's usage to the ledger, in tx: the
+// transaction that records the provider's acceptance, scoped to tenantID.
+// Recording the same message again changes nothing.
+func RecordMessage(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, u MessageUsage) error {
+	if u.MessageID == uuid.Nil {
+		return errors.New("billing: RecordMessage without a message id")
+	}
+	u.Messages = max(u.Messages, 1)
+	if u.SentAt.IsZero() {
+		u.SentAt = time.Now()
+	}
+	tag, err := tx.Exec(ctx, `INSERT INTO usage_ledger (id, tenant_id, kind, message_id, campaign_id, plan, quantity, occurred_at, stripe_status)
+		SELECT $1, $2, $3, $4, $5, t.plan, $6, $7, 'not_billed' FROM tenants t WHERE t.id = $2
+		ON CONFLICT (tenant_id, message_id, kind) WHERE message_id IS NOT NULL DO NOTHING`,
+		uuid.New(), tenantID, KindSMS, u.MessageID, u.CampaignID, u.Messages, u.SentAt)
+	if err != nil || tag.RowsAffected() == 0 {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO usage_periods AS p (tenant_id, period_start, sms_messages) VALUES ($1, $2, $3)
+		ON CONFLICT (tenant_id, period_start) DO UPDATE SET sms_messages = p.sms_messages + $3`,
+		tenantID, periodStart(u.SentAt), u.Messages)
+	return err
 }

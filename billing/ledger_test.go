@@ -311,3 +311,34 @@ func TestModelTokensAreMeteredOncePerCall(t *testing.T) {
 		t.Fatalf("usage report totals %+v, by day %+v", r.Totals, r.ByDay)
 	}
 }
+
+// A sent follow-up message is metered once, as the provider counted it,
+// never sent to Stripe (no plan prices messages), and beside the calls in
+// the period and the usage report.
+func TestFollowUpMessagesAreMeteredOncePerMessage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ten := e.tenant("Shop", billing.PayG)
+	long, short := uuid.New(), uuid.New()
+	for range 2 {
+		e.inTenant(ten, func(tx pgx.Tx) error {
+			if err := billing.RecordMessage(context.Background(), tx, ten, billing.MessageUsage{MessageID: long, Messages: 2}); err != nil {
+				return err
+			}
+			return billing.RecordMessage(context.Background(), tx, ten, billing.MessageUsage{MessageID: short})
+		})
+	}
+	if n := e.count(`SELECT count(*) FROM usage_ledger WHERE kind = 'sms' AND stripe_status = 'not_billed' AND amount_cents = 0 AND call_id IS NULL`); n != 2 {
+		t.Fatalf("%d unbilled sms rows after recording two messages twice, want 2", n)
+	}
+	if n := e.count(`SELECT sms_messages FROM usage_periods WHERE tenant_id = $1`, ten); n != 3 {
+		t.Fatalf("period total %d messages, want 3 (a long one counted twice)", n)
+	}
+	r, err := e.service("").Usage(context.Background(), tenants.Principal{TenantID: ten, Role: tenants.RoleViewer}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Totals.SMSMessages != 3 || r.Totals.Calls != 0 || r.Totals.AmountCents != 0 {
+		t.Fatalf("usage report totals %+v, want 3 messages and nothing charged", r.Totals)
+	}
+}

@@ -27,6 +27,7 @@ func CampaignHooks(o campaigns.Options, billed bool) campaigns.Options {
 	o.OnTransfer = append(o.OnTransfer, EmitTransferring(events))
 	if billed {
 		o.OnClose = append(o.OnClose, RecordUsage(events))
+		o.OnMessageSent = append(o.OnMessageSent, RecordMessageUsage)
 		o.PlanLines = billing.PlanLines
 		o.PlanCallsPerSecond = billing.PlanCallsPerSecond
 		o.DialGate = DialGate

@@ -37,3 +37,14 @@ func recordCallUsage(ctx context.Context, tx pgx.Tx, events *webhooks.Emitter, c
 	}
 	return billing.RecordCall(ctx, tx, events, c.TenantID, u)
 }
+
+// RecordMessageUsage is the campaigns.MessageHook that writes a sent
+// follow-up message's usage to the billing ledger, in the transaction
+// that records the provider's acceptance.
+func RecordMessageUsage(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, m *campaigns.Message) error {
+	u := billing.MessageUsage{MessageID: m.ID, CampaignID: m.CampaignID, Messages: m.Fee, SentAt: time.Now()}
+	if m.SentAt != nil {
+		u.SentAt = *m.SentAt
+	}
+	return billing.RecordMessage(ctx, tx, tenantID, u)
+}

@@ -266,6 +266,10 @@ func scanMessage(row pgx.Row) (*Message, error) {
 	return &m, err
 }
 
+// MessageHook runs in the transaction that records that the provider took
+// message m.
+type MessageHook func(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, m *Message) error
+
 // SMSProviders gives a tenant's SMS provider and settings
 // (*telephony.SMSStore is one).
 type SMSProviders interface {
@@ -387,7 +391,7 @@ func (s *Service) SendMessage(ctx context.Context, tenantID, messageID uuid.UUID
 			return err
 		}
 		proceed = true
-		m.State = MessageSending
+		m.State, m.SentAt = MessageSending, &now
 		_, err = tx.Exec(ctx, `UPDATE messages SET state = 'sending', reason = '', provider = $3, sent_at = $4 WHERE tenant_id = $1 AND id = $2`,
 			tenantID, messageID, settings.Provider, now)
 		return err
@@ -424,6 +428,11 @@ func (s *Service) SendMessage(ctx context.Context, tenantID, messageID uuid.UUID
 				InsertOpts: &river.InsertOpts{ScheduledAt: now.Add(s.opts.ReceiptFirstLook)}}})
 			if err != nil {
 				return err
+			}
+			for _, hook := range s.opts.OnMessageSent {
+				if err := hook(rctx, tx, tenantID, m); err != nil {
+					return err
+				}
 			}
 		case telephony.SMSRetryable(sendErr):
 			retryAt = now.Add(time.Minute)

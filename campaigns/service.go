@@ -46,6 +46,10 @@ type Options struct {
 	// OnTransfer runs in the transaction that marks a call's transfer
 	// started, in order (see package calls: the call.transferred event).
 	OnTransfer []TransferHook
+	// OnMessageSent runs in the transaction that records a provider's
+	// acceptance of a follow-up message, in order (see package calls: its
+	// usage row).
+	OnMessageSent []MessageHook
 	// PlanLines caps a tenant's concurrent lines by its plan; nil or 0 means
 	// the compliance settings alone decide.
 	PlanLines func(plan string) int

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/outcall/outcall/billing"
 	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/contacts"
@@ -30,7 +31,8 @@ func TestTheWorkersSendAFollowUpToEveryContactNeverReached(t *testing.T) {
 		return campaigns.Ending{Outcome: telephony.OutcomeNoAnswer}
 	}}
 	r := newIdleCampaignRig(t, false, placer, func(rules *campaigns.Compliance) { rules.MaxConcurrentLines = 5 })
-	r.svc = campaigns.New(calls.CampaignHooks(campaigns.Options{DB: r.db, ReceiptFirstLook: 100 * time.Millisecond}, false))
+	// Billed, so each message's usage goes to the ledger.
+	r.svc = campaigns.New(calls.CampaignHooks(campaigns.Options{DB: r.db, ReceiptFirstLook: 100 * time.Millisecond}, true))
 
 	srv := alismstest.NewServer("LTAI-jobs", "jobs-secret")
 	t.Cleanup(srv.Close)
@@ -97,5 +99,13 @@ func TestTheWorkersSendAFollowUpToEveryContactNeverReached(t *testing.T) {
 	}
 	if events["message.sent"] != 3 || events["message.delivered"] != 3 || events["message.failed"] != 0 {
 		t.Fatalf("message events %v, want 3 sent and 3 delivered", events)
+	}
+	// Each message is metered once, apart from the calls.
+	usage, err := billing.New(billing.Config{DB: r.db}).Usage(r.ctx, r.p, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if usage.Totals.SMSMessages != 3 || usage.Totals.Calls != 1 {
+		t.Fatalf("usage %+v, want 3 messages and the 1 connected call", usage.Totals)
 	}
 }

@@ -1472,6 +1472,9 @@ type CampaignUsageBody struct {
 
 	// ModelTokens Tokens the tenant's language model used on calls (prompt and completion).
 	ModelTokens int64 `json:"model_tokens"`
+
+	// SmsMessages Follow-up messages the tenant's SMS provider took, as the provider counts them (a long text is several); billed by the provider, not priced by the plan.
+	SmsMessages int64 `json:"sms_messages"`
 }
 
 // CampaignsOutputBody defines model for CampaignsOutputBody.
@@ -1860,6 +1863,9 @@ type DayUsageBody struct {
 
 	// ModelTokens Tokens the tenant's language model used on calls (prompt and completion).
 	ModelTokens int64 `json:"model_tokens"`
+
+	// SmsMessages Follow-up messages the tenant's SMS provider took, as the provider counts them (a long text is several); billed by the provider, not priced by the plan.
+	SmsMessages int64 `json:"sms_messages"`
 }
 
 // DeliveriesOutputBody defines model for DeliveriesOutputBody.
@@ -3638,6 +3644,9 @@ type UsageTotalsBody struct {
 
 	// ModelTokens Tokens the tenant's language model used on calls (prompt and completion).
 	ModelTokens int64 `json:"model_tokens"`
+
+	// SmsMessages Follow-up messages the tenant's SMS provider took, as the provider counts them (a long text is several); billed by the provider, not priced by the plan.
+	SmsMessages int64 `json:"sms_messages"`
 }
 
 // UserBody defines model for UserBody.
