@@ -342,7 +342,11 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 	var raw []byte
 	var sentBeforeEnd bool
 	if err := db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT e.data, e.created_at < c.ended_at AND c.transfer_started_at IS NOT NULL FROM webhook_events e JOIN calls c ON c.id = (e.data->>'call_id')::uuid
+		// Both events' times are the database's clock (which the clock
+		// runs of the tests move), so they compare.
+		return tx.QueryRow(ctx, `SELECT e.data, e.created_at < d.created_at AND c.transfer_started_at IS NOT NULL
+			FROM webhook_events e JOIN calls c ON c.id = (e.data->>'call_id')::uuid
+			JOIN webhook_events d ON d.type = 'call.completed' AND d.data->>'call_id' = e.data->>'call_id'
 			WHERE e.type = 'call.transferred'`).Scan(&raw, &sentBeforeEnd)
 	}); err != nil {
 		t.Fatal(err)

@@ -11,9 +11,11 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -106,6 +108,9 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 		return err
 	}
 	defer db.Close()
+	if err := waitForDatabase(ctx, db, log); err != nil {
+		return err
+	}
 	// Tenant isolation rests on row-level security: never serve as a role
 	// it would not hold.
 	if err := migrations.CheckAppRole(ctx, db.Pool()); err != nil {
@@ -357,4 +362,36 @@ func serveHTTP(ctx context.Context, g *errgroup.Group, log *slog.Logger, what, a
 		return hs.Shutdown(shutCtx)
 	})
 	return nil
+}
+
+// waitForDatabase returns once the database answers. A process that
+// starts while PostgreSQL is away (a deploy during a restart or a
+// failover) waits for it, looking again every second and saying so,
+// instead of exiting; one the database refuses (a wrong password, no such
+// database or role) stops at once, since waiting will not change that.
+func waitForDatabase(ctx context.Context, db *tenants.DB, log *slog.Logger) error {
+	for said := false; ; {
+		pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := db.Pool().Ping(pingCtx)
+		cancel()
+		if err == nil {
+			if said {
+				log.Info("the database is back")
+			}
+			return nil
+		}
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && (strings.HasPrefix(pgErr.Code, "28") || strings.HasPrefix(pgErr.Code, "3D")) {
+			return fmt.Errorf("the database refused the connection: %w", err)
+		}
+		if !said {
+			log.Warn("the database is away: waiting for it, looking again every second", slog.Any("error", err))
+			said = true
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("stopped while waiting for the database: %w", err)
+		case <-time.After(time.Second):
+		}
+	}
 }
