@@ -290,21 +290,7 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 	}
 
 	// The webhook events were written with the changes they describe.
-	events := map[string]int{}
-	db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
-		rs, err := tx.Query(ctx, `SELECT type, count(*) FROM webhook_events GROUP BY type`)
-		if err != nil {
-			return err
-		}
-		defer rs.Close()
-		for rs.Next() {
-			var typ string
-			var n int
-			rs.Scan(&typ, &n)
-			events[typ] = n
-		}
-		return nil
-	})
+	events := dbtest.EventCounts(ctx, t, db, p.TenantID, "")
 	want := map[string]int{"import.completed": 1, "campaign.started": 1, "call.completed": 3, "call.transferred": 1, "call.review_required": 1, "campaign.completed": 1}
 	for typ, n := range want {
 		if events[typ] != n {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/contacts"
+	"github.com/outcall/outcall/migrations/dbtest"
 	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/telephony/alismstest"
 )
@@ -214,19 +215,7 @@ func TestUnansweredContactsGetTheirFollowUpsWithinCompliance(t *testing.T) {
 	}
 
 	// Every change was told to the tenant's webhooks, once.
-	events := map[string]int{}
-	if err := w.db.InTenant(w.ctx, w.p.TenantID, func(tx pgx.Tx) error {
-		rows, err := tx.Query(w.ctx, `SELECT type, count(*) FROM webhook_events WHERE type LIKE 'message.%' GROUP BY type`)
-		if err != nil {
-			return err
-		}
-		var typ string
-		var n int
-		_, err = pgx.ForEachRow(rows, []any{&typ, &n}, func() error { events[typ] = n; return nil })
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	events := dbtest.EventCounts(w.ctx, t, w.db, w.p.TenantID, "message.")
 	// sent: 3; delivered: 1; failed: two refusals, the one not sent
 	// again and the carrier's failure.
 	if events["message.sent"] != 3 || events["message.delivered"] != 1 || events["message.failed"] != 4 {

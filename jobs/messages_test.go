@@ -8,13 +8,13 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/outcall/outcall/billing"
 	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/jobs"
+	"github.com/outcall/outcall/migrations/dbtest"
 	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/telephony/alismstest"
 )
@@ -84,19 +84,7 @@ func TestTheWorkersSendAFollowUpToEveryContactNeverReached(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("the provider got %q, want %q", got, want)
 	}
-	events := map[string]int{}
-	if err := r.db.InTenant(r.ctx, r.p.TenantID, func(tx pgx.Tx) error {
-		rows, err := tx.Query(r.ctx, `SELECT type, count(*) FROM webhook_events WHERE type LIKE 'message.%' GROUP BY type`)
-		if err != nil {
-			return err
-		}
-		var typ string
-		var n int
-		_, err = pgx.ForEachRow(rows, []any{&typ, &n}, func() error { events[typ] = n; return nil })
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	events := dbtest.EventCounts(r.ctx, t, r.db, r.p.TenantID, "message.")
 	if events["message.sent"] != 3 || events["message.delivered"] != 3 || events["message.failed"] != 0 {
 		t.Fatalf("message events %v, want 3 sent and 3 delivered", events)
 	}

@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/outcall/outcall/migrations/scratch"
 	"github.com/outcall/outcall/tenants"
@@ -90,4 +91,25 @@ func Tenant(ctx context.Context, t testing.TB) *SignedUp {
 	db, url := Open(ctx, t)
 	su, owner := SignUp(ctx, t, db, "Shop")
 	return &SignedUp{URL: url, DB: db, Tenants: tenants.NewService(db), Signup: su, Owner: owner}
+}
+
+// EventCounts counts the tenant's webhook events by type, of the types
+// that start with prefix ("" for all).
+func EventCounts(ctx context.Context, t testing.TB, db *tenants.DB, tenantID uuid.UUID, prefix string) map[string]int {
+	t.Helper()
+	counts := map[string]int{}
+	err := db.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT type, count(*) FROM webhook_events WHERE starts_with(type, $1) GROUP BY type`, prefix)
+		if err != nil {
+			return err
+		}
+		var typ string
+		var n int
+		_, err = pgx.ForEachRow(rows, []any{&typ, &n}, func() error { counts[typ] = n; return nil })
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return counts
 }
