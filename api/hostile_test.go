@@ -66,7 +66,7 @@ var minimumRoles = byRole(map[tenants.Role][]string{
 		"export-turns", "get-report-settings",
 		"list-scripts", "check-script", "get-script", "list-script-versions", "get-script-version", "simulate-script-version", "preview-segments",
 		"get-speech", "list-trunks", "get-trunk", "list-webhook-endpoints", "get-webhook-endpoint", "list-webhook-deliveries",
-		"get-sms-settings", "list-messages", "get-message",
+		"get-sms-settings", "list-messages", "get-message", "report-follow-ups", "export-report-follow-ups",
 	},
 	// Operators run campaigns and keep the contacts.
 	tenants.RoleOperator: {

@@ -65,6 +65,46 @@ type OutcomesReportBody struct {
 	RefusedByReason   map[string]int `json:"refused_by_reason" doc:"Refusals by reason: dnc, daily_cap, quiet_hours, …"`
 }
 
+// FollowUpsReportBody is how the follow-up messages went.
+type FollowUpsReportBody struct {
+	Messages       int                     `json:"messages" example:"300" doc:"Follow-ups the filter's calls asked for."`
+	Sent           int                     `json:"sent" example:"280" doc:"Taken by the SMS provider."`
+	Delivered      int                     `json:"delivered" example:"270" doc:"Reported on the handset by the carrier."`
+	Failed         int                     `json:"failed" example:"10"`
+	Refused        int                     `json:"refused" example:"12" doc:"Stopped by compliance for good (do-not-call, consent)."`
+	Waiting        int                     `json:"waiting" example:"8" doc:"Still queued: quiet hours, the daily cap."`
+	Reached        int                     `json:"reached" example:"60" doc:"Sent messages whose contact answered a later call within after_days."`
+	Converted      int                     `json:"converted" example:"25" doc:"Sent messages whose contact's later call converted (see the report settings)."`
+	DeliveryRate   float64                 `json:"delivery_rate" example:"0.9643" doc:"delivered / sent."`
+	ReachRate      float64                 `json:"reach_rate" example:"0.2143" doc:"reached / sent."`
+	ConversionRate float64                 `json:"conversion_rate" example:"0.0893" doc:"converted / sent (conversion after an SMS)."`
+	AfterDays      int                     `json:"after_days" example:"7"`
+	ByTemplate     []TemplateFollowUpsBody `json:"by_template"`
+	FailedByReason map[string]int          `json:"failed_by_reason" doc:"Refused and failed messages by reason."`
+}
+
+// TemplateFollowUpsBody is one template's share.
+type TemplateFollowUpsBody struct {
+	Template  string `json:"template" example:"payment_link"`
+	Messages  int    `json:"messages"`
+	Sent      int    `json:"sent"`
+	Delivered int    `json:"delivered"`
+	Failed    int    `json:"failed"`
+	Reached   int    `json:"reached"`
+	Converted int    `json:"converted"`
+}
+
+func followUpsReportBody(r *reports.FollowUpsReport) FollowUpsReportBody {
+	b := FollowUpsReportBody{Messages: r.Messages, Sent: r.Sent, Delivered: r.Delivered, Failed: r.Failed, Refused: r.Refused, Waiting: r.Waiting,
+		Reached: r.Reached, Converted: r.Converted, DeliveryRate: r.DeliveryRate, ReachRate: r.ReachRate, ConversionRate: r.ConversionRate,
+		AfterDays: r.AfterDays, ByTemplate: []TemplateFollowUpsBody{}, FailedByReason: r.FailedByReason}
+	for _, t := range r.ByTemplate {
+		b.ByTemplate = append(b.ByTemplate, TemplateFollowUpsBody{Template: t.Template, Messages: t.Messages, Sent: t.Sent, Delivered: t.Delivered,
+			Failed: t.Failed, Reached: t.Reached, Converted: t.Converted})
+	}
+	return b
+}
+
 // FunnelExitBody is one way out of a dialog state.
 type FunnelExitBody struct {
 	To    string `json:"to" example:"confirm"`
@@ -330,6 +370,12 @@ func (s *Server) registerReports() {
 		name: "time", summary: "Best hours report",
 		desc: "Answer and conversion rates by hour of day, by weekday, and by both (a weekday × hour grid) in the callee's local time, with counts and each slot's lift over the average.",
 		run:  s.reports.Time, body: timeReportBody,
+	})
+	registerReport(s, reportDef[*reports.FollowUpsReport, FollowUpsReportBody]{
+		name: "follow-ups", summary: "Follow-up messages report",
+		desc: "The SMS follow-ups of the calls in the filter: how many were sent, delivered, failed, refused by compliance or still waiting, by template, " +
+			"and what came of them: the contacts who answered a later call within after_days of the message, and those whose later call converted.",
+		run: s.reports.FollowUps, body: followUpsReportBody,
 	})
 	registerReport(s, reportDef[*reports.ABReport, ABReportBody]{
 		name: "ab", summary: "A/B report",

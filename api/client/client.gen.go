@@ -2153,6 +2153,74 @@ type FollowUpBodyChannel string
 // FollowUpBodyWhen unanswered: after the contact's last attempt, when it went unanswered (no answer, busy, voicemail, failed) and the retry policy has no attempt left. answered: after a call the callee answered. Either way the message keeps the tenant's compliance: never to a number on the do-not-call list (or without consent, when consented_only), never in the recipient's quiet hours or on a day without calls (it waits), at most max_daily_messages per number per day.
 type FollowUpBodyWhen string
 
+// FollowUpsReportBody defines model for FollowUpsReportBody.
+type FollowUpsReportBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/FollowUpsReportBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// AfterDays Example: 7
+	AfterDays  int64                    `json:"after_days"`
+	ByTemplate *[]TemplateFollowUpsBody `json:"by_template"`
+
+	// ConversionRate converted / sent (conversion after an SMS).
+	//
+	// Example: 0.0893
+	ConversionRate float64 `json:"conversion_rate"`
+
+	// Converted Sent messages whose contact's later call converted (see the report settings).
+	//
+	// Example: 25
+	Converted int64 `json:"converted"`
+
+	// Delivered Reported on the handset by the carrier.
+	//
+	// Example: 270
+	Delivered int64 `json:"delivered"`
+
+	// DeliveryRate delivered / sent.
+	//
+	// Example: 0.9643
+	DeliveryRate float64 `json:"delivery_rate"`
+
+	// Failed Example: 10
+	Failed int64 `json:"failed"`
+
+	// FailedByReason Refused and failed messages by reason.
+	FailedByReason map[string]int64 `json:"failed_by_reason"`
+
+	// Messages Follow-ups the filter's calls asked for.
+	//
+	// Example: 300
+	Messages int64 `json:"messages"`
+
+	// ReachRate reached / sent.
+	//
+	// Example: 0.2143
+	ReachRate float64 `json:"reach_rate"`
+
+	// Reached Sent messages whose contact answered a later call within after_days.
+	//
+	// Example: 60
+	Reached int64 `json:"reached"`
+
+	// Refused Stopped by compliance for good (do-not-call, consent).
+	//
+	// Example: 12
+	Refused int64 `json:"refused"`
+
+	// Sent Taken by the SMS provider.
+	//
+	// Example: 280
+	Sent int64 `json:"sent"`
+
+	// Waiting Still queued: quiet hours, the daily cap.
+	//
+	// Example: 8
+	Waiting int64 `json:"waiting"`
+}
+
 // FunnelExitBody defines model for FunnelExitBody.
 type FunnelExitBody struct {
 	// Calls Example: 310
@@ -3337,6 +3405,19 @@ type StripeWebhookOutputBody struct {
 // StripeWebhookOutputBodyOutcome defines model for StripeWebhookOutputBody.Outcome.
 type StripeWebhookOutputBodyOutcome string
 
+// TemplateFollowUpsBody defines model for TemplateFollowUpsBody.
+type TemplateFollowUpsBody struct {
+	Converted int64 `json:"converted"`
+	Delivered int64 `json:"delivered"`
+	Failed    int64 `json:"failed"`
+	Messages  int64 `json:"messages"`
+	Reached   int64 `json:"reached"`
+	Sent      int64 `json:"sent"`
+
+	// Template Example: payment_link
+	Template string `json:"template"`
+}
+
 // TenantBody defines model for TenantBody.
 type TenantBody struct {
 	CreatedAt time.Time `json:"created_at"`
@@ -4050,6 +4131,48 @@ type ExportReportAbParams struct {
 
 // ExportCallsParams defines parameters for ExportCalls.
 type ExportCallsParams struct {
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// CampaignId Only this campaign's calls.
+	CampaignId *string `form:"campaign_id,omitempty" json:"campaign_id,omitempty"`
+
+	// ScriptVersion Only calls that ran this script version.
+	ScriptVersion *string `form:"script_version,omitempty" json:"script_version,omitempty"`
+
+	// Segment Only calls of contacts in this segment.
+	Segment *string `form:"segment,omitempty" json:"segment,omitempty"`
+
+	// ListId Only calls of contacts the campaign took from this list.
+	ListId *string `form:"list_id,omitempty" json:"list_id,omitempty"`
+}
+
+// ReportFollowUpsParams defines parameters for ReportFollowUps.
+type ReportFollowUpsParams struct {
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// CampaignId Only this campaign's calls.
+	CampaignId *string `form:"campaign_id,omitempty" json:"campaign_id,omitempty"`
+
+	// ScriptVersion Only calls that ran this script version.
+	ScriptVersion *string `form:"script_version,omitempty" json:"script_version,omitempty"`
+
+	// Segment Only calls of contacts in this segment.
+	Segment *string `form:"segment,omitempty" json:"segment,omitempty"`
+
+	// ListId Only calls of contacts the campaign took from this list.
+	ListId *string `form:"list_id,omitempty" json:"list_id,omitempty"`
+}
+
+// ExportReportFollowUpsParams defines parameters for ExportReportFollowUps.
+type ExportReportFollowUpsParams struct {
 	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
 	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
 
@@ -5394,6 +5517,20 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/reports/calls.csv (the `ExportCalls` operationId).
 	ExportCalls(ctx context.Context, params *ExportCallsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReportFollowUps Follow-up messages report
+	//
+	// The SMS follow-ups of the calls in the filter: how many were sent, delivered, failed, refused by compliance or still waiting, by template, and what came of them: the contacts who answered a later call within after_days of the message, and those whose later call converted.
+	//
+	// Corresponds with GET /v1/reports/follow-ups (the `ReportFollowUps` operationId).
+	ReportFollowUps(ctx context.Context, params *ReportFollowUpsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportReportFollowUps Follow-up messages report as CSV
+	//
+	// The SMS follow-ups of the calls in the filter: how many were sent, delivered, failed, refused by compliance or still waiting, by template, and what came of them: the contacts who answered a later call within after_days of the message, and those whose later call converted. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+	//
+	// Corresponds with GET /v1/reports/follow-ups.csv (the `ExportReportFollowUps` operationId).
+	ExportReportFollowUps(ctx context.Context, params *ExportReportFollowUpsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ReportFunnel Funnel report per dialog state
 	//
@@ -7123,6 +7260,40 @@ func (c *Client) ExportReportAb(ctx context.Context, params *ExportReportAbParam
 // Corresponds with GET /v1/reports/calls.csv (the `ExportCalls` operationId).
 func (c *Client) ExportCalls(ctx context.Context, params *ExportCallsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewExportCallsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReportFollowUps Follow-up messages report
+//
+// The SMS follow-ups of the calls in the filter: how many were sent, delivered, failed, refused by compliance or still waiting, by template, and what came of them: the contacts who answered a later call within after_days of the message, and those whose later call converted.
+//
+// Corresponds with GET /v1/reports/follow-ups (the `ReportFollowUps` operationId).
+func (c *Client) ReportFollowUps(ctx context.Context, params *ReportFollowUpsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReportFollowUpsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportReportFollowUps Follow-up messages report as CSV
+//
+// The SMS follow-ups of the calls in the filter: how many were sent, delivered, failed, refused by compliance or still waiting, by template, and what came of them: the contacts who answered a later call within after_days of the message, and those whose later call converted. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+//
+// Corresponds with GET /v1/reports/follow-ups.csv (the `ExportReportFollowUps` operationId).
+func (c *Client) ExportReportFollowUps(ctx context.Context, params *ExportReportFollowUpsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportReportFollowUpsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -11401,6 +11572,234 @@ func NewExportCallsRequest(server string, params *ExportCallsParams) (*http.Requ
 	return req, nil
 }
 
+// NewReportFollowUpsRequest constructs an http.Request for the ReportFollowUps method
+func NewReportFollowUpsRequest(server string, params *ReportFollowUpsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/follow-ups")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CampaignId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "campaign_id", *params.CampaignId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ScriptVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "script_version", *params.ScriptVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Segment != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "segment", *params.Segment, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ListId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "list_id", *params.ListId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewExportReportFollowUpsRequest constructs an http.Request for the ExportReportFollowUps method
+func NewExportReportFollowUpsRequest(server string, params *ExportReportFollowUpsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/follow-ups.csv")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CampaignId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "campaign_id", *params.CampaignId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ScriptVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "script_version", *params.ScriptVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Segment != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "segment", *params.Segment, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ListId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "list_id", *params.ListId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewReportFunnelRequest constructs an http.Request for the ReportFunnel method
 func NewReportFunnelRequest(server string, params *ReportFunnelParams) (*http.Request, error) {
 	var err error
@@ -15220,6 +15619,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/reports/calls.csv (the `ExportCalls` operationId).
 	ExportCallsWithResponse(ctx context.Context, params *ExportCallsParams, reqEditors ...RequestEditorFn) (*ExportCallsResponse, error)
+
+	// ReportFollowUpsWithResponse Follow-up messages report
+	//
+	// The SMS follow-ups of the calls in the filter: how many were sent, delivered, failed, refused by compliance or still waiting, by template, and what came of them: the contacts who answered a later call within after_days of the message, and those whose later call converted.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/reports/follow-ups (the `ReportFollowUps` operationId).
+	ReportFollowUpsWithResponse(ctx context.Context, params *ReportFollowUpsParams, reqEditors ...RequestEditorFn) (*ReportFollowUpsResponse, error)
+
+	// ExportReportFollowUpsWithResponse Follow-up messages report as CSV
+	//
+	// The SMS follow-ups of the calls in the filter: how many were sent, delivered, failed, refused by compliance or still waiting, by template, and what came of them: the contacts who answered a later call within after_days of the message, and those whose later call converted. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/reports/follow-ups.csv (the `ExportReportFollowUps` operationId).
+	ExportReportFollowUpsWithResponse(ctx context.Context, params *ExportReportFollowUpsParams, reqEditors ...RequestEditorFn) (*ExportReportFollowUpsResponse, error)
 
 	// ReportFunnelWithResponse Funnel report per dialog state
 	//
@@ -19841,6 +20258,151 @@ func (r ExportCallsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ExportCallsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ReportFollowUpsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *FollowUpsReportBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReportFollowUpsResponse) GetJSON200() *FollowUpsReportBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReportFollowUpsResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReportFollowUpsResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReportFollowUpsResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ReportFollowUpsResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReportFollowUpsResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ReportFollowUpsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReportFollowUpsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReportFollowUpsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReportFollowUpsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ExportReportFollowUpsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ExportReportFollowUpsResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ExportReportFollowUpsResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ExportReportFollowUpsResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ExportReportFollowUpsResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ExportReportFollowUpsResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportReportFollowUpsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportReportFollowUpsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportReportFollowUpsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportReportFollowUpsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -24722,6 +25284,36 @@ func (c *ClientWithResponses) ExportCallsWithResponse(ctx context.Context, param
 	return ParseExportCallsResponse(rsp)
 }
 
+// ReportFollowUpsWithResponse Follow-up messages report
+//
+// The SMS follow-ups of the calls in the filter: how many were sent, delivered, failed, refused by compliance or still waiting, by template, and what came of them: the contacts who answered a later call within after_days of the message, and those whose later call converted.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/reports/follow-ups (the `ReportFollowUps` operationId).
+func (c *ClientWithResponses) ReportFollowUpsWithResponse(ctx context.Context, params *ReportFollowUpsParams, reqEditors ...RequestEditorFn) (*ReportFollowUpsResponse, error) {
+	rsp, err := c.ReportFollowUps(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReportFollowUpsResponse(rsp)
+}
+
+// ExportReportFollowUpsWithResponse Follow-up messages report as CSV
+//
+// The SMS follow-ups of the calls in the filter: how many were sent, delivered, failed, refused by compliance or still waiting, by template, and what came of them: the contacts who answered a later call within after_days of the message, and those whose later call converted. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/reports/follow-ups.csv (the `ExportReportFollowUps` operationId).
+func (c *ClientWithResponses) ExportReportFollowUpsWithResponse(ctx context.Context, params *ExportReportFollowUpsParams, reqEditors ...RequestEditorFn) (*ExportReportFollowUpsResponse, error) {
+	rsp, err := c.ExportReportFollowUps(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportReportFollowUpsResponse(rsp)
+}
+
 // ReportFunnelWithResponse Funnel report per dialog state
 //
 // For each state of a script version's graph: how many calls entered, where they went next, how many completed or dropped there (流失率). Give script_version when the calls ran more than one (422 otherwise).
@@ -28954,6 +29546,121 @@ func ParseExportCallsResponse(rsp *http.Response) (*ExportCallsResponse, error) 
 	}
 
 	response := &ExportCallsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseReportFollowUpsResponse parses an HTTP response from a ReportFollowUpsWithResponse call
+func ParseReportFollowUpsResponse(rsp *http.Response) (*ReportFollowUpsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReportFollowUpsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest FollowUpsReportBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseExportReportFollowUpsResponse parses an HTTP response from a ExportReportFollowUpsWithResponse call
+func ParseExportReportFollowUpsResponse(rsp *http.Response) (*ExportReportFollowUpsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportReportFollowUpsResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
