@@ -21,8 +21,8 @@ func (s *Server) registerAudit() {
 	s.register("Do-not-call", authErrors, []operation{
 		{id: "audit-number", route: "GET /v1/audit/{phone}", summary: "Export a number's audit trail", security: requires("calls:read"),
 			errs: []int{http.StatusNotFound, http.StatusUnprocessableEntity}, handler: handle(s.auditNumber),
-			desc: "Every attempt and its outcome, every refusal and its reason, consent records, do-not-call changes and recording " +
-				"references for one number, oldest first, as JSON or CSV: what a regulator or complaint handler asks for. Needs the admin role."},
+			desc: "Every attempt and its outcome, every refusal and its reason, consent records, do-not-call changes, follow-up messages " +
+				"(kind message: sent, delivered, failed or refused, and why) and recording references for one number, oldest first, as JSON or CSV: what a regulator or complaint handler asks for. Needs the admin role."},
 	})
 }
 

@@ -333,7 +333,8 @@ func (s *Service) SendMessage(ctx context.Context, tenantID, messageID uuid.UUID
 		}
 		finish := func(state, reason string) error {
 			m.State, m.Reason = state, reason
-			_, err := tx.Exec(ctx, `UPDATE messages SET state = $3, reason = $4, done_at = $5 WHERE tenant_id = $1 AND id = $2`, tenantID, messageID, state, reason, now)
+			_, err := tx.Exec(ctx, `UPDATE messages SET state = $3, reason = $4, done_at = $5, audit_seq = nextval('audit_seq') WHERE tenant_id = $1 AND id = $2`,
+				tenantID, messageID, state, reason, now)
 			if err == nil {
 				_, err = s.events.EmitMany(ctx, tx, tenantID, []webhooks.Emission{messageEvent(m)})
 			}
@@ -392,7 +393,8 @@ func (s *Service) SendMessage(ctx context.Context, tenantID, messageID uuid.UUID
 		}
 		proceed = true
 		m.State, m.SentAt = MessageSending, &now
-		_, err = tx.Exec(ctx, `UPDATE messages SET state = 'sending', reason = '', provider = $3, sent_at = $4 WHERE tenant_id = $1 AND id = $2`,
+		_, err = tx.Exec(ctx, `UPDATE messages SET state = 'sending', reason = '', provider = $3, sent_at = $4, audit_seq = nextval('audit_seq')
+			WHERE tenant_id = $1 AND id = $2`,
 			tenantID, messageID, settings.Provider, now)
 		return err
 	})

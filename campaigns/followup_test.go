@@ -216,6 +216,19 @@ func TestUnansweredContactsGetTheirFollowUpsWithinCompliance(t *testing.T) {
 
 	// Every change was told to the tenant's webhooks, once.
 	events := dbtest.EventCounts(w.ctx, t, w.db, w.p.TenantID, "message.")
+	// The number's audit trail tells each message, after the opt-out that
+	// refused them.
+	trail, err := w.contacts.Audit(w.ctx, w.p, phones[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, e := range trail.Events {
+		kinds = append(kinds, e.Kind+":"+e.Outcome)
+	}
+	if want := []string{"attempt:no_answer", "attempt:no_answer", "dnc_added:", "message:refused", "message:refused"}; !slices.Equal(kinds, want) {
+		t.Fatalf("the opted-out number's trail %q, want %q", kinds, want)
+	}
 	// sent: 3; delivered: 1; failed: two refusals, the one not sent
 	// again and the carrier's failure.
 	if events["message.sent"] != 3 || events["message.delivered"] != 1 || events["message.failed"] != 4 {

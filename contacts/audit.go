@@ -17,7 +17,7 @@ import (
 // do-not-call change.
 type AuditEvent struct {
 	At     time.Time `json:"at"`
-	Kind   string    `json:"kind"` // attempt, refusal, consent, consent_withdrawn, dnc_added, dnc_removed
+	Kind   string    `json:"kind"` // attempt, refusal, consent, consent_withdrawn, dnc_added, dnc_removed, message
 	Detail string    `json:"detail"`
 	// Campaign, Call and Attempt are set for attempts and refusals.
 	CampaignID   string `json:"campaign_id,omitempty"`
@@ -59,6 +59,10 @@ const auditQuery = `
 		UNION ALL
 		SELECT audit_seq, at, 'dnc_' || action, '', '', 0, '', reason, NULL, 0, '', source, 'do-not-call list: ' || action, ''
 		FROM dnc_events WHERE tenant_id = $1 AND phone = $2
+		UNION ALL
+		SELECT audit_seq, coalesce(sent_at, done_at, send_after), 'message', coalesce(campaign_id::text, ''), coalesce(call_id::text, ''), 0,
+			state, reason, done_at, 0, '', channel, channel || ' follow-up ' || template || ': ' || state, ''
+		FROM messages WHERE tenant_id = $1 AND phone = $2
 	) trail ORDER BY seq`
 
 // Audit returns the audit trail of a number, causes before effects.

@@ -5054,7 +5054,7 @@ type ClientInterface interface {
 
 	// AuditNumber Export a number's audit trail
 	//
-	// Every attempt and its outcome, every refusal and its reason, consent records, do-not-call changes and recording references for one number, oldest first, as JSON or CSV: what a regulator or complaint handler asks for. Needs the admin role.
+	// Every attempt and its outcome, every refusal and its reason, consent records, do-not-call changes, follow-up messages (kind message: sent, delivered, failed or refused, and why) and recording references for one number, oldest first, as JSON or CSV: what a regulator or complaint handler asks for. Needs the admin role.
 	//
 	// Corresponds with GET /v1/audit/{phone} (the `AuditNumber` operationId).
 	AuditNumber(ctx context.Context, phone string, params *AuditNumberParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6186,7 +6186,7 @@ func (c *Client) RevokeApiKey(ctx context.Context, keyId string, reqEditors ...R
 
 // AuditNumber Export a number's audit trail
 //
-// Every attempt and its outcome, every refusal and its reason, consent records, do-not-call changes and recording references for one number, oldest first, as JSON or CSV: what a regulator or complaint handler asks for. Needs the admin role.
+// Every attempt and its outcome, every refusal and its reason, consent records, do-not-call changes, follow-up messages (kind message: sent, delivered, failed or refused, and why) and recording references for one number, oldest first, as JSON or CSV: what a regulator or complaint handler asks for. Needs the admin role.
 //
 // Corresponds with GET /v1/audit/{phone} (the `AuditNumber` operationId).
 func (c *Client) AuditNumber(ctx context.Context, phone string, params *AuditNumberParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -15084,7 +15084,7 @@ type ClientWithResponsesInterface interface {
 
 	// AuditNumberWithResponse Export a number's audit trail
 	//
-	// Every attempt and its outcome, every refusal and its reason, consent records, do-not-call changes and recording references for one number, oldest first, as JSON or CSV: what a regulator or complaint handler asks for. Needs the admin role.
+	// Every attempt and its outcome, every refusal and its reason, consent records, do-not-call changes, follow-up messages (kind message: sent, delivered, failed or refused, and why) and recording references for one number, oldest first, as JSON or CSV: what a regulator or complaint handler asks for. Needs the admin role.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -24376,7 +24376,7 @@ func (c *ClientWithResponses) RevokeApiKeyWithResponse(ctx context.Context, keyI
 
 // AuditNumberWithResponse Export a number's audit trail
 //
-// Every attempt and its outcome, every refusal and its reason, consent records, do-not-call changes and recording references for one number, oldest first, as JSON or CSV: what a regulator or complaint handler asks for. Needs the admin role.
+// Every attempt and its outcome, every refusal and its reason, consent records, do-not-call changes, follow-up messages (kind message: sent, delivered, failed or refused, and why) and recording references for one number, oldest first, as JSON or CSV: what a regulator or complaint handler asks for. Needs the admin role.
 //
 // Returns a wrapper object for the known response body format(s).
 //
