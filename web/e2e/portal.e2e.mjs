@@ -514,7 +514,8 @@ async function main() {
     // A callee may hang up after the greeting: open a call that went back and forth.
     let talked;
     for (const c of calls.filter((c) => c.outcome === "answered" && c.recording_ref)) {
-      if ((await apiGet(`/v1/calls/${c.id}`)).turns.length >= 2) {
+      // A call with no turns (the callee hung up during the greeting) has none in its record.
+      if (((await apiGet(`/v1/calls/${c.id}`)).turns ?? []).length >= 2) {
         talked = c;
         break;
       }

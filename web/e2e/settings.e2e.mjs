@@ -1,14 +1,16 @@
-// End-to-end test of the segments, review queue, trunks and speech screens
-// in headless Chromium (Debian's chromium, driven by playwright-core), on
-// the real outcall binary and a fresh local PostgreSQL, the same way as
-// portal.e2e.mjs: a tenant imports a small list through the API, writes
-// segmentation rules and sees the counts per segment, breaks a rule and sees
-// the error at its line, saves and publishes the rules, adds a trunk with a
-// transfer target (its password never shown again), saves speech settings,
-// and finds the review queue empty with a word on what fills it. The demo
-// tenant's owner flags a call that said a sensitive word and sees its number
-// in full; a viewer of the same tenant sees it masked (138****1234) in the
-// review queue, on the calls screen and on the call page.
+// End-to-end test of the segments, review queue, trunks, speech, SMS and
+// messages screens in headless Chromium (Debian's chromium, driven by
+// playwright-core), on the real outcall binary and a fresh local PostgreSQL,
+// the same way as portal.e2e.mjs: a tenant imports a small list through the
+// API, writes segmentation rules and sees the counts per segment, breaks a
+// rule and sees the error at its line, saves and publishes the rules, adds a
+// trunk with a transfer target (its password never shown again), saves speech
+// settings, sets up Alibaba Cloud SMS with one template (a bad template id
+// refused at its field, the secret never shown again), and finds the review
+// queue empty with a word on what fills it. The demo tenant's owner flags a
+// call that said a sensitive word and sees its number in full; a viewer of
+// the same tenant sees it masked (138****1234) in the review queue, on the
+// calls screen and on the call page.
 // Screenshots go to artifacts/screenshots/ at the repository root.
 //
 // Environment: OUTCALL_CHROMIUM (default /usr/bin/chromium), OUTCALL_E2E_HEADFUL=1
@@ -232,6 +234,47 @@ async function main() {
     await page.reload();
     await page.getByTestId("tts-key-stored").waitFor();
     check(true, "the speech tab survives a reload (its address keeps the tab)");
+
+    // SMS: Alibaba Cloud SMS with one template. A template id that is not
+    // one (the template's text pasted in its place) is refused at its field;
+    // the secret is stored, never shown, and still stored after a reload.
+    await page.getByTestId("tab-sms").click();
+    await page.getByTestId("sms-save").waitFor();
+    await page.waitForFunction(() => !document.querySelector(".ant-card-loading"));
+    await page.getByTestId("sms-provider").getByText("阿里云短信").click();
+    const smsSecret = "sms-e2e-secret-7734";
+    await page.getByTestId("sms-access-key-id").fill("LTAI5tE2eExample");
+    await page.getByTestId("sms-secret").fill(smsSecret);
+    await page.getByTestId("sms-sign-name").fill("某某商城");
+    await page.getByTestId("sms-add-template").click();
+    await page.getByTestId("sms-template-name-0").fill("payment_link");
+    await page.getByTestId("sms-template-id-0").fill("尊敬的${name},您在某某商城的订单尚未支付,请点击 ${link} 完成支付;如已支付请忽略本短信。".repeat(2));
+    const smsParams = page.getByTestId("sms-template-params-0").locator("input");
+    for (const p of ["name", "link"]) {
+      await smsParams.fill(p);
+      await smsParams.press("Enter");
+    }
+    await page.getByTestId("sms-save").click();
+    const templateId = page.locator(".ant-form-item").filter({ has: page.getByTestId("sms-template-id-0") });
+    await templateId.locator(".ant-form-item-explain-error").filter({ hasText: "最多 100 个字符" }).waitFor();
+    check(!(await call("GET", "/v1/sms/settings")).has_secret, "a template id that is not one is refused at its field, and nothing is saved");
+    await page.getByTestId("sms-template-id-0").fill("SMS_276435098");
+    await page.getByTestId("sms-save").click();
+    await page.getByText("短信设置已保存").waitFor();
+    await page.getByTestId("sms-secret-stored").waitFor();
+    const sms = await call("GET", "/v1/sms/settings");
+    check(
+      sms.provider === "aliyun" && sms.access_key_id === "LTAI5tE2eExample" && sms.sign_name === "某某商城" && sms.has_secret &&
+        JSON.stringify(sms.templates) === JSON.stringify({ payment_link: { id: "SMS_276435098", params: ["name", "link"] } }) && !JSON.stringify(sms).includes(smsSecret),
+      "the SMS settings saved in the portal are what the API returns, the secret stored and never returned",
+    );
+    await shot("s13-sms-zh");
+    await page.reload();
+    await page.getByTestId("sms-secret-stored").waitFor();
+    check((await page.getByTestId("sms-secret").inputValue()) === "" && !(await page.content()).includes(smsSecret), "after a reload the secret shows as stored, its input empty and nowhere on the page");
+    await page.getByTestId("nav-messages").click();
+    await page.getByText("还没有跟进短信").waitFor();
+    check(true, "the messages screen of a tenant without follow-ups says how messages get there");
 
     // The review queue of a new tenant is empty and says what fills it.
     await page.getByTestId("nav-review").click();

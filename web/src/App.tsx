@@ -30,6 +30,7 @@ const CampaignNewPage = lazy(() => import("./pages/CampaignNew"));
 const CampaignDetailPage = lazy(() => import("./pages/CampaignDetail"));
 const CallsPage = lazy(() => import("./pages/Calls"));
 const CallDetailPage = lazy(() => import("./pages/CallDetail"));
+const MessagesPage = lazy(() => import("./pages/Messages"));
 
 function Loading() {
   return (
@@ -90,6 +91,7 @@ export function PortalRoutes() {
         <Route path="campaigns/:id" element={<Suspense fallback={<Loading />}><CampaignDetailPage /></Suspense>} />
         <Route path="calls" element={<Suspense fallback={<Loading />}><CallsPage /></Suspense>} />
         <Route path="calls/:id" element={<Suspense fallback={<Loading />}><CallDetailPage /></Suspense>} />
+        <Route path="messages" element={<Suspense fallback={<Loading />}><MessagesPage /></Suspense>} />
         <Route path="*" element={<Navigate to="/" replace />} />
       </Route>
     </Routes>

@@ -22,6 +22,20 @@ describe("translateMessage", () => {
     await i18n.changeLanguage("zh-CN");
   });
 
+  it("says the SMS settings' refusals in the portal's language", async () => {
+    await i18n.changeLanguage("zh-CN");
+    const t = i18n.t.bind(i18n);
+    expect(translateMessage("the provider's id of the approved template is needed", t)).toBe("请填写服务商的模板 ID");
+    expect(translateMessage("Tencent Cloud SMS needs the SMS application's SdkAppId", t)).toBe("腾讯云短信需要短信应用的 SdkAppId");
+    expect(translateMessage('template name "Pay": use lower-case letters, digits and _, starting with a letter', t)).toBe("“Pay”:请用小写字母、数字和 _,并以字母开头");
+    expect(translateMessage("name one of the tenant's SMS templates (GET /v1/sms/settings)", t)).toBe("选择短信模板");
+    await i18n.changeLanguage("en");
+    expect(translateMessage('variable "Name": use lower-case letters, digits and _, starting with a letter', i18n.t.bind(i18n))).toBe(
+      '"Name": use lower-case letters, digits and _, starting with a letter',
+    );
+    await i18n.changeLanguage("zh-CN");
+  });
+
   it("passes unknown messages through as the API wrote them", () => {
     expect(translateMessage("something new went wrong", i18n.t.bind(i18n))).toBe("something new went wrong");
   });

@@ -23,6 +23,14 @@ const rules: Rule[] = [
   [/^only an owner can /, (_m, t) => t("errors.ownerOnly")],
   [/^a tenant needs at least one owner/, (_m, t) => t("errors.lastOwner")],
   [/^a key cannot be stronger than the role that creates it$/, (_m, t) => t("errors.keyTooStrong")],
+  [/^must be an http\(s\) URL without credentials/, (_m, t) => t("errors.url")],
+  [/^the provider's id of the approved template is needed$/, (_m, t) => t("sms.errors.templateId")],
+  [/^the provider's access key id .* is needed$/, (_m, t) => t("sms.errors.accessKeyId")],
+  [/^Tencent Cloud SMS needs the SMS application's SdkAppId$/, (_m, t) => t("sms.errors.appId")],
+  [/^name the approved signature/, (_m, t) => t("sms.errors.signName")],
+  [/^give at least one approved template/, (_m, t) => t("sms.needTemplate")],
+  [/^(?:template name|variable) "([^"]*)": use lower-case letters/, (m, t) => t("sms.errors.name", { name: m[1] })],
+  [/^name one of the tenant's SMS templates/, (_m, t) => t("campaigns.pickTemplate")],
 ];
 
 /** Says an API message in the portal's language when it is a known one. */

@@ -1,10 +1,11 @@
 // One campaign: live progress (its counts polled every 1.5 s while it can
-// change), start / pause / resume / cancel, its settings, and its calls.
-import { CaretRightOutlined, PauseOutlined, StopOutlined } from "@ant-design/icons";
+// change), start / pause / resume / cancel, its settings with its SMS
+// follow-ups, its calls, and a link to the messages it sent.
+import { CaretRightOutlined, MessageOutlined, PauseOutlined, StopOutlined } from "@ant-design/icons";
 import { Alert, App, Button, Card, Col, Descriptions, Empty, Popconfirm, Progress, Row, Space, Statistic, Tabs, Tag, Typography } from "antd";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { Link, useParams } from "react-router";
+import { Link, useNavigate, useParams } from "react-router";
 import { api, atLeast, unwrap, type Schemas } from "../api/client";
 import CallsTable, { campaignCalls } from "../components/CallsTable";
 import { problemMessage } from "../components/forms";
@@ -32,6 +33,7 @@ export default function CampaignDetailPage() {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const { me } = useSession();
+  const navigate = useNavigate();
   const [campaign, setCampaign] = useState<Campaign | null>(null);
   const [counts, setCounts] = useState<Counts | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -131,32 +133,37 @@ export default function CampaignDetailPage() {
           <StatusTag status={st} />
           {isLive(st) && <Typography.Text type="secondary">{t("campaigns.live")}</Typography.Text>}
         </Space>
-        {canControl && (
-          <Space>
-            {st === "draft" && (
-              <Button type="primary" icon={<CaretRightOutlined />} loading={busy === "start"} onClick={() => act("start")} data-testid="campaign-start">
-                {t("campaigns.start")}
-              </Button>
-            )}
-            {(st === "running" || st === "scheduled") && (
-              <Button icon={<PauseOutlined />} loading={busy === "pause"} onClick={() => act("pause")} data-testid="campaign-pause">
-                {t("campaigns.pause")}
-              </Button>
-            )}
-            {st === "paused" && (
-              <Button type="primary" icon={<CaretRightOutlined />} loading={busy === "resume"} onClick={() => act("resume")} data-testid="campaign-resume">
-                {t("campaigns.resume")}
-              </Button>
-            )}
-            {isLive(st) && (
-              <Popconfirm title={t("campaigns.cancelConfirm")} okText={t("campaigns.cancelCampaign")} cancelText={t("common.cancel")} onConfirm={() => act("cancel")}>
-                <Button danger icon={<StopOutlined />} loading={busy === "cancel"} data-testid="campaign-cancel">
-                  {t("campaigns.cancelCampaign")}
+        <Space>
+          <Button icon={<MessageOutlined />} onClick={() => navigate(`/messages?campaign_id=${campaign.id}`)} data-testid="campaign-messages">
+            {t("campaigns.messages")}
+          </Button>
+          {canControl && (
+            <Space>
+              {st === "draft" && (
+                <Button type="primary" icon={<CaretRightOutlined />} loading={busy === "start"} onClick={() => act("start")} data-testid="campaign-start">
+                  {t("campaigns.start")}
                 </Button>
-              </Popconfirm>
-            )}
-          </Space>
-        )}
+              )}
+              {(st === "running" || st === "scheduled") && (
+                <Button icon={<PauseOutlined />} loading={busy === "pause"} onClick={() => act("pause")} data-testid="campaign-pause">
+                  {t("campaigns.pause")}
+                </Button>
+              )}
+              {st === "paused" && (
+                <Button type="primary" icon={<CaretRightOutlined />} loading={busy === "resume"} onClick={() => act("resume")} data-testid="campaign-resume">
+                  {t("campaigns.resume")}
+                </Button>
+              )}
+              {isLive(st) && (
+                <Popconfirm title={t("campaigns.cancelConfirm")} okText={t("campaigns.cancelCampaign")} cancelText={t("common.cancel")} onConfirm={() => act("cancel")}>
+                  <Button danger icon={<StopOutlined />} loading={busy === "cancel"} data-testid="campaign-cancel">
+                    {t("campaigns.cancelCampaign")}
+                  </Button>
+                </Popconfirm>
+              )}
+            </Space>
+          )}
+        </Space>
       </Space>
       {actionError && <Alert type="error" showIcon closable title={actionError} style={{ marginBottom: 16 }} data-testid="campaign-action-error" onClose={() => setActionError(null)} />}
       {st === "draft" && <Alert type="info" showIcon title={t("campaigns.draftHint")} style={{ marginBottom: 16 }} />}
@@ -232,6 +239,14 @@ export default function CampaignDetailPage() {
                     {Object.entries(campaign.retry_policy ?? {})
                       .map(([o, r]) => (r.times ? t("campaigns.retryRule", { outcome: t(`calls.outcomes.${o}`), times: r.times, after: r.after }) : t("campaigns.noRetry", { outcome: t(`calls.outcomes.${o}`) })))
                       .join("; ")}
+                  </Descriptions.Item>
+                  <Descriptions.Item label={t("campaigns.followUps")}>
+                    <span data-testid="campaign-follow-ups">
+                      {(campaign.follow_ups ?? []).length
+                        ? (campaign.follow_ups ?? []).map((f) => t("campaigns.followUpRule", { when: t(`campaigns.followUpWhens.${f.when}`), template: f.template })).join("; ")
+                        : t("campaigns.noFollowUps")}
+                    </span>{" "}
+                    <Link to={`/messages?campaign_id=${campaign.id}`}>{t("campaigns.messages")}</Link>
                   </Descriptions.Item>
                   <Descriptions.Item label={t("campaigns.overrides")}>{JSON.stringify(campaign.compliance) === "{}" ? t("campaigns.asTenant") : JSON.stringify(campaign.compliance)}</Descriptions.Item>
                   <Descriptions.Item label={t("common.created")}>{formatTime(campaign.created_at)}</Descriptions.Item>

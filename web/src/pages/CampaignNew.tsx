@@ -1,7 +1,7 @@
 // The campaign wizard: contacts, scripts (one version, segment → version
-// map, optional A/B split), schedule and retries, compliance tightening,
-// then a review. The API's errors go back to the step and field they
-// concern.
+// map, optional A/B split), schedule, retries and SMS follow-ups,
+// compliance tightening, then a review. The API's errors go back to the
+// step and field they concern.
 import { DeleteOutlined, PlusOutlined } from "@ant-design/icons";
 import { Alert, Button, Card, DatePicker, Descriptions, Divider, Form, Input, InputNumber, Select, Space, Steps, Switch, Table, Typography } from "antd";
 import { useEffect, useState } from "react";
@@ -11,7 +11,7 @@ import { api, unwrap, type Schemas } from "../api/client";
 import { ApiError, splitProblem } from "../api/problem";
 import { translateMessage } from "../api/messages";
 import { problemMessage } from "../components/forms";
-import { defaultRetry, fieldOfLocation, retryOutcomes, steps, toBody, type WizardValues } from "./campaignForm";
+import { defaultRetry, fieldOfLocation, followUpWhens, maxFollowUps, retryOutcomes, steps, toBody, type WizardValues } from "./campaignForm";
 import { usePublishedVersions } from "./publishedVersions";
 
 type List = Schemas["ListBody"];
@@ -22,6 +22,7 @@ export default function CampaignNewPage() {
   const [form] = Form.useForm<WizardValues>();
   const [step, setStep] = useState(0);
   const [lists, setLists] = useState<List[]>([]);
+  const [templates, setTemplates] = useState<string[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const { choices, loading: versionsLoading } = usePublishedVersions();
@@ -33,10 +34,18 @@ export default function CampaignNewPage() {
       .then((p) => setLists(p.items ?? []))
       .catch((e) => setError(problemMessage(e, t)));
   }, [t]);
+  // Follow-ups pick from the SMS settings' templates; without any, a name is typed.
+  useEffect(() => {
+    unwrap(api.GET("/v1/sms/settings"))
+      .then((s) => setTemplates(Object.keys(s.templates ?? {}).sort()))
+      .catch(() => setTemplates([]));
+  }, []);
 
   const next = async () => {
     try {
       if (step === 0) await form.validateFields(["name", "list_ids"]);
+      const followUps = (form.getFieldValue("follow_ups") ?? []) as unknown[];
+      if (step === 2 && followUps.length) await form.validateFields(followUps.map((_, i) => ["follow_ups", i, "template"]));
       setStep(step + 1);
     } catch {
       // the form shows what is missing
@@ -100,7 +109,7 @@ export default function CampaignNewPage() {
           layout="vertical"
           requiredMark={false}
           style={{ maxWidth: 760 }}
-          initialValues={{ retry_policy: defaultRetry, segments: [], ab_split: [{ weight: 50 }, { weight: 50 }], ab_enabled: false, list_ids: [] }}
+          initialValues={{ retry_policy: defaultRetry, segments: [], ab_split: [{ weight: 50 }, { weight: 50 }], ab_enabled: false, list_ids: [], follow_ups: [] }}
         >
           <div style={show(0)}>
             <Form.Item name="name" label={t("campaigns.name")} rules={[{ required: true, message: t("errors.required") }]}>
@@ -207,6 +216,43 @@ export default function CampaignNewPage() {
                 },
               ]}
             />
+            <Divider titlePlacement="start">{t("campaigns.followUps")}</Divider>
+            <Typography.Paragraph type="secondary">{t("campaigns.followUpsHint")}</Typography.Paragraph>
+            {templates.length === 0 && (
+              <Alert type="info" showIcon style={{ marginBottom: 16 }} title={t("campaigns.noSmsTemplates")} action={<Link to="/trunks?tab=sms">{t("campaigns.smsSettings")}</Link>} />
+            )}
+            <Form.List name="follow_ups">
+              {(fields, { add, remove }, meta) => (
+                <>
+                  {fields.map((f, i) => (
+                    <Space key={f.key} align="baseline" wrap style={{ display: "flex" }} data-testid="follow-up">
+                      <Form.Item name={[f.name, "template"]} rules={[{ required: true, whitespace: true, message: t("errors.required") }]} style={{ width: 260 }}>
+                        {templates.length > 0 ? (
+                          <Select
+                            showSearch={{ optionFilterProp: "label" }}
+                            placeholder={t("campaigns.pickTemplate")}
+                            options={templates.map((x) => ({ value: x, label: x }))}
+                            data-testid={`follow-up-template-${i}`}
+                          />
+                        ) : (
+                          <Input placeholder={t("campaigns.templateName")} data-testid={`follow-up-template-${i}`} />
+                        )}
+                      </Form.Item>
+                      <Form.Item name={[f.name, "when"]} style={{ width: 240 }}>
+                        <Select options={followUpWhens.map((w) => ({ value: w, label: t(`campaigns.followUpWhens.${w}`) }))} data-testid={`follow-up-when-${i}`} />
+                      </Form.Item>
+                      <Button icon={<DeleteOutlined />} onClick={() => remove(f.name)} aria-label={t("common.delete")} />
+                    </Space>
+                  ))}
+                  <Form.ErrorList errors={meta.errors} />
+                  {fields.length < maxFollowUps && (
+                    <Button icon={<PlusOutlined />} onClick={() => add({ template: templates.length === 1 ? templates[0] : undefined, when: "unanswered" })} data-testid="add-follow-up">
+                      {t("campaigns.addFollowUp")}
+                    </Button>
+                  )}
+                </>
+              )}
+            </Form.List>
           </div>
           <div style={show(3)}>
             <Typography.Paragraph type="secondary">
@@ -230,6 +276,9 @@ export default function CampaignNewPage() {
               </Form.Item>
               <Form.Item name={["compliance", "calls_per_second"]} label={t("compliance.cps")}>
                 <InputNumber min={0} step={0.5} placeholder={t("campaigns.asTenant")} />
+              </Form.Item>
+              <Form.Item name={["compliance", "max_daily_messages"]} label={t("compliance.maxDailyMessages")}>
+                <InputNumber min={0} max={20} placeholder={t("campaigns.asTenant")} />
               </Form.Item>
             </Space>
           </div>
@@ -256,6 +305,11 @@ export default function CampaignNewPage() {
                   {Object.entries(body.retry_policy ?? {})
                     .map(([o, r]) => (r.times ? t("campaigns.retryRule", { outcome: t(`calls.outcomes.${o}`), times: r.times, after: r.after }) : t("campaigns.noRetry", { outcome: t(`calls.outcomes.${o}`) })))
                     .join("; ")}
+                </Descriptions.Item>
+                <Descriptions.Item label={t("campaigns.followUps")}>
+                  {body.follow_ups?.length
+                    ? body.follow_ups.map((f) => t("campaigns.followUpRule", { when: t(`campaigns.followUpWhens.${f.when}`), template: f.template || "—" })).join("; ")
+                    : t("campaigns.noFollowUps")}
                 </Descriptions.Item>
                 <Descriptions.Item label={t("campaigns.overrides")}>{body.compliance ? JSON.stringify(body.compliance) : t("campaigns.asTenant")}</Descriptions.Item>
               </Descriptions>

@@ -22,6 +22,7 @@ const fields = [
   "recording_retention_days",
   "consented_only",
   "ai_disclosure",
+  "max_daily_messages",
 ] as const;
 
 interface Values extends Omit<Compliance, "quiet_hours" | "$schema"> {
@@ -105,6 +106,9 @@ export default function CompliancePage() {
             <Card title={t("compliance.howOften")} loading={loading}>
               <Form.Item name="max_daily_calls" label={t("compliance.maxDailyCalls")} extra={t("compliance.maxDailyCallsHint")}>
                 <InputNumber min={0} max={100} style={{ width: "100%" }} data-testid="max-daily-calls" />
+              </Form.Item>
+              <Form.Item name="max_daily_messages" label={t("compliance.maxDailyMessages")} extra={t("compliance.maxDailyMessagesHint")}>
+                <InputNumber min={1} max={20} style={{ width: "100%" }} data-testid="max-daily-messages" />
               </Form.Item>
               <Form.Item name="min_retry_interval" label={t("compliance.minRetry")} extra={t("compliance.minRetryHint")}>
                 <Input placeholder="30m" data-testid="min-retry" />

@@ -1,7 +1,8 @@
 // Lines & numbers: the tenant's SIP trunks with their caller-ID pool and
 // transfer targets, the last SIP OPTIONS health check and a check on
-// demand; and, on the second tab, the speech providers. Admins change
-// them; everyone else reads (caller IDs masked for viewers).
+// demand; on the second tab, the speech providers; on the third, the SMS
+// provider that sends follow-up messages. Admins change them; everyone
+// else reads (caller IDs masked for viewers).
 import { DeleteOutlined, MinusCircleOutlined, PlusOutlined, ReloadOutlined } from "@ant-design/icons";
 import { Alert, App, Button, Col, Empty, Form, Input, InputNumber, Popconfirm, Row, Select, Space, Switch, Tabs, Tag, Tooltip, Typography } from "antd";
 import { useEffect, useState } from "react";
@@ -16,6 +17,7 @@ import { usePagedList } from "../components/usePagedList";
 import { formatTime } from "../format";
 import { showPhone } from "../phone";
 import { useSession } from "../session/Session";
+import SMSSettings from "./SMS";
 import SpeechSettings from "./Speech";
 
 type Trunk = Schemas["TrunkBody"];
@@ -24,16 +26,18 @@ type TrunkFields = Schemas["TrunkFields"];
 export default function TrunksPage() {
   const { t } = useTranslation();
   const [params, setParams] = useSearchParams();
-  const tab = params.get("tab") === "speech" ? "speech" : "trunks";
+  const asked = params.get("tab");
+  const tab = asked === "speech" || asked === "sms" ? asked : "trunks";
   return (
     <>
       <PageHeader title={t("nav.trunks")} intro={t("trunks.intro")} />
       <Tabs
         activeKey={tab}
-        onChange={(k) => setParams(k === "speech" ? { tab: "speech" } : {})}
+        onChange={(k) => setParams(k === "trunks" ? {} : { tab: k })}
         items={[
           { key: "trunks", label: <span data-testid="tab-trunks">{t("trunks.tab")}</span>, children: <TrunkList /> },
           { key: "speech", label: <span data-testid="tab-speech">{t("speech.tab")}</span>, children: <SpeechSettings /> },
+          { key: "sms", label: <span data-testid="tab-sms">{t("sms.tab")}</span>, children: <SMSSettings /> },
         ]}
       />
     </>

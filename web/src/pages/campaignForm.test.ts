@@ -38,4 +38,31 @@ describe("the campaign wizard", () => {
     expect(fieldOfLocation("body.compliance.min_retry_interval")).toEqual({ path: ["compliance", "min_retry_interval"], step: 3 });
     expect(fieldOfLocation("query.cursor")).toBeNull();
   });
+
+  it("sends the follow-ups row for row, an SMS each, unanswered unless said otherwise", () => {
+    const base = { name: "催收", list_ids: ["l1"], retry_policy: {} };
+    expect(toBody(base).follow_ups).toBeUndefined();
+    expect(toBody({ ...base, follow_ups: [] }).follow_ups).toBeUndefined();
+    const body = toBody({
+      ...base,
+      follow_ups: [{ template: " payment_link ", when: "unanswered" }, { template: "thanks", when: "answered" }, { template: "reminder" }, {}],
+      compliance: { max_daily_messages: 2 },
+    });
+    expect(body.follow_ups).toEqual([
+      { channel: "sms", template: "payment_link", when: "unanswered" },
+      { channel: "sms", template: "thanks", when: "answered" },
+      { channel: "sms", template: "reminder", when: "unanswered" },
+      // An empty row is sent too, so that the API's error names the row the wizard shows.
+      { channel: "sms", template: "", when: "unanswered" },
+    ]);
+    expect(body.compliance).toEqual({ max_daily_messages: 2 });
+  });
+
+  it("puts the API's errors about follow-ups at their row, on the schedule step", () => {
+    expect(fieldOfLocation("body.follow_ups[3].template")).toEqual({ path: ["follow_ups", 3, "template"], step: 2 });
+    expect(fieldOfLocation("body.follow_ups[0].when")).toEqual({ path: ["follow_ups", 0, "when"], step: 2 });
+    expect(fieldOfLocation("body.follow_ups[1].channel")).toEqual({ path: ["follow_ups", 1, "template"], step: 2 });
+    expect(fieldOfLocation("body.follow_ups")).toEqual({ path: ["follow_ups"], step: 2 });
+    expect(fieldOfLocation("body.compliance.max_daily_messages")).toEqual({ path: ["compliance", "max_daily_messages"], step: 3 });
+  });
 });

@@ -3,6 +3,13 @@
 import type { Schemas } from "../api/client";
 
 export type CreateCampaign = Schemas["CreateCampaignInputBody"];
+export type FollowUp = Schemas["FollowUpBody"];
+
+/** When a follow-up is sent: after the contact's calls went unanswered, or after an answered call. */
+export const followUpWhens = ["unanswered", "answered"] as const satisfies readonly FollowUp["when"][];
+
+/** The most follow-ups a campaign may have (the API's limit). */
+export const maxFollowUps = 5;
 
 export const retryOutcomes = ["busy", "no_answer", "failed", "voicemail"] as const;
 
@@ -31,14 +38,17 @@ export interface WizardValues {
     min_retry_interval?: string;
     max_concurrent_lines?: number | null;
     calls_per_second?: number | null;
+    max_daily_messages?: number | null;
   };
+  /** SMS follow-ups: a template of the tenant's SMS settings, and when it is sent. */
+  follow_ups?: { template?: string; when?: FollowUp["when"] }[];
 }
 
 /** The wizard's steps and the top-level fields each holds. */
 export const steps: { key: string; fields: string[] }[] = [
   { key: "contacts", fields: ["name", "list_ids"] },
   { key: "scripts", fields: ["script_version", "segments", "ab_enabled", "ab_split"] },
-  { key: "schedule", fields: ["starts_at", "ends_at", "retry_policy"] },
+  { key: "schedule", fields: ["starts_at", "ends_at", "retry_policy", "follow_ups"] },
   { key: "compliance", fields: ["compliance"] },
   { key: "review", fields: [] },
 ];
@@ -64,7 +74,12 @@ export function toBody(v: WizardValues): CreateCampaign {
   if (c.min_retry_interval?.trim()) comp.min_retry_interval = c.min_retry_interval.trim();
   if (c.max_concurrent_lines) comp.max_concurrent_lines = c.max_concurrent_lines;
   if (c.calls_per_second) comp.calls_per_second = c.calls_per_second;
+  if (c.max_daily_messages) comp.max_daily_messages = c.max_daily_messages;
   if (Object.keys(comp).length) body.compliance = comp;
+  // Every row is sent, an empty one too, so that the API's errors name the
+  // row the wizard shows (follow_ups[1] is the second row).
+  const follow = (v.follow_ups ?? []).map((f): FollowUp => ({ channel: "sms", template: (f.template ?? "").trim(), when: f.when ?? "unanswered" }));
+  if (follow.length) body.follow_ups = follow;
   return body;
 }
 
@@ -72,7 +87,8 @@ export function toBody(v: WizardValues): CreateCampaign {
  * The wizard field an error location names, and its step:
  * "body.retry_policy.busy.after" → ["retry_policy", "busy", "after"];
  * "body.ab_split[1]" → ["ab_split", 1, "version"];
- * "body.compliance.quiet_hours" → ["compliance", "quiet_start"].
+ * "body.compliance.quiet_hours" → ["compliance", "quiet_start"];
+ * "body.follow_ups[0].when" → ["follow_ups", 0, "when"].
  */
 export function fieldOfLocation(location: string | undefined): { path: (string | number)[]; step: number } | null {
   if (!location?.startsWith("body.")) return null;
@@ -103,10 +119,13 @@ export function fieldOfLocation(location: string | undefined): { path: (string |
     }
     case "compliance": {
       const f = parts[1];
-      const known = ["max_daily_calls", "min_retry_interval", "max_concurrent_lines", "calls_per_second"];
+      const known = ["max_daily_calls", "min_retry_interval", "max_concurrent_lines", "calls_per_second", "max_daily_messages"];
       path = f === "quiet_hours" ? ["compliance", "quiet_start"] : typeof f === "string" && known.includes(f) ? ["compliance", f] : ["compliance", "max_daily_calls"];
       break;
     }
+    case "follow_ups":
+      path = typeof parts[1] === "number" ? ["follow_ups", parts[1], parts[2] === "when" ? "when" : "template"] : ["follow_ups"];
+      break;
     default:
       return null;
   }
