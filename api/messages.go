@@ -14,19 +14,19 @@ import (
 
 // SMSTemplateBody is one approved template, by the name campaigns use.
 type SMSTemplateBody struct {
-	ID     string   `json:"id" maxLength:"100" example:"SMS_276435098" doc:"The provider's id of the approved template (Alibaba TemplateCode, Tencent TemplateId)."`
+	ID     string   `json:"id" maxLength:"1600" example:"SMS_276435098" doc:"The provider's id of the approved template (Alibaba TemplateCode, Tencent TemplateId); for Twilio, the text itself with {variable} placeholders."`
 	Params []string `json:"params" required:"false" maxItems:"20" example:"[\"name\",\"link\"]" doc:"The template's variables, in the template's order (Tencent numbers them {1}, {2}…). Each is filled from the call's captured vars, then the contact's attributes, then name (the contact's name)."`
 }
 
 // SMSBody is a tenant's SMS provider; the secret is never shown.
 type SMSBody struct {
-	Provider    string                     `json:"provider" enum:"off,aliyun,tencent" doc:"Who sends follow-up messages: off, aliyun (Alibaba Cloud SMS) or tencent (Tencent Cloud SMS)."`
+	Provider    string                     `json:"provider" enum:"off,aliyun,tencent,twilio" doc:"Who sends follow-up messages: off, aliyun (Alibaba Cloud SMS), tencent (Tencent Cloud SMS) or twilio (Twilio, for numbers abroad)."`
 	Endpoint    string                     `json:"endpoint" doc:"The provider's endpoint; empty for its public one (dysmsapi.aliyuncs.com, sms.tencentcloudapi.com)."`
 	Region      string                     `json:"region" example:"cn-hangzhou"`
-	AccessKeyID string                     `json:"access_key_id" doc:"Alibaba AccessKey ID or Tencent SecretId."`
+	AccessKeyID string                     `json:"access_key_id" doc:"Alibaba AccessKey ID, Tencent SecretId or Twilio Account SID."`
 	HasSecret   bool                       `json:"has_secret" doc:"Whether the secret is stored (encrypted; never shown)."`
 	AppID       string                     `json:"app_id" doc:"Tencent's SmsSdkAppId; unused by Alibaba."`
-	SignName    string                     `json:"sign_name" example:"外呼科技" doc:"The approved signature (签名) messages go out under."`
+	SignName    string                     `json:"sign_name" example:"外呼科技" doc:"The approved signature (签名) messages go out under; for Twilio, the sender: one of the account's numbers or a Messaging Service SID (MG…)."`
 	Templates   map[string]SMSTemplateBody `json:"templates" doc:"The approved templates by the names campaigns' follow_ups use."`
 	UpdatedAt   time.Time                  `json:"updated_at,omitzero"`
 }
@@ -48,11 +48,11 @@ func orEmpty(s []string) []string {
 }
 
 type smsFields struct {
-	Provider    string                     `json:"provider,omitempty" enum:"off,aliyun,tencent" doc:"Omitted: off."`
+	Provider    string                     `json:"provider,omitempty" enum:"off,aliyun,tencent,twilio" doc:"Omitted: off."`
 	Endpoint    string                     `json:"endpoint,omitempty" maxLength:"500"`
 	Region      string                     `json:"region,omitempty" maxLength:"50"`
 	AccessKeyID string                     `json:"access_key_id,omitempty" maxLength:"200"`
-	Secret      *string                    `json:"secret,omitempty" maxLength:"500" doc:"Alibaba AccessKey Secret or Tencent SecretKey. Stored encrypted; omitted keeps the stored one, empty removes it."`
+	Secret      *string                    `json:"secret,omitempty" maxLength:"500" doc:"Alibaba AccessKey Secret, Tencent SecretKey or Twilio Auth Token. Stored encrypted; omitted keeps the stored one, empty removes it."`
 	AppID       string                     `json:"app_id,omitempty" maxLength:"100"`
 	SignName    string                     `json:"sign_name,omitempty" maxLength:"100"`
 	Templates   map[string]SMSTemplateBody `json:"templates,omitempty"`

@@ -50,3 +50,31 @@ func TestATenantSetsUpItsSMSProviderWithTheSecretNeverShown(t *testing.T) {
 		t.Fatalf("a refused change was kept: %s", r.Raw)
 	}
 }
+
+// Twilio takes the template's own text, with its placeholders among the
+// template's params; the providers with approved templates take an id.
+func TestTwilioTemplatesAreTextsWithTheirPlaceholdersDeclared(t *testing.T) {
+	h := newHarness(t)
+	a := h.signup("A", "a@example.com")
+	text := "{name}, your payment link: {link}"
+	ok := map[string]any{"provider": "twilio", "access_key_id": "AC0123456789abcdef0123456789abcdef", "secret": "twilio-token", "sign_name": "+14155550100",
+		"templates": map[string]any{"payment_link": map[string]any{"id": text, "params": []string{"name", "link"}}}}
+	if r := h.do(nil, "PUT", "/v1/sms/settings", ok, bearer(a.Key)...); r.Status != 200 || r.Body["provider"] != "twilio" || strings.Contains(r.Raw, "twilio-token") {
+		t.Fatalf("set: %d %s", r.Status, r.Raw)
+	}
+	for _, bad := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"provider": "twilio", "access_key_id": "AC1", "sign_name": "+14155550100",
+			"templates": map[string]any{"t": map[string]any{"id": text, "params": []string{"name"}}}}, "body.templates.t.params"},
+		{map[string]any{"provider": "twilio", "access_key_id": "AC1", "templates": map[string]any{"t": map[string]any{"id": "hi"}}}, "body.sign_name"},
+		{map[string]any{"provider": "aliyun", "access_key_id": "k", "sign_name": "x",
+			"templates": map[string]any{"t": map[string]any{"id": strings.Repeat("尊敬的客户", 30)}}}, "body.templates.t.id"},
+	} {
+		r := h.do(nil, "PUT", "/v1/sms/settings", bad.body, bearer(a.Key)...)
+		if r.Status != 422 || !strings.Contains(r.Raw, bad.field) {
+			t.Fatalf("%v: %d %s, want 422 naming %s", bad.body, r.Status, r.Raw, bad.field)
+		}
+	}
+}

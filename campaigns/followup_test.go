@@ -14,6 +14,7 @@ import (
 	"github.com/outcall/outcall/migrations/dbtest"
 	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/telephony/alismstest"
+	"github.com/outcall/outcall/telephony/twiliosmstest"
 )
 
 // smsWorld is a world whose tenant sends SMS through a test double of
@@ -278,5 +279,50 @@ func TestAScriptsFollowUpIsQueuedWithItsCall(t *testing.T) {
 		return tx.QueryRow(w.ctx, `SELECT params->>'link' FROM messages WHERE id = $1`, m.ID).Scan(&link)
 	}); err != nil || link != "https://pay.example/z" {
 		t.Fatalf("the message's link variable %q (%v), want the call's captured link", link, err)
+	}
+}
+
+// A tenant texting abroad through Twilio sends its own template text, the
+// contact's values in its placeholders, from its own number.
+func TestAFollowUpGoesThroughTwilioAsTheTenantsOwnText(t *testing.T) {
+	w := newWorld(t)
+	w.openRules(w.p)
+	srv := twiliosmstest.NewServer("AC0123456789abcdef0123456789abcdef", "twilio-token")
+	t.Cleanup(srv.Close)
+	text := "Hi {name}, we missed you: {link}"
+	srv.Approve("+14155550100", text, []string{"name", "link"})
+	trunks, err := telephony.NewTrunkStore(w.db, "a-secret-key-for-the-twilio-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sms := &telephony.SMSStore{Trunks: trunks}
+	token := "twilio-token"
+	if _, err := sms.Set(w.ctx, w.p, telephony.SMSInput{Provider: telephony.SMSTwilio, Endpoint: srv.URL, AccessKeyID: "AC0123456789abcdef0123456789abcdef",
+		Secret: &token, SignName: "+14155550100", Templates: map[string]telephony.SMSTemplate{"missed": {ID: text, Params: []string{"name", "link"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	list := must[*contacts.List](t)(w.contacts.CreateList(w.ctx, w.p, "list", ""))
+	must[*contacts.Contact](t)(w.contacts.UpsertContact(w.ctx, w.p, contacts.ContactInput{Phone: "+14155550123", Name: "Ann",
+		Attributes: map[string]any{"link": "https://pay.example/ann"}, TimeZone: "Asia/Shanghai", ListIDs: []uuid.UUID{list.ID}}))
+	c := must[*campaigns.Campaign](t)(w.svc.CreateCampaign(w.ctx, w.p, campaigns.CampaignInput{Name: "abroad", ListIDs: []uuid.UUID{list.ID}, ScriptVersion: "v1",
+		RetryPolicy: campaigns.RetryPolicy{telephony.OutcomeNoAnswer: {}},
+		FollowUps:   []campaigns.FollowUp{{Channel: campaigns.ChannelSMS, Template: "missed", When: campaigns.FollowUpUnanswered}}}))
+	c = must[*campaigns.Campaign](t)(w.svc.StartCampaign(w.ctx, w.p, c.ID))
+	w.dialAll(w.p, c, func(r campaigns.Placement) campaigns.Ending {
+		return campaigns.Ending{Outcome: telephony.OutcomeNoAnswer, EndedAt: w.clock().Add(30 * time.Second)}
+	})
+	m, ok := w.messagesOf(c)["+14155550123 missed"]
+	if !ok {
+		t.Fatalf("no follow-up queued: %v", w.messagesOf(c))
+	}
+	if at, err := w.svc.SendMessage(w.ctx, w.p.TenantID, m.ID, sms); err != nil || !at.IsZero() {
+		t.Fatalf("send: %v %v", at, err)
+	}
+	got, err := w.svc.GetMessage(w.ctx, w.p, m.ID)
+	if err != nil || got.State != campaigns.MessageSent || got.Provider != telephony.SMSTwilio || !strings.HasPrefix(got.ProviderID, "SM") {
+		t.Fatalf("the message: %+v %v, want sent through Twilio", got, err)
+	}
+	if bodies := srv.Bodies(); !slices.Equal(bodies, []string{"Hi Ann, we missed you: https://pay.example/ann"}) {
+		t.Fatalf("Twilio got %q", bodies)
 	}
 }

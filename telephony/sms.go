@@ -7,10 +7,13 @@ import (
 	"time"
 )
 
-// SMS providers a tenant can choose for follow-up messages. Chinese
-// carriers accept only messages sent under an approved signature (签名)
-// with an approved template (模板): a message names both, and its
-// template's variables, never free text.
+// SMS providers a tenant can choose for follow-up messages (SMSTwilio, for
+// numbers abroad, is in smstwilio.go). Chinese carriers accept only
+// messages sent under an approved signature (签名) with an approved
+// template (模板): a message names both, and its template's variables,
+// never free text. Twilio has no templates: a message's Template is the
+// tenant's own text with {variable} placeholders, and its SignName the
+// sender (a number or a Messaging Service SID).
 const (
 	SMSOff     = "off"
 	SMSAliyun  = "aliyun"  // Alibaba Cloud SMS (dysmsapi, 2017-05-25)

@@ -8,8 +8,10 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -62,13 +64,16 @@ type SMSStore struct {
 
 var templateName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 
+// placeholder is a {variable} in a Twilio template's text.
+var placeholder = regexp.MustCompile(`\{([A-Za-z0-9_.-]+)\}`)
+
 func validateSMS(in SMSInput) error {
 	switch in.Provider {
 	case SMSOff:
 		return nil
-	case SMSAliyun, SMSTencent:
+	case SMSAliyun, SMSTencent, SMSTwilio:
 	default:
-		return tenants.FieldError("body.provider", "provider %q: want off, aliyun or tencent", in.Provider)
+		return tenants.FieldError("body.provider", "provider %q: want off, aliyun, tencent or twilio", in.Provider)
 	}
 	if in.Endpoint != "" {
 		u, err := url.Parse(in.Endpoint)
@@ -77,12 +82,15 @@ func validateSMS(in SMSInput) error {
 		}
 	}
 	if strings.TrimSpace(in.AccessKeyID) == "" {
-		return tenants.FieldError("body.access_key_id", "the provider's access key id (Alibaba AccessKey ID, Tencent SecretId) is needed")
+		return tenants.FieldError("body.access_key_id", "the provider's access key id (Alibaba AccessKey ID, Tencent SecretId, Twilio Account SID) is needed")
 	}
 	if in.Provider == SMSTencent && strings.TrimSpace(in.AppID) == "" {
 		return tenants.FieldError("body.app_id", "Tencent Cloud SMS needs the SMS application's SdkAppId")
 	}
 	if strings.TrimSpace(in.SignName) == "" {
+		if in.Provider == SMSTwilio {
+			return tenants.FieldError("body.sign_name", "Twilio needs the sender: one of the account's numbers (+14155550100) or a Messaging Service SID (MG…)")
+		}
 		return tenants.FieldError("body.sign_name", "name the approved signature (签名) messages go out under")
 	}
 	if len(in.Templates) == 0 {
@@ -93,7 +101,25 @@ func validateSMS(in SMSInput) error {
 			return tenants.FieldError("body.templates", "template name %q: use lower-case letters, digits and _, starting with a letter", name)
 		}
 		if strings.TrimSpace(t.ID) == "" {
+			if in.Provider == SMSTwilio {
+				return tenants.FieldError("body.templates."+name+".id", "Twilio sends the template's own text: give it, with {variable} placeholders")
+			}
 			return tenants.FieldError("body.templates."+name+".id", "the provider's id of the approved template is needed")
+		}
+		if in.Provider != SMSTwilio && utf8.RuneCountInString(t.ID) > 100 {
+			// The same words as the API's own length checks, which the
+			// portal translates; only Twilio takes a template's text.
+			return tenants.FieldError("body.templates."+name+".id", "expected length <= 100")
+		}
+		if in.Provider == SMSTwilio {
+			if n := utf8.RuneCountInString(t.ID); n > 1600 {
+				return tenants.FieldError("body.templates."+name+".id", "the text is %d characters; Twilio sends at most 1600", n)
+			}
+			for _, m := range placeholder.FindAllStringSubmatch(t.ID, -1) {
+				if !slices.Contains(t.Params, m[1]) {
+					return tenants.FieldError("body.templates."+name+".params", "the text's placeholder {%s} is not one of the template's params", m[1])
+				}
+			}
 		}
 		for _, p := range t.Params {
 			if !templateName.MatchString(p) {
@@ -161,6 +187,8 @@ func (s *SMSStore) Provider(ctx context.Context, tenantID uuid.UUID) (SMSProvide
 	switch st.Provider {
 	case SMSAliyun:
 		return &AliyunSMS{Endpoint: st.Endpoint, RegionID: st.Region, AccessKeyID: st.AccessKeyID, AccessKeySecret: secret, Client: s.Client, Now: s.Now}, st, nil
+	case SMSTwilio:
+		return &TwilioSMS{Endpoint: st.Endpoint, AccountSID: st.AccessKeyID, AuthToken: secret, Client: s.Client, Now: s.Now}, st, nil
 	case SMSTencent:
 		return &TencentSMS{Endpoint: st.Endpoint, Region: st.Region, SecretID: st.AccessKeyID, SecretKey: secret, SdkAppID: st.AppID, Client: s.Client, Now: s.Now}, st, nil
 	}

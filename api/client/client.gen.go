@@ -500,6 +500,7 @@ const (
 	SMSBodyProviderAliyun  SMSBodyProvider = "aliyun"
 	SMSBodyProviderOff     SMSBodyProvider = "off"
 	SMSBodyProviderTencent SMSBodyProvider = "tencent"
+	SMSBodyProviderTwilio  SMSBodyProvider = "twilio"
 )
 
 // Valid indicates whether the value is a known member of the SMSBodyProvider enum.
@@ -510,6 +511,8 @@ func (e SMSBodyProvider) Valid() bool {
 	case SMSBodyProviderOff:
 		return true
 	case SMSBodyProviderTencent:
+		return true
+	case SMSBodyProviderTwilio:
 		return true
 	default:
 		return false
@@ -575,6 +578,7 @@ const (
 	SmsFieldsProviderAliyun  SmsFieldsProvider = "aliyun"
 	SmsFieldsProviderOff     SmsFieldsProvider = "off"
 	SmsFieldsProviderTencent SmsFieldsProvider = "tencent"
+	SmsFieldsProviderTwilio  SmsFieldsProvider = "twilio"
 )
 
 // Valid indicates whether the value is a known member of the SmsFieldsProvider enum.
@@ -585,6 +589,8 @@ func (e SmsFieldsProvider) Valid() bool {
 	case SmsFieldsProviderOff:
 		return true
 	case SmsFieldsProviderTencent:
+		return true
+	case SmsFieldsProviderTwilio:
 		return true
 	default:
 		return false
@@ -3004,7 +3010,7 @@ type SMSBody struct {
 	// Example: https://example.com/schemas/SMSBody.json
 	Schema *string `json:"$schema,omitempty"`
 
-	// AccessKeyId Alibaba AccessKey ID or Tencent SecretId.
+	// AccessKeyId Alibaba AccessKey ID, Tencent SecretId or Twilio Account SID.
 	AccessKeyId string `json:"access_key_id"`
 
 	// AppId Tencent's SmsSdkAppId; unused by Alibaba.
@@ -3016,13 +3022,13 @@ type SMSBody struct {
 	// HasSecret Whether the secret is stored (encrypted; never shown).
 	HasSecret bool `json:"has_secret"`
 
-	// Provider Who sends follow-up messages: off, aliyun (Alibaba Cloud SMS) or tencent (Tencent Cloud SMS).
+	// Provider Who sends follow-up messages: off, aliyun (Alibaba Cloud SMS), tencent (Tencent Cloud SMS) or twilio (Twilio, for numbers abroad).
 	Provider SMSBodyProvider `json:"provider"`
 
 	// Region Example: cn-hangzhou
 	Region string `json:"region"`
 
-	// SignName The approved signature (签名) messages go out under.
+	// SignName The approved signature (签名) messages go out under; for Twilio, the sender: one of the account's numbers or a Messaging Service SID (MG…).
 	//
 	// Example: 外呼科技
 	SignName string `json:"sign_name"`
@@ -3032,12 +3038,12 @@ type SMSBody struct {
 	UpdatedAt *time.Time                 `json:"updated_at,omitempty"`
 }
 
-// SMSBodyProvider Who sends follow-up messages: off, aliyun (Alibaba Cloud SMS) or tencent (Tencent Cloud SMS).
+// SMSBodyProvider Who sends follow-up messages: off, aliyun (Alibaba Cloud SMS), tencent (Tencent Cloud SMS) or twilio (Twilio, for numbers abroad).
 type SMSBodyProvider string
 
 // SMSTemplateBody defines model for SMSTemplateBody.
 type SMSTemplateBody struct {
-	// Id The provider's id of the approved template (Alibaba TemplateCode, Tencent TemplateId).
+	// Id The provider's id of the approved template (Alibaba TemplateCode, Tencent TemplateId); for Twilio, the text itself with {variable} placeholders.
 	//
 	// Example: SMS_276435098
 	Id string `json:"id"`
@@ -3262,7 +3268,7 @@ type SmsFields struct {
 	Provider *SmsFieldsProvider `json:"provider,omitempty"`
 	Region   *string            `json:"region,omitempty"`
 
-	// Secret Alibaba AccessKey Secret or Tencent SecretKey. Stored encrypted; omitted keeps the stored one, empty removes it.
+	// Secret Alibaba AccessKey Secret, Tencent SecretKey or Twilio Auth Token. Stored encrypted; omitted keeps the stored one, empty removes it.
 	Secret    *string                     `json:"secret,omitempty"`
 	SignName  *string                     `json:"sign_name,omitempty"`
 	Templates *map[string]SMSTemplateBody `json:"templates,omitempty"`

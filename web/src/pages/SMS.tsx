@@ -121,7 +121,10 @@ export default function SMSSettings() {
                       <Input placeholder="1400000000" data-testid="sms-app-id" />
                     </Form.Item>
                   )}
-                  <Form.Item name="sign_name" label={t("sms.signName")} extra={t("sms.signNameHint")} rules={[{ required: true, whitespace: true, message: t("errors.required") }]}>
+                  <Form.Item
+                    name="sign_name"
+                    label={provider === "twilio" ? t("sms.sender") : t("sms.signName")}
+                    extra={provider === "twilio" ? t("sms.senderHint") : t("sms.signNameHint")} rules={[{ required: true, whitespace: true, message: t("errors.required") }]}>
                     <Input placeholder="外呼科技" data-testid="sms-sign-name" />
                   </Form.Item>
                   <Form.Item name="region" label={t("sms.region")}>
@@ -159,7 +162,10 @@ export default function SMSSettings() {
                           </Col>
                           <Col flex="170px">
                             <Form.Item name={[f.name, "id"]} label={i === 0 ? t("sms.templateId") : undefined} rules={[{ required: true, message: t("errors.required") }]}>
-                              <Input placeholder={provider === "tencent" ? "1234567" : "SMS_276435098"} data-testid={`sms-template-id-${i}`} />
+                              <Input
+                                placeholder={provider === "tencent" ? "1234567" : provider === "twilio" ? "Hi {name}, pay here: {link}" : "SMS_276435098"}
+                                data-testid={`sms-template-id-${i}`}
+                              />
                             </Form.Item>
                           </Col>
                           <Col flex="auto" style={{ minWidth: 0 }}>

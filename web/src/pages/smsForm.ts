@@ -6,10 +6,10 @@ export type SMS = Schemas["SMSBody"];
 export type SMSFields = Schemas["SmsFields"];
 export type SMSProvider = SMS["provider"];
 
-export const smsProviders = ["off", "aliyun", "tencent"] as const satisfies readonly SMSProvider[];
+export const smsProviders = ["off", "aliyun", "tencent", "twilio"] as const satisfies readonly SMSProvider[];
 
 /** Each provider's usual region, shown as the region field's placeholder. */
-export const regionPlaceholder: Record<SMSProvider, string> = { off: "", aliyun: "cn-hangzhou", tencent: "ap-guangzhou" };
+export const regionPlaceholder: Record<SMSProvider, string> = { off: "", aliyun: "cn-hangzhou", tencent: "ap-guangzhou", twilio: "" };
 
 /** One approved template as the form edits it: the name campaigns use, the provider's id and its variables in order. */
 export interface TemplateRow {
