@@ -9,7 +9,7 @@ import (
 )
 
 const tierRules = `export function segment(c) {
-  if (c.boom) { const keep = []; for (;;) keep.push("x".repeat(1 << 20).split("")); }
+  if (c.boom) { const keep = []; let s = "x".repeat(1 << 20); for (let i = 0; ; i++) { s = s + s + i; keep.push(s); } }
   if (c.broken) return c.missing.name;
   return c.tier;
 }
