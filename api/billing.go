@@ -71,16 +71,17 @@ func billingBody(a *billing.Account) BillingBody {
 
 // UsageTotalsBody adds up usage.
 type UsageTotalsBody struct {
-	Calls       int64 `json:"calls" doc:"Connected calls."`
-	Minutes     int64 `json:"minutes" doc:"Billable minutes: every started minute of a connected call."`
-	Attempts    int64 `json:"attempts" doc:"Dial attempts charged."`
-	AmountCents int64 `json:"amount_cents" doc:"Estimated charge at list prices."`
-	ModelTokens int64 `json:"model_tokens" doc:"Tokens the tenant's language model used on calls (prompt and completion)."`
-	SMSMessages int64 `json:"sms_messages" doc:"Follow-up messages the tenant's SMS provider took, as the provider counts them (a long text is several); billed by the provider, not priced by the plan."`
+	Calls        int64 `json:"calls" doc:"Connected calls."`
+	Minutes      int64 `json:"minutes" doc:"Billable minutes: every started minute of a connected call."`
+	Attempts     int64 `json:"attempts" doc:"Dial attempts charged."`
+	AmountCents  int64 `json:"amount_cents" doc:"Estimated charge at list prices."`
+	ModelTokens  int64 `json:"model_tokens" doc:"Tokens the tenant's language model used on calls (prompt and completion)."`
+	SMSMessages  int64 `json:"sms_messages" doc:"Follow-up messages the tenant's SMS provider took, as the provider counts them (a long text is several); billed by the provider, not priced by the plan."`
+	AgentSeconds int64 `json:"agent_seconds" doc:"Seconds agents at the desk spent on calls the robot handed them; not priced by the plan."`
 }
 
 func totalsBody(t billing.UsageTotals) UsageTotalsBody {
-	return UsageTotalsBody{Calls: t.Calls, Minutes: t.Minutes, Attempts: t.Attempts, AmountCents: t.AmountCents, ModelTokens: t.ModelTokens, SMSMessages: t.SMSMessages}
+	return UsageTotalsBody{Calls: t.Calls, Minutes: t.Minutes, Attempts: t.Attempts, AmountCents: t.AmountCents, ModelTokens: t.ModelTokens, SMSMessages: t.SMSMessages, AgentSeconds: t.AgentSeconds}
 }
 
 // CampaignUsageBody is one campaign's usage.

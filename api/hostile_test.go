@@ -67,12 +67,19 @@ var minimumRoles = byRole(map[tenants.Role][]string{
 		"list-scripts", "check-script", "get-script", "list-script-versions", "get-script-version", "simulate-script-version", "preview-segments",
 		"get-speech", "list-trunks", "get-trunk", "list-webhook-endpoints", "get-webhook-endpoint", "list-webhook-deliveries",
 		"get-sms-settings", "list-messages", "get-message", "report-follow-ups", "export-report-follow-ups",
+		"list-queues", "get-queue",
+	},
+	// Everyone may take calls at the agent desk, agents included: signed in
+	// people only (API keys are refused whatever their role).
+	tenants.RoleAgent: {
+		"get-desk", "set-desk-status", "wait-desk-offer", "answer-desk-offer", "decline-desk-offer", "hangup-desk-offer",
 	},
 	// Operators run campaigns and keep the contacts.
 	tenants.RoleOperator: {
 		"review-call", "create-campaign", "start-campaign", "pause-campaign", "resume-campaign", "cancel-campaign",
 		"record-consent", "withdraw-consent", "upsert-contact", "delete-contact", "add-dnc", "import-dnc",
 		"create-list", "delete-list", "create-import", "create-script", "create-script-version",
+		"get-desk-live",
 	},
 	// Admins hold the keys, the people, the settings and the audit trail.
 	tenants.RoleAdmin: {
@@ -80,7 +87,7 @@ var minimumRoles = byRole(map[tenants.Role][]string{
 		"rebuild-reports", "set-report-settings", "publish-script-version", "set-speech", "set-sms-settings",
 		"create-trunk", "update-trunk", "delete-trunk", "check-trunk", "add-user", "change-user-role", "remove-user",
 		"create-webhook-endpoint", "update-webhook-endpoint", "delete-webhook-endpoint", "rotate-webhook-secret",
-		"test-webhook-endpoint", "redeliver-webhook",
+		"test-webhook-endpoint", "redeliver-webhook", "create-queue", "update-queue", "delete-queue",
 	},
 	// The owner pays.
 	tenants.RoleOwner: {"set-budget", "create-checkout-session", "create-portal-session"},
@@ -441,6 +448,8 @@ func (w *hostileRun) crossTenant(t *testing.T, op hostileOp, a, b hostileTenant,
 			case r.Status == http.StatusNotFound:
 			case r.Status == http.StatusForbidden && !c.role.AtLeast(need):
 				// Refused for the caller's role before anything is looked up.
+			case r.Status == http.StatusForbidden && c.key != "" && op.Scope == "desk:use":
+				// The desk refuses keys before anything is looked up.
 			case strings.Contains(op.Path, "{phone}") && op.Method == http.MethodGet && r.Status < 300:
 				// A number is no tenant's resource: any tenant may hold the
 				// same one. A's view of it must be A's own (nothing of B's
@@ -515,6 +524,14 @@ func (w *hostileRun) lowerRole(t *testing.T, op hostileOp, a hostileTenant, body
 		}
 		if need == tenants.RoleOwner {
 			at = callers[0]
+		}
+		if need == tenants.RoleAgent {
+			// The desk is for people signed in: the weakest session reads it.
+			for _, c := range callers {
+				if c.key == "" && (at == nil || at.key != "" || !c.role.AtLeast(at.role)) {
+					at = c
+				}
+			}
 		}
 		r := w.send(t, hostileRequest{phase: phaseRole, op: op.ID, method: op.Method, path: path, headers: w.headers(t, at)})
 		if r.Status >= 300 {
@@ -1300,14 +1317,27 @@ func (h *harness) seedHostileTenant(recordings telephony.LocalRecordingStore, na
 		t.Fatalf("%s's follow-up message: %v", tag, err)
 	}
 
+	// A queue of the agent desk, and a call a script handed to it that
+	// rings the agent's desk.
+	queue := must(h.do(nil, "POST", "/v1/queues", map[string]any{"name": lower + "-desk", "agent_ids": []string{agent.str("user", "id")}}, k...), 201, "queue")
+	offerID := uuid.NewString()
+	if err := h.svc.DB().InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO agent_offers (id, tenant_id, call_id, queue_id, queue, user_id, state, offered_at, screen)
+			VALUES ($1, $2, $3, $4, $5, $6, 'ringing', now(), '{"contact": {"name": "x"}}')`, offerID, tenantID, d.Request.CallID, queue.str("id"), lower+"-desk", agent.str("user", "id"))
+		return err
+	}); err != nil {
+		t.Fatalf("%s's desk offer: %v", tag, err)
+	}
+
 	f.params = map[string]string{
+		"queue_id": queue.str("id"), "offer_id": offerID,
 		"key_id": viewerKey.str("id"), "user_id": agent.str("user", "id"),
 		"endpoint_id": endpoint.str("id"), "delivery_id": delivery,
 		"list_id": list.str("id"), "contact_id": contact.str("id"), "import_id": im.str("id"), "phone": "+86" + n3,
 		"campaign_id": camp.str("id"), "call_id": d.Request.CallID.String(), "message_id": messageID,
 		"script_id": script.str("id"), "version": "1", "trunk_id": trunk.str("id"),
 	}
-	f.refs = map[string]string{"list_id": list.str("id"), "script_id": rules.str("id"), "campaign_id": camp.str("id"), "phone": "+86" + n1}
+	f.refs = map[string]string{"agent_id": agent.str("user", "id"), "list_id": list.str("id"), "script_id": rules.str("id"), "campaign_id": camp.str("id"), "phone": "+86" + n1}
 	for _, s := range []string{f.ID, f.OwnerID, f.Key, f.Email,
 		viewerKey.str("id"), viewerKey.str("secret"), viewerKey.str("prefix"), operatorKey.str("id"), operatorKey.str("secret"), operatorKey.str("prefix"),
 		agent.str("user", "id"), "agent@" + lower + ".example", tag + " Agent", viewerUser.str("user", "id"), f.viewerEmail,
@@ -1317,6 +1347,7 @@ func (h *harness) seedHostileTenant(recordings telephony.LocalRecordingStore, na
 		tag + " dnc reason", tag + " consent source",
 		script.str("id"), tag + " script", rules.str("id"), tag + " rules",
 		trunk.str("id"), tag + " carrier", "sip." + lower + ".example", tag + "-trunk-password", callerID,
+		queue.str("id"), offerID,
 		camp.str("id"), tag + " campaign", d.Request.CallID.String(), tag + " recording bytes", tag + " said hello", tag + " heard", usage} {
 		f.secrets = append(f.secrets, secret{shown: s, origin: s})
 	}
@@ -1366,6 +1397,10 @@ func (f hostileTenant) validBodies() map[string]any {
 		"preview-segments":        map[string]any{"script_id": rules, "version": 1, "list_id": list},
 		"set-report-settings":     map[string]any{"conversion_outcomes": []string{"confirmed"}, "conversion_tags": []string{"converted"}},
 		"set-speech":              map[string]any{"tts": "default", "asr": "default"},
+		"create-queue":            map[string]any{"name": "hostile-queue", "agent_ids": []string{f.refs["agent_id"]}},
+		"update-queue":            map[string]any{"ring_seconds": 15, "agent_ids": []string{f.refs["agent_id"]}},
+		"set-desk-status":         map[string]any{"status": "offline"},
+		"answer-desk-offer":       map[string]any{"sdp": "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"},
 		"set-sms-settings":        map[string]any{"provider": "aliyun", "access_key_id": "LTAI-hostile", "secret": "s", "sign_name": "外呼", "templates": map[string]any{"thanks": map[string]any{"id": "SMS_1", "params": []string{"name"}}}},
 		"create-trunk":            map[string]any{"name": "hostile suite carrier", "host": "sip.hostile.example", "password": "hostile-password"},
 		"update-trunk":            map[string]any{"host": "sip." + strings.ToLower(f.tag) + "-changed.example"},

@@ -61,6 +61,8 @@ func TestTenantBCannotReachTenantA(t *testing.T) {
 		"campaign_id": aCampaigns.CampaignID,
 		"call_id":     aCampaigns.CallID,
 		"message_id":  aCampaigns.MessageID,
+		"queue_id":    aCampaigns.QueueID,
+		"offer_id":    aCampaigns.OfferID,
 	}
 	// Request bodies that pass validation, so the handler itself must refuse.
 	bodies := map[string]any{
@@ -69,6 +71,8 @@ func TestTenantBCannotReachTenantA(t *testing.T) {
 		"rotate-webhook-secret":   map[string]any{"overlap_seconds": 60},
 		"create-script-version":   map[string]any{"source": orderScript},
 		"update-trunk":            map[string]any{"host": "sip.b-hijack.example"},
+		"update-queue":            map[string]any{"ring_seconds": 9},
+		"answer-desk-offer":       map[string]any{"sdp": "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"},
 		"publish-script-version":  map[string]any{"allow_sensitive": true},
 		"simulate-script-version": map[string]any{"utterances": []string{"是的"}},
 		"create-import":           "phone,name\n13900001111,B's row\n",
@@ -78,7 +82,8 @@ func TestTenantBCannotReachTenantA(t *testing.T) {
 	// What must never appear in an answer to B.
 	secretsOfA := []string{a.ID, a.OwnerID, a.Key, a.Email, aKey.str("id"), aKey.str("secret"), aKey.str("prefix"), fixtures["user_id"], "agent@a.example",
 		aEndpoint.str("id"), aEndpoint.str("secret"), "a-hook", aDelivery, aCampaignUsage,
-		aCampaigns.ListID, aCampaigns.ContactID, aCampaigns.ImportID, aCampaigns.CampaignID, aCampaigns.CallID, "8613812341234", "A's customer"}
+		aCampaigns.ListID, aCampaigns.ContactID, aCampaigns.ImportID, aCampaigns.CampaignID, aCampaigns.CallID, "8613812341234", "A's customer",
+		aCampaigns.QueueID, aCampaigns.OfferID}
 
 	// A's report rollups are folded now, so a rebuild by B that reached
 	// them would show below.
@@ -202,6 +207,7 @@ func (h *harness) seedUsage(tenantID string) string {
 // campaignFixtures are tenant A's contacts-and-campaigns resources.
 type campaignFixtures struct {
 	ListID, ContactID, ImportID, Phone, CampaignID, CallID, MessageID string
+	QueueID, OfferID                                                  string
 }
 
 // seedCampaign gives tenant a a list, a contact with consent, a number on
@@ -247,6 +253,20 @@ func (h *harness) seedCampaign(a tenant) campaignFixtures {
 		return tx.QueryRow(context.Background(), `SELECT id::text FROM messages WHERE call_id = $1`, d.Request.CallID).Scan(&f.MessageID)
 	}); err != nil {
 		h.t.Fatalf("fixture message: %v", err)
+	}
+	// A queue of the agent desk, and the call handed to it, ringing the
+	// owner's desk.
+	queue := h.do(nil, "POST", "/v1/queues", map[string]any{"name": "a-desk", "agent_ids": []string{a.OwnerID}}, bearer(a.Key)...)
+	if queue.Status != 201 {
+		h.t.Fatalf("fixture queue: %s", queue.Raw)
+	}
+	f.QueueID, f.OfferID = queue.str("id"), uuid.NewString()
+	if err := h.svc.DB().InTenant(context.Background(), tenantID, func(tx pgx.Tx) error {
+		_, err := tx.Exec(context.Background(), `INSERT INTO agent_offers (id, tenant_id, call_id, queue_id, queue, user_id, state, offered_at)
+			VALUES ($1, $2, $3, $4, 'a-desk', $5, 'ringing', now())`, f.OfferID, tenantID, d.Request.CallID, f.QueueID, a.OwnerID)
+		return err
+	}); err != nil {
+		h.t.Fatalf("fixture offer: %v", err)
 	}
 	return f
 }

@@ -15,7 +15,7 @@ type KeyBody struct {
 	ID         uuid.UUID  `json:"id"`
 	Name       string     `json:"name" example:"CRM sync"`
 	Prefix     string     `json:"prefix" example:"oc_1a2b3c4d" doc:"The visible start of the key."`
-	Role       string     `json:"role" enum:"owner,admin,operator,viewer"`
+	Role       string     `json:"role" enum:"owner,admin,operator,viewer,agent"`
 	Scopes     []string   `json:"scopes" example:"[\"contacts:write\",\"campaigns:control\"]" doc:"What the key may do; [\"*\"] for everything its role allows."`
 	CreatedBy  *uuid.UUID `json:"created_by,omitempty"`
 	CreatedAt  time.Time  `json:"created_at"`

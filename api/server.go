@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/outcall/outcall/billing"
+	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/reports"
@@ -65,6 +66,9 @@ type Config struct {
 	// Models are tenants' language models, for the script simulator (nil:
 	// simulations run without one).
 	Models *llm.Tenants
+	// Desk is the agent desk (queues, agents' desks, the live view); nil
+	// builds one on Tenants' database whose waiters look every second.
+	Desk *calls.Desk
 	// Metrics is the registry /metrics serves, so the service's other
 	// parts (calls, script hosts) show there too; the API adds its request
 	// metrics and the Go and process collectors. nil: one of its own.
@@ -165,6 +169,7 @@ func New(cfg Config) *Server {
 		{Name: "Do-not-call", Description: "The do-not-call list, consent evidence and each number's audit trail."},
 		{Name: "Campaigns", Description: "Compliance settings, campaigns and their control."},
 		{Name: "Calls", Description: "Call records and their dialog turns."},
+		{Name: "Agent desk", Description: "Queues of people who take the calls scripts hand over, each agent's desk in the browser (WebRTC), and the supervisors' live view."},
 		{Name: "Scripts", Description: "Dialog scripts and segmentation rules in JavaScript: versions, checks, publishing and a simulator."},
 		{Name: "Trunks", Description: "SIP trunks and caller-ID pools."},
 		{Name: "System", Description: "Health and readiness."},
@@ -198,6 +203,7 @@ func New(cfg Config) *Server {
 	s.registerTrunks()
 	s.registerSpeech()
 	s.registerMessages()
+	s.registerDesk()
 
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
 	// The portal: everything the API does not claim.

@@ -67,7 +67,7 @@ type logoutOutput struct {
 type meOutput struct {
 	Body struct {
 		Tenant TenantBody `json:"tenant"`
-		Role   string     `json:"role" enum:"owner,admin,operator,viewer"`
+		Role   string     `json:"role" enum:"owner,admin,operator,viewer,agent"`
 		Via    string     `json:"via" enum:"api_key,session" doc:"How the caller authenticated."`
 		User   *UserBody  `json:"user,omitempty" doc:"The logged-in user, for a session."`
 		KeyID  *uuid.UUID `json:"api_key_id,omitempty" doc:"The key, for an API key."`

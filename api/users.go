@@ -15,7 +15,7 @@ type UserBody struct {
 	ID            uuid.UUID  `json:"id"`
 	Email         string     `json:"email" example:"ops@example.com"`
 	Name          string     `json:"name" example:"王经理"`
-	Role          string     `json:"role" enum:"owner,admin,operator,viewer"`
+	Role          string     `json:"role" enum:"owner,admin,operator,viewer,agent"`
 	Invited       bool       `json:"invited" doc:"True until the person accepts the invitation."`
 	CreatedAt     time.Time  `json:"created_at"`
 	LastLoginAt   *time.Time `json:"last_login_at,omitempty"`
@@ -33,7 +33,7 @@ type userPath struct {
 
 type listUsersInput struct {
 	PageInput
-	Role string `query:"role" enum:"owner,admin,operator,viewer," doc:"Only users with this role."`
+	Role string `query:"role" enum:"owner,admin,operator,viewer,agent," doc:"Only users with this role."`
 }
 
 type listUsersOutput struct {
@@ -47,7 +47,7 @@ type addUserInput struct {
 	Body struct {
 		Email    string `json:"email" format:"email" maxLength:"254" example:"agent@example.com"`
 		Name     string `json:"name,omitempty" maxLength:"200" example:"李娜"`
-		Role     string `json:"role" enum:"owner,admin,operator,viewer" example:"operator"`
+		Role     string `json:"role" enum:"owner,admin,operator,viewer,agent" example:"operator"`
 		Password string `json:"password,omitempty" minLength:"10" maxLength:"200" doc:"Set a password now; leave it out to get an invitation token instead."`
 	}
 }
@@ -62,7 +62,7 @@ type addUserOutput struct {
 type changeRoleInput struct {
 	UserID uuid.UUID `path:"user_id" doc:"The user's id."`
 	Body   struct {
-		Role string `json:"role" enum:"owner,admin,operator,viewer"`
+		Role string `json:"role" enum:"owner,admin,operator,viewer,agent"`
 	}
 }
 

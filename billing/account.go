@@ -127,6 +127,8 @@ type UsageTotals struct {
 	// SMSMessages is the follow-up messages providers took, as they count
 	// them.
 	SMSMessages int64
+	// AgentSeconds is the time agents at the desk spent on calls.
+	AgentSeconds int64
 }
 
 // CampaignUsage is one campaign's share of a period.
@@ -169,7 +171,8 @@ func (s *Service) Usage(ctx context.Context, p tenants.Principal, at time.Time) 
 	r.PeriodEnd = r.PeriodStart.AddDate(0, 1, 0)
 	sums := `count(*) FILTER (WHERE kind = 'call_minutes'), COALESCE(sum(quantity) FILTER (WHERE kind = 'call_minutes'), 0),
 		COALESCE(sum(quantity) FILTER (WHERE kind = 'call_attempt'), 0), COALESCE(sum(amount_cents), 0),
-		COALESCE(sum(quantity) FILTER (WHERE kind = 'model_tokens'), 0), COALESCE(sum(quantity) FILTER (WHERE kind = 'sms'), 0)`
+		COALESCE(sum(quantity) FILTER (WHERE kind = 'model_tokens'), 0), COALESCE(sum(quantity) FILTER (WHERE kind = 'sms'), 0),
+		COALESCE(sum(quantity) FILTER (WHERE kind = 'agent_seconds'), 0)`
 	where := `WHERE tenant_id = $1 AND occurred_at >= $2 AND occurred_at < $3`
 	err := s.db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
 		lim, err := Limits(ctx, tx, p.TenantID)
@@ -179,7 +182,7 @@ func (s *Service) Usage(ctx context.Context, p tenants.Principal, at time.Time) 
 		r.Plan = lim.Plan
 		t := &r.Totals
 		if err := tx.QueryRow(ctx, `SELECT `+sums+` FROM usage_ledger `+where, p.TenantID, r.PeriodStart, r.PeriodEnd).
-			Scan(&t.Calls, &t.Minutes, &t.Attempts, &t.AmountCents, &t.ModelTokens, &t.SMSMessages); err != nil {
+			Scan(&t.Calls, &t.Minutes, &t.Attempts, &t.AmountCents, &t.ModelTokens, &t.SMSMessages, &t.AgentSeconds); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, `SELECT campaign_id, `+sums+` FROM usage_ledger `+where+` GROUP BY campaign_id ORDER BY campaign_id NULLS LAST`,
@@ -189,7 +192,7 @@ func (s *Service) Usage(ctx context.Context, p tenants.Principal, at time.Time) 
 		}
 		if r.ByCampaign, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (CampaignUsage, error) {
 			var c CampaignUsage
-			return c, row.Scan(&c.CampaignID, &c.Calls, &c.Minutes, &c.Attempts, &c.AmountCents, &c.ModelTokens, &c.SMSMessages)
+			return c, row.Scan(&c.CampaignID, &c.Calls, &c.Minutes, &c.Attempts, &c.AmountCents, &c.ModelTokens, &c.SMSMessages, &c.AgentSeconds)
 		}); err != nil {
 			return err
 		}
@@ -200,7 +203,7 @@ func (s *Service) Usage(ctx context.Context, p tenants.Principal, at time.Time) 
 		}
 		if r.ByDay, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (DayUsage, error) {
 			var d DayUsage
-			return d, row.Scan(&d.Day, &d.Calls, &d.Minutes, &d.Attempts, &d.AmountCents, &d.ModelTokens, &d.SMSMessages)
+			return d, row.Scan(&d.Day, &d.Calls, &d.Minutes, &d.Attempts, &d.AmountCents, &d.ModelTokens, &d.SMSMessages, &d.AgentSeconds)
 		}); err != nil {
 			return err
 		}

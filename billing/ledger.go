@@ -50,6 +50,10 @@ const (
 	// billable messages). No plan prices them yet: the rows are kept
 	// (not_billed) and totalled per period.
 	KindSMS = "sms"
+	// KindAgentSeconds counts the time an agent at the desk spent on a
+	// call, one row per call. No plan prices it yet: the rows are kept
+	// (not_billed) and totalled per period.
+	KindAgentSeconds = "agent_seconds"
 )
 
 // Notice kinds.
@@ -250,5 +254,27 @@ func RecordMessage(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, u Message
 	_, err = tx.Exec(ctx, `INSERT INTO usage_periods AS p (tenant_id, period_start, sms_messages) VALUES ($1, $2, $3)
 		ON CONFLICT (tenant_id, period_start) DO UPDATE SET sms_messages = p.sms_messages + $3`,
 		tenantID, periodStart(u.SentAt), u.Messages)
+	return err
+}
+
+// RecordAgentTime meters seconds an agent spent on callID (their desk's
+// connection to its end), in the transaction that ends the agent's part of
+// the call, scoped to tenantID. Recording the same call again changes
+// nothing.
+func RecordAgentTime(ctx context.Context, tx pgx.Tx, tenantID, callID uuid.UUID, campaignID *uuid.UUID, seconds int64, at time.Time) error {
+	if callID == uuid.Nil {
+		return errors.New("billing: RecordAgentTime without a call id")
+	}
+	seconds = max(seconds, 0)
+	tag, err := tx.Exec(ctx, `INSERT INTO usage_ledger (id, tenant_id, kind, call_id, campaign_id, plan, quantity, occurred_at, stripe_status)
+		SELECT $1, $2, $3, $4, $5, t.plan, $6, $7, 'not_billed' FROM tenants t WHERE t.id = $2
+		ON CONFLICT (tenant_id, call_id, kind) DO NOTHING`,
+		uuid.New(), tenantID, KindAgentSeconds, callID, campaignID, seconds, at)
+	if err != nil || tag.RowsAffected() == 0 {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO usage_periods AS p (tenant_id, period_start, agent_seconds) VALUES ($1, $2, $3)
+		ON CONFLICT (tenant_id, period_start) DO UPDATE SET agent_seconds = p.agent_seconds + $3`,
+		tenantID, periodStart(at), seconds)
 	return err
 }

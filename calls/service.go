@@ -56,6 +56,9 @@ type Options struct {
 	// Models are tenants' language models, asked by scripts' llm states
 	// (nil: no tenant has one).
 	Models *llm.Tenants
+	// Desk takes the calls scripts transfer to a queue ("queue:<name>");
+	// nil: such transfers are refused.
+	Desk *Desk
 }
 
 // Service places campaign calls and holds their conversations: a SIP call
@@ -150,6 +153,7 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 		redacted        int
 		modelTokens     int
 		followUps       []string // the SMS templates the script's states asked for
+		handOff         HandOffResult
 	)
 	handler := telephony.CallHandlerFunc(func(ctx context.Context, call telephony.Call) error {
 		if req.Answered != nil {
@@ -228,6 +232,29 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 			}
 		}
 		script = sess.Result()
+		if queue, ok := isQueueTarget(transferOf(script)); ok && err == nil && d.Desk != nil {
+			t := transferring(req.CallID, script, turns)
+			if req.Transferring != nil {
+				req.Transferring(t)
+			}
+			res, herr := d.Desk.HandOff(ctx, call, HandOff{TenantID: req.TenantID, CallID: req.CallID, Queue: queue, Transferring: t, Lang: lang})
+			if herr != nil {
+				transferRefused = herr
+				_ = call.Hangup(ctx)
+				return herr
+			}
+			handOff = res
+			if res.Overflow != "" {
+				target, terr := d.allowedTarget(ctx, req.TenantID, limits.Destinations, "the overflow of queue "+queue, res.Overflow)
+				if terr != nil {
+					transferRefused = terr
+					_ = call.Hangup(ctx)
+					return terr
+				}
+				return call.Transfer(ctx, target)
+			}
+			return nil
+		}
 		if script != nil && script.Transfer != "" && err == nil {
 			target, terr := d.transferTarget(ctx, req.TenantID, trunk, limits.Destinations, script.Transfer)
 			if terr != nil {
@@ -277,6 +304,14 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 	if transferRefused != nil {
 		out.Reason = "transfer refused: " + transferRefused.Error()
 	}
+	switch {
+	case handOff.Agent != "":
+		out.Reason = "talked with agent " + handOff.Agent
+	case handOff.Abandoned:
+		out.Reason = "the callee hung up while waiting for an agent"
+	case handOff.CallbackIn > 0:
+		out.Reason = "no agent was free: the callee is called back"
+	}
 	if allowance > 0 && !res.Answered.IsZero() && res.Ended.Sub(res.Answered) >= allowance {
 		out.Reason = fmt.Sprintf("ended after %v: the call's share of the trial's minutes left", allowance.Round(time.Second))
 	}
@@ -290,6 +325,9 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 			out.Tags = append(out.Tags, "outcome:"+script.Outcome)
 		}
 		out.OptOut = script.DoNotCall
+		if handOff.CallbackIn > 0 {
+			out.CallbackIn = handOff.CallbackIn
+		}
 		if script.CallbackIn != "" {
 			if after, err := scripting.ParseCallbackIn(script.CallbackIn); err == nil {
 				out.CallbackIn = after
@@ -358,25 +396,39 @@ func (d *Service) transferTarget(ctx context.Context, tenantID uuid.UUID, trunk 
 	if err != nil {
 		return "", err
 	}
-	n := target
-	if !strings.HasPrefix(n, "+") {
+	if !strings.HasPrefix(target, "+") {
 		return target, nil // an extension or a SIP URI the trunk named
 	}
+	return d.allowedTarget(ctx, tenantID, destinations, fmt.Sprintf("transfer target %q", name), target)
+}
+
+// allowedTarget checks a number a call is handed to (what names it):
+// never a premium-rate or forwarding number, one of a country the plan
+// does not let the tenant call, or one on its do-not-call list.
+func (d *Service) allowedTarget(ctx context.Context, tenantID uuid.UUID, destinations []string, name, n string) (string, error) {
 	if why := phone.Blocked(n); why != "" {
-		return "", fmt.Errorf("transfer target %q (%s): %s", name, phone.Mask(n), why)
+		return "", fmt.Errorf("%s (%s): %s", name, phone.Mask(n), why)
 	}
 	if region := phone.Region(n); len(destinations) > 0 && !slices.Contains(destinations, region) {
-		return "", fmt.Errorf("transfer target %q (%s) is a number of %s, which the tenant's plan does not let it call (%s)",
+		return "", fmt.Errorf("%s (%s) is a number of %s, which the tenant's plan does not let it call (%s)",
 			name, phone.Mask(n), cmp.Or(region, "no country"), strings.Join(destinations, ", "))
 	}
 	var dnc bool
 	if err := d.Scripts.DB.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		return tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM dnc_numbers WHERE tenant_id = $1 AND phone = $2)`, tenantID, n).Scan(&dnc)
 	}); err != nil {
-		return "", fmt.Errorf("transfer target %q: the do-not-call check failed: %w", name, err)
+		return "", fmt.Errorf("%s: the do-not-call check failed: %w", name, err)
 	}
 	if dnc {
-		return "", fmt.Errorf("transfer target %q (%s) is on the do-not-call list", name, phone.Mask(n))
+		return "", fmt.Errorf("%s (%s) is on the do-not-call list", name, phone.Mask(n))
 	}
-	return target, nil
+	return n, nil
+}
+
+// transferOf is the script's transfer target, if it ended in one.
+func transferOf(r *scripting.Result) string {
+	if r == nil {
+		return ""
+	}
+	return r.Transfer
 }

@@ -177,6 +177,8 @@ func (c *sipCall) waitGreetingEnd(limit time.Duration) {
 
 func (c *sipCall) ID() string { return c.res.CallID }
 
+func (c *sipCall) Done() <-chan struct{} { return c.ctx.Done() }
+
 func (c *sipCall) since() time.Duration { return time.Since(c.answered) }
 
 func (c *sipCall) addLine(l TranscriptLine) {
@@ -542,6 +544,53 @@ func (c *sipCall) bridge(ctx context.Context, target string) error {
 	c.end("us", "bridged call to "+phone.Mask(target)+" ended by "+by)
 	c.bye()
 	return nil
+}
+
+// Join connects the callee to leg until either ends (see Call.Join): the
+// leg hears what the call's media takes in (tapped on the media clock),
+// and what the leg says is fed to the call's outbound audio as a bridged
+// call's would be, so the recording's outbound channel carries it.
+func (c *sipCall) Join(ctx context.Context, leg AudioLeg, label string) error {
+	if c.ctx.Err() != nil {
+		return ErrCallEnded
+	}
+	if leg == nil {
+		return errors.New("join: no audio leg")
+	}
+	select {
+	case <-leg.Done():
+		return ErrLegEnded
+	default:
+	}
+	jctx, done := c.joined(ctx)
+	defer done()
+	c.media.StopPlayback()
+	c.media.tapTo(leg.Hear)
+	leg.SetSpeaker(c.media.feedAudio)
+	defer func() {
+		c.media.tapTo(nil)
+		leg.SetSpeaker(nil)
+	}()
+	c.mu.Lock()
+	c.transferred = label
+	c.mu.Unlock()
+	c.addLine(TranscriptLine{Speaker: "robot", Text: "[connected to " + label + "]", At: c.since()})
+	select {
+	case <-leg.Done():
+		c.end("us", "agent "+label+" hung up")
+		c.bye()
+		return nil
+	case <-jctx.Done():
+	}
+	if c.ctx.Err() != nil {
+		c.mu.Lock()
+		if c.hangupBy == "callee" {
+			c.endReason = "joined call to " + label + " ended by the callee"
+		}
+		c.mu.Unlock()
+		return ErrCallEnded
+	}
+	return jctx.Err()
 }
 
 func (c *sipCall) refer(ctx context.Context, target string) error {

@@ -65,10 +65,26 @@ type Call interface {
 	// peer refuses REFER and target is a number, the dialer calls target
 	// and bridges the two calls until either hangs up.
 	Transfer(ctx context.Context, target string) error
+	// Join connects the callee to leg (an agent's browser): prompts
+	// stop, the callee hears the leg and the leg hears the callee, and
+	// the recording keeps both voices (the leg's on the outbound
+	// channel). The call's outcome becomes transferred, to label, and the
+	// transcript notes "[connected to <label>]". Join returns when the
+	// leg ends, after hanging up the callee (nil), or when the call ends
+	// first (ErrCallEnded); when ctx ends first it parts the two and
+	// returns ctx's error with the call still up (its outcome stays
+	// transferred). A leg that has already ended is refused (ErrLegEnded)
+	// and the call stays up. Join never closes leg: its owner does (the
+	// same leg may be joined to another call). label names the agent for
+	// the transcript and the transfer target (e.g.
+	// "queue:collections/agent@example.com"); nothing in it is masked.
+	Join(ctx context.Context, leg AudioLeg, label string) error
 	// Hangup ends the call (BYE).
 	Hangup(ctx context.Context) error
 	// Transcript returns the transcript so far.
 	Transcript() []TranscriptLine
+	// Done is closed once the call is over (whoever ended it).
+	Done() <-chan struct{}
 }
 
 // SayResult says how a prompt went out.
@@ -97,6 +113,10 @@ type Utterance struct {
 
 // ErrCallEnded is returned by Call methods after the call is over.
 var ErrCallEnded = errors.New("call ended")
+
+// ErrLegEnded is returned by Join for an audio leg that ended before it
+// could be joined.
+var ErrLegEnded = errors.New("the audio leg has already ended")
 
 // ErrTransferRefused is returned by Transfer when the peer refuses REFER
 // or the transfer target does not answer.

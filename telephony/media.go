@@ -213,7 +213,10 @@ type MediaSession struct {
 
 	// relay, when set, receives what this session hears (a bridge to
 	// another call); feed is what a bridged peer sent us to play.
-	relay  atomic.Pointer[MediaSession]
+	relay atomic.Pointer[MediaSession]
+	// tap, when set, also receives what this session hears: an AudioLeg
+	// joined to the call (see tapTo).
+	tap    atomic.Pointer[audioTap]
 	feedMu sync.Mutex
 	feed   []int16
 }
@@ -770,6 +773,9 @@ func (s *MediaSession) onAudio(pcm []int16) {
 	if peer := s.relay.Load(); peer != nil {
 		peer.feedAudio(pcm)
 	}
+	if t := s.tap.Load(); t != nil {
+		t.hear(pcm)
+	}
 	if !s.inMu.TryLock() {
 		// Busy elsewhere: keep the audio for the next packet rather than
 		// make the clock wait (up to a second).
@@ -879,6 +885,24 @@ func (s *MediaSession) RelayTo(peer *MediaSession) {
 	peer.feedMu.Lock()
 	peer.feed = peer.feed[:0]
 	peer.feedMu.Unlock()
+}
+
+// audioTap is where tapTo sends what the session hears.
+type audioTap struct{ hear func(pcm []int16) }
+
+// tapTo sends what this session hears to hear as well, on the media clock
+// as each packet is taken in (nil stops it): hear must neither block nor
+// keep pcm. It clears what was queued to play from a relay, so the peer
+// feeding the session from now on (feedAudio) starts afresh.
+func (s *MediaSession) tapTo(hear func(pcm []int16)) {
+	if hear == nil {
+		s.tap.Store(nil)
+		return
+	}
+	s.tap.Store(&audioTap{hear: hear})
+	s.feedMu.Lock()
+	s.feed = s.feed[:0]
+	s.feedMu.Unlock()
 }
 
 func (s *MediaSession) feedAudio(pcm []int16) {

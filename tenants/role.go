@@ -10,20 +10,25 @@ const (
 	RoleAdmin    Role = "admin"
 	RoleOperator Role = "operator"
 	RoleViewer   Role = "viewer"
+	// RoleAgent is a person who takes calls at the agent desk and sees
+	// nothing else: the weakest role.
+	RoleAgent Role = "agent"
 )
 
 // Roles lists every role, strongest first.
-var Roles = []Role{RoleOwner, RoleAdmin, RoleOperator, RoleViewer}
+var Roles = []Role{RoleOwner, RoleAdmin, RoleOperator, RoleViewer, RoleAgent}
 
 func (r Role) rank() int {
 	switch r {
 	case RoleOwner:
-		return 4
+		return 5
 	case RoleAdmin:
-		return 3
+		return 4
 	case RoleOperator:
-		return 2
+		return 3
 	case RoleViewer:
+		return 2
+	case RoleAgent:
 		return 1
 	}
 	return 0
@@ -39,7 +44,7 @@ func (r Role) AtLeast(min Role) bool { return r.rank() >= min.rank() && r.Valid(
 func ParseRole(s string) (Role, error) {
 	r := Role(s)
 	if !r.Valid() {
-		return "", fmt.Errorf("unknown role %q (want owner, admin, operator or viewer)", s)
+		return "", fmt.Errorf("unknown role %q (want owner, admin, operator, viewer or agent)", s)
 	}
 	return r, nil
 }

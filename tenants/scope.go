@@ -24,6 +24,7 @@ var Scopes = []string{
 	"billing:read",      // usage and plan
 	"billing:manage",    // subscribe, change plan
 	"settings:manage",   // compliance and tenant settings
+	"desk:use",          // the agent desk (people signed in only)
 }
 
 // AllScopes is how a key that may do everything records it.

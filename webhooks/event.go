@@ -29,6 +29,8 @@ const (
 	MessageSent          = "message.sent"
 	MessageDelivered     = "message.delivered"
 	MessageFailed        = "message.failed"
+	AgentCallOffered     = "agent.call_offered"
+	AgentCallAnswered    = "agent.call_answered"
 	// Test is the ping sent by POST /v1/webhooks/endpoints/{id}/test.
 	Test = "webhook.test"
 )
@@ -49,6 +51,8 @@ var EventTypes = map[string]string{
 	MessageSent:          "A follow-up message was handed to the tenant's SMS provider. data holds message_id, campaign_id, contact_id, call_id, channel, template, state, provider and provider_id.",
 	MessageDelivered:     "A follow-up message reached the handset, as the carrier reported (receipt_code).",
 	MessageFailed:        "A follow-up message was not delivered: refused by compliance (reason dnc, no_consent…), by the provider, or reported undelivered by the carrier; data.reason says which.",
+	AgentCallOffered:     "A call a script handed to a queue rings an agent's desk. data holds offer_id, call_id, campaign_id, queue, agent_id, offered_at and the screen the agent sees: contact (name, masked phone), transcript, vars, slots, transfer_state and last_intent.",
+	AgentCallAnswered:    "An agent took a call at the desk; the callee and the agent are talking. data holds offer_id, call_id, campaign_id, queue, agent_id and answered_at.",
 	Test:                 "A test ping, sent on request.",
 }
 

@@ -21,6 +21,7 @@ import (
 // Defines values for AddUserInputBodyRole.
 const (
 	AddUserInputBodyRoleAdmin    AddUserInputBodyRole = "admin"
+	AddUserInputBodyRoleAgent    AddUserInputBodyRole = "agent"
 	AddUserInputBodyRoleOperator AddUserInputBodyRole = "operator"
 	AddUserInputBodyRoleOwner    AddUserInputBodyRole = "owner"
 	AddUserInputBodyRoleViewer   AddUserInputBodyRole = "viewer"
@@ -30,6 +31,8 @@ const (
 func (e AddUserInputBodyRole) Valid() bool {
 	switch e {
 	case AddUserInputBodyRoleAdmin:
+		return true
+	case AddUserInputBodyRoleAgent:
 		return true
 	case AddUserInputBodyRoleOperator:
 		return true
@@ -144,6 +147,7 @@ func (e CampaignBodyStatus) Valid() bool {
 // Defines values for ChangeRoleInputBodyRole.
 const (
 	ChangeRoleInputBodyRoleAdmin    ChangeRoleInputBodyRole = "admin"
+	ChangeRoleInputBodyRoleAgent    ChangeRoleInputBodyRole = "agent"
 	ChangeRoleInputBodyRoleOperator ChangeRoleInputBodyRole = "operator"
 	ChangeRoleInputBodyRoleOwner    ChangeRoleInputBodyRole = "owner"
 	ChangeRoleInputBodyRoleViewer   ChangeRoleInputBodyRole = "viewer"
@@ -153,6 +157,8 @@ const (
 func (e ChangeRoleInputBodyRole) Valid() bool {
 	switch e {
 	case ChangeRoleInputBodyRoleAdmin:
+		return true
+	case ChangeRoleInputBodyRoleAgent:
 		return true
 	case ChangeRoleInputBodyRoleOperator:
 		return true
@@ -219,6 +225,30 @@ func (e CreateScriptInputBodyKind) Valid() bool {
 	case CreateScriptInputBodyKindDialog:
 		return true
 	case CreateScriptInputBodyKindSegment:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeskBodyStatus.
+const (
+	DeskBodyStatusAvailable DeskBodyStatus = "available"
+	DeskBodyStatusBusy      DeskBodyStatus = "busy"
+	DeskBodyStatusOffline   DeskBodyStatus = "offline"
+	DeskBodyStatusRinging   DeskBodyStatus = "ringing"
+)
+
+// Valid indicates whether the value is a known member of the DeskBodyStatus enum.
+func (e DeskBodyStatus) Valid() bool {
+	switch e {
+	case DeskBodyStatusAvailable:
+		return true
+	case DeskBodyStatusBusy:
+		return true
+	case DeskBodyStatusOffline:
+		return true
+	case DeskBodyStatusRinging:
 		return true
 	default:
 		return false
@@ -324,6 +354,7 @@ func (e ImportBodyStatus) Valid() bool {
 // Defines values for KeyBodyRole.
 const (
 	KeyBodyRoleAdmin    KeyBodyRole = "admin"
+	KeyBodyRoleAgent    KeyBodyRole = "agent"
 	KeyBodyRoleOperator KeyBodyRole = "operator"
 	KeyBodyRoleOwner    KeyBodyRole = "owner"
 	KeyBodyRoleViewer   KeyBodyRole = "viewer"
@@ -333,6 +364,8 @@ const (
 func (e KeyBodyRole) Valid() bool {
 	switch e {
 	case KeyBodyRoleAdmin:
+		return true
+	case KeyBodyRoleAgent:
 		return true
 	case KeyBodyRoleOperator:
 		return true
@@ -345,9 +378,58 @@ func (e KeyBodyRole) Valid() bool {
 	}
 }
 
+// Defines values for LiveAgentBodyStatus.
+const (
+	LiveAgentBodyStatusAvailable LiveAgentBodyStatus = "available"
+	LiveAgentBodyStatusBusy      LiveAgentBodyStatus = "busy"
+	LiveAgentBodyStatusOffline   LiveAgentBodyStatus = "offline"
+	LiveAgentBodyStatusRinging   LiveAgentBodyStatus = "ringing"
+)
+
+// Valid indicates whether the value is a known member of the LiveAgentBodyStatus enum.
+func (e LiveAgentBodyStatus) Valid() bool {
+	switch e {
+	case LiveAgentBodyStatusAvailable:
+		return true
+	case LiveAgentBodyStatusBusy:
+		return true
+	case LiveAgentBodyStatusOffline:
+		return true
+	case LiveAgentBodyStatusRinging:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LiveCallBodyState.
+const (
+	LiveCallBodyStateAnswering LiveCallBodyState = "answering"
+	LiveCallBodyStateConnected LiveCallBodyState = "connected"
+	LiveCallBodyStateRinging   LiveCallBodyState = "ringing"
+	LiveCallBodyStateWaiting   LiveCallBodyState = "waiting"
+)
+
+// Valid indicates whether the value is a known member of the LiveCallBodyState enum.
+func (e LiveCallBodyState) Valid() bool {
+	switch e {
+	case LiveCallBodyStateAnswering:
+		return true
+	case LiveCallBodyStateConnected:
+		return true
+	case LiveCallBodyStateRinging:
+		return true
+	case LiveCallBodyStateWaiting:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MeOutputBodyRole.
 const (
 	MeOutputBodyRoleAdmin    MeOutputBodyRole = "admin"
+	MeOutputBodyRoleAgent    MeOutputBodyRole = "agent"
 	MeOutputBodyRoleOperator MeOutputBodyRole = "operator"
 	MeOutputBodyRoleOwner    MeOutputBodyRole = "owner"
 	MeOutputBodyRoleViewer   MeOutputBodyRole = "viewer"
@@ -357,6 +439,8 @@ const (
 func (e MeOutputBodyRole) Valid() bool {
 	switch e {
 	case MeOutputBodyRoleAdmin:
+		return true
+	case MeOutputBodyRoleAgent:
 		return true
 	case MeOutputBodyRoleOperator:
 		return true
@@ -435,6 +519,7 @@ func (e MessageBodyState) Valid() bool {
 // Defines values for NewKeyBodyRole.
 const (
 	NewKeyBodyRoleAdmin    NewKeyBodyRole = "admin"
+	NewKeyBodyRoleAgent    NewKeyBodyRole = "agent"
 	NewKeyBodyRoleOperator NewKeyBodyRole = "operator"
 	NewKeyBodyRoleOwner    NewKeyBodyRole = "owner"
 	NewKeyBodyRoleViewer   NewKeyBodyRole = "viewer"
@@ -445,11 +530,46 @@ func (e NewKeyBodyRole) Valid() bool {
 	switch e {
 	case NewKeyBodyRoleAdmin:
 		return true
+	case NewKeyBodyRoleAgent:
+		return true
 	case NewKeyBodyRoleOperator:
 		return true
 	case NewKeyBodyRoleOwner:
 		return true
 	case NewKeyBodyRoleViewer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OfferBodyState.
+const (
+	OfferBodyStateAbandoned  OfferBodyState = "abandoned"
+	OfferBodyStateAnswering  OfferBodyState = "answering"
+	OfferBodyStateConnected  OfferBodyState = "connected"
+	OfferBodyStateEnded      OfferBodyState = "ended"
+	OfferBodyStateOverflowed OfferBodyState = "overflowed"
+	OfferBodyStateRinging    OfferBodyState = "ringing"
+	OfferBodyStateWaiting    OfferBodyState = "waiting"
+)
+
+// Valid indicates whether the value is a known member of the OfferBodyState enum.
+func (e OfferBodyState) Valid() bool {
+	switch e {
+	case OfferBodyStateAbandoned:
+		return true
+	case OfferBodyStateAnswering:
+		return true
+	case OfferBodyStateConnected:
+		return true
+	case OfferBodyStateEnded:
+		return true
+	case OfferBodyStateOverflowed:
+		return true
+	case OfferBodyStateRinging:
+		return true
+	case OfferBodyStateWaiting:
 		return true
 	default:
 		return false
@@ -567,6 +687,24 @@ func (e SensitiveHitBodyWhere) Valid() bool {
 	case Heard:
 		return true
 	case Said:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SetDeskStatusInputBodyStatus.
+const (
+	SetDeskStatusInputBodyStatusAvailable SetDeskStatusInputBodyStatus = "available"
+	SetDeskStatusInputBodyStatusOffline   SetDeskStatusInputBodyStatus = "offline"
+)
+
+// Valid indicates whether the value is a known member of the SetDeskStatusInputBodyStatus enum.
+func (e SetDeskStatusInputBodyStatus) Valid() bool {
+	switch e {
+	case SetDeskStatusInputBodyStatusAvailable:
+		return true
+	case SetDeskStatusInputBodyStatusOffline:
 		return true
 	default:
 		return false
@@ -822,6 +960,7 @@ func (e TurnBodyEmotion) Valid() bool {
 // Defines values for UserBodyRole.
 const (
 	UserBodyRoleAdmin    UserBodyRole = "admin"
+	UserBodyRoleAgent    UserBodyRole = "agent"
 	UserBodyRoleOperator UserBodyRole = "operator"
 	UserBodyRoleOwner    UserBodyRole = "owner"
 	UserBodyRoleViewer   UserBodyRole = "viewer"
@@ -831,6 +970,8 @@ const (
 func (e UserBodyRole) Valid() bool {
 	switch e {
 	case UserBodyRoleAdmin:
+		return true
+	case UserBodyRoleAgent:
 		return true
 	case UserBodyRoleOperator:
 		return true
@@ -1068,6 +1209,7 @@ func (e ListScriptsParamsKind) Valid() bool {
 // Defines values for ListUsersParamsRole.
 const (
 	ListUsersParamsRoleAdmin    ListUsersParamsRole = "admin"
+	ListUsersParamsRoleAgent    ListUsersParamsRole = "agent"
 	ListUsersParamsRoleEmpty    ListUsersParamsRole = ""
 	ListUsersParamsRoleOperator ListUsersParamsRole = "operator"
 	ListUsersParamsRoleOwner    ListUsersParamsRole = "owner"
@@ -1078,6 +1220,8 @@ const (
 func (e ListUsersParamsRole) Valid() bool {
 	switch e {
 	case ListUsersParamsRoleAdmin:
+		return true
+	case ListUsersParamsRoleAgent:
 		return true
 	case ListUsersParamsRoleEmpty:
 		return true
@@ -1233,6 +1377,17 @@ type AddUserOutputBody struct {
 	// InviteToken Give it to the person; they set a password with POST /v1/invitations/accept. Shown once.
 	InviteToken *string  `json:"invite_token,omitempty"`
 	User        UserBody `json:"user"`
+}
+
+// AnswerOfferInputBody defines model for AnswerOfferInputBody.
+type AnswerOfferInputBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/AnswerOfferInputBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// Sdp The browser's SDP offer (RTCPeerConnection.createOffer, ICE gathering complete): one audio stream with PCMU.
+	Sdp string `json:"sdp"`
 }
 
 // Ask defines model for Ask.
@@ -1461,6 +1616,9 @@ type CampaignBodyStatus string
 
 // CampaignUsageBody defines model for CampaignUsageBody.
 type CampaignUsageBody struct {
+	// AgentSeconds Seconds agents at the desk spent on calls the robot handed them; not priced by the plan.
+	AgentSeconds int64 `json:"agent_seconds"`
+
 	// AmountCents Estimated charge at list prices.
 	AmountCents int64 `json:"amount_cents"`
 
@@ -1854,6 +2012,9 @@ type CreateScriptInputBodyKind string
 
 // DayUsageBody defines model for DayUsageBody.
 type DayUsageBody struct {
+	// AgentSeconds Seconds agents at the desk spent on calls the robot handed them; not priced by the plan.
+	AgentSeconds int64 `json:"agent_seconds"`
+
 	// AmountCents Estimated charge at list prices.
 	AmountCents int64 `json:"amount_cents"`
 
@@ -1903,6 +2064,34 @@ type DeliveryBody struct {
 
 	// StatusCode The receiver's HTTP status, when it answered.
 	StatusCode *int64 `json:"status_code,omitempty"`
+}
+
+// DeskBody defines model for DeskBody.
+type DeskBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/DeskBody.json
+	Schema *string   `json:"$schema,omitempty"`
+	Offer  OfferBody `json:"offer"`
+
+	// Queues The queues the agent serves.
+	Queues      *[]QueueRefBody `json:"queues"`
+	Status      DeskBodyStatus  `json:"status"`
+	StatusSince *time.Time      `json:"status_since,omitempty"`
+}
+
+// DeskBodyStatus defines model for DeskBody.Status.
+type DeskBodyStatus string
+
+// DeskLiveBody defines model for DeskLiveBody.
+type DeskLiveBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/DeskLiveBody.json
+	Schema *string          `json:"$schema,omitempty"`
+	Agents *[]LiveAgentBody `json:"agents"`
+	Calls  *[]LiveCallBody  `json:"calls"`
+	Queues *[]LiveQueueBody `json:"queues"`
 }
 
 // Diagnostic defines model for Diagnostic.
@@ -2496,6 +2685,46 @@ type ListsOutputBody struct {
 	NextCursor string      `json:"next_cursor"`
 }
 
+// LiveAgentBody defines model for LiveAgentBody.
+type LiveAgentBody struct {
+	CallId      string              `json:"call_id"`
+	Email       string              `json:"email"`
+	Queues      *[]string           `json:"queues"`
+	Status      LiveAgentBodyStatus `json:"status"`
+	StatusSince time.Time           `json:"status_since"`
+	UserId      string              `json:"user_id"`
+}
+
+// LiveAgentBodyStatus defines model for LiveAgentBody.Status.
+type LiveAgentBodyStatus string
+
+// LiveCallBody defines model for LiveCallBody.
+type LiveCallBody struct {
+	AgentId     string            `json:"agent_id"`
+	CallId      string            `json:"call_id"`
+	ContactName string            `json:"contact_name"`
+	OfferId     string            `json:"offer_id"`
+	Queue       string            `json:"queue"`
+	Since       time.Time         `json:"since"`
+	State       LiveCallBodyState `json:"state"`
+}
+
+// LiveCallBodyState defines model for LiveCallBody.State.
+type LiveCallBodyState string
+
+// LiveQueueBody defines model for LiveQueueBody.
+type LiveQueueBody struct {
+	Available int64 `json:"available"`
+
+	// Busy Agents ringing or on a call.
+	Busy int64  `json:"busy"`
+	Id   string `json:"id"`
+	Name string `json:"name"`
+
+	// Waiting Calls waiting or ringing a desk.
+	Waiting int64 `json:"waiting"`
+}
+
 // LoginInputBody defines model for LoginInputBody.
 type LoginInputBody struct {
 	// Schema A URL to the JSON Schema for this object.
@@ -2667,6 +2896,62 @@ type NoticesOutputBody struct {
 	// Example: https://example.com/schemas/NoticesOutputBody.json
 	Schema *string       `json:"$schema,omitempty"`
 	Items  *[]NoticeBody `json:"items"`
+}
+
+// OfferBody defines model for OfferBody.
+type OfferBody struct {
+	AnsweredAt   *time.Time       `json:"answered_at"`
+	CallId       string           `json:"call_id"`
+	CampaignId   string           `json:"campaign_id"`
+	CampaignName string           `json:"campaign_name"`
+	Contact      OfferContactBody `json:"contact"`
+	EndedAt      *time.Time       `json:"ended_at"`
+	Id           string           `json:"id"`
+
+	// LastIntent The last intent the script heard: why it handed the call over.
+	LastIntent string     `json:"last_intent"`
+	OfferedAt  *time.Time `json:"offered_at"`
+	Queue      string     `json:"queue"`
+
+	// Slots Dates, amounts and the like the call heard.
+	Slots map[string]interface{} `json:"slots"`
+	State OfferBodyState         `json:"state"`
+
+	// Target Example: queue:collections
+	Target     string           `json:"target"`
+	Transcript *[]OfferTurnBody `json:"transcript"`
+
+	// TransferState The script's state that handed the call over.
+	TransferState string `json:"transfer_state"`
+
+	// Vars What the script captured (c.vars), secrets redacted.
+	Vars interface{} `json:"vars"`
+}
+
+// OfferBodyState defines model for OfferBody.State.
+type OfferBodyState string
+
+// OfferContactBody defines model for OfferContactBody.
+type OfferContactBody struct {
+	Id   string `json:"id"`
+	Name string `json:"name"`
+
+	// Phone Masked (138****1234) unless the user may see numbers in full (operator and stronger).
+	Phone string `json:"phone"`
+}
+
+// OfferTurnBody defines model for OfferTurnBody.
+type OfferTurnBody struct {
+	// Heard What the callee said.
+	Heard  string `json:"heard"`
+	Intent string `json:"intent"`
+
+	// Said What the robot said.
+	Said           string   `json:"said"`
+	Sentiment      *float32 `json:"sentiment"`
+	SentimentLabel string   `json:"sentiment_label"`
+	Seq            int64    `json:"seq"`
+	State          string   `json:"state"`
 }
 
 // OutcomesReportBody defines model for OutcomesReportBody.
@@ -2864,6 +3149,75 @@ type PublishInputBody struct {
 
 	// AllowSensitive Publish even when fixed prompts contain the tenant's sensitive words (they come back as warnings).
 	AllowSensitive *bool `json:"allow_sensitive,omitempty"`
+}
+
+// QueueBody defines model for QueueBody.
+type QueueBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/QueueBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// AgentIds The users who take this queue's calls.
+	AgentIds  *[]string `json:"agent_ids"`
+	CreatedAt time.Time `json:"created_at"`
+	Id        string    `json:"id"`
+
+	// Name Scripts hand a callee to the queue with transfer: "queue:<name>".
+	//
+	// Example: collections
+	Name string `json:"name"`
+
+	// OverflowMessage What the robot says when nobody answered in time and there is no overflow number; empty: a built-in polite message.
+	OverflowMessage string `json:"overflow_message"`
+
+	// OverflowNumber Where the call goes on the trunk when nobody answered in time; empty: the robot says overflow_message, hangs up and the callee is called back in 30 minutes.
+	OverflowNumber string `json:"overflow_number"`
+
+	// RingSeconds How long one agent's desk rings before the next agent is tried; an agent who lets it ring out is set offline.
+	RingSeconds int64 `json:"ring_seconds"`
+
+	// TimeoutSeconds How long a callee waits for an agent before the overflow.
+	TimeoutSeconds int64     `json:"timeout_seconds"`
+	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+// QueueFields defines model for QueueFields.
+type QueueFields struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/QueueFields.json
+	Schema   *string   `json:"$schema,omitempty"`
+	AgentIds *[]string `json:"agent_ids,omitempty"`
+
+	// Name Example: collections
+	Name            *string `json:"name,omitempty"`
+	OverflowMessage *string `json:"overflow_message,omitempty"`
+
+	// OverflowNumber Example: +8613800138000
+	OverflowNumber *string `json:"overflow_number,omitempty"`
+
+	// RingSeconds Omitted on create: 20.
+	RingSeconds *int64 `json:"ring_seconds,omitempty"`
+
+	// TimeoutSeconds Omitted on create: 60.
+	TimeoutSeconds *int64 `json:"timeout_seconds,omitempty"`
+}
+
+// QueueRefBody defines model for QueueRefBody.
+type QueueRefBody struct {
+	Id   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// QueuesOutputBody defines model for QueuesOutputBody.
+type QueuesOutputBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/QueuesOutputBody.json
+	Schema     *string      `json:"$schema,omitempty"`
+	Items      *[]QueueBody `json:"items"`
+	NextCursor string       `json:"next_cursor"`
 }
 
 // RedirectOutputBody defines model for RedirectOutputBody.
@@ -3107,6 +3461,17 @@ type ScriptOutputBody struct {
 // ScriptOutputBodyKind defines model for ScriptOutputBody.Kind.
 type ScriptOutputBodyKind string
 
+// SdpOutputBody defines model for SdpOutputBody.
+type SdpOutputBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/SdpOutputBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// Sdp The call's SDP answer, for setRemoteDescription.
+	Sdp string `json:"sdp"`
+}
+
 // SegmentCountBody defines model for SegmentCountBody.
 type SegmentCountBody struct {
 	// Contacts Example: 37
@@ -3195,6 +3560,20 @@ type SentimentReportBody struct {
 	Calls      SentimentCountsBody   `json:"calls"`
 	Connected  int64                 `json:"connected"`
 }
+
+// SetDeskStatusInputBody defines model for SetDeskStatusInputBody.
+type SetDeskStatusInputBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/SetDeskStatusInputBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// Status available: calls may ring this desk; offline: they do not.
+	Status SetDeskStatusInputBodyStatus `json:"status"`
+}
+
+// SetDeskStatusInputBodyStatus available: calls may ring this desk; offline: they do not.
+type SetDeskStatusInputBodyStatus string
 
 // SignupInputBody defines model for SignupInputBody.
 type SignupInputBody struct {
@@ -3717,6 +4096,9 @@ type UsageBody struct {
 
 // UsageTotalsBody defines model for UsageTotalsBody.
 type UsageTotalsBody struct {
+	// AgentSeconds Seconds agents at the desk spent on calls the robot handed them; not priced by the plan.
+	AgentSeconds int64 `json:"agent_seconds"`
+
 	// AmountCents Estimated charge at list prices.
 	AmountCents int64 `json:"amount_cents"`
 
@@ -3802,6 +4184,15 @@ type VersionsOutputBody struct {
 	// Example: https://example.com/schemas/VersionsOutputBody.json
 	Schema *string        `json:"$schema,omitempty"`
 	Items  *[]VersionBody `json:"items"`
+}
+
+// WaitOfferOutputBody defines model for WaitOfferOutputBody.
+type WaitOfferOutputBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/WaitOfferOutputBody.json
+	Schema *string   `json:"$schema,omitempty"`
+	Offer  OfferBody `json:"offer"`
 }
 
 // WithdrawOutputBody defines model for WithdrawOutputBody.
@@ -3979,6 +4370,30 @@ type UpsertContactParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// WaitDeskOfferParams defines parameters for WaitDeskOffer.
+type WaitDeskOfferParams struct {
+	// Wait Seconds to wait for a call to ring the desk when none does now.
+	Wait *int64 `form:"wait,omitempty" json:"wait,omitempty"`
+}
+
+// AnswerDeskOfferParams defines parameters for AnswerDeskOffer.
+type AnswerDeskOfferParams struct {
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// DeclineDeskOfferParams defines parameters for DeclineDeskOffer.
+type DeclineDeskOfferParams struct {
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// HangupDeskOfferParams defines parameters for HangupDeskOffer.
+type HangupDeskOfferParams struct {
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // ListDncParams defines parameters for ListDnc.
 type ListDncParams struct {
 	// Limit How many numbers to return.
@@ -4092,6 +4507,21 @@ type ListMessagesParams struct {
 
 // ListMessagesParamsState defines parameters for ListMessages.
 type ListMessagesParamsState string
+
+// ListQueuesParams defines parameters for ListQueues.
+type ListQueuesParams struct {
+	// Limit How many items to return.
+	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next_cursor of the previous page; empty for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateQueueParams defines parameters for CreateQueue.
+type CreateQueueParams struct {
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
 
 // ReportAbParams defines parameters for ReportAb.
 type ReportAbParams struct {
@@ -4576,6 +5006,38 @@ type TestWebhookEndpointParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// WebhookAgentCallAnsweredJSONBody defines parameters for WebhookAgentCallAnswered.
+type WebhookAgentCallAnsweredJSONBody struct {
+	CreatedAt time.Time   `json:"created_at"`
+	Data      interface{} `json:"data"`
+	Id        string      `json:"id"`
+	TenantId  string      `json:"tenant_id"`
+	Type      string      `json:"type"`
+}
+
+// WebhookAgentCallAnsweredParams defines parameters for WebhookAgentCallAnswered.
+type WebhookAgentCallAnsweredParams struct {
+	OutcallSignature string              `json:"Outcall-Signature"`
+	OutcallEventId   *openapi_types.UUID `json:"Outcall-Event-Id,omitempty"`
+	OutcallEventType *string             `json:"Outcall-Event-Type,omitempty"`
+}
+
+// WebhookAgentCallOfferedJSONBody defines parameters for WebhookAgentCallOffered.
+type WebhookAgentCallOfferedJSONBody struct {
+	CreatedAt time.Time   `json:"created_at"`
+	Data      interface{} `json:"data"`
+	Id        string      `json:"id"`
+	TenantId  string      `json:"tenant_id"`
+	Type      string      `json:"type"`
+}
+
+// WebhookAgentCallOfferedParams defines parameters for WebhookAgentCallOffered.
+type WebhookAgentCallOfferedParams struct {
+	OutcallSignature string              `json:"Outcall-Signature"`
+	OutcallEventId   *openapi_types.UUID `json:"Outcall-Event-Id,omitempty"`
+	OutcallEventType *string             `json:"Outcall-Event-Type,omitempty"`
+}
+
 // WebhookBillingPaymentFailedJSONBody defines parameters for WebhookBillingPaymentFailed.
 type WebhookBillingPaymentFailedJSONBody struct {
 	CreatedAt time.Time   `json:"created_at"`
@@ -4827,6 +5289,12 @@ type RecordConsentJSONRequestBody = ConsentCreateInputBody
 // UpsertContactJSONRequestBody defines body for UpsertContact for application/json ContentType.
 type UpsertContactJSONRequestBody = ContactInputBody
 
+// AnswerDeskOfferJSONRequestBody defines body for AnswerDeskOffer for application/json ContentType.
+type AnswerDeskOfferJSONRequestBody = AnswerOfferInputBody
+
+// SetDeskStatusJSONRequestBody defines body for SetDeskStatus for application/json ContentType.
+type SetDeskStatusJSONRequestBody = SetDeskStatusInputBody
+
 // AddDncJSONRequestBody defines body for AddDnc for application/json ContentType.
 type AddDncJSONRequestBody = DncAddInputBody
 
@@ -4838,6 +5306,12 @@ type CreateListJSONRequestBody = CreateListInputBody
 
 // LoginJSONRequestBody defines body for Login for application/json ContentType.
 type LoginJSONRequestBody = LoginInputBody
+
+// CreateQueueJSONRequestBody defines body for CreateQueue for application/json ContentType.
+type CreateQueueJSONRequestBody = QueueFields
+
+// UpdateQueueJSONRequestBody defines body for UpdateQueue for application/json ContentType.
+type UpdateQueueJSONRequestBody = QueueFields
 
 // SetReportSettingsJSONRequestBody defines body for SetReportSettings for application/json ContentType.
 type SetReportSettingsJSONRequestBody = ReportSettingsBody
@@ -4895,6 +5369,12 @@ type UpdateWebhookEndpointJSONRequestBody = EndpointPatchInputBody
 
 // RotateWebhookSecretJSONRequestBody defines body for RotateWebhookSecret for application/json ContentType.
 type RotateWebhookSecretJSONRequestBody = RotateInputBody
+
+// WebhookAgentCallAnsweredJSONRequestBody defines body for WebhookAgentCallAnswered for application/json ContentType.
+type WebhookAgentCallAnsweredJSONRequestBody WebhookAgentCallAnsweredJSONBody
+
+// WebhookAgentCallOfferedJSONRequestBody defines body for WebhookAgentCallOffered for application/json ContentType.
+type WebhookAgentCallOfferedJSONRequestBody WebhookAgentCallOfferedJSONBody
 
 // WebhookBillingPaymentFailedJSONRequestBody defines body for WebhookBillingPaymentFailed for application/json ContentType.
 type WebhookBillingPaymentFailedJSONRequestBody WebhookBillingPaymentFailedJSONBody
@@ -5323,6 +5803,77 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/contacts/{contact_id} (the `GetContact` operationId).
 	GetContact(ctx context.Context, contactId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetDesk Get your desk
+	//
+	// The signed-in agent's status, queues and the call ringing or on the desk. The desk is for people signed in: API keys get 403.
+	//
+	// Corresponds with GET /v1/desk (the `GetDesk` operationId).
+	GetDesk(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetDeskLive Watch the desk
+	//
+	// Supervisors (operator and stronger): each queue's calls waiting and agents free or busy, every agent's status, and the calls waiting or connected.
+	//
+	// Corresponds with GET /v1/desk/live (the `GetDeskLive` operationId).
+	GetDeskLive(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// WaitDeskOffer Wait for a call
+	//
+	// Long poll: the call ringing the desk or on it, at once when there is one, else as soon as one rings within wait seconds; offer is null when none did. The screen pop: contact, campaign, why the script handed the call over, the transcript so far and what the call captured.
+	//
+	// Corresponds with GET /v1/desk/offer (the `WaitDeskOffer` operationId).
+	WaitDeskOffer(ctx context.Context, params *WaitDeskOfferParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AnswerDeskOfferWithBody Answer a call in the browser
+	//
+	// Takes the call ringing the desk: sdp is the browser's WebRTC offer (non-trickle, PCMU audio); the answer joins the browser to the callee (the call's recording keeps both voices). 409 when it stopped ringing.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/desk/offers/{offer_id}/answer (the `AnswerDeskOffer` operationId).
+	AnswerDeskOfferWithBody(ctx context.Context, offerId string, params *AnswerDeskOfferParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AnswerDeskOffer Answer a call in the browser
+	//
+	// Takes the call ringing the desk: sdp is the browser's WebRTC offer (non-trickle, PCMU audio); the answer joins the browser to the callee (the call's recording keeps both voices). 409 when it stopped ringing.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/desk/offers/{offer_id}/answer (the `AnswerDeskOffer` operationId).
+	AnswerDeskOffer(ctx context.Context, offerId string, params *AnswerDeskOfferParams, body AnswerDeskOfferJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeclineDeskOffer Pass a call on
+	//
+	// The call rings the next available agent.
+	//
+	// Corresponds with POST /v1/desk/offers/{offer_id}/decline (the `DeclineDeskOffer` operationId).
+	DeclineDeskOffer(ctx context.Context, offerId string, params *DeclineDeskOfferParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// HangupDeskOffer Hang up
+	//
+	// Ends the call on the desk (closing the browser's connection does too).
+	//
+	// Corresponds with POST /v1/desk/offers/{offer_id}/hangup (the `HangupDeskOffer` operationId).
+	HangupDeskOffer(ctx context.Context, offerId string, params *HangupDeskOfferParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetDeskStatusWithBody Go available or offline
+	//
+	// available: the queues' calls may ring this desk, the longest-idle agent first; offline: they do not. 409 while a call rings or is on the desk.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/desk/status (the `SetDeskStatus` operationId).
+	SetDeskStatusWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetDeskStatus Go available or offline
+	//
+	// available: the queues' calls may ring this desk, the longest-idle agent first; offline: they do not. 409 while a call rings or is on the desk.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/desk/status (the `SetDeskStatus` operationId).
+	SetDeskStatus(ctx context.Context, body SetDeskStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListDnc List do-not-call numbers
 	//
 	// Oldest first. Numbers are masked (138****1234) for viewers.
@@ -5502,6 +6053,61 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/notices (the `ListNotices` operationId).
 	ListNotices(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListQueues List the desk's queues
+	//
+	// The queues scripts hand callees to (transfer: "queue:<name>"), oldest first.
+	//
+	// Corresponds with GET /v1/queues (the `ListQueues` operationId).
+	ListQueues(ctx context.Context, params *ListQueuesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateQueueWithBody Create a queue
+	//
+	// A queue, its agents, how long callees wait and ring, and where a call goes when nobody answers. Needs the admin role.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/queues (the `CreateQueue` operationId).
+	CreateQueueWithBody(ctx context.Context, params *CreateQueueParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateQueue Create a queue
+	//
+	// A queue, its agents, how long callees wait and ring, and where a call goes when nobody answers. Needs the admin role.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/queues (the `CreateQueue` operationId).
+	CreateQueue(ctx context.Context, params *CreateQueueParams, body CreateQueueJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteQueue Delete a queue
+	//
+	// Calls waiting in it wait on until they overflow. Needs the admin role.
+	//
+	// Corresponds with DELETE /v1/queues/{queue_id} (the `DeleteQueue` operationId).
+	DeleteQueue(ctx context.Context, queueId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetQueue Get a queue
+	//
+	// Corresponds with GET /v1/queues/{queue_id} (the `GetQueue` operationId).
+	GetQueue(ctx context.Context, queueId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateQueueWithBody Change a queue
+	//
+	// Changes the fields given; agent_ids, when given, replaces the queue's agents. Needs the admin role.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v1/queues/{queue_id} (the `UpdateQueue` operationId).
+	UpdateQueueWithBody(ctx context.Context, queueId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateQueue Change a queue
+	//
+	// Changes the fields given; agent_ids, when given, replaces the queue's agents. Needs the admin role.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v1/queues/{queue_id} (the `UpdateQueue` operationId).
+	UpdateQueue(ctx context.Context, queueId string, body UpdateQueueJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ReportAb A/B report
 	//
@@ -6805,6 +7411,167 @@ func (c *Client) GetContact(ctx context.Context, contactId string, reqEditors ..
 	return c.Client.Do(req)
 }
 
+// GetDesk Get your desk
+//
+// The signed-in agent's status, queues and the call ringing or on the desk. The desk is for people signed in: API keys get 403.
+//
+// Corresponds with GET /v1/desk (the `GetDesk` operationId).
+func (c *Client) GetDesk(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDeskRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetDeskLive Watch the desk
+//
+// Supervisors (operator and stronger): each queue's calls waiting and agents free or busy, every agent's status, and the calls waiting or connected.
+//
+// Corresponds with GET /v1/desk/live (the `GetDeskLive` operationId).
+func (c *Client) GetDeskLive(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDeskLiveRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// WaitDeskOffer Wait for a call
+//
+// Long poll: the call ringing the desk or on it, at once when there is one, else as soon as one rings within wait seconds; offer is null when none did. The screen pop: contact, campaign, why the script handed the call over, the transcript so far and what the call captured.
+//
+// Corresponds with GET /v1/desk/offer (the `WaitDeskOffer` operationId).
+func (c *Client) WaitDeskOffer(ctx context.Context, params *WaitDeskOfferParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWaitDeskOfferRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AnswerDeskOfferWithBody Answer a call in the browser
+//
+// Takes the call ringing the desk: sdp is the browser's WebRTC offer (non-trickle, PCMU audio); the answer joins the browser to the callee (the call's recording keeps both voices). 409 when it stopped ringing.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/desk/offers/{offer_id}/answer (the `AnswerDeskOffer` operationId).
+func (c *Client) AnswerDeskOfferWithBody(ctx context.Context, offerId string, params *AnswerDeskOfferParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAnswerDeskOfferRequestWithBody(c.Server, offerId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AnswerDeskOffer Answer a call in the browser
+//
+// Takes the call ringing the desk: sdp is the browser's WebRTC offer (non-trickle, PCMU audio); the answer joins the browser to the callee (the call's recording keeps both voices). 409 when it stopped ringing.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/desk/offers/{offer_id}/answer (the `AnswerDeskOffer` operationId).
+func (c *Client) AnswerDeskOffer(ctx context.Context, offerId string, params *AnswerDeskOfferParams, body AnswerDeskOfferJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAnswerDeskOfferRequest(c.Server, offerId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeclineDeskOffer Pass a call on
+//
+// The call rings the next available agent.
+//
+// Corresponds with POST /v1/desk/offers/{offer_id}/decline (the `DeclineDeskOffer` operationId).
+func (c *Client) DeclineDeskOffer(ctx context.Context, offerId string, params *DeclineDeskOfferParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeclineDeskOfferRequest(c.Server, offerId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// HangupDeskOffer Hang up
+//
+// Ends the call on the desk (closing the browser's connection does too).
+//
+// Corresponds with POST /v1/desk/offers/{offer_id}/hangup (the `HangupDeskOffer` operationId).
+func (c *Client) HangupDeskOffer(ctx context.Context, offerId string, params *HangupDeskOfferParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewHangupDeskOfferRequest(c.Server, offerId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetDeskStatusWithBody Go available or offline
+//
+// available: the queues' calls may ring this desk, the longest-idle agent first; offline: they do not. 409 while a call rings or is on the desk.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/desk/status (the `SetDeskStatus` operationId).
+func (c *Client) SetDeskStatusWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetDeskStatusRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetDeskStatus Go available or offline
+//
+// available: the queues' calls may ring this desk, the longest-idle agent first; offline: they do not. 409 while a call rings or is on the desk.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/desk/status (the `SetDeskStatus` operationId).
+func (c *Client) SetDeskStatus(ctx context.Context, body SetDeskStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetDeskStatusRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListDnc List do-not-call numbers
 //
 // Oldest first. Numbers are masked (138****1234) for viewers.
@@ -7215,6 +7982,131 @@ func (c *Client) GetMessage(ctx context.Context, messageId string, reqEditors ..
 // Corresponds with GET /v1/notices (the `ListNotices` operationId).
 func (c *Client) ListNotices(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListNoticesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListQueues List the desk's queues
+//
+// The queues scripts hand callees to (transfer: "queue:<name>"), oldest first.
+//
+// Corresponds with GET /v1/queues (the `ListQueues` operationId).
+func (c *Client) ListQueues(ctx context.Context, params *ListQueuesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListQueuesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateQueueWithBody Create a queue
+//
+// A queue, its agents, how long callees wait and ring, and where a call goes when nobody answers. Needs the admin role.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/queues (the `CreateQueue` operationId).
+func (c *Client) CreateQueueWithBody(ctx context.Context, params *CreateQueueParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateQueueRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateQueue Create a queue
+//
+// A queue, its agents, how long callees wait and ring, and where a call goes when nobody answers. Needs the admin role.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/queues (the `CreateQueue` operationId).
+func (c *Client) CreateQueue(ctx context.Context, params *CreateQueueParams, body CreateQueueJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateQueueRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteQueue Delete a queue
+//
+// Calls waiting in it wait on until they overflow. Needs the admin role.
+//
+// Corresponds with DELETE /v1/queues/{queue_id} (the `DeleteQueue` operationId).
+func (c *Client) DeleteQueue(ctx context.Context, queueId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteQueueRequest(c.Server, queueId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetQueue Get a queue
+//
+// Corresponds with GET /v1/queues/{queue_id} (the `GetQueue` operationId).
+func (c *Client) GetQueue(ctx context.Context, queueId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetQueueRequest(c.Server, queueId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateQueueWithBody Change a queue
+//
+// Changes the fields given; agent_ids, when given, replaces the queue's agents. Needs the admin role.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v1/queues/{queue_id} (the `UpdateQueue` operationId).
+func (c *Client) UpdateQueueWithBody(ctx context.Context, queueId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateQueueRequestWithBody(c.Server, queueId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateQueue Change a queue
+//
+// Changes the fields given; agent_ids, when given, replaces the queue's agents. Needs the admin role.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v1/queues/{queue_id} (the `UpdateQueue` operationId).
+func (c *Client) UpdateQueue(ctx context.Context, queueId string, body UpdateQueueJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateQueueRequest(c.Server, queueId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10173,6 +11065,314 @@ func NewGetContactRequest(server string, contactId string) (*http.Request, error
 	return req, nil
 }
 
+// NewGetDeskRequest constructs an http.Request for the GetDesk method
+func NewGetDeskRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/desk")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetDeskLiveRequest constructs an http.Request for the GetDeskLive method
+func NewGetDeskLiveRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/desk/live")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewWaitDeskOfferRequest constructs an http.Request for the WaitDeskOffer method
+func NewWaitDeskOfferRequest(server string, params *WaitDeskOfferParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/desk/offer")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Wait != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "wait", *params.Wait, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAnswerDeskOfferRequest calls the generic AnswerDeskOffer builder with application/json body
+func NewAnswerDeskOfferRequest(server string, offerId string, params *AnswerDeskOfferParams, body AnswerDeskOfferJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAnswerDeskOfferRequestWithBody(server, offerId, params, "application/json", bodyReader)
+}
+
+// NewAnswerDeskOfferRequestWithBody constructs an http.Request for the AnswerDeskOffer method, with any body, and a specified content type
+func NewAnswerDeskOfferRequestWithBody(server string, offerId string, params *AnswerDeskOfferParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "offer_id", offerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/desk/offers/%s/answer", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeclineDeskOfferRequest constructs an http.Request for the DeclineDeskOffer method
+func NewDeclineDeskOfferRequest(server string, offerId string, params *DeclineDeskOfferParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "offer_id", offerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/desk/offers/%s/decline", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewHangupDeskOfferRequest constructs an http.Request for the HangupDeskOffer method
+func NewHangupDeskOfferRequest(server string, offerId string, params *HangupDeskOfferParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "offer_id", offerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/desk/offers/%s/hangup", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewSetDeskStatusRequest calls the generic SetDeskStatus builder with application/json body
+func NewSetDeskStatusRequest(server string, body SetDeskStatusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetDeskStatusRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSetDeskStatusRequestWithBody constructs an http.Request for the SetDeskStatus method, with any body, and a specified content type
+func NewSetDeskStatusRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/desk/status")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListDncRequest constructs an http.Request for the ListDnc method
 func NewListDncRequest(server string, params *ListDncParams) (*http.Request, error) {
 	var err error
@@ -11232,6 +12432,242 @@ func NewListNoticesRequest(server string) (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewListQueuesRequest constructs an http.Request for the ListQueues method
+func NewListQueuesRequest(server string, params *ListQueuesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/queues")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateQueueRequest calls the generic CreateQueue builder with application/json body
+func NewCreateQueueRequest(server string, params *CreateQueueParams, body CreateQueueJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateQueueRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateQueueRequestWithBody constructs an http.Request for the CreateQueue method, with any body, and a specified content type
+func NewCreateQueueRequestWithBody(server string, params *CreateQueueParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/queues")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteQueueRequest constructs an http.Request for the DeleteQueue method
+func NewDeleteQueueRequest(server string, queueId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "queue_id", queueId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/queues/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetQueueRequest constructs an http.Request for the GetQueue method
+func NewGetQueueRequest(server string, queueId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "queue_id", queueId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/queues/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateQueueRequest calls the generic UpdateQueue builder with application/json body
+func NewUpdateQueueRequest(server string, queueId string, body UpdateQueueJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateQueueRequestWithBody(server, queueId, "application/json", bodyReader)
+}
+
+// NewUpdateQueueRequestWithBody constructs an http.Request for the UpdateQueue method, with any body, and a specified content type
+func NewUpdateQueueRequestWithBody(server string, queueId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "queue_id", queueId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/queues/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -15391,6 +16827,87 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/contacts/{contact_id} (the `GetContact` operationId).
 	GetContactWithResponse(ctx context.Context, contactId string, reqEditors ...RequestEditorFn) (*GetContactResponse, error)
 
+	// GetDeskWithResponse Get your desk
+	//
+	// The signed-in agent's status, queues and the call ringing or on the desk. The desk is for people signed in: API keys get 403.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/desk (the `GetDesk` operationId).
+	GetDeskWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetDeskResponse, error)
+
+	// GetDeskLiveWithResponse Watch the desk
+	//
+	// Supervisors (operator and stronger): each queue's calls waiting and agents free or busy, every agent's status, and the calls waiting or connected.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/desk/live (the `GetDeskLive` operationId).
+	GetDeskLiveWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetDeskLiveResponse, error)
+
+	// WaitDeskOfferWithResponse Wait for a call
+	//
+	// Long poll: the call ringing the desk or on it, at once when there is one, else as soon as one rings within wait seconds; offer is null when none did. The screen pop: contact, campaign, why the script handed the call over, the transcript so far and what the call captured.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/desk/offer (the `WaitDeskOffer` operationId).
+	WaitDeskOfferWithResponse(ctx context.Context, params *WaitDeskOfferParams, reqEditors ...RequestEditorFn) (*WaitDeskOfferResponse, error)
+
+	// AnswerDeskOfferWithBodyWithResponse Answer a call in the browser
+	//
+	// Takes the call ringing the desk: sdp is the browser's WebRTC offer (non-trickle, PCMU audio); the answer joins the browser to the callee (the call's recording keeps both voices). 409 when it stopped ringing.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/desk/offers/{offer_id}/answer (the `AnswerDeskOffer` operationId).
+	AnswerDeskOfferWithBodyWithResponse(ctx context.Context, offerId string, params *AnswerDeskOfferParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AnswerDeskOfferResponse, error)
+
+	// AnswerDeskOfferWithResponse Answer a call in the browser
+	//
+	// Takes the call ringing the desk: sdp is the browser's WebRTC offer (non-trickle, PCMU audio); the answer joins the browser to the callee (the call's recording keeps both voices). 409 when it stopped ringing.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/desk/offers/{offer_id}/answer (the `AnswerDeskOffer` operationId).
+	AnswerDeskOfferWithResponse(ctx context.Context, offerId string, params *AnswerDeskOfferParams, body AnswerDeskOfferJSONRequestBody, reqEditors ...RequestEditorFn) (*AnswerDeskOfferResponse, error)
+
+	// DeclineDeskOfferWithResponse Pass a call on
+	//
+	// The call rings the next available agent.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/desk/offers/{offer_id}/decline (the `DeclineDeskOffer` operationId).
+	DeclineDeskOfferWithResponse(ctx context.Context, offerId string, params *DeclineDeskOfferParams, reqEditors ...RequestEditorFn) (*DeclineDeskOfferResponse, error)
+
+	// HangupDeskOfferWithResponse Hang up
+	//
+	// Ends the call on the desk (closing the browser's connection does too).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/desk/offers/{offer_id}/hangup (the `HangupDeskOffer` operationId).
+	HangupDeskOfferWithResponse(ctx context.Context, offerId string, params *HangupDeskOfferParams, reqEditors ...RequestEditorFn) (*HangupDeskOfferResponse, error)
+
+	// SetDeskStatusWithBodyWithResponse Go available or offline
+	//
+	// available: the queues' calls may ring this desk, the longest-idle agent first; offline: they do not. 409 while a call rings or is on the desk.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/desk/status (the `SetDeskStatus` operationId).
+	SetDeskStatusWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetDeskStatusResponse, error)
+
+	// SetDeskStatusWithResponse Go available or offline
+	//
+	// available: the queues' calls may ring this desk, the longest-idle agent first; offline: they do not. 409 while a call rings or is on the desk.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/desk/status (the `SetDeskStatus` operationId).
+	SetDeskStatusWithResponse(ctx context.Context, body SetDeskStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*SetDeskStatusResponse, error)
+
 	// ListDncWithResponse List do-not-call numbers
 	//
 	// Oldest first. Numbers are masked (138****1234) for viewers.
@@ -15598,6 +17115,67 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/notices (the `ListNotices` operationId).
 	ListNoticesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListNoticesResponse, error)
+
+	// ListQueuesWithResponse List the desk's queues
+	//
+	// The queues scripts hand callees to (transfer: "queue:<name>"), oldest first.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/queues (the `ListQueues` operationId).
+	ListQueuesWithResponse(ctx context.Context, params *ListQueuesParams, reqEditors ...RequestEditorFn) (*ListQueuesResponse, error)
+
+	// CreateQueueWithBodyWithResponse Create a queue
+	//
+	// A queue, its agents, how long callees wait and ring, and where a call goes when nobody answers. Needs the admin role.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/queues (the `CreateQueue` operationId).
+	CreateQueueWithBodyWithResponse(ctx context.Context, params *CreateQueueParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateQueueResponse, error)
+
+	// CreateQueueWithResponse Create a queue
+	//
+	// A queue, its agents, how long callees wait and ring, and where a call goes when nobody answers. Needs the admin role.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/queues (the `CreateQueue` operationId).
+	CreateQueueWithResponse(ctx context.Context, params *CreateQueueParams, body CreateQueueJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateQueueResponse, error)
+
+	// DeleteQueueWithResponse Delete a queue
+	//
+	// Calls waiting in it wait on until they overflow. Needs the admin role.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/queues/{queue_id} (the `DeleteQueue` operationId).
+	DeleteQueueWithResponse(ctx context.Context, queueId string, reqEditors ...RequestEditorFn) (*DeleteQueueResponse, error)
+
+	// GetQueueWithResponse Get a queue
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/queues/{queue_id} (the `GetQueue` operationId).
+	GetQueueWithResponse(ctx context.Context, queueId string, reqEditors ...RequestEditorFn) (*GetQueueResponse, error)
+
+	// UpdateQueueWithBodyWithResponse Change a queue
+	//
+	// Changes the fields given; agent_ids, when given, replaces the queue's agents. Needs the admin role.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/queues/{queue_id} (the `UpdateQueue` operationId).
+	UpdateQueueWithBodyWithResponse(ctx context.Context, queueId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateQueueResponse, error)
+
+	// UpdateQueueWithResponse Change a queue
+	//
+	// Changes the fields given; agent_ids, when given, replaces the queue's agents. Needs the admin role.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/queues/{queue_id} (the `UpdateQueue` operationId).
+	UpdateQueueWithResponse(ctx context.Context, queueId string, body UpdateQueueJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateQueueResponse, error)
 
 	// ReportAbWithResponse A/B report
 	//
@@ -18605,6 +20183,517 @@ func (r GetContactResponse) ContentType() string {
 	return ""
 }
 
+type GetDeskResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeskBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDeskResponse) GetJSON200() *DeskBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetDeskResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetDeskResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetDeskResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetDeskResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDeskResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDeskResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDeskResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDeskResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetDeskLiveResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeskLiveBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDeskLiveResponse) GetJSON200() *DeskLiveBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetDeskLiveResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetDeskLiveResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetDeskLiveResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDeskLiveResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDeskLiveResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDeskLiveResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDeskLiveResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type WaitDeskOfferResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WaitOfferOutputBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r WaitDeskOfferResponse) GetJSON200() *WaitOfferOutputBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r WaitDeskOfferResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r WaitDeskOfferResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r WaitDeskOfferResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r WaitDeskOfferResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r WaitDeskOfferResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r WaitDeskOfferResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r WaitDeskOfferResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r WaitDeskOfferResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AnswerDeskOfferResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SdpOutputBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AnswerDeskOfferResponse) GetJSON200() *SdpOutputBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AnswerDeskOfferResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AnswerDeskOfferResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AnswerDeskOfferResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AnswerDeskOfferResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r AnswerDeskOfferResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r AnswerDeskOfferResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AnswerDeskOfferResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AnswerDeskOfferResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AnswerDeskOfferResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AnswerDeskOfferResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeclineDeskOfferResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeclineDeskOfferResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeclineDeskOfferResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeclineDeskOfferResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeclineDeskOfferResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r DeclineDeskOfferResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeclineDeskOfferResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeclineDeskOfferResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeclineDeskOfferResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeclineDeskOfferResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeclineDeskOfferResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type HangupDeskOfferResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r HangupDeskOfferResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r HangupDeskOfferResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r HangupDeskOfferResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r HangupDeskOfferResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r HangupDeskOfferResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r HangupDeskOfferResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r HangupDeskOfferResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r HangupDeskOfferResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r HangupDeskOfferResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r HangupDeskOfferResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SetDeskStatusResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeskBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetDeskStatusResponse) GetJSON200() *DeskBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SetDeskStatusResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SetDeskStatusResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r SetDeskStatusResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r SetDeskStatusResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r SetDeskStatusResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SetDeskStatusResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetDeskStatusResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetDeskStatusResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetDeskStatusResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListDncResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -20050,6 +22139,372 @@ func (r ListNoticesResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListNoticesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListQueuesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *QueuesOutputBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListQueuesResponse) GetJSON200() *QueuesOutputBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListQueuesResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListQueuesResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListQueuesResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListQueuesResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListQueuesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListQueuesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListQueuesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListQueuesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateQueueResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *QueueBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateQueueResponse) GetJSON201() *QueueBody {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateQueueResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateQueueResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateQueueResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateQueueResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateQueueResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateQueueResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateQueueResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateQueueResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateQueueResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteQueueResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteQueueResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteQueueResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteQueueResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r DeleteQueueResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteQueueResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteQueueResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteQueueResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteQueueResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteQueueResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetQueueResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *QueueBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetQueueResponse) GetJSON200() *QueueBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetQueueResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetQueueResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetQueueResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetQueueResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetQueueResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetQueueResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetQueueResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetQueueResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetQueueResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateQueueResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *QueueBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateQueueResponse) GetJSON200() *QueueBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateQueueResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateQueueResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateQueueResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateQueueResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UpdateQueueResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateQueueResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateQueueResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateQueueResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateQueueResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -24893,6 +27348,141 @@ func (c *ClientWithResponses) GetContactWithResponse(ctx context.Context, contac
 	return ParseGetContactResponse(rsp)
 }
 
+// GetDeskWithResponse Get your desk
+//
+// The signed-in agent's status, queues and the call ringing or on the desk. The desk is for people signed in: API keys get 403.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/desk (the `GetDesk` operationId).
+func (c *ClientWithResponses) GetDeskWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetDeskResponse, error) {
+	rsp, err := c.GetDesk(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDeskResponse(rsp)
+}
+
+// GetDeskLiveWithResponse Watch the desk
+//
+// Supervisors (operator and stronger): each queue's calls waiting and agents free or busy, every agent's status, and the calls waiting or connected.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/desk/live (the `GetDeskLive` operationId).
+func (c *ClientWithResponses) GetDeskLiveWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetDeskLiveResponse, error) {
+	rsp, err := c.GetDeskLive(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDeskLiveResponse(rsp)
+}
+
+// WaitDeskOfferWithResponse Wait for a call
+//
+// Long poll: the call ringing the desk or on it, at once when there is one, else as soon as one rings within wait seconds; offer is null when none did. The screen pop: contact, campaign, why the script handed the call over, the transcript so far and what the call captured.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/desk/offer (the `WaitDeskOffer` operationId).
+func (c *ClientWithResponses) WaitDeskOfferWithResponse(ctx context.Context, params *WaitDeskOfferParams, reqEditors ...RequestEditorFn) (*WaitDeskOfferResponse, error) {
+	rsp, err := c.WaitDeskOffer(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseWaitDeskOfferResponse(rsp)
+}
+
+// AnswerDeskOfferWithBodyWithResponse Answer a call in the browser
+//
+// Takes the call ringing the desk: sdp is the browser's WebRTC offer (non-trickle, PCMU audio); the answer joins the browser to the callee (the call's recording keeps both voices). 409 when it stopped ringing.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/desk/offers/{offer_id}/answer (the `AnswerDeskOffer` operationId).
+func (c *ClientWithResponses) AnswerDeskOfferWithBodyWithResponse(ctx context.Context, offerId string, params *AnswerDeskOfferParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AnswerDeskOfferResponse, error) {
+	rsp, err := c.AnswerDeskOfferWithBody(ctx, offerId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAnswerDeskOfferResponse(rsp)
+}
+
+// AnswerDeskOfferWithResponse Answer a call in the browser
+//
+// Takes the call ringing the desk: sdp is the browser's WebRTC offer (non-trickle, PCMU audio); the answer joins the browser to the callee (the call's recording keeps both voices). 409 when it stopped ringing.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/desk/offers/{offer_id}/answer (the `AnswerDeskOffer` operationId).
+func (c *ClientWithResponses) AnswerDeskOfferWithResponse(ctx context.Context, offerId string, params *AnswerDeskOfferParams, body AnswerDeskOfferJSONRequestBody, reqEditors ...RequestEditorFn) (*AnswerDeskOfferResponse, error) {
+	rsp, err := c.AnswerDeskOffer(ctx, offerId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAnswerDeskOfferResponse(rsp)
+}
+
+// DeclineDeskOfferWithResponse Pass a call on
+//
+// The call rings the next available agent.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/desk/offers/{offer_id}/decline (the `DeclineDeskOffer` operationId).
+func (c *ClientWithResponses) DeclineDeskOfferWithResponse(ctx context.Context, offerId string, params *DeclineDeskOfferParams, reqEditors ...RequestEditorFn) (*DeclineDeskOfferResponse, error) {
+	rsp, err := c.DeclineDeskOffer(ctx, offerId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeclineDeskOfferResponse(rsp)
+}
+
+// HangupDeskOfferWithResponse Hang up
+//
+// Ends the call on the desk (closing the browser's connection does too).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/desk/offers/{offer_id}/hangup (the `HangupDeskOffer` operationId).
+func (c *ClientWithResponses) HangupDeskOfferWithResponse(ctx context.Context, offerId string, params *HangupDeskOfferParams, reqEditors ...RequestEditorFn) (*HangupDeskOfferResponse, error) {
+	rsp, err := c.HangupDeskOffer(ctx, offerId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseHangupDeskOfferResponse(rsp)
+}
+
+// SetDeskStatusWithBodyWithResponse Go available or offline
+//
+// available: the queues' calls may ring this desk, the longest-idle agent first; offline: they do not. 409 while a call rings or is on the desk.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/desk/status (the `SetDeskStatus` operationId).
+func (c *ClientWithResponses) SetDeskStatusWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetDeskStatusResponse, error) {
+	rsp, err := c.SetDeskStatusWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetDeskStatusResponse(rsp)
+}
+
+// SetDeskStatusWithResponse Go available or offline
+//
+// available: the queues' calls may ring this desk, the longest-idle agent first; offline: they do not. 409 while a call rings or is on the desk.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/desk/status (the `SetDeskStatus` operationId).
+func (c *ClientWithResponses) SetDeskStatusWithResponse(ctx context.Context, body SetDeskStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*SetDeskStatusResponse, error) {
+	rsp, err := c.SetDeskStatus(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetDeskStatusResponse(rsp)
+}
+
 // ListDncWithResponse List do-not-call numbers
 //
 // Oldest first. Numbers are masked (138****1234) for viewers.
@@ -25243,6 +27833,109 @@ func (c *ClientWithResponses) ListNoticesWithResponse(ctx context.Context, reqEd
 		return nil, err
 	}
 	return ParseListNoticesResponse(rsp)
+}
+
+// ListQueuesWithResponse List the desk's queues
+//
+// The queues scripts hand callees to (transfer: "queue:<name>"), oldest first.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/queues (the `ListQueues` operationId).
+func (c *ClientWithResponses) ListQueuesWithResponse(ctx context.Context, params *ListQueuesParams, reqEditors ...RequestEditorFn) (*ListQueuesResponse, error) {
+	rsp, err := c.ListQueues(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListQueuesResponse(rsp)
+}
+
+// CreateQueueWithBodyWithResponse Create a queue
+//
+// A queue, its agents, how long callees wait and ring, and where a call goes when nobody answers. Needs the admin role.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/queues (the `CreateQueue` operationId).
+func (c *ClientWithResponses) CreateQueueWithBodyWithResponse(ctx context.Context, params *CreateQueueParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateQueueResponse, error) {
+	rsp, err := c.CreateQueueWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateQueueResponse(rsp)
+}
+
+// CreateQueueWithResponse Create a queue
+//
+// A queue, its agents, how long callees wait and ring, and where a call goes when nobody answers. Needs the admin role.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/queues (the `CreateQueue` operationId).
+func (c *ClientWithResponses) CreateQueueWithResponse(ctx context.Context, params *CreateQueueParams, body CreateQueueJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateQueueResponse, error) {
+	rsp, err := c.CreateQueue(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateQueueResponse(rsp)
+}
+
+// DeleteQueueWithResponse Delete a queue
+//
+// Calls waiting in it wait on until they overflow. Needs the admin role.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/queues/{queue_id} (the `DeleteQueue` operationId).
+func (c *ClientWithResponses) DeleteQueueWithResponse(ctx context.Context, queueId string, reqEditors ...RequestEditorFn) (*DeleteQueueResponse, error) {
+	rsp, err := c.DeleteQueue(ctx, queueId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteQueueResponse(rsp)
+}
+
+// GetQueueWithResponse Get a queue
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/queues/{queue_id} (the `GetQueue` operationId).
+func (c *ClientWithResponses) GetQueueWithResponse(ctx context.Context, queueId string, reqEditors ...RequestEditorFn) (*GetQueueResponse, error) {
+	rsp, err := c.GetQueue(ctx, queueId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetQueueResponse(rsp)
+}
+
+// UpdateQueueWithBodyWithResponse Change a queue
+//
+// Changes the fields given; agent_ids, when given, replaces the queue's agents. Needs the admin role.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/queues/{queue_id} (the `UpdateQueue` operationId).
+func (c *ClientWithResponses) UpdateQueueWithBodyWithResponse(ctx context.Context, queueId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateQueueResponse, error) {
+	rsp, err := c.UpdateQueueWithBody(ctx, queueId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateQueueResponse(rsp)
+}
+
+// UpdateQueueWithResponse Change a queue
+//
+// Changes the fields given; agent_ids, when given, replaces the queue's agents. Needs the admin role.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/queues/{queue_id} (the `UpdateQueue` operationId).
+func (c *ClientWithResponses) UpdateQueueWithResponse(ctx context.Context, queueId string, body UpdateQueueJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateQueueResponse, error) {
+	rsp, err := c.UpdateQueue(ctx, queueId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateQueueResponse(rsp)
 }
 
 // ReportAbWithResponse A/B report
@@ -28241,6 +30934,418 @@ func ParseGetContactResponse(rsp *http.Response) (*GetContactResponse, error) {
 	return response, nil
 }
 
+// ParseGetDeskResponse parses an HTTP response from a GetDeskWithResponse call
+func ParseGetDeskResponse(rsp *http.Response) (*GetDeskResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDeskResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeskBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetDeskLiveResponse parses an HTTP response from a GetDeskLiveWithResponse call
+func ParseGetDeskLiveResponse(rsp *http.Response) (*GetDeskLiveResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDeskLiveResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeskLiveBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseWaitDeskOfferResponse parses an HTTP response from a WaitDeskOfferWithResponse call
+func ParseWaitDeskOfferResponse(rsp *http.Response) (*WaitDeskOfferResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &WaitDeskOfferResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WaitOfferOutputBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAnswerDeskOfferResponse parses an HTTP response from a AnswerDeskOfferWithResponse call
+func ParseAnswerDeskOfferResponse(rsp *http.Response) (*AnswerDeskOfferResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AnswerDeskOfferResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SdpOutputBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeclineDeskOfferResponse parses an HTTP response from a DeclineDeskOfferWithResponse call
+func ParseDeclineDeskOfferResponse(rsp *http.Response) (*DeclineDeskOfferResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeclineDeskOfferResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseHangupDeskOfferResponse parses an HTTP response from a HangupDeskOfferWithResponse call
+func ParseHangupDeskOfferResponse(rsp *http.Response) (*HangupDeskOfferResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &HangupDeskOfferResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSetDeskStatusResponse parses an HTTP response from a SetDeskStatusWithResponse call
+func ParseSetDeskStatusResponse(rsp *http.Response) (*SetDeskStatusResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetDeskStatusResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeskBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListDncResponse parses an HTTP response from a ListDncWithResponse call
 func ParseListDncResponse(rsp *http.Response) (*ListDncResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -29415,6 +32520,300 @@ func ParseListNoticesResponse(rsp *http.Response) (*ListNoticesResponse, error) 
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListQueuesResponse parses an HTTP response from a ListQueuesWithResponse call
+func ParseListQueuesResponse(rsp *http.Response) (*ListQueuesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListQueuesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest QueuesOutputBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateQueueResponse parses an HTTP response from a CreateQueueWithResponse call
+func ParseCreateQueueResponse(rsp *http.Response) (*CreateQueueResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateQueueResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest QueueBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteQueueResponse parses an HTTP response from a DeleteQueueWithResponse call
+func ParseDeleteQueueResponse(rsp *http.Response) (*DeleteQueueResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteQueueResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetQueueResponse parses an HTTP response from a GetQueueWithResponse call
+func ParseGetQueueResponse(rsp *http.Response) (*GetQueueResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetQueueResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest QueueBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateQueueResponse parses an HTTP response from a UpdateQueueWithResponse call
+func ParseUpdateQueueResponse(rsp *http.Response) (*UpdateQueueResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateQueueResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest QueueBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest ErrorModel
@@ -32882,6 +36281,16 @@ func (p *WebhookInitiator) applyWebhookEditors(ctx context.Context, req *http.Re
 
 // WebhookInitiatorInterface is the interface specification for the webhook initiator.
 type WebhookInitiatorInterface interface {
+	// WebhookAgentCallAnsweredWithBody fires the agent.call_answered webhook with any body
+	WebhookAgentCallAnsweredWithBody(ctx context.Context, targetURL string, params *WebhookAgentCallAnsweredParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	WebhookAgentCallAnswered(ctx context.Context, targetURL string, params *WebhookAgentCallAnsweredParams, body WebhookAgentCallAnsweredJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// WebhookAgentCallOfferedWithBody fires the agent.call_offered webhook with any body
+	WebhookAgentCallOfferedWithBody(ctx context.Context, targetURL string, params *WebhookAgentCallOfferedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	WebhookAgentCallOffered(ctx context.Context, targetURL string, params *WebhookAgentCallOfferedParams, body WebhookAgentCallOfferedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// WebhookBillingPaymentFailedWithBody fires the billing.payment_failed webhook with any body
 	WebhookBillingPaymentFailedWithBody(ctx context.Context, targetURL string, params *WebhookBillingPaymentFailedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -32951,6 +36360,54 @@ type WebhookInitiatorInterface interface {
 	WebhookWebhookTestWithBody(ctx context.Context, targetURL string, params *WebhookWebhookTestParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	WebhookWebhookTest(ctx context.Context, targetURL string, params *WebhookWebhookTestParams, body WebhookWebhookTestJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+func (p *WebhookInitiator) WebhookAgentCallAnsweredWithBody(ctx context.Context, targetURL string, params *WebhookAgentCallAnsweredParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookAgentCallAnsweredWebhookRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookAgentCallAnswered(ctx context.Context, targetURL string, params *WebhookAgentCallAnsweredParams, body WebhookAgentCallAnsweredJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookAgentCallAnsweredWebhookRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookAgentCallOfferedWithBody(ctx context.Context, targetURL string, params *WebhookAgentCallOfferedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookAgentCallOfferedWebhookRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookAgentCallOffered(ctx context.Context, targetURL string, params *WebhookAgentCallOfferedParams, body WebhookAgentCallOfferedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookAgentCallOfferedWebhookRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
 }
 
 func (p *WebhookInitiator) WebhookBillingPaymentFailedWithBody(ctx context.Context, targetURL string, params *WebhookBillingPaymentFailedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -33287,6 +36744,136 @@ func (p *WebhookInitiator) WebhookWebhookTest(ctx context.Context, targetURL str
 		return nil, err
 	}
 	return p.Client.Do(req)
+}
+
+// NewWebhookAgentCallAnsweredWebhookRequest builds a application/json POST request for the agent.call_answered webhook
+func NewWebhookAgentCallAnsweredWebhookRequest(targetURL string, params *WebhookAgentCallAnsweredParams, body WebhookAgentCallAnsweredJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewWebhookAgentCallAnsweredWebhookRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewWebhookAgentCallAnsweredWebhookRequestWithBody builds a POST request for the agent.call_answered webhook with any body
+func NewWebhookAgentCallAnsweredWebhookRequestWithBody(targetURL string, params *WebhookAgentCallAnsweredParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Outcall-Signature", params.OutcallSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("Outcall-Signature", headerParam0)
+
+		if params.OutcallEventId != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Outcall-Event-Id", *params.OutcallEventId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Outcall-Event-Id", headerParam1)
+		}
+
+		if params.OutcallEventType != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "Outcall-Event-Type", *params.OutcallEventType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Outcall-Event-Type", headerParam2)
+		}
+
+	}
+	return req, nil
+}
+
+// NewWebhookAgentCallOfferedWebhookRequest builds a application/json POST request for the agent.call_offered webhook
+func NewWebhookAgentCallOfferedWebhookRequest(targetURL string, params *WebhookAgentCallOfferedParams, body WebhookAgentCallOfferedJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewWebhookAgentCallOfferedWebhookRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewWebhookAgentCallOfferedWebhookRequestWithBody builds a POST request for the agent.call_offered webhook with any body
+func NewWebhookAgentCallOfferedWebhookRequestWithBody(targetURL string, params *WebhookAgentCallOfferedParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Outcall-Signature", params.OutcallSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("Outcall-Signature", headerParam0)
+
+		if params.OutcallEventId != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Outcall-Event-Id", *params.OutcallEventId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Outcall-Event-Id", headerParam1)
+		}
+
+		if params.OutcallEventType != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "Outcall-Event-Type", *params.OutcallEventType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Outcall-Event-Type", headerParam2)
+		}
+
+	}
+	return req, nil
 }
 
 // NewWebhookBillingPaymentFailedWebhookRequest builds a application/json POST request for the billing.payment_failed webhook

@@ -187,6 +187,11 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 	}
 	camp := newCampaigns(db, inserter, scripts, startGate(svc, trunks), hearing.Check)
 	var pinger telephony.Pinger
+	desk, stopDesk, err := newDesk(ctx, db, inserter, &s.Telephony, log)
+	if err != nil {
+		return err
+	}
+	defer stopDesk()
 
 	// How the workers stop: see jobs.Shutdown.
 	drain := &jobs.Drain{}
@@ -205,7 +210,7 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 		// What the placer starts (the SIP user agent, an in-process callee
 		// simulator) carries the calls while the workers drain: it ends
 		// with stop, after them, not with the signal.
-		d, stop, err := s.Telephony.placer(context.WithoutCancel(ctx), log, scripts, callHosts, trunks, s.WebhooksAllowPrivate, callMetrics)
+		d, stop, err := s.Telephony.placer(context.WithoutCancel(ctx), log, scripts, callHosts, trunks, s.WebhooksAllowPrivate, callMetrics, desk)
 		defer stop()
 		if err != nil {
 			return err
@@ -294,7 +299,7 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 		srv := api.New(api.Config{Tenants: svc, Logger: log, InsecureCookies: s.InsecureCookies,
 			Webhooks: newWebhooks(db, inserter, s.WebhooksAllowPrivate), Billing: bill,
 			Scripts: apiScripts, Contacts: contacts, Campaigns: camp, Reports: rep, Recordings: recordings, Trunks: trunks, TrunkPinger: pinger, Metrics: metrics,
-			Models: models})
+			Models: models, Desk: desk})
 		if err := serveHTTP(ctx, g, log, "API", s.Addr, srv.Handler(), func(addr string) {
 			if ready != nil {
 				ready(addr)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -44,6 +45,10 @@ type telephonySettings struct {
 	// SymmetricRTP latches on to where the carrier's RTP comes from even
 	// when its SDP names a public address (carriers behind NAT).
 	SymmetricRTP bool
+	// WebRTCPublicIPs, WebRTCPorts and WebRTCLoopback say how agents'
+	// browsers reach a worker's calls (see webrtc).
+	WebRTCPublicIPs, WebRTCPorts string
+	WebRTCLoopback               bool
 }
 
 func addTelephonyFlags(cmd *cobra.Command, t *telephonySettings) {
@@ -64,6 +69,32 @@ func addTelephonyFlags(cmd *cobra.Command, t *telephonySettings) {
 	intFlag(fs, &t.MediaProcessRTPriority, "media-process-rt-priority", 0, "with --media-rt-priority: the rest of the process (and the espeak-ng it starts) in the real-time class at this lower priority, for workers that only place calls (0: off)")
 	boolFlag(fs, &t.SymmetricRTP, "symmetric-rtp", false, "take the carrier's RTP from where its first packet comes (from the SDP's host or the trunk's, within 5 s of the answer) even when its SDP names a public address, for carriers behind NAT; "+
 		"RTP is otherwise taken only from the SDP's address, and latching is automatic when that address is private")
+	stringFlag(fs, &t.WebRTCPublicIPs, "webrtc-public-ip", "", "the public addresses agents' browsers reach this worker's calls at, comma-separated, for a worker behind a 1:1 NAT (empty: its own addresses)")
+	stringFlag(fs, &t.WebRTCPorts, "webrtc-ports", "", "the UDP port range agents' browsers reach this worker's calls on, as min-max (empty: any); open it in the firewall")
+	boolFlag(fs, &t.WebRTCLoopback, "webrtc-loopback", dev, "also offer agents' browsers this host's loopback address (a browser on the same machine; on by default for dev)")
+}
+
+// webrtc is how agents' browsers reach the calls of this process.
+func (t *telephonySettings) webrtc() (telephony.WebRTCConfig, error) {
+	c := telephony.WebRTCConfig{Loopback: t.WebRTCLoopback}
+	for _, ip := range strings.Split(t.WebRTCPublicIPs, ",") {
+		if ip = strings.TrimSpace(ip); ip != "" {
+			if net.ParseIP(ip) == nil {
+				return c, fmt.Errorf("--webrtc-public-ip %q: not an IP address", ip)
+			}
+			c.PublicIPs = append(c.PublicIPs, ip)
+		}
+	}
+	if t.WebRTCPorts != "" {
+		lo, hi, ok := strings.Cut(t.WebRTCPorts, "-")
+		a, err1 := strconv.ParseUint(lo, 10, 16)
+		b, err2 := strconv.ParseUint(hi, 10, 16)
+		if !ok || err1 != nil || err2 != nil || a == 0 || a > b {
+			return c, fmt.Errorf("--webrtc-ports %q: want min-max, as 40000-40999", t.WebRTCPorts)
+		}
+		c.PortMin, c.PortMax = uint16(a), uint16(b)
+	}
+	return c, nil
 }
 
 // parseTrunk reads a trunk URL.
@@ -163,7 +194,7 @@ func (t *telephonySettings) hearing(scripts *scripting.Store, trunks *telephony.
 // (dial jobs then wait) when no carrier is configured. The returned stop
 // function releases what it started.
 func (t *telephonySettings) placer(ctx context.Context, log *slog.Logger, scripts *scripting.Store, hosts *scripting.HostPool, trunks *telephony.TrunkStore,
-	allowPrivate bool, metrics *calls.Metrics) (*calls.Service, func(), error) {
+	allowPrivate bool, metrics *calls.Metrics, desk *calls.Desk) (*calls.Service, func(), error) {
 	var trunk telephony.Trunk
 	var stops []func()
 	stop := func() {
@@ -222,7 +253,7 @@ func (t *telephonySettings) placer(ctx context.Context, log *slog.Logger, script
 		return nil, stop, fmt.Errorf("start the SIP user agent: %w", err)
 	}
 	stops = append(stops, func() { sip.Close() })
-	o := calls.Options{SIP: sip, Scripts: scripts, Hosts: hosts, Trunk: trunk, Trunks: trunks, DetectMachine: true, Logger: log, Espeak: tts, Metrics: metrics}
+	o := calls.Options{SIP: sip, Scripts: scripts, Hosts: hosts, Trunk: trunk, Trunks: trunks, DetectMachine: true, Logger: log, Espeak: tts, Metrics: metrics, Desk: desk}
 	if trunks != nil {
 		// Tenants' own speech services are reached like their webhook
 		// endpoints: never internal addresses, unless allowed.

@@ -23,7 +23,7 @@ func TestMediaPriorityFlagsRefuseWhatTheKernelWouldNot(t *testing.T) {
 		{20, -1, "--media-process-rt-priority -1"},
 	} {
 		ts := telephonySettings{Trunk: "udp://127.0.0.1:5060", ASR: "simulation", Recordings: t.TempDir(), MediaRTPriority: c.rt, MediaProcessRTPriority: c.proc}
-		d, stop, err := ts.placer(context.Background(), log, nil, nil, nil, false, nil)
+		d, stop, err := ts.placer(context.Background(), log, nil, nil, nil, false, nil, nil)
 		stop()
 		if err == nil || !strings.Contains(err.Error(), c.want) || d != nil {
 			t.Errorf("rt %d, process %d: err %v, want one saying %q", c.rt, c.proc, err, c.want)

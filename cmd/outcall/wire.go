@@ -77,6 +77,24 @@ func newCampaigns(db *tenants.DB, jobs campaigns.JobInserter, scripts *scripting
 	}, true))
 }
 
+// newDesk builds the one agent desk of a process, for the API (agents'
+// desks, queues) and the workers (the calls scripts hand to a queue) alike:
+// its hub listens for the desk's changes until stop is called, its
+// webhook events (agent.call_offered, agent.call_answered) queue through
+// jobs, and agents' browsers reach this process's calls as t says.
+func newDesk(ctx context.Context, db *tenants.DB, jobs webhooks.JobInserter, t *telephonySettings, log *slog.Logger) (*calls.Desk, func(), error) {
+	rtc, err := t.webrtc()
+	if err != nil {
+		return nil, nil, err
+	}
+	hub := calls.NewDeskHub(db.Pool(), log.With("component", "desk"))
+	hctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() { defer close(done); hub.Run(hctx) }()
+	desk := &calls.Desk{DB: db, Events: webhooks.NewEmitter(jobs), Hub: hub, WebRTC: rtc, Logger: log.With("component", "desk")}
+	return desk, func() { stop(); <-done }, nil
+}
+
 // newSpool builds the one spool of a worker process, in dir: the ends of
 // calls that the database could not take wait there, and are recorded
 // through camp, the process's campaigns service (with its close hooks:

@@ -254,6 +254,10 @@ func ParsePersonas(data []byte) ([]Persona, error) {
 
 func prob(f float64) *float64 { return &f }
 
+// DeskDemoNumber is the number of the default persona who asks for a
+// person and talks to them.
+const DeskDemoNumber = "+8613800138000"
+
 // DefaultPersonas is a small crowd for the demo: people answering in
 // Mandarin and English, some busy or not answering, voicemail boxes of
 // several lengths and a call-screening assistant.
@@ -275,5 +279,10 @@ func DefaultPersonas() []Persona {
 			Greeting: "您好,您拨打的用户暂时无法接听,请在提示音后留言,留言完毕请挂机。"},
 		{Name: "screening-assistant", Kind: KindScreener, Weight: 1, Voice: "en", RingMS: 2000,
 			Greeting: "Hi, the person you are calling is using a screening service. Please say your name and why you are calling."},
+		// Only at its own number: a callee who asks for a person and talks
+		// to them (the agent desk's demo and end-to-end test).
+		{Name: "zhao-wants-a-person", Kind: KindHuman, Numbers: []string{DeskDemoNumber}, Voice: "cmn", RingMS: 1000, Greeting: "喂?",
+			Lines: []Line{{Say: "我要转人工", PauseMS: 300}, {Say: "你好,我想问一下我的账单", PauseMS: 300}, {Say: "好的,明白了", PauseMS: 300},
+				{Say: "还有一个问题", PauseMS: 300}, {Say: "谢谢,再见", PauseMS: 300}}, HoldMS: 60000},
 	}
 }

@@ -5,7 +5,7 @@ import zhCN from "antd/locale/zh_CN";
 import { useTranslation } from "react-i18next";
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from "react-router";
 import { lazy, Suspense, type ReactNode } from "react";
-import Shell from "./components/Shell";
+import Shell, { onlyPathOf } from "./components/Shell";
 import ApiKeysPage from "./pages/ApiKeys";
 import { AcceptInvitationPage, LoginPage, SignupPage, VerifyEmailPage } from "./pages/Auth";
 import BillingPage from "./pages/Billing";
@@ -31,6 +31,7 @@ const CampaignDetailPage = lazy(() => import("./pages/CampaignDetail"));
 const CallsPage = lazy(() => import("./pages/Calls"));
 const CallDetailPage = lazy(() => import("./pages/CallDetail"));
 const MessagesPage = lazy(() => import("./pages/Messages"));
+const DeskPage = lazy(() => import("./pages/Desk"));
 
 function Loading() {
   return (
@@ -54,6 +55,9 @@ function RequireSession({ children }: { children: ReactNode }) {
     const next = location.pathname + location.search;
     return <Navigate to={next === "/" ? "/login" : `/login?next=${encodeURIComponent(next)}`} replace />;
   }
+  // An agent has the desk only: every other address (and signing in) leads there.
+  const only = onlyPathOf(me.role);
+  if (only && location.pathname !== only && !location.pathname.startsWith(`${only}/`)) return <Navigate to={only} replace />;
   return <>{children}</>;
 }
 
@@ -92,6 +96,7 @@ export function PortalRoutes() {
         <Route path="calls" element={<Suspense fallback={<Loading />}><CallsPage /></Suspense>} />
         <Route path="calls/:id" element={<Suspense fallback={<Loading />}><CallDetailPage /></Suspense>} />
         <Route path="messages" element={<Suspense fallback={<Loading />}><MessagesPage /></Suspense>} />
+        <Route path="desk" element={<Suspense fallback={<Loading />}><DeskPage /></Suspense>} />
         <Route path="*" element={<Navigate to="/" replace />} />
       </Route>
     </Routes>

@@ -15,7 +15,8 @@ export type Delivery = Schemas["DeliveryBody"];
 export type Notice = Schemas["NoticeBody"];
 export type Role = User["role"];
 
-export const roles: Role[] = ["owner", "admin", "operator", "viewer"];
+/** Every role, strongest first; an agent only takes calls at the desk. */
+export const roles: Role[] = ["owner", "admin", "operator", "viewer", "agent"];
 
 /** The scopes an API key may be limited to (tenants.Scopes on the server). */
 export const scopes = [
@@ -33,9 +34,17 @@ export const scopes = [
   "billing:read",
   "billing:manage",
   "settings:manage",
+  "desk:use",
 ] as const;
 
-const rank: Record<Role, number> = { owner: 4, admin: 3, operator: 2, viewer: 1 };
+/** The roles an API key may have: the desk needs a person, so there are no agent keys. */
+export type KeyRole = Schemas["CreateKeyInputBody"]["role"];
+export const keyRoles: KeyRole[] = ["owner", "admin", "operator", "viewer"];
+
+/** The scopes a key may be limited to: desk:use is for people signed in only. */
+export const keyScopes = scopes.filter((s) => s !== "desk:use");
+
+const rank: Record<Role, number> = { owner: 5, admin: 4, operator: 3, viewer: 2, agent: 1 };
 
 /** Whether role is at least as strong as min. */
 export function atLeast(role: Role | undefined, min: Role): boolean {

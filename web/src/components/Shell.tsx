@@ -8,6 +8,7 @@ import {
   BranchesOutlined,
   CodeOutlined,
   ContactsOutlined,
+  CustomerServiceOutlined,
   DashboardOutlined,
   KeyOutlined,
   LogoutOutlined,
@@ -25,7 +26,7 @@ import { Badge, Button, Dropdown, Layout, Menu, Space, Tooltip, Typography, type
 import { useEffect, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, Outlet, useLocation, useNavigate } from "react-router";
-import { api, unwrap } from "../api/client";
+import { api, unwrap, type Role } from "../api/client";
 import { setLanguage } from "../i18n";
 import { useSession } from "../session/Session";
 
@@ -39,6 +40,7 @@ export const sections: { key: string; icon: ReactNode; group: "work" | "setup" }
   { key: "scripts", icon: <CodeOutlined />, group: "work" },
   { key: "campaigns", icon: <RocketOutlined />, group: "work" },
   { key: "calls", icon: <PhoneOutlined />, group: "work" },
+  { key: "desk", icon: <CustomerServiceOutlined />, group: "work" },
   { key: "messages", icon: <MessageOutlined />, group: "work" },
   { key: "review", icon: <AuditOutlined />, group: "work" },
   { key: "reports", icon: <BarChartOutlined />, group: "work" },
@@ -53,6 +55,20 @@ export const sections: { key: string; icon: ReactNode; group: "work" | "setup" }
 
 export function pathOf(key: string) {
   return key === "dashboard" ? "/" : `/${key}`;
+}
+
+/** The sections a role's menu shows: an agent only takes calls, at the desk. */
+export function visibleSections(role: Role | undefined) {
+  return role === "agent" ? sections.filter((s) => s.key === "desk") : sections;
+}
+
+/**
+ * Where a role may go in the portal: null for anywhere, else the one page
+ * every other address leads to (an agent's desk, also where they land
+ * after signing in).
+ */
+export function onlyPathOf(role: Role | undefined): string | null {
+  return role === "agent" ? "/desk" : null;
 }
 
 function LanguageSwitch() {
@@ -76,13 +92,16 @@ export default function Shell() {
   const navigate = useNavigate();
   const [notices, setNotices] = useState(0);
 
+  const agent = me?.role === "agent";
   useEffect(() => {
+    if (agent) return;
     unwrap(api.GET("/v1/notices"))
       .then((r) => setNotices(r.items?.length ?? 0))
       .catch(() => setNotices(0));
-  }, [location.pathname]);
+  }, [location.pathname, agent]);
 
-  const current = sections.find((s) => s.key !== "dashboard" && location.pathname.startsWith(pathOf(s.key)))?.key ?? "dashboard";
+  const visible = visibleSections(me?.role);
+  const current = visible.find((s) => s.key !== "dashboard" && location.pathname.startsWith(pathOf(s.key)))?.key ?? "dashboard";
   const item = (s: (typeof sections)[number]) => ({
     key: s.key,
     icon: s.icon,
@@ -92,10 +111,9 @@ export default function Shell() {
       </Link>
     ),
   });
-  const menu: MenuProps["items"] = [
-    { type: "group", key: "work", label: t("nav.groupWork"), children: sections.filter((s) => s.group === "work").map(item) },
-    { type: "group", key: "setup", label: t("nav.groupSetup"), children: sections.filter((s) => s.group === "setup").map(item) },
-  ];
+  const menu: MenuProps["items"] = (["work", "setup"] as const)
+    .map((group) => ({ type: "group" as const, key: group, label: t(group === "work" ? "nav.groupWork" : "nav.groupSetup"), children: visible.filter((s) => s.group === group).map(item) }))
+    .filter((g) => g.children.length > 0);
 
   const userMenu: MenuProps["items"] = [
     { key: "role", disabled: true, icon: <AuditOutlined />, label: t(`roles.${me?.role ?? "viewer"}`) },
@@ -107,7 +125,7 @@ export default function Shell() {
     <Layout style={{ minHeight: "100vh" }}>
       <Sider width={240} theme="light" style={{ borderInlineEnd: "1px solid #f0f0f0" }}>
         <div style={{ padding: "18px 24px", fontWeight: 600, fontSize: 18 }}>
-          <Link to="/" style={{ color: "inherit" }}>
+          <Link to={onlyPathOf(me?.role) ?? "/"} style={{ color: "inherit" }}>
             <img src="/favicon.svg" alt="" width={24} style={{ verticalAlign: -5, marginInlineEnd: 8 }} />
             {t("app.name")}
           </Link>
@@ -120,11 +138,13 @@ export default function Shell() {
             {me?.tenant.name}
           </Typography.Text>
           <Space size="middle">
-            <Link to="/notices" aria-label={t("nav.notices")}>
-              <Badge count={notices} size="small">
-                <BellOutlined style={{ fontSize: 18 }} />
-              </Badge>
-            </Link>
+            {!agent && (
+              <Link to="/notices" aria-label={t("nav.notices")}>
+                <Badge count={notices} size="small">
+                  <BellOutlined style={{ fontSize: 18 }} />
+                </Badge>
+              </Link>
+            )}
             <LanguageSwitch />
             <Dropdown
               trigger={["click"]}

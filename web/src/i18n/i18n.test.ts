@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { scopes, roles } from "../api/client";
 import { sections } from "../components/Shell";
+import deskEn from "./desk.en.json";
+import deskZhCN from "./desk.zh-CN.json";
 import en from "./en.json";
 import { mergeStrings } from "./index";
 import moreEn from "./more.en.json";
@@ -25,9 +27,9 @@ function flatten(tree: Tree, prefix = ""): Map<string, string> {
   return out;
 }
 
-// What the portal loads: each main file with its more.* file laid over it.
-const zh = flatten(mergeStrings(mergeStrings(zhCN as Tree, moreZhCN as Tree), reportsZhCN as Tree));
-const english = flatten(mergeStrings(mergeStrings(en as Tree, moreEn as Tree), reportsEn as Tree));
+// What the portal loads: each main file with its more.*, reports.* and desk.* files laid over it.
+const zh = flatten(mergeStrings(mergeStrings(mergeStrings(zhCN as Tree, moreZhCN as Tree), reportsZhCN as Tree), deskZhCN as Tree));
+const english = flatten(mergeStrings(mergeStrings(mergeStrings(en as Tree, moreEn as Tree), reportsEn as Tree), deskEn as Tree));
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -57,6 +59,14 @@ describe("translations", () => {
     const others = flatten(mergeStrings(zhCN as Tree, moreZhCN as Tree));
     expect([...repZh.keys()].filter((k) => others.has(k))).toEqual([]);
     expect(Object.keys(reportsZhCN).sort()).toEqual(["nav", "reports"]);
+  });
+
+  it("keep the same keys in both desk files, none already in the other files", () => {
+    const dZh = flatten(deskZhCN as Tree);
+    const dEnglish = flatten(deskEn as Tree);
+    expect([...dEnglish.keys()].sort()).toEqual([...dZh.keys()].sort());
+    const others = flatten(mergeStrings(mergeStrings(zhCN as Tree, moreZhCN as Tree), reportsZhCN as Tree));
+    expect([...dZh.keys()].filter((k) => others.has(k))).toEqual([]);
   });
 
   it("have no empty strings", () => {

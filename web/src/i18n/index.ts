@@ -8,6 +8,8 @@ import moreZhCN from "./more.zh-CN.json";
 import moreEn from "./more.en.json";
 import reportsZhCN from "./reports.zh-CN.json";
 import reportsEn from "./reports.en.json";
+import deskZhCN from "./desk.zh-CN.json";
+import deskEn from "./desk.en.json";
 
 export const languages = ["zh-CN", "en"] as const;
 export type Language = (typeof languages)[number];
@@ -52,8 +54,8 @@ export function mergeStrings(base: Tree, more: Tree): Tree {
 
 void i18n.use(initReactI18next).init({
   resources: {
-    "zh-CN": { translation: mergeStrings(mergeStrings(zhCN, moreZhCN), reportsZhCN) },
-    en: { translation: mergeStrings(mergeStrings(en, moreEn), reportsEn) },
+    "zh-CN": { translation: mergeStrings(mergeStrings(mergeStrings(zhCN, moreZhCN), reportsZhCN), deskZhCN) },
+    en: { translation: mergeStrings(mergeStrings(mergeStrings(en, moreEn), reportsEn), deskEn) },
   },
   lng: savedLanguage(),
   fallbackLng: false,

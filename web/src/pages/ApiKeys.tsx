@@ -4,7 +4,7 @@ import { PlusOutlined } from "@ant-design/icons";
 import { App, Button, Checkbox, Form, Input, Popconfirm, Radio, Select, Tag, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, atLeast, roles, scopes, unwrap, type ApiKey, type NewApiKey, type Role } from "../api/client";
+import { api, atLeast, keyRoles, keyScopes, unwrap, type ApiKey, type KeyRole, type NewApiKey, type Role } from "../api/client";
 import { FormModal, useFormSubmit } from "../components/FormModal";
 import { problemMessage } from "../components/forms";
 import { ErrorAlert, PageHeader, PagedTable } from "../components/ListPage";
@@ -15,7 +15,7 @@ import { useSession } from "../session/Session";
 
 interface CreateValues {
   name: string;
-  role: Role;
+  role: KeyRole;
   limit: "all" | "some";
   scopes?: string[];
 }
@@ -136,7 +136,7 @@ function CreateKeyModal({ open, myRole, onClose, onCreated }: { open: boolean; m
         <Form.Item name="role" label={t("common.role")} extra={t("keys.roleHint")}>
           <Select
             data-testid="key-role"
-            options={roles.map((r) => ({ value: r, label: t(`roles.${r}`), disabled: !atLeast(myRole, r) }))}
+            options={keyRoles.map((r) => ({ value: r, label: t(`roles.${r}`), disabled: !atLeast(myRole, r) }))}
           />
         </Form.Item>
         <Form.Item name="limit" label={t("keys.scopes")}>
@@ -150,7 +150,7 @@ function CreateKeyModal({ open, myRole, onClose, onCreated }: { open: boolean; m
         {limit === "some" && (
           <Form.Item name="scopes" rules={[{ required: true, message: t("keys.pickScope") }]}>
             <Checkbox.Group style={{ display: "grid", gridTemplateColumns: "1fr 1fr", gap: 4 }}>
-              {scopes.map((s) => (
+              {keyScopes.map((s) => (
                 <Checkbox key={s} value={s} data-testid={`scope-${s}`}>
                   <Typography.Text code>{s}</Typography.Text>
                   <div style={{ fontSize: 12, color: "#888" }}>{t(`scopes.${s.replace(":", "_")}`)}</div>

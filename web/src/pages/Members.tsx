@@ -86,7 +86,7 @@ export default function MembersPage() {
                   style={{ width: 140 }}
                   onChange={(v) => changeRole(u, v)}
                   data-testid={`role-${u.email}`}
-                  options={roles.map((x) => ({ value: x, label: t(`roles.${x}`), disabled: !atLeast(me?.role, x) }))}
+                  options={roles.map((x) => ({ value: x, label: t(`roles.${x}`), title: t(`members.roleDesc.${x}`), disabled: !atLeast(me?.role, x) }))}
                 />
               ) : (
                 t(`roles.${r}`)
@@ -176,7 +176,16 @@ function AddMemberModal({ open, myRole, onClose, onAdded }: { open: boolean; myR
           <Input data-testid="member-name" />
         </Form.Item>
         <Form.Item name="role" label={t("common.role")} extra={t("members.roleHint")}>
-          <Select data-testid="member-role" options={roles.map((r) => ({ value: r, label: t(`roles.${r}`), disabled: !atLeast(myRole, r) }))} />
+          <Select
+            data-testid="member-role"
+            options={roles.map((r) => ({ value: r, label: t(`roles.${r}`), disabled: !atLeast(myRole, r) }))}
+            optionRender={(o) => (
+              <div data-testid={`member-role-${o.value}`}>
+                <div>{o.label}</div>
+                <div style={{ fontSize: 12, color: "#888", whiteSpace: "normal" }}>{t(`members.roleDesc.${o.value}`)}</div>
+              </div>
+            )}
+          />
         </Form.Item>
         <Form.Item name="how" label={t("members.how")}>
           <Radio.Group>

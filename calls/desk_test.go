@@ -1,0 +1,319 @@
+package calls_test
+
+import (
+	"context"
+	"log/slog"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/outcall/outcall/calls"
+	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/contacts"
+	"github.com/outcall/outcall/jobs"
+	"github.com/outcall/outcall/migrations/dbtest"
+	"github.com/outcall/outcall/scripting"
+	"github.com/outcall/outcall/telephony"
+	"github.com/outcall/outcall/telephony/agentsim"
+	"github.com/outcall/outcall/telephony/calleesim"
+	"github.com/outcall/outcall/tenants"
+)
+
+// deskScript hands a callee who asks for a person to the support queue.
+const deskScript = `export default {
+  start: "greeting",
+  lang: "zh-CN",
+  states: {
+    greeting: {
+      say: "您好${contact.name},这里是账单提醒。",
+      on: { affirm: "bye", deny: "bye", human: "agent" },
+    },
+    agent: { say: "好的。", transfer: "queue:support" },
+    bye: { say: "好的,再见。", end: "done" },
+  },
+};
+`
+
+// deskRig is a campaign whose calls reach the callee simulator over SIP and
+// whose script hands callees to the desk's support queue.
+type deskRig struct {
+	db    *tenants.DB
+	owner tenants.Principal
+	svc   *campaigns.Service
+	cs    *contacts.Service
+	desk  *calls.Desk
+	sim   *calleesim.Simulator
+	store *scripting.Store
+	ver   *scripting.StoredVersion
+}
+
+func newDeskRig(t *testing.T, personas []calleesim.Persona) *deskRig {
+	t.Helper()
+	if _, err := exec.LookPath("espeak-ng"); err != nil {
+		t.Skip("espeak-ng is not installed (apt-get install espeak-ng): prompts cannot be spoken")
+	}
+	ctx := context.Background()
+	shop := dbtest.Tenant(ctx, t)
+	r := &deskRig{db: shop.DB, owner: shop.Owner}
+	r.svc = campaigns.New(calls.CampaignHooks(campaigns.Options{DB: r.db}, false))
+	r.cs = contacts.New(contacts.Options{DB: r.db})
+	settings := campaigns.DefaultCompliance()
+	settings.QuietHours = []string{}
+	if _, err := r.svc.SetCompliance(ctx, r.owner, settings); err != nil {
+		t.Fatal(err)
+	}
+	hosts, err := scripting.NewHostPool(scripting.HostConfig{Command: hostCommand, Env: hostEnv, Hosts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(hosts.Close)
+	r.store = &scripting.Store{DB: r.db, Runner: hosts}
+	r.ver = publishScript(t, ctx, r.store, r.owner, "账单提醒", deskScript)
+
+	tts := telephony.NewCachedTTS(telephony.EspeakTTS{}, 100)
+	if r.sim, err = calleesim.Start(ctx, calleesim.Config{TTS: tts, Personas: personas}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.sim.Close() })
+	sip, err := telephony.NewSIPDialer(telephony.DialerConfig{TTS: tts, ASR: telephony.SimulationRecognizer{}, Recordings: telephony.LocalRecordingStore{Dir: t.TempDir()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sip.Close() })
+
+	hubCtx, stopHub := context.WithCancel(ctx)
+	hub := calls.NewDeskHub(r.db.Pool(), nil)
+	hubDone := make(chan struct{})
+	go func() { defer close(hubDone); hub.Run(hubCtx) }()
+	t.Cleanup(func() { stopHub(); <-hubDone })
+	select {
+	case <-hub.Ready():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the desk's hub did not start listening")
+	}
+	r.desk = &calls.Desk{DB: r.db, Hub: hub, WebRTC: telephony.WebRTCConfig{LoopbackOnly: true}}
+
+	quiet := slog.New(slog.DiscardHandler)
+	client, err := jobs.New(jobs.Config{Tenants: shop.Tenants, Logger: quiet, Work: true, Contacts: r.cs, Campaigns: r.svc, DialWorkers: 2,
+		Placer: calls.New(calls.Options{SIP: sip, Scripts: r.store, Hosts: hosts, Trunk: r.sim.Trunk(), RingTimeout: 5 * time.Second, Logger: quiet, Desk: r.desk})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		client.Stop(ctx)
+	})
+	return r
+}
+
+// agent adds a user with the agent role and returns their principal, as
+// their portal session carries it.
+func (r *deskRig) agent(t *testing.T, email string) tenants.Principal {
+	t.Helper()
+	added, err := tenants.NewService(r.db).AddUser(context.Background(), r.owner, tenants.AddUserRequest{Email: email, Role: tenants.RoleAgent, Password: "agent-password-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := added.User.ID
+	return tenants.Principal{TenantID: r.owner.TenantID, Role: tenants.RoleAgent, UserID: &id}
+}
+
+// call starts a campaign that calls csv's contacts.
+func (r *deskRig) call(t *testing.T, csv string) uuid.UUID {
+	t.Helper()
+	ctx := context.Background()
+	list, err := r.cs.CreateList(ctx, r.owner, "customers", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := r.cs.CreateImport(ctx, r.owner, list.ID, []byte(csv), contacts.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the import is done", time.Minute, func() bool {
+		got, err := r.cs.GetImport(ctx, r.owner, im.ID)
+		return err == nil && got.Status == "done"
+	})
+	c, err := r.svc.CreateCampaign(ctx, r.owner, campaigns.CampaignInput{Name: "账单", ListIDs: []uuid.UUID{list.ID}, ScriptVersion: r.ver.ID.String(),
+		RetryPolicy: campaigns.RetryPolicy{telephony.OutcomeBusy: {}, telephony.OutcomeNoAnswer: {}, telephony.OutcomeFailed: {}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.svc.StartCampaign(ctx, r.owner, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	return c.ID
+}
+
+func (r *deskRig) one(t *testing.T, query string, args ...any) (out []any) {
+	t.Helper()
+	err := r.db.InTenant(context.Background(), r.owner.TenantID, func(tx pgx.Tx) error {
+		rows, err := tx.Query(context.Background(), query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		if !rows.Next() {
+			return pgx.ErrNoRows
+		}
+		out, err = rows.Values()
+		return err
+	})
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return out
+}
+
+// A callee who asks for a person is handed to the support queue: the
+// agent's desk rings with the call so far on screen, the agent answers in
+// the browser (WebRTC), hears the callee and is heard, and hangs up; the
+// call is recorded as transferred to them, their time is metered, and the
+// webhooks tell each step.
+func TestAnAgentTakesATransferredCallInTheBrowser(t *testing.T) {
+	r := newDeskRig(t, []calleesim.Persona{{Name: "wants-a-person", Numbers: []string{"+8613800000003"}, Voice: "cmn", Greeting: "喂?",
+		Lines: []calleesim.Line{{Say: "转人工"}, {Say: "你好,我想问一下账单"}, {Say: "好的,明白了"}, {Say: "谢谢"}}, HoldMS: 30000}})
+	ctx := context.Background()
+	agent := r.agent(t, "agent@shop.example")
+	// A viewer who is not in the queue is never rung.
+	bystander := r.agent(t, "bystander@shop.example")
+	if _, err := r.desk.SetStatus(ctx, bystander, calls.AgentAvailable); err != nil {
+		t.Fatal(err)
+	}
+	q, err := r.desk.CreateQueue(ctx, r.owner, calls.QueueInput{Name: ptr("support"), AgentIDs: &[]uuid.UUID{*agent.UserID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.TimeoutSeconds != 60 || q.RingSeconds != 20 || len(q.AgentIDs) != 1 {
+		t.Fatalf("the queue: %+v", q)
+	}
+	if d, err := r.desk.SetStatus(ctx, agent, calls.AgentAvailable); err != nil || d.Status != calls.AgentAvailable || len(d.Queues) != 1 {
+		t.Fatalf("going available: %+v %v", d, err)
+	}
+	campaign := r.call(t, "phone,name\n13800000003,赵先生\n")
+
+	offer, err := r.desk.WaitOffer(ctx, agent, 60*time.Second)
+	if err != nil || offer == nil {
+		t.Fatalf("the desk did not ring: %v", err)
+	}
+	if offer.State != calls.OfferRinging || offer.Queue != "support" || offer.Screen.Contact.Name != "赵先生" || offer.Screen.CampaignName != "账单" ||
+		offer.Screen.TransferState != "agent" || offer.Screen.Target != "queue:support" {
+		t.Fatalf("the screen pop: %+v", offer)
+	}
+	heard := ""
+	for _, turn := range offer.Screen.Transcript {
+		heard += turn.Heard
+	}
+	if !strings.Contains(heard, "转人工") {
+		t.Fatalf("the screen's transcript does not show what the callee asked: %+v", offer.Screen.Transcript)
+	}
+	if d, err := r.desk.Me(ctx, agent); err != nil || d.Status != calls.AgentRinging || d.Offer == nil || d.Offer.ID != offer.ID {
+		t.Fatalf("the agent's desk while ringing: %+v %v", d, err)
+	}
+	if d, _ := r.desk.Me(ctx, bystander); d.Status != calls.AgentAvailable || d.Offer != nil {
+		t.Fatalf("a desk outside the queue rang: %+v", d)
+	}
+
+	browser, sdp, err := agentsim.New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer browser.Close()
+	answer, err := r.desk.Answer(ctx, agent, offer.ID, sdp)
+	if err != nil {
+		t.Fatalf("answering: %v", err)
+	}
+	if err := browser.Answer(answer); err != nil {
+		t.Fatal(err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := browser.WaitConnected(cctx); err != nil {
+		t.Fatalf("the browser did not connect: %v", err)
+	}
+	browser.Speak(440)
+	// The agent hears the callee (who answers the agent's phrases).
+	waitUntil(t, "the agent hears the callee", 20*time.Second, func() bool {
+		_, loud := browser.Heard()
+		return loud >= 25 // half a second of speech
+	})
+	if d, err := r.desk.Me(ctx, agent); err != nil || d.Status != calls.AgentBusy || d.Offer == nil || d.Offer.State != calls.OfferConnected {
+		t.Fatalf("the agent's desk on the call: %+v %v", d, err)
+	}
+	if err := r.desk.Hangup(ctx, agent, offer.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the campaign completes", 30*time.Second, func() bool {
+		got, err := r.svc.GetCampaign(ctx, r.owner, campaign)
+		return err == nil && got.Status == campaigns.StatusCompleted
+	})
+	row := r.one(t, `SELECT outcome, reason, (SELECT state FROM agent_offers o WHERE o.call_id = c.id), (SELECT reason FROM agent_offers o WHERE o.call_id = c.id)
+		FROM calls c WHERE campaign_id = $1`, campaign)
+	if row[0] != "transferred" || !strings.Contains(row[1].(string), "agent@shop.example") || row[2] != calls.OfferEnded || row[3] != "the agent hung up" {
+		t.Fatalf("the call after the agent hung up: %v", row)
+	}
+	// The agent's time is metered as its own kind, and they are free again.
+	usage := r.one(t, `SELECT count(*), COALESCE(sum(quantity), 0)::bigint FROM usage_ledger WHERE kind = 'agent_seconds'`)
+	if usage[0] != int64(1) || usage[1].(int64) < 1 {
+		t.Fatalf("agent time in the ledger: %v", usage)
+	}
+	if d, err := r.desk.Me(ctx, agent); err != nil || d.Status != calls.AgentAvailable || d.Offer != nil {
+		t.Fatalf("the agent's desk after the call: %+v %v", d, err)
+	}
+	events := dbtest.EventCounts(ctx, t, r.db, r.owner.TenantID, "")
+	if events["agent.call_offered"] != 1 || events["agent.call_answered"] != 1 || events["call.transferred"] != 1 {
+		t.Fatalf("webhook events: %v", events)
+	}
+}
+
+// Nobody takes the call: the agent who let the desk ring out is set
+// offline, and when the queue's wait is over the robot says the overflow
+// message, hangs up, and the callee is called back.
+func TestACallNobodyAnswersOverflowsWithACallback(t *testing.T) {
+	r := newDeskRig(t, []calleesim.Persona{{Name: "wants-a-person", Numbers: []string{"+8613800000003"}, Voice: "cmn", Greeting: "喂?",
+		Lines: []calleesim.Line{{Say: "转人工"}}, HoldMS: 30000}})
+	ctx := context.Background()
+	away := r.agent(t, "away@shop.example")
+	if _, err := r.desk.CreateQueue(ctx, r.owner, calls.QueueInput{Name: ptr("support"), TimeoutSeconds: ptr(8), RingSeconds: ptr(5),
+		OverflowMessage: ptr("现在没有坐席，稍后回电。"), AgentIDs: &[]uuid.UUID{*away.UserID}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.desk.SetStatus(ctx, away, calls.AgentAvailable); err != nil {
+		t.Fatal(err)
+	}
+	campaign := r.call(t, "phone,name\n13800000003,赵先生\n")
+	offer, err := r.desk.WaitOffer(ctx, away, 60*time.Second)
+	if err != nil || offer == nil {
+		t.Fatalf("the desk did not ring: %v", err)
+	}
+	// The agent is not at their desk: it rings out and they go offline.
+	waitUntil(t, "the unanswered desk goes offline", 15*time.Second, func() bool {
+		d, err := r.desk.Me(ctx, away)
+		return err == nil && d.Status == calls.AgentOffline
+	})
+	if _, err := r.desk.Answer(ctx, away, offer.ID, "v=0\r\n"); err == nil {
+		t.Fatal("an offer that rang out could still be answered")
+	}
+	waitUntil(t, "the call ends", 30*time.Second, func() bool {
+		row := r.one(t, `SELECT count(*) FROM calls WHERE campaign_id = $1 AND state = 'ended'`, campaign)
+		return row[0] == int64(1)
+	})
+	row := r.one(t, `SELECT c.reason, c.next_at IS NOT NULL, o.state, o.reason FROM calls c JOIN agent_offers o ON o.call_id = c.id WHERE c.campaign_id = $1`, campaign)
+	if row[0] != "no agent was free: the callee is called back" || row[1] != true || row[2] != calls.OfferOverflowed || !strings.Contains(row[3].(string), "no agent of queue support answered within 8s") {
+		t.Fatalf("the overflowed call: %v", row)
+	}
+	events := dbtest.EventCounts(ctx, t, r.db, r.owner.TenantID, "agent.")
+	if events["agent.call_offered"] != 1 || events["agent.call_answered"] != 0 {
+		t.Fatalf("webhook events: %v", events)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
