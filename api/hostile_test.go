@@ -57,7 +57,7 @@ import (
 var minimumRoles = byRole(map[tenants.Role][]string{
 	// Anyone of the tenant.
 	tenants.RoleViewer: {
-		"get-me", "logout", "resend-email-verification", "list-notices", "list-webhook-event-types", "list-users", "get-user", "get-billing", "get-usage",
+		"list-notices", "list-webhook-event-types", "list-users", "get-user", "get-billing", "get-usage",
 		"search-calls", "get-call", "get-call-recording",
 		"list-campaigns", "get-campaign", "list-campaign-calls", "campaign-counts", "get-compliance",
 		"list-contacts", "get-contact", "list-dnc", "get-import", "get-import-errors", "list-lists", "get-list", "list-list-contacts",
@@ -72,6 +72,7 @@ var minimumRoles = byRole(map[tenants.Role][]string{
 	// Everyone may take calls at the agent desk, agents included: signed in
 	// people only (API keys are refused whatever their role).
 	tenants.RoleAgent: {
+		"get-me", "logout", "resend-email-verification",
 		"get-desk", "set-desk-status", "wait-desk-offer", "answer-desk-offer", "decline-desk-offer", "hangup-desk-offer",
 	},
 	// Operators run campaigns and keep the contacts.

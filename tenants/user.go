@@ -153,7 +153,11 @@ func (s *Service) ListUsers(ctx context.Context, p Principal, req ListUsersReque
 
 // GetUser returns one user of the principal's tenant.
 func (s *Service) GetUser(ctx context.Context, p Principal, id uuid.UUID) (*User, error) {
-	if err := p.Require(RoleViewer); err != nil {
+	min := RoleViewer
+	if p.UserID != nil && *p.UserID == id {
+		min = RoleAgent // anyone reads themself, agents included
+	}
+	if err := p.Require(min); err != nil {
 		return nil, err
 	}
 	return QueryOne(ctx, s.db, p.TenantID, scanUser, `SELECT `+userColumns+` FROM users WHERE tenant_id = $1 AND id = $2`, p.TenantID, id)
