@@ -264,6 +264,10 @@ func (s *Server) registerDesk() {
 			errs: []int{http.StatusNotFound, http.StatusConflict}, desc: "The call rings the next available agent.", handler: handle(s.declineOffer)},
 		{id: "hangup-desk-offer", route: "POST /v1/desk/offers/{offer_id}/hangup", status: http.StatusNoContent, summary: "Hang up", security: desk,
 			errs: []int{http.StatusNotFound, http.StatusConflict}, desc: "Ends the call on the desk (closing the browser's connection does too).", handler: handle(s.hangupOffer)},
+		{id: "listen-desk-call", route: "POST /v1/desk/live/{offer_id}/listen", summary: "Listen in on a call", security: desk,
+			errs: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
+			desc: "Supervisors (operator and stronger, signed in): sdp is the browser's receive-only WebRTC offer (non-trickle, PCMU audio); the answer sends " +
+				"the callee and the agent mixed, as they talk, until the browser closes its connection. 409 unless the call is connected to an agent.", handler: handle(s.listenCall)},
 		{id: "get-desk-live", route: "GET /v1/desk/live", summary: "Watch the desk", security: read,
 			desc: "Supervisors (operator and stronger): each queue's calls waiting and agents free or busy, every agent's status, and the calls waiting or connected.", handler: handle(s.deskLive)},
 	})
@@ -331,6 +335,16 @@ func (s *Server) waitOffer(ctx context.Context, in *waitOfferInput) (*waitOfferO
 
 func (s *Server) answerOffer(ctx context.Context, in *answerOfferInput) (*sdpOutput, error) {
 	answer, err := s.desk().Answer(ctx, principal(ctx), in.OfferID, in.Body.SDP)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &sdpOutput{}
+	out.Body.SDP = answer
+	return out, nil
+}
+
+func (s *Server) listenCall(ctx context.Context, in *answerOfferInput) (*sdpOutput, error) {
+	answer, err := s.desk().Listen(ctx, principal(ctx), in.OfferID, in.Body.SDP)
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}

@@ -80,7 +80,7 @@ var minimumRoles = byRole(map[tenants.Role][]string{
 		"review-call", "create-campaign", "start-campaign", "pause-campaign", "resume-campaign", "cancel-campaign",
 		"record-consent", "withdraw-consent", "upsert-contact", "delete-contact", "add-dnc", "import-dnc",
 		"create-list", "delete-list", "create-import", "create-script", "create-script-version",
-		"get-desk-live",
+		"get-desk-live", "listen-desk-call",
 	},
 	// Admins hold the keys, the people, the settings and the audit trail.
 	tenants.RoleAdmin: {
@@ -1402,6 +1402,7 @@ func (f hostileTenant) validBodies() map[string]any {
 		"update-queue":            map[string]any{"ring_seconds": 15, "agent_ids": []string{f.refs["agent_id"]}},
 		"set-desk-status":         map[string]any{"status": "offline"},
 		"answer-desk-offer":       map[string]any{"sdp": "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"},
+		"listen-desk-call":        map[string]any{"sdp": "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"},
 		"set-sms-settings":        map[string]any{"provider": "aliyun", "access_key_id": "LTAI-hostile", "secret": "s", "sign_name": "外呼", "templates": map[string]any{"thanks": map[string]any{"id": "SMS_1", "params": []string{"name"}}}},
 		"create-trunk":            map[string]any{"name": "hostile suite carrier", "host": "sip.hostile.example", "password": "hostile-password"},
 		"update-trunk":            map[string]any{"host": "sip." + strings.ToLower(f.tag) + "-changed.example"},

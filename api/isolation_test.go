@@ -73,6 +73,7 @@ func TestTenantBCannotReachTenantA(t *testing.T) {
 		"update-trunk":            map[string]any{"host": "sip.b-hijack.example"},
 		"update-queue":            map[string]any{"ring_seconds": 9},
 		"answer-desk-offer":       map[string]any{"sdp": "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"},
+		"listen-desk-call":        map[string]any{"sdp": "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"},
 		"publish-script-version":  map[string]any{"allow_sensitive": true},
 		"simulate-script-version": map[string]any{"utterances": []string{"是的"}},
 		"create-import":           "phone,name\n13900001111,B's row\n",

@@ -118,12 +118,17 @@ func newDeskRig(t *testing.T, personas []calleesim.Persona) *deskRig {
 // their portal session carries it.
 func (r *deskRig) agent(t *testing.T, email string) tenants.Principal {
 	t.Helper()
-	added, err := tenants.NewService(r.db).AddUser(context.Background(), r.owner, tenants.AddUserRequest{Email: email, Role: tenants.RoleAgent, Password: "agent-password-1"})
+	return r.user(t, email, tenants.RoleAgent)
+}
+
+func (r *deskRig) user(t *testing.T, email string, role tenants.Role) tenants.Principal {
+	t.Helper()
+	added, err := tenants.NewService(r.db).AddUser(context.Background(), r.owner, tenants.AddUserRequest{Email: email, Role: role, Password: "user-password-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	id := added.User.ID
-	return tenants.Principal{TenantID: r.owner.TenantID, Role: tenants.RoleAgent, UserID: &id}
+	return tenants.Principal{TenantID: r.owner.TenantID, Role: role, UserID: &id}
 }
 
 // call starts a campaign that calls csv's contacts.
@@ -183,7 +188,8 @@ func TestAnAgentTakesATransferredCallInTheBrowser(t *testing.T) {
 		Lines: []calleesim.Line{{Say: "转人工"}, {Say: "你好,我想问一下账单"}, {Say: "好的,明白了"}, {Say: "谢谢"}}, HoldMS: 30000}})
 	ctx := context.Background()
 	agent := r.agent(t, "agent@shop.example")
-	// A viewer who is not in the queue is never rung.
+	supervisor := r.user(t, "supervisor@shop.example", tenants.RoleOperator)
+	// An agent who is not in the queue is never rung.
 	bystander := r.agent(t, "bystander@shop.example")
 	if _, err := r.desk.SetStatus(ctx, bystander, calls.AgentAvailable); err != nil {
 		t.Fatal(err)
@@ -248,6 +254,35 @@ func TestAnAgentTakesATransferredCallInTheBrowser(t *testing.T) {
 	if d, err := r.desk.Me(ctx, agent); err != nil || d.Status != calls.AgentBusy || d.Offer == nil || d.Offer.State != calls.OfferConnected {
 		t.Fatalf("the agent's desk on the call: %+v %v", d, err)
 	}
+	// A supervisor sees the call live and listens in: they hear the
+	// callee and the agent (whose tone is loud on its own). An agent may
+	// not listen in.
+	live, err := r.desk.Live(ctx, supervisor)
+	if err != nil || len(live.Calls) != 1 || live.Calls[0].State != calls.OfferConnected || live.Calls[0].OfferID != offer.ID {
+		t.Fatalf("the live view: %+v %v", live, err)
+	}
+	listener, lsdp, err := agentsim.NewListener(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer listener.Close()
+	if _, err := r.desk.Listen(ctx, agent, offer.ID, lsdp); tenants.ErrorCode(err) != tenants.EForbidden {
+		t.Fatalf("an agent listening in: %v, want forbidden", err)
+	}
+	lanswer, err := r.desk.Listen(ctx, supervisor, offer.ID, lsdp)
+	if err != nil {
+		t.Fatalf("listening in: %v", err)
+	}
+	if err := listener.Answer(lanswer); err != nil {
+		t.Fatal(err)
+	}
+	if err := listener.WaitConnected(cctx); err != nil {
+		t.Fatalf("the supervisor's browser did not connect: %v", err)
+	}
+	waitUntil(t, "the supervisor hears the call", 20*time.Second, func() bool {
+		_, loud := listener.Heard()
+		return loud >= 25
+	})
 	if err := r.desk.Hangup(ctx, agent, offer.ID); err != nil {
 		t.Fatal(err)
 	}

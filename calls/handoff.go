@@ -374,8 +374,16 @@ func (d *Desk) connect(ctx context.Context, call telephony.Call, h HandOff, offe
 	}
 
 	label := "queue:" + h.Queue + "/" + agent.email
+	// Supervisors may listen in while the agent talks.
+	m := &monitored{AudioLeg: leg}
+	var listeners []*telephony.WebRTCLeg
+	defer func() {
+		for _, l := range listeners {
+			_ = l.Close()
+		}
+	}()
 	joined := make(chan error, 1)
-	go func() { joined <- call.Join(ctx, leg, label) }()
+	go func() { joined <- call.Join(ctx, m, label) }()
 	var joinErr error
 	reason := "the agent hung up"
 wait:
@@ -392,6 +400,7 @@ wait:
 		}); err == nil && hangup {
 			_ = leg.Close()
 		}
+		d.serveListeners(ctx, h.TenantID, offerID, m, &listeners)
 	}
 	if errors.Is(joinErr, telephony.ErrCallEnded) {
 		reason, joinErr = "the callee hung up", nil

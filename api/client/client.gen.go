@@ -4370,6 +4370,12 @@ type UpsertContactParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// ListenDeskCallParams defines parameters for ListenDeskCall.
+type ListenDeskCallParams struct {
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // WaitDeskOfferParams defines parameters for WaitDeskOffer.
 type WaitDeskOfferParams struct {
 	// Wait Seconds to wait for a call to ring the desk when none does now.
@@ -5289,6 +5295,9 @@ type RecordConsentJSONRequestBody = ConsentCreateInputBody
 // UpsertContactJSONRequestBody defines body for UpsertContact for application/json ContentType.
 type UpsertContactJSONRequestBody = ContactInputBody
 
+// ListenDeskCallJSONRequestBody defines body for ListenDeskCall for application/json ContentType.
+type ListenDeskCallJSONRequestBody = AnswerOfferInputBody
+
 // AnswerDeskOfferJSONRequestBody defines body for AnswerDeskOffer for application/json ContentType.
 type AnswerDeskOfferJSONRequestBody = AnswerOfferInputBody
 
@@ -5816,6 +5825,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/desk/live (the `GetDeskLive` operationId).
 	GetDeskLive(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListenDeskCallWithBody Listen in on a call
+	//
+	// Supervisors (operator and stronger, signed in): sdp is the browser's receive-only WebRTC offer (non-trickle, PCMU audio); the answer sends the callee and the agent mixed, as they talk, until the browser closes its connection. 409 unless the call is connected to an agent.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/desk/live/{offer_id}/listen (the `ListenDeskCall` operationId).
+	ListenDeskCallWithBody(ctx context.Context, offerId string, params *ListenDeskCallParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListenDeskCall Listen in on a call
+	//
+	// Supervisors (operator and stronger, signed in): sdp is the browser's receive-only WebRTC offer (non-trickle, PCMU audio); the answer sends the callee and the agent mixed, as they talk, until the browser closes its connection. 409 unless the call is connected to an agent.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/desk/live/{offer_id}/listen (the `ListenDeskCall` operationId).
+	ListenDeskCall(ctx context.Context, offerId string, params *ListenDeskCallParams, body ListenDeskCallJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// WaitDeskOffer Wait for a call
 	//
@@ -7435,6 +7462,44 @@ func (c *Client) GetDesk(ctx context.Context, reqEditors ...RequestEditorFn) (*h
 // Corresponds with GET /v1/desk/live (the `GetDeskLive` operationId).
 func (c *Client) GetDeskLive(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetDeskLiveRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListenDeskCallWithBody Listen in on a call
+//
+// Supervisors (operator and stronger, signed in): sdp is the browser's receive-only WebRTC offer (non-trickle, PCMU audio); the answer sends the callee and the agent mixed, as they talk, until the browser closes its connection. 409 unless the call is connected to an agent.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/desk/live/{offer_id}/listen (the `ListenDeskCall` operationId).
+func (c *Client) ListenDeskCallWithBody(ctx context.Context, offerId string, params *ListenDeskCallParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListenDeskCallRequestWithBody(c.Server, offerId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListenDeskCall Listen in on a call
+//
+// Supervisors (operator and stronger, signed in): sdp is the browser's receive-only WebRTC offer (non-trickle, PCMU audio); the answer sends the callee and the agent mixed, as they talk, until the browser closes its connection. 409 unless the call is connected to an agent.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/desk/live/{offer_id}/listen (the `ListenDeskCall` operationId).
+func (c *Client) ListenDeskCall(ctx context.Context, offerId string, params *ListenDeskCallParams, body ListenDeskCallJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListenDeskCallRequest(c.Server, offerId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -11114,6 +11179,68 @@ func NewGetDeskLiveRequest(server string) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListenDeskCallRequest calls the generic ListenDeskCall builder with application/json body
+func NewListenDeskCallRequest(server string, offerId string, params *ListenDeskCallParams, body ListenDeskCallJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewListenDeskCallRequestWithBody(server, offerId, params, "application/json", bodyReader)
+}
+
+// NewListenDeskCallRequestWithBody constructs an http.Request for the ListenDeskCall method, with any body, and a specified content type
+func NewListenDeskCallRequestWithBody(server string, offerId string, params *ListenDeskCallParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "offer_id", offerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/desk/live/%s/listen", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -16845,6 +16972,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/desk/live (the `GetDeskLive` operationId).
 	GetDeskLiveWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetDeskLiveResponse, error)
 
+	// ListenDeskCallWithBodyWithResponse Listen in on a call
+	//
+	// Supervisors (operator and stronger, signed in): sdp is the browser's receive-only WebRTC offer (non-trickle, PCMU audio); the answer sends the callee and the agent mixed, as they talk, until the browser closes its connection. 409 unless the call is connected to an agent.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/desk/live/{offer_id}/listen (the `ListenDeskCall` operationId).
+	ListenDeskCallWithBodyWithResponse(ctx context.Context, offerId string, params *ListenDeskCallParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ListenDeskCallResponse, error)
+
+	// ListenDeskCallWithResponse Listen in on a call
+	//
+	// Supervisors (operator and stronger, signed in): sdp is the browser's receive-only WebRTC offer (non-trickle, PCMU audio); the answer sends the callee and the agent mixed, as they talk, until the browser closes its connection. 409 unless the call is connected to an agent.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/desk/live/{offer_id}/listen (the `ListenDeskCall` operationId).
+	ListenDeskCallWithResponse(ctx context.Context, offerId string, params *ListenDeskCallParams, body ListenDeskCallJSONRequestBody, reqEditors ...RequestEditorFn) (*ListenDeskCallResponse, error)
+
 	// WaitDeskOfferWithResponse Wait for a call
 	//
 	// Long poll: the call ringing the desk or on it, at once when there is one, else as soon as one rings within wait seconds; offer is null when none did. The screen pop: contact, campaign, why the script handed the call over, the transcript so far and what the call captured.
@@ -20308,6 +20453,89 @@ func (r GetDeskLiveResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetDeskLiveResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListenDeskCallResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SdpOutputBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListenDeskCallResponse) GetJSON200() *SdpOutputBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListenDeskCallResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListenDeskCallResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListenDeskCallResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ListenDeskCallResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListenDeskCallResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListenDeskCallResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListenDeskCallResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListenDeskCallResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListenDeskCallResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListenDeskCallResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -27378,6 +27606,36 @@ func (c *ClientWithResponses) GetDeskLiveWithResponse(ctx context.Context, reqEd
 	return ParseGetDeskLiveResponse(rsp)
 }
 
+// ListenDeskCallWithBodyWithResponse Listen in on a call
+//
+// Supervisors (operator and stronger, signed in): sdp is the browser's receive-only WebRTC offer (non-trickle, PCMU audio); the answer sends the callee and the agent mixed, as they talk, until the browser closes its connection. 409 unless the call is connected to an agent.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/desk/live/{offer_id}/listen (the `ListenDeskCall` operationId).
+func (c *ClientWithResponses) ListenDeskCallWithBodyWithResponse(ctx context.Context, offerId string, params *ListenDeskCallParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ListenDeskCallResponse, error) {
+	rsp, err := c.ListenDeskCallWithBody(ctx, offerId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListenDeskCallResponse(rsp)
+}
+
+// ListenDeskCallWithResponse Listen in on a call
+//
+// Supervisors (operator and stronger, signed in): sdp is the browser's receive-only WebRTC offer (non-trickle, PCMU audio); the answer sends the callee and the agent mixed, as they talk, until the browser closes its connection. 409 unless the call is connected to an agent.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/desk/live/{offer_id}/listen (the `ListenDeskCall` operationId).
+func (c *ClientWithResponses) ListenDeskCallWithResponse(ctx context.Context, offerId string, params *ListenDeskCallParams, body ListenDeskCallJSONRequestBody, reqEditors ...RequestEditorFn) (*ListenDeskCallResponse, error) {
+	rsp, err := c.ListenDeskCall(ctx, offerId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListenDeskCallResponse(rsp)
+}
+
 // WaitDeskOfferWithResponse Wait for a call
 //
 // Long poll: the call ringing the desk or on it, at once when there is one, else as soon as one rings within wait seconds; offer is null when none did. The screen pop: contact, campaign, why the script handed the call over, the transcript so far and what the call captured.
@@ -31022,6 +31280,74 @@ func ParseGetDeskLiveResponse(rsp *http.Response) (*GetDeskLiveResponse, error) 
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListenDeskCallResponse parses an HTTP response from a ListenDeskCallWithResponse call
+func ParseListenDeskCallResponse(rsp *http.Response) (*ListenDeskCallResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListenDeskCallResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SdpOutputBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest ErrorModel

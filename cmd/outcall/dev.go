@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/migrations"
@@ -133,7 +134,8 @@ func seedDemo(ctx context.Context, s *settings) (string, error) {
 }
 
 // seedDemoCampaign gives the demo tenant, once, the example scripts (the
-// order confirmation published), a list of 30 contacts and a draft campaign
+// order confirmation published), the agent desk's queue "service", a list
+// of 30 contacts and a draft campaign
 // dialling them with it: start it in the portal or with
 // POST /v1/campaigns/{id}/start and watch callee-sim answer.
 func seedDemoCampaign(ctx context.Context, s *settings) error {
@@ -188,6 +190,14 @@ func seedDemoCampaign(ctx context.Context, s *settings) error {
 	comp.QuietHours = []string{} // the demo carrier answers at any hour
 	if _, err := cs.SetCompliance(ctx, p, comp); err != nil {
 		return err
+	}
+	// The agent desk's queue, served by the demo owner: a script's
+	// transfer: "queue:service" rings the owner's desk in the portal.
+	if p.UserID != nil {
+		name := "service"
+		if _, err := (&calls.Desk{DB: db}).CreateQueue(ctx, p, calls.QueueInput{Name: &name, AgentIDs: &[]uuid.UUID{*p.UserID}}); err != nil {
+			return err
+		}
 	}
 	ct := newContacts(db, inserter)
 	list, err := ct.CreateList(ctx, p, "演示客户 demo contacts", "")

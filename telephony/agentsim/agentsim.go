@@ -47,7 +47,13 @@ const loudRMS = 300
 // New makes a browser and its SDP offer: PCMU audio, sendrecv, ICE
 // gathering complete, loopback candidates only (the desk runs on the same
 // host in tests and benchmarks).
-func New(ctx context.Context) (*Browser, string, error) {
+func New(ctx context.Context) (*Browser, string, error) { return newBrowser(ctx, false) }
+
+// NewListener makes a browser that only receives, as a supervisor's
+// listening in: its offer is receive-only audio.
+func NewListener(ctx context.Context) (*Browser, string, error) { return newBrowser(ctx, true) }
+
+func newBrowser(ctx context.Context, receiveOnly bool) (*Browser, string, error) {
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
 		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: telephony.SampleRate},
@@ -91,14 +97,21 @@ func New(ctx context.Context) (*Browser, string, error) {
 			}
 		}
 	})
-	b.track, err = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: telephony.SampleRate}, "mic", "agentsim")
-	if err != nil {
-		pc.Close()
-		return nil, "", err
-	}
-	if _, err := pc.AddTrack(b.track); err != nil {
-		pc.Close()
-		return nil, "", err
+	if receiveOnly {
+		if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+			pc.Close()
+			return nil, "", err
+		}
+	} else {
+		b.track, err = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: telephony.SampleRate}, "mic", "agentsim")
+		if err != nil {
+			pc.Close()
+			return nil, "", err
+		}
+		if _, err := pc.AddTrack(b.track); err != nil {
+			pc.Close()
+			return nil, "", err
+		}
 	}
 	offer, err := pc.CreateOffer(nil)
 	if err != nil {
@@ -139,10 +152,13 @@ func (b *Browser) WaitConnected(ctx context.Context) error {
 	}
 }
 
-// Speak sends a tone of freq Hz into the call, 20 ms at a time, in
+// Speak sends a tone of freq Hz into the call (nothing from a listener), 20 ms at a time, in
 // phrases of a second a second apart (as a person speaks, so the callee
 // hears where each ends), until the browser closes.
 func (b *Browser) Speak(freq float64) {
+	if b.track == nil {
+		return
+	}
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()

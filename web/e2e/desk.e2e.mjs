@@ -10,7 +10,8 @@
 // is heard (the agent's tone is on the robot's side of the call's
 // recording after the answer, when the robot is silent), and hangs up; the
 // call is recorded as transferred to the agent, and the agent's time is
-// metered. Screenshots go to artifacts/screenshots/ at the repository root.
+// metered. Meanwhile the tenant's owner watches the desk live and listens
+// in on the call. Screenshots go to artifacts/screenshots/ at the repository root.
 //
 // Environment: OUTCALL_CHROMIUM (default /usr/bin/chromium), OUTCALL_E2E_HEADFUL=1
 // to watch, OUTCALL_E2E_KEEP=1 to keep the temporary folder.
@@ -120,6 +121,7 @@ async function main() {
   const exited = new Promise((res) => server.on("exit", res));
 
   let browser;
+  let supervisor;
   let failed = false;
   try {
     base = await waitFor(() => /outcall is running at (http:\/\/\S+)\n/.exec(serverOutput)?.[1], "the server to say where it listens", 120000, 250);
@@ -234,6 +236,39 @@ async function main() {
     );
     check(true, `the agent hears the callee in the browser (level ${loudest.toFixed(3)})`);
     await shot("d03-desk-connected-zh");
+
+    // The tenant's owner, a supervisor, watches the desk live and listens in.
+    supervisor = await chromium.launchPersistentContext(join(work, "chromium-supervisor"), {
+      executablePath: process.env.OUTCALL_CHROMIUM || "/usr/bin/chromium",
+      headless: !process.env.OUTCALL_E2E_HEADFUL,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--autoplay-policy=no-user-gesture-required", "--disable-features=WebRtcHideLocalIpsWithMdns"],
+      viewport: { width: 1366, height: 860 },
+      locale: "zh-CN",
+    });
+    const sup = supervisor.pages()[0] ?? (await supervisor.newPage());
+    sup.setDefaultTimeout(30000);
+    await sup.goto(base + "/login");
+    await sup.getByTestId("login-email").fill(email);
+    await sup.getByTestId("login-password").fill("a long enough password");
+    await sup.getByTestId("login-submit").click();
+    await sup.getByTestId("nav-desk").waitFor();
+    await sup.goto(base + "/desk?tab=live");
+    await sup.getByTestId("live-listen").click();
+    let heardBySupervisor = 0;
+    await waitFor(
+      async () => {
+        heardBySupervisor = Math.max(heardBySupervisor, Number(await sup.getByTestId("live-level").textContent()) || 0);
+        return heardBySupervisor > 0.02;
+      },
+      "the supervisor to hear the call",
+      30000,
+      100,
+    );
+    check(true, `a supervisor listens in from the live view and hears the call (level ${heardBySupervisor.toFixed(3)})`);
+    await sup.waitForTimeout(300);
+    await sup.screenshot({ path: join(shots, "d04-desk-live-listen-zh.png"), fullPage: true });
+    await sup.getByTestId("live-stop").click();
     // Let the agent talk a few phrases before hanging up.
     await page.waitForTimeout(4000);
     await page.getByTestId("desk-hangup").click();
@@ -274,6 +309,7 @@ async function main() {
     }
     console.error("--- server output ---\n" + serverOutput.slice(-4000));
   } finally {
+    await supervisor?.close().catch(() => {});
     await browser?.close().catch(() => {});
     server.kill("SIGINT");
     const timer = setTimeout(() => server.kill("SIGKILL"), 30000);

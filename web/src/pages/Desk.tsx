@@ -25,7 +25,6 @@ import {
   initialDesk,
   pollOffers,
   polling,
-  rmsLevel,
   startCall,
   statusColor,
   transcriptLines,
@@ -34,6 +33,7 @@ import {
   type Call,
   type Offer,
 } from "./desk";
+import { useAudioContext, usePlayback, useRemoteLevel } from "./deskAudio";
 import DeskLive from "./DeskLive";
 import QueuesPanel from "./Queues";
 
@@ -73,38 +73,6 @@ function useNow(ms: number | null): number {
   return now;
 }
 
-/** The remote audio's RMS level, about 5 times a second, through an AnalyserNode. */
-function useRemoteLevel(stream: MediaStream | null, context: () => AudioContext | null): number {
-  const [level, setLevel] = useState(0);
-  useEffect(() => {
-    setLevel(0);
-    const ctx = stream ? context() : null;
-    if (!stream || !ctx) return;
-    let source: MediaStreamAudioSourceNode;
-    let analyser: AnalyserNode;
-    try {
-      source = ctx.createMediaStreamSource(stream);
-      analyser = ctx.createAnalyser();
-      analyser.fftSize = 1024;
-      // Measured only: the <audio> element plays it.
-      source.connect(analyser);
-    } catch {
-      return;
-    }
-    const samples = new Float32Array(analyser.fftSize);
-    const timer = setInterval(() => {
-      analyser.getFloatTimeDomainData(samples);
-      setLevel(rmsLevel(samples));
-    }, 200);
-    return () => {
-      clearInterval(timer);
-      source.disconnect();
-      setLevel(0);
-    };
-  }, [stream, context]);
-  return level;
-}
-
 function DeskPanel({ onRing }: { onRing: () => void }) {
   const { t } = useTranslation();
   const { message } = App.useApp();
@@ -115,7 +83,6 @@ function DeskPanel({ onRing }: { onRing: () => void }) {
   const [remote, setRemote] = useState<MediaStream | null>(null);
   const callRef = useRef<Call | null>(null);
   const audioRef = useRef<HTMLAudioElement>(null);
-  const audioCtx = useRef<AudioContext | null>(null);
   const phaseRef = useRef(s.phase);
   phaseRef.current = s.phase;
   const onRingRef = useRef(onRing);
@@ -124,17 +91,7 @@ function DeskPanel({ onRing }: { onRing: () => void }) {
   const refresh = useCallback(async () => {
     dispatch({ type: "desk", desk: await unwrap(api.GET("/v1/desk")) });
   }, []);
-  const context = useCallback(() => {
-    if (!audioCtx.current && typeof AudioContext !== "undefined") {
-      try {
-        audioCtx.current = new AudioContext();
-      } catch {
-        return null;
-      }
-    }
-    void audioCtx.current?.resume().catch(() => undefined);
-    return audioCtx.current;
-  }, []);
+  const context = useAudioContext();
   const level = useRemoteLevel(remote, context);
   const now = useNow(s.phase === "connected" ? 1000 : null);
 
@@ -178,7 +135,6 @@ function DeskPanel({ onRing }: { onRing: () => void }) {
     () => () => {
       closeCall(callRef.current);
       callRef.current = null;
-      void audioCtx.current?.close().catch(() => undefined);
     },
     [],
   );
@@ -206,13 +162,8 @@ function DeskPanel({ onRing }: { onRing: () => void }) {
     return () => window.removeEventListener("beforeunload", ask);
   }, [onCall]);
 
-  useEffect(() => {
-    const audio = audioRef.current;
-    if (!audio) return;
-    audio.srcObject = remote;
-    // Autoplay may be refused; the answer's click normally allows it.
-    if (remote) Promise.resolve().then(() => audio.play()).catch(() => undefined);
-  }, [remote]);
+  // Autoplay may be refused; the answer's click normally allows it.
+  usePlayback(audioRef, remote);
 
   const setStatus = async (available: boolean) => {
     setBusy("status");

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
+import { ApiError } from "../api/problem";
 import {
   CallError,
   closeCall,
@@ -7,10 +8,12 @@ import {
   formatDuration,
   initialDesk,
   lineText,
+  liveConnected,
   pollOffers,
   polling,
   rmsLevel,
   startCall,
+  startListening,
   transcriptLines,
   valuePairs,
   waitForIceGathering,
@@ -206,6 +209,12 @@ class FakePeer extends EventTarget {
   addTrack(track: MediaStreamTrack) {
     this.tracks.push(track);
   }
+  transceivers: { kind: string; init?: RTCRtpTransceiverInit; receiver: { track: MediaStreamTrack } }[] = [];
+  addTransceiver(kind: string, init?: RTCRtpTransceiverInit) {
+    const t = { kind, init, receiver: { track: { kind, id: `remote-${kind}` } as unknown as MediaStreamTrack } };
+    this.transceivers.push(t);
+    return t;
+  }
   async createOffer() {
     return { type: "offer" as const, sdp: "v=0 offer" };
   }
@@ -319,6 +328,78 @@ describe("the call", () => {
     await expect(failed).rejects.toMatchObject({ stage: "answer" });
     expect(peer!.signalingState).toBe("closed");
     expect(m.track.stop).toHaveBeenCalled();
+  });
+});
+
+describe("listening in", () => {
+  const stream = (tracks: MediaStreamTrack[]) => ({ tracks }) as unknown as MediaStream;
+
+  it("offers to receive audio only, with every candidate, and takes the server's answer", async () => {
+    let peer: FakePeer | null = null;
+    const post = vi.fn(async (_offerId: string, _sdp: string) => "v=0 answer mixed PCMU");
+    const l = await startListening(post, "o1", { createPeer: (config) => (peer = new FakePeer(config)) as unknown as RTCPeerConnection, createStream: stream });
+    expect(peer!.config).toEqual({ iceServers: [] });
+    // Nothing is sent: no microphone, one recvonly transceiver.
+    expect(peer!.tracks).toEqual([]);
+    expect(peer!.transceivers.map((t) => [t.kind, t.init])).toEqual([["audio", { direction: "recvonly" }]]);
+    expect(post).toHaveBeenCalledWith("o1", "v=0 offer\na=candidate:1");
+    expect(peer!.remote).toEqual({ type: "answer", sdp: "v=0 answer mixed PCMU" });
+    expect(l.pc).toBe(peer);
+    // The stream is the transceiver's track.
+    expect((l.stream as unknown as { tracks: MediaStreamTrack[] }).tracks).toEqual([peer!.transceivers[0].receiver.track]);
+    // Stopping is closing the connection.
+    closeCall(l);
+    expect(peer!.signalingState).toBe("closed");
+  });
+
+  it("reports the connection's state as it changes", async () => {
+    let peer: FakePeer | null = null;
+    const onState = vi.fn();
+    await startListening(async () => "v=0 answer", "o1", { createPeer: (config) => (peer = new FakePeer(config)) as unknown as RTCPeerConnection, createStream: stream, onState });
+    peer!.connectionState = "failed";
+    peer!.dispatchEvent(new Event("connectionstatechange"));
+    expect(onState).toHaveBeenCalledWith("failed");
+  });
+
+  it("closes the connection and passes the problem on when the server refuses", async () => {
+    let peer: FakePeer | null = null;
+    const problem = new ApiError({ status: 409, title: "Conflict", detail: "the call is not connected" });
+    const refused = startListening(
+      async () => {
+        throw problem;
+      },
+      "o1",
+      { createPeer: (config) => (peer = new FakePeer(config)) as unknown as RTCPeerConnection, createStream: stream },
+    );
+    await expect(refused).rejects.toBe(problem);
+    expect(peer!.signalingState).toBe("closed");
+    expect(peer!.remote).toBeNull();
+  });
+
+  it("gives up when aborted while setting up", async () => {
+    let peer: FakePeer | null = null;
+    const ctl = new AbortController();
+    const post = vi.fn(async () => {
+      ctl.abort();
+      return "v=0 answer";
+    });
+    const aborted = startListening(post, "o1", { createPeer: (config) => (peer = new FakePeer(config)) as unknown as RTCPeerConnection, createStream: stream, signal: ctl.signal });
+    await expect(aborted).rejects.toMatchObject({ name: "AbortError" });
+    expect(peer!.signalingState).toBe("closed");
+    expect(peer!.remote).toBeNull();
+
+    // Aborted before: no connection at all.
+    const createPeer = vi.fn();
+    await expect(startListening(post, "o1", { createPeer, signal: ctl.signal })).rejects.toMatchObject({ name: "AbortError" });
+    expect(createPeer).not.toHaveBeenCalled();
+  });
+
+  it("goes on while the live view lists the call as connected", () => {
+    const call = (offer_id: string, state: "waiting" | "ringing" | "answering" | "connected") => ({ offer_id, call_id: "c", queue: "q", state, since: "2026-11-02T10:00:00Z", agent_id: "u1", contact_name: "" });
+    expect(liveConnected([call("o1", "connected")], "o1")).toBe(true);
+    expect(liveConnected([call("o1", "answering"), call("o2", "connected")], "o1")).toBe(false);
+    expect(liveConnected([], "o1")).toBe(false);
+    expect(liveConnected(null, "o1")).toBe(false);
   });
 });
 

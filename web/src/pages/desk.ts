@@ -1,8 +1,9 @@
 // The agent desk's logic, apart from the screen: the desk's states and how
 // the server's answers move it (offline → waiting → ringing → connecting →
 // connected → ended → waiting), the long poll for offers, the browser's side
-// of the WebRTC call (one sendrecv audio track, non-trickle ICE), the
-// transcript as lines, and the remote audio's level.
+// of the WebRTC call (one sendrecv audio track, non-trickle ICE) and of a
+// supervisor's listening in (one recvonly audio transceiver), the transcript
+// as lines, and the remote audio's level.
 import type { Schemas } from "../api/client";
 
 export type Offer = Schemas["OfferBody"];
@@ -294,6 +295,61 @@ export async function startCall(deps: CallDeps): Promise<Call> {
   }
 }
 
+export interface ListenOptions {
+  createPeer?: (config: RTCConfiguration) => RTCPeerConnection;
+  /** A stream of the remote track(s); new MediaStream by default. */
+  createStream?: (tracks: MediaStreamTrack[]) => MediaStream;
+  /** The connection's state as it changes (closed and failed end the listening). */
+  onState?: (state: RTCPeerConnectionState) => void;
+  /** Aborting gives up: the connection closes and the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+  iceCapMs?: number;
+}
+
+export interface Listening {
+  pc: RTCPeerConnection;
+  /** Both voices, mixed by the server (callee and agent). */
+  stream: MediaStream;
+}
+
+/**
+ * Listens in on a connected call (supervisors): a connection without ICE
+ * servers with one receive-only audio transceiver, an SDP offer with every
+ * candidate, POST /v1/desk/live/{offer_id}/listen through post, the server's
+ * answer. The stream is the transceiver's track, there at once (it carries
+ * sound once connected). Closes the connection when a step fails or signal
+ * aborts, and rethrows (an ApiError keeps its problem). Stopping is closing
+ * the connection (closeCall): there is no call to the API.
+ */
+export async function startListening(post: (offerId: string, sdp: string) => Promise<string>, offerId: string, opts: ListenOptions = {}): Promise<Listening> {
+  const { signal } = opts;
+  signal?.throwIfAborted();
+  const pc = (opts.createPeer ?? ((c) => new RTCPeerConnection(c)))({ iceServers: [] });
+  const check = () => {
+    if (signal?.aborted) throw signal.reason ?? new DOMException("aborted", "AbortError");
+  };
+  try {
+    if (opts.onState) {
+      const onState = opts.onState;
+      pc.addEventListener("connectionstatechange", () => onState(pc.connectionState));
+    }
+    const transceiver = pc.addTransceiver("audio", { direction: "recvonly" });
+    const stream = (opts.createStream ?? ((tracks) => new MediaStream(tracks)))([transceiver.receiver.track]);
+    await pc.setLocalDescription(await pc.createOffer());
+    check();
+    await waitForIceGathering(pc, opts.iceCapMs ?? 3000);
+    check();
+    const sdp = await post(offerId, pc.localDescription?.sdp ?? "");
+    check();
+    await pc.setRemoteDescription({ type: "answer", sdp });
+    check();
+    return { pc, stream };
+  } catch (e) {
+    closeCall({ pc });
+    throw e;
+  }
+}
+
 /** Whether a connection state ends the call. */
 export function connectionEnded(state: RTCPeerConnectionState): boolean {
   return state === "closed" || state === "failed";
@@ -391,4 +447,12 @@ export function statusColor(status: string): string {
 export function agentEmail(agents: readonly LiveAgent[] | null | undefined, id: string | null | undefined): string {
   if (!id) return "";
   return agents?.find((a) => a.user_id === id)?.email ?? id.slice(0, 8);
+}
+
+/**
+ * Whether the live view still lists a call as connected: listening in stops
+ * once it does not (hung up, or gone from the list).
+ */
+export function liveConnected(calls: readonly LiveCall[] | null | undefined, offerId: string): boolean {
+  return !!calls?.some((c) => c.offer_id === offerId && c.state === "connected");
 }
