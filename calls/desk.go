@@ -458,29 +458,18 @@ func (d *Desk) WaitOffer(ctx context.Context, p tenants.Principal, wait time.Dur
 	}
 	ch, stop := d.Hub.Wait("u:" + user.String())
 	defer stop()
-	deadline := time.Now().Add(wait)
-	for {
-		var o *Offer
-		if err := d.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
+	var o *Offer
+	_, err = await(ctx, ch, wait, func() (bool, error) {
+		err := d.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) (err error) {
 			o, err = currentOffer(ctx, tx, p.TenantID, user)
 			return err
-		}); err != nil || o != nil {
-			return o, err
-		}
-		left := time.Until(deadline)
-		if left <= 0 {
-			return nil, nil
-		}
-		t := time.NewTimer(min(left, deskLook))
-		select {
-		case <-ch:
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return nil, nil
-		}
-		t.Stop()
+		})
+		return o != nil, err
+	})
+	if ctx.Err() != nil {
+		return nil, nil // the agent's browser went away
 	}
+	return o, err
 }
 
 // answerWait bounds how long an agent's answer waits for the call's
@@ -512,26 +501,44 @@ func (d *Desk) Answer(ctx context.Context, p tenants.Principal, offerID uuid.UUI
 	}); err != nil {
 		return "", err
 	}
-	deadline := time.Now().Add(answerWait)
-	for {
-		var state, answer, reason string
+	var answer string
+	done, err := await(ctx, ch, answerWait, func() (bool, error) {
+		var state, reason string
 		if err := d.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
 			return tx.QueryRow(ctx, `SELECT state, sdp_answer, reason FROM agent_offers WHERE tenant_id = $1 AND id = $2`, p.TenantID, offerID).Scan(&state, &answer, &reason)
 		}); err != nil {
-			return "", err
+			return false, err
 		}
 		switch {
 		case state == OfferConnected && answer != "":
-			return answer, nil
+			return true, nil
+		case state != OfferAnswering && reason != "":
+			return false, tenants.Errorf(tenants.EConflict, "the call could not be joined: %s", reason)
 		case state != OfferAnswering:
-			if reason != "" {
-				return "", tenants.Errorf(tenants.EConflict, "the call could not be joined: %s", reason)
-			}
-			return "", tenants.Errorf(tenants.EConflict, "the call is %s", state)
+			return false, tenants.Errorf(tenants.EConflict, "the call is %s", state)
+		}
+		return false, nil
+	})
+	if err == nil && !done {
+		err = tenants.Errorf(tenants.EUnavailable, "the call's worker did not answer within %v", answerWait)
+	}
+	return answer, err
+}
+
+// await calls check until it reports done or fails, looking again when ch
+// says something changed (and every deskLook), for at most limit; it
+// reports whether check was done. ch must be waited on before the change
+// it tells of can happen.
+func await(ctx context.Context, ch <-chan struct{}, limit time.Duration, check func() (bool, error)) (bool, error) {
+	deadline := time.Now().Add(limit)
+	for {
+		done, err := check()
+		if err != nil || done {
+			return done, err
 		}
 		left := time.Until(deadline)
 		if left <= 0 {
-			return "", tenants.Errorf(tenants.EUnavailable, "the call's worker did not answer within %v", answerWait)
+			return false, nil
 		}
 		t := time.NewTimer(min(left, deskLook))
 		select {
@@ -539,7 +546,7 @@ func (d *Desk) Answer(ctx context.Context, p tenants.Principal, offerID uuid.UUI
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return "", ctx.Err()
+			return false, ctx.Err()
 		}
 		t.Stop()
 	}

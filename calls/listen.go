@@ -127,36 +127,27 @@ func (d *Desk) Listen(ctx context.Context, p tenants.Principal, offerID uuid.UUI
 	}); err != nil {
 		return "", err
 	}
-	deadline := time.Now().Add(listenWait)
-	for {
-		var state, answer, reason string
+	var answer string
+	done, err := await(ctx, ch, listenWait, func() (bool, error) {
+		var state, reason string
 		if err := d.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
 			return tx.QueryRow(ctx, `SELECT state, sdp_answer, reason FROM agent_listeners WHERE tenant_id = $1 AND id = $2`, p.TenantID, id).Scan(&state, &answer, &reason)
 		}); err != nil {
-			return "", err
+			return false, err
 		}
 		switch state {
 		case "connected":
-			return answer, nil
+			return true, nil
 		case "requested":
-		default:
-			return "", tenants.Errorf(tenants.EConflict, "the call could not be listened in on: %s", reason)
+			return false, nil
 		}
-		left := time.Until(deadline)
-		if left <= 0 {
-			d.endListener(context.WithoutCancel(ctx), p.TenantID, id, "failed", "the call's worker did not answer in time")
-			return "", tenants.Errorf(tenants.EUnavailable, "the call's worker did not answer within %v", listenWait)
-		}
-		t := time.NewTimer(min(left, deskLook))
-		select {
-		case <-ch:
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return "", ctx.Err()
-		}
-		t.Stop()
+		return false, tenants.Errorf(tenants.EConflict, "the call could not be listened in on: %s", reason)
+	})
+	if err == nil && !done {
+		d.endListener(context.WithoutCancel(ctx), p.TenantID, id, "failed", "the call's worker did not answer in time")
+		err = tenants.Errorf(tenants.EUnavailable, "the call's worker did not answer within %v", listenWait)
 	}
+	return answer, err
 }
 
 // serveListeners answers the supervisors waiting to listen in on the
