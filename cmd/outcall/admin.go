@@ -37,22 +37,30 @@ func init() {
 	rootCmd.AddCommand(cmd)
 }
 
-// adminRun is how each admin subcommand runs: with the database its
-// --database-url names, the admin service on it and the operator at the
-// command line; errors say which flag or argument was wrong.
-func adminRun(dbURL *string, run func(ctx context.Context, cmd *cobra.Command, svc *admin.Service, op admin.Operator, args []string) error) func(*cobra.Command, []string) error {
-	return func(cmd *cobra.Command, args []string) error {
-		if *dbURL == "" {
+// adminFunc is what one admin subcommand does, with the admin service on
+// its database and the operator at the command line.
+type adminFunc func(ctx context.Context, cmd *cobra.Command, svc *admin.Service, op admin.Operator, args []string) error
+
+// adminCommand makes c an admin subcommand that runs run: it takes
+// --database-url (or OUTCALL_DATABASE_URL), opens the database and the
+// admin service on it, and its errors say which flag or argument was
+// wrong.
+func adminCommand(c *cobra.Command, run adminFunc) *cobra.Command {
+	var dbURL string
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		if dbURL == "" {
 			return errors.New("no database: set --database-url or OUTCALL_DATABASE_URL")
 		}
 		ctx := cmd.Context()
-		db, err := tenants.Open(ctx, *dbURL)
+		db, err := tenants.Open(ctx, dbURL)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
 		return cliError(run(ctx, cmd, admin.New(admin.Options{DB: db}), admin.CLI(systemUser()), args))
 	}
+	bindDatabaseURL(c, &dbURL)
+	return c
 }
 
 func systemUser() string {
@@ -103,57 +111,49 @@ func table(w io.Writer, header string, rows []string) error {
 
 func adminTokenCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "token", Short: "Tokens for the admin API (outcall serve --admin-addr)"}
-	var dbURL, name string
-	create := &cobra.Command{
+	var name string
+	create := adminCommand(&cobra.Command{
 		Use:   "create --name NAME",
 		Short: "Make a platform-admin token; its secret is shown this once",
 		Args:  cobra.NoArgs,
-		RunE: adminRun(&dbURL, func(ctx context.Context, cmd *cobra.Command, svc *admin.Service, op admin.Operator, _ []string) error {
-			tok, err := svc.CreateToken(ctx, op, name)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s\n", tok.Secret)
-			fmt.Fprintf(cmd.ErrOrStderr(), "admin token %s (%s) made; the line above is its secret, shown only now: send it as Authorization: Bearer …\n", tok.Prefix, tok.Name)
-			return nil
-		}),
-	}
+	}, func(ctx context.Context, cmd *cobra.Command, svc *admin.Service, op admin.Operator, _ []string) error {
+		tok, err := svc.CreateToken(ctx, op, name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "%s\n", tok.Secret)
+		fmt.Fprintf(cmd.ErrOrStderr(), "admin token %s (%s) made; the line above is its secret, shown only now: send it as Authorization: Bearer …\n", tok.Prefix, tok.Name)
+		return nil
+	})
 	create.Flags().StringVar(&name, "name", "", "whose the token is or where it is used (required)")
-	bindDatabaseURL(create, &dbURL)
 
-	var listDB string
-	list := &cobra.Command{
+	list := adminCommand(&cobra.Command{
 		Use:   "list",
 		Short: "List admin tokens (never their secrets)",
 		Args:  cobra.NoArgs,
-		RunE: adminRun(&listDB, func(ctx context.Context, cmd *cobra.Command, svc *admin.Service, _ admin.Operator, _ []string) error {
-			toks, err := svc.Tokens(ctx)
-			if err != nil {
-				return err
-			}
-			rows := make([]string, 0, len(toks))
-			for _, t := range toks {
-				rows = append(rows, fmt.Sprintf("%s\t%s\t%s\t%s\t%s", t.Prefix, t.Name, t.CreatedAt.UTC().Format(time.RFC3339), when(t.LastUsedAt), when(t.RevokedAt)))
-			}
-			return table(cmd.OutOrStdout(), "PREFIX\tNAME\tCREATED\tLAST USED\tREVOKED", rows)
-		}),
-	}
-	bindDatabaseURL(list, &listDB)
+	}, func(ctx context.Context, cmd *cobra.Command, svc *admin.Service, _ admin.Operator, _ []string) error {
+		toks, err := svc.Tokens(ctx)
+		if err != nil {
+			return err
+		}
+		rows := make([]string, 0, len(toks))
+		for _, t := range toks {
+			rows = append(rows, fmt.Sprintf("%s\t%s\t%s\t%s\t%s", t.Prefix, t.Name, t.CreatedAt.UTC().Format(time.RFC3339), when(t.LastUsedAt), when(t.RevokedAt)))
+		}
+		return table(cmd.OutOrStdout(), "PREFIX\tNAME\tCREATED\tLAST USED\tREVOKED", rows)
+	})
 
-	var revokeDB string
-	revoke := &cobra.Command{
+	revoke := adminCommand(&cobra.Command{
 		Use:   "revoke PREFIX",
 		Short: "Revoke an admin token by its prefix (oca_…)",
 		Args:  cobra.ExactArgs(1),
-		RunE: adminRun(&revokeDB, func(ctx context.Context, cmd *cobra.Command, svc *admin.Service, op admin.Operator, args []string) error {
-			if err := svc.RevokeToken(ctx, op, args[0]); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "revoked %s\n", args[0])
-			return nil
-		}),
-	}
-	bindDatabaseURL(revoke, &revokeDB)
+	}, func(ctx context.Context, cmd *cobra.Command, svc *admin.Service, op admin.Operator, args []string) error {
+		if err := svc.RevokeToken(ctx, op, args[0]); err != nil {
+			return err
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "revoked %s\n", args[0])
+		return nil
+	})
 	cmd.AddCommand(create, list, revoke)
 	return cmd
 }
@@ -248,90 +248,78 @@ func given[T any](fs *pflag.FlagSet, name string, v *T) *T {
 
 func adminPlansCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "plans", Short: "Plans: what tenants may do and what it costs"}
-	var listDB string
 	var asJSON bool
-	list := &cobra.Command{
+	list := adminCommand(&cobra.Command{
 		Use:   "list",
 		Short: "List every plan, cheapest first",
 		Args:  cobra.NoArgs,
-		RunE: adminRun(&listDB, func(ctx context.Context, cmd *cobra.Command, svc *admin.Service, _ admin.Operator, _ []string) error {
-			plans, err := svc.Plans(ctx)
-			if err != nil || asJSON {
-				if err == nil {
-					err = printJSON(cmd.OutOrStdout(), plans)
-				}
-				return err
+	}, func(ctx context.Context, cmd *cobra.Command, svc *admin.Service, _ admin.Operator, _ []string) error {
+		plans, err := svc.Plans(ctx)
+		if err != nil || asJSON {
+			if err == nil {
+				err = printJSON(cmd.OutOrStdout(), plans)
 			}
-			rows := make([]string, 0, len(plans))
-			for _, p := range plans {
-				dest := strings.Join(p.Destinations, ",")
-				if dest == "" {
-					dest = "any"
-				}
-				rows = append(rows, fmt.Sprintf("%s\t%s\t%d\t%g\t%d\t%d\t%d\t%s\t%d/%d/%d %s\t%v",
-					p.Name, p.Title, p.ConcurrentLines, p.CallsPerSecond, p.DailyCalls, p.ScriptCPUPerTurn.Milliseconds(), p.IncludedMinutes, dest,
-					p.PerMinuteCents, p.PerAttemptCents, p.MonthlyCents, p.Currency, p.Public))
+			return err
+		}
+		rows := make([]string, 0, len(plans))
+		for _, p := range plans {
+			dest := strings.Join(p.Destinations, ",")
+			if dest == "" {
+				dest = "any"
 			}
-			return table(cmd.OutOrStdout(), "NAME\tTITLE\tLINES\tCPS\tDAILY\tCPU MS\tMINUTES\tDESTINATIONS\tMINUTE/ATTEMPT/MONTH CENTS\tPUBLIC", rows)
-		}),
-	}
-	bindDatabaseURL(list, &listDB)
+			rows = append(rows, fmt.Sprintf("%s\t%s\t%d\t%g\t%d\t%d\t%d\t%s\t%d/%d/%d %s\t%v",
+				p.Name, p.Title, p.ConcurrentLines, p.CallsPerSecond, p.DailyCalls, p.ScriptCPUPerTurn.Milliseconds(), p.IncludedMinutes, dest,
+				p.PerMinuteCents, p.PerAttemptCents, p.MonthlyCents, p.Currency, p.Public))
+		}
+		return table(cmd.OutOrStdout(), "NAME\tTITLE\tLINES\tCPS\tDAILY\tCPU MS\tMINUTES\tDESTINATIONS\tMINUTE/ATTEMPT/MONTH CENTS\tPUBLIC", rows)
+	})
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 
-	var showDB string
-	show := &cobra.Command{
+	show := adminCommand(&cobra.Command{
 		Use:   "show NAME",
 		Short: "Show a plan (JSON)",
 		Args:  cobra.ExactArgs(1),
-		RunE: adminRun(&showDB, func(ctx context.Context, cmd *cobra.Command, svc *admin.Service, _ admin.Operator, args []string) error {
-			p, err := svc.Plan(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			return printJSON(cmd.OutOrStdout(), p)
-		}),
-	}
-	bindDatabaseURL(show, &showDB)
+	}, func(ctx context.Context, cmd *cobra.Command, svc *admin.Service, _ admin.Operator, args []string) error {
+		p, err := svc.Plan(ctx, args[0])
+		if err != nil {
+			return err
+		}
+		return printJSON(cmd.OutOrStdout(), p)
+	})
 
-	var createDB string
 	var cf planFlags
-	create := &cobra.Command{
+	create := adminCommand(&cobra.Command{
 		Use:   "create NAME [flags]",
 		Short: "Create a plan; the flags not given take the defaults (2 lines, 200 calls a day, 50 ms, usd, any destination, not public)",
 		Example: "  outcall admin plans create cn-1000 --title '1000 lines' --concurrent-lines 1000 --daily-calls 100000 \\\n" +
 			"    --calls-per-second 50 --script-cpu-ms 200 --destinations CN --currency cny --per-minute-cents 8",
 		Args: cobra.ExactArgs(1),
-		RunE: adminRun(&createDB, func(ctx context.Context, cmd *cobra.Command, svc *admin.Service, op admin.Operator, args []string) error {
-			p, err := svc.CreatePlan(ctx, op, args[0], cf.change(cmd.Flags()))
-			if err != nil {
-				return err
-			}
-			return printJSON(cmd.OutOrStdout(), p)
-		}),
-	}
-	bindDatabaseURL(create, &createDB)
+	}, func(ctx context.Context, cmd *cobra.Command, svc *admin.Service, op admin.Operator, args []string) error {
+		p, err := svc.CreatePlan(ctx, op, args[0], cf.change(cmd.Flags()))
+		if err != nil {
+			return err
+		}
+		return printJSON(cmd.OutOrStdout(), p)
+	})
 	cf.add(create.Flags())
 
-	var updateDB string
 	var uf planFlags
-	update := &cobra.Command{
+	update := adminCommand(&cobra.Command{
 		Use:     "update NAME [flags]",
 		Short:   "Change the fields of a plan the flags give; its tenants get them at their next dial check",
 		Example: "  outcall admin plans update pro --concurrent-lines 500 --destinations CN,HK",
 		Args:    cobra.ExactArgs(1),
-		RunE: adminRun(&updateDB, func(ctx context.Context, cmd *cobra.Command, svc *admin.Service, op admin.Operator, args []string) error {
-			c := uf.change(cmd.Flags())
-			if c == (billing.PlanChange{}) {
-				return errors.New("nothing to change: give the flags of the fields to change (outcall admin plans update --help)")
-			}
-			p, err := svc.UpdatePlan(ctx, op, args[0], c)
-			if err != nil {
-				return err
-			}
-			return printJSON(cmd.OutOrStdout(), p)
-		}),
-	}
-	bindDatabaseURL(update, &updateDB)
+	}, func(ctx context.Context, cmd *cobra.Command, svc *admin.Service, op admin.Operator, args []string) error {
+		c := uf.change(cmd.Flags())
+		if c == (billing.PlanChange{}) {
+			return errors.New("nothing to change: give the flags of the fields to change (outcall admin plans update --help)")
+		}
+		p, err := svc.UpdatePlan(ctx, op, args[0], c)
+		if err != nil {
+			return err
+		}
+		return printJSON(cmd.OutOrStdout(), p)
+	})
 	uf.add(update.Flags())
 	cmd.AddCommand(list, show, create, update)
 	return cmd
@@ -361,60 +349,53 @@ func adminMoney(cents int64, currency string) string {
 
 func adminTenantsCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "tenants", Short: "Tenants: their usage this month, their plan, suspension"}
-	var listDB string
 	var asJSON bool
-	list := &cobra.Command{
+	list := adminCommand(&cobra.Command{
 		Use:   "list",
 		Short: "List every tenant with its plan and usage this month (UTC)",
 		Args:  cobra.NoArgs,
-		RunE: adminRun(&listDB, func(ctx context.Context, cmd *cobra.Command, svc *admin.Service, _ admin.Operator, _ []string) error {
-			var all []admin.TenantUsage
-			var after *uuid.UUID
-			for {
-				page, err := svc.Tenants(ctx, after, admin.MaxPage)
-				if err != nil {
-					return err
-				}
-				all = append(all, page...)
-				if len(page) < admin.MaxPage {
-					break
-				}
-				after = &page[len(page)-1].ID
+	}, func(ctx context.Context, cmd *cobra.Command, svc *admin.Service, _ admin.Operator, _ []string) error {
+		var all []admin.TenantUsage
+		var after *uuid.UUID
+		for {
+			page, err := svc.Tenants(ctx, after, admin.MaxPage)
+			if err != nil {
+				return err
 			}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), all)
+			all = append(all, page...)
+			if len(page) < admin.MaxPage {
+				break
 			}
-			rows := make([]string, 0, len(all))
-			for _, t := range all {
-				rows = append(rows, tenantRow(t))
-			}
-			return table(cmd.OutOrStdout(), tenantHeader, rows)
-		}),
-	}
-	bindDatabaseURL(list, &listDB)
+			after = &page[len(page)-1].ID
+		}
+		if asJSON {
+			return printJSON(cmd.OutOrStdout(), all)
+		}
+		rows := make([]string, 0, len(all))
+		for _, t := range all {
+			rows = append(rows, tenantRow(t))
+		}
+		return table(cmd.OutOrStdout(), tenantHeader, rows)
+	})
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 
 	// one is a subcommand about one tenant that prints it afterwards.
 	one := func(use, short string, nargs int, do func(ctx context.Context, svc *admin.Service, op admin.Operator, id uuid.UUID, args []string) (admin.TenantUsage, error)) *cobra.Command {
-		var dbURL string
-		c := &cobra.Command{
+		return adminCommand(&cobra.Command{
 			Use:   use,
 			Short: short,
 			Args:  cobra.ExactArgs(nargs),
-			RunE: adminRun(&dbURL, func(ctx context.Context, cmd *cobra.Command, svc *admin.Service, op admin.Operator, args []string) error {
-				id, err := parseTenant(args[0])
-				if err != nil {
-					return err
-				}
-				t, err := do(ctx, svc, op, id, args[1:])
-				if err != nil {
-					return err
-				}
-				return table(cmd.OutOrStdout(), tenantHeader, []string{tenantRow(t)})
-			}),
-		}
-		bindDatabaseURL(c, &dbURL)
-		return c
+		}, func(ctx context.Context, cmd *cobra.Command, svc *admin.Service, op admin.Operator, args []string) error {
+			id, err := parseTenant(args[0])
+			if err != nil {
+				return err
+			}
+			t, err := do(ctx, svc, op, id, args[1:])
+			if err != nil {
+				return err
+			}
+			return table(cmd.OutOrStdout(), tenantHeader, []string{tenantRow(t)})
+		})
 	}
 	show := one("show TENANT", "Show a tenant with its plan and usage this month", 1,
 		func(ctx context.Context, svc *admin.Service, _ admin.Operator, id uuid.UUID, _ []string) (admin.TenantUsage, error) {
@@ -439,43 +420,41 @@ func adminTenantsCmd() *cobra.Command {
 }
 
 func adminAuditCmd() *cobra.Command {
-	var dbURL, tenant string
+	var tenant string
 	var limit int
-	cmd := &cobra.Command{
+	cmd := adminCommand(&cobra.Command{
 		Use:   "audit",
 		Short: "Show what operators changed, newest first",
 		Args:  cobra.NoArgs,
-		RunE: adminRun(&dbURL, func(ctx context.Context, cmd *cobra.Command, svc *admin.Service, _ admin.Operator, _ []string) error {
-			var tenantID *uuid.UUID
-			if tenant != "" {
-				id, err := uuid.Parse(tenant)
-				if err != nil {
-					return fmt.Errorf("--tenant: %q is not a tenant id", tenant)
-				}
-				tenantID = &id
-			}
-			if limit < 1 || limit > admin.MaxPage {
-				return fmt.Errorf("--limit: give 1 to %d", admin.MaxPage)
-			}
-			entries, err := svc.Audit(ctx, tenantID, nil, limit)
+	}, func(ctx context.Context, cmd *cobra.Command, svc *admin.Service, _ admin.Operator, _ []string) error {
+		var tenantID *uuid.UUID
+		if tenant != "" {
+			id, err := uuid.Parse(tenant)
 			if err != nil {
-				return err
+				return fmt.Errorf("--tenant: %q is not a tenant id", tenant)
 			}
-			rows := make([]string, 0, len(entries))
-			for _, e := range entries {
-				about := ""
-				if e.Plan != nil {
-					about = "plan " + *e.Plan
-				}
-				if e.TenantID != nil {
-					about = strings.TrimSpace(about + " tenant " + e.TenantID.String())
-				}
-				rows = append(rows, fmt.Sprintf("%s\t%s\t%s\t%s\t%s", e.At.UTC().Format(time.RFC3339), e.Actor, e.Action, about, compact(e.Detail)))
+			tenantID = &id
+		}
+		if limit < 1 || limit > admin.MaxPage {
+			return fmt.Errorf("--limit: give 1 to %d", admin.MaxPage)
+		}
+		entries, err := svc.Audit(ctx, tenantID, nil, limit)
+		if err != nil {
+			return err
+		}
+		rows := make([]string, 0, len(entries))
+		for _, e := range entries {
+			about := ""
+			if e.Plan != nil {
+				about = "plan " + *e.Plan
 			}
-			return table(cmd.OutOrStdout(), "AT\tACTOR\tACTION\tABOUT\tDETAIL", rows)
-		}),
-	}
-	bindDatabaseURL(cmd, &dbURL)
+			if e.TenantID != nil {
+				about = strings.TrimSpace(about + " tenant " + e.TenantID.String())
+			}
+			rows = append(rows, fmt.Sprintf("%s\t%s\t%s\t%s\t%s", e.At.UTC().Format(time.RFC3339), e.Actor, e.Action, about, compact(e.Detail)))
+		}
+		return table(cmd.OutOrStdout(), "AT\tACTOR\tACTION\tABOUT\tDETAIL", rows)
+	})
 	cmd.Flags().StringVar(&tenant, "tenant", "", "only the changes about this tenant")
 	cmd.Flags().IntVar(&limit, "limit", 50, "how many entries")
 	return cmd
@@ -516,38 +495,32 @@ func adminOpenAPICmd() *cobra.Command {
 
 func adminScriptsCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "scripts", Short: "Tenant scripts the script hosts refuse because one brought a host down"}
-	var listDB string
-	list := &cobra.Command{
+	list := adminCommand(&cobra.Command{
 		Use:   "quarantined",
 		Short: "List the quarantined scripts (by key: a hash of the source), newest first",
 		Args:  cobra.NoArgs,
-		RunE: adminRun(&listDB, func(ctx context.Context, cmd *cobra.Command, svc *admin.Service, _ admin.Operator, _ []string) error {
-			qs, err := svc.QuarantinedScripts(ctx)
-			if err != nil {
-				return err
-			}
-			rows := make([]string, 0, len(qs))
-			for _, q := range qs {
-				rows = append(rows, fmt.Sprintf("%s\t%s\t%s", q.Key, q.At.UTC().Format(time.RFC3339), q.Why))
-			}
-			return table(cmd.OutOrStdout(), "KEY\tQUARANTINED\tWHY", rows)
-		}),
-	}
-	bindDatabaseURL(list, &listDB)
-	var releaseDB string
-	release := &cobra.Command{
+	}, func(ctx context.Context, cmd *cobra.Command, svc *admin.Service, _ admin.Operator, _ []string) error {
+		qs, err := svc.QuarantinedScripts(ctx)
+		if err != nil {
+			return err
+		}
+		rows := make([]string, 0, len(qs))
+		for _, q := range qs {
+			rows = append(rows, fmt.Sprintf("%s\t%s\t%s", q.Key, q.At.UTC().Format(time.RFC3339), q.Why))
+		}
+		return table(cmd.OutOrStdout(), "KEY\tQUARANTINED\tWHY", rows)
+	})
+	release := adminCommand(&cobra.Command{
 		Use:   "release KEY",
 		Short: "Let every process run a quarantined script again (within 15 s); it is quarantined again if it brings a host down again",
 		Args:  cobra.ExactArgs(1),
-		RunE: adminRun(&releaseDB, func(ctx context.Context, cmd *cobra.Command, svc *admin.Service, op admin.Operator, args []string) error {
-			if err := svc.ReleaseScript(ctx, op, args[0]); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "released %s\n", args[0])
-			return nil
-		}),
-	}
-	bindDatabaseURL(release, &releaseDB)
+	}, func(ctx context.Context, cmd *cobra.Command, svc *admin.Service, op admin.Operator, args []string) error {
+		if err := svc.ReleaseScript(ctx, op, args[0]); err != nil {
+			return err
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "released %s\n", args[0])
+		return nil
+	})
 	cmd.AddCommand(list, release)
 	return cmd
 }
