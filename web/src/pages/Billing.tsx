@@ -120,6 +120,21 @@ export default function BillingPage() {
             <Statistic title={t("billing.attempts")} value={usage?.totals.attempts ?? 0} />
           </Card>
         </Col>
+        <Col xs={8} md={8}>
+          <Card loading={!usage} size="small">
+            <Statistic title={t("billing.agentMinutes")} value={Math.ceil((usage?.totals.agent_seconds ?? 0) / 60)} data-testid="billing-agent-minutes" />
+          </Card>
+        </Col>
+        <Col xs={8} md={8}>
+          <Card loading={!usage} size="small">
+            <Statistic title={t("billing.smsMessages")} value={usage?.totals.sms_messages ?? 0} data-testid="billing-sms" />
+          </Card>
+        </Col>
+        <Col xs={8} md={8}>
+          <Card loading={!usage} size="small">
+            <Statistic title={t("billing.modelTokens")} value={usage?.totals.model_tokens ?? 0} data-testid="billing-model-tokens" />
+          </Card>
+        </Col>
       </Row>
       <Row gutter={[16, 16]} style={{ marginTop: 16 }}>
         <Col xs={24} lg={14}>
