@@ -219,9 +219,24 @@ func (c *sipCall) say(ctx context.Context, text string, emotion Emotion, bargeIn
 	if tts == nil {
 		return SayResult{}, errors.New("no TTS provider configured")
 	}
-	pcm, err := tts.Synthesize(ctx, text, c.req.Voice, emotion)
-	if err != nil {
-		return SayResult{}, err
+	// A long prompt is synthesised a sentence at a time: the first plays
+	// while the rest is made.
+	parts := Sentences(text)
+	sctx, stopSynth := context.WithCancel(ctx)
+	defer stopSynth()
+	made := make(chan synthesized, len(parts))
+	go func() {
+		for _, part := range parts {
+			pcm, err := tts.Synthesize(sctx, part, c.req.Voice, emotion)
+			made <- synthesized{pcm, err}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	next := <-made
+	if next.err != nil {
+		return SayResult{}, next.err
 	}
 	turnAt := c.since()
 	jctx, done := c.joined(ctx)
@@ -248,17 +263,108 @@ func (c *sipCall) say(ctx context.Context, text string, emotion Emotion, bargeIn
 			}
 		}
 	}()
-	pr, err := c.media.Play(jctx, pcm)
+	var (
+		played      time.Duration
+		interrupted bool
+		err         error
+	)
+	for i := 0; ; i++ {
+		var pr PlayResult
+		pr, err = c.media.Play(jctx, next.pcm)
+		played += pr.Played
+		interrupted = pr.Interrupted
+		if err != nil || interrupted || i+1 == len(parts) {
+			break
+		}
+		select {
+		case next = <-made:
+		case <-jctx.Done():
+			err = jctx.Err()
+		}
+		if err == nil {
+			err = next.err
+		}
+		if err != nil {
+			break
+		}
+	}
 	close(watchDone)
 	<-watcherExit
-	c.addLine(TranscriptLine{Speaker: "robot", Text: text, Emotion: string(emotion), At: turnAt, BargeIn: pr.Interrupted && err == nil})
+	c.addLine(TranscriptLine{Speaker: "robot", Text: text, Emotion: string(emotion), At: turnAt, BargeIn: interrupted && err == nil})
 	if c.ctx.Err() != nil {
-		return SayResult{Played: pr.Played}, ErrCallEnded
+		return SayResult{Played: played}, ErrCallEnded
 	}
 	if err != nil {
-		return SayResult{Played: pr.Played}, err
+		return SayResult{Played: played}, err
 	}
-	return SayResult{Played: pr.Played, BargeIn: pr.Interrupted}, nil
+	return SayResult{Played: played, BargeIn: interrupted}, nil
+}
+
+// abbreviation reports whether the word before a full stop is one that
+// takes a stop without ending the sentence (Mr. Smith).
+func abbreviation(before []rune) bool {
+	w := string(before)
+	if i := strings.LastIndexAny(w, " \t"); i >= 0 {
+		w = w[i+1:]
+	}
+	switch w {
+	case "Mr", "Mrs", "Ms", "Dr", "St", "No", "vs", "etc", "e.g", "i.e":
+		return true
+	}
+	return false
+}
+
+// synthesized is one sentence of a prompt, made.
+type synthesized struct {
+	pcm []int16
+	err error
+}
+
+// minSentence is the fewest characters a sentence of its own has: a
+// shorter piece ("好的。") stays with the next.
+const minSentence = 6
+
+// Sentences cuts a prompt after each sentence's end (。！？；… and . ! ?
+// ; followed by a space or the end), so that its first sentence can play
+// while the rest is synthesised. A piece shorter than a few characters
+// joins the next one; a prompt of one sentence comes back whole.
+func Sentences(text string) []string {
+	var out []string
+	rs := []rune(text)
+	start, last := 0, 0 // where the piece under way and the last piece begin
+	for i := 0; i < len(rs); i++ {
+		end := false
+		switch rs[i] {
+		case '。', '！', '？', '；', '…':
+			end = true
+		case '.':
+			end = (i+1 == len(rs) || rs[i+1] == ' ') && !abbreviation(rs[start:i])
+		case '!', '?', ';':
+			end = i+1 == len(rs) || rs[i+1] == ' '
+		}
+		if !end {
+			continue
+		}
+		// Closing quotes and brackets stay with their sentence.
+		for i+1 < len(rs) && strings.ContainsRune("”’」』）)\"'", rs[i+1]) {
+			i++
+		}
+		if piece := strings.TrimSpace(string(rs[start : i+1])); len([]rune(piece)) >= minSentence {
+			out = append(out, piece)
+			last, start = start, i+1
+		}
+	}
+	if rest := strings.TrimSpace(string(rs[start:])); rest != "" {
+		if len(out) > 0 && len([]rune(rest)) < minSentence {
+			out[len(out)-1] = strings.TrimSpace(string(rs[last:]))
+		} else {
+			out = append(out, rest)
+		}
+	}
+	if len(out) == 0 {
+		return []string{text}
+	}
+	return out
 }
 
 const (
