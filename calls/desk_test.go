@@ -352,3 +352,37 @@ func TestACallNobodyAnswersOverflowsWithACallback(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// With no agent free, a queue with an overflow number hands the call
+// there through the trunk (REFER) once its wait is over; the number is
+// checked as every transfer target is.
+func TestACallNobodyTakesGoesToTheQueuesOverflowNumber(t *testing.T) {
+	r := newDeskRig(t, []calleesim.Persona{{Name: "wants-a-person", Numbers: []string{"+8613800000003"}, Voice: "cmn", Greeting: "喂?",
+		Lines: []calleesim.Line{{Say: "转人工"}}, HoldMS: 30000}})
+	ctx := context.Background()
+	if _, err := r.desk.CreateQueue(ctx, r.owner, calls.QueueInput{Name: ptr("support"), TimeoutSeconds: ptr(5), OverflowNumber: ptr("+862150007777")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.desk.CreateQueue(ctx, r.owner, calls.QueueInput{Name: ptr("premium"), OverflowNumber: ptr("+449098790000")}); err == nil ||
+		!strings.Contains(err.Error(), "premium") {
+		t.Fatalf("a premium-rate overflow number: %v, want it refused", err)
+	}
+	campaign := r.call(t, "phone,name\n13800000003,赵先生\n")
+	waitUntil(t, "the call ends", 60*time.Second, func() bool {
+		row := r.one(t, `SELECT count(*) FROM calls WHERE campaign_id = $1 AND state = 'ended'`, campaign)
+		return row[0] == int64(1)
+	})
+	row := r.one(t, `SELECT c.outcome, o.state FROM calls c JOIN agent_offers o ON o.call_id = c.id WHERE c.campaign_id = $1`, campaign)
+	if row[0] != "transferred" || row[1] != calls.OfferOverflowed {
+		t.Fatalf("the overflowed call: %v, want transferred and overflowed", row)
+	}
+	var referTo string
+	for _, rec := range r.sim.Records() {
+		if rec.ReferTo != "" {
+			referTo = rec.ReferTo
+		}
+	}
+	if !strings.HasPrefix(referTo, "sip:+862150007777@") {
+		t.Fatalf("REFER to %q, want the queue's overflow number", referTo)
+	}
+}
