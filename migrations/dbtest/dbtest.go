@@ -14,6 +14,7 @@ package dbtest
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -113,3 +114,8 @@ func EventCounts(ctx context.Context, t testing.TB, db *tenants.DB, tenantID uui
 	}
 	return counts
 }
+
+// ShiftedClock is the moment `make test-clocks` started PostgreSQL's clock
+// at (OUTCALL_TEST_DB_CLOCK), or "" on the real clock. A test that reads no
+// time of either clock may skip itself there, saying so.
+func ShiftedClock() string { return os.Getenv("OUTCALL_TEST_DB_CLOCK") }
