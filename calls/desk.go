@@ -552,6 +552,14 @@ func await(ctx context.Context, ch <-chan struct{}, limit time.Duration, check f
 	}
 }
 
+// freeAgent makes user available again (the longest idle from now) once
+// offerID no longer holds them.
+func freeAgent(ctx context.Context, tx pgx.Tx, tenantID, user, offerID uuid.UUID) error {
+	_, err := tx.Exec(ctx, `UPDATE agents SET status = 'available', status_since = now(), offer_id = NULL WHERE tenant_id = $1 AND user_id = $2 AND offer_id = $3`,
+		tenantID, user, offerID)
+	return err
+}
+
 // notOnDesk is the error for an offer the agent cannot act on: not found
 // (another agent's, another tenant's, or none) or no longer in the state
 // the action needs.
@@ -581,7 +589,7 @@ func (d *Desk) Decline(ctx context.Context, p tenants.Principal, offerID uuid.UU
 		if tag.RowsAffected() == 0 {
 			return notOnDesk(ctx, tx, p.TenantID, offerID, user, "this call is not ringing your desk any more")
 		}
-		if _, err := tx.Exec(ctx, `UPDATE agents SET status = 'available', status_since = now(), offer_id = NULL WHERE tenant_id = $1 AND user_id = $2`, p.TenantID, user); err != nil {
+		if err := freeAgent(ctx, tx, p.TenantID, user, offerID); err != nil {
 			return err
 		}
 		return notifyDesk(ctx, tx, "o:"+offerID.String(), "u:"+user.String(), "t:"+p.TenantID.String())

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/google/uuid"
@@ -92,14 +93,19 @@ func (d *Desk) HandOff(ctx context.Context, call telephony.Call, h HandOff) (Han
 
 	for {
 		if isClosed(ended) {
-			return HandOffResult{Abandoned: true}, d.finishWaiting(ctx, h.TenantID, offerID, OfferAbandoned, "the callee hung up while waiting for an agent")
+			d.logged(ctx, h, "record the abandoned wait", d.finishWaiting(ctx, h.TenantID, offerID, OfferAbandoned, "the callee hung up while waiting for an agent"))
+			return HandOffResult{Abandoned: true}, nil
 		}
 		if !time.Now().Before(deadline) {
 			break
 		}
 		agent, rang, err := d.ring(ctx, h.TenantID, offerID, q.ID)
 		if err != nil {
-			return HandOffResult{}, err
+			// The database away: the callee stays on hold and the desk is
+			// tried again until the queue's wait is over.
+			d.logged(ctx, h, "ring a desk", err)
+			wait(ctx, time.Second, nil, ended)
+			continue
 		}
 		if !rang {
 			wait(ctx, time.Until(deadline), tenantCh, ended)
@@ -114,7 +120,12 @@ func (d *Desk) HandOff(ctx context.Context, call telephony.Call, h HandOff) (Han
 			if err := d.DB.InTenant(ctx, h.TenantID, func(tx pgx.Tx) error {
 				return tx.QueryRow(ctx, `SELECT state, sdp_offer FROM agent_offers WHERE tenant_id = $1 AND id = $2`, h.TenantID, offerID).Scan(&state, &sdp)
 			}); err != nil {
-				return HandOffResult{}, err
+				d.logged(ctx, h, "read the desk's answer", err)
+				if !time.Now().Before(ringUntil) {
+					break
+				}
+				wait(ctx, time.Second, nil, ended)
+				continue
 			}
 			if state == OfferAnswering {
 				stopHold()
@@ -132,9 +143,7 @@ func (d *Desk) HandOff(ctx context.Context, call telephony.Call, h HandOff) (Han
 				break
 			}
 			if !time.Now().Before(ringUntil) {
-				if err := d.missed(ctx, h.TenantID, offerID, agent.id); err != nil {
-					return HandOffResult{}, err
-				}
+				d.logged(ctx, h, "take the call back from a desk that rang out", d.missed(ctx, h.TenantID, offerID, agent.id))
 				break
 			}
 			wait(ctx, time.Until(ringUntil), offerCh, ended)
@@ -145,9 +154,10 @@ func (d *Desk) HandOff(ctx context.Context, call telephony.Call, h HandOff) (Han
 	}
 	// Nobody answered in time.
 	reason := fmt.Sprintf("no agent of queue %s answered within %ds", q.Name, q.TimeoutSeconds)
-	if err := d.finishWaiting(ctx, h.TenantID, offerID, OfferOverflowed, reason); err != nil {
-		return HandOffResult{}, err
-	}
+	// The callee goes on to the overflow even when the database cannot
+	// record it now (the desk's sweep ends the wait once the call is
+	// recorded).
+	d.logged(ctx, h, "record the overflow", d.finishWaiting(ctx, h.TenantID, offerID, OfferOverflowed, reason))
 	stopHold()
 	<-holdDone
 	if q.OverflowNumber != "" {
@@ -320,8 +330,7 @@ func (d *Desk) finishWaiting(ctx context.Context, tenantID, offerID uuid.UUID, s
 		}
 		keys := []string{"o:" + offerID.String(), "t:" + tenantID.String()}
 		if user != nil {
-			if _, err := tx.Exec(ctx, `UPDATE agents SET status = 'available', status_since = now(), offer_id = NULL WHERE tenant_id = $1 AND user_id = $2 AND offer_id = $3`,
-				tenantID, *user, offerID); err != nil {
+			if err := freeAgent(ctx, tx, tenantID, *user, offerID); err != nil {
 				return err
 			}
 			keys = append(keys, "u:"+user.String())
@@ -345,7 +354,7 @@ func (d *Desk) connect(ctx context.Context, call telephony.Call, h HandOff, offe
 				WHERE tenant_id = $1 AND id = $2 AND state = 'answering'`, h.TenantID, offerID, agent.id, reason); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `UPDATE agents SET status = 'available', status_since = now(), offer_id = NULL WHERE tenant_id = $1 AND user_id = $2`, h.TenantID, agent.id); err != nil {
+			if err := freeAgent(ctx, tx, h.TenantID, agent.id, offerID); err != nil {
 				return err
 			}
 			return notifyDesk(ctx, tx, "o:"+offerID.String(), "u:"+agent.id.String(), "t:"+h.TenantID.String())
@@ -383,6 +392,7 @@ func (d *Desk) connect(ctx context.Context, call telephony.Call, h HandOff, offe
 		}
 	}()
 	joined := make(chan error, 1)
+	talkStart := time.Now()
 	go func() { joined <- call.Join(ctx, m, label) }()
 	var joinErr error
 	reason := "the agent hung up"
@@ -394,44 +404,90 @@ wait:
 		case <-offerCh:
 		case <-time.After(deskLook):
 		}
-		var hangup bool
+		// One look at the offer: a hang-up asked for, supervisors waiting
+		// to listen in.
+		var hangup, listen bool
 		if err := d.DB.InTenant(ctx, h.TenantID, func(tx pgx.Tx) error {
-			return tx.QueryRow(ctx, `SELECT hangup FROM agent_offers WHERE tenant_id = $1 AND id = $2`, h.TenantID, offerID).Scan(&hangup)
-		}); err == nil && hangup {
+			return tx.QueryRow(ctx, `SELECT hangup, EXISTS (SELECT 1 FROM agent_listeners l WHERE l.offer_id = o.id AND l.state = 'requested')
+				FROM agent_offers o WHERE o.tenant_id = $1 AND o.id = $2`, h.TenantID, offerID).Scan(&hangup, &listen)
+		}); err != nil {
+			continue // the database away: the call goes on
+		}
+		if hangup {
 			_ = leg.Close()
 		}
-		d.serveListeners(ctx, h.TenantID, offerID, m, &listeners)
+		if listen {
+			d.serveListeners(ctx, h.TenantID, offerID, m, &listeners)
+		}
 	}
 	if errors.Is(joinErr, telephony.ErrCallEnded) {
 		reason, joinErr = "the callee hung up", nil
 	}
-	// The agent's part is recorded whatever ended it, on the database's
-	// clock, once.
+	// The agent's part is recorded whatever ended it, once, timed by this
+	// process's clock (a record delayed by a database outage bills the
+	// talk, not the wait); while the database is away it is tried again
+	// for up to endRetry.
+	at := time.Now()
+	seconds := int64(math.Ceil(at.Sub(talkStart).Seconds()))
 	end := context.WithoutCancel(ctx)
-	err = d.DB.InTenant(end, h.TenantID, func(tx pgx.Tx) error {
-		var seconds int64
-		var at time.Time
+	err = retryFor(end, endRetry, func() error { return d.recordEnd(end, h, offerID, agent.id, reason, seconds, at) })
+	if err != nil {
+		return HandOffResult{Agent: label}, true, err
+	}
+	return HandOffResult{Agent: label}, true, joinErr
+}
+
+// endRetry bounds how long the end of an agent's part of a call waits for
+// the database.
+const endRetry = 2 * time.Minute
+
+// retryFor calls try until it succeeds or limit passes, a second apart
+// at first and five at most.
+func retryFor(ctx context.Context, limit time.Duration, try func() error) error {
+	deadline, pause := time.Now().Add(limit), time.Second
+	for {
+		err := try()
+		if err == nil || !time.Now().Add(pause).Before(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 5*time.Second)
+	}
+}
+
+// recordEnd ends the agent's part of h's call: the offer ended, the agent
+// free, their seconds metered.
+func (d *Desk) recordEnd(ctx context.Context, h HandOff, offerID, agent uuid.UUID, reason string, seconds int64, at time.Time) error {
+	end := ctx
+	return d.DB.InTenant(end, h.TenantID, func(tx pgx.Tx) error {
 		var campaignID *uuid.UUID
 		err := tx.QueryRow(end, `UPDATE agent_offers o SET state = 'ended', ended_at = now(), reason = $3
 			FROM calls c WHERE o.tenant_id = $1 AND o.id = $2 AND c.id = o.call_id AND o.state = 'connected'
-			RETURNING ceil(extract(epoch FROM now() - o.answered_at))::bigint, now(), c.campaign_id`, h.TenantID, offerID, reason).Scan(&seconds, &at, &campaignID)
+			RETURNING c.campaign_id`, h.TenantID, offerID, reason).Scan(&campaignID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(end, `UPDATE agents SET status = 'available', status_since = now(), offer_id = NULL WHERE tenant_id = $1 AND user_id = $2 AND offer_id = $3`,
-			h.TenantID, agent.id, offerID); err != nil {
+		if err := freeAgent(end, tx, h.TenantID, agent, offerID); err != nil {
 			return err
 		}
 		if err := billing.RecordAgentTime(end, tx, h.TenantID, h.CallID, campaignID, seconds, at); err != nil {
 			return err
 		}
-		return notifyDesk(end, tx, "o:"+offerID.String(), "u:"+agent.id.String(), "t:"+h.TenantID.String())
+		return notifyDesk(end, tx, "o:"+offerID.String(), "u:"+agent.String(), "t:"+h.TenantID.String())
 	})
-	if err != nil {
-		return HandOffResult{Agent: label}, true, err
+}
+
+// logged logs a failure of the desk's bookkeeping for h's call, which the
+// call itself survives.
+func (d *Desk) logged(ctx context.Context, h HandOff, what string, err error) {
+	if err != nil && d.Logger != nil && ctx.Err() == nil {
+		d.Logger.WarnContext(ctx, "the desk could not "+what, slog.String("call", h.CallID.String()), slog.Any("error", err))
 	}
-	return HandOffResult{Agent: label}, true, joinErr
 }

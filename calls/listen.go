@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -20,6 +21,9 @@ import (
 type monitored struct {
 	telephony.AudioLeg
 
+	// heard counts the listeners, so a call nobody listens in on passes
+	// its audio without taking the lock (this runs on the media clock).
+	heard     atomic.Int32
 	mu        sync.Mutex
 	agent     []int16 // the agent's voice not yet mixed in
 	mixed     []int16
@@ -34,6 +38,9 @@ const maxAgentBacklog = telephony.SampleRate / 5
 // agent's, to every listener.
 func (m *monitored) Hear(pcm []int16) {
 	m.AudioLeg.Hear(pcm)
+	if m.heard.Load() == 0 {
+		return
+	}
 	m.mu.Lock()
 	if len(m.listeners) == 0 {
 		m.agent = m.agent[:0]
@@ -66,6 +73,9 @@ func (m *monitored) SetSpeaker(speak func(pcm []int16)) {
 	}
 	m.AudioLeg.SetSpeaker(func(pcm []int16) {
 		speak(pcm)
+		if m.heard.Load() == 0 {
+			return
+		}
 		m.mu.Lock()
 		if len(m.listeners) > 0 && len(m.agent)+len(pcm) <= maxAgentBacklog {
 			m.agent = append(m.agent, pcm...)
@@ -77,12 +87,17 @@ func (m *monitored) SetSpeaker(speak func(pcm []int16)) {
 func (m *monitored) add(l telephony.AudioLeg) {
 	m.mu.Lock()
 	m.listeners = append(m.listeners, l)
+	m.heard.Store(int32(len(m.listeners)))
 	m.mu.Unlock()
 }
 
 func (m *monitored) remove(l telephony.AudioLeg) {
 	m.mu.Lock()
 	m.listeners = slices.DeleteFunc(m.listeners, func(x telephony.AudioLeg) bool { return x == l })
+	m.heard.Store(int32(len(m.listeners)))
+	if len(m.listeners) == 0 {
+		m.agent = m.agent[:0]
+	}
 	m.mu.Unlock()
 }
 
