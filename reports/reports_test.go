@@ -7,6 +7,7 @@ import (
 	"math"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -318,22 +319,24 @@ func TestABReportComparesConversionWithAConfidenceInterval(t *testing.T) {
 	}
 }
 
+// A mailbox, or a carrier's announcement after an answer (空号 read as
+// invalid_number, 已关机 as no_answer), answers but connects nobody.
 func TestAnAnsweringMachineIsDialledButNotConnected(t *testing.T) {
 	w := newWorld(t)
 	w.openRules(w.p)
-	c := w.campaignOf(w.p, "13800000011", "13800000012")
+	c := w.campaignOf(w.p, "13800000011", "13800000012", "13800000013", "13800000014")
 	now := time.Now()
-	first := true
+	outcomes := []telephony.Outcome{telephony.OutcomeAnswered, telephony.OutcomeVoicemail, telephony.OutcomeInvalidNumber, telephony.OutcomeNoAnswer}
+	var mu sync.Mutex
 	w.dialAll(w.p, c, func(req campaigns.Placement) campaigns.Ending {
-		outcome := telephony.OutcomeAnswered
-		if !first {
-			outcome = telephony.OutcomeVoicemail
-		}
-		first = false
+		mu.Lock()
+		defer mu.Unlock()
+		outcome := outcomes[0]
+		outcomes = outcomes[1:]
 		return campaigns.Ending{Outcome: outcome, AnsweredAt: now, EndedAt: now.Add(20 * time.Second)}
 	})
 	got := must[*reports.OutcomesReport](t)(w.svc.Outcomes(w.ctx, w.p, reports.Filter{CampaignID: &c.ID}))
-	if got.Dialled != 2 || got.Connected != 1 || got.ConnectRate != 0.5 || got.ByOutcome["voicemail"] != 1 {
-		t.Fatalf("a person and a mailbox answered: %+v, want 2 dialled, 1 connected", got)
+	if got.Dialled != 4 || got.Connected != 1 || got.ConnectRate != 0.25 || got.ByOutcome["voicemail"] != 1 || got.ByOutcome["invalid_number"] != 1 {
+		t.Fatalf("a person, a mailbox and two announcements answered: %+v, want 4 dialled, 1 connected", got)
 	}
 }

@@ -86,7 +86,28 @@ func (c *sipCall) run(parent context.Context, h CallHandler) (Outcome, string) {
 	}()
 
 	if c.req.DetectMachine {
-		r := DetectMachine(c.ctx, c.media, c.d.cfg.AMD)
+		// The capture gives the detector the beep, and the recogniser the
+		// greeting's words.
+		c.media.StartCapture()
+		words := c.greetingWords()
+		r := DetectMachine(c.ctx, c.media, c.d.cfg.AMD, words)
+		if r.Verdict == AMDMachine && r.Cue == CueCarrier && c.ctx.Err() == nil {
+			if outcome, why, ok := c.carrierAnnouncement(&r, words); ok {
+				if words != nil {
+					words.close()
+				}
+				c.media.TakeCapture()
+				c.res.AMD = &r
+				c.end("us", why)
+				c.bye()
+				return outcome, c.reason()
+			}
+			// The carrier's mailbox: a machine like any other.
+		}
+		if words != nil {
+			words.close()
+		}
+		c.media.TakeCapture()
 		c.res.AMD = &r
 		// The greeting was the detector's; the dialog starts after it.
 		c.takeSimulationText(0)
@@ -173,6 +194,32 @@ func (c *sipCall) waitGreetingEnd(limit time.Duration) {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// carrierAnnouncement reads a carrier's announcement to the end when its
+// first words did not say what it is about, and returns what it means
+// for the attempt (an unknown number is invalid_number, a line in use
+// busy, a phone switched off no_answer) with the call's reason. ok is
+// false when the whole greeting was the carrier's mailbox (您拨打的用户
+// 暂时无法接听,请在提示音后留言): r then says so.
+func (c *sipCall) carrierAnnouncement(r *AMDResult, words amdWords) (outcome Outcome, why string, ok bool) {
+	outcome, phrase, specific := CarrierOutcome(r.Said)
+	if !specific && words != nil {
+		c.waitGreetingEnd(8 * time.Second)
+		// The announcement is over: everything it said was heard.
+		if text, ok := words.Settle(time.Hour); ok && strings.TrimSpace(text) != "" {
+			r.Said = maskDigits(text)
+			if cue, phrase := MachinePhrase(r.Said); cue != CueCarrier {
+				r.Cue, r.Reason = cue, fmt.Sprintf("the greeting says %q", phrase)
+				return "", "", false
+			}
+			outcome, phrase, _ = CarrierOutcome(r.Said)
+		}
+	}
+	if phrase == "" {
+		phrase = r.Said
+	}
+	return outcome, fmt.Sprintf("carrier announcement (%s): %q", outcome, phrase), true
 }
 
 func (c *sipCall) ID() string { return c.res.CallID }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -30,7 +31,12 @@ import (
 //   - rtp_jitter_p99_ms: send-interval deviation from 20 ms while held
 //   - cpu_per_call_pct: this process's CPU while held, per call
 //   - failed_calls: calls of every phase that did not go as planned
-//   - amd_accuracy_pct: answering-machine verdicts against the personas
+//   - amd_accuracy_pct, amd_people_hung_up_pct: answering-machine
+//     verdicts over calleesim.AMDPersonas (people answering short or with
+//     a sentence, mailboxes, carriers' announcements, AI assistants, in
+//     Mandarin and English), read through the simulated recogniser
+//   - amd_decided_p50_ms, amd_decided_p90_ms, amd_within_2500ms_pct: how
+//     soon after the answer the verdict came
 //
 // Everything runs on 127.0.0.1 and stops by itself in about a minute.
 func init() {
@@ -38,30 +44,15 @@ func init() {
 }
 
 func benchPersonas() []calleesim.Persona {
-	zero := 0.0
-	_ = zero
-	return []calleesim.Persona{
+	return append([]calleesim.Persona{
 		{Name: "quick", Numbers: []string{"100"}, Kind: calleesim.KindHuman, HoldMS: 2000},
 		{Name: "talker", Numbers: []string{"200"}, Kind: calleesim.KindHuman, Voice: "en", HoldMS: 120000,
 			Lines: []calleesim.Line{{Say: "yes", PauseMS: 300}, {Say: "tell me more", PauseMS: 500}, {Say: "okay", PauseMS: 300}}},
-		// Answering-machine detection: people, mailboxes, a screener.
-		{Name: "human-wei", Numbers: []string{"301"}, Kind: calleesim.KindHuman, Voice: "cmn", Greeting: "喂?", HoldMS: 3000},
-		{Name: "human-hello", Numbers: []string{"302"}, Kind: calleesim.KindHuman, Voice: "en", Greeting: "hello?", HoldMS: 3000},
-		{Name: "human-hello-who", Numbers: []string{"303"}, Kind: calleesim.KindHuman, Voice: "en", Greeting: "hello, who is this?", HoldMS: 3000},
-		{Name: "human-weini", Numbers: []string{"304"}, Kind: calleesim.KindHuman, Voice: "cmn", Greeting: "喂,你好", HoldMS: 3000},
-		{Name: "human-silent", Numbers: []string{"305"}, Kind: calleesim.KindHuman, HoldMS: 6000},
-		{Name: "mailbox-short", Numbers: []string{"311"}, Kind: calleesim.KindVoicemail, Voice: "en", HoldMS: 3000,
-			Greeting: "Hi, it's Tom. Leave a message."},
-		{Name: "mailbox-medium", Numbers: []string{"312"}, Kind: calleesim.KindVoicemail, Voice: "en", HoldMS: 3000,
-			Greeting: "Hi, you have reached Tom Baker. I can't take your call right now, please leave a message after the tone."},
-		{Name: "mailbox-long-zh", Numbers: []string{"313"}, Kind: calleesim.KindVoicemail, Voice: "cmn", HoldMS: 3000,
-			Greeting: "您好,您拨打的用户暂时无法接听,请在提示音后留言,留言完毕请挂机。"},
-		{Name: "mailbox-carrier", Numbers: []string{"314"}, Kind: calleesim.KindVoicemail, Voice: "en", HoldMS: 3000,
-			Greeting: "The person you are calling is not available. At the tone, please record your message."},
-		{Name: "screener", Numbers: []string{"321"}, Kind: calleesim.KindScreener, Voice: "en", HoldMS: 3000,
-			Greeting: "Hi, the person you are calling is using a screening service. Please say your name and why you are calling."},
-	}
+	}, calleesim.AMDPersonas(amdFirstNumber, 3000)...)
 }
+
+// amdFirstNumber is the number of the first answering-machine persona.
+const amdFirstNumber = 4000
 
 var simListening = regexp.MustCompile(`listening on udp 127\.0\.0\.1:(\d+)`)
 
@@ -297,14 +288,12 @@ func benchCalls(cmd *cobra.Command, report func(name string, value float64, unit
 			machine bool
 		}
 		var cases []amdCase
-		for _, p := range benchPersonas() {
-			if p.Name == "quick" || p.Name == "talker" {
-				continue
-			}
-			for i := 0; i < 6; i++ {
-				cases = append(cases, amdCase{p.Numbers[0], p.Kind.IsMachine()})
-			}
+		for _, p := range calleesim.AMDPersonas(amdFirstNumber, 3000) {
+			cases = append(cases, amdCase{p.Numbers[0], p.Kind.IsMachine()})
 		}
+		var people atomic.Int64
+		var decidedMu sync.Mutex
+		var decided []time.Duration
 		var correct, humansLost atomic.Int64
 		var wg sync.WaitGroup
 		for _, c := range cases {
@@ -324,15 +313,34 @@ func benchCalls(cmd *cobra.Command, report func(name string, value float64, unit
 				} else {
 					logf("amd wrong for persona %s: %s (%s)", c.to, res.AMD.Verdict, res.AMD.Reason)
 				}
-				if !c.machine && saidMachine {
-					humansLost.Add(1)
+				if !c.machine {
+					people.Add(1)
+					if saidMachine {
+						humansLost.Add(1)
+					}
 				}
+				decidedMu.Lock()
+				decided = append(decided, res.AMD.Decided)
+				decidedMu.Unlock()
 			}()
-			time.Sleep(20 * time.Millisecond)
+			time.Sleep(100 * time.Millisecond) // the simulator synthesises each greeting as it answers
 		}
 		wg.Wait()
 		report("amd_accuracy_pct", 100*float64(correct.Load())/float64(len(cases)), "%")
-		logf("amd: %d of %d right, %d people taken for machines", correct.Load(), len(cases), humansLost.Load())
+		report("amd_people_hung_up_pct", 100*float64(humansLost.Load())/float64(max(people.Load(), 1)), "%")
+		slices.Sort(decided)
+		if len(decided) > 0 {
+			within := 0
+			for _, d := range decided {
+				if d <= 2500*time.Millisecond {
+					within++
+				}
+			}
+			report("amd_decided_p50_ms", float64(decided[len(decided)/2].Milliseconds()), "ms")
+			report("amd_decided_p90_ms", float64(decided[len(decided)*9/10].Milliseconds()), "ms")
+			report("amd_within_2500ms_pct", 100*float64(within)/float64(len(decided)), "%")
+		}
+		logf("amd: %d of %d right over %d personas, %d of %d people taken for machines", correct.Load(), len(cases), len(cases), humansLost.Load(), people.Load())
 	}
 	report("failed_calls", float64(failed.Load()), "calls")
 	return nil

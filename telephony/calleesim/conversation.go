@@ -43,7 +43,7 @@ func (c *conversation) run() string {
 	case KindVoicemail:
 		c.media.Play(ctx, telephony.Tone(1000, telephony.SampleRate/2, 8000))
 		return c.hold()
-	case KindScreener:
+	case KindScreener, KindAnnouncement:
 		return c.hold()
 	}
 	for _, line := range c.p.Lines {

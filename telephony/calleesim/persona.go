@@ -20,10 +20,15 @@ const (
 	KindHuman     Kind = "human"     // a person: short greeting, then talks
 	KindVoicemail Kind = "voicemail" // a mailbox: long greeting, beep, records
 	KindScreener  Kind = "screener"  // a call-screening assistant: long question
+	// KindAnnouncement is the carrier's recorded announcement after an
+	// answer (您拨打的电话已关机, not in service), then nothing.
+	KindAnnouncement Kind = "announcement"
 )
 
 // IsMachine reports whether detection should say machine.
-func (k Kind) IsMachine() bool { return k == KindVoicemail || k == KindScreener }
+func (k Kind) IsMachine() bool {
+	return k == KindVoicemail || k == KindScreener || k == KindAnnouncement
+}
 
 // Persona describes one kind of callee. Durations are in milliseconds.
 type Persona struct {
