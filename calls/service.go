@@ -177,7 +177,12 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 		for err == nil {
 			turnStart := time.Now()
 			if step.Say != "" {
-				if _, err = call.Say(ctx, step.Say, telephony.Emotion(step.Emotion)); err != nil {
+				say := call.Say
+				if step.NoBargeIn {
+					// The state's words play to the end (bargeIn: false).
+					say = call.SayWhole
+				}
+				if _, err = say(ctx, step.Say, telephony.Emotion(step.Emotion)); err != nil {
 					break
 				}
 			}

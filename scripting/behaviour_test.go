@@ -1,6 +1,7 @@
 package scripting
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -220,5 +221,41 @@ func TestAStateWithAFollowUpMarksItsTurn(t *testing.T) {
 	two, _ := sess.Turn("好的")
 	if start.FollowUp != "" || one.FollowUp != "payment_link" || two.FollowUp != "thanks" || !two.Done {
 		t.Errorf("follow-ups by turn: %q %q %q (done %v), want \"\", payment_link, thanks", start.FollowUp, one.FollowUp, two.FollowUp, two.Done)
+	}
+}
+
+// A state with bargeIn: false marks its turns, the fallback's re-prompt
+// in it too, so its words play to the end; other states may be barged in.
+func TestAStateThatMustBeHeardWholeMarksItsTurns(t *testing.T) {
+	s, ds := Compile("d.js", `export default {
+  start: "disclose",
+  states: {
+    disclose: { say: "本通话将被录音,您的信息仅用于核实身份。请问您是本人吗?", bargeIn: false, on: { affirm: "ask" } },
+    ask: { say: "请问您方便吗?", on: { affirm: "bye" } },
+    bye: { say: "再见", end: "done" },
+  },
+};`)
+	if s == nil {
+		t.Fatal(ds)
+	}
+	sess, _ := s.NewSession(nil, SessionOptions{})
+	start, _ := sess.Start()
+	again, _ := sess.Turn("量子力学")
+	next, _ := sess.Turn("是的")
+	if !start.NoBargeIn || !again.NoBargeIn || again.Via != "fallback" || next.NoBargeIn || next.State != "ask" {
+		t.Errorf("no barge-in by turn: start %v, fallback %v (%s), ask %v (%s)", start.NoBargeIn, again.NoBargeIn, again.Via, next.NoBargeIn, next.State)
+	}
+	g := s.Graph()
+	if i := slices.IndexFunc(g.States, func(st GraphState) bool { return st.Name == "disclose" }); i < 0 || !g.States[i].NoBargeIn {
+		t.Error("the graph does not show that disclose plays whole")
+	}
+	_, ds = Compile("e.js", `export default {
+  start: "a",
+  states: {
+    a: { say: "您好", bargeIn: "no", end: "done" },
+  },
+};`)
+	if !HasErrors(ds) || !strings.Contains(ds[0].Message, "bargeIn must be true or false") || ds[0].Line != 4 {
+		t.Errorf("bargeIn \"no\": %+v, want an error on line 4", ds)
 	}
 }

@@ -98,6 +98,9 @@ type state struct {
 	Default  *target
 	// Model is the state's `llm`: when and how it asks the model.
 	Model *stateModel
+	// NoBargeIn is `bargeIn: false`: the state's words play to the end
+	// whatever the callee says meanwhile (a disclosure the law requires).
+	NoBargeIn bool
 }
 
 type target struct {
@@ -314,7 +317,7 @@ func (s *Script) load(defaultLang string) (*dialog, []Diagnostic) {
 		bad(posOr("states"), "", "a dialog script needs `states`, an object of state name → state")
 		return d, ds
 	}
-	known := map[string]bool{"say": true, "emotion": true, "on": true, "default": true, "end": true, "tags": true, "callbackIn": true, "transfer": true, "llm": true, "followUp": true}
+	known := map[string]bool{"say": true, "emotion": true, "on": true, "default": true, "end": true, "tags": true, "callbackIn": true, "transfer": true, "llm": true, "followUp": true, "bargeIn": true}
 	for _, name := range so.Keys() {
 		key := "states." + name
 		st := &state{Name: name, At: posOr(key), On: map[string]*target{}}
@@ -327,7 +330,7 @@ func (s *Script) load(defaultLang string) (*dialog, []Diagnostic) {
 		}
 		for _, k := range o.Keys() {
 			if !known[k] {
-				warn(posOr(key+"."+k), name, "state %s: unknown field %q (known: say, emotion, on, default, end, tags, callbackIn, transfer, followUp, llm)", name, k)
+				warn(posOr(key+"."+k), name, "state %s: unknown field %q (known: say, emotion, on, default, end, tags, callbackIn, transfer, followUp, llm, bargeIn)", name, k)
 			}
 		}
 		if v := o.Get("say"); isSet(v) {
@@ -350,6 +353,13 @@ func (s *Script) load(defaultLang string) (*dialog, []Diagnostic) {
 			case "neutral", "happy", "urgent", "apologetic":
 			default:
 				bad(posOr(key+".emotion"), name, "state %s: emotion must be neutral, happy, urgent or apologetic, not %q", name, st.Emotion)
+			}
+		}
+		if v := o.Get("bargeIn"); isSet(v) {
+			if b, ok := v.Export().(bool); ok {
+				st.NoBargeIn = !b
+			} else {
+				bad(posOr(key+".bargeIn"), name, "state %s: bargeIn must be true or false", name)
 			}
 		}
 		if v := o.Get("end"); isSet(v) {
@@ -721,6 +731,8 @@ type GraphState struct {
 	Transfer   string   `json:"transfer,omitempty"`
 	Tags       []string `json:"tags,omitempty"`
 	CallbackIn string   `json:"callbackIn,omitempty"`
+	// NoBargeIn: the state's words play to the end (`bargeIn: false`).
+	NoBargeIn bool `json:"noBargeIn,omitempty"`
 }
 
 // GraphEdge is one way from a state to another. Dynamic edges come from a
@@ -758,7 +770,7 @@ func (s *Script) Graph() Graph {
 	for _, n := range d.Order {
 		st := d.States[n]
 		line, _ := s.src.pos(st.At)
-		g.States = append(g.States, GraphState{Name: n, Line: line, Say: st.Say, SayFunc: st.SayFunc, SayTexts: st.SayTexts, Emotion: st.Emotion, End: st.End, Transfer: st.Transfer, Tags: st.Tags, CallbackIn: st.CallbackIn})
+		g.States = append(g.States, GraphState{Name: n, Line: line, Say: st.Say, SayFunc: st.SayFunc, SayTexts: st.SayTexts, Emotion: st.Emotion, End: st.End, Transfer: st.Transfer, Tags: st.Tags, CallbackIn: st.CallbackIn, NoBargeIn: st.NoBargeIn})
 		g.Edges = append(g.Edges, s.edgesFrom(n)...)
 	}
 	return g

@@ -81,6 +81,9 @@ type Step struct {
 	// Model says when and why the model was used in this turn, and what
 	// became of its answer.
 	Model *ModelUse `json:"model,omitempty"`
+	// NoBargeIn is set when the turn's words must play to the end,
+	// whatever the callee says meanwhile: its state says `bargeIn: false`.
+	NoBargeIn bool `json:"noBargeIn,omitempty" doc:"The turn's words play to the end whatever the callee says meanwhile (its state says bargeIn: false)."`
 	// FollowUp is set on the turn that entered a state with a followUp:
 	// the SMS template the call sends once it ends, however it ends.
 	FollowUp string `json:"followUp,omitempty" doc:"The SMS template this turn's state asked the call to send once it ends."`
@@ -430,6 +433,9 @@ func (s *Session) finish(r *Result) {
 func (s *Session) fallback(t *Step, u Understanding) error {
 	d := s.script.dialog
 	t.Via, t.State = "fallback", s.state
+	if st := d.States[s.state]; st != nil {
+		t.NoBargeIn = st.NoBargeIn
+	}
 	s.retries++
 	if s.retries > d.Fallback.Retries {
 		t.Say = phrase(d.Lang, "giveup")
@@ -456,7 +462,7 @@ func (s *Session) enter(name string, t *Step) error {
 	d := s.script.dialog
 	st := d.States[name]
 	s.state, s.retries = name, 0
-	t.State, t.Emotion, t.FollowUp = name, st.Emotion, st.FollowUp
+	t.State, t.Emotion, t.FollowUp, t.NoBargeIn = name, st.Emotion, st.FollowUp, st.NoBargeIn
 	for _, tag := range st.Tags {
 		if !contains(s.tags, tag) {
 			s.tags = append(s.tags, tag)

@@ -112,6 +112,7 @@ func TestGreetingsGiveTheirMachinesAwayAndPeoplesDoNot(t *testing.T) {
 // carriers, mailboxes (one that only beeps) and AI assistants are
 // machines, each known by what gave it away.
 func TestMachinesAreKnownByWhatTheySayAndPeopleAreNotHungUpOn(t *testing.T) {
+	t.Parallel()
 	needEspeak(t)
 	personas := calleesim.AMDPersonas(5000, 2500)
 	sim, err := calleesim.Start(context.Background(), calleesim.Config{Personas: personas, TTS: sharedTTS})
@@ -183,6 +184,7 @@ func TestMachinesAreKnownByWhatTheySayAndPeopleAreNotHungUpOn(t *testing.T) {
 // the carrier's announcement is known from its first words, and a person
 // who answers with a long sentence is a person.
 func TestAStreamingRecognisersPartialsDecideTheVerdict(t *testing.T) {
+	t.Parallel()
 	needEspeak(t)
 	sim, err := calleesim.Start(context.Background(), calleesim.Config{TTS: sharedTTS, Personas: []calleesim.Persona{
 		{Name: "switched-off", Numbers: []string{"7001"}, Kind: calleesim.KindAnnouncement, Voice: "cmn", HoldMS: 3000,

@@ -9,10 +9,7 @@ import (
 // greetingWords gives answering-machine detection the greeting's words
 // from the call's recogniser: nil when the call has none.
 func (c *sipCall) greetingWords() amdWords {
-	asr := c.req.ASR
-	if asr == nil {
-		asr = c.d.cfg.ASR
-	}
+	asr := c.recognizer()
 	switch {
 	case asr == nil:
 		return nil

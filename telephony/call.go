@@ -1,17 +1,20 @@
 package telephony
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"github.com/outcall/outcall/phone"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
+	"github.com/outcall/outcall/phone"
 )
 
 // sipCall is an answered call on a SIPDialer.
@@ -291,8 +294,21 @@ func (c *sipCall) say(ctx context.Context, text string, emotion Emotion, bargeIn
 
 	watchDone := make(chan struct{})
 	watcherExit := make(chan struct{})
+	var playing atomic.Int32 // the part of the prompt playing
+	backchannels := 0
 	go func() {
 		defer close(watcherExit)
+		// With a recogniser, speech during the prompt is judged before it
+		// stops it: a backchannel ("嗯", "对", "uh-huh") lets it go on,
+		// unless it answers the question the prompt is asking.
+		judge := bargeIn && c.recognizer() != nil
+		var poll <-chan time.Time
+		if judge {
+			t := time.NewTicker(20 * time.Millisecond)
+			defer t.Stop()
+			poll = t.C
+		}
+		judging, from := false, 0 // speech under way, from pending[from]
 		for {
 			select {
 			case <-watchDone:
@@ -300,11 +316,36 @@ func (c *sipCall) say(ctx context.Context, text string, emotion Emotion, bargeIn
 			case ev := <-c.media.Events():
 				c.mu.Lock()
 				c.pending = append(c.pending, ev)
+				n := len(c.pending)
 				c.mu.Unlock()
 				if ev.Kind == EventSpeechStart {
 					c.media.StartCapture()
 				}
-				if bargeIn && (ev.Kind == EventSpeechStart || ev.Kind == EventDTMF) {
+				switch {
+				case !bargeIn:
+				case ev.Kind == EventDTMF || (ev.Kind == EventSpeechStart && !judge):
+					c.media.StopPlayback()
+				case ev.Kind == EventSpeechStart:
+					judging, from = true, n-1
+				case ev.Kind == EventSpeechEnd && judging:
+					judging = false
+					last := int(playing.Load()) == len(parts)-1
+					if words, ok := c.backchannel(last && asksQuestion(parts[len(parts)-1])); ok {
+						c.mu.Lock()
+						c.pending = c.pending[:min(from, len(c.pending))]
+						c.mu.Unlock()
+						c.media.TakeCapture()
+						backchannels++
+						c.addLine(TranscriptLine{Speaker: "callee", Text: words, At: c.since(), Backchannel: true})
+						continue
+					}
+					c.media.StopPlayback()
+				}
+			case <-poll:
+				if judging && c.media.currentTalk() >= backchannelMax {
+					// Too long for a backchannel: the callee is taking
+					// the turn.
+					judging = false
 					c.media.StopPlayback()
 				}
 			}
@@ -316,6 +357,7 @@ func (c *sipCall) say(ctx context.Context, text string, emotion Emotion, bargeIn
 		err         error
 	)
 	for i := 0; ; i++ {
+		playing.Store(int32(i))
 		var pr PlayResult
 		pr, err = c.media.Play(jctx, next.pcm)
 		played += pr.Played
@@ -338,13 +380,98 @@ func (c *sipCall) say(ctx context.Context, text string, emotion Emotion, bargeIn
 	close(watchDone)
 	<-watcherExit
 	c.addLine(TranscriptLine{Speaker: "robot", Text: text, Emotion: string(emotion), At: turnAt, BargeIn: interrupted && err == nil})
+	c.sortTranscript()
 	if c.ctx.Err() != nil {
 		return SayResult{Played: played}, ErrCallEnded
 	}
 	if err != nil {
 		return SayResult{Played: played}, err
 	}
-	return SayResult{Played: played, BargeIn: interrupted}, nil
+	return SayResult{Played: played, BargeIn: interrupted, Backchannels: backchannels}, nil
+}
+
+// backchannelMax is the longest a backchannel lasts: speech going on
+// longer during a prompt takes the turn.
+const backchannelMax = 700 * time.Millisecond
+
+// backchannels are what callees say to show they are listening. Said
+// alone during a prompt, they let it go on.
+var backchannels = map[string]bool{
+	"嗯": true, "嗯嗯": true, "嗯哼": true, "唔": true, "啊": true, "哦": true, "噢": true, "喔": true, "对": true, "对对": true,
+	"对对对": true, "好": true, "好好": true, "好的": true, "是": true, "是是": true, "是的": true, "行": true, "了解": true, "明白": true,
+	"uh-huh": true, "uh huh": true, "uhhuh": true, "mhm": true, "mm-hmm": true, "mm hmm": true, "mm": true, "hmm": true, "yeah": true,
+	"yep": true, "ok": true, "okay": true, "right": true, "sure": true, "i see": true, "got it": true, "yes": true,
+}
+
+// IsBackchannel reports whether text is only a backchannel ("嗯", "对对",
+// "uh-huh"), said to show one is listening.
+func IsBackchannel(text string) bool {
+	t := strings.ToLower(strings.TrimSpace(strings.TrimFunc(text, func(r rune) bool {
+		return unicode.IsPunct(r) || unicode.IsSpace(r)
+	})))
+	t = strings.Join(strings.FieldsFunc(t, func(r rune) bool { return unicode.IsSpace(r) || (unicode.IsPunct(r) && r != '-') }), " ")
+	return backchannels[t]
+}
+
+// asksQuestion reports whether a sentence asks something (？, ?, or a
+// Chinese question particle at its end), so that a short "好" or "对"
+// while it plays is an answer, not a backchannel.
+func asksQuestion(sentence string) bool {
+	t := strings.TrimRightFunc(sentence, func(r rune) bool {
+		return unicode.IsSpace(r) || strings.ContainsRune("”’」』）)\"'", r)
+	})
+	if strings.HasSuffix(t, "?") || strings.HasSuffix(t, "？") {
+		return true
+	}
+	t = strings.TrimRight(t, "。.!！…")
+	return strings.HasSuffix(t, "吗") || strings.HasSuffix(t, "呢") || strings.HasSuffix(t, "么")
+}
+
+// backchannel recognises the short utterance the callee just said during
+// a prompt and reports whether it was a backchannel (and its words). An
+// answer to the prompt's question (answering), words that are not a
+// backchannel, or words that cannot be had (the recogniser failed) take
+// the turn. The simulator's text of an utterance that takes the turn is
+// put back for Listen.
+func (c *sipCall) backchannel(answering bool) (string, bool) {
+	if answering {
+		return "", false
+	}
+	audio, _ := c.media.captureFrom(0, nil)
+	ctx, cancel := context.WithTimeout(c.ctx, time.Second)
+	defer cancel()
+	l := c.newListener(ctx, nil)
+	defer l.close()
+	h, err := l.finish(audio)
+	if err != nil {
+		return "", false
+	}
+	if IsBackchannel(h.Text) {
+		return strings.TrimSpace(h.Text), true
+	}
+	if l.simulated() && h.Text != "" {
+		select {
+		case c.simText <- h.Text:
+		default:
+		}
+	}
+	return "", false
+}
+
+// recognizer is the call's recogniser: its own, else the dialer's.
+func (c *sipCall) recognizer() Recognizer {
+	if c.req.ASR != nil {
+		return c.req.ASR
+	}
+	return c.d.cfg.ASR
+}
+
+// sortTranscript keeps the transcript in time order (a backchannel is
+// heard while the robot's line is still being said).
+func (c *sipCall) sortTranscript() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	slices.SortStableFunc(c.transcript, func(a, b TranscriptLine) int { return cmp.Compare(a.At, b.At) })
 }
 
 // abbreviation reports whether the word before a full stop is one that

@@ -91,6 +91,9 @@ type Call interface {
 type SayResult struct {
 	Played  time.Duration
 	BargeIn bool // the callee interrupted it
+	// Backchannels counts the callee's "嗯", "对", "uh-huh" that the
+	// prompt went on through.
+	Backchannels int
 }
 
 // Utterance is what the callee said (or keyed) in one turn.

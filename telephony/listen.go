@@ -47,10 +47,7 @@ type listener struct {
 }
 
 func (c *sipCall) newListener(ctx context.Context, expect []string) *listener {
-	asr := c.req.ASR
-	if asr == nil {
-		asr = c.d.cfg.ASR
-	}
+	asr := c.recognizer()
 	c.mu.Lock()
 	c.turns++
 	turn := c.turns

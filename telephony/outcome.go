@@ -73,6 +73,9 @@ type TranscriptLine struct {
 	At      time.Duration // since answer
 	// BargeIn marks a robot prompt the callee interrupted.
 	BargeIn bool `json:",omitempty"`
+	// Backchannel marks the callee's "嗯", "对", "uh-huh" while the robot
+	// spoke: heard, and the prompt went on.
+	Backchannel bool `json:",omitempty"`
 }
 
 // OutcomeForStatus maps a final non-2xx INVITE response to an outcome.
