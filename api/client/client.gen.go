@@ -2503,6 +2503,7 @@ type GraphState struct {
 	End         *string   `json:"end,omitempty"`
 	Line        int64     `json:"line"`
 	Name        string    `json:"name"`
+	NoBargeIn   *bool     `json:"noBargeIn,omitempty"`
 	Say         *string   `json:"say,omitempty"`
 	SayFunction *bool     `json:"sayFunction,omitempty"`
 	SayTexts    *[]string `json:"sayTexts,omitempty"`
@@ -4036,11 +4037,14 @@ type Turn struct {
 	Error      *ScriptError `json:"error,omitempty"`
 
 	// FollowUp The SMS template this turn's state asked the call to send once it ends.
-	FollowUp  *string                 `json:"followUp,omitempty"`
-	Heard     string                  `json:"heard"`
-	Intent    *string                 `json:"intent,omitempty"`
-	Log       *[]string               `json:"log,omitempty"`
-	Model     *ModelUse               `json:"model,omitempty"`
+	FollowUp *string   `json:"followUp,omitempty"`
+	Heard    string    `json:"heard"`
+	Intent   *string   `json:"intent,omitempty"`
+	Log      *[]string `json:"log,omitempty"`
+	Model    *ModelUse `json:"model,omitempty"`
+
+	// NoBargeIn The turn's words play to the end whatever the callee says meanwhile (its state says bargeIn: false).
+	NoBargeIn *bool                   `json:"noBargeIn,omitempty"`
 	Review    *[]ReviewFlag           `json:"review,omitempty"`
 	RunnerUp  *string                 `json:"runnerUp,omitempty"`
 	Say       string                  `json:"say"`
