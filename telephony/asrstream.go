@@ -269,7 +269,7 @@ func providerName(r Recognizer) string {
 		return "pocketsphinx"
 	case *FunASRRecognizer:
 		return "funasr"
-	case SimulationRecognizer, *SimulationRecognizer:
+	case SimulationRecognizer, *SimulationRecognizer, SimulationStreamingRecognizer, *SimulationStreamingRecognizer:
 		return "simulation"
 	case DTMFOnly, *DTMFOnly:
 		return "dtmf"

@@ -419,7 +419,7 @@ func (d *SIPDialer) Simulation() bool { return d.cfg.Simulation }
 
 func isSimulation(r Recognizer) bool {
 	switch r.(type) {
-	case SimulationRecognizer, *SimulationRecognizer:
+	case SimulationRecognizer, *SimulationRecognizer, SimulationStreamingRecognizer, *SimulationStreamingRecognizer:
 		return true
 	}
 	return false

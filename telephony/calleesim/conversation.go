@@ -22,6 +22,9 @@ type conversation struct {
 	robotStarts  int
 	mark         int
 	heard        time.Duration
+	// spokeAt is when our last line's speech ended (its last loud
+	// packet), until the robot's reply starts.
+	spokeAt time.Time
 }
 
 // run returns who hung up: "caller" or "callee".
@@ -94,6 +97,13 @@ func (c *conversation) observe(ev telephony.MediaEvent) {
 	case telephony.EventSpeechStart:
 		c.robotTalking = true
 		c.robotStarts++
+		// The VAD starts speech on its third loud frame: the reply's first
+		// loud packet came two frames before.
+		if start := ev.At.Add(-2 * telephony.FrameDuration); !c.spokeAt.IsZero() && start.After(c.spokeAt) {
+			gap := start.Sub(c.spokeAt)
+			c.spokeAt = time.Time{}
+			c.s.update(c.callID, func(r *CallRecord) { r.Replies = append(r.Replies, gap) })
+		}
 	case telephony.EventSpeechEnd:
 		c.robotTalking = false
 		c.heard += ev.Talk
@@ -161,6 +171,12 @@ func (c *conversation) say(text string) bool {
 		pcm = telephony.Tone(300, telephony.SampleRate, 8000)
 	}
 	done := make(chan struct{})
+	if !c.robotTalking {
+		// Where this line's speech will end: the reply is timed from
+		// there (the robot may start before the synthesis's trailing
+		// quiet has played).
+		c.spokeAt = time.Now().Add(time.Duration(len(pcm))*time.Second/telephony.SampleRate - trailingQuiet(pcm))
+	}
 	go func() {
 		c.media.Play(c.ctx, pcm)
 		close(done)
@@ -187,4 +203,19 @@ func (c *conversation) sendSimulationText(text string) {
 		return
 	}
 	c.s.update(c.callID, func(r *CallRecord) { r.TextAnswers = append(r.TextAnswers, res.StatusCode) })
+}
+
+// trailingQuiet is how long pcm ends in quiet (below the VAD's threshold),
+// the pause after the last word that synthesis leaves.
+func trailingQuiet(pcm []int16) time.Duration {
+	const frame = telephony.SampleRate / 50
+	threshold := telephony.DefaultVADConfig().ThresholdDB
+	n := 0
+	for end := len(pcm); end >= frame; end -= frame {
+		if telephony.FrameLevelDB(pcm[end-frame:end]) >= threshold {
+			break
+		}
+		n++
+	}
+	return time.Duration(n) * telephony.FrameDuration
 }

@@ -94,6 +94,10 @@ type CallRecord struct {
 	Audio []byte
 	// Heard is the caller's audio duration the simulator's VAD detected.
 	Heard time.Duration
+	// Replies are the caller's voice-to-voice times: from the end of each
+	// line's speech (its last loud packet) to the first loud packet of
+	// the caller's next prompt, for lines the caller did not talk over.
+	Replies []time.Duration
 	// TextAnswers are the caller's status codes for the simulation
 	// channel's INFO requests, in the order they came (200 from a caller
 	// in simulation mode, 415 from one that refuses the text).
