@@ -219,7 +219,12 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 				break
 			}
 			var heard telephony.Utterance
-			if heard, err = call.Listen(ctx); err != nil {
+			var listen telephony.ListenOptions
+			if l := step.Listen; l != nil {
+				// The state's own end-of-turn silence and no-input wait.
+				listen.EndSilence, listen.Timeout = l.EndSilence, l.Timeout
+			}
+			if heard, err = call.ListenFor(ctx, listen); err != nil {
 				break
 			}
 			silence += heard.SilenceBefore

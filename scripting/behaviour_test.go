@@ -259,3 +259,58 @@ func TestAStateThatMustBeHeardWholeMarksItsTurns(t *testing.T) {
 		t.Errorf("bargeIn \"no\": %+v, want an error on line 4", ds)
 	}
 }
+
+// A state's listen goes with its turns; a callee who says nothing is
+// asked again with the state's words, then the call ends as the fallback
+// says; a state with a default takes silence as its free answer.
+func TestAStatesListeningAndNoInputReprompts(t *testing.T) {
+	s, ds := Compile("l.js", `export default {
+  start: "card",
+  fallback: { retries: 1, end: "no_understanding" },
+  states: {
+    card: { say: "请说出您的卡号后四位。", listen: { endSilence: "1200ms", timeout: "10s" }, on: { affirm: "comment" } },
+    comment: { say: "还有什么建议吗?", default: "bye" },
+    bye: { say: "再见", end: "done" },
+  },
+};`)
+	if s == nil {
+		t.Fatal(ds)
+	}
+	sess, _ := s.NewSession(nil, SessionOptions{})
+	start, _ := sess.Start()
+	if start.Listen == nil || start.Listen.EndSilence != 1200*time.Millisecond || start.Listen.Timeout != 10*time.Second {
+		t.Fatalf("the card state's listen on its turn: %+v", start.Listen)
+	}
+	again, _ := sess.Turn("")
+	if again.Via != "noinput" || again.Say != "喂,您还在听吗?请说出您的卡号后四位。" || again.Listen == nil || again.Done {
+		t.Fatalf("no input: %+v", again)
+	}
+	next, _ := sess.Turn("对")
+	if next.State != "comment" || next.Listen != nil {
+		t.Fatalf("after an answer: %+v", next)
+	}
+	// Silence is the comment state's free answer.
+	if last, _ := sess.Turn(""); last.State != "bye" || !last.Done || last.Via != "default" {
+		t.Fatalf("silence in a state with a default: %+v", last)
+	}
+
+	// Silence past the retries ends the call as the fallback says.
+	sess, _ = s.NewSession(nil, SessionOptions{})
+	sess.Start()
+	sess.Turn("")
+	if end, _ := sess.Turn(" "); !end.Done || sess.Result().Outcome != "no_understanding" {
+		t.Fatalf("silence twice: %+v, result %+v", end, sess.Result())
+	}
+
+	for src, want := range map[string]string{
+		`listen: { endSilence: "50ms" }`: "listen.endSilence \"50ms\" must be a duration from 200ms to 3s",
+		`listen: { timeout: "a while" }`: "listen.timeout \"a while\" must be a duration from 2s to 30s",
+		`listen: { wait: "2s" }`:         "listen has no field \"wait\"",
+		`listen: "long"`:                 "listen must be an object",
+	} {
+		_, ds := Compile("bad.js", "export default {\n  start: \"a\",\n  states: {\n    a: { say: \"您好\", "+src+", end: \"done\" },\n  },\n};")
+		if !HasErrors(ds) || !strings.Contains(ds[0].Message, want) || ds[0].Line != 4 {
+			t.Errorf("%s: %+v, want %q on line 4", src, ds, want)
+		}
+	}
+}

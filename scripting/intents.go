@@ -196,6 +196,7 @@ var noneExamples = []string{
 var phrases = map[string]map[string]string{
 	"zh-CN": {
 		"pardon":  "抱歉,我没听清,您能再说一遍吗?",
+		"noinput": "喂,您还在听吗?",
 		"giveup":  "抱歉打扰您了,再见。",
 		"busy":    "好的,不打扰您了,我们稍后再联系您,再见。",
 		"stop":    "好的,我们不会再打扰您,再见。",
@@ -203,6 +204,7 @@ var phrases = map[string]map[string]string{
 	},
 	"en": {
 		"pardon":  "Sorry, I didn't catch that. Could you say it again?",
+		"noinput": "Hello, are you still there?",
 		"giveup":  "Sorry to have bothered you. Goodbye.",
 		"busy":    "No problem, we'll call you back later. Goodbye.",
 		"stop":    "Understood, we won't call you again. Goodbye.",

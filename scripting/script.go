@@ -101,6 +101,21 @@ type state struct {
 	// NoBargeIn is `bargeIn: false`: the state's words play to the end
 	// whatever the callee says meanwhile (a disclosure the law requires).
 	NoBargeIn bool
+	// Listen is the state's `listen`: how its answer is waited for.
+	Listen Listen
+}
+
+// Listen is how a state waits for the callee's answer (`listen: {
+// endSilence: "1200ms", timeout: "10s" }`); zero fields take the call's
+// defaults.
+type Listen struct {
+	// EndSilence is the quiet that ends the callee's turn: longer for an
+	// answer given in pieces (a card number, an address), shorter for a
+	// yes or no. 200 ms to 3 s.
+	EndSilence time.Duration `json:"endSilence,omitempty" doc:"The quiet that ends the callee's turn, in nanoseconds (200 ms to 3 s); 0: the call's default."`
+	// Timeout is how long the callee may stay silent before the state
+	// asks again. 2 s to 30 s.
+	Timeout time.Duration `json:"timeout,omitempty" doc:"How long the callee may stay silent before the state asks again, in nanoseconds (2 s to 30 s); 0: the call's default."`
 }
 
 type target struct {
@@ -317,7 +332,7 @@ func (s *Script) load(defaultLang string) (*dialog, []Diagnostic) {
 		bad(posOr("states"), "", "a dialog script needs `states`, an object of state name → state")
 		return d, ds
 	}
-	known := map[string]bool{"say": true, "emotion": true, "on": true, "default": true, "end": true, "tags": true, "callbackIn": true, "transfer": true, "llm": true, "followUp": true, "bargeIn": true}
+	known := map[string]bool{"say": true, "emotion": true, "on": true, "default": true, "end": true, "tags": true, "callbackIn": true, "transfer": true, "llm": true, "followUp": true, "bargeIn": true, "listen": true}
 	for _, name := range so.Keys() {
 		key := "states." + name
 		st := &state{Name: name, At: posOr(key), On: map[string]*target{}}
@@ -330,7 +345,7 @@ func (s *Script) load(defaultLang string) (*dialog, []Diagnostic) {
 		}
 		for _, k := range o.Keys() {
 			if !known[k] {
-				warn(posOr(key+"."+k), name, "state %s: unknown field %q (known: say, emotion, on, default, end, tags, callbackIn, transfer, followUp, llm, bargeIn)", name, k)
+				warn(posOr(key+"."+k), name, "state %s: unknown field %q (known: say, emotion, on, default, end, tags, callbackIn, transfer, followUp, llm, bargeIn, listen)", name, k)
 			}
 		}
 		if v := o.Get("say"); isSet(v) {
@@ -354,6 +369,9 @@ func (s *Script) load(defaultLang string) (*dialog, []Diagnostic) {
 			default:
 				bad(posOr(key+".emotion"), name, "state %s: emotion must be neutral, happy, urgent or apologetic, not %q", name, st.Emotion)
 			}
+		}
+		if v := o.Get("listen"); isSet(v) {
+			st.Listen = loadListen(v, name, posOr(key+".listen"), bad)
 		}
 		if v := o.Get("bargeIn"); isSet(v) {
 			if b, ok := v.Export().(bool); ok {
@@ -568,6 +586,47 @@ func stringList(vm *sobek.Runtime, v sobek.Value) ([]string, error) {
 	return out, nil
 }
 
+// listen is the state's listen for its turns (nil: the defaults).
+func (st *state) listen() *Listen {
+	if st.Listen == (Listen{}) {
+		return nil
+	}
+	l := st.Listen
+	return &l
+}
+
+// loadListen reads a state's `listen`, reporting what is wrong at at.
+func loadListen(v sobek.Value, state string, at int, bad func(at int, state, format string, a ...any)) Listen {
+	var l Listen
+	o, ok := v.(*sobek.Object)
+	if !ok || o.ClassName() != "Object" {
+		bad(at, state, "state %s: listen must be an object such as { endSilence: \"1200ms\", timeout: \"10s\" }", state)
+		return l
+	}
+	for _, f := range []struct {
+		name     string
+		dst      *time.Duration
+		min, max time.Duration
+	}{{"endSilence", &l.EndSilence, 200 * time.Millisecond, 3 * time.Second}, {"timeout", &l.Timeout, 2 * time.Second, 30 * time.Second}} {
+		fv := o.Get(f.name)
+		if !isSet(fv) {
+			continue
+		}
+		d, err := time.ParseDuration(fv.String())
+		if err != nil || d < f.min || d > f.max {
+			bad(at, state, "state %s: listen.%s %q must be a duration from %s to %s, such as \"%s\"", state, f.name, fv.String(), f.min, f.max, f.min*2)
+			continue
+		}
+		*f.dst = d
+	}
+	for _, k := range o.Keys() {
+		if k != "endSilence" && k != "timeout" {
+			bad(at, state, "state %s: listen has no field %q (known: endSilence, timeout)", state, k)
+		}
+	}
+	return l
+}
+
 // ParseCallbackIn reads a callback delay such as "30m", "2h" or "1d".
 func ParseCallbackIn(s string) (time.Duration, error) {
 	if strings.HasSuffix(s, "d") {
@@ -733,6 +792,8 @@ type GraphState struct {
 	CallbackIn string   `json:"callbackIn,omitempty"`
 	// NoBargeIn: the state's words play to the end (`bargeIn: false`).
 	NoBargeIn bool `json:"noBargeIn,omitempty"`
+	// Listen is how the state waits for the answer.
+	Listen *Listen `json:"listen,omitempty"`
 }
 
 // GraphEdge is one way from a state to another. Dynamic edges come from a
@@ -770,7 +831,7 @@ func (s *Script) Graph() Graph {
 	for _, n := range d.Order {
 		st := d.States[n]
 		line, _ := s.src.pos(st.At)
-		g.States = append(g.States, GraphState{Name: n, Line: line, Say: st.Say, SayFunc: st.SayFunc, SayTexts: st.SayTexts, Emotion: st.Emotion, End: st.End, Transfer: st.Transfer, Tags: st.Tags, CallbackIn: st.CallbackIn, NoBargeIn: st.NoBargeIn})
+		g.States = append(g.States, GraphState{Name: n, Line: line, Say: st.Say, SayFunc: st.SayFunc, SayTexts: st.SayTexts, Emotion: st.Emotion, End: st.End, Transfer: st.Transfer, Tags: st.Tags, CallbackIn: st.CallbackIn, NoBargeIn: st.NoBargeIn, Listen: st.listen()})
 		g.Edges = append(g.Edges, s.edgesFrom(n)...)
 	}
 	return g

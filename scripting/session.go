@@ -81,6 +81,9 @@ type Step struct {
 	// Model says when and why the model was used in this turn, and what
 	// became of its answer.
 	Model *ModelUse `json:"model,omitempty"`
+	// Listen is how the answer to this turn's words is waited for (the
+	// state's listen); zero fields take the call's defaults.
+	Listen *Listen `json:"listen,omitempty" doc:"How the answer to this turn's words is waited for (the state's listen)."`
 	// NoBargeIn is set when the turn's words must play to the end,
 	// whatever the callee says meanwhile: its state says `bargeIn: false`.
 	NoBargeIn bool `json:"noBargeIn,omitempty" doc:"The turn's words play to the end whatever the callee says meanwhile (its state says bargeIn: false)."`
@@ -155,6 +158,9 @@ type Session struct {
 	pending  *pendingTurn
 	history  []AskTurn
 	lastSaid string
+	// stateSay is what the current state said on entry, repeated when
+	// the callee says nothing.
+	stateSay string
 	review   []ReviewFlag
 	tags     []string
 
@@ -254,6 +260,14 @@ func (s *Session) Turn(text string) (*Step, error) {
 	text = truncate(text, s.script.limits.MaxInput*3)
 	if r := []rune(text); len(r) > s.script.limits.MaxInput {
 		text = string(r[:s.script.limits.MaxInput])
+	}
+	if cur := d.States[s.state]; strings.TrimSpace(text) == "" && cur != nil && cur.Default == nil {
+		// The callee said nothing: ask again. (A state with a default
+		// takes silence as its free answer.)
+		t := &Step{Turn: s.turn}
+		s.run(t, func() error { return s.noInput(t, cur) })
+		s.remember(t)
+		return t, nil
 	}
 	u := s.script.nlu.Understand(d.Lang, text, s.opts.Now())
 	t := &Step{Turn: s.turn, Heard: text, Intent: u.Intent, Confidence: u.Confidence, RunnerUp: u.RunnerUp, Slots: u.Slots, Sentiment: &u.Sentiment}
@@ -434,7 +448,7 @@ func (s *Session) fallback(t *Step, u Understanding) error {
 	d := s.script.dialog
 	t.Via, t.State = "fallback", s.state
 	if st := d.States[s.state]; st != nil {
-		t.NoBargeIn = st.NoBargeIn
+		t.NoBargeIn, t.Listen = st.NoBargeIn, st.listen()
 	}
 	s.retries++
 	if s.retries > d.Fallback.Retries {
@@ -457,12 +471,32 @@ func (s *Session) fallback(t *Step, u Understanding) error {
 	return nil
 }
 
+// noInput asks again when the callee said nothing: "are you still there?"
+// and the state's words once more, counting towards the fallback's
+// retries, after which the call ends as the fallback's end does.
+func (s *Session) noInput(t *Step, cur *state) error {
+	d := s.script.dialog
+	t.Via, t.State, t.NoBargeIn, t.Listen, t.Emotion = "noinput", s.state, cur.NoBargeIn, cur.listen(), cur.Emotion
+	s.retries++
+	if s.retries > d.Fallback.Retries {
+		t.Say = phrase(d.Lang, "giveup")
+		s.finish(&Result{Outcome: d.Fallback.End})
+		return nil
+	}
+	sep := ""
+	if d.Lang == "en" {
+		sep = " "
+	}
+	t.Say = strings.TrimSpace(phrase(d.Lang, "noinput") + sep + s.stateSay)
+	return nil
+}
+
 // enter moves the dialog into a state and says its text.
 func (s *Session) enter(name string, t *Step) error {
 	d := s.script.dialog
 	st := d.States[name]
 	s.state, s.retries = name, 0
-	t.State, t.Emotion, t.FollowUp, t.NoBargeIn = name, st.Emotion, st.FollowUp, st.NoBargeIn
+	t.State, t.Emotion, t.FollowUp, t.NoBargeIn, t.Listen = name, st.Emotion, st.FollowUp, st.NoBargeIn, st.listen()
 	for _, tag := range st.Tags {
 		if !contains(s.tags, tag) {
 			s.tags = append(s.tags, tag)
@@ -478,6 +512,7 @@ func (s *Session) enter(name string, t *Step) error {
 		t.Say = s.render(st.Say, t, Understanding{})
 	}
 	s.flag(t.Say, "said", t)
+	s.stateSay = t.Say
 	switch {
 	case st.End != "":
 		r := &Result{Outcome: st.End, CallbackIn: st.CallbackIn, Transfer: st.Transfer}

@@ -218,10 +218,3 @@ func DetectMachine(ctx context.Context, m *MediaSession, cfg AMDConfig, words Gr
 		}
 	}
 }
-
-// currentTalk is the length of the utterance under way (0 in silence).
-func (s *MediaSession) currentTalk() time.Duration {
-	s.inMu.Lock()
-	defer s.inMu.Unlock()
-	return s.vad.CurrentTalk()
-}

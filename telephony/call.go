@@ -553,8 +553,19 @@ const (
 // it. A recogniser that fails ends the call: Listen returns a
 // *RecognitionError and the call's outcome becomes failed.
 func (c *sipCall) Listen(ctx context.Context, expect ...string) (Utterance, error) {
+	return c.ListenFor(ctx, ListenOptions{Expect: expect})
+}
+
+// ListenFor is Listen with the turn's own end-of-turn silence and no-input
+// timeout.
+func (c *sipCall) ListenFor(ctx context.Context, opts ListenOptions) (Utterance, error) {
 	if c.ctx.Err() != nil {
 		return Utterance{}, ErrCallEnded
+	}
+	expect := opts.Expect
+	if opts.EndSilence > 0 {
+		c.media.setEndSilence(opts.EndSilence)
+		defer c.media.setEndSilence(0)
 	}
 	jctx, done := c.joined(ctx)
 	defer done()
@@ -579,7 +590,11 @@ func (c *sipCall) Listen(ctx context.Context, expect ...string) (Utterance, erro
 		started bool
 		u       Utterance
 	)
-	timer := time.NewTimer(c.req.ListenTimeout)
+	wait := c.req.ListenTimeout
+	if opts.Timeout > 0 {
+		wait = opts.Timeout
+	}
+	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	for {
 		ev, hyp, what, err := c.nextInput(jctx, timer.C, l.results)

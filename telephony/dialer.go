@@ -58,6 +58,9 @@ type Call interface {
 	// what was heard. expect lists phrases the script is waiting for (a
 	// grammar for offline recognisers, hints for the others).
 	Listen(ctx context.Context, expect ...string) (Utterance, error)
+	// ListenFor is Listen with the turn's own end-of-turn silence and
+	// no-input timeout (a script state's listen).
+	ListenFor(ctx context.Context, opts ListenOptions) (Utterance, error)
 	// SendDTMF sends digits to the callee (RFC 4733).
 	SendDTMF(ctx context.Context, digits string) error
 	// Transfer hands the callee to target (a number or SIP URI) by REFER
@@ -112,6 +115,18 @@ type Utterance struct {
 	// streaming recogniser's own endpoint), EndedBySilence (our VAD) or
 	// EndedByLimit; "" for keys and no input.
 	EndedBy string
+}
+
+// ListenOptions are one turn's listening.
+type ListenOptions struct {
+	// Expect lists phrases the script is waiting for.
+	Expect []string
+	// EndSilence is the quiet that ends the callee's turn (0: the
+	// dialer's VAD EndSilence).
+	EndSilence time.Duration
+	// Timeout is how long to wait for the callee to start (0: the
+	// call's ListenTimeout).
+	Timeout time.Duration
 }
 
 // ErrCallEnded is returned by Call methods after the call is over.

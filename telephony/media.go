@@ -929,3 +929,18 @@ func (s *MediaSession) takeFeed(frame []int16) {
 	}
 	s.feedMu.Unlock()
 }
+
+// currentTalk is the length of the utterance under way (0 in silence).
+func (s *MediaSession) currentTalk() time.Duration {
+	s.inMu.Lock()
+	defer s.inMu.Unlock()
+	return s.vad.CurrentTalk()
+}
+
+// setEndSilence changes the quiet that ends the callee's utterances (0:
+// the session's configured one).
+func (s *MediaSession) setEndSilence(d time.Duration) {
+	s.inMu.Lock()
+	defer s.inMu.Unlock()
+	s.vad.SetEndSilence(d)
+}

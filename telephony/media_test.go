@@ -110,6 +110,36 @@ func TestVADReportsStartEndAndDurations(t *testing.T) {
 	}
 }
 
+// A turn's own end-of-turn silence: a card number read in pieces, with
+// 800 ms pauses, is one utterance with 1.2 s, two with the default 600 ms.
+func TestATurnsEndSilenceDecidesWhenItsUtteranceEnds(t *testing.T) {
+	audio := append(append(append(silence(300), speech(900)...), silence(800)...), speech(900)...)
+	audio = append(audio, silence(1500)...)
+	count := func(v *VAD) (ends int) {
+		for off := 0; off+frameSamples <= len(audio); off += frameSamples {
+			if v.Process(audio[off:off+frameSamples]) == VADSpeechEnd {
+				ends++
+			}
+		}
+		return ends
+	}
+	if n := count(NewVAD(DefaultVADConfig())); n != 2 {
+		t.Errorf("default end silence: %d utterances, want 2", n)
+	}
+	v := NewVAD(DefaultVADConfig())
+	v.SetEndSilence(1200 * time.Millisecond)
+	if n := count(v); n != 1 {
+		t.Errorf("1.2 s end silence: %d utterances, want 1", n)
+	}
+	if v.LastTalk() < 2500*time.Millisecond {
+		t.Errorf("the pieces' talk %s, want the whole 2.6 s", v.LastTalk())
+	}
+	v.SetEndSilence(0) // back to the configured 600 ms
+	if n := count(v); n != 2 {
+		t.Errorf("end silence restored: %d utterances, want 2", n)
+	}
+}
+
 func TestSDPOfferParsesBackWithCodecsAndTelephoneEvent(t *testing.T) {
 	addr := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}
 	body, err := BuildSDP(MediaOffer{Addr: addr, Codecs: []Codec{PCMU, PCMA}, DTMFPT: 101})

@@ -96,3 +96,38 @@ func TestWhatIsABackchannel(t *testing.T) {
 		}
 	}
 }
+
+// A turn's own no-input wait: a callee who says nothing is given up on
+// after the turn's timeout, not the call's.
+func TestATurnsTimeoutEndsItsWaitForNoInput(t *testing.T) {
+	t.Parallel()
+	needEspeak(t)
+	sim, err := calleesim.Start(context.Background(), calleesim.Config{TTS: sharedTTS, Personas: []calleesim.Persona{
+		{Name: "silent", Numbers: []string{"7201"}, Kind: calleesim.KindHuman, Voice: "cmn", Greeting: "喂?", HoldMS: 20000}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	d := newDialer(t, telephony.DialerConfig{ASR: telephony.SimulationRecognizer{}})
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	var u telephony.Utterance
+	var waited time.Duration
+	res, err := d.Dial(ctx, telephony.DialRequest{Trunk: sim.Trunk(), To: "7201", RingTimeout: 5 * time.Second, ListenTimeout: 20 * time.Second},
+		telephony.CallHandlerFunc(func(ctx context.Context, call telephony.Call) error {
+			if _, err := call.Listen(ctx); err != nil { // the greeting
+				return err
+			}
+			start := time.Now()
+			var err error
+			u, err = call.ListenFor(ctx, telephony.ListenOptions{Timeout: 2 * time.Second})
+			waited = time.Since(start)
+			return err
+		}))
+	if err != nil || res.HandlerErr != nil {
+		t.Fatal(err, res.HandlerErr)
+	}
+	if !u.NoInput || waited < 2*time.Second || waited > 10*time.Second {
+		t.Fatalf("no input %v after %s: want it after the turn's 2 s, not the call's 20 s", u.NoInput, waited)
+	}
+}

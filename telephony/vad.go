@@ -60,6 +60,15 @@ func NewVAD(cfg VADConfig) *VAD {
 	return &VAD{cfg: cfg, noiseDB: -70, endFrames: end}
 }
 
+// SetEndSilence changes the quiet that ends an utterance (0: the
+// configured EndSilence), from the next frame on.
+func (v *VAD) SetEndSilence(d time.Duration) {
+	if d <= 0 {
+		d = v.cfg.EndSilence
+	}
+	v.endFrames = max(int(d/FrameDuration), 1)
+}
+
 // FrameLevelDB returns the RMS level of a frame in dBFS.
 func FrameLevelDB(frame []int16) float64 {
 	if len(frame) == 0 {

@@ -2502,6 +2502,7 @@ type GraphState struct {
 	Emotion     *string   `json:"emotion,omitempty"`
 	End         *string   `json:"end,omitempty"`
 	Line        int64     `json:"line"`
+	Listen      *Listen   `json:"listen,omitempty"`
 	Name        string    `json:"name"`
 	NoBargeIn   *bool     `json:"noBargeIn,omitempty"`
 	Say         *string   `json:"say,omitempty"`
@@ -2674,6 +2675,15 @@ type ListUsersOutputBody struct {
 
 	// NextCursor Pass as cursor for the next page; empty on the last page.
 	NextCursor string `json:"next_cursor"`
+}
+
+// Listen defines model for Listen.
+type Listen struct {
+	// EndSilence The quiet that ends the callee's turn, in nanoseconds (200 ms to 3 s); 0: the call's default.
+	EndSilence *int64 `json:"endSilence,omitempty"`
+
+	// Timeout How long the callee may stay silent before the state asks again, in nanoseconds (2 s to 30 s); 0: the call's default.
+	Timeout *int64 `json:"timeout,omitempty"`
 }
 
 // ListsOutputBody defines model for ListsOutputBody.
@@ -4040,6 +4050,7 @@ type Turn struct {
 	FollowUp *string   `json:"followUp,omitempty"`
 	Heard    string    `json:"heard"`
 	Intent   *string   `json:"intent,omitempty"`
+	Listen   *Listen   `json:"listen,omitempty"`
 	Log      *[]string `json:"log,omitempty"`
 	Model    *ModelUse `json:"model,omitempty"`
 
