@@ -60,7 +60,7 @@ func (w *PaceWorker) Work(ctx context.Context, job *river.Job[campaigns.PaceArgs
 		tokens = min(tokens+cps*now.Sub(last).Seconds(), max(cps, 1))
 		last = now
 		r, err := w.Campaigns.Pace(ctx, job.Args.TenantID, job.Args.CampaignID, int(tokens))
-		if err != nil && unavailable(err) && ctx.Err() == nil && time.Now().Add(time.Second).Before(deadline) {
+		if err != nil && databaseAway(err) && ctx.Err() == nil && time.Now().Add(time.Second).Before(deadline) {
 			// The database is away for now: look again in a second, so
 			// the campaign goes on as soon as it is back.
 			select {

@@ -6,14 +6,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"maps"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -601,11 +604,13 @@ func (s *Spool) setLeases(hold func(tenantID, callID uuid.UUID) (release func())
 	s.hold = hold
 }
 
-// unavailable reports whether err says the database could not take work
-// at the time (no connection, shutting down, out of resources, a
+// unavailable reports whether err may say the database could not take
+// work at the time (no connection, shutting down, out of resources, a
 // transaction it rolled back, a timeout), as opposed to refusing a close
 // for what it holds (a data or constraint error), which waiting does not
-// change.
+// change. An error it cannot place is taken as the database away: a close
+// is then kept and tried again, never set aside. Where waiting costs more
+// than failing (the pacer), databaseAway decides instead.
 func unavailable(err error) bool {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && len(pgErr.Code) >= 2 {
@@ -616,4 +621,25 @@ func unavailable(err error) bool {
 		return false
 	}
 	return tenants.ErrorCode(err) == ""
+}
+
+// databaseAway reports whether err is known to say the database or the
+// connection to it is away: a PostgreSQL error of a class that says so,
+// a failed connect, a network error, a connection closed under the query,
+// a timeout. Unlike unavailable, an error it cannot place (a bug, a
+// refusal) is not taken as an outage.
+func databaseAway(err error) bool {
+	if err == nil || tenants.ErrorCode(err) != "" {
+		return false
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return unavailable(pgErr)
+	}
+	var connectErr *pgconn.ConnectError
+	var netErr net.Error
+	return errors.As(err, &connectErr) || errors.As(err, &netErr) ||
+		errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err) || pgconn.SafeToRetry(err)
 }

@@ -5,7 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
 	"reflect"
+	"syscall"
 	"testing"
 	"time"
 
@@ -173,5 +178,32 @@ func TestOnlyADatabaseThatCannotTakeACloseIsWaitedFor(t *testing.T) {
 		if got := unavailable(err); got != want {
 			t.Errorf("unavailable(%v) = %v, want %v", err, got, want)
 		}
+	}
+}
+
+// The pacer waits only for an outage it can name; any other error fails
+// its job at once (River retries it with backoff), not after a slice of
+// retries every second.
+func TestThePacerWaitsOnlyForAnOutageItCanName(t *testing.T) {
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+	for err, want := range map[error]bool{
+		&pgconn.PgError{Code: "08006"}:                            true,
+		fmt.Errorf("pace: %w", &pgconn.PgError{Code: "57P01"}):    true,
+		fmt.Errorf("begin: %w", refused):                          true,
+		fmt.Errorf("query: %w", pgconn.ErrConnClosed):             true,
+		fmt.Errorf("read: %w", io.ErrUnexpectedEOF):               true,
+		context.DeadlineExceeded:                                  true,
+		&pgconn.PgError{Code: "23505"}:                            false, // unique violation
+		tenants.Errorf(tenants.ENotFound, "no such campaign"):     false,
+		errors.New("json: cannot unmarshal string into Go value"): false,
+		nil: false,
+	} {
+		if got := databaseAway(err); got != want {
+			t.Errorf("databaseAway(%v) = %v, want %v", err, got, want)
+		}
+	}
+	// A close, unlike the pacer, keeps waiting on an error it cannot place.
+	if !unavailable(errors.New("something odd")) {
+		t.Error("a close set aside on an error nobody can place")
 	}
 }
