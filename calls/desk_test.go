@@ -49,9 +49,20 @@ type deskRig struct {
 	sim   *calleesim.Simulator
 	store *scripting.Store
 	ver   *scripting.StoredVersion
+	// proxy, when the rig was made with one, stands between the worker
+	// (its campaigns, its desk) and PostgreSQL; the test's own reads and
+	// the agents' desk reach PostgreSQL directly.
+	proxy *dbtest.Proxy
 }
 
 func newDeskRig(t *testing.T, personas []calleesim.Persona) *deskRig {
+	t.Helper()
+	return newDeskRigWith(t, personas, false)
+}
+
+// newDeskRigWith makes the rig; with throughProxy, the worker reaches
+// PostgreSQL through a proxy the test can cut.
+func newDeskRigWith(t *testing.T, personas []calleesim.Persona, throughProxy bool) *deskRig {
 	t.Helper()
 	if _, err := exec.LookPath("espeak-ng"); err != nil {
 		t.Skip("espeak-ng is not installed (apt-get install espeak-ng): prompts cannot be spoken")
@@ -96,10 +107,22 @@ func newDeskRig(t *testing.T, personas []calleesim.Persona) *deskRig {
 		t.Fatal("the desk's hub did not start listening")
 	}
 	r.desk = &calls.Desk{DB: r.db, Hub: hub, WebRTC: telephony.WebRTCConfig{LoopbackOnly: true}}
+	workerSvc, workerDesk := r.svc, r.desk
+	if throughProxy {
+		var proxied string
+		r.proxy, proxied = dbtest.NewProxy(t, shop.URL)
+		away, err := tenants.Open(ctx, proxied)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(away.Close)
+		workerSvc = campaigns.New(calls.CampaignHooks(campaigns.Options{DB: away}, false))
+		workerDesk = &calls.Desk{DB: away, Hub: hub, WebRTC: telephony.WebRTCConfig{LoopbackOnly: true}}
+	}
 
 	quiet := slog.New(slog.DiscardHandler)
-	client, err := jobs.New(jobs.Config{Tenants: shop.Tenants, Logger: quiet, Work: true, Contacts: r.cs, Campaigns: r.svc, DialWorkers: 2,
-		Placer: calls.New(calls.Options{SIP: sip, Scripts: r.store, Hosts: hosts, Trunk: r.sim.Trunk(), RingTimeout: 5 * time.Second, Logger: quiet, Desk: r.desk})})
+	client, err := jobs.New(jobs.Config{Tenants: shop.Tenants, Logger: quiet, Work: true, Contacts: r.cs, Campaigns: workerSvc, DialWorkers: 2,
+		Placer: calls.New(calls.Options{SIP: sip, Scripts: r.store, Hosts: hosts, Trunk: r.sim.Trunk(), RingTimeout: 5 * time.Second, Logger: quiet, Desk: workerDesk})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -390,5 +413,85 @@ func TestACallNobodyTakesGoesToTheQueuesOverflowNumber(t *testing.T) {
 	}
 	if !strings.HasPrefix(referTo, "sip:+862150007777@") {
 		t.Fatalf("REFER to %q, want the queue's overflow number", referTo)
+	}
+}
+
+// The database goes away twice while the worker holds a call for the
+// desk: while the callee is on hold (nobody free), and while the agent
+// talks to them. The callee stays on hold, the agent who comes free is
+// rung once the database is back, the talk goes on, and the call is
+// recorded once, transferred to the agent, with one agent_seconds row.
+func TestTheDeskHoldsACallThroughADatabaseOutage(t *testing.T) {
+	r := newDeskRigWith(t, []calleesim.Persona{{Name: "wants-a-person", Numbers: []string{"+8613800000005"}, Voice: "cmn", Greeting: "喂?",
+		Lines: []calleesim.Line{{Say: "转人工"}, {Say: "你好,我想问一下账单"}, {Say: "好的,明白了"}, {Say: "还有一个问题"}, {Say: "谢谢"}}, HoldMS: 40000}}, true)
+	ctx := context.Background()
+	agent := r.agent(t, "agent@shop.example")
+	if _, err := r.desk.CreateQueue(ctx, r.owner, calls.QueueInput{Name: ptr("support"), AgentIDs: &[]uuid.UUID{*agent.UserID}}); err != nil {
+		t.Fatal(err)
+	}
+	campaign := r.call(t, "phone,name\n13800000005,钱女士\n")
+	waitUntil(t, "the callee waits on hold", 60*time.Second, func() bool {
+		return r.one(t, `SELECT count(*) FROM agent_offers WHERE state = 'waiting'`)[0] == int64(1)
+	})
+	r.proxy.CutOff()
+	time.Sleep(4 * time.Second) // the worker tries to ring a desk each second, and fails
+	r.proxy.Restore()
+
+	if _, err := r.desk.SetStatus(ctx, agent, calls.AgentAvailable); err != nil {
+		t.Fatal(err)
+	}
+	offer, err := r.desk.WaitOffer(ctx, agent, 30*time.Second)
+	if err != nil || offer == nil {
+		t.Fatalf("the desk did not ring after the outage: %v", err)
+	}
+	browser, sdp, err := agentsim.New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer browser.Close()
+	answer, err := r.desk.Answer(ctx, agent, offer.ID, sdp)
+	if err != nil {
+		t.Fatalf("answering: %v", err)
+	}
+	if err := browser.Answer(answer); err != nil {
+		t.Fatal(err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := browser.WaitConnected(cctx); err != nil {
+		t.Fatalf("the browser did not connect: %v", err)
+	}
+	browser.Speak(440)
+	waitUntil(t, "the agent hears the callee", 20*time.Second, func() bool {
+		_, loud := browser.Heard()
+		return loud >= 25
+	})
+
+	// Away again while they talk: the talk goes on.
+	r.proxy.CutOff()
+	_, before := browser.Heard()
+	time.Sleep(3 * time.Second)
+	r.proxy.Restore()
+	if _, after := browser.Heard(); after-before < 25 {
+		t.Fatalf("the agent heard %d loud frames while the database was away: the talk did not go on", after-before)
+	}
+	if err := r.desk.Hangup(ctx, agent, offer.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the campaign completes", 60*time.Second, func() bool {
+		got, err := r.svc.GetCampaign(ctx, r.owner, campaign)
+		return err == nil && got.Status == campaigns.StatusCompleted
+	})
+	row := r.one(t, `SELECT count(*), min(outcome), min(reason), (SELECT count(*) FROM agent_offers), (SELECT min(state) FROM agent_offers)
+		FROM calls WHERE campaign_id = $1`, campaign)
+	if row[0] != int64(1) || row[1] != "transferred" || !strings.Contains(row[2].(string), "agent@shop.example") || row[3] != int64(1) || row[4] != calls.OfferEnded {
+		t.Fatalf("calls and offers after the outages: %v", row)
+	}
+	usage := r.one(t, `SELECT count(*), COALESCE(sum(quantity), 0)::bigint FROM usage_ledger WHERE kind = 'agent_seconds'`)
+	if usage[0] != int64(1) || usage[1].(int64) < 3 {
+		t.Fatalf("agent time in the ledger: %v, want one row of the talk, outage included", usage)
+	}
+	if d, err := r.desk.Me(ctx, agent); err != nil || d.Status != calls.AgentAvailable || d.Offer != nil {
+		t.Fatalf("the agent's desk after the call: %+v %v", d, err)
 	}
 }
