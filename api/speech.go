@@ -17,9 +17,9 @@ type SpeechBody struct {
 	TTSModel  string    `json:"tts_model"`
 	TTSVoice  string    `json:"tts_voice" doc:"The service's voice name; empty picks by language."`
 	TTSHasKey bool      `json:"tts_has_key" doc:"Whether an API key for the synthesis service is stored (encrypted; never shown)."`
-	ASR       string    `json:"asr" enum:"default,dtmf,pocketsphinx,http,funasr" doc:"Who hears the callee: default (the service's choice), dtmf (keys only), pocketsphinx (offline, English only: a grammar of the script's phrases or common answers), http (a service with the POST /v1/audio/transcriptions shape, sent the language as ISO 639-1) or funasr (a FunASR runtime you run, Mandarin, streaming over WebSocket: asr_url is its ws:// or wss:// address)."`
-	ASRURL    string    `json:"asr_url" example:"https://speech.example.com" doc:"Base URL of the recognition service (asr http), or the WebSocket of the FunASR runtime (asr funasr: ws://host:10095 or wss://…, optionally ?mode=2pass|online|offline)."`
-	ASRModel  string    `json:"asr_model" example:"whisper-1"`
+	ASR       string    `json:"asr" enum:"default,dtmf,pocketsphinx,http,funasr,nls" doc:"Who hears the callee: default (the service's choice), dtmf (keys only), pocketsphinx (offline, English only: a grammar of the script's phrases or common answers), http (a service with the POST /v1/audio/transcriptions shape, sent the language as ISO 639-1), funasr (a FunASR runtime you run, Mandarin, streaming over WebSocket: asr_url is its ws:// or wss:// address) or nls (Alibaba Cloud Intelligent Speech Interaction's real-time recognition: asr_url its gateway, asr_model the project's appkey, the key AccessKeyId:AccessKeySecret)."`
+	ASRURL    string    `json:"asr_url" example:"https://speech.example.com" doc:"Base URL of the recognition service (asr http), the WebSocket of the FunASR runtime (asr funasr: ws://host:10095 or wss://…, optionally ?mode=2pass|online|offline), or the NLS gateway (asr nls: empty for wss://nls-gateway-cn-shanghai.aliyuncs.com/ws/v1, or your region's; optionally ?vocabulary_id=… for a hotword list kept on the service, ?sample_rate=16000 for a 16 kHz model)."`
+	ASRModel  string    `json:"asr_model" example:"whisper-1" doc:"The model (asr http), or the project's appkey (asr nls)."`
 	ASRHasKey bool      `json:"asr_has_key"`
 	LLM       string    `json:"llm" enum:"off,openai" doc:"The language model scripts' llm states ask when the built-in understanding is unsure: off, or openai (any OpenAI-compatible chat completions API: vLLM or Ollama serving Qwen or DeepSeek, Alibaba Cloud DashScope's compatible mode, DeepSeek, OpenAI)."`
 	LLMURL    string    `json:"llm_url" example:"https://dashscope.aliyuncs.com/compatible-mode/v1" doc:"The API's base URL, up to its version; requests go to {llm_url}/chat/completions."`
@@ -40,10 +40,10 @@ type speechFields struct {
 	TTSModel string  `json:"tts_model,omitempty" maxLength:"100"`
 	TTSVoice string  `json:"tts_voice,omitempty" maxLength:"100"`
 	TTSKey   *string `json:"tts_api_key,omitempty" maxLength:"500" doc:"Stored encrypted; omitted keeps the stored key, empty removes it."`
-	ASR      string  `json:"asr,omitempty" enum:"default,dtmf,pocketsphinx,http,funasr" doc:"Omitted: default."`
+	ASR      string  `json:"asr,omitempty" enum:"default,dtmf,pocketsphinx,http,funasr,nls" doc:"Omitted: default."`
 	ASRURL   string  `json:"asr_url,omitempty" maxLength:"500"`
 	ASRModel string  `json:"asr_model,omitempty" maxLength:"100"`
-	ASRKey   *string `json:"asr_api_key,omitempty" maxLength:"500" doc:"Stored encrypted; omitted keeps the stored key, empty removes it. For funasr it goes as a bearer token on the WebSocket handshake, for the proxy in front of the runtime (FunASR itself checks none)."`
+	ASRKey   *string `json:"asr_api_key,omitempty" maxLength:"500" doc:"Stored encrypted; omitted keeps the stored key, empty removes it. For funasr it goes as a bearer token on the WebSocket handshake, for the proxy in front of the runtime (FunASR itself checks none); for nls it is the AccessKey as AccessKeyId:AccessKeySecret, with which outcall asks for NLS tokens (CreateToken) and renews them."`
 	LLM      string  `json:"llm,omitempty" enum:"off,openai" doc:"Omitted: off."`
 	LLMURL   string  `json:"llm_url,omitempty" maxLength:"500"`
 	LLMModel string  `json:"llm_model,omitempty" maxLength:"100"`

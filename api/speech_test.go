@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -67,6 +68,27 @@ func TestATenantChoosesItsOwnFunASRRuntime(t *testing.T) {
 	} {
 		if r := h.do(nil, "PUT", "/v1/speech", bad, bearer(a.Key)...); r.Status != 422 || !strings.Contains(r.Raw, "body.asr_url") {
 			t.Errorf("%v: %d %s, want 422 naming body.asr_url", bad, r.Status, r.Raw)
+		}
+	}
+}
+
+func TestATenantChoosesAlibabaNLS(t *testing.T) {
+	h := newHarness(t)
+	a := h.signup("A", "a@example.com")
+	r := h.do(nil, "PUT", "/v1/speech", map[string]any{"asr": "nls", "asr_model": "appkey-1", "asr_api_key": "LTAI5t-id:the-secret"}, bearer(a.Key)...)
+	if r.Status != 200 || r.Body["asr"] != "nls" || r.Body["asr_model"] != "appkey-1" || r.Body["asr_has_key"] != true || strings.Contains(r.Raw, "the-secret") {
+		t.Fatalf("set: %d %s", r.Status, r.Raw)
+	}
+	for bad, field := range map[string]string{
+		`{"asr":"nls","asr_api_key":"LTAI5t-id:s"}`:                                               "body.asr_model",
+		`{"asr":"nls","asr_model":"k","asr_url":"https://nls.example.com/ws/v1"}`:                 "body.asr_url",
+		`{"asr":"nls","asr_model":"k","asr_url":"wss://nls.example.com/ws/v1?sample_rate=44100"}`: "body.asr_url",
+		`{"asr":"nls","asr_model":"k","asr_api_key":"only-an-id"}`:                                "body.asr_api_key",
+	} {
+		var body map[string]any
+		json.Unmarshal([]byte(bad), &body)
+		if r := h.do(nil, "PUT", "/v1/speech", body, bearer(a.Key)...); r.Status != 422 || !strings.Contains(r.Raw, field) {
+			t.Errorf("%s: %d %s, want 422 naming %s", bad, r.Status, r.Raw, field)
 		}
 	}
 }

@@ -93,6 +93,16 @@ func (d *Service) speechFor(tenantID uuid.UUID, sp telephony.SpeechProviders) (t
 		// the client's guard against internal addresses.
 		r.Dial = dialerOf(client)
 		e.asr = r
+	case telephony.SpeechNLS:
+		r, err := telephony.NewNLSRecognizer(sp.ASRURL, sp.ASRModel, sp.ASRKey)
+		if err != nil {
+			return nil, nil, err
+		}
+		r.Dial = dialerOf(client)
+		if r.Tokens != nil {
+			r.Tokens.Client = client
+		}
+		e.asr = r
 	}
 	ts.byID[tenantID] = e
 	return e.tts, e.asr, nil
@@ -232,6 +242,8 @@ func recognizerKind(asr string) telephony.Recognizer {
 		return &telephony.HTTPRecognizer{}
 	case telephony.SpeechFunASR:
 		return &telephony.FunASRRecognizer{}
+	case telephony.SpeechNLS:
+		return &telephony.NLSRecognizer{}
 	}
 	return nil
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/telephony/calleesim"
 	"github.com/outcall/outcall/telephony/funasrtest"
+	"github.com/outcall/outcall/telephony/nlstest"
 	"github.com/outcall/outcall/tenants"
 )
 
@@ -208,6 +209,75 @@ func TestAMandarinScriptIsNotDialledWithARecogniserThatHearsOnlyEnglish(t *testi
 	}
 	if n := len(dialled.all()); n != 0 {
 		t.Fatalf("dialled %d times", n)
+	}
+}
+
+// A tenant on Alibaba Cloud NLS hears its calls through it (its test
+// double here): a token from CreateToken with the tenant's AccessKey, the
+// project's appkey, the callee's audio streamed; a token the service
+// revokes fails the call that meets it, saying so, and the next call gets
+// a new token.
+func TestATenantsAlibabaNLSHearsItsCalls(t *testing.T) {
+	if at := dbtest.ShiftedClock(); at != "" {
+		t.Skipf("PostgreSQL's clock at %s: this test is about speech providers and compares no times of either clock (TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript covers a call's records there)", at)
+	}
+	if _, err := exec.LookPath("espeak-ng"); err != nil {
+		t.Skip("espeak-ng is not installed (apt-get install espeak-ng): the callee simulator cannot speak")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	st := newSpeechTenant(t, ctx)
+	nls := nlstest.NewServer("LTAI-tenant", "tenant-secret")
+	defer nls.Close()
+	nls.RequireKey("only-tokens-it-made")
+	nls.Answer([]string{"是"}, "是的。", 0)
+	key := "LTAI-tenant:tenant-secret"
+	if _, err := st.speech.Set(ctx, st.p, telephony.SpeechInput{ASR: "nls", ASRURL: nls.URL + "?token_url=" + nls.TokenURL, ASRModel: "appkey-7", ASRKey: &key}); err != nil {
+		t.Fatal(err)
+	}
+	tts := telephony.NewCachedTTS(telephony.EspeakTTS{}, 100)
+	sim, err := calleesim.Start(ctx, calleesim.Config{TTS: tts, Personas: []calleesim.Persona{
+		{Name: "agrees", Voice: "cmn", Lines: []calleesim.Line{{Say: "是的,没问题", PauseMS: 200}}, HoldMS: 3000},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	sip, err := telephony.NewSIPDialer(telephony.DialerConfig{TTS: tts, ASR: telephony.DTMFOnly{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sip.Close() })
+	placer := calls.New(calls.Options{SIP: sip, Scripts: st.store, Hosts: st.hosts, Trunk: sim.Trunk(), Trunks: st.trunks, Speech: st.speech,
+		RingTimeout: 5 * time.Second, Logger: slog.New(slog.DiscardHandler)})
+	res, err := placer.Place(ctx, st.placement())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != telephony.OutcomeAnswered || res.FinalState != "confirm" {
+		t.Fatalf("outcome %s in state %q (%s)", res.Outcome, res.FinalState, res.Reason)
+	}
+	sessions := nls.Sessions()
+	if len(sessions) == 0 || sessions[0].AppKey != "appkey-7" || sessions[0].Token == "" || sessions[0].AudioDuration() < 500*time.Millisecond {
+		t.Fatalf("the service's sessions: %+v", sessions)
+	}
+	first := sessions[0].Token
+
+	nls.RevokeTokens()
+	res, err = placer.Place(ctx, st.placement())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != telephony.OutcomeFailed || !strings.Contains(res.Reason, "speech recognition failed: nls") || !strings.Contains(res.Reason, "40000001") {
+		t.Fatalf("with a revoked token: outcome %s, reason %q", res.Outcome, res.Reason)
+	}
+	res, err = placer.Place(ctx, st.placement())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions = nls.Sessions()
+	if res.Outcome != telephony.OutcomeAnswered || sessions[len(sessions)-1].Token == first {
+		t.Fatalf("the call after: outcome %s (%s), token renewed %v", res.Outcome, res.Reason, sessions[len(sessions)-1].Token != first)
 	}
 }
 

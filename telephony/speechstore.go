@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -23,6 +24,10 @@ const (
 	// SpeechFunASR is a FunASR runtime the tenant runs (ws:// or wss://
 	// URL, optional key for the proxy in front of it).
 	SpeechFunASR = "funasr"
+	// SpeechNLS is Alibaba Cloud Intelligent Speech Interaction's
+	// real-time recognition (asr_url its gateway, asr_model the project's
+	// appkey, the key AccessKeyId:AccessKeySecret).
+	SpeechNLS = "nls"
 )
 
 // Language model choices: none, or an OpenAI-compatible chat endpoint
@@ -41,7 +46,7 @@ type SpeechSettings struct {
 	TTSModel  string
 	TTSVoice  string
 	TTSHasKey bool
-	ASR       string // default | dtmf | pocketsphinx | http | funasr
+	ASR       string // default | dtmf | pocketsphinx | http | funasr | nls
 	ASRURL    string
 	ASRModel  string
 	ASRHasKey bool
@@ -92,6 +97,19 @@ func validateSpeech(in SpeechInput) error {
 		if err := checkServiceURL(in.ASRURL); err != nil {
 			return tenants.FieldError("body.asr_url", "the speech recognition service: %v", err)
 		}
+	case SpeechNLS:
+		if _, err := NewNLSRecognizer(in.ASRURL, in.ASRModel, "checked:when-used"); err != nil {
+			field := "body.asr_url"
+			if in.ASRModel == "" {
+				field = "body.asr_model"
+			}
+			return tenants.FieldError(field, "%v", err)
+		}
+		if in.ASRKey != nil && *in.ASRKey != "" {
+			if id, secret, ok := strings.Cut(*in.ASRKey, ":"); !ok || id == "" || secret == "" {
+				return tenants.FieldError("body.asr_api_key", "NLS takes the AccessKey as AccessKeyId:AccessKeySecret")
+			}
+		}
 	case SpeechFunASR:
 		if in.ASRURL == "" {
 			return tenants.FieldError("body.asr_url", "FunASR needs the URL of its runtime's WebSocket, such as wss://asr.example.com:10095")
@@ -100,7 +118,7 @@ func validateSpeech(in SpeechInput) error {
 			return tenants.FieldError("body.asr_url", "%v", err)
 		}
 	default:
-		return tenants.FieldError("body.asr", "asr %q: want default, dtmf, pocketsphinx, http or funasr", in.ASR)
+		return tenants.FieldError("body.asr", "asr %q: want default, dtmf, pocketsphinx, http, funasr or nls", in.ASR)
 	}
 	switch in.LLM {
 	case ModelOff:

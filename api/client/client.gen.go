@@ -741,6 +741,7 @@ const (
 	SpeechBodyAsrDtmf         SpeechBodyAsr = "dtmf"
 	SpeechBodyAsrFunasr       SpeechBodyAsr = "funasr"
 	SpeechBodyAsrHttp         SpeechBodyAsr = "http"
+	SpeechBodyAsrNls          SpeechBodyAsr = "nls"
 	SpeechBodyAsrPocketsphinx SpeechBodyAsr = "pocketsphinx"
 )
 
@@ -754,6 +755,8 @@ func (e SpeechBodyAsr) Valid() bool {
 	case SpeechBodyAsrFunasr:
 		return true
 	case SpeechBodyAsrHttp:
+		return true
+	case SpeechBodyAsrNls:
 		return true
 	case SpeechBodyAsrPocketsphinx:
 		return true
@@ -807,6 +810,7 @@ const (
 	SpeechFieldsAsrDtmf         SpeechFieldsAsr = "dtmf"
 	SpeechFieldsAsrFunasr       SpeechFieldsAsr = "funasr"
 	SpeechFieldsAsrHttp         SpeechFieldsAsr = "http"
+	SpeechFieldsAsrNls          SpeechFieldsAsr = "nls"
 	SpeechFieldsAsrPocketsphinx SpeechFieldsAsr = "pocketsphinx"
 )
 
@@ -820,6 +824,8 @@ func (e SpeechFieldsAsr) Valid() bool {
 	case SpeechFieldsAsrFunasr:
 		return true
 	case SpeechFieldsAsrHttp:
+		return true
+	case SpeechFieldsAsrNls:
 		return true
 	case SpeechFieldsAsrPocketsphinx:
 		return true
@@ -3674,14 +3680,16 @@ type SpeechBody struct {
 	// Example: https://example.com/schemas/SpeechBody.json
 	Schema *string `json:"$schema,omitempty"`
 
-	// Asr Who hears the callee: default (the service's choice), dtmf (keys only), pocketsphinx (offline, English only: a grammar of the script's phrases or common answers), http (a service with the POST /v1/audio/transcriptions shape, sent the language as ISO 639-1) or funasr (a FunASR runtime you run, Mandarin, streaming over WebSocket: asr_url is its ws:// or wss:// address).
+	// Asr Who hears the callee: default (the service's choice), dtmf (keys only), pocketsphinx (offline, English only: a grammar of the script's phrases or common answers), http (a service with the POST /v1/audio/transcriptions shape, sent the language as ISO 639-1), funasr (a FunASR runtime you run, Mandarin, streaming over WebSocket: asr_url is its ws:// or wss:// address) or nls (Alibaba Cloud Intelligent Speech Interaction's real-time recognition: asr_url its gateway, asr_model the project's appkey, the key AccessKeyId:AccessKeySecret).
 	Asr       SpeechBodyAsr `json:"asr"`
 	AsrHasKey bool          `json:"asr_has_key"`
 
-	// AsrModel Example: whisper-1
+	// AsrModel The model (asr http), or the project's appkey (asr nls).
+	//
+	// Example: whisper-1
 	AsrModel string `json:"asr_model"`
 
-	// AsrUrl Base URL of the recognition service (asr http), or the WebSocket of the FunASR runtime (asr funasr: ws://host:10095 or wss://…, optionally ?mode=2pass|online|offline).
+	// AsrUrl Base URL of the recognition service (asr http), the WebSocket of the FunASR runtime (asr funasr: ws://host:10095 or wss://…, optionally ?mode=2pass|online|offline), or the NLS gateway (asr nls: empty for wss://nls-gateway-cn-shanghai.aliyuncs.com/ws/v1, or your region's; optionally ?vocabulary_id=… for a hotword list kept on the service, ?sample_rate=16000 for a 16 kHz model).
 	//
 	// Example: https://speech.example.com
 	AsrUrl string `json:"asr_url"`
@@ -3715,7 +3723,7 @@ type SpeechBody struct {
 	UpdatedAt *time.Time `json:"updated_at,omitempty"`
 }
 
-// SpeechBodyAsr Who hears the callee: default (the service's choice), dtmf (keys only), pocketsphinx (offline, English only: a grammar of the script's phrases or common answers), http (a service with the POST /v1/audio/transcriptions shape, sent the language as ISO 639-1) or funasr (a FunASR runtime you run, Mandarin, streaming over WebSocket: asr_url is its ws:// or wss:// address).
+// SpeechBodyAsr Who hears the callee: default (the service's choice), dtmf (keys only), pocketsphinx (offline, English only: a grammar of the script's phrases or common answers), http (a service with the POST /v1/audio/transcriptions shape, sent the language as ISO 639-1), funasr (a FunASR runtime you run, Mandarin, streaming over WebSocket: asr_url is its ws:// or wss:// address) or nls (Alibaba Cloud Intelligent Speech Interaction's real-time recognition: asr_url its gateway, asr_model the project's appkey, the key AccessKeyId:AccessKeySecret).
 type SpeechBodyAsr string
 
 // SpeechBodyLlm The language model scripts' llm states ask when the built-in understanding is unsure: off, or openai (any OpenAI-compatible chat completions API: vLLM or Ollama serving Qwen or DeepSeek, Alibaba Cloud DashScope's compatible mode, DeepSeek, OpenAI).
@@ -3734,7 +3742,7 @@ type SpeechFields struct {
 	// Asr Omitted: default.
 	Asr *SpeechFieldsAsr `json:"asr,omitempty"`
 
-	// AsrApiKey Stored encrypted; omitted keeps the stored key, empty removes it. For funasr it goes as a bearer token on the WebSocket handshake, for the proxy in front of the runtime (FunASR itself checks none).
+	// AsrApiKey Stored encrypted; omitted keeps the stored key, empty removes it. For funasr it goes as a bearer token on the WebSocket handshake, for the proxy in front of the runtime (FunASR itself checks none); for nls it is the AccessKey as AccessKeyId:AccessKeySecret, with which outcall asks for NLS tokens (CreateToken) and renews them.
 	AsrApiKey *string `json:"asr_api_key,omitempty"`
 	AsrModel  *string `json:"asr_model,omitempty"`
 	AsrUrl    *string `json:"asr_url,omitempty"`

@@ -62,7 +62,8 @@ func addTelephonyFlags(cmd *cobra.Command, t *telephonySettings) {
 		asr = "simulation"
 	}
 	stringFlag(fs, &t.ASR, "asr", asr, "speech recognition: simulation (callee-sim's text channel), pocketsphinx (offline, English grammars), "+
-		"an http(s) URL of a /v1/audio/transcriptions service, or funasr+ws://host:10095 (funasr+wss://…) for a FunASR runtime, streaming "+
+		"an http(s) URL of a /v1/audio/transcriptions service, nls+wss://nls-gateway-cn-shanghai.aliyuncs.com/ws/v1?appkey=… for Alibaba Cloud NLS "+
+		"(OUTCALL_ASR_API_KEY=AccessKeyId:AccessKeySecret), or funasr+ws://host:10095 (funasr+wss://…) for a FunASR runtime, streaming "+
 		"(optional ?mode=2pass|online|offline); OUTCALL_ASR_API_KEY is sent to either service as a bearer key")
 	stringFlag(fs, &t.Recordings, "recordings-dir", filepath.Join(".data", "recordings"), "folder for call recordings")
 	intFlag(fs, &t.MediaRTPriority, "media-rt-priority", 0, "pace RTP from threads in the real-time class (SCHED_FIFO) at this priority, 1-99, as media servers do; needs CAP_SYS_NICE (0: normal priority)")
@@ -136,8 +137,16 @@ func (t *telephonySettings) recognizer() (telephony.Recognizer, error) {
 			return nil, fmt.Errorf("--asr: %w", err)
 		}
 		return r, nil
+	case strings.HasPrefix(t.ASR, "nls+wss://") || strings.HasPrefix(t.ASR, "nls+ws://"):
+		// Alibaba Cloud NLS: the appkey in the URL, the AccessKey
+		// (AccessKeyId:AccessKeySecret) in OUTCALL_ASR_API_KEY.
+		r, err := telephony.NewNLSRecognizer(t.ASR, "", key)
+		if err != nil {
+			return nil, fmt.Errorf("--asr: %w", err)
+		}
+		return r, nil
 	}
-	return nil, fmt.Errorf("--asr %q: want simulation, pocketsphinx, an http(s) URL or funasr+ws(s)://host:port", t.ASR)
+	return nil, fmt.Errorf("--asr %q: want simulation, pocketsphinx, an http(s) URL, funasr+ws(s)://host:port or nls+wss://gateway/ws/v1?appkey=…", t.ASR)
 }
 
 // simulated reports whether the platform's calls take the callee

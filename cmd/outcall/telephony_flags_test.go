@@ -73,6 +73,26 @@ func TestASRFlagTakesAFunASRRuntime(t *testing.T) {
 	}
 }
 
+func TestASRFlagTakesAlibabaNLS(t *testing.T) {
+	t.Setenv("OUTCALL_ASR_API_KEY", "LTAI5t-id:the-secret")
+	ts := telephonySettings{ASR: "nls+wss://nls-gateway-cn-beijing.aliyuncs.com/ws/v1?appkey=k1&vocabulary_id=v2"}
+	r, err := ts.recognizer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, ok := r.(*telephony.NLSRecognizer)
+	if !ok || n.URL != "wss://nls-gateway-cn-beijing.aliyuncs.com/ws/v1" || n.AppKey != "k1" || n.VocabularyID != "v2" || n.Tokens == nil ||
+		n.Tokens.AccessKeyID != "LTAI5t-id" || n.Tokens.Endpoint != "https://nls-meta.cn-beijing.aliyuncs.com/" {
+		t.Fatalf("--asr %s built %#v", ts.ASR, r)
+	}
+	for _, bad := range []string{"nls+wss://nls-gateway-cn-shanghai.aliyuncs.com/ws/v1", "nls+https://nls.example.com"} {
+		ts := telephonySettings{ASR: bad}
+		if _, err := ts.recognizer(); err == nil || !strings.Contains(err.Error(), "--asr") {
+			t.Errorf("--asr %s: %v", bad, err)
+		}
+	}
+}
+
 func TestServeSaysAtStartWhichScriptLanguagesItsRecogniserCannotHear(t *testing.T) {
 	for _, c := range []struct {
 		asr, trunk string

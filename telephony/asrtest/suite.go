@@ -76,6 +76,9 @@ type Provider struct {
 	// SendsLanguage: the provider's protocol carries the language (then it
 	// must arrive as ISO 639-1).
 	SendsLanguage bool
+	// NoHotwords: the provider's protocol takes no hotwords with a request
+	// (Alibaba NLS keeps them as a vocabulary on the service).
+	NoHotwords bool
 }
 
 // Speech is the suite's stand-in for a voice: 8 kHz, two tones at about
@@ -227,7 +230,7 @@ func Run(t *testing.T, p Provider) {
 		if rc.Audio < 1450*time.Millisecond || rc.Audio > 1600*time.Millisecond || !rc.Ended {
 			t.Errorf("the double got %s of audio (ended: %v), want the 1.5 s sent and the end", rc.Audio, rc.Ended)
 		}
-		if !slices.Contains(rc.Hotwords, "王先生") || !slices.Contains(rc.Hotwords, "是的") {
+		if !p.NoHotwords && (!slices.Contains(rc.Hotwords, "王先生") || !slices.Contains(rc.Hotwords, "是的")) {
 			t.Errorf("the double got hotwords %q, want the contact's name and the script's phrases", rc.Hotwords)
 		}
 		if p.SendsLanguage && rc.Language != "zh" {

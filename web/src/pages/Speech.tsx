@@ -82,6 +82,7 @@ export default function SpeechSettings() {
     if (v.tts === "http") Object.assign(body, { tts_url: v.tts_url || undefined, tts_model: v.tts_model || undefined, tts_voice: v.tts_voice || undefined });
     if (v.asr === "http") Object.assign(body, { asr_url: v.asr_url || undefined, asr_model: v.asr_model || undefined });
     if (v.asr === "funasr") Object.assign(body, { asr_url: v.asr_url || undefined });
+    if (v.asr === "nls") Object.assign(body, { asr_url: v.asr_url || undefined, asr_model: v.asr_model || undefined });
     if (v.llm === "openai") Object.assign(body, { llm_url: v.llm_url || undefined, llm_model: v.llm_model || undefined });
     // Keys: typed → replace; "remove" ticked → empty string; else omitted → kept.
     if (v.tts_api_key) body.tts_api_key = v.tts_api_key;
@@ -165,7 +166,7 @@ export default function SpeechSettings() {
             <Card title={t("speech.asrTitle")} loading={loading}>
               <Form.Item name="asr" label={t("speech.provider")}>
                 <Radio.Group data-testid="speech-asr">
-                  {(["default", "dtmf", "pocketsphinx", "http", "funasr"] as const).map((x) => (
+                  {(["default", "dtmf", "pocketsphinx", "http", "funasr", "nls"] as const).map((x) => (
                     <Radio.Button key={x} value={x} data-testid={`asr-${x}`}>
                       {t(`speech.asr.${x}`)}
                     </Radio.Button>
@@ -190,6 +191,18 @@ export default function SpeechSettings() {
                     <Input placeholder="wss://asr.example.com:10095" data-testid="asr-url" />
                   </Form.Item>
                   {keyField("asr", saved?.asr_has_key)}
+                </>
+              )}
+              {asr === "nls" && (
+                <>
+                  <Form.Item name="asr_model" label={t("speech.nlsAppKey")} rules={[{ required: true, message: t("errors.required") }]}>
+                    <Input data-testid="asr-model" />
+                  </Form.Item>
+                  <Form.Item name="asr_url" label={t("speech.url")} extra={t("speech.nlsUrlHint")}>
+                    <Input placeholder="wss://nls-gateway-cn-shanghai.aliyuncs.com/ws/v1" data-testid="asr-url" />
+                  </Form.Item>
+                  {keyField("asr", saved?.asr_has_key)}
+                  <Typography.Paragraph type="secondary">{t("speech.nlsKeyHint")}</Typography.Paragraph>
                 </>
               )}
             </Card>

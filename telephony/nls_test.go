@@ -1,0 +1,86 @@
+package telephony_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/outcall/outcall/telephony"
+	"github.com/outcall/outcall/telephony/asrtest"
+	"github.com/outcall/outcall/telephony/nlstest"
+)
+
+func TestAlibabaNLSPassesTheRecognizerConformanceSuite(t *testing.T) {
+	srv := nlstest.NewServer("LTAI-double", "double-secret")
+	defer srv.Close()
+	asrtest.Run(t, asrtest.Provider{
+		Name: "nls", Double: srv, Streams: true, NoHotwords: true,
+		New: func(key string, timeout time.Duration) telephony.StreamingRecognizer {
+			if key == "" {
+				key = "any-token"
+			}
+			r, err := telephony.NewNLSRecognizer(srv.URL, "appkey-1", key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.FinalTimeout, r.DialTimeout = timeout, timeout
+			return r
+		},
+	})
+	for _, s := range srv.Sessions() {
+		if len(s.Violations) > 0 {
+			t.Errorf("the NLS client broke the protocol: %q", s.Violations)
+		}
+	}
+}
+
+// With an AccessKey, tokens come from CreateToken (signed as Alibaba
+// Cloud's RPC APIs are) and are used until they near their expiry; a
+// wrong secret is refused as bad credentials, not as an outage; the
+// transcription starts with the project's appkey, telephone-rate PCM and
+// the service's own endpoint.
+func TestAlibabaNLSGetsItsTokenWithTheAccessKey(t *testing.T) {
+	srv := nlstest.NewServer("LTAI-double", "double-secret")
+	defer srv.Close()
+	srv.RequireKey("nothing-but-issued-tokens")
+	srv.Answer([]string{"是"}, "是的。", 0)
+	r, err := telephony.NewNLSRecognizer(srv.URL+"?token_url="+srv.TokenURL+"&vocabulary_id=vocab-7", "appkey-1", "LTAI-double:double-secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for range 2 {
+		got, err := r.Recognize(ctx, telephony.RecognizeRequest{Audio: asrtest.Speech(700 * time.Millisecond)})
+		if err != nil || got.Text != "是的。" {
+			t.Fatalf("recognised %+v %v", got, err)
+		}
+	}
+	sessions := srv.Sessions()
+	if len(sessions) != 2 || sessions[0].Token == "" || sessions[0].Token != sessions[1].Token {
+		t.Fatalf("tokens %+v: want one CreateToken token used by both sessions", sessions)
+	}
+	s := sessions[0]
+	if s.AppKey != "appkey-1" || s.Rate != 8000 || s.Start["vocabulary_id"] != "vocab-7" || s.Start["enable_intermediate_result"] != true ||
+		s.Start["max_sentence_silence"] != float64(500) {
+		t.Errorf("the StartTranscription: appkey %q, rate %d, payload %v", s.AppKey, s.Rate, s.Start)
+	}
+
+	wrong, _ := telephony.NewNLSRecognizer(srv.URL+"?token_url="+srv.TokenURL, "appkey-1", "LTAI-double:not-the-secret")
+	_, err = wrong.Recognize(ctx, telephony.RecognizeRequest{Audio: asrtest.Speech(300 * time.Millisecond)})
+	if !errors.Is(err, telephony.ErrASRAuth) || !strings.Contains(err.Error(), "SignatureDoesNotMatch") {
+		t.Fatalf("a wrong secret: %v, want ErrASRAuth naming SignatureDoesNotMatch", err)
+	}
+	for _, bad := range []struct{ url, appkey, key, want string }{
+		{"https://example.com/ws/v1", "a", "t", "want wss://"},
+		{srv.URL, "", "t", "appkey"},
+		{srv.URL + "?sample_rate=44100", "a", "t", "sample_rate"},
+		{srv.URL, "a", "", "AccessKey"},
+	} {
+		if _, err := telephony.NewNLSRecognizer(bad.url, bad.appkey, bad.key); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("NewNLSRecognizer(%q, %q, %q): %v, want an error naming %s", bad.url, bad.appkey, bad.key, err, bad.want)
+		}
+	}
+}
