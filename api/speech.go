@@ -12,7 +12,7 @@ import (
 // SpeechBody is a tenant's choice of speech providers; API keys are never
 // shown.
 type SpeechBody struct {
-	TTS       string    `json:"tts" enum:"default,espeak,http" doc:"Who speaks the prompts: default (the service's choice), espeak (espeak-ng, offline) or http (a service with the POST /v1/audio/speech shape)."`
+	TTS       string    `json:"tts" enum:"default,espeak,http,nls" doc:"Who speaks the prompts: default (the service's choice), espeak (espeak-ng, offline), http (a service with the POST /v1/audio/speech shape) or nls (Alibaba Cloud Intelligent Speech Interaction's speech synthesis: tts_url its gateway or empty for Shanghai, tts_model the project's appkey, tts_voice its voice such as zhitian_emo, the key AccessKeyId:AccessKeySecret)."`
 	TTSURL    string    `json:"tts_url" example:"https://speech.example.com" doc:"Base URL of the speech synthesis service (tts http)."`
 	TTSModel  string    `json:"tts_model"`
 	TTSVoice  string    `json:"tts_voice" doc:"The service's voice name; empty picks by language."`
@@ -35,7 +35,7 @@ func speechBody(s *telephony.SpeechSettings) SpeechBody {
 }
 
 type speechFields struct {
-	TTS      string  `json:"tts,omitempty" enum:"default,espeak,http" doc:"Omitted: default."`
+	TTS      string  `json:"tts,omitempty" enum:"default,espeak,http,nls" doc:"Omitted: default."`
 	TTSURL   string  `json:"tts_url,omitempty" maxLength:"500"`
 	TTSModel string  `json:"tts_model,omitempty" maxLength:"100"`
 	TTSVoice string  `json:"tts_voice,omitempty" maxLength:"100"`

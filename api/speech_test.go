@@ -79,7 +79,13 @@ func TestATenantChoosesAlibabaNLS(t *testing.T) {
 	if r.Status != 200 || r.Body["asr"] != "nls" || r.Body["asr_model"] != "appkey-1" || r.Body["asr_has_key"] != true || strings.Contains(r.Raw, "the-secret") {
 		t.Fatalf("set: %d %s", r.Status, r.Raw)
 	}
+	r = h.do(nil, "PUT", "/v1/speech", map[string]any{"tts": "nls", "tts_model": "appkey-1", "tts_voice": "zhitian_emo", "tts_api_key": "LTAI5t-id:the-secret"}, bearer(a.Key)...)
+	if r.Status != 200 || r.Body["tts"] != "nls" || r.Body["tts_voice"] != "zhitian_emo" || r.Body["tts_has_key"] != true || strings.Contains(r.Raw, "the-secret") {
+		t.Fatalf("set the voice: %d %s", r.Status, r.Raw)
+	}
 	for bad, field := range map[string]string{
+		`{"tts":"nls","tts_api_key":"LTAI5t-id:s"}`:                                               "body.tts_model",
+		`{"tts":"nls","tts_model":"k","tts_api_key":"no-secret"}`:                                 "body.tts_api_key",
 		`{"asr":"nls","asr_api_key":"LTAI5t-id:s"}`:                                               "body.asr_model",
 		`{"asr":"nls","asr_model":"k","asr_url":"https://nls.example.com/ws/v1"}`:                 "body.asr_url",
 		`{"asr":"nls","asr_model":"k","asr_url":"wss://nls.example.com/ws/v1?sample_rate=44100"}`: "body.asr_url",

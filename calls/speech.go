@@ -76,6 +76,16 @@ func (d *Service) speechFor(tenantID uuid.UUID, sp telephony.SpeechProviders) (t
 		e.tts = ts.espeak
 	case telephony.SpeechHTTP:
 		e.tts = telephony.NewCachedTTS(telephony.HTTPTTS{BaseURL: sp.TTSURL, APIKey: sp.TTSKey, Model: sp.TTSModel, Voice: sp.TTSVoice, Client: client}, 500)
+	case telephony.SpeechNLS:
+		t, err := telephony.NewNLSTTS(sp.TTSURL, sp.TTSModel, sp.TTSKey, sp.TTSVoice)
+		if err != nil {
+			return nil, nil, err
+		}
+		t.Dial = dialerOf(client)
+		if t.Tokens != nil {
+			t.Tokens.Client = client
+		}
+		e.tts = telephony.NewCachedTTS(t, 500)
 	}
 	switch sp.ASR {
 	case telephony.SpeechDTMF:

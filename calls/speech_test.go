@@ -232,7 +232,9 @@ func TestATenantsAlibabaNLSHearsItsCalls(t *testing.T) {
 	nls.RequireKey("only-tokens-it-made")
 	nls.Answer([]string{"是"}, "是的。", 0)
 	key := "LTAI-tenant:tenant-secret"
-	if _, err := st.speech.Set(ctx, st.p, telephony.SpeechInput{ASR: "nls", ASRURL: nls.URL + "?token_url=" + nls.TokenURL, ASRModel: "appkey-7", ASRKey: &key}); err != nil {
+	gateway := nls.URL + "?token_url=" + nls.TokenURL
+	if _, err := st.speech.Set(ctx, st.p, telephony.SpeechInput{ASR: "nls", ASRURL: gateway, ASRModel: "appkey-7", ASRKey: &key,
+		TTS: "nls", TTSURL: gateway, TTSModel: "appkey-7", TTSVoice: "zhitian_emo", TTSKey: &key}); err != nil {
 		t.Fatal(err)
 	}
 	tts := telephony.NewCachedTTS(telephony.EspeakTTS{}, 100)
@@ -259,24 +261,28 @@ func TestATenantsAlibabaNLSHearsItsCalls(t *testing.T) {
 	}
 	sessions := nls.Sessions()
 	if len(sessions) == 0 || sessions[0].AppKey != "appkey-7" || sessions[0].Token == "" || sessions[0].AudioDuration() < 500*time.Millisecond {
-		t.Fatalf("the service's sessions: %+v", sessions)
+		t.Fatalf("the service's %d sessions: the first with appkey %q, token %q, %s of audio", len(sessions), sessions[0].AppKey, sessions[0].Token, sessions[0].AudioDuration())
 	}
 	first := sessions[0].Token
+	if synths := nls.Syntheses(); len(synths) == 0 || synths[0].Payload["voice"] != "zhitian_emo" || synths[0].AppKey != "appkey-7" {
+		t.Fatalf("the prompts were not spoken by the tenant's NLS voice: %+v", synths)
+	}
 
+	// The service revokes the tokens: the call that meets it says so.
 	nls.RevokeTokens()
 	res, err = placer.Place(ctx, st.placement())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Outcome != telephony.OutcomeFailed || !strings.Contains(res.Reason, "speech recognition failed: nls") || !strings.Contains(res.Reason, "40000001") {
-		t.Fatalf("with a revoked token: outcome %s, reason %q", res.Outcome, res.Reason)
+	if res.Outcome == telephony.OutcomeAnswered && res.FinalState == "confirm" || !strings.Contains(res.Reason, "nls") || !strings.Contains(res.Reason, "40000001") {
+		t.Fatalf("with a revoked token: outcome %s in state %q, reason %q", res.Outcome, res.FinalState, res.Reason)
 	}
 	res, err = placer.Place(ctx, st.placement())
 	if err != nil {
 		t.Fatal(err)
 	}
 	sessions = nls.Sessions()
-	if res.Outcome != telephony.OutcomeAnswered || sessions[len(sessions)-1].Token == first {
+	if res.Outcome != telephony.OutcomeAnswered || res.FinalState != "confirm" || sessions[len(sessions)-1].Token == first {
 		t.Fatalf("the call after: outcome %s (%s), token renewed %v", res.Outcome, res.Reason, sessions[len(sessions)-1].Token != first)
 	}
 }

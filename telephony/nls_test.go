@@ -84,3 +84,47 @@ func TestAlibabaNLSGetsItsTokenWithTheAccessKey(t *testing.T) {
 		}
 	}
 }
+
+// NLS speaks prompts: PCM at the telephone rate, the emotion as rate,
+// pitch and volume, and on a multi-emotion voice as SSML; a revoked token
+// fails one prompt and the next gets a new token.
+func TestAlibabaNLSSpeaksWithTheCallsEmotion(t *testing.T) {
+	srv := nlstest.NewServer("LTAI-double", "double-secret")
+	defer srv.Close()
+	srv.RequireKey("only-tokens-it-made")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	tts, err := telephony.NewNLSTTS(srv.URL+"?token_url="+srv.TokenURL, "appkey-1", "LTAI-double:double-secret", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcm, err := tts.Synthesize(ctx, "您好,请问是王先生吗?", "cmn", telephony.EmotionNeutral)
+	if err != nil || len(pcm) != 11*800 {
+		t.Fatalf("synthesised %d samples, %v: want 1.1 s at 8 kHz", len(pcm), err)
+	}
+	emo, _ := telephony.NewNLSTTS(srv.URL+"?token_url="+srv.TokenURL, "appkey-1", "LTAI-double:double-secret", "zhitian_emo")
+	if _, err := emo.Synthesize(ctx, "抱歉<打扰>您了", "cmn", telephony.EmotionApologetic); err != nil {
+		t.Fatal(err)
+	}
+	got := srv.Syntheses()
+	if len(got) != 2 {
+		t.Fatalf("%d syntheses", len(got))
+	}
+	plain, calm := got[0].Payload, got[1].Payload
+	if plain["voice"] != "xiaoyun" || plain["text"] != "您好,请问是王先生吗?" || plain["volume"] != float64(50) || plain["speech_rate"] != float64(0) ||
+		plain["format"] != "pcm" || plain["sample_rate"] != float64(8000) || got[0].AppKey != "appkey-1" {
+		t.Errorf("a neutral prompt: %v", plain)
+	}
+	if calm["voice"] != "zhitian_emo" || calm["text"] != `<speak><emotion category="sad" intensity="0.6">抱歉&lt;打扰&gt;您了</emotion></speak>` ||
+		calm["volume"] != float64(40) || calm["speech_rate"] != float64(-55) || calm["pitch_rate"] != float64(-125) {
+		t.Errorf("the calm voice for an upset callee: %v", calm)
+	}
+
+	srv.RevokeTokens()
+	if _, err := tts.Synthesize(ctx, "再见", "cmn", telephony.EmotionNeutral); err == nil || !strings.Contains(err.Error(), "40000001") {
+		t.Fatalf("with a revoked token: %v", err)
+	}
+	if _, err := tts.Synthesize(ctx, "再见", "cmn", telephony.EmotionNeutral); err != nil {
+		t.Fatalf("the prompt after, with a new token: %v", err)
+	}
+}

@@ -41,7 +41,7 @@ const (
 // SpeechSettings is a tenant's choice of speech providers, as people see
 // it: API keys are never shown, only whether one is stored.
 type SpeechSettings struct {
-	TTS       string // default | espeak | http
+	TTS       string // default | espeak | http | nls
 	TTSURL    string
 	TTSModel  string
 	TTSVoice  string
@@ -88,8 +88,21 @@ func validateSpeech(in SpeechInput) error {
 		if err := checkServiceURL(in.TTSURL); err != nil {
 			return tenants.FieldError("body.tts_url", "the speech synthesis service: %v", err)
 		}
+	case SpeechNLS:
+		if _, err := NewNLSTTS(in.TTSURL, in.TTSModel, "checked:when-used", in.TTSVoice); err != nil {
+			field := "body.tts_url"
+			if in.TTSModel == "" {
+				field = "body.tts_model"
+			}
+			return tenants.FieldError(field, "%v", err)
+		}
+		if in.TTSKey != nil && *in.TTSKey != "" {
+			if id, secret, ok := strings.Cut(*in.TTSKey, ":"); !ok || id == "" || secret == "" {
+				return tenants.FieldError("body.tts_api_key", "NLS takes the AccessKey as AccessKeyId:AccessKeySecret")
+			}
+		}
 	default:
-		return tenants.FieldError("body.tts", "tts %q: want default, espeak or http", in.TTS)
+		return tenants.FieldError("body.tts", "tts %q: want default, espeak, http or nls", in.TTS)
 	}
 	switch in.ASR {
 	case SpeechDefault, SpeechDTMF, SpeechPocketsphinx:

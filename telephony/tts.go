@@ -25,22 +25,35 @@ const (
 	EmotionApologetic Emotion = "apologetic"
 )
 
-// Prosody is pitch and speed relative to the voice's normal.
-type Prosody struct{ Pitch, Speed float64 }
+// Prosody is pitch, speed and volume relative to the voice's normal.
+type Prosody struct{ Pitch, Speed, Volume float64 }
 
-// EmotionProsody maps an emotion to pitch and speed factors: neutral
-// 1.0/1.0, happy 1.2/1.1, urgent 1.5/1.3, apologetic 0.8/0.9. Unknown
-// emotions speak neutrally.
+// EmotionProsody maps an emotion to pitch, speed and volume factors:
+// neutral 1.0/1.0/1.0, happy 1.2/1.1/1.0, urgent 1.5/1.3/1.1, apologetic
+// (the calm voice an upset callee gets) 0.8/0.9/0.8: lower, slower and
+// softer. Unknown emotions speak neutrally.
 func EmotionProsody(e Emotion) Prosody {
 	switch e {
 	case EmotionHappy:
-		return Prosody{1.2, 1.1}
+		return Prosody{Pitch: 1.2, Speed: 1.1, Volume: 1}
 	case EmotionUrgent:
-		return Prosody{1.5, 1.3}
+		return Prosody{Pitch: 1.5, Speed: 1.3, Volume: 1.1}
 	case EmotionApologetic:
-		return Prosody{0.8, 0.9}
+		return Prosody{Pitch: 0.8, Speed: 0.9, Volume: 0.8}
 	}
-	return Prosody{1, 1}
+	return Prosody{Pitch: 1, Speed: 1, Volume: 1}
+}
+
+// scaleVolume applies a volume factor to pcm in place, for voices that
+// take none of their own, clipping at full scale.
+func scaleVolume(pcm []int16, v float64) []int16 {
+	if v == 1 || v <= 0 {
+		return pcm
+	}
+	for i, s := range pcm {
+		pcm[i] = int16(max(-32768, min(32767, float64(s)*v)))
+	}
+	return pcm
 }
 
 // TTS turns text into 8 kHz 16-bit mono audio ready for G.711.
@@ -73,8 +86,8 @@ func EspeakVoice(voice, text string) string {
 	return voice
 }
 
-// Synthesize speaks text at the emotion's pitch (espeak -p, 50 normal)
-// and speed (-s, 165 words a minute normal).
+// Synthesize speaks text at the emotion's pitch (espeak -p, 50 normal),
+// speed (-s, 165 words a minute normal) and volume (-a, 100 normal).
 func (e EspeakTTS) Synthesize(ctx context.Context, text, voice string, emotion Emotion) ([]int16, error) {
 	if strings.TrimSpace(text) == "" {
 		return nil, nil
@@ -86,7 +99,8 @@ func (e EspeakTTS) Synthesize(ctx context.Context, text, voice string, emotion E
 	p := EmotionProsody(emotion)
 	pitch := min(99, int(50*p.Pitch))
 	speed := int(165 * p.Speed)
-	cmd := exec.CommandContext(ctx, bin, "-v", EspeakVoice(voice, text), "-p", strconv.Itoa(pitch), "-s", strconv.Itoa(speed), "--stdout", "--", text)
+	amplitude := min(200, int(100*p.Volume))
+	cmd := exec.CommandContext(ctx, bin, "-v", EspeakVoice(voice, text), "-p", strconv.Itoa(pitch), "-s", strconv.Itoa(speed), "-a", strconv.Itoa(amplitude), "--stdout", "--", text)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -120,7 +134,8 @@ func fixStreamedWAV(b []byte) {
 }
 
 // HTTPTTS calls a speech service with the common POST /v1/audio/speech
-// shape ({"model","input","voice","speed","response_format":"wav"}).
+// shape ({"model","input","voice","speed","response_format":"wav"}). The
+// shape has no volume: the emotion's volume is applied to the audio.
 type HTTPTTS struct {
 	// BaseURL such as "https://api.example.com" (the path is appended).
 	BaseURL string
@@ -165,7 +180,8 @@ func (h HTTPTTS) Synthesize(ctx context.Context, text, voice string, emotion Emo
 	if res.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("tts service: %s: %s", res.Status, strings.TrimSpace(string(data[:min(len(data), 200)])))
 	}
-	return WAVTo8kMono(data)
+	pcm, err := WAVTo8kMono(data)
+	return scaleVolume(pcm, EmotionProsody(emotion).Volume), err
 }
 
 // CachedTTS keeps synthesised prompts by text, voice and emotion (scripts

@@ -788,6 +788,7 @@ const (
 	SpeechBodyTtsDefault SpeechBodyTts = "default"
 	SpeechBodyTtsEspeak  SpeechBodyTts = "espeak"
 	SpeechBodyTtsHttp    SpeechBodyTts = "http"
+	SpeechBodyTtsNls     SpeechBodyTts = "nls"
 )
 
 // Valid indicates whether the value is a known member of the SpeechBodyTts enum.
@@ -798,6 +799,8 @@ func (e SpeechBodyTts) Valid() bool {
 	case SpeechBodyTtsEspeak:
 		return true
 	case SpeechBodyTtsHttp:
+		return true
+	case SpeechBodyTtsNls:
 		return true
 	default:
 		return false
@@ -857,6 +860,7 @@ const (
 	SpeechFieldsTtsDefault SpeechFieldsTts = "default"
 	SpeechFieldsTtsEspeak  SpeechFieldsTts = "espeak"
 	SpeechFieldsTtsHttp    SpeechFieldsTts = "http"
+	SpeechFieldsTtsNls     SpeechFieldsTts = "nls"
 )
 
 // Valid indicates whether the value is a known member of the SpeechFieldsTts enum.
@@ -867,6 +871,8 @@ func (e SpeechFieldsTts) Valid() bool {
 	case SpeechFieldsTtsEspeak:
 		return true
 	case SpeechFieldsTtsHttp:
+		return true
+	case SpeechFieldsTtsNls:
 		return true
 	default:
 		return false
@@ -3706,7 +3712,7 @@ type SpeechBody struct {
 	// Example: https://dashscope.aliyuncs.com/compatible-mode/v1
 	LlmUrl string `json:"llm_url"`
 
-	// Tts Who speaks the prompts: default (the service's choice), espeak (espeak-ng, offline) or http (a service with the POST /v1/audio/speech shape).
+	// Tts Who speaks the prompts: default (the service's choice), espeak (espeak-ng, offline), http (a service with the POST /v1/audio/speech shape) or nls (Alibaba Cloud Intelligent Speech Interaction's speech synthesis: tts_url its gateway or empty for Shanghai, tts_model the project's appkey, tts_voice its voice such as zhitian_emo, the key AccessKeyId:AccessKeySecret).
 	Tts SpeechBodyTts `json:"tts"`
 
 	// TtsHasKey Whether an API key for the synthesis service is stored (encrypted; never shown).
@@ -3729,7 +3735,7 @@ type SpeechBodyAsr string
 // SpeechBodyLlm The language model scripts' llm states ask when the built-in understanding is unsure: off, or openai (any OpenAI-compatible chat completions API: vLLM or Ollama serving Qwen or DeepSeek, Alibaba Cloud DashScope's compatible mode, DeepSeek, OpenAI).
 type SpeechBodyLlm string
 
-// SpeechBodyTts Who speaks the prompts: default (the service's choice), espeak (espeak-ng, offline) or http (a service with the POST /v1/audio/speech shape).
+// SpeechBodyTts Who speaks the prompts: default (the service's choice), espeak (espeak-ng, offline), http (a service with the POST /v1/audio/speech shape) or nls (Alibaba Cloud Intelligent Speech Interaction's speech synthesis: tts_url its gateway or empty for Shanghai, tts_model the project's appkey, tts_voice its voice such as zhitian_emo, the key AccessKeyId:AccessKeySecret).
 type SpeechBodyTts string
 
 // SpeechFields defines model for SpeechFields.

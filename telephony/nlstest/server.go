@@ -12,14 +12,19 @@ package nlstest
 
 import (
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
+	"html"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -52,6 +57,7 @@ type Session struct {
 	Stopped bool
 	// Violations are the client's breaches of the protocol.
 	Violations []string
+	synthesis  bool // the connection was a speech synthesis one
 }
 
 // AudioDuration is how long the audio received lasts.
@@ -60,6 +66,12 @@ func (s Session) AudioDuration() time.Duration {
 		return 0
 	}
 	return time.Duration(len(s.Audio)/2) * time.Second / time.Duration(s.Rate)
+}
+
+// Synthesis is one StartSynthesis the double answered.
+type Synthesis struct {
+	Token, AppKey string
+	Payload       map[string]any
 }
 
 // Server is the double on loopback: URL is its gateway (ws://…/ws/v1),
@@ -79,7 +91,15 @@ type Server struct {
 	fault    asrtest.Fault
 	issued   map[string]bool
 	sessions []*Session
+	synths   []Synthesis
 	conns    map[net.Conn]bool
+}
+
+// Syntheses returns the speech synthesis requests, oldest first.
+func (s *Server) Syntheses() []Synthesis {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Synthesis(nil), s.synths...)
 }
 
 // NewServer starts a double whose account is accessKeyID/secret.
@@ -137,13 +157,16 @@ func (s *Server) CloseConnections() {
 	}
 }
 
-// Sessions returns what each connection brought, oldest first.
+// Sessions returns what each recognition connection brought, oldest
+// first (speech synthesis is in Syntheses).
 func (s *Server) Sessions() []Session {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Session, len(s.sessions))
-	for i, x := range s.sessions {
-		out[i] = *x
+	var out []Session
+	for _, x := range s.sessions {
+		if !x.synthesis {
+			out = append(out, *x)
+		}
 	}
 	return out
 }
@@ -339,6 +362,11 @@ func (c *connection) command(data []byte) bool {
 		return false
 	}
 	h := m.Header
+	if h.Namespace == "SpeechSynthesizer" && h.Name == "StartSynthesis" && isID(h.MessageID) && isID(h.TaskID) {
+		c.task = h.TaskID
+		c.note(func(s *Session) { s.synthesis = true })
+		return c.synthesize(h, m.Payload)
+	}
 	if h.Namespace != "SpeechTranscriber" || !isID(h.MessageID) || !isID(h.TaskID) || (c.task != "" && h.TaskID != c.task) {
 		c.note(func(s *Session) { s.Violations = append(s.Violations, fmt.Sprintf("header %+v", h)) })
 		c.fail(40000002, "Gateway:MESSAGE_INVALID:Invalid header!")
@@ -418,4 +446,62 @@ func (c *connection) audio(data []byte) bool {
 			"result": c.final, "confidence": 0.9, "words": []any{}})
 	}
 	return true
+}
+
+var ssmlTag = regexp.MustCompile(`<[^>]*>`)
+
+// synthesize answers StartSynthesis: a tone of 100 ms a character of the
+// text (SSML tags left out) at the rate asked, in binary frames, then
+// SynthesisCompleted; a token or a payload it refuses gets TaskFailed.
+func (c *connection) synthesize(h header, p map[string]any) bool {
+	if !c.tokenOK {
+		c.fail(StatusTokenInvalid, fmt.Sprintf("Gateway:ACCESS_DENIED:The token '%s' is invalid!", c.sess.Token))
+		return false
+	}
+	text, _ := p["text"].(string)
+	voice, _ := p["voice"].(string)
+	rate, _ := p["sample_rate"].(float64)
+	num := func(k string, lo, hi float64) bool {
+		v, ok := p[k]
+		if !ok {
+			return true
+		}
+		f, isNum := v.(float64)
+		return isNum && f >= lo && f <= hi && f == float64(int(f))
+	}
+	plain := text
+	if strings.HasPrefix(strings.TrimSpace(text), "<speak>") {
+		if err := xml.Unmarshal([]byte(text), new(struct{})); err != nil {
+			c.fail(StatusParamInvalid, "Gateway:PARAMETER_INVALID:SSML is invalid!")
+			return false
+		}
+		plain = ssmlTag.ReplaceAllString(text, "")
+	}
+	if strings.TrimSpace(plain) == "" || voice == "" || p["format"] != "pcm" || (rate != 8000 && rate != 16000) || h.AppKey == "" ||
+		!num("volume", 0, 100) || !num("speech_rate", -500, 500) || !num("pitch_rate", -500, 500) {
+		c.fail(StatusParamInvalid, "Gateway:PARAMETER_INVALID:text, voice, format, sample_rate, volume, speech_rate or pitch_rate!")
+		return false
+	}
+	c.s.mu.Lock()
+	c.s.synths = append(c.s.synths, Synthesis{Token: c.sess.Token, AppKey: h.AppKey, Payload: p})
+	c.sess.synthesis = true
+	c.s.mu.Unlock()
+	n := int(rate) / 10 * len([]rune(html.UnescapeString(plain)))
+	pcm := make([]byte, 0, 2*n)
+	for i := range n {
+		v := int16(8000 * math.Sin(2*math.Pi*500*float64(i)/rate))
+		pcm = binary.LittleEndian.AppendUint16(pcm, uint16(v))
+	}
+	for len(pcm) > 0 {
+		k := min(len(pcm), 3200)
+		if wsutil.WriteServerBinary(c.conn, pcm[:k]) != nil {
+			return false
+		}
+		pcm = pcm[k:]
+	}
+	m := map[string]any{"header": header{MessageID: id32(), TaskID: c.task, Namespace: "SpeechSynthesizer", Name: "SynthesisCompleted",
+		Status: StatusOK, StatusText: "Gateway:SUCCESS:Success."}}
+	b, _ := json.Marshal(m)
+	wsutil.WriteServerText(c.conn, b)
+	return false
 }

@@ -79,7 +79,7 @@ export default function SpeechSettings() {
     setBusy(true);
     setError(null);
     const body: SpeechFields = { tts: v.tts, asr: v.asr, llm: v.llm };
-    if (v.tts === "http") Object.assign(body, { tts_url: v.tts_url || undefined, tts_model: v.tts_model || undefined, tts_voice: v.tts_voice || undefined });
+    if (v.tts === "http" || v.tts === "nls") Object.assign(body, { tts_url: v.tts_url || undefined, tts_model: v.tts_model || undefined, tts_voice: v.tts_voice || undefined });
     if (v.asr === "http") Object.assign(body, { asr_url: v.asr_url || undefined, asr_model: v.asr_model || undefined });
     if (v.asr === "funasr") Object.assign(body, { asr_url: v.asr_url || undefined });
     if (v.asr === "nls") Object.assign(body, { asr_url: v.asr_url || undefined, asr_model: v.asr_model || undefined });
@@ -138,7 +138,7 @@ export default function SpeechSettings() {
             <Card title={t("speech.ttsTitle")} loading={loading}>
               <Form.Item name="tts" label={t("speech.provider")}>
                 <Radio.Group data-testid="speech-tts">
-                  {(["default", "espeak", "http"] as const).map((x) => (
+                  {(["default", "espeak", "http", "nls"] as const).map((x) => (
                     <Radio.Button key={x} value={x} data-testid={`tts-${x}`}>
                       {t(`speech.tts.${x}`)}
                     </Radio.Button>
@@ -158,6 +158,21 @@ export default function SpeechSettings() {
                     <Input data-testid="tts-voice" />
                   </Form.Item>
                   {keyField("tts", saved?.tts_has_key)}
+                </>
+              )}
+              {tts === "nls" && (
+                <>
+                  <Form.Item name="tts_model" label={t("speech.nlsAppKey")} rules={[{ required: true, message: t("errors.required") }]}>
+                    <Input data-testid="tts-model" />
+                  </Form.Item>
+                  <Form.Item name="tts_voice" label={t("speech.voice")} extra={t("speech.nlsVoiceHint")}>
+                    <Input placeholder="zhitian_emo" data-testid="tts-voice" />
+                  </Form.Item>
+                  <Form.Item name="tts_url" label={t("speech.url")} extra={t("speech.nlsTtsUrlHint")}>
+                    <Input placeholder="wss://nls-gateway-cn-shanghai.aliyuncs.com/ws/v1" data-testid="tts-url" />
+                  </Form.Item>
+                  {keyField("tts", saved?.tts_has_key)}
+                  <Typography.Paragraph type="secondary">{t("speech.nlsKeyHint")}</Typography.Paragraph>
                 </>
               )}
             </Card>
