@@ -74,18 +74,12 @@ func (d *Service) speechFor(tenantID uuid.UUID, sp telephony.SpeechProviders) (t
 	switch sp.TTS {
 	case telephony.SpeechEspeak:
 		e.tts = ts.espeak
-	case telephony.SpeechHTTP:
-		e.tts = telephony.NewCachedTTS(telephony.HTTPTTS{BaseURL: sp.TTSURL, APIKey: sp.TTSKey, Model: sp.TTSModel, Voice: sp.TTSVoice, Client: client}, 500)
-	case telephony.SpeechNLS:
-		t, err := telephony.NewNLSTTS(sp.TTSURL, sp.TTSModel, sp.TTSKey, sp.TTSVoice)
+	case telephony.SpeechHTTP, telephony.SpeechNLS:
+		provider, err := d.synthesizer(sp)
 		if err != nil {
 			return nil, nil, err
 		}
-		t.Dial = dialerOf(client)
-		if t.Tokens != nil {
-			t.Tokens.Client = client
-		}
-		e.tts = telephony.NewCachedTTS(t, 500)
+		e.tts = telephony.NewCachedTTS(d.keptTTS(tenantID, sp, provider), 500)
 	}
 	switch sp.ASR {
 	case telephony.SpeechDTMF:
@@ -116,6 +110,39 @@ func (d *Service) speechFor(tenantID uuid.UUID, sp telephony.SpeechProviders) (t
 	}
 	ts.byID[tenantID] = e
 	return e.tts, e.asr, nil
+}
+
+// synthesizer is the speech synthesis service a tenant's settings name
+// (http or nls), reached through the speech client's guard.
+func (d *Service) synthesizer(sp telephony.SpeechProviders) (telephony.TTS, error) {
+	client := d.SpeechClient
+	if client == nil {
+		client = http.DefaultClient
+	}
+	switch sp.TTS {
+	case telephony.SpeechHTTP:
+		return telephony.HTTPTTS{BaseURL: sp.TTSURL, APIKey: sp.TTSKey, Model: sp.TTSModel, Voice: sp.TTSVoice, Client: client}, nil
+	case telephony.SpeechNLS:
+		t, err := telephony.NewNLSTTS(sp.TTSURL, sp.TTSModel, sp.TTSKey, sp.TTSVoice)
+		if err != nil {
+			return nil, err
+		}
+		t.Dial = dialerOf(client)
+		if t.Tokens != nil {
+			t.Tokens.Client = client
+		}
+		return t, nil
+	}
+	return nil, fmt.Errorf("no synthesis service for tts %q", sp.TTS)
+}
+
+// keptTTS wraps a tenant's provider in the prompt store every worker
+// shares (prompt_audio), where there is a database to keep them in.
+func (d *Service) keptTTS(tenantID uuid.UUID, sp telephony.SpeechProviders, inner telephony.TTS) telephony.TTS {
+	if d.Speech == nil || d.Speech.Trunks == nil || d.Speech.Trunks.DB == nil {
+		return inner
+	}
+	return &storedTTS{inner: inner, db: d.Speech.Trunks.DB, tenantID: tenantID, ident: promptIdent(sp)}
 }
 
 // dialerOf returns the dial function of client's transport, so a

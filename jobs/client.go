@@ -34,6 +34,11 @@ type Config struct {
 	Campaigns *campaigns.Service
 	// Placer places campaign calls; without one, dial jobs wait.
 	Placer campaigns.Placer
+	// Prompts makes published versions' prompts in their tenants' voices;
+	// without one they are made on first use. PromptsSkip is its error for
+	// a voice that needs none (calls.ErrNoPromptsToRender).
+	Prompts     PromptRenderer
+	PromptsSkip error
 	// DialWorkers caps the calls this process carries at once (default 500).
 	DialWorkers int
 	// Webhooks configures webhook delivery; its DB is filled in.
@@ -95,6 +100,7 @@ func New(cfg Config) (*Client, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &PurgeExpiredWorker{Tenants: cfg.Tenants, Logger: cfg.Logger})
 	addContactWork(workers, &cfg)
+	river.AddWorker(workers, &RenderPromptsWorker{Prompts: cfg.Prompts, Skip: cfg.PromptsSkip, Logger: cfg.Logger})
 	campaignQueues, campaignPeriodic := addCampaignWork(workers, &cfg)
 	addMessageWork(workers, &cfg)
 	billingPeriodic := addBillingWork(workers, &cfg)

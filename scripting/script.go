@@ -762,6 +762,9 @@ type Graph struct {
 	// pocketsphinx's grammar, a Whisper-shaped service's prompt). At most
 	// MaxGraphPhrases, each at most MaxPhraseRunes long.
 	Phrases []string `json:"phrases,omitempty"`
+	// FixedVoice is the script's adaptVoice: false (no calm voice for
+	// upset callees).
+	FixedVoice bool `json:"fixedVoice,omitempty"`
 }
 
 // The phrases a published version keeps for its calls' recognisers.
@@ -809,7 +812,7 @@ type GraphEdge struct {
 func (s *Script) Graph() Graph {
 	d := s.dialog
 	g := Graph{Start: d.Start, Lang: d.Lang, Fallback: GraphOutcome{Retries: d.Fallback.Retries, End: d.Fallback.End}, States: []GraphState{}, Edges: []GraphEdge{},
-		SaveToContact: d.SaveToContact}
+		SaveToContact: d.SaveToContact, FixedVoice: d.FixedVoice}
 	g.Intents = append(g.Intents, BuiltinIntents...)
 	for in := range d.Intents {
 		if !contains(BuiltinIntents, in) {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/outcall/outcall/tenants"
 )
@@ -19,7 +21,31 @@ import (
 type Store struct {
 	DB     *tenants.DB
 	Runner Runner
+	// Jobs, when set, queues a RenderPromptsArgs job in the transaction
+	// that publishes a version, so its prompts are made in the tenant's
+	// voice before its first call; nil leaves them to their first use.
+	Jobs JobInserter
 }
+
+// JobInserter inserts a River job inside a caller's transaction; a
+// *river.Client[pgx.Tx] is one.
+type JobInserter interface {
+	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+// RenderPromptsArgs asks to make a published version's fixed prompts in
+// the tenant's voice (jobs/ gives it a worker that calls
+// calls.Service.RenderPrompts).
+type RenderPromptsArgs struct {
+	TenantID  uuid.UUID `json:"tenant_id"`
+	VersionID uuid.UUID `json:"version_id"`
+}
+
+// Kind names the job.
+func (RenderPromptsArgs) Kind() string { return "render_prompts" }
+
+// InsertOpts: a few tries; the prompts are made on first use anyway.
+func (RenderPromptsArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 3} }
 
 // Runner runs tenant code somewhere safe. *HostPool is one.
 type Runner interface {
@@ -254,8 +280,15 @@ func (st *Store) Publish(ctx context.Context, p tenants.Principal, scriptID uuid
 	if len(hits) > 0 && !allowSensitive {
 		return nil, hits, &DiagnosticsError{Message: "fixed prompts contain sensitive words; change them or allow sensitive prompts", Diagnostics: hits}
 	}
-	v, err = tenants.QueryOne(ctx, st.DB, p.TenantID, scanVersion, `UPDATE script_versions SET published_at = coalesce(published_at, now())
-		WHERE tenant_id = $1 AND script_id = $2 AND number = $3 RETURNING `+versionColumns, p.TenantID, scriptID, number)
+	err = st.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		v, err = scanVersion(tx.QueryRow(ctx, `UPDATE script_versions SET published_at = coalesce(published_at, now())
+			WHERE tenant_id = $1 AND script_id = $2 AND number = $3 RETURNING `+versionColumns, p.TenantID, scriptID, number))
+		if err != nil || st.Jobs == nil || v.Graph == nil {
+			return err
+		}
+		_, err = st.Jobs.InsertTx(ctx, tx, RenderPromptsArgs{TenantID: p.TenantID, VersionID: v.ID}, nil)
+		return err
+	})
 	return v, hits, err
 }
 

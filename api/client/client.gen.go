@@ -2486,6 +2486,7 @@ type FunnelStateBody struct {
 type Graph struct {
 	Edges         *[]GraphEdge  `json:"edges"`
 	Fallback      GraphOutcome  `json:"fallback"`
+	FixedVoice    *bool         `json:"fixedVoice,omitempty"`
 	Intents       *[]string     `json:"intents"`
 	Lang          string        `json:"lang"`
 	Phrases       *[]string     `json:"phrases,omitempty"`

@@ -165,8 +165,10 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 		}
 		defer apiHosts.Close()
 	}
-	scripts := &scripting.Store{DB: db, Runner: cmp.Or(callHosts, apiHosts)}
-	apiScripts := &scripting.Store{DB: db, Runner: apiHosts}
+	// Publishing a version queues its prompts' rendering in the tenant's
+	// voice (jobs.RenderPromptsWorker).
+	scripts := &scripting.Store{DB: db, Runner: cmp.Or(callHosts, apiHosts), Jobs: inserter}
+	apiScripts := &scripting.Store{DB: db, Runner: apiHosts, Jobs: inserter}
 
 	contacts := newContacts(db, inserter)
 	rep := newReports(db)
@@ -217,6 +219,7 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 		}
 		if d != nil {
 			jcfg.Placer = d
+			jcfg.Prompts, jcfg.PromptsSkip = d, calls.ErrNoPromptsToRender
 			pinger, _ = d.SIP.(telephony.Pinger)
 			jcfg.Trunks, jcfg.Pinger = trunks, pinger
 		}
