@@ -60,7 +60,8 @@ func (w *recognisedGreeting) Heard(time.Duration) string {
 	return w.latest
 }
 
-// drain takes the session's hypotheses, waiting up to wait for a final.
+// drain takes the session's hypotheses, waiting up to wait for a final
+// (0: only those already there).
 func (w *recognisedGreeting) drain(wait time.Duration) {
 	var deadline <-chan time.Time
 	if wait > 0 {
@@ -69,41 +70,31 @@ func (w *recognisedGreeting) drain(wait time.Duration) {
 		deadline = t.C
 	}
 	for !w.done {
+		var h Hypothesis
+		var ok bool
 		select {
-		case h, ok := <-w.l.results:
-			if !ok {
-				w.done = true
-				w.failed = w.l.sess.Err() != nil
-				return
-			}
-			if strings.TrimSpace(h.Text) != "" {
-				w.latest = h.Text
-			}
-			if h.Final {
-				return
-			}
-			continue
+		case h, ok = <-w.l.results:
 		default:
-		}
-		if deadline == nil {
-			return
-		}
-		select {
-		case h, ok := <-w.l.results:
-			if !ok {
-				w.done = true
-				w.failed = w.l.sess.Err() != nil
+			if deadline == nil {
 				return
 			}
-			if strings.TrimSpace(h.Text) != "" {
-				w.latest = h.Text
-			}
-			if h.Final {
+			select {
+			case h, ok = <-w.l.results:
+			case <-deadline:
+				return
+			case <-w.l.ctx.Done():
 				return
 			}
-		case <-deadline:
+		}
+		if !ok {
+			w.done = true
+			w.failed = w.l.sess.Err() != nil
 			return
-		case <-w.l.ctx.Done():
+		}
+		if strings.TrimSpace(h.Text) != "" {
+			w.latest = h.Text
+		}
+		if h.Final {
 			return
 		}
 	}

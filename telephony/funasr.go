@@ -263,29 +263,7 @@ func firstLine(b []byte) string {
 // Recognize hears a whole utterance at once: it streams the audio and
 // waits for the final.
 func (r *FunASRRecognizer) Recognize(ctx context.Context, req RecognizeRequest) (Transcript, error) {
-	sess, err := r.Open(ctx, StreamOptions{Language: req.Language, Phrases: req.Phrases, Hotwords: req.Hotwords})
-	if err != nil {
-		return Transcript{}, err
-	}
-	defer sess.Close()
-	for off := 0; off < len(req.Audio); off += 10 * frameSamples {
-		if err := sess.Write(req.Audio[off:min(off+10*frameSamples, len(req.Audio))]); err != nil {
-			return Transcript{}, err
-		}
-	}
-	if err := sess.End(); err != nil {
-		return Transcript{}, err
-	}
-	var final Hypothesis
-	for h := range sess.Results() {
-		if h.Final {
-			final = h
-		}
-	}
-	if err := sess.Err(); err != nil {
-		return Transcript{}, err
-	}
-	return Transcript{Text: final.Text, Confidence: final.Confidence}, nil
+	return recognizeWhole(ctx, r, req)
 }
 
 // maxFrameHeader is the longest WebSocket frame header a client writes:
@@ -311,45 +289,17 @@ type funasrSession struct {
 	quit       chan struct{} // closed by Close
 	readerDone chan struct{}
 
-	mu         sync.Mutex
-	ended      bool // is_speaking false sent
-	finished   bool // the final arrived
-	closed     bool
-	err        error
-	finalTimer *time.Timer
+	streamState
 
 	committed, pending string
 }
 
 func (s *funasrSession) Results() <-chan Hypothesis { return s.out }
 
-func (s *funasrSession) Err() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.err
-}
-
-// over returns why the session takes no more audio, nil while it does.
-func (s *funasrSession) over() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch {
-	case s.err != nil:
-		return s.err
-	case s.closed || s.finished:
-		return errSessionOver
-	}
-	return nil
-}
-
 // fail ends the session with err unless it is already over, and drops
 // the connection so the reader stops.
 func (s *funasrSession) fail(err *RecognitionError) {
-	s.mu.Lock()
-	if s.err == nil && !s.closed && !s.finished {
-		s.err = err
-	}
-	s.mu.Unlock()
+	s.failed(err)
 	s.conn.Close()
 }
 
@@ -388,28 +338,18 @@ func (s *funasrSession) End() error {
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	s.ended = true
 	wait := orDefault(s.r.FinalTimeout, 5*time.Second)
-	s.finalTimer = time.AfterFunc(wait, func() {
+	s.endSent(wait, func() {
 		s.fail(recognitionError("funasr", ErrASRTimeout, "no final within %s of the end of speech (%s of audio sent)", wait, s.audio().Round(time.Millisecond)))
 	})
-	s.mu.Unlock()
 	return s.send(ws.OpText, []byte(`{"is_speaking":false}`))
 }
 
 func (s *funasrSession) Close() error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
+	open, clean := s.markClosed()
+	if !open {
 		return nil
 	}
-	s.closed = true
-	clean := s.err == nil && !s.finished
-	if s.finalTimer != nil {
-		s.finalTimer.Stop()
-	}
-	s.mu.Unlock()
 	close(s.quit)
 	if s.stopCtx != nil {
 		s.stopCtx()
@@ -493,13 +433,7 @@ func (s *funasrSession) sendControl(op ws.OpCode, payload []byte) {
 func (s *funasrSession) read() {
 	defer close(s.readerDone)
 	defer close(s.out)
-	defer func() {
-		s.mu.Lock()
-		if s.finalTimer != nil {
-			s.finalTimer.Stop()
-		}
-		s.mu.Unlock()
-	}()
+	defer s.stopTimer()
 	var msg, payload []byte
 	for {
 		h, err := ws.ReadHeader(s.br)
@@ -576,17 +510,13 @@ func (s *funasrSession) handle(msg []byte) bool {
 	}
 	h := Hypothesis{Text: strings.TrimSpace(s.committed + s.pending), Audio: s.audio()}
 	h.Start, h.End = funasrSpan(m.Timestamp)
-	s.mu.Lock()
-	ended := s.ended
-	s.mu.Unlock()
+	ended := s.isEnded()
 	switch {
 	case ended && (m.IsFinal || offline):
 		// The answer to is_speaking false: is_final from the C++ runtime;
 		// the Python one sends the offline text with is_final false.
 		h.Final = true
-		s.mu.Lock()
-		s.finished = true
-		s.mu.Unlock()
+		s.markFinished()
 		s.deliver(h)
 		s.sendControl(ws.OpClose, ws.NewCloseFrameBody(ws.StatusNormalClosure, ""))
 		s.conn.Close()

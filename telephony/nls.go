@@ -378,29 +378,7 @@ func (r *NLSRecognizer) sampleRate() int {
 
 // Recognize hears a whole utterance at once.
 func (r *NLSRecognizer) Recognize(ctx context.Context, req RecognizeRequest) (Transcript, error) {
-	sess, err := r.Open(ctx, StreamOptions{Language: req.Language, Phrases: req.Phrases, Hotwords: req.Hotwords})
-	if err != nil {
-		return Transcript{}, err
-	}
-	defer sess.Close()
-	for off := 0; off < len(req.Audio); off += 10 * frameSamples {
-		if err := sess.Write(req.Audio[off:min(off+10*frameSamples, len(req.Audio))]); err != nil {
-			return Transcript{}, err
-		}
-	}
-	if err := sess.End(); err != nil {
-		return Transcript{}, err
-	}
-	var final Hypothesis
-	for h := range sess.Results() {
-		if h.Final {
-			final = h
-		}
-	}
-	if err := sess.Err(); err != nil {
-		return Transcript{}, err
-	}
-	return Transcript{Text: final.Text, Confidence: final.Confidence}, nil
+	return recognizeWhole(ctx, r, req)
 }
 
 // Hears: an NLS project hears the language of the model chosen for it in
@@ -427,12 +405,7 @@ type nlsSession struct {
 	quit       chan struct{}
 	readerDone chan struct{}
 
-	mu         sync.Mutex
-	ended      bool
-	finished   bool
-	closed     bool
-	err        error
-	finalTimer *time.Timer
+	streamState
 
 	committed  string
 	confidence float64
@@ -476,30 +449,8 @@ func (s *nlsSession) audio() time.Duration {
 
 func (s *nlsSession) Results() <-chan Hypothesis { return s.out }
 
-func (s *nlsSession) Err() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.err
-}
-
-func (s *nlsSession) over() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch {
-	case s.err != nil:
-		return s.err
-	case s.closed || s.finished:
-		return errSessionOver
-	}
-	return nil
-}
-
 func (s *nlsSession) fail(err *RecognitionError) {
-	s.mu.Lock()
-	if s.err == nil && !s.closed && !s.finished {
-		s.err = err
-	}
-	s.mu.Unlock()
+	s.failed(err)
 	s.conn.Close()
 }
 
@@ -541,27 +492,17 @@ func (s *nlsSession) End() error {
 			}
 		}
 	}
-	s.mu.Lock()
-	s.ended = true
 	wait := orDefault(s.r.FinalTimeout, 5*time.Second)
-	s.finalTimer = time.AfterFunc(wait, func() {
+	s.endSent(wait, func() {
 		s.fail(recognitionError("nls", ErrASRTimeout, "no final within %s of the end of speech (%s of audio sent)", wait, s.audio().Round(time.Millisecond)))
 	})
-	s.mu.Unlock()
 	return s.command("StopTranscription", nil)
 }
 
 func (s *nlsSession) Close() error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
+	if open, _ := s.markClosed(); !open {
 		return nil
 	}
-	s.closed = true
-	if s.finalTimer != nil {
-		s.finalTimer.Stop()
-	}
-	s.mu.Unlock()
 	close(s.quit)
 	if s.stopCtx != nil {
 		s.stopCtx()
@@ -576,11 +517,7 @@ func (s *nlsSession) read() {
 	defer close(s.readerDone)
 	defer close(s.out)
 	defer func() {
-		s.mu.Lock()
-		if s.finalTimer != nil {
-			s.finalTimer.Stop()
-		}
-		s.mu.Unlock()
+		s.stopTimer()
 		select {
 		case s.started <- s.Err():
 		default:
@@ -617,9 +554,7 @@ func (s *nlsSession) handle(msg []byte) bool {
 	if len(m.Payload) > 0 {
 		json.Unmarshal(m.Payload, &p)
 	}
-	s.mu.Lock()
-	ended := s.ended
-	s.mu.Unlock()
+	ended := s.isEnded()
 	switch m.Header.Name {
 	case "TranscriptionStarted":
 		select {
@@ -643,9 +578,7 @@ func (s *nlsSession) handle(msg []byte) bool {
 			s.deliver(Hypothesis{Text: strings.TrimSpace(s.committed), Final: true, Confidence: p.Confidence, Audio: s.audio(), Start: s.begin, End: s.end})
 		}
 	case "TranscriptionCompleted":
-		s.mu.Lock()
-		s.finished = true
-		s.mu.Unlock()
+		s.markFinished()
 		s.deliver(Hypothesis{Text: strings.TrimSpace(s.committed), Final: true, Confidence: s.confidence, Audio: s.audio(), Start: s.begin, End: s.end})
 		s.conn.Close()
 		return true
