@@ -222,7 +222,7 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 			var listen telephony.ListenOptions
 			if l := step.Listen; l != nil {
 				// The state's own end-of-turn silence and no-input wait.
-				listen.EndSilence, listen.Timeout = l.EndSilence, l.Timeout
+				listen.EndSilence, listen.Timeout, listen.EarlyIntent = l.EndSilence, l.Timeout, l.Early
 			}
 			if heard, err = call.ListenFor(ctx, listen); err != nil {
 				break

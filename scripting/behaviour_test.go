@@ -268,7 +268,7 @@ func TestAStatesListeningAndNoInputReprompts(t *testing.T) {
   start: "card",
   fallback: { retries: 1, end: "no_understanding" },
   states: {
-    card: { say: "请说出您的卡号后四位。", listen: { endSilence: "1200ms", timeout: "10s" }, on: { affirm: "comment" } },
+    card: { say: "请说出您的卡号后四位。", listen: { endSilence: "1200ms", timeout: "10s", early: true }, on: { affirm: "comment" } },
     comment: { say: "还有什么建议吗?", default: "bye" },
     bye: { say: "再见", end: "done" },
   },
@@ -278,7 +278,7 @@ func TestAStatesListeningAndNoInputReprompts(t *testing.T) {
 	}
 	sess, _ := s.NewSession(nil, SessionOptions{})
 	start, _ := sess.Start()
-	if start.Listen == nil || start.Listen.EndSilence != 1200*time.Millisecond || start.Listen.Timeout != 10*time.Second {
+	if start.Listen == nil || start.Listen.EndSilence != 1200*time.Millisecond || start.Listen.Timeout != 10*time.Second || !start.Listen.Early {
 		t.Fatalf("the card state's listen on its turn: %+v", start.Listen)
 	}
 	again, _ := sess.Turn("")
@@ -307,6 +307,7 @@ func TestAStatesListeningAndNoInputReprompts(t *testing.T) {
 		`listen: { timeout: "a while" }`: "listen.timeout \"a while\" must be a duration from 2s to 30s",
 		`listen: { wait: "2s" }`:         "listen has no field \"wait\"",
 		`listen: "long"`:                 "listen must be an object",
+		`listen: { early: "yes" }`:       "listen.early must be true or false",
 	} {
 		_, ds := Compile("bad.js", "export default {\n  start: \"a\",\n  states: {\n    a: { say: \"您好\", "+src+", end: \"done\" },\n  },\n};")
 		if !HasErrors(ds) || !strings.Contains(ds[0].Message, want) || ds[0].Line != 4 {

@@ -116,6 +116,10 @@ type Listen struct {
 	// Timeout is how long the callee may stay silent before the state
 	// asks again. 2 s to 30 s.
 	Timeout time.Duration `json:"timeout,omitempty" doc:"How long the callee may stay silent before the state asks again, in nanoseconds (2 s to 30 s); 0: the call's default."`
+	// Early ends the turn on a streaming recogniser's steady partial that
+	// is exactly one of the script's phrases, at the callee's pause, before
+	// the end-of-turn silence: for states asking for a short answer.
+	Early bool `json:"early,omitempty" doc:"End the turn on a steady partial that is exactly one of the script's phrases, at the callee's pause (states asking for a short answer)."`
 }
 
 type target struct {
@@ -619,9 +623,16 @@ func loadListen(v sobek.Value, state string, at int, bad func(at int, state, for
 		}
 		*f.dst = d
 	}
+	if v := o.Get("early"); isSet(v) {
+		if b, ok := v.Export().(bool); ok {
+			l.Early = b
+		} else {
+			bad(at, state, "state %s: listen.early must be true or false", state)
+		}
+	}
 	for _, k := range o.Keys() {
-		if k != "endSilence" && k != "timeout" {
-			bad(at, state, "state %s: listen has no field %q (known: endSilence, timeout)", state, k)
+		if k != "endSilence" && k != "timeout" && k != "early" {
+			bad(at, state, "state %s: listen has no field %q (known: endSilence, timeout, early)", state, k)
 		}
 	}
 	return l

@@ -596,8 +596,19 @@ func (c *sipCall) ListenFor(ctx context.Context, opts ListenOptions) (Utterance,
 	}
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
+	// Early intent, when the turn asks for it: with a streaming recogniser
+	// and phrases to expect, a steady partial that is one of them ends the
+	// turn at the callee's pause.
+	var steady <-chan time.Time
+	var partial string
+	var partialAt time.Time
+	if opts.EarlyIntent && l.live && len(l.opts.Phrases) > 0 {
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		steady = t.C
+	}
 	for {
-		ev, hyp, what, err := c.nextInput(jctx, timer.C, l.results)
+		ev, hyp, what, err := c.nextInput(jctx, timer.C, l.results, steady)
 		if err != nil {
 			c.media.TakeCapture()
 			return Utterance{}, err
@@ -615,7 +626,17 @@ func (c *sipCall) ListenFor(ctx context.Context, opts ListenOptions) (Utterance,
 				c.media.TakeCapture()
 				return u, nil
 			}
+		case inputSteady:
+			if started && u.DTMF == "" && partial != "" && time.Since(partialAt) >= partialSteady &&
+				c.media.currentPause() >= partialPause && expected(partial, l.opts.Phrases) {
+				c.media.TakeCapture()
+				u.Text, u.EndedBy = partial, EndedByPartial
+				return c.heard(u), nil
+			}
 		case inputHypothesis:
+			if !hyp.Final && strings.TrimSpace(hyp.Text) != partial {
+				partial, partialAt = strings.TrimSpace(hyp.Text), time.Now()
+			}
 			if hyp.Final && strings.TrimSpace(hyp.Text) != "" && u.DTMF == "" {
 				// The recogniser's endpoint: the turn is over before our
 				// silence says so.
@@ -672,12 +693,13 @@ const (
 	inputTimer
 	inputHypothesis
 	inputSessionOver
+	inputSteady // time to look whether a partial has held
 )
 
 // nextInput waits for the next thing Listen acts on: a media event (those
 // kept while a prompt played first), the timer, or a hypothesis from the
 // streaming session (results is nil when there is none).
-func (c *sipCall) nextInput(ctx context.Context, timer <-chan time.Time, results <-chan Hypothesis) (MediaEvent, Hypothesis, int, error) {
+func (c *sipCall) nextInput(ctx context.Context, timer <-chan time.Time, results <-chan Hypothesis, steady <-chan time.Time) (MediaEvent, Hypothesis, int, error) {
 	c.mu.Lock()
 	if len(c.pending) > 0 {
 		ev := c.pending[0]
@@ -696,6 +718,8 @@ func (c *sipCall) nextInput(ctx context.Context, timer <-chan time.Time, results
 		return MediaEvent{}, h, inputHypothesis, nil
 	case <-timer:
 		return MediaEvent{}, Hypothesis{}, inputTimer, nil
+	case <-steady:
+		return MediaEvent{}, Hypothesis{}, inputSteady, nil
 	case <-ctx.Done():
 		if c.ctx.Err() != nil {
 			return MediaEvent{}, Hypothesis{}, 0, ErrCallEnded

@@ -127,6 +127,12 @@ type ListenOptions struct {
 	// Timeout is how long to wait for the callee to start (0: the
 	// call's ListenTimeout).
 	Timeout time.Duration
+	// EarlyIntent ends the turn when a streaming recogniser's partial is
+	// exactly one of the expected phrases, has held steady, and the callee
+	// has paused (EndedByPartial), before the end-of-turn silence: for
+	// short answers (是的, 不是). Off, a pause inside a longer answer ("yes
+	// please, that would be lovely") cannot cut it.
+	EarlyIntent bool
 }
 
 // ErrCallEnded is returned by Call methods after the call is over.

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // What ends a turn (Utterance.EndedBy).
@@ -17,7 +18,43 @@ const (
 	EndedBySilence = "silence"
 	// EndedByLimit: the callee talked past the longest utterance.
 	EndedByLimit = "limit"
+	// EndedByPartial: the callee paused on words the turn expects (one of
+	// its phrases, exactly) and a streaming recogniser's partial has held
+	// them steady: the turn ends before the silence or the final would.
+	EndedByPartial = "partial"
 )
+
+// Early intent: a partial that is exactly one of the turn's phrases, held
+// this long, with the callee this long quiet, ends the turn.
+const (
+	partialSteady = 250 * time.Millisecond
+	partialPause  = 300 * time.Millisecond
+)
+
+// expected reports whether text is, all of it, one of phrases (case,
+// spaces and punctuation aside).
+func expected(text string, phrases []string) bool {
+	t := compactText(text)
+	if t == "" {
+		return false
+	}
+	for _, p := range phrases {
+		if compactText(p) == t {
+			return true
+		}
+	}
+	return false
+}
+
+func compactText(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
 
 // tapEvery is how much audio a streaming recogniser gets at a time: 60 ms,
 // what FunASR's reference client sends per message, so its feeder wakes

@@ -930,6 +930,14 @@ func (s *MediaSession) takeFeed(frame []int16) {
 	s.feedMu.Unlock()
 }
 
+// currentPause is how long the utterance under way has been quiet since
+// its last loud frame.
+func (s *MediaSession) currentPause() time.Duration {
+	s.inMu.Lock()
+	defer s.inMu.Unlock()
+	return s.vad.Pause()
+}
+
 // currentTalk is the length of the utterance under way (0 in silence).
 func (s *MediaSession) currentTalk() time.Duration {
 	s.inMu.Lock()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/telephony/calleesim"
+	"github.com/outcall/outcall/telephony/funasrtest"
 )
 
 // A callee who says "嗯" while the robot talks lets it finish; one who
@@ -129,5 +130,49 @@ func TestATurnsTimeoutEndsItsWaitForNoInput(t *testing.T) {
 	}
 	if !u.NoInput || waited < 2*time.Second || waited > 10*time.Second {
 		t.Fatalf("no input %v after %s: want it after the turn's 2 s, not the call's 20 s", u.NoInput, waited)
+	}
+}
+
+// Early intent: a callee who says one of the turn's phrases and pauses is
+// heard from the streaming recogniser's steady partial, before our
+// silence or its final would end the turn; words that are not a phrase
+// wait for them.
+func TestASteadyPartialThatIsAnExpectedPhraseEndsTheTurnEarly(t *testing.T) {
+	t.Parallel()
+	needEspeak(t)
+	sim, err := calleesim.Start(context.Background(), calleesim.Config{TTS: sharedTTS, Personas: []calleesim.Persona{
+		{Name: "yes", Numbers: []string{"7301"}, Kind: calleesim.KindHuman, Voice: "cmn", HoldMS: 8000,
+			Lines: []calleesim.Line{{Say: "是的", PauseMS: 200}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	listen := func(partial string) telephony.Utterance {
+		srv := funasrtest.NewServer(funasrtest.Script{Partials: []string{partial}, Final: partial + "。", PartialEvery: 200 * time.Millisecond})
+		defer srv.Close()
+		asr, _ := telephony.NewFunASRRecognizer(srv.URL, "")
+		d := newDialer(t, telephony.DialerConfig{ASR: asr})
+		var u telephony.Utterance
+		res, err := d.Dial(ctx, telephony.DialRequest{Trunk: sim.Trunk(), To: "7301", RingTimeout: 5 * time.Second, Voice: "cmn"},
+			telephony.CallHandlerFunc(func(ctx context.Context, call telephony.Call) error {
+				if _, err := call.Say(ctx, "您好,请问是王先生吗?", telephony.EmotionNeutral); err != nil {
+					return err
+				}
+				var err error
+				u, err = call.ListenFor(ctx, telephony.ListenOptions{Expect: []string{"是的", "不是"}, EarlyIntent: true})
+				return err
+			}))
+		if err != nil || res.HandlerErr != nil {
+			t.Fatal(err, res.HandlerErr)
+		}
+		return u
+	}
+	if u := listen("是的"); u.EndedBy != telephony.EndedByPartial || u.Text != "是的" {
+		t.Errorf("an expected phrase: heard %q, ended by %q; want 是的 from the steady partial", u.Text, u.EndedBy)
+	}
+	if u := listen("是的吧"); u.EndedBy == telephony.EndedByPartial {
+		t.Errorf("words that are not a phrase ended the turn early: %+v", u)
 	}
 }

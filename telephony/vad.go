@@ -143,6 +143,15 @@ func (v *VAD) LastTalk() time.Duration { return v.lastTalk }
 // LastSilence is the quiet before the last utterance began.
 func (v *VAD) LastSilence() time.Duration { return v.lastSil }
 
+// Pause is how long the utterance in progress has been quiet since its
+// last loud frame (0 when none is in progress or it is loud now).
+func (v *VAD) Pause() time.Duration {
+	if !v.speaking {
+		return 0
+	}
+	return time.Duration(v.run) * FrameDuration
+}
+
 // CurrentTalk is how long the utterance in progress has lasted, up to its
 // last loud frame (a pause that may yet end it does not count).
 func (v *VAD) CurrentTalk() time.Duration {

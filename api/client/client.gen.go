@@ -2692,6 +2692,9 @@ type ListUsersOutputBody struct {
 
 // Listen defines model for Listen.
 type Listen struct {
+	// Early End the turn on a steady partial that is exactly one of the script's phrases, at the callee's pause (states asking for a short answer).
+	Early *bool `json:"early,omitempty"`
+
 	// EndSilence The quiet that ends the callee's turn, in nanoseconds (200 ms to 3 s); 0: the call's default.
 	EndSilence *int64 `json:"endSilence,omitempty"`
 
