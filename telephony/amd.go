@@ -3,6 +3,7 @@ package telephony
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -137,7 +138,7 @@ func DetectMachine(ctx context.Context, m *MediaSession, cfg AMDConfig, words Gr
 			current := m.currentTalk()
 			talk := greeting + current
 			if words != nil {
-				text, ok := words.Settle(talk)
+				text, ok := settle(words, talk)
 				if ok {
 					if v, cue, why := byWords(text, true); v != "" {
 						return res(v, cue, why, talk, n)
@@ -171,7 +172,7 @@ func DetectMachine(ctx context.Context, m *MediaSession, cfg AMDConfig, words Gr
 					if words == nil {
 						return res(AMDMachine, "", fmt.Sprintf("greeting of %s", ev.Talk.Round(10*time.Millisecond)), greeting, n)
 					}
-					text, ok := words.Settle(greeting)
+					text, ok := settle(words, greeting)
 					if !ok {
 						return res(AMDMachine, "", fmt.Sprintf("greeting of %s (its words could not be read)", ev.Talk.Round(10*time.Millisecond)), greeting, n)
 					}
@@ -203,7 +204,7 @@ func DetectMachine(ctx context.Context, m *MediaSession, cfg AMDConfig, words Gr
 				if long {
 					// A long greeting that named nothing: its last words
 					// may yet, else a person is waiting for us.
-					if text, ok := words.Settle(greeting); ok {
+					if text, ok := settle(words, greeting); ok {
 						if v, cue, why := byWords(text, true); v == AMDMachine {
 							return res(v, cue, why, greeting, n)
 						}
@@ -217,4 +218,12 @@ func DetectMachine(ctx context.Context, m *MediaSession, cfg AMDConfig, words Gr
 			}
 		}
 	}
+}
+
+// settle asks words for the greeting so far; words that heard nothing in
+// speech (a recogniser that only knows a grammar, or keys) cannot be read:
+// the greeting is then judged as without a recogniser.
+func settle(words GreetingWords, talk time.Duration) (string, bool) {
+	text, ok := words.Settle(talk)
+	return text, ok && strings.TrimSpace(text) != ""
 }

@@ -86,3 +86,24 @@ func TestNumbersAnAnnouncementReadsOutAreMasked(t *testing.T) {
 		}
 	}
 }
+
+// Only a recogniser that writes down whatever is said reads a greeting
+// or tells a backchannel: one that knows a grammar, or keys only, leaves
+// the detector to the greeting's length.
+func TestOnlyATranscribingRecogniserReadsAGreeting(t *testing.T) {
+	for r, want := range map[Recognizer]bool{DTMFOnly{}: false, &PocketsphinxRecognizer{}: false, SimulationRecognizer{}: true,
+		&HTTPRecognizer{}: true, &FunASRRecognizer{}: true, &NLSRecognizer{}: true} {
+		if got := transcribes(r); got != want {
+			t.Errorf("transcribes(%T) = %v, want %v", r, got, want)
+		}
+	}
+	empty := simGreetingStub("")
+	if _, ok := settle(empty, time.Second); ok {
+		t.Error("a greeting whose words came back empty was taken as read")
+	}
+}
+
+type simGreetingStub string
+
+func (s simGreetingStub) Heard(time.Duration) string          { return string(s) }
+func (s simGreetingStub) Settle(time.Duration) (string, bool) { return string(s), true }

@@ -13,6 +13,9 @@ func (c *sipCall) greetingWords() amdWords {
 	switch {
 	case asr == nil:
 		return nil
+	case !transcribes(asr):
+		// A grammar or keys only: a greeting's words cannot be read.
+		return nil
 	case isSimulation(asr):
 		if c.simText == nil {
 			return nil
@@ -190,3 +193,14 @@ func (w *simGreeting) Heard(talk time.Duration) string { return w.spoken(talk - 
 func (w *simGreeting) Settle(talk time.Duration) (string, bool) { return w.spoken(talk), true }
 
 func (w *simGreeting) close() {}
+
+// transcribes reports whether r writes down whatever is said (not only a
+// grammar's phrases, not keys only): only such a recogniser can read a
+// greeting, or tell a backchannel.
+func transcribes(r Recognizer) bool {
+	switch r.(type) {
+	case DTMFOnly, *DTMFOnly, *PocketsphinxRecognizer:
+		return false
+	}
+	return true
+}

@@ -301,7 +301,7 @@ func (c *sipCall) say(ctx context.Context, text string, emotion Emotion, bargeIn
 		// With a recogniser, speech during the prompt is judged before it
 		// stops it: a backchannel ("嗯", "对", "uh-huh") lets it go on,
 		// unless it answers the question the prompt is asking.
-		judge := bargeIn && c.recognizer() != nil
+		judge := bargeIn && c.recognizer() != nil && transcribes(c.recognizer())
 		var poll <-chan time.Time
 		if judge {
 			t := time.NewTicker(20 * time.Millisecond)
