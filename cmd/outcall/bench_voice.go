@@ -41,7 +41,8 @@ import (
 //   - voice_first_prompt_p50_ms_atN: from the end of the callee's "喂?"
 //     to the first prompt, answering-machine detection included.
 //
-// It stops by itself in about a minute.
+// It stops by itself in about four minutes on two cores (most of it the
+// 500 calls, each a short conversation of four prompts).
 func init() {
 	benchGroups["voice"] = benchVoice
 }
