@@ -89,15 +89,13 @@ func promptIdent(sp telephony.SpeechProviders) string {
 	return ""
 }
 
-// ErrNoPromptsToRender is RenderPrompts' answer for a tenant whose voice
-// runs here (espeak-ng): nothing is worth keeping.
-var ErrNoPromptsToRender = errors.New("the tenant's prompts are spoken by espeak-ng here: nothing to render")
-
 // RenderPrompts makes the fixed sentences of a published script version
 // in the tenant's voice and keeps them for every worker: each sentence of
 // every state's say with no ${…} in it (a template's fixed sentences
 // too), in the state's emotion and, for states with none, also in the
-// calm voice an upset callee gets. It returns how many it made or found.
+// calm voice an upset callee gets. It returns how many it made or found:
+// none for a tenant whose voice runs here (espeak-ng), as nothing is worth
+// keeping.
 func (d *Service) RenderPrompts(ctx context.Context, tenantID, versionID uuid.UUID) (int, error) {
 	version, err := d.Scripts.PublishedSource(ctx, tenantID, versionID)
 	if err != nil {
@@ -108,7 +106,7 @@ func (d *Service) RenderPrompts(ctx context.Context, tenantID, versionID uuid.UU
 		return 0, err
 	}
 	if promptIdent(settings) == "" {
-		return 0, ErrNoPromptsToRender
+		return 0, nil
 	}
 	provider, err := d.synthesizer(settings)
 	if err != nil {

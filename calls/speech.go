@@ -66,10 +66,7 @@ func (d *Service) speechFor(tenantID uuid.UUID, sp telephony.SpeechProviders) (t
 	if e, ok := ts.byID[tenantID]; ok && e.updated.Equal(sp.UpdatedAt) {
 		return e.tts, e.asr, nil
 	}
-	client := d.SpeechClient
-	if client == nil {
-		client = http.DefaultClient
-	}
+	client := d.speechClient()
 	e := speechEntry{updated: sp.UpdatedAt}
 	switch sp.TTS {
 	case telephony.SpeechEspeak:
@@ -115,10 +112,7 @@ func (d *Service) speechFor(tenantID uuid.UUID, sp telephony.SpeechProviders) (t
 // synthesizer is the speech synthesis service a tenant's settings name
 // (http or nls), reached through the speech client's guard.
 func (d *Service) synthesizer(sp telephony.SpeechProviders) (telephony.TTS, error) {
-	client := d.SpeechClient
-	if client == nil {
-		client = http.DefaultClient
-	}
+	client := d.speechClient()
 	switch sp.TTS {
 	case telephony.SpeechHTTP:
 		return telephony.HTTPTTS{BaseURL: sp.TTSURL, APIKey: sp.TTSKey, Model: sp.TTSModel, Voice: sp.TTSVoice, Client: client}, nil
@@ -134,6 +128,14 @@ func (d *Service) synthesizer(sp telephony.SpeechProviders) (telephony.TTS, erro
 		return t, nil
 	}
 	return nil, fmt.Errorf("no synthesis service for tts %q", sp.TTS)
+}
+
+// speechClient is the client tenants' speech services are reached with.
+func (d *Service) speechClient() *http.Client {
+	if d.SpeechClient == nil {
+		return http.DefaultClient
+	}
+	return d.SpeechClient
 }
 
 // keptTTS wraps a tenant's provider in the prompt store every worker

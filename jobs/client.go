@@ -35,10 +35,8 @@ type Config struct {
 	// Placer places campaign calls; without one, dial jobs wait.
 	Placer campaigns.Placer
 	// Prompts makes published versions' prompts in their tenants' voices;
-	// without one they are made on first use. PromptsSkip is its error for
-	// a voice that needs none (calls.ErrNoPromptsToRender).
-	Prompts     PromptRenderer
-	PromptsSkip error
+	// without one they are made on first use.
+	Prompts PromptRenderer
 	// DialWorkers caps the calls this process carries at once (default 500).
 	DialWorkers int
 	// Webhooks configures webhook delivery; its DB is filled in.
@@ -100,7 +98,7 @@ func New(cfg Config) (*Client, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &PurgeExpiredWorker{Tenants: cfg.Tenants, Logger: cfg.Logger})
 	addContactWork(workers, &cfg)
-	river.AddWorker(workers, &RenderPromptsWorker{Prompts: cfg.Prompts, Skip: cfg.PromptsSkip, Logger: cfg.Logger})
+	river.AddWorker(workers, &RenderPromptsWorker{Prompts: cfg.Prompts, Logger: cfg.Logger})
 	campaignQueues, campaignPeriodic := addCampaignWork(workers, &cfg)
 	addMessageWork(workers, &cfg)
 	billingPeriodic := addBillingWork(workers, &cfg)

@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"time"
 
@@ -24,7 +23,6 @@ type PromptRenderer interface {
 type RenderPromptsWorker struct {
 	river.WorkerDefaults[scripting.RenderPromptsArgs]
 	Prompts PromptRenderer
-	Skip    error // the renderer's "nothing to render"
 	Logger  *slog.Logger
 }
 
@@ -39,9 +37,6 @@ func (w *RenderPromptsWorker) Work(ctx context.Context, job *river.Job[scripting
 		return nil
 	}
 	n, err := w.Prompts.RenderPrompts(ctx, job.Args.TenantID, job.Args.VersionID)
-	if w.Skip != nil && errors.Is(err, w.Skip) {
-		return nil
-	}
 	if err != nil {
 		return err
 	}

@@ -219,7 +219,7 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 		}
 		if d != nil {
 			jcfg.Placer = d
-			jcfg.Prompts, jcfg.PromptsSkip = d, calls.ErrNoPromptsToRender
+			jcfg.Prompts = d
 			pinger, _ = d.SIP.(telephony.Pinger)
 			jcfg.Trunks, jcfg.Pinger = trunks, pinger
 		}
