@@ -91,21 +91,7 @@ func TestATenantsOwnSpeechProvidersSpeakAndHearItsCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	tts := telephony.NewCachedTTS(telephony.EspeakTTS{}, 100)
-	sim, err := calleesim.Start(ctx, calleesim.Config{TTS: tts, Personas: []calleesim.Persona{
-		{Name: "agrees", Voice: "cmn", Greeting: "喂?", Lines: []calleesim.Line{{Say: "是的"}}, HoldMS: 3000},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	sip, err := telephony.NewSIPDialer(telephony.DialerConfig{TTS: tts, ASR: telephony.DTMFOnly{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sip.Close() })
-	placer := calls.New(calls.Options{SIP: sip, Scripts: st.store, Hosts: st.hosts, Trunk: sim.Trunk(), Speech: st.speech, RingTimeout: 5 * time.Second,
-		Logger: slog.New(slog.DiscardHandler)})
+	placer := st.placerFor(t, ctx, calleesim.Persona{Name: "agrees", Voice: "cmn", Greeting: "喂?", Lines: []calleesim.Line{{Say: "是的"}}, HoldMS: 3000})
 
 	res, err := placer.Place(ctx, st.placement())
 	if err != nil {
@@ -177,6 +163,25 @@ func publishScript(t *testing.T, ctx context.Context, store *scripting.Store, p 
 	return version
 }
 
+// placerFor places the tenant's calls over SIP to a callee simulator that
+// plays callee, with the tenant's speech settings.
+func (st speechTenant) placerFor(t *testing.T, ctx context.Context, callee calleesim.Persona) *calls.Service {
+	t.Helper()
+	tts := telephony.NewCachedTTS(telephony.EspeakTTS{}, 100)
+	sim, err := calleesim.Start(ctx, calleesim.Config{TTS: tts, Personas: []calleesim.Persona{callee}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	sip, err := telephony.NewSIPDialer(telephony.DialerConfig{TTS: tts, ASR: telephony.DTMFOnly{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sip.Close() })
+	return calls.New(calls.Options{SIP: sip, Scripts: st.store, Hosts: st.hosts, Trunk: sim.Trunk(), Trunks: st.trunks, Speech: st.speech,
+		RingTimeout: 5 * time.Second, Logger: slog.New(slog.DiscardHandler)})
+}
+
 func (st speechTenant) placement() campaigns.Placement {
 	return campaigns.Placement{CallID: uuid.New(), TenantID: st.p.TenantID, CampaignID: uuid.New(), ContactID: uuid.New(),
 		Attempt: 1, Phone: "+8613800000001", ContactName: "王先生", ScriptVersion: st.version.ID.String()}
@@ -237,21 +242,7 @@ func TestATenantsAlibabaNLSHearsItsCalls(t *testing.T) {
 		TTS: "nls", TTSURL: gateway, TTSModel: "appkey-7", TTSVoice: "zhitian_emo", TTSKey: &key}); err != nil {
 		t.Fatal(err)
 	}
-	tts := telephony.NewCachedTTS(telephony.EspeakTTS{}, 100)
-	sim, err := calleesim.Start(ctx, calleesim.Config{TTS: tts, Personas: []calleesim.Persona{
-		{Name: "agrees", Voice: "cmn", Lines: []calleesim.Line{{Say: "是的,没问题", PauseMS: 200}}, HoldMS: 3000},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	sip, err := telephony.NewSIPDialer(telephony.DialerConfig{TTS: tts, ASR: telephony.DTMFOnly{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sip.Close() })
-	placer := calls.New(calls.Options{SIP: sip, Scripts: st.store, Hosts: st.hosts, Trunk: sim.Trunk(), Trunks: st.trunks, Speech: st.speech,
-		RingTimeout: 5 * time.Second, Logger: slog.New(slog.DiscardHandler)})
+	placer := st.placerFor(t, ctx, calleesim.Persona{Name: "agrees", Voice: "cmn", Lines: []calleesim.Line{{Say: "是的,没问题", PauseMS: 200}}, HoldMS: 3000})
 	res, err := placer.Place(ctx, st.placement())
 	if err != nil {
 		t.Fatal(err)
@@ -311,21 +302,7 @@ func TestATenantsFunASRRuntimeHearsItsCalls(t *testing.T) {
 		t.Fatalf("the settings read back as %+v (%v)", got, err)
 	}
 
-	tts := telephony.NewCachedTTS(telephony.EspeakTTS{}, 100)
-	sim, err := calleesim.Start(ctx, calleesim.Config{TTS: tts, Personas: []calleesim.Persona{
-		{Name: "agrees", Voice: "cmn", Lines: []calleesim.Line{{Say: "是的,没问题", PauseMS: 200}}, HoldMS: 3000},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	sip, err := telephony.NewSIPDialer(telephony.DialerConfig{TTS: tts, ASR: telephony.DTMFOnly{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sip.Close() })
-	placer := calls.New(calls.Options{SIP: sip, Scripts: st.store, Hosts: st.hosts, Trunk: sim.Trunk(), Trunks: st.trunks, Speech: st.speech,
-		RingTimeout: 5 * time.Second, Logger: slog.New(slog.DiscardHandler)})
+	placer := st.placerFor(t, ctx, calleesim.Persona{Name: "agrees", Voice: "cmn", Lines: []calleesim.Line{{Say: "是的,没问题", PauseMS: 200}}, HoldMS: 3000})
 
 	res, err := placer.Place(ctx, st.placement())
 	if err != nil {
