@@ -302,12 +302,23 @@ func (c *sipCall) say(ctx context.Context, text string, emotion Emotion, bargeIn
 		// stops it: a backchannel ("嗯", "对", "uh-huh") lets it go on,
 		// unless it answers the question the prompt is asking.
 		judge := bargeIn && c.recognizer() != nil && transcribes(c.recognizer())
-		var poll <-chan time.Time
-		if judge {
-			t := time.NewTicker(20 * time.Millisecond)
-			defer t.Stop()
-			poll = t.C
+		// While speech is judged, a timer looks again when it may have
+		// grown too long for a backchannel; no timer runs otherwise.
+		var long *time.Timer
+		var tooLong <-chan time.Time
+		look := func(after time.Duration) {
+			if long == nil {
+				long = time.NewTimer(after)
+			} else {
+				long.Reset(after)
+			}
+			tooLong = long.C
 		}
+		defer func() {
+			if long != nil {
+				long.Stop()
+			}
+		}()
 		judging, from := false, 0 // speech under way, from pending[from]
 		for {
 			select {
@@ -327,8 +338,9 @@ func (c *sipCall) say(ctx context.Context, text string, emotion Emotion, bargeIn
 					c.media.StopPlayback()
 				case ev.Kind == EventSpeechStart:
 					judging, from = true, n-1
+					look(backchannelMax - c.media.currentTalk())
 				case ev.Kind == EventSpeechEnd && judging:
-					judging = false
+					judging, tooLong = false, nil
 					last := int(playing.Load()) == len(parts)-1
 					if words, ok := c.backchannel(last && asksQuestion(parts[len(parts)-1])); ok {
 						c.mu.Lock()
@@ -341,13 +353,18 @@ func (c *sipCall) say(ctx context.Context, text string, emotion Emotion, bargeIn
 					}
 					c.media.StopPlayback()
 				}
-			case <-poll:
-				if judging && c.media.currentTalk() >= backchannelMax {
-					// Too long for a backchannel: the callee is taking
-					// the turn.
-					judging = false
-					c.media.StopPlayback()
+			case <-tooLong:
+				tooLong = nil
+				if !judging {
+					continue
 				}
+				if talk := c.media.currentTalk(); talk < backchannelMax {
+					look(max(backchannelMax-talk, 20*time.Millisecond)) // paused meanwhile
+					continue
+				}
+				// Too long for a backchannel: the callee is taking the turn.
+				judging = false
+				c.media.StopPlayback()
 			}
 		}
 	}()
