@@ -65,10 +65,11 @@ var personPhrases = []string{
 	"how can i help", "go ahead", "can you hear me",
 }
 
-// greetingForms returns text in the two forms phrases are matched in:
+// textForms returns text in the two forms phrases are matched in (a
+// greeting's cues, a turn's expected phrases):
 // lower case without spaces or punctuation (Chinese), and lower-case
 // words separated by single spaces with apostrophes kept (English).
-func greetingForms(text string) (compact, words string) {
+func textForms(text string) (compact, words string) {
 	var c, w strings.Builder
 	space := true
 	for _, r := range strings.ToLower(text) {
@@ -103,7 +104,7 @@ func MachinePhrase(text string) (cue, phrase string) {
 	if strings.TrimSpace(text) == "" {
 		return "", ""
 	}
-	compact, words := greetingForms(text)
+	compact, words := textForms(text)
 	for _, p := range machinePhrases {
 		if phraseIn(compact, words, p.phrase) {
 			return p.cue, p.phrase
@@ -115,7 +116,7 @@ func MachinePhrase(text string) (cue, phrase string) {
 // PersonPhrase returns the phrase that marks a greeting as a person's
 // (asking who is calling, saying go ahead); "" when none.
 func PersonPhrase(text string) string {
-	compact, words := greetingForms(text)
+	compact, words := textForms(text)
 	for _, p := range personPhrases {
 		if phraseIn(compact, words, p) {
 			return p
@@ -234,7 +235,7 @@ var carrierOutcomes = []struct {
 // and the phrase that says so; an announcement that says nothing more
 // specific is no_answer, and specific is then false.
 func CarrierOutcome(text string) (outcome Outcome, phrase string, specific bool) {
-	compact, words := greetingForms(text)
+	compact, words := textForms(text)
 	for _, o := range carrierOutcomes {
 		if phraseIn(compact, words, o.phrase) {
 			return o.outcome, o.phrase, true

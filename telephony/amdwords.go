@@ -157,16 +157,11 @@ const (
 )
 
 func (w *simGreeting) take() {
-	for {
-		select {
-		case t := <-w.c.simText:
-			if len(w.text) > 0 {
-				w.text = append(w.text, ' ')
-			}
-			w.text = append(w.text, []rune(t)...)
-		default:
-			return
+	if t := w.c.takeSimulationText(0); t != "" {
+		if len(w.text) > 0 {
+			w.text = append(w.text, ' ')
 		}
+		w.text = append(w.text, []rune(t)...)
 	}
 }
 

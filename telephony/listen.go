@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 )
 
 // What ends a turn (Utterance.EndedBy).
@@ -34,26 +33,16 @@ const (
 // expected reports whether text is, all of it, one of phrases (case,
 // spaces and punctuation aside).
 func expected(text string, phrases []string) bool {
-	t := compactText(text)
+	t, _ := textForms(text)
 	if t == "" {
 		return false
 	}
 	for _, p := range phrases {
-		if compactText(p) == t {
+		if c, _ := textForms(p); c == t {
 			return true
 		}
 	}
 	return false
-}
-
-func compactText(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 // tapEvery is how much audio a streaming recogniser gets at a time: 60 ms,
