@@ -41,42 +41,82 @@ func promptKey(ident, voice string, emotion telephony.Emotion, text string) stri
 
 func (s *storedTTS) Synthesize(ctx context.Context, text, voice string, emotion telephony.Emotion) ([]int16, error) {
 	key := promptKey(s.ident, voice, emotion, text)
-	var raw []byte
-	err := s.db.InTenant(ctx, s.tenantID, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT pcm FROM prompt_audio WHERE tenant_id = $1 AND key = $2`, s.tenantID, key).Scan(&raw)
-	})
-	if err == nil && len(raw) >= 2 && len(raw)%2 == 0 {
-		pcm := make([]int16, len(raw)/2)
-		for i := range pcm {
-			pcm[i] = int16(binary.LittleEndian.Uint16(raw[2*i:]))
-		}
+	if pcm := s.stored(ctx, key); pcm != nil {
 		return pcm, nil
 	}
 	pcm, err := s.inner.Synthesize(ctx, text, voice, emotion)
 	if err != nil || len(pcm) == 0 {
 		return pcm, err
 	}
-	// Kept for every worker, without holding up the call that asked (a
-	// renderer waits: it is there to keep them).
-	raw = make([]byte, 0, 2*len(pcm))
+	return pcm, s.keep(ctx, key, pcm)
+}
+
+// SynthesizeTo speaks a stored prompt whole, and streams one the
+// provider makes from a provider that streams, keeping it once whole.
+func (s *storedTTS) SynthesizeTo(ctx context.Context, text, voice string, emotion telephony.Emotion, write func([]int16)) error {
+	st, ok := s.inner.(telephony.StreamingTTS)
+	if !ok {
+		pcm, err := s.Synthesize(ctx, text, voice, emotion)
+		if err == nil {
+			write(pcm)
+		}
+		return err
+	}
+	key := promptKey(s.ident, voice, emotion, text)
+	if pcm := s.stored(ctx, key); pcm != nil {
+		write(pcm)
+		return nil
+	}
+	var all []int16
+	err := st.SynthesizeTo(ctx, text, voice, emotion, func(p []int16) {
+		all = append(all, p...)
+		write(p)
+	})
+	if err != nil || len(all) == 0 {
+		return err
+	}
+	return s.keep(ctx, key, all)
+}
+
+// stored is a prompt's kept audio, nil when there is none (or it cannot
+// be read: the provider is asked then).
+func (s *storedTTS) stored(ctx context.Context, key string) []int16 {
+	var raw []byte
+	err := s.db.InTenant(ctx, s.tenantID, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT pcm FROM prompt_audio WHERE tenant_id = $1 AND key = $2`, s.tenantID, key).Scan(&raw)
+	})
+	if err != nil || len(raw) < 2 || len(raw)%2 != 0 {
+		return nil
+	}
+	pcm := make([]int16, len(raw)/2)
+	for i := range pcm {
+		pcm[i] = int16(binary.LittleEndian.Uint16(raw[2*i:]))
+	}
+	return pcm
+}
+
+// keep stores a prompt's audio for every worker, without holding up the
+// call that asked (a renderer waits: it is there to keep them).
+func (s *storedTTS) keep(ctx context.Context, key string, pcm []int16) error {
+	raw := make([]byte, 0, 2*len(pcm))
 	for _, v := range pcm {
 		raw = binary.LittleEndian.AppendUint16(raw, uint16(v))
 	}
-	if s.wait {
-		return pcm, s.db.InTenant(ctx, s.tenantID, func(tx pgx.Tx) error {
+	insert := func(ctx context.Context) error {
+		return s.db.InTenant(ctx, s.tenantID, func(tx pgx.Tx) error {
 			_, err := tx.Exec(ctx, `INSERT INTO prompt_audio (tenant_id, key, pcm) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, s.tenantID, key, raw)
 			return err
 		})
+	}
+	if s.wait {
+		return insert(ctx)
 	}
 	go func() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
-		s.db.InTenant(ctx, s.tenantID, func(tx pgx.Tx) error {
-			_, err := tx.Exec(ctx, `INSERT INTO prompt_audio (tenant_id, key, pcm) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, s.tenantID, key, raw)
-			return err
-		})
+		insert(ctx)
 	}()
-	return pcm, nil
+	return nil
 }
 
 // promptIdent names a tenant's synthesis provider and voice for prompt

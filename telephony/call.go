@@ -269,24 +269,40 @@ func (c *sipCall) say(ctx context.Context, text string, emotion Emotion, bargeIn
 	if tts == nil {
 		return SayResult{}, errors.New("no TTS provider configured")
 	}
-	// A long prompt is synthesised a sentence at a time: the first plays
-	// while the rest is made.
+	// A long prompt is synthesised a sentence at a time, and a sentence
+	// plays as its audio arrives: the first words play while the rest is
+	// made.
 	parts := Sentences(text)
 	sctx, stopSynth := context.WithCancel(ctx)
 	defer stopSynth()
-	made := make(chan synthesized, len(parts))
+	made := make([]*AudioStream, len(parts))
+	for i := range made {
+		made[i] = NewAudioStream()
+	}
 	go func() {
-		for _, part := range parts {
-			pcm, err := tts.Synthesize(sctx, part, c.req.Voice, emotion)
-			made <- synthesized{pcm, err}
-			if err != nil {
+		for i, part := range parts {
+			if sctx.Err() == nil {
+				StreamTo(sctx, tts, part, c.req.Voice, emotion, made[i])
+			} else {
+				made[i].Close(sctx.Err()) // the prompt is over: make no more of it
+			}
+			if err := made[i].Err(); err != nil {
+				for _, rest := range made[i+1:] {
+					rest.Close(err)
+				}
 				return
 			}
 		}
 	}()
-	next := <-made
-	if next.err != nil {
-		return SayResult{}, next.err
+	select {
+	case <-made[0].Ready():
+	case <-ctx.Done():
+		return SayResult{}, ctx.Err()
+	case <-c.ctx.Done():
+		return SayResult{}, ErrCallEnded
+	}
+	if err := made[0].Err(); err != nil && len(made[0].read()) == 0 {
+		return SayResult{}, err
 	}
 	turnAt := c.since()
 	jctx, done := c.joined(ctx)
@@ -376,19 +392,19 @@ func (c *sipCall) say(ctx context.Context, text string, emotion Emotion, bargeIn
 	for i := 0; ; i++ {
 		playing.Store(int32(i))
 		var pr PlayResult
-		pr, err = c.media.Play(jctx, next.pcm)
+		pr, err = c.media.PlayStream(jctx, made[i])
 		played += pr.Played
 		interrupted = pr.Interrupted
+		if err == nil && !interrupted {
+			err = made[i].Err() // the sentence's audio stopped short
+		}
 		if err != nil || interrupted || i+1 == len(parts) {
 			break
 		}
 		select {
-		case next = <-made:
+		case <-made[i+1].Ready():
 		case <-jctx.Done():
 			err = jctx.Err()
-		}
-		if err == nil {
-			err = next.err
 		}
 		if err != nil {
 			break
@@ -503,12 +519,6 @@ func abbreviation(before []rune) bool {
 		return true
 	}
 	return false
-}
-
-// synthesized is one sentence of a prompt, made.
-type synthesized struct {
-	pcm []int16
-	err error
 }
 
 // minSentence is the fewest characters a sentence of its own has: a

@@ -210,6 +210,7 @@ type MediaSession struct {
 	ticks     uint64
 	inBacklog []int16
 	lockMiss  atomic.Int64
+	starved   atomic.Int64 // frames of silence while a prompt's audio was awaited
 
 	// relay, when set, receives what this session hears (a bridge to
 	// another call); feed is what a bridged peer sent us to play.
@@ -407,7 +408,7 @@ func (s *MediaSession) Close() {
 
 // playback is one prompt in flight.
 type playback struct {
-	pcm         []int16
+	audio       *AudioStream
 	pos         int
 	done        chan struct{}
 	interrupted bool
@@ -430,10 +431,17 @@ type PlayResult struct {
 // Play sends 8 kHz audio and waits until it has all gone out, it is
 // stopped, or ctx ends (which stops it). A new Play replaces one in flight.
 func (s *MediaSession) Play(ctx context.Context, pcm []int16) (PlayResult, error) {
+	return s.PlayStream(ctx, WholeAudio(pcm))
+}
+
+// PlayStream is Play for audio still arriving: it plays what has come,
+// sends silence while the rest is awaited, and returns once the stream
+// has ended and all of it has gone out (or as Play does).
+func (s *MediaSession) PlayStream(ctx context.Context, audio *AudioStream) (PlayResult, error) {
 	if s.closed.Load() {
 		return PlayResult{}, ErrMediaClosed
 	}
-	p := &playback{pcm: pcm, done: make(chan struct{})}
+	p := &playback{audio: audio, done: make(chan struct{})}
 	s.outMu.Lock()
 	if s.play != nil {
 		s.play.finish(true)
@@ -477,6 +485,10 @@ func (s *MediaSession) StopPlayback() {
 		p.finish(true)
 	}
 }
+
+// StarvedFrames counts the frames sent as silence within a prompt while
+// its audio was still being made (a synthesiser slower than the voice).
+func (s *MediaSession) StarvedFrames() int64 { return s.starved.Load() }
 
 // Playing reports whether a prompt is going out.
 func (s *MediaSession) Playing() bool {
@@ -591,11 +603,13 @@ func (s *MediaSession) tick(jh *jitterHistogram, buf []byte) {
 		ev, evTS, marker, isDTMF = s.dtmf.next(s.ts)
 		if !isDTMF && s.play != nil {
 			p := s.play
-			n := copy(frame, p.pcm[p.pos:])
+			n, done := p.audio.frame(p.pos, frame)
 			p.pos += n
-			if p.pos >= len(p.pcm) {
+			if done {
 				s.play = nil
 				p.finish(false)
+			} else if n == 0 {
+				s.starved.Add(1) // the audio is late: silence meanwhile
 			}
 		} else if !isDTMF {
 			s.takeFeed(frame)

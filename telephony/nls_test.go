@@ -128,3 +128,38 @@ func TestAlibabaNLSSpeaksWithTheCallsEmotion(t *testing.T) {
 		t.Fatalf("the prompt after, with a new token: %v", err)
 	}
 }
+
+// A sentence's audio is handed over frame by frame as NLS sends it: the
+// first frame reaches the caller while the service is still making the
+// rest, and all of it arrives, with a sample split across frames intact.
+func TestAlibabaNLSHandsOverAudioAsItArrives(t *testing.T) {
+	srv := nlstest.NewServer("LTAI-double", "double-secret")
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	tts, err := telephony.NewNLSTTS(srv.URL+"?token_url="+srv.TokenURL, "appkey-1", "LTAI-double:double-secret", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	srv.HoldSynthesis(release)
+	var pieces []int
+	total := 0
+	err = tts.SynthesizeTo(ctx, "您本期的账单将于明天到期,请您按时还款。", "cmn", telephony.EmotionNeutral, func(pcm []int16) {
+		if len(pieces) == 0 {
+			close(release) // the rest is still held at the service
+		}
+		pieces = append(pieces, len(pcm))
+		total += len(pcm)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := srv.Syntheses()
+	if len(got) != 1 || !got[0].Held {
+		t.Fatalf("the first audio reached the caller only once the service had sent the whole sentence (%+v)", got)
+	}
+	if want := 20 * 800; total != want || len(pieces) < 2 {
+		t.Fatalf("%d samples in %d pieces, want %d (2 s) in several", total, len(pieces), want)
+	}
+}

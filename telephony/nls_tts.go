@@ -83,10 +83,16 @@ func nlsEmotion(e Emotion) (string, float64) {
 	return "", 0
 }
 
-// Synthesize makes one prompt.
+// Synthesize makes one prompt, whole.
 func (t *NLSTTS) Synthesize(ctx context.Context, text, voice string, emotion Emotion) ([]int16, error) {
+	return collect(ctx, t, text, voice, emotion)
+}
+
+// SynthesizeTo makes one prompt and hands over each binary frame's audio
+// as it arrives.
+func (t *NLSTTS) SynthesizeTo(ctx context.Context, text, voice string, emotion Emotion, write func([]int16)) error {
 	if strings.TrimSpace(text) == "" {
-		return nil, nil
+		return nil
 	}
 	timeout := orDefault(t.Timeout, 10*time.Second)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
@@ -95,7 +101,7 @@ func (t *NLSTTS) Synthesize(ctx context.Context, text, voice string, emotion Emo
 	if token == "" && t.Tokens != nil {
 		var err error
 		if token, err = t.Tokens.Get(ctx); err != nil {
-			return nil, fmt.Errorf("nls tts: %w", err)
+			return fmt.Errorf("nls tts: %w", err)
 		}
 	}
 	name := t.Voice
@@ -115,9 +121,9 @@ func (t *NLSTTS) Synthesize(ctx context.Context, text, voice string, emotion Emo
 	conn, br, _, err := d.Dial(ctx, t.URL)
 	if err != nil {
 		if status != 0 {
-			return nil, fmt.Errorf("nls tts: the gateway answered HTTP %d", status)
+			return fmt.Errorf("nls tts: the gateway answered HTTP %d", status)
 		}
-		return nil, fmt.Errorf("nls tts: connect to %s: %w", t.URL, err)
+		return fmt.Errorf("nls tts: connect to %s: %w", t.URL, err)
 	}
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
@@ -138,35 +144,45 @@ func (t *NLSTTS) Synthesize(ctx context.Context, text, voice string, emotion Emo
 	})
 	conn.SetWriteDeadline(time.Now().Add(timeout))
 	if err := wsutil.WriteClientText(conn, start); err != nil {
-		return nil, fmt.Errorf("nls tts: %w", err)
+		return fmt.Errorf("nls tts: %w", err)
 	}
 	var pcm []int16
+	var odd []byte // a sample split between two frames
 	for {
 		msg, op, err := wsutil.ReadServerData(rw)
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, os.ErrDeadlineExceeded) {
-				return nil, fmt.Errorf("nls tts: no whole prompt within %s", timeout)
+				return fmt.Errorf("nls tts: no whole prompt within %s", timeout)
 			}
-			return nil, fmt.Errorf("nls tts: the connection dropped: %w", err)
+			return fmt.Errorf("nls tts: the connection dropped: %w", err)
 		}
 		switch op {
 		case ws.OpBinary:
+			if len(odd) > 0 {
+				msg = append(odd, msg...)
+				odd = nil
+			}
+			pcm = pcm[:0]
 			for i := 0; i+1 < len(msg); i += 2 {
 				pcm = append(pcm, int16(binary.LittleEndian.Uint16(msg[i:])))
 			}
+			if len(msg)%2 == 1 {
+				odd = []byte{msg[len(msg)-1]}
+			}
+			write(pcm)
 		case ws.OpText:
 			var m nlsMessage
 			if err := json.Unmarshal(msg, &m); err != nil {
-				return nil, fmt.Errorf("nls tts: the service sent something that is not its JSON event: %.80q", msg)
+				return fmt.Errorf("nls tts: the service sent something that is not its JSON event: %.80q", msg)
 			}
 			switch m.Header.Name {
 			case "SynthesisCompleted":
-				return pcm, nil
+				return nil
 			case "TaskFailed":
 				if m.Header.Status == 40000001 && t.Tokens != nil {
 					t.Tokens.forget(token)
 				}
-				return nil, fmt.Errorf("nls tts: %w", nlsError(m.Header))
+				return fmt.Errorf("nls tts: %w", nlsError(m.Header))
 			}
 		}
 	}

@@ -147,8 +147,15 @@ type HTTPTTS struct {
 	Client *http.Client
 }
 
-// Synthesize fetches WAV audio and converts it to 8 kHz.
+// Synthesize fetches a prompt's WAV audio whole, at 8 kHz.
 func (h HTTPTTS) Synthesize(ctx context.Context, text, voice string, emotion Emotion) ([]int16, error) {
+	return collect(ctx, h, text, voice, emotion)
+}
+
+// SynthesizeTo reads the WAV reply as the service streams it (services of
+// this shape send audio as they make it, in a WAV whose header gives no
+// sizes) and writes its audio at 8 kHz as it arrives.
+func (h HTTPTTS) SynthesizeTo(ctx context.Context, text, voice string, emotion Emotion, write func([]int16)) error {
 	if h.Voice != "" {
 		voice = h.Voice
 	}
@@ -158,7 +165,7 @@ func (h HTTPTTS) Synthesize(ctx context.Context, text, voice string, emotion Emo
 	})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(h.BaseURL, "/")+"/v1/audio/speech", bytes.NewReader(body))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	if h.APIKey != "" {
@@ -170,18 +177,39 @@ func (h HTTPTTS) Synthesize(ctx context.Context, text, voice string, emotion Emo
 	}
 	res, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("tts service: %w", err)
+		return fmt.Errorf("tts service: %w", err)
 	}
 	defer res.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(res.Body, 64<<20))
-	if err != nil {
-		return nil, fmt.Errorf("tts service: %w", err)
-	}
 	if res.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("tts service: %s: %s", res.Status, strings.TrimSpace(string(data[:min(len(data), 200)])))
+		data, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
+		return fmt.Errorf("tts service: %s: %s", res.Status, strings.TrimSpace(string(data[:min(len(data), 200)])))
 	}
-	pcm, err := WAVTo8kMono(data)
-	return scaleVolume(pcm, EmotionProsody(emotion).Volume), err
+	volume := EmotionProsody(emotion).Volume
+	scaled := func(pcm []int16) { write(scaleVolume(pcm, volume)) }
+	var w wavStream
+	buf := make([]byte, 8192)
+	var total int64
+	for {
+		n, rerr := res.Body.Read(buf)
+		if total += int64(n); total > 64<<20 {
+			return errors.New("tts service: the reply is over 64 MiB")
+		}
+		if n > 0 {
+			if err := w.feed(buf[:n], scaled); err != nil {
+				return fmt.Errorf("tts service: the reply is not audio we can play: %w", err)
+			}
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			return fmt.Errorf("tts service: %w", rerr)
+		}
+	}
+	if err := w.end(scaled); err != nil {
+		return fmt.Errorf("tts service: the reply is not audio we can play: %w", err)
+	}
+	return nil
 }
 
 // CachedTTS keeps synthesised prompts by text, voice and emotion (scripts
@@ -219,8 +247,63 @@ func NewCachedTTS(t TTS, maxEntries int) *CachedTTS {
 // Synthesize returns the cached audio or makes it. The returned slice is
 // shared: do not modify it.
 func (c *CachedTTS) Synthesize(ctx context.Context, text, voice string, emotion Emotion) ([]int16, error) {
-	key := voice + "\x00" + string(emotion) + "\x00" + text
+	key := ttsKey(text, voice, emotion)
+	pcm, f, own := c.begin(key)
+	if f == nil {
+		return pcm, nil
+	}
+	if !own {
+		return f.wait(ctx)
+	}
+	// Made for every caller waiting on it: one leaving does not stop it.
+	pcm, err := c.TTS.Synthesize(context.WithoutCancel(ctx), text, voice, emotion)
+	c.end(key, f, pcm, err)
+	return pcm, err
+}
+
+// SynthesizeTo is Synthesize for a caller that plays audio as it comes:
+// a prompt not yet cached streams from a provider that streams, and is
+// cached once whole.
+func (c *CachedTTS) SynthesizeTo(ctx context.Context, text, voice string, emotion Emotion, write func([]int16)) error {
+	st, ok := c.TTS.(StreamingTTS)
+	if !ok {
+		pcm, err := c.Synthesize(ctx, text, voice, emotion)
+		if err == nil {
+			write(pcm)
+		}
+		return err
+	}
+	key := ttsKey(text, voice, emotion)
+	pcm, f, own := c.begin(key)
+	if f != nil && !own {
+		pcm, err := f.wait(ctx)
+		if err == nil {
+			write(pcm)
+		}
+		return err
+	}
+	if f == nil {
+		write(pcm)
+		return nil
+	}
+	var all []int16
+	err := st.SynthesizeTo(context.WithoutCancel(ctx), text, voice, emotion, func(p []int16) {
+		all = append(all, p...)
+		write(p)
+	})
+	c.end(key, f, all, err)
+	return err
+}
+
+func ttsKey(text, voice string, emotion Emotion) string {
+	return voice + "\x00" + string(emotion) + "\x00" + text
+}
+
+// begin looks key up: its audio when cached (f nil), else the flight
+// making it, which this caller makes when own.
+func (c *CachedTTS) begin(key string) (pcm []int16, f *ttsFlight, own bool) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.entries == nil {
 		c.entries = map[string]*list.Element{}
 		c.flight = map[string]*ttsFlight{}
@@ -228,29 +311,24 @@ func (c *CachedTTS) Synthesize(ctx context.Context, text, voice string, emotion 
 	if el, ok := c.entries[key]; ok {
 		c.order.MoveToFront(el)
 		c.hits++
-		pcm := el.Value.(*ttsEntry).pcm
-		c.mu.Unlock()
-		return pcm, nil
+		return el.Value.(*ttsEntry).pcm, nil, false
 	}
 	if f, ok := c.flight[key]; ok {
-		c.mu.Unlock()
-		select {
-		case <-f.done:
-			return f.pcm, f.err
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
+		return nil, f, false
 	}
-	f := &ttsFlight{done: make(chan struct{})}
+	f = &ttsFlight{done: make(chan struct{})}
 	c.flight[key] = f
 	c.misses++
-	c.mu.Unlock()
+	return nil, f, true
+}
 
-	f.pcm, f.err = c.TTS.Synthesize(context.WithoutCancel(ctx), text, voice, emotion)
+// end lands a flight: its audio is cached unless it failed.
+func (c *CachedTTS) end(key string, f *ttsFlight, pcm []int16, err error) {
+	f.pcm, f.err = pcm, err
 	c.mu.Lock()
 	delete(c.flight, key)
-	if f.err == nil {
-		c.entries[key] = c.order.PushFront(&ttsEntry{key: key, pcm: f.pcm})
+	if err == nil {
+		c.entries[key] = c.order.PushFront(&ttsEntry{key: key, pcm: pcm})
 		limit := c.MaxEntries
 		if limit <= 0 {
 			limit = 1024
@@ -263,7 +341,15 @@ func (c *CachedTTS) Synthesize(ctx context.Context, text, voice string, emotion 
 	}
 	c.mu.Unlock()
 	close(f.done)
-	return f.pcm, f.err
+}
+
+func (f *ttsFlight) wait(ctx context.Context) ([]int16, error) {
+	select {
+	case <-f.done:
+		return f.pcm, f.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // Stats returns cache hits and misses.

@@ -72,6 +72,10 @@ func (s Session) AudioDuration() time.Duration {
 type Synthesis struct {
 	Token, AppKey string
 	Payload       map[string]any
+	// Held is set when the double held the rest of the audio after its
+	// first frame (HoldSynthesis) and was released before its 10 s wait
+	// ran out.
+	Held bool
 }
 
 // Server is the double on loopback: URL is its gateway (ws://…/ws/v1),
@@ -92,7 +96,18 @@ type Server struct {
 	issued   map[string]bool
 	sessions []*Session
 	synths   []Synthesis
+	hold     <-chan struct{}
 	conns    map[net.Conn]bool
+}
+
+// HoldSynthesis makes the next syntheses send their first frame of audio
+// and then wait, up to 10 s, until release is closed before they send the
+// rest: as a service making a long sentence does, and so a test can see
+// what its client does with audio that has begun to arrive. nil: no wait.
+func (s *Server) HoldSynthesis(release <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hold = release
 }
 
 // Syntheses returns the speech synthesis requests, oldest first.
@@ -484,6 +499,8 @@ func (c *connection) synthesize(h header, p map[string]any) bool {
 	}
 	c.s.mu.Lock()
 	c.s.synths = append(c.s.synths, Synthesis{Token: c.sess.Token, AppKey: h.AppKey, Payload: p})
+	index := len(c.s.synths) - 1
+	hold := c.s.hold
 	c.sess.synthesis = true
 	c.s.mu.Unlock()
 	n := int(rate) / 10 * len([]rune(html.UnescapeString(plain)))
@@ -492,12 +509,21 @@ func (c *connection) synthesize(h header, p map[string]any) bool {
 		v := int16(8000 * math.Sin(2*math.Pi*500*float64(i)/rate))
 		pcm = binary.LittleEndian.AppendUint16(pcm, uint16(v))
 	}
-	for len(pcm) > 0 {
+	for first := true; len(pcm) > 0; first = false {
 		k := min(len(pcm), 3200)
 		if wsutil.WriteServerBinary(c.conn, pcm[:k]) != nil {
 			return false
 		}
 		pcm = pcm[k:]
+		if first && hold != nil && len(pcm) > 0 {
+			select {
+			case <-hold:
+				c.s.mu.Lock()
+				c.s.synths[index].Held = true
+				c.s.mu.Unlock()
+			case <-time.After(10 * time.Second):
+			}
+		}
 	}
 	m := map[string]any{"header": header{MessageID: id32(), TaskID: c.task, Namespace: "SpeechSynthesizer", Name: "SynthesisCompleted",
 		Status: StatusOK, StatusText: "Gateway:SUCCESS:Success."}}
