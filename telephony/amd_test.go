@@ -78,6 +78,7 @@ func TestGreetingsGiveTheirMachinesAwayAndPeoplesDoNot(t *testing.T) {
 	}
 	for text, want := range map[string]string{
 		"您拨打的号码是空号,请查证后再拨。":                                          telephony.CueCarrier,
+		"对不起,您拨打":                                                    telephony.CueCarrier, // a partial: its first words tell
 		"We're sorry, the number you have dialed is not in service.": telephony.CueCarrier,
 		"您好,请在提示音后留言":                                                telephony.CueMailbox,
 		"Hi, you’ve reached Tom, leave a message":                    telephony.CueMailbox,
@@ -153,13 +154,18 @@ func TestMachinesAreKnownByWhatTheySayAndPeopleAreNotHungUpOn(t *testing.T) {
 	defer cancel()
 	results := make([]telephony.CallResult, len(cases))
 	errs := make([]error, len(cases))
+	played := make([]time.Duration, len(cases))
 	var wg sync.WaitGroup
 	for i, c := range cases {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			results[i], errs[i] = d.Dial(ctx, telephony.DialRequest{Trunk: sim.Trunk(), To: number(c.greeting), RingTimeout: 5 * time.Second, DetectMachine: true},
-				telephony.CallHandlerFunc(func(context.Context, telephony.Call) error { return nil }))
+				telephony.CallHandlerFunc(func(ctx context.Context, call telephony.Call) error {
+					said, err := call.Say(ctx, "您好,这里是账单提醒。", telephony.EmotionNeutral)
+					played[i] = said.Played
+					return err
+				}))
 		}()
 	}
 	wg.Wait()
@@ -174,6 +180,13 @@ func TestMachinesAreKnownByWhatTheySayAndPeopleAreNotHungUpOn(t *testing.T) {
 		}
 		if res.Outcome != c.outcome {
 			t.Errorf("%q: outcome %s (%s), want %s", c.greeting, res.Outcome, res.Reason, c.outcome)
+		}
+		// A person who answers with a whole sentence is let finish it:
+		// the first words do not talk over them.
+		if c.verdict == telephony.AMDHuman {
+			if rec, err := sim.WaitRecord(ctx, res.CallID); err != nil || rec.TalkedOver != 0 || played[i] < time.Second {
+				t.Errorf("%q: the robot's first words began while the callee was still talking (%d times; played %v; %v)", c.greeting, rec.TalkedOver, played[i], err)
+			}
 		}
 		t.Logf("%q: %s after %s (%s; heard %q)", c.greeting, res.AMD.Verdict, res.AMD.Decided.Round(10*time.Millisecond), res.AMD.Reason, res.AMD.Said)
 	}

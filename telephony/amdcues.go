@@ -51,7 +51,7 @@ var machinePhrases = []struct{ cue, phrase string }{
 	// How a carrier's announcement starts, also how its mailbox does
 	// (您拨打的用户暂时无法接听,请在提示音后留言): last, so that a whole
 	// greeting says which it is.
-	{CueCarrier, "您拨打的"}, {CueCarrier, "你拨打的"}, {CueCarrier, "您所拨打的"}, {CueCarrier, "您呼叫的"},
+	{CueCarrier, "您拨打"}, {CueCarrier, "你拨打"}, {CueCarrier, "您所拨"}, {CueCarrier, "您呼叫的"},
 	{CueCarrier, "the number you have dialed"}, {CueCarrier, "the number you dialed"}, {CueCarrier, "the number you have called"},
 }
 

@@ -112,6 +112,11 @@ func (c *sipCall) run(parent context.Context, h CallHandler) (Outcome, string) {
 		}
 		c.media.TakeCapture()
 		c.res.AMD = &r
+		if r.Verdict != AMDMachine {
+			// A person still telling their whole story when the verdict
+			// came is let finish before the first words.
+			c.waitCalleeDone(calleeDoneLimit)
+		}
 		// The greeting was the detector's; the dialog starts after it.
 		c.takeSimulationText(0)
 		if r.Verdict == AMDMachine && c.ctx.Err() == nil {
@@ -195,6 +200,32 @@ func (c *sipCall) waitGreetingEnd(limit time.Duration) {
 			return
 		case <-c.media.Events():
 		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// calleeDoneLimit bounds the wait for a person to finish their greeting
+// after the verdict.
+const calleeDoneLimit = 10 * time.Second
+
+// waitCalleeDone waits, up to limit, until the callee has stopped talking
+// (their speech has ended, by the end-of-speech silence).
+func (c *sipCall) waitCalleeDone(limit time.Duration) {
+	if !c.media.Speaking() {
+		return
+	}
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	poll := time.NewTicker(20 * time.Millisecond)
+	defer poll.Stop()
+	for c.media.Speaking() {
+		select {
+		case <-c.ctx.Done():
+			return
+		case <-t.C:
+			return
+		case <-c.media.Events(): // the greeting's, as the detector's were
+		case <-poll.C:
 		}
 	}
 }

@@ -20,6 +20,9 @@ type conversation struct {
 
 	robotTalking bool
 	robotStarts  int
+	// speaking is set while we say a line the robot was not talking at
+	// the start of.
+	speaking bool
 	mark         int
 	heard        time.Duration
 	// spokeAt is when our last line's speech ended (its last loud
@@ -97,6 +100,9 @@ func (c *conversation) observe(ev telephony.MediaEvent) {
 	case telephony.EventSpeechStart:
 		c.robotTalking = true
 		c.robotStarts++
+		if c.speaking {
+			c.s.update(c.callID, func(r *CallRecord) { r.TalkedOver++ })
+		}
 		// The VAD starts speech on its third loud frame: the reply's first
 		// loud packet came two frames before.
 		if start := ev.At.Add(-2 * telephony.FrameDuration); !c.spokeAt.IsZero() && start.After(c.spokeAt) {
@@ -177,6 +183,8 @@ func (c *conversation) say(text string) bool {
 		// quiet has played).
 		c.spokeAt = time.Now().Add(time.Duration(len(pcm))*time.Second/telephony.SampleRate - trailingQuiet(pcm))
 	}
+	c.speaking = !c.robotTalking
+	defer func() { c.speaking = false }()
 	go func() {
 		c.media.Play(c.ctx, pcm)
 		close(done)

@@ -98,6 +98,10 @@ type CallRecord struct {
 	// line's speech (its last loud packet) to the first loud packet of
 	// the caller's next prompt, for lines the caller did not talk over.
 	Replies []time.Duration
+	// TalkedOver counts the caller's prompts that began while the callee
+	// was saying a line it had begun first: a caller that does not wait
+	// for the callee to finish.
+	TalkedOver int
 	// TextAnswers are the caller's status codes for the simulation
 	// channel's INFO requests, in the order they came (200 from a caller
 	// in simulation mode, 415 from one that refuses the text).
