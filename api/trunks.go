@@ -26,6 +26,8 @@ type TrunkBody struct {
 	// TransferTargets: see trunkFields.
 	TransferTargets map[string]string `json:"transfer_targets" doc:"Where a script's transfer goes: a script saying transfer: \"agent\" calls the number or SIP URI named agent here."`
 	Enabled         bool              `json:"enabled"`
+	Priority        int               `json:"priority" doc:"Calls try the tenant's enabled trunks by priority, the lowest first; a call a trunk cannot place (5xx, 408, no answer to the INVITE) goes to the next."`
+	Weight          int               `json:"weight" doc:"Among trunks of one priority, calls are spread by weight."`
 	LastCheckAt     *time.Time        `json:"last_check_at,omitempty"`
 	LastCheckUp     *bool             `json:"last_check_up,omitempty" doc:"Whether the trunk answered the last SIP OPTIONS ping."`
 	LastCheck       string            `json:"last_check_detail"`
@@ -45,7 +47,7 @@ func trunkBody(ctx context.Context, t *telephony.StoredTrunk) TrunkBody {
 		targets[name] = target
 	}
 	return TrunkBody{ID: t.ID, Name: t.Name, Host: t.Host, Port: t.Port, Transport: t.Transport, Username: t.Username, HasPassword: t.HasPassword,
-		FromDomain: t.FromDomain, CallerIDs: ids, TransferTargets: targets, Enabled: t.Enabled, LastCheckAt: t.LastCheckAt, LastCheckUp: t.LastCheckUp, LastCheck: t.LastCheck, CreatedAt: t.CreatedAt}
+		FromDomain: t.FromDomain, CallerIDs: ids, TransferTargets: targets, Enabled: t.Enabled, Priority: t.Priority, Weight: t.Weight, LastCheckAt: t.LastCheckAt, LastCheckUp: t.LastCheckUp, LastCheck: t.LastCheck, CreatedAt: t.CreatedAt}
 }
 
 type trunkFields struct {
@@ -60,11 +62,14 @@ type trunkFields struct {
 	// TransferTargets replaces the whole map when given.
 	TransferTargets map[string]string `json:"transfer_targets,omitempty" example:"{\"agent\":\"+862150009999\"}" doc:"Names a script transfers to (transfer: \"agent\"), each a phone number or sip: URI. Replaces the map when given. When the carrier refuses REFER, outcall calls the target itself and bridges the two calls."`
 	Enabled         *bool             `json:"enabled,omitempty"`
+	Priority        *int              `json:"priority,omitempty" minimum:"0" maximum:"100" doc:"0 (tried first, the default) to 100."`
+	Weight          *int              `json:"weight,omitempty" minimum:"1" maximum:"1000" doc:"1 (the default) to 1000."`
 }
 
 func (f trunkFields) input() telephony.TrunkInput {
 	return telephony.TrunkInput{Name: f.Name, Host: f.Host, Port: f.Port, Transport: f.Transport, Username: f.Username,
-		Password: f.Password, FromDomain: f.FromDomain, CallerIDs: f.CallerIDs, TransferTargets: f.TransferTargets, Enabled: f.Enabled}
+		Password: f.Password, FromDomain: f.FromDomain, CallerIDs: f.CallerIDs, TransferTargets: f.TransferTargets, Enabled: f.Enabled,
+		Priority: f.Priority, Weight: f.Weight}
 }
 
 type trunkPath struct {

@@ -113,16 +113,19 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 	}
 	caller := scripting.Caller{Tenant: req.TenantID.String(), Budget: limits.ScriptCPUPerTurn}
 	contact := scripting.CallContact(req.ContactName, phone.Mask(req.Phone), req.Attributes)
-	trunk, ownTrunk := d.Trunk, false
+	// The tenant's trunks in the order this call tries them (by priority,
+	// spread by weight), else the platform's.
+	trunks, ownTrunk := []telephony.Trunk{d.Trunk}, false
 	if d.Trunks != nil {
-		own, ok, err := d.Trunks.ForTenant(ctx, req.TenantID)
+		own, err := d.Trunks.TrunksFor(ctx, req.TenantID)
 		if err != nil {
 			return campaigns.Ending{Outcome: telephony.OutcomeFailed, Reason: "the tenant's trunk: " + err.Error()}, nil
 		}
-		if ok {
-			trunk, ownTrunk = own, true
+		if len(own) > 0 {
+			trunks, ownTrunk = own, true
 		}
 	}
+	trunk := trunks[0] // the one dialling: the handler's transfers go through it
 	if trunk.Host == "" {
 		return campaigns.Ending{Outcome: telephony.OutcomeFailed, Reason: "no SIP trunk: add one under trunks (POST /v1/trunks)"}, nil
 	}
@@ -286,15 +289,33 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 		return call.Hangup(ctx)
 	})
 
-	res, err := d.SIP.Dial(ctx, telephony.DialRequest{
-		Trunk: trunk, To: req.Phone, RingTimeout: d.RingTimeout, MaxDuration: allowance, Language: lang, DetectMachine: d.DetectMachine,
-		RecordingKey: fmt.Sprintf("%s/%s.wav", req.TenantID, req.CallID),
-		Headers:      map[string]string{"X-Outcall-Call": req.CallID.String()},
-		TTS:          tts, ASR: asr, Hotwords: callHotwords(req.ContactName), Phrases: scriptPhrases(version),
-	}, handler)
-	if err != nil {
-		return campaigns.Ending{Outcome: telephony.OutcomeFailed, Reason: err.Error(), EndedAt: time.Now()}, nil
+	// A trunk that cannot place the call (the carrier's 5xx or 408, or no
+	// answer to the INVITE) hands it to the next; the reason keeps why.
+	var (
+		res        telephony.CallResult
+		failedOver []string
+	)
+	for i, t := range trunks {
+		trunk = t
+		res, err = d.SIP.Dial(ctx, telephony.DialRequest{
+			Trunk: trunk, To: req.Phone, RingTimeout: d.RingTimeout, MaxDuration: allowance, Language: lang, DetectMachine: d.DetectMachine,
+			RecordingKey: fmt.Sprintf("%s/%s.wav", req.TenantID, req.CallID),
+			Headers:      map[string]string{"X-Outcall-Call": req.CallID.String()},
+			TTS:          tts, ASR: asr, Hotwords: callHotwords(req.ContactName), Phrases: scriptPhrases(version),
+		}, handler)
+		if i+1 == len(trunks) || ctx.Err() != nil || !trunkFailed(res, err) {
+			break
+		}
+		why := res.Reason
+		if err != nil {
+			why = err.Error()
+		}
+		failedOver = append(failedOver, fmt.Sprintf("trunk %q: %s", trunkName(t), why))
 	}
+	if err != nil {
+		return campaigns.Ending{Outcome: telephony.OutcomeFailed, Reason: withFailover(err.Error(), trunk, failedOver), EndedAt: time.Now()}, nil
+	}
+	res.Reason = withFailover(res.Reason, trunk, failedOver)
 	out := campaigns.Ending{
 		Outcome:      res.Outcome,
 		Reason:       res.Reason,
@@ -441,4 +462,42 @@ func transferOf(r *scripting.Result) string {
 		return ""
 	}
 	return r.Transfer
+}
+
+// trunkFailed reports whether an attempt failed at its trunk, before any
+// callee: the carrier answered 5xx (its trouble, not the callee's 6xx) or
+// 408, or nothing answered the INVITE. Such a call goes to the next trunk.
+func trunkFailed(res telephony.CallResult, err error) bool {
+	if !res.Answered.IsZero() {
+		return false // never a second dial for a call someone answered
+	}
+	if err != nil {
+		return true
+	}
+	switch {
+	case res.SIPCode >= 500 && res.SIPCode < 600, res.SIPCode == 408:
+		return true
+	case res.SIPCode == 0:
+		return res.Outcome == telephony.OutcomeFailed
+	}
+	return false
+}
+
+func trunkName(t telephony.Trunk) string {
+	if t.Name != "" {
+		return t.Name
+	}
+	return t.ID
+}
+
+// withFailover adds to a call's reason the trunks it failed over from.
+func withFailover(reason string, used telephony.Trunk, failed []string) string {
+	if len(failed) == 0 {
+		return reason
+	}
+	note := fmt.Sprintf("over trunk %q after %s", trunkName(used), strings.Join(failed, "; "))
+	if reason == "" {
+		return note
+	}
+	return reason + " (" + note + ")"
 }

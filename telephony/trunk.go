@@ -19,6 +19,8 @@ import (
 type Trunk struct {
 	// ID names the trunk in logs and results (the database id).
 	ID string
+	// Name is what its tenant calls it, for the reasons people read.
+	Name string
 	// Host and Port of the carrier's SIP server (Port 0: 5060, 5061 for TLS).
 	Host string
 	Port int

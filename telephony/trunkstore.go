@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"strings"
 	"time"
 
@@ -83,10 +84,14 @@ type StoredTrunk struct {
 	// TransferTargets maps script transfer names to numbers or SIP URIs.
 	TransferTargets map[string]string
 	Enabled         bool
-	LastCheckAt     *time.Time
-	LastCheckUp     *bool
-	LastCheck       string
-	CreatedAt       time.Time
+	// Priority orders a tenant's trunks (the lowest first; the next one
+	// takes a call the one before could not place); Weight spreads calls
+	// over trunks of one priority.
+	Priority, Weight int
+	LastCheckAt      *time.Time
+	LastCheckUp      *bool
+	LastCheck        string
+	CreatedAt        time.Time
 }
 
 // TrunkInput is what a tenant sets; nil fields stay as they are.
@@ -96,15 +101,16 @@ type TrunkInput struct {
 	CallerIDs                                             []string
 	TransferTargets                                       map[string]string
 	Enabled                                               *bool
+	Priority, Weight                                      *int
 }
 
 const trunkColumns = `id, name, host, port, transport, username, password_enc IS NOT NULL, from_domain, caller_ids, transfer_targets, enabled,
-	last_check_at, last_check_up, last_check_detail, created_at`
+	priority, weight, last_check_at, last_check_up, last_check_detail, created_at`
 
 func scanTrunk(row pgx.Row) (*StoredTrunk, error) {
 	t := &StoredTrunk{}
 	err := row.Scan(&t.ID, &t.Name, &t.Host, &t.Port, &t.Transport, &t.Username, &t.HasPassword, &t.FromDomain, &t.CallerIDs, &t.TransferTargets, &t.Enabled,
-		&t.LastCheckAt, &t.LastCheckUp, &t.LastCheck, &t.CreatedAt)
+		&t.Priority, &t.Weight, &t.LastCheckAt, &t.LastCheckUp, &t.LastCheck, &t.CreatedAt)
 	if err != nil {
 		return nil, tenants.NotFound(err, "trunk not found")
 	}
@@ -130,6 +136,12 @@ func validateTrunkInput(in TrunkInput, creating bool) error {
 	}
 	t.CallerIDs = in.CallerIDs
 	t.TransferTargets = in.TransferTargets
+	if in.Priority != nil && (*in.Priority < 0 || *in.Priority > 100) {
+		return tenants.FieldError("body.priority", "priority is 0 (first) to 100, not %d", *in.Priority)
+	}
+	if in.Weight != nil && (*in.Weight < 1 || *in.Weight > 1000) {
+		return tenants.FieldError("body.weight", "weight is 1 to 1000, not %d", *in.Weight)
+	}
 	if err := t.Validate(); err != nil {
 		return tenants.FieldError("body", "%v", err)
 	}
@@ -163,10 +175,17 @@ func (s *TrunkStore) Create(ctx context.Context, p tenants.Principal, in TrunkIn
 	if targets == nil {
 		targets = map[string]string{}
 	}
-	return tenants.QueryOne(ctx, s.DB, p.TenantID, scanTrunk, `INSERT INTO trunks (id, tenant_id, name, host, port, transport, username, password_enc, from_domain, caller_ids, transfer_targets, enabled)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING `+trunkColumns,
+	priority, weight := 0, 1
+	if in.Priority != nil {
+		priority = *in.Priority
+	}
+	if in.Weight != nil {
+		weight = *in.Weight
+	}
+	return tenants.QueryOne(ctx, s.DB, p.TenantID, scanTrunk, `INSERT INTO trunks (id, tenant_id, name, host, port, transport, username, password_enc, from_domain, caller_ids, transfer_targets, enabled, priority, weight)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING `+trunkColumns,
 		uuid.New(), p.TenantID, strings.TrimSpace(*in.Name), *in.Host, port, val(in.Transport, "udp"), val(in.Username, ""),
-		s.seal(val(in.Password, ""), p.TenantID), val(in.FromDomain, ""), ids, targets, enabled)
+		s.seal(val(in.Password, ""), p.TenantID), val(in.FromDomain, ""), ids, targets, enabled, priority, weight)
 }
 
 // List returns the tenant's trunks, oldest first.
@@ -202,10 +221,10 @@ func (s *TrunkStore) Update(ctx context.Context, p tenants.Principal, id uuid.UU
 			transport = coalesce($6, transport), username = coalesce($7, username),
 			password_enc = CASE WHEN $8 THEN $9 ELSE password_enc END,
 			from_domain = coalesce($10, from_domain), caller_ids = coalesce($11, caller_ids), enabled = coalesce($12, enabled),
-			transfer_targets = coalesce($13, transfer_targets)
+			transfer_targets = coalesce($13, transfer_targets), priority = coalesce($14, priority), weight = coalesce($15, weight)
 		WHERE tenant_id = $1 AND id = $2 RETURNING `+trunkColumns,
 		p.TenantID, id, in.Name, in.Host, in.Port, in.Transport, in.Username, in.Password != nil, sealed, in.FromDomain, in.CallerIDs, in.Enabled,
-		in.TransferTargets)
+		in.TransferTargets, in.Priority, in.Weight)
 }
 
 // Delete removes a trunk.
@@ -216,11 +235,77 @@ func (s *TrunkStore) Delete(ctx context.Context, p tenants.Principal, id uuid.UU
 	return s.DB.DeleteByID(ctx, p.TenantID, "trunks", id, "trunk not found")
 }
 
-// ForTenant returns the trunk a tenant's calls use — its oldest enabled
-// trunk — with the password decrypted for the call, or ok=false when the
-// tenant has none.
+// ForTenant returns the trunk a tenant's calls try first — the first of
+// TrunksFor — with the password decrypted for the call, or ok=false when
+// the tenant has none.
 func (s *TrunkStore) ForTenant(ctx context.Context, tenantID uuid.UUID) (Trunk, bool, error) {
-	return s.load(ctx, tenantID, nil)
+	all, err := s.TrunksFor(ctx, tenantID)
+	if err != nil || len(all) == 0 {
+		return Trunk{}, false, err
+	}
+	return all[0], true, nil
+}
+
+// TrunksFor returns a tenant's enabled trunks in the order a call tries
+// them, passwords decrypted: by priority, the lowest first, and within a
+// priority in a random order drawn by weight (a trunk of weight 3 comes
+// first three times as often as one of weight 1), so calls spread over
+// a priority's trunks as their weights say and fail over to the rest.
+func (s *TrunkStore) TrunksFor(ctx context.Context, tenantID uuid.UUID) ([]Trunk, error) {
+	type row struct {
+		t                Trunk
+		sealed           []byte
+		priority, weight int
+	}
+	var rows []row
+	err := s.DB.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		rs, err := tx.Query(ctx, `SELECT id, name, host, port, transport, username, password_enc, from_domain, caller_ids, transfer_targets, priority, weight
+			FROM trunks WHERE tenant_id = $1 AND enabled ORDER BY priority, created_at, id LIMIT 50`, tenantID)
+		if err != nil {
+			return err
+		}
+		rows, err = pgx.CollectRows(rs, func(r pgx.CollectableRow) (row, error) {
+			var x row
+			var id uuid.UUID
+			err := r.Scan(&id, &x.t.Name, &x.t.Host, &x.t.Port, &x.t.Transport, &x.t.Username, &x.sealed, &x.t.FromDomain, &x.t.CallerIDs, &x.t.TransferTargets,
+				&x.priority, &x.weight)
+			x.t.ID = id.String()
+			return x, err
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Trunk, 0, len(rows))
+	for start := 0; start < len(rows); {
+		end := start
+		for end < len(rows) && rows[end].priority == rows[start].priority {
+			end++
+		}
+		// A weighted draw without replacement: each pick by weight among
+		// those left.
+		group := rows[start:end]
+		for len(group) > 0 {
+			total := 0
+			for _, r := range group {
+				total += r.weight
+			}
+			pick, n := 0, mrand.IntN(total)
+			for n >= group[pick].weight {
+				n -= group[pick].weight
+				pick++
+			}
+			r := group[pick]
+			group = append(group[:pick:pick], group[pick+1:]...)
+			if r.t.Password, err = s.open(r.sealed, tenantID); err != nil {
+				return nil, fmt.Errorf("trunk %q: %w", r.t.Name, err)
+			}
+			out = append(out, r.t)
+		}
+		start = end
+	}
+	return out, nil
 }
 
 func (s *TrunkStore) load(ctx context.Context, tenantID uuid.UUID, id *uuid.UUID) (Trunk, bool, error) {

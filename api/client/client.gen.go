@@ -3999,10 +3999,16 @@ type TrunkBody struct {
 	// Example: 5060
 	Port int64 `json:"port"`
 
+	// Priority Calls try the tenant's enabled trunks by priority, the lowest first; a call a trunk cannot place (5xx, 408, no answer to the INVITE) goes to the next.
+	Priority int64 `json:"priority"`
+
 	// TransferTargets Where a script's transfer goes: a script saying transfer: "agent" calls the number or SIP URI named agent here.
 	TransferTargets map[string]string  `json:"transfer_targets"`
 	Transport       TrunkBodyTransport `json:"transport"`
 	Username        string             `json:"username"`
+
+	// Weight Among trunks of one priority, calls are spread by weight.
+	Weight int64 `json:"weight"`
 }
 
 // TrunkBodyTransport defines model for TrunkBody.Transport.
@@ -4036,12 +4042,18 @@ type TrunkFields struct {
 	Password *string `json:"password,omitempty"`
 	Port     *int64  `json:"port,omitempty"`
 
+	// Priority 0 (tried first, the default) to 100.
+	Priority *int64 `json:"priority,omitempty"`
+
 	// TransferTargets Names a script transfers to (transfer: "agent"), each a phone number or sip: URI. Replaces the map when given. When the carrier refuses REFER, outcall calls the target itself and bridges the two calls.
 	//
 	// Example: {"agent":"+862150009999"}
 	TransferTargets *map[string]string    `json:"transfer_targets,omitempty"`
 	Transport       *TrunkFieldsTransport `json:"transport,omitempty"`
 	Username        *string               `json:"username,omitempty"`
+
+	// Weight 1 (the default) to 1000.
+	Weight *int64 `json:"weight,omitempty"`
 }
 
 // TrunkFieldsTransport defines model for TrunkFields.Transport.

@@ -23,8 +23,8 @@ type conversation struct {
 	// speaking is set while we say a line the robot was not talking at
 	// the start of.
 	speaking bool
-	mark         int
-	heard        time.Duration
+	mark     int
+	heard    time.Duration
 	// spokeAt is when our last line's speech ended (its last loud
 	// packet), until the robot's reply starts.
 	spokeAt time.Time

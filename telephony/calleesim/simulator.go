@@ -48,6 +48,10 @@ type Config struct {
 	// KeepAudio keeps each call's two-channel recording in its CallRecord
 	// (left: the simulator, right: what it heard).
 	KeepAudio bool
+	// Unavailable answers every INVITE 503 Service Unavailable, as a
+	// carrier that is down or over its capacity does (and records it as
+	// "unavailable").
+	Unavailable bool
 	// TCP also answers over TCP on the same port (dial with a trunk whose
 	// Transport is "tcp").
 	TCP bool
@@ -78,7 +82,7 @@ type CallRecord struct {
 	// simulator's clock (Config.Now) in the persona's time zone.
 	LocalTime time.Time
 	// Result is answered, busy, no_answer, reject, invalid, unauthorized,
-	// cancelled or no_codec.
+	// cancelled, no_codec or unavailable (Config.Unavailable).
 	Result string
 	// Cancelled is set when the caller sent CANCEL while it rang.
 	Cancelled bool
@@ -440,6 +444,11 @@ func (s *Simulator) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	s.wg.Add(1)
 	defer s.wg.Done()
 	callID := req.CallID().Value()
+	if s.cfg.Unavailable {
+		s.update(callID, func(r *CallRecord) { r.Number, r.Result, r.Done = req.To().Address.User, "unavailable", true })
+		tx.Respond(sip.NewResponseFromRequest(req, 503, "Service Unavailable", nil))
+		return
+	}
 	if !s.authorized(req, tx) {
 		s.update(callID, func(r *CallRecord) { r.Result = "unauthorized"; r.Done = true })
 		return

@@ -1,0 +1,98 @@
+package calls_test
+
+import (
+	"context"
+	"log/slog"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/outcall/outcall/calls"
+	"github.com/outcall/outcall/migrations/dbtest"
+	"github.com/outcall/outcall/telephony"
+	"github.com/outcall/outcall/telephony/calleesim"
+	"github.com/outcall/outcall/telephony/funasrtest"
+)
+
+// A tenant with two carriers: the one tried first answers 503, as a
+// carrier that is down does, and the call goes out over the second
+// without being lost; its reason says which trunk failed and why. A
+// callee's own refusal (486 busy) is not a trunk failure: the call is not
+// dialled again over the next trunk.
+func TestACallFailsOverToTheNextTrunkWhenItsCarrierIsDown(t *testing.T) {
+	if at := dbtest.ShiftedClock(); at != "" {
+		t.Skipf("PostgreSQL's clock at %s: this test is about trunks and compares no times of either clock", at)
+	}
+	if _, err := exec.LookPath("espeak-ng"); err != nil {
+		t.Skip("espeak-ng is not installed (apt-get install espeak-ng): the callee simulator cannot speak")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	st := newSpeechTenant(t, ctx)
+	runtime := funasrtest.NewServer(funasrtest.Script{Partials: []string{"是"}, Final: "是的。"})
+	defer runtime.Close()
+	if _, err := st.speech.Set(ctx, st.p, telephony.SpeechInput{ASR: "funasr", ASRURL: runtime.URL}); err != nil {
+		t.Fatal(err)
+	}
+	tts := telephony.NewCachedTTS(telephony.EspeakTTS{}, 100)
+	down, err := calleesim.Start(ctx, calleesim.Config{TTS: tts, Unavailable: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer down.Close()
+	up, err := calleesim.Start(ctx, calleesim.Config{TTS: tts, Personas: []calleesim.Persona{
+		{Name: "agrees", Numbers: []string{"+8613800000001"}, Voice: "cmn", Lines: []calleesim.Line{{Say: "是的,没问题", PauseMS: 200}}, HoldMS: 3000},
+		{Name: "busy", Numbers: []string{"+8613800000002"}, AnswerProbability: new(float64), Unanswered: map[string]float64{"busy": 1}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer up.Close()
+	addTrunk := func(name string, sim *calleesim.Simulator, priority int) {
+		host, port := sim.Trunk().Host, sim.Trunk().Port
+		if _, err := st.trunks.Create(ctx, st.p, telephony.TrunkInput{Name: &name, Host: &host, Port: &port, Priority: &priority,
+			CallerIDs: []string{"+862150001234"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addTrunk("电信", down, 0)
+	addTrunk("联通", up, 1)
+	sip, err := telephony.NewSIPDialer(telephony.DialerConfig{TTS: tts, ASR: telephony.DTMFOnly{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sip.Close()
+	placer := calls.New(calls.Options{SIP: sip, Scripts: st.store, Hosts: st.hosts, Trunks: st.trunks, Speech: st.speech,
+		RingTimeout: 5 * time.Second, Logger: slog.New(slog.DiscardHandler)})
+
+	res, err := placer.Place(ctx, st.placement())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != telephony.OutcomeAnswered || !strings.Contains(res.Reason, `over trunk "联通" after trunk "电信"`) || !strings.Contains(res.Reason, "503") {
+		t.Fatalf("outcome %s: %q; want answered over the second trunk, saying the first answered 503", res.Outcome, res.Reason)
+	}
+	if n := len(down.Records()); n != 1 {
+		t.Fatalf("the carrier that is down got %d INVITEs, want 1", n)
+	}
+
+	busy := st.placement()
+	busy.Phone = "+8613800000002"
+	res, err = placer.Place(ctx, busy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != telephony.OutcomeBusy {
+		t.Fatalf("a busy callee: %s (%q)", res.Outcome, res.Reason)
+	}
+	tried := 0
+	for _, r := range up.Records() {
+		if r.Number == "+8613800000002" {
+			tried++
+		}
+	}
+	if tried != 1 || len(down.Records()) != 2 {
+		t.Fatalf("a busy callee was dialled %d times over the working trunk (want 1), the down one got %d INVITEs in all (want 2)", tried, len(down.Records()))
+	}
+}
