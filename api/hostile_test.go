@@ -67,7 +67,7 @@ var minimumRoles = byRole(map[tenants.Role][]string{
 		"list-scripts", "check-script", "get-script", "list-script-versions", "get-script-version", "simulate-script-version", "preview-segments",
 		"get-speech", "list-trunks", "get-trunk", "list-webhook-endpoints", "get-webhook-endpoint", "list-webhook-deliveries",
 		"get-sms-settings", "list-messages", "get-message", "report-follow-ups", "export-report-follow-ups",
-		"list-queues", "get-queue",
+		"list-queues", "get-queue", "list-caller-ids",
 	},
 	// Everyone may take calls at the agent desk, agents included: signed in
 	// people only (API keys are refused whatever their role).
@@ -89,6 +89,7 @@ var minimumRoles = byRole(map[tenants.Role][]string{
 		"create-trunk", "update-trunk", "delete-trunk", "check-trunk", "add-user", "change-user-role", "remove-user",
 		"create-webhook-endpoint", "update-webhook-endpoint", "delete-webhook-endpoint", "rotate-webhook-secret",
 		"test-webhook-endpoint", "redeliver-webhook", "create-queue", "update-queue", "delete-queue",
+		"rest-caller-id", "wake-caller-id",
 	},
 	// The owner pays.
 	tenants.RoleOwner: {"set-budget", "create-checkout-session", "create-portal-session"},
@@ -1406,6 +1407,8 @@ func (f hostileTenant) validBodies() map[string]any {
 		"set-sms-settings":        map[string]any{"provider": "aliyun", "access_key_id": "LTAI-hostile", "secret": "s", "sign_name": "外呼", "templates": map[string]any{"thanks": map[string]any{"id": "SMS_1", "params": []string{"name"}}}},
 		"create-trunk":            map[string]any{"name": "hostile suite carrier", "host": "sip.hostile.example", "password": "hostile-password"},
 		"update-trunk":            map[string]any{"host": "sip." + strings.ToLower(f.tag) + "-changed.example"},
+		"rest-caller-id":          map[string]any{"number": n1, "hours": 24, "reason": "hostile suite"},
+		"wake-caller-id":          map[string]any{"number": n1},
 	}
 }
 

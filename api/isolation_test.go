@@ -42,9 +42,14 @@ func TestTenantBCannotReachTenantA(t *testing.T) {
 	if aScript.Status != 201 {
 		t.Fatalf("fixture script: %s", aScript.Raw)
 	}
-	aTrunk := h.do(nil, "POST", "/v1/trunks", map[string]any{"name": "A's carrier", "host": "sip.a.example", "password": "a-trunk-password"}, bearer(a.Key)...)
+	aTrunk := h.do(nil, "POST", "/v1/trunks", map[string]any{"name": "A's carrier", "host": "sip.a.example", "password": "a-trunk-password",
+		"caller_ids": []string{"+862150009876"}}, bearer(a.Key)...)
 	if aTrunk.Status != 201 {
 		t.Fatalf("fixture trunk: %s", aTrunk.Raw)
+	}
+	// A rests its caller ID: B can neither see it nor wake it.
+	if r := h.do(nil, "POST", "/v1/caller-ids/rest", map[string]any{"number": "+862150009876", "hours": 24, "reason": "A's own rest"}, bearer(a.Key)...); r.Status != 200 {
+		t.Fatalf("fixture rest: %d %s", r.Status, r.Raw)
 	}
 	fixtures := map[string]string{
 		"trunk_id":    aTrunk.str("id"),
@@ -78,13 +83,15 @@ func TestTenantBCannotReachTenantA(t *testing.T) {
 		"simulate-script-version": map[string]any{"utterances": []string{"是的"}},
 		"create-import":           "phone,name\n13900001111,B's row\n",
 		"review-call":             map[string]any{"status": "approved", "note": "B's verdict"},
+		"rest-caller-id":          map[string]any{"number": "+862150001111", "hours": 1, "reason": "B's rest"},
+		"wake-caller-id":          map[string]any{"number": "+862150009876"},
 		"preview-segments":        map[string]any{"script_id": aScript.str("id"), "version": 1, "list_id": aCampaigns.ListID},
 	}
 	// What must never appear in an answer to B.
 	secretsOfA := []string{a.ID, a.OwnerID, a.Key, a.Email, aKey.str("id"), aKey.str("secret"), aKey.str("prefix"), fixtures["user_id"], "agent@a.example",
 		aEndpoint.str("id"), aEndpoint.str("secret"), "a-hook", aDelivery, aCampaignUsage,
 		aCampaigns.ListID, aCampaigns.ContactID, aCampaigns.ImportID, aCampaigns.CampaignID, aCampaigns.CallID, "8613812341234", "A's customer",
-		aCampaigns.QueueID, aCampaigns.OfferID}
+		aCampaigns.QueueID, aCampaigns.OfferID, "2150009876", "A's own rest"}
 
 	// A's report rollups are folded now, so a rebuild by B that reached
 	// them would show below.
@@ -162,6 +169,9 @@ func TestTenantBCannotReachTenantA(t *testing.T) {
 	}
 	if r := h.do(nil, "GET", "/v1/reports/outcomes", nil, bearer(a.Key)...); r.Status != 200 || r.Body["attempts"] != 1.0 || r.Body["connected"] != 1.0 {
 		t.Fatalf("A's report figures changed after B's attempts (rebuild-reports included): %d %s", r.Status, r.Raw)
+	}
+	if r := h.do(nil, "GET", "/v1/caller-ids", nil, bearer(a.Key)...); r.Status != 200 || !strings.Contains(r.Raw, "A's own rest") || strings.Contains(r.Raw, "B's rest") {
+		t.Fatalf("A's caller ID rest changed after B's attempts (B's wake or rest reached it): %d %s", r.Status, r.Raw)
 	}
 	if r := h.do(nil, "GET", "/v1/calls/"+fixtures["call_id"], nil, bearer(a.Key)...); r.Status != 200 || r.str("review", "status") != "pending" {
 		t.Fatalf("A's call waiting for review changed after B's attempts: %d %s", r.Status, r.Raw)

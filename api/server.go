@@ -201,6 +201,7 @@ func New(cfg Config) *Server {
 	s.registerRecordings()
 	s.registerReports()
 	s.registerTrunks()
+	s.registerCallerIDs()
 	s.registerSpeech()
 	s.registerMessages()
 	s.registerDesk()

@@ -104,7 +104,7 @@ func (s *Server) registerTrunks() {
 	s.register("Trunks", []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusServiceUnavailable}, []operation{
 		{id: "list-trunks", route: "GET /v1/trunks", summary: "List SIP trunks", security: read, handler: handle(s.listTrunks)},
 		{id: "create-trunk", route: "POST /v1/trunks", status: http.StatusCreated, summary: "Add a SIP trunk", security: write, errs: []int{http.StatusUnprocessableEntity},
-			desc: "The tenant's calls go through its oldest enabled trunk. The password is stored encrypted and never returned. Needs the admin role.", handler: handle(s.createTrunk)},
+			desc: "The tenant's calls try its enabled trunks by priority, spread by weight within a priority, and fail over to the next trunk when a carrier answers 5xx or 408 or not at all. The password is stored encrypted and never returned. Needs the admin role.", handler: handle(s.createTrunk)},
 		{id: "get-trunk", route: "GET /v1/trunks/{trunk_id}", summary: "Get a SIP trunk", security: read, errs: []int{http.StatusNotFound}, handler: handle(s.getTrunk)},
 		{id: "update-trunk", route: "PATCH /v1/trunks/{trunk_id}", summary: "Change a SIP trunk", security: write, errs: []int{http.StatusNotFound, http.StatusUnprocessableEntity}, handler: handle(s.updateTrunk)},
 		{id: "delete-trunk", route: "DELETE /v1/trunks/{trunk_id}", status: http.StatusNoContent, summary: "Delete a SIP trunk", security: write, errs: []int{http.StatusNotFound}, handler: handle(s.deleteTrunk)},

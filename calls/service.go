@@ -31,6 +31,8 @@ type Options struct {
 	Hosts   *scripting.HostPool
 	// Trunks holds tenants' own trunks; a tenant without one uses Trunk.
 	Trunks *telephony.TrunkStore
+	// CallerIDs, when set, keeps resting numbers out of the calls.
+	CallerIDs *telephony.CallerIDs
 	// Trunk carries the calls of tenants without a trunk of their own
 	// (the callee simulator in development); zero means none.
 	Trunk telephony.Trunk
@@ -294,11 +296,17 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 	var (
 		res        telephony.CallResult
 		failedOver []string
+		rested     map[string]bool // caller IDs resting: left out while others are awake
 	)
+	if d.CallerIDs != nil {
+		if rested, err = d.CallerIDs.Rested(ctx, req.TenantID); err != nil && d.Logger != nil {
+			d.Logger.WarnContext(ctx, "resting caller IDs unknown: the whole pool is used", slog.Any("error", err))
+		}
+	}
 	for i, t := range trunks {
 		trunk = t
 		res, err = d.SIP.Dial(ctx, telephony.DialRequest{
-			Trunk: trunk, To: req.Phone, RingTimeout: d.RingTimeout, MaxDuration: allowance, Language: lang, DetectMachine: d.DetectMachine,
+			Trunk: trunk, To: req.Phone, CallerID: trunk.PickCallerIDLeaving(rested), RingTimeout: d.RingTimeout, MaxDuration: allowance, Language: lang, DetectMachine: d.DetectMachine,
 			RecordingKey: fmt.Sprintf("%s/%s.wav", req.TenantID, req.CallID),
 			Headers:      map[string]string{"X-Outcall-Call": req.CallID.String()},
 			TTS:          tts, ASR: asr, Hotwords: callHotwords(req.ContactName), Phrases: scriptPhrases(version),

@@ -51,6 +51,9 @@ type Config struct {
 	// checked with SIP OPTIONS every five minutes.
 	Trunks *telephony.TrunkStore
 	Pinger telephony.Pinger
+	// CallerIDs, when set, has the caller-ID health check run every ten
+	// minutes.
+	CallerIDs *telephony.CallerIDs
 	// Drain, when set, is how this process stops: once it begins, no dial
 	// starts here and pacers yield (see Shutdown). Nil: never drains.
 	Drain *Drain
@@ -113,6 +116,9 @@ func New(cfg Config) (*Client, error) {
 		trunkCheck = &CheckTrunksWorker{Trunks: cfg.Trunks, Pinger: cfg.Pinger}
 		river.AddWorker(workers, trunkCheck)
 	}
+	if cfg.CallerIDs != nil {
+		river.AddWorker(workers, &CheckCallerIDsWorker{CallerIDs: cfg.CallerIDs, Logger: cfg.Logger})
+	}
 	if cfg.Recordings != nil {
 		river.AddWorker(workers, &PurgeRecordingsWorker{DB: cfg.Tenants.DB(), Recordings: cfg.Recordings, Logger: cfg.Logger})
 	}
@@ -134,6 +140,11 @@ func New(cfg Config) (*Client, error) {
 		if trunkCheck != nil {
 			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute), func() (river.JobArgs, *river.InsertOpts) {
 				return CheckTrunksArgs{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true}))
+		}
+		if cfg.CallerIDs != nil {
+			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(10*time.Minute), func() (river.JobArgs, *river.InsertOpts) {
+				return CheckCallerIDsArgs{}, nil
 			}, &river.PeriodicJobOpts{RunOnStart: true}))
 		}
 		if cfg.Recordings != nil {

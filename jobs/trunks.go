@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"log/slog"
 
 	"github.com/riverqueue/river"
 
@@ -25,5 +26,30 @@ type CheckTrunksWorker struct {
 // Work pings the trunks.
 func (w *CheckTrunksWorker) Work(ctx context.Context, job *river.Job[CheckTrunksArgs]) error {
 	_, err := w.Trunks.CheckAll(ctx, w.Pinger)
+	return err
+}
+
+// CheckCallerIDsArgs asks to rest every tenant's caller IDs whose answer
+// rate collapsed.
+type CheckCallerIDsArgs struct{}
+
+// Kind names the job in River's table.
+func (CheckCallerIDsArgs) Kind() string { return "check_caller_ids" }
+
+// CheckCallerIDsWorker runs the caller-ID health check (see
+// telephony.CallerIDs): a number phone apps have marked as spam is rested
+// before it burns a campaign's contacts.
+type CheckCallerIDsWorker struct {
+	river.WorkerDefaults[CheckCallerIDsArgs]
+	CallerIDs *telephony.CallerIDs
+	Logger    *slog.Logger
+}
+
+// Work checks the numbers and logs the ones it rested (masked).
+func (w *CheckCallerIDsWorker) Work(ctx context.Context, job *river.Job[CheckCallerIDsArgs]) error {
+	n, err := w.CallerIDs.CheckAll(ctx)
+	if n > 0 {
+		w.Logger.InfoContext(ctx, "caller IDs rested for a collapsed answer rate", slog.Int("numbers", n))
+	}
 	return err
 }

@@ -1570,6 +1570,64 @@ type CallBody struct {
 // CallBodyState defines model for CallBody.State.
 type CallBodyState string
 
+// CallerIDBody defines model for CallerIDBody.
+type CallerIDBody struct {
+	// AnswerRate24h answers_24h over calls_24h; absent without calls.
+	AnswerRate24h *float64 `json:"answer_rate_24h,omitempty"`
+	Answers24h    int64    `json:"answers_24h"`
+
+	// Calls24h Calls over the last 24 hours that reached the network.
+	Calls24h int64 `json:"calls_24h"`
+
+	// Days Oldest first, every day present.
+	Days *[]CallerIDDayBody `json:"days"`
+
+	// Number Masked (215****1234) for viewers.
+	//
+	// Example: +862150001234
+	Number string            `json:"number"`
+	Rest   *CallerIDRestBody `json:"rest,omitempty"`
+}
+
+// CallerIDDayBody defines model for CallerIDDayBody.
+type CallerIDDayBody struct {
+	// Answers Calls a person answered.
+	Answers int64 `json:"answers"`
+
+	// Calls Calls that reached the network (answered, voicemail, no answer, busy, rejected).
+	Calls int64 `json:"calls"`
+
+	// Day Example: 2026-12-06
+	Day string `json:"day"`
+}
+
+// CallerIDRestBody defines model for CallerIDRestBody.
+type CallerIDRestBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/CallerIDRestBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// Automatic Rested by the health check (true) or by hand.
+	Automatic bool      `json:"automatic"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// Reason Example: answered 6% of 48 calls over the last 24 hours, against its own 31% over the week before: likely marked as spam
+	Reason string `json:"reason"`
+
+	// Until The number is used again from then on.
+	Until time.Time `json:"until"`
+}
+
+// CallerIDsOutputBody defines model for CallerIDsOutputBody.
+type CallerIDsOutputBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/CallerIDsOutputBody.json
+	Schema *string         `json:"$schema,omitempty"`
+	Items  *[]CallerIDBody `json:"items"`
+}
+
 // CallsOutputBody defines model for CallsOutputBody.
 type CallsOutputBody struct {
 	// Schema A URL to the JSON Schema for this object.
@@ -3289,6 +3347,23 @@ type ReportsRebuildBody struct {
 	Calls int64 `json:"calls"`
 }
 
+// RestCallerIDInputBody defines model for RestCallerIDInputBody.
+type RestCallerIDInputBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/RestCallerIDInputBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// Hours How long the number rests: 1 hour to 30 days.
+	//
+	// Example: 72
+	Hours int64 `json:"hours"`
+
+	// Number Example: +862150001234
+	Number string  `json:"number"`
+	Reason *string `json:"reason,omitempty"`
+}
+
 // Result defines model for Result.
 type Result struct {
 	CallbackAt *string                 `json:"callbackAt,omitempty"`
@@ -4240,6 +4315,17 @@ type WaitOfferOutputBody struct {
 	Offer  OfferBody `json:"offer"`
 }
 
+// WakeCallerIDInputBody defines model for WakeCallerIDInputBody.
+type WakeCallerIDInputBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/WakeCallerIDInputBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// Number Example: +862150001234
+	Number string `json:"number"`
+}
+
 // WithdrawOutputBody defines model for WithdrawOutputBody.
 type WithdrawOutputBody struct {
 	// Schema A URL to the JSON Schema for this object.
@@ -4296,6 +4382,27 @@ type CreatePortalSessionParams struct {
 type GetUsageParams struct {
 	// Month The month (UTC); empty for the current one.
 	Month *string `form:"month,omitempty" json:"month,omitempty"`
+}
+
+// ListCallerIdsParams defines parameters for ListCallerIds.
+type ListCallerIdsParams struct {
+	// Days How many days back, today included.
+	Days *int64 `form:"days,omitempty" json:"days,omitempty"`
+
+	// Tz The time zone whose days the calls are counted by.
+	Tz *string `form:"tz,omitempty" json:"tz,omitempty"`
+}
+
+// RestCallerIdParams defines parameters for RestCallerId.
+type RestCallerIdParams struct {
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// WakeCallerIdParams defines parameters for WakeCallerId.
+type WakeCallerIdParams struct {
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
 // SearchCallsParams defines parameters for SearchCalls.
@@ -5325,6 +5432,12 @@ type CreateCheckoutSessionJSONRequestBody = CheckoutInputBody
 // CreatePortalSessionJSONRequestBody defines body for CreatePortalSession for application/json ContentType.
 type CreatePortalSessionJSONRequestBody = PortalInputBody
 
+// RestCallerIdJSONRequestBody defines body for RestCallerId for application/json ContentType.
+type RestCallerIdJSONRequestBody = RestCallerIDInputBody
+
+// WakeCallerIdJSONRequestBody defines body for WakeCallerId for application/json ContentType.
+type WakeCallerIdJSONRequestBody = WakeCallerIDInputBody
+
 // ReviewCallJSONRequestBody defines body for ReviewCall for application/json ContentType.
 type ReviewCallJSONRequestBody = ReviewCallInputBody
 
@@ -5666,6 +5779,49 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/billing/usage (the `GetUsage` operationId).
 	GetUsage(ctx context.Context, params *GetUsageParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListCallerIds Caller IDs' calls, answer rates and rests
+	//
+	// Every number of the tenant's trunks and every number its calls went out with: calls and answers by day, the last 24 hours' answer rate, and whether it rests. Phone apps mark a number that dials a lot as spam and its answer rate collapses: every ten minutes, a number answered less than half as often as before (its own week before, else the tenant's other numbers), over at least 30 calls in a day, is rested for three days.
+	//
+	// Corresponds with GET /v1/caller-ids (the `ListCallerIds` operationId).
+	ListCallerIds(ctx context.Context, params *ListCallerIdsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RestCallerIdWithBody Rest a caller ID
+	//
+	// Calls leave the number out until the rest ends (while another number of the trunk is awake). Needs the admin role.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/caller-ids/rest (the `RestCallerId` operationId).
+	RestCallerIdWithBody(ctx context.Context, params *RestCallerIdParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RestCallerId Rest a caller ID
+	//
+	// Calls leave the number out until the rest ends (while another number of the trunk is awake). Needs the admin role.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/caller-ids/rest (the `RestCallerId` operationId).
+	RestCallerId(ctx context.Context, params *RestCallerIdParams, body RestCallerIdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// WakeCallerIdWithBody Use a resting caller ID again
+	//
+	// Ends the number's rest now. Needs the admin role.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/caller-ids/wake (the `WakeCallerId` operationId).
+	WakeCallerIdWithBody(ctx context.Context, params *WakeCallerIdParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// WakeCallerId Use a resting caller ID again
+	//
+	// Ends the number's rest now. Needs the admin role.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/caller-ids/wake (the `WakeCallerId` operationId).
+	WakeCallerId(ctx context.Context, params *WakeCallerIdParams, body WakeCallerIdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SearchCalls Search the tenant's call records
 	//
@@ -6546,7 +6702,7 @@ type ClientInterface interface {
 
 	// CreateTrunkWithBody Add a SIP trunk
 	//
-	// The tenant's calls go through its oldest enabled trunk. The password is stored encrypted and never returned. Needs the admin role.
+	// The tenant's calls try its enabled trunks by priority, spread by weight within a priority, and fail over to the next trunk when a carrier answers 5xx or 408 or not at all. The password is stored encrypted and never returned. Needs the admin role.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6555,7 +6711,7 @@ type ClientInterface interface {
 
 	// CreateTrunk Add a SIP trunk
 	//
-	// The tenant's calls go through its oldest enabled trunk. The password is stored encrypted and never returned. Needs the admin role.
+	// The tenant's calls try its enabled trunks by priority, spread by weight within a priority, and fail over to the next trunk when a carrier answers 5xx or 408 or not at all. The password is stored encrypted and never returned. Needs the admin role.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -7023,6 +7179,99 @@ func (c *Client) CreatePortalSession(ctx context.Context, params *CreatePortalSe
 // Corresponds with GET /v1/billing/usage (the `GetUsage` operationId).
 func (c *Client) GetUsage(ctx context.Context, params *GetUsageParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetUsageRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListCallerIds Caller IDs' calls, answer rates and rests
+//
+// Every number of the tenant's trunks and every number its calls went out with: calls and answers by day, the last 24 hours' answer rate, and whether it rests. Phone apps mark a number that dials a lot as spam and its answer rate collapses: every ten minutes, a number answered less than half as often as before (its own week before, else the tenant's other numbers), over at least 30 calls in a day, is rested for three days.
+//
+// Corresponds with GET /v1/caller-ids (the `ListCallerIds` operationId).
+func (c *Client) ListCallerIds(ctx context.Context, params *ListCallerIdsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCallerIdsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RestCallerIdWithBody Rest a caller ID
+//
+// Calls leave the number out until the rest ends (while another number of the trunk is awake). Needs the admin role.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/caller-ids/rest (the `RestCallerId` operationId).
+func (c *Client) RestCallerIdWithBody(ctx context.Context, params *RestCallerIdParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRestCallerIdRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RestCallerId Rest a caller ID
+//
+// Calls leave the number out until the rest ends (while another number of the trunk is awake). Needs the admin role.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/caller-ids/rest (the `RestCallerId` operationId).
+func (c *Client) RestCallerId(ctx context.Context, params *RestCallerIdParams, body RestCallerIdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRestCallerIdRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// WakeCallerIdWithBody Use a resting caller ID again
+//
+// Ends the number's rest now. Needs the admin role.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/caller-ids/wake (the `WakeCallerId` operationId).
+func (c *Client) WakeCallerIdWithBody(ctx context.Context, params *WakeCallerIdParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWakeCallerIdRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// WakeCallerId Use a resting caller ID again
+//
+// Ends the number's rest now. Needs the admin role.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/caller-ids/wake (the `WakeCallerId` operationId).
+func (c *Client) WakeCallerId(ctx context.Context, params *WakeCallerIdParams, body WakeCallerIdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWakeCallerIdRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9062,7 +9311,7 @@ func (c *Client) ListTrunks(ctx context.Context, reqEditors ...RequestEditorFn) 
 
 // CreateTrunkWithBody Add a SIP trunk
 //
-// The tenant's calls go through its oldest enabled trunk. The password is stored encrypted and never returned. Needs the admin role.
+// The tenant's calls try its enabled trunks by priority, spread by weight within a priority, and fail over to the next trunk when a carrier answers 5xx or 408 or not at all. The password is stored encrypted and never returned. Needs the admin role.
 //
 // Takes any type of body and a specified content type.
 //
@@ -9081,7 +9330,7 @@ func (c *Client) CreateTrunkWithBody(ctx context.Context, params *CreateTrunkPar
 
 // CreateTrunk Add a SIP trunk
 //
-// The tenant's calls go through its oldest enabled trunk. The password is stored encrypted and never returned. Needs the admin role.
+// The tenant's calls try its enabled trunks by priority, spread by weight within a priority, and fail over to the next trunk when a carrier answers 5xx or 408 or not at all. The password is stored encrypted and never returned. Needs the admin role.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -10075,6 +10324,182 @@ func NewGetUsageRequest(server string, params *GetUsageParams) (*http.Request, e
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListCallerIdsRequest constructs an http.Request for the ListCallerIds method
+func NewListCallerIdsRequest(server string, params *ListCallerIdsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/caller-ids")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Days != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "days", *params.Days, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Tz != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "tz", *params.Tz, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRestCallerIdRequest calls the generic RestCallerId builder with application/json body
+func NewRestCallerIdRequest(server string, params *RestCallerIdParams, body RestCallerIdJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRestCallerIdRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewRestCallerIdRequestWithBody constructs an http.Request for the RestCallerId method, with any body, and a specified content type
+func NewRestCallerIdRequestWithBody(server string, params *RestCallerIdParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/caller-ids/rest")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewWakeCallerIdRequest calls the generic WakeCallerId builder with application/json body
+func NewWakeCallerIdRequest(server string, params *WakeCallerIdParams, body WakeCallerIdJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewWakeCallerIdRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewWakeCallerIdRequestWithBody constructs an http.Request for the WakeCallerId method, with any body, and a specified content type
+func NewWakeCallerIdRequestWithBody(server string, params *WakeCallerIdParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/caller-ids/wake")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -16777,6 +17202,51 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/billing/usage (the `GetUsage` operationId).
 	GetUsageWithResponse(ctx context.Context, params *GetUsageParams, reqEditors ...RequestEditorFn) (*GetUsageResponse, error)
 
+	// ListCallerIdsWithResponse Caller IDs' calls, answer rates and rests
+	//
+	// Every number of the tenant's trunks and every number its calls went out with: calls and answers by day, the last 24 hours' answer rate, and whether it rests. Phone apps mark a number that dials a lot as spam and its answer rate collapses: every ten minutes, a number answered less than half as often as before (its own week before, else the tenant's other numbers), over at least 30 calls in a day, is rested for three days.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/caller-ids (the `ListCallerIds` operationId).
+	ListCallerIdsWithResponse(ctx context.Context, params *ListCallerIdsParams, reqEditors ...RequestEditorFn) (*ListCallerIdsResponse, error)
+
+	// RestCallerIdWithBodyWithResponse Rest a caller ID
+	//
+	// Calls leave the number out until the rest ends (while another number of the trunk is awake). Needs the admin role.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/caller-ids/rest (the `RestCallerId` operationId).
+	RestCallerIdWithBodyWithResponse(ctx context.Context, params *RestCallerIdParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RestCallerIdResponse, error)
+
+	// RestCallerIdWithResponse Rest a caller ID
+	//
+	// Calls leave the number out until the rest ends (while another number of the trunk is awake). Needs the admin role.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/caller-ids/rest (the `RestCallerId` operationId).
+	RestCallerIdWithResponse(ctx context.Context, params *RestCallerIdParams, body RestCallerIdJSONRequestBody, reqEditors ...RequestEditorFn) (*RestCallerIdResponse, error)
+
+	// WakeCallerIdWithBodyWithResponse Use a resting caller ID again
+	//
+	// Ends the number's rest now. Needs the admin role.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/caller-ids/wake (the `WakeCallerId` operationId).
+	WakeCallerIdWithBodyWithResponse(ctx context.Context, params *WakeCallerIdParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*WakeCallerIdResponse, error)
+
+	// WakeCallerIdWithResponse Use a resting caller ID again
+	//
+	// Ends the number's rest now. Needs the admin role.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/caller-ids/wake (the `WakeCallerId` operationId).
+	WakeCallerIdWithResponse(ctx context.Context, params *WakeCallerIdParams, body WakeCallerIdJSONRequestBody, reqEditors ...RequestEditorFn) (*WakeCallerIdResponse, error)
+
 	// SearchCallsWithResponse Search the tenant's call records
 	//
 	// Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: `?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. Numbers are masked (138****1234) for viewers, as everywhere; a viewer's phone filter takes a full number only, matched exactly, since trying the last digits one ending at a time would reveal the masked ones.
@@ -17782,7 +18252,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateTrunkWithBodyWithResponse Add a SIP trunk
 	//
-	// The tenant's calls go through its oldest enabled trunk. The password is stored encrypted and never returned. Needs the admin role.
+	// The tenant's calls try its enabled trunks by priority, spread by weight within a priority, and fail over to the next trunk when a carrier answers 5xx or 408 or not at all. The password is stored encrypted and never returned. Needs the admin role.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17791,7 +18261,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateTrunkWithResponse Add a SIP trunk
 	//
-	// The tenant's calls go through its oldest enabled trunk. The password is stored encrypted and never returned. Needs the admin role.
+	// The tenant's calls try its enabled trunks by priority, spread by weight within a priority, and fail over to the next trunk when a carrier answers 5xx or 408 or not at all. The password is stored encrypted and never returned. Needs the admin role.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18792,6 +19262,227 @@ func (r GetUsageResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetUsageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListCallerIdsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CallerIDsOutputBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCallerIdsResponse) GetJSON200() *CallerIDsOutputBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListCallerIdsResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListCallerIdsResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListCallerIdsResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListCallerIdsResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCallerIdsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCallerIdsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCallerIdsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCallerIdsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RestCallerIdResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CallerIDRestBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RestCallerIdResponse) GetJSON200() *CallerIDRestBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RestCallerIdResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RestCallerIdResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RestCallerIdResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RestCallerIdResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RestCallerIdResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RestCallerIdResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RestCallerIdResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RestCallerIdResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RestCallerIdResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type WakeCallerIdResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r WakeCallerIdResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r WakeCallerIdResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r WakeCallerIdResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r WakeCallerIdResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r WakeCallerIdResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r WakeCallerIdResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r WakeCallerIdResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r WakeCallerIdResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r WakeCallerIdResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r WakeCallerIdResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -27243,6 +27934,81 @@ func (c *ClientWithResponses) GetUsageWithResponse(ctx context.Context, params *
 	return ParseGetUsageResponse(rsp)
 }
 
+// ListCallerIdsWithResponse Caller IDs' calls, answer rates and rests
+//
+// Every number of the tenant's trunks and every number its calls went out with: calls and answers by day, the last 24 hours' answer rate, and whether it rests. Phone apps mark a number that dials a lot as spam and its answer rate collapses: every ten minutes, a number answered less than half as often as before (its own week before, else the tenant's other numbers), over at least 30 calls in a day, is rested for three days.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/caller-ids (the `ListCallerIds` operationId).
+func (c *ClientWithResponses) ListCallerIdsWithResponse(ctx context.Context, params *ListCallerIdsParams, reqEditors ...RequestEditorFn) (*ListCallerIdsResponse, error) {
+	rsp, err := c.ListCallerIds(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCallerIdsResponse(rsp)
+}
+
+// RestCallerIdWithBodyWithResponse Rest a caller ID
+//
+// Calls leave the number out until the rest ends (while another number of the trunk is awake). Needs the admin role.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/caller-ids/rest (the `RestCallerId` operationId).
+func (c *ClientWithResponses) RestCallerIdWithBodyWithResponse(ctx context.Context, params *RestCallerIdParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RestCallerIdResponse, error) {
+	rsp, err := c.RestCallerIdWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRestCallerIdResponse(rsp)
+}
+
+// RestCallerIdWithResponse Rest a caller ID
+//
+// Calls leave the number out until the rest ends (while another number of the trunk is awake). Needs the admin role.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/caller-ids/rest (the `RestCallerId` operationId).
+func (c *ClientWithResponses) RestCallerIdWithResponse(ctx context.Context, params *RestCallerIdParams, body RestCallerIdJSONRequestBody, reqEditors ...RequestEditorFn) (*RestCallerIdResponse, error) {
+	rsp, err := c.RestCallerId(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRestCallerIdResponse(rsp)
+}
+
+// WakeCallerIdWithBodyWithResponse Use a resting caller ID again
+//
+// Ends the number's rest now. Needs the admin role.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/caller-ids/wake (the `WakeCallerId` operationId).
+func (c *ClientWithResponses) WakeCallerIdWithBodyWithResponse(ctx context.Context, params *WakeCallerIdParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*WakeCallerIdResponse, error) {
+	rsp, err := c.WakeCallerIdWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseWakeCallerIdResponse(rsp)
+}
+
+// WakeCallerIdWithResponse Use a resting caller ID again
+//
+// Ends the number's rest now. Needs the admin role.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/caller-ids/wake (the `WakeCallerId` operationId).
+func (c *ClientWithResponses) WakeCallerIdWithResponse(ctx context.Context, params *WakeCallerIdParams, body WakeCallerIdJSONRequestBody, reqEditors ...RequestEditorFn) (*WakeCallerIdResponse, error) {
+	rsp, err := c.WakeCallerId(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseWakeCallerIdResponse(rsp)
+}
+
 // SearchCallsWithResponse Search the tenant's call records
 //
 // Every attempt of every campaign, refusals included, newest first, without turns. Filters combine: `?tag=review_required&from=2026-11-01T00:00:00Z` lists the calls to review since November. Numbers are masked (138****1234) for viewers, as everywhere; a viewer's phone filter takes a full number only, matched exactly, since trying the last digits one ending at a time would reveal the masked ones.
@@ -28938,7 +29704,7 @@ func (c *ClientWithResponses) ListTrunksWithResponse(ctx context.Context, reqEdi
 
 // CreateTrunkWithBodyWithResponse Add a SIP trunk
 //
-// The tenant's calls go through its oldest enabled trunk. The password is stored encrypted and never returned. Needs the admin role.
+// The tenant's calls try its enabled trunks by priority, spread by weight within a priority, and fail over to the next trunk when a carrier answers 5xx or 408 or not at all. The password is stored encrypted and never returned. Needs the admin role.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -28953,7 +29719,7 @@ func (c *ClientWithResponses) CreateTrunkWithBodyWithResponse(ctx context.Contex
 
 // CreateTrunkWithResponse Add a SIP trunk
 //
-// The tenant's calls go through its oldest enabled trunk. The password is stored encrypted and never returned. Needs the admin role.
+// The tenant's calls try its enabled trunks by priority, spread by weight within a priority, and fail over to the next trunk when a carrier answers 5xx or 408 or not at all. The password is stored encrypted and never returned. Needs the admin role.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -29954,6 +30720,185 @@ func ParseGetUsageResponse(rsp *http.Response) (*GetUsageResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListCallerIdsResponse parses an HTTP response from a ListCallerIdsWithResponse call
+func ParseListCallerIdsResponse(rsp *http.Response) (*ListCallerIdsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCallerIdsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CallerIDsOutputBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRestCallerIdResponse parses an HTTP response from a RestCallerIdWithResponse call
+func ParseRestCallerIdResponse(rsp *http.Response) (*RestCallerIdResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RestCallerIdResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CallerIDRestBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseWakeCallerIdResponse parses an HTTP response from a WakeCallerIdWithResponse call
+func ParseWakeCallerIdResponse(rsp *http.Response) (*WakeCallerIdResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &WakeCallerIdResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ErrorModel

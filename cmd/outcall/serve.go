@@ -222,6 +222,7 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 			jcfg.Prompts = d
 			pinger, _ = d.SIP.(telephony.Pinger)
 			jcfg.Trunks, jcfg.Pinger = trunks, pinger
+			jcfg.CallerIDs = d.CallerIDs
 		}
 		if s.placer != nil {
 			jcfg.Placer = s.placer

@@ -262,7 +262,8 @@ func (t *telephonySettings) placer(ctx context.Context, log *slog.Logger, script
 		return nil, stop, fmt.Errorf("start the SIP user agent: %w", err)
 	}
 	stops = append(stops, func() { sip.Close() })
-	o := calls.Options{SIP: sip, Scripts: scripts, Hosts: hosts, Trunk: trunk, Trunks: trunks, DetectMachine: true, Logger: log, Espeak: tts, Metrics: metrics, Desk: desk}
+	o := calls.Options{SIP: sip, Scripts: scripts, Hosts: hosts, Trunk: trunk, Trunks: trunks, DetectMachine: true, Logger: log, Espeak: tts, Metrics: metrics, Desk: desk,
+		CallerIDs: &telephony.CallerIDs{DB: scripts.DB}}
 	if trunks != nil {
 		// Tenants' own speech services are reached like their webhook
 		// endpoints: never internal addresses, unless allowed.
