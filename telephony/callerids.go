@@ -23,7 +23,8 @@ import (
 // and may rest or wake a number themselves.
 type CallerIDs struct {
 	DB *tenants.DB
-	// Now is the clock (nil: time.Now).
+	// Now is the clock (nil: PostgreSQL's, the clock calls are stamped
+	// by).
 	Now func() time.Time
 	// Rule decides when a number is rested (zero: DefaultRestRule).
 	Rule RestRule
@@ -55,11 +56,15 @@ const reachedNetwork = `('answered', 'transferred', 'voicemail', 'no_answer', 'b
 // answeredBy are the outcomes where a person picked up.
 const answeredBy = `('answered', 'transferred')`
 
-func (c *CallerIDs) now() time.Time {
+// now reads the clock in tx: the database's own, which stamps the calls
+// a number is judged by, unless Now is set.
+func (c *CallerIDs) now(ctx context.Context, tx pgx.Tx) (time.Time, error) {
 	if c.Now != nil {
-		return c.Now()
+		return c.Now(), nil
 	}
-	return time.Now()
+	var t time.Time
+	err := tx.QueryRow(ctx, `SELECT now()`).Scan(&t)
+	return t, err
 }
 
 func (c *CallerIDs) rule() RestRule {
@@ -82,7 +87,11 @@ type CallerIDRest struct {
 func (c *CallerIDs) Rested(ctx context.Context, tenantID uuid.UUID) (map[string]bool, error) {
 	out := map[string]bool{}
 	err := c.DB.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT caller_id FROM caller_id_rests WHERE tenant_id = $1 AND rested_until > $2`, tenantID, c.now())
+		now, err := c.now(ctx, tx)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT caller_id FROM caller_id_rests WHERE tenant_id = $1 AND rested_until > $2`, tenantID, now)
 		if err != nil {
 			return err
 		}
@@ -142,11 +151,16 @@ func (c *CallerIDs) Rest(ctx context.Context, p tenants.Principal, number string
 	if reason == "" {
 		reason = "rested by hand"
 	}
-	r := &CallerIDRest{Number: n, Until: c.now().Add(d), Reason: reason}
+	r := &CallerIDRest{Number: n, Reason: reason}
 	err = c.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		now, err := c.now(ctx, tx)
+		if err != nil {
+			return err
+		}
+		r.Until = now.Add(d)
 		return tx.QueryRow(ctx, `INSERT INTO caller_id_rests (tenant_id, caller_id, rested_until, reason, automatic, created_at) VALUES ($1, $2, $3, $4, false, $5)
 			ON CONFLICT (tenant_id, caller_id) DO UPDATE SET rested_until = EXCLUDED.rested_until, reason = EXCLUDED.reason, automatic = false, created_at = EXCLUDED.created_at
-			RETURNING created_at`, p.TenantID, n, r.Until, reason, c.now()).Scan(&r.CreatedAt)
+			RETURNING created_at`, p.TenantID, n, r.Until, reason, now).Scan(&r.CreatedAt)
 	})
 	return r, err
 }
@@ -161,7 +175,11 @@ func (c *CallerIDs) Wake(ctx context.Context, p tenants.Principal, number string
 		return err
 	}
 	return c.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM caller_id_rests WHERE tenant_id = $1 AND caller_id = $2 AND rested_until > $3`, p.TenantID, n, c.now())
+		now, err := c.now(ctx, tx)
+		if err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM caller_id_rests WHERE tenant_id = $1 AND caller_id = $2 AND rested_until > $3`, p.TenantID, n, now)
 		if err == nil && tag.RowsAffected() == 0 {
 			return tenants.Errorf(tenants.ENotFound, "%s is not resting", phone.Mask(n))
 		}
@@ -198,9 +216,7 @@ func (c *CallerIDs) Health(ctx context.Context, p tenants.Principal, days int, l
 	if days < 1 || days > 31 {
 		return nil, tenants.FieldError("query.days", "days is 1 to 31, not %d", days)
 	}
-	now := c.now()
-	y, m, d := now.In(loc).Date()
-	first := time.Date(y, m, d-days+1, 0, 0, 0, 0, loc)
+	var now, first time.Time
 	byNumber := map[string]*CallerIDHealth{}
 	get := func(n string) *CallerIDHealth {
 		h, ok := byNumber[n]
@@ -214,6 +230,12 @@ func (c *CallerIDs) Health(ctx context.Context, p tenants.Principal, days int, l
 		return h
 	}
 	err := c.DB.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		var err error
+		if now, err = c.now(ctx, tx); err != nil {
+			return err
+		}
+		y, m, d := now.In(loc).Date()
+		first = time.Date(y, m, d-days+1, 0, 0, 0, 0, loc)
 		rows, err := tx.Query(ctx, `SELECT DISTINCT unnest(caller_ids) FROM trunks WHERE tenant_id = $1 AND enabled`, p.TenantID)
 		if err != nil {
 			return err
@@ -300,7 +322,6 @@ func (c *CallerIDs) Health(ctx context.Context, p tenants.Principal, days int, l
 // RestRule) and returns the rests it made.
 func (c *CallerIDs) Check(ctx context.Context, tenantID uuid.UUID) ([]CallerIDRest, error) {
 	rule := c.rule()
-	now := c.now()
 	type tally struct {
 		number            string
 		n24, a24, nb, ab  int
@@ -310,6 +331,10 @@ func (c *CallerIDs) Check(ctx context.Context, tenantID uuid.UUID) ([]CallerIDRe
 	}
 	var made []CallerIDRest
 	err := c.DB.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		now, err := c.now(ctx, tx)
+		if err != nil {
+			return err
+		}
 		rows, err := tx.Query(ctx, `SELECT c.caller_id,
 				count(*) FILTER (WHERE c.created_at >= $2),
 				count(*) FILTER (WHERE c.created_at >= $2 AND c.outcome IN `+answeredBy+`),
@@ -374,7 +399,12 @@ func (c *CallerIDs) Check(ctx context.Context, tenantID uuid.UUID) ([]CallerIDRe
 // CheckAll runs Check for every tenant whose calls went out with a caller
 // ID in the last day, and returns how many numbers it rested.
 func (c *CallerIDs) CheckAll(ctx context.Context) (int, error) {
-	rows, err := c.DB.Pool().Query(ctx, `SELECT tenant_id FROM caller_id_tenants($1)`, c.now().Add(-24*time.Hour))
+	since := "now() - interval '24 hours'"
+	var args []any
+	if c.Now != nil {
+		since, args = "$1", []any{c.Now().Add(-24 * time.Hour)}
+	}
+	rows, err := c.DB.Pool().Query(ctx, `SELECT tenant_id FROM caller_id_tenants(`+since+`)`, args...)
 	if err != nil {
 		return 0, err
 	}

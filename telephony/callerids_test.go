@@ -78,6 +78,17 @@ func TestACallerIDWhoseAnswerRateCollapsesIsRested(t *testing.T) {
 	if again, err := ids.Check(ctx, p.TenantID); err != nil || len(again) != 0 {
 		t.Fatalf("a second check rested %v (%v): a resting number is not rested again", again, err)
 	}
+	// The workers' run goes over every tenant that called: B's burnt
+	// number is rested, A's are not rested twice.
+	_, pb := dbtest.SignUp(ctx, t, db, "B")
+	seedCallerIDCalls(t, ctx, db, pb.TenantID, "+862150000001", week, 100, 40)
+	seedCallerIDCalls(t, ctx, db, pb.TenantID, "+862150000001", day, 40, 2)
+	if n, err := ids.CheckAll(ctx); err != nil || n != 1 {
+		t.Fatalf("the run over all tenants rested %d numbers (%v), want B's one", n, err)
+	}
+	if b, err := ids.Rested(ctx, pb.TenantID); err != nil || len(b) != 1 || !b["+862150000001"] {
+		t.Fatalf("B's resting numbers: %v (%v)", b, err)
+	}
 	now2 := now
 	asleep, err := ids.Rested(ctx, p.TenantID)
 	if err != nil || len(asleep) != 2 || !asleep["+862150000001"] {

@@ -183,6 +183,8 @@ async function main() {
     await callerIds.click();
     await page.keyboard.type("+862150001234");
     await page.keyboard.press("Enter");
+    await page.getByTestId("trunk-priority").fill("2");
+    await page.getByTestId("trunk-weight").fill("5");
     await page.getByTestId("trunk-add-target").click();
     await page.getByTestId("trunk-target-name").fill("agent");
     await page.getByTestId("trunk-target-value").fill("+862150009999");
@@ -199,6 +201,7 @@ async function main() {
     const trunks = await call("GET", "/v1/trunks");
     check(trunks.items[0].transfer_targets.agent === "+862150009999" && trunks.items[0].has_password && !JSON.stringify(trunks).includes(trunkPassword),
       "the API has the trunk with its transfer target and a stored password it never returns");
+    check(trunks.items[0].priority === 2 && trunks.items[0].weight === 5 && rowText.includes("优先级 2 · 权重 5"), "the trunk keeps its priority and weight, and the list shows them");
     // Editing keeps the stored password unless a new one is typed.
     await trunkRow.getByTestId("trunk-edit").click();
     await page.locator(".ant-modal").last().waitFor();
@@ -213,6 +216,28 @@ async function main() {
     const notice = await page.locator(".ant-message-notice").filter({ hasText: /中继在|中继没有应答|每 5 分钟/ }).first().textContent();
     check(notice.length > 0, `a check now answers: ${notice}`);
     await shot("s05-trunks-zh");
+
+    // Caller ID health: the trunk's number is in use; resting it by hand
+    // shows until when and why, and waking it puts it back.
+    await page.getByTestId("tab-caller-ids").click();
+    const idRow = page.getByTestId("caller-id-table").locator("tr").filter({ hasText: "2150001234" });
+    await idRow.waitFor();
+    check((await idRow.textContent()).includes("使用中"), "the trunk's caller ID is listed as in use");
+    await idRow.getByTestId("caller-id-rest").click();
+    await page.getByTestId("caller-id-hours").fill("48");
+    await page.getByTestId("caller-id-reason").fill("客户投诉");
+    await page.getByTestId("caller-id-rest-submit").click();
+    await page.getByText("号码已休息").waitFor();
+    await idRow.getByTestId("caller-id-resting").waitFor();
+    check((await idRow.textContent()).includes("客户投诉"), "the resting number shows why");
+    const ids = await call("GET", "/v1/caller-ids");
+    const rest = ids.items.find((x) => x.number === "+862150001234")?.rest;
+    check(rest && !rest.automatic && Math.abs(new Date(rest.until) - Date.now() - 48 * 3600e3) < 600e3, "the API has the rest by hand for 48 hours");
+    await shot("s05b-caller-ids-zh");
+    await idRow.getByTestId("caller-id-wake").click();
+    await page.getByText("号码已恢复使用").waitFor();
+    check(!(await call("GET", "/v1/caller-ids")).items.some((x) => x.rest), "waking the number ends its rest");
+    await page.getByTestId("tab-trunks").click();
 
     // Speech: an HTTP synthesis service with a key, keypad-only recognition.
     await page.getByTestId("tab-speech").click();

@@ -17,6 +17,7 @@ import { usePagedList } from "../components/usePagedList";
 import { formatTime } from "../format";
 import { showPhone } from "../phone";
 import { useSession } from "../session/Session";
+import CallerIds from "./CallerIds";
 import SMSSettings from "./SMS";
 import SpeechSettings from "./Speech";
 
@@ -27,7 +28,7 @@ export default function TrunksPage() {
   const { t } = useTranslation();
   const [params, setParams] = useSearchParams();
   const asked = params.get("tab");
-  const tab = asked === "speech" || asked === "sms" ? asked : "trunks";
+  const tab = asked === "speech" || asked === "sms" || asked === "caller-ids" ? asked : "trunks";
   return (
     <>
       <PageHeader title={t("nav.trunks")} intro={t("trunks.intro")} />
@@ -36,6 +37,7 @@ export default function TrunksPage() {
         onChange={(k) => setParams(k === "trunks" ? {} : { tab: k })}
         items={[
           { key: "trunks", label: <span data-testid="tab-trunks">{t("trunks.tab")}</span>, children: <TrunkList /> },
+          { key: "caller-ids", label: <span data-testid="tab-caller-ids">{t("callerIds.tab")}</span>, children: <CallerIds /> },
           { key: "speech", label: <span data-testid="tab-speech">{t("speech.tab")}</span>, children: <SpeechSettings /> },
           { key: "sms", label: <span data-testid="tab-sms">{t("sms.tab")}</span>, children: <SMSSettings /> },
         ]}
@@ -116,6 +118,9 @@ function TrunkList() {
                 <Typography.Text type="secondary">
                   {tr.transport.toUpperCase()} {tr.host}
                   {tr.port ? `:${tr.port}` : ""}
+                </Typography.Text>
+                <Typography.Text type="secondary" data-testid="trunk-order">
+                  {t("trunks.order", { priority: tr.priority, weight: tr.weight })}
                 </Typography.Text>
                 {!tr.enabled && <Tag>{t("trunks.disabled")}</Tag>}
               </Space>
@@ -202,9 +207,11 @@ interface TrunkValues {
   caller_ids?: string[];
   targets?: { name?: string; target?: string }[];
   enabled: boolean;
+  priority?: number | null;
+  weight?: number | null;
 }
 
-const trunkFieldNames = ["name", "host", "port", "transport", "username", "password", "from_domain", "caller_ids", "enabled"] as const; // transfer_targets' errors go above the form
+const trunkFieldNames = ["name", "host", "port", "transport", "username", "password", "from_domain", "caller_ids", "enabled", "priority", "weight"] as const; // transfer_targets' errors go above the form
 
 function TrunkModal({ trunk, onClose, onSaved }: { trunk: Trunk | "new" | null; onClose: () => void; onSaved: () => void }) {
   const { t } = useTranslation();
@@ -223,6 +230,8 @@ function TrunkModal({ trunk, onClose, onSaved }: { trunk: Trunk | "new" | null; 
       caller_ids: v.caller_ids ?? [],
       transfer_targets: targets,
       enabled: v.enabled,
+      priority: v.priority ?? 0,
+      weight: v.weight ?? 1,
     };
     // The password is write-only: sent only when typed, else the stored one stays.
     if (v.password) body.password = v.password;
@@ -249,6 +258,8 @@ function TrunkModal({ trunk, onClose, onSaved }: { trunk: Trunk | "new" | null; 
         caller_ids: trunk.caller_ids ?? [],
         targets: Object.entries(trunk.transfer_targets ?? {}).map(([name, target]) => ({ name, target })),
         enabled: trunk.enabled,
+        priority: trunk.priority,
+        weight: trunk.weight,
       });
     } else if (trunk === "new") {
       form.resetFields();
@@ -271,7 +282,7 @@ function TrunkModal({ trunk, onClose, onSaved }: { trunk: Trunk | "new" | null; 
       errorTestId="trunk-form-error"
       forceRender
     >
-      <Form form={form} layout="vertical" onFinish={submitting.submit} initialValues={{ transport: "udp", enabled: true, targets: [] }} requiredMark={false}>
+      <Form form={form} layout="vertical" onFinish={submitting.submit} initialValues={{ transport: "udp", enabled: true, targets: [], priority: 0, weight: 1 }} requiredMark={false}>
         <Row gutter={16}>
           <Col span={12}>
             <Form.Item name="name" label={t("trunks.name")} rules={[{ required: true, message: t("errors.required") }]}>
@@ -315,6 +326,16 @@ function TrunkModal({ trunk, onClose, onSaved }: { trunk: Trunk | "new" | null; 
           <Col span={12}>
             <Form.Item name="enabled" label={t("trunks.enabled")} valuePropName="checked">
               <Switch />
+            </Form.Item>
+          </Col>
+          <Col span={12}>
+            <Form.Item name="priority" label={t("trunks.priority")} extra={t("trunks.priorityHint")}>
+              <InputNumber min={0} max={100} style={{ width: "100%" }} data-testid="trunk-priority" />
+            </Form.Item>
+          </Col>
+          <Col span={12}>
+            <Form.Item name="weight" label={t("trunks.weight")} extra={t("trunks.weightHint")}>
+              <InputNumber min={1} max={1000} style={{ width: "100%" }} data-testid="trunk-weight" />
             </Form.Item>
           </Col>
         </Row>
