@@ -246,3 +246,56 @@ func TestAStreamingRecognisersPartialsDecideTheVerdict(t *testing.T) {
 	}
 	t.Logf("person: %s after %s (%s)", res.AMD.Verdict, res.AMD.Decided.Round(10*time.Millisecond), res.AMD.Reason)
 }
+
+// A carrier's announcement in early media, before any answer (您拨打的号码
+// 是空号), is read through the streaming recogniser while the call still
+// rings: the attempt ends at once as what it says, with CANCEL, instead of
+// ringing out as no_answer and being dialled again. Ringback tone in
+// early media is left alone.
+func TestAnAnnouncementInEarlyMediaEndsTheAttemptAsWhatItSays(t *testing.T) {
+	t.Parallel()
+	needEspeak(t)
+	sim, err := calleesim.Start(context.Background(), calleesim.Config{TTS: sharedTTS, Personas: []calleesim.Persona{
+		{Name: "empty-number", Numbers: []string{"7101"}, Kind: calleesim.KindAnnouncement, Voice: "cmn", RingMS: 8000,
+			EarlyAnnouncement: "您拨打的号码是空号,请查证后再拨。"},
+		{Name: "rings", Numbers: []string{"7102"}, Kind: calleesim.KindHuman, Voice: "cmn", RingMS: 1500, EarlyMedia: true, HoldMS: 1000},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	srv := funasrtest.NewServer(funasrtest.Script{Partials: []string{"您拨打的", "您拨打的号码是空号"}, Final: "您拨打的号码是空号,请查证后再拨。",
+		PartialEvery: 300 * time.Millisecond})
+	defer srv.Close()
+	asr, _ := telephony.NewFunASRRecognizer(srv.URL, "")
+	d := newDialer(t, telephony.DialerConfig{ASR: asr})
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	res, err := d.Dial(ctx, telephony.DialRequest{Trunk: sim.Trunk(), To: "7101", RingTimeout: 20 * time.Second, DetectMachine: true},
+		telephony.CallHandlerFunc(func(context.Context, telephony.Call) error { return nil }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != telephony.OutcomeInvalidNumber || !res.Answered.IsZero() || !strings.Contains(res.Reason, "early media") ||
+		!strings.Contains(res.EarlyAnnouncement, "空号") {
+		t.Fatalf("an empty number announced in early media: outcome %s (%q), announcement %q", res.Outcome, res.Reason, res.EarlyAnnouncement)
+	}
+	if res.RingTime >= 8*time.Second {
+		t.Errorf("the attempt rang %s: want it ended by the announcement, not by the network giving up at 8 s", res.RingTime)
+	}
+	rec, err := sim.WaitRecord(ctx, res.CallID)
+	if err != nil || !rec.Cancelled {
+		t.Fatalf("the callee simulator's record %+v (%v): want the INVITE cancelled", rec, err)
+	}
+	// Ringback in early media, in which a recogniser hears no words: the
+	// call is answered as usual.
+	quiet := funasrtest.NewServer(funasrtest.Script{})
+	defer quiet.Close()
+	hearsNothing, _ := telephony.NewFunASRRecognizer(quiet.URL, "")
+	d = newDialer(t, telephony.DialerConfig{ASR: hearsNothing})
+	res, err = d.Dial(ctx, telephony.DialRequest{Trunk: sim.Trunk(), To: "7102", RingTimeout: 20 * time.Second, DetectMachine: true},
+		telephony.CallHandlerFunc(func(context.Context, telephony.Call) error { return nil }))
+	if err != nil || res.Outcome != telephony.OutcomeAnswered || !res.EarlyMedia {
+		t.Fatalf("a call with ringback in early media: %v, outcome %s (%q), early media %v", err, res.Outcome, res.Reason, res.EarlyMedia)
+	}
+}

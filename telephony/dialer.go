@@ -601,6 +601,8 @@ func (d *SIPDialer) Dial(ctx context.Context, req DialRequest, h CallHandler) (C
 	call.sess = sess
 
 	var gotProvisional atomic.Bool
+	var early *earlyWatch // reads carriers' announcements in early media
+	var earlyOnce sync.Once
 	ringCtx, ringCancel := context.WithCancelCause(ctx)
 	defer ringCancel(nil)
 	stopDial := context.AfterFunc(d.ctx, func() { ringCancel(errors.New("dialer closing")) })
@@ -626,6 +628,9 @@ func (d *SIPDialer) Dial(ctx context.Context, req DialRequest, h CallHandler) (C
 					if o, err := ParseSDP(r.Body()); err == nil {
 						media.SetPeer(o.Addr, signallingHosts(req.Trunk, r)...)
 						res.EarlyMedia = true
+						if req.DetectMachine {
+							earlyOnce.Do(func() { early = call.watchEarlyMedia(ringCancel) })
+						}
 					}
 				}
 			}
@@ -633,6 +638,8 @@ func (d *SIPDialer) Dial(ctx context.Context, req DialRequest, h CallHandler) (C
 		},
 	})
 	ringTimer.Stop()
+	earlyOnce.Do(func() {}) // no watch starts after this
+	early.end()
 	res.RingTime = time.Since(res.Started)
 	if err != nil {
 		var dr *sipgo.ErrDialogResponse
@@ -644,7 +651,11 @@ func (d *SIPDialer) Dial(ctx context.Context, req DialRequest, h CallHandler) (C
 			res.SIPCode, res.SIPReason = r.StatusCode, r.Reason
 		}
 		cause := context.Cause(ringCtx)
+		var announced *errEarlyAnnouncement
 		switch {
+		case errors.As(cause, &announced):
+			res.EarlyAnnouncement = announced.said
+			return finish(announced.outcome, announced.Error())
 		case errors.Is(cause, errRingTimeout):
 			return finish(OutcomeNoAnswer, fmt.Sprintf("ring timeout after %s, CANCEL sent", req.RingTimeout))
 		case errors.Is(cause, sipgo.WaitAnswerForceCancelErr):

@@ -47,6 +47,9 @@ type CallResult struct {
 	Talk     time.Duration
 	// EarlyMedia is true when the network sent audio before the answer.
 	EarlyMedia bool
+	// EarlyAnnouncement is what a carrier's announcement in early media
+	// said (long digit runs masked) when it ended the attempt.
+	EarlyAnnouncement string `json:",omitempty"`
 	// AMD is the answering-machine verdict when detection ran.
 	AMD *AMDResult
 	// RecordingKey names the recording in the RecordingStore ("" if none).

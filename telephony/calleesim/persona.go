@@ -58,6 +58,11 @@ type Persona struct {
 	RingMS     int                `json:"ring_ms,omitempty"`
 	// EarlyMedia sends 183 with SDP and a ringback tone before answering.
 	EarlyMedia bool `json:"early_media,omitempty"`
+	// EarlyAnnouncement is a carrier's announcement played in early media
+	// instead (183 with SDP, then these words, as Chinese carriers play
+	// 您拨打的号码是空号 before any answer); the call is never answered:
+	// after RingMS the network gives up with 480.
+	EarlyAnnouncement string `json:"early_announcement,omitempty"`
 
 	// Voice for espeak-ng ("en", "cmn").
 	Voice string `json:"voice,omitempty"`

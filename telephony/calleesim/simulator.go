@@ -586,6 +586,29 @@ func (s *Simulator) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 
 	ring := p.ring()
+	if p.EarlyAnnouncement != "" {
+		res := sip.NewSDPResponseFromRequest(dlg.InviteRequest, answer)
+		res.StatusCode, res.Reason = 183, "Session Progress"
+		dlg.WriteResponse(res)
+		media.Start()
+		pcm, err := s.tts.Synthesize(dlg.Context(), p.EarlyAnnouncement, p.Voice, telephony.EmotionNeutral)
+		if err != nil {
+			s.log.Warn("callee-sim: speech synthesis failed", "err", err)
+		}
+		go media.Play(dlg.Context(), pcm)
+		select {
+		case <-dlg.Context().Done():
+			s.update(callID, func(r *CallRecord) { r.Cancelled = true })
+			finish("cancelled")
+		case <-time.After(ring):
+			dlg.Respond(480, "Temporarily Unavailable", nil)
+			finish("no_answer")
+		case <-s.ctx.Done():
+			dlg.Respond(480, "Temporarily Unavailable", nil)
+			finish("no_answer")
+		}
+		return
+	}
 	if p.EarlyMedia {
 		res := sip.NewSDPResponseFromRequest(dlg.InviteRequest, answer)
 		res.StatusCode, res.Reason = 183, "Session Progress"
