@@ -28,6 +28,8 @@ type TrunkBody struct {
 	Enabled         bool              `json:"enabled"`
 	Priority        int               `json:"priority" doc:"Calls try the tenant's enabled trunks by priority, the lowest first; a call a trunk cannot place (5xx, 408, no answer to the INVITE) goes to the next."`
 	Weight          int               `json:"weight" doc:"Among trunks of one priority, calls are spread by weight."`
+	MaxCalls        int               `json:"max_calls" doc:"The carrier's cap on the trunk's calls in progress (0: none). A trunk at its cap is passed over for the next; when every trunk is, a call waits up to 30 s for a place."`
+	CallsPerSecond  float64           `json:"calls_per_second" doc:"The carrier's cap on new calls per second over the trunk (0: none)."`
 	LastCheckAt     *time.Time        `json:"last_check_at,omitempty"`
 	LastCheckUp     *bool             `json:"last_check_up,omitempty" doc:"Whether the trunk answered the last SIP OPTIONS ping."`
 	LastCheck       string            `json:"last_check_detail"`
@@ -47,7 +49,7 @@ func trunkBody(ctx context.Context, t *telephony.StoredTrunk) TrunkBody {
 		targets[name] = target
 	}
 	return TrunkBody{ID: t.ID, Name: t.Name, Host: t.Host, Port: t.Port, Transport: t.Transport, Username: t.Username, HasPassword: t.HasPassword,
-		FromDomain: t.FromDomain, CallerIDs: ids, TransferTargets: targets, Enabled: t.Enabled, Priority: t.Priority, Weight: t.Weight, LastCheckAt: t.LastCheckAt, LastCheckUp: t.LastCheckUp, LastCheck: t.LastCheck, CreatedAt: t.CreatedAt}
+		FromDomain: t.FromDomain, CallerIDs: ids, TransferTargets: targets, Enabled: t.Enabled, Priority: t.Priority, Weight: t.Weight, MaxCalls: t.MaxCalls, CallsPerSecond: t.CallsPerSecond, LastCheckAt: t.LastCheckAt, LastCheckUp: t.LastCheckUp, LastCheck: t.LastCheck, CreatedAt: t.CreatedAt}
 }
 
 type trunkFields struct {
@@ -64,12 +66,14 @@ type trunkFields struct {
 	Enabled         *bool             `json:"enabled,omitempty"`
 	Priority        *int              `json:"priority,omitempty" minimum:"0" maximum:"100" doc:"0 (tried first, the default) to 100."`
 	Weight          *int              `json:"weight,omitempty" minimum:"1" maximum:"1000" doc:"1 (the default) to 1000."`
+	MaxCalls        *int              `json:"max_calls,omitempty" minimum:"0" maximum:"100000" doc:"0 (no cap, the default) to 100000."`
+	CallsPerSecond  *float64          `json:"calls_per_second,omitempty" minimum:"0" maximum:"1000" doc:"0 (no cap, the default) to 1000."`
 }
 
 func (f trunkFields) input() telephony.TrunkInput {
 	return telephony.TrunkInput{Name: f.Name, Host: f.Host, Port: f.Port, Transport: f.Transport, Username: f.Username,
 		Password: f.Password, FromDomain: f.FromDomain, CallerIDs: f.CallerIDs, TransferTargets: f.TransferTargets, Enabled: f.Enabled,
-		Priority: f.Priority, Weight: f.Weight}
+		Priority: f.Priority, Weight: f.Weight, MaxCalls: f.MaxCalls, CallsPerSecond: f.CallsPerSecond}
 }
 
 type trunkPath struct {
@@ -104,7 +108,7 @@ func (s *Server) registerTrunks() {
 	s.register("Trunks", []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusServiceUnavailable}, []operation{
 		{id: "list-trunks", route: "GET /v1/trunks", summary: "List SIP trunks", security: read, handler: handle(s.listTrunks)},
 		{id: "create-trunk", route: "POST /v1/trunks", status: http.StatusCreated, summary: "Add a SIP trunk", security: write, errs: []int{http.StatusUnprocessableEntity},
-			desc: "The tenant's calls try its enabled trunks by priority, spread by weight within a priority, and fail over to the next trunk when a carrier answers 5xx or 408 or not at all. The password is stored encrypted and never returned. Needs the admin role.", handler: handle(s.createTrunk)},
+			desc: "The tenant's calls try its enabled trunks by priority, spread by weight within a priority, and fail over to the next trunk when a carrier answers 5xx or 408 or not at all; a trunk at its max_calls or calls_per_second is passed over. The password is stored encrypted and never returned. Needs the admin role.", handler: handle(s.createTrunk)},
 		{id: "get-trunk", route: "GET /v1/trunks/{trunk_id}", summary: "Get a SIP trunk", security: read, errs: []int{http.StatusNotFound}, handler: handle(s.getTrunk)},
 		{id: "update-trunk", route: "PATCH /v1/trunks/{trunk_id}", summary: "Change a SIP trunk", security: write, errs: []int{http.StatusNotFound, http.StatusUnprocessableEntity}, handler: handle(s.updateTrunk)},
 		{id: "delete-trunk", route: "DELETE /v1/trunks/{trunk_id}", status: http.StatusNoContent, summary: "Delete a SIP trunk", security: write, errs: []int{http.StatusNotFound}, handler: handle(s.deleteTrunk)},

@@ -5,10 +5,12 @@ import (
 	"log/slog"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/outcall/outcall/calls"
+	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/migrations/dbtest"
 	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/telephony/calleesim"
@@ -94,5 +96,74 @@ func TestACallFailsOverToTheNextTrunkWhenItsCarrierIsDown(t *testing.T) {
 	}
 	if tried != 1 || len(down.Records()) != 2 {
 		t.Fatalf("a busy callee was dialled %d times over the working trunk (want 1), the down one got %d INVITEs in all (want 2)", tried, len(down.Records()))
+	}
+}
+
+// A trunk at its carrier's cap on calls in progress is passed over: of
+// two calls at once on a tenant whose first trunk takes one call, one
+// goes over each trunk, and both are answered.
+func TestATrunkAtItsCapPassesTheCallToTheNext(t *testing.T) {
+	if at := dbtest.ShiftedClock(); at != "" {
+		t.Skipf("PostgreSQL's clock at %s: this test is about trunks and compares no times of either clock", at)
+	}
+	if _, err := exec.LookPath("espeak-ng"); err != nil {
+		t.Skip("espeak-ng is not installed (apt-get install espeak-ng): the callee simulator cannot speak")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	st := newSpeechTenant(t, ctx)
+	runtime := funasrtest.NewServer(funasrtest.Script{Partials: []string{"是"}, Final: "是的。"})
+	defer runtime.Close()
+	if _, err := st.speech.Set(ctx, st.p, telephony.SpeechInput{ASR: "funasr", ASRURL: runtime.URL}); err != nil {
+		t.Fatal(err)
+	}
+	tts := telephony.NewCachedTTS(telephony.EspeakTTS{}, 100)
+	persona := calleesim.Persona{Name: "agrees", Voice: "cmn", Lines: []calleesim.Line{{Say: "是的,没问题", PauseMS: 200}}, HoldMS: 3000}
+	sims := map[string]*calleesim.Simulator{}
+	for i, name := range []string{"一号", "二号"} {
+		sim, err := calleesim.Start(ctx, calleesim.Config{TTS: tts, Personas: []calleesim.Persona{persona}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sim.Close()
+		sims[name] = sim
+		host, port, priority, one := sim.Trunk().Host, sim.Trunk().Port, i, 1
+		if _, err := st.trunks.Create(ctx, st.p, telephony.TrunkInput{Name: &name, Host: &host, Port: &port, Priority: &priority, MaxCalls: &one}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sip, err := telephony.NewSIPDialer(telephony.DialerConfig{TTS: tts, ASR: telephony.DTMFOnly{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sip.Close()
+	placer := calls.New(calls.Options{SIP: sip, Scripts: st.store, Hosts: st.hosts, Trunks: st.trunks, Speech: st.speech,
+		RingTimeout: 5 * time.Second, Logger: slog.New(slog.DiscardHandler)})
+	results := make([]campaigns.Ending, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = placer.Place(ctx, st.placement())
+		}()
+	}
+	wg.Wait()
+	for i, res := range results {
+		if errs[i] != nil || res.Outcome != telephony.OutcomeAnswered {
+			t.Fatalf("call %d: %v, outcome %s (%q)", i+1, errs[i], res.Outcome, res.Reason)
+		}
+	}
+	for name, sim := range sims {
+		if n := len(sim.Records()); n != 1 {
+			t.Errorf("trunk %s carried %d calls, want 1: each takes one call at a time", name, n)
+		}
+	}
+	// Both calls gave their places back: a third call goes over the
+	// first trunk again.
+	res, err := placer.Place(ctx, st.placement())
+	if err != nil || res.Outcome != telephony.OutcomeAnswered || len(sims["一号"].Records()) != 2 {
+		t.Fatalf("a call after both ended: %v, outcome %s (%q); the first trunk carried %d", err, res.Outcome, res.Reason, len(sims["一号"].Records()))
 	}
 }

@@ -303,22 +303,81 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 			d.Logger.WarnContext(ctx, "resting caller IDs unknown: the whole pool is used", slog.Any("error", err))
 		}
 	}
-	for i, t := range trunks {
-		trunk = t
+	// Each attempt first claims its trunk, under the carrier's caps on
+	// calls in progress and calls per second: a trunk at its cap is passed
+	// over for the next, and when every trunk is, the call waits for a
+	// place (up to trunkWait).
+	if ownTrunk {
+		defer func() {
+			if err := d.Trunks.Release(context.WithoutCancel(ctx), req.TenantID, req.CallID); err != nil && d.Logger != nil {
+				d.Logger.WarnContext(ctx, "a trunk's claim not given back: it lapses when the call's record ends", slog.Any("error", err))
+			}
+		}()
+	}
+	tried := make([]bool, len(trunks))
+	deadline := time.Now().Add(trunkWait)
+	dialled := false
+	for {
+		next, soonest, full := -1, 500*time.Millisecond, []string(nil)
+		for i, t := range trunks {
+			if tried[i] {
+				continue
+			}
+			ok := true
+			if ownTrunk {
+				var wait time.Duration
+				var cerr error
+				if ok, wait, cerr = d.Trunks.Claim(ctx, req.TenantID, req.CallID, t); cerr != nil {
+					// The caps cannot be read: the carrier's own limits
+					// still hold, and a call is not lost over this.
+					ok = true
+					if d.Logger != nil {
+						d.Logger.WarnContext(ctx, "a trunk's caps unknown: the call goes without them", slog.Any("error", cerr))
+					}
+				}
+				if !ok && wait > 0 {
+					soonest = min(soonest, wait)
+				}
+			}
+			if ok {
+				next = i
+				break
+			}
+			full = append(full, fmt.Sprintf("%q", trunkName(t)))
+		}
+		if next < 0 {
+			if dialled {
+				break // failed over to the last trunk that had room
+			}
+			if time.Now().After(deadline) || ctx.Err() != nil {
+				return campaigns.Ending{Outcome: telephony.OutcomeFailed, EndedAt: time.Now(),
+					Reason: fmt.Sprintf("every trunk is at its carrier's cap on calls in progress or calls per second (%s) for %s: not dialled", strings.Join(full, ", "), trunkWait)}, nil
+			}
+			select {
+			case <-time.After(soonest):
+			case <-ctx.Done():
+			}
+			continue
+		}
+		if dialled {
+			// Failing over: the trunk before could not place the call.
+			why := res.Reason
+			if err != nil {
+				why = err.Error()
+			}
+			failedOver = append(failedOver, fmt.Sprintf("trunk %q: %s", trunkName(trunk), why))
+		}
+		tried[next], dialled = true, true
+		trunk = trunks[next]
 		res, err = d.SIP.Dial(ctx, telephony.DialRequest{
 			Trunk: trunk, To: req.Phone, CallerID: trunk.PickCallerIDLeaving(rested), RingTimeout: d.RingTimeout, MaxDuration: allowance, Language: lang, DetectMachine: d.DetectMachine,
 			RecordingKey: fmt.Sprintf("%s/%s.wav", req.TenantID, req.CallID),
 			Headers:      map[string]string{"X-Outcall-Call": req.CallID.String()},
 			TTS:          tts, ASR: asr, Hotwords: callHotwords(req.ContactName), Phrases: scriptPhrases(version),
 		}, handler)
-		if i+1 == len(trunks) || ctx.Err() != nil || !trunkFailed(res, err) {
+		if !slices.Contains(tried, false) || ctx.Err() != nil || !trunkFailed(res, err) {
 			break
 		}
-		why := res.Reason
-		if err != nil {
-			why = err.Error()
-		}
-		failedOver = append(failedOver, fmt.Sprintf("trunk %q: %s", trunkName(t), why))
 	}
 	if err != nil {
 		return campaigns.Ending{Outcome: telephony.OutcomeFailed, Reason: withFailover(err.Error(), trunk, failedOver), EndedAt: time.Now()}, nil
@@ -471,6 +530,10 @@ func transferOf(r *scripting.Result) string {
 	}
 	return r.Transfer
 }
+
+// trunkWait is how long a call waits for a place on a trunk when every
+// trunk of its tenant is at its carrier's caps.
+const trunkWait = 30 * time.Second
 
 // trunkFailed reports whether an attempt failed at its trunk, before any
 // callee: the carrier answered 5xx (its trouble, not the callee's 6xx) or

@@ -5,3 +5,7 @@
 ALTER TABLE trunks
     ADD COLUMN priority integer NOT NULL DEFAULT 0 CHECK (priority BETWEEN 0 AND 100),
     ADD COLUMN weight integer NOT NULL DEFAULT 1 CHECK (weight BETWEEN 1 AND 1000);
+
+---- create above / drop below ----
+
+ALTER TABLE trunks DROP COLUMN IF EXISTS weight, DROP COLUMN IF EXISTS priority;

@@ -21,6 +21,10 @@ type Trunk struct {
 	ID string
 	// Name is what its tenant calls it, for the reasons people read.
 	Name string
+	// MaxCalls caps the trunk's calls in progress, CallsPerSecond its new
+	// calls, as its carrier does (0: no cap); see TrunkStore.Claim.
+	MaxCalls       int
+	CallsPerSecond float64
 	// Host and Port of the carrier's SIP server (Port 0: 5060, 5061 for TLS).
 	Host string
 	Port int

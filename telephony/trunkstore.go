@@ -88,10 +88,13 @@ type StoredTrunk struct {
 	// takes a call the one before could not place); Weight spreads calls
 	// over trunks of one priority.
 	Priority, Weight int
-	LastCheckAt      *time.Time
-	LastCheckUp      *bool
-	LastCheck        string
-	CreatedAt        time.Time
+	// MaxCalls and CallsPerSecond are the carrier's caps (0: none).
+	MaxCalls       int
+	CallsPerSecond float64
+	LastCheckAt    *time.Time
+	LastCheckUp    *bool
+	LastCheck      string
+	CreatedAt      time.Time
 }
 
 // TrunkInput is what a tenant sets; nil fields stay as they are.
@@ -101,16 +104,17 @@ type TrunkInput struct {
 	CallerIDs                                             []string
 	TransferTargets                                       map[string]string
 	Enabled                                               *bool
-	Priority, Weight                                      *int
+	Priority, Weight, MaxCalls                            *int
+	CallsPerSecond                                        *float64
 }
 
 const trunkColumns = `id, name, host, port, transport, username, password_enc IS NOT NULL, from_domain, caller_ids, transfer_targets, enabled,
-	priority, weight, last_check_at, last_check_up, last_check_detail, created_at`
+	priority, weight, max_calls, calls_per_second, last_check_at, last_check_up, last_check_detail, created_at`
 
 func scanTrunk(row pgx.Row) (*StoredTrunk, error) {
 	t := &StoredTrunk{}
 	err := row.Scan(&t.ID, &t.Name, &t.Host, &t.Port, &t.Transport, &t.Username, &t.HasPassword, &t.FromDomain, &t.CallerIDs, &t.TransferTargets, &t.Enabled,
-		&t.Priority, &t.Weight, &t.LastCheckAt, &t.LastCheckUp, &t.LastCheck, &t.CreatedAt)
+		&t.Priority, &t.Weight, &t.MaxCalls, &t.CallsPerSecond, &t.LastCheckAt, &t.LastCheckUp, &t.LastCheck, &t.CreatedAt)
 	if err != nil {
 		return nil, tenants.NotFound(err, "trunk not found")
 	}
@@ -141,6 +145,12 @@ func validateTrunkInput(in TrunkInput, creating bool) error {
 	}
 	if in.Weight != nil && (*in.Weight < 1 || *in.Weight > 1000) {
 		return tenants.FieldError("body.weight", "weight is 1 to 1000, not %d", *in.Weight)
+	}
+	if in.MaxCalls != nil && (*in.MaxCalls < 0 || *in.MaxCalls > 100000) {
+		return tenants.FieldError("body.max_calls", "max_calls is 0 (no cap) to 100000, not %d", *in.MaxCalls)
+	}
+	if in.CallsPerSecond != nil && (*in.CallsPerSecond < 0 || *in.CallsPerSecond > 1000) {
+		return tenants.FieldError("body.calls_per_second", "calls_per_second is 0 (no cap) to 1000, not %g", *in.CallsPerSecond)
 	}
 	if err := t.Validate(); err != nil {
 		return tenants.FieldError("body", "%v", err)
@@ -175,17 +185,24 @@ func (s *TrunkStore) Create(ctx context.Context, p tenants.Principal, in TrunkIn
 	if targets == nil {
 		targets = map[string]string{}
 	}
-	priority, weight := 0, 1
+	priority, weight, maxCalls, cps := 0, 1, 0, 0.0
 	if in.Priority != nil {
 		priority = *in.Priority
 	}
 	if in.Weight != nil {
 		weight = *in.Weight
 	}
-	return tenants.QueryOne(ctx, s.DB, p.TenantID, scanTrunk, `INSERT INTO trunks (id, tenant_id, name, host, port, transport, username, password_enc, from_domain, caller_ids, transfer_targets, enabled, priority, weight)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING `+trunkColumns,
+	if in.MaxCalls != nil {
+		maxCalls = *in.MaxCalls
+	}
+	if in.CallsPerSecond != nil {
+		cps = *in.CallsPerSecond
+	}
+	return tenants.QueryOne(ctx, s.DB, p.TenantID, scanTrunk, `INSERT INTO trunks (id, tenant_id, name, host, port, transport, username, password_enc, from_domain, caller_ids, transfer_targets, enabled,
+				priority, weight, max_calls, calls_per_second)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING `+trunkColumns,
 		uuid.New(), p.TenantID, strings.TrimSpace(*in.Name), *in.Host, port, val(in.Transport, "udp"), val(in.Username, ""),
-		s.seal(val(in.Password, ""), p.TenantID), val(in.FromDomain, ""), ids, targets, enabled, priority, weight)
+		s.seal(val(in.Password, ""), p.TenantID), val(in.FromDomain, ""), ids, targets, enabled, priority, weight, maxCalls, cps)
 }
 
 // List returns the tenant's trunks, oldest first.
@@ -221,10 +238,11 @@ func (s *TrunkStore) Update(ctx context.Context, p tenants.Principal, id uuid.UU
 			transport = coalesce($6, transport), username = coalesce($7, username),
 			password_enc = CASE WHEN $8 THEN $9 ELSE password_enc END,
 			from_domain = coalesce($10, from_domain), caller_ids = coalesce($11, caller_ids), enabled = coalesce($12, enabled),
-			transfer_targets = coalesce($13, transfer_targets), priority = coalesce($14, priority), weight = coalesce($15, weight)
+			transfer_targets = coalesce($13, transfer_targets), priority = coalesce($14, priority), weight = coalesce($15, weight),
+			max_calls = coalesce($16, max_calls), calls_per_second = coalesce($17, calls_per_second)
 		WHERE tenant_id = $1 AND id = $2 RETURNING `+trunkColumns,
 		p.TenantID, id, in.Name, in.Host, in.Port, in.Transport, in.Username, in.Password != nil, sealed, in.FromDomain, in.CallerIDs, in.Enabled,
-		in.TransferTargets, in.Priority, in.Weight)
+		in.TransferTargets, in.Priority, in.Weight, in.MaxCalls, in.CallsPerSecond)
 }
 
 // Delete removes a trunk.
@@ -259,7 +277,8 @@ func (s *TrunkStore) TrunksFor(ctx context.Context, tenantID uuid.UUID) ([]Trunk
 	}
 	var rows []row
 	err := s.DB.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
-		rs, err := tx.Query(ctx, `SELECT id, name, host, port, transport, username, password_enc, from_domain, caller_ids, transfer_targets, priority, weight
+		rs, err := tx.Query(ctx, `SELECT id, name, host, port, transport, username, password_enc, from_domain, caller_ids, transfer_targets, priority, weight,
+				max_calls, calls_per_second
 			FROM trunks WHERE tenant_id = $1 AND enabled ORDER BY priority, created_at, id LIMIT 50`, tenantID)
 		if err != nil {
 			return err
@@ -268,7 +287,7 @@ func (s *TrunkStore) TrunksFor(ctx context.Context, tenantID uuid.UUID) ([]Trunk
 			var x row
 			var id uuid.UUID
 			err := r.Scan(&id, &x.t.Name, &x.t.Host, &x.t.Port, &x.t.Transport, &x.t.Username, &x.sealed, &x.t.FromDomain, &x.t.CallerIDs, &x.t.TransferTargets,
-				&x.priority, &x.weight)
+				&x.priority, &x.weight, &x.t.MaxCalls, &x.t.CallsPerSecond)
 			x.t.ID = id.String()
 			return x, err
 		})
@@ -328,6 +347,74 @@ func (s *TrunkStore) load(ctx context.Context, tenantID uuid.UUID, id *uuid.UUID
 		return t, false, err
 	}
 	return t, true, nil
+}
+
+// Claim takes a place on trunk t for call callID of the tenant before it
+// dials: ok is false when the trunk already carries its MaxCalls calls,
+// or its CallsPerSecond allow no new call yet (wait then says when one
+// will). The trunk's row is locked while it decides, so workers in every
+// process queue for it. A trunk without caps is claimed without a look,
+// and the platform's trunk (no id of the database) is never capped here.
+// A call that moves to another trunk claims that one instead.
+func (s *TrunkStore) Claim(ctx context.Context, tenantID, callID uuid.UUID, t Trunk) (ok bool, wait time.Duration, err error) {
+	trunkID, perr := uuid.Parse(t.ID)
+	if perr != nil || (t.MaxCalls == 0 && t.CallsPerSecond == 0) {
+		return true, 0, nil
+	}
+	err = s.DB.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		var maxCalls int
+		var cps, tokens, elapsed float64
+		err := tx.QueryRow(ctx, `SELECT max_calls, calls_per_second, pace_tokens, coalesce(extract(epoch FROM now() - pace_at), 1e9)
+			FROM trunks WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, tenantID, trunkID).Scan(&maxCalls, &cps, &tokens, &elapsed)
+		if errors.Is(err, pgx.ErrNoRows) {
+			ok = true // deleted meanwhile: nothing left to cap
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if maxCalls > 0 {
+			// Claims of calls that have ended (their worker died and the
+			// reaper closed them) are cleared here.
+			if _, err := tx.Exec(ctx, `DELETE FROM trunk_calls tc USING calls c WHERE tc.tenant_id = $1 AND tc.trunk_id = $2
+					AND c.tenant_id = $1 AND c.id = tc.call_id AND c.state IN ('ended', 'refused')`, tenantID, trunkID); err != nil {
+				return err
+			}
+			var busy int
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM trunk_calls WHERE tenant_id = $1 AND trunk_id = $2 AND call_id <> $3`,
+				tenantID, trunkID, callID).Scan(&busy); err != nil {
+				return err
+			}
+			if busy >= maxCalls {
+				return nil
+			}
+		}
+		if cps > 0 {
+			// A bucket of one second's calls, refilled at the trunk's pace.
+			tokens = min(max(cps, 1), tokens+cps*max(elapsed, 0))
+			if tokens < 1 {
+				wait = time.Duration((1 - tokens) / cps * float64(time.Second))
+				return nil
+			}
+			if _, err := tx.Exec(ctx, `UPDATE trunks SET pace_tokens = $3, pace_at = now() WHERE tenant_id = $1 AND id = $2`,
+				tenantID, trunkID, tokens-1); err != nil {
+				return err
+			}
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO trunk_calls (tenant_id, call_id, trunk_id) VALUES ($1, $2, $3)
+			ON CONFLICT (tenant_id, call_id) DO UPDATE SET trunk_id = EXCLUDED.trunk_id, claimed_at = now()`, tenantID, callID, trunkID)
+		ok = err == nil
+		return err
+	})
+	return ok, wait, err
+}
+
+// Release gives back the call's claim on its trunk.
+func (s *TrunkStore) Release(ctx context.Context, tenantID, callID uuid.UUID) error {
+	return s.DB.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `DELETE FROM trunk_calls WHERE tenant_id = $1 AND call_id = $2`, tenantID, callID)
+		return err
+	})
 }
 
 // Pinger checks that a trunk answers (the SIP dialer's OPTIONS ping).

@@ -4,6 +4,9 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/jackc/pgx/v5"
 
@@ -137,5 +140,97 @@ func TestCallsTryTrunksByPriorityAndSpreadByWeight(t *testing.T) {
 	zero := 0
 	if _, err := store.Create(ctx, p, telephony.TrunkInput{Name: &name, Host: &host, Weight: &zero}); err == nil || !strings.Contains(err.Error(), "weight is 1 to 1000, not 0") {
 		t.Fatalf("weight 0: %v", err)
+	}
+}
+
+// A trunk's carrier caps hold across every worker: no more claims than
+// max_calls at once (a claim given back, or one whose call has ended,
+// makes room), and no more new calls than calls_per_second allows, with
+// the wait until the next one.
+func TestATrunkIsClaimedNoMoreThanItsCarrierAllows(t *testing.T) {
+	ctx := context.Background()
+	db, _ := dbtest.Open(ctx, t)
+	_, p := dbtest.SignUp(ctx, t, db, "A")
+	store, err := telephony.NewTrunkStore(db, "a test secret key of some length")
+	if err != nil {
+		t.Fatal(err)
+	}
+	two, host := 2, "sip.carrier.example"
+	name := "capped"
+	if _, err := store.Create(ctx, p, telephony.TrunkInput{Name: &name, Host: &host, MaxCalls: &two}); err != nil {
+		t.Fatal(err)
+	}
+	trunks, err := store.TrunksFor(ctx, p.TenantID)
+	if err != nil || len(trunks) != 1 || trunks[0].MaxCalls != 2 {
+		t.Fatalf("trunks %+v (%v)", trunks, err)
+	}
+	capped := trunks[0]
+	claim := func(call uuid.UUID) bool {
+		ok, _, err := store.Claim(ctx, p.TenantID, call, capped)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	c1, c2, c3 := uuid.New(), uuid.New(), uuid.New()
+	if !claim(c1) || !claim(c2) {
+		t.Fatal("the first two calls could not claim a trunk of two")
+	}
+	if claim(c3) {
+		t.Fatal("a third call claimed a trunk capped at two")
+	}
+	if !claim(c2) {
+		t.Fatal("a call's second claim (failing over back) counts it once")
+	}
+	if err := store.Release(ctx, p.TenantID, c1); err != nil {
+		t.Fatal(err)
+	}
+	if !claim(c3) {
+		t.Fatal("a released place was not taken")
+	}
+	// c2's call ended without giving its claim back (its worker died and
+	// the reaper closed it): the claim no longer counts.
+	err = db.InTenant(ctx, p.TenantID, func(tx pgx.Tx) error {
+		campaign := uuid.New()
+		if _, err := tx.Exec(ctx, `INSERT INTO campaigns (id, tenant_id, name, status, list_ids, script_version) VALUES ($1, $2, 'c', 'completed', '{}', '')`, campaign, p.TenantID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO calls (id, tenant_id, campaign_id, contact_id, attempt, phone, state, outcome) VALUES ($1, $2, $3, gen_random_uuid(), 1, '+8613800000000', 'ended', 'interrupted')`,
+			c2, p.TenantID, campaign)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !claim(uuid.New()) {
+		t.Fatal("an ended call's claim still counted")
+	}
+
+	// Two calls a second: a bucket of two, then a wait of about half a
+	// second for the next.
+	rate := 2.0
+	name2, host2 := "paced", "sip.paced.example"
+	if _, err := store.Create(ctx, p, telephony.TrunkInput{Name: &name2, Host: &host2, CallsPerSecond: &rate}); err != nil {
+		t.Fatal(err)
+	}
+	var paced telephony.Trunk
+	all, _ := store.TrunksFor(ctx, p.TenantID)
+	for _, tr := range all {
+		if tr.Name == "paced" {
+			paced = tr
+		}
+	}
+	for i := range 2 {
+		if ok, _, err := store.Claim(ctx, p.TenantID, uuid.New(), paced); err != nil || !ok {
+			t.Fatalf("call %d of the first second: %v %v", i+1, ok, err)
+		}
+	}
+	ok, wait, err := store.Claim(ctx, p.TenantID, uuid.New(), paced)
+	if err != nil || ok || wait <= 0 || wait > 500*time.Millisecond {
+		t.Fatalf("a third call within the second: ok %v, wait %v (%v); want a wait of at most half a second", ok, wait, err)
+	}
+	bad := -1
+	if _, err := store.Create(ctx, p, telephony.TrunkInput{Name: &name, Host: &host, MaxCalls: &bad}); err == nil || !strings.Contains(err.Error(), "max_calls is 0 (no cap) to 100000") {
+		t.Fatalf("max_calls -1: %v", err)
 	}
 }

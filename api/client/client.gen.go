@@ -4049,10 +4049,13 @@ type TrunkBody struct {
 	// CallerIds The numbers shown to callees (number masking); masked (215****1234) for viewers, as transfer targets that are numbers.
 	//
 	// Example: ["+862150001234"]
-	CallerIds  *[]string `json:"caller_ids"`
-	CreatedAt  time.Time `json:"created_at"`
-	Enabled    bool      `json:"enabled"`
-	FromDomain string    `json:"from_domain"`
+	CallerIds *[]string `json:"caller_ids"`
+
+	// CallsPerSecond The carrier's cap on new calls per second over the trunk (0: none).
+	CallsPerSecond float64   `json:"calls_per_second"`
+	CreatedAt      time.Time `json:"created_at"`
+	Enabled        bool      `json:"enabled"`
+	FromDomain     string    `json:"from_domain"`
 
 	// HasPassword The password is stored encrypted and never shown.
 	HasPassword bool `json:"has_password"`
@@ -4065,6 +4068,9 @@ type TrunkBody struct {
 
 	// LastCheckUp Whether the trunk answered the last SIP OPTIONS ping.
 	LastCheckUp *bool `json:"last_check_up,omitempty"`
+
+	// MaxCalls The carrier's cap on the trunk's calls in progress (0: none). A trunk at its cap is passed over for the next; when every trunk is, a call waits up to 30 s for a place.
+	MaxCalls int64 `json:"max_calls"`
 
 	// Name Example: 电信中继
 	Name string `json:"name"`
@@ -4106,12 +4112,18 @@ type TrunkFields struct {
 	// Schema A URL to the JSON Schema for this object.
 	//
 	// Example: https://example.com/schemas/TrunkFields.json
-	Schema     *string   `json:"$schema,omitempty"`
-	CallerIds  *[]string `json:"caller_ids,omitempty"`
-	Enabled    *bool     `json:"enabled,omitempty"`
-	FromDomain *string   `json:"from_domain,omitempty"`
-	Host       *string   `json:"host,omitempty"`
-	Name       *string   `json:"name,omitempty"`
+	Schema    *string   `json:"$schema,omitempty"`
+	CallerIds *[]string `json:"caller_ids,omitempty"`
+
+	// CallsPerSecond 0 (no cap, the default) to 1000.
+	CallsPerSecond *float64 `json:"calls_per_second,omitempty"`
+	Enabled        *bool    `json:"enabled,omitempty"`
+	FromDomain     *string  `json:"from_domain,omitempty"`
+	Host           *string  `json:"host,omitempty"`
+
+	// MaxCalls 0 (no cap, the default) to 100000.
+	MaxCalls *int64  `json:"max_calls,omitempty"`
+	Name     *string `json:"name,omitempty"`
 
 	// Password Digest password; stored encrypted.
 	Password *string `json:"password,omitempty"`
@@ -6702,7 +6714,7 @@ type ClientInterface interface {
 
 	// CreateTrunkWithBody Add a SIP trunk
 	//
-	// The tenant's calls try its enabled trunks by priority, spread by weight within a priority, and fail over to the next trunk when a carrier answers 5xx or 408 or not at all. The password is stored encrypted and never returned. Needs the admin role.
+	// The tenant's calls try its enabled trunks by priority, spread by weight within a priority, and fail over to the next trunk when a carrier answers 5xx or 408 or not at all; a trunk at its max_calls or calls_per_second is passed over. The password is stored encrypted and never returned. Needs the admin role.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6711,7 +6723,7 @@ type ClientInterface interface {
 
 	// CreateTrunk Add a SIP trunk
 	//
-	// The tenant's calls try its enabled trunks by priority, spread by weight within a priority, and fail over to the next trunk when a carrier answers 5xx or 408 or not at all. The password is stored encrypted and never returned. Needs the admin role.
+	// The tenant's calls try its enabled trunks by priority, spread by weight within a priority, and fail over to the next trunk when a carrier answers 5xx or 408 or not at all; a trunk at its max_calls or calls_per_second is passed over. The password is stored encrypted and never returned. Needs the admin role.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -9311,7 +9323,7 @@ func (c *Client) ListTrunks(ctx context.Context, reqEditors ...RequestEditorFn) 
 
 // CreateTrunkWithBody Add a SIP trunk
 //
-// The tenant's calls try its enabled trunks by priority, spread by weight within a priority, and fail over to the next trunk when a carrier answers 5xx or 408 or not at all. The password is stored encrypted and never returned. Needs the admin role.
+// The tenant's calls try its enabled trunks by priority, spread by weight within a priority, and fail over to the next trunk when a carrier answers 5xx or 408 or not at all; a trunk at its max_calls or calls_per_second is passed over. The password is stored encrypted and never returned. Needs the admin role.
 //
 // Takes any type of body and a specified content type.
 //
@@ -9330,7 +9342,7 @@ func (c *Client) CreateTrunkWithBody(ctx context.Context, params *CreateTrunkPar
 
 // CreateTrunk Add a SIP trunk
 //
-// The tenant's calls try its enabled trunks by priority, spread by weight within a priority, and fail over to the next trunk when a carrier answers 5xx or 408 or not at all. The password is stored encrypted and never returned. Needs the admin role.
+// The tenant's calls try its enabled trunks by priority, spread by weight within a priority, and fail over to the next trunk when a carrier answers 5xx or 408 or not at all; a trunk at its max_calls or calls_per_second is passed over. The password is stored encrypted and never returned. Needs the admin role.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -18252,7 +18264,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateTrunkWithBodyWithResponse Add a SIP trunk
 	//
-	// The tenant's calls try its enabled trunks by priority, spread by weight within a priority, and fail over to the next trunk when a carrier answers 5xx or 408 or not at all. The password is stored encrypted and never returned. Needs the admin role.
+	// The tenant's calls try its enabled trunks by priority, spread by weight within a priority, and fail over to the next trunk when a carrier answers 5xx or 408 or not at all; a trunk at its max_calls or calls_per_second is passed over. The password is stored encrypted and never returned. Needs the admin role.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18261,7 +18273,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateTrunkWithResponse Add a SIP trunk
 	//
-	// The tenant's calls try its enabled trunks by priority, spread by weight within a priority, and fail over to the next trunk when a carrier answers 5xx or 408 or not at all. The password is stored encrypted and never returned. Needs the admin role.
+	// The tenant's calls try its enabled trunks by priority, spread by weight within a priority, and fail over to the next trunk when a carrier answers 5xx or 408 or not at all; a trunk at its max_calls or calls_per_second is passed over. The password is stored encrypted and never returned. Needs the admin role.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -29704,7 +29716,7 @@ func (c *ClientWithResponses) ListTrunksWithResponse(ctx context.Context, reqEdi
 
 // CreateTrunkWithBodyWithResponse Add a SIP trunk
 //
-// The tenant's calls try its enabled trunks by priority, spread by weight within a priority, and fail over to the next trunk when a carrier answers 5xx or 408 or not at all. The password is stored encrypted and never returned. Needs the admin role.
+// The tenant's calls try its enabled trunks by priority, spread by weight within a priority, and fail over to the next trunk when a carrier answers 5xx or 408 or not at all; a trunk at its max_calls or calls_per_second is passed over. The password is stored encrypted and never returned. Needs the admin role.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -29719,7 +29731,7 @@ func (c *ClientWithResponses) CreateTrunkWithBodyWithResponse(ctx context.Contex
 
 // CreateTrunkWithResponse Add a SIP trunk
 //
-// The tenant's calls try its enabled trunks by priority, spread by weight within a priority, and fail over to the next trunk when a carrier answers 5xx or 408 or not at all. The password is stored encrypted and never returned. Needs the admin role.
+// The tenant's calls try its enabled trunks by priority, spread by weight within a priority, and fail over to the next trunk when a carrier answers 5xx or 408 or not at all; a trunk at its max_calls or calls_per_second is passed over. The password is stored encrypted and never returned. Needs the admin role.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

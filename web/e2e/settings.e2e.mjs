@@ -185,6 +185,7 @@ async function main() {
     await page.keyboard.press("Enter");
     await page.getByTestId("trunk-priority").fill("2");
     await page.getByTestId("trunk-weight").fill("5");
+    await page.getByTestId("trunk-max-calls").fill("30");
     await page.getByTestId("trunk-add-target").click();
     await page.getByTestId("trunk-target-name").fill("agent");
     await page.getByTestId("trunk-target-value").fill("+862150009999");
@@ -202,6 +203,7 @@ async function main() {
     check(trunks.items[0].transfer_targets.agent === "+862150009999" && trunks.items[0].has_password && !JSON.stringify(trunks).includes(trunkPassword),
       "the API has the trunk with its transfer target and a stored password it never returns");
     check(trunks.items[0].priority === 2 && trunks.items[0].weight === 5 && rowText.includes("优先级 2 · 权重 5"), "the trunk keeps its priority and weight, and the list shows them");
+    check(trunks.items[0].max_calls === 30 && rowText.includes("最多同时 30 通"), "the trunk keeps its carrier's cap on calls at once, and the list shows it");
     // Editing keeps the stored password unless a new one is typed.
     await trunkRow.getByTestId("trunk-edit").click();
     await page.locator(".ant-modal").last().waitFor();

@@ -122,6 +122,11 @@ function TrunkList() {
                 <Typography.Text type="secondary" data-testid="trunk-order">
                   {t("trunks.order", { priority: tr.priority, weight: tr.weight })}
                 </Typography.Text>
+                {(tr.max_calls > 0 || tr.calls_per_second > 0) && (
+                  <Typography.Text type="secondary" data-testid="trunk-caps">
+                    {t("trunks.caps", { calls: tr.max_calls || "∞", cps: tr.calls_per_second || "∞" })}
+                  </Typography.Text>
+                )}
                 {!tr.enabled && <Tag>{t("trunks.disabled")}</Tag>}
               </Space>
             ),
@@ -209,9 +214,11 @@ interface TrunkValues {
   enabled: boolean;
   priority?: number | null;
   weight?: number | null;
+  max_calls?: number | null;
+  calls_per_second?: number | null;
 }
 
-const trunkFieldNames = ["name", "host", "port", "transport", "username", "password", "from_domain", "caller_ids", "enabled", "priority", "weight"] as const; // transfer_targets' errors go above the form
+const trunkFieldNames = ["name", "host", "port", "transport", "username", "password", "from_domain", "caller_ids", "enabled", "priority", "weight", "max_calls", "calls_per_second"] as const; // transfer_targets' errors go above the form
 
 function TrunkModal({ trunk, onClose, onSaved }: { trunk: Trunk | "new" | null; onClose: () => void; onSaved: () => void }) {
   const { t } = useTranslation();
@@ -232,6 +239,8 @@ function TrunkModal({ trunk, onClose, onSaved }: { trunk: Trunk | "new" | null; 
       enabled: v.enabled,
       priority: v.priority ?? 0,
       weight: v.weight ?? 1,
+      max_calls: v.max_calls ?? 0,
+      calls_per_second: v.calls_per_second ?? 0,
     };
     // The password is write-only: sent only when typed, else the stored one stays.
     if (v.password) body.password = v.password;
@@ -260,6 +269,8 @@ function TrunkModal({ trunk, onClose, onSaved }: { trunk: Trunk | "new" | null; 
         enabled: trunk.enabled,
         priority: trunk.priority,
         weight: trunk.weight,
+        max_calls: trunk.max_calls,
+        calls_per_second: trunk.calls_per_second,
       });
     } else if (trunk === "new") {
       form.resetFields();
@@ -282,7 +293,7 @@ function TrunkModal({ trunk, onClose, onSaved }: { trunk: Trunk | "new" | null; 
       errorTestId="trunk-form-error"
       forceRender
     >
-      <Form form={form} layout="vertical" onFinish={submitting.submit} initialValues={{ transport: "udp", enabled: true, targets: [], priority: 0, weight: 1 }} requiredMark={false}>
+      <Form form={form} layout="vertical" onFinish={submitting.submit} initialValues={{ transport: "udp", enabled: true, targets: [], priority: 0, weight: 1, max_calls: 0, calls_per_second: 0 }} requiredMark={false}>
         <Row gutter={16}>
           <Col span={12}>
             <Form.Item name="name" label={t("trunks.name")} rules={[{ required: true, message: t("errors.required") }]}>
@@ -336,6 +347,16 @@ function TrunkModal({ trunk, onClose, onSaved }: { trunk: Trunk | "new" | null; 
           <Col span={12}>
             <Form.Item name="weight" label={t("trunks.weight")} extra={t("trunks.weightHint")}>
               <InputNumber min={1} max={1000} style={{ width: "100%" }} data-testid="trunk-weight" />
+            </Form.Item>
+          </Col>
+          <Col span={12}>
+            <Form.Item name="max_calls" label={t("trunks.maxCalls")} extra={t("trunks.maxCallsHint")}>
+              <InputNumber min={0} max={100000} style={{ width: "100%" }} data-testid="trunk-max-calls" />
+            </Form.Item>
+          </Col>
+          <Col span={12}>
+            <Form.Item name="calls_per_second" label={t("trunks.callsPerSecond")} extra={t("trunks.callsPerSecondHint")}>
+              <InputNumber min={0} max={1000} step={0.5} style={{ width: "100%" }} data-testid="trunk-cps" />
             </Form.Item>
           </Col>
         </Row>
