@@ -30,6 +30,9 @@ type TrunkBody struct {
 	Weight          int               `json:"weight" doc:"Among trunks of one priority, calls are spread by weight."`
 	MaxCalls        int               `json:"max_calls" doc:"The carrier's cap on the trunk's calls in progress (0: none). A trunk at its cap is passed over for the next; when every trunk is, a call waits up to 30 s for a place."`
 	CallsPerSecond  float64           `json:"calls_per_second" doc:"The carrier's cap on new calls per second over the trunk (0: none)."`
+	Register        bool              `json:"register" doc:"The workers REGISTER the trunk with its username and password, and renew it halfway through what the carrier grants."`
+	RegisteredUntil *time.Time        `json:"registered_until,omitempty" doc:"Until when the carrier granted the last registration; absent when it has not."`
+	RegisterDetail  string            `json:"register_detail" doc:"What the carrier last answered a REGISTER (\"registered\", or why not)."`
 	LastCheckAt     *time.Time        `json:"last_check_at,omitempty"`
 	LastCheckUp     *bool             `json:"last_check_up,omitempty" doc:"Whether the trunk answered the last SIP OPTIONS ping."`
 	LastCheck       string            `json:"last_check_detail"`
@@ -49,7 +52,8 @@ func trunkBody(ctx context.Context, t *telephony.StoredTrunk) TrunkBody {
 		targets[name] = target
 	}
 	return TrunkBody{ID: t.ID, Name: t.Name, Host: t.Host, Port: t.Port, Transport: t.Transport, Username: t.Username, HasPassword: t.HasPassword,
-		FromDomain: t.FromDomain, CallerIDs: ids, TransferTargets: targets, Enabled: t.Enabled, Priority: t.Priority, Weight: t.Weight, MaxCalls: t.MaxCalls, CallsPerSecond: t.CallsPerSecond, LastCheckAt: t.LastCheckAt, LastCheckUp: t.LastCheckUp, LastCheck: t.LastCheck, CreatedAt: t.CreatedAt}
+		FromDomain: t.FromDomain, CallerIDs: ids, TransferTargets: targets, Enabled: t.Enabled, Priority: t.Priority, Weight: t.Weight, MaxCalls: t.MaxCalls, CallsPerSecond: t.CallsPerSecond,
+		Register: t.Register, RegisteredUntil: t.RegisteredUntil, RegisterDetail: t.RegisterDetail, LastCheckAt: t.LastCheckAt, LastCheckUp: t.LastCheckUp, LastCheck: t.LastCheck, CreatedAt: t.CreatedAt}
 }
 
 type trunkFields struct {
@@ -68,12 +72,13 @@ type trunkFields struct {
 	Weight          *int              `json:"weight,omitempty" minimum:"1" maximum:"1000" doc:"1 (the default) to 1000."`
 	MaxCalls        *int              `json:"max_calls,omitempty" minimum:"0" maximum:"100000" doc:"0 (no cap, the default) to 100000."`
 	CallsPerSecond  *float64          `json:"calls_per_second,omitempty" minimum:"0" maximum:"1000" doc:"0 (no cap, the default) to 1000."`
+	Register        *bool             `json:"register,omitempty" doc:"Whether the carrier wants the trunk registered (SIP REGISTER); it needs a username."`
 }
 
 func (f trunkFields) input() telephony.TrunkInput {
 	return telephony.TrunkInput{Name: f.Name, Host: f.Host, Port: f.Port, Transport: f.Transport, Username: f.Username,
 		Password: f.Password, FromDomain: f.FromDomain, CallerIDs: f.CallerIDs, TransferTargets: f.TransferTargets, Enabled: f.Enabled,
-		Priority: f.Priority, Weight: f.Weight, MaxCalls: f.MaxCalls, CallsPerSecond: f.CallsPerSecond}
+		Priority: f.Priority, Weight: f.Weight, MaxCalls: f.MaxCalls, CallsPerSecond: f.CallsPerSecond, Register: f.Register}
 }
 
 type trunkPath struct {

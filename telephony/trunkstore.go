@@ -91,10 +91,15 @@ type StoredTrunk struct {
 	// MaxCalls and CallsPerSecond are the carrier's caps (0: none).
 	MaxCalls       int
 	CallsPerSecond float64
-	LastCheckAt    *time.Time
-	LastCheckUp    *bool
-	LastCheck      string
-	CreatedAt      time.Time
+	// Register has the workers REGISTER the trunk; RegisteredUntil is when
+	// the carrier's grant lapses, RegisterDetail its last answer.
+	Register        bool
+	RegisteredUntil *time.Time
+	RegisterDetail  string
+	LastCheckAt     *time.Time
+	LastCheckUp     *bool
+	LastCheck       string
+	CreatedAt       time.Time
 }
 
 // TrunkInput is what a tenant sets; nil fields stay as they are.
@@ -106,15 +111,16 @@ type TrunkInput struct {
 	Enabled                                               *bool
 	Priority, Weight, MaxCalls                            *int
 	CallsPerSecond                                        *float64
+	Register                                              *bool
 }
 
 const trunkColumns = `id, name, host, port, transport, username, password_enc IS NOT NULL, from_domain, caller_ids, transfer_targets, enabled,
-	priority, weight, max_calls, calls_per_second, last_check_at, last_check_up, last_check_detail, created_at`
+	priority, weight, max_calls, calls_per_second, register, registered_until, register_detail, last_check_at, last_check_up, last_check_detail, created_at`
 
 func scanTrunk(row pgx.Row) (*StoredTrunk, error) {
 	t := &StoredTrunk{}
 	err := row.Scan(&t.ID, &t.Name, &t.Host, &t.Port, &t.Transport, &t.Username, &t.HasPassword, &t.FromDomain, &t.CallerIDs, &t.TransferTargets, &t.Enabled,
-		&t.Priority, &t.Weight, &t.MaxCalls, &t.CallsPerSecond, &t.LastCheckAt, &t.LastCheckUp, &t.LastCheck, &t.CreatedAt)
+		&t.Priority, &t.Weight, &t.MaxCalls, &t.CallsPerSecond, &t.Register, &t.RegisteredUntil, &t.RegisterDetail, &t.LastCheckAt, &t.LastCheckUp, &t.LastCheck, &t.CreatedAt)
 	if err != nil {
 		return nil, tenants.NotFound(err, "trunk not found")
 	}
@@ -145,6 +151,9 @@ func validateTrunkInput(in TrunkInput, creating bool) error {
 	}
 	if in.Weight != nil && (*in.Weight < 1 || *in.Weight > 1000) {
 		return tenants.FieldError("body.weight", "weight is 1 to 1000, not %d", *in.Weight)
+	}
+	if in.Register != nil && *in.Register && creating && (in.Username == nil || *in.Username == "") {
+		return tenants.FieldError("body.username", "a trunk that registers needs the username its carrier gave it")
 	}
 	if in.MaxCalls != nil && (*in.MaxCalls < 0 || *in.MaxCalls > 100000) {
 		return tenants.FieldError("body.max_calls", "max_calls is 0 (no cap) to 100000, not %d", *in.MaxCalls)
@@ -198,11 +207,12 @@ func (s *TrunkStore) Create(ctx context.Context, p tenants.Principal, in TrunkIn
 	if in.CallsPerSecond != nil {
 		cps = *in.CallsPerSecond
 	}
+	register := in.Register != nil && *in.Register
 	return tenants.QueryOne(ctx, s.DB, p.TenantID, scanTrunk, `INSERT INTO trunks (id, tenant_id, name, host, port, transport, username, password_enc, from_domain, caller_ids, transfer_targets, enabled,
-				priority, weight, max_calls, calls_per_second)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING `+trunkColumns,
+				priority, weight, max_calls, calls_per_second, register)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING `+trunkColumns,
 		uuid.New(), p.TenantID, strings.TrimSpace(*in.Name), *in.Host, port, val(in.Transport, "udp"), val(in.Username, ""),
-		s.seal(val(in.Password, ""), p.TenantID), val(in.FromDomain, ""), ids, targets, enabled, priority, weight, maxCalls, cps)
+		s.seal(val(in.Password, ""), p.TenantID), val(in.FromDomain, ""), ids, targets, enabled, priority, weight, maxCalls, cps, register)
 }
 
 // List returns the tenant's trunks, oldest first.
@@ -239,10 +249,10 @@ func (s *TrunkStore) Update(ctx context.Context, p tenants.Principal, id uuid.UU
 			password_enc = CASE WHEN $8 THEN $9 ELSE password_enc END,
 			from_domain = coalesce($10, from_domain), caller_ids = coalesce($11, caller_ids), enabled = coalesce($12, enabled),
 			transfer_targets = coalesce($13, transfer_targets), priority = coalesce($14, priority), weight = coalesce($15, weight),
-			max_calls = coalesce($16, max_calls), calls_per_second = coalesce($17, calls_per_second)
+			max_calls = coalesce($16, max_calls), calls_per_second = coalesce($17, calls_per_second), register = coalesce($18, register)
 		WHERE tenant_id = $1 AND id = $2 RETURNING `+trunkColumns,
 		p.TenantID, id, in.Name, in.Host, in.Port, in.Transport, in.Username, in.Password != nil, sealed, in.FromDomain, in.CallerIDs, in.Enabled,
-		in.TransferTargets, in.Priority, in.Weight, in.MaxCalls, in.CallsPerSecond)
+		in.TransferTargets, in.Priority, in.Weight, in.MaxCalls, in.CallsPerSecond, in.Register)
 }
 
 // Delete removes a trunk.
@@ -413,6 +423,49 @@ func (s *TrunkStore) Claim(ctx context.Context, tenantID, callID uuid.UUID, t Tr
 func (s *TrunkStore) Release(ctx context.Context, tenantID, callID uuid.UUID) error {
 	return s.DB.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `DELETE FROM trunk_calls WHERE tenant_id = $1 AND call_id = $2`, tenantID, callID)
+		return err
+	})
+}
+
+// Registering lists every tenant's enabled trunks that register, with
+// their passwords decrypted, by tenant.
+func (s *TrunkStore) Registering(ctx context.Context) ([]RegisteringTrunk, error) {
+	rows, err := s.DB.Pool().Query(ctx, `SELECT tenant_id, trunk_id FROM registering_trunks()`)
+	if err != nil {
+		return nil, err
+	}
+	type ids struct{ tenant, trunk uuid.UUID }
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ids, error) {
+		var x ids
+		return x, r.Scan(&x.tenant, &x.trunk)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RegisteringTrunk, 0, len(list))
+	for _, x := range list {
+		t, ok, err := s.load(ctx, x.tenant, &x.trunk)
+		if err != nil {
+			return out, fmt.Errorf("trunk %s: %w", x.trunk, err)
+		}
+		if ok {
+			out = append(out, RegisteringTrunk{TenantID: x.tenant, TrunkID: x.trunk, Trunk: t})
+		}
+	}
+	return out, nil
+}
+
+// RegisteringTrunk is a trunk to keep registered.
+type RegisteringTrunk struct {
+	TenantID, TrunkID uuid.UUID
+	Trunk             Trunk
+}
+
+// RecordRegistration keeps what the carrier answered a REGISTER: until
+// when it granted the registration (nil: it did not), and its words.
+func (s *TrunkStore) RecordRegistration(ctx context.Context, tenantID, trunkID uuid.UUID, until *time.Time, detail string) error {
+	return s.DB.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE trunks SET registered_until = $3, register_detail = $4 WHERE tenant_id = $1 AND id = $2`, tenantID, trunkID, until, detail)
 		return err
 	})
 }

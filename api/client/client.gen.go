@@ -4083,6 +4083,15 @@ type TrunkBody struct {
 	// Priority Calls try the tenant's enabled trunks by priority, the lowest first; a call a trunk cannot place (5xx, 408, no answer to the INVITE) goes to the next.
 	Priority int64 `json:"priority"`
 
+	// Register The workers REGISTER the trunk with its username and password, and renew it halfway through what the carrier grants.
+	Register bool `json:"register"`
+
+	// RegisterDetail What the carrier last answered a REGISTER ("registered", or why not).
+	RegisterDetail string `json:"register_detail"`
+
+	// RegisteredUntil Until when the carrier granted the last registration; absent when it has not.
+	RegisteredUntil *time.Time `json:"registered_until,omitempty"`
+
 	// TransferTargets Where a script's transfer goes: a script saying transfer: "agent" calls the number or SIP URI named agent here.
 	TransferTargets map[string]string  `json:"transfer_targets"`
 	Transport       TrunkBodyTransport `json:"transport"`
@@ -4131,6 +4140,9 @@ type TrunkFields struct {
 
 	// Priority 0 (tried first, the default) to 100.
 	Priority *int64 `json:"priority,omitempty"`
+
+	// Register Whether the carrier wants the trunk registered (SIP REGISTER); it needs a username.
+	Register *bool `json:"register,omitempty"`
 
 	// TransferTargets Names a script transfers to (transfer: "agent"), each a phone number or sip: URI. Replaces the map when given. When the carrier refuses REFER, outcall calls the target itself and bridges the two calls.
 	//

@@ -223,6 +223,12 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 			pinger, _ = d.SIP.(telephony.Pinger)
 			jcfg.Trunks, jcfg.Pinger = trunks, pinger
 			jcfg.CallerIDs = d.CallerIDs
+			// Trunks whose carriers want them registered stay registered
+			// while this worker runs, with its own contact.
+			if registerer, ok := d.SIP.(telephony.Registerer); ok && trunks != nil {
+				regs := &telephony.Registrations{Dialer: registerer, Trunks: trunks, Logger: log}
+				go regs.Run(ctx)
+			}
 		}
 		if s.placer != nil {
 			jcfg.Placer = s.placer

@@ -15,6 +15,7 @@
 package calleesim
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"fmt"
@@ -48,6 +49,12 @@ type Config struct {
 	// KeepAudio keeps each call's two-channel recording in its CallRecord
 	// (left: the simulator, right: what it heard).
 	KeepAudio bool
+	// RequireRegistration refuses INVITEs (403) from an account (Username,
+	// else the From user) with no current registration, as carriers that want trunks to
+	// REGISTER do; REGISTER is answered (after the digest challenge, when
+	// Username is set) granting at most RegisterExpires (default 3600 s).
+	RequireRegistration bool
+	RegisterExpires     time.Duration
 	// Unavailable answers every INVITE 503 Service Unavailable, as a
 	// carrier that is down or over its capacity does (and records it as
 	// "unavailable").
@@ -82,7 +89,8 @@ type CallRecord struct {
 	// simulator's clock (Config.Now) in the persona's time zone.
 	LocalTime time.Time
 	// Result is answered, busy, no_answer, reject, invalid, unauthorized,
-	// cancelled, no_codec or unavailable (Config.Unavailable).
+	// cancelled, no_codec, unavailable (Config.Unavailable) or unregistered
+	// (Config.RequireRegistration).
 	Result string
 	// Cancelled is set when the caller sent CANCEL while it rang.
 	Cancelled bool
@@ -138,7 +146,11 @@ type Simulator struct {
 
 	mu      sync.Mutex
 	records map[string]*CallRecord
-	changed chan struct{}
+	// bindings are the registrations: user → when it lapses; registers
+	// counts the REGISTERs answered 200.
+	bindings  map[string]time.Time
+	registers int
+	changed   chan struct{}
 
 	active atomic.Int64
 	wg     sync.WaitGroup
@@ -212,6 +224,7 @@ func Start(ctx context.Context, cfg Config) (*Simulator, error) {
 		}
 	})
 	srv.OnRefer(s.onRefer)
+	srv.OnRegister(s.onRegister)
 	srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
 		tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
 	})
@@ -407,6 +420,48 @@ func (s *Simulator) unanswered(p Persona) string {
 	return "no_answer"
 }
 
+// Registered reports whether user has a current registration, and how
+// many REGISTERs were accepted in all.
+func (s *Simulator) Registered(user string) (bool, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return time.Now().Before(s.bindings[user]), s.registers
+}
+
+// onRegister answers REGISTER as a carrier's registrar: the digest
+// challenge first (when Username is set), then 200 with the expiry it
+// grants (Expires: 0 removes the binding).
+func (s *Simulator) onRegister(req *sip.Request, tx sip.ServerTransaction) {
+	if !s.authorized(req, tx) {
+		return
+	}
+	asked := 3600 * time.Second
+	if h := req.GetHeader("Expires"); h != nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(h.Value())); err == nil && n >= 0 {
+			asked = time.Duration(n) * time.Second
+		}
+	}
+	granted := min(asked, cmp.Or(s.cfg.RegisterExpires, 3600*time.Second))
+	user := req.From().Address.User
+	s.mu.Lock()
+	if s.bindings == nil {
+		s.bindings = map[string]time.Time{}
+	}
+	if granted == 0 {
+		delete(s.bindings, user)
+	} else {
+		s.bindings[user] = time.Now().Add(granted)
+	}
+	s.registers++
+	s.mu.Unlock()
+	res := sip.NewResponseFromRequest(req, 200, "OK", nil)
+	if c := req.Contact(); c != nil {
+		res.AppendHeader(sip.NewHeader("Contact", c.Value()+";expires="+strconv.Itoa(int(granted/time.Second))))
+	}
+	res.AppendHeader(sip.NewHeader("Expires", strconv.Itoa(int(granted/time.Second))))
+	tx.Respond(res)
+}
+
 func (s *Simulator) authorized(req *sip.Request, tx sip.ServerTransaction) bool {
 	if s.cfg.Password == "" {
 		return true
@@ -414,7 +469,7 @@ func (s *Simulator) authorized(req *sip.Request, tx sip.ServerTransaction) bool 
 	chal := &digest.Challenge{Realm: "callee-sim", Nonce: s.nonce, Algorithm: "MD5"}
 	if h := req.GetHeader("Authorization"); h != nil {
 		if creds, err := digest.ParseCredentials(h.Value()); err == nil && creds.Username == s.cfg.Username {
-			want, err := digest.Digest(chal, digest.Options{Method: "INVITE", URI: creds.URI, Username: s.cfg.Username, Password: s.cfg.Password})
+			want, err := digest.Digest(chal, digest.Options{Method: req.Method.String(), URI: creds.URI, Username: s.cfg.Username, Password: s.cfg.Password})
 			if err == nil && want.Response == creds.Response {
 				return true
 			}
@@ -452,6 +507,15 @@ func (s *Simulator) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if !s.authorized(req, tx) {
 		s.update(callID, func(r *CallRecord) { r.Result = "unauthorized"; r.Done = true })
 		return
+	}
+	if s.cfg.RequireRegistration {
+		// The account the INVITE authenticated as, else its From user.
+		account := cmp.Or(s.cfg.Username, req.From().Address.User)
+		if ok, _ := s.Registered(account); !ok {
+			s.update(callID, func(r *CallRecord) { r.Number, r.Result, r.Done = req.To().Address.User, "unregistered", true })
+			tx.Respond(sip.NewResponseFromRequest(req, 403, "Forbidden (not registered)", nil))
+			return
+		}
 	}
 	s.active.Add(1)
 	defer s.active.Add(-1)

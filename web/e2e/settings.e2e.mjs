@@ -186,6 +186,7 @@ async function main() {
     await page.getByTestId("trunk-priority").fill("2");
     await page.getByTestId("trunk-weight").fill("5");
     await page.getByTestId("trunk-max-calls").fill("30");
+    await page.getByTestId("trunk-register").click();
     await page.getByTestId("trunk-add-target").click();
     await page.getByTestId("trunk-target-name").fill("agent");
     await page.getByTestId("trunk-target-value").fill("+862150009999");
@@ -204,6 +205,8 @@ async function main() {
       "the API has the trunk with its transfer target and a stored password it never returns");
     check(trunks.items[0].priority === 2 && trunks.items[0].weight === 5 && rowText.includes("优先级 2 · 权重 5"), "the trunk keeps its priority and weight, and the list shows them");
     check(trunks.items[0].max_calls === 30 && rowText.includes("最多同时 30 通"), "the trunk keeps its carrier's cap on calls at once, and the list shows it");
+    check(trunks.items[0].register === true && (await trunkRow.getByTestId("trunk-registered").count()) === 1,
+      "a trunk that registers says so, with where its registration stands");
     // Editing keeps the stored password unless a new one is typed.
     await trunkRow.getByTestId("trunk-edit").click();
     await page.locator(".ant-modal").last().waitFor();

@@ -46,6 +46,24 @@ export default function TrunksPage() {
   );
 }
 
+function Registration({ trunk }: { trunk: Trunk }) {
+  const { t } = useTranslation();
+  if (!trunk.register) return null;
+  if (trunk.registered_until && new Date(trunk.registered_until) > new Date())
+    return (
+      <Tag color="green" data-testid="trunk-registered">
+        {t("trunks.registeredUntil", { until: formatTime(trunk.registered_until) })}
+      </Tag>
+    );
+  if (trunk.register_detail)
+    return (
+      <Tag color="red" data-testid="trunk-registered">
+        {t("trunks.notRegistered", { detail: trunk.register_detail })}
+      </Tag>
+    );
+  return <Tag data-testid="trunk-registered">{t("trunks.registering")}</Tag>;
+}
+
 function Health({ trunk }: { trunk: Trunk }) {
   const { t } = useTranslation();
   if (!trunk.last_check_at) return <Typography.Text type="secondary">{t("trunks.neverChecked")}</Typography.Text>;
@@ -167,7 +185,15 @@ function TrunkList() {
               </Space>
             ),
           },
-          { title: t("trunks.health"), render: (_: unknown, tr) => <Health trunk={tr} /> },
+          {
+            title: t("trunks.health"),
+            render: (_: unknown, tr) => (
+              <Space direction="vertical" size={4}>
+                <Health trunk={tr} />
+                <Registration trunk={tr} />
+              </Space>
+            ),
+          },
           {
             title: t("common.actions"),
             render: (_: unknown, tr) => (
@@ -216,9 +242,10 @@ interface TrunkValues {
   weight?: number | null;
   max_calls?: number | null;
   calls_per_second?: number | null;
+  register: boolean;
 }
 
-const trunkFieldNames = ["name", "host", "port", "transport", "username", "password", "from_domain", "caller_ids", "enabled", "priority", "weight", "max_calls", "calls_per_second"] as const; // transfer_targets' errors go above the form
+const trunkFieldNames = ["name", "host", "port", "transport", "username", "password", "from_domain", "caller_ids", "enabled", "priority", "weight", "max_calls", "calls_per_second", "register"] as const; // transfer_targets' errors go above the form
 
 function TrunkModal({ trunk, onClose, onSaved }: { trunk: Trunk | "new" | null; onClose: () => void; onSaved: () => void }) {
   const { t } = useTranslation();
@@ -241,6 +268,7 @@ function TrunkModal({ trunk, onClose, onSaved }: { trunk: Trunk | "new" | null; 
       weight: v.weight ?? 1,
       max_calls: v.max_calls ?? 0,
       calls_per_second: v.calls_per_second ?? 0,
+      register: v.register,
     };
     // The password is write-only: sent only when typed, else the stored one stays.
     if (v.password) body.password = v.password;
@@ -271,6 +299,7 @@ function TrunkModal({ trunk, onClose, onSaved }: { trunk: Trunk | "new" | null; 
         weight: trunk.weight,
         max_calls: trunk.max_calls,
         calls_per_second: trunk.calls_per_second,
+        register: trunk.register,
       });
     } else if (trunk === "new") {
       form.resetFields();
@@ -293,7 +322,7 @@ function TrunkModal({ trunk, onClose, onSaved }: { trunk: Trunk | "new" | null; 
       errorTestId="trunk-form-error"
       forceRender
     >
-      <Form form={form} layout="vertical" onFinish={submitting.submit} initialValues={{ transport: "udp", enabled: true, targets: [], priority: 0, weight: 1, max_calls: 0, calls_per_second: 0 }} requiredMark={false}>
+      <Form form={form} layout="vertical" onFinish={submitting.submit} initialValues={{ transport: "udp", enabled: true, targets: [], priority: 0, weight: 1, max_calls: 0, calls_per_second: 0, register: false }} requiredMark={false}>
         <Row gutter={16}>
           <Col span={12}>
             <Form.Item name="name" label={t("trunks.name")} rules={[{ required: true, message: t("errors.required") }]}>
@@ -357,6 +386,11 @@ function TrunkModal({ trunk, onClose, onSaved }: { trunk: Trunk | "new" | null; 
           <Col span={12}>
             <Form.Item name="calls_per_second" label={t("trunks.callsPerSecond")} extra={t("trunks.callsPerSecondHint")}>
               <InputNumber min={0} max={1000} step={0.5} style={{ width: "100%" }} data-testid="trunk-cps" />
+            </Form.Item>
+          </Col>
+          <Col span={24}>
+            <Form.Item name="register" label={t("trunks.register")} extra={t("trunks.registerHint")} valuePropName="checked">
+              <Switch data-testid="trunk-register" />
             </Form.Item>
           </Col>
         </Row>
