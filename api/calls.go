@@ -148,7 +148,7 @@ type reviewCallInput struct {
 type searchCallsInput struct {
 	PageInput
 	CampaignID string    `query:"campaign_id" format:"uuid" doc:"Only this campaign's calls." example:"0190f3c2-7a51-7d2e-9b1a-5f0e3c2d1a00"`
-	Outcome    string    `query:"outcome" enum:"answered,busy,no_answer,failed,interrupted,invalid_number,rejected,voicemail,transferred" doc:"Only calls that ended so." example:"answered"`
+	Outcome    string    `query:"outcome" enum:"answered,busy,no_answer,failed,interrupted,invalid_number,unreachable,rejected,voicemail,transferred" doc:"Only calls that ended so." example:"answered"`
 	State      string    `query:"state" enum:"refused,dialling,in_call,ended" doc:"Only attempts in this state." example:"ended"`
 	Phone      string    `query:"phone" maxLength:"20" doc:"A full number in E.164 (+8613812341234), matched exactly; or, for operators and stronger, who see numbers in full, its last 3 to 15 digits (1234), matched at the end. Viewers see numbers masked and may give only a full number: trying endings would reveal the masked digits, so a viewer's ending is a 403." example:"+8613812341234"`
 	Tag        string    `query:"tag" maxLength:"100" doc:"Only calls with this tag." example:"review_required"`

@@ -35,7 +35,7 @@ type CampaignBody struct {
 	ABSplit         []ABArmBody          `json:"ab_split"`
 	BestTime        bool                 `json:"best_time" doc:"Due contacts are dialled best local hour first: the hour's predicted answer rate from the tenant's own history."`
 	Compliance      ComplianceBody       `json:"compliance" doc:"How this campaign tightens the tenant's compliance settings."`
-	RetryPolicy     map[string]RetryBody `json:"retry_policy" doc:"busy, no_answer, failed, voicemail → retry rule."`
+	RetryPolicy     map[string]RetryBody `json:"retry_policy" doc:"busy, no_answer, unreachable, failed, voicemail → retry rule (invalid_number is never retried)."`
 	StartsAt        *time.Time           `json:"starts_at,omitempty"`
 	EndsAt          *time.Time           `json:"ends_at,omitempty"`
 	CreatedAt       time.Time            `json:"created_at"`
@@ -129,7 +129,7 @@ type createCampaignInput struct {
 		ABSplit         []ABArmBody          `json:"ab_split,omitempty" maxItems:"10"`
 		BestTime        bool                 `json:"best_time,omitempty" doc:"Dial due contacts best local hour first (predicted from the tenant's answer rates by the callee's local hour, with a prior where history is thin)."`
 		Compliance      *ComplianceBody      `json:"compliance,omitempty" doc:"Tighten the tenant's settings for this campaign; loosening is refused."`
-		RetryPolicy     map[string]RetryBody `json:"retry_policy,omitempty" doc:"Default: busy 10m × 3, no_answer 2h × 2, failed 5m × 1."`
+		RetryPolicy     map[string]RetryBody `json:"retry_policy,omitempty" doc:"Default: busy 10m × 3, no_answer 2h × 2, unreachable 4h × 2, failed 5m × 1."`
 		StartsAt        *time.Time           `json:"starts_at,omitempty" doc:"Started before this, the campaign waits as scheduled."`
 		EndsAt          *time.Time           `json:"ends_at,omitempty" doc:"No dials from this moment on."`
 		Segmentation    *SegmentationBody    `json:"segmentation,omitempty" doc:"Sort the contacts into segments at start with these segmentation rules (segment_versions then picks each segment's script), and dial only the filter's segments."`

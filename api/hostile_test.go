@@ -67,7 +67,7 @@ var minimumRoles = byRole(map[tenants.Role][]string{
 		"list-scripts", "check-script", "get-script", "list-script-versions", "get-script-version", "simulate-script-version", "preview-segments",
 		"get-speech", "list-trunks", "get-trunk", "list-webhook-endpoints", "get-webhook-endpoint", "list-webhook-deliveries",
 		"get-sms-settings", "list-messages", "get-message", "report-follow-ups", "export-report-follow-ups",
-		"list-queues", "get-queue", "list-caller-ids",
+		"list-queues", "get-queue", "list-caller-ids", "report-list-hygiene", "export-report-list-hygiene",
 	},
 	// Everyone may take calls at the agent desk, agents included: signed in
 	// people only (API keys are refused whatever their role).

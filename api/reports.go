@@ -83,6 +83,32 @@ type FollowUpsReportBody struct {
 	FailedByReason map[string]int          `json:"failed_by_reason" doc:"Refused and failed messages by reason."`
 }
 
+// HygieneReportBody sorts the dialled numbers by what became of them.
+type HygieneReportBody struct {
+	Numbers     int                 `json:"numbers" example:"1200" doc:"Numbers the filter's calls dialled."`
+	Reached     int                 `json:"reached" example:"800" doc:"Numbers where a person answered a call."`
+	Dead        int                 `json:"dead" example:"60" doc:"Numbers whose last call its carrier answered as not existing or cut off (invalid_number: 空号, 已停机): never dialled again."`
+	Unreachable int                 `json:"unreachable" example:"90" doc:"Numbers whose last call found the phone switched off or out of coverage (unreachable: 已关机, 不在服务区)."`
+	Unanswered  int                 `json:"unanswered" example:"250" doc:"Numbers nobody picked up (no answer, busy, a mailbox, declined)."`
+	DeadShare   float64             `json:"dead_share" example:"0.05" doc:"dead / numbers."`
+	NotReached  []HygieneNumberBody `json:"not_reached" doc:"The numbers nobody was reached at, dead first, then unreachable, then unanswered, most tries first (at most 5,000); masked for viewers."`
+}
+
+// HygieneNumberBody is one number nobody was reached at.
+type HygieneNumberBody struct {
+	Phone       string    `json:"phone" example:"+8613812341234"`
+	Category    string    `json:"category" enum:"dead,unreachable,unanswered"`
+	Attempts    int       `json:"attempts" example:"3"`
+	LastOutcome string    `json:"last_outcome" example:"invalid_number"`
+	LastReason  string    `json:"last_reason" example:"carrier announcement (invalid_number): \"是空号\""`
+	LastAt      time.Time `json:"last_at"`
+}
+
+func hygieneReportBody(r *reports.HygieneReport) HygieneReportBody {
+	return HygieneReportBody{Numbers: r.Numbers, Reached: r.Reached, Dead: r.Dead, Unreachable: r.Unreachable, Unanswered: r.Unanswered, DeadShare: r.DeadShare,
+		NotReached: bodies(r.NotReached, func(n *reports.HygieneNumber) HygieneNumberBody { return HygieneNumberBody(*n) })}
+}
+
 // TemplateFollowUpsBody is one template's share.
 type TemplateFollowUpsBody struct {
 	Template  string `json:"template" example:"payment_link"`
@@ -376,6 +402,12 @@ func (s *Server) registerReports() {
 		desc: "The SMS follow-ups of the calls in the filter: how many were sent, delivered, failed, refused by compliance or still waiting, by template, " +
 			"and what came of them: the contacts who answered a later call within after_days of the message, and those whose later call converted.",
 		run: s.reports.FollowUps, body: followUpsReportBody,
+	})
+	registerReport(s, reportDef[*reports.HygieneReport, HygieneReportBody]{
+		name: "list-hygiene", summary: "List hygiene report",
+		desc: "The numbers the filter's calls dialled (give list_id for one list), sorted by what became of them: reached, dead (its carrier says it does not exist or is cut off; " +
+			"never dialled again), unreachable (switched off, out of coverage) or unanswered, with the numbers nobody was reached at, to clean a list with.",
+		run: s.reports.ListHygiene, body: hygieneReportBody,
 	})
 	registerReport(s, reportDef[*reports.ABReport, ABReportBody]{
 		name: "ab", summary: "A/B report",

@@ -41,15 +41,18 @@ type RetryRule struct {
 	Times int      `json:"times"`
 }
 
-// RetryPolicy maps busy, no_answer, failed (and voicemail) to their retry rule.
+// RetryPolicy maps busy, no_answer, unreachable, failed (and voicemail) to
+// their retry rule. invalid_number is never retried.
 type RetryPolicy map[telephony.Outcome]RetryRule
 
-// DefaultRetryPolicy: busy 10 min × 3, no_answer 2 h × 2, failed 5 min × 1.
+// DefaultRetryPolicy: busy 10 min × 3, no_answer 2 h × 2, unreachable (a
+// phone switched off, out of coverage) 4 h × 2, failed 5 min × 1.
 func DefaultRetryPolicy() RetryPolicy {
 	return RetryPolicy{
-		telephony.OutcomeBusy:     {After: Duration(10 * time.Minute), Times: 3},
-		telephony.OutcomeNoAnswer: {After: Duration(2 * time.Hour), Times: 2},
-		telephony.OutcomeFailed:   {After: Duration(5 * time.Minute), Times: 1},
+		telephony.OutcomeBusy:        {After: Duration(10 * time.Minute), Times: 3},
+		telephony.OutcomeNoAnswer:    {After: Duration(2 * time.Hour), Times: 2},
+		telephony.OutcomeUnreachable: {After: Duration(4 * time.Hour), Times: 2},
+		telephony.OutcomeFailed:      {After: Duration(5 * time.Minute), Times: 1},
 	}
 }
 
@@ -115,9 +118,9 @@ func (in *CampaignInput) validate(base Compliance) error {
 	}
 	for o, r := range in.RetryPolicy {
 		switch o {
-		case telephony.OutcomeBusy, telephony.OutcomeNoAnswer, telephony.OutcomeFailed, telephony.OutcomeVoicemail:
+		case telephony.OutcomeBusy, telephony.OutcomeNoAnswer, telephony.OutcomeUnreachable, telephony.OutcomeFailed, telephony.OutcomeVoicemail:
 		default:
-			return FieldError("body.retry_policy", "%q cannot be retried (use busy, no_answer, failed, voicemail)", o)
+			return FieldError("body.retry_policy", "%q cannot be retried (use busy, no_answer, unreachable, failed, voicemail)", o)
 		}
 		if r.Times < 0 || r.Times > 10 || r.After < Duration(time.Minute) && r.Times > 0 {
 			return FieldError("body.retry_policy."+string(o), "retry 0 to 10 times, at least a minute apart")

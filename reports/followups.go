@@ -57,7 +57,7 @@ func (s *Service) FollowUps(ctx context.Context, p tenants.Principal, f Filter) 
 				SELECT m.template, m.state, m.reason, m.provider_id <> '' AS sent,
 					EXISTS (SELECT 1 FROM calls l WHERE l.tenant_id = $1 AND l.contact_id = m.contact_id AND l.answered_at > m.sent_at
 						AND l.answered_at < m.sent_at + make_interval(days => $8)
-						AND coalesce(l.outcome, '') NOT IN ('voicemail', 'invalid_number', 'busy', 'no_answer')) AS reached,
+						AND coalesce(l.outcome, '') NOT IN ('voicemail', 'invalid_number', 'unreachable', 'busy', 'no_answer')) AS reached,
 					EXISTS (SELECT 1 FROM calls l CROSS JOIN s WHERE l.tenant_id = $1 AND l.contact_id = m.contact_id AND l.answered_at > m.sent_at
 						AND l.answered_at < m.sent_at + make_interval(days => $8)
 						AND (l.tags && s.ct OR l.tags && ARRAY(SELECT 'outcome:' || o FROM unnest(s.co) o))) AS converted

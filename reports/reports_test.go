@@ -320,13 +320,14 @@ func TestABReportComparesConversionWithAConfidenceInterval(t *testing.T) {
 }
 
 // A mailbox, or a carrier's announcement after an answer (空号 read as
-// invalid_number, 已关机 as no_answer), answers but connects nobody.
+// invalid_number, 已关机 as unreachable), answers but connects nobody.
 func TestAnAnsweringMachineIsDialledButNotConnected(t *testing.T) {
 	w := newWorld(t)
 	w.openRules(w.p)
-	c := w.campaignOf(w.p, "13800000011", "13800000012", "13800000013", "13800000014")
+	c := w.campaignOf(w.p, "13800000011", "13800000012", "13800000013", "13800000014", "13800000015")
 	now := time.Now()
-	outcomes := []telephony.Outcome{telephony.OutcomeAnswered, telephony.OutcomeVoicemail, telephony.OutcomeInvalidNumber, telephony.OutcomeNoAnswer}
+	outcomes := []telephony.Outcome{telephony.OutcomeAnswered, telephony.OutcomeVoicemail, telephony.OutcomeInvalidNumber, telephony.OutcomeNoAnswer,
+		telephony.OutcomeUnreachable}
 	var mu sync.Mutex
 	w.dialAll(w.p, c, func(req campaigns.Placement) campaigns.Ending {
 		mu.Lock()
@@ -336,7 +337,51 @@ func TestAnAnsweringMachineIsDialledButNotConnected(t *testing.T) {
 		return campaigns.Ending{Outcome: outcome, AnsweredAt: now, EndedAt: now.Add(20 * time.Second)}
 	})
 	got := must[*reports.OutcomesReport](t)(w.svc.Outcomes(w.ctx, w.p, reports.Filter{CampaignID: &c.ID}))
-	if got.Dialled != 4 || got.Connected != 1 || got.ConnectRate != 0.25 || got.ByOutcome["voicemail"] != 1 || got.ByOutcome["invalid_number"] != 1 {
-		t.Fatalf("a person, a mailbox and two announcements answered: %+v, want 4 dialled, 1 connected", got)
+	if got.Dialled != 5 || got.Connected != 1 || got.ConnectRate != 0.2 || got.ByOutcome["voicemail"] != 1 || got.ByOutcome["invalid_number"] != 1 ||
+		got.ByOutcome["unreachable"] != 1 {
+		t.Fatalf("a person, a mailbox and three announcements answered: %+v, want 5 dialled, 1 connected", got)
+	}
+}
+
+// The list hygiene report sorts a campaign's numbers by what became of
+// them (reached, dead, unreachable, unanswered), lists the ones nobody was
+// reached at, dead first, with the carrier's words, and masks them for a
+// viewer.
+func TestListHygieneSortsNumbersByWhatBecameOfThem(t *testing.T) {
+	w := newWorld(t)
+	w.openRules(w.p)
+	phones := []string{"13800000021", "13800000022", "13800000023", "13800000024", "13800000025"}
+	c := w.campaignOf(w.p, phones...)
+	now := time.Now()
+	endings := map[string]campaigns.Ending{
+		"+8613800000021": {Outcome: telephony.OutcomeAnswered, AnsweredAt: now, EndedAt: now.Add(30 * time.Second)},
+		"+8613800000022": {Outcome: telephony.OutcomeInvalidNumber, AnsweredAt: now, EndedAt: now.Add(3 * time.Second), Reason: `carrier announcement (invalid_number): "是空号"`},
+		"+8613800000023": {Outcome: telephony.OutcomeUnreachable, AnsweredAt: now, EndedAt: now.Add(3 * time.Second), Reason: `carrier announcement (unreachable): "已关机"`},
+		"+8613800000024": {Outcome: telephony.OutcomeNoAnswer, EndedAt: now.Add(30 * time.Second)},
+		"+8613800000025": {Outcome: telephony.OutcomeVoicemail, AnsweredAt: now, EndedAt: now.Add(10 * time.Second)},
+	}
+	var mu sync.Mutex
+	w.dialAll(w.p, c, func(req campaigns.Placement) campaigns.Ending {
+		mu.Lock()
+		defer mu.Unlock()
+		return endings[req.Phone]
+	})
+	got := must[*reports.HygieneReport](t)(w.svc.ListHygiene(w.ctx, w.p, reports.Filter{CampaignID: &c.ID}))
+	if got.Numbers != 5 || got.Reached != 1 || got.Dead != 1 || got.Unreachable != 1 || got.Unanswered != 2 || got.DeadShare != 0.2 {
+		t.Fatalf("five numbers, one of each fate: %+v", got)
+	}
+	if len(got.NotReached) != 4 || got.NotReached[0].Phone != "+8613800000022" || got.NotReached[0].Category != "dead" ||
+		!strings.Contains(got.NotReached[0].LastReason, "是空号") || got.NotReached[1].Category != "unreachable" || got.NotReached[3].Category != "unanswered" {
+		t.Fatalf("the numbers nobody was reached at: %+v", got.NotReached)
+	}
+	var csv strings.Builder
+	if err := got.WriteCSV(&csv); err != nil || !strings.Contains(csv.String(), "'+8613800000022,dead,1,invalid_number") {
+		t.Fatalf("as CSV (%v):\n%s", err, csv.String())
+	}
+	viewer := w.p
+	viewer.Role = tenants.RoleViewer
+	masked := must[*reports.HygieneReport](t)(w.svc.ListHygiene(w.ctx, viewer, reports.Filter{CampaignID: &c.ID}))
+	if masked.NotReached[0].Phone == "+8613800000022" || !strings.Contains(masked.NotReached[0].Phone, "*") {
+		t.Fatalf("a viewer sees %q", masked.NotReached[0].Phone)
 	}
 }

@@ -33,7 +33,7 @@ WITH s AS (
 		-- Connected means a person picked up: an answering machine is not,
 		-- nor a carrier's announcement after an answer (空号, 已关机, busy).
 		(c.state = 'ended' AND c.answered_at IS NOT NULL
-			AND coalesce(c.outcome, '') NOT IN ('voicemail', 'invalid_number', 'busy', 'no_answer')) AS connected,
+			AND coalesce(c.outcome, '') NOT IN ('voicemail', 'invalid_number', 'unreachable', 'busy', 'no_answer')) AS connected,
 		CASE WHEN c.state = 'ended' AND c.answered_at IS NOT NULL AND c.ended_at > c.answered_at
 			THEN round(extract(epoch FROM c.ended_at - c.answered_at) * 1000)::bigint ELSE 0 END AS talk_ms,
 		c.silence_ms, c.opted_out,

@@ -96,7 +96,7 @@ func TestGreetingsGiveTheirMachinesAwayAndPeoplesDoNot(t *testing.T) {
 		"您拨打的号码是空号":                                    telephony.OutcomeInvalidNumber,
 		"the number you have dialed is not in service": telephony.OutcomeInvalidNumber,
 		"您拨打的电话正在通话中":                                  telephony.OutcomeBusy,
-		"您拨打的用户不在服务区":                                  telephony.OutcomeNoAnswer,
+		"您拨打的用户不在服务区":                                  telephony.OutcomeUnreachable,
 		"您拨打的":                                         telephony.OutcomeNoAnswer,
 	} {
 		if got, _, _ := telephony.CarrierOutcome(text); got != want {
@@ -142,7 +142,7 @@ func TestMachinesAreKnownByWhatTheySayAndPeopleAreNotHungUpOn(t *testing.T) {
 		{"Hello, this is David Miller speaking, who's calling please?", telephony.AMDHuman, "", telephony.OutcomeAnswered},
 		// A carrier's announcement says what became of the attempt.
 		{"您拨打的号码是空号,请查证后再拨。", telephony.AMDMachine, telephony.CueCarrier, telephony.OutcomeInvalidNumber},
-		{"您好,您拨打的电话已关机。", telephony.AMDMachine, telephony.CueCarrier, telephony.OutcomeNoAnswer},
+		{"您好,您拨打的电话已关机。", telephony.AMDMachine, telephony.CueCarrier, telephony.OutcomeUnreachable},
 		{"您拨打的用户正在通话中,请稍后再拨。", telephony.AMDMachine, telephony.CueCarrier, telephony.OutcomeBusy},
 		{"你好,我是小艺,机主的通话助手,请说出您的来意。", telephony.AMDMachine, telephony.CueAssistant, telephony.OutcomeVoicemail},
 		{"Hi, you have reached Tom Baker. I can't take your call right now, please leave a message after the tone.", telephony.AMDMachine, telephony.CueMailbox, telephony.OutcomeVoicemail},
@@ -231,8 +231,8 @@ func TestAStreamingRecognisersPartialsDecideTheVerdict(t *testing.T) {
 	if res.AMD.Greeting > 2500*time.Millisecond {
 		t.Errorf("announcement decided after %s of its speech: want it from the partials, before its end", res.AMD.Greeting)
 	}
-	if res.Outcome != telephony.OutcomeNoAnswer || !strings.Contains(res.Reason, "已关机") {
-		t.Errorf("a phone switched off: outcome %s (%s), want no_answer read from the announcement", res.Outcome, res.Reason)
+	if res.Outcome != telephony.OutcomeUnreachable || !strings.Contains(res.Reason, "已关机") {
+		t.Errorf("a phone switched off: outcome %s (%s), want unreachable read from the announcement", res.Outcome, res.Reason)
 	}
 	if s := srv.Sessions(); len(s) != 1 || s[0].Speech == 0 {
 		t.Errorf("FunASR sessions %+v: want one session fed the greeting", s)

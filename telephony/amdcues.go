@@ -214,8 +214,9 @@ func goertzel(f []int16, hz float64) float64 {
 
 // carrierOutcomes say what a carrier's announcement means for the
 // attempt, most specific first: a number that does not exist or is cut
-// off is invalid (not worth another try), a line in use is busy, and a
-// phone switched off or out of reach did not answer.
+// off is invalid (not worth another try), a line in use is busy, a phone
+// switched off or out of reach is unreachable (for now), and one nobody
+// picked up did not answer.
 var carrierOutcomes = []struct {
 	outcome Outcome
 	phrase  string
@@ -226,8 +227,8 @@ var carrierOutcomes = []struct {
 	{OutcomeInvalidNumber, "not a working number"}, {OutcomeInvalidNumber, "please check the number"},
 	{OutcomeInvalidNumber, "cannot be completed as dialed"},
 	{OutcomeBusy, "正在通话中"}, {OutcomeBusy, "用户忙"}, {OutcomeBusy, "正忙"}, {OutcomeBusy, "is busy"},
-	{OutcomeNoAnswer, "已关机"}, {OutcomeNoAnswer, "不在服务区"}, {OutcomeNoAnswer, "无法接通"}, {OutcomeNoAnswer, "无人接听"},
-	{OutcomeNoAnswer, "呼叫受限"}, {OutcomeNoAnswer, "is switched off"}, {OutcomeNoAnswer, "cannot be reached"},
+	{OutcomeUnreachable, "已关机"}, {OutcomeUnreachable, "不在服务区"}, {OutcomeUnreachable, "无法接通"}, {OutcomeNoAnswer, "无人接听"},
+	{OutcomeUnreachable, "呼叫受限"}, {OutcomeUnreachable, "is switched off"}, {OutcomeUnreachable, "cannot be reached"},
 	{OutcomeNoAnswer, "is not available"},
 }
 

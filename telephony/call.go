@@ -233,7 +233,7 @@ func (c *sipCall) waitCalleeDone(limit time.Duration) {
 // carrierAnnouncement reads a carrier's announcement to the end when its
 // first words did not say what it is about, and returns what it means
 // for the attempt (an unknown number is invalid_number, a line in use
-// busy, a phone switched off no_answer) with the call's reason. ok is
+// busy, a phone switched off unreachable) with the call's reason. ok is
 // false when the whole greeting was the carrier's mailbox (您拨打的用户
 // 暂时无法接听,请在提示音后留言): r then says so.
 func (c *sipCall) carrierAnnouncement(r *AMDResult, words amdWords) (outcome Outcome, why string, ok bool) {

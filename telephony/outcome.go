@@ -13,11 +13,14 @@ const (
 	OutcomeAnswered      Outcome = "answered"       // a person answered; the handler ran
 	OutcomeBusy          Outcome = "busy"           // 486/600
 	OutcomeNoAnswer      Outcome = "no_answer"      // rang out (CANCEL sent) or 480/408
-	OutcomeInvalidNumber Outcome = "invalid_number" // 404/410/484/485/604
-	OutcomeRejected      Outcome = "rejected"       // the callee declined: 403/603
-	OutcomeFailed        Outcome = "failed"         // trunk, network, codec or protocol trouble
-	OutcomeVoicemail     Outcome = "voicemail"      // answering machine detected
-	OutcomeTransferred   Outcome = "transferred"    // handed to a human by REFER, or bridged to one
+	OutcomeInvalidNumber Outcome = "invalid_number" // 404/410/484/485/604, or the carrier says so (空号, 已停机)
+	// OutcomeUnreachable is a phone its carrier says cannot be reached now:
+	// switched off, out of coverage, barred (已关机, 不在服务区, 无法接通).
+	OutcomeUnreachable Outcome = "unreachable"
+	OutcomeRejected    Outcome = "rejected"    // the callee declined: 403/603
+	OutcomeFailed      Outcome = "failed"      // trunk, network, codec or protocol trouble
+	OutcomeVoicemail   Outcome = "voicemail"   // answering machine detected
+	OutcomeTransferred Outcome = "transferred" // handed to a human by REFER, or bridged to one
 	// OutcomeInterrupted is an attempt whose worker stopped mid-call; it is
 	// closed without a second dial and retried like failed.
 	OutcomeInterrupted Outcome = "interrupted"

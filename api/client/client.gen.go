@@ -309,6 +309,27 @@ func (e FollowUpBodyWhen) Valid() bool {
 	}
 }
 
+// Defines values for HygieneNumberBodyCategory.
+const (
+	HygieneNumberBodyCategoryDead        HygieneNumberBodyCategory = "dead"
+	HygieneNumberBodyCategoryUnanswered  HygieneNumberBodyCategory = "unanswered"
+	HygieneNumberBodyCategoryUnreachable HygieneNumberBodyCategory = "unreachable"
+)
+
+// Valid indicates whether the value is a known member of the HygieneNumberBodyCategory enum.
+func (e HygieneNumberBodyCategory) Valid() bool {
+	switch e {
+	case HygieneNumberBodyCategoryDead:
+		return true
+	case HygieneNumberBodyCategoryUnanswered:
+		return true
+	case HygieneNumberBodyCategoryUnreachable:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ImportBodyFormat.
 const (
 	ImportBodyFormatCsv  ImportBodyFormat = "csv"
@@ -1045,6 +1066,7 @@ const (
 	SearchCallsParamsOutcomeNoAnswer      SearchCallsParamsOutcome = "no_answer"
 	SearchCallsParamsOutcomeRejected      SearchCallsParamsOutcome = "rejected"
 	SearchCallsParamsOutcomeTransferred   SearchCallsParamsOutcome = "transferred"
+	SearchCallsParamsOutcomeUnreachable   SearchCallsParamsOutcome = "unreachable"
 	SearchCallsParamsOutcomeVoicemail     SearchCallsParamsOutcome = "voicemail"
 )
 
@@ -1066,6 +1088,8 @@ func (e SearchCallsParamsOutcome) Valid() bool {
 	case SearchCallsParamsOutcomeRejected:
 		return true
 	case SearchCallsParamsOutcomeTransferred:
+		return true
+	case SearchCallsParamsOutcomeUnreachable:
 		return true
 	case SearchCallsParamsOutcomeVoicemail:
 		return true
@@ -1661,7 +1685,7 @@ type CampaignBody struct {
 	// Name Example: 双十一订单确认
 	Name string `json:"name"`
 
-	// RetryPolicy busy, no_answer, failed, voicemail → retry rule.
+	// RetryPolicy busy, no_answer, unreachable, failed, voicemail → retry rule (invalid_number is never retried).
 	RetryPolicy map[string]RetryBody `json:"retry_policy"`
 
 	// ScriptVersion The published script version every call runs, unless a segment or A/B arm says otherwise.
@@ -2015,7 +2039,7 @@ type CreateCampaignInputBody struct {
 	// Name Example: 双十一订单确认
 	Name string `json:"name"`
 
-	// RetryPolicy Default: busy 10m × 3, no_answer 2h × 2, failed 5m × 1.
+	// RetryPolicy Default: busy 10m × 3, no_answer 2h × 2, unreachable 4h × 2, failed 5m × 1.
 	RetryPolicy *map[string]RetryBody `json:"retry_policy,omitempty"`
 
 	// ScriptVersion A published dialog script version.
@@ -2581,6 +2605,67 @@ type GraphState struct {
 	SayTexts    *[]string `json:"sayTexts,omitempty"`
 	Tags        *[]string `json:"tags,omitempty"`
 	Transfer    *string   `json:"transfer,omitempty"`
+}
+
+// HygieneNumberBody defines model for HygieneNumberBody.
+type HygieneNumberBody struct {
+	// Attempts Example: 3
+	Attempts int64                     `json:"attempts"`
+	Category HygieneNumberBodyCategory `json:"category"`
+	LastAt   time.Time                 `json:"last_at"`
+
+	// LastOutcome Example: invalid_number
+	LastOutcome string `json:"last_outcome"`
+
+	// LastReason Example: carrier announcement (invalid_number): "是空号"
+	LastReason string `json:"last_reason"`
+
+	// Phone Example: +8613812341234
+	Phone string `json:"phone"`
+}
+
+// HygieneNumberBodyCategory defines model for HygieneNumberBody.Category.
+type HygieneNumberBodyCategory string
+
+// HygieneReportBody defines model for HygieneReportBody.
+type HygieneReportBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/HygieneReportBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// Dead Numbers whose last call its carrier answered as not existing or cut off (invalid_number: 空号, 已停机): never dialled again.
+	//
+	// Example: 60
+	Dead int64 `json:"dead"`
+
+	// DeadShare dead / numbers.
+	//
+	// Example: 0.05
+	DeadShare float64 `json:"dead_share"`
+
+	// NotReached The numbers nobody was reached at, dead first, then unreachable, then unanswered, most tries first (at most 5,000); masked for viewers.
+	NotReached *[]HygieneNumberBody `json:"not_reached"`
+
+	// Numbers Numbers the filter's calls dialled.
+	//
+	// Example: 1200
+	Numbers int64 `json:"numbers"`
+
+	// Reached Numbers where a person answered a call.
+	//
+	// Example: 800
+	Reached int64 `json:"reached"`
+
+	// Unanswered Numbers nobody picked up (no answer, busy, a mailbox, declined).
+	//
+	// Example: 250
+	Unanswered int64 `json:"unanswered"`
+
+	// Unreachable Numbers whose last call found the phone switched off or out of coverage (unreachable: 已关机, 不在服务区).
+	//
+	// Example: 90
+	Unreachable int64 `json:"unreachable"`
 }
 
 // ImportBody defines model for ImportBody.
@@ -4852,6 +4937,48 @@ type ExportReportFunnelParams struct {
 	ListId *string `form:"list_id,omitempty" json:"list_id,omitempty"`
 }
 
+// ReportListHygieneParams defines parameters for ReportListHygiene.
+type ReportListHygieneParams struct {
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// CampaignId Only this campaign's calls.
+	CampaignId *string `form:"campaign_id,omitempty" json:"campaign_id,omitempty"`
+
+	// ScriptVersion Only calls that ran this script version.
+	ScriptVersion *string `form:"script_version,omitempty" json:"script_version,omitempty"`
+
+	// Segment Only calls of contacts in this segment.
+	Segment *string `form:"segment,omitempty" json:"segment,omitempty"`
+
+	// ListId Only calls of contacts the campaign took from this list.
+	ListId *string `form:"list_id,omitempty" json:"list_id,omitempty"`
+}
+
+// ExportReportListHygieneParams defines parameters for ExportReportListHygiene.
+type ExportReportListHygieneParams struct {
+	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Count calls of the days (UTC) that start before this moment (RFC 3339); empty: up to now.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// CampaignId Only this campaign's calls.
+	CampaignId *string `form:"campaign_id,omitempty" json:"campaign_id,omitempty"`
+
+	// ScriptVersion Only calls that ran this script version.
+	ScriptVersion *string `form:"script_version,omitempty" json:"script_version,omitempty"`
+
+	// Segment Only calls of contacts in this segment.
+	Segment *string `form:"segment,omitempty" json:"segment,omitempty"`
+
+	// ListId Only calls of contacts the campaign took from this list.
+	ListId *string `form:"list_id,omitempty" json:"list_id,omitempty"`
+}
+
 // ReportOutcomesParams defines parameters for ReportOutcomes.
 type ReportOutcomesParams struct {
 	// From Count calls attempted from this day on (RFC 3339; whole days in UTC); empty: from the first call.
@@ -6409,6 +6536,20 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/reports/funnel.csv (the `ExportReportFunnel` operationId).
 	ExportReportFunnel(ctx context.Context, params *ExportReportFunnelParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReportListHygiene List hygiene report
+	//
+	// The numbers the filter's calls dialled (give list_id for one list), sorted by what became of them: reached, dead (its carrier says it does not exist or is cut off; never dialled again), unreachable (switched off, out of coverage) or unanswered, with the numbers nobody was reached at, to clean a list with.
+	//
+	// Corresponds with GET /v1/reports/list-hygiene (the `ReportListHygiene` operationId).
+	ReportListHygiene(ctx context.Context, params *ReportListHygieneParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportReportListHygiene List hygiene report as CSV
+	//
+	// The numbers the filter's calls dialled (give list_id for one list), sorted by what became of them: reached, dead (its carrier says it does not exist or is cut off; never dialled again), unreachable (switched off, out of coverage) or unanswered, with the numbers nobody was reached at, to clean a list with. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+	//
+	// Corresponds with GET /v1/reports/list-hygiene.csv (the `ExportReportListHygiene` operationId).
+	ExportReportListHygiene(ctx context.Context, params *ExportReportListHygieneParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ReportOutcomes Outcomes report
 	//
@@ -8609,6 +8750,40 @@ func (c *Client) ReportFunnel(ctx context.Context, params *ReportFunnelParams, r
 // Corresponds with GET /v1/reports/funnel.csv (the `ExportReportFunnel` operationId).
 func (c *Client) ExportReportFunnel(ctx context.Context, params *ExportReportFunnelParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewExportReportFunnelRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReportListHygiene List hygiene report
+//
+// The numbers the filter's calls dialled (give list_id for one list), sorted by what became of them: reached, dead (its carrier says it does not exist or is cut off; never dialled again), unreachable (switched off, out of coverage) or unanswered, with the numbers nobody was reached at, to clean a list with.
+//
+// Corresponds with GET /v1/reports/list-hygiene (the `ReportListHygiene` operationId).
+func (c *Client) ReportListHygiene(ctx context.Context, params *ReportListHygieneParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReportListHygieneRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportReportListHygiene List hygiene report as CSV
+//
+// The numbers the filter's calls dialled (give list_id for one list), sorted by what became of them: reached, dead (its carrier says it does not exist or is cut off; never dialled again), unreachable (switched off, out of coverage) or unanswered, with the numbers nobody was reached at, to clean a list with. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+//
+// Corresponds with GET /v1/reports/list-hygiene.csv (the `ExportReportListHygiene` operationId).
+func (c *Client) ExportReportListHygiene(ctx context.Context, params *ExportReportListHygieneParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportReportListHygieneRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -14091,6 +14266,234 @@ func NewExportReportFunnelRequest(server string, params *ExportReportFunnelParam
 	return req, nil
 }
 
+// NewReportListHygieneRequest constructs an http.Request for the ReportListHygiene method
+func NewReportListHygieneRequest(server string, params *ReportListHygieneParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/list-hygiene")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CampaignId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "campaign_id", *params.CampaignId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ScriptVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "script_version", *params.ScriptVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Segment != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "segment", *params.Segment, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ListId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "list_id", *params.ListId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewExportReportListHygieneRequest constructs an http.Request for the ExportReportListHygiene method
+func NewExportReportListHygieneRequest(server string, params *ExportReportListHygieneParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/list-hygiene.csv")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CampaignId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "campaign_id", *params.CampaignId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ScriptVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "script_version", *params.ScriptVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Segment != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "segment", *params.Segment, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ListId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "list_id", *params.ListId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewReportOutcomesRequest constructs an http.Request for the ReportOutcomes method
 func NewReportOutcomesRequest(server string, params *ReportOutcomesParams) (*http.Request, error) {
 	var err error
@@ -17923,6 +18326,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/reports/funnel.csv (the `ExportReportFunnel` operationId).
 	ExportReportFunnelWithResponse(ctx context.Context, params *ExportReportFunnelParams, reqEditors ...RequestEditorFn) (*ExportReportFunnelResponse, error)
+
+	// ReportListHygieneWithResponse List hygiene report
+	//
+	// The numbers the filter's calls dialled (give list_id for one list), sorted by what became of them: reached, dead (its carrier says it does not exist or is cut off; never dialled again), unreachable (switched off, out of coverage) or unanswered, with the numbers nobody was reached at, to clean a list with.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/reports/list-hygiene (the `ReportListHygiene` operationId).
+	ReportListHygieneWithResponse(ctx context.Context, params *ReportListHygieneParams, reqEditors ...RequestEditorFn) (*ReportListHygieneResponse, error)
+
+	// ExportReportListHygieneWithResponse List hygiene report as CSV
+	//
+	// The numbers the filter's calls dialled (give list_id for one list), sorted by what became of them: reached, dead (its carrier says it does not exist or is cut off; never dialled again), unreachable (switched off, out of coverage) or unanswered, with the numbers nobody was reached at, to clean a list with. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/reports/list-hygiene.csv (the `ExportReportListHygiene` operationId).
+	ExportReportListHygieneWithResponse(ctx context.Context, params *ExportReportListHygieneParams, reqEditors ...RequestEditorFn) (*ExportReportListHygieneResponse, error)
 
 	// ReportOutcomesWithResponse Outcomes report
 	//
@@ -24003,6 +24424,151 @@ func (r ExportReportFunnelResponse) ContentType() string {
 	return ""
 }
 
+type ReportListHygieneResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *HygieneReportBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReportListHygieneResponse) GetJSON200() *HygieneReportBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReportListHygieneResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReportListHygieneResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReportListHygieneResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ReportListHygieneResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReportListHygieneResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ReportListHygieneResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReportListHygieneResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReportListHygieneResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReportListHygieneResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ExportReportListHygieneResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ExportReportListHygieneResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ExportReportListHygieneResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ExportReportListHygieneResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ExportReportListHygieneResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ExportReportListHygieneResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportReportListHygieneResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportReportListHygieneResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportReportListHygieneResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportReportListHygieneResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ReportOutcomesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -29134,6 +29700,36 @@ func (c *ClientWithResponses) ExportReportFunnelWithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseExportReportFunnelResponse(rsp)
+}
+
+// ReportListHygieneWithResponse List hygiene report
+//
+// The numbers the filter's calls dialled (give list_id for one list), sorted by what became of them: reached, dead (its carrier says it does not exist or is cut off; never dialled again), unreachable (switched off, out of coverage) or unanswered, with the numbers nobody was reached at, to clean a list with.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/reports/list-hygiene (the `ReportListHygiene` operationId).
+func (c *ClientWithResponses) ReportListHygieneWithResponse(ctx context.Context, params *ReportListHygieneParams, reqEditors ...RequestEditorFn) (*ReportListHygieneResponse, error) {
+	rsp, err := c.ReportListHygiene(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReportListHygieneResponse(rsp)
+}
+
+// ExportReportListHygieneWithResponse List hygiene report as CSV
+//
+// The numbers the filter's calls dialled (give list_id for one list), sorted by what became of them: reached, dead (its carrier says it does not exist or is cut off; never dialled again), unreachable (switched off, out of coverage) or unanswered, with the numbers nobody was reached at, to clean a list with. As CSV (UTF-8 with a byte order mark, so a spreadsheet opens Chinese text intact).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/reports/list-hygiene.csv (the `ExportReportListHygiene` operationId).
+func (c *ClientWithResponses) ExportReportListHygieneWithResponse(ctx context.Context, params *ExportReportListHygieneParams, reqEditors ...RequestEditorFn) (*ExportReportListHygieneResponse, error) {
+	rsp, err := c.ExportReportListHygiene(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportReportListHygieneResponse(rsp)
 }
 
 // ReportOutcomesWithResponse Outcomes report
@@ -34521,6 +35117,121 @@ func ParseExportReportFunnelResponse(rsp *http.Response) (*ExportReportFunnelRes
 	}
 
 	response := &ExportReportFunnelResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseReportListHygieneResponse parses an HTTP response from a ReportListHygieneWithResponse call
+func ParseReportListHygieneResponse(rsp *http.Response) (*ReportListHygieneResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReportListHygieneResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest HygieneReportBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseExportReportListHygieneResponse parses an HTTP response from a ExportReportListHygieneWithResponse call
+func ParseExportReportListHygieneResponse(rsp *http.Response) (*ExportReportListHygieneResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportReportListHygieneResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}

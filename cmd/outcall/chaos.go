@@ -848,7 +848,7 @@ func (r *chaosRig) check(ctx context.Context) (*chaosReport, error) {
 			rep.Lost++
 			rep.problem("call %s is recorded for %s, the carrier saw %s", c.ID, phoneTail(c.Phone), phoneTail(number))
 		case rec.Result == "busy" && c.Outcome != string(telephony.OutcomeBusy),
-			rec.Result == "answered" && slices.Contains([]string{"busy", "no_answer", "invalid_number", "rejected", "failed"}, c.Outcome):
+			rec.Result == "answered" && slices.Contains([]string{"busy", "no_answer", "invalid_number", "unreachable", "rejected", "failed"}, c.Outcome):
 			rep.Lost++
 			rep.problem("call %s is recorded as %s; the carrier saw it %s", c.ID, c.Outcome, rec.Result)
 		}

@@ -103,7 +103,7 @@ export function matches(c: Call, f: CallFilters): boolean {
 }
 
 export const callStates = ["refused", "dialling", "in_call", "ended"] as const;
-export const callOutcomes = ["answered", "busy", "no_answer", "failed", "voicemail", "transferred", "rejected", "invalid_number", "interrupted"] as const;
+export const callOutcomes = ["answered", "busy", "no_answer", "failed", "voicemail", "transferred", "rejected", "invalid_number", "unreachable", "interrupted"] as const;
 
 export function OutcomeTag({ call }: { call: Call }) {
   const { t } = useTranslation();

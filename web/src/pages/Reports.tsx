@@ -10,6 +10,7 @@ import { useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "react-router";
 import { api, atLeast, unwrap, type Schemas } from "../api/client";
 import { ApiError } from "../api/problem";
+import { formatTime } from "../format";
 import { problemMessage } from "../components/forms";
 import { useSession } from "../session/Session";
 import {
@@ -43,6 +44,7 @@ type Topics = Schemas["TopicsReportBody"];
 type Sentiment = Schemas["SentimentReportBody"];
 type TimeReport = Schemas["TimeReportBody"];
 type AB = Schemas["ABReportBody"];
+type Hygiene = Schemas["HygieneReportBody"];
 type Slot = Schemas["TimeSlotBody"];
 type Cell = Schemas["TimeCellBody"];
 type FunnelState = Schemas["FunnelStateBody"];
@@ -56,6 +58,7 @@ type Reports = {
   sentiment: Loaded<Sentiment>;
   time: Loaded<TimeReport>;
   ab: Loaded<AB>;
+  "list-hygiene": Loaded<Hygiene>;
 };
 
 function CsvButton({ name, filters, label }: { name: string; filters: ReportFilters; label?: string }) {
@@ -381,6 +384,49 @@ function TopicsReport({ r }: { r: Topics }) {
   );
 }
 
+const fateColor: Record<string, string> = { dead: "red", unreachable: "orange", unanswered: "default" };
+
+function HygieneReport({ r }: { r: Hygiene }) {
+  const { t } = useTranslation();
+  const stats = [
+    { key: "numbers", value: r.numbers },
+    { key: "reached", value: r.reached },
+    { key: "dead", value: r.dead },
+    { key: "unreachable", value: r.unreachable },
+    { key: "unanswered", value: r.unanswered },
+  ];
+  return (
+    <>
+      <Typography.Paragraph type="secondary">{t("reports.hygiene.hint")}</Typography.Paragraph>
+      <Row gutter={[16, 16]} style={{ marginBottom: 16 }} data-testid="hygiene-stats">
+        {stats.map((x) => (
+          <Col key={x.key} xs={12} md={4}>
+            <Statistic title={t(`reports.hygiene.${x.key}`)} value={x.value} />
+          </Col>
+        ))}
+        <Col xs={12} md={4}>
+          <Statistic title={t("reports.hygiene.deadShare")} value={percent(r.dead_share)} />
+        </Col>
+      </Row>
+      <Table
+        size="small"
+        rowKey="phone"
+        data-testid="hygiene-numbers"
+        dataSource={r.not_reached ?? []}
+        pagination={{ pageSize: 20 }}
+        columns={[
+          { title: t("reports.hygiene.phone"), dataIndex: "phone" },
+          { title: t("reports.hygiene.category"), dataIndex: "category", render: (c: string) => <Tag color={fateColor[c]}>{t(`reports.hygiene.categories.${c}`)}</Tag> },
+          { title: t("reports.hygiene.attempts"), dataIndex: "attempts" },
+          { title: t("reports.hygiene.lastOutcome"), dataIndex: "last_outcome", render: (o: string) => t(`calls.outcomes.${o}`, { defaultValue: o }) },
+          { title: t("reports.hygiene.lastReason"), dataIndex: "last_reason" },
+          { title: t("reports.hygiene.lastAt"), dataIndex: "last_at", render: (v: string) => formatTime(v) },
+        ]}
+      />
+    </>
+  );
+}
+
 const moods = ["angry", "negative", "neutral", "positive"] as const;
 const moodColor: Record<(typeof moods)[number], string> = { angry: "#cf1322", negative: "#fa8c16", neutral: "#bfbfbf", positive: "#52c41a" };
 
@@ -680,15 +726,16 @@ export default function ReportsPage() {
   const refresh = useCallback(async () => {
     setLoading(true);
     const params = { params: { query } };
-    const [outcomes, funnel, topics, sentiment, time, ab] = await Promise.all([
+    const [outcomes, funnel, topics, sentiment, time, ab, hygiene] = await Promise.all([
       load(unwrap(api.GET("/v1/reports/outcomes", params)), t),
       load(unwrap(api.GET("/v1/reports/funnel", params)), t),
       load(unwrap(api.GET("/v1/reports/topics", params)), t),
       load(unwrap(api.GET("/v1/reports/sentiment", params)), t),
       load(unwrap(api.GET("/v1/reports/time", params)), t),
       load(unwrap(api.GET("/v1/reports/ab", params)), t),
+      load(unwrap(api.GET("/v1/reports/list-hygiene", params)), t),
     ]);
-    setReports({ outcomes, funnel, topics, sentiment, time, ab });
+    setReports({ outcomes, funnel, topics, sentiment, time, ab, "list-hygiene": hygiene });
     setLoading(false);
   }, [query, t]);
   useEffect(() => {
@@ -738,6 +785,7 @@ export default function ReportsPage() {
     { key: "sentiment", label: t("reports.tabs.sentiment"), children: body("sentiment", () => <SentimentReport r={reports!.sentiment.data!} />) },
     { key: "time", label: t("reports.tabs.time"), children: body("time", () => <TimeReportView r={reports!.time.data!} />) },
     { key: "ab", label: t("reports.tabs.ab"), children: body("ab", () => <ABReport r={reports!.ab.data!} versionName={versionName} />) },
+    { key: "list-hygiene", label: t("reports.tabs.hygiene"), children: body("list-hygiene", () => <HygieneReport r={reports!["list-hygiene"].data!} />) },
     { key: "settings", label: t("reports.tabs.settings"), children: <ConversionSettings /> },
   ];
 

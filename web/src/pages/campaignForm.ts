@@ -11,12 +11,13 @@ export const followUpWhens = ["unanswered", "answered"] as const satisfies reado
 /** The most follow-ups a campaign may have (the API's limit). */
 export const maxFollowUps = 5;
 
-export const retryOutcomes = ["busy", "no_answer", "failed", "voicemail"] as const;
+export const retryOutcomes = ["busy", "no_answer", "unreachable", "failed", "voicemail"] as const;
 
 /** The API's default retry policy (campaigns.DefaultRetryPolicy). */
 export const defaultRetry: Record<(typeof retryOutcomes)[number], { after: string; times: number }> = {
   busy: { after: "10m", times: 3 },
   no_answer: { after: "2h", times: 2 },
+  unreachable: { after: "4h", times: 2 },
   failed: { after: "5m", times: 1 },
   voicemail: { after: "2h", times: 0 },
 };
