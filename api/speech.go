@@ -21,7 +21,7 @@ type SpeechBody struct {
 	ASRURL    string    `json:"asr_url" example:"https://speech.example.com" doc:"Base URL of the recognition service (asr http), the WebSocket of the FunASR runtime (asr funasr: ws://host:10095 or wss://…, optionally ?mode=2pass|online|offline), or the NLS gateway (asr nls: empty for wss://nls-gateway-cn-shanghai.aliyuncs.com/ws/v1, or your region's; optionally ?vocabulary_id=… for a hotword list kept on the service, ?sample_rate=16000 for a 16 kHz model)."`
 	ASRModel  string    `json:"asr_model" example:"whisper-1" doc:"The model (asr http), or the project's appkey (asr nls)."`
 	ASRHasKey bool      `json:"asr_has_key"`
-	LLM       string    `json:"llm" enum:"off,openai" doc:"The language model scripts' llm states ask when the built-in understanding is unsure: off, or openai (any OpenAI-compatible chat completions API: vLLM or Ollama serving Qwen or DeepSeek, Alibaba Cloud DashScope's compatible mode, DeepSeek, OpenAI)."`
+	LLM       string    `json:"llm" enum:"default,off,openai" doc:"The language model scripts' llm states ask when the built-in understanding is unsure: default (the platform's, when its operator set one), off, or openai (the tenant's own: any OpenAI-compatible chat completions API: vLLM or Ollama serving Qwen or DeepSeek, Alibaba Cloud DashScope's compatible mode, DeepSeek, OpenAI)."`
 	LLMURL    string    `json:"llm_url" example:"https://dashscope.aliyuncs.com/compatible-mode/v1" doc:"The API's base URL, up to its version; requests go to {llm_url}/chat/completions."`
 	LLMModel  string    `json:"llm_model" example:"qwen-plus"`
 	LLMHasKey bool      `json:"llm_has_key"`
@@ -44,7 +44,7 @@ type speechFields struct {
 	ASRURL   string  `json:"asr_url,omitempty" maxLength:"500"`
 	ASRModel string  `json:"asr_model,omitempty" maxLength:"100"`
 	ASRKey   *string `json:"asr_api_key,omitempty" maxLength:"500" doc:"Stored encrypted; omitted keeps the stored key, empty removes it. For funasr it goes as a bearer token on the WebSocket handshake, for the proxy in front of the runtime (FunASR itself checks none); for nls it is the AccessKey as AccessKeyId:AccessKeySecret, with which outcall asks for NLS tokens (CreateToken) and renews them."`
-	LLM      string  `json:"llm,omitempty" enum:"off,openai" doc:"Omitted: off."`
+	LLM      string  `json:"llm,omitempty" enum:"default,off,openai" doc:"Omitted: default (the platform's model, if any)."`
 	LLMURL   string  `json:"llm_url,omitempty" maxLength:"500"`
 	LLMModel string  `json:"llm_model,omitempty" maxLength:"100"`
 	LLMKey   *string `json:"llm_api_key,omitempty" maxLength:"500" doc:"Stored encrypted; omitted keeps the stored key, empty removes it. Sent as a bearer token."`

@@ -102,8 +102,8 @@ func TestATenantChoosesAlibabaNLS(t *testing.T) {
 func TestATenantChoosesItsLanguageModel(t *testing.T) {
 	h := newHarness(t)
 	a := h.signup("A", "a@example.com")
-	if r := h.do(nil, "GET", "/v1/speech", nil, bearer(a.Key)...); r.Body["llm"] != "off" {
-		t.Fatalf("a new tenant's model: %s", r.Raw)
+	if r := h.do(nil, "GET", "/v1/speech", nil, bearer(a.Key)...); r.Body["llm"] != "default" {
+		t.Fatalf("a new tenant's model: %s, want the platform's (default)", r.Raw)
 	}
 	r := h.do(nil, "PUT", "/v1/speech", map[string]any{"llm": "openai", "llm_url": "https://dashscope.aliyuncs.com/compatible-mode/v1",
 		"llm_model": "qwen-plus", "llm_api_key": "sk-llm-secret"}, bearer(a.Key)...)
@@ -124,8 +124,12 @@ func TestATenantChoosesItsLanguageModel(t *testing.T) {
 			t.Errorf("%v: %d %s, want 422 naming %s", bad.body, r.Status, r.Raw, bad.field)
 		}
 	}
-	// Leaving the model out turns it off; its key stays stored.
-	if r := h.do(nil, "PUT", "/v1/speech", map[string]any{}, bearer(a.Key)...); r.Body["llm"] != "off" || r.Body["llm_has_key"] != true {
-		t.Fatalf("off: %s", r.Raw)
+	// Leaving the model out goes back to the platform's; its key stays
+	// stored. Off is a choice of its own.
+	if r := h.do(nil, "PUT", "/v1/speech", map[string]any{}, bearer(a.Key)...); r.Body["llm"] != "default" || r.Body["llm_has_key"] != true {
+		t.Fatalf("default: %s", r.Raw)
+	}
+	if r := h.do(nil, "PUT", "/v1/speech", map[string]any{"llm": "off"}, bearer(a.Key)...); r.Status != 200 || r.Body["llm"] != "off" {
+		t.Fatalf("off: %d %s", r.Status, r.Raw)
 	}
 }

@@ -38,7 +38,7 @@ type speechEntry struct {
 // call: its providers and its model are built from the same row.
 func (d *Service) tenantSettings(ctx context.Context, tenantID uuid.UUID) (telephony.SpeechProviders, error) {
 	if d.Speech == nil {
-		return telephony.SpeechProviders{SpeechSettings: telephony.SpeechSettings{TTS: telephony.SpeechDefault, ASR: telephony.SpeechDefault, LLM: telephony.ModelOff}}, nil
+		return telephony.SpeechProviders{SpeechSettings: telephony.SpeechSettings{TTS: telephony.SpeechDefault, ASR: telephony.SpeechDefault, LLM: telephony.ModelDefault}}, nil
 	}
 	return d.Speech.ForCall(ctx, tenantID)
 }
@@ -298,6 +298,9 @@ func ModelSettings(store *telephony.SpeechStore) func(ctx context.Context, tenan
 
 // modelOf is the language model speech settings name.
 func modelOf(sp telephony.SpeechProviders) llm.Settings {
+	if sp.LLM == telephony.ModelDefault {
+		return llm.Settings{Platform: true}
+	}
 	if sp.LLM != telephony.ModelOpenAI {
 		return llm.Settings{}
 	}

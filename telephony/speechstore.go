@@ -30,12 +30,14 @@ const (
 	SpeechNLS = "nls"
 )
 
-// Language model choices: none, or an OpenAI-compatible chat endpoint
-// (vLLM, Ollama, DashScope's compatible mode, DeepSeek, OpenAI) that
-// scripts' `llm` states ask.
+// Language model choices: the platform's (the model the operator set for
+// every tenant; none set: no model), none, or the tenant's own
+// OpenAI-compatible chat endpoint (vLLM, Ollama, DashScope's compatible
+// mode, DeepSeek, OpenAI) that scripts' `llm` states ask.
 const (
-	ModelOff    = "off"
-	ModelOpenAI = "openai"
+	ModelDefault = "default"
+	ModelOff     = "off"
+	ModelOpenAI  = "openai"
 )
 
 // SpeechSettings is a tenant's choice of speech providers, as people see
@@ -50,7 +52,7 @@ type SpeechSettings struct {
 	ASRURL    string
 	ASRModel  string
 	ASRHasKey bool
-	LLM       string // off | openai
+	LLM       string // default | off | openai
 	LLMURL    string
 	LLMModel  string
 	LLMHasKey bool
@@ -134,7 +136,7 @@ func validateSpeech(in SpeechInput) error {
 		return tenants.FieldError("body.asr", "asr %q: want default, dtmf, pocketsphinx, http, funasr or nls", in.ASR)
 	}
 	switch in.LLM {
-	case ModelOff:
+	case ModelDefault, ModelOff:
 	case ModelOpenAI:
 		if err := checkServiceURL(in.LLMURL); err != nil {
 			return tenants.FieldError("body.llm_url", "the language model's API: %v", err)
@@ -143,7 +145,7 @@ func validateSpeech(in SpeechInput) error {
 			return tenants.FieldError("body.llm_model", "name the model to ask, such as qwen2.5-7b-instruct")
 		}
 	default:
-		return tenants.FieldError("body.llm", "llm %q: want off or openai", in.LLM)
+		return tenants.FieldError("body.llm", "llm %q: want default, off or openai", in.LLM)
 	}
 	return nil
 }
@@ -186,7 +188,7 @@ func (s *SpeechStore) Set(ctx context.Context, p tenants.Principal, in SpeechInp
 		in.ASR = SpeechDefault
 	}
 	if in.LLM == "" {
-		in.LLM = ModelOff
+		in.LLM = ModelDefault
 	}
 	if err := validateSpeech(in); err != nil {
 		return nil, err
@@ -225,7 +227,7 @@ func (s *SpeechStore) ForCall(ctx context.Context, tenantID uuid.UUID) (SpeechPr
 }
 
 func (s *SpeechStore) load(ctx context.Context, tenantID uuid.UUID, open bool) (SpeechProviders, error) {
-	sp := SpeechProviders{SpeechSettings: SpeechSettings{TTS: SpeechDefault, ASR: SpeechDefault, LLM: ModelOff}}
+	sp := SpeechProviders{SpeechSettings: SpeechSettings{TTS: SpeechDefault, ASR: SpeechDefault, LLM: ModelDefault}}
 	var ttsKey, asrKey, llmKey []byte
 	err := s.Trunks.DB.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		return tx.QueryRow(ctx, `SELECT tts, tts_url, tts_model, tts_voice, tts_key_enc, asr, asr_url, asr_model, asr_key_enc,

@@ -788,13 +788,16 @@ func (e SpeechBodyAsr) Valid() bool {
 
 // Defines values for SpeechBodyLlm.
 const (
-	SpeechBodyLlmOff    SpeechBodyLlm = "off"
-	SpeechBodyLlmOpenai SpeechBodyLlm = "openai"
+	SpeechBodyLlmDefault SpeechBodyLlm = "default"
+	SpeechBodyLlmOff     SpeechBodyLlm = "off"
+	SpeechBodyLlmOpenai  SpeechBodyLlm = "openai"
 )
 
 // Valid indicates whether the value is a known member of the SpeechBodyLlm enum.
 func (e SpeechBodyLlm) Valid() bool {
 	switch e {
+	case SpeechBodyLlmDefault:
+		return true
 	case SpeechBodyLlmOff:
 		return true
 	case SpeechBodyLlmOpenai:
@@ -860,13 +863,16 @@ func (e SpeechFieldsAsr) Valid() bool {
 
 // Defines values for SpeechFieldsLlm.
 const (
-	SpeechFieldsLlmOff    SpeechFieldsLlm = "off"
-	SpeechFieldsLlmOpenai SpeechFieldsLlm = "openai"
+	SpeechFieldsLlmDefault SpeechFieldsLlm = "default"
+	SpeechFieldsLlmOff     SpeechFieldsLlm = "off"
+	SpeechFieldsLlmOpenai  SpeechFieldsLlm = "openai"
 )
 
 // Valid indicates whether the value is a known member of the SpeechFieldsLlm enum.
 func (e SpeechFieldsLlm) Valid() bool {
 	switch e {
+	case SpeechFieldsLlmDefault:
+		return true
 	case SpeechFieldsLlmOff:
 		return true
 	case SpeechFieldsLlmOpenai:
@@ -3864,7 +3870,7 @@ type SpeechBody struct {
 	// Example: https://speech.example.com
 	AsrUrl string `json:"asr_url"`
 
-	// Llm The language model scripts' llm states ask when the built-in understanding is unsure: off, or openai (any OpenAI-compatible chat completions API: vLLM or Ollama serving Qwen or DeepSeek, Alibaba Cloud DashScope's compatible mode, DeepSeek, OpenAI).
+	// Llm The language model scripts' llm states ask when the built-in understanding is unsure: default (the platform's, when its operator set one), off, or openai (the tenant's own: any OpenAI-compatible chat completions API: vLLM or Ollama serving Qwen or DeepSeek, Alibaba Cloud DashScope's compatible mode, DeepSeek, OpenAI).
 	Llm       SpeechBodyLlm `json:"llm"`
 	LlmHasKey bool          `json:"llm_has_key"`
 
@@ -3896,7 +3902,7 @@ type SpeechBody struct {
 // SpeechBodyAsr Who hears the callee: default (the service's choice), dtmf (keys only), pocketsphinx (offline, English only: a grammar of the script's phrases or common answers), http (a service with the POST /v1/audio/transcriptions shape, sent the language as ISO 639-1), funasr (a FunASR runtime you run, Mandarin, streaming over WebSocket: asr_url is its ws:// or wss:// address) or nls (Alibaba Cloud Intelligent Speech Interaction's real-time recognition: asr_url its gateway, asr_model the project's appkey, the key AccessKeyId:AccessKeySecret).
 type SpeechBodyAsr string
 
-// SpeechBodyLlm The language model scripts' llm states ask when the built-in understanding is unsure: off, or openai (any OpenAI-compatible chat completions API: vLLM or Ollama serving Qwen or DeepSeek, Alibaba Cloud DashScope's compatible mode, DeepSeek, OpenAI).
+// SpeechBodyLlm The language model scripts' llm states ask when the built-in understanding is unsure: default (the platform's, when its operator set one), off, or openai (the tenant's own: any OpenAI-compatible chat completions API: vLLM or Ollama serving Qwen or DeepSeek, Alibaba Cloud DashScope's compatible mode, DeepSeek, OpenAI).
 type SpeechBodyLlm string
 
 // SpeechBodyTts Who speaks the prompts: default (the service's choice), espeak (espeak-ng, offline), http (a service with the POST /v1/audio/speech shape) or nls (Alibaba Cloud Intelligent Speech Interaction's speech synthesis: tts_url its gateway or empty for Shanghai, tts_model the project's appkey, tts_voice its voice such as zhitian_emo, the key AccessKeyId:AccessKeySecret).
@@ -3917,7 +3923,7 @@ type SpeechFields struct {
 	AsrModel  *string `json:"asr_model,omitempty"`
 	AsrUrl    *string `json:"asr_url,omitempty"`
 
-	// Llm Omitted: off.
+	// Llm Omitted: default (the platform's model, if any).
 	Llm *SpeechFieldsLlm `json:"llm,omitempty"`
 
 	// LlmApiKey Stored encrypted; omitted keeps the stored key, empty removes it. Sent as a bearer token.
@@ -3938,7 +3944,7 @@ type SpeechFields struct {
 // SpeechFieldsAsr Omitted: default.
 type SpeechFieldsAsr string
 
-// SpeechFieldsLlm Omitted: off.
+// SpeechFieldsLlm Omitted: default (the platform's model, if any).
 type SpeechFieldsLlm string
 
 // SpeechFieldsTts Omitted: default.

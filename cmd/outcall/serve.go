@@ -302,9 +302,14 @@ func runService(ctx context.Context, s *settings, ready func(addr string)) error
 	}
 	if s.API {
 		var models *llm.Tenants
+		platform, err := s.Telephony.platformModel()
+		if err != nil {
+			return err
+		}
 		if trunks != nil {
 			// The simulator asks tenants' models as calls do.
-			models = &llm.Tenants{Load: calls.ModelSettings(&telephony.SpeechStore{Trunks: trunks}), HTTP: webhooks.NewHTTPClient(s.WebhooksAllowPrivate)}
+			models = &llm.Tenants{Load: calls.ModelSettings(&telephony.SpeechStore{Trunks: trunks}), HTTP: webhooks.NewHTTPClient(s.WebhooksAllowPrivate),
+				Platform: platform}
 		}
 		srv := api.New(api.Config{Tenants: svc, Logger: log, InsecureCookies: s.InsecureCookies,
 			Webhooks: newWebhooks(db, inserter, s.WebhooksAllowPrivate), Billing: bill,

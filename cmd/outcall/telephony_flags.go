@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -49,6 +50,26 @@ type telephonySettings struct {
 	// browsers reach a worker's calls (see webrtc).
 	WebRTCPublicIPs, WebRTCPorts string
 	WebRTCLoopback               bool
+	// LLMURL and LLMModel are the platform's language model, for every
+	// tenant that has not chosen its own or none (OUTCALL_LLM_API_KEY is
+	// its key).
+	LLMURL, LLMModel string
+}
+
+// platformModel is the language model the operator set for every tenant,
+// or nil.
+func (t *telephonySettings) platformModel() (*llm.Config, error) {
+	if t.LLMURL == "" {
+		return nil, nil
+	}
+	u, err := url.Parse(t.LLMURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("--llm-url %q: want the http(s) URL of an OpenAI-compatible API up to its version, such as https://dashscope.aliyuncs.com/compatible-mode/v1", t.LLMURL)
+	}
+	if t.LLMModel == "" {
+		return nil, errors.New("--llm-url needs --llm-model: the model to ask, such as qwen-plus")
+	}
+	return &llm.Config{BaseURL: t.LLMURL, Model: t.LLMModel, APIKey: os.Getenv("OUTCALL_LLM_API_KEY")}, nil
 }
 
 func addTelephonyFlags(cmd *cobra.Command, t *telephonySettings) {
@@ -72,6 +93,9 @@ func addTelephonyFlags(cmd *cobra.Command, t *telephonySettings) {
 		"RTP is otherwise taken only from the SDP's address, and latching is automatic when that address is private")
 	stringFlag(fs, &t.WebRTCPublicIPs, "webrtc-public-ip", "", "the public addresses agents' browsers reach this worker's calls at, comma-separated, for a worker behind a 1:1 NAT (empty: its own addresses)")
 	stringFlag(fs, &t.WebRTCPorts, "webrtc-ports", "", "the UDP port range agents' browsers reach this worker's calls on, as min-max (empty: any); open it in the firewall")
+	stringFlag(fs, &t.LLMURL, "llm-url", "", "the platform's language model for every tenant that has not chosen its own or none: the base URL of an OpenAI-compatible chat API "+
+		"(vLLM or Ollama serving Qwen or DeepSeek, DashScope's compatible mode, DeepSeek, OpenAI), up to its version; its key in OUTCALL_LLM_API_KEY (empty: no platform model)")
+	stringFlag(fs, &t.LLMModel, "llm-model", "", "the platform model's name, such as qwen-plus (with --llm-url)")
 	boolFlag(fs, &t.WebRTCLoopback, "webrtc-loopback", dev, "also offer agents' browsers this host's loopback address (a browser on the same machine; on by default for dev)")
 }
 
@@ -264,12 +288,18 @@ func (t *telephonySettings) placer(ctx context.Context, log *slog.Logger, script
 	stops = append(stops, func() { sip.Close() })
 	o := calls.Options{SIP: sip, Scripts: scripts, Hosts: hosts, Trunk: trunk, Trunks: trunks, DetectMachine: true, Logger: log, Espeak: tts, Metrics: metrics, Desk: desk,
 		CallerIDs: &telephony.CallerIDs{DB: scripts.DB}}
+	platform, err := t.platformModel()
+	if err != nil {
+		return nil, stop, err
+	}
 	if trunks != nil {
 		// Tenants' own speech services are reached like their webhook
 		// endpoints: never internal addresses, unless allowed.
 		o.Speech, o.SpeechClient = &telephony.SpeechStore{Trunks: trunks}, webhooks.NewHTTPClient(allowPrivate)
 		// Their language models too.
-		o.Models = &llm.Tenants{Load: calls.ModelSettings(o.Speech), HTTP: o.SpeechClient}
+		o.Models = &llm.Tenants{Load: calls.ModelSettings(o.Speech), HTTP: o.SpeechClient, Platform: platform}
+	} else if platform != nil {
+		o.Models = &llm.Tenants{Platform: platform}
 	}
 	if p, ok := asr.(*telephony.PocketsphinxRecognizer); ok {
 		o.Pocketsphinx = p

@@ -123,3 +123,24 @@ func TestServeSaysAtStartWhichScriptLanguagesItsRecogniserCannotHear(t *testing.
 		}
 	}
 }
+
+// The platform's language model is read from --llm-url and --llm-model,
+// its key from OUTCALL_LLM_API_KEY; a URL that is not an API's, or no
+// model named, stops the start with why.
+func TestThePlatformsModelComesFromItsFlags(t *testing.T) {
+	t.Setenv("OUTCALL_LLM_API_KEY", "sk-platform")
+	none := &telephonySettings{}
+	if c, err := none.platformModel(); c != nil || err != nil {
+		t.Fatalf("without --llm-url: %+v %v", c, err)
+	}
+	ok := &telephonySettings{LLMURL: "https://dashscope.aliyuncs.com/compatible-mode/v1", LLMModel: "qwen-plus"}
+	c, err := ok.platformModel()
+	if err != nil || c.BaseURL != ok.LLMURL || c.Model != "qwen-plus" || c.APIKey != "sk-platform" {
+		t.Fatalf("platform model %+v %v", c, err)
+	}
+	for _, bad := range []telephonySettings{{LLMURL: "ftp://llm.example/v1", LLMModel: "x"}, {LLMURL: "https://llm.example/v1"}} {
+		if _, err := bad.platformModel(); err == nil || !strings.Contains(err.Error(), "--llm") {
+			t.Errorf("%+v: %v", bad, err)
+		}
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/outcall/outcall/scripting"
 	"github.com/outcall/outcall/scripting/llm"
 	"github.com/outcall/outcall/scripting/llm/llmtest"
@@ -231,5 +233,37 @@ func TestAReasoningModelsThinkingIsNeitherParsedNorSpoken(t *testing.T) {
 				t.Fatalf("max_tokens %v leaves no room for thinking", s.Requests()[0].Raw["max_tokens"])
 			}
 		})
+	}
+}
+
+// A tenant that has not chosen a model uses the platform's, when its
+// operator set one; a tenant that turned the model off, or chose its own,
+// does not.
+func TestTenantsWithoutAModelOfTheirOwnAskThePlatforms(t *testing.T) {
+	platform := llmtest.New("sk-platform")
+	defer platform.Close()
+	own := llmtest.New("sk-own")
+	defer own.Close()
+	tenants := &llm.Tenants{Platform: &llm.Config{BaseURL: platform.BaseURL(), APIKey: "sk-platform", Model: "qwen-plus"}}
+	a, b := uuid.New(), uuid.New()
+	m := tenants.Client(a, llm.Settings{Platform: true})
+	if m == nil || tenants.Client(b, llm.Settings{Platform: true}) != m {
+		t.Fatal("tenants following the platform get its one model")
+	}
+	if got := m.Answer(context.Background(), ask("classify")); got.Failure != "" || got.Intent != "promise" {
+		t.Fatalf("the platform's model answered %+v", got)
+	}
+	if r := platform.Requests(); len(r) != 1 || r[0].Auth != "Bearer sk-platform" || r[0].Model != "qwen-plus" {
+		t.Fatalf("the platform's model was asked %+v", r)
+	}
+	if tenants.Client(a, llm.Settings{}) != nil {
+		t.Fatal("a tenant that turned the model off got one")
+	}
+	mine := tenants.Client(b, llm.Settings{On: true, Config: llm.Config{BaseURL: own.BaseURL(), APIKey: "sk-own", Model: "deepseek-chat"}})
+	if mine == nil || mine == m {
+		t.Fatal("a tenant with its own model got the platform's")
+	}
+	if (&llm.Tenants{}).Client(a, llm.Settings{Platform: true}) != nil {
+		t.Fatal("without a platform model, a tenant following the platform has none")
 	}
 }

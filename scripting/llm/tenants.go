@@ -13,8 +13,11 @@ import (
 
 // Settings is a tenant's model, as its settings say.
 type Settings struct {
-	// On is false when the tenant uses no model.
+	// On is false when the tenant uses no model of its own.
 	On bool
+	// Platform is set when the tenant uses the platform's model
+	// (Tenants.Platform), if the operator set one.
+	Platform bool
 	Config
 	// Updated changes whenever the settings do.
 	Updated time.Time
@@ -28,6 +31,13 @@ type Tenants struct {
 	// HTTP sends every tenant's requests: guard it against internal
 	// addresses in production. Nil: http.DefaultClient.
 	HTTP *http.Client
+	// Platform is the model the operator set for every tenant that has
+	// not chosen its own or none (nil: no such model). Its requests go
+	// without HTTP's guard: the operator chose where it is.
+	Platform *Config
+
+	platformOnce   sync.Once
+	platformClient *Client
 
 	mu   sync.Mutex
 	byID map[uuid.UUID]tenantClient
@@ -53,7 +63,17 @@ func (t *Tenants) For(ctx context.Context, tenantID uuid.UUID) (scripting.Model,
 // Client returns the tenant's model for settings s already read (nil when
 // s is off), built once per change of the settings.
 func (t *Tenants) Client(tenantID uuid.UUID, s Settings) scripting.Model {
-	if t == nil || !s.On {
+	if t == nil {
+		return nil
+	}
+	if s.Platform && !s.On {
+		if t.Platform == nil {
+			return nil
+		}
+		t.platformOnce.Do(func() { t.platformClient = New(*t.Platform) })
+		return t.platformClient
+	}
+	if !s.On {
 		return nil
 	}
 	t.mu.Lock()

@@ -132,7 +132,7 @@ export default function SpeechSettings() {
       <Typography.Paragraph type="secondary">{t("speech.intro")}</Typography.Paragraph>
       {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 16 }} data-testid="speech-error" />}
       {!canEdit && <Alert type="info" showIcon title={t("speech.readOnly")} style={{ marginBottom: 16 }} />}
-      <Form form={form} layout="vertical" onFinish={submit} disabled={!canEdit || loading} initialValues={{ tts: "default", asr: "default", llm: "off" }}>
+      <Form form={form} layout="vertical" onFinish={submit} disabled={!canEdit || loading} initialValues={{ tts: "default", asr: "default", llm: "default" }}>
         <Row gutter={16}>
           <Col xs={24} lg={12}>
             <Card title={t("speech.ttsTitle")} loading={loading}>
@@ -226,14 +226,14 @@ export default function SpeechSettings() {
             <Card title={t("speech.llmTitle")} loading={loading}>
               <Form.Item name="llm" label={t("speech.provider")}>
                 <Radio.Group data-testid="speech-llm">
-                  {(["off", "openai"] as const).map((x) => (
+                  {(["default", "off", "openai"] as const).map((x) => (
                     <Radio.Button key={x} value={x} data-testid={`llm-${x}`}>
                       {t(`speech.llm.${x}`)}
                     </Radio.Button>
                   ))}
                 </Radio.Group>
               </Form.Item>
-              <Typography.Paragraph type="secondary">{t(`speech.llmHint.${llm ?? "off"}`)}</Typography.Paragraph>
+              <Typography.Paragraph type="secondary">{t(`speech.llmHint.${llm ?? "default"}`)}</Typography.Paragraph>
               {llm === "openai" && (
                 <>
                   <Form.Item name="llm_url" label={t("speech.url")} extra={t("speech.llmUrlHint")} rules={[{ required: true, message: t("errors.required") }]}>
