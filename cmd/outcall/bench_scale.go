@@ -14,6 +14,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -21,6 +23,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/spf13/cobra"
 
+	"github.com/outcall/outcall/billing"
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/migrations"
@@ -49,11 +52,19 @@ import (
 //     the large one runs (target ≥ 90 %)
 //   - scale_double_dials: attempts that reached the carrier more than once
 //     (by the call id each INVITE carries): must be 0
+//   - scale_large_peak_calls: the most calls in progress the large tenant
+//     had at once
+//   - scale_reply_p50_ms, scale_reply_p95_ms: how long callees waited for
+//     the robot's reply after their answer (callee-sim's voice-to-voice
+//     time, the simulated recogniser's included)
 //   - scale_answered_pct: the ended calls that were answered and talked
 //     (every callee answers: anything else is a failure)
+//   - scale_understood_pct: the answered calls whose callee's 可以 was
+//     heard as yes (a conversation, not only a connection)
 //
 // It stops by itself within about five minutes. BENCH_SCALE_SECONDS sets
-// the window (default 120).
+// the window (default 120), BENCH_SCALE_LINES the large tenant's lines
+// (default 40; on a machine with the cores for it, 1000).
 func init() {
 	benchGroups["scale"] = benchScale
 }
@@ -137,8 +148,16 @@ func benchScale(cmd *cobra.Command, report func(name string, value float64, unit
 	defer db.Close()
 
 	// The tenants, their scripts, lists and keys.
+	large := 40
+	if v := os.Getenv("BENCH_SCALE_LINES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100000 {
+			return fmt.Errorf("BENCH_SCALE_LINES=%q: want the large tenant's lines, 1 to 100000", v)
+		}
+		large = n
+	}
 	ts := []*scaleTenant{
-		{name: "large", lines: 40, contacts: 6000, prefix: "+86138"},
+		{name: "large", lines: large, contacts: max(6000, 150*large), prefix: "+86138"},
 		{name: "medium", lines: 12, contacts: 2000, prefix: "+86137"},
 		{name: "small", lines: 4, contacts: 1000, prefix: "+86136"},
 	}
@@ -147,6 +166,12 @@ func benchScale(cmd *cobra.Command, report func(name string, value float64, unit
 		return err
 	}
 	defer hosts.Close()
+	// A plan of the operator's with room for the large tenant's lines.
+	planLines, daily, cpu := max(large, 200), 1000000, int64(200)
+	if _, err := admin.New(admin.Options{DB: db}).CreatePlan(ctx, admin.CLI("scale"), "scale", billing.PlanChange{ConcurrentLines: &planLines,
+		DailyCalls: &daily, ScriptCPUPerTurnMS: &cpu}); err != nil {
+		return err
+	}
 	for _, t := range ts {
 		if err := t.setup(ctx, db, hosts); err != nil {
 			return fmt.Errorf("tenant %s: %w", t.name, err)
@@ -158,7 +183,7 @@ func benchScale(cmd *cobra.Command, report func(name string, value float64, unit
 	tts := telephony.NewCachedTTS(telephony.EspeakTTS{}, 16)
 	sim, err := calleesim.Start(ctx, calleesim.Config{TTS: tts, Personas: []calleesim.Persona{{
 		Name: "agrees", Weight: 1, Kind: calleesim.KindHuman, Voice: "cmn", RingMS: 200, Greeting: "喂?",
-		Lines: []calleesim.Line{{Say: "可以", PauseMS: 100}}, HoldMS: 3000,
+		Lines: []calleesim.Line{{Say: "可以", PauseMS: 100}}, HoldMS: 8000,
 	}}})
 	if err != nil {
 		return err
@@ -249,7 +274,7 @@ func benchScale(cmd *cobra.Command, report func(name string, value float64, unit
 	logf("calls flow for every tenant; watching for %s", window)
 	carrierAt := len(sim.Records())
 	from := time.Now()
-	overbook, samples, smallBusy := 0, 0, 0.0
+	overbook, samples, smallBusy, peak := 0, 0, 0.0, 0
 	for time.Since(from) < window {
 		a, err := active()
 		if err != nil {
@@ -258,6 +283,7 @@ func benchScale(cmd *cobra.Command, report func(name string, value float64, unit
 		for _, t := range ts {
 			overbook = max(overbook, a[t.p.TenantID]-t.lines)
 		}
+		peak = max(peak, a[ts[0].p.TenantID])
 		if a[ts[0].p.TenantID] > 0 {
 			samples++
 			smallBusy += float64(a[ts[2].p.TenantID]) / float64(ts[2].lines)
@@ -269,7 +295,9 @@ func benchScale(cmd *cobra.Command, report func(name string, value float64, unit
 	calls := len(recs) - carrierAt
 	byRef := map[string]int{}
 	double := 0
+	var replies []time.Duration // the robot's answers to 可以, timed by the callee
 	for _, r := range recs {
+		replies = append(replies, r.Replies...)
 		if r.Ref == "" {
 			continue
 		}
@@ -289,6 +317,23 @@ func benchScale(cmd *cobra.Command, report func(name string, value float64, unit
 	if _, err := pgx.ForEachRow(rows, []any{&outcome, &n}, func() error { outcomes[outcome] = n; ended += n; return nil }); err != nil {
 		return err
 	}
+	// Each callee says 可以 once: an answered call whose first turn heard
+	// it as yes was a conversation, not only a connection.
+	var understood int
+	if err := conn.QueryRow(ctx, `SELECT count(DISTINCT call_id) FROM call_turns WHERE intent = 'affirm'`).Scan(&understood); err != nil {
+		return err
+	}
+	// What the callees' answers were heard as, for a run whose conversations went
+	// wrong: nothing at all (the words came too late), or something else.
+	heardBy := map[string]int{}
+	rows, err = conn.Query(ctx, `SELECT heard || ' → ' || coalesce(nullif(intent, ''), '-'), count(*) FROM call_turns WHERE seq = 2 GROUP BY 1 ORDER BY 2 DESC LIMIT 5`)
+	if err != nil {
+		return err
+	}
+	if _, err := pgx.ForEachRow(rows, []any{&outcome, &n}, func() error { heardBy[outcome] = n; return nil }); err != nil {
+		return err
+	}
+	logf("the callees' answers were heard as: %v", heardBy)
 	fairness := 0.0
 	if samples > 0 {
 		fairness = 100 * smallBusy / float64(samples)
@@ -298,8 +343,15 @@ func benchScale(cmd *cobra.Command, report func(name string, value float64, unit
 	report("scale_line_overbook", float64(max(overbook, 0)), "calls")
 	report("scale_fairness_pct", fairness, "%")
 	report("scale_double_dials", float64(double), "calls")
-	if ended > 0 {
-		report("scale_answered_pct", 100*float64(outcomes[string(telephony.OutcomeAnswered)])/float64(ended), "%")
+	report("scale_large_peak_calls", float64(peak), "calls")
+	if len(replies) > 0 {
+		slices.Sort(replies)
+		report("scale_reply_p50_ms", float64(replies[len(replies)/2].Milliseconds()), "ms")
+		report("scale_reply_p95_ms", float64(replies[len(replies)*95/100].Milliseconds()), "ms")
+	}
+	if answered := outcomes[string(telephony.OutcomeAnswered)]; ended > 0 {
+		report("scale_answered_pct", 100*float64(answered)/float64(ended), "%")
+		report("scale_understood_pct", 100*float64(understood)/float64(max(answered, 1)), "%")
 	}
 	return nil
 }
@@ -312,13 +364,13 @@ func (t *scaleTenant) setup(ctx context.Context, db *tenants.DB, hosts *scriptin
 		return err
 	}
 	t.p = tenants.Principal{TenantID: su.Tenant.ID, Role: tenants.RoleOwner}
-	if _, err := admin.New(admin.Options{DB: db}).AssignPlan(ctx, admin.CLI("scale"), su.Tenant.ID, "pro"); err != nil {
+	if _, err := admin.New(admin.Options{DB: db}).AssignPlan(ctx, admin.CLI("scale"), su.Tenant.ID, "scale"); err != nil {
 		return err
 	}
 	svc := campaigns.New(campaigns.Options{DB: db})
 	rules := campaigns.DefaultCompliance()
 	rules.QuietHours, rules.MaxDailyCalls = []string{}, 1
-	rules.MaxConcurrentLines, rules.CallsPerSecond, rules.AIDisclosure = t.lines, float64(t.lines), campaigns.DisclosureOff
+	rules.MaxConcurrentLines, rules.CallsPerSecond, rules.AIDisclosure = t.lines, float64(min(t.lines, 100)), campaigns.DisclosureOff
 	if _, err := svc.SetCompliance(ctx, t.p, rules); err != nil {
 		return err
 	}
