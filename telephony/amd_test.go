@@ -2,6 +2,7 @@ package telephony_test
 
 import (
 	"context"
+	"net"
 	"os/exec"
 	"strings"
 	"sync"
@@ -297,5 +298,47 @@ func TestAnAnnouncementInEarlyMediaEndsTheAttemptAsWhatItSays(t *testing.T) {
 		telephony.CallHandlerFunc(func(context.Context, telephony.Call) error { return nil }))
 	if err != nil || res.Outcome != telephony.OutcomeAnswered || !res.EarlyMedia {
 		t.Fatalf("a call with ringback in early media: %v, outcome %s (%q), early media %v", err, res.Outcome, res.Reason, res.EarlyMedia)
+	}
+}
+
+// A recogniser that does not answer while a call rings holds nothing up:
+// the early media's reading gives up when the callee answers (its
+// handshake would have taken 5 s to fail).
+func TestARecogniserThatHangsDuringRingingDoesNotDelayTheAnswer(t *testing.T) {
+	t.Parallel()
+	needEspeak(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() { // accepts, and never says a word
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	sim, err := calleesim.Start(context.Background(), calleesim.Config{TTS: sharedTTS, Personas: []calleesim.Persona{
+		{Name: "rings", Numbers: []string{"7103"}, Kind: calleesim.KindHuman, Voice: "cmn", RingMS: 300, EarlyMedia: true, Greeting: "喂?", HoldMS: 1000},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	asr, _ := telephony.NewFunASRRecognizer("ws://"+ln.Addr().String(), "")
+	d := newDialer(t, telephony.DialerConfig{ASR: asr})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := d.Dial(ctx, telephony.DialRequest{Trunk: sim.Trunk(), To: "7103", RingTimeout: 10 * time.Second, DetectMachine: true},
+		telephony.CallHandlerFunc(func(context.Context, telephony.Call) error { return nil }))
+	if err != nil || !res.EarlyMedia || res.Answered.IsZero() {
+		t.Fatalf("%v, outcome %s (%q), early media %v", err, res.Outcome, res.Reason, res.EarlyMedia)
+	}
+	// The ring time runs to the answer, the early media's reading given up.
+	if res.RingTime > 3*time.Second {
+		t.Fatalf("rang %v for a callee who answered after 0.3 s: the early media's recogniser held the answer up", res.RingTime)
 	}
 }

@@ -23,9 +23,10 @@ func (e *errEarlyAnnouncement) Error() string {
 // their announcements before any answer (您拨打的号码是空号, 已停机, 已关机,
 // "not in service"), through the call's streaming recogniser.
 type earlyWatch struct {
-	once sync.Once
-	stop chan struct{}
-	done chan struct{}
+	once   sync.Once
+	stop   chan struct{}
+	done   chan struct{}
+	cancel context.CancelFunc // ends the recogniser's session, or its connecting
 }
 
 // watchEarlyMedia starts reading early media once it flows; cancel ends
@@ -42,21 +43,21 @@ func (c *sipCall) watchEarlyMedia(cancel context.CancelCauseFunc) *earlyWatch {
 		return w
 	}
 	c.media.StartCapture()
-	l := c.newListener(c.ctx, nil)
+	ectx, cancelSession := context.WithCancel(c.ctx)
+	w.cancel = cancelSession
+	l := c.newListener(ectx, nil)
 	l.opts.Name = c.res.CallID + "-early"
 	words := &recognisedGreeting{l: l}
-	if err := l.open(); err != nil {
-		c.d.log.Debug("recogniser unavailable for early media", "call_id", c.res.CallID, "err", err)
-		c.media.TakeCapture()
-		close(w.done)
-		return w
-	}
+	// The recogniser is reached from here, off the SIP responses' path: a
+	// slow connection must not hold up the answer that may follow.
 	go func() {
 		defer close(w.done)
-		defer func() {
-			words.close()
-			c.media.TakeCapture()
-		}()
+		defer c.media.TakeCapture()
+		if err := l.open(); err != nil {
+			c.d.log.Debug("recogniser unavailable for early media", "call_id", c.res.CallID, "err", err)
+			return
+		}
+		defer words.close()
 		poll := time.NewTicker(100 * time.Millisecond)
 		defer poll.Stop()
 		for {
@@ -82,6 +83,11 @@ func (w *earlyWatch) end() {
 	if w == nil {
 		return
 	}
-	w.once.Do(func() { close(w.stop) })
+	w.once.Do(func() {
+		close(w.stop)
+		if w.cancel != nil {
+			w.cancel()
+		}
+	})
 	<-w.done
 }
