@@ -298,7 +298,9 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 		failedOver []string
 		rested     map[string]bool // caller IDs resting: left out while others are awake
 	)
-	if d.CallerIDs != nil {
+	// Resting can only change the pick from a pool of two numbers or more:
+	// only then is it read, once per call.
+	if d.CallerIDs != nil && slices.ContainsFunc(trunks, func(t telephony.Trunk) bool { return len(t.CallerIDs) > 1 }) {
 		if rested, err = d.CallerIDs.Rested(ctx, req.TenantID); err != nil && d.Logger != nil {
 			d.Logger.WarnContext(ctx, "resting caller IDs unknown: the whole pool is used", slog.Any("error", err))
 		}
@@ -307,7 +309,11 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 	// calls in progress and calls per second: a trunk at its cap is passed
 	// over for the next, and when every trunk is, the call waits for a
 	// place (up to trunkWait).
-	if ownTrunk {
+	// Only a capped trunk is claimed (Claim decides the others without a
+	// query): a tenant whose trunks have no caps spends no round trip on
+	// giving a claim back at every call's end.
+	capped := ownTrunk && slices.ContainsFunc(trunks, func(t telephony.Trunk) bool { return t.MaxCalls > 0 || t.CallsPerSecond > 0 })
+	if capped {
 		defer func() {
 			if err := d.Trunks.Release(context.WithoutCancel(ctx), req.TenantID, req.CallID); err != nil && d.Logger != nil {
 				d.Logger.WarnContext(ctx, "a trunk's claim not given back: it lapses when the call's record ends", slog.Any("error", err))
@@ -324,7 +330,7 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 				continue
 			}
 			ok := true
-			if ownTrunk {
+			if capped {
 				var wait time.Duration
 				var cerr error
 				if ok, wait, cerr = d.Trunks.Claim(ctx, req.TenantID, req.CallID, t); cerr != nil {
