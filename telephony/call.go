@@ -304,6 +304,9 @@ func (c *sipCall) say(ctx context.Context, text string, emotion Emotion, bargeIn
 	// plays as its audio arrives: the first words play while the rest is
 	// made.
 	parts := Sentences(text)
+	if len(parts) == 0 {
+		return SayResult{}, nil // nothing to say
+	}
 	sctx, stopSynth := context.WithCancel(ctx)
 	defer stopSynth()
 	made := make([]*AudioStream, len(parts))
