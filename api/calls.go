@@ -30,6 +30,8 @@ type TurnBody struct {
 	Emotion   string    `json:"emotion,omitempty" enum:"neutral,happy,urgent,apologetic" doc:"The voice the turn was spoken in: the state's emotion, or apologetic (calmer, slower, softer) for a state without one answering an angry or negative callee."`
 	// Model is set on turns that asked the tenant's language model.
 	Model *scripting.ModelUse `json:"model,omitempty" doc:"What the tenant's language model did in this turn: why it was asked (the built-in understanding's guess), what it chose or replied, and whether that was used or why it was rejected (a guardrail) or failed (timeout, refusal, bad output)."`
+	// Requests are the turn's requests to the tenant's endpoints.
+	Requests []scripting.RequestUse `json:"requests,omitempty" doc:"The requests the turn's state made to the tenant's script endpoints (its http): endpoint, method, path (long digit runs masked, query left out), status, latency, and why it failed."`
 }
 
 // CallBody is one attempt: a refusal, or a call with its outcome.
@@ -114,6 +116,9 @@ func callBody(ctx context.Context, c *campaigns.Call) CallBody {
 			if json.Unmarshal(t.Model, &m) == nil {
 				tb.Model = &m
 			}
+		}
+		if len(t.Requests) > 0 {
+			_ = json.Unmarshal(t.Requests, &tb.Requests)
 		}
 		b.Turns = append(b.Turns, tb)
 	}

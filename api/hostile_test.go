@@ -68,6 +68,7 @@ var minimumRoles = byRole(map[tenants.Role][]string{
 		"get-speech", "list-trunks", "get-trunk", "list-webhook-endpoints", "get-webhook-endpoint", "list-webhook-deliveries",
 		"get-sms-settings", "list-messages", "get-message", "report-follow-ups", "export-report-follow-ups",
 		"list-queues", "get-queue", "list-caller-ids", "report-list-hygiene", "export-report-list-hygiene",
+		"list-script-endpoints",
 	},
 	// Everyone may take calls at the agent desk, agents included: signed in
 	// people only (API keys are refused whatever their role).
@@ -89,7 +90,7 @@ var minimumRoles = byRole(map[tenants.Role][]string{
 		"create-trunk", "update-trunk", "delete-trunk", "check-trunk", "add-user", "change-user-role", "remove-user",
 		"create-webhook-endpoint", "update-webhook-endpoint", "delete-webhook-endpoint", "rotate-webhook-secret",
 		"test-webhook-endpoint", "redeliver-webhook", "create-queue", "update-queue", "delete-queue",
-		"rest-caller-id", "wake-caller-id",
+		"rest-caller-id", "wake-caller-id", "create-script-endpoint", "rotate-script-endpoint-secret", "delete-script-endpoint",
 	},
 	// The owner pays.
 	tenants.RoleOwner: {"set-budget", "create-checkout-session", "create-portal-session"},
@@ -1331,8 +1332,9 @@ func (h *harness) seedHostileTenant(recordings telephony.LocalRecordingStore, na
 		t.Fatalf("%s's desk offer: %v", tag, err)
 	}
 
+	scriptEndpoint := must(h.do(nil, "POST", "/v1/script-endpoints", map[string]any{"name": lower + "_crm", "url": "http://127.0.0.1:9/" + lower + "-crm"}, k...), 201, "script endpoint")
 	f.params = map[string]string{
-		"queue_id": queue.str("id"), "offer_id": offerID,
+		"queue_id": queue.str("id"), "offer_id": offerID, "script_endpoint_id": scriptEndpoint.str("id"),
 		"key_id": viewerKey.str("id"), "user_id": agent.str("user", "id"),
 		"endpoint_id": endpoint.str("id"), "delivery_id": delivery,
 		"list_id": list.str("id"), "contact_id": contact.str("id"), "import_id": im.str("id"), "phone": "+86" + n3,
@@ -1349,7 +1351,7 @@ func (h *harness) seedHostileTenant(recordings telephony.LocalRecordingStore, na
 		tag + " dnc reason", tag + " consent source",
 		script.str("id"), tag + " script", rules.str("id"), tag + " rules",
 		trunk.str("id"), tag + " carrier", "sip." + lower + ".example", tag + "-trunk-password", callerID,
-		queue.str("id"), offerID,
+		queue.str("id"), offerID, scriptEndpoint.str("id"), scriptEndpoint.str("secret"), lower + "-crm",
 		camp.str("id"), tag + " campaign", d.Request.CallID.String(), tag + " recording bytes", tag + " said hello", tag + " heard", usage} {
 		f.secrets = append(f.secrets, secret{shown: s, origin: s})
 	}
@@ -1409,6 +1411,7 @@ func (f hostileTenant) validBodies() map[string]any {
 		"update-trunk":            map[string]any{"host": "sip." + strings.ToLower(f.tag) + "-changed.example"},
 		"rest-caller-id":          map[string]any{"number": n1, "hours": 24, "reason": "hostile suite"},
 		"wake-caller-id":          map[string]any{"number": n1},
+		"create-script-endpoint":  map[string]any{"name": "hostile_" + strings.ToLower(f.tag), "url": "http://127.0.0.1:9/hostile-crm"},
 	}
 }
 

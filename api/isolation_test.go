@@ -51,23 +51,28 @@ func TestTenantBCannotReachTenantA(t *testing.T) {
 	if r := h.do(nil, "POST", "/v1/caller-ids/rest", map[string]any{"number": "+862150009876", "hours": 24, "reason": "A's own rest"}, bearer(a.Key)...); r.Status != 200 {
 		t.Fatalf("fixture rest: %d %s", r.Status, r.Raw)
 	}
+	aScriptEndpoint := h.do(nil, "POST", "/v1/script-endpoints", map[string]any{"name": "a_crm", "url": "http://127.0.0.1:9/a-crm"}, bearer(a.Key)...)
+	if aScriptEndpoint.Status != 201 {
+		t.Fatalf("fixture script endpoint: %d %s", aScriptEndpoint.Status, aScriptEndpoint.Raw)
+	}
 	fixtures := map[string]string{
-		"trunk_id":    aTrunk.str("id"),
-		"script_id":   aScript.str("id"),
-		"version":     "1",
-		"key_id":      aKey.str("id"),
-		"user_id":     aUser.str("user", "id"),
-		"endpoint_id": aEndpoint.str("id"),
-		"delivery_id": aDelivery,
-		"list_id":     aCampaigns.ListID,
-		"contact_id":  aCampaigns.ContactID,
-		"import_id":   aCampaigns.ImportID,
-		"phone":       aCampaigns.Phone,
-		"campaign_id": aCampaigns.CampaignID,
-		"call_id":     aCampaigns.CallID,
-		"message_id":  aCampaigns.MessageID,
-		"queue_id":    aCampaigns.QueueID,
-		"offer_id":    aCampaigns.OfferID,
+		"script_endpoint_id": aScriptEndpoint.str("id"),
+		"trunk_id":           aTrunk.str("id"),
+		"script_id":          aScript.str("id"),
+		"version":            "1",
+		"key_id":             aKey.str("id"),
+		"user_id":            aUser.str("user", "id"),
+		"endpoint_id":        aEndpoint.str("id"),
+		"delivery_id":        aDelivery,
+		"list_id":            aCampaigns.ListID,
+		"contact_id":         aCampaigns.ContactID,
+		"import_id":          aCampaigns.ImportID,
+		"phone":              aCampaigns.Phone,
+		"campaign_id":        aCampaigns.CampaignID,
+		"call_id":            aCampaigns.CallID,
+		"message_id":         aCampaigns.MessageID,
+		"queue_id":           aCampaigns.QueueID,
+		"offer_id":           aCampaigns.OfferID,
 	}
 	// Request bodies that pass validation, so the handler itself must refuse.
 	bodies := map[string]any{
@@ -91,7 +96,8 @@ func TestTenantBCannotReachTenantA(t *testing.T) {
 	secretsOfA := []string{a.ID, a.OwnerID, a.Key, a.Email, aKey.str("id"), aKey.str("secret"), aKey.str("prefix"), fixtures["user_id"], "agent@a.example",
 		aEndpoint.str("id"), aEndpoint.str("secret"), "a-hook", aDelivery, aCampaignUsage,
 		aCampaigns.ListID, aCampaigns.ContactID, aCampaigns.ImportID, aCampaigns.CampaignID, aCampaigns.CallID, "8613812341234", "A's customer",
-		aCampaigns.QueueID, aCampaigns.OfferID, "2150009876", "A's own rest"}
+		aCampaigns.QueueID, aCampaigns.OfferID, "2150009876", "A's own rest",
+		aScriptEndpoint.str("id"), aScriptEndpoint.str("secret"), "a-crm", "a_crm"}
 
 	// A's report rollups are folded now, so a rebuild by B that reached
 	// them would show below.

@@ -276,7 +276,9 @@ func (s *Server) simulateScriptVersion(ctx context.Context, in *simulateInput) (
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
-	tr, err := s.scripts.Simulate(ctx, principal(ctx), in.ScriptID, in.Version, scripting.Contact(in.Body.Contact), in.Body.Utterances, opts, model)
+	// Its http states call the tenant's endpoints for real, as a call's do.
+	fetch := s.cfg.Endpoints.For(principal(ctx).TenantID)
+	tr, err := s.scripts.Simulate(ctx, principal(ctx), in.ScriptID, in.Version, scripting.Contact(in.Body.Contact), in.Body.Utterances, opts, model, fetch)
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}

@@ -69,6 +69,9 @@ type Config struct {
 	// Desk is the agent desk (queues, agents' desks, the live view); nil
 	// builds one on Tenants' database whose waiters look every second.
 	Desk *calls.Desk
+	// Endpoints are the tenants' endpoints scripts call (a state's http);
+	// nil builds one on Tenants' database, as guarded as Webhooks.
+	Endpoints *calls.Endpoints
 	// Metrics is the registry /metrics serves, so the service's other
 	// parts (calls, script hosts) show there too; the API adds its request
 	// metrics and the Go and process collectors. nil: one of its own.
@@ -133,6 +136,9 @@ func New(cfg Config) *Server {
 	if cfg.Billing == nil {
 		cfg.Billing = billing.New(billing.Config{DB: db, Logger: cfg.Logger})
 	}
+	if cfg.Endpoints == nil {
+		cfg.Endpoints = &calls.Endpoints{DB: db, AllowPrivate: cfg.Webhooks.AllowPrivate}
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger, tenants: cfg.Tenants, mux: http.NewServeMux(), contacts: cfg.Contacts, campaigns: cfg.Campaigns, scripts: cfg.Scripts}
 	if s.contacts == nil && cfg.Tenants != nil {
 		s.contacts = contacts.New(contacts.Options{DB: cfg.Tenants.DB()})
@@ -171,6 +177,7 @@ func New(cfg Config) *Server {
 		{Name: "Calls", Description: "Call records and their dialog turns."},
 		{Name: "Agent desk", Description: "Queues of people who take the calls scripts hand over, each agent's desk in the browser (WebRTC), and the supervisors' live view."},
 		{Name: "Scripts", Description: "Dialog scripts and segmentation rules in JavaScript: versions, checks, publishing and a simulator."},
+		{Name: "Script endpoints", Description: "Your HTTPS services that dialog scripts call mid-call (a state's http): a live balance, an order's status, a promise to pay posted back."},
 		{Name: "Trunks", Description: "SIP trunks and caller-ID pools."},
 		{Name: "System", Description: "Health and readiness."},
 	}
@@ -197,6 +204,7 @@ func New(cfg Config) *Server {
 	s.registerCampaigns()
 	s.registerCalls()
 	s.registerScripts()
+	s.registerScriptEndpoints()
 	s.registerSegments()
 	s.registerRecordings()
 	s.registerReports()

@@ -61,6 +61,9 @@ type Options struct {
 	// Desk takes the calls scripts transfer to a queue ("queue:<name>");
 	// nil: such transfers are refused.
 	Desk *Desk
+	// Endpoints make the requests of scripts' http states to the tenant's
+	// registered endpoints (nil: every such request fails).
+	Endpoints *Endpoints
 }
 
 // Service places campaign calls and holds their conversations: a SIP call
@@ -164,7 +167,9 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 		if req.Answered != nil {
 			req.Answered(time.Now())
 		}
-		sess, ds, err := d.Hosts.Open(ctx, caller, "script.js", version.Source, contact, scripting.SessionOptions{Segment: req.Segment, SensitiveWords: req.SensitiveWords, TimeZone: req.TimeZone, AskModel: model != nil})
+		fetch := d.Endpoints.For(req.TenantID)
+		sess, ds, err := d.Hosts.Open(ctx, caller, "script.js", version.Source, contact, scripting.SessionOptions{Segment: req.Segment, SensitiveWords: req.SensitiveWords, TimeZone: req.TimeZone,
+			AskModel: model != nil, HTTP: fetch != nil})
 		if err != nil {
 			if scripting.HasErrors(ds) {
 				return fmt.Errorf("open the script: %s", ds[0])
@@ -172,7 +177,26 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 			return fmt.Errorf("open the script: %w", err)
 		}
 		defer sess.Close()
-		step, err := sess.Start(ctx)
+		// finish carries a step that waits to its end: the model asked
+		// (within the state's budget, its tokens counted) and the tenant's
+		// endpoints called (within the request's timeout), while the
+		// callee waits.
+		finish := func(step *scripting.Step, err error) (*scripting.Step, error) {
+			for err == nil && (step.Ask != nil || step.Request != nil) {
+				if step.Ask != nil {
+					a := scripting.Answer{Failure: "no model"}
+					if model != nil {
+						a = model.Answer(ctx, step.Ask)
+					}
+					modelTokens += a.Tokens
+					step, err = sess.Resolve(ctx, a)
+					continue
+				}
+				step, err = sess.Respond(ctx, fetch.Fetch(ctx, step.Request))
+			}
+			return step, err
+		}
+		step, err := finish(sess.Start(ctx))
 		// The callee is told first that an AI is calling, whatever they
 		// say meanwhile; the words go with the greeting's turn.
 		disclosure := campaigns.DisclosureWords(req.AIDisclosure, lang)
@@ -216,6 +240,9 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 			if step.Model != nil {
 				rec.Model, _ = json.Marshal(step.Model)
 			}
+			if len(step.Requests) > 0 {
+				rec.Requests, _ = json.Marshal(step.Requests)
+			}
 			turns = append(turns, rec)
 			if step.FollowUp != "" && !slices.Contains(followUps, step.FollowUp) {
 				followUps = append(followUps, step.FollowUp)
@@ -237,14 +264,7 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 			if text == "" {
 				text = heard.DTMF
 			}
-			step, err = sess.Turn(ctx, text)
-			if err == nil && step.Ask != nil {
-				// The callee waits while the model thinks, within the
-				// state's budget; its answer finishes the turn.
-				a := model.Answer(ctx, step.Ask)
-				modelTokens += a.Tokens
-				step, err = sess.Resolve(ctx, a)
-			}
+			step, err = finish(sess.Turn(ctx, text))
 		}
 		script = sess.Result()
 		if queue, ok := isQueueTarget(transferOf(script)); ok && err == nil && d.Desk != nil {

@@ -224,15 +224,18 @@ func (s *Service) closeCalls(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 			if seq == 0 {
 				seq = i + 1
 			}
-			var model any
+			var model, requests any
 			if json.Valid(t.Model) {
 				model = t.Model
 			}
+			if json.Valid(t.Requests) {
+				requests = t.Requests
+			}
 			b.Queue(`INSERT INTO call_turns (tenant_id, call_id, seq, state, said, heard, intent, sentiment, started_at, ended_at,
-					sentiment_label, confidence, sensitive, model, emotion)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+					sentiment_label, confidence, sensitive, model, emotion, requests)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 				tenantID, c.ID, seq, t.State, t.Said, t.Heard, t.Intent, t.Sentiment, t.StartedAt, t.EndedAt,
-				t.SentimentLabel, t.Confidence, orNoTags(t.Sensitive), model, t.Emotion)
+				t.SentimentLabel, t.Confidence, orNoTags(t.Sensitive), model, t.Emotion, requests)
 		}
 		if len(res.Turns) > 0 {
 			c.Turns = res.Turns

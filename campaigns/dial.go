@@ -121,7 +121,10 @@ type Turn struct {
 	Emotion string
 	// Model is what the tenant's language model did in the turn, as JSON
 	// (scripting.ModelUse); nil when it was not asked.
-	Model     json.RawMessage
+	Model json.RawMessage
+	// Requests are the requests the turn made to the tenant's endpoints
+	// (a state's http), as JSON ([]scripting.RequestUse); nil when none.
+	Requests  json.RawMessage
 	StartedAt time.Time
 	EndedAt   time.Time
 }
@@ -232,14 +235,14 @@ func (s *Service) GetCall(ctx context.Context, p tenants.Principal, id uuid.UUID
 		if err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT seq, state, said, heard, intent, sentiment, started_at, ended_at, sentiment_label, confidence, sensitive, model, emotion FROM call_turns
+		rows, err := tx.Query(ctx, `SELECT seq, state, said, heard, intent, sentiment, started_at, ended_at, sentiment_label, confidence, sensitive, model, emotion, requests FROM call_turns
 			WHERE tenant_id = $1 AND call_id = $2 ORDER BY seq`, p.TenantID, id)
 		if err != nil {
 			return err
 		}
 		c.Turns, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Turn, error) {
 			var t Turn
-			err := row.Scan(&t.Seq, &t.State, &t.Said, &t.Heard, &t.Intent, &t.Sentiment, &t.StartedAt, &t.EndedAt, &t.SentimentLabel, &t.Confidence, &t.Sensitive, &t.Model, &t.Emotion)
+			err := row.Scan(&t.Seq, &t.State, &t.Said, &t.Heard, &t.Intent, &t.Sentiment, &t.StartedAt, &t.EndedAt, &t.SentimentLabel, &t.Confidence, &t.Sensitive, &t.Model, &t.Emotion, &t.Requests)
 			return t, err
 		})
 		return err

@@ -22,7 +22,7 @@ func (e *Ending) dropNUL() {
 		for j, w := range t.Sensitive {
 			t.Sensitive[j] = clean(w)
 		}
-		t.Model = dropJSONNUL(t.Model)
+		t.Model, t.Requests = dropJSONNUL(t.Model), dropJSONNUL(t.Requests)
 	}
 	for i := range e.SensitiveHits {
 		e.SensitiveHits[i].Word = clean(e.SensitiveHits[i].Word)

@@ -23,7 +23,7 @@ const maxFrame = 16 << 20
 
 type hostRequest struct {
 	ID      uint64          `json:"id"`
-	Op      string          `json:"op"` // ping | compile | open | start | turn | resolve | close (not answered) | segment
+	Op      string          `json:"op"` // ping | compile | open | start | turn | resolve | respond | close (not answered) | segment
 	Session uint64          `json:"session,omitempty"`
 	Name    string          `json:"name,omitempty"`
 	Source  string          `json:"source,omitempty"`
@@ -34,6 +34,8 @@ type hostRequest struct {
 	Text    string          `json:"text,omitempty"`
 	// Answer is the model's answer to a turn's Ask (resolve).
 	Answer *Answer `json:"answer,omitempty"`
+	// Response is what became of a step's Request (respond).
+	Response *Response `json:"response,omitempty"`
 	// Contacts is the batch for a segment request.
 	Contacts []Contact `json:"contacts,omitempty"`
 	// script names the tenant code the request runs (scriptKey), for the
@@ -306,7 +308,7 @@ func (h *hostServer) handle(req *hostRequest) (resp *hostResponse) {
 		h.sessions[req.Session] = &hostSession{s: sess}
 		h.mu.Unlock()
 		resp.Fallback, resp.Lang = s.dialog.Fallback.End, s.dialog.Lang
-	case "start", "turn", "resolve":
+	case "start", "turn", "resolve", "respond":
 		h.mu.Lock()
 		hs := h.sessions[req.Session]
 		h.mu.Unlock()
@@ -325,6 +327,10 @@ func (h *hostServer) handle(req *hostRequest) (resp *hostResponse) {
 			t, err = hs.s.Resolve(*req.Answer)
 		case req.Op == "resolve":
 			err = errors.New("resolve needs the model's answer")
+		case req.Op == "respond" && req.Response != nil:
+			t, err = hs.s.Respond(*req.Response)
+		case req.Op == "respond":
+			err = errors.New("respond needs the request's response")
 		default:
 			t, err = hs.s.Turn(req.Text)
 		}

@@ -158,7 +158,7 @@ type Model interface {
 }
 
 // ErrPending is returned by Turn while a turn waits for Resolve.
-var ErrPending = errors.New("a turn waits for the model's answer: call Resolve")
+var ErrPending = errors.New("a turn waits for the model's answer or a request's: call Resolve or Respond")
 
 // builtinAbout describes the built-in intents to a model.
 var builtinAbout = map[string]string{
@@ -275,7 +275,7 @@ func (s *Session) askFor(cur *state, u Understanding, t *Step) *Ask {
 // returns the turn's step, as Turn would have.
 func (s *Session) Resolve(a Answer) (*Step, error) {
 	p := s.pending
-	if p == nil {
+	if p == nil || p.ask == nil {
 		return nil, errors.New("no turn waits for the model's answer")
 	}
 	s.pending = nil
@@ -309,8 +309,7 @@ func (s *Session) Resolve(a Answer) (*Step, error) {
 		}
 		return s.decide(t, u, cur, "")
 	})
-	s.adaptVoice(t)
-	s.remember(t)
+	s.settle(t)
 	return t, nil
 }
 
@@ -539,7 +538,7 @@ func redactedText(s string) string {
 
 // remember keeps the turn for the model's history.
 func (s *Session) remember(t *Step) {
-	if t.Ask != nil {
+	if t.Ask != nil || t.Request != nil {
 		return
 	}
 	if t.Turn > 0 {

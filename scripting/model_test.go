@@ -289,7 +289,7 @@ func TestLLMFieldsAreCheckedWithTheirLine(t *testing.T) {
 func TestAHostRunsModelTurns(t *testing.T) {
 	p := testPool(t, HostConfig{Hosts: 1})
 	m := &scriptedModel{answers: []Answer{{Intent: "paid"}}}
-	tr, ds, err := p.Simulate(context.Background(), "reminder.js", modelScript, Contact{"name": "王先生", "due": 3200}, []string{"那个事情我上礼拜弄好了"}, SessionOptions{}, m)
+	tr, ds, err := p.Simulate(context.Background(), "reminder.js", modelScript, Contact{"name": "王先生", "due": 3200}, []string{"那个事情我上礼拜弄好了"}, SessionOptions{}, m, nil)
 	if err != nil {
 		t.Fatal(err, ds)
 	}

@@ -103,6 +103,9 @@ type state struct {
 	NoBargeIn bool
 	// Listen is the state's `listen`: how its answer is waited for.
 	Listen Listen
+	// Request is the state's `http`: what it asks the tenant's endpoint
+	// on entry, before it speaks.
+	Request *stateRequest
 }
 
 // Listen is how a state waits for the callee's answer (`listen: {
@@ -336,7 +339,7 @@ func (s *Script) load(defaultLang string) (*dialog, []Diagnostic) {
 		bad(posOr("states"), "", "a dialog script needs `states`, an object of state name → state")
 		return d, ds
 	}
-	known := map[string]bool{"say": true, "emotion": true, "on": true, "default": true, "end": true, "tags": true, "callbackIn": true, "transfer": true, "llm": true, "followUp": true, "bargeIn": true, "listen": true}
+	known := map[string]bool{"say": true, "emotion": true, "on": true, "default": true, "end": true, "tags": true, "callbackIn": true, "transfer": true, "llm": true, "followUp": true, "bargeIn": true, "listen": true, "http": true}
 	for _, name := range so.Keys() {
 		key := "states." + name
 		st := &state{Name: name, At: posOr(key), On: map[string]*target{}}
@@ -349,7 +352,7 @@ func (s *Script) load(defaultLang string) (*dialog, []Diagnostic) {
 		}
 		for _, k := range o.Keys() {
 			if !known[k] {
-				warn(posOr(key+"."+k), name, "state %s: unknown field %q (known: say, emotion, on, default, end, tags, callbackIn, transfer, followUp, llm, bargeIn, listen)", name, k)
+				warn(posOr(key+"."+k), name, "state %s: unknown field %q (known: say, emotion, on, default, end, tags, callbackIn, transfer, followUp, llm, bargeIn, listen, http)", name, k)
 			}
 		}
 		if v := o.Get("say"); isSet(v) {
@@ -461,6 +464,12 @@ func (s *Script) load(defaultLang string) (*dialog, []Diagnostic) {
 		if v := o.Get("default"); isSet(v) {
 			st.Default = readTarget(v, key+".default")
 		}
+		if v := o.Get("http"); isSet(v) {
+			st.Request = loadRequest(v, posOr(key+".http"), name, bad)
+			if st.Request != nil && st.Request.Failed != "" {
+				st.Request.FailedAt = posOr(key + ".http.failed")
+			}
+		}
 		if v := o.Get("llm"); isSet(v) {
 			st.Model = loadStateModel(v, posOr(key+".llm"), name, bad)
 			if st.Model != nil && len(st.On) == 0 {
@@ -504,6 +513,14 @@ func (s *Script) validate(warningsOnly bool) []Diagnostic {
 			}
 			if !intents[in] {
 				add("warning", t.At, name, "state %s: intent %q is neither built in nor declared in intents, so it never matches", name, in)
+			}
+		}
+		if r := st.Request; r != nil && r.Failed != "" {
+			switch {
+			case d.States[r.Failed] == nil:
+				add("error", r.FailedAt, name, "state %s: http.failed refers to unknown state %q%s", name, r.Failed, suggest(r.Failed, d.Order))
+			case r.Failed == name:
+				add("error", r.FailedAt, name, "state %s: http.failed must name another state (a failed request would be asked again and again)", name)
 			}
 		}
 		if t := st.Default; t != nil && !t.Func && d.States[t.State] == nil {
@@ -875,6 +892,9 @@ func (s *Script) edgesFrom(n string) []GraphEdge {
 		add(in, st.On[in])
 	}
 	add("default", st.Default)
+	if r := st.Request; r != nil && r.Failed != "" {
+		add("http.failed", &target{State: r.Failed})
+	}
 	return out
 }
 

@@ -49,6 +49,9 @@ type SessionOptions struct {
 	// AskModel lets states with `llm` ask the tenant's model when the
 	// built-in understanding is unsure (see Ask): the caller has one.
 	AskModel bool `json:"askModel,omitempty"`
+	// HTTP lets states with `http` make their requests (see Request): the
+	// caller has the tenant's endpoints. Without it every request fails.
+	HTTP bool `json:"http,omitempty"`
 }
 
 // Step is what the dialog engine did in one turn: what was heard and
@@ -90,6 +93,12 @@ type Step struct {
 	// FollowUp is set on the turn that entered a state with a followUp:
 	// the SMS template the call sends once it ends, however it ends.
 	FollowUp string `json:"followUp,omitempty" doc:"The SMS template this turn's state asked the call to send once it ends."`
+	// Request is set when the step waits for a request to the tenant's
+	// endpoint (a state's http): make it, then hand its Response to
+	// Respond, which returns the finished step.
+	Request *Request `json:"request,omitempty" doc:"The request to the tenant's endpoint the step waits for (a state's http)."`
+	// Requests are the requests the turn made and what became of them.
+	Requests []RequestUse `json:"requests,omitempty" doc:"The requests to the tenant's endpoints the turn made, and what became of them."`
 }
 
 // ReviewFlag records a sensitive word heard from the callee or said by the
@@ -163,6 +172,10 @@ type Session struct {
 	stateSay string
 	review   []ReviewFlag
 	tags     []string
+	// fetched holds the answers of the call's requests by name (c.http),
+	// as JSON; requests counts them.
+	fetched  map[string]json.RawMessage
+	requests int
 
 	// The call's runtime, created on the first turn that runs tenant
 	// code and kept until the call ends (or a turn fails).
@@ -231,14 +244,27 @@ func (s *Session) Start() (*Step, error) {
 	s.started = true
 	t := &Step{Via: "start"}
 	s.run(t, func() error { return s.enter(s.script.dialog.Start, t) })
-	s.remember(t)
+	s.settle(t)
 	return t, nil
 }
 
+// pendingTurn is a step that waits: for the model (ask) or for a
+// request to the tenant's endpoint (fetch).
 type pendingTurn struct {
-	step *Step
-	u    Understanding
-	ask  *Ask
+	step  *Step
+	u     Understanding
+	ask   *Ask
+	fetch *Request
+}
+
+// settle finishes a step that no longer waits: the voice for an upset
+// callee, and the turn kept for the model's history.
+func (s *Session) settle(t *Step) {
+	if s.pending != nil {
+		return
+	}
+	s.adaptVoice(t)
+	s.remember(t)
 }
 
 // Turn takes what the callee said, understands it, moves the dialog and
@@ -266,7 +292,7 @@ func (s *Session) Turn(text string) (*Step, error) {
 		// takes silence as its free answer.)
 		t := &Step{Turn: s.turn}
 		s.run(t, func() error { return s.noInput(t, cur) })
-		s.remember(t)
+		s.settle(t)
 		return t, nil
 	}
 	u := s.script.nlu.Understand(d.Lang, text, s.opts.Now())
@@ -290,8 +316,7 @@ func (s *Session) Turn(text string) (*Step, error) {
 		}
 	}
 	s.run(t, func() error { return s.decide(t, u, cur, "") })
-	s.adaptVoice(t)
-	s.remember(t)
+	s.settle(t)
 	return t, nil
 }
 
@@ -502,6 +527,19 @@ func (s *Session) enter(name string, t *Step) error {
 			s.tags = append(s.tags, tag)
 		}
 	}
+	if st.Request != nil {
+		// The state asks the tenant's endpoint first; its words follow
+		// the answer (Respond), or come now when no request can be made.
+		_, err := s.fetch(st, t)
+		return err
+	}
+	return s.speak(st, t)
+}
+
+// speak says a state's words, on entering it (after its request, when it
+// has one), and ends the call when the state does.
+func (s *Session) speak(st *state, t *Step) error {
+	name := st.Name
 	if st.SayFunc {
 		v, err := s.call(func() (sobek.Value, error) { return s.get("states", name, "say") }, t, Understanding{})
 		if err != nil {
@@ -639,6 +677,11 @@ func (s *Session) context(t *Step, u Understanding) (*sobek.Object, error) {
 		_ = c.Set("vars", vars)
 		_ = c.Set("segment", s.opts.Segment)
 		s.jsc = c
+		if len(s.fetched) > 0 {
+			if err := s.setHTTP(); err != nil {
+				return nil, err
+			}
+		}
 	}
 	c := s.jsc
 	_ = c.Set("turn", s.turn)
@@ -710,6 +753,12 @@ func (s *Session) saveVars() error {
 
 // render fills ${c.path} placeholders from the context, in Go.
 func (s *Session) render(text string, t *Step, u Understanding) string {
+	return s.renderWith(text, t, u, nil)
+}
+
+// renderWith fills placeholders as render does, passing each value through
+// esc when it is set.
+func (s *Session) renderWith(text string, t *Step, u Understanding, esc func(string) string) string {
 	if !strings.Contains(text, "${") {
 		return text
 	}
@@ -746,6 +795,14 @@ func (s *Session) render(text string, t *Step, u Understanding) string {
 			if t.Sentiment != nil {
 				v = map[string]any{"score": t.Sentiment.Score, "label": t.Sentiment.Label}
 			}
+		case "http":
+			m := map[string]any{}
+			for k, b := range s.fetched {
+				var x any
+				_ = json.Unmarshal(b, &x)
+				m[k] = x
+			}
+			v = m
 		}
 		for _, p := range parts[1:] {
 			switch x := v.(type) {
@@ -761,6 +818,9 @@ func (s *Session) render(text string, t *Step, u Understanding) string {
 			default:
 				v = nil
 			}
+		}
+		if esc != nil {
+			return esc(plain(v))
 		}
 		return plain(v)
 	})

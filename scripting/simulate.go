@@ -60,9 +60,10 @@ func (s *Script) Simulate(contact Contact, utterances []string, opts SessionOpti
 // Simulate runs a conversation in a script host, the way the service
 // simulates a tenant's script. Diagnostics come back when the script does
 // not compile.
-// With a model, states with `llm` ask it as a call would.
-func (p *HostPool) Simulate(ctx context.Context, name, source string, contact Contact, utterances []string, opts SessionOptions, model Model) (*Transcript, []Diagnostic, error) {
-	opts.AskModel = model != nil
+// With a model, states with `llm` ask it as a call would; with a fetcher,
+// states with `http` make their requests (without one they fail).
+func (p *HostPool) Simulate(ctx context.Context, name, source string, contact Contact, utterances []string, opts SessionOptions, model Model, fetch Fetcher) (*Transcript, []Diagnostic, error) {
+	opts.AskModel, opts.HTTP = model != nil, fetch != nil
 	rs, ds, err := p.Open(ctx, Caller{}, name, source, contact, opts)
 	if err != nil {
 		return nil, ds, err
@@ -70,6 +71,9 @@ func (p *HostPool) Simulate(ctx context.Context, name, source string, contact Co
 	defer rs.Close()
 	tr := &Transcript{}
 	t, err := rs.Start(ctx)
+	if err == nil {
+		t, err = rs.Finish(ctx, t, model, fetch)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -79,8 +83,8 @@ func (p *HostPool) Simulate(ctx context.Context, name, source string, contact Co
 			break
 		}
 		t, err := rs.Turn(ctx, u)
-		if err == nil && t.Ask != nil {
-			t, err = rs.Resolve(ctx, model.Answer(ctx, t.Ask))
+		if err == nil {
+			t, err = rs.Finish(ctx, t, model, fetch)
 		}
 		if errors.Is(err, ErrSessionDone) {
 			break
@@ -92,4 +96,26 @@ func (p *HostPool) Simulate(ctx context.Context, name, source string, contact Co
 	}
 	tr.Result = rs.Result()
 	return tr, nil, nil
+}
+
+// Finish carries a step that waits to its end: it asks the model (Ask)
+// and makes the requests (Request) the step waits for, one after another,
+// and returns the finished step.
+func (r *RemoteSession) Finish(ctx context.Context, t *Step, model Model, fetch Fetcher) (*Step, error) {
+	var err error
+	for err == nil && t != nil {
+		switch {
+		case t.Ask != nil && model != nil:
+			t, err = r.Resolve(ctx, model.Answer(ctx, t.Ask))
+		case t.Ask != nil:
+			t, err = r.Resolve(ctx, Answer{Failure: "no model"})
+		case t.Request != nil && fetch != nil:
+			t, err = r.Respond(ctx, fetch.Fetch(ctx, t.Request))
+		case t.Request != nil:
+			t, err = r.Respond(ctx, Response{Failure: noFetcher})
+		default:
+			return t, nil
+		}
+	}
+	return t, err
 }

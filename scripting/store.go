@@ -51,7 +51,7 @@ func (RenderPromptsArgs) InsertOpts() river.InsertOpts { return river.InsertOpts
 type Runner interface {
 	Check(ctx context.Context, name, source string) (*Graph, []Diagnostic, error)
 	Segment(ctx context.Context, name, source string, contacts []Contact) ([]SegmentResult, []Diagnostic, error)
-	Simulate(ctx context.Context, name, source string, contact Contact, utterances []string, opts SessionOptions, model Model) (*Transcript, []Diagnostic, error)
+	Simulate(ctx context.Context, name, source string, contact Contact, utterances []string, opts SessionOptions, model Model, fetch Fetcher) (*Transcript, []Diagnostic, error)
 }
 
 // Script kinds.
@@ -322,8 +322,8 @@ func SensitiveSaysInGraph(g *Graph, words []string, allow bool) []Diagnostic {
 }
 
 // Simulate runs a conversation with a saved version, in a script host;
-// with the tenant's model (nil: none), as a call would.
-func (st *Store) Simulate(ctx context.Context, p tenants.Principal, scriptID uuid.UUID, number int, contact Contact, utterances []string, opts SessionOptions, model Model) (*Transcript, error) {
+// with the tenant's model and endpoints (nil: none), as a call would.
+func (st *Store) Simulate(ctx context.Context, p tenants.Principal, scriptID uuid.UUID, number int, contact Contact, utterances []string, opts SessionOptions, model Model, fetch Fetcher) (*Transcript, error) {
 	if err := p.Require(tenants.RoleViewer); err != nil {
 		return nil, err
 	}
@@ -337,7 +337,7 @@ func (st *Store) Simulate(ctx context.Context, p tenants.Principal, scriptID uui
 	if st.Runner == nil {
 		return nil, tenants.Errorf(tenants.EUnavailable, "script simulation is not available")
 	}
-	tr, ds, err := st.Runner.Simulate(ctx, "script.js", v.Source, contact, utterances, opts, model)
+	tr, ds, err := st.Runner.Simulate(ctx, "script.js", v.Source, contact, utterances, opts, model, fetch)
 	if HasErrors(ds) {
 		return nil, &DiagnosticsError{Message: "the script failed", Diagnostics: ds}
 	}

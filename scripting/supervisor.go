@@ -809,6 +809,15 @@ func (r *RemoteSession) Resolve(ctx context.Context, a Answer) (*Step, error) {
 	return r.do(ctx, &hostRequest{Op: "resolve", Session: r.id, Answer: &a})
 }
 
+// Respond finishes a step that waits for a request to the tenant's
+// endpoint (Step.Request) with what became of it, and returns the step.
+func (r *RemoteSession) Respond(ctx context.Context, res Response) (*Step, error) {
+	if r.result != nil {
+		return nil, ErrSessionDone
+	}
+	return r.do(ctx, &hostRequest{Op: "respond", Session: r.id, Response: &res})
+}
+
 func (r *RemoteSession) do(ctx context.Context, req *hostRequest) (*Step, error) {
 	req.script = r.key
 	resp, err := r.host.call(ctx, req)

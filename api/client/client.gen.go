@@ -3438,6 +3438,28 @@ type ReportsRebuildBody struct {
 	Calls int64 `json:"calls"`
 }
 
+// Request defines model for Request.
+type Request struct {
+	As       string      `json:"as"`
+	Body     interface{} `json:"body,omitempty"`
+	Endpoint string      `json:"endpoint"`
+	Method   string      `json:"method"`
+	Path     string      `json:"path"`
+	State    string      `json:"state"`
+	Timeout  int64       `json:"timeout"`
+}
+
+// RequestUse defines model for RequestUse.
+type RequestUse struct {
+	Endpoint  string  `json:"endpoint"`
+	Failed    *string `json:"failed,omitempty"`
+	Failure   *string `json:"failure,omitempty"`
+	LatencyMs float64 `json:"latencyMs"`
+	Method    string  `json:"method"`
+	Path      string  `json:"path"`
+	Status    *int64  `json:"status,omitempty"`
+}
+
 // RestCallerIDInputBody defines model for RestCallerIDInputBody.
 type RestCallerIDInputBody struct {
 	// Schema A URL to the JSON Schema for this object.
@@ -3620,6 +3642,79 @@ type ScriptBody struct {
 
 // ScriptBodyKind defines model for ScriptBody.Kind.
 type ScriptBodyKind string
+
+// ScriptEndpointBody defines model for ScriptEndpointBody.
+type ScriptEndpointBody struct {
+	CreatedAt time.Time `json:"created_at"`
+
+	// Description Example: Balances and promises to pay
+	Description string `json:"description"`
+	Id          string `json:"id"`
+
+	// Name What scripts call it by: a state's http: { endpoint: "crm", path: "/accounts/${c.contact.account}/balance" }.
+	//
+	// Example: crm
+	Name string `json:"name"`
+
+	// Url The base URL a script's path is appended to.
+	//
+	// Example: https://crm.example.com/outcall
+	Url string `json:"url"`
+}
+
+// ScriptEndpointInputBody defines model for ScriptEndpointInputBody.
+type ScriptEndpointInputBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/ScriptEndpointInputBody.json
+	Schema *string `json:"$schema,omitempty"`
+
+	// Description Example: Balances and promises to pay
+	Description *string `json:"description,omitempty"`
+
+	// Name Example: crm
+	Name string `json:"name"`
+
+	// Url Example: https://crm.example.com/outcall
+	Url string `json:"url"`
+}
+
+// ScriptEndpointWithSecretBody defines model for ScriptEndpointWithSecretBody.
+type ScriptEndpointWithSecretBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/ScriptEndpointWithSecretBody.json
+	Schema    *string   `json:"$schema,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// Description Example: Balances and promises to pay
+	Description string `json:"description"`
+	Id          string `json:"id"`
+
+	// Name What scripts call it by: a state's http: { endpoint: "crm", path: "/accounts/${c.contact.account}/balance" }.
+	//
+	// Example: crm
+	Name string `json:"name"`
+
+	// Secret The secret requests are signed with (Outcall-Signature over the method, path, a newline and the body). Shown only now; rotate it to get a new one.
+	//
+	// Example: epsec_3f…
+	Secret string `json:"secret"`
+
+	// Url The base URL a script's path is appended to.
+	//
+	// Example: https://crm.example.com/outcall
+	Url string `json:"url"`
+}
+
+// ScriptEndpointsOutputBody defines model for ScriptEndpointsOutputBody.
+type ScriptEndpointsOutputBody struct {
+	// Schema A URL to the JSON Schema for this object.
+	//
+	// Example: https://example.com/schemas/ScriptEndpointsOutputBody.json
+	Schema *string               `json:"$schema,omitempty"`
+	Items  *[]ScriptEndpointBody `json:"items"`
+}
 
 // ScriptError defines model for ScriptError.
 type ScriptError struct {
@@ -4275,7 +4370,11 @@ type Turn struct {
 	Model    *ModelUse `json:"model,omitempty"`
 
 	// NoBargeIn The turn's words play to the end whatever the callee says meanwhile (its state says bargeIn: false).
-	NoBargeIn *bool                   `json:"noBargeIn,omitempty"`
+	NoBargeIn *bool    `json:"noBargeIn,omitempty"`
+	Request   *Request `json:"request,omitempty"`
+
+	// Requests The requests to the tenant's endpoints the turn made, and what became of them.
+	Requests  *[]RequestUse           `json:"requests,omitempty"`
 	Review    *[]ReviewFlag           `json:"review,omitempty"`
 	RunnerUp  *string                 `json:"runnerUp,omitempty"`
 	Say       string                  `json:"say"`
@@ -4289,16 +4388,19 @@ type Turn struct {
 // TurnBody defines model for TurnBody.
 type TurnBody struct {
 	// Emotion The voice the turn was spoken in: the state's emotion, or apologetic (calmer, slower, softer) for a state without one answering an angry or negative callee.
-	Emotion   *TurnBodyEmotion `json:"emotion,omitempty"`
-	EndedAt   time.Time        `json:"ended_at"`
-	Heard     string           `json:"heard"`
-	Intent    string           `json:"intent"`
-	Model     *ModelUse        `json:"model,omitempty"`
-	Said      string           `json:"said"`
-	Sentiment *float32         `json:"sentiment,omitempty"`
-	Seq       int64            `json:"seq"`
-	StartedAt time.Time        `json:"started_at"`
-	State     string           `json:"state"`
+	Emotion *TurnBodyEmotion `json:"emotion,omitempty"`
+	EndedAt time.Time        `json:"ended_at"`
+	Heard   string           `json:"heard"`
+	Intent  string           `json:"intent"`
+	Model   *ModelUse        `json:"model,omitempty"`
+
+	// Requests The requests the turn's state made to the tenant's script endpoints (its http): endpoint, method, path (long digit runs masked, query left out), status, latency, and why it failed.
+	Requests  *[]RequestUse `json:"requests,omitempty"`
+	Said      string        `json:"said"`
+	Sentiment *float32      `json:"sentiment,omitempty"`
+	Seq       int64         `json:"seq"`
+	StartedAt time.Time     `json:"started_at"`
+	State     string        `json:"state"`
 }
 
 // TurnBodyEmotion The voice the turn was spoken in: the state's emotion, or apologetic (calmer, slower, softer) for a state without one answering an angry or negative callee.
@@ -5180,6 +5282,18 @@ type ExportTurnsParams struct {
 	ListId *string `form:"list_id,omitempty" json:"list_id,omitempty"`
 }
 
+// CreateScriptEndpointParams defines parameters for CreateScriptEndpoint.
+type CreateScriptEndpointParams struct {
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// RotateScriptEndpointSecretParams defines parameters for RotateScriptEndpointSecret.
+type RotateScriptEndpointSecretParams struct {
+	// IdempotencyKey Makes a retry safe: the same key with the same request within 24 hours returns the first answer (with `Idempotent-Replayed: true`); the same key with a different request is a 409. Keys belong to the caller that sent them (the API key, or the user of a portal session) and the operation: another caller's request with the same key is a request of its own and never sees the first answer.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // ListScriptsParams defines parameters for ListScripts.
 type ListScriptsParams struct {
 	// Limit How many items to return.
@@ -5639,6 +5753,9 @@ type UpdateQueueJSONRequestBody = QueueFields
 
 // SetReportSettingsJSONRequestBody defines body for SetReportSettings for application/json ContentType.
 type SetReportSettingsJSONRequestBody = ReportSettingsBody
+
+// CreateScriptEndpointJSONRequestBody defines body for CreateScriptEndpoint for application/json ContentType.
+type CreateScriptEndpointJSONRequestBody = ScriptEndpointInputBody
 
 // CreateScriptJSONRequestBody defines body for CreateScript for application/json ContentType.
 type CreateScriptJSONRequestBody = CreateScriptInputBody
@@ -6651,6 +6768,45 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/reports/turns.csv (the `ExportTurns` operationId).
 	ExportTurns(ctx context.Context, params *ExportTurnsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListScriptEndpoints The services scripts call
+	//
+	// Every endpoint the tenant registered for its scripts' http states, by name.
+	//
+	// Corresponds with GET /v1/script-endpoints (the `ListScriptEndpoints` operationId).
+	ListScriptEndpoints(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateScriptEndpointWithBody Register a service scripts may call
+	//
+	// Scripts reach nothing but the endpoints registered here, by name. The URL must be https and public (no loopback, private or metadata address, checked now and at every connection); redirects are not followed. Every request carries Outcall-Signature (t=…,v1=…: HMAC-SHA256 with the secret returned now, over the timestamp, a dot, then the method, a space, the path with its query, a newline and the body) and Outcall-Endpoint (the name). Needs the admin role.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/script-endpoints (the `CreateScriptEndpoint` operationId).
+	CreateScriptEndpointWithBody(ctx context.Context, params *CreateScriptEndpointParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateScriptEndpoint Register a service scripts may call
+	//
+	// Scripts reach nothing but the endpoints registered here, by name. The URL must be https and public (no loopback, private or metadata address, checked now and at every connection); redirects are not followed. Every request carries Outcall-Signature (t=…,v1=…: HMAC-SHA256 with the secret returned now, over the timestamp, a dot, then the method, a space, the path with its query, a newline and the body) and Outcall-Endpoint (the name). Needs the admin role.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/script-endpoints (the `CreateScriptEndpoint` operationId).
+	CreateScriptEndpoint(ctx context.Context, params *CreateScriptEndpointParams, body CreateScriptEndpointJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteScriptEndpoint Remove a script endpoint
+	//
+	// Scripts that name it get a failed request (their http.failed state, when they have one). Needs the admin role.
+	//
+	// Corresponds with DELETE /v1/script-endpoints/{script_endpoint_id} (the `DeleteScriptEndpoint` operationId).
+	DeleteScriptEndpoint(ctx context.Context, scriptEndpointId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RotateScriptEndpointSecret Give a script endpoint a new signing secret
+	//
+	// The old secret stops signing at once. Needs the admin role.
+	//
+	// Corresponds with POST /v1/script-endpoints/{script_endpoint_id}/rotate-secret (the `RotateScriptEndpointSecret` operationId).
+	RotateScriptEndpointSecret(ctx context.Context, scriptEndpointId string, params *RotateScriptEndpointSecretParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListScripts List scripts
 	//
@@ -9015,6 +9171,95 @@ func (c *Client) ExportReportTopics(ctx context.Context, params *ExportReportTop
 // Corresponds with GET /v1/reports/turns.csv (the `ExportTurns` operationId).
 func (c *Client) ExportTurns(ctx context.Context, params *ExportTurnsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewExportTurnsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListScriptEndpoints The services scripts call
+//
+// Every endpoint the tenant registered for its scripts' http states, by name.
+//
+// Corresponds with GET /v1/script-endpoints (the `ListScriptEndpoints` operationId).
+func (c *Client) ListScriptEndpoints(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListScriptEndpointsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateScriptEndpointWithBody Register a service scripts may call
+//
+// Scripts reach nothing but the endpoints registered here, by name. The URL must be https and public (no loopback, private or metadata address, checked now and at every connection); redirects are not followed. Every request carries Outcall-Signature (t=…,v1=…: HMAC-SHA256 with the secret returned now, over the timestamp, a dot, then the method, a space, the path with its query, a newline and the body) and Outcall-Endpoint (the name). Needs the admin role.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/script-endpoints (the `CreateScriptEndpoint` operationId).
+func (c *Client) CreateScriptEndpointWithBody(ctx context.Context, params *CreateScriptEndpointParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateScriptEndpointRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateScriptEndpoint Register a service scripts may call
+//
+// Scripts reach nothing but the endpoints registered here, by name. The URL must be https and public (no loopback, private or metadata address, checked now and at every connection); redirects are not followed. Every request carries Outcall-Signature (t=…,v1=…: HMAC-SHA256 with the secret returned now, over the timestamp, a dot, then the method, a space, the path with its query, a newline and the body) and Outcall-Endpoint (the name). Needs the admin role.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/script-endpoints (the `CreateScriptEndpoint` operationId).
+func (c *Client) CreateScriptEndpoint(ctx context.Context, params *CreateScriptEndpointParams, body CreateScriptEndpointJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateScriptEndpointRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteScriptEndpoint Remove a script endpoint
+//
+// Scripts that name it get a failed request (their http.failed state, when they have one). Needs the admin role.
+//
+// Corresponds with DELETE /v1/script-endpoints/{script_endpoint_id} (the `DeleteScriptEndpoint` operationId).
+func (c *Client) DeleteScriptEndpoint(ctx context.Context, scriptEndpointId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteScriptEndpointRequest(c.Server, scriptEndpointId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RotateScriptEndpointSecret Give a script endpoint a new signing secret
+//
+// The old secret stops signing at once. Needs the admin role.
+//
+// Corresponds with POST /v1/script-endpoints/{script_endpoint_id}/rotate-secret (the `RotateScriptEndpointSecret` operationId).
+func (c *Client) RotateScriptEndpointSecret(ctx context.Context, scriptEndpointId string, params *RotateScriptEndpointSecretParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRotateScriptEndpointSecretRequest(c.Server, scriptEndpointId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -15635,6 +15880,171 @@ func NewExportTurnsRequest(server string, params *ExportTurnsParams) (*http.Requ
 	return req, nil
 }
 
+// NewListScriptEndpointsRequest constructs an http.Request for the ListScriptEndpoints method
+func NewListScriptEndpointsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/script-endpoints")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateScriptEndpointRequest calls the generic CreateScriptEndpoint builder with application/json body
+func NewCreateScriptEndpointRequest(server string, params *CreateScriptEndpointParams, body CreateScriptEndpointJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateScriptEndpointRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateScriptEndpointRequestWithBody constructs an http.Request for the CreateScriptEndpoint method, with any body, and a specified content type
+func NewCreateScriptEndpointRequestWithBody(server string, params *CreateScriptEndpointParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/script-endpoints")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteScriptEndpointRequest constructs an http.Request for the DeleteScriptEndpoint method
+func NewDeleteScriptEndpointRequest(server string, scriptEndpointId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "script_endpoint_id", scriptEndpointId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/script-endpoints/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRotateScriptEndpointSecretRequest constructs an http.Request for the RotateScriptEndpointSecret method
+func NewRotateScriptEndpointSecretRequest(server string, scriptEndpointId string, params *RotateScriptEndpointSecretParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "script_endpoint_id", scriptEndpointId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/script-endpoints/%s/rotate-secret", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListScriptsRequest constructs an http.Request for the ListScripts method
 func NewListScriptsRequest(server string, params *ListScriptsParams) (*http.Request, error) {
 	var err error
@@ -18467,6 +18877,51 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/reports/turns.csv (the `ExportTurns` operationId).
 	ExportTurnsWithResponse(ctx context.Context, params *ExportTurnsParams, reqEditors ...RequestEditorFn) (*ExportTurnsResponse, error)
+
+	// ListScriptEndpointsWithResponse The services scripts call
+	//
+	// Every endpoint the tenant registered for its scripts' http states, by name.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/script-endpoints (the `ListScriptEndpoints` operationId).
+	ListScriptEndpointsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListScriptEndpointsResponse, error)
+
+	// CreateScriptEndpointWithBodyWithResponse Register a service scripts may call
+	//
+	// Scripts reach nothing but the endpoints registered here, by name. The URL must be https and public (no loopback, private or metadata address, checked now and at every connection); redirects are not followed. Every request carries Outcall-Signature (t=…,v1=…: HMAC-SHA256 with the secret returned now, over the timestamp, a dot, then the method, a space, the path with its query, a newline and the body) and Outcall-Endpoint (the name). Needs the admin role.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/script-endpoints (the `CreateScriptEndpoint` operationId).
+	CreateScriptEndpointWithBodyWithResponse(ctx context.Context, params *CreateScriptEndpointParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateScriptEndpointResponse, error)
+
+	// CreateScriptEndpointWithResponse Register a service scripts may call
+	//
+	// Scripts reach nothing but the endpoints registered here, by name. The URL must be https and public (no loopback, private or metadata address, checked now and at every connection); redirects are not followed. Every request carries Outcall-Signature (t=…,v1=…: HMAC-SHA256 with the secret returned now, over the timestamp, a dot, then the method, a space, the path with its query, a newline and the body) and Outcall-Endpoint (the name). Needs the admin role.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/script-endpoints (the `CreateScriptEndpoint` operationId).
+	CreateScriptEndpointWithResponse(ctx context.Context, params *CreateScriptEndpointParams, body CreateScriptEndpointJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptEndpointResponse, error)
+
+	// DeleteScriptEndpointWithResponse Remove a script endpoint
+	//
+	// Scripts that name it get a failed request (their http.failed state, when they have one). Needs the admin role.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/script-endpoints/{script_endpoint_id} (the `DeleteScriptEndpoint` operationId).
+	DeleteScriptEndpointWithResponse(ctx context.Context, scriptEndpointId string, reqEditors ...RequestEditorFn) (*DeleteScriptEndpointResponse, error)
+
+	// RotateScriptEndpointSecretWithResponse Give a script endpoint a new signing secret
+	//
+	// The old secret stops signing at once. Needs the admin role.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/script-endpoints/{script_endpoint_id}/rotate-secret (the `RotateScriptEndpointSecret` operationId).
+	RotateScriptEndpointSecretWithResponse(ctx context.Context, scriptEndpointId string, params *RotateScriptEndpointSecretParams, reqEditors ...RequestEditorFn) (*RotateScriptEndpointSecretResponse, error)
 
 	// ListScriptsWithResponse List scripts
 	//
@@ -25424,6 +25879,296 @@ func (r ExportTurnsResponse) ContentType() string {
 	return ""
 }
 
+type ListScriptEndpointsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ScriptEndpointsOutputBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListScriptEndpointsResponse) GetJSON200() *ScriptEndpointsOutputBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListScriptEndpointsResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListScriptEndpointsResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListScriptEndpointsResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListScriptEndpointsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListScriptEndpointsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListScriptEndpointsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListScriptEndpointsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateScriptEndpointResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ScriptEndpointWithSecretBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateScriptEndpointResponse) GetJSON201() *ScriptEndpointWithSecretBody {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateScriptEndpointResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateScriptEndpointResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateScriptEndpointResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateScriptEndpointResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateScriptEndpointResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateScriptEndpointResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateScriptEndpointResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateScriptEndpointResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateScriptEndpointResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteScriptEndpointResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteScriptEndpointResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteScriptEndpointResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteScriptEndpointResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r DeleteScriptEndpointResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteScriptEndpointResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteScriptEndpointResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteScriptEndpointResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteScriptEndpointResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteScriptEndpointResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RotateScriptEndpointSecretResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ScriptEndpointWithSecretBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RotateScriptEndpointSecretResponse) GetJSON200() *ScriptEndpointWithSecretBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RotateScriptEndpointSecretResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RotateScriptEndpointSecretResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RotateScriptEndpointSecretResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RotateScriptEndpointSecretResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RotateScriptEndpointSecretResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RotateScriptEndpointSecretResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RotateScriptEndpointSecretResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RotateScriptEndpointSecretResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RotateScriptEndpointSecretResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RotateScriptEndpointSecretResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListScriptsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -29931,6 +30676,81 @@ func (c *ClientWithResponses) ExportTurnsWithResponse(ctx context.Context, param
 		return nil, err
 	}
 	return ParseExportTurnsResponse(rsp)
+}
+
+// ListScriptEndpointsWithResponse The services scripts call
+//
+// Every endpoint the tenant registered for its scripts' http states, by name.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/script-endpoints (the `ListScriptEndpoints` operationId).
+func (c *ClientWithResponses) ListScriptEndpointsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListScriptEndpointsResponse, error) {
+	rsp, err := c.ListScriptEndpoints(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListScriptEndpointsResponse(rsp)
+}
+
+// CreateScriptEndpointWithBodyWithResponse Register a service scripts may call
+//
+// Scripts reach nothing but the endpoints registered here, by name. The URL must be https and public (no loopback, private or metadata address, checked now and at every connection); redirects are not followed. Every request carries Outcall-Signature (t=…,v1=…: HMAC-SHA256 with the secret returned now, over the timestamp, a dot, then the method, a space, the path with its query, a newline and the body) and Outcall-Endpoint (the name). Needs the admin role.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/script-endpoints (the `CreateScriptEndpoint` operationId).
+func (c *ClientWithResponses) CreateScriptEndpointWithBodyWithResponse(ctx context.Context, params *CreateScriptEndpointParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateScriptEndpointResponse, error) {
+	rsp, err := c.CreateScriptEndpointWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateScriptEndpointResponse(rsp)
+}
+
+// CreateScriptEndpointWithResponse Register a service scripts may call
+//
+// Scripts reach nothing but the endpoints registered here, by name. The URL must be https and public (no loopback, private or metadata address, checked now and at every connection); redirects are not followed. Every request carries Outcall-Signature (t=…,v1=…: HMAC-SHA256 with the secret returned now, over the timestamp, a dot, then the method, a space, the path with its query, a newline and the body) and Outcall-Endpoint (the name). Needs the admin role.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/script-endpoints (the `CreateScriptEndpoint` operationId).
+func (c *ClientWithResponses) CreateScriptEndpointWithResponse(ctx context.Context, params *CreateScriptEndpointParams, body CreateScriptEndpointJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptEndpointResponse, error) {
+	rsp, err := c.CreateScriptEndpoint(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateScriptEndpointResponse(rsp)
+}
+
+// DeleteScriptEndpointWithResponse Remove a script endpoint
+//
+// Scripts that name it get a failed request (their http.failed state, when they have one). Needs the admin role.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/script-endpoints/{script_endpoint_id} (the `DeleteScriptEndpoint` operationId).
+func (c *ClientWithResponses) DeleteScriptEndpointWithResponse(ctx context.Context, scriptEndpointId string, reqEditors ...RequestEditorFn) (*DeleteScriptEndpointResponse, error) {
+	rsp, err := c.DeleteScriptEndpoint(ctx, scriptEndpointId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteScriptEndpointResponse(rsp)
+}
+
+// RotateScriptEndpointSecretWithResponse Give a script endpoint a new signing secret
+//
+// The old secret stops signing at once. Needs the admin role.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/script-endpoints/{script_endpoint_id}/rotate-secret (the `RotateScriptEndpointSecret` operationId).
+func (c *ClientWithResponses) RotateScriptEndpointSecretWithResponse(ctx context.Context, scriptEndpointId string, params *RotateScriptEndpointSecretParams, reqEditors ...RequestEditorFn) (*RotateScriptEndpointSecretResponse, error) {
+	rsp, err := c.RotateScriptEndpointSecret(ctx, scriptEndpointId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRotateScriptEndpointSecretResponse(rsp)
 }
 
 // ListScriptsWithResponse List scripts
@@ -35932,6 +36752,239 @@ func ParseExportTurnsResponse(rsp *http.Response) (*ExportTurnsResponse, error) 
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListScriptEndpointsResponse parses an HTTP response from a ListScriptEndpointsWithResponse call
+func ParseListScriptEndpointsResponse(rsp *http.Response) (*ListScriptEndpointsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListScriptEndpointsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScriptEndpointsOutputBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateScriptEndpointResponse parses an HTTP response from a CreateScriptEndpointWithResponse call
+func ParseCreateScriptEndpointResponse(rsp *http.Response) (*CreateScriptEndpointResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateScriptEndpointResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ScriptEndpointWithSecretBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteScriptEndpointResponse parses an HTTP response from a DeleteScriptEndpointWithResponse call
+func ParseDeleteScriptEndpointResponse(rsp *http.Response) (*DeleteScriptEndpointResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteScriptEndpointResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRotateScriptEndpointSecretResponse parses an HTTP response from a RotateScriptEndpointSecretWithResponse call
+func ParseRotateScriptEndpointSecretResponse(rsp *http.Response) (*RotateScriptEndpointSecretResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RotateScriptEndpointSecretResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScriptEndpointWithSecretBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ErrorModel

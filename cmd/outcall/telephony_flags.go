@@ -287,7 +287,10 @@ func (t *telephonySettings) placer(ctx context.Context, log *slog.Logger, script
 	}
 	stops = append(stops, func() { sip.Close() })
 	o := calls.Options{SIP: sip, Scripts: scripts, Hosts: hosts, Trunk: trunk, Trunks: trunks, DetectMachine: true, Logger: log, Espeak: tts, Metrics: metrics, Desk: desk,
-		CallerIDs: &telephony.CallerIDs{DB: scripts.DB}}
+		CallerIDs: &telephony.CallerIDs{DB: scripts.DB},
+		// Scripts' requests reach the tenant's registered endpoints only,
+		// guarded as webhooks are.
+		Endpoints: &calls.Endpoints{DB: scripts.DB, Client: webhooks.NewHTTPClient(allowPrivate), AllowPrivate: allowPrivate}}
 	platform, err := t.platformModel()
 	if err != nil {
 		return nil, stop, err
