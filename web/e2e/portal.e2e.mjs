@@ -261,6 +261,20 @@ async function main() {
     check(verifySignature(redelivered.headers["outcall-signature"], redelivered.body, rotated) && verifySignature(redelivered.headers["outcall-signature"], redelivered.body, whsec),
       "a redelivery during the overlap is signed with both secrets");
 
+    // Script endpoints: the receiver registered as a service dialog scripts
+    // may call mid-call; the secret shows once, the endpoint is listed.
+    await page.getByTestId("nav-webhooks").click();
+    await open("add-script-endpoint");
+    await page.getByTestId("script-endpoint-name").fill("crm");
+    await page.getByTestId("script-endpoint-url-input").fill(`http://127.0.0.1:${receiver.port}/crm`);
+    await page.getByTestId("script-endpoint-submit").click();
+    const epsec = await page.getByTestId("script-endpoint-secret").inputValue();
+    check(epsec.startsWith("epsec_"), "a script endpoint's signing secret is shown once");
+    await page.getByTestId("secret-done").click();
+    await settled();
+    await page.getByTestId("script-endpoint-url").filter({ hasText: `${receiver.port}/crm` }).waitFor();
+    check(true, "the script endpoint is listed under its name");
+
     // Compliance: a bad duration is refused at its field; good settings save.
     await page.getByTestId("nav-compliance").click();
     await page.getByTestId("max-daily-calls").waitFor();

@@ -12,6 +12,7 @@ import { problemMessage } from "../components/forms";
 import { formatTime } from "../format";
 import { showPhone } from "../phone";
 import { useSession } from "../session/Session";
+import { RequestTags } from "../components/RequestTags";
 
 type Call = Schemas["CallBody"];
 
@@ -152,6 +153,11 @@ export default function CallDetailPage() {
                         {turn.heard && (
                           <div style={{ marginTop: 4, color: "#1677ff" }} data-testid="turn-heard">
                             <UserOutlined /> {turn.heard}
+                          </div>
+                        )}
+                        {turn.requests && turn.requests.length > 0 && (
+                          <div style={{ marginTop: 4 }}>
+                            <RequestTags requests={turn.requests} />
                           </div>
                         )}
                         {turn.said && (

@@ -15,6 +15,7 @@ import LazyCodeEditor from "../components/LazyCodeEditor";
 import type { SourceDiagnostic } from "../components/CodeEditor";
 import { formatTime } from "../format";
 import { useSession } from "../session/Session";
+import { RequestTags } from "../components/RequestTags";
 
 type Script = Schemas["ScriptBody"];
 type Version = Schemas["VersionBody"];
@@ -476,6 +477,11 @@ function Simulator({ scriptId, versions, dirty }: { scriptId: string; versions: 
                           ? t("scripts.modelRejected", { why: turn.model.rejected })
                           : t("scripts.modelFailed", { why: turn.model.failure ?? "" })}
                     </Tag>
+                  )}
+                  {turn.requests && turn.requests.length > 0 && (
+                    <div style={{ marginTop: 4 }}>
+                      <RequestTags requests={turn.requests} testId="sim-request" />
+                    </div>
                   )}
                   {turn.error && <Alert type="error" style={{ marginTop: 4 }} title={`${turn.error.message ?? ""}`} />}
                   {(turn.review ?? []).length > 0 && (

@@ -14,6 +14,7 @@ import { SecretOnceModal } from "../components/SecretOnce";
 import { usePagedList } from "../components/usePagedList";
 import { formatTime } from "../format";
 import { useSession } from "../session/Session";
+import ScriptEndpoints from "./ScriptEndpoints";
 
 export function EventTypesTags({ types }: { types: string[] }) {
   const { t } = useTranslation();
@@ -132,6 +133,7 @@ export default function WebhooksPage() {
         testId="endpoint-secret"
         onClose={() => setSecret(null)}
       />
+      <ScriptEndpoints />
     </>
   );
 }
