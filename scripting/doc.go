@@ -80,6 +80,14 @@ that entered it carries [Step.FollowUp]. The message is sent like a
 campaign's follow-ups, within the tenant's compliance, its template's
 variables filled from c.vars, then the contact.
 
+A state's `http: { endpoint, path, method, body, timeout, as, failed }`
+asks one of the tenant's registered endpoints before the state speaks
+(see [Request]): a session opened with [SessionOptions.HTTP] returns the
+step with [Step.Request] set and waits; the caller makes the request and
+hands its [Response] to [Session.Respond]. The answer is c.http[as]
+({ok, status, data, error}); a failed request goes to the state named by
+failed. [Step.Requests] records each request and what became of it.
+
 # Understanding
 
 [Classify] and [Classifier] recognise the built-in intents ([BuiltinIntents]:
