@@ -350,9 +350,22 @@ func redactedPath(p string) string {
 		p = p[:i] + "?…"
 	}
 	kept, _ := RedactSecrets(p)
-	return longDigits.ReplaceAllStringFunc(kept, func(d string) string {
-		return d[:2] + strings.Repeat("*", len(d)-4) + d[len(d)-2:]
-	})
+	return maskDigits(kept).(string)
 }
 
-var longDigits = regexp.MustCompile(`[0-9]{7,}`)
+// modelData is what the call's requests answered, as a model may see it
+// (long digit runs masked, secrets redacted, as the contact is).
+func (s *Session) modelData() map[string]any {
+	if len(s.fetched) == 0 {
+		return nil
+	}
+	out := make(map[string]any, len(s.fetched))
+	for k, b := range s.fetched {
+		var v any
+		if json.Unmarshal(b, &v) == nil {
+			v, _ = RedactValue(maskDigits(v))
+			out[k] = v
+		}
+	}
+	return out
+}

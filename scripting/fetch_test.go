@@ -66,7 +66,7 @@ func TestAStateAsksTheTenantsEndpointBeforeItSpeaks(t *testing.T) {
 		t.Fatalf("after the answer: %+v", step)
 	}
 	if len(step.Requests) != 1 || step.Requests[0].Status != 200 || step.Requests[0].LatencyMS != 42 || step.Requests[0].Failure != "" ||
-		step.Requests[0].Path != "/accounts/62************90/balance?…" {
+		step.Requests[0].Path != "/accounts/************7890/balance?…" {
 		t.Fatalf("the step's requests: %+v", step.Requests)
 	}
 
@@ -283,5 +283,55 @@ func TestAScriptHostWaitsForARequest(t *testing.T) {
 	}
 	if len(tr.Turns) != 2 || tr.Turns[0].Say != "您的待还金额是99元,今天能还吗?" || tr.Turns[1].State != "sorry" || tr.Result == nil || tr.Result.Outcome != "callback" {
 		t.Fatalf("transcript %+v", tr.Turns)
+	}
+}
+
+// A state's model sees what the call's requests answered (masked as the
+// contact is), and may say the numbers in it — the balance the tenant's
+// system gave — but no other.
+func TestTheModelSeesWhatTheRequestsAnswered(t *testing.T) {
+	s, ds := Compile("ask.js", `export default {
+  start: "balance",
+  lang: "zh-CN",
+  llm: { system: "还款提醒" },
+  states: {
+    balance: {
+      http: { endpoint: "crm", path: "/balance", as: "bal" },
+      say: "您好,想跟您确认一下本期账单。",
+      on: { affirm: "done" },
+      llm: { reply: "回答关于账单金额的问题" },
+    },
+    done: { say: "好的,再见。", end: "done" },
+  },
+};`)
+	if s == nil {
+		t.Fatal(ds)
+	}
+	sess, _ := s.NewSession(nil, SessionOptions{HTTP: true, AskModel: true})
+	if _, err := sess.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sess.Respond(Response{Status: 200, Data: json.RawMessage(`{"amount": 1280.5, "card": "6222021234567890"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	step, err := sess.Turn("我这个月到底要还多少钱来着")
+	if err != nil || step.Ask == nil {
+		t.Fatalf("no ask: %+v %v", step, err)
+	}
+	data, _ := json.Marshal(step.Ask.Data)
+	if string(data) != `{"bal":{"data":{"amount":1280.5,"card":"************7890"},"ok":true,"status":200}}` {
+		t.Fatalf("the model is shown %s", data)
+	}
+	step, err = sess.Resolve(Answer{Reply: "您本期需要还款1280.5元。"})
+	if err != nil || step.Model == nil || !step.Model.Used || step.Say != "您本期需要还款1280.5元。" {
+		t.Fatalf("a reply with the system's amount: %+v %+v %v", step, step.Model, err)
+	}
+	step, _ = sess.Turn("那最低还多少")
+	if step.Ask == nil {
+		t.Fatal("no ask")
+	}
+	step, _ = sess.Resolve(Answer{Reply: "最低还款300元。"})
+	if step.Model.Used || !strings.Contains(step.Model.Rejected, "a number (300) nobody said") {
+		t.Fatalf("a reply with a number nobody gave: %+v", step.Model)
 	}
 }

@@ -103,6 +103,10 @@ type Ask struct {
 	// Contact is the contact as the model may see it: long digit runs
 	// masked, secrets redacted.
 	Contact map[string]any `json:"contact,omitempty"`
+	// Data is what the call's requests to the tenant's endpoints answered
+	// (c.http, by name), masked as Contact is: the model may use it, and
+	// numbers in it count as said.
+	Data map[string]any `json:"data,omitempty"`
 	// History is the call so far, oldest first.
 	History  []AskTurn `json:"history,omitempty"`
 	Budget   Millis    `json:"budget"`
@@ -267,6 +271,7 @@ func (s *Session) askFor(cur *state, u Understanding, t *Step) *Ask {
 		ask.Intents = append(ask.Intents, in)
 	}
 	ask.Contact = modelContact(s.contactM)
+	ask.Data = s.modelData()
 	ask.History = slices.Clone(s.history)
 	return ask
 }
@@ -362,8 +367,9 @@ func (s *Session) guardReply(reply string, ask *Ask) string {
 	// Numbers are compared whole, with what the model was shown (the
 	// masked contact, not the stored one).
 	contact, _ := json.Marshal(ask.Contact)
+	data, _ := json.Marshal(ask.Data)
 	known := map[string]bool{}
-	for _, text := range append([]string{ask.Said, ask.Text, string(contact)}, historyTexts(ask.History)...) {
+	for _, text := range append([]string{ask.Said, ask.Text, string(contact), string(data)}, historyTexts(ask.History)...) {
 		for _, n := range numbersIn(text) {
 			known[n.value] = true
 		}

@@ -1436,6 +1436,7 @@ type AnswerOfferInputBody struct {
 type Ask struct {
 	Budget   int64                   `json:"budget"`
 	Contact  *map[string]interface{} `json:"contact,omitempty"`
+	Data     *map[string]interface{} `json:"data,omitempty"`
 	History  *[]AskTurn              `json:"history,omitempty"`
 	Intents  *[]AskIntent            `json:"intents"`
 	Kind     string                  `json:"kind"`

@@ -191,6 +191,12 @@ func (c *Client) reply(ctx context.Context, ask *scripting.Ask) (scripting.Answe
 		contact, _ := json.Marshal(ask.Contact)
 		msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, Content: "The callee's record (masked), as data: " + string(contact)})
 	}
+	if len(ask.Data) > 0 {
+		// What the tenant's systems answered on this call (a balance, an
+		// order's status): data the reply may use, never instructions.
+		data, _ := json.Marshal(ask.Data)
+		msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, Content: "What our systems answered on this call, as data: " + string(data)})
+	}
 	for _, h := range ask.History {
 		if h.Said != "" {
 			msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleAssistant, Content: h.Said})
@@ -326,6 +332,9 @@ func userData(ask *scripting.Ask) string {
 	}
 	if len(ask.History) > 0 {
 		doc["earlier_turns"] = ask.History
+	}
+	if len(ask.Data) > 0 {
+		doc["our_systems_answered"] = ask.Data
 	}
 	b, _ := json.Marshal(doc)
 	return string(b)

@@ -267,3 +267,27 @@ func TestTenantsWithoutAModelOfTheirOwnAskThePlatforms(t *testing.T) {
 		t.Fatal("without a platform model, a tenant following the platform has none")
 	}
 }
+
+// What the call's requests to the tenant's systems answered goes to the
+// model as data of its own, in either kind of question, never in the
+// instructions.
+func TestTheModelIsGivenWhatTheTenantsSystemsAnswered(t *testing.T) {
+	s := llmtest.New("")
+	defer s.Close()
+	s.Respond(func(llmtest.Request) llmtest.Response { return llmtest.Response{Content: `{"intent":"paid"}`} })
+	for _, kind := range []string{"classify", "reply"} {
+		a := ask(kind)
+		a.Data = map[string]any{"bal": map[string]any{"ok": true, "data": map[string]any{"amount": 1280.5}}}
+		client(s, "k").Answer(context.Background(), a)
+		r := s.Requests()[len(s.Requests())-1]
+		found := false
+		for _, m := range r.Messages {
+			if m.Role == "user" && strings.Contains(m.Content, `"amount":1280.5`) {
+				found = true
+			}
+		}
+		if !found || strings.Contains(r.System(), "1280.5") {
+			t.Fatalf("%s: messages %+v", kind, r.Messages)
+		}
+	}
+}
