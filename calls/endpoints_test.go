@@ -266,19 +266,7 @@ func TestACallsScriptReadsAndWritesTheTenantsSystem(t *testing.T) {
 	if _, _, err := eps.Create(ctx, st.p, calls.EndpointInput{Name: "crm", URL: svc.URL + "/crm"}); err != nil {
 		t.Fatal(err)
 	}
-	tts := telephony.NewCachedTTS(telephony.EspeakTTS{}, 100)
-	sim, err := calleesim.Start(ctx, calleesim.Config{TTS: tts, Personas: []calleesim.Persona{
-		{Name: "promises", Voice: "cmn", Lines: []calleesim.Line{{Say: "是的"}}, HoldMS: 12000},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	sip, err := telephony.NewSIPDialer(telephony.DialerConfig{TTS: tts, ASR: telephony.SimulationRecognizer{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sip.Close() })
+	sim, sip := simulatedCallee(t, ctx, calleesim.Persona{Name: "promises", Voice: "cmn", Lines: []calleesim.Line{{Say: "是的"}}, HoldMS: 12000}, telephony.SimulationRecognizer{})
 	placer := calls.New(calls.Options{SIP: sip, Scripts: st.store, Hosts: st.hosts, Trunk: sim.Trunk(), Speech: st.speech, Endpoints: eps,
 		RingTimeout: 5 * time.Second, Logger: slog.New(slog.DiscardHandler)})
 	req := st.placement()

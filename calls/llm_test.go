@@ -79,19 +79,7 @@ func TestATenantsModelDecidesWhatTheBuiltInNLUIsUnsureOf(t *testing.T) {
 		t.Fatalf("the settings read back as %+v (%v)", got, err)
 	}
 
-	tts := telephony.NewCachedTTS(telephony.EspeakTTS{}, 100)
-	sim, err := calleesim.Start(ctx, calleesim.Config{TTS: tts, Personas: []calleesim.Persona{
-		{Name: "roundabout", Voice: "cmn", Lines: []calleesim.Line{{Say: "那个事情我上礼拜就弄好了"}}, HoldMS: 12000},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	sip, err := telephony.NewSIPDialer(telephony.DialerConfig{TTS: tts, ASR: telephony.SimulationRecognizer{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sip.Close() })
+	sim, sip := simulatedCallee(t, ctx, calleesim.Persona{Name: "roundabout", Voice: "cmn", Lines: []calleesim.Line{{Say: "那个事情我上礼拜就弄好了"}}, HoldMS: 12000}, telephony.SimulationRecognizer{})
 	hosts, err := scripting.NewHostPool(scripting.HostConfig{Command: hostCommand, Env: hostEnv, Hosts: 1})
 	if err != nil {
 		t.Fatal(err)

@@ -167,19 +167,28 @@ func publishScript(t *testing.T, ctx context.Context, store *scripting.Store, p 
 // plays callee, with the tenant's speech settings.
 func (st speechTenant) placerFor(t *testing.T, ctx context.Context, callee calleesim.Persona) *calls.Service {
 	t.Helper()
+	sim, sip := simulatedCallee(t, ctx, callee, telephony.DTMFOnly{})
+	return calls.New(calls.Options{SIP: sip, Scripts: st.store, Hosts: st.hosts, Trunk: sim.Trunk(), Trunks: st.trunks, Speech: st.speech,
+		RingTimeout: 5 * time.Second, Logger: slog.New(slog.DiscardHandler)})
+}
+
+// simulatedCallee starts a callee simulator that plays callee and a SIP
+// dialer that hears it with asr (the simulator's text channel, with
+// telephony.SimulationRecognizer).
+func simulatedCallee(t *testing.T, ctx context.Context, callee calleesim.Persona, asr telephony.Recognizer) (*calleesim.Simulator, *telephony.SIPDialer) {
+	t.Helper()
 	tts := telephony.NewCachedTTS(telephony.EspeakTTS{}, 100)
 	sim, err := calleesim.Start(ctx, calleesim.Config{TTS: tts, Personas: []calleesim.Persona{callee}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sim.Close() })
-	sip, err := telephony.NewSIPDialer(telephony.DialerConfig{TTS: tts, ASR: telephony.DTMFOnly{}})
+	sip, err := telephony.NewSIPDialer(telephony.DialerConfig{TTS: tts, ASR: asr})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sip.Close() })
-	return calls.New(calls.Options{SIP: sip, Scripts: st.store, Hosts: st.hosts, Trunk: sim.Trunk(), Trunks: st.trunks, Speech: st.speech,
-		RingTimeout: 5 * time.Second, Logger: slog.New(slog.DiscardHandler)})
+	return sim, sip
 }
 
 func (st speechTenant) placement() campaigns.Placement {
