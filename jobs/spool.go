@@ -202,6 +202,9 @@ func forDisk(res campaigns.Ending, now time.Time) campaigns.Ending {
 	if res.Turns != nil {
 		res.Turns = slices.Clone(res.Turns)
 		for i := range res.Turns {
+			if len(res.Turns[i].Requests) > 0 && !json.Valid(res.Turns[i].Requests) {
+				res.Turns[i].Requests = nil
+			}
 			if len(res.Turns[i].Model) > 0 && !json.Valid(res.Turns[i].Model) {
 				res.Turns[i].Model = nil
 			}
@@ -238,6 +241,7 @@ func decodeClose(data []byte) (spooledClose, error) {
 	rec.Ending.Vars = noneForNull(rec.Ending.Vars)
 	for i := range rec.Ending.Turns {
 		rec.Ending.Turns[i].Model = noneForNull(rec.Ending.Turns[i].Model)
+		rec.Ending.Turns[i].Requests = noneForNull(rec.Ending.Turns[i].Requests)
 	}
 	switch {
 	case rec.Version != spoolVersion:

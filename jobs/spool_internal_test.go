@@ -59,6 +59,7 @@ func TestASpooledCloseReadsBackAsTheEndingItKeeps(t *testing.T) {
 			{Seq: 1, State: "greeting", Said: "您好", Heard: "嗯", Intent: "affirm", StartedAt: answered, EndedAt: answered.Add(time.Second)},
 			{Seq: 2, State: "pitch", Said: "<b>&</b>", Heard: "别再打了", Intent: "stop", Sentiment: &sentiment, SentimentLabel: "angry",
 				Confidence: &confidence, Sensitive: []string{"投诉"}, Model: json.RawMessage(`{"tokens": 1234, "model": "qwen"}`),
+				Requests:  json.RawMessage(`[{"endpoint": "crm", "method": "GET", "path": "/balance", "status": 200, "latencyMs": 41.5}]`),
 				StartedAt: answered.Add(time.Second).In(shanghai), EndedAt: answered.Add(40 * time.Second)},
 		},
 	}
@@ -87,7 +88,8 @@ func TestASpooledCloseReadsBackAsTheEndingItKeeps(t *testing.T) {
 	if out.RingTime != in.RingTime || out.CallbackIn != in.CallbackIn || out.Silence != in.Silence {
 		t.Errorf("durations: %v %v %v", out.RingTime, out.CallbackIn, out.Silence)
 	}
-	if compactJSON(t, out.Vars) != compactJSON(t, in.Vars) || compactJSON(t, out.Turns[1].Model) != compactJSON(t, in.Turns[1].Model) {
+	if compactJSON(t, out.Vars) != compactJSON(t, in.Vars) || compactJSON(t, out.Turns[1].Model) != compactJSON(t, in.Turns[1].Model) ||
+		compactJSON(t, out.Turns[1].Requests) != compactJSON(t, in.Turns[1].Requests) {
 		t.Errorf("JSON values: %s, %s", out.Vars, out.Turns[1].Model)
 	}
 	slotsIn, _ := json.Marshal(in.Slots)
@@ -109,7 +111,7 @@ func TestASpooledCloseReadsBackAsTheEndingItKeeps(t *testing.T) {
 		e.AnsweredAt, e.EndedAt, e.CallbackAt, e.Vars, e.Slots, e.ContactFields = time.Time{}, time.Time{}, time.Time{}, nil, nil, nil
 		e.Turns = append([]campaigns.Turn(nil), e.Turns...)
 		for i := range e.Turns {
-			e.Turns[i].StartedAt, e.Turns[i].EndedAt, e.Turns[i].Model = time.Time{}, time.Time{}, nil
+			e.Turns[i].StartedAt, e.Turns[i].EndedAt, e.Turns[i].Model, e.Turns[i].Requests = time.Time{}, time.Time{}, nil, nil
 		}
 		return e
 	}
