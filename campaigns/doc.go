@@ -20,7 +20,7 @@
 // that places and talks the call):
 //
 //	svc := campaigns.New(campaigns.Options{DB: db, OnClose: …, DialGate: …})
-//	rounds: svc.Pace(ctx, tenantID, campaignID, budget)  // queue dial jobs within free lines
+//	rounds: svc.Pace(ctx, tenantID, campaignID, budget)  // queue dials (batch jobs) within free lines
 //	d, err := svc.BeginDial(ctx, campaigns.DialArgs{…})  // check + record the attempt + lease a line
 //	end, err := placer.Place(ctx, d.Request)             // place the call (no transaction open)
 //	call, err := svc.CloseCall(ctx, tenantID, d.Request.CallID, end)

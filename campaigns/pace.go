@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/riverqueue/river"
 
 	"github.com/outcall/outcall/reports"
 )
@@ -17,7 +16,8 @@ import (
 type PaceRound struct {
 	// Status is the campaign's status after the round.
 	Status Status
-	// Queued is how many dial jobs the round inserted.
+	// Queued is how many dials the round queued (in batch jobs of up to
+	// DialBatchSize).
 	Queued int
 	// CallsPerSecond is the pace in force.
 	CallsPerSecond float64
@@ -139,21 +139,21 @@ func (s *Service) Pace(ctx context.Context, tenantID, campaignID uuid.UUID, budg
 			if err != nil {
 				return err
 			}
-			params, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (river.InsertManyParams, error) {
-				a := DialArgs{TenantID: tenantID, CampaignID: campaignID}
-				err := row.Scan(&a.ContactID, &a.Attempt)
-				a.Attempt++
-				return river.InsertManyParams{Args: a}, err
+			dials, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (BatchDial, error) {
+				var d BatchDial
+				err := row.Scan(&d.ContactID, &d.Attempt)
+				d.Attempt++
+				return d, err
 			})
 			if err != nil {
 				return err
 			}
-			if len(params) > 0 {
-				if _, err := s.jobs.InsertManyFastTx(ctx, tx, params); err != nil {
+			if len(dials) > 0 {
+				if _, err := s.jobs.InsertManyFastTx(ctx, tx, dialBatches(tenantID, campaignID, dials)); err != nil {
 					return err
 				}
 			}
-			r.Queued = len(params)
+			r.Queued = len(dials)
 			if err := bucket.spend(ctx, tx, r.Queued); err != nil {
 				return err
 			}

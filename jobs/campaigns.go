@@ -21,8 +21,10 @@ func addCampaignWork(workers *river.Workers, cfg *Config) (map[string]river.Queu
 	river.AddWorker(workers, &PaceWorker{Campaigns: cfg.Campaigns, Logger: cfg.Logger, Drain: cfg.Drain})
 	keeper := &leaseKeeper{campaigns: cfg.Campaigns, every: leases.Renew, logger: cfg.Logger}
 	cfg.Spool.setLeases(keeper.hold)
-	river.AddWorker(workers, &DialWorker{Campaigns: cfg.Campaigns, Placer: cfg.Placer, Logger: cfg.Logger, Drain: cfg.Drain,
-		Spool: cfg.Spool, leases: keeper})
+	dial := &DialWorker{Campaigns: cfg.Campaigns, Placer: cfg.Placer, Logger: cfg.Logger, Drain: cfg.Drain,
+		Spool: cfg.Spool, leases: keeper, places: make(chan struct{}, cfg.DialWorkers)}
+	river.AddWorker(workers, dial)
+	river.AddWorker(workers, &DialBatchWorker{Dial: dial})
 	river.AddWorker(workers, &EnsurePacersWorker{Campaigns: cfg.Campaigns})
 	river.AddWorker(workers, &ReapLeasesWorker{Campaigns: cfg.Campaigns, Timing: leases, Drain: cfg.Drain, Logger: cfg.Logger})
 	queues := map[string]river.QueueConfig{
@@ -30,6 +32,9 @@ func addCampaignWork(workers *river.Workers, cfg *Config) (map[string]river.Queu
 		// Dials are picked up within tens of milliseconds of being queued:
 		// the pacer fills free lines, and a line idle for River's default
 		// one-second poll is a line wasted.
+		// Its workers are batches of calls (or single calls, queued by an
+		// earlier version): the calls themselves are bounded by the dial
+		// worker's places, DialWorkers of them.
 		DialQueue: {MaxWorkers: cfg.DialWorkers, FetchCooldown: 10 * time.Millisecond, FetchPollInterval: 50 * time.Millisecond},
 	}
 	periodic := []*river.PeriodicJob{

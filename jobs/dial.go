@@ -38,6 +38,9 @@ type DialWorker struct {
 	Spool *Spool
 
 	leases *leaseKeeper
+	// places bounds the calls this process carries at once, across dial
+	// and dial batch jobs (nil: River's worker count alone).
+	places chan struct{}
 }
 
 // closeRetryFor is how long a dial job keeps trying to record its call's
@@ -66,19 +69,46 @@ func (w *DialWorker) Work(ctx context.Context, job *river.Job[campaigns.DialArgs
 		w.Logger.WarnContext(ctx, "no dialer configured: dial jobs wait", slog.String("campaign", job.Args.CampaignID.String()))
 		return river.JobSnooze(time.Minute)
 	}
-	release, ok := w.Drain.admit()
-	if !ok {
+	switch err := w.dial(ctx, job.Args); {
+	case errors.Is(err, errHandBack):
 		// This process is stopping: the job goes back to the queue, for
 		// another worker, without using up an attempt.
 		return river.JobSnooze(0)
+	case errors.Is(err, campaigns.ErrNoFreeLine):
+		return river.JobSnooze(time.Second)
+	default:
+		return err
+	}
+}
+
+// errHandBack says a dial was not begun because this process drains: it
+// belongs to another worker.
+var errHandBack = errors.New("this process is stopping: the dial goes to another worker")
+
+// dial runs one attempt, as Work describes: errHandBack when the process
+// drains before it begins (nothing recorded), campaigns.ErrNoFreeLine when
+// every line is busy (nothing recorded).
+func (w *DialWorker) dial(ctx context.Context, a campaigns.DialArgs) error {
+	// A call holds one of the process's call places from its check to its
+	// close (see DialWorkers).
+	if w.places != nil {
+		select {
+		case w.places <- struct{}{}:
+			defer func() { <-w.places }()
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-w.Drain.Draining():
+			return errHandBack
+		}
+	}
+	release, ok := w.Drain.admit()
+	if !ok {
+		return errHandBack
 	}
 	d, err := func() (*campaigns.Dial, error) {
 		defer release()
-		return w.Campaigns.BeginDial(ctx, job.Args)
+		return w.Campaigns.BeginDial(ctx, a)
 	}()
-	if errors.Is(err, campaigns.ErrNoFreeLine) {
-		return river.JobSnooze(time.Second)
-	}
 	if err != nil || !d.Place {
 		return err
 	}

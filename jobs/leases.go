@@ -190,7 +190,7 @@ func leaseTenants(ctx context.Context, svc *campaigns.Service) ([]uuid.UUID, err
 	// River's tables carry no row-level security: the running dial jobs
 	// are read across tenants from their arguments.
 	rows, err := svc.DB().Pool().Query(ctx, `SELECT DISTINCT (args->>'tenant_id')::uuid FROM river_job
-		WHERE state = 'running' AND queue = $1 AND kind = $2`, DialQueue, campaigns.DialArgs{}.Kind())
+		WHERE state = 'running' AND queue = $1 AND kind = ANY($2)`, DialQueue, []string{campaigns.DialArgs{}.Kind(), campaigns.DialBatchArgs{}.Kind()})
 	if err != nil {
 		return nil, err
 	}

@@ -225,7 +225,7 @@ func TestACallEndTheDatabaseCannotTakeIsSpooledAndRecordedOnceItIsBack(t *testin
 		t.Fatalf("the spool holds %v, want the call's close", waiting)
 	}
 	waitUntil(t, "River to complete the dial job", 10*time.Second, func() bool {
-		return count(t, shop.DB, tid, `SELECT count(*) FROM river_job WHERE kind = $1 AND state = 'completed'`, campaigns.DialArgs{}.Kind()) == 1
+		return count(t, shop.DB, tid, `SELECT count(*) FROM river_job WHERE kind = $1 AND state = 'completed'`, campaigns.DialBatchArgs{}.Kind()) == 1
 	})
 	if n := count(t, shop.DB, tid, `SELECT count(*) FROM calls WHERE id = $1 AND state = 'in_call'`, call.CallID); n != 1 {
 		t.Fatal("the spooled call is no longer open before its close is replayed")

@@ -5,14 +5,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/spf13/cobra"
 
 	"github.com/outcall/outcall/calls"
@@ -31,7 +34,7 @@ import (
 func init() {
 	benchGroups["dial"] = func(cmd *cobra.Command, report func(string, float64, string)) error {
 		ctx := cmd.Context()
-		const contacts, lines, limit = 20000, 400, 90 * time.Second
+		const contacts, warmUp, runs, lines, limit = 20000, 5000, 3, 400, 90 * time.Second
 		env, cleanup, err := openBench(ctx, "Bench", "bench@example.com")
 		if err != nil {
 			return err
@@ -46,10 +49,6 @@ func init() {
 		if _, err := svc.SetCompliance(ctx, p, rules); err != nil {
 			return err
 		}
-		list, err := benchContacts(ctx, db, p, contacts)
-		if err != nil {
-			return err
-		}
 		placer := &campaigns.TestPlacer{}
 		jc, err := jobs.New(jobs.Config{Tenants: env.Tenants, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Work: true,
 			Campaigns: svc, Placer: placer, DialWorkers: lines})
@@ -60,31 +59,35 @@ func init() {
 			return err
 		}
 		defer jc.Stop(context.WithoutCancel(ctx))
-		c, err := svc.CreateCampaign(ctx, p, campaigns.CampaignInput{Name: "bench", ListIDs: []uuid.UUID{list}, ScriptVersion: "v1",
-			RetryPolicy: campaigns.RetryPolicy{telephony.OutcomeBusy: {}, telephony.OutcomeNoAnswer: {}, telephony.OutcomeFailed: {}}})
+		// The dialler is measured in its steady state: a first campaign
+		// gives the tables a history and PostgreSQL its statistics of
+		// them (as a running deployment has), then the measured ones run.
+		// A brand-new database's first seconds are planned from empty
+		// tables, and whether autovacuum has analyzed them yet swings the
+		// figure by half. The figure is the median of three campaigns.
+		if _, _, err := dialCampaign(ctx, svc, env, runs*contacts, warmUp, limit); err != nil {
+			return err
+		}
+		conn, err := pgx.Connect(ctx, env.URL)
 		if err != nil {
 			return err
 		}
-		start := time.Now()
-		if _, err := svc.StartCampaign(ctx, p, c.ID); err != nil {
+		_, err = conn.Exec(ctx, `ANALYZE`)
+		conn.Close(ctx)
+		if err != nil {
 			return err
 		}
-		for time.Since(start) < limit {
-			got, err := svc.GetCampaign(ctx, p, c.ID)
+		rates := make([]float64, 0, runs)
+		for i := 0; i < runs; i++ {
+			done, elapsed, err := dialCampaign(ctx, svc, env, i*contacts, contacts, limit)
 			if err != nil {
 				return err
 			}
-			if got.Status == campaigns.StatusCompleted {
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
+			rates = append(rates, float64(done)/elapsed.Seconds())
 		}
-		elapsed := time.Since(start)
-		counts, err := svc.CampaignCounts(ctx, p, c.ID)
-		if err != nil {
-			return err
-		}
-		report("dial_throughput", float64(counts.ByState["done"])/elapsed.Seconds(), "dials/s")
+		fmt.Fprintf(os.Stderr, "bench dial: the %d campaigns dialled at %.0f dials/s\n", runs, rates)
+		slices.Sort(rates)
+		report("dial_throughput", rates[runs/2], "dials/s")
 		jc.Stop(context.WithoutCancel(ctx))
 
 		tps, err := pgbenchTPS(ctx, env.URL)
@@ -92,12 +95,49 @@ func init() {
 			return err
 		}
 		report("pgbench_tps", tps, "tps")
+		report("dial_pgbench_ratio", rates[runs/2]/tps, "ratio")
 		return nil
 	}
 }
 
-// benchContacts imports n contacts into a new list through the CSV import.
-func benchContacts(ctx context.Context, db *tenants.DB, p tenants.Principal, n int) (uuid.UUID, error) {
+// dialCampaign runs a campaign over n new contacts (numbers from first on)
+// to its end (or limit) and returns how many of its contacts were done and
+// how long it took.
+func dialCampaign(ctx context.Context, svc *campaigns.Service, env *benchEnv, first, n int, limit time.Duration) (int, time.Duration, error) {
+	list, err := benchContacts(ctx, env.DB, env.P, n, first)
+	if err != nil {
+		return 0, 0, err
+	}
+	c, err := svc.CreateCampaign(ctx, env.P, campaigns.CampaignInput{Name: "bench", ListIDs: []uuid.UUID{list}, ScriptVersion: "v1",
+		RetryPolicy: campaigns.RetryPolicy{telephony.OutcomeBusy: {}, telephony.OutcomeNoAnswer: {}, telephony.OutcomeFailed: {}}})
+	if err != nil {
+		return 0, 0, err
+	}
+	start := time.Now()
+	if _, err := svc.StartCampaign(ctx, env.P, c.ID); err != nil {
+		return 0, 0, err
+	}
+	for time.Since(start) < limit {
+		got, err := svc.GetCampaign(ctx, env.P, c.ID)
+		if err != nil {
+			return 0, 0, err
+		}
+		if got.Status == campaigns.StatusCompleted {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	counts, err := svc.CampaignCounts(ctx, env.P, c.ID)
+	if err != nil {
+		return 0, 0, err
+	}
+	return counts.ByState["done"], elapsed, nil
+}
+
+// benchContacts imports n contacts into a new list through the CSV import,
+// their numbers from first on.
+func benchContacts(ctx context.Context, db *tenants.DB, p tenants.Principal, n, first int) (uuid.UUID, error) {
 	svc := contacts.New(contacts.Options{DB: db})
 	list, err := svc.CreateList(ctx, p, "bench", "")
 	if err != nil {
@@ -105,7 +145,7 @@ func benchContacts(ctx context.Context, db *tenants.DB, p tenants.Principal, n i
 	}
 	var b strings.Builder
 	b.WriteString("phone,name,tier\n")
-	for i := 0; i < n; i++ {
+	for i := first; i < first+n; i++ {
 		fmt.Fprintf(&b, "1381%07d,客户%d,gold\n", i, i)
 	}
 	im, err := svc.CreateImport(ctx, p, list.ID, []byte(b.String()), contacts.ImportOptions{})

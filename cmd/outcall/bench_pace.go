@@ -55,7 +55,7 @@ func benchPace(ctx context.Context, lookahead time.Duration) (util, rate float64
 	if _, err := svc.SetCompliance(ctx, p, rules); err != nil {
 		return 0, 0, err
 	}
-	list, err := benchContacts(ctx, db, p, contacts)
+	list, err := benchContacts(ctx, db, p, contacts, 0)
 	if err != nil {
 		return 0, 0, err
 	}

@@ -196,7 +196,8 @@ func (r *drainRig) check() (*campaigns.Call, string) {
 	err := r.db.InTenant(r.ctx, r.p.TenantID, func(tx pgx.Tx) error {
 		return tx.QueryRow(r.ctx, `SELECT (SELECT count(*) FROM calls WHERE state <> 'refused'), (SELECT count(*) FROM calls WHERE state IN ('dialling', 'in_call')),
 				(SELECT count(*) FROM lines WHERE call_id IS NOT NULL),
-				(SELECT j.state FROM river_job j JOIN calls c ON c.id = $1 AND j.kind = 'campaign_dial' AND (j.args->>'contact_id')::uuid = c.contact_id)`,
+				(SELECT j.state FROM river_job j JOIN calls c ON c.id = $1 AND j.kind = 'campaign_dial_batch'
+					AND j.args->'dials' @> jsonb_build_array(jsonb_build_object('contact_id', c.contact_id)) ORDER BY j.id LIMIT 1)`,
 			r.placer.long).Scan(&recorded, &open, &held, &jobState)
 	})
 	if err != nil {
@@ -209,7 +210,7 @@ func (r *drainRig) check() (*campaigns.Call, string) {
 		r.t.Fatalf("%d calls placed, %d recorded, %d still open, %d lines held; want every call recorded and closed", placed, recorded, open, held)
 	}
 	var running int
-	if err := r.db.Pool().QueryRow(r.ctx, `SELECT count(*) FROM river_job WHERE kind = 'campaign_dial' AND state = 'running'`).Scan(&running); err != nil {
+	if err := r.db.Pool().QueryRow(r.ctx, `SELECT count(*) FROM river_job WHERE kind IN ('campaign_dial', 'campaign_dial_batch') AND state = 'running'`).Scan(&running); err != nil {
 		r.t.Fatal(err)
 	}
 	if running != 0 {
