@@ -1,0 +1,149 @@
+package jobs_test
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/contacts"
+	"github.com/outcall/outcall/jobs"
+	"github.com/outcall/outcall/migrations/dbtest"
+	"github.com/outcall/outcall/telephony"
+)
+
+// gatedPlacer holds every call until release is closed.
+type gatedPlacer struct {
+	release chan struct{}
+	mu      sync.Mutex
+	calls   []campaigns.Placement
+}
+
+func (p *gatedPlacer) Place(ctx context.Context, req campaigns.Placement) (campaigns.Ending, error) {
+	p.mu.Lock()
+	p.calls = append(p.calls, req)
+	p.mu.Unlock()
+	answered := time.Now()
+	select {
+	case <-p.release:
+	case <-ctx.Done():
+	}
+	return campaigns.Ending{Outcome: telephony.OutcomeAnswered, AnsweredAt: answered, EndedAt: time.Now()}, nil
+}
+
+func (p *gatedPlacer) placed() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.calls)
+}
+
+// A pacing round queues its dials as one batch job, and a worker with room
+// for one call at a time places them one after another. When the worker
+// drains with one call up, it finishes that call, records it, and hands the
+// dials it did not begin back to the queue as a batch of their own, their
+// attempts unused; the next worker dials them, and nobody is called twice.
+func TestADrainingWorkerHandsBackTheDialsOfABatchItDidNotBegin(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	shop := dbtest.Tenant(ctx, t)
+	svc := campaigns.New(campaigns.Options{DB: shop.DB})
+	rules := campaigns.DefaultCompliance()
+	rules.QuietHours, rules.CallsPerSecond = []string{}, 100
+	if _, err := svc.SetCompliance(ctx, shop.Owner, rules); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	first := &gatedPlacer{release: make(chan struct{})}
+	drain := &jobs.Drain{}
+	worker, err := jobs.New(jobs.Config{Tenants: shop.Tenants, Logger: log, Work: true, Campaigns: svc, Placer: first, DialWorkers: 1, Drain: drain})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := contacts.New(contacts.Options{DB: shop.DB})
+	list, err := cs.CreateList(ctx, shop.Owner, "customers", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"13812340001", "13812340002", "13812340003"} {
+		if _, err := cs.UpsertContact(ctx, shop.Owner, contacts.ContactInput{Phone: n, ListIDs: []uuid.UUID{list.ID}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := svc.CreateCampaign(ctx, shop.Owner, campaigns.CampaignInput{Name: "reminders", ListIDs: []uuid.UUID{list.ID}, ScriptVersion: "v1", RetryPolicy: noRetries})
+	if err == nil {
+		c, err = svc.StartCampaign(ctx, shop.Owner, c.ID)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	tid := shop.Owner.TenantID
+	// One pacing round before the worker runs the campaign's pacer: the
+	// three dials, in one job.
+	if r, err := svc.Pace(ctx, tid, c.ID, 10); err != nil || r.Queued != 3 {
+		t.Fatalf("the round queued %+v (%v), want 3 dials", r, err)
+	}
+	if err := worker.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the first call to be up", 20*time.Second, func() bool { return first.placed() == 1 })
+	if n := count(t, shop.DB, tid, `SELECT count(*) FROM river_job WHERE kind = $1 AND jsonb_array_length(args->'dials') = 3`, campaigns.DialBatchArgs{}.Kind()); n != 1 {
+		t.Fatalf("%d batch jobs of the round's three dials, want 1", n)
+	}
+
+	// The deploy: the worker drains while its call is up, and the call
+	// ends meanwhile.
+	stopped := make(chan error, 1)
+	go func() { stopped <- jobs.Shutdown(context.Background(), worker, drain, 30*time.Second, log) }()
+	waitUntil(t, "the drain to begin", 5*time.Second, drain.Began)
+	close(first.release)
+	select {
+	case err := <-stopped:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(40 * time.Second):
+		t.Fatal("the worker did not stop")
+	}
+	if first.placed() != 1 {
+		t.Fatalf("the draining worker placed %d calls, want 1", first.placed())
+	}
+	if n := count(t, shop.DB, tid, `SELECT count(*) FROM calls WHERE state = 'ended'`); n != 1 {
+		t.Fatalf("%d calls recorded as ended, want the one placed", n)
+	}
+	if n := count(t, shop.DB, tid, `SELECT count(*) FROM campaign_contacts WHERE campaign_id = $1 AND state = 'queued' AND attempt = 0`, c.ID); n != 2 {
+		t.Fatalf("%d contacts still queued with their attempt unused, want 2", n)
+	}
+	if n := count(t, shop.DB, tid, `SELECT count(*) FROM river_job WHERE kind = $1 AND state = 'available' AND jsonb_array_length(args->'dials') = 2`,
+		campaigns.DialBatchArgs{}.Kind()); n != 1 {
+		t.Fatalf("%d batches of the two dials not begun waiting, want 1", n)
+	}
+
+	// The next worker dials them.
+	next := &gatedPlacer{release: make(chan struct{})}
+	close(next.release)
+	worker2, err := jobs.New(jobs.Config{Tenants: shop.Tenants, Logger: log, Work: true, Campaigns: svc, Placer: next, DialWorkers: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := worker2.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		worker2.StopAndCancel(ctx)
+	})
+	waitUntil(t, "the other contacts to be dialled", 30*time.Second, func() bool {
+		return count(t, shop.DB, tid, `SELECT count(*) FROM calls WHERE state = 'ended'`) == 3
+	})
+	if next.placed() != 2 {
+		t.Fatalf("the next worker placed %d calls, want 2", next.placed())
+	}
+	if n := count(t, shop.DB, tid, `SELECT count(DISTINCT contact_id) FROM calls`); n != 3 {
+		t.Fatalf("%d contacts called, want 3, each once", n)
+	}
+}
