@@ -112,11 +112,16 @@ func DetectMachine(ctx context.Context, m *MediaSession, cfg AMDConfig, words Gr
 	var audio []int16
 	capOff := 0
 	// byWords decides from what the greeting says: a machine's phrase
-	// decides at once; a person's question only once they have stopped.
+	// decides at once, and so does a person's question to the caller (who
+	// is it, what is it about: machines say what they are first); a
+	// person's other words only once they have stopped.
 	byWords := func(text string, stopped bool) (AMDVerdict, string, string) {
 		said = maskDigits(text)
 		if cue, phrase := MachinePhrase(text); cue != "" {
 			return AMDMachine, cue, fmt.Sprintf("the greeting says %q", phrase)
+		}
+		if phrase := PersonQuestion(text); phrase != "" {
+			return AMDHuman, "", fmt.Sprintf("a person asks %q", phrase)
 		}
 		if stopped {
 			if phrase := PersonPhrase(text); phrase != "" {

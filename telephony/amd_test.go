@@ -342,3 +342,36 @@ func TestARecogniserThatHangsDuringRingingDoesNotDelayTheAnswer(t *testing.T) {
 		t.Fatalf("rang %v for a callee who answered after 0.3 s: the early media's recogniser held the answer up", res.RingTime)
 	}
 }
+
+// A person's question to the caller decides while they are still talking;
+// no greeting of a machine among the simulator's asks one before it has
+// named what it is, at any point of its words.
+func TestAPersonsQuestionDecidesAndNoMachineAsksOneFirst(t *testing.T) {
+	for text, want := range map[string]string{
+		"喂,我现在在外面开车,你是哪里":      "你是哪",
+		"喂,你好,哪位":              "哪位",
+		"Hello, who's calling": "who's calling",
+		"喂,你好":                 "",
+		"你好,我是张伟":              "",
+		"Hi, this is Tom":      "",
+	} {
+		if got := telephony.PersonQuestion(text); got != want {
+			t.Errorf("%q: %q, want %q", text, got, want)
+		}
+	}
+	for _, p := range calleesim.AMDPersonas(1, 0) {
+		if !p.Kind.IsMachine() {
+			continue
+		}
+		r := []rune(p.Greeting)
+		for i := 1; i <= len(r); i++ {
+			partial := string(r[:i])
+			if q := telephony.PersonQuestion(partial); q != "" {
+				if cue, _ := telephony.MachinePhrase(partial); cue == "" {
+					t.Errorf("the %s's %q asks %q before it names a machine", p.Kind, partial, q)
+				}
+				break
+			}
+		}
+	}
+}

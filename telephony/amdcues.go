@@ -65,6 +65,28 @@ var personPhrases = []string{
 	"how can i help", "go ahead", "can you hear me",
 }
 
+// personQuestions are the questions a person who picked up asks the caller
+// (who is it, what is it about): no mailbox, announcement or assistant
+// asks one before it has said what it is, so they decide while the callee
+// is still talking, without waiting for the end of the sentence.
+var personQuestions = []string{
+	"哪位", "谁啊", "谁呀", "是谁", "找谁", "你是哪", "您是哪", "哪里啊", "哪个单位", "什么事", "啥事", "有事吗", "听得到吗",
+	"who is this", "who's this", "who is calling", "who's calling", "who is it", "what's this about",
+	"what is this about", "what's it about", "what is it about", "can you hear me",
+}
+
+// PersonQuestion returns the question that marks a greeting as a person's
+// while they are still talking (see personQuestions); "" when none.
+func PersonQuestion(text string) string {
+	compact, words := textForms(text)
+	for _, p := range personQuestions {
+		if phraseIn(compact, words, p) {
+			return p
+		}
+	}
+	return ""
+}
+
 // textForms returns text in the two forms phrases are matched in (a
 // greeting's cues, a turn's expected phrases):
 // lower case without spaces or punctuation (Chinese), and lower-case
