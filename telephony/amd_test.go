@@ -375,3 +375,46 @@ func TestAPersonsQuestionDecidesAndNoMachineAsksOneFirst(t *testing.T) {
 		}
 	}
 }
+
+// A recogniser that never answers does not hold up answering-machine
+// detection: the call goes on by the greeting's length and silence, and
+// the person who said "喂?" hears the robot as soon as without one.
+func TestARecogniserThatHangsDoesNotDelayTheVerdict(t *testing.T) {
+	t.Parallel()
+	needEspeak(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() { // accepts, and never says a word
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	sim, err := calleesim.Start(context.Background(), calleesim.Config{TTS: sharedTTS, Personas: []calleesim.Persona{
+		{Name: "short", Numbers: []string{"7104"}, Kind: calleesim.KindHuman, Voice: "cmn", Greeting: "喂?", HoldMS: 3000},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	asr, _ := telephony.NewFunASRRecognizer("ws://"+ln.Addr().String(), "")
+	d := newDialer(t, telephony.DialerConfig{ASR: asr})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var talking time.Time
+	res, err := d.Dial(ctx, telephony.DialRequest{Trunk: sim.Trunk(), To: "7104", RingTimeout: 5 * time.Second, DetectMachine: true},
+		telephony.CallHandlerFunc(func(context.Context, telephony.Call) error { talking = time.Now(); return nil }))
+	if err != nil || res.AMD == nil || talking.IsZero() {
+		t.Fatalf("%v, outcome %s (%q)", err, res.Outcome, res.Reason)
+	}
+	if wait := talking.Sub(res.Answered); res.AMD.Verdict != telephony.AMDHuman || wait > 2500*time.Millisecond {
+		t.Fatalf("with a recogniser that never answers: %s (%s), the dialog starting %s after the answer; want a person within 2.5 s",
+			res.AMD.Verdict, res.AMD.Reason, wait)
+	}
+}

@@ -24,17 +24,29 @@ func (c *sipCall) greetingWords() amdWords {
 	}
 	l := c.newListener(c.ctx, nil)
 	l.opts.Name = c.res.CallID + "-greeting"
-	w := &recognisedGreeting{l: l}
-	if l.live {
-		if err := l.open(); err != nil {
-			// Detection goes on by length; the dialog's first Listen will
-			// report the recogniser's failure.
-			c.d.log.Debug("recogniser unavailable for machine detection", "call_id", c.res.CallID, "err", err)
-			return nil
-		}
+	w := &recognisedGreeting{l: l, opened: make(chan struct{})}
+	if !l.live {
+		close(w.opened)
+		return w
 	}
+	// The session opens beside the detection, which starts at once: a
+	// recogniser slow to answer, or that never does, holds nothing up
+	// (the greeting is then judged as without one). The capture keeps the
+	// greeting for it meanwhile.
+	go func() {
+		defer close(w.opened)
+		if err := l.open(); err != nil {
+			// The dialog's first Listen will report the failure.
+			c.d.log.Debug("recogniser unavailable for machine detection", "call_id", c.res.CallID, "err", err)
+			w.openErr = err
+		}
+	}()
 	return w
 }
+
+// greetingOpenWait is how long a detector that must settle a greeting's
+// words waits for the recogniser's session to open.
+const greetingOpenWait = 500 * time.Millisecond
 
 // amdWords is a GreetingWords the call closes after detection.
 type amdWords interface {
@@ -46,17 +58,40 @@ type amdWords interface {
 // streaming one's partials as they come; a batch one's words only when
 // the detector settles (one request for the greeting so far).
 type recognisedGreeting struct {
-	l      *listener
-	latest string
-	done   bool // the session is over (final, failure)
-	failed bool
+	l *listener
+	// opened is closed once the session has opened, or failed to
+	// (openErr); until then nothing has been heard.
+	opened  chan struct{}
+	openErr error
+	latest  string
+	done    bool // the session is over (final, failure)
+	failed  bool
 	// settled caches a batch recognition per length of audio.
 	settled    string
 	settledLen int
 }
 
+// ready reports whether the session is open, waiting up to wait for it.
+func (w *recognisedGreeting) ready(wait time.Duration) bool {
+	select {
+	case <-w.opened:
+	default:
+		if wait <= 0 {
+			return false
+		}
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-w.opened:
+		case <-t.C:
+			return false
+		}
+	}
+	return w.openErr == nil
+}
+
 func (w *recognisedGreeting) Heard(time.Duration) string {
-	if !w.l.live {
+	if !w.l.live || !w.ready(0) {
 		return ""
 	}
 	w.drain(0)
@@ -105,6 +140,9 @@ func (w *recognisedGreeting) drain(wait time.Duration) {
 
 func (w *recognisedGreeting) Settle(time.Duration) (string, bool) {
 	if w.l.live {
+		if !w.ready(greetingOpenWait) {
+			return "", false // no session: the greeting cannot be read
+		}
 		// The provider has heard the audio as it came; give it a moment
 		// to finish the words just spoken.
 		w.drain(300 * time.Millisecond)
@@ -136,7 +174,19 @@ func (w *recognisedGreeting) Settle(time.Duration) (string, bool) {
 	return "", false
 }
 
-func (w *recognisedGreeting) close() { w.l.close() }
+// close ends the session, once it has opened: a session still opening
+// is closed when it does, without holding up the call.
+func (w *recognisedGreeting) close() {
+	select {
+	case <-w.opened:
+		w.l.close()
+	default:
+		go func() {
+			<-w.opened
+			w.l.close()
+		}()
+	}
+}
 
 // simGreeting reads the greeting from the callee simulator's text
 // channel, which sends a line's whole text as it starts to speak it. To

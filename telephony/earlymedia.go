@@ -47,13 +47,16 @@ func (c *sipCall) watchEarlyMedia(cancel context.CancelCauseFunc) *earlyWatch {
 	w.cancel = cancelSession
 	l := c.newListener(ectx, nil)
 	l.opts.Name = c.res.CallID + "-early"
-	words := &recognisedGreeting{l: l}
+	words := &recognisedGreeting{l: l, opened: make(chan struct{})}
 	// The recogniser is reached from here, off the SIP responses' path: a
 	// slow connection must not hold up the answer that may follow.
 	go func() {
 		defer close(w.done)
 		defer c.media.TakeCapture()
-		if err := l.open(); err != nil {
+		err := l.open()
+		words.openErr = err
+		close(words.opened)
+		if err != nil {
 			c.d.log.Debug("recogniser unavailable for early media", "call_id", c.res.CallID, "err", err)
 			return
 		}
