@@ -120,7 +120,6 @@ export default function ScriptEndpoints() {
         okText={t("webhooks.addButton")}
         onCancel={() => setAdding(false)}
         okTestId="script-endpoint-submit"
-        forceRender
       >
         <Form form={form} layout="vertical" onFinish={submitting.submit} requiredMark={false}>
           <Form.Item
