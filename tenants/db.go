@@ -35,6 +35,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		cfg.MaxConns = DefaultMaxConns()
 	}
 	cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+		registerUUIDs(conn.TypeMap())
 		if conn.Config().User == AppRole {
 			return nil
 		}
