@@ -276,8 +276,15 @@ func joinEndpoint(base, path string) (*url.URL, error) {
 		return nil, fmt.Errorf("the endpoint's URL does not parse: %v", err)
 	}
 	p, err := url.Parse(path)
-	if err != nil || p.Scheme != "" || p.Host != "" || p.User != nil {
+	if err != nil || p.Scheme != "" || p.Host != "" || p.User != nil || (p.Path != "" && !strings.HasPrefix(p.Path, "/")) {
 		return nil, fmt.Errorf("path %q is not a path", path)
+	}
+	// The engine refuses such paths already; a script host is not trusted
+	// to have.
+	for _, seg := range strings.Split(p.Path, "/") {
+		if seg == ".." || seg == "." {
+			return nil, fmt.Errorf("path %q leaves the endpoint", path)
+		}
 	}
 	u := *b
 	u.Path = strings.TrimSuffix(b.Path, "/") + p.Path

@@ -167,6 +167,11 @@ func TestScriptRequestsReachTheTenantsEndpointSignedAndGuarded(t *testing.T) {
 	if res.Failure == "" || res.Status != 0 {
 		t.Fatalf("a path to another host: %+v", res)
 	}
+	// Nor one that climbs out of it, however the request was made.
+	res = fetch.Fetch(ctx, &scripting.Request{Endpoint: "crm", Method: "GET", Path: "/../admin", Timeout: scripting.Millis(time.Second)})
+	if !strings.Contains(res.Failure, "leaves the endpoint") || res.Status != 0 {
+		t.Fatalf("a path climbing out of the endpoint: %+v", res)
+	}
 	// An endpoint the tenant did not register is not reached.
 	res = fetch.Fetch(ctx, &scripting.Request{Endpoint: "billing", Method: "GET", Path: "/", Timeout: scripting.Millis(time.Second)})
 	if !strings.Contains(res.Failure, `no endpoint named "billing"`) {
