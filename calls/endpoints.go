@@ -62,8 +62,8 @@ type EndpointInput struct {
 	Description string
 }
 
-// RequestHeader names the header that carries a request's call-independent
-// identity: the endpoint's name, so one service can serve several.
+// RequestHeader names the header that carries the endpoint's name, so one
+// service can serve several endpoints.
 const RequestHeader = "Outcall-Endpoint"
 
 const endpointCols = `id, name, url, description, created_at`
@@ -77,7 +77,7 @@ func scanScriptEndpoint(row pgx.Row) (*Endpoint, error) {
 }
 
 func (e *Endpoints) checkInput(ctx context.Context, in EndpointInput) error {
-	if !scriptEndpointName(in.Name) {
+	if !scripting.ValidEndpointName(in.Name) {
 		return tenants.Errorf(tenants.EInvalid, "name %q: an endpoint's name is what scripts call it by: lower-case letters, digits and _, starting with a letter, at most 40", in.Name)
 	}
 	u, err := url.Parse(in.URL)
@@ -94,18 +94,6 @@ func (e *Endpoints) checkInput(ctx context.Context, in EndpointInput) error {
 		return tenants.Errorf(tenants.EInvalid, "description: at most 500 characters")
 	}
 	return nil
-}
-
-func scriptEndpointName(n string) bool {
-	if n == "" || len(n) > 40 || n[0] < 'a' || n[0] > 'z' {
-		return false
-	}
-	for _, r := range n {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 func newEndpointSecret() string {

@@ -118,6 +118,11 @@ type stateRequest struct {
 
 var endpointName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
 
+// ValidEndpointName reports whether name can name a script endpoint (and
+// an answer in c.http): lower-case letters, digits and _, starting with a
+// letter, at most 40.
+func ValidEndpointName(name string) bool { return endpointName.MatchString(name) }
+
 // loadRequest compiles a state's `http`.
 func loadRequest(v sobek.Value, at int, name string, bad func(int, string, string, ...any)) *stateRequest {
 	o, ok := v.(*sobek.Object)
@@ -193,9 +198,6 @@ func loadRequest(v sobek.Value, at int, name string, bad func(int, string, strin
 	return r
 }
 
-// pathSegment escapes one placeholder's value for a URL path.
-func pathSegment(v string) string { return url.PathEscape(v) }
-
 // request renders the state's `http` for this call.
 func (s *Session) request(st *state, t *Step) (*Request, error) {
 	sr := st.Request
@@ -207,7 +209,8 @@ func (s *Session) request(st *state, t *Step) (*Request, error) {
 		}
 		r.Path = valueString(v)
 	} else {
-		r.Path = s.renderWith(sr.Path, t, Understanding{}, pathSegment)
+		// Each placeholder's value is one path segment.
+		r.Path = s.renderWith(sr.Path, t, Understanding{}, url.PathEscape)
 	}
 	if sr.Body {
 		v, err := s.call(func() (sobek.Value, error) { return s.get("states", st.Name, "http", "body") }, t, Understanding{})
@@ -319,13 +322,15 @@ func (s *Session) answer(st *state, t *Step, r *Request, res Response) error {
 			return err
 		}
 	}
-	if !ok && st.Request.Failed != "" && st.Request.Failed != st.Name {
+	failed := !ok && st.Request.Failed != "" && st.Request.Failed != st.Name
+	if failed {
 		use.Failed = st.Request.Failed
-		t.Requests = append(t.Requests, use)
+	}
+	t.Requests = append(t.Requests, use)
+	if failed {
 		t.Via = "http.failed"
 		return s.enter(st.Request.Failed, t)
 	}
-	t.Requests = append(t.Requests, use)
 	return s.speak(st, t)
 }
 

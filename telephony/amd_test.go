@@ -307,20 +307,7 @@ func TestAnAnnouncementInEarlyMediaEndsTheAttemptAsWhatItSays(t *testing.T) {
 func TestARecogniserThatHangsDuringRingingDoesNotDelayTheAnswer(t *testing.T) {
 	t.Parallel()
 	needEspeak(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() { // accepts, and never says a word
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-		}
-	}()
+	silent := silentServer(t)
 	sim, err := calleesim.Start(context.Background(), calleesim.Config{TTS: sharedTTS, Personas: []calleesim.Persona{
 		{Name: "rings", Numbers: []string{"7103"}, Kind: calleesim.KindHuman, Voice: "cmn", RingMS: 300, EarlyMedia: true, Greeting: "喂?", HoldMS: 1000},
 	}})
@@ -328,7 +315,7 @@ func TestARecogniserThatHangsDuringRingingDoesNotDelayTheAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sim.Close() })
-	asr, _ := telephony.NewFunASRRecognizer("ws://"+ln.Addr().String(), "")
+	asr, _ := telephony.NewFunASRRecognizer(silent, "")
 	d := newDialer(t, telephony.DialerConfig{ASR: asr})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -382,20 +369,7 @@ func TestAPersonsQuestionDecidesAndNoMachineAsksOneFirst(t *testing.T) {
 func TestARecogniserThatHangsDoesNotDelayTheVerdict(t *testing.T) {
 	t.Parallel()
 	needEspeak(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() { // accepts, and never says a word
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-		}
-	}()
+	silent := silentServer(t)
 	sim, err := calleesim.Start(context.Background(), calleesim.Config{TTS: sharedTTS, Personas: []calleesim.Persona{
 		{Name: "short", Numbers: []string{"7104"}, Kind: calleesim.KindHuman, Voice: "cmn", Greeting: "喂?", HoldMS: 3000},
 	}})
@@ -403,7 +377,7 @@ func TestARecogniserThatHangsDoesNotDelayTheVerdict(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sim.Close() })
-	asr, _ := telephony.NewFunASRRecognizer("ws://"+ln.Addr().String(), "")
+	asr, _ := telephony.NewFunASRRecognizer(silent, "")
 	d := newDialer(t, telephony.DialerConfig{ASR: asr})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -417,4 +391,31 @@ func TestARecogniserThatHangsDoesNotDelayTheVerdict(t *testing.T) {
 		t.Fatalf("with a recogniser that never answers: %s (%s), the dialog starting %s after the answer; want a person within 2.5 s",
 			res.AMD.Verdict, res.AMD.Reason, wait)
 	}
+}
+
+// silentServer is a recogniser's address that accepts connections and never
+// says a word, for as long as the test runs.
+func silentServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		var conns []net.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	return "ws://" + ln.Addr().String()
 }

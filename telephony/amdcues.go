@@ -77,15 +77,7 @@ var personQuestions = []string{
 
 // PersonQuestion returns the question that marks a greeting as a person's
 // while they are still talking (see personQuestions); "" when none.
-func PersonQuestion(text string) string {
-	compact, words := textForms(text)
-	for _, p := range personQuestions {
-		if phraseIn(compact, words, p) {
-			return p
-		}
-	}
-	return ""
-}
+func PersonQuestion(text string) string { return firstPhrase(text, personQuestions) }
 
 // textForms returns text in the two forms phrases are matched in (a
 // greeting's cues, a turn's expected phrases):
@@ -137,9 +129,12 @@ func MachinePhrase(text string) (cue, phrase string) {
 
 // PersonPhrase returns the phrase that marks a greeting as a person's
 // (asking who is calling, saying go ahead); "" when none.
-func PersonPhrase(text string) string {
+func PersonPhrase(text string) string { return firstPhrase(text, personPhrases) }
+
+// firstPhrase returns the first of phrases that text says ("" when none).
+func firstPhrase(text string, phrases []string) string {
 	compact, words := textForms(text)
-	for _, p := range personPhrases {
+	for _, p := range phrases {
 		if phraseIn(compact, words, p) {
 			return p
 		}
