@@ -7,10 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/outcall/outcall/campaigns"
-	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/migrations/dbtest"
 	"github.com/outcall/outcall/telephony"
@@ -63,23 +60,7 @@ func TestADrainingWorkerHandsBackTheDialsOfABatchItDidNotBegin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs := contacts.New(contacts.Options{DB: shop.DB})
-	list, err := cs.CreateList(ctx, shop.Owner, "customers", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range []string{"13812340001", "13812340002", "13812340003"} {
-		if _, err := cs.UpsertContact(ctx, shop.Owner, contacts.ContactInput{Phone: n, ListIDs: []uuid.UUID{list.ID}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	c, err := svc.CreateCampaign(ctx, shop.Owner, campaigns.CampaignInput{Name: "reminders", ListIDs: []uuid.UUID{list.ID}, ScriptVersion: "v1", RetryPolicy: noRetries})
-	if err == nil {
-		c, err = svc.StartCampaign(ctx, shop.Owner, c.ID)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := startCampaign(t, ctx, shop, svc, "13812340001", "13812340002", "13812340003")
 	tid := shop.Owner.TenantID
 	// One pacing round before the worker runs the campaign's pacer: the
 	// three dials, in one job.

@@ -198,21 +198,7 @@ func TestACallEndTheDatabaseCannotTakeIsSpooledAndRecordedOnceItIsBack(t *testin
 		defer cancel()
 		client.StopAndCancel(ctx)
 	})
-	cs := contacts.New(contacts.Options{DB: shop.DB})
-	list, err := cs.CreateList(ctx, shop.Owner, "customers", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cs.UpsertContact(ctx, shop.Owner, contacts.ContactInput{Phone: spoolCallee, ListIDs: []uuid.UUID{list.ID}}); err != nil {
-		t.Fatal(err)
-	}
-	c, err := svc.CreateCampaign(ctx, shop.Owner, campaigns.CampaignInput{Name: "reminders", ListIDs: []uuid.UUID{list.ID}, ScriptVersion: "v1", RetryPolicy: noRetries})
-	if err == nil {
-		c, err = svc.StartCampaign(ctx, shop.Owner, c.ID)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := startCampaign(t, ctx, shop, svc, spoolCallee)
 
 	waitUntil(t, "the call's end to be spooled", 15*time.Second, func() bool { return spool.Len() == 1 })
 	placed := placer.placed()
@@ -597,21 +583,7 @@ func TestAStoppingWorkerSpoolsACallEndAtOnce(t *testing.T) {
 		defer cancel()
 		client.StopAndCancel(ctx)
 	})
-	cs := contacts.New(contacts.Options{DB: shop.DB})
-	list, err := cs.CreateList(ctx, shop.Owner, "customers", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cs.UpsertContact(ctx, shop.Owner, contacts.ContactInput{Phone: spoolCallee, ListIDs: []uuid.UUID{list.ID}}); err != nil {
-		t.Fatal(err)
-	}
-	c, err := svc.CreateCampaign(ctx, shop.Owner, campaigns.CampaignInput{Name: "reminders", ListIDs: []uuid.UUID{list.ID}, ScriptVersion: "v1", RetryPolicy: noRetries})
-	if err == nil {
-		_, err = svc.StartCampaign(ctx, shop.Owner, c.ID)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	startCampaign(t, ctx, shop, svc, spoolCallee)
 	waitUntil(t, "the call's end to be spooled", 15*time.Second, func() bool { return spool.Len() == 1 })
 	call := placer.placed()[0]
 	proxy.Restore()
@@ -626,4 +598,28 @@ func TestAStoppingWorkerSpoolsACallEndAtOnce(t *testing.T) {
 	if n := count(t, shop.DB, shop.Owner.TenantID, `SELECT count(*) FROM call_turns WHERE call_id = $1`, call.CallID); n != 2 {
 		t.Fatalf("%d turns recorded, want 2", n)
 	}
+}
+
+// startCampaign starts a campaign of shop's, without retries, calling a
+// new list of the numbers.
+func startCampaign(t *testing.T, ctx context.Context, shop *dbtest.SignedUp, svc *campaigns.Service, numbers ...string) *campaigns.Campaign {
+	t.Helper()
+	cs := contacts.New(contacts.Options{DB: shop.DB})
+	list, err := cs.CreateList(ctx, shop.Owner, "customers", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range numbers {
+		if _, err := cs.UpsertContact(ctx, shop.Owner, contacts.ContactInput{Phone: n, ListIDs: []uuid.UUID{list.ID}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := svc.CreateCampaign(ctx, shop.Owner, campaigns.CampaignInput{Name: "reminders", ListIDs: []uuid.UUID{list.ID}, ScriptVersion: "v1", RetryPolicy: noRetries})
+	if err == nil {
+		c, err = svc.StartCampaign(ctx, shop.Owner, c.ID)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
