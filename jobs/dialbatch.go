@@ -77,16 +77,30 @@ func (w *DialBatchWorker) Work(ctx context.Context, job *river.Job[campaigns.Dia
 	return errors.Join(failures...)
 }
 
+// awayRetryFor is how long a dial of a batch keeps trying while the
+// database is away, before it fails the batch (which River runs again).
+// A dial job of its own would be retried by River alone; within a batch it
+// must not wait for the batch's longest call to end meanwhile, holding its
+// contact queued against the tenant's free lines.
+const awayRetryFor = 2 * time.Minute
+
 // dial runs one dial of the batch, waiting for a free line as long as it
-// must.
+// must, and for the database up to awayRetryFor. Trying a dial again is
+// safe: its check refuses an attempt already made, and closes one cut off.
 func (w *DialBatchWorker) dial(ctx context.Context, a campaigns.DialArgs) error {
-	for {
+	start := time.Now()
+	for try := 0; ; try++ {
 		err := w.Dial.dial(ctx, a)
-		if !errors.Is(err, campaigns.ErrNoFreeLine) {
+		wait := noLineRetry
+		switch {
+		case errors.Is(err, campaigns.ErrNoFreeLine):
+		case databaseAway(err) && ctx.Err() == nil && time.Since(start) < awayRetryFor:
+			wait = min(time.Duration(250<<min(try, 6))*time.Millisecond, 10*time.Second)
+		default:
 			return err
 		}
 		select {
-		case <-time.After(noLineRetry):
+		case <-time.After(wait):
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-w.Dial.Drain.Draining():

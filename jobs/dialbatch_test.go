@@ -11,6 +11,7 @@ import (
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/migrations/dbtest"
 	"github.com/outcall/outcall/telephony"
+	"github.com/outcall/outcall/tenants"
 )
 
 // gatedPlacer holds every call until release is closed.
@@ -126,5 +127,58 @@ func TestADrainingWorkerHandsBackTheDialsOfABatchItDidNotBegin(t *testing.T) {
 	}
 	if n := count(t, shop.DB, tid, `SELECT count(DISTINCT contact_id) FROM calls`); n != 3 {
 		t.Fatalf("%d contacts called, want 3, each once", n)
+	}
+}
+
+// A dial of a batch that meets the database away tries again once it is
+// back, beside the batch's call in progress, instead of failing the batch
+// and waiting for that call to end: the batch completes in its first run.
+func TestADialOfABatchWaitsOutADatabaseOutage(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	shop := dbtest.Tenant(ctx, t)
+	proxy, proxied := dbtest.NewProxy(t, shop.URL)
+	away, err := tenants.Open(ctx, proxied)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(away.Close)
+	// The dials reach the database through the proxy; River directly.
+	svc := campaigns.New(campaigns.Options{DB: away})
+	rules := campaigns.DefaultCompliance()
+	rules.QuietHours, rules.CallsPerSecond = []string{}, 100
+	if _, err := svc.SetCompliance(ctx, shop.Owner, rules); err != nil {
+		t.Fatal(err)
+	}
+	held := &gatedPlacer{release: make(chan struct{})}
+	worker, err := jobs.New(jobs.Config{Tenants: shop.Tenants, Logger: slog.New(slog.DiscardHandler), Work: true, Campaigns: svc, Placer: held, DialWorkers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := startCampaign(t, ctx, shop, svc, "13812340001", "13812340002")
+	tid := shop.Owner.TenantID
+	if r, err := svc.Pace(ctx, tid, c.ID, 10); err != nil || r.Queued != 2 {
+		t.Fatalf("the round queued %+v (%v), want 2 dials", r, err)
+	}
+	// The database goes away before the batch runs, and comes back 3 s
+	// later: both dials begin once it is back.
+	proxy.CutOff()
+	if err := worker.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		worker.StopAndCancel(ctx)
+	})
+	time.Sleep(3 * time.Second)
+	proxy.Restore()
+	waitUntil(t, "both calls to be up", 30*time.Second, func() bool { return held.placed() == 2 })
+	close(held.release)
+	waitUntil(t, "the batch to complete", 30*time.Second, func() bool {
+		return count(t, shop.DB, tid, `SELECT count(*) FROM river_job WHERE kind = $1 AND state = 'completed' AND attempt = 1`, campaigns.DialBatchArgs{}.Kind()) == 1
+	})
+	if n := count(t, shop.DB, tid, `SELECT count(*) FROM calls WHERE state = 'ended'`); n != 2 {
+		t.Fatalf("%d calls recorded as ended, want 2", n)
 	}
 }
