@@ -3,7 +3,6 @@ package calls_test
 import (
 	"context"
 	"log/slog"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
-	"github.com/outcall/outcall/migrations/dbtest"
 	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/telephony/calleesim"
 	"github.com/outcall/outcall/telephony/funasrtest"
@@ -23,12 +21,7 @@ import (
 // callee's own refusal (486 busy) is not a trunk failure: the call is not
 // dialled again over the next trunk.
 func TestACallFailsOverToTheNextTrunkWhenItsCarrierIsDown(t *testing.T) {
-	if at := dbtest.ShiftedClock(); at != "" {
-		t.Skipf("PostgreSQL's clock at %s: this test is about trunks and compares no times of either clock", at)
-	}
-	if _, err := exec.LookPath("espeak-ng"); err != nil {
-		t.Skip("espeak-ng is not installed (apt-get install espeak-ng): the callee simulator cannot speak")
-	}
+	skipUnlessCallsCanRun(t, "this test is about trunks and compares no times of either clock")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	st := newSpeechTenant(t, ctx)
@@ -103,12 +96,7 @@ func TestACallFailsOverToTheNextTrunkWhenItsCarrierIsDown(t *testing.T) {
 // two calls at once on a tenant whose first trunk takes one call, one
 // goes over each trunk, and both are answered.
 func TestATrunkAtItsCapPassesTheCallToTheNext(t *testing.T) {
-	if at := dbtest.ShiftedClock(); at != "" {
-		t.Skipf("PostgreSQL's clock at %s: this test is about trunks and compares no times of either clock", at)
-	}
-	if _, err := exec.LookPath("espeak-ng"); err != nil {
-		t.Skip("espeak-ng is not installed (apt-get install espeak-ng): the callee simulator cannot speak")
-	}
+	skipUnlessCallsCanRun(t, "this test is about trunks and compares no times of either clock")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	st := newSpeechTenant(t, ctx)

@@ -4,14 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/outcall/outcall/calls"
-	"github.com/outcall/outcall/migrations/dbtest"
 	"github.com/outcall/outcall/scripting"
 	"github.com/outcall/outcall/scripting/llm"
 	"github.com/outcall/outcall/scripting/llm/llmtest"
@@ -45,48 +43,22 @@ const reminderScript = `export default {
 // are counted for the usage ledger. When the model is too slow, the call
 // goes on without it, on the script's fixed words.
 func TestATenantsModelDecidesWhatTheBuiltInNLUIsUnsureOf(t *testing.T) {
-	if at := dbtest.ShiftedClock(); at != "" {
-		t.Skipf("PostgreSQL's clock at %s: this test is about speech providers and compares no times of either clock (TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript covers a call's records there)", at)
-	}
-	if _, err := exec.LookPath("espeak-ng"); err != nil {
-		t.Skip("espeak-ng is not installed (apt-get install espeak-ng): the callee simulator cannot speak")
-	}
+	skipUnlessCallsCanRun(t, "this test is about speech providers and compares no times of either clock (TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript covers a call's records there)")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	st := newSpeechTenant(t, ctx)
-	script, err := st.store.CreateScript(ctx, st.p, "还款提醒", scripting.KindDialog, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	version, err := st.store.CreateVersion(ctx, st.p, script.ID, reminderScript)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := st.store.Publish(ctx, st.p, script.ID, version.Number, nil, false); err != nil {
-		t.Fatal(err)
-	}
-
-	model := llmtest.New("sk-model")
-	defer model.Close()
+	version := publishScript(t, ctx, st.store, st.p, "还款提醒", reminderScript)
+	model := st.withModel(t, ctx)
 	model.Respond(func(r llmtest.Request) llmtest.Response {
 		return llmtest.Response{Content: `{"intent":"promise"}`, PromptTokens: 180, CompletionTokens: 6}
 	})
-	key := "sk-model"
-	if _, err := st.speech.Set(ctx, st.p, telephony.SpeechInput{LLM: telephony.ModelOpenAI, LLMURL: model.BaseURL(), LLMModel: "qwen-plus", LLMKey: &key}); err != nil {
-		t.Fatal(err)
-	}
 	if got, err := st.speech.Get(ctx, st.p); err != nil || got.LLM != "openai" || got.LLMModel != "qwen-plus" || !got.LLMHasKey {
 		t.Fatalf("the settings read back as %+v (%v)", got, err)
 	}
 
 	sim, sip := simulatedCallee(t, ctx, calleesim.Persona{Name: "roundabout", Voice: "cmn", Lines: []calleesim.Line{{Say: "那个事情我上礼拜就弄好了"}}, HoldMS: 12000}, telephony.SimulationRecognizer{})
-	hosts, err := scripting.NewHostPool(scripting.HostConfig{Command: hostCommand, Env: hostEnv, Hosts: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(hosts.Close)
 	dialled := &requestsTo{Dialer: sip}
-	placer := calls.New(calls.Options{SIP: dialled, Scripts: st.store, Hosts: hosts, Trunk: sim.Trunk(), Speech: st.speech,
+	placer := calls.New(calls.Options{SIP: dialled, Scripts: st.store, Hosts: st.hosts, Trunk: sim.Trunk(), Speech: st.speech,
 		Models: &llm.Tenants{Load: calls.ModelSettings(st.speech)}, RingTimeout: 5 * time.Second, Logger: slog.New(slog.DiscardHandler)})
 	req := st.placement()
 	req.ScriptVersion = version.ID.String()
@@ -138,4 +110,17 @@ func TestATenantsModelDecidesWhatTheBuiltInNLUIsUnsureOf(t *testing.T) {
 	if res.FinalState != "already_paid" || res.Turns[1].Intent != "paid" || res.ModelTokens != 0 {
 		t.Fatalf("with a slow model: final state %q, turn 1 %+v, %d tokens", res.FinalState, res.Turns[1], res.ModelTokens)
 	}
+}
+
+// withModel gives the tenant a language model: the OpenAI-compatible test
+// double it returns, as model qwen-plus with key sk-model.
+func (st speechTenant) withModel(t *testing.T, ctx context.Context) *llmtest.Server {
+	t.Helper()
+	model := llmtest.New("sk-model")
+	t.Cleanup(model.Close)
+	key := "sk-model"
+	if _, err := st.speech.Set(ctx, st.p, telephony.SpeechInput{LLM: telephony.ModelOpenAI, LLMURL: model.BaseURL(), LLMModel: "qwen-plus", LLMKey: &key}); err != nil {
+		t.Fatal(err)
+	}
+	return model
 }

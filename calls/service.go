@@ -185,7 +185,13 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 			for err == nil && (step.Ask != nil || step.Request != nil) {
 				if step.Ask != nil {
 					a := scripting.Answer{Failure: "no model"}
-					if model != nil {
+					streaming, streams := model.(scripting.StreamingModel)
+					switch {
+					case streams && step.Ask.Speak != nil:
+						// A reply that would be spoken is spoken as the
+						// model writes it.
+						a = speakReply(ctx, call, streaming, step.Ask, req.SensitiveWords)
+					case model != nil:
 						a = model.Answer(ctx, step.Ask)
 					}
 					modelTokens += a.Tokens
@@ -205,13 +211,15 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 		}
 		for err == nil {
 			turnStart := time.Now()
-			if step.Say != "" {
+			// What the model's reply already said as it streamed is not
+			// said again.
+			if rest := strings.TrimSpace(strings.TrimPrefix(step.Say, step.Spoken)); rest != "" {
 				say := call.Say
 				if step.NoBargeIn {
 					// The state's words play to the end (bargeIn: false).
 					say = call.SayWhole
 				}
-				if _, err = say(ctx, step.Say, telephony.Emotion(step.Emotion)); err != nil {
+				if _, err = say(ctx, rest, telephony.Emotion(step.Emotion)); err != nil {
 					break
 				}
 			}

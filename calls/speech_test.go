@@ -72,12 +72,7 @@ func (s *speechServices) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // synthesis service (with its voice and key) and the callee's words from
 // its recogniser, while the dialer's own recogniser hears only keys.
 func TestATenantsOwnSpeechProvidersSpeakAndHearItsCalls(t *testing.T) {
-	if at := dbtest.ShiftedClock(); at != "" {
-		t.Skipf("PostgreSQL's clock at %s: this test is about speech providers and compares no times of either clock (TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript covers a call's records there)", at)
-	}
-	if _, err := exec.LookPath("espeak-ng"); err != nil {
-		t.Skip("espeak-ng is not installed (apt-get install espeak-ng): the callee simulator cannot speak")
-	}
+	skipUnlessCallsCanRun(t, "this test is about speech providers and compares no times of either clock (TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript covers a call's records there)")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	st := newSpeechTenant(t, ctx)
@@ -232,12 +227,7 @@ func TestAMandarinScriptIsNotDialledWithARecogniserThatHearsOnlyEnglish(t *testi
 // revokes fails the call that meets it, saying so, and the next call gets
 // a new token.
 func TestATenantsAlibabaNLSHearsItsCalls(t *testing.T) {
-	if at := dbtest.ShiftedClock(); at != "" {
-		t.Skipf("PostgreSQL's clock at %s: this test is about speech providers and compares no times of either clock (TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript covers a call's records there)", at)
-	}
-	if _, err := exec.LookPath("espeak-ng"); err != nil {
-		t.Skip("espeak-ng is not installed (apt-get install espeak-ng): the callee simulator cannot speak")
-	}
+	skipUnlessCallsCanRun(t, "this test is about speech providers and compares no times of either clock (TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript covers a call's records there)")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	st := newSpeechTenant(t, ctx)
@@ -291,12 +281,7 @@ func TestATenantsAlibabaNLSHearsItsCalls(t *testing.T) {
 // streaming, with the contact's name as a hotword; when the runtime
 // refuses the key the call ends failed, saying so, not answered.
 func TestATenantsFunASRRuntimeHearsItsCalls(t *testing.T) {
-	if at := dbtest.ShiftedClock(); at != "" {
-		t.Skipf("PostgreSQL's clock at %s: this test is about speech providers and compares no times of either clock (TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript covers a call's records there)", at)
-	}
-	if _, err := exec.LookPath("espeak-ng"); err != nil {
-		t.Skip("espeak-ng is not installed (apt-get install espeak-ng): the callee simulator cannot speak")
-	}
+	skipUnlessCallsCanRun(t, "this test is about speech providers and compares no times of either clock (TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript covers a call's records there)")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	st := newSpeechTenant(t, ctx)
@@ -372,5 +357,19 @@ func TestHearingRefusesACampaignWhoseCallsCouldNotHear(t *testing.T) {
 	}
 	if err := check(simulation); tenants.ErrorCode(err) != tenants.EConflict || !strings.Contains(err.Error(), "simulation") {
 		t.Errorf("the simulation recogniser over the tenant's own trunk: %v", err)
+	}
+}
+
+// skipUnlessCallsCanRun skips a test that calls the callee simulator over
+// SIP where it cannot run: on a PostgreSQL clock shifted for the clock
+// tests (why the test need not run there), or without espeak-ng, which the
+// simulator speaks with.
+func skipUnlessCallsCanRun(t *testing.T, why string) {
+	t.Helper()
+	if at := dbtest.ShiftedClock(); at != "" {
+		t.Skipf("PostgreSQL's clock at %s: %s", at, why)
+	}
+	if _, err := exec.LookPath("espeak-ng"); err != nil {
+		t.Skip("espeak-ng is not installed (apt-get install espeak-ng): the callee simulator cannot speak")
 	}
 }

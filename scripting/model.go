@@ -111,6 +111,16 @@ type Ask struct {
 	History  []AskTurn `json:"history,omitempty"`
 	Budget   Millis    `json:"budget"`
 	MaxChars int       `json:"maxChars"`
+	// Speak is set when a reply that passes the guardrails would be
+	// spoken in this turn: the caller may then speak it as the model
+	// writes it, a sentence at a time, each checked with GuardReply
+	// before it is spoken (see Answer.Spoken).
+	Speak *AskSpeak `json:"speak,omitempty"`
+}
+
+// AskSpeak is how a model's reply to an Ask would be spoken.
+type AskSpeak struct {
+	Emotion string `json:"emotion,omitempty"`
 }
 
 // AskIntent is one intent the model may choose.
@@ -137,6 +147,30 @@ type Answer struct {
 	Latency time.Duration `json:"latency"`
 	Tokens  int           `json:"tokens,omitempty"`
 	Model   string        `json:"model,omitempty"`
+	// Spoken is set when the caller spoke Reply as the model wrote it
+	// (the ask's Speak): Reply is then what the callee heard, each of its
+	// sentences having passed GuardReply, and is never spoken again. An
+	// Intent beside it is the model's choice after those words.
+	Spoken bool `json:"spoken,omitempty"`
+	// FirstWords is how long the callee waited for the first spoken
+	// sentence (Spoken only).
+	FirstWords time.Duration `json:"firstWords,omitempty"`
+	// Cut says why the rest of a spoken reply was not spoken: a sentence
+	// that failed the guardrails, the callee taking the turn, the model's
+	// failure after its first words.
+	Cut string `json:"cut,omitempty"`
+}
+
+// StreamingModel is a Model that hands over a reply's words as it writes
+// them, so that they can be spoken before the reply is finished.
+type StreamingModel interface {
+	Model
+	// AnswerStream is Answer, calling text with each new piece of a
+	// reply's spoken words as it arrives (never a classification, a
+	// tool's arguments or a reasoning model's thinking). text returns
+	// false to stop the model. Once the reply has begun, the ask's budget
+	// no longer bounds it: it has MaxModelBudget more to finish.
+	AnswerStream(ctx context.Context, ask *Ask, text func(string) bool) Answer
 }
 
 // ModelUse records on a step when and why the model was used and what
@@ -153,6 +187,12 @@ type ModelUse struct {
 	LatencyMS float64 `json:"latencyMs"`
 	Tokens    int     `json:"tokens,omitempty"`
 	Model     string  `json:"model,omitempty"`
+	// Streamed is set when the reply was spoken as the model wrote it;
+	// FirstWordsMS is then how long the callee waited for its first
+	// sentence, and Cut why the rest was not spoken.
+	Streamed     bool    `json:"streamed,omitempty"`
+	FirstWordsMS float64 `json:"firstWordsMs,omitempty"`
+	Cut          string  `json:"cut,omitempty"`
 }
 
 // Model answers a turn's Ask. Answer never fails: a model that cannot
@@ -259,6 +299,13 @@ func (s *Session) askFor(cur *state, u Understanding, t *Step) *Ask {
 		Budget: Millis(cur.Model.Budget), MaxChars: DefaultModelMaxChars}
 	if cur.Model.Reply != "" {
 		ask.Kind, ask.Purpose = "reply", cur.Model.Reply
+		if s.retries+1 <= d.Fallback.Retries {
+			// A reply would be spoken (see modelReply), in the voice
+			// adaptVoice would give it.
+			v := &Step{Say: "…", Sentiment: t.Sentiment}
+			s.adaptVoice(v)
+			ask.Speak = &AskSpeak{Emotion: v.Emotion}
+		}
 	}
 	if d.Model != nil {
 		ask.System, ask.MaxChars = d.Model.System, d.Model.MaxChars
@@ -285,7 +332,11 @@ func (s *Session) Resolve(a Answer) (*Step, error) {
 	}
 	s.pending = nil
 	t, u, cur := p.step, p.u, s.script.dialog.States[s.state]
-	use := &ModelUse{Kind: p.ask.Kind, Why: whyAsked(u), LatencyMS: float64(a.Latency.Microseconds()) / 1000, Tokens: a.Tokens, Model: a.Model, Failure: a.Failure}
+	use := &ModelUse{Kind: p.ask.Kind, Why: whyAsked(u), LatencyMS: ms(a.Latency), Tokens: a.Tokens, Model: a.Model, Failure: a.Failure}
+	spoken := a.Spoken && a.Reply != "" && a.Failure == "" && p.ask.Speak != nil
+	if spoken {
+		use.Streamed, use.FirstWordsMS, use.Cut = true, ms(a.FirstWords), a.Cut
+	}
 	t.Model, t.Ask = use, nil
 	s.run(t, func() error {
 		switch {
@@ -301,9 +352,17 @@ func (s *Session) Resolve(a Answer) (*Step, error) {
 			t.Intent, t.RunnerUp = a.Intent, ""
 			s.lastIntent = a.Intent
 			return s.decide(t, u, cur, "llm."+p.ask.Kind)
+		case spoken:
+			// Already heard, each sentence checked as it was spoken: it
+			// stands, whatever a check of the whole would say.
+			use.Reply, use.Used = true, true
+			if why := GuardReply(a.Reply, p.ask, s.opts.SensitiveWords); why != "" {
+				use.Rejected = why
+			}
+			return s.modelReply(t, u, a.Reply)
 		case a.Reply != "" && p.ask.Kind == "reply":
 			use.Reply = true
-			if why := s.guardReply(a.Reply, p.ask); why != "" {
+			if why := GuardReply(a.Reply, p.ask, s.opts.SensitiveWords); why != "" {
 				use.Rejected = why
 				break
 			}
@@ -314,9 +373,19 @@ func (s *Session) Resolve(a Answer) (*Step, error) {
 		}
 		return s.decide(t, u, cur, "")
 	})
+	if spoken {
+		// The callee heard the model's words: the turn says them first,
+		// and the caller speaks only what follows them.
+		if t.Say != a.Reply {
+			t.Say = strings.TrimSpace(a.Reply + " " + t.Say)
+		}
+		t.Spoken = a.Reply
+	}
 	s.settle(t)
 	return t, nil
 }
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // modelReply speaks the model's reply and stays in the state, as a
 // fallback turn does: it counts against the fallback's retries.
@@ -344,16 +413,17 @@ var (
 	longDigit   = regexp.MustCompile(`[0-9]{7,}`)
 )
 
-// guardReply says why a model's reply must not be spoken, or "" when it
-// may: a sensitive word, over the length cap, a link, a number (three or
-// more digits) that neither the script's greeting, the contact nor the
-// callee said, or a secret.
-func (s *Session) guardReply(reply string, ask *Ask) string {
+// GuardReply says why a model's reply (or a sentence of it) to ask must
+// not be spoken, or "" when it may: a sensitive word (of sensitive, the
+// session's SensitiveWords), over the length cap, a link, a number (three
+// or more digits) that neither the script's greeting, the contact, the
+// tenant's systems nor the callee said, or a secret.
+func GuardReply(reply string, ask *Ask, sensitive []string) string {
 	if n := utf8.RuneCountInString(reply); n > ask.MaxChars {
 		return fmt.Sprintf("the reply is %d characters; the cap is %d", n, ask.MaxChars)
 	}
 	low := strings.ToLower(reply)
-	for _, w := range s.opts.SensitiveWords {
+	for _, w := range sensitive {
 		if w != "" && strings.Contains(low, strings.ToLower(w)) {
 			return fmt.Sprintf("the reply has the sensitive word %q", w)
 		}

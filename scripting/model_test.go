@@ -312,3 +312,88 @@ func TestAVersionKeepsItsIntentsExamplesForTheRecogniser(t *testing.T) {
 		t.Fatalf("phrases = %v", g.Phrases)
 	}
 }
+
+// A reply that would be spoken says so on its ask (Speak, with the voice
+// it would have), so that the caller may speak it as the model writes
+// it; one that would not (the fallback's retries are used up) does not.
+func TestAnAskSaysWhenItsReplyWouldBeSpoken(t *testing.T) {
+	sess := modelSession(t, SessionOptions{AskModel: true})
+	step, _ := sess.Turn("你们这个是哪里打来的呀")
+	if step.Ask == nil || step.Ask.Speak == nil || step.Ask.Speak.Emotion != "" {
+		t.Fatalf("the first reply's ask: %+v", step.Ask)
+	}
+	step, _ = sess.Resolve(Answer{Reply: "我们是信用卡中心,请问您哪天方便还款?"})
+	if step.Via != "llm.reply" {
+		t.Fatalf("via %q", step.Via)
+	}
+	// retries: 1 — a second reply would not be spoken: the fallback ends
+	// the call instead.
+	step, _ = sess.Turn("你们这个是哪里打来的呀")
+	if step.Ask == nil || step.Ask.Speak != nil {
+		t.Fatalf("the second ask: %+v", step.Ask)
+	}
+	// An upset callee's reply would be spoken in the apologetic voice.
+	sess = modelSession(t, SessionOptions{AskModel: true})
+	step, _ = sess.Turn("你们怎么又打来了烦死了到底什么事")
+	if step.Ask == nil || step.Ask.Speak == nil || step.Ask.Speak.Emotion != "apologetic" {
+		t.Fatalf("an upset callee's ask: %+v (sentiment %+v)", step.Ask, step.Sentiment)
+	}
+}
+
+// A reply the caller already spoke as it streamed stands as the turn's
+// words, marked spoken so that it is not said twice; the model's
+// choice of an intent after its first words moves the dialog, and the
+// turn says both.
+func TestARepliesWordsSpokenAsTheyStreamedAreTheTurns(t *testing.T) {
+	sess := modelSession(t, SessionOptions{AskModel: true})
+	sess.Turn("你们这个是哪里打来的呀")
+	step, err := sess.Resolve(Answer{Reply: "我们是信用卡中心。", Spoken: true, FirstWords: 420 * time.Millisecond, Cut: "the reply has a number (5000) nobody said", Latency: 900 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if step.Say != "我们是信用卡中心。" || step.Spoken != step.Say || step.Via != "llm.reply" || step.State != "reminder" {
+		t.Fatalf("step = %+v", step)
+	}
+	if m := step.Model; m == nil || !m.Used || !m.Streamed || m.FirstWordsMS != 420 || !strings.Contains(m.Cut, "5000") {
+		t.Fatalf("model use = %+v", step.Model)
+	}
+
+	sess = modelSession(t, SessionOptions{AskModel: true})
+	sess.Turn("这个嘛")
+	step, err = sess.Resolve(Answer{Reply: "明白了。", Spoken: true, Intent: "promise"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if step.State != "promised" || step.Say != "明白了。 好的,已记录,再见。" || step.Spoken != "明白了。" || !step.Done {
+		t.Fatalf("step = %+v", step)
+	}
+
+	// Spoken on an ask that did not offer it (no Speak): the engine does
+	// not take the words as heard, and checks them as any reply.
+	sess = modelSession(t, SessionOptions{AskModel: true})
+	sess.Turn("你们这个是哪里打来的呀")
+	sess.Resolve(Answer{Reply: "我们是信用卡中心,请问您哪天方便还款?"})
+	sess.Turn("你们这个是哪里打来的呀")
+	step, _ = sess.Resolve(Answer{Reply: "请拨打4008123123。", Spoken: true})
+	if step.Spoken != "" || step.Via != "fallback" || step.Model.Streamed {
+		t.Fatalf("step = %+v, model %+v", step, step.Model)
+	}
+}
+
+// GuardReply checks a sentence as it checks a whole reply.
+func TestGuardReplyChecksASentenceAsAWholeReply(t *testing.T) {
+	sess := modelSession(t, SessionOptions{AskModel: true, SensitiveWords: []string{"保证"}})
+	step, _ := sess.Turn("你们这个是哪里打来的呀")
+	ask := step.Ask
+	for reply, want := range map[string]string{
+		"您本期应还3200元。":   "",
+		"我们保证不收利息。":     "sensitive word",
+		"请转账到5000元。":    "number (5000)",
+		"详情见www.a.com。": "link",
+	} {
+		got := GuardReply(reply, ask, []string{"保证"})
+		if (want == "") != (got == "") || !strings.Contains(got, want) {
+			t.Errorf("GuardReply(%q) = %q, want %q", reply, got, want)
+		}
+	}
+}

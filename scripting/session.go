@@ -99,6 +99,10 @@ type Step struct {
 	Request *Request `json:"request,omitempty" doc:"The request to the tenant's endpoint the step waits for (a state's http)."`
 	// Requests are the requests the turn made and what became of them.
 	Requests []RequestUse `json:"requests,omitempty" doc:"The requests to the tenant's endpoints the turn made, and what became of them."`
+	// Spoken is the beginning of Say that the callee already heard: a
+	// model's reply spoken as it was written (Answer.Spoken). The caller
+	// speaks only the rest.
+	Spoken string `json:"spoken,omitempty" doc:"The beginning of the turn's words already spoken as the language model wrote them."`
 }
 
 // ReviewFlag records a sensitive word heard from the callee or said by the

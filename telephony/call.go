@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
@@ -282,14 +283,75 @@ func (c *sipCall) joined(ctx context.Context) (context.Context, context.CancelFu
 }
 
 func (c *sipCall) Say(ctx context.Context, text string, emotion Emotion) (SayResult, error) {
-	return c.say(ctx, text, emotion, !c.req.NoBargeIn)
+	return c.say(ctx, sentencesOf(text), text, emotion, !c.req.NoBargeIn)
 }
 
 func (c *sipCall) SayWhole(ctx context.Context, text string, emotion Emotion) (SayResult, error) {
-	return c.say(ctx, text, emotion, false)
+	return c.say(ctx, sentencesOf(text), text, emotion, false)
 }
 
-func (c *sipCall) say(ctx context.Context, text string, emotion Emotion, bargeIn bool) (SayResult, error) {
+func (c *sipCall) SayParts(ctx context.Context, parts <-chan string, emotion Emotion) (SayResult, error) {
+	return c.say(ctx, parts, "", emotion, !c.req.NoBargeIn)
+}
+
+// sentencesOf is a prompt's sentences, all come.
+func sentencesOf(text string) <-chan string {
+	parts := Sentences(text)
+	ch := make(chan string, len(parts))
+	for _, p := range parts {
+		ch <- p
+	}
+	close(ch)
+	return ch
+}
+
+// madePart is one sentence of a prompt and its audio, being made.
+type madePart struct {
+	text  string
+	audio *AudioStream
+}
+
+// promptParts are the sentences of a prompt that the synthesiser has
+// taken so far, and whether they are all there is.
+type promptParts struct {
+	mu    sync.Mutex
+	texts []string
+	all   bool
+}
+
+func (p *promptParts) add(text string) {
+	p.mu.Lock()
+	p.texts = append(p.texts, text)
+	p.mu.Unlock()
+}
+
+func (p *promptParts) end() {
+	p.mu.Lock()
+	p.all = true
+	p.mu.Unlock()
+}
+
+// lastAsks reports whether part i is the prompt's last and asks a
+// question.
+func (p *promptParts) lastAsks(i int) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.all && i == len(p.texts)-1 && asksQuestion(p.texts[i])
+}
+
+// text is the prompt's first n sentences.
+func (p *promptParts) text(n int) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return JoinSentences(p.texts[:min(n, len(p.texts))])
+}
+
+// say speaks the sentences that come from parts, each synthesised in turn
+// and played as its audio arrives: the first words play while the rest is
+// made (and, for SayParts, while the rest is still being written). text,
+// when set, is the prompt's whole text for the transcript; otherwise the
+// sentences taken are.
+func (c *sipCall) say(ctx context.Context, parts <-chan string, text string, emotion Emotion, bargeIn bool) (SayResult, error) {
 	if c.ctx.Err() != nil {
 		return SayResult{}, ErrCallEnded
 	}
@@ -300,42 +362,57 @@ func (c *sipCall) say(ctx context.Context, text string, emotion Emotion, bargeIn
 	if tts == nil {
 		return SayResult{}, errors.New("no TTS provider configured")
 	}
-	// A long prompt is synthesised a sentence at a time, and a sentence
-	// plays as its audio arrives: the first words play while the rest is
-	// made.
-	parts := Sentences(text)
-	if len(parts) == 0 {
-		return SayResult{}, nil // nothing to say
-	}
 	sctx, stopSynth := context.WithCancel(ctx)
 	defer stopSynth()
-	made := make([]*AudioStream, len(parts))
-	for i := range made {
-		made[i] = NewAudioStream()
-	}
+	taken := &promptParts{}
+	made := make(chan madePart, 8)
 	go func() {
-		for i, part := range parts {
-			if sctx.Err() == nil {
-				StreamTo(sctx, tts, part, c.req.Voice, emotion, made[i])
-			} else {
-				made[i].Close(sctx.Err()) // the prompt is over: make no more of it
+		defer close(made)
+		for {
+			var part string
+			var ok bool
+			select {
+			case part, ok = <-parts:
+			case <-sctx.Done():
+			case <-c.ctx.Done():
 			}
-			if err := made[i].Err(); err != nil {
-				for _, rest := range made[i+1:] {
-					rest.Close(err)
-				}
+			if !ok {
+				taken.end()
 				return
+			}
+			m := madePart{part, NewAudioStream()}
+			taken.add(part)
+			select {
+			case made <- m:
+			case <-sctx.Done():
+				return
+			}
+			StreamTo(sctx, tts, part, c.req.Voice, emotion, m.audio)
+			if m.audio.Err() != nil {
+				return // the prompt stops at the sentence that could not be made
 			}
 		}
 	}()
+	var first madePart
+	var ok bool
 	select {
-	case <-made[0].Ready():
+	case first, ok = <-made:
 	case <-ctx.Done():
 		return SayResult{}, ctx.Err()
 	case <-c.ctx.Done():
 		return SayResult{}, ErrCallEnded
 	}
-	if err := made[0].Err(); err != nil && len(made[0].read()) == 0 {
+	if !ok {
+		return SayResult{}, nil // nothing to say
+	}
+	select {
+	case <-first.audio.Ready():
+	case <-ctx.Done():
+		return SayResult{}, ctx.Err()
+	case <-c.ctx.Done():
+		return SayResult{}, ErrCallEnded
+	}
+	if err := first.audio.Err(); err != nil && len(first.audio.read()) == 0 {
 		return SayResult{}, err
 	}
 	turnAt := c.since()
@@ -391,8 +468,7 @@ func (c *sipCall) say(ctx context.Context, text string, emotion Emotion, bargeIn
 					look(backchannelMax - c.media.currentTalk())
 				case ev.Kind == EventSpeechEnd && judging:
 					judging, tooLong = false, nil
-					last := int(playing.Load()) == len(parts)-1
-					if words, ok := c.backchannel(last && asksQuestion(parts[len(parts)-1])); ok {
+					if words, ok := c.backchannel(taken.lastAsks(int(playing.Load()))); ok {
 						c.mu.Lock()
 						c.pending = c.pending[:min(from, len(c.pending))]
 						c.mu.Unlock()
@@ -423,20 +499,31 @@ func (c *sipCall) say(ctx context.Context, text string, emotion Emotion, bargeIn
 		interrupted bool
 		err         error
 	)
+	cur, began := first, 0
 	for i := 0; ; i++ {
 		playing.Store(int32(i))
+		began = i + 1
 		var pr PlayResult
-		pr, err = c.media.PlayStream(jctx, made[i])
+		pr, err = c.media.PlayStream(jctx, cur.audio)
 		played += pr.Played
 		interrupted = pr.Interrupted
 		if err == nil && !interrupted {
-			err = made[i].Err() // the sentence's audio stopped short
+			err = cur.audio.Err() // the sentence's audio stopped short
 		}
-		if err != nil || interrupted || i+1 == len(parts) {
+		if err != nil || interrupted {
+			break
+		}
+		var more bool
+		select {
+		case cur, more = <-made:
+		case <-jctx.Done():
+			err = jctx.Err()
+		}
+		if err != nil || !more {
 			break
 		}
 		select {
-		case <-made[i+1].Ready():
+		case <-cur.audio.Ready():
 		case <-jctx.Done():
 			err = jctx.Err()
 		}
@@ -444,17 +531,23 @@ func (c *sipCall) say(ctx context.Context, text string, emotion Emotion, bargeIn
 			break
 		}
 	}
+	if err == nil && ctx.Err() != nil {
+		err = ctx.Err()
+	}
 	close(watchDone)
 	<-watcherExit
+	if text == "" {
+		text = taken.text(began)
+	}
 	c.addLine(TranscriptLine{Speaker: "robot", Text: text, Emotion: string(emotion), At: turnAt, BargeIn: interrupted && err == nil})
 	c.sortTranscript()
 	if c.ctx.Err() != nil {
-		return SayResult{Played: played}, ErrCallEnded
+		return SayResult{Played: played, Sentences: began}, ErrCallEnded
 	}
 	if err != nil {
-		return SayResult{Played: played}, err
+		return SayResult{Played: played, Sentences: began}, err
 	}
-	return SayResult{Played: played, BargeIn: interrupted, Backchannels: backchannels}, nil
+	return SayResult{Played: played, BargeIn: interrupted, Backchannels: backchannels, Sentences: began}, nil
 }
 
 // backchannelMax is the longest a backchannel lasts: speech going on
@@ -567,6 +660,28 @@ func Sentences(text string) []string {
 	var out []string
 	rs := []rune(text)
 	start, last := 0, 0 // where the piece under way and the last piece begin
+	for _, cut := range sentenceCuts(rs) {
+		out = append(out, strings.TrimSpace(string(rs[start:cut])))
+		last, start = start, cut
+	}
+	if rest := strings.TrimSpace(string(rs[start:])); rest != "" {
+		if len(out) > 0 && len([]rune(rest)) < minSentence {
+			out[len(out)-1] = strings.TrimSpace(string(rs[last:]))
+		} else {
+			out = append(out, rest)
+		}
+	}
+	if len(out) == 0 {
+		return []string{text}
+	}
+	return out
+}
+
+// sentenceCuts returns where each sentence of rs that Sentences would cut
+// ends (just past its last rune, closing quotes included).
+func sentenceCuts(rs []rune) []int {
+	var cuts []int
+	start := 0
 	for i := 0; i < len(rs); i++ {
 		end := false
 		switch rs[i] {
@@ -585,21 +700,63 @@ func Sentences(text string) []string {
 			i++
 		}
 		if piece := strings.TrimSpace(string(rs[start : i+1])); len([]rune(piece)) >= minSentence {
-			out = append(out, piece)
-			last, start = start, i+1
+			cuts = append(cuts, i+1)
+			start = i + 1
 		}
 	}
-	if rest := strings.TrimSpace(string(rs[start:])); rest != "" {
-		if len(out) > 0 && len([]rune(rest)) < minSentence {
-			out[len(out)-1] = strings.TrimSpace(string(rs[last:]))
-		} else {
-			out = append(out, rest)
-		}
+	return cuts
+}
+
+// SentenceSplitter cuts text that arrives in pieces (a language model's
+// streamed reply) into the sentences Sentences would cut it into, each as
+// soon as it is known to be complete, so that it can be spoken while the
+// rest is still being written.
+type SentenceSplitter struct{ rs []rune }
+
+// Add takes the next piece of text and returns the sentences it
+// completed. A sentence's end at the very end of what has come is held
+// back: a closing quote, or more of the number (3.5), may follow.
+func (s *SentenceSplitter) Add(text string) []string {
+	s.rs = append(s.rs, []rune(text)...)
+	cuts := sentenceCuts(s.rs)
+	if n := len(cuts); n > 0 && cuts[n-1] == len(s.rs) {
+		cuts = cuts[:n-1]
 	}
-	if len(out) == 0 {
-		return []string{text}
+	var out []string
+	start := 0
+	for _, cut := range cuts {
+		out = append(out, strings.TrimSpace(string(s.rs[start:cut])))
+		start = cut
 	}
+	s.rs = slices.Clone(s.rs[start:])
 	return out
+}
+
+// Flush returns the sentences of what is left once the text has all come
+// (none when only spaces are).
+func (s *SentenceSplitter) Flush() []string {
+	rest := string(s.rs)
+	s.rs = nil
+	if strings.TrimSpace(rest) == "" {
+		return nil
+	}
+	return Sentences(rest)
+}
+
+// JoinSentences puts sentences back together as one text: a space after
+// a sentence that ends in Latin punctuation (English), none after
+// Chinese.
+func JoinSentences(parts []string) string {
+	var b strings.Builder
+	for i, p := range parts {
+		if i > 0 {
+			if r, _ := utf8.DecodeLastRuneInString(parts[i-1]); r < utf8.RuneSelf {
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteString(p)
+	}
+	return b.String()
 }
 
 const (

@@ -54,6 +54,12 @@ type Call interface {
 	// SayWhole speaks text to its end whatever the callee does: a
 	// disclosure the callee must hear cannot be barged over.
 	SayWhole(ctx context.Context, text string, emotion Emotion) (SayResult, error)
+	// SayParts speaks sentences as they come from parts, until parts is
+	// closed: each plays once it is synthesised, while the next is still
+	// being written (a language model's reply as it streams). Barge-in is
+	// as for Say; once the callee interrupts, no more is taken from parts.
+	// The transcript keeps the sentences that began to play.
+	SayParts(ctx context.Context, parts <-chan string, emotion Emotion) (SayResult, error)
 	// Listen waits for the callee's next utterance or DTMF and returns
 	// what was heard. expect lists phrases the script is waiting for (a
 	// grammar for offline recognisers, hints for the others).
@@ -97,6 +103,9 @@ type SayResult struct {
 	// Backchannels counts the callee's "嗯", "对", "uh-huh" that the
 	// prompt went on through.
 	Backchannels int
+	// Sentences is how many of the prompt's sentences began to play (all
+	// of them unless the callee interrupted or the call ended).
+	Sentences int
 }
 
 // Utterance is what the callee said (or keyed) in one turn.

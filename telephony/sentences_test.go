@@ -100,3 +100,119 @@ func TestALongPromptPlaysItsFirstSentenceWhileTheRestIsMade(t *testing.T) {
 		t.Fatalf("the prompt played %v and took %v with %v per synthesis: want its audio plus about one synthesis", said.Played, elapsed, tts.delay)
 	}
 }
+
+// Text that arrives a few characters at a time (a model's streamed reply)
+// is cut into sentences as soon as each is known to be complete: an end
+// at the very end of what has come waits for the next character (a
+// closing quote, the rest of 3.5).
+func TestASplitterCutsSentencesAsTheTextArrives(t *testing.T) {
+	for _, c := range []struct {
+		pieces []string
+		want   [][]string // what each Add returns, then Flush
+	}{
+		{[]string{"您好王先生,", "想跟您确认订单。", "请问", "您在家吗?"}, [][]string{nil, nil, {"您好王先生,想跟您确认订单。"}, nil, {"请问您在家吗?"}}},
+		{[]string{"Your balance is 12.", "50 dollars.", " Pay today."}, [][]string{nil, nil, {"Your balance is 12.50 dollars."}, {"Pay today."}}},
+		{[]string{"他说“好的。", "”然后挂了电话。"}, [][]string{nil, {"他说“好的。”"}, {"然后挂了电话。"}}},
+		{[]string{"好的。已为您", "确认订单。再见!"}, [][]string{nil, {"好的。已为您确认订单。"}, {"再见!"}}},
+		{[]string{"   "}, [][]string{nil, nil}},
+	} {
+		var s telephony.SentenceSplitter
+		var got [][]string
+		for _, p := range c.pieces {
+			got = append(got, s.Add(p))
+		}
+		got = append(got, s.Flush())
+		if len(got) != len(c.want) {
+			t.Fatalf("%q: %q", c.pieces, got)
+		}
+		for i := range got {
+			if !slices.Equal(got[i], c.want[i]) {
+				t.Errorf("%q: step %d gave %q, want %q", c.pieces, i, got[i], c.want[i])
+			}
+		}
+	}
+	if got := telephony.JoinSentences([]string{"Hi there.", "Pay today.", "好的。", "再见!"}); got != "Hi there. Pay today. 好的。再见!" {
+		t.Errorf("JoinSentences = %q", got)
+	}
+}
+
+// SayParts speaks sentences as they come: the first plays while the next
+// is still being written, and the transcript keeps them all.
+func TestSentencesThatComeWhileThePromptPlaysAreSpokenInTurn(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sim, err := calleesim.Start(ctx, calleesim.Config{TTS: telephony.ToneTTS{}, Personas: []calleesim.Persona{{
+		Name: "listens", Numbers: []string{"4102"}, Kind: calleesim.KindHuman, RingMS: 50, HoldMS: 20000,
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	tts := &slowTTS{}
+	d, err := telephony.NewSIPDialer(telephony.DialerConfig{TTS: tts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	const (
+		gap           = 1500 * time.Millisecond
+		firstSentence = "您好王先生,这里是某某银行信用卡中心的账单还款提醒。"
+	)
+	var (
+		said       telephony.SayResult
+		elapsed    time.Duration
+		transcript []telephony.TranscriptLine
+		none       telephony.SayResult
+	)
+	_, err = d.Dial(ctx, telephony.DialRequest{Trunk: sim.Trunk(), To: "4102", RingTimeout: 5 * time.Second, NoBargeIn: true},
+		telephony.CallHandlerFunc(func(ctx context.Context, c telephony.Call) error {
+			parts := make(chan string, 2)
+			go func() {
+				parts <- firstSentence
+				time.Sleep(gap) // the next sentence is still being written
+				parts <- "请您按时还款。"
+				close(parts)
+			}()
+			start := time.Now()
+			var err error
+			if said, err = c.SayParts(ctx, parts, telephony.EmotionNeutral); err != nil {
+				return err
+			}
+			elapsed = time.Since(start)
+			empty := make(chan string)
+			close(empty)
+			if none, err = c.SayParts(ctx, empty, telephony.EmotionNeutral); err != nil {
+				return err
+			}
+			transcript = c.Transcript()
+			return c.Hangup(ctx)
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(tts.asked, []string{firstSentence, "请您按时还款。"}) || said.Sentences != 2 || none.Sentences != 0 || none.Played != 0 {
+		t.Fatalf("synthesised %q; said %+v; an empty prompt %+v", tts.asked, said, none)
+	}
+	var robot []string
+	for _, l := range transcript {
+		if l.Speaker == "robot" {
+			robot = append(robot, l.Text)
+		}
+	}
+	if !slices.Equal(robot, []string{firstSentence + "请您按时还款。"}) {
+		t.Fatalf("the transcript's robot lines: %q", robot)
+	}
+	// The first sentence played while the second was awaited: the whole
+	// took the gap and the second sentence's audio, not the gap and both.
+	audio := func(text string) time.Duration {
+		pcm, _ := telephony.ToneTTS{}.Synthesize(ctx, text, "", telephony.EmotionNeutral)
+		return time.Duration(len(pcm)) * time.Second / telephony.SampleRate
+	}
+	first, second := audio(firstSentence), audio("请您按时还款。")
+	if said.Played != first+second || first < gap {
+		t.Fatalf("played %v, want %v and %v (the first as long as the gap at least)", said.Played, first, second)
+	}
+	if elapsed > first+second+gap/2 {
+		t.Fatalf("the prompt took %v with a gap of %v before its second sentence: want about %v, not the gap and both sentences (%v)", elapsed, gap, first+second, gap+first+second)
+	}
+}

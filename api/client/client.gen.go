@@ -1444,6 +1444,7 @@ type Ask struct {
 	MaxChars int64                   `json:"maxChars"`
 	Purpose  *string                 `json:"purpose,omitempty"`
 	Said     *string                 `json:"said,omitempty"`
+	Speak    *AskSpeak               `json:"speak,omitempty"`
 	State    string                  `json:"state"`
 	System   *string                 `json:"system,omitempty"`
 	Text     string                  `json:"text"`
@@ -1454,6 +1455,11 @@ type AskIntent struct {
 	About    *string   `json:"about,omitempty"`
 	Examples *[]string `json:"examples,omitempty"`
 	Name     string    `json:"name"`
+}
+
+// AskSpeak defines model for AskSpeak.
+type AskSpeak struct {
+	Emotion *string `json:"emotion,omitempty"`
 }
 
 // AskTurn defines model for AskTurn.
@@ -3009,16 +3015,19 @@ type MessagesOutputBody struct {
 
 // ModelUse defines model for ModelUse.
 type ModelUse struct {
-	Failure   *string `json:"failure,omitempty"`
-	Intent    *string `json:"intent,omitempty"`
-	Kind      string  `json:"kind"`
-	LatencyMs float64 `json:"latencyMs"`
-	Model     *string `json:"model,omitempty"`
-	Rejected  *string `json:"rejected,omitempty"`
-	Reply     *bool   `json:"reply,omitempty"`
-	Tokens    *int64  `json:"tokens,omitempty"`
-	Used      bool    `json:"used"`
-	Why       string  `json:"why"`
+	Cut          *string  `json:"cut,omitempty"`
+	Failure      *string  `json:"failure,omitempty"`
+	FirstWordsMs *float64 `json:"firstWordsMs,omitempty"`
+	Intent       *string  `json:"intent,omitempty"`
+	Kind         string   `json:"kind"`
+	LatencyMs    float64  `json:"latencyMs"`
+	Model        *string  `json:"model,omitempty"`
+	Rejected     *string  `json:"rejected,omitempty"`
+	Reply        *bool    `json:"reply,omitempty"`
+	Streamed     *bool    `json:"streamed,omitempty"`
+	Tokens       *int64   `json:"tokens,omitempty"`
+	Used         bool     `json:"used"`
+	Why          string   `json:"why"`
 }
 
 // NewKeyBody defines model for NewKeyBody.
@@ -4381,9 +4390,12 @@ type Turn struct {
 	Say       string                  `json:"say"`
 	Sentiment *Sentiment              `json:"sentiment,omitempty"`
 	Slots     *map[string]interface{} `json:"slots,omitempty"`
-	State     string                  `json:"state"`
-	Turn      int64                   `json:"turn"`
-	Via       string                  `json:"via"`
+
+	// Spoken The beginning of the turn's words already spoken as the language model wrote them.
+	Spoken *string `json:"spoken,omitempty"`
+	State  string  `json:"state"`
+	Turn   int64   `json:"turn"`
+	Via    string  `json:"via"`
 }
 
 // TurnBody defines model for TurnBody.

@@ -71,19 +71,38 @@ const none = "none"
 // Answer asks the model and never fails: why it could not answer is in
 // Failure. The request stops at the ask's budget.
 func (c *Client) Answer(ctx context.Context, ask *scripting.Ask) scripting.Answer {
+	return c.AnswerStream(ctx, ask, nil)
+}
+
+// AnswerStream is Answer, handing a reply's spoken words to text as they
+// stream in (see scripting.StreamingModel); text returning false stops
+// the request. The ask's budget bounds the wait for the first words;
+// from then on the reply has scripting.MaxModelBudget more.
+func (c *Client) AnswerStream(ctx context.Context, ask *scripting.Ask, text func(string) bool) scripting.Answer {
 	start := time.Now()
 	budget := ask.Budget.Duration()
 	if budget <= 0 || budget > scripting.MaxModelBudget {
 		budget = scripting.DefaultModelBudget
 	}
-	ctx, cancel := context.WithTimeout(ctx, budget)
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	timer := time.AfterFunc(budget, func() { cancel(context.DeadlineExceeded) })
+	defer timer.Stop()
 	var (
 		a   scripting.Answer
 		err error
 	)
 	if ask.Kind == "reply" {
-		a, err = c.reply(ctx, ask)
+		began := false
+		a, err = c.reply(ctx, ask, func(words string) bool {
+			if !began && text != nil {
+				began = true
+				if timer.Stop() {
+					timer.Reset(scripting.MaxModelBudget)
+				}
+			}
+			return text == nil || text(words)
+		})
 	} else {
 		a, err = c.classify(ctx, ask)
 	}
@@ -99,8 +118,10 @@ func failure(ctx context.Context, err error) string {
 	var api *openai.APIError
 	var req *openai.RequestError
 	switch {
-	case errors.Is(ctx.Err(), context.DeadlineExceeded), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(context.Cause(ctx), context.DeadlineExceeded), errors.Is(err, context.DeadlineExceeded):
 		return "timeout"
+	case errors.Is(err, errStopped):
+		return "stopped"
 	case errors.As(err, &api):
 		return fmt.Sprintf("unavailable: HTTP %d: %s", api.HTTPStatusCode, truncate(api.Message, 200))
 	case errors.As(err, &req):
@@ -113,7 +134,10 @@ func failure(ctx context.Context, err error) string {
 	return "unavailable: " + truncate(err.Error(), 200)
 }
 
-var errRefused = errors.New("refused")
+var (
+	errRefused = errors.New("refused")
+	errStopped = errors.New("stopped by the caller")
+)
 
 type badOutput struct{ why string }
 
@@ -175,7 +199,9 @@ func (c *Client) classify(ctx context.Context, ask *scripting.Ask) (scripting.An
 // chooseIntent is the reply's only tool.
 const chooseIntent = "choose_intent"
 
-func (c *Client) reply(ctx context.Context, ask *scripting.Ask) (scripting.Answer, error) {
+// reply asks for a reply, handing its spoken words to words as they come
+// (words returning false stops it).
+func (c *Client) reply(ctx context.Context, ask *scripting.Ask, words func(string) bool) (scripting.Answer, error) {
 	params := map[string]any{
 		"type": "object",
 		"properties": map[string]any{
@@ -234,6 +260,7 @@ func (c *Client) reply(ctx context.Context, ask *scripting.Ask) (scripting.Answe
 		args    strings.Builder
 		tool    string
 		refused bool
+		handed  int // bytes of the spoken words handed to words
 	)
 	for {
 		chunk, err := stream.Recv()
@@ -262,8 +289,16 @@ func (c *Client) reply(ctx context.Context, ask *scripting.Ask) (scripting.Answe
 		// A reply already past the cap will not be spoken: stop paying
 		// for it. A reasoning model's thinking is not spoken and does not
 		// count (the budget bounds it).
-		if tool == "" && utf8.RuneCountInString(spoken(text.String())) > ask.MaxChars {
+		said := spoken(text.String())
+		if tool == "" && utf8.RuneCountInString(said) > ask.MaxChars {
 			return a, &badOutput{fmt.Sprintf("the reply ran past %d characters", ask.MaxChars)}
+		}
+		if tool == "" && !refused && len(said) > handed && !mayBeThinking(text.String()) {
+			more := said[handed:]
+			handed = len(said)
+			if !words(more) {
+				return a, errStopped
+			}
 		}
 	}
 	if refused {
@@ -311,6 +346,13 @@ func spoken(content string) string {
 		return ""
 	}
 	return strings.TrimLeft(after, " \t\r\n")
+}
+
+// mayBeThinking reports whether content so far may be the start of a
+// reasoning model's <think> (so none of it is spoken yet).
+func mayBeThinking(content string) bool {
+	rest := strings.TrimLeft(content, " \t\r\n")
+	return len(rest) < len("<think>") && strings.HasPrefix("<think>", rest)
 }
 
 func intentNames(ask *scripting.Ask) []string {

@@ -291,3 +291,80 @@ func TestTheModelIsGivenWhatTheTenantsSystemsAnswered(t *testing.T) {
 		}
 	}
 }
+
+// A streamed reply's spoken words are handed over as they arrive, in
+// order, without a reasoning model's thinking or a tool call's
+// arguments; the caller can stop the model, which ends the request.
+func TestAReplysWordsAreHandedOverAsTheyStream(t *testing.T) {
+	s := llmtest.New("")
+	defer s.Close()
+	const reply = "明白了。请问您周末哪天方便还款?"
+	thinking := "<think>\n客户说周末搞定。\n</think>\n\n"
+	s.Respond(func(llmtest.Request) llmtest.Response { return llmtest.Response{Content: thinking + reply} })
+	var pieces []string
+	a := client(s, "k").AnswerStream(context.Background(), ask("reply"), func(text string) bool {
+		pieces = append(pieces, text)
+		return true
+	})
+	if a.Failure != "" || a.Reply != reply || len(pieces) < 3 || strings.Join(pieces, "") != reply {
+		t.Fatalf("answer %+v; handed %q", a, pieces)
+	}
+
+	// A tool call hands over nothing.
+	s.Respond(func(llmtest.Request) llmtest.Response {
+		return llmtest.Response{Tool: "choose_intent", ToolArgs: `{"intent":"promise"}`}
+	})
+	pieces = nil
+	a = client(s, "k").AnswerStream(context.Background(), ask("reply"), func(text string) bool {
+		pieces = append(pieces, text)
+		return true
+	})
+	if a.Intent != "promise" || len(pieces) != 0 {
+		t.Fatalf("answer %+v; handed %q", a, pieces)
+	}
+
+	// Stopped after its first words, the model's request ends there.
+	s.Respond(func(llmtest.Request) llmtest.Response {
+		return llmtest.Response{Content: strings.Repeat("好的,", 12), ChunkDelay: 50 * time.Millisecond}
+	})
+	pieces = nil
+	start := time.Now()
+	a = client(s, "k").AnswerStream(context.Background(), ask("reply"), func(text string) bool {
+		pieces = append(pieces, text)
+		return len(pieces) < 2
+	})
+	if a.Failure != "stopped" || len(pieces) != 2 || time.Since(start) > 2*time.Second {
+		t.Fatalf("answer %+v after %v; handed %q", a, time.Since(start), pieces)
+	}
+}
+
+// The budget bounds the wait for a reply's first words: a reply that
+// begins within it may take longer to finish, up to MaxModelBudget more;
+// one that has not begun by then is a timeout.
+func TestTheBudgetBoundsTheWaitForAReplysFirstWords(t *testing.T) {
+	s := llmtest.New("")
+	defer s.Close()
+	// 12 chunks 150 ms apart: about 1.8 s in all, its first words at
+	// once, against a budget of 500 ms.
+	s.Respond(func(llmtest.Request) llmtest.Response {
+		return llmtest.Response{Content: "好的,我们核实后会短信通知您,请问还有别的问题吗?", ChunkDelay: 150 * time.Millisecond}
+	})
+	a := client(s, "k").AnswerStream(context.Background(), ask("reply"), func(string) bool { return true })
+	if a.Failure != "" || a.Reply != "好的,我们核实后会短信通知您,请问还有别的问题吗?" || a.Latency < 500*time.Millisecond {
+		t.Fatalf("answer = %+v", a)
+	}
+	// Not streamed, the same reply is past its budget.
+	a = client(s, "k").Answer(context.Background(), ask("reply"))
+	if a.Failure != "timeout" {
+		t.Fatalf("answer = %+v, want a timeout", a)
+	}
+	// No words within the budget: a timeout, streamed or not.
+	s.Respond(func(llmtest.Request) llmtest.Response {
+		return llmtest.Response{Content: "好的", Delay: 2 * time.Second}
+	})
+	called := false
+	a = client(s, "k").AnswerStream(context.Background(), ask("reply"), func(string) bool { called = true; return true })
+	if a.Failure != "timeout" || called || a.Latency > 1500*time.Millisecond {
+		t.Fatalf("answer = %+v (handed words: %v)", a, called)
+	}
+}

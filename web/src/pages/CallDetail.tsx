@@ -12,6 +12,7 @@ import { problemMessage } from "../components/forms";
 import { formatTime } from "../format";
 import { showPhone } from "../phone";
 import { useSession } from "../session/Session";
+import { ModelTag } from "../components/ModelTag";
 import { RequestTags } from "../components/RequestTags";
 
 type Call = Schemas["CallBody"];
@@ -136,15 +137,7 @@ export default function CallDetailPage() {
                             </Tag>
                           )}
                           {turn.emotion && turn.emotion !== "neutral" && <Tag data-testid="turn-emotion">{t("calls.voice", { emotion: turn.emotion })}</Tag>}
-                          {turn.model && (
-                            <Tag color={turn.model.used ? "geekblue" : "default"} data-testid="turn-model">
-                              {turn.model.used
-                                ? t("scripts.modelUsed", { ms: Math.round(turn.model.latencyMs), what: turn.model.reply ? t("scripts.modelReply") : turn.model.intent })
-                                : turn.model.rejected
-                                  ? t("scripts.modelRejected", { why: turn.model.rejected })
-                                  : t("scripts.modelFailed", { why: turn.model.failure ?? "" })}
-                            </Tag>
-                          )}
+                          <ModelTag use={turn.model} testId="turn-model" />
                           <Typography.Text type="secondary" style={{ fontSize: 12 }}>
                             {formatTime(turn.started_at)}
                           </Typography.Text>

@@ -15,6 +15,7 @@ import LazyCodeEditor from "../components/LazyCodeEditor";
 import type { SourceDiagnostic } from "../components/CodeEditor";
 import { formatTime } from "../format";
 import { useSession } from "../session/Session";
+import { ModelTag } from "../components/ModelTag";
 import { RequestTags } from "../components/RequestTags";
 
 type Script = Schemas["ScriptBody"];
@@ -469,15 +470,7 @@ function Simulator({ scriptId, versions, dirty }: { scriptId: string; versions: 
                   <div style={{ background: "#fff", border: "1px solid #f0f0f0", padding: "6px 10px", borderRadius: 10, marginTop: 2 }}>
                     <RobotOutlined /> {turn.say}
                   </div>
-                  {turn.model && (
-                    <Tag color={turn.model.used ? "geekblue" : "default"} style={{ marginTop: 4 }} data-testid="sim-model">
-                      {turn.model.used
-                        ? t("scripts.modelUsed", { ms: Math.round(turn.model.latencyMs), what: turn.model.reply ? t("scripts.modelReply") : turn.model.intent })
-                        : turn.model.rejected
-                          ? t("scripts.modelRejected", { why: turn.model.rejected })
-                          : t("scripts.modelFailed", { why: turn.model.failure ?? "" })}
-                    </Tag>
-                  )}
+                  <ModelTag use={turn.model} testId="sim-model" style={{ marginTop: 4 }} />
                   {turn.requests && turn.requests.length > 0 && (
                     <div style={{ marginTop: 4 }}>
                       <RequestTags requests={turn.requests} testId="sim-request" />
