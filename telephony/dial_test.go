@@ -361,6 +361,61 @@ func TestCalleeSpeechBargesIntoPrompt(t *testing.T) {
 	}
 }
 
+// A callee who talks over a prompt still being written (SayParts) stops
+// it: the sentences after the one playing are not taken, and the
+// transcript keeps only what began to play.
+func TestCalleeSpeechStopsAPromptStillBeingWritten(t *testing.T) {
+	sim := startSim(t)
+	d := newDialer(t, telephony.DialerConfig{ASR: telephony.SimulationRecognizer{}})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	const first = "Good afternoon, I am calling about a wonderful limited time offer on our premium broadband plans for your household."
+	var (
+		say        telephony.SayResult
+		u          telephony.Utterance
+		transcript []telephony.TranscriptLine
+		left       int
+	)
+	res, err := d.Dial(ctx, telephony.DialRequest{Trunk: sim.Trunk(), To: "2003", RingTimeout: 5 * time.Second},
+		telephony.CallHandlerFunc(func(ctx context.Context, c telephony.Call) error {
+			parts := make(chan string, 3)
+			parts <- first
+			written := make(chan struct{})
+			go func() {
+				// The rest comes while the first sentence plays, after the
+				// callee has begun to talk over it (700 ms in).
+				time.Sleep(2 * time.Second)
+				parts <- "It includes a free router and installation."
+				parts <- "Would you like to hear more?"
+				close(parts)
+				close(written)
+			}()
+			var err error
+			if say, err = c.SayParts(ctx, parts, telephony.EmotionHappy); err != nil {
+				return err
+			}
+			u, err = c.Listen(ctx)
+			<-written
+			left = len(parts)
+			transcript = c.Transcript()
+			return err
+		}))
+	if err != nil || res.HandlerErr != nil {
+		t.Fatal(err, res.HandlerErr)
+	}
+	if !say.BargeIn || say.Sentences != 1 || say.Played > 3*time.Second {
+		t.Fatalf("prompt not interrupted in its first sentence: %+v", say)
+	}
+	if left != 2 || u.Text != "stop calling me" {
+		t.Fatalf("%d sentences left untaken; heard %+v", left, u)
+	}
+	for _, l := range transcript {
+		if l.Speaker == "robot" && (l.Text != first || !l.BargeIn) {
+			t.Fatalf("the transcript's robot line: %+v", l)
+		}
+	}
+}
+
 // A disclosure the callee must hear is spoken to its end though the
 // callee talks over it (the same callee as above barges into a prompt);
 // what they said is still heard after it.
