@@ -28,6 +28,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -201,7 +202,7 @@ const chooseIntent = "choose_intent"
 
 // reply asks for a reply, handing its spoken words to words as they come
 // (words returning false stops it).
-func (c *Client) reply(ctx context.Context, ask *scripting.Ask, words func(string) bool) (scripting.Answer, error) {
+func (c *Client) reply(ctx context.Context, ask *scripting.Ask, words func(string) bool) (a scripting.Answer, err error) {
 	params := map[string]any{
 		"type": "object",
 		"properties": map[string]any{
@@ -254,8 +255,18 @@ func (c *Client) reply(ctx context.Context, ask *scripting.Ask, words func(strin
 		return scripting.Answer{}, err
 	}
 	defer stream.Close()
+	received := 0 // chunks that brought words, thinking or a tool call
+	defer func() {
+		if a.Tokens == 0 && received > 0 {
+			// The stream ended before the server reported its usage (it
+			// was stopped: the cap, a guardrail, the callee taking the
+			// turn; or it broke), and what was generated is billed all
+			// the same: estimate it, the prompt by its length and the
+			// answer a token a chunk.
+			a.Tokens = promptTokens(msgs) + received
+		}
+	}()
 	var (
-		a       scripting.Answer
 		text    strings.Builder
 		args    strings.Builder
 		tool    string
@@ -275,6 +286,9 @@ func (c *Client) reply(ctx context.Context, ask *scripting.Ask, words func(strin
 		}
 		for _, ch := range chunk.Choices {
 			d := ch.Delta
+			if d.Content != "" || len(d.ToolCalls) > 0 || d.ReasoningContent != "" {
+				received++
+			}
 			text.WriteString(d.Content)
 			if d.Refusal != "" || ch.FinishReason == openai.FinishReasonContentFilter {
 				refused = true
@@ -322,6 +336,25 @@ func (c *Client) reply(ctx context.Context, ask *scripting.Ask, words func(strin
 		return a, &badOutput{"an empty reply"}
 	}
 	return a, nil
+}
+
+// promptTokens estimates the tokens of msgs: about 0.7 a Chinese
+// character and a quarter of any other, as the Qwen and GPT tokenizers
+// count them, and a few a message; on the low side, so that an estimate
+// never bills more than was used.
+func promptTokens(msgs []openai.ChatCompletionMessage) int {
+	var n float64
+	for _, m := range msgs {
+		n += 4
+		for _, r := range m.Content {
+			if unicode.Is(unicode.Han, r) {
+				n += 0.7
+			} else {
+				n += 0.25
+			}
+		}
+	}
+	return int(n)
 }
 
 // thinkingTokens is room, in a request's max_tokens, for the thinking of a

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -335,6 +336,16 @@ func TestAReplysWordsAreHandedOverAsTheyStream(t *testing.T) {
 	})
 	if a.Failure != "stopped" || len(pieces) != 2 || time.Since(start) > 2*time.Second {
 		t.Fatalf("answer %+v after %v; handed %q", a, time.Since(start), pieces)
+	}
+	// Stopped before the server reported its usage, the request's tokens
+	// are estimated (what was generated is billed all the same): the
+	// prompt's, about 0.7 a Chinese character, and one a chunk received.
+	prompt := 0
+	for _, m := range s.Requests()[2].Messages {
+		prompt += utf8.RuneCountInString(m.Content)
+	}
+	if a.Tokens < 2+prompt/4 || a.Tokens > 2+prompt {
+		t.Fatalf("%d tokens for a prompt of %d characters and 2 chunks", a.Tokens, prompt)
 	}
 }
 
