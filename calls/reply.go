@@ -9,7 +9,7 @@ import (
 	"github.com/outcall/outcall/telephony"
 )
 
-// speakReply asks a streaming model for a turn's reply and speaks it as it
+// SpeakReply asks a streaming model for a turn's reply and speaks it as it
 // is written: each sentence, once complete and past the guardrails
 // (scripting.GuardReply, the same checks the dialog engine makes of a
 // whole reply), goes to the synthesiser while the model writes the next,
@@ -22,7 +22,7 @@ import (
 // as Answer would have returned it, and the turn goes on as without
 // streaming (the script's fixed words). Once something has been spoken,
 // the answer is that (Answer.Spoken), with why the rest was cut.
-func speakReply(ctx context.Context, call telephony.Call, m scripting.StreamingModel, ask *scripting.Ask, sensitive []string) scripting.Answer {
+func SpeakReply(ctx context.Context, call telephony.Call, m scripting.StreamingModel, ask *scripting.Ask, sensitive []string) scripting.Answer {
 	start := time.Now()
 	var (
 		split    telephony.SentenceSplitter

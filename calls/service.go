@@ -190,7 +190,7 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 					case streams && step.Ask.Speak != nil:
 						// A reply that would be spoken is spoken as the
 						// model writes it.
-						a = speakReply(ctx, call, streaming, step.Ask, req.SensitiveWords)
+						a = SpeakReply(ctx, call, streaming, step.Ask, req.SensitiveWords)
 					case model != nil:
 						a = model.Answer(ctx, step.Ask)
 					}

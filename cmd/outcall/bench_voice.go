@@ -41,8 +41,10 @@ import (
 //   - voice_first_prompt_p50_ms_atN: from the end of the callee's "喂?"
 //     to the first prompt, answering-machine detection included.
 //
-// It stops by itself in about four minutes on two cores (most of it the
-// 500 calls, each a short conversation of four prompts).
+// Then it times the tenant's model's replies, streamed and whole (see
+// benchVoiceLLM; BENCH_VOICE_ONLY=llm runs only these). It stops by
+// itself in about five minutes on two cores (most of it the 500 calls,
+// each a short conversation of four prompts).
 func init() {
 	benchGroups["voice"] = benchVoice
 }
@@ -87,7 +89,7 @@ func (d delayedTTS) Synthesize(ctx context.Context, text, voice string, emotion 
 }
 
 func benchVoice(cmd *cobra.Command, report func(name string, value float64, unit string)) error {
-	ctx, cancel := context.WithTimeout(cmd.Context(), 4*time.Minute)
+	ctx, cancel := context.WithTimeout(cmd.Context(), 6*time.Minute)
 	defer cancel()
 	logf := func(format string, a ...any) { fmt.Fprintf(os.Stderr, "bench voice: "+format+"\n", a...) }
 	script, ds := scripting.Compile("voice.js", voiceScript)
@@ -97,20 +99,22 @@ func benchVoice(cmd *cobra.Command, report func(name string, value float64, unit
 	// Every prompt and every line of the callee is synthesised before the
 	// calls start, so espeak-ng is not in the path.
 	cache := telephony.NewCachedTTS(telephony.EspeakTTS{}, 64)
-	p := voicePersona()
+	p, pl := voicePersona(), voiceLLMPersona()
 	texts := []string{p.Greeting}
-	for _, l := range p.Lines {
+	for _, l := range slices.Concat(p.Lines, pl.Lines) {
 		texts = append(texts, l.Say)
 	}
-	for _, st := range script.Graph().States {
+	llmScript, _ := scripting.Compile("voice-llm.js", voiceLLMScript)
+	for _, st := range slices.Concat(script.Graph().States, llmScript.Graph().States) {
 		texts = append(texts, telephony.Sentences(st.Say)...)
 	}
+	texts = append(texts, telephony.Sentences(voiceLLMReply)...)
 	for _, t := range texts {
 		if _, err := cache.Synthesize(ctx, t, "cmn", telephony.EmotionNeutral); err != nil {
 			return fmt.Errorf("espeak-ng is needed for the voice benchmark: %w", err)
 		}
 	}
-	sim, err := calleesim.Start(ctx, calleesim.Config{Personas: []calleesim.Persona{p}, TTS: cache})
+	sim, err := calleesim.Start(ctx, calleesim.Config{Personas: []calleesim.Persona{p, pl}, TTS: cache})
 	if err != nil {
 		return err
 	}
@@ -191,7 +195,11 @@ func benchVoice(cmd *cobra.Command, report func(name string, value float64, unit
 		return float64(ds[min(len(ds)-1, len(ds)*p/100)].Microseconds()) / 1000
 	}
 	providers := float64((voiceFinalAfter + voiceFirstAudio).Milliseconds())
-	for _, n := range []int{1, voiceConcurrent} {
+	counts := []int{1, voiceConcurrent}
+	if os.Getenv("BENCH_VOICE_ONLY") == "llm" {
+		counts = nil // BENCH_VOICE_ONLY=llm: the model's replies only
+	}
+	for _, n := range counts {
 		var replies, first []time.Duration
 		peak.Store(0)
 		if n == 1 {
@@ -211,5 +219,5 @@ func benchVoice(cmd *cobra.Command, report func(name string, value float64, unit
 			len(replies), len(first), peak.Load(), voiceFinalAfter, voiceFirstAudio)
 	}
 	report("voice_failed_calls", float64(failed.Load()), "calls")
-	return nil
+	return benchVoiceLLM(ctx, d, sim, logf, report)
 }
