@@ -9,8 +9,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/outcall/outcall/billing"
-	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/campaigns/hooks"
 	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/migrations/dbtest"
 	"github.com/outcall/outcall/telephony"
@@ -37,7 +37,7 @@ func placeACall(t *testing.T) *placedCall {
 	shop := dbtest.Tenant(ctx, t)
 	db, p := shop.DB, shop.Owner
 	// As the service wires a billed deployment: a closed call records its usage.
-	svc := campaigns.New(calls.CampaignHooks(campaigns.Options{DB: db}, true))
+	svc := campaigns.New(hooks.Add(campaigns.Options{DB: db}, true))
 	cs := contacts.New(contacts.Options{DB: db})
 	rules := campaigns.DefaultCompliance()
 	rules.QuietHours = []string{}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/campaigns/hooks"
 	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/migrations/dbtest"
@@ -70,7 +71,7 @@ func newDeskRigWith(t *testing.T, personas []calleesim.Persona, throughProxy boo
 	ctx := context.Background()
 	shop := dbtest.Tenant(ctx, t)
 	r := &deskRig{db: shop.DB, owner: shop.Owner}
-	r.svc = campaigns.New(calls.CampaignHooks(campaigns.Options{DB: r.db}, false))
+	r.svc = campaigns.New(hooks.Add(campaigns.Options{DB: r.db}, false))
 	r.cs = contacts.New(contacts.Options{DB: r.db})
 	settings := campaigns.DefaultCompliance()
 	settings.QuietHours = []string{}
@@ -116,7 +117,7 @@ func newDeskRigWith(t *testing.T, personas []calleesim.Persona, throughProxy boo
 			t.Fatal(err)
 		}
 		t.Cleanup(away.Close)
-		workerSvc = campaigns.New(calls.CampaignHooks(campaigns.Options{DB: away}, false))
+		workerSvc = campaigns.New(hooks.Add(campaigns.Options{DB: away}, false))
 		workerDesk = &calls.Desk{DB: away, Hub: hub, WebRTC: telephony.WebRTCConfig{LoopbackOnly: true}}
 	}
 

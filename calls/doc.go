@@ -1,5 +1,5 @@
 // Package calls holds one call's conversation, from the moment a dial is
-// placed to what its close triggers.
+// placed to the moment it ends.
 //
 // Service is the campaigns.Placer that the dial jobs hand each placed
 // attempt to: it picks the tenant's trunk and speech providers, places the
@@ -9,9 +9,8 @@
 // the call or transfers it to a person. What the call came to is returned
 // as a campaigns.Ending, which campaigns.Service.CloseCall stores.
 //
-// The close hooks run inside the transaction that stores a closed call, so
-// what they write exists exactly when the call record does: RecordUsage
-// writes the usage ledger row (package billing) and EmitEvents the webhook
-// events (package webhooks). CampaignHooks adds them to the options of the
-// campaigns service whose calls the dial jobs close.
+// What the call's records trigger (its webhook events, its usage ledger
+// row) is package campaigns/hooks, which the campaigns service runs in the
+// transactions that write them: nothing of it calls back into the
+// conversation.
 package calls

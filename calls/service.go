@@ -163,9 +163,13 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 		followUps       []string // the SMS templates the script's states asked for
 		handOff         HandOffResult
 	)
-	handler := telephony.CallHandlerFunc(func(ctx context.Context, call telephony.Call) error {
+	// talk holds the conversation of an answered call, until the script
+	// ends it or hands the callee over.
+	talk := func(ctx context.Context, call telephony.Call) error {
 		if req.Answered != nil {
-			req.Answered(time.Now())
+			if err := req.Answered(time.Now()); err != nil && d.Logger != nil {
+				d.Logger.WarnContext(ctx, "cannot mark call answered", slog.String("call", req.CallID.String()), slog.Any("error", err))
+			}
 		}
 		fetch := d.Endpoints.For(req.TenantID)
 		sess, ds, err := d.Hosts.Open(ctx, caller, "script.js", version.Source, contact, scripting.SessionOptions{Segment: req.Segment, SensitiveWords: req.SensitiveWords, TimeZone: req.TimeZone,
@@ -277,9 +281,7 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 		script = sess.Result()
 		if queue, ok := isQueueTarget(transferOf(script)); ok && err == nil && d.Desk != nil {
 			t := transferring(req.CallID, script, turns)
-			if req.Transferring != nil {
-				req.Transferring(t)
-			}
+			d.transferring(ctx, req, t)
 			res, herr := d.Desk.HandOff(ctx, call, HandOff{TenantID: req.TenantID, CallID: req.CallID, Queue: queue, Transferring: t, Lang: lang})
 			if herr != nil {
 				transferRefused = herr
@@ -305,9 +307,7 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 				_ = call.Hangup(ctx)
 				return terr
 			}
-			if req.Transferring != nil {
-				req.Transferring(transferring(req.CallID, script, turns))
-			}
+			d.transferring(ctx, req, transferring(req.CallID, script, turns))
 			return call.Transfer(ctx, target)
 		}
 		if errors.Is(err, telephony.ErrCallEnded) {
@@ -317,7 +317,7 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 			return err
 		}
 		return call.Hangup(ctx)
-	})
+	}
 
 	// A trunk that cannot place the call (the carrier's 5xx or 408, or no
 	// answer to the INVITE) hands it to the next; the reason keeps why.
@@ -403,12 +403,16 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 		}
 		tried[next], dialled = true, true
 		trunk = trunks[next]
-		res, err = d.SIP.Dial(ctx, telephony.DialRequest{
+		var live telephony.LiveCall
+		live, res, err = d.SIP.Start(ctx, telephony.DialRequest{
 			Trunk: trunk, To: req.Phone, CallerID: trunk.PickCallerIDLeaving(rested), RingTimeout: d.RingTimeout, MaxDuration: allowance, Language: lang, DetectMachine: d.DetectMachine,
 			RecordingKey: fmt.Sprintf("%s/%s.wav", req.TenantID, req.CallID),
 			Headers:      map[string]string{"X-Outcall-Call": req.CallID.String()},
 			TTS:          tts, ASR: asr, Hotwords: callHotwords(req.ContactName), Phrases: scriptPhrases(version),
-		}, handler)
+		})
+		if live != nil {
+			res = live.End(talked(live, talk))
+		}
 		if !slices.Contains(tried, false) || ctx.Err() != nil || !trunkFailed(res, err) {
 			break
 		}
@@ -605,4 +609,26 @@ func withFailover(reason string, used telephony.Trunk, failed []string) string {
 		return note
 	}
 	return reason + " (" + note + ")"
+}
+
+// talked runs talk on an answered call, a panic in it being its error (the
+// call then ends as a failed conversation; the process goes on).
+func talked(live telephony.LiveCall, talk func(context.Context, telephony.Call) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("the call's conversation panicked: %v", p)
+		}
+	}()
+	return talk(live.Context(), live)
+}
+
+// transferring records, when it can, that the call's transfer starts; the
+// close records what it could not.
+func (d *Service) transferring(ctx context.Context, req campaigns.Placement, t campaigns.Transferring) {
+	if req.Transferring == nil {
+		return
+	}
+	if err := req.Transferring(t); err != nil && d.Logger != nil {
+		d.Logger.WarnContext(ctx, "cannot mark the call's transfer started", slog.String("call", req.CallID.String()), slog.Any("error", err))
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -24,6 +25,7 @@ import (
 	"github.com/outcall/outcall/billing"
 	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/campaigns/hooks"
 	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/migrations/dbtest"
@@ -54,13 +56,18 @@ type requestsTo struct {
 	telephony.Dialer
 	mu   sync.Mutex
 	reqs []telephony.DialRequest
+	// onStart, when set, is called as each call is placed.
+	onStart func()
 }
 
-func (d *requestsTo) Dial(ctx context.Context, req telephony.DialRequest, h telephony.CallHandler) (telephony.CallResult, error) {
+func (d *requestsTo) Start(ctx context.Context, req telephony.DialRequest) (telephony.LiveCall, telephony.CallResult, error) {
 	d.mu.Lock()
 	d.reqs = append(d.reqs, req)
 	d.mu.Unlock()
-	return d.Dialer.Dial(ctx, req, h)
+	if d.onStart != nil {
+		d.onStart()
+	}
+	return d.Dialer.Start(ctx, req)
 }
 
 func (d *requestsTo) all() []telephony.DialRequest {
@@ -81,7 +88,23 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 	shop := dbtest.Tenant(ctx, t)
 	db, ts, su, p := shop.DB, shop.Tenants, shop.Signup, shop.Owner
 	// As the service wires it: a closed call emits its webhook events.
-	svc := campaigns.New(calls.CampaignHooks(campaigns.Options{DB: db}, false))
+	// Probes beside the hooks see the path of each dial from the dial
+	// job: its check, its answered mark, its close.
+	path := &dialPath{}
+	opts := hooks.Add(campaigns.Options{DB: db}, false)
+	opts.DialGate = func(context.Context, pgx.Tx, uuid.UUID, time.Time) (*campaigns.Refusal, error) {
+		path.record("check")
+		return nil, nil
+	}
+	opts.OnAnswer = append(opts.OnAnswer, func(context.Context, pgx.Tx, uuid.UUID, []campaigns.Answered) error {
+		path.record("answered")
+		return nil
+	})
+	opts.OnClose = append(opts.OnClose, func(context.Context, pgx.Tx, []*campaigns.Call) error {
+		path.record("close")
+		return nil
+	})
+	svc := campaigns.New(opts)
 	cs := contacts.New(contacts.Options{DB: db})
 	settings := campaigns.DefaultCompliance()
 	settings.QuietHours = []string{}
@@ -121,7 +144,7 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 	t.Cleanup(func() { sip.Close() })
 
 	quiet := slog.New(slog.DiscardHandler)
-	dialled := &requestsTo{Dialer: sip}
+	dialled := &requestsTo{Dialer: sip, onStart: func() { path.record("place") }}
 	// The script transfers to "agent"; the trunk says which number that is.
 	trunk := sim.Trunk()
 	trunk.TransferTargets = map[string]string{"agent": "+862150009999"}
@@ -202,6 +225,7 @@ func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
 	if len(rows) != 3 {
 		t.Fatalf("%d call records, want 3: %+v", len(rows), rows)
 	}
+	path.check(t, "check", "place", "answered", "close")
 	agreed, busy, transferred := rows[0], rows[1], rows[2]
 	if transferred.outcome != "transferred" || transferred.finalState != "agent" {
 		t.Fatalf("the call that asked for a person: %+v", transferred)
@@ -420,5 +444,70 @@ func waitUntil(t *testing.T, what string, limit time.Duration, ok func() bool) {
 			t.Fatalf("waited %s until %s", limit, what)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// dialPath keeps the packages of outcall that each probe point of a dial
+// was reached through, outermost first, so that a test can check that the
+// dial path never comes back into a package it has left (a callback from
+// below, such as a SIP library's handler, or a hook of the campaigns
+// service that lives in the package that called it).
+type dialPath struct {
+	mu   sync.Mutex
+	seen map[string][][]string
+}
+
+func (p *dialPath) record(point string) {
+	pcs := make([]uintptr, 64)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs)])
+	var pkgs []string // innermost first
+	for {
+		f, more := frames.Next()
+		if rest, ok := strings.CutPrefix(f.Function, "github.com/outcall/outcall/"); ok {
+			// The package's path (a method's receiver and a closure's
+			// names follow its last dot); a package and its subpackages
+			// (campaigns/batch, campaigns/hooks) are one.
+			pkg, _, _ := strings.Cut(rest, ".")
+			pkg, _, _ = strings.Cut(pkg, "/")
+			if !strings.HasSuffix(pkg, "_test") && (len(pkgs) == 0 || pkgs[len(pkgs)-1] != pkg) {
+				pkgs = append(pkgs, pkg)
+			}
+		}
+		if !more {
+			break
+		}
+	}
+	slices.Reverse(pkgs)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.seen == nil {
+		p.seen = map[string][][]string{}
+	}
+	p.seen[point] = append(p.seen[point], pkgs)
+}
+
+// check fails t unless every point was reached, from the dial job, and
+// through no package twice.
+func (p *dialPath) check(t *testing.T, points ...string) {
+	t.Helper()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, point := range points {
+		paths := p.seen[point]
+		if len(paths) == 0 {
+			t.Errorf("the dial path never reached %s", point)
+		}
+		for _, pkgs := range paths {
+			if len(pkgs) == 0 || pkgs[0] != "jobs" {
+				t.Errorf("%s was reached through %v, not from the dial job", point, pkgs)
+			}
+			for i, pkg := range pkgs {
+				if slices.Contains(pkgs[:i], pkg) {
+					t.Errorf("%s was reached through %s, back into %s after leaving it", point, strings.Join(pkgs, " → "), pkg)
+					break
+				}
+			}
+		}
+		t.Logf("%s: reached through %s", point, strings.Join(paths[0], " → "))
 	}
 }

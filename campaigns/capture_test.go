@@ -7,8 +7,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/campaigns/hooks"
 	"github.com/outcall/outcall/telephony"
 )
 
@@ -18,7 +18,7 @@ import (
 // goes out when the callee picks up.
 func TestWhatACallCapturedIsKeptAndItsNamedCallbackTimeIsHonoured(t *testing.T) {
 	w := newWorld(t)
-	w.configure(func(o *campaigns.Options) { *o = calls.CampaignHooks(*o, false) })
+	w.configure(func(o *campaigns.Options) { *o = hooks.Add(*o, false) })
 	c, people := w.campaignOf(w.p, "13812341234", "13812345678")
 	dials := w.queue(w.p, c)
 	if len(dials) != 2 {

@@ -108,8 +108,24 @@ func (s *Service) BeginDial(ctx context.Context, a DialArgs) (*Dial, error) {
 	if err := s.group().dials.Do(ctx, a.TenantID, it); err != nil {
 		return nil, err
 	}
+	if d := it.d; d != nil && d.Place {
+		// The call's marks are recorded whatever becomes of the job's
+		// context meanwhile (a draining worker's call goes on).
+		mctx := context.WithoutCancel(ctx)
+		tenantID, callID := d.Request.TenantID, d.Request.CallID
+		d.Request.Answered = func(at time.Time) error { return s.MarkAnswered(mctx, tenantID, callID, at) }
+		d.Request.Transferring = func(t Transferring) error {
+			tctx, cancel := context.WithTimeout(mctx, transferMarkTimeout)
+			defer cancel()
+			return s.MarkTransferring(tctx, tenantID, t)
+		}
+	}
 	return it.d, it.err
 }
+
+// transferMarkTimeout bounds how long a transfer waits for its start to be
+// recorded.
+const transferMarkTimeout = 2 * time.Second
 
 // dialContact is what the check reads of one contact of a group.
 type dialContact struct {

@@ -15,7 +15,8 @@ import (
 // ended. calls.Service implements it (a SIP call through telephony.Dialer
 // and the campaign's dialog script); TestPlacer stands in for it in tests
 // and benchmarks. Place must honour ctx (cancelled: hang up), call
-// p.Answered when the callee picks up, and report a failure to reach the
+// p.Answered when the callee picks up (and p.Transferring as a transfer
+// starts), and report a failure to reach the
 // trunk as Ending{Outcome: telephony.OutcomeFailed} rather than an error
 // where it can.
 type Placer interface {
@@ -41,11 +42,14 @@ type Placement struct {
 	// AIDisclosure is the compliance settings' ai_disclosure: what the call
 	// says first (DisclosureWords), never cut off.
 	AIDisclosure string
-	// Answered, when set, is called once the callee picks up.
-	Answered func(at time.Time)
-	// Transferring, when set, is called as the script hands the callee to
-	// a person, before the transfer starts, with the call so far.
-	Transferring func(t Transferring)
+	// Answered, set by BeginDial, records that the callee picked up (at):
+	// call it once they do. It outlives the caller's context.
+	Answered func(at time.Time) error
+	// Transferring, set by BeginDial, records that the script hands the
+	// callee to a person, with the call so far: call it before the
+	// transfer starts. It waits at most a moment for the database (the
+	// callee waits meanwhile): the close records what it could not.
+	Transferring func(t Transferring) error
 }
 
 // Ending is how a placed call went, as its Placer tells it; CloseCall

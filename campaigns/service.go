@@ -38,16 +38,16 @@ type Options struct {
 	// insert-only River client on DB.
 	Jobs JobInserter
 	// OnClose runs in every call-closing transaction, in order: what a
-	// closed call triggers (see package calls).
+	// closed call triggers (see package campaigns/hooks).
 	OnClose []CloseHook
 	// OnAnswer runs in the transaction that marks calls answered, in
-	// order (see package calls: the call.answered event).
+	// order (see package campaigns/hooks: the call.answered event).
 	OnAnswer []AnswerHook
 	// OnTransfer runs in the transaction that marks a call's transfer
-	// started, in order (see package calls: the call.transferred event).
+	// started, in order (see package campaigns/hooks: the call.transferred event).
 	OnTransfer []TransferHook
 	// OnMessageSent runs in the transaction that records a provider's
-	// acceptance of a follow-up message, in order (see package calls: its
+	// acceptance of a follow-up message, in order (see package campaigns/hooks: its
 	// usage row).
 	OnMessageSent []MessageHook
 	// PlanLines caps a tenant's concurrent lines by its plan; nil or 0 means

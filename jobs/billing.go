@@ -13,7 +13,7 @@ import (
 // addBillingWork registers the usage reporter and returns the periodic
 // jobs to run (the reporter, when Stripe is on). What billing adds to the
 // campaigns (usage on close, plan lines, the dial gate) is wired where the
-// campaigns service is built (calls.CampaignHooks).
+// campaigns service is built (hooks.Add).
 func addBillingWork(workers *river.Workers, cfg *Config) []*river.PeriodicJob {
 	river.AddWorker(workers, &ReportUsageWorker{Billing: cfg.Billing, Logger: cfg.Logger})
 	if cfg.Billing == nil || !cfg.Billing.Enabled() {

@@ -12,8 +12,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/campaigns/hooks"
 	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/migrations/dbtest"
@@ -54,7 +54,7 @@ func newIdleCampaignRig(t *testing.T, billed bool, placer *campaigns.TestPlacer,
 	ctx := context.Background()
 	shop := dbtest.Tenant(ctx, t)
 	r := &campaignRig{t: t, ctx: ctx, db: shop.DB, tenants: shop.Tenants, p: shop.Owner, placer: placer,
-		svc: campaigns.New(calls.CampaignHooks(campaigns.Options{DB: shop.DB}, billed))}
+		svc: campaigns.New(hooks.Add(campaigns.Options{DB: shop.DB}, billed))}
 	settings := campaigns.DefaultCompliance()
 	settings.QuietHours = []string{}
 	rules(&settings)

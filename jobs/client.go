@@ -29,7 +29,7 @@ type Config struct {
 	// Contacts runs contact imports; nil makes one on Tenants' database.
 	Contacts *contacts.Service
 	// Campaigns runs campaigns, built with everything that hangs on a
-	// call (calls.CampaignHooks); nil makes a bare one on Tenants'
+	// call (hooks.Add); nil makes a bare one on Tenants'
 	// database, for processes that place no calls.
 	Campaigns *campaigns.Service
 	// Placer places campaign calls; without one, dial jobs wait.

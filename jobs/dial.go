@@ -56,10 +56,6 @@ const (
 	drainCloseTimeout   = 3 * time.Second
 )
 
-// transferMarkTimeout bounds how long a transfer waits for its start to be
-// recorded.
-const transferMarkTimeout = 2 * time.Second
-
 // Timeout covers the longest call.
 func (w *DialWorker) Timeout(*river.Job[campaigns.DialArgs]) time.Duration { return 2 * time.Hour }
 
@@ -125,20 +121,6 @@ func (w *DialWorker) dial(ctx context.Context, a campaigns.DialArgs) error {
 			releaseLease()
 		}
 	}()
-	req.Answered = func(at time.Time) {
-		if err := w.Campaigns.MarkAnswered(context.WithoutCancel(ctx), tenantID, callID, at); err != nil {
-			w.Logger.WarnContext(ctx, "cannot mark call answered", slog.String("call", callID.String()), slog.Any("error", err))
-		}
-	}
-	req.Transferring = func(t campaigns.Transferring) {
-		// The callee waits for the transfer meanwhile: a database that
-		// cannot take the mark soon leaves the event to the close.
-		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), transferMarkTimeout)
-		defer cancel()
-		if err := w.Campaigns.MarkTransferring(mctx, tenantID, t); err != nil {
-			w.Logger.WarnContext(ctx, "cannot mark the call's transfer started", slog.String("call", callID.String()), slog.Any("error", err))
-		}
-	}
 	res, err := w.Placer.Place(ctx, req)
 	if err != nil {
 		w.Logger.WarnContext(ctx, "dial failed", slog.String("call", callID.String()), slog.String("phone", phone.Mask(req.Phone)), slog.Any("error", err))

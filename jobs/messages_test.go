@@ -10,8 +10,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/outcall/outcall/billing"
-	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/campaigns/hooks"
 	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/migrations/dbtest"
@@ -32,7 +32,7 @@ func TestTheWorkersSendAFollowUpToEveryContactNeverReached(t *testing.T) {
 	}}
 	r := newIdleCampaignRig(t, false, placer, func(rules *campaigns.Compliance) { rules.MaxConcurrentLines = 5 })
 	// Billed, so each message's usage goes to the ledger.
-	r.svc = campaigns.New(calls.CampaignHooks(campaigns.Options{DB: r.db, ReceiptFirstLook: 100 * time.Millisecond}, true))
+	r.svc = campaigns.New(hooks.Add(campaigns.Options{DB: r.db, ReceiptFirstLook: 100 * time.Millisecond}, true))
 
 	srv := alismstest.NewServer("LTAI-jobs", "jobs-secret")
 	t.Cleanup(srv.Close)

@@ -18,8 +18,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/campaigns/hooks"
 	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/migrations/dbtest"
@@ -166,7 +166,7 @@ func TestACallEndTheDatabaseCannotTakeIsSpooledAndRecordedOnceItIsBack(t *testin
 	// The workers' campaigns service reaches the database through the
 	// proxy, billed as the service is; River and the test's checks reach
 	// it directly.
-	svc := campaigns.New(calls.CampaignHooks(campaigns.Options{DB: away}, true))
+	svc := campaigns.New(hooks.Add(campaigns.Options{DB: away}, true))
 	rules := campaigns.DefaultCompliance()
 	rules.QuietHours = []string{}
 	if _, err := svc.SetCompliance(ctx, shop.Owner, rules); err != nil {
@@ -320,7 +320,7 @@ func newSpoolRig(t *testing.T) *spoolRig {
 	ctx := context.Background()
 	shop := dbtest.Tenant(ctx, t)
 	r := &spoolRig{t: t, ctx: ctx, db: shop.DB, p: shop.Owner, logs: &syncBuffer{}, dir: filepath.Join(t.TempDir(), "spool"),
-		svc: campaigns.New(calls.CampaignHooks(campaigns.Options{DB: shop.DB}, true))}
+		svc: campaigns.New(hooks.Add(campaigns.Options{DB: shop.DB}, true))}
 	rules := campaigns.DefaultCompliance()
 	rules.QuietHours = []string{}
 	if _, err := r.svc.SetCompliance(ctx, r.p, rules); err != nil {

@@ -26,6 +26,12 @@ type sipCall struct {
 	sess     *sipgo.DialogClientSession
 	res      *CallResult
 	answered time.Time
+	answer   MediaOffer // the callee's SDP
+	record   bool
+	// release lets go of what the call holds (Start's resources), once.
+	release func()
+	endOnce sync.Once
+	result  CallResult
 
 	ctx    context.Context
 	cancel context.CancelCauseFunc
@@ -74,13 +80,20 @@ func (c *sipCall) bye() {
 	})
 }
 
-func (c *sipCall) run(parent context.Context, h CallHandler) (Outcome, string) {
+// watch ends the call when parent (Start's context) ends, when the dialer
+// closes, at the call's maximum duration, or when its media dies; what it
+// sets up is let go with the rest of the call.
+func (c *sipCall) watch(parent context.Context) {
 	stopParent := context.AfterFunc(parent, func() { c.end("us", "dial context cancelled") })
-	defer stopParent()
 	stopDialer := context.AfterFunc(c.d.ctx, func() { c.end("us", "dialer closing") })
-	defer stopDialer()
 	maxTimer := time.AfterFunc(c.req.MaxDuration, func() { c.end("us", "maximum call duration reached") })
-	defer maxTimer.Stop()
+	release := c.release
+	c.release = func() {
+		maxTimer.Stop()
+		stopDialer()
+		stopParent()
+		release()
+	}
 	go func() {
 		select {
 		case <-c.media.Dead():
@@ -88,70 +101,79 @@ func (c *sipCall) run(parent context.Context, h CallHandler) (Outcome, string) {
 		case <-c.ctx.Done():
 		}
 	}()
+}
 
-	if c.req.DetectMachine {
-		// The capture gives the detector the beep, and the recogniser the
-		// greeting's words.
-		c.media.StartCapture()
-		words := c.greetingWords()
-		r := DetectMachine(c.ctx, c.media, c.d.cfg.AMD, words)
-		if r.Verdict == AMDMachine && r.Cue == CueCarrier && c.ctx.Err() == nil {
-			if outcome, why, ok := c.carrierAnnouncement(&r, words); ok {
-				if words != nil {
-					words.close()
-				}
-				c.media.TakeCapture()
-				c.res.AMD = &r
-				c.end("us", why)
-				c.bye()
-				return outcome, c.reason()
-			}
-			// The carrier's mailbox: a machine like any other.
-		}
-		if words != nil {
-			words.close()
-		}
-		c.media.TakeCapture()
-		c.res.AMD = &r
-		if r.Verdict != AMDMachine {
-			// A person still telling their whole story when the verdict
-			// came is let finish before the first words.
-			c.waitCalleeDone(calleeDoneLimit)
-		}
-		// The greeting was the detector's; the dialog starts after it.
-		c.takeSimulationText(0)
-		if r.Verdict == AMDMachine && c.ctx.Err() == nil {
-			if c.req.VoicemailMessage != "" {
-				c.waitGreetingEnd(15 * time.Second)
-				c.Say(c.ctx, c.req.VoicemailMessage, EmotionNeutral)
-			}
-			c.end("us", "answering machine: "+r.Reason)
-			c.bye()
-			return OutcomeVoicemail, c.reason()
-		}
+// screen runs answering-machine detection when the request asks for it.
+// A machine (or a carrier's announcement) ends the call: screen returns
+// its outcome and true. A person's call goes on.
+func (c *sipCall) screen() (Outcome, bool) {
+	if !c.req.DetectMachine {
+		return "", false
 	}
-	if c.ctx.Err() == nil && h != nil {
-		err := func() (err error) {
-			defer func() {
-				if p := recover(); p != nil {
-					err = fmt.Errorf("call handler panicked: %v", p)
-				}
-			}()
-			return h.HandleCall(c.ctx, c)
-		}()
-		c.res.HandlerErr = err
-		var rerr *RecognitionError
-		if errors.As(err, &rerr) && c.ctx.Err() == nil {
-			// The call could not hear the callee: it failed, though it was
-			// answered (CallResult.Answered says when).
-			c.end("us", "speech recognition failed: "+rerr.Error())
+	// The capture gives the detector the beep, and the recogniser the
+	// greeting's words.
+	c.media.StartCapture()
+	words := c.greetingWords()
+	r := DetectMachine(c.ctx, c.media, c.d.cfg.AMD, words)
+	if r.Verdict == AMDMachine && r.Cue == CueCarrier && c.ctx.Err() == nil {
+		if outcome, why, ok := c.carrierAnnouncement(&r, words); ok {
+			if words != nil {
+				words.close()
+			}
+			c.media.TakeCapture()
+			c.res.AMD = &r
+			c.end("us", why)
 			c.bye()
-			c.res.HangupBy = c.hangupByValue()
-			return OutcomeFailed, c.reason()
+			return outcome, true
 		}
-		if err != nil && !errors.Is(err, ErrCallEnded) && !errors.Is(err, context.Canceled) {
-			c.end("us", "handler error: "+err.Error())
+		// The carrier's mailbox: a machine like any other.
+	}
+	if words != nil {
+		words.close()
+	}
+	c.media.TakeCapture()
+	c.res.AMD = &r
+	if r.Verdict != AMDMachine {
+		// A person still telling their whole story when the verdict
+		// came is let finish before the first words.
+		c.waitCalleeDone(calleeDoneLimit)
+	}
+	// The greeting was the detector's; the dialog starts after it.
+	c.takeSimulationText(0)
+	if r.Verdict == AMDMachine && c.ctx.Err() == nil {
+		if c.req.VoicemailMessage != "" {
+			c.waitGreetingEnd(15 * time.Second)
+			c.Say(c.ctx, c.req.VoicemailMessage, EmotionNeutral)
 		}
+		c.end("us", "answering machine: "+r.Reason)
+		c.bye()
+		return OutcomeVoicemail, true
+	}
+	return "", false
+}
+
+func (c *sipCall) Context() context.Context { return c.ctx }
+
+func (c *sipCall) End(err error) CallResult {
+	c.endOnce.Do(func() { c.result = c.wrapUp(c.conclude(err)) })
+	return c.result
+}
+
+// conclude ends the call once its conversation came to err, and says
+// what it came to.
+func (c *sipCall) conclude(err error) (Outcome, string) {
+	c.res.HandlerErr = err
+	var rerr *RecognitionError
+	if errors.As(err, &rerr) && c.ctx.Err() == nil {
+		// The call could not hear the callee: it failed, though it was
+		// answered (CallResult.Answered says when).
+		c.end("us", "speech recognition failed: "+rerr.Error())
+		c.bye()
+		c.res.HangupBy = c.hangupByValue()
+		return OutcomeFailed, c.reason()
+	}
+	if err != nil && !errors.Is(err, ErrCallEnded) && !errors.Is(err, context.Canceled) {
+		c.end("us", "handler error: "+err.Error())
 	}
 	c.end("us", "conversation finished")
 	c.bye()

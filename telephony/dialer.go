@@ -20,19 +20,39 @@ import (
 	"github.com/emiago/sipgo/sip"
 )
 
-// Dialer places one outbound call and, when it is answered, hands it to
-// the handler. The campaigns' dial job calls it once per attempt.
-//
-// Dial returns an error only when no call could be attempted (an invalid
-// request, a closed dialer); every attempted call ends with a CallResult
-// whose Outcome, SIPCode and Reason say how it went.
+// Dialer places outbound calls. Start places one and returns once it is
+// answered by a person (when answering-machine detection runs, once it
+// has judged so): the LiveCall to talk to, whose End says how the call
+// went. A call that nobody answered, that failed, or that a machine or a
+// carrier's announcement answered has ended by then: Start returns no
+// LiveCall, and the CallResult says how it went (Outcome, SIPCode,
+// Reason). Start's error is set only when no call could be attempted (an
+// invalid request, a closed dialer). SIPDialer.Dial does the same for a
+// CallHandler.
 type Dialer interface {
-	Dial(ctx context.Context, req DialRequest, h CallHandler) (CallResult, error)
+	Start(ctx context.Context, req DialRequest) (LiveCall, CallResult, error)
+}
+
+// LiveCall is an answered call that Start hands over: talk to the callee
+// through its Call methods, then End it. Nothing of the call waits on its
+// holder meanwhile: media, the callee hanging up, the maximum duration
+// all run on their own.
+type LiveCall interface {
+	Call
+	// Context is done once the call is over (whoever ended it), or once
+	// the context Start was given is: what the conversation waits on
+	// should wait on it.
+	Context() context.Context
+	// End hangs up (unless the callee did) and returns how the call went.
+	// err is what the conversation came to: a *RecognitionError makes the
+	// call failed; another error, but ErrCallEnded and context.Canceled,
+	// is the reason it ended (CallResult.HandlerErr keeps it).
+	End(err error) CallResult
 }
 
 // CallHandler talks to the callee once the call is answered (and, when
-// detection ran, judged a person). When it returns the call is hung up if
-// it is still up. The scripting engine's dialog session runs here.
+// detection ran, judged a person), for SIPDialer.Dial. When it returns the
+// call is hung up if it is still up.
 type CallHandler interface {
 	HandleCall(ctx context.Context, call Call) error
 }
@@ -513,12 +533,34 @@ var errRingTimeout = errors.New("ring timeout")
 
 // Dial places the call; see Dialer.
 func (d *SIPDialer) Dial(ctx context.Context, req DialRequest, h CallHandler) (CallResult, error) {
+	c, res, err := d.Start(ctx, req)
+	if c == nil || err != nil {
+		return res, err
+	}
+	return c.End(handle(c, h)), nil
+}
+
+// handle runs h on an answered call, a panic in it being its error.
+func handle(c LiveCall, h CallHandler) (err error) {
+	if h == nil {
+		return nil
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("call handler panicked: %v", p)
+		}
+	}()
+	return h.HandleCall(c.Context(), c)
+}
+
+// Start places one outbound call (see Dialer).
+func (d *SIPDialer) Start(ctx context.Context, req DialRequest) (LiveCall, CallResult, error) {
 	res := CallResult{Started: time.Now(), TrunkID: req.Trunk.ID}
 	if d.closed.Load() {
-		return res, errors.New("dialer is closed")
+		return nil, res, errors.New("dialer is closed")
 	}
 	if err := req.validate(); err != nil {
-		return res, err
+		return nil, res, err
 	}
 	if req.RingTimeout <= 0 {
 		req.RingTimeout = 30 * time.Second
@@ -529,19 +571,23 @@ func (d *SIPDialer) Dial(ctx context.Context, req DialRequest, h CallHandler) (C
 	if req.ListenTimeout <= 0 {
 		req.ListenTimeout = 6 * time.Second
 	}
+	// What the call holds is let go at its end, last taken first: at
+	// Start's return when nobody answered, at End otherwise.
+	var held []func()
+	hold := func(f func()) { held = append(held, f) }
+	release := func() {
+		for i := len(held) - 1; i >= 0; i-- {
+			held[i]()
+		}
+	}
 	d.active.Add(1)
-	defer d.active.Add(-1)
+	hold(func() { d.active.Add(-1) })
 
 	res.CallID = newCallID()
 	res.CallerID = req.Trunk.PickCallerID(req.CallerID)
-	finish := func(o Outcome, reason string) (CallResult, error) {
-		res.Outcome, res.Reason = o, reason
-		res.Ended = time.Now()
-		if !res.Answered.IsZero() {
-			res.Talk = res.Ended.Sub(res.Answered)
-		}
-		d.log.Info("call ended", "call_id", res.CallID, "to", phone.Mask(req.To), "outcome", o, "sip_code", res.SIPCode, "reason", reason)
-		return res, nil
+	finish := func(o Outcome, reason string) (LiveCall, CallResult, error) {
+		release()
+		return nil, d.ended(&res, req, o, reason), nil
 	}
 
 	record := d.cfg.Recordings != nil && !req.NoRecording
@@ -550,7 +596,7 @@ func (d *SIPDialer) Dial(ctx context.Context, req DialRequest, h CallHandler) (C
 	if err != nil {
 		return finish(OutcomeFailed, "no RTP port: "+err.Error())
 	}
-	defer media.Close()
+	hold(func() { media.Close() })
 	offer, err := BuildSDP(MediaOffer{Addr: media.LocalAddr(), Codecs: []Codec{PCMU, PCMA}, DTMFPT: DTMFPayloadType})
 	if err != nil {
 		return finish(OutcomeFailed, "build SDP: "+err.Error())
@@ -586,7 +632,7 @@ func (d *SIPDialer) Dial(ctx context.Context, req DialRequest, h CallHandler) (C
 	}
 	invite.SetBody(offer)
 
-	call := &sipCall{d: d, req: req, media: media, res: &res, notify: make(chan int, 8)}
+	call := &sipCall{d: d, req: req, media: media, res: &res, notify: make(chan int, 8), record: record}
 	asr := req.ASR
 	if asr == nil {
 		asr = d.cfg.ASR
@@ -595,27 +641,27 @@ func (d *SIPDialer) Dial(ctx context.Context, req DialRequest, h CallHandler) (C
 		call.simText = make(chan string, 16)
 	}
 	call.ctx, call.cancel = context.WithCancelCause(context.Background())
-	defer call.cancel(nil)
+	hold(func() { call.cancel(nil) })
 	d.calls.Store(res.CallID, call)
-	defer d.calls.Delete(res.CallID)
+	hold(func() { d.calls.Delete(res.CallID) })
 
 	dua := &sipgo.DialogUA{Client: client, ContactHDR: contact}
 	inviteCtx, inviteCancel := context.WithTimeout(ctx, req.RingTimeout+40*time.Second)
-	defer inviteCancel()
+	hold(inviteCancel)
 	sess, err := dua.WriteInvite(inviteCtx, invite)
 	if err != nil {
 		return finish(OutcomeFailed, "send INVITE to trunk "+req.Trunk.HostPort()+": "+err.Error())
 	}
-	defer sess.Close()
+	hold(func() { sess.Close() })
 	call.sess = sess
 
 	var gotProvisional atomic.Bool
 	var early *earlyWatch // reads carriers' announcements in early media
 	var earlyOnce sync.Once
 	ringCtx, ringCancel := context.WithCancelCause(ctx)
-	defer ringCancel(nil)
+	hold(func() { ringCancel(nil) })
 	stopDial := context.AfterFunc(d.ctx, func() { ringCancel(errors.New("dialer closing")) })
-	defer stopDial()
+	hold(func() { stopDial() })
 	ringTimer := time.AfterFunc(req.RingTimeout, func() {
 		if gotProvisional.Load() {
 			ringCancel(errRingTimeout)
@@ -625,7 +671,7 @@ func (d *SIPDialer) Dial(ctx context.Context, req DialRequest, h CallHandler) (C
 			ringCancel(sipgo.WaitAnswerForceCancelErr)
 		}
 	})
-	defer ringTimer.Stop()
+	hold(func() { ringTimer.Stop() })
 
 	err = sess.WaitAnswer(ringCtx, sipgo.AnswerOptions{
 		Username: req.Trunk.Username,
@@ -701,32 +747,61 @@ func (d *SIPDialer) Dial(ctx context.Context, req DialRequest, h CallHandler) (C
 	media.resetInbound()
 	media.Start()
 	call.answered = res.Answered
+	call.answer = answer
+	call.release = release
 	d.log.Info("call answered", "call_id", res.CallID, "to", phone.Mask(req.To), "codec", codec.Name)
 
-	outcome, reason := call.run(ctx, h)
-	if record {
+	call.watch(ctx)
+	if outcome, ended := call.screen(); ended {
+		return nil, call.wrapUp(outcome, call.reason()), nil
+	}
+	if call.ctx.Err() != nil {
+		// The callee hung up (or the call was ended) while it was being
+		// screened: there is nobody to talk to.
+		return nil, call.End(nil), nil
+	}
+	return call, res, nil
+}
+
+// ended sets how the call ended on res, logs it and returns it.
+func (d *SIPDialer) ended(res *CallResult, req DialRequest, o Outcome, reason string) CallResult {
+	res.Outcome, res.Reason = o, reason
+	res.Ended = time.Now()
+	if !res.Answered.IsZero() {
+		res.Talk = res.Ended.Sub(res.Answered)
+	}
+	d.log.Info("call ended", "call_id", res.CallID, "to", phone.Mask(req.To), "outcome", o, "sip_code", res.SIPCode, "reason", reason)
+	return *res
+}
+
+// wrapUp finishes an answered call that has ended: its recording stored,
+// its transcript and media statistics kept, what it held let go.
+func (c *sipCall) wrapUp(outcome Outcome, reason string) CallResult {
+	d, req, res, media := c.d, c.req, c.res, c.media
+	if c.record {
 		if wavBytes, _, err := media.AIRecording(res.CallID); err == nil && len(wavBytes) > 0 {
 			key := req.RecordingKey
 			if key == "" {
 				key = res.CallID + ".wav"
 			}
-			if err := d.cfg.Recordings.Put(context.WithoutCancel(ctx), key, strings.NewReader(string(wavBytes))); err == nil {
+			if err := d.cfg.Recordings.Put(context.Background(), key, strings.NewReader(string(wavBytes))); err == nil {
 				res.RecordingKey = key
 			} else {
 				d.log.Warn("recording not stored", "call_id", res.CallID, "err", err)
 			}
 		}
 	}
-	res.Transcript = call.Transcript()
+	res.Transcript = c.Transcript()
 	res.Media = media.Stats()
 	if n := res.Media.ForeignPacketsIn; n > 0 {
 		d.log.Warn("RTP from addresses other than the peer's dropped", "call_id", res.CallID, "packets", n,
-			"peer", answer.Addr.String(), "latched_to", res.Media.LatchedTo)
+			"peer", c.answer.Addr.String(), "latched_to", res.Media.LatchedTo)
 	}
-	if n := call.simRefused.Load(); n > 0 {
+	if n := c.simRefused.Load(); n > 0 {
 		d.log.Warn("simulation text over SIP INFO refused: this call does not take the simulation channel", "call_id", res.CallID, "requests", n)
 	}
-	return finish(outcome, reason)
+	c.release()
+	return d.ended(res, req, outcome, reason)
 }
 
 // signallingHosts are the peer's signalling addresses that RTP may be

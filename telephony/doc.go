@@ -4,9 +4,16 @@
 // answering-machine detection, two-channel recordings, and transfer to a
 // human by SIP REFER.
 //
-// The campaigns side needs three things: a [Trunk] (where and how to send
-// calls), a [Dialer] (usually a [*SIPDialer]) and a [CallHandler] that talks to
-// the callee once the call is answered:
+// A call needs a [Trunk] (where and how to send calls) and a [Dialer]
+// (usually a [*SIPDialer]). [Dialer.Start] places it and hands back the
+// answered call to talk to, and the caller ends it:
+//
+//	live, res, err := d.Start(ctx, telephony.DialRequest{Trunk: trunk, To: "+8613800138000"})
+//	if live != nil {
+//		res = live.End(talk(live.Context(), live)) // talk says and listens through live
+//	}
+//
+// [SIPDialer.Dial] does the same for a [CallHandler]:
 //
 //	d, err := telephony.NewSIPDialer(telephony.DialerConfig{TTS: tts, ASR: asr})
 //	if err != nil { ... }

@@ -336,7 +336,7 @@ type simulatedClockPlacer struct {
 func (d simulatedClockPlacer) Place(ctx context.Context, req campaigns.Placement) (campaigns.Ending, error) {
 	off := d.offset()
 	if answered := req.Answered; answered != nil {
-		req.Answered = func(at time.Time) { answered(at.Add(off)) }
+		req.Answered = func(at time.Time) error { return answered(at.Add(off)) }
 	}
 	res, err := d.Placer.Place(ctx, req)
 	shift := func(t *time.Time) {

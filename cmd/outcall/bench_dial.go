@@ -18,8 +18,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/spf13/cobra"
 
-	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/campaigns/hooks"
 	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/telephony"
@@ -42,7 +42,7 @@ func init() {
 		defer cleanup()
 		db, p := env.DB, env.P
 		// As a worker runs them: a closed call emits its webhook events.
-		svc := campaigns.New(calls.CampaignHooks(campaigns.Options{DB: db}, false))
+		svc := campaigns.New(hooks.Add(campaigns.Options{DB: db}, false))
 		rules := campaigns.DefaultCompliance()
 		rules.QuietHours, rules.MinRetryInterval = []string{}, 0
 		rules.MaxConcurrentLines, rules.CallsPerSecond = lines, 10000

@@ -11,8 +11,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/spf13/cobra"
 
-	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/campaigns/hooks"
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/telephony"
 )
@@ -48,7 +48,7 @@ func benchPace(ctx context.Context, lookahead time.Duration) (util, rate float64
 	defer cleanup()
 	db, p := env.DB, env.P
 	// As a worker runs them: a closed call emits its webhook events.
-	svc := campaigns.New(calls.CampaignHooks(campaigns.Options{DB: db, PaceLookahead: lookahead}, false))
+	svc := campaigns.New(hooks.Add(campaigns.Options{DB: db, PaceLookahead: lookahead}, false))
 	rules := campaigns.DefaultCompliance()
 	rules.QuietHours, rules.MinRetryInterval = []string{}, 0
 	rules.MaxConcurrentLines, rules.CallsPerSecond = lines, 10000

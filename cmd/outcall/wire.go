@@ -14,6 +14,7 @@ import (
 	"github.com/outcall/outcall/billing"
 	"github.com/outcall/outcall/calls"
 	"github.com/outcall/outcall/campaigns"
+	"github.com/outcall/outcall/campaigns/hooks"
 	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/reports"
@@ -51,12 +52,12 @@ func newContacts(db *tenants.DB, jobs contacts.JobInserter) *contacts.Service {
 //     the plan's daily cap) in the transaction that records it, and the
 //     plan caps the tenant's lines;
 //   - a closed call triggers, in the transaction that closes it, its
-//     webhook events and its usage ledger row (calls.CampaignHooks); the
+//     webhook events and its usage ledger row (hooks.Add); the
 //     service, its hooks and the contacts service queue every job and
 //     webhook delivery through jobs, the process's inserter.
 func newCampaigns(db *tenants.DB, jobs campaigns.JobInserter, scripts *scripting.Store, gate func(context.Context, uuid.UUID) error,
 	heard func(ctx context.Context, tenantID uuid.UUID, version string) error) *campaigns.Service {
-	return campaigns.New(calls.CampaignHooks(campaigns.Options{
+	return campaigns.New(hooks.Add(campaigns.Options{
 		DB:        db,
 		Jobs:      jobs,
 		StartGate: gate,

@@ -1,4 +1,12 @@
-package calls
+// Package hooks is what the records of a campaign call trigger, in the
+// transactions that write them, so that what they write exists exactly
+// when the record does: a closed call's webhook events (EmitEvents) and
+// usage ledger row (RecordUsage, package billing), the call.answered and
+// call.transferred events as the call is marked answered or transferring,
+// a follow-up message's usage, and the dial gate of a billed deployment.
+// Add hangs them on the campaigns service's options; the service calls
+// them, and they reach nothing of the call's conversation (package calls).
+package hooks
 
 import (
 	"context"
@@ -12,7 +20,7 @@ import (
 	"github.com/outcall/outcall/webhooks"
 )
 
-// CampaignHooks returns o with what hangs on the life of every campaign
+// Add returns o with what hangs on the life of every campaign
 // call: what a closed call triggers, in the transaction that closes it
 // (its webhook events, and with billed its usage ledger row), and, with
 // billed, the plan's line cap and the account's dial gate. The events'
@@ -20,7 +28,7 @@ import (
 // inserter (nil: see webhooks.Emitter). The service wiring and the tests
 // that run campaigns build their campaigns.Service from it, so they run
 // the same hooks in the same order.
-func CampaignHooks(o campaigns.Options, billed bool) campaigns.Options {
+func Add(o campaigns.Options, billed bool) campaigns.Options {
 	events := webhooks.NewEmitter(o.Jobs)
 	o.OnClose = append(o.OnClose, EmitEvents(events))
 	o.OnAnswer = append(o.OnAnswer, EmitAnswered(events))
