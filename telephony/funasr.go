@@ -15,8 +15,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gobwas/ws"
@@ -220,8 +218,7 @@ func (r *FunASRRecognizer) Open(ctx context.Context, opts StreamOptions) (Recogn
 	if br == nil {
 		br = bufio.NewReaderSize(conn, 4096)
 	}
-	s := &funasrSession{r: r, conn: conn, br: br, out: make(chan Hypothesis, 32), quit: make(chan struct{}), readerDone: make(chan struct{}),
-		writeTimeout: orDefault(r.WriteTimeout, 2*time.Second), wbuf: make([]byte, maxFrameHeader, maxFrameHeader+4096)}
+	s := &funasrSession{r: r, br: br, streamSession: newStreamSession("funasr", conn, r.WriteTimeout, 16000), wbuf: make([]byte, maxFrameHeader, maxFrameHeader+4096)}
 	cfg := funasrConfig{Mode: r.mode(), ChunkSize: []int{5, 10, 5}, ChunkInterval: 10, EncoderChunkLookBack: 4, AudioFS: 16000,
 		WavName: opts.Name, WavFormat: "pcm", IsSpeaking: true, ITN: !r.NoITN}
 	if r.ChunkSize[1] != 0 {
@@ -274,37 +271,15 @@ const maxFrameHeader = 14
 // from the listening goroutine; read runs on its own and is the only
 // sender on out, which it closes when it returns.
 type funasrSession struct {
-	r            *FunASRRecognizer
-	conn         net.Conn
-	br           *bufio.Reader
-	writeTimeout time.Duration
-	stopCtx      func() bool
+	r  *FunASRRecognizer
+	br *bufio.Reader
 
-	wmu  sync.Mutex // one frame at a time
-	wbuf []byte     // header room, then the payload
+	wbuf []byte // header room, then the payload
 	up   upsampler2x
-	sent atomic.Int64 // bytes of 16 kHz PCM sent
 
-	out        chan Hypothesis
-	quit       chan struct{} // closed by Close
-	readerDone chan struct{}
-
-	streamState
+	streamSession
 
 	committed, pending string
-}
-
-func (s *funasrSession) Results() <-chan Hypothesis { return s.out }
-
-// fail ends the session with err unless it is already over, and drops
-// the connection so the reader stops.
-func (s *funasrSession) fail(err *RecognitionError) {
-	s.failed(err)
-	s.conn.Close()
-}
-
-func (s *funasrSession) audio() time.Duration {
-	return time.Duration(s.sent.Load()/2) * time.Second / 16000
 }
 
 func (s *funasrSession) Write(pcm []int16) error {
@@ -338,30 +313,14 @@ func (s *funasrSession) End() error {
 	if err != nil {
 		return err
 	}
-	wait := orDefault(s.r.FinalTimeout, 5*time.Second)
-	s.endSent(wait, func() {
-		s.fail(recognitionError("funasr", ErrASRTimeout, "no final within %s of the end of speech (%s of audio sent)", wait, s.audio().Round(time.Millisecond)))
-	})
+	s.awaitFinal(s.r.FinalTimeout)
 	return s.send(ws.OpText, []byte(`{"is_speaking":false}`))
 }
 
 func (s *funasrSession) Close() error {
-	open, clean := s.markClosed()
-	if !open {
-		return nil
-	}
-	close(s.quit)
-	if s.stopCtx != nil {
-		s.stopCtx()
-	}
-	if clean {
-		// A polite close; the server also copes with the connection
-		// simply going.
-		s.sendControl(ws.OpClose, ws.NewCloseFrameBody(ws.StatusNormalClosure, ""))
-	}
-	s.conn.Close()
-	<-s.readerDone
-	return nil
+	// A polite close; the server also copes with the connection simply
+	// going.
+	return s.shut(func() { s.sendControl(ws.OpClose, ws.NewCloseFrameBody(ws.StatusNormalClosure, "")) })
 }
 
 // send writes one text or binary frame carrying payload.
@@ -403,16 +362,7 @@ func (s *funasrSession) writeFrame(op ws.OpCode, buf []byte) error {
 	copy(buf[start:maxFrameHeader], hdr[:h])
 	s.conn.SetWriteDeadline(time.Now().Add(s.writeTimeout))
 	if _, err := s.conn.Write(buf[start:]); err != nil {
-		kind, detail := ErrASRUnavailable, fmt.Sprintf("the connection dropped after %s of audio: %v", s.audio().Round(time.Millisecond), err)
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			kind, detail = ErrASRTimeout, fmt.Sprintf("sending audio took longer than %s: the connection is too slow", s.writeTimeout)
-		}
-		re := recognitionError("funasr", kind, "%s", detail)
-		s.fail(re)
-		if e := s.Err(); e != nil {
-			return e
-		}
-		return re
+		return s.writeFailed(err)
 	}
 	if op == ws.OpBinary {
 		s.sent.Add(int64(n))
@@ -529,13 +479,6 @@ func (s *funasrSession) handle(msg []byte) bool {
 		s.deliver(h)
 	}
 	return false
-}
-
-func (s *funasrSession) deliver(h Hypothesis) {
-	select {
-	case s.out <- h:
-	case <-s.quit:
-	}
 }
 
 // funasrSpan reads a "timestamp" field: [[start,end],…] in milliseconds,

@@ -281,11 +281,19 @@ func TestFunASRWritesAllocateNothing(t *testing.T) {
 	}()
 	chunk := asrtest.Speech(60 * time.Millisecond)
 	sess.Write(chunk)
-	if n := testing.AllocsPerRun(200, func() {
-		if err := sess.Write(chunk); err != nil {
-			t.Fatal(err)
-		}
-	}); n > 0 {
-		t.Errorf("a 60 ms write allocates %.1f times", n)
+	// AllocsPerRun counts the whole process's allocations: the reader, or
+	// what an earlier test left running, may allocate meanwhile. A write
+	// that allocates does so in every round; the fewest of three is the
+	// writes' own.
+	fewest := math.Inf(1)
+	for range 3 {
+		fewest = min(fewest, testing.AllocsPerRun(200, func() {
+			if err := sess.Write(chunk); err != nil {
+				t.Fatal(err)
+			}
+		}))
+	}
+	if fewest > 0 {
+		t.Errorf("a 60 ms write allocates %.1f times", fewest)
 	}
 }

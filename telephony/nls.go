@@ -18,7 +18,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gobwas/ws"
@@ -327,11 +326,10 @@ func (r *NLSRecognizer) Open(ctx context.Context, opts StreamOptions) (Recognize
 	if br != nil {
 		rd = br // what came with the handshake's answer, then the connection
 	}
-	s := &nlsSession{r: r, conn: conn, rw: struct {
+	s := &nlsSession{r: r, rw: struct {
 		io.Reader
 		io.Writer
-	}{rd, conn}, task: nlsID(), out: make(chan Hypothesis, 32), quit: make(chan struct{}), readerDone: make(chan struct{}),
-		started: make(chan error, 1), writeTimeout: orDefault(r.WriteTimeout, 2*time.Second)}
+	}{rd, conn}, task: nlsID(), started: make(chan error, 1), streamSession: newStreamSession("nls", conn, r.WriteTimeout, r.sampleRate())}
 	silence := r.MaxSentenceSilence
 	if silence <= 0 {
 		silence = 500 * time.Millisecond
@@ -388,24 +386,15 @@ func (r *NLSRecognizer) Hears(string) error { return nil }
 // nlsSession is one utterance on one connection. read runs on its own
 // and is the only sender on out, which it closes when it returns.
 type nlsSession struct {
-	r            *NLSRecognizer
-	conn         net.Conn
-	rw           io.ReadWriter
-	task         string
-	writeTimeout time.Duration
-	stopCtx      func() bool
-	started      chan error
+	r       *NLSRecognizer
+	rw      io.ReadWriter
+	task    string
+	started chan error
 
-	wmu  sync.Mutex
-	up   upsampler2x
-	pcm  []byte
-	sent atomic.Int64 // bytes of audio sent
+	up  upsampler2x
+	pcm []byte
 
-	out        chan Hypothesis
-	quit       chan struct{}
-	readerDone chan struct{}
-
-	streamState
+	streamSession
 
 	committed  string
 	confidence float64
@@ -426,32 +415,12 @@ func (s *nlsSession) write(op ws.OpCode, b []byte) error {
 	defer s.wmu.Unlock()
 	s.conn.SetWriteDeadline(time.Now().Add(s.writeTimeout))
 	if err := wsutil.WriteClientMessage(s.conn, op, b); err != nil {
-		kind, detail := ErrASRUnavailable, fmt.Sprintf("the connection dropped after %s of audio: %v", s.audio().Round(time.Millisecond), err)
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			kind, detail = ErrASRTimeout, fmt.Sprintf("sending audio took longer than %s: the connection is too slow", s.writeTimeout)
-		}
-		re := recognitionError("nls", kind, "%s", detail)
-		s.fail(re)
-		if e := s.Err(); e != nil {
-			return e
-		}
-		return re
+		return s.writeFailed(err)
 	}
 	if op == ws.OpBinary {
 		s.sent.Add(int64(len(b)))
 	}
 	return nil
-}
-
-func (s *nlsSession) audio() time.Duration {
-	return time.Duration(s.sent.Load()/2) * time.Second / time.Duration(s.r.sampleRate())
-}
-
-func (s *nlsSession) Results() <-chan Hypothesis { return s.out }
-
-func (s *nlsSession) fail(err *RecognitionError) {
-	s.failed(err)
-	s.conn.Close()
 }
 
 func (s *nlsSession) Write(pcm []int16) error {
@@ -492,25 +461,11 @@ func (s *nlsSession) End() error {
 			}
 		}
 	}
-	wait := orDefault(s.r.FinalTimeout, 5*time.Second)
-	s.endSent(wait, func() {
-		s.fail(recognitionError("nls", ErrASRTimeout, "no final within %s of the end of speech (%s of audio sent)", wait, s.audio().Round(time.Millisecond)))
-	})
+	s.awaitFinal(s.r.FinalTimeout)
 	return s.command("StopTranscription", nil)
 }
 
-func (s *nlsSession) Close() error {
-	if open, _ := s.markClosed(); !open {
-		return nil
-	}
-	close(s.quit)
-	if s.stopCtx != nil {
-		s.stopCtx()
-	}
-	s.conn.Close()
-	<-s.readerDone
-	return nil
-}
+func (s *nlsSession) Close() error { return s.shut(nil) }
 
 // read takes the service's events until the end, a failure or Close.
 func (s *nlsSession) read() {
@@ -584,11 +539,4 @@ func (s *nlsSession) handle(msg []byte) bool {
 		return true
 	}
 	return false
-}
-
-func (s *nlsSession) deliver(h Hypothesis) {
-	select {
-	case s.out <- h:
-	case <-s.quit:
-	}
 }
