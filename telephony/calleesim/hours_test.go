@@ -3,6 +3,7 @@ package calleesim_test
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -72,7 +73,9 @@ func TestTheCalleesTimeZoneIsThePersonasElseTheNumbers(t *testing.T) {
 // its evening and is busy at its night; the same moment is the evening
 // of another number's zone only when the persona has no zone of its own.
 func TestTheSimulatorAnswersByTheCalleesLocalHourOnItsClock(t *testing.T) {
-	var now time.Time
+	// The simulator reads the clock on its own goroutines.
+	var now atomic.Pointer[time.Time]
+	setNow := func(t time.Time) { now.Store(&t) }
 	sim, err := calleesim.Start(context.Background(), calleesim.Config{
 		Personas: []calleesim.Persona{
 			{Name: "evenings", Kind: calleesim.KindHuman, HoldMS: 1,
@@ -81,7 +84,7 @@ func TestTheSimulatorAnswersByTheCalleesLocalHourOnItsClock(t *testing.T) {
 				AnswerByHour: map[string]float64{"19-21": 1, "22-18": 0}, Unanswered: map[string]float64{"busy": 1}},
 		},
 		TTS: telephony.ToneTTS{},
-		Now: func() time.Time { return now },
+		Now: func() time.Time { return *now.Load() },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +106,7 @@ func TestTheSimulatorAnswersByTheCalleesLocalHourOnItsClock(t *testing.T) {
 		return res
 	}
 	// 12:00 UTC is 20:00 in Shanghai and 13:00 in Berlin.
-	now = time.Date(2026, 11, 4, 12, 0, 0, 0, time.UTC)
+	setNow(time.Date(2026, 11, 4, 12, 0, 0, 0, time.UTC))
 	if res := dial("+8613900000001"); res.Outcome != telephony.OutcomeAnswered {
 		t.Errorf("20:00 in Shanghai: %s, want answered", res.Outcome)
 	}
@@ -111,7 +114,7 @@ func TestTheSimulatorAnswersByTheCalleesLocalHourOnItsClock(t *testing.T) {
 		t.Errorf("13:00 in Berlin: %s, want busy", res.Outcome)
 	}
 	// 19:00 UTC is 03:00 in Shanghai and 20:00 in Berlin.
-	now = time.Date(2026, 11, 4, 19, 0, 0, 0, time.UTC)
+	setNow(time.Date(2026, 11, 4, 19, 0, 0, 0, time.UTC))
 	if res := dial("+8613900000001"); res.Outcome != telephony.OutcomeBusy {
 		t.Errorf("03:00 in Shanghai: %s, want busy", res.Outcome)
 	}

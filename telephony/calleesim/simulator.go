@@ -153,6 +153,10 @@ type Simulator struct {
 	changed   chan struct{}
 
 	active atomic.Int64
+	// admit orders the calls' admission against Close: a call is let in
+	// (wg.Add) only while the simulator is open, never while Close waits.
+	admit  sync.Mutex
+	closed bool
 	wg     sync.WaitGroup
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -303,6 +307,9 @@ func (s *Simulator) Active() int { return int(s.active.Load()) }
 
 // Close hangs up and stops.
 func (s *Simulator) Close() error {
+	s.admit.Lock()
+	s.closed = true
+	s.admit.Unlock()
 	s.cancel()
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
@@ -492,11 +499,14 @@ func codecByName(name string) (telephony.Codec, bool) {
 }
 
 func (s *Simulator) onInvite(req *sip.Request, tx sip.ServerTransaction) {
-	if s.ctx.Err() != nil {
+	s.admit.Lock()
+	if s.closed || s.ctx.Err() != nil {
+		s.admit.Unlock()
 		tx.Respond(sip.NewResponseFromRequest(req, 503, "Shutting Down", nil))
 		return
 	}
 	s.wg.Add(1)
+	s.admit.Unlock()
 	defer s.wg.Done()
 	callID := req.CallID().Value()
 	if s.cfg.Unavailable {
