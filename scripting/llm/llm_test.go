@@ -356,16 +356,19 @@ func TestTheBudgetBoundsTheWaitForAReplysFirstWords(t *testing.T) {
 	s := llmtest.New("")
 	defer s.Close()
 	// 12 chunks 150 ms apart: about 1.8 s in all, its first words at
-	// once, against a budget of 500 ms.
+	// once.
 	s.Respond(func(llmtest.Request) llmtest.Response {
 		return llmtest.Response{Content: "好的,我们核实后会短信通知您,请问还有别的问题吗?", ChunkDelay: 150 * time.Millisecond}
 	})
-	a := client(s, "k").AnswerStream(context.Background(), ask("reply"), func(string) bool { return true })
-	if a.Failure != "" || a.Reply != "好的,我们核实后会短信通知您,请问还有别的问题吗?" || a.Latency < 500*time.Millisecond {
+	// A budget of 1 s: the first words come at 150 ms, the whole at 1.8 s.
+	slow := ask("reply")
+	slow.Budget = scripting.Millis(time.Second)
+	a := client(s, "k").AnswerStream(context.Background(), slow, func(string) bool { return true })
+	if a.Failure != "" || a.Reply != "好的,我们核实后会短信通知您,请问还有别的问题吗?" || a.Latency < time.Second {
 		t.Fatalf("answer = %+v", a)
 	}
 	// Not streamed, the same reply is past its budget.
-	a = client(s, "k").Answer(context.Background(), ask("reply"))
+	a = client(s, "k").Answer(context.Background(), slow)
 	if a.Failure != "timeout" {
 		t.Fatalf("answer = %+v, want a timeout", a)
 	}
