@@ -162,14 +162,22 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 		modelTokens     int
 		followUps       []string // the SMS templates the script's states asked for
 		handOff         HandOffResult
+		talkedTo        bool // the conversation began
 	)
 	// talk holds the conversation of an answered call, until the script
 	// ends it or hands the callee over.
 	talk := func(ctx context.Context, call telephony.Call) error {
+		talkedTo = true
 		if req.Answered != nil {
-			if err := req.Answered(time.Now()); err != nil && d.Logger != nil {
-				d.Logger.WarnContext(ctx, "cannot mark call answered", slog.String("call", req.CallID.String()), slog.Any("error", err))
-			}
+			// The callee hears the greeting whether or not the database
+			// takes the mark at once; the close records a mark that never
+			// landed (campaigns.Ending.Talked).
+			at := time.Now()
+			go func() {
+				if err := req.Answered(at); err != nil && d.Logger != nil {
+					d.Logger.WarnContext(ctx, "cannot mark call answered", slog.String("call", req.CallID.String()), slog.Any("error", err))
+				}
+			}()
 		}
 		fetch := d.Endpoints.For(req.TenantID)
 		sess, ds, err := d.Hosts.Open(ctx, caller, "script.js", version.Source, contact, scripting.SessionOptions{Segment: req.Segment, SensitiveWords: req.SensitiveWords, TimeZone: req.TimeZone,
@@ -433,6 +441,7 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 		ModelTokens:  modelTokens,
 		CallerID:     res.CallerID,
 		FollowUps:    followUps,
+		Talked:       talkedTo,
 	}
 	if out.EndedAt.IsZero() {
 		out.EndedAt = time.Now()

@@ -105,3 +105,74 @@ func TestWhatACallCapturedIsKeptAndItsNamedCallbackTimeIsHonoured(t *testing.T) 
 		t.Errorf("events %v, %d call.completed with what the call captured; want 2 answered and 2 completed with it", events, completedWithVars)
 	}
 }
+
+// The conversation does not wait for the answered mark, so a talked call
+// can close before its mark lands (the database was away, or the call was
+// short): the close sends its call.answered, in the transaction that sends
+// its call.completed, and a mark that comes after the close changes
+// nothing. A call the mark did reach is not announced twice, and a
+// voicemail, which nobody talked to, not at all.
+func TestACallTalkedWhoseAnsweredMarkNeverLandedIsAnnouncedAtItsClose(t *testing.T) {
+	w := newWorld(t)
+	w.configure(func(o *campaigns.Options) { *o = hooks.Add(*o, false) })
+	c, _ := w.campaignOf(w.p, "13812341234", "13812345678", "13812349999")
+	dials := w.queue(w.p, c)
+	if len(dials) != 3 {
+		t.Fatalf("queued %d dials, want 3", len(dials))
+	}
+	now := w.clock()
+	callIDs := make([]string, len(dials))
+	for i, a := range dials {
+		d, err := w.svc.BeginDial(w.ctx, a)
+		if err != nil || !d.Place {
+			t.Fatalf("dial %d: %+v %v", i, d, err)
+		}
+		callIDs[i] = d.Request.CallID.String()
+		end := campaigns.Ending{Outcome: telephony.OutcomeAnswered, AnsweredAt: now, EndedAt: now.Add(20 * time.Second), Talked: true}
+		switch i {
+		case 0: // marked as the callee picked up
+			if err := d.Request.Answered(now); err != nil {
+				t.Fatal(err)
+			}
+		case 2: // a machine answered: no conversation, no mark
+			end.Outcome, end.Talked = telephony.OutcomeVoicemail, false
+		}
+		if _, err := w.svc.CloseCall(w.ctx, w.p.TenantID, d.Request.CallID, end); err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 { // the mark that never landed comes after the close
+			if err := d.Request.Answered(now); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	answered := map[string]int{}
+	sent := map[string]map[string]time.Time{} // call → event type → sent at
+	if err := w.db.InTenant(w.ctx, w.p.TenantID, func(tx pgx.Tx) error {
+		rows, err := tx.Query(w.ctx, `SELECT type, data->>'call_id', created_at FROM webhook_events WHERE type IN ('call.answered', 'call.completed')`)
+		if err != nil {
+			return err
+		}
+		var typ, call string
+		var at time.Time
+		_, err = pgx.ForEachRow(rows, []any{&typ, &call, &at}, func() error {
+			if typ == "call.answered" {
+				answered[call]++
+			}
+			if sent[call] == nil {
+				sent[call] = map[string]time.Time{}
+			}
+			sent[call][typ] = at
+			return nil
+		})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if answered[callIDs[0]] != 1 || answered[callIDs[1]] != 1 || answered[callIDs[2]] != 0 || len(sent) != 3 {
+		t.Errorf("call.answered per call %v of calls %v: want once for the marked call, once for the unmarked one, none for the voicemail", answered, callIDs)
+	}
+	if at := sent[callIDs[1]]; at["call.answered"].IsZero() || !at["call.answered"].Equal(at["call.completed"]) {
+		t.Errorf("the unmarked call's events were sent at %v: want its call.answered with its call.completed", at)
+	}
+}

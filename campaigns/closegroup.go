@@ -142,10 +142,21 @@ func (s *Service) closeCalls(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 		tries, policy []byte
 	}
 	follows := map[uuid.UUID]follow{}
+	unmarked := map[uuid.UUID]bool{} // calls still dialling: no answered mark landed
 	b := tenantBatch(tenantID)
 	// The calls first, in id order, as answered marks lock them: a group
-	// and a mark never wait for each other in opposite orders.
-	b.Queue(`SELECT 1 FROM calls WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE`, tenantID, ids)
+	// and a mark never wait for each other in opposite orders. Locked,
+	// a call's state says whether its mark landed before this close; a
+	// mark that comes after it changes nothing.
+	b.Queue(`SELECT id, state = 'dialling' FROM calls WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE`, tenantID, ids).Query(func(rows pgx.Rows) error {
+		var id uuid.UUID
+		var dialling bool
+		_, err := pgx.ForEachRow(rows, []any{&id, &dialling}, func() error {
+			unmarked[id] = dialling
+			return nil
+		})
+		return err
+	})
 	b.Queue(`UPDATE calls c SET state = 'ended', outcome = u.set_outcome, answered_at = coalesce(u.set_answered_at, c.answered_at),
 			ended_at = u.set_ended_at, ring_ms = u.set_ring_ms, billable_seconds = u.set_billable, final_state = u.set_final_state,
 			tags = u.set_tags, recording_ref = u.set_recording_ref, reason = nullif(u.set_reason, ''), sensitive_hits = u.set_hits,
@@ -270,13 +281,28 @@ func (s *Service) closeCalls(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 			return err
 		}
 	}
-	var done []*Call
+	var (
+		done     []*Call
+		answered []Answered // talked calls whose answered mark never landed
+	)
 	scripted := map[uuid.UUID][]string{}
 	for _, it := range items {
 		if c := closed[it.callID]; c != nil && first[it.callID] == it {
 			done = append(done, c)
 			if len(it.res.FollowUps) > 0 {
 				scripted[c.ID] = it.res.FollowUps
+			}
+			if it.res.Talked && unmarked[c.ID] && c.AnsweredAt != nil {
+				answered = append(answered, Answered{CallID: c.ID, CampaignID: c.CampaignID, ContactID: c.ContactID, Attempt: c.Attempt, AnsweredAt: *c.AnsweredAt})
+			}
+		}
+	}
+	// The answer hooks of talked calls whose mark never landed run in the
+	// close's transaction, beside its close hooks.
+	if len(answered) > 0 {
+		for _, hook := range s.opts.OnAnswer {
+			if err := hook(ctx, tx, tenantID, answered); err != nil {
+				return err
 			}
 		}
 	}

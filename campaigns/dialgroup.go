@@ -113,7 +113,11 @@ func (s *Service) BeginDial(ctx context.Context, a DialArgs) (*Dial, error) {
 		// context meanwhile (a draining worker's call goes on).
 		mctx := context.WithoutCancel(ctx)
 		tenantID, callID := d.Request.TenantID, d.Request.CallID
-		d.Request.Answered = func(at time.Time) error { return s.MarkAnswered(mctx, tenantID, callID, at) }
+		d.Request.Answered = func(at time.Time) error {
+			actx, cancel := context.WithTimeout(mctx, answerMarkTimeout)
+			defer cancel()
+			return s.MarkAnswered(actx, tenantID, callID, at)
+		}
 		d.Request.Transferring = func(t Transferring) error {
 			tctx, cancel := context.WithTimeout(mctx, transferMarkTimeout)
 			defer cancel()
@@ -122,6 +126,11 @@ func (s *Service) BeginDial(ctx context.Context, a DialArgs) (*Dial, error) {
 	}
 	return it.d, it.err
 }
+
+// answerMarkTimeout bounds how long an answered mark waits for the
+// database; the call goes on meanwhile, and its close records what the
+// mark could not.
+const answerMarkTimeout = time.Minute
 
 // transferMarkTimeout bounds how long a transfer waits for its start to be
 // recorded.

@@ -43,7 +43,9 @@ type Placement struct {
 	// says first (DisclosureWords), never cut off.
 	AIDisclosure string
 	// Answered, set by BeginDial, records that the callee picked up (at):
-	// call it once they do. It outlives the caller's context.
+	// call it once they do. It outlives the caller's context but waits at
+	// most answerMarkTimeout; a mark that has not landed by the close is
+	// the close's to record (see Ending.Talked).
 	Answered func(at time.Time) error
 	// Transferring, set by BeginDial, records that the script hands the
 	// callee to a person, with the call so far: call it before the
@@ -62,6 +64,11 @@ type Ending struct {
 	RingTime   time.Duration
 	AnsweredAt time.Time // zero unless answered
 	EndedAt    time.Time
+	// Talked says the callee was talked to: the placement's Answered mark
+	// was asked for. The conversation does not wait for that mark, so the
+	// close runs the answer hooks (call.answered) of a talked call whose
+	// mark had not landed, and nothing is sent twice.
+	Talked bool
 	// FinalState is the dialog state the script ended in.
 	FinalState   string
 	Tags         []string
@@ -150,6 +157,7 @@ func (d *TestPlacer) Place(ctx context.Context, req Placement) (Ending, error) {
 		if req.Answered != nil {
 			req.Answered(res.AnsweredAt)
 		}
+		res.Talked = true
 		sleep(ctx, d.Talk)
 	}
 	if res.EndedAt.IsZero() {

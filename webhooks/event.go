@@ -38,7 +38,7 @@ const (
 // EventTypes lists the types an endpoint may subscribe to, with what each
 // means to a receiver.
 var EventTypes = map[string]string{
-	CallAnswered:         "A callee answered; the dialog has started. data holds call_id, campaign_id, contact_id, attempt and answered_at.",
+	CallAnswered:         "A callee answered; the dialog has started. data holds call_id, campaign_id, contact_id, attempt and answered_at. Sent once per answered call: as the callee picks up, or, when the database could not record the answer then, with the call's close, alongside its call.completed.",
 	CallCompleted:        "A call ended; data holds its outcome, duration, billable seconds, final state and tags, and what it captured: vars (the script's c.vars), slots (dates, amounts… the call heard), last_intent and callback_at (when the callee asked to be called back).",
 	CallTransferred:      "A call's script is handing the callee to a person, sent as the transfer starts so the person's screen can show the call: data holds call_id, campaign_id, contact_id, attempt, target (the transfer target's name), transfer_started_at, state and last_intent (why it transferred), transcript (the turns so far: seq, state, said, heard, intent, sentiment) and what the call captured so far (vars, slots). When the database was away at that moment, it is sent at the call's end instead, with call.completed's data.",
 	CallReviewRequired:   "A call heard or said a sensitive word and waits for human review; data.sensitive_hits lists the words by turn. Review it with POST /v1/calls/{call_id}/review.",
