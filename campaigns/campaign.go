@@ -539,6 +539,15 @@ func (s *Service) CampaignCounts(ctx context.Context, p tenants.Principal, id uu
 		if err != nil {
 			return err
 		}
+		// A contact being dialled whose call was answered is in a call:
+		// the answered mark writes the call alone.
+		var talking int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM calls c JOIN campaign_contacts cc ON cc.campaign_id = c.campaign_id AND cc.contact_id = c.contact_id
+			WHERE c.tenant_id = $1 AND c.campaign_id = $2 AND c.state = 'in_call' AND cc.state = 'dialling'`, p.TenantID, id).Scan(&talking); err != nil {
+			return err
+		}
+		out.ByState["dialling"] -= talking
+		out.ByState["in_call"] += talking
 		rows, err = tx.Query(ctx, `SELECT state, coalesce(outcome, ''), coalesce(reason, ''), count(*) FROM calls
 			WHERE tenant_id = $1 AND campaign_id = $2 AND state IN ('refused', 'ended') GROUP BY 1, 2, 3`, p.TenantID, id)
 		if err != nil {

@@ -176,3 +176,45 @@ func TestACallTalkedWhoseAnsweredMarkNeverLandedIsAnnouncedAtItsClose(t *testing
 		t.Errorf("the unmarked call's events were sent at %v: want its call.answered with its call.completed", at)
 	}
 }
+
+// A campaign's counts show a contact whose call was answered as in a
+// call, and one still ringing as being dialled; once closed, as done.
+func TestACampaignCountsItsContactsInACallByTheirCalls(t *testing.T) {
+	w := newWorld(t)
+	c, _ := w.campaignOf(w.p, "13812341234", "13812345678")
+	dials := w.queue(w.p, c)
+	if len(dials) != 2 {
+		t.Fatalf("queued %d dials, want 2", len(dials))
+	}
+	now := w.clock()
+	var placed []*campaigns.Dial
+	for i, a := range dials {
+		d, err := w.svc.BeginDial(w.ctx, a)
+		if err != nil || !d.Place {
+			t.Fatalf("dial %d: %+v %v", i, d, err)
+		}
+		placed = append(placed, d)
+	}
+	if err := placed[0].Request.Answered(now); err != nil {
+		t.Fatal(err)
+	}
+	counts := func() map[string]int {
+		t.Helper()
+		got, err := w.svc.CampaignCounts(w.ctx, w.p, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.ByState
+	}
+	if got := counts(); got["in_call"] != 1 || got["dialling"] != 1 || got["done"] != 0 {
+		t.Fatalf("by state %v: want 1 in a call and 1 being dialled", got)
+	}
+	for _, d := range placed {
+		if _, err := w.svc.CloseCall(w.ctx, w.p.TenantID, d.Request.CallID, campaigns.Ending{Outcome: telephony.OutcomeAnswered, AnsweredAt: now, EndedAt: now.Add(time.Minute), Talked: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := counts(); got["in_call"] != 0 || got["dialling"] != 0 || got["done"] != 2 {
+		t.Fatalf("by state %v after the close: want both done", got)
+	}
+}

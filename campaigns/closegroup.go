@@ -382,17 +382,11 @@ func (s *Service) markAnswered(ctx context.Context, tenantID uuid.UUID, items []
 	var answered []Answered
 	b := tenantBatch(tenantID)
 	b.Queue(`SELECT 1 FROM calls WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE`, tenantID, ids)
-	b.Queue(`WITH c AS (
-			UPDATE calls c SET state = 'in_call', answered_at = ($3::timestamptz[])[array_position($2::uuid[], c.id)]
-			WHERE c.tenant_id = $1 AND c.id = ANY($2) AND c.state = 'dialling'
-			RETURNING c.id, c.campaign_id, c.contact_id, c.attempt, c.answered_at
-		), cc AS (
-			UPDATE campaign_contacts cc SET state = 'in_call'
-			WHERE cc.ctid = ANY(ARRAY(SELECT r.ctid FROM c CROSS JOIN LATERAL (
-					SELECT ctid FROM campaign_contacts WHERE campaign_id = c.campaign_id AND contact_id = c.contact_id) r))
-				AND cc.state = 'dialling'
-		)
-		SELECT id, campaign_id, contact_id, attempt, answered_at FROM c`, tenantID, ids, ats).Query(func(rows pgx.Rows) (err error) {
+	// The contact stays dialling: a campaign's counts tell its contacts in
+	// a call by their calls (see CampaignCounts).
+	b.Queue(`UPDATE calls c SET state = 'in_call', answered_at = ($3::timestamptz[])[array_position($2::uuid[], c.id)]
+		WHERE c.tenant_id = $1 AND c.id = ANY($2) AND c.state = 'dialling'
+		RETURNING c.id, c.campaign_id, c.contact_id, c.attempt, c.answered_at`, tenantID, ids, ats).Query(func(rows pgx.Rows) (err error) {
 		answered, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Answered])
 		return err
 	})

@@ -131,10 +131,12 @@ func (s *Service) Pace(ctx context.Context, tenantID, campaignID uuid.UUID, budg
 			}
 			// The pick is materialized: as a subquery it could run again
 			// for each row updated and pick other contacts each time. The
-			// picked keys go to the update as an array, so it looks them up
-			// by primary key rather than joining the whole campaign.
+			// picked rows, locked, go to the update by their row ids, so
+			// it reads only them whatever the planner thinks of the
+			// campaign (a campaign just started has no statistics: by key,
+			// the update read all its contacts).
 			rows, err := tx.Query(ctx, `WITH `+due+` UPDATE campaign_contacts cc SET state = 'queued'
-				WHERE cc.campaign_id = $1 AND cc.contact_id = ANY (ARRAY(SELECT contact_id FROM due))
+				WHERE cc.ctid = ANY (ARRAY(SELECT row FROM due))
 				RETURNING cc.contact_id, cc.attempt`, campaignID, n, s.now(), tenantID)
 			if err != nil {
 				return err
@@ -220,8 +222,8 @@ func (b *paceBucket) spend(ctx context.Context, tx pgx.Tx, n int) error {
 }
 
 // dueByTime picks the contacts due longest ago ($1 campaign, $2 how
-// many, $3 now; $4 the tenant, unused).
-const dueByTime = `due AS MATERIALIZED (SELECT contact_id FROM campaign_contacts WHERE campaign_id = $1 AND state = 'pending' AND next_at <= $3
+// many, $3 now; $4 the tenant, unused), locked, by their row ids.
+const dueByTime = `due AS MATERIALIZED (SELECT ctid AS row FROM campaign_contacts WHERE campaign_id = $1 AND state = 'pending' AND next_at <= $3
 	AND $4::uuid IS NOT NULL ORDER BY next_at, contact_id LIMIT $2 FOR UPDATE SKIP LOCKED)`
 
 // BestTimePrior is how many dials of evidence the prior of a local hour's
@@ -246,7 +248,7 @@ var dueByBestTime = `h AS (
 		SELECT g AS hour, (coalesce(h.connected, 0) + ` + fmt.Sprint(BestTimePrior) + ` * prior.rate) / (coalesce(h.dialled, 0) + ` + fmt.Sprint(BestTimePrior) + `) AS rate
 		FROM generate_series(0, 23) g CROSS JOIN prior LEFT JOIN h ON h.local_hour = g
 	), due AS MATERIALIZED (
-		SELECT cc.contact_id FROM campaign_contacts cc
+		SELECT cc.ctid AS row FROM campaign_contacts cc
 		JOIN rate ON rate.hour = extract(hour FROM $3::timestamptz AT TIME ZONE cc.time_zone)
 		WHERE cc.campaign_id = $1 AND cc.state = 'pending' AND cc.next_at <= $3
 		ORDER BY rate.rate DESC, cc.next_at, cc.contact_id LIMIT $2 FOR UPDATE OF cc SKIP LOCKED
