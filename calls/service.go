@@ -225,7 +225,7 @@ func (d *Service) place(ctx context.Context, req campaigns.Placement) (campaigns
 			turnStart := time.Now()
 			// What the model's reply already said as it streamed is not
 			// said again.
-			if rest := strings.TrimSpace(strings.TrimPrefix(step.Say, step.Spoken)); rest != "" {
+			if rest := step.Unspoken(); rest != "" {
 				say := call.Say
 				if step.NoBargeIn {
 					// The state's words play to the end (bargeIn: false).

@@ -8,7 +8,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/tenants"
@@ -116,12 +115,7 @@ func New(o Options) *Service {
 	if o.PaceInterval == 0 {
 		o.PaceInterval = 100 * time.Millisecond
 	}
-	s := &Service{db: o.DB, jobs: o.Jobs, opts: o}
-	if s.jobs == nil && o.DB != nil {
-		if c, err := river.NewClient(riverpgxv5.New(o.DB.Pool()), &river.Config{}); err == nil {
-			s.jobs = c
-		}
-	}
+	s := &Service{db: o.DB, jobs: contacts.JobsOr(o.Jobs, o.DB), opts: o}
 	s.events = webhooks.NewEmitter(s.jobs)
 	return s
 }

@@ -59,14 +59,28 @@ func New(o Options) *Service {
 	if o.MaxImportBytes == 0 {
 		o.MaxImportBytes = DefaultMaxImportBytes
 	}
-	s := &Service{db: o.DB, jobs: o.Jobs, opts: o}
-	if s.jobs == nil && o.DB != nil {
-		if c, err := river.NewClient(riverpgxv5.New(o.DB.Pool()), &river.Config{}); err == nil {
-			s.jobs = c
-		}
-	}
+	s := &Service{db: o.DB, jobs: JobsOr(o.Jobs, o.DB), opts: o}
 	s.events = webhooks.NewEmitter(s.jobs)
 	return s
+}
+
+// JobsOr returns given, or, when it is nil, an insert-only River client on
+// db's pool (it inserts in its callers' transactions): what a service
+// queues through when it is built without the process's client, as tests
+// and tools build them. The campaigns service uses it too.
+func JobsOr[J comparable](given J, db *tenants.DB) J {
+	var none J
+	if given != none || db == nil {
+		return given
+	}
+	c, err := river.NewClient(riverpgxv5.New(db.Pool()), &river.Config{})
+	if err != nil {
+		return given
+	}
+	if j, ok := any(c).(J); ok {
+		return j
+	}
+	return given
 }
 
 func (s *Service) now() time.Time { return s.opts.Now() }

@@ -397,3 +397,18 @@ func TestGuardReplyChecksASentenceAsAWholeReply(t *testing.T) {
 		}
 	}
 }
+
+// What is left to say of a step is its words less the beginning the
+// callee heard as the model wrote it.
+func TestAStepsUnspokenWordsAreWhatTheCalleeHasNotHeard(t *testing.T) {
+	for _, tc := range []struct{ say, spoken, want string }{
+		{"您好,想跟您确认订单。", "", "您好,想跟您确认订单。"},
+		{"我们是信用卡中心。 请问您方便吗?", "我们是信用卡中心。", "请问您方便吗?"},
+		{"我们是信用卡中心。", "我们是信用卡中心。", ""},
+	} {
+		step := Step{Say: tc.say, Spoken: tc.spoken}
+		if got := step.Unspoken(); got != tc.want {
+			t.Errorf("say %q, spoken %q: unspoken %q, want %q", tc.say, tc.spoken, got, tc.want)
+		}
+	}
+}

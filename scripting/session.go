@@ -105,6 +105,12 @@ type Step struct {
 	Spoken string `json:"spoken,omitempty" doc:"The beginning of the turn's words already spoken as the language model wrote them."`
 }
 
+// Unspoken is what the caller still has to say of the step's words: Say
+// less the beginning already spoken (Spoken), trimmed.
+func (s *Step) Unspoken() string {
+	return strings.TrimSpace(strings.TrimPrefix(s.Say, s.Spoken))
+}
+
 // ReviewFlag records a sensitive word heard from the callee or said by the
 // script; a flagged call goes to a person for review.
 type ReviewFlag struct {

@@ -3,7 +3,6 @@ package telephony
 import (
 	"context"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -35,14 +34,15 @@ func (r SimulationStreamingRecognizer) Open(ctx context.Context, opts StreamOpti
 	if after <= 0 {
 		after = 150 * time.Millisecond
 	}
-	return &simStreamSession{opts: opts, quietFor: int(after / FrameDuration), out: make(chan Hypothesis, 2)}, nil
+	// The channel has room for the endpoint's final and End's.
+	return &simStreamSession{opts: opts, quietFor: int(after / FrameDuration), sessionOut: sessionOut{out: make(chan Hypothesis, 2)}}, nil
 }
 
 type simStreamSession struct {
 	opts     StreamOptions
 	quietFor int // quiet frames after speech that end the utterance
 
-	mu         sync.Mutex
+	sessionOut
 	frame      []int16
 	loud       int // loud frames in a row (speech starts at 3, as our VAD)
 	speech     bool
@@ -50,8 +50,6 @@ type simStreamSession struct {
 	frames     int
 	endpointed bool // the endpoint's final went
 	text       string
-	done       bool
-	out        chan Hypothesis // room for the endpoint's final and End's
 }
 
 func (s *simStreamSession) Write(pcm []int16) error {
@@ -99,8 +97,6 @@ func (s *simStreamSession) hypothesis() Hypothesis {
 	return Hypothesis{Text: s.text, Final: true, Confidence: 1, Audio: audio, End: audio - time.Duration(s.quiet)*FrameDuration}
 }
 
-func (s *simStreamSession) Results() <-chan Hypothesis { return s.out }
-
 func (s *simStreamSession) End() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -117,13 +113,3 @@ func (s *simStreamSession) End() error {
 }
 
 func (s *simStreamSession) Err() error { return nil }
-
-func (s *simStreamSession) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.done {
-		s.done = true
-		close(s.out)
-	}
-	return nil
-}

@@ -169,7 +169,7 @@ func streams(r Recognizer) bool {
 type batchStream struct{ r Recognizer }
 
 func (b batchStream) Open(ctx context.Context, o StreamOptions) (RecognizerSession, error) {
-	return &batchSession{ctx: ctx, r: b.r, opts: o, out: make(chan Hypothesis, 1)}, nil
+	return &batchSession{ctx: ctx, r: b.r, opts: o, sessionOut: sessionOut{out: make(chan Hypothesis, 1)}}, nil
 }
 
 // batchSession gathers audio and runs the batch recogniser at End.
@@ -178,10 +178,8 @@ type batchSession struct {
 	r     Recognizer
 	opts  StreamOptions
 	audio []int16
-	out   chan Hypothesis
-	mu    sync.Mutex
-	done  bool
-	err   error
+	sessionOut
+	err error
 }
 
 func (s *batchSession) Write(pcm []int16) error {
@@ -214,8 +212,6 @@ func (s *batchSession) failure() error {
 }
 
 var errSessionOver = errors.New("recognition session is over")
-
-func (s *batchSession) Results() <-chan Hypothesis { return s.out }
 
 func (s *batchSession) End() error {
 	s.mu.Lock()
@@ -250,7 +246,19 @@ func (s *batchSession) Err() error {
 	return s.err
 }
 
-func (s *batchSession) Close() error {
+// sessionOut is a recogniser session's results and the lock over its
+// state: done says the results are closed, or are being closed by End.
+type sessionOut struct {
+	mu   sync.Mutex
+	done bool
+	out  chan Hypothesis
+}
+
+func (s *sessionOut) Results() <-chan Hypothesis { return s.out }
+
+// Close ends the session without a final: its results are closed unless
+// they are already.
+func (s *sessionOut) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.done {

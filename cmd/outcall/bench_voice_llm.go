@@ -81,7 +81,7 @@ func benchVoiceLLM(ctx context.Context, d *telephony.SIPDialer, sim *calleesim.S
 				}
 				step, err := sess.Start()
 				for err == nil {
-					if rest := step.Say[len(step.Spoken):]; rest != "" {
+					if rest := step.Unspoken(); rest != "" {
 						if _, err := call.Say(ctx, rest, telephony.Emotion(step.Emotion)); err != nil {
 							return err
 						}
