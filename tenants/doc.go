@@ -28,4 +28,7 @@
 // Roles rank owner > admin > operator > viewer. Viewers read; operators
 // also run campaigns; admins also manage people, keys and settings; owners
 // also manage owners and billing.
+//
+// The database itself, where outcall runs it (`outcall dev`, the tests), is
+// a cluster of the machine's PostgreSQL run by tenants/localpg.
 package tenants

@@ -27,12 +27,12 @@ import (
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/migrations"
-	"github.com/outcall/outcall/migrations/localpg"
 	"github.com/outcall/outcall/scripting"
 	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/telephony/calleesim"
 	"github.com/outcall/outcall/tenants"
 	"github.com/outcall/outcall/tenants/admin"
+	"github.com/outcall/outcall/tenants/localpg"
 )
 
 // The "scale" benchmark group runs outcall as it is deployed: one API

@@ -28,12 +28,12 @@ import (
 	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/jobs"
 	"github.com/outcall/outcall/migrations"
-	"github.com/outcall/outcall/migrations/localpg"
 	"github.com/outcall/outcall/scripting"
 	"github.com/outcall/outcall/telephony"
 	"github.com/outcall/outcall/telephony/calleesim"
 	"github.com/outcall/outcall/tenants"
 	"github.com/outcall/outcall/tenants/admin"
+	"github.com/outcall/outcall/tenants/localpg"
 	"github.com/outcall/outcall/webhooks"
 )
 

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/outcall/outcall/migrations/localpg"
+	"github.com/outcall/outcall/tenants/localpg"
 )
 
 // A campaign dialled by two worker processes against callee-sim keeps

@@ -19,10 +19,10 @@ import (
 	"github.com/outcall/outcall/campaigns"
 	"github.com/outcall/outcall/contacts"
 	"github.com/outcall/outcall/migrations"
-	"github.com/outcall/outcall/migrations/localpg"
 	"github.com/outcall/outcall/scripting"
 	"github.com/outcall/outcall/scripting/examples"
 	"github.com/outcall/outcall/tenants"
+	"github.com/outcall/outcall/tenants/localpg"
 )
 
 // The demo tenant `outcall dev` seeds on first start.

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/outcall/outcall/migrations/localpg"
+	"github.com/outcall/outcall/tenants/localpg"
 )
 
 // listenAddr returns a hook for settings.listening and a function that

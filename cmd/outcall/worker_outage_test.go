@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/outcall/outcall/migrations"
-	"github.com/outcall/outcall/migrations/localpg"
+	"github.com/outcall/outcall/tenants/localpg"
 )
 
 // A worker started while PostgreSQL is away (a deploy during a restart or

@@ -38,7 +38,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/outcall/outcall/migrations"
-	"github.com/outcall/outcall/migrations/localpg"
+	"github.com/outcall/outcall/tenants/localpg"
 )
 
 // DefaultPort is where the shared test cluster listens unless

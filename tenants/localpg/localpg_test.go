@@ -9,7 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/outcall/outcall/migrations/localpg"
+	"github.com/outcall/outcall/tenants/localpg"
 )
 
 // A cluster asked for no port listens on its Unix socket alone, so no
