@@ -653,14 +653,20 @@ func (p *HostPool) Ping(ctx context.Context, key uint64) error {
 	return err
 }
 
+// liveFor picks the next live host for a one-off request of the script
+// key, unless the script is quarantined.
+func (p *HostPool) liveFor(ctx context.Context, key string) (*host, error) {
+	if err := p.refuse(key); err != nil {
+		return nil, err
+	}
+	return p.pickLive(ctx, p.next.Add(1))
+}
+
 // Check compiles a script in a host and returns its graph and findings,
 // so saving a script never runs tenant code in the caller's process.
 func (p *HostPool) Check(ctx context.Context, name, source string) (*Graph, []Diagnostic, error) {
 	key := scriptKey(source)
-	if err := p.refuse(key); err != nil {
-		return nil, nil, err
-	}
-	h, err := p.pickLive(ctx, p.next.Add(1))
+	h, err := p.liveFor(ctx, key)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -679,10 +685,7 @@ func (p *HostPool) Check(ctx context.Context, name, source string) (*Graph, []Di
 // until its replacement runs, so an error means this batch failed.
 func (p *HostPool) Segment(ctx context.Context, name, source string, contacts []Contact) ([]SegmentResult, []Diagnostic, error) {
 	key := scriptKey(source)
-	if err := p.refuse(key); err != nil {
-		return nil, nil, err
-	}
-	h, err := p.pickLive(ctx, p.next.Add(1))
+	h, err := p.liveFor(ctx, key)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -135,23 +135,7 @@ func benchVoice(cmd *cobra.Command, report func(name string, value float64, unit
 		if err != nil {
 			return err
 		}
-		step, err := sess.Start()
-		for err == nil {
-			if step.Say != "" {
-				if _, err := call.Say(ctx, step.Say, telephony.Emotion(step.Emotion)); err != nil {
-					return err
-				}
-			}
-			if step.Done || sess.Result() != nil {
-				return nil
-			}
-			u, lerr := call.Listen(ctx)
-			if lerr != nil {
-				return lerr
-			}
-			step, err = sess.Turn(u.Text)
-		}
-		return err
+		return talkScript(ctx, call, sess, nil)
 	})
 	var failed atomic.Int64
 	run := func(calls int, together bool) (replies, first []time.Duration) {
@@ -220,4 +204,30 @@ func benchVoice(cmd *cobra.Command, report func(name string, value float64, unit
 	}
 	report("voice_failed_calls", float64(failed.Load()), "calls")
 	return benchVoiceLLM(ctx, d, sim, logf, report)
+}
+
+// talkScript runs a script's session on a call as the conversation does,
+// in short: it says what is left to say of each step, listens and takes
+// the callee's turn; a step that asks the model is resolved by resolve
+// (nil: none does).
+func talkScript(ctx context.Context, call telephony.Call, sess *scripting.Session, resolve func(*scripting.Step) (*scripting.Step, error)) error {
+	step, err := sess.Start()
+	for err == nil {
+		if rest := step.Unspoken(); rest != "" {
+			if _, err := call.Say(ctx, rest, telephony.Emotion(step.Emotion)); err != nil {
+				return err
+			}
+		}
+		if step.Done || sess.Result() != nil {
+			return nil
+		}
+		u, lerr := call.Listen(ctx)
+		if lerr != nil {
+			return lerr
+		}
+		if step, err = sess.Turn(u.Text); err == nil && step.Ask != nil && resolve != nil {
+			step, err = resolve(step)
+		}
+	}
+	return err
 }

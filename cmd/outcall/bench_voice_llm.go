@@ -79,34 +79,19 @@ func benchVoiceLLM(ctx context.Context, d *telephony.SIPDialer, sim *calleesim.S
 				if err != nil {
 					return err
 				}
-				step, err := sess.Start()
-				for err == nil {
-					if rest := step.Unspoken(); rest != "" {
-						if _, err := call.Say(ctx, rest, telephony.Emotion(step.Emotion)); err != nil {
-							return err
-						}
-					}
-					if step.Done || sess.Result() != nil {
-						return nil
-					}
-					u, lerr := call.Listen(ctx)
-					if lerr != nil {
-						return lerr
-					}
-					if step, err = sess.Turn(u.Text); err != nil || step.Ask == nil {
-						continue
-					}
+				return talkScript(ctx, call, sess, func(step *scripting.Step) (*scripting.Step, error) {
 					var a scripting.Answer
 					if stream && step.Ask.Speak != nil {
 						a = calls.SpeakReply(ctx, call, model, step.Ask, nil)
 					} else {
 						a = model.Answer(ctx, step.Ask)
 					}
-					if step, err = sess.Resolve(a); err == nil && (step.Model == nil || !step.Model.Used || step.Model.Streamed != stream) {
+					step, err := sess.Resolve(a)
+					if err == nil && (step.Model == nil || !step.Model.Used || step.Model.Streamed != stream) {
 						err = fmt.Errorf("the model's reply was not used as asked (streamed: %v): %+v", stream, step.Model)
 					}
-				}
-				return err
+					return step, err
+				})
 			})
 		}
 	)

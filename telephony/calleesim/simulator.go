@@ -262,6 +262,21 @@ func Start(ctx context.Context, cfg Config) (*Simulator, error) {
 	return s, nil
 }
 
+// ringOut leaves an unanswered call ringing until the caller cancels it
+// or ring passes (or the simulator closes), when it answers 480; it
+// returns the call's result.
+func (s *Simulator) ringOut(dlg *sipgo.DialogServerSession, callID string, ring time.Duration) string {
+	select {
+	case <-dlg.Context().Done():
+		s.update(callID, func(r *CallRecord) { r.Cancelled = true })
+		return "cancelled"
+	case <-time.After(ring):
+	case <-s.ctx.Done():
+	}
+	dlg.Respond(480, "Temporarily Unavailable", nil)
+	return "no_answer"
+}
+
 func (s *Simulator) dialogsFor(req *sip.Request) *sipgo.DialogServerCache {
 	if s.tlsDialogs != nil && strings.EqualFold(req.Transport(), "tls") {
 		return s.tlsDialogs
@@ -570,17 +585,7 @@ func (s *Simulator) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			finish("invalid")
 		default:
 			dlg.Respond(180, "Ringing", nil)
-			select {
-			case <-dlg.Context().Done():
-				s.update(callID, func(r *CallRecord) { r.Cancelled = true })
-				finish("cancelled")
-			case <-time.After(3 * time.Minute):
-				dlg.Respond(480, "Temporarily Unavailable", nil)
-				finish("no_answer")
-			case <-s.ctx.Done():
-				dlg.Respond(480, "Temporarily Unavailable", nil)
-				finish("no_answer")
-			}
+			finish(s.ringOut(dlg, callID, 3*time.Minute))
 		}
 		return
 	}
@@ -670,17 +675,7 @@ func (s *Simulator) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			s.log.Warn("callee-sim: speech synthesis failed", "err", err)
 		}
 		go media.Play(dlg.Context(), pcm)
-		select {
-		case <-dlg.Context().Done():
-			s.update(callID, func(r *CallRecord) { r.Cancelled = true })
-			finish("cancelled")
-		case <-time.After(ring):
-			dlg.Respond(480, "Temporarily Unavailable", nil)
-			finish("no_answer")
-		case <-s.ctx.Done():
-			dlg.Respond(480, "Temporarily Unavailable", nil)
-			finish("no_answer")
-		}
+		finish(s.ringOut(dlg, callID, ring))
 		return
 	}
 	if p.EarlyMedia {
