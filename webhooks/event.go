@@ -153,7 +153,9 @@ func (e *Emitter) emitMany(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, e
 		if err != nil {
 			return nil, fmt.Errorf("webhooks: encode %s data: %w", ev.Type, err)
 		}
-		ids[i], types[i], raws[i] = uuid.New(), ev.Type, string(raw)
+		// Time-ordered ids: the events' index grows at its end, and one
+		// transaction's events sort in the order they were emitted.
+		ids[i], types[i], raws[i] = uuid.Must(uuid.NewV7()), ev.Type, string(raw)
 	}
 	// One statement records the events and reads their endpoints: a
 	// data-modifying WITH runs whether or not the query reads it.
