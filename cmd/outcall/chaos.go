@@ -821,10 +821,13 @@ func (r *chaosRig) check(ctx context.Context) (*chaosReport, error) {
 	records := r.sim.Records()
 	rep.Calls = len(records)
 	seen := map[string]int{}
-	perNumber := map[string]int{}
+	// The cap is per number and callee's day: a run that spans the
+	// callee's midnight may dial a number again after it.
+	type numberDay struct{ number, day string }
+	perNumber := map[numberDay]int{}
 	for _, rec := range records {
 		number := digits(rec.Number)
-		perNumber[number]++
+		perNumber[numberDay{number, rec.LocalTime.Format(time.DateOnly)}]++
 		if at, ok := dnc[number]; ok && rec.LocalTime.After(at) {
 			rep.CapViolations++
 			rep.problem("%s was dialled at %s, after it went on the do-not-call list at %s", phoneTail(number), rec.LocalTime.Format(time.StampMilli), at.Format(time.StampMilli))
@@ -862,10 +865,10 @@ func (r *chaosRig) check(ctx context.Context) (*chaosReport, error) {
 			}
 		}
 	}
-	for number, n := range perNumber {
+	for k, n := range perNumber {
 		if n > chaosDailyCap {
 			rep.CapViolations += n - chaosDailyCap
-			rep.problem("%s was dialled %d times, over its daily cap of %d", phoneTail(number), n, chaosDailyCap)
+			rep.problem("%s was dialled %d times on %s, its local day, over its daily cap of %d", phoneTail(k.number), n, k.day, chaosDailyCap)
 		}
 	}
 	// The ledger holds each call's connected seconds and bills them
