@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -49,4 +50,19 @@ func init() {
 		},
 	}
 	rootCmd.AddCommand(cmd)
+}
+
+// benchEnvInt is the whole number the environment variable name sets for a
+// bench, def when it is unset; a value outside lo to hi is an error that
+// says what the number is for.
+func benchEnvInt(name string, def, lo, hi int, what string) (int, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("%s=%q: want %s, %d to %d", name, v, what, lo, hi)
+	}
+	return n, nil
 }

@@ -108,12 +108,12 @@ func cpuTime() time.Duration {
 
 func benchCalls(cmd *cobra.Command, report func(name string, value float64, unit string)) error {
 	var (
-		concurrent = 1000
-		rate       = 100.0
-		hold       = 20 * time.Second
+		rate = 100.0
+		hold = 20 * time.Second
 	)
-	if v := os.Getenv("BENCH_CALLS_CONCURRENT"); v != "" {
-		concurrent, _ = strconv.Atoi(v)
+	concurrent, err := benchEnvInt("BENCH_CALLS_CONCURRENT", 1000, 1, 100000, "the calls held at once")
+	if err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), 150*time.Second)
 	defer cancel()

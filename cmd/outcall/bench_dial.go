@@ -40,13 +40,9 @@ func init() {
 	benchGroups["dial"] = func(cmd *cobra.Command, report func(string, float64, string)) error {
 		ctx := cmd.Context()
 		const contacts, warmUp, runs, limit = 20000, 5000, 3, 90 * time.Second
-		lines := 1000
-		if v := os.Getenv("BENCH_DIAL_LINES"); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > 10000 {
-				return fmt.Errorf("BENCH_DIAL_LINES=%q: want the tenant's lines, 1 to 10000", v)
-			}
-			lines = n
+		lines, err := benchEnvInt("BENCH_DIAL_LINES", 1000, 1, 10000, "the tenant's lines")
+		if err != nil {
+			return err
 		}
 		env, cleanup, err := openBench(ctx, "Bench", "bench@example.com")
 		if err != nil {

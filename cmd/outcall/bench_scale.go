@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"syscall"
 	"time"
 
@@ -97,14 +96,11 @@ func benchScale(cmd *cobra.Command, report func(name string, value float64, unit
 	if _, err := exec.LookPath("espeak-ng"); err != nil {
 		return fmt.Errorf("espeak-ng is needed to speak the calls' prompts: %w", err)
 	}
-	window := 120 * time.Second
-	if v := os.Getenv("BENCH_SCALE_SECONDS"); v != "" {
-		n, err := time.ParseDuration(v + "s")
-		if err != nil || n < 10*time.Second {
-			return fmt.Errorf("BENCH_SCALE_SECONDS=%q: want a number of seconds, at least 10", v)
-		}
-		window = n
+	seconds, err := benchEnvInt("BENCH_SCALE_SECONDS", 120, 10, 86400, "the measured window in seconds")
+	if err != nil {
+		return err
 	}
+	window := time.Duration(seconds) * time.Second
 	logf := func(format string, a ...any) { fmt.Fprintf(os.Stderr, "bench scale: "+format+"\n", a...) }
 	self, err := os.Executable()
 	if err != nil {
@@ -148,13 +144,9 @@ func benchScale(cmd *cobra.Command, report func(name string, value float64, unit
 	defer db.Close()
 
 	// The tenants, their scripts, lists and keys.
-	large := 40
-	if v := os.Getenv("BENCH_SCALE_LINES"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100000 {
-			return fmt.Errorf("BENCH_SCALE_LINES=%q: want the large tenant's lines, 1 to 100000", v)
-		}
-		large = n
+	large, err := benchEnvInt("BENCH_SCALE_LINES", 40, 1, 100000, "the large tenant's lines")
+	if err != nil {
+		return err
 	}
 	ts := []*scaleTenant{
 		{name: "large", lines: large, contacts: max(6000, 150*large), prefix: "+86138"},
