@@ -134,7 +134,11 @@ func (s *Service) Pace(ctx context.Context, tenantID, campaignID uuid.UUID, budg
 			// picked rows, locked, go to the update by their row ids, so
 			// it reads only them whatever the planner thinks of the
 			// campaign (a campaign just started has no statistics: by key,
-			// the update read all its contacts).
+			// the update read all its contacts). A contact another
+			// transaction changed between this statement's start and its
+			// lock is locked in its newer version, which the update does
+			// not see: it is not queued this round and stays pending for
+			// the next (RETURNING lists only the queued).
 			rows, err := tx.Query(ctx, `WITH `+due+` UPDATE campaign_contacts cc SET state = 'queued'
 				WHERE cc.ctid = ANY (ARRAY(SELECT row FROM due))
 				RETURNING cc.contact_id, cc.attempt`, campaignID, n, s.now(), tenantID)
