@@ -142,6 +142,11 @@ func (s *Service) beginDial(ctx context.Context, a DialArgs) (*Dial, error) {
 	return it.d, it.err
 }
 
+// ReasonJobRerun is the reason on a call closed by the next run of the
+// dial job that began it: the earlier run ended (its worker died) with the
+// call still open, before the lease reaper closed it.
+const ReasonJobRerun = "interrupted: the dial job carrying the call stopped (its next run found the call open)"
+
 // closeInterrupted ends an attempt that an earlier run of its dial job left
 // dialling or in call (the worker died): no second dial, the line is freed,
 // and the contact is retried like a failed call.
@@ -155,7 +160,7 @@ func (s *Service) closeInterrupted(ctx context.Context, tx pgx.Tx, a DialArgs, n
 	if err != nil {
 		return err
 	}
-	_, err = s.closeCallTx(ctx, tx, a.TenantID, callID, Ending{Outcome: telephony.OutcomeInterrupted, EndedAt: now})
+	_, err = s.closeCallTx(ctx, tx, a.TenantID, callID, Ending{Outcome: telephony.OutcomeInterrupted, Reason: ReasonJobRerun, EndedAt: now})
 	return err
 }
 

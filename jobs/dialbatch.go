@@ -18,7 +18,9 @@ import (
 // dial job would (see DialWorker): its check, its call, its close, its line
 // lease, the spool. A dial that finds no free line tries again a second
 // later; the dials not begun when the process drains go back to the queue
-// as a batch of their own, for another worker. When a dial fails, the
+// as a batch of their own, for another worker, and those of a process that
+// died go back with their whole batch once its heartbeat stops (see
+// LeaseTiming). When a dial fails, the
 // batch fails once the others are done and River runs it again: the
 // contacts already dialled are skipped by their checks (an attempt made is
 // never made again) and a call cut off mid-way is closed as interrupted.
@@ -41,6 +43,12 @@ func (w *DialBatchWorker) Work(ctx context.Context, job *river.Job[campaigns.Dia
 	if w.Dial.Placer == nil {
 		w.Dial.Logger.WarnContext(ctx, "no dialer configured: dial jobs wait", slog.String("campaign", job.Args.CampaignID.String()))
 		return river.JobSnooze(time.Minute)
+	}
+	// While the batch runs its worker beats for it: if the worker dies,
+	// the lease reaper hands the batch back (see staleBatches) instead of
+	// leaving the dials it had not begun queued until River's Timeout.
+	if w.Dial.leases != nil {
+		defer w.Dial.leases.holdJob(ctx, job.ID)()
 	}
 	dials := job.Args.Each()
 	var (

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -26,6 +27,17 @@ import (
 // With the defaults a dead worker's lines are free within
 // max(StaleAfter, River's leader failover of about 21 s when the dead
 // worker was River's leader) + ReapEvery + Confirm: about 37 s.
+//
+// The same heartbeat keeps a dead worker's dial batches from holding their
+// contacts: a batch job stays running, to River, until its Timeout (two
+// hours), and the dials it had not begun when its worker died (waiting for
+// a free line or a call place) keep their contacts queued all that while,
+// counted against the campaign's lines. The keeper renews a beat on each
+// batch job its process runs (beatKey in the job's metadata, which River
+// merges and never overwrites), and the reaper hands back, as River's
+// rescuer would, a running batch whose beat stayed stale on both looks
+// (see staleBatches). Running it again is safe: each dial's check refuses
+// an attempt already made and closes one cut off.
 
 // LeaseTiming is how line leases are kept and reaped.
 type LeaseTiming struct {
@@ -57,7 +69,8 @@ func (t LeaseTiming) withDefaults() LeaseTiming {
 }
 
 // leaseKeeper renews the line leases of the calls this process carries, in
-// one transaction per round for all of them, while it carries any.
+// one transaction per round for all of them, and the beats of the dial
+// batch jobs it runs, in one statement, while it has any.
 type leaseKeeper struct {
 	campaigns *campaigns.Service
 	every     time.Duration
@@ -65,8 +78,12 @@ type leaseKeeper struct {
 
 	mu      sync.Mutex
 	calls   map[uuid.UUID]uuid.UUID // call → tenant
+	jobs    map[int64]int           // batch job → its runs here
 	running bool
 }
+
+// beatKey names a dial batch job's heartbeat in its River metadata.
+const beatKey = "outcall:beat"
 
 // hold renews the call's lease until release is called.
 func (k *leaseKeeper) hold(tenantID, callID uuid.UUID) (release func()) {
@@ -76,10 +93,7 @@ func (k *leaseKeeper) hold(tenantID, callID uuid.UUID) (release func()) {
 		k.calls = map[uuid.UUID]uuid.UUID{}
 	}
 	k.calls[callID] = tenantID
-	if !k.running {
-		k.running = true
-		go k.renew()
-	}
+	k.start()
 	return func() {
 		k.mu.Lock()
 		delete(k.calls, callID)
@@ -87,14 +101,55 @@ func (k *leaseKeeper) hold(tenantID, callID uuid.UUID) (release func()) {
 	}
 }
 
-// renew runs while the process carries calls: every k.every it renews
-// their leases; it ends when there are none.
+// holdJob beats for the running batch job until release is called. Its
+// first beat is written now, so that a process that dies before its next
+// round leaves a beat the reaper can judge; when that write fails the
+// keeper's rounds write it.
+func (k *leaseKeeper) holdJob(ctx context.Context, jobID int64) (release func()) {
+	if err := beat(ctx, k.campaigns, []int64{jobID}); err != nil {
+		k.logger.WarnContext(ctx, "cannot note a dial batch's first heartbeat", slog.Int64("job", jobID), slog.Any("error", err))
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.jobs == nil {
+		k.jobs = map[int64]int{}
+	}
+	k.jobs[jobID]++
+	k.start()
+	return func() {
+		k.mu.Lock()
+		if k.jobs[jobID]--; k.jobs[jobID] <= 0 {
+			delete(k.jobs, jobID)
+		}
+		k.mu.Unlock()
+	}
+}
+
+// start starts the renewals if they are not running; k.mu is held.
+func (k *leaseKeeper) start() {
+	if !k.running {
+		k.running = true
+		go k.renew()
+	}
+}
+
+// beat notes that the running batch jobs are alive now.
+func beat(ctx context.Context, svc *campaigns.Service, jobIDs []int64) error {
+	// River's tables carry no row-level security; River merges a job's
+	// metadata when it records the job's end, keeping this key.
+	_, err := svc.DB().Pool().Exec(ctx, `UPDATE river_job SET metadata = metadata || jsonb_build_object($2::text, now())
+		WHERE id = ANY($1) AND state = 'running'`, jobIDs, beatKey)
+	return err
+}
+
+// renew runs while the process carries calls or runs batches: every
+// k.every it renews their leases and beats; it ends when there are none.
 func (k *leaseKeeper) renew() {
 	t := time.NewTicker(k.every)
 	defer t.Stop()
 	for range t.C {
 		k.mu.Lock()
-		if len(k.calls) == 0 {
+		if len(k.calls) == 0 && len(k.jobs) == 0 {
 			k.running = false
 			k.mu.Unlock()
 			return
@@ -103,12 +158,23 @@ func (k *leaseKeeper) renew() {
 		for call, tenant := range k.calls {
 			byTenant[tenant] = append(byTenant[tenant], call)
 		}
+		jobIDs := make([]int64, 0, len(k.jobs))
+		for id := range k.jobs {
+			jobIDs = append(jobIDs, id)
+		}
 		k.mu.Unlock()
 		// A renewal that cannot finish within a round is given up; the next
 		// round tries again (the reaper looks twice before it closes).
 		ctx, cancel := context.WithTimeout(context.Background(), k.every)
-		if err := k.campaigns.RenewLeases(ctx, byTenant); err != nil {
-			k.logger.Warn("cannot renew the line leases of this worker's calls", slog.Int("tenants", len(byTenant)), slog.Any("error", err))
+		if len(byTenant) > 0 {
+			if err := k.campaigns.RenewLeases(ctx, byTenant); err != nil {
+				k.logger.Warn("cannot renew the line leases of this worker's calls", slog.Int("tenants", len(byTenant)), slog.Any("error", err))
+			}
+		}
+		if len(jobIDs) > 0 {
+			if err := beat(ctx, k.campaigns, jobIDs); err != nil {
+				k.logger.Warn("cannot renew the heartbeats of this worker's dial batches", slog.Int("batches", len(jobIDs)), slog.Any("error", err))
+			}
 		}
 		cancel()
 	}
@@ -130,7 +196,8 @@ func (ReapLeasesArgs) InsertOpts() river.InsertOpts {
 }
 
 // ReapLeasesWorker closes the calls whose line leases stayed stale, and
-// hands back the campaign pacers that stopped pacing (see stalePacers).
+// hands back the campaign pacers that stopped pacing (see stalePacers) and
+// the dial batches whose beats stopped (see staleBatches).
 type ReapLeasesWorker struct {
 	river.WorkerDefaults[ReapLeasesArgs]
 	Campaigns *campaigns.Service
@@ -157,7 +224,11 @@ func (w *ReapLeasesWorker) Work(ctx context.Context, job *river.Job[ReapLeasesAr
 	if err != nil {
 		w.Logger.ErrorContext(ctx, "cannot look for lost campaign pacers", slog.Any("error", err))
 	}
-	if len(stale) == 0 && len(pacers) == 0 {
+	batches, err := staleBatches(ctx, w.Campaigns, t.StaleAfter)
+	if err != nil {
+		w.Logger.ErrorContext(ctx, "cannot look for lost dial batches", slog.Any("error", err))
+	}
+	if len(stale) == 0 && len(pacers) == 0 && len(batches) == 0 {
 		return nil
 	}
 	select {
@@ -179,6 +250,12 @@ func (w *ReapLeasesWorker) Work(ctx context.Context, job *river.Job[ReapLeasesAr
 			w.Logger.WarnContext(ctx, "closed a call whose worker stopped renewing its line (interrupted)",
 				slog.String("tenant", tenantID.String()), slog.String("call", c.ID.String()), slog.String("campaign", c.CampaignID.String()))
 		}
+	}
+	// The lost batches go back once the calls they had begun are closed
+	// above, as their worker's loss: a batch's next run would otherwise
+	// close such a call itself, saying nothing of why it was cut.
+	if _, err := rescueBatches(ctx, w.Campaigns, batches, t.StaleAfter, w.Logger); err != nil {
+		return fmt.Errorf("hand back lost dial batches: %w", err)
 	}
 	return nil
 }

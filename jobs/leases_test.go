@@ -25,7 +25,8 @@ import (
 )
 
 // doomedWorkerEnv, set to a database URL, makes this test binary a worker
-// process that answers every call and talks until it is killed.
+// process that answers every call and talks until it is killed. It carries
+// two calls at once and renews its leases and beats every 250 ms.
 const doomedWorkerEnv = "OUTCALL_JOBS_TEST_DOOMED_WORKER"
 
 // runDoomedWorker is the worker process a test kills with SIGKILL mid-call.
@@ -37,7 +38,8 @@ func runDoomedWorker(url string) int {
 		return 1
 	}
 	client, err := jobs.New(jobs.Config{Tenants: tenants.NewService(db), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Work: true,
-		Campaigns: campaigns.New(campaigns.Options{DB: db}), Placer: &heldPlacer{}, DialWorkers: 2})
+		Campaigns: campaigns.New(campaigns.Options{DB: db}), Placer: &heldPlacer{}, DialWorkers: 2,
+		Leases: jobs.LeaseTiming{Renew: 250 * time.Millisecond}})
 	if err == nil {
 		err = client.Start(ctx)
 	}
@@ -301,5 +303,133 @@ func TestThePacerOfADeadWorkerIsHandedBack(t *testing.T) {
 	}
 	if st, errs := state(old); st != "running" || errs != 0 {
 		t.Fatalf("the pacer with no heartbeat yet is %s with %d errors; want it left to River's rescuer", st, errs)
+	}
+}
+
+// A dial batch whose worker was killed (SIGKILL) with two calls up and a
+// third dial waiting for a call place is handed back by the lease reaper
+// once its heartbeat stays stale, instead of holding that contact queued
+// until River's two-hour Timeout; the next worker places the third call
+// alone, and closes nothing twice. While the worker lived, the same reaper
+// left its batch running, however long it had run.
+func TestTheDialsABatchOfAKilledWorkerHadNotBegunAreDialledByAnother(t *testing.T) {
+	ctx := context.Background()
+	shop := dbtest.Tenant(ctx, t)
+	db, tid := shop.DB, shop.Owner.TenantID
+	svc := campaigns.New(campaigns.Options{DB: db})
+	rules := campaigns.DefaultCompliance()
+	rules.QuietHours, rules.MaxConcurrentLines, rules.CallsPerSecond = []string{}, 3, 100
+	if _, err := svc.SetCompliance(ctx, shop.Owner, rules); err != nil {
+		t.Fatal(err)
+	}
+	c := startCampaign(t, ctx, shop, svc, "13812340001", "13812340002", "13812340003")
+	if r, err := svc.Pace(ctx, tid, c.ID, 10); err != nil || r.Queued != 3 {
+		t.Fatalf("the round queued %+v (%v), want 3 dials", r, err)
+	}
+	var batch int64
+	if err := db.Pool().QueryRow(ctx, `SELECT id FROM river_job WHERE kind = $1 AND jsonb_array_length(args->'dials') = 3`,
+		campaigns.DialBatchArgs{}.Kind()).Scan(&batch); err != nil {
+		t.Fatalf("the round's batch job: %v", err)
+	}
+	batchState := func() (string, int) {
+		t.Helper()
+		var st string
+		var errs int
+		if err := db.Pool().QueryRow(ctx, `SELECT state, coalesce(array_length(errors, 1), 0) FROM river_job WHERE id = $1`, batch).Scan(&st, &errs); err != nil {
+			t.Fatal(err)
+		}
+		return st, errs
+	}
+
+	// The worker that dies, with room for two calls: the third dial waits.
+	worker := exec.Command(os.Args[0], "-test.run=^$")
+	worker.Env = append(os.Environ(), doomedWorkerEnv+"="+shop.URL)
+	worker.Stderr = os.Stderr
+	out, err := worker.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := worker.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := false
+	t.Cleanup(func() {
+		if !exited {
+			worker.Process.Kill()
+			worker.Wait()
+		}
+	})
+	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "ready\n" {
+		t.Fatalf("the worker process said %q, %v", line, err)
+	}
+	waitUntil(t, "two calls to be up", 30*time.Second, func() bool {
+		return count(t, db, tid, `SELECT count(*) FROM calls WHERE state = 'in_call'`) == 2
+	})
+	timing := jobs.LeaseTiming{StaleAfter: 2 * time.Second, Confirm: 500 * time.Millisecond}
+	reaper := &jobs.ReapLeasesWorker{Campaigns: svc, Logger: slog.New(slog.DiscardHandler), Timing: timing}
+
+	// Alive, the batch has run longer than StaleAfter and is left alone.
+	time.Sleep(timing.StaleAfter + time.Second)
+	if err := reaper.Work(ctx, &river.Job[jobs.ReapLeasesArgs]{}); err != nil {
+		t.Fatal(err)
+	}
+	if st, errs := batchState(); st != "running" || errs != 0 {
+		t.Fatalf("the live worker's batch is %s with %d errors noted; want it left running", st, errs)
+	}
+	if n := count(t, db, tid, `SELECT count(*) FROM calls WHERE state = 'in_call'`); n != 2 {
+		t.Fatalf("%d of the live worker's calls are up after the reaper's round, want 2", n)
+	}
+
+	if err := worker.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	worker.Wait()
+	exited = true
+	time.Sleep(timing.StaleAfter + 500*time.Millisecond)
+	if err := reaper.Work(ctx, &river.Job[jobs.ReapLeasesArgs]{}); err != nil {
+		t.Fatal(err)
+	}
+	if st, errs := batchState(); st != "available" || errs != 1 {
+		t.Fatalf("the killed worker's batch is %s with %d errors noted; want available, its lost run noted", st, errs)
+	}
+	if n := count(t, db, tid, `SELECT count(*) FROM calls WHERE state = 'ended' AND outcome = $1 AND reason = $2`,
+		telephony.OutcomeInterrupted, campaigns.ReasonWorkerLost); n != 2 {
+		t.Fatalf("%d of the killed worker's calls closed as its loss, want 2", n)
+	}
+	if n := count(t, db, tid, `SELECT count(*) FROM campaign_contacts WHERE campaign_id = $1 AND state = 'queued' AND attempt = 0`, c.ID); n != 1 {
+		t.Fatalf("%d contacts still queued with their attempt unused, want the one never dialled", n)
+	}
+
+	// The next worker runs the batch again: it dials the third contact
+	// alone.
+	next := &gatedPlacer{release: make(chan struct{})}
+	close(next.release)
+	survivor, err := jobs.New(jobs.Config{Tenants: shop.Tenants, Logger: slog.New(slog.DiscardHandler), Work: true, Campaigns: svc, Placer: next, DialWorkers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := survivor.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		survivor.StopAndCancel(ctx)
+	})
+	waitUntil(t, "the third contact to be dialled", 30*time.Second, func() bool {
+		return count(t, db, tid, `SELECT count(*) FROM calls WHERE state = 'ended'`) == 3
+	})
+	waitUntil(t, "the batch to complete", 10*time.Second, func() bool {
+		st, _ := batchState()
+		return st == "completed"
+	})
+	if next.placed() != 1 {
+		t.Fatalf("the next worker placed %d calls, want the one not begun", next.placed())
+	}
+	if n := count(t, db, tid, `SELECT count(DISTINCT contact_id) FROM calls`); n != 3 || count(t, db, tid, `SELECT count(*) FROM calls`) != 3 {
+		t.Fatalf("%d contacts called in %d calls, want 3, each once", n, count(t, db, tid, `SELECT count(*) FROM calls`))
+	}
+	if n := count(t, db, tid, `SELECT count(*) FROM calls WHERE outcome = $1`, telephony.OutcomeAnswered); n != 1 {
+		t.Fatalf("%d calls answered, want the next worker's one", n)
 	}
 }

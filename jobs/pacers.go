@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"time"
 
@@ -86,14 +85,11 @@ func rescuePacers(ctx context.Context, svc *campaigns.Service, pacers []stalePac
 		if !stale {
 			continue
 		}
-		note, _ := json.Marshal(map[string]any{"at": time.Now().UTC(), "attempt": p.attempt,
-			"error": "the pacer's worker stopped pacing its campaign (lost): handed back by the lease reaper", "trace": ""})
-		tag, err := svc.DB().Pool().Exec(ctx, `UPDATE river_job SET state = 'available', scheduled_at = now(), errors = array_append(errors, $3::jsonb)
-			WHERE id = $1 AND state = 'running' AND attempted_at = $2`, p.job, p.attempted, string(note))
+		back, err := handBackLost(ctx, svc, p.job, p.attempt, p.attempted, "the pacer's worker stopped pacing its campaign (lost): handed back by the lease reaper", nil)
 		if err != nil {
 			return n, err
 		}
-		if tag.RowsAffected() == 1 {
+		if back {
 			n++
 			log.WarnContext(ctx, "handed back a campaign pacer whose worker stopped pacing",
 				slog.String("tenant", p.args.TenantID.String()), slog.String("campaign", p.args.CampaignID.String()), slog.Int64("job", p.job))

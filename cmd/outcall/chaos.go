@@ -271,6 +271,7 @@ type chaosRig struct {
 	p        tenants.Principal
 	sim      *calleesim.Simulator
 	campaign uuid.UUID
+	svc      *campaigns.Service
 	workers  []*chaosWorker
 
 	mu       sync.Mutex
@@ -448,7 +449,7 @@ func (r *chaosRig) setup(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.campaign = c.ID
+	r.campaign, r.svc = c.ID, svc
 	_, err = svc.StartCampaign(ctx, r.p, c.ID)
 	return err
 }
@@ -608,13 +609,27 @@ func (r *chaosRig) faults(ctx context.Context) error {
 	r.logf("PostgreSQL started again after %v", r.cfg.Outage)
 
 	// The campaign finishes on the survivors: nothing is left to dial
-	// today (the busy numbers wait for tomorrow, refused by the cap).
-	if err := r.waitFor(ctx, "the campaign has nothing left to dial today", func() (bool, error) {
+	// today (the busy numbers wait for tomorrow, refused by the cap). A
+	// number the cap refused waits until the callee's next day begins,
+	// which is within the hour when the run is close to midnight in
+	// Shanghai (16:00 UTC): it is not left for today however close that is.
+	inFlight := func() (bool, error) {
 		n, err := r.count(ctx, `SELECT (SELECT count(*) FROM campaign_contacts WHERE campaign_id = $1
-				AND (state IN ('queued', 'dialling', 'in_call') OR state = 'pending' AND next_at < now() + interval '1 hour'))
+				AND (state IN ('queued', 'dialling', 'in_call')
+					OR state = 'pending' AND next_at < now() + interval '1 hour' AND last_reason IS DISTINCT FROM 'daily_cap'))
 			+ (SELECT count(*) FROM calls WHERE state IN ('dialling', 'in_call'))`, r.campaign)
 		return n == 0, err
-	}, a2, b2); err != nil {
+	}
+	if err := r.waitFor(ctx, "the campaign has nothing left to dial today", inFlight, a2, b2); err != nil {
+		return err
+	}
+	// The campaign is paused so that the callee's next day, if it begins
+	// now, starts no call while the records are read; a dial queued
+	// meanwhile goes back to its contact unmade.
+	if _, err := r.svc.PauseCampaign(ctx, r.p, r.campaign); err != nil {
+		return fmt.Errorf("pause the campaign once it is done for today: %w", err)
+	}
+	if err := r.waitFor(ctx, "the paused campaign has no dial or call in flight", inFlight, a2, b2); err != nil {
 		return err
 	}
 	r.logf("the campaign is done for today")
