@@ -15,8 +15,9 @@ build: web
 
 ## test: vet, formatting, and every test against a real PostgreSQL (then the database tests again at awkward
 ## moments of PostgreSQL's clock); the portal's unit tests and its end-to-end test in Chromium
+## (tests marked parallel spend their time waiting on calls in real time, not on the CPU: six at once)
 test: lint web
-	$(GO) test -p 2 -timeout 25m $(PKGS)
+	$(GO) test -p 2 -parallel 6 -timeout 25m $(PKGS)
 	$(MAKE) test-clocks
 	cd web && npm test && npm run e2e
 
@@ -28,7 +29,7 @@ test-clocks: web/dist
 	@if ! ls /usr/lib/*/faketime/libfaketimeMT.so.1 >/dev/null 2>&1; then \
 	  echo "test-clocks: skipped, libfaketime is not installed (apt-get install libfaketime; .ci/run installs it)"; exit 0; fi; \
 	for at in $(CLOCKS); do echo "== PostgreSQL's clock at $$at"; \
-	  OUTCALL_TEST_DB_CLOCK=$$at $(GO) test -p 2 -count=1 -timeout 15m $(CLOCK_PKGS) || exit 1; done
+	  OUTCALL_TEST_DB_CLOCK=$$at $(GO) test -p 2 -parallel 6 -count=1 -timeout 15m $(CLOCK_PKGS) || exit 1; done
 
 ## web: the portal, built into web/dist for the binary to embed (npm ci when the lockfile changes)
 web: web/node_modules/.package-lock.json

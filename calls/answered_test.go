@@ -17,6 +17,7 @@ import (
 // end and says it was talked, so that its close announces the answer the
 // mark could not.
 func TestTheConversationDoesNotWaitForTheAnsweredMark(t *testing.T) {
+	t.Parallel()
 	skipUnlessCallsCanRun(t, "this test is about the order of a call's steps and compares no times of either clock")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

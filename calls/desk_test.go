@@ -208,6 +208,7 @@ func (r *deskRig) one(t *testing.T, query string, args ...any) (out []any) {
 // call is recorded as transferred to them, their time is metered, and the
 // webhooks tell each step.
 func TestAnAgentTakesATransferredCallInTheBrowser(t *testing.T) {
+	t.Parallel()
 	r := newDeskRig(t, []calleesim.Persona{{Name: "wants-a-person", Numbers: []string{"+8613800000003"}, Voice: "cmn", Greeting: "喂?",
 		Lines: []calleesim.Line{{Say: "转人工"}, {Say: "你好,我想问一下账单"}, {Say: "好的,明白了"}, {Say: "谢谢"}}, HoldMS: 30000}})
 	ctx := context.Background()
@@ -337,6 +338,7 @@ func TestAnAgentTakesATransferredCallInTheBrowser(t *testing.T) {
 // offline, and when the queue's wait is over the robot says the overflow
 // message, hangs up, and the callee is called back.
 func TestACallNobodyAnswersOverflowsWithACallback(t *testing.T) {
+	t.Parallel()
 	if at := dbtest.ShiftedClock(); at != "" {
 		t.Skipf("PostgreSQL's clock at %s: this test compares no times of either clock (TestAnAgentTakesATransferredCallInTheBrowser covers the desk there)", at)
 	}
@@ -384,6 +386,7 @@ func ptr[T any](v T) *T { return &v }
 // there through the trunk (REFER) once its wait is over; the number is
 // checked as every transfer target is.
 func TestACallNobodyTakesGoesToTheQueuesOverflowNumber(t *testing.T) {
+	t.Parallel()
 	if at := dbtest.ShiftedClock(); at != "" {
 		t.Skipf("PostgreSQL's clock at %s: this test compares no times of either clock (TestAnAgentTakesATransferredCallInTheBrowser covers the desk there)", at)
 	}
@@ -423,6 +426,7 @@ func TestACallNobodyTakesGoesToTheQueuesOverflowNumber(t *testing.T) {
 // rung once the database is back, the talk goes on, and the call is
 // recorded once, transferred to the agent, with one agent_seconds row.
 func TestTheDeskHoldsACallThroughADatabaseOutage(t *testing.T) {
+	t.Parallel()
 	r := newDeskRigWith(t, []calleesim.Persona{{Name: "wants-a-person", Numbers: []string{"+8613800000005"}, Voice: "cmn", Greeting: "喂?",
 		Lines: []calleesim.Line{{Say: "转人工"}, {Say: "你好,我想问一下账单"}, {Say: "好的,明白了"}, {Say: "还有一个问题"}, {Say: "谢谢"}}, HoldMS: 40000}}, true)
 	ctx := context.Background()

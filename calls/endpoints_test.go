@@ -259,6 +259,7 @@ const promiseScript = `export default {
 // make: the callee hears the amount, the promise reaches the service, and
 // the call's turns record each request with its status.
 func TestACallsScriptReadsAndWritesTheTenantsSystem(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("espeak-ng"); err != nil {
 		t.Skip("espeak-ng is not installed (apt-get install espeak-ng): the callee simulator cannot speak")
 	}

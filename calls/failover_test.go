@@ -21,6 +21,7 @@ import (
 // callee's own refusal (486 busy) is not a trunk failure: the call is not
 // dialled again over the next trunk.
 func TestACallFailsOverToTheNextTrunkWhenItsCarrierIsDown(t *testing.T) {
+	t.Parallel()
 	skipUnlessCallsCanRun(t, "this test is about trunks and compares no times of either clock")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
@@ -96,6 +97,7 @@ func TestACallFailsOverToTheNextTrunkWhenItsCarrierIsDown(t *testing.T) {
 // two calls at once on a tenant whose first trunk takes one call, one
 // goes over each trunk, and both are answered.
 func TestATrunkAtItsCapPassesTheCallToTheNext(t *testing.T) {
+	t.Parallel()
 	skipUnlessCallsCanRun(t, "this test is about trunks and compares no times of either clock")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()

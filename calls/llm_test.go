@@ -43,6 +43,7 @@ const reminderScript = `export default {
 // are counted for the usage ledger. When the model is too slow, the call
 // goes on without it, on the script's fixed words.
 func TestATenantsModelDecidesWhatTheBuiltInNLUIsUnsureOf(t *testing.T) {
+	t.Parallel()
 	skipUnlessCallsCanRun(t, "this test is about speech providers and compares no times of either clock (TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript covers a call's records there)")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()

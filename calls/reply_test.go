@@ -65,6 +65,7 @@ func (a *askedTTS) all() string {
 // heard only what came before it. A reply whose first sentence fails is
 // not spoken at all: the script's own words are.
 func TestAModelsReplyIsSpokenAsItIsWrittenAndCheckedSentenceBySentence(t *testing.T) {
+	t.Parallel()
 	skipUnlessCallsCanRun(t, "this test is about speech providers and compares no times of either clock (TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript covers a call's records there)")
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()

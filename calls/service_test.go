@@ -82,6 +82,7 @@ func (d *requestsTo) all() []telephony.DialRequest {
 // simulator, the tenant's published script in a script host, and the call
 // record with its turns, final state, tags and recording.
 func TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("espeak-ng"); err != nil {
 		t.Skip("espeak-ng is not installed (apt-get install espeak-ng): prompts cannot be spoken")
 	}

@@ -227,6 +227,7 @@ func TestAMandarinScriptIsNotDialledWithARecogniserThatHearsOnlyEnglish(t *testi
 // revokes fails the call that meets it, saying so, and the next call gets
 // a new token.
 func TestATenantsAlibabaNLSHearsItsCalls(t *testing.T) {
+	t.Parallel()
 	skipUnlessCallsCanRun(t, "this test is about speech providers and compares no times of either clock (TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript covers a call's records there)")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
@@ -281,6 +282,7 @@ func TestATenantsAlibabaNLSHearsItsCalls(t *testing.T) {
 // streaming, with the contact's name as a hotword; when the runtime
 // refuses the key the call ends failed, saying so, not answered.
 func TestATenantsFunASRRuntimeHearsItsCalls(t *testing.T) {
+	t.Parallel()
 	skipUnlessCallsCanRun(t, "this test is about speech providers and compares no times of either clock (TestACampaignCallsTheSimulatorOverSIPAndRunsItsScript covers a call's records there)")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
