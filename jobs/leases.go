@@ -106,9 +106,13 @@ func (k *leaseKeeper) hold(tenantID, callID uuid.UUID) (release func()) {
 // round leaves a beat the reaper can judge; when that write fails the
 // keeper's rounds write it.
 func (k *leaseKeeper) holdJob(ctx context.Context, jobID int64) (release func()) {
-	if err := beat(ctx, k.campaigns, []int64{jobID}); err != nil {
+	// A database that does not answer holds the batch no longer than a
+	// round: its dials cannot begin without it anyway.
+	first, cancel := context.WithTimeout(ctx, k.every)
+	if err := beat(first, k.campaigns, []int64{jobID}); err != nil {
 		k.logger.WarnContext(ctx, "cannot note a dial batch's first heartbeat", slog.Int64("job", jobID), slog.Any("error", err))
 	}
+	cancel()
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.jobs == nil {
