@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"maps"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -126,7 +128,7 @@ func New(cfg Config) (*Client, error) {
 	// River reports its routine at info level every few seconds; outcall's
 	// log keeps River's warnings and errors.
 	riverLog := slog.New(levelAtLeast{cfg.Logger.Handler(), slog.LevelWarn}).With("component", "jobs")
-	rc := &river.Config{Logger: riverLog, Workers: workers, RescueStuckJobsAfter: RescueStuckJobsAfter}
+	rc := &river.Config{Logger: riverLog, Workers: workers, RescueStuckJobsAfter: RescueStuckJobsAfter, ID: clientID(time.Now())}
 	if cfg.Work {
 		rc.Queues = map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: cfg.MaxWorkers},
@@ -201,4 +203,25 @@ func (h levelAtLeast) WithAttrs(attrs []slog.Attr) slog.Handler {
 
 func (h levelAtLeast) WithGroup(name string) slog.Handler {
 	return levelAtLeast{h.Handler.WithGroup(name), h.min}
+}
+
+// beatingClient ends the River client ID of a process whose lease keeper
+// beats for the dial batches it runs: River records the ID among a job's
+// attempted_by, so the reaper judges by a missing beat only the batches of
+// such a process, and leaves those of an earlier version, which never
+// beats, to River's rescuer.
+const beatingClient = "_beats"
+
+// clientID is River's own form of a client ID (the host and the start time,
+// with underscores) marked as beatingClient.
+func clientID(started time.Time) string {
+	host, _ := os.Hostname()
+	if host == "" {
+		host = "unknown_host"
+	}
+	host = strings.ReplaceAll(host, ".", "_")
+	if len(host) > 60 {
+		host = host[:60]
+	}
+	return host + "_" + strings.Replace(started.UTC().Format("2006_01_02T15_04_05.000000"), ".", "_", 1) + beatingClient
 }

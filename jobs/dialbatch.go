@@ -48,7 +48,7 @@ func (w *DialBatchWorker) Work(ctx context.Context, job *river.Job[campaigns.Dia
 	// the lease reaper hands the batch back (see staleBatches) instead of
 	// leaving the dials it had not begun queued until River's Timeout.
 	if w.Dial.leases != nil {
-		defer w.Dial.leases.holdJob(ctx, job.ID)()
+		defer w.Dial.leases.holdJob(job.ID)()
 	}
 	dials := job.Args.Each()
 	var (

@@ -32,12 +32,13 @@ import (
 // contacts: a batch job stays running, to River, until its Timeout (two
 // hours), and the dials it had not begun when its worker died (waiting for
 // a free line or a call place) keep their contacts queued all that while,
-// counted against the campaign's lines. The keeper renews a beat on each
-// batch job its process runs (beatKey in the job's metadata, which River
-// merges and never overwrites), and the reaper hands back, as River's
-// rescuer would, a running batch whose beat stayed stale on both looks
-// (see staleBatches). Running it again is safe: each dial's check refuses
-// an attempt already made and closes one cut off.
+// counted against the campaign's lines. The keeper notes a beat on each
+// batch job its process runs, every Renew (beatKey in the job's metadata,
+// which River merges and never overwrites), and the reaper hands back, as
+// River's rescuer would, a running batch whose last beat, or whose start
+// when it has none yet, stayed older than StaleAfter on both looks (see
+// staleBatches). Running it again is safe: each dial's check refuses an
+// attempt already made and closes one cut off.
 
 // LeaseTiming is how line leases are kept and reaped.
 type LeaseTiming struct {
@@ -101,18 +102,9 @@ func (k *leaseKeeper) hold(tenantID, callID uuid.UUID) (release func()) {
 	}
 }
 
-// holdJob beats for the running batch job until release is called. Its
-// first beat is written now, so that a process that dies before its next
-// round leaves a beat the reaper can judge; when that write fails the
-// keeper's rounds write it.
-func (k *leaseKeeper) holdJob(ctx context.Context, jobID int64) (release func()) {
-	// A database that does not answer holds the batch no longer than a
-	// round: its dials cannot begin without it anyway.
-	first, cancel := context.WithTimeout(ctx, k.every)
-	if err := beat(first, k.campaigns, []int64{jobID}); err != nil {
-		k.logger.WarnContext(ctx, "cannot note a dial batch's first heartbeat", slog.Int64("job", jobID), slog.Any("error", err))
-	}
-	cancel()
+// holdJob beats for the running batch job until release is called, from
+// the keeper's next round on (see beatingClient).
+func (k *leaseKeeper) holdJob(jobID int64) (release func()) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.jobs == nil {

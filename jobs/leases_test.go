@@ -311,7 +311,8 @@ func TestThePacerOfADeadWorkerIsHandedBack(t *testing.T) {
 // once its heartbeat stays stale, instead of holding that contact queued
 // until River's two-hour Timeout; the next worker places the third call
 // alone, and closes nothing twice. While the worker lived, the same reaper
-// left its batch running, however long it had run.
+// left its batch running, however long it had run, as it leaves one run by
+// an earlier version, which never beats.
 func TestTheDialsABatchOfAKilledWorkerHadNotBegunAreDialledByAnother(t *testing.T) {
 	ctx := context.Background()
 	shop := dbtest.Tenant(ctx, t)
@@ -380,6 +381,16 @@ func TestTheDialsABatchOfAKilledWorkerHadNotBegunAreDialledByAnother(t *testing.
 		t.Fatalf("%d of the live worker's calls are up after the reaper's round, want 2", n)
 	}
 
+	// A batch an earlier version runs, which never beats, is left to
+	// River's rescuer however long it has run.
+	var earlier int64
+	if err := db.Pool().QueryRow(ctx, `INSERT INTO river_job (kind, queue, args, state, attempt, attempted_at, attempted_by, max_attempts, priority, scheduled_at)
+		VALUES ($1, $2, jsonb_build_object('tenant_id', $3::text, 'campaign_id', $4::text, 'dials', '[]'::jsonb), 'running', 1,
+			now() - interval '1 minute', '{worker-of-an-earlier-version}', 25, 1, now() - interval '1 minute') RETURNING id`,
+		campaigns.DialBatchArgs{}.Kind(), jobs.DialQueue, tid.String(), c.ID.String()).Scan(&earlier); err != nil {
+		t.Fatal(err)
+	}
+
 	if err := worker.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -391,6 +402,13 @@ func TestTheDialsABatchOfAKilledWorkerHadNotBegunAreDialledByAnother(t *testing.
 	}
 	if st, errs := batchState(); st != "available" || errs != 1 {
 		t.Fatalf("the killed worker's batch is %s with %d errors noted; want available, its lost run noted", st, errs)
+	}
+	var st string
+	if err := db.Pool().QueryRow(ctx, `SELECT state FROM river_job WHERE id = $1`, earlier).Scan(&st); err != nil || st != "running" {
+		t.Fatalf("the earlier version's batch is %s (%v); want it left running", st, err)
+	}
+	if _, err := db.Pool().Exec(ctx, `DELETE FROM river_job WHERE id = $1`, earlier); err != nil {
+		t.Fatal(err)
 	}
 	if n := count(t, db, tid, `SELECT count(*) FROM calls WHERE state = 'ended' AND outcome = $1 AND reason = $2`,
 		telephony.OutcomeInterrupted, campaigns.ReasonWorkerLost); n != 2 {
