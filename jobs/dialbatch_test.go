@@ -107,18 +107,7 @@ func TestADrainingWorkerHandsBackTheDialsOfABatchItDidNotBegin(t *testing.T) {
 	// The next worker dials them.
 	next := &gatedPlacer{release: make(chan struct{})}
 	close(next.release)
-	worker2, err := jobs.New(jobs.Config{Tenants: shop.Tenants, Logger: log, Work: true, Campaigns: svc, Placer: next, DialWorkers: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := worker2.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		worker2.StopAndCancel(ctx)
-	})
+	startWorking(t, ctx, jobs.Config{Tenants: shop.Tenants, Logger: log, Work: true, Campaigns: svc, Placer: next, DialWorkers: 4})
 	waitUntil(t, "the other contacts to be dialled", 30*time.Second, func() bool {
 		return count(t, shop.DB, tid, `SELECT count(*) FROM calls WHERE state = 'ended'`) == 3
 	})

@@ -51,6 +51,50 @@ func runDoomedWorker(url string) int {
 	select {} // until killed
 }
 
+// jobState is the state of a River job and how many errors it has noted.
+func jobState(t *testing.T, db *tenants.DB, job int64) (state string, errs int) {
+	t.Helper()
+	if err := db.Pool().QueryRow(context.Background(), `SELECT state, coalesce(array_length(errors, 1), 0) FROM river_job WHERE id = $1`, job).Scan(&state, &errs); err != nil {
+		t.Fatal(err)
+	}
+	return state, errs
+}
+
+// startDoomedWorker starts the worker process of runDoomedWorker against
+// the database at url and returns once it is ready; kill kills it (SIGKILL)
+// and waits for it to end. A test that ends first kills it too.
+func startDoomedWorker(t *testing.T, url string) (kill func()) {
+	t.Helper()
+	worker := exec.Command(os.Args[0], "-test.run=^$")
+	worker.Env = append(os.Environ(), doomedWorkerEnv+"="+url)
+	worker.Stderr = os.Stderr
+	out, err := worker.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := worker.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := false
+	t.Cleanup(func() {
+		if !exited {
+			worker.Process.Kill()
+			worker.Wait()
+		}
+	})
+	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "ready\n" {
+		t.Fatalf("the worker process said %q, %v", line, err)
+	}
+	return func() {
+		t.Helper()
+		if err := worker.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		worker.Wait()
+		exited = true
+	}
+}
+
 // heldPlacer answers every call and talks until release is closed (nil:
 // until the call's context ends); the outcome is the script's "confirmed".
 type heldPlacer struct {
@@ -136,50 +180,16 @@ func TestALineLeasedByAKilledWorkerIsFreedWithinTheBound(t *testing.T) {
 	}
 
 	// The worker that dies: a process of its own, the only one working.
-	worker := exec.Command(os.Args[0], "-test.run=^$")
-	worker.Env = append(os.Environ(), doomedWorkerEnv+"="+url)
-	worker.Stderr = os.Stderr
-	out, err := worker.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := worker.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := false
-	t.Cleanup(func() {
-		if !exited {
-			worker.Process.Kill()
-			worker.Wait()
-		}
-	})
-	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "ready\n" {
-		t.Fatalf("the worker process said %q, %v", line, err)
-	}
+	kill := startDoomedWorker(t, url)
 	doomed := callOf(startCampaign("13812340001"), 30*time.Second)
-	if err := worker.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	worker.Wait()
-	exited = true
+	kill()
 	killedAt := time.Now()
 
 	// The survivor, with a short lease timing.
 	timing := jobs.LeaseTiming{Renew: 250 * time.Millisecond, StaleAfter: 2 * time.Second, ReapEvery: time.Second, Confirm: time.Second}
 	placer := &heldPlacer{release: make(chan struct{})}
-	client, err := jobs.New(jobs.Config{Tenants: ts, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Work: true,
+	startWorking(t, ctx, jobs.Config{Tenants: ts, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Work: true,
 		Campaigns: svc, Placer: placer, DialWorkers: 2, Leases: timing})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := client.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		client.StopAndCancel(ctx)
-	})
 	live := callOf(startCampaign("13812340002"), 30*time.Second)
 
 	// River makes a new leader once the dead one's term lapses: its 15 s
@@ -286,15 +296,7 @@ func TestThePacerOfADeadWorkerIsHandedBack(t *testing.T) {
 	if err := reaper.Work(ctx, &river.Job[jobs.ReapLeasesArgs]{}); err != nil {
 		t.Fatal(err)
 	}
-	state := func(job int64) (string, int) {
-		t.Helper()
-		var st string
-		var errs int
-		if err := db.Pool().QueryRow(ctx, `SELECT state, coalesce(array_length(errors, 1), 0) FROM river_job WHERE id = $1`, job).Scan(&st, &errs); err != nil {
-			t.Fatal(err)
-		}
-		return st, errs
-	}
+	state := func(job int64) (string, int) { return jobState(t, db, job) }
 	if st, errs := state(dead); st != "available" || errs != 1 {
 		t.Fatalf("the dead worker's pacer is %s with %d errors noted; want available, its lost attempt noted", st, errs)
 	}
@@ -332,37 +334,10 @@ func TestTheDialsABatchOfAKilledWorkerHadNotBegunAreDialledByAnother(t *testing.
 		campaigns.DialBatchArgs{}.Kind()).Scan(&batch); err != nil {
 		t.Fatalf("the round's batch job: %v", err)
 	}
-	batchState := func() (string, int) {
-		t.Helper()
-		var st string
-		var errs int
-		if err := db.Pool().QueryRow(ctx, `SELECT state, coalesce(array_length(errors, 1), 0) FROM river_job WHERE id = $1`, batch).Scan(&st, &errs); err != nil {
-			t.Fatal(err)
-		}
-		return st, errs
-	}
+	batchState := func() (string, int) { return jobState(t, db, batch) }
 
 	// The worker that dies, with room for two calls: the third dial waits.
-	worker := exec.Command(os.Args[0], "-test.run=^$")
-	worker.Env = append(os.Environ(), doomedWorkerEnv+"="+shop.URL)
-	worker.Stderr = os.Stderr
-	out, err := worker.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := worker.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := false
-	t.Cleanup(func() {
-		if !exited {
-			worker.Process.Kill()
-			worker.Wait()
-		}
-	})
-	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "ready\n" {
-		t.Fatalf("the worker process said %q, %v", line, err)
-	}
+	kill := startDoomedWorker(t, shop.URL)
 	waitUntil(t, "two calls to be up", 30*time.Second, func() bool {
 		return count(t, db, tid, `SELECT count(*) FROM calls WHERE state = 'in_call'`) == 2
 	})
@@ -391,11 +366,7 @@ func TestTheDialsABatchOfAKilledWorkerHadNotBegunAreDialledByAnother(t *testing.
 		t.Fatal(err)
 	}
 
-	if err := worker.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	worker.Wait()
-	exited = true
+	kill()
 	time.Sleep(timing.StaleAfter + 500*time.Millisecond)
 	if err := reaper.Work(ctx, &river.Job[jobs.ReapLeasesArgs]{}); err != nil {
 		t.Fatal(err)
@@ -403,9 +374,8 @@ func TestTheDialsABatchOfAKilledWorkerHadNotBegunAreDialledByAnother(t *testing.
 	if st, errs := batchState(); st != "available" || errs != 1 {
 		t.Fatalf("the killed worker's batch is %s with %d errors noted; want available, its lost run noted", st, errs)
 	}
-	var st string
-	if err := db.Pool().QueryRow(ctx, `SELECT state FROM river_job WHERE id = $1`, earlier).Scan(&st); err != nil || st != "running" {
-		t.Fatalf("the earlier version's batch is %s (%v); want it left running", st, err)
+	if st, errs := jobState(t, db, earlier); st != "running" || errs != 0 {
+		t.Fatalf("the earlier version's batch is %s with %d errors noted; want it left running", st, errs)
 	}
 	if _, err := db.Pool().Exec(ctx, `DELETE FROM river_job WHERE id = $1`, earlier); err != nil {
 		t.Fatal(err)
@@ -422,18 +392,7 @@ func TestTheDialsABatchOfAKilledWorkerHadNotBegunAreDialledByAnother(t *testing.
 	// alone.
 	next := &gatedPlacer{release: make(chan struct{})}
 	close(next.release)
-	survivor, err := jobs.New(jobs.Config{Tenants: shop.Tenants, Logger: slog.New(slog.DiscardHandler), Work: true, Campaigns: svc, Placer: next, DialWorkers: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := survivor.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		survivor.StopAndCancel(ctx)
-	})
+	startWorking(t, ctx, jobs.Config{Tenants: shop.Tenants, Logger: slog.New(slog.DiscardHandler), Work: true, Campaigns: svc, Placer: next, DialWorkers: 2})
 	waitUntil(t, "the third contact to be dialled", 30*time.Second, func() bool {
 		return count(t, db, tid, `SELECT count(*) FROM calls WHERE state = 'ended'`) == 3
 	})

@@ -185,19 +185,8 @@ func TestACallEndTheDatabaseCannotTakeIsSpooledAndRecordedOnceItIsBack(t *testin
 	// Leases go stale after a second here, and the reaper looks twice a
 	// second.
 	timing := jobs.LeaseTiming{Renew: 100 * time.Millisecond, StaleAfter: time.Second, ReapEvery: 500 * time.Millisecond, Confirm: 500 * time.Millisecond}
-	client, err := jobs.New(jobs.Config{Tenants: shop.Tenants, Logger: log, Work: true, Campaigns: svc, Placer: placer, DialWorkers: 2,
+	startWorking(t, ctx, jobs.Config{Tenants: shop.Tenants, Logger: log, Work: true, Campaigns: svc, Placer: placer, DialWorkers: 2,
 		Spool: spool, Leases: timing})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := client.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		client.StopAndCancel(ctx)
-	})
 	c := startCampaign(t, ctx, shop, svc, spoolCallee)
 
 	waitUntil(t, "the call's end to be spooled", 15*time.Second, func() bool { return spool.Len() == 1 })
@@ -570,19 +559,8 @@ func TestAStoppingWorkerSpoolsACallEndAtOnce(t *testing.T) {
 		proxy.CutOff()
 		drain.Begin()
 	}}
-	client, err := jobs.New(jobs.Config{Tenants: shop.Tenants, Logger: log, Work: true, Campaigns: svc, Placer: placer, DialWorkers: 2,
+	startWorking(t, ctx, jobs.Config{Tenants: shop.Tenants, Logger: log, Work: true, Campaigns: svc, Placer: placer, DialWorkers: 2,
 		Spool: spool, Drain: drain})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := client.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		client.StopAndCancel(ctx)
-	})
 	startCampaign(t, ctx, shop, svc, spoolCallee)
 	waitUntil(t, "the call's end to be spooled", 15*time.Second, func() bool { return spool.Len() == 1 })
 	call := placer.placed()[0]
@@ -602,6 +580,24 @@ func TestAStoppingWorkerSpoolsACallEndAtOnce(t *testing.T) {
 
 // startCampaign starts a campaign of shop's, without retries, calling a
 // new list of the numbers.
+// startWorking starts a jobs client that works, and stops it when the test
+// ends.
+func startWorking(t *testing.T, ctx context.Context, cfg jobs.Config) {
+	t.Helper()
+	client, err := jobs.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		client.StopAndCancel(ctx)
+	})
+}
+
 func startCampaign(t *testing.T, ctx context.Context, shop *dbtest.SignedUp, svc *campaigns.Service, numbers ...string) *campaigns.Campaign {
 	t.Helper()
 	cs := contacts.New(contacts.Options{DB: shop.DB})
