@@ -20,8 +20,27 @@ func TestAWorkerThatDiesMidCallDoesNotCauseASecondDial(t *testing.T) {
 	if err != nil || !first.Place {
 		t.Fatalf("first run: %+v %v", first, err)
 	}
-	// The worker dies here; River runs the job again with the same arguments.
+	// While the call's line lease is fresh, a process carries the call: a
+	// run of the job again (its end not recorded) leaves the call to it.
 	again, err := w.svc.BeginDial(w.ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Place {
+		t.Fatal("the same attempt was dialled twice")
+	}
+	if call, err := w.svc.GetCall(w.ctx, w.p, first.Request.CallID); err != nil || call.State == "ended" {
+		t.Fatalf("the call whose lease is fresh was closed by the job's next run: %+v %v", call, err)
+	}
+	// The worker dies here, and its lease goes stale; River runs the job
+	// again with the same arguments.
+	if err := w.db.InTenant(w.ctx, w.p.TenantID, func(tx pgx.Tx) error {
+		_, err := tx.Exec(w.ctx, `UPDATE lines SET leased_at = leased_at - $1::interval WHERE call_id = $2`, campaigns.LiveLeaseWithin+time.Second, first.Request.CallID)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	again, err = w.svc.BeginDial(w.ctx, a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +51,7 @@ func TestAWorkerThatDiesMidCallDoesNotCauseASecondDial(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if call.State != "ended" || call.Outcome != telephony.OutcomeInterrupted || call.NextAt == nil {
+	if call.State != "ended" || call.Outcome != telephony.OutcomeInterrupted || call.Reason != campaigns.ReasonJobRerun || call.NextAt == nil {
 		t.Fatalf("the interrupted attempt: %+v", call)
 	}
 	var held int

@@ -147,17 +147,28 @@ func (s *Service) beginDial(ctx context.Context, a DialArgs) (*Dial, error) {
 // call still open, before the lease reaper closed it.
 const ReasonJobRerun = "interrupted: the dial job carrying the call stopped (its next run found the call open)"
 
+// LiveLeaseWithin is how recently a call's line lease must have been
+// renewed for the call to count as carried by a live process (a worker, or
+// the spool holding its close): the lease timing's default StaleAfter.
+const LiveLeaseWithin = 20 * time.Second
+
 // closeInterrupted ends an attempt that an earlier run of its dial job left
 // dialling or in call (the worker died): no second dial, the line is freed,
-// and the contact is retried like a failed call.
+// and the contact is retried like a failed call. A call whose line lease
+// was renewed within LiveLeaseWithin is left to the process that renews it
+// (a batch handed back while its call's close waited in a spool, a job
+// whose end River could not record): that process closes it, or the lease
+// reaper does once the lease goes stale.
 func (s *Service) closeInterrupted(ctx context.Context, tx pgx.Tx, a DialArgs, now time.Time) error {
 	var callID uuid.UUID
-	err := tx.QueryRow(ctx, `SELECT id FROM calls WHERE campaign_id = $1 AND contact_id = $2 AND attempt = $3 AND state IN ('dialling', 'in_call')`,
-		a.CampaignID, a.ContactID, a.Attempt).Scan(&callID)
+	var live bool
+	err := tx.QueryRow(ctx, `SELECT c.id, EXISTS (SELECT 1 FROM lines l WHERE l.tenant_id = c.tenant_id AND l.call_id = c.id AND l.leased_at > now() - $4::interval)
+		FROM calls c WHERE c.campaign_id = $1 AND c.contact_id = $2 AND c.attempt = $3 AND c.state IN ('dialling', 'in_call')`,
+		a.CampaignID, a.ContactID, a.Attempt, LiveLeaseWithin).Scan(&callID, &live)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil
 	}
-	if err != nil {
+	if err != nil || live {
 		return err
 	}
 	_, err = s.closeCallTx(ctx, tx, a.TenantID, callID, Ending{Outcome: telephony.OutcomeInterrupted, Reason: ReasonJobRerun, EndedAt: now})
