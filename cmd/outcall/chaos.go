@@ -613,23 +613,28 @@ func (r *chaosRig) faults(ctx context.Context) error {
 	// number the cap refused waits until the callee's next day begins,
 	// which is within the hour when the run is close to midnight in
 	// Shanghai (16:00 UTC): it is not left for today however close that is.
-	inFlight := func() (bool, error) {
-		n, err := r.count(ctx, `SELECT (SELECT count(*) FROM campaign_contacts WHERE campaign_id = $1
-				AND (state IN ('queued', 'dialling', 'in_call')
-					OR state = 'pending' AND next_at < now() + interval '1 hour' AND last_reason IS DISTINCT FROM 'daily_cap'))
-			+ (SELECT count(*) FROM calls WHERE state IN ('dialling', 'in_call'))`, r.campaign)
-		return n == 0, err
+	none := func(sql string) func() (bool, error) {
+		return func() (bool, error) {
+			n, err := r.count(ctx, sql, r.campaign)
+			return n == 0, err
+		}
 	}
-	if err := r.waitFor(ctx, "the campaign has nothing left to dial today", inFlight, a2, b2); err != nil {
+	const inFlight = `SELECT (SELECT count(*) FROM campaign_contacts WHERE campaign_id = $1 AND state IN ('queued', 'dialling', 'in_call'))
+		+ (SELECT count(*) FROM calls WHERE state IN ('dialling', 'in_call'))`
+	const dueToday = ` + (SELECT count(*) FROM campaign_contacts WHERE campaign_id = $1 AND state = 'pending'
+		AND next_at < now() + interval '1 hour' AND last_reason IS DISTINCT FROM 'daily_cap')`
+	if err := r.waitFor(ctx, "the campaign has nothing left to dial today", none(inFlight+dueToday), a2, b2); err != nil {
 		return err
 	}
 	// The campaign is paused so that the callee's next day, if it begins
-	// now, starts no call while the records are read; a dial queued
-	// meanwhile goes back to its contact unmade.
+	// now, starts no call while the records are read. A dial queued
+	// meanwhile goes back to its contact unmade, and a call begun meanwhile
+	// ends as calls do: the paused campaign then has nothing in flight,
+	// whatever its contacts wait for.
 	if _, err := r.svc.PauseCampaign(ctx, r.p, r.campaign); err != nil {
 		return fmt.Errorf("pause the campaign once it is done for today: %w", err)
 	}
-	if err := r.waitFor(ctx, "the paused campaign has no dial or call in flight", inFlight, a2, b2); err != nil {
+	if err := r.waitFor(ctx, "the paused campaign has no dial or call in flight", none(inFlight), a2, b2); err != nil {
 		return err
 	}
 	r.logf("the campaign is done for today")
