@@ -149,7 +149,8 @@ const ReasonJobRerun = "interrupted: the dial job carrying the call stopped (its
 
 // LiveLeaseWithin is how recently a call's line lease must have been
 // renewed for the call to count as carried by a live process (a worker, or
-// the spool holding its close): the lease timing's default StaleAfter.
+// the spool holding its close); the lease reaper's default StaleAfter is
+// the same (jobs.LeaseTiming).
 const LiveLeaseWithin = 20 * time.Second
 
 // closeInterrupted ends an attempt that an earlier run of its dial job left

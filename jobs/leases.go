@@ -45,7 +45,8 @@ type LeaseTiming struct {
 	// Renew is how often a worker renews the leases of its calls (5 s).
 	Renew time.Duration
 	// StaleAfter is how long a lease may go unrenewed before the reaper
-	// closes its call (20 s).
+	// closes its call (campaigns.LiveLeaseWithin, 20 s: how long a dial
+	// job run again also takes an unrenewed lease to mean a lost call).
 	StaleAfter time.Duration
 	// ReapEvery is how often the reaper runs (10 s).
 	ReapEvery time.Duration
@@ -58,7 +59,7 @@ func (t LeaseTiming) withDefaults() LeaseTiming {
 		t.Renew = 5 * time.Second
 	}
 	if t.StaleAfter <= 0 {
-		t.StaleAfter = 20 * time.Second
+		t.StaleAfter = campaigns.LiveLeaseWithin
 	}
 	if t.ReapEvery <= 0 {
 		t.ReapEvery = 10 * time.Second
@@ -248,8 +249,8 @@ func (w *ReapLeasesWorker) Work(ctx context.Context, job *river.Job[ReapLeasesAr
 		}
 	}
 	// The lost batches go back once the calls they had begun are closed
-	// above, as their worker's loss: a batch's next run would otherwise
-	// close such a call itself, saying nothing of why it was cut.
+	// above, as their worker's loss (a batch's next run would otherwise
+	// close such a call itself, with the vaguer ReasonJobRerun).
 	if _, err := rescueBatches(ctx, w.Campaigns, batches, t.StaleAfter, w.Logger); err != nil {
 		return fmt.Errorf("hand back lost dial batches: %w", err)
 	}
