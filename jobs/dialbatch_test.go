@@ -140,10 +140,6 @@ func TestADialOfABatchWaitsOutADatabaseOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	held := &gatedPlacer{release: make(chan struct{})}
-	worker, err := jobs.New(jobs.Config{Tenants: shop.Tenants, Logger: slog.New(slog.DiscardHandler), Work: true, Campaigns: svc, Placer: held, DialWorkers: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
 	c := startCampaign(t, ctx, shop, svc, "13812340001", "13812340002")
 	tid := shop.Owner.TenantID
 	if r, err := svc.Pace(ctx, tid, c.ID, 10); err != nil || r.Queued != 2 {
@@ -152,14 +148,7 @@ func TestADialOfABatchWaitsOutADatabaseOutage(t *testing.T) {
 	// The database goes away before the batch runs, and comes back 3 s
 	// later: both dials begin once it is back.
 	proxy.CutOff()
-	if err := worker.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		worker.StopAndCancel(ctx)
-	})
+	startWorking(t, ctx, jobs.Config{Tenants: shop.Tenants, Logger: slog.New(slog.DiscardHandler), Work: true, Campaigns: svc, Placer: held, DialWorkers: 2})
 	time.Sleep(3 * time.Second)
 	proxy.Restore()
 	waitUntil(t, "both calls to be up", 30*time.Second, func() bool { return held.placed() == 2 })
