@@ -341,7 +341,9 @@ func TestTheDialsABatchOfAKilledWorkerHadNotBegunAreDialledByAnother(t *testing.
 	waitUntil(t, "two calls to be up", 30*time.Second, func() bool {
 		return count(t, db, tid, `SELECT count(*) FROM calls WHERE state = 'in_call'`) == 2
 	})
-	timing := jobs.LeaseTiming{StaleAfter: 2 * time.Second, Confirm: 500 * time.Millisecond}
+	// The worker renews every 250 ms: a renewal 4 s late is a lost worker,
+	// not a busy machine.
+	timing := jobs.LeaseTiming{StaleAfter: 4 * time.Second, Confirm: 500 * time.Millisecond}
 	reaper := &jobs.ReapLeasesWorker{Campaigns: svc, Logger: slog.New(slog.DiscardHandler), Timing: timing}
 
 	// Alive, the batch has run longer than StaleAfter and is left alone.
