@@ -673,3 +673,45 @@ func TestDialOverTLSCarriesTheWholeDialogAndRefusesAnUntrustedCertificate(t *tes
 		t.Fatalf("untrusted certificate: outcome %s (%s) %v, want failed saying why", res.Outcome, res.Reason, err)
 	}
 }
+
+func TestListenUDPAndTCPTakesOnePortForBothOrSaysWhyNot(t *testing.T) {
+	// Ephemeral ports held for TCP by others, as on a busy machine: a UDP
+	// port the system picks may be one of them, and the pair must then
+	// take another (the CI failure this mends: "bind: address already in use").
+	var held []net.Listener
+	defer func() {
+		for _, l := range held {
+			l.Close()
+		}
+	}()
+	for i := 0; i < 50; i++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, l)
+	}
+	for i := 0; i < 50; i++ {
+		conn, tl, err := telephony.ListenUDPAndTCP("127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("pair %d: %v", i, err)
+		}
+		udp, tcp := conn.LocalAddr().(*net.UDPAddr).Port, tl.Addr().(*net.TCPAddr).Port
+		conn.Close()
+		tl.Close()
+		if udp != tcp {
+			t.Fatalf("pair %d: UDP port %d, TCP port %d", i, udp, tcp)
+		}
+	}
+	// A fixed port whose TCP side is taken is refused, and its UDP socket
+	// is not left open.
+	taken := held[0].Addr().(*net.TCPAddr).Port
+	if _, _, err := telephony.ListenUDPAndTCP(held[0].Addr().String()); err == nil {
+		t.Fatalf("port %d is taken for TCP, yet the pair was opened", taken)
+	}
+	conn, err := net.ListenPacket("udp", held[0].Addr().String())
+	if err != nil {
+		t.Fatalf("the refused pair left UDP port %d open: %v", taken, err)
+	}
+	conn.Close()
+}

@@ -346,32 +346,42 @@ func NewSIPDialer(cfg DialerConfig) (*SIPDialer, error) {
 	if err != nil {
 		return nil, err
 	}
-	conn, err := net.ListenPacket("udp", net.JoinHostPort(cfg.ListenIP, strconv.Itoa(cfg.ListenPort)))
+	// TCP on the same port as UDP, so in-dialog requests of TCP trunks
+	// (BYE, NOTIFY) reach the Contact we advertise.
+	addr := net.JoinHostPort(cfg.ListenIP, strconv.Itoa(cfg.ListenPort))
+	conn, tcpLn, err := ListenUDPAndTCP(addr)
 	if err != nil {
+		if conn, err = net.ListenPacket("udp", addr); err != nil {
+			ua.Close()
+			return nil, fmt.Errorf("listen for SIP: %w", err)
+		}
+		log.Warn("no TCP listener for SIP; TCP trunks cannot send in-dialog requests", "addr", conn.LocalAddr().String())
+	}
+	unlisten := func() {
 		ua.Close()
-		return nil, fmt.Errorf("listen for SIP: %w", err)
+		conn.Close()
+		if tcpLn != nil {
+			tcpLn.Close()
+		}
 	}
 	laddr := conn.LocalAddr().(*net.UDPAddr)
 	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(log))
 	if err != nil {
-		ua.Close()
-		conn.Close()
+		unlisten()
 		return nil, err
 	}
 	udpClient, err := sipgo.NewClient(ua, sipgo.WithClientHostname(cfg.ListenIP), sipgo.WithClientConnectionAddr(laddr.String()), sipgo.WithClientLogger(log))
 	if err != nil {
-		ua.Close()
-		conn.Close()
+		unlisten()
 		return nil, err
 	}
 	strClient, err := sipgo.NewClient(ua, sipgo.WithClientHostname(cfg.ListenIP), sipgo.WithClientLogger(log))
 	if err != nil {
-		ua.Close()
-		conn.Close()
+		unlisten()
 		return nil, err
 	}
 	d := &SIPDialer{
-		cfg: cfg, ua: ua, srv: srv, udpClient: udpClient, strClient: strClient, udpConn: conn,
+		cfg: cfg, ua: ua, srv: srv, udpClient: udpClient, strClient: strClient, udpConn: conn, tcpLn: tcpLn,
 		contact: sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "outcall", Host: cfg.ListenIP, Port: laddr.Port}},
 		localIP: ip, clock: cfg.Clock, log: log,
 	}
@@ -394,13 +404,8 @@ func NewSIPDialer(cfg DialerConfig) (*SIPDialer, error) {
 		d.Close()
 		return nil, err
 	}
-	// TCP on the same port, so in-dialog requests of TCP trunks (BYE,
-	// NOTIFY) reach the Contact we advertise.
-	if tl, err := net.Listen("tcp", laddr.String()); err == nil {
-		d.tcpLn = tl
-		go srv.ServeTCP(tl)
-	} else {
-		log.Warn("no TCP listener for SIP; TCP trunks cannot send in-dialog requests", "addr", laddr.String(), "err", err)
+	if tcpLn != nil {
+		go srv.ServeTCP(tcpLn)
 	}
 	return d, nil
 }
@@ -864,6 +869,31 @@ func (d *SIPDialer) Ping(ctx context.Context, t Trunk) (TrunkHealth, error) {
 // serveUDP starts serving SIP on conn and returns once the transport layer
 // knows the socket, so requests sent right away leave from it (otherwise
 // the client would try to bind the same port again).
+// ListenUDPAndTCP opens a UDP socket and a TCP listener on the same port.
+// With port 0 the pair is chosen together: the free UDP port the system
+// picks may be taken for TCP by another process, so such a port is given up
+// for the next one.
+func ListenUDPAndTCP(addr string) (net.PacketConn, net.Listener, error) {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	for attempt := 0; ; attempt++ {
+		conn, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return nil, nil, err
+		}
+		tl, err := net.Listen("tcp", conn.LocalAddr().String())
+		if err == nil {
+			return conn, tl, nil
+		}
+		conn.Close()
+		if port != "0" || attempt == 20 {
+			return nil, nil, err
+		}
+	}
+}
+
 func serveUDP(ua *sipgo.UserAgent, srv *sipgo.Server, conn net.PacketConn) error {
 	go srv.ServeUDP(conn)
 	addr := conn.LocalAddr().String()

@@ -183,7 +183,14 @@ func Start(ctx context.Context, cfg Config) (*Simulator, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	conn, err := net.ListenPacket("udp", cfg.ListenAddr)
+	var conn net.PacketConn
+	var tcpLn net.Listener
+	var err error
+	if cfg.TCP {
+		conn, tcpLn, err = telephony.ListenUDPAndTCP(cfg.ListenAddr)
+	} else {
+		conn, err = net.ListenPacket("udp", cfg.ListenAddr)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("callee-sim listen: %w", err)
 	}
@@ -194,13 +201,16 @@ func Start(ctx context.Context, cfg Config) (*Simulator, error) {
 			sip.WithTransactionLayerUnhandledResponseHandler(func(*sip.Response) {})))
 	if err != nil {
 		conn.Close()
+		if tcpLn != nil {
+			tcpLn.Close()
+		}
 		return nil, err
 	}
 	srv, _ := sipgo.NewServer(ua, sipgo.WithServerLogger(log))
 	client, _ := sipgo.NewClient(ua, sipgo.WithClientHostname(host), sipgo.WithClientConnectionAddr(laddr.String()), sipgo.WithClientLogger(log))
 	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "callee", Host: host, Port: laddr.Port}}
 	s := &Simulator{
-		cfg: cfg, ua: ua, srv: srv, client: client, conn: conn, log: log,
+		cfg: cfg, ua: ua, srv: srv, client: client, conn: conn, tcpLn: tcpLn, log: log,
 		dialogs: sipgo.NewDialogServerCache(client, contact),
 		records: map[string]*CallRecord{}, changed: make(chan struct{}),
 		nonce: strconv.FormatInt(time.Now().UnixNano(), 16),
@@ -239,14 +249,8 @@ func Start(ctx context.Context, cfg Config) (*Simulator, error) {
 		s.Close()
 		return nil, err
 	}
-	if cfg.TCP {
-		tl, err := net.Listen("tcp", laddr.String())
-		if err != nil {
-			s.Close()
-			return nil, fmt.Errorf("callee-sim listen tcp: %w", err)
-		}
-		s.tcpLn = tl
-		go srv.ServeTCP(tl)
+	if tcpLn != nil {
+		go srv.ServeTCP(tcpLn)
 	}
 	if cfg.TLS != nil {
 		tl, err := tls.Listen("tcp", net.JoinHostPort(laddr.IP.String(), "0"), cfg.TLS)
