@@ -42,7 +42,7 @@ func buildLexicons() ([]lexEntry, map[string]lexEntry) {
 		}
 	}
 	addZh(1, false, "好的", "好啊", "好呀", "好嘞", "挺好", "很好", "真好", "太好了", "好极了", "好棒", "满意", "喜欢", "谢谢", "感谢", "不错", "棒", "开心", "高兴", "赞", "优秀",
-		"没问题", "没什么问题", "期待", "划算", "非常好", "特别好", "真不错", "五星", "满分", "好评", "实惠", "专业", "贴心", "及时", "舒服", "细心", "到位", "给力", "点赞", "没得说", "靠谱", "周到", "耐心", "辛苦了", "热情", "快捷", "省心")
+		"没问题", "没什么问题", "期待", "划算", "非常好", "特别好", "真不错", "五星", "满分", "好评", "实惠", "专业", "贴心", "及时", "舒服", "细心", "到位", "给力", "点赞", "没得说", "靠谱", "周到", "耐心", "辛苦了", "热情", "快捷", "省心", "速度快", "也好", "都好", "很快", "挺快")
 	addZh(0.3, false, "放心")
 	// Words that look like moods and are not: polite formulas, 差不多, 不方便.
 	addZh(0, false, "不认识", "贵不贵", "好不好", "满不满意", "行不行", "说好", "不好意思", "麻烦你", "麻烦您", "麻烦问", "麻烦帮", "差不多", "不方便", "方便", "好几", "好多", "好像", "好好", "好久", "问题", "什么问题", "好的吧")
@@ -51,9 +51,10 @@ func buildLexicons() ([]lexEntry, map[string]lexEntry) {
 		"别再打", "别打", "不要再打", "不要打", "别给我打", "不要给我打", "别联系", "不要联系", "不要再联系", "别再联系", "拉黑", "黑名单", "退订", "免打扰", "删掉", "删了", "删除", "打扰",
 		"谁要", "干嘛", "干啥", "不跟机器", "跟机器说不", "不负责", "不认真", "白花",
 		"困难", "失业", "没钱", "拿不出", "周转不开", "还不起", "还不上", "亏了", "手头紧", "不认", "查不到", "不更新", "还没送到", "还没到", "一直没到", "还没收到", "等了半天", "等了好久",
-		"说了多少", "都说了", "多少次", "多少遍", "又没", "怎么这么多")
+		"说了多少", "都说了", "多少次", "多少遍", "又没", "怎么这么多",
+		"一塌糊涂", "乱七八糟", "裁员", "被裁", "辞退", "花光", "出了点事", "出事", "住院", "没修好", "没解决", "又坏了")
 	addZh(-2, true, "滚", "烦死了", "有病", "神经病", "妈的", "他妈", "骗子", "去死", "闭嘴", "混蛋", "垃圾", "别烦我", "烦我", "恶心", "气死", "报警", "什么玩意", "傻", "坑人", "烦不烦", "受够了",
-		"有完没完", "脑子有问题", "骂人", "欺诈", "破服务", "你妈", "王八蛋")
+		"有完没完", "脑子有问题", "骂人", "欺诈", "破服务", "你妈", "王八蛋", "告你们", "举报你们")
 	// Longest first, so 不满意 wins over 满意 and 烦死了 over 烦.
 	sort.SliceStable(zh, func(i, j int) bool { return len(zh[i].word) > len(zh[j].word) })
 	en := map[string]lexEntry{}
@@ -81,7 +82,7 @@ var sentimentPatterns = []struct {
 	angry  bool
 }{
 	{regexp.MustCompile(`\b(too high|can't pay|can't afford|lost my job|out of work|keep (telling|calling|saying)|i told you)\b`), -1, false},
-	{regexp.MustCompile(`\breport you\b`), -2, true},
+	{regexp.MustCompile(`\breport(ing)? you\b`), -2, true},
 	{regexp.MustCompile(`\bcount me in\b|\blove to\b|\bthat's awesome\b`), 1, false},
 	{regexp.MustCompile(`(don't|do not) want to (talk|speak) to a (machine|computer|robot|bot)`), -1, false},
 	{regexp.MustCompile(`\b(stop|quit|never|don't|do not)( \w+){0,2} (call|calling|contact)|\bleave me alone\b|\btake me off\b|\bremove (me|my|this)\b|\bno more calls\b|\bdon't want any more\b|\bwasting my\b|\bkeeps happening\b`), -1, false},
