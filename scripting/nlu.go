@@ -51,6 +51,10 @@ type Classifier struct {
 	// taught with "push it to next week" is its own kind of later, and
 	// takes what the model hears as later when it is at all like it.
 	shadows map[string][]string
+	// subjects holds, for each tenant intent, the concepts that say what
+	// it is about: named in at least half of its examples, in no other
+	// intent's, and not a way of answering yes or no.
+	subjects map[string]map[string]bool
 }
 
 // simChannel is a TF-IDF index of the examples over one kind of feature,
@@ -243,6 +247,7 @@ func newClassifier(m *intentModel, extra map[string][]string) *Classifier {
 	}
 	c.words = newSimChannel(c.examples, words)
 	c.meaning = newSimChannel(c.examples, meaning)
+	c.subjects = subjectConcepts(extra)
 	c.shadows = map[string][]string{}
 	for _, k := range names {
 		if slices.Contains(BuiltinIntents, k) {
@@ -387,6 +392,10 @@ var (
 	// the share of its examples that must read as that built-in intent.
 	shadowFloor    = 0.25
 	shadowMinShare = 0.2
+	// subjectFloor is the similarity from which a tenant intent takes a
+	// bare answer that names its subject: "no, cancel it" to a script
+	// with a cancel intent is that intent, not deny.
+	subjectFloor = 0.25
 	// centroidShare is how much of a tenant intent's similarity comes from
 	// its examples averaged, the rest from the nearest example.
 	centroidShare = 0.4
@@ -482,6 +491,10 @@ func (c *Classifier) rank(h *heard, slots Slots) []scored {
 			}
 		}
 	}
+	if b := builtin[0]; shadow < 0 && b.score >= NoMatchThreshold && answerIntents[b.intent] && len(tenant) > 0 &&
+		tenant[0].score >= subjectFloor && c.namesSubject(h, tenant[0].intent) {
+		shadow = 0
+	}
 	var ranked []scored
 	switch {
 	case len(tenant) > 0 && tenant[0].score >= tenantAccept && tenant[0].score+tenantMargin >= builtin[0].score:
@@ -502,6 +515,62 @@ func (c *Classifier) rank(h *heard, slots Slots) []scored {
 	}
 	slices.SortStableFunc(ranked[1:], byScore)
 	return ranked
+}
+
+// answerIntents are the built-in intents that answer without a subject:
+// yes and no say nothing of what is wanted.
+var answerIntents = map[string]bool{"affirm": true, "deny": true}
+
+// answerConcepts say yes or no, or wanting, about whatever was asked: an
+// intent's subject is something else.
+var answerConcepts = map[string]bool{"AGREE": true, "TRUE": true, "SELF": true, "REFUSE": true, "WANT": true, "INTEREST": true}
+
+// subjectConcepts finds each tenant intent's subjects (see
+// Classifier.subjects).
+func subjectConcepts(extra map[string][]string) map[string]map[string]bool {
+	count := map[string]map[string]int{}
+	owners := map[string]int{}
+	for in, texts := range extra {
+		if slices.Contains(BuiltinIntents, in) {
+			continue
+		}
+		count[in] = map[string]int{}
+		for _, t := range texts {
+			_, m := similarityFeatures(hear(t))
+			for f := range m {
+				kind, id, _ := strings.Cut(f, ":")
+				if kind == "k" && !strings.HasPrefix(id, "!") && !answerConcepts[id] && content(f) {
+					if count[in][f]++; count[in][f] == 1 {
+						owners[f]++
+					}
+				}
+			}
+		}
+	}
+	subjects := map[string]map[string]bool{}
+	for in, fs := range count {
+		for f, n := range fs {
+			if owners[f] == 1 && 2*n >= len(extra[in]) {
+				if subjects[in] == nil {
+					subjects[in] = map[string]bool{}
+				}
+				subjects[in][f] = true
+			}
+		}
+	}
+	return subjects
+}
+
+// namesSubject reports whether the utterance names one of the tenant
+// intent's subjects, not negated.
+func (c *Classifier) namesSubject(h *heard, intent string) bool {
+	_, m := similarityFeatures(h)
+	for f := range m {
+		if c.subjects[intent][f] {
+			return true
+		}
+	}
+	return false
 }
 
 // confidence maps the model's probability to a confidence on the scale
