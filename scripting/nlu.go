@@ -55,6 +55,29 @@ type Classifier struct {
 	// it is about: named in at least half of its examples, in no other
 	// intent's, and not a way of answering yes or no.
 	subjects map[string]map[string]bool
+	// tenses holds the tense most of a tenant intent's examples share
+	// (see tense), for the intents whose examples never say the other.
+	tenses map[string]int
+}
+
+// tenseMismatch is what an intent's similarity is multiplied by when the
+// utterance speaks of the past and the intent's examples of the future, or
+// the other way round: "my wife paid it on monday" is no promise to pay on
+// a day, however like "i'll pay on friday" its words are.
+var tenseMismatch = 0.6
+
+// tense says whether an utterance speaks of what has happened (-1) or of
+// what will (1); one that does both, or neither, has none (0).
+func tense(h *heard) int {
+	past := h.concepts["PERF"] > 0 || h.concepts["DONE"] > 0 || h.concepts["PAST_DAY"] > 0
+	future := h.concepts["WILL"] > 0 || h.concepts["FUTURE_DAY"] > 0
+	switch {
+	case past && !future:
+		return -1
+	case future && !past:
+		return 1
+	}
+	return 0
 }
 
 // simChannel is a TF-IDF index of the examples over one kind of feature,
@@ -248,6 +271,23 @@ func newClassifier(m *intentModel, extra map[string][]string) *Classifier {
 	c.words = newSimChannel(c.examples, words)
 	c.meaning = newSimChannel(c.examples, meaning)
 	c.subjects = subjectConcepts(extra)
+	c.tenses = map[string]int{}
+	for in, texts := range extra {
+		past, future := 0, 0
+		for _, t := range texts {
+			switch tense(hear(t)) {
+			case -1:
+				past++
+			case 1:
+				future++
+			}
+		}
+		if 5*past >= 3*len(texts) && future == 0 {
+			c.tenses[in] = -1
+		} else if 5*future >= 3*len(texts) && past == 0 {
+			c.tenses[in] = 1
+		}
+	}
 	c.shadows = map[string][]string{}
 	for _, k := range names {
 		if slices.Contains(BuiltinIntents, k) {
@@ -616,10 +656,14 @@ func (c *Classifier) similar(h *heard) []scored {
 	c.words.score(w, c.examples, sim, 1-meaningShare)
 	c.meaning.score(m, c.examples, sim, meaningShare)
 	out := make([]scored, 0, len(sim))
+	ut := tense(h)
 	for in := range c.words.centroids {
 		s := sim[in]
 		if !shared[in] {
 			s = 0
+		}
+		if ut != 0 && c.tenses[in] == -ut {
+			s *= tenseMismatch
 		}
 		out = append(out, scored{in, max(s, contained[in])})
 	}

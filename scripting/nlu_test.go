@@ -135,6 +135,34 @@ func TestAYesOrNoThatNamesATenantIntentsSubjectIsThatIntent(t *testing.T) {
 	}
 }
 
+func TestAPaymentDoneIsNotAPromiseForADay(t *testing.T) {
+	collections := map[string][]string{
+		"paid":           {"i already paid", "i paid it yesterday", "payment was sent", "it's been paid", "i made the payment"},
+		"promise_to_pay": {"i'll pay on friday", "i can pay next week", "i'll pay it tomorrow", "i'll make a payment when i get paid", "i will pay by the end of the month"},
+	}
+	reminder := map[string][]string{
+		"paid":    {"已经还了", "还过了", "昨天就还了", "钱已经转过去了", "已经交了"},
+		"promise": {"我会还的", "明天就还", "发工资就还", "下周一还", "过几天还上"},
+	}
+	cases := []struct {
+		lang, text, intent string
+		extra              map[string][]string
+	}{
+		// Words like a promise's ("on monday"), said of the past.
+		{"en", "my wife paid it on monday", "paid", collections},
+		{"zh", "上周五还的", "paid", reminder},
+		{"zh", "刚还完", "paid", reminder},
+		// And the future, with a payday in it, stays a promise.
+		{"en", "i get paid friday, i'll pay then", "promise_to_pay", collections},
+		{"zh", "这两天抽空还一下", "promise", reminder},
+	}
+	for _, tc := range cases {
+		if u := Classify(tc.lang, tc.text, tc.extra); u.Intent != tc.intent {
+			t.Errorf("%q → %s (runner-up %s), want %s", tc.text, u.Intent, u.RunnerUp, tc.intent)
+		}
+	}
+}
+
 func TestSlotsFindDatesTimesNumbersAndAmounts(t *testing.T) {
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) // a Monday
 	cases := []struct {

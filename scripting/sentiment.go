@@ -52,7 +52,8 @@ func buildLexicons() ([]lexEntry, map[string]lexEntry) {
 		"谁要", "干嘛", "干啥", "不跟机器", "跟机器说不", "不负责", "不认真", "白花",
 		"困难", "失业", "没钱", "拿不出", "周转不开", "还不起", "还不上", "亏了", "手头紧", "不认", "查不到", "不更新", "还没送到", "还没到", "一直没到", "还没收到", "等了半天", "等了好久",
 		"说了多少", "都说了", "多少次", "多少遍", "又没", "怎么这么多",
-		"一塌糊涂", "乱七八糟", "裁员", "被裁", "辞退", "花光", "出了点事", "出事", "住院", "没修好", "没解决", "又坏了")
+		"一塌糊涂", "乱七八糟", "裁员", "被裁", "辞退", "花光", "出了点事", "出事", "住院", "没修好", "没解决", "又坏了",
+		"有个洞", "破洞", "打不通", "没人接", "生病", "赔了", "亏本", "忽悠", "言而无信", "不给退")
 	addZh(-2, true, "滚", "烦死了", "有病", "神经病", "妈的", "他妈", "骗子", "去死", "闭嘴", "混蛋", "垃圾", "别烦我", "烦我", "恶心", "气死", "报警", "什么玩意", "傻", "坑人", "烦不烦", "受够了",
 		"有完没完", "脑子有问题", "骂人", "欺诈", "破服务", "你妈", "王八蛋", "告你们", "举报你们")
 	// Longest first, so 不满意 wins over 满意 and 烦死了 over 烦.
@@ -67,7 +68,8 @@ func buildLexicons() ([]lexEntry, map[string]lexEntry) {
 	addEn(0.4, false, "fine", "ok")
 	addEn(-1, false, "bad", "poor", "disappointed", "disappointing", "problem", "slow", "expensive", "unhappy", "annoying", "annoyed", "terrible", "awful", "worse", "worst", "hate", "broken", "late", "rude", "upset", "complain", "complaint",
 		"hassle", "letdown", "worried", "worry", "damaged", "overcharged", "unacceptable", "bugging", "bothering", "bother", "harass", "harassing", "unsubscribe", "desist",
-		"tight", "broke", "disability", "stole", "charged", "unemployed")
+		"tight", "broke", "disability", "stole", "charged", "unemployed",
+		"joke", "threw", "tossed", "ripped", "torn", "scratched", "dented", "ruined", "lied", "misled", "ignored")
 	addEn(-2, true, "scam", "fuck", "fucking", "shit", "bullshit", "damn", "idiot", "idiots", "stupid", "scammer", "scammers", "furious", "pissed", "useless", "hell", "ridiculous", "sue", "bastard", "bastards", "outrageous", "moron", "morons", "crap")
 	return zh, en
 }
@@ -81,6 +83,7 @@ var sentimentPatterns = []struct {
 	weight float64
 	angry  bool
 }{
+	{regexp.MustCompile(`\b(second|third|fourth|fifth) time\b`), -1, false},
 	{regexp.MustCompile(`\b(too high|can't pay|can't afford|lost my job|out of work|keep (telling|calling|saying)|i told you)\b`), -1, false},
 	{regexp.MustCompile(`\breport(ing)? you\b`), -2, true},
 	{regexp.MustCompile(`\bcount me in\b|\blove to\b|\bthat's awesome\b`), 1, false},
