@@ -51,10 +51,6 @@ type Classifier struct {
 	// taught with "push it to next week" is its own kind of later, and
 	// takes what the model hears as later when it is at all like it.
 	shadows map[string][]string
-	// subjects holds, for each tenant intent, the concepts that say what
-	// it is about: named in at least half of its examples, in no other
-	// intent's, and not a way of answering yes or no.
-	subjects map[string]map[string]bool
 	// tenses holds the tense most of a tenant intent's examples share
 	// (see tense), for the intents whose examples never say the other.
 	tenses map[string]int
@@ -67,9 +63,12 @@ type Classifier struct {
 var tenseMismatch = 0.6
 
 // tense says whether an utterance speaks of what has happened (-1) or of
-// what will (1); one that does both, or neither, has none (0).
-func tense(h *heard) int {
-	past := h.concepts["PERF"] > 0 || h.concepts["DONE"] > 0 || h.concepts["PAST_DAY"] > 0
+// what will (1); one that does both, or neither, has none (0). With perf
+// false, only words of time and completion count: a clause-final 了 or an
+// English "-ed" marks the past too loosely for judging an intent by its
+// examples ("不需要了", "satisfied").
+func tense(h *heard, perf bool) int {
+	past := (perf && h.concepts["PERF"] > 0) || h.concepts["DONE"] > 0 || h.concepts["PAST_DAY"] > 0
 	future := h.concepts["WILL"] > 0 || h.concepts["FUTURE_DAY"] > 0
 	switch {
 	case past && !future:
@@ -270,12 +269,11 @@ func newClassifier(m *intentModel, extra map[string][]string) *Classifier {
 	}
 	c.words = newSimChannel(c.examples, words)
 	c.meaning = newSimChannel(c.examples, meaning)
-	c.subjects = subjectConcepts(extra)
 	c.tenses = map[string]int{}
 	for in, texts := range extra {
 		past, future := 0, 0
 		for _, t := range texts {
-			switch tense(hear(t)) {
+			switch tense(hear(t), false) {
 			case -1:
 				past++
 			case 1:
@@ -432,10 +430,6 @@ var (
 	// the share of its examples that must read as that built-in intent.
 	shadowFloor    = 0.25
 	shadowMinShare = 0.2
-	// subjectFloor is the similarity from which a tenant intent takes a
-	// bare answer that names its subject: "no, cancel it" to a script
-	// with a cancel intent is that intent, not deny.
-	subjectFloor = 0.25
 	// centroidShare is how much of a tenant intent's similarity comes from
 	// its examples averaged, the rest from the nearest example.
 	centroidShare = 0.4
@@ -531,10 +525,6 @@ func (c *Classifier) rank(h *heard, slots Slots) []scored {
 			}
 		}
 	}
-	if b := builtin[0]; shadow < 0 && b.score >= NoMatchThreshold && answerIntents[b.intent] && len(tenant) > 0 &&
-		tenant[0].score >= subjectFloor && c.namesSubject(h, tenant[0].intent) {
-		shadow = 0
-	}
 	var ranked []scored
 	switch {
 	case len(tenant) > 0 && tenant[0].score >= tenantAccept && tenant[0].score+tenantMargin >= builtin[0].score:
@@ -555,62 +545,6 @@ func (c *Classifier) rank(h *heard, slots Slots) []scored {
 	}
 	slices.SortStableFunc(ranked[1:], byScore)
 	return ranked
-}
-
-// answerIntents are the built-in intents that answer without a subject:
-// yes and no say nothing of what is wanted.
-var answerIntents = map[string]bool{"affirm": true, "deny": true}
-
-// answerConcepts say yes or no, or wanting, about whatever was asked: an
-// intent's subject is something else.
-var answerConcepts = map[string]bool{"AGREE": true, "TRUE": true, "SELF": true, "REFUSE": true, "WANT": true, "INTEREST": true}
-
-// subjectConcepts finds each tenant intent's subjects (see
-// Classifier.subjects).
-func subjectConcepts(extra map[string][]string) map[string]map[string]bool {
-	count := map[string]map[string]int{}
-	owners := map[string]int{}
-	for in, texts := range extra {
-		if slices.Contains(BuiltinIntents, in) {
-			continue
-		}
-		count[in] = map[string]int{}
-		for _, t := range texts {
-			_, m := similarityFeatures(hear(t))
-			for f := range m {
-				kind, id, _ := strings.Cut(f, ":")
-				if kind == "k" && !strings.HasPrefix(id, "!") && !answerConcepts[id] && content(f) {
-					if count[in][f]++; count[in][f] == 1 {
-						owners[f]++
-					}
-				}
-			}
-		}
-	}
-	subjects := map[string]map[string]bool{}
-	for in, fs := range count {
-		for f, n := range fs {
-			if owners[f] == 1 && 2*n >= len(extra[in]) {
-				if subjects[in] == nil {
-					subjects[in] = map[string]bool{}
-				}
-				subjects[in][f] = true
-			}
-		}
-	}
-	return subjects
-}
-
-// namesSubject reports whether the utterance names one of the tenant
-// intent's subjects, not negated.
-func (c *Classifier) namesSubject(h *heard, intent string) bool {
-	_, m := similarityFeatures(h)
-	for f := range m {
-		if c.subjects[intent][f] {
-			return true
-		}
-	}
-	return false
 }
 
 // confidence maps the model's probability to a confidence on the scale
@@ -656,7 +590,7 @@ func (c *Classifier) similar(h *heard) []scored {
 	c.words.score(w, c.examples, sim, 1-meaningShare)
 	c.meaning.score(m, c.examples, sim, meaningShare)
 	out := make([]scored, 0, len(sim))
-	ut := tense(h)
+	ut := tense(h, true)
 	for in := range c.words.centroids {
 		s := sim[in]
 		if !shared[in] {

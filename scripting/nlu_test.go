@@ -102,39 +102,6 @@ func TestTenantIntentsAreLearnedFromExamples(t *testing.T) {
 	}
 }
 
-func TestAYesOrNoThatNamesATenantIntentsSubjectIsThatIntent(t *testing.T) {
-	dental := map[string][]string{
-		"cancel_appointment": {"cancel my appointment", "i can't make it", "please cancel the appointment", "i won't be able to come", "i need to cancel"},
-		"reschedule":         {"can i reschedule", "i need to move my appointment", "can we change the time", "i need a different day", "push it to next week"},
-	}
-	delivery := map[string][]string{
-		"reschedule":     {"改天送", "换个时间送", "明天再送吧", "周末送", "晚上再送过来"},
-		"change_address": {"改个地址", "送到公司去", "地址写错了", "换个地址送", "送到我单位"},
-		"where_is_it":    {"快递到哪了", "什么时候能到", "怎么还没到", "物流到哪了", "几点能送到"},
-	}
-	cases := []struct {
-		lang, text, intent string
-		extra              map[string][]string
-	}{
-		// The answer names what the script's intent is about.
-		{"en", "no, cancel it", "cancel_appointment", dental},
-		{"en", "i don't want to come anymore, cancel", "cancel_appointment", dental},
-		// A bare answer, or one about what several intents share (送 is
-		// in both reschedule's and change_address's examples), stays one.
-		{"en", "no", "deny", dental},
-		{"en", "yes, that's right", "affirm", dental},
-		{"zh", "在家,送过来吧", "affirm", delivery},
-		{"zh", "不用了谢谢", "deny", delivery},
-		// A subject the answer negates is no request for it.
-		{"en", "no, don't cancel it", "deny", dental},
-	}
-	for _, tc := range cases {
-		if u := Classify(tc.lang, tc.text, tc.extra); u.Intent != tc.intent {
-			t.Errorf("%q → %s (runner-up %s), want %s", tc.text, u.Intent, u.RunnerUp, tc.intent)
-		}
-	}
-}
-
 func TestAPaymentDoneIsNotAPromiseForADay(t *testing.T) {
 	collections := map[string][]string{
 		"paid":           {"i already paid", "i paid it yesterday", "payment was sent", "it's been paid", "i made the payment"},

@@ -349,13 +349,13 @@ func NewSIPDialer(cfg DialerConfig) (*SIPDialer, error) {
 	// TCP on the same port as UDP, so in-dialog requests of TCP trunks
 	// (BYE, NOTIFY) reach the Contact we advertise.
 	addr := net.JoinHostPort(cfg.ListenIP, strconv.Itoa(cfg.ListenPort))
-	conn, tcpLn, err := ListenUDPAndTCP(addr)
-	if err != nil {
+	conn, tcpLn, tcpErr := ListenUDPAndTCP(addr)
+	if tcpErr != nil {
 		if conn, err = net.ListenPacket("udp", addr); err != nil {
 			ua.Close()
 			return nil, fmt.Errorf("listen for SIP: %w", err)
 		}
-		log.Warn("no TCP listener for SIP; TCP trunks cannot send in-dialog requests", "addr", conn.LocalAddr().String())
+		log.Warn("no TCP listener for SIP; TCP trunks cannot send in-dialog requests", "addr", conn.LocalAddr().String(), "err", tcpErr)
 	}
 	unlisten := func() {
 		ua.Close()
@@ -866,9 +866,10 @@ func (d *SIPDialer) Ping(ctx context.Context, t Trunk) (TrunkHealth, error) {
 	return h, nil
 }
 
-// serveUDP starts serving SIP on conn and returns once the transport layer
-// knows the socket, so requests sent right away leave from it (otherwise
-// the client would try to bind the same port again).
+// listenPacket opens a UDP socket; tests replace it to hand out a port
+// they have taken for TCP.
+var listenPacket = net.ListenPacket
+
 // ListenUDPAndTCP opens a UDP socket and a TCP listener on the same port.
 // With port 0 the pair is chosen together: the free UDP port the system
 // picks may be taken for TCP by another process, so such a port is given up
@@ -878,8 +879,9 @@ func ListenUDPAndTCP(addr string) (net.PacketConn, net.Listener, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	ephemeral := port == "" || port == "0"
 	for attempt := 0; ; attempt++ {
-		conn, err := net.ListenPacket("udp", addr)
+		conn, err := listenPacket("udp", addr)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -888,12 +890,15 @@ func ListenUDPAndTCP(addr string) (net.PacketConn, net.Listener, error) {
 			return conn, tl, nil
 		}
 		conn.Close()
-		if port != "0" || attempt == 20 {
+		if !ephemeral || attempt == 20 {
 			return nil, nil, err
 		}
 	}
 }
 
+// serveUDP starts serving SIP on conn and returns once the transport layer
+// knows the socket, so requests sent right away leave from it (otherwise
+// the client would try to bind the same port again).
 func serveUDP(ua *sipgo.UserAgent, srv *sipgo.Server, conn net.PacketConn) error {
 	go srv.ServeUDP(conn)
 	addr := conn.LocalAddr().String()
