@@ -196,3 +196,24 @@ func TestSentimentScoresAndLabelsBothLanguages(t *testing.T) {
 		})
 	}
 }
+
+func TestEnglishWordsAreComparedByTheirStems(t *testing.T) {
+	for _, pair := range [][2]string{{"charges", "charged"}, {"appointments", "appointment"}, {"cancelled", "cancel"}, {"delivered", "delivering"}} {
+		if a, b := stem(pair[0]), stem(pair[1]); a != b {
+			t.Errorf("%q stems to %q and %q to %q", pair[0], a, pair[1], b)
+		}
+	}
+	// Stopwords and contractions keep their form: "it's" is not "it".
+	for _, w := range []string{"it's", "don't", "was", "the"} {
+		if got := stem(w); got != w {
+			t.Errorf("%q stems to %q", w, got)
+		}
+	}
+	// A tenant intent taught with one form hears another.
+	extra := map[string][]string{"cancel_service": {"cancel my service", "end my contract"}, "reschedule": {"move my appointment"}}
+	for text, want := range map[string]string{"i want my services cancelled": "cancel_service", "can we move the appointments": "reschedule"} {
+		if u := Classify("en", text, extra); u.Intent != want {
+			t.Errorf("%q → %s, want %s", text, u.Intent, want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package scripting
 
 import (
+	"github.com/kljensen/snowball/english"
 	"regexp"
 	"regexp/syntax"
 	"slices"
@@ -567,6 +568,7 @@ func (h *heard) features(add func(f string, v float64)) {
 			prev = "#"
 			continue
 		}
+		w = stem(w)
 		add("w:"+w, 1)
 		add("w2:"+prev+" "+w, 1)
 		prev = w
@@ -587,4 +589,24 @@ func (h *heard) features(add func(f string, v float64)) {
 			}
 		}
 	}
+}
+
+// stem reduces an English word to its Snowball stem, so that "charges"
+// and "charged", "appointments" and "appointment" are one word to the
+// model and to a tenant's examples. Stopwords and contractions stay as
+// they are.
+func stem(w string) string {
+	if enStopwords[w] || strings.ContainsRune(w, '\'') || !isASCIIWord(w) {
+		return w
+	}
+	return english.Stem(w, false)
+}
+
+func isASCIIWord(w string) bool {
+	for _, r := range w {
+		if r < 'a' || r > 'z' {
+			return false
+		}
+	}
+	return w != ""
 }
