@@ -115,7 +115,13 @@ export function deskReducer(s: DeskState, e: DeskEvent): DeskState {
         const next = { ...base, lastOffer: s.offer, offer: null, missed: d.status === "offline" };
         return fromOffer(next, d.offer, now) ?? { ...next, phase: idle(d.status) };
       }
-      return fromOffer(base, d.offer, now) ?? { ...base, phase: idle(d.status) };
+      const next = fromOffer(base, d.offer, now);
+      if (next) return next;
+      // A call that ended here may keep the agent busy on the server a
+      // moment longer (its end is being recorded): the desk keeps re-reading
+      // until the server frees them, or its status would stay "on a call".
+      if (s.phase === "ended" && d.status === "busy") return { ...base, phase: "ended" };
+      return { ...base, phase: idle(d.status) };
     }
     case "offer":
       if (s.phase !== "waiting") return s;
