@@ -578,8 +578,6 @@ func TestAStoppingWorkerSpoolsACallEndAtOnce(t *testing.T) {
 	}
 }
 
-// startCampaign starts a campaign of shop's, without retries, calling a
-// new list of the numbers.
 // startWorking starts a jobs client that works, and stops it when the test
 // ends.
 func startWorking(t *testing.T, ctx context.Context, cfg jobs.Config) {
@@ -598,6 +596,8 @@ func startWorking(t *testing.T, ctx context.Context, cfg jobs.Config) {
 	})
 }
 
+// startCampaign starts a campaign of shop's, without retries, calling a
+// new list of the numbers.
 func startCampaign(t *testing.T, ctx context.Context, shop *dbtest.SignedUp, svc *campaigns.Service, numbers ...string) *campaigns.Campaign {
 	t.Helper()
 	cs := contacts.New(contacts.Options{DB: shop.DB})
