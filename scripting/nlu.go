@@ -232,7 +232,7 @@ var backgroundDF = sync.OnceValues(func() (map[string]int, int) {
 })
 
 func newClassifier(m *intentModel, extra map[string][]string) *Classifier {
-	c := &Classifier{model: m, topics: map[string]map[string]bool{}}
+	c := &Classifier{model: m, topics: map[string]map[string]bool{}, tenses: map[string]int{}}
 	c.intents = append(c.intents, BuiltinIntents...)
 	names := make([]string, 0, len(extra))
 	for k := range extra {
@@ -244,8 +244,15 @@ func newClassifier(m *intentModel, extra map[string][]string) *Classifier {
 		if !slices.Contains(c.intents, k) {
 			c.intents = append(c.intents, k)
 		}
+		past, future := 0, 0
 		for _, t := range extra[k] {
 			h := hear(t)
+			switch tense(h, false) {
+			case -1:
+				past++
+			case 1:
+				future++
+			}
 			if h.compact == "" {
 				continue
 			}
@@ -266,26 +273,14 @@ func newClassifier(m *intentModel, extra map[string][]string) *Classifier {
 				}
 			}
 		}
+		if n := len(extra[k]); 5*past >= 3*n && future == 0 {
+			c.tenses[k] = -1
+		} else if 5*future >= 3*n && past == 0 {
+			c.tenses[k] = 1
+		}
 	}
 	c.words = newSimChannel(c.examples, words)
 	c.meaning = newSimChannel(c.examples, meaning)
-	c.tenses = map[string]int{}
-	for in, texts := range extra {
-		past, future := 0, 0
-		for _, t := range texts {
-			switch tense(hear(t), false) {
-			case -1:
-				past++
-			case 1:
-				future++
-			}
-		}
-		if 5*past >= 3*len(texts) && future == 0 {
-			c.tenses[in] = -1
-		} else if 5*future >= 3*len(texts) && past == 0 {
-			c.tenses[in] = 1
-		}
-	}
 	c.shadows = map[string][]string{}
 	for _, k := range names {
 		if slices.Contains(BuiltinIntents, k) {

@@ -1,7 +1,6 @@
 package scripting
 
 import (
-	"github.com/kljensen/snowball/english"
 	"regexp"
 	"regexp/syntax"
 	"slices"
@@ -10,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/kljensen/snowball/english"
 	"golang.org/x/text/width"
 )
 
