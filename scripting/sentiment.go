@@ -53,9 +53,10 @@ func buildLexicons() ([]lexEntry, map[string]lexEntry) {
 		"困难", "失业", "没钱", "拿不出", "周转不开", "还不起", "还不上", "亏了", "手头紧", "不认", "查不到", "不更新", "还没送到", "还没到", "一直没到", "还没收到", "等了半天", "等了好久",
 		"说了多少", "都说了", "多少次", "多少遍", "又没", "怎么这么多",
 		"一塌糊涂", "乱七八糟", "裁员", "被裁", "辞退", "花光", "出了点事", "出事", "住院", "没修好", "没解决", "又坏了",
-		"有个洞", "破洞", "打不通", "没人接", "生病", "赔了", "亏本", "忽悠", "言而无信", "不给退")
+		"有个洞", "破洞", "打不通", "没人接", "生病", "赔了", "亏本", "忽悠", "言而无信", "不给退",
+		"闹心", "没人管", "莫得人管", "一地都是", "名不副实", "不够用", "送错", "算得不对", "拖着不发", "没开工资", "丢了工作", "工作都丢了", "精光", "不感冒", "浪费口舌", "省省吧", "虚假宣传", "高了一大截")
 	addZh(-2, true, "滚", "烦死了", "有病", "神经病", "妈的", "他妈", "骗子", "去死", "闭嘴", "混蛋", "垃圾", "别烦我", "烦我", "恶心", "气死", "报警", "什么玩意", "傻", "坑人", "烦不烦", "受够了",
-		"有完没完", "脑子有问题", "骂人", "欺诈", "破服务", "你妈", "王八蛋", "告你们", "举报你们")
+		"有完没完", "脑子有问题", "骂人", "欺诈", "破服务", "你妈", "王八蛋", "告你们", "举报你们", "靠,", "弄死", "老子")
 	// Longest first, so 不满意 wins over 满意 and 烦死了 over 烦.
 	sort.SliceStable(zh, func(i, j int) bool { return len(zh[i].word) > len(zh[j].word) })
 	en := map[string]lexEntry{}
@@ -69,8 +70,9 @@ func buildLexicons() ([]lexEntry, map[string]lexEntry) {
 	addEn(-1, false, "bad", "poor", "disappointed", "disappointing", "problem", "slow", "expensive", "unhappy", "annoying", "annoyed", "terrible", "awful", "worse", "worst", "hate", "broken", "late", "rude", "upset", "complain", "complaint",
 		"hassle", "letdown", "worried", "worry", "damaged", "overcharged", "unacceptable", "bugging", "bothering", "bother", "harass", "harassing", "unsubscribe", "desist",
 		"tight", "broke", "disability", "stole", "charged", "unemployed",
-		"joke", "threw", "tossed", "ripped", "torn", "scratched", "dented", "ruined", "lied", "misled", "ignored")
-	addEn(-2, true, "scam", "fuck", "fucking", "shit", "bullshit", "damn", "idiot", "idiots", "stupid", "scammer", "scammers", "furious", "pissed", "useless", "hell", "ridiculous", "sue", "bastard", "bastards", "outrageous", "moron", "morons", "crap")
+		"joke", "threw", "tossed", "ripped", "torn", "scratched", "dented", "ruined", "lied", "misled", "ignored",
+		"robbery", "struggling", "shocking", "dreadful", "rubbish", "shoddy", "appalling", "skint")
+	addEn(-2, true, "scam", "fuck", "fucking", "shit", "bullshit", "damn", "idiot", "idiots", "stupid", "scammer", "scammers", "furious", "pissed", "useless", "hell", "ridiculous", "sue", "bastard", "bastards", "outrageous", "moron", "morons", "crap", "solicitor", "lawyer")
 	return zh, en
 }
 
@@ -85,6 +87,7 @@ var sentimentPatterns = []struct {
 }{
 	{regexp.MustCompile(`\b(second|third|fourth|fifth) time\b`), -1, false},
 	{regexp.MustCompile(`\b(too high|can't pay|can't afford|lost my job|out of work|keep (telling|calling|saying)|i told you)\b`), -1, false},
+	{regexp.MustCompile(`\b(nothing left|way off|nobody told me|done with you|sick of|fed up|went up by|behind on|cut my hours|can't cover)\b`), -1, false},
 	{regexp.MustCompile(`\breport(ing)? you\b`), -2, true},
 	{regexp.MustCompile(`\bcount me in\b|\blove to\b|\bthat's awesome\b`), 1, false},
 	{regexp.MustCompile(`(don't|do not) want to (talk|speak) to a (machine|computer|robot|bot)`), -1, false},
