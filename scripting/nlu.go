@@ -468,6 +468,11 @@ func (c *Classifier) Understand(lang, text string, now time.Time) Understanding 
 	u.Confidence = round3(min(top.score, 1))
 	if top.score >= NoMatchThreshold {
 		u.Intent = top.intent
+		if (u.Intent == "complaint" || u.Intent == "stop") && u.Sentiment.Score > -0.3 {
+			// A complaint or a request to stop calling is negative, though
+			// it may name no mood: "the crown you fitted has cracked".
+			u.Sentiment = Sentiment{Score: min(u.Sentiment.Score, 0) - 0.462, Label: "negative"}
+		}
 	} else {
 		u.RunnerUp, u.RunnerUpConfidence = top.intent, round3(top.score)
 	}

@@ -197,6 +197,28 @@ func TestSentimentScoresAndLabelsBothLanguages(t *testing.T) {
 	}
 }
 
+// A complaint told as a story, or a request to stop calling, names no mood
+// word, and the words alone sound neutral; understood as a complaint or a
+// stop, it is negative.
+func TestAComplaintOrAStopSoundsNegativeWithoutAMoodWord(t *testing.T) {
+	for _, tc := range []struct{ text, intent string }{
+		{"the crown you fitted in march has already cracked and that cost me twelve hundred dollars", "complaint"},
+		{"车子刚在你们店保养完,第二天发动机故障灯就亮了,搞的啥子名堂嘛", "complaint"},
+		{"我已经第三次跟你们说了,不要再拨这个号码", "stop"},
+	} {
+		if plain := AnalyzeSentiment(tc.text); plain.Label != "neutral" {
+			t.Fatalf("%q: the words alone sound %s; the case needs one that sounds neutral", tc.text, plain.Label)
+		}
+		u := Classify("", tc.text, nil)
+		if u.Intent != tc.intent {
+			t.Fatalf("%q → %s, want %s", tc.text, u.Intent, tc.intent)
+		}
+		if u.Sentiment.Label != "negative" || u.Sentiment.Score >= -0.2 {
+			t.Errorf("%q (%s) sounds %s (%.3f), want negative", tc.text, u.Intent, u.Sentiment.Label, u.Sentiment.Score)
+		}
+	}
+}
+
 func TestEnglishWordsAreComparedByTheirStems(t *testing.T) {
 	for _, pair := range [][2]string{{"charges", "charged"}, {"appointments", "appointment"}, {"cancelled", "cancel"}, {"delivered", "delivering"}} {
 		if a, b := stem(pair[0]), stem(pair[1]); a != b {
