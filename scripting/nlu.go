@@ -54,6 +54,9 @@ type Classifier struct {
 	// tenses holds the tense most of a tenant intent's examples share
 	// (see tense), for the intents whose examples never say the other.
 	tenses map[string]int
+	// accept is the model's probability from which a built-in intent is
+	// answered: its Accept, or AcceptTenant beside intents of the script's own.
+	accept float64
 }
 
 // tenseMismatch is what an intent's similarity is multiplied by when the
@@ -232,7 +235,12 @@ var backgroundDF = sync.OnceValues(func() (map[string]int, int) {
 })
 
 func newClassifier(m *intentModel, extra map[string][]string) *Classifier {
-	c := &Classifier{model: m, topics: map[string]map[string]bool{}, tenses: map[string]int{}}
+	c := &Classifier{model: m, topics: map[string]map[string]bool{}, tenses: map[string]int{}, accept: m.Accept}
+	for k := range extra {
+		if !slices.Contains(BuiltinIntents, k) && m.AcceptTenant > 0 {
+			c.accept = m.AcceptTenant
+		}
+	}
 	c.intents = append(c.intents, BuiltinIntents...)
 	names := make([]string, 0, len(extra))
 	for k := range extra {
@@ -297,7 +305,7 @@ func newClassifier(m *intentModel, extra map[string][]string) *Classifier {
 				}
 			}
 			// Stop is never shadowed: a request to stop calling is always one.
-			if cl := m.Classes[best]; cl != noneClass && cl != "stop" && p[best] >= m.Accept {
+			if cl := m.Classes[best]; cl != noneClass && cl != "stop" && p[best] >= c.accept {
 				seen[cl]++
 			}
 		}
@@ -482,13 +490,19 @@ func (c *Classifier) Understand(lang, text string, now time.Time) Understanding 
 // rank weighs the model's built-in intents against the tenant's, best
 // first, each with its confidence.
 func (c *Classifier) rank(h *heard, slots Slots) []scored {
-	// The model's built-in intents, as confidences: Accept maps to
+	// The model's built-in intents, as confidences: accept maps to
 	// NoMatchThreshold.
 	p := c.model.predict(h, slots)
 	var builtin []scored
 	for i, cl := range c.model.Classes {
 		if cl != noneClass {
-			builtin = append(builtin, scored{cl, c.model.confidence(p[i])})
+			accept := c.accept
+			if cl == "stop" {
+				// A request to stop calling is heard as surely in every
+				// state: an opt-out may never pass for a tenant's intent.
+				accept = c.model.Accept
+			}
+			builtin = append(builtin, scored{cl, confidence(p[i], accept)})
 		}
 	}
 	tenant := c.similar(h)
@@ -549,11 +563,11 @@ func (c *Classifier) rank(h *heard, slots Slots) []scored {
 
 // confidence maps the model's probability to a confidence on the scale
 // where NoMatchThreshold separates an answer from no_match.
-func (m *intentModel) confidence(p float64) float64 {
-	if p >= m.Accept {
-		return NoMatchThreshold + (1-NoMatchThreshold)*(p-m.Accept)/max(1-m.Accept, 1e-9)
+func confidence(p, accept float64) float64 {
+	if p >= accept {
+		return NoMatchThreshold + (1-NoMatchThreshold)*(p-accept)/max(1-accept, 1e-9)
 	}
-	return NoMatchThreshold * p / max(m.Accept, 1e-9)
+	return NoMatchThreshold * p / max(accept, 1e-9)
 }
 
 // similar scores each tenant intent by its examples: an example found

@@ -36,6 +36,10 @@ type intentModel struct {
 	// Accept is the probability from which a built-in intent is answered;
 	// below it the utterance is no_match (or a tenant's intent).
 	Accept float64 `json:"accept"`
+	// AcceptTenant is the same where the script also listens for intents
+	// of its own: there a built-in intent must be surer to be answered
+	// instead of one of them. Zero means Accept.
+	AcceptTenant float64 `json:"acceptTenant,omitempty"`
 	// TrainedOn records the SHA-256 of each training input, so a test can
 	// tell when the weights are older than the data.
 	TrainedOn map[string]string `json:"trainedOn"`

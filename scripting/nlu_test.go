@@ -1,6 +1,7 @@
 package scripting
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -99,6 +100,40 @@ func TestTenantIntentsAreLearnedFromExamples(t *testing.T) {
 		if u := Classify("zh", tc.text, extra); u.Intent != tc.intent {
 			t.Errorf("%q → %s, want %s", tc.text, u.Intent, tc.intent)
 		}
+	}
+}
+
+// Beside a script's own intents a built-in intent must be as sure as the
+// model's AcceptTenant; a request to stop calling never needs more than
+// Accept, however high the other is set.
+func TestBesideATenantsIntentsABuiltinIntentNeedsAcceptTenantExceptStop(t *testing.T) {
+	extra := map[string][]string{
+		"leave_it":       {"放门口就行", "放快递柜", "放驿站吧", "放门卫那", "放丰巢"},
+		"change_address": {"改个地址", "送到公司去", "地址写错了", "换个地址送", "送到我单位"},
+		"reschedule":     {"改天送", "换个时间送", "明天再送吧", "周末送", "晚上再送过来"},
+	}
+	base := *defaultIntentModel()
+	base.AcceptTenant = base.Accept
+	strict := base
+	strict.AcceptTenant = 0.95
+	const later = "要得嘛,那你晚点六点过后再过来,那时候我到屋了"
+	const stop = "把我从你们的名单里去掉"
+	if got := newClassifier(&base, extra).Understand("zh", later, nluEvalNow).Intent; got != "later" {
+		t.Fatalf("%q at the model's own acceptance → %s, want later (the case needs a built-in intent short of 0.95)", later, got)
+	}
+	if got := newClassifier(&strict, extra).Understand("zh", later, nluEvalNow).Intent; got != "reschedule" {
+		t.Errorf("%q with AcceptTenant 0.95 → %s, want the script's reschedule", later, got)
+	}
+	if got := newClassifier(&strict, nil).Understand("zh", later, nluEvalNow).Intent; got != "later" {
+		t.Errorf("%q without intents of the script's own → %s, want later: AcceptTenant is for states with them", later, got)
+	}
+	h := hear(stop)
+	p := base.predict(h, ParseSlots(stop, nluEvalNow))
+	if i := slices.Index(base.Classes, "stop"); p[i] >= strict.AcceptTenant || p[i] < base.Accept {
+		t.Fatalf("%q: the model gives stop %.2f; the case needs one between Accept and 0.95", stop, p[i])
+	}
+	if got := newClassifier(&strict, extra).Understand("zh", stop, nluEvalNow).Intent; got != "stop" {
+		t.Errorf("%q with AcceptTenant 0.95 → %s, want stop", stop, got)
 	}
 }
 

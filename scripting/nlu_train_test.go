@@ -224,9 +224,9 @@ func TestTrainIntentModel(t *testing.T) {
 		return
 	}
 	cv := crossValidate(dev, cfg, 5)
-	t.Logf("5-fold cross-validation on dev: built-in %.1f %%, tenant %.1f %%, accept %.2f", cv.builtin, cv.tenant, cv.accept)
+	t.Logf("5-fold cross-validation on dev: built-in %.1f %% (accept %.2f); beside a tenant's intents (accept %.2f), tenant %.1f %% and built-in %.1f %%", cv.builtin, cv.accept, cv.acceptTenant, cv.tenant, cv.builtinBesideTenant)
 	m := train(samples, cfg)
-	m.Accept = cv.accept
+	m.Accept, m.AcceptTenant = cv.accept, cv.acceptTenant
 	m.TrainedOn = map[string]string{"fingerprint": fp, "data": "builtinExamples, noneExamples (less word-for-word held-out utterances), testdata/nlu/builtin_dev.jsonl, testdata/nlu/tenant_dev.jsonl", "config": fmt.Sprintf("%+v", cfg)}
 	b, err := marshalModel(m)
 	if err != nil {
@@ -267,11 +267,17 @@ func marshalModel(m *intentModel) ([]byte, error) {
 	return []byte(out.String()), nil
 }
 
-type cvResult struct{ builtin, tenant, accept float64 }
+type cvResult struct {
+	builtin, tenant, accept, acceptTenant float64
+	// builtinBesideTenant is the built-in utterances' accuracy in states
+	// that also listen for a tenant's intents.
+	builtinBesideTenant float64
+}
 
 // crossValidate trains on all folds but one of the dev split (and
 // builtinExamples) and scores the one left out, for each fold; it also
-// picks the acceptance probability that does best across the folds.
+// picks the acceptance probabilities that do best across the folds: one
+// for the built-in intents alone, one beside a tenant's intents.
 func crossValidate(dev *NLUEvalSet, cfg trainConfig, folds int) cvResult {
 	cases := slices.Concat(dev.Builtin, dev.Tenant)
 	order := rand.New(rand.NewPCG(1, 2)).Perm(len(cases))
@@ -299,20 +305,23 @@ func crossValidate(dev *NLUEvalSet, cfg trainConfig, folds int) cvResult {
 		}
 	}
 	var best cvResult
-	for _, accept := range []float64{0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6} {
-		var okB, nB, okT, nT float64
+	for _, accept := range []float64{0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9} {
+		var okB, nB, okT, nT, okBT, nBT float64
 		cls := map[*intentModel]map[string]*Classifier{}
-		for _, p := range preds {
-			p.model.Accept = accept
-			if cls[p.model] == nil {
-				cls[p.model] = map[string]*Classifier{}
+		classifier := func(m *intentModel, suite string) *Classifier {
+			if cls[m] == nil {
+				cls[m] = map[string]*Classifier{}
 			}
-			c := cls[p.model][p.c.Suite]
+			c := cls[m][suite]
 			if c == nil {
-				c = newClassifier(p.model, suites[p.c.Suite].Extra(0))
-				cls[p.model][p.c.Suite] = c
+				c = newClassifier(m, suites[suite].Extra(0))
+				cls[m][suite] = c
 			}
-			got := c.Understand(p.c.Lang, p.c.Text, nluEvalNow).Intent == p.c.Intent
+			return c
+		}
+		for _, p := range preds {
+			p.model.Accept, p.model.AcceptTenant = accept, accept
+			got := classifier(p.model, p.c.Suite).Understand(p.c.Lang, p.c.Text, nluEvalNow).Intent == p.c.Intent
 			if p.c.Suite == "" {
 				nB++
 				if got {
@@ -324,16 +333,35 @@ func crossValidate(dev *NLUEvalSet, cfg trainConfig, folds int) cvResult {
 					okT++
 				}
 			}
+			if p.c.Suite != "" || p.c.Intent == "no_match" {
+				continue
+			}
+			// A built-in answer in a state that also listens for a
+			// tenant's intents ("yes", "stop calling me") must still be
+			// heard: a high acceptance would give it to the tenant's.
+			for _, s := range dev.Suites {
+				if s.Lang == p.c.Lang {
+					nBT++
+					if classifier(p.model, s.Name).Understand(p.c.Lang, p.c.Text, nluEvalNow).Intent == p.c.Intent {
+						okBT++
+					}
+				}
+			}
 		}
-		r := cvResult{100 * okB / nB, 100 * okT / nT, accept}
-		if r.builtin+r.tenant > best.builtin+best.tenant {
-			best = r
+		b, tn, bt := 100*okB/nB, 100*okT/nT, 100*okBT/nBT
+		if b > best.builtin {
+			best.builtin, best.accept = b, accept
+		}
+		// Beside a tenant's intents, the acceptance weighs its intents and
+		// the built-in answers heard there alike.
+		if (tn+bt)/2 > (best.tenant+best.builtinBesideTenant)/2 {
+			best.tenant, best.builtinBesideTenant, best.acceptTenant = tn, bt, accept
 		}
 	}
 	if os.Getenv("NLU_DEV_MISSES") != "" {
 		// What the folds got wrong at the chosen acceptance, for tuning.
 		for _, p := range preds {
-			p.model.Accept = best.accept
+			p.model.Accept, p.model.AcceptTenant = best.accept, best.acceptTenant
 			u := newClassifier(p.model, suites[p.c.Suite].Extra(0)).Understand(p.c.Lang, p.c.Text, nluEvalNow)
 			if u.Intent != p.c.Intent {
 				fmt.Printf("cv miss %-28s %q → %s (%.2f, runner-up %s %.2f)\n", p.c.Suite+"/"+p.c.Intent, p.c.Text, u.Intent, u.Confidence, u.RunnerUp, u.RunnerUpConfidence)
@@ -375,7 +403,7 @@ func TestTuneNLU(t *testing.T) {
 			}
 		}
 		m := train(trainingSamples(trainSet, cfg), cfg)
-		m.Accept = defaultIntentModel().Accept
+		m.Accept, m.AcceptTenant = defaultIntentModel().Accept, defaultIntentModel().AcceptTenant
 		for _, c := range test {
 			if c.Suite != "" {
 				preds = append(preds, pred{c, m})
