@@ -27,13 +27,20 @@ type trainConfig struct {
 	L2         float64 `json:"l2"`
 	Iterations int     `json:"iterations"`
 	Rate       float64 `json:"rate"`
-	// NoneWeight weighs the dev split's "no built-in intent" utterances.
+	// NoneWeight weighs the tenant-suite utterances of the dev split that
+	// say no built-in intent. Cross-validation on dev (TestTrainIntentModel's
+	// log) chose it by the mean of the built-in accuracy, the tenant
+	// accuracy and the built-in accuracy beside a tenant's intents: 1 gave
+	// 90.1, 89.4 and 88.3 %, 0.5 gave 91.0, 88.6 and 89.3 %, 0.25 gave 91.6,
+	// 87.3 and 90.4 %, 0.1 gave 92.3, 88.1 and 89.0 %. Of the flat top
+	// (0.1 to 0.5, means 89.6 to 89.8 %) it takes the largest weight, which
+	// gives up the least tenant accuracy.
 	NoneWeight float64 `json:"noneWeight"`
 	// Prune drops the features whose weights all stay below it.
 	Prune float64 `json:"prune"`
 }
 
-var defaultTrainConfig = trainConfig{L2: 3e-4, Iterations: 300, Rate: 0.05, NoneWeight: 1, Prune: 0.1}
+var defaultTrainConfig = trainConfig{L2: 3e-4, Iterations: 300, Rate: 0.05, NoneWeight: 0.5, Prune: 0.1}
 
 type trainSample struct {
 	text, lang, label string
