@@ -429,7 +429,7 @@ func TestTuneNLU(t *testing.T) {
 	for _, sm := range []float64{0.2, 0.4, 0.6, 1.1} {
 		for _, sf := range []float64{0.1, 0.15, 0.2, 0.25, 0.3} {
 			for _, tm := range []float64{0.1, 0.2, 0.3} {
-				for _, tf := range []float64{0.06, 0.1, 0.15, 0.2, 0.25} {
+				for _, tf := range []float64{0.06, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35} {
 					shadowMinShare, shadowFloor, tenantMargin, tenantFloor = sm, sf, tm, tf
 					cls := map[*intentModel]map[string]*Classifier{}
 					ok := 0
