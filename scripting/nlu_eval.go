@@ -104,6 +104,8 @@ func LoadNLUEval(dir, split string) (*NLUEvalSet, error) {
 	return set, nil
 }
 
+// readNLUCases reads one JSON Lines file of the set; every line must be of
+// split, unless split is "" (any).
 func readNLUCases(path, split string) ([]NLUCase, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -120,7 +122,7 @@ func readNLUCases(path, split string) ([]NLUCase, error) {
 		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", filepath.Base(path), line, err)
 		}
-		if c.Split != split {
+		if split != "" && c.Split != split {
 			return nil, fmt.Errorf("%s:%d: split %q in the %s file", filepath.Base(path), line, c.Split, split)
 		}
 		out = append(out, c)

@@ -148,3 +148,39 @@ func TestCuePhrasesMatchAsTheirExpressionsDo(t *testing.T) {
 		}
 	}
 }
+
+// TestNLUOnOtherFiles measures the classifier on labelled utterances kept
+// outside the set: a new batch before it joins the dev split (its
+// first-sight figures), or a tenant's own transcripts. NLU_FILES names a
+// folder with builtin.jsonl and tenant.jsonl (the set's format, any
+// split); NLU_FILES_MISSES=1 lists what it gets wrong:
+//
+//	NLU_FILES=dir go test -run TestNLUOnOtherFiles -v ./scripting/
+func TestNLUOnOtherFiles(t *testing.T) {
+	dir := os.Getenv("NLU_FILES")
+	if dir == "" {
+		t.Skip("set NLU_FILES to a folder of labelled utterances to measure them")
+	}
+	set, err := LoadNLUEval(nluEvalDir, "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []struct {
+		name string
+		into *[]NLUCase
+	}{{"builtin.jsonl", &set.Builtin}, {"tenant.jsonl", &set.Tenant}} {
+		if *f.into, err = readNLUCases(filepath.Join(dir, f.name), ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set.Sentiment = nil
+	r := EvaluateNLU(set)
+	t.Logf("%s: built-in %.1f %% of %d, macro F1 %.3f, tenant %.1f %% (3 examples %.1f %%) of %d, sentiment %.1f %% of %d",
+		dir, r.BuiltinAccuracy, r.BuiltinN, r.MacroF1, r.TenantAccuracy, r.Tenant3Accuracy, r.TenantN, r.SentimentAccuracy, r.SentimentN)
+	t.Logf("built-in confusion:\n%s", FormatConfusion(r.Confusion))
+	if os.Getenv("NLU_FILES_MISSES") != "" {
+		for _, m := range r.Misses {
+			t.Logf("intent miss %-22s %s %q → %s (%.2f)", m.Suite+"/"+m.Intent, m.Lang, m.Text, m.Got, m.Confidence)
+		}
+	}
+}
