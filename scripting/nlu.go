@@ -448,9 +448,9 @@ type scored struct {
 func (c *Classifier) Understand(lang, text string, now time.Time) Understanding {
 	u := Understanding{Intent: "no_match"}
 	h := hear(text)
-	u.Sentiment = analyzeSentiment(text, h)
 	u.Slots = ParseSlots(text, now)
 	if h.compact == "" {
+		u.Sentiment = analyzeSentiment(text, h, "")
 		return u
 	}
 	u.Negated = h.negated && !h.dneg
@@ -476,14 +476,10 @@ func (c *Classifier) Understand(lang, text string, now time.Time) Understanding 
 	u.Confidence = round3(min(top.score, 1))
 	if top.score >= NoMatchThreshold {
 		u.Intent = top.intent
-		if (u.Intent == "complaint" || u.Intent == "stop") && u.Sentiment.Score > -0.3 {
-			// A complaint or a request to stop calling is negative, though
-			// it may name no mood: "the crown you fitted has cracked".
-			u.Sentiment = Sentiment{Score: min(u.Sentiment.Score, 0) - 0.462, Label: "negative"}
-		}
 	} else {
 		u.RunnerUp, u.RunnerUpConfidence = top.intent, round3(top.score)
 	}
+	u.Sentiment = analyzeSentiment(text, h, u.Intent)
 	return u
 }
 

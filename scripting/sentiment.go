@@ -106,10 +106,12 @@ var sentimentIdioms = regexp.MustCompile(`\b(bad|good|not a good) time\b|\bno pr
 // word; thanks in a refusal ("不用了谢谢", "no thanks") are politeness, and
 // polite formulas (麻烦您, 不好意思, 请问…问题) are no mood at all.
 func AnalyzeSentiment(text string) Sentiment {
-	return analyzeSentiment(text, hear(text))
+	return analyzeSentiment(text, hear(text), "")
 }
 
-func analyzeSentiment(text string, h *heard) Sentiment {
+// analyzeSentiment scores text as heard; intent is what it was understood
+// as ("" when not understood yet).
+func analyzeSentiment(text string, h *heard, intent string) Sentiment {
 	norm := sentimentIdioms.ReplaceAllString(zhRewriter.Replace(width_lower(text)), " ")
 	// In a refusal, kind words are politeness: 不用了谢谢, "no thanks".
 	refusal := h.concepts["REFUSE"] > 0
@@ -185,8 +187,9 @@ func analyzeSentiment(text string, h *heard) Sentiment {
 		}
 	}
 	// A request to stop calling, or a complaint, is negative though it
-	// names no mood.
-	if (slices.Contains(h.cues, "stop") || slices.Contains(h.cues, "complaint")) && sum > -1 {
+	// names no mood: said in so many words (a cue), or understood as one
+	// ("the crown you fitted has cracked").
+	if (slices.Contains(h.cues, "stop") || slices.Contains(h.cues, "complaint") || intent == "stop" || intent == "complaint") && sum > -1 {
 		sum = min(sum, 0) - 1
 	}
 	if sum < 0 && (strings.Contains(text, "!") || strings.Contains(text, "!")) {
