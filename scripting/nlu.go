@@ -236,11 +236,6 @@ var backgroundDF = sync.OnceValues(func() (map[string]int, int) {
 
 func newClassifier(m *intentModel, extra map[string][]string) *Classifier {
 	c := &Classifier{model: m, topics: map[string]map[string]bool{}, tenses: map[string]int{}, accept: m.Accept}
-	for k := range extra {
-		if !slices.Contains(BuiltinIntents, k) && m.AcceptTenant > 0 {
-			c.accept = m.AcceptTenant
-		}
-	}
 	c.intents = append(c.intents, BuiltinIntents...)
 	names := make([]string, 0, len(extra))
 	for k := range extra {
@@ -251,6 +246,9 @@ func newClassifier(m *intentModel, extra map[string][]string) *Classifier {
 	for _, k := range names {
 		if !slices.Contains(c.intents, k) {
 			c.intents = append(c.intents, k)
+		}
+		if !slices.Contains(BuiltinIntents, k) && m.AcceptTenant > 0 {
+			c.accept = m.AcceptTenant
 		}
 		past, future := 0, 0
 		for _, t := range extra[k] {
