@@ -297,6 +297,7 @@ func crossValidate(dev *NLUEvalSet, cfg trainConfig, folds int) cvResult {
 		model *intentModel
 	}
 	var preds []pred
+	var models []*intentModel
 	for f := 0; f < folds; f++ {
 		var trainSet, test []NLUCase
 		for i, j := range order {
@@ -307,6 +308,7 @@ func crossValidate(dev *NLUEvalSet, cfg trainConfig, folds int) cvResult {
 			}
 		}
 		m := train(trainingSamples(trainSet, cfg), cfg)
+		models = append(models, m)
 		for _, c := range test {
 			preds = append(preds, pred{c, m})
 		}
@@ -326,8 +328,10 @@ func crossValidate(dev *NLUEvalSet, cfg trainConfig, folds int) cvResult {
 			}
 			return c
 		}
+		for _, m := range models {
+			m.Accept, m.AcceptTenant = accept, accept
+		}
 		for _, p := range preds {
-			p.model.Accept, p.model.AcceptTenant = accept, accept
 			got := classifier(p.model, p.c.Suite).Understand(p.c.Lang, p.c.Text, nluEvalNow).Intent == p.c.Intent
 			if p.c.Suite == "" {
 				nB++
@@ -367,8 +371,10 @@ func crossValidate(dev *NLUEvalSet, cfg trainConfig, folds int) cvResult {
 	}
 	if os.Getenv("NLU_DEV_MISSES") != "" {
 		// What the folds got wrong at the chosen acceptance, for tuning.
+		for _, m := range models {
+			m.Accept, m.AcceptTenant = best.accept, best.acceptTenant
+		}
 		for _, p := range preds {
-			p.model.Accept, p.model.AcceptTenant = best.accept, best.acceptTenant
 			u := newClassifier(p.model, suites[p.c.Suite].Extra(0)).Understand(p.c.Lang, p.c.Text, nluEvalNow)
 			if u.Intent != p.c.Intent {
 				fmt.Printf("cv miss %-28s %q → %s (%.2f, runner-up %s %.2f)\n", p.c.Suite+"/"+p.c.Intent, p.c.Text, u.Intent, u.Confidence, u.RunnerUp, u.RunnerUpConfidence)
