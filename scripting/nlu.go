@@ -51,6 +51,9 @@ type Classifier struct {
 	// taught with "push it to next week" is its own kind of later, and
 	// takes what the model hears as later when it is at all like it.
 	shadows map[string][]string
+	// readAs holds, for each tenant intent, the share of its examples the
+	// model reads as each built-in intent.
+	readAs map[string]map[string]float64
 	// tenses holds the tense most of a tenant intent's examples share
 	// (see tense), for the intents whose examples never say the other.
 	tenses map[string]int
@@ -288,6 +291,7 @@ func newClassifier(m *intentModel, extra map[string][]string) *Classifier {
 	c.words = newSimChannel(c.examples, words)
 	c.meaning = newSimChannel(c.examples, meaning)
 	c.shadows = map[string][]string{}
+	c.readAs = map[string]map[string]float64{}
 	for _, k := range names {
 		if slices.Contains(BuiltinIntents, k) {
 			continue
@@ -307,7 +311,9 @@ func newClassifier(m *intentModel, extra map[string][]string) *Classifier {
 				seen[cl]++
 			}
 		}
+		c.readAs[k] = map[string]float64{}
 		for in, n := range seen {
+			c.readAs[k][in] = float64(n) / float64(len(extra[k]))
 			if float64(n) >= shadowMinShare*float64(len(extra[k])) {
 				c.shadows[in] = append(c.shadows[in], k)
 			}
@@ -418,10 +424,11 @@ func normLang(lang string) string {
 }
 
 // How a tenant's intents and the built-in ones are weighed against each
-// other (tuned on the dev split): a tenant intent is answered when its
-// similarity reaches tenantAccept and is not far below the best built-in
-// intent's probability, or, when no built-in intent is sure enough, from
-// tenantFloor.
+// other where the model has no arbiter (tuned on the dev split): a tenant
+// intent is answered when its similarity reaches tenantAccept and is not
+// far below the best built-in intent's probability, or, when no built-in
+// intent is sure enough, from tenantFloor. tenantAccept and tenantFloor
+// also map a tenant intent's similarity to its confidence.
 var (
 	tenantAccept = 0.5
 	tenantMargin = 0.3
@@ -439,6 +446,17 @@ var (
 type scored struct {
 	intent string
 	score  float64
+}
+
+// byScore orders the best first, ties by name.
+func byScore(a, b scored) int {
+	if a.score != b.score {
+		if a.score > b.score {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(a.intent, b.intent)
 }
 
 // Understand returns intent, confidence, runner-up, slots and sentiment.
@@ -484,46 +502,38 @@ func (c *Classifier) Understand(lang, text string, now time.Time) Understanding 
 // rank weighs the model's built-in intents against the tenant's, best
 // first, each with its confidence.
 func (c *Classifier) rank(h *heard, slots Slots) []scored {
-	// The model's built-in intents, as confidences: accept maps to
-	// NoMatchThreshold.
-	p := c.model.predict(h, slots)
-	var builtin []scored
-	for i, cl := range c.model.Classes {
-		if cl != noneClass {
-			accept := c.accept
-			if cl == "stop" {
-				// A request to stop calling is heard as surely in every
-				// state: an opt-out may never pass for a tenant's intent.
-				accept = c.model.Accept
-			}
-			builtin = append(builtin, scored{cl, confidence(p[i], accept)})
+	cd := c.candidates(h, slots)
+	builtin, tenant := cd.builtin, cd.tenant
+	var ranked []scored
+	if a := c.model.Arbiter; a != nil && len(tenant) > 0 && (builtin[0].intent != "stop" || builtin[0].score < NoMatchThreshold) {
+		// A request to stop calling is heard as surely in every state,
+		// and never where the model is not sure of it: only the rest is
+		// weighed by the arbiter.
+		choice := a.choose(cd.features())
+		if choice == choiceBuiltin && builtin[0].intent == "stop" {
+			choice = choiceNone
 		}
-	}
-	tenant := c.similar(h)
-	// A tenant's examples for a built-in intent add to the model's.
-	for i := range builtin {
-		for j, t := range tenant {
-			if t.intent == builtin[i].intent {
-				builtin[i].score = max(builtin[i].score, t.score)
-				tenant = slices.Delete(tenant, j, j+1)
-				break
+		switch choice {
+		case choiceTenant:
+			best := tenant[0]
+			best.score = tenantConfidence(best.score)
+			ranked = append([]scored{best}, slices.Concat(tenant[1:], builtin)...)
+		case choiceBuiltin:
+			best := builtin[0]
+			best.score = max(best.score, NoMatchThreshold)
+			ranked = append([]scored{best}, slices.Concat(builtin[1:], tenant)...)
+		default:
+			// No intent: each keeps its confidence, below the threshold.
+			ranked = slices.Concat(builtin, tenant)
+			for i := range ranked {
+				ranked[i].score = min(ranked[i].score, math.Nextafter(NoMatchThreshold, 0))
 			}
+			slices.SortStableFunc(ranked, byScore)
+			return ranked
 		}
+		slices.SortStableFunc(ranked[1:], byScore)
+		return ranked
 	}
-	byScore := func(a, b scored) int {
-		if a.score != b.score {
-			if a.score > b.score {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a.intent, b.intent)
-	}
-	if len(builtin) == 0 {
-		builtin = []scored{{"no_match", 0}}
-	}
-	slices.SortFunc(builtin, byScore)
-	slices.SortFunc(tenant, byScore)
 	shadow := -1
 	if b := builtin[0]; b.score >= NoMatchThreshold {
 		for i, t := range tenant {
@@ -533,7 +543,6 @@ func (c *Classifier) rank(h *heard, slots Slots) []scored {
 			}
 		}
 	}
-	var ranked []scored
 	switch {
 	case len(tenant) > 0 && tenant[0].score >= tenantAccept && tenant[0].score+tenantMargin >= builtin[0].score:
 		ranked = slices.Concat(tenant, builtin)
@@ -546,13 +555,81 @@ func (c *Classifier) rank(h *heard, slots Slots) []scored {
 		// similarity, low as it may be, is the answer's confidence on the
 		// scale from tenantFloor (NoMatchThreshold) to tenantAccept.
 		best := tenant[0]
-		best.score = NoMatchThreshold + (tenantAccept-NoMatchThreshold)*(best.score-tenantFloor)/(tenantAccept-tenantFloor)
+		best.score = tenantConfidence(best.score)
 		ranked = append([]scored{best}, slices.Concat(tenant[1:], builtin)...)
 	default:
 		ranked = slices.Concat(builtin, tenant)
 	}
 	slices.SortStableFunc(ranked[1:], byScore)
 	return ranked
+}
+
+// tenantConfidence maps a tenant intent's similarity to a confidence: a
+// similarity from tenantAccept is its own confidence, one below it lies on
+// the scale from tenantFloor (NoMatchThreshold) to tenantAccept.
+func tenantConfidence(s float64) float64 {
+	if s >= tenantAccept {
+		return s
+	}
+	return NoMatchThreshold + (tenantAccept-NoMatchThreshold)*max(s-tenantFloor, 0)/(tenantAccept-tenantFloor)
+}
+
+// candidates are the built-in intents with their confidences and the
+// tenant's with their similarities, each best first, with what the
+// arbiter reads to weigh the best of each against the other.
+type candidates struct {
+	builtin, tenant []scored
+	// pNone is the model's probability of no built-in intent.
+	pNone float64
+	// shadowed says whether the best tenant intent shadows the best
+	// built-in one, readAs the share of its examples the model reads as it.
+	shadowed bool
+	readAs   float64
+	sim      simInfo
+	runes    int
+}
+
+func (c *Classifier) candidates(h *heard, slots Slots) candidates {
+	// The model's built-in intents, as confidences: accept maps to
+	// NoMatchThreshold.
+	p := c.model.predict(h, slots)
+	var cd candidates
+	for i, cl := range c.model.Classes {
+		if cl == noneClass {
+			cd.pNone = p[i]
+			continue
+		}
+		accept := c.accept
+		if cl == "stop" {
+			// A request to stop calling is heard as surely in every
+			// state: an opt-out may never pass for a tenant's intent.
+			accept = c.model.Accept
+		}
+		cd.builtin = append(cd.builtin, scored{cl, confidence(p[i], accept)})
+	}
+	tenant, sim := c.similar(h)
+	// A tenant's examples for a built-in intent add to the model's.
+	for i := range cd.builtin {
+		for j, t := range tenant {
+			if t.intent == cd.builtin[i].intent {
+				cd.builtin[i].score = max(cd.builtin[i].score, t.score)
+				tenant = slices.Delete(tenant, j, j+1)
+				break
+			}
+		}
+	}
+	if len(cd.builtin) == 0 {
+		cd.builtin = []scored{{"no_match", 0}}
+	}
+	slices.SortFunc(cd.builtin, byScore)
+	slices.SortFunc(tenant, byScore)
+	cd.tenant, cd.sim, cd.runes = tenant, sim, utf8.RuneCountInString(h.compact)
+	if len(tenant) > 0 {
+		cd.shadowed = slices.Contains(c.shadows[cd.builtin[0].intent], tenant[0].intent)
+		cd.readAs = c.readAs[tenant[0].intent][cd.builtin[0].intent]
+		cd.sim.cover = sim.covers[tenant[0].intent]
+	}
+	return cd
 }
 
 // confidence maps the model's probability to a confidence on the scale
@@ -564,12 +641,25 @@ func confidence(p, accept float64) float64 {
 	return NoMatchThreshold * p / max(accept, 1e-9)
 }
 
+// simInfo is what an utterance's words have in common with a tenant's
+// examples beyond the similarities.
+type simInfo struct {
+	// covers holds, for each tenant intent, the share of the utterance's
+	// content (weighed by rarity) that its examples share, cover that of
+	// the best intent and coverAny the share any intent's examples share.
+	covers          map[string]float64
+	cover, coverAny float64
+	// question says whether the utterance asks something.
+	question bool
+}
+
 // similar scores each tenant intent by its examples: an example found
 // inside the utterance, or the TF-IDF cosines (words and meaning) with the
 // nearest example and with the intent's examples averaged.
-func (c *Classifier) similar(h *heard) []scored {
+func (c *Classifier) similar(h *heard) ([]scored, simInfo) {
+	var info simInfo
 	if len(c.examples) == 0 {
-		return nil
+		return nil, info
 	}
 	contained := map[string]float64{}
 	total := utf8.RuneCountInString(h.compact)
@@ -582,17 +672,41 @@ func (c *Classifier) similar(h *heard) []scored {
 	w, m := similarityFeatures(h)
 	// What the utterance shares with each intent beyond grammar: without
 	// it, "what?" is like no intent however like its words are.
-	shared := map[string]bool{}
-	for _, fs := range []map[string]float64{w, m} {
-		for f := range fs {
+	shared := map[string]float64{}
+	var all, anyShared float64
+	for _, ch := range []struct {
+		fs  map[string]float64
+		sim *simChannel
+	}{{w, &c.words}, {m, &c.meaning}} {
+		for f := range ch.fs {
+			if f == "k:QUESTION" {
+				info.question = true
+			}
 			if !content(f) {
 				continue
 			}
+			idf, known := ch.sim.idf[f]
+			if !known {
+				idf = ch.sim.unknownIDF
+			}
+			all += idf
+			found := false
 			for in, topic := range c.topics {
 				if topic[f] {
-					shared[in] = true
+					shared[in] += idf
+					found = true
 				}
 			}
+			if found {
+				anyShared += idf
+			}
+		}
+	}
+	info.covers = map[string]float64{}
+	if all > 0 {
+		info.coverAny = anyShared / all
+		for in, v := range shared {
+			info.covers[in] = v / all
 		}
 	}
 	c.words.score(w, c.examples, sim, 1-meaningShare)
@@ -601,7 +715,7 @@ func (c *Classifier) similar(h *heard) []scored {
 	ut := tense(h, true)
 	for in := range c.words.centroids {
 		s := sim[in]
-		if !shared[in] {
+		if shared[in] == 0 {
 			s = 0
 		}
 		if ut != 0 && c.tenses[in] == -ut {
@@ -609,7 +723,81 @@ func (c *Classifier) similar(h *heard) []scored {
 		}
 		out = append(out, scored{in, max(s, contained[in])})
 	}
-	return out
+	return out, info
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+// The arbiter's choices.
+const (
+	choiceTenant = iota
+	choiceBuiltin
+	choiceNone
+	nChoices
+)
+
+// arbiter decides, in a state that also listens for a script's own
+// intents, between the best of them, the best built-in intent and
+// no_match. It is a softmax over the three from features that name no
+// script or intent of a script's (see candidates.features), learned from
+// the dev split's cross-validated predictions: what it learns carries over
+// to any tenant's script.
+type arbiter struct {
+	// Weights holds one row of weights per choice, one per feature.
+	Weights [nChoices][]float64 `json:"weights"`
+}
+
+func (a *arbiter) choose(x []float64) int {
+	best, bestScore := choiceNone, math.Inf(-1)
+	for k := range nChoices {
+		var s float64
+		for i, v := range x {
+			if i < len(a.Weights[k]) {
+				s += a.Weights[k][i] * v
+			}
+		}
+		if s > bestScore {
+			best, bestScore = k, s
+		}
+	}
+	return best
+}
+
+// arbiterIntents are the built-in intents the arbiter tells apart when
+// one is the best.
+var arbiterIntents = []string{"affirm", "deny", "later", "busy", "human", "stop", "wrong_number", "complaint"}
+
+// features are what the arbiter reads: the best tenant similarity and the
+// runner-up's, the best built-in confidences and the model's no-intent
+// probability, whether the best tenant intent shadows the best built-in
+// one and how many of its examples read as it, how much of the
+// utterance's content the best tenant intent's examples and all of them
+// share, whether it asks something, its length, which built-in intent is
+// best, and products of these.
+func (cd *candidates) features() []float64 {
+	var s1, s2, b1 float64
+	if len(cd.tenant) > 0 {
+		s1 = cd.tenant[0].score
+	}
+	if len(cd.tenant) > 1 {
+		s2 = cd.tenant[1].score
+	}
+	b0 := min(cd.builtin[0].score, 1)
+	if len(cd.builtin) > 1 {
+		b1 = min(cd.builtin[1].score, 1)
+	}
+	x := []float64{1, s1, s2, b0, b1, cd.pNone, b2f(cd.shadowed), cd.readAs, cd.sim.cover, cd.sim.coverAny, b2f(cd.sim.question), math.Log1p(float64(cd.runes)) / 4, s1 * b0,
+		s1 - s2, s1 * cd.sim.cover, s1 * cd.pNone, b0 * cd.pNone, s1 * s1, b0 * b0}
+	for _, in := range arbiterIntents {
+		is := b2f(cd.builtin[0].intent == in)
+		x = append(x, is, b0*is, s1*is)
+	}
+	return x
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

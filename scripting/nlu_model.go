@@ -40,6 +40,9 @@ type intentModel struct {
 	// of its own: there a built-in intent must be surer to be answered
 	// instead of one of them. Zero means Accept.
 	AcceptTenant float64 `json:"acceptTenant,omitempty"`
+	// Arbiter weighs a tenant's intents against the built-in ones; without
+	// one, fixed thresholds do (see rank).
+	Arbiter *arbiter `json:"arbiter,omitempty"`
 	// TrainedOn records the SHA-256 of each training input, so a test can
 	// tell when the weights are older than the data.
 	TrainedOn map[string]string `json:"trainedOn"`

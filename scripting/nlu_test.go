@@ -137,6 +137,54 @@ func TestBesideATenantsIntentsABuiltinIntentNeedsAcceptTenantExceptStop(t *testi
 	}
 }
 
+func TestTheArbiterHearsAScriptsIntentSaidAfterANo(t *testing.T) {
+	telecom := map[string][]string{
+		"upgrade_plan":   {"i want a bigger plan", "can i get more data", "upgrade me", "what plans do you have", "i need unlimited"},
+		"bill_question":  {"why is my bill so high", "what's this charge", "i don't understand my bill", "my bill is wrong", "explain the charges"},
+		"cancel_service": {"cancel my service", "i want to cancel", "i'm switching carriers", "end my contract", "close my account"},
+	}
+	fixed := *defaultIntentModel()
+	if fixed.Arbiter == nil {
+		t.Fatal("the shipped model has no arbiter: retrain with go test ./scripting/ -run TestTrainIntentModel -nlu.train")
+	}
+	fixed.Arbiter = nil
+	for _, text := range []string{
+		"no, i don't want it anymore, just cancel my contract",
+		"nah, i'm done with you guys, close the account",
+	} {
+		if got := newClassifier(&fixed, telecom).Understand("en", text, nluEvalNow).Intent; got != "deny" {
+			t.Fatalf("%q with fixed thresholds → %s; the case needs one they take for deny", text, got)
+		}
+		if got := newClassifier(defaultIntentModel(), telecom).Understand("en", text, nluEvalNow).Intent; got != "cancel_service" {
+			t.Errorf("%q → %s, want the script's cancel_service: the no only leads into it", text, got)
+		}
+	}
+	// Built-in answers stay what they are beside the script's intents.
+	for text, want := range map[string]string{"yes": "affirm", "no thanks": "deny", "stop calling me": "stop", "i'm driving": "busy"} {
+		if got := newClassifier(defaultIntentModel(), telecom).Understand("en", text, nluEvalNow).Intent; got != want {
+			t.Errorf("%q beside the script's intents → %s, want %s", text, got, want)
+		}
+	}
+}
+
+func TestTheArbiterNeverTakesAStopTheModelIsUnsureOf(t *testing.T) {
+	collections := map[string][]string{
+		"paid":           {"i already paid", "i paid it yesterday", "payment was sent", "it's been paid", "i made the payment"},
+		"promise_to_pay": {"i'll pay on friday", "i can pay next week", "i'll pay it tomorrow", "i'll make a payment when i get paid", "i will pay by the end of the month"},
+		"hardship":       {"i can't afford it", "i lost my job", "money is tight", "i'm struggling right now", "can i get a payment plan"},
+		"dispute":        {"that's not my debt", "the amount is wrong", "i never borrowed that", "this isn't mine", "i don't recognise this charge"},
+	}
+	const text = "i've never even heard of that company"
+	c := newClassifier(defaultIntentModel(), collections)
+	cd := c.candidates(hear(text), ParseSlots(text, nluEvalNow))
+	if cd.builtin[0].intent != "stop" || cd.builtin[0].score >= NoMatchThreshold || c.model.Arbiter.choose(cd.features()) != choiceBuiltin {
+		t.Fatalf("%q: best built-in %v, arbiter's choice %d; the case needs a stop below the threshold that the arbiter alone would take", text, cd.builtin[0], c.model.Arbiter.choose(cd.features()))
+	}
+	if got := c.Understand("en", text, nluEvalNow).Intent; got == "stop" {
+		t.Errorf("%q → stop: an opt-out the model is not sure of may not be taken", text)
+	}
+}
+
 func TestAPaymentDoneIsNotAPromiseForADay(t *testing.T) {
 	collections := map[string][]string{
 		"paid":           {"i already paid", "i paid it yesterday", "payment was sent", "it's been paid", "i made the payment"},
