@@ -587,6 +587,9 @@ type candidates struct {
 	readAs   float64
 	sim      simInfo
 	runes    int
+	// tenseAgrees says whether the utterance speaks of the past or the
+	// future as the best tenant intent's examples do.
+	tenseAgrees bool
 }
 
 func (c *Classifier) candidates(h *heard, slots Slots) candidates {
@@ -628,6 +631,8 @@ func (c *Classifier) candidates(h *heard, slots Slots) candidates {
 		cd.shadowed = slices.Contains(c.shadows[cd.builtin[0].intent], tenant[0].intent)
 		cd.readAs = c.readAs[tenant[0].intent][cd.builtin[0].intent]
 		cd.sim.cover = sim.covers[tenant[0].intent]
+		ut := tense(h, true)
+		cd.tenseAgrees = ut != 0 && c.tenses[tenant[0].intent] == ut
 	}
 	return cd
 }
@@ -772,8 +777,9 @@ var arbiterIntents = []string{"affirm", "deny", "later", "busy", "human", "stop"
 // probability, whether the best tenant intent shadows the best built-in
 // one and how many of its examples read as it, how much of the
 // utterance's content the best tenant intent's examples and all of them
-// share, whether it asks something, its length, which built-in intent is
-// best, and products of these.
+// share, whether it asks something, its length, whether it speaks of the
+// past or the future as the best tenant intent's examples do, which
+// built-in intent is best, and products of these.
 func (cd *candidates) features() []float64 {
 	var s1, s2, b1 float64
 	if len(cd.tenant) > 0 {
@@ -787,7 +793,7 @@ func (cd *candidates) features() []float64 {
 		b1 = min(cd.builtin[1].score, 1)
 	}
 	x := []float64{1, s1, s2, b0, b1, cd.pNone, b2f(cd.shadowed), cd.readAs, cd.sim.cover, cd.sim.coverAny, b2f(cd.sim.question), math.Log1p(float64(cd.runes)) / 4, s1 * b0,
-		s1 - s2, s1 * cd.sim.cover, s1 * cd.pNone, b0 * cd.pNone, s1 * s1, b0 * b0}
+		s1 - s2, s1 * cd.sim.cover, s1 * cd.pNone, b0 * cd.pNone, s1 * s1, b0 * b0, b2f(cd.tenseAgrees)}
 	for _, in := range arbiterIntents {
 		is := b2f(cd.builtin[0].intent == in)
 		x = append(x, is, b0*is, s1*is)

@@ -152,6 +152,12 @@ type NLUReport struct {
 	TenantAccuracy  float64
 	Tenant3Accuracy float64
 	TenantN         int
+	// BesideTenantAccuracy is the share of the built-in set's utterances
+	// with an intent ("yes", "stop calling me") answered right in a state
+	// that also listens for a suite's intents, over every suite of their
+	// language; BesideTenantN counts those hearings.
+	BesideTenantAccuracy float64
+	BesideTenantN        int
 	// SentimentAccuracy is the share of mood labels matched, over every
 	// labelled utterance of the split.
 	SentimentAccuracy float64
@@ -230,6 +236,20 @@ func EvaluateNLU(set *NLUEvalSet) NLUReport {
 		}
 		sentiment(c, u.Sentiment)
 	}
+	for _, s := range set.Suites {
+		if full[s.Name] == nil {
+			full[s.Name] = NewClassifier(s.Extra(0))
+		}
+		for _, c := range set.Builtin {
+			if c.Lang != s.Lang || c.Intent == "no_match" {
+				continue
+			}
+			r.BesideTenantN++
+			if full[s.Name].Understand(c.Lang, c.Text, nluEvalNow).Intent == c.Intent {
+				r.BesideTenantAccuracy++
+			}
+		}
+	}
 	for _, c := range set.Sentiment {
 		sentiment(c, AnalyzeSentiment(c.Text))
 	}
@@ -242,6 +262,7 @@ func EvaluateNLU(set *NLUEvalSet) NLUReport {
 	r.BuiltinAccuracy = pct(r.BuiltinAccuracy, r.BuiltinN)
 	r.TenantAccuracy = pct(r.TenantAccuracy, r.TenantN)
 	r.Tenant3Accuracy = pct(r.Tenant3Accuracy, r.TenantN)
+	r.BesideTenantAccuracy = pct(r.BesideTenantAccuracy, r.BesideTenantN)
 	r.SentimentAccuracy = pct(r.SentimentAccuracy, r.SentimentN)
 	return r
 }

@@ -149,8 +149,8 @@ func TestTheArbiterHearsAScriptsIntentSaidAfterANo(t *testing.T) {
 	}
 	fixed.Arbiter = nil
 	for _, text := range []string{
-		"no, i don't want it anymore, just cancel my contract",
 		"nah, i'm done with you guys, close the account",
+		"no, we're moving to another carrier, shut it off",
 	} {
 		if got := newClassifier(&fixed, telecom).Understand("en", text, nluEvalNow).Intent; got != "deny" {
 			t.Fatalf("%q with fixed thresholds → %s; the case needs one they take for deny", text, got)

@@ -15,7 +15,8 @@ import (
 
 // The "nlu" group measures understanding on the held-out split of the
 // evaluation set in scripting/testdata/nlu (utterances no tuning has seen):
-// built-in intents, tenant intents learned from 3–5 examples, macro F1 and
+// built-in intents, tenant intents learned from 3–5 examples, built-in
+// intents heard in a state that also listens for a suite's, macro F1 and
 // sentiment, with the dev split's figures beside them for comparison, a
 // confusion table per kind, and the time one turn's understanding takes
 // (intent, slots and sentiment), p50 and p99 in microseconds.
@@ -43,11 +44,13 @@ func benchNLU(cmd *cobra.Command, report func(name string, value float64, unit s
 	report("nlu_builtin_accuracy_pct", h.BuiltinAccuracy, "%")
 	report("nlu_tenant_accuracy_pct", h.TenantAccuracy, "%")
 	report("nlu_tenant3_accuracy_pct", h.Tenant3Accuracy, "%")
+	report("nlu_builtin_beside_tenant_accuracy_pct", h.BesideTenantAccuracy, "%")
 	report("nlu_macro_f1", h.MacroF1, "f1")
 	report("sentiment_accuracy_pct", h.SentimentAccuracy, "%")
 	report("nlu_dev_builtin_accuracy_pct", d.BuiltinAccuracy, "%")
 	report("nlu_dev_tenant_accuracy_pct", d.TenantAccuracy, "%")
 	report("nlu_dev_tenant3_accuracy_pct", d.Tenant3Accuracy, "%")
+	report("nlu_dev_builtin_beside_tenant_accuracy_pct", d.BesideTenantAccuracy, "%")
 	report("nlu_dev_macro_f1", d.MacroF1, "f1")
 	report("sentiment_dev_accuracy_pct", d.SentimentAccuracy, "%")
 	fmt.Fprintf(out, "\nbuilt-in intents, held-out (rows: right answer, columns: answer given)\n%s", scripting.FormatConfusion(h.Confusion))
