@@ -630,9 +630,10 @@ func (c *Classifier) candidates(h *heard, slots Slots) candidates {
 	if len(tenant) > 0 {
 		cd.shadowed = slices.Contains(c.shadows[cd.builtin[0].intent], tenant[0].intent)
 		cd.readAs = c.readAs[tenant[0].intent][cd.builtin[0].intent]
-		cd.sim.cover = sim.covers[tenant[0].intent]
-		ut := tense(h, true)
-		cd.tenseAgrees = ut != 0 && c.tenses[tenant[0].intent] == ut
+		if sim.content > 0 {
+			cd.sim.cover = sim.shared[tenant[0].intent] / sim.content
+		}
+		cd.tenseAgrees = sim.tense != 0 && c.tenses[tenant[0].intent] == sim.tense
 	}
 	return cd
 }
@@ -649,13 +650,17 @@ func confidence(p, accept float64) float64 {
 // simInfo is what an utterance's words have in common with a tenant's
 // examples beyond the similarities.
 type simInfo struct {
-	// covers holds, for each tenant intent, the share of the utterance's
-	// content (weighed by rarity) that its examples share, cover that of
-	// the best intent and coverAny the share any intent's examples share.
-	covers          map[string]float64
+	// shared holds, for each tenant intent, the rarity (IDF) summed over
+	// the utterance's content its examples share, and content that summed
+	// over all of it; cover is the share the best intent's examples share
+	// and coverAny the share any intent's examples share.
+	shared          map[string]float64
+	content         float64
 	cover, coverAny float64
-	// question says whether the utterance asks something.
+	// question says whether the utterance asks something, tense what
+	// tense says of it.
 	question bool
+	tense    int
 }
 
 // similar scores each tenant intent by its examples: an example found
@@ -707,17 +712,15 @@ func (c *Classifier) similar(h *heard) ([]scored, simInfo) {
 			}
 		}
 	}
-	info.covers = map[string]float64{}
+	info.shared, info.content = shared, all
 	if all > 0 {
 		info.coverAny = anyShared / all
-		for in, v := range shared {
-			info.covers[in] = v / all
-		}
 	}
 	c.words.score(w, c.examples, sim, 1-meaningShare)
 	c.meaning.score(m, c.examples, sim, meaningShare)
 	out := make([]scored, 0, len(sim))
 	ut := tense(h, true)
+	info.tense = ut
 	for in := range c.words.centroids {
 		s := sim[in]
 		if shared[in] == 0 {

@@ -239,6 +239,10 @@ func TestTrainIntentModel(t *testing.T) {
 		if got := defaultIntentModel().TrainedOn["fingerprint"]; got != fp {
 			t.Fatalf("nlu_weights.json was learned from other data or features than today's (the lexicon, the features, builtinExamples or the dev split changed): retrain with go test ./scripting/ -run TestTrainIntentModel -nlu.train")
 		}
+		cd := candidates{builtin: []scored{{"affirm", 1}}}
+		if a := defaultIntentModel().Arbiter; a == nil || len(a.Weights[0]) != len(cd.features()) {
+			t.Fatalf("the arbiter in nlu_weights.json reads other features than candidates.features gives: retrain with go test ./scripting/ -run TestTrainIntentModel -nlu.train")
+		}
 		return
 	}
 	cv := crossValidate(dev, cfg, 5)
