@@ -46,13 +46,9 @@ type Classifier struct {
 	// topics holds, for each tenant intent, the content features of its
 	// examples (see content).
 	topics map[string]map[string]bool
-	// shadows maps a built-in intent to the tenant intents whose examples
-	// the model reads as that built-in intent: a script's "reschedule"
-	// taught with "push it to next week" is its own kind of later, and
-	// takes what the model hears as later when it is at all like it.
-	shadows map[string][]string
 	// readAs holds, for each tenant intent, the share of its examples the
-	// model reads as each built-in intent.
+	// model reads as each built-in intent (stop aside). From shadowMinShare
+	// the tenant intent shadows that built-in intent (see shadows).
 	readAs map[string]map[string]float64
 	// tenses holds the tense most of a tenant intent's examples share
 	// (see tense), for the intents whose examples never say the other.
@@ -290,7 +286,6 @@ func newClassifier(m *intentModel, extra map[string][]string) *Classifier {
 	}
 	c.words = newSimChannel(c.examples, words)
 	c.meaning = newSimChannel(c.examples, meaning)
-	c.shadows = map[string][]string{}
 	c.readAs = map[string]map[string]float64{}
 	for _, k := range names {
 		if slices.Contains(BuiltinIntents, k) {
@@ -314,12 +309,17 @@ func newClassifier(m *intentModel, extra map[string][]string) *Classifier {
 		c.readAs[k] = map[string]float64{}
 		for in, n := range seen {
 			c.readAs[k][in] = float64(n) / float64(len(extra[k]))
-			if float64(n) >= shadowMinShare*float64(len(extra[k])) {
-				c.shadows[in] = append(c.shadows[in], k)
-			}
 		}
 	}
 	return c
+}
+
+// shadows reports whether the tenant intent shadows the built-in one: the
+// model reads enough of its examples as that built-in intent. A script's
+// "reschedule" taught with "push it to next week" is its own kind of
+// later, and takes what the model hears as later when it is at all like it.
+func (c *Classifier) shadows(tenantIntent, builtinIntent string) bool {
+	return c.readAs[tenantIntent][builtinIntent] >= shadowMinShare
 }
 
 func newSimChannel(examples []example, vecs []map[string]float64) simChannel {
@@ -537,7 +537,7 @@ func (c *Classifier) rank(h *heard, slots Slots) []scored {
 	shadow := -1
 	if b := builtin[0]; b.score >= NoMatchThreshold {
 		for i, t := range tenant {
-			if t.score >= shadowFloor && slices.Contains(c.shadows[b.intent], t.intent) {
+			if t.score >= shadowFloor && c.shadows(t.intent, b.intent) {
 				shadow = i
 				break
 			}
@@ -628,7 +628,7 @@ func (c *Classifier) candidates(h *heard, slots Slots) candidates {
 	slices.SortFunc(tenant, byScore)
 	cd.tenant, cd.sim, cd.runes = tenant, sim, utf8.RuneCountInString(h.compact)
 	if len(tenant) > 0 {
-		cd.shadowed = slices.Contains(c.shadows[cd.builtin[0].intent], tenant[0].intent)
+		cd.shadowed = c.shadows(tenant[0].intent, cd.builtin[0].intent)
 		cd.readAs = c.readAs[tenant[0].intent][cd.builtin[0].intent]
 		if sim.content > 0 {
 			cd.sim.cover = sim.shared[tenant[0].intent] / sim.content
