@@ -296,8 +296,8 @@ func marshalModel(m *intentModel) ([]byte, error) {
 
 type cvResult struct {
 	builtin, tenant, accept, acceptTenant float64
-	// models are the fold models, each with the cases it was not trained
-	// on.
+	// models are the fold models (without an arbiter), held[f] the cases
+	// models[f] was not trained on.
 	models []*intentModel
 	held   [][]NLUCase
 	// builtinBesideTenant is the built-in utterances' accuracy in states
@@ -321,7 +321,7 @@ func crossValidate(dev *NLUEvalSet, cfg trainConfig, folds int) cvResult {
 		model *intentModel
 	}
 	var preds []pred
-	var models []*intentModel
+	best := cvResult{held: make([][]NLUCase, folds)}
 	for f := 0; f < folds; f++ {
 		var trainSet, test []NLUCase
 		for i, j := range order {
@@ -332,15 +332,12 @@ func crossValidate(dev *NLUEvalSet, cfg trainConfig, folds int) cvResult {
 			}
 		}
 		m := train(trainingSamples(trainSet, cfg), cfg)
-		models = append(models, m)
+		best.models, best.held[f] = append(best.models, m), test
 		for _, c := range test {
 			preds = append(preds, pred{c, m})
 		}
 	}
-	best := cvResult{models: models, held: make([][]NLUCase, folds)}
-	for _, p := range preds {
-		best.held[slices.Index(models, p.model)] = append(best.held[slices.Index(models, p.model)], p.c)
-	}
+	models := best.models
 	for _, accept := range []float64{0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9} {
 		var okB, nB, okT, nT, okBT, nBT float64
 		cls := map[*intentModel]map[string]*Classifier{}
@@ -516,8 +513,6 @@ func arbiterRecords(dev *NLUEvalSet, cv cvResult) []arbiterRecord {
 	}
 	var recs []arbiterRecord
 	for f, m := range cv.models {
-		saved := m.Arbiter
-		m.Arbiter = nil
 		cls := map[string]*Classifier{}
 		for _, s := range dev.Suites {
 			cls[s.Name] = newClassifier(m, s.Extra(0))
@@ -555,7 +550,6 @@ func arbiterRecords(dev *NLUEvalSet, cv cvResult) []arbiterRecord {
 				}
 			}
 		}
-		m.Arbiter = saved
 	}
 	return recs
 }
