@@ -152,6 +152,14 @@ type NLUReport struct {
 	TenantAccuracy  float64
 	Tenant3Accuracy float64
 	TenantN         int
+	// TenantRankedFirst is the share of tenant-suite utterances meaning one
+	// of their suite's intents whose intent the similarity to the examples
+	// ranks first among the suite's, in percent: how often the answer was
+	// within reach before deciding between it, a built-in intent and
+	// no_match. TenantMissKinds counts the tenant misses by where they went
+	// (see tenantMissKind).
+	TenantRankedFirst float64
+	TenantMissKinds   map[string]int
 	// BesideTenantAccuracy is the share of the built-in set's utterances
 	// with an intent ("yes", "stop calling me") answered right in a state
 	// that also listens for a suite's intents, over every suite of their
@@ -214,6 +222,8 @@ func EvaluateNLU(set *NLUEvalSet) NLUReport {
 		suites[s.Name] = s
 	}
 	full, three := map[string]*Classifier{}, map[string]*Classifier{}
+	r.TenantMissKinds = map[string]int{}
+	var ownN int
 	for _, c := range set.Tenant {
 		s, ok := suites[c.Suite]
 		if !ok {
@@ -226,10 +236,18 @@ func EvaluateNLU(set *NLUEvalSet) NLUReport {
 		u := full[s.Name].Understand(c.Lang, c.Text, nluEvalNow)
 		count(r.TenantConfusion, c.Intent, u.Intent)
 		r.TenantN++
+		own, first := s.owns(c.Intent), false
+		if own {
+			ownN++
+			if first = full[s.Name].rankedFirst(c.Text) == c.Intent; first {
+				r.TenantRankedFirst++
+			}
+		}
 		if u.Intent == c.Intent {
 			r.TenantAccuracy++
 		} else {
 			r.Misses = append(r.Misses, NLUMiss{NLUCase: c, Got: u.Intent, Confidence: u.Confidence})
+			r.TenantMissKinds[tenantMissKind(c.Intent, u.Intent, own, first, s.owns(u.Intent))]++
 		}
 		if three[s.Name].Understand(c.Lang, c.Text, nluEvalNow).Intent == c.Intent {
 			r.Tenant3Accuracy++
@@ -262,9 +280,60 @@ func EvaluateNLU(set *NLUEvalSet) NLUReport {
 	r.BuiltinAccuracy = pct(r.BuiltinAccuracy, r.BuiltinN)
 	r.TenantAccuracy = pct(r.TenantAccuracy, r.TenantN)
 	r.Tenant3Accuracy = pct(r.Tenant3Accuracy, r.TenantN)
+	r.TenantRankedFirst = pct(r.TenantRankedFirst, ownN)
 	r.BesideTenantAccuracy = pct(r.BesideTenantAccuracy, r.BesideTenantN)
 	r.SentimentAccuracy = pct(r.SentimentAccuracy, r.SentimentN)
 	return r
+}
+
+// owns reports whether intent is one of the suite's own.
+func (s NLUSuite) owns(intent string) bool {
+	for _, in := range s.Intents {
+		if in.Name == intent {
+			return true
+		}
+	}
+	return false
+}
+
+// rankedFirst is the tenant intent whose examples the utterance is most
+// like, before any decision against built-in intents and no_match ("" when
+// none is like it at all).
+func (c *Classifier) rankedFirst(text string) string {
+	sims, _ := c.similar(hear(text))
+	best := scored{}
+	for _, sc := range sims {
+		if best.intent == "" || byScore(sc, best) < 0 {
+			best = sc
+		}
+	}
+	if best.score <= 0 {
+		return ""
+	}
+	return best.intent
+}
+
+// tenantMissKind says where a tenant-suite utterance meaning want went
+// when it was understood as got: own says whether want is one of the
+// suite's intents, first whether the similarity ranked it first, gotOwn
+// whether got is one of the suite's.
+func tenantMissKind(want, got string, own, first, gotOwn bool) string {
+	switch {
+	case own && first && got == "no_match":
+		return "a script intent ranked first, answered no_match"
+	case own && first:
+		return "a script intent ranked first, answered a built-in intent"
+	case own && gotOwn:
+		return "a script intent ranked below another, answered that one"
+	case own:
+		return "a script intent ranked below another, answered " + map[bool]string{true: "no_match", false: "a built-in intent"}[got == "no_match"]
+	case want == "no_match" && gotOwn:
+		return "no_match answered as a script intent"
+	case want == "no_match":
+		return "no_match answered as a built-in intent"
+	default:
+		return "a built-in intent missed"
+	}
 }
 
 // macroF1 averages F1 over the intents that appear as a right answer.

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/outcall/outcall/scripting"
@@ -17,7 +20,8 @@ import (
 // evaluation set in scripting/testdata/nlu (utterances no tuning has seen):
 // built-in intents, tenant intents learned from 3–5 examples, built-in
 // intents heard in a state that also listens for a suite's, macro F1 and
-// sentiment, with the dev split's figures beside them for comparison, a
+// sentiment, how often the right tenant intent is the one most like the
+// utterance and where the tenant misses went, with the dev split's figures beside them for comparison, a
 // confusion table per kind, and the time one turn's understanding takes
 // (intent, slots and sentiment), p50 and p99 in microseconds.
 func init() {
@@ -44,17 +48,29 @@ func benchNLU(cmd *cobra.Command, report func(name string, value float64, unit s
 	report("nlu_builtin_accuracy_pct", h.BuiltinAccuracy, "%")
 	report("nlu_tenant_accuracy_pct", h.TenantAccuracy, "%")
 	report("nlu_tenant3_accuracy_pct", h.Tenant3Accuracy, "%")
+	report("nlu_tenant_ranked_first_pct", h.TenantRankedFirst, "%")
 	report("nlu_builtin_beside_tenant_accuracy_pct", h.BesideTenantAccuracy, "%")
 	report("nlu_macro_f1", h.MacroF1, "f1")
 	report("sentiment_accuracy_pct", h.SentimentAccuracy, "%")
 	report("nlu_dev_builtin_accuracy_pct", d.BuiltinAccuracy, "%")
 	report("nlu_dev_tenant_accuracy_pct", d.TenantAccuracy, "%")
 	report("nlu_dev_tenant3_accuracy_pct", d.Tenant3Accuracy, "%")
+	report("nlu_dev_tenant_ranked_first_pct", d.TenantRankedFirst, "%")
 	report("nlu_dev_builtin_beside_tenant_accuracy_pct", d.BesideTenantAccuracy, "%")
 	report("nlu_dev_macro_f1", d.MacroF1, "f1")
 	report("sentiment_dev_accuracy_pct", d.SentimentAccuracy, "%")
 	fmt.Fprintf(out, "\nbuilt-in intents, held-out (rows: right answer, columns: answer given)\n%s", scripting.FormatConfusion(h.Confusion))
 	fmt.Fprintf(out, "\ntenant suites, held-out, all examples\n%s", scripting.FormatConfusion(h.TenantConfusion))
+	kinds := slices.Collect(maps.Keys(h.TenantMissKinds))
+	misses := 0
+	for _, k := range kinds {
+		misses += h.TenantMissKinds[k]
+	}
+	fmt.Fprintf(out, "\ntenant suites, held-out: where the %d misses went\n", misses)
+	slices.SortFunc(kinds, func(a, b string) int { return cmp.Or(h.TenantMissKinds[b]-h.TenantMissKinds[a], strings.Compare(a, b)) })
+	for _, k := range kinds {
+		fmt.Fprintf(out, "  %5d  %s\n", h.TenantMissKinds[k], k)
+	}
 	fmt.Fprintf(out, "\nsentiment, held-out\n%s\n", scripting.FormatConfusion(h.SentimentConfusion))
 
 	p50, p99, worst := nluTurnTimes(held, dev)
