@@ -325,8 +325,10 @@ func tenantMissKind(want, got string, own, first, gotOwn bool) string {
 		return "a script intent ranked first, answered a built-in intent"
 	case own && gotOwn:
 		return "a script intent ranked below another, answered that one"
+	case own && got == "no_match":
+		return "a script intent ranked below another, answered no_match"
 	case own:
-		return "a script intent ranked below another, answered " + map[bool]string{true: "no_match", false: "a built-in intent"}[got == "no_match"]
+		return "a script intent ranked below another, answered a built-in intent"
 	case want == "no_match" && gotOwn:
 		return "no_match answered as a script intent"
 	case want == "no_match":
