@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -301,12 +302,10 @@ func (s NLUSuite) owns(intent string) bool {
 // none is like it at all).
 func (c *Classifier) rankedFirst(text string) string {
 	sims, _ := c.similar(hear(text))
-	best := scored{}
-	for _, sc := range sims {
-		if best.intent == "" || byScore(sc, best) < 0 {
-			best = sc
-		}
+	if len(sims) == 0 {
+		return ""
 	}
+	best := slices.MinFunc(sims, byScore)
 	if best.score <= 0 {
 		return ""
 	}
@@ -321,7 +320,7 @@ func tenantMissKind(want, got string, own, first, gotOwn bool) string {
 	switch {
 	case own && first && got == "no_match":
 		return "a script intent ranked first, answered no_match"
-	case own && first:
+	case own && first && !gotOwn:
 		return "a script intent ranked first, answered a built-in intent"
 	case own && gotOwn:
 		return "a script intent ranked below another, answered that one"

@@ -118,6 +118,9 @@ func TestTenantMissesAreToldApartByWhereTheyWent(t *testing.T) {
 			s = su
 		}
 	}
+	if len(s.Intents) == 0 {
+		t.Fatal("the dev split has no suite zh_payment_reminder")
+	}
 	c := NewClassifier(s.Extra(0))
 	if got := c.rankedFirst("昨天已经还过了"); got != "paid" {
 		t.Errorf("昨天已经还过了 ranked %q first, want paid", got)

@@ -21,9 +21,10 @@ import (
 // built-in intents, tenant intents learned from 3–5 examples, built-in
 // intents heard in a state that also listens for a suite's, macro F1 and
 // sentiment, how often the right tenant intent is the one most like the
-// utterance and where the tenant misses went, with the dev split's figures beside them for comparison, a
-// confusion table per kind, and the time one turn's understanding takes
-// (intent, slots and sentiment), p50 and p99 in microseconds.
+// utterance and where the tenant misses went, with the dev split's figures
+// beside them for comparison, a confusion table per kind, and the time one
+// turn's understanding takes (intent, slots and sentiment), p50 and p99 in
+// microseconds.
 func init() {
 	benchGroups["nlu"] = benchNLU
 }
